@@ -1,0 +1,184 @@
+"""Tensor repr formatted exactly as PyTorch prints it (precision 4, threshold 1000, width 80)."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass
+class _PrintOptions:
+    precision: int = 4
+    threshold: float = 1000
+    edgeitems: int = 3
+    linewidth: int = 80
+    sci_mode: bool | None = None
+
+
+PRINT_OPTS = _PrintOptions()
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
+    """Set how tensors print, as ``torch.set_printoptions``.
+
+    >>> set_printoptions(precision=2); set_printoptions(profile="default")
+    """
+    if profile == "default":
+        PRINT_OPTS.precision, PRINT_OPTS.threshold, PRINT_OPTS.edgeitems, PRINT_OPTS.linewidth = 4, 1000, 3, 80
+    elif profile == "short":
+        PRINT_OPTS.precision, PRINT_OPTS.threshold, PRINT_OPTS.edgeitems, PRINT_OPTS.linewidth = 2, 1000, 2, 80
+    elif profile == "full":
+        PRINT_OPTS.precision, PRINT_OPTS.threshold, PRINT_OPTS.edgeitems, PRINT_OPTS.linewidth = 4, math.inf, 3, 80
+    if precision is not None:
+        PRINT_OPTS.precision = precision
+    if threshold is not None:
+        PRINT_OPTS.threshold = threshold
+    if edgeitems is not None:
+        PRINT_OPTS.edgeitems = edgeitems
+    if linewidth is not None:
+        PRINT_OPTS.linewidth = linewidth
+    PRINT_OPTS.sci_mode = sci_mode
+
+
+class _Formatter:
+    """Chooses one width and notation (integer-valued, fixed or scientific) for all elements."""
+
+    def __init__(self, values: list, floating: bool) -> None:
+        self.floating = floating
+        self.int_mode = True
+        self.sci_mode = False
+        self.max_width = 1
+        p = PRINT_OPTS.precision
+        if not floating:
+            for v in values:
+                self.max_width = max(self.max_width, len(str(v)))
+        else:
+            finite = [v for v in values if math.isfinite(v) and v != 0]
+            if finite:
+                absvals = [abs(v) for v in finite]
+                vmin, vmax = min(absvals), max(absvals)
+                self.int_mode = all(v == math.ceil(v) for v in finite)
+                if self.int_mode:
+                    if vmax / vmin > 1000.0 or vmax > 1.0e8:
+                        self.sci_mode = True
+                        width = max(len(f"{v:.{p}e}") for v in finite)
+                    else:
+                        width = max(len(f"{v:.0f}") + 1 for v in finite)
+                else:
+                    if vmax / vmin > 1000.0 or vmax > 1.0e8 or vmin < 1.0e-4:
+                        self.sci_mode = True
+                        width = max(len(f"{v:.{p}e}") for v in finite)
+                    else:
+                        width = max(len(f"{v:.{p}f}") for v in finite)
+                self.max_width = max(self.max_width, width)
+        if PRINT_OPTS.sci_mode is not None:
+            self.sci_mode = PRINT_OPTS.sci_mode
+
+    def format(self, v) -> str:
+        p = PRINT_OPTS.precision
+        if self.floating:
+            if self.sci_mode:
+                s = f"{v:{self.max_width}.{p}e}"
+            elif self.int_mode:
+                s = f"{v:.0f}"
+                if not (math.isinf(v) or math.isnan(v)):
+                    s += "."
+            else:
+                s = f"{v:.{p}f}"
+        else:
+            s = str(v)
+        return (self.max_width - len(s)) * " " + s
+
+
+def _summarized(arr, edge):
+    """The edge items of every dim (what the formatter measures when the tensor is summarized)."""
+    xp = type(arr)
+    if arr.ndim == 0:
+        return arr
+    from . import backend as B
+
+    if arr.shape[0] > 2 * edge:
+        arr = B.xp.concatenate([arr[:edge], arr[-edge:]])
+    if arr.ndim == 1:
+        return arr
+    del xp
+    return B.xp.stack([_summarized(a, edge) for a in arr]) if len(arr) else arr
+
+
+def _vector_str(arr, indent, summarize, fmt) -> str:
+    element_length = fmt.max_width + 2
+    per_line = max(1, int(math.floor((PRINT_OPTS.linewidth - indent) / element_length)))
+    edge = PRINT_OPTS.edgeitems
+    if summarize and arr.shape[0] > 2 * edge:
+        data = [fmt.format(v) for v in arr[:edge].tolist()] + [" ..."] + [fmt.format(v) for v in arr[-edge:].tolist()]
+    else:
+        data = [fmt.format(v) for v in arr.tolist()]
+    lines = [", ".join(data[i : i + per_line]) for i in range(0, len(data), per_line)]
+    return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
+
+
+def _nd_str(arr, indent, summarize, fmt) -> str:
+    if arr.ndim == 0:
+        return fmt.format(arr.item())
+    if arr.ndim == 1:
+        return _vector_str(arr, indent, summarize, fmt)
+    edge = PRINT_OPTS.edgeitems
+    n = arr.shape[0]
+    if summarize and n > 2 * edge:
+        slices = (
+            [_nd_str(arr[i], indent + 1, summarize, fmt) for i in range(edge)]
+            + ["..."]
+            + [_nd_str(arr[i], indent + 1, summarize, fmt) for i in range(n - edge, n)]
+        )
+    else:
+        slices = [_nd_str(arr[i], indent + 1, summarize, fmt) for i in range(n)]
+    return "[" + ("," + "\n" * (arr.ndim - 1) + " " * (indent + 1)).join(slices) + "]"
+
+
+def tensor_body(arr, indent: int) -> str:
+    """The bracketed values part of the repr."""
+    summarize = arr.size > PRINT_OPTS.threshold
+    if arr.dtype.kind == "f" and arr.dtype.itemsize == 2:
+        arr = arr.astype("float32")
+    measured = _summarized(arr, PRINT_OPTS.edgeitems) if summarize else arr
+    fmt = _Formatter(measured.reshape(-1).tolist(), arr.dtype.kind == "f")
+    return _nd_str(arr, indent, summarize, fmt)
+
+
+def _add_suffixes(body: str, suffixes: list, indent: int) -> str:
+    parts = [body]
+    last_line_len = len(body) - body.rfind("\n") + 1
+    for suffix in suffixes:
+        if last_line_len + len(suffix) + 2 > PRINT_OPTS.linewidth:
+            parts.append(",\n" + " " * indent + suffix)
+            last_line_len = indent + len(suffix)
+        else:
+            parts.append(", " + suffix)
+            last_line_len += len(suffix) + 2
+    parts.append(")")
+    return "".join(parts)
+
+
+def tensor_repr(t, prefix: str = "tensor(", indent: int | None = None) -> str:
+    from . import dtypes
+
+    arr = t._data
+    indent = len(prefix) if indent is None else indent
+    d = t.dtype
+    default = d in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool)
+    suffixes = []
+    if arr.size == 0:
+        if arr.ndim != 1:
+            suffixes.append("size=" + str(tuple(arr.shape)))
+        if d is not dtypes.get_default_dtype():
+            suffixes.append("dtype=" + repr(d))
+        body = "[]"
+    else:
+        if not default:
+            suffixes.append("dtype=" + repr(d))
+        body = tensor_body(arr, indent)
+    fn = t.grad_fn
+    if fn is not None:
+        suffixes.append(f"grad_fn=<{fn.name()}>")
+    elif t.requires_grad:
+        suffixes.append("requires_grad=True")
+    return _add_suffixes(prefix + body, suffixes, indent)

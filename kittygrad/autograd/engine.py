@@ -1,0 +1,384 @@
+"""Backward nodes and the backward walk, as the seed describes them.
+
+Every tensor made by a differentiable op in grad mode holds a backward node (``grad_fn``).
+Each node keeps a **lock**: the number of recorded uses of its output(s) whose consumer has not
+yet sent a gradient back. ``backward()`` walks the graph with an explicit stack (never Python
+recursion); a node accumulates the gradients that reach it and runs its own backward once every
+use it waits for has delivered. The locks also let us tell the user when a backward starts in the
+middle of the graph, or leaves gradients waiting for outputs that have not called backward yet.
+"""
+from __future__ import annotations
+
+import warnings
+import weakref
+
+from .. import backend as B
+from ..errors import BackwardGraphWarning, KittyRuntimeError
+from .grad_mode import _state
+
+
+class Node:
+    """A node of the backward graph (what ``tensor.grad_fn`` returns).
+
+    ``next_edges`` holds, for each forward input, ``(node, output_nr)`` of the node that produced
+    it, or ``None`` when that input needs no gradient.
+    """
+
+    __slots__ = (
+        "next_edges",
+        "needs_input_grad",
+        "_lock",
+        "_held",
+        "_executed",
+        "_consumed",
+        "_out_meta",
+        "_saved_versions",
+        "_retained",
+        "_pre_hooks",
+        "__weakref__",
+        "__dict__",
+    )
+    _name = "Node"
+    #: AccumulateGrad nodes never wait on locks: a leaf's gradient lands as soon as it arrives
+    _waits = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "_name" not in cls.__dict__:
+            cls._name = cls.__name__ if cls.__name__.endswith("Backward") else cls.__name__ + "Backward"
+
+    def _init_node(self) -> None:
+        self.next_edges = ()
+        self.needs_input_grad = ()
+        self._lock = 0
+        self._held = None
+        self._executed = False
+        self._consumed = False
+        self._out_meta = ()
+        self._saved_versions = ()
+        self._retained = None
+        self._pre_hooks = None
+
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def next_functions(self) -> tuple:
+        """``((node, output_nr), ...)`` per input, as torch (``(None, 0)`` for inputs without grad)."""
+        return tuple(e if e is not None else (None, 0) for e in self.next_edges)
+
+    @property
+    def metadata(self) -> dict:
+        return self.__dict__.setdefault("_metadata", {})
+
+    def __repr__(self) -> str:
+        return f"<{self._name} object at {hex(id(self))}>"
+
+    def __call__(self, *grads):
+        return self.backward(*grads)
+
+    def backward(self, *grad_outputs):  # pragma: no cover - every node overrides it
+        raise NotImplementedError(f"{self._name} has no backward")
+
+    def release(self) -> None:
+        """Free what the forward pass saved (called after a backward without retain_graph)."""
+        self._consumed = True
+        d = self.__dict__
+        if d:
+            keep = {k: v for k, v in d.items() if k.startswith("_meta")}
+            d.clear()
+            d.update(keep)
+
+    def register_prehook(self, hook):
+        from .hooks import RemovableHandle
+
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        handle = RemovableHandle(self._pre_hooks)
+        self._pre_hooks[handle.id] = hook
+        return handle
+
+    def __del__(self):
+        # A use whose consumer died before sending its gradient must never block the producer.
+        try:
+            if not self._executed:
+                for edge in self.next_edges:
+                    if edge is not None:
+                        edge[0]._lock -= 1
+        except Exception:  # interpreter shutdown or a half-built node
+            pass
+
+
+class AccumulateGrad(Node):
+    """Ends the walk at a leaf: adds the incoming gradient into ``leaf.grad``."""
+
+    _name = "AccumulateGrad"
+    _waits = False
+
+    def __init__(self, tensor) -> None:
+        self._init_node()
+        self._tensor_ref = weakref.ref(tensor)
+        self._out_meta = ((tensor._data.shape, tensor._data.dtype),)
+
+    @property
+    def variable(self):
+        return self._tensor_ref()
+
+    def release(self) -> None:  # a leaf's accumulator has nothing to free and is reused
+        pass
+
+    def backward(self, grad):
+        tensor = self._tensor_ref()
+        if tensor is not None and grad is not None:
+            _accumulate_into(tensor, grad)
+        return ()
+
+
+def _accumulate_into(tensor, grad) -> None:
+    from ..tensor import Tensor
+
+    if grad.dtype != tensor._data.dtype:
+        grad = grad.astype(tensor._data.dtype)
+    hooks = tensor._hooks
+    if hooks:
+        g = Tensor._wrap(grad)
+        for hook in list(hooks.values()):
+            new = hook(g)
+            if new is not None:
+                g = new
+        grad = g._data
+    if tensor._grad is None:
+        # own the memory: the incoming array may be shared with another branch's gradient
+        tensor._grad = Tensor._wrap(grad.copy() if not grad.flags.owndata or grad.base is not None else grad)
+    else:
+        tensor._grad._data = tensor._grad._data + grad
+    post = tensor._post_hooks
+    if post:
+        for hook in list(post.values()):
+            hook(tensor)
+
+
+def _check_versions(node) -> None:
+    for vc, version, shape, dtype_name in node._saved_versions:
+        if vc[0] != version:
+            raise KittyRuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: a {dtype_name} tensor of shape {list(shape)} saved by "
+                f"{node._name} is at version {vc[0]}; expected version {version} instead. "
+                "Hint: do the in-place operation on a copy (x = x.clone()) or use its out-of-place "
+                "form (x = x.mul(2) instead of x.mul_(2))."
+            )
+
+
+def _add(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
+def _consumed_error(node) -> KittyRuntimeError:
+    return KittyRuntimeError(
+        f"Trying to backward through the graph a second time: {node._name} already ran its "
+        "backward and its saved values were freed. Specify retain_graph=True on the first "
+        "backward() call if you need to backward through the graph again."
+    )
+
+
+def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bool = True):
+    """Propagate gradients from ``roots`` = [(node, output_nr, grad_array), ...].
+
+    Default (``retain_graph=False``): the seed's lock semantics. A node runs when all the uses
+    reachable from the roots have delivered *and* no other recorded use is still pending; a node
+    that still waits keeps its gradient until the other outputs call backward. The graph's saved
+    values are freed as it goes.
+
+    ``retain_graph=True`` or ``capture`` (autograd.grad): PyTorch's semantics. Only the uses
+    reachable from the roots count, nothing waits, the graph is left intact.
+
+    ``capture`` maps ``(node, output_nr)`` to a slot; the full gradient of that edge is returned
+    in a list (used by ``autograd.grad``). With ``accumulate=False`` leaves' ``.grad`` is untouched.
+    """
+    seed_mode = not retain_graph and capture is None
+    # 1. Count, for every reachable node, the uses that will deliver a gradient in this walk.
+    deps: dict = {}
+    fresh: dict = {}  # uses by consumers that never ran before (these are what the locks count)
+    stack = []
+    for node, _, _ in roots:
+        if node not in deps:
+            deps[node] = 0
+            fresh[node] = 0
+            stack.append(node)
+    while stack:
+        node = stack.pop()
+        new_use = not node._executed
+        for edge in node.next_edges:
+            if edge is None:
+                continue
+            nxt = edge[0]
+            if nxt in deps:
+                deps[nxt] += 1
+                if new_use:
+                    fresh[nxt] += 1
+            else:
+                deps[nxt] = 1
+                fresh[nxt] = 1 if new_use else 0
+                stack.append(nxt)
+
+    # 2. Seed the roots' gradients.
+    bufs: dict = {}
+    root_nodes = set()
+    for node, nr, grad in roots:
+        root_nodes.add(node)
+        slots = bufs.get(node)
+        if slots is None:
+            slots = bufs[node] = [None] * len(node._out_meta)
+        slots[nr] = _add(slots[nr], grad)
+        if seed_mode and node._lock > fresh[node] and node._waits:
+            pending = node._lock - fresh[node]
+            warnings.warn(
+                f"Backpropagation started from the middle of the graph: the output of "
+                f"{node._name} (shape {tuple(node._out_meta[nr][0])}) is still used by {pending} "
+                "other operation(s) whose gradients will not be included. Call backward() on the "
+                "final output instead, or detach() the tensor if this is intended.",
+                BackwardGraphWarning,
+                stacklevel=4,
+            )
+    received = dict.fromkeys(deps, 0)
+    captured = [None] * len(capture) if capture is not None else None
+
+    def ready(n) -> bool:
+        if received[n] != deps[n]:
+            return False
+        if seed_mode and n._waits and n not in root_nodes:
+            return n._lock - fresh[n] <= 0
+        return True
+
+    ready_stack = [n for n in root_nodes if ready(n)]
+    done = set()
+    # 3. The walk: pop a ready node, run its backward, hand the gradients to its inputs.
+    while ready_stack:
+        node = ready_stack.pop()
+        if node in done:
+            continue
+        done.add(node)
+        grads = bufs.pop(node, None)
+        if seed_mode and node._held is not None:
+            held, node._held = node._held, None
+            grads = held if grads is None else [_add(a, b) for a, b in zip(grads, held)]
+        if node._consumed:
+            raise _consumed_error(node)
+        if grads is None or all(g is None for g in grads):
+            input_grads = (None,) * len(node.next_edges)
+        else:
+            if capture is not None:
+                for nr, g in enumerate(grads):
+                    slot = capture.get((node, nr))
+                    if slot is not None:
+                        captured[slot] = g
+            if len(grads) > 1:
+                grads = [
+                    g if g is not None else B.xp.zeros(shape, dtype) for g, (shape, dtype) in zip(grads, node._out_meta)
+                ]
+            if node._pre_hooks:
+                grads = _run_pre_hooks(node, grads)
+            retained = node._retained
+            if retained is not None and accumulate:
+                t = retained()
+                if t is not None:
+                    _accumulate_into(t, grads[node._retained_nr])
+            if isinstance(node, AccumulateGrad):
+                if accumulate:
+                    node.backward(grads[0])
+                input_grads = ()
+            else:
+                _check_versions(node)
+                input_grads = node.backward(*grads)
+                if not isinstance(input_grads, tuple):
+                    input_grads = (input_grads,)
+                if len(input_grads) != len(node.next_edges):
+                    raise KittyRuntimeError(
+                        f"{node._name} returned {len(input_grads)} gradients but its forward had "
+                        f"{len(node.next_edges)} inputs"
+                    )
+        if not node._executed:
+            node._executed = True
+            for edge in node.next_edges:
+                if edge is not None:
+                    edge[0]._lock -= 1
+        if not retain_graph:
+            node.release()
+        for edge, g in zip(node.next_edges, input_grads):
+            if edge is None:
+                continue
+            nxt, nr = edge
+            if g is not None:
+                shape, dtype = nxt._out_meta[nr]
+                if g.shape != shape:
+                    g = _fix_shape(node, nxt, g, shape)
+                if g.dtype != dtype:
+                    g = g.astype(dtype)
+                slots = bufs.get(nxt)
+                if slots is None:
+                    slots = bufs[nxt] = [None] * len(nxt._out_meta)
+                slots[nr] = g if slots[nr] is None else slots[nr] + g
+            received[nxt] += 1
+            if ready(nxt):
+                ready_stack.append(nxt)
+
+    # 4. Whatever did not run keeps its partial gradient (seed semantics) and we say why.
+    if seed_mode and bufs:
+        blockers = []
+        for node, slots in bufs.items():
+            if all(g is None for g in slots):
+                continue
+            if node._held is None:
+                node._held = slots
+            else:
+                node._held = [_add(a, b) for a, b in zip(node._held, slots)]
+            if received[node] == deps[node]:
+                blockers.append(node)
+        if blockers:
+            desc = ", ".join(
+                f"{n._name} (shape {tuple(n._out_meta[0][0])}, waiting for {n._lock - fresh[n]} more use(s))"
+                for n in blockers[:5]
+            )
+            warnings.warn(
+                "Backpropagation not completed: " + desc + " still wait(s) for gradients from other "
+                "outputs that have not called backward() yet; their gradients will be completed when "
+                "those outputs call backward(). If you do not need those outputs' gradients, detach() "
+                "them or compute them under no_grad(); to get the gradients now, use "
+                "backward(retain_graph=True) or kitty.autograd.grad.",
+                BackwardGraphWarning,
+                stacklevel=3,
+            )
+    return captured
+
+
+def _fix_shape(node, nxt, g, shape):
+    """Sum a gradient that came back broadcast (custom Functions may do so), else say who erred."""
+    try:
+        if B.broadcast_shapes(g.shape, shape) == tuple(g.shape):
+            return B.sum_to_shape(g, shape)
+    except ValueError:
+        pass
+    raise KittyRuntimeError(
+        f"{node._name} returned a gradient of shape {tuple(g.shape)} for an input of shape "
+        f"{tuple(shape)} (the output of {nxt._name}); a gradient must have its input's shape"
+    )
+
+
+def _run_pre_hooks(node, grads):
+    from ..tensor import Tensor
+
+    tensors = [Tensor._wrap(g) if g is not None else None for g in grads]
+    for hook in list(node._pre_hooks.values()):
+        new = hook(tuple(tensors))
+        if new is not None:
+            tensors = list(new)
+    return [t._data if t is not None else None for t in tensors]
+
+
+def grad_enabled() -> bool:
+    return _state.enabled

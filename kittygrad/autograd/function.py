@@ -1,0 +1,397 @@
+"""Differentiable operations: the internal ``Op`` and the public, torch-style ``Function``.
+
+An ``Op`` is a primitive whose forward and backward sit together and work on raw arrays: the
+instance itself is the backward node and the place where forward saves what backward needs.
+Backward formulas reach functions through ``self.xp`` (the backend's array namespace), so the
+same formula can later run on Tensors for double backward, or on CuPy arrays.
+
+``Function`` is PyTorch's custom-function API (``ctx.save_for_backward``, ``Function.apply``),
+working on Tensors.
+"""
+from __future__ import annotations
+
+from .. import backend as B
+from ..errors import KittyRuntimeError, KittyTypeError
+from .engine import Node
+from .grad_mode import _state, no_grad
+
+Tensor = None  # set by kittygrad.tensor (ops sit below the Tensor class in the layering)
+
+
+def _edge(t):
+    """The (node, output_nr) that gradients for tensor ``t`` flow into, or None."""
+    if t._view is not None and t._view_version != t._vc[0]:
+        t._refresh_view()
+    fn = t._grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    if t._requires_grad:
+        return (t._accumulator(), 0)
+    return None
+
+
+class Op(Node):
+    """Base of kittygrad's differentiable primitives.
+
+    Subclasses define ``forward(self, *arrays, **params)`` returning an array (or a tuple of
+    arrays) and ``backward(self, *grad_arrays)`` returning one gradient (or None) per positional
+    forward argument. Attributes set on ``self`` in forward are what backward may use.
+
+    - ``saved_inputs``: indices of tensor inputs whose values backward reads; an in-place change
+      to them before backward is an error (version control).
+    - ``saves_output``: backward reads the output; in-place changes to it are an error.
+    - ``is_view``: the output shares memory with input 0 (and its version counter).
+    """
+
+    saved_inputs: tuple = ()
+    saves_output: bool = False
+    is_view: bool = False
+    xp = B.xp
+
+    @classmethod
+    def apply(cls, *args, **params):
+        node = cls.__new__(cls)
+        arrays = []
+        requires = False
+        grad_mode = _state.enabled
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                if a._requires_grad:
+                    requires = grad_mode
+            else:
+                arrays.append(a)
+        if requires:
+            node._init_node()
+            edges = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
+            node.next_edges = edges
+            node.needs_input_grad = tuple(e is not None for e in edges)
+        out = node.forward(*arrays, **params)
+        if type(out) is tuple:
+            outs = [Tensor._wrap(o) for o in out]
+        else:
+            outs = [Tensor._wrap(out)]
+        if node.is_view:
+            _make_view(outs[0], args[0], cls, args[1:], params)
+        if requires:
+            for e in node.next_edges:
+                if e is not None:
+                    e[0]._lock += 1
+            node._out_meta = tuple((o._data.shape, o._data.dtype) for o in outs)
+            saved = []
+            for i in cls.saved_inputs:
+                t = args[i]
+                if isinstance(t, Tensor):
+                    saved.append((t._vc, t._vc[0], t._data.shape, t._data.dtype.name))
+            for nr, o in enumerate(outs):
+                if o._data.dtype.kind == "f":
+                    o._grad_fn = node
+                    o._output_nr = nr
+                    o._requires_grad = True
+                    if cls.saves_output:
+                        saved.append((o._vc, o._vc[0], o._data.shape, o._data.dtype.name))
+            if saved:
+                node._saved_versions = saved
+        return outs[0] if type(out) is not tuple else tuple(outs)
+
+
+def _make_view(out, src, cls, rest, params) -> None:
+    """Let ``out`` share ``src``'s version counter and remember how to re-derive it from its base."""
+    out._vc = src._vc
+    view = src._view
+    if view is None:
+        base = src
+
+        def replay(b, cls=cls, rest=rest, params=params):
+            return cls.apply(b, *rest, **params)
+
+    else:
+        base, prev = view
+
+        def replay(b, cls=cls, rest=rest, params=params, prev=prev):
+            return cls.apply(prev(b), *rest, **params)
+
+    out._view = (base, replay)
+    out._view_version = out._vc[0]
+
+
+class CopySlices(Node):
+    """The base's node after an in-place op wrote through one of its views.
+
+    The region of the base that the view covers got ``fn(view)``; everything else is unchanged.
+    """
+
+    _name = "CopySlices"
+
+    def __init__(self, base_edge, fn: Node, replay) -> None:
+        self._init_node()
+        self.fn = fn
+        self.replay = replay
+        self.next_edges = (base_edge,) + tuple(fn.next_edges[1:])
+        self.needs_input_grad = tuple(e is not None for e in self.next_edges)
+        self._saved_versions = fn._saved_versions
+
+    def backward(self, grad):
+        grad_base = grad.copy()
+        with no_grad():
+            region = self.replay(Tensor._wrap(grad_base))._data
+        grads = self.fn.backward(region.copy())
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        region[...] = grads[0] if grads[0] is not None else 0
+        return (grad_base,) + tuple(grads[1:])
+
+
+def apply_inplace(cls, self, *args, **params):
+    """Run ``cls`` as an in-place op on ``self``: same values as out of place, written into self.
+
+    Autograd sees the in-place op as the out-of-place op followed by a rebinding of ``self`` (and,
+    when self is a view, of its base through :class:`CopySlices`), so gradients stay correct.
+    """
+    grad_mode = _state.enabled
+    others_require = grad_mode and any(isinstance(a, Tensor) and a._requires_grad for a in args)
+    view = self._view
+    if grad_mode:
+        if self._grad_fn is None and self._requires_grad and view is None:
+            raise KittyRuntimeError(
+                f"a leaf Variable that requires grad is being used in an in-place operation "
+                f"({cls._name[:-8].lower()}_). Wrap the update in `with kitty.no_grad():`, or "
+                "work on a copy (x.clone())."
+            )
+        if view is not None and view[0]._grad_fn is None and view[0]._requires_grad:
+            raise KittyRuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                f"operation ({cls._name[:-8].lower()}_). Wrap it in `with kitty.no_grad():` or "
+                "work on a copy (x.clone())."
+            )
+    base_requires = view is not None and view[0]._requires_grad
+    if not (grad_mode and (self._requires_grad or others_require or base_requires)):
+        with no_grad():
+            out = cls.apply(self, *args, **params)
+        _write(self, out._data, cls)
+        return self
+
+    # keep the old value alive for the op's backward, since self's memory is overwritten
+    old = Tensor._wrap(self._data.copy())
+    old._grad_fn, old._output_nr, old._requires_grad = self._grad_fn, self._output_nr, self._requires_grad
+    if view is not None:
+        old._grad_fn, old._output_nr = _edge(self) or (None, 0)
+        old._requires_grad = self._requires_grad
+    out = cls.apply(old, *args, **params)
+    _write(self, out._data, cls)
+    fn = out._grad_fn
+    if view is None:
+        self._grad_fn, self._output_nr, self._requires_grad = fn, 0, True
+        return self
+    base, replay = view
+    base_edge = _edge(base)
+    copy = CopySlices(base_edge, fn, replay)
+    first = fn.next_edges[0]
+    if first is not None:  # the op's use of the view's old value is replaced by the base's
+        first[0]._lock -= 1
+    fn.next_edges = ()
+    fn._executed = True
+    if base_edge is not None:
+        base_edge[0]._lock += 1
+    copy._out_meta = ((base._data.shape, base._data.dtype),)
+    base._grad_fn, base._output_nr, base._requires_grad = copy, 0, True
+    self._refresh_view()
+    return self
+
+
+def _write(self, values, cls) -> None:
+    data = self._data
+    if values.dtype != data.dtype and not B.xp.can_cast(values.dtype, data.dtype, casting="same_kind"):
+        raise KittyRuntimeError(
+            f"result type {values.dtype} of {cls._name[:-8].lower()}_ can't be cast to the desired "
+            f"output type {data.dtype}"
+        )
+    if values.shape != data.shape:
+        raise KittyRuntimeError(
+            f"output with shape {list(data.shape)} doesn't match the broadcast shape "
+            f"{list(values.shape)} of the in-place {cls._name[:-8].lower()}_"
+        )
+    if not data.flags.writeable:
+        raise KittyRuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location. Please clone() the tensor before performing the operation."
+        )
+    data[...] = values
+    self._vc[0] += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# PyTorch's custom Function API
+
+
+class FunctionCtx:
+    """The ``ctx`` a custom Function's forward and backward receive."""
+
+    def save_for_backward(self, *tensors) -> None:
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                raise KittyTypeError(
+                    f"save_for_backward can only save tensors or None, but got {type(t).__name__}"
+                )
+        self._to_save = tensors
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        self._non_differentiable = {id(t) for t in tensors}
+
+    def mark_dirty(self, *tensors) -> None:
+        self._dirty = {id(t) for t in tensors}
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self._materialize_grads = bool(value)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        node = self
+        if node._consumed:
+            raise KittyRuntimeError(
+                f"Trying to backward through the graph a second time: the tensors {node._name} "
+                "saved were freed. Specify retain_graph=True on the first backward() call."
+            )
+        saved = self.__dict__.get("_saved", ())
+        return tuple(saved)
+
+
+class BackwardCFunction(FunctionCtx, Node):
+    """The node (and ctx) of one call of a custom Function."""
+
+    _fn_cls = None
+
+    def backward(self, *grads):
+        cls = self._fn_cls
+        materialize = self.__dict__.get("_materialize_grads", True)
+        grad_tensors = []
+        for g, (shape, dtype) in zip(grads, self._out_meta):
+            if g is None and materialize:
+                g = B.xp.zeros(shape, dtype)
+            grad_tensors.append(Tensor._wrap(g) if g is not None else None)
+        with no_grad():
+            result = cls.backward(self, *grad_tensors)
+        if not isinstance(result, tuple):
+            result = (result,)
+        n_inputs = len(self.next_edges)
+        if len(result) > n_inputs and all(r is None for r in result[n_inputs:]):
+            result = result[:n_inputs]
+        if len(result) != n_inputs:
+            raise KittyRuntimeError(
+                f"function {self._name} returned an incorrect number of gradients (expected "
+                f"{n_inputs}, got {len(result)})"
+            )
+        out = []
+        for i, (r, edge) in enumerate(zip(result, self.next_edges)):
+            if r is None or edge is None:
+                out.append(None)
+                continue
+            if not isinstance(r, Tensor):
+                raise KittyTypeError(
+                    f"function {self._name} returned a {type(r).__name__} as gradient {i}; "
+                    "expected a Tensor or None"
+                )
+            out.append(r._data)
+        return tuple(out)
+
+
+class FunctionMeta(type):
+    def __init__(cls, name, bases, attrs):
+        super().__init__(name, bases, attrs)
+        cls._backward_cls = type(
+            name + "Backward", (BackwardCFunction,), {"_fn_cls": cls, "_name": name + "Backward"}
+        )
+
+
+class Function(metaclass=FunctionMeta):
+    """Write an op with your own forward and backward, exactly as ``torch.autograd.Function``.
+
+    >>> import kittygrad as kitty
+    >>> class Square(kitty.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x * x
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         (x,) = ctx.saved_tensors
+    ...         return 2 * x * grad
+    >>> x = kitty.tensor([3.0], requires_grad=True)
+    >>> Square.apply(x).backward(kitty.ones(1)); x.grad
+    tensor([6.])
+    """
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement the backward function for custom autograd.Function.")
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        node = cls._backward_cls.__new__(cls._backward_cls)
+        node._init_node()
+        grad_mode = _state.enabled
+        edges = tuple(
+            _edge(a) if grad_mode and isinstance(a, Tensor) and a._requires_grad else None for a in args
+        )
+        node.needs_input_grad = tuple(e is not None for e in edges)
+        with no_grad():
+            result = cls.forward(node, *args, **kwargs)
+        single = not isinstance(result, tuple)
+        outputs = (result,) if single else result
+        requires = any(node.needs_input_grad)
+        non_diff = node.__dict__.get("_non_differentiable", ())
+        dirty = node.__dict__.get("_dirty", ())
+        input_ids = {id(a) for a in args if isinstance(a, Tensor)}
+        wrapped = []
+        for o in outputs:
+            if not isinstance(o, Tensor):
+                wrapped.append(o)
+                continue
+            if id(o) in input_ids and id(o) not in dirty:
+                alias = Tensor._wrap(o._data)  # a returned input becomes a new alias of it
+                alias._vc = o._vc
+                o = alias
+            if id(o) in dirty:
+                o._vc[0] += 1
+            wrapped.append(o)
+        if requires:
+            node.next_edges = edges
+            for e in edges:
+                if e is not None:
+                    e[0]._lock += 1
+            meta = []
+            for nr, o in enumerate(wrapped):
+                if isinstance(o, Tensor):
+                    meta.append((o._data.shape, o._data.dtype))
+                    if id(o) not in non_diff and o._data.dtype.kind == "f":
+                        o._grad_fn, o._output_nr, o._requires_grad = node, nr, True
+                        o._view = None
+                else:
+                    meta.append(((), B.NP_DTYPES["float32"]))
+            node._out_meta = tuple(meta)
+            to_save = node.__dict__.pop("_to_save", ())
+            node._saved = to_save
+            node._saved_versions = [
+                (t._vc, t._vc[0], t._data.shape, t._data.dtype.name) for t in to_save if t is not None
+            ]
+        else:
+            node._saved = node.__dict__.pop("_to_save", ())
+        return wrapped[0] if single else tuple(wrapped)
+
+
+class InplaceFunction(Function):
+    pass
+
+
+class NestedIOFunction(Function):
+    pass
+
+
+def once_differentiable(fn):
+    return fn

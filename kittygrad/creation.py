@@ -1,0 +1,391 @@
+"""Tensor creation: tensor, as_tensor, from_numpy, zeros, ones, full, arange, rand, ..."""
+from __future__ import annotations
+
+import math
+import numbers
+
+from . import backend as B
+from . import dtypes as D
+from .errors import KittyRuntimeError, KittyTypeError, KittyValueError
+from .ops.shape import _shape_arg
+from .tensor import Tensor
+
+default_generator = B.default_generator
+
+
+def _check_device(device) -> None:
+    if device is not None and str(device) not in ("cpu",) and not str(device).startswith("cpu"):
+        raise KittyRuntimeError(f"kittygrad runs on the CPU only; device {device!r} is not available")
+
+
+def _finish(arr, requires_grad: bool) -> Tensor:
+    t = Tensor._wrap(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _to_array(data):
+    """Turn nested sequences of numbers/Tensors into an array with torch's dtype inference."""
+    if isinstance(data, Tensor):
+        return data._data
+    if B.is_array(data):
+        if data.dtype not in D._BY_NP:
+            raise KittyTypeError(
+                f"can't convert np.ndarray of type {data.dtype}. The only supported types are: "
+                "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+            )
+        return data
+    if data is None:
+        raise KittyTypeError("tensor(): data must be a number, a sequence or an array, not None")
+    if isinstance(data, complex):
+        raise KittyTypeError("complex numbers are not supported by kittygrad")
+    if isinstance(data, (str, bytes)):
+        raise KittyTypeError(f"new(): invalid data type '{type(data).__name__}'")
+    if isinstance(data, (list, tuple)):
+        data = _unwrap_nested(data)
+    try:
+        arr = B.asarray(data)
+    except ValueError as e:
+        raise KittyValueError(f"tensor(): the nested sequences do not form a regular shape ({e})") from None
+    kind = arr.dtype.kind
+    if kind == "f":
+        return arr.astype(D.get_default_dtype().np) if not B.is_array_like_scalar(data) else arr
+    if kind in "iu":
+        return arr.astype(D.int64.np, copy=False) if not B.is_array_like_scalar(data) else arr
+    if kind == "b":
+        return arr
+    if kind == "c":
+        raise KittyTypeError("complex numbers are not supported by kittygrad")
+    raise KittyTypeError(f"Could not infer dtype of {_first_bad(data)}")
+
+
+def _unwrap_nested(seq):
+    out = []
+    for x in seq:
+        if isinstance(x, Tensor):
+            out.append(x._data.tolist() if x._data.ndim else x._data.item())
+        elif isinstance(x, (list, tuple)):
+            out.append(_unwrap_nested(x))
+        elif x is None or isinstance(x, (str, bytes, complex)) or not (
+            isinstance(x, numbers.Number) or B.is_array(x) or B.is_array_like_scalar(x)
+        ):
+            if isinstance(x, complex):
+                raise KittyTypeError("complex numbers are not supported by kittygrad")
+            raise KittyTypeError(f"Could not infer dtype of {type(x).__name__}")
+        else:
+            out.append(x)
+    return out
+
+
+def _first_bad(data):
+    return type(data).__name__
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """A new tensor (a copy) from nested lists, numbers or arrays.
+
+    Without ``dtype``: Python floats give float32, ints int64, bools bool, as torch. One seed rule:
+    integer data with ``requires_grad=True`` and no dtype gives a float32 tensor.
+
+    >>> import kittygrad as kitty
+    >>> kitty.tensor([1, 2, 3], requires_grad=True)
+    tensor([1., 2., 3.], requires_grad=True)
+    """
+    _check_device(device)
+    arr = _to_array(data)
+    if dtype is not None:
+        arr = arr.astype(D.to_dtype(dtype).np)
+    elif requires_grad and arr.dtype.kind != "f":
+        arr = arr.astype(D.get_default_dtype().np)
+    else:
+        arr = arr.copy()
+    return _finish(B.array(arr, copy=False), requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like ``tensor``, but shares memory with a NumPy array or Tensor when it can.
+
+    >>> import kittygrad as kitty
+    >>> kitty.as_tensor([1., 2.])
+    tensor([1., 2.])
+    """
+    _check_device(device)
+    if isinstance(data, Tensor):
+        return data if dtype is None or D.to_dtype(dtype) is data.dtype else data.to(dtype)
+    arr = _to_array(data)
+    if dtype is not None:
+        arr = arr.astype(D.to_dtype(dtype).np, copy=False)
+    return Tensor._wrap(B.asarray(arr))
+
+
+asarray = as_tensor
+
+
+def from_numpy(ndarray) -> Tensor:
+    """A tensor sharing memory with a NumPy array (no copy).
+
+    >>> import numpy as np; import kittygrad as kitty  # doctest: +SKIP
+    >>> kitty.from_numpy(np.ones(2))  # doctest: +SKIP
+    tensor([1., 1.], dtype=kittygrad.float64)
+    """
+    if not B.is_array(ndarray):
+        raise KittyTypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    return Tensor._wrap(_to_array(ndarray))
+
+
+def _dtype_or_default(dtype, fallback=None):
+    if dtype is None:
+        return fallback or D.get_default_dtype()
+    return D.to_dtype(dtype)
+
+
+def _sizes(size):
+    shape = _shape_arg(size)
+    for n in shape:
+        if n < 0:
+            raise KittyRuntimeError(
+                f"Trying to create tensor with negative dimension {n}: {list(shape)}"
+            )
+    return shape
+
+
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+    """A tensor of zeros; sizes as varargs or one tuple.
+
+    >>> import kittygrad as kitty
+    >>> kitty.zeros(2, 3).shape
+    kittygrad.Size([2, 3])
+    """
+    _check_device(device)
+    return _finish(B.xp.zeros(_sizes(size), _dtype_or_default(dtype).np), requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+    """A tensor of ones.
+
+    >>> import kittygrad as kitty
+    >>> kitty.ones(2)
+    tensor([1., 1.])
+    """
+    _check_device(device)
+    return _finish(B.xp.ones(_sizes(size), _dtype_or_default(dtype).np), requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad: bool = False, out=None, memory_format=None) -> Tensor:
+    """An uninitialised tensor (kittygrad fills it with zeros, so it is deterministic).
+
+    >>> import kittygrad as kitty
+    >>> kitty.empty(2).shape
+    kittygrad.Size([2])
+    """
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor filled with ``fill_value``; the dtype follows the value when not given, as torch.
+
+    >>> import kittygrad as kitty
+    >>> kitty.full((2,), 7)
+    tensor([7, 7])
+    """
+    _check_device(device)
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    if dtype is None:
+        dtype = D.scalar_dtype(fill_value)
+    return _finish(B.xp.full(_sizes(size), fill_value, dtype=D.to_dtype(dtype).np), requires_grad)
+
+
+def _like(input, dtype):
+    return input.dtype if dtype is None else D.to_dtype(dtype)
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    """Zeros with ``input``'s shape and dtype."""
+    return zeros(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    """Ones with ``input``'s shape and dtype."""
+    return ones(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+
+
+def empty_like(input, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    return zeros(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    return full(input.shape, fill_value, dtype=_like(input, dtype), requires_grad=requires_grad)
+
+
+def _num(x):
+    return x.item() if isinstance(x, Tensor) else x
+
+
+def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is a float.
+
+    >>> import kittygrad as kitty
+    >>> kitty.arange(3)
+    tensor([0, 1, 2])
+    """
+    _check_device(device)
+    start, end, step = _num(start), _num(end), _num(step)
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise KittyRuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise KittyRuntimeError(
+            f"upper bound and larger bound inconsistent with step sign (start={start}, end={end}, step={step})"
+        )
+    if dtype is None:
+        is_float = any(isinstance(v, float) for v in (start, end, step))
+        dtype = D.get_default_dtype() if is_float else D.int64
+    dtype = D.to_dtype(dtype)
+    n = max(0, math.ceil((end - start) / step))
+    arr = (start + step * B.xp.arange(n, dtype="float64")).astype(dtype.np) if dtype.is_floating_point else B.xp.arange(start, end, step, dtype=dtype.np)
+    return _finish(arr, requires_grad)
+
+
+def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
+
+    >>> import kittygrad as kitty
+    >>> kitty.linspace(0, 1, 3)
+    tensor([0.0000, 0.5000, 1.0000])
+    """
+    _check_device(device)
+    if steps < 0:
+        raise KittyRuntimeError("number of steps must be non-negative")
+    dtype = _dtype_or_default(dtype)
+    return _finish(B.xp.linspace(_num(start), _num(end), steps).astype(dtype.np), requires_grad)
+
+
+def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dtype = _dtype_or_default(dtype)
+    return _finish((base ** B.xp.linspace(_num(start), _num(end), steps)).astype(dtype.np), requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """The identity matrix (``n`` x ``m``).
+
+    >>> import kittygrad as kitty
+    >>> kitty.eye(2)
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+    _check_device(device)
+    if n < 0 or (m is not None and m < 0):
+        raise KittyRuntimeError(f"n must be greater or equal to 0, got {n}")
+    return _finish(B.xp.eye(n, m, dtype=_dtype_or_default(dtype).np), requires_grad)
+
+
+def _gen(generator):
+    return generator if generator is not None else default_generator
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1), from ``manual_seed``'s generator or the one given.
+
+    >>> import kittygrad as kitty
+    >>> kitty.rand(2, 3).shape
+    kittygrad.Size([2, 3])
+    """
+    _check_device(device)
+    dtype = _dtype_or_default(dtype)
+    _float_only(dtype, "rand")
+    return _finish(_gen(generator).random(_sizes(size)).astype(dtype.np), requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples.
+
+    >>> import kittygrad as kitty
+    >>> kitty.randn(4).shape
+    kittygrad.Size([4])
+    """
+    _check_device(device)
+    dtype = _dtype_or_default(dtype)
+    _float_only(dtype, "randn")
+    return _finish(_gen(generator).normal(0.0, 1.0, _sizes(size), dtype.np), requires_grad)
+
+
+def _float_only(dtype, name):
+    if not dtype.is_floating_point:
+        raise KittyRuntimeError(f'"{name}" not implemented for \'{dtype.name.capitalize()}\'')
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Integers in [low, high) (int64 by default).
+
+    >>> import kittygrad as kitty
+    >>> kitty.randint(0, 10, (3,)).dtype
+    kittygrad.int64
+    """
+    _check_device(device)
+    if size is None:
+        if high is None or not isinstance(high, (tuple, list)):
+            raise KittyTypeError("randint() missing required argument 'size'")
+        low, high, size = 0, low, high
+    elif high is None:
+        low, high = 0, low
+    if isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high
+    if low >= high:
+        raise KittyRuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    dtype = D.to_dtype(dtype) if dtype is not None else D.int64
+    return _finish(_gen(generator).integers(low, high, _sizes(size), dtype.np), requires_grad)
+
+
+def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A random permutation of 0..n-1.
+
+    >>> import kittygrad as kitty
+    >>> sorted(kitty.randperm(3).tolist())
+    [0, 1, 2]
+    """
+    dtype = D.to_dtype(dtype) if dtype is not None else D.int64
+    return _finish(_gen(generator).permutation(n).astype(dtype.np), requires_grad)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    return rand(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    return randn(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input.shape, dtype=_like(input, dtype))
+
+
+def manual_seed(seed: int) -> B.Generator:
+    """Seed the default generator so random tensors repeat.
+
+    >>> import kittygrad as kitty
+    >>> _ = kitty.manual_seed(0); a = kitty.rand(2); _ = kitty.manual_seed(0)
+    >>> bool((a == kitty.rand(2)).all())
+    True
+    """
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    return default_generator.get_state()
+
+
+def set_rng_state(state) -> None:
+    default_generator.set_state(state)

@@ -1,0 +1,179 @@
+"""Operand preparation shared by all ops: tensor conversion, type promotion, broadcasting.
+
+As the seed describes, binary ops first bring operands to one dtype (a differentiable
+``ToCopy``) and one shape (a differentiable ``Expand``); so broadcasting is undone in one place,
+and the graph shows these implicit steps.
+"""
+from __future__ import annotations
+
+from .. import backend as B
+from .. import dtypes as D
+from ..autograd import function as F
+from ..errors import KittyRuntimeError, KittyTypeError
+
+_NUMBER_TYPES = (int, float, bool)
+
+
+def tensor_cls():
+    return F.Tensor
+
+
+def as_tensor_arg(x, name: str = "input"):
+    """Accept a Tensor (or an ndarray, which we wrap); reject anything else with a TypeError."""
+    T = F.Tensor
+    if isinstance(x, T):
+        return x
+    if B.is_array(x):
+        return T._wrap(x) if x.dtype in D._BY_NP else _bad_dtype(x)
+    raise KittyTypeError(f"{name} must be a Tensor, not {type(x).__name__}")
+
+
+def _bad_dtype(x):
+    raise KittyTypeError(f"arrays of dtype {x.dtype} are not supported")
+
+
+def check_scalar(x, opname: str):
+    if isinstance(x, _NUMBER_TYPES) or B.is_array_like_scalar(x):
+        if isinstance(x, complex) or (B.is_array_like_scalar(x) and x.dtype.kind == "c"):
+            raise KittyTypeError(f"{opname}: complex numbers are not supported")
+        return x.item() if B.is_array_like_scalar(x) else x
+    if isinstance(x, complex):
+        raise KittyTypeError(f"{opname}: complex numbers are not supported")
+    raise KittyTypeError(
+        f"{opname}: expected a Tensor or a number as operand, but got {type(x).__name__}"
+    )
+
+
+def cast(t, dtype):
+    """t.to(dtype), differentiable, or t itself when it already has that dtype."""
+    if t._data.dtype == dtype.np:
+        return t
+    from .elementwise import ToCopy
+
+    return ToCopy.apply(t, dtype.np)
+
+
+def broadcast_shape_of(sa, sb):
+    try:
+        return B.broadcast_shapes(sa, sb)
+    except ValueError:
+        # torch's message, naming the first dim that differs (counted from the left of the result)
+        na, nb = len(sa), len(sb)
+        n = max(na, nb)
+        for i in range(1, n + 1):
+            da = sa[-i] if i <= na else 1
+            db = sb[-i] if i <= nb else 1
+            if da != db and da != 1 and db != 1:
+                raise KittyRuntimeError(
+                    f"The size of tensor a ({da}) must match the size of tensor b ({db}) at "
+                    f"non-singleton dimension {n - i}"
+                ) from None
+        raise
+
+
+def expand_to(t, shape):
+    if t._data.shape == shape:
+        return t
+    from .shape import Expand
+
+    return Expand.apply(t, tuple(shape))
+
+
+def binary(a, b, opname: str, float_result: bool = False):
+    """Bring two operands (Tensors or numbers) to one dtype and shape.
+
+    Returns ``(a, b)`` where tensors are cast/expanded and a Python number stays a number of
+    the result dtype (so no graph node is made for it). ``float_result``: ints promote to float
+    (true division).
+    """
+    T = F.Tensor
+    ta = isinstance(a, T)
+    tb = isinstance(b, T)
+    if not ta:
+        if B.is_array(a):
+            a = as_tensor_arg(a)
+            ta = True
+        else:
+            a = check_scalar(a, opname)
+    if not tb:
+        if B.is_array(b):
+            b = as_tensor_arg(b)
+            tb = True
+        else:
+            b = check_scalar(b, opname)
+    if ta and tb:
+        da, db = a._data.dtype, b._data.dtype
+        if da != db:
+            rt = D.result_type(a, b)
+            if float_result and not rt.is_floating_point:
+                rt = D.get_default_dtype()
+            a, b = cast(a, rt), cast(b, rt)
+        elif float_result and da.kind != "f":
+            rt = D.get_default_dtype()
+            a, b = cast(a, rt), cast(b, rt)
+        sa, sb = a._data.shape, b._data.shape
+        if sa != sb:
+            shape = broadcast_shape_of(sa, sb)
+            a, b = expand_to(a, shape), expand_to(b, shape)
+        return a, b
+    if ta:
+        return _with_scalar(a, b, float_result), _scalar_value(a, b, float_result)
+    if tb:
+        return _scalar_value(b, a, float_result), _with_scalar(b, a, float_result)
+    raise KittyTypeError(f"{opname}: at least one operand must be a Tensor")
+
+
+def _target_dtype(t, scalar, float_result):
+    dt = t._data.dtype
+    kind = dt.kind
+    if isinstance(scalar, float):
+        if kind != "f":
+            return D.get_default_dtype()
+    elif isinstance(scalar, bool):
+        pass
+    elif kind == "b":  # int scalar with a bool tensor
+        return D.get_default_dtype() if float_result else D.int64
+    if float_result and kind != "f":
+        return D.get_default_dtype()
+    return None
+
+
+def _with_scalar(t, scalar, float_result):
+    target = _target_dtype(t, scalar, float_result)
+    return t if target is None else cast(t, target)
+
+
+def _scalar_value(t, scalar, float_result):
+    target = _target_dtype(t, scalar, float_result)
+    np_dtype = t._data.dtype if target is None else target.np
+    try:
+        return np_dtype.type(scalar)
+    except OverflowError:
+        raise KittyRuntimeError(f"value cannot be converted to type {np_dtype} without overflow") from None
+
+
+def normalize_dim(dim: int, ndim: int, name: str = "dim") -> int:
+    n = max(ndim, 1)
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise KittyTypeError(f"{name} must be an int, got {type(dim).__name__}")
+    if dim < -n or dim >= n:
+        from ..errors import KittyIndexError
+
+        raise KittyIndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return dim % n if ndim else 0
+
+
+def normalize_dims(dim, ndim: int):
+    """A dim argument (None, int, or sequence) as a sorted tuple of axes, or None for all."""
+    if dim is None:
+        return None
+    if isinstance(dim, (list, tuple)):
+        if len(dim) == 0:
+            return None
+        axes = tuple(normalize_dim(d, ndim) for d in dim)
+        if len(set(axes)) != len(axes):
+            raise KittyRuntimeError(f"dim {axes[0]} appears multiple times in the list of dims")
+        return tuple(sorted(axes)) if ndim else ()
+    return (normalize_dim(dim, ndim),) if ndim else ()

@@ -1,0 +1,152 @@
+"""Indexing: basic indices give views, advanced (int/bool tensors, lists) give copies."""
+from __future__ import annotations
+
+from .. import backend as B
+from ..autograd.function import Op, apply_inplace
+from ..errors import KittyIndexError, KittyTypeError
+
+
+def _is_basic(idx) -> bool:
+    items = idx if isinstance(idx, tuple) else (idx,)
+    for i in items:
+        if i is None or i is Ellipsis or isinstance(i, slice):
+            continue
+        if isinstance(i, int) and not isinstance(i, bool):
+            continue
+        return False
+    return True
+
+
+def convert_index(idx, Tensor):
+    """Turn Tensors and lists inside an index into arrays NumPy understands."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    out = []
+    for i in items:
+        if isinstance(i, Tensor):
+            arr = i._data
+            if arr.dtype.kind == "f":
+                raise KittyIndexError(
+                    "tensors used as indices must be long, int, byte or bool tensors"
+                )
+            if arr.ndim == 0 and arr.dtype.kind in "iu":
+                i = int(arr)
+            else:
+                i = arr
+        elif isinstance(i, (list, tuple)):
+            try:
+                i = B.asarray([x._data if isinstance(x, Tensor) else x for x in i])
+            except ValueError:
+                raise KittyIndexError(f"invalid index list {i!r}") from None
+            if i.dtype.kind == "f":
+                raise KittyIndexError("tensors used as indices must be long, int, byte or bool tensors")
+        elif isinstance(i, float):
+            raise KittyIndexError(
+                "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
+                "are valid indices (got float)"
+            )
+        elif not (i is None or i is Ellipsis or isinstance(i, (slice, int)) or B.is_array(i) or B.is_array_like_scalar(i)):
+            raise KittyIndexError(
+                "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
+                f"are valid indices (got {type(i).__name__})"
+            )
+        out.append(i)
+    return tuple(out)
+
+
+def _numpy_index_error(e: IndexError) -> KittyIndexError:
+    msg = str(e).replace("axis", "dimension")
+    return KittyIndexError(msg)
+
+
+class Select(Op):
+    """Basic indexing (ints, slices, None, ...): a view."""
+
+    is_view = True
+    _name = "SliceBackward"
+
+    def forward(self, x, idx):
+        self.in_shape, self.dtype, self.idx = x.shape, x.dtype, idx
+        try:
+            return x[idx]
+        except IndexError as e:
+            raise _numpy_index_error(e) from None
+
+    def backward(self, g):
+        gx = B.xp.zeros(self.in_shape, self.dtype)
+        gx[self.idx] = g
+        return gx, None
+
+
+class Index(Op):
+    """Advanced indexing: a copy; repeated indices accumulate their gradients."""
+
+    def forward(self, x, idx):
+        self.in_shape, self.dtype, self.idx = x.shape, x.dtype, idx
+        try:
+            return x[idx]
+        except IndexError as e:
+            raise _numpy_index_error(e) from None
+
+    def backward(self, g):
+        gx = B.xp.zeros(self.in_shape, self.dtype)
+        B.scatter_add(gx, self.idx, g)
+        return gx, None
+
+
+class IndexPut(Op):
+    """``x[idx] = value`` as an out-of-place op (used in place by ``__setitem__``)."""
+
+    _name = "IndexPutBackward"
+
+    def forward(self, x, value, idx):
+        self.idx, self.value_shape = idx, B.xp.shape(value)
+        out = x.copy()
+        try:
+            out[idx] = value
+        except IndexError as e:
+            raise _numpy_index_error(e) from None
+        except ValueError as e:
+            raise KittyIndexError(f"shape mismatch in index assignment: {e}") from None
+        return out
+
+    def backward(self, g):
+        gx = g.copy()
+        gx[self.idx] = 0
+        gv = None
+        if self.needs_input_grad[1]:
+            gv = g[self.idx]
+            shape = self.value_shape
+            if len(shape) > gv.ndim:
+                gv = gv.reshape((1,) * (len(shape) - gv.ndim) + gv.shape)
+            gv = B.sum_to_shape(gv, shape)
+        return gx, gv, None
+
+
+def getitem(x, idx):
+    from ..autograd.function import Tensor
+
+    if _is_basic(idx):
+        return Select.apply(x, idx)
+    idx = convert_index(idx, Tensor)
+    if _is_basic(idx):
+        return Select.apply(x, idx)
+    return Index.apply(x, idx)
+
+
+def setitem(x, idx, value) -> None:
+    from ..autograd.function import Tensor
+    from ._prep import cast
+
+    if not _is_basic(idx):
+        idx = convert_index(idx, Tensor)
+    if isinstance(value, Tensor):
+        value = cast(value, x.dtype)
+    elif B.is_array(value):
+        value = Tensor._wrap(value.astype(x._data.dtype))
+    elif isinstance(value, (int, float, bool)):
+        value = x._data.dtype.type(value)
+    else:
+        raise KittyTypeError(
+            f"can't assign a {type(value).__name__} to a tensor; expected a number or a Tensor"
+        )
+    apply_inplace(IndexPut, x, value, idx)

@@ -1,0 +1,153 @@
+"""Reductions: sum, mean, var, std (more in later families)."""
+from __future__ import annotations
+
+from .. import backend as B
+from .. import dtypes as D
+from ..autograd.function import Op
+from ..errors import KittyRuntimeError
+from ._prep import cast, normalize_dims
+
+
+def _expand_back(g, in_shape, axes, keepdim):
+    """Broadcast a reduced gradient back over the reduced axes."""
+    if axes is None:
+        return B.xp.broadcast_to(g.reshape((1,) * len(in_shape)) if in_shape else g, in_shape)
+    if not keepdim:
+        g = B.xp.expand_dims(g, axes)
+    return B.xp.broadcast_to(g, in_shape)
+
+
+class Sum(Op):
+    def forward(self, x, axes, keepdim, dtype=None):
+        self.in_shape, self.axes, self.keepdim = x.shape, axes, keepdim
+        return x.sum(axis=axes, keepdims=keepdim, dtype=dtype)
+
+    def backward(self, g):
+        return _expand_back(g, self.in_shape, self.axes, self.keepdim), None, None
+
+
+class Mean(Op):
+    def forward(self, x, axes, keepdim):
+        self.in_shape, self.axes, self.keepdim = x.shape, axes, keepdim
+        with B.errstate(invalid="ignore", divide="ignore"):
+            out = x.mean(axis=axes, keepdims=keepdim)
+        self.count = (x.size // out.size) if out.size else 0
+        return B.xp.asarray(out, dtype=x.dtype)
+
+    def backward(self, g):
+        return _expand_back(g / self.count, self.in_shape, self.axes, self.keepdim), None, None
+
+
+class Var(Op):
+    saved_inputs = (0,)
+
+    def forward(self, x, axes, correction, keepdim):
+        self.x, self.axes, self.correction, self.keepdim = x, axes, correction, keepdim
+        mean = x.mean(axis=axes, keepdims=True)
+        self.centered = x - mean
+        n = x.size // max(mean.size, 1) if x.size else 0
+        self.denom = max(n - correction, 0)
+        with B.errstate(invalid="ignore", divide="ignore"):
+            out = (self.centered * self.centered).sum(axis=axes, keepdims=keepdim) / self.denom
+        return B.xp.asarray(out, dtype=x.dtype)
+
+    def backward(self, g):
+        g = _expand_back(g, self.x.shape, self.axes, self.keepdim)
+        with B.errstate(invalid="ignore", divide="ignore"):
+            return g * (2 / self.denom) * self.centered, None, None, None
+
+
+class Std(Var):
+    saves_output = True
+
+    def forward(self, x, axes, correction, keepdim):
+        var = super().forward(x, axes, correction, keepdim)
+        self.out = B.xp.sqrt(var)
+        return self.out
+
+    def backward(self, g):
+        # d std = d var / (2 std)
+        with B.errstate(invalid="ignore", divide="ignore"):
+            return super().backward(g / (2 * self.out))
+
+
+def _reduction_input(input, dtype=None):
+    if dtype is not None:
+        return cast(input, D.to_dtype(dtype))
+    if input._data.dtype.kind in "biu":
+        return cast(input, D.int64)  # torch sums ints (and bools) as int64
+    return input
+
+
+def sum(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdims=None):  # noqa: A001
+    """Sum of all elements, or over ``dim`` (an int or a tuple).
+
+    >>> import kittygrad as kitty
+    >>> kitty.tensor([[1., 2.], [3., 4.]]).sum(dim=0)
+    tensor([4., 6.])
+    """
+    dim = axis if dim is None else dim
+    keepdim = keepdims if keepdims is not None else keepdim
+    x = _reduction_input(input, dtype)
+    axes = normalize_dims(dim, x._data.ndim)
+    return Sum.apply(x, axes, keepdim)
+
+
+def mean(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdims=None):
+    """Mean of all elements, or over ``dim``; only for floating inputs, as torch.
+
+    >>> import kittygrad as kitty
+    >>> kitty.tensor([1., 2., 3.]).mean()
+    tensor(2.)
+    """
+    dim = axis if dim is None else dim
+    keepdim = keepdims if keepdims is not None else keepdim
+    x = cast(input, D.to_dtype(dtype)) if dtype is not None else input
+    if x._data.dtype.kind != "f":
+        raise KittyRuntimeError(
+            f"mean(): could not infer output dtype. Input dtype must be either a floating point or "
+            f"complex dtype. Got: {x.dtype.name.capitalize()}"
+        )
+    return Mean.apply(x, normalize_dims(dim, x._data.ndim), keepdim)
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    if unbiased is None:
+        return 1
+    return 1 if unbiased else 0
+
+
+def _var_args(input, dim, unbiased, keepdim, correction):
+    # torch accepts var(x, unbiased) positionally as well as var(x, dim, ...)
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
+    x = input
+    if x._data.dtype.kind != "f":
+        raise KittyRuntimeError(
+            f"std and var only support floating point and complex dtypes, got {x.dtype.name}"
+        )
+    return x, normalize_dims(dim, x._data.ndim), _correction(unbiased, correction), keepdim
+
+
+def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """Variance with Bessel's correction by default (``correction=1``).
+
+    >>> import kittygrad as kitty
+    >>> kitty.tensor([1., 2., 3.]).var()
+    tensor(1.)
+    """
+    x, axes, corr, keepdim = _var_args(input, dim, unbiased, keepdim, correction)
+    return Var.apply(x, axes, corr, keepdim)
+
+
+def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """Standard deviation (``correction=1`` by default).
+
+    >>> import kittygrad as kitty
+    >>> kitty.tensor([1., 2., 3.]).std()
+    tensor(1.)
+    """
+    x, axes, corr, keepdim = _var_args(input, dim, unbiased, keepdim, correction)
+    return Std.apply(x, axes, corr, keepdim)

@@ -1,0 +1,350 @@
+"""Shape and view primitives: views share memory and version with their base."""
+from __future__ import annotations
+
+from .. import backend as B
+from ..autograd.function import Op
+from ..errors import KittyRuntimeError
+from ._prep import normalize_dim
+
+
+class Expand(Op):
+    """Broadcast to a larger shape without copying (``expand``/``broadcast_to``)."""
+
+    is_view = True
+
+    def forward(self, x, shape):
+        self.in_shape = x.shape
+        return B.xp.broadcast_to(x, shape)
+
+    def backward(self, g):
+        return B.sum_to_shape(g, self.in_shape), None
+
+
+class Transpose(Op):
+    is_view = True
+
+    def forward(self, x, dim0, dim1):
+        self.dims = (dim0, dim1)
+        return self.xp.swapaxes(x, dim0, dim1)
+
+    def backward(self, g):
+        return self.xp.swapaxes(g, *self.dims), None, None
+
+
+class Permute(Op):
+    is_view = True
+
+    def forward(self, x, dims):
+        self.dims = dims
+        return self.xp.transpose(x, dims)
+
+    def backward(self, g):
+        return self.xp.transpose(g, self.xp.argsort(self.dims)), None
+
+
+class View(Op):
+    """``view``: a reshape that must not copy."""
+
+    is_view = True
+
+    def forward(self, x, shape):
+        self.in_shape = x.shape
+        out = x.reshape(shape)
+        if out.size and not B.may_share_memory(out, x):  # the strides do not allow a view
+            raise KittyRuntimeError(
+                f"view size is not compatible with input tensor's size and stride (shape "
+                f"{list(x.shape)} to {list(shape)}): at least one dimension spans across two "
+                "contiguous subspaces. Use .reshape(...) instead."
+            )
+        return out
+
+    def backward(self, g):
+        return g.reshape(self.in_shape), None
+
+
+class Reshape(Op):
+    """``reshape``: a view when the strides allow it, else a copy (as torch)."""
+
+    _name = "ViewBackward"
+
+    def forward(self, x, shape):
+        self.in_shape = x.shape
+        out = x.reshape(shape)
+        if B.may_share_memory(out, x):
+            self.is_view = True
+        else:
+            self._name = "CloneBackward"
+        return out
+
+    def backward(self, g):
+        return g.reshape(self.in_shape), None
+
+
+class Squeeze(Op):
+    is_view = True
+
+    def forward(self, x, axes):
+        self.in_shape = x.shape
+        return x.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+    def backward(self, g):
+        return g.reshape(self.in_shape), None
+
+
+class Unsqueeze(Op):
+    is_view = True
+
+    def forward(self, x, axis):
+        self.axis = axis
+        return self.xp.expand_dims(x, axis)
+
+    def backward(self, g):
+        return self.xp.squeeze(g, self.axis), None
+
+
+class Alias(Op):
+    """A new tensor object on the same memory (``view_as(self)``, ``detach`` bookkeeping)."""
+
+    is_view = True
+    _name = "AliasBackward"
+
+    def forward(self, x):
+        return x.view()
+
+    def backward(self, g):
+        return (g,)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _shape_arg(args) -> tuple:
+    """Sizes given as varargs or as one sequence, as torch accepts them."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)) or (len(args) == 1 and type(args[0]).__name__ == "Size"):
+        args = tuple(args[0])
+    out = []
+    for a in args:
+        if hasattr(a, "_data") and a._data.ndim == 0:
+            a = a.item()
+        if not isinstance(a, int) or isinstance(a, bool):
+            from ..errors import KittyTypeError
+
+            raise KittyTypeError(f"sizes must be ints, got {type(a).__name__}")
+        out.append(a)
+    return tuple(out)
+
+
+def _infer_shape(shape, numel: int, in_shape) -> tuple:
+    if shape.count(-1) > 1:
+        raise KittyRuntimeError("only one dimension can be inferred")
+    for n in shape:
+        if n < -1:
+            raise KittyRuntimeError(f"invalid shape dimension {n}")
+    if -1 in shape:
+        known = 1
+        for n in shape:
+            if n != -1:
+                known *= n
+        if known == 0 or numel % known:
+            raise KittyRuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if n == -1 else n for n in shape)
+    total = 1
+    for n in shape:
+        total *= n
+    if total != numel:
+        raise KittyRuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+def view(input, *shape):
+    """A tensor with another shape on the same memory (raises if the strides don't allow it).
+
+    >>> import kittygrad as kitty
+    >>> kitty.arange(6).view(2, 3).shape
+    kittygrad.Size([2, 3])
+    """
+    shape = _infer_shape(_shape_arg(shape), input._data.size, input._data.shape)
+    return View.apply(input, shape)
+
+
+def reshape(input, *shape):
+    """Like ``view``, but copies when the memory layout requires it.
+
+    >>> import kittygrad as kitty
+    >>> kitty.reshape(kitty.arange(6), (3, -1)).shape
+    kittygrad.Size([3, 2])
+    """
+    shape = _infer_shape(_shape_arg(shape), input._data.size, input._data.shape)
+    if shape == input._data.shape:
+        return Alias.apply(input)
+    return Reshape.apply(input, shape)
+
+
+def flatten(input, start_dim: int = 0, end_dim: int = -1):
+    """Merge dims ``start_dim..end_dim`` into one.
+
+    >>> import kittygrad as kitty
+    >>> kitty.zeros(2, 3, 4).flatten(1).shape
+    kittygrad.Size([2, 12])
+    """
+    shape = input._data.shape
+    if not shape:
+        return reshape(input, (1,))
+    s = normalize_dim(start_dim, len(shape))
+    e = normalize_dim(end_dim, len(shape))
+    if s > e:
+        raise KittyRuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    n = 1
+    for d in shape[s : e + 1]:
+        n *= d
+    return reshape(input, shape[:s] + (n,) + shape[e + 1 :])
+
+
+def transpose(input, dim0: int, dim1: int):
+    """Swap two dims (a view).
+
+    >>> import kittygrad as kitty
+    >>> kitty.zeros(2, 3).transpose(0, 1).shape
+    kittygrad.Size([3, 2])
+    """
+    nd = input._data.ndim
+    d0, d1 = normalize_dim(dim0, nd), normalize_dim(dim1, nd)
+    if nd == 0:
+        return Alias.apply(input)
+    return Transpose.apply(input, d0, d1)
+
+
+swapaxes = swapdims = transpose
+
+
+def t(input):
+    """Transpose a tensor of at most 2 dims.
+
+    >>> import kittygrad as kitty
+    >>> kitty.zeros(2, 3).t().shape
+    kittygrad.Size([3, 2])
+    """
+    nd = input._data.ndim
+    if nd > 2:
+        raise KittyRuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
+    return Transpose.apply(input, 0, 1) if nd == 2 else Alias.apply(input)
+
+
+def permute(input, *dims):
+    """Reorder dims (a view).
+
+    >>> import kittygrad as kitty
+    >>> kitty.zeros(2, 3, 4).permute(2, 0, 1).shape
+    kittygrad.Size([4, 2, 3])
+    """
+    dims = _shape_arg(dims)
+    nd = input._data.ndim
+    if len(dims) != nd:
+        raise KittyRuntimeError(
+            f"permute(sparse_coo): number of dimensions in the tensor input does not match the length "
+            f"of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal to len(dims) = {len(dims)}"
+        )
+    axes = tuple(normalize_dim(d, nd) for d in dims)
+    if len(set(axes)) != len(axes):
+        raise KittyRuntimeError("permute(): duplicate dims are not allowed.")
+    return Permute.apply(input, axes)
+
+
+def squeeze(input, dim=None):
+    """Remove dims of size 1 (all, or the given ones).
+
+    >>> import kittygrad as kitty
+    >>> kitty.zeros(1, 3, 1).squeeze().shape
+    kittygrad.Size([3])
+    """
+    shape = input._data.shape
+    if dim is None:
+        axes = tuple(i for i, n in enumerate(shape) if n == 1)
+    else:
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        axes = tuple(i for i in (normalize_dim(d, len(shape)) for d in dims) if shape and shape[i] == 1)
+    if not axes:
+        return Alias.apply(input)
+    return Squeeze.apply(input, axes)
+
+
+def unsqueeze(input, dim: int):
+    """Insert a dim of size 1.
+
+    >>> import kittygrad as kitty
+    >>> kitty.zeros(3).unsqueeze(0).shape
+    kittygrad.Size([1, 3])
+    """
+    return Unsqueeze.apply(input, normalize_dim(dim, input._data.ndim + 1))
+
+
+def expand(input, *sizes):
+    """Broadcast to a larger shape without copying (``-1`` keeps a dim).
+
+    >>> import kittygrad as kitty
+    >>> kitty.zeros(3, 1).expand(3, 4).shape
+    kittygrad.Size([3, 4])
+    """
+    sizes = _shape_arg(sizes)
+    shape = input._data.shape
+    if len(sizes) < len(shape):
+        raise KittyRuntimeError(
+            f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to the "
+            f"number of dimensions in the tensor ({len(shape)})"
+        )
+    lead = len(sizes) - len(shape)
+    target = []
+    for i, n in enumerate(sizes):
+        if i < lead:
+            if n < 0:
+                raise KittyRuntimeError(
+                    f"expand: -1 is not allowed in a leading, non-existing dimension {i}"
+                )
+            target.append(n)
+            continue
+        cur = shape[i - lead]
+        if n == -1:
+            n = cur
+        if cur != n and cur != 1:
+            raise KittyRuntimeError(
+                f"The expanded size of the tensor ({n}) must match the existing size ({cur}) at "
+                f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(shape)}"
+            )
+        target.append(n)
+    target = tuple(target)
+    if target == shape:
+        return Alias.apply(input)
+    return Expand.apply(input, target)
+
+
+def broadcast_to(input, size):
+    """``expand`` to ``size`` (torch.broadcast_to)."""
+    return expand(input, *tuple(size))
+
+
+def broadcast_tensors(*tensors):
+    """Expand tensors to their common broadcast shape.
+
+    >>> import kittygrad as kitty
+    >>> a, b = kitty.broadcast_tensors(kitty.zeros(3, 1), kitty.zeros(4))
+    >>> a.shape, b.shape
+    (kittygrad.Size([3, 4]), kittygrad.Size([3, 4]))
+    """
+    from ._prep import broadcast_shape_of, expand_to
+
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    shape = ()
+    for t_ in tensors:
+        shape = broadcast_shape_of(shape, t_._data.shape)
+    return tuple(expand_to(t_, shape) for t_ in tensors)
+
+
+def broadcast_shapes(*shapes):
+    from ..tensor import Size
+    from ._prep import broadcast_shape_of
+
+    out = ()
+    for s in shapes:
+        out = broadcast_shape_of(out, tuple(s) if isinstance(s, (tuple, list)) else (s,))
+    return Size(out)

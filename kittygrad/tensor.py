@@ -1,0 +1,934 @@
+"""The Tensor: an array, its autograd metadata, and PyTorch's methods (each one line deep)."""
+from __future__ import annotations
+
+import warnings
+import weakref
+from typing import Any
+
+from . import backend as B
+from . import dtypes as D
+from ._printing import tensor_repr
+from .autograd import function as _function
+from .autograd.engine import AccumulateGrad, run_backward
+from .autograd.function import apply_inplace
+from .autograd.grad_mode import _state, enable_grad, no_grad
+from .errors import KittyRuntimeError, KittyTypeError
+from .ops import activation as _act
+from .ops import elementwise as _ew
+from .ops import indexing as _idx
+from .ops import linalg as _la
+from .ops import reduce as _red
+from .ops import shape as _shape
+from .ops._prep import as_tensor_arg, broadcast_shape_of, cast, check_scalar
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints as ``kittygrad.Size([2, 3])``.
+
+    >>> Size([2, 3]).numel()
+    6
+    """
+
+    def __repr__(self) -> str:
+        return f"kittygrad.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, item):
+        out = tuple.__getitem__(self, item)
+        return Size(out) if isinstance(item, slice) else out
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+
+def _np_dtype_name_to_legacy(d: D.dtype) -> str:
+    return {
+        "float32": "FloatTensor",
+        "float64": "DoubleTensor",
+        "float16": "HalfTensor",
+        "int64": "LongTensor",
+        "int32": "IntTensor",
+        "int16": "ShortTensor",
+        "int8": "CharTensor",
+        "uint8": "ByteTensor",
+        "bool": "BoolTensor",
+    }[d.name]
+
+
+class Tensor:
+    """A multi-dimensional array that records the operations on it for automatic differentiation.
+
+    >>> import kittygrad as kitty
+    >>> a = kitty.tensor([1., 2.], requires_grad=True)
+    >>> (a * a).sum().backward(); a.grad
+    tensor([2., 4.])
+    """
+
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_vc", "_view", "__weakref__", "__dict__")
+    # rarely set fields live in __dict__, with these class-level defaults
+    _grad = None
+    _accum = None
+    _retains_grad = False
+    _hooks = None
+    _post_hooks = None
+    _view_version = 0
+    __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
+
+    def __init__(self, *args, dtype=None, device=None, requires_grad: bool = False) -> None:
+        # torch.Tensor(data) makes a default-float tensor; torch.Tensor(2, 3) an uninitialised one
+        if len(args) == 1 and not isinstance(args[0], int):
+            src = args[0]
+            if isinstance(src, Tensor):
+                arr = src._data.astype(D.get_default_dtype().np)
+            else:
+                arr = B.array(src, dtype=D.get_default_dtype().np)
+        else:
+            shape = _shape._shape_arg(args) if args else (0,)
+            arr = B.xp.zeros(shape, D.get_default_dtype().np)
+        self._data = arr
+        self._requires_grad = False
+        self._grad_fn = None
+        self._output_nr = 0
+        self._vc = [0]
+        self._view = None
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _wrap(arr) -> Tensor:
+        t = object.__new__(Tensor)
+        t._data = arr
+        t._requires_grad = False
+        t._grad_fn = None
+        t._output_nr = 0
+        t._vc = [0]
+        t._view = None
+        return t
+
+    # ---- properties ---------------------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        """The shape, or the size of one dim.
+
+        >>> import kittygrad as kitty
+        >>> kitty.zeros(2, 3).size(1)
+        3
+        """
+        if dim is None:
+            return Size(self._data.shape)
+        from .ops._prep import normalize_dim
+
+        return self._data.shape[normalize_dim(dim, self._data.ndim)]
+
+    @property
+    def dtype(self) -> D.dtype:
+        return D._BY_NP[self._data.dtype]
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_contiguous(self) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    @property
+    def data(self) -> Tensor:
+        """The same memory without autograd (changes through it are not tracked)."""
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise KittyTypeError(f"data must be a Tensor, got {type(value).__name__}")
+        self._data = value._data
+
+    @property
+    def grad(self) -> Tensor | None:
+        if self._grad_fn is not None and not self._retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed want "
+                "the gradient for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise KittyTypeError(f"assigned grad expected to be a Tensor or None but got {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise KittyRuntimeError(
+                    f"assigned grad has data of a different size: expected {list(self._data.shape)}, "
+                    f"got {list(value._data.shape)}"
+                )
+            if value._data.dtype != self._data.dtype:
+                raise KittyRuntimeError(
+                    f"assigned grad has data of a different type: expected {self.dtype.name}, got {value.dtype.name}"
+                )
+        self._grad = value
+
+    @property
+    def grad_fn(self):
+        if self._view is not None and self._view_version != self._vc[0] and _state.enabled:
+            self._refresh_view()
+        return self._grad_fn
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._grad_fn is None
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set whether gradients are recorded for this leaf tensor (in place).
+
+        >>> import kittygrad as kitty
+        >>> kitty.zeros(2).requires_grad_().requires_grad
+        True
+        """
+        if self._grad_fn is not None:
+            if not requires_grad:
+                raise KittyRuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to use "
+                    "a computed variable in a subgraph that doesn't require differentiation use "
+                    "var_no_grad = var.detach()."
+                )
+            return self
+        if requires_grad and self._data.dtype.kind != "f":
+            raise KittyRuntimeError(
+                f"only Tensors of floating point dtype can require gradients (got {self.dtype.name}); "
+                "convert it first, e.g. x.float().requires_grad_()"
+            )
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def retain_grad(self) -> None:
+        """Populate ``.grad`` for this non-leaf tensor during backward.
+
+        >>> import kittygrad as kitty
+        >>> a = kitty.tensor([1.], requires_grad=True); b = a * 2; b.retain_grad()
+        >>> b.sum().backward(); b.grad
+        tensor([1.])
+        """
+        if self._grad_fn is None:
+            if not self._requires_grad:
+                raise KittyRuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        self._retains_grad = True
+        node = self._grad_fn
+        node._retained = weakref.ref(self)
+        node._retained_nr = self._output_nr
+
+    @property
+    def _version(self) -> int:
+        return self._vc[0]
+
+    @property
+    def _base(self):
+        return self._view[0] if self._view is not None else None
+
+    def _is_view(self) -> bool:
+        return self._view is not None
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - torch's name
+        nd = self._data.ndim
+        return self if nd < 2 else _shape.permute(self, *range(nd - 1, -1, -1))
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802
+        if self._data.ndim < 2:
+            raise KittyRuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+        return _shape.transpose(self, -2, -1)
+
+    @property
+    def H(self) -> Tensor:  # noqa: N802
+        return self.T
+
+    @property
+    def mH(self) -> Tensor:  # noqa: N802
+        return self.mT
+
+    # ---- autograd plumbing --------------------------------------------------------------------
+    def _accumulator(self) -> AccumulateGrad:
+        acc = self._accum
+        if acc is None:
+            acc = self._accum = AccumulateGrad(self)
+        return acc
+
+    def _refresh_view(self) -> None:
+        """After an in-place change of the base, re-derive this view's grad_fn from the base."""
+        base, replay = self._view
+        if base._requires_grad and _state.enabled:
+            with enable_grad():
+                fresh = replay(base)
+            self._grad_fn, self._output_nr, self._requires_grad = fresh._grad_fn, fresh._output_nr, fresh._requires_grad
+        self._view_version = self._vc[0]
+
+    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
+        """Compute the gradient of this tensor with respect to the graph leaves.
+
+        >>> import kittygrad as kitty
+        >>> a = kitty.tensor(3., requires_grad=True)
+        >>> (a * a).backward(); a.grad
+        tensor(6.)
+        """
+        from .autograd import backward as _backward
+
+        _backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs=inputs)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new gradient.
+
+        >>> import kittygrad as kitty
+        >>> a = kitty.tensor([1.], requires_grad=True)
+        >>> h = a.register_hook(lambda g: g * 2); (a * 3).sum().backward(); a.grad
+        tensor([6.])
+        """
+        from .autograd.hooks import RemovableHandle
+
+        if not self._requires_grad:
+            raise KittyRuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is None:
+            if self._hooks is None:
+                self._hooks = {}
+            handle = RemovableHandle(self._hooks)
+            self._hooks[handle.id] = hook
+            return handle
+        nr = self._output_nr
+
+        def node_hook(grads, hook=hook, nr=nr):
+            if grads[nr] is None:
+                return None
+            new = hook(grads[nr])
+            if new is None:
+                return None
+            out = list(grads)
+            out[nr] = new
+            return tuple(out)
+
+        return self._grad_fn.register_prehook(node_hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        from .autograd.hooks import RemovableHandle
+
+        if self._grad_fn is not None:
+            raise KittyRuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if self._post_hooks is None:
+            self._post_hooks = {}
+        handle = RemovableHandle(self._post_hooks)
+        self._post_hooks[handle.id] = hook
+        return handle
+
+    def detach(self) -> Tensor:
+        """The same memory and version counter, cut from the graph.
+
+        >>> import kittygrad as kitty
+        >>> kitty.ones(2, requires_grad=True).detach().requires_grad
+        False
+        """
+        t = Tensor._wrap(self._data)
+        t._vc = self._vc
+        return t
+
+    def detach_(self) -> Tensor:
+        if self._view is not None:
+            raise KittyRuntimeError("Can't detach views in-place. Use detach() instead.")
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    # ---- conversion ---------------------------------------------------------------------------
+    def numpy(self, *, force: bool = False):
+        """The underlying array (shares memory); not allowed while it requires grad.
+
+        >>> import kittygrad as kitty
+        >>> kitty.tensor([1., 2.]).numpy()
+        array([1., 2.], dtype=float32)
+        """
+        if self._requires_grad and not force:
+            raise KittyRuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._data.copy() if force else self._data
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.numpy()
+        return arr if dtype is None else arr.astype(dtype)
+
+    def item(self):
+        """The value of a one-element tensor as a Python number.
+
+        >>> import kittygrad as kitty
+        >>> kitty.tensor([2.5]).item()
+        2.5
+        """
+        if self._data.size != 1:
+            raise KittyRuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.item() if self._data.ndim == 0 else self._data.reshape(()).item()
+
+    def tolist(self):
+        """Nested Python lists (a number for a 0-d tensor).
+
+        >>> import kittygrad as kitty
+        >>> kitty.tensor([[1, 2]]).tolist()
+        [[1, 2]]
+        """
+        return self._data.tolist()
+
+    def to(self, *args, **kwargs) -> Tensor:
+        """Convert the dtype (``to(kitty.float64)``, ``to(other)``); 'cpu' is the only device.
+
+        >>> import kittygrad as kitty
+        >>> kitty.tensor([1, 2]).to(kitty.float32)
+        tensor([1., 2.])
+        """
+        dtype = kwargs.pop("dtype", None)
+        kwargs.pop("non_blocking", None)
+        copy = kwargs.pop("copy", False)
+        device = kwargs.pop("device", None)
+        if kwargs:
+            raise KittyTypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, D.dtype):
+                dtype = a
+            elif isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, str) or a is None:
+                device = a
+            else:
+                dtype = D.to_dtype(a)
+        if device not in (None, "cpu") and not (isinstance(device, str) and device.startswith("cpu")):
+            raise KittyRuntimeError(
+                f"kittygrad runs on the CPU only; device {device!r} is not available"
+            )
+        if dtype is None or D.to_dtype(dtype) is self.dtype:
+            return self.clone() if copy else self
+        return cast(self, D.to_dtype(dtype))
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return "kittygrad." + _np_dtype_name_to_legacy(self.dtype)
+        return self.to(dtype)
+
+    def float(self) -> Tensor:
+        return self.to(D.float32)
+
+    def double(self) -> Tensor:
+        return self.to(D.float64)
+
+    def half(self) -> Tensor:
+        return self.to(D.float16)
+
+    def long(self) -> Tensor:
+        return self.to(D.int64)
+
+    def int(self) -> Tensor:
+        return self.to(D.int32)
+
+    def short(self) -> Tensor:
+        return self.to(D.int16)
+
+    def char(self) -> Tensor:
+        return self.to(D.int8)
+
+    def byte(self) -> Tensor:
+        return self.to(D.uint8)
+
+    def bool(self) -> Tensor:
+        return self.to(D.bool)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def clone(self, *, memory_format=None) -> Tensor:
+        """A copy that stays in the graph.
+
+        >>> import kittygrad as kitty
+        >>> kitty.tensor([1.]).clone()
+        tensor([1.])
+        """
+        return _ew.Clone.apply(self)
+
+    def contiguous(self, memory_format=None) -> Tensor:
+        return self if self._data.flags.c_contiguous else _ew.Clone.apply(self)
+
+    # ---- Python protocol ----------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return tensor_repr(self)
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise KittyTypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise KittyTypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise KittyRuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous"
+            )
+        return bool(self._data.reshape(()))
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise KittyTypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild_tensor, (self._data.copy(), self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if self._grad_fn is not None:
+            raise KittyRuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment."
+            )
+        new = type(self).__new__(type(self))
+        Tensor.__init__(new, 0)
+        new._data = self._data.copy()
+        new._requires_grad = self._requires_grad
+        if self._grad is not None:
+            new._grad = Tensor._wrap(self._grad._data.copy())
+        for k, v in self.__dict__.items():
+            if not k.startswith("_"):
+                import copy as _copy
+
+                new.__dict__[k] = _copy.deepcopy(v, memo)
+        memo[id(self)] = new
+        return new
+
+    # ---- arithmetic ---------------------------------------------------------------------------
+    def __add__(self, other):
+        return _ew.add(self, other)
+
+    def __radd__(self, other):
+        return _ew.add(self, other)
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __sub__(self, other):
+        return _ew.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ew.rsub(self, other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __mul__(self, other):
+        return _ew.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ew.mul(self, other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __truediv__(self, other):
+        return _ew.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ew.div(other, self)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __pow__(self, other):
+        return _ew.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ew.pow(other, self)
+
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    def __matmul__(self, other):
+        return _la.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _la.matmul(as_tensor_arg(other), self)
+
+    def __neg__(self):
+        return _ew.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ew.Abs.apply(self)
+
+    # comparisons give bool tensors and are not differentiable
+    def _compare(self, other, fn):
+        try:
+            with no_grad():
+                from .ops._prep import binary
+
+                a, b = binary(self, other, "comparison")
+        except KittyTypeError:
+            return NotImplemented
+        return Tensor._wrap(B.xp.asarray(fn(_raw(a), _raw(b))))
+
+    def __eq__(self, other):  # type: ignore[override]
+        return self._compare(other, B.xp.equal)
+
+    def __ne__(self, other):  # type: ignore[override]
+        return self._compare(other, B.xp.not_equal)
+
+    def __lt__(self, other):
+        return self._compare(other, B.xp.less)
+
+    def __le__(self, other):
+        return self._compare(other, B.xp.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, B.xp.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, B.xp.greater_equal)
+
+    eq = __eq__
+    ne = __ne__
+    lt = __lt__
+    le = __le__
+    gt = __gt__
+    ge = __ge__
+
+    # ---- indexing -----------------------------------------------------------------------------
+    def __getitem__(self, idx):
+        return _idx.getitem(self, idx)
+
+    def __setitem__(self, idx, value) -> None:
+        _idx.setitem(self, idx, value)
+
+    # ---- math methods -------------------------------------------------------------------------
+    def add(self, other, *, alpha=1):
+        return _ew.add(self, other, alpha=alpha)
+
+    def sub(self, other, *, alpha=1):
+        return _ew.sub(self, other, alpha=alpha)
+
+    subtract = sub
+
+    def mul(self, other):
+        return _ew.mul(self, other)
+
+    multiply = mul
+
+    def div(self, other, *, rounding_mode=None):
+        return _ew.div(self, other, rounding_mode=rounding_mode)
+
+    divide = true_divide = div
+
+    def pow(self, exponent):
+        return _ew.pow(self, exponent)
+
+    def neg(self):
+        return _ew.neg(self)
+
+    negative = neg
+
+    def abs(self):
+        return _ew.abs(self)
+
+    absolute = abs
+
+    def exp(self):
+        return _ew.exp(self)
+
+    def log(self):
+        return _ew.log(self)
+
+    def sqrt(self):
+        return _ew.sqrt(self)
+
+    def sigmoid(self):
+        return _ew.sigmoid(self)
+
+    def tanh(self):
+        return _ew.tanh(self)
+
+    def relu(self):
+        return _ew.relu(self)
+
+    def clamp(self, min=None, max=None):  # noqa: A002
+        return _ew.clamp(self, min, max)
+
+    clip = clamp
+
+    def sum(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+        return _red.sum(self, dim, keepdim, dtype=dtype, axis=axis, keepdims=keepdims)
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+        return _red.mean(self, dim, keepdim, dtype=dtype, axis=axis, keepdims=keepdims)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _red.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _red.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def dot(self, other):
+        return _la.dot(self, other)
+
+    def mm(self, mat2):
+        return _la.mm(self, mat2)
+
+    def mv(self, vec):
+        return _la.mv(self, vec)
+
+    def bmm(self, mat2):
+        return _la.bmm(self, mat2)
+
+    def matmul(self, other):
+        return _la.matmul(self, other)
+
+    def softmax(self, dim, dtype=None):
+        return _act.softmax(self, dim, dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        return _act.log_softmax(self, dim, dtype)
+
+    # ---- shape methods ------------------------------------------------------------------------
+    def view(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], D.dtype):
+            raise KittyRuntimeError("view(dtype) is not supported; use .to(dtype)")
+        return _shape.view(self, *shape)
+
+    def view_as(self, other):
+        return _shape.view(self, *other.shape)
+
+    def reshape(self, *shape):
+        return _shape.reshape(self, *shape)
+
+    def reshape_as(self, other):
+        return _shape.reshape(self, *other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _shape.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0, dim1):
+        return _shape.transpose(self, dim0, dim1)
+
+    swapaxes = swapdims = transpose
+
+    def t(self):
+        return _shape.t(self)
+
+    def permute(self, *dims):
+        return _shape.permute(self, *dims)
+
+    def squeeze(self, dim=None):
+        return _shape.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return _shape.unsqueeze(self, dim)
+
+    def expand(self, *sizes):
+        return _shape.expand(self, *sizes)
+
+    def expand_as(self, other):
+        return _shape.expand(self, *other.shape)
+
+    def broadcast_to(self, size):
+        return _shape.broadcast_to(self, size)
+
+    # ---- in-place methods ---------------------------------------------------------------------
+    def _inplace_binary(self, op, other, name, float_result=False, **params):
+        other = _prepare_inplace_operand(self, other, name, float_result)
+        return apply_inplace(op, self, other, **params)
+
+    def add_(self, other, *, alpha=1):
+        if alpha != 1:
+            return self._inplace_binary(_ew.AddScaled, other, "add_", alpha=alpha)
+        return self._inplace_binary(_ew.Add, other, "add_")
+
+    def sub_(self, other, *, alpha=1):
+        return self._inplace_binary(_ew.Sub, other, "sub_", alpha=alpha)
+
+    def mul_(self, other):
+        return self._inplace_binary(_ew.Mul, other, "mul_")
+
+    def div_(self, other, *, rounding_mode=None):
+        if rounding_mode is not None:
+            return self.copy_(self.div(other, rounding_mode=rounding_mode))
+        return self._inplace_binary(_ew.Div, other, "div_", float_result=True)
+
+    def pow_(self, exponent):
+        return self._inplace_binary(_ew.Pow, exponent, "pow_")
+
+    def clamp_(self, min=None, max=None):  # noqa: A002
+        if min is None and max is None:
+            raise KittyRuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        bounds = [
+            None if b is None else _prepare_inplace_operand(self, b, "clamp_", False) for b in (min, max)
+        ]
+        return apply_inplace(_ew.Clamp, self, *bounds)
+
+    clip_ = clamp_
+
+    def zero_(self):
+        """Fill with zeros in place.
+
+        >>> import kittygrad as kitty
+        >>> kitty.ones(2).zero_()
+        tensor([0., 0.])
+        """
+        return apply_inplace(Fill, self, self._data.dtype.type(0))
+
+    def fill_(self, value):
+        """Fill with ``value`` (a number or a 0-d tensor) in place.
+
+        >>> import kittygrad as kitty
+        >>> kitty.zeros(2).fill_(3)
+        tensor([3., 3.])
+        """
+        if isinstance(value, Tensor):
+            if value._data.ndim != 0:
+                raise KittyRuntimeError(
+                    f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} dimensions."
+                )
+            return apply_inplace(Fill, self, cast(value, self.dtype))
+        value = check_scalar(value, "fill_")
+        return apply_inplace(Fill, self, self._data.dtype.type(value))
+
+    def copy_(self, src, non_blocking: bool = False):
+        """Copy ``src``'s values (broadcast and cast) into this tensor, in place.
+
+        >>> import kittygrad as kitty
+        >>> kitty.zeros(2).copy_(kitty.tensor([1, 2]))
+        tensor([1., 2.])
+        """
+        src = as_tensor_arg(src, "src")
+        shape = self._data.shape
+        if broadcast_shape_of(src._data.shape, shape) != shape:
+            raise KittyRuntimeError(
+                f"output with shape {list(shape)} doesn't match the broadcast shape "
+                f"{list(broadcast_shape_of(src._data.shape, shape))}"
+            )
+        return apply_inplace(Copy, self, src)
+
+
+def _raw(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _rebuild_tensor(arr, requires_grad):
+    t = Tensor._wrap(arr)
+    t._requires_grad = requires_grad
+    return t
+
+
+def _prepare_inplace_operand(self, other, name, float_result):
+    """Bring the other operand of an in-place op to self's dtype and shape (torch's rules)."""
+    from .ops._prep import expand_to
+
+    if isinstance(other, Tensor) or B.is_array(other):
+        other = as_tensor_arg(other, "other")
+        rt = D.result_type(self, other)
+    else:
+        other = check_scalar(other, name)
+        rt = D.result_type(self, other)
+    if float_result and not rt.is_floating_point:
+        rt = D.get_default_dtype()
+    if rt is not self.dtype and not B.xp.can_cast(rt.np, self._data.dtype, casting="same_kind"):
+        raise KittyRuntimeError(
+            f"result type {rt.name.capitalize()} can't be cast to the desired output type "
+            f"{self.dtype.name.capitalize()} ({name})"
+        )
+    if not isinstance(other, Tensor):
+        return self._data.dtype.type(other)
+    shape = self._data.shape
+    full = broadcast_shape_of(other._data.shape, shape)
+    if full != shape:
+        raise KittyRuntimeError(
+            f"output with shape {list(shape)} doesn't match the broadcast shape {list(full)}"
+        )
+    return expand_to(cast(other, self.dtype), shape)
+
+
+class Fill(_function.Op):
+    """Every element becomes ``value``; only a tensor ``value`` receives a gradient (the sum)."""
+
+    def forward(self, x, value):
+        return B.xp.full(x.shape, value, dtype=x.dtype)
+
+    def backward(self, g):
+        return None, g.sum()
+
+
+class Copy(_function.Op):
+    """``x.copy_(src)`` out of place: src broadcast and cast to x's shape and dtype."""
+
+    _name = "CopyBackward"
+
+    def forward(self, x, src):
+        self.src_shape = src.shape
+        return B.xp.broadcast_to(src, x.shape).astype(x.dtype)
+
+    def backward(self, g):
+        return None, B.sum_to_shape(g, self.src_shape)
+
+
+_function.Tensor = Tensor
