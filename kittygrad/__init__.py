@@ -106,6 +106,7 @@ from .ops.shape import (
     unsqueeze,
 )
 from .tensor import Size, Tensor
+from ._ops_exports import *  # noqa: F401,F403
 
 divide = true_divide = div
 multiply = mul

@@ -8,6 +8,7 @@ from typing import Any
 from . import backend as B
 from . import dtypes as D
 from ._printing import tensor_repr
+from ._tensor_methods import TensorMethods
 from .autograd import function as _function
 from .autograd.engine import AccumulateGrad, run_backward
 from .autograd.function import apply_inplace
@@ -20,6 +21,9 @@ from .ops import linalg as _la
 from .ops import reduce as _red
 from .ops import shape as _shape
 from .ops._prep import as_tensor_arg, broadcast_shape_of, cast, check_scalar
+
+
+_ndarray = B.ndarray
 
 
 class Size(tuple):
@@ -63,7 +67,7 @@ def _np_dtype_name_to_legacy(d: D.dtype) -> str:
     }[d.name]
 
 
-class Tensor:
+class Tensor(TensorMethods):
     """A multi-dimensional array that records the operations on it for automatic differentiation.
 
     >>> import kittygrad as kitty
@@ -104,6 +108,8 @@ class Tensor:
 
     @staticmethod
     def _wrap(arr) -> Tensor:
+        if type(arr) is not _ndarray:  # NumPy returns scalars from 0-d arithmetic
+            arr = B.asarray(arr)
         t = object.__new__(Tensor)
         t._data = arr
         t._requires_grad = False
@@ -915,7 +921,7 @@ class Fill(_function.Op):
         return B.xp.full(x.shape, value, dtype=x.dtype)
 
     def backward(self, g):
-        return None, g.sum()
+        return B.xp.zeros_like(g), g.sum()
 
 
 class Copy(_function.Op):

@@ -159,11 +159,11 @@ def _accumulate_into(tensor, grad) -> None:
 
 
 def _check_versions(node) -> None:
-    for vc, version, shape, dtype_name in node._saved_versions:
+    for vc, version, shape, dtype in node._saved_versions:
         if vc[0] != version:
             raise KittyRuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: a {dtype_name} tensor of shape {list(shape)} saved by "
+                f"inplace operation: a {dtype} tensor of shape {list(shape)} saved by "
                 f"{node._name} is at version {vc[0]}; expected version {version} instead. "
                 "Hint: do the in-place operation on a copy (x = x.clone()) or use its out-of-place "
                 "form (x = x.mul(2) instead of x.mul_(2))."
@@ -226,6 +226,9 @@ def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bo
                 fresh[nxt] = 1 if new_use else 0
                 stack.append(nxt)
 
+    # uses that are recorded (locks) but not reachable from the roots: the seed's waiting uses
+    pending = {n: n._lock - fresh[n] for n in deps} if seed_mode else None
+
     # 2. Seed the roots' gradients.
     bufs: dict = {}
     root_nodes = set()
@@ -235,11 +238,10 @@ def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bo
         if slots is None:
             slots = bufs[node] = [None] * len(node._out_meta)
         slots[nr] = _add(slots[nr], grad)
-        if seed_mode and node._lock > fresh[node] and node._waits:
-            pending = node._lock - fresh[node]
+        if seed_mode and pending[node] > 0 and node._waits:
             warnings.warn(
                 f"Backpropagation started from the middle of the graph: the output of "
-                f"{node._name} (shape {tuple(node._out_meta[nr][0])}) is still used by {pending} "
+                f"{node._name} (shape {tuple(node._out_meta[nr][0])}) is still used by {pending[node]} "
                 "other operation(s) whose gradients will not be included. Call backward() on the "
                 "final output instead, or detach() the tensor if this is intended.",
                 BackwardGraphWarning,
@@ -252,7 +254,7 @@ def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bo
         if received[n] != deps[n]:
             return False
         if seed_mode and n._waits and n not in root_nodes:
-            return n._lock - fresh[n] <= 0
+            return pending[n] <= 0
         return True
 
     ready_stack = [n for n in root_nodes if ready(n)]
@@ -341,7 +343,7 @@ def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bo
                 blockers.append(node)
         if blockers:
             desc = ", ".join(
-                f"{n._name} (shape {tuple(n._out_meta[0][0])}, waiting for {n._lock - fresh[n]} more use(s))"
+                f"{n._name} (shape {tuple(n._out_meta[0][0])}, waiting for {pending[n]} more use(s))"
                 for n in blockers[:5]
             )
             warnings.warn(

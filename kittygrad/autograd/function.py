@@ -17,6 +17,15 @@ from .grad_mode import _state, no_grad
 
 Tensor = None  # set by kittygrad.tensor (ops sit below the Tensor class in the layering)
 
+#: Callbacks ``fn(kind, name, node, inputs, outputs)`` told about every operation run
+#: (kind: "op", "inplace" or "function"); CompGraph uses them. Empty means no cost.
+observers: list = []
+
+
+def _notify(kind, name, node, inputs, outputs) -> None:
+    for fn in list(observers):
+        fn(kind, name, node, inputs, outputs)
+
 
 def _edge(t):
     """The (node, output_nr) that gradients for tensor ``t`` flow into, or None."""
@@ -82,16 +91,18 @@ class Op(Node):
             for i in cls.saved_inputs:
                 t = args[i]
                 if isinstance(t, Tensor):
-                    saved.append((t._vc, t._vc[0], t._data.shape, t._data.dtype.name))
+                    saved.append((t._vc, t._vc[0], t._data.shape, t._data.dtype))
             for nr, o in enumerate(outs):
                 if o._data.dtype.kind == "f":
                     o._grad_fn = node
                     o._output_nr = nr
                     o._requires_grad = True
                     if cls.saves_output:
-                        saved.append((o._vc, o._vc[0], o._data.shape, o._data.dtype.name))
+                        saved.append((o._vc, o._vc[0], o._data.shape, o._data.dtype))
             if saved:
                 node._saved_versions = saved
+        if observers:
+            _notify("op", cls._name[:-8] if cls._name.endswith("Backward") else cls._name, node if requires else None, args, tuple(outs))
         return outs[0] if type(out) is not tuple else tuple(outs)
 
 
@@ -166,9 +177,11 @@ def apply_inplace(cls, self, *args, **params):
             )
     base_requires = view is not None and view[0]._requires_grad
     if not (grad_mode and (self._requires_grad or others_require or base_requires)):
-        with no_grad():
+        with no_grad(), _quiet():
             out = cls.apply(self, *args, **params)
         _write(self, out._data, cls)
+        if observers:
+            _notify("inplace", _opname(cls) + "_", None, (self,) + args, (self,))
         return self
 
     # keep the old value alive for the op's backward, since self's memory is overwritten
@@ -177,11 +190,14 @@ def apply_inplace(cls, self, *args, **params):
     if view is not None:
         old._grad_fn, old._output_nr = _edge(self) or (None, 0)
         old._requires_grad = self._requires_grad
-    out = cls.apply(old, *args, **params)
+    with _quiet():
+        out = cls.apply(old, *args, **params)
     _write(self, out._data, cls)
     fn = out._grad_fn
     if view is None:
         self._grad_fn, self._output_nr, self._requires_grad = fn, 0, True
+        if observers:
+            _notify("inplace", _opname(cls) + "_", fn, (self,) + args, (self,))
         return self
     base, replay = view
     base_edge = _edge(base)
@@ -196,7 +212,25 @@ def apply_inplace(cls, self, *args, **params):
     copy._out_meta = ((base._data.shape, base._data.dtype),)
     base._grad_fn, base._output_nr, base._requires_grad = copy, 0, True
     self._refresh_view()
+    if observers:
+        _notify("inplace", _opname(cls) + "_", copy, (self,) + args, (self,))
     return self
+
+
+def _opname(cls) -> str:
+    name = cls._name
+    return (name[:-8] if name.endswith("Backward") else name).lower()
+
+
+class _quiet:
+    """Hide the out-of-place step of an in-place op from observers (they hear the in-place op)."""
+
+    def __enter__(self):
+        self.saved = observers[:]
+        observers.clear()
+
+    def __exit__(self, *exc):
+        observers[:] = self.saved
 
 
 def _write(self, values, cls) -> None:
@@ -378,10 +412,12 @@ class Function(metaclass=FunctionMeta):
             to_save = node.__dict__.pop("_to_save", ())
             node._saved = to_save
             node._saved_versions = [
-                (t._vc, t._vc[0], t._data.shape, t._data.dtype.name) for t in to_save if t is not None
+                (t._vc, t._vc[0], t._data.shape, t._data.dtype) for t in to_save if t is not None
             ]
         else:
             node._saved = node.__dict__.pop("_to_save", ())
+        if observers:
+            _notify("function", cls.__name__, node if requires else None, args, tuple(w for w in wrapped if isinstance(w, Tensor)))
         return wrapped[0] if single else tuple(wrapped)
 
 

@@ -17,7 +17,7 @@ def _is_basic(idx) -> bool:
     return True
 
 
-def convert_index(idx, Tensor):
+def _convert_index(idx, Tensor):
     """Turn Tensors and lists inside an index into arrays NumPy understands."""
     items = idx if isinstance(idx, tuple) else (idx,)
     out = []
@@ -127,7 +127,7 @@ def getitem(x, idx):
 
     if _is_basic(idx):
         return Select.apply(x, idx)
-    idx = convert_index(idx, Tensor)
+    idx = _convert_index(idx, Tensor)
     if _is_basic(idx):
         return Select.apply(x, idx)
     return Index.apply(x, idx)
@@ -138,7 +138,7 @@ def setitem(x, idx, value) -> None:
     from ._prep import cast
 
     if not _is_basic(idx):
-        idx = convert_index(idx, Tensor)
+        idx = _convert_index(idx, Tensor)
     if isinstance(value, Tensor):
         value = cast(value, x.dtype)
     elif B.is_array(value):
