@@ -107,6 +107,7 @@ from .ops.shape import (
 )
 from .tensor import Size, Tensor
 from ._ops_exports import *  # noqa: F401,F403
+from . import nn, optim, utils  # noqa: E402  (torch.nn, torch.optim, torch.utils.data)
 
 divide = true_divide = div
 multiply = mul

@@ -1,0 +1,1 @@
+"""kittygrad.nn: modules, layers, losses, init (as torch.nn)."""

@@ -1,0 +1,1 @@
+"""kittygrad.optim: optimizers and learning-rate schedulers (as torch.optim)."""

@@ -1,0 +1,2 @@
+"""kittygrad.utils (as torch.utils)."""
+from . import data  # noqa: F401

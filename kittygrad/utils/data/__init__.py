@@ -1,0 +1,1 @@
+"""kittygrad.utils.data: datasets, samplers, DataLoader (as torch.utils.data)."""

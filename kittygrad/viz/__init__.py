@@ -1,0 +1,1 @@
+"""kittygrad.viz: the CompGraph picture of the computational graph."""
