@@ -9,6 +9,8 @@ from . import backend as B
 from . import dtypes as D
 from ._printing import tensor_repr
 from ._tensor_methods import TensorMethods
+from .autograd import backward as _autograd_backward
+from .autograd import engine as _engine
 from .autograd import function as _function
 from .autograd.engine import AccumulateGrad, run_backward
 from .autograd.function import apply_inplace
@@ -327,9 +329,7 @@ class Tensor(TensorMethods):
         >>> (a * a).backward(); a.grad
         tensor(6.)
         """
-        from .autograd import backward as _backward
-
-        _backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs=inputs)
+        _autograd_backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new gradient.
@@ -938,3 +938,5 @@ class Copy(_function.Op):
 
 
 _function.Tensor = Tensor
+_engine.Tensor = Tensor
+_function._wrap = Tensor._wrap

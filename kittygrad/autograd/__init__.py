@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from ..errors import KittyRuntimeError, KittyTypeError
+from .. import backend as B
+from . import engine as _engine
 from .engine import AccumulateGrad, Node, run_backward
+from .function import _edge
 from .function import Function, FunctionCtx, InplaceFunction, NestedIOFunction, once_differentiable
 from .grad_mode import (
     enable_grad,
@@ -28,8 +31,7 @@ __all__ = [
 
 
 def _roots(tensors, grad_tensors, what):
-    from ..tensor import Tensor
-    from .function import _edge
+    Tensor = _engine.Tensor
 
     if isinstance(tensors, Tensor):
         tensors = [tensors]
@@ -59,8 +61,6 @@ def _roots(tensors, grad_tensors, what):
                     f"{list(t._data.shape)}); pass a gradient of that shape, e.g. "
                     "out.backward(kitty.ones_like(out)), or reduce it first with out.sum()"
                 )
-            from .. import backend as B
-
             g_arr = B.xp.ones(t._data.shape, t._data.dtype)
         else:
             if not isinstance(g, Tensor):

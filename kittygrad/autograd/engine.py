@@ -17,6 +17,9 @@ from ..errors import BackwardGraphWarning, KittyRuntimeError
 from .grad_mode import _state
 
 
+_ENGINE_FIELDS = frozenset({"next_edges", "needs_input_grad"})
+
+
 class Node:
     """A node of the backward graph (what ``tensor.grad_fn`` returns).
 
@@ -24,20 +27,18 @@ class Node:
     it, or ``None`` when that input needs no gradient.
     """
 
-    __slots__ = (
-        "next_edges",
-        "needs_input_grad",
-        "_lock",
-        "_held",
-        "_executed",
-        "_consumed",
-        "_out_meta",
-        "_saved_versions",
-        "_retained",
-        "_pre_hooks",
-        "__weakref__",
-        "__dict__",
-    )
+    __slots__ = ("__weakref__", "__dict__")
+    # class-level defaults, set per instance only when they change (no-grad ops set none of them)
+    next_edges = ()
+    needs_input_grad = ()
+    _lock = 0  # recorded uses of this node's outputs whose gradient has not come back yet
+    _out_meta = ()  # ((shape, dtype), ...) of the outputs
+    _held = None  # gradients waiting for other outputs' backward (seed semantics)
+    _executed = False  # ran its backward at least once (its uses of the inputs are settled)
+    _consumed = False  # saved values freed by a backward without retain_graph
+    _saved_versions = ()  # (version counter, version at save, shape, dtype) of saved tensors
+    _retained = None  # weakref to the tensor that called retain_grad()
+    _pre_hooks = None
     _name = "Node"
     #: AccumulateGrad nodes never wait on locks: a leaf's gradient lands as soon as it arrives
     _waits = True
@@ -48,16 +49,7 @@ class Node:
             cls._name = cls.__name__ if cls.__name__.endswith("Backward") else cls.__name__ + "Backward"
 
     def _init_node(self) -> None:
-        self.next_edges = ()
-        self.needs_input_grad = ()
         self._lock = 0
-        self._held = None
-        self._executed = False
-        self._consumed = False
-        self._out_meta = ()
-        self._saved_versions = ()
-        self._retained = None
-        self._pre_hooks = None
 
     def name(self) -> str:
         return self._name
@@ -81,13 +73,14 @@ class Node:
         raise NotImplementedError(f"{self._name} has no backward")
 
     def release(self) -> None:
-        """Free what the forward pass saved (called after a backward without retain_graph)."""
-        self._consumed = True
+        """Free what the forward pass saved (called after a backward without retain_graph).
+
+        Ops save under plain names (``self.x``); engine fields start with an underscore.
+        """
         d = self.__dict__
-        if d:
-            keep = {k: v for k, v in d.items() if k.startswith("_meta")}
-            d.clear()
-            d.update(keep)
+        for key in [k for k in d if k[0] != "_" and k not in _ENGINE_FIELDS]:
+            del d[key]
+        self._consumed = True
 
     def register_prehook(self, hook):
         from .hooks import RemovableHandle
@@ -100,13 +93,10 @@ class Node:
 
     def __del__(self):
         # A use whose consumer died before sending its gradient must never block the producer.
-        try:
-            if not self._executed:
-                for edge in self.next_edges:
-                    if edge is not None:
-                        edge[0]._lock -= 1
-        except Exception:  # interpreter shutdown or a half-built node
-            pass
+        if not self._executed:
+            for edge in self.next_edges:
+                if edge is not None:
+                    edge[0]._lock -= 1
 
 
 class AccumulateGrad(Node):
@@ -135,27 +125,30 @@ class AccumulateGrad(Node):
 
 
 def _accumulate_into(tensor, grad) -> None:
-    from ..tensor import Tensor
-
-    if grad.dtype != tensor._data.dtype:
-        grad = grad.astype(tensor._data.dtype)
-    hooks = tensor._hooks
-    if hooks:
+    data = tensor._data
+    if grad.dtype != data.dtype:
+        grad = grad.astype(data.dtype)
+    if tensor._hooks:
         g = Tensor._wrap(grad)
-        for hook in list(hooks.values()):
+        for hook in list(tensor._hooks.values()):
             new = hook(g)
             if new is not None:
                 g = new
         grad = g._data
-    if tensor._grad is None:
+    current = tensor._grad
+    if current is None:
         # own the memory: the incoming array may be shared with another branch's gradient
-        tensor._grad = Tensor._wrap(grad.copy() if not grad.flags.owndata or grad.base is not None else grad)
+        tensor._grad = Tensor._wrap(grad.copy())
+    elif current._data.shape == grad.shape and current._data.flags.writeable:
+        current._data += grad  # in place, as torch: references to .grad see the sum
     else:
-        tensor._grad._data = tensor._grad._data + grad
-    post = tensor._post_hooks
-    if post:
-        for hook in list(post.values()):
+        current._data = current._data + grad
+    if tensor._post_hooks:
+        for hook in list(tensor._post_hooks.values()):
             hook(tensor)
+
+
+Tensor = None  # set by kittygrad.tensor
 
 
 def _check_versions(node) -> None:
@@ -271,7 +264,7 @@ def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bo
             grads = held if grads is None else [_add(a, b) for a, b in zip(grads, held)]
         if node._consumed:
             raise _consumed_error(node)
-        if grads is None or all(g is None for g in grads):
+        if grads is None or (grads[0] is None and (len(grads) == 1 or all(g is None for g in grads))):
             input_grads = (None,) * len(node.next_edges)
         else:
             if capture is not None:

@@ -59,51 +59,63 @@ class Op(Node):
 
     @classmethod
     def apply(cls, *args, **params):
-        node = cls.__new__(cls)
+        node = _new(cls)
         arrays = []
         requires = False
-        grad_mode = _state.enabled
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a._data)
                 if a._requires_grad:
-                    requires = grad_mode
+                    requires = True
             else:
                 arrays.append(a)
-        if requires:
-            node._init_node()
-            edges = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
+        if requires and _state.enabled:
+            edges = tuple([_edge(a) if isinstance(a, Tensor) else None for a in args])
             node.next_edges = edges
-            node.needs_input_grad = tuple(e is not None for e in edges)
+            node.needs_input_grad = tuple([e is not None for e in edges])
+        else:
+            requires = False
         out = node.forward(*arrays, **params)
         if type(out) is tuple:
-            outs = [Tensor._wrap(o) for o in out]
+            outs = [_wrap(o) for o in out]
         else:
-            outs = [Tensor._wrap(out)]
+            outs = [_wrap(out)]
         if node.is_view:
             _make_view(outs[0], args[0], cls, args[1:], params)
         if requires:
             for e in node.next_edges:
                 if e is not None:
                     e[0]._lock += 1
-            node._out_meta = tuple((o._data.shape, o._data.dtype) for o in outs)
-            saved = []
-            for i in cls.saved_inputs:
-                t = args[i]
-                if isinstance(t, Tensor):
-                    saved.append((t._vc, t._vc[0], t._data.shape, t._data.dtype))
+            node._out_meta = tuple([(o._data.shape, o._data.dtype) for o in outs])
+            if cls.saved_inputs:
+                saved = []
+                for i in cls.saved_inputs:
+                    t = args[i]
+                    if isinstance(t, Tensor):
+                        saved.append((t._vc, t._vc[0], t._data.shape, t._data.dtype))
+            else:
+                saved = None
             for nr, o in enumerate(outs):
                 if o._data.dtype.kind == "f":
                     o._grad_fn = node
                     o._output_nr = nr
                     o._requires_grad = True
                     if cls.saves_output:
+                        if saved is None:
+                            saved = []
                         saved.append((o._vc, o._vc[0], o._data.shape, o._data.dtype))
             if saved:
                 node._saved_versions = saved
         if observers:
             _notify("op", cls._name[:-8] if cls._name.endswith("Backward") else cls._name, node if requires else None, args, tuple(outs))
         return outs[0] if type(out) is not tuple else tuple(outs)
+
+
+_new = object.__new__
+
+
+def _wrap(arr):
+    return Tensor._wrap(arr)
 
 
 def _make_view(out, src, cls, rest, params) -> None:

@@ -1,0 +1,251 @@
+"""The backward engine: locks, the seed's warnings and errors, retain_graph, memory, depth."""
+import gc
+import threading
+import tracemalloc
+import warnings
+import weakref
+
+import numpy as np
+import pytest
+import torch
+
+import kittygrad as kitty
+from kittygrad.errors import BackwardGraphWarning
+
+
+def leaf(values, dtype=kitty.float32):
+    return kitty.tensor(values, dtype=dtype, requires_grad=True)
+
+
+def test_gradients_accumulate_into_leaves_across_calls():
+    a = leaf([1.0, 2.0])
+    (a * a).sum().backward()
+    (a * 3).sum().backward()
+    assert a.grad.tolist() == [5.0, 7.0]
+
+
+def test_diamond_graph_sums_both_paths():
+    a = leaf([2.0])
+    b = a * 3
+    c = b * b + b  # b used twice
+    c.sum().backward()
+    ta = torch.tensor([2.0], requires_grad=True)
+    tb = ta * 3
+    (tb * tb + tb).sum().backward()
+    assert a.grad.tolist() == ta.grad.tolist()
+
+
+def test_implicit_gradient_only_for_single_element_outputs():
+    a = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="implicitly created only for scalar outputs"):
+        (a * 2).backward()
+    (a * 2).backward(kitty.ones(2))
+    assert a.grad.tolist() == [2.0, 2.0]
+
+
+def test_gradient_shape_must_match_output():
+    a = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="Mismatch in shape"):
+        (a * 2).backward(kitty.ones(3))
+
+
+def test_backward_on_tensor_without_grad_raises():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        kitty.ones(2).sum().backward()
+
+
+def test_backward_from_the_middle_warns():
+    a = leaf([1.0, 2.0])
+    b = a * 2
+    c = b * 3  # noqa: F841 - a later use of b
+    with pytest.warns(BackwardGraphWarning, match="middle of the graph.*MulBackward"):
+        b.backward(kitty.ones(2))
+    assert a.grad.tolist() == [2.0, 2.0]
+
+
+def test_waiting_gradients_complete_when_other_outputs_call_backward():
+    a = leaf([1.0, 2.0])
+    b = a * 2
+    loss1 = b.sum()
+    loss2 = (b * 3).sum()
+    with pytest.warns(BackwardGraphWarning, match="not completed.*MulBackward"):
+        loss1.backward()
+    assert a.grad is None  # b still waits for loss2's gradient
+    loss2.backward()  # now b has every gradient and releases them to a
+    assert a.grad.tolist() == [8.0, 8.0]
+
+
+def test_garbage_collected_use_does_not_block():
+    a = leaf([1.0, 2.0])
+    b = a * 2
+    str((b * 5).sum())  # a temporary side computation, gone right away
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        b.sum().backward()
+    assert a.grad.tolist() == [2.0, 2.0]
+
+
+def test_backward_through_consumed_graph_raises():
+    a = leaf([1.0, 2.0])
+    loss = (a * a).sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time.*retain_graph=True"):
+        loss.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    a = leaf([1.0, 2.0])
+    loss = (a * a).sum()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    assert a.grad.tolist() == [4.0, 8.0]
+
+
+def test_retain_graph_gives_gradients_now_like_torch():
+    """Shared graph, two losses, .grad read between the calls (gradient surgery)."""
+    results = []
+    for lib in (kitty, torch):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        h = a * a
+        l1, l2 = h.sum(), (h * 3).sum()
+        l1.backward(retain_graph=True)
+        first = a.grad.tolist()
+        a.grad = None
+        l2.backward()
+        results.append((first, a.grad.tolist()))
+    assert results[0] == results[1]
+
+
+def test_retain_grad_on_non_leaf():
+    a = leaf([1.0, 2.0])
+    b = a * 2
+    b.retain_grad()
+    assert b.retains_grad
+    (b * b).sum().backward()
+    assert b.grad.tolist() == [4.0, 8.0]
+    assert a.grad.tolist() == [8.0, 16.0]
+
+
+def test_non_leaf_grad_access_warns():
+    a = leaf([1.0])
+    b = a * 2
+    with pytest.warns(UserWarning, match="not a leaf"):
+        assert b.grad is None
+
+
+def test_graph_saved_arrays_are_freed_after_backward():
+    a = leaf(np.ones(1000))
+    b = a.exp()
+    node = b.grad_fn
+    saved = weakref.ref(node.out)
+    loss = (b * b).sum()
+    del b
+    loss.backward()
+    gc.collect()
+    assert saved() is None
+
+
+def test_no_memory_growth_over_a_training_loop():
+    w = leaf(np.random.default_rng(0).standard_normal((64, 64)))
+    x = kitty.tensor(np.random.default_rng(1).standard_normal((32, 64)), dtype=kitty.float32)
+
+    def step():
+        loss = (x @ w).tanh().sum()
+        loss.backward()
+        with kitty.no_grad():
+            w.sub_(w.grad * 0.01)
+        w.grad = None
+
+    for _ in range(20):
+        step()
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    for _ in range(200):
+        step()
+    gc.collect()
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    growth = sum(s.size_diff for s in after.compare_to(before, "filename"))
+    assert growth < 200_000, f"memory grew by {growth} bytes over 200 steps"
+
+
+def test_deep_chain_of_a_million_ops_backpropagates():
+    a = leaf([1.0])
+    x = a
+    for _ in range(1_000_000):
+        x = x + 1.0  # each step records a node; no recursion may be used to walk them
+    x.sum().backward()
+    assert a.grad.tolist() == [1.0]
+
+
+def test_nodes_and_tensors_are_freed_when_output_dies():
+    a = leaf([1.0])
+    b = a * 2
+    ref = weakref.ref(b.grad_fn)
+    del b
+    gc.collect()
+    assert ref() is None
+
+
+def test_multiple_roots_with_autograd_backward():
+    a = leaf([1.0, 2.0])
+    l1 = (a * 2).sum()
+    l2 = (a * a).sum()
+    kitty.autograd.backward([l1, l2])
+    assert a.grad.tolist() == [4.0, 6.0]
+
+
+def test_autograd_grad_returns_without_accumulating():
+    a = leaf([1.0, 2.0])
+    (g,) = kitty.autograd.grad((a * a).sum(), a)
+    assert g.tolist() == [2.0, 4.0]
+    assert a.grad is None
+
+
+def test_autograd_grad_of_non_leaf_and_unused_input():
+    a = leaf([1.0, 2.0])
+    b = a * 3
+    unused = leaf([0.0])
+    gb, gu = kitty.autograd.grad((b * b).sum(), [b, unused], allow_unused=True)
+    assert gb.tolist() == [6.0, 12.0]
+    assert gu is None
+    b2 = a * 3
+    with pytest.raises(RuntimeError, match="not have been used"):
+        kitty.autograd.grad((b2 * 2).sum(), [unused])
+
+
+def test_create_graph_is_refused_clearly():
+    a = leaf([1.0])
+    with pytest.raises(RuntimeError, match="create_graph"):
+        (a * a).sum().backward(create_graph=True)
+
+
+def test_tensor_hook_can_replace_gradient():
+    a = leaf([1.0, 2.0])
+    b = a * 2
+    b.register_hook(lambda g: g * 10)
+    b.sum().backward()
+    assert a.grad.tolist() == [20.0, 20.0]
+    h = a.register_hook(lambda g: g + 1)
+    a.grad = None
+    (a * 1).sum().backward()
+    assert a.grad.tolist() == [2.0, 2.0]
+    h.remove()
+    a.grad = None
+    (a * 1).sum().backward()
+    assert a.grad.tolist() == [1.0, 1.0]
+
+
+def test_threads_have_their_own_grad_mode():
+    seen = {}
+
+    def worker():
+        seen["thread"] = kitty.is_grad_enabled()
+
+    with kitty.no_grad():
+        t = threading.Thread(target=worker)
+        t.start()
+        t.join()
+        seen["main"] = kitty.is_grad_enabled()
+    assert seen == {"thread": True, "main": False}

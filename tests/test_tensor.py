@@ -1,0 +1,260 @@
+"""Tensor creation, dtypes, type promotion, properties, conversions and repr, against torch."""
+import copy
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import kittygrad as kitty
+
+DTYPES = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"]
+
+
+def name(dtype) -> str:
+    return str(dtype).split(".")[-1]
+
+
+# ---- dtypes and promotion ---------------------------------------------------------------------
+def test_dtype_aliases_and_repr():
+    assert kitty.half is kitty.float16 and kitty.float is kitty.float32 and kitty.double is kitty.float64
+    assert kitty.long is kitty.int64 and kitty.int is kitty.int32 and kitty.short is kitty.int16
+    assert repr(kitty.float32) == "kittygrad.float32"
+    assert kitty.float64.is_floating_point and not kitty.int64.is_floating_point
+
+
+@pytest.mark.parametrize("a", DTYPES)
+@pytest.mark.parametrize("b", DTYPES)
+def test_tensor_tensor_promotion_matches_torch(a, b):
+    ka = kitty.ones(2, dtype=getattr(kitty, a)) + kitty.ones(2, dtype=getattr(kitty, b))
+    ta = torch.ones(2, dtype=getattr(torch, a)) + torch.ones(2, dtype=getattr(torch, b))
+    assert name(ka.dtype) == name(ta.dtype)
+
+
+@pytest.mark.parametrize("a", DTYPES)
+@pytest.mark.parametrize("scalar", [2, 2.5, True])
+def test_tensor_scalar_promotion_matches_torch(a, scalar):
+    if a == "bool" and scalar is True:
+        k, t = kitty.ones(2, dtype=kitty.bool) * True, torch.ones(2, dtype=torch.bool) * True
+    else:
+        k = kitty.ones(2, dtype=getattr(kitty, a)) * scalar
+        t = torch.ones(2, dtype=getattr(torch, a)) * scalar
+    assert name(k.dtype) == name(t.dtype)
+    np.testing.assert_array_equal(k.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("dim_dtype", ["int32", "float32", "float16"])
+@pytest.mark.parametrize("zero_dtype", ["int64", "float64"])
+def test_zero_dim_tensors_count_only_when_higher_category(dim_dtype, zero_dtype):
+    k = kitty.ones(2, dtype=getattr(kitty, dim_dtype)) + kitty.tensor(1, dtype=getattr(kitty, zero_dtype))
+    t = torch.ones(2, dtype=getattr(torch, dim_dtype)) + torch.tensor(1, dtype=getattr(torch, zero_dtype))
+    assert name(k.dtype) == name(t.dtype)
+
+
+def test_true_division_of_ints_gives_default_float():
+    assert kitty.tensor([1, 2]) .div(2).dtype is kitty.float32
+    assert (kitty.tensor([3]) / kitty.tensor([2])).tolist() == [1.5]
+
+
+def test_result_type_and_promote_types():
+    assert kitty.promote_types(kitty.int64, kitty.int32) is kitty.int64
+    assert kitty.result_type(kitty.tensor([1]), 1.0) is kitty.float32
+
+
+# ---- creation -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "data",
+    [[1, 2, 3], [1.0, 2], [[True, False]], 3, 2.5, True, [[1, 2], [3, 4]], [], np.float64(2.0), np.arange(3)],
+)
+def test_tensor_infers_dtype_like_torch(data):
+    k, t = kitty.tensor(data), torch.tensor(data)
+    assert name(k.dtype) == name(t.dtype)
+    assert list(k.shape) == list(t.shape)
+
+
+def test_seed_rule_int_data_with_requires_grad_becomes_float():
+    a = kitty.tensor([1, 2, 3], requires_grad=True)
+    assert a.dtype is kitty.float32 and a.requires_grad
+    with pytest.raises(RuntimeError, match="floating point"):
+        kitty.tensor([1, 2, 3], dtype=kitty.int64, requires_grad=True)
+    with pytest.raises(RuntimeError, match="floating point"):
+        kitty.ones(2, dtype=kitty.int32).requires_grad_()
+
+
+def test_tensor_copies_but_from_numpy_shares():
+    arr = np.zeros(3)
+    t = kitty.tensor(arr)
+    s = kitty.from_numpy(arr)
+    arr[0] = 5
+    assert t[0].item() == 0 and s[0].item() == 5
+    assert kitty.as_tensor(arr).numpy() is not None
+
+
+@pytest.mark.parametrize("fn", ["zeros", "ones", "empty", "rand", "randn"])
+def test_sizes_as_varargs_or_tuple(fn):
+    f = getattr(kitty, fn)
+    assert f(2, 3).shape == f((2, 3)).shape == f([2, 3]).shape == kitty.Size([2, 3])
+    assert f(2, 3).dtype is kitty.float32
+
+
+def test_creation_functions_match_torch():
+    pairs = [
+        (kitty.arange(5), torch.arange(5)),
+        (kitty.arange(1, 4, 0.5), torch.arange(1, 4, 0.5)),
+        (kitty.arange(0, -3, -1), torch.arange(0, -3, -1)),
+        (kitty.linspace(0, 1, 5), torch.linspace(0, 1, 5)),
+        (kitty.eye(3, 2), torch.eye(3, 2)),
+        (kitty.full((2,), 3), torch.full((2,), 3)),
+        (kitty.full((2,), 1.5), torch.full((2,), 1.5)),
+        (kitty.zeros_like(kitty.ones(2, dtype=kitty.int8)), torch.zeros_like(torch.ones(2, dtype=torch.int8))),
+    ]
+    for k, t in pairs:
+        assert name(k.dtype) == name(t.dtype)
+        np.testing.assert_allclose(k.numpy(), t.numpy(), rtol=1e-6)
+
+
+def test_negative_sizes_and_bad_data_raise_typed_errors():
+    with pytest.raises(RuntimeError, match="negative dimension"):
+        kitty.zeros(-1)
+    with pytest.raises(TypeError):
+        kitty.tensor(None)
+    with pytest.raises(TypeError):
+        kitty.tensor([1 + 2j])
+    with pytest.raises(TypeError):
+        kitty.tensor(np.array([1 + 2j]))
+    with pytest.raises(TypeError):
+        kitty.tensor(["a"])
+    with pytest.raises(ValueError):
+        kitty.tensor([[1, 2], [3]])
+
+
+def test_manual_seed_and_generator_reproduce():
+    kitty.manual_seed(3)
+    a = kitty.randn(4)
+    kitty.manual_seed(3)
+    assert a.tolist() == kitty.randn(4).tolist()
+    g = kitty.Generator().manual_seed(5)
+    x = kitty.rand(3, generator=g)
+    g.manual_seed(5)
+    assert x.tolist() == kitty.rand(3, generator=g).tolist()
+    r = kitty.randint(0, 5, (100,))
+    assert r.dtype is kitty.int64 and 0 <= r.numpy().min() and r.numpy().max() < 5
+
+
+# ---- properties and conversions ----------------------------------------------------------------
+def test_properties():
+    a = kitty.zeros(2, 3, requires_grad=True)
+    assert a.shape == (2, 3) and isinstance(a.shape, kitty.Size) and a.size() == (2, 3) and a.size(-1) == 3
+    assert repr(a.shape) == "kittygrad.Size([2, 3])"
+    assert a.ndim == a.dim() == 2 and a.numel() == 6 and a.device == "cpu"
+    assert a.is_leaf and a.grad_fn is None and a.grad is None
+    b = a * 2
+    assert not b.is_leaf and b.grad_fn.name() == "MulBackward"
+    assert a.T.shape == (3, 2) and a.mT.shape == (3, 2)
+    assert len(a) == 2 and [row.shape for row in a] == [(3,), (3,)]
+
+
+def test_conversions():
+    a = kitty.tensor([1.7, -2.2])
+    assert a.long().dtype is kitty.int64 and a.long().tolist() == [1, -2]
+    assert a.int().dtype is kitty.int32 and a.half().dtype is kitty.float16
+    assert a.double().dtype is kitty.float64 and a.bool().dtype is kitty.bool
+    assert a.to(kitty.float64).dtype is kitty.float64 and a.to("cpu") is a
+    assert a.type(kitty.int16).dtype is kitty.int16 and a.type() == "kittygrad.FloatTensor"
+    assert a.float() is a
+    assert kitty.tensor([[1.5]]).item() == 1.5
+    assert np.asarray(a).dtype == np.float32
+    with pytest.raises(RuntimeError, match="2 elements cannot be converted"):
+        a.item()
+    with pytest.raises(RuntimeError, match="requires grad"):
+        kitty.ones(1, requires_grad=True).numpy()
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(a)
+    with pytest.raises(TypeError, match="0-d"):
+        len(kitty.tensor(1.0))
+    with pytest.raises(RuntimeError, match="CPU only"):
+        a.to("cuda")
+
+
+def test_detach_shares_storage_and_version():
+    a = kitty.ones(3, requires_grad=True)
+    d = a.detach()
+    assert not d.requires_grad and d.is_leaf
+    with kitty.no_grad():
+        d.add_(1)
+    assert a.tolist() == [2.0, 2.0, 2.0]
+    assert a._version == d._version == 1
+
+
+def test_clone_and_contiguous():
+    a = kitty.ones(2, 3, requires_grad=True)
+    c = a.clone()
+    assert c.grad_fn.name() == "CloneBackward" and c.tolist() == a.tolist()
+    t = a.t()
+    assert not t.is_contiguous() and t.contiguous().is_contiguous()
+
+
+def test_hash_is_identity_and_comparisons_give_bool_tensors():
+    a, b = kitty.tensor([1, 2]), kitty.tensor([1, 3])
+    assert len({a, b}) == 2
+    for op in ["__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"]:
+        k = getattr(a, op)(b)
+        t = getattr(torch.tensor([1, 2]), op)(torch.tensor([1, 3]))
+        assert k.dtype is kitty.bool and k.tolist() == t.tolist()
+    assert (a == 1).tolist() == [True, False]
+
+
+def test_requires_grad_flag_only_on_leaves():
+    a = kitty.ones(2, requires_grad=True)
+    b = a * 2
+    with pytest.raises(RuntimeError, match="leaf variables"):
+        b.requires_grad = False
+
+
+def test_pickle_and_deepcopy_of_leaves():
+    a = kitty.tensor([1.0, 2.0], requires_grad=True)
+    for b in (pickle.loads(pickle.dumps(a)), copy.deepcopy(a)):
+        assert b.tolist() == a.tolist() and b.requires_grad and b is not a
+
+
+# ---- repr -------------------------------------------------------------------------------------
+REPR_CASES = [
+    lambda m: m.tensor([-5.0, 4.0, 13.0]),
+    lambda m: m.tensor(14.0),
+    lambda m: m.tensor([1, 2, 3]),
+    lambda m: m.tensor([True, False]),
+    lambda m: m.tensor([1.5, 2.25, -3.125]),
+    lambda m: m.tensor([[1e-5, 1.0], [3.0, 4.0]]),
+    lambda m: m.tensor([1e9, 1.0]),
+    lambda m: m.tensor([0.0, float("nan"), float("inf"), -float("inf")]),
+    lambda m: m.tensor([1.0, 2.0], dtype=m.float64),
+    lambda m: m.tensor([1, 2], dtype=m.int32),
+    lambda m: m.tensor([1.0, 2.0], dtype=m.float16),
+    lambda m: m.zeros(0),
+    lambda m: m.zeros(2, 0),
+    lambda m: m.zeros(0, dtype=m.int64),
+    lambda m: m.arange(2000),
+    lambda m: m.arange(2000.0).reshape(40, 50),
+    lambda m: m.arange(60.0).reshape(3, 4, 5) / 7,
+    lambda m: m.tensor([1.0, 2.0], requires_grad=True),
+    lambda m: m.tensor([1.0, 2.0], requires_grad=True) * 2,
+    lambda m: m.arange(30.0) * 1.5,
+    lambda m: m.tensor([[123456.0, 0.001]]),
+]
+
+
+@pytest.mark.parametrize("case", range(len(REPR_CASES)))
+def test_repr_matches_torch(case):
+    make = REPR_CASES[case]
+    k, t = repr(make(kitty)), repr(make(torch))
+    t = t.replace("torch.", "kittygrad.").replace("MulBackward0", "MulBackward")
+    assert k == t
+
+
+@settings(max_examples=40, deadline=None)
+@given(hnp.arrays(np.float64, hnp.array_shapes(max_dims=3, max_side=5), elements=st.floats(-1e6, 1e6, width=32)))
+def test_repr_matches_torch_on_random_arrays(arr):
+    assert repr(kitty.tensor(arr, dtype=kitty.float32)) == repr(torch.tensor(arr, dtype=torch.float32))
