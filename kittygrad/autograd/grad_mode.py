@@ -116,6 +116,13 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801
             return self
         return super().__enter__()
 
+    def __call__(self, func):
+        # used as a decorator: undo the immediate switch that __init__ made
+        if self._applied:
+            _state.enabled, _state.inference = self._prev.pop()
+            self._applied = False
+        return super().__call__(func)
+
     def clone(self):
         prev = (_state.enabled, _state.inference)
         new = set_grad_enabled(self._enabled)

@@ -1,0 +1,157 @@
+"""Custom autograd Functions with torch's API."""
+import numpy as np
+import pytest
+import torch
+
+import kittygrad as kitty
+
+
+def make_square(lib):
+    class Square(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad
+
+    return Square
+
+
+def test_custom_function_matches_torch_and_names_its_node():
+    for lib in (kitty, torch):
+        x = lib.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        y = make_square(lib).apply(x)
+        (y * lib.tensor([1.0, 2.0, 3.0])).sum().backward()
+        assert x.grad.tolist() == [2.0, -8.0, 18.0]
+    y = make_square(kitty).apply(kitty.ones(1, requires_grad=True))
+    assert y.grad_fn.name() == "SquareBackward" and "grad_fn=<SquareBackward>" in repr(y)
+    assert kitty.Function is kitty.autograd.Function
+
+
+def test_finite_differences_of_custom_function():
+    class Cube(kitty.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x**3
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 3 * x**2 * g
+
+    x0 = np.array([0.3, -1.2, 2.0])
+    x = kitty.tensor(x0, requires_grad=True)
+    Cube.apply(x).sum().backward()
+    eps = 1e-6
+    numeric = [((x0[i] + eps) ** 3 - (x0[i] - eps) ** 3) / (2 * eps) for i in range(3)]
+    np.testing.assert_allclose(x.grad.numpy(), numeric, rtol=1e-6)
+
+
+def test_needs_input_grad_and_non_tensor_args():
+    seen = {}
+
+    class Scale(kitty.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y, factor):
+            seen["needs"] = ctx.needs_input_grad
+            ctx.factor = factor
+            return x * y * factor
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.factor, None, None
+
+    x = kitty.ones(2, requires_grad=True)
+    y = kitty.ones(2)
+    Scale.apply(x, y, 3.0).sum().backward()
+    assert seen["needs"] == (True, False, False)
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_mark_non_differentiable_and_multiple_outputs():
+    class SortLike(kitty.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            idx = kitty.tensor(np.argsort(x.detach().numpy()))
+            ctx.mark_non_differentiable(idx)
+            ctx.save_for_backward(idx)
+            return x[idx], idx
+
+        @staticmethod
+        def backward(ctx, g, g_idx):
+            (idx,) = ctx.saved_tensors
+            out = kitty.zeros(g.shape)
+            out[idx] = g
+            return out
+
+    x = kitty.tensor([3.0, 1.0, 2.0], requires_grad=True)
+    vals, idx = SortLike.apply(x)
+    assert vals.requires_grad and not idx.requires_grad
+    (vals * kitty.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert x.grad.tolist() == [3.0, 1.0, 2.0]
+
+
+def test_mark_dirty_in_place_function():
+    class AddOneInPlace(kitty.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x._data += 1
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    a = kitty.ones(2, requires_grad=True)
+    b = a * 2
+    version = b._version
+    c = AddOneInPlace.apply(b)
+    assert c is b and b._version == version + 1 and b.grad_fn.name() == "AddOneInPlaceBackward"
+    c.sum().backward()
+    assert a.grad.tolist() == [2.0, 2.0]
+
+
+def test_wrong_number_of_gradients_is_a_clear_error():
+    class Bad(kitty.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x + y
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    x, y = kitty.ones(2, requires_grad=True), kitty.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="BadBackward.*incorrect number of gradients.*expected 2, got 1"):
+        Bad.apply(x, y).sum().backward()
+
+
+def test_wrong_gradient_shape_is_a_clear_error():
+    class BadShape(kitty.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return kitty.ones(5)
+
+    x = kitty.ones(2, 3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="BadShapeBackward.*shape \\(5,\\).*\\(2, 3\\)"):
+        BadShape.apply(x).sum().backward()
+
+
+def test_saved_tensor_modified_in_place_is_detected():
+    Square = make_square(kitty)
+    x = kitty.ones(2, requires_grad=True)
+    h = x * 1
+    y = Square.apply(h)
+    h.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()

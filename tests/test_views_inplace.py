@@ -1,0 +1,150 @@
+"""Version control and views: in-place ops, saved-tensor checks, writes through views."""
+import numpy as np
+import pytest
+import torch
+
+import kittygrad as kitty
+
+
+def both(fn):
+    """Run fn(lib) for kittygrad and torch; return (kitty result, torch result) as lists."""
+    out = []
+    for lib in (kitty, torch):
+        out.append(fn(lib))
+    return out
+
+
+def test_in_place_bumps_version_and_views_share_it():
+    a = kitty.zeros(3, 4)
+    v = a[1]
+    t = a.t()
+    assert a._version == v._version == t._version == 0
+    v.add_(1)
+    assert a._version == v._version == t._version == 1
+    assert a.numpy()[1].tolist() == [1.0] * 4
+    assert t._base is a and v._base is a
+
+
+def test_modified_saved_tensor_raises_naming_the_op_and_versions():
+    a = kitty.ones(3, requires_grad=True)
+    b = a * 1
+    c = b.exp()  # saves its output
+    c.add_(1)
+    with pytest.raises(RuntimeError, match="ExpBackward is at version 1; expected version 0"):
+        c.sum().backward()
+
+
+def test_in_place_on_unsaved_tensor_is_fine():
+    def f(lib):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        b = a * 2  # Mul by a scalar saves no tensor
+        b.add_(1)
+        (b * b).sum().backward()
+        return a.grad.tolist()
+
+    k, t = both(f)
+    assert k == t
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        lambda x, w: x[0].mul_(w[0]),
+        lambda x, w: x[:, 1].add_(w[:, 0]),
+        lambda x, w: x.t()[1:].mul_(2),
+        lambda x, w: x.view(-1)[::2].sub_(w.reshape(-1)[::2]),
+        lambda x, w: x.unsqueeze(0).squeeze(0)[1].clamp_(-0.1, 0.1),
+        lambda x, w: x.__setitem__((slice(None), 0), w[:, 1] * 3),
+    ],
+)
+def test_write_through_view_gives_correct_gradients(body):
+    rng = np.random.default_rng(0)
+    a0, w0 = rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
+
+    def f(lib):
+        a = lib.tensor(a0, requires_grad=True)
+        w = lib.tensor(w0, requires_grad=True)
+        x = a * 1.5
+        body(x, w)
+        (x * x).sum().backward()
+        wg = w.grad.numpy().ravel() if w.grad is not None else np.zeros(9)
+        return np.concatenate([a.grad.numpy().ravel(), wg])
+
+    k, t = both(f)
+    np.testing.assert_allclose(k, t, rtol=1e-6)
+
+
+def test_other_views_see_the_rebased_graph():
+    def f(lib):
+        a = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        x = a.clone()
+        row0, row1 = x[0], x[1]
+        row1.mul_(3)
+        (row0 * row1).sum().backward(inputs=[a]) if lib is torch else (row0 * row1).sum().backward(inputs=[a])
+        return a.grad.tolist()
+
+    k, t = both(f)
+    assert k == t
+
+
+def test_in_place_on_leaf_and_view_of_leaf_raise():
+    a = kitty.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        a.mul_(2)
+    with pytest.raises(RuntimeError, match="view of a leaf Variable"):
+        a[0].mul_(2)
+
+
+def test_in_place_on_plain_tensor_with_grad_operand_makes_it_require_grad():
+    def f(lib):
+        w = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        x = lib.zeros(3)
+        x.add_(w * w)
+        x.sum().backward()
+        return x.requires_grad, x.is_leaf, w.grad.tolist()
+
+    k, t = both(f)
+    assert k == t
+
+
+def test_in_place_type_errors_match_torch():
+    a = kitty.tensor([1, 2])
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        a.add_(1.5)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        a.div_(2)
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        kitty.zeros(3).add_(kitty.ones(2, 3))
+
+
+def test_augmented_assignment_is_in_place():
+    a = kitty.zeros(3)
+    ref = a
+    a += 1
+    a *= 3
+    assert a is ref and a.tolist() == [3.0, 3.0, 3.0] and a._version == 2
+
+
+def test_expanded_tensor_refuses_in_place_write():
+    e = kitty.zeros(1, 3).expand(4, 3)
+    with pytest.raises(RuntimeError, match="single memory location"):
+        e.add_(1)
+
+
+def test_detach_then_modify_invalidates_saved_tensor():
+    a = kitty.ones(2, requires_grad=True)
+    b = a * 1
+    c = b * b
+    with kitty.no_grad():
+        b.detach().mul_(3)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        c.sum().backward()
+
+
+def test_view_vs_reshape_copy():
+    a = kitty.arange(6.0).reshape(2, 3)
+    assert a.view(3, 2)._base is a._base or a.view(3, 2)._base is a
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        a.t().view(-1)
+    c = a.t().reshape(-1)
+    assert c._base is None
