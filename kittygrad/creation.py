@@ -37,7 +37,7 @@ def _to_array(data):
             )
         return data
     if data is None:
-        raise KittyTypeError("tensor(): data must be a number, a sequence or an array, not None")
+        raise KittyRuntimeError("Could not infer dtype of NoneType: tensor() needs a number, a sequence or an array")
     if isinstance(data, complex):
         raise KittyTypeError("complex numbers are not supported by kittygrad")
     if isinstance(data, (str, bytes)):

@@ -26,5 +26,9 @@ class KittyIndexError(KittygradError, IndexError):
     pass
 
 
+class KittyNotImplementedError(KittygradError, NotImplementedError):
+    """An operation torch does not implement for these dtypes either."""
+
+
 class BackwardGraphWarning(UserWarning):
     """The backward pass did something the user probably did not mean (see the seed's locks)."""
