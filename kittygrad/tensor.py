@@ -565,11 +565,17 @@ class Tensor(TensorMethods):
         return new
 
     # ---- arithmetic ---------------------------------------------------------------------------
+    # Fast paths: a Python float with a float tensor, or a tensor of the same dtype and shape,
+    # needs no cast and no broadcast, so the op applies at once (the general path decides the same).
     def __add__(self, other):
+        if type(other) is float and self._data.dtype.kind == "f":
+            return _ew.Add.apply(self, self._data.dtype.type(other))
+        if type(other) is Tensor and other._data.dtype == self._data.dtype and other._data.shape == self._data.shape:
+            return _ew.Add.apply(self, other)
         return _ew.add(self, other)
 
     def __radd__(self, other):
-        return _ew.add(self, other)
+        return self.__add__(other)
 
     def __iadd__(self, other):
         return self.add_(other)
@@ -584,10 +590,14 @@ class Tensor(TensorMethods):
         return self.sub_(other)
 
     def __mul__(self, other):
+        if type(other) is float and self._data.dtype.kind == "f":
+            return _ew.Mul.apply(self, self._data.dtype.type(other))
+        if type(other) is Tensor and other._data.dtype == self._data.dtype and other._data.shape == self._data.shape:
+            return _ew.Mul.apply(self, other)
         return _ew.mul(self, other)
 
     def __rmul__(self, other):
-        return _ew.mul(self, other)
+        return self.__mul__(other)
 
     def __imul__(self, other):
         return self.mul_(other)

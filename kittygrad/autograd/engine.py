@@ -251,13 +251,10 @@ def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bo
         return True
 
     ready_stack = [n for n in root_nodes if ready(n)]
-    done = set()
     # 3. The walk: pop a ready node, run its backward, hand the gradients to its inputs.
+    # (A node is pushed once: only when its last awaited gradient arrives.)
     while ready_stack:
         node = ready_stack.pop()
-        if node in done:
-            continue
-        done.add(node)
         grads = bufs.pop(node, None)
         if seed_mode and node._held is not None:
             held, node._held = node._held, None
@@ -288,7 +285,8 @@ def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bo
                     node.backward(grads[0])
                 input_grads = ()
             else:
-                _check_versions(node)
+                if node._saved_versions:
+                    _check_versions(node)
                 input_grads = node.backward(*grads)
                 if not isinstance(input_grads, tuple):
                     input_grads = (input_grads,)
@@ -318,8 +316,10 @@ def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bo
                 if slots is None:
                     slots = bufs[nxt] = [None] * len(nxt._out_meta)
                 slots[nr] = g if slots[nr] is None else slots[nr] + g
-            received[nxt] += 1
-            if ready(nxt):
+            count = received[nxt] = received[nxt] + 1
+            if count == deps[nxt] and (
+                not seed_mode or pending[nxt] <= 0 or not nxt._waits or nxt in root_nodes
+            ):
                 ready_stack.append(nxt)
 
     # 4. Whatever did not run keeps its partial gradient (seed semantics) and we say why.

@@ -62,53 +62,65 @@ class Op(Node):
         node = _new(cls)
         arrays = []
         requires = False
-        for a in args:
-            if isinstance(a, Tensor):
-                arrays.append(a._data)
-                if a._requires_grad:
-                    requires = True
-            else:
-                arrays.append(a)
-        if requires and _state.enabled:
-            edges = tuple([_edge(a) if isinstance(a, Tensor) else None for a in args])
-            node.next_edges = edges
-            node.needs_input_grad = tuple([e is not None for e in edges])
+        if _state.enabled:
+            edges = []
+            for a in args:
+                if isinstance(a, Tensor):
+                    arrays.append(a._data)
+                    if a._requires_grad:
+                        requires = True
+                        edges.append(_edge(a))
+                        continue
+                else:
+                    arrays.append(a)
+                edges.append(None)
+            if requires:
+                # set before forward: if forward raises, the dying node releases these locks
+                node.next_edges = edges = tuple(edges)
+                node.needs_input_grad = tuple([e is not None for e in edges])
+                for e in edges:
+                    if e is not None:
+                        e[0]._lock += 1
         else:
-            requires = False
+            for a in args:
+                arrays.append(a._data if isinstance(a, Tensor) else a)
         out = node.forward(*arrays, **params)
         if type(out) is tuple:
             outs = [_wrap(o) for o in out]
+            if node.is_view:
+                _make_view(outs[0], args[0], cls, args[1:], params)
         else:
-            outs = [_wrap(out)]
-        if node.is_view:
-            _make_view(outs[0], args[0], cls, args[1:], params)
+            outs = None
+            result = _wrap(out)
+            if node.is_view:
+                _make_view(result, args[0], cls, args[1:], params)
         if requires:
-            for e in node.next_edges:
-                if e is not None:
-                    e[0]._lock += 1
-            node._out_meta = tuple([(o._data.shape, o._data.dtype) for o in outs])
-            if cls.saved_inputs:
+            if outs is None:
+                data = result._data
+                node._out_meta = ((data.shape, data.dtype),)
+                if data.dtype.kind == "f":
+                    result._grad_fn = node
+                    result._requires_grad = True
+            else:
+                node._out_meta = tuple([(o._data.shape, o._data.dtype) for o in outs])
+                for nr, o in enumerate(outs):
+                    if o._data.dtype.kind == "f":
+                        o._grad_fn = node
+                        o._output_nr = nr
+                        o._requires_grad = True
+            if cls.saved_inputs or cls.saves_output:
                 saved = []
                 for i in cls.saved_inputs:
                     t = args[i]
                     if isinstance(t, Tensor):
                         saved.append((t._vc, t._vc[0], t._data.shape, t._data.dtype))
-            else:
-                saved = None
-            for nr, o in enumerate(outs):
-                if o._data.dtype.kind == "f":
-                    o._grad_fn = node
-                    o._output_nr = nr
-                    o._requires_grad = True
-                    if cls.saves_output:
-                        if saved is None:
-                            saved = []
+                if cls.saves_output:
+                    for o in outs if outs is not None else (result,):
                         saved.append((o._vc, o._vc[0], o._data.shape, o._data.dtype))
-            if saved:
                 node._saved_versions = saved
         if observers:
-            _notify("op", cls._name[:-8] if cls._name.endswith("Backward") else cls._name, node if requires else None, args, tuple(outs))
-        return outs[0] if type(out) is not tuple else tuple(outs)
+            _notify("op", cls._name[:-8] if cls._name.endswith("Backward") else cls._name, node if requires else None, args, tuple(outs) if outs is not None else (result,))
+        return result if outs is None else tuple(outs)
 
 
 _new = object.__new__
