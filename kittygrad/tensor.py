@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import warnings
 import weakref
-from typing import Any
 
 from . import backend as B
 from . import dtypes as D
@@ -12,7 +11,7 @@ from ._tensor_methods import TensorMethods
 from .autograd import backward as _autograd_backward
 from .autograd import engine as _engine
 from .autograd import function as _function
-from .autograd.engine import AccumulateGrad, run_backward
+from .autograd.engine import AccumulateGrad
 from .autograd.function import apply_inplace
 from .autograd.grad_mode import _state, enable_grad, no_grad
 from .errors import KittyRuntimeError, KittyTypeError
@@ -524,7 +523,7 @@ class Tensor(TensorMethods):
     def __bool__(self) -> bool:
         if self._data.size != 1:
             raise KittyRuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous"
+                "Boolean value of Tensor with more than one value is ambiguous"
             )
         return bool(self._data.reshape(()))
 
