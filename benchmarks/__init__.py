@@ -1,0 +1,1 @@
+"""Benchmarks: each workload three ways (NumPy floor, torch, kittygrad), interleaved, as ratios."""

@@ -1,0 +1,160 @@
+"""Run the benchmarks and print a table of ratios: ``python -m benchmarks [--quick] [--out FILE]``.
+
+Each workload runs three ways in one process, interleaved (floor, torch, kittygrad, floor, ...),
+and we report medians, so the ratios compare like with like even on a noisy machine.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def _limit_threads(n: int) -> str:
+    info = "threadpoolctl not installed"
+    try:
+        from threadpoolctl import threadpool_info, threadpool_limits
+
+        threadpool_limits(n)
+        libs = threadpool_info()
+        info = ", ".join(f"{x.get('internal_api')} {x.get('version')} ({x.get('num_threads')} thr)" for x in libs)
+    except ImportError:
+        pass
+    import torch
+
+    torch.set_num_threads(n)
+    return info
+
+
+def _time(fn, number: int) -> float:
+    gc.collect()
+    t0 = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - t0) / number
+
+
+def _calibrate(fn) -> int:
+    fn()
+    t = _time(fn, 1)
+    return max(1, int(0.2 / max(t, 1e-7)))
+
+
+def run_workload(make, repeats: int):
+    fns = make()
+    numbers = [_calibrate(f) for f in fns]
+    samples = [[], [], []]
+    for _ in range(repeats):
+        for i, f in enumerate(fns):
+            samples[i].append(_time(f, numbers[i]))
+    return [statistics.median(s) for s in samples]
+
+
+def deep_graph(sizes=(10_000, 1_000_000)):
+    import kittygrad as kitty
+
+    per_op = []
+    for n in sizes:
+        a = kitty.tensor([1.0], requires_grad=True)
+        x = a
+        for _ in range(n):
+            x = x + 1.0
+        loss = x.sum()
+        t0 = time.perf_counter()
+        loss.backward()
+        per_op.append((time.perf_counter() - t0) / n)
+    return per_op
+
+
+_MEM_SCRIPT = r"""
+import resource, sys
+sys.path.insert(0, {root!r})
+from benchmarks.workloads import mlp_step
+floor, torch_step, kitty_step = mlp_step()
+fn = {{"floor": floor, "kitty": kitty_step}}[{which!r}]
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+for _ in range(200):
+    fn()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base)
+"""
+
+
+def peak_memory(which: str) -> int:
+    root = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run([sys.executable, "-c", _MEM_SCRIPT.format(root=root, which=which)], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def machine_facts(blas: str) -> str:
+    import numpy as np
+    import torch
+
+    return (
+        f"{platform.platform()}, Python {platform.python_version()}, numpy {np.__version__}, "
+        f"torch {torch.__version__}, {os.cpu_count()} CPUs; BLAS: {blas}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller deep graph")
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.md"))
+    args = parser.parse_args()
+    blas = _limit_threads(args.threads)
+    from benchmarks.workloads import WORKLOADS
+
+    repeats = 3 if args.quick else args.repeats
+    rows = ["| workload | floor | torch | kittygrad | kitty/floor | kitty/torch | torch/floor | target |", "|---|---|---|---|---|---|---|---|"]
+    for name, (make, target, against) in WORKLOADS.items():
+        try:
+            floor, torch_t, kitty_t = run_workload(make, repeats)
+        except Exception as e:  # a workload needing a missing feature
+            rows.append(f"| {name} | n/a | n/a | n/a | | | | {type(e).__name__}: {e} |")
+            print(rows[-1], flush=True)
+            continue
+        ratio = kitty_t / (floor if against == "floor" else torch_t)
+        mark = "met" if ratio <= target else "NOT met"
+        rows.append(
+            f"| {name} | {floor * 1e3:.3f} ms | {torch_t * 1e3:.3f} ms | {kitty_t * 1e3:.3f} ms | "
+            f"{kitty_t / floor:.2f}x | {kitty_t / torch_t:.2f}x | {torch_t / floor:.2f}x | "
+            f"<= {target}x {against}: {mark} |"
+        )
+        print(rows[-1], flush=True)
+    sizes = (10_000, 100_000) if args.quick else (10_000, 1_000_000)
+    small, big = deep_graph(sizes)
+    rows.append(
+        f"| deep graph backward per op, {sizes[0]:,} vs {sizes[1]:,} ops | | | {small * 1e6:.2f} / {big * 1e6:.2f} us | "
+        f"{big / small:.2f}x | | | <= 1.5x: {'met' if big / small <= 1.5 else 'NOT met'} |"
+    )
+    print(rows[-1], flush=True)
+    try:
+        mem_floor, mem_kitty = peak_memory("floor"), peak_memory("kitty")
+        rows.append(
+            f"| peak RSS growth, 200 MLP steps | {mem_floor / 1024:.1f} MB | | {mem_kitty / 1024:.1f} MB | "
+            f"{mem_kitty / max(mem_floor, 1):.2f}x | | | <= 1.2x |"
+        )
+    except subprocess.CalledProcessError as e:
+        rows.append(f"| peak RSS growth, 200 MLP steps | n/a | | n/a | | | | {e.stderr.strip().splitlines()[-1]} |")
+    print(rows[-1], flush=True)
+    text = "\n".join(
+        [
+            f"Machine: {machine_facts(blas)}; {args.threads} BLAS thread(s); median of {repeats} interleaved repeats.",
+            "",
+            *rows,
+            "",
+        ]
+    )
+    args.out.write_text(text)
+    print(f"\nwritten to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
