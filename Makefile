@@ -9,7 +9,7 @@ STAMP := $(VENV)/.kittygrad-installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test,dev]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test,examples,bench,dev]"
 	touch $(STAMP)
 
 # System Graphviz renders CompGraph pictures; installed when missing and apt-get is usable.

@@ -108,6 +108,7 @@ from .ops.shape import (
 from .tensor import Size, Tensor
 from ._ops_exports import *  # noqa: F401,F403
 from . import nn, optim, utils  # noqa: E402  (torch.nn, torch.optim, torch.utils.data)
+from .serialization import SerializationError, load, save
 
 divide = true_divide = div
 multiply = mul

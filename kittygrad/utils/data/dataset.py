@@ -1,0 +1,222 @@
+"""Datasets: map-style and iterable, wrappers over tensors, concatenation, subsets, splits."""
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Generic, TypeVar
+
+from ...errors import KittyValueError
+from ...tensor import Tensor
+
+T_co = TypeVar("T_co", covariant=True)
+
+__all__ = [
+    "Dataset",
+    "IterableDataset",
+    "TensorDataset",
+    "ConcatDataset",
+    "ChainDataset",
+    "Subset",
+    "random_split",
+]
+
+
+class Dataset(Generic[T_co]):
+    """A map-style dataset: subclasses define ``__getitem__`` (and usually ``__len__``).
+
+    >>> from kittygrad.utils.data import Dataset
+    >>> class Squares(Dataset):
+    ...     def __len__(self): return 4
+    ...     def __getitem__(self, i): return i * i
+    >>> Squares()[3]
+    9
+    """
+
+    def __getitem__(self, index) -> T_co:
+        raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
+
+    def __add__(self, other: Dataset) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset[T_co], Iterable[T_co]):
+    """A dataset that is a stream: subclasses define ``__iter__``.
+
+    With ``num_workers > 0`` every worker iterates its own copy; split the work with
+    :func:`get_worker_info` to avoid duplicates.
+
+    >>> from kittygrad.utils.data import IterableDataset
+    >>> class Count(IterableDataset):
+    ...     def __iter__(self): return iter(range(3))
+    >>> list(Count())
+    [0, 1, 2]
+    """
+
+    def __iter__(self) -> Iterator[T_co]:
+        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
+
+    def __add__(self, other: Dataset) -> ChainDataset:  # type: ignore[override]
+        return ChainDataset([self, other])
+
+
+class TensorDataset(Dataset[tuple[Tensor, ...]]):
+    """Samples are the rows of tensors that share their first dimension.
+
+    >>> import kittygrad as kitty
+    >>> from kittygrad.utils.data import TensorDataset
+    >>> ds = TensorDataset(kitty.arange(6).reshape(3, 2), kitty.tensor([0, 1, 0]))
+    >>> len(ds), ds[1]
+    (3, (tensor([2, 3]), tensor(1)))
+    """
+
+    def __init__(self, *tensors: Tensor) -> None:
+        if not all(tensors[0].size(0) == t.size(0) for t in tensors):
+            raise AssertionError("Size mismatch between tensors")
+        self.tensors = tensors
+
+    def __getitem__(self, index):
+        if any(t._requires_grad for t in self.tensors):
+            return tuple(t[index] for t in self.tensors)
+        return tuple(Tensor._wrap(t._data[index]) for t in self.tensors)
+
+    def __len__(self) -> int:
+        return self.tensors[0].size(0)
+
+
+class ConcatDataset(Dataset[T_co]):
+    """The datasets one after another (``ds1 + ds2``).
+
+    >>> import kittygrad as kitty
+    >>> from kittygrad.utils.data import ConcatDataset, TensorDataset
+    >>> ds = ConcatDataset([TensorDataset(kitty.arange(2)), TensorDataset(kitty.arange(3))])
+    >>> len(ds), ds[3]
+    (5, (tensor(1),))
+    """
+
+    @staticmethod
+    def cumsum(sequence: Sequence) -> list[int]:
+        out, total = [], 0
+        for ds in sequence:
+            total += len(ds)
+            out.append(total)
+        return out
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = list(datasets)
+        if len(self.datasets) == 0:
+            raise AssertionError("datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise AssertionError("ConcatDataset does not support IterableDataset")
+        self.cumulative_sizes = self.cumsum(self.datasets)
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, idx):
+        if idx < 0:
+            if -idx > len(self):
+                raise KittyValueError("absolute value of index should not exceed dataset length")
+            idx = len(self) + idx
+        d = bisect.bisect_right(self.cumulative_sizes, idx)
+        sample_idx = idx if d == 0 else idx - self.cumulative_sizes[d - 1]
+        return self.datasets[d][sample_idx]
+
+
+class ChainDataset(IterableDataset):
+    """Iterable datasets chained one after another (``it1 + it2``).
+
+    >>> from kittygrad.utils.data import ChainDataset, IterableDataset
+    >>> class R(IterableDataset):
+    ...     def __init__(self, n): self.n = n
+    ...     def __iter__(self): return iter(range(self.n))
+    >>> list(ChainDataset([R(2), R(3)]))
+    [0, 1, 0, 1, 2]
+    """
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield from d
+
+    def __len__(self) -> int:
+        total = 0
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            total += len(d)  # type: ignore[arg-type]
+        return total
+
+
+class Subset(Dataset[T_co]):
+    """The samples of ``dataset`` at ``indices``, in that order.
+
+    >>> import kittygrad as kitty
+    >>> from kittygrad.utils.data import Subset, TensorDataset
+    >>> Subset(TensorDataset(kitty.arange(5)), [4, 0])[0]
+    (tensor(4),)
+    """
+
+    def __init__(self, dataset: Dataset[T_co], indices: Sequence[int]) -> None:
+        self.dataset = dataset
+        self.indices = indices
+
+    def __getitem__(self, idx):
+        if isinstance(idx, list):
+            return self.dataset[[self.indices[i] for i in idx]]
+        return self.dataset[self.indices[idx]]
+
+    def __getitems__(self, indices: list[int]) -> list:
+        getitems = getattr(self.dataset, "__getitems__", None)
+        if callable(getitems):
+            return getitems([self.indices[i] for i in indices])
+        return [self.dataset[self.indices[i]] for i in indices]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+def random_split(dataset: Dataset, lengths: Sequence[int | float], generator=None) -> list[Subset]:
+    """Split ``dataset`` at random into subsets of the given lengths (or fractions summing to 1).
+
+    Fractions are floored and the remaining samples go round-robin to the first splits, as in
+    torch. The permutation comes from ``generator`` (default: the global one, so
+    ``kitty.manual_seed`` makes it repeat).
+
+    >>> import kittygrad as kitty
+    >>> from kittygrad.utils.data import TensorDataset, random_split
+    >>> train, val = random_split(TensorDataset(kitty.arange(10)), [0.8, 0.2], generator=kitty.Generator().manual_seed(0))
+    >>> len(train), len(val)
+    (8, 2)
+    """
+    from ...creation import randperm
+
+    lengths = list(lengths)
+    n = len(dataset)  # type: ignore[arg-type]
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        sizes = []
+        for i, frac in enumerate(lengths):
+            if frac < 0 or frac > 1:
+                raise KittyValueError(f"Fraction at index {i} is not between 0 and 1")
+            sizes.append(int(math.floor(n * frac)))
+        for i in range(n - sum(sizes)):
+            sizes[i % len(sizes)] += 1
+        for i, size in enumerate(sizes):
+            if size == 0:
+                warnings.warn(f"Length of split at index {i} is 0. This might result in an empty dataset.")
+        lengths = sizes
+    if sum(lengths) != n:
+        raise KittyValueError("Sum of input lengths does not equal the length of the input dataset!")
+    perm = randperm(sum(lengths), generator=generator).tolist()  # type: ignore[arg-type]
+    return [
+        Subset(dataset, perm[end - size : end]) for end, size in zip(itertools.accumulate(lengths), lengths)
+    ]
+
+
