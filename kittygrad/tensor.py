@@ -506,9 +506,64 @@ class Tensor(TensorMethods):
     def contiguous(self, memory_format=None) -> Tensor:
         return self if self._data.flags.c_contiguous else _ew.Clone.apply(self)
 
+    def stride(self, dim: int | None = None):
+        """Strides in elements, as torch (NumPy's are in bytes)."""
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        if dim is None:
+            return strides
+        from .ops._prep import normalize_dim
+
+        return strides[normalize_dim(dim, self._data.ndim)]
+
+    def data_ptr(self) -> int:
+        return self._data.__array_interface__["data"][0]
+
+    def storage_offset(self) -> int:
+        base = self._data
+        while base.base is not None and hasattr(base.base, "__array_interface__"):
+            base = base.base
+        return (self.data_ptr() - base.__array_interface__["data"][0]) // self._data.itemsize
+
+    def get_device(self) -> int:
+        return -1
+
+    # new_* create tensors with this tensor's dtype (unless given), as torch
+    def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        from .creation import tensor
+
+        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        from .creation import zeros
+
+        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        from .creation import ones
+
+        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        from .creation import full
+
+        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
     # ---- Python protocol ----------------------------------------------------------------------
     def __repr__(self) -> str:
         return tensor_repr(self)
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __contains__(self, element) -> bool:
+        if isinstance(element, (Tensor, int, float, bool)):
+            return bool(B.xp.any((self == element)._data))
+        raise KittyRuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element).__name__}.")
 
     def __len__(self) -> int:
         if self._data.ndim == 0:

@@ -258,3 +258,15 @@ def test_repr_matches_torch(case):
 @given(hnp.arrays(np.float64, hnp.array_shapes(max_dims=3, max_side=5), elements=st.floats(-1e6, 1e6, width=32)))
 def test_repr_matches_torch_on_random_arrays(arr):
     assert repr(kitty.tensor(arr, dtype=kitty.float32)) == repr(torch.tensor(arr, dtype=torch.float32))
+
+
+def test_torch_style_helpers():
+    a = kitty.zeros(2, 3, dtype=kitty.float64)
+    for k, t in ((a, torch.zeros(2, 3, dtype=torch.float64)), (a.t(), torch.zeros(2, 3, dtype=torch.float64).t())):
+        assert k.stride() == t.stride() and k.stride(-1) == t.stride(-1)
+    assert a.new_zeros(4).dtype is kitty.float64 and a.new_ones((2, 2)).shape == (2, 2)
+    assert a.new_full((2,), 7).tolist() == [7.0, 7.0] and a.new_tensor([1, 2]).dtype is kitty.float64
+    assert f"{kitty.tensor(3.14159):.2f}" == "3.14"
+    assert 2 in kitty.tensor([1, 2]) and 5 not in kitty.tensor([1, 2])
+    assert a[1:].storage_offset() == 3
+    assert kitty.Tensor([1, 2]).dtype is kitty.float32 and kitty.Tensor(2, 3).shape == (2, 3)
