@@ -107,7 +107,7 @@ from .ops.shape import (
 )
 from .tensor import Size, Tensor
 from ._ops_exports import *  # noqa: F401,F403
-from . import nn, optim, utils  # noqa: E402  (torch.nn, torch.optim, torch.utils.data)
+from . import nn, optim, utils, viz  # noqa: E402  (torch.nn, torch.optim, torch.utils.data)
 from .serialization import SerializationError, load, save
 
 divide = true_divide = div
@@ -143,10 +143,4 @@ def is_floating_point(input: Tensor) -> bool:
     return input.is_floating_point()
 
 
-def __getattr__(name: str):
-    # CompGraph lives beside autograd and needs graphviz only when used
-    if name == "CompGraph":
-        from .viz import CompGraph
-
-        return CompGraph
-    raise AttributeError(f"module 'kittygrad' has no attribute {name!r}")
+from .viz import CompGraph  # noqa: E402  (imports graphviz only when a picture is made)

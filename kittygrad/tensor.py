@@ -315,7 +315,7 @@ class Tensor(TensorMethods):
         """After an in-place change of the base, re-derive this view's grad_fn from the base."""
         base, replay = self._view
         if base._requires_grad and _state.enabled:
-            with enable_grad():
+            with enable_grad(), _function._quiet():  # bookkeeping, not an op the user ran
                 fresh = replay(base)
             self._grad_fn, self._output_nr, self._requires_grad = fresh._grad_fn, fresh._output_nr, fresh._requires_grad
         self._view_version = self._vc[0]

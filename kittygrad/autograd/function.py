@@ -247,7 +247,8 @@ def _opname(cls) -> str:
 
 
 class _quiet:
-    """Hide the out-of-place step of an in-place op from observers (they hear the in-place op)."""
+    """Hide internal steps from observers: the out-of-place half of an in-place op, the ops
+    inside a custom Function's forward, the re-derivation of a view's grad_fn."""
 
     def __enter__(self):
         self.saved = observers[:]
@@ -398,7 +399,7 @@ class Function(metaclass=FunctionMeta):
             _edge(a) if grad_mode and isinstance(a, Tensor) and a._requires_grad else None for a in args
         )
         node.needs_input_grad = tuple(e is not None for e in edges)
-        with no_grad():
+        with no_grad(), _quiet():  # observers see the Function as one operation
             result = cls.forward(node, *args, **kwargs)
         single = not isinstance(result, tuple)
         outputs = (result,) if single else result
