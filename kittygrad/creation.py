@@ -25,8 +25,11 @@ def _finish(arr, requires_grad: bool) -> Tensor:
     return t
 
 
-def _to_array(data):
-    """Turn nested sequences of numbers/Tensors into an array with torch's dtype inference."""
+def _to_array(data, dtype=None):
+    """Turn nested sequences of numbers/Tensors into an array with torch's dtype inference.
+
+    With ``dtype`` (a NumPy dtype), Python numbers convert straight to it (no float32 detour).
+    """
     if isinstance(data, Tensor):
         return data._data
     if B.is_array(data):
@@ -45,6 +48,8 @@ def _to_array(data):
     if isinstance(data, (list, tuple)):
         data = _unwrap_nested(data)
     try:
+        if dtype is not None:  # the elements were checked above; convert straight to the target
+            return B.asarray(data, dtype=dtype)
         arr = B.asarray(data)
     except ValueError as e:
         raise KittyValueError(f"tensor(): the nested sequences do not form a regular shape ({e})") from None
@@ -93,9 +98,10 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False, pin_memor
     tensor([1., 2., 3.], requires_grad=True)
     """
     _check_device(device)
-    arr = _to_array(data)
+    target = D.to_dtype(dtype).np if dtype is not None else None
+    arr = _to_array(data, target)
     if dtype is not None:
-        arr = arr.astype(D.to_dtype(dtype).np)
+        arr = arr.astype(target)
     elif requires_grad and arr.dtype.kind != "f":
         arr = arr.astype(D.get_default_dtype().np)
     else:

@@ -270,3 +270,9 @@ def test_torch_style_helpers():
     assert 2 in kitty.tensor([1, 2]) and 5 not in kitty.tensor([1, 2])
     assert a[1:].storage_offset() == 3
     assert kitty.Tensor([1, 2]).dtype is kitty.float32 and kitty.Tensor(2, 3).shape == (2, 3)
+
+
+def test_explicit_dtype_converts_python_data_directly():
+    assert kitty.tensor([0.1], dtype=kitty.float64).item() == 0.1
+    assert kitty.tensor(0.1, dtype=kitty.float64).item() == 0.1
+    assert kitty.tensor([[1, 2]], dtype=kitty.float32).dtype is kitty.float32
