@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.kittygrad-installed
 
-.PHONY: demo test lint graphviz clean
+.PHONY: demo test lint bench graphviz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +20,13 @@ graphviz:
 	  else echo "note: Graphviz 'dot' not found; install it (apt-get install graphviz / brew install graphviz) to render graphs"; fi; }
 
 demo: $(STAMP) graphviz
-	$(PY) examples/seed_examples.py --no-view
+	$(PY) -m kittygrad.examples.demo
 
 test: $(STAMP) graphviz
 	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check kittygrad tests examples

@@ -4,6 +4,795 @@ Kept apart from ``tensor.py`` so op families grow without touching the core clas
 """
 from __future__ import annotations
 
+from .ops import comparison as _cmp
+from .ops import elementwise as _ew
+from .ops import gather_scatter as _gs
+from .ops import joining as _j
+from .ops import linalg as _la
+from .ops import linalg_extra as _lx
+from .ops import more_elementwise as _me
+from .ops import more_reduce as _mr
+from .ops import random_ops as _rnd
+from .autograd.function import apply_inplace as _inplace
+
 
 class TensorMethods:
     __slots__ = ()
+
+    # ---- unary math ---------------------------------------------------------------------------
+    def sin(self):
+        return _me.sin(self)
+
+    def cos(self):
+        return _me.cos(self)
+
+    def tan(self):
+        return _me.tan(self)
+
+    def asin(self):
+        return _me.asin(self)
+
+    def acos(self):
+        return _me.acos(self)
+
+    def atan(self):
+        return _me.atan(self)
+
+    def sinh(self):
+        return _me.sinh(self)
+
+    def cosh(self):
+        return _me.cosh(self)
+
+    def asinh(self):
+        return _me.asinh(self)
+
+    def acosh(self):
+        return _me.acosh(self)
+
+    def atanh(self):
+        return _me.atanh(self)
+
+    arcsin, arccos, arctan = asin, acos, atan
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    def exp2(self):
+        return _me.exp2(self)
+
+    def expm1(self):
+        return _me.expm1(self)
+
+    def log2(self):
+        return _me.log2(self)
+
+    def log10(self):
+        return _me.log10(self)
+
+    def log1p(self):
+        return _me.log1p(self)
+
+    def rsqrt(self):
+        return _me.rsqrt(self)
+
+    def square(self):
+        return _me.square(self)
+
+    def reciprocal(self):
+        return _me.reciprocal(self)
+
+    def logit(self, eps=None):
+        return _me.logit(self, eps)
+
+    def erf(self):
+        return _me.erf(self)
+
+    def erfc(self):
+        return _me.erfc(self)
+
+    def erfinv(self):
+        return _me.erfinv(self)
+
+    def frac(self):
+        return _me.frac(self)
+
+    def sign(self):
+        return _me.sign(self)
+
+    def sgn(self):
+        return _me.sgn(self)
+
+    def floor(self):
+        return _me.floor(self)
+
+    def ceil(self):
+        return _me.ceil(self)
+
+    def trunc(self):
+        return _me.trunc(self)
+
+    fix = trunc
+
+    def round(self, *, decimals=0):
+        return _me.round(self, decimals=decimals)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return _me.nan_to_num(self, nan, posinf, neginf)
+
+    def clamp_min(self, min):  # noqa: A002
+        return _me.clamp_min(self, min)
+
+    def clamp_max(self, max):  # noqa: A002
+        return _me.clamp_max(self, max)
+
+    # ---- binary and ternary math --------------------------------------------------------------
+    def floor_divide(self, other):
+        return _me.floor_divide(self, other)
+
+    def atan2(self, other):
+        return _me.atan2(self, other)
+
+    arctan2 = atan2
+
+    def maximum(self, other):
+        return _me.maximum(self, other)
+
+    def minimum(self, other):
+        return _me.minimum(self, other)
+
+    def fmax(self, other):
+        return _me.fmax(self, other)
+
+    def fmin(self, other):
+        return _me.fmin(self, other)
+
+    def fmod(self, other):
+        return _me.fmod(self, other)
+
+    def remainder(self, other):
+        return _me.remainder(self, other)
+
+    def hypot(self, other):
+        return _me.hypot(self, other)
+
+    def logaddexp(self, other):
+        return _me.logaddexp(self, other)
+
+    def xlogy(self, other):
+        return _me.xlogy(self, other)
+
+    def where(self, condition, other):
+        return _me.where(condition, self, other)
+
+    def lerp(self, end, weight):
+        return _me.lerp(self, end, weight)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return _me.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return _me.addcdiv(self, tensor1, tensor2, value=value)
+
+    def __floordiv__(self, other):
+        return _me.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _me.floor_divide(other, self)
+
+    def __ifloordiv__(self, other):
+        return self.floor_divide_(other)
+
+    def __mod__(self, other):
+        return _me.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _me.remainder(other, self)
+
+    def __imod__(self, other):
+        return self.remainder_(other)
+
+    # ---- comparisons, predicates, logical and bitwise ops ---------------------------------------
+    def greater(self, other):
+        return _cmp.gt(self, other)
+
+    def greater_equal(self, other):
+        return _cmp.ge(self, other)
+
+    def less(self, other):
+        return _cmp.lt(self, other)
+
+    def less_equal(self, other):
+        return _cmp.le(self, other)
+
+    def not_equal(self, other):
+        return _cmp.ne(self, other)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return _cmp.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return _cmp.allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other):
+        return _cmp.equal(self, other)
+
+    def isnan(self):
+        return _cmp.isnan(self)
+
+    def isinf(self):
+        return _cmp.isinf(self)
+
+    def isposinf(self):
+        return _cmp.isposinf(self)
+
+    def isneginf(self):
+        return _cmp.isneginf(self)
+
+    def isfinite(self):
+        return _cmp.isfinite(self)
+
+    def isreal(self):
+        return _cmp.isreal(self)
+
+    def signbit(self):
+        return _cmp.signbit(self)
+
+    def logical_and(self, other):
+        return _cmp.logical_and(self, other)
+
+    def logical_or(self, other):
+        return _cmp.logical_or(self, other)
+
+    def logical_xor(self, other):
+        return _cmp.logical_xor(self, other)
+
+    def logical_not(self):
+        return _cmp.logical_not(self)
+
+    def bitwise_and(self, other):
+        return _cmp.bitwise_and(self, other)
+
+    def bitwise_or(self, other):
+        return _cmp.bitwise_or(self, other)
+
+    def bitwise_xor(self, other):
+        return _cmp.bitwise_xor(self, other)
+
+    def bitwise_not(self):
+        return _cmp.bitwise_not(self)
+
+    def bitwise_left_shift(self, other):
+        return _cmp.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other):
+        return _cmp.bitwise_right_shift(self, other)
+
+    def __and__(self, other):
+        return _cmp.bitwise_and(self, other)
+
+    __rand__ = __and__
+
+    def __or__(self, other):
+        return _cmp.bitwise_or(self, other)
+
+    __ror__ = __or__
+
+    def __xor__(self, other):
+        return _cmp.bitwise_xor(self, other)
+
+    __rxor__ = __xor__
+
+    def __invert__(self):
+        return _cmp.bitwise_not(self)
+
+    def __lshift__(self, other):
+        return _cmp.bitwise_left_shift(self, other)
+
+    def __rshift__(self, other):
+        return _cmp.bitwise_right_shift(self, other)
+
+    def __iand__(self, other):
+        return _cmp._inplace_result(self, _cmp.bitwise_and(self, other), "bitwise_and")
+
+    def __ior__(self, other):
+        return _cmp._inplace_result(self, _cmp.bitwise_or(self, other), "bitwise_or")
+
+    def __ixor__(self, other):
+        return _cmp._inplace_result(self, _cmp.bitwise_xor(self, other), "bitwise_xor")
+
+    bitwise_and_, bitwise_or_, bitwise_xor_ = __iand__, __ior__, __ixor__
+
+    def bitwise_not_(self):
+        return _cmp._inplace_result(self, _cmp.bitwise_not(self), "bitwise_not")
+
+    def logical_and_(self, other):
+        return _cmp._inplace_result(self, _cmp.logical_and(self, other), "logical_and")
+
+    def logical_or_(self, other):
+        return _cmp._inplace_result(self, _cmp.logical_or(self, other), "logical_or")
+
+    def logical_xor_(self, other):
+        return _cmp._inplace_result(self, _cmp.logical_xor(self, other), "logical_xor")
+
+    def logical_not_(self):
+        return _cmp._inplace_result(self, _cmp.logical_not(self), "logical_not")
+
+    # ---- in-place math ------------------------------------------------------------------------
+    def sin_(self):
+        return _inplace(_me.Sin, self)
+
+    def cos_(self):
+        return _inplace(_me.Cos, self)
+
+    def tan_(self):
+        return _inplace(_me.Tan, self)
+
+    def asin_(self):
+        return _inplace(_me.Asin, self)
+
+    def acos_(self):
+        return _inplace(_me.Acos, self)
+
+    def atan_(self):
+        return _inplace(_me.Atan, self)
+
+    def sinh_(self):
+        return _inplace(_me.Sinh, self)
+
+    def cosh_(self):
+        return _inplace(_me.Cosh, self)
+
+    def asinh_(self):
+        return _inplace(_me.Asinh, self)
+
+    def acosh_(self):
+        return _inplace(_me.Acosh, self)
+
+    def atanh_(self):
+        return _inplace(_me.Atanh, self)
+
+    arcsin_, arccos_, arctan_ = asin_, acos_, atan_
+    arcsinh_, arccosh_, arctanh_ = asinh_, acosh_, atanh_
+
+    def exp_(self):
+        return _inplace(_ew.Exp, self)
+
+    def exp2_(self):
+        return _inplace(_me.Exp2, self)
+
+    def expm1_(self):
+        return _inplace(_me.Expm1, self)
+
+    def log_(self):
+        return _inplace(_ew.Log, self)
+
+    def log2_(self):
+        return _inplace(_me.Log2, self)
+
+    def log10_(self):
+        return _inplace(_me.Log10, self)
+
+    def log1p_(self):
+        return _inplace(_me.Log1p, self)
+
+    def sqrt_(self):
+        return _inplace(_ew.Sqrt, self)
+
+    def rsqrt_(self):
+        return _inplace(_me.Rsqrt, self)
+
+    def square_(self):
+        return _inplace(_me.Square, self)
+
+    def reciprocal_(self):
+        return _inplace(_me.Reciprocal, self)
+
+    def sigmoid_(self):
+        return _inplace(_ew.Sigmoid, self)
+
+    def tanh_(self):
+        return _inplace(_ew.Tanh, self)
+
+    def relu_(self):
+        return _inplace(_ew.Relu, self)
+
+    def abs_(self):
+        return _inplace(_ew.Abs, self)
+
+    absolute_ = abs_
+
+    def neg_(self):
+        return _inplace(_ew.Neg, self)
+
+    negative_ = neg_
+
+    def sign_(self):
+        return _me._inplace_rounding(self, _me.Sign)
+
+    sgn_ = sign_
+
+    def floor_(self):
+        return _me._inplace_rounding(self, _me.Floor)
+
+    def ceil_(self):
+        return _me._inplace_rounding(self, _me.Ceil)
+
+    def trunc_(self):
+        return _me._inplace_rounding(self, _me.Trunc)
+
+    fix_ = trunc_
+
+    def round_(self, *, decimals=0):
+        return _me._inplace_rounding(self, _me.Round, decimals=decimals)
+
+    def frac_(self):
+        return _inplace(_me.Frac, self)
+
+    def logit_(self, eps=None):
+        return _inplace(_me.Logit, self, eps=eps)
+
+    def erf_(self):
+        return _inplace(_me.Erf, self)
+
+    def erfc_(self):
+        return _inplace(_me.Erfc, self)
+
+    def erfinv_(self):
+        return _inplace(_me.Erfinv, self)
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+        return _inplace(_me.NanToNum, self, nan=nan, posinf=posinf, neginf=neginf)
+
+    def clamp_min_(self, min):  # noqa: A002
+        return self.clamp_(min=min)
+
+    def clamp_max_(self, max):  # noqa: A002
+        return self.clamp_(max=max)
+
+    def atan2_(self, other):
+        return _me._inplace_binary(self, _me.Atan2, other, "atan2_", float_result=True)
+
+    arctan2_ = atan2_
+
+    def fmod_(self, other):
+        return _me._inplace_binary(self, _me.Fmod, other, "fmod_")
+
+    def remainder_(self, other):
+        return _me._inplace_binary(self, _me.Remainder, other, "remainder_")
+
+    def floor_divide_(self, other):
+        return _me._inplace_binary(self, _me.FloorDivide, other, "floor_divide_")
+
+    def hypot_(self, other):
+        return _me._inplace_binary(self, _me.Hypot, other, "hypot_")
+
+    def xlogy_(self, other):
+        return _me._inplace_binary(self, _me.Xlogy, other, "xlogy_", float_result=True)
+
+    def lerp_(self, end, weight):
+        return _me._inplace_lerp(self, end, weight)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        return _me._inplace_addc(self, _me.Addcmul, tensor1, tensor2, value)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        return _me._inplace_addc(self, _me.Addcdiv, tensor1, tensor2, value)
+
+    # ---- reductions ---------------------------------------------------------------------------
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        return _mr.prod(self, dim, keepdim, dtype=dtype)
+
+    def max(self, dim=None, keepdim=False):
+        return _mr.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return _mr.min(self, dim, keepdim)
+
+    def amax(self, dim=(), keepdim=False):
+        return _mr.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return _mr.amin(self, dim, keepdim)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        return _mr.aminmax(self, dim=dim, keepdim=keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return _mr.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return _mr.argmin(self, dim, keepdim)
+
+    def logsumexp(self, dim, keepdim=False):
+        return _mr.logsumexp(self, dim, keepdim)
+
+    def cumsum(self, dim, *, dtype=None):
+        return _mr.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim, *, dtype=None):
+        return _mr.cumprod(self, dim, dtype=dtype)
+
+    def cummax(self, dim):
+        return _mr.cummax(self, dim)
+
+    def cummin(self, dim):
+        return _mr.cummin(self, dim)
+
+    def median(self, dim=None, keepdim=False):
+        return _mr.median(self, dim, keepdim)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        return _mr.nanmedian(self, dim, keepdim)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return _mr.kthvalue(self, k, dim, keepdim)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return _mr.sort(self, dim, descending, stable)
+
+    def msort(self):
+        return _mr.msort(self)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return _mr.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+        return _mr.topk(self, k, dim, largest, sorted)
+
+    def all(self, dim=None, keepdim=False):
+        return _mr.all(self, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return _mr.any(self, dim, keepdim)
+
+    def count_nonzero(self, dim=None):
+        return _mr.count_nonzero(self, dim)
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        return _mr.nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        return _mr.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+        return _mr.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return _mr.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return _lx.norm(self, p, dim, keepdim, dtype)
+
+    # ---- linear algebra -----------------------------------------------------------------------
+    def vdot(self, other):
+        return _la.vdot(self, other)
+
+    def outer(self, vec2):
+        return _lx.outer(self, vec2)
+
+    ger = outer
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return _lx.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        return _lx.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _lx.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _lx.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        return _lx.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
+        return self.copy_(_lx.addmm(self, mat1, mat2, beta=beta, alpha=alpha))
+
+    def tril(self, diagonal=0):
+        return _lx.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return _lx.triu(self, diagonal)
+
+    def tril_(self, diagonal=0):
+        return _inplace(_lx.Tril, self, k=diagonal, upper=False)
+
+    def triu_(self, diagonal=0):
+        return _inplace(_lx.Tril, self, k=diagonal, upper=True)
+
+    def diag(self, diagonal=0):
+        return _lx.diag(self, diagonal)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return _lx.diagonal(self, offset, dim1, dim2)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return _lx.diag_embed(self, offset, dim1, dim2)
+
+    def diagflat(self, offset=0):
+        return _lx.diagflat(self, offset)
+
+    def trace(self):
+        return _lx.trace(self)
+
+    def inverse(self):
+        return _lx.inv(self)
+
+    def det(self):
+        return _lx.det(self)
+
+    def logdet(self):
+        return _lx.logdet(self)
+
+    def slogdet(self):
+        return _lx.slogdet(self)
+
+    def cross(self, other, dim=None):
+        return _lx.cross(self, other, dim)
+
+    def matrix_power(self, n):
+        return _lx.matrix_power(self, n)
+
+    def cholesky(self, upper=False):
+        return _lx.torch_cholesky(self, upper)
+
+    def qr(self, some=True):
+        return _lx.torch_qr(self, some)
+
+    def svd(self, some=True, compute_uv=True):
+        return _lx.torch_svd(self, some, compute_uv)
+
+    # ---- shape, joining, indexing -------------------------------------------------------------
+    def movedim(self, source, destination):
+        return _j.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def unflatten(self, dim, sizes):
+        return _j.unflatten(self, dim, sizes)
+
+    def ravel(self):
+        return _j.ravel(self)
+
+    def repeat(self, *sizes):
+        return _j.repeat(self, *sizes)
+
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        return _j.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def tile(self, dims):
+        return _j.tile(self, dims)
+
+    def flip(self, *dims, **kwargs):
+        return _j.flip(self, kwargs["dims"] if "dims" in kwargs else dims[0] if len(dims) == 1 and not isinstance(dims[0], int) else dims)
+
+    def fliplr(self):
+        return _j.fliplr(self)
+
+    def flipud(self):
+        return _j.flipud(self)
+
+    def roll(self, shifts, dims=None):
+        return _j.roll(self, shifts, dims)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return _j.rot90(self, k, dims)
+
+    def narrow(self, dim, start, length):
+        return _j.narrow(self, dim, start, length)
+
+    def select(self, dim, index):
+        return _j.select(self, dim, index)
+
+    def split(self, split_size, dim=0):
+        return _j.split(self, split_size, dim)
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        return _j.tensor_split(self, indices_or_sections, dim)
+
+    def chunk(self, chunks, dim=0):
+        return _j.chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        return _j.unbind(self, dim)
+
+    def gather(self, dim, index, *, sparse_grad=False):
+        return _gs.gather(self, dim, index)
+
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+        return _gs.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        return _gs._scatter_(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_add(self, dim, index, src):
+        return _gs.scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim, index, src):
+        return _gs._scatter_add_(self, dim, index, src)
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return _gs.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        return _gs._scatter_reduce_(self, dim, index, src, reduce, include_self=include_self)
+
+    def index_select(self, dim, index):
+        return _gs.index_select(self, dim, index)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return _gs.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return _gs._index_add_(self, dim, index, source, alpha=alpha)
+
+    def index_copy(self, dim, index, source):
+        return _gs.index_copy(self, dim, index, source)
+
+    def index_copy_(self, dim, index, source):
+        return _gs._index_copy_(self, dim, index, source)
+
+    def index_fill(self, dim, index, value):
+        return _gs.index_fill(self, dim, index, value)
+
+    def index_fill_(self, dim, index, value):
+        return _gs._index_fill_(self, dim, index, value)
+
+    def masked_fill(self, mask, value):
+        return _gs.masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask, value):
+        return _gs._masked_fill_(self, mask, value)
+
+    def masked_scatter(self, mask, source):
+        return _gs.masked_scatter(self, mask, source)
+
+    def masked_scatter_(self, mask, source):
+        return _gs._masked_scatter_(self, mask, source)
+
+    def masked_select(self, mask):
+        return _gs.masked_select(self, mask)
+
+    def take(self, index):
+        return _gs.take(self, index)
+
+    def take_along_dim(self, indices, dim=None):
+        return _gs.take_along_dim(self, indices, dim)
+
+    def nonzero(self, *, as_tuple=False):
+        return _gs.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        return _gs.argwhere(self)
+
+    # ---- random -------------------------------------------------------------------------------
+    def uniform_(self, from_=0.0, to=1.0, *, generator=None):
+        return _rnd._uniform_(self, from_, to, generator=generator)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        return _rnd._normal_(self, mean, std, generator=generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        return _rnd._bernoulli_(self, p, generator=generator)
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        return _rnd._exponential_(self, lambd, generator=generator)
+
+    def geometric_(self, p, *, generator=None):
+        return _rnd._geometric_(self, p, generator=generator)
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        return _rnd._log_normal_(self, mean, std, generator=generator)
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        return _rnd._cauchy_(self, median, sigma, generator=generator)
+
+    def random_(self, from_=None, to=None, *, generator=None):
+        return _rnd._random_(self, from_, to, generator=generator)
+
+    def bernoulli(self, p=None, *, generator=None):
+        return _rnd.bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        return _rnd.multinomial(self, num_samples, replacement, generator=generator)

@@ -191,6 +191,20 @@ def _erfc_fraction(x, depth):
         return np.where(np.isinf(x), 0.0, np.exp(-x * x) / (_SQRT_PI * f))
 
 
+_SCIPY = []
+
+
+def _scipy_special():
+    """scipy.special if importable (looked up once), else None."""
+    if not _SCIPY:
+        try:
+            import scipy.special as special
+        except ImportError:
+            special = None
+        _SCIPY.append(special)
+    return _SCIPY[0]
+
+
 def erf(x):
     """The error function, elementwise, computed in float64 and returned in x's float dtype.
 
@@ -198,6 +212,9 @@ def erf(x):
     0.5204998778...
     """
     out_dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    fast = _scipy_special()
+    if fast is not None:  # SciPy's C implementation, when SciPy is installed (scikit-learn brings it)
+        return np.asarray(fast.erf(np.asarray(x, dtype=out_dtype)), dtype=out_dtype)
     a = np.asarray(x, dtype=np.float64).reshape(-1)
     ax = np.abs(a)
     small = ax <= 2.5
@@ -287,11 +304,6 @@ def diagonal_view(x, offset: int, axis1: int, axis2: int):
 def poisson(generator, lam):
     """Poisson samples with rates ``lam`` (an array) from a :class:`Generator`."""
     return generator._rng.poisson(lam)
-
-
-def binomial(generator, n, p):
-    """Binomial samples (used for Bernoulli draws when ``n`` is 1)."""
-    return generator._rng.binomial(n, p)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -53,6 +53,8 @@ class Row:
     also: tuple = field(default_factory=tuple)  # further public names this row covers
     float_only: bool = True
     ints: bool = False  # also compare forward on int64 inputs (no gradients)
+    inputs: str = "float"  # "int" / "bool": the row's inputs are int64 / bool tensors (forward only)
+    random: bool = False  # sampling op: compare shapes, dtypes, flags and gradients, not values
 
     @property
     def names(self):
@@ -181,5 +183,7 @@ def _inplace_view(a, b):
 
 # rows of other op families live in their own files and join the table here
 from op_rows_nn import NN_ROWS  # noqa: E402
+from op_rows_more import MORE_ROWS  # noqa: E402
 
 ROWS.extend(NN_ROWS)
+ROWS.extend(MORE_ROWS)

@@ -39,6 +39,12 @@ def draw_arrays(row: Row, shapes, seed: int) -> list:
     rng = np.random.default_rng(seed)
     arrays = []
     for shape in shapes:
+        if row.inputs == "int":
+            arrays.append(rng.integers(-6, 7, shape).astype(np.int64))
+            continue
+        if row.inputs == "bool":
+            arrays.append(rng.integers(0, 2, shape).astype(bool))
+            continue
         x = rng.standard_normal(shape)
         if row.domain is not None:
             x = row.domain(x)
@@ -47,11 +53,17 @@ def draw_arrays(row: Row, shapes, seed: int) -> list:
 
 
 def grad_flags(row: Row):
-    return (True,) * row.nargs if row.grad is True else tuple(row.grad)
+    if row.grad is True or row.grad is False:
+        return (row.grad,) * row.nargs
+    return tuple(row.grad)
 
 
 def run(lib, row: Row, arrays, dtype: str, requires=None):
     requires = grad_flags(row) if requires is None else requires
+    if row.inputs != "float":  # integer / bool rows: the arrays' own dtype, no gradients
+        ts = [lib.tensor(a) for a in arrays]
+        out = row.fn(lib, *ts)
+        return ts, list(out) if isinstance(out, (tuple, list)) else [out]
     ts = [lib.tensor(a, dtype=getattr(lib, dtype), requires_grad=r) for a, r in zip(arrays, requires)]
     out = row.fn(lib, *ts)
     outs = list(out) if isinstance(out, (tuple, list)) else [out]
@@ -76,7 +88,13 @@ def check_against_torch(row: Row, arrays, dtype: str):
     tts, touts = run(torch, row, arrays, dtype)
     assert len(kouts) == len(touts)
     for i, (k, t) in enumerate(zip(kouts, touts)):
-        compare(k, t, rtol, atol, f"{row.name} output {i}")
+        assert type(k).__name__ == "Tensor", f"{row.name}: output {i} is a {type(k).__name__}, not a Tensor"
+        if row.random:
+            assert tuple(k.shape) == tuple(t.shape), f"{row.name} output {i}: shape {tuple(k.shape)} != torch {tuple(t.shape)}"
+        elif row.inputs != "float" and not t.is_floating_point():
+            np.testing.assert_array_equal(k.numpy(), t.numpy(), err_msg=f"{row.name} output {i}")
+        else:
+            compare(k, t, rtol, atol, f"{row.name} output {i}")
         assert dtype_name(k) == dtype_name(t), f"{row.name}: dtype {k.dtype} != torch {t.dtype}"
         assert k.requires_grad == t.requires_grad, f"{row.name}: requires_grad differs"
         assert k.is_leaf == t.is_leaf, f"{row.name}: is_leaf differs"
@@ -140,6 +158,19 @@ def finite_difference_check(row: Row, arrays, eps=1e-6):
 
 ROW_IDS = [r.name for r in ROWS]
 
+_BASE_SETTINGS: dict = {}
+
+
+@pytest.fixture(autouse=True)
+def _flat_hypothesis_settings(request):
+    """Hypothesis' pytest plugin wraps a parametrized test's settings in one more layer per item;
+    with hundreds of rows the chain outgrows the recursion limit. Start each item from the base."""
+    fn = getattr(request.function, "__func__", request.function)
+    base = _BASE_SETTINGS.setdefault(fn, getattr(fn, "_hypothesis_internal_use_settings", None))
+    if base is not None:
+        fn._hypothesis_internal_use_settings = base
+    yield
+
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
@@ -151,7 +182,10 @@ def test_matches_torch(row, dtype, data):
     check_against_torch(row, draw_arrays(row, shapes, seed), dtype)
 
 
-@pytest.mark.parametrize("row", [r for r in ROWS if r.fd], ids=[r.name for r in ROWS if r.fd])
+FD_ROWS = [r for r in ROWS if r.fd and not r.random and r.inputs == "float"]
+
+
+@pytest.mark.parametrize("row", FD_ROWS, ids=[r.name for r in FD_ROWS])
 @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(data=st.data())
 def test_finite_differences(row, data):
@@ -166,7 +200,10 @@ def test_integer_inputs(row):
     k = row.fn(kitty, *[kitty.tensor(a) for a in arrays])
     t = row.fn(torch, *[torch.tensor(a) for a in arrays])
     assert dtype_name(k) == dtype_name(t)
-    np.testing.assert_array_equal(k.numpy(), t.numpy())
+    if t.is_floating_point():
+        np.testing.assert_allclose(k.numpy(), t.numpy(), rtol=1e-6, atol=1e-7)
+    else:
+        np.testing.assert_array_equal(k.numpy(), t.numpy())
 
 
 def _all_op_classes():
@@ -177,7 +214,12 @@ def _all_op_classes():
             if sub not in seen:
                 seen.add(sub)
                 stack.append(sub)
-    return {c for c in seen if c.__module__.startswith("kittygrad.") and "backward" in c.__dict__ or "forward" in c.__dict__}
+    # private classes (``_Selecting``, ...) are shared bases, not ops of their own
+    return {
+        c for c in seen
+        if c.__module__.startswith("kittygrad.") and not c.__name__.startswith("_")
+        and ("backward" in c.__dict__ or "forward" in c.__dict__)
+    }
 
 
 def _exercised_classes():

@@ -9,7 +9,7 @@ from __future__ import annotations
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
-from ..errors import KittyRuntimeError, KittyTypeError
+from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError  # noqa: F401 (re-exported)
 
 _NUMBER_TYPES = (int, float, bool)
 
@@ -54,6 +54,8 @@ def cast(t, dtype):
 
 
 def broadcast_shape_of(sa, sb):
+    if sa == sb:
+        return tuple(sa)
     try:
         return B.broadcast_shapes(sa, sb)
     except ValueError:
@@ -177,3 +179,35 @@ def normalize_dims(dim, ndim: int):
             raise KittyRuntimeError(f"dim {axes[0]} appears multiple times in the list of dims")
         return tuple(sorted(axes)) if ndim else ()
     return (normalize_dim(dim, ndim),) if ndim else ()
+
+
+def along_index(idx, axis: int) -> tuple:
+    """An advanced index that addresses ``x[..., idx[...], ...]`` along ``axis`` elementwise (the
+    index form of ``take_along_axis``), for scatter-adds with repeated indices."""
+    xp = B.xp
+    nd = idx.ndim
+    out = []
+    for d in range(nd):
+        if d == axis:
+            out.append(idx)
+        else:
+            shape = [1] * nd
+            shape[d] = idx.shape[d]
+            out.append(xp.arange(idx.shape[d]).reshape(shape))
+    return tuple(out)
+
+
+def tensor_input(x, name: str = "input"):
+    """``x`` if it is a Tensor, else as_tensor_arg's conversion (arrays) or TypeError."""
+    return x if isinstance(x, F.Tensor) else as_tensor_arg(x, name)
+
+
+def dtype_name(x) -> str:
+    """torch's short scalar-type name of a tensor's dtype ('Float', 'Long', ...), for messages."""
+    return _SCALAR_NAMES[x._data.dtype.name]
+
+
+_SCALAR_NAMES = {
+    "float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+    "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+}

@@ -41,9 +41,9 @@ def _softmax_input(input, dim, dtype):
         raise TypeError("softmax() missing required argument 'dim'")
     x = cast(input, D.to_dtype(dtype)) if dtype is not None else input
     if x._data.dtype.kind != "f":
-        from ..errors import KittyRuntimeError
+        from ..errors import KittyNotImplementedError
 
-        raise KittyRuntimeError(f'"softmax" not implemented for \'{x.dtype.name.capitalize()}\'')
+        raise KittyNotImplementedError(f'"softmax" not implemented for \'{x.dtype.name.capitalize()}\'')
     return x, normalize_dim(dim, x._data.ndim)
 
 

@@ -9,12 +9,12 @@ from ._prep import cast, normalize_dims
 
 
 def _expand_back(g, in_shape, axes, keepdim):
-    """Broadcast a reduced gradient back over the reduced axes."""
-    if axes is None:
-        return B.xp.broadcast_to(g.reshape((1,) * len(in_shape)) if in_shape else g, in_shape)
-    if not keepdim:
+    """Spread a reduced gradient back over the reduced axes (a new array of the input's shape)."""
+    if axes is not None and not keepdim:
         g = B.xp.expand_dims(g, axes)
-    return B.xp.broadcast_to(g, in_shape)
+    out = B.xp.empty(in_shape, g.dtype)
+    out[...] = g
+    return out
 
 
 class Sum(Op):
@@ -66,9 +66,9 @@ class Std(Var):
         return self.out
 
     def backward(self, g):
-        # d std = d var / (2 std)
+        # d std = d var / (2 std); where std is 0 the gradient is 0, as torch
         with B.errstate(invalid="ignore", divide="ignore"):
-            return super().backward(g / (2 * self.out))
+            return super().backward(B.xp.where(self.out == 0, 0, g / (2 * self.out)).astype(g.dtype, copy=False))
 
 
 def _reduction_input(input, dtype=None):

@@ -1,0 +1,703 @@
+"""``kittygrad.nn.functional``: torch.nn.functional's functions.
+
+The fused primitives (convolution, pooling, normalisation, losses, activations with their own
+backward) live in :mod:`kittygrad.ops.nn_ops` and are re-exported here; the rest is composed
+from tensor ops.
+
+>>> import kittygrad as kitty
+>>> import kittygrad.nn.functional as F
+>>> F.relu(kitty.tensor([-1., 2.]))
+tensor([0., 2.])
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+from .. import backend as B
+from .. import dtypes as D
+from ..autograd.function import apply_inplace
+from ..errors import KittyRuntimeError, KittyValueError
+from ..ops import activation as _act
+from ..ops import elementwise as _ew
+from ..ops._prep import as_tensor_arg, cast, normalize_dim
+from ..ops.nn_ops import (  # noqa: F401  (re-exported)
+    _cat,
+    _check_reduction,
+    _legacy_reduction,
+    _vector_norm,
+    avg_pool1d,
+    avg_pool2d,
+    batch_norm,
+    bilinear,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    celu,
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    cross_entropy,
+    elu,
+    embedding,
+    gelu,
+    group_norm,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    huber_loss,
+    instance_norm,
+    kl_div,
+    l1_loss,
+    layer_norm,
+    leaky_relu,
+    linear,
+    logsigmoid,
+    max_pool1d,
+    max_pool2d,
+    mish,
+    mse_loss,
+    nll_loss,
+    pad,
+    prelu,
+    relu6,
+    rms_norm,
+    selu,
+    silu,
+    smooth_l1_loss,
+    softplus,
+    softsign,
+)
+from ..tensor import Tensor
+
+__all__ = [
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "bilinear",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "conv3d",
+    "conv_transpose1d", "conv_transpose2d", "cosine_embedding_loss", "cosine_similarity", "cross_entropy",
+    "dropout", "dropout1d", "dropout2d", "dropout3d", "elu", "embedding", "gelu", "glu", "group_norm",
+    "hardsigmoid", "hardswish", "hardtanh", "hinge_embedding_loss", "huber_loss", "instance_norm",
+    "interpolate", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "logsigmoid",
+    "margin_ranking_loss", "max_pool1d", "max_pool2d", "mish", "mse_loss", "nll_loss", "normalize",
+    "one_hot", "pad", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "prelu", "relu", "relu6",
+    "relu_", "rms_norm", "scaled_dot_product_attention", "selu", "sigmoid", "silu", "smooth_l1_loss",
+    "soft_margin_loss", "softmax", "softmin", "softplus", "softsign", "tanh", "tanhshrink",
+    "triplet_margin_loss", "upsample",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# activations composed from tensor ops
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``max(x, 0)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.relu(kitty.tensor([-1., 2.]))
+    tensor([0., 2.])
+    """
+    if inplace:
+        return apply_inplace(_ew.Relu, input)
+    return _ew.relu(input)
+
+
+def relu_(input: Tensor) -> Tensor:
+    """In-place ``relu``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.relu_(kitty.tensor([-1., 2.]))
+    tensor([0., 2.])
+    """
+    return apply_inplace(_ew.Relu, input)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """Logistic sigmoid.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.sigmoid(kitty.tensor([0.]))
+    tensor([0.5000])
+    """
+    return _ew.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    """Hyperbolic tangent.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.tanh(kitty.tensor([0.]))
+    tensor([0.])
+    """
+    return _ew.tanh(input)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """``x - tanh(x)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.tanhshrink(kitty.tensor([0.]))
+    tensor([0.])
+    """
+    return input - _ew.tanh(input)
+
+
+def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
+        stacklevel=stacklevel,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``exp(x) / sum(exp(x))`` along ``dim``, stable for large inputs.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.softmax(kitty.tensor([0., 0.]), dim=0)
+    tensor([0.5000, 0.5000])
+    """
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim, _stacklevel)
+    return _act.softmax(input, dim, dtype)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``log(softmax(x))`` along ``dim``, fused and stable (finite for logits of +-1e4).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.log_softmax(kitty.tensor([0., 0.]), dim=0)
+    tensor([-0.6931, -0.6931])
+    """
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
+    return _act.log_softmax(input, dim, dtype)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``softmax(-x)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.softmin(kitty.tensor([0., 0.]), dim=0)
+    tensor([0.5000, 0.5000])
+    """
+    if dim is None:
+        dim = _softmax_dim("softmin", input.ndim, _stacklevel)
+    x = cast(input, D.to_dtype(dtype)) if dtype is not None else input
+    return _act.softmax(-x, dim)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit: ``a * sigmoid(b)`` for the two halves ``a, b`` of ``dim``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.glu(kitty.tensor([1., 0.])).shape
+    kittygrad.Size([1])
+    """
+    if input.ndim == 0:
+        raise KittyRuntimeError("glu does not support scalars because halving size must be even")
+    d = normalize_dim(dim, input.ndim)
+    n = input.shape[d]
+    if n % 2:
+        raise KittyRuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
+    lead = (slice(None),) * d
+    a = input[lead + (slice(0, n // 2),)]
+    b = input[lead + (slice(n // 2, n),)]
+    return a * _ew.sigmoid(b)
+
+
+# ---------------------------------------------------------------------------------------------
+# dropout
+
+
+def _dropout_mask(shape, p: float, dtype):
+    if p == 1:
+        return B.xp.zeros(shape, dtype)
+    keep = B.default_generator.random(shape) >= p
+    return (keep * (1.0 / (1.0 - p))).astype(dtype)
+
+
+def _check_p(p: float) -> None:
+    if p < 0 or p > 1:
+        raise KittyValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)`` (training only).
+
+    Randomness comes from ``kitty.manual_seed``'s generator.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.dropout(kitty.ones(3), 0.5, training=False)
+    tensor([1., 1., 1.])
+    """
+    _check_p(p)
+    if not training or p == 0:
+        return input
+    mask = Tensor._wrap(_dropout_mask(input.shape, p, input._data.dtype))
+    return input.mul_(mask) if inplace else input * mask
+
+
+def _feature_dropout(input, p, training, inplace, batched_ndim, name):
+    _check_p(p)
+    if not training or p == 0:
+        return input
+    nd = input.ndim
+    if nd not in (batched_ndim - 1, batched_ndim):
+        warnings.warn(f"{name}: Received a {nd}-D input; expected {batched_ndim - 1}-D or {batched_ndim}-D.", stacklevel=3)
+    lead = 1 if nd == batched_ndim - 1 else 2
+    shape = tuple(input.shape[:lead]) + (1,) * (nd - lead)
+    mask = Tensor._wrap(_dropout_mask(shape, p, input._data.dtype))
+    return input.mul_(mask) if inplace else input * mask
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of ``(N, C, L)`` with probability ``p``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.dropout1d(kitty.ones(1, 2, 3), training=False).shape
+    kittygrad.Size([1, 2, 3])
+    """
+    return _feature_dropout(input, p, training, inplace, 3, "dropout1d")
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of ``(N, C, H, W)`` with probability ``p``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.dropout2d(kitty.ones(1, 2, 2, 2), training=False).shape
+    kittygrad.Size([1, 2, 2, 2])
+    """
+    if input.ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is "
+            "desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior will "
+            "change in a future release to interpret the input as one without a batch dimension, i.e. shape "
+            "(C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=2,
+        )
+        _check_p(p)
+        if not training or p == 0:
+            return input
+        mask = Tensor._wrap(_dropout_mask(tuple(input.shape[:2]) + (1,), p, input._data.dtype))
+        return input.mul_(mask) if inplace else input * mask
+    return _feature_dropout(input, p, training, inplace, 4, "dropout2d")
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of ``(N, C, D, H, W)`` with probability ``p``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.dropout3d(kitty.ones(1, 2, 1, 1, 1), training=False).shape
+    kittygrad.Size([1, 2, 1, 1, 1])
+    """
+    return _feature_dropout(input, p, training, inplace, 5, "dropout3d")
+
+
+# ---------------------------------------------------------------------------------------------
+# one-hot, pixel shuffle
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Integer class indices to a one-hot int64 tensor with a new last dim.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.one_hot(kitty.tensor([0, 2]), 3)
+    tensor([[1, 0, 0],
+            [0, 0, 1]])
+    """
+    t = as_tensor_arg(tensor)
+    if t._data.dtype.kind not in "iu":
+        raise KittyRuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    arr = t._data.astype(B.xp.int64, copy=False)
+    if num_classes == -1:
+        if arr.size == 0:
+            raise KittyRuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(arr.max()) + 1
+    if arr.size and arr.min() < 0:
+        raise KittyRuntimeError("Class values must be non-negative.")
+    if arr.size and arr.max() >= num_classes:
+        raise KittyRuntimeError("Class values must be smaller than num_classes.")
+    out = (arr[..., None] == B.xp.arange(num_classes)).astype(B.xp.int64)
+    return Tensor._wrap(out)
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """``(*, C*r*r, H, W)`` to ``(*, C, H*r, W*r)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.pixel_shuffle(kitty.zeros(1, 4, 2, 3), 2).shape
+    kittygrad.Size([1, 1, 4, 6])
+    """
+    r = upscale_factor
+    *lead, c, h, w = input.shape
+    if c % (r * r):
+        raise KittyRuntimeError(
+            f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, "
+            f"but input.size(-3)={c} is not divisible by {r * r}"
+        )
+    n = len(lead)
+    x = input.reshape(*lead, c // (r * r), r, r, h, w)
+    perm = tuple(range(n)) + (n, n + 3, n + 1, n + 4, n + 2)
+    return x.permute(*perm).reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """``(*, C, H*r, W*r)`` to ``(*, C*r*r, H, W)``, the inverse of ``pixel_shuffle``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.pixel_unshuffle(kitty.zeros(1, 1, 4, 6), 2).shape
+    kittygrad.Size([1, 4, 2, 3])
+    """
+    r = downscale_factor
+    *lead, c, h, w = input.shape
+    n = len(lead)
+    x = input.reshape(*lead, c, h // r, r, w // r, r)
+    perm = tuple(range(n)) + (n, n + 2, n + 4, n + 1, n + 3)
+    return x.permute(*perm).reshape(*lead, c * r * r, h // r, w // r)
+
+
+# ---------------------------------------------------------------------------------------------
+# separable resampling: adaptive average pooling and interpolation as small matrix products
+
+
+def _along(x: Tensor, axis: int, mat) -> Tensor:
+    """Apply ``mat`` (out, in) along ``axis`` of ``x`` with one matmul."""
+    m = Tensor._wrap(mat.astype(x._data.dtype))
+    nd = x.ndim
+    if axis == nd - 1:
+        return x @ m.t()
+    if axis == nd - 2:
+        return m @ x
+    return (x.transpose(axis, nd - 1) @ m.t()).transpose(axis, nd - 1)
+
+
+def _adaptive_matrix(n_in: int, n_out: int):
+    mat = B.xp.zeros((n_out, n_in))
+    for i in range(n_out):
+        start = (i * n_in) // n_out
+        end = -((-(i + 1) * n_in) // n_out)
+        mat[i, start:end] = 1.0 / (end - start)
+    return mat
+
+
+def _adaptive_avg(input: Tensor, output_size, nd: int, name: str) -> Tensor:
+    x = as_tensor_arg(input)
+    if x.ndim not in (nd + 1, nd + 2):
+        raise KittyRuntimeError(f"{name}: Expected {nd + 1}D or {nd + 2}D tensor, but got {list(x.shape)}")
+    sizes = output_size if isinstance(output_size, (list, tuple)) else (output_size,) * nd
+    if len(sizes) != nd:
+        raise KittyValueError(f"{name}: output_size must have {nd} elements")
+    out = x
+    for i, s in enumerate(sizes):
+        axis = x.ndim - nd + i
+        n_in = x.shape[axis]
+        s = n_in if s is None else int(s)
+        if s == n_in:
+            continue
+        out = _along(out, axis, _adaptive_matrix(n_in, s))
+    return out if out is not x else x * 1
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """Average pooling to a fixed output length (windows as torch picks them).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.adaptive_avg_pool1d(kitty.tensor([[[1., 2., 3., 4.]]]), 2)
+    tensor([[[1.5000, 3.5000]]])
+    """
+    return _adaptive_avg(input, output_size, 1, "adaptive_avg_pool1d")
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """Average pooling to a fixed ``(H, W)`` (an int, a pair, ``None`` keeps a size).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.adaptive_avg_pool2d(kitty.ones(1, 3, 5, 7), 1).shape
+    kittygrad.Size([1, 3, 1, 1])
+    """
+    return _adaptive_avg(input, output_size, 2, "adaptive_avg_pool2d")
+
+
+def _interp_matrix(n_in: int, n_out: int, mode: str, align_corners, scale):
+    xp = B.xp
+    dst = xp.arange(n_out, dtype=xp.float64)
+    mat = xp.zeros((n_out, n_in))
+    rows = xp.arange(n_out)
+    if mode in ("nearest", "nearest-exact"):
+        s = (n_in / n_out) if scale is None else 1.0 / scale
+        src = dst * s if mode == "nearest" else (dst + 0.5) * s
+        idx = xp.minimum(xp.floor(src).astype(xp.int64), n_in - 1)
+        mat[rows, idx] = 1.0
+        return mat
+    if align_corners:
+        s = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+        src = dst * s
+    else:
+        s = (n_in / n_out) if scale is None else 1.0 / scale
+        src = xp.maximum((dst + 0.5) * s - 0.5, 0.0)
+    i0 = xp.minimum(xp.floor(src).astype(xp.int64), n_in - 1)
+    i1 = xp.minimum(i0 + 1, n_in - 1)
+    lam = src - i0
+    xp.add.at(mat, (rows, i0), 1 - lam)
+    xp.add.at(mat, (rows, i1), lam)
+    return mat
+
+
+_LINEAR_MODES = {"linear": 1, "bilinear": 2, "trilinear": 3}
+
+
+def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None, recompute_scale_factor=None, antialias: bool = False) -> Tensor:
+    """Resize the spatial dims: ``mode`` 'nearest', 'nearest-exact', 'linear', 'bilinear',
+    'trilinear' or 'area'; give ``size`` or ``scale_factor``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.interpolate(kitty.ones(1, 1, 2, 2), scale_factor=2).shape
+    kittygrad.Size([1, 1, 4, 4])
+    """
+    x = as_tensor_arg(input)
+    nd = x.ndim - 2
+    if nd < 1:
+        raise KittyValueError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {x.ndim}D)")
+    if antialias:
+        raise KittyRuntimeError("interpolate: antialias=True is not supported by kittygrad")
+    if mode in _LINEAR_MODES:
+        if _LINEAR_MODES[mode] != nd:
+            raise KittyRuntimeError(
+                f"Got {x.ndim}D input, but {mode} mode needs {_LINEAR_MODES[mode] + 2}D input"
+            )
+        align = bool(align_corners)
+    else:
+        if align_corners is not None:
+            raise KittyValueError(
+                "align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear"
+            )
+        if mode not in ("nearest", "nearest-exact", "area"):
+            raise KittyRuntimeError(f"interpolate: mode {mode!r} is not supported by kittygrad")
+        align = False
+    spatial = x.shape[2:]
+    if (size is None) == (scale_factor is None):
+        raise KittyValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        sizes = tuple(size) if isinstance(size, (list, tuple)) else (size,) * nd
+        if len(sizes) != nd:
+            raise KittyValueError(
+                f"Input and output must have the same number of spatial dimensions, but got input with spatial "
+                f"dimensions of {list(spatial)} and output size of {list(sizes)}. Please provide input tensor in "
+                "(N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format."
+            )
+        scales = (None,) * nd
+    else:
+        scales = tuple(scale_factor) if isinstance(scale_factor, (list, tuple)) else (scale_factor,) * nd
+        sizes = tuple(int(math.floor(n * s)) for n, s in zip(spatial, scales))
+        if recompute_scale_factor:
+            scales = (None,) * nd
+    if mode == "area":
+        return _adaptive_avg(x, sizes, nd, "interpolate")
+    if x._data.dtype.kind != "f":
+        raise KittyRuntimeError(f"interpolate: {mode} needs a floating point input")
+    out = x
+    for i, (n_in, n_out, s) in enumerate(zip(spatial, sizes, scales)):
+        out = _along(out, 2 + i, _interp_matrix(n_in, int(n_out), mode, align, s))
+    return out
+
+
+def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None) -> Tensor:
+    """Deprecated alias of :func:`interpolate`.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.upsample(kitty.ones(1, 1, 2), scale_factor=2).shape
+    kittygrad.Size([1, 1, 4])
+    """
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+# ---------------------------------------------------------------------------------------------
+# attention
+
+
+def _mask_to_additive(mask, dtype, shape=None):
+    """A boolean keep-mask (True = attend) or a float mask as an additive float tensor."""
+    m = as_tensor_arg(mask, "attn_mask")
+    if m._data.dtype.kind == "b":
+        arr = B.xp.where(m._data, 0.0, -B.xp.inf).astype(dtype)
+        return Tensor._wrap(arr)
+    return cast(m, D._BY_NP[dtype]) if m._data.dtype != dtype else m
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None, dropout_p: float = 0.0, is_causal: bool = False, scale=None, enable_gqa: bool = False) -> Tensor:
+    """``softmax(q @ k.T * scale + mask) @ v`` over the last two dims.
+
+    ``attn_mask``: boolean (True = may attend) or additive float; ``is_causal`` masks the future.
+
+    >>> import kittygrad as kitty
+    >>> q = kitty.randn(2, 4, 8)
+    >>> kitty.nn.functional.scaled_dot_product_attention(q, q, q, is_causal=True).shape
+    kittygrad.Size([2, 4, 8])
+    """
+    q, k, v = as_tensor_arg(query), as_tensor_arg(key, "key"), as_tensor_arg(value, "value")
+    L, S = q.shape[-2], k.shape[-2]
+    dt = q._data.dtype
+    s = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
+    if enable_gqa and q.ndim >= 3 and k.shape[-3] != q.shape[-3]:
+        rep = q.shape[-3] // k.shape[-3]
+        k = k.unsqueeze(-3).expand(*k.shape[:-2], rep, S, k.shape[-1]).reshape(*q.shape[:-3], q.shape[-3], S, k.shape[-1])
+        v = v.unsqueeze(-3).expand(*v.shape[:-2], rep, S, v.shape[-1]).reshape(*q.shape[:-3], q.shape[-3], S, v.shape[-1])
+    scores = (q @ k.transpose(-2, -1)) * s
+    if is_causal:
+        if attn_mask is not None:
+            raise KittyRuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+        causal = B.xp.tril(B.xp.ones((L, S), dtype=bool))
+        scores = scores + Tensor._wrap(B.xp.where(causal, 0.0, -B.xp.inf).astype(dt))
+    if attn_mask is not None:
+        scores = scores + _mask_to_additive(attn_mask, dt)
+    attn = _act.softmax(scores, -1)
+    if dropout_p > 0:
+        attn = dropout(attn, dropout_p, training=True)
+    return attn @ v
+
+
+# ---------------------------------------------------------------------------------------------
+# distances and similarity
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
+    """``x / max(||x||_p, eps)`` along ``dim``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.normalize(kitty.tensor([[3., 4.]]))
+    tensor([[0.6000, 0.8000]])
+    """
+    norm = _vector_norm(input, p, dim, keepdim=True)
+    return input / _ew.clamp(norm, min=eps)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """Cosine of the angle between ``x1`` and ``x2`` along ``dim`` (norms clamped at ``eps``).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.cosine_similarity(kitty.tensor([[1., 0.]]), kitty.tensor([[1., 1.]]))
+    tensor([0.7071])
+    """
+    from ..ops._prep import binary
+
+    a, b = binary(x1, x2, "cosine_similarity")
+    n1 = _ew.clamp(_vector_norm(a, 2, dim, keepdim=True), min=eps)
+    n2 = _ew.clamp(_vector_norm(b, 2, dim, keepdim=True), min=eps)
+    return ((a / n1) * (b / n2)).sum(dim)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """``||x1 - x2 + eps||_p`` along the last dim.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.pairwise_distance(kitty.tensor([[0., 0.]]), kitty.tensor([[3., 4.]]), eps=0)
+    tensor([5.])
+    """
+    return _vector_norm(x1 - x2 + eps, p, -1, keepdim=keepdim)
+
+
+# ---------------------------------------------------------------------------------------------
+# losses composed from tensor ops
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    raise KittyValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _const(x: Tensor, values) -> Tensor:
+    return Tensor._wrap(B.xp.asarray(values, dtype=x._data.dtype))
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """``1 - cos(x1, x2)`` where target is 1, ``max(0, cos(x1, x2) - margin)`` where it is -1.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.cosine_embedding_loss(kitty.tensor([[1., 0.]]), kitty.tensor([[1., 0.]]), kitty.tensor([1]))
+    tensor(0.)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if input1.ndim != input2.ndim or input1.shape != input2.shape:
+        raise KittyRuntimeError(
+            f"cosine_embedding_loss: the size of input1 {list(input1.shape)} must match input2 {list(input2.shape)}"
+        )
+    eps = 1e-12
+    dim = input1.ndim - 1
+    prod = (input1 * input2).sum(dim)
+    mag = ((input1 * input1).sum(dim) + eps) * ((input2 * input2).sum(dim) + eps)
+    cos = prod / mag.sqrt()
+    t = as_tensor_arg(target, "target")._data
+    pos = _const(cos, t == 1)
+    neg = _const(cos, t == -1)
+    loss = pos * (1 - cos) + neg * _ew.relu(cos - margin)
+    return _reduce(loss, reduction)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """``max(0, -target * (x1 - x2) + margin)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.margin_ranking_loss(kitty.tensor([1.]), kitty.tensor([2.]), kitty.tensor([1.]))
+    tensor(1.)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if input1.ndim != input2.ndim or input1.ndim != target.ndim:
+        raise KittyRuntimeError(
+            f"margin_ranking_loss : All input tensors should have same dimension but got sizes: input1: "
+            f"{input1.shape}, input2: {input2.shape}, target: {target.shape} "
+        )
+    return _reduce(_ew.relu(-target * (input1 - input2) + margin), reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2, eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """``max(0, d(a, p) - d(a, n) + margin)`` with ``d`` the pairwise p-norm distance.
+
+    >>> import kittygrad as kitty
+    >>> a = kitty.zeros(1, 2)
+    >>> kitty.nn.functional.triplet_margin_loss(a, a, kitty.ones(1, 2) * 5)
+    tensor(0.)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if margin <= 0:
+        raise KittyValueError(f"TripletMarginLoss: expected margin to be greater than 0, got {margin} instead")
+    d_ap = pairwise_distance(anchor, positive, p, eps)
+    d_an = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_pn = pairwise_distance(positive, negative, p, eps)
+        d_an = (d_an + d_pn - (d_an - d_pn).abs()) * 0.5  # min(d_an, d_pn)
+    return _reduce(_ew.relu(d_ap - d_an + margin), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """``x`` where target is 1, ``max(0, margin - x)`` where it is -1.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.hinge_embedding_loss(kitty.tensor([0.3]), kitty.tensor([-1.]))
+    tensor(0.7000)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    t = as_tensor_arg(target, "target")._data
+    loss = _const(input, t != 1) * _ew.relu(margin - input) + _const(input, t != -1) * input
+    return _reduce(loss, reduction)
+
+
+def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """``log(1 + exp(-target * x))``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.soft_margin_loss(kitty.tensor([0.]), kitty.tensor([1.]))
+    tensor(0.6931)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    return _reduce(softplus(-target * input), reduction)

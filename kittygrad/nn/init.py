@@ -1,0 +1,263 @@
+"""``kittygrad.nn.init``: in-place weight initialisation, as torch.nn.init.
+
+Every function fills its tensor without recording a graph and draws from
+``kittygrad.backend.default_generator`` (``kitty.manual_seed``) unless a ``generator`` is given.
+
+>>> import kittygrad as kitty
+>>> w = kitty.nn.init.xavier_uniform_(kitty.empty(3, 4))
+>>> bool(abs(w.numpy()).max() <= (6 / 7) ** 0.5)
+True
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+from .. import backend as B
+from ..tensor import Tensor
+
+__all__ = [
+    "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_",
+    "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
+]
+
+_LINEAR = {"linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "sigmoid"}
+
+
+def calculate_gain(nonlinearity: str, param=None) -> float:
+    """The recommended scale of the weights for a nonlinearity (torch's table).
+
+    >>> calculate_gain("tanh")
+    1.6666666666666667
+    """
+    if nonlinearity in _LINEAR:
+        return 1
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif not isinstance(param, bool) and isinstance(param, (int, float)):
+            slope = param
+        else:
+            raise ValueError(f"negative_slope {param} not a valid number")
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+
+
+def _gen(generator):
+    return generator if generator is not None else B.default_generator
+
+
+def _write(tensor: Tensor, arr) -> Tensor:
+    tensor._data[...] = arr
+    tensor._vc[0] += 1
+    return tensor
+
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
+    """Fill with samples from U(a, b).
+
+    >>> import kittygrad as kitty
+    >>> float(kitty.nn.init.uniform_(kitty.empty(5), 2, 3).numpy().min()) >= 2
+    True
+    """
+    return _write(tensor, _gen(generator).uniform(a, b, tensor.shape, tensor._data.dtype))
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
+    """Fill with samples from N(mean, std**2).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.init.normal_(kitty.empty(2, 3)).shape
+    kittygrad.Size([2, 3])
+    """
+    return _write(tensor, _gen(generator).normal(mean, std, tensor.shape, tensor._data.dtype))
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, generator=None) -> Tensor:
+    """Fill with N(mean, std**2) samples restricted to ``[a, b]`` (redrawn until inside).
+
+    >>> import kittygrad as kitty
+    >>> t = kitty.nn.init.trunc_normal_(kitty.empty(100), a=-1, b=1).numpy()
+    >>> bool(-1 <= t.min() and t.max() <= 1)
+    True
+    """
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn(
+            "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may be incorrect.",
+            stacklevel=2,
+        )
+    g = _gen(generator)
+    shape = tuple(tensor.shape)
+    vals = g.normal(mean, std, shape, B.xp.float64)
+    for _ in range(1000):
+        bad = (vals < a) | (vals > b)
+        n = int(bad.sum())
+        if n == 0:
+            break
+        vals[bad] = g.normal(mean, std, (n,), B.xp.float64)
+    return _write(tensor, B.xp.clip(vals, a, b))
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill with ``val``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.init.constant_(kitty.empty(2), 0.5)
+    tensor([0.5000, 0.5000])
+    """
+    return _write(tensor, val)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    """Fill with ones.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.init.ones_(kitty.empty(2))
+    tensor([1., 1.])
+    """
+    return _write(tensor, 1)
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    """Fill with zeros.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.init.zeros_(kitty.empty(2))
+    tensor([0., 0.])
+    """
+    return _write(tensor, 0)
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-D tensor with the identity matrix.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.init.eye_(kitty.empty(2, 2))
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    return _write(tensor, B.xp.eye(*tensor.shape))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a {3,4,5}-D conv weight so the convolution is the identity (per group).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.init.dirac_(kitty.empty(1, 1, 3))
+    tensor([[[0., 1., 0.]]])
+    """
+    nd = tensor.ndim
+    if nd not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    shape = tuple(tensor.shape)
+    if shape[0] % groups:
+        raise ValueError("dim 0 must be divisible by groups")
+    out_per = shape[0] // groups
+    n = min(out_per, shape[1])
+    arr = B.xp.zeros(shape)
+    for g in range(groups):
+        for d in range(n):
+            arr[(g * out_per + d, d) + tuple(s // 2 for s in shape[2:])] = 1
+    return _write(tensor, arr)
+
+
+def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
+    if tensor.ndim < 2:
+        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
+    shape = tuple(tensor.shape)
+    receptive = math.prod(shape[2:])
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def _fan(tensor: Tensor, mode: str) -> int:
+    mode = mode.lower()
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    """U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))`` (Glorot).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.init.xavier_uniform_(kitty.empty(3, 5)).shape
+    kittygrad.Size([3, 5])
+    """
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    a = math.sqrt(3.0) * gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    return uniform_(tensor, -a, a, generator)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    """N(0, std**2) with ``std = gain * sqrt(2 / (fan_in + fan_out))`` (Glorot).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.init.xavier_normal_(kitty.empty(3, 5)).shape
+    kittygrad.Size([3, 5])
+    """
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), generator)
+
+
+def _kaiming_std(tensor, a, mode, nonlinearity):
+    return calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+
+
+def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None) -> Tensor:
+    """U(-b, b) with ``b = gain * sqrt(3 / fan)`` (He); ``a`` is the leaky-relu slope.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.init.kaiming_uniform_(kitty.empty(4, 3), a=5 ** 0.5).shape
+    kittygrad.Size([4, 3])
+    """
+    if 0 in tuple(tensor.shape):
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+        return tensor
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None) -> Tensor:
+    """N(0, std**2) with ``std = gain / sqrt(fan)`` (He).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.init.kaiming_normal_(kitty.empty(3, 5), nonlinearity='relu').shape
+    kittygrad.Size([3, 5])
+    """
+    if 0 in tuple(tensor.shape):
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+        return tensor
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
+    """A (semi-)orthogonal matrix from the QR decomposition of a Gaussian one, times ``gain``.
+
+    >>> import kittygrad as kitty
+    >>> w = kitty.nn.init.orthogonal_(kitty.empty(3, 3, dtype=kitty.float64))
+    >>> bool(abs((w @ w.t() - kitty.eye(3, dtype=kitty.float64)).sum().item()) < 1e-9)
+    True
+    """
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = _gen(generator).normal(0.0, 1.0, (rows, cols), B.xp.float64)
+    if rows < cols:
+        flat = flat.T
+    q, r = B.xp.linalg.qr(flat)
+    q = q * B.xp.sign(B.xp.diag(r))
+    if rows < cols:
+        q = q.T
+    return _write(tensor, (q * gain).reshape(tuple(tensor.shape)))

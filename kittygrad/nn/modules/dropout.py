@@ -1,0 +1,69 @@
+"""Dropout, Dropout1d, Dropout2d, Dropout3d."""
+from __future__ import annotations
+
+from ...tensor import Tensor
+from .. import functional as F
+from .module import Module
+
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]
+
+
+class _DropoutNd(Module):
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if p < 0 or p > 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutNd):
+    """In training, zero each element with probability ``p`` and scale the rest by ``1/(1-p)``;
+    the identity in eval mode.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.Dropout(0.5).eval()(kitty.ones(3))
+    tensor([1., 1., 1.])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout(input, self.p, self.training, self.inplace)
+
+
+class Dropout1d(_DropoutNd):
+    """Zero whole channels of ``(N, C, L)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.Dropout1d(0.5).eval()(kitty.ones(1, 2, 3)).shape
+    kittygrad.Size([1, 2, 3])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout1d(input, self.p, self.training, self.inplace)
+
+
+class Dropout2d(_DropoutNd):
+    """Zero whole channels of ``(N, C, H, W)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.Dropout2d()(kitty.ones(2, 3, 4, 4)).shape
+    kittygrad.Size([2, 3, 4, 4])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(_DropoutNd):
+    """Zero whole channels of ``(N, C, D, H, W)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.Dropout3d(0.5).eval()(kitty.ones(1, 2, 2, 2, 2)).shape
+    kittygrad.Size([1, 2, 2, 2, 2])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout3d(input, self.p, self.training, self.inplace)

@@ -1,0 +1,158 @@
+"""Identity, Linear, Bilinear, Flatten, Unflatten."""
+from __future__ import annotations
+
+import math
+
+from ... import creation as C
+from ...tensor import Tensor
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from .module import Module
+
+__all__ = ["Identity", "Linear", "Bilinear", "Flatten", "Unflatten"]
+
+
+def _param(*shape, dtype=None) -> Parameter:
+    return Parameter(C.empty(*shape, dtype=dtype))
+
+
+class Identity(Module):
+    """Returns its input unchanged (arguments are accepted and ignored).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.Identity(54, unused="x")(kitty.ones(2))
+    tensor([1., 1.])
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__()
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input
+
+
+class Linear(Module):
+    """``y = x @ weight.T + bias`` with ``weight`` of shape ``(out_features, in_features)``.
+
+    Initialised as torch: weight and bias uniform in ``+-1/sqrt(in_features)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.Linear(3, 2)(kitty.ones(4, 3)).shape
+    kittygrad.Size([4, 2])
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = _param(out_features, in_features, dtype=dtype)
+        if bias:
+            self.bias = _param(out_features, dtype=dtype)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.weight.shape[1]
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """The Linear that MultiheadAttention uses for its output projection (torch's class name).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.modules.linear.NonDynamicallyQuantizableLinear(2, 3)(kitty.ones(1, 2)).shape
+    kittygrad.Size([1, 3])
+    """
+
+
+class Bilinear(Module):
+    """``y = x1^T A x2 + b`` with weight ``(out_features, in1_features, in2_features)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.Bilinear(3, 4, 2)(kitty.ones(5, 3), kitty.ones(5, 4)).shape
+    kittygrad.Size([5, 2])
+    """
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        self.in1_features = in1_features
+        self.in2_features = in2_features
+        self.out_features = out_features
+        self.weight = _param(out_features, in1_features, in2_features, dtype=dtype)
+        if bias:
+            self.bias = _param(out_features, dtype=dtype)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
+        )
+
+
+class Flatten(Module):
+    """Merge dims ``start_dim..end_dim`` (default: all but the batch dim).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.Flatten()(kitty.zeros(2, 3, 4)).shape
+    kittygrad.Size([2, 12])
+    """
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split dim ``dim`` into ``unflattened_size``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.Unflatten(1, (3, 4))(kitty.zeros(2, 12)).shape
+    kittygrad.Size([2, 3, 4])
+    """
+
+    def __init__(self, dim: int, unflattened_size) -> None:
+        super().__init__()
+        if not isinstance(dim, int):
+            raise TypeError("invalid argument type for dim parameter")
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError("unflattened_size must be tuple of ints")
+        self.dim = dim
+        self.unflattened_size = unflattened_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        shape = list(input.shape)
+        d = self.dim % len(shape)
+        return input.reshape(*shape[:d], *self.unflattened_size, *shape[d + 1 :])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -1,0 +1,99 @@
+"""Gradient clipping by total norm or by value (in place, no graph)."""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from ... import backend as B
+from ...errors import KittyRuntimeError
+from ...tensor import Tensor
+
+__all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm"]
+
+
+def _params(parameters) -> list:
+    if isinstance(parameters, Tensor):
+        return [parameters]
+    return list(parameters)
+
+
+def _grads(parameters) -> list:
+    return [p._grad for p in _params(parameters) if p._grad is not None]
+
+
+def get_total_norm(tensors: Iterable[Tensor], norm_type: float = 2.0, error_if_nonfinite: bool = False, foreach=None) -> Tensor:
+    """The ``norm_type``-norm of all ``tensors`` together, as a 0-d tensor.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.utils.get_total_norm([kitty.tensor([3.]), kitty.tensor([4.])])
+    tensor(5.)
+    """
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    norm_type = float(norm_type)
+    if not tensors:
+        return Tensor._wrap(B.xp.asarray(0.0, dtype=B.NP_DTYPES["float32"]))
+    dtype = tensors[0]._data.dtype
+    xp = B.xp
+    if norm_type == math.inf:
+        total = max(float(xp.abs(t._data).max()) if t._data.size else 0.0 for t in tensors)
+    elif norm_type == -math.inf:
+        total = min(float(xp.abs(t._data).min()) for t in tensors if t._data.size)
+    else:
+        acc = 0.0
+        for t in tensors:
+            a = xp.abs(t._data.astype(xp.float64, copy=False))
+            acc += float((a**norm_type).sum()) if norm_type != 2 else float((a * a).sum())
+        total = acc ** (1.0 / norm_type) if norm_type != 0 else acc
+    if error_if_nonfinite and not math.isfinite(total):
+        raise KittyRuntimeError(
+            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it cannot be "
+            "clipped. To disable this error and scale the gradients by the non-finite norm anyway, set "
+            "`error_if_nonfinite=False`"
+        )
+    return Tensor._wrap(xp.asarray(total, dtype=dtype))
+
+
+def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False, foreach=None) -> Tensor:
+    """Scale all gradients in place so that their total norm is at most ``max_norm``; returns
+    the total norm before clipping.
+
+    >>> import kittygrad as kitty
+    >>> w = kitty.tensor([3., 4.], requires_grad=True); (w * w).sum().backward()
+    >>> kitty.nn.utils.clip_grad_norm_([w], 1.0)
+    tensor(10.)
+    >>> w.grad
+    tensor([0.6000, 0.8000])
+    """
+    grads = _grads(parameters)
+    if not grads:
+        return Tensor._wrap(B.xp.asarray(0.0, dtype=B.NP_DTYPES["float32"]))
+    total = get_total_norm(grads, norm_type, error_if_nonfinite)
+    coef = float(max_norm) / (float(total.item()) + 1e-6)
+    coef = min(coef, 1.0)
+    for g in grads:
+        g._data = g._data * g._data.dtype.type(coef)
+    return total
+
+
+def clip_grad_norm(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False, foreach=None) -> Tensor:
+    """Deprecated alias of :func:`clip_grad_norm_`.
+
+    >>> import kittygrad as kitty
+    >>> w = kitty.tensor([3., 4.], requires_grad=True); (w * 1).sum().backward()
+    >>> kitty.nn.utils.clip_grad_norm([w], 1.0).item() > 1.41
+    True
+    """
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
+
+
+def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
+    """Clamp every gradient element to ``[-clip_value, clip_value]`` in place.
+
+    >>> import kittygrad as kitty
+    >>> w = kitty.tensor([3., 4.], requires_grad=True); (w * w).sum().backward()
+    >>> kitty.nn.utils.clip_grad_value_([w], 7.0); w.grad
+    tensor([6., 7.])
+    """
+    v = float(clip_value)
+    for g in _grads(parameters):
+        B.xp.clip(g._data, -v, v, out=g._data)

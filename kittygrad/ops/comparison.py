@@ -1,0 +1,386 @@
+"""Comparisons, predicates, logical and bitwise ops: not differentiable, so no graph nodes.
+
+Each function computes on the raw arrays (after torch's type promotion) and wraps the result.
+"""
+from __future__ import annotations
+
+from .. import backend as B
+from ..autograd import function as F
+from ..autograd.grad_mode import no_grad
+from ..errors import KittyRuntimeError, KittyTypeError
+from ._prep import KittyNotImplementedError, as_tensor_arg, binary, dtype_name
+
+
+def _wrap(arr):
+    return F.Tensor._wrap(B.xp.asarray(arr))
+
+
+def _input(x, fname, pos="input"):
+    if isinstance(x, F.Tensor):
+        return x
+    if B.is_array(x):
+        return as_tensor_arg(x)
+    raise KittyTypeError(f"{fname}(): argument '{pos}' (position 1) must be Tensor, not {type(x).__name__}")
+
+
+def _operands(input, other, fname):
+    """Raw arrays of ``input`` (a tensor) and ``other`` (a tensor or a number), promoted as torch."""
+    T = F.Tensor
+    input = _input(input, fname)
+    if isinstance(other, T):
+        if other._data.dtype == input._data.dtype:
+            return input._data, other._data
+    elif not isinstance(other, (int, float, bool)) and not B.is_array_like_scalar(other) and not B.is_array(other):
+        raise KittyTypeError(
+            f"{fname}() received an invalid combination of arguments - got (Tensor, {type(other).__name__}), "
+            "but expected (Tensor input, Tensor other) or (Tensor input, Number other)"
+        )
+    with no_grad():
+        a, b = binary(input, other, fname)
+    return (a._data if isinstance(a, T) else a), (b._data if isinstance(b, T) else b)
+
+
+def eq(input, other):
+    """Elementwise ``==`` as a bool tensor.
+
+    >>> import kittygrad as kitty
+    >>> kitty.eq(kitty.tensor([1, 2]), 2)
+    tensor([False,  True])
+    """
+    a, b = _operands(input, other, "eq")
+    return _wrap(a == b)
+
+
+def ne(input, other):
+    """Elementwise ``!=``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.ne(kitty.tensor([1, 2]), 2)
+    tensor([ True, False])
+    """
+    a, b = _operands(input, other, "ne")
+    return _wrap(a != b)
+
+
+def lt(input, other):
+    """Elementwise ``<``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.lt(kitty.tensor([1, 2]), 2)
+    tensor([ True, False])
+    """
+    a, b = _operands(input, other, "lt")
+    return _wrap(a < b)
+
+
+def le(input, other):
+    """Elementwise ``<=``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.le(kitty.tensor([1, 3]), 2)
+    tensor([ True, False])
+    """
+    a, b = _operands(input, other, "le")
+    return _wrap(a <= b)
+
+
+def gt(input, other):
+    """Elementwise ``>``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.gt(kitty.tensor([1, 3]), 2)
+    tensor([False,  True])
+    """
+    a, b = _operands(input, other, "gt")
+    return _wrap(a > b)
+
+
+def ge(input, other):
+    """Elementwise ``>=``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.ge(kitty.tensor([1, 2]), 2)
+    tensor([False,  True])
+    """
+    a, b = _operands(input, other, "ge")
+    return _wrap(a >= b)
+
+
+not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
+
+
+def _same_dtype(a, b):
+    if a._data.dtype != b._data.dtype:
+        raise KittyRuntimeError(f"{_tname(a)} did not match {_tname(b)}")
+
+
+_tname = dtype_name
+
+
+def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
+    """|input - other| <= atol + rtol * |other|, elementwise (same dtypes required, as torch).
+
+    >>> import kittygrad as kitty
+    >>> kitty.isclose(kitty.tensor([1., 2.]), kitty.tensor([1., 2.1]))
+    tensor([ True, False])
+    """
+    a, b = _input(input, "isclose"), _input(other, "isclose", "other")
+    _same_dtype(a, b)
+    x, y = a._data, b._data
+    if x.dtype.kind != "f":
+        x, y = x.astype("float64"), y.astype("float64")
+    with B.errstate(invalid="ignore", over="ignore"):
+        close = (x == y) | (B.xp.abs(x - y) <= atol + rtol * B.xp.abs(y))
+    if equal_nan:
+        close = close | (B.xp.isnan(x) & B.xp.isnan(y))
+    return _wrap(close)
+
+
+def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    """True when every element is ``isclose``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.allclose(kitty.tensor([1., 2.]), kitty.tensor([1., 2.]))
+    True
+    """
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def equal(input, other) -> bool:
+    """True when both tensors have the same shape and elements.
+
+    >>> import kittygrad as kitty
+    >>> kitty.equal(kitty.tensor([1, 2]), kitty.tensor([1, 2]))
+    True
+    """
+    a, b = _input(input, "equal"), _input(other, "equal", "other")
+    if a._data.shape != b._data.shape:
+        return False
+    return bool((a._data == b._data).all())
+
+
+def isnan(input):
+    """True where the value is NaN.
+
+    >>> import kittygrad as kitty
+    >>> kitty.isnan(kitty.tensor([1., float('nan')]))
+    tensor([False,  True])
+    """
+    x = _input(input, "isnan")._data
+    return _wrap(B.xp.isnan(x) if x.dtype.kind == "f" else B.xp.zeros(x.shape, bool))
+
+
+def isinf(input):
+    """True where the value is +inf or -inf.
+
+    >>> import kittygrad as kitty
+    >>> kitty.isinf(kitty.tensor([1., float('inf')]))
+    tensor([False,  True])
+    """
+    x = _input(input, "isinf")._data
+    return _wrap(B.xp.isinf(x) if x.dtype.kind == "f" else B.xp.zeros(x.shape, bool))
+
+
+def isposinf(input):
+    """True where the value is +inf.
+
+    >>> import kittygrad as kitty
+    >>> kitty.isposinf(kitty.tensor([-float('inf'), float('inf')]))
+    tensor([False,  True])
+    """
+    x = _input(input, "isposinf")._data
+    return _wrap(B.xp.isposinf(x) if x.dtype.kind == "f" else B.xp.zeros(x.shape, bool))
+
+
+def isneginf(input):
+    """True where the value is -inf.
+
+    >>> import kittygrad as kitty
+    >>> kitty.isneginf(kitty.tensor([-float('inf'), float('inf')]))
+    tensor([ True, False])
+    """
+    x = _input(input, "isneginf")._data
+    return _wrap(B.xp.isneginf(x) if x.dtype.kind == "f" else B.xp.zeros(x.shape, bool))
+
+
+def isfinite(input):
+    """True where the value is neither inf nor NaN.
+
+    >>> import kittygrad as kitty
+    >>> kitty.isfinite(kitty.tensor([1., float('inf')]))
+    tensor([ True, False])
+    """
+    x = _input(input, "isfinite")._data
+    return _wrap(B.xp.isfinite(x) if x.dtype.kind == "f" else B.xp.ones(x.shape, bool))
+
+
+def isreal(input):
+    """True everywhere (kittygrad tensors are real).
+
+    >>> import kittygrad as kitty
+    >>> kitty.isreal(kitty.tensor([1.]))
+    tensor([True])
+    """
+    return _wrap(B.xp.ones(_input(input, "isreal")._data.shape, bool))
+
+
+def signbit(input):
+    """True where the sign bit is set (also for -0.0).
+
+    >>> import kittygrad as kitty
+    >>> kitty.signbit(kitty.tensor([-0., 1.]))
+    tensor([ True, False])
+    """
+    x = _input(input, "signbit")._data
+    return _wrap(B.xp.signbit(x) if x.dtype.kind != "b" else B.xp.zeros(x.shape, bool))
+
+
+def _logical_operands(input, other, fname):
+    a = _input(input, fname)
+    if not isinstance(other, F.Tensor):
+        if B.is_array(other):
+            other = as_tensor_arg(other)
+        else:
+            raise KittyTypeError(f"{fname}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    return a._data, other._data
+
+
+def logical_and(input, other):
+    """Elementwise AND of the truth values (any dtype), as a bool tensor.
+
+    >>> import kittygrad as kitty
+    >>> kitty.logical_and(kitty.tensor([1., 0.]), kitty.tensor([True, True]))
+    tensor([ True, False])
+    """
+    a, b = _logical_operands(input, other, "logical_and")
+    return _wrap(B.xp.logical_and(a, b))
+
+
+def logical_or(input, other):
+    """Elementwise OR of the truth values.
+
+    >>> import kittygrad as kitty
+    >>> kitty.logical_or(kitty.tensor([1., 0.]), kitty.tensor([False, False]))
+    tensor([ True, False])
+    """
+    a, b = _logical_operands(input, other, "logical_or")
+    return _wrap(B.xp.logical_or(a, b))
+
+
+def logical_xor(input, other):
+    """Elementwise XOR of the truth values.
+
+    >>> import kittygrad as kitty
+    >>> kitty.logical_xor(kitty.tensor([1., 0.]), kitty.tensor([True, False]))
+    tensor([False, False])
+    """
+    a, b = _logical_operands(input, other, "logical_xor")
+    return _wrap(B.xp.logical_xor(a, b))
+
+
+def logical_not(input):
+    """Elementwise NOT of the truth values.
+
+    >>> import kittygrad as kitty
+    >>> kitty.logical_not(kitty.tensor([1., 0.]))
+    tensor([False,  True])
+    """
+    return _wrap(B.xp.logical_not(_input(input, "logical_not")._data))
+
+
+def _bitwise_operands(input, other, fname):
+    a, b = _operands(input, other, fname)
+    for x in (a, b):
+        kind = B.xp.asarray(x).dtype.kind
+        if kind not in "biu":
+            name = _tname(F.Tensor._wrap(B.xp.asarray(x))) if kind == "f" else str(kind)
+            raise KittyNotImplementedError(f'"{fname}_cpu" not implemented for \'{name}\'')
+    return a, b
+
+
+def bitwise_and(input, other):
+    """Elementwise ``&`` of integer or bool tensors.
+
+    >>> import kittygrad as kitty
+    >>> kitty.bitwise_and(kitty.tensor([3, 4]), 1)
+    tensor([1, 0])
+    """
+    a, b = _bitwise_operands(input, other, "bitwise_and")
+    return _wrap(B.xp.bitwise_and(a, b))
+
+
+def bitwise_or(input, other):
+    """Elementwise ``|`` of integer or bool tensors.
+
+    >>> import kittygrad as kitty
+    >>> kitty.bitwise_or(kitty.tensor([1, 4]), 2)
+    tensor([3, 6])
+    """
+    a, b = _bitwise_operands(input, other, "bitwise_or")
+    return _wrap(B.xp.bitwise_or(a, b))
+
+
+def bitwise_xor(input, other):
+    """Elementwise ``^`` of integer or bool tensors.
+
+    >>> import kittygrad as kitty
+    >>> kitty.bitwise_xor(kitty.tensor([3, 4]), 1)
+    tensor([2, 5])
+    """
+    a, b = _bitwise_operands(input, other, "bitwise_xor")
+    return _wrap(B.xp.bitwise_xor(a, b))
+
+
+def bitwise_not(input):
+    """Elementwise ``~`` (logical NOT for bool tensors).
+
+    >>> import kittygrad as kitty
+    >>> kitty.bitwise_not(kitty.tensor([0, 1]))
+    tensor([-1, -2])
+    """
+    x = _input(input, "bitwise_not")._data
+    if x.dtype.kind not in "biu":
+        raise KittyNotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{_tname(F.Tensor._wrap(x))}'")
+    return _wrap(B.xp.invert(x))
+
+
+def bitwise_left_shift(input, other):
+    """Elementwise ``<<`` of integer tensors.
+
+    >>> import kittygrad as kitty
+    >>> kitty.bitwise_left_shift(kitty.tensor([1, 2]), 1)
+    tensor([2, 4])
+    """
+    a, b = _bitwise_operands(input, other, "lshift")
+    return _wrap(B.xp.left_shift(a, b))
+
+
+def bitwise_right_shift(input, other):
+    """Elementwise ``>>`` of integer tensors.
+
+    >>> import kittygrad as kitty
+    >>> kitty.bitwise_right_shift(kitty.tensor([4, 9]), 1)
+    tensor([2, 4])
+    """
+    a, b = _bitwise_operands(input, other, "rshift")
+    return _wrap(B.xp.right_shift(a, b))
+
+
+# in-place twins of the logical/bitwise ops write into self; they are not differentiable
+
+
+class _InplaceName:
+    """What ``_write`` names in its messages."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name + "Backward"
+
+
+def _inplace_result(self, result, name):
+    from ..autograd.function import _write
+    from ..autograd.grad_mode import _state
+
+    if self._requires_grad and _state.enabled:
+        raise KittyRuntimeError(f"{name}_ is not differentiable: it can't write into a tensor that requires grad")
+    _write(self, result._data, _InplaceName(name))
+    return self

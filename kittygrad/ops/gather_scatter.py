@@ -1,0 +1,668 @@
+"""Index-driven ops: gather/scatter family, index_select/add/copy/fill, masked ops, take,
+take_along_dim, nonzero. Every primitive takes the tensor written into as its first argument, so
+its in-place twin (``scatter_``, ``index_add_``, ``masked_fill_``, ...) is ``apply_inplace``.
+"""
+from __future__ import annotations
+
+from .. import backend as B
+from ..autograd import function as F
+from ..autograd.function import Op
+from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError
+from ._prep import along_index, broadcast_shape_of, cast, check_scalar, dtype_name, expand_to, normalize_dim, tensor_input
+
+_I64 = B.NP_DTYPES["int64"]
+
+
+def _index_arg(index, fname, kinds="iu"):
+    idx = tensor_input(index, "index")
+    if idx._data.dtype.kind not in kinds:
+        raise KittyRuntimeError(f"{fname}(): Expected dtype int64 for index")
+    return idx._data
+
+
+def _region(shape, idx_shape, axis):
+    """The slice of an array of ``shape`` that an index of ``idx_shape`` addresses (all but axis)."""
+    return tuple(slice(None) if d == axis else slice(0, n) for d, n in enumerate(idx_shape)) if len(shape) else ()
+
+
+def _src_region(idx_shape):
+    """The part of ``src`` that scatter reads: index's extent in every dim."""
+    return tuple(slice(0, n) for n in idx_shape)
+
+
+def _check_gather_index(x_shape, idx, axis, fname, src_shape=None):
+    nd = len(x_shape)
+    if idx.ndim != nd and not (nd == 0 and idx.ndim <= 1) and idx.size:
+        raise KittyRuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    if idx.ndim == nd:
+        for d in range(nd):
+            if d != axis and idx.shape[d] > x_shape[d]:
+                raise KittyRuntimeError(
+                    f"Size does not match at dimension {d} expected index {list(idx.shape)} to be no larger than "
+                    f"self {list(x_shape)} apart from dimension {axis}"
+                )
+            if src_shape is not None and len(src_shape) == nd and idx.shape[d] > src_shape[d]:
+                raise KittyRuntimeError(
+                    f"Expected index {list(idx.shape)} to be no larger than src {list(src_shape)} apart from dimension {axis}"
+                )
+    n = x_shape[axis] if nd else 1
+    if idx.size and (idx.max() >= n or idx.min() < -n):
+        bad = int(idx.max()) if idx.max() >= n else int(idx.min())
+        raise KittyRuntimeError(f"index {bad} is out of bounds for dimension {axis} with size {n}")
+
+
+class Gather(Op):
+    def forward(self, x, idx, axis=0):
+        self.in_shape, self.idx, self.axis = x.shape, idx, axis
+        return self.xp.take_along_axis(x[_region(x.shape, idx.shape, axis)], idx, axis)
+
+    def backward(self, g):
+        gx = self.xp.zeros(self.in_shape, g.dtype)
+        B.scatter_add(gx[_region(self.in_shape, self.idx.shape, self.axis)], along_index(self.idx, self.axis), g)
+        return gx, None
+
+
+class Scatter(Op):
+    """``x`` with ``src`` (a tensor or a number) written at ``idx`` along ``axis``."""
+
+    def forward(self, x, src, idx, axis=0, reduce=None):
+        xp = self.xp
+        self.idx, self.axis, self.reduce = idx, axis, reduce
+        self.src_shape = xp.shape(src)
+        out = x.copy()
+        where = along_index(idx, axis)
+        part = src[_src_region(idx.shape)] if xp.ndim(src) else src
+        if reduce == "add":
+            B.scatter_add(out, where, xp.broadcast_to(part, idx.shape))
+        elif reduce == "multiply":
+            xp.multiply.at(out, where, xp.broadcast_to(part, idx.shape))
+        else:
+            out[where] = part
+        return out
+
+    def backward(self, g):
+        xp = self.xp
+        if self.reduce is not None and type(self) is Scatter:
+            raise KittyRuntimeError("derivative for aten::scatter is not implemented (scatter with reduce)")
+        where = along_index(self.idx, self.axis)
+        need = self.needs_input_grad
+        gx = gs = None
+        if need[0]:
+            gx = g.copy()
+            if self.reduce is None:
+                gx[where] = 0
+        if need[1]:
+            gs = xp.zeros(self.src_shape, g.dtype)
+            gs[_src_region(self.idx.shape)] = g[where]
+        return gx, gs, None
+
+
+class ScatterAdd(Scatter):
+    def forward(self, x, src, idx, axis=0):
+        return Scatter.forward(self, x, src, idx, axis, reduce="add")
+
+
+class ScatterReduce(Op):
+    """``scatter_reduce``: 'sum', 'prod', 'mean', 'amax' or 'amin' of ``src`` (and, with
+    ``include_self``, of ``x``) at each target position, with torch's gradients (exact at zeros
+    for 'prod'; ties share the gradient evenly for 'amax'/'amin')."""
+
+    saved_inputs = (0, 1)
+
+    def forward(self, x, src, idx, axis=0, reduce="sum", include_self=True):
+        xp = self.xp
+        where = along_index(idx, axis)
+        vals = src[_src_region(idx.shape)]
+        self.x, self.vals, self.where, self.reduce, self.src_shape = x, vals, where, reduce, src.shape
+        scattered = xp.zeros(x.shape, bool)
+        scattered[where] = True
+        self.part = xp.ones(x.shape, bool) if include_self else ~scattered  # where x takes part
+        out = x.copy()
+        if reduce in ("sum", "mean"):
+            if not include_self:
+                out[where] = 0
+            B.scatter_add(out, where, vals)
+            if reduce == "mean":
+                count = self.part.astype(x.dtype)
+                B.scatter_add(count, where, xp.ones(vals.shape, x.dtype))
+                self.count = count
+                safe = xp.maximum(count, 1)
+                out = out // safe if x.dtype.kind in "iub" else out / safe
+        elif reduce == "prod":
+            if not include_self:
+                out[where] = 1
+            xp.multiply.at(out, where, vals)
+        else:
+            fill = _lowest(x.dtype) if reduce == "amax" else _highest(x.dtype)
+            if not include_self:
+                out[where] = fill
+            (xp.maximum if reduce == "amax" else xp.minimum).at(out, where, vals)
+        self.out = out
+        return out
+
+    def backward(self, g):
+        xp = self.xp
+        x, vals, where, part, out = self.x, self.vals, self.where, self.part, self.out
+        need = self.needs_input_grad
+        if self.reduce == "sum":
+            gx, gv = g * part, g[where]
+        elif self.reduce == "mean":
+            gc = g / self.count
+            gx, gv = gc * part, gc[where]
+        elif self.reduce == "prod":
+            # product of the other factors at each position: exact when factors are zero
+            nz = xp.where(part & (x != 0), x, 1).astype(g.dtype)
+            zeros = (part & (x == 0)).astype(xp.int64)
+            xp.multiply.at(nz, where, xp.where(vals != 0, vals, 1))
+            B.scatter_add(zeros, where, (vals == 0).astype(xp.int64))
+            with B.errstate(divide="ignore", invalid="ignore"):
+                own = xp.where(x == 0, xp.where(zeros == 1, nz, 0), xp.where(zeros == 0, nz / xp.where(x == 0, 1, x), 0))
+                src_nz, src_zeros = nz[where], zeros[where]
+                theirs = xp.where(vals == 0, xp.where(src_zeros == 1, src_nz, 0),
+                                  xp.where(src_zeros == 0, src_nz / xp.where(vals == 0, 1, vals), 0))
+            gx, gv = g * own * part, g[where] * theirs
+        else:
+            # torch counts x's ties even where include_self=False left x out (x then gets none)
+            hit_x = x == out
+            count = hit_x.astype(g.dtype)
+            hit_v = vals == out[where]
+            B.scatter_add(count, where, hit_v.astype(g.dtype))
+            gc = g / xp.maximum(count, 1)
+            gx, gv = gc * (hit_x & part), gc[where] * hit_v
+        gs = None
+        if need[1]:
+            gs = xp.zeros(self.src_shape, g.dtype)
+            gs[_src_region(vals.shape)] = gv
+        return (gx if need[0] else None), gs, None
+
+
+def _lowest(dtype):
+    return -B.xp.inf if dtype.kind == "f" else (False if dtype.kind == "b" else B.xp.iinfo(dtype).min)
+
+
+def _highest(dtype):
+    return B.xp.inf if dtype.kind == "f" else (True if dtype.kind == "b" else B.xp.iinfo(dtype).max)
+
+
+class IndexSelect(Op):
+    def forward(self, x, idx, axis=0):
+        self.in_shape, self.idx, self.axis = x.shape, idx, axis
+        return self.xp.take(x, idx, axis=axis)
+
+    def backward(self, g):
+        gx = self.xp.zeros(self.in_shape, g.dtype)
+        B.scatter_add(gx, (slice(None),) * self.axis + (self.idx,), g)
+        return gx, None
+
+
+class IndexAdd(Op):
+    def forward(self, x, src, idx, axis=0, alpha=1):
+        self.idx, self.axis, self.alpha = idx, axis, alpha
+        out = x.copy()
+        B.scatter_add(out, (slice(None),) * axis + (idx,), src if alpha == 1 else alpha * src)
+        return out
+
+    def backward(self, g):
+        gs = self.xp.take(g, self.idx, axis=self.axis) if self.needs_input_grad[1] else None
+        if gs is not None and self.alpha != 1:
+            gs = gs * self.alpha
+        return g, gs, None
+
+
+class IndexCopy(Op):
+    def forward(self, x, src, idx, axis=0):
+        self.idx, self.axis = idx, axis
+        out = x.copy()
+        out[(slice(None),) * axis + (idx,)] = src
+        return out
+
+    def backward(self, g):
+        where = (slice(None),) * self.axis + (self.idx,)
+        gx = g.copy()
+        gx[where] = 0
+        gs = g[where] if self.needs_input_grad[1] else None
+        return gx, gs, None
+
+
+class IndexFill(Op):
+    """``x`` with ``value`` (a number or a 0-d tensor, which gets the summed gradient) at ``idx``."""
+
+    def forward(self, x, value, idx, axis=0):
+        self.where = (slice(None),) * axis + (idx,)
+        out = x.copy()
+        out[self.where] = value
+        return out
+
+    def backward(self, g):
+        gx = g.copy()
+        gx[self.where] = 0
+        gv = g[self.where].sum() if self.needs_input_grad[1] else None
+        return gx, gv, None
+
+
+class MaskedFill(Op):
+    def forward(self, x, value, mask):
+        self.mask = mask
+        return self.xp.where(mask, value, x).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        xp = self.xp
+        zero = g.dtype.type(0)
+        gx = xp.where(self.mask, zero, g)
+        gv = xp.where(self.mask, g, zero).sum() if self.needs_input_grad[1] else None
+        return gx, gv, None
+
+
+class MaskedScatter(Op):
+    def forward(self, x, src, mask):
+        self.mask, self.src_shape = mask, src.shape
+        out = x.copy()
+        n = int(mask.sum())
+        if n > src.size:
+            raise KittyRuntimeError("masked_scatter: expected source to have at least as many elements as ones in mask")
+        out[mask] = src.reshape(-1)[:n]
+        return out
+
+    def backward(self, g):
+        xp = self.xp
+        gx = xp.where(self.mask, g.dtype.type(0), g)
+        gs = None
+        if self.needs_input_grad[1]:
+            flat = xp.zeros(int(xp.prod(self.src_shape)) if self.src_shape else 1, g.dtype)
+            picked = g[self.mask]
+            flat[: picked.size] = picked
+            gs = flat.reshape(self.src_shape)
+        return gx, gs, None
+
+
+class MaskedSelect(Op):
+    def forward(self, x, mask):
+        self.mask, self.in_shape = mask, x.shape
+        return x[mask]
+
+    def backward(self, g):
+        gx = self.xp.zeros(self.in_shape, g.dtype)
+        gx[self.mask] = g
+        return gx, None
+
+
+class Take(Op):
+    def forward(self, x, idx):
+        self.in_shape, self.idx = x.shape, idx
+        return x.reshape(-1)[idx]
+
+    def backward(self, g):
+        gx = self.xp.zeros(int(self.xp.prod(self.in_shape)) if self.in_shape else 1, g.dtype)
+        B.scatter_add(gx, self.idx, g)
+        return gx.reshape(self.in_shape), None
+
+
+# ---------------------------------------------------------------------------------------------
+# public functions
+
+
+def gather(input, dim: int, index, *, sparse_grad: bool = False):
+    """Pick ``input`` values along ``dim`` at ``index`` (same number of dims; the result has index's shape).
+
+    >>> import kittygrad as kitty
+    >>> kitty.gather(kitty.tensor([[1., 2.], [3., 4.]]), 1, kitty.tensor([[1], [0]]))
+    tensor([[2.],
+            [3.]])
+    """
+    x = tensor_input(input)
+    idx = _index_arg(index, "gather")
+    axis = normalize_dim(dim, x._data.ndim)
+    _check_gather_index(x._data.shape, idx, axis, "gather")
+    if x._data.ndim == 0:
+        return Gather.apply(x.reshape(1), idx.reshape(1), axis=0).reshape(idx.shape)
+    return Gather.apply(x, idx, axis=axis)
+
+
+def _scatter_src(x, src, fname):
+    if isinstance(src, F.Tensor):
+        if src._data.dtype != x._data.dtype:
+            raise KittyRuntimeError(
+                f"{fname}(): Expected self.dtype to be equal to src.dtype"
+            )
+        return src
+    return x._data.dtype.type(check_scalar(src, fname))
+
+
+def _scatter_prep(input, dim, index, src, fname):
+    x = tensor_input(input)
+    idx = _index_arg(index, fname)
+    axis = normalize_dim(dim, x._data.ndim)
+    s = _scatter_src(x, src, fname)
+    _check_gather_index(x._data.shape, idx, axis, fname, s._data.shape if isinstance(s, F.Tensor) else None)
+    return x, s, idx, axis
+
+
+def scatter(input, dim: int, index, src=None, *, value=None, reduce=None):
+    """A copy of ``input`` with ``src`` (a tensor or a number) written at ``index`` along ``dim``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.scatter(kitty.zeros(3), 0, kitty.tensor([2]), kitty.tensor([5.]))
+    tensor([0., 0., 5.])
+    """
+    src = value if src is None else src
+    if reduce not in (None, "add", "multiply"):
+        raise KittyRuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
+    x, s, idx, axis = _scatter_prep(input, dim, index, src, "scatter")
+    return Scatter.apply(x, s, idx, axis=axis, reduce=reduce)
+
+
+def scatter_add(input, dim: int, index, src):
+    """A copy of ``input`` with ``src`` added at ``index`` along ``dim`` (repeats accumulate).
+
+    >>> import kittygrad as kitty
+    >>> kitty.scatter_add(kitty.zeros(3), 0, kitty.tensor([1, 1]), kitty.tensor([1., 2.]))
+    tensor([0., 3., 0.])
+    """
+    x, s, idx, axis = _scatter_prep(input, dim, index, src, "scatter_add")
+    if not isinstance(s, F.Tensor):
+        raise KittyTypeError("scatter_add(): argument 'src' must be Tensor")
+    return ScatterAdd.apply(x, s, idx, axis=axis)
+
+
+_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+def scatter_reduce(input, dim: int, index, src, reduce: str, *, include_self: bool = True):
+    """Reduce ``src`` values into ``input`` at ``index`` along ``dim`` with 'sum', 'prod', 'mean',
+    'amax' or 'amin' (``include_self=False`` leaves ``input``'s own values out where written).
+
+    >>> import kittygrad as kitty
+    >>> kitty.scatter_reduce(kitty.zeros(2), 0, kitty.tensor([0, 0, 1]), kitty.tensor([1., 3., 5.]), "amax")
+    tensor([3., 5.])
+    """
+    if reduce not in _REDUCTIONS:
+        raise KittyRuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    x, s, idx, axis = _scatter_prep(input, dim, index, src, "scatter_reduce")
+    if not isinstance(s, F.Tensor):
+        raise KittyTypeError("scatter_reduce(): argument 'src' must be Tensor")
+    return ScatterReduce.apply(x, s, idx, axis=axis, reduce=reduce, include_self=include_self)
+
+
+def _index_vector(index, fname, size):
+    idx = _index_arg(index, fname)
+    if idx.ndim > 1:
+        raise KittyIndexError(f"{fname}(): Index is supposed to be a vector")
+    idx = idx.reshape(-1)
+    if idx.size and (idx.max() >= size or idx.min() < -size):
+        raise KittyIndexError("index out of range in self")
+    return idx
+
+
+def index_select(input, dim: int, index):
+    """The slices of ``input`` along ``dim`` at the positions in the 1-D ``index``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.index_select(kitty.tensor([[1, 2], [3, 4]]), 0, kitty.tensor([1, 1]))
+    tensor([[3, 4],
+            [3, 4]])
+    """
+    x = tensor_input(input)
+    axis = normalize_dim(dim, x._data.ndim)
+    if x._data.ndim == 0:
+        idx = _index_vector(index, "index_select", 1)
+        return IndexSelect.apply(x.reshape(1), idx, axis=0).reshape(())
+    return IndexSelect.apply(x, _index_vector(index, "index_select", x._data.shape[axis]), axis=axis)
+
+
+def _index_source(x, axis, idx, source, fname):
+    src = tensor_input(source, "source")
+    if src._data.dtype != x._data.dtype:
+        raise KittyRuntimeError(
+            f"{fname}(): self ({dtype_name(x)}) and source ({dtype_name(src)}) must have the same scalar type"
+        )
+    expect = list(x._data.shape)
+    if expect:
+        expect[axis] = idx.size
+    if list(src._data.shape) != expect and not (src._data.ndim == 0 and not expect):
+        raise KittyRuntimeError(
+            f"{fname}(): Source/destination tensor must have same slice shapes. Destination slice shape: "
+            f"{expect} and source slice shape: {list(src._data.shape)}"
+        )
+    return src
+
+
+def index_add(input, dim: int, index, source, *, alpha=1):
+    """A copy of ``input`` with ``alpha * source`` slices added at ``index`` along ``dim``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.index_add(kitty.zeros(3), 0, kitty.tensor([0, 0]), kitty.tensor([1., 2.]))
+    tensor([3., 0., 0.])
+    """
+    x = tensor_input(input)
+    axis = normalize_dim(dim, x._data.ndim)
+    idx = _index_vector(index, "index_add", x._data.shape[axis] if x._data.ndim else 1)
+    src = _index_source(x, axis, idx, source, "index_add")
+    return IndexAdd.apply(x, src, idx, axis=axis, alpha=alpha)
+
+
+def index_copy(input, dim: int, index, source):
+    """A copy of ``input`` with ``source`` slices written at ``index`` along ``dim``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.index_copy(kitty.zeros(3), 0, kitty.tensor([2]), kitty.tensor([7.]))
+    tensor([0., 0., 7.])
+    """
+    x = tensor_input(input)
+    axis = normalize_dim(dim, x._data.ndim)
+    idx = _index_vector(index, "index_copy", x._data.shape[axis] if x._data.ndim else 1)
+    src = _index_source(x, axis, idx, source, "index_copy")
+    return IndexCopy.apply(x, src, idx, axis=axis)
+
+
+def _fill_value(x, value, fname):
+    if isinstance(value, F.Tensor):
+        if value._data.ndim != 0:
+            raise KittyRuntimeError(
+                f"{fname} only supports a 0-dimensional value tensor, but got tensor with {value._data.ndim} dimension(s)."
+            )
+        return cast(value, x.dtype)
+    return x._data.dtype.type(check_scalar(value, fname))
+
+
+def index_fill(input, dim: int, index, value):
+    """A copy of ``input`` with ``value`` at the ``index`` slices along ``dim``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.index_fill(kitty.zeros(3), 0, kitty.tensor([1]), 2.)
+    tensor([0., 2., 0.])
+    """
+    x = tensor_input(input)
+    axis = normalize_dim(dim, x._data.ndim)
+    idx = _index_vector(index, "index_fill", x._data.shape[axis] if x._data.ndim else 1)
+    return IndexFill.apply(x, _fill_value(x, value, "index_fill"), idx, axis=axis)
+
+
+def _mask_arg(mask, fname):
+    m = tensor_input(mask, "mask")
+    if m._data.dtype.kind != "b":
+        raise KittyRuntimeError(f"{fname} only supports boolean masks, but got mask with dtype {m._data.dtype.name}")
+    return m._data
+
+
+def masked_fill(input, mask, value):
+    """``input`` with ``value`` (a number or 0-d tensor) where the bool ``mask`` is True.
+
+    >>> import kittygrad as kitty
+    >>> kitty.masked_fill(kitty.zeros(3), kitty.tensor([True, False, True]), 1.)
+    tensor([1., 0., 1.])
+    """
+    x = tensor_input(input)
+    m = _mask_arg(mask, "masked_fill_")
+    shape = broadcast_shape_of(x._data.shape, m.shape)
+    x = expand_to(x, shape)
+    return MaskedFill.apply(x, _fill_value(x, value, "masked_fill_"), B.xp.broadcast_to(m, shape))
+
+
+def masked_scatter(input, mask, source):
+    """``input`` with consecutive ``source`` elements written where ``mask`` is True.
+
+    >>> import kittygrad as kitty
+    >>> kitty.masked_scatter(kitty.zeros(3), kitty.tensor([True, False, True]), kitty.tensor([1., 2.]))
+    tensor([1., 0., 2.])
+    """
+    x = tensor_input(input)
+    m = _mask_arg(mask, "masked_scatter_")
+    src = tensor_input(source, "source")
+    if src._data.dtype != x._data.dtype:
+        raise KittyRuntimeError(f"masked_scatter_: expected self and source to have same dtypes but got {dtype_name(x)} and {dtype_name(src)}")
+    shape = broadcast_shape_of(x._data.shape, m.shape)
+    return MaskedScatter.apply(expand_to(x, shape), src, B.xp.broadcast_to(m, shape))
+
+
+def masked_select(input, mask):
+    """The elements where ``mask`` is True, as a 1-D tensor (input and mask broadcast).
+
+    >>> import kittygrad as kitty
+    >>> kitty.masked_select(kitty.tensor([1., 2., 3.]), kitty.tensor([True, False, True]))
+    tensor([1., 3.])
+    """
+    x = tensor_input(input)
+    m = _mask_arg(mask, "masked_select")
+    shape = broadcast_shape_of(x._data.shape, m.shape)
+    return MaskedSelect.apply(expand_to(x, shape), B.xp.broadcast_to(m, shape))
+
+
+def take(input, index):
+    """Elements of the flattened ``input`` at ``index`` (the result has index's shape).
+
+    >>> import kittygrad as kitty
+    >>> kitty.take(kitty.tensor([[1, 2], [3, 4]]), kitty.tensor([0, 3]))
+    tensor([1, 4])
+    """
+    x = tensor_input(input)
+    idx = _index_arg(index, "take")
+    n = x._data.size
+    if idx.size and (idx.max() >= n or idx.min() < -n):
+        bad = int(idx.max()) if idx.max() >= n else int(idx.min())
+        raise KittyIndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
+    return Take.apply(x, idx)
+
+
+def take_along_dim(input, indices, dim=None):
+    """Values along ``dim`` at ``indices``, which broadcast against ``input`` on the other dims
+    (of the flattened tensor when ``dim`` is None).
+
+    >>> import kittygrad as kitty
+    >>> x = kitty.tensor([[10., 30.], [20., 5.]])
+    >>> kitty.take_along_dim(x, kitty.argmax(x, 1, keepdim=True), 1)
+    tensor([[30.],
+            [20.]])
+    """
+    x = tensor_input(input)
+    idx = _index_arg(indices, "take_along_dim")
+    if dim is None:
+        return Gather.apply(x.reshape(-1), idx.reshape(-1), axis=0)
+    axis = normalize_dim(dim, x._data.ndim)
+    if idx.ndim != x._data.ndim:
+        raise KittyRuntimeError("torch.take_along_dim(): input and indices should have the same number of dimensions")
+    xs, ids = list(x._data.shape), list(idx.shape)
+    xs[axis] = ids[axis] = 1
+    common = broadcast_shape_of(tuple(xs), tuple(ids))
+    xt = list(common)
+    xt[axis] = x._data.shape[axis]
+    it = list(common)
+    it[axis] = idx.shape[axis]
+    x = expand_to(x, tuple(xt))
+    idx = B.xp.broadcast_to(idx, tuple(it))
+    _check_gather_index(x._data.shape, idx, axis, "take_along_dim")
+    return Gather.apply(x, idx, axis=axis)
+
+
+def nonzero(input, *, as_tuple: bool = False):
+    """Indices of nonzero elements: an (n, ndim) int64 tensor, or a tuple of 1-D index tensors.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nonzero(kitty.tensor([0, 3, 0, 4]))
+    tensor([[1],
+            [3]])
+    """
+    x = tensor_input(input)._data
+    wrap = F.Tensor._wrap
+    if x.ndim == 0:
+        hit = bool(x)
+        if as_tuple:
+            return (wrap(B.xp.zeros(int(hit), _I64)),)
+        return wrap(B.xp.zeros((int(hit), 0), _I64))
+    idx = B.xp.nonzero(x)
+    if as_tuple:
+        return tuple(wrap(i.astype(_I64, copy=False)) for i in idx)
+    return wrap(B.xp.stack(idx, axis=1).astype(_I64, copy=False))
+
+
+def argwhere(input):
+    """``nonzero(input)``: an (n, ndim) tensor of the indices of nonzero elements.
+
+    >>> import kittygrad as kitty
+    >>> kitty.argwhere(kitty.tensor([0, 3]))
+    tensor([[1]])
+    """
+    return nonzero(input)
+
+
+# in-place helpers used by the Tensor methods (each checks self's shape is kept, as torch)
+
+
+def _inplace(cls, self, *args, **params):
+    from ..autograd.function import apply_inplace
+
+    return apply_inplace(cls, self, *args, **params)
+
+
+def _masked_fill_(self, mask, value):
+    m = _mask_arg(mask, "masked_fill_")
+    shape = self._data.shape
+    if broadcast_shape_of(shape, m.shape) != shape:
+        raise KittyRuntimeError(f"masked_fill_: mask of shape {list(m.shape)} does not broadcast to {list(shape)}")
+    return _inplace(MaskedFill, self, _fill_value(self, value, "masked_fill_"), B.xp.broadcast_to(m, shape))
+
+
+def _masked_scatter_(self, mask, source):
+    m = _mask_arg(mask, "masked_scatter_")
+    shape = self._data.shape
+    if broadcast_shape_of(shape, m.shape) != shape:
+        raise KittyRuntimeError(f"masked_scatter_: mask of shape {list(m.shape)} does not broadcast to {list(shape)}")
+    src = tensor_input(source, "source")
+    return _inplace(MaskedScatter, self, cast(src, self.dtype), B.xp.broadcast_to(m, shape))
+
+
+def _scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+    src = value if src is None else src
+    x, s, idx, axis = _scatter_prep(self, dim, index, src, "scatter_")
+    return _inplace(Scatter, self, s, idx, axis=axis, reduce=reduce)
+
+
+def _scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+    if reduce not in _REDUCTIONS:
+        raise KittyRuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    x, s, idx, axis = _scatter_prep(self, dim, index, src, "scatter_reduce_")
+    return _inplace(ScatterReduce, self, s, idx, axis=axis, reduce=reduce, include_self=include_self)
+
+
+def _scatter_add_(self, dim, index, src):
+    x, s, idx, axis = _scatter_prep(self, dim, index, src, "scatter_add_")
+    return _inplace(ScatterAdd, self, s, idx, axis=axis)
+
+
+def _index_add_(self, dim, index, source, *, alpha=1):
+    axis = normalize_dim(dim, self._data.ndim)
+    idx = _index_vector(index, "index_add_", self._data.shape[axis] if self._data.ndim else 1)
+    src = _index_source(self, axis, idx, source, "index_add_")
+    return _inplace(IndexAdd, self, src, idx, axis=axis, alpha=alpha)
+
+
+def _index_copy_(self, dim, index, source):
+    axis = normalize_dim(dim, self._data.ndim)
+    idx = _index_vector(index, "index_copy_", self._data.shape[axis] if self._data.ndim else 1)
+    src = _index_source(self, axis, idx, source, "index_copy_")
+    return _inplace(IndexCopy, self, src, idx, axis=axis)
+
+
+def _index_fill_(self, dim, index, value):
+    axis = normalize_dim(dim, self._data.ndim)
+    idx = _index_vector(index, "index_fill_", self._data.shape[axis] if self._data.ndim else 1)
+    return _inplace(IndexFill, self, _fill_value(self, value, "index_fill_"), idx, axis=axis)

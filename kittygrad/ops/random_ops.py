@@ -1,0 +1,238 @@
+"""Random sampling: normal, bernoulli, multinomial, poisson, and the in-place fills
+(uniform_, normal_, bernoulli_, exponential_, random_, geometric_, log_normal_, cauchy_).
+
+Samples come from ``kittygrad.backend.default_generator`` (seeded by ``manual_seed``) or the
+``generator=`` given. As in torch, sampling ops on tensors that require grad give outputs that
+require grad with a zero gradient.
+"""
+from __future__ import annotations
+
+import math
+
+from .. import backend as B
+from .. import dtypes as D
+from ..autograd import function as F
+from ..autograd.function import Op, apply_inplace
+from ..errors import KittyRuntimeError, KittyTypeError
+from ._prep import broadcast_shape_of, check_scalar, tensor_input
+
+
+def _gen(generator):
+    return generator if generator is not None else B.default_generator
+
+
+class Overwrite(Op):
+    """``self`` replaced by drawn values (the in-place random fills); the gradient to self is zero."""
+
+    def forward(self, x, values=None):
+        return values.astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        return (self.xp.zeros_like(g),)
+
+
+def _sample_op(values, *params, derivative=True):
+    """Wrap ``values`` as the result of a zero-gradient op of the tensor ``params`` (or, without a
+    ``derivative``, one whose backward raises, as torch's ``bernoulli(x, p)``)."""
+    return ZeroGradSample.apply(*params, values=values, derivative=derivative)
+
+
+class ZeroGradSample(Op):
+    """Samples drawn with tensor parameters (normal's mean/std, bernoulli's p): zero gradients."""
+
+    _name = "NormalBackward"
+
+    def forward(self, *params, values=None, derivative=True):
+        self.shapes, self.derivative = [p.shape for p in params], derivative
+        return values
+
+    def backward(self, g):
+        if not self.derivative:
+            raise KittyRuntimeError("derivative for aten::bernoulli is not implemented")
+        xp = self.xp
+        return tuple(xp.zeros(s, g.dtype) if need else None for s, need in zip(self.shapes, self.needs_input_grad))
+
+
+def _float_dtype(dtype):
+    dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
+    return dt
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad: bool = False):
+    """Normal samples: tensor ``mean``/``std`` broadcast elementwise, or numbers with a ``size``.
+
+    >>> import kittygrad as kitty
+    >>> _ = kitty.manual_seed(0); kitty.normal(0., 1., size=(2,)).shape
+    kittygrad.Size([2])
+    """
+    T = F.Tensor
+    gen = _gen(generator)
+    tm, ts = isinstance(mean, T), isinstance(std, T)
+    if not tm and not ts:
+        if size is None:
+            raise KittyTypeError("normal() received an invalid combination of arguments: with number mean and std, give a size")
+        m, s = check_scalar(mean, "normal"), check_scalar(std, "normal")
+        if s < 0:
+            raise KittyRuntimeError(f"normal expects std >= 0.0, but found std {s}")
+        from .shape import _shape_arg
+
+        dt = _float_dtype(dtype)
+        t = T._wrap(gen.normal(m, s, _shape_arg((size,)), dt.np))
+        return t.requires_grad_() if requires_grad else t
+    params = [p for p in (mean, std) if isinstance(p, T)]
+    for p in params:
+        if p._data.dtype.kind != "f":
+            raise KittyRuntimeError(f'"normal" not implemented for \'{p.dtype.name}\'')
+    if ts and (std._data < 0).any():
+        raise KittyRuntimeError("normal expects all elements of std >= 0.0")
+    m = mean._data if tm else mean
+    s = std._data if ts else std
+    shape = broadcast_shape_of(B.xp.shape(m), B.xp.shape(s))
+    dt = (mean if tm else std)._data.dtype
+    values = gen.normal(0.0, 1.0, shape, dt) * B.xp.asarray(s, dtype=dt) + B.xp.asarray(m, dtype=dt)
+    return _sample_op(values.astype(dt, copy=False), *params)
+
+
+def bernoulli(input, p=None, *, generator=None):
+    """0/1 samples with probabilities ``input`` (or the number ``p``), in input's dtype.
+
+    >>> import kittygrad as kitty
+    >>> kitty.bernoulli(kitty.ones(3))
+    tensor([1., 1., 1.])
+    """
+    x = tensor_input(input)
+    probs = x._data if p is None else p
+    arr = B.xp.asarray(probs, dtype="float64")
+    if arr.size and ((arr < 0).any() or (arr > 1).any() or B.xp.isnan(arr).any()):
+        raise KittyRuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+    draw = _gen(generator).random(x._data.shape) < arr
+    values = draw.astype(x._data.dtype)
+    if x._data.dtype.kind == "f":
+        return _sample_op(values, x, derivative=p is None)
+    return F.Tensor._wrap(values)
+
+
+def poisson(input, generator=None):
+    """Poisson samples with rates ``input`` (float result, zero gradient).
+
+    >>> import kittygrad as kitty
+    >>> kitty.poisson(kitty.zeros(2))
+    tensor([0., 0.])
+    """
+    x = tensor_input(input)
+    if (x._data < 0).any():
+        raise KittyRuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    values = B.xp.asarray(B.poisson(_gen(generator), x._data)).astype(x._data.dtype)
+    return _sample_op(values, x) if x._data.dtype.kind == "f" else F.Tensor._wrap(values)
+
+
+def multinomial(input, num_samples: int, replacement: bool = False, *, generator=None):
+    """Category indices drawn with the (unnormalised) weights of each row of ``input``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.multinomial(kitty.tensor([0., 1., 0.]), 2, replacement=True)
+    tensor([1, 1])
+    """
+    x = tensor_input(input)
+    w = x._data
+    if w.ndim not in (1, 2):
+        raise KittyRuntimeError("prob_dist must be 1 or 2 dim")
+    if w.dtype.kind != "f":
+        raise KittyRuntimeError(f"multinomial only supports floating-point dtypes for input, got: {x.dtype.name}")
+    if num_samples <= 0:
+        raise KittyRuntimeError("cannot sample n_sample <= 0 samples")
+    n = w.shape[-1]
+    if not replacement and num_samples > n:
+        raise KittyRuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    rows = w.reshape(-1, n).astype("float64")
+    if (rows < 0).any() or not B.xp.isfinite(rows).all():
+        raise KittyRuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    gen = _gen(generator)
+    out = []
+    for row in rows:
+        total = row.sum()
+        if total <= 0:
+            raise KittyRuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        if not replacement and (row > 0).sum() < num_samples:
+            raise KittyRuntimeError("invalid multinomial distribution (with replacement=False, not enough non-negative category to sample)")
+        out.append(gen.choice(n, num_samples, replacement, row / total))
+    res = B.xp.stack(out).astype(B.NP_DTYPES["int64"])
+    return F.Tensor._wrap(res.reshape(w.shape[:-1] + (num_samples,)))
+
+
+# ---------------------------------------------------------------------------------------------
+# in-place fills (Tensor.uniform_ and friends)
+
+
+def _fill(self, values):
+    return apply_inplace(Overwrite, self, values=values)
+
+
+def _uniform_(self, a=0.0, b=1.0, *, generator=None):
+    if a > b:
+        raise KittyRuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
+    return _fill(self, _gen(generator).uniform(a, b, self._data.shape, "float64"))
+
+
+def _normal_(self, mean=0.0, std=1.0, *, generator=None):
+    if std < 0:
+        raise KittyRuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    return _fill(self, _gen(generator).normal(mean, std, self._data.shape, "float64"))
+
+
+def _bernoulli_(self, p=0.5, *, generator=None):
+    probs = p._data if isinstance(p, F.Tensor) else p
+    arr = B.xp.asarray(probs, dtype="float64")
+    if arr.size and ((arr < 0).any() or (arr > 1).any()):
+        raise KittyRuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    return _fill(self, _gen(generator).random(self._data.shape) < arr)
+
+
+def _exponential_(self, lambd=1.0, *, generator=None):
+    if lambd <= 0:
+        raise KittyRuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+    return _fill(self, _gen(generator).exponential(1.0 / lambd, self._data.shape))
+
+
+def _geometric_(self, p, *, generator=None):
+    if not 0 < p < 1:
+        raise KittyRuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    u = _gen(generator).random(self._data.shape)
+    with B.errstate(divide="ignore"):
+        values = B.xp.ceil(B.xp.log1p(-u) / math.log1p(-p))
+    return _fill(self, B.xp.maximum(values, 1))
+
+
+def _log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    if std <= 0:
+        raise KittyRuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+    return _fill(self, B.xp.exp(_gen(generator).normal(mean, std, self._data.shape, "float64")))
+
+
+def _cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    if sigma <= 0:
+        raise KittyRuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
+    u = _gen(generator).random(self._data.shape)
+    return _fill(self, median + sigma * B.xp.tan(math.pi * (u - 0.5)))
+
+
+def _random_(self, a=None, b=None, *, generator=None):
+    dt = self._data.dtype
+    if a is None:
+        lo, hi = 0, _random_top(dt)
+    elif b is None:
+        lo, hi = 0, a
+    else:
+        lo, hi = a, b
+    if lo >= hi:
+        raise KittyRuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} >= to={hi}")
+    return _fill(self, _gen(generator).integers(lo, hi, self._data.shape, "int64"))
+
+
+def _random_top(dt) -> int:
+    if dt.kind == "f":
+        return 2 ** {2: 11, 4: 24, 8: 53}[dt.itemsize] + 1
+    if dt.kind == "b":
+        return 2
+    info = B.xp.iinfo(dt)
+    return int(info.max) + 1 if info.max < 2**63 - 1 else 2**63 - 1

@@ -1,0 +1,141 @@
+"""Every activation and loss module against torch (outputs and gradients, float32 and float64),
+and the stability of the fused log-softmax / cross-entropy at extreme logits."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import kittygrad as kitty
+from _compare import Const, check, randn
+
+
+def away(x, gap=0.05):
+    return np.where(np.abs(x) < gap, gap + np.abs(x), x)
+
+
+ACTIVATIONS = [
+    ("ReLU", lambda m: m.nn.ReLU()),
+    ("ReLU6", lambda m: m.nn.ReLU6()),
+    ("LeakyReLU", lambda m: m.nn.LeakyReLU(0.2)),
+    ("ELU", lambda m: m.nn.ELU(alpha=0.5)),
+    ("SELU", lambda m: m.nn.SELU()),
+    ("CELU", lambda m: m.nn.CELU(alpha=2.0)),
+    ("GELU", lambda m: m.nn.GELU()),
+    ("GELU_tanh", lambda m: m.nn.GELU(approximate="tanh")),
+    ("SiLU", lambda m: m.nn.SiLU()),
+    ("Mish", lambda m: m.nn.Mish()),
+    ("Softplus", lambda m: m.nn.Softplus(beta=2, threshold=3)),
+    ("Softsign", lambda m: m.nn.Softsign()),
+    ("Hardtanh", lambda m: m.nn.Hardtanh(-2.0, 1.5)),
+    ("Hardswish", lambda m: m.nn.Hardswish()),
+    ("Hardsigmoid", lambda m: m.nn.Hardsigmoid()),
+    ("Sigmoid", lambda m: m.nn.Sigmoid()),
+    ("Tanh", lambda m: m.nn.Tanh()),
+    ("LogSigmoid", lambda m: m.nn.LogSigmoid()),
+    ("Tanhshrink", lambda m: m.nn.Tanhshrink()),
+    ("Softmax", lambda m: m.nn.Softmax(dim=1)),
+    ("LogSoftmax", lambda m: m.nn.LogSoftmax(dim=-1)),
+    ("Softmin", lambda m: m.nn.Softmin(dim=0)),
+    ("PReLU", lambda m: m.nn.PReLU()),
+    ("PReLU_channels", lambda m: m.nn.PReLU(4, init=0.1)),
+    ("GLU", lambda m: m.nn.GLU(dim=1)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", ACTIVATIONS, ids=[c[0] for c in ACTIVATIONS])
+def test_activation_matches_torch(case, dtype):
+    name, make = case
+    x = away(randn(3, 4, 5) * 3)
+    check(make, [x], dtype, what=name)
+
+
+@pytest.mark.parametrize("name", ["ReLU", "LeakyReLU", "ELU", "SELU", "SiLU", "Mish", "Hardtanh", "ReLU6", "Hardswish", "Hardsigmoid"])
+def test_inplace_activation_matches_torch(name):
+    kwargs = {"inplace": True}
+    def make(m):
+        return getattr(m.nn, name)(**kwargs)
+    x = away(randn(3, 4) * 3)
+    check(make, [x], "float64", call=lambda mod, a: mod(a * 1), what=name)
+
+
+def _t(values):
+    return np.array(values)
+
+
+LOSSES = [
+    ("L1Loss", lambda m: m.nn.L1Loss(), [away(randn(3, 4)), randn(3, 4, seed=1) * 0]),
+    ("MSELoss_sum", lambda m: m.nn.MSELoss(reduction="sum"), [randn(3, 4), randn(3, 4, seed=1)]),
+    ("MSELoss_none", lambda m: m.nn.MSELoss(reduction="none"), [randn(3, 4), randn(3, 4, seed=1)]),
+    ("SmoothL1Loss", lambda m: m.nn.SmoothL1Loss(beta=0.5), [randn(3, 4), randn(3, 4, seed=1)]),
+    ("HuberLoss", lambda m: m.nn.HuberLoss(delta=0.8, reduction="none"), [randn(3, 4), randn(3, 4, seed=1)]),
+    ("CrossEntropyLoss", lambda m: m.nn.CrossEntropyLoss(), [randn(5, 4), _t([0, 3, 1, 1, 2])]),
+    ("CrossEntropyLoss_weight_ignore_smooth", lambda m: m.nn.CrossEntropyLoss(
+        weight=m.tensor([1.0, 0.5, 2.0, 1.5]), ignore_index=1, label_smoothing=0.15), [randn(5, 4), _t([0, 3, 1, 1, 2])]),
+    ("CrossEntropyLoss_spatial_none", lambda m: m.nn.CrossEntropyLoss(reduction="none"), [randn(2, 3, 4, 2), np.random.default_rng(0).integers(0, 3, (2, 4, 2))]),
+    ("CrossEntropyLoss_probs", lambda m: m.nn.CrossEntropyLoss(label_smoothing=0.1), [randn(4, 3), np.random.default_rng(0).dirichlet([1, 1, 1], 4)]),
+    ("CrossEntropyLoss_sum", lambda m: m.nn.CrossEntropyLoss(reduction="sum", weight=m.tensor([2.0, 1.0, 0.5])), [randn(4, 3), _t([2, 2, 0, 1])]),
+    ("NLLLoss", lambda m: m.nn.NLLLoss(weight=m.tensor([1.0, 2.0, 0.5])), [randn(4, 3), _t([2, 2, 0, 1])]),
+    ("NLLLoss_ignore_none", lambda m: m.nn.NLLLoss(ignore_index=0, reduction="none"), [randn(4, 3), _t([2, 0, 0, 1])]),
+    ("BCELoss", lambda m: m.nn.BCELoss(), [np.random.default_rng(0).uniform(0.05, 0.95, (3, 4)), np.random.default_rng(1).uniform(0, 1, (3, 4))]),
+    ("BCELoss_weight", lambda m: m.nn.BCELoss(weight=m.tensor([1.0, 2.0, 0.5, 1.0]), reduction="sum"),
+     [np.random.default_rng(0).uniform(0.05, 0.95, (3, 4)), (np.random.default_rng(1).uniform(0, 1, (3, 4)) > 0.5) * 1.0]),
+    ("BCEWithLogitsLoss", lambda m: m.nn.BCEWithLogitsLoss(), [randn(3, 4) * 3, np.random.default_rng(1).uniform(0, 1, (3, 4))]),
+    ("BCEWithLogitsLoss_posweight", lambda m: m.nn.BCEWithLogitsLoss(pos_weight=m.tensor([1.0, 3.0, 0.5, 2.0]), weight=m.tensor([0.5, 1.0, 1.0, 2.0])),
+     [randn(3, 4) * 3, (np.random.default_rng(1).uniform(0, 1, (3, 4)) > 0.5) * 1.0]),
+    ("KLDivLoss_batchmean", lambda m: m.nn.KLDivLoss(reduction="batchmean"), [randn(3, 4), np.random.default_rng(0).dirichlet([1, 1, 1, 1], 3)]),
+    ("KLDivLoss_log_target", lambda m: m.nn.KLDivLoss(reduction="sum", log_target=True), [randn(3, 4), randn(3, 4, seed=1)]),
+    ("CosineEmbeddingLoss", lambda m: m.nn.CosineEmbeddingLoss(margin=0.2), [randn(4, 5), randn(4, 5, seed=1), _t([1, -1, 1, -1])]),
+    ("MarginRankingLoss", lambda m: m.nn.MarginRankingLoss(margin=0.3), [randn(5), randn(5, seed=1), _t([1.0, -1.0, 1.0, 1.0, -1.0])]),
+    ("TripletMarginLoss", lambda m: m.nn.TripletMarginLoss(margin=1.5), [randn(4, 5), randn(4, 5, seed=1), randn(4, 5, seed=2)]),
+    ("TripletMarginLoss_p1_swap", lambda m: m.nn.TripletMarginLoss(p=1, swap=True, reduction="sum"),
+     [randn(4, 5), randn(4, 5, seed=1), randn(4, 5, seed=2)]),
+    ("HingeEmbeddingLoss", lambda m: m.nn.HingeEmbeddingLoss(margin=0.5), [randn(6), _t([1.0, -1.0, 1.0, -1.0, -1.0, 1.0])]),
+    ("SoftMarginLoss", lambda m: m.nn.SoftMarginLoss(), [randn(6), Const(_t([1.0, -1.0, 1.0, -1.0, -1.0, 1.0]))]),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", LOSSES, ids=[c[0] for c in LOSSES])
+def test_loss_matches_torch(case, dtype):
+    name, make, arrays = case
+    check(make, arrays, dtype, what=name)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cross_entropy_and_log_softmax_are_stable(dtype):
+    logits = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [1e4, 1e4, -1e4]])
+    target = np.array([1, 0, 2])
+    kx = kitty.tensor(logits, dtype=getattr(kitty, dtype), requires_grad=True)
+    tx = torch.tensor(logits, dtype=getattr(torch, dtype), requires_grad=True)
+    kl = kitty.nn.functional.cross_entropy(kx, kitty.tensor(target), label_smoothing=0.1)
+    tl = torch.nn.functional.cross_entropy(tx, torch.tensor(target), label_smoothing=0.1)
+    kl.backward()
+    tl.backward()
+    assert np.isfinite(kl.item()) and np.isfinite(kx.grad.numpy()).all()
+    np.testing.assert_allclose(kl.item(), tl.item(), rtol=1e-6)
+    np.testing.assert_allclose(kx.grad.numpy(), tx.grad.numpy(), rtol=1e-6, atol=1e-7)
+    kls = kitty.nn.functional.log_softmax(kitty.tensor(logits, dtype=getattr(kitty, dtype)), dim=1)
+    assert np.isfinite(kls.numpy()).all()
+    np.testing.assert_allclose(kls.numpy(), torch.log_softmax(torch.tensor(logits), 1).numpy(), rtol=1e-6)
+
+
+def test_loss_reduction_errors_match_torch():
+    x = kitty.randn(3, 2)
+    with pytest.raises(ValueError):
+        kitty.nn.functional.mse_loss(x, x, reduction="avg")
+    with pytest.raises(IndexError):
+        kitty.nn.functional.cross_entropy(x, kitty.tensor([0, 2, 1]))
+    with pytest.raises(ValueError):
+        kitty.nn.functional.cross_entropy(x, kitty.tensor([0, 1]))
+    with pytest.raises(ValueError):
+        kitty.nn.functional.binary_cross_entropy(x.sigmoid(), kitty.ones(3))
+    with pytest.raises(RuntimeError):
+        kitty.nn.functional.binary_cross_entropy(x, kitty.ones(3, 2))
+
+
+def test_nll_all_ignored_is_nan_like_torch():
+    k = kitty.nn.functional.nll_loss(kitty.zeros(2, 3), kitty.tensor([-100, -100]))
+    t = torch.nn.functional.nll_loss(torch.zeros(2, 3), torch.tensor([-100, -100]))
+    assert np.isnan(k.item()) and np.isnan(t.item())
