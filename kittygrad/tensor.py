@@ -16,6 +16,7 @@ from .autograd.function import apply_inplace
 from .autograd.grad_mode import _state, enable_grad, no_grad
 from .errors import KittyRuntimeError, KittyTypeError
 from .ops import activation as _act
+from .ops import comparison as _cmp
 from .ops import elementwise as _ew
 from .ops import indexing as _idx
 from .ops import linalg as _la
@@ -718,12 +719,24 @@ class Tensor(TensorMethods):
     def __ge__(self, other):
         return self._compare(other, B.xp.greater_equal)
 
-    eq = __eq__
-    ne = __ne__
-    lt = __lt__
-    le = __le__
-    gt = __gt__
-    ge = __ge__
+    # the named methods raise TypeError for a bad operand (the dunders return NotImplemented)
+    def eq(self, other):
+        return _cmp.eq(self, other)
+
+    def ne(self, other):
+        return _cmp.ne(self, other)
+
+    def lt(self, other):
+        return _cmp.lt(self, other)
+
+    def le(self, other):
+        return _cmp.le(self, other)
+
+    def gt(self, other):
+        return _cmp.gt(self, other)
+
+    def ge(self, other):
+        return _cmp.ge(self, other)
 
     # ---- indexing -----------------------------------------------------------------------------
     def __getitem__(self, idx):
