@@ -24,6 +24,17 @@ def _vf(m):
     return nn_ops
 
 
+def _attention_weights(m, w, average, batched):
+    """kittygrad's fused op, or the same maths composed in torch (torch has no such primitive)."""
+    if m.__name__ == "torch":
+        ret = w.reshape(2, 2, *w.shape[1:])
+        ret = ret.mean(1) if average else ret
+        return w * 1, ret if batched else ret[0]
+    from kittygrad.ops import nn_ops
+
+    return nn_ops.attention_weights(w, 2, 2, average, batched)
+
+
 def _probs(x):
     return 1 / (1 + np.exp(-x)) * 0.9 + 0.05
 
@@ -136,6 +147,10 @@ NN_ROWS: list = [
     Row("pad_reflect", lambda m, x: F(m).pad(x, (2, 1, 1, 2), mode="reflect"), shapes=fixed((1, 2, 4, 5))),
     Row("pad_replicate", lambda m, x: F(m).pad(x, (2, 3), mode="replicate"), shapes=fixed((2, 3, 4))),
     Row("pad_circular", lambda m, x: F(m).pad(x, (1, 2, 2, 1), mode="circular"), shapes=fixed((1, 2, 3, 4))),
+    # ---- attention weights returned by MultiheadAttention (one node with the pass-through) ----
+    Row("attention_weights", lambda m, w: _attention_weights(m, w, True, True), shapes=fixed((4, 3, 5))),
+    Row("attention_weights_heads", lambda m, w: _attention_weights(m, w, False, True), shapes=fixed((4, 3, 5))),
+    Row("attention_weights_unbatched", lambda m, w: _attention_weights(m, w, True, False), shapes=fixed((4, 3, 5))),
     # ---- recurrent layers (torch._VF signatures) ----
     Row("rnn_tanh", _rnn("rnn_tanh"), 6, shapes=_rnn_shapes("rnn")),
     Row("rnn_relu", _rnn("rnn_relu", bias=False), 4, shapes=_rnn_shapes("rnn", bias=False), domain=lambda x: x + 0.05),

@@ -402,3 +402,13 @@ def test_module_dtype_factory_argument():
     lin = kitty.nn.Linear(2, 2, dtype=kitty.float64)
     assert lin.weight.dtype == kitty.float64
     assert lin(kitty.ones(1, 2, dtype=kitty.float64)).dtype == kitty.float64
+
+
+def test_ignored_attention_weights_hold_back_no_gradient():
+    """`out, _ = mha(x, x, x)` is the common torch idiom: the unused weights must not be a
+    pending use under the seed's locks (pytest turns BackwardGraphWarning into an error)."""
+    for batch_first, x in ((True, kitty.randn(2, 5, 8)), (False, kitty.randn(5, 8))):
+        mha = kitty.nn.MultiheadAttention(8, 2, batch_first=batch_first)
+        out, _ = mha(x, x, x)
+        out.sum().backward()
+        assert mha.in_proj_weight.grad is not None and mha.out_proj.weight.grad is not None

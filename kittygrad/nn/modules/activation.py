@@ -5,6 +5,7 @@ import math
 
 from ... import creation as C
 from ...errors import KittyRuntimeError
+from ...ops.nn_ops import attention_weights
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init
@@ -536,20 +537,16 @@ class MultiheadAttention(Module):
         weights = F.softmax(scores, dim=-1)
         if self.training and self.dropout > 0:
             weights = F.dropout(weights, self.dropout)
+        returned = None
+        if need_weights:  # one node gives both, so an ignored `_` holds back no gradient
+            weights, returned = attention_weights(weights, N, H, average_attn_weights, batched)
         out = (weights @ v).transpose(0, 1).reshape(L * N, E)
         out = self.out_proj(out).reshape(L, N, E)
         if self.batch_first and batched:
             out = out.transpose(0, 1)
         if not batched:
             out = out.squeeze(1)
-        if not need_weights:
-            return out, None
-        weights = weights.reshape(N, H, L, S)
-        if average_attn_weights:
-            weights = weights.mean(1)
-        if not batched:
-            weights = weights.squeeze(0)
-        return out, weights
+        return out, returned
 
 
 def _invert_bool(mask):
