@@ -211,3 +211,24 @@ _SCALAR_NAMES = {
     "float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
     "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
 }
+
+
+class Bundle(F.Op):
+    """Several results of one composite op (``var_mean``, ``aminmax``) as outputs of one node.
+
+    Under the seed's locks a node waits for every recorded use of its output; if ``var_mean``
+    were two separate ops, ignoring the mean would hold back the variance's gradient. As outputs
+    of a single node, an unused result is simply no use.
+    """
+
+    def forward(self, *arrays, name: str = "Bundle"):
+        self._name = name + "Backward"
+        return tuple(arrays)
+
+    def backward(self, *grads):
+        return grads
+
+
+def bundle(*tensors, name: str):
+    """The tensors again, as the outputs of one ``{name}Backward`` node (see :class:`Bundle`)."""
+    return Bundle.apply(*tensors, name=name)

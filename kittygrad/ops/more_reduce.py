@@ -14,7 +14,7 @@ from ..autograd import function as F
 from ..autograd.function import Op
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError
 from . import _return_types as RT
-from ._prep import KittyNotImplementedError, along_index, cast, dtype_name, normalize_dim, normalize_dims, tensor_input
+from ._prep import KittyNotImplementedError, along_index, bundle, cast, dtype_name, normalize_dim, normalize_dims, tensor_input
 from .reduce import _expand_back, _reduction_input
 
 
@@ -442,7 +442,7 @@ def aminmax(input, *, dim=None, keepdim: bool = False):
     max=tensor(3))
     """
     dims = () if dim is None else _int_dim(dim, "aminmax")
-    return RT.aminmax(amin(input, dims, keepdim), amax(input, dims, keepdim))
+    return RT.aminmax(*bundle(amin(input, dims, keepdim), amax(input, dims, keepdim), name="Aminmax"))
 
 
 def _no_bool(x, fname, kind=KittyRuntimeError, message=None):
@@ -752,7 +752,7 @@ def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correctio
     from .reduce import _var_args, Mean, Var
 
     x, axes, corr, keepdim = _var_args(tensor_input(input), dim, unbiased, keepdim, correction)
-    return Var.apply(x, axes, corr, keepdim), Mean.apply(x, axes, keepdim)
+    return bundle(Var.apply(x, axes, corr, keepdim), Mean.apply(x, axes, keepdim), name="VarMean")
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
@@ -765,7 +765,7 @@ def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correctio
     from .reduce import _var_args, Mean, Std
 
     x, axes, corr, keepdim = _var_args(tensor_input(input), dim, unbiased, keepdim, correction)
-    return Std.apply(x, axes, corr, keepdim), Mean.apply(x, axes, keepdim)
+    return bundle(Std.apply(x, axes, corr, keepdim), Mean.apply(x, axes, keepdim), name="StdMean")
 
 
 def unique(input, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim=None):  # noqa: A002
