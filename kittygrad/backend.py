@@ -7,6 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
+# NumPy 1.x promotes a 0-d float32 array times a Python float to float64 ("value-based" rules);
+# NumPy 2 keeps float32 (NEP 50), as torch does. On NumPy 1.24-1.26 opt in to NEP 50 so the
+# library's dtypes are the same on both (NumPy 2's behaviour, which 1.x users get with it).
+if np.lib.NumpyVersion(np.__version__) < "2.0.0" and hasattr(np, "_set_promotion_state"):
+    np._set_promotion_state("weak")
+
 xp = np
 ndarray = np.ndarray
 generic = np.generic
