@@ -13,7 +13,7 @@ from .autograd import engine as _engine
 from .autograd import function as _function
 from .autograd.engine import AccumulateGrad
 from .autograd.function import apply_inplace
-from .autograd.grad_mode import _state, enable_grad, no_grad
+from .autograd.grad_mode import _state, enable_grad
 from .errors import KittyRuntimeError, KittyTypeError
 from .ops import activation as _act
 from .ops import comparison as _cmp
@@ -690,34 +690,31 @@ class Tensor(TensorMethods):
     def __abs__(self):
         return _ew.Abs.apply(self)
 
-    # comparisons give bool tensors and are not differentiable
+    # comparisons give bool tensors and are not differentiable; the dunders share the named
+    # functions' promotion but return NotImplemented for a foreign operand, as Python expects
     def _compare(self, other, fn):
         try:
-            with no_grad():
-                from .ops._prep import binary
-
-                a, b = binary(self, other, "comparison")
+            return fn(self, other)
         except KittyTypeError:
             return NotImplemented
-        return Tensor._wrap(B.xp.asarray(fn(_raw(a), _raw(b))))
 
     def __eq__(self, other):  # type: ignore[override]
-        return self._compare(other, B.xp.equal)
+        return self._compare(other, _cmp.eq)
 
     def __ne__(self, other):  # type: ignore[override]
-        return self._compare(other, B.xp.not_equal)
+        return self._compare(other, _cmp.ne)
 
     def __lt__(self, other):
-        return self._compare(other, B.xp.less)
+        return self._compare(other, _cmp.lt)
 
     def __le__(self, other):
-        return self._compare(other, B.xp.less_equal)
+        return self._compare(other, _cmp.le)
 
     def __gt__(self, other):
-        return self._compare(other, B.xp.greater)
+        return self._compare(other, _cmp.gt)
 
     def __ge__(self, other):
-        return self._compare(other, B.xp.greater_equal)
+        return self._compare(other, _cmp.ge)
 
     # the named methods raise TypeError for a bad operand (the dunders return NotImplemented)
     def eq(self, other):
@@ -951,10 +948,6 @@ class Tensor(TensorMethods):
                 f"{list(broadcast_shape_of(src._data.shape, shape))}"
             )
         return apply_inplace(Copy, self, src)
-
-
-def _raw(x):
-    return x._data if isinstance(x, Tensor) else x
 
 
 def _rebuild_tensor(arr, requires_grad):
