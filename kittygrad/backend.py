@@ -83,8 +83,29 @@ def may_share_memory(a, b) -> bool:
 
 
 def scatter_add(target, index, values):
-    """target[index] += values, accumulating repeated indices (np.add.at)."""
+    """``target[index] += values`` in place, accumulating repeated indices (np.add.at).
+
+    NumPy arrays only: a backward formula that must also run on GraphArrays (double backward)
+    uses :func:`index_add`, which returns its result.
+    """
     np.add.at(target, index, values)
+
+
+def index_add(target, index, values):
+    """``target`` plus ``values`` at ``index`` (repeated indices accumulate); returns the result.
+
+    On NumPy arrays ``target`` is updated in place and returned; with GraphArrays (double
+    backward) the result is a new GraphArray, so always use the returned value.
+
+    >>> index_add(np.zeros(3), np.array([0, 0, 2]), 1.0)
+    array([2., 0., 1.])
+    """
+    from ._graph_array import GraphArray, scatter_add_graph
+
+    if isinstance(target, GraphArray) or isinstance(values, GraphArray):
+        return scatter_add_graph(target, index, values)
+    np.add.at(target, index, values)
+    return target
 
 
 def errstate(**kwargs):

@@ -9,12 +9,13 @@ from . import dtypes as D
 from ._printing import tensor_repr
 from ._tensor_methods import TensorMethods
 from .autograd import backward as _autograd_backward
+from .autograd.engine import run_backward as _run_backward
 from .autograd import engine as _engine
 from .autograd import function as _function
 from .autograd.engine import AccumulateGrad
 from .autograd.function import apply_inplace
 from .autograd.grad_mode import _state, enable_grad
-from .errors import KittyRuntimeError, KittyTypeError
+from .errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from .ops import activation as _act
 from .ops import comparison as _cmp
 from .ops import elementwise as _ew
@@ -86,6 +87,7 @@ class Tensor(TensorMethods):
     _hooks = None
     _post_hooks = None
     _view_version = 0
+    _multi_view = None  # the op (split, unbind, ...) that returned this view together with others
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     def __init__(self, *args, dtype=None, device=None, requires_grad: bool = False) -> None:
@@ -221,10 +223,12 @@ class Tensor(TensorMethods):
 
     @property
     def is_leaf(self) -> bool:
-        return self._grad_fn is None
+        return self.grad_fn is None
 
     @property
     def requires_grad(self) -> bool:
+        if self._view is not None and self._view_version != self._vc[0]:
+            self._refresh_view()  # an in-place op on the base may have made it require grad
         return self._requires_grad
 
     @requires_grad.setter
@@ -329,6 +333,13 @@ class Tensor(TensorMethods):
         >>> (a * a).backward(); a.grad
         tensor(6.)
         """
+        fn = self._grad_fn
+        if (
+            gradient is None and fn is not None and not retain_graph and not create_graph and inputs is None
+            and self._data.size == 1 and self._view is None
+        ):  # the common `loss.backward()`: straight to the engine
+            _run_backward([(fn, self._output_nr, B.xp.ones(self._data.shape, self._data.dtype))])
+            return
         _autograd_backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
@@ -584,9 +595,13 @@ class Tensor(TensorMethods):
         return bool(self._data.reshape(()))
 
     def __float__(self) -> float:
+        if self._data.size != 1:
+            raise KittyValueError("only one element tensors can be converted to Python scalars")
         return float(self.item())
 
     def __int__(self) -> int:
+        if self._data.size != 1:
+            raise KittyValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __index__(self) -> int:

@@ -215,10 +215,12 @@ def test_autograd_grad_of_non_leaf_and_unused_input():
         kitty.autograd.grad((b2 * 2).sum(), [unused])
 
 
-def test_create_graph_is_refused_clearly():
-    a = leaf([1.0])
-    with pytest.raises(RuntimeError, match="create_graph"):
-        (a * a).sum().backward(create_graph=True)
+def test_create_graph_gives_a_differentiable_grad():
+    a = leaf([1.0, 2.0])
+    (a * a * a).sum().backward(create_graph=True)
+    assert a.grad.grad_fn is not None and a.grad.tolist() == [3.0, 12.0]
+    (second,) = kitty.autograd.grad(a.grad.sum(), a)
+    assert second.tolist() == [6.0, 12.0]
 
 
 def test_tensor_hook_can_replace_gradient():

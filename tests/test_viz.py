@@ -356,9 +356,9 @@ def test_inplace_through_a_view_updates_the_base():
     mulb = p.one("MulBackward")
     assert p.fill(copy) == BLUE and p.same_rank(mul_, copy)
     assert (copy, mulb) in p.backward_edges() and (p.one("SumBackward"), copy) in p.backward_edges()
-    # the view's node re-derived after the write points at the base's new node; no hidden slice op
-    slices = p.find("SliceBackward")
-    assert len(slices) == 2 and any((s, copy) in p.backward_edges() for s in slices)
+    # the view's node is re-derived from the base lazily (when the view is next used), so the
+    # picture has the one slice the user wrote and no hidden re-derivation
+    assert len(p.find("SliceBackward")) == 1
     assert len(p.find("slice")) == 1
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..errors import KittyRuntimeError, KittyTypeError
 from .. import backend as B
 from . import engine as _engine
+from .._graph_array import GraphArray
 from .engine import AccumulateGrad, Node, run_backward
 from .function import _edge
 from .function import Function, FunctionCtx, InplaceFunction, NestedIOFunction, once_differentiable
@@ -30,7 +31,7 @@ __all__ = [
 ]
 
 
-def _roots(tensors, grad_tensors, what):
+def _roots(tensors, grad_tensors, what, create_graph: bool = False):
     Tensor = _engine.Tensor
 
     if isinstance(tensors, Tensor):
@@ -71,6 +72,8 @@ def _roots(tensors, grad_tensors, what):
                     f"and output[{i}] has a shape of kittygrad.Size({list(t._data.shape)})."
                 )
             g_arr = g._data.astype(t._data.dtype, copy=False)
+            if create_graph:  # the gradient's own graph is part of the result
+                g_arr = GraphArray(g if g._data.dtype == t._data.dtype else g.to(t.dtype))
         node, nr = _edge(t)
         roots.append((node, nr, g_arr))
     return roots
@@ -84,27 +87,25 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     >>> kitty.autograd.backward((a * a).sum()); a.grad
     tensor([2., 4.])
     """
-    if create_graph:
-        raise KittyRuntimeError(
-            "create_graph=True (higher-order gradients) is not supported by this version of kittygrad"
-        )
     if grad_tensors is None:
         grad_tensors = grad_variables
-    roots = _roots(tensors, grad_tensors, "backward")
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _roots(tensors, grad_tensors, "backward", create_graph)
     if inputs is not None:
         from ..tensor import Tensor
         from .function import _edge
 
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         capture = {_edge(t): i for i, t in enumerate(inputs)}
-        grads = run_backward(roots, retain_graph=bool(retain_graph), capture=capture, accumulate=False)
+        grads = run_backward(roots, retain_graph=bool(retain_graph), capture=capture, accumulate=False, create_graph=create_graph)
         from .engine import _accumulate_into
 
         for t, g in zip(inputs, grads):
             if g is not None:
-                _accumulate_into(t, g)
+                _accumulate_into(t, g, hooks=t._grad_fn is not None)  # leaves' hooks ran already
         return
-    run_backward(roots, retain_graph=bool(retain_graph))
+    run_backward(roots, retain_graph=bool(retain_graph), create_graph=create_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False, only_inputs: bool = True, allow_unused=None, is_grads_batched: bool = False, materialize_grads: bool = False):
@@ -118,20 +119,18 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     from ..tensor import Tensor
     from .function import _edge
 
-    if create_graph:
-        raise KittyRuntimeError(
-            "create_graph=True (higher-order gradients) is not supported by this version of kittygrad"
-        )
+    if retain_graph is None:
+        retain_graph = create_graph
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
     for i, t in enumerate(inputs):
         if not t._requires_grad:
             raise KittyRuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
-    roots = _roots(outputs, grad_outputs, "grad")
+    roots = _roots(outputs, grad_outputs, "grad", create_graph)
     capture = {}
     for i, t in enumerate(inputs):
         capture.setdefault(_edge(t), i)
-    grads = run_backward(roots, retain_graph=bool(retain_graph), capture=capture, accumulate=False)
+    grads = run_backward(roots, retain_graph=bool(retain_graph), capture=capture, accumulate=False, create_graph=create_graph)
     out = []
     for i, t in enumerate(inputs):
         slot = capture[_edge(t)]
@@ -146,5 +145,20 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
                     f"One of the differentiated Tensors (input {i}) appears to not have been used in "
                     "the graph. Set allow_unused=True if this is the desired behavior."
                 )
+        if type(g) is GraphArray:
+            out.append(g.t if g.t._data.dtype == t._data.dtype else g.t.to(t.dtype))
+            continue
         out.append(Tensor._wrap(g.astype(t._data.dtype, copy=False)) if g is not None else None)
     return tuple(out)
+
+
+# ---- gradient checks, functional API, anomaly detection (as torch.autograd) -----------------
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,F401
+from . import functional  # noqa: E402,F401
+from . import anomaly_mode  # noqa: E402,F401
+from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: E402,F401
+from .hooks import register_node_hook as _register_node_hook  # noqa: E402
+
+# Node.register_hook lives in hooks.py (engine.py's Node gets only the _post_hooks_node default)
+if not hasattr(Node, "register_hook"):
+    Node.register_hook = _register_node_hook

@@ -9,15 +9,30 @@ middle of the graph, or leaves gradients waiting for outputs that have not calle
 """
 from __future__ import annotations
 
+import gc as _gc
+import sys
 import warnings
 import weakref
+from types import SimpleNamespace
 
 from .. import backend as B
+from .._graph_array import GraphArray
 from ..errors import BackwardGraphWarning, KittyRuntimeError
 from .grad_mode import _state
 
 
 _ENGINE_FIELDS = frozenset({"next_edges", "needs_input_grad"})
+#: what a released node keeps: the graph's shape, its locks, hooks and diagnostics, never saved data
+_KEEP_ON_RELEASE = _ENGINE_FIELDS | frozenset({
+    "_lock", "_out_meta", "_held", "_executed", "_consumed", "_retained", "_retained_nr",
+    "_pre_hooks", "_post_hooks_node", "_metadata", "_tensor_ref", "_fn_cls", "_materialize_grads",
+    "_non_differentiable", "_dirty",
+})
+#: nodes that ran a backward with retain_graph=True and still hold their saved values: their
+#: uses are already settled, so a walk that reaches them must count deliveries (the slow path)
+_retained_alive: weakref.WeakSet = weakref.WeakSet()
+#: anomaly detection (kittygrad.autograd.anomaly_mode): read once per node when the mode is off
+_anomaly = SimpleNamespace(enabled=False, check_nan=True)
 
 
 class Node:
@@ -36,9 +51,10 @@ class Node:
     _held = None  # gradients waiting for other outputs' backward (seed semantics)
     _executed = False  # ran its backward at least once (its uses of the inputs are settled)
     _consumed = False  # saved values freed by a backward without retain_graph
-    _saved_versions = ()  # (version counter, version at save, shape, dtype) of saved tensors
+    _saved_versions = ()  # (version counter, version at save, array, index, is output) per saved value
     _retained = None  # weakref to the tensor that called retain_grad()
     _pre_hooks = None
+    _post_hooks_node = None  # {handle id: fn(grad_inputs, grad_outputs)}, see Node.register_hook
     _name = "Node"
     #: AccumulateGrad nodes never wait on locks: a leaf's gradient lands as soon as it arrives
     _waits = True
@@ -72,15 +88,24 @@ class Node:
     def backward(self, *grad_outputs):  # pragma: no cover - every node overrides it
         raise NotImplementedError(f"{self._name} has no backward")
 
+    def _graph_backward(self, grads):
+        """Backward that records a graph (create_graph=True): GraphArrays in, GraphArrays out."""
+        from .._graph_array import unsupported
+
+        raise unsupported(self, "this kind of node has no graph-building backward")
+
     def release(self) -> None:
         """Free what the forward pass saved (called after a backward without retain_graph).
 
-        Ops save under plain names (``self.x``); engine fields start with an underscore.
+        Ops save under plain names (``self.x``); engine fields start with an underscore and are
+        kept (one set difference in C instead of a Python loop over the attributes).
         """
         d = self.__dict__
-        for key in [k for k in d if k[0] != "_" and k not in _ENGINE_FIELDS]:
+        for key in d.keys() - _KEEP_ON_RELEASE:
             del d[key]
         self._consumed = True
+        if _retained_alive.data:
+            _retained_alive.discard(self)
 
     def register_prehook(self, hook):
         from .hooks import RemovableHandle
@@ -124,11 +149,14 @@ class AccumulateGrad(Node):
         return ()
 
 
-def _accumulate_into(tensor, grad) -> None:
+def _accumulate_into(tensor, grad, hooks: bool = True) -> None:
+    if type(grad) is GraphArray:
+        _accumulate_graph(tensor, grad.t, hooks)
+        return
     data = tensor._data
     if grad.dtype != data.dtype:
         grad = grad.astype(data.dtype)
-    if tensor._hooks:
+    if tensor._hooks and hooks:
         g = Tensor._wrap(grad)
         for hook in list(tensor._hooks.values()):
             new = hook(g)
@@ -148,11 +176,43 @@ def _accumulate_into(tensor, grad) -> None:
             hook(tensor)
 
 
+def _leaf_hooks(node, grad):
+    """A leaf's tensor hooks on a gradient that autograd.grad returns instead of accumulating."""
+    tensor = node._tensor_ref()
+    if tensor is None or not tensor._hooks:
+        return grad
+    graph = type(grad) is GraphArray
+    g = grad.t if graph else Tensor._wrap(grad)
+    for hook in list(tensor._hooks.values()):
+        new = hook(g)
+        if new is not None:
+            g = new
+    return GraphArray(g) if graph else g._data
+
+
+def _accumulate_graph(tensor, grad, hooks: bool = True) -> None:
+    """create_graph=True: ``.grad`` keeps the gradient's own graph (added out of place)."""
+    if grad.dtype != tensor.dtype:
+        grad = grad.to(tensor.dtype)
+    if tensor._hooks and hooks:
+        for hook in list(tensor._hooks.values()):
+            new = hook(grad)
+            if new is not None:
+                grad = new
+    current = tensor._grad
+    tensor._grad = grad if current is None else current + grad
+    if tensor._post_hooks:
+        for hook in list(tensor._post_hooks.values()):
+            hook(tensor)
+
+
 Tensor = None  # set by kittygrad.tensor
+_getrefcount = sys.getrefcount
 
 
 def _check_versions(node) -> None:
-    for vc, version, shape, dtype in node._saved_versions:
+    for vc, version, arr, *_ in node._saved_versions:
+        shape, dtype = arr.shape, arr.dtype
         if vc[0] != version:
             raise KittyRuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
@@ -179,7 +239,7 @@ def _consumed_error(node) -> KittyRuntimeError:
     )
 
 
-def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bool = True):
+def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bool = True, create_graph: bool = False):
     """Propagate gradients from ``roots`` = [(node, output_nr, grad_array), ...].
 
     Default (``retain_graph=False``): the seed's lock semantics. A node runs when all the uses
@@ -194,9 +254,24 @@ def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bo
     in a list (used by ``autograd.grad``). With ``accumulate=False`` leaves' ``.grad`` is untouched.
     """
     seed_mode = not retain_graph and capture is None
+    if create_graph:
+        # the gradients are GraphArrays and every formula records ops: run in grad mode
+        previous, _state.enabled = _state.enabled, True
+        try:
+            return _run_general(roots, retain_graph, capture, accumulate, True, seed_mode)
+        finally:
+            _state.enabled = previous
+    if seed_mode and len(roots) == 1 and not _retained_alive.data and not _anomaly.enabled:
+        return _run_seed(*roots[0])
+    return _run_general(roots, retain_graph, capture, accumulate, False, seed_mode)
+
+
+def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mode):
+    """The walk with a pre-pass that counts, per node, the uses reachable from the roots."""
     # 1. Count, for every reachable node, the uses that will deliver a gradient in this walk.
     deps: dict = {}
     fresh: dict = {}  # uses by consumers that never ran before (these are what the locks count)
+    consumers: dict | None = {} if capture is not None and not accumulate else None
     stack = []
     for node, _, _ in roots:
         if node not in deps:
@@ -210,6 +285,8 @@ def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bo
             if edge is None:
                 continue
             nxt = edge[0]
+            if consumers is not None:
+                consumers.setdefault(nxt, []).append(node)
             if nxt in deps:
                 deps[nxt] += 1
                 if new_use:
@@ -218,6 +295,17 @@ def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bo
                 deps[nxt] = 1
                 fresh[nxt] = 1 if new_use else 0
                 stack.append(nxt)
+    # autograd.grad: only the nodes on a path to a requested input run (as torch), so nothing
+    # upstream of the inputs is computed or disturbed
+    needed = None
+    if consumers is not None:
+        needed = {n for n, _ in capture if n in deps}
+        stack = list(needed)
+        while stack:
+            for parent in consumers.get(stack.pop(), ()):
+                if parent not in needed:
+                    needed.add(parent)
+                    stack.append(parent)
 
     # uses that are recorded (locks) but not reachable from the roots: the seed's waiting uses
     pending = {n: n._lock - fresh[n] for n in deps} if seed_mode else None
@@ -268,11 +356,15 @@ def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bo
                 for nr, g in enumerate(grads):
                     slot = capture.get((node, nr))
                     if slot is not None:
-                        captured[slot] = g
+                        captured[slot] = g if node._waits or g is None else _leaf_hooks(node, g)
+                if needed is not None and not any(e is not None and e[0] in needed for e in node.next_edges):
+                    continue  # a requested input with nothing requested below it: stop here
             if len(grads) > 1:
                 grads = [
                     g if g is not None else B.xp.zeros(shape, dtype) for g, (shape, dtype) in zip(grads, node._out_meta)
                 ]
+            if create_graph:
+                grads = [GraphArray(Tensor._wrap(g)) if g is not None and type(g) is not GraphArray else g for g in grads]
             if node._pre_hooks:
                 grads = _run_pre_hooks(node, grads)
             retained = node._retained
@@ -287,7 +379,7 @@ def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bo
             else:
                 if node._saved_versions:
                     _check_versions(node)
-                input_grads = node.backward(*grads)
+                input_grads = node._graph_backward(grads) if create_graph else node.backward(*grads)
                 if not isinstance(input_grads, tuple):
                     input_grads = (input_grads,)
                 if len(input_grads) != len(node.next_edges):
@@ -295,15 +387,21 @@ def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bo
                         f"{node._name} returned {len(input_grads)} gradients but its forward had "
                         f"{len(node.next_edges)} inputs"
                     )
+                if node._post_hooks_node:
+                    input_grads = _run_post_hooks(node, input_grads, grads)
+                if _anomaly.enabled:
+                    _anomaly_check(node, input_grads)
         if not node._executed:
             node._executed = True
             for edge in node.next_edges:
                 if edge is not None:
                     edge[0]._lock -= 1
+            if retain_graph and node._waits:
+                _retained_alive.add(node)
         if not retain_graph:
             node.release()
         for edge, g in zip(node.next_edges, input_grads):
-            if edge is None:
+            if edge is None or (needed is not None and edge[0] not in needed):
                 continue
             nxt, nr = edge
             if g is not None:
@@ -324,31 +422,158 @@ def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bo
 
     # 4. Whatever did not run keeps its partial gradient (seed semantics) and we say why.
     if seed_mode and bufs:
-        blockers = []
-        for node, slots in bufs.items():
-            if all(g is None for g in slots):
-                continue
-            if node._held is None:
-                node._held = slots
-            else:
-                node._held = [_add(a, b) for a, b in zip(node._held, slots)]
-            if received[node] == deps[node]:
-                blockers.append(node)
-        if blockers:
-            desc = ", ".join(
-                f"{n._name} (shape {tuple(n._out_meta[0][0])}, waiting for {pending[n]} more use(s))"
-                for n in blockers[:5]
-            )
-            warnings.warn(
-                "Backpropagation not completed: " + desc + " still wait(s) for gradients from other "
-                "outputs that have not called backward() yet; their gradients will be completed when "
-                "those outputs call backward(). If you do not need those outputs' gradients, detach() "
-                "them or compute them under no_grad(); to get the gradients now, use "
-                "backward(retain_graph=True) or kitty.autograd.grad.",
-                BackwardGraphWarning,
-                stacklevel=3,
-            )
+        _hold_waiting(bufs)
     return captured
+
+
+def _run_seed(root, root_nr, root_grad) -> None:
+    """The seed's walk driven by the locks alone: one root, no node ran before with retain_graph.
+
+    A node runs when its lock reaches zero, i.e. when every recorded use of its outputs has sent
+    its gradient; no pre-pass over the graph is needed. Leaves (AccumulateGrad) never wait: they
+    take what arrived once the walk is over. Whatever still waits for other uses is held, and we
+    say so, exactly as the general walk does.
+    """
+    if root._lock > 0 and root._waits:
+        warnings.warn(
+            f"Backpropagation started from the middle of the graph: the output of "
+            f"{root._name} (shape {tuple(root._out_meta[root_nr][0])}) is still used by {root._lock} "
+            "other operation(s) whose gradients will not be included. Call backward() on the "
+            "final output instead, or detach() the tensor if this is intended.",
+            BackwardGraphWarning,
+            stacklevel=4,
+        )
+    slots = [None] * len(root._out_meta)
+    slots[root_nr] = root_grad
+    bufs = {root: slots}
+    stack = [root]
+    leaves = []
+    collected = False
+    while True:
+        while stack:
+            node = stack.pop()
+            grads = bufs.pop(node)
+            if node._held is not None:
+                held, node._held = node._held, None
+                grads = [_add(a, b) for a, b in zip(grads, held)]
+            if node._consumed:
+                raise _consumed_error(node)
+            if grads[0] is None and (len(grads) == 1 or all(g is None for g in grads)):
+                input_grads = (None,) * len(node.next_edges)
+            else:
+                if len(grads) > 1:
+                    grads = [
+                        g if g is not None else B.xp.zeros(shape, dtype)
+                        for g, (shape, dtype) in zip(grads, node._out_meta)
+                    ]
+                if node._pre_hooks:
+                    grads = _run_pre_hooks(node, grads)
+                if node._retained is not None:
+                    t = node._retained()
+                    if t is not None:
+                        _accumulate_into(t, grads[node._retained_nr])
+                if not node._waits:  # a leaf's accumulator
+                    t = node._tensor_ref()
+                    g = grads[0]
+                    if t is None:
+                        pass
+                    elif t._grad is None and not t._hooks and not t._post_hooks and g.dtype == t._data.dtype:
+                        # .grad must own its memory. An array that no one else references (only
+                        # `grads` and `g` here, plus getrefcount's argument) and that is not a
+                        # view is ours already: skip the copy (an MLP step copies every weight's
+                        # gradient otherwise).
+                        if g.base is None and _getrefcount(g) <= 3 and g.flags.writeable:
+                            t._grad = Tensor._wrap(g)
+                        else:
+                            t._grad = Tensor._wrap(g.copy())
+                    else:
+                        _accumulate_into(t, g)
+                    input_grads = ()
+                else:
+                    for saved in node._saved_versions:
+                        if saved[0][0] != saved[1]:
+                            _check_versions(node)
+                    input_grads = node.backward(*grads)
+                    if type(input_grads) is not tuple:
+                        input_grads = (input_grads,)
+                    if len(input_grads) != len(node.next_edges):
+                        raise KittyRuntimeError(
+                            f"{node._name} returned {len(input_grads)} gradients but its forward had "
+                            f"{len(node.next_edges)} inputs"
+                        )
+                    if node._post_hooks_node:
+                        input_grads = _run_post_hooks(node, input_grads, grads)
+            node._executed = True
+            node.release()
+            for edge, g in zip(node.next_edges, input_grads):
+                if edge is None:
+                    continue
+                nxt, nr = edge
+                slots = bufs.get(nxt)
+                if slots is None:
+                    slots = bufs[nxt] = [None] * len(nxt._out_meta)
+                    if not nxt._waits:
+                        leaves.append(nxt)
+                if g is not None:
+                    shape, dtype = nxt._out_meta[nr]
+                    if g.shape != shape:
+                        g = _fix_shape(node, nxt, g, shape)
+                    if g.dtype != dtype:
+                        g = g.astype(dtype)
+                    slots[nr] = g if slots[nr] is None else slots[nr] + g
+                nxt._lock -= 1
+                if nxt._lock == 0 and nxt._waits:
+                    stack.append(nxt)
+        if leaves:
+            stack, leaves = leaves, []  # every gradient a leaf will get in this walk has arrived
+            stack.reverse()
+            continue
+        if bufs and not collected and any(n._lock > 0 for n in bufs):
+            # Before saying a node waits: a use may belong to garbage in a reference cycle (a
+            # caught exception's traceback keeps its frames' temporaries alive) that only the
+            # cyclic collector frees. Collect the young generations once and look again.
+            collected = True
+            _gc.collect(1)
+            stack = [n for n in bufs if n._lock == 0 and n._waits]
+            if stack:
+                continue
+        break
+
+    if bufs:
+        _hold_waiting(bufs)
+
+
+def _hold_waiting(bufs) -> None:
+    """Keep the gradients of nodes that still wait for other uses, and warn about the blockers.
+
+    A blocker waits for a use outside this walk; the nodes below it merely wait for the blocker.
+    """
+    waiting = [n for n, slots in bufs.items() if any(g is not None for g in slots)]
+    for node in waiting:
+        slots = bufs[node]
+        node._held = slots if node._held is None else [_add(a, b) for a, b in zip(node._held, slots)]
+    below = set()
+    stack = [e[0] for n in bufs for e in n.next_edges if e is not None]
+    while stack:
+        n = stack.pop()
+        if n not in below:
+            below.add(n)
+            stack.extend(e[0] for e in n.next_edges if e is not None)
+    blockers = [n for n in waiting if n not in below]
+    if blockers:
+        desc = ", ".join(
+            f"{n._name} (shape {tuple(n._out_meta[0][0])}, waiting for {n._lock} more use(s))"
+            for n in blockers[:5]
+        )
+        warnings.warn(
+            "Backpropagation not completed: " + desc + " still wait(s) for gradients from other "
+            "outputs that have not called backward() yet; their gradients will be completed when "
+            "those outputs call backward(). If you do not need those outputs' gradients, detach() "
+            "them or compute them under no_grad(); to get the gradients now, use "
+            "backward(retain_graph=True) or kitty.autograd.grad.",
+            BackwardGraphWarning,
+            stacklevel=4,
+        )
 
 
 def _fix_shape(node, nxt, g, shape):
@@ -364,15 +589,42 @@ def _fix_shape(node, nxt, g, shape):
     )
 
 
-def _run_pre_hooks(node, grads):
-    from ..tensor import Tensor
+def _to_tensors(grads):
+    return [None if g is None else g.t if type(g) is GraphArray else Tensor._wrap(g) for g in grads]
 
-    tensors = [Tensor._wrap(g) if g is not None else None for g in grads]
+
+def _from_tensors(tensors, graph: bool):
+    if graph:
+        return [GraphArray(t) if t is not None else None for t in tensors]
+    return [t._data if t is not None else None for t in tensors]
+
+
+def _run_pre_hooks(node, grads):
+    graph = any(type(g) is GraphArray for g in grads)
+    tensors = _to_tensors(grads)
     for hook in list(node._pre_hooks.values()):
         new = hook(tuple(tensors))
         if new is not None:
             tensors = list(new)
-    return [t._data if t is not None else None for t in tensors]
+    return _from_tensors(tensors, graph)
+
+
+def _run_post_hooks(node, input_grads, grads):
+    """Node.register_hook: ``hook(grad_inputs, grad_outputs)`` may replace ``grad_inputs``."""
+    graph = any(type(g) is GraphArray for g in grads)
+    grad_inputs = tuple(_to_tensors(input_grads))
+    grad_outputs = tuple(_to_tensors(grads))
+    for hook in list(node._post_hooks_node.values()):
+        new = hook(grad_inputs, grad_outputs)
+        if new is not None:
+            grad_inputs = tuple(new)
+    return tuple(_from_tensors(grad_inputs, graph))
+
+
+def _anomaly_check(node, input_grads) -> None:
+    from .anomaly_mode import check_backward_result
+
+    check_backward_result(node, input_grads)
 
 
 def grad_enabled() -> bool:

@@ -39,6 +39,47 @@ def _edge(t):
     return None
 
 
+def _graph_value(node, key, value, sources, unsupported):
+    """What a saved attribute becomes in a graph-building backward."""
+    if type(value) is B.xp.ndarray:
+        src = sources.get(id(value))
+        if src is not None:
+            return src
+        if value.dtype.kind in "fc" and key not in node.graph_constants:
+            raise unsupported(
+                node,
+                f"its forward saved a derived value ({key!r}, shape {tuple(value.shape)}) that "
+                "double backward cannot differentiate through",
+            )
+        return value
+    if type(value) in (tuple, list) and any(type(v) is B.xp.ndarray for v in value):
+        new = [_graph_value(node, key, v, sources, unsupported) for v in value]
+        if any(a is not b for a, b in zip(new, value)):
+            return type(value)(new)
+    return value
+
+
+def _as_graph(r):
+    from .._graph_array import GraphArray
+
+    if r is None or type(r) is GraphArray:
+        return r
+    if isinstance(r, Tensor):
+        return GraphArray(r)
+    return GraphArray(Tensor._wrap(B.asarray(r)))
+
+
+class _NeedsInputGrad:
+    """``node.needs_input_grad``, derived from the edges when read, so the forward path pays
+    nothing for backward formulas that never ask. (A non-data descriptor: a value set on the
+    instance wins, which is how a node keeps it once its edges are rewired.)"""
+
+    def __get__(self, node, owner=None):
+        if node is None:
+            return self
+        return tuple([e is not None for e in node.next_edges])
+
+
 class Op(Node):
     """Base of kittygrad's differentiable primitives.
 
@@ -57,6 +98,98 @@ class Op(Node):
     is_view: bool = False
     xp = B.xp
 
+    needs_input_grad = _NeedsInputGrad()
+    #: attributes holding float arrays that are constants of the forward (a dropout mask):
+    #: double backward may treat them as such; any other derived float array is refused
+    graph_constants: tuple = ()
+    #: optional ``composite(self, *args, **params)``: the same forward written with differentiable
+    #: kittygrad ops. A fused op (conv, norms, losses) that has one gets double backward by
+    #: differentiating it (the forward is recomputed only when create_graph=True).
+    composite = None
+
+    def _graph_backward(self, grads):
+        """Run this op's NumPy backward formula on GraphArrays, so the gradient gets a graph.
+
+        What forward saved is swapped for its source Tensors for the duration of the call.
+        """
+        from .._graph_array import GraphArray, unsupported
+
+        if self.composite is not None:
+            return self._composite_backward(grads)
+
+        # Rebuild each saved value as a Tensor attached where it came from (torch's SavedVariable):
+        # an input to the edge its gradient flows into, an output to this very node.
+        sources = {}
+        edges = self.next_edges
+        for vc, _, arr, nr, is_output in self._saved_versions:
+            t = Tensor._wrap(arr)
+            t._vc = vc
+            if is_output:
+                t._grad_fn, t._output_nr, t._requires_grad = self, nr, True
+            elif 0 <= nr < len(edges):
+                if edges[nr] is not None:
+                    t._grad_fn, t._output_nr = edges[nr]
+                    t._requires_grad = True
+            else:
+                continue  # not attached to this node's inputs any more (see apply_inplace)
+            sources[id(arr)] = GraphArray(t)
+        d = self.__dict__
+        swapped = self._graph_saved(sources, unsupported)
+        original = {key: d[key] for key in swapped}
+        d.update(swapped)
+        try:
+            result = self.backward(*grads)
+        finally:
+            d.update(original)
+        if not isinstance(result, tuple):
+            result = (result,)
+        return tuple(_as_graph(r) for r in result)
+
+    def _graph_saved(self, sources=None, unsupported=None) -> dict:
+        """What forward saved, as GraphArrays of the Tensors the values came from (by name)."""
+        if sources is None:
+            from .._graph_array import GraphArray, unsupported
+
+            sources = {}
+            edges = self.next_edges
+            for vc, _, arr, nr, is_output in self._saved_versions:
+                t = Tensor._wrap(arr)
+                t._vc = vc
+                if is_output:
+                    t._grad_fn, t._output_nr, t._requires_grad = self, nr, True
+                elif 0 <= nr < len(edges) and edges[nr] is not None:
+                    t._grad_fn, t._output_nr = edges[nr]
+                    t._requires_grad = True
+                sources[id(arr)] = GraphArray(t)
+        swapped = {}
+        for key, value in self.__dict__.items():
+            if key[0] == "_" or key in ("next_edges", "needs_input_grad"):
+                continue
+            new = _graph_value(self, key, value, sources, unsupported)
+            if new is not value:
+                swapped[key] = new
+        return swapped
+
+    def _composite_backward(self, grads):
+        from .._graph_array import GraphArray
+        from . import grad as autograd_grad
+
+        args, params = self._args
+        outs = self.composite(*args, **params)
+        outs = outs if isinstance(outs, tuple) else (outs,)
+        targets = [i for i, e in enumerate(self.next_edges) if e is not None]
+        pairs = [(o, g.t) for o, g in zip(outs, grads) if g is not None and o is not None and o._requires_grad]
+        result = [None] * len(self.next_edges)
+        if not pairs or not targets:
+            return tuple(result)
+        found = autograd_grad(
+            [o for o, _ in pairs], [args[i] for i in targets], [g for _, g in pairs],
+            create_graph=True, allow_unused=True,
+        )
+        for i, r in zip(targets, found):
+            result[i] = GraphArray(r) if r is not None else None
+        return tuple(result)
+
     @classmethod
     def apply(cls, *args, **params):
         node = _new(cls)
@@ -69,7 +202,11 @@ class Op(Node):
                     arrays.append(a._data)
                     if a._requires_grad:
                         requires = True
-                        edges.append(_edge(a))
+                        fn = a._grad_fn
+                        if fn is None or a._view is not None:
+                            edges.append(_edge(a))
+                        else:
+                            edges.append((fn, a._output_nr))
                         continue
                 else:
                     arrays.append(a)
@@ -77,7 +214,6 @@ class Op(Node):
             if requires:
                 # set before forward: if forward raises, the dying node releases these locks
                 node.next_edges = edges = tuple(edges)
-                node.needs_input_grad = tuple([e is not None for e in edges])
                 for e in edges:
                     if e is not None:
                         e[0]._lock += 1
@@ -90,17 +226,26 @@ class Op(Node):
             if node.is_view:
                 _make_view(outs[0], args[0], cls, args[1:], params)
         else:
+            # Tensor._wrap inlined: this is the hottest path of the library
             outs = None
-            result = _wrap(out)
+            if type(out) is not _ndarray:  # NumPy returns scalars from 0-d arithmetic
+                out = _as_saved_array(node, out) if cls.saves_output else B.asarray(out)
+            result = _new(Tensor)
+            result._data = out
+            result._output_nr = 0
+            result._vc = [0]
+            result._view = None
+            if requires and out.dtype.kind == "f":
+                result._grad_fn = node
+                result._requires_grad = True
+            else:
+                result._grad_fn = None
+                result._requires_grad = False
             if node.is_view:
                 _make_view(result, args[0], cls, args[1:], params)
         if requires:
             if outs is None:
-                data = result._data
-                node._out_meta = ((data.shape, data.dtype),)
-                if data.dtype.kind == "f":
-                    result._grad_fn = node
-                    result._requires_grad = True
+                node._out_meta = ((out.shape, out.dtype),)
             else:
                 node._out_meta = tuple([(o._data.shape, o._data.dtype) for o in outs])
                 for nr, o in enumerate(outs):
@@ -108,15 +253,21 @@ class Op(Node):
                         o._grad_fn = node
                         o._output_nr = nr
                         o._requires_grad = True
+            if cls.composite is not None:
+                node._args = (args, params)  # what double backward re-runs (freed with the node)
             if cls.saved_inputs or cls.saves_output:
+                # (version counter, version at save, array, input index or output nr, is output):
+                # the version check reads the counters; double backward maps the arrays forward
+                # saved back to the graph (not the Tensor objects: holding only arrays and
+                # counters keeps the graph as light as before)
                 saved = []
                 for i in cls.saved_inputs:
                     t = args[i]
                     if isinstance(t, Tensor):
-                        saved.append((t._vc, t._vc[0], t._data.shape, t._data.dtype))
+                        saved.append((t._vc, t._vc[0], t._data, i, False))
                 if cls.saves_output:
-                    for o in outs if outs is not None else (result,):
-                        saved.append((o._vc, o._vc[0], o._data.shape, o._data.dtype))
+                    for nr, o in enumerate(outs if outs is not None else (result,)):
+                        saved.append((o._vc, o._vc[0], o._data, nr, True))
                 node._saved_versions = saved
         if observers:
             _notify("op", cls._name[:-8] if cls._name.endswith("Backward") else cls._name, node if requires else None, args, tuple(outs) if outs is not None else (result,))
@@ -124,6 +275,18 @@ class Op(Node):
 
 
 _new = object.__new__
+_ndarray = B.xp.ndarray
+
+
+def _as_saved_array(node, value):
+    """``value`` (a NumPy scalar forward returned) as an array, also where forward saved it, so
+    double backward still recognises the saved output as this node's output."""
+    arr = B.asarray(value)
+    d = node.__dict__
+    for key, saved in list(d.items()):
+        if saved is value:
+            d[key] = arr
+    return arr
 
 
 def _wrap(arr):
@@ -167,14 +330,51 @@ class CopySlices(Node):
         self._saved_versions = fn._saved_versions
 
     def backward(self, grad):
-        grad_base = grad.copy()
+        grad_base = B.xp.array(grad)  # a writable copy (0-d arithmetic may hand us a NumPy scalar)
         with no_grad():
             region = self.replay(Tensor._wrap(grad_base))._data
         grads = self.fn.backward(region.copy())
         if not isinstance(grads, tuple):
             grads = (grads,)
+        if region.size and not B.may_share_memory(region, grad_base):
+            # the view came back as a copy (0-d results do): find its positions in the base
+            with no_grad():
+                flat = B.xp.arange(grad_base.size).reshape(grad_base.shape)
+                where = self.replay(Tensor._wrap(flat))._data
+            grad_base.reshape(-1)[where.reshape(-1)] = B.xp.broadcast_to(
+                grads[0] if grads[0] is not None else 0, where.shape
+            ).reshape(-1)
+            return (grad_base,) + tuple(grads[1:])
         region[...] = grads[0] if grads[0] is not None else 0
         return (grad_base,) + tuple(grads[1:])
+
+    def _graph_backward(self, grads):
+        from .._graph_array import GraphArray
+
+        grad_base = grads[0].t.clone()
+        region = self.replay(grad_base)
+        # The op's first input was the view's old value: rebuild it as the view of the base's
+        # old graph (view ops' gradients do not read values, so a stand-in base is exact)
+        fn, base_edge = self.fn, self.next_edges[0]
+        region_edge = None
+        if base_edge is not None:
+            shape, dtype = self._out_meta[0]
+            stand_in = Tensor._wrap(B.xp.zeros(shape, dtype))
+            stand_in._grad_fn, stand_in._output_nr = base_edge
+            stand_in._requires_grad = True
+            old_view = self.replay(stand_in)
+            region_edge = (old_view._grad_fn, old_view._output_nr) if old_view._grad_fn is not None else None
+        edges = fn.next_edges
+        fn.next_edges = (region_edge,) + tuple(self.next_edges[1:])
+        try:
+            inner = fn._graph_backward([GraphArray(region.clone())])
+        finally:
+            fn.next_edges = edges
+        if inner[0] is None:
+            region.zero_()
+        else:
+            region.copy_(inner[0].t)
+        return (GraphArray(grad_base),) + tuple(inner[1:])
 
 
 def apply_inplace(cls, self, *args, **params):
@@ -200,6 +400,15 @@ def apply_inplace(cls, self, *args, **params):
                 "work on a copy (x.clone())."
             )
     base_requires = view is not None and view[0]._requires_grad
+    if grad_mode and self._multi_view is not None and (self._requires_grad or others_require):
+        raise KittyRuntimeError(
+            f"Output of {self._multi_view} is a view and is being modified inplace. This view is the "
+            "output of a function that returns multiple views. Such functions do not allow the output "
+            "views to be modified inplace. You should replace the inplace operation by an "
+            "out-of-place one (e.g. out = out.mul(2) instead of out.mul_(2))."
+        )
+    if self._data.dtype.kind not in "fc":  # integer/bool tensors never require grad (torch)
+        others_require = base_requires = False
     if not (grad_mode and (self._requires_grad or others_require or base_requires)):
         with no_grad(), _quiet():
             out = cls.apply(self, *args, **params)
@@ -229,13 +438,16 @@ def apply_inplace(cls, self, *args, **params):
     first = fn.next_edges[0]
     if first is not None:  # the op's use of the view's old value is replaced by the base's
         first[0]._lock -= 1
+    fn.needs_input_grad = fn.needs_input_grad
     fn.next_edges = ()
-    fn._executed = True
+    fn._executed = True  # (its edges are gone: double backward refuses it instead of guessing)
     if base_edge is not None:
         base_edge[0]._lock += 1
     copy._out_meta = ((base._data.shape, base._data.dtype),)
     base._grad_fn, base._output_nr, base._requires_grad = copy, 0, True
-    self._refresh_view()
+    # the view's grad_fn is re-derived from the base lazily, when next used: deriving it now would
+    # record a use of the base that a view nobody uses again would hold forever (seed locks)
+    self._grad_fn, self._requires_grad = None, True  # (the stale node must not hold its use either)
     if observers:
         _notify("inplace", _opname(cls) + "_", copy, (self,) + args, (self,))
     return self
@@ -330,6 +542,24 @@ class BackwardCFunction(FunctionCtx, Node):
             grad_tensors.append(Tensor._wrap(g) if g is not None else None)
         with no_grad():
             result = cls.backward(self, *grad_tensors)
+        return tuple(r._data if r is not None else None for r in self._check_result(result))
+
+    def _graph_backward(self, grads):
+        """create_graph=True: the user's backward runs in grad mode on Tensors, as in torch."""
+        from .._graph_array import GraphArray
+
+        materialize = self.__dict__.get("_materialize_grads", True)
+        grad_tensors = []
+        for g, (shape, dtype) in zip(grads, self._out_meta):
+            if g is None:
+                grad_tensors.append(Tensor._wrap(B.xp.zeros(shape, dtype)) if materialize else None)
+            else:
+                grad_tensors.append(g.t)
+        result = self._fn_cls.backward(self, *grad_tensors)
+        return tuple(GraphArray(r) if r is not None else None for r in self._check_result(result))
+
+    def _check_result(self, result) -> list:
+        """The gradients a custom backward returned, checked: one Tensor or None per input."""
         if not isinstance(result, tuple):
             result = (result,)
         n_inputs = len(self.next_edges)
@@ -350,8 +580,8 @@ class BackwardCFunction(FunctionCtx, Node):
                     f"function {self._name} returned a {type(r).__name__} as gradient {i}; "
                     "expected a Tensor or None"
                 )
-            out.append(r._data)
-        return tuple(out)
+            out.append(r)
+        return out
 
 
 class FunctionMeta(type):
@@ -408,10 +638,13 @@ class Function(metaclass=FunctionMeta):
         dirty = node.__dict__.get("_dirty", ())
         input_ids = {id(a) for a in args if isinstance(a, Tensor)}
         wrapped = []
+        non_diff_outputs = set()  # positions (an input returned as output is replaced by an alias)
         for o in outputs:
             if not isinstance(o, Tensor):
                 wrapped.append(o)
                 continue
+            if id(o) in non_diff:
+                non_diff_outputs.add(len(wrapped))
             if id(o) in input_ids and id(o) not in dirty:
                 alias = Tensor._wrap(o._data)  # a returned input becomes a new alias of it
                 alias._vc = o._vc
@@ -428,7 +661,7 @@ class Function(metaclass=FunctionMeta):
             for nr, o in enumerate(wrapped):
                 if isinstance(o, Tensor):
                     meta.append((o._data.shape, o._data.dtype))
-                    if id(o) not in non_diff and o._data.dtype.kind == "f":
+                    if nr not in non_diff_outputs and o._data.dtype.kind == "f":
                         o._grad_fn, o._output_nr, o._requires_grad = node, nr, True
                         o._view = None
                 else:
@@ -436,9 +669,7 @@ class Function(metaclass=FunctionMeta):
             node._out_meta = tuple(meta)
             to_save = node.__dict__.pop("_to_save", ())
             node._saved = to_save
-            node._saved_versions = [
-                (t._vc, t._vc[0], t._data.shape, t._data.dtype) for t in to_save if t is not None
-            ]
+            node._saved_versions = [(t._vc, t._vc[0], t._data, -1, False) for t in to_save if t is not None]
         else:
             node._saved = node.__dict__.pop("_to_save", ())
         if observers:

@@ -1,0 +1,241 @@
+"""Higher-order gradients against torch: composite functions, gradient penalty, HVP, MAML, locks.
+
+Each case runs the same code with ``lib = kittygrad`` and ``lib = torch`` (float64) and compares
+second derivatives (Hessian-vector products and full Hessians) and the parameter gradients of
+losses that contain a gradient.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import kittygrad as kitty
+from kittygrad.errors import BackwardGraphWarning
+
+RNG = np.random.default_rng(0)
+
+
+def arr(*shape):
+    return RNG.standard_normal(shape)
+
+
+def t(lib, a, grad=True):
+    return lib.tensor(a, dtype=lib.float64, requires_grad=grad)
+
+
+def close(k, tt, rtol=1e-7, atol=1e-9):
+    np.testing.assert_allclose(k.detach().numpy(), tt.detach().numpy(), rtol=rtol, atol=atol)
+
+
+# ---- composite functions: f(lib, *params) -> scalar ------------------------------------------
+X = arr(4, 3)
+W1, B1, W2, B2 = arr(5, 3), arr(5), arr(2, 5), arr(2)
+LOGITS, TARGET = arr(4, 5), np.array([0, 3, 1, 4])
+LN_X, LN_W, LN_B = arr(2, 3, 6), arr(6), arr(6)
+Q, K, V = arr(2, 4, 8), arr(2, 5, 8), arr(2, 5, 8)
+
+
+def tanh_mlp(lib, w1, b1, w2, b2):
+    F = lib.nn.functional
+    h = lib.tanh(F.linear(lib.tensor(X, dtype=lib.float64), w1, b1))
+    return (F.linear(h, w2, b2) ** 2).sum()
+
+
+def softmax_ce(lib, logits):
+    return lib.nn.functional.cross_entropy(logits, lib.tensor(TARGET))
+
+
+def layer_norm(lib, x, w, b):
+    out = lib.nn.functional.layer_norm(x, (6,), w, b)
+    return (out * lib.tensor(np.linspace(-1, 1, 6), dtype=lib.float64)).sum()
+
+
+def attention(lib, q, k, v):
+    scores = q @ k.transpose(-2, -1) / 8 ** 0.5
+    out = scores.softmax(dim=-1) @ v
+    return (out * out).sum()
+
+
+CASES = {
+    "tanh_mlp": (tanh_mlp, [W1, B1, W2, B2]),
+    "softmax_cross_entropy": (softmax_ce, [LOGITS]),
+    "layer_norm": (layer_norm, [LN_X, LN_W, LN_B]),
+    "attention": (attention, [Q, K, V]),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_hessian_vector_products_match_torch(name):
+    f, arrays = CASES[name]
+    directions = [np.random.default_rng(1).standard_normal(a.shape) for a in arrays]
+    results = {}
+    for lib in (kitty, torch):
+        params = [t(lib, a) for a in arrays]
+        grads = lib.autograd.grad(f(lib, *params), params, create_graph=True)
+        dot = sum((g * lib.tensor(d, dtype=lib.float64)).sum() for g, d in zip(grads, directions))
+        hv = lib.autograd.grad(dot, params, allow_unused=True)  # a norm's bias has no 2nd derivative
+        results[lib.__name__] = (grads, [h if h is not None else lib.zeros_like(p) for h, p in zip(hv, params)])
+    for (kg, kh), (tg, th) in [(results["kittygrad"], results["torch"])]:
+        for a, b in zip(kg, tg):
+            close(a, b)
+        for a, b in zip(kh, th):
+            close(a, b)
+
+
+@pytest.mark.parametrize("name", ["softmax_cross_entropy", "layer_norm"])
+def test_full_hessian_matches_torch(name):
+    f, arrays = CASES[name]
+    first = arrays[0]
+    k = kitty.autograd.functional.hessian(lambda p: f(kitty, p, *[t(kitty, a, False) for a in arrays[1:]]), t(kitty, first))
+    h = torch.autograd.functional.hessian(lambda p: f(torch, p, *[t(torch, a, False) for a in arrays[1:]]), t(torch, first))
+    close(k, h)
+
+
+def test_backward_create_graph_then_backward_through_grad():
+    for lib in (kitty, torch):
+        x = t(lib, np.array([0.3, -1.2, 2.0]))
+        (lib.sin(x) * x).sum().backward(create_graph=True)
+        assert x.grad.requires_grad
+        g = x.grad
+        x.grad = None
+        (g ** 2).sum().backward()
+        if lib is kitty:
+            k = x.grad
+        else:
+            close(k, x.grad)
+
+
+# ---- WGAN-GP gradient penalty ------------------------------------------------------------------
+REAL, FAKE, EPS = arr(6, 4), arr(6, 4), RNG.uniform(size=(6, 1))
+CW1, CB1, CW2, CB2 = arr(8, 4) * 0.5, arr(8) * 0.1, arr(1, 8) * 0.5, arr(1) * 0.1
+
+
+def gradient_penalty_grads(lib):
+    """One WGAN-GP critic loss: the penalty on the gradient norm at interpolates, backpropagated."""
+    F = lib.nn.functional
+    params = [t(lib, a) for a in (CW1, CB1, CW2, CB2)]
+
+    def critic(x):
+        return F.linear(F.leaky_relu(F.linear(x, params[0], params[1]), 0.2), params[2], params[3])
+
+    real, fake, eps = (lib.tensor(a, dtype=lib.float64) for a in (REAL, FAKE, EPS))
+    mixed = (eps * real + (1 - eps) * fake).requires_grad_(True)
+    (g,) = lib.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
+    penalty = ((g.norm(2, dim=1) - 1) ** 2).mean()
+    loss = critic(fake).mean() - critic(real).mean() + 10 * penalty
+    loss.backward()
+    return [p.grad for p in params], penalty
+
+
+def test_wgan_gp_gradient_penalty_matches_torch():
+    kgrads, kpen = gradient_penalty_grads(kitty)
+    tgrads, tpen = gradient_penalty_grads(torch)
+    close(kpen, tpen)
+    for a, b in zip(kgrads, tgrads):
+        close(a, b)
+
+
+# ---- MAML-style inner loop ---------------------------------------------------------------------
+MAML_W, MAML_X, MAML_Y = arr(3, 1), arr(5, 3), arr(5, 1)
+
+
+def test_maml_inner_loop_matches_torch():
+    for lib in (kitty, torch):
+        w = t(lib, MAML_W)
+        xs, ys = lib.tensor(MAML_X, dtype=lib.float64), lib.tensor(MAML_Y, dtype=lib.float64)
+        (g,) = lib.autograd.grad(((xs @ w - ys) ** 2).mean(), w, create_graph=True)
+        adapted = w - 0.1 * g
+        (lib.tanh(xs @ adapted) - ys).pow(2).mean().backward()
+        if lib is kitty:
+            k = w.grad
+        else:
+            close(k, w.grad)
+
+
+# ---- locks in the second-order graph -----------------------------------------------------------
+def test_second_order_graph_counts_uses_like_the_first():
+    x = kitty.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = kitty.autograd.grad((x ** 3).sum(), x, create_graph=True)
+    kept = g * 2  # a use of g that will not send a gradient in the next backward
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(BackwardGraphWarning, match="not completed"):
+            (g * g).sum().backward()
+    del kept
+
+
+def test_second_order_backward_is_quiet_when_every_use_delivers():
+    x = kitty.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = kitty.autograd.grad((x ** 3).sum(), x, create_graph=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (g * g).sum().backward()
+    # d/dx sum((3x^2)^2) = 36 x^3
+    assert x.grad.tolist() == [36.0, 288.0]
+
+
+def test_hooks_see_graph_gradients_under_create_graph():
+    results = {}
+    for lib in (kitty, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        seen = []
+        x.register_hook(lambda grad, seen=seen: seen.append(grad.requires_grad) or grad * 2)
+        (g,) = lib.autograd.grad((x ** 2).sum(), x, create_graph=True)
+        (h,) = lib.autograd.grad(g.sum(), x)
+        results[lib.__name__] = (seen, g.tolist(), h.tolist())
+    assert results["kittygrad"] == results["torch"]
+
+
+def test_first_order_gradients_carry_no_graph():
+    x = kitty.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = kitty.autograd.grad((x ** 3).sum(), x)
+    assert not g.requires_grad and g.grad_fn is None
+
+
+# ---- the example's functions (examples/higher_order.py), run with both libraries --------------
+def _example():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "higher_order.py"
+    spec = importlib.util.spec_from_file_location("higher_order_example", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_example_hessian_vector_product_on_digits_matches_torch():
+    ex = _example()
+    w0, v0 = arr(65, 10) * 0.1, arr(65, 10)
+    out = {}
+    for lib in (kitty, torch):
+        x, y = ex.load_digits(lib)
+        x, y = x[:200], y[:200]
+        w = t(lib, w0)
+        g, hv = ex.hessian_vector_product(lib, lambda p: ex.softmax_regression_loss(lib, p, x, y), w, lib.tensor(v0))
+        out[lib.__name__] = (g, hv)
+    close(out["kittygrad"][0], out["torch"][0])
+    close(out["kittygrad"][1], out["torch"][1])
+
+
+def test_example_critic_step_with_gradient_penalty_matches_torch():
+    ex = _example()
+    weights = [arr(16, 64) * 0.1, arr(16) * 0.1, arr(1, 16) * 0.1, arr(1) * 0.1]
+    real, fake, eps = arr(8, 64), arr(8, 64), RNG.uniform(size=(8, 1))
+    out = {}
+    for lib in (kitty, torch):
+        critic = lib.nn.Sequential(lib.nn.Linear(64, 16), lib.nn.LeakyReLU(0.2), lib.nn.Linear(16, 1)).double()
+        with lib.no_grad():
+            for p, w in zip(critic.parameters(), weights):
+                p.copy_(lib.tensor(w))
+        loss, penalty = ex.critic_step_with_gradient_penalty(
+            lib, critic, *(lib.tensor(a, dtype=lib.float64) for a in (real, fake, eps))
+        )
+        out[lib.__name__] = (loss, penalty, [p.grad for p in critic.parameters()])
+    for a, b in zip(out["kittygrad"][:2], out["torch"][:2]):
+        close(a, b)
+    for a, b in zip(out["kittygrad"][2], out["torch"][2]):
+        close(a, b)
