@@ -231,4 +231,7 @@ class Bundle(F.Op):
 
 def bundle(*tensors, name: str):
     """The tensors again, as the outputs of one ``{name}Backward`` node (see :class:`Bundle`)."""
-    return Bundle.apply(*tensors, name=name)
+    outs = Bundle.apply(*tensors, name=name)
+    for out, src in zip(outs, tensors):
+        out._vc = src._vc  # same memory: an in-place change of a result must count for its source too
+    return outs

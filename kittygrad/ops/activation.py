@@ -12,8 +12,8 @@ class Softmax(Op):
     def forward(self, x, axis):
         xp = self.xp
         self.axis = axis
-        e = xp.exp(x - x.max(axis=axis, keepdims=True))
-        self.out = e / e.sum(axis=axis, keepdims=True)
+        e = xp.exp(x - x.max(axis=axis, keepdims=True, initial=-xp.inf))  # initial: empty inputs
+        self.out = xp.asarray(e / e.sum(axis=axis, keepdims=True))  # 0-d: an array, not a NumPy scalar
         return self.out
 
     def backward(self, g):
@@ -27,8 +27,8 @@ class LogSoftmax(Op):
     def forward(self, x, axis):
         xp = self.xp
         self.axis = axis
-        shifted = x - x.max(axis=axis, keepdims=True)
-        self.out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        shifted = x - x.max(axis=axis, keepdims=True, initial=-xp.inf)  # initial: empty inputs
+        self.out = xp.asarray(shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True)))
         return self.out
 
     def backward(self, g):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .. import backend as B
 from ..autograd.function import Op
+from ..errors import KittyRuntimeError
 from ._prep import binary
 
 
@@ -72,6 +73,22 @@ class RSub(Op):
         return (-g if self.alpha == 1 else -self.alpha * g), g
 
 
+def _graph_backward_without(node, grads, unused):
+    """Double backward of ``node`` with the saved attribute ``unused`` hidden: the formulas for
+    the gradients asked for never read it. It may be a value the graph no longer tracks (the old
+    value of a view that an in-place op overwrote, as in ``x.diagonal().mul_(3)``), which would
+    otherwise make double backward refuse the op although the value is not needed."""
+    if unused is None:
+        return Op._graph_backward(node, grads)
+    d = node.__dict__
+    value = d[unused]
+    d[unused] = None
+    try:
+        return Op._graph_backward(node, grads)
+    finally:
+        d[unused] = value
+
+
 class Mul(Op):
     saved_inputs = (0, 1)
 
@@ -82,6 +99,9 @@ class Mul(Op):
     def backward(self, g):
         need = self.needs_input_grad
         return (g * self.b if need[0] else None), (g * self.a if need[1] else None)
+
+    def _graph_backward(self, grads):
+        return _graph_backward_without(self, grads, "a" if not self.needs_input_grad[1] else None)
 
 
 class Div(Op):
@@ -97,6 +117,9 @@ class Div(Op):
         ga = g / b if need[0] else None
         gb = -g * a / (b * b) if need[1] else None
         return ga, gb
+
+    def _graph_backward(self, grads):
+        return _graph_backward_without(self, grads, "a" if not self.needs_input_grad[1] else None)
 
 
 class Pow(Op):
@@ -146,7 +169,7 @@ class Exp(Op):
     saves_output = True
 
     def forward(self, x):
-        self.out = self.xp.exp(x)
+        self.out = self.xp.asarray(self.xp.exp(x))  # 0-d: an array, not a NumPy scalar
         return self.out
 
     def backward(self, g):
@@ -171,7 +194,7 @@ class Sqrt(Op):
 
     def forward(self, x):
         with B.errstate(invalid="ignore"):
-            self.out = self.xp.sqrt(x)
+            self.out = self.xp.asarray(self.xp.sqrt(x))
         return self.out
 
     def backward(self, g):
@@ -184,9 +207,11 @@ class Sigmoid(Op):
 
     def forward(self, x):
         xp = self.xp
+        if x.dtype.kind != "f":  # sigmoid_ on an integer/bool tensor: a float result it cannot hold
+            x = x.astype(xp.float32)
         # stable for large |x|: exp of a non-positive number only
         e = xp.exp(-xp.abs(x))
-        self.out = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        self.out = xp.asarray(xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False))
         return self.out
 
     def backward(self, g):
@@ -198,7 +223,7 @@ class Tanh(Op):
     saves_output = True
 
     def forward(self, x):
-        self.out = self.xp.tanh(x)
+        self.out = self.xp.asarray(self.xp.tanh(x))
         return self.out
 
     def backward(self, g):
@@ -210,7 +235,7 @@ class Relu(Op):
     saves_output = True
 
     def forward(self, x):
-        self.out = self.xp.maximum(x, 0).astype(x.dtype, copy=False)
+        self.out = self.xp.asarray(self.xp.maximum(x, 0).astype(x.dtype, copy=False))
         return self.out
 
     def backward(self, g):
@@ -273,6 +298,11 @@ def sub(input, other, *, alpha=1):
     >>> kitty.sub(kitty.tensor([1., 2.]), 1)
     tensor([0., 1.])
     """
+    if any(isinstance(x, bool) or (hasattr(x, "_data") and x._data.dtype.kind == "b") for x in (input, other)):
+        raise KittyRuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     a, b = binary(input, other, "sub")
     if not hasattr(a, "_data"):  # number - tensor
         return RSub.apply(b, a, alpha=alpha)

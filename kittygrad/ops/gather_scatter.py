@@ -57,8 +57,12 @@ class Gather(Op):
         return self.xp.take_along_axis(x[_region(x.shape, idx.shape, axis)], idx, axis)
 
     def backward(self, g):
-        gx = self.xp.zeros(self.in_shape, g.dtype)
-        B.scatter_add(gx[_region(self.in_shape, self.idx.shape, self.axis)], along_index(self.idx, self.axis), g)
+        gx = self.xp.zeros_like(g, shape=self.in_shape)  # a GraphArray when g is one
+        region = _region(self.in_shape, self.idx.shape, self.axis)
+        part = gx[region]
+        added = B.index_add(part, along_index(self.idx, self.axis), g)
+        if added is not part:  # GraphArrays: index_add returns a new value instead of writing in place
+            gx[region] = added
         return gx, None
 
 
@@ -92,7 +96,7 @@ class Scatter(Op):
             if self.reduce is None:
                 gx[where] = 0
         if need[1]:
-            gs = xp.zeros(self.src_shape, g.dtype)
+            gs = xp.zeros_like(g, shape=self.src_shape)
             gs[_src_region(self.idx.shape)] = g[where]
         return gx, gs, None
 
@@ -108,12 +112,15 @@ class ScatterReduce(Op):
     for 'prod'; ties share the gradient evenly for 'amax'/'amin')."""
 
     saved_inputs = (0, 1)
+    #: 'mean': how many values meet at each position (from the index and include_self alone)
+    graph_constants = ("count",)
 
     def forward(self, x, src, idx, axis=0, reduce="sum", include_self=True):
         xp = self.xp
         where = along_index(idx, axis)
-        vals = src[_src_region(idx.shape)]
-        self.x, self.vals, self.where, self.reduce, self.src_shape = x, vals, where, reduce, src.shape
+        self.region = _src_region(idx.shape)
+        vals = src[self.region]
+        self.x, self.src, self.where, self.reduce, self.src_shape = x, src, where, reduce, src.shape
         scattered = xp.zeros(x.shape, bool)
         scattered[where] = True
         self.part = xp.ones(x.shape, bool) if include_self else ~scattered  # where x takes part
@@ -137,12 +144,15 @@ class ScatterReduce(Op):
             if not include_self:
                 out[where] = fill
             (xp.maximum if reduce == "amax" else xp.minimum).at(out, where, vals)
-        self.out = out
+            # which values reached the result (masks taken now: an in-place change to the output
+            # must not reach them, and they are piecewise constant, so double backward keeps them)
+            self.hit_x, self.hit_v = x == out, vals == out[where]
         return out
 
     def backward(self, g):
         xp = self.xp
-        x, vals, where, part, out = self.x, self.vals, self.where, self.part, self.out
+        x, where, part = self.x, self.where, self.part
+        vals = self.src[self.region]
         need = self.needs_input_grad
         if self.reduce == "sum":
             gx, gv = g * part, g[where]
@@ -163,17 +173,58 @@ class ScatterReduce(Op):
             gx, gv = g * own * part, g[where] * theirs
         else:
             # torch counts x's ties even where include_self=False left x out (x then gets none)
-            hit_x = x == out
+            hit_x, hit_v = self.hit_x, self.hit_v
             count = hit_x.astype(g.dtype)
-            hit_v = vals == out[where]
             B.scatter_add(count, where, hit_v.astype(g.dtype))
             gc = g / xp.maximum(count, 1)
             gx, gv = gc * (hit_x & part), gc[where] * hit_v
         gs = None
         if need[1]:
-            gs = xp.zeros(self.src_shape, g.dtype)
+            gs = xp.zeros_like(g, shape=self.src_shape)
             gs[_src_region(vals.shape)] = gv
         return (gx if need[0] else None), gs, None
+
+
+class ScatterReduceProd(ScatterReduce):
+    """``scatter_reduce`` with 'prod': double backward differentiates :meth:`composite`."""
+
+    _name = ScatterReduce._name
+
+    def composite(self, x, src, idx, axis=0, reduce="prod", include_self=True):
+        """The same product from differentiable ops: each position's factors (its own value where
+        it takes part, then the values scattered to it, padded with ones) gathered into one row
+        of a table, and the rows multiplied out pairwise. (Plain multiplications, not ``prod``: their
+        second derivatives stay exact where factors are zero.)"""
+        from .. import creation
+        from .joining import cat
+
+        xp = self.xp
+        shape = x._data.shape
+        n = x._data.size
+        pos = xp.arange(n).reshape(shape)[along_index(idx, axis)].reshape(-1)
+        m = pos.size
+        one = n + m  # the table entry that holds the constant 1
+        counts = xp.bincount(pos, minlength=n)
+        table = xp.full((n, 1 + (int(counts.max()) if m else 0)), one, dtype=_I64)
+        own = xp.arange(n)
+        if not include_self:
+            own = xp.where(counts > 0, one, own)
+        table[:, 0] = own
+        order = xp.argsort(pos, kind="stable")
+        ranked = pos[order]
+        rank = xp.arange(m) - (xp.cumsum(counts) - counts)[ranked]
+        table[ranked, 1 + rank] = n + order
+        vals = src[_src_region(idx.shape)]
+        flat = cat([x.reshape(-1), vals.reshape(-1), creation.ones(1, dtype=x.dtype)])
+        rows = flat[F.Tensor._wrap(table)]
+        while rows.shape[1] > 1:
+            half = rows.shape[1] // 2
+            rows = cat([rows[:, :half] * rows[:, half:2 * half], rows[:, 2 * half:]], dim=1)
+        return rows[:, 0].reshape(shape)
+
+
+def _scatter_reduce_op(reduce):
+    return ScatterReduceProd if reduce == "prod" else ScatterReduce
 
 
 def _lowest(dtype):
@@ -190,9 +241,8 @@ class IndexSelect(Op):
         return self.xp.take(x, idx, axis=axis)
 
     def backward(self, g):
-        gx = self.xp.zeros(self.in_shape, g.dtype)
-        B.scatter_add(gx, (slice(None),) * self.axis + (self.idx,), g)
-        return gx, None
+        gx = self.xp.zeros_like(g, shape=self.in_shape)
+        return B.index_add(gx, (slice(None),) * self.axis + (self.idx,), g), None
 
 
 class IndexAdd(Op):
@@ -268,7 +318,7 @@ class MaskedScatter(Op):
         gx = xp.where(self.mask, g.dtype.type(0), g)
         gs = None
         if self.needs_input_grad[1]:
-            flat = xp.zeros(int(xp.prod(self.src_shape)) if self.src_shape else 1, g.dtype)
+            flat = xp.zeros_like(g, shape=int(xp.prod(self.src_shape)) if self.src_shape else 1)
             picked = g[self.mask]
             flat[: picked.size] = picked
             gs = flat.reshape(self.src_shape)
@@ -281,7 +331,7 @@ class MaskedSelect(Op):
         return x[mask]
 
     def backward(self, g):
-        gx = self.xp.zeros(self.in_shape, g.dtype)
+        gx = self.xp.zeros_like(g, shape=self.in_shape)
         gx[self.mask] = g
         return gx, None
 
@@ -292,9 +342,8 @@ class Take(Op):
         return x.reshape(-1)[idx]
 
     def backward(self, g):
-        gx = self.xp.zeros(int(self.xp.prod(self.in_shape)) if self.in_shape else 1, g.dtype)
-        B.scatter_add(gx, self.idx, g)
-        return gx.reshape(self.in_shape), None
+        gx = self.xp.zeros_like(g, shape=int(self.xp.prod(self.in_shape)) if self.in_shape else 1)
+        return B.index_add(gx, self.idx, g).reshape(self.in_shape), None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -380,7 +429,7 @@ def scatter_reduce(input, dim: int, index, src, reduce: str, *, include_self: bo
     x, s, idx, axis = _scatter_prep(input, dim, index, src, "scatter_reduce")
     if not isinstance(s, F.Tensor):
         raise KittyTypeError("scatter_reduce(): argument 'src' must be Tensor")
-    return ScatterReduce.apply(x, s, idx, axis=axis, reduce=reduce, include_self=include_self)
+    return _scatter_reduce_op(reduce).apply(x, s, idx, axis=axis, reduce=reduce, include_self=include_self)
 
 
 def _index_vector(index, fname, size):
@@ -640,7 +689,7 @@ def _scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
     if reduce not in _REDUCTIONS:
         raise KittyRuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     x, s, idx, axis = _scatter_prep(self, dim, index, src, "scatter_reduce_")
-    return _inplace(ScatterReduce, self, s, idx, axis=axis, reduce=reduce, include_self=include_self)
+    return _inplace(_scatter_reduce_op(reduce), self, s, idx, axis=axis, reduce=reduce, include_self=include_self)
 
 
 def _scatter_add_(self, dim, index, src):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import backend as B
 from ..autograd.function import Op, apply_inplace
-from ..errors import KittyIndexError, KittyTypeError
+from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError
 
 
 def _is_basic(idx) -> bool:
@@ -66,13 +66,17 @@ class Select(Op):
 
     def forward(self, x, idx):
         self.in_shape, self.dtype, self.idx = x.shape, x.dtype, idx
+        items = idx if isinstance(idx, tuple) else (idx,)
+        if not any(i is Ellipsis for i in items):
+            # x[0] of a 1-d array is a NumPy scalar (a copy); x[0, ...] is the 0-d view we need
+            items = items + (Ellipsis,)
         try:
-            return x[idx]
+            return x[items]
         except IndexError as e:
             raise _numpy_index_error(e) from None
 
     def backward(self, g):
-        gx = B.xp.zeros(self.in_shape, self.dtype)
+        gx = B.xp.zeros_like(g, self.dtype, shape=self.in_shape)  # a GraphArray when g is one
         gx[self.idx] = g
         return gx, None
 
@@ -88,9 +92,8 @@ class Index(Op):
             raise _numpy_index_error(e) from None
 
     def backward(self, g):
-        gx = B.xp.zeros(self.in_shape, self.dtype)
-        B.scatter_add(gx, self.idx, g)
-        return gx, None
+        gx = B.xp.zeros_like(g, self.dtype, shape=self.in_shape)
+        return B.index_add(gx, self.idx, g), None
 
 
 class IndexPut(Op):
@@ -106,11 +109,11 @@ class IndexPut(Op):
         except IndexError as e:
             raise _numpy_index_error(e) from None
         except ValueError as e:
-            raise KittyIndexError(f"shape mismatch in index assignment: {e}") from None
+            raise KittyRuntimeError(f"shape mismatch in index assignment: {e}") from None
         return out
 
     def backward(self, g):
-        gx = g.copy()
+        gx = B.xp.copy(g)  # a copy, and an array even when g is a NumPy scalar (0-d output)
         gx[self.idx] = 0
         gv = None
         if self.needs_input_grad[1]:
@@ -149,4 +152,11 @@ def setitem(x, idx, value) -> None:
         raise KittyTypeError(
             f"can't assign a {type(value).__name__} to a tensor; expected a number or a Tensor"
         )
+    if x._requires_grad and x._grad_fn is None:  # a bad index is reported before the leaf rule, as torch
+        try:
+            x._data[idx]
+        except IndexError as e:
+            if x._data.ndim == 0:
+                raise KittyIndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python to convert a 0-dim tensor to a number") from None
+            raise KittyIndexError(str(e).replace("axis", "dimension")) from None
     apply_inplace(IndexPut, x, value, idx)

@@ -289,12 +289,20 @@ def split(tensor, split_size_or_sections, dim: int = 0):
         step = int(split_size_or_sections)
         if step < 0 or (step == 0 and size != 0):
             raise KittyRuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
-        sizes = [min(step, size - s) for s in range(0, size, step)] if step else [0]
+        # an empty dim still gives one (empty) piece, as torch
+        sizes = ([min(step, size - s) for s in range(0, size, step)] or [0]) if step else [0]
     out, start = [], 0
     for n in sizes:
         out.append(narrow(x, axis, start, n))
         start += n
-    return tuple(out)
+    return _multi_view(tuple(out), "SplitBackward")
+
+
+def _multi_view(outs: tuple, name: str) -> tuple:
+    """Mark views that one call returned together: torch refuses in-place ops on them."""
+    for t in outs:
+        t._multi_view = name
+    return outs
 
 
 def tensor_split(input, indices_or_sections, dim: int = 0):
@@ -319,10 +327,10 @@ def tensor_split(input, indices_or_sections, dim: int = 0):
             bounds.append(bounds[-1] + q + (1 if i < r else 0))
     else:
         bounds = [0] + [builtins_min(builtins_max(int(i) if i >= 0 else int(i) + size, 0), size) for i in indices_or_sections] + [size]
-    return tuple(
+    return _multi_view(tuple(
         narrow(x, axis, builtins_min(s, size), builtins_max(0, builtins_min(e, size) - builtins_min(s, size)))
         for s, e in zip(bounds[:-1], bounds[1:])
-    )
+    ), "TensorSplitBackward")
 
 
 builtins_min, builtins_max = min, max
@@ -358,7 +366,7 @@ def unbind(input, dim: int = 0):
     if x._data.ndim == 0:
         raise KittyIndexError("Dimension specified as 0 but tensor has no dimensions")
     axis = normalize_dim(dim, x._data.ndim)
-    return tuple(Select.apply(x, (slice(None),) * axis + (i,)) for i in range(x._data.shape[axis]))
+    return _multi_view(tuple(Select.apply(x, (slice(None),) * axis + (i,)) for i in range(x._data.shape[axis])), "UnbindBackward")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -507,6 +515,20 @@ class RepeatInterleave(Op):
             idx[axis] = xp.nonzero(nonempty)[0]
             out[tuple(idx)] = sums
         return (out,)
+
+    def _graph_backward(self, grads):
+        # double backward: add.reduceat has no Tensor form; the same sums as an index_add of g
+        # into the source positions (linear in g, so its own gradient is exact)
+        (g,) = grads
+        if isinstance(self.repeats, int):
+            return super()._graph_backward(grads)
+        if g is None:
+            return (None,)
+        xp = self.xp
+        src = xp.repeat(xp.arange(self.n), self.repeats)
+        idx = (slice(None),) * self.axis + (src,)
+        gx = xp.zeros_like(g, shape=g.shape[: self.axis] + (self.n,) + g.shape[self.axis + 1 :])
+        return (B.index_add(gx, idx, g),)
 
 
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):

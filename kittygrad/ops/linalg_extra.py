@@ -54,7 +54,7 @@ class Einsum(Op):
                 grads.append(xp.transpose(gu, [uniq.index(c) for c in sub]) if uniq != sub else gu)
                 continue
             # a letter repeated inside the operand (a diagonal): place the gradient on it
-            full = xp.zeros(arr.shape, g.dtype)
+            full = xp.zeros_like(g, shape=arr.shape)  # a GraphArray when g is one
             grid = xp.ix_(*[xp.arange(sizes[c]) for c in uniq]) if uniq else ()
             full[tuple(grid[uniq.index(c)] for c in sub)] = gu
             grads.append(full)
@@ -132,7 +132,19 @@ def einsum(equation, *operands):
         target = tuple(sizes[c] for c in sub)
         if target != t._data.shape and len(set(sub)) == len(sub):
             ts[i] = expand_to(t, target)
-    return Einsum.apply(*ts, inputs=tuple(inputs), output=out)
+    return _saving_all(Einsum, len(ts)).apply(*ts, inputs=tuple(inputs), output=out)
+
+
+_SAVING_ALL: dict = {}
+
+
+def _saving_all(cls, n):
+    """``cls`` with its n positional inputs declared saved: backward reads every operand, so an
+    in-place change to one of them before backward must be refused (version control)."""
+    key = (cls, n)
+    if key not in _SAVING_ALL:
+        _SAVING_ALL[key] = type(cls.__name__, (cls,), {"saved_inputs": tuple(range(n)), "_name": cls._name})
+    return _SAVING_ALL[key]
 
 
 def outer(input, vec2):
@@ -410,6 +422,23 @@ class Diagonal(Op):
             view[...] = g
         return (gx,)
 
+    def _graph_backward(self, grads):
+        # double backward: write g on the diagonal with a differentiable index assignment (the
+        # strided view above works on ndarrays only)
+        g = grads[0]
+        if g is None:
+            return (None,)
+        xp = self.xp
+        offset, d1, d2 = self.args
+        nd = len(self.in_shape)
+        perm = [i for i in range(nd) if i not in (d1, d2)] + [d1, d2]
+        gx = xp.zeros_like(g, shape=tuple(self.in_shape[i] for i in perm))
+        n = g.shape[-1]
+        if n and gx.size:
+            r = xp.arange(n)
+            gx[..., r + max(-offset, 0), r + max(offset, 0)] = g
+        return (gx.transpose(tuple(int(i) for i in xp.argsort(perm))),)
+
 
 class DiagEmbed(Op):
     """Put the last dim of x on a diagonal of two new dims (the inverse of ``diagonal``)."""
@@ -430,6 +459,17 @@ class DiagEmbed(Op):
 
     def backward(self, g):
         return (B.diagonal_view(g, *self.args).copy(),)
+
+    def _graph_backward(self, grads):
+        # double backward: the diagonal of g as a differentiable op (a copy, as above)
+        from .._graph_array import GraphArray
+        from .elementwise import Clone
+
+        g = grads[0]
+        if g is None:
+            return (None,)
+        offset, d1, d2 = self.args
+        return (GraphArray(Clone.apply(Diagonal.apply(g.t, offset=offset, dim1=d1, dim2=d2))),)
 
 
 builtins_abs = abs
@@ -634,7 +674,6 @@ class Cholesky(Op):
                 "linalg.cholesky: The factorization could not be completed because the input is not "
                 "positive-definite."
             ) from None
-        self.L = L
         self.out = _mT(L).copy() if upper else L
         return self.out
 
@@ -642,7 +681,7 @@ class Cholesky(Op):
         # A = L L^T. With P = tril(L^T gL) made symmetric with halved diagonal (Phi),
         # gA = L^-T Phi L^-1, symmetrised.
         xp = self.xp
-        L = self.L
+        L = _mT(self.out) if self.upper else self.out  # from the output, so double backward sees it
         gL = _mT(g) if self.upper else g
         P = xp.tril(_mT(L) @ gL)
         P = 0.5 * (P + _mT(xp.tril(P, -1)))
@@ -696,17 +735,20 @@ def _qr_tall_grad(xp, q, r, gq, gr):
 class SVD(Op):
     """Reduced (or full) SVD with torch's gradient (full matrices: the extra columns get none)."""
 
+    saves_output = True  # backward reads U, S and Vh (the outputs' memory), as torch's does
+
     def forward(self, a, full_matrices=True):
         xp = self.xp
         u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
-        k = s.shape[-1]
-        self.u, self.s, self.vh = u[..., :, :k], s, vh[..., :k, :]
         dt = a.dtype
-        return u.astype(dt, copy=False), s.astype(dt, copy=False), vh.astype(dt, copy=False)
+        # the outputs themselves (sliced in backward), so double backward maps them to the node
+        self.u, self.s, self.vh = u.astype(dt, copy=False), s.astype(dt, copy=False), vh.astype(dt, copy=False)
+        return self.u, self.s, self.vh
 
     def backward(self, gu, gs, gvh):
         k = self.s.shape[-1]
-        return (_svd_grad(self.xp, self.u, self.s, self.vh, gu[..., :, :k], gs, gvh[..., :k, :]),)
+        u, vh = self.u[..., :, :k], self.vh[..., :k, :]
+        return (_svd_grad(self.xp, u, self.s, vh, gu[..., :, :k], gs, gvh[..., :k, :]),)
 
 
 class SVDVals(Op):
@@ -718,6 +760,10 @@ class SVDVals(Op):
 
     def backward(self, gs):
         return ((self.u * gs[..., None, :]) @ self.vh,)
+
+    def composite(self, a):
+        """Double backward differentiates the singular values of the full SVD op."""
+        return SVD.apply(a, full_matrices=False)[1]
 
 
 def _svd_grad(xp, u, s, vh, gu, gs, gvh):
@@ -960,8 +1006,11 @@ def logdet(A):
     tensor(0.)
     """
     from .elementwise import log
+    from .more_elementwise import where
 
     sign, logabs = Slogdet.apply(_square(A, "logdet"))
+    # a negative determinant: the value is NaN and, as in torch, no gradient flows
+    logabs = where(sign < 0, logabs.detach(), logabs)
     return logabs + log(sign)
 
 

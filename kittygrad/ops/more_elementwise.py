@@ -76,7 +76,7 @@ class Tan(Op):
     saves_output = True
 
     def forward(self, x):
-        self.out = self.xp.tan(x)
+        self.out = self.xp.asarray(self.xp.tan(x))  # 0-d: an array, not a NumPy scalar
         return self.out
 
     def backward(self, g):
@@ -183,7 +183,7 @@ class Exp2(Op):
     saves_output = True
 
     def forward(self, x):
-        self.out = self.xp.exp2(x)
+        self.out = self.xp.asarray(self.xp.exp2(x))
         return self.out
 
     def backward(self, g):
@@ -194,7 +194,7 @@ class Expm1(Op):
     saves_output = True
 
     def forward(self, x):
-        self.out = self.xp.expm1(x)
+        self.out = self.xp.asarray(self.xp.expm1(x))
         return self.out
 
     def backward(self, g):
@@ -245,7 +245,7 @@ class Rsqrt(Op):
 
     def forward(self, x):
         with B.errstate(divide="ignore", invalid="ignore"):
-            self.out = (1 / self.xp.sqrt(x)).astype(x.dtype, copy=False)
+            self.out = self.xp.asarray((1 / self.xp.sqrt(x)).astype(x.dtype, copy=False))
         return self.out
 
     def backward(self, g):
@@ -271,7 +271,7 @@ class Reciprocal(Op):
 
     def forward(self, x):
         with B.errstate(divide="ignore"):
-            self.out = (1 / x).astype(x.dtype, copy=False)
+            self.out = self.xp.asarray((1 / x).astype(x.dtype, copy=False))
         return self.out
 
     def backward(self, g):
@@ -325,7 +325,7 @@ class Erfinv(Op):
     saves_output = True
 
     def forward(self, x):
-        self.out = B.erfinv(x)
+        self.out = self.xp.asarray(B.erfinv(x))
         return self.out
 
     def backward(self, g):
@@ -353,7 +353,10 @@ class _ZeroGrad(Op):
 
 class Sign(_ZeroGrad):
     def forward(self, x):
-        return self.xp.sign(x)
+        out = self.xp.sign(x)
+        if out.dtype.kind == "f":  # torch: sign(nan) is 0
+            out = self.xp.where(out != out, out.dtype.type(0), out)
+        return out
 
 
 class Floor(_ZeroGrad):
@@ -533,7 +536,7 @@ class Hypot(Op):
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        self.out = self.xp.hypot(a, b)
+        self.out = self.xp.asarray(self.xp.hypot(a, b))
         return self.out
 
     def backward(self, g):
@@ -548,7 +551,7 @@ class Logaddexp(Op):
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        self.out = self.xp.logaddexp(a, b)
+        self.out = self.xp.asarray(self.xp.logaddexp(a, b))
         return self.out
 
     def backward(self, g):

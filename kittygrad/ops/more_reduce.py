@@ -70,6 +70,30 @@ class Prod(Op):
         others = xp.where(zero, xp.where(count == 1, nonzero_prod, 0), xp.where(count == 0, nonzero_prod / safe, 0))
         return (g * others,)
 
+    def _graph_backward(self, grads):
+        """Double backward: the product of the *other* entries as exclusive cumulative products,
+        which stay functions of every input also at zeros (the masked formula above would turn
+        them into constants there)."""
+        from .._graph_array import GraphArray
+        from .joining import cat, flip
+
+        x = self._graph_saved()["x"].t
+        flat = x.reshape(-1) if self.axis is None else x
+        axis = 0 if self.axis is None else self.axis
+        n = flat.shape[axis]
+        ones = flat.narrow(axis, 0, 1) * 0 + 1
+
+        def exclusive(t):
+            return cat([ones, cumprod(t, axis).narrow(axis, 0, n - 1)], axis) if n > 1 else ones
+
+        others = exclusive(flat) * flip(exclusive(flip(flat, (axis,))), (axis,))
+        g = grads[0]
+        if g is None:
+            return (None,)
+        axes = None if self.axis is None else (self.axis,)
+        g = _expand_back(g, x.shape, axes, self.keepdim)
+        return (GraphArray(g.t * others.reshape(x.shape)),)
+
 
 class Amax(Op):
     """Max over axes; tied maxima share the gradient evenly (also ``max()`` without dim)."""
@@ -110,17 +134,18 @@ class _Selecting(Op):
         vals = xp.take_along_axis(x, idx, axis)
         if not keepdim:
             vals, idx = xp.squeeze(vals, axis), xp.squeeze(idx, axis)
-        return vals, idx.astype(B.NP_DTYPES["int64"], copy=False)
+        # a copy: backward reads self.idx, and the user may change the indices output in place
+        return vals, idx.astype(B.NP_DTYPES["int64"])
 
     def backward(self, g, g_idx=None):
         xp = self.xp
         if not self.keepdim:
             g = xp.expand_dims(g, self.axis)
-        gx = xp.zeros(self.in_shape, g.dtype)
+        gx = xp.zeros_like(g, shape=self.in_shape)  # a GraphArray too when g is one
         if self._unique:
             xp.put_along_axis(gx, self.idx, g, self.axis)
         else:
-            B.scatter_add(gx, along_index(self.idx, self.axis), g)
+            gx = B.index_add(gx, along_index(self.idx, self.axis), g)
         return (gx,)
 
 
@@ -135,7 +160,8 @@ class MaxDim(_Selecting):
         idx = getattr(xp, self._arg)(x, axis=axis, keepdims=True)
         self.in_shape, self.idx, self.axis, self.keepdim = x.shape, idx, axis, keepdim
         vals = xp.asarray(getattr(x, self._reduce)(axis=axis, keepdims=keepdim))
-        return vals, (idx if keepdim else xp.squeeze(idx, axis)).astype(B.NP_DTYPES["int64"], copy=False)
+        # a copy: backward reads self.idx, and the user may change the indices output in place
+        return vals, (idx if keepdim else xp.squeeze(idx, axis)).astype(B.NP_DTYPES["int64"])
 
 
 class MinDim(MaxDim):
@@ -298,7 +324,7 @@ class Cumprod(Op):
             return (xp.flip(xp.cumsum(xp.flip(g * out, a), axis=a), a) / x,)
         # exact with zeros: d out_j / d x_i = prod_{k<i} x_k * prod_{i<k<=j} x_k for j >= i
         xm, gm, om = xp.moveaxis(x, a, -1), xp.moveaxis(g, a, -1), xp.moveaxis(out, a, -1)
-        gx = xp.zeros(xm.shape, g.dtype)
+        gx = xp.zeros_like(g, shape=xm.shape)
         n = xm.shape[-1]
         for i in range(n):
             before = om[..., i - 1] if i else 1
@@ -572,10 +598,10 @@ def _kth(input, dim, keepdim, fname, rt_cls, k=None, nan_mode=None):
         if k is not None and k != 1:
             raise KittyRuntimeError(f"{fname}(): selected number k out of range for dimension 0")
         return _on_1d(x, lambda y: rt_cls(*KthValue.apply(y, axis=0, keepdim=keepdim, k=k, nan_mode=nan_mode)))
+    _nonempty_dim(x, axis, fname)  # torch checks this first (IndexError)
     n = x._data.shape[axis]
     if k is not None and not 1 <= k <= n:
         raise KittyRuntimeError(f"{fname}(): selected number k out of range for dimension {axis}")
-    _nonempty_dim(x, axis, fname)
     return rt_cls(*KthValue.apply(x, axis=axis, keepdim=keepdim, k=k, nan_mode=nan_mode))
 
 

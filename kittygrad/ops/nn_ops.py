@@ -91,6 +91,42 @@ def _erf(x):
     return B.erf(x)
 
 
+def _kt():
+    """The kittygrad package (composites, for double backward, build on its differentiable ops)."""
+    import kittygrad
+
+    return kittygrad
+
+
+def _const(arr, like):
+    """A constant Tensor (no gradient) holding ``arr`` in ``like``'s dtype."""
+    return _kt().Tensor._wrap(xp.asarray(arr, dtype=like._data.dtype))
+
+
+def _tpad(t, pairs, value=0.0):
+    """``t`` padded (negative: cropped) by ``(lo, hi)`` per dim, as a differentiable op."""
+    pairs = tuple(pairs) + ((0, 0),) * (t._data.ndim - len(pairs))
+    if not any(lo or hi for lo, hi in pairs):
+        return t
+    return Pad.apply(t, pads=pairs, mode="constant", value=value)
+
+
+def _tslice(t, axis, start, count, step=1):
+    """``t[..., start : start + count * step : step, ...]`` along ``axis`` (differentiable), built
+    from padding and reshapes only, so it also differentiates twice."""
+    shape = t._data.shape
+    n = shape[axis]
+    pairs = [(0, 0)] * len(shape)
+    pairs[axis] = (-start, start + count * step - n)
+    t = _tpad(t, pairs)
+    if step == 1:
+        return t
+    t = t.reshape(shape[:axis] + (count, step) + shape[axis + 1:])
+    pairs = [(0, 0)] * (len(shape) + 1)
+    pairs[axis + 1] = (0, 1 - step)
+    return _tpad(t, pairs).reshape(shape[:axis] + (count,) + shape[axis + 1:])
+
+
 def _assign(t, arr) -> None:
     """Write ``arr`` into tensor ``t`` in place, outside autograd (running statistics, init)."""
     t._data[...] = arr
@@ -124,6 +160,11 @@ class Elu(Op):
         out = xp.where(x > 0, x * scale, (self.neg - 1) * (alpha * scale))
         return out.astype(x.dtype, copy=False)
 
+    def composite(self, x, alpha=1.0, scale=1.0, input_scale=1.0):
+        k = _kt()
+        neg = k.exp(k.clamp(x, max=0) * input_scale)
+        return k.where(x > 0, x * scale, (neg - 1) * (alpha * scale))
+
     def backward(self, g):
         alpha, scale, input_scale = self.args
         d = self.xp.where(self.x > 0, scale, self.neg * (alpha * scale * input_scale))
@@ -142,13 +183,22 @@ class Gelu(Op):
             return 0.5 * x * (1 + self.t)
         return (0.5 * x * (1 + _erf(x / math.sqrt(2)))).astype(x.dtype, copy=False)
 
+    def composite(self, x, approximate="none"):
+        k = _kt()
+        if approximate == "tanh":
+            t = k.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x))
+            return 0.5 * x * (1 + t)
+        return 0.5 * x * (1 + k.erf(x / math.sqrt(2)))
+
     def backward(self, g):
         xp = self.xp
         x = self.x
         if self.approximate == "tanh":
             k = math.sqrt(2 / math.pi)
             t = self.t
-            d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
+            with B.errstate(invalid="ignore", over="ignore"):  # x*x overflows float16 where tanh saturated
+                inner = 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
+            d = 0.5 * (1 + t) + xp.where(t * t == 1, 0, inner)
         else:
             cdf = 0.5 * (1 + _erf(x / math.sqrt(2)))
             d = cdf + x * xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
@@ -163,6 +213,9 @@ class Silu(Op):
         self.s = _sigmoid(x)
         return x * self.s
 
+    def composite(self, x):
+        return x * _kt().sigmoid(x)
+
     def backward(self, g):
         s = self.s
         return (g * (s * (1 + self.x * (1 - s))),)
@@ -175,6 +228,9 @@ class Mish(Op):
         self.x = x
         self.t = self.xp.tanh(_softplus(x))
         return x * self.t
+
+    def composite(self, x):
+        return x * _kt().tanh(Softplus.apply(x))
 
     def backward(self, g):
         t = self.t
@@ -269,6 +325,9 @@ class Prelu(Op):
             shape[0] = w.size
         self.wb = w.reshape(shape) if x.ndim else w.reshape(())
         return self.xp.where(x > 0, x, self.wb * x).astype(x.dtype, copy=False)
+
+    def composite(self, x, w):
+        return _kt().where(x > 0, x, w.reshape(self.wb.shape) * x)
 
     def backward(self, g):
         xp = self.xp
@@ -526,6 +585,10 @@ class Bilinear(Op):
             out += b
         return out.reshape(lead + (w.shape[0],))
 
+    def composite(self, x1, x2, w, b):
+        out = _kt().einsum("...i,oij,...j->...o", x1, w, x2)
+        return out + b if b is not None else out
+
     def backward(self, g):
         xp = self.xp
         need = self.needs_input_grad
@@ -661,6 +724,28 @@ class ConvNd(Op):
             self.cols = cols
         return out
 
+    def composite(self, x, w, b, stride=(1,), padding=((0, 0),), dilation=(1,), groups=1):
+        """The same convolution from differentiable ops: one strided slice of the padded input per
+        kernel offset, stacked, and one einsum (what double backward differentiates)."""
+        k = _kt()
+        n, c = x._data.shape[:2]
+        o = w._data.shape[0]
+        ksize = w._data.shape[2:]
+        out_sz = self.args[-1]
+        xpad = _tpad(x, ((0, 0), (0, 0)) + tuple(padding))
+        patches = []
+        for kidx in itertools.product(*(range(kk) for kk in ksize)):
+            p = xpad
+            for i, (kk, d, st, m) in enumerate(zip(kidx, dilation, stride, out_sz)):
+                p = _tslice(p, 2 + i, kk * d, m, st)
+            patches.append(p.reshape(n, groups, c // groups, -1))
+        cols = k.stack(patches, dim=-1)  # (N, G, Cg, P, K)
+        wm = w.reshape(groups, o // groups, c // groups, -1)  # (G, Og, Cg, K)
+        out = k.einsum("ngcpk,gock->ngop", cols, wm).reshape((n, o) + tuple(out_sz))
+        if b is not None:
+            out = out + b.reshape((1, -1) + (1,) * len(out_sz))
+        return out
+
     def backward(self, g):
         need = self.needs_input_grad
         xshape, pshape, wshape, stride, padding, dilation, groups, out_sz = self.args
@@ -698,6 +783,39 @@ class ConvTransposeNd(Op):
             out += b.reshape((1, -1) + (1,) * len(sp))
         self.xm, self.wm = xm, wm
         self.args = (x.shape, w.shape, full, pads, stride, dilation, groups)
+        return out
+
+    def composite(self, x, w, b, stride=(1,), padding=(0,), output_padding=(0,), dilation=(1,), groups=1):
+        """The same transposed convolution from differentiable ops: per kernel offset, the input
+        times that offset's weights, spread out by the stride (zeros between) and shifted into
+        place by padding; summed, then cropped (what double backward differentiates)."""
+        k = _kt()
+        n, cin = x._data.shape[:2]
+        sp = x._data.shape[2:]
+        ksize = w._data.shape[2:]
+        cog = w._data.shape[1]
+        full, pads = self.args[2], self.args[3]
+        xm = x.reshape(n, groups, cin // groups, -1)  # (N, G, Cg, P)
+        wm = w.reshape(groups, cin // groups, cog, -1)  # (G, Cg, Og, K)
+        ys = k.einsum("ngcp,gcok->kngop", xm, wm)  # (K, N, G, Og, P)
+        out = None
+        for q, kidx in enumerate(itertools.product(*(range(kk) for kk in ksize))):
+            y = _tslice(ys, 0, q, 1).reshape((n, groups * cog) + tuple(sp))
+            for i, (kk, d, st, m, f) in enumerate(zip(kidx, dilation, stride, sp, full)):
+                ax = 2 + i
+                shape = y._data.shape
+                if st > 1:  # spread: m values, each followed by st - 1 zeros
+                    pairs = [(0, 0)] * (len(shape) + 1)
+                    pairs[ax + 1] = (0, st - 1)
+                    y = _tpad(y.reshape(shape[: ax + 1] + (1,) + shape[ax + 1:]), pairs)
+                    y = y.reshape(shape[:ax] + (m * st,) + shape[ax + 1:])
+                pairs = [(0, 0)] * len(shape)
+                pairs[ax] = (kk * d, f - kk * d - m * st)
+                y = _tpad(y, pairs)
+            out = y if out is None else out + y
+        out = _tpad(out, ((0, 0), (0, 0)) + tuple((-lo, -hi) for lo, hi in pads))
+        if b is not None:
+            out = out + b.reshape((1, -1) + (1,) * len(sp))
         return out
 
     def backward(self, g):
@@ -938,17 +1056,17 @@ class MaxPoolNd(Op):
         xshape, pshape, pads, kernel, stride, dilation, out_sz = self.args
         if self.tiled:
             # every input element is in at most one window: write each offset's share directly
-            blocks = xp.zeros(xshape[:2] + tuple(v for o, k in zip(out_sz, kernel) for v in (o, k)), g.dtype)
+            blocks = xp.zeros_like(g, shape=xshape[:2] + tuple(v for o, k in zip(out_sz, kernel) for v in (o, k)))
             for q, kidx in enumerate(itertools.product(*(range(k) for k in kernel))):
                 sl = (slice(None), slice(None)) + tuple(v for i in kidx for v in (slice(None), i))
                 xp.multiply(g, self.arg == q, out=blocks[sl])
             full = blocks.reshape(xshape[:2] + tuple(o * k for o, k in zip(out_sz, kernel)))
             if full.shape == tuple(xshape):
                 return (full,)
-            gx = xp.zeros(xshape, g.dtype)
+            gx = xp.zeros_like(g, shape=xshape)
             gx[(slice(None), slice(None)) + tuple(slice(0, n) for n in full.shape[2:])] = full
             return (gx,)
-        gx = xp.zeros(pshape, g.dtype)
+        gx = xp.zeros_like(g, shape=pshape)  # (zeros_like: a graph-building g stays one)
         for q, sl in _offset_slices(kernel, stride, dilation, out_sz):
             gx[sl] += xp.where(self.arg == q, g, 0)
         return (_crop(gx, pads, xshape[2:]),)
@@ -956,6 +1074,7 @@ class MaxPoolNd(Op):
 
 class AvgPoolNd(Op):
     saved_inputs = ()
+    graph_constants = ("div",)  # window sizes: depend on shapes only
 
     def forward(self, x, kernel=(1,), stride=(1,), padding=(0,), ceil_mode=False, count_include_pad=True, divisor_override=None):
         nd = len(kernel)
@@ -986,7 +1105,7 @@ class AvgPoolNd(Op):
     def backward(self, g):
         xshape, pshape, pads, kernel, stride, out_sz = self.args
         gd = g / self.div
-        gx = xp.zeros(pshape, g.dtype)
+        gx = xp.zeros_like(g, shape=pshape)
         for _, sl in _offset_slices(kernel, stride, (1,) * len(kernel), out_sz):
             gx[sl] += gd
         return (_crop(gx, pads, xshape[2:]),)
@@ -1086,8 +1205,12 @@ class Norm(Op):
     """
 
     _name = "NativeBatchNormBackward"
+    saved_inputs = (1,)  # backward reads the weight (x enters only through the saved xhat)
 
     def forward(self, x, w, b, stat_shape=(), axes=(), param_shape=(), center=True, eps=1e-5, stats=None, sink=None, name=None):
+        self.dt = dt = x.dtype
+        if dt == xp.float16:  # statistics in float32, as torch: x * x overflows float16 beyond 256
+            x = x.astype(xp.float32)
         xr = x.reshape(stat_shape)
         if stats is not None:
             mean, var = stats
@@ -1111,10 +1234,35 @@ class Norm(Op):
         self.shapes = (w.shape if w is not None else None, b.shape if b is not None else None)
         if name is not None:
             self._name = name
-        out = xhat * self.wb if w is not None else xhat
+        # without weight the output must not be the saved xhat itself: an in-place change to the
+        # output (allowed, as torch saves no output here) would corrupt the gradient
+        out = xhat * self.wb if w is not None else (xhat if b is not None else xhat.copy())
         if b is not None:
             out = out + b.reshape(param_shape)
-        return out.astype(x.dtype, copy=False)
+        return out.astype(dt, copy=False)
+
+    def composite(self, x, w, b, stat_shape=(), axes=(), param_shape=(), center=True, eps=1e-5, stats=None, sink=None, name=None):
+        """The same normalisation from differentiable ops (no side effects: ``sink`` is left alone)."""
+        dt = x.dtype
+        if dt == _kt().float16:
+            x = x.float()
+        xr = x.reshape(stat_shape)
+        axes = tuple(axes)
+        if stats is not None:
+            mean, var = _const(stats[0], xr), _const(stats[1], xr)
+        elif center:
+            mean = xr.mean(axes, keepdim=True)
+            xc = xr - mean
+            var = (xc * xc).mean(axes, keepdim=True)
+        else:
+            mean = None
+            var = (xr * xr).mean(axes, keepdim=True)
+        rstd = (var + eps).rsqrt()
+        xhat = ((xr - mean) * rstd if mean is not None else xr * rstd).reshape(x.shape)
+        out = xhat * w.reshape(param_shape) if w is not None else xhat
+        if b is not None:
+            out = out + b.reshape(param_shape)
+        return out.to(dt)
 
     def backward(self, g):
         need = self.needs_input_grad
@@ -1138,6 +1286,8 @@ class Norm(Op):
                     inner = inner - gh.mean(axis=axes, keepdims=True)
                 gx = inner * rstd
             gx = gx.reshape(g.shape)
+        if self.dt == xp.float16:
+            return tuple(None if a is None else a.astype(self.dt) for a in (gx, gw, gb))
         return gx, gw, gb
 
 
@@ -1324,8 +1474,7 @@ class Embedding(Op):
         if self.scale:
             counts = xp.bincount(idx, minlength=self.wshape[0])
             g2 = g2 / counts[idx][:, None]
-        gw = xp.zeros(self.wshape, g.dtype)
-        xp.add.at(gw, idx, g2)
+        gw = B.index_add(xp.zeros_like(g2, shape=self.wshape), idx, g2)
         if self.padding_idx is not None:
             gw[self.padding_idx] = 0
         return (gw,)
@@ -1407,13 +1556,13 @@ class Pad(Op):
             core = g[tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(self.grow))]
             if core.shape == self.shape:
                 return (core,)
-            gx = xp.zeros(self.shape, g.dtype)
+            gx = xp.zeros_like(g, shape=self.shape)  # (zeros_like: a graph-building g stays one)
             gx[self.crop] = core
             return (gx,)
         for ax, idx in reversed(self.index):
             shape = list(g.shape)
             shape[ax] = self.shape[ax]
-            acc = xp.zeros(shape, g.dtype)
+            acc = xp.zeros_like(g, shape=shape)
             xp.add.at(acc, (slice(None),) * ax + (idx,), g)
             g = acc
         return (g,)
@@ -1578,6 +1727,66 @@ class Rnn(Op):
         out[...] = hs
         return cache
 
+    def composite(self, x, h0, c0, *weights, mode="RNN_TANH", num_layers=1, bidirectional=False, has_biases=True, dropout=0.0, train=False, generator=None):
+        """The same recurrence, step by step, from differentiable ops (double backward
+        differentiates this); the dropout masks drawn in forward are reused."""
+        k = _kt()
+        ndir, per, H = self.ndir, self.per, self.hidden
+        lstm = mode == "LSTM"
+        T, n = x._data.shape[:2]
+
+        def pick(t, i):  # t[i]
+            return _tslice(t, 0, i, 1).reshape(t._data.shape[1:])
+
+        def part(a, j):  # a[:, j * H : (j + 1) * H]
+            return _tslice(a, 1, j * H, H)
+
+        if h0 is None:
+            h0 = k.zeros((num_layers * ndir, n, H), dtype=x.dtype)
+        if lstm and c0 is None:
+            c0 = k.zeros((num_layers * ndir, n, H), dtype=x.dtype)
+        inp, hn, cn = x, [], []
+        for layer in range(num_layers):
+            outs = []
+            for d in range(ndir):
+                idx = layer * ndir + d
+                ws = weights[idx * per : (idx + 1) * per]
+                w_ih, w_hh = ws[0], ws[1]
+                b_ih, b_hh = (ws[2], ws[3]) if has_biases else (None, None)
+                xw = k.matmul(inp, w_ih.t())
+                if b_ih is not None:
+                    xw = xw + b_ih
+                h = pick(h0, idx)
+                c = pick(c0, idx) if lstm else None
+                hs = [None] * T
+                for t in (range(T - 1, -1, -1) if d == 1 else range(T)):
+                    xt = pick(xw, t)
+                    hw = k.matmul(h, w_hh.t())
+                    if b_hh is not None:
+                        hw = hw + b_hh
+                    if lstm:
+                        a = xt + hw
+                        c = k.sigmoid(part(a, 1)) * c + k.sigmoid(part(a, 0)) * k.tanh(part(a, 2))
+                        h = k.sigmoid(part(a, 3)) * k.tanh(c)
+                    elif mode == "GRU":
+                        r = k.sigmoid(part(xt, 0) + part(hw, 0))
+                        z = k.sigmoid(part(xt, 1) + part(hw, 1))
+                        nn_ = k.tanh(part(xt, 2) + r * part(hw, 2))
+                        h = (1 - z) * nn_ + z * h
+                    else:
+                        a = xt + hw
+                        h = k.relu(a) if mode == "RNN_RELU" else k.tanh(a)
+                    hs[t] = h
+                outs.append(k.stack(hs, 0))
+                hn.append(h)
+                cn.append(c)
+            out = k.cat(outs, -1) if ndir > 1 else outs[0]
+            mask = self.saved[layer][2]
+            inp = out * _const(mask, out) if mask is not None else out
+        if lstm:
+            return inp, k.stack(hn, 0), k.stack(cn, 0)
+        return inp, k.stack(hn, 0)
+
     def backward(self, g_out, g_hn, g_cn=None):
         mode, ndir, per, H = self.mode, self.ndir, self.per, self.hidden
         lstm = mode == "LSTM"
@@ -1703,7 +1912,9 @@ def _rnn_impl(mode, input, hx, cx, params, has_biases, num_layers, dropout, trai
         )
     _same_dtype(mode.lower(), x, hx, cx, *params)
     gen = B.default_generator
-    outs = Rnn.apply(
+    from .linalg_extra import _saving_all  # backward reads x, h0, c0 and every weight
+
+    outs = _saving_all(Rnn, 3 + len(params)).apply(
         x, hx, cx, *params, mode=mode, num_layers=num_layers, bidirectional=bidirectional, has_biases=has_biases,
         dropout=float(dropout), train=bool(train), generator=gen,
     )
@@ -1780,7 +1991,20 @@ def _expand_reduced(g, shape, reduction, dtype):
     n = math.prod(shape)
     if reduction == "mean":
         g = g / n if n else g
-    return xp.broadcast_to(xp.asarray(g, dtype=dtype), shape)
+    if g.dtype != dtype:  # (astype, not asarray: a graph-building g must stay one)
+        g = g.astype(dtype)
+    return xp.broadcast_to(g, shape)
+
+
+def _recomputing(node, grads, names):
+    """``Op._graph_backward`` with the derived values ``names`` hidden (their class default is
+    None), so the backward formula recomputes them from the graph-building inputs."""
+    d = node.__dict__
+    hidden = {n: d.pop(n) for n in names if n in d}
+    try:
+        return Op._graph_backward(node, grads)
+    finally:
+        d.update(hidden)
 
 
 class PointwiseLoss(Op):
@@ -1806,6 +2030,24 @@ class PointwiseLoss(Op):
             self.loss = loss
             loss = loss * w
         return _reduce_array(loss, reduction)
+
+    def composite(self, x, y, w=None, kind="mse", reduction="mean", beta=1.0):
+        k = _kt()
+        d = x - y
+        a = d.abs()
+        if kind == "mse":
+            loss = d * d
+        elif kind == "l1":
+            loss = a
+        elif kind == "smooth_l1":
+            loss = a - 0.5 * beta if beta == 0 else k.where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta)
+        else:
+            loss = k.where(a < beta, 0.5 * d * d, beta * (a - 0.5 * beta))
+        if w is not None:
+            loss = loss * w
+        if reduction == "none":
+            return loss
+        return loss.sum() if reduction == "sum" else loss.mean()
 
     def backward(self, g):
         need = self.needs_input_grad
@@ -1922,16 +2164,19 @@ class ClassNll(Op):
             # log p = x - lse(x); only the picked entries (and, with smoothing, a row sum) are needed
             self._name = "CrossEntropyLossBackward"
             shift = x.max(axis=1, keepdims=True)
-            e = xp.exp(x - shift)
+            xs = x - shift
+            e = xp.exp(xs)
             ssum = e.sum(axis=1, keepdims=True)
-            lse = (xp.log(ssum) + shift)[:, 0]
-            picked = picked - lse
+            log_ssum = xp.log(ssum)[:, 0]
+            # (x - shift) - log(ssum), not x - lse: no cancellation between two large numbers
+            picked = (picked - shift[:, 0]) - log_ssum
             self.e, self.ssum = e, ssum
         loss = -(1 - label_smoothing) * wt * picked
         if label_smoothing:
-            rows = (x * weight).sum(1) if weight is not None else x.sum(1)
+            src = xs if logits else x
+            rows = (src * weight).sum(1) if weight is not None else src.sum(1)
             if logits:
-                rows = rows - lse * (weight.sum() if weight is not None else c)
+                rows = rows - log_ssum * (weight.sum() if weight is not None else c)
             loss = loss - (label_smoothing / c) * rows * valid
         loss = loss.astype(x.dtype, copy=False)
         self.tc, self.valid, self.wt, self.weight, self.shape = tc, valid, wt, weight, x.shape
@@ -1943,6 +2188,23 @@ class ClassNll(Op):
         self.denom = wt.sum()
         with B.errstate(invalid="ignore", divide="ignore"):
             return xp.asarray(loss.sum() / self.denom, dtype=x.dtype)
+
+    def composite(self, x, target=None, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0, logits=True, out_shape=None):
+        """The same loss from differentiable ops (double backward differentiates this)."""
+        m, c = x._data.shape
+        logp = _kt().log_softmax(x, 1) if logits else x
+        onehot = xp.zeros((m, c), x._data.dtype)
+        onehot[xp.arange(m), self.tc] = 1
+        picked = (logp * _const(onehot, x)).sum(1)
+        loss = picked * _const(-(1 - label_smoothing) * self.wt, x)
+        if label_smoothing:
+            rows = (logp * _const(weight, x)).sum(1) if weight is not None else logp.sum(1)
+            loss = loss - rows * _const((label_smoothing / c) * self.valid, x)
+        if reduction == "none":
+            return loss.reshape(out_shape)
+        if reduction == "sum":
+            return loss.sum()
+        return loss.sum() / _const(self.denom, x)
 
     def backward(self, g):
         reduction, ls, logits, _ = self.args
@@ -1989,6 +2251,18 @@ class SoftCrossEntropy(Op):
         if reduction == "sum":
             return xp.asarray(loss.sum(), dtype=x.dtype)
         return xp.asarray(loss.sum() / m, dtype=x.dtype)
+
+    def composite(self, x, t, weight=None, reduction="mean", label_smoothing=0.0, out_shape=None):
+        m, c = x._data.shape
+        logp = _kt().log_softmax(x, 1)
+        tt = t * (1 - label_smoothing) + label_smoothing / c if label_smoothing else t
+        wl = logp * _const(weight, x) if weight is not None else logp
+        loss = -(wl * tt).sum(1)
+        if reduction == "none":
+            return loss.reshape(out_shape)
+        if reduction == "sum":
+            return loss.sum()
+        return loss.sum() / m
 
     def backward(self, g):
         need = self.needs_input_grad
@@ -2115,8 +2389,16 @@ class BinaryCrossEntropy(Op):
         loss = -(y * lx + (1 - y) * l1x)
         if w is not None:
             loss = loss * w
-        self.x, self.y, self.w, self.lx, self.l1x, self.reduction = x, y, w, lx, l1x, reduction
+        self.x, self.y, self.w, self.reduction = x, y, w, reduction
+        if len(_needs(self)) > 1 and _needs(self)[1]:  # only the target's gradient reads them
+            self.lx, self.l1x = lx, l1x
         return _reduce_array(loss.astype(x.dtype, copy=False), reduction)
+
+    lx = l1x = None
+    graph_constants = ("w",)  # the weight argument: an array, never differentiated
+
+    def _graph_backward(self, grads):
+        return _recomputing(self, grads, ("lx", "l1x"))
 
     def backward(self, g):
         need = self.needs_input_grad
@@ -2128,7 +2410,10 @@ class BinaryCrossEntropy(Op):
         if need[0]:
             gx = ge * (x - y) / xp.maximum((1 - x) * x, 1e-12)
         if need[1]:
-            gy = ge * (self.l1x - self.lx)
+            lx, l1x = self.lx, self.l1x
+            if lx is None:
+                lx, l1x = xp.maximum(xp.log(x), -100), xp.maximum(xp.log1p(-x), -100)
+            gy = ge * (l1x - lx)
         return gx, gy, None
 
 
@@ -2148,8 +2433,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         )
     x = _float(x, "binary_cross_entropy")
     y = cast(y, x.dtype)
-    if x._data.size and (x._data.min() < 0 or x._data.max() > 1):
+    if x._data.size and not ((x._data >= 0) & (x._data <= 1)).all():  # NaN fails too, as in torch
         raise KittyRuntimeError("all elements of input should be between 0 and 1")
+    if y._data.size and not ((y._data >= 0) & (y._data <= 1)).all():
+        raise KittyRuntimeError("all elements of target should be between 0 and 1")
     w = None
     if weight is not None:
         w = xp.broadcast_to(as_tensor_arg(weight, "weight")._data.astype(x._data.dtype), x._data.shape)
@@ -2170,6 +2457,14 @@ class BceWithLogits(Op):
         self.x, self.y, self.w, self.pw, self.lw, self.sp, self.raw = x, y, w, pw, lw, sp, raw
         self.reduction = reduction
         return _reduce_array(loss.astype(x.dtype, copy=False), reduction)
+
+    def composite(self, x, y, w, pw, reduction="mean"):
+        sp = Softplus.apply(-x, beta=1.0, threshold=math.inf)  # -log(sigmoid(x)), exact
+        raw = (1 - y) * x + ((1 + (pw - 1) * y) * sp if pw is not None else sp)
+        loss = raw * w if w is not None else raw
+        if reduction == "none":
+            return loss
+        return loss.sum() if reduction == "sum" else loss.mean()
 
     def backward(self, g):
         need = self.needs_input_grad
@@ -2238,25 +2533,36 @@ class KlDiv(Op):
             return xp.asarray(loss.sum() / n, dtype=x.dtype)
         return _reduce_array(loss, reduction)
 
+    et = lt = None
+
+    def _graph_backward(self, grads):
+        # exp(t) / log(t) are derived from the target: the formula recomputes them from it
+        return _recomputing(self, grads, ("et", "lt"))
+
     def backward(self, g):
         need = self.needs_input_grad
         x, t = self.x, self.t
         if self.reduction == "batchmean":
             n = x.shape[0] if x.ndim else 1
-            ge = xp.broadcast_to(xp.asarray(g / n, dtype=x.dtype), x.shape)
+            ge = _expand_reduced(g / n, x.shape, "sum", x.dtype)
         else:
             ge = _expand_reduced(g, x.shape, self.reduction, x.dtype)
         gx = gt = None
         if self.log_target:
+            et = self.et if self.et is not None else xp.exp(t)
             if need[0]:
-                gx = -ge * self.et
+                gx = -ge * et
             if need[1]:
-                gt = ge * self.et * (t - x + 1)
+                gt = ge * et * (t - x + 1)
         else:
             if need[0]:
                 gx = -ge * t
             if need[1]:
-                gt = ge * (self.lt + 1 - x)
+                lt = self.lt
+                if lt is None:
+                    pos = t > 0
+                    lt = xp.where(pos, xp.log(xp.where(pos, t, 1)), 0)
+                gt = ge * (lt + 1 - x)
         return gx, gt
 
 
@@ -2305,14 +2611,16 @@ class VectorNorm(Op):
             out = (a != 0).sum(axis=axes, keepdims=True).astype(x.dtype)
         else:
             out = (a**p).sum(axis=axes, keepdims=True) ** (1.0 / p)
-        self.x, self.p, self.axes, self.keepdim, self.full = x, p, axes, keepdim, out
         out = out.astype(x.dtype, copy=False)
+        self.x, self.p, self.axes, self.keepdim, self.kshape = x, p, axes, keepdim, out.shape
         if not keepdim:
             out = out.reshape(tuple(n for i, n in enumerate(out.shape) if i not in (axes if axes is not None else range(x.ndim))))
+        self.out = out  # the output itself (saves_output): double backward sees it as such
         return out
 
     def backward(self, g):
-        x, p, norm = self.x, self.p, self.full
+        x, p = self.x, self.p
+        norm = self.out.reshape(self.kshape)
         if not self.keepdim:
             g = g.reshape(norm.shape)
         with B.errstate(divide="ignore", invalid="ignore"):
@@ -2321,12 +2629,14 @@ class VectorNorm(Op):
                 d = xp.sign(x) * hit / xp.maximum(hit.sum(axis=self.axes, keepdims=True), 1)
             elif p == 1:
                 d = xp.sign(x)
-            elif p == 2:
-                d = xp.where(norm == 0, 0, x / norm)
+            elif p == 2:  # (a safe denominator: no 0/0 in the unused branch, for double backward)
+                zero = norm == 0
+                d = xp.where(zero, 0, x / xp.where(zero, 1, norm))
             elif p == 0:
                 d = xp.zeros_like(x)
             else:
-                d = xp.where(norm == 0, 0, x * xp.abs(x) ** (p - 2) / norm ** (p - 1))
+                zero = norm == 0
+                d = xp.where(zero, 0, x * xp.abs(x) ** (p - 2) / xp.where(zero, 1, norm) ** (p - 1))
         return ((g * d).astype(x.dtype, copy=False),)
 
 
@@ -2385,7 +2695,7 @@ class AttentionWeights(Op):
     def backward(self, g_pass, g_ret):
         xp = self.xp
         if not self.batched:  # only batch 0 was returned
-            full = xp.zeros((self.n,) + g_ret.shape, g_ret.dtype)
+            full = xp.zeros_like(g_ret, shape=(self.n,) + g_ret.shape)
             full[0] = g_ret
             g_ret = full
         if self.average:

@@ -12,9 +12,11 @@ def _expand_back(g, in_shape, axes, keepdim):
     """Spread a reduced gradient back over the reduced axes (a new array of the input's shape)."""
     if axes is not None and not keepdim:
         g = B.xp.expand_dims(g, axes)
-    out = B.xp.empty(in_shape, g.dtype)
-    out[...] = g
-    return out
+    if B.is_array(g):  # (np.broadcast_to is slow Python; an assignment broadcasts in C)
+        out = B.xp.empty(in_shape, g.dtype)
+        out[...] = g
+        return out
+    return B.xp.broadcast_to(g, in_shape).copy()  # a GraphArray (double backward)
 
 
 class Sum(Op):
@@ -44,17 +46,20 @@ class Var(Op):
     def forward(self, x, axes, correction, keepdim):
         self.x, self.axes, self.correction, self.keepdim = x, axes, correction, keepdim
         mean = x.mean(axis=axes, keepdims=True)
-        self.centered = x - mean
+        centered = x - mean
         n = x.size // max(mean.size, 1) if x.size else 0
         self.denom = max(n - correction, 0)
         with B.errstate(invalid="ignore", divide="ignore"):
-            out = (self.centered * self.centered).sum(axis=axes, keepdims=keepdim) / self.denom
+            out = (centered * centered).sum(axis=axes, keepdims=keepdim) / self.denom
         return B.xp.asarray(out, dtype=x.dtype)
 
     def backward(self, g):
         g = _expand_back(g, self.x.shape, self.axes, self.keepdim)
+        # recomputed from the saved input (not saved in forward), so double backward can
+        # differentiate through it
+        centered = self.x - self.x.mean(axis=self.axes, keepdims=True)
         with B.errstate(invalid="ignore", divide="ignore"):
-            return g * (2 / self.denom) * self.centered, None, None, None
+            return g * (2 / self.denom) * centered, None, None, None
 
 
 class Std(Var):
@@ -62,7 +67,9 @@ class Std(Var):
 
     def forward(self, x, axes, correction, keepdim):
         var = super().forward(x, axes, correction, keepdim)
-        self.out = B.xp.sqrt(var)
+        # an ndarray even when 0-d (NumPy returns a scalar there): double backward maps the saved
+        # output back to this node by identity, and a scalar would pass as a constant
+        self.out = B.xp.asarray(B.xp.sqrt(var))
         return self.out
 
     def backward(self, g):

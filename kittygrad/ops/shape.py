@@ -39,7 +39,7 @@ class Permute(Op):
         return self.xp.transpose(x, dims)
 
     def backward(self, g):
-        return self.xp.transpose(g, self.xp.argsort(self.dims)), None
+        return self.xp.transpose(g, tuple(self.xp.argsort(self.dims).tolist())), None
 
 
 class View(Op):
