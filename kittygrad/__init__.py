@@ -13,6 +13,7 @@ from . import autograd
 from ._printing import set_printoptions
 from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
 from .backend import Generator, get_num_threads, set_num_threads
 from .creation import (
     arange,

@@ -105,6 +105,8 @@ class Module:
         setattr_(self, "_forward_hooks", OrderedDict())
         setattr_(self, "_forward_hooks_with_kwargs", {})
         setattr_(self, "_forward_hooks_always_called", {})
+        setattr_(self, "_backward_hooks", OrderedDict())
+        setattr_(self, "_backward_pre_hooks", OrderedDict())
         setattr_(self, "_state_dict_hooks", OrderedDict())
         setattr_(self, "_load_state_dict_post_hooks", OrderedDict())
 
@@ -208,6 +210,8 @@ class Module:
             ("_forward_pre_hooks_with_kwargs", {}),
             ("_forward_hooks_with_kwargs", {}),
             ("_forward_hooks_always_called", {}),
+            ("_backward_hooks", OrderedDict()),
+            ("_backward_pre_hooks", OrderedDict()),
             ("_state_dict_hooks", OrderedDict()),
             ("_load_state_dict_post_hooks", OrderedDict()),
             ("_non_persistent_buffers_set", set()),
@@ -760,13 +764,49 @@ class Module:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
+    def register_full_backward_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` once the gradients with respect to the
+        module's positional tensor inputs are computed; a non-None result (a tuple, one entry per
+        positional argument) replaces ``grad_input``. Entries for arguments that are not tensors,
+        or do not require grad, are None.
+
+        >>> import kittygrad as kitty
+        >>> m = kitty.nn.Linear(2, 1)
+        >>> h = m.register_full_backward_hook(lambda mod, gin, gout: (gin[0] * 0,))
+        >>> x = kitty.ones(1, 2, requires_grad=True); m(x).sum().backward(); x.grad
+        tensor([[0., 0.]])
+        """
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` when the gradients with respect to the module's
+        outputs arrive; a non-None result replaces ``grad_output`` (before the module's own
+        backward and its full backward hooks see it).
+
+        >>> import kittygrad as kitty
+        >>> m = kitty.nn.Identity()
+        >>> h = m.register_full_backward_pre_hook(lambda mod, gout: (gout[0] * 3,))
+        >>> x = kitty.ones(2, requires_grad=True); m(x).sum().backward(); x.grad
+        tensor([3., 3.])
+        """
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
     def _call_with_hooks(self, args, kwargs):
         called = set()
+        bw_hook = None
         try:
             for hid, hook in list(self._forward_pre_hooks.items()):
                 if hid in self._forward_pre_hooks_with_kwargs:
@@ -782,6 +822,11 @@ class Module:
                     res = hook(self, args)
                     if res is not None:
                         args = res if isinstance(res, tuple) else (res,)
+            if self._backward_hooks or self._backward_pre_hooks:
+                from ._functions import BackwardHook
+
+                bw_hook = BackwardHook(self, self._backward_hooks, self._backward_pre_hooks)
+                args = bw_hook.setup_input_hook(args)
             result = self.forward(*args, **kwargs)
             for hid, hook in list(self._forward_hooks.items()):
                 called.add(hid)
@@ -791,6 +836,8 @@ class Module:
                     res = hook(self, args, result)
                 if res is not None:
                     result = res
+            if bw_hook is not None:
+                result = bw_hook.setup_output_hook(result)
             return result
         except Exception:
             for hid, hook in list(self._forward_hooks.items()):

@@ -1,0 +1,227 @@
+"""Hooks: tensor hooks, post-accumulate hooks, node hooks, module full backward hooks (vs torch)."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import kittygrad as kitty
+
+
+def np_(t):
+    return None if t is None else t.detach().numpy().copy()
+
+
+# ---- Tensor.register_hook ----------------------------------------------------------------------
+
+
+def test_tensor_hook_replaces_leaf_gradient_and_is_removable():
+    for lib in (kitty, torch):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        seen = []
+        h = a.register_hook(lambda g: seen.append(np_(g)) or g * 10)
+        (a * 3).sum().backward()
+        np.testing.assert_array_equal(a.grad.numpy(), [30.0, 30.0])
+        np.testing.assert_array_equal(seen[0], [3.0, 3.0])
+        h.remove()
+        a.grad = None
+        (a * 3).sum().backward()
+        np.testing.assert_array_equal(a.grad.numpy(), [3.0, 3.0])
+
+
+def test_tensor_hook_on_non_leaf_changes_what_flows_upstream():
+    results = []
+    for lib in (kitty, torch):
+        a = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        b = a * a
+        b.register_hook(lambda g: g * 2)
+        b.register_hook(lambda g: g + 1)  # hooks chain, in registration order
+        (b * lib.tensor([1.0, -1.0, 0.5])).sum().backward()
+        results.append(a.grad.numpy().copy())
+    np.testing.assert_allclose(results[0], results[1])
+
+
+def test_hook_needs_requires_grad():
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        kitty.ones(2).register_hook(lambda g: g)
+
+
+def test_post_accumulate_grad_hook_sees_the_accumulated_grad():
+    for lib in (kitty, torch):
+        p = lib.tensor([1.0, 2.0], requires_grad=True)
+        seen = []
+        h = p.register_post_accumulate_grad_hook(lambda t: seen.append(np_(t.grad)))
+        (p * 2).sum().backward()
+        (p * 3).sum().backward()
+        np.testing.assert_array_equal(seen[0], [2.0, 2.0])
+        np.testing.assert_array_equal(seen[1], [5.0, 5.0])  # after accumulation
+        h.remove()
+        (p * 1).sum().backward()
+        assert len(seen) == 2
+    with pytest.raises(RuntimeError):
+        (kitty.ones(1, requires_grad=True) * 2).register_post_accumulate_grad_hook(lambda t: None)
+
+
+# ---- node hooks ----------------------------------------------------------------------------------
+
+
+def test_node_prehook_replaces_grad_outputs():
+    for lib in (kitty, torch):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        b = a * a
+        h = b.grad_fn.register_prehook(lambda gout: (gout[0] * 5,))
+        b.sum().backward(retain_graph=True)
+        np.testing.assert_array_equal(a.grad.numpy(), [10.0, 20.0])
+        h.remove()
+        a.grad = None
+        b.sum().backward()
+        np.testing.assert_array_equal(a.grad.numpy(), [2.0, 4.0])
+
+
+def test_node_register_hook_stores_a_removable_hook():
+    a = kitty.tensor([1.0], requires_grad=True)
+    node = (a * 2).grad_fn
+    hook = lambda gi, go: None  # noqa: E731
+    h = node.register_hook(hook)
+    assert list(node._post_hooks_node.values()) == [hook]
+    h.remove()
+    assert node._post_hooks_node == {}
+
+
+def test_node_post_hook_sees_both_sides_and_replaces_grad_inputs():
+    out = {}
+    for lib in (kitty, torch):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        c = lib.tensor([3.0, 4.0], requires_grad=True)
+        b = a * c
+        seen = []
+
+        def hook(gi, go, seen=seen):
+            seen.append(([np_(g) for g in gi], [np_(g) for g in go]))
+            return (gi[0] * 2, None)
+
+        b.grad_fn.register_hook(hook)
+        b.sum().backward()
+        out[lib.__name__] = (seen, np_(a.grad), c.grad)
+    (k_seen, k_a, k_c), (t_seen, t_a, t_c) = out["kittygrad"], out["torch"]
+    np.testing.assert_array_equal(k_a, t_a)
+    assert k_c is None and t_c is None
+    for (kgi, kgo), (tgi, tgo) in zip(k_seen, t_seen):
+        for x, y in zip(kgi + kgo, tgi + tgo):
+            np.testing.assert_array_equal(x, y)
+
+
+# ---- Module full backward hooks ------------------------------------------------------------------
+
+
+class TwoInputs:
+    """A module taking (x, y, scale) that returns (x @ W + y, x.sum()); built for either library."""
+
+    @staticmethod
+    def make(lib):
+        class M(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lin = lib.nn.Linear(3, 2).double()
+                with lib.no_grad():
+                    self.lin.weight.copy_(lib.tensor([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]], dtype=lib.float64))
+                    self.lin.bias.zero_()
+
+            def forward(self, x, y, scale):
+                return self.lin(x) * scale + y, x.sum()
+
+        return M()
+
+
+def run_module_hooks(lib, y_requires_grad, replace):
+    m = TwoInputs.make(lib)
+    log = []
+
+    def pre(mod, gout):
+        log.append(("pre", [np_(g) for g in gout]))
+        if replace:
+            return (gout[0] * 2, gout[1])
+        return None
+
+    def hook(mod, gin, gout):
+        log.append(("hook", [np_(g) for g in gin], [np_(g) for g in gout]))
+        if replace:
+            return (gin[0] + 1,) + tuple(gin[1:])
+        return None
+
+    h1 = m.register_full_backward_pre_hook(pre)
+    h2 = m.register_full_backward_hook(hook)
+    x = lib.tensor([[1.0, 2.0, 3.0]], dtype=lib.float64, requires_grad=True)
+    y = lib.tensor([[0.5, -0.5]], dtype=lib.float64, requires_grad=y_requires_grad)
+    out, total = m(x, y, 3.0)
+    (out * lib.tensor([[1.0, 2.0]], dtype=lib.float64)).sum().add(total * 4).backward()
+    grads = (np_(x.grad), np_(y.grad), np_(m.lin.weight.grad))
+    h1.remove()
+    h2.remove()
+    x.grad = None
+    out, total = m(x, y, 3.0)
+    (out.sum() + total).backward()
+    return log, grads, np_(x.grad)
+
+
+@pytest.mark.parametrize("y_requires_grad", [True, False])
+@pytest.mark.parametrize("replace", [False, True])
+def test_module_full_backward_hooks_match_torch(y_requires_grad, replace):
+    k_log, k_grads, k_after = run_module_hooks(kitty, y_requires_grad, replace)
+    t_log, t_grads, t_after = run_module_hooks(torch, y_requires_grad, replace)
+    assert [e[0] for e in k_log] == [e[0] for e in t_log] == ["pre", "hook"]
+    for k_entry, t_entry in zip(k_log, t_log):
+        for k_side, t_side in zip(k_entry[1:], t_entry[1:]):
+            assert len(k_side) == len(t_side)
+            for a, b in zip(k_side, t_side):
+                if b is None:
+                    assert a is None  # non-tensor args: None, as torch
+                else:
+                    np.testing.assert_allclose(a, b)
+    for a, b in zip(k_grads, t_grads):
+        if b is None:
+            assert a is None
+        else:
+            np.testing.assert_allclose(a, b)
+    np.testing.assert_allclose(k_after, t_after)  # removed hooks no longer act
+
+
+def test_module_hook_fires_at_outputs_when_no_input_requires_grad():
+    for lib in (kitty, torch):
+        lin = lib.nn.Linear(2, 1)
+        seen = []
+        lin.register_full_backward_hook(lambda mod, gin, gout: seen.append((gin, np_(gout[0]))))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            lin(lib.ones(1, 2)).sum().backward()
+        assert seen[0][0] == (None,) and seen[0][1].tolist() == [[1.0]]
+        assert any("Full backward hook is firing" in str(w.message) for w in caught)
+
+
+def test_module_hook_wrong_length_is_an_error():
+    m = kitty.nn.Identity()
+    m.register_full_backward_hook(lambda mod, gin, gout: (gin[0], gin[0]))
+    x = kitty.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="Backward hook returned an invalid number of grad_input, got 2, but expected 1"):
+        m(x).sum().backward()
+
+
+def test_module_hooks_in_a_network_and_prepend_order():
+    order = []
+    net = kitty.nn.Sequential(kitty.nn.Linear(2, 2), kitty.nn.Tanh(), kitty.nn.Linear(2, 1))
+    net[0].register_full_backward_hook(lambda *a: order.append("first"))
+    net[2].register_full_backward_hook(lambda *a: order.append("last-b"))
+    net[2].register_full_backward_hook(lambda *a: order.append("last-a"), prepend=True)
+    net(kitty.ones(3, 2, requires_grad=True)).sum().backward()
+    assert order == ["last-a", "last-b", "first"]  # backward order; prepend goes first
+    assert net[0].weight.grad is not None
+
+
+def test_module_without_backward_hooks_adds_no_nodes():
+    lin = kitty.nn.Linear(2, 2)
+    y = lin(kitty.ones(1, 2, requires_grad=True))
+    assert "BackwardHook" not in y.grad_fn.name()
+    h = lin.register_full_backward_hook(lambda *a: None)
+    assert lin(kitty.ones(1, 2, requires_grad=True)).grad_fn.name() == "BackwardHookFunctionBackward"
+    h.remove()
+    assert "BackwardHook" not in lin(kitty.ones(1, 2, requires_grad=True)).grad_fn.name()
