@@ -18,6 +18,7 @@ SMOKE = {
     "cnn_mnist.py": ["--smoke"],
     "char_transformer.py": ["--smoke"],
     "char_rnn.py": ["--smoke"],
+    "higher_order.py": ["--smoke"],
 }
 
 
