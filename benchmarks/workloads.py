@@ -198,9 +198,57 @@ def cnn_step():
     return floor, make(torch), make(kitty)
 
 
+def _example_module(lib_name: str):
+    """The char-transformer example's model code, imported for kittygrad or (same source) torch."""
+    import sys
+    import types
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "char_transformer.py"
+    sys.path.insert(0, str(path.parent))
+    src = path.read_text()
+    if lib_name == "torch":
+        src = (
+            src.replace("import kittygrad as kitty", "import torch as kitty")
+            .replace("import kittygrad.nn as nn", "import torch.nn as nn")
+            .replace("import kittygrad.nn.functional as F", "import torch.nn.functional as F")
+        )
+    module = types.ModuleType(f"char_transformer_{lib_name}")
+    module.__file__ = str(path)
+    exec(compile(src, str(path), "exec"), module.__dict__)
+    return module
+
+
+def char_transformer_step(batch: int = 32, context: int = 64, vocab: int = 65):
+    """One training step of examples/char_transformer.py's model (3 blocks, dim 96), AdamW."""
+    ids = RNG.integers(0, vocab, (batch, context + 1))
+
+    def make(lib):
+        module = _example_module(lib.__name__)
+        lib.manual_seed(0)
+        model = module.CharGPT(vocab, context, dim=96, heads=4, layers=3)
+        opt = lib.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
+        x, y = lib.tensor(ids[:, :-1]), lib.tensor(ids[:, 1:])
+
+        def step():
+            loss = lib.nn.functional.cross_entropy(model(x).reshape(-1, vocab), y.reshape(-1))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+
+        return step
+
+    import torch
+
+    kitty_step = make(kitty)
+    torch_step = make(torch)
+    return None, torch_step, kitty_step
+
+
 WORKLOADS = {
     "tiny-op chain (a*b+c).sum(), 4x4": (tiny_chain, 5.0, "floor"),
     "MLP step 784-256-128-10, batch 128": (mlp_step, 1.05, "floor"),
     "CNN step 2 convs, (32,1,28,28)": (cnn_step, 1.5, "torch"),
     "10,000-op elementwise chain": (long_chain, 3.0, "floor"),
+    "char-transformer step (examples/char_transformer.py)": (char_transformer_step, None, "torch"),
 }
