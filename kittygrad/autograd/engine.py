@@ -208,6 +208,7 @@ def _accumulate_graph(tensor, grad, hooks: bool = True) -> None:
 
 Tensor = None  # set by kittygrad.tensor
 _getrefcount = sys.getrefcount
+_ndarray = B.xp.ndarray
 
 
 def _check_versions(node) -> None:
@@ -430,9 +431,11 @@ def _run_seed(root, root_nr, root_grad) -> None:
     """The seed's walk driven by the locks alone: one root, no node ran before with retain_graph.
 
     A node runs when its lock reaches zero, i.e. when every recorded use of its outputs has sent
-    its gradient; no pre-pass over the graph is needed. Leaves (AccumulateGrad) never wait: they
-    take what arrived once the walk is over. Whatever still waits for other uses is held, and we
-    say so, exactly as the general walk does.
+    its gradient; no pre-pass over the graph is needed. A gradient whose delivery brings the lock
+    to zero goes straight onto the stack; only partial sums wait in ``bufs``. Leaves
+    (AccumulateGrad) never wait: a plain leaf adds each gradient into ``.grad`` as it arrives, a
+    leaf with hooks takes the sum once the walk is over. Whatever still waits for other uses is
+    held, and we say so, exactly as the general walk does.
     """
     if root._lock > 0 and root._waits:
         warnings.warn(
@@ -445,14 +448,14 @@ def _run_seed(root, root_nr, root_grad) -> None:
         )
     slots = [None] * len(root._out_meta)
     slots[root_nr] = root_grad
-    bufs = {root: slots}
-    stack = [root]
-    leaves = []
+    bufs = {}  # node -> partial gradient sums, for nodes whose lock has not reached zero yet
+    leaf_bufs = {}  # leaves with hooks: their gradient is summed first
+    stack = [(root, slots)]
+    keep = _KEEP_ON_RELEASE
     collected = False
     while True:
         while stack:
-            node = stack.pop()
-            grads = bufs.pop(node)
+            node, grads = stack.pop()
             if node._held is not None:
                 held, node._held = node._held, None
                 grads = [_add(a, b) for a, b in zip(grads, held)]
@@ -472,22 +475,10 @@ def _run_seed(root, root_nr, root_grad) -> None:
                     t = node._retained()
                     if t is not None:
                         _accumulate_into(t, grads[node._retained_nr])
-                if not node._waits:  # a leaf's accumulator
+                if not node._waits:  # the root itself is a leaf
                     t = node._tensor_ref()
-                    g = grads[0]
-                    if t is None:
-                        pass
-                    elif t._grad is None and not t._hooks and not t._post_hooks and g.dtype == t._data.dtype:
-                        # .grad must own its memory. An array that no one else references (only
-                        # `grads` and `g` here, plus getrefcount's argument) and that is not a
-                        # view is ours already: skip the copy (an MLP step copies every weight's
-                        # gradient otherwise).
-                        if g.base is None and _getrefcount(g) <= 3 and g.flags.writeable:
-                            t._grad = Tensor._wrap(g)
-                        else:
-                            t._grad = Tensor._wrap(g.copy())
-                    else:
-                        _accumulate_into(t, g)
+                    if t is not None:
+                        _accumulate_into(t, grads[0])
                     input_grads = ()
                 else:
                     for saved in node._saved_versions:
@@ -503,38 +494,80 @@ def _run_seed(root, root_nr, root_grad) -> None:
                         )
                     if node._post_hooks_node:
                         input_grads = _run_post_hooks(node, input_grads, grads)
-            node._executed = True
-            node.release()
+            grads = None
+            # release what forward saved (Node.release, inlined)
+            d = node.__dict__
+            for key in d.keys() - keep:
+                del d[key]
+            d["_consumed"] = d["_executed"] = True
+            if _retained_alive.data:
+                _retained_alive.discard(node)
             for edge, g in zip(node.next_edges, input_grads):
                 if edge is None:
                     continue
                 nxt, nr = edge
-                slots = bufs.get(nxt)
-                if slots is None:
-                    slots = bufs[nxt] = [None] * len(nxt._out_meta)
-                    if not nxt._waits:
-                        leaves.append(nxt)
+                nxt._lock -= 1
                 if g is not None:
                     shape, dtype = nxt._out_meta[nr]
                     if g.shape != shape:
                         g = _fix_shape(node, nxt, g, shape)
                     if g.dtype != dtype:
                         g = g.astype(dtype)
-                    slots[nr] = g if slots[nr] is None else slots[nr] + g
-                nxt._lock -= 1
-                if nxt._lock == 0 and nxt._waits:
-                    stack.append(nxt)
-        if leaves:
-            stack, leaves = leaves, []  # every gradient a leaf will get in this walk has arrived
-            stack.reverse()
-            continue
-        if bufs and not collected and any(n._lock > 0 for n in bufs):
+                if not nxt._waits:  # a leaf
+                    if g is None:
+                        continue
+                    t = nxt._tensor_ref()
+                    if t is None:
+                        continue
+                    if nxt._pre_hooks or t._hooks or t._post_hooks or type(g) is not _ndarray:
+                        slots = leaf_bufs.get(nxt)
+                        leaf_bufs[nxt] = [g] if slots is None else [slots[0] + g]
+                        continue
+                    current = t._grad
+                    if current is None:
+                        # .grad must own its memory: an array nothing else references (the
+                        # input_grads tuple, the loop variable and getrefcount's argument) and
+                        # that is not a view is ours already; anything else is copied
+                        if g.base is None and _getrefcount(g) <= 3 and g.flags.writeable and g.dtype == t._data.dtype:
+                            t._grad = Tensor._wrap(g)
+                        else:
+                            t._grad = Tensor._wrap(g.astype(t._data.dtype, copy=True))
+                    else:
+                        _accumulate_into(t, g)
+                    continue
+                if nxt._lock == 0:
+                    slots = bufs.pop(nxt, None)
+                    if slots is None:
+                        if len(nxt._out_meta) == 1:
+                            stack.append((nxt, [g]))
+                            continue
+                        slots = [None] * len(nxt._out_meta)
+                    if g is not None:
+                        slots[nr] = g if slots[nr] is None else slots[nr] + g
+                    stack.append((nxt, slots))
+                else:
+                    slots = bufs.get(nxt)
+                    if slots is None:
+                        slots = bufs[nxt] = [None] * len(nxt._out_meta)
+                    if g is not None:
+                        slots[nr] = g if slots[nr] is None else slots[nr] + g
+        if leaf_bufs:  # every gradient a hooked leaf will get in this walk has arrived
+            for leaf, slots in leaf_bufs.items():
+                t = leaf._tensor_ref()
+                grads = slots
+                if leaf._pre_hooks:
+                    grads = _run_pre_hooks(leaf, grads)
+                if t is not None and grads[0] is not None:
+                    _accumulate_into(t, grads[0])
+                leaf._executed = True
+            leaf_bufs = {}
+        if bufs and not collected:
             # Before saying a node waits: a use may belong to garbage in a reference cycle (a
             # caught exception's traceback keeps its frames' temporaries alive) that only the
             # cyclic collector frees. Collect the young generations once and look again.
             collected = True
             _gc.collect(1)
-            stack = [n for n in bufs if n._lock == 0 and n._waits]
+            stack = [(n, bufs.pop(n)) for n in [n for n in bufs if n._lock == 0]]
             if stack:
                 continue
         break
