@@ -94,6 +94,9 @@ class Op(Node):
     """
 
     saved_inputs: tuple = ()
+    #: optional ``{input: (inputs whose gradient reads it, ...)}``: a saved input is recorded
+    #: (version-checked, and rebuilt for double backward) only when one of those needs a gradient
+    save_needed: dict | None = None
     saves_output: bool = False
     is_view: bool = False
     xp = B.xp
@@ -261,14 +264,18 @@ class Op(Node):
                 # saved back to the graph (not the Tensor objects: holding only arrays and
                 # counters keeps the graph as light as before)
                 saved = []
+                needed = cls.save_needed
                 for i in cls.saved_inputs:
                     t = args[i]
                     if isinstance(t, Tensor):
+                        if needed is not None and all(edges[j] is None for j in needed[i]):
+                            continue  # no gradient that will be computed reads this input
                         saved.append((t._vc, t._vc[0], t._data, i, False))
                 if cls.saves_output:
                     for nr, o in enumerate(outs if outs is not None else (result,)):
                         saved.append((o._vc, o._vc[0], o._data, nr, True))
-                node._saved_versions = saved
+                if saved:
+                    node._saved_versions = saved
         if observers:
             _notify("op", cls._name[:-8] if cls._name.endswith("Backward") else cls._name, node if requires else None, args, tuple(outs) if outs is not None else (result,))
         return result if outs is None else tuple(outs)

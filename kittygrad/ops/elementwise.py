@@ -91,6 +91,7 @@ def _graph_backward_without(node, grads, unused):
 
 class Mul(Op):
     saved_inputs = (0, 1)
+    save_needed = {0: (1,), 1: (0,)}  # a is read only for b's gradient, and b only for a's
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -106,6 +107,7 @@ class Mul(Op):
 
 class Div(Op):
     saved_inputs = (0, 1)
+    save_needed = {0: (1,), 1: (0, 1)}
 
     def forward(self, a, b):
         self.a, self.b = a, b
