@@ -74,11 +74,6 @@ class GraphArray:
     def base(self):
         return None
 
-    @property
-    def data_(self):
-        """The current values (a plain array, no graph): for masks and shapes only."""
-        return self.t._data
-
     def __len__(self) -> int:
         return len(self.t._data)
 
@@ -891,10 +886,3 @@ def unsupported(node, what: str) -> KittyNotImplementedError:
     return KittyNotImplementedError(
         f"higher-order gradients (create_graph=True) through {node._name}: {what}"
     )
-
-
-def erf_graph(x):
-    """``erf`` for backward formulas that call ``B.erf`` on a GraphArray."""
-    return GraphArray(_k().erf(_T(x)))
-
-

@@ -273,3 +273,21 @@ def test_an_ignored_result_of_a_multi_result_op_holds_back_nothing(fn, pick):
         warnings.simplefilter("error")
         results[pick].sum().backward()
     assert a.grad is not None
+
+
+def test_leaf_gradients_never_share_memory():
+    # the engine hands a leaf the gradient array itself when nothing else references it; a
+    # shared array (Add sends one gradient to both inputs) or the caller's own tensor is copied
+    b, c = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (b + c).sum().backward()
+    b.grad.add_(100)
+    assert c.grad.tolist() == [1.0, 1.0]
+    x = leaf([1.0, 2.0])
+    g = kitty.tensor([5.0, 6.0])
+    x.clone().backward(g)
+    x.grad.add_(1)
+    assert g.tolist() == [5.0, 6.0]
+    w = leaf([[1.0, 2.0], [3.0, 4.0]])
+    w.reshape(4).sum().backward()  # a broadcast view comes back: copied into .grad
+    w.grad.add_(1)
+    assert w.grad.tolist() == [[2.0, 2.0], [2.0, 2.0]]

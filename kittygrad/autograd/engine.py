@@ -526,9 +526,9 @@ def _run_seed(root, root_nr, root_grad) -> None:
                     current = t._grad
                     if current is None:
                         # .grad must own its memory: an array nothing else references (the
-                        # input_grads tuple, the loop variable and getrefcount's argument) and
-                        # that is not a view is ours already; anything else is copied
-                        if g.base is None and _getrefcount(g) <= 3 and g.flags.writeable and g.dtype == t._data.dtype:
+                        # input_grads tuple, zip's item tuple, the loop variable and getrefcount's
+                        # argument) and that is not a view is ours already; anything else is copied
+                        if g.base is None and _getrefcount(g) <= 4 and g.flags.writeable and g.dtype == t._data.dtype:
                             t._grad = Tensor._wrap(g)
                         else:
                             t._grad = Tensor._wrap(g.astype(t._data.dtype, copy=True))
