@@ -73,36 +73,19 @@ class RSub(Op):
         return (-g if self.alpha == 1 else -self.alpha * g), g
 
 
-def _graph_backward_without(node, grads, unused):
-    """Double backward of ``node`` with the saved attribute ``unused`` hidden: the formulas for
-    the gradients asked for never read it. It may be a value the graph no longer tracks (the old
-    value of a view that an in-place op overwrote, as in ``x.diagonal().mul_(3)``), which would
-    otherwise make double backward refuse the op although the value is not needed."""
-    if unused is None:
-        return Op._graph_backward(node, grads)
-    d = node.__dict__
-    value = d[unused]
-    d[unused] = None
-    try:
-        return Op._graph_backward(node, grads)
-    finally:
-        d[unused] = value
-
-
 class Mul(Op):
     saved_inputs = (0, 1)
     save_needed = {0: (1,), 1: (0,)}  # a is read only for b's gradient, and b only for a's
 
     def forward(self, a, b):
-        self.a, self.b = a, b
+        edges = self.next_edges  # (set before forward when a gradient will be needed)
+        self.a = a if len(edges) == 2 and edges[1] is not None else None
+        self.b = b if edges and edges[0] is not None else None
         return a * b
 
     def backward(self, g):
         need = self.needs_input_grad
         return (g * self.b if need[0] else None), (g * self.a if need[1] else None)
-
-    def _graph_backward(self, grads):
-        return _graph_backward_without(self, grads, "a" if not self.needs_input_grad[1] else None)
 
 
 class Div(Op):
@@ -110,7 +93,9 @@ class Div(Op):
     save_needed = {0: (1,), 1: (0, 1)}
 
     def forward(self, a, b):
-        self.a, self.b = a, b
+        edges = self.next_edges
+        self.a = a if len(edges) == 2 and edges[1] is not None else None
+        self.b = b
         return a / b
 
     def backward(self, g):
@@ -119,9 +104,6 @@ class Div(Op):
         ga = g / b if need[0] else None
         gb = -g * a / (b * b) if need[1] else None
         return ga, gb
-
-    def _graph_backward(self, grads):
-        return _graph_backward_without(self, grads, "a" if not self.needs_input_grad[1] else None)
 
 
 class Pow(Op):
