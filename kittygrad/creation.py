@@ -204,25 +204,31 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
 
 
 def _like(input, dtype):
+    if not isinstance(input, Tensor):
+        raise KittyTypeError(f"argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     return input.dtype if dtype is None else D.to_dtype(dtype)
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
     """Zeros with ``input``'s shape and dtype."""
-    return zeros(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+    dt = _like(input, dtype)  # checks input before reading its shape
+    return zeros(input.shape, dtype=dt, requires_grad=requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
     """Ones with ``input``'s shape and dtype."""
-    return ones(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+    dt = _like(input, dtype)  # checks input before reading its shape
+    return ones(input.shape, dtype=dt, requires_grad=requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
-    return zeros(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+    dt = _like(input, dtype)  # checks input before reading its shape
+    return zeros(input.shape, dtype=dt, requires_grad=requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
-    return full(input.shape, fill_value, dtype=_like(input, dtype), requires_grad=requires_grad)
+    dt = _like(input, dtype)  # checks input before reading its shape
+    return full(input.shape, fill_value, dtype=dt, requires_grad=requires_grad)
 
 
 def _num(x):
@@ -240,6 +246,8 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad:
     start, end, step = _num(start), _num(end), _num(step)
     if end is None:
         start, end = 0, start
+    if any(isinstance(v, float) and not math.isfinite(v) for v in (start, end, step)):
+        raise KittyRuntimeError(f"unsupported range: {start} -> {end} (step {step}): bounds must be finite")
     if step == 0:
         raise KittyRuntimeError("step must be nonzero")
     if (end - start) * step < 0:
@@ -357,17 +365,20 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: 
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
-    return rand(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+    dt = _like(input, dtype)  # checks input before reading its shape
+    return rand(input.shape, dtype=dt, requires_grad=requires_grad)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
-    return randn(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+    dt = _like(input, dtype)  # checks input before reading its shape
+    return randn(input.shape, dtype=dt, requires_grad=requires_grad)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
     if high is None:
         low, high = 0, low
-    return randint(low, high, input.shape, dtype=_like(input, dtype))
+    dt = _like(input, dtype)  # checks input before reading its shape
+    return randint(low, high, input.shape, dtype=dt)
 
 
 def manual_seed(seed: int) -> B.Generator:

@@ -275,6 +275,15 @@ def add(input, other, *, alpha=1):
     return Add.apply(a, b)
 
 
+def check_sub_operands(input, other) -> None:
+    """torch refuses subtraction with bool operands (``-`` and ``sub_`` alike)."""
+    if any(isinstance(x, bool) or (hasattr(x, "_data") and x._data.dtype.kind == "b") for x in (input, other)):
+        raise KittyRuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+
+
 def sub(input, other, *, alpha=1):
     """``input - alpha * other``.
 
@@ -282,11 +291,7 @@ def sub(input, other, *, alpha=1):
     >>> kitty.sub(kitty.tensor([1., 2.]), 1)
     tensor([0., 1.])
     """
-    if any(isinstance(x, bool) or (hasattr(x, "_data") and x._data.dtype.kind == "b") for x in (input, other)):
-        raise KittyRuntimeError(
-            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
-            "invert a mask, use the `~` or `logical_not()` operator instead."
-        )
+    check_sub_operands(input, other)
     a, b = binary(input, other, "sub")
     if not hasattr(a, "_data"):  # number - tensor
         return RSub.apply(b, a, alpha=alpha)

@@ -152,7 +152,7 @@ def setitem(x, idx, value) -> None:
         raise KittyTypeError(
             f"can't assign a {type(value).__name__} to a tensor; expected a number or a Tensor"
         )
-    if x._requires_grad and x._grad_fn is None:  # a bad index is reported before the leaf rule, as torch
+    if x._requires_grad:  # a bad index is reported before the leaf (or view of a leaf) rule, as torch
         try:
             x._data[idx]
         except IndexError as e:

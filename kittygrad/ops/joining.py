@@ -327,10 +327,10 @@ def tensor_split(input, indices_or_sections, dim: int = 0):
             bounds.append(bounds[-1] + q + (1 if i < r else 0))
     else:
         bounds = [0] + [builtins_min(builtins_max(int(i) if i >= 0 else int(i) + size, 0), size) for i in indices_or_sections] + [size]
-    return _multi_view(tuple(
+    return tuple(  # ordinary slice views: torch allows in-place ops on them (unlike split's)
         narrow(x, axis, builtins_min(s, size), builtins_max(0, builtins_min(e, size) - builtins_min(s, size)))
         for s, e in zip(bounds[:-1], bounds[1:])
-    ), "TensorSplitBackward")
+    )
 
 
 builtins_min, builtins_max = min, max

@@ -630,9 +630,23 @@ class Slogdet(Op):
         return self.xp.asarray(sign, dtype=a.dtype), self.xp.asarray(logabs, dtype=a.dtype)
 
     def backward(self, g_sign, g_logabs):
+        xp = self.xp
         with B.errstate(all="ignore"):
-            inv_t = _mT(self.xp.linalg.inv(self.a))
+            try:
+                inv_t = _mT(xp.linalg.inv(self.a))
+            except xp.linalg.LinAlgError:  # singular: adj(A) / det(A), infinite as in torch
+                inv_t = _mT(_adjugate(xp, self.a)) / xp.linalg.det(self.a)[..., None, None]
         return (g_logabs[..., None, None] * inv_t,)
+
+
+def _adjugate(xp, a):
+    """adj(A) = det(A) A^-1, finite also for singular A (from the SVD: det(U)det(Vh) V diag(prod of
+    the other singular values) U^T)."""
+    u, s, vh = xp.linalg.svd(a)
+    n = s.shape[-1]
+    others = xp.stack([xp.prod(xp.delete(s, i, axis=-1), axis=-1) for i in range(n)], axis=-1)
+    sign = xp.linalg.det(u) * xp.linalg.det(vh)
+    return sign[..., None, None] * ((_mT(vh) * others[..., None, :]) @ _mT(u))
 
 
 class Solve(Op):
