@@ -900,7 +900,7 @@ class Tensor(TensorMethods):
         return self._inplace_binary(_ew.Add, other, "add_")
 
     def sub_(self, other, *, alpha=1):
-        _ew.check_sub_operands(self, other)
+        _ew._check_sub_operands(self, other)
         return self._inplace_binary(_ew.Sub, other, "sub_", alpha=alpha)
 
     def mul_(self, other):

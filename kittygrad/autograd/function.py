@@ -203,13 +203,17 @@ class Op(Node):
             for a in args:
                 if isinstance(a, Tensor):
                     arrays.append(a._data)
-                    if a._requires_grad:
+                    if a._view is not None:
+                        if a._view_version != a._vc[0]:
+                            a._refresh_view()  # the base changed in place (and may require grad now)
+                        if a._requires_grad:
+                            requires = True
+                            edges.append(_edge(a))
+                            continue
+                    elif a._requires_grad:
                         requires = True
                         fn = a._grad_fn
-                        if fn is None or a._view is not None:
-                            edges.append(_edge(a))
-                        else:
-                            edges.append((fn, a._output_nr))
+                        edges.append((fn, a._output_nr) if fn is not None else _edge(a))
                         continue
                 else:
                     arrays.append(a)
@@ -285,10 +289,11 @@ _new = object.__new__
 _ndarray = B.xp.ndarray
 
 
-def _as_saved_array(node, value):
-    """``value`` (a NumPy scalar forward returned) as an array, also where forward saved it, so
-    double backward still recognises the saved output as this node's output."""
-    arr = B.asarray(value)
+def _as_saved_array(node, value, arr=None):
+    """``arr`` (by default ``value`` as an array: a NumPy scalar forward returned) replaces
+    ``value`` also where forward saved it, so double backward still recognises the saved output
+    as this node's output."""
+    arr = B.asarray(value) if arr is None else arr
     d = node.__dict__
     for key, saved in list(d.items()):
         if saved is value:
@@ -391,7 +396,7 @@ def apply_inplace(cls, self, *args, **params):
     when self is a view, of its base through :class:`CopySlices`), so gradients stay correct.
     """
     grad_mode = _state.enabled
-    others_require = grad_mode and any(isinstance(a, Tensor) and a._requires_grad for a in args)
+    others_require = grad_mode and any(isinstance(a, Tensor) and a.requires_grad for a in args)
     view = self._view
     if grad_mode:
         if self._grad_fn is None and self._requires_grad and view is None:
@@ -633,7 +638,7 @@ class Function(metaclass=FunctionMeta):
         node._init_node()
         grad_mode = _state.enabled
         edges = tuple(
-            _edge(a) if grad_mode and isinstance(a, Tensor) and a._requires_grad else None for a in args
+            _edge(a) if grad_mode and isinstance(a, Tensor) and a.requires_grad else None for a in args
         )
         node.needs_input_grad = tuple(e is not None for e in edges)
         with no_grad(), _quiet():  # observers see the Function as one operation

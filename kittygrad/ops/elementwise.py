@@ -275,7 +275,7 @@ def add(input, other, *, alpha=1):
     return Add.apply(a, b)
 
 
-def check_sub_operands(input, other) -> None:
+def _check_sub_operands(input, other) -> None:
     """torch refuses subtraction with bool operands (``-`` and ``sub_`` alike)."""
     if any(isinstance(x, bool) or (hasattr(x, "_data") and x._data.dtype.kind == "b") for x in (input, other)):
         raise KittyRuntimeError(
@@ -291,7 +291,7 @@ def sub(input, other, *, alpha=1):
     >>> kitty.sub(kitty.tensor([1., 2.]), 1)
     tensor([0., 1.])
     """
-    check_sub_operands(input, other)
+    _check_sub_operands(input, other)
     a, b = binary(input, other, "sub")
     if not hasattr(a, "_data"):  # number - tensor
         return RSub.apply(b, a, alpha=alpha)

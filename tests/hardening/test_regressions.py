@@ -376,3 +376,25 @@ def test_inplace_on_tensor_split_output_is_allowed():
 
 def test_setitem_index_error_before_leaf_check_on_a_view():
     raises_like_torch(lambda m: m.ones(1, requires_grad=True).squeeze().__setitem__(0, 0.5))
+
+
+def test_view_made_before_its_base_required_grad_passes_gradients():
+    """Fuzzer seed 36617: an op used a view whose base started requiring grad (through an in-place
+    op) after the view was made; the op saw the view's stale flag and dropped the gradient."""
+    grads = []
+    for lib in (kitty, torch):
+        a = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        b = lib.zeros(3)
+        v = b.reshape(3)
+        b.add_(a)
+        (v * v).sum().backward()
+        grads.append(a.grad.tolist())
+    assert grads[0] == grads[1] == [2.0, 4.0, 6.0]
+
+
+def test_slogdet_backward_on_a_singular_matrix_gives_infinities():
+    """Fuzzer seed 85739: NumPy's LinAlgError escaped from slogdet's backward; torch gives inf."""
+    a = kitty.tensor([[1.0, 2.0], [2.0, 4.0]], requires_grad=True)
+    _, logabs = kitty.linalg.slogdet(a)
+    logabs.backward()
+    assert np.isinf(a.grad.numpy()).all()
