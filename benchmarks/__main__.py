@@ -115,14 +115,53 @@ def machine_facts(blas: str) -> str:
     )
 
 
+def profile(name_part: str, seconds: float = 3.0) -> None:
+    """cProfile of kittygrad's side of one workload, plus the share of time in Python's cyclic GC."""
+    import cProfile
+    import pstats
+
+    from benchmarks.workloads import WORKLOADS
+
+    name = next(n for n in WORKLOADS if name_part.lower() in n.lower())
+    step = WORKLOADS[name][0]()[2]
+    step()
+    gc_time = [0.0, 0.0]
+
+    def on_gc(phase, info):
+        if phase == "start":
+            gc_time[1] = time.perf_counter()
+        else:
+            gc_time[0] += time.perf_counter() - gc_time[1]
+
+    n = _calibrate(step)
+    n = max(1, int(n * seconds / 0.2))
+    gc.callbacks.append(on_gc)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        step()
+    total = time.perf_counter() - t0
+    gc.callbacks.remove(on_gc)
+    print(f"{name}: {total / n * 1e3:.3f} ms per step; cyclic GC: {gc_time[0] / total:.0%} of the time")
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(n):
+        step()
+    prof.disable()
+    pstats.Stats(prof).sort_stats("tottime").print_stats(15)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller deep graph")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.md"))
+    parser.add_argument("--profile", metavar="WORKLOAD", help="profile kittygrad on one workload (a part of its name)")
     args = parser.parse_args()
     blas = _limit_threads(args.threads)
+    if args.profile:
+        profile(args.profile)
+        return
     from benchmarks.workloads import WORKLOADS
 
     repeats = 3 if args.quick else args.repeats

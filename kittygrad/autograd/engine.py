@@ -31,6 +31,9 @@ _KEEP_ON_RELEASE = _ENGINE_FIELDS | frozenset({
 #: nodes that ran a backward with retain_graph=True and still hold their saved values: their
 #: uses are already settled, so a walk that reaches them must count deliveries (the slow path)
 _retained_alive: weakref.WeakSet = weakref.WeakSet()
+#: per node class, the attribute names its forward saves (learned while releasing, see _run_seed)
+_release_names: dict = {}
+_release_tick = [1]
 #: anomaly detection (kittygrad.autograd.anomaly_mode): read once per node when the mode is off
 _anomaly = SimpleNamespace(enabled=False, check_nan=True)
 
@@ -495,11 +498,26 @@ def _run_seed(root, root_nr, root_grad) -> None:
                     if node._post_hooks_node:
                         input_grads = _run_post_hooks(node, input_grads, grads)
             grads = None
-            # release what forward saved (Node.release, inlined)
-            d = node.__dict__
-            for key in d.keys() - keep:
-                del d[key]
-            d["_consumed"] = d["_executed"] = True
+            # release what forward saved. Reading node.__dict__ would build a dict object for
+            # every node (CPython keeps instance attributes inline until asked), which the
+            # cyclic GC then has to walk: delete the names this class is known to save instead,
+            # and look at the whole dict only now and then to learn new names.
+            cls = type(node)
+            names = _release_names.get(cls)
+            if names is None or not _release_tick[0] & 255:
+                d = node.__dict__
+                seen = d.keys() - keep
+                for key in seen:
+                    del d[key]
+                _release_names[cls] = tuple(seen | set(names or ()))
+            else:
+                for key in names:
+                    try:
+                        delattr(node, key)
+                    except AttributeError:
+                        pass
+            _release_tick[0] += 1
+            node._consumed = node._executed = True
             if _retained_alive.data:
                 _retained_alive.discard(node)
             for edge, g in zip(node.next_edges, input_grads):

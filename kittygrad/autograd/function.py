@@ -221,6 +221,9 @@ class Op(Node):
             if requires:
                 # set before forward: if forward raises, the dying node releases these locks
                 node.next_edges = edges = tuple(edges)
+                # the flags backward sets, given their place now: adding a new attribute later
+                # would make CPython build a dict for each node (more for the cyclic GC to walk)
+                node._executed = node._consumed = False
                 for e in edges:
                     if e is not None:
                         e[0]._lock += 1
@@ -252,7 +255,14 @@ class Op(Node):
                 _make_view(result, args[0], cls, args[1:], params)
         if requires:
             if outs is None:
-                node._out_meta = ((out.shape, out.dtype),)
+                # one shared ((shape, dtype),) per kind of result: fewer objects for the GC to walk
+                key = (out.shape, out.dtype)
+                meta = _META.get(key)
+                if meta is None:
+                    if len(_META) > 4096:
+                        _META.clear()
+                    meta = _META[key] = (key,)
+                node._out_meta = meta
             else:
                 node._out_meta = tuple([(o._data.shape, o._data.dtype) for o in outs])
                 for nr, o in enumerate(outs):
@@ -286,6 +296,7 @@ class Op(Node):
 
 
 _new = object.__new__
+_META: dict = {}  # (shape, dtype) -> the shared ((shape, dtype),) of single-result nodes
 _ndarray = B.xp.ndarray
 
 
