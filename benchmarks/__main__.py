@@ -17,6 +17,8 @@ from pathlib import Path
 
 
 def _limit_threads(n: int) -> str:
+    import numpy  # noqa: F401 - load NumPy's BLAS first, or there is nothing to limit yet
+
     info = "threadpoolctl not installed"
     try:
         from threadpoolctl import threadpool_info, threadpool_limits
