@@ -33,6 +33,8 @@ _KEEP_ON_RELEASE = _ENGINE_FIELDS | frozenset({
 _retained_alive: weakref.WeakSet = weakref.WeakSet()
 #: per node class, the attribute names its forward saves (learned while releasing, see _run_seed)
 _release_names: dict = {}
+#: engine-side saved data any op may hold, whatever the first instance of its class had
+_ALWAYS_RELEASED = frozenset({"_saved_versions", "_args", "_saved"})
 _release_tick = [1]
 #: anomaly detection (kittygrad.autograd.anomaly_mode): read once per node when the mode is off
 _anomaly = SimpleNamespace(enabled=False, check_nan=True)
@@ -504,12 +506,12 @@ def _run_seed(root, root_nr, root_grad) -> None:
             # and look at the whole dict only now and then to learn new names.
             cls = type(node)
             names = _release_names.get(cls)
-            if names is None or not _release_tick[0] & 255:
+            if names is None or not _release_tick[0] & 63:
                 d = node.__dict__
                 seen = d.keys() - keep
                 for key in seen:
                     del d[key]
-                _release_names[cls] = tuple(seen | set(names or ()))
+                _release_names[cls] = tuple(seen | set(names or _ALWAYS_RELEASED))
             else:
                 for key in names:
                     try:

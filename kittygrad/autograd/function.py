@@ -115,13 +115,29 @@ class Op(Node):
 
         What forward saved is swapped for its source Tensors for the duration of the call.
         """
-        from .._graph_array import GraphArray, unsupported
-
         if self.composite is not None:
             return self._composite_backward(grads)
 
-        # Rebuild each saved value as a Tensor attached where it came from (torch's SavedVariable):
-        # an input to the edge its gradient flows into, an output to this very node.
+        d = self.__dict__
+        swapped = self._graph_saved()
+        original = {key: d[key] for key in swapped}
+        d.update(swapped)
+        try:
+            result = self.backward(*grads)
+        finally:
+            d.update(original)
+        if not isinstance(result, tuple):
+            result = (result,)
+        return tuple(_as_graph(r) for r in result)
+
+    def _graph_saved(self) -> dict:
+        """What forward saved, as GraphArrays of the Tensors the values came from (by name).
+
+        Each saved value is rebuilt as a Tensor attached where it came from (torch's
+        SavedVariable): an input to the edge its gradient flows into, an output to this node.
+        """
+        from .._graph_array import GraphArray, unsupported
+
         sources = {}
         edges = self.next_edges
         for vc, _, arr, nr, is_output in self._saved_versions:
@@ -134,36 +150,8 @@ class Op(Node):
                     t._grad_fn, t._output_nr = edges[nr]
                     t._requires_grad = True
             else:
-                continue  # not attached to this node's inputs any more (see apply_inplace)
+                continue  # no longer attached to this node's inputs (see apply_inplace): refused
             sources[id(arr)] = GraphArray(t)
-        d = self.__dict__
-        swapped = self._graph_saved(sources, unsupported)
-        original = {key: d[key] for key in swapped}
-        d.update(swapped)
-        try:
-            result = self.backward(*grads)
-        finally:
-            d.update(original)
-        if not isinstance(result, tuple):
-            result = (result,)
-        return tuple(_as_graph(r) for r in result)
-
-    def _graph_saved(self, sources=None, unsupported=None) -> dict:
-        """What forward saved, as GraphArrays of the Tensors the values came from (by name)."""
-        if sources is None:
-            from .._graph_array import GraphArray, unsupported
-
-            sources = {}
-            edges = self.next_edges
-            for vc, _, arr, nr, is_output in self._saved_versions:
-                t = Tensor._wrap(arr)
-                t._vc = vc
-                if is_output:
-                    t._grad_fn, t._output_nr, t._requires_grad = self, nr, True
-                elif 0 <= nr < len(edges) and edges[nr] is not None:
-                    t._grad_fn, t._output_nr = edges[nr]
-                    t._requires_grad = True
-                sources[id(arr)] = GraphArray(t)
         swapped = {}
         for key, value in self.__dict__.items():
             if key[0] == "_" or key in ("next_edges", "needs_input_grad"):

@@ -188,6 +188,17 @@ def _fill_in_zeros(grads, refs, strict: bool, create_graph: bool, stage: str) ->
     return tuple(res)
 
 
+def _vector_product(diff, inputs, v, outputs, tuples, create_graph, strict, stage):
+    """``v`` times the gradient of ``diff`` w.r.t. ``inputs`` (vjp, vhp): missing parts become zeros
+    (or errors when ``strict``), then both results are returned in the caller's nesting."""
+    with set_grad_enabled(True if create_graph else is_grad_enabled()):
+        grad_res = _autograd_grad(diff, inputs, v, create_graph=create_graph)
+        result = _fill_in_zeros(grad_res, inputs, strict, create_graph, stage)
+    outputs = _grad_postprocess(outputs, create_graph)
+    result = _grad_postprocess(result, create_graph)
+    return _tuple_postprocess(outputs, tuples[0]), _tuple_postprocess(result, tuples[1])
+
+
 def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> tuple:
     """``(func(inputs), v^T J)``: the vector-Jacobian product at ``inputs``.
 
@@ -211,12 +222,7 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
                 "The vector v can only be None if the user-provided function returns a single "
                 "Tensor with a single element."
             )
-    with set_grad_enabled(True if create_graph else is_grad_enabled()):
-        grad_res = _autograd_grad(outputs, inputs, v, create_graph=create_graph)
-        result = _fill_in_zeros(grad_res, inputs, strict, create_graph, "back")
-    outputs = _grad_postprocess(outputs, create_graph)
-    result = _grad_postprocess(result, create_graph)
-    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_inputs_tuple)
+    return _vector_product(outputs, inputs, v, outputs, (is_outputs_tuple, is_inputs_tuple), create_graph, strict, "back")
 
 
 def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> tuple:
@@ -450,12 +456,7 @@ def vhp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
         is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac = _prepare_hv(
             func, inputs, v, create_graph, strict, "vhp"
         )
-    with set_grad_enabled(True if create_graph else is_grad_enabled()):
-        grad_res = _autograd_grad(jac, inputs, v, create_graph=create_graph)
-        result = _fill_in_zeros(grad_res, inputs, strict, create_graph, "double_back")
-    outputs = _grad_postprocess(outputs, create_graph)
-    result = _grad_postprocess(result, create_graph)
-    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_inputs_tuple)
+    return _vector_product(jac, inputs, v, outputs, (is_outputs_tuple, is_inputs_tuple), create_graph, strict, "double_back")
 
 
 def hvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> tuple:
