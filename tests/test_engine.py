@@ -291,3 +291,11 @@ def test_leaf_gradients_never_share_memory():
     w.reshape(4).sum().backward()  # a broadcast view comes back: copied into .grad
     w.grad.add_(1)
     assert w.grad.tolist() == [[2.0, 2.0], [2.0, 2.0]]
+
+
+def test_backward_on_a_leaf_can_repeat():
+    # a leaf's accumulator is never consumed: torch accumulates again
+    x = leaf(2.0)
+    x.backward()
+    x.backward()
+    assert x.grad.item() == 2.0

@@ -35,6 +35,7 @@ _retained_alive: weakref.WeakSet = weakref.WeakSet()
 _release_names: dict = {}
 #: engine-side saved data any op may hold, whatever the first instance of its class had
 _ALWAYS_RELEASED = frozenset({"_saved_versions", "_args", "_saved"})
+_MISSING = object()
 _release_tick = [1]
 #: anomaly detection (kittygrad.autograd.anomaly_mode): read once per node when the mode is off
 _anomaly = SimpleNamespace(enabled=False, check_nan=True)
@@ -103,11 +104,25 @@ class Node:
         """Free what the forward pass saved (called after a backward without retain_graph).
 
         Ops save under plain names (``self.x``); engine fields start with an underscore and are
-        kept (one set difference in C instead of a Python loop over the attributes).
+        kept. Reading ``self.__dict__`` would build a dict object for every node (CPython keeps
+        instance attributes inline until asked), which the cyclic GC then has to walk: delete the
+        names this class is known to save instead, and look at the whole dict only for every
+        64th node, to learn new names.
         """
-        d = self.__dict__
-        for key in d.keys() - _KEEP_ON_RELEASE:
-            del d[key]
+        cls = type(self)
+        names = _release_names.get(cls)
+        if names is None or not _release_tick[0] & 63:
+            d = self.__dict__
+            seen = d.keys() - _KEEP_ON_RELEASE
+            for key in seen:
+                del d[key]
+            _release_names[cls] = tuple(seen | set(names or _ALWAYS_RELEASED))
+        else:
+            for key in names:
+                # (deleting a name the instance lacks can make CPython build the dict after all)
+                if getattr(self, key, _MISSING) is not getattr(cls, key, _MISSING):
+                    delattr(self, key)
+        _release_tick[0] += 1
         self._consumed = True
         if _retained_alive.data:
             _retained_alive.discard(self)
@@ -214,6 +229,27 @@ def _accumulate_graph(tensor, grad, hooks: bool = True) -> None:
 Tensor = None  # set by kittygrad.tensor
 _getrefcount = sys.getrefcount
 _ndarray = B.xp.ndarray
+
+
+def _node_backward(node, grads, create_graph: bool) -> tuple:
+    """One node's backward, as both walks run it: the saved values' versions are checked, the
+    result is one gradient per forward input, then post hooks and anomaly checks see it."""
+    for saved in node._saved_versions:
+        if saved[0][0] != saved[1]:
+            _check_versions(node)
+    input_grads = node._graph_backward(grads) if create_graph else node.backward(*grads)
+    if type(input_grads) is not tuple:
+        input_grads = (input_grads,)
+    if len(input_grads) != len(node.next_edges):
+        raise KittyRuntimeError(
+            f"{node._name} returned {len(input_grads)} gradients but its forward had "
+            f"{len(node.next_edges)} inputs"
+        )
+    if node._post_hooks_node:
+        input_grads = _run_post_hooks(node, input_grads, grads)
+    if _anomaly.enabled:
+        _anomaly_check(node, input_grads)
+    return input_grads
 
 
 def _check_versions(node) -> None:
@@ -383,20 +419,7 @@ def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mo
                     node.backward(grads[0])
                 input_grads = ()
             else:
-                if node._saved_versions:
-                    _check_versions(node)
-                input_grads = node._graph_backward(grads) if create_graph else node.backward(*grads)
-                if not isinstance(input_grads, tuple):
-                    input_grads = (input_grads,)
-                if len(input_grads) != len(node.next_edges):
-                    raise KittyRuntimeError(
-                        f"{node._name} returned {len(input_grads)} gradients but its forward had "
-                        f"{len(node.next_edges)} inputs"
-                    )
-                if node._post_hooks_node:
-                    input_grads = _run_post_hooks(node, input_grads, grads)
-                if _anomaly.enabled:
-                    _anomaly_check(node, input_grads)
+                input_grads = _node_backward(node, grads, create_graph)
         if not node._executed:
             node._executed = True
             for edge in node.next_edges:
@@ -456,7 +479,6 @@ def _run_seed(root, root_nr, root_grad) -> None:
     bufs = {}  # node -> partial gradient sums, for nodes whose lock has not reached zero yet
     leaf_bufs = {}  # leaves with hooks: their gradient is summed first
     stack = [(root, slots)]
-    keep = _KEEP_ON_RELEASE
     collected = False
     while True:
         while stack:
@@ -486,42 +508,10 @@ def _run_seed(root, root_nr, root_grad) -> None:
                         _accumulate_into(t, grads[0])
                     input_grads = ()
                 else:
-                    for saved in node._saved_versions:
-                        if saved[0][0] != saved[1]:
-                            _check_versions(node)
-                    input_grads = node.backward(*grads)
-                    if type(input_grads) is not tuple:
-                        input_grads = (input_grads,)
-                    if len(input_grads) != len(node.next_edges):
-                        raise KittyRuntimeError(
-                            f"{node._name} returned {len(input_grads)} gradients but its forward had "
-                            f"{len(node.next_edges)} inputs"
-                        )
-                    if node._post_hooks_node:
-                        input_grads = _run_post_hooks(node, input_grads, grads)
+                    input_grads = _node_backward(node, grads, False)
             grads = None
-            # release what forward saved. Reading node.__dict__ would build a dict object for
-            # every node (CPython keeps instance attributes inline until asked), which the
-            # cyclic GC then has to walk: delete the names this class is known to save instead,
-            # and look at the whole dict only now and then to learn new names.
-            cls = type(node)
-            names = _release_names.get(cls)
-            if names is None or not _release_tick[0] & 63:
-                d = node.__dict__
-                seen = d.keys() - keep
-                for key in seen:
-                    del d[key]
-                _release_names[cls] = tuple(seen | set(names or _ALWAYS_RELEASED))
-            else:
-                for key in names:
-                    try:
-                        delattr(node, key)
-                    except AttributeError:
-                        pass
-            _release_tick[0] += 1
-            node._consumed = node._executed = True
-            if _retained_alive.data:
-                _retained_alive.discard(node)
+            node._executed = True
+            node.release()
             for edge, g in zip(node.next_edges, input_grads):
                 if edge is None:
                     continue
