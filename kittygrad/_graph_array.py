@@ -382,13 +382,6 @@ def _wrap_out(x):
     return GraphArray(x) if isinstance(x, _k().Tensor) else x
 
 
-def _float_dtype(*xs):
-    for x in xs:
-        if isinstance(x, GraphArray):
-            return x.dtype
-    return None
-
-
 def _binary(name, a, b):
     k = _k()
     ta = _T(a)
@@ -408,7 +401,7 @@ def _binary(name, a, b):
     return GraphArray(getattr(k, name)(ta, tb))
 
 
-def _axes(axis, ndim):
+def _axes(axis):
     if axis is None:
         return None
     if isinstance(axis, (tuple, list)):
@@ -419,13 +412,11 @@ def _axes(axis, ndim):
 def _reduce(name, x, axis=None, keepdims=False, dtype=None):
     k = _k()
     t = _T(x)
-    dim = _axes(axis, t.ndim)
+    dim = _axes(axis)
     if dim is None:
         dim = tuple(range(t.ndim))
     if dim == ():
         out = t.clone() if name in ("sum", "mean") else t
-    elif name in ("amax", "amin"):
-        out = getattr(k, name)(t, dim=dim, keepdim=keepdims)
     else:
         out = getattr(k, name)(t, dim=dim, keepdim=keepdims)
     if dtype is not None and B.xp.dtype(dtype) != out._data.dtype:

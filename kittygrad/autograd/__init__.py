@@ -157,8 +157,3 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,F4
 from . import functional  # noqa: E402,F401
 from . import anomaly_mode  # noqa: E402,F401
 from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: E402,F401
-from .hooks import register_node_hook as _register_node_hook  # noqa: E402
-
-# Node.register_hook lives in hooks.py (engine.py's Node gets only the _post_hooks_node default)
-if not hasattr(Node, "register_hook"):
-    Node.register_hook = _register_node_hook

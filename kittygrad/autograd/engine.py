@@ -128,12 +128,29 @@ class Node:
             _retained_alive.discard(self)
 
     def register_prehook(self, hook):
+        """Call ``hook(grad_outputs)`` before this node's backward; a non-None result replaces them."""
         from .hooks import RemovableHandle
 
         if self._pre_hooks is None:
             self._pre_hooks = {}
         handle = RemovableHandle(self._pre_hooks)
         self._pre_hooks[handle.id] = hook
+        return handle
+
+    def register_hook(self, hook):
+        """Call ``hook(grad_inputs, grad_outputs)`` after this node's backward; a non-None result
+        replaces ``grad_inputs`` (torch.autograd.graph.Node.register_hook).
+
+        >>> import kittygrad as kitty
+        >>> a = kitty.tensor([1., 2.], requires_grad=True)
+        >>> h = (a * 2).grad_fn.register_hook(lambda gi, go: None); h.remove()
+        """
+        from .hooks import RemovableHandle
+
+        if self._post_hooks_node is None:
+            self._post_hooks_node = {}
+        handle = RemovableHandle(self._post_hooks_node)
+        self._post_hooks_node[handle.id] = hook
         return handle
 
     def __del__(self):
