@@ -44,6 +44,9 @@ SCHEDULERS = [
     ("OneCycleLR", dict(max_lr=0.8, total_steps=25, three_phase=True, pct_start=0.25)),
     ("CosineAnnealingWarmRestarts", dict(T_0=3)),
     ("CosineAnnealingWarmRestarts", dict(T_0=2, T_mult=2, eta_min=0.001)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=2, step_size_down=4, mode="exp_range", gamma=0.9)),
+    ("CyclicLR", dict(base_lr=[0.01, 0.02], max_lr=0.2, step_size_up=3, mode="triangular2")),
 ]
 
 

@@ -177,12 +177,14 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     return shape[1] * receptive, shape[0] * receptive
 
 
+_FAN_POSITION = {"fan_in": 0, "fan_out": 1}
+
+
 def _fan(tensor: Tensor, mode: str) -> int:
     mode = mode.lower()
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return fan_in if mode == "fan_in" else fan_out
+    if mode not in _FAN_POSITION:  # checked before the tensor, as torch does
+        raise ValueError(f"Mode {mode} not supported, please use one of {list(_FAN_POSITION)}")
+    return _calculate_fan_in_and_fan_out(tensor)[_FAN_POSITION[mode]]
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
@@ -208,6 +210,14 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), generator)
 
 
+def _warn_if_empty(tensor: Tensor) -> bool:
+    """Kaiming inits of a tensor with no elements do nothing, with torch's warning at the caller's line."""
+    empty = 0 in tuple(tensor.shape)
+    if empty:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
+    return empty
+
+
 def _kaiming_std(tensor, a, mode, nonlinearity):
     return calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
 
@@ -219,8 +229,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonline
     >>> kitty.nn.init.kaiming_uniform_(kitty.empty(4, 3), a=5 ** 0.5).shape
     kittygrad.Size([4, 3])
     """
-    if 0 in tuple(tensor.shape):
-        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+    if _warn_if_empty(tensor):
         return tensor
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound, generator)
@@ -233,8 +242,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinea
     >>> kitty.nn.init.kaiming_normal_(kitty.empty(3, 5), nonlinearity='relu').shape
     kittygrad.Size([3, 5])
     """
-    if 0 in tuple(tensor.shape):
-        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+    if _warn_if_empty(tensor):
         return tensor
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
 

@@ -67,3 +67,13 @@ def grad_with_decay(grad, param, maximize: bool, weight_decay: float):
         tmp += grad
         return tmp
     return grad
+
+
+def decayed_grad(param, grad, lr: float, weight_decay: float, maximize: bool, decoupled: bool):
+    """The gradient of the Adam family: with ``decoupled`` (AdamW style) the decay shrinks the
+    parameter in place (``param *= 1 - lr * weight_decay``) instead of entering the gradient."""
+    if decoupled:
+        if weight_decay != 0:
+            param *= 1 - lr * weight_decay
+        weight_decay = 0
+    return grad_with_decay(grad, param, maximize, weight_decay)

@@ -1,21 +1,20 @@
 """Adadelta."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-from ..errors import KittyValueError
 from ..tensor import Tensor
 from . import _kernels as K
-from ._validate import check_eps, check_lr, check_nonneg
-from .optimizer import Optimizer, _scalar, _step_tensor, _zeros_like
+from ._per_param import PerParamOptimizer, as_float, step_counter, tick, zeros_for
+from ._validate import check_hyper
 
 __all__ = ["Adadelta"]
 
 xp = K.xp
 
 
-class Adadelta(Optimizer):
+class Adadelta(PerParamOptimizer):
     """Adadelta, as ``torch.optim.Adadelta``.
 
     ``v = rho v + (1 - rho) g^2``; ``d = sqrt(u + eps) / sqrt(v + eps) * g``;
@@ -41,53 +40,29 @@ class Adadelta(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
-        check_lr(lr)
-        if not 0.0 <= rho <= 1.0:
-            raise KittyValueError(f"Invalid rho value: {rho}")
-        check_eps(eps)
-        check_nonneg(weight_decay, "weight_decay")
-        defaults = {
-            "lr": lr,
-            "rho": rho,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "maximize": maximize,
-            "capturable": capturable,
-            "foreach": foreach,
-            "differentiable": differentiable,
-        }
-        super().__init__(params, defaults)
+        check_hyper(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay)
+        super().__init__(params, {
+            "lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay, "maximize": maximize,
+            "capturable": capturable, "foreach": foreach, "differentiable": differentiable,
+        })
 
-    def step(self, closure: Callable[[], Any] | None = None):
-        """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
-        loss = self._closure_loss(closure)
-        for group in self.param_groups:
-            lr = _scalar(group["lr"])
-            rho, eps, wd, maximize = group["rho"], group["eps"], group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["square_avg"] = _zeros_like(p)
-                    state["acc_delta"] = _zeros_like(p)
-                data = p._data
-                state["step"]._data += 1
-                g = K.grad_with_decay(p._grad._data, data, maximize, wd)
-                sq = state["square_avg"]._data
-                acc = state["acc_delta"]._data
-                tmp = xp.empty_like(data)
-                sq *= rho
-                K.addcmul_(sq, g, g, 1 - rho, tmp)
-                std = xp.add(sq, eps)
-                xp.sqrt(std, out=std)
-                delta = xp.add(acc, eps)
-                xp.sqrt(delta, out=delta)
-                delta /= std
-                delta *= g
-                acc *= rho
-                K.addcmul_(acc, delta, delta, 1 - rho, tmp)
-                K.add_scaled_(data, delta, -lr, tmp)
-                p._vc[0] += 1
-        return loss
+    def _fresh_state(self, param, group):
+        return {"step": step_counter(), "square_avg": zeros_for(param), "acc_delta": zeros_for(param)}
+
+    def _step_param(self, data, grad, state, group) -> None:
+        rho, eps = group["rho"], group["eps"]
+        tick(state)
+        g = K.grad_with_decay(grad, data, group["maximize"], group["weight_decay"])
+        sq, acc = state["square_avg"]._data, state["acc_delta"]._data
+        tmp = xp.empty_like(data)
+        sq *= rho
+        K.addcmul_(sq, g, g, 1 - rho, tmp)
+        rms_grad = xp.add(sq, eps)
+        xp.sqrt(rms_grad, out=rms_grad)
+        delta = xp.add(acc, eps)
+        xp.sqrt(delta, out=delta)
+        delta /= rms_grad
+        delta *= g
+        acc *= rho
+        K.addcmul_(acc, delta, delta, 1 - rho, tmp)
+        K.add_scaled_(data, delta, -as_float(group["lr"]), tmp)

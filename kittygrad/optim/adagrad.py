@@ -1,21 +1,21 @@
 """Adagrad."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from .. import backend as B
 from ..tensor import Tensor
 from . import _kernels as K
-from ._validate import check_eps, check_lr, check_nonneg
-from .optimizer import Optimizer, _scalar, _step_tensor
+from ._per_param import PerParamOptimizer, as_float, step_counter, tick
+from ._validate import check_hyper
 
 __all__ = ["Adagrad"]
 
 xp = K.xp
 
 
-class Adagrad(Optimizer):
+class Adagrad(PerParamOptimizer):
     """Adagrad, as ``torch.optim.Adagrad`` (state is created for every parameter up front).
 
     ``s += g^2``; ``p -= lr / (1 + (t - 1) lr_decay) * g / (sqrt(s) + eps)``.
@@ -41,53 +41,29 @@ class Adagrad(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
-        check_lr(lr)
-        check_nonneg(lr_decay, "lr_decay")
-        check_nonneg(weight_decay, "weight_decay")
-        check_nonneg(initial_accumulator_value, "initial_accumulator_value")
-        check_eps(eps)
-        defaults = {
-            "lr": lr,
-            "lr_decay": lr_decay,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "initial_accumulator_value": initial_accumulator_value,
-            "foreach": foreach,
-            "maximize": maximize,
-            "differentiable": differentiable,
-            "fused": fused,
-        }
-        super().__init__(params, defaults)
+        check_hyper(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                    initial_accumulator_value=initial_accumulator_value, eps=eps)
+        super().__init__(params, {
+            "lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
+            "maximize": maximize, "differentiable": differentiable, "fused": fused,
+        })
+        # torch creates Adagrad's state at construction (so state_dict lists every parameter)
         for group in self.param_groups:
             for p in group["params"]:
-                state = self.state[p]
-                state["step"] = _step_tensor()
-                state["sum"] = Tensor._wrap(B.xp.full_like(p._data, initial_accumulator_value))
+                self.state[p] = self._fresh_state(p, group)
 
-    def step(self, closure: Callable[[], Any] | None = None):
-        """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
-        loss = self._closure_loss(closure)
-        for group in self.param_groups:
-            lr = _scalar(group["lr"])
-            lr_decay, eps, wd, maximize = group["lr_decay"], group["eps"], group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:  # a group added after construction
-                    state["step"] = _step_tensor()
-                    state["sum"] = Tensor._wrap(B.xp.full_like(p._data, self.defaults["initial_accumulator_value"]))
-                data = p._data
-                step_t = state["step"]._data
-                step_t += 1
-                step = float(step_t)
-                g = K.grad_with_decay(p._grad._data, data, maximize, wd)
-                clr = lr / (1 + (step - 1) * lr_decay)
-                s = state["sum"]._data
-                tmp = xp.multiply(g, g)
-                s += tmp
-                std = xp.sqrt(s)
-                std += eps
-                K.addcdiv_(data, g, std, -clr, tmp)
-                p._vc[0] += 1
-        return loss
+    def _fresh_state(self, param, group):
+        fill = group["initial_accumulator_value"]
+        return {"step": step_counter(), "sum": Tensor._wrap(B.xp.full_like(param._data, fill))}
+
+    def _step_param(self, data, grad, state, group) -> None:
+        t = tick(state)
+        g = K.grad_with_decay(grad, data, group["maximize"], group["weight_decay"])
+        decayed_lr = as_float(group["lr"]) / (1 + (t - 1) * group["lr_decay"])
+        total = state["sum"]._data
+        tmp = xp.multiply(g, g)
+        total += tmp
+        std = xp.sqrt(total)
+        std += group["eps"]
+        K.addcdiv_(data, g, std, -decayed_lr, tmp)

@@ -1,21 +1,21 @@
-"""Adam and AdamW (decoupled weight decay), with the AMSGrad variant."""
+"""Adam (and, with ``decoupled_weight_decay``, AdamW), with the AMSGrad variant."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from ..errors import KittyValueError
 from ..tensor import Tensor
 from . import _kernels as K
-from ._validate import check_betas, check_eps, check_lr, check_nonneg
-from .optimizer import Optimizer, _scalar, _step_tensor, _zeros_like
+from ._per_param import PerParamOptimizer, as_float, step_counter, tick, zeros_for
+from ._validate import check_hyper
 
 __all__ = ["Adam"]
 
 xp = K.xp
 
 
-class Adam(Optimizer):
+class Adam(PerParamOptimizer):
     """Adam, as ``torch.optim.Adam`` (same update, defaults and state keys).
 
     ``m = lerp(m, g, 1 - beta1)``, ``v = beta2 v + (1 - beta2) g^2`` and
@@ -33,7 +33,7 @@ class Adam(Optimizer):
         self,
         params: Iterable[Tensor] | Iterable[dict[str, Any]],
         lr: float | Tensor = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
+        betas: tuple[float | Tensor, float | Tensor] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0,
         amsgrad: bool = False,
@@ -45,77 +45,42 @@ class Adam(Optimizer):
         fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        check_lr(lr)
-        check_eps(eps)
-        check_betas(betas)
-        check_nonneg(weight_decay, "weight_decay")
-        if not (
-            (isinstance(betas[0], float) and isinstance(betas[1], float))
-            or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))
-        ):
+        check_hyper(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
+        # torch takes two floats or two one-element tensors, never a mix (nor ints)
+        if not any(all(isinstance(b, kind) for b in betas) for kind in (float, Tensor)):
             raise KittyValueError("betas must be either both floats or both Tensors")
-        betas = (_scalar(betas[0]), _scalar(betas[1]))
-        defaults = {
-            "lr": lr,
-            "betas": betas,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "amsgrad": amsgrad,
-            "maximize": maximize,
-            "foreach": foreach,
-            "capturable": capturable,
-            "differentiable": differentiable,
-            "fused": fused,
-            "decoupled_weight_decay": decoupled_weight_decay,
-        }
-        super().__init__(params, defaults)
+        for i, b in enumerate(betas):
+            if isinstance(b, Tensor) and b.numel() != 1:
+                raise KittyValueError(f"Tensor betas[{i}] must be 1-element")
+        super().__init__(params, {
+            "lr": lr, "betas": tuple(as_float(b) for b in betas), "eps": eps, "weight_decay": weight_decay,
+            "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach, "capturable": capturable,
+            "differentiable": differentiable, "fused": fused, "decoupled_weight_decay": decoupled_weight_decay,
+        })
 
-    def step(self, closure: Callable[[], Any] | None = None):
-        """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
-        loss = self._closure_loss(closure)
-        for group in self.param_groups:
-            lr = _scalar(group["lr"])
-            beta1, beta2 = (_scalar(b) for b in group["betas"])
-            eps = group["eps"]
-            wd = group["weight_decay"]
-            amsgrad = group["amsgrad"]
-            decoupled = group["decoupled_weight_decay"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = _zeros_like(p)
-                data = p._data
-                step_t = state["step"]._data
-                step_t += 1
-                step = float(step_t)
-                if wd != 0 and decoupled:
-                    data *= 1 - lr * wd
-                    g = K.grad_with_decay(p._grad._data, data, maximize, 0)
-                else:
-                    g = K.grad_with_decay(p._grad._data, data, maximize, wd)
-                m = state["exp_avg"]._data
-                v = state["exp_avg_sq"]._data
-                tmp = xp.empty_like(data)
-                K.lerp_(m, g, 1 - beta1, tmp)
-                v *= beta2
-                K.addcmul_(v, g, g, 1 - beta2, tmp)
-                bias_correction1 = 1 - beta1**step
-                bias_correction2 = 1 - beta2**step
-                step_size = lr / bias_correction1
-                if amsgrad:
-                    vmax = state["max_exp_avg_sq"]._data
-                    xp.maximum(vmax, v, out=vmax)
-                    v = vmax
-                denom = xp.sqrt(v)
-                denom /= bias_correction2**0.5
-                denom += eps
-                K.addcdiv_(data, m, denom, -step_size, tmp)
-                p._vc[0] += 1
-        return loss
+    def _fresh_state(self, param, group):
+        state = {"step": step_counter(), "exp_avg": zeros_for(param), "exp_avg_sq": zeros_for(param)}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = zeros_for(param)
+        return state
+
+    def _step_param(self, data, grad, state, group) -> None:
+        lr = as_float(group["lr"])
+        b1, b2 = map(as_float, group["betas"])
+        t = tick(state)
+        g = K.decayed_grad(data, grad, lr, group["weight_decay"], group["maximize"], group["decoupled_weight_decay"])
+        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        tmp = xp.empty_like(data)
+        K.lerp_(m, g, 1 - b1, tmp)
+        v *= b2
+        K.addcmul_(v, g, g, 1 - b2, tmp)
+        if group["amsgrad"]:
+            peak = state["max_exp_avg_sq"]._data
+            xp.maximum(peak, v, out=peak)
+            v = peak
+        # the bias corrections enter as torch applies them (sqrt(v) / sqrt(c2), lr / c1), so
+        # float32 runs round as torch's do
+        denom = xp.sqrt(v)
+        denom /= (1 - b2**t) ** 0.5
+        denom += group["eps"]
+        K.addcdiv_(data, m, denom, -(lr / (1 - b1**t)), tmp)

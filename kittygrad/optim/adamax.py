@@ -1,20 +1,20 @@
 """Adamax: Adam with the infinity norm."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from ..tensor import Tensor
 from . import _kernels as K
-from ._validate import check_betas, check_eps, check_lr, check_nonneg
-from .optimizer import Optimizer, _scalar, _step_tensor, _zeros_like
+from ._per_param import PerParamOptimizer, as_float, step_counter, tick, zeros_for
+from ._validate import check_hyper
 
 __all__ = ["Adamax"]
 
 xp = K.xp
 
 
-class Adamax(Optimizer):
+class Adamax(PerParamOptimizer):
     """Adamax, as ``torch.optim.Adamax``.
 
     ``m = lerp(m, g, 1 - beta1)``, ``u = max(beta2 u, |g| + eps)``, ``p -= lr / (1 - beta1^t) * m / u``.
@@ -39,51 +39,24 @@ class Adamax(Optimizer):
         differentiable: bool = False,
         capturable: bool = False,
     ) -> None:
-        check_lr(lr)
-        check_eps(eps)
-        check_betas(betas)
-        check_nonneg(weight_decay, "weight_decay")
-        defaults = {
-            "lr": lr,
-            "betas": betas,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "foreach": foreach,
-            "maximize": maximize,
-            "differentiable": differentiable,
-            "capturable": capturable,
-        }
-        super().__init__(params, defaults)
+        check_hyper(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
+        super().__init__(params, {
+            "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "foreach": foreach,
+            "maximize": maximize, "differentiable": differentiable, "capturable": capturable,
+        })
 
-    def step(self, closure: Callable[[], Any] | None = None):
-        """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
-        loss = self._closure_loss(closure)
-        for group in self.param_groups:
-            lr = _scalar(group["lr"])
-            beta1, beta2 = group["betas"]
-            eps, wd, maximize = group["eps"], group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_inf"] = _zeros_like(p)
-                data = p._data
-                step_t = state["step"]._data
-                step_t += 1
-                step = float(step_t)
-                g = K.grad_with_decay(p._grad._data, data, maximize, wd)
-                m = state["exp_avg"]._data
-                u = state["exp_inf"]._data
-                tmp = xp.empty_like(data)
-                K.lerp_(m, g, 1 - beta1, tmp)
-                u *= beta2
-                xp.abs(g, out=tmp)
-                tmp += eps
-                xp.maximum(u, tmp, out=u)
-                clr = lr / (1 - beta1**step)
-                K.addcdiv_(data, m, u, -clr, tmp)
-                p._vc[0] += 1
-        return loss
+    def _fresh_state(self, param, group):
+        return {"step": step_counter(), "exp_avg": zeros_for(param), "exp_inf": zeros_for(param)}
+
+    def _step_param(self, data, grad, state, group) -> None:
+        b1, b2 = group["betas"]
+        t = tick(state)
+        g = K.grad_with_decay(grad, data, group["maximize"], group["weight_decay"])
+        m, u = state["exp_avg"]._data, state["exp_inf"]._data
+        tmp = xp.empty_like(data)
+        K.lerp_(m, g, 1 - b1, tmp)
+        u *= b2
+        xp.abs(g, out=tmp)
+        tmp += group["eps"]
+        xp.maximum(u, tmp, out=u)
+        K.addcdiv_(data, m, u, -(as_float(group["lr"]) / (1 - b1**t)), tmp)

@@ -1,20 +1,25 @@
 """NAdam: Adam with Nesterov momentum (and momentum decay)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from ..tensor import Tensor
 from . import _kernels as K
-from ._validate import check_betas, check_eps, check_lr, check_nonneg
-from .optimizer import Optimizer, _scalar, _step_tensor, _zeros_like
+from ._per_param import PerParamOptimizer, as_float, step_counter, tick, zeros_for
+from ._validate import check_hyper
 
 __all__ = ["NAdam"]
 
 xp = K.xp
 
 
-class NAdam(Optimizer):
+def _momentum_at(beta1: float, psi: float, k: float) -> float:
+    """NAdam's momentum schedule ``mu_k = beta1 (1 - 0.96^(k psi) / 2)``."""
+    return beta1 * (1.0 - 0.5 * 0.96 ** (k * psi))
+
+
+class NAdam(PerParamOptimizer):
     """NAdam, as ``torch.optim.NAdam`` (``mu_t = beta1 (1 - 0.5 * 0.96^(t * momentum_decay))``).
 
     >>> import kittygrad as kitty
@@ -39,70 +44,36 @@ class NAdam(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
-        check_lr(lr)
-        check_eps(eps)
-        check_betas(betas)
-        check_nonneg(weight_decay, "weight_decay")
-        check_nonneg(momentum_decay, "momentum_decay")
-        defaults = {
-            "lr": lr,
-            "betas": betas,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "momentum_decay": momentum_decay,
-            "decoupled_weight_decay": decoupled_weight_decay,
-            "maximize": maximize,
-            "foreach": foreach,
-            "capturable": capturable,
-            "differentiable": differentiable,
-        }
-        super().__init__(params, defaults)
+        check_hyper(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay, momentum_decay=momentum_decay)
+        super().__init__(params, {
+            "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+            "momentum_decay": momentum_decay, "decoupled_weight_decay": decoupled_weight_decay,
+            "maximize": maximize, "foreach": foreach, "capturable": capturable, "differentiable": differentiable,
+        })
 
-    def step(self, closure: Callable[[], Any] | None = None):
-        """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
-        loss = self._closure_loss(closure)
-        for group in self.param_groups:
-            lr = _scalar(group["lr"])
-            beta1, beta2 = group["betas"]
-            eps, wd, maximize = group["eps"], group["weight_decay"], group["maximize"]
-            momentum_decay, decoupled = group["momentum_decay"], group["decoupled_weight_decay"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["mu_product"] = _step_tensor(1.0)
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
-                data = p._data
-                step_t = state["step"]._data
-                step_t += 1
-                step = float(step_t)
-                bias_correction2 = 1 - beta2**step
-                if wd != 0 and decoupled:
-                    data *= 1 - lr * wd
-                    g = K.grad_with_decay(p._grad._data, data, maximize, 0)
-                else:
-                    g = K.grad_with_decay(p._grad._data, data, maximize, wd)
-                mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
-                mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
-                mp_arr = state["mu_product"]._data
-                mp_arr *= mu  # kept at the step counter's precision, as torch does
-                mu_product = float(mp_arr)
-                m = state["exp_avg"]._data
-                v = state["exp_avg_sq"]._data
-                tmp = xp.empty_like(data)
-                K.lerp_(m, g, 1 - beta1, tmp)
-                v *= beta2
-                K.addcmul_(v, g, g, 1 - beta2, tmp)
-                denom = xp.divide(v, bias_correction2)
-                xp.sqrt(denom, out=denom)
-                denom += eps
-                mu_product_next = mu_product * mu_next
-                K.addcdiv_(data, g, denom, -lr * (1.0 - mu) / (1.0 - mu_product), tmp)
-                K.addcdiv_(data, m, denom, (-lr * mu_next) / (1.0 - mu_product_next), tmp)
-                p._vc[0] += 1
-        return loss
+    def _fresh_state(self, param, group):
+        # mu_product is a 0-d tensor at the step counter's precision, as torch keeps it
+        return {"step": step_counter(), "mu_product": step_counter(1.0),
+                "exp_avg": zeros_for(param), "exp_avg_sq": zeros_for(param)}
 
-
+    def _step_param(self, data, grad, state, group) -> None:
+        lr = as_float(group["lr"])
+        b1, b2 = group["betas"]
+        psi = group["momentum_decay"]
+        t = tick(state)
+        g = K.decayed_grad(data, grad, lr, group["weight_decay"], group["maximize"], group["decoupled_weight_decay"])
+        mu, mu_following = _momentum_at(b1, psi, t), _momentum_at(b1, psi, t + 1)
+        product = state["mu_product"]._data
+        product *= mu
+        prod_now = float(product)
+        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        tmp = xp.empty_like(data)
+        K.lerp_(m, g, 1 - b1, tmp)
+        v *= b2
+        K.addcmul_(v, g, g, 1 - b2, tmp)
+        denom = xp.divide(v, 1 - b2**t)
+        xp.sqrt(denom, out=denom)
+        denom += group["eps"]
+        # the Nesterov look-ahead: a share of the raw gradient plus a share of the next momentum
+        K.addcdiv_(data, g, denom, -lr * (1.0 - mu) / (1.0 - prod_now), tmp)
+        K.addcdiv_(data, m, denom, (-lr * mu_following) / (1.0 - prod_now * mu_following), tmp)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import warnings
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -22,83 +23,81 @@ from ..tensor import Tensor
 __all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook", "required"]
 
 
-class _RequiredParameter:
-    """Marks a hyper-parameter that every parameter group must set."""
+class _Required:
+    """Type of :data:`required`, the default of a hyper-parameter every group must set."""
 
     def __repr__(self) -> str:
         return "<required parameter>"
 
 
-required = _RequiredParameter()
+required = _Required()
 
-_global_step_pre_hooks: OrderedDict = OrderedDict()
-_global_step_post_hooks: OrderedDict = OrderedDict()
+# the kinds of hooks an optimizer keeps, each an OrderedDict {handle id: hook}
+_HOOK_KINDS = ("step_pre", "step_post", "state_dict_pre", "state_dict_post", "load_pre", "load_post")
+# step hooks that run around the step of every optimizer
+_EVERY_OPTIMIZER: dict[str, OrderedDict] = {"step_pre": OrderedDict(), "step_post": OrderedDict()}
+
+
+def _add_hook(table: OrderedDict, hook: Callable, prepend: bool = False) -> RemovableHandle:
+    handle = RemovableHandle(table)
+    table[handle.id] = hook
+    if prepend:
+        table.move_to_end(handle.id, last=False)
+    return handle
 
 
 def register_optimizer_step_pre_hook(hook: Callable) -> RemovableHandle:
-    """Call ``hook(optimizer, args, kwargs)`` before every optimizer's ``step``."""
-    handle = RemovableHandle(_global_step_pre_hooks)
-    _global_step_pre_hooks[handle.id] = hook
-    return handle
+    """Call ``hook(optimizer, args, kwargs)`` before every optimizer's ``step``.
+
+    >>> h = register_optimizer_step_pre_hook(lambda opt, args, kwargs: None); h.remove()
+    """
+    return _add_hook(_EVERY_OPTIMIZER["step_pre"], hook)
 
 
 def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
-    """Call ``hook(optimizer, args, kwargs)`` after every optimizer's ``step``."""
-    handle = RemovableHandle(_global_step_post_hooks)
-    _global_step_post_hooks[handle.id] = hook
-    return handle
+    """Call ``hook(optimizer, args, kwargs)`` after every optimizer's ``step``.
+
+    >>> h = register_optimizer_step_post_hook(lambda opt, args, kwargs: None); h.remove()
+    """
+    return _add_hook(_EVERY_OPTIMIZER["step_post"], hook)
 
 
-def _typename(obj) -> str:
+def _type_label(obj) -> str:
+    """How torch's error messages name a type (``torch.typename``), in kittygrad's words."""
     if isinstance(obj, Tensor):
         return "kittygrad." + {"float32": "FloatTensor", "float64": "DoubleTensor"}.get(obj.dtype.name, "Tensor")
     t = type(obj)
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
-def _wrap_step(step: Callable) -> Callable:
-    """Run step hooks around ``step``, mark the optimizer as stepped, turn off grad recording."""
+def _run_step(step: Callable) -> Callable:
+    """Wrap a subclass's ``step``: hooks around it, grad recording off, the optimizer marked as
+    stepped (the schedulers' "scheduler before optimizer" warning reads that mark)."""
 
     @functools.wraps(step)
-    def wrapper(self, *args, **kwargs):
-        if self.__dict__.get("_in_step"):  # a subclass calling super().step(): hooks ran already
+    def stepped(self, *args, **kwargs):
+        if self.__dict__.get("_in_step"):  # a subclass's step calling super().step(): hooks ran already
             return step(self, *args, **kwargs)
-        self._opt_called = True
-        for hook in (*_global_step_pre_hooks.values(), *self._optimizer_step_pre_hooks.values()):
+        self._has_stepped = True
+        for hook in (*_EVERY_OPTIMIZER["step_pre"].values(), *self._hook_tables["step_pre"].values()):
             out = hook(self, args, kwargs)
-            if out is not None:
-                if not (isinstance(out, tuple) and len(out) == 2):
-                    raise KittyRuntimeError(
-                        f"{hook} must return None or a tuple of (new_args, new_kwargs), but got {out}."
-                    )
-                args, kwargs = out
+            if out is None:
+                continue
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise KittyRuntimeError(f"{hook} must return None or a tuple of (new_args, new_kwargs), but got {out}.")
+            args, kwargs = out
         self._in_step = True
         try:
             with no_grad():
                 result = step(self, *args, **kwargs)
         finally:
             self._in_step = False
-        for hook in (*self._optimizer_step_post_hooks.values(), *_global_step_post_hooks.values()):
+        for hook in (*self._hook_tables["step_post"].values(), *_EVERY_OPTIMIZER["step_post"].values()):
             hook(self, args, kwargs)
         return result
 
-    wrapper._kitty_wrapped = True  # type: ignore[attr-defined]
-    return wrapper
-
-
-def _scalar(x) -> float:
-    """A hyper-parameter as a Python float (tensors of one element are accepted, as in torch)."""
-    return float(x.item()) if isinstance(x, Tensor) else x
-
-
-def _step_tensor(value: float = 0.0) -> Tensor:
-    """The per-parameter step counter: a 0-d float tensor, as torch keeps it."""
-    dt = D.float64 if D.get_default_dtype() is D.float64 else D.float32
-    return Tensor._wrap(B.xp.full((), value, dtype=dt.np))
-
-
-def _zeros_like(p: Tensor) -> Tensor:
-    return Tensor._wrap(B.xp.zeros_like(p._data))
+    stepped._kitty_step = True  # type: ignore[attr-defined]
+    return stepped
 
 
 class Optimizer:
@@ -115,38 +114,35 @@ class Optimizer:
     tensor([0.8000, 1.6000], requires_grad=True)
     """
 
+    param_groups: list[dict[str, Any]]
+    state: defaultdict
+
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
-        step = cls.__dict__.get("step")
-        if step is not None and not getattr(step, "_kitty_wrapped", False):
-            cls.step = _wrap_step(step)
+        own_step = cls.__dict__.get("step")
+        if own_step is not None and not getattr(own_step, "_kitty_step", False):
+            cls.step = _run_step(own_step)
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], defaults: dict[str, Any]) -> None:
         self.defaults = defaults
-        self._optimizer_step_pre_hooks: OrderedDict = OrderedDict()
-        self._optimizer_step_post_hooks: OrderedDict = OrderedDict()
-        self._optimizer_state_dict_pre_hooks: OrderedDict = OrderedDict()
-        self._optimizer_state_dict_post_hooks: OrderedDict = OrderedDict()
-        self._optimizer_load_state_dict_pre_hooks: OrderedDict = OrderedDict()
-        self._optimizer_load_state_dict_post_hooks: OrderedDict = OrderedDict()
+        self._hook_tables: dict[str, OrderedDict] = {kind: OrderedDict() for kind in _HOOK_KINDS}
         if isinstance(params, Tensor):
             raise KittyTypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or dicts, "
-                "but got " + _typename(params)
+                "but got " + _type_label(params)
             )
         if defaults.get("differentiable"):
             raise KittyRuntimeError(
                 "differentiable=True is not supported by kittygrad's optimizers: the update is applied "
                 "in place outside the graph"
             )
-        self.state: defaultdict = defaultdict(dict)
-        self.param_groups: list[dict[str, Any]] = []
-        param_groups = list(params)
-        if len(param_groups) == 0:
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        entries = list(params)
+        if not entries:
             raise KittyValueError("optimizer got an empty parameter list")
-        if not isinstance(param_groups[0], dict):
-            param_groups = [{"params": param_groups}]
-        for group in param_groups:
+        groups = entries if isinstance(entries[0], dict) else [{"params": entries}]
+        for group in groups:
             self.add_param_group(group)
 
     # ---- pickling and printing -----------------------------------------------------------------
@@ -154,26 +150,18 @@ class Optimizer:
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        for name in (
-            "_optimizer_step_pre_hooks",
-            "_optimizer_step_post_hooks",
-            "_optimizer_state_dict_pre_hooks",
-            "_optimizer_state_dict_post_hooks",
-            "_optimizer_load_state_dict_pre_hooks",
-            "_optimizer_load_state_dict_post_hooks",
-        ):
-            self.__dict__.setdefault(name, OrderedDict())
-        self.defaults.setdefault("differentiable", False)
+        vars(self).update(state)
+        if "_hook_tables" not in vars(self):  # hooks are not pickled: an unpickled copy has none
+            self._hook_tables = {kind: OrderedDict() for kind in _HOOK_KINDS}
+        if "differentiable" not in self.defaults:  # as torch, which fills it in for older pickles
+            self.defaults["differentiable"] = False
 
     def __repr__(self) -> str:
-        out = self.__class__.__name__ + " ("
+        blocks = []
         for i, group in enumerate(self.param_groups):
-            out += f"\nParameter Group {i}\n"
-            for key in sorted(group.keys()):
-                if key != "params":
-                    out += f"    {key}: {group[key]}\n"
-        return out + ")"
+            rows = [f"Parameter Group {i}"] + [f"    {k}: {group[k]}" for k in sorted(group) if k != "params"]
+            blocks.append("\n".join(rows) + "\n")
+        return f"{type(self).__name__} (" + "".join("\n" + b for b in blocks) + ")"
 
     # ---- groups ---------------------------------------------------------------------------------
     def add_param_group(self, param_group: dict[str, Any]) -> None:
@@ -187,59 +175,48 @@ class Optimizer:
         """
         if not isinstance(param_group, dict):
             raise KittyTypeError(f"param_group must be a dict, but got {type(param_group)}")
-        params = param_group["params"]
-        if isinstance(params, Tensor):
-            param_group["params"] = [params]
-        elif isinstance(params, set):
+        given = param_group["params"]
+        if isinstance(given, set):
             raise KittyTypeError(
                 "optimizer parameters need to be organized in ordered collections, but the ordering "
                 "of tensors in sets will change between runs. Please use a list instead."
             )
-        else:
-            param_group["params"] = list(params)
-        tensors, names = [], []
-        for p in param_group["params"]:
-            if isinstance(p, tuple):
-                names.append(p[0])
-                tensors.append(p[1])
-            else:
-                tensors.append(p)
+        entries = [given] if isinstance(given, Tensor) else list(given)
+        names = [e[0] for e in entries if isinstance(e, tuple)]
+        tensors = [e[1] if isinstance(e, tuple) else e for e in entries]
         param_group["params"] = tensors
         if names:
-            if len(names) != len(tensors):
+            if len(names) != len(entries):
                 raise KittyValueError(
                     "all optimizer params should be with/without names. Some param names are missing"
                 )
             param_group["param_names"] = names
         for p in tensors:
             if not isinstance(p, Tensor):
-                raise KittyTypeError("optimizer can only optimize Tensors, but one of the params is " + _typename(p))
+                raise KittyTypeError("optimizer can only optimize Tensors, but one of the params is " + _type_label(p))
             if not (p.is_leaf or p.retains_grad):
                 raise KittyValueError("can't optimize a non-leaf Tensor")
-        for name, default in self.defaults.items():
-            if default is required and name not in param_group:
-                raise KittyValueError(
-                    f"parameter group didn't specify a value of required optimization parameter {name}"
-                )
-            param_group.setdefault(name, default)
-        if len({id(p) for p in tensors}) != len(tensors):
-            import warnings
-
+        unset = [key for key, value in self.defaults.items() if value is required and key not in param_group]
+        if unset:
+            raise KittyValueError(
+                f"parameter group didn't specify a value of required optimization parameter {unset[0]}"
+            )
+        for key, value in self.defaults.items():
+            param_group.setdefault(key, value)
+        if len({id(p) for p in tensors}) < len(tensors):
             warnings.warn(
                 "optimizer contains a parameter group with duplicate parameters; in future, this will "
                 "cause an error; see github.com/pytorch/pytorch/issues/40967 for more information",
                 stacklevel=3,
             )
-        seen: set[int] = set()
-        for group in self.param_groups:
-            seen.update(id(p) for p in group["params"])
-            if ("param_names" in param_group) != ("param_names" in group):
-                txt = "with names" if "param_names" in param_group else "without names"
-                raise KittyValueError(
-                    "all optimizer param groups should be with/without names. "
-                    f"cannot add param group {txt} to the optimizer"
-                )
-        if not seen.isdisjoint(id(p) for p in tensors):
+        named = "param_names" in param_group
+        if any(("param_names" in g) != named for g in self.param_groups):
+            raise KittyValueError(
+                "all optimizer param groups should be with/without names. "
+                f"cannot add param group {'with names' if named else 'without names'} to the optimizer"
+            )
+        taken = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in taken for p in tensors):
             raise KittyValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(param_group)
 
@@ -259,22 +236,23 @@ class Optimizer:
                     continue
                 if set_to_none:
                     p._grad = None
+                    continue
+                if g._grad_fn is not None:
+                    g.detach_()
                 else:
-                    if g._grad_fn is not None:
-                        g.detach_()
-                    else:
-                        g._requires_grad = False
-                    if g._data.flags.writeable:
-                        g._data[...] = 0
-                    else:  # a read-only array the user assigned: replace it
-                        g._data = B.xp.zeros_like(g._data)
-                    g._vc[0] += 1
+                    g._requires_grad = False
+                if g._data.flags.writeable:
+                    g._data[...] = 0
+                else:  # a read-only array the user assigned: replace it
+                    g._data = B.xp.zeros_like(g._data)
+                g._vc[0] += 1
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         raise NotImplementedError
 
     def _closure_loss(self, closure):
+        # the step runs under no_grad, but the closure must record a graph to backpropagate
         if closure is None:
             return None
         with enable_grad():
@@ -283,34 +261,27 @@ class Optimizer:
     # ---- hooks ----------------------------------------------------------------------------------
     def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
         """Call ``hook(optimizer, args, kwargs)`` before each ``step``; it may return new args."""
-        handle = RemovableHandle(self._optimizer_step_pre_hooks)
-        self._optimizer_step_pre_hooks[handle.id] = hook
-        return handle
+        return _add_hook(self._hook_tables["step_pre"], hook)
 
     def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
         """Call ``hook(optimizer, args, kwargs)`` after each ``step``."""
-        handle = RemovableHandle(self._optimizer_step_post_hooks)
-        self._optimizer_step_post_hooks[handle.id] = hook
-        return handle
-
-    def _register(self, hooks: OrderedDict, hook: Callable, prepend: bool) -> RemovableHandle:
-        handle = RemovableHandle(hooks)
-        hooks[handle.id] = hook
-        if prepend:
-            hooks.move_to_end(handle.id, last=False)
-        return handle
+        return _add_hook(self._hook_tables["step_post"], hook)
 
     def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
-        return self._register(self._optimizer_state_dict_pre_hooks, hook, prepend)
+        """Call ``hook(optimizer)`` before :meth:`state_dict` builds the state."""
+        return _add_hook(self._hook_tables["state_dict_pre"], hook, prepend)
 
     def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
-        return self._register(self._optimizer_state_dict_post_hooks, hook, prepend)
+        """Call ``hook(optimizer, state_dict)`` on the built state; a returned dict replaces it."""
+        return _add_hook(self._hook_tables["state_dict_post"], hook, prepend)
 
     def register_load_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
-        return self._register(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+        """Call ``hook(optimizer, state_dict)`` before loading; a returned dict is loaded instead."""
+        return _add_hook(self._hook_tables["load_pre"], hook, prepend)
 
     def register_load_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
-        return self._register(self._optimizer_load_state_dict_post_hooks, hook, prepend)
+        """Call ``hook(optimizer)`` once :meth:`load_state_dict` is done."""
+        return _add_hook(self._hook_tables["load_post"], hook, prepend)
 
     # ---- state dicts ----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -325,27 +296,24 @@ class Optimizer:
         >>> opt.state_dict()["param_groups"][0]["params"]
         [0]
         """
-        for hook in self._optimizer_state_dict_pre_hooks.values():
+        for hook in self._hook_tables["state_dict_pre"].values():
             hook(self)
-        mapping: dict[int, int] = {}
-        start = 0
-
-        def pack(group):
-            nonlocal start
-            packed = {k: v for k, v in group.items() if k != "params"}
-            for i, p in enumerate(group["params"], start):
-                mapping.setdefault(id(p), i)
-            packed["params"] = [mapping[id(p)] for p in group["params"]]
-            start += len(packed["params"])
-            return packed
-
-        groups = [pack(g) for g in self.param_groups]
-        state = {(mapping[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
+        # a parameter's index is its first position in the groups laid end to end
+        slot: dict[int, int] = {}
+        for position, p in enumerate(p for g in self.param_groups for p in g["params"]):
+            slot.setdefault(id(p), position)
+        groups = []
+        for group in self.param_groups:
+            saved = dict(group)
+            del saved["params"]
+            saved["params"] = [slot[id(p)] for p in group["params"]]
+            groups.append(saved)
+        state = {(slot[id(p)] if isinstance(p, Tensor) else p): v for p, v in self.state.items()}
         out = {"state": state, "param_groups": groups}
-        for hook in self._optimizer_state_dict_post_hooks.values():
-            result = hook(self, out)
-            if result is not None:
-                out = result
+        for hook in self._hook_tables["state_dict_post"].values():
+            replaced = hook(self, out)
+            if replaced is not None:
+                out = replaced
         return out
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -358,55 +326,51 @@ class Optimizer:
         0.1
         """
         state_dict = dict(state_dict)
-        for hook in self._optimizer_load_state_dict_pre_hooks.values():
-            result = hook(self, state_dict)
-            if result is not None:
-                state_dict = result
-        groups = self.param_groups
-        saved_groups = copy.deepcopy(state_dict["param_groups"])
-        if len(groups) != len(saved_groups):
+        for hook in self._hook_tables["load_pre"].values():
+            replaced = hook(self, state_dict)
+            if replaced is not None:
+                state_dict = replaced
+        loaded = copy.deepcopy(state_dict["param_groups"])
+        if len(loaded) != len(self.param_groups):
             raise KittyValueError("loaded state dict has a different number of parameter groups")
-        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
+        pairs = list(zip(self.param_groups, loaded))
+        if any(len(mine["params"]) != len(theirs["params"]) for mine, theirs in pairs):
             raise KittyValueError(
                 "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"
             )
-        id_map = {
-            saved: p
-            for s, g in zip(saved_groups, groups)
-            for saved, p in zip(s["params"], g["params"])
-        }
+        param_at = {i: p for mine, theirs in pairs for i, p in zip(theirs["params"], mine["params"])}
         state: defaultdict = defaultdict(dict)
         for key, value in state_dict["state"].items():
-            if key in id_map:
-                param = id_map[key]
-                state[param] = _cast_state(param, value)
-            else:
+            if key in param_at:
+                state[param_at[key]] = _state_copy(param_at[key], value)
+            else:  # not a parameter's index: kept as saved
                 state[key] = value
-        new_groups = []
-        for g, s in zip(groups, saved_groups):
-            s["params"] = g["params"]
-            if "param_names" in g and "param_names" not in s:
-                s["param_names"] = g["param_names"]
-            new_groups.append(s)
-        self.__setstate__({"state": state, "param_groups": new_groups})
-        for hook in self._optimizer_load_state_dict_post_hooks.values():
+        for mine, theirs in pairs:
+            theirs["params"] = mine["params"]
+            if "param_names" in mine:
+                theirs.setdefault("param_names", mine["param_names"])
+        self.__setstate__({"state": state, "param_groups": loaded})
+        for hook in self._hook_tables["load_post"].values():
             hook(self)
 
 
-def _cast_state(param: Tensor, value, key=None):
-    """A copy of a loaded state value; tensors other than ``step`` take the parameter's dtype."""
+def step_counter(value: float = 0.0) -> Tensor:
+    """A parameter's step count as torch keeps it: a 0-d float tensor (float64 only under a
+    float64 default dtype), which optimizers read back as a Python float."""
+    dt = D.float64 if D.get_default_dtype() is D.float64 else D.float32
+    return Tensor._wrap(B.xp.full((), value, dtype=dt.np))
+
+
+def _state_copy(param: Tensor, value, key=None):
+    """A loaded state value, copied; tensors other than ``step`` take the parameter's float dtype."""
     if isinstance(value, Tensor):
-        arr = value._data
-        if key != "step" and param._data.dtype.kind == "f":
-            arr = arr.astype(param._data.dtype)
-        else:
-            arr = arr.copy()
-        return Tensor._wrap(arr)
+        cast = key != "step" and param._data.dtype.kind == "f"
+        return Tensor._wrap(value._data.astype(param._data.dtype) if cast else value._data.copy())
     if isinstance(value, dict):
-        out = {k: _cast_state(param, v, k) for k, v in value.items()}
+        out = {k: _state_copy(param, v, k) for k, v in value.items()}
         if key is None and "step" in out and not isinstance(out["step"], Tensor):
-            out["step"] = _step_tensor(float(out["step"]))  # a state saved with a plain number
+            out["step"] = step_counter(float(out["step"]))  # a checkpoint that saved a plain number
         return out
     if isinstance(value, (list, tuple)):
-        return type(value)(_cast_state(param, v) for v in value)
+        return type(value)(_state_copy(param, v) for v in value)
     return value

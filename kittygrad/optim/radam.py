@@ -1,20 +1,20 @@
 """RAdam: Adam with a rectified adaptive learning rate."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from ..tensor import Tensor
 from . import _kernels as K
-from ._validate import check_betas, check_eps, check_lr, check_nonneg
-from .optimizer import Optimizer, _scalar, _step_tensor, _zeros_like
+from ._per_param import PerParamOptimizer, as_float, step_counter, tick, zeros_for
+from ._validate import check_hyper
 
 __all__ = ["RAdam"]
 
 xp = K.xp
 
 
-class RAdam(Optimizer):
+class RAdam(PerParamOptimizer):
     """RAdam, as ``torch.optim.RAdam``: plain momentum SGD until the variance estimate is
     tractable (``rho_t > 5``), then Adam scaled by the rectification term.
 
@@ -39,68 +39,38 @@ class RAdam(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
-        check_lr(lr)
-        check_eps(eps)
-        check_betas(betas)
-        check_nonneg(weight_decay, "weight_decay")
-        defaults = {
-            "lr": lr,
-            "betas": betas,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "maximize": maximize,
-            "foreach": foreach,
-            "capturable": capturable,
-            "decoupled_weight_decay": decoupled_weight_decay,
+        check_hyper(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
+        super().__init__(params, {
+            "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "maximize": maximize,
+            "foreach": foreach, "capturable": capturable, "decoupled_weight_decay": decoupled_weight_decay,
             "differentiable": differentiable,
-        }
-        super().__init__(params, defaults)
+        })
 
-    def step(self, closure: Callable[[], Any] | None = None):
-        """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
-        loss = self._closure_loss(closure)
-        for group in self.param_groups:
-            lr = _scalar(group["lr"])
-            beta1, beta2 = group["betas"]
-            eps, wd, maximize = group["eps"], group["weight_decay"], group["maximize"]
-            decoupled = group["decoupled_weight_decay"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
-                data = p._data
-                step_t = state["step"]._data
-                step_t += 1
-                step = float(step_t)
-                if wd != 0 and decoupled:
-                    data *= 1 - lr * wd
-                    g = K.grad_with_decay(p._grad._data, data, maximize, 0)
-                else:
-                    g = K.grad_with_decay(p._grad._data, data, maximize, wd)
-                m = state["exp_avg"]._data
-                v = state["exp_avg_sq"]._data
-                tmp = xp.empty_like(data)
-                K.lerp_(m, g, 1 - beta1, tmp)
-                v *= beta2
-                K.addcmul_(v, g, g, 1 - beta2, tmp)
-                bias_correction1 = 1 - beta1**step
-                bias_correction2 = 1 - beta2**step
-                update = xp.divide(m, bias_correction1)
-                update *= lr
-                rho_inf = 2 / (1 - beta2) - 1
-                rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
-                if rho_t > 5.0:
-                    rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-                    xp.sqrt(v, out=tmp)
-                    tmp += eps
-                    xp.reciprocal(tmp, out=tmp)  # torch's scalar / tensor is reciprocal(tensor) * scalar
-                    tmp *= bias_correction2**0.5
-                    update *= tmp
-                    update *= rect
-                data -= update
-                p._vc[0] += 1
-        return loss
+    def _fresh_state(self, param, group):
+        return {"step": step_counter(), "exp_avg": zeros_for(param), "exp_avg_sq": zeros_for(param)}
+
+    def _step_param(self, data, grad, state, group) -> None:
+        lr = as_float(group["lr"])
+        b1, b2 = group["betas"]
+        t = tick(state)
+        g = K.decayed_grad(data, grad, lr, group["weight_decay"], group["maximize"], group["decoupled_weight_decay"])
+        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        tmp = xp.empty_like(data)
+        K.lerp_(m, g, 1 - b1, tmp)
+        v *= b2
+        K.addcmul_(v, g, g, 1 - b2, tmp)
+        c2 = 1 - b2**t
+        step = xp.divide(m, 1 - b1**t)
+        step *= lr
+        # length of the approximated simple moving average: its limit, then its value at step t
+        rho_limit = 2 / (1 - b2) - 1
+        rho = rho_limit - 2 * t * b2**t / c2
+        if rho > 5.0:  # the variance is tractable: adaptive step, rectified
+            r = ((rho - 4) * (rho - 2) * rho_limit / ((rho_limit - 4) * (rho_limit - 2) * rho)) ** 0.5
+            xp.sqrt(v, out=tmp)
+            tmp += group["eps"]
+            xp.reciprocal(tmp, out=tmp)  # torch's scalar / tensor is reciprocal(tensor) * scalar
+            tmp *= c2**0.5
+            step *= tmp
+            step *= r
+        data -= step

@@ -1,18 +1,21 @@
 """Stochastic gradient descent (with momentum, dampening, Nesterov momentum, weight decay)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from ..errors import KittyValueError
 from ..tensor import Tensor
 from . import _kernels as K
-from .optimizer import Optimizer, _scalar
+from ._per_param import PerParamOptimizer, as_float
+from ._validate import check_hyper
 
 __all__ = ["SGD"]
 
+xp = K.xp
 
-class SGD(Optimizer):
+
+class SGD(PerParamOptimizer):
     """Stochastic gradient descent, as ``torch.optim.SGD`` (same update, same defaults).
 
     With momentum ``mu``: ``b = mu * b + (1 - dampening) * g`` (``b = g`` at the first step), and
@@ -39,64 +42,36 @@ class SGD(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise KittyValueError("Tensor lr must be 1-element")
-        if lr < 0.0:
-            raise KittyValueError(f"Invalid learning rate: {lr}")
-        if momentum < 0.0:
-            raise KittyValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise KittyValueError(f"Invalid weight_decay value: {weight_decay}")
-        defaults = {
-            "lr": lr,
-            "momentum": momentum,
-            "dampening": dampening,
-            "weight_decay": weight_decay,
-            "nesterov": nesterov,
-            "maximize": maximize,
-            "foreach": foreach,
-            "differentiable": differentiable,
-            "fused": fused,
-        }
-        if nesterov and (momentum <= 0 or dampening != 0):
+        check_hyper(lr=lr, momentum=momentum, weight_decay=weight_decay, allow_nan=True)
+        if nesterov and (dampening != 0 or momentum <= 0):
             raise KittyValueError("Nesterov momentum requires a momentum and zero dampening")
-        super().__init__(params, defaults)
+        super().__init__(params, {
+            "lr": lr, "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay,
+            "nesterov": nesterov, "maximize": maximize, "foreach": foreach,
+            "differentiable": differentiable, "fused": fused,
+        })
 
-    def step(self, closure: Callable[[], Any] | None = None):
-        """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
-        loss = self._closure_loss(closure)
-        for group in self.param_groups:
-            lr = _scalar(group["lr"])
-            momentum = group["momentum"]
-            dampening = group["dampening"]
-            nesterov = group["nesterov"]
-            wd = group["weight_decay"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                data = p._data
-                g = K.grad_with_decay(p._grad._data, data, maximize, wd)
-                tmp = None
-                if momentum != 0:
-                    state = self.state[p]
-                    buf_t = state.get("momentum_buffer")
-                    if buf_t is None:
-                        buf = g.copy()
-                        state["momentum_buffer"] = Tensor._wrap(buf)
-                    else:
-                        buf = buf_t._data
-                        buf *= momentum
-                        tmp = K.xp.empty_like(data)
-                        K.add_scaled_(buf, g, 1 - dampening, tmp)
-                    if nesterov:
-                        nb = K.xp.multiply(buf, momentum)
-                        nb += g
-                        g = nb
-                    else:
-                        g = buf
-                if tmp is None:
-                    tmp = K.xp.empty_like(data)
-                K.add_scaled_(data, g, -lr, tmp)
-                p._vc[0] += 1
-        return loss
+    def _fresh_state(self, param, group):
+        # only momentum needs state; its buffer is the first gradient itself, set by _step_param
+        return {} if group["momentum"] != 0 else None
+
+    def _step_param(self, data, grad, state, group) -> None:
+        g = K.grad_with_decay(grad, data, group["maximize"], group["weight_decay"])
+        tmp = xp.empty_like(data)
+        mu = group["momentum"]
+        if mu != 0:
+            held = state.get("momentum_buffer")
+            if held is None:
+                buf = g.copy()
+                state["momentum_buffer"] = Tensor._wrap(buf)
+            else:
+                buf = held._data
+                buf *= mu
+                K.add_scaled_(buf, g, 1 - group["dampening"], tmp)
+            if group["nesterov"]:
+                ahead = xp.multiply(buf, mu)
+                ahead += g
+                g = ahead
+            else:
+                g = buf
+        K.add_scaled_(data, g, -as_float(group["lr"]), tmp)

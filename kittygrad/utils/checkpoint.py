@@ -32,8 +32,12 @@ class CheckpointError(KittyRuntimeError):
 
 
 def noop_context_fn() -> tuple[contextlib.AbstractContextManager, contextlib.AbstractContextManager]:
-    """The default ``context_fn``: no extra context for the forward or the recomputation."""
-    return contextlib.nullcontext(), contextlib.nullcontext()
+    """The default ``context_fn``: no extra context for the forward or the recomputation.
+
+    >>> forward_ctx, recompute_ctx = noop_context_fn()
+    """
+    forward_ctx, recompute_ctx = contextlib.nullcontext(), contextlib.nullcontext()
+    return forward_ctx, recompute_ctx
 
 
 def _tensor_cls():
@@ -131,7 +135,7 @@ class _State:
         self.meta = None
 
 
-class CheckpointFunction(Function):
+class _CheckpointNode(Function):
     """The checkpoint node: its inputs are ``fn``'s tensor arguments and the tensors it captured."""
 
     @staticmethod
@@ -204,14 +208,9 @@ class CheckpointFunction(Function):
 
 
 def checkpoint(
-    function: Callable[..., Any],
-    *args: Any,
-    use_reentrant: bool | None = None,
-    context_fn: Callable[[], tuple] = noop_context_fn,
-    determinism_check: str = "default",
-    debug: bool = False,
-    early_stop: bool = True,
-    **kwargs: Any,
+    function: Callable[..., Any], *args: Any, use_reentrant: bool | None = None,
+    context_fn: Callable[[], tuple] = noop_context_fn, determinism_check: str = "default", debug: bool = False,
+    early_stop: bool = True, **kwargs: Any,
 ) -> Any:
     """Run ``function(*args)`` without keeping its activations; recompute them in backward.
 
@@ -234,7 +233,7 @@ def checkpoint(
             stacklevel=2,
         )
         use_reentrant = True
-    preserve = kwargs.pop("preserve_rng_state", True)
+    keep_rng = kwargs.pop("preserve_rng_state", True)
     if kwargs and use_reentrant:
         raise KittyValueError("Unexpected keyword arguments: " + ",".join(arg for arg in kwargs))
     if use_reentrant and (context_fn is not noop_context_fn or debug is not False):
@@ -244,12 +243,12 @@ def checkpoint(
             f"determinism_check should be one of ['default', 'none'], but got {determinism_check}"
         )
     fn = function
-    if kwargs:
+    if kwargs:  # the non-reentrant variant forwards extra keywords to ``function``
         def fn(*a, _f=function, _kw=kwargs):
             return _f(*a, **_kw)
 
     forward_ctx, recompute_ctx = context_fn()
-    rng_state = _get_rng_state() if preserve else None
+    rng_state = _get_rng_state() if keep_rng else None
     with no_grad(), forward_ctx, _Collector(debug) as seen:
         outputs = fn(*args)
     Tensor = _tensor_cls()
@@ -271,7 +270,7 @@ def checkpoint(
     )
     state.meta = _meta(outputs if isinstance(outputs, tuple) else (outputs,))
     state.outputs = outputs
-    return CheckpointFunction.apply(state, *tensors, *captured)
+    return _CheckpointNode.apply(state, *tensors, *captured)
 
 
 def checkpoint_sequential(functions: Iterable | Any, segments: int, input: Any, use_reentrant: bool | None = None, **kwargs: Any) -> Any:
@@ -293,30 +292,26 @@ def checkpoint_sequential(functions: Iterable | Any, segments: int, input: Any, 
             stacklevel=2,
         )
         use_reentrant = True
-    preserve = kwargs.pop("preserve_rng_state", True)
+    keep_rng = kwargs.pop("preserve_rng_state", True)
     if kwargs:
         raise KittyValueError("Unexpected keyword arguments: " + ",".join(arg for arg in kwargs))
+    steps = list(functions.children() if isinstance(functions, Sequential) else functions)
+    size = len(steps) // segments
+    # all chunks but the last are checkpointed; the last one's activations are needed at once by
+    # backward, so it runs normally
+    last = size * (segments - 1)
+    for begin in range(0, last, size):
+        chunk = _chain(steps[begin:begin + size])
+        input = checkpoint(chunk, input, use_reentrant=use_reentrant, preserve_rng_state=keep_rng)
+    return _chain(steps[last:])(input)
 
-    def run_function(start, end, functions):
-        def forward(input):
-            for j in range(start, end + 1):
-                input = functions[j](input)
-            return input
 
-        return forward
+def _chain(steps: list) -> Callable[[Any], Any]:
+    """One function that runs ``steps`` one after the other."""
 
-    if isinstance(functions, Sequential):
-        functions = list(functions.children())
-    functions = list(functions)
-    segment_size = len(functions) // segments
-    # the last chunk runs normally: its activations are needed right away by backward
-    end = -1
-    for start in range(0, segment_size * (segments - 1), segment_size):
-        end = start + segment_size - 1
-        input = checkpoint(
-            run_function(start, end, functions),
-            input,
-            use_reentrant=use_reentrant,
-            preserve_rng_state=preserve,
-        )
-    return run_function(end + 1, len(functions) - 1, functions)(input)
+    def run(x):
+        for step in steps:
+            x = step(x)
+        return x
+
+    return run

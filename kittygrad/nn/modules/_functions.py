@@ -1,155 +1,170 @@
-"""The machinery behind ``Module.register_full_backward_hook`` / ``..._pre_hook`` (as torch's).
+"""Module full backward hooks (``register_full_backward_hook`` / ``..._pre_hook``) on kittygrad's engine.
 
-A module with such hooks runs its tensor inputs and outputs through an identity
-:class:`BackwardHookFunction`. In backward, the output-side identity receives the gradients with
-respect to the module's outputs (the pre-hooks see and may replace them); the input-side
-identity receives the gradients with respect to the module's inputs, and calls the hooks with
-both (they may replace the input gradients).
+A call of a module that has such hooks routes the tensors it receives, and the tensors it returns,
+through an identity :class:`BackwardHookFunction` (torch's node name, ``BackwardHookFunctionBackward``,
+is what users see in ``grad_fn``). The work is done by two engine *node pre-hooks* on those identity
+nodes, so the engine itself converts between arrays, Tensors and (under ``create_graph``) graph
+gradients:
+
+* at the output node, the gradients with respect to the module's outputs arrive first: the full
+  backward pre-hooks may replace them, and they are kept for the input side;
+* at the input node, the gradients with respect to the module's inputs arrive: the full backward
+  hooks see both and may replace the input gradients.
+
+One :class:`GradRelay` per call carries the output gradients from the first node to the second.
 """
 from __future__ import annotations
 
 import warnings
 
 from ...autograd.function import Function
-from ...autograd.grad_mode import is_grad_enabled
+from ...autograd.grad_mode import is_grad_enabled, set_grad_enabled
 from ...creation import zeros_like
 from ...errors import KittyRuntimeError
 from ...tensor import Tensor
 
+__all__ = ["BackwardHookFunction", "GradRelay"]
+
+_NO_INPUT_GRAD_WARNING = (
+    "Full backward hook is firing when gradients are computed with respect to module outputs since no "
+    "inputs require gradients. See "
+    "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html#torch.nn.Module.register_full_backward_hook "
+    "for more details."
+)
+
 
 class BackwardHookFunction(Function):
-    """Identity on its tensor arguments; its backward runs the hook the module attached."""
+    """Identity on its tensor arguments: a node in the graph where a module's hooks can attach.
+
+    >>> import kittygrad as kitty
+    >>> x = kitty.ones(2, requires_grad=True)
+    >>> (y,) = BackwardHookFunction.apply(x); y.grad_fn.name()
+    'BackwardHookFunctionBackward'
+    """
 
     @staticmethod
-    def forward(ctx, *args):
-        return args
+    def forward(ctx, *tensors):
+        return tensors
 
     @staticmethod
     def backward(ctx, *grads):
-        hook = ctx.__dict__.get("_bw_hook")
-        if hook is not None:
-            grads = hook(grads)
         return grads
 
 
-class BackwardHook:
-    """Links the gradients captured at a module's outputs with those at its inputs for one call."""
+def _spread(slots, values, size: int) -> tuple:
+    """A tuple of ``size`` entries holding ``values`` at positions ``slots`` and None elsewhere."""
+    full = [None] * size
+    for slot, value in zip(slots, values):
+        full[slot] = value
+    return tuple(full)
 
-    def __init__(self, module, user_hooks, user_pre_hooks) -> None:
-        self.user_hooks = user_hooks
-        self.user_pre_hooks = user_pre_hooks
+
+def _replacement(result, expected: int, who: str, what: str) -> tuple:
+    """A hook's returned gradients as a tuple (a single value or a list is accepted), checked for length."""
+    grads = tuple(result) if isinstance(result, list) else result if isinstance(result, tuple) else (result,)
+    if len(grads) != expected:
+        raise KittyRuntimeError(
+            f"Backward {who} returned an invalid number of {what}, got {len(grads)}, but expected {expected}"
+        )
+    return grads
+
+
+def _grad_mode_for(grads) -> set_grad_enabled:
+    # Hooks see plain gradients in no-grad mode, as in torch; gradients that are themselves part of
+    # a graph (backward with create_graph=True) keep recording.
+    return set_grad_enabled(any(g is not None and g.requires_grad for g in grads))
+
+
+class GradRelay:
+    """One hooked call of a module: routes its tensors through identity nodes and runs its hooks.
+
+    >>> import kittygrad as kitty
+    >>> lin = kitty.nn.Linear(2, 1)
+    >>> relay = GradRelay(lin)
+    >>> (x,) = relay.route_inputs((kitty.ones(1, 2, requires_grad=True),))
+    >>> relay.route_outputs(lin(x)).grad_fn.name()
+    'BackwardHookFunctionBackward'
+    """
+
+    __slots__ = ("module", "n_args", "arg_slots", "frozen_args", "n_results", "result_slots", "grad_outputs")
+
+    def __init__(self, module) -> None:
         self.module = module
-        self.grad_outputs = None
-        self.n_outputs = -1
-        self.output_tensors_index = None
-        self.n_inputs = -1
-        self.input_tensors_index = None
+        self.n_args = 0
+        self.arg_slots = None  # positions of the routed arguments; None when none needs a gradient
+        self.frozen_args = ()  # (position, tensor) of tensor arguments that need no gradient
+        self.n_results = 0
+        self.result_slots = None
+        self.grad_outputs = None  # set at the output node, consumed at the input node
 
     @staticmethod
-    def _pack_with_none(indices, values, size) -> tuple:
-        res = [None] * size
-        for idx, val in zip(indices, values):
-            res[idx] = val
-        return tuple(res)
+    def _route(values: tuple, on_grads):
+        """Send the tensors of ``values`` that require grad through one identity node whose pre-hook is
+        ``on_grads``; return the new values and the routed positions (None when nothing was routed)."""
+        slots = [i for i, v in enumerate(values) if isinstance(v, Tensor) and v.requires_grad]
+        if not slots or not is_grad_enabled():
+            return values, None
+        routed = BackwardHookFunction.apply(*[values[i] for i in slots])
+        routed[0].grad_fn.register_prehook(on_grads)
+        out = list(values)
+        for i, tensor in zip(slots, routed):
+            out[i] = tensor
+        return tuple(out), slots
 
-    @staticmethod
-    def _unpack_none(indices, values) -> tuple:
-        return tuple(values[idx] for idx in indices)
+    def route_inputs(self, args: tuple) -> tuple:
+        """The module's positional arguments, with the tensors that require grad routed."""
+        self.n_args = len(args)
+        # torch reports zeros for tensor arguments that need no gradient
+        self.frozen_args = tuple((i, a) for i, a in enumerate(args) if isinstance(a, Tensor) and not a.requires_grad)
+        args, self.arg_slots = self._route(args, self._at_inputs)
+        return args
 
-    def _apply_on_tensors(self, attach, args):
-        # Only the tensors that require grad go through the identity (torch marks the others
-        # non-differentiable); ``tensors_idx`` are their positions among ``args``.
-        tensors_idx = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
-        if not (tensors_idx and is_grad_enabled()):
-            return args, None
-        new_tensors = BackwardHookFunction.apply(*[args[i] for i in tensors_idx])
-        attach(new_tensors[0].grad_fn)
-        arg_list = list(args)
-        for idx, val in zip(tensors_idx, new_tensors):
-            arg_list[idx] = val
-        return tuple(arg_list), tensors_idx
+    def route_outputs(self, result):
+        """The module's result (one value or a tuple), with the tensors that require grad routed."""
+        single = not isinstance(result, tuple)
+        values = (result,) if single else result
+        self.n_results = len(values)
+        values, self.result_slots = self._route(values, self._at_outputs)
+        return values[0] if single else values
 
-    def setup_input_hook(self, args):
-        def attach(node) -> None:
-            node._bw_hook = self._input_hook
+    def _at_outputs(self, grads: tuple):
+        module = self.module
+        grad_outputs = _spread(self.result_slots, grads, self.n_results)
+        with _grad_mode_for(grads):
+            for pre_hook in list(module._backward_pre_hooks.values()):
+                new = pre_hook(module, grad_outputs)
+                if new is not None:
+                    grad_outputs = _replacement(new, self.n_results, "pre hook", "grad_output")
+            if self.arg_slots is None:
+                # No input needs a gradient, so the input node does not exist: the hooks fire now,
+                # with every grad_input None, and may not replace anything (as torch).
+                warnings.warn(_NO_INPUT_GRAD_WARNING, stacklevel=2)
+                nothing = (None,) * self.n_args
+                for hook in list(module._backward_hooks.values()):
+                    new = hook(module, nothing, grad_outputs)
+                    if new is not None and (not isinstance(new, tuple) or any(g is not None for g in new)):
+                        raise KittyRuntimeError(
+                            "Backward hook for Modules where no input requires gradient should always return None "
+                            "or None for all gradients."
+                        )
+            else:
+                self.grad_outputs = grad_outputs
+        return tuple(grad_outputs[i] for i in self.result_slots)
 
-        res, input_idx = self._apply_on_tensors(attach, args)
-        self.n_inputs = len(args)
-        self.input_tensors_index = input_idx
-        # torch reports zeros for tensor arguments that do not require grad
-        self._no_grad_inputs = [(i, a) for i, a in enumerate(args) if isinstance(a, Tensor) and not a.requires_grad]
-        return res
-
-    def _input_hook(self, grad_input):
-        if self.grad_outputs is None:
-            # the gradient reached the inputs without passing through the outputs (e.g. a
-            # second backward through the inputs only): nothing to report, as torch
-            return grad_input
-        res = list(self._pack_with_none(self.input_tensors_index, grad_input, self.n_inputs))
-        for i, a in self._no_grad_inputs:
-            res[i] = zeros_like(a)
-        res = tuple(res)
-        for hook in list(self.user_hooks.values()):
-            out = hook(self.module, res, self.grad_outputs)
-            if out is None:
-                continue
-            if not isinstance(out, tuple):
-                out = tuple(out) if isinstance(out, list) else (out,)
-            if len(out) != len(res):
-                raise KittyRuntimeError(
-                    "Backward hook returned an invalid number of grad_input, "
-                    f"got {len(out)}, but expected {len(res)}"
-                )
-            res = out
-        self.grad_outputs = None
-        return self._unpack_none(self.input_tensors_index, res)
-
-    def setup_output_hook(self, args):
-        is_tuple = isinstance(args, tuple)
-        if not is_tuple:
-            args = (args,)
-
-        def attach(node) -> None:
-            node._bw_hook = self._output_hook
-
-        res, output_idx = self._apply_on_tensors(attach, args)
-        self.n_outputs = len(args)
-        self.output_tensors_index = output_idx
-        return res if is_tuple else res[0]
-
-    def _output_hook(self, grad_output):
-        self.grad_outputs = self._pack_with_none(self.output_tensors_index, grad_output, self.n_outputs)
-        if self.user_pre_hooks:
-            expected_len = len(self.grad_outputs)
-            for pre_hook in list(self.user_pre_hooks.values()):
-                new = pre_hook(self.module, self.grad_outputs)
-                if new is None:
-                    continue
-                if not isinstance(new, tuple):
-                    new = tuple(new) if isinstance(new, list) else (new,)
-                if len(new) != expected_len:
-                    raise KittyRuntimeError(
-                        "Backward pre hook returned an invalid number of grad_output, "
-                        f"got {len(new)}, but expected {expected_len}"
-                    )
-                self.grad_outputs = new
-        local_grad_outputs = self.grad_outputs
-        if self.input_tensors_index is None:
-            # no input requires grad: the hooks fire now, with grad_input all None (torch does too)
-            warnings.warn(
-                "Full backward hook is firing when gradients are computed "
-                "with respect to module outputs since no inputs require gradients. See "
-                "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html#torch.nn.Module.register_full_backward_hook "
-                "for more details.",
-                stacklevel=5,
-            )
-            grad_inputs = self._pack_with_none([], [], self.n_inputs)
-            for hook in list(self.user_hooks.values()):
-                res = hook(self.module, grad_inputs, self.grad_outputs)
-                if res is not None and not (isinstance(res, tuple) and all(el is None for el in res)):
-                    raise KittyRuntimeError(
-                        "Backward hook for Modules where no input requires "
-                        "gradient should always return None or None for all gradients."
-                    )
-            self.grad_outputs = None
-        return tuple(local_grad_outputs[i] for i in self.output_tensors_index)
+    def _at_inputs(self, grads: tuple):
+        grad_outputs, self.grad_outputs = self.grad_outputs, None
+        if grad_outputs is None:
+            # the gradient reached the inputs without passing the outputs (say, a backward through
+            # the inputs only): there is nothing to report, as in torch
+            return None
+        module = self.module
+        grad_inputs = list(_spread(self.arg_slots, grads, self.n_args))
+        for i, tensor in self.frozen_args:
+            grad_inputs[i] = zeros_like(tensor)
+        grad_inputs = tuple(grad_inputs)
+        with _grad_mode_for(grads):
+            for hook in list(module._backward_hooks.values()):
+                new = hook(module, grad_inputs, grad_outputs)
+                if new is not None:
+                    grad_inputs = _replacement(new, self.n_args, "hook", "grad_input")
+        return tuple(grad_inputs[i] for i in self.arg_slots)

@@ -1,15 +1,22 @@
-"""Activation modules (each a thin wrapper of its nn.functional form) and MultiheadAttention."""
+"""Activation modules and MultiheadAttention.
+
+Every activation is its ``nn.functional`` form plus stored settings: the class names the
+functional and the settings (see :class:`._functional_module._FunctionalModule`), which gives
+``forward`` and the printed form; each class keeps only its torch constructor.
+"""
 from __future__ import annotations
 
 import math
+from functools import partial
 
 from ... import creation as C
 from ...errors import KittyRuntimeError
 from ...ops.nn_ops import attention_weights
 from ...tensor import Tensor
 from .. import functional as F
-from .. import init
+from .. import init as nn_init
 from ..parameter import Parameter
+from ._functional_module import _FunctionalModule
 from .linear import NonDynamicallyQuantizableLinear
 from .module import Module
 
@@ -20,11 +27,15 @@ __all__ = [
 ]
 
 
-def _inplace(flag: bool, lead: str = "") -> str:
-    return (lead + "inplace=True") if flag else ""
+class _InplaceOnly(_FunctionalModule, settings=("inplace",)):
+    """An activation whose only setting is ``inplace``."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
 
 
-class ReLU(Module):
+class ReLU(_InplaceOnly, function=F.relu):
     """``max(x, 0)``.
 
     >>> import kittygrad as kitty
@@ -32,18 +43,8 @@ class ReLU(Module):
     tensor([0., 2.])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.relu(input, inplace=self.inplace)
-
-    def extra_repr(self) -> str:
-        return _inplace(self.inplace)
-
-
-class Hardtanh(Module):
+class Hardtanh(_FunctionalModule, function=F.hardtanh, settings=("min_val", "max_val", "inplace")):
     """Clamp to ``[min_val, max_val]``.
 
     >>> import kittygrad as kitty
@@ -59,15 +60,9 @@ class Hardtanh(Module):
         self.max_val = max_val
         self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
-    def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}" + _inplace(self.inplace, ", ")
-
-
-class ReLU6(Hardtanh):
-    """``min(max(x, 0), 6)``.
+class ReLU6(Hardtanh, shown=("inplace",)):
+    """``min(max(x, 0), 6)`` (a Hardtanh on ``[0, 6]``).
 
     >>> import kittygrad as kitty
     >>> kitty.nn.ReLU6()(kitty.tensor([7.]))
@@ -77,11 +72,8 @@ class ReLU6(Hardtanh):
     def __init__(self, inplace: bool = False) -> None:
         super().__init__(0.0, 6.0, inplace)
 
-    def extra_repr(self) -> str:
-        return _inplace(self.inplace)
 
-
-class LeakyReLU(Module):
+class LeakyReLU(_FunctionalModule, function=F.leaky_relu, settings=("negative_slope", "inplace")):
     """``x`` where positive, ``negative_slope * x`` elsewhere.
 
     >>> import kittygrad as kitty
@@ -94,14 +86,17 @@ class LeakyReLU(Module):
         self.negative_slope = negative_slope
         self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}" + _inplace(self.inplace, ", ")
+class _AlphaInplace(_FunctionalModule, settings=("alpha", "inplace")):
+    """ELU and CELU: a scale ``alpha`` and ``inplace``."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
 
 
-class ELU(Module):
+class ELU(_AlphaInplace, function=F.elu):
     """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere.
 
     >>> import kittygrad as kitty
@@ -109,19 +104,8 @@ class ELU(Module):
     tensor([1.])
     """
 
-    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.elu(input, self.alpha, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}" + _inplace(self.inplace, ", ")
-
-
-class CELU(Module):
+class CELU(_AlphaInplace, function=F.celu):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``.
 
     >>> import kittygrad as kitty
@@ -129,19 +113,8 @@ class CELU(Module):
     tensor([1.])
     """
 
-    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.celu(input, self.alpha, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}" + _inplace(self.inplace, ", ")
-
-
-class SELU(Module):
+class SELU(_InplaceOnly, function=F.selu):
     """Scaled ELU (self-normalising).
 
     >>> import kittygrad as kitty
@@ -149,18 +122,8 @@ class SELU(Module):
     tensor([0.])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.selu(input, self.inplace)
-
-    def extra_repr(self) -> str:
-        return _inplace(self.inplace)
-
-
-class GELU(Module):
+class GELU(_FunctionalModule, function=F.gelu, settings=("approximate",)):
     """Gaussian error linear unit, exact (``approximate='none'``) or tanh-approximated.
 
     >>> import kittygrad as kitty
@@ -172,14 +135,8 @@ class GELU(Module):
         super().__init__()
         self.approximate = approximate
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.gelu(input, approximate=self.approximate)
 
-    def extra_repr(self) -> str:
-        return f"approximate={self.approximate!r}"
-
-
-class SiLU(Module):
+class SiLU(_InplaceOnly, function=F.silu):
     """``x * sigmoid(x)``.
 
     >>> import kittygrad as kitty
@@ -187,18 +144,8 @@ class SiLU(Module):
     tensor([0.])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.silu(input, inplace=self.inplace)
-
-    def extra_repr(self) -> str:
-        return _inplace(self.inplace)
-
-
-class Mish(Module):
+class Mish(_InplaceOnly, function=F.mish):
     """``x * tanh(softplus(x))``.
 
     >>> import kittygrad as kitty
@@ -206,18 +153,8 @@ class Mish(Module):
     tensor([0.])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.mish(input, inplace=self.inplace)
-
-    def extra_repr(self) -> str:
-        return _inplace(self.inplace)
-
-
-class Softplus(Module):
+class Softplus(_FunctionalModule, function=F.softplus, settings=("beta", "threshold")):
     """``log(1 + exp(beta * x)) / beta`` (linear above ``threshold``).
 
     >>> import kittygrad as kitty
@@ -230,14 +167,8 @@ class Softplus(Module):
         self.beta = beta
         self.threshold = threshold
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.softplus(input, self.beta, self.threshold)
 
-    def extra_repr(self) -> str:
-        return f"beta={self.beta}, threshold={self.threshold}"
-
-
-class Softsign(Module):
+class Softsign(_FunctionalModule, function=F.softsign):
     """``x / (1 + |x|)``.
 
     >>> import kittygrad as kitty
@@ -245,11 +176,8 @@ class Softsign(Module):
     tensor([0.5000])
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.softsign(input)
 
-
-class Hardswish(Module):
+class Hardswish(_InplaceOnly, function=F.hardswish, shown=()):
     """``x * relu6(x + 3) / 6``.
 
     >>> import kittygrad as kitty
@@ -257,15 +185,8 @@ class Hardswish(Module):
     tensor([3.])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.hardswish(input, self.inplace)
-
-
-class Hardsigmoid(Module):
+class Hardsigmoid(_InplaceOnly, function=F.hardsigmoid, shown=()):
     """``relu6(x + 3) / 6``.
 
     >>> import kittygrad as kitty
@@ -273,15 +194,8 @@ class Hardsigmoid(Module):
     tensor([0.5000])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.hardsigmoid(input, self.inplace)
-
-
-class Sigmoid(Module):
+class Sigmoid(_FunctionalModule, function=F.sigmoid):
     """Logistic sigmoid.
 
     >>> import kittygrad as kitty
@@ -289,11 +203,8 @@ class Sigmoid(Module):
     tensor([0.5000])
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.sigmoid(input)
 
-
-class Tanh(Module):
+class Tanh(_FunctionalModule, function=F.tanh):
     """Hyperbolic tangent.
 
     >>> import kittygrad as kitty
@@ -301,11 +212,8 @@ class Tanh(Module):
     tensor([0.])
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.tanh(input)
 
-
-class LogSigmoid(Module):
+class LogSigmoid(_FunctionalModule, function=F.logsigmoid):
     """``log(sigmoid(x))``.
 
     >>> import kittygrad as kitty
@@ -313,11 +221,8 @@ class LogSigmoid(Module):
     tensor([-0.6931])
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.logsigmoid(input)
 
-
-class Tanhshrink(Module):
+class Tanhshrink(_FunctionalModule, function=F.tanhshrink):
     """``x - tanh(x)``.
 
     >>> import kittygrad as kitty
@@ -325,20 +230,21 @@ class Tanhshrink(Module):
     tensor([0.])
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.tanhshrink(input)
 
+class _AlongDim(_FunctionalModule, settings=("dim",)):
+    """An activation over one dimension, ``dim`` (softmax family, GLU)."""
 
-class _DimModule(Module):
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+
+# A softmax without ``dim`` warns; frames up from the warning: _softmax_dim, the functional,
+# forward, Module.__call__, then the user's line. ``partial`` adds no Python frame.
+_CALLER = 5
 
 
-class Softmax(_DimModule):
+class Softmax(_AlongDim, function=partial(F.softmax, _stacklevel=_CALLER)):
     """Softmax along ``dim``.
 
     >>> import kittygrad as kitty
@@ -346,11 +252,8 @@ class Softmax(_DimModule):
     tensor([0.5000, 0.5000])
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.softmax(input, self.dim, _stacklevel=5)
 
-
-class LogSoftmax(_DimModule):
+class LogSoftmax(_AlongDim, function=partial(F.log_softmax, _stacklevel=_CALLER)):
     """Log-softmax along ``dim`` (stable).
 
     >>> import kittygrad as kitty
@@ -358,11 +261,8 @@ class LogSoftmax(_DimModule):
     tensor([-0.6931, -0.6931])
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.log_softmax(input, self.dim, _stacklevel=5)
 
-
-class Softmin(_DimModule):
+class Softmin(_AlongDim, function=partial(F.softmin, _stacklevel=_CALLER)):
     """Softmax of ``-x`` along ``dim``.
 
     >>> import kittygrad as kitty
@@ -370,11 +270,8 @@ class Softmin(_DimModule):
     tensor([0.5000, 0.5000])
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.softmin(input, self.dim, _stacklevel=5)
 
-
-class GLU(Module):
+class GLU(_AlongDim, function=F.glu):
     """Gated linear unit over ``dim``.
 
     >>> import kittygrad as kitty
@@ -383,17 +280,10 @@ class GLU(Module):
     """
 
     def __init__(self, dim: int = -1) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.glu(input, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+        super().__init__(dim)
 
 
-class PReLU(Module):
+class PReLU(_FunctionalModule, function=F.prelu, settings=("weight",), shown=("num_parameters",)):
     """Leaky ReLU with a learnable slope (one shared, or one per channel), initialised to ``init``.
 
     >>> import kittygrad as kitty
@@ -409,19 +299,12 @@ class PReLU(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        _init.constant_(self.weight, self.init)
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.prelu(input, self.weight)
-
-    def extra_repr(self) -> str:
-        return f"num_parameters={self.num_parameters}"
-
-
-_init = init
+        nn_init.constant_(self.weight, self.init)
 
 
 # ---------------------------------------------------------------------------------------------
+
+_MHA_PARAMETERS = ("in_proj_weight", "q_proj_weight", "k_proj_weight", "v_proj_weight", "in_proj_bias")
 
 
 class MultiheadAttention(Module):
@@ -440,7 +323,7 @@ class MultiheadAttention(Module):
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True, add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None, vdim: int | None = None, batch_first: bool = False, device=None, dtype=None) -> None:
-        if embed_dim <= 0 or num_heads <= 0:
+        if min(embed_dim, num_heads) <= 0:
             raise ValueError(
                 f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} and num_heads={num_heads} instead"
             )
@@ -448,44 +331,42 @@ class MultiheadAttention(Module):
             raise NotImplementedError("MultiheadAttention: add_bias_kv and add_zero_attn are not supported by kittygrad")
         super().__init__()
         self.embed_dim = embed_dim
-        self.kdim = kdim if kdim is not None else embed_dim
-        self.vdim = vdim if vdim is not None else embed_dim
-        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.kdim = embed_dim if kdim is None else kdim
+        self.vdim = embed_dim if vdim is None else vdim
+        # Keys and values as wide as the queries share one packed (3E, E) projection.
+        self._qkv_same_embed_dim = self.kdim == self.vdim == embed_dim
         self.num_heads = num_heads
         self.dropout = dropout
         self.batch_first = batch_first
-        self.head_dim = embed_dim // num_heads
-        if self.head_dim * num_heads != embed_dim:
+        self.head_dim, rest = divmod(embed_dim, num_heads)
+        if rest:
             raise AssertionError("embed_dim must be divisible by num_heads")
+        E = embed_dim
         if self._qkv_same_embed_dim:
-            self.in_proj_weight = Parameter(C.empty(3 * embed_dim, embed_dim, dtype=dtype))
-            self.register_parameter("q_proj_weight", None)
-            self.register_parameter("k_proj_weight", None)
-            self.register_parameter("v_proj_weight", None)
+            shapes = {"in_proj_weight": (3 * E, E)}
         else:
-            self.q_proj_weight = Parameter(C.empty(embed_dim, embed_dim, dtype=dtype))
-            self.k_proj_weight = Parameter(C.empty(embed_dim, self.kdim, dtype=dtype))
-            self.v_proj_weight = Parameter(C.empty(embed_dim, self.vdim, dtype=dtype))
-            self.register_parameter("in_proj_weight", None)
+            shapes = {"q_proj_weight": (E, E), "k_proj_weight": (E, self.kdim), "v_proj_weight": (E, self.vdim)}
         if bias:
-            self.in_proj_bias = Parameter(C.empty(3 * embed_dim, dtype=dtype))
-        else:
-            self.register_parameter("in_proj_bias", None)
-        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, dtype=dtype)
-        self.bias_k = self.bias_v = None
+            shapes["in_proj_bias"] = (3 * E,)
+        # Every name exists (None when unused), as torch's attributes do.
+        for name in _MHA_PARAMETERS:
+            shape = shapes.get(name)
+            self.register_parameter(name, None if shape is None else Parameter(C.empty(*shape, dtype=dtype)))
+        self.out_proj = NonDynamicallyQuantizableLinear(E, E, bias=bias, dtype=dtype)
+        self.bias_k = None
+        self.bias_v = None
         self.add_zero_attn = add_zero_attn
         self._reset_parameters()
 
     def _reset_parameters(self) -> None:
-        if self._qkv_same_embed_dim:
-            init.xavier_uniform_(self.in_proj_weight)
-        else:
-            init.xavier_uniform_(self.q_proj_weight)
-            init.xavier_uniform_(self.k_proj_weight)
-            init.xavier_uniform_(self.v_proj_weight)
-        if self.in_proj_bias is not None:
-            init.constant_(self.in_proj_bias, 0.0)
-            init.constant_(self.out_proj.bias, 0.0)
+        # Projections are drawn after out_proj's own init, packed or q, k, v in turn (torch's RNG
+        # order); every bias starts at zero.
+        for weight in (self.in_proj_weight, self.q_proj_weight, self.k_proj_weight, self.v_proj_weight):
+            if weight is not None:
+                nn_init.xavier_uniform_(weight)
+        for bias in (self.in_proj_bias, self.out_proj.bias):
+            if bias is not None:
+                nn_init.zeros_(bias)
 
     def _projections(self, query, key, value):
         E = self.embed_dim
@@ -499,35 +380,27 @@ class MultiheadAttention(Module):
         return F.linear(query, wq, bq), F.linear(key, wk, bk), F.linear(value, wv, bv)
 
     def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Tensor | None = None, need_weights: bool = True, attn_mask: Tensor | None = None, average_attn_weights: bool = True, is_causal: bool = False):
-        batched = query.ndim == 3
-        if self.batch_first and batched:
-            query, key, value = query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1)
-        if not batched:
-            query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
-            if key_padding_mask is not None:
-                key_padding_mask = key_padding_mask.unsqueeze(0)
-        if is_causal and attn_mask is None:
+        if attn_mask is not None and attn_mask.ndim not in (2, 3):
+            kind = "batched (3-D)" if query.ndim == 3 else "unbatched (2-D)"
+            raise AssertionError(
+                f"For {kind} `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found {attn_mask.ndim}-D tensor instead"
+            )
+        if attn_mask is None and is_causal:
             raise KittyRuntimeError("Need attn_mask if specifying the is_causal hint")
+        # Work sequence-first, (L, N, E): batch_first inputs are transposed, unbatched ones get N=1.
+        batched = query.ndim == 3
+        if not batched:
+            query, key, value = (t.unsqueeze(1) for t in (query, key, value))
+            key_padding_mask = None if key_padding_mask is None else key_padding_mask.unsqueeze(0)
+        elif self.batch_first:
+            query, key, value = (t.transpose(0, 1) for t in (query, key, value))
         L, N, E = query.shape
         S = key.shape[0]
         H, hd = self.num_heads, self.head_dim
         if E != self.embed_dim:
             raise AssertionError(f"was expecting embedding dimension of {self.embed_dim}, but got {E}")
         q, k, v = self._projections(query, key, value)
-        dt = q._data.dtype
-        mask = None
-        if attn_mask is not None:
-            mask = F._mask_to_additive(_invert_bool(attn_mask), dt)
-            if mask.ndim == 2:
-                if tuple(mask.shape) != (L, S):
-                    raise KittyRuntimeError(f"The shape of the 2D attn_mask is {tuple(mask.shape)}, but should be {(L, S)}.")
-                mask = mask.unsqueeze(0)
-            elif tuple(mask.shape) != (N * H, L, S):
-                raise KittyRuntimeError(f"The shape of the 3D attn_mask is {tuple(mask.shape)}, but should be {(N * H, L, S)}.")
-        if key_padding_mask is not None:
-            kpm = F._mask_to_additive(_invert_bool(key_padding_mask), dt)
-            kpm = kpm.reshape(N, 1, 1, S).expand(N, H, 1, S).reshape(N * H, 1, S)
-            mask = kpm if mask is None else mask + kpm
+        mask = self._additive_mask(attn_mask, key_padding_mask, N, L, S, q._data.dtype)
         q = q.reshape(L, N * H, hd).transpose(0, 1)
         k = k.reshape(S, N * H, hd).transpose(0, 1)
         v = v.reshape(S, N * H, hd).transpose(0, 1)
@@ -542,11 +415,29 @@ class MultiheadAttention(Module):
             weights, returned = attention_weights(weights, N, H, average_attn_weights, batched)
         out = (weights @ v).transpose(0, 1).reshape(L * N, E)
         out = self.out_proj(out).reshape(L, N, E)
-        if self.batch_first and batched:
-            out = out.transpose(0, 1)
         if not batched:
             out = out.squeeze(1)
+        elif self.batch_first:
+            out = out.transpose(0, 1)
         return out, returned
+
+    def _additive_mask(self, attn_mask, padding_mask, N: int, L: int, S: int, dtype) -> Tensor | None:
+        """``attn_mask`` (L, S) or (N*H, L, S) and the (N, S) key padding mask, as one mask added
+        to the (N*H, L, S) scores (-inf where attention is not allowed), or None."""
+        H = self.num_heads
+        mask = None
+        if attn_mask is not None:
+            mask = F._mask_to_additive(_invert_bool(attn_mask), dtype)
+            want = (L, S) if mask.ndim == 2 else (N * H, L, S)
+            if tuple(mask.shape) != want:
+                raise KittyRuntimeError(f"The shape of the {mask.ndim}D attn_mask is {tuple(mask.shape)}, but should be {want}.")
+            if mask.ndim == 2:  # one mask for every sample and head
+                mask = mask.unsqueeze(0)
+        if padding_mask is not None:
+            per_key = F._mask_to_additive(_invert_bool(padding_mask), dtype)
+            per_key = per_key.reshape(N, 1, 1, S).expand(N, H, 1, S).reshape(N * H, 1, S)
+            mask = per_key if mask is None else mask + per_key
+        return mask
 
 
 def _invert_bool(mask):

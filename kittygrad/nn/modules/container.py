@@ -1,27 +1,138 @@
-"""Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict."""
+"""Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict.
+
+All five sit on one small ordered registry, :class:`_Container`: entries under string names, in
+order. The module containers keep that order in ``_modules`` itself; the parameter containers keep
+their own list of names and store each entry as an attribute, so a Parameter lands in
+``_parameters`` (and in ``state_dict``) and any other object in the instance dict, as torch.
+On top, :class:`_Positional` gives list behaviour (entries named "0", "1", ...) and
+:class:`_Keyed` dict behaviour.
+"""
 from __future__ import annotations
 
 import operator
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 from ...tensor import Tensor
 from ..parameter import Parameter
-from .module import Module, _addindent
+from .module import Module, _indent_tail
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
-def _abs_index(idx, n: int) -> int:
-    idx = operator.index(idx)
-    if not -n <= idx < n:
+def _position(idx, size: int) -> int:
+    """``idx`` as a position in ``range(size)``; negative positions count from the end."""
+    pos = operator.index(idx)
+    if pos < -size or pos >= size:
         raise IndexError(f"index {idx} is out of range")
-    return idx % n if n else idx
+    return pos + size if pos < 0 else pos
 
 
-class Sequential(Module):
+def _checked_pairs(owner: str, entries: Iterable) -> Iterator[tuple[Any, Any]]:
+    """The ``(key, value)`` pairs of an ``update`` argument that is an iterable of pairs."""
+    for j, pair in enumerate(entries):
+        if not isinstance(pair, Iterable):
+            raise TypeError(f"{owner} update sequence element #{j} should be Iterable; is" + type(pair).__name__)
+        if len(pair) != 2:
+            raise ValueError(f"{owner} update sequence element #{j} has length {len(pair)}; 2 is required")
+        yield pair[0], pair[1]
+
+
+class _Container(Module):
+    """The ordered registry every container sits on (by default: the children in ``_modules``)."""
+
+    def _names(self) -> dict:
+        """The entry names, in order (the values of this dict are not used by the parameter containers)."""
+        return self._modules
+
+    def _get(self, name: str) -> Any:
+        return self._modules[name]
+
+    def _set(self, name: str, value: Any) -> None:
+        self.add_module(name, value)
+
+    def _delete(self, name: str) -> None:
+        delattr(self, name)
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def _pop(self, key) -> Any:
+        value = self[key]
+        del self[key]
+        return value
+
+
+class _Positional(_Container):
+    """List behaviour: entries are named "0", "1", ... by position."""
+
+    def _key_at(self, idx) -> str:
+        return str(_position(idx, len(self)))
+
+    def _from_slice(self, idx: slice) -> _Positional:
+        names = list(self._names())[idx]
+        return type(self)([self._get(name) for name in names])
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return self._from_slice(idx)
+        return self._get(self._key_at(idx))
+
+    def __setitem__(self, idx: int, value: Any) -> None:
+        self._set(self._key_at(idx), value)
+
+    def __iter__(self) -> Iterator[Any]:
+        # over a snapshot of the names: the container may change while it is iterated
+        return map(self._get, list(self._names()))
+
+    def append(self, value: Any) -> _Positional:
+        """Add ``value`` at the end."""
+        self._set(str(len(self)), value)
+        return self
+
+    def extend(self, values: Iterable[Any]) -> _Positional:
+        """Add each of ``values`` at the end."""
+        if not isinstance(values, Iterable) or isinstance(values, Tensor):
+            raise TypeError(f"{type(self).__name__}.extend should be called with an iterable, but got " + type(values).__name__)
+        for value in list(values):  # a copy: extending a container with itself stays finite
+            self.append(value)
+        return self
+
+    def __iadd__(self, values: Iterable[Any]) -> _Positional:
+        return self.extend(values)
+
+
+class _ModuleSequence(_Positional):
+    """What Sequential and ModuleList share beyond list behaviour: deletion and insertion, after
+    which the children are renumbered "0", "1", ... (as torch)."""
+
+    def _renumber(self, children: list) -> None:
+        self._modules.clear()
+        self._modules.update((str(i), child) for i, child in enumerate(children))
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        # an existing child is reassigned as an attribute (torch's checks and messages)
+        setattr(self, self._key_at(idx), module)
+
+    def __delitem__(self, idx) -> None:
+        doomed = list(self._modules)[idx] if isinstance(idx, slice) else [self._key_at(idx)]
+        for name in doomed:
+            delattr(self, name)
+        self._renumber(list(self._modules.values()))
+
+    def _insert(self, index: int, module: Module) -> None:
+        children = list(self._modules.values())
+        children.insert(index, module)
+        self._renumber(children)
+
+    def pop(self, key: int | slice) -> Module:
+        """Remove the child at position ``key`` and return it."""
+        return self._pop(key)
+
+
+class Sequential(_ModuleSequence):
     """Modules called in order, each on the previous one's output.
 
     >>> import kittygrad as kitty
@@ -37,96 +148,54 @@ class Sequential(Module):
 
     def __init__(self, *args: Module) -> None:
         super().__init__()
-        if len(args) == 1 and isinstance(args[0], OrderedDict):
-            for key, module in args[0].items():
-                self.add_module(key, module)
-        else:
-            for i, module in enumerate(args):
-                self.add_module(str(i), module)
+        only = args[0] if len(args) == 1 else None
+        # one OrderedDict names the children; otherwise they are numbered
+        pairs = only.items() if isinstance(only, OrderedDict) else ((str(i), m) for i, m in enumerate(args))
+        for name, module in pairs:
+            self.add_module(name, module)
 
-    def _item(self, iterator, idx):
-        return next(islice(iterator, _abs_index(idx, len(self)), None))
+    def _key_at(self, idx) -> str:
+        # built from an OrderedDict, a Sequential's children keep their names: find the position's
+        return next(islice(self._modules, _position(idx, len(self)), None))
 
-    def __getitem__(self, idx):
-        if isinstance(idx, slice):
-            return self.__class__(OrderedDict(list(self._modules.items())[idx]))
-        return self._item(iter(self._modules.values()), idx)
+    def _from_slice(self, idx: slice) -> Sequential:
+        return type(self)(OrderedDict(list(self._modules.items())[idx]))
 
-    def __setitem__(self, idx: int, module: Module) -> None:
-        key = self._item(iter(self._modules.keys()), idx)
-        setattr(self, key, module)
+    @staticmethod
+    def _addend(other) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but {type(other)} is given.")
+        return other
 
-    def __delitem__(self, idx) -> None:
-        if isinstance(idx, slice):
-            for key in list(self._modules.keys())[idx]:
-                delattr(self, key)
-        else:
-            delattr(self, self._item(iter(self._modules.keys()), idx))
-        self._modules = dict(zip((str(i) for i in range(len(self._modules))), self._modules.values()))
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+    def _factor(self, other) -> int:
+        if isinstance(other, int) and other > 0:
+            return other
+        if isinstance(other, int):
+            raise ValueError(f"Non-positive multiplication factor {other} for {type(self)}")
+        raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(other)}")
 
     def __add__(self, other: Sequential) -> Sequential:
-        if not isinstance(other, Sequential):
-            raise ValueError(f"add operator supports only objects of Sequential class, but {type(other)} is given.")
-        out = Sequential()
-        for m in self:
-            out.append(m)
-        for m in other:
-            out.append(m)
-        return out
+        return Sequential(*self, *self._addend(other))
 
     def __iadd__(self, other: Sequential) -> Sequential:
-        if not isinstance(other, Sequential):
-            raise ValueError(f"add operator supports only objects of Sequential class, but {type(other)} is given.")
-        for m in other:
-            self.append(m)
-        return self
+        return self.extend(self._addend(other))
 
     def __mul__(self, other: int) -> Sequential:
-        if not isinstance(other, int) or other <= 0:
-            raise ValueError(f"Non-positive multiplication factor {other} for {type(self)}")
-        out = Sequential()
-        for _ in range(other):
-            for m in self:
-                out.append(m)
-        return out
+        return Sequential(*(list(self) * self._factor(other)))
 
-    def __dir__(self):
-        return [k for k in super().__dir__() if not k.isdigit()]
+    __rmul__ = __mul__
 
-    def append(self, module: Module) -> Sequential:
-        """Add ``module`` at the end."""
-        self.add_module(str(len(self)), module)
-        return self
+    def __imul__(self, other: int) -> Sequential:
+        return self.extend(list(self) * (self._factor(other) - 1))
 
     def insert(self, index: int, module: Module) -> Sequential:
         """Insert ``module`` before position ``index``."""
         if not isinstance(module, Module):
             raise AssertionError(f"module should be of type: {Module}")
-        n = len(self._modules)
-        if not -n <= index <= n:
+        if not -len(self) <= index <= len(self):
             raise IndexError(f"Index out of range: {index}")
-        if index < 0:
-            index += n
-        for i in range(n, index, -1):
-            self._modules[str(i)] = self._modules[str(i - 1)]
-        self._modules[str(index)] = module
+        self._insert(index, module)
         return self
-
-    def extend(self, sequential: Iterable[Module]) -> Sequential:
-        for m in sequential:
-            self.append(m)
-        return self
-
-    def pop(self, key) -> Module:
-        v = self[key]
-        del self[key]
-        return v
 
     def forward(self, input):
         for module in self._modules.values():
@@ -134,7 +203,7 @@ class Sequential(Module):
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of submodules, registered so their parameters are found.
 
     >>> import kittygrad as kitty
@@ -146,92 +215,87 @@ class ModuleList(Module):
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
         super().__init__()
         if modules is not None:
-            self += modules
-
-    def _key(self, idx) -> str:
-        return str(_abs_index(idx, len(self)))
-
-    def __getitem__(self, idx):
-        if isinstance(idx, slice):
-            return self.__class__(list(self._modules.values())[idx])
-        return self._modules[self._key(idx)]
-
-    def __setitem__(self, idx: int, module: Module) -> None:
-        setattr(self, self._key(idx), module)
-
-    def __delitem__(self, idx) -> None:
-        if isinstance(idx, slice):
-            for k in range(len(self._modules))[idx]:
-                delattr(self, str(k))
-        else:
-            delattr(self, self._key(idx))
-        self._modules = dict(zip((str(i) for i in range(len(self._modules))), self._modules.values()))
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
-        return self.extend(modules)
+            self.extend(modules)
 
     def __add__(self, other: Iterable[Module]) -> ModuleList:
-        out = ModuleList()
-        for m in self:
-            out.append(m)
-        for m in other:
-            out.append(m)
-        return out
-
-    def __dir__(self):
-        return [k for k in super().__dir__() if not k.isdigit()]
+        return ModuleList(chain(self, other))
 
     def insert(self, index: int, module: Module) -> None:
-        """Insert ``module`` before position ``index``."""
-        for i in range(len(self._modules), index, -1):
-            self._modules[str(i)] = self._modules[str(i - 1)]
-        self._modules[str(index)] = module
-
-    def append(self, module: Module) -> ModuleList:
-        """Add ``module`` at the end."""
-        self.add_module(str(len(self)), module)
-        return self
-
-    def pop(self, key) -> Module:
-        v = self[key]
-        del self[key]
-        return v
-
-    def extend(self, modules: Iterable[Module]) -> ModuleList:
-        """Add each module of ``modules`` at the end."""
-        if not isinstance(modules, Iterable):
-            raise TypeError("ModuleList.extend should be called with an iterable, but got " + type(modules).__name__)
-        offset = len(self)
-        for i, m in enumerate(modules):
-            self.add_module(str(offset + i), m)
-        return self
+        """Insert ``module`` before position ``index`` (as ``list.insert``)."""
+        self._insert(index, module)
 
     def __repr__(self) -> str:
         # runs of identical children print once, as "(0-2): 3 x Linear(...)" (torch's format)
-        reprs = [repr(m) for m in self]
-        if not reprs:
-            return self._get_name() + "()"
-        blocks = []  # [start, end, text]
-        for i, r in enumerate(reprs):
-            if blocks and blocks[-1][2] == r:
-                blocks[-1][1] = i
+        runs: list = []  # [first, last, text]
+        for i, child in enumerate(self):
+            text = repr(child)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
             else:
-                blocks.append([i, i, r])
+                runs.append([i, i, text])
+        if not runs:
+            return f"{self._get_name()}()"
         lines = []
-        for start, end, text in blocks:
-            head = f"({start})" if start == end else f"({start}-{end}): {end - start + 1} x"
-            line = f"{head}: {text}" if start == end else f"{head} {text}"
-            lines.append(_addindent(line, 2))
+        for first, last, text in runs:
+            label = f"({first})" if first == last else f"({first}-{last}): {last - first + 1} x"
+            lines.append(_indent_tail(f"{label}: {text}" if first == last else f"{label} {text}", 2))
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
-class ModuleDict(Module):
+class _Keyed(_Container):
+    """Dict behaviour: entries under their keys, in insertion order."""
+
+    #: torch's ParameterDict sorts the items of a plain (not ordered) mapping given to update()
+    _sorts_plain_mappings = False
+    #: the name update()'s type error uses (torch's ParameterDict says "ParametersDict")
+    _update_owner = "ModuleDict"
+
+    def __getitem__(self, key: str) -> Any:
+        return self._get(key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._set(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self._delete(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._names()
+
+    def keys(self):
+        """The keys, in order."""
+        return self._names().keys()
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        for key in list(self._names()):
+            del self[key]
+
+    def pop(self, key: str) -> Any:
+        """Remove the entry under ``key`` and return it."""
+        return self._pop(key)
+
+    def update(self, entries: Any) -> None:
+        """Add the pairs of a mapping or of an iterable of ``(key, value)`` (existing keys are overwritten)."""
+        if not isinstance(entries, Iterable):
+            raise TypeError(
+                f"{self._update_owner}.update should be called with an iterable of key/value pairs, but got "
+                + type(entries).__name__
+            )
+        if isinstance(entries, (OrderedDict, _Keyed)):
+            pairs = entries.items()
+        elif isinstance(entries, Mapping):
+            pairs = sorted(entries.items()) if self._sorts_plain_mappings else entries.items()
+        else:
+            pairs = _checked_pairs(type(self).__name__, entries)
+        for key, value in pairs:
+            self[key] = value
+
+
+class ModuleDict(_Keyed):
     """A dict of submodules, registered so their parameters are found.
 
     >>> import kittygrad as kitty
@@ -245,69 +309,63 @@ class ModuleDict(Module):
         if modules is not None:
             self.update(modules)
 
-    def __getitem__(self, key: str) -> Module:
-        return self._modules[key]
-
-    def __setitem__(self, key: str, module: Module) -> None:
-        self.add_module(key, module)
-
-    def __delitem__(self, key: str) -> None:
-        del self._modules[key]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._modules)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._modules
-
-    def clear(self) -> None:
-        self._modules.clear()
-
-    def pop(self, key: str) -> Module:
-        v = self[key]
-        del self[key]
-        return v
-
-    def keys(self):
-        return self._modules.keys()
-
     def items(self):
+        """``(key, module)`` pairs (a view, as a dict's)."""
         return self._modules.items()
 
     def values(self):
+        """The modules (a view, as a dict's)."""
         return self._modules.values()
 
-    def update(self, modules) -> None:
-        """Add the pairs of a mapping or of an iterable of ``(key, module)``."""
-        if isinstance(modules, (OrderedDict, ModuleDict, Mapping)):
-            for key, module in modules.items():
-                self[key] = module
-            return
-        if not isinstance(modules, Iterable):
+
+class _ParameterStore(_Container):
+    """Storage of the parameter containers: names in order in ``_entry_names``, each entry an
+    attribute (a Tensor is made a Parameter first)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._entry_names: dict = {}
+
+    def _names(self) -> dict:
+        return self._entry_names
+
+    @staticmethod
+    def _attr(key: Any) -> str:
+        if not isinstance(key, str):
             raise TypeError(
-                "ModuleDict.update should be called with an iterable of key/value pairs, but got " + type(modules).__name__
+                "Index given to ParameterDict cannot be used as a key as it is not a string "
+                f"(type is '{type(key).__name__}'). Open an issue on github if you need non-string keys."
             )
-        for j, m in enumerate(modules):
-            if not isinstance(m, Iterable):
-                raise TypeError(f"ModuleDict update sequence element #{j} should be Iterable; is {type(m).__name__}")
-            if len(m) != 2:
-                raise ValueError(f"ModuleDict update sequence element #{j} has length {len(m)}; 2 is required")
-            self[m[0]] = m[1]
+        return key
+
+    def _get(self, name: str) -> Any:
+        return getattr(self, self._attr(name))
+
+    def _set(self, name: str, value: Any) -> None:
+        name = self._attr(name)
+        if isinstance(value, Tensor) and not isinstance(value, Parameter):
+            value = Parameter(value)
+        self._entry_names[name] = None
+        setattr(self, name, value)
+
+    def _delete(self, name: str) -> None:
+        name = self._attr(name)
+        del self._entry_names[name]
+        delattr(self, name)
+
+    def _entry_line(self, key, value, dtype_as_type: bool) -> str:
+        """One line of the printed form: what the entry is, its dtype and size."""
+        if not isinstance(value, Tensor):
+            return f"  ({key}): Object of type: {type(value).__name__}"
+        kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+        dtype = value.type() if dtype_as_type else value.dtype
+        return f"  ({key}): {kind} containing: [{dtype} of size {'x'.join(map(str, value.shape))}]"
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError(f"{type(self).__name__} should not be called.")
 
 
-def _param_line(key, p, type_style: bool) -> str:
-    if isinstance(p, Tensor):
-        size = "x".join(str(s) for s in p.shape)
-        kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-        what = p.type() if type_style else str(p.dtype)
-        return f"  ({key}): {kind} containing: [{what} of size {size}]"
-    return f"  ({key}): Object of type: {type(p).__name__}"
-
-
-class ParameterList(Module):
+class ParameterList(_ParameterStore, _Positional):
     """A list of parameters (tensors are wrapped as Parameters), registered on the module.
 
     >>> import kittygrad as kitty
@@ -318,58 +376,14 @@ class ParameterList(Module):
 
     def __init__(self, values: Iterable[Any] | None = None) -> None:
         super().__init__()
-        self._size = 0
         if values is not None:
-            self += values
-
-    def __getitem__(self, idx):
-        if isinstance(idx, slice):
-            out = self.__class__()
-            for i in range(*idx.indices(len(self))):
-                out.append(self[i])
-            return out
-        return getattr(self, str(_abs_index(idx, len(self))))
-
-    def __setitem__(self, idx: int, param: Any) -> None:
-        idx = _abs_index(idx, len(self))
-        if isinstance(param, Tensor) and not isinstance(param, Parameter):
-            param = Parameter(param)
-        setattr(self, str(idx), param)
-
-    def __len__(self) -> int:
-        return self._size
-
-    def __iter__(self) -> Iterator[Any]:
-        return (self[i] for i in range(len(self)))
-
-    def __iadd__(self, parameters: Iterable[Any]) -> ParameterList:
-        return self.extend(parameters)
-
-    def __dir__(self):
-        return [k for k in super().__dir__() if not k.isdigit()]
-
-    def append(self, value: Any) -> ParameterList:
-        """Add ``value`` at the end (a Tensor becomes a Parameter)."""
-        n = len(self)
-        self._size += 1
-        self[n] = value
-        return self
-
-    def extend(self, values: Iterable[Any]) -> ParameterList:
-        if not isinstance(values, Iterable) or isinstance(values, Tensor):
-            raise TypeError("ParameterList.extend should be called with an iterable, but got " + type(values).__name__)
-        for v in values:
-            self.append(v)
-        return self
+            self.extend(values)
 
     def extra_repr(self) -> str:
-        return "\n".join(_param_line(k, p, False) for k, p in enumerate(self))
-
-    def __call__(self, *args, **kwargs):
-        raise RuntimeError("ParameterList should not be called.")
+        return "\n".join(self._entry_line(i, value, False) for i, value in enumerate(self))
 
 
-class ParameterDict(Module):
+class ParameterDict(_ParameterStore, _Keyed):
     """A dict of parameters (tensors are wrapped as Parameters), registered on the module.
 
     >>> import kittygrad as kitty
@@ -378,108 +392,61 @@ class ParameterDict(Module):
     ['scale']
     """
 
+    _sorts_plain_mappings = True
+    _update_owner = "ParametersDict"
+
     def __init__(self, parameters: Any = None) -> None:
         super().__init__()
-        self._keys: dict = {}
         if parameters is not None:
             self.update(parameters)
 
-    @staticmethod
-    def _attr(key) -> str:
-        if not isinstance(key, str):
-            raise TypeError(
-                "Index given to ParameterDict cannot be used as a key as it is not a string "
-                f"(type is '{type(key).__name__}'). Open an issue on github if you need non-string keys."
-            )
-        return key
-
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, self._attr(key))
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        attr = self._attr(key)
-        self._keys[key] = None
-        if isinstance(value, Tensor) and not isinstance(value, Parameter):
-            value = Parameter(value)
-        setattr(self, attr, value)
-
-    def __delitem__(self, key: str) -> None:
-        del self._keys[key]
-        delattr(self, self._attr(key))
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._keys)
-
     def __reversed__(self) -> Iterator[str]:
-        return reversed(list(self._keys))
+        return reversed(list(self._entry_names))
 
-    def __contains__(self, key: object) -> bool:
-        return key in self._keys
+    def items(self) -> Iterator[tuple[str, Any]]:
+        """``(key, value)`` pairs, in order."""
+        return ((key, self[key]) for key in self._entry_names)
 
-    def copy(self) -> ParameterDict:
-        return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
+    def values(self) -> Iterator[Any]:
+        """The values, in order."""
+        return (self[key] for key in self._entry_names)
+
+    def get(self, key: str, default: Any | None = None) -> Any:
+        """The value under ``key``, or ``default``."""
+        return self[key] if key in self else default
 
     def setdefault(self, key: str, default: Any | None = None) -> Any:
+        """The value under ``key``, stored as ``default`` first when absent."""
         if key not in self:
             self[key] = default
         return self[key]
 
-    def clear(self) -> None:
-        for k in list(self._keys):
-            del self[k]
-
-    def pop(self, key: str) -> Any:
-        v = self[key]
-        del self[key]
-        return v
-
     def popitem(self) -> tuple[str, Any]:
-        k = list(self._keys)[-1]
-        v = self[k]
-        del self[k]
-        return k, v
+        """Remove the last entry and return ``(key, value)``."""
+        key = next(reversed(self))
+        return key, self.pop(key)
 
-    def get(self, key: str, default: Any | None = None) -> Any:
-        return self[key] if key in self else default
+    def copy(self) -> ParameterDict:
+        """A new ParameterDict holding the same values."""
+        return ParameterDict(OrderedDict(self.items()))
 
     def fromkeys(self, keys: Iterable[str], default: Any | None = None) -> ParameterDict:
-        return ParameterDict((k, default) for k in keys)
-
-    def keys(self):
-        return self._keys.keys()
-
-    def items(self):
-        return ((k, self[k]) for k in self._keys)
-
-    def values(self):
-        return (self[k] for k in self._keys)
-
-    def update(self, parameters: Any) -> None:
-        """Add the pairs of a mapping or of an iterable of ``(key, value)``."""
-        if isinstance(parameters, (OrderedDict, ParameterDict)):
-            for k, v in parameters.items():
-                self[k] = v
-        elif isinstance(parameters, Mapping):
-            for k, v in sorted(parameters.items()) if not isinstance(parameters, dict) else parameters.items():
-                self[k] = v
-        else:
-            for j, p in enumerate(parameters):
-                if not isinstance(p, Iterable):
-                    raise TypeError(f"ParameterDict update sequence element #{j} should be Iterable; is {type(p).__name__}")
-                if len(p) != 2:
-                    raise ValueError(f"ParameterDict update sequence element #{j} has length {len(p)}; 2 is required")
-                self[p[0]] = p[1]
-
-    def extra_repr(self) -> str:
-        return "\n".join(_param_line(k, p, True) for k, p in self.items())
-
-    def __call__(self, *args, **kwargs):
-        raise RuntimeError("ParameterDict should not be called.")
+        """A new ParameterDict with ``default`` under each of ``keys``."""
+        return ParameterDict(OrderedDict.fromkeys(keys, default))
 
     def __or__(self, other: ParameterDict) -> ParameterDict:
-        out = self.copy()
-        out.update(other)
-        return out
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other: ParameterDict) -> ParameterDict:
+        merged = other.copy()
+        merged.update(self)
+        return merged
+
+    def __ior__(self, other: ParameterDict) -> ParameterDict:
+        self.update(other)
+        return self
+
+    def extra_repr(self) -> str:
+        return "\n".join(self._entry_line(key, value, True) for key, value in self.items())

@@ -1,13 +1,9 @@
 """Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d (torch's weight layout and init)."""
 from __future__ import annotations
 
-import math
-
-from ... import creation as C
 from ...tensor import Tensor
 from .. import functional as F
-from .. import init
-from ..parameter import Parameter
+from ._layer_utils import as_tuple, empty_parameter, fan_in_uniform_, set_optional_bias
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]
@@ -15,101 +11,88 @@ __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 
 
-def _tuple(v, n: int) -> tuple:
-    if isinstance(v, (tuple, list)):
-        return tuple(v)
-    return (v,) * n
+def _pad_widths(padding, kernel_size: tuple, dilation: tuple) -> tuple:
+    """The (before, after) padding of each spatial dim, flattened last dim first (``F.pad``'s order).
+
+    'same' pads ``dilation * (kernel - 1)`` in all, the odd one after, so the output keeps the input's size.
+    """
+    if padding == "same":
+        pairs = [(d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel_size, dilation)]
+    elif padding == "valid":
+        pairs = [(0, 0)] * len(kernel_size)
+    else:
+        pairs = [(p, p) for p in padding]
+    return tuple(width for pair in reversed(pairs) for width in pair)
 
 
-class _ConvNd(Module):
+class _Convolution(Module):
+    """What every convolution layer shares: argument checks, weight layout, init and printed form.
+
+    A subclass sets ``_nd`` (spatial dims) and ``_kernel`` (its functional op).
+    """
+
     _nd = 2
+    _kernel = None
 
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, transposed, output_padding, groups, bias, padding_mode, dtype=None) -> None:
         super().__init__()
         n = self._nd
         if groups <= 0:
             raise ValueError("groups must be a positive integer")
-        if in_channels % groups != 0:
-            raise ValueError("in_channels must be divisible by groups")
-        if out_channels % groups != 0:
-            raise ValueError("out_channels must be divisible by groups")
+        for what, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if channels % groups:
+                raise ValueError(f"{what} must be divisible by groups")
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
-            if padding == "same" and any(s != 1 for s in _tuple(stride, n)):
+            if padding == "same" and as_tuple(stride, n) != (1,) * n:
                 raise ValueError("padding='same' is not supported for strided convolutions")
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"padding_mode must be one of {_PADDING_MODES}, but got padding_mode='{padding_mode}'")
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _tuple(kernel_size, n)
-        self.stride = _tuple(stride, n)
-        self.padding = padding if isinstance(padding, str) else _tuple(padding, n)
-        self.dilation = _tuple(dilation, n)
+        self.kernel_size = as_tuple(kernel_size, n)
+        self.stride = as_tuple(stride, n)
+        self.padding = padding if isinstance(padding, str) else as_tuple(padding, n)
+        self.dilation = as_tuple(dilation, n)
         self.transposed = transposed
-        self.output_padding = _tuple(output_padding, n)
+        self.output_padding = as_tuple(output_padding, n)
         self.groups = groups
         self.padding_mode = padding_mode
-        if isinstance(self.padding, str):
-            pads = []
-            if self.padding == "same":
-                for d, k in zip(self.dilation, self.kernel_size):
-                    total = d * (k - 1)
-                    pads.append((total // 2, total - total // 2))
-            else:
-                pads = [(0, 0)] * n
-        else:
-            pads = [(p, p) for p in self.padding]
-        self._reversed_padding_repeated_twice = tuple(x for pair in reversed(pads) for x in pair)
-        if transposed:
-            shape = (in_channels, out_channels // groups) + self.kernel_size
-        else:
-            shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = Parameter(C.empty(*shape, dtype=dtype))
-        if bias:
-            self.bias = Parameter(C.empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        # what a non-zeros padding_mode pads the input by before a padding-free convolution
+        self._input_pad = _pad_widths(self.padding, self.kernel_size, self.dilation)
+        # torch's layouts: (out, in/groups, *k), and (in, out/groups, *k) when transposed
+        rows, cols = (in_channels, out_channels) if transposed else (out_channels, in_channels)
+        self.weight = empty_parameter(rows, cols // groups, *self.kernel_size, dtype=dtype)
+        set_optional_bias(self, bias, out_channels, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        """Draw the weight and bias again, as a new layer's (torch's default init)."""
+        fan_in_uniform_(self.weight, self.bias, bias_without_fan_in=False)
 
     def extra_repr(self) -> str:
-        n = self._nd
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0,) * n:
-            s += f", padding={self.padding}"
-        if self.dilation != (1,) * n:
-            s += f", dilation={self.dilation}"
-        if self.output_padding != (0,) * n:
-            s += f", output_padding={self.output_padding}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        if self.padding_mode != "zeros":
-            s += f", padding_mode={self.padding_mode}"
-        return s
+        zeros, ones = (0,) * self._nd, (1,) * self._nd
+        # (setting, value, the default that is not printed), in torch's order
+        optional = (
+            ("padding", self.padding, zeros), ("dilation", self.dilation, ones),
+            ("output_padding", self.output_padding, zeros), ("groups", self.groups, 1),
+            ("bias", self.bias is not None, True), ("padding_mode", self.padding_mode, "zeros"),
+        )
+        head = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        return ", ".join([head] + [f"{name}={value}" for name, value, default in optional if value != default])
 
 
-class _Conv(_ConvNd):
-    _fn = None
-
+class _Conv(_Convolution):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False, 0, groups, bias, padding_mode, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
-        fn = type(self)._fn
-        if self.padding_mode != "zeros":
-            x = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
-            return fn(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
-        return fn(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        if self.padding_mode == "zeros":
+            x, padding = input, self.padding
+        else:  # the functional op pads with zeros only: pad the input first, in the chosen mode
+            x, padding = F.pad(input, self._input_pad, mode=self.padding_mode), 0
+        return self._kernel(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class Conv1d(_Conv):
@@ -121,7 +104,7 @@ class Conv1d(_Conv):
     """
 
     _nd = 1
-    _fn = staticmethod(F.conv1d)
+    _kernel = staticmethod(F.conv1d)
 
 
 class Conv2d(_Conv):
@@ -134,7 +117,7 @@ class Conv2d(_Conv):
     """
 
     _nd = 2
-    _fn = staticmethod(F.conv2d)
+    _kernel = staticmethod(F.conv2d)
 
 
 class Conv3d(_Conv):
@@ -146,43 +129,42 @@ class Conv3d(_Conv):
     """
 
     _nd = 3
-    _fn = staticmethod(F.conv3d)
+    _kernel = staticmethod(F.conv3d)
 
 
-class _ConvTranspose(_ConvNd):
-    _fn = None
-
+class _ConvTranspose(_Convolution):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0, groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None, dtype=None) -> None:
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, True, output_padding, groups, bias, padding_mode, dtype)
 
-    def _output_padding(self, input: Tensor, output_size) -> tuple:
+    def _extra_size_for(self, input: Tensor, output_size) -> tuple:
+        """The output_padding that makes the output ``output_size`` (spatial dims, or with batch and
+        channel dims); the layer's own ``output_padding`` when no size is asked for."""
         if output_size is None:
             return self.output_padding
         n = self._nd
-        output_size = list(output_size)
-        if len(output_size) == n + 2 or len(output_size) == n + 1 and input.ndim == n + 1:
-            output_size = output_size[-n:]
-        if len(output_size) != n:
-            raise ValueError(f"ConvTranspose{n}D: for {input.ndim}D input, output_size must have {n} or {n + 2} elements (got {len(output_size)})")
-        result = []
-        for i in range(n):
-            size = input.shape[input.ndim - n + i]
-            lo = (size - 1) * self.stride[i] - 2 * self.padding[i] + self.dilation[i] * (self.kernel_size[i] - 1) + 1
-            hi = lo + self.stride[i] - 1
-            if not lo <= output_size[i] <= hi:
-                raise ValueError(
-                    f"requested an output size of {output_size}, but valid sizes range from {lo} to {hi} "
-                    f"(for an input of {list(input.shape[2:])})"
-                )
-            result.append(output_size[i] - lo)
-        return tuple(result)
+        wanted = list(output_size)
+        if len(wanted) == n + 2 or (len(wanted) == n + 1 and input.ndim == n + 1):
+            wanted = wanted[-n:]
+        if len(wanted) != n:
+            raise ValueError(f"ConvTranspose{n}D: for {input.ndim}D input, output_size must have {n} or {n + 2} elements (got {len(wanted)})")
+        # per dim, the size without output_padding; output_padding may add up to stride - 1
+        smallest = [
+            (size - 1) * s - 2 * p + d * (k - 1) + 1
+            for size, k, s, p, d in zip(input.shape[-n:], self.kernel_size, self.stride, self.padding, self.dilation)
+        ]
+        largest = [low + s - 1 for low, s in zip(smallest, self.stride)]
+        if any(not low <= want <= high for low, want, high in zip(smallest, wanted, largest)):
+            raise ValueError(
+                f"requested an output size of {wanted}, but valid sizes range from {smallest} to {largest} "
+                f"(for an input of {input.shape[2:]})"
+            )
+        return tuple(want - low for want, low in zip(wanted, smallest))
 
     def forward(self, input: Tensor, output_size=None) -> Tensor:
-        op = self._output_padding(input, output_size)
-        fn = type(self)._fn
-        return fn(input, self.weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation)
+        extra = self._extra_size_for(input, output_size)
+        return self._kernel(input, self.weight, self.bias, self.stride, self.padding, extra, self.groups, self.dilation)
 
 
 class ConvTranspose1d(_ConvTranspose):
@@ -194,7 +176,7 @@ class ConvTranspose1d(_ConvTranspose):
     """
 
     _nd = 1
-    _fn = staticmethod(F.conv_transpose1d)
+    _kernel = staticmethod(F.conv_transpose1d)
 
 
 class ConvTranspose2d(_ConvTranspose):
@@ -206,4 +188,4 @@ class ConvTranspose2d(_ConvTranspose):
     """
 
     _nd = 2
-    _fn = staticmethod(F.conv_transpose2d)
+    _kernel = staticmethod(F.conv_transpose2d)

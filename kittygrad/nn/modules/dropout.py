@@ -1,4 +1,4 @@
-"""Dropout, Dropout1d, Dropout2d, Dropout3d."""
+"""Dropout, Dropout1d, Dropout2d, Dropout3d: one base, each naming its functional op."""
 from __future__ import annotations
 
 from ...tensor import Tensor
@@ -8,7 +8,11 @@ from .module import Module
 __all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]
 
 
-class _DropoutNd(Module):
+class _Dropout(Module):
+    """Zeroes with probability ``p`` while training (scaling the rest by ``1/(1-p)``); the identity in eval mode."""
+
+    _kernel = staticmethod(F.dropout)
+
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         if p < 0 or p > 1:
@@ -16,11 +20,15 @@ class _DropoutNd(Module):
         self.p = p
         self.inplace = inplace
 
+    def forward(self, input: Tensor) -> Tensor:
+        # the mode is read at call time: train() and eval() switch it
+        return self._kernel(input, self.p, self.training, self.inplace)
+
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
 
 
-class Dropout(_DropoutNd):
+class Dropout(_Dropout):
     """In training, zero each element with probability ``p`` and scale the rest by ``1/(1-p)``;
     the identity in eval mode.
 
@@ -29,11 +37,8 @@ class Dropout(_DropoutNd):
     tensor([1., 1., 1.])
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.dropout(input, self.p, self.training, self.inplace)
 
-
-class Dropout1d(_DropoutNd):
+class Dropout1d(_Dropout):
     """Zero whole channels of ``(N, C, L)``.
 
     >>> import kittygrad as kitty
@@ -41,11 +46,10 @@ class Dropout1d(_DropoutNd):
     kittygrad.Size([1, 2, 3])
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.dropout1d(input, self.p, self.training, self.inplace)
+    _kernel = staticmethod(F.dropout1d)
 
 
-class Dropout2d(_DropoutNd):
+class Dropout2d(_Dropout):
     """Zero whole channels of ``(N, C, H, W)``.
 
     >>> import kittygrad as kitty
@@ -53,11 +57,10 @@ class Dropout2d(_DropoutNd):
     kittygrad.Size([2, 3, 4, 4])
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.dropout2d(input, self.p, self.training, self.inplace)
+    _kernel = staticmethod(F.dropout2d)
 
 
-class Dropout3d(_DropoutNd):
+class Dropout3d(_Dropout):
     """Zero whole channels of ``(N, C, D, H, W)``.
 
     >>> import kittygrad as kitty
@@ -65,5 +68,4 @@ class Dropout3d(_DropoutNd):
     kittygrad.Size([1, 2, 2, 2, 2])
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.dropout3d(input, self.p, self.training, self.inplace)
+    _kernel = staticmethod(F.dropout3d)

@@ -3,18 +3,13 @@ from __future__ import annotations
 
 import math
 
-from ... import creation as C
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ._layer_utils import empty_parameter, fan_in_uniform_, set_optional_bias
 from .module import Module
 
 __all__ = ["Identity", "Linear", "Bilinear", "Flatten", "Unflatten"]
-
-
-def _param(*shape, dtype=None) -> Parameter:
-    return Parameter(C.empty(*shape, dtype=dtype))
 
 
 class Identity(Module):
@@ -46,19 +41,13 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = _param(out_features, in_features, dtype=dtype)
-        if bias:
-            self.bias = _param(out_features, dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
+        self.weight = empty_parameter(out_features, in_features, dtype=dtype)
+        set_optional_bias(self, bias, out_features, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1]
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        """Draw the weight and bias again, as a new layer's (torch's default init)."""
+        fan_in_uniform_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.linear(input, self.weight, self.bias)
@@ -89,18 +78,16 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = _param(out_features, in1_features, in2_features, dtype=dtype)
-        if bias:
-            self.bias = _param(out_features, dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
+        self.weight = empty_parameter(out_features, in1_features, in2_features, dtype=dtype)
+        set_optional_bias(self, bias, out_features, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Weight and bias uniform in ``+-1/sqrt(in1_features)`` (torch's default)."""
         bound = 1 / math.sqrt(self.weight.shape[1])
-        init.uniform_(self.weight, -bound, bound)
-        if self.bias is not None:
-            init.uniform_(self.bias, -bound, bound)
+        for param in (self.weight, self.bias):
+            if param is not None:
+                init.uniform_(param, -bound, bound)
 
     def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
         return F.bilinear(input1, input2, self.weight, self.bias)

@@ -1,9 +1,9 @@
-"""Loss modules: each holds its settings and calls its nn.functional form."""
+"""Loss modules: each holds its settings and calls its nn.functional form (see ``_Loss``)."""
 from __future__ import annotations
 
 from ...tensor import Tensor
 from .. import functional as F
-from .module import Module
+from ._functional_module import _FunctionalModule
 
 __all__ = [
     "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
@@ -12,20 +12,31 @@ __all__ = [
 ]
 
 
-class _Loss(Module):
+class _Loss(_FunctionalModule, settings=("reduction",)):
+    """Base of the loss modules: resolves the deprecated ``size_average``/``reduce`` pair into
+    ``reduction`` once, at construction, and calls the functional with the settings by keyword
+    (loss functionals keep those deprecated slots before ``reduction``)."""
+
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
         super().__init__()
-        self.reduction = F._legacy_reduction(size_average, reduce, reduction) if (size_average is not None or reduce is not None) else reduction
+        self.reduction = F._legacy_reduction(size_average, reduce, reduction)
+
+    def _hold(self, **tensors: Tensor | None) -> None:
+        # Class weights are buffers, so .to()/.double() convert them and state_dict saves them.
+        for name, tensor in tensors.items():
+            self.register_buffer(name, tensor)
+
+    def _call(self, *inputs: Tensor) -> Tensor:
+        return self._function(*inputs, **dict(zip(self._settings, self._read(self))))
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return self._call(input, target)
+
+    def extra_repr(self) -> str:
+        return ""  # torch prints a loss without its settings
 
 
-class _WeightedLoss(_Loss):
-    def __init__(self, weight: Tensor | None = None, size_average=None, reduce=None, reduction: str = "mean") -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.register_buffer("weight", weight)
-        self.weight: Tensor | None
-
-
-class L1Loss(_Loss):
+class L1Loss(_Loss, function=F.l1_loss):
     """Mean absolute error (``reduction`` 'mean', 'sum' or 'none').
 
     >>> import kittygrad as kitty
@@ -33,11 +44,8 @@ class L1Loss(_Loss):
     tensor(1.5000)
     """
 
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.l1_loss(input, target, reduction=self.reduction)
 
-
-class MSELoss(_Loss):
+class MSELoss(_Loss, function=F.mse_loss):
     """Mean squared error.
 
     >>> import kittygrad as kitty
@@ -45,11 +53,8 @@ class MSELoss(_Loss):
     tensor(2.5000)
     """
 
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.mse_loss(input, target, reduction=self.reduction)
 
-
-class SmoothL1Loss(_Loss):
+class SmoothL1Loss(_Loss, function=F.smooth_l1_loss, settings=("reduction", "beta")):
     """Quadratic below ``beta``, linear above.
 
     >>> import kittygrad as kitty
@@ -61,11 +66,8 @@ class SmoothL1Loss(_Loss):
         super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
-
-class HuberLoss(_Loss):
+class HuberLoss(_Loss, function=F.huber_loss, settings=("reduction", "delta")):
     """``0.5 d**2`` below ``delta``, ``delta * (|d| - delta / 2)`` above.
 
     >>> import kittygrad as kitty
@@ -77,11 +79,8 @@ class HuberLoss(_Loss):
         super().__init__(reduction=reduction)
         self.delta = delta
 
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
-
-class CrossEntropyLoss(_WeightedLoss):
+class CrossEntropyLoss(_Loss, function=F.cross_entropy, settings=("weight", "ignore_index", "reduction", "label_smoothing")):
     """Cross-entropy of logits against class indices or class probabilities, with ``weight``,
     ``ignore_index`` and ``label_smoothing``; log-softmax is fused in.
 
@@ -91,18 +90,13 @@ class CrossEntropyLoss(_WeightedLoss):
     """
 
     def __init__(self, weight: Tensor | None = None, size_average=None, ignore_index: int = -100, reduce=None, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
-        super().__init__(weight, size_average, reduce, reduction)
+        super().__init__(size_average, reduce, reduction)
+        self._hold(weight=weight)
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.cross_entropy(
-            input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction,
-            label_smoothing=self.label_smoothing,
-        )
 
-
-class NLLLoss(_WeightedLoss):
+class NLLLoss(_Loss, function=F.nll_loss, settings=("weight", "ignore_index", "reduction")):
     """Negative log-likelihood of log-probabilities at class indices.
 
     >>> import kittygrad as kitty
@@ -111,14 +105,12 @@ class NLLLoss(_WeightedLoss):
     """
 
     def __init__(self, weight: Tensor | None = None, size_average=None, ignore_index: int = -100, reduce=None, reduction: str = "mean") -> None:
-        super().__init__(weight, size_average, reduce, reduction)
+        super().__init__(size_average, reduce, reduction)
+        self._hold(weight=weight)
         self.ignore_index = ignore_index
 
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
 
-
-class BCELoss(_WeightedLoss):
+class BCELoss(_Loss, function=F.binary_cross_entropy, settings=("weight", "reduction")):
     """Binary cross-entropy of probabilities.
 
     >>> import kittygrad as kitty
@@ -126,11 +118,12 @@ class BCELoss(_WeightedLoss):
     tensor(0.6931)
     """
 
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
+    def __init__(self, weight: Tensor | None = None, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self._hold(weight=weight)
 
 
-class BCEWithLogitsLoss(_Loss):
+class BCEWithLogitsLoss(_Loss, function=F.binary_cross_entropy_with_logits, settings=("weight", "pos_weight", "reduction")):
     """Binary cross-entropy of logits (stable), with ``weight`` and ``pos_weight``.
 
     >>> import kittygrad as kitty
@@ -140,16 +133,10 @@ class BCEWithLogitsLoss(_Loss):
 
     def __init__(self, weight: Tensor | None = None, size_average=None, reduce=None, reduction: str = "mean", pos_weight: Tensor | None = None) -> None:
         super().__init__(size_average, reduce, reduction)
-        self.register_buffer("weight", weight)
-        self.register_buffer("pos_weight", pos_weight)
-
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.binary_cross_entropy_with_logits(
-            input, target, self.weight, pos_weight=self.pos_weight, reduction=self.reduction
-        )
+        self._hold(weight=weight, pos_weight=pos_weight)
 
 
-class KLDivLoss(_Loss):
+class KLDivLoss(_Loss, function=F.kl_div, settings=("reduction", "log_target")):
     """Kullback-Leibler divergence of log-probabilities ``input`` from ``target``.
 
     >>> import kittygrad as kitty
@@ -161,11 +148,8 @@ class KLDivLoss(_Loss):
         super().__init__(size_average, reduce, reduction)
         self.log_target = log_target
 
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
-
-class CosineEmbeddingLoss(_Loss):
+class CosineEmbeddingLoss(_Loss, function=F.cosine_embedding_loss, settings=("margin", "reduction")):
     """``1 - cos`` for similar pairs (target 1), ``max(0, cos - margin)`` for dissimilar ones (-1).
 
     >>> import kittygrad as kitty
@@ -178,10 +162,10 @@ class CosineEmbeddingLoss(_Loss):
         self.margin = margin
 
     def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
-        return F.cosine_embedding_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+        return self._call(input1, input2, target)
 
 
-class MarginRankingLoss(_Loss):
+class MarginRankingLoss(_Loss, function=F.margin_ranking_loss, settings=("margin", "reduction")):
     """``max(0, -y * (x1 - x2) + margin)``.
 
     >>> import kittygrad as kitty
@@ -194,10 +178,10 @@ class MarginRankingLoss(_Loss):
         self.margin = margin
 
     def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
-        return F.margin_ranking_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+        return self._call(input1, input2, target)
 
 
-class TripletMarginLoss(_Loss):
+class TripletMarginLoss(_Loss, function=F.triplet_margin_loss, settings=("margin", "p", "eps", "swap", "reduction")):
     """``max(0, d(a, p) - d(a, n) + margin)``.
 
     >>> import kittygrad as kitty
@@ -215,12 +199,10 @@ class TripletMarginLoss(_Loss):
         self.swap = swap
 
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
-        return F.triplet_margin_loss(
-            anchor, positive, negative, margin=self.margin, p=self.p, eps=self.eps, swap=self.swap, reduction=self.reduction
-        )
+        return self._call(anchor, positive, negative)
 
 
-class HingeEmbeddingLoss(_Loss):
+class HingeEmbeddingLoss(_Loss, function=F.hinge_embedding_loss, settings=("margin", "reduction")):
     """``x`` for target 1, ``max(0, margin - x)`` for target -1.
 
     >>> import kittygrad as kitty
@@ -232,17 +214,11 @@ class HingeEmbeddingLoss(_Loss):
         super().__init__(size_average, reduce, reduction)
         self.margin = margin
 
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.hinge_embedding_loss(input, target, margin=self.margin, reduction=self.reduction)
 
-
-class SoftMarginLoss(_Loss):
+class SoftMarginLoss(_Loss, function=F.soft_margin_loss):
     """``log(1 + exp(-y * x))``.
 
     >>> import kittygrad as kitty
     >>> kitty.nn.SoftMarginLoss()(kitty.tensor([0.]), kitty.tensor([1.]))
     tensor(0.6931)
     """
-
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.soft_margin_loss(input, target, reduction=self.reduction)

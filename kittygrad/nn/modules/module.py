@@ -1,65 +1,105 @@
-"""``Module``: the base class of every layer, with torch.nn.Module's core behaviour.
+"""``Module``: the base class of every layer, with torch.nn.Module's behaviour.
 
-Assigning a ``Parameter``, a ``Module`` or a registered buffer as an attribute registers it; the
-registries drive ``parameters()``, ``state_dict()``, ``to()``, ``train()`` and the printed tree.
+A module keeps three registries — ``_parameters``, ``_buffers`` and ``_modules`` (torch's names,
+which user code and checkpoints rely on). Assigning a ``Parameter``, a ``Module`` or a ``Buffer``
+as an attribute files it in the matching registry; attribute lookup falls back to them. Everything
+else — ``parameters()``, ``state_dict()``, ``to()``, ``train()``, the printed tree — walks them.
 """
 from __future__ import annotations
 
-import itertools
-from collections import OrderedDict, namedtuple
+import warnings
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from ... import dtypes as D
 from ...autograd.grad_mode import no_grad
-from ...autograd.hooks import RemovableHandle as _BaseHandle
+from ...autograd.hooks import RemovableHandle
 from ...errors import KittyRuntimeError
 from ...tensor import Tensor
 from ..parameter import Buffer, Parameter
+from ._functions import GradRelay
 
 __all__ = ["Module"]
 
+#: the registries, in the order attribute lookup searches them
+_REGISTRIES = ("_parameters", "_buffers", "_modules")
+#: the hook tables, under torch's attribute names (code that inspects them keeps working)
+_HOOK_TABLES = ("_forward_pre_hooks", "_forward_hooks", "_backward_pre_hooks", "_backward_hooks",
+                "_state_dict_hooks", "_load_state_dict_post_hooks")
+_EXTRA_STATE = "_extra_state"
+#: how error messages name an entry of each registry, and what it accepts
+_ROLE = {"_parameters": "parameter", "_modules": "child module", "_buffers": "buffer"}
+_EXPECTED = {
+    "_parameters": "torch.nn.Parameter or None",
+    "_modules": "torch.nn.Module or None",
+    "_buffers": "torch.nn.Buffer, torch.Tensor or None",
+}
+#: options of a hook registered with none: (with_kwargs, always_call)
+_PLAIN_HOOK = (False, False)
+_ABSENT = object()
 
-class RemovableHandle(_BaseHandle):
-    """A hook handle that also clears the hook's flags (``with_kwargs``, ``always_call``)."""
 
-    def __init__(self, hooks_dict: dict, extra_dicts: tuple = ()) -> None:
-        super().__init__(hooks_dict)
-        self._extra = extra_dicts
-
-    def remove(self) -> None:
-        super().remove()
-        for d in self._extra:
-            d.pop(self.id, None)
+def _fresh_internals() -> dict:
+    """The bookkeeping a new module starts with (also the defaults an old pickle may lack)."""
+    state = {"training": True, "_parameters": {}, "_buffers": {}, "_non_persistent_buffers_set": set(),
+             "_modules": {}, "_hook_options": {}}
+    state.update((table, OrderedDict()) for table in _HOOK_TABLES)
+    return state
 
 
-class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+class _IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict`` could not match, as ``(missing_keys, unexpected_keys)``.
+
+    >>> _IncompatibleKeys([], [])
+    <All keys matched successfully>
+    >>> _IncompatibleKeys(["w"], [])
+    _IncompatibleKeys(missing_keys=['w'], unexpected_keys=[])
+    """
+
+    missing_keys: list
+    unexpected_keys: list
+
     def __repr__(self) -> str:
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return super().__repr__()
+        unmatched = self.missing_keys or self.unexpected_keys
+        if unmatched:
+            return f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, unexpected_keys={self.unexpected_keys!r})"
+        return "<All keys matched successfully>"
 
     __str__ = __repr__
 
 
-def _typename(obj) -> str:
+class _HookHandle(RemovableHandle):
+    """A module hook's handle: removing the hook also forgets its options."""
+
+    def __init__(self, table: dict, options: dict) -> None:
+        super().__init__(table)
+        self._options = options
+
+    def remove(self) -> None:
+        super().remove()
+        self._options.pop(self.id, None)
+
+
+def _type_label(obj) -> str:
+    """How error messages name the type of ``obj`` (a tensor says its tensor type, as torch)."""
     if isinstance(obj, Tensor):
         return obj.type()
-    module = type(obj).__module__
-    name = type(obj).__qualname__
-    return name if module in ("builtins", None) else f"{module}.{name}"
+    cls = type(obj)
+    return cls.__qualname__ if cls.__module__ in ("builtins", None) else f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _addindent(text: str, spaces: int) -> str:
-    """Indent every line of ``text`` but the first by ``spaces``."""
-    lines = text.split("\n")
-    if len(lines) == 1:
-        return text
-    pad = " " * spaces
-    return lines[0] + "\n" + "\n".join(pad + line for line in lines[1:])
+def _indent_tail(text: str, spaces: int) -> str:
+    """``text`` with every line but the first indented by ``spaces`` (a child inside its parent's repr)."""
+    return text.replace("\n", "\n" + " " * spaces)
 
 
-def _forward_unimplemented(self, *input: Any) -> None:
+def _key_list_line(kind: str, keys: list) -> str:
+    quoted = ", ".join(f'"{key}"' for key in keys)
+    return f"{kind} key(s) in state_dict: {quoted}. "
+
+
+def _missing_forward(self, *input: Any) -> None:
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
 
@@ -69,7 +109,7 @@ class Module:
     >>> import kittygrad as kitty
     >>> class Net(kitty.nn.Module):
     ...     def __init__(self):
-    ...         super().__init__()
+    ...         super().__init__()  # first: it creates the registries
     ...         self.fc = kitty.nn.Linear(3, 2)
     ...     def forward(self, x):
     ...         return self.fc(x).relu()
@@ -85,7 +125,7 @@ class Module:
     call_super_init: bool = False
     dump_patches: bool = False
 
-    forward: Callable[..., Any] = _forward_unimplemented
+    forward: Callable[..., Any] = _missing_forward
 
     def __init__(self, *args, **kwargs) -> None:
         if kwargs:
@@ -94,129 +134,94 @@ class Module:
             raise TypeError(
                 f"{type(self).__name__}.__init__() takes 1 positional argument but {len(args) + 1} were given"
             )
-        setattr_ = object.__setattr__
-        setattr_(self, "training", True)
-        setattr_(self, "_parameters", {})
-        setattr_(self, "_buffers", {})
-        setattr_(self, "_non_persistent_buffers_set", set())
-        setattr_(self, "_modules", {})
-        setattr_(self, "_forward_pre_hooks", OrderedDict())
-        setattr_(self, "_forward_pre_hooks_with_kwargs", {})
-        setattr_(self, "_forward_hooks", OrderedDict())
-        setattr_(self, "_forward_hooks_with_kwargs", {})
-        setattr_(self, "_forward_hooks_always_called", {})
-        setattr_(self, "_backward_hooks", OrderedDict())
-        setattr_(self, "_backward_pre_hooks", OrderedDict())
-        setattr_(self, "_state_dict_hooks", OrderedDict())
-        setattr_(self, "_load_state_dict_post_hooks", OrderedDict())
+        # straight into __dict__: __setattr__ reads these very registries
+        self.__dict__.update(_fresh_internals())
 
     # ---- attribute registration ---------------------------------------------------------------
     def __getattr__(self, name: str) -> Any:
+        # only reached when ordinary lookup fails: parameters, buffers and children live in the registries
         d = self.__dict__
-        if "_parameters" in d:
-            params = d["_parameters"]
-            if name in params:
-                return params[name]
-        if "_buffers" in d:
-            buffers = d["_buffers"]
-            if name in buffers:
-                return buffers[name]
-        if "_modules" in d:
-            modules = d["_modules"]
-            if name in modules:
-                return modules[name]
+        for registry in _REGISTRIES:
+            table = d.get(registry)
+            if table is not None and name in table:
+                return table[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def _claim(self, name: str, keep: str, what: str) -> None:
+        """Make ``name`` free for the registry ``keep``: drop it from the plain attributes and the other
+        registries (assigning a module where a parameter was replaces the parameter, as torch)."""
         d = self.__dict__
-        params = d.get("_parameters")
+        if keep not in d:
+            raise AttributeError(f"cannot assign {what} before Module.__init__() call")
+        d.pop(name, None)
+        for registry in _REGISTRIES:
+            if registry != keep:
+                d[registry].pop(name, None)
+        d["_non_persistent_buffers_set"].discard(name)
 
-        def remove_from(*dicts_or_sets):
-            for x in dicts_or_sets:
-                if name in x:
-                    if isinstance(x, dict):
-                        del x[name]
-                    else:
-                        x.discard(name)
-
-        if isinstance(value, Parameter):
-            if params is None:
-                raise AttributeError("cannot assign parameters before Module.__init__() call")
-            remove_from(d, d["_buffers"], d["_modules"], d["_non_persistent_buffers_set"])
+    def __setattr__(self, name: str, value: Any) -> None:
+        # torch's precedence: for parameters, then children, then buffers, a value of that kind is
+        # filed there, and a name already registered there only takes a value of its kind (or None)
+        d = self.__dict__
+        for registry, kind in _KINDS:
+            if isinstance(value, kind):
+                break
+            if name in d.get(registry, ()):
+                if value is None or (kind is Buffer and isinstance(value, Tensor)):
+                    break
+                raise TypeError(
+                    f"cannot assign '{_type_label(value)}' as {_ROLE[registry]} '{name}' ({_EXPECTED[registry]} expected)"
+                )
+        else:
+            object.__setattr__(self, name, value)
+            return
+        if registry == "_buffers":
+            keep = value.persistent if isinstance(value, Buffer) else name not in d["_non_persistent_buffers_set"]
+            self.register_buffer(name, value, keep)
+            return
+        if value is not None:
+            self._claim(name, registry, "parameters" if registry == "_parameters" else "module")
+        if registry == "_parameters":
             self.register_parameter(name, value)
-            return
-        if params is not None and name in params:
-            if value is not None:
-                raise TypeError(
-                    f"cannot assign '{_typename(value)}' as parameter '{name}' (torch.nn.Parameter or None expected)"
-                )
-            self.register_parameter(name, value)
-            return
-        modules = d.get("_modules")
-        if isinstance(value, Module):
-            if modules is None:
-                raise AttributeError("cannot assign module before Module.__init__() call")
-            remove_from(d, params, d["_buffers"], d["_non_persistent_buffers_set"])
-            modules[name] = value
-            return
-        if modules is not None and name in modules:
-            if value is not None:
-                raise TypeError(
-                    f"cannot assign '{_typename(value)}' as child module '{name}' (torch.nn.Module or None expected)"
-                )
-            modules[name] = value
-            return
-        buffers = d.get("_buffers")
-        if isinstance(value, Buffer) or (buffers is not None and name in buffers):
-            if buffers is None:
-                raise AttributeError("cannot assign buffer before Module.__init__() call")
-            if value is not None and not isinstance(value, Tensor):
-                raise TypeError(
-                    f"cannot assign '{_typename(value)}' as buffer '{name}' (torch.nn.Buffer, torch.Tensor or None expected)"
-                )
-            if isinstance(value, Buffer):
-                persistent = value.persistent
-                remove_from(d, params, modules)
-            else:
-                persistent = name not in d["_non_persistent_buffers_set"]
-            buffers[name] = value
-            if persistent:
-                d["_non_persistent_buffers_set"].discard(name)
-            else:
-                d["_non_persistent_buffers_set"].add(name)
-            return
-        object.__setattr__(self, name, value)
+        else:
+            d["_modules"][name] = value
 
     def __delattr__(self, name: str) -> None:
         d = self.__dict__
-        if name in d.get("_parameters", ()):
-            del d["_parameters"][name]
-        elif name in d.get("_buffers", ()):
-            del d["_buffers"][name]
-            d["_non_persistent_buffers_set"].discard(name)
-        elif name in d.get("_modules", ()):
-            del d["_modules"][name]
-        else:
-            object.__delattr__(self, name)
+        for registry in _REGISTRIES:
+            table = d.get(registry)
+            if table is not None and name in table:
+                del table[name]
+                d["_non_persistent_buffers_set"].discard(name)
+                return
+        object.__delattr__(self, name)
 
     def __dir__(self):
-        attrs = list(object.__dir__(self))
-        keys = attrs + list(self._parameters) + list(self._modules) + list(self._buffers)
-        return sorted(k for k in set(keys) if not k[0].isdigit())
+        names = set(object.__dir__(self))
+        for registry in _REGISTRIES:
+            names.update(self.__dict__[registry])
+        return sorted(n for n in names if not n[0].isdigit())
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        for name, default in (
-            ("_forward_pre_hooks_with_kwargs", {}),
-            ("_forward_hooks_with_kwargs", {}),
-            ("_forward_hooks_always_called", {}),
-            ("_backward_hooks", OrderedDict()),
-            ("_backward_pre_hooks", OrderedDict()),
-            ("_state_dict_hooks", OrderedDict()),
-            ("_load_state_dict_post_hooks", OrderedDict()),
-            ("_non_persistent_buffers_set", set()),
-        ):
-            self.__dict__.setdefault(name, default)
+        for key, default in _fresh_internals().items():
+            self.__dict__.setdefault(key, default)
+
+    def _check_new_name(self, name: Any, registry: str, what: str) -> dict:
+        """The rules every registered name follows (torch's messages, for parameters and buffers);
+        returns the registry."""
+        d = self.__dict__
+        if registry not in d:
+            raise AttributeError(f"cannot assign {what} before Module.__init__() call")
+        if not isinstance(name, str):
+            raise TypeError(f"{what} name should be a string. Got {_type_label(name)}")
+        if "." in name:
+            raise KeyError(f'{what} name can\'t contain "."')
+        if not name:
+            raise KeyError(f'{what} name can\'t be empty string ""')
+        if name not in d[registry] and hasattr(self, name):
+            raise KeyError(f"attribute '{name}' already exists")
+        return d[registry]
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Add a buffer: state that is not a parameter (e.g. running statistics).
@@ -228,24 +233,12 @@ class Module:
         >>> list(m.state_dict())
         ['steps']
         """
-        d = self.__dict__
-        if "_buffers" not in d:
-            raise AttributeError("cannot assign buffer before Module.__init__() call")
-        if not isinstance(name, str):
-            raise TypeError(f"buffer name should be a string. Got {_typename(name)}")
-        if "." in name:
-            raise KeyError('buffer name can\'t contain "."')
-        if name == "":
-            raise KeyError('buffer name can\'t be empty string ""')
-        if hasattr(self, name) and name not in d["_buffers"]:
-            raise KeyError(f"attribute '{name}' already exists")
+        table = self._check_new_name(name, "_buffers", "buffer")
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' (torch Tensor or None required)")
-        d["_buffers"][name] = tensor
-        if persistent:
-            d["_non_persistent_buffers_set"].discard(name)
-        else:
-            d["_non_persistent_buffers_set"].add(name)
+            raise TypeError(f"cannot assign '{_type_label(tensor)}' object to buffer '{name}' (torch Tensor or None required)")
+        table[name] = tensor
+        skipped = self._non_persistent_buffers_set
+        (skipped.discard if persistent else skipped.add)(name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Add a parameter (or None) under ``name``.
@@ -255,30 +248,17 @@ class Module:
         >>> [n for n, _ in m.named_parameters()]
         ['w']
         """
-        d = self.__dict__
-        if "_parameters" not in d:
-            raise AttributeError("cannot assign parameter before Module.__init__() call")
-        if not isinstance(name, str):
-            raise TypeError(f"parameter name should be a string. Got {_typename(name)}")
-        if "." in name:
-            raise KeyError('parameter name can\'t contain "."')
-        if name == "":
-            raise KeyError('parameter name can\'t be empty string ""')
-        if hasattr(self, name) and name not in d["_parameters"]:
-            raise KeyError(f"attribute '{name}' already exists")
-        if param is None:
-            d["_parameters"][name] = None
-            return
-        if not isinstance(param, Parameter):
+        table = self._check_new_name(name, "_parameters", "parameter")
+        if param is not None and not isinstance(param, Parameter):
             raise TypeError(
-                f"cannot assign '{_typename(param)}' object to parameter '{name}' (torch.nn.Parameter or None required)"
+                f"cannot assign '{_type_label(param)}' object to parameter '{name}' (torch.nn.Parameter or None required)"
             )
-        if param._grad_fn is not None:
+        if param is not None and param._grad_fn is not None:
             raise ValueError(
                 f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be created explicitly. "
                 f"To express '{name}' as a function of another Tensor, compute the value in the forward() method."
             )
-        d["_parameters"][name] = param
+        table[name] = param
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Add a child module under ``name`` (the same as assigning the attribute).
@@ -290,15 +270,15 @@ class Module:
           (act): ReLU()
         )
         """
-        if not isinstance(module, Module) and module is not None:
-            raise TypeError(f"{_typename(module)} is not a Module subclass")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{_type_label(module)} is not a Module subclass")
         if not isinstance(name, str):
-            raise TypeError(f"module name should be a string. Got {_typename(name)}")
-        if hasattr(self, name) and name not in self._modules:
+            raise TypeError(f"module name should be a string. Got {_type_label(name)}")
+        if name not in self._modules and hasattr(self, name):
             raise KeyError(f"attribute '{name}' already exists")
         if "." in name:
             raise KeyError(f'module name can\'t contain ".", got: {name}')
-        if name == "":
+        if not name:
             raise KeyError('module name can\'t be empty string ""')
         self._modules[name] = module
 
@@ -308,62 +288,76 @@ class Module:
         """The submodule at dotted path ``target`` (``''`` is the module itself).
 
         >>> import kittygrad as kitty
-        >>> kitty.nn.Sequential(kitty.nn.Linear(2, 2)).get_submodule("0")
-        Linear(in_features=2, out_features=2, bias=True)
+        >>> kitty.nn.Sequential(kitty.nn.Tanh()).get_submodule("0")
+        Tanh()
         """
-        if target == "":
-            return self
-        mod: Module = self
-        for item in target.split("."):
-            if not hasattr(mod, item):
-                raise AttributeError(mod._get_name() + " has no attribute `" + item + "`")
-            mod = getattr(mod, item)
-            if not isinstance(mod, Module):
-                raise AttributeError("`" + item + "` is not an nn.Module")
-        return mod
+        here: Module = self
+        for step in target.split(".") if target else ():
+            child = getattr(here, step, _ABSENT)
+            if child is _ABSENT:
+                raise AttributeError(f"{here._get_name()} has no attribute `{step}`")
+            if not isinstance(child, Module):
+                raise AttributeError(f"`{step}` is not an nn.Module")
+            here = child
+        return here
+
+    def _owner_and_value(self, target: str) -> tuple[Module, str, Any]:
+        """For dotted ``target``: the module that holds the last name, that name, and its value."""
+        path, _, name = target.rpartition(".")
+        owner = self.get_submodule(path)
+        if not hasattr(owner, name):
+            raise AttributeError(f"{owner._get_name()} has no attribute `{name}`")
+        return owner, name, getattr(owner, name)
 
     def get_parameter(self, target: str) -> Parameter:
-        """The parameter at dotted path ``target``."""
-        module_path, _, name = target.rpartition(".")
-        mod = self.get_submodule(module_path)
-        if not hasattr(mod, name):
-            raise AttributeError(mod._get_name() + " has no attribute `" + name + "`")
-        param = getattr(mod, name)
-        if not isinstance(param, Parameter):
-            raise AttributeError("`" + name + "` is not an nn.Parameter")
-        return param
+        """The parameter at dotted path ``target``.
+
+        >>> import kittygrad as kitty
+        >>> kitty.nn.Sequential(kitty.nn.Linear(2, 3)).get_parameter("0.bias").shape
+        kittygrad.Size([3])
+        """
+        _, name, value = self._owner_and_value(target)
+        if not isinstance(value, Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return value
 
     def get_buffer(self, target: str) -> Tensor:
-        """The buffer at dotted path ``target``."""
-        module_path, _, name = target.rpartition(".")
-        mod = self.get_submodule(module_path)
-        if not hasattr(mod, name):
-            raise AttributeError(mod._get_name() + " has no attribute `" + name + "`")
-        if name not in mod._buffers:
-            raise AttributeError("`" + name + "` is not a buffer")
-        return getattr(mod, name)
+        """The buffer at dotted path ``target``.
+
+        >>> import kittygrad as kitty
+        >>> kitty.nn.BatchNorm1d(2).get_buffer("running_mean")
+        tensor([0., 0.])
+        """
+        owner, name, value = self._owner_and_value(target)
+        if name not in owner._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return value
 
     def get_extra_state(self) -> Any:
+        """Override (with ``set_extra_state``) to put extra, non-tensor state in ``state_dict``."""
         raise RuntimeError(
             "Reached a code path in Module.get_extra_state() that should never be called. Please file an issue"
         )
 
     def set_extra_state(self, state: Any) -> None:
+        """Override (with ``get_extra_state``) to restore what ``get_extra_state`` saved."""
         raise RuntimeError(
             "Reached a code path in Module.set_extra_state() that should never be called. Please file an issue"
         )
 
     # ---- iteration ----------------------------------------------------------------------------
-    def _named_members(self, get_members, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
+    def _registry_walk(self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool):
+        """(dotted name, value) for the set entries of one registry, here or in the whole tree."""
+        owners = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else ((prefix, self),)
         seen = set()
-        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
-        for module_prefix, module in modules:
-            for k, v in get_members(module):
-                if v is None or id(v) in seen:
+        for owner_name, owner in owners:
+            lead = owner_name + "." if owner_name else ""
+            for name, value in owner.__dict__[registry].items():
+                if value is None or id(value) in seen:
                     continue
                 if remove_duplicate:
-                    seen.add(id(v))
-                yield (module_prefix + ("." if module_prefix else "") + k, v)
+                    seen.add(id(value))
+                yield lead + name, value
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """The module's parameters (each once), children's included when ``recurse``.
@@ -372,8 +366,7 @@ class Module:
         >>> [tuple(p.shape) for p in kitty.nn.Linear(3, 2).parameters()]
         [(2, 3), (2,)]
         """
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
+        return (p for _, p in self._registry_walk("_parameters", "", recurse, True))
 
     def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
         """``(dotted name, parameter)`` pairs.
@@ -382,12 +375,16 @@ class Module:
         >>> [n for n, _ in kitty.nn.Sequential(kitty.nn.Linear(3, 2)).named_parameters()]
         ['0.weight', '0.bias']
         """
-        yield from self._named_members(lambda m: m._parameters.items(), prefix, recurse, remove_duplicate)
+        return self._registry_walk("_parameters", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
-        """The module's buffers (running statistics and the like)."""
-        for _, b in self.named_buffers(recurse=recurse):
-            yield b
+        """The module's buffers (running statistics and the like).
+
+        >>> import kittygrad as kitty
+        >>> len(list(kitty.nn.BatchNorm1d(3).buffers()))
+        3
+        """
+        return (b for _, b in self._registry_walk("_buffers", "", recurse, True))
 
     def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
         """``(dotted name, buffer)`` pairs.
@@ -396,45 +393,47 @@ class Module:
         >>> [n for n, _ in kitty.nn.BatchNorm1d(3).named_buffers()]
         ['running_mean', 'running_var', 'num_batches_tracked']
         """
-        yield from self._named_members(lambda m: m._buffers.items(), prefix, recurse, remove_duplicate)
+        return self._registry_walk("_buffers", prefix, recurse, remove_duplicate)
 
     def children(self) -> Iterator[Module]:
-        """The direct submodules."""
-        for _, m in self.named_children():
-            yield m
+        """The direct submodules (each once).
+
+        >>> import kittygrad as kitty
+        >>> [type(m).__name__ for m in kitty.nn.Sequential(kitty.nn.ReLU(), kitty.nn.Tanh()).children()]
+        ['ReLU', 'Tanh']
+        """
+        return (m for _, m in self.named_children())
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """``(name, module)`` for the direct submodules (each once)."""
         seen = set()
-        for name, m in self._modules.items():
-            if m is not None and id(m) not in seen:
-                seen.add(id(m))
-                yield name, m
+        for name, child in self._modules.items():
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
 
     def modules(self) -> Iterator[Module]:
         """This module and all below it, each once."""
-        for _, m in self.named_modules():
-            yield m
+        return (m for _, m in self.named_modules())
 
     def named_modules(self, memo: set | None = None, prefix: str = "", remove_duplicate: bool = True):
-        """``(dotted name, module)`` for this module (name ``''``) and all below it.
+        """``(dotted name, module)`` for this module (name ``prefix``) and all below it, depth first.
 
         >>> import kittygrad as kitty
         >>> [n for n, _ in kitty.nn.Sequential(kitty.nn.Linear(2, 2), kitty.nn.ReLU()).named_modules()]
         ['', '0', '1']
         """
-        if memo is None:
-            memo = set()
-        if id(self) in memo:
-            return
-        if remove_duplicate:
-            memo.add(id(self))
-        yield prefix, self
-        for name, module in self._modules.items():
-            if module is None:
+        memo = set() if memo is None else memo
+        todo = [(prefix, self)]  # an explicit stack: deep trees never hit the recursion limit
+        while todo:
+            name, module = todo.pop()
+            if module in memo:
                 continue
-            sub = prefix + ("." if prefix else "") + name
-            yield from module.named_modules(memo, sub, remove_duplicate)
+            if remove_duplicate:
+                memo.add(module)
+            yield name, module
+            lead = name + "." if name else ""
+            todo.extend((lead + key, child) for key, child in reversed(module._modules.items()) if child is not None)
 
     # ---- modes and gradients ------------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
@@ -444,11 +443,11 @@ class Module:
         >>> kitty.nn.Dropout().train(False).training
         False
         """
-        if not isinstance(mode, bool):
+        if type(mode) is not bool:
             raise ValueError("training mode is expected to be boolean")
         self.training = mode
-        for m in self.children():
-            m.train(mode)
+        for child in self.children():
+            child.train(mode)  # through each child's train(), which a subclass may override
         return self
 
     def eval(self) -> Module:
@@ -456,9 +455,14 @@ class Module:
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
-        """Set ``requires_grad`` of every parameter (freeze or unfreeze)."""
-        for p in self.parameters():
-            p.requires_grad_(requires_grad)
+        """Set ``requires_grad`` of every parameter (freeze or unfreeze).
+
+        >>> import kittygrad as kitty
+        >>> kitty.nn.Linear(2, 2).requires_grad_(False).weight.requires_grad
+        False
+        """
+        for param in self.parameters():
+            param.requires_grad = requires_grad
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -469,45 +473,49 @@ class Module:
         >>> m.weight.grad is None
         True
         """
-        for p in self.parameters():
-            g = p._grad
-            if g is None:
+        for param in self.parameters():
+            grad = param._grad
+            if grad is None:
                 continue
             if set_to_none:
-                p._grad = None
+                param._grad = None
+                continue
+            # a gradient built with create_graph leaves its graph before it is zeroed in place
+            if grad._grad_fn is None:
+                grad.requires_grad_(False)
             else:
-                if g._grad_fn is not None:
-                    g.detach_()
-                else:
-                    g.requires_grad_(False)
-                g.zero_()
+                grad.detach_()
+            grad.zero_()
 
     def share_memory(self) -> Module:
+        """A no-op: kittygrad's tensors live in one process's memory."""
         return self
 
     # ---- conversion ---------------------------------------------------------------------------
-    def _apply(self, fn, recurse: bool = True) -> Module:
+    def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> Module:
+        """Replace every parameter's data, gradient and buffer by ``fn`` of it (children first).
+
+        Parameters keep their identity (optimizers hold them) and take the new data in place.
+        """
         if recurse:
-            for m in self.children():
-                m._apply(fn)
-        for p in self._parameters.values():
-            if p is None:
-                continue
-            with no_grad():
-                new = fn(p)
-            if new._data is not p._data:
-                p._data = new._data
-                p._vc[0] += 1
-            g = p._grad
-            if g is not None:
-                with no_grad():
-                    g_new = fn(g)
-                if g_new._data is not g._data:
-                    p._grad = Tensor._wrap(g_new._data)
-        for key, b in self._buffers.items():
-            if b is not None:
-                with no_grad():
-                    self._buffers[key] = fn(b)
+            for child in self.children():
+                child._apply(fn)
+        with no_grad():
+            for param in self._parameters.values():
+                if param is None:
+                    continue
+                data = fn(param)._data
+                if data is not param._data:
+                    param._data = data
+                    param._vc[0] += 1
+                if param._grad is not None:
+                    grad = fn(param._grad)._data
+                    if grad is not param._grad._data:
+                        param._grad = Tensor._wrap(grad)
+            buffers = self._buffers
+            for key, buf in buffers.items():
+                if buf is not None:
+                    buffers[key] = fn(buf)
         return self
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
@@ -519,10 +527,14 @@ class Module:
         >>> net[0].weight.sum().item()
         0.0
         """
-        for m in self.children():
-            m.apply(fn)
+        for child in self.children():
+            child.apply(fn)
         fn(self)
         return self
+
+    def _cast_floats(self, dtype) -> Module:
+        """Cast the floating-point parameters and buffers to ``dtype``; integer ones stay."""
+        return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
 
     def to(self, *args, **kwargs) -> Module:
         """Cast floating-point parameters and buffers to a dtype (``to(kitty.float64)``,
@@ -534,8 +546,8 @@ class Module:
         """
         dtype = kwargs.pop("dtype", None)
         device = kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        kwargs.pop("memory_format", None)
+        for ignored in ("non_blocking", "memory_format"):
+            kwargs.pop(ignored, None)
         if kwargs:
             raise TypeError(f"to() received an invalid combination of arguments: {sorted(kwargs)}")
         for a in args:
@@ -543,52 +555,62 @@ class Module:
                 dtype = a
             elif isinstance(a, Tensor):
                 dtype = a.dtype
-            elif isinstance(a, str) or a is None:
-                device = a
-            elif isinstance(a, bool):
-                continue
-            else:
+            elif not isinstance(a, bool):  # a bool is torch's positional non_blocking
                 device = a
         if device is not None and not str(device).startswith("cpu"):
             raise KittyRuntimeError(f"kittygrad runs on the CPU only; device {device!r} is not available")
         if dtype is None:
             return self
         dtype = D.to_dtype(dtype)
-        if not dtype.is_floating_point:
-            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
-        return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
+        if dtype.is_floating_point:
+            return self._cast_floats(dtype)
+        raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}")
 
     def float(self) -> Module:
         """Cast floating-point parameters and buffers to float32."""
-        return self._apply(lambda t: t.float() if t.is_floating_point() else t)
+        return self._cast_floats(D.float32)
 
     def double(self) -> Module:
         """Cast floating-point parameters and buffers to float64."""
-        return self._apply(lambda t: t.double() if t.is_floating_point() else t)
+        return self._cast_floats(D.float64)
 
     def half(self) -> Module:
         """Cast floating-point parameters and buffers to float16."""
-        return self._apply(lambda t: t.half() if t.is_floating_point() else t)
+        return self._cast_floats(D.float16)
 
     def type(self, dst_type) -> Module:
+        """Cast every parameter and buffer to ``dst_type``."""
         return self._apply(lambda t: t.to(dst_type))
 
     def cpu(self) -> Module:
+        """The module itself: kittygrad runs on the CPU."""
         return self
 
     def cuda(self, device=None) -> Module:
+        """Refused: kittygrad has no CUDA device."""
         raise KittyRuntimeError("kittygrad runs on the CPU only; cuda is not available")
 
     # ---- state dict ---------------------------------------------------------------------------
+    def _own_state(self) -> Iterator[tuple[str, Tensor]]:
+        """(name, tensor) of this module's set parameters, then its set persistent buffers."""
+        for name, param in self._parameters.items():
+            if param is not None:
+                yield name, param
+        skipped = self._non_persistent_buffers_set
+        for name, buf in self._buffers.items():
+            if buf is not None and name not in skipped:
+                yield name, buf
+
+    def _has_extra_state(self) -> bool:
+        return type(self).get_extra_state is not Module.get_extra_state
+
     def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:
-        for name, p in self._parameters.items():
-            if p is not None:
-                destination[prefix + name] = p if keep_vars else p.detach()
-        for name, b in self._buffers.items():
-            if b is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = b if keep_vars else b.detach()
-        if type(self).get_extra_state is not Module.get_extra_state:
-            destination[prefix + "_extra_state"] = self.get_extra_state()
+        """Put this module's own entries (not its children's) in ``destination``; torch's override
+        point, which subclasses may extend."""
+        for name, value in self._own_state():
+            destination[prefix + name] = value if keep_vars else value.detach()
+        if self._has_extra_state():
+            destination[prefix + _EXTRA_STATE] = self.get_extra_state()
 
     def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False) -> dict:
         """An ordered dict of every parameter and persistent buffer, by dotted name (detached,
@@ -598,80 +620,108 @@ class Module:
         >>> list(kitty.nn.Linear(2, 3).state_dict())
         ['weight', 'bias']
         """
-        if args:
-            destination = args[0] if len(args) > 0 else destination
-            prefix = args[1] if len(args) > 1 else prefix
-            keep_vars = args[2] if len(args) > 2 else keep_vars
+        if args:  # torch's deprecated positional form: state_dict(destination, prefix, keep_vars)
+            destination, prefix, keep_vars = (args + (destination, prefix, keep_vars)[len(args):])[:3]
         if destination is None:
-            destination = OrderedDict()
-            destination._metadata = OrderedDict()
-        meta = getattr(destination, "_metadata", None)
-        if meta is not None:
-            meta[prefix[:-1]] = {"version": self._version}
-        self._save_to_state_dict(destination, prefix, keep_vars)
-        for name, module in self._modules.items():
-            if module is not None:
-                module.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
+            out = OrderedDict()
+            # each module's version, by prefix, as torch records it (checkpoints carry it)
+            out._metadata = versions = OrderedDict()
+        else:
+            out, versions = destination, getattr(destination, "_metadata", None)
+        local_metadata = {"version": self._version}
+        if versions is not None:
+            versions[prefix[:-1]] = local_metadata
+        self._save_to_state_dict(out, prefix, keep_vars)
+        for name, child in self._modules.items():
+            if child is not None:
+                child.state_dict(destination=out, prefix=f"{prefix}{name}.", keep_vars=keep_vars)
         for hook in self._state_dict_hooks.values():
-            result = hook(self, destination, prefix, {})
-            if result is not None:
-                destination = result
-        return destination
+            replaced = hook(self, out, prefix, local_metadata)
+            if replaced is not None:
+                out = replaced
+        return out
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs, assign=False) -> None:
-        persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
-        local_state = {k: v for k, v in itertools.chain(self._parameters.items(), persistent.items()) if v is not None}
-        for name, param in local_state.items():
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs) -> None:
+        """Load this module's own entries from ``state_dict`` (torch's override point).
+
+        Missing and unexpected keys and per-entry problems are appended to the given lists;
+        ``local_metadata["assign_to_params_buffers"]`` asks to assign instead of copying.
+        """
+        assign = local_metadata.get("assign_to_params_buffers", False)
+        own = dict(self._own_state())
+        for name, current in own.items():
             key = prefix + name
-            if key not in state_dict:
-                if strict:
-                    missing_keys.append(key)
-                continue
-            value = state_dict[key]
-            if not isinstance(value, Tensor):
-                error_msgs.append(
-                    f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like object from '
-                    f"checkpoint but received {type(value)}"
-                )
-                continue
-            if value.shape != param.shape:
-                error_msgs.append(
-                    f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, the shape "
-                    f"in current model is {param.shape}."
-                )
-                continue
-            try:
-                with no_grad():
-                    if assign:
-                        if name in self._parameters:
-                            new = value if isinstance(value, Parameter) else Parameter(value, param.requires_grad)
-                            setattr(self, name, new)
-                        else:
-                            setattr(self, name, value)
-                    else:
-                        param.copy_(value)
-            except Exception as ex:  # noqa: BLE001 - reported with the key, as torch does
-                error_msgs.append(
-                    f'While copying the parameter named "{key}", whose dimensions in the model are {param.shape} '
-                    f"and whose dimensions in the checkpoint are {value.shape}, an exception occurred : {ex.args}."
-                )
-        extra_key = prefix + "_extra_state"
-        has_extra = type(self).set_extra_state is not Module.set_extra_state
-        if has_extra:
+            if key in state_dict:
+                problem = self._load_entry(name, key, current, state_dict[key], assign)
+                if problem:
+                    error_msgs.append(problem)
+            elif strict:
+                missing_keys.append(key)
+        extra_key = prefix + _EXTRA_STATE
+        if type(self).set_extra_state is not Module.set_extra_state:
             if extra_key in state_dict:
                 self.set_extra_state(state_dict[extra_key])
             elif strict:
                 missing_keys.append(extra_key)
-        if strict:
-            for key in state_dict:
-                if not key.startswith(prefix) or (has_extra and key == extra_key):
-                    continue
-                head = key[len(prefix) :].split(".", 1)
-                if len(head) > 1:
-                    if head[0] not in self._modules:
-                        unexpected_keys.append(key)
-                elif head[0] not in local_state:
-                    unexpected_keys.append(key)
+        elif strict and extra_key in state_dict:
+            unexpected_keys.append(extra_key)
+        if not strict:
+            return
+        for key in state_dict:
+            if key == extra_key or not key.startswith(prefix):
+                continue
+            head, dot, _ = key[len(prefix):].partition(".")
+            if head not in (self._modules if dot else own):
+                unexpected_keys.append(key)
+
+    def _load_entry(self, name: str, key: str, current: Tensor, value: Any, assign: bool) -> str | None:
+        """Copy (or assign) one checkpoint value into this module; what went wrong, or None."""
+        tensor_like = isinstance(value, Tensor)
+        if not tensor_like:
+            return (
+                f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like object from '
+                f"checkpoint but received {type(value)}"
+            )
+        if value.shape != current.shape:
+            return (
+                f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, the shape "
+                f"in current model is {current.shape}."
+            )
+        try:
+            with no_grad():
+                if not assign:
+                    current.copy_(value)
+                    return None
+                if isinstance(current, Parameter):  # a parameter stays one, with its requires_grad
+                    value = value if isinstance(value, Parameter) else Parameter(value)
+                    value.requires_grad_(current.requires_grad)
+                setattr(self, name, value)
+        except Exception as ex:  # noqa: BLE001 - reported with the key, as torch does
+            return (
+                f'While copying the parameter named "{key}", whose dimensions in the model are {current.shape} '
+                f"and whose dimensions in the checkpoint are {value.shape}, an exception occurred : {ex.args}."
+            )
+        return None
+
+    def _load_subtree(self, entries: dict, prefix: str, metadata, assign: bool, report: _IncompatibleKeys, errors: list) -> None:
+        """Load ``entries`` (the keys under ``prefix``) into this module, then into each child the keys
+        under its own prefix; each module's load post-hooks run once its subtree is loaded."""
+        local_metadata = dict(metadata.get(prefix[:-1], {})) if metadata is not None else {}
+        if assign:
+            local_metadata["assign_to_params_buffers"] = True
+        self._load_from_state_dict(entries, prefix, local_metadata, True, report.missing_keys, report.unexpected_keys, errors)
+        # one pass sorts the keys by the child they belong to
+        by_child: dict = {name: {} for name, child in self._modules.items() if child is not None}
+        start = len(prefix)
+        for key, value in entries.items():
+            head, dot, _ = key[start:].partition(".")
+            if dot and head in by_child:
+                by_child[head][key] = value
+        for name, sub_entries in by_child.items():
+            self._modules[name]._load_subtree(sub_entries, f"{prefix}{name}.", metadata, assign, report, errors)
+        for hook in self._load_state_dict_post_hooks.values():
+            if hook(self, report) is not None:
+                raise AssertionError("load_state_dict post hooks should return None")
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False):
         """Copy parameters and buffers from ``state_dict`` into this module (values are copied in
@@ -685,46 +735,52 @@ class Module:
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        missing: list = []
-        unexpected: list = []
+        report = _IncompatibleKeys([], [])
         errors: list = []
-        metadata = getattr(state_dict, "_metadata", None)
-        state = OrderedDict(state_dict)
-
-        def load(module: Module, local: dict, prefix: str = "") -> None:
-            meta = metadata.get(prefix[:-1], {}) if metadata is not None else {}
-            module._load_from_state_dict(local, prefix, meta, True, missing, unexpected, errors, assign)
-            for name, child in module._modules.items():
-                if child is not None:
-                    child_prefix = prefix + name + "."
-                    load(child, {k: v for k, v in local.items() if k.startswith(child_prefix)}, child_prefix)
-
-        load(self, state)
-        result = _IncompatibleKeys(missing, unexpected)
-        for hook in self._load_state_dict_post_hooks.values():
-            hook(self, result)
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in unexpected)))
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in missing)))
+        self._load_subtree(OrderedDict(state_dict), "", getattr(state_dict, "_metadata", None), assign, report, errors)
+        if strict:  # the key lists come first, missing before unexpected
+            kinds = (("Missing", report.missing_keys), ("Unexpected", report.unexpected_keys))
+            errors = [_key_list_line(kind, keys) for kind, keys in kinds if keys] + errors
         if errors:
-            raise KittyRuntimeError(
-                "Error(s) in loading state_dict for {}:\n\t{}".format(type(self).__name__, "\n\t".join(errors))
-            )
-        return result
+            raise KittyRuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
+        return report
 
     def register_state_dict_post_hook(self, hook) -> RemovableHandle:
-        handle = RemovableHandle(self._state_dict_hooks)
-        self._state_dict_hooks[handle.id] = hook
-        return handle
+        """Call ``hook(module, state_dict, prefix, local_metadata)`` after ``state_dict()``; a
+        non-None result replaces the state dict.
+
+        >>> import kittygrad as kitty
+        >>> m = kitty.nn.Linear(1, 1)
+        >>> h = m.register_state_dict_post_hook(lambda mod, sd, prefix, meta: sd.pop("bias") and None)
+        >>> list(m.state_dict())
+        ['weight']
+        """
+        return self._add_hook("_state_dict_hooks", hook)
 
     def register_load_state_dict_post_hook(self, hook) -> RemovableHandle:
-        handle = RemovableHandle(self._load_state_dict_post_hooks)
-        self._load_state_dict_post_hooks[handle.id] = hook
-        return handle
+        """Call ``hook(module, incompatible_keys)`` once the module and its children are loaded; the
+        hook may edit ``incompatible_keys`` in place (e.g. clear expected missing keys).
+
+        >>> import kittygrad as kitty
+        >>> m = kitty.nn.Linear(1, 1)
+        >>> h = m.register_load_state_dict_post_hook(lambda mod, keys: keys.missing_keys.clear())
+        >>> m.load_state_dict({"weight": kitty.zeros(1, 1)})
+        <All keys matched successfully>
+        """
+        return self._add_hook("_load_state_dict_post_hooks", hook)
 
     # ---- hooks and calling --------------------------------------------------------------------
+    def _add_hook(self, table: str, hook: Callable, prepend: bool = False, with_kwargs: bool = False, always_call: bool = False) -> RemovableHandle:
+        """File ``hook`` in one of the hook tables; the handle removes it again."""
+        hooks = self.__dict__[table]
+        handle = _HookHandle(hooks, self._hook_options)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        if with_kwargs or always_call:
+            self._hook_options[handle.id] = (with_kwargs, always_call)
+        return handle
+
     def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False) -> RemovableHandle:
         """Call ``hook(module, args)`` before ``forward``; a non-None result replaces the args
         (with ``with_kwargs``: ``hook(module, args, kwargs)`` returning ``(args, kwargs)``).
@@ -735,13 +791,7 @@ class Module:
         >>> m(kitty.ones(1))
         tensor([2.])
         """
-        handle = RemovableHandle(self._forward_pre_hooks, (self._forward_pre_hooks_with_kwargs,))
-        self._forward_pre_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_pre_hooks_with_kwargs[handle.id] = True
-        if prepend:
-            self._forward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return self._add_hook("_forward_pre_hooks", hook, prepend, with_kwargs)
 
     def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False, always_call: bool = False) -> RemovableHandle:
         """Call ``hook(module, args, output)`` after ``forward``; a non-None result replaces the output.
@@ -752,17 +802,7 @@ class Module:
         >>> m(kitty.zeros(1))
         tensor([1.])
         """
-        handle = RemovableHandle(
-            self._forward_hooks, (self._forward_hooks_with_kwargs, self._forward_hooks_always_called)
-        )
-        self._forward_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_hooks_with_kwargs[handle.id] = True
-        if always_call:
-            self._forward_hooks_always_called[handle.id] = True
-        if prepend:
-            self._forward_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return self._add_hook("_forward_hooks", hook, prepend, with_kwargs, always_call)
 
     def register_full_backward_hook(self, hook, prepend: bool = False) -> RemovableHandle:
         """Call ``hook(module, grad_input, grad_output)`` once the gradients with respect to the
@@ -772,15 +812,11 @@ class Module:
 
         >>> import kittygrad as kitty
         >>> m = kitty.nn.Linear(2, 1)
-        >>> h = m.register_full_backward_hook(lambda mod, gin, gout: (gin[0] * 0,))
+        >>> h = m.register_full_backward_hook(lambda mod, gin, gout: (kitty.zeros_like(gin[0]),))
         >>> x = kitty.ones(1, 2, requires_grad=True); m(x).sum().backward(); x.grad
         tensor([[0., 0.]])
         """
-        handle = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        if prepend:
-            self._backward_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return self._add_hook("_backward_hooks", hook, prepend)
 
     def register_full_backward_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
         """Call ``hook(module, grad_output)`` when the gradients with respect to the module's
@@ -793,65 +829,63 @@ class Module:
         >>> x = kitty.ones(2, requires_grad=True); m(x).sum().backward(); x.grad
         tensor([3., 3.])
         """
-        handle = RemovableHandle(self._backward_pre_hooks)
-        self._backward_pre_hooks[handle.id] = hook
-        if prepend:
-            self._backward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return self._add_hook("_backward_pre_hooks", hook, prepend)
 
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks):
-            return self.forward(*args, **kwargs)
-        return self._call_with_hooks(args, kwargs)
-
-    def _call_with_hooks(self, args, kwargs):
-        called = set()
-        bw_hook = None
-        try:
-            for hid, hook in list(self._forward_pre_hooks.items()):
-                if hid in self._forward_pre_hooks_with_kwargs:
-                    res = hook(self, args, kwargs)
-                    if res is not None:
-                        if isinstance(res, tuple) and len(res) == 2:
-                            args, kwargs = res
-                        else:
-                            raise RuntimeError(
-                                f"forward pre-hook must return None or a tuple of (new_args, new_kwargs), but got {res}."
-                            )
-                else:
-                    res = hook(self, args)
-                    if res is not None:
-                        args = res if isinstance(res, tuple) else (res,)
-            if self._backward_hooks or self._backward_pre_hooks:
-                from ._functions import BackwardHook
-
-                bw_hook = BackwardHook(self, self._backward_hooks, self._backward_pre_hooks)
-                args = bw_hook.setup_input_hook(args)
-            result = self.forward(*args, **kwargs)
-            for hid, hook in list(self._forward_hooks.items()):
-                called.add(hid)
-                if hid in self._forward_hooks_with_kwargs:
-                    res = hook(self, args, kwargs, result)
-                else:
-                    res = hook(self, args, result)
-                if res is not None:
-                    result = res
-            if bw_hook is not None:
-                result = bw_hook.setup_output_hook(result)
-            return result
-        except Exception:
-            for hid, hook in list(self._forward_hooks.items()):
-                if hid in self._forward_hooks_always_called and hid not in called:
-                    try:
-                        if hid in self._forward_hooks_with_kwargs:
-                            hook(self, args, kwargs, None)
-                        else:
-                            hook(self, args, None)
-                    except Exception:  # noqa: BLE001,S110 - the original error is what the caller needs
-                        pass
-            raise
+        # The hot path: a module without hooks costs four dict truth tests over ``forward``.
+        if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks:
+            return self._call_hooked(args, kwargs)
+        return self.forward(*args, **kwargs)
 
     _call_impl = __call__
+
+    def _run_forward_hook(self, hook_id: int, hook: Callable, args: tuple, kwargs: dict, result):
+        if self._hook_options.get(hook_id, _PLAIN_HOOK)[0]:
+            return hook(self, args, kwargs, result)
+        return hook(self, args, result)
+
+    def _call_hooked(self, args: tuple, kwargs: dict):
+        options = self._hook_options
+        ran = set()  # the forward hooks that have run: on an error, the always_call ones that have not, run
+        result = None
+        try:
+            for hook_id, hook in list(self._forward_pre_hooks.items()):
+                if options.get(hook_id, _PLAIN_HOOK)[0]:
+                    new = hook(self, args, kwargs)
+                    if new is None:
+                        continue
+                    if not (isinstance(new, tuple) and len(new) == 2):
+                        raise RuntimeError(
+                            f"forward pre-hook must return None or a tuple of (new_args, new_kwargs), but got {new}."
+                        )
+                    args, kwargs = new
+                else:
+                    new = hook(self, args)
+                    if new is not None:
+                        args = new if isinstance(new, tuple) else (new,)
+            relay = GradRelay(self) if self._backward_hooks or self._backward_pre_hooks else None
+            if relay is not None:
+                args = relay.route_inputs(args)
+            result = self.forward(*args, **kwargs)
+            for hook_id, hook in list(self._forward_hooks.items()):
+                ran.add(hook_id)
+                new = self._run_forward_hook(hook_id, hook, args, kwargs, result)
+                if new is not None:
+                    result = new
+            return result if relay is None else relay.route_outputs(result)
+        except Exception:
+            for hook_id, hook in list(self._forward_hooks.items()):
+                if hook_id in ran or not options.get(hook_id, _PLAIN_HOOK)[1]:
+                    continue
+                try:
+                    self._run_forward_hook(hook_id, hook, args, kwargs, result)
+                except Exception as hook_error:  # noqa: BLE001 - the forward's error is what the caller needs
+                    warnings.warn(
+                        "module forward hook with ``always_call=True`` raised an exception that was silenced as "
+                        f"another error was raised in forward: {hook_error}",
+                        stacklevel=2,
+                    )
+            raise
 
     # ---- printing -----------------------------------------------------------------------------
     def _get_name(self) -> str:
@@ -862,16 +896,13 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        extra = self.extra_repr()
-        extra_lines = extra.split("\n") if extra else []
-        child_lines = [
-            "(" + key + "): " + _addindent(repr(module), 2) for key, module in self._modules.items()
-        ]
-        lines = extra_lines + child_lines
-        text = self._get_name() + "("
-        if lines:
-            if len(extra_lines) == 1 and not child_lines:
-                text += extra_lines[0]
-            else:
-                text += "\n  " + "\n  ".join(lines) + "\n"
-        return text + ")"
+        own = self.extra_repr()
+        if not self._modules and "\n" not in own:
+            return f"{self._get_name()}({own})"
+        lines = own.split("\n") if own else []
+        lines += [f"({key}): {_indent_tail(repr(child), 2)}" for key, child in self._modules.items()]
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
+
+#: the registries with the kind of value each files, in torch's order of precedence (see __setattr__)
+_KINDS = (("_parameters", Parameter), ("_modules", Module), ("_buffers", Buffer))

@@ -22,6 +22,59 @@ __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 _FN = {"RNN_TANH": _nn.rnn_tanh, "RNN_RELU": _nn.rnn_relu, "GRU": _nn.gru, "LSTM": _nn.lstm}
+# What extra_repr lists when it differs from the default, in torch's order.
+_RNN_SHOWN = (("proj_size", 0), ("num_layers", 1), ("bias", True), ("batch_first", False), ("dropout", 0), ("bidirectional", False))
+_CELL_SHOWN = (("bias", True), ("nonlinearity", "tanh"))
+
+
+def _check_rnn_arguments(dropout, hidden_size, num_layers: int, proj_size: int) -> None:
+    """torch's checks of an RNN's arguments, in its order (so the same argument is blamed first)."""
+    if not isinstance(dropout, numbers.Number) or isinstance(dropout, bool) or not 0 <= dropout <= 1:
+        raise ValueError("dropout should be a number in range [0, 1] representing the probability of an element being zeroed")
+    if num_layers == 1 and dropout > 0:  # dropout acts between layers: with one layer it is a no-op
+        warnings.warn(
+            "dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects "
+            f"num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}",
+            stacklevel=4,
+        )
+    if not isinstance(hidden_size, int) or isinstance(hidden_size, bool):
+        raise TypeError(f"hidden_size should be of type int, got: {type(hidden_size).__name__}")
+    if hidden_size <= 0:
+        raise ValueError("hidden_size must be greater than zero")
+    if num_layers <= 0:
+        raise ValueError("num_layers must be greater than zero")
+    if proj_size != 0:
+        raise NotImplementedError("proj_size is not supported by kittygrad's LSTM")
+
+
+def _cell_parameters(suffix: str, gates: int, input_size: int, hidden_size: int, bias: bool) -> list:
+    """``(name, shape)`` of one cell's weights in torch's order; shape None for an absent bias."""
+    rows = gates * hidden_size
+    return [
+        (f"weight_ih{suffix}", (rows, input_size)),
+        (f"weight_hh{suffix}", (rows, hidden_size)),
+        (f"bias_ih{suffix}", (rows,) if bias else None),
+        (f"bias_hh{suffix}", (rows,) if bias else None),
+    ]
+
+
+def _uniform_reset(module: Module) -> None:
+    """Every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), in registration order."""
+    bound = 1.0 / math.sqrt(module.hidden_size) if module.hidden_size > 0 else 0
+    for param in module.parameters():
+        init.uniform_(param, -bound, bound)
+
+
+def _settings_repr(module: Module, head: str, defaults: tuple) -> str:
+    """``head`` then every ``name=value`` whose value is not its default (booleans by identity, as
+    torch compares them); a setting the module lacks (LSTMCell's nonlinearity) counts as default."""
+    parts = [head]
+    for name, default in defaults:
+        value = getattr(module, name, default)
+        differs = value is not default if isinstance(default, bool) else value != default
+        if differs:
+            parts.append(f"{name}={value}")
+    return ", ".join(parts)
 
 
 class RNNBase(Module):
@@ -34,22 +87,7 @@ class RNNBase(Module):
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0, device=None, dtype=None) -> None:
         super().__init__()
-        if not isinstance(dropout, numbers.Number) or isinstance(dropout, bool) or not 0 <= dropout <= 1:
-            raise ValueError("dropout should be a number in range [0, 1] representing the probability of an element being zeroed")
-        if dropout > 0 and num_layers == 1:
-            warnings.warn(
-                "dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects "
-                f"num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}",
-                stacklevel=3,
-            )
-        if not isinstance(hidden_size, int) or isinstance(hidden_size, bool):
-            raise TypeError(f"hidden_size should be of type int, got: {type(hidden_size).__name__}")
-        if hidden_size <= 0:
-            raise ValueError("hidden_size must be greater than zero")
-        if num_layers <= 0:
-            raise ValueError("num_layers must be greater than zero")
-        if proj_size != 0:
-            raise NotImplementedError("proj_size is not supported by kittygrad's LSTM")
+        _check_rnn_arguments(dropout, hidden_size, num_layers, proj_size)
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -60,20 +98,14 @@ class RNNBase(Module):
         self.bidirectional = bidirectional
         self.proj_size = proj_size
         ndir = 2 if bidirectional else 1
-        gate = _GATES[mode] * hidden_size
         self._flat_weights_names = []
         for layer in range(num_layers):
-            for d in range(ndir):
-                in_size = input_size if layer == 0 else hidden_size * ndir
-                suffix = "_reverse" if d == 1 else ""
-                names = [f"weight_ih_l{layer}{suffix}", f"weight_hh_l{layer}{suffix}"]
-                shapes = [(gate, in_size), (gate, hidden_size)]
-                if bias:
-                    names += [f"bias_ih_l{layer}{suffix}", f"bias_hh_l{layer}{suffix}"]
-                    shapes += [(gate,), (gate,)]
-                for name, shape in zip(names, shapes):
-                    setattr(self, name, Parameter(C.empty(*shape, dtype=dtype)))
-                self._flat_weights_names.extend(names)
+            in_size = input_size if layer == 0 else hidden_size * ndir
+            for suffix in ("", "_reverse")[:ndir]:
+                for name, shape in _cell_parameters(f"_l{layer}{suffix}", _GATES[mode], in_size, hidden_size, bias):
+                    if shape is not None:  # a stack without bias has no bias names at all
+                        setattr(self, name, Parameter(C.empty(*shape, dtype=dtype)))
+                        self._flat_weights_names.append(name)
         self.reset_parameters()
 
     @property
@@ -90,25 +122,10 @@ class RNNBase(Module):
         pass
 
     def reset_parameters(self) -> None:
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for w in self.parameters():
-            init.uniform_(w, -stdv, stdv)
+        _uniform_reset(self)
 
     def extra_repr(self) -> str:
-        s = f"{self.input_size}, {self.hidden_size}"
-        if self.proj_size != 0:
-            s += f", proj_size={self.proj_size}"
-        if self.num_layers != 1:
-            s += f", num_layers={self.num_layers}"
-        if self.bias is not True:
-            s += f", bias={self.bias}"
-        if self.batch_first is not False:
-            s += f", batch_first={self.batch_first}"
-        if self.dropout != 0:
-            s += f", dropout={self.dropout}"
-        if self.bidirectional is not False:
-            s += f", bidirectional={self.bidirectional}"
-        return s
+        return _settings_repr(self, f"{self.input_size}, {self.hidden_size}", _RNN_SHOWN)
 
     def _check(self, input: Tensor, hx: list) -> tuple:
         if input.ndim not in (2, 3):
@@ -220,29 +237,15 @@ class _CellBase(Module):
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
-        self.weight_ih = Parameter(C.empty(num_chunks * hidden_size, input_size, dtype=dtype))
-        self.weight_hh = Parameter(C.empty(num_chunks * hidden_size, hidden_size, dtype=dtype))
-        if bias:
-            self.bias_ih = Parameter(C.empty(num_chunks * hidden_size, dtype=dtype))
-            self.bias_hh = Parameter(C.empty(num_chunks * hidden_size, dtype=dtype))
-        else:
-            self.register_parameter("bias_ih", None)
-            self.register_parameter("bias_hh", None)
+        for name, shape in _cell_parameters("", num_chunks, input_size, hidden_size, bias):
+            self.register_parameter(name, None if shape is None else Parameter(C.empty(*shape, dtype=dtype)))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for w in self.parameters():
-            init.uniform_(w, -stdv, stdv)
+        _uniform_reset(self)
 
     def extra_repr(self) -> str:
-        s = f"{self.input_size}, {self.hidden_size}"
-        if self.bias is not True:
-            s += f", bias={self.bias}"
-        nl = getattr(self, "nonlinearity", "tanh")
-        if nl != "tanh":
-            s += f", nonlinearity={nl}"
-        return s
+        return _settings_repr(self, f"{self.input_size}, {self.hidden_size}", _CELL_SHOWN)
 
     def _step(self, input: Tensor, states: list):
         if input.ndim not in (1, 2):

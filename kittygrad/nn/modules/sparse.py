@@ -28,52 +28,51 @@ class Embedding(Module):
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         if padding_idx is not None:
-            if padding_idx > 0:
-                if padding_idx >= num_embeddings:
-                    raise AssertionError("Padding_idx must be within num_embeddings")
-            elif padding_idx < 0:
-                if padding_idx < -num_embeddings:
-                    raise AssertionError("Padding_idx must be within num_embeddings")
-                padding_idx = num_embeddings + padding_idx
+            # a negative index counts from the end and is stored as its positive equivalent; 0 is
+            # always accepted (as torch)
+            if padding_idx < -num_embeddings or padding_idx >= max(num_embeddings, 1):
+                raise AssertionError("Padding_idx must be within num_embeddings")
+            if padding_idx < 0:
+                padding_idx += num_embeddings
         self.padding_idx = padding_idx
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
+        if _weight is not None and tuple(_weight.shape) != (num_embeddings, embedding_dim):
+            raise AssertionError("Shape of weight does not match num_embeddings and embedding_dim")
+        table = C.empty(num_embeddings, embedding_dim, dtype=dtype) if _weight is None else _weight
+        self.weight = Parameter(table, requires_grad=not _freeze)
         if _weight is None:
-            self.weight = Parameter(C.empty(num_embeddings, embedding_dim, dtype=dtype), requires_grad=not _freeze)
             self.reset_parameters()
-        else:
-            if list(_weight.shape) != [num_embeddings, embedding_dim]:
-                raise AssertionError("Shape of weight does not match num_embeddings and embedding_dim")
-            self.weight = Parameter(_weight, requires_grad=not _freeze)
 
     def reset_parameters(self) -> None:
+        """Draw the table again from N(0, 1), with the padding row at zero."""
         init.normal_(self.weight)
-        self._fill_padding_idx_with_zero()
+        self._zero_padding_row()
 
-    def _fill_padding_idx_with_zero(self) -> None:
-        if self.padding_idx is not None:
-            with no_grad():
-                self.weight._data[self.padding_idx] = 0
-                self.weight._vc[0] += 1
+    def _zero_padding_row(self) -> None:
+        row = self.padding_idx
+        if row is None:
+            return
+        with no_grad():
+            weight = self.weight
+            weight._data[row] = 0
+            weight._vc[0] += 1  # an in-place write: saved copies of the weight must notice
 
     def forward(self, input: Tensor) -> Tensor:
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self) -> str:
-        s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.padding_idx is not None:
-            s += f", padding_idx={self.padding_idx}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq is not False:
-            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
-        if self.sparse is not False:
-            s += ", sparse=True"
-        return s
+        # (setting, is it printed), in torch's order
+        optional = (
+            (f"padding_idx={self.padding_idx}", self.padding_idx is not None),
+            (f"max_norm={self.max_norm}", self.max_norm is not None),
+            (f"norm_type={self.norm_type}", self.norm_type != 2),
+            (f"scale_grad_by_freq={self.scale_grad_by_freq}", self.scale_grad_by_freq is not False),
+            ("sparse=True", self.sparse is not False),
+        )
+        return ", ".join([f"{self.num_embeddings}, {self.embedding_dim}"] + [text for text, shown in optional if shown])
 
     @classmethod
     def from_pretrained(cls, embeddings: Tensor, freeze: bool = True, padding_idx: int | None = None, max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Embedding:

@@ -36,35 +36,33 @@ class TransformerEncoderLayer(Module):
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1, activation="relu", layer_norm_eps: float = 1e-5, batch_first: bool = False, norm_first: bool = False, bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, dtype=dtype)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
+        layer = {"bias": bias, "dtype": dtype}
+        # Submodules in torch's order, which fixes the printed form, the state_dict order and the
+        # order the weights are drawn in.
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, batch_first=batch_first, **layer)
+        self.linear1 = Linear(d_model, dim_feedforward, **layer)
+        self.dropout = Dropout(p=dropout)  # inside the feed-forward block
+        self.linear2 = Linear(dim_feedforward, d_model, **layer)
         self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        if isinstance(activation, str):
-            activation = _activation_fn(activation)
-        self.activation = activation
+        self.norm1, self.norm2 = (LayerNorm(d_model, eps=layer_norm_eps, **layer) for _ in range(2))
+        self.dropout1, self.dropout2 = Dropout(p=dropout), Dropout(p=dropout)  # on each residual branch
+        self.activation = _activation_fn(activation) if isinstance(activation, str) else activation
 
-    def _sa_block(self, x: Tensor, attn_mask, key_padding_mask, is_causal: bool) -> Tensor:
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False, is_causal=is_causal)[0]
-        return self.dropout1(x)
+    def _attention(self, x: Tensor, attn_mask, key_padding_mask, is_causal: bool) -> Tensor:
+        out, _ = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False, is_causal=is_causal)
+        return self.dropout1(out)
 
-    def _ff_block(self, x: Tensor) -> Tensor:
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+    def _feed_forward(self, x: Tensor) -> Tensor:
+        hidden = self.dropout(self.activation(self.linear1(x)))
+        return self.dropout2(self.linear2(hidden))
+
+    def _residual(self, x: Tensor, branch, norm: LayerNorm) -> Tensor:
+        # Pre-norm normalises the branch's input; post-norm normalises the sum.
+        return x + branch(norm(x)) if self.norm_first else norm(x + branch(x))
 
     def forward(self, src: Tensor, src_mask: Tensor | None = None, src_key_padding_mask: Tensor | None = None, is_causal: bool = False) -> Tensor:
-        x = src
-        if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
-            x = x + self._ff_block(self.norm2(x))
-        else:
-            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
-            x = self.norm2(x + self._ff_block(x))
-        return x
+        x = self._residual(src, lambda y: self._attention(y, src_mask, src_key_padding_mask, is_causal), self.norm1)
+        return self._residual(x, self._feed_forward, self.norm2)
 
 
 class TransformerEncoder(Module):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable
 
 from ... import backend as B
@@ -76,14 +77,19 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
 
 
 def clip_grad_norm(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False, foreach=None) -> Tensor:
-    """Deprecated alias of :func:`clip_grad_norm_`.
+    """Deprecated alias of :func:`clip_grad_norm_` (warns, as torch does).
 
     >>> import kittygrad as kitty
     >>> w = kitty.tensor([3., 4.], requires_grad=True); (w * 1).sum().backward()
     >>> kitty.nn.utils.clip_grad_norm([w], 1.0).item() > 1.41
     True
     """
-    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
+    warnings.warn(
+        "`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    return clip_grad_norm_(parameters, max_norm, norm_type=norm_type, error_if_nonfinite=error_if_nonfinite, foreach=foreach)
 
 
 def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
