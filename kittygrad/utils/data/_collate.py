@@ -1,27 +1,52 @@
 """Turning a list of samples into a batch (``default_collate``) and samples into tensors
-(``default_convert``), with torch's rules."""
+(``default_convert``), with torch's rules.
+
+Both are one recursive walk over the structure of a sample: containers (mappings, named
+tuples, other sequences) are rebuilt around their converted fields by :func:`_rebuild`; the
+leaves of a batch are handed to a function looked up by type in :data:`COLLATE_TABLE`.
+"""
 from __future__ import annotations
 
-import collections.abc
 import copy
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, MutableMapping, MutableSequence, Sequence
 from typing import Any
 
 from ... import backend as B
 from ...errors import KittyRuntimeError, KittyTypeError
 from ...tensor import Tensor
 
-__all__ = ["collate", "default_collate", "default_convert", "default_collate_fn_map"]
+__all__ = ["COLLATE_TABLE", "collate", "default_collate", "default_convert"]
 
-_STR_OR_OBJECT = re.compile("[SaUO]")
+_TEXT_DTYPE = re.compile("[SaUO]")  # NumPy dtype codes (strings, objects) that make no tensor
 _ERR = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
 
 
-def _array_to_tensor(arr) -> Tensor:
+def _as_tensor(arr) -> Tensor:
     from ...creation import as_tensor
 
     return as_tensor(arr)
+
+
+def _rebuild(proto: Any, parts: dict | list) -> Any:
+    """A container of ``proto``'s kind holding ``parts`` (a dict for a mapping, else a list).
+
+    Named tuples keep their type, plain tuples become lists, mutable containers are shallow
+    copies of ``proto`` with the parts written in, other types are called on ``parts``; a type
+    that cannot be rebuilt that way gives ``parts`` itself.
+    """
+    kind = type(proto)
+    if isinstance(proto, tuple):
+        return kind(*parts) if hasattr(proto, "_fields") else list(parts)
+    try:
+        if isinstance(proto, (MutableMapping, MutableSequence)):
+            out = copy.copy(proto)
+            for key, value in parts.items() if isinstance(parts, dict) else enumerate(parts):
+                out[key] = value
+            return out
+        return kind(parts)
+    except TypeError:
+        return parts
 
 
 def default_convert(data: Any) -> Any:
@@ -35,80 +60,50 @@ def default_convert(data: Any) -> Any:
     """
     if isinstance(data, Tensor):
         return data
-    t = type(data)
-    if t.__module__ == "numpy" and t.__name__ not in ("str_", "string_", "bytes_"):
-        if B.is_array(data) and _STR_OR_OBJECT.search(data.dtype.str) is not None:
-            return data
-        return _array_to_tensor(data)
-    if isinstance(data, collections.abc.Mapping):
-        try:
-            if isinstance(data, collections.abc.MutableMapping):
-                clone = copy.copy(data)
-                clone.update({k: default_convert(data[k]) for k in data})
-                return clone
-            return t({k: default_convert(data[k]) for k in data})
-        except TypeError:
-            return {k: default_convert(data[k]) for k in data}
-    if isinstance(data, tuple) and hasattr(data, "_fields"):
-        return t(*(default_convert(d) for d in data))
-    if isinstance(data, tuple):
-        return [default_convert(d) for d in data]
-    if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
-        try:
-            if isinstance(data, collections.abc.MutableSequence):
-                clone = copy.copy(data)
-                for i, d in enumerate(data):
-                    clone[i] = default_convert(d)
-                return clone
-            return t([default_convert(d) for d in data])
-        except TypeError:
-            return [default_convert(d) for d in data]
+    kind = type(data)
+    if kind.__module__ == "numpy" and kind.__name__ not in ("str_", "string_", "bytes_"):
+        textual = B.is_array(data) and _TEXT_DTYPE.search(data.dtype.str) is not None
+        return data if textual else _as_tensor(data)
+    if isinstance(data, Mapping):
+        return _rebuild(data, {key: default_convert(data[key]) for key in data})
+    if isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
+        return _rebuild(data, [default_convert(item) for item in data])
     return data
+
+
+def _lookup(kind: type, table: dict | None) -> Callable | None:
+    """The table's function for ``kind``: its exact entry, else the first entry it subclasses."""
+    if not table:
+        return None
+    if kind in table:
+        return table[kind]
+    return next((fn for key, fn in table.items() if issubclass(kind, key)), None)
 
 
 def collate(batch: list, *, collate_fn_map: dict | None = None) -> Any:
     """Collate ``batch`` by the structure of its first element; ``collate_fn_map`` maps types
-    (checked exactly, then with isinstance) to functions ``f(batch, *, collate_fn_map)``."""
-    elem = batch[0]
-    t = type(elem)
-    if collate_fn_map is not None:
-        if t in collate_fn_map:
-            return collate_fn_map[t](batch, collate_fn_map=collate_fn_map)
-        for typ, fn in collate_fn_map.items():
-            if isinstance(elem, typ):
-                return fn(batch, collate_fn_map=collate_fn_map)
-    if isinstance(elem, collections.abc.Mapping):
-        try:
-            if isinstance(elem, collections.abc.MutableMapping):
-                clone = copy.copy(elem)
-                clone.update({k: collate([d[k] for d in batch], collate_fn_map=collate_fn_map) for k in elem})
-                return clone
-            return t({k: collate([d[k] for d in batch], collate_fn_map=collate_fn_map) for k in elem})
-        except TypeError:
-            return {k: collate([d[k] for d in batch], collate_fn_map=collate_fn_map) for k in elem}
-    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
-        return t(*(collate(list(s), collate_fn_map=collate_fn_map) for s in zip(*batch)))
-    if isinstance(elem, collections.abc.Sequence):
-        size = len(elem)
-        if not all(len(e) == size for e in batch):
+    (checked exactly, then as base classes) to functions ``f(batch, *, collate_fn_map)``.
+
+    >>> from kittygrad.utils.data._collate import COLLATE_TABLE, collate
+    >>> collate([{"a": 1}, {"a": 2}], collate_fn_map=COLLATE_TABLE)
+    {'a': tensor([1, 2])}
+    """
+    first = batch[0]
+    leaf = _lookup(type(first), collate_fn_map)
+    if leaf is not None:
+        return leaf(batch, collate_fn_map=collate_fn_map)
+    if isinstance(first, Mapping):
+        return _rebuild(first, {key: collate([s[key] for s in batch], collate_fn_map=collate_fn_map) for key in first})
+    if isinstance(first, Sequence):
+        if not hasattr(first, "_fields") and any(len(s) != len(first) for s in batch):
             raise KittyRuntimeError("each element in list of batch should be of equal size")
-        transposed = [list(s) for s in zip(*batch)]
-        if isinstance(elem, tuple):
-            return [collate(s, collate_fn_map=collate_fn_map) for s in transposed]
-        try:
-            if isinstance(elem, collections.abc.MutableSequence):
-                clone = copy.copy(elem)
-                for i, s in enumerate(transposed):
-                    clone[i] = collate(s, collate_fn_map=collate_fn_map)
-                return clone
-            return t([collate(s, collate_fn_map=collate_fn_map) for s in transposed])
-        except TypeError:
-            return [collate(s, collate_fn_map=collate_fn_map) for s in transposed]
-    raise KittyTypeError(_ERR.format(t))
+        columns = [collate(list(col), collate_fn_map=collate_fn_map) for col in zip(*batch)]
+        return _rebuild(first, columns)
+    raise KittyTypeError(_ERR.format(type(first)))
 
 
-def collate_tensor_fn(batch: list, *, collate_fn_map: dict | None = None) -> Tensor:
-    """Stack same-shaped tensors along a new first dimension."""
+def _stack_tensors(batch: list, **_: Any) -> Tensor:
+    """Same-shaped tensors stacked along a new first dimension (dtypes promoted)."""
     from ...autograd.grad_mode import is_grad_enabled
 
     shape = batch[0]._data.shape
@@ -126,48 +121,48 @@ def collate_tensor_fn(batch: list, *, collate_fn_map: dict | None = None) -> Ten
         stack = getattr(kittygrad, "stack", None)
         if stack is not None:
             return stack(batch, 0)
-    dtypes = {x._data.dtype for x in batch}
     arrays = [x._data for x in batch]
-    if len(dtypes) > 1:
+    if len({a.dtype for a in arrays}) > 1:
         from ... import dtypes as D
 
-        target = D.result_type(*batch).np
-        arrays = [a.astype(target) for a in arrays]
+        common = D.result_type(*batch).np
+        arrays = [a.astype(common) for a in arrays]
     return Tensor._wrap(B.xp.stack(arrays))
 
 
-def collate_numpy_array_fn(batch: list, *, collate_fn_map: dict | None = None) -> Any:
-    if _STR_OR_OBJECT.search(batch[0].dtype.str) is not None:
+def _stack_arrays(batch: list, *, collate_fn_map: dict | None = None) -> Any:
+    if _TEXT_DTYPE.search(batch[0].dtype.str) is not None:
         raise KittyTypeError(_ERR.format(batch[0].dtype))
-    return collate([_array_to_tensor(b) for b in batch], collate_fn_map=collate_fn_map)
+    return collate([_as_tensor(a) for a in batch], collate_fn_map=collate_fn_map)
 
 
-def collate_numpy_scalar_fn(batch: list, *, collate_fn_map: dict | None = None) -> Tensor:
-    return _array_to_tensor(B.asarray(batch))
+def _numpy_scalars(batch: list, **_: Any) -> Tensor:
+    return _as_tensor(B.asarray(batch))
 
 
-def collate_float_fn(batch: list, *, collate_fn_map: dict | None = None) -> Tensor:
+def _floats(batch: list, **_: Any) -> Tensor:
     return Tensor._wrap(B.asarray(batch, dtype=B.NP_DTYPES["float64"]))
 
 
-def collate_int_fn(batch: list, *, collate_fn_map: dict | None = None) -> Tensor:
+def _ints(batch: list, **_: Any) -> Tensor:
     from ...creation import tensor
 
-    return tensor(batch)
+    return tensor(batch)  # bools stay bool
 
 
-def collate_str_fn(batch: list, *, collate_fn_map: dict | None = None) -> list:
+def _as_is(batch: list, **_: Any) -> list:
     return batch
 
 
-default_collate_fn_map: dict[type | tuple[type, ...], Callable] = {
-    Tensor: collate_tensor_fn,
-    B.ndarray: collate_numpy_array_fn,
-    (B.xp.bool_, B.xp.number, B.xp.object_): collate_numpy_scalar_fn,
-    float: collate_float_fn,
-    int: collate_int_fn,
-    str: collate_str_fn,
-    bytes: collate_str_fn,
+#: leaf type -> function(batch, *, collate_fn_map) used by :func:`default_collate`
+COLLATE_TABLE: dict[type | tuple[type, ...], Callable] = {
+    Tensor: _stack_tensors,
+    B.ndarray: _stack_arrays,
+    (B.xp.bool_, B.xp.number, B.xp.object_): _numpy_scalars,
+    float: _floats,
+    int: _ints,
+    str: _as_is,
+    bytes: _as_is,
 }
 
 
@@ -184,4 +179,4 @@ def default_collate(batch: list) -> Any:
     [tensor([[1., 2.],
             [3., 4.]]), tensor([0, 1])]
     """
-    return collate(batch, collate_fn_map=default_collate_fn_map)
+    return collate(batch, collate_fn_map=COLLATE_TABLE)

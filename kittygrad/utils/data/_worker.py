@@ -1,14 +1,21 @@
-"""What runs inside a DataLoader worker process, and the messages exchanged with it."""
+"""Reading batches (in the main process or a worker) and what runs inside a worker process.
+
+A :class:`ReaderSpec` says how an index becomes a batch; ``spec.make()`` gives the reader, a
+callable ``index -> batch``. A worker (:func:`run_worker`) takes ``(task_number, index)`` from
+its own queue and answers ``pickle((task_number, batch))`` on the shared one.
+"""
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import queue
 import random
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from ... import backend as B
 
@@ -16,12 +23,16 @@ __all__ = ["WorkerInfo", "get_worker_info"]
 
 #: how often (seconds) a blocked worker checks that its parent still exists, and the main
 #: process that its workers are alive
-STATUS_CHECK_INTERVAL = 1.0
+POLL_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
 class WorkerInfo:
-    """Describes the current worker process (see :func:`get_worker_info`)."""
+    """Describes the current worker process (see :func:`get_worker_info`).
+
+    >>> WorkerInfo(id=0, num_workers=2, seed=7, dataset=None).num_workers
+    2
+    """
 
     id: int
     num_workers: int
@@ -29,7 +40,7 @@ class WorkerInfo:
     dataset: Any
 
 
-_worker_info: WorkerInfo | None = None
+_state: dict[str, WorkerInfo | None] = {"info": None}  # set once in each worker process
 
 
 def get_worker_info() -> WorkerInfo | None:
@@ -40,111 +51,109 @@ def get_worker_info() -> WorkerInfo | None:
     >>> get_worker_info() is None
     True
     """
-    return _worker_info
+    return _state["info"]
 
 
-class IterableStop:
-    """A worker's iterable dataset is exhausted."""
+@dataclass
+class StreamEnded:
+    """Answer of a worker whose iterable dataset is exhausted."""
 
-    def __init__(self, worker_id: int) -> None:
-        self.worker_id = worker_id
-
-
-class ResumeIteration:
-    """Sent to persistent workers at the start of a new epoch."""
-
-    def __init__(self, seed: int | None = None) -> None:
-        self.seed = seed
+    worker_id: int
 
 
-class ExceptionWrapper:
-    """An exception raised in a worker, carried to the main process with its traceback."""
+@dataclass
+class NewEpoch:
+    """Sent to persistent workers when a new epoch starts (they answer with it)."""
 
-    def __init__(self, exc_info=None, where: str = "in background") -> None:
-        if exc_info is None:
-            exc_info = sys.exc_info()
-        self.exc_type = exc_info[0]
-        self.exc_msg = "".join(traceback.format_exception(*exc_info))
-        self.where = where
-
-    def reraise(self):
-        msg = f"Caught {self.exc_type.__name__} {self.where}.\nOriginal {self.exc_msg}"
-        if self.exc_type is KeyError:
-            msg = KeyErrorMessage(msg)
-        try:
-            exc = self.exc_type(msg)
-        except Exception:
-            raise RuntimeError(msg) from None
-        raise exc
+    seed: int | None = None
 
 
-class KeyErrorMessage(str):
+class _ReadableKeyError(str):
     """Keeps a multi-line KeyError message readable (KeyError repr()s its argument)."""
 
     def __repr__(self) -> str:
         return str(self)
 
 
-class MapFetcher:
-    def __init__(self, dataset, auto_collation: bool, collate_fn, drop_last: bool) -> None:
-        self.dataset = dataset
-        self.auto_collation = auto_collation
-        self.collate_fn = collate_fn
-        self.drop_last = drop_last
+class WorkerError:
+    """The exception being handled in a worker, carried to the main process as text."""
+
+    def __init__(self, where: str) -> None:
+        kind, exc, tb = sys.exc_info()
+        self.kind = kind if kind is not None else RuntimeError
+        self.text = "".join(traceback.format_exception(kind, exc, tb))
+        self.where = where
+
+    def reraise(self) -> NoReturn:
+        message = f"Caught {self.kind.__name__} {self.where}.\nOriginal {self.text}"
+        arg = _ReadableKeyError(message) if self.kind is KeyError else message
+        try:
+            exc = self.kind(arg)
+        except Exception:
+            raise RuntimeError(message) from None
+        raise exc
+
+
+@dataclass(frozen=True)
+class ReaderSpec:
+    """How an index (a list of them when ``batched``) becomes a batch; picklable for workers."""
+
+    dataset: Any
+    streaming: bool
+    batched: bool
+    collate_fn: Callable
+    drop_last: bool
+
+    def make(self) -> Callable[[Any], Any]:
+        """A fresh reader (for a stream: a fresh iterator over the dataset)."""
+        return _StreamReader(self) if self.streaming else _MapReader(self)
+
+
+class _MapReader:
+    def __init__(self, spec: ReaderSpec) -> None:
         from ._collate import default_collate
         from .dataset import TensorDataset
 
-        # fast path: rows of a TensorDataset are gathered with one fancy index per tensor
-        self.fast = (
-            auto_collation
-            and collate_fn is default_collate
-            and type(dataset) is TensorDataset
-            and not any(t._requires_grad for t in dataset.tensors)
+        self.spec = spec
+        ds = spec.dataset
+        # rows of a TensorDataset are gathered with one fancy index per tensor
+        self.gather = (
+            spec.batched and spec.collate_fn is default_collate and type(ds) is TensorDataset
+            and not any(t._requires_grad for t in ds.tensors)
         )
 
-    def fetch(self, index):
-        if self.fast:
+    def __call__(self, index):
+        spec = self.spec
+        if self.gather:
             from ...tensor import Tensor
 
-            idx = B.asarray(index, dtype=B.NP_DTYPES["int64"])
-            return [Tensor._wrap(t._data[idx]) for t in self.dataset.tensors]
-        if self.auto_collation:
-            getitems = getattr(self.dataset, "__getitems__", None)
-            data = getitems(index) if callable(getitems) else [self.dataset[i] for i in index]
-        else:
-            data = self.dataset[index]
-        return self.collate_fn(data)
+            rows = B.asarray(index, dtype=B.NP_DTYPES["int64"])
+            return [Tensor._wrap(t._data[rows]) for t in spec.dataset.tensors]
+        if not spec.batched:
+            return spec.collate_fn(spec.dataset[index])
+        many = getattr(spec.dataset, "__getitems__", None)
+        samples = many(index) if callable(many) else [spec.dataset[i] for i in index]
+        return spec.collate_fn(samples)
 
 
-class IterableFetcher:
-    def __init__(self, dataset, auto_collation: bool, collate_fn, drop_last: bool) -> None:
-        self.dataset_iter = iter(dataset)
-        self.auto_collation = auto_collation
-        self.collate_fn = collate_fn
-        self.drop_last = drop_last
-        self.ended = False
+class _StreamReader:
+    def __init__(self, spec: ReaderSpec) -> None:
+        self.spec = spec
+        self.source = iter(spec.dataset)
+        self.exhausted = False
 
-    def fetch(self, index):
-        if self.ended:
+    def __call__(self, index):
+        spec = self.spec
+        if self.exhausted:
             raise StopIteration
-        if self.auto_collation:
-            data = []
-            for _ in index:
-                try:
-                    data.append(next(self.dataset_iter))
-                except StopIteration:
-                    self.ended = True
-                    break
-            if len(data) == 0 or (self.drop_last and len(data) < len(index)):
-                raise StopIteration
-        else:
-            data = next(self.dataset_iter)
-        return self.collate_fn(data)
-
-
-def make_fetcher(is_iterable: bool, dataset, auto_collation, collate_fn, drop_last):
-    cls = IterableFetcher if is_iterable else MapFetcher
-    return cls(dataset, auto_collation, collate_fn, drop_last)
+        if not spec.batched:
+            return spec.collate_fn(next(self.source))
+        want = len(index)
+        samples = list(itertools.islice(self.source, want))
+        self.exhausted = len(samples) < want
+        if not samples or (self.exhausted and spec.drop_last):
+            raise StopIteration
+        return spec.collate_fn(samples)
 
 
 def seed_worker(seed: int) -> None:
@@ -156,88 +165,79 @@ def seed_worker(seed: int) -> None:
     B.xp.random.seed(seed & 0xFFFF_FFFF)
 
 
-def _pack(idx, data, worker_id: int) -> bytes:
-    """Pickle the result here, so that an unpicklable batch becomes an error the main process
+def close_queue(q) -> None:
+    """Close a multiprocessing queue without waiting for its buffered items to be flushed."""
+    q.cancel_join_thread()
+    q.close()
+
+
+def _pack(number: int, answer: Any, where: str) -> bytes:
+    """Pickle the answer here, so that an unpicklable batch becomes an error the main process
     sees (a Queue would drop it in its feeder thread and leave the main process waiting)."""
     try:
-        return pickle.dumps((idx, data), protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps((number, answer), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:
-        err = ExceptionWrapper(where=f"in DataLoader worker process {worker_id} (pickling the batch)")
-        return pickle.dumps((idx, err), protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps((number, WorkerError(where + " (pickling the batch)")), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def worker_loop(
-    is_iterable: bool,
-    dataset,
-    index_queue,
-    data_queue,
-    done_event,
-    auto_collation: bool,
-    collate_fn,
-    drop_last: bool,
-    base_seed: int,
-    init_fn,
-    worker_id: int,
-    num_workers: int,
-) -> None:
-    """The body of a worker process: fetch the batches named on ``index_queue`` and put
-    ``(task_index, batch)`` on ``data_queue`` until told to stop (``None``)."""
-    global _worker_info
+def _start(spec: ReaderSpec, init_fn: Callable[[int], None] | None, worker_id: int, where: str):
+    """``(None, reader)``, or ``(WorkerError, None)`` when ``init_fn`` or the reader fails."""
     try:
-        parent = os.getppid()
+        if init_fn is not None:
+            init_fn(worker_id)
+        return None, spec.make()
+    except Exception:
+        return WorkerError(where), None
+
+
+def _answer(read, index, spec: ReaderSpec, worker_id: int, where: str) -> Any:
+    try:
+        return read(index)
+    except StopIteration:
+        return StreamEnded(worker_id) if spec.streaming else WorkerError(where)
+    except Exception:
+        return WorkerError(where)
+
+
+def run_worker(spec: ReaderSpec, tasks, results, done, base_seed: int, init_fn, worker_id: int, num_workers: int) -> None:
+    """The body of a worker process: read the batches named on ``tasks`` and answer on
+    ``results`` until told to stop (``None``, ``done`` set, or the parent gone)."""
+    where = f"in DataLoader worker process {worker_id}"
+    parent = os.getppid()
+    try:
         seed = base_seed + worker_id
         seed_worker(seed)
-        _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset)
-        init_error = None
-        fetcher = None
-        try:
-            if init_fn is not None:
-                init_fn(worker_id)
-            fetcher = make_fetcher(is_iterable, dataset, auto_collation, collate_fn, drop_last)
-        except Exception:
-            init_error = ExceptionWrapper(where=f"in DataLoader worker process {worker_id}")
-        iteration_end = False
+        _state["info"] = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=spec.dataset)
+        failure, read = _start(spec, init_fn, worker_id, where)
+        ended = False  # the stream ran out this epoch: later tasks get no answer
         while True:
             try:
-                task = index_queue.get(timeout=STATUS_CHECK_INTERVAL)
+                task = tasks.get(timeout=POLL_SECONDS)
             except queue.Empty:
-                if os.getppid() != parent or done_event.is_set():
+                if done.is_set() or os.getppid() != parent:
                     break
-                continue
-            if isinstance(task, ResumeIteration):
-                data_queue.put(pickle.dumps((task, None)))
-                iteration_end = False
-                if task.seed is not None:
-                    seed_worker(task.seed + worker_id)
-                if init_error is None:
-                    try:
-                        fetcher = make_fetcher(is_iterable, dataset, auto_collation, collate_fn, drop_last)
-                    except Exception:
-                        init_error = ExceptionWrapper(where=f"in DataLoader worker process {worker_id}")
                 continue
             if task is None:
                 break
-            if done_event.is_set() or iteration_end:
+            if isinstance(task, NewEpoch):
+                results.put(pickle.dumps((task, None)))
+                ended = False
+                if task.seed is not None:
+                    seed_worker(task.seed + worker_id)
+                if failure is None:
+                    failure, read = _start(spec, None, worker_id, where)
                 continue
-            idx, index = task
-            if init_error is not None:
-                data: Any = init_error
-                init_error = None
+            if ended or done.is_set():
+                continue
+            number, index = task
+            if failure is not None:
+                answer, failure = failure, None
             else:
-                try:
-                    data = fetcher.fetch(index)  # type: ignore[union-attr]
-                except StopIteration:
-                    if is_iterable:
-                        data = IterableStop(worker_id)
-                        iteration_end = True
-                    else:
-                        data = ExceptionWrapper(where=f"in DataLoader worker process {worker_id}")
-                except Exception:
-                    data = ExceptionWrapper(where=f"in DataLoader worker process {worker_id}")
-            data_queue.put(_pack(idx, data, worker_id))
-            del data
+                answer = _answer(read, index, spec, worker_id, where)
+                ended = isinstance(answer, StreamEnded)
+            results.put(_pack(number, answer, where))
+            del answer
     except KeyboardInterrupt:
         pass
-    if done_event.is_set():
-        data_queue.cancel_join_thread()
-        data_queue.close()
+    if done.is_set():
+        close_queue(results)

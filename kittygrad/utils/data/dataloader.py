@@ -6,6 +6,8 @@ import multiprocessing
 import pickle
 import queue
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from ...errors import KittyRuntimeError, KittyValueError
@@ -17,15 +19,47 @@ from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _d
 __all__ = ["DataLoader"]
 
 
-class _InfiniteConstantSampler(Sampler):
+class _Nones(Sampler):
     """The index stream for an IterableDataset: ``None`` forever (the dataset decides the end)."""
 
     def __iter__(self):
-        while True:
-            yield None
+        return itertools.repeat(None)
 
 
 _FROZEN = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers")
+
+_STREAM = "DataLoader with IterableDataset: expected unspecified {0} option, but got {0}={{{0}}}"
+
+#: the argument checks of DataLoader, in torch's order: (fails?, message formatted with the
+#: arguments); the first failing one raises ValueError
+_ARG_RULES: tuple[tuple[Callable[[SimpleNamespace], Any], str], ...] = (
+    (lambda a: a.num_workers < 0,
+     "num_workers option should be non-negative; use num_workers=0 to disable multiprocessing."),
+    (lambda a: a.timeout < 0, "timeout option should be non-negative"),
+    (lambda a: a.prefetch_factor is not None and a.num_workers == 0,
+     "prefetch_factor option could only be specified in multiprocessing.let num_workers > 0 "
+     "to enable multiprocessing, otherwise set prefetch_factor to None."),
+    (lambda a: a.prefetch_factor is not None and a.prefetch_factor < 0, "prefetch_factor option should be non-negative"),
+    (lambda a: a.persistent_workers and not a.num_workers, "persistent_workers option needs num_workers > 0"),
+    (lambda a: a.streaming and a.shuffle not in (False, None), _STREAM.format("shuffle")),
+    (lambda a: a.streaming and a.sampler is not None, _STREAM.format("sampler")),
+    (lambda a: a.streaming and a.batch_sampler is not None, _STREAM.format("batch_sampler")),
+    (lambda a: a.shuffle and a.sampler is not None, "sampler option is mutually exclusive with shuffle"),
+    (lambda a: a.batch_sampler is not None and (a.batch_size != 1 or a.shuffle or a.sampler is not None or a.drop_last),
+     "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last"),
+    (lambda a: a.batch_sampler is None and a.batch_size is None and a.drop_last,
+     "batch_size=None option disables auto-batching and is mutually exclusive with drop_last"),
+)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What an iterator reads from its DataLoader, once, when it is made."""
+
+    reader: W.ReaderSpec
+    indices: Any  # the batch sampler when batching, else the sampler
+    generator: Any
+    timeout: float
 
 
 class DataLoader:
@@ -54,118 +88,49 @@ class DataLoader:
     """
 
     def __init__(
-        self,
-        dataset: Dataset,
-        batch_size: int | None = 1,
-        shuffle: bool | None = None,
-        sampler: Sampler | Iterable | None = None,
-        batch_sampler: Sampler | Iterable | None = None,
-        num_workers: int = 0,
-        collate_fn: Callable[[list], Any] | None = None,
-        pin_memory: bool = False,
-        drop_last: bool = False,
-        timeout: float = 0,
-        worker_init_fn: Callable[[int], None] | None = None,
-        multiprocessing_context=None,
-        generator=None,
-        *,
-        prefetch_factor: int | None = None,
-        persistent_workers: bool = False,
-        pin_memory_device: str = "",
-        in_order: bool = True,
+        self, dataset: Dataset, batch_size: int | None = 1, shuffle: bool | None = None,
+        sampler: Sampler | Iterable | None = None, batch_sampler: Sampler | Iterable | None = None,
+        num_workers: int = 0, collate_fn: Callable[[list], Any] | None = None, pin_memory: bool = False,
+        drop_last: bool = False, timeout: float = 0, worker_init_fn: Callable[[int], None] | None = None,
+        multiprocessing_context=None, generator=None, *, prefetch_factor: int | None = None,
+        persistent_workers: bool = False, pin_memory_device: str = "", in_order: bool = True,
     ) -> None:
-        if num_workers < 0:
-            raise KittyValueError(
-                "num_workers option should be non-negative; use num_workers=0 to disable multiprocessing."
-            )
-        if timeout < 0:
-            raise KittyValueError("timeout option should be non-negative")
-        if num_workers == 0 and prefetch_factor is not None:
-            raise KittyValueError(
-                "prefetch_factor option could only be specified in multiprocessing.let num_workers > 0 "
-                "to enable multiprocessing, otherwise set prefetch_factor to None."
-            )
-        if num_workers > 0 and prefetch_factor is None:
-            prefetch_factor = 2
-        if prefetch_factor is not None and prefetch_factor < 0:
-            raise KittyValueError("prefetch_factor option should be non-negative")
-        if persistent_workers and num_workers == 0:
-            raise KittyValueError("persistent_workers option needs num_workers > 0")
-
-        self.dataset = dataset
-        self.num_workers = num_workers
-        self.prefetch_factor = prefetch_factor
-        self.pin_memory = pin_memory
-        self.pin_memory_device = pin_memory_device
-        self.timeout = timeout
-        self.worker_init_fn = worker_init_fn
-        self.in_order = in_order
-        self.multiprocessing_context = multiprocessing_context
-
-        self._is_iterable = isinstance(dataset, IterableDataset)
-        if self._is_iterable:
-            if shuffle not in (False, None):
-                raise KittyValueError(
-                    f"DataLoader with IterableDataset: expected unspecified shuffle option, but got shuffle={shuffle}"
-                )
-            if sampler is not None:
-                raise KittyValueError(
-                    f"DataLoader with IterableDataset: expected unspecified sampler option, but got sampler={sampler}"
-                )
-            if batch_sampler is not None:
-                raise KittyValueError(
-                    "DataLoader with IterableDataset: expected unspecified batch_sampler option, but got "
-                    f"batch_sampler={batch_sampler}"
-                )
-        else:
-            shuffle = bool(shuffle)
-        if sampler is not None and shuffle:
-            raise KittyValueError("sampler option is mutually exclusive with shuffle")
-        if batch_sampler is not None:
-            if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise KittyValueError(
-                    "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last"
-                )
-            batch_size = None
-            drop_last = False
-        elif batch_size is None and drop_last:
-            raise KittyValueError(
-                "batch_size=None option disables auto-batching and is mutually exclusive with drop_last"
-            )
+        args = SimpleNamespace(**locals(), streaming=isinstance(dataset, IterableDataset))
+        for fails, message in _ARG_RULES:
+            if fails(args):
+                raise KittyValueError(message.format(**vars(args)))
+        self._streaming = args.streaming
+        if batch_sampler is not None:  # it decides the batches
+            batch_size, drop_last = None, False
         if sampler is None:
-            if self._is_iterable:
-                sampler = _InfiniteConstantSampler()
-            elif shuffle:
-                sampler = RandomSampler(dataset, generator=generator)  # type: ignore[arg-type]
-            else:
-                sampler = SequentialSampler(dataset)  # type: ignore[arg-type]
-        if batch_size is not None and batch_sampler is None:
-            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
-
-        self.batch_size = batch_size
-        self.drop_last = drop_last
-        self.sampler = sampler
-        self.batch_sampler = batch_sampler
-        self.generator = generator
+            sampler = _default_sampler(dataset, self._streaming, bool(shuffle), generator)
+        if batch_sampler is None and batch_size is not None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last=drop_last)
         if collate_fn is None:
-            collate_fn = default_collate if self._auto_collation else default_convert
-        self.collate_fn = collate_fn
-        self.persistent_workers = persistent_workers
-        self._iterator = None
+            collate_fn = default_convert if batch_sampler is None else default_collate
+        self.dataset, self.batch_size, self.drop_last, self.generator = dataset, batch_size, drop_last, generator
+        self.sampler, self.batch_sampler, self.collate_fn = sampler, batch_sampler, collate_fn
+        self.num_workers, self.timeout, self.worker_init_fn = num_workers, timeout, worker_init_fn
+        self.prefetch_factor = 2 if prefetch_factor is None and num_workers > 0 else prefetch_factor
+        self.pin_memory, self.pin_memory_device, self.in_order = pin_memory, pin_memory_device, in_order
+        self.multiprocessing_context, self.persistent_workers = multiprocessing_context, persistent_workers
+        self._iterator: _WorkerIter | None = None
         self._initialized = True
 
     def __setattr__(self, name: str, value) -> None:
-        if self.__dict__.get("_initialized") and name in _FROZEN:
+        if name in _FROZEN and self.__dict__.get("_initialized"):
             raise KittyValueError(f"{name} attribute should not be set after {type(self).__name__} is initialized")
-        super().__setattr__(name, value)
+        object.__setattr__(self, name, value)
 
     @property
-    def _auto_collation(self) -> bool:
-        return self.batch_sampler is not None
+    def _index_source(self):
+        """What the iterators draw indices from: the batch sampler, or the sampler when not batching."""
+        return self.sampler if self.batch_sampler is None else self.batch_sampler
 
-    @property
-    def _index_sampler(self):
-        return self.batch_sampler if self._auto_collation else self.sampler
+    def _plan(self) -> _Plan:
+        batched = self.batch_sampler is not None
+        spec = W.ReaderSpec(self.dataset, self._streaming, batched, self.collate_fn, self.drop_last)
+        return _Plan(spec, self._index_source, self.generator, self.timeout)
 
     def _mp_context(self):
         ctx = self.multiprocessing_context
@@ -177,248 +142,216 @@ class DataLoader:
 
     def __iter__(self) -> Iterator:
         if self.num_workers == 0:
-            return _SingleProcessIter(self)
-        if self.persistent_workers:
-            if self._iterator is None:
-                self._iterator = _MultiProcessIter(self)
-            else:
-                self._iterator._reset(self)
-            return self._iterator
-        return _MultiProcessIter(self)
+            return _InProcessIter(self)
+        if not self.persistent_workers:
+            return _WorkerIter(self)
+        if self._iterator is None:
+            self._iterator = _WorkerIter(self)
+        else:
+            self._iterator._next_epoch(self)
+        return self._iterator
 
     def __len__(self) -> int:
-        if self._is_iterable:
-            n = len(self.dataset)  # type: ignore[arg-type]
-            if self.batch_size is not None:
-                n = n // self.batch_size if self.drop_last else -(-n // self.batch_size)
-            return n
-        return len(self._index_sampler)  # type: ignore[arg-type]
+        if not self._streaming:
+            return len(self._index_source)  # type: ignore[arg-type]
+        samples = len(self.dataset)  # type: ignore[arg-type]
+        if self.batch_size is None:
+            return samples
+        full, rest = divmod(samples, self.batch_size)
+        return full + (1 if rest and not self.drop_last else 0)
 
 
-class _BaseIter:
+def _default_sampler(dataset, streaming: bool, shuffle: bool, generator) -> Sampler:
+    if streaming:
+        return _Nones()
+    return RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)  # type: ignore[arg-type]
+
+
+class _LoaderIter:
+    """Shared by both iterators: one epoch of batches from a :class:`_Plan`.
+
+    Each epoch first draws the workers' base seed and then (lazily) the sampler's, so the
+    random draws, and so the batches, do not depend on ``num_workers``.
+    """
+
     def __init__(self, loader: DataLoader) -> None:
-        self._dataset = loader.dataset
-        self._is_iterable = loader._is_iterable
-        self._auto_collation = loader._auto_collation
-        self._drop_last = loader.drop_last
-        self._index_sampler = loader._index_sampler
-        self._collate_fn = loader.collate_fn
-        self._timeout = loader.timeout
-        self._num_yielded = 0
-        self._sampler_iter: Iterator | None = None
-        self._reset(loader, first_iter=True)
+        self._plan = loader._plan()
 
-    def _reset(self, loader: DataLoader, first_iter: bool = False) -> None:
-        # the workers' base seed is drawn first, then (lazily) the sampler's: the same draws
-        # whatever num_workers is, so the batches do not depend on it
-        self._base_seed = _draw_seed(loader.generator)
-        self._sampler_iter = iter(self._index_sampler)
-        self._num_yielded = 0
-
-    def _next_index(self):
-        return next(self._sampler_iter)  # type: ignore[arg-type]
+    def _begin_epoch(self, seed: int | None = None) -> None:
+        self._base_seed = _draw_seed(self._plan.generator) if seed is None else seed
+        self._indices = iter(self._plan.indices)
 
     def __iter__(self):
         return self
 
-    def __next__(self):
-        data = self._next_data()
-        self._num_yielded += 1
-        return data
-
     def __len__(self) -> int:
-        return len(self._index_sampler)
+        return len(self._plan.indices)
 
-    def _next_data(self):
+    def __next__(self):
         raise NotImplementedError
 
 
-class _SingleProcessIter(_BaseIter):
+class _InProcessIter(_LoaderIter):
     def __init__(self, loader: DataLoader) -> None:
         super().__init__(loader)
-        self._fetcher = W.make_fetcher(
-            self._is_iterable, self._dataset, self._auto_collation, self._collate_fn, self._drop_last
-        )
+        self._read = self._plan.reader.make()
+        self._begin_epoch()
 
-    def _next_data(self):
-        index = self._next_index()
-        return self._fetcher.fetch(index)
+    def __next__(self):
+        return self._read(next(self._indices))
 
 
-class _MultiProcessIter(_BaseIter):
-    """Workers take ``(task_index, indices)`` from their own queue and answer on a shared one;
-    answers are put back in task order, so the batches come out as in a single process."""
+class _WorkerIter(_LoaderIter):
+    """Batches read by worker processes, handed out in task order.
+
+    Task ``k`` (an index, or a list of them) goes to the next worker still running, in turn;
+    at most ``prefetch_factor * num_workers`` tasks are out at once. Answers may arrive out of
+    order: they wait in ``_arrived`` until every earlier task is handed out (or its worker's
+    stream has ended, in which case it never gets an answer).
+    """
+
+    _shutdown = True  # until the workers exist
 
     def __init__(self, loader: DataLoader) -> None:
-        self._shutdown = True  # until the workers exist
-        self._num_workers = loader.num_workers
-        self._prefetch = loader.prefetch_factor or 2
+        super().__init__(loader)
+        count = loader.num_workers
         self._persistent = loader.persistent_workers
-        self._dataset = loader.dataset
-        self._is_iterable = loader._is_iterable
-        self._base_seed = _draw_seed(loader.generator)
+        self._window = (loader.prefetch_factor or 2) * count
+        self._begin_epoch()
         ctx = loader._mp_context()
-        self._data_queue = ctx.Queue()
-        self._done_event = ctx.Event()
-        self._index_queues = []
-        self._workers = []
-        self._active = [True] * self._num_workers
+        self._results = ctx.Queue()
+        self._done = ctx.Event()
+        self._task_queues: list = []
+        self._workers: list = []
         self._shutdown = False
         try:
-            for wid in range(self._num_workers):
-                iq = ctx.Queue()
-                iq.cancel_join_thread()
-                w = ctx.Process(
-                    target=W.worker_loop,
-                    args=(
-                        loader._is_iterable,
-                        loader.dataset,
-                        iq,
-                        self._data_queue,
-                        self._done_event,
-                        loader._auto_collation,
-                        loader.collate_fn,
-                        loader.drop_last,
-                        self._base_seed,
-                        loader.worker_init_fn,
-                        wid,
-                        self._num_workers,
-                    ),
-                    daemon=True,
-                )
-                self._index_queues.append(iq)
-                w.start()
-                self._workers.append(w)
+            for wid in range(count):
+                tasks = ctx.Queue()
+                tasks.cancel_join_thread()
+                self._task_queues.append(tasks)
+                args = (self._plan.reader, tasks, self._results, self._done, self._base_seed,
+                        loader.worker_init_fn, wid, count)
+                proc = ctx.Process(target=W.run_worker, args=args, daemon=True)
+                proc.start()
+                self._workers.append(proc)
         except BaseException:
             self._shutdown_workers()
             raise
-        self._first_seed = self._base_seed
-        super().__init__(loader)
+        self._open_epoch()
 
-    def _reset(self, loader: DataLoader, first_iter: bool = False) -> None:
-        if first_iter:
-            self._base_seed = self._first_seed  # drawn before the workers started
-            self._sampler_iter = iter(loader._index_sampler)
-            self._num_yielded = 0
-        else:
-            super()._reset(loader)
-        self._send_idx = 0
-        self._rcvd_idx = 0
-        self._task_info: dict[int, tuple] = {}
-        self._outstanding = 0
-        self._active = [True] * self._num_workers
-        self._cycle = itertools.cycle(range(self._num_workers))
-        if not first_iter:  # persistent workers: start a new epoch in each of them
-            for q in self._index_queues:
-                q.put(W.ResumeIteration(self._base_seed))
-            left = self._num_workers
-            while left > 0:
-                idx, _ = self._get_data()
-                if isinstance(idx, W.ResumeIteration):
-                    left -= 1
-        for _ in range(self._prefetch * self._num_workers):
-            self._put_index()
+    def _next_epoch(self, loader: DataLoader) -> None:
+        """Persistent workers: restart them on a new epoch (and a new base seed)."""
+        self._plan = loader._plan()
+        self._begin_epoch()
+        for tasks in self._task_queues:
+            tasks.put(W.NewEpoch(self._base_seed))
+        acks = 0
+        while acks < len(self._workers):
+            number, _ = self._receive()
+            acks += isinstance(number, W.NewEpoch)
+        self._open_epoch()
 
-    def _put_index(self) -> None:
-        if self._outstanding >= self._prefetch * self._num_workers:
+    def _open_epoch(self) -> None:
+        self._sent = self._handed = self._out = 0  # tasks sent, tasks handed out, answers pending
+        self._owner: dict[int, int] = {}  # task -> worker, until the task is handed out
+        self._arrived: dict[int, Any] = {}  # task -> its answer, until handed out
+        self._running = [True] * len(self._workers)
+        self._turn = itertools.cycle(range(len(self._workers)))
+        for _ in range(self._window):
+            self._send_task()
+
+    def _send_task(self) -> None:
+        if self._out >= self._window:
             return
-        try:
-            index = self._next_index()
-        except StopIteration:
+        index = next(self._indices, _END)
+        if index is _END:
             return
-        for _ in range(self._num_workers):
-            wid = next(self._cycle)
-            if self._active[wid]:
-                break
-        else:
-            return  # every worker is done
-        self._index_queues[wid].put((self._send_idx, index))
-        self._task_info[self._send_idx] = (wid,)
-        self._outstanding += 1
-        self._send_idx += 1
+        wid = next((w for w in itertools.islice(self._turn, len(self._workers)) if self._running[w]), None)
+        if wid is None:
+            return  # every worker's stream has ended
+        self._task_queues[wid].put((self._sent, index))
+        self._owner[self._sent] = wid
+        self._sent += 1
+        self._out += 1
 
-    def _get_data(self):
-        if self._timeout > 0:
+    def _receive(self):
+        if self._timeout_s > 0:
             try:
-                return pickle.loads(self._data_queue.get(timeout=self._timeout))
+                return pickle.loads(self._results.get(timeout=self._timeout_s))
             except queue.Empty:
-                raise KittyRuntimeError(f"DataLoader timed out after {self._timeout} seconds") from None
+                raise KittyRuntimeError(f"DataLoader timed out after {self._timeout_s} seconds") from None
         while True:
             try:
-                return pickle.loads(self._data_queue.get(timeout=W.STATUS_CHECK_INTERVAL))
+                return pickle.loads(self._results.get(timeout=W.POLL_SECONDS))
             except queue.Empty:
-                dead = [w for i, w in enumerate(self._workers) if self._active[i] and not w.is_alive()]
-                if dead:
-                    pids = ", ".join(str(w.pid) for w in dead)
-                    codes = ", ".join(str(w.exitcode) for w in dead)
-                    self._shutdown_workers()
-                    raise KittyRuntimeError(
-                        f"DataLoader worker (pid(s) {pids}) exited unexpectedly (exit code(s) {codes})"
-                    ) from None
+                self._check_alive()
 
-    def _next_data(self):
+    @property
+    def _timeout_s(self) -> float:
+        return self._plan.timeout
+
+    def _check_alive(self) -> None:
+        dead = [w for w, running in zip(self._workers, self._running) if running and not w.is_alive()]
+        if dead:
+            pids = ", ".join(str(w.pid) for w in dead)
+            codes = ", ".join(str(w.exitcode) for w in dead)
+            self._shutdown_workers()
+            raise KittyRuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly (exit code(s) {codes})")
+
+    def _waiting_on(self, task: int) -> bool:
+        """Will ``task`` be handed out (its answer is here, or its worker is still running)?"""
+        return task in self._arrived or self._running[self._owner[task]]
+
+    def __next__(self):
         while True:
-            while self._rcvd_idx < self._send_idx:
-                info = self._task_info.get(self._rcvd_idx)
-                if info is not None and (len(info) == 2 or self._active[info[0]]):
-                    break
-                self._task_info.pop(self._rcvd_idx, None)  # a task of a finished worker
-                self._rcvd_idx += 1
-            else:
+            while self._handed < self._sent and not self._waiting_on(self._handed):
+                del self._owner[self._handed]  # a task of a worker whose stream ended
+                self._handed += 1
+            if self._handed == self._sent:
                 if not self._persistent:
                     self._shutdown_workers()
                 raise StopIteration
-            info = self._task_info[self._rcvd_idx]
-            if len(info) == 2:  # already arrived
-                del self._task_info[self._rcvd_idx]
-                self._rcvd_idx += 1
-                return self._process(info[1])
-            idx, data = self._get_data()
-            self._outstanding -= 1
-            if isinstance(data, W.IterableStop):
-                if self._persistent:
-                    self._active[data.worker_id] = False
-                else:
-                    self._retire(data.worker_id)
-                self._put_index()
-                continue
-            if idx != self._rcvd_idx:
-                self._task_info[idx] += (data,)
+            if self._handed in self._arrived:
+                return self._hand_out()
+            number, answer = self._receive()
+            self._out -= 1
+            if isinstance(answer, W.StreamEnded):
+                self._running[answer.worker_id] = False
+                if not self._persistent:
+                    self._task_queues[answer.worker_id].put(None)
+                self._send_task()
             else:
-                del self._task_info[idx]
-                self._rcvd_idx += 1
-                return self._process(data)
+                self._arrived[number] = answer
 
-    def _process(self, data):
-        self._put_index()
-        if isinstance(data, W.ExceptionWrapper):
-            data.reraise()
-        return data
-
-    def _retire(self, wid: int) -> None:
-        self._index_queues[wid].put(None)
-        self._active[wid] = False
+    def _hand_out(self):
+        answer = self._arrived.pop(self._handed)
+        del self._owner[self._handed]
+        self._handed += 1
+        self._send_task()
+        if isinstance(answer, W.WorkerError):
+            answer.reraise()
+        return answer
 
     def _shutdown_workers(self) -> None:
         if self._shutdown:
             return
         self._shutdown = True
         try:
-            self._done_event.set()
-            for q in self._index_queues:
-                q.put(None)
-            for w in self._workers:
-                w.join(timeout=W.STATUS_CHECK_INTERVAL * 5)
-                if w.is_alive():
-                    w.terminate()
-                    w.join(timeout=1.0)
-            for q in self._index_queues:
-                q.cancel_join_thread()
-                q.close()
-            self._data_queue.cancel_join_thread()
-            self._data_queue.close()
+            self._done.set()
+            for tasks in self._task_queues:
+                tasks.put(None)
+            for proc in self._workers:
+                proc.join(timeout=W.POLL_SECONDS * 5)
+                if proc.is_alive():
+                    proc.terminate()
+                    proc.join(timeout=1.0)
+            for q in [*self._task_queues, self._results]:
+                W.close_queue(q)
         except Exception:  # interpreter shutdown: best effort
             pass
 
     def __del__(self) -> None:
         self._shutdown_workers()
+
+
+_END = object()

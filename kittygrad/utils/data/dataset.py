@@ -38,8 +38,9 @@ class Dataset(Generic[T_co]):
     def __getitem__(self, index) -> T_co:
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
 
-    def __add__(self, other: Dataset) -> ConcatDataset:
-        return ConcatDataset([self, other])
+    def __add__(self, other: Dataset) -> ConcatDataset | ChainDataset:
+        joined = ChainDataset if isinstance(self, IterableDataset) else ConcatDataset
+        return joined([self, other])
 
 
 class IterableDataset(Dataset[T_co], Iterable[T_co]):
@@ -58,9 +59,6 @@ class IterableDataset(Dataset[T_co], Iterable[T_co]):
     def __iter__(self) -> Iterator[T_co]:
         raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
 
-    def __add__(self, other: Dataset) -> ChainDataset:  # type: ignore[override]
-        return ChainDataset([self, other])
-
 
 class TensorDataset(Dataset[tuple[Tensor, ...]]):
     """Samples are the rows of tensors that share their first dimension.
@@ -73,7 +71,8 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
     """
 
     def __init__(self, *tensors: Tensor) -> None:
-        if not all(tensors[0].size(0) == t.size(0) for t in tensors):
+        rows = tensors[0].size(0)
+        if any(t.size(0) != rows for t in tensors[1:]):
             raise AssertionError("Size mismatch between tensors")
         self.tensors = tensors
 
@@ -83,7 +82,7 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
         return tuple(Tensor._wrap(t._data[index]) for t in self.tensors)
 
     def __len__(self) -> int:
-        return self.tensors[0].size(0)
+        return len(self.tensors[0])
 
 
 class ConcatDataset(Dataset[T_co]):
@@ -98,32 +97,31 @@ class ConcatDataset(Dataset[T_co]):
 
     @staticmethod
     def cumsum(sequence: Sequence) -> list[int]:
-        out, total = [], 0
-        for ds in sequence:
-            total += len(ds)
-            out.append(total)
-        return out
+        """Running totals of the lengths: ``[len(a), len(a) + len(b), ...]``."""
+        return list(itertools.accumulate(len(part) for part in sequence))
 
     def __init__(self, datasets: Iterable[Dataset]) -> None:
-        self.datasets = list(datasets)
-        if len(self.datasets) == 0:
+        parts = [*datasets]
+        if not parts:
             raise AssertionError("datasets should not be an empty iterable")
-        for d in self.datasets:
-            if isinstance(d, IterableDataset):
-                raise AssertionError("ConcatDataset does not support IterableDataset")
-        self.cumulative_sizes = self.cumsum(self.datasets)
+        if any(isinstance(part, IterableDataset) for part in parts):
+            raise AssertionError("ConcatDataset does not support IterableDataset")
+        self.datasets = parts
+        self.cumulative_sizes = self.cumsum(parts)
 
     def __len__(self) -> int:
-        return self.cumulative_sizes[-1]
+        *_, total = self.cumulative_sizes
+        return total
 
     def __getitem__(self, idx):
+        n = len(self)
+        if idx < -n:
+            raise KittyValueError("absolute value of index should not exceed dataset length")
         if idx < 0:
-            if -idx > len(self):
-                raise KittyValueError("absolute value of index should not exceed dataset length")
-            idx = len(self) + idx
-        d = bisect.bisect_right(self.cumulative_sizes, idx)
-        sample_idx = idx if d == 0 else idx - self.cumulative_sizes[d - 1]
-        return self.datasets[d][sample_idx]
+            idx += n
+        part = bisect.bisect_right(self.cumulative_sizes, idx)
+        start = self.cumulative_sizes[part - 1] if part else 0
+        return self.datasets[part][idx - start]
 
 
 class ChainDataset(IterableDataset):
@@ -140,19 +138,18 @@ class ChainDataset(IterableDataset):
     def __init__(self, datasets: Iterable[Dataset]) -> None:
         self.datasets = datasets
 
-    def __iter__(self):
-        for d in self.datasets:
-            if not isinstance(d, IterableDataset):
+    def _parts(self) -> Iterator[IterableDataset]:
+        for part in self.datasets:
+            if not isinstance(part, IterableDataset):
                 raise AssertionError("ChainDataset only supports IterableDataset")
-            yield from d
+            yield part
+
+    def __iter__(self):
+        for part in self._parts():
+            yield from part
 
     def __len__(self) -> int:
-        total = 0
-        for d in self.datasets:
-            if not isinstance(d, IterableDataset):
-                raise AssertionError("ChainDataset only supports IterableDataset")
-            total += len(d)  # type: ignore[arg-type]
-        return total
+        return sum(len(part) for part in self._parts())  # type: ignore[arg-type]
 
 
 class Subset(Dataset[T_co]):
@@ -169,9 +166,8 @@ class Subset(Dataset[T_co]):
         self.indices = indices
 
     def __getitem__(self, idx):
-        if isinstance(idx, list):
-            return self.dataset[[self.indices[i] for i in idx]]
-        return self.dataset[self.indices[idx]]
+        picked = [self.indices[i] for i in idx] if isinstance(idx, list) else self.indices[idx]
+        return self.dataset[picked]
 
     def __getitems__(self, indices: list[int]) -> list:
         getitems = getattr(self.dataset, "__getitems__", None)
@@ -200,23 +196,27 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], generator=Non
 
     lengths = list(lengths)
     n = len(dataset)  # type: ignore[arg-type]
-    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
-        sizes = []
-        for i, frac in enumerate(lengths):
-            if frac < 0 or frac > 1:
-                raise KittyValueError(f"Fraction at index {i} is not between 0 and 1")
-            sizes.append(int(math.floor(n * frac)))
-        for i in range(n - sum(sizes)):
-            sizes[i % len(sizes)] += 1
-        for i, size in enumerate(sizes):
-            if size == 0:
-                warnings.warn(f"Length of split at index {i} is 0. This might result in an empty dataset.")
-        lengths = sizes
-    if sum(lengths) != n:
+    given = sum(lengths)
+    if math.isclose(given, 1) and given <= 1:
+        lengths = _fractions_to_sizes(lengths, n)
+    elif given != n:
         raise KittyValueError("Sum of input lengths does not equal the length of the input dataset!")
-    perm = randperm(sum(lengths), generator=generator).tolist()  # type: ignore[arg-type]
-    return [
-        Subset(dataset, perm[end - size : end]) for end, size in zip(itertools.accumulate(lengths), lengths)
-    ]
+    order = randperm(n, generator=generator).tolist()  # type: ignore[arg-type]
+    ends = list(itertools.accumulate(lengths))
+    return [Subset(dataset, order[end - size : end]) for end, size in zip(ends, lengths)]
+
+
+def _fractions_to_sizes(fractions: list, n: int) -> list[int]:
+    """Floor ``n * f`` for each fraction, then hand the leftover samples out one each, from the
+    first split on (warning about any split left empty)."""
+    for i, frac in enumerate(fractions):
+        if not 0 <= frac <= 1:
+            raise KittyValueError(f"Fraction at index {i} is not between 0 and 1")
+    sizes = [math.floor(n * frac) for frac in fractions]
+    extra, k = divmod(n - sum(sizes), len(sizes))
+    sizes = [size + extra + (i < k) for i, size in enumerate(sizes)]
+    for i in (i for i, size in enumerate(sizes) if size == 0):
+        warnings.warn(f"Length of split at index {i} is 0. This might result in an empty dataset.")
+    return sizes
 
 

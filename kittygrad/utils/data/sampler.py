@@ -1,8 +1,13 @@
-"""Samplers: which indices a DataLoader reads, in what order, in what batches."""
+"""Samplers: which indices a DataLoader reads, in what order, in what batches.
+
+The three random samplers share :class:`_Drawing`: each pass takes the sampler's generator,
+or (as torch does) a fresh one seeded from the global generator, and yields ``_draw(rng)``.
+"""
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Sequence, Sized
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ... import backend as B
 from ...errors import KittyRuntimeError, KittyTypeError, KittyValueError
@@ -22,19 +27,30 @@ __all__ = [
 
 def _draw_seed(generator=None) -> int:
     """A 63-bit seed drawn from ``generator`` (default: the global generator)."""
-    gen = generator if generator is not None else B.default_generator
+    gen = B.default_generator if generator is None else generator
     return int(gen.integers(0, 2**63, (), B.NP_DTYPES["int64"]))
 
 
-def _fresh_generator(generator):
-    """``generator`` itself, or (as torch does) a new one seeded from the global generator."""
-    if generator is not None:
-        return generator
-    return B.Generator().manual_seed(_draw_seed())
+def _need_bool(name: str, value: Any, error: type[Exception]) -> None:
+    if type(value) is not bool:
+        raise error(f"{name} should be a boolean value, but got {name}={value}")
+
+
+def _need_positive_int(name: str, value: Any, *, bool_ok: bool = False) -> None:
+    ok = isinstance(value, int) and (bool_ok or type(value) is not bool) and value > 0
+    if not ok:
+        raise KittyValueError(f"{name} should be a positive integer value, but got {name}={value}")
 
 
 class Sampler(Generic[T_co]):
-    """Base class: an iterable over dataset indices (or lists of indices)."""
+    """Base class: an iterable over dataset indices (or lists of indices).
+
+    >>> from kittygrad.utils.data import Sampler
+    >>> class Evens(Sampler[int]):
+    ...     def __iter__(self): return iter([0, 2, 4])
+    >>> list(Evens())
+    [0, 2, 4]
+    """
 
     def __init__(self, data_source: Sized | None = None) -> None:
         pass
@@ -55,13 +71,32 @@ class SequentialSampler(Sampler[int]):
         self.data_source = data_source
 
     def __iter__(self) -> Iterator[int]:
-        return iter(range(len(self.data_source)))
+        yield from range(len(self))
 
     def __len__(self) -> int:
         return len(self.data_source)
 
 
-class RandomSampler(Sampler[int]):
+class _Drawing(Sampler[int]):
+    """Base of the random samplers (see the module docstring)."""
+
+    generator: Any = None
+
+    def _draw(self, rng) -> Iterable[int]:
+        raise NotImplementedError
+
+    def _validate(self) -> None:
+        """Checks made when a pass starts, before any random draw."""
+
+    def __iter__(self) -> Iterator[int]:
+        self._validate()
+        rng = self.generator
+        if rng is None:
+            rng = B.Generator().manual_seed(_draw_seed())
+        yield from self._draw(rng)
+
+
+class RandomSampler(_Drawing):
     """A random permutation of the indices (or ``num_samples`` draws with ``replacement``).
 
     Without a ``generator`` each pass draws a fresh seed from the global generator, so
@@ -73,41 +108,33 @@ class RandomSampler(Sampler[int]):
     [0, 1, 2, 3]
     """
 
-    def __init__(
-        self, data_source: Sized, replacement: bool = False, num_samples: int | None = None, generator=None
-    ) -> None:
-        self.data_source = data_source
-        self.replacement = replacement
-        self._num_samples = num_samples
-        self.generator = generator
-        if not isinstance(self.replacement, bool):
-            raise KittyTypeError(f"replacement should be a boolean value, but got replacement={self.replacement}")
-        if not isinstance(self.num_samples, int) or self.num_samples <= 0:
-            raise KittyValueError(f"num_samples should be a positive integer value, but got num_samples={self.num_samples}")
+    def __init__(self, data_source: Sized, replacement: bool = False, num_samples: int | None = None, generator=None) -> None:
+        self.data_source, self.replacement, self.generator = data_source, replacement, generator
+        self._requested = num_samples
+        _need_bool("replacement", replacement, KittyTypeError)
+        _need_positive_int("num_samples", self.num_samples, bool_ok=True)
 
     @property
     def num_samples(self) -> int:
-        return len(self.data_source) if self._num_samples is None else self._num_samples
+        """``num_samples`` as given, else the length of the data source."""
+        return len(self.data_source) if self._requested is None else self._requested
 
-    def __iter__(self) -> Iterator[int]:
-        n = len(self.data_source)
-        gen = _fresh_generator(self.generator)
-        if self.replacement:
-            left = self.num_samples
-            while left > 0:  # in chunks, so a long stream is not drawn at once
-                chunk = min(left, 32)
-                yield from gen.integers(0, n, (chunk,), B.NP_DTYPES["int64"]).tolist()
-                left -= chunk
-        else:
-            for _ in range(self.num_samples // n):
-                yield from gen.permutation(n).tolist()
-            yield from gen.permutation(n)[: self.num_samples % n].tolist()
+    def _draw(self, rng) -> Iterator[int]:
+        n, total = len(self.data_source), self.num_samples
+        if self.replacement:  # in chunks of 32, so a long stream is not drawn at once
+            for start in range(0, total, 32):
+                yield from rng.integers(0, n, (min(32, total - start),), B.NP_DTYPES["int64"]).tolist()
+            return
+        rounds, rest = divmod(total, n)
+        for _ in range(rounds):
+            yield from rng.permutation(n).tolist()
+        yield from rng.permutation(n)[:rest].tolist()
 
     def __len__(self) -> int:
         return self.num_samples
 
 
-class SubsetRandomSampler(Sampler[int]):
+class SubsetRandomSampler(_Drawing):
     """The given indices, in a random order.
 
     >>> import kittygrad as kitty
@@ -120,16 +147,14 @@ class SubsetRandomSampler(Sampler[int]):
         self.indices = indices
         self.generator = generator
 
-    def __iter__(self) -> Iterator[int]:
-        gen = _fresh_generator(self.generator)
-        for i in gen.permutation(len(self.indices)).tolist():
-            yield self.indices[i]
+    def _draw(self, rng) -> Iterator[int]:
+        return (self.indices[k] for k in rng.permutation(len(self)).tolist())
 
     def __len__(self) -> int:
         return len(self.indices)
 
 
-class WeightedRandomSampler(Sampler[int]):
+class WeightedRandomSampler(_Drawing):
     """``num_samples`` indices drawn with probabilities proportional to ``weights``.
 
     >>> import kittygrad as kitty
@@ -139,32 +164,28 @@ class WeightedRandomSampler(Sampler[int]):
     """
 
     def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True, generator=None) -> None:
-        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
-            raise KittyValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
-        if not isinstance(replacement, bool):
-            raise KittyValueError(f"replacement should be a boolean value, but got replacement={replacement}")
-        w = weights._data if isinstance(weights, Tensor) else weights
-        w = B.asarray(w, dtype=B.NP_DTYPES["float64"])
-        if w.ndim != 1:
-            raise KittyValueError(f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}")
+        _need_positive_int("num_samples", num_samples)
+        _need_bool("replacement", replacement, KittyValueError)
+        raw = B.asarray(weights._data if isinstance(weights, Tensor) else weights, dtype=B.NP_DTYPES["float64"])
+        if raw.ndim != 1:
+            raise KittyValueError(f"weights should be a 1d sequence but given weights have shape {tuple(raw.shape)}")
         from ...creation import as_tensor
 
-        self.weights = as_tensor(w)
-        self.num_samples = num_samples
-        self.replacement = replacement
-        self.generator = generator
+        self.weights = as_tensor(raw)
+        self.num_samples, self.replacement, self.generator = num_samples, replacement, generator
 
-    def __iter__(self) -> Iterator[int]:
+    def _validate(self) -> None:
         w = self.weights._data
         if (w < 0).any() or not B.xp.isfinite(w).all():
             raise KittyRuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
-        total = w.sum()
-        if total <= 0:
+        if w.sum() <= 0:
             raise KittyRuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        if not self.replacement and self.num_samples > int((w > 0).sum()):
+        if not self.replacement and self.num_samples > int(B.xp.count_nonzero(w)):
             raise KittyRuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-        gen = _fresh_generator(self.generator)
-        yield from gen.choice(len(w), self.num_samples, self.replacement, w / total).tolist()
+
+    def _draw(self, rng) -> list[int]:
+        w = self.weights._data
+        return rng.choice(len(w), self.num_samples, self.replacement, w / w.sum()).tolist()
 
     def __len__(self) -> int:
         return self.num_samples
@@ -179,25 +200,17 @@ class BatchSampler(Sampler[list[int]]):
     """
 
     def __init__(self, sampler: Sampler[int] | Iterable[int], batch_size: int, drop_last: bool) -> None:
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
-            raise KittyValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
-        if not isinstance(drop_last, bool):
-            raise KittyValueError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
-        self.sampler = sampler
-        self.batch_size = batch_size
-        self.drop_last = drop_last
+        _need_positive_int("batch_size", batch_size)
+        _need_bool("drop_last", drop_last, KittyValueError)
+        self.sampler, self.batch_size, self.drop_last = sampler, batch_size, drop_last
 
     def __iter__(self) -> Iterator[list[int]]:
-        batch: list[int] = []
-        size = self.batch_size
-        for idx in self.sampler:
-            batch.append(idx)
-            if len(batch) == size:
-                yield batch
-                batch = []
-        if batch and not self.drop_last:
+        source, size = iter(self.sampler), self.batch_size
+        while batch := list(itertools.islice(source, size)):
+            if len(batch) < size and self.drop_last:
+                return
             yield batch
 
     def __len__(self) -> int:
-        n = len(self.sampler)  # type: ignore[arg-type]
-        return n // self.batch_size if self.drop_last else (n + self.batch_size - 1) // self.batch_size
+        full, rest = divmod(len(self.sampler), self.batch_size)  # type: ignore[arg-type]
+        return full + (1 if rest and not self.drop_last else 0)
