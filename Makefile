@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.kittygrad-installed
 
-.PHONY: demo test lint bench graphviz clean
+.PHONY: demo test test-numerics test-numpy1 test-blas test-random lint bench graphviz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,41 @@ demo: $(STAMP) graphviz
 
 test: $(STAMP) graphviz
 	$(PY) -m pytest
+
+# The tests whose numbers depend on the numerical stack (the op table, edge cases, the engine):
+# CI runs them again under other configurations, so a result that holds on one BLAS build only
+# shows up before it lands.
+NUMERIC_TESTS ?= tests/test_op_table.py tests/test_double_backward.py tests/test_ops_edge_cases.py \
+	tests/test_linalg_singular.py tests/test_ties_and_zeros.py tests/test_engine.py \
+	tests/test_views_inplace.py tests/test_higher_order.py
+NUMPY1 := $(VENV)/numpy-1.26
+
+$(NUMPY1)/.installed: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --target $(NUMPY1) "numpy==1.26.4"
+	touch $@
+
+# (b) NumPy 1.26 (with the OpenBLAS build its wheel ships), shadowing the venv's NumPy 2.
+test-numpy1: $(NUMPY1)/.installed
+	PYTHONPATH=$(NUMPY1) $(PY) -c "import numpy, threadpoolctl; assert numpy.__version__ == '1.26.4', numpy.__version__; \
+	  print('NumPy', numpy.__version__, [(i['internal_api'], i['version'], i.get('architecture')) for i in threadpoolctl.threadpool_info()][:1])"
+	PYTHONPATH=$(NUMPY1) $(PY) -m pytest $(NUMERIC_TESTS)
+
+# (c) OpenBLAS forced to another kernel family, with two BLAS threads.
+test-blas: $(STAMP)
+	OPENBLAS_CORETYPE=Sandybridge OPENBLAS_NUM_THREADS=2 $(PY) -c "import numpy, threadpoolctl; \
+	  print('OpenBLAS', [(i['version'], i.get('architecture'), i['num_threads']) for i in threadpoolctl.threadpool_info()][:1])"
+	OPENBLAS_CORETYPE=Sandybridge OPENBLAS_NUM_THREADS=2 $(PY) -m pytest $(NUMERIC_TESTS)
+
+test-numerics: test-numpy1 test-blas
+
+# The property tests with fresh seeds and a larger budget (SCALE times CI's examples). The seed is
+# printed first; `make test-random SEED=N` repeats a run exactly.
+SEED ?= $(shell $(PYTHON) -c "import random; print(random.randrange(2**31))")
+SCALE ?= 4
+test-random: $(STAMP)
+	@echo "Hypothesis seed: $(SEED) (repeat with: make test-random SEED=$(SEED) SCALE=$(SCALE))"
+	@HYPOTHESIS_PROFILE=random KITTYGRAD_HYPOTHESIS_SCALE=$(SCALE) $(PY) -m pytest -m hypothesis \
+	  --hypothesis-seed=$(SEED) || { echo "failed under Hypothesis seed $(SEED): make test-random SEED=$(SEED) SCALE=$(SCALE)"; exit 1; }
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

@@ -293,7 +293,12 @@ class GraphArray:
         dtype = kwargs.pop("dtype", None)
         if kwargs.pop("where", True) is not True or kwargs:
             return NotImplemented
-        if name in _CONSTANT_UFUNCS:  # no gradient flows through these: compute on the values
+        step = _STEP_UFUNCS.get(name)
+        if step is not None and any(isinstance(a, GraphArray) and a.t._requires_grad for a in inputs):
+            # piecewise constant, but torch keeps sign/floor/... of a graph value in the graph
+            # (zero derivative): a gradient that reads one requires grad as torch's does
+            result = step(*inputs)
+        elif name in _CONSTANT_UFUNCS:  # no gradient flows through these: compute on the values
             result = ufunc(*[_data(a) for a in inputs])
         else:
             fn = _UFUNCS.get(name)
@@ -557,6 +562,25 @@ _UFUNCS = {
     "minimum": _extremum("minimum"),
     "fmax": _extremum("fmax"),
     "fmin": _extremum("fmin"),
+}
+
+
+def _floor_divide(a, b):
+    like = a.t if isinstance(a, GraphArray) else b.t
+    return GraphArray(_k().div(_T(a, like), _T(b, like), rounding_mode="floor"))
+
+
+#: piecewise-constant ufuncs as the zero-derivative kittygrad ops torch's formulas use (sgn,
+#: floor, trunc, round, div(rounding_mode="floor")): applied to a value with a graph, the result
+#: stays in the graph, so a gradient built from it requires grad where torch's does and a further
+#: grad() gives torch's zeros instead of raising
+_STEP_UFUNCS = {
+    "sign": _unary("sign"),
+    "floor": _unary("floor"),
+    "ceil": _unary("ceil"),
+    "trunc": _unary("trunc"),
+    "rint": _unary("round"),
+    "floor_divide": _floor_divide,
 }
 
 #: ufuncs whose result carries no gradient (piecewise constant, or boolean / integer valued)

@@ -111,6 +111,9 @@ from .ops.linalg_extra import (
     tril,
     triu,
 )
+from .ops.decompositions import lu_unpack, pinverse
+from .ops.decompositions import torch_lu as lu
+from .ops.decompositions import torch_lu_solve as lu_solve
 from .ops.linalg_extra import torch_cholesky as cholesky
 from .ops.linalg_extra import torch_qr as qr
 from .ops.linalg_extra import torch_svd as svd

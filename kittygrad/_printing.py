@@ -176,9 +176,14 @@ def tensor_repr(t, prefix: str = "tensor(", indent: int | None = None) -> str:
         if not default:
             suffixes.append("dtype=" + repr(d))
         body = tensor_body(arr, indent)
-    fn = t.grad_fn
-    if fn is not None:
-        suffixes.append(f"grad_fn=<{fn.name()}>")
-    elif t.requires_grad:
+    try:
+        fn = t.grad_fn
+    except RuntimeError:  # a split output whose base changed in place: torch prints it as <Invalid>
+        suffixes.append("grad_fn=<Invalid>")
+        fn = None
+    else:
+        if fn is not None:
+            suffixes.append(f"grad_fn=<{fn.name()}>")
+    if fn is None and t.requires_grad and not any(x.startswith("grad_fn") for x in suffixes):
         suffixes.append("requires_grad=True")
     return _add_suffixes(prefix + body, suffixes, indent)

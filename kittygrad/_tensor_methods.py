@@ -5,6 +5,7 @@ Kept apart from ``tensor.py`` so op families grow without touching the core clas
 from __future__ import annotations
 
 from .ops import comparison as _cmp
+from .ops import decompositions as _dec
 from .ops import elementwise as _ew
 from .ops import gather_scatter as _gs
 from .ops import joining as _j
@@ -633,6 +634,15 @@ class TensorMethods:
 
     def matrix_power(self, n):
         return _lx.matrix_power(self, n)
+
+    def lu(self, pivot=True, get_infos=False):
+        return _dec.torch_lu(self, pivot, get_infos)
+
+    def lu_solve(self, LU_data, LU_pivots):
+        return _dec.torch_lu_solve(self, LU_data, LU_pivots)
+
+    def pinverse(self, rcond=1e-15):
+        return _dec.pinverse(self, rcond)
 
     def cholesky(self, upper=False):
         return _lx.torch_cholesky(self, upper)

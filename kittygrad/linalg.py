@@ -6,6 +6,7 @@ tensor(8.)
 """
 from __future__ import annotations
 
+from .ops.decompositions import lu, lu_factor, lu_factor_ex, lu_solve, pinv, solve_triangular
 from .ops.linalg import matmul, vdot
 from .ops.linalg_extra import (
     LinAlgError,
@@ -38,6 +39,7 @@ def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1):
 
 
 __all__ = [
-    "LinAlgError", "cholesky", "cross", "det", "diagonal", "inv", "matmul", "matrix_norm", "matrix_power",
-    "multi_dot", "norm", "qr", "slogdet", "solve", "svd", "svdvals", "vdot", "vector_norm",
+    "LinAlgError", "cholesky", "cross", "det", "diagonal", "inv", "lu", "lu_factor", "lu_factor_ex", "lu_solve",
+    "matmul", "matrix_norm", "matrix_power", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
+    "solve_triangular", "svd", "svdvals", "vdot", "vector_norm",
 ]

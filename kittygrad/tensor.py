@@ -14,7 +14,7 @@ from .autograd import engine as _engine
 from .autograd import function as _function
 from .autograd.engine import AccumulateGrad
 from .autograd.function import apply_inplace
-from .autograd.grad_mode import _state, enable_grad
+from .autograd.grad_mode import enable_grad
 from .errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from .ops import activation as _act
 from .ops import comparison as _cmp
@@ -88,6 +88,7 @@ class Tensor(TensorMethods):
     _post_hooks = None
     _view_version = 0
     _multi_view = None  # the op (split, unbind, ...) that returned this view together with others
+    _no_grad_view = False  # a view made under no_grad (or a view of one)
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     def __init__(self, *args, dtype=None, device=None, requires_grad: bool = False) -> None:
@@ -217,7 +218,7 @@ class Tensor(TensorMethods):
 
     @property
     def grad_fn(self):
-        if self._view is not None and self._view_version != self._vc[0] and _state.enabled:
+        if self._view is not None and self._view_version != self._vc[0]:
             self._refresh_view()
         return self._grad_fn
 
@@ -227,9 +228,12 @@ class Tensor(TensorMethods):
 
     @property
     def requires_grad(self) -> bool:
-        if self._view is not None and self._view_version != self._vc[0]:
-            self._refresh_view()  # an in-place op on the base may have made it require grad
-        return self._requires_grad
+        if self._requires_grad:
+            return True
+        # a view requires grad when its base does (torch), also when it was made under no_grad or
+        # before an in-place op made the base require grad; reading the flag re-derives nothing
+        view = self._view
+        return view is not None and view[0]._requires_grad
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
@@ -317,12 +321,17 @@ class Tensor(TensorMethods):
         return acc
 
     def _refresh_view(self) -> None:
-        """After an in-place change of the base, re-derive this view's grad_fn from the base."""
+        """After an in-place change of the base (or of another view of it), re-derive this view's
+        grad_fn from the base: when its grad_fn is read or an op records a use of it."""
         base, replay = self._view
-        if base._requires_grad and _state.enabled:
-            with enable_grad(), _function._quiet():  # bookkeeping, not an op the user ran
-                fresh = replay(base)
-            self._grad_fn, self._output_nr, self._requires_grad = fresh._grad_fn, fresh._output_nr, fresh._requires_grad
+        if base._requires_grad or self._grad_fn is not None:
+            if self._multi_view is not None or self._no_grad_view:
+                # torch refuses these views once their memory changed in place with a graph around
+                raise _function.view_rebase_error(self, "its base or another view of its base has been modified inplace")
+            if base._requires_grad:
+                with enable_grad(), _function._quiet():  # bookkeeping, not an op the user ran
+                    fresh = replay(base)
+                self._grad_fn, self._output_nr, self._requires_grad = fresh._grad_fn, fresh._output_nr, fresh._requires_grad
         self._view_version = self._vc[0]
 
     def backward(self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:

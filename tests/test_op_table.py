@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
+from _hypothesis_budget import examples
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -174,7 +175,7 @@ def _flat_hypothesis_settings(request):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=examples(8), deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_matches_torch(row, dtype, data):
     shapes = draw_shapes(row, data)
@@ -186,7 +187,7 @@ FD_ROWS = [r for r in ROWS if r.fd and not r.random and r.inputs == "float"]
 
 
 @pytest.mark.parametrize("row", FD_ROWS, ids=[r.name for r in FD_ROWS])
-@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=examples(3), deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_finite_differences(row, data):
     shapes = draw_shapes(row, data)

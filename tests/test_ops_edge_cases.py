@@ -117,8 +117,6 @@ AWKWARD = {
     "sort_grad": (lambda m, x: m.sort(x, descending=True).values, [[1.0, 5.0, 3.0]]),
     "cummax_ties": (lambda m, x: m.cummax(x, 0).values, [[1.0, 3.0, 3.0, 2.0, 3.0]]),
     "cummin_ties": (lambda m, x: m.cummin(x, 0).values, [[3.0, 1.0, 1.0, 2.0]]),
-    "det_singular": (lambda m, x: m.linalg.det(x), [[[1.0, 2.0], [2.0, 4.0]]]),
-    "det_singular_3": (lambda m, x: m.linalg.det(x), [[[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 1.0, 5.0]]]),
     "det_zero_matrix": (lambda m, x: m.linalg.det(x), [[[0.0, 0.0], [0.0, 0.0]]]),
     "matrix_norm_2_ties": (lambda m, x: m.linalg.matrix_norm(x, 1), [[[1.0, -1.0], [1.0, 1.0]]]),
 }
@@ -128,6 +126,28 @@ AWKWARD = {
 def test_gradient_at_awkward_point(name):
     fn, values = AWKWARD[name]
     assert_same(fn, *values)
+
+
+# det's gradient at a singular matrix is the cofactor matrix det(A) A^-T (the transposed adjugate),
+# zero only at rank <= n-2. torch's first-order formula returns 0 instead whenever LAPACK's LU hits
+# an exactly zero pivot (it scales by det == 0), the cofactor when it returns 1e-16: which one
+# depends on the BLAS build (these rows failed on another machine for that reason). Its
+# create_graph=True formula (the SVD one) gives the cofactor in both cases: that is the reference.
+DET_SINGULAR = {
+    "det_singular": [[1.0, 2.0], [2.0, 4.0]],
+    "det_singular_3": [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 1.0, 5.0]],
+    "det_rank_1_of_3": [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [3.0, 6.0, 9.0]],
+}
+
+
+@pytest.mark.parametrize("name", sorted(DET_SINGULAR))
+def test_det_gradient_at_a_singular_matrix_is_the_cofactor_matrix(name):
+    values = DET_SINGULAR[name]
+    a = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    (expected,) = torch.autograd.grad(torch.linalg.det(a), a, create_graph=True)
+    x = kitty.tensor(values, dtype=kitty.float64, requires_grad=True)
+    kitty.linalg.det(x).backward()
+    np.testing.assert_allclose(x.grad.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_max_with_ties_spreads_or_selects_like_torch():
@@ -849,7 +869,7 @@ def _my_public_functions():
 
     import kittygrad.ops as ops_pkg
 
-    mine = ("comparison", "gather_scatter", "joining", "linalg_extra", "more_elementwise", "more_reduce", "random_ops")
+    mine = ("comparison", "decompositions", "gather_scatter", "joining", "linalg_extra", "more_elementwise", "more_reduce", "random_ops")
     names = set()
     for info in pkgutil.iter_modules(ops_pkg.__path__):
         if info.name not in mine:

@@ -18,6 +18,7 @@ import zipfile
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from _hypothesis_budget import examples
 from hypothesis import strategies as st
 
 import kittygrad as kitty
@@ -419,7 +420,7 @@ def test_error_class():
     assert issubclass(SerializationError, kitty.KittygradError)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=300))
 def test_fuzz_random_bytes(data):
     with pytest.raises(SerializationError):
@@ -429,7 +430,7 @@ def test_fuzz_random_bytes(data):
 _VALID = None
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.data())
 def test_fuzz_mutations(data):
     global _VALID
@@ -447,7 +448,7 @@ def test_fuzz_mutations(data):
         load(io.BytesIO(blob))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.data())
 def test_fuzz_tampered_headers(data):
     """Random edits of the header, re-sealed with a valid checksum: loading either works or

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
+from _hypothesis_budget import examples
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -254,7 +255,7 @@ def test_repr_matches_torch(case):
     assert k == t
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(hnp.arrays(np.float64, hnp.array_shapes(max_dims=3, max_side=5), elements=st.floats(-1e6, 1e6, width=32)))
 def test_repr_matches_torch_on_random_arrays(arr):
     assert repr(kitty.tensor(arr, dtype=kitty.float32)) == repr(torch.tensor(arr, dtype=torch.float32))

@@ -148,3 +148,32 @@ def test_view_vs_reshape_copy():
         a.t().view(-1)
     c = a.t().reshape(-1)
     assert c._base is None
+
+
+def test_views_made_and_written_under_no_grad_are_fine():
+    x = kitty.ones(4, requires_grad=True) * 1
+    with kitty.no_grad():
+        v = x[:2]
+        v.mul_(3)
+        parts = x.split(2)
+        parts[1].add_(1)
+    assert x.detach().numpy().tolist() == [3.0, 3.0, 2.0, 2.0]
+    assert x.grad_fn is not None  # the base itself stays usable
+
+
+def test_no_grad_view_without_any_grad_may_be_written_with_grad_on():
+    x = kitty.ones(4)
+    with kitty.no_grad():
+        v = x[:2]
+    v.mul_(2)  # nothing requires grad: nothing to track, nothing ambiguous (torch allows it too)
+    assert x.numpy().tolist() == [2.0, 2.0, 1.0, 1.0] and not v.requires_grad
+
+
+def test_refused_view_write_names_the_op_and_the_reason():
+    x = kitty.ones(4, 2, requires_grad=True) * 1
+    with pytest.raises(RuntimeError, match=r"SplitBackward .*modified in place \(mul_\)"):
+        x.split(2)[0][:1].mul_(2)
+    with kitty.no_grad():
+        v = x[:2]
+    with pytest.raises(RuntimeError, match=r"created in no_grad mode and is being modified in place \(add_\)"):
+        v.add_(1)

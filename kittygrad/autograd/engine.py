@@ -62,6 +62,13 @@ class Node:
     _pre_hooks = None
     _post_hooks_node = None  # {handle id: fn(grad_inputs, grad_outputs)}, see Node.register_hook
     _name = "Node"
+    #: forward inputs (by position) that torch's gradient formula takes as arguments of one
+    #: backward op although the gradient is linear in the incoming one (threshold_backward(grad,
+    #: self), nll_loss_backward(grad, self, ...), convolution_backward(grad, input, weight, ...)).
+    #: Under create_graph=True a gradient that comes out without a graph is recorded as a
+    #: function of them (derivative zero) when they require grad, as torch's is. Which ops have
+    #: such a backward op is torch's implementation choice, so each op declares it.
+    graph_formal_inputs: tuple = ()
     #: AccumulateGrad nodes never wait on locks: a leaf's gradient lands as soon as it arrives
     _waits = True
 
@@ -262,11 +269,66 @@ def _node_backward(node, grads, create_graph: bool) -> tuple:
             f"{node._name} returned {len(input_grads)} gradients but its forward had "
             f"{len(node.next_edges)} inputs"
         )
+    if create_graph:
+        input_grads = _formal_dependence(node, input_grads)
     if node._post_hooks_node:
         input_grads = _run_post_hooks(node, input_grads, grads)
     if _anomaly.enabled:
         _anomaly_check(node, input_grads)
     return input_grads
+
+
+class _FormalGrad(Node):
+    """The node of a gradient that is, as in torch, a function of its node's forward inputs
+    without reading them (see ``Node.graph_formal_inputs``): its derivative for each is zero."""
+
+    def backward(self, *grads):
+        return tuple([B.xp.zeros(*nxt._out_meta[nr]) for nxt, nr in self.next_edges])
+
+    def _graph_backward(self, grads):
+        return tuple([GraphArray(Tensor._wrap(z)) for z in self.backward(*grads)])
+
+
+#: node name -> its _FormalGrad subclass, named as torch names double-backward nodes
+#: (NllLossBackward -> NllLossBackwardBackward): the name is a class attribute, not one per node
+_formal_classes: dict = {}
+
+
+def _formal_dependence(node, input_grads):
+    """create_graph=True: record the gradients that came out without a graph as functions of the
+    node's formal inputs, where one of those requires grad (torch's backward ops, e.g.
+    ``nll_loss_backward(grad, self, ...)``, take them as arguments), so they require grad as
+    torch's do and a further grad() gives zeros instead of raising."""
+    formal = node.graph_formal_inputs
+    if not formal:
+        return input_grads
+    missing = [i for i, g in enumerate(input_grads) if type(g) is GraphArray and not g.t._requires_grad]
+    if not missing:
+        return input_grads
+    edges = node.next_edges
+    deps = tuple(dict.fromkeys(edges[i] for i in formal if i < len(edges) and edges[i] is not None))
+    if not deps:
+        return input_grads
+    cls = _formal_classes.get(node._name)
+    if cls is None:
+        name = node._name + "Backward"
+        cls = _formal_classes[node._name] = type(name, (_FormalGrad,), {"_name": name})
+    fnode = cls()
+    fnode._init_node()
+    fnode.next_edges = deps
+    fnode.needs_input_grad = (True,) * len(deps)
+    fnode._executed = fnode._consumed = False
+    for e in deps:  # a use like any op's: the seed's locks count it until it delivers
+        e[0]._lock += 1
+    out = list(input_grads)
+    meta = []
+    for nr, i in enumerate(missing):
+        t = Tensor._wrap(out[i].t._data)
+        t._grad_fn, t._output_nr, t._requires_grad = fnode, nr, True
+        meta.append((t._data.shape, t._data.dtype))
+        out[i] = GraphArray(t)
+    fnode._out_meta = tuple(meta)
+    return tuple(out)
 
 
 def _check_versions(node) -> None:
@@ -406,7 +468,9 @@ def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mo
         if seed_mode and node._held is not None:
             held, node._held = node._held, None
             grads = held if grads is None else [_add(a, b) for a, b in zip(grads, held)]
-        if node._consumed:
+        # (a requested input whose node was freed is fine: autograd.grad takes its gradient
+        # without running that node, as torch does)
+        if node._consumed and (needed is None or any(e is not None and e[0] in needed for e in node.next_edges)):
             raise _consumed_error(node)
         if grads is None or (grads[0] is None and (len(grads) == 1 or all(g is None for g in grads))):
             input_grads = (None,) * len(node.next_edges)

@@ -198,6 +198,10 @@ class Op(Node):
                             requires = True
                             edges.append(_edge(a))
                             continue
+                        if a._view[0]._requires_grad:
+                            # a view made under no_grad of a base that requires grad: it reports
+                            # requires_grad (torch), so the result does, with no edge to follow
+                            requires = True
                     elif a._requires_grad:
                         requires = True
                         fn = a._grad_fn
@@ -305,7 +309,12 @@ def _wrap(arr):
 
 
 def _make_view(out, src, cls, rest, params) -> None:
-    """Let ``out`` share ``src``'s version counter and remember how to re-derive it from its base."""
+    """Let ``out`` share ``src``'s version counter and remember how to re-derive it from its base.
+
+    Also how the view was made, which decides whether in-place changes may go through it (torch's
+    rule): a view made under no_grad, or an output of a multi-view function (split, unbind), and
+    every view of one, must not be changed in place with grad on (``_check_view_inplace``).
+    """
     out._vc = src._vc
     view = src._view
     if view is None:
@@ -320,6 +329,12 @@ def _make_view(out, src, cls, rest, params) -> None:
         def replay(b, cls=cls, rest=rest, params=params, prev=prev):
             return cls.apply(prev(b), *rest, **params)
 
+        if src._multi_view is not None:
+            out._multi_view = src._multi_view
+        if src._no_grad_view:
+            out._no_grad_view = True
+    if not _state.enabled:
+        out._no_grad_view = True
     out._view = (base, replay)
     out._view_version = out._vc[0]
 
@@ -397,27 +412,17 @@ def apply_inplace(cls, self, *args, **params):
     grad_mode = _state.enabled
     others_require = grad_mode and any(isinstance(a, Tensor) and a.requires_grad for a in args)
     view = self._view
-    if grad_mode:
-        if self._grad_fn is None and self._requires_grad and view is None:
-            raise KittyRuntimeError(
-                f"a leaf Variable that requires grad is being used in an in-place operation "
-                f"({cls._name[:-8].lower()}_). Wrap the update in `with kitty.no_grad():`, or "
-                "work on a copy (x.clone())."
-            )
-        if view is not None and view[0]._grad_fn is None and view[0]._requires_grad:
-            raise KittyRuntimeError(
-                "a view of a leaf Variable that requires grad is being used in an in-place "
-                f"operation ({cls._name[:-8].lower()}_). Wrap it in `with kitty.no_grad():` or "
-                "work on a copy (x.clone())."
-            )
     base_requires = view is not None and view[0]._requires_grad
-    if grad_mode and self._multi_view is not None and (self._requires_grad or others_require):
-        raise KittyRuntimeError(
-            f"Output of {self._multi_view} is a view and is being modified inplace. This view is the "
-            "output of a function that returns multiple views. Such functions do not allow the output "
-            "views to be modified inplace. You should replace the inplace operation by an "
-            "out-of-place one (e.g. out = out.mul(2) instead of out.mul_(2))."
-        )
+    if grad_mode:
+        if view is None:
+            if self._grad_fn is None and self._requires_grad:
+                raise KittyRuntimeError(
+                    f"a leaf Variable that requires grad is being used in an in-place operation "
+                    f"({_opname(cls)}_). Wrap the update in `with kitty.no_grad():`, or "
+                    "work on a copy (x.clone())."
+                )
+        else:
+            _check_view_inplace(self, cls, args, others_require)
     if self._data.dtype.kind not in "fc":  # integer/bool tensors never require grad (torch)
         others_require = base_requires = False
     if not (grad_mode and (self._requires_grad or others_require or base_requires)):
@@ -462,6 +467,63 @@ def apply_inplace(cls, self, *args, **params):
     if observers:
         _notify("inplace", _opname(cls) + "_", copy, (self,) + args, (self,))
     return self
+
+
+def _check_view_inplace(self, cls, args, others_require) -> None:
+    """Refuse, as torch does, an in-place op with grad on through the view ``self``."""
+    base = self._view[0]
+    self_requires = self._requires_grad or base._requires_grad
+    if not (self_requires or others_require):
+        return  # nothing is recorded: every view may be written
+    if self._multi_view is not None or self._no_grad_view:
+        raise view_rebase_error(self, f"is being modified in place ({_opname(cls)}_)")
+    if not self_requires:
+        return
+    if base._grad_fn is None:
+        raise KittyRuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place "
+            f"operation ({_opname(cls)}_). Wrap it in `with kitty.no_grad():` or work on a copy (x.clone())."
+        )
+    if self._grad_fn is None and not self._requires_grad and not _through_a_new_view(cls, args):
+        # The base started to require grad (an in-place op on it or on another view of it) after
+        # this view was made, and nothing has used the view since. torch re-derives a view's
+        # grad_fn only when it is read, and decides "leaf" from the one not yet re-derived: it
+        # calls this view a leaf that requires grad. (Using the view once, even just reading
+        # .grad_fn, lifts that.) We follow, so that the same programs fail in both.
+        raise KittyRuntimeError(
+            f"a leaf Variable that requires grad is being used in an in-place operation ({_opname(cls)}_): "
+            "this view was made before its base required grad and has not been used since. Use it "
+            "once (e.g. read its .grad_fn) or make the view again from the base."
+        )
+
+
+def _through_a_new_view(cls, args) -> bool:
+    """``x[idx] = value`` with an int, slice or None in ``idx`` writes through a fresh view of x
+    in torch (so x's grad_fn is re-derived first), not into x itself."""
+    if cls._name != "IndexPutBackward":
+        return False
+    idx = args[1]
+    for i in idx if type(idx) is tuple else (idx,):
+        if i is None or isinstance(i, slice) or (isinstance(i, int) and not isinstance(i, bool)):
+            return True
+    return False
+
+
+def view_rebase_error(t, what: str) -> KittyRuntimeError:
+    """The error for an in-place change that torch forbids through (or beside) a view ``t`` made
+    under no_grad or returned by a multi-view function; ``what`` says what happened to it."""
+    if t._multi_view is not None:
+        return KittyRuntimeError(
+            f"Output of {t._multi_view} (or a view of one) is a view and {what}. This view comes from "
+            "a function that returns multiple views, whose outputs must not be modified inplace. "
+            "You should replace the inplace operation by an out-of-place one (e.g. out = "
+            "out.mul(2) instead of out.mul_(2))."
+        )
+    return KittyRuntimeError(
+        f"A view was created in no_grad mode and {what} with grad mode enabled. Whether that change "
+        "should be tracked is ambiguous, so it is refused: make both the view and the in-place "
+        "change inside the no_grad block (not tracked), or both outside it (tracked)."
+    )
 
 
 def _opname(cls) -> str:

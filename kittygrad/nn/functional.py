@@ -419,15 +419,28 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     return _adaptive_avg(input, output_size, 2, "adaptive_avg_pool2d")
 
 
-def _interp_matrix(n_in: int, n_out: int, mode: str, align_corners, scale):
+def _interp_matrix(n_in: int, n_out: int, mode: str, align_corners, scale, dtype=None):
     xp = B.xp
     dst = xp.arange(n_out, dtype=xp.float64)
     mat = xp.zeros((n_out, n_in))
     rows = xp.arange(n_out)
     if mode in ("nearest", "nearest-exact"):
-        s = (n_in / n_out) if scale is None else 1.0 / scale
-        src = dst * s if mode == "nearest" else (dst + 0.5) * s
-        idx = xp.minimum(xp.floor(src).astype(xp.int64), n_in - 1)
+        # The floor of a computed coordinate picks the source element, so its rounding decides
+        # where a coordinate that is an integer in exact arithmetic lands. As torch: float32
+        # arithmetic below float64; for float64 given a size, the exact quotient (a float64
+        # product such as 97 * (2 / 98) rounds below the integer it stands for). Measured on all
+        # sizes 1..59 -> 1..109: every pair agrees with torch but 10 float32 'nearest-exact'
+        # ones; a float64 scale_factor still differs at a few (e.g. 1.3).
+        off = 0 if mode == "nearest" else 1
+        if dtype == xp.float64 and scale is None:
+            idx = ((2 * rows + off) * n_in) // (2 * n_out)
+        elif dtype == xp.float64:
+            idx = xp.floor((dst + 0.5 * off) * (1.0 / scale)).astype(xp.int64)
+        else:
+            f32 = xp.float32
+            s = (f32(n_in) / f32(n_out)) if scale is None else f32(1.0 / scale)
+            idx = xp.floor((dst.astype(f32) + f32(0.5 * off)) * s).astype(xp.int64)
+        idx = xp.minimum(idx, n_in - 1)
         mat[rows, idx] = 1.0
         return mat
     if align_corners:
@@ -498,7 +511,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         raise KittyRuntimeError(f"interpolate: {mode} needs a floating point input")
     out = x
     for i, (n_in, n_out, s) in enumerate(zip(spatial, sizes, scales)):
-        out = _along(out, 2 + i, _interp_matrix(n_in, int(n_out), mode, align, s))
+        out = _along(out, 2 + i, _interp_matrix(n_in, int(n_out), mode, align, s, x._data.dtype))
     return out
 
 
@@ -615,6 +628,12 @@ def _const(x: Tensor, values) -> Tensor:
     return Tensor._wrap(B.xp.asarray(values, dtype=x._data.dtype))
 
 
+def _clamp_min0(x: Tensor) -> Tensor:
+    """``max(x, 0)`` for the margin losses. As torch (which clamps there): at exactly 0 the
+    gradient passes, where ``relu`` would stop it (``relu'(0) = 0``)."""
+    return _ew.clamp(x, min=0)
+
+
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """``1 - cos(x1, x2)`` where target is 1, ``max(0, cos(x1, x2) - margin)`` where it is -1.
 
@@ -636,7 +655,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     t = as_tensor_arg(target, "target")._data
     pos = _const(cos, t == 1)
     neg = _const(cos, t == -1)
-    loss = pos * (1 - cos) + neg * _ew.relu(cos - margin)
+    loss = pos * (1 - cos) + neg * _clamp_min0(cos - margin)
     return _reduce(loss, reduction)
 
 
@@ -654,7 +673,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
             f"margin_ranking_loss : All input tensors should have same dimension but got sizes: input1: "
             f"{input1.shape}, input2: {input2.shape}, target: {target.shape} "
         )
-    return _reduce(_ew.relu(-target * (input1 - input2) + margin), reduction)
+    return _reduce(_clamp_min0(-target * (input1 - input2) + margin), reduction)
 
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2, eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
@@ -674,7 +693,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     if swap:
         d_pn = pairwise_distance(positive, negative, p, eps)
         d_an = (d_an + d_pn - (d_an - d_pn).abs()) * 0.5  # min(d_an, d_pn)
-    return _reduce(_ew.relu(d_ap - d_an + margin), reduction)
+    return _reduce(_clamp_min0(d_ap - d_an + margin), reduction)
 
 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
@@ -687,7 +706,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     t = as_tensor_arg(target, "target")._data
-    loss = _const(input, t != 1) * _ew.relu(margin - input) + _const(input, t != -1) * input
+    loss = _const(input, t != 1) * _clamp_min0(margin - input) + _const(input, t != -1) * input
     return _reduce(loss, reduction)
 
 

@@ -197,6 +197,18 @@ def along_index(idx, axis: int) -> tuple:
     return tuple(out)
 
 
+def masked_grad(mask, g):
+    """``g`` where ``mask`` holds, 0 elsewhere, as torch's backward selects it: an infinite or NaN
+    gradient where the mask is off leaves 0 (``g * mask`` would give 0 * inf = nan there).
+
+    While g is finite ``g * mask`` is the same and much faster (``where`` with a random mask is
+    ~8x slower than the product); one sum tells (finite only if every element is), and a
+    graph-building g always selects."""
+    if B.is_array(g) and B.xp.isfinite(g.sum()):
+        return g * mask
+    return B.xp.where(mask, g, 0)
+
+
 def tensor_input(x, name: str = "input"):
     """``x`` if it is a Tensor, else as_tensor_arg's conversion (arrays) or TypeError."""
     return x if isinstance(x, F.Tensor) else as_tensor_arg(x, name)

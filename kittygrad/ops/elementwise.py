@@ -8,7 +8,7 @@ from __future__ import annotations
 from .. import backend as B
 from ..autograd.function import Op
 from ..errors import KittyRuntimeError
-from ._prep import binary
+from ._prep import binary, masked_grad
 
 
 class ToCopy(Op):
@@ -217,14 +217,15 @@ class Tanh(Op):
 
 class Relu(Op):
     saves_output = True
+    graph_formal_inputs = (0,)  # torch: threshold_backward(grad, result, 0)
 
     def forward(self, x):
         self.out = self.xp.asarray(self.xp.maximum(x, 0).astype(x.dtype, copy=False))
         return self.out
 
     def backward(self, g):
-        # torch: relu'(0) = 0
-        return (g * (self.out > 0),)
+        # as torch: relu'(0) = 0, and a select (an infinite gradient where x <= 0 gives 0, not nan)
+        return (masked_grad(self.out > 0, g),)
 
 
 class Clamp(Op):
@@ -243,18 +244,20 @@ class Clamp(Op):
         return out.astype(x.dtype, copy=False) if out is not x else x.copy()
 
     def backward(self, g):
+        # as torch: x keeps the gradient at a bound (x == lo or x == hi); the masks select, so an
+        # infinite gradient is not spread as 0 * inf
         x, lo, hi = self.x, self.lo, self.hi
         need = self.needs_input_grad
-        mask_x = True
-        if lo is not None:
-            mask_x = x >= lo
-        if hi is not None:
-            mask_x = mask_x & (x <= hi)
-        gx = g * mask_x if need[0] else None
-        glo = g * (x < lo) if lo is not None and need[1] else None
-        if glo is not None and hi is not None:
-            glo = glo * (lo <= hi)
-        ghi = g * ((x > hi) | (lo > hi) if lo is not None else (x > hi)) if hi is not None and need[2] else None
+        gx = glo = ghi = None
+        if need[0]:
+            mask_x = x >= lo if lo is not None else True
+            if hi is not None:
+                mask_x = mask_x & (x <= hi)
+            gx = masked_grad(mask_x, g)
+        if lo is not None and need[1]:
+            glo = masked_grad((x < lo) & (lo <= hi) if hi is not None else x < lo, g)
+        if hi is not None and need[2]:
+            ghi = masked_grad((x > hi) | (lo > hi) if lo is not None else x > hi, g)
         return gx, glo, ghi
 
 

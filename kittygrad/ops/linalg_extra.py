@@ -1,6 +1,7 @@
 """More linear algebra: outer/einsum/tensordot, fused add-matmuls, triangles and diagonals,
-and the ``kitty.linalg`` decompositions with torch's gradients (inv, det, slogdet, solve,
-cholesky, qr, svd, svdvals, norms, cross, matrix_power).
+and the ``kitty.linalg`` functions with torch's gradients (inv, det, slogdet, solve, cholesky,
+qr, svd, svdvals, norms, cross, matrix_power). The determinant, inverse and solve primitives,
+the LU family and the pseudo-inverse live in ``decompositions.py``.
 """
 from __future__ import annotations
 
@@ -8,13 +9,10 @@ from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op
-from ..errors import KittygradError, KittyRuntimeError, KittyTypeError
+from ..errors import KittyRuntimeError, KittyTypeError
 from . import _return_types as RT
 from ._prep import broadcast_shape_of, cast, dtype_name, expand_to, normalize_dim, normalize_dims, tensor_input
-
-
-class LinAlgError(KittygradError, RuntimeError):
-    """A matrix had no factorization or inverse (``torch.linalg.LinAlgError``)."""
+from .decompositions import Det, Inv, LinAlgError, Slogdet, Solve, SolveTriangular, _run, _square
 
 
 def _mT(a):
@@ -221,7 +219,7 @@ class AddMatmul(Op):
         prod = a @ b
         if sum_batch:
             prod = prod.sum(axis=0)
-        out = prod if alpha == 1 else alpha * prod
+        out = prod if alpha == 1 else alpha * prod  # user scalars: skipping a product by 1 is exact
         if beta != 0:  # beta == 0 ignores input (NaN in it does not propagate), as torch
             out = out + (inp if beta == 1 else beta * inp)
         else:
@@ -359,7 +357,7 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
     o = outer(vec1, vec2)
     o = o if alpha == 1 else mul(o, alpha)
     inp = tensor_input(input)
-    if beta == 0:
+    if beta == 0:  # a user scalar: torch documents that input is then ignored
         return add(o, mul(inp, 0)) if inp._data.shape != o._data.shape else o
     return add(o, inp if beta == 1 else mul(inp, beta))
 
@@ -559,123 +557,6 @@ def trace(input):
 # decompositions and solvers
 
 
-def _square(a, fname, need_float=True):
-    a = tensor_input(a, "A")
-    nd = a._data.ndim
-    if nd < 2:
-        raise KittyRuntimeError(f"{fname}: The input tensor A must have at least 2 dimensions.")
-    n, m = a._data.shape[-2:]
-    if n != m:
-        raise KittyRuntimeError(f"{fname}: A must be batches of square matrices, but they are {n} by {m} matrices")
-    if need_float and a._data.dtype.kind != "f":
-        raise KittyRuntimeError(f"{fname}: Expected a floating point or complex tensor as input. Got {dtype_name(a)}")
-    return a
-
-
-def _inv(a, fname="linalg.inv"):
-    try:
-        with B.errstate(all="ignore"):
-            return B.xp.linalg.inv(a)
-    except B.xp.linalg.LinAlgError:
-        raise LinAlgError(
-            f"{fname}: The diagonal element is zero, the inversion could not be completed because the input "
-            "matrix is singular."
-        ) from None
-
-
-class Inv(Op):
-    saves_output = True
-
-    def forward(self, a):
-        self.out = _inv(a).astype(a.dtype, copy=False)
-        return self.out
-
-    def backward(self, g):
-        t = _mT(self.out)
-        return (-(t @ g @ t),)
-
-
-class Det(Op):
-    """Determinant; its gradient is g * det * A^-T, which is zero where det is exactly 0 (as torch)."""
-
-    saved_inputs = (0,)
-    saves_output = True
-
-    def forward(self, a):
-        self.a = a
-        self.out = self.xp.asarray(self.xp.linalg.det(a), dtype=a.dtype)
-        return self.out
-
-    def backward(self, g):
-        xp = self.xp
-        a, det = self.a, self.out
-        if a.shape[-1] == 0:
-            return (xp.zeros(a.shape, g.dtype),)
-        singular = (det == 0)[..., None, None]
-        safe = xp.where(singular, xp.eye(a.shape[-1], dtype=a.dtype), a)
-        with B.errstate(all="ignore"):
-            try:
-                inv_t = _mT(xp.linalg.inv(safe))
-            except B.xp.linalg.LinAlgError:
-                inv_t = _mT(xp.linalg.pinv(safe))
-        return (xp.where(singular, 0, (g * det)[..., None, None] * inv_t).astype(g.dtype, copy=False),)
-
-
-class Slogdet(Op):
-    saved_inputs = (0,)
-
-    def forward(self, a):
-        self.a = a
-        sign, logabs = self.xp.linalg.slogdet(a)
-        return self.xp.asarray(sign, dtype=a.dtype), self.xp.asarray(logabs, dtype=a.dtype)
-
-    def backward(self, g_sign, g_logabs):
-        xp = self.xp
-        with B.errstate(all="ignore"):
-            try:
-                inv_t = _mT(xp.linalg.inv(self.a))
-            except xp.linalg.LinAlgError:  # singular: adj(A) / det(A), infinite as in torch
-                inv_t = _mT(_adjugate(xp, self.a)) / xp.linalg.det(self.a)[..., None, None]
-        return (g_logabs[..., None, None] * inv_t,)
-
-
-def _adjugate(xp, a):
-    """adj(A) = det(A) A^-1, finite also for singular A (from the SVD: det(U)det(Vh) V diag(prod of
-    the other singular values) U^T)."""
-    u, s, vh = xp.linalg.svd(a)
-    n = s.shape[-1]
-    others = xp.stack([xp.prod(xp.delete(s, i, axis=-1), axis=-1) for i in range(n)], axis=-1)
-    sign = xp.linalg.det(u) * xp.linalg.det(vh)
-    return sign[..., None, None] * ((_mT(vh) * others[..., None, :]) @ _mT(u))
-
-
-class Solve(Op):
-    """X = A^-1 B (B a batch of matrices; vectors arrive as n x 1 matrices)."""
-
-    saved_inputs = (0,)
-    saves_output = True
-
-    def forward(self, a, b):
-        self.a = a
-        try:
-            with B.errstate(all="ignore"):
-                self.out = self.xp.linalg.solve(a, b).astype(a.dtype, copy=False)
-        except B.xp.linalg.LinAlgError:
-            raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.") from None
-        self.a_shape, self.b_shape = a.shape, b.shape
-        return self.out
-
-    def backward(self, g):
-        xp = self.xp
-        need = self.needs_input_grad
-        with B.errstate(all="ignore"):
-            gb = xp.linalg.solve(_mT(self.a), g)
-        ga = -gb @ _mT(self.out) if need[0] else None
-        if ga is not None:
-            ga = B.sum_to_shape(ga, self.a_shape)
-        return ga, (B.sum_to_shape(gb, self.b_shape) if need[1] else None)
-
-
 class Cholesky(Op):
     saves_output = True
 
@@ -742,8 +623,9 @@ def _qr_tall_grad(xp, q, r, gq, gr):
     low = xp.tril(M, -1)
     sym = low + _mT(low) + xp.eye(M.shape[-1], dtype=M.dtype) * xp.diagonal(M, axis1=-2, axis2=-1)[..., None, :]
     b = gq + q @ sym
-    # solve X R^T = b  <=>  R X^T = b^T
-    return _mT(xp.linalg.solve(r, _mT(b)))
+    # solve X R^T = b  <=>  R X^T = b^T, a triangular solve: a rank-deficient A (a zero on R's
+    # diagonal) gives inf/nan as torch's, where a general solver would raise
+    return _mT(_run(SolveTriangular, r, _mT(b), upper=True, unit=False))
 
 
 class SVD(Op):
@@ -791,17 +673,18 @@ def _svd_grad(xp, u, s, vh, gu, gs, gvh):
         f = xp.where(eye, 0, 1 / xp.where(eye, 1, diff))
     utgu = _mT(u) @ gu
     vtgv = _mT(v) @ gv
-    j = f * (utgu - _mT(utgu))
-    kk = f * (vtgv - _mT(vtgv))
-    inner = j * s[..., None, :] + s[..., :, None] * kk
-    inner = inner + xp.eye(s.shape[-1], dtype=s.dtype) * gs[..., None, :]
-    ga = u @ inner @ vh
+    # repeated singular values make f infinite: inf/nan gradients, as torch's (no warning)
     with B.errstate(divide="ignore", invalid="ignore"):
+        j = f * (utgu - _mT(utgu))
+        kk = f * (vtgv - _mT(vtgv))
+        inner = j * s[..., None, :] + s[..., :, None] * kk
+        inner = inner + xp.eye(s.shape[-1], dtype=s.dtype) * gs[..., None, :]
+        ga = u @ inner @ vh
         inv_s = 1 / s
-    if m > s.shape[-1]:
-        ga = ga + (gu - u @ utgu) * inv_s[..., None, :] @ vh
-    if n > s.shape[-1]:
-        ga = ga + u @ (_mT(gv - v @ vtgv) * inv_s[..., :, None])
+        if m > s.shape[-1]:
+            ga = ga + (gu - u @ utgu) * inv_s[..., None, :] @ vh
+        if n > s.shape[-1]:
+            ga = ga + u @ (_mT(gv - v @ vtgv) * inv_s[..., :, None])
     return ga
 
 
@@ -828,12 +711,13 @@ class VectorNorm(Op):
         self.x, self.ord, self.axes, self.keepdim = x, ord, axes, keepdim
         a = xp.abs(x)
         if ord == 2:
-            out = xp.sqrt((x * x).sum(axis=axes, keepdims=keepdim))
+            with B.errstate(over="ignore"):  # squares past the float range give inf, as torch's
+                out = xp.sqrt((x * x).sum(axis=axes, keepdims=keepdim))
         elif ord == float("inf"):
             out = a.max(axis=axes, keepdims=keepdim) if x.size else xp.zeros(xp.sum(a, axis=axes, keepdims=keepdim).shape)
         elif ord == -float("inf"):
             out = a.min(axis=axes, keepdims=keepdim)
-        elif ord == 0:
+        elif ord == 0:  # the count of exact non-zeros, by definition (torch's)
             out = (x != 0).sum(axis=axes, keepdims=keepdim)
         elif ord == 1:
             out = a.sum(axis=axes, keepdims=keepdim)
@@ -852,16 +736,20 @@ class VectorNorm(Op):
         out = _expand_back(self.out, x.shape, axes, kd)
         with B.errstate(divide="ignore", invalid="ignore"):
             if p == 2:
+                # out is exactly 0 only for a zero vector (or one whose squares underflow, as in
+                # torch): there torch's documented subgradient is 0, not a rounding-dependent branch
                 gx = xp.where(out == 0, 0, g * x / out)
             elif p == 0:  # piecewise constant: torch sends no gradient at all
                 return (None,)
             elif p == 1:
                 gx = g * xp.sign(x)
             elif p in (float("inf"), -float("inf")):
+                # out is the max (min) of |x| itself, computed without rounding: these ties are
+                # exact, and torch spreads the gradient evenly over them
                 mask = xp.abs(x) == out
                 count = mask.sum(axis=axes, keepdims=True)
                 gx = g * xp.sign(x) * mask / count
-            else:
+            else:  # the zero vector's subgradient 0, as for p == 2
                 gx = xp.where(out == 0, 0, g * xp.sign(x) * xp.abs(x) ** (p - 1) / out ** (p - 1))
         return (gx.astype(self.x.dtype, copy=False),)
 
@@ -1202,8 +1090,13 @@ def matrix_power(A, n: int):
     if not isinstance(n, int) or isinstance(n, bool):
         raise KittyTypeError(f"matrix_power(): argument 'n' must be int, not {type(n).__name__}")
     if n == 0:
-        eye = B.xp.broadcast_to(B.xp.eye(a._data.shape[-1], dtype=a._data.dtype), a._data.shape).copy()
-        return F.Tensor._wrap(eye)
+        eye = F.Tensor._wrap(B.xp.broadcast_to(B.xp.eye(a._data.shape[-1], dtype=a._data.dtype), a._data.shape).copy())
+        if a._requires_grad:
+            # torch's result stays attached to A, with a zero gradient (NaNs in A do not leak)
+            from .more_elementwise import where
+
+            return where(F.Tensor._wrap(B.xp.zeros(a._data.shape, dtype=bool)), a, eye)
+        return eye
     if n < 0:
         a, n = inv(a), -n
     result, base = None, a

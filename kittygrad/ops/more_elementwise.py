@@ -19,6 +19,7 @@ from ._prep import (
     check_scalar,
     dtype_name,
     expand_to,
+    masked_grad,
 )
 
 _LN2 = 0.6931471805599453
@@ -433,13 +434,17 @@ class Atan2(Op):
         a, b = self.a, self.b
         denom = a * a + b * b
         with B.errstate(divide="ignore", invalid="ignore"):
-            r = self.xp.where(denom == 0, 0, g / denom).astype(g.dtype, copy=False)  # 0 at the origin, as torch
+            # 0 at the origin, as torch (also where a * a + b * b underflows: both compute it the
+            # same way); the gradient multiplies after the mask, so an infinite one still gives nan
+            r = self.xp.where(denom == 0, 0, 1 / self.xp.where(denom == 0, 1, denom)).astype(g.dtype, copy=False)
         need = self.needs_input_grad
-        return (r * b if need[0] else None), (-r * a if need[1] else None)
+        return (g * (r * b) if need[0] else None), (-g * (r * a) if need[1] else None)
 
 
 class Maximum(Op):
-    """Elementwise max; at ties each operand gets half of the gradient, as torch."""
+    """Elementwise max. As torch: at ties each operand gets half of the gradient; an operand
+    gets none only where it compares below the other, so a NaN passes the gradient to both; and
+    the masks select (a non-finite gradient is not spread as 0 * inf)."""
 
     saved_inputs = (0, 1)
 
@@ -447,11 +452,21 @@ class Maximum(Op):
         self.a, self.b = a, b
         return self.xp.maximum(a, b)
 
+    @staticmethod
+    def _loses(a, b):
+        return a < b
+
     def backward(self, g):
+        xp = self.xp
         a, b = self.a, self.b
-        half = g * (a == b) * 0.5
+        tie = a == b
         need = self.needs_input_grad
-        return (g * (a > b) + half if need[0] else None), (g * (b > a) + half if need[1] else None)
+        ga = masked_grad(~self._loses(a, b), g) if need[0] else None
+        gb = masked_grad(~self._loses(b, a), g) if need[1] else None
+        if tie.any():
+            ga = xp.where(tie, 0.5 * ga, ga) if ga is not None else None
+            gb = xp.where(tie, 0.5 * gb, gb) if gb is not None else None
+        return ga, gb
 
 
 class Minimum(Maximum):
@@ -459,11 +474,9 @@ class Minimum(Maximum):
         self.a, self.b = a, b
         return self.xp.minimum(a, b)
 
-    def backward(self, g):
-        a, b = self.a, self.b
-        half = g * (a == b) * 0.5
-        need = self.needs_input_grad
-        return (g * (a < b) + half if need[0] else None), (g * (b < a) + half if need[1] else None)
+    @staticmethod
+    def _loses(a, b):
+        return a > b
 
 
 class Fmax(Op):
@@ -478,7 +491,7 @@ class Fmax(Op):
     def backward(self, g):
         xp = self.xp
         first = (self.a >= self.b) | xp.isnan(self.b)
-        return g * first, g * ~first
+        return masked_grad(first, g), masked_grad(~first, g)  # (selects, as torch: see Maximum)
 
 
 class Fmin(Fmax):
@@ -489,7 +502,7 @@ class Fmin(Fmax):
     def backward(self, g):
         xp = self.xp
         first = (self.a <= self.b) | xp.isnan(self.b)
-        return g * first, g * ~first
+        return masked_grad(first, g), masked_grad(~first, g)
 
 
 class Fmod(Op):
@@ -604,7 +617,17 @@ class Lerp(Op):
 
     def forward(self, start, end, weight):
         self.start, self.end, self.weight = start, end, weight
-        return (start + weight * (end - start)).astype(start.dtype, copy=False)
+        xp = self.xp
+        d = end - start
+        # as torch: from the nearer end, so that weight 0 gives start and weight 1 gives end
+        # exactly (start + 1 * (end - start) can round off end)
+        with B.errstate(invalid="ignore"):
+            near_start = xp.abs(weight) < 0.5
+        if xp.ndim(near_start) == 0:  # a number: one formula, no where
+            out = start + weight * d if near_start else end - d * (1 - weight)
+        else:
+            out = xp.where(near_start, start + weight * d, end - d * (1 - weight))
+        return out.astype(start.dtype, copy=False)
 
     def backward(self, g):
         need = self.needs_input_grad

@@ -96,7 +96,9 @@ class Prod(Op):
 
 
 class Amax(Op):
-    """Max over axes; tied maxima share the gradient evenly (also ``max()`` without dim)."""
+    """Max over axes; tied maxima share the gradient evenly. The mask compares x with the
+    output, which is one of x's elements, so ties are exact. A NaN result gives the slice a NaN
+    gradient, as torch's amax (no element equals it)."""
 
     saved_inputs = (0,)
     saves_output = True
@@ -108,17 +110,33 @@ class Amax(Op):
         return self.out
 
     def backward(self, g):
-        xp = self.xp
         x, axes, keepdim = self.x, self.axes, self.keepdim
         out = _expand_back(self.out, x.shape, axes, keepdim)
         mask = x == out
-        if x.dtype.kind == "f":
-            mask |= xp.isnan(x) & xp.isnan(out)
         count = mask.sum(axis=axes, keepdims=True)
-        return (_expand_back(g, x.shape, axes, keepdim) * mask / count,)
+        with B.errstate(invalid="ignore", divide="ignore"):  # (a NaN result: 0 / 0)
+            return (_expand_back(g, x.shape, axes, keepdim) * mask / count,)
 
 
 class Amin(Amax):
+    _reduce = "min"
+
+
+class MaxAll(Amax):
+    """``max()`` of all elements: as torch, the NaNs of a NaN result share its gradient, and the
+    share is selected (no 0 * inf at the other elements)."""
+
+    _name = "MaxBackward1"
+
+    def backward(self, g):
+        xp = self.xp
+        x, out = self.x, self.out
+        mask = (x == out) | (xp.isnan(x) & xp.isnan(out)) if x.dtype.kind == "f" else x == out
+        return (xp.where(mask, g / mask.sum(), 0).astype(g.dtype, copy=False),)
+
+
+class MinAll(MaxAll):
+    _name = "MinBackward1"
     _reduce = "min"
 
 
@@ -412,7 +430,7 @@ def max(input, dim=None, keepdim: bool = False):  # noqa: A001 - torch's name
     """
     from .more_elementwise import maximum
 
-    return _max_min(input, dim, keepdim, maximum, Amax, MaxDim, RT.max, "max")
+    return _max_min(input, dim, keepdim, maximum, MaxAll, MaxDim, RT.max, "max")
 
 
 def min(input, dim=None, keepdim: bool = False):  # noqa: A001
@@ -424,7 +442,7 @@ def min(input, dim=None, keepdim: bool = False):  # noqa: A001
     """
     from .more_elementwise import minimum
 
-    return _max_min(input, dim, keepdim, minimum, Amin, MinDim, RT.min, "min")
+    return _max_min(input, dim, keepdim, minimum, MinAll, MinDim, RT.min, "min")
 
 
 def _amax_amin(cls, input, dim, keepdim, fname):

@@ -19,7 +19,7 @@ from .. import backend as B
 from .. import dtypes as D
 from ..autograd.function import Op, apply_inplace
 from ..errors import KittyIndexError, KittyRuntimeError, KittyValueError
-from ._prep import as_tensor_arg, broadcast_shape_of, cast, expand_to
+from ._prep import as_tensor_arg, broadcast_shape_of, cast, expand_to, masked_grad
 
 xp = B.xp
 
@@ -139,6 +139,7 @@ def _assign(t, arr) -> None:
 
 class LeakyRelu(Op):
     saved_inputs = (0,)
+    graph_formal_inputs = (0,)  # torch: leaky_relu_backward(grad, self, ...)
 
     def forward(self, x, negative_slope=0.01):
         self.x, self.slope = x, negative_slope
@@ -264,6 +265,7 @@ class Softsign(Op):
 
 class Hardtanh(Op):
     saved_inputs = (0,)
+    graph_formal_inputs = (0,)  # torch: hardtanh_backward(grad, self, ...)
 
     def forward(self, x, min_val=-1.0, max_val=1.0):
         self.x, self.lo, self.hi = x, min_val, max_val
@@ -271,7 +273,8 @@ class Hardtanh(Op):
 
     def backward(self, g):
         x = self.x
-        return (g * ((x > self.lo) & (x < self.hi)),)
+        # as torch: 0 at both bounds (unlike clamp), and a select (no 0 * inf)
+        return (masked_grad((x > self.lo) & (x < self.hi), g),)
 
 
 class Hardswish(Op):
@@ -284,12 +287,14 @@ class Hardswish(Op):
     def backward(self, g):
         xp = self.xp
         x = self.x
-        d = xp.where(x < -3, 0.0, xp.where(x <= 3, x / 3 + 0.5, 1.0))
-        return ((g * d).astype(g.dtype, copy=False),)
+        # as torch: both corners take the outer piece's slope (0 at -3, 1 at 3), selected
+        d = xp.where(x < 3, x / 3 + 0.5, 1.0)
+        return (masked_grad(x > -3, g * d).astype(g.dtype, copy=False),)
 
 
 class Hardsigmoid(Op):
     saved_inputs = (0,)
+    graph_formal_inputs = (0,)  # torch: hardsigmoid_backward(grad, self)
 
     def forward(self, x):
         self.x = x
@@ -297,7 +302,8 @@ class Hardsigmoid(Op):
 
     def backward(self, g):
         x = self.x
-        return ((g * ((x > -3) & (x < 3)) / 6).astype(g.dtype, copy=False),)
+        # as torch: 0 at both corners, selected
+        return (masked_grad((x > -3) & (x < 3), g / 6).astype(g.dtype, copy=False),)
 
 
 class LogSigmoid(Op):
@@ -708,6 +714,7 @@ class ConvNd(Op):
 
     saved_inputs = (0, 1)
     _name = "ConvolutionBackward"
+    graph_formal_inputs = (0, 1)  # torch: convolution_backward(grad, input, weight, ...)
 
     def forward(self, x, w, b, stride=(1,), padding=((0, 0),), dilation=(1,), groups=1):
         need = _needs(self)
@@ -766,6 +773,7 @@ class ConvTransposeNd(Op):
 
     saved_inputs = (0, 1)
     _name = "ConvolutionBackward"
+    graph_formal_inputs = (0, 1)  # torch: convolution_backward(grad, input, weight, ...)
 
     def forward(self, x, w, b, stride=(1,), padding=(0,), output_padding=(0,), dilation=(1,), groups=1):
         n, cin = x.shape[:2]
@@ -1015,6 +1023,7 @@ class MaxPoolNd(Op):
     """Max over each window; the gradient goes to the first maximum (as torch)."""
 
     _name = "MaxPoolWithIndicesBackward"
+    graph_formal_inputs = (0,)  # torch: max_pool2d_with_indices_backward(grad, self, ...)
 
     def forward(self, x, kernel=(1,), stride=(1,), padding=(0,), dilation=(1,), ceil_mode=False, return_indices=False):
         out_sz, pads = _pool_geometry("max_pool", x, kernel, stride, padding, dilation, ceil_mode)
@@ -1057,9 +1066,14 @@ class MaxPoolNd(Op):
         if self.tiled:
             # every input element is in at most one window: write each offset's share directly
             blocks = xp.zeros_like(g, shape=xshape[:2] + tuple(v for o, k in zip(out_sz, kernel) for v in (o, k)))
+            fast = B.is_array(g) and xp.isfinite(g.sum())  # (see masked_grad)
             for q, kidx in enumerate(itertools.product(*(range(k) for k in kernel))):
                 sl = (slice(None), slice(None)) + tuple(v for i in kidx for v in (slice(None), i))
-                xp.multiply(g, self.arg == q, out=blocks[sl])
+                # a select, as torch (an infinite gradient must not leave nan at the others)
+                if fast:
+                    xp.multiply(g, self.arg == q, out=blocks[sl])
+                else:
+                    blocks[sl] = xp.where(self.arg == q, g, 0)
             full = blocks.reshape(xshape[:2] + tuple(o * k for o, k in zip(out_sz, kernel)))
             if full.shape == tuple(xshape):
                 return (full,)
@@ -1074,6 +1088,7 @@ class MaxPoolNd(Op):
 
 class AvgPoolNd(Op):
     saved_inputs = ()
+    graph_formal_inputs = (0,)  # torch: avg_pool2d_backward(grad, self, ...)
     graph_constants = ("div",)  # window sizes: depend on shapes only
 
     def forward(self, x, kernel=(1,), stride=(1,), padding=(0,), ceil_mode=False, count_include_pad=True, divisor_override=None):
@@ -1206,6 +1221,12 @@ class Norm(Op):
 
     _name = "NativeBatchNormBackward"
     saved_inputs = (1,)  # backward reads the weight (x enters only through the saved xhat)
+
+    @property
+    def graph_formal_inputs(self):
+        # torch: native_batch_norm_backward / native_layer_norm_backward(grad, input, weight, ...);
+        # its group and RMS norms are composites, whose gradients take no such formal inputs
+        return (0, 1) if self._name in ("NativeBatchNormBackward", "NativeLayerNormBackward") else ()
 
     def forward(self, x, w, b, stat_shape=(), axes=(), param_shape=(), center=True, eps=1e-5, stats=None, sink=None, name=None):
         self.dt = dt = x.dtype
@@ -1534,6 +1555,12 @@ class Pad(Op):
     """Constant, reflect, replicate or circular padding (negative pads crop)."""
 
     _name = "ConstantPadNdBackward"
+
+    @property
+    def graph_formal_inputs(self):
+        # torch: reflection_pad / replication_pad backward(grad, self); constant and circular
+        # padding's gradients are slices of grad alone
+        return (0,) if self.mode in ("reflect", "replicate") else ()
 
     def forward(self, x, pads=(), mode="constant", value=0.0):
         self.shape, self.pads, self.mode = x.shape, pads, mode
@@ -1894,7 +1921,7 @@ class Rnn(Op):
         for t in order:
             dh = dh + gout[t]
             h = hs[t]
-            dpre[t] = dh * (h > 0) if relu else dh * (1 - h * h)
+            dpre[t] = masked_grad(h > 0, dh) if relu else dh * (1 - h * h)  # relu'(0) = 0, selected as torch
             dh = dpre[t] @ w_hh
         return dpre, dpre, dh, None
 
@@ -2149,6 +2176,7 @@ class ClassNll(Op):
     """
 
     _name = "NllLossBackward"
+    graph_formal_inputs = (0,)  # torch: nll_loss_backward(grad, self, target, ...)
 
     def forward(self, x, target=None, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0, logits=True, out_shape=None):
         m, c = x.shape
@@ -2217,8 +2245,10 @@ class ClassNll(Op):
         else:
             with B.errstate(invalid="ignore", divide="ignore"):
                 scale = xp.broadcast_to(g / self.denom, (m,))
-        hit = -(1 - ls) * wt * scale  # d loss / d log p at the target
-        smooth = (ls / c) * valid * scale  # times the class weight, for every class
+        # d loss / d log p at the target, and (times the class weight) at every class; ignored
+        # rows are selected out, as torch, so an infinite gradient leaves them 0, not nan
+        hit = xp.where(valid, -(1 - ls) * wt * scale, 0)
+        smooth = xp.where(valid, (ls / c) * scale, 0) if ls else 0  # (not 0 * scale: inf would give nan)
         if logits:
             # d/dx = G - softmax * rowsum(G), with G the gradient w.r.t. log p
             total = -hit + smooth * (weight.sum() if weight is not None else c)
@@ -2390,15 +2420,9 @@ class BinaryCrossEntropy(Op):
         if w is not None:
             loss = loss * w
         self.x, self.y, self.w, self.reduction = x, y, w, reduction
-        if len(_needs(self)) > 1 and _needs(self)[1]:  # only the target's gradient reads them
-            self.lx, self.l1x = lx, l1x
         return _reduce_array(loss.astype(x.dtype, copy=False), reduction)
 
-    lx = l1x = None
     graph_constants = ("w",)  # the weight argument: an array, never differentiated
-
-    def _graph_backward(self, grads):
-        return _recomputing(self, grads, ("lx", "l1x"))
 
     def backward(self, g):
         need = self.needs_input_grad
@@ -2410,10 +2434,9 @@ class BinaryCrossEntropy(Op):
         if need[0]:
             gx = ge * (x - y) / xp.maximum((1 - x) * x, 1e-12)
         if need[1]:
-            lx, l1x = self.lx, self.l1x
-            if lx is None:
-                lx, l1x = xp.maximum(xp.log(x), -100), xp.maximum(xp.log1p(-x), -100)
-            gy = ge * (l1x - lx)
+            # -logit(x), with the logs not clamped at -100 (as torch): +-inf where x is 0 or 1
+            with B.errstate(divide="ignore"):
+                gy = ge * -xp.log(x / (1 - x))
         return gx, gy, None
 
 
@@ -2510,6 +2533,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return BceWithLogits.apply(x, y, w, pw, reduction=reduction)
 
 
+def _log_target(t):
+    """log(t), with 0 where t is 0 (safe there for double backward; the loss uses t * 0)."""
+    with B.errstate(divide="ignore", invalid="ignore"):
+        return xp.where(t == 0, 0, xp.log(xp.where(t == 0, 1, t)))
+
+
 class KlDiv(Op):
     """``target * (log(target) - input)`` (0 where target is 0), or with a log-target."""
 
@@ -2522,8 +2551,8 @@ class KlDiv(Op):
             loss = et * (t - x)
             self.et = et
         else:
-            with B.errstate(divide="ignore", invalid="ignore"):
-                lt = xp.where(t > 0, xp.log(xp.where(t > 0, t, 1)), 0)
+            # as torch (xlogy(t, t) - t x): 0 where t is 0, nan where t < 0
+            lt = _log_target(t)
             loss = xp.where(t == 0, 0, t * lt) - t * x
             self.lt = lt
         self.x, self.t, self.reduction, self.log_target = x, t, reduction, log_target
@@ -2558,11 +2587,10 @@ class KlDiv(Op):
             if need[0]:
                 gx = -ge * t
             if need[1]:
-                lt = self.lt
-                if lt is None:
-                    pos = t > 0
-                    lt = xp.where(pos, xp.log(xp.where(pos, t, 1)), 0)
-                gt = ge * (lt + 1 - x)
+                lt = self.lt if self.lt is not None else _log_target(t)
+                # nan where t is 0, as torch: there its xlogy(t, t)'s derivative in the second
+                # argument is t / t
+                gt = xp.where(t == 0, xp.nan, ge * (lt + 1 - x))
         return gx, gt
 
 
@@ -2603,6 +2631,8 @@ class VectorNorm(Op):
         a = xp.abs(x)
         if p == math.inf:
             out = a.max(axis=axes, keepdims=True)
+        elif p == -math.inf:
+            out = a.min(axis=axes, keepdims=True)
         elif p == 1:
             out = a.sum(axis=axes, keepdims=True)
         elif p == 2:
@@ -2610,7 +2640,8 @@ class VectorNorm(Op):
         elif p == 0:
             out = (a != 0).sum(axis=axes, keepdims=True).astype(x.dtype)
         else:
-            out = (a**p).sum(axis=axes, keepdims=True) ** (1.0 / p)
+            with B.errstate(divide="ignore"):  # p < 0: a zero entry gives inf, then a norm of 0
+                out = (a**p).sum(axis=axes, keepdims=True) ** (1.0 / p)
         out = out.astype(x.dtype, copy=False)
         self.x, self.p, self.axes, self.keepdim, self.kshape = x, p, axes, keepdim, out.shape
         if not keepdim:
@@ -2624,7 +2655,7 @@ class VectorNorm(Op):
         if not self.keepdim:
             g = g.reshape(norm.shape)
         with B.errstate(divide="ignore", invalid="ignore"):
-            if p == math.inf:
+            if abs(p) == math.inf:  # as torch: tied extremes share the gradient evenly
                 hit = xp.abs(x) == norm
                 d = xp.sign(x) * hit / xp.maximum(hit.sum(axis=self.axes, keepdims=True), 1)
             elif p == 1:
@@ -2635,8 +2666,13 @@ class VectorNorm(Op):
             elif p == 0:
                 d = xp.zeros_like(x)
             else:
+                # sign(x) |x|^(p-1) / norm^(p-1), 0 where x is 0 (as torch: for p < 2 the power
+                # would give 0 * inf there) and where the norm is 0; safe bases keep the unused
+                # branch finite for double backward
                 zero = norm == 0
-                d = xp.where(zero, 0, x * xp.abs(x) ** (p - 2) / xp.where(zero, 1, norm) ** (p - 1))
+                a = xp.abs(x)
+                off = (a == 0) | zero
+                d = xp.where(off, 0, xp.sign(x) * xp.where(off, 1, a) ** (p - 1) / xp.where(zero, 1, norm) ** (p - 1))
         return ((g * d).astype(x.dtype, copy=False),)
 
 

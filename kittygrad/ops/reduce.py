@@ -1,6 +1,8 @@
 """Reductions: sum, mean, var, std (more in later families)."""
 from __future__ import annotations
 
+import math
+
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd.function import Op
@@ -40,14 +42,26 @@ class Mean(Op):
         return _expand_back(g / self.count, self.in_shape, self.axes, self.keepdim), None, None
 
 
+def _centered(x, axes):
+    """``x`` minus its mean over ``axes``, after first subtracting each slice's first element.
+
+    Mathematically the same; but a constant slice then centres to exact zeros, so its variance
+    and std are exactly 0 (and std's gradient there is 0, torch's rule at std == 0) on every
+    machine. The mean of the raw values can round instead: three 0.1s average to
+    0.10000000000000002, which made std 1.7e-17 and its gradient -0.41. Works on GraphArrays too.
+    """
+    first = x[tuple(slice(0, 1) if axes is None or i in axes else slice(None) for i in range(x.ndim))]
+    d = x - first
+    return d - d.mean(axis=axes, keepdims=True)
+
+
 class Var(Op):
     saved_inputs = (0,)
 
     def forward(self, x, axes, correction, keepdim):
         self.x, self.axes, self.correction, self.keepdim = x, axes, correction, keepdim
-        mean = x.mean(axis=axes, keepdims=True)
-        centered = x - mean
-        n = x.size // max(mean.size, 1) if x.size else 0
+        centered = _centered(x, axes)
+        n = math.prod(x.shape[i] for i in range(x.ndim) if axes is None or i in axes) if x.size else 0
         self.denom = max(n - correction, 0)
         with B.errstate(invalid="ignore", divide="ignore"):
             out = (centered * centered).sum(axis=axes, keepdims=keepdim) / self.denom
@@ -57,9 +71,11 @@ class Var(Op):
         g = _expand_back(g, self.x.shape, self.axes, self.keepdim)
         # recomputed from the saved input (not saved in forward), so double backward can
         # differentiate through it
-        centered = self.x - self.x.mean(axis=self.axes, keepdims=True)
+        centered = _centered(self.x, self.axes)
+        # a float: with no degrees of freedom (denom 0) the gradient is nan, as torch, not an error
+        scale = 2 / self.denom if self.denom else float("inf")
         with B.errstate(invalid="ignore", divide="ignore"):
-            return g * (2 / self.denom) * centered, None, None, None
+            return g * scale * centered, None, None, None
 
 
 class Std(Var):

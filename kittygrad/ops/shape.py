@@ -70,7 +70,7 @@ class Reshape(Op):
     def forward(self, x, shape):
         self.in_shape = x.shape
         out = x.reshape(shape)
-        if B.may_share_memory(out, x):
+        if not out.size or B.may_share_memory(out, x):  # an empty reshape is a view in torch (#6c)
             self.is_view = True
         else:
             self._name = "CloneBackward"

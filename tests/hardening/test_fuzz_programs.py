@@ -12,6 +12,7 @@ import time
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
+from _hypothesis_budget import examples
 from hypothesis import strategies as st
 
 import kittygrad as kitty
@@ -22,7 +23,7 @@ N_PROGRAMS = int(os.environ.get("KITTY_FUZZ_PROGRAMS", "250"))
 _count = {"programs": 0, "steps": 0, "raised": 0, "known": 0, "t0": None}
 
 
-@settings(max_examples=N_PROGRAMS, deadline=None, derandomize=True, database=None,
+@settings(max_examples=examples(N_PROGRAMS), deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_random_programs_match_torch(data):

@@ -292,6 +292,143 @@ def test_inplace_on_multi_output_view_is_refused():
     raises_like_torch(lambda m: m.split(m.ones(4, requires_grad=True) * 1, 2)[0].mul_(2))
 
 
+@pytest.mark.parametrize("split", ["split", "unbind"])
+def test_inplace_on_a_view_of_a_multi_output_view_is_refused(split):
+    """NEEDS_CORE_FIX #6b (fuzzer seeds 4448, 5715, 9868, 10969, 11486): a view *of* a split or
+    unbind output was accepted; the output's restriction now passes to every view of it."""
+    def fn(m):
+        x = m.ones(4, 2, requires_grad=True) * 1
+        parts = m.split(x, 2) if split == "split" else m.unbind(x)
+        parts[0][..., :1].mul_(3)
+
+    raises_like_torch(fn)
+
+
+def test_multi_output_view_is_refused_after_its_base_changed_in_place():
+    """NEEDS_CORE_FIX #6b (fuzzer seed 9627): a split output whose base changed in place may not
+    be used with grad on any more; reading its requires_grad is still allowed."""
+    def fn(m, read_flag):
+        x = m.ones(4, 2, requires_grad=True) * 1
+        parts = m.split(x, 2)
+        x.mul_(2)
+        if read_flag:
+            return parts[1].requires_grad
+        return parts[1] * 2
+
+    raises_like_torch(lambda m: fn(m, False))
+    assert fn(kitty, True) is fn(torch, True) is True
+
+
+def test_inplace_on_a_view_made_under_no_grad_is_refused():
+    """NEEDS_CORE_FIX #6b: a view made under no_grad, changed in place with grad on (also through a
+    view of it, or with an operand that requires grad), or used after its base changed."""
+    def direct(m):
+        x = m.ones(4, 2, requires_grad=True) * 1
+        with m.no_grad():
+            v = x[:2]
+        v.mul_(3)
+
+    def through_a_view(m):
+        x = m.ones(4, 2, requires_grad=True) * 1
+        with m.no_grad():
+            v = x[:2]
+        v[:1].mul_(3)
+
+    def operand_requires_grad(m):
+        x = m.ones(4, 2)
+        with m.no_grad():
+            v = x[:2]
+        v.mul_(m.ones(2, 2, requires_grad=True))
+
+    def base_changed(m):
+        x = m.ones(4, 2, requires_grad=True) * 1
+        with m.no_grad():
+            v = x[:2]
+        x.mul_(2)
+        return v * 2
+
+    for fn in (direct, through_a_view, operand_requires_grad, base_changed):
+        raises_like_torch(fn)
+
+
+def test_view_made_under_no_grad_requires_grad_as_its_base():
+    """A view made under no_grad of a base that requires grad reports requires_grad=True (torch), and
+    so does a result computed from it, though no gradient reaches the base through it."""
+    seen = []
+    for m in (kitty, torch):
+        a = m.ones(3, requires_grad=True)
+        x = a * 1
+        with m.no_grad():
+            v = x[:2]
+        y = v * 2
+        y.sum().backward()
+        seen.append((v.requires_grad, v.grad_fn is None, y.requires_grad, a.grad))
+    assert seen[0] == seen[1] == (True, True, True, None)
+
+
+def test_inplace_on_a_view_made_before_its_base_required_grad():
+    """NEEDS_CORE_FIX #6b (fuzzer seed 7526): the base began to require grad (an in-place op) after
+    the view was made and nothing used the view since; torch calls it a leaf that requires grad.
+    Writing through a new view of it (``v[0] = ...``), or after its grad_fn was read, is allowed."""
+    def stale(m, write):
+        b = m.zeros(2, 2)
+        v = b[None]
+        b.copy_(m.ones(2, 2, requires_grad=True) * 1)
+        write(m, v)
+
+    for write in (lambda m, v: v.add_(1), lambda m, v: v.zero_(), lambda m, v: v.copy_(m.ones(1, 2, 2)),
+                  lambda m, v: v.__setitem__(..., 2.0)):
+        raises_like_torch(lambda m: stale(m, write))
+
+    def allowed(m, touch):
+        a = m.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=m.float64, requires_grad=True)
+        b = m.zeros(2, 2, dtype=m.float64)
+        v = b[None]
+        b.copy_(a * 2)
+        if touch:
+            assert v.grad_fn is not None
+            v.mul_(3)
+        else:
+            v[0, 1] = 5.0
+        (b * b).sum().backward()
+        return [b, a.grad]
+
+    assert_same(lambda m: allowed(m, True))
+    assert_same(lambda m: allowed(m, False))
+
+
+def test_inplace_on_reshape_of_an_empty_leaf_is_refused():
+    """Fuzzer seeds 5471, 14993, 21934: torch's reshape of an empty tensor is always a view."""
+    raises_like_torch(lambda m: m.ones(4, 1, 0, requires_grad=True).reshape(-1).mul_(2))
+
+
+def test_view_of_a_view_made_before_its_base_required_grad():
+    """NEEDS_CORE_FIX #7b (fuzzer seeds 3185, 52888): a view made of a view whose base began to
+    require grad after the first view was made did not require grad (fixed with 23175aa)."""
+    def fn(m):
+        a = m.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], dtype=m.float64, requires_grad=True)
+        b = m.zeros(6, dtype=m.float64)
+        v = b.unflatten(0, (2, 3))
+        b.sub_(a, alpha=2)
+        w = v[::2]
+        assert w.requires_grad and v.requires_grad
+        (w * w).sum().backward()
+        return [w, a.grad]
+
+    assert_same(fn)
+
+
+def test_view_made_before_its_base_required_grad_reports_it_without_being_used():
+    """requires_grad of such a view follows its base (torch), without re-deriving its grad_fn."""
+    flags = []
+    for m in (kitty, torch):
+        b = m.zeros(3)
+        v = b[1:]
+        b.add_(m.ones(3, requires_grad=True))
+        flags.append(v.requires_grad)
+    assert flags == [True, True]
+
+
 def test_view_requires_grad_after_inplace_on_base():
     flags = []
     for m in (kitty, torch):
