@@ -9,11 +9,12 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import autograd
+from . import autograd, nn, optim, utils, viz  # noqa: E402  (torch.nn, torch.optim, torch.utils.data)
+from ._ops_exports import *  # noqa: F401,F403
 from ._printing import set_printoptions
 from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .autograd.grad_mode import is_inference_mode_enabled
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
+from .autograd.grad_mode import is_inference_mode_enabled
 from .backend import Generator, get_num_threads, set_num_threads
 from .creation import (
     arange,
@@ -68,29 +69,11 @@ from .dtypes import (
     uint8,
 )
 from .errors import BackwardGraphWarning, KittygradError
-from .ops.activation import log_softmax, softmax
-from .ops.elementwise import (
-    abs,
-    absolute,
-    add,
-    clamp,
-    clip,
-    div,
-    exp,
-    log,
-    mul,
-    neg,
-    negative,
-    pow,
-    relu,
-    rsub,
-    sigmoid,
-    sqrt,
-    sub,
-    tanh,
-)
+from .ops.activation import log_softmax, relu, sigmoid, softmax, tanh
+from .ops.arithmetic import add, div, mul, neg, negative, pow, rsub, sub
+from .ops.comparison import clamp, clip
 from .ops.linalg import bmm, dot, matmul, mm, mv
-from .ops.reduce import mean, std, sum, var
+from .ops.reduction import mean, std, sum, var
 from .ops.shape import (
     broadcast_shapes,
     broadcast_tensors,
@@ -106,10 +89,9 @@ from .ops.shape import (
     transpose,
     unsqueeze,
 )
-from .tensor import Size, Tensor
-from ._ops_exports import *  # noqa: F401,F403
-from . import nn, optim, utils, viz  # noqa: E402  (torch.nn, torch.optim, torch.utils.data)
+from .ops.unary import abs, absolute, exp, log, sqrt
 from .serialization import SerializationError, load, save
+from .tensor import Size, Tensor
 
 divide = true_divide = div
 multiply = mul

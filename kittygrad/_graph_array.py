@@ -15,7 +15,6 @@ op must recompute it in backward or list it in ``graph_constants`` when it truly
 """
 from __future__ import annotations
 
-
 from . import backend as B
 from .errors import KittyNotImplementedError, KittyTypeError
 

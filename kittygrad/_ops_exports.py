@@ -3,6 +3,20 @@ from __future__ import annotations
 
 from . import linalg
 from .ops import _return_types as return_types
+from .ops.activation import celu, prelu, selu
+from .ops.arithmetic import (
+    addcdiv,
+    addcmul,
+    arctan2,
+    atan2,
+    floor_divide,
+    fmod,
+    hypot,
+    lerp,
+    logaddexp,
+    remainder,
+    xlogy,
+)
 from .ops.comparison import (
     allclose,
     bitwise_and,
@@ -11,8 +25,12 @@ from .ops.comparison import (
     bitwise_or,
     bitwise_right_shift,
     bitwise_xor,
+    clamp_max,
+    clamp_min,
     eq,
     equal,
+    fmax,
+    fmin,
     ge,
     greater,
     greater_equal,
@@ -32,10 +50,19 @@ from .ops.comparison import (
     logical_or,
     logical_xor,
     lt,
+    maximum,
+    minimum,
     ne,
     not_equal,
     signbit,
+    where,
 )
+from .ops.decompositions import lu_unpack
+from .ops.decompositions import torch_cholesky as cholesky
+from .ops.decompositions import torch_lu as lu
+from .ops.decompositions import torch_lu_solve as lu_solve
+from .ops.decompositions import torch_qr as qr
+from .ops.decompositions import torch_svd as svd
 from .ops.gather_scatter import (
     argwhere,
     gather,
@@ -53,6 +80,7 @@ from .ops.gather_scatter import (
     take,
     take_along_dim,
 )
+from .ops.inverses import det, inverse, logdet, matrix_power, pinverse, slogdet
 from .ops.joining import (
     atleast_1d,
     atleast_2d,
@@ -85,58 +113,65 @@ from .ops.joining import (
     unflatten,
     vstack,
 )
-from .ops.linalg import vdot
-from .ops.linalg_extra import (
+from .ops.linalg import (
     addbmm,
     addmm,
     addmv,
     addr,
     baddbmm,
     cross,
-    det,
     diag,
     diag_embed,
     diagflat,
     diagonal,
     einsum,
     ger,
-    inverse,
-    logdet,
-    matrix_power,
-    norm,
     outer,
-    slogdet,
     tensordot,
     trace,
     tril,
     triu,
+    vdot,
 )
-from .ops.decompositions import lu_unpack, pinverse
-from .ops.decompositions import torch_lu as lu
-from .ops.decompositions import torch_lu_solve as lu_solve
-from .ops.linalg_extra import torch_cholesky as cholesky
-from .ops.linalg_extra import torch_qr as qr
-from .ops.linalg_extra import torch_svd as svd
-from .ops.more_elementwise import (
+from .ops.norms import norm
+from .ops.random_ops import bernoulli, multinomial, normal, poisson
+from .ops.reduction import (
+    all,
+    amax,
+    amin,
+    aminmax,
+    any,
+    argmax,
+    argmin,
+    count_nonzero,
+    cummax,
+    cummin,
+    cumprod,
+    cumsum,
+    logsumexp,
+    max,
+    min,
+    nanmean,
+    nansum,
+    prod,
+    std_mean,
+    var_mean,
+)
+from .ops.sorting import argsort, kthvalue, median, msort, nanmedian, sort, topk, unique, unique_consecutive
+from .ops.unary import (
     acos,
     acosh,
-    addcdiv,
-    addcmul,
     arccos,
     arccosh,
     arcsin,
     arcsinh,
     arctan,
-    arctan2,
     arctanh,
     asin,
     asinh,
     atan,
-    atan2,
     atanh,
     ceil,
-    clamp_max,
-    clamp_min,
     cos,
     cosh,
     erf,
@@ -146,23 +181,13 @@ from .ops.more_elementwise import (
     expm1,
     fix,
     floor,
-    floor_divide,
-    fmax,
-    fmin,
-    fmod,
     frac,
-    hypot,
-    lerp,
     log1p,
     log2,
     log10,
-    logaddexp,
     logit,
-    maximum,
-    minimum,
     nan_to_num,
     reciprocal,
-    remainder,
     round,
     rsqrt,
     sgn,
@@ -172,40 +197,6 @@ from .ops.more_elementwise import (
     square,
     tan,
     trunc,
-    where,
-    xlogy,
 )
-from .ops.more_reduce import (
-    all,
-    amax,
-    amin,
-    aminmax,
-    any,
-    argmax,
-    argmin,
-    argsort,
-    count_nonzero,
-    cummax,
-    cummin,
-    cumprod,
-    cumsum,
-    kthvalue,
-    logsumexp,
-    max,
-    median,
-    min,
-    msort,
-    nanmean,
-    nanmedian,
-    nansum,
-    prod,
-    sort,
-    std_mean,
-    topk,
-    unique,
-    unique_consecutive,
-    var_mean,
-)
-from .ops.random_ops import bernoulli, multinomial, normal, poisson
 
 __all__ = [name for name in dir() if not name.startswith("_") and name != "annotations"]

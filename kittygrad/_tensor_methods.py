@@ -4,17 +4,20 @@ Kept apart from ``tensor.py`` so op families grow without touching the core clas
 """
 from __future__ import annotations
 
+from .autograd.function import apply_inplace as _inplace
+from .ops import activation as _act
+from .ops import arithmetic as _arith
 from .ops import comparison as _cmp
 from .ops import decompositions as _dec
-from .ops import elementwise as _ew
 from .ops import gather_scatter as _gs
-from .ops import joining as _j
+from .ops import inverses as _inv
+from .ops import joining as _join
 from .ops import linalg as _la
-from .ops import linalg_extra as _lx
-from .ops import more_elementwise as _me
-from .ops import more_reduce as _mr
+from .ops import norms as _norms
 from .ops import random_ops as _rnd
-from .autograd.function import apply_inplace as _inplace
+from .ops import reduction as _red
+from .ops import sorting as _sort
+from .ops import unary as _unary
 
 
 class TensorMethods:
@@ -22,171 +25,171 @@ class TensorMethods:
 
     # ---- unary math ---------------------------------------------------------------------------
     def sin(self):
-        return _me.sin(self)
+        return _unary.sin(self)
 
     def cos(self):
-        return _me.cos(self)
+        return _unary.cos(self)
 
     def tan(self):
-        return _me.tan(self)
+        return _unary.tan(self)
 
     def asin(self):
-        return _me.asin(self)
+        return _unary.asin(self)
 
     def acos(self):
-        return _me.acos(self)
+        return _unary.acos(self)
 
     def atan(self):
-        return _me.atan(self)
+        return _unary.atan(self)
 
     def sinh(self):
-        return _me.sinh(self)
+        return _unary.sinh(self)
 
     def cosh(self):
-        return _me.cosh(self)
+        return _unary.cosh(self)
 
     def asinh(self):
-        return _me.asinh(self)
+        return _unary.asinh(self)
 
     def acosh(self):
-        return _me.acosh(self)
+        return _unary.acosh(self)
 
     def atanh(self):
-        return _me.atanh(self)
+        return _unary.atanh(self)
 
     arcsin, arccos, arctan = asin, acos, atan
     arcsinh, arccosh, arctanh = asinh, acosh, atanh
 
     def exp2(self):
-        return _me.exp2(self)
+        return _unary.exp2(self)
 
     def expm1(self):
-        return _me.expm1(self)
+        return _unary.expm1(self)
 
     def log2(self):
-        return _me.log2(self)
+        return _unary.log2(self)
 
     def log10(self):
-        return _me.log10(self)
+        return _unary.log10(self)
 
     def log1p(self):
-        return _me.log1p(self)
+        return _unary.log1p(self)
 
     def rsqrt(self):
-        return _me.rsqrt(self)
+        return _unary.rsqrt(self)
 
     def square(self):
-        return _me.square(self)
+        return _unary.square(self)
 
     def reciprocal(self):
-        return _me.reciprocal(self)
+        return _unary.reciprocal(self)
 
     def logit(self, eps=None):
-        return _me.logit(self, eps)
+        return _unary.logit(self, eps)
 
     def erf(self):
-        return _me.erf(self)
+        return _unary.erf(self)
 
     def erfc(self):
-        return _me.erfc(self)
+        return _unary.erfc(self)
 
     def erfinv(self):
-        return _me.erfinv(self)
+        return _unary.erfinv(self)
 
     def frac(self):
-        return _me.frac(self)
+        return _unary.frac(self)
 
     def sign(self):
-        return _me.sign(self)
+        return _unary.sign(self)
 
     def sgn(self):
-        return _me.sgn(self)
+        return _unary.sgn(self)
 
     def floor(self):
-        return _me.floor(self)
+        return _unary.floor(self)
 
     def ceil(self):
-        return _me.ceil(self)
+        return _unary.ceil(self)
 
     def trunc(self):
-        return _me.trunc(self)
+        return _unary.trunc(self)
 
     fix = trunc
 
     def round(self, *, decimals=0):
-        return _me.round(self, decimals=decimals)
+        return _unary.round(self, decimals=decimals)
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
-        return _me.nan_to_num(self, nan, posinf, neginf)
+        return _unary.nan_to_num(self, nan, posinf, neginf)
 
     def clamp_min(self, min):  # noqa: A002
-        return _me.clamp_min(self, min)
+        return _cmp.clamp_min(self, min)
 
     def clamp_max(self, max):  # noqa: A002
-        return _me.clamp_max(self, max)
+        return _cmp.clamp_max(self, max)
 
     # ---- binary and ternary math --------------------------------------------------------------
     def floor_divide(self, other):
-        return _me.floor_divide(self, other)
+        return _arith.floor_divide(self, other)
 
     def atan2(self, other):
-        return _me.atan2(self, other)
+        return _arith.atan2(self, other)
 
     arctan2 = atan2
 
     def maximum(self, other):
-        return _me.maximum(self, other)
+        return _cmp.maximum(self, other)
 
     def minimum(self, other):
-        return _me.minimum(self, other)
+        return _cmp.minimum(self, other)
 
     def fmax(self, other):
-        return _me.fmax(self, other)
+        return _cmp.fmax(self, other)
 
     def fmin(self, other):
-        return _me.fmin(self, other)
+        return _cmp.fmin(self, other)
 
     def fmod(self, other):
-        return _me.fmod(self, other)
+        return _arith.fmod(self, other)
 
     def remainder(self, other):
-        return _me.remainder(self, other)
+        return _arith.remainder(self, other)
 
     def hypot(self, other):
-        return _me.hypot(self, other)
+        return _arith.hypot(self, other)
 
     def logaddexp(self, other):
-        return _me.logaddexp(self, other)
+        return _arith.logaddexp(self, other)
 
     def xlogy(self, other):
-        return _me.xlogy(self, other)
+        return _arith.xlogy(self, other)
 
     def where(self, condition, other):
-        return _me.where(condition, self, other)
+        return _cmp.where(condition, self, other)
 
     def lerp(self, end, weight):
-        return _me.lerp(self, end, weight)
+        return _arith.lerp(self, end, weight)
 
     def addcmul(self, tensor1, tensor2, *, value=1):
-        return _me.addcmul(self, tensor1, tensor2, value=value)
+        return _arith.addcmul(self, tensor1, tensor2, value=value)
 
     def addcdiv(self, tensor1, tensor2, *, value=1):
-        return _me.addcdiv(self, tensor1, tensor2, value=value)
+        return _arith.addcdiv(self, tensor1, tensor2, value=value)
 
     def __floordiv__(self, other):
-        return _me.floor_divide(self, other)
+        return _arith.floor_divide(self, other)
 
     def __rfloordiv__(self, other):
-        return _me.floor_divide(other, self)
+        return _arith.floor_divide(other, self)
 
     def __ifloordiv__(self, other):
         return self.floor_divide_(other)
 
     def __mod__(self, other):
-        return _me.remainder(self, other)
+        return _arith.remainder(self, other)
 
     def __rmod__(self, other):
-        return _me.remainder(other, self)
+        return _arith.remainder(other, self)
 
     def __imod__(self, other):
         return self.remainder_(other)
@@ -319,129 +322,132 @@ class TensorMethods:
 
     # ---- in-place math ------------------------------------------------------------------------
     def sin_(self):
-        return _inplace(_me.Sin, self)
+        return _inplace(_unary.Sin, self)
 
     def cos_(self):
-        return _inplace(_me.Cos, self)
+        return _inplace(_unary.Cos, self)
 
     def tan_(self):
-        return _inplace(_me.Tan, self)
+        return _inplace(_unary.Tan, self)
 
     def asin_(self):
-        return _inplace(_me.Asin, self)
+        return _inplace(_unary.Asin, self)
 
     def acos_(self):
-        return _inplace(_me.Acos, self)
+        return _inplace(_unary.Acos, self)
 
     def atan_(self):
-        return _inplace(_me.Atan, self)
+        return _inplace(_unary.Atan, self)
 
     def sinh_(self):
-        return _inplace(_me.Sinh, self)
+        return _inplace(_unary.Sinh, self)
 
     def cosh_(self):
-        return _inplace(_me.Cosh, self)
+        return _inplace(_unary.Cosh, self)
 
     def asinh_(self):
-        return _inplace(_me.Asinh, self)
+        return _inplace(_unary.Asinh, self)
 
     def acosh_(self):
-        return _inplace(_me.Acosh, self)
+        return _inplace(_unary.Acosh, self)
 
     def atanh_(self):
-        return _inplace(_me.Atanh, self)
+        return _inplace(_unary.Atanh, self)
 
     arcsin_, arccos_, arctan_ = asin_, acos_, atan_
     arcsinh_, arccosh_, arctanh_ = asinh_, acosh_, atanh_
 
     def exp_(self):
-        return _inplace(_ew.Exp, self)
+        return _inplace(_unary.Exp, self)
 
     def exp2_(self):
-        return _inplace(_me.Exp2, self)
+        return _inplace(_unary.Exp2, self)
 
     def expm1_(self):
-        return _inplace(_me.Expm1, self)
+        return _inplace(_unary.Expm1, self)
 
     def log_(self):
-        return _inplace(_ew.Log, self)
+        return _inplace(_unary.Log, self)
 
     def log2_(self):
-        return _inplace(_me.Log2, self)
+        return _inplace(_unary.Log2, self)
 
     def log10_(self):
-        return _inplace(_me.Log10, self)
+        return _inplace(_unary.Log10, self)
 
     def log1p_(self):
-        return _inplace(_me.Log1p, self)
+        return _inplace(_unary.Log1p, self)
 
     def sqrt_(self):
-        return _inplace(_ew.Sqrt, self)
+        return _inplace(_unary.Sqrt, self)
 
     def rsqrt_(self):
-        return _inplace(_me.Rsqrt, self)
+        return _inplace(_unary.Rsqrt, self)
 
     def square_(self):
-        return _inplace(_me.Square, self)
+        return _inplace(_unary.Square, self)
 
     def reciprocal_(self):
-        return _inplace(_me.Reciprocal, self)
+        return _inplace(_unary.Reciprocal, self)
+
+    def prelu(self, weight):
+        return _act.prelu(self, weight)
 
     def sigmoid_(self):
-        return _inplace(_ew.Sigmoid, self)
+        return _inplace(_act.Sigmoid, self)
 
     def tanh_(self):
-        return _inplace(_ew.Tanh, self)
+        return _inplace(_act.Tanh, self)
 
     def relu_(self):
-        return _inplace(_ew.Relu, self)
+        return _inplace(_act.Relu, self)
 
     def abs_(self):
-        return _inplace(_ew.Abs, self)
+        return _inplace(_unary.Abs, self)
 
     absolute_ = abs_
 
     def neg_(self):
-        return _inplace(_ew.Neg, self)
+        return _inplace(_arith.Neg, self)
 
     negative_ = neg_
 
     def sign_(self):
-        return _me._inplace_rounding(self, _me.Sign)
+        return _unary._inplace_rounding(self, _unary.Sign)
 
     sgn_ = sign_
 
     def floor_(self):
-        return _me._inplace_rounding(self, _me.Floor)
+        return _unary._inplace_rounding(self, _unary.Floor)
 
     def ceil_(self):
-        return _me._inplace_rounding(self, _me.Ceil)
+        return _unary._inplace_rounding(self, _unary.Ceil)
 
     def trunc_(self):
-        return _me._inplace_rounding(self, _me.Trunc)
+        return _unary._inplace_rounding(self, _unary.Trunc)
 
     fix_ = trunc_
 
     def round_(self, *, decimals=0):
-        return _me._inplace_rounding(self, _me.Round, decimals=decimals)
+        return _unary._inplace_rounding(self, _unary.Round, decimals=decimals)
 
     def frac_(self):
-        return _inplace(_me.Frac, self)
+        return _inplace(_unary.Frac, self)
 
     def logit_(self, eps=None):
-        return _inplace(_me.Logit, self, eps=eps)
+        return _inplace(_unary.Logit, self, eps=eps)
 
     def erf_(self):
-        return _inplace(_me.Erf, self)
+        return _inplace(_unary.Erf, self)
 
     def erfc_(self):
-        return _inplace(_me.Erfc, self)
+        return _inplace(_unary.Erfc, self)
 
     def erfinv_(self):
-        return _inplace(_me.Erfinv, self)
+        return _inplace(_unary.Erfinv, self)
 
     def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
-        return _inplace(_me.NanToNum, self, nan=nan, posinf=posinf, neginf=neginf)
+        return _inplace(_unary.NanToNum, self, nan=nan, posinf=posinf, neginf=neginf)
 
     def clamp_min_(self, min):  # noqa: A002
         return self.clamp_(min=min)
@@ -450,190 +456,190 @@ class TensorMethods:
         return self.clamp_(max=max)
 
     def atan2_(self, other):
-        return _me._inplace_binary(self, _me.Atan2, other, "atan2_", float_result=True)
+        return _arith._inplace_binary(self, _arith.Atan2, other, "atan2_", float_result=True)
 
     arctan2_ = atan2_
 
     def fmod_(self, other):
-        return _me._inplace_binary(self, _me.Fmod, other, "fmod_")
+        return _arith._inplace_binary(self, _arith.Fmod, other, "fmod_")
 
     def remainder_(self, other):
-        return _me._inplace_binary(self, _me.Remainder, other, "remainder_")
+        return _arith._inplace_binary(self, _arith.Remainder, other, "remainder_")
 
     def floor_divide_(self, other):
-        return _me._inplace_binary(self, _me.FloorDivide, other, "floor_divide_")
+        return _arith._inplace_binary(self, _arith.FloorDivide, other, "floor_divide_")
 
     def hypot_(self, other):
-        return _me._inplace_binary(self, _me.Hypot, other, "hypot_")
+        return _arith._inplace_binary(self, _arith.Hypot, other, "hypot_")
 
     def xlogy_(self, other):
-        return _me._inplace_binary(self, _me.Xlogy, other, "xlogy_", float_result=True)
+        return _arith._inplace_binary(self, _arith.Xlogy, other, "xlogy_", float_result=True)
 
     def lerp_(self, end, weight):
-        return _me._inplace_lerp(self, end, weight)
+        return _arith._inplace_lerp(self, end, weight)
 
     def addcmul_(self, tensor1, tensor2, *, value=1):
-        return _me._inplace_addc(self, _me.Addcmul, tensor1, tensor2, value)
+        return _arith._inplace_addc(self, _arith.Addcmul, tensor1, tensor2, value)
 
     def addcdiv_(self, tensor1, tensor2, *, value=1):
-        return _me._inplace_addc(self, _me.Addcdiv, tensor1, tensor2, value)
+        return _arith._inplace_addc(self, _arith.Addcdiv, tensor1, tensor2, value)
 
     # ---- reductions ---------------------------------------------------------------------------
     def prod(self, dim=None, keepdim=False, *, dtype=None):
-        return _mr.prod(self, dim, keepdim, dtype=dtype)
+        return _red.prod(self, dim, keepdim, dtype=dtype)
 
     def max(self, dim=None, keepdim=False):
-        return _mr.max(self, dim, keepdim)
+        return _red.max(self, dim, keepdim)
 
     def min(self, dim=None, keepdim=False):
-        return _mr.min(self, dim, keepdim)
+        return _red.min(self, dim, keepdim)
 
     def amax(self, dim=(), keepdim=False):
-        return _mr.amax(self, dim, keepdim)
+        return _red.amax(self, dim, keepdim)
 
     def amin(self, dim=(), keepdim=False):
-        return _mr.amin(self, dim, keepdim)
+        return _red.amin(self, dim, keepdim)
 
     def aminmax(self, *, dim=None, keepdim=False):
-        return _mr.aminmax(self, dim=dim, keepdim=keepdim)
+        return _red.aminmax(self, dim=dim, keepdim=keepdim)
 
     def argmax(self, dim=None, keepdim=False):
-        return _mr.argmax(self, dim, keepdim)
+        return _red.argmax(self, dim, keepdim)
 
     def argmin(self, dim=None, keepdim=False):
-        return _mr.argmin(self, dim, keepdim)
+        return _red.argmin(self, dim, keepdim)
 
     def logsumexp(self, dim, keepdim=False):
-        return _mr.logsumexp(self, dim, keepdim)
+        return _red.logsumexp(self, dim, keepdim)
 
     def cumsum(self, dim, *, dtype=None):
-        return _mr.cumsum(self, dim, dtype=dtype)
+        return _red.cumsum(self, dim, dtype=dtype)
 
     def cumprod(self, dim, *, dtype=None):
-        return _mr.cumprod(self, dim, dtype=dtype)
+        return _red.cumprod(self, dim, dtype=dtype)
 
     def cummax(self, dim):
-        return _mr.cummax(self, dim)
+        return _red.cummax(self, dim)
 
     def cummin(self, dim):
-        return _mr.cummin(self, dim)
+        return _red.cummin(self, dim)
 
     def median(self, dim=None, keepdim=False):
-        return _mr.median(self, dim, keepdim)
+        return _sort.median(self, dim, keepdim)
 
     def nanmedian(self, dim=None, keepdim=False):
-        return _mr.nanmedian(self, dim, keepdim)
+        return _sort.nanmedian(self, dim, keepdim)
 
     def kthvalue(self, k, dim=-1, keepdim=False):
-        return _mr.kthvalue(self, k, dim, keepdim)
+        return _sort.kthvalue(self, k, dim, keepdim)
 
     def sort(self, dim=-1, descending=False, stable=False):
-        return _mr.sort(self, dim, descending, stable)
+        return _sort.sort(self, dim, descending, stable)
 
     def msort(self):
-        return _mr.msort(self)
+        return _sort.msort(self)
 
     def argsort(self, dim=-1, descending=False, stable=False):
-        return _mr.argsort(self, dim, descending, stable)
+        return _sort.argsort(self, dim, descending, stable)
 
     def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
-        return _mr.topk(self, k, dim, largest, sorted)
+        return _sort.topk(self, k, dim, largest, sorted)
 
     def all(self, dim=None, keepdim=False):
-        return _mr.all(self, dim, keepdim)
+        return _red.all(self, dim, keepdim)
 
     def any(self, dim=None, keepdim=False):
-        return _mr.any(self, dim, keepdim)
+        return _red.any(self, dim, keepdim)
 
     def count_nonzero(self, dim=None):
-        return _mr.count_nonzero(self, dim)
+        return _red.count_nonzero(self, dim)
 
     def nansum(self, dim=None, keepdim=False, *, dtype=None):
-        return _mr.nansum(self, dim, keepdim, dtype=dtype)
+        return _red.nansum(self, dim, keepdim, dtype=dtype)
 
     def nanmean(self, dim=None, keepdim=False, *, dtype=None):
-        return _mr.nanmean(self, dim, keepdim, dtype=dtype)
+        return _red.nanmean(self, dim, keepdim, dtype=dtype)
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
-        return _mr.unique(self, sorted, return_inverse, return_counts, dim)
+        return _sort.unique(self, sorted, return_inverse, return_counts, dim)
 
     def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
-        return _mr.unique_consecutive(self, return_inverse, return_counts, dim)
+        return _sort.unique_consecutive(self, return_inverse, return_counts, dim)
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-        return _lx.norm(self, p, dim, keepdim, dtype)
+        return _norms.norm(self, p, dim, keepdim, dtype)
 
     # ---- linear algebra -----------------------------------------------------------------------
     def vdot(self, other):
         return _la.vdot(self, other)
 
     def outer(self, vec2):
-        return _lx.outer(self, vec2)
+        return _la.outer(self, vec2)
 
     ger = outer
 
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
-        return _lx.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+        return _la.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
     def addmv(self, mat, vec, *, beta=1, alpha=1):
-        return _lx.addmv(self, mat, vec, beta=beta, alpha=alpha)
+        return _la.addmv(self, mat, vec, beta=beta, alpha=alpha)
 
     def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
-        return _lx.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+        return _la.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
     def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
-        return _lx.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+        return _la.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
     def addr(self, vec1, vec2, *, beta=1, alpha=1):
-        return _lx.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+        return _la.addr(self, vec1, vec2, beta=beta, alpha=alpha)
 
     def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
-        return self.copy_(_lx.addmm(self, mat1, mat2, beta=beta, alpha=alpha))
+        return self.copy_(_la.addmm(self, mat1, mat2, beta=beta, alpha=alpha))
 
     def tril(self, diagonal=0):
-        return _lx.tril(self, diagonal)
+        return _la.tril(self, diagonal)
 
     def triu(self, diagonal=0):
-        return _lx.triu(self, diagonal)
+        return _la.triu(self, diagonal)
 
     def tril_(self, diagonal=0):
-        return _inplace(_lx.Tril, self, k=diagonal, upper=False)
+        return _inplace(_la.Tril, self, k=diagonal, upper=False)
 
     def triu_(self, diagonal=0):
-        return _inplace(_lx.Tril, self, k=diagonal, upper=True)
+        return _inplace(_la.Tril, self, k=diagonal, upper=True)
 
     def diag(self, diagonal=0):
-        return _lx.diag(self, diagonal)
+        return _la.diag(self, diagonal)
 
     def diagonal(self, offset=0, dim1=0, dim2=1):
-        return _lx.diagonal(self, offset, dim1, dim2)
+        return _la.diagonal(self, offset, dim1, dim2)
 
     def diag_embed(self, offset=0, dim1=-2, dim2=-1):
-        return _lx.diag_embed(self, offset, dim1, dim2)
+        return _la.diag_embed(self, offset, dim1, dim2)
 
     def diagflat(self, offset=0):
-        return _lx.diagflat(self, offset)
+        return _la.diagflat(self, offset)
 
     def trace(self):
-        return _lx.trace(self)
+        return _la.trace(self)
 
     def inverse(self):
-        return _lx.inv(self)
+        return _inv.inv(self)
 
     def det(self):
-        return _lx.det(self)
+        return _inv.det(self)
 
     def logdet(self):
-        return _lx.logdet(self)
+        return _inv.logdet(self)
 
     def slogdet(self):
-        return _lx.slogdet(self)
+        return _inv.slogdet(self)
 
     def cross(self, other, dim=None):
-        return _lx.cross(self, other, dim)
+        return _la.cross(self, other, dim)
 
     def matrix_power(self, n):
-        return _lx.matrix_power(self, n)
+        return _inv.matrix_power(self, n)
 
     def lu(self, pivot=True, get_infos=False):
         return _dec.torch_lu(self, pivot, get_infos)
@@ -642,70 +648,70 @@ class TensorMethods:
         return _dec.torch_lu_solve(self, LU_data, LU_pivots)
 
     def pinverse(self, rcond=1e-15):
-        return _dec.pinverse(self, rcond)
+        return _inv.pinverse(self, rcond)
 
     def cholesky(self, upper=False):
-        return _lx.torch_cholesky(self, upper)
+        return _dec.torch_cholesky(self, upper)
 
     def qr(self, some=True):
-        return _lx.torch_qr(self, some)
+        return _dec.torch_qr(self, some)
 
     def svd(self, some=True, compute_uv=True):
-        return _lx.torch_svd(self, some, compute_uv)
+        return _dec.torch_svd(self, some, compute_uv)
 
     # ---- shape, joining, indexing -------------------------------------------------------------
     def movedim(self, source, destination):
-        return _j.movedim(self, source, destination)
+        return _join.movedim(self, source, destination)
 
     moveaxis = movedim
 
     def unflatten(self, dim, sizes):
-        return _j.unflatten(self, dim, sizes)
+        return _join.unflatten(self, dim, sizes)
 
     def ravel(self):
-        return _j.ravel(self)
+        return _join.ravel(self)
 
     def repeat(self, *sizes):
-        return _j.repeat(self, *sizes)
+        return _join.repeat(self, *sizes)
 
     def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
-        return _j.repeat_interleave(self, repeats, dim, output_size=output_size)
+        return _join.repeat_interleave(self, repeats, dim, output_size=output_size)
 
     def tile(self, dims):
-        return _j.tile(self, dims)
+        return _join.tile(self, dims)
 
     def flip(self, *dims, **kwargs):
-        return _j.flip(self, kwargs["dims"] if "dims" in kwargs else dims[0] if len(dims) == 1 and not isinstance(dims[0], int) else dims)
+        return _join.flip(self, kwargs["dims"] if "dims" in kwargs else dims[0] if len(dims) == 1 and not isinstance(dims[0], int) else dims)
 
     def fliplr(self):
-        return _j.fliplr(self)
+        return _join.fliplr(self)
 
     def flipud(self):
-        return _j.flipud(self)
+        return _join.flipud(self)
 
     def roll(self, shifts, dims=None):
-        return _j.roll(self, shifts, dims)
+        return _join.roll(self, shifts, dims)
 
     def rot90(self, k=1, dims=(0, 1)):
-        return _j.rot90(self, k, dims)
+        return _join.rot90(self, k, dims)
 
     def narrow(self, dim, start, length):
-        return _j.narrow(self, dim, start, length)
+        return _join.narrow(self, dim, start, length)
 
     def select(self, dim, index):
-        return _j.select(self, dim, index)
+        return _join.select(self, dim, index)
 
     def split(self, split_size, dim=0):
-        return _j.split(self, split_size, dim)
+        return _join.split(self, split_size, dim)
 
     def tensor_split(self, indices_or_sections, dim=0):
-        return _j.tensor_split(self, indices_or_sections, dim)
+        return _join.tensor_split(self, indices_or_sections, dim)
 
     def chunk(self, chunks, dim=0):
-        return _j.chunk(self, chunks, dim)
+        return _join.chunk(self, chunks, dim)
 
     def unbind(self, dim=0):
-        return _j.unbind(self, dim)
+        return _join.unbind(self, dim)
 
     def gather(self, dim, index, *, sparse_grad=False):
         return _gs.gather(self, dim, index)

@@ -6,26 +6,14 @@ tensor(8.)
 """
 from __future__ import annotations
 
-from .ops.decompositions import lu, lu_factor, lu_factor_ex, lu_solve, pinv, solve_triangular
-from .ops.linalg import matmul, vdot
-from .ops.linalg_extra import (
-    LinAlgError,
-    cholesky,
-    det,
-    diagonal as _diagonal,
-    inv,
-    matrix_norm,
-    matrix_power,
-    multi_dot,
-    qr,
-    slogdet,
-    solve,
-    svd,
-    svdvals,
-    vector_norm,
-)
-from .ops.linalg_extra import linalg_cross as cross
-from .ops.linalg_extra import linalg_norm as norm
+from .ops.decompositions import cholesky, lu, lu_factor, lu_factor_ex, lu_solve, qr, solve_triangular, svd, svdvals
+from .ops.inverses import det, inv, matrix_power, pinv, slogdet, solve
+from .ops.linalg import diagonal as _diagonal
+from .ops.linalg import linalg_cross as cross
+from .ops.linalg import matmul, multi_dot, vdot
+from .ops.decompositions import LinAlgError
+from .ops.norms import linalg_norm as norm
+from .ops.norms import matrix_norm, vector_norm
 
 
 def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1):

@@ -9,22 +9,23 @@ from . import dtypes as D
 from ._printing import tensor_repr
 from ._tensor_methods import TensorMethods
 from .autograd import backward as _autograd_backward
-from .autograd.engine import run_backward as _run_backward
 from .autograd import engine as _engine
 from .autograd import function as _function
 from .autograd.engine import AccumulateGrad
+from .autograd.engine import run_backward as _run_backward
 from .autograd.function import apply_inplace
 from .autograd.grad_mode import enable_grad
 from .errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from .ops import activation as _act
+from .ops import arithmetic as _arith
 from .ops import comparison as _cmp
-from .ops import elementwise as _ew
+from .ops import conversion as _conv
 from .ops import indexing as _idx
 from .ops import linalg as _la
-from .ops import reduce as _red
+from .ops import reduction as _red
 from .ops import shape as _shape
+from .ops import unary as _unary
 from .ops._prep import as_tensor_arg, broadcast_shape_of, cast, check_scalar
-
 
 _ndarray = B.ndarray
 
@@ -522,10 +523,10 @@ class Tensor(TensorMethods):
         >>> kitty.tensor([1.]).clone()
         tensor([1.])
         """
-        return _ew.Clone.apply(self)
+        return _conv.Clone.apply(self)
 
     def contiguous(self, memory_format=None) -> Tensor:
-        return self if self._data.flags.c_contiguous else _ew.Clone.apply(self)
+        return self if self._data.flags.c_contiguous else _conv.Clone.apply(self)
 
     def stride(self, dim: int | None = None):
         """Strides in elements, as torch (NumPy's are in bytes)."""
@@ -648,10 +649,10 @@ class Tensor(TensorMethods):
     # needs no cast and no broadcast, so the op applies at once (the general path decides the same).
     def __add__(self, other):
         if type(other) is float and self._data.dtype.kind == "f":
-            return _ew.Add.apply(self, self._data.dtype.type(other))
+            return _arith.Add.apply(self, self._data.dtype.type(other))
         if type(other) is Tensor and other._data.dtype == self._data.dtype and other._data.shape == self._data.shape:
-            return _ew.Add.apply(self, other)
-        return _ew.add(self, other)
+            return _arith.Add.apply(self, other)
+        return _arith.add(self, other)
 
     def __radd__(self, other):
         return self.__add__(other)
@@ -660,20 +661,20 @@ class Tensor(TensorMethods):
         return self.add_(other)
 
     def __sub__(self, other):
-        return _ew.sub(self, other)
+        return _arith.sub(self, other)
 
     def __rsub__(self, other):
-        return _ew.rsub(self, other)
+        return _arith.rsub(self, other)
 
     def __isub__(self, other):
         return self.sub_(other)
 
     def __mul__(self, other):
         if type(other) is float and self._data.dtype.kind == "f":
-            return _ew.Mul.apply(self, self._data.dtype.type(other))
+            return _arith.Mul.apply(self, self._data.dtype.type(other))
         if type(other) is Tensor and other._data.dtype == self._data.dtype and other._data.shape == self._data.shape:
-            return _ew.Mul.apply(self, other)
-        return _ew.mul(self, other)
+            return _arith.Mul.apply(self, other)
+        return _arith.mul(self, other)
 
     def __rmul__(self, other):
         return self.__mul__(other)
@@ -682,19 +683,19 @@ class Tensor(TensorMethods):
         return self.mul_(other)
 
     def __truediv__(self, other):
-        return _ew.div(self, other)
+        return _arith.div(self, other)
 
     def __rtruediv__(self, other):
-        return _ew.div(other, self)
+        return _arith.div(other, self)
 
     def __itruediv__(self, other):
         return self.div_(other)
 
     def __pow__(self, other):
-        return _ew.pow(self, other)
+        return _arith.pow(self, other)
 
     def __rpow__(self, other):
-        return _ew.pow(other, self)
+        return _arith.pow(other, self)
 
     def __ipow__(self, other):
         return self.pow_(other)
@@ -706,13 +707,13 @@ class Tensor(TensorMethods):
         return _la.matmul(as_tensor_arg(other), self)
 
     def __neg__(self):
-        return _ew.Neg.apply(self)
+        return _arith.Neg.apply(self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return _ew.Abs.apply(self)
+        return _unary.Abs.apply(self)
 
     # comparisons give bool tensors and are not differentiable; the dunders share the named
     # functions' promotion but return NotImplemented for a foreign operand, as Python expects
@@ -768,56 +769,56 @@ class Tensor(TensorMethods):
 
     # ---- math methods -------------------------------------------------------------------------
     def add(self, other, *, alpha=1):
-        return _ew.add(self, other, alpha=alpha)
+        return _arith.add(self, other, alpha=alpha)
 
     def sub(self, other, *, alpha=1):
-        return _ew.sub(self, other, alpha=alpha)
+        return _arith.sub(self, other, alpha=alpha)
 
     subtract = sub
 
     def mul(self, other):
-        return _ew.mul(self, other)
+        return _arith.mul(self, other)
 
     multiply = mul
 
     def div(self, other, *, rounding_mode=None):
-        return _ew.div(self, other, rounding_mode=rounding_mode)
+        return _arith.div(self, other, rounding_mode=rounding_mode)
 
     divide = true_divide = div
 
     def pow(self, exponent):
-        return _ew.pow(self, exponent)
+        return _arith.pow(self, exponent)
 
     def neg(self):
-        return _ew.neg(self)
+        return _arith.neg(self)
 
     negative = neg
 
     def abs(self):
-        return _ew.abs(self)
+        return _unary.abs(self)
 
     absolute = abs
 
     def exp(self):
-        return _ew.exp(self)
+        return _unary.exp(self)
 
     def log(self):
-        return _ew.log(self)
+        return _unary.log(self)
 
     def sqrt(self):
-        return _ew.sqrt(self)
+        return _unary.sqrt(self)
 
     def sigmoid(self):
-        return _ew.sigmoid(self)
+        return _act.sigmoid(self)
 
     def tanh(self):
-        return _ew.tanh(self)
+        return _act.tanh(self)
 
     def relu(self):
-        return _ew.relu(self)
+        return _act.relu(self)
 
     def clamp(self, min=None, max=None):  # noqa: A002
-        return _ew.clamp(self, min, max)
+        return _cmp.clamp(self, min, max)
 
     clip = clamp
 
@@ -905,23 +906,23 @@ class Tensor(TensorMethods):
 
     def add_(self, other, *, alpha=1):
         if alpha != 1:
-            return self._inplace_binary(_ew.AddScaled, other, "add_", alpha=alpha)
-        return self._inplace_binary(_ew.Add, other, "add_")
+            return self._inplace_binary(_arith.AddScaled, other, "add_", alpha=alpha)
+        return self._inplace_binary(_arith.Add, other, "add_")
 
     def sub_(self, other, *, alpha=1):
-        _ew._check_sub_operands(self, other)
-        return self._inplace_binary(_ew.Sub, other, "sub_", alpha=alpha)
+        _arith._check_sub_operands(self, other)
+        return self._inplace_binary(_arith.Sub, other, "sub_", alpha=alpha)
 
     def mul_(self, other):
-        return self._inplace_binary(_ew.Mul, other, "mul_")
+        return self._inplace_binary(_arith.Mul, other, "mul_")
 
     def div_(self, other, *, rounding_mode=None):
         if rounding_mode is not None:
             return self.copy_(self.div(other, rounding_mode=rounding_mode))
-        return self._inplace_binary(_ew.Div, other, "div_", float_result=True)
+        return self._inplace_binary(_arith.Div, other, "div_", float_result=True)
 
     def pow_(self, exponent):
-        return self._inplace_binary(_ew.Pow, exponent, "pow_")
+        return self._inplace_binary(_arith.Pow, exponent, "pow_")
 
     def clamp_(self, min=None, max=None):  # noqa: A002
         if min is None and max is None:
@@ -929,7 +930,7 @@ class Tensor(TensorMethods):
         bounds = [
             None if b is None else _prepare_inplace_operand(self, b, "clamp_", False) for b in (min, max)
         ]
-        return apply_inplace(_ew.Clamp, self, *bounds)
+        return apply_inplace(_cmp.Clamp, self, *bounds)
 
     clip_ = clamp_
 

@@ -1,4 +1,4 @@
-"""Op-table rows for the fused nn primitives in kittygrad/ops/nn_ops.py (see tests/op_table.py),
+"""Op-table rows for the fused nn primitives in kittygrad/ops/nn/ and kittygrad/ops/activation.py (see tests/op_table.py),
 plus rows for the composed functions of kittygrad.nn.functional.
 
 Each row's ``fn(m, *tensors)`` runs with ``m = kittygrad`` and ``m = torch``; integer targets and
@@ -19,9 +19,9 @@ def F(m):
 def _vf(m):
     if m.__name__ == "torch":
         return m._VF
-    from kittygrad.ops import nn_ops
+    from kittygrad.ops.nn import recurrent
 
-    return nn_ops
+    return recurrent
 
 
 def _attention_weights(m, w, average, batched):
@@ -30,9 +30,9 @@ def _attention_weights(m, w, average, batched):
         ret = w.reshape(2, 2, *w.shape[1:])
         ret = ret.mean(1) if average else ret
         return w * 1, ret if batched else ret[0]
-    from kittygrad.ops import nn_ops
+    from kittygrad.ops.nn import attention
 
-    return nn_ops.attention_weights(w, 2, 2, average, batched)
+    return attention.attention_weights(w, 2, 2, average, batched)
 
 
 def _probs(x):

@@ -262,10 +262,10 @@ def _public_op_names():
     import importlib
 
     names = set()
-    for mod_info in pkgutil.iter_modules(ops_pkg.__path__):
-        if mod_info.name.startswith("_"):
+    for mod_info in pkgutil.walk_packages(ops_pkg.__path__, "kittygrad.ops."):
+        if mod_info.name.rsplit(".", 1)[-1].startswith("_") or mod_info.ispkg:
             continue
-        mod = importlib.import_module(f"kittygrad.ops.{mod_info.name}")
+        mod = importlib.import_module(mod_info.name)
         for name, obj in vars(mod).items():
             if name.startswith("_") or not inspect.isfunction(obj) or obj.__module__ != mod.__name__:
                 continue

@@ -869,12 +869,11 @@ def _my_public_functions():
 
     import kittygrad.ops as ops_pkg
 
-    mine = ("comparison", "decompositions", "gather_scatter", "joining", "linalg_extra", "more_elementwise", "more_reduce", "random_ops")
     names = set()
-    for info in pkgutil.iter_modules(ops_pkg.__path__):
-        if info.name not in mine:
+    for info in pkgutil.walk_packages(ops_pkg.__path__, "kittygrad.ops."):
+        if info.name.rsplit(".", 1)[-1].startswith("_") or info.ispkg:
             continue
-        mod = importlib.import_module(f"kittygrad.ops.{info.name}")
+        mod = importlib.import_module(info.name)
         for name, obj in vars(mod).items():
             if not name.startswith("_") and inspect.isfunction(obj) and obj.__module__ == mod.__name__:
                 names.add(name)

@@ -1,13 +1,12 @@
 """kittygrad.autograd: the engine's public face (backward, grad, Function, grad modes)."""
 from __future__ import annotations
 
-from ..errors import KittyRuntimeError, KittyTypeError
 from .. import backend as B
-from . import engine as _engine
 from .._graph_array import GraphArray
+from ..errors import KittyRuntimeError, KittyTypeError
+from . import engine as _engine
 from .engine import AccumulateGrad, Node, run_backward
-from .function import _edge
-from .function import Function, FunctionCtx, InplaceFunction, NestedIOFunction, once_differentiable
+from .function import Function, FunctionCtx, InplaceFunction, NestedIOFunction, _edge, once_differentiable
 from .grad_mode import (
     enable_grad,
     inference_mode,
@@ -153,7 +152,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
 
 
 # ---- gradient checks, functional API, anomaly detection (as torch.autograd) -----------------
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,F401
-from . import functional  # noqa: E402,F401
-from . import anomaly_mode  # noqa: E402,F401
+from . import (
+    anomaly_mode,  # noqa: E402,F401
+    functional,  # noqa: E402,F401
+)
 from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: E402,F401
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,F401

@@ -33,6 +33,7 @@ __all__ = [
 
 #: read by the engine on every backward: one attribute lookup when the mode is off
 from .engine import _anomaly  # noqa: E402
+
 _lock = threading.Lock()  # the observer list is shared by all threads
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep

@@ -20,7 +20,6 @@ from .._graph_array import GraphArray
 from ..errors import BackwardGraphWarning, KittyRuntimeError
 from .grad_mode import _state
 
-
 _ENGINE_FIELDS = frozenset({"next_edges", "needs_input_grad"})
 #: what a released node keeps: the graph's shape, its locks, hooks and diagnostics, never saved data
 _KEEP_ON_RELEASE = _ENGINE_FIELDS | frozenset({

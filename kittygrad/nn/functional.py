@@ -1,7 +1,7 @@
 """``kittygrad.nn.functional``: torch.nn.functional's functions.
 
 The fused primitives (convolution, pooling, normalisation, losses, activations with their own
-backward) live in :mod:`kittygrad.ops.nn_ops` and are re-exported here; the rest is composed
+backward) live in :mod:`kittygrad.ops.nn` (one file per family) and are re-exported here; the rest is composed
 from tensor ops.
 
 >>> import kittygrad as kitty
@@ -19,56 +19,44 @@ from .. import dtypes as D
 from ..autograd.function import apply_inplace
 from ..errors import KittyRuntimeError, KittyValueError
 from ..ops import activation as _act
-from ..ops import elementwise as _ew
+from ..ops import comparison as _cmp
 from ..ops._prep import as_tensor_arg, cast, normalize_dim
-from ..ops.nn_ops import (  # noqa: F401  (re-exported)
-    _cat,
-    _check_reduction,
-    _legacy_reduction,
-    _vector_norm,
-    avg_pool1d,
-    avg_pool2d,
-    batch_norm,
-    bilinear,
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
+from ..ops.activation import (
     celu,
-    conv1d,
-    conv2d,
-    conv3d,
-    conv_transpose1d,
-    conv_transpose2d,
-    cross_entropy,
     elu,
-    embedding,
     gelu,
-    group_norm,
     hardsigmoid,
     hardswish,
     hardtanh,
-    huber_loss,
-    instance_norm,
-    kl_div,
-    l1_loss,
-    layer_norm,
     leaky_relu,
-    linear,
     logsigmoid,
-    max_pool1d,
-    max_pool2d,
     mish,
-    mse_loss,
-    nll_loss,
-    pad,
     prelu,
     relu6,
-    rms_norm,
     selu,
     silu,
-    smooth_l1_loss,
     softplus,
     softsign,
 )
+from ..ops.nn.conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d
+from ..ops.nn.embedding import embedding
+from ..ops.nn.linear import bilinear, linear
+from ..ops.nn.loss import (
+    _check_reduction,
+    _legacy_reduction,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
+from ..ops.nn.normalization import _vector_norm, batch_norm, group_norm, instance_norm, layer_norm, rms_norm
+from ..ops.nn.padding import pad
+from ..ops.nn.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from ..tensor import Tensor
 
 __all__ = [
@@ -98,8 +86,8 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     tensor([0., 2.])
     """
     if inplace:
-        return apply_inplace(_ew.Relu, input)
-    return _ew.relu(input)
+        return apply_inplace(_act.Relu, input)
+    return _act.relu(input)
 
 
 def relu_(input: Tensor) -> Tensor:
@@ -109,7 +97,7 @@ def relu_(input: Tensor) -> Tensor:
     >>> kitty.nn.functional.relu_(kitty.tensor([-1., 2.]))
     tensor([0., 2.])
     """
-    return apply_inplace(_ew.Relu, input)
+    return apply_inplace(_act.Relu, input)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -119,7 +107,7 @@ def sigmoid(input: Tensor) -> Tensor:
     >>> kitty.nn.functional.sigmoid(kitty.tensor([0.]))
     tensor([0.5000])
     """
-    return _ew.sigmoid(input)
+    return _act.sigmoid(input)
 
 
 def tanh(input: Tensor) -> Tensor:
@@ -129,7 +117,7 @@ def tanh(input: Tensor) -> Tensor:
     >>> kitty.nn.functional.tanh(kitty.tensor([0.]))
     tensor([0.])
     """
-    return _ew.tanh(input)
+    return _act.tanh(input)
 
 
 def tanhshrink(input: Tensor) -> Tensor:
@@ -139,7 +127,7 @@ def tanhshrink(input: Tensor) -> Tensor:
     >>> kitty.nn.functional.tanhshrink(kitty.tensor([0.]))
     tensor([0.])
     """
-    return input - _ew.tanh(input)
+    return input - _act.tanh(input)
 
 
 def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
@@ -203,7 +191,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     lead = (slice(None),) * d
     a = input[lead + (slice(0, n // 2),)]
     b = input[lead + (slice(n // 2, n),)]
-    return a * _ew.sigmoid(b)
+    return a * _act.sigmoid(b)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -582,7 +570,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
     tensor([[0.6000, 0.8000]])
     """
     norm = _vector_norm(input, p, dim, keepdim=True)
-    return input / _ew.clamp(norm, min=eps)
+    return input / _cmp.clamp(norm, min=eps)
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
@@ -595,8 +583,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     from ..ops._prep import binary
 
     a, b = binary(x1, x2, "cosine_similarity")
-    n1 = _ew.clamp(_vector_norm(a, 2, dim, keepdim=True), min=eps)
-    n2 = _ew.clamp(_vector_norm(b, 2, dim, keepdim=True), min=eps)
+    n1 = _cmp.clamp(_vector_norm(a, 2, dim, keepdim=True), min=eps)
+    n2 = _cmp.clamp(_vector_norm(b, 2, dim, keepdim=True), min=eps)
     return ((a / n1) * (b / n2)).sum(dim)
 
 
@@ -631,7 +619,7 @@ def _const(x: Tensor, values) -> Tensor:
 def _clamp_min0(x: Tensor) -> Tensor:
     """``max(x, 0)`` for the margin losses. As torch (which clamps there): at exactly 0 the
     gradient passes, where ``relu`` would stop it (``relu'(0) = 0``)."""
-    return _ew.clamp(x, min=0)
+    return _cmp.clamp(x, min=0)
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:

@@ -1,15 +1,11 @@
-"""Operand preparation shared by all ops: tensor conversion, type promotion, broadcasting.
-
-As the seed describes, binary ops first bring operands to one dtype (a differentiable
-``ToCopy``) and one shape (a differentiable ``Expand``); so broadcasting is undone in one place,
-and the graph shows these implicit steps.
-"""
+"""Input preparation shared by every op: tensor checks, dtype promotion, broadcasting, bundling."""
 from __future__ import annotations
 
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
 from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError  # noqa: F401 (re-exported)
+from .conversion import Expand, ToCopy
 
 _NUMBER_TYPES = (int, float, bool)
 
@@ -48,7 +44,6 @@ def cast(t, dtype):
     """t.to(dtype), differentiable, or t itself when it already has that dtype."""
     if t._data.dtype == dtype.np:
         return t
-    from .elementwise import ToCopy
 
     return ToCopy.apply(t, dtype.np)
 
@@ -76,7 +71,6 @@ def broadcast_shape_of(sa, sb):
 def expand_to(t, shape):
     if t._data.shape == shape:
         return t
-    from .shape import Expand
 
     return Expand.apply(t, tuple(shape))
 

@@ -1,4 +1,4 @@
-"""Named result tuples, as ``torch.return_types`` (``max(values=..., indices=...)``)."""
+"""torch.return_types: the named tuples that ops such as ``max(dim)`` and ``sort`` return."""
 from __future__ import annotations
 
 from collections import namedtuple

@@ -1,9 +1,16 @@
-"""Softmax and log-softmax along a dim: fused and numerically stable."""
+"""Activation functions as differentiable ops: ``sigmoid``, ``tanh``, ``relu`` and the
+``nn.functional`` activations (GELU, SiLU, ELU, ...)."""
 from __future__ import annotations
 
+import math
+
+from .. import backend as B
 from .. import dtypes as D
-from ..autograd.function import Op
-from ._prep import cast, normalize_dim
+from ..autograd.function import Op, apply_inplace
+from ..errors import KittyRuntimeError, KittyValueError
+from ._fused import _erf, _float, _kt, _same_dtype, _sigmoid, _softplus
+from ._prep import as_tensor_arg, cast, masked_grad, normalize_dim
+from .unary import _float_input
 
 
 class Softmax(Op):
@@ -71,3 +78,463 @@ def log_softmax(input, dim=None, dtype=None):
     if x._data.ndim == 0:
         return LogSoftmax.apply(x.reshape(1), 0).reshape(())
     return LogSoftmax.apply(x, axis)
+
+
+class Sigmoid(Op):
+    saves_output = True
+
+    def forward(self, x):
+        xp = self.xp
+        if x.dtype.kind != "f":  # sigmoid_ on an integer/bool tensor: a float result it cannot hold
+            x = x.astype(xp.float32)
+        # stable for large |x|: exp of a non-positive number only
+        e = xp.exp(-xp.abs(x))
+        self.out = xp.asarray(xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False))
+        return self.out
+
+    def backward(self, g):
+        s = self.out
+        return (g * s * (1 - s),)
+
+
+class Tanh(Op):
+    saves_output = True
+
+    def forward(self, x):
+        self.out = self.xp.asarray(self.xp.tanh(x))
+        return self.out
+
+    def backward(self, g):
+        t = self.out
+        return (g * (1 - t * t),)
+
+
+class Relu(Op):
+    saves_output = True
+    graph_formal_inputs = (0,)  # torch: threshold_backward(grad, result, 0)
+
+    def forward(self, x):
+        self.out = self.xp.asarray(self.xp.maximum(x, 0).astype(x.dtype, copy=False))
+        return self.out
+
+    def backward(self, g):
+        # as torch: relu'(0) = 0, and a select (an infinite gradient where x <= 0 gives 0, not nan)
+        return (masked_grad(self.out > 0, g),)
+
+
+def sigmoid(input):
+    """Logistic sigmoid, stable for large inputs.
+
+    >>> import kittygrad as kitty
+    >>> kitty.sigmoid(kitty.tensor([0.]))
+    tensor([0.5000])
+    """
+    return Sigmoid.apply(_float_input(input))
+
+
+def tanh(input):
+    """Hyperbolic tangent.
+
+    >>> import kittygrad as kitty
+    >>> kitty.tanh(kitty.tensor([0.]))
+    tensor([0.])
+    """
+    return Tanh.apply(_float_input(input))
+
+
+def relu(input):
+    """max(x, 0); its gradient at 0 is 0, as torch.
+
+    >>> import kittygrad as kitty
+    >>> kitty.relu(kitty.tensor([-1., 2.]))
+    tensor([0., 2.])
+    """
+    return Relu.apply(input)
+
+
+# ---------------------------------------------------------------------------------------------
+# activations
+
+
+class LeakyRelu(Op):
+    saved_inputs = (0,)
+    graph_formal_inputs = (0,)  # torch: leaky_relu_backward(grad, self, ...)
+
+    def forward(self, x, negative_slope=0.01):
+        self.x, self.slope = x, negative_slope
+        return self.xp.where(x > 0, x, x * negative_slope).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        return (self.xp.where(self.x > 0, g, g * self.slope).astype(g.dtype, copy=False),)
+
+
+class Elu(Op):
+    """``scale * (x if x > 0 else alpha * (exp(input_scale * x) - 1))``: ELU, SELU and CELU."""
+
+    saved_inputs = (0,)
+
+    def forward(self, x, alpha=1.0, scale=1.0, input_scale=1.0):
+        xp = self.xp
+        self.x, self.args = x, (alpha, scale, input_scale)
+        self.neg = xp.exp(xp.minimum(x, 0) * input_scale)
+        out = xp.where(x > 0, x * scale, (self.neg - 1) * (alpha * scale))
+        return out.astype(x.dtype, copy=False)
+
+    def composite(self, x, alpha=1.0, scale=1.0, input_scale=1.0):
+        k = _kt()
+        neg = k.exp(k.clamp(x, max=0) * input_scale)
+        return k.where(x > 0, x * scale, (neg - 1) * (alpha * scale))
+
+    def backward(self, g):
+        alpha, scale, input_scale = self.args
+        d = self.xp.where(self.x > 0, scale, self.neg * (alpha * scale * input_scale))
+        return ((g * d).astype(g.dtype, copy=False),)
+
+
+class Gelu(Op):
+    saved_inputs = (0,)
+
+    def forward(self, x, approximate="none"):
+        xp = self.xp
+        self.x, self.approximate = x, approximate
+        if approximate == "tanh":
+            k = math.sqrt(2 / math.pi)
+            self.t = xp.tanh(k * (x + 0.044715 * x * x * x))
+            return 0.5 * x * (1 + self.t)
+        return (0.5 * x * (1 + _erf(x / math.sqrt(2)))).astype(x.dtype, copy=False)
+
+    def composite(self, x, approximate="none"):
+        k = _kt()
+        if approximate == "tanh":
+            t = k.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x))
+            return 0.5 * x * (1 + t)
+        return 0.5 * x * (1 + k.erf(x / math.sqrt(2)))
+
+    def backward(self, g):
+        xp = self.xp
+        x = self.x
+        if self.approximate == "tanh":
+            k = math.sqrt(2 / math.pi)
+            t = self.t
+            with B.errstate(invalid="ignore", over="ignore"):  # x*x overflows float16 where tanh saturated
+                inner = 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
+            d = 0.5 * (1 + t) + xp.where(t * t == 1, 0, inner)
+        else:
+            cdf = 0.5 * (1 + _erf(x / math.sqrt(2)))
+            d = cdf + x * xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        return ((g * d).astype(g.dtype, copy=False),)
+
+
+class Silu(Op):
+    saved_inputs = (0,)
+
+    def forward(self, x):
+        self.x = x
+        self.s = _sigmoid(x)
+        return x * self.s
+
+    def composite(self, x):
+        return x * _kt().sigmoid(x)
+
+    def backward(self, g):
+        s = self.s
+        return (g * (s * (1 + self.x * (1 - s))),)
+
+
+class Mish(Op):
+    saved_inputs = (0,)
+
+    def forward(self, x):
+        self.x = x
+        self.t = self.xp.tanh(_softplus(x))
+        return x * self.t
+
+    def composite(self, x):
+        return x * _kt().tanh(Softplus.apply(x))
+
+    def backward(self, g):
+        t = self.t
+        return (g * (t + self.x * (1 - t * t) * _sigmoid(self.x)),)
+
+
+class Softplus(Op):
+    saved_inputs = (0,)
+
+    def forward(self, x, beta=1.0, threshold=20.0):
+        self.x, self.beta, self.threshold = x, beta, threshold
+        z = x * beta
+        return self.xp.where(z > threshold, x, _softplus(z) / beta).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        z = self.x * self.beta
+        return (self.xp.where(z > self.threshold, g, g * _sigmoid(z)).astype(g.dtype, copy=False),)
+
+
+class Softsign(Op):
+    saved_inputs = (0,)
+
+    def forward(self, x):
+        self.x = x
+        return x / (1 + self.xp.abs(x))
+
+    def backward(self, g):
+        d = 1 + self.xp.abs(self.x)
+        return (g / (d * d),)
+
+
+class Hardtanh(Op):
+    saved_inputs = (0,)
+    graph_formal_inputs = (0,)  # torch: hardtanh_backward(grad, self, ...)
+
+    def forward(self, x, min_val=-1.0, max_val=1.0):
+        self.x, self.lo, self.hi = x, min_val, max_val
+        return self.xp.clip(x, min_val, max_val).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        x = self.x
+        # as torch: 0 at both bounds (unlike clamp), and a select (no 0 * inf)
+        return (masked_grad((x > self.lo) & (x < self.hi), g),)
+
+
+class Hardswish(Op):
+    saved_inputs = (0,)
+
+    def forward(self, x):
+        self.x = x
+        return x * self.xp.clip(x + 3, 0, 6) / 6
+
+    def backward(self, g):
+        xp = self.xp
+        x = self.x
+        # as torch: both corners take the outer piece's slope (0 at -3, 1 at 3), selected
+        d = xp.where(x < 3, x / 3 + 0.5, 1.0)
+        return (masked_grad(x > -3, g * d).astype(g.dtype, copy=False),)
+
+
+class Hardsigmoid(Op):
+    saved_inputs = (0,)
+    graph_formal_inputs = (0,)  # torch: hardsigmoid_backward(grad, self)
+
+    def forward(self, x):
+        self.x = x
+        return self.xp.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        x = self.x
+        # as torch: 0 at both corners, selected
+        return (masked_grad((x > -3) & (x < 3), g / 6).astype(g.dtype, copy=False),)
+
+
+class LogSigmoid(Op):
+    saved_inputs = (0,)
+
+    def forward(self, x):
+        self.x = x
+        return -_softplus(-x)
+
+    def backward(self, g):
+        return (g * _sigmoid(-self.x),)
+
+
+class Prelu(Op):
+    """``x if x > 0 else w * x`` with one learnable slope per channel (dim 1)."""
+
+    saved_inputs = (0, 1)
+
+    def forward(self, x, w):
+        self.x, self.w = x, w
+        shape = [1] * x.ndim
+        if x.ndim >= 2:
+            shape[1] = w.size
+        elif x.ndim == 1:
+            shape[0] = w.size
+        self.wb = w.reshape(shape) if x.ndim else w.reshape(())
+        return self.xp.where(x > 0, x, self.wb * x).astype(x.dtype, copy=False)
+
+    def composite(self, x, w):
+        return _kt().where(x > 0, x, w.reshape(self.wb.shape) * x)
+
+    def backward(self, g):
+        xp = self.xp
+        need = self.needs_input_grad
+        pos = self.x > 0
+        gx = xp.where(pos, g, g * self.wb).astype(g.dtype, copy=False) if need[0] else None
+        gw = None
+        if need[1]:
+            gw = B.sum_to_shape(xp.where(pos, 0, g * self.x), self.wb.shape).reshape(self.w.shape)
+        return gx, gw
+
+
+def _activation(cls, input, inplace: bool, name: str, **params):
+    x = _float(input, name)
+    if inplace:
+        return apply_inplace(cls, x, **params)
+    return cls.apply(x, **params)
+
+
+def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
+    """``x`` where positive, ``negative_slope * x`` elsewhere.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.leaky_relu(kitty.tensor([-1., 2.]), 0.1)
+    tensor([-0.1000,  2.0000])
+    """
+    return _activation(LeakyRelu, input, inplace, "leaky_relu", negative_slope=float(negative_slope))
+
+
+def elu(input, alpha: float = 1.0, inplace: bool = False):
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.elu(kitty.tensor([0., 1.]))
+    tensor([0., 1.])
+    """
+    return _activation(Elu, input, inplace, "elu", alpha=float(alpha))
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input, inplace: bool = False):
+    """Scaled ELU with the self-normalising constants.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.selu(kitty.tensor([0.]))
+    tensor([0.])
+    """
+    return _activation(Elu, input, inplace, "selu", alpha=_SELU_ALPHA, scale=_SELU_SCALE)
+
+
+def celu(input, alpha: float = 1.0, inplace: bool = False):
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.celu(kitty.tensor([1.]))
+    tensor([1.])
+    """
+    if alpha == 0:
+        raise KittyRuntimeError("ZeroDivisionError: alpha of celu must not be 0")
+    return _activation(Elu, input, inplace, "celu", alpha=float(alpha), input_scale=1.0 / alpha)
+
+
+def gelu(input, approximate: str = "none"):
+    """Gaussian error linear unit, exact (``'none'``) or with the tanh approximation.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.gelu(kitty.tensor([0.]))
+    tensor([0.])
+    """
+    if approximate not in ("none", "tanh"):
+        raise KittyRuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
+    return Gelu.apply(_float(input, "gelu"), approximate=approximate)
+
+
+def silu(input, inplace: bool = False):
+    """``x * sigmoid(x)`` (swish).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.silu(kitty.tensor([0.]))
+    tensor([0.])
+    """
+    return _activation(Silu, input, inplace, "silu")
+
+
+def mish(input, inplace: bool = False):
+    """``x * tanh(softplus(x))``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.mish(kitty.tensor([0.]))
+    tensor([0.])
+    """
+    return _activation(Mish, input, inplace, "mish")
+
+
+def softplus(input, beta: float = 1.0, threshold: float = 20.0):
+    """``log(1 + exp(beta * x)) / beta``, linear above ``threshold``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.softplus(kitty.tensor([0.]))
+    tensor([0.6931])
+    """
+    return Softplus.apply(_float(input, "softplus"), beta=float(beta), threshold=float(threshold))
+
+
+def softsign(input):
+    """``x / (1 + |x|)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.softsign(kitty.tensor([1.]))
+    tensor([0.5000])
+    """
+    return Softsign.apply(_float(input, "softsign"))
+
+
+def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+    """Clamp to ``[min_val, max_val]``; the gradient is 1 strictly inside.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.hardtanh(kitty.tensor([-2., 0.5]))
+    tensor([-1.0000,  0.5000])
+    """
+    if min_val > max_val:
+        raise KittyValueError("min_val cannot be greater than max_val")
+    return _activation(Hardtanh, input, inplace, "hardtanh", min_val=float(min_val), max_val=float(max_val))
+
+
+def relu6(input, inplace: bool = False):
+    """``min(max(0, x), 6)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.relu6(kitty.tensor([-1., 7.]))
+    tensor([0., 6.])
+    """
+    return _activation(Hardtanh, input, inplace, "relu6", min_val=0.0, max_val=6.0)
+
+
+def hardswish(input, inplace: bool = False):
+    """``x * relu6(x + 3) / 6``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.hardswish(kitty.tensor([3.]))
+    tensor([3.])
+    """
+    return _activation(Hardswish, input, inplace, "hardswish")
+
+
+def hardsigmoid(input, inplace: bool = False):
+    """``relu6(x + 3) / 6``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.hardsigmoid(kitty.tensor([0.]))
+    tensor([0.5000])
+    """
+    return _activation(Hardsigmoid, input, inplace, "hardsigmoid")
+
+
+def logsigmoid(input):
+    """``log(sigmoid(x))``, stable for large ``|x|``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.logsigmoid(kitty.tensor([0.]))
+    tensor([-0.6931])
+    """
+    return LogSigmoid.apply(_float(input, "log_sigmoid"))
+
+
+def prelu(input, weight):
+    """``x`` where positive, ``weight * x`` elsewhere, one weight per channel (or one shared).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.prelu(kitty.tensor([-1., 1.]), kitty.tensor([0.25]))
+    tensor([-0.2500,  1.0000])
+    """
+    x, w = _float(input, "prelu"), as_tensor_arg(weight, "weight")
+    channels = x._data.shape[1] if x._data.ndim >= 2 else (x._data.shape[0] if x._data.ndim == 1 else 1)
+    if w._data.size not in (1, channels):
+        raise KittyRuntimeError(
+            f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+            f"{w._data.size} and channel size = {channels}."
+        )
+    _same_dtype("prelu", x, w)
+    return Prelu.apply(x, w)

@@ -1,14 +1,27 @@
-"""Comparisons, predicates, logical and bitwise ops: not differentiable, so no graph nodes.
-
-Each function computes on the raw arrays (after torch's type promotion) and wraps the result.
-"""
+"""Comparison and selection: ``eq``/``lt``/..., ``clamp``, ``maximum``/``minimum``, ``fmax``/``fmin``,
+``where``, logical ops."""
 from __future__ import annotations
 
 from .. import backend as B
+from .. import dtypes as D
 from ..autograd import function as F
+from ..autograd.function import Op
 from ..autograd.grad_mode import no_grad
 from ..errors import KittyRuntimeError, KittyTypeError
-from ._prep import KittyNotImplementedError, as_tensor_arg, binary, dtype_name
+from ._prep import (
+    KittyNotImplementedError,
+    as_tensor_arg,
+    binary,
+    broadcast_shape_of,
+    cast,
+    check_scalar,
+    dtype_name,
+    expand_to,
+    masked_grad,
+)
+from .arithmetic import _binary_tensors
+from .gather_scatter import nonzero
+from .unary import _tensor
 
 
 def _wrap(arr):
@@ -384,3 +397,258 @@ def _inplace_result(self, result, name):
         raise KittyRuntimeError(f"{name}_ is not differentiable: it can't write into a tensor that requires grad")
     _write(self, result._data, _InplaceName(name))
     return self
+
+
+class Clamp(Op):
+    """clamp(x, min, max) with scalar or array bounds; gradient passes where min <= x <= max."""
+
+    saved_inputs = (0, 1, 2)
+
+    def forward(self, x, lo, hi):
+        xp = self.xp
+        self.x, self.lo, self.hi = x, lo, hi
+        out = x
+        if lo is not None:
+            out = xp.maximum(out, lo)
+        if hi is not None:
+            out = xp.minimum(out, hi)
+        return out.astype(x.dtype, copy=False) if out is not x else x.copy()
+
+    def backward(self, g):
+        # as torch: x keeps the gradient at a bound (x == lo or x == hi); the masks select, so an
+        # infinite gradient is not spread as 0 * inf
+        x, lo, hi = self.x, self.lo, self.hi
+        need = self.needs_input_grad
+        gx = glo = ghi = None
+        if need[0]:
+            mask_x = x >= lo if lo is not None else True
+            if hi is not None:
+                mask_x = mask_x & (x <= hi)
+            gx = masked_grad(mask_x, g)
+        if lo is not None and need[1]:
+            glo = masked_grad((x < lo) & (lo <= hi) if hi is not None else x < lo, g)
+        if hi is not None and need[2]:
+            ghi = masked_grad((x > hi) | (lo > hi) if lo is not None else x > hi, g)
+        return gx, glo, ghi
+
+
+def clamp(input, min=None, max=None):  # noqa: A002
+    """Limit values to [min, max]; bounds may be numbers or tensors.
+
+    >>> import kittygrad as kitty
+    >>> kitty.clamp(kitty.tensor([-2., 0.5, 3.]), -1, 1)
+    tensor([-1.0000,  0.5000,  1.0000])
+    """
+    from .. import dtypes as D
+    from ..errors import KittyRuntimeError
+
+    if min is None and max is None:
+        raise KittyRuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    T = type(input)
+    input = as_tensor_arg(input)
+    bounds = [min, max]
+    if any(isinstance(b, T) for b in bounds):
+        tensors = [input] + [b for b in bounds if isinstance(b, T)]
+        rt = D.result_type(*tensors, *[b for b in bounds if b is not None and not isinstance(b, T)])
+        shape = input._data.shape
+        for t in tensors[1:]:
+            shape = broadcast_shape_of(shape, t._data.shape)
+        input = expand_to(cast(input, rt), shape)
+        bounds = [expand_to(cast(b, rt), shape) if isinstance(b, T) else (None if b is None else rt.np.type(b)) for b in bounds]
+        return Clamp.apply(input, bounds[0], bounds[1])
+    rt = D.result_type(input, *[b for b in bounds if b is not None])
+    input = cast(input, rt)
+    return Clamp.apply(input, *(None if b is None else rt.np.type(b) for b in bounds))
+
+
+clip = clamp
+
+
+class Maximum(Op):
+    """Elementwise max. As torch: at ties each operand gets half of the gradient; an operand
+    gets none only where it compares below the other, so a NaN passes the gradient to both; and
+    the masks select (a non-finite gradient is not spread as 0 * inf)."""
+
+    saved_inputs = (0, 1)
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return self.xp.maximum(a, b)
+
+    @staticmethod
+    def _loses(a, b):
+        return a < b
+
+    def backward(self, g):
+        xp = self.xp
+        a, b = self.a, self.b
+        tie = a == b
+        need = self.needs_input_grad
+        ga = masked_grad(~self._loses(a, b), g) if need[0] else None
+        gb = masked_grad(~self._loses(b, a), g) if need[1] else None
+        if tie.any():
+            ga = xp.where(tie, 0.5 * ga, ga) if ga is not None else None
+            gb = xp.where(tie, 0.5 * gb, gb) if gb is not None else None
+        return ga, gb
+
+
+class Minimum(Maximum):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return self.xp.minimum(a, b)
+
+    @staticmethod
+    def _loses(a, b):
+        return a > b
+
+
+class Fmax(Op):
+    """max that ignores NaN; ties send the whole gradient to ``input``, as torch."""
+
+    saved_inputs = (0, 1)
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return self.xp.fmax(a, b)
+
+    def backward(self, g):
+        xp = self.xp
+        first = (self.a >= self.b) | xp.isnan(self.b)
+        return masked_grad(first, g), masked_grad(~first, g)  # (selects, as torch: see Maximum)
+
+
+class Fmin(Fmax):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return self.xp.fmin(a, b)
+
+    def backward(self, g):
+        xp = self.xp
+        first = (self.a <= self.b) | xp.isnan(self.b)
+        return masked_grad(first, g), masked_grad(~first, g)
+
+
+# ---------------------------------------------------------------------------------------------
+# ternary ops
+
+
+class Where(Op):
+    """``where(cond, a, b)``; operands arrive expanded to one shape."""
+
+    def forward(self, cond, a, b):
+        self.cond = cond
+        return self.xp.where(cond, a, b)
+
+    def backward(self, g):
+        xp = self.xp
+        need = self.needs_input_grad
+        zero = g.dtype.type(0)
+        ga = xp.where(self.cond, g, zero) if need[1] else None
+        gb = xp.where(self.cond, zero, g) if need[2] else None
+        return None, ga, gb
+
+
+def maximum(input, other):
+    """Elementwise maximum of two tensors (NaN propagates; ties split the gradient).
+
+    >>> import kittygrad as kitty
+    >>> kitty.maximum(kitty.tensor([1., 5.]), kitty.tensor([3., 2.]))
+    tensor([3., 5.])
+    """
+    a, b = _binary_tensors(input, other, "maximum")
+    return Maximum.apply(a, b)
+
+
+def minimum(input, other):
+    """Elementwise minimum of two tensors.
+
+    >>> import kittygrad as kitty
+    >>> kitty.minimum(kitty.tensor([1., 5.]), kitty.tensor([3., 2.]))
+    tensor([1., 2.])
+    """
+    a, b = _binary_tensors(input, other, "minimum")
+    return Minimum.apply(a, b)
+
+
+def fmax(input, other):
+    """Elementwise maximum that ignores NaN.
+
+    >>> import kittygrad as kitty
+    >>> kitty.fmax(kitty.tensor([1., float('nan')]), kitty.tensor([3., 2.]))
+    tensor([3., 2.])
+    """
+    a, b = _binary_tensors(input, other, "fmax")
+    return Fmax.apply(a, b)
+
+
+def fmin(input, other):
+    """Elementwise minimum that ignores NaN.
+
+    >>> import kittygrad as kitty
+    >>> kitty.fmin(kitty.tensor([1., float('nan')]), kitty.tensor([3., 2.]))
+    tensor([1., 2.])
+    """
+    a, b = _binary_tensors(input, other, "fmin")
+    return Fmin.apply(a, b)
+
+
+def where(condition, input=None, other=None):
+    """Pick ``input`` where ``condition`` holds, else ``other`` (numbers allowed); with only a
+    condition, the indices of its nonzero elements as a tuple.
+
+    >>> import kittygrad as kitty
+    >>> kitty.where(kitty.tensor([True, False]), kitty.tensor([1., 2.]), 0.)
+    tensor([1., 0.])
+    """
+    cond = _tensor(condition, "condition")
+    if input is None and other is None:
+
+        return nonzero(cond, as_tuple=True)
+    if cond._data.dtype.kind != "b":
+        raise KittyRuntimeError(
+            f"where expected condition to be a boolean tensor, but got a tensor with dtype {_tname(cond)}"
+        )
+    T = F.Tensor
+    if not isinstance(input, T) and not isinstance(other, T):
+        check_scalar(input, "where")
+        check_scalar(other, "where")
+        rt = D.result_type(input, other)
+        arr = B.xp.where(cond._data, rt.np.type(input), rt.np.type(other))
+        return T._wrap(B.xp.asarray(arr, dtype=rt.np))
+    rt = D.result_type(*[o for o in (input, other)])
+    shape = cond._data.shape
+    for o in (input, other):
+        if isinstance(o, T):
+            shape = broadcast_shape_of(shape, o._data.shape)
+    ops = []
+    for o in (input, other):
+        if isinstance(o, T):
+            ops.append(expand_to(cast(o, rt), shape))
+        else:  # a number stays a number (no graph input); the tensor operand carries the shape
+            ops.append(rt.np.type(check_scalar(o, "where")))
+    if not isinstance(ops[0], T) and ops[1]._data.shape != shape:
+        ops[1] = expand_to(ops[1], shape)
+    c = cond._data if cond._data.shape == shape else B.xp.broadcast_to(cond._data, shape)
+    return Where.apply(c, ops[0], ops[1])
+
+
+def clamp_min(input, min):  # noqa: A002
+    """clamp(input, min=min).
+
+    >>> import kittygrad as kitty
+    >>> kitty.clamp_min(kitty.tensor([-1., 2.]), 0)
+    tensor([0., 2.])
+    """
+
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):  # noqa: A002
+    """clamp(input, max=max).
+
+    >>> import kittygrad as kitty
+    >>> kitty.clamp_max(kitty.tensor([-1., 2.]), 0)
+    tensor([-1.,  0.])
+    """
+
+    return clamp(input, max=max)

@@ -1,22 +1,17 @@
-"""Matrix decompositions and what is built on them, with torch's gradients also at singular and
-ill-conditioned matrices: determinants (det, slogdet), inverse and solve, triangular solves, the
-LU family (lu_factor, lu_factor_ex, lu, lu_unpack, lu_solve, torch.lu, torch.lu_solve) and the
-pseudo-inverse (pinv, pinverse).
-
-A formula with a removable singularity (det's gradient, the cofactor matrix det(A) A^-T) picks its
-branch from a condition estimate, never from a computed determinant tested against 0: for the same
-singular matrix LAPACK returns an exact 0 on one BLAS build and 1e-16 on another, and the gradient
-must not depend on which.
-"""
+"""Matrix decompositions: Cholesky, QR, SVD, the LU family and triangular solves, with the
+helpers the inverses share."""
 from __future__ import annotations
 
 from .. import backend as B
 from .. import backend as _backend  # for functions whose argument is named B, as torch's
 from ..autograd import function as F
 from ..autograd.function import Op
-from ..errors import KittygradError, KittyNotImplementedError, KittyRuntimeError, KittyTypeError
+from ..errors import KittygradError, KittyNotImplementedError, KittyRuntimeError
 from . import _return_types as RT
 from ._prep import broadcast_shape_of, bundle, cast, dtype_name, expand_to, tensor_input
+from .arithmetic import add
+from .gather_scatter import take_along_dim
+from .linalg import tril, triu
 
 # torch.return_types of the LU family (built with the shared factory, named as torch names them)
 _lu_factor_result = RT._make("linalg_lu_factor", ("LU", "pivots"))
@@ -162,245 +157,6 @@ def _gather_rows(xp, x, order):
     if x.shape[:-2] != batch:
         x = xp.broadcast_to(x, batch + x.shape[-2:])
     return xp.take_along_axis(x, idx, axis=-2)
-
-
-# ---------------------------------------------------------------------------------------------
-# conditioning, inverses and cofactors (the machinery of det / slogdet)
-
-
-def _inverse_parts(a):
-    """``(inv, singular)``: the inverse of each matrix of the batch (NaN where LAPACK finds the
-    matrix exactly singular) and the mask of those. One batched call when nothing is singular."""
-    xp = B.xp
-    batch = a.shape[:-2]
-    with B.errstate(all="ignore"):
-        try:
-            return xp.linalg.inv(a), xp.zeros(batch, dtype=bool)
-        except xp.linalg.LinAlgError:
-            pass
-        inv = xp.full(a.shape, xp.nan, dtype=a.dtype)
-        singular = xp.zeros(batch, dtype=bool)
-        for idx in xp.ndindex(*batch):
-            try:
-                inv[idx] = xp.linalg.inv(a[idx])
-            except xp.linalg.LinAlgError:
-                singular[idx] = True
-    return inv, singular
-
-
-def _ill_conditioned(a, inv, singular):
-    """Matrices whose inverse-based formulas lose their digits: singular, or with a reciprocal
-    condition number (1-norm, from the inverse already computed) below sqrt(eps) of the dtype.
-    Non-finite matrices are left to the inverse path (their NaNs are the answer; an SVD of them
-    would not converge)."""
-    xp = B.xp
-    with B.errstate(all="ignore"):
-        norm_a = xp.abs(a).sum(axis=-2).max(axis=-1)
-        norm_inv = xp.abs(inv).sum(axis=-2).max(axis=-1)
-        rcond = 1 / (norm_a * norm_inv)
-    finite = xp.isfinite(a).all(axis=(-2, -1))
-    return finite & (singular | ~(rcond >= _eps(a.dtype) ** 0.5))
-
-
-def _svd_factors(a):
-    """U, S, Vh of a batch of square matrices; a differentiable SVD on GraphArrays."""
-    if _is_graph(a):
-        from .linalg_extra import SVD
-
-        return _run(SVD, a, full_matrices=False)
-    return B.xp.linalg.svd(a)
-
-
-def _cofactor(xp, a):
-    """cof(A) = det(A) A^-T, continuous at singular A, from the SVD A = U diag(s) Vh:
-    det(U) det(Vh) U diag(prod of the other singular values) Vh.
-
-    det(U) det(Vh) is +-1 and taken as a constant: for orthogonal U, d det(U) = det(U) tr(U^T dU)
-    and U^T dU is skew, so it carries no derivative.
-    """
-    u, s, vh = _svd_factors(a)
-    raw_u, raw_vh = _raw(u), _raw(vh)
-    sign = (B.xp.linalg.det(raw_u) * B.xp.linalg.det(raw_vh)).astype(raw_u.dtype)
-    ones = B.xp.ones(s.shape[:-1] + (1,), dtype=raw_u.dtype)
-    before = xp.concatenate([ones, xp.cumprod(s, axis=-1)[..., :-1]], axis=-1)
-    after = xp.flip(xp.concatenate([ones, xp.cumprod(xp.flip(s, axis=-1), axis=-1)[..., :-1]], axis=-1), axis=-1)
-    return (u * (before * after * sign[..., None])[..., None, :]) @ vh
-
-
-def _singular_logdet_grad(a):
-    """d log|det A| / dA = cof(A) / det(A) at one exactly singular matrix, in IEEE arithmetic:
-    +-inf where the cofactor is non-zero, NaN (0/0) where it is zero. torch's LU-based formula is
-    non-finite on the same entries; its values elsewhere (NaN, inf or finite leftovers) and the
-    signs (those of det's signed zero) come from the order of operations of its BLAS kernels.
-
-    From A's LU (P, L, U, with U[k, k] the zero pivot): with one zero pivot,
-    cof(A) = sign(P) prod_{i != k} U[i, i] P L^-T y x^T (U x = 0, y^T U = 0, x[k] = y[k] = 1);
-    with two or more the cofactor is exactly zero. Should the NumPy factorization find no exact
-    zero pivot (a rounding difference with LAPACK's), A^-T from that factorization is returned.
-    """
-    xp = B.xp
-    n = a.shape[-1]
-    lu, piv0, _ = _lu_np(a)
-    perm = _perm(piv0, n)
-    parity = int(xp.sum(piv0 != xp.arange(n))) % 2
-    diag = xp.diagonal(lu).copy()
-    det = (-1.0 if parity else 1.0) * xp.prod(diag)
-    zeros = xp.flatnonzero(diag == 0)  # the factorization's own exact-zero rule (see _lu_np)
-    with B.errstate(all="ignore"):
-        if len(zeros) == 0:
-            eye = xp.eye(n, dtype=a.dtype)
-            y = _tri_solve_np(_mT(lu), eye, upper=False, unit=False)
-            z = _tri_solve_np(_mT(lu), y, upper=True, unit=True)
-            return z[xp.argsort(perm)]
-        if len(zeros) > 1:
-            return xp.zeros_like(a) / det
-        k = int(zeros[0])
-        u = xp.triu(lu)
-        x = xp.zeros(n, dtype=a.dtype)
-        x[k] = 1
-        x[:k] = _tri_solve_np(u[:k, :k], -u[:k, k, None], upper=True, unit=False)[:, 0]
-        y = xp.zeros(n, dtype=a.dtype)
-        y[k] = 1
-        y[k + 1:] = _tri_solve_np(u[k + 1:, k + 1:].T, -u[k, k + 1:, None], upper=False, unit=False)[:, 0]
-        w = _tri_solve_np(lu.T, y[:, None], upper=True, unit=True)[:, 0]
-        left = xp.empty_like(w)
-        left[perm] = w
-        c = (-1.0 if parity else 1.0) * xp.prod(xp.delete(diag, k))
-        cof = c * left[:, None] * x[None, :]
-        return cof / det
-
-
-# ---------------------------------------------------------------------------------------------
-# inverse, determinants, solve
-
-
-def _inv(a, fname="linalg.inv"):
-    try:
-        with B.errstate(all="ignore"):
-            return B.xp.linalg.inv(a)
-    except B.xp.linalg.LinAlgError:
-        raise LinAlgError(
-            f"{fname}: The diagonal element is zero, the inversion could not be completed because the input "
-            "matrix is singular."
-        ) from None
-
-
-class Inv(Op):
-    """A^-1; gradient -A^-T g A^-T (from the output, so double backward differentiates it)."""
-
-    saves_output = True
-
-    def forward(self, a):
-        self.out = _inv(a).astype(a.dtype, copy=False)
-        return self.out
-
-    def backward(self, g):
-        t = _mT(self.out)
-        return (-(t @ g @ t),)
-
-
-class Det(Op):
-    """Determinant. Its gradient is g times the cofactor matrix det(A) A^-T, which is continuous:
-    the transposed adjugate at a rank n-1 matrix, zero only at rank <= n-2.
-
-    Well-conditioned matrices take det * A^-T (fast); singular or ill-conditioned ones (see
-    :func:`_ill_conditioned`) the SVD formula of :func:`_cofactor`, as torch's create_graph
-    formula does (its first-order one returns 0 when LAPACK's LU finds an exactly zero pivot).
-    """
-
-    saved_inputs = (0,)
-    saves_output = True
-
-    def forward(self, a):
-        self.a = a
-        self.out = self.xp.asarray(self.xp.linalg.det(a), dtype=a.dtype)
-        return self.out
-
-    def backward(self, g):
-        xp = self.xp
-        a, det = self.a, self.out
-        n = a.shape[-1]
-        if n == 0 or a.size == 0:
-            return (xp.zeros_like(g, shape=a.shape),)
-        raw = _raw(a)
-        inv, singular = _inverse_parts(raw)
-        bad = _ill_conditioned(raw, inv, singular)[..., None, None]
-        eye = B.xp.eye(n, dtype=raw.dtype)
-        if _is_graph(a):
-            inv = xp.linalg.inv(xp.where(bad, eye, a))  # identity where the SVD branch is used
-        else:
-            inv = B.xp.where(bad, eye, inv)
-        grad = (g * det)[..., None, None] * _mT(inv)
-        if not bad.any():
-            return (grad.astype(g.dtype, copy=False),)
-        if not _is_graph(a):
-            pick = bad[..., 0, 0]
-            grad[pick] = B.xp.broadcast_to(g, pick.shape)[pick][..., None, None] * _cofactor(B.xp, raw[pick])
-            return (grad.astype(g.dtype, copy=False),)
-        # double backward: the SVD branch on every matrix of the batch, those not taking it replaced
-        # by a matrix with well separated singular values, whose SVD stays differentiable
-        spread = B.xp.diag(B.xp.arange(1, n + 1, dtype=raw.dtype))
-        cof = _cofactor(xp, xp.where(bad, a, spread))
-        return (xp.where(bad, g[..., None, None] * cof, grad),)
-
-
-class Slogdet(Op):
-    """(sign, log|det|); the gradient of log|det| is A^-T. At an exactly singular matrix it is
-    cof(A)/det(A), infinite or NaN entry by entry (see :func:`_singular_logdet_grad`); double
-    backward there raises as torch's does (its formula solves with A)."""
-
-    saved_inputs = (0,)
-
-    def forward(self, a):
-        self.a = a
-        sign, logabs = self.xp.linalg.slogdet(a)
-        return self.xp.asarray(sign, dtype=a.dtype), self.xp.asarray(logabs, dtype=a.dtype)
-
-    def backward(self, g_sign, g_logabs):
-        xp = self.xp
-        a = self.a
-        n = a.shape[-1]
-        if n == 0 or a.size == 0:
-            return (xp.zeros_like(g_logabs, shape=a.shape),)
-        if _is_graph(a):
-            eye = B.xp.eye(n, dtype=_raw(a).dtype)
-            return (xp.linalg.solve(_mT(a), g_logabs[..., None, None] * eye),)
-        inv, singular = _inverse_parts(a)
-        inv_t = _mT(inv)
-        if singular.any():
-            inv_t = inv_t.copy()
-            for idx in B.xp.ndindex(*singular.shape):
-                if singular[idx]:
-                    inv_t[idx] = _singular_logdet_grad(a[idx])
-        with B.errstate(all="ignore"):
-            return ((g_logabs[..., None, None] * inv_t).astype(a.dtype, copy=False),)
-
-
-class Solve(Op):
-    """X = A^-1 B (B a batch of matrices; vectors arrive as n x 1 matrices)."""
-
-    saved_inputs = (0,)
-    saves_output = True
-
-    def forward(self, a, b):
-        self.a = a
-        try:
-            with B.errstate(all="ignore"):
-                self.out = self.xp.linalg.solve(a, b).astype(a.dtype, copy=False)
-        except B.xp.linalg.LinAlgError:
-            raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.") from None
-        self.a_shape, self.b_shape = a.shape, b.shape
-        return self.out
-
-    def backward(self, g):
-        xp = self.xp
-        need = self.needs_input_grad
-        with B.errstate(all="ignore"):
-            gb = xp.linalg.solve(_mT(self.a), g)
-        ga = -gb @ _mT(self.out) if need[0] else None
-        if ga is not None:
-            ga = B.sum_to_shape(ga, self.a_shape)
-        return ga, (B.sum_to_shape(gb, self.b_shape) if need[1] else None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -630,8 +386,6 @@ def _permutation_matrix(pivots, m, dtype):
 
 
 def _unpack_data(lu, m, n, k):
-    from .elementwise import add
-    from .linalg_extra import tril, triu
 
     eye = F.Tensor._wrap(B.xp.eye(m, k, dtype=lu._data.dtype))
     return add(tril(lu[..., :, :k], -1), eye), triu(lu[..., :k, :])
@@ -708,7 +462,6 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False):
 
 def _lu_solve_left(lu_t, perm, b, adjoint):
     """A X = B (A^T X = B) as two triangular solves with the packed factors and a row order."""
-    from .gather_scatter import take_along_dim
 
     batch = broadcast_shape_of(lu_t._data.shape[:-2], b._data.shape[:-2])
     batch = broadcast_shape_of(batch, perm.shape[:-1])
@@ -755,108 +508,227 @@ def torch_lu_solve(b, LU_data, LU_pivots):
 
 
 # ---------------------------------------------------------------------------------------------
-# the pseudo-inverse
+# decompositions and solvers
 
 
-class Pinv(Op):
-    """Moore-Penrose pseudo-inverse P (singular values at or below the threshold count as zero).
-
-    Gradient for a fixed rank (torch's formula, for ``hermitian`` too, with the input as given):
-    gA = -P^T g P^T + (I - A P) g^T P P^T + P^T P g^T (I - P A).
-    """
-
-    saved_inputs = (0,)
+class Cholesky(Op):
     saves_output = True
 
-    def forward(self, a, atol=None, rtol=None, hermitian=False):
-        xp = self.xp
-        self.a = a
-        m, n = a.shape[-2:]
-        batch = B.broadcast_shapes(a.shape[:-2], *[t.shape for t in (atol, rtol) if t is not None])
-        if a.size == 0 or min(m, n) == 0:
-            self.out = xp.zeros(batch + (n, m), dtype=a.dtype)
-            return self.out
-        with B.errstate(all="ignore"):
-            if hermitian:
-                w, v = xp.linalg.eigh(a)  # the lower triangle, as torch's eigh
-                size = xp.abs(w)
-            else:
-                u, size, vh = xp.linalg.svd(a, full_matrices=False)
-            top = size.max(axis=-1)
-            if rtol is None:
-                default = _eps(a.dtype) * max(m, n)
-                rtol = default if atol is None else xp.where(atol > 0, 0.0, default)
-            thresh = rtol * top if atol is None else xp.maximum(atol, rtol * top)
-            thresh = xp.broadcast_to(thresh, batch)[..., None]
-            keep = size > thresh  # torch's documented rule: values below the threshold are dropped
-            if hermitian:
-                inv = xp.where(keep, 1 / xp.where(keep, w, 1), 0)
-                out = (v * inv[..., None, :]) @ _mT(v)
-            else:
-                inv = xp.where(keep, 1 / xp.where(keep, size, 1), 0)
-                out = (_mT(vh) * inv[..., None, :]) @ _mT(u)
-        self.out = xp.broadcast_to(out, batch + (n, m)).astype(a.dtype, copy=True)
+    def forward(self, a, upper=False):
+        self.upper = upper
+        try:
+            L = self.xp.linalg.cholesky(a)
+        except B.xp.linalg.LinAlgError:
+            raise LinAlgError(
+                "linalg.cholesky: The factorization could not be completed because the input is not "
+                "positive-definite."
+            ) from None
+        self.out = _mT(L).copy() if upper else L
         return self.out
 
     def backward(self, g):
-        a, p = self.a, self.out
-        pt = _mT(p)
-        gt = _mT(g)
-        x = gt @ p @ pt  # m x n
-        y = pt @ (p @ gt)  # m x n
-        ga = -(pt @ g @ pt) + x - a @ (p @ x) + y - (y @ p) @ a
-        return (B.sum_to_shape(ga, a.shape),)
+        # A = L L^T. With P = tril(L^T gL) made symmetric with halved diagonal (Phi),
+        # gA = L^-T Phi L^-1, symmetrised.
+        xp = self.xp
+        L = _mT(self.out) if self.upper else self.out  # from the output, so double backward sees it
+        gL = _mT(g) if self.upper else g
+        P = xp.tril(_mT(L) @ gL)
+        P = 0.5 * (P + _mT(xp.tril(P, -1)))
+        Linv = xp.linalg.inv(L)
+        gA = _mT(Linv) @ P @ Linv
+        return (0.5 * (gA + _mT(gA)),)
 
 
-def _tolerance(x, name):
-    if x is None:
-        return None
-    if isinstance(x, F.Tensor):
-        return x._data.astype(B.NP_DTYPES["float64"])
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
-        return B.xp.asarray(float(x))
-    raise KittyTypeError(f"linalg.pinv(): argument '{name}' must be Tensor or float, not {type(x).__name__}")
+class QR(Op):
+    saves_output = True
+
+    def forward(self, a, mode="reduced"):
+        self.mode = mode
+        q, r = self.xp.linalg.qr(a, mode="reduced" if mode == "r" else mode)
+        self.q, self.r = q, r
+        if mode == "r":  # R only: Q comes back empty, as torch
+            q = self.xp.zeros((0,), a.dtype)
+        return q.astype(a.dtype, copy=False), r.astype(a.dtype, copy=False)
+
+    def backward(self, gq, gr):
+        xp = self.xp
+        if self.mode == "r":
+            raise KittyRuntimeError(
+                "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use "
+                "linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr."
+            )
+        q, r = self.q, self.r
+        m, n = q.shape[-2], r.shape[-1]
+        if self.mode == "complete" and m > n:
+            raise KittyRuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+        if m >= n:
+            return (_qr_tall_grad(xp, q, r, gq, gr),)
+        # wide: A = Q [X | Y], X square upper triangular
+        x_, gx, gy = r[..., :, :m], gr[..., :, :m], gr[..., :, m:]
+        y = r[..., :, m:]
+        gq2 = gq + (q @ y) @ _mT(gy)
+        gu = _qr_tall_grad(xp, q, x_, gq2, gx)
+        return (xp.concatenate([gu, q @ gy], axis=-1),)
 
 
-def pinv(A, rcond=None, hermitian: bool = False, *, atol=None, rtol=None):
-    """The Moore-Penrose pseudo-inverse (through the SVD, or ``eigh`` of the lower triangle when
-    ``hermitian``); singular values at or below max(atol, rtol * largest) count as zero. ``rcond``
-    (positional, deprecated in torch) is ``rtol``.
+def _qr_tall_grad(xp, q, r, gq, gr):
+    """Gradient of A = QR (m >= n, reduced): gA = (gQ + Q copyltu(M)) R^-T, M = R gR^T - gQ^T Q."""
+    M = r @ _mT(gr) - _mT(gq) @ q
+    low = xp.tril(M, -1)
+    sym = low + _mT(low) + xp.eye(M.shape[-1], dtype=M.dtype) * xp.diagonal(M, axis1=-2, axis2=-1)[..., None, :]
+    b = gq + q @ sym
+    # solve X R^T = b  <=>  R X^T = b^T, a triangular solve: a rank-deficient A (a zero on R's
+    # diagonal) gives inf/nan as torch's, where a general solver would raise
+    return _mT(_run(SolveTriangular, r, _mT(b), upper=True, unit=False))
+
+
+class SVD(Op):
+    """Reduced (or full) SVD with torch's gradient (full matrices: the extra columns get none)."""
+
+    saves_output = True  # backward reads U, S and Vh (the outputs' memory), as torch's does
+
+    def forward(self, a, full_matrices=True):
+        xp = self.xp
+        u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
+        dt = a.dtype
+        # the outputs themselves (sliced in backward), so double backward maps them to the node
+        self.u, self.s, self.vh = u.astype(dt, copy=False), s.astype(dt, copy=False), vh.astype(dt, copy=False)
+        return self.u, self.s, self.vh
+
+    def backward(self, gu, gs, gvh):
+        k = self.s.shape[-1]
+        u, vh = self.u[..., :, :k], self.vh[..., :k, :]
+        return (_svd_grad(self.xp, u, self.s, vh, gu[..., :, :k], gs, gvh[..., :k, :]),)
+
+
+class SVDVals(Op):
+    def forward(self, a):
+        xp = self.xp
+        u, s, vh = xp.linalg.svd(a, full_matrices=False)
+        self.u, self.vh = u, vh
+        return s.astype(a.dtype, copy=False)
+
+    def backward(self, gs):
+        return ((self.u * gs[..., None, :]) @ self.vh,)
+
+    def composite(self, a):
+        """Double backward differentiates the singular values of the full SVD op."""
+        return SVD.apply(a, full_matrices=False)[1]
+
+
+def _svd_grad(xp, u, s, vh, gu, gs, gvh):
+    """Gradient of A = U diag(S) Vh (reduced, real) for a loss invariant to the sign of singular pairs."""
+    v, gv = _mT(vh), _mT(gvh)
+    m, n = u.shape[-2], v.shape[-2]
+    s2 = s * s
+    diff = s2[..., None, :] - s2[..., :, None]  # s_j^2 - s_i^2
+    eye = xp.eye(s.shape[-1], dtype=bool)
+    with B.errstate(divide="ignore", invalid="ignore"):
+        f = xp.where(eye, 0, 1 / xp.where(eye, 1, diff))
+    utgu = _mT(u) @ gu
+    vtgv = _mT(v) @ gv
+    # repeated singular values make f infinite: inf/nan gradients, as torch's (no warning)
+    with B.errstate(divide="ignore", invalid="ignore"):
+        j = f * (utgu - _mT(utgu))
+        kk = f * (vtgv - _mT(vtgv))
+        inner = j * s[..., None, :] + s[..., :, None] * kk
+        inner = inner + xp.eye(s.shape[-1], dtype=s.dtype) * gs[..., None, :]
+        ga = u @ inner @ vh
+        inv_s = 1 / s
+        if m > s.shape[-1]:
+            ga = ga + (gu - u @ utgu) * inv_s[..., None, :] @ vh
+        if n > s.shape[-1]:
+            ga = ga + u @ (_mT(gv - v @ vtgv) * inv_s[..., :, None])
+    return ga
+
+
+def cholesky(A, *, upper: bool = False):
+    """The Cholesky factor L (A = L L^T) of a symmetric positive-definite matrix.
 
     >>> import kittygrad as kitty
-    >>> kitty.linalg.pinv(kitty.tensor([[2., 0.], [0., 0.]]))
-    tensor([[0.5000, 0.0000],
-            [0.0000, 0.0000]])
+    >>> kitty.linalg.cholesky(kitty.eye(2) * 4)
+    tensor([[2., 0.],
+            [0., 2.]])
+    """
+    return Cholesky.apply(_square(A, "linalg.cholesky"), upper=upper)
+
+
+def qr(A, mode: str = "reduced"):
+    """``(Q, R)`` with A = QR, Q orthonormal columns, R upper triangular ('reduced', 'complete', or
+    'r' for R alone, with an empty Q).
+
+    >>> import kittygrad as kitty
+    >>> kitty.linalg.qr(kitty.eye(2)).R
+    tensor([[1., 0.],
+            [0., 1.]])
     """
     a = tensor_input(A, "A")
-    if a._data.ndim < 2 or a._data.dtype.kind != "f":
-        raise KittyRuntimeError(
-            f"linalg.pinv({dtype_name(a)}{list(a._data.shape)}): expected a tensor with 2 or more dimensions of "
-            "float, double, cfloat or cdouble types"
-        )
-    if rcond is not None:
-        rtol = rcond
-    if hermitian and a._data.shape[-1] != a._data.shape[-2]:
-        m, n = a._data.shape[-2:]
-        raise KittyRuntimeError(f"linalg.eigh: A must be batches of square matrices, but they are {m} by {n} matrices")
-    if (atol is not None and rtol is not None) and isinstance(atol, F.Tensor) != isinstance(rtol, F.Tensor):
-        raise KittyTypeError(
-            "linalg_pinv() received an invalid combination of arguments: atol and rtol must be both Tensors or "
-            "both floats"
-        )
-    atol_a, rtol_a = _tolerance(atol, "atol"), _tolerance(rtol, "rtol")
-    for t in (atol_a, rtol_a):
-        if t is not None:
-            broadcast_shape_of(a._data.shape[:-2], t.shape)
-    return Pinv.apply(a, atol=atol_a, rtol=rtol_a, hermitian=hermitian)
+    if mode not in ("reduced", "complete", "r"):
+        raise KittyRuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced', 'complete', or 'r'")
+    if a._data.ndim < 2:
+        raise KittyRuntimeError("linalg.qr: The input tensor A must have at least 2 dimensions.")
+    if a._data.dtype.kind != "f":
+        raise KittyRuntimeError(f"linalg.qr: Expected a floating point or complex tensor as input. Got {dtype_name(a)}")
+    return RT.linalg_qr(*QR.apply(a, mode=mode))
 
 
-def pinverse(input, rcond: float = 1e-15):
-    """``torch.pinverse``: the pseudo-inverse with relative tolerance ``rcond`` (``linalg.pinv``).
+def svd(A, full_matrices: bool = True, *, driver=None):
+    """``(U, S, Vh)`` with A = U diag(S) Vh, singular values descending.
 
     >>> import kittygrad as kitty
-    >>> kitty.pinverse(kitty.eye(2) * 4)
-    tensor([[0.2500, 0.0000],
-            [0.0000, 0.2500]])
+    >>> kitty.linalg.svd(kitty.eye(2) * 3).S
+    tensor([3., 3.])
     """
-    return pinv(input, rtol=rcond)
+    a = tensor_input(A, "A")
+    if a._data.ndim < 2:
+        raise KittyRuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
+    if a._data.dtype.kind != "f":
+        raise KittyRuntimeError(f"linalg.svd: Expected a floating point or complex tensor as input. Got {dtype_name(a)}")
+    return RT.linalg_svd(*SVD.apply(a, full_matrices=full_matrices))
+
+
+def svdvals(A, *, driver=None):
+    """The singular values, descending.
+
+    >>> import kittygrad as kitty
+    >>> kitty.linalg.svdvals(kitty.eye(2) * 3)
+    tensor([3., 3.])
+    """
+    a = tensor_input(A, "A")
+    if a._data.ndim < 2:
+        raise KittyRuntimeError("linalg.svdvals: The input tensor A must have at least 2 dimensions.")
+    if a._data.dtype.kind != "f":
+        raise KittyRuntimeError(f"linalg.svdvals: Expected a floating point or complex tensor as input. Got {dtype_name(a)}")
+    return SVDVals.apply(a)
+
+
+def torch_svd(input, some: bool = True, compute_uv: bool = True):
+    """``torch.svd``: ``(U, S, V)`` (V, not Vh), reduced unless ``some=False``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.svd(kitty.eye(2)).S
+    tensor([1., 1.])
+    """
+    u, s, vh = svd(input, full_matrices=not some)
+    return RT.svd(u, s, vh.mT)
+
+
+def torch_cholesky(input, upper: bool = False):
+    """``torch.cholesky`` (the older name of ``linalg.cholesky``).
+
+    >>> import kittygrad as kitty
+    >>> kitty.cholesky(kitty.eye(2) * 9)
+    tensor([[3., 0.],
+            [0., 3.]])
+    """
+    return cholesky(input, upper=upper)
+
+
+def torch_qr(input, some: bool = True):
+    """``torch.qr``: ``(Q, R)``, reduced unless ``some=False`` (the older name of ``linalg.qr``).
+
+    >>> import kittygrad as kitty
+    >>> kitty.qr(kitty.eye(2)).Q.shape
+    kittygrad.Size([2, 2])
+    """
+    return RT.qr(*qr(input, "reduced" if some else "complete"))

@@ -1,14 +1,22 @@
-"""Index-driven ops: gather/scatter family, index_select/add/copy/fill, masked ops, take,
-take_along_dim, nonzero. Every primitive takes the tensor written into as its first argument, so
-its in-place twin (``scatter_``, ``index_add_``, ``masked_fill_``, ...) is ``apply_inplace``.
-"""
+"""Gather and scatter along a dimension: ``gather``, ``scatter(_add/_reduce)``, ``index_select``,
+``index_add``, ``masked_*``, ``take``."""
 from __future__ import annotations
 
 from .. import backend as B
 from ..autograd import function as F
 from ..autograd.function import Op
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError
-from ._prep import along_index, broadcast_shape_of, cast, check_scalar, dtype_name, expand_to, normalize_dim, tensor_input
+from ._prep import (
+    along_index,
+    broadcast_shape_of,
+    cast,
+    check_scalar,
+    dtype_name,
+    expand_to,
+    normalize_dim,
+    tensor_input,
+)
+from .joining import cat
 
 _I64 = B.NP_DTYPES["int64"]
 
@@ -196,7 +204,6 @@ class ScatterReduceProd(ScatterReduce):
         of a table, and the rows multiplied out pairwise. (Plain multiplications, not ``prod``: their
         second derivatives stay exact where factors are zero.)"""
         from .. import creation
-        from .joining import cat
 
         xp = self.xp
         shape = x._data.shape

@@ -1,9 +1,10 @@
-"""Indexing: basic indices give views, advanced (int/bool tensors, lists) give copies."""
+"""Tensor indexing: ``x[...]`` reads and ``x[...] = v`` writes (basic and advanced indices)."""
 from __future__ import annotations
 
 from .. import backend as B
 from ..autograd.function import Op, apply_inplace
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError
+from ._prep import cast
 
 
 def _is_basic(idx) -> bool:
@@ -138,7 +139,6 @@ def getitem(x, idx):
 
 def setitem(x, idx, value) -> None:
     from ..autograd.function import Tensor
-    from ._prep import cast
 
     if not _is_basic(idx):
         idx = _convert_index(idx, Tensor)

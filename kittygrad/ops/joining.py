@@ -1,8 +1,6 @@
-"""Joining, splitting and rearranging: cat/stack, split/chunk/unbind, narrow/select views,
-movedim, unflatten, repeat/tile/repeat_interleave, flip/roll/rot90, meshgrid, atleast_nd.
-(``nn.functional.pad`` lives with the nn primitives, in ``ops/nn_ops.py``.)
-"""
+"""Joining and splitting: ``cat``/``stack``, ``split``/``chunk``, ``repeat``, ``flip``, ``roll``."""
 from __future__ import annotations
+
 
 from .. import backend as B
 from .. import dtypes as D
@@ -11,7 +9,7 @@ from ..autograd.function import Op
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError, KittyValueError
 from ._prep import cast, normalize_dim, tensor_input
 from .indexing import Select
-from .shape import Permute, _shape_arg, reshape
+from .shape import Alias, Permute, _shape_arg, expand, reshape, transpose
 
 
 def _tensor_list(tensors, fname):
@@ -401,7 +399,6 @@ def movedim(input, source, destination):
     rest = iter(d for d in range(nd) if d not in src)
     order = [o if o is not None else next(rest) for o in order]
     if nd == 0 or order == list(range(nd)):
-        from .shape import Alias
 
         return Alias.apply(x)
     return Permute.apply(x, tuple(order))
@@ -659,7 +656,6 @@ def rot90(input, k: int = 1, dims=(0, 1)):
     tensor([[2, 4],
             [1, 3]])
     """
-    from .shape import transpose
 
     x = tensor_input(input)
     if len(dims) != 2:
@@ -688,7 +684,6 @@ def meshgrid(*tensors, indexing: str = "ij"):
     >>> a.shape
     kittygrad.Size([2, 3])
     """
-    from .shape import expand
 
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])

@@ -1,10 +1,15 @@
-"""Matrix products: dot, mv, mm, bmm, matmul (one fused primitive reaching BLAS)."""
+"""Linear algebra products: ``matmul`` and friends, ``einsum``, ``addmm`` family, ``tril``/``triu``,
+``diag``, ``cross``, ``outer``."""
 from __future__ import annotations
 
 from .. import backend as B
+from ..autograd import function as F
 from ..autograd.function import Op
-from ..errors import KittyRuntimeError
-from ._prep import as_tensor_arg
+from ..errors import KittyRuntimeError, KittyTypeError
+from ._prep import as_tensor_arg, binary, broadcast_shape_of, cast, dtype_name, expand_to, normalize_dim, tensor_input
+from .arithmetic import add, mul
+from .conversion import Clone
+from .reduction import sum as _sum
 
 
 class Matmul(Op):
@@ -188,3 +193,601 @@ def matmul(input, other):
             f"matmul: the batch dims of {list(a._data.shape)} and {list(b._data.shape)} are not broadcastable"
         ) from None
     return Matmul.apply(a, b)
+
+
+def _mT(a):
+    return B.xp.swapaxes(a, -1, -2)
+
+
+# ---------------------------------------------------------------------------------------------
+# products
+
+
+class Einsum(Op):
+    """``einsum`` with explicit output subscripts (ellipses already spelled out as letters)."""
+
+    def forward(self, *arrays, inputs=(), output=""):
+        self.arrays, self.inputs, self.output = arrays, inputs, output
+        return self.xp.asarray(self.xp.einsum(",".join(inputs) + "->" + output, *arrays, optimize=len(arrays) > 2))
+
+    def backward(self, g):
+        xp = self.xp
+        grads = []
+        for i, (sub, arr) in enumerate(zip(self.inputs, self.arrays)):
+            if not self.needs_input_grad[i]:
+                grads.append(None)
+                continue
+            others = [(s, a) for j, (s, a) in enumerate(zip(self.inputs, self.arrays)) if j != i]
+            uniq = "".join(dict.fromkeys(sub))
+            available = set(self.output).union(*[set(s) for s, _ in others])
+            keep = "".join(c for c in uniq if c in available)
+            eq = ",".join([self.output] + [s for s, _ in others]) + "->" + keep
+            gk = xp.einsum(eq, g, *[a for _, a in others], optimize=len(others) > 1)
+            sizes = {c: arr.shape[sub.index(c)] for c in uniq}
+            gu = gk
+            if keep != uniq:  # letters summed away inside this operand alone: constant gradient along them
+                gu = gk.reshape(tuple(sizes[c] if c in keep else 1 for c in uniq))
+                gu = xp.broadcast_to(gu, tuple(sizes[c] for c in uniq))
+            if len(uniq) == len(sub):
+                grads.append(xp.transpose(gu, [uniq.index(c) for c in sub]) if uniq != sub else gu)
+                continue
+            # a letter repeated inside the operand (a diagonal): place the gradient on it
+            full = xp.zeros_like(g, shape=arr.shape)  # a GraphArray when g is one
+            grid = xp.ix_(*[xp.arange(sizes[c]) for c in uniq]) if uniq else ()
+            full[tuple(grid[uniq.index(c)] for c in sub)] = gu
+            grads.append(full)
+        return tuple(grads)
+
+
+def _parse_einsum(equation: str, shapes):
+    eq = equation.replace(" ", "")
+    if "->" in eq:
+        lhs, out = eq.split("->")
+    else:
+        lhs, out = eq, None
+    inputs = lhs.split(",")
+    if len(inputs) != len(shapes):
+        raise KittyRuntimeError(
+            "einsum(): more operands were provided than specified in the equation" if len(shapes) > len(inputs)
+            else "einsum(): fewer operands were provided than specified in the equation"
+        )
+    used = set(c for c in eq if c.isalpha())
+    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
+    ell_dims = 0
+    for sub, shape in zip(inputs, shapes):
+        if "..." in sub:
+            ell_dims = max(ell_dims, len(shape) - (len(sub) - 3))
+    ell = "".join(spare[:ell_dims])
+    expanded = []
+    for sub, shape in zip(inputs, shapes):
+        if "..." in sub:
+            n = len(shape) - (len(sub) - 3)
+            sub = sub.replace("...", ell[ell_dims - n :] if n else "")
+        if len(sub) != len(shape):
+            raise KittyRuntimeError(
+                f"einsum(): the number of subscripts in the equation ({len(sub)}) does not match the number "
+                f"of dimensions ({len(shape)}) for operand {len(expanded)}"
+            )
+        expanded.append(sub)
+    if out is None:
+        counts = {}
+        for sub in expanded:
+            for c in sub:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    return expanded, out
+
+
+def einsum(equation, *operands):
+    """Sum of products over the letters of an Einstein-summation equation (``...`` broadcasts).
+
+    >>> import kittygrad as kitty
+    >>> kitty.einsum("ij,j->i", kitty.ones(2, 3), kitty.tensor([1., 2., 3.]))
+    tensor([6., 6.])
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    ts = [tensor_input(o, "operands") for o in operands]
+    if not isinstance(equation, str):
+        raise KittyTypeError("einsum(): the equation must be a string")
+    for t in ts[1:]:
+        if t._data.dtype != ts[0]._data.dtype:
+            raise KittyRuntimeError(f"expected scalar type {dtype_name(ts[0])} but found {dtype_name(t)}")
+    inputs, out = _parse_einsum(equation, [t._data.shape for t in ts])
+    sizes = {}
+    for sub, t in zip(inputs, ts):
+        for c, n in zip(sub, t._data.shape):
+            if sizes.get(c, 1) == 1:
+                sizes[c] = n
+            elif n not in (1, sizes[c]):
+                raise KittyRuntimeError(
+                    f"einsum(): operands do not broadcast with remapped shapes (original->remapped): "
+                    f"subscript {c} has sizes {sizes[c]} and {n}"
+                )
+    for i, (sub, t) in enumerate(zip(inputs, ts)):
+        target = tuple(sizes[c] for c in sub)
+        if target != t._data.shape and len(set(sub)) == len(sub):
+            ts[i] = expand_to(t, target)
+    return _saving_all(Einsum, len(ts)).apply(*ts, inputs=tuple(inputs), output=out)
+
+
+_SAVING_ALL: dict = {}
+
+
+def _saving_all(cls, n):
+    """``cls`` with its n positional inputs declared saved: backward reads every operand, so an
+    in-place change to one of them before backward must be refused (version control)."""
+    key = (cls, n)
+    if key not in _SAVING_ALL:
+        _SAVING_ALL[key] = type(cls.__name__, (cls,), {"saved_inputs": tuple(range(n)), "_name": cls._name})
+    return _SAVING_ALL[key]
+
+
+def outer(input, vec2):
+    """The outer product of two vectors.
+
+    >>> import kittygrad as kitty
+    >>> kitty.outer(kitty.tensor([1., 2.]), kitty.tensor([1., 10.]))
+    tensor([[ 1., 10.],
+            [ 2., 20.]])
+    """
+
+    a, b = tensor_input(input), tensor_input(vec2, "vec2")
+    if a._data.ndim != 1 or b._data.ndim != 1:
+        raise KittyRuntimeError(f"outer: expected 1-D tensors, got {a._data.ndim}-D and {b._data.ndim}-D")
+    return mul(a.unsqueeze(1), b.unsqueeze(0))
+
+
+ger = outer
+
+
+def tensordot(a, b, dims=2):
+    """Contract ``dims`` trailing dims of ``a`` with leading dims of ``b`` (or explicit dim lists).
+
+    >>> import kittygrad as kitty
+    >>> kitty.tensordot(kitty.ones(2, 3), kitty.ones(3, 4), dims=1).shape
+    kittygrad.Size([2, 4])
+    """
+
+    a, b = tensor_input(a, "a"), tensor_input(b, "b")
+    na, nb = a._data.ndim, b._data.ndim
+    if isinstance(dims, F.Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, int):
+        if dims < 0:
+            raise KittyRuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        da, db = list(range(na - dims, na)), list(range(dims))
+    else:
+        da, db = dims
+        da = [da] if isinstance(da, int) else list(da)
+        db = [db] if isinstance(db, int) else list(db)
+        if len(da) != len(db):
+            raise KittyRuntimeError("both dimension lists should have same length")
+    da = [normalize_dim(d, na) for d in da]
+    db = [normalize_dim(d, nb) for d in db]
+    for i, j in zip(da, db):
+        if a._data.shape[i] != b._data.shape[j]:
+            raise KittyRuntimeError(
+                f"contracted dimensions need to match, but first has size {a._data.shape[i]} in dim {i} and "
+                f"second has size {b._data.shape[j]} in dim {j}"
+            )
+    fa = [d for d in range(na) if d not in da]
+    fb = [d for d in range(nb) if d not in db]
+    k = 1
+    for d in da:
+        k *= a._data.shape[d]
+    am = a.permute(*(fa + da)).reshape(-1, k)
+    bm = b.permute(*(db + fb)).reshape(k, -1)
+    if a._data.dtype != b._data.dtype:
+        raise KittyRuntimeError(f"expected scalar type {dtype_name(a)} but found {dtype_name(b)}")
+    out_shape = tuple(a._data.shape[d] for d in fa) + tuple(b._data.shape[d] for d in fb)
+    return mm(am, bm).reshape(out_shape)
+
+
+class AddMatmul(Op):
+    """``beta * input + alpha * (a @ b)`` (addmm, addmv, baddbmm; ``sum_batch``: addbmm)."""
+
+    saved_inputs = (1, 2)
+
+    def forward(self, inp, a, b, beta=1, alpha=1, sum_batch=False):
+        self.a, self.b, self.beta, self.alpha, self.sum_batch = a, b, beta, alpha, sum_batch
+        self.inp_shape = inp.shape
+        prod = a @ b
+        if sum_batch:
+            prod = prod.sum(axis=0)
+        out = prod if alpha == 1 else alpha * prod  # user scalars: skipping a product by 1 is exact
+        if beta != 0:  # beta == 0 ignores input (NaN in it does not propagate), as torch
+            out = out + (inp if beta == 1 else beta * inp)
+        else:
+            out = self.xp.broadcast_to(out, broadcast_shape_of(out.shape, inp.shape)).copy()
+        return out.astype(a.dtype, copy=False)
+
+    def backward(self, g):
+        xp = self.xp
+        need = self.needs_input_grad
+        a, b = self.a, self.b
+        gi = B.sum_to_shape(g * self.beta, self.inp_shape) if need[0] else None
+        gp = g if self.alpha == 1 else g * self.alpha
+        if self.sum_batch:
+            gp = xp.broadcast_to(gp, (a.shape[0],) + gp.shape)
+        ga = gb = None
+        if b.ndim == 1:  # addmv
+            if need[1]:
+                ga = gp[:, None] * b[None, :]
+            if need[2]:
+                gb = a.T @ gp
+        else:
+            if need[1]:
+                ga = gp @ _mT(b)
+            if need[2]:
+                gb = _mT(a) @ gp
+        return gi, ga, gb
+
+
+def _check_same_dtype(*ts):
+    for t in ts[1:]:
+        if t._data.dtype != ts[0]._data.dtype:
+            raise KittyRuntimeError(f"expected m1 and m2 to have the same dtype, but got: {ts[0].dtype.name} != {t.dtype.name}")
+
+
+def _addmatmul(input, a, b, beta, alpha, out_shape, sum_batch=False):
+    inp = tensor_input(input)
+    _check_same_dtype(a, b)
+    if inp._data.dtype != a._data.dtype:
+        inp = cast(inp, a.dtype)
+    try:
+        full = broadcast_shape_of(inp._data.shape, out_shape)
+    except RuntimeError:
+        full = None
+    if full != tuple(out_shape):
+        raise KittyRuntimeError(
+            f"The expanded size of the tensor ({out_shape[-1] if out_shape else 0}) must match the existing size "
+            f"({inp._data.shape[-1] if inp._data.shape else 0}) at non-singleton dimension. Target sizes: "
+            f"{list(out_shape)}.  Tensor sizes: {list(inp._data.shape)}"
+        )
+    return AddMatmul.apply(inp, a, b, beta=beta, alpha=alpha, sum_batch=sum_batch)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2).
+
+    >>> import kittygrad as kitty
+    >>> kitty.addmm(kitty.zeros(2, 2), kitty.eye(2), kitty.ones(2, 2), beta=0.5, alpha=2)
+    tensor([[2., 2.],
+            [2., 2.]])
+    """
+    a, b = tensor_input(mat1, "mat1"), tensor_input(mat2, "mat2")
+    if a._data.ndim != 2:
+        raise KittyRuntimeError("mat1 must be a matrix, got %d-D tensor" % a._data.ndim)
+    if b._data.ndim != 2:
+        raise KittyRuntimeError("mat2 must be a matrix, got %d-D tensor" % b._data.ndim)
+    (n, k), (k2, m) = a._data.shape, b._data.shape
+    if k != k2:
+        raise KittyRuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {k2}x{m})")
+    return _addmatmul(input, a, b, beta, alpha, (n, m))
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat @ vec).
+
+    >>> import kittygrad as kitty
+    >>> kitty.addmv(kitty.ones(2), kitty.eye(2), kitty.tensor([1., 2.]))
+    tensor([2., 3.])
+    """
+    a, b = tensor_input(mat, "mat"), tensor_input(vec, "vec")
+    if a._data.ndim != 2 or b._data.ndim != 1:
+        raise KittyRuntimeError(f"vector + matrix @ vector expected, got {a._data.ndim}, {b._data.ndim}")
+    if a._data.shape[1] != b._data.shape[0]:
+        raise KittyRuntimeError(
+            f"size mismatch, got input ({a._data.shape[0]}), mat ({a._data.shape[0]}x{a._data.shape[1]}), vec ({b._data.shape[0]})"
+        )
+    return _addmatmul(input, a, b, beta, alpha, (a._data.shape[0],))
+
+
+def _check_batches(a, b):
+    if a._data.ndim != 3:
+        raise KittyRuntimeError(f"batch1 must be a 3D tensor, got {a._data.ndim}D")
+    if b._data.ndim != 3:
+        raise KittyRuntimeError(f"batch2 must be a 3D tensor, got {b._data.ndim}D")
+    sa, sb = a._data.shape, b._data.shape
+    if sa[0] != sb[0] or sa[2] != sb[1]:
+        raise KittyRuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{sa[0]}, {sa[2]}] but got: [{sb[0]}, {sb[1]}]."
+        )
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * (batch1 @ batch2) for batches of matrices.
+
+    >>> import kittygrad as kitty
+    >>> kitty.baddbmm(kitty.zeros(3, 2, 4), kitty.ones(3, 2, 5), kitty.ones(3, 5, 4)).shape
+    kittygrad.Size([3, 2, 4])
+    """
+    a, b = tensor_input(batch1, "batch1"), tensor_input(batch2, "batch2")
+    _check_batches(a, b)
+    return _addmatmul(input, a, b, beta, alpha, (a._data.shape[0], a._data.shape[1], b._data.shape[2]))
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * sum_b (batch1[b] @ batch2[b]).
+
+    >>> import kittygrad as kitty
+    >>> kitty.addbmm(kitty.zeros(2, 4), kitty.ones(3, 2, 5), kitty.ones(3, 5, 4))[0, 0]
+    tensor(15.)
+    """
+    a, b = tensor_input(batch1, "batch1"), tensor_input(batch2, "batch2")
+    _check_batches(a, b)
+    return _addmatmul(input, a, b, beta, alpha, (a._data.shape[1], b._data.shape[2]), sum_batch=True)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    """beta * input + alpha * outer(vec1, vec2).
+
+    >>> import kittygrad as kitty
+    >>> kitty.addr(kitty.zeros(2, 2), kitty.tensor([1., 2.]), kitty.tensor([1., 1.]))
+    tensor([[1., 1.],
+            [2., 2.]])
+    """
+
+    o = outer(vec1, vec2)
+    o = o if alpha == 1 else mul(o, alpha)
+    inp = tensor_input(input)
+    if beta == 0:  # a user scalar: torch documents that input is then ignored
+        return add(o, mul(inp, 0)) if inp._data.shape != o._data.shape else o
+    return add(o, inp if beta == 1 else mul(inp, beta))
+
+
+# ---------------------------------------------------------------------------------------------
+# triangles and diagonals
+
+
+class Tril(Op):
+    def forward(self, x, k=0, upper=False):
+        self.k, self.upper = k, upper
+        return self.xp.triu(x, k) if upper else self.xp.tril(x, k)
+
+    def backward(self, g):
+        return (self.xp.triu(g, self.k) if self.upper else self.xp.tril(g, self.k),)
+
+
+def _tri(input, diagonal, upper):
+    x = tensor_input(input)
+    if x._data.ndim < 2:
+        raise KittyRuntimeError(f"{'triu' if upper else 'tril'}: input tensor must have at least 2 dimensions")
+    return Tril.apply(x, k=diagonal, upper=upper)
+
+
+def tril(input, diagonal: int = 0):
+    """The lower triangle (on and below ``diagonal``) of the last two dims; the rest is zero.
+
+    >>> import kittygrad as kitty
+    >>> kitty.tril(kitty.ones(2, 2))
+    tensor([[1., 0.],
+            [1., 1.]])
+    """
+    return _tri(input, diagonal, False)
+
+
+def triu(input, diagonal: int = 0):
+    """The upper triangle (on and above ``diagonal``).
+
+    >>> import kittygrad as kitty
+    >>> kitty.triu(kitty.ones(2, 2))
+    tensor([[1., 1.],
+            [0., 1.]])
+    """
+    return _tri(input, diagonal, True)
+
+
+class Diagonal(Op):
+    """A view of a diagonal over two dims (appended as the last dim); writable, as torch's."""
+
+    is_view = True
+
+    def forward(self, x, offset=0, dim1=0, dim2=1):
+        self.in_shape, self.args = x.shape, (offset, dim1, dim2)
+        return B.diagonal_view(x, offset, dim1, dim2)
+
+    def backward(self, g):
+        gx = self.xp.zeros(self.in_shape, g.dtype)
+        view = B.diagonal_view(gx, *self.args)
+        if view.size:
+            view[...] = g
+        return (gx,)
+
+    def _graph_backward(self, grads):
+        # double backward: write g on the diagonal with a differentiable index assignment (the
+        # strided view above works on ndarrays only)
+        g = grads[0]
+        if g is None:
+            return (None,)
+        xp = self.xp
+        offset, d1, d2 = self.args
+        nd = len(self.in_shape)
+        perm = [i for i in range(nd) if i not in (d1, d2)] + [d1, d2]
+        gx = xp.zeros_like(g, shape=tuple(self.in_shape[i] for i in perm))
+        n = g.shape[-1]
+        if n and gx.size:
+            r = xp.arange(n)
+            gx[..., r + max(-offset, 0), r + max(offset, 0)] = g
+        return (gx.transpose(tuple(int(i) for i in xp.argsort(perm))),)
+
+
+class DiagEmbed(Op):
+    """Put the last dim of x on a diagonal of two new dims (the inverse of ``diagonal``)."""
+
+    def forward(self, x, offset=0, dim1=-2, dim2=-1):
+        n = x.shape[-1] + builtins_abs(offset)
+        nd = x.ndim + 1
+        d1, d2 = dim1 % nd, dim2 % nd
+        shape = list(x.shape[:-1])
+        for d in sorted((d1, d2)):
+            shape.insert(d, n)
+        out = self.xp.zeros(tuple(shape), x.dtype)
+        self.args = (offset, d1, d2)
+        view = B.diagonal_view(out, offset, d1, d2)
+        if view.size:
+            view[...] = x
+        return out
+
+    def backward(self, g):
+        return (B.diagonal_view(g, *self.args).copy(),)
+
+    def _graph_backward(self, grads):
+        # double backward: the diagonal of g as a differentiable op (a copy, as above)
+        from .._graph_array import GraphArray
+
+        g = grads[0]
+        if g is None:
+            return (None,)
+        offset, d1, d2 = self.args
+        return (GraphArray(Clone.apply(Diagonal.apply(g.t, offset=offset, dim1=d1, dim2=d2))),)
+
+
+builtins_abs = abs
+
+
+def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1):
+    """The diagonal over ``dim1`` and ``dim2`` as a view (it becomes the last dim).
+
+    >>> import kittygrad as kitty
+    >>> kitty.diagonal(kitty.eye(2) * 3)
+    tensor([3., 3.])
+    """
+    x = tensor_input(input)
+    nd = x._data.ndim
+    if nd < 2:
+        raise KittyRuntimeError(f"diagonal(): input must have at least 2 dimensions, got {nd}")
+    d1, d2 = normalize_dim(dim1, nd), normalize_dim(dim2, nd)
+    if d1 == d2:
+        raise KittyRuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return Diagonal.apply(x, offset=offset, dim1=d1, dim2=d2)
+
+
+def diag_embed(input, offset: int = 0, dim1: int = -2, dim2: int = -1):
+    """Matrices (over ``dim1``, ``dim2``) whose ``offset`` diagonal holds the last dim of ``input``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.diag_embed(kitty.tensor([1., 2.]))
+    tensor([[1., 0.],
+            [0., 2.]])
+    """
+    x = tensor_input(input)
+    nd = x._data.ndim + 1
+    d1, d2 = normalize_dim(dim1, nd), normalize_dim(dim2, nd)
+    if d1 == d2:
+        raise KittyRuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    if x._data.ndim == 0:
+        raise KittyRuntimeError("diag_embed(): input must have at least 1 dimension")
+    return DiagEmbed.apply(x, offset=offset, dim1=d1, dim2=d2)
+
+
+def diag(input, diagonal: int = 0):
+    """A vector's diagonal matrix, or a matrix's ``diagonal``-th diagonal (a copy).
+
+    >>> import kittygrad as kitty
+    >>> kitty.diag(kitty.tensor([1., 2.]))
+    tensor([[1., 0.],
+            [0., 2.]])
+    """
+
+    x = tensor_input(input)
+    nd = x._data.ndim
+    if nd == 1:
+        return DiagEmbed.apply(x, offset=diagonal, dim1=0, dim2=1)
+    if nd == 2:
+        return Clone.apply(Diagonal.apply(x, offset=diagonal, dim1=0, dim2=1))
+    raise KittyRuntimeError(f"diag(): Supports 1D or 2D tensors. Got {nd}D")
+
+
+def diagflat(input, offset: int = 0):
+    """The flattened input on the ``offset`` diagonal of a square matrix.
+
+    >>> import kittygrad as kitty
+    >>> kitty.diagflat(kitty.tensor([[1., 2.]])).shape
+    kittygrad.Size([2, 2])
+    """
+    x = tensor_input(input)
+    return DiagEmbed.apply(x.reshape(-1), offset=offset, dim1=0, dim2=1)
+
+
+def trace(input):
+    """The sum of the main diagonal of a matrix (ints sum as int64).
+
+    >>> import kittygrad as kitty
+    >>> kitty.trace(kitty.eye(3))
+    tensor(3.)
+    """
+
+    x = tensor_input(input)
+    if x._data.ndim != 2:
+        raise KittyRuntimeError(f"trace: expected a matrix, but got tensor with dim {x._data.ndim}")
+    return _sum(Diagonal.apply(x, offset=0, dim1=0, dim2=1))
+
+
+class Cross(Op):
+    saved_inputs = (0, 1)
+
+    def forward(self, a, b, axis=-1):
+        self.a, self.b, self.axis = a, b, axis
+        return self.xp.cross(a, b, axis=axis)
+
+    def backward(self, g):
+        xp, ax = self.xp, self.axis
+        return xp.cross(self.b, g, axis=ax), xp.cross(g, self.a, axis=ax)
+
+
+def cross(input, other, dim=None):
+    """The cross product of 3-vectors along ``dim`` (the first dim of size 3 when not given).
+
+    >>> import kittygrad as kitty
+    >>> kitty.cross(kitty.tensor([1., 0., 0.]), kitty.tensor([0., 1., 0.]))
+    tensor([0., 0., 1.])
+    """
+    a, b = tensor_input(input), tensor_input(other, "other")
+    if a._data.ndim != b._data.ndim:
+        raise KittyRuntimeError(
+            "linalg.cross: inputs must have the same number of dimensions."
+        )
+    shape = broadcast_shape_of(a._data.shape, b._data.shape)
+    if dim is None:
+        dim = next((i for i, n in enumerate(shape) if n == 3), None)
+        if dim is None:
+            raise KittyRuntimeError("no dimension of size 3 in input")
+    axis = normalize_dim(dim, len(shape))
+    if shape[axis] != 3 or a._data.shape[axis] != 3 or b._data.shape[axis] != 3:
+        raise KittyRuntimeError(
+            f"linalg.cross: inputs dimension {dim} must have length 3. Got {a._data.shape[axis]} and {b._data.shape[axis]}"
+        )
+
+    a, b = binary(a, b, "cross")
+    return Cross.apply(a, b, axis=axis)
+
+
+def linalg_cross(input, other, *, dim: int = -1):
+    """``kitty.linalg.cross``: the cross product along ``dim`` (default -1).
+
+    >>> import kittygrad as kitty
+    >>> kitty.linalg.cross(kitty.tensor([0., 1., 0.]), kitty.tensor([0., 0., 1.]))
+    tensor([1., 0., 0.])
+    """
+    return cross(input, other, dim)
+
+
+def multi_dot(tensors):
+    """The product of a chain of matrices (the first/last may be vectors).
+
+    >>> import kittygrad as kitty
+    >>> kitty.linalg.multi_dot([kitty.eye(2), kitty.ones(2, 3), kitty.ones(3)])
+    tensor([3., 3.])
+    """
+
+    ts = [tensor_input(t, "tensors") for t in tensors]
+    if len(ts) < 2:
+        raise KittyRuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(ts)}")
+    out = ts[0]
+    for t in ts[1:]:
+        out = matmul(out, t)
+    return out

@@ -1,10 +1,5 @@
-"""Random sampling: normal, bernoulli, multinomial, poisson, and the in-place fills
-(uniform_, normal_, bernoulli_, exponential_, random_, geometric_, log_normal_, cauchy_).
-
-Samples come from ``kittygrad.backend.default_generator`` (seeded by ``manual_seed``) or the
-``generator=`` given. As in torch, sampling ops on tensors that require grad give outputs that
-require grad with a zero gradient.
-"""
+"""Sampling ops: in-place samplers (``uniform_``, ``normal_``, ...), ``bernoulli``, ``multinomial``,
+``poisson``."""
 from __future__ import annotations
 
 import math
@@ -15,6 +10,7 @@ from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
 from ..errors import KittyRuntimeError, KittyTypeError
 from ._prep import broadcast_shape_of, check_scalar, tensor_input
+from .shape import _shape_arg
 
 
 def _gen(generator):
@@ -74,7 +70,6 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         m, s = check_scalar(mean, "normal"), check_scalar(std, "normal")
         if s < 0:
             raise KittyRuntimeError(f"normal expects std >= 0.0, but found std {s}")
-        from .shape import _shape_arg
 
         dt = _float_dtype(dtype)
         t = T._wrap(gen.normal(m, s, _shape_arg((size,)), dt.np))

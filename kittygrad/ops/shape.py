@@ -1,23 +1,11 @@
-"""Shape and view primitives: views share memory and version with their base."""
+"""Shape and view ops: ``view``/``reshape``, ``permute``/``transpose``, ``squeeze``, slicing views."""
 from __future__ import annotations
 
 from .. import backend as B
 from ..autograd.function import Op
 from ..errors import KittyRuntimeError
-from ._prep import normalize_dim
-
-
-class Expand(Op):
-    """Broadcast to a larger shape without copying (``expand``/``broadcast_to``)."""
-
-    is_view = True
-
-    def forward(self, x, shape):
-        self.in_shape = x.shape
-        return B.xp.broadcast_to(x, shape)
-
-    def backward(self, g):
-        return B.sum_to_shape(g, self.in_shape), None
+from ._prep import broadcast_shape_of, expand_to, normalize_dim
+from .conversion import Expand
 
 
 class Transpose(Op):
@@ -330,7 +318,6 @@ def broadcast_tensors(*tensors):
     >>> a.shape, b.shape
     (kittygrad.Size([3, 4]), kittygrad.Size([3, 4]))
     """
-    from ._prep import broadcast_shape_of, expand_to
 
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
@@ -342,7 +329,6 @@ def broadcast_tensors(*tensors):
 
 def broadcast_shapes(*shapes):
     from ..tensor import Size
-    from ._prep import broadcast_shape_of
 
     out = ()
     for s in shapes:

@@ -269,7 +269,7 @@ def snake(name: str) -> str:
 
 
 def _codes():
-    from ..ops import _prep
+    from ..ops import _prep as _prep
 
     return {
         "function": F.Function.apply.__func__.__code__,

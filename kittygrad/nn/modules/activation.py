@@ -11,7 +11,7 @@ from functools import partial
 
 from ... import creation as C
 from ...errors import KittyRuntimeError
-from ...ops.nn_ops import attention_weights
+from ...ops.nn.attention import attention_weights
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init as nn_init

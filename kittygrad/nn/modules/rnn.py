@@ -1,6 +1,6 @@
 """RNN, LSTM, GRU (multi-layer, bidirectional, batch_first) and their cells.
 
-A whole layer stack runs as one fused op (:class:`kittygrad.ops.nn_ops.Rnn`): the input
+A whole layer stack runs as one fused op (:class:`kittygrad.ops.nn.recurrent.Rnn`): the input
 projections of all time steps are one matmul, and backward is backpropagation through time
 inside that op.
 """
@@ -12,7 +12,7 @@ import warnings
 
 from ... import creation as C
 from ...errors import KittyRuntimeError
-from ...ops import nn_ops as _nn
+from ...ops.nn import recurrent as _nnrec
 from ...tensor import Tensor
 from .. import init
 from ..parameter import Parameter
@@ -21,7 +21,7 @@ from .module import Module
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
-_FN = {"RNN_TANH": _nn.rnn_tanh, "RNN_RELU": _nn.rnn_relu, "GRU": _nn.gru, "LSTM": _nn.lstm}
+_FN = {"RNN_TANH": _nnrec.rnn_tanh, "RNN_RELU": _nnrec.rnn_relu, "GRU": _nnrec.gru, "LSTM": _nnrec.lstm}
 # What extra_repr lists when it differs from the default, in torch's order.
 _RNN_SHOWN = (("proj_size", 0), ("num_layers", 1), ("bias", True), ("batch_first", False), ("dropout", 0), ("bidirectional", False))
 _CELL_SHOWN = (("bias", True), ("nonlinearity", "tanh"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ...errors import KittyTypeError
-from ...ops.nn_ops import _cat
+from ...ops.joining import cat
 from ...tensor import Tensor
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
@@ -17,7 +17,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     >>> kitty.nn.utils.parameters_to_vector(kitty.nn.Linear(3, 2).parameters()).shape
     kittygrad.Size([8])
     """
-    return _cat([p.reshape(-1) for p in parameters], 0)
+    return cat([p.reshape(-1) for p in parameters], 0)
 
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:

@@ -1,12 +1,9 @@
-"""More reductions: prod, max/min (full, per dim, amax/amin), arg-reductions, logsumexp,
-cumulative ops, median/kthvalue, sort/topk, all/any, unique, nan-aware sums.
-
-Full ``max``/``min``/``amax``/``amin``/``median`` spread the gradient evenly over tied elements;
-the per-dim forms that return indices send it to the selected index only, as torch does.
-"""
+"""Reductions: ``sum``, ``mean``, ``prod``, ``var``/``std``, ``max``/``min``, ``logsumexp``, cumulative
+ops."""
 from __future__ import annotations
 
-import builtins as _bi
+import builtins
+import math
 
 from .. import backend as B
 from .. import dtypes as D
@@ -14,8 +11,9 @@ from ..autograd import function as F
 from ..autograd.function import Op
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError
 from . import _return_types as RT
-from ._prep import KittyNotImplementedError, along_index, bundle, cast, dtype_name, normalize_dim, normalize_dims, tensor_input
-from .reduce import _expand_back, _reduction_input
+from ._prep import along_index, bundle, cast, dtype_name, normalize_dim, normalize_dims, tensor_input
+from .comparison import maximum, minimum
+from .joining import cat, flip
 
 
 def _wrap(arr):
@@ -75,7 +73,6 @@ class Prod(Op):
         which stay functions of every input also at zeros (the masked formula above would turn
         them into constants there)."""
         from .._graph_array import GraphArray
-        from .joining import cat, flip
 
         x = self._graph_saved()["x"].t
         flat = x.reshape(-1) if self.axis is None else x
@@ -187,52 +184,6 @@ class MinDim(MaxDim):
     _arg, _reduce = "argmin", "min"
 
 
-def _stable_argsort(x, axis, descending=False):
-    xp = B.xp
-    if not descending:
-        return xp.argsort(x, axis=axis, kind="stable")
-    # descending and stable: sort the reversed array ascending, then reverse back
-    n = x.shape[axis]
-    rev = xp.flip(x, axis)
-    idx = xp.argsort(rev, axis=axis, kind="stable")
-    return xp.flip(n - 1 - idx, axis)
-
-
-class Sort(_Selecting):
-    def forward(self, x, axis=-1, descending=False):
-        return self._pick(x, _stable_argsort(x, axis, descending), axis)
-
-
-class Topk(_Selecting):
-    def forward(self, x, k=1, axis=-1, largest=True):
-        idx = _stable_argsort(x, axis, descending=largest)
-        idx = self.xp.take(idx, self.xp.arange(k), axis=axis)
-        return self._pick(x, idx, axis)
-
-
-class KthValue(_Selecting):
-    """The element at sorted position ``pos`` along axis (median, kthvalue); NaN rules as torch."""
-
-    _name = "KthvalueBackward0"
-
-    def forward(self, x, axis=0, keepdim=False, k=None, nan_mode=None):
-        xp = self.xp
-        n = x.shape[axis]
-        order = xp.argsort(x, axis=axis, kind="stable")  # NaNs sort last
-        if x.dtype.kind == "f" and nan_mode is not None:
-            nans = xp.isnan(x).sum(axis=axis, keepdims=True)
-            valid = n - nans
-            if nan_mode == "median":  # any NaN makes the median NaN (the first NaN)
-                pos = xp.where(nans > 0, valid, (n - 1) // 2)
-            else:  # nanmedian: the median of the non-NaN values (the first NaN if all are NaN)
-                pos = xp.where(valid > 0, (valid - 1) // 2, 0)
-        else:
-            pos = xp.full((1,) * x.ndim, (n - 1) // 2 if k is None else k - 1)
-            pos = xp.broadcast_to(pos, tuple(1 if d == axis else s for d, s in enumerate(x.shape)))
-        idx = xp.take_along_axis(order, pos, axis)
-        return self._pick(x, idx, axis, keepdim)
-
-
 class Cummax(_Selecting):
     """Running max and the index where it was (last) reached; a NaN wins and then stays."""
 
@@ -255,40 +206,6 @@ class Cummax(_Selecting):
 
 class Cummin(Cummax):
     _op = "min"
-
-
-class MedianAll(Op):
-    """The lower median of all elements (NaN if any is NaN); ties share the gradient evenly."""
-
-    saved_inputs = (0,)
-    saves_output = True
-    _name = "MedianBackward0"
-
-    def forward(self, x, ignore_nan=False):
-        xp = self.xp
-        self.x = x
-        flat = x.reshape(-1)
-        if x.dtype.kind == "f":
-            nan = xp.isnan(flat)
-            if ignore_nan:
-                flat = flat[~nan]
-            elif nan.any():
-                flat = flat[:0]
-                self.out = xp.asarray(xp.nan, dtype=x.dtype)
-                return self.out
-        if flat.size == 0:
-            self.out = xp.asarray(xp.nan if x.dtype.kind == "f" else 0, dtype=x.dtype)
-            return self.out
-        k = (flat.size - 1) // 2
-        self.out = xp.asarray(xp.partition(flat, k)[k], dtype=x.dtype)
-        return self.out
-
-    def backward(self, g):
-        xp = self.xp
-        x, out = self.x, self.out
-        mask = (x == out) | (xp.isnan(x) & xp.isnan(out))
-        count = mask.sum()
-        return (xp.where(mask, g / _bi.max(int(count), 1), 0).astype(g.dtype, copy=False),)
 
 
 class Logsumexp(Op):
@@ -428,7 +345,6 @@ def max(input, dim=None, keepdim: bool = False):  # noqa: A001 - torch's name
     values=tensor([5., 4.]),
     indices=tensor([1, 0]))
     """
-    from .more_elementwise import maximum
 
     return _max_min(input, dim, keepdim, maximum, MaxAll, MaxDim, RT.max, "max")
 
@@ -440,7 +356,6 @@ def min(input, dim=None, keepdim: bool = False):  # noqa: A001
     >>> kitty.min(kitty.tensor([3., 1., 2.]))
     tensor(1.)
     """
-    from .more_elementwise import minimum
 
     return _max_min(input, dim, keepdim, minimum, MinAll, MinDim, RT.min, "min")
 
@@ -608,115 +523,6 @@ def cummin(input, dim):
     return _cum_select(Cummin, RT.cummin, input, dim, "cummin")
 
 
-def _kth(input, dim, keepdim, fname, rt_cls, k=None, nan_mode=None):
-    x = tensor_input(input)
-    _no_bool(x, fname, KittyNotImplementedError, f"\"{fname}_cpu\" not implemented for 'Bool'")
-    axis = normalize_dim(_int_dim(dim, fname), x._data.ndim)
-    if x._data.ndim == 0:
-        if k is not None and k != 1:
-            raise KittyRuntimeError(f"{fname}(): selected number k out of range for dimension 0")
-        return _on_1d(x, lambda y: rt_cls(*KthValue.apply(y, axis=0, keepdim=keepdim, k=k, nan_mode=nan_mode)))
-    _nonempty_dim(x, axis, fname)  # torch checks this first (IndexError)
-    n = x._data.shape[axis]
-    if k is not None and not 1 <= k <= n:
-        raise KittyRuntimeError(f"{fname}(): selected number k out of range for dimension {axis}")
-    return rt_cls(*KthValue.apply(x, axis=axis, keepdim=keepdim, k=k, nan_mode=nan_mode))
-
-
-def median(input, dim=None, keepdim: bool = False):
-    """The lower median of all elements (ties share the gradient), or ``(values, indices)`` along ``dim``.
-
-    >>> import kittygrad as kitty
-    >>> kitty.median(kitty.tensor([3., 1., 2., 4.]))
-    tensor(2.)
-    """
-    if dim is None:
-        x = tensor_input(input)
-        _no_bool(x, "median", KittyNotImplementedError, "\"median_cpu\" not implemented for 'Bool'")
-        return MedianAll.apply(x)
-    return _kth(input, dim, keepdim, "median", RT.median, nan_mode="median")
-
-
-def nanmedian(input, dim=None, keepdim: bool = False):
-    """``median`` ignoring NaN values.
-
-    >>> import kittygrad as kitty
-    >>> kitty.nanmedian(kitty.tensor([3., float('nan'), 1.]))
-    tensor(1.)
-    """
-    if dim is None:
-        x = tensor_input(input)
-        _no_bool(x, "nanmedian", KittyNotImplementedError, "\"median_cpu\" not implemented for 'Bool'")
-        return MedianAll.apply(x, ignore_nan=True)
-    return _kth(input, dim, keepdim, "nanmedian", RT.nanmedian, nan_mode="nanmedian")
-
-
-def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False):
-    """The k-th smallest element along ``dim`` (1-based) and its index.
-
-    >>> import kittygrad as kitty
-    >>> kitty.kthvalue(kitty.tensor([3., 1., 2.]), 2).values
-    tensor(2.)
-    """
-    return _kth(input, dim, keepdim, "kthvalue", RT.kthvalue, k=k)
-
-
-def sort(input, dim: int = -1, descending: bool = False, stable: bool = False):
-    """Sorted values along ``dim`` and the indices that sort it (always a stable sort).
-
-    >>> import kittygrad as kitty
-    >>> kitty.sort(kitty.tensor([3., 1., 2.])).indices
-    tensor([1, 2, 0])
-    """
-    x = tensor_input(input)
-    axis = normalize_dim(_int_dim(dim, "sort"), x._data.ndim)
-    if x._data.ndim == 0:
-        return _on_1d(x, lambda y: RT.sort(*Sort.apply(y, axis=0, descending=descending)))
-    return RT.sort(*Sort.apply(x, axis=axis, descending=descending))
-
-
-def msort(input):
-    """Values sorted along the first dim.
-
-    >>> import kittygrad as kitty
-    >>> kitty.msort(kitty.tensor([3., 1., 2.]))
-    tensor([1., 2., 3.])
-    """
-    return sort(input, 0).values
-
-
-def argsort(input, dim: int = -1, descending: bool = False, stable: bool = False):
-    """Indices that sort ``input`` along ``dim`` (stable).
-
-    >>> import kittygrad as kitty
-    >>> kitty.argsort(kitty.tensor([3., 1., 2.]), descending=True)
-    tensor([0, 2, 1])
-    """
-    x = tensor_input(input)._data
-    axis = normalize_dim(_int_dim(dim, "argsort"), x.ndim)
-    if x.ndim == 0:
-        return _wrap(B.xp.zeros((), B.NP_DTYPES["int64"]))
-    return _wrap(_stable_argsort(x, axis, descending).astype(B.NP_DTYPES["int64"], copy=False))
-
-
-def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
-    """The ``k`` largest (or smallest) elements along ``dim`` and their indices.
-
-    >>> import kittygrad as kitty
-    >>> kitty.topk(kitty.tensor([1., 3., 2.]), 2).values
-    tensor([3., 2.])
-    """
-    x = tensor_input(input)
-    _no_bool(x, "topk", message="topk does not support bool dtypes on CPU")
-    axis = normalize_dim(_int_dim(dim, "topk"), x._data.ndim)
-    n = x._data.shape[axis] if x._data.ndim else 1
-    if not 0 <= k <= n:
-        raise KittyRuntimeError("selected index k out of range")
-    if x._data.ndim == 0:
-        return _on_1d(x, lambda y: RT.topk(*Topk.apply(y, k=k, axis=0, largest=largest)))
-    return RT.topk(*Topk.apply(x, k=k, axis=axis, largest=largest))
-
-
 def _bool_reduce(input, dim, keepdim, fn, fname):
     x = tensor_input(input)._data
     axes = normalize_dims(dim, x.ndim)
@@ -793,7 +599,6 @@ def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correctio
     >>> kitty.var_mean(kitty.tensor([1., 2., 3.]))
     (tensor(1.), tensor(2.))
     """
-    from .reduce import _var_args, Mean, Var
 
     x, axes, corr, keepdim = _var_args(tensor_input(input), dim, unbiased, keepdim, correction)
     return bundle(Var.apply(x, axes, corr, keepdim), Mean.apply(x, axes, keepdim), name="VarMean")
@@ -806,60 +611,172 @@ def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correctio
     >>> kitty.std_mean(kitty.tensor([1., 2., 3.]))
     (tensor(1.), tensor(2.))
     """
-    from .reduce import _var_args, Mean, Std
 
     x, axes, corr, keepdim = _var_args(tensor_input(input), dim, unbiased, keepdim, correction)
     return bundle(Std.apply(x, axes, corr, keepdim), Mean.apply(x, axes, keepdim), name="StdMean")
 
 
-def unique(input, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim=None):  # noqa: A002
-    """The distinct values (sorted), optionally with the inverse map and counts; not differentiable.
+def _expand_back(g, in_shape, axes, keepdim):
+    """Spread a reduced gradient back over the reduced axes (a new array of the input's shape)."""
+    if axes is not None and not keepdim:
+        g = B.xp.expand_dims(g, axes)
+    if B.is_array(g):  # (np.broadcast_to is slow Python; an assignment broadcasts in C)
+        out = B.xp.empty(in_shape, g.dtype)
+        out[...] = g
+        return out
+    return B.xp.broadcast_to(g, in_shape).copy()  # a GraphArray (double backward)
+
+
+class Sum(Op):
+    def forward(self, x, axes, keepdim, dtype=None):
+        self.in_shape, self.axes, self.keepdim = x.shape, axes, keepdim
+        return x.sum(axis=axes, keepdims=keepdim, dtype=dtype)
+
+    def backward(self, g):
+        return _expand_back(g, self.in_shape, self.axes, self.keepdim), None, None
+
+
+class Mean(Op):
+    def forward(self, x, axes, keepdim):
+        self.in_shape, self.axes, self.keepdim = x.shape, axes, keepdim
+        with B.errstate(invalid="ignore", divide="ignore"):
+            out = x.mean(axis=axes, keepdims=keepdim)
+        self.count = (x.size // out.size) if out.size else 0
+        return B.xp.asarray(out, dtype=x.dtype)
+
+    def backward(self, g):
+        return _expand_back(g / self.count, self.in_shape, self.axes, self.keepdim), None, None
+
+
+def _centered(x, axes):
+    """``x`` minus its mean over ``axes``, after first subtracting each slice's first element.
+
+    Mathematically the same; but a constant slice then centres to exact zeros, so its variance
+    and std are exactly 0 (and std's gradient there is 0, torch's rule at std == 0) on every
+    machine. The mean of the raw values can round instead: three 0.1s average to
+    0.10000000000000002, which made std 1.7e-17 and its gradient -0.41. Works on GraphArrays too.
+    """
+    first = x[tuple(slice(0, 1) if axes is None or i in axes else slice(None) for i in range(x.ndim))]
+    d = x - first
+    return d - d.mean(axis=axes, keepdims=True)
+
+
+class Var(Op):
+    saved_inputs = (0,)
+
+    def forward(self, x, axes, correction, keepdim):
+        self.x, self.axes, self.correction, self.keepdim = x, axes, correction, keepdim
+        centered = _centered(x, axes)
+        n = math.prod(x.shape[i] for i in range(x.ndim) if axes is None or i in axes) if x.size else 0
+        self.denom = builtins.max(n - correction, 0)
+        with B.errstate(invalid="ignore", divide="ignore"):
+            out = (centered * centered).sum(axis=axes, keepdims=keepdim) / self.denom
+        return B.xp.asarray(out, dtype=x.dtype)
+
+    def backward(self, g):
+        g = _expand_back(g, self.x.shape, self.axes, self.keepdim)
+        # recomputed from the saved input (not saved in forward), so double backward can
+        # differentiate through it
+        centered = _centered(self.x, self.axes)
+        # a float: with no degrees of freedom (denom 0) the gradient is nan, as torch, not an error
+        scale = 2 / self.denom if self.denom else float("inf")
+        with B.errstate(invalid="ignore", divide="ignore"):
+            return g * scale * centered, None, None, None
+
+
+class Std(Var):
+    saves_output = True
+
+    def forward(self, x, axes, correction, keepdim):
+        var = super().forward(x, axes, correction, keepdim)
+        # an ndarray even when 0-d (NumPy returns a scalar there): double backward maps the saved
+        # output back to this node by identity, and a scalar would pass as a constant
+        self.out = B.xp.asarray(B.xp.sqrt(var))
+        return self.out
+
+    def backward(self, g):
+        # d std = d var / (2 std); where std is 0 the gradient is 0, as torch
+        with B.errstate(invalid="ignore", divide="ignore"):
+            return super().backward(B.xp.where(self.out == 0, 0, g / (2 * self.out)).astype(g.dtype, copy=False))
+
+
+def _reduction_input(input, dtype=None):
+    if dtype is not None:
+        return cast(input, D.to_dtype(dtype))
+    if input._data.dtype.kind in "biu":
+        return cast(input, D.int64)  # torch sums ints (and bools) as int64
+    return input
+
+
+def sum(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdims=None):  # noqa: A001
+    """Sum of all elements, or over ``dim`` (an int or a tuple).
 
     >>> import kittygrad as kitty
-    >>> kitty.unique(kitty.tensor([3, 1, 3, 2]))
-    tensor([1, 2, 3])
+    >>> kitty.tensor([[1., 2.], [3., 4.]]).sum(dim=0)
+    tensor([4., 6.])
     """
-    x = tensor_input(input)._data
-    axis = None if dim is None else normalize_dim(dim, x.ndim)
-    values, inverse, counts = B.xp.unique(x, return_inverse=True, return_counts=True, axis=axis)
-    i64 = B.NP_DTYPES["int64"]
-    inverse = inverse.reshape(x.shape if axis is None else (x.shape[axis],)).astype(i64, copy=False)
-    out = [_wrap(values)]
-    if return_inverse:
-        out.append(_wrap(inverse))
-    if return_counts:
-        out.append(_wrap(counts.astype(i64, copy=False)))
-    return out[0] if len(out) == 1 else tuple(out)
+    dim = axis if dim is None else dim
+    keepdim = keepdims if keepdims is not None else keepdim
+    x = _reduction_input(input, dtype)
+    axes = normalize_dims(dim, x._data.ndim)
+    return Sum.apply(x, axes, keepdim)
 
 
-def unique_consecutive(input, return_inverse: bool = False, return_counts: bool = False, dim=None):
-    """Collapse runs of equal consecutive values (of the flattened tensor, or slices along ``dim``).
+def mean(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdims=None):
+    """Mean of all elements, or over ``dim``; only for floating inputs, as torch.
 
     >>> import kittygrad as kitty
-    >>> kitty.unique_consecutive(kitty.tensor([1, 1, 2, 2, 1]))
-    tensor([1, 2, 1])
+    >>> kitty.tensor([1., 2., 3.]).mean()
+    tensor(2.)
     """
-    xp = B.xp
-    x = tensor_input(input)._data
-    i64 = B.NP_DTYPES["int64"]
-    if dim is None:
-        flat = x.reshape(-1)
-        change = flat[1:] != flat[:-1]
-        shape = x.shape
-    else:
-        axis = normalize_dim(dim, x.ndim)
-        flat = xp.moveaxis(x, axis, 0)
-        change = (flat[1:] != flat[:-1]).reshape(_bi.max(flat.shape[0] - 1, 0), -1).any(axis=1)
-        shape = (x.shape[axis],)
-    n = flat.shape[0]
-    starts = xp.concatenate([xp.zeros(_bi.min(n, 1), bool), change]) if n else xp.zeros(0, bool)
-    if n:
-        starts[0] = True
-    first = xp.nonzero(starts)[0]
-    values = flat[first] if dim is None else xp.moveaxis(flat[first], 0, axis)
-    out = [_wrap(values)]
-    if return_inverse:
-        out.append(_wrap((xp.cumsum(starts) - 1).astype(i64).reshape(shape)))
-    if return_counts:
-        out.append(_wrap(xp.diff(xp.append(first, n)).astype(i64)))
-    return out[0] if len(out) == 1 else tuple(out)
+    dim = axis if dim is None else dim
+    keepdim = keepdims if keepdims is not None else keepdim
+    x = cast(input, D.to_dtype(dtype)) if dtype is not None else input
+    if x._data.dtype.kind != "f":
+        raise KittyRuntimeError(
+            f"mean(): could not infer output dtype. Input dtype must be either a floating point or "
+            f"complex dtype. Got: {x.dtype.name.capitalize()}"
+        )
+    return Mean.apply(x, normalize_dims(dim, x._data.ndim), keepdim)
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    if unbiased is None:
+        return 1
+    return 1 if unbiased else 0
+
+
+def _var_args(input, dim, unbiased, keepdim, correction):
+    # torch accepts var(x, unbiased) positionally as well as var(x, dim, ...)
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
+    x = input
+    if x._data.dtype.kind != "f":
+        raise KittyRuntimeError(
+            f"std and var only support floating point and complex dtypes, got {x.dtype.name}"
+        )
+    return x, normalize_dims(dim, x._data.ndim), _correction(unbiased, correction), keepdim
+
+
+def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """Variance with Bessel's correction by default (``correction=1``).
+
+    >>> import kittygrad as kitty
+    >>> kitty.tensor([1., 2., 3.]).var()
+    tensor(1.)
+    """
+    x, axes, corr, keepdim = _var_args(input, dim, unbiased, keepdim, correction)
+    return Var.apply(x, axes, corr, keepdim)
+
+
+def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """Standard deviation (``correction=1`` by default).
+
+    >>> import kittygrad as kitty
+    >>> kitty.tensor([1., 2., 3.]).std()
+    tensor(1.)
+    """
+    x, axes, corr, keepdim = _var_args(input, dim, unbiased, keepdim, correction)
+    return Std.apply(x, axes, corr, keepdim)

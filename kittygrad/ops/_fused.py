@@ -1,0 +1,95 @@
+"""Small array helpers shared by the nn op families (dtype checks, stable sigmoid/softplus, erf)."""
+from __future__ import annotations
+
+import math
+
+from .. import backend as B
+from ..errors import KittyRuntimeError
+from ._prep import as_tensor_arg
+
+xp = B.xp
+
+
+# ---------------------------------------------------------------------------------------------
+# small helpers
+
+
+def _needs(node) -> tuple:
+    """``needs_input_grad`` of a node, or () when the op runs without recording a graph."""
+    return getattr(node, "needs_input_grad", ())
+
+
+def _float(x, name: str):
+    x = as_tensor_arg(x)
+    if x._data.dtype.kind != "f":
+        raise KittyRuntimeError(f'"{name}" not implemented for \'{_type_name(x)}\'')
+    return x
+
+
+def _type_name(x) -> str:
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}[x.dtype.name]
+
+
+def _same_dtype(name: str, *tensors) -> None:
+    ref = None
+    for t in tensors:
+        if t is None:
+            continue
+        if ref is None:
+            ref = t
+        elif t._data.dtype != ref._data.dtype:
+            raise KittyRuntimeError(
+                f"{name}: expected all tensors to have the same dtype, but got {_type_name(ref)} and "
+                f"{_type_name(t)}; convert one with .to(...)"
+            )
+
+
+def _ntuple(v, n: int, name: str = "argument") -> tuple:
+    if isinstance(v, (list, tuple)):
+        if len(v) == 1 and n > 1:
+            return tuple(int(v[0]) for _ in range(n))
+        if len(v) != n:
+            raise KittyRuntimeError(f"expected {name} to be a single integer value or a list of {n} values")
+        return tuple(int(a) for a in v)
+    return (int(v),) * n
+
+
+def _sigmoid(x):
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def _softplus(x):
+    """log(1 + exp(x)) without overflow."""
+    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+class KittyNotImplemented(KittyRuntimeError, NotImplementedError):
+    pass
+
+
+_SQRT_PI = math.sqrt(math.pi)
+
+
+def _erf(x):
+    """The error function (one implementation for the whole library: the backend's)."""
+    return B.erf(x)
+
+
+def _kt():
+    """The kittygrad package (composites, for double backward, build on its differentiable ops)."""
+    import kittygrad
+
+    return kittygrad
+
+
+def _const(arr, like):
+    """A constant Tensor (no gradient) holding ``arr`` in ``like``'s dtype."""
+    return _kt().Tensor._wrap(xp.asarray(arr, dtype=like._data.dtype))
+
+
+def _assign(t, arr) -> None:
+    """Write ``arr`` into tensor ``t`` in place, outside autograd (running statistics, init)."""
+    t._data[...] = arr
+    t._vc[0] += 1

@@ -1,0 +1,638 @@
+"""Arithmetic: ``+ - * / **`` and negation, division with rounding modes, ``fmod``/``remainder``,
+``atan2``, ``hypot``, ``logaddexp``, ``xlogy``, ``lerp``, ``addcmul``/``addcdiv``."""
+from __future__ import annotations
+
+from .. import backend as B
+from .. import dtypes as D
+from ..autograd import function as F
+from ..autograd.function import Op, apply_inplace
+from ..errors import KittyRuntimeError, KittyTypeError
+from ._prep import KittyNotImplementedError, binary, broadcast_shape_of, cast, check_scalar, expand_to
+from .unary import _tensor, _tname
+
+
+class Add(Op):
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g):
+        return g, g
+
+
+class AddScaled(Op):
+    """``a + alpha * b`` (the ``alpha`` of torch.add)."""
+
+    _name = "AddBackward"
+
+    def forward(self, a, b, alpha=1):
+        self.alpha = alpha
+        return a + alpha * b
+
+    def backward(self, g):
+        return g, g * self.alpha
+
+
+class Sub(Op):
+    def forward(self, a, b, alpha=1):
+        self.alpha = alpha
+        return a - b if alpha == 1 else a - alpha * b
+
+    def backward(self, g):
+        alpha = self.alpha
+        return g, (-g if alpha == 1 else -alpha * g)
+
+
+class RSub(Op):
+    """``b - alpha * a`` (scalar minus tensor)."""
+
+    _name = "RsubBackward"
+
+    def forward(self, a, b, alpha=1):
+        self.alpha = alpha
+        return b - a if alpha == 1 else b - alpha * a
+
+    def backward(self, g):
+        return (-g if self.alpha == 1 else -self.alpha * g), g
+
+
+class Mul(Op):
+    saved_inputs = (0, 1)
+    save_needed = {0: (1,), 1: (0,)}  # a is read only for b's gradient, and b only for a's
+
+    def forward(self, a, b):
+        edges = self.next_edges  # (set before forward when a gradient will be needed)
+        self.a = a if len(edges) == 2 and edges[1] is not None else None
+        self.b = b if edges and edges[0] is not None else None
+        return a * b
+
+    def backward(self, g):
+        need = self.needs_input_grad
+        return (g * self.b if need[0] else None), (g * self.a if need[1] else None)
+
+
+class Div(Op):
+    saved_inputs = (0, 1)
+    save_needed = {0: (1,), 1: (0, 1)}
+
+    def forward(self, a, b):
+        edges = self.next_edges
+        self.a = a if len(edges) == 2 and edges[1] is not None else None
+        self.b = b
+        return a / b
+
+    def backward(self, g):
+        need = self.needs_input_grad
+        a, b = self.a, self.b
+        ga = g / b if need[0] else None
+        gb = -g * a / (b * b) if need[1] else None
+        return ga, gb
+
+
+class Pow(Op):
+    saved_inputs = (0, 1)
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        with B.errstate(divide="ignore", invalid="ignore"):
+            return a**b
+
+    def backward(self, g):
+        xp = self.xp
+        a, b = self.a, self.b
+        need = self.needs_input_grad
+        ga = gb = None
+        with B.errstate(divide="ignore", invalid="ignore"):
+            if need[0]:
+                # torch: d/da a**0 is 0 everywhere (also at a == 0)
+                ga = xp.where(b == 0, 0.0, g * b * a ** (b - 1)).astype(g.dtype, copy=False)
+            if need[1]:
+                # torch: where a == 0 and b >= 0 the exponent's gradient is 0
+                out = a**b
+                gb = xp.where((a == 0) & (b >= 0), 0.0, g * out * xp.log(a)).astype(g.dtype, copy=False)
+        return ga, gb
+
+
+class Neg(Op):
+    def forward(self, x):
+        return -x
+
+    def backward(self, g):
+        return (-g,)
+
+
+# ---------------------------------------------------------------------------------------------
+# public functions (torch.add, torch.mul, ...); Tensor methods call these
+
+
+def add(input, other, *, alpha=1):
+    """``input + alpha * other`` with broadcasting and type promotion.
+
+    >>> import kittygrad as kitty
+    >>> kitty.add(kitty.tensor([1., 2.]), 1, alpha=2)
+    tensor([3., 4.])
+    """
+    a, b = binary(input, other, "add")
+    if alpha != 1:
+        return AddScaled.apply(a, b, alpha=alpha)
+    return Add.apply(a, b)
+
+
+def _check_sub_operands(input, other) -> None:
+    """torch refuses subtraction with bool operands (``-`` and ``sub_`` alike)."""
+    if any(isinstance(x, bool) or (hasattr(x, "_data") and x._data.dtype.kind == "b") for x in (input, other)):
+        raise KittyRuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+
+
+def sub(input, other, *, alpha=1):
+    """``input - alpha * other``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.sub(kitty.tensor([1., 2.]), 1)
+    tensor([0., 1.])
+    """
+    _check_sub_operands(input, other)
+    a, b = binary(input, other, "sub")
+    if not hasattr(a, "_data"):  # number - tensor
+        return RSub.apply(b, a, alpha=alpha)
+    return Sub.apply(a, b, alpha=alpha)
+
+
+def rsub(input, other, *, alpha=1):
+    """``other - alpha * input``."""
+    a, b = binary(input, other, "rsub")
+    if not hasattr(b, "_data"):
+        return RSub.apply(a, b, alpha=alpha)
+    return Sub.apply(b, a, alpha=alpha)
+
+
+def mul(input, other):
+    """Elementwise product.
+
+    >>> import kittygrad as kitty
+    >>> kitty.mul(kitty.tensor([1., 2.]), 3)
+    tensor([3., 6.])
+    """
+    a, b = binary(input, other, "mul")
+    return Mul.apply(a, b)
+
+
+def div(input, other, *, rounding_mode=None):
+    """True division (ints give floats), or ``rounding_mode='trunc'|'floor'``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.div(kitty.tensor([1, 2]), 2)
+    tensor([0.5000, 1.0000])
+    """
+    if rounding_mode is not None:
+
+        return div_rounding(input, other, rounding_mode)
+    a, b = binary(input, other, "div", float_result=True)
+    return Div.apply(a, b)
+
+
+def pow(input, exponent):  # noqa: A001 - torch's name
+    """``input ** exponent``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.pow(kitty.tensor([2., 3.]), 2)
+    tensor([4., 9.])
+    """
+    a, b = binary(input, exponent, "pow")
+    return Pow.apply(a, b)
+
+
+def neg(input):
+    return Neg.apply(input)
+
+
+negative = neg
+
+
+def _int_zero_division(b):
+    if B.xp.any(b == 0):
+        raise KittyRuntimeError("ZeroDivisionError")
+
+
+class DivRounding(Op):
+    """``div(a, b, rounding_mode='trunc'|'floor')``; the gradient is zero for both operands."""
+
+    _name = "DivBackward2"
+
+    def forward(self, a, b, mode):
+        xp = self.xp
+        if a.dtype.kind in "iub":
+            _int_zero_division(b)
+            q = xp.floor_divide(a, b)
+            if mode == "trunc":  # floor rounds towards -inf; trunc wants towards 0 for mixed signs
+                q = q + ((xp.remainder(a, b) != 0) & ((a < 0) != (b < 0)))
+            return xp.asarray(q, dtype=a.dtype)
+        with B.errstate(divide="ignore", invalid="ignore"):
+            if mode == "floor":
+                return xp.asarray(xp.floor_divide(a, b), dtype=a.dtype)
+            return xp.asarray(xp.trunc(a / b), dtype=a.dtype)
+
+    def backward(self, g):
+        zeros = self.xp.zeros_like(g)
+        need = self.needs_input_grad
+        return (zeros if need[0] else None), (zeros if need[1] else None), None
+
+
+class FloorDivide(Op):
+    """``floor_divide``: torch defines no derivative for it, so backward raises."""
+
+    def forward(self, a, b):
+        return DivRounding.forward(self, a, b, "floor")
+
+    def backward(self, g):
+        raise KittyRuntimeError("derivative for aten::floor_divide is not implemented")
+
+
+# ---------------------------------------------------------------------------------------------
+# binary ops
+
+
+class Atan2(Op):
+    saved_inputs = (0, 1)
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return self.xp.arctan2(a, b)
+
+    def backward(self, g):
+        a, b = self.a, self.b
+        denom = a * a + b * b
+        with B.errstate(divide="ignore", invalid="ignore"):
+            # 0 at the origin, as torch (also where a * a + b * b underflows: both compute it the
+            # same way); the gradient multiplies after the mask, so an infinite one still gives nan
+            r = self.xp.where(denom == 0, 0, 1 / self.xp.where(denom == 0, 1, denom)).astype(g.dtype, copy=False)
+        need = self.needs_input_grad
+        return (g * (r * b) if need[0] else None), (-g * (r * a) if need[1] else None)
+
+
+class Fmod(Op):
+    saved_inputs = (0, 1)
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        if a.dtype.kind in "iu":
+            _int_zero_division(b)
+        with B.errstate(divide="ignore", invalid="ignore"):
+            return self.xp.fmod(a, b)
+
+    def backward(self, g):
+        need = self.needs_input_grad
+        gb = None
+        if need[1]:
+            with B.errstate(divide="ignore", invalid="ignore"):
+                gb = -g * self.xp.trunc(self.a / self.b)
+        return g, gb
+
+
+class Remainder(Op):
+    saved_inputs = (0, 1)
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        if a.dtype.kind in "iu":
+            _int_zero_division(b)
+        with B.errstate(divide="ignore", invalid="ignore"):
+            return self.xp.remainder(a, b)
+
+    def backward(self, g):
+        need = self.needs_input_grad
+        gb = None
+        if need[1]:
+            with B.errstate(divide="ignore", invalid="ignore"):
+                gb = -g * self.xp.floor_divide(self.a, self.b)
+        return g, gb
+
+
+class Hypot(Op):
+    saves_output = True
+    saved_inputs = (0, 1)
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.out = self.xp.asarray(self.xp.hypot(a, b))
+        return self.out
+
+    def backward(self, g):
+        with B.errstate(divide="ignore", invalid="ignore"):
+            r = g / self.out
+            return r * self.a, r * self.b
+
+
+class Logaddexp(Op):
+    saved_inputs = (0, 1)
+    saves_output = True
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.out = self.xp.asarray(self.xp.logaddexp(a, b))
+        return self.out
+
+    def backward(self, g):
+        xp = self.xp
+        with B.errstate(invalid="ignore"):
+            return g * xp.exp(self.a - self.out), g * xp.exp(self.b - self.out)
+
+
+class Xlogy(Op):
+    saved_inputs = (0, 1)
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        xp = self.xp
+        with B.errstate(divide="ignore", invalid="ignore"):
+            out = xp.where(a == 0, 0, a * xp.log(b))
+            return xp.where(xp.isnan(b), xp.nan, out).astype(a.dtype, copy=False)
+
+    def backward(self, g):
+        xp = self.xp
+        a, b = self.a, self.b
+        with B.errstate(divide="ignore", invalid="ignore"):
+            ga = xp.where((a == 0) & (b <= 0), 0, g * xp.log(b)).astype(g.dtype, copy=False)
+            gb = g * a / b
+        return ga, gb
+
+
+class Lerp(Op):
+    saved_inputs = (0, 1, 2)
+
+    def forward(self, start, end, weight):
+        self.start, self.end, self.weight = start, end, weight
+        xp = self.xp
+        d = end - start
+        # as torch: from the nearer end, so that weight 0 gives start and weight 1 gives end
+        # exactly (start + 1 * (end - start) can round off end)
+        with B.errstate(invalid="ignore"):
+            near_start = xp.abs(weight) < 0.5
+        if xp.ndim(near_start) == 0:  # a number: one formula, no where
+            out = start + weight * d if near_start else end - d * (1 - weight)
+        else:
+            out = xp.where(near_start, start + weight * d, end - d * (1 - weight))
+        return out.astype(start.dtype, copy=False)
+
+    def backward(self, g):
+        need = self.needs_input_grad
+        w = self.weight
+        gs = g * (1 - w) if need[0] else None
+        ge = g * w if need[1] else None
+        gw = g * (self.end - self.start) if need[2] else None
+        return gs, ge, gw
+
+
+class Addcmul(Op):
+    saved_inputs = (1, 2)
+
+    def forward(self, x, t1, t2, value=1):
+        self.t1, self.t2, self.value = t1, t2, value
+        return x + value * t1 * t2 if value != 1 else x + t1 * t2
+
+    def backward(self, g):
+        need = self.needs_input_grad
+        v = self.value
+        return g, (g * v * self.t2 if need[1] else None), (g * v * self.t1 if need[2] else None)
+
+
+class Addcdiv(Op):
+    saved_inputs = (1, 2)
+
+    def forward(self, x, t1, t2, value=1):
+        self.t1, self.t2, self.value = t1, t2, value
+        with B.errstate(divide="ignore", invalid="ignore"):
+            return (x + value * (t1 / t2)).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        need = self.needs_input_grad
+        v, t1, t2 = self.value, self.t1, self.t2
+        with B.errstate(divide="ignore", invalid="ignore"):
+            g1 = g * v / t2 if need[1] else None
+            g2 = -g * v * t1 / (t2 * t2) if need[2] else None
+        return g, g1, g2
+
+
+_ROUNDING_MODES = ("trunc", "floor")
+
+
+def div_rounding(input, other, rounding_mode):
+    """``div`` with ``rounding_mode='trunc'`` or ``'floor'`` (ints stay ints); gradients are 0.
+
+    >>> import kittygrad as kitty
+    >>> kitty.div(kitty.tensor([-7., 7.]), 2, rounding_mode="trunc")
+    tensor([-3.,  3.])
+    """
+    if rounding_mode not in _ROUNDING_MODES:
+        raise KittyRuntimeError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+        )
+    a, b = binary(input, other, "div")
+    return DivRounding.apply(a, b, rounding_mode)
+
+
+def floor_divide(input, other):
+    """Division rounded down (ints stay ints); torch defines no gradient for it.
+
+    >>> import kittygrad as kitty
+    >>> kitty.floor_divide(kitty.tensor([7, -7]), 2)
+    tensor([ 3, -4])
+    """
+    a, b = binary(input, other, "floor_divide")
+    return FloorDivide.apply(a, b)
+
+
+def atan2(input, other):
+    """The angle of the point (other, input), in (-pi, pi].
+
+    >>> import kittygrad as kitty
+    >>> kitty.atan2(kitty.tensor([1.]), kitty.tensor([1.]))
+    tensor([0.7854])
+    """
+    a, b = binary(input, other, "atan2", float_result=True)
+    return Atan2.apply(a, b)
+
+
+arctan2 = atan2
+
+
+def _binary_tensors(input, other, name, float_result=False):
+    if not isinstance(input, F.Tensor) or not isinstance(other, F.Tensor):
+        raise KittyTypeError(f"{name}(): argument 'other' must be Tensor, not {type(other).__name__}")
+    return binary(input, other, name, float_result)
+
+
+def fmod(input, other):
+    """C-style remainder: the result has the sign of ``input``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.fmod(kitty.tensor([-3., 5.]), 2)
+    tensor([-1.,  1.])
+    """
+    a, b = binary(input, other, "fmod")
+    return Fmod.apply(a, b)
+
+
+def remainder(input, other):
+    """Python-style remainder: the result has the sign of ``other``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.remainder(kitty.tensor([-3., 5.]), 2)
+    tensor([1., 1.])
+    """
+    a, b = binary(input, other, "remainder")
+    return Remainder.apply(a, b)
+
+
+def hypot(input, other):
+    """sqrt(input**2 + other**2).
+
+    >>> import kittygrad as kitty
+    >>> kitty.hypot(kitty.tensor([3.]), kitty.tensor([4.]))
+    tensor([5.])
+    """
+    a, b = _binary_tensors(input, other, "hypot")
+    return Hypot.apply(a, b)
+
+
+def logaddexp(input, other):
+    """log(exp(input) + exp(other)), computed stably.
+
+    >>> import kittygrad as kitty
+    >>> kitty.logaddexp(kitty.tensor([0.]), kitty.tensor([0.]))
+    tensor([0.6931])
+    """
+    a, b = _binary_tensors(input, other, "logaddexp", float_result=True)
+    return Logaddexp.apply(a, b)
+
+
+def xlogy(input, other):
+    """input * log(other), with 0 where input is 0 (unless other is NaN).
+
+    >>> import kittygrad as kitty
+    >>> kitty.xlogy(kitty.tensor([0., 2.]), kitty.tensor([0., 1.]))
+    tensor([0., 0.])
+    """
+    a, b = binary(input, other, "xlogy", float_result=True)
+    if not isinstance(a, F.Tensor):
+        a = F.Tensor._wrap(B.xp.full(b._data.shape, a, b._data.dtype))
+    if not isinstance(b, F.Tensor):
+        b = F.Tensor._wrap(B.xp.full(a._data.shape, b, a._data.dtype))
+    return Xlogy.apply(a, b)
+
+
+def _common(name, *operands):
+    """Cast tensors (and numbers) to their result dtype and expand tensors to one shape."""
+    T = F.Tensor
+    tensors = [o for o in operands if isinstance(o, T)]
+    for o in operands:
+        if not isinstance(o, T) and o is not None:
+            check_scalar(o, name)
+    rt = D.result_type(*[o for o in operands if o is not None])
+    shape = ()
+    for t in tensors:
+        shape = broadcast_shape_of(shape, t._data.shape)
+    out = []
+    for o in operands:
+        if isinstance(o, T):
+            out.append(expand_to(cast(o, rt), shape))
+        elif o is None:
+            out.append(None)
+        else:
+            out.append(rt.np.type(o))
+    return rt, shape, out
+
+
+def lerp(input, end, weight):
+    """input + weight * (end - input); ``weight`` is a number or a tensor.
+
+    >>> import kittygrad as kitty
+    >>> kitty.lerp(kitty.tensor([0.]), kitty.tensor([10.]), 0.25)
+    tensor([2.5000])
+    """
+    x, e = _tensor(input), _tensor(end, "end")
+    if x._data.dtype.kind != "f":
+        raise KittyNotImplementedError(f"\"lerp_kernel_scalar\" not implemented for '{_tname(x)}'")
+    if e._data.dtype != x._data.dtype:
+        raise KittyRuntimeError(f"expected dtype {x.dtype.name.replace('32', '')} for `end` but got dtype {_tdesc(e)}")
+    T = F.Tensor
+    if isinstance(weight, T) and weight._data.dtype != x._data.dtype:
+        raise KittyRuntimeError(f"expected dtype {_tdesc(x)} for `weight` but got dtype {_tdesc(weight)}")
+    if not isinstance(weight, T):
+        weight = x._data.dtype.type(check_scalar(weight, "lerp"))
+    shape = broadcast_shape_of(x._data.shape, e._data.shape)
+    if isinstance(weight, T):
+        shape = broadcast_shape_of(shape, weight._data.shape)
+        weight = expand_to(weight, shape)
+    return Lerp.apply(expand_to(x, shape), expand_to(e, shape), weight)
+
+
+def _tdesc(t) -> str:
+    return {"float32": "float", "float64": "double", "float16": "half"}.get(t._data.dtype.name, t._data.dtype.name)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2.
+
+    >>> import kittygrad as kitty
+    >>> kitty.addcmul(kitty.tensor([1.]), kitty.tensor([2.]), kitty.tensor([3.]), value=0.5)
+    tensor([4.])
+    """
+    _, _, (x, a, b) = _common("addcmul", _tensor(input), _tensor(tensor1, "tensor1"), _tensor(tensor2, "tensor2"))
+    return Addcmul.apply(x, a, b, value=value)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2 (floating point only, as torch).
+
+    >>> import kittygrad as kitty
+    >>> kitty.addcdiv(kitty.tensor([1.]), kitty.tensor([2.]), kitty.tensor([4.]), value=2)
+    tensor([2.])
+    """
+    t1, t2 = _tensor(tensor1, "tensor1"), _tensor(tensor2, "tensor2")
+    if t1._data.dtype.kind != "f" and t2._data.dtype.kind != "f":
+        raise KittyRuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future release addcdiv will "
+            "perform a true division of tensor1 and tensor2. Use (input + value * tensor1 / tensor2)."
+        )
+    _, _, (x, a, b) = _common("addcdiv", _tensor(input), t1, t2)
+    return Addcdiv.apply(x, a, b, value=value)
+
+
+def _inplace_operand(self, other, name, float_result=False):
+    from ..tensor import _prepare_inplace_operand
+
+    return _prepare_inplace_operand(self, other, name, float_result)
+
+
+def _inplace_binary(self, cls, other, name, float_result=False, **params):
+    return apply_inplace(cls, self, _inplace_operand(self, other, name, float_result), **params)
+
+
+def _inplace_div_rounding(self, other, rounding_mode):
+    if rounding_mode not in _ROUNDING_MODES:
+        raise KittyRuntimeError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+        )
+    return apply_inplace(DivRounding, self, _inplace_operand(self, other, "div_"), rounding_mode)
+
+
+def _inplace_lerp(self, end, weight):
+    e = _tensor(end, "end")
+    shape = self._data.shape
+    if broadcast_shape_of(e._data.shape, shape) != shape:
+        raise KittyRuntimeError(
+            f"output with shape {list(shape)} doesn't match the broadcast shape {list(broadcast_shape_of(e._data.shape, shape))}"
+        )
+    if e._data.dtype != self._data.dtype:
+        raise KittyRuntimeError(f"expected dtype {_tdesc(self)} for `end` but got dtype {_tdesc(e)}")
+    w = expand_to(weight, shape) if isinstance(weight, F.Tensor) else self._data.dtype.type(weight)
+    return apply_inplace(Lerp, self, expand_to(e, shape), w)
+
+
+def _inplace_addc(self, cls, tensor1, tensor2, value):
+    t1 = _inplace_operand(self, tensor1, cls._name)
+    t2 = _inplace_operand(self, tensor2, cls._name)
+    return apply_inplace(cls, self, t1, t2, value=value)

@@ -1,0 +1,70 @@
+"""Embedding lookup with its scatter-add backward."""
+from __future__ import annotations
+
+from ... import backend as B
+from ...autograd.function import Op
+from ...errors import KittyIndexError, KittyRuntimeError, KittyValueError
+from .._fused import xp
+from .._prep import as_tensor_arg
+
+# ---------------------------------------------------------------------------------------------
+# embedding and padding
+
+
+class Embedding(Op):
+    """Rows of ``weight`` picked by integer ``indices``; repeated rows add their gradients."""
+
+    _name = "EmbeddingBackward"
+
+    def forward(self, w, indices=None, padding_idx=None, scale_grad_by_freq=False):
+        self.indices, self.wshape = indices, w.shape
+        self.padding_idx, self.scale = padding_idx, scale_grad_by_freq
+        return xp.take(w, indices, axis=0)
+
+    def backward(self, g):
+        idx = self.indices.reshape(-1)
+        g2 = g.reshape(-1, self.wshape[1])
+        if self.scale:
+            counts = xp.bincount(idx, minlength=self.wshape[0])
+            g2 = g2 / counts[idx][:, None]
+        gw = B.index_add(xp.zeros_like(g2, shape=self.wshape), idx, g2)
+        if self.padding_idx is not None:
+            gw[self.padding_idx] = 0
+        return (gw,)
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False):
+    """Look up rows of ``weight`` (``(num_embeddings, dim)``) by integer ``input``.
+
+    ``padding_idx``'s row gets no gradient; ``max_norm`` renormalises the rows used, in place.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.embedding(kitty.tensor([2, 0]), kitty.arange(6.).view(3, 2))
+    tensor([[4., 5.],
+            [0., 1.]])
+    """
+    idx = as_tensor_arg(input)
+    w = as_tensor_arg(weight, "weight")
+    if idx._data.dtype.kind not in "iu":
+        raise KittyRuntimeError(
+            f"Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; "
+            f"but got {idx.dtype} instead (while checking arguments for embedding)"
+        )
+    if w._data.ndim != 2:
+        raise KittyRuntimeError("'weight' must be 2-D")
+    n = w._data.shape[0]
+    arr = idx._data
+    if arr.size and (arr.min() < 0 or arr.max() >= n):
+        raise KittyIndexError("index out of range in self")
+    if padding_idx is not None:
+        if not -n <= padding_idx < n:
+            raise KittyValueError("Padding_idx must be within num_embeddings")
+        padding_idx = padding_idx % n
+    if max_norm is not None:
+        rows = xp.unique(arr)
+        data = w._data
+        norms = (xp.abs(data[rows]) ** norm_type).sum(1) ** (1.0 / norm_type)
+        scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+        data[rows] = data[rows] * scale[:, None].astype(data.dtype)
+        w._vc[0] += 1
+    return Embedding.apply(w, indices=arr, padding_idx=padding_idx, scale_grad_by_freq=bool(scale_grad_by_freq))

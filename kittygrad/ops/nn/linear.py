@@ -1,0 +1,121 @@
+"""Linear layers as ops: ``linear`` and ``bilinear``."""
+from __future__ import annotations
+
+import math
+
+from ...autograd.function import Op
+from ...errors import KittyRuntimeError
+from .._fused import _kt, _same_dtype
+from .._prep import as_tensor_arg
+
+# ---------------------------------------------------------------------------------------------
+# linear maps
+
+
+class Linear(Op):
+    """``x @ w.T + b`` in one node (the gradient of b is summed over the leading dims)."""
+
+    saved_inputs = (0, 1)
+    _name = "AddmmBackward"
+
+    def forward(self, x, w, b):
+        self.x, self.w = x, w
+        out = x @ w.T
+        if b is not None:
+            out += b
+        return out
+
+    def backward(self, g):
+        need = self.needs_input_grad
+        x, w = self.x, self.w
+        gx = gw = gb = None
+        if need[0]:
+            gx = g @ w
+        if need[1] or need[2]:
+            g2 = g.reshape(-1, w.shape[0])
+            if need[1]:
+                gw = g2.T @ x.reshape(-1, w.shape[1])
+            if need[2]:
+                gb = g2.sum(0)
+        return gx, gw, gb
+
+
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias`` (torch's layout: weight is ``(out_features, in_features)``).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.linear(kitty.ones(2, 3), kitty.ones(4, 3)).shape
+    kittygrad.Size([2, 4])
+    """
+    x, w = as_tensor_arg(input), as_tensor_arg(weight, "weight")
+    b = as_tensor_arg(bias, "bias") if bias is not None else None
+    if w._data.ndim != 2:
+        raise KittyRuntimeError(f"linear: weight must be 2-D, got {w._data.ndim}-D")
+    if x._data.ndim == 0 or x._data.shape[-1] != w._data.shape[1]:
+        shape = x._data.shape
+        rows = int(math.prod(shape[:-1])) if len(shape) > 1 else 1
+        raise KittyRuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{shape[-1] if shape else 1} and "
+            f"{w._data.shape[1]}x{w._data.shape[0]})"
+        )
+    _same_dtype("linear", x, w, b)
+    return Linear.apply(x, w, b)
+
+
+class Bilinear(Op):
+    """``y[n, o] = x1[n, i] w[o, i, j] x2[n, j] + b[o]``."""
+
+    saved_inputs = (0, 1, 2)
+
+    def forward(self, x1, x2, w, b):
+        xp = self.xp
+        lead = x1.shape[:-1]
+        a = x1.reshape(-1, x1.shape[-1])
+        c = x2.reshape(-1, x2.shape[-1])
+        self.a, self.c, self.w, self.lead = a, c, w, lead
+        out = xp.einsum("ni,oij,nj->no", a, w, c, optimize=True)
+        if b is not None:
+            out += b
+        return out.reshape(lead + (w.shape[0],))
+
+    def composite(self, x1, x2, w, b):
+        out = _kt().einsum("...i,oij,...j->...o", x1, w, x2)
+        return out + b if b is not None else out
+
+    def backward(self, g):
+        xp = self.xp
+        need = self.needs_input_grad
+        a, c, w = self.a, self.c, self.w
+        g2 = g.reshape(-1, w.shape[0])
+        g1 = gc = gw = gb = None
+        if need[0]:
+            g1 = xp.einsum("no,oij,nj->ni", g2, w, c, optimize=True).reshape(self.lead + (a.shape[1],))
+        if need[1]:
+            gc = xp.einsum("no,oij,ni->nj", g2, w, a, optimize=True).reshape(self.lead + (c.shape[1],))
+        if need[2]:
+            gw = xp.einsum("no,ni,nj->oij", g2, a, c, optimize=True)
+        if need[3]:
+            gb = g2.sum(0)
+        return g1, gc, gw, gb
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``x1^T W x2 + b`` for each output feature; weight is ``(out, in1, in2)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.bilinear(kitty.ones(2, 3), kitty.ones(2, 4), kitty.ones(5, 3, 4)).shape
+    kittygrad.Size([2, 5])
+    """
+    x1, x2, w = as_tensor_arg(input1), as_tensor_arg(input2, "input2"), as_tensor_arg(weight, "weight")
+    b = as_tensor_arg(bias, "bias") if bias is not None else None
+    if x1._data.shape[:-1] != x2._data.shape[:-1]:
+        raise KittyRuntimeError(
+            f"bilinear(): input batch dimensions do not match: got {list(x1.shape[:-1])} and {list(x2.shape[:-1])}"
+        )
+    if w._data.ndim != 3 or w._data.shape[1] != x1._data.shape[-1] or w._data.shape[2] != x2._data.shape[-1]:
+        raise KittyRuntimeError(
+            f"bilinear(): weight of shape {list(w.shape)} does not match inputs with "
+            f"{x1._data.shape[-1]} and {x2._data.shape[-1]} features"
+        )
+    _same_dtype("bilinear", x1, x2, w, b)
+    return Bilinear.apply(x1, x2, w, b)

@@ -1,0 +1,651 @@
+"""Loss functions: pointwise (MSE, L1, Huber), classification (NLL, cross-entropy, BCE) and KL."""
+from __future__ import annotations
+
+import math
+import warnings
+
+from ... import backend as B
+from ... import dtypes as D
+from ...autograd.function import Op
+from ...errors import KittyIndexError, KittyRuntimeError, KittyValueError
+from .._fused import _const, _float, _kt, _sigmoid, _softplus, _type_name, xp
+from .._prep import as_tensor_arg, broadcast_shape_of, cast, expand_to
+from ..activation import Softplus
+
+# ---------------------------------------------------------------------------------------------
+# losses
+
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _check_reduction(reduction: str) -> str:
+    if reduction not in _REDUCTIONS:
+        raise KittyValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _legacy_reduction(size_average, reduce, reduction: str) -> str:
+    """torch's rule for the deprecated ``size_average``/``reduce`` arguments."""
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn("size_average and reduce args will be deprecated, please use reduction='mean' instead.")
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if not reduce:
+        return "none"
+    return "mean" if size_average else "sum"
+
+
+def _reduce_array(loss, reduction):
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return xp.asarray(loss.sum(), dtype=loss.dtype)
+    with B.errstate(invalid="ignore", divide="ignore"):
+        return xp.asarray(loss.mean(), dtype=loss.dtype)
+
+
+def _expand_reduced(g, shape, reduction, dtype):
+    """The upstream gradient of a reduced loss, per element."""
+    if reduction == "none":
+        return g
+    n = math.prod(shape)
+    if reduction == "mean":
+        g = g / n if n else g
+    if g.dtype != dtype:  # (astype, not asarray: a graph-building g must stay one)
+        g = g.astype(dtype)
+    return xp.broadcast_to(g, shape)
+
+
+def _recomputing(node, grads, names):
+    """``Op._graph_backward`` with the derived values ``names`` hidden (their class default is
+    None), so the backward formula recomputes them from the graph-building inputs."""
+    d = node.__dict__
+    hidden = {n: d.pop(n) for n in names if n in d}
+    try:
+        return Op._graph_backward(node, grads)
+    finally:
+        d.update(hidden)
+
+
+class PointwiseLoss(Op):
+    """Elementwise regression losses of ``d = input - target``: mse, l1, smooth_l1, huber."""
+
+    saved_inputs = (0, 1)
+
+    def forward(self, x, y, w=None, kind="mse", reduction="mean", beta=1.0):
+        d = x - y
+        a = xp.abs(d)
+        if kind == "mse":
+            loss = d * d
+        elif kind == "l1":
+            loss = a
+        elif kind == "smooth_l1":
+            loss = a - 0.5 * beta if beta == 0 else xp.where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta)
+        else:  # huber
+            loss = xp.where(a < beta, 0.5 * d * d, beta * (a - 0.5 * beta))
+        loss = loss.astype(x.dtype, copy=False)
+        self.d, self.w, self.kind, self.reduction, self.beta = d, w, kind, reduction, beta
+        self._name = {"mse": "MseLossBackward", "l1": "L1LossBackward", "smooth_l1": "SmoothL1LossBackward"}.get(kind, "HuberLossBackward")
+        if w is not None:
+            self.loss = loss
+            loss = loss * w
+        return _reduce_array(loss, reduction)
+
+    def composite(self, x, y, w=None, kind="mse", reduction="mean", beta=1.0):
+        k = _kt()
+        d = x - y
+        a = d.abs()
+        if kind == "mse":
+            loss = d * d
+        elif kind == "l1":
+            loss = a
+        elif kind == "smooth_l1":
+            loss = a - 0.5 * beta if beta == 0 else k.where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta)
+        else:
+            loss = k.where(a < beta, 0.5 * d * d, beta * (a - 0.5 * beta))
+        if w is not None:
+            loss = loss * w
+        if reduction == "none":
+            return loss
+        return loss.sum() if reduction == "sum" else loss.mean()
+
+    def backward(self, g):
+        need = self.needs_input_grad
+        d, kind, beta = self.d, self.kind, self.beta
+        ge = _expand_reduced(g, d.shape, self.reduction, d.dtype)
+        if kind == "mse":
+            dd = 2 * d
+        elif kind == "l1":
+            dd = xp.sign(d)
+        elif kind == "smooth_l1":
+            dd = xp.sign(d) if beta == 0 else xp.where(xp.abs(d) < beta, d / beta, xp.sign(d))
+        else:
+            dd = xp.clip(d, -beta, beta)
+        gd = ge * dd
+        gw = None
+        if self.w is not None:
+            if len(need) > 2 and need[2]:
+                gw = ge * self.loss
+            gd = gd * self.w
+        gd = gd.astype(d.dtype, copy=False)
+        return (gd if need[0] else None), (-gd if need[1] else None), gw
+
+
+def _loss_pair(name, input, target, check_size=True):
+    x, y = as_tensor_arg(input), as_tensor_arg(target, "target")
+    if check_size and x._data.shape != y._data.shape:
+        warnings.warn(
+            f"Using a target size ({y.shape}) that is different to the input size ({x.shape}). This will "
+            "likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+            stacklevel=3,
+        )
+    if x._data.dtype != y._data.dtype:
+        rt = D.promote_types(x.dtype, y.dtype)
+        x, y = cast(x, rt), cast(y, rt)
+    if x._data.dtype.kind != "f":
+        raise KittyRuntimeError(f'"{name}" not implemented for \'{_type_name(x)}\'')
+    shape = broadcast_shape_of(x._data.shape, y._data.shape)
+    return expand_to(x, shape), expand_to(y, shape)
+
+
+def _pointwise(kind, name, input, target, reduction, beta=1.0, weight=None):
+    _check_reduction(reduction)
+    x, y = _loss_pair(name, input, target)
+    w = None
+    if weight is not None:
+        w = expand_to(cast(as_tensor_arg(weight, "weight"), x.dtype), x._data.shape)
+    return PointwiseLoss.apply(x, y, w, kind=kind, reduction=reduction, beta=float(beta))
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None):
+    """Mean squared error.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.mse_loss(kitty.tensor([1., 2.]), kitty.tensor([1., 4.]))
+    tensor(2.)
+    """
+    return _pointwise("mse", "mse_loss", input, target, _legacy_reduction(size_average, reduce, reduction), weight=weight)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None):
+    """Mean absolute error.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.l1_loss(kitty.tensor([1., 2.]), kitty.tensor([1., 4.]))
+    tensor(1.)
+    """
+    return _pointwise("l1", "l1_loss", input, target, _legacy_reduction(size_average, reduce, reduction), weight=weight)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0):
+    """Quadratic below ``beta``, linear above (``0.5 d**2 / beta`` or ``|d| - beta / 2``).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.smooth_l1_loss(kitty.tensor([0., 0.]), kitty.tensor([0.5, 3.]))
+    tensor(1.3125)
+    """
+    if beta < 0:
+        raise KittyRuntimeError("smooth_l1_loss does not support negative values for beta.")
+    return _pointwise("smooth_l1", "smooth_l1_loss", input, target, _legacy_reduction(size_average, reduce, reduction), beta)
+
+
+def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None):
+    """``0.5 d**2`` below ``delta``, ``delta * (|d| - delta / 2)`` above.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.huber_loss(kitty.tensor([0., 0.]), kitty.tensor([0.5, 3.]))
+    tensor(1.3125)
+    """
+    if delta <= 0:
+        raise KittyRuntimeError("huber_loss does not support non-positive values for delta.")
+    return _pointwise("huber", "huber_loss", input, target, reduction, delta, weight)
+
+
+class ClassNll(Op):
+    """Negative log-likelihood of class indices, optionally on logits (a fused log-softmax).
+
+    ``x``: ``(M, C)`` rows; ``target``: ``(M,)`` ints; weight, ignore_index and label smoothing
+    as torch's cross_entropy. Output: per-row losses or their weighted mean / sum.
+    """
+
+    _name = "NllLossBackward"
+    graph_formal_inputs = (0,)  # torch: nll_loss_backward(grad, self, target, ...)
+
+    def forward(self, x, target=None, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0, logits=True, out_shape=None):
+        m, c = x.shape
+        valid = target != ignore_index
+        tc = xp.where(valid, target, 0)
+        if valid.any():
+            bad = target[valid]
+            if bad.min() < 0 or bad.max() >= c:
+                raise KittyIndexError(f"Target {int(bad[(bad < 0) | (bad >= c)][0])} is out of bounds.")
+        wt = weight[tc] * valid if weight is not None else valid.astype(x.dtype)
+        picked = xp.take_along_axis(x, tc[:, None], axis=1)[:, 0]
+        if logits:
+            # log p = x - lse(x); only the picked entries (and, with smoothing, a row sum) are needed
+            self._name = "CrossEntropyLossBackward"
+            shift = x.max(axis=1, keepdims=True)
+            xs = x - shift
+            e = xp.exp(xs)
+            ssum = e.sum(axis=1, keepdims=True)
+            log_ssum = xp.log(ssum)[:, 0]
+            # (x - shift) - log(ssum), not x - lse: no cancellation between two large numbers
+            picked = (picked - shift[:, 0]) - log_ssum
+            self.e, self.ssum = e, ssum
+        loss = -(1 - label_smoothing) * wt * picked
+        if label_smoothing:
+            src = xs if logits else x
+            rows = (src * weight).sum(1) if weight is not None else src.sum(1)
+            if logits:
+                rows = rows - log_ssum * (weight.sum() if weight is not None else c)
+            loss = loss - (label_smoothing / c) * rows * valid
+        loss = loss.astype(x.dtype, copy=False)
+        self.tc, self.valid, self.wt, self.weight, self.shape = tc, valid, wt, weight, x.shape
+        self.args = (reduction, label_smoothing, logits, out_shape)
+        if reduction == "none":
+            return loss.reshape(out_shape)
+        if reduction == "sum":
+            return xp.asarray(loss.sum(), dtype=x.dtype)
+        self.denom = wt.sum()
+        with B.errstate(invalid="ignore", divide="ignore"):
+            return xp.asarray(loss.sum() / self.denom, dtype=x.dtype)
+
+    def composite(self, x, target=None, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0, logits=True, out_shape=None):
+        """The same loss from differentiable ops (double backward differentiates this)."""
+        m, c = x._data.shape
+        logp = _kt().log_softmax(x, 1) if logits else x
+        onehot = xp.zeros((m, c), x._data.dtype)
+        onehot[xp.arange(m), self.tc] = 1
+        picked = (logp * _const(onehot, x)).sum(1)
+        loss = picked * _const(-(1 - label_smoothing) * self.wt, x)
+        if label_smoothing:
+            rows = (logp * _const(weight, x)).sum(1) if weight is not None else logp.sum(1)
+            loss = loss - rows * _const((label_smoothing / c) * self.valid, x)
+        if reduction == "none":
+            return loss.reshape(out_shape)
+        if reduction == "sum":
+            return loss.sum()
+        return loss.sum() / _const(self.denom, x)
+
+    def backward(self, g):
+        reduction, ls, logits, _ = self.args
+        tc, valid, wt, weight = self.tc, self.valid, self.wt, self.weight
+        m, c = self.shape
+        if reduction == "none":
+            scale = g.reshape(-1)
+        elif reduction == "sum":
+            scale = xp.broadcast_to(g, (m,))
+        else:
+            with B.errstate(invalid="ignore", divide="ignore"):
+                scale = xp.broadcast_to(g / self.denom, (m,))
+        # d loss / d log p at the target, and (times the class weight) at every class; ignored
+        # rows are selected out, as torch, so an infinite gradient leaves them 0, not nan
+        hit = xp.where(valid, -(1 - ls) * wt * scale, 0)
+        smooth = xp.where(valid, (ls / c) * scale, 0) if ls else 0  # (not 0 * scale: inf would give nan)
+        if logits:
+            # d/dx = G - softmax * rowsum(G), with G the gradient w.r.t. log p
+            total = -hit + smooth * (weight.sum() if weight is not None else c)
+            gx = self.e * (total / self.ssum[:, 0])[:, None]
+        else:
+            gx = xp.zeros(self.shape, g.dtype)
+        idx = tc[:, None]
+        xp.put_along_axis(gx, idx, xp.take_along_axis(gx, idx, axis=1) + hit[:, None], axis=1)
+        if ls:
+            gx -= smooth[:, None] * (weight if weight is not None else 1.0)
+        return (gx.astype(g.dtype, copy=False),)
+
+
+class SoftCrossEntropy(Op):
+    """Cross-entropy against class probabilities (``target`` has the logits' shape)."""
+
+    _name = "CrossEntropyLossBackward"
+
+    def forward(self, x, t, weight=None, reduction="mean", label_smoothing=0.0, out_shape=None):
+        m, c = x.shape
+        shifted = x - x.max(axis=1, keepdims=True)
+        logp = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        tt = t * (1 - label_smoothing) + label_smoothing / c if label_smoothing else t
+        wl = logp * weight if weight is not None else logp
+        loss = -(wl * tt).sum(1)
+        self.logp, self.tt, self.wl, self.weight = logp, tt, wl, weight
+        self.args = (reduction, label_smoothing, out_shape)
+        if reduction == "none":
+            return loss.reshape(out_shape)
+        if reduction == "sum":
+            return xp.asarray(loss.sum(), dtype=x.dtype)
+        return xp.asarray(loss.sum() / m, dtype=x.dtype)
+
+    def composite(self, x, t, weight=None, reduction="mean", label_smoothing=0.0, out_shape=None):
+        m, c = x._data.shape
+        logp = _kt().log_softmax(x, 1)
+        tt = t * (1 - label_smoothing) + label_smoothing / c if label_smoothing else t
+        wl = logp * _const(weight, x) if weight is not None else logp
+        loss = -(wl * tt).sum(1)
+        if reduction == "none":
+            return loss.reshape(out_shape)
+        if reduction == "sum":
+            return loss.sum()
+        return loss.sum() / m
+
+    def backward(self, g):
+        need = self.needs_input_grad
+        reduction, ls, _ = self.args
+        logp = self.logp
+        m, c = logp.shape
+        if reduction == "none":
+            scale = g.reshape(-1, 1)
+        elif reduction == "sum":
+            scale = g
+        else:
+            scale = g / m
+        gx = gt = None
+        if need[0]:
+            G = -self.tt * scale
+            if self.weight is not None:
+                G = G * self.weight
+            gx = (G - xp.exp(logp) * G.sum(axis=1, keepdims=True)).astype(logp.dtype, copy=False)
+        if need[1]:
+            gt = (-self.wl * scale * (1 - ls)).astype(logp.dtype, copy=False)
+        return gx, gt
+
+
+def _class_rows(x, name):
+    """Logits ``(N, C, d1, ...)`` (or ``(C,)``) as rows ``(M, C)`` plus the per-sample shape."""
+    nd = x._data.ndim
+    if nd == 0:
+        raise KittyValueError(f"{name}: input must have at least 1 dimension")
+    if nd == 1:
+        return x.unsqueeze(0), (), True
+    if nd == 2:
+        return x, (x._data.shape[0],), False
+    n, c = x._data.shape[:2]
+    rest = x._data.shape[2:]
+    perm = (0,) + tuple(range(2, nd)) + (1,)
+    return x.permute(*perm).reshape(-1, c), (n,) + rest, False
+
+
+def _class_weight(weight, x, c):
+    if weight is None:
+        return None
+    w = as_tensor_arg(weight, "weight")
+    if w._data.ndim != 1 or w._data.shape[0] != c:
+        raise KittyRuntimeError(
+            f"weight tensor should be defined either for all {c} classes or no classes but got weight tensor "
+            f"of shape: {list(w._data.shape)}"
+        )
+    return w._data.astype(x._data.dtype, copy=False)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None, reduction: str = "mean", label_smoothing: float = 0.0):
+    """Cross-entropy of logits ``(N, C, ...)`` against class indices ``(N, ...)`` or class
+    probabilities (same shape as the logits); log-softmax is fused in and stable.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.cross_entropy(kitty.tensor([[0., 0.]]), kitty.tensor([1]))
+    tensor(0.6931)
+    """
+    reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction))
+    x = _float(input, "cross_entropy")
+    t = as_tensor_arg(target, "target")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise KittyRuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    rows, out_shape, unbatched = _class_rows(x, "cross_entropy")
+    c = rows._data.shape[1]
+    w = _class_weight(weight, x, c)
+    if t._data.dtype.kind == "f":
+        if t._data.shape != x._data.shape:
+            raise KittyRuntimeError(
+                f"Expected input batch_size ({x._data.shape[0]}) to match target batch_size ({t._data.shape[0]})."
+                if t._data.ndim != x._data.ndim else
+                f"cross_entropy: probability target of shape {list(t.shape)} must match input of shape {list(x.shape)}"
+            )
+        t = cast(t, x.dtype)
+        trows, _, _ = _class_rows(t, "cross_entropy")
+        return SoftCrossEntropy.apply(rows, trows, weight=w, reduction=reduction, label_smoothing=float(label_smoothing), out_shape=out_shape)
+    _check_targets(x, t, out_shape, unbatched)
+    return ClassNll.apply(
+        rows, target=t._data.reshape(-1).astype(xp.int64, copy=False), weight=w, ignore_index=ignore_index,
+        reduction=reduction, label_smoothing=float(label_smoothing), logits=True, out_shape=out_shape,
+    )
+
+
+def _check_targets(x, t, out_shape, unbatched):
+    if t._data.dtype.kind not in "iu":
+        raise KittyRuntimeError(f"expected scalar type Long but found {_type_name(t)}")
+    want = () if unbatched else out_shape
+    if tuple(t._data.shape) != tuple(want):
+        if x._data.ndim >= 2 and (t._data.ndim == 0 or t._data.shape[0] != x._data.shape[0]):
+            raise KittyValueError(
+                f"Expected input batch_size ({x._data.shape[0]}) to match target batch_size "
+                f"({t._data.shape[0] if t._data.ndim else 0})."
+            )
+        raise KittyRuntimeError(f"expected target of shape {list(want)}, got {list(t._data.shape)}")
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None, reduction: str = "mean"):
+    """Negative log-likelihood of log-probabilities ``(N, C, ...)`` at class indices ``(N, ...)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.nll_loss(kitty.tensor([[-1., -2.]]), kitty.tensor([1]))
+    tensor(2.)
+    """
+    reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction))
+    x = _float(input, "nll_loss")
+    t = as_tensor_arg(target, "target")
+    rows, out_shape, unbatched = _class_rows(x, "nll_loss")
+    w = _class_weight(weight, x, rows._data.shape[1])
+    _check_targets(x, t, out_shape, unbatched)
+    return ClassNll.apply(
+        rows, target=t._data.reshape(-1).astype(xp.int64, copy=False), weight=w, ignore_index=ignore_index,
+        reduction=reduction, logits=False, out_shape=out_shape,
+    )
+
+
+class BinaryCrossEntropy(Op):
+    saved_inputs = (0, 1)
+    _name = "BinaryCrossEntropyBackward"
+
+    def forward(self, x, y, w, reduction="mean"):
+        with B.errstate(divide="ignore"):
+            lx = xp.maximum(xp.log(x), -100)
+            l1x = xp.maximum(xp.log1p(-x), -100)
+        loss = -(y * lx + (1 - y) * l1x)
+        if w is not None:
+            loss = loss * w
+        self.x, self.y, self.w, self.reduction = x, y, w, reduction
+        return _reduce_array(loss.astype(x.dtype, copy=False), reduction)
+
+    graph_constants = ("w",)  # the weight argument: an array, never differentiated
+
+    def backward(self, g):
+        need = self.needs_input_grad
+        x, y, w = self.x, self.y, self.w
+        ge = _expand_reduced(g, x.shape, self.reduction, x.dtype)
+        if w is not None:
+            ge = ge * w
+        gx = gy = None
+        if need[0]:
+            gx = ge * (x - y) / xp.maximum((1 - x) * x, 1e-12)
+        if need[1]:
+            # -logit(x), with the logs not clamped at -100 (as torch): +-inf where x is 0 or 1
+            with B.errstate(divide="ignore"):
+                gy = ge * -xp.log(x / (1 - x))
+        return gx, gy, None
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction: str = "mean"):
+    """``-w (t log x + (1 - t) log(1 - x))`` for probabilities ``x`` (logs clamped at -100).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.binary_cross_entropy(kitty.tensor([0.5]), kitty.tensor([1.]))
+    tensor(0.6931)
+    """
+    reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction))
+    x, y = as_tensor_arg(input), as_tensor_arg(target, "target")
+    if x._data.shape != y._data.shape:
+        raise KittyValueError(
+            f"Using a target size ({y.shape}) that is different to the input size ({x.shape}) is deprecated. "
+            "Please ensure they have the same size."
+        )
+    x = _float(x, "binary_cross_entropy")
+    y = cast(y, x.dtype)
+    if x._data.size and not ((x._data >= 0) & (x._data <= 1)).all():  # NaN fails too, as in torch
+        raise KittyRuntimeError("all elements of input should be between 0 and 1")
+    if y._data.size and not ((y._data >= 0) & (y._data <= 1)).all():
+        raise KittyRuntimeError("all elements of target should be between 0 and 1")
+    w = None
+    if weight is not None:
+        w = xp.broadcast_to(as_tensor_arg(weight, "weight")._data.astype(x._data.dtype), x._data.shape)
+    return BinaryCrossEntropy.apply(x, y, w, reduction=reduction)
+
+
+class BceWithLogits(Op):
+    """Sigmoid + binary cross-entropy in one stable step, with ``weight`` and ``pos_weight``."""
+
+    saved_inputs = (0, 1, 2, 3)
+    _name = "BinaryCrossEntropyWithLogitsBackward"
+
+    def forward(self, x, y, w, pw, reduction="mean"):
+        sp = _softplus(-x)  # -log(sigmoid(x))
+        lw = 1 + (pw - 1) * y if pw is not None else None
+        raw = (1 - y) * x + (lw * sp if lw is not None else sp)
+        loss = raw * w if w is not None else raw
+        self.x, self.y, self.w, self.pw, self.lw, self.sp, self.raw = x, y, w, pw, lw, sp, raw
+        self.reduction = reduction
+        return _reduce_array(loss.astype(x.dtype, copy=False), reduction)
+
+    def composite(self, x, y, w, pw, reduction="mean"):
+        sp = Softplus.apply(-x, beta=1.0, threshold=math.inf)  # -log(sigmoid(x)), exact
+        raw = (1 - y) * x + ((1 + (pw - 1) * y) * sp if pw is not None else sp)
+        loss = raw * w if w is not None else raw
+        if reduction == "none":
+            return loss
+        return loss.sum() if reduction == "sum" else loss.mean()
+
+    def backward(self, g):
+        need = self.needs_input_grad
+        x, y, w, pw, lw, sp = self.x, self.y, self.w, self.pw, self.lw, self.sp
+        shape = x.shape
+        ge = _expand_reduced(g, shape, self.reduction, x.dtype)
+        gw_el = ge * w if w is not None else ge
+        gx = gy = gw = gpw = None
+        if need[0]:
+            s_neg = _sigmoid(-x)
+            gx = gw_el * ((1 - y) - (lw if lw is not None else 1) * s_neg)
+        if need[1]:
+            gy = gw_el * (-x + ((pw - 1) * sp if pw is not None else 0))
+        if w is not None and need[2]:
+            gw = B.sum_to_shape(ge * self.raw, w.shape)
+        if pw is not None and need[3]:
+            gpw = B.sum_to_shape(gw_el * y * sp, pw.shape)
+        return (gx, gy, gw, gpw)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction: str = "mean", pos_weight=None):
+    """Binary cross-entropy of ``sigmoid(input)``, computed stably from the logits.
+
+    ``pos_weight`` weighs the positive term (broadcast over the last dim, one per class).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.binary_cross_entropy_with_logits(kitty.tensor([0.]), kitty.tensor([1.]))
+    tensor(0.6931)
+    """
+    reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction))
+    x, y = as_tensor_arg(input), as_tensor_arg(target, "target")
+    if x._data.shape != y._data.shape:
+        raise KittyValueError(f"Target size ({y.shape}) must be the same as input size ({x.shape})")
+    x = _float(x, "binary_cross_entropy_with_logits")
+    y = cast(y, x.dtype)
+    w = pw = None
+    if weight is not None:
+        w = cast(as_tensor_arg(weight, "weight"), x.dtype)
+        broadcast_shape_of(w._data.shape, x._data.shape)
+    if pos_weight is not None:
+        pw = cast(as_tensor_arg(pos_weight, "pos_weight"), x.dtype)
+        broadcast_shape_of(pw._data.shape, x._data.shape)
+    return BceWithLogits.apply(x, y, w, pw, reduction=reduction)
+
+
+def _log_target(t):
+    """log(t), with 0 where t is 0 (safe there for double backward; the loss uses t * 0)."""
+    with B.errstate(divide="ignore", invalid="ignore"):
+        return xp.where(t == 0, 0, xp.log(xp.where(t == 0, 1, t)))
+
+
+class KlDiv(Op):
+    """``target * (log(target) - input)`` (0 where target is 0), or with a log-target."""
+
+    saved_inputs = (0, 1)
+    _name = "KlDivBackward"
+
+    def forward(self, x, t, reduction="mean", log_target=False):
+        if log_target:
+            et = xp.exp(t)
+            loss = et * (t - x)
+            self.et = et
+        else:
+            # as torch (xlogy(t, t) - t x): 0 where t is 0, nan where t < 0
+            lt = _log_target(t)
+            loss = xp.where(t == 0, 0, t * lt) - t * x
+            self.lt = lt
+        self.x, self.t, self.reduction, self.log_target = x, t, reduction, log_target
+        loss = loss.astype(x.dtype, copy=False)
+        if reduction == "batchmean":
+            n = x.shape[0] if x.ndim else 1
+            return xp.asarray(loss.sum() / n, dtype=x.dtype)
+        return _reduce_array(loss, reduction)
+
+    et = lt = None
+
+    def _graph_backward(self, grads):
+        # exp(t) / log(t) are derived from the target: the formula recomputes them from it
+        return _recomputing(self, grads, ("et", "lt"))
+
+    def backward(self, g):
+        need = self.needs_input_grad
+        x, t = self.x, self.t
+        if self.reduction == "batchmean":
+            n = x.shape[0] if x.ndim else 1
+            ge = _expand_reduced(g / n, x.shape, "sum", x.dtype)
+        else:
+            ge = _expand_reduced(g, x.shape, self.reduction, x.dtype)
+        gx = gt = None
+        if self.log_target:
+            et = self.et if self.et is not None else xp.exp(t)
+            if need[0]:
+                gx = -ge * et
+            if need[1]:
+                gt = ge * et * (t - x + 1)
+        else:
+            if need[0]:
+                gx = -ge * t
+            if need[1]:
+                lt = self.lt if self.lt is not None else _log_target(t)
+                # nan where t is 0, as torch: there its xlogy(t, t)'s derivative in the second
+                # argument is t / t
+                gt = xp.where(t == 0, xp.nan, ge * (lt + 1 - x))
+        return gx, gt
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean", log_target: bool = False):
+    """Kullback-Leibler divergence; ``input`` holds log-probabilities. ``reduction='batchmean'``
+    divides the sum by the batch size (the mathematically correct mean).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.kl_div(kitty.tensor([0.]), kitty.tensor([1.]), reduction='sum')
+    tensor(0.)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction not in _REDUCTIONS + ("batchmean",):
+        raise KittyValueError(f"{reduction} is not a valid value for reduction")
+    if reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support size."
+            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+            stacklevel=2,
+        )
+    x, t = _loss_pair("kl_div", input, target, check_size=False)
+    return KlDiv.apply(x, t, reduction=reduction, log_target=bool(log_target))

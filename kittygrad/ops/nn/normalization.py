@@ -1,0 +1,291 @@
+"""Normalisation ops: batch, instance, layer, group and RMS norm."""
+from __future__ import annotations
+
+import math
+
+from ... import backend as B
+from ...autograd.function import Op
+from ...errors import KittyRuntimeError, KittyValueError
+from .._fused import _assign, _const, _float, _kt, _same_dtype, xp
+from .._prep import as_tensor_arg, normalize_dims
+from ..norms import VectorNorm
+
+# ---------------------------------------------------------------------------------------------
+# normalisation: one fused op for batch, layer, group and RMS norm
+
+
+class Norm(Op):
+    """``(x - mean) / sqrt(var + eps) * w + b`` with the statistics over some axes.
+
+    ``stat_shape``/``axes``: x is viewed as ``stat_shape`` and reduced over ``axes``.
+    ``param_shape``: the shape w and b broadcast as. ``center=False`` gives RMS norm.
+    ``stats``: given (mean, var) arrays (batch norm in eval mode); no gradient flows into them.
+    ``sink``: a dict that receives the batch mean and biased variance (running statistics).
+    """
+
+    _name = "NativeBatchNormBackward"
+    saved_inputs = (1,)  # backward reads the weight (x enters only through the saved xhat)
+
+    @property
+    def graph_formal_inputs(self):
+        # torch: native_batch_norm_backward / native_layer_norm_backward(grad, input, weight, ...);
+        # its group and RMS norms are composites, whose gradients take no such formal inputs
+        return (0, 1) if self._name in ("NativeBatchNormBackward", "NativeLayerNormBackward") else ()
+
+    def forward(self, x, w, b, stat_shape=(), axes=(), param_shape=(), center=True, eps=1e-5, stats=None, sink=None, name=None):
+        self.dt = dt = x.dtype
+        if dt == xp.float16:  # statistics in float32, as torch: x * x overflows float16 beyond 256
+            x = x.astype(xp.float32)
+        xr = x.reshape(stat_shape)
+        if stats is not None:
+            mean, var = stats
+            self.fixed = True
+        else:
+            self.fixed = False
+            if center:
+                mean = xr.mean(axis=axes, keepdims=True)
+                xc = xr - mean
+                var = (xc * xc).mean(axis=axes, keepdims=True)
+            else:
+                mean = None
+                var = (xr * xr).mean(axis=axes, keepdims=True)
+            if sink is not None:
+                sink["mean"], sink["var"] = mean, var
+        rstd = 1 / xp.sqrt(var + eps)
+        xhat = ((xr - mean) * rstd if mean is not None else xr * rstd).reshape(x.shape)
+        self.xhat, self.rstd = xhat, rstd.astype(x.dtype, copy=False)
+        self.args = (stat_shape, axes, param_shape, center)
+        self.wb = w.reshape(param_shape) if w is not None else None
+        self.shapes = (w.shape if w is not None else None, b.shape if b is not None else None)
+        if name is not None:
+            self._name = name
+        # without weight the output must not be the saved xhat itself: an in-place change to the
+        # output (allowed, as torch saves no output here) would corrupt the gradient
+        out = xhat * self.wb if w is not None else (xhat if b is not None else xhat.copy())
+        if b is not None:
+            out = out + b.reshape(param_shape)
+        return out.astype(dt, copy=False)
+
+    def composite(self, x, w, b, stat_shape=(), axes=(), param_shape=(), center=True, eps=1e-5, stats=None, sink=None, name=None):
+        """The same normalisation from differentiable ops (no side effects: ``sink`` is left alone)."""
+        dt = x.dtype
+        if dt == _kt().float16:
+            x = x.float()
+        xr = x.reshape(stat_shape)
+        axes = tuple(axes)
+        if stats is not None:
+            mean, var = _const(stats[0], xr), _const(stats[1], xr)
+        elif center:
+            mean = xr.mean(axes, keepdim=True)
+            xc = xr - mean
+            var = (xc * xc).mean(axes, keepdim=True)
+        else:
+            mean = None
+            var = (xr * xr).mean(axes, keepdim=True)
+        rstd = (var + eps).rsqrt()
+        xhat = ((xr - mean) * rstd if mean is not None else xr * rstd).reshape(x.shape)
+        out = xhat * w.reshape(param_shape) if w is not None else xhat
+        if b is not None:
+            out = out + b.reshape(param_shape)
+        return out.to(dt)
+
+    def backward(self, g):
+        need = self.needs_input_grad
+        stat_shape, axes, param_shape, center = self.args
+        xhat, rstd = self.xhat, self.rstd
+        gx = gw = gb = None
+        if need[1]:
+            gw = B.sum_to_shape(g * xhat, param_shape).reshape(self.shapes[0])
+        if need[2]:
+            gb = B.sum_to_shape(g, param_shape).reshape(self.shapes[1])
+        if need[0]:
+            gh = g * self.wb if self.wb is not None else g
+            gh = gh.reshape(stat_shape)
+            if self.fixed:
+                gx = gh * rstd
+            else:
+                xr = xhat.reshape(stat_shape)
+                proj = (gh * xr).mean(axis=axes, keepdims=True)
+                inner = gh - xr * proj
+                if center:
+                    inner = inner - gh.mean(axis=axes, keepdims=True)
+                gx = inner * rstd
+            gx = gx.reshape(g.shape)
+        if self.dt == xp.float16:
+            return tuple(None if a is None else a.astype(self.dt) for a in (gx, gw, gb))
+        return gx, gw, gb
+
+
+def _norm_params(name, x, weight, bias):
+    w = as_tensor_arg(weight, "weight") if weight is not None else None
+    b = as_tensor_arg(bias, "bias") if bias is not None else None
+    _same_dtype(name, x, w, b)
+    return w, b
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training: bool = False, momentum: float = 0.1, eps: float = 1e-5):
+    """Normalise each channel (dim 1) by batch statistics (training) or the running ones (eval).
+
+    In training, ``running_mean``/``running_var`` (when given) are updated in place with
+    ``momentum`` (unbiased variance), as torch.
+
+    >>> import kittygrad as kitty
+    >>> x = kitty.randn(8, 3)
+    >>> kitty.nn.functional.batch_norm(x, None, None, training=True).mean(0).abs().max() < 1e-5
+    tensor(True)
+    """
+    x = _float(input, "batch_norm")
+    w, b = _norm_params("batch_norm", x, weight, bias)
+    shape = x._data.shape
+    if x._data.ndim < 2:
+        raise KittyValueError(f"expected 2D or higher input (got {x._data.ndim}D input)")
+    c = shape[1]
+    for t, what in ((running_mean, "running_mean"), (running_var, "running_var"), (w, "weight"), (b, "bias")):
+        if t is not None and t._data.size != c:
+            raise KittyRuntimeError(f"{what} should contain {c} elements not {t._data.size}")
+    axes = (0,) + tuple(range(2, len(shape)))
+    param_shape = (1, c) + (1,) * (len(shape) - 2)
+    if training:
+        count = shape[0] * math.prod(shape[2:])
+        if count <= 1:
+            raise KittyValueError(
+                f"Expected more than 1 value per channel when training, got input size {x.shape}"
+            )
+        sink = {}
+        out = Norm.apply(
+            x, w, b, stat_shape=shape, axes=axes, param_shape=param_shape, center=True, eps=eps, sink=sink,
+            name="NativeBatchNormBackward",
+        )
+        if running_mean is not None:
+            m = running_mean._data
+            _assign(running_mean, (1 - momentum) * m + momentum * sink["mean"].reshape(-1).astype(m.dtype))
+        if running_var is not None:
+            v = running_var._data
+            unbiased = sink["var"].reshape(-1) * (count / (count - 1))
+            _assign(running_var, (1 - momentum) * v + momentum * unbiased.astype(v.dtype))
+        return out
+    if running_mean is None or running_var is None:
+        raise KittyRuntimeError("running_mean and running_var must be defined in evaluation mode")
+    dt = x._data.dtype
+    stats = (running_mean._data.astype(dt).reshape(param_shape), running_var._data.astype(dt).reshape(param_shape))
+    return Norm.apply(
+        x, w, b, stat_shape=shape, axes=axes, param_shape=param_shape, eps=eps, stats=stats,
+        name="NativeBatchNormBackward",
+    )
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats: bool = True, momentum: float = 0.1, eps: float = 1e-5):
+    """Normalise each channel of each sample over its spatial dims.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.instance_norm(kitty.randn(2, 3, 5)).shape
+    kittygrad.Size([2, 3, 5])
+    """
+    x = _float(input, "instance_norm")
+    w, b = _norm_params("instance_norm", x, weight, bias)
+    shape = x._data.shape
+    n, c = shape[:2]
+    param_shape = (1, c) + (1,) * (len(shape) - 2)
+    stat_shape = (n, c, -1)
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise KittyRuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
+        dt = x._data.dtype
+        stats = (running_mean._data.astype(dt).reshape(1, c, 1), running_var._data.astype(dt).reshape(1, c, 1))
+        return Norm.apply(x, w, b, stat_shape=stat_shape, axes=(2,), param_shape=param_shape, eps=eps, stats=stats)
+    sink = {}
+    out = Norm.apply(x, w, b, stat_shape=stat_shape, axes=(2,), param_shape=param_shape, eps=eps, sink=sink)
+    count = math.prod(shape[2:])
+    if running_mean is not None:
+        m = running_mean._data
+        _assign(running_mean, (1 - momentum) * m + momentum * sink["mean"].reshape(n, c).mean(0).astype(m.dtype))
+    if running_var is not None:
+        v = running_var._data
+        unbiased = sink["var"].reshape(n, c).mean(0) * (count / max(count - 1, 1))
+        _assign(running_var, (1 - momentum) * v + momentum * unbiased.astype(v.dtype))
+    return out
+
+
+def _check_normalized_shape(name, x, normalized_shape):
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(int(n) for n in normalized_shape)
+    k = len(normalized_shape)
+    if k == 0 or x._data.shape[x._data.ndim - k :] != normalized_shape or x._data.ndim < k:
+        raise KittyRuntimeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size{list(x._data.shape)}"
+        )
+    return normalized_shape
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
+    """Normalise over the last ``len(normalized_shape)`` dims of each sample.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.layer_norm(kitty.tensor([[1., 3.]]), (2,))
+    tensor([[-1.0000,  1.0000]])
+    """
+    x = _float(input, "layer_norm")
+    w, b = _norm_params("layer_norm", x, weight, bias)
+    ns = _check_normalized_shape("layer_norm", x, normalized_shape)
+    k = len(ns)
+    nd = x._data.ndim
+    return Norm.apply(
+        x, w, b, stat_shape=x._data.shape, axes=tuple(range(nd - k, nd)), param_shape=ns, eps=eps,
+        name="NativeLayerNormBackward",
+    )
+
+
+def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
+    """Normalise each group of channels of each sample.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.group_norm(kitty.randn(2, 4, 3), 2).shape
+    kittygrad.Size([2, 4, 3])
+    """
+    x = _float(input, "group_norm")
+    w, b = _norm_params("group_norm", x, weight, bias)
+    shape = x._data.shape
+    if x._data.ndim < 2 or shape[1] % num_groups:
+        raise KittyRuntimeError(
+            f"Expected number of channels in input to be divisible by num_groups, but got input of shape "
+            f"{list(shape)} and num_groups={num_groups}"
+        )
+    c = shape[1]
+    return Norm.apply(
+        x, w, b, stat_shape=(shape[0], num_groups, -1), axes=(2,), param_shape=(1, c) + (1,) * (len(shape) - 2),
+        eps=eps, name="NativeGroupNormBackward",
+    )
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """``x / sqrt(mean(x**2) + eps) * weight`` over the last dims; ``eps`` defaults to the dtype's eps.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.rms_norm(kitty.tensor([[3., 4.]]), (2,)).shape
+    kittygrad.Size([1, 2])
+    """
+    x = _float(input, "rms_norm")
+    w, _ = _norm_params("rms_norm", x, weight, None)
+    ns = _check_normalized_shape("rms_norm", x, normalized_shape)
+    if eps is None:
+        eps = float(xp.finfo(x._data.dtype).eps)
+    k = len(ns)
+    nd = x._data.ndim
+    return Norm.apply(
+        x, w, None, stat_shape=x._data.shape, axes=tuple(range(nd - k, nd)), param_shape=ns, center=False,
+        eps=eps, name="RmsNormBackward",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# private helpers other nn code composes with
+
+
+
+def _vector_norm(x, p=2.0, dim=None, keepdim=False):
+    """``linalg.vector_norm`` for the nn functions (``normalize``, distances): float input, p as a float."""
+    x = _float(x, "norm")
+    axes = normalize_dims(dim, x._data.ndim)
+    return VectorNorm.apply(x, ord=float(p), axes=axes, keepdim=keepdim)

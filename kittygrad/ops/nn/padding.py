@@ -1,0 +1,138 @@
+"""Padding modes (constant, reflect, replicate, circular) and the slicing helpers they share."""
+from __future__ import annotations
+
+from ...autograd.function import Op
+from ...errors import KittyRuntimeError, KittyValueError
+from .._fused import KittyNotImplemented, xp
+from .._prep import as_tensor_arg
+
+
+def _tpad(t, pairs, value=0.0):
+    """``t`` padded (negative: cropped) by ``(lo, hi)`` per dim, as a differentiable op."""
+    pairs = tuple(pairs) + ((0, 0),) * (t._data.ndim - len(pairs))
+    if not any(lo or hi for lo, hi in pairs):
+        return t
+    return Pad.apply(t, pads=pairs, mode="constant", value=value)
+
+
+def _tslice(t, axis, start, count, step=1):
+    """``t[..., start : start + count * step : step, ...]`` along ``axis`` (differentiable), built
+    from padding and reshapes only, so it also differentiates twice."""
+    shape = t._data.shape
+    n = shape[axis]
+    pairs = [(0, 0)] * len(shape)
+    pairs[axis] = (-start, start + count * step - n)
+    t = _tpad(t, pairs)
+    if step == 1:
+        return t
+    t = t.reshape(shape[:axis] + (count, step) + shape[axis + 1:])
+    pairs = [(0, 0)] * (len(shape) + 1)
+    pairs[axis + 1] = (0, 1 - step)
+    return _tpad(t, pairs).reshape(shape[:axis] + (count,) + shape[axis + 1:])
+
+
+def _pad_index(n, lo, hi, mode):
+    i = xp.arange(-lo, n + hi)
+    if mode == "reflect":
+        period = 2 * (n - 1)
+        if period == 0:
+            return xp.zeros_like(i)
+        i = xp.abs(i) % period
+        return xp.where(i >= n, period - i, i)
+    if mode == "replicate":
+        return xp.clip(i, 0, n - 1)
+    return i % n  # circular
+
+
+class Pad(Op):
+    """Constant, reflect, replicate or circular padding (negative pads crop)."""
+
+    _name = "ConstantPadNdBackward"
+
+    @property
+    def graph_formal_inputs(self):
+        # torch: reflection_pad / replication_pad backward(grad, self); constant and circular
+        # padding's gradients are slices of grad alone
+        return (0,) if self.mode in ("reflect", "replicate") else ()
+
+    def forward(self, x, pads=(), mode="constant", value=0.0):
+        self.shape, self.pads, self.mode = x.shape, pads, mode
+        if mode == "constant":
+            crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(pads, x.shape))
+            grow = tuple((max(lo, 0), max(hi, 0)) for lo, hi in pads)
+            self.crop, self.grow = crop, grow
+            return xp.pad(x[crop], grow, constant_values=value)
+        self.index = []
+        out = x
+        for ax, ((lo, hi), n) in enumerate(zip(pads, x.shape)):
+            if lo or hi:
+                idx = _pad_index(n, lo, hi, mode)
+                self.index.append((ax, idx))
+                out = xp.take(out, idx, axis=ax)
+        return out
+
+    def backward(self, g):
+        if self.mode == "constant":
+            core = g[tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(self.grow))]
+            if core.shape == self.shape:
+                return (core,)
+            gx = xp.zeros_like(g, shape=self.shape)  # (zeros_like: a graph-building g stays one)
+            gx[self.crop] = core
+            return (gx,)
+        for ax, idx in reversed(self.index):
+            shape = list(g.shape)
+            shape[ax] = self.shape[ax]
+            acc = xp.zeros_like(g, shape=shape)
+            xp.add.at(acc, (slice(None),) * ax + (idx,), g)
+            g = acc
+        return (g,)
+
+
+def pad(input, pad, mode: str = "constant", value=None):
+    """Pad the last dims: ``pad = (left_last, right_last, left_prev, right_prev, ...)``.
+
+    ``mode``: 'constant' (with ``value``), 'reflect', 'replicate' or 'circular'.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.pad(kitty.tensor([[1., 2.]]), (1, 1))
+    tensor([[0., 1., 2., 0.]])
+    """
+    x = as_tensor_arg(input)
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2:
+        raise KittyRuntimeError("Padding length must be divisible by 2")
+    k = len(pad) // 2
+    nd = x._data.ndim
+    if k > nd:
+        raise KittyRuntimeError(
+            f"Padding length should be less than or equal to two times the input dimension but got padding "
+            f"length {len(pad)} and input of dimension {nd}"
+        )
+    pairs = [(0, 0)] * (nd - k) + [(pad[2 * i], pad[2 * i + 1]) for i in range(k)][::-1]
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise KittyNotImplemented(f"Unrecognised padding mode {mode}")
+    if mode != "constant":
+        if value is not None and value != 0:
+            raise KittyValueError(f"Padding mode \"{mode}\" doesn't take in value argument")
+        if k > 3 or nd < k + 1:
+            raise KittyNotImplemented(
+                "Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now"
+            )
+        for (lo, hi), n in zip(pairs, x._data.shape):
+            if mode == "reflect" and (lo >= n or hi >= n):
+                raise KittyRuntimeError(
+                    f"Argument #4: Padding size should be less than the corresponding input dimension, but got: "
+                    f"padding ({lo}, {hi}) at dimension of input {list(x._data.shape)}"
+                )
+            if mode == "circular" and (lo > n or hi > n):
+                raise KittyRuntimeError("Padding value causes wrapping around more than once.")
+            if lo < 0 or hi < 0:
+                raise KittyRuntimeError(f"negative padding is not supported in mode {mode}")
+    else:
+        for (lo, hi), n in zip(pairs, x._data.shape):
+            if n + lo + hi < 0:
+                raise KittyRuntimeError(
+                    f"The input size {n}, plus negative padding {lo} and {hi} resulted in a negative output size"
+                )
+    val = 0 if value is None else value
+    return Pad.apply(x, pads=tuple(pairs), mode=mode, value=val)

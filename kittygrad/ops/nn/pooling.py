@@ -1,0 +1,240 @@
+"""Max and average pooling (1-D and 2-D) over strided windows."""
+from __future__ import annotations
+
+import itertools
+import math
+
+from ... import backend as B
+from ...autograd.function import Op
+from ...errors import KittyRuntimeError
+from .._fused import _ntuple, _type_name, xp
+from .._prep import as_tensor_arg
+from ..nn.conv import _crop, _pad_array
+
+# ---------------------------------------------------------------------------------------------
+# pooling: a loop over the kernel offsets, each a strided slice (no window copy)
+
+
+def _pool_out(n, k, s, p, d, ceil_mode):
+    num = n + 2 * p - d * (k - 1) - 1
+    out = (-(-num // s) if ceil_mode else num // s) + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+def _pool_geometry(name, x, kernel, stride, padding, dilation, ceil_mode):
+    nd = len(kernel)
+    sp = x.shape[2:]
+    for k, p, d in zip(kernel, padding, dilation):
+        if p > (d * (k - 1) + 1) // 2:
+            raise KittyRuntimeError(
+                f"pad should be at most half of effective kernel size, but got pad={p}, kernel_size={k} and "
+                f"dilation={d}"
+            )
+    out_sz = tuple(_pool_out(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(sp, kernel, stride, padding, dilation))
+    if any(o < 1 for o in out_sz):
+        raise KittyRuntimeError(
+            f"Given input size: ({'x'.join(map(str, x.shape[1:]))}). Calculated output size: "
+            f"({'x'.join(map(str, (x.shape[1],) + out_sz))}). Output size is too small"
+        )
+    pads = tuple(
+        (p, max(p, (o - 1) * s + d * (k - 1) + 1 - n - p))
+        for n, k, s, p, d, o in zip(sp, kernel, stride, padding, dilation, out_sz)
+    )
+    del nd
+    return out_sz, pads
+
+
+def _offset_slices(kernel, stride, dilation, out_sz):
+    for q, kidx in enumerate(itertools.product(*(range(k) for k in kernel))):
+        yield q, (slice(None), slice(None)) + tuple(
+            slice(k * d, k * d + s * (o - 1) + 1, s) for k, d, s, o in zip(kidx, dilation, stride, out_sz)
+        )
+
+
+class MaxPoolNd(Op):
+    """Max over each window; the gradient goes to the first maximum (as torch)."""
+
+    _name = "MaxPoolWithIndicesBackward"
+    graph_formal_inputs = (0,)  # torch: max_pool2d_with_indices_backward(grad, self, ...)
+
+    def forward(self, x, kernel=(1,), stride=(1,), padding=(0,), dilation=(1,), ceil_mode=False, return_indices=False):
+        out_sz, pads = _pool_geometry("max_pool", x, kernel, stride, padding, dilation, ceil_mode)
+        # windows that tile the input (stride == kernel, no padding/dilation) get a faster backward
+        self.tiled = stride == kernel and all(d == 1 for d in dilation) and not any(lo or hi for lo, hi in pads)
+        low = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
+        xpad = _pad_array(x, pads, low)
+        nan = x.dtype.kind == "f" and bool(xp.isnan(x).any())
+        out = arg = None
+        k = math.prod(kernel)
+        for q, sl in _offset_slices(kernel, stride, dilation, out_sz):
+            v = xpad[sl]
+            if out is None:
+                out = v.copy()
+                arg = xp.zeros(out.shape, xp.int8 if k < 128 else xp.int64)
+                continue
+            upd = v > out
+            if nan:
+                upd |= xp.isnan(v)
+            xp.copyto(out, v, where=upd)
+            xp.copyto(arg, q, where=upd)
+        self.arg = arg
+        self.args = (x.shape, xpad.shape, pads, kernel, stride, dilation, out_sz)
+        if return_indices:
+            return out, self._indices(x.shape, pads, kernel, stride, dilation, out_sz)
+        return out
+
+    def _indices(self, xshape, pads, kernel, stride, dilation, out_sz):
+        nd = len(kernel)
+        offs = xp.unravel_index(self.arg, kernel)
+        flat = xp.zeros(self.arg.shape, xp.int64)
+        for i in range(nd):
+            o = xp.arange(out_sz[i]).reshape((-1,) + (1,) * (nd - 1 - i))
+            pos = o * stride[i] + offs[i] * dilation[i] - pads[i][0]
+            flat = flat * xshape[2 + i] + pos
+        return flat
+
+    def backward(self, g, *unused):
+        xshape, pshape, pads, kernel, stride, dilation, out_sz = self.args
+        if self.tiled:
+            # every input element is in at most one window: write each offset's share directly
+            blocks = xp.zeros_like(g, shape=xshape[:2] + tuple(v for o, k in zip(out_sz, kernel) for v in (o, k)))
+            fast = B.is_array(g) and xp.isfinite(g.sum())  # (see masked_grad)
+            for q, kidx in enumerate(itertools.product(*(range(k) for k in kernel))):
+                sl = (slice(None), slice(None)) + tuple(v for i in kidx for v in (slice(None), i))
+                # a select, as torch (an infinite gradient must not leave nan at the others)
+                if fast:
+                    xp.multiply(g, self.arg == q, out=blocks[sl])
+                else:
+                    blocks[sl] = xp.where(self.arg == q, g, 0)
+            full = blocks.reshape(xshape[:2] + tuple(o * k for o, k in zip(out_sz, kernel)))
+            if full.shape == tuple(xshape):
+                return (full,)
+            gx = xp.zeros_like(g, shape=xshape)
+            gx[(slice(None), slice(None)) + tuple(slice(0, n) for n in full.shape[2:])] = full
+            return (gx,)
+        gx = xp.zeros_like(g, shape=pshape)  # (zeros_like: a graph-building g stays one)
+        for q, sl in _offset_slices(kernel, stride, dilation, out_sz):
+            gx[sl] += xp.where(self.arg == q, g, 0)
+        return (_crop(gx, pads, xshape[2:]),)
+
+
+class AvgPoolNd(Op):
+    saved_inputs = ()
+    graph_formal_inputs = (0,)  # torch: avg_pool2d_backward(grad, self, ...)
+    graph_constants = ("div",)  # window sizes: depend on shapes only
+
+    def forward(self, x, kernel=(1,), stride=(1,), padding=(0,), ceil_mode=False, count_include_pad=True, divisor_override=None):
+        nd = len(kernel)
+        dil = (1,) * nd
+        out_sz, pads = _pool_geometry("avg_pool", x, kernel, stride, padding, dil, ceil_mode)
+        xpad = _pad_array(x, pads)
+        out = None
+        for _, sl in _offset_slices(kernel, stride, dil, out_sz):
+            out = xpad[sl].copy() if out is None else out + xpad[sl]
+        if divisor_override:
+            div = x.dtype.type(divisor_override)
+        else:
+            div = xp.ones((), x.dtype)
+            for i, (n, k, s, (lo, hi), o) in enumerate(zip(x.shape[2:], kernel, stride, pads, out_sz)):
+                ind = xp.zeros(n + lo + hi)
+                if count_include_pad:
+                    ind[: n + 2 * lo] = 1
+                else:
+                    ind[lo : lo + n] = 1
+                csum = xp.concatenate([[0.0], xp.cumsum(ind)])
+                starts = xp.arange(o) * s
+                cnt = (csum[starts + k] - csum[starts]).astype(x.dtype)
+                div = div * cnt.reshape((-1,) + (1,) * (nd - 1 - i))
+        self.div = div
+        self.args = (x.shape, xpad.shape, pads, kernel, stride, out_sz)
+        return out / div
+
+    def backward(self, g):
+        xshape, pshape, pads, kernel, stride, out_sz = self.args
+        gd = g / self.div
+        gx = xp.zeros_like(g, shape=pshape)
+        for _, sl in _offset_slices(kernel, stride, (1,) * len(kernel), out_sz):
+            gx[sl] += gd
+        return (_crop(gx, pads, xshape[2:]),)
+
+
+def _pool_args(nd, name, input, kernel_size, stride, padding):
+    x = as_tensor_arg(input)
+    unbatched = x._data.ndim == nd + 1
+    if unbatched:
+        x = x.unsqueeze(0)
+    if x._data.ndim != nd + 2:
+        raise KittyRuntimeError(
+            f"{name}: Expected {nd + 1}D or {nd + 2}D (batch mode) tensor for input, but got {list(x._data.shape)}"
+        )
+    kernel = _ntuple(kernel_size, nd, "kernel_size")
+    stride = kernel if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else _ntuple(stride, nd, "stride")
+    padding = _ntuple(padding, nd, "padding")
+    return x, unbatched, kernel, stride, padding
+
+
+def _max_pool(nd, name, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    x, unbatched, kernel, stride, padding = _pool_args(nd, name, input, kernel_size, stride, padding)
+    dilation = _ntuple(dilation, nd, "dilation")
+    out = MaxPoolNd.apply(
+        x, kernel=kernel, stride=stride, padding=padding, dilation=dilation, ceil_mode=bool(ceil_mode),
+        return_indices=bool(return_indices),
+    )
+    if unbatched:
+        return tuple(o.squeeze(0) for o in out) if return_indices else out.squeeze(0)
+    return out
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False, return_indices: bool = False):
+    """Max over sliding windows of ``(N, C, L)``; ``return_indices`` also gives the argmax positions.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.max_pool1d(kitty.tensor([[[1., 3., 2., 0.]]]), 2)
+    tensor([[[3., 2.]]])
+    """
+    return _max_pool(1, "max_pool1d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False, return_indices: bool = False):
+    """Max over sliding windows of ``(N, C, H, W)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.max_pool2d(kitty.ones(1, 1, 4, 4), 2).shape
+    kittygrad.Size([1, 1, 2, 2])
+    """
+    return _max_pool(2, "max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def _avg_pool(nd, name, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    x, unbatched, kernel, stride, padding = _pool_args(nd, name, input, kernel_size, stride, padding)
+    if x._data.dtype.kind != "f":
+        raise KittyRuntimeError(f'"{name}" not implemented for \'{_type_name(x)}\'')
+    if divisor_override is not None and divisor_override == 0:
+        raise KittyRuntimeError("divisor must be not zero")
+    out = AvgPoolNd.apply(
+        x, kernel=kernel, stride=stride, padding=padding, ceil_mode=bool(ceil_mode),
+        count_include_pad=bool(count_include_pad), divisor_override=divisor_override,
+    )
+    return out.squeeze(0) if unbatched else out
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True):
+    """Mean over sliding windows of ``(N, C, L)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.avg_pool1d(kitty.tensor([[[1., 3., 2., 0.]]]), 2)
+    tensor([[[2., 1.]]])
+    """
+    return _avg_pool(1, "avg_pool1d", input, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True, divisor_override=None):
+    """Mean over sliding windows of ``(N, C, H, W)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.avg_pool2d(kitty.ones(1, 1, 4, 4), 2).shape
+    kittygrad.Size([1, 1, 2, 2])
+    """
+    return _avg_pool(2, "avg_pool2d", input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)

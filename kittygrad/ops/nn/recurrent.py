@@ -1,0 +1,340 @@
+"""Recurrent ops: RNN (tanh/ReLU), GRU and LSTM over sequences, torch's ``_VF`` namespace."""
+from __future__ import annotations
+
+from ... import backend as B
+from ...autograd.function import Op
+from ...errors import KittyRuntimeError
+from .._fused import _const, _float, _kt, _same_dtype, _sigmoid, xp
+from .._prep import as_tensor_arg, masked_grad
+from ..linalg import _saving_all
+from ..nn.padding import _tslice
+
+# ---------------------------------------------------------------------------------------------
+# recurrent layers: a whole (multi-layer, bidirectional) sequence in one node
+
+
+class Rnn(Op):
+    """Elman RNN (tanh/relu), LSTM or GRU over a whole sequence, all layers and directions.
+
+    Positional inputs: ``x (T, N, I)``, ``h0 (L*D, N, H)``, ``c0`` (LSTM) or None, then the flat
+    weights per layer and direction: ``w_ih, w_hh[, b_ih, b_hh]`` (torch's order). Outputs:
+    ``(output (T, N, D*H), h_n[, c_n])``. Backward is backpropagation through time.
+    """
+
+    def forward(self, x, h0, c0, *weights, mode="RNN_TANH", num_layers=1, bidirectional=False, has_biases=True, dropout=0.0, train=False, generator=None):
+        ndir = 2 if bidirectional else 1
+        per = 4 if has_biases else 2
+        self.mode, self.ndir, self.per, self.num_layers = mode, ndir, per, num_layers
+        self.weights = weights
+        T, n = x.shape[:2]
+        H = weights[1].shape[1]
+        self.hidden = H
+        lstm = mode == "LSTM"
+        self._name = {"LSTM": "LstmBackward", "GRU": "GruBackward"}.get(mode, "RnnBackward")
+        dt = x.dtype
+        if h0 is None:
+            h0 = xp.zeros((num_layers * ndir, n, H), dt)
+        if lstm and c0 is None:
+            c0 = xp.zeros((num_layers * ndir, n, H), dt)
+        self.has_c0 = c0 is not None
+        hn = xp.empty((num_layers * ndir, n, H), dt)
+        cn = xp.empty((num_layers * ndir, n, H), dt) if lstm else None
+        self.saved = []  # per layer: (input, masks, [per direction caches])
+        inp = x
+        for layer in range(num_layers):
+            out = xp.empty((T, n, ndir * H), dt)
+            caches = []
+            for d in range(ndir):
+                k = layer * ndir + d
+                ws = weights[k * per : (k + 1) * per]
+                w_ih, w_hh = ws[0], ws[1]
+                b_ih, b_hh = (ws[2], ws[3]) if has_biases else (None, None)
+                xw = inp @ w_ih.T
+                if b_ih is not None:
+                    xw += b_ih
+                cache = self._run(xw, h0[k], c0[k] if lstm else None, w_hh, b_hh, d == 1, out[..., d * H : (d + 1) * H])
+                hn[k] = cache["h_last"]
+                if lstm:
+                    cn[k] = cache["c_last"]
+                caches.append(cache)
+            mask = None
+            if dropout > 0 and train and layer < num_layers - 1:
+                keep = generator.random(out.shape) >= dropout
+                mask = (keep / (1 - dropout)).astype(dt) if dropout < 1 else xp.zeros(out.shape, dt)
+            self.saved.append((inp, caches, mask))
+            inp = out * mask if mask is not None else out
+        if lstm:
+            return inp, hn, cn
+        return inp, hn
+
+    def _run(self, xw, h, c, w_hh, b_hh, reverse, out):
+        mode, H = self.mode, self.hidden
+        T = xw.shape[0]
+        order = range(T - 1, -1, -1) if reverse else range(T)
+        hs = xp.empty((T,) + h.shape, h.dtype)  # h after each step (in time order)
+        cache = {"reverse": reverse, "h0": h, "c0": c}
+        if mode == "LSTM":
+            gates = xp.empty(xw.shape, h.dtype)
+            cs = xp.empty((T,) + h.shape, h.dtype)
+            tcs = xp.empty((T,) + h.shape, h.dtype)
+            for t in order:
+                a = xw[t] + h @ w_hh.T
+                if b_hh is not None:
+                    a += b_hh
+                i = _sigmoid(a[:, :H])
+                f = _sigmoid(a[:, H : 2 * H])
+                gg = xp.tanh(a[:, 2 * H : 3 * H])
+                o = _sigmoid(a[:, 3 * H :])
+                c = f * c + i * gg
+                tc = xp.tanh(c)
+                h = o * tc
+                gates[t, :, :H], gates[t, :, H : 2 * H], gates[t, :, 2 * H : 3 * H], gates[t, :, 3 * H :] = i, f, gg, o
+                cs[t], tcs[t], hs[t] = c, tc, h
+            cache.update(gates=gates, cs=cs, tcs=tcs, c_last=c)
+        elif mode == "GRU":
+            gates = xp.empty(xw.shape, h.dtype)  # r, z, n
+            hn_ = xp.empty((T,) + h.shape, h.dtype)  # the hidden part of n's pre-activation
+            for t in order:
+                hw = h @ w_hh.T
+                if b_hh is not None:
+                    hw += b_hh
+                r = _sigmoid(xw[t, :, :H] + hw[:, :H])
+                z = _sigmoid(xw[t, :, H : 2 * H] + hw[:, H : 2 * H])
+                nn_ = xp.tanh(xw[t, :, 2 * H :] + r * hw[:, 2 * H :])
+                h = (1 - z) * nn_ + z * h
+                gates[t, :, :H], gates[t, :, H : 2 * H], gates[t, :, 2 * H :] = r, z, nn_
+                hn_[t], hs[t] = hw[:, 2 * H :], h
+            cache.update(gates=gates, hn=hn_)
+        else:
+            relu = mode == "RNN_RELU"
+            for t in order:
+                a = xw[t] + h @ w_hh.T
+                if b_hh is not None:
+                    a += b_hh
+                h = xp.maximum(a, 0) if relu else xp.tanh(a)
+                hs[t] = h
+        cache["hs"] = hs
+        cache["h_last"] = h
+        out[...] = hs
+        return cache
+
+    def composite(self, x, h0, c0, *weights, mode="RNN_TANH", num_layers=1, bidirectional=False, has_biases=True, dropout=0.0, train=False, generator=None):
+        """The same recurrence, step by step, from differentiable ops (double backward
+        differentiates this); the dropout masks drawn in forward are reused."""
+        k = _kt()
+        ndir, per, H = self.ndir, self.per, self.hidden
+        lstm = mode == "LSTM"
+        T, n = x._data.shape[:2]
+
+        def pick(t, i):  # t[i]
+            return _tslice(t, 0, i, 1).reshape(t._data.shape[1:])
+
+        def part(a, j):  # a[:, j * H : (j + 1) * H]
+            return _tslice(a, 1, j * H, H)
+
+        if h0 is None:
+            h0 = k.zeros((num_layers * ndir, n, H), dtype=x.dtype)
+        if lstm and c0 is None:
+            c0 = k.zeros((num_layers * ndir, n, H), dtype=x.dtype)
+        inp, hn, cn = x, [], []
+        for layer in range(num_layers):
+            outs = []
+            for d in range(ndir):
+                idx = layer * ndir + d
+                ws = weights[idx * per : (idx + 1) * per]
+                w_ih, w_hh = ws[0], ws[1]
+                b_ih, b_hh = (ws[2], ws[3]) if has_biases else (None, None)
+                xw = k.matmul(inp, w_ih.t())
+                if b_ih is not None:
+                    xw = xw + b_ih
+                h = pick(h0, idx)
+                c = pick(c0, idx) if lstm else None
+                hs = [None] * T
+                for t in (range(T - 1, -1, -1) if d == 1 else range(T)):
+                    xt = pick(xw, t)
+                    hw = k.matmul(h, w_hh.t())
+                    if b_hh is not None:
+                        hw = hw + b_hh
+                    if lstm:
+                        a = xt + hw
+                        c = k.sigmoid(part(a, 1)) * c + k.sigmoid(part(a, 0)) * k.tanh(part(a, 2))
+                        h = k.sigmoid(part(a, 3)) * k.tanh(c)
+                    elif mode == "GRU":
+                        r = k.sigmoid(part(xt, 0) + part(hw, 0))
+                        z = k.sigmoid(part(xt, 1) + part(hw, 1))
+                        nn_ = k.tanh(part(xt, 2) + r * part(hw, 2))
+                        h = (1 - z) * nn_ + z * h
+                    else:
+                        a = xt + hw
+                        h = k.relu(a) if mode == "RNN_RELU" else k.tanh(a)
+                    hs[t] = h
+                outs.append(k.stack(hs, 0))
+                hn.append(h)
+                cn.append(c)
+            out = k.cat(outs, -1) if ndir > 1 else outs[0]
+            mask = self.saved[layer][2]
+            inp = out * _const(mask, out) if mask is not None else out
+        if lstm:
+            return inp, k.stack(hn, 0), k.stack(cn, 0)
+        return inp, k.stack(hn, 0)
+
+    def backward(self, g_out, g_hn, g_cn=None):
+        mode, ndir, per, H = self.mode, self.ndir, self.per, self.hidden
+        lstm = mode == "LSTM"
+        need = self.needs_input_grad
+        weights = self.weights
+        grads_w = [None] * len(weights)
+        gh0 = xp.zeros(g_hn.shape, g_hn.dtype)
+        gc0 = xp.zeros(g_hn.shape, g_hn.dtype) if lstm else None
+        dinp = g_out
+        for layer in range(self.num_layers - 1, -1, -1):
+            inp, caches, mask = self.saved[layer]
+            if mask is not None:
+                dinp = dinp * mask
+            dprev = None
+            for d in range(ndir):
+                k = layer * ndir + d
+                ws = weights[k * per : (k + 1) * per]
+                w_ih, w_hh = ws[0], ws[1]
+                cache = caches[d]
+                gout = dinp[..., d * H : (d + 1) * H]
+                dx_pre, dh_pre, dh0, dc0 = self._bptt(cache, gout, g_hn[k], g_cn[k] if lstm else None, w_hh)
+                gh0[k] = dh0
+                if lstm:
+                    gc0[k] = dc0
+                T, n = inp.shape[:2]
+                hprev = self._hprev(cache)
+                flat_x = dx_pre.reshape(T * n, -1)
+                flat_h = dh_pre.reshape(T * n, -1)
+                grads_w[k * per] = flat_x.T @ inp.reshape(T * n, -1)
+                grads_w[k * per + 1] = flat_h.T @ hprev.reshape(T * n, -1)
+                if per == 4:
+                    grads_w[k * per + 2] = flat_x.sum(0)
+                    grads_w[k * per + 3] = flat_h.sum(0)
+                contrib = dx_pre @ w_ih
+                dprev = contrib if dprev is None else dprev + contrib
+            dinp = dprev
+        grads_w = [gw if need[3 + i] else None for i, gw in enumerate(grads_w)]
+        return (dinp if need[0] else None, gh0 if need[1] else None, gc0 if (lstm and need[2]) else None, *grads_w)
+
+    def _hprev(self, cache):
+        """The hidden state each step started from, in time order."""
+        hs, h0 = cache["hs"], cache["h0"]
+        prev = xp.empty_like(hs)
+        if cache["reverse"]:
+            prev[:-1] = hs[1:]
+            prev[-1] = h0
+        else:
+            prev[1:] = hs[:-1]
+            prev[0] = h0
+        return prev
+
+    def _bptt(self, cache, gout, dh, dc, w_hh):
+        mode, H = self.mode, self.hidden
+        hs = cache["hs"]
+        T = hs.shape[0]
+        rev = cache["reverse"]
+        order = range(T) if rev else range(T - 1, -1, -1)  # the forward order, reversed
+        hprev = self._hprev(cache)
+        dh = dh.copy()
+        if mode == "LSTM":
+            gates, cs, tcs = cache["gates"], cache["cs"], cache["tcs"]
+            dpre = xp.empty(gates.shape, hs.dtype)
+            dc = dc.copy()
+            cprev_all = xp.empty_like(cs)
+            if rev:
+                cprev_all[:-1] = cs[1:]
+                cprev_all[-1] = cache["c0"]
+            else:
+                cprev_all[1:] = cs[:-1]
+                cprev_all[0] = cache["c0"]
+            for t in order:
+                dh = dh + gout[t]
+                i, f, gg, o = gates[t, :, :H], gates[t, :, H : 2 * H], gates[t, :, 2 * H : 3 * H], gates[t, :, 3 * H :]
+                tc = tcs[t]
+                cprev = cprev_all[t]
+                dc = dc + dh * o * (1 - tc * tc)
+                dpre[t, :, :H] = dc * gg * i * (1 - i)
+                dpre[t, :, H : 2 * H] = dc * cprev * f * (1 - f)
+                dpre[t, :, 2 * H : 3 * H] = dc * i * (1 - gg * gg)
+                dpre[t, :, 3 * H :] = dh * tc * o * (1 - o)
+                dc = dc * f
+                dh = dpre[t] @ w_hh
+            return dpre, dpre, dh, dc
+        if mode == "GRU":
+            gates, hn_ = cache["gates"], cache["hn"]
+            dx = xp.empty(gates.shape, hs.dtype)
+            dhh = xp.empty(gates.shape, hs.dtype)
+            for t in order:
+                dh = dh + gout[t]
+                r, z, nn_ = gates[t, :, :H], gates[t, :, H : 2 * H], gates[t, :, 2 * H :]
+                hp = hprev[t]
+                dn = dh * (1 - z) * (1 - nn_ * nn_)
+                dz = dh * (hp - nn_) * z * (1 - z)
+                dr = dn * hn_[t] * r * (1 - r)
+                dx[t, :, :H] = dr
+                dx[t, :, H : 2 * H] = dz
+                dx[t, :, 2 * H :] = dn
+                dhh[t, :, :H] = dr
+                dhh[t, :, H : 2 * H] = dz
+                dhh[t, :, 2 * H :] = dn * r
+                dh = dhh[t] @ w_hh + dh * z
+            return dx, dhh, dh, None
+        relu = mode == "RNN_RELU"
+        dpre = xp.empty(hs.shape, hs.dtype)
+        for t in order:
+            dh = dh + gout[t]
+            h = hs[t]
+            dpre[t] = masked_grad(h > 0, dh) if relu else dh * (1 - h * h)  # relu'(0) = 0, selected as torch
+            dh = dpre[t] @ w_hh
+        return dpre, dpre, dh, None
+
+
+def _rnn_impl(mode, input, hx, cx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    x = _float(input, mode.lower())
+    if batch_first:
+        x = x.transpose(0, 1)
+    params = [as_tensor_arg(p, "params") for p in params]
+    per = 4 if has_biases else 2
+    ndir = 2 if bidirectional else 1
+    if len(params) != per * ndir * num_layers:
+        raise KittyRuntimeError(
+            f"{mode.lower()}: expected {per * ndir * num_layers} parameter tensors, got {len(params)}"
+        )
+    _same_dtype(mode.lower(), x, hx, cx, *params)
+    gen = B.default_generator
+
+    outs = _saving_all(Rnn, 3 + len(params)).apply(
+        x, hx, cx, *params, mode=mode, num_layers=num_layers, bidirectional=bidirectional, has_biases=has_biases,
+        dropout=float(dropout), train=bool(train), generator=gen,
+    )
+    out = outs[0].transpose(0, 1) if batch_first else outs[0]
+    return (out,) + tuple(outs[1:])
+
+
+def rnn_tanh(input, hx, params, has_biases: bool, num_layers: int, dropout: float, train: bool, bidirectional: bool, batch_first: bool):
+    """A whole Elman RNN (tanh) as ``torch._VF.rnn_tanh``: returns ``(output, h_n)``.
+
+    >>> import kittygrad as kitty
+    >>> from kittygrad.ops.nn.recurrent import rnn_tanh
+    >>> ps = [kitty.ones(4, 3), kitty.ones(4, 4), kitty.zeros(4), kitty.zeros(4)]
+    >>> rnn_tanh(kitty.zeros(5, 2, 3), kitty.zeros(1, 2, 4), ps, True, 1, 0.0, False, False, False)[0].shape
+    kittygrad.Size([5, 2, 4])
+    """
+    return _rnn_impl("RNN_TANH", input, hx, None, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
+
+
+def rnn_relu(input, hx, params, has_biases: bool, num_layers: int, dropout: float, train: bool, bidirectional: bool, batch_first: bool):
+    """A whole Elman RNN (relu) as ``torch._VF.rnn_relu``: returns ``(output, h_n)``."""
+    return _rnn_impl("RNN_RELU", input, hx, None, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
+
+
+def gru(input, hx, params, has_biases: bool, num_layers: int, dropout: float, train: bool, bidirectional: bool, batch_first: bool):
+    """A whole GRU as ``torch._VF.gru``: returns ``(output, h_n)``."""
+    return _rnn_impl("GRU", input, hx, None, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
+
+
+def lstm(input, hx, params, has_biases: bool, num_layers: int, dropout: float, train: bool, bidirectional: bool, batch_first: bool):
+    """A whole LSTM as ``torch._VF.lstm`` (``hx = (h0, c0)``): returns ``(output, h_n, c_n)``."""
+    h0, c0 = hx
+    return _rnn_impl("LSTM", input, h0, c0, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
