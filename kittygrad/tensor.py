@@ -25,7 +25,7 @@ from .ops import linalg as _la
 from .ops import reduction as _red
 from .ops import shape as _shape
 from .ops import unary as _unary
-from .ops._prep import as_tensor_arg, broadcast_shape_of, cast, check_scalar
+from .ops._prep import as_tensor_arg, broadcast_shape_of, cast, check_scalar, inplace_operand
 
 _ndarray = B.ndarray
 
@@ -901,7 +901,7 @@ class Tensor(TensorMethods):
 
     # ---- in-place methods ---------------------------------------------------------------------
     def _inplace_binary(self, op, other, name, float_result=False, **params):
-        other = _prepare_inplace_operand(self, other, name, float_result)
+        other = inplace_operand(self, other, name, float_result)
         return apply_inplace(op, self, other, **params)
 
     def add_(self, other, *, alpha=1):
@@ -928,7 +928,7 @@ class Tensor(TensorMethods):
         if min is None and max is None:
             raise KittyRuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         bounds = [
-            None if b is None else _prepare_inplace_operand(self, b, "clamp_", False) for b in (min, max)
+            None if b is None else inplace_operand(self, b, "clamp_", False) for b in (min, max)
         ]
         return apply_inplace(_cmp.Clamp, self, *bounds)
 
@@ -941,7 +941,7 @@ class Tensor(TensorMethods):
         >>> kitty.ones(2).zero_()
         tensor([0., 0.])
         """
-        return apply_inplace(Fill, self, self._data.dtype.type(0))
+        return apply_inplace(_conv.Fill, self, self._data.dtype.type(0))
 
     def fill_(self, value):
         """Fill with ``value`` (a number or a 0-d tensor) in place.
@@ -955,9 +955,9 @@ class Tensor(TensorMethods):
                 raise KittyRuntimeError(
                     f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} dimensions."
                 )
-            return apply_inplace(Fill, self, cast(value, self.dtype))
+            return apply_inplace(_conv.Fill, self, cast(value, self.dtype))
         value = check_scalar(value, "fill_")
-        return apply_inplace(Fill, self, self._data.dtype.type(value))
+        return apply_inplace(_conv.Fill, self, self._data.dtype.type(value))
 
     def copy_(self, src, non_blocking: bool = False):
         """Copy ``src``'s values (broadcast and cast) into this tensor, in place.
@@ -973,64 +973,13 @@ class Tensor(TensorMethods):
                 f"output with shape {list(shape)} doesn't match the broadcast shape "
                 f"{list(broadcast_shape_of(src._data.shape, shape))}"
             )
-        return apply_inplace(Copy, self, src)
+        return apply_inplace(_conv.Copy, self, src)
 
 
 def _rebuild_tensor(arr, requires_grad):
     t = Tensor._wrap(arr)
     t._requires_grad = requires_grad
     return t
-
-
-def _prepare_inplace_operand(self, other, name, float_result):
-    """Bring the other operand of an in-place op to self's dtype and shape (torch's rules)."""
-    from .ops._prep import expand_to
-
-    if isinstance(other, Tensor) or B.is_array(other):
-        other = as_tensor_arg(other, "other")
-        rt = D.result_type(self, other)
-    else:
-        other = check_scalar(other, name)
-        rt = D.result_type(self, other)
-    if float_result and not rt.is_floating_point:
-        rt = D.get_default_dtype()
-    if rt is not self.dtype and not B.xp.can_cast(rt.np, self._data.dtype, casting="same_kind"):
-        raise KittyRuntimeError(
-            f"result type {rt.name.capitalize()} can't be cast to the desired output type "
-            f"{self.dtype.name.capitalize()} ({name})"
-        )
-    if not isinstance(other, Tensor):
-        return self._data.dtype.type(other)
-    shape = self._data.shape
-    full = broadcast_shape_of(other._data.shape, shape)
-    if full != shape:
-        raise KittyRuntimeError(
-            f"output with shape {list(shape)} doesn't match the broadcast shape {list(full)}"
-        )
-    return expand_to(cast(other, self.dtype), shape)
-
-
-class Fill(_function.Op):
-    """Every element becomes ``value``; only a tensor ``value`` receives a gradient (the sum)."""
-
-    def forward(self, x, value):
-        return B.xp.full(x.shape, value, dtype=x.dtype)
-
-    def backward(self, g):
-        return B.xp.zeros_like(g), g.sum()
-
-
-class Copy(_function.Op):
-    """``x.copy_(src)`` out of place: src broadcast and cast to x's shape and dtype."""
-
-    _name = "CopyBackward"
-
-    def forward(self, x, src):
-        self.src_shape = src.shape
-        return B.xp.broadcast_to(src, x.shape).astype(x.dtype)
-
-    def backward(self, g):
-        return None, B.sum_to_shape(g, self.src_shape)
 
 
 _function.Tensor = Tensor

@@ -241,3 +241,29 @@ def bundle(*tensors, name: str):
     for out, src in zip(outs, tensors):
         out._vc = src._vc  # same memory: an in-place change of a result must count for its source too
     return outs
+
+
+def inplace_operand(self, other, name, float_result):
+    """Bring the other operand of an in-place op to self's dtype and shape (torch's rules)."""
+    if isinstance(other, F.Tensor) or B.is_array(other):
+        other = as_tensor_arg(other, "other")
+        rt = D.result_type(self, other)
+    else:
+        other = check_scalar(other, name)
+        rt = D.result_type(self, other)
+    if float_result and not rt.is_floating_point:
+        rt = D.get_default_dtype()
+    if rt is not self.dtype and not B.xp.can_cast(rt.np, self._data.dtype, casting="same_kind"):
+        raise KittyRuntimeError(
+            f"result type {rt.name.capitalize()} can't be cast to the desired output type "
+            f"{self.dtype.name.capitalize()} ({name})"
+        )
+    if not isinstance(other, F.Tensor):
+        return self._data.dtype.type(other)
+    shape = self._data.shape
+    full = broadcast_shape_of(other._data.shape, shape)
+    if full != shape:
+        raise KittyRuntimeError(
+            f"output with shape {list(shape)} doesn't match the broadcast shape {list(full)}"
+        )
+    return expand_to(cast(other, self.dtype), shape)

@@ -7,7 +7,7 @@ from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
 from ..errors import KittyRuntimeError, KittyTypeError
-from ._prep import KittyNotImplementedError, binary, broadcast_shape_of, cast, check_scalar, expand_to
+from ._prep import KittyNotImplementedError, binary, broadcast_shape_of, cast, check_scalar, expand_to, inplace_operand
 from .unary import _tensor, _tname
 
 
@@ -602,9 +602,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
 
 
 def _inplace_operand(self, other, name, float_result=False):
-    from ..tensor import _prepare_inplace_operand
-
-    return _prepare_inplace_operand(self, other, name, float_result)
+    return inplace_operand(self, other, name, float_result)
 
 
 def _inplace_binary(self, cls, other, name, float_result=False, **params):

@@ -34,3 +34,26 @@ class Expand(Op):
 
     def backward(self, g):
         return B.sum_to_shape(g, self.in_shape), None
+
+
+class Fill(Op):
+    """Every element becomes ``value``; only a tensor ``value`` receives a gradient (the sum)."""
+
+    def forward(self, x, value):
+        return B.xp.full(x.shape, value, dtype=x.dtype)
+
+    def backward(self, g):
+        return B.xp.zeros_like(g), g.sum()
+
+
+class Copy(Op):
+    """``x.copy_(src)`` out of place: src broadcast and cast to x's shape and dtype."""
+
+    _name = "CopyBackward"
+
+    def forward(self, x, src):
+        self.src_shape = src.shape
+        return B.xp.broadcast_to(src, x.shape).astype(x.dtype)
+
+    def backward(self, g):
+        return None, B.sum_to_shape(g, self.src_shape)

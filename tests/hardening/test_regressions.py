@@ -75,7 +75,7 @@ def test_setitem_on_0d_backward():
     assert_same(fn)
 
 
-# ---- fixed in kittygrad/ops/nn_ops.py --------------------------------------------------------
+# ---- fixed in kittygrad/ops/nn/ ------------------------------------------------------------
 
 def test_layer_norm_output_modified_in_place_keeps_gradient():
     """layer_norm without weight returned its saved xhat: an in-place change to the output
@@ -159,7 +159,7 @@ def test_binary_cross_entropy_checks_target_and_nan_input():
     raises_like_torch(lambda m: m.nn.functional.binary_cross_entropy(m.tensor([float("nan")]), m.tensor([1.0])))
 
 
-# ---- fixed in kittygrad/ops/more_reduce.py, gather_scatter.py, linalg_extra.py, elementwise ----
+# ---- fixed in kittygrad/ops/ (reduction, sorting, gather_scatter, linalg, arithmetic) ----
 
 def test_kthvalue_on_empty_dim_is_index_error():
     raises_like_torch(lambda m: m.kthvalue(m.ones(3, 0), 1, dim=1))
