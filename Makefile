@@ -28,7 +28,7 @@ test: $(STAMP) graphviz
 # The tests whose numbers depend on the numerical stack (the op table, edge cases, the engine):
 # CI runs them again under other configurations, so a result that holds on one BLAS build only
 # shows up before it lands.
-NUMERIC_TESTS ?= tests/test_op_table.py tests/test_double_backward.py tests/test_ops_edge_cases.py \
+NUMERIC_TESTS ?= tests/ops tests/test_saved_fields.py tests/test_double_backward.py tests/test_ops_edge_cases.py \
 	tests/test_linalg_singular.py tests/test_ties_and_zeros.py tests/test_engine.py \
 	tests/test_views_inplace.py tests/test_higher_order.py
 NUMPY1 := $(VENV)/numpy-1.26

@@ -4,6 +4,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from . import backend as B
+from . import dtypes
+
 
 @dataclass
 class _PrintOptions:
@@ -94,7 +97,6 @@ def _summarized(arr, edge):
     xp = type(arr)
     if arr.ndim == 0:
         return arr
-    from . import backend as B
 
     if arr.shape[0] > 2 * edge:
         arr = B.xp.concatenate([arr[:edge], arr[-edge:]])
@@ -159,8 +161,6 @@ def _add_suffixes(body: str, suffixes: list, indent: int) -> str:
 
 
 def tensor_repr(t, prefix: str = "tensor(", indent: int | None = None) -> str:
-    from . import dtypes
-
     arr = t._data
     indent = len(prefix) if indent is None else indent
     d = t.dtype

@@ -92,18 +92,13 @@ def scatter_add(target, index, values):
 
 
 def index_add(target, index, values):
-    """``target`` plus ``values`` at ``index`` (repeated indices accumulate); returns the result.
+    """``target`` plus ``values`` at ``index`` (repeated indices accumulate), in place; returns it.
 
-    On NumPy arrays ``target`` is updated in place and returned; with GraphArrays (double
-    backward) the result is a new GraphArray, so always use the returned value.
+    Backward formulas use ``autograd.graph_array.add_at``, which also takes GraphArrays.
 
     >>> index_add(np.zeros(3), np.array([0, 0, 2]), 1.0)
     array([2., 0., 1.])
     """
-    from ._graph_array import GraphArray, scatter_add_graph
-
-    if isinstance(target, GraphArray) or isinstance(values, GraphArray):
-        return scatter_add_graph(target, index, values)
     np.add.at(target, index, values)
     return target
 

@@ -131,11 +131,9 @@ def result_type(*operands) -> dtype:
     Dimensioned tensors set the type; zero-dim tensors and then Python scalars count only when
     they are of a higher category (bool < int < float), as in PyTorch.
     """
-    from .tensor import Tensor
-
     dim_t = zero_t = scal = None
     for op in operands:
-        if isinstance(op, Tensor):
+        if isinstance(getattr(op, "dtype", None), dtype):  # a Tensor (this module sits below tensor.py)
             d = op.dtype
             if op.ndim:
                 dim_t = d if dim_t is None else promote(dim_t, d)

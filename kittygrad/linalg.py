@@ -6,12 +6,22 @@ tensor(8.)
 """
 from __future__ import annotations
 
-from .ops.decompositions import cholesky, lu, lu_factor, lu_factor_ex, lu_solve, qr, solve_triangular, svd, svdvals
+from .ops.decompositions import (
+    LinAlgError,
+    cholesky,
+    lu,
+    lu_factor,
+    lu_factor_ex,
+    lu_solve,
+    qr,
+    solve_triangular,
+    svd,
+    svdvals,
+)
 from .ops.inverses import det, inv, matrix_power, pinv, slogdet, solve
 from .ops.linalg import diagonal as _diagonal
 from .ops.linalg import linalg_cross as cross
 from .ops.linalg import matmul, multi_dot, vdot
-from .ops.decompositions import LinAlgError
 from .ops.norms import linalg_norm as norm
 from .ops.norms import matrix_norm, vector_norm
 

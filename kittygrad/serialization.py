@@ -42,6 +42,7 @@ from typing import IO, Any
 from . import backend as B
 from . import dtypes as D
 from .errors import KittyRuntimeError, KittyTypeError, KittyValueError
+from .nn.parameter import Parameter
 from .tensor import Size, Tensor
 
 __all__ = ["save", "load", "SerializationError"]
@@ -396,12 +397,7 @@ class _Decoder:
 
 def _make_tensor(arr, requires_grad: bool, parameter: bool) -> Tensor:
     if parameter:
-        try:
-            from .nn import Parameter  # type: ignore[attr-defined]
-        except ImportError:
-            Parameter = None  # noqa: N806
-        if Parameter is not None:
-            return Parameter(Tensor._wrap(arr), requires_grad=requires_grad)
+        return Parameter(Tensor._wrap(arr), requires_grad=requires_grad)
     t = Tensor._wrap(arr)
     if requires_grad:
         t.requires_grad_(True)

@@ -8,13 +8,14 @@ from . import backend as B
 from . import dtypes as D
 from ._printing import tensor_repr
 from ._tensor_methods import TensorMethods
-from .autograd import backward as _autograd_backward
 from .autograd import engine as _engine
 from .autograd import function as _function
 from .autograd.engine import AccumulateGrad
 from .autograd.engine import run_backward as _run_backward
 from .autograd.function import apply_inplace
 from .autograd.grad_mode import enable_grad
+from .autograd.gradients import backward as _autograd_backward
+from .autograd.hooks import RemovableHandle
 from .errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from .ops import activation as _act
 from .ops import arithmetic as _arith
@@ -25,36 +26,10 @@ from .ops import linalg as _la
 from .ops import reduction as _red
 from .ops import shape as _shape
 from .ops import unary as _unary
-from .ops._prep import as_tensor_arg, broadcast_shape_of, cast, check_scalar, inplace_operand
+from .ops._prep import as_tensor_arg, broadcast_shape_of, cast, check_scalar, inplace_operand, normalize_dim
+from .size import Size
 
 _ndarray = B.ndarray
-
-
-class Size(tuple):
-    """A tensor's shape: a tuple that prints as ``kittygrad.Size([2, 3])``.
-
-    >>> Size([2, 3]).numel()
-    6
-    """
-
-    def __repr__(self) -> str:
-        return f"kittygrad.Size({list(self)})"
-
-    def numel(self) -> int:
-        n = 1
-        for s in self:
-            n *= s
-        return n
-
-    def __getitem__(self, item):
-        out = tuple.__getitem__(self, item)
-        return Size(out) if isinstance(item, slice) else out
-
-    def __add__(self, other):
-        return Size(tuple(self) + tuple(other))
-
-    def __radd__(self, other):
-        return Size(tuple(other) + tuple(self))
 
 
 def _np_dtype_name_to_legacy(d: D.dtype) -> str:
@@ -139,7 +114,6 @@ class Tensor(TensorMethods):
         """
         if dim is None:
             return Size(self._data.shape)
-        from .ops._prep import normalize_dim
 
         return self._data.shape[normalize_dim(dim, self._data.ndim)]
 
@@ -360,8 +334,6 @@ class Tensor(TensorMethods):
         >>> h = a.register_hook(lambda g: g * 2); (a * 3).sum().backward(); a.grad
         tensor([6.])
         """
-        from .autograd.hooks import RemovableHandle
-
         if not self._requires_grad:
             raise KittyRuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._grad_fn is None:
@@ -385,8 +357,6 @@ class Tensor(TensorMethods):
         return self._grad_fn.register_prehook(node_hook)
 
     def register_post_accumulate_grad_hook(self, hook):
-        from .autograd.hooks import RemovableHandle
-
         if self._grad_fn is not None:
             raise KittyRuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
         if self._post_hooks is None:
@@ -533,7 +503,6 @@ class Tensor(TensorMethods):
         strides = tuple(s // self._data.itemsize for s in self._data.strides)
         if dim is None:
             return strides
-        from .ops._prep import normalize_dim
 
         return strides[normalize_dim(dim, self._data.ndim)]
 
@@ -551,27 +520,19 @@ class Tensor(TensorMethods):
 
     # new_* create tensors with this tensor's dtype (unless given), as torch
     def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        from .creation import tensor
-
-        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return _creation().tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        from .creation import zeros
-
-        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return _creation().zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        from .creation import ones
-
-        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return _creation().ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        from .creation import full
-
-        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return _creation().full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     # ---- Python protocol ----------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -974,6 +935,13 @@ class Tensor(TensorMethods):
                 f"{list(broadcast_shape_of(src._data.shape, shape))}"
             )
         return apply_inplace(_conv.Copy, self, src)
+
+
+def _creation():
+    # late: the factories build Tensors (creation -> tensor); Tensor.new_* call back into them
+    from . import creation
+
+    return creation
 
 
 def _rebuild_tensor(arr, requires_grad):

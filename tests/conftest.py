@@ -2,6 +2,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "ops"))  # the op table's families
 
 # One BLAS thread: the tests' matrices are small, and on a busy machine waiting for a second
 # BLAS thread can cost far more than it saves. Subprocesses (examples) inherit the variables.

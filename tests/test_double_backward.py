@@ -12,7 +12,7 @@ import pytest
 import kittygrad as kitty
 
 from op_table import ROWS
-from test_op_table import draw_arrays, grad_flags
+from _row_checks import draw_arrays, grad_flags
 
 DD_ROWS = [r for r in ROWS if r.fd and not r.random and r.inputs == "float"]
 

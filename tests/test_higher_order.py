@@ -16,7 +16,7 @@ import kittygrad as kitty
 from kittygrad.errors import BackwardGraphWarning
 from op_table import ROWS
 from test_double_backward import fixed_shapes
-from test_op_table import draw_arrays, grad_flags
+from _row_checks import draw_arrays, grad_flags
 
 RNG = np.random.default_rng(0)
 

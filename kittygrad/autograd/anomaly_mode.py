@@ -21,6 +21,7 @@ from typing import Any
 from .. import backend as B
 from ..errors import KittyRuntimeError
 from . import function as _function
+from .engine import _anomaly  # read by the engine on every backward: one lookup when off
 
 __all__ = [
     "detect_anomaly",
@@ -30,9 +31,6 @@ __all__ = [
     "set_anomaly_enabled",
     "check_backward_result",
 ]
-
-#: read by the engine on every backward: one attribute lookup when the mode is off
-from .engine import _anomaly  # noqa: E402
 
 _lock = threading.Lock()  # the observer list is shared by all threads
 
@@ -223,3 +221,6 @@ def check_backward_result(node, input_grads: Any) -> None:
             info = _forward_info(node)
             warnings.warn(f"Error detected in {name}. {info}", stacklevel=2)
             raise KittyRuntimeError(f"Function '{name}' returned nan values in its {i}th output.\n{info}")
+
+
+_anomaly.check = check_backward_result  # the engine calls it after each backward when the mode is on

@@ -16,28 +16,21 @@ import weakref
 from types import SimpleNamespace
 
 from .. import backend as B
-from .._graph_array import GraphArray
 from ..errors import BackwardGraphWarning, KittyRuntimeError
 from .grad_mode import _state
+from .graph_array import GraphArray, unsupported
+from .hooks import RemovableHandle
 
-_ENGINE_FIELDS = frozenset({"next_edges", "needs_input_grad"})
-#: what a released node keeps: the graph's shape, its locks, hooks and diagnostics, never saved data
-_KEEP_ON_RELEASE = _ENGINE_FIELDS | frozenset({
-    "_lock", "_out_meta", "_held", "_executed", "_consumed", "_retained", "_retained_nr",
-    "_pre_hooks", "_post_hooks_node", "_metadata", "_tensor_ref", "_fn_cls", "_materialize_grads",
-    "_non_differentiable", "_dirty",
-})
 #: nodes that ran a backward with retain_graph=True and still hold their saved values: their
 #: uses are already settled, so a walk that reaches them must count deliveries (the slow path)
 _retained_alive: weakref.WeakSet = weakref.WeakSet()
-#: per node class, the attribute names its forward saves (learned while releasing, see _run_seed)
-_release_names: dict = {}
-#: engine-side saved data any op may hold, whatever the first instance of its class had
-_ALWAYS_RELEASED = frozenset({"_saved_versions", "_args", "_saved"})
+#: engine-side saved data any node may hold (save_for_backward, version records, replay args)
+_ALWAYS_RELEASED = ("_saved_versions", "_args", "_saved")
 _MISSING = object()
-_release_tick = [1]
 #: anomaly detection (kittygrad.autograd.anomaly_mode): read once per node when the mode is off
-_anomaly = SimpleNamespace(enabled=False, check_nan=True)
+# anomaly mode (autograd/anomaly_mode.py sits above the engine and plugs its check in here, so
+# the engine reads one attribute per backward when the mode is off and imports nothing above it)
+_anomaly = SimpleNamespace(enabled=False, check_nan=True, check=None)
 
 
 class Node:
@@ -60,6 +53,10 @@ class Node:
     _retained = None  # weakref to the tensor that called retain_grad()
     _pre_hooks = None
     _post_hooks_node = None  # {handle id: fn(grad_inputs, grad_outputs)}, see Node.register_hook
+    #: the attribute names this node's forward saves for backward, declared beside the forward;
+    #: ``release`` frees exactly these (a test checks that no undeclared array survives backward)
+    saved_fields: tuple = ()
+    _released_fields: tuple = _ALWAYS_RELEASED  # saved_fields of the class and its bases, + engine's
     _name = "Node"
     #: forward inputs (by position) that torch's gradient formula takes as arguments of one
     #: backward op although the gradient is linear in the incoming one (threshold_backward(grad,
@@ -73,6 +70,8 @@ class Node:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        declared = {name for klass in cls.__mro__ for name in vars(klass).get("saved_fields", ())}
+        cls._released_fields = tuple(sorted(declared)) + _ALWAYS_RELEASED
         if "_name" not in cls.__dict__:
             cls._name = cls.__name__ if cls.__name__.endswith("Backward") else cls.__name__ + "Backward"
 
@@ -102,41 +101,27 @@ class Node:
 
     def _graph_backward(self, grads):
         """Backward that records a graph (create_graph=True): GraphArrays in, GraphArrays out."""
-        from .._graph_array import unsupported
-
         raise unsupported(self, "this kind of node has no graph-building backward")
 
     def release(self) -> None:
         """Free what the forward pass saved (called after a backward without retain_graph).
 
-        Ops save under plain names (``self.x``); engine fields start with an underscore and are
-        kept. Reading ``self.__dict__`` would build a dict object for every node (CPython keeps
-        instance attributes inline until asked), which the cyclic GC then has to walk: delete the
-        names this class is known to save instead, and look at the whole dict only for every
-        64th node, to learn new names.
+        Exactly the fields the op declares in ``saved_fields`` (and the engine's own saved data)
+        go; the graph's shape, locks and hooks stay. Deleting by name, never through
+        ``self.__dict__``, keeps CPython from building a dict object per node that the cyclic
+        GC would then have to walk.
         """
         cls = type(self)
-        names = _release_names.get(cls)
-        if names is None or not _release_tick[0] & 63:
-            d = self.__dict__
-            seen = d.keys() - _KEEP_ON_RELEASE
-            for key in seen:
-                del d[key]
-            _release_names[cls] = tuple(seen | set(names or _ALWAYS_RELEASED))
-        else:
-            for key in names:
-                # (deleting a name the instance lacks can make CPython build the dict after all)
-                if getattr(self, key, _MISSING) is not getattr(cls, key, _MISSING):
-                    delattr(self, key)
-        _release_tick[0] += 1
+        for key in cls._released_fields:
+            # (deleting a name the instance lacks can make CPython build the dict after all)
+            if getattr(self, key, _MISSING) is not getattr(cls, key, _MISSING):
+                delattr(self, key)
         self._consumed = True
         if _retained_alive.data:
             _retained_alive.discard(self)
 
     def register_prehook(self, hook):
         """Call ``hook(grad_outputs)`` before this node's backward; a non-None result replaces them."""
-        from .hooks import RemovableHandle
-
         if self._pre_hooks is None:
             self._pre_hooks = {}
         handle = RemovableHandle(self._pre_hooks)
@@ -151,8 +136,6 @@ class Node:
         >>> a = kitty.tensor([1., 2.], requires_grad=True)
         >>> h = (a * 2).grad_fn.register_hook(lambda gi, go: None); h.remove()
         """
-        from .hooks import RemovableHandle
-
         if self._post_hooks_node is None:
             self._post_hooks_node = {}
         handle = RemovableHandle(self._post_hooks_node)
@@ -273,7 +256,7 @@ def _node_backward(node, grads, create_graph: bool) -> tuple:
     if node._post_hooks_node:
         input_grads = _run_post_hooks(node, input_grads, grads)
     if _anomaly.enabled:
-        _anomaly_check(node, input_grads)
+        _anomaly.check(node, input_grads)
     return input_grads
 
 
@@ -744,10 +727,16 @@ def _run_post_hooks(node, input_grads, grads):
     return tuple(_from_tensors(grad_inputs, graph))
 
 
-def _anomaly_check(node, input_grads) -> None:
-    from .anomaly_mode import check_backward_result
-
-    check_backward_result(node, input_grads)
+def _edge(t):
+    """The (node, output_nr) that gradients for tensor ``t`` flow into, or None."""
+    if t._view is not None and t._view_version != t._vc[0]:
+        t._refresh_view()
+    fn = t._grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    if t._requires_grad:
+        return (t._accumulator(), 0)
+    return None
 
 
 def grad_enabled() -> bool:

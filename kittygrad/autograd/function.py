@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from .. import backend as B
 from ..errors import KittyRuntimeError, KittyTypeError
-from .engine import Node
+from .engine import Node, _edge
 from .grad_mode import _state, no_grad
+from .gradients import grad
+from .graph_array import GraphArray, unsupported
 
 Tensor = None  # set by kittygrad.tensor (ops sit below the Tensor class in the layering)
 
@@ -25,18 +27,6 @@ observers: list = []
 def _notify(kind, name, node, inputs, outputs) -> None:
     for fn in list(observers):
         fn(kind, name, node, inputs, outputs)
-
-
-def _edge(t):
-    """The (node, output_nr) that gradients for tensor ``t`` flow into, or None."""
-    if t._view is not None and t._view_version != t._vc[0]:
-        t._refresh_view()
-    fn = t._grad_fn
-    if fn is not None:
-        return (fn, t._output_nr)
-    if t._requires_grad:
-        return (t._accumulator(), 0)
-    return None
 
 
 def _graph_value(node, key, value, sources, unsupported):
@@ -60,8 +50,6 @@ def _graph_value(node, key, value, sources, unsupported):
 
 
 def _as_graph(r):
-    from .._graph_array import GraphArray
-
     if r is None or type(r) is GraphArray:
         return r
     if isinstance(r, Tensor):
@@ -136,8 +124,6 @@ class Op(Node):
         Each saved value is rebuilt as a Tensor attached where it came from (torch's
         SavedVariable): an input to the edge its gradient flows into, an output to this node.
         """
-        from .._graph_array import GraphArray, unsupported
-
         sources = {}
         edges = self.next_edges
         for vc, _, arr, nr, is_output in self._saved_versions:
@@ -162,9 +148,6 @@ class Op(Node):
         return swapped
 
     def _composite_backward(self, grads):
-        from .._graph_array import GraphArray
-        from . import grad as autograd_grad
-
         args, params = self._args
         outs = self.composite(*args, **params)
         outs = outs if isinstance(outs, tuple) else (outs,)
@@ -173,7 +156,7 @@ class Op(Node):
         result = [None] * len(self.next_edges)
         if not pairs or not targets:
             return tuple(result)
-        found = autograd_grad(
+        found = grad(
             [o for o, _ in pairs], [args[i] for i in targets], [g for _, g in pairs],
             create_graph=True, allow_unused=True,
         )
@@ -345,6 +328,7 @@ class CopySlices(Node):
     The region of the base that the view covers got ``fn(view)``; everything else is unchanged.
     """
 
+    saved_fields = ("fn", "replay")
     _name = "CopySlices"
 
     def __init__(self, base_edge, fn: Node, replay) -> None:
@@ -375,8 +359,6 @@ class CopySlices(Node):
         return (grad_base,) + tuple(grads[1:])
 
     def _graph_backward(self, grads):
-        from .._graph_array import GraphArray
-
         grad_base = grads[0].t.clone()
         region = self.replay(grad_base)
         # The op's first input was the view's old value: rebuild it as the view of the base's
@@ -619,8 +601,6 @@ class BackwardCFunction(FunctionCtx, Node):
 
     def _graph_backward(self, grads):
         """create_graph=True: the user's backward runs in grad mode on Tensors, as in torch."""
-        from .._graph_array import GraphArray
-
         materialize = self.__dict__.get("_materialize_grads", True)
         grad_tensors = []
         for g, (shape, dtype) in zip(grads, self._out_meta):

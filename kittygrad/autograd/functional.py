@@ -19,8 +19,12 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import backend as B
+from ..creation import zeros, zeros_like
 from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError
+from ..ops.joining import stack
+from ..tensor import Tensor
 from .grad_mode import enable_grad, is_grad_enabled, set_grad_enabled
+from .gradients import grad
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
 
@@ -54,8 +58,6 @@ _UNREACHED = {
 
 
 def _tensor_type():
-    from ..tensor import Tensor
-
     return Tensor
 
 
@@ -149,8 +151,6 @@ def _call(func, inputs: tuple, fn: str, strict: bool) -> tuple[tuple, bool]:
 def _pullback(outputs, wrt, cotangents=None, create_graph: bool = False, retain_graph=None) -> tuple:
     """``sum_k cotangents[k]^T d outputs[k] / d wrt``, one entry per ``wrt`` (None where no output
     reaches it). Outputs that are None or carry no graph contribute nothing."""
-    from . import grad
-
     if cotangents is None:
         cotangents = [None] * len(outputs)
     live = [(out, c) for out, c in zip(outputs, cotangents) if out is not None and out.requires_grad]
@@ -169,8 +169,6 @@ def _pullback(outputs, wrt, cotangents=None, create_graph: bool = False, retain_
 def _product(outputs, wrt, v, zeros_for: tuple, create_graph: bool, strict: bool, fn: str) -> tuple:
     """The pullback of ``v`` that vjp/jvp/vhp/hvp return: a missing part becomes zeros shaped
     like ``zeros_for`` (an error in strict mode); under ``create_graph`` it must carry a graph."""
-    from ..creation import zeros_like
-
     with set_grad_enabled(create_graph or is_grad_enabled()):
         parts = _pullback(outputs, wrt, v, create_graph=create_graph)
         result = []
@@ -192,8 +190,6 @@ def _product(outputs, wrt, v, zeros_for: tuple, create_graph: bool, strict: bool
 def _jacobian_blocks(outputs: tuple, inputs: tuple, create_graph: bool, strict: bool) -> tuple:
     """``J[i][j] = d outputs[i] / d inputs[j]`` of shape ``out_i.shape + in_j.shape``, built from
     one pullback per output element (the basis vector e_k gives row k)."""
-    from ..creation import zeros, zeros_like
-    from ..ops.joining import stack
 
     Tensor = _tensor_type()
     blocks = []
@@ -289,8 +285,6 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     >>> jv
     tensor([2., 0.])
     """
-    from ..creation import zeros_like
-
     with enable_grad():
         xs, xs_tuple = _tensors(inputs, "inputs", "jvp")
         xs = _own_copies(xs, create_graph, True)
@@ -351,8 +345,6 @@ def hessian(
     tensor([[ 6.,  0.],
             [ 0., 12.]])
     """
-    from ..creation import zeros_like
-
     xs, xs_tuple = _tensors(inputs, "inputs", "hessian")
     if outer_jacobian_strategy not in _STRATEGIES:
         raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode".')
@@ -406,8 +398,6 @@ def hvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     >>> r
     tensor([ 6., 12.])
     """
-    from ..creation import zeros_like
-
     with enable_grad():
         xs, xs_tuple, v, outs, outs_tuple, gradient = _gradient_at(func, inputs, v, create_graph, strict, "hvp")
         # u -> H^T u recorded with a graph; pulling v back through it w.r.t. u gives H v

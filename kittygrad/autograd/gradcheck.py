@@ -25,7 +25,9 @@ from typing import Any
 
 from .. import backend as B
 from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueError
+from ..tensor import Tensor
 from .function import Function
+from .gradients import grad
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
@@ -45,8 +47,6 @@ class GradcheckError(KittyRuntimeError):
 
 
 def _tensor_type():
-    from ..tensor import Tensor
-
     return Tensor
 
 
@@ -170,8 +170,6 @@ class _Probe:
     # ---- analytical side
 
     def _pulled_back(self, out, check_dtypes: bool, v=None) -> list:
-        from . import grad
-
         xp, Tensor = B.xp, _tensor_type()
         data = out._data
         n_cols = 1 if v is not None else data.size
@@ -299,8 +297,6 @@ def _constant_outputs(p: _Probe, eps, fast_mode: bool) -> None:
 
 def _zero_grad_outputs(p: _Probe) -> None:
     """Every backward is linear in its grad_output: zeros in, zeros of the right kind out."""
-    from . import grad
-
     Tensor = _tensor_type()
     zeros = [Tensor._wrap(B.xp.zeros_like(out._data)) for out in p.outs]
     for g, x in zip(grad(p.outs, p.wrt, zeros, allow_unused=True), p.wrt):
@@ -328,8 +324,6 @@ class _NoGradient(Function):
 
 def _undefined_grad_outputs(p: _Probe) -> None:
     """Backward must accept undefined grad_outputs, all of them at once or one at a time."""
-    from . import grad
-
     Tensor = _tensor_type()
 
     def attempt(cut) -> None:
@@ -446,7 +440,6 @@ def gradgradcheck(
         (check_rev_over_rev or not check_batched_grad,
          "Setting check_batched_grad=True requires check_rev_over_rev to be True"),
     )
-    from . import grad
 
     Tensor = _tensor_type()
     args = _seq(inputs)

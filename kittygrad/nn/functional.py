@@ -20,7 +20,7 @@ from ..autograd.function import apply_inplace
 from ..errors import KittyRuntimeError, KittyValueError
 from ..ops import activation as _act
 from ..ops import comparison as _cmp
-from ..ops._prep import as_tensor_arg, cast, normalize_dim
+from ..ops._prep import as_tensor_arg, binary, cast, normalize_dim
 from ..ops.activation import (
     celu,
     elu,
@@ -580,8 +580,6 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     >>> kitty.nn.functional.cosine_similarity(kitty.tensor([[1., 0.]]), kitty.tensor([[1., 1.]]))
     tensor([0.7071])
     """
-    from ..ops._prep import binary
-
     a, b = binary(x1, x2, "cosine_similarity")
     n1 = _cmp.clamp(_vector_norm(a, 2, dim, keepdim=True), min=eps)
     n2 = _cmp.clamp(_vector_norm(b, 2, dim, keepdim=True), min=eps)

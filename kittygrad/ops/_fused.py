@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from .. import backend as B
+from ..autograd import function as F
 from ..errors import KittyRuntimeError
 from ._prep import as_tensor_arg
 
@@ -77,16 +78,9 @@ def _erf(x):
     return B.erf(x)
 
 
-def _kt():
-    """The kittygrad package (composites, for double backward, build on its differentiable ops)."""
-    import kittygrad
-
-    return kittygrad
-
-
 def _const(arr, like):
     """A constant Tensor (no gradient) holding ``arr`` in ``like``'s dtype."""
-    return _kt().Tensor._wrap(xp.asarray(arr, dtype=like._data.dtype))
+    return F.Tensor._wrap(xp.asarray(arr, dtype=like._data.dtype))
 
 
 def _assign(t, arr) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
-from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError  # noqa: F401 (re-exported)
+from ..errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyTypeError  # noqa: F401 (re-exported)
 from .conversion import Expand, ToCopy
 
 _NUMBER_TYPES = (int, float, bool)
@@ -153,7 +153,6 @@ def normalize_dim(dim: int, ndim: int, name: str = "dim") -> int:
     if not isinstance(dim, int) or isinstance(dim, bool):
         raise KittyTypeError(f"{name} must be an int, got {type(dim).__name__}")
     if dim < -n or dim >= n:
-        from ..errors import KittyIndexError
 
         raise KittyIndexError(
             f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"

@@ -7,13 +7,16 @@ import math
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd.function import Op, apply_inplace
-from ..errors import KittyRuntimeError, KittyValueError
-from ._fused import _erf, _float, _kt, _same_dtype, _sigmoid, _softplus
+from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueError
+from . import comparison as _comparison
+from . import unary as _unary
+from ._fused import _erf, _float, _same_dtype, _sigmoid, _softplus
 from ._prep import as_tensor_arg, cast, masked_grad, normalize_dim
 from .unary import _float_input
 
 
 class Softmax(Op):
+    saved_fields = ("axis", "out")
     saves_output = True
 
     def forward(self, x, axis):
@@ -29,6 +32,7 @@ class Softmax(Op):
 
 
 class LogSoftmax(Op):
+    saved_fields = ("axis", "out")
     saves_output = True
 
     def forward(self, x, axis):
@@ -48,7 +52,6 @@ def _softmax_input(input, dim, dtype):
         raise TypeError("softmax() missing required argument 'dim'")
     x = cast(input, D.to_dtype(dtype)) if dtype is not None else input
     if x._data.dtype.kind != "f":
-        from ..errors import KittyNotImplementedError
 
         raise KittyNotImplementedError(f'"softmax" not implemented for \'{x.dtype.name.capitalize()}\'')
     return x, normalize_dim(dim, x._data.ndim)
@@ -81,6 +84,7 @@ def log_softmax(input, dim=None, dtype=None):
 
 
 class Sigmoid(Op):
+    saved_fields = ("out",)
     saves_output = True
 
     def forward(self, x):
@@ -98,6 +102,7 @@ class Sigmoid(Op):
 
 
 class Tanh(Op):
+    saved_fields = ("out",)
     saves_output = True
 
     def forward(self, x):
@@ -110,6 +115,7 @@ class Tanh(Op):
 
 
 class Relu(Op):
+    saved_fields = ("out",)
     saves_output = True
     graph_formal_inputs = (0,)  # torch: threshold_backward(grad, result, 0)
 
@@ -157,6 +163,7 @@ def relu(input):
 
 
 class LeakyRelu(Op):
+    saved_fields = ("slope", "x")
     saved_inputs = (0,)
     graph_formal_inputs = (0,)  # torch: leaky_relu_backward(grad, self, ...)
 
@@ -171,6 +178,7 @@ class LeakyRelu(Op):
 class Elu(Op):
     """``scale * (x if x > 0 else alpha * (exp(input_scale * x) - 1))``: ELU, SELU and CELU."""
 
+    saved_fields = ("args", "neg", "x")
     saved_inputs = (0,)
 
     def forward(self, x, alpha=1.0, scale=1.0, input_scale=1.0):
@@ -181,9 +189,8 @@ class Elu(Op):
         return out.astype(x.dtype, copy=False)
 
     def composite(self, x, alpha=1.0, scale=1.0, input_scale=1.0):
-        k = _kt()
-        neg = k.exp(k.clamp(x, max=0) * input_scale)
-        return k.where(x > 0, x * scale, (neg - 1) * (alpha * scale))
+        neg = _unary.exp(_comparison.clamp(x, max=0) * input_scale)
+        return _comparison.where(x > 0, x * scale, (neg - 1) * (alpha * scale))
 
     def backward(self, g):
         alpha, scale, input_scale = self.args
@@ -192,6 +199,7 @@ class Elu(Op):
 
 
 class Gelu(Op):
+    saved_fields = ("approximate", "t", "x")
     saved_inputs = (0,)
 
     def forward(self, x, approximate="none"):
@@ -204,11 +212,10 @@ class Gelu(Op):
         return (0.5 * x * (1 + _erf(x / math.sqrt(2)))).astype(x.dtype, copy=False)
 
     def composite(self, x, approximate="none"):
-        k = _kt()
         if approximate == "tanh":
-            t = k.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x))
+            t = tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x))
             return 0.5 * x * (1 + t)
-        return 0.5 * x * (1 + k.erf(x / math.sqrt(2)))
+        return 0.5 * x * (1 + _unary.erf(x / math.sqrt(2)))
 
     def backward(self, g):
         xp = self.xp
@@ -226,6 +233,7 @@ class Gelu(Op):
 
 
 class Silu(Op):
+    saved_fields = ("s", "x")
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -234,7 +242,7 @@ class Silu(Op):
         return x * self.s
 
     def composite(self, x):
-        return x * _kt().sigmoid(x)
+        return x * sigmoid(x)
 
     def backward(self, g):
         s = self.s
@@ -242,6 +250,7 @@ class Silu(Op):
 
 
 class Mish(Op):
+    saved_fields = ("t", "x")
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -250,7 +259,7 @@ class Mish(Op):
         return x * self.t
 
     def composite(self, x):
-        return x * _kt().tanh(Softplus.apply(x))
+        return x * tanh(Softplus.apply(x))
 
     def backward(self, g):
         t = self.t
@@ -258,6 +267,7 @@ class Mish(Op):
 
 
 class Softplus(Op):
+    saved_fields = ("beta", "threshold", "x")
     saved_inputs = (0,)
 
     def forward(self, x, beta=1.0, threshold=20.0):
@@ -271,6 +281,7 @@ class Softplus(Op):
 
 
 class Softsign(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -283,6 +294,7 @@ class Softsign(Op):
 
 
 class Hardtanh(Op):
+    saved_fields = ("hi", "lo", "x")
     saved_inputs = (0,)
     graph_formal_inputs = (0,)  # torch: hardtanh_backward(grad, self, ...)
 
@@ -297,6 +309,7 @@ class Hardtanh(Op):
 
 
 class Hardswish(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -312,6 +325,7 @@ class Hardswish(Op):
 
 
 class Hardsigmoid(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
     graph_formal_inputs = (0,)  # torch: hardsigmoid_backward(grad, self)
 
@@ -326,6 +340,7 @@ class Hardsigmoid(Op):
 
 
 class LogSigmoid(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -339,6 +354,7 @@ class LogSigmoid(Op):
 class Prelu(Op):
     """``x if x > 0 else w * x`` with one learnable slope per channel (dim 1)."""
 
+    saved_fields = ("w", "wb", "x")
     saved_inputs = (0, 1)
 
     def forward(self, x, w):
@@ -352,7 +368,7 @@ class Prelu(Op):
         return self.xp.where(x > 0, x, self.wb * x).astype(x.dtype, copy=False)
 
     def composite(self, x, w):
-        return _kt().where(x > 0, x, w.reshape(self.wb.shape) * x)
+        return _comparison.where(x > 0, x, w.reshape(self.wb.shape) * x)
 
     def backward(self, g):
         xp = self.xp

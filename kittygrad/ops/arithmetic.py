@@ -22,6 +22,7 @@ class Add(Op):
 class AddScaled(Op):
     """``a + alpha * b`` (the ``alpha`` of torch.add)."""
 
+    saved_fields = ("alpha",)
     _name = "AddBackward"
 
     def forward(self, a, b, alpha=1):
@@ -33,6 +34,8 @@ class AddScaled(Op):
 
 
 class Sub(Op):
+    saved_fields = ("alpha",)
+
     def forward(self, a, b, alpha=1):
         self.alpha = alpha
         return a - b if alpha == 1 else a - alpha * b
@@ -45,6 +48,7 @@ class Sub(Op):
 class RSub(Op):
     """``b - alpha * a`` (scalar minus tensor)."""
 
+    saved_fields = ("alpha",)
     _name = "RsubBackward"
 
     def forward(self, a, b, alpha=1):
@@ -56,6 +60,7 @@ class RSub(Op):
 
 
 class Mul(Op):
+    saved_fields = ("a", "b")
     saved_inputs = (0, 1)
     save_needed = {0: (1,), 1: (0,)}  # a is read only for b's gradient, and b only for a's
 
@@ -71,6 +76,7 @@ class Mul(Op):
 
 
 class Div(Op):
+    saved_fields = ("a", "b")
     saved_inputs = (0, 1)
     save_needed = {0: (1,), 1: (0, 1)}
 
@@ -89,6 +95,7 @@ class Div(Op):
 
 
 class Pow(Op):
+    saved_fields = ("a", "b")
     saved_inputs = (0, 1)
 
     def forward(self, a, b):
@@ -255,6 +262,7 @@ class FloorDivide(Op):
 
 
 class Atan2(Op):
+    saved_fields = ("a", "b")
     saved_inputs = (0, 1)
 
     def forward(self, a, b):
@@ -273,6 +281,7 @@ class Atan2(Op):
 
 
 class Fmod(Op):
+    saved_fields = ("a", "b")
     saved_inputs = (0, 1)
 
     def forward(self, a, b):
@@ -292,6 +301,7 @@ class Fmod(Op):
 
 
 class Remainder(Op):
+    saved_fields = ("a", "b")
     saved_inputs = (0, 1)
 
     def forward(self, a, b):
@@ -311,6 +321,7 @@ class Remainder(Op):
 
 
 class Hypot(Op):
+    saved_fields = ("a", "b", "out")
     saves_output = True
     saved_inputs = (0, 1)
 
@@ -326,6 +337,7 @@ class Hypot(Op):
 
 
 class Logaddexp(Op):
+    saved_fields = ("a", "b", "out")
     saved_inputs = (0, 1)
     saves_output = True
 
@@ -341,6 +353,7 @@ class Logaddexp(Op):
 
 
 class Xlogy(Op):
+    saved_fields = ("a", "b")
     saved_inputs = (0, 1)
 
     def forward(self, a, b):
@@ -360,6 +373,7 @@ class Xlogy(Op):
 
 
 class Lerp(Op):
+    saved_fields = ("end", "start", "weight")
     saved_inputs = (0, 1, 2)
 
     def forward(self, start, end, weight):
@@ -386,6 +400,7 @@ class Lerp(Op):
 
 
 class Addcmul(Op):
+    saved_fields = ("t1", "t2", "value")
     saved_inputs = (1, 2)
 
     def forward(self, x, t1, t2, value=1):
@@ -399,6 +414,7 @@ class Addcmul(Op):
 
 
 class Addcdiv(Op):
+    saved_fields = ("t1", "t2", "value")
     saved_inputs = (1, 2)
 
     def forward(self, x, t1, t2, value=1):

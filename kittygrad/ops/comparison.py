@@ -5,8 +5,8 @@ from __future__ import annotations
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
-from ..autograd.function import Op
-from ..autograd.grad_mode import no_grad
+from ..autograd.function import Op, _write
+from ..autograd.grad_mode import _state, no_grad
 from ..errors import KittyRuntimeError, KittyTypeError
 from ._prep import (
     KittyNotImplementedError,
@@ -390,8 +390,6 @@ class _InplaceName:
 
 
 def _inplace_result(self, result, name):
-    from ..autograd.function import _write
-    from ..autograd.grad_mode import _state
 
     if self._requires_grad and _state.enabled:
         raise KittyRuntimeError(f"{name}_ is not differentiable: it can't write into a tensor that requires grad")
@@ -402,6 +400,7 @@ def _inplace_result(self, result, name):
 class Clamp(Op):
     """clamp(x, min, max) with scalar or array bounds; gradient passes where min <= x <= max."""
 
+    saved_fields = ("hi", "lo", "x")
     saved_inputs = (0, 1, 2)
 
     def forward(self, x, lo, hi):
@@ -439,8 +438,6 @@ def clamp(input, min=None, max=None):  # noqa: A002
     >>> kitty.clamp(kitty.tensor([-2., 0.5, 3.]), -1, 1)
     tensor([-1.0000,  0.5000,  1.0000])
     """
-    from .. import dtypes as D
-    from ..errors import KittyRuntimeError
 
     if min is None and max is None:
         raise KittyRuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -469,6 +466,7 @@ class Maximum(Op):
     gets none only where it compares below the other, so a NaN passes the gradient to both; and
     the masks select (a non-finite gradient is not spread as 0 * inf)."""
 
+    saved_fields = ("a", "b")
     saved_inputs = (0, 1)
 
     def forward(self, a, b):
@@ -505,6 +503,7 @@ class Minimum(Maximum):
 class Fmax(Op):
     """max that ignores NaN; ties send the whole gradient to ``input``, as torch."""
 
+    saved_fields = ("a", "b")
     saved_inputs = (0, 1)
 
     def forward(self, a, b):
@@ -534,6 +533,9 @@ class Fmin(Fmax):
 
 class Where(Op):
     """``where(cond, a, b)``; operands arrive expanded to one shape."""
+
+    saved_fields = ("cond",)
+
 
     def forward(self, cond, a, b):
         self.cond = cond

@@ -26,6 +26,7 @@ class Clone(Op):
 class Expand(Op):
     """Broadcast to a larger shape without copying (``expand``/``broadcast_to``)."""
 
+    saved_fields = ("in_shape",)
     is_view = True
 
     def forward(self, x, shape):
@@ -49,6 +50,7 @@ class Fill(Op):
 class Copy(Op):
     """``x.copy_(src)`` out of place: src broadcast and cast to x's shape and dtype."""
 
+    saved_fields = ("src_shape",)
     _name = "CopyBackward"
 
     def forward(self, x, src):

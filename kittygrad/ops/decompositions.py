@@ -6,6 +6,8 @@ from .. import backend as B
 from .. import backend as _backend  # for functions whose argument is named B, as torch's
 from ..autograd import function as F
 from ..autograd.function import Op
+from ..autograd.graph_array import GraphArray
+from ..dtypes import from_numpy_dtype
 from ..errors import KittygradError, KittyNotImplementedError, KittyRuntimeError
 from . import _return_types as RT
 from ._prep import broadcast_shape_of, bundle, cast, dtype_name, expand_to, tensor_input
@@ -43,8 +45,6 @@ def _square(a, fname, need_float=True):
 
 
 def _is_graph(*xs) -> bool:
-    from .._graph_array import GraphArray
-
     return any(isinstance(x, GraphArray) for x in xs)
 
 
@@ -56,8 +56,6 @@ def _raw(x):
 def _run(cls, *args, **params):
     """``cls``'s forward on arrays; on GraphArrays (double backward) ``cls`` applied to their
     Tensors, so the result carries a graph. Lets a backward formula call another primitive."""
-    from .._graph_array import GraphArray
-
     if any(isinstance(a, GraphArray) for a in args):
         ts = [a.t if isinstance(a, GraphArray) else F.Tensor._wrap(B.asarray(a)) for a in args]
         out = cls.apply(*ts, **params)
@@ -167,6 +165,7 @@ class SolveTriangular(Op):
     """X with T X = B for triangular T (its other triangle is not read; nor its diagonal when
     ``unit``). Gradients: gB = T^-T g, gT = -gB X^T on the triangle read."""
 
+    saved_fields = ("out", "t", "unit", "upper")
     saved_inputs = (0,)
     saves_output = True
 
@@ -204,8 +203,6 @@ def solve_triangular(A, B, *, upper: bool, left: bool = True, unitriangular: boo
     tensor([[0.5000],
             [0.5000]])
     """
-    from ..dtypes import from_numpy_dtype
-
     a, b = tensor_input(A, "A"), tensor_input(B, "B")
     for t, name in ((a, "A"), (b, "B")):
         if t._data.ndim < 2:
@@ -245,6 +242,7 @@ class LUFactor(Op):
     square, P^T gA = L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T.
     """
 
+    saved_fields = ("lu", "perm")
     saves_output = True
 
     def forward(self, a):
@@ -512,6 +510,7 @@ def torch_lu_solve(b, LU_data, LU_pivots):
 
 
 class Cholesky(Op):
+    saved_fields = ("out", "upper")
     saves_output = True
 
     def forward(self, a, upper=False):
@@ -540,6 +539,7 @@ class Cholesky(Op):
 
 
 class QR(Op):
+    saved_fields = ("mode", "q", "r")
     saves_output = True
 
     def forward(self, a, mode="reduced"):
@@ -585,6 +585,7 @@ def _qr_tall_grad(xp, q, r, gq, gr):
 class SVD(Op):
     """Reduced (or full) SVD with torch's gradient (full matrices: the extra columns get none)."""
 
+    saved_fields = ("s", "u", "vh")
     saves_output = True  # backward reads U, S and Vh (the outputs' memory), as torch's does
 
     def forward(self, a, full_matrices=True):
@@ -602,6 +603,8 @@ class SVD(Op):
 
 
 class SVDVals(Op):
+    saved_fields = ("u", "vh")
+
     def forward(self, a):
         xp = self.xp
         u, s, vh = xp.linalg.svd(a, full_matrices=False)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from .. import backend as B
 from ..autograd import function as F
-from ..autograd.function import Op
+from ..autograd.function import Op, apply_inplace
+from ..autograd.graph_array import add_at
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError
 from ._prep import (
     along_index,
@@ -60,6 +61,8 @@ def _check_gather_index(x_shape, idx, axis, fname, src_shape=None):
 
 
 class Gather(Op):
+    saved_fields = ("axis", "idx", "in_shape")
+
     def forward(self, x, idx, axis=0):
         self.in_shape, self.idx, self.axis = x.shape, idx, axis
         return self.xp.take_along_axis(x[_region(x.shape, idx.shape, axis)], idx, axis)
@@ -68,14 +71,17 @@ class Gather(Op):
         gx = self.xp.zeros_like(g, shape=self.in_shape)  # a GraphArray when g is one
         region = _region(self.in_shape, self.idx.shape, self.axis)
         part = gx[region]
-        added = B.index_add(part, along_index(self.idx, self.axis), g)
-        if added is not part:  # GraphArrays: index_add returns a new value instead of writing in place
+        added = add_at(part, along_index(self.idx, self.axis), g)
+        if added is not part:  # GraphArrays: add_at returns a new value instead of writing in place
             gx[region] = added
         return gx, None
 
 
 class Scatter(Op):
     """``x`` with ``src`` (a tensor or a number) written at ``idx`` along ``axis``."""
+
+    saved_fields = ("axis", "idx", "reduce", "src_shape")
+
 
     def forward(self, x, src, idx, axis=0, reduce=None):
         xp = self.xp
@@ -119,6 +125,7 @@ class ScatterReduce(Op):
     ``include_self``, of ``x``) at each target position, with torch's gradients (exact at zeros
     for 'prod'; ties share the gradient evenly for 'amax'/'amin')."""
 
+    saved_fields = ("count", "hit_v", "hit_x", "part", "reduce", "region", "src", "src_shape", "where", "x")
     saved_inputs = (0, 1)
     #: 'mean': how many values meet at each position (from the index and include_self alone)
     graph_constants = ("count",)
@@ -203,8 +210,6 @@ class ScatterReduceProd(ScatterReduce):
         it takes part, then the values scattered to it, padded with ones) gathered into one row
         of a table, and the rows multiplied out pairwise. (Plain multiplications, not ``prod``: their
         second derivatives stay exact where factors are zero.)"""
-        from .. import creation
-
         xp = self.xp
         shape = x._data.shape
         n = x._data.size
@@ -222,7 +227,7 @@ class ScatterReduceProd(ScatterReduce):
         rank = xp.arange(m) - (xp.cumsum(counts) - counts)[ranked]
         table[ranked, 1 + rank] = n + order
         vals = src[_src_region(idx.shape)]
-        flat = cat([x.reshape(-1), vals.reshape(-1), creation.ones(1, dtype=x.dtype)])
+        flat = cat([x.reshape(-1), vals.reshape(-1), F.Tensor._wrap(B.xp.ones(1, dtype=x._data.dtype))])
         rows = flat[F.Tensor._wrap(table)]
         while rows.shape[1] > 1:
             half = rows.shape[1] // 2
@@ -243,16 +248,20 @@ def _highest(dtype):
 
 
 class IndexSelect(Op):
+    saved_fields = ("axis", "idx", "in_shape")
+
     def forward(self, x, idx, axis=0):
         self.in_shape, self.idx, self.axis = x.shape, idx, axis
         return self.xp.take(x, idx, axis=axis)
 
     def backward(self, g):
         gx = self.xp.zeros_like(g, shape=self.in_shape)
-        return B.index_add(gx, (slice(None),) * self.axis + (self.idx,), g), None
+        return add_at(gx, (slice(None),) * self.axis + (self.idx,), g), None
 
 
 class IndexAdd(Op):
+    saved_fields = ("alpha", "axis", "idx")
+
     def forward(self, x, src, idx, axis=0, alpha=1):
         self.idx, self.axis, self.alpha = idx, axis, alpha
         out = x.copy()
@@ -267,6 +276,8 @@ class IndexAdd(Op):
 
 
 class IndexCopy(Op):
+    saved_fields = ("axis", "idx")
+
     def forward(self, x, src, idx, axis=0):
         self.idx, self.axis = idx, axis
         out = x.copy()
@@ -284,6 +295,9 @@ class IndexCopy(Op):
 class IndexFill(Op):
     """``x`` with ``value`` (a number or a 0-d tensor, which gets the summed gradient) at ``idx``."""
 
+    saved_fields = ("where",)
+
+
     def forward(self, x, value, idx, axis=0):
         self.where = (slice(None),) * axis + (idx,)
         out = x.copy()
@@ -298,6 +312,8 @@ class IndexFill(Op):
 
 
 class MaskedFill(Op):
+    saved_fields = ("mask",)
+
     def forward(self, x, value, mask):
         self.mask = mask
         return self.xp.where(mask, value, x).astype(x.dtype, copy=False)
@@ -311,6 +327,8 @@ class MaskedFill(Op):
 
 
 class MaskedScatter(Op):
+    saved_fields = ("mask", "src_shape")
+
     def forward(self, x, src, mask):
         self.mask, self.src_shape = mask, src.shape
         out = x.copy()
@@ -333,6 +351,8 @@ class MaskedScatter(Op):
 
 
 class MaskedSelect(Op):
+    saved_fields = ("in_shape", "mask")
+
     def forward(self, x, mask):
         self.mask, self.in_shape = mask, x.shape
         return x[mask]
@@ -344,13 +364,15 @@ class MaskedSelect(Op):
 
 
 class Take(Op):
+    saved_fields = ("idx", "in_shape")
+
     def forward(self, x, idx):
         self.in_shape, self.idx = x.shape, idx
         return x.reshape(-1)[idx]
 
     def backward(self, g):
         gx = self.xp.zeros_like(g, shape=int(self.xp.prod(self.in_shape)) if self.in_shape else 1)
-        return B.index_add(gx, self.idx, g).reshape(self.in_shape), None
+        return add_at(gx, self.idx, g).reshape(self.in_shape), None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -664,8 +686,6 @@ def argwhere(input):
 
 
 def _inplace(cls, self, *args, **params):
-    from ..autograd.function import apply_inplace
-
     return apply_inplace(cls, self, *args, **params)
 
 

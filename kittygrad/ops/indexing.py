@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from .. import backend as B
+from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
+from ..autograd.graph_array import add_at
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError
 from ._prep import cast
 
@@ -62,6 +64,7 @@ def _numpy_index_error(e: IndexError) -> KittyIndexError:
 class Select(Op):
     """Basic indexing (ints, slices, None, ...): a view."""
 
+    saved_fields = ("dtype", "idx", "in_shape")
     is_view = True
     _name = "SliceBackward"
 
@@ -85,6 +88,9 @@ class Select(Op):
 class Index(Op):
     """Advanced indexing: a copy; repeated indices accumulate their gradients."""
 
+    saved_fields = ("dtype", "idx", "in_shape")
+
+
     def forward(self, x, idx):
         self.in_shape, self.dtype, self.idx = x.shape, x.dtype, idx
         try:
@@ -94,12 +100,13 @@ class Index(Op):
 
     def backward(self, g):
         gx = B.xp.zeros_like(g, self.dtype, shape=self.in_shape)
-        return B.index_add(gx, self.idx, g), None
+        return add_at(gx, self.idx, g), None
 
 
 class IndexPut(Op):
     """``x[idx] = value`` as an out-of-place op (used in place by ``__setitem__``)."""
 
+    saved_fields = ("idx", "value_shape")
     _name = "IndexPutBackward"
 
     def forward(self, x, value, idx):
@@ -127,8 +134,7 @@ class IndexPut(Op):
 
 
 def getitem(x, idx):
-    from ..autograd.function import Tensor
-
+    Tensor = F.Tensor  # set by kittygrad.tensor, which sits above the ops
     if _is_basic(idx):
         return Select.apply(x, idx)
     idx = _convert_index(idx, Tensor)
@@ -138,8 +144,7 @@ def getitem(x, idx):
 
 
 def setitem(x, idx, value) -> None:
-    from ..autograd.function import Tensor
-
+    Tensor = F.Tensor  # set by kittygrad.tensor, which sits above the ops
     if not _is_basic(idx):
         idx = _convert_index(idx, Tensor)
     if isinstance(value, Tensor):

@@ -136,6 +136,7 @@ def _inv(a, fname="linalg.inv"):
 class Inv(Op):
     """A^-1; gradient -A^-T g A^-T (from the output, so double backward differentiates it)."""
 
+    saved_fields = ("out",)
     saves_output = True
 
     def forward(self, a):
@@ -156,6 +157,7 @@ class Det(Op):
     formula does (its first-order one returns 0 when LAPACK's LU finds an exactly zero pivot).
     """
 
+    saved_fields = ("a", "out")
     saved_inputs = (0,)
     saves_output = True
 
@@ -197,6 +199,7 @@ class Slogdet(Op):
     cof(A)/det(A), infinite or NaN entry by entry (see :func:`_singular_logdet_grad`); double
     backward there raises as torch's does (its formula solves with A)."""
 
+    saved_fields = ("a",)
     saved_inputs = (0,)
 
     def forward(self, a):
@@ -227,6 +230,7 @@ class Slogdet(Op):
 class Solve(Op):
     """X = A^-1 B (B a batch of matrices; vectors arrive as n x 1 matrices)."""
 
+    saved_fields = ("a", "a_shape", "b_shape", "out")
     saved_inputs = (0,)
     saves_output = True
 
@@ -262,6 +266,7 @@ class Pinv(Op):
     gA = -P^T g P^T + (I - A P) g^T P P^T + P^T P g^T (I - P A).
     """
 
+    saved_fields = ("a", "out")
     saved_inputs = (0,)
     saves_output = True
 

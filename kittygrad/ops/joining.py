@@ -1,11 +1,11 @@
 """Joining and splitting: ``cat``/``stack``, ``split``/``chunk``, ``repeat``, ``flip``, ``roll``."""
 from __future__ import annotations
 
-
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op
+from ..autograd.graph_array import add_at
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError, KittyValueError
 from ._prep import cast, normalize_dim, tensor_input
 from .indexing import Select
@@ -29,6 +29,9 @@ def _promote_all(ts):
 class Cat(Op):
     """Concatenation; empty 1-D tensors take no part (torch's legacy rule) and get empty gradients."""
 
+    saved_fields = ("axis", "sizes", "skip")
+
+
     def forward(self, *arrays, axis=0):
         self.axis = axis
         self.skip = [a.ndim == 1 and a.shape[0] == 0 for a in arrays]
@@ -50,6 +53,8 @@ class Cat(Op):
 
 
 class Stack(Op):
+    saved_fields = ("axis",)
+
     def forward(self, *arrays, axis=0):
         self.axis = axis
         return self.xp.stack(arrays, axis=axis)
@@ -448,6 +453,9 @@ def ravel(input):
 class Repeat(Op):
     """``x.repeat(*sizes)``: tile the whole tensor; the gradient sums the copies."""
 
+    saved_fields = ("in_shape", "reps", "shape")
+
+
     def forward(self, x, reps=()):
         lead = len(reps) - x.ndim
         self.shape = (1,) * lead + x.shape
@@ -492,6 +500,8 @@ def tile(input, dims):
 
 
 class RepeatInterleave(Op):
+    saved_fields = ("axis", "n", "repeats")
+
     def forward(self, x, repeats=None, axis=0):
         xp = self.xp
         self.axis, self.repeats, self.n = axis, repeats, x.shape[axis]
@@ -525,7 +535,7 @@ class RepeatInterleave(Op):
         src = xp.repeat(xp.arange(self.n), self.repeats)
         idx = (slice(None),) * self.axis + (src,)
         gx = xp.zeros_like(g, shape=g.shape[: self.axis] + (self.n,) + g.shape[self.axis + 1 :])
-        return (B.index_add(gx, idx, g),)
+        return (add_at(gx, idx, g),)
 
 
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
@@ -567,6 +577,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
 
 
 class Flip(Op):
+    saved_fields = ("axes",)
+
     def forward(self, x, axes=()):
         self.axes = axes
         return self.xp.flip(x, axes).copy()
@@ -619,6 +631,8 @@ def flipud(input):
 
 
 class Roll(Op):
+    saved_fields = ("axes", "shifts")
+
     def forward(self, x, shifts=(), axes=None):
         self.shifts, self.axes = shifts, axes
         return self.xp.roll(x, shifts, axes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import backend as B
 from ..autograd import function as F
 from ..autograd.function import Op
+from ..autograd.graph_array import GraphArray
 from ..errors import KittyRuntimeError, KittyTypeError
 from ._prep import as_tensor_arg, binary, broadcast_shape_of, cast, dtype_name, expand_to, normalize_dim, tensor_input
 from .arithmetic import add, mul
@@ -15,6 +16,7 @@ from .reduction import sum as _sum
 class Matmul(Op):
     """``a @ b`` with NumPy's matmul semantics (1-D promotion, batch broadcasting)."""
 
+    saved_fields = ("a", "b")
     saved_inputs = (0, 1)
 
     def forward(self, a, b):
@@ -206,6 +208,9 @@ def _mT(a):
 class Einsum(Op):
     """``einsum`` with explicit output subscripts (ellipses already spelled out as letters)."""
 
+    saved_fields = ("arrays", "inputs", "output")
+
+
     def forward(self, *arrays, inputs=(), output=""):
         self.arrays, self.inputs, self.output = arrays, inputs, output
         return self.xp.asarray(self.xp.einsum(",".join(inputs) + "->" + output, *arrays, optimize=len(arrays) > 2))
@@ -389,6 +394,7 @@ def tensordot(a, b, dims=2):
 class AddMatmul(Op):
     """``beta * input + alpha * (a @ b)`` (addmm, addmv, baddbmm; ``sum_batch``: addbmm)."""
 
+    saved_fields = ("a", "alpha", "b", "beta", "inp_shape", "sum_batch")
     saved_inputs = (1, 2)
 
     def forward(self, inp, a, b, beta=1, alpha=1, sum_batch=False):
@@ -544,6 +550,8 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
 
 
 class Tril(Op):
+    saved_fields = ("k", "upper")
+
     def forward(self, x, k=0, upper=False):
         self.k, self.upper = k, upper
         return self.xp.triu(x, k) if upper else self.xp.tril(x, k)
@@ -584,6 +592,7 @@ def triu(input, diagonal: int = 0):
 class Diagonal(Op):
     """A view of a diagonal over two dims (appended as the last dim); writable, as torch's."""
 
+    saved_fields = ("args", "in_shape")
     is_view = True
 
     def forward(self, x, offset=0, dim1=0, dim2=1):
@@ -618,6 +627,9 @@ class Diagonal(Op):
 class DiagEmbed(Op):
     """Put the last dim of x on a diagonal of two new dims (the inverse of ``diagonal``)."""
 
+    saved_fields = ("args",)
+
+
     def forward(self, x, offset=0, dim1=-2, dim2=-1):
         n = x.shape[-1] + builtins_abs(offset)
         nd = x.ndim + 1
@@ -637,8 +649,6 @@ class DiagEmbed(Op):
 
     def _graph_backward(self, grads):
         # double backward: the diagonal of g as a differentiable op (a copy, as above)
-        from .._graph_array import GraphArray
-
         g = grads[0]
         if g is None:
             return (None,)
@@ -728,6 +738,7 @@ def trace(input):
 
 
 class Cross(Op):
+    saved_fields = ("a", "axis", "b")
     saved_inputs = (0, 1)
 
     def forward(self, a, b, axis=-1):

@@ -15,6 +15,7 @@ from .unary import abs as _abs
 class VectorNorm(Op):
     """The p-norm over axes; at a zero vector the gradient is 0, as torch."""
 
+    saved_fields = ("axes", "keepdim", "ord", "out", "x")
     saved_inputs = (0,)
     saves_output = True
 

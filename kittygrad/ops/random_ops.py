@@ -36,6 +36,7 @@ def _sample_op(values, *params, derivative=True):
 class ZeroGradSample(Op):
     """Samples drawn with tensor parameters (normal's mean/std, bernoulli's p): zero gradients."""
 
+    saved_fields = ("derivative", "shapes")
     _name = "NormalBackward"
 
     def forward(self, *params, values=None, derivative=True):

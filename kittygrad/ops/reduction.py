@@ -9,6 +9,7 @@ from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op
+from ..autograd.graph_array import GraphArray, add_at
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError
 from . import _return_types as RT
 from ._prep import along_index, bundle, cast, dtype_name, normalize_dim, normalize_dims, tensor_input
@@ -46,6 +47,7 @@ def _nonempty(x, fname):
 class Prod(Op):
     """Product over one axis (or all); the gradient is exact also where inputs are zero."""
 
+    saved_fields = ("axis", "keepdim", "out", "x")
     saved_inputs = (0,)
     saves_output = True
 
@@ -72,8 +74,6 @@ class Prod(Op):
         """Double backward: the product of the *other* entries as exclusive cumulative products,
         which stay functions of every input also at zeros (the masked formula above would turn
         them into constants there)."""
-        from .._graph_array import GraphArray
-
         x = self._graph_saved()["x"].t
         flat = x.reshape(-1) if self.axis is None else x
         axis = 0 if self.axis is None else self.axis
@@ -97,6 +97,7 @@ class Amax(Op):
     output, which is one of x's elements, so ties are exact. A NaN result gives the slice a NaN
     gradient, as torch's amax (no element equals it)."""
 
+    saved_fields = ("axes", "keepdim", "out", "x")
     saved_inputs = (0,)
     saves_output = True
     _reduce = "max"
@@ -141,6 +142,7 @@ class _Selecting(Op):
     """Values that are elements of x picked along an axis by integer indices; the gradient goes
     back to those positions (accumulated when an index repeats)."""
 
+    saved_fields = ("axis", "idx", "in_shape", "keepdim")
     _unique = True
 
     def _pick(self, x, idx, axis, keepdim=True):
@@ -160,7 +162,7 @@ class _Selecting(Op):
         if self._unique:
             xp.put_along_axis(gx, self.idx, g, self.axis)
         else:
-            gx = B.index_add(gx, along_index(self.idx, self.axis), g)
+            gx = add_at(gx, along_index(self.idx, self.axis), g)
         return (gx,)
 
 
@@ -209,6 +211,7 @@ class Cummin(Cummax):
 
 
 class Logsumexp(Op):
+    saved_fields = ("axes", "keepdim", "out", "x")
     saved_inputs = (0,)
     saves_output = True
 
@@ -233,6 +236,8 @@ class Logsumexp(Op):
 
 
 class Cumsum(Op):
+    saved_fields = ("axis",)
+
     def forward(self, x, axis=0):
         self.axis = axis
         return self.xp.cumsum(x, axis=axis)
@@ -244,6 +249,7 @@ class Cumsum(Op):
 
 
 class Cumprod(Op):
+    saved_fields = ("axis", "out", "x")
     saved_inputs = (0,)
     saves_output = True
 
@@ -269,6 +275,7 @@ class Cumprod(Op):
 
 
 class NanSum(Op):
+    saved_fields = ("axes", "keepdim", "x")
     saved_inputs = (0,)
 
     def forward(self, x, axes=None, keepdim=False):
@@ -281,6 +288,8 @@ class NanSum(Op):
 
 
 class NanMean(NanSum):
+    saved_fields = ("count",)
+
     def forward(self, x, axes=None, keepdim=False):
         xp = self.xp
         self.x, self.axes, self.keepdim = x, axes, keepdim
@@ -628,6 +637,8 @@ def _expand_back(g, in_shape, axes, keepdim):
 
 
 class Sum(Op):
+    saved_fields = ("axes", "in_shape", "keepdim")
+
     def forward(self, x, axes, keepdim, dtype=None):
         self.in_shape, self.axes, self.keepdim = x.shape, axes, keepdim
         return x.sum(axis=axes, keepdims=keepdim, dtype=dtype)
@@ -637,6 +648,8 @@ class Sum(Op):
 
 
 class Mean(Op):
+    saved_fields = ("axes", "count", "in_shape", "keepdim")
+
     def forward(self, x, axes, keepdim):
         self.in_shape, self.axes, self.keepdim = x.shape, axes, keepdim
         with B.errstate(invalid="ignore", divide="ignore"):
@@ -662,6 +675,7 @@ def _centered(x, axes):
 
 
 class Var(Op):
+    saved_fields = ("axes", "correction", "denom", "keepdim", "x")
     saved_inputs = (0,)
 
     def forward(self, x, axes, correction, keepdim):
@@ -685,6 +699,7 @@ class Var(Op):
 
 
 class Std(Var):
+    saved_fields = ("out",)
     saves_output = True
 
     def forward(self, x, axes, correction, keepdim):

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from .. import backend as B
 from ..autograd.function import Op
-from ..errors import KittyRuntimeError
+from ..errors import KittyRuntimeError, KittyTypeError
+from ..size import Size
 from ._prep import broadcast_shape_of, expand_to, normalize_dim
 from .conversion import Expand
 
 
 class Transpose(Op):
+    saved_fields = ("dims",)
     is_view = True
 
     def forward(self, x, dim0, dim1):
@@ -20,6 +22,7 @@ class Transpose(Op):
 
 
 class Permute(Op):
+    saved_fields = ("dims",)
     is_view = True
 
     def forward(self, x, dims):
@@ -33,6 +36,7 @@ class Permute(Op):
 class View(Op):
     """``view``: a reshape that must not copy."""
 
+    saved_fields = ("in_shape",)
     is_view = True
 
     def forward(self, x, shape):
@@ -53,6 +57,7 @@ class View(Op):
 class Reshape(Op):
     """``reshape``: a view when the strides allow it, else a copy (as torch)."""
 
+    saved_fields = ("in_shape", "is_view")
     _name = "ViewBackward"
 
     def forward(self, x, shape):
@@ -69,6 +74,7 @@ class Reshape(Op):
 
 
 class Squeeze(Op):
+    saved_fields = ("in_shape",)
     is_view = True
 
     def forward(self, x, axes):
@@ -80,6 +86,7 @@ class Squeeze(Op):
 
 
 class Unsqueeze(Op):
+    saved_fields = ("axis",)
     is_view = True
 
     def forward(self, x, axis):
@@ -115,7 +122,6 @@ def _shape_arg(args) -> tuple:
         if hasattr(a, "_data") and a._data.ndim == 0:
             a = a.item()
         if not isinstance(a, int) or isinstance(a, bool):
-            from ..errors import KittyTypeError
 
             raise KittyTypeError(f"sizes must be ints, got {type(a).__name__}")
         out.append(a)
@@ -328,8 +334,6 @@ def broadcast_tensors(*tensors):
 
 
 def broadcast_shapes(*shapes):
-    from ..tensor import Size
-
     out = ()
     for s in shapes:
         out = broadcast_shape_of(out, tuple(s) if isinstance(s, (tuple, list)) else (s,))

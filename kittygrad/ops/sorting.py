@@ -61,6 +61,7 @@ class KthValue(_Selecting):
 class MedianAll(Op):
     """The lower median of all elements (NaN if any is NaN); ties share the gradient evenly."""
 
+    saved_fields = ("out", "x")
     saved_inputs = (0,)
     saves_output = True
     _name = "MedianBackward0"

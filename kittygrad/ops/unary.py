@@ -10,6 +10,7 @@ from ._prep import KittyNotImplementedError, as_tensor_arg, cast, dtype_name
 
 
 class Abs(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -21,6 +22,7 @@ class Abs(Op):
 
 
 class Exp(Op):
+    saved_fields = ("out",)
     saves_output = True
 
     def forward(self, x):
@@ -32,6 +34,7 @@ class Exp(Op):
 
 
 class Log(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -45,6 +48,7 @@ class Log(Op):
 
 
 class Sqrt(Op):
+    saved_fields = ("out",)
     saves_output = True
 
     def forward(self, x):
@@ -71,8 +75,6 @@ absolute = abs
 
 
 def _float_input(x):
-    from .. import dtypes as D
-
     return x if x._data.dtype.kind == "f" else cast(x, D.get_default_dtype())
 
 
@@ -135,6 +137,7 @@ _tname = dtype_name
 
 
 class Sin(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -146,6 +149,7 @@ class Sin(Op):
 
 
 class Cos(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -157,6 +161,7 @@ class Cos(Op):
 
 
 class Tan(Op):
+    saved_fields = ("out",)
     saves_output = True
 
     def forward(self, x):
@@ -168,6 +173,7 @@ class Tan(Op):
 
 
 class Asin(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -181,6 +187,7 @@ class Asin(Op):
 
 
 class Acos(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -194,6 +201,7 @@ class Acos(Op):
 
 
 class Atan(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -205,6 +213,7 @@ class Atan(Op):
 
 
 class Sinh(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -216,6 +225,7 @@ class Sinh(Op):
 
 
 class Cosh(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -227,6 +237,7 @@ class Cosh(Op):
 
 
 class Asinh(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -238,6 +249,7 @@ class Asinh(Op):
 
 
 class Acosh(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -251,6 +263,7 @@ class Acosh(Op):
 
 
 class Atanh(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -264,6 +277,7 @@ class Atanh(Op):
 
 
 class Exp2(Op):
+    saved_fields = ("out",)
     saves_output = True
 
     def forward(self, x):
@@ -275,6 +289,7 @@ class Exp2(Op):
 
 
 class Expm1(Op):
+    saved_fields = ("out",)
     saves_output = True
 
     def forward(self, x):
@@ -286,6 +301,7 @@ class Expm1(Op):
 
 
 class Log2(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -299,6 +315,7 @@ class Log2(Op):
 
 
 class Log10(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -312,6 +329,7 @@ class Log10(Op):
 
 
 class Log1p(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -325,6 +343,7 @@ class Log1p(Op):
 
 
 class Rsqrt(Op):
+    saved_fields = ("out",)
     saves_output = True
 
     def forward(self, x):
@@ -339,6 +358,7 @@ class Rsqrt(Op):
 
 
 class Square(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
     _name = "PowBackward0"
 
@@ -351,6 +371,7 @@ class Square(Op):
 
 
 class Reciprocal(Op):
+    saved_fields = ("out",)
     saves_output = True
 
     def forward(self, x):
@@ -364,6 +385,7 @@ class Reciprocal(Op):
 
 
 class Logit(Op):
+    saved_fields = ("eps", "x")
     saved_inputs = (0,)
 
     def forward(self, x, eps=None):
@@ -382,6 +404,7 @@ class Logit(Op):
 
 
 class Erf(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -394,6 +417,7 @@ class Erf(Op):
 
 
 class Erfc(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x):
@@ -406,6 +430,7 @@ class Erfc(Op):
 
 
 class Erfinv(Op):
+    saved_fields = ("out",)
     saves_output = True
 
     def forward(self, x):
@@ -464,6 +489,7 @@ class Round(_ZeroGrad):
 
 
 class NanToNum(Op):
+    saved_fields = ("x",)
     saved_inputs = (0,)
 
     def forward(self, x, nan=0.0, posinf=None, neginf=None):

@@ -20,9 +20,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..autograd import function as _function
+from ..autograd import grad
 from ..autograd.function import Function
 from ..autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
+from ..creation import get_rng_state, set_rng_state
 from ..errors import KittyRuntimeError, KittyValueError
+from ..nn import Sequential
+from ..tensor import Tensor
 
 __all__ = ["checkpoint", "checkpoint_sequential", "CheckpointError", "noop_context_fn"]
 
@@ -41,8 +45,6 @@ def noop_context_fn() -> tuple[contextlib.AbstractContextManager, contextlib.Abs
 
 
 def _tensor_cls():
-    from ..tensor import Tensor
-
     return Tensor
 
 
@@ -103,14 +105,10 @@ def _cut_from_graph(tensors):
 
 
 def _get_rng_state():
-    from ..creation import get_rng_state
-
     return get_rng_state()
 
 
 def _set_rng_state(state) -> None:
-    from ..creation import set_rng_state
-
     set_rng_state(state)
 
 
@@ -149,8 +147,6 @@ class _CheckpointNode(Function):
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        from ..autograd import grad
-
         Tensor = _tensor_cls()
         state = ctx.state
         create_graph = is_grad_enabled()  # the engine runs backward with grad on for create_graph
@@ -281,8 +277,6 @@ def checkpoint_sequential(functions: Iterable | Any, segments: int, input: Any, 
     >>> checkpoint_sequential(model, 2, kitty.randn(1, 4), use_reentrant=False).shape
     kittygrad.Size([1, 4])
     """
-    from ..nn import Sequential
-
     if use_reentrant is None:
         warnings.warn(
             "kittygrad.utils.checkpoint.checkpoint_sequential: the use_reentrant "

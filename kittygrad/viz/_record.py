@@ -16,6 +16,7 @@ from .. import backend as B
 from ..autograd import function as F
 from ..autograd.engine import AccumulateGrad
 from ..autograd.grad_mode import _state
+from ..ops import _prep as _prep
 
 
 @dataclass
@@ -269,8 +270,6 @@ def snake(name: str) -> str:
 
 
 def _codes():
-    from ..ops import _prep as _prep
-
     return {
         "function": F.Function.apply.__func__.__code__,
         "refresh": F.Tensor._refresh_view.__code__,

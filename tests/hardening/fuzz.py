@@ -2,7 +2,7 @@
 
 A program is 1-20 steps. A step is one of
 
-* a **row step**: a row of the op table (tests/op_table.py and the files it joins) applied to
+* a **row step**: a row of the op table (tests/ops/test_<family>.py, joined in tests/op_table.py) applied to
   arguments that are fresh leaves (random shapes: 0-d, empty, size-1 broadcasting; float32,
   float64 or int64; with or without ``requires_grad``) or earlier results of the program, fed in
   as they are, through a view, or through a small differentiable adapter that keeps them inside

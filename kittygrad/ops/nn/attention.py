@@ -16,6 +16,7 @@ class AttentionWeights(Op):
     would hold back every gradient until ``_`` called backward. An unused output is no use.
     """
 
+    saved_fields = ("average", "batched", "heads", "n", "shape")
     _name = "AttentionWeightsBackward"
 
     def forward(self, w, n, heads, average, batched):

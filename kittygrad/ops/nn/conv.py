@@ -6,7 +6,9 @@ import math
 
 from ...autograd.function import Op
 from ...errors import KittyRuntimeError, KittyValueError
-from .._fused import _kt, _needs, _ntuple, _same_dtype, _type_name, xp
+from .. import joining as _joining
+from .. import linalg as _linalg
+from .._fused import _needs, _ntuple, _same_dtype, _type_name, xp
 from .._prep import as_tensor_arg
 from ..nn.padding import _tpad, _tslice
 
@@ -88,6 +90,7 @@ class ConvNd(Op):
     """N-d cross-correlation (torch's convolution) with stride, padding, dilation and groups:
     one im2col gather and one batched matmul (BLAS) forward, two matmuls and a col2im backward."""
 
+    saved_fields = ("args", "cols", "wm")
     saved_inputs = (0, 1)
     _name = "ConvolutionBackward"
     graph_formal_inputs = (0, 1)  # torch: convolution_backward(grad, input, weight, ...)
@@ -110,7 +113,6 @@ class ConvNd(Op):
     def composite(self, x, w, b, stride=(1,), padding=((0, 0),), dilation=(1,), groups=1):
         """The same convolution from differentiable ops: one strided slice of the padded input per
         kernel offset, stacked, and one einsum (what double backward differentiates)."""
-        k = _kt()
         n, c = x._data.shape[:2]
         o = w._data.shape[0]
         ksize = w._data.shape[2:]
@@ -122,9 +124,9 @@ class ConvNd(Op):
             for i, (kk, d, st, m) in enumerate(zip(kidx, dilation, stride, out_sz)):
                 p = _tslice(p, 2 + i, kk * d, m, st)
             patches.append(p.reshape(n, groups, c // groups, -1))
-        cols = k.stack(patches, dim=-1)  # (N, G, Cg, P, K)
+        cols = _joining.stack(patches, dim=-1)  # (N, G, Cg, P, K)
         wm = w.reshape(groups, o // groups, c // groups, -1)  # (G, Og, Cg, K)
-        out = k.einsum("ngcpk,gock->ngop", cols, wm).reshape((n, o) + tuple(out_sz))
+        out = _linalg.einsum("ngcpk,gock->ngop", cols, wm).reshape((n, o) + tuple(out_sz))
         if b is not None:
             out = out + b.reshape((1, -1) + (1,) * len(out_sz))
         return out
@@ -147,6 +149,7 @@ class ConvNd(Op):
 class ConvTransposeNd(Op):
     """The adjoint of :class:`ConvNd` in its input (a "deconvolution"); weight is ``(Cin, Cout/G, *k)``."""
 
+    saved_fields = ("args", "wm", "xm")
     saved_inputs = (0, 1)
     _name = "ConvolutionBackward"
     graph_formal_inputs = (0, 1)  # torch: convolution_backward(grad, input, weight, ...)
@@ -173,7 +176,6 @@ class ConvTransposeNd(Op):
         """The same transposed convolution from differentiable ops: per kernel offset, the input
         times that offset's weights, spread out by the stride (zeros between) and shifted into
         place by padding; summed, then cropped (what double backward differentiates)."""
-        k = _kt()
         n, cin = x._data.shape[:2]
         sp = x._data.shape[2:]
         ksize = w._data.shape[2:]
@@ -181,7 +183,7 @@ class ConvTransposeNd(Op):
         full, pads = self.args[2], self.args[3]
         xm = x.reshape(n, groups, cin // groups, -1)  # (N, G, Cg, P)
         wm = w.reshape(groups, cin // groups, cog, -1)  # (G, Cg, Og, K)
-        ys = k.einsum("ngcp,gcok->kngop", xm, wm)  # (K, N, G, Og, P)
+        ys = _linalg.einsum("ngcp,gcok->kngop", xm, wm)  # (K, N, G, Og, P)
         out = None
         for q, kidx in enumerate(itertools.product(*(range(kk) for kk in ksize))):
             y = _tslice(ys, 0, q, 1).reshape((n, groups * cog) + tuple(sp))

@@ -1,8 +1,8 @@
 """Embedding lookup with its scatter-add backward."""
 from __future__ import annotations
 
-from ... import backend as B
 from ...autograd.function import Op
+from ...autograd.graph_array import add_at
 from ...errors import KittyIndexError, KittyRuntimeError, KittyValueError
 from .._fused import xp
 from .._prep import as_tensor_arg
@@ -14,6 +14,7 @@ from .._prep import as_tensor_arg
 class Embedding(Op):
     """Rows of ``weight`` picked by integer ``indices``; repeated rows add their gradients."""
 
+    saved_fields = ("indices", "padding_idx", "scale", "wshape")
     _name = "EmbeddingBackward"
 
     def forward(self, w, indices=None, padding_idx=None, scale_grad_by_freq=False):
@@ -27,7 +28,7 @@ class Embedding(Op):
         if self.scale:
             counts = xp.bincount(idx, minlength=self.wshape[0])
             g2 = g2 / counts[idx][:, None]
-        gw = B.index_add(xp.zeros_like(g2, shape=self.wshape), idx, g2)
+        gw = add_at(xp.zeros_like(g2, shape=self.wshape), idx, g2)
         if self.padding_idx is not None:
             gw[self.padding_idx] = 0
         return (gw,)

@@ -5,7 +5,8 @@ import math
 
 from ...autograd.function import Op
 from ...errors import KittyRuntimeError
-from .._fused import _kt, _same_dtype
+from .. import linalg as _linalg
+from .._fused import _same_dtype
 from .._prep import as_tensor_arg
 
 # ---------------------------------------------------------------------------------------------
@@ -15,6 +16,7 @@ from .._prep import as_tensor_arg
 class Linear(Op):
     """``x @ w.T + b`` in one node (the gradient of b is summed over the leading dims)."""
 
+    saved_fields = ("w", "x")
     saved_inputs = (0, 1)
     _name = "AddmmBackward"
 
@@ -65,6 +67,7 @@ def linear(input, weight, bias=None):
 class Bilinear(Op):
     """``y[n, o] = x1[n, i] w[o, i, j] x2[n, j] + b[o]``."""
 
+    saved_fields = ("a", "c", "lead", "w")
     saved_inputs = (0, 1, 2)
 
     def forward(self, x1, x2, w, b):
@@ -79,7 +82,7 @@ class Bilinear(Op):
         return out.reshape(lead + (w.shape[0],))
 
     def composite(self, x1, x2, w, b):
-        out = _kt().einsum("...i,oij,...j->...o", x1, w, x2)
+        out = _linalg.einsum("...i,oij,...j->...o", x1, w, x2)
         return out + b if b is not None else out
 
     def backward(self, g):

@@ -8,7 +8,9 @@ from ... import backend as B
 from ... import dtypes as D
 from ...autograd.function import Op
 from ...errors import KittyIndexError, KittyRuntimeError, KittyValueError
-from .._fused import _const, _float, _kt, _sigmoid, _softplus, _type_name, xp
+from .. import activation as _activation
+from .. import comparison as _comparison
+from .._fused import _const, _float, _sigmoid, _softplus, _type_name, xp
 from .._prep import as_tensor_arg, broadcast_shape_of, cast, expand_to
 from ..activation import Softplus
 
@@ -72,6 +74,7 @@ def _recomputing(node, grads, names):
 class PointwiseLoss(Op):
     """Elementwise regression losses of ``d = input - target``: mse, l1, smooth_l1, huber."""
 
+    saved_fields = ("beta", "d", "kind", "loss", "reduction", "w")
     saved_inputs = (0, 1)
 
     def forward(self, x, y, w=None, kind="mse", reduction="mean", beta=1.0):
@@ -94,7 +97,6 @@ class PointwiseLoss(Op):
         return _reduce_array(loss, reduction)
 
     def composite(self, x, y, w=None, kind="mse", reduction="mean", beta=1.0):
-        k = _kt()
         d = x - y
         a = d.abs()
         if kind == "mse":
@@ -102,9 +104,9 @@ class PointwiseLoss(Op):
         elif kind == "l1":
             loss = a
         elif kind == "smooth_l1":
-            loss = a - 0.5 * beta if beta == 0 else k.where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta)
+            loss = a - 0.5 * beta if beta == 0 else _comparison.where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta)
         else:
-            loss = k.where(a < beta, 0.5 * d * d, beta * (a - 0.5 * beta))
+            loss = _comparison.where(a < beta, 0.5 * d * d, beta * (a - 0.5 * beta))
         if w is not None:
             loss = loss * w
         if reduction == "none":
@@ -210,6 +212,7 @@ class ClassNll(Op):
     as torch's cross_entropy. Output: per-row losses or their weighted mean / sum.
     """
 
+    saved_fields = ("args", "denom", "e", "shape", "ssum", "tc", "valid", "weight", "wt")
     _name = "NllLossBackward"
     graph_formal_inputs = (0,)  # torch: nll_loss_backward(grad, self, target, ...)
 
@@ -255,7 +258,7 @@ class ClassNll(Op):
     def composite(self, x, target=None, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0, logits=True, out_shape=None):
         """The same loss from differentiable ops (double backward differentiates this)."""
         m, c = x._data.shape
-        logp = _kt().log_softmax(x, 1) if logits else x
+        logp = _activation.log_softmax(x, 1) if logits else x
         onehot = xp.zeros((m, c), x._data.dtype)
         onehot[xp.arange(m), self.tc] = 1
         picked = (logp * _const(onehot, x)).sum(1)
@@ -300,6 +303,7 @@ class ClassNll(Op):
 class SoftCrossEntropy(Op):
     """Cross-entropy against class probabilities (``target`` has the logits' shape)."""
 
+    saved_fields = ("args", "logp", "tt", "weight", "wl")
     _name = "CrossEntropyLossBackward"
 
     def forward(self, x, t, weight=None, reduction="mean", label_smoothing=0.0, out_shape=None):
@@ -319,7 +323,7 @@ class SoftCrossEntropy(Op):
 
     def composite(self, x, t, weight=None, reduction="mean", label_smoothing=0.0, out_shape=None):
         m, c = x._data.shape
-        logp = _kt().log_softmax(x, 1)
+        logp = _activation.log_softmax(x, 1)
         tt = t * (1 - label_smoothing) + label_smoothing / c if label_smoothing else t
         wl = logp * _const(weight, x) if weight is not None else logp
         loss = -(wl * tt).sum(1)
@@ -444,6 +448,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
 
 
 class BinaryCrossEntropy(Op):
+    saved_fields = ("reduction", "w", "x", "y")
     saved_inputs = (0, 1)
     _name = "BinaryCrossEntropyBackward"
 
@@ -504,6 +509,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 class BceWithLogits(Op):
     """Sigmoid + binary cross-entropy in one stable step, with ``weight`` and ``pos_weight``."""
 
+    saved_fields = ("lw", "pw", "raw", "reduction", "sp", "w", "x", "y")
     saved_inputs = (0, 1, 2, 3)
     _name = "BinaryCrossEntropyWithLogitsBackward"
 
@@ -577,6 +583,7 @@ def _log_target(t):
 class KlDiv(Op):
     """``target * (log(target) - input)`` (0 where target is 0), or with a log-target."""
 
+    saved_fields = ("et", "log_target", "lt", "reduction", "t", "x")
     saved_inputs = (0, 1)
     _name = "KlDivBackward"
 

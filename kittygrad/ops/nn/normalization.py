@@ -4,9 +4,10 @@ from __future__ import annotations
 import math
 
 from ... import backend as B
+from ... import dtypes as D
 from ...autograd.function import Op
 from ...errors import KittyRuntimeError, KittyValueError
-from .._fused import _assign, _const, _float, _kt, _same_dtype, xp
+from .._fused import _assign, _const, _float, _same_dtype, xp
 from .._prep import as_tensor_arg, normalize_dims
 from ..norms import VectorNorm
 
@@ -23,6 +24,7 @@ class Norm(Op):
     ``sink``: a dict that receives the batch mean and biased variance (running statistics).
     """
 
+    saved_fields = ("args", "dt", "fixed", "rstd", "shapes", "wb", "xhat")
     _name = "NativeBatchNormBackward"
     saved_inputs = (1,)  # backward reads the weight (x enters only through the saved xhat)
 
@@ -69,7 +71,7 @@ class Norm(Op):
     def composite(self, x, w, b, stat_shape=(), axes=(), param_shape=(), center=True, eps=1e-5, stats=None, sink=None, name=None):
         """The same normalisation from differentiable ops (no side effects: ``sink`` is left alone)."""
         dt = x.dtype
-        if dt == _kt().float16:
+        if dt == D.float16:
             x = x.float()
         xr = x.reshape(stat_shape)
         axes = tuple(axes)

@@ -47,6 +47,7 @@ def _pad_index(n, lo, hi, mode):
 class Pad(Op):
     """Constant, reflect, replicate or circular padding (negative pads crop)."""
 
+    saved_fields = ("crop", "grow", "index", "mode", "pads", "shape")
     _name = "ConstantPadNdBackward"
 
     @property

@@ -56,6 +56,7 @@ def _offset_slices(kernel, stride, dilation, out_sz):
 class MaxPoolNd(Op):
     """Max over each window; the gradient goes to the first maximum (as torch)."""
 
+    saved_fields = ("arg", "args", "tiled")
     _name = "MaxPoolWithIndicesBackward"
     graph_formal_inputs = (0,)  # torch: max_pool2d_with_indices_backward(grad, self, ...)
 
@@ -121,6 +122,7 @@ class MaxPoolNd(Op):
 
 
 class AvgPoolNd(Op):
+    saved_fields = ("args", "div")
     saved_inputs = ()
     graph_formal_inputs = (0,)  # torch: avg_pool2d_backward(grad, self, ...)
     graph_constants = ("div",)  # window sizes: depend on shapes only

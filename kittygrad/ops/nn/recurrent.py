@@ -4,7 +4,10 @@ from __future__ import annotations
 from ... import backend as B
 from ...autograd.function import Op
 from ...errors import KittyRuntimeError
-from .._fused import _const, _float, _kt, _same_dtype, _sigmoid, xp
+from .. import activation as _activation
+from .. import joining as _joining
+from .. import linalg as _linalg
+from .._fused import _const, _float, _same_dtype, _sigmoid, xp
 from .._prep import as_tensor_arg, masked_grad
 from ..linalg import _saving_all
 from ..nn.padding import _tslice
@@ -20,6 +23,9 @@ class Rnn(Op):
     weights per layer and direction: ``w_ih, w_hh[, b_ih, b_hh]`` (torch's order). Outputs:
     ``(output (T, N, D*H), h_n[, c_n])``. Backward is backpropagation through time.
     """
+
+    saved_fields = ("has_c0", "hidden", "mode", "ndir", "num_layers", "per", "saved", "weights")
+
 
     def forward(self, x, h0, c0, *weights, mode="RNN_TANH", num_layers=1, bidirectional=False, has_biases=True, dropout=0.0, train=False, generator=None):
         ndir = 2 if bidirectional else 1
@@ -121,7 +127,6 @@ class Rnn(Op):
     def composite(self, x, h0, c0, *weights, mode="RNN_TANH", num_layers=1, bidirectional=False, has_biases=True, dropout=0.0, train=False, generator=None):
         """The same recurrence, step by step, from differentiable ops (double backward
         differentiates this); the dropout masks drawn in forward are reused."""
-        k = _kt()
         ndir, per, H = self.ndir, self.per, self.hidden
         lstm = mode == "LSTM"
         T, n = x._data.shape[:2]
@@ -133,9 +138,9 @@ class Rnn(Op):
             return _tslice(a, 1, j * H, H)
 
         if h0 is None:
-            h0 = k.zeros((num_layers * ndir, n, H), dtype=x.dtype)
+            h0 = _const(xp.zeros((num_layers * ndir, n, H)), x)
         if lstm and c0 is None:
-            c0 = k.zeros((num_layers * ndir, n, H), dtype=x.dtype)
+            c0 = _const(xp.zeros((num_layers * ndir, n, H)), x)
         inp, hn, cn = x, [], []
         for layer in range(num_layers):
             outs = []
@@ -144,7 +149,7 @@ class Rnn(Op):
                 ws = weights[idx * per : (idx + 1) * per]
                 w_ih, w_hh = ws[0], ws[1]
                 b_ih, b_hh = (ws[2], ws[3]) if has_biases else (None, None)
-                xw = k.matmul(inp, w_ih.t())
+                xw = _linalg.matmul(inp, w_ih.t())
                 if b_ih is not None:
                     xw = xw + b_ih
                 h = pick(h0, idx)
@@ -152,31 +157,31 @@ class Rnn(Op):
                 hs = [None] * T
                 for t in (range(T - 1, -1, -1) if d == 1 else range(T)):
                     xt = pick(xw, t)
-                    hw = k.matmul(h, w_hh.t())
+                    hw = _linalg.matmul(h, w_hh.t())
                     if b_hh is not None:
                         hw = hw + b_hh
                     if lstm:
                         a = xt + hw
-                        c = k.sigmoid(part(a, 1)) * c + k.sigmoid(part(a, 0)) * k.tanh(part(a, 2))
-                        h = k.sigmoid(part(a, 3)) * k.tanh(c)
+                        c = _activation.sigmoid(part(a, 1)) * c + _activation.sigmoid(part(a, 0)) * _activation.tanh(part(a, 2))
+                        h = _activation.sigmoid(part(a, 3)) * _activation.tanh(c)
                     elif mode == "GRU":
-                        r = k.sigmoid(part(xt, 0) + part(hw, 0))
-                        z = k.sigmoid(part(xt, 1) + part(hw, 1))
-                        nn_ = k.tanh(part(xt, 2) + r * part(hw, 2))
+                        r = _activation.sigmoid(part(xt, 0) + part(hw, 0))
+                        z = _activation.sigmoid(part(xt, 1) + part(hw, 1))
+                        nn_ = _activation.tanh(part(xt, 2) + r * part(hw, 2))
                         h = (1 - z) * nn_ + z * h
                     else:
                         a = xt + hw
-                        h = k.relu(a) if mode == "RNN_RELU" else k.tanh(a)
+                        h = _activation.relu(a) if mode == "RNN_RELU" else _activation.tanh(a)
                     hs[t] = h
-                outs.append(k.stack(hs, 0))
+                outs.append(_joining.stack(hs, 0))
                 hn.append(h)
                 cn.append(c)
-            out = k.cat(outs, -1) if ndir > 1 else outs[0]
+            out = _joining.cat(outs, -1) if ndir > 1 else outs[0]
             mask = self.saved[layer][2]
             inp = out * _const(mask, out) if mask is not None else out
         if lstm:
-            return inp, k.stack(hn, 0), k.stack(cn, 0)
-        return inp, k.stack(hn, 0)
+            return inp, _joining.stack(hn, 0), _joining.stack(cn, 0)
+        return inp, _joining.stack(hn, 0)
 
     def backward(self, g_out, g_hn, g_cn=None):
         mode, ndir, per, H = self.mode, self.ndir, self.per, self.hidden

@@ -10,7 +10,6 @@ from ...errors import KittyTypeError, KittyValueError
 from ...tensor import Tensor
 from ..optimizer import Optimizer
 
-
 _EPOCH_DEPRECATION = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where "
     "possible. Please use `scheduler.step()` to step the scheduler. During the deprecation, if "

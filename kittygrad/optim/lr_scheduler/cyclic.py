@@ -7,7 +7,7 @@ from typing import Any
 
 from ...errors import KittyValueError
 from ..optimizer import Optimizer
-from .base import LRScheduler, _Flag, _callable_state, _expect_optimizer, _per_group, _set_momentum, _write_lr
+from .base import LRScheduler, _callable_state, _expect_optimizer, _Flag, _per_group, _set_momentum, _write_lr
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):

@@ -7,7 +7,7 @@ from typing import Any
 
 from ...errors import KittyRuntimeError, KittyValueError
 from ..optimizer import Optimizer
-from .base import LRScheduler, _EPOCH_DEPRECATION, _expect_optimizer, _group_values, _write_lr
+from .base import _EPOCH_DEPRECATION, LRScheduler, _expect_optimizer, _group_values, _write_lr
 
 
 class ReduceLROnPlateau(LRScheduler):

@@ -13,7 +13,11 @@ from collections.abc import Callable, Mapping, MutableMapping, MutableSequence, 
 from typing import Any
 
 from ... import backend as B
+from ... import dtypes as D
+from ...autograd.grad_mode import is_grad_enabled
+from ...creation import as_tensor, tensor
 from ...errors import KittyRuntimeError, KittyTypeError
+from ...ops.joining import stack
 from ...tensor import Tensor
 
 __all__ = ["COLLATE_TABLE", "collate", "default_collate", "default_convert"]
@@ -23,8 +27,6 @@ _ERR = "default_collate: batch must contain tensors, numpy arrays, numbers, dict
 
 
 def _as_tensor(arr) -> Tensor:
-    from ...creation import as_tensor
-
     return as_tensor(arr)
 
 
@@ -104,8 +106,6 @@ def collate(batch: list, *, collate_fn_map: dict | None = None) -> Any:
 
 def _stack_tensors(batch: list, **_: Any) -> Tensor:
     """Same-shaped tensors stacked along a new first dimension (dtypes promoted)."""
-    from ...autograd.grad_mode import is_grad_enabled
-
     shape = batch[0]._data.shape
     for i, x in enumerate(batch):
         if not isinstance(x, Tensor):
@@ -116,14 +116,9 @@ def _stack_tensors(batch: list, **_: Any) -> Tensor:
                 f"{list(x._data.shape)} at entry {i}"
             )
     if is_grad_enabled() and any(x._requires_grad for x in batch):
-        import kittygrad
-
-        stack = getattr(kittygrad, "stack", None)
-        if stack is not None:
-            return stack(batch, 0)
+        return stack(batch, 0)
     arrays = [x._data for x in batch]
     if len({a.dtype for a in arrays}) > 1:
-        from ... import dtypes as D
 
         common = D.result_type(*batch).np
         arrays = [a.astype(common) for a in arrays]
@@ -145,8 +140,6 @@ def _floats(batch: list, **_: Any) -> Tensor:
 
 
 def _ints(batch: list, **_: Any) -> Tensor:
-    from ...creation import tensor
-
     return tensor(batch)  # bools stay bool
 
 

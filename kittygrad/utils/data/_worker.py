@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from ... import backend as B
+from ...creation import manual_seed
+from ...tensor import Tensor
+from ._collate import default_collate
+from .dataset import TensorDataset
 
 __all__ = ["WorkerInfo", "get_worker_info"]
 
@@ -111,8 +115,6 @@ class ReaderSpec:
 
 class _MapReader:
     def __init__(self, spec: ReaderSpec) -> None:
-        from ._collate import default_collate
-        from .dataset import TensorDataset
 
         self.spec = spec
         ds = spec.dataset
@@ -125,7 +127,6 @@ class _MapReader:
     def __call__(self, index):
         spec = self.spec
         if self.gather:
-            from ...tensor import Tensor
 
             rows = B.asarray(index, dtype=B.NP_DTYPES["int64"])
             return [Tensor._wrap(t._data[rows]) for t in spec.dataset.tensors]
@@ -158,8 +159,6 @@ class _StreamReader:
 
 def seed_worker(seed: int) -> None:
     """Seed Python's, kittygrad's and NumPy's global generators for a worker."""
-    from ...creation import manual_seed
-
     random.seed(seed)
     manual_seed(seed)
     B.xp.random.seed(seed & 0xFFFF_FFFF)

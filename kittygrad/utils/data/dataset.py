@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Generic, TypeVar
 
+from ...creation import randperm
 from ...errors import KittyValueError
 from ...tensor import Tensor
 
@@ -192,8 +193,6 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], generator=Non
     >>> len(train), len(val)
     (8, 2)
     """
-    from ...creation import randperm
-
     lengths = list(lengths)
     n = len(dataset)  # type: ignore[arg-type]
     given = sum(lengths)

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence, Sized
 from typing import Any, Generic, TypeVar
 
 from ... import backend as B
+from ...creation import as_tensor
 from ...errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from ...tensor import Tensor
 
@@ -169,7 +170,6 @@ class WeightedRandomSampler(_Drawing):
         raw = B.asarray(weights._data if isinstance(weights, Tensor) else weights, dtype=B.NP_DTYPES["float64"])
         if raw.ndim != 1:
             raise KittyValueError(f"weights should be a 1d sequence but given weights have shape {tuple(raw.shape)}")
-        from ...creation import as_tensor
 
         self.weights = as_tensor(raw)
         self.num_samples, self.replacement, self.generator = num_samples, replacement, generator

@@ -15,8 +15,9 @@ op must recompute it in backward or list it in ``graph_constants`` when it truly
 """
 from __future__ import annotations
 
-from . import backend as B
-from .errors import KittyNotImplementedError, KittyTypeError
+from .. import backend as B
+from ..dtypes import from_numpy_dtype
+from ..errors import KittyNotImplementedError, KittyTypeError
 
 _ndarray = B.xp.ndarray
 _generic = B.xp.generic
@@ -26,7 +27,7 @@ class GraphArray:
     """An ndarray stand-in holding a Tensor ``t``; NumPy calls on it build differentiable ops.
 
     >>> import kittygrad as kitty
-    >>> from kittygrad._graph_array import GraphArray
+    >>> from kittygrad.autograd.graph_array import GraphArray
     >>> x = kitty.tensor([1., 2.], requires_grad=True)
     >>> y = GraphArray(x) * 3          # what a backward formula like ``g * 3`` becomes
     >>> y.t.grad_fn is not None
@@ -330,6 +331,8 @@ _kitty = None
 def _k():
     global _kitty
     if _kitty is None:
+        # late: a backward formula run on Tensors calls the whole op library, which is built on
+        # this package (ops -> autograd); the formulas run long after both are loaded
         import kittygrad
 
         _kitty = kittygrad
@@ -337,8 +340,6 @@ def _k():
 
 
 def _kdtype(np_dtype):
-    from .dtypes import from_numpy_dtype
-
     return from_numpy_dtype(np_dtype)
 
 
@@ -886,8 +887,24 @@ _FUNCTIONS = {
 }
 
 
+def add_at(target, index, values):
+    """``target`` plus ``values`` at ``index`` (repeated indices accumulate); returns the result.
+
+    Backward formulas call this rather than ``np.add.at``: on NumPy arrays ``target`` is updated
+    in place and returned; with GraphArrays (double backward) the result is a new GraphArray, so
+    always use the returned value.
+
+    >>> import numpy as np
+    >>> add_at(np.zeros(3), np.array([0, 0, 2]), 1.0)
+    array([2., 0., 1.])
+    """
+    if isinstance(target, GraphArray) or isinstance(values, GraphArray):
+        return scatter_add_graph(target, index, values)
+    return B.index_add(target, index, values)
+
+
 def scatter_add_graph(target, index, values):
-    """``B.scatter_add`` when a graph is being built: a new GraphArray, target left alone."""
+    """``add_at`` when a graph is being built: a new GraphArray, target left alone."""
     base = _T(target, values.t if isinstance(values, GraphArray) else None)
     vals = _T(values, base)
     if base._data.dtype != vals._data.dtype:

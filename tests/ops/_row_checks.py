@@ -1,7 +1,9 @@
-"""Runs the op table (tests/op_table.py) against PyTorch and finite differences."""
+"""The checks every op-table row runs, collected by each ``tests/ops/test_<family>.py`` (which
+imports them) and run there on that family's ``ROWS`` (``tests/ops/conftest.py`` parametrizes):
+forward and gradients against torch in float32 and float64, float64 finite differences, and
+integer inputs for rows that ask for them."""
 from __future__ import annotations
 
-import inspect
 
 import numpy as np
 import pytest
@@ -12,10 +14,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import kittygrad as kitty
-from kittygrad.autograd import function as kfunction
-from kittygrad.autograd.function import CopySlices, Op
 
-from op_table import ROWS, Row
+from _row_helpers import Row
 
 TOL = {"float32": (1e-4, 1e-5), "float64": (1e-7, 1e-9)}
 
@@ -157,24 +157,14 @@ def finite_difference_check(row: Row, arrays, eps=1e-6):
         np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-5, err_msg=f"{row.name}: finite differences, input {i}")
 
 
-ROW_IDS = [r.name for r in ROWS]
-
-_BASE_SETTINGS: dict = {}
-
-
-@pytest.fixture(autouse=True)
-def _flat_hypothesis_settings(request):
-    """Hypothesis' pytest plugin wraps a parametrized test's settings in one more layer per item;
-    with hundreds of rows the chain outgrows the recursion limit. Start each item from the base."""
-    fn = getattr(request.function, "__func__", request.function)
-    base = _BASE_SETTINGS.setdefault(fn, getattr(fn, "_hypothesis_internal_use_settings", None))
-    if base is not None:
-        fn._hypothesis_internal_use_settings = base
-    yield
+#: which of a family's rows each check runs on (all rows when a check is not listed)
+ROW_FILTERS = {
+    "test_finite_differences": lambda r: r.fd and not r.random and r.inputs == "float",
+    "test_integer_inputs": lambda r: r.ints,
+}
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
 @settings(max_examples=examples(8), deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_matches_torch(row, dtype, data):
@@ -183,10 +173,6 @@ def test_matches_torch(row, dtype, data):
     check_against_torch(row, draw_arrays(row, shapes, seed), dtype)
 
 
-FD_ROWS = [r for r in ROWS if r.fd and not r.random and r.inputs == "float"]
-
-
-@pytest.mark.parametrize("row", FD_ROWS, ids=[r.name for r in FD_ROWS])
 @settings(max_examples=examples(3), deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_finite_differences(row, data):
@@ -194,7 +180,6 @@ def test_finite_differences(row, data):
     finite_difference_check(row, draw_arrays(row, shapes, 11))
 
 
-@pytest.mark.parametrize("row", [r for r in ROWS if r.ints], ids=[r.name for r in ROWS if r.ints])
 def test_integer_inputs(row):
     rng = np.random.default_rng(0)
     arrays = [rng.integers(-5, 5, (3, 4)) for _ in range(row.nargs)]
@@ -205,77 +190,3 @@ def test_integer_inputs(row):
         np.testing.assert_allclose(k.numpy(), t.numpy(), rtol=1e-6, atol=1e-7)
     else:
         np.testing.assert_array_equal(k.numpy(), t.numpy())
-
-
-def _all_op_classes():
-    seen, stack = set(), [Op]
-    while stack:
-        cls = stack.pop()
-        for sub in cls.__subclasses__():
-            if sub not in seen:
-                seen.add(sub)
-                stack.append(sub)
-    # private classes (``_Selecting``, ...) are shared bases, not ops of their own
-    return {
-        c for c in seen
-        if c.__module__.startswith("kittygrad.") and not c.__name__.startswith("_")
-        and ("backward" in c.__dict__ or "forward" in c.__dict__)
-    }
-
-
-def _exercised_classes():
-    found = set()
-
-    def observer(kind, name, node, inputs, outputs):
-        if node is None:
-            return
-        cls = type(node.fn) if isinstance(node, CopySlices) else type(node)
-        found.update(cls.__mro__)  # a specialised subclass (e.g. _saving_all's) exercises its base
-
-    kfunction.observers.append(observer)
-    try:
-        for row in ROWS:
-            shapes = row.shapes(np.random.default_rng(0)) if row.shapes else [(2, 3)] * row.nargs
-            if not row.shapes and row.broadcast:
-                shapes = [(2, 3)] + [(3,)] * (row.nargs - 1)
-            if row.min_dims >= 3:
-                shapes = [(2, 3, 4)] * row.nargs
-            run(kitty, row, draw_arrays(row, shapes, 0), "float64")
-    finally:
-        kfunction.observers.remove(observer)
-    return found
-
-
-def test_every_op_class_has_a_row():
-    """A primitive nobody tests is a primitive nobody trusts: each Op subclass must be exercised."""
-    missing = sorted(c.__name__ for c in _all_op_classes() - _exercised_classes())
-    assert not missing, f"these ops have no row in tests/op_table.py: {missing}"
-
-
-# names that are public but not ops of their own (aliases are covered through `also`)
-NOT_OPS = {"broadcast_shapes"}
-
-
-def _public_op_names():
-    import kittygrad.ops as ops_pkg
-    import pkgutil
-    import importlib
-
-    names = set()
-    for mod_info in pkgutil.walk_packages(ops_pkg.__path__, "kittygrad.ops."):
-        if mod_info.name.rsplit(".", 1)[-1].startswith("_") or mod_info.ispkg:
-            continue
-        mod = importlib.import_module(mod_info.name)
-        for name, obj in vars(mod).items():
-            if name.startswith("_") or not inspect.isfunction(obj) or obj.__module__ != mod.__name__:
-                continue
-            names.add(name)
-    return names - NOT_OPS
-
-
-def test_every_public_op_has_a_row():
-    covered = set()
-    for r in ROWS:
-        covered.update(r.names)
-    missing = sorted(n for n in _public_op_names() if n not in covered)
-    assert not missing, f"public ops without a row in tests/op_table.py: {missing}"

@@ -1,0 +1,43 @@
+"""Op-table rows of ``kittygrad/ops/inverses.py``.
+
+Each row runs the checks of ``_row_checks.py``: forward and gradients against torch in float32
+and float64, finite differences, and integer inputs where the row asks for them."""
+from __future__ import annotations
+
+from _row_checks import test_finite_differences, test_integer_inputs, test_matches_torch  # noqa: F401
+from _row_helpers import Row, _spd, fixed, matrix_shapes, well_conditioned
+
+ROWS = [
+    Row("linalg.inv", lambda m, a: m.linalg.inv(a), shapes=matrix_shapes("bnn"), domain=well_conditioned,
+        also=("inv",)),
+    Row("inverse", lambda m, a: m.inverse(a) + a.inverse(), shapes=matrix_shapes("nn"), domain=well_conditioned),
+    Row("linalg.det", lambda m, a: m.linalg.det(a), shapes=matrix_shapes("bnn"), also=("det_linalg",)),
+    Row("det", lambda m, a: m.det(a) + a.det(), shapes=matrix_shapes("nn"), domain=well_conditioned),
+    Row("det_singular", lambda m, a: m.linalg.det(m.stack([a[0], a[0], a[1]])), shapes=fixed((3, 3)), fd=False),
+    Row("linalg.slogdet", lambda m, a: m.linalg.slogdet(a), shapes=matrix_shapes("bnn")),
+    Row("slogdet", lambda m, a: m.slogdet(a)[1] + a.slogdet()[0], shapes=matrix_shapes("nn")),
+    Row("logdet", lambda m, a: m.logdet(_spd(m, a)) + a.logdet(), shapes=matrix_shapes("nn"), domain=well_conditioned),
+    Row("linalg.solve", lambda m, a, b: m.linalg.solve(a, b), 2, shapes=matrix_shapes("bnn", "bnk"),
+        domain=well_conditioned, also=("solve",)),
+    Row("solve_vector", lambda m, a, b: m.linalg.solve(a, b), 2, shapes=matrix_shapes("nn", "n"),
+        domain=well_conditioned),
+    Row("solve_batch_vector", lambda m, a, b: m.linalg.solve(a, b), 2, shapes=matrix_shapes("bnn", "bn"),
+        domain=well_conditioned),
+    Row("solve_broadcast", lambda m, a, b: m.linalg.solve(a, b), 2, shapes=matrix_shapes("nn", "bnk"),
+        domain=well_conditioned),
+    Row("solve_right", lambda m, a, b: m.linalg.solve(a, b, left=False), 2, shapes=matrix_shapes("nn", "kn"),
+        domain=well_conditioned),
+    # pinv's gradient is the fixed-rank formula (torch's): the derivative wherever no singular value
+    # is discarded; with atol/rtol cutting one it is not, hence no finite differences on that row
+    Row("linalg.pinv", lambda m, a: m.linalg.pinv(a), shapes=matrix_shapes("bnm"), also=("pinv",)),
+    Row("pinv_hermitian", lambda m, a: m.linalg.pinv(_spd(m, a), hermitian=True), shapes=matrix_shapes("bnn")),
+    Row("pinv_tolerances", lambda m, a: m.linalg.pinv(a, atol=0.4) + m.linalg.pinv(a, rtol=0.5)
+        + m.linalg.pinv(a, atol=m.tensor([0.3, 0.2], dtype=a.dtype), rtol=m.tensor(0.1, dtype=a.dtype)),
+        shapes=fixed((2, 3, 4)), fd=False),
+    Row("pinverse", lambda m, a: m.pinverse(a) + m.pinverse(a, rcond=0.3), shapes=fixed((3, 4)), fd=False),
+    Row("linalg.matrix_power", lambda m, a: m.linalg.matrix_power(a, 3), shapes=matrix_shapes("bnn"),
+        also=("matrix_power",)),
+    Row("matrix_power_neg", lambda m, a: a.matrix_power(-2) + m.matrix_power(a, 0), shapes=matrix_shapes("nn"),
+        domain=well_conditioned),
+    Row("matrix_power_0", lambda m, a: m.linalg.matrix_power(a, 0), shapes=matrix_shapes("bnn")),
+]
