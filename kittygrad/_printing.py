@@ -17,7 +17,9 @@ class _PrintOptions:
     sci_mode: bool | None = None
 
 
-PRINT_OPTS = _PrintOptions()
+_options = _PrintOptions()
+#: profile name -> (precision, threshold, edgeitems), torch's three profiles
+_PROFILES = {"default": (4, 1000, 3), "short": (2, 1000, 2), "full": (4, math.inf, 3)}
 
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
@@ -25,21 +27,14 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
 
     >>> set_printoptions(precision=2); set_printoptions(profile="default")
     """
-    if profile == "default":
-        PRINT_OPTS.precision, PRINT_OPTS.threshold, PRINT_OPTS.edgeitems, PRINT_OPTS.linewidth = 4, 1000, 3, 80
-    elif profile == "short":
-        PRINT_OPTS.precision, PRINT_OPTS.threshold, PRINT_OPTS.edgeitems, PRINT_OPTS.linewidth = 2, 1000, 2, 80
-    elif profile == "full":
-        PRINT_OPTS.precision, PRINT_OPTS.threshold, PRINT_OPTS.edgeitems, PRINT_OPTS.linewidth = 4, math.inf, 3, 80
-    if precision is not None:
-        PRINT_OPTS.precision = precision
-    if threshold is not None:
-        PRINT_OPTS.threshold = threshold
-    if edgeitems is not None:
-        PRINT_OPTS.edgeitems = edgeitems
-    if linewidth is not None:
-        PRINT_OPTS.linewidth = linewidth
-    PRINT_OPTS.sci_mode = sci_mode
+    if profile in _PROFILES:  # an unknown name changes nothing, as in torch
+        precision_, threshold_, edgeitems_ = _PROFILES[profile]
+        _options.precision, _options.threshold, _options.edgeitems, _options.linewidth = precision_, threshold_, edgeitems_, 80
+    given = {"precision": precision, "threshold": threshold, "edgeitems": edgeitems, "linewidth": linewidth}
+    for name, value in given.items():
+        if value is not None:
+            setattr(_options, name, value)
+    _options.sci_mode = sci_mode  # None means "choose per tensor", so it is always set
 
 
 class _Formatter:
@@ -50,7 +45,7 @@ class _Formatter:
         self.int_mode = True
         self.sci_mode = False
         self.max_width = 1
-        p = PRINT_OPTS.precision
+        p = _options.precision
         if not floating:
             for v in values:
                 self.max_width = max(self.max_width, len(str(v)))
@@ -73,11 +68,11 @@ class _Formatter:
                     else:
                         width = max(len(f"{v:.{p}f}") for v in finite)
                 self.max_width = max(self.max_width, width)
-        if PRINT_OPTS.sci_mode is not None:
-            self.sci_mode = PRINT_OPTS.sci_mode
+        if _options.sci_mode is not None:
+            self.sci_mode = _options.sci_mode
 
     def format(self, v) -> str:
-        p = PRINT_OPTS.precision
+        p = _options.precision
         if self.floating:
             if self.sci_mode:
                 s = f"{v:{self.max_width}.{p}e}"
@@ -108,8 +103,8 @@ def _summarized(arr, edge):
 
 def _vector_str(arr, indent, summarize, fmt) -> str:
     element_length = fmt.max_width + 2
-    per_line = max(1, int(math.floor((PRINT_OPTS.linewidth - indent) / element_length)))
-    edge = PRINT_OPTS.edgeitems
+    per_line = max(1, int(math.floor((_options.linewidth - indent) / element_length)))
+    edge = _options.edgeitems
     if summarize and arr.shape[0] > 2 * edge:
         data = [fmt.format(v) for v in arr[:edge].tolist()] + [" ..."] + [fmt.format(v) for v in arr[-edge:].tolist()]
     else:
@@ -123,7 +118,7 @@ def _nd_str(arr, indent, summarize, fmt) -> str:
         return fmt.format(arr.item())
     if arr.ndim == 1:
         return _vector_str(arr, indent, summarize, fmt)
-    edge = PRINT_OPTS.edgeitems
+    edge = _options.edgeitems
     n = arr.shape[0]
     if summarize and n > 2 * edge:
         slices = (
@@ -138,10 +133,10 @@ def _nd_str(arr, indent, summarize, fmt) -> str:
 
 def tensor_body(arr, indent: int) -> str:
     """The bracketed values part of the repr."""
-    summarize = arr.size > PRINT_OPTS.threshold
+    summarize = arr.size > _options.threshold
     if arr.dtype.kind == "f" and arr.dtype.itemsize == 2:
         arr = arr.astype("float32")
-    measured = _summarized(arr, PRINT_OPTS.edgeitems) if summarize else arr
+    measured = _summarized(arr, _options.edgeitems) if summarize else arr
     fmt = _Formatter(measured.reshape(-1).tolist(), arr.dtype.kind == "f")
     return _nd_str(arr, indent, summarize, fmt)
 
@@ -150,7 +145,7 @@ def _add_suffixes(body: str, suffixes: list, indent: int) -> str:
     parts = [body]
     last_line_len = len(body) - body.rfind("\n") + 1
     for suffix in suffixes:
-        if last_line_len + len(suffix) + 2 > PRINT_OPTS.linewidth:
+        if last_line_len + len(suffix) + 2 > _options.linewidth:
             parts.append(",\n" + " " * indent + suffix)
             last_line_len = indent + len(suffix)
         else:
