@@ -11,6 +11,7 @@ import pytest
 import kittygrad as kitty
 from kittygrad import backend as B
 from kittygrad.autograd.engine import Node
+from _row_checks import draw_arrays, grad_flags, plain_shapes
 from op_table import ROWS
 
 
@@ -36,30 +37,15 @@ def _nodes(outputs) -> list:
     return list(seen.values())
 
 
-def _shapes(row, rng):
-    if row.shapes is not None:
-        return [tuple(s) for s in row.shapes(rng)]
-    nd = max(row.min_dims, min(2, row.max_dims))
-    return [tuple([3, 4, 2][:nd])] * row.nargs
-
-
-def _flags(row):
-    return (row.grad,) * row.nargs if isinstance(row.grad, bool) else tuple(row.grad)
-
-
 ROWS_WITH_GRADIENTS = [r for r in ROWS if r.inputs == "float" and r.grad is not False]
 
 
 @pytest.mark.parametrize("row", ROWS_WITH_GRADIENTS, ids=lambda r: r.name)
 def test_backward_frees_exactly_the_declared_saved_fields(row):
-    rng = np.random.default_rng(0)
-    arrays = []
-    for shape in _shapes(row, rng):
-        x = rng.standard_normal(shape)
-        arrays.append(np.asarray(row.domain(x) if row.domain is not None else x, dtype=np.float64))
-    leaves = [kitty.tensor(a, dtype=kitty.float64, requires_grad=f) for a, f in zip(arrays, _flags(row))]
+    arrays = draw_arrays(row, plain_shapes(row, np.random.default_rng(0)), 0)
+    leaves = [kitty.tensor(a, dtype=kitty.float64, requires_grad=f) for a, f in zip(arrays, grad_flags(row))]
     # one op between each leaf and the row, so the row's own node never is an AccumulateGrad
-    xs = [leaf * 1 if f else leaf for leaf, f in zip(leaves, _flags(row))]
+    xs = [leaf * 1 if f else leaf for leaf, f in zip(leaves, grad_flags(row))]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = row.fn(kitty, *xs)

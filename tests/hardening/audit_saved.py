@@ -9,20 +9,9 @@ import warnings
 import numpy as np
 
 import kittygrad as kitty
+from _row_checks import grad_flags as _flags
+from _row_checks import plain_shapes as _shapes
 from op_table import ROWS
-
-
-def _shapes(row, rng):
-    if row.shapes is not None:
-        return [tuple(s) for s in row.shapes(rng)]
-    nd = max(row.min_dims, min(2, row.max_dims))
-    return [tuple([3, 4, 2][:nd])] * row.nargs
-
-
-def _flags(row):
-    if row.grad is True or row.grad is False:
-        return (row.grad,) * row.nargs
-    return tuple(row.grad)
 
 
 def _arrays(row, shapes, rng):

@@ -53,6 +53,14 @@ def draw_arrays(row: Row, shapes, seed: int) -> list:
     return arrays
 
 
+def plain_shapes(row: Row, rng) -> list:
+    """One shape per input without drawing: the row's own, else (3, 4, 2) cut to its dims."""
+    if row.shapes is not None:
+        return [tuple(s) for s in row.shapes(rng)]
+    nd = max(row.min_dims, min(2, row.max_dims))
+    return [tuple([3, 4, 2][:nd])] * row.nargs
+
+
 def grad_flags(row: Row):
     if row.grad is True or row.grad is False:
         return (row.grad,) * row.nargs
