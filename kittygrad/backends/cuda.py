@@ -1,0 +1,129 @@
+"""``kittygrad.backends.cuda``: CUDA's switches, stored for scripts that set them.
+
+kittygrad has no CUDA backend (``is_built()`` is False). ``matmul.allow_tf32`` and the
+scaled-dot-product-attention kernel switches keep torch's defaults and whatever a script sets;
+kittygrad's CPU kernels ignore them.
+
+>>> import kittygrad as kitty
+>>> kitty.backends.cuda.matmul.allow_tf32 = True; kitty.backends.cuda.matmul.allow_tf32
+True
+>>> kitty.backends.cuda.matmul.allow_tf32 = False
+"""
+from __future__ import annotations
+
+from ..errors import KittyRuntimeError
+
+
+class _MatmulFlags:
+    """``backends.cuda.matmul``: the cuBLAS matmul switches (only these names can be read or set)."""
+
+    __slots__ = ("allow_tf32", "allow_fp16_reduced_precision_reduction", "allow_bf16_reduced_precision_reduction")
+
+    def __init__(self) -> None:
+        self.allow_tf32 = False
+        self.allow_fp16_reduced_precision_reduction = True
+        self.allow_bf16_reduced_precision_reduction = True
+
+    def __getattr__(self, name: str):
+        raise AttributeError(f"Unknown attribute {name}")
+
+    def __setattr__(self, name: str, value) -> None:
+        if name not in _MatmulFlags.__slots__:
+            raise AttributeError(f"Unknown attribute {name}")
+        object.__setattr__(self, name, value)
+
+
+matmul = _MatmulFlags()
+_sdp = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True}
+
+
+def is_built() -> bool:
+    """False: kittygrad is not built with CUDA.
+
+    >>> import kittygrad as kitty
+    >>> kitty.backends.cuda.is_built()
+    False
+    """
+    return False
+
+
+def _set_sdp(kind: str, enabled: bool) -> None:
+    if not isinstance(enabled, bool):
+        raise KittyRuntimeError(f"set_sdp_use_{kind} expects a bool, but got {type(enabled).__name__}")
+    _sdp[kind] = enabled
+
+
+def flash_sdp_enabled() -> bool:
+    """Whether the flash attention kernel may be chosen (a stored flag; kittygrad has one CPU kernel).
+
+    >>> import kittygrad as kitty
+    >>> kitty.backends.cuda.flash_sdp_enabled()
+    True
+    """
+    return _sdp["flash"]
+
+
+def enable_flash_sdp(enabled: bool) -> None:
+    """Allow or forbid the flash attention kernel (stored; kittygrad's CPU attention ignores it).
+
+    >>> import kittygrad as kitty
+    >>> kitty.backends.cuda.enable_flash_sdp(True)
+    """
+    _set_sdp("flash", enabled)
+
+
+def mem_efficient_sdp_enabled() -> bool:
+    """Whether the memory-efficient attention kernel may be chosen (a stored flag).
+
+    >>> import kittygrad as kitty
+    >>> kitty.backends.cuda.mem_efficient_sdp_enabled()
+    True
+    """
+    return _sdp["mem_efficient"]
+
+
+def enable_mem_efficient_sdp(enabled: bool) -> None:
+    """Allow or forbid the memory-efficient attention kernel (stored, ignored on the CPU).
+
+    >>> import kittygrad as kitty
+    >>> kitty.backends.cuda.enable_mem_efficient_sdp(True)
+    """
+    _set_sdp("mem_efficient", enabled)
+
+
+def math_sdp_enabled() -> bool:
+    """Whether the math attention kernel may be chosen (a stored flag).
+
+    >>> import kittygrad as kitty
+    >>> kitty.backends.cuda.math_sdp_enabled()
+    True
+    """
+    return _sdp["math"]
+
+
+def enable_math_sdp(enabled: bool) -> None:
+    """Allow or forbid the math attention kernel (stored, ignored on the CPU).
+
+    >>> import kittygrad as kitty
+    >>> kitty.backends.cuda.enable_math_sdp(True)
+    """
+    _set_sdp("math", enabled)
+
+
+def cudnn_sdp_enabled() -> bool:
+    """Whether the cuDNN attention kernel may be chosen (a stored flag).
+
+    >>> import kittygrad as kitty
+    >>> kitty.backends.cuda.cudnn_sdp_enabled()
+    True
+    """
+    return _sdp["cudnn"]
+
+
+def enable_cudnn_sdp(enabled: bool) -> None:
+    """Allow or forbid the cuDNN attention kernel (stored, ignored on the CPU).
+
+    >>> import kittygrad as kitty
+    >>> kitty.backends.cuda.enable_cudnn_sdp(True)
+    """
+    _set_sdp("cudnn", enabled)
