@@ -1,0 +1,323 @@
+"""The loss functions of ``kittygrad.nn.functional`` composed from tensor ops (re-exported there):
+Poisson and Gaussian negative log-likelihood, the multi-class / multi-label margin losses, the
+multi-label soft-margin loss and the CTC loss.
+
+Where torch's kernel compares strictly (``z > 0`` in the margin losses) the hinge is ``relu``, so
+the gradient at exactly zero is zero, as torch's.
+"""
+from __future__ import annotations
+
+import math
+
+from .. import backend as B
+from .. import creation as C
+from ..autograd.function import Function
+from ..errors import KittyRuntimeError, KittyValueError
+from ..ops import activation as _act
+from ..ops.nn.loss import _check_reduction, _legacy_reduction
+from ..tensor import Tensor
+
+__all__ = ["poisson_nll_loss", "gaussian_nll_loss", "multi_margin_loss", "multilabel_margin_loss",
+           "multilabel_soft_margin_loss", "ctc_loss"]
+
+xp = B.xp
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False, size_average=None,
+                     eps: float = 1e-8, reduce=None, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of ``target`` under a Poisson distribution of rate ``exp(input)``
+    (``log_input``) or ``input``; ``full`` adds Stirling's term.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.poisson_nll_loss(kitty.tensor([0.]), kitty.tensor([1.]))
+    tensor(1.)
+    """
+    reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction))
+    loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
+    if full:
+        stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+        loss = loss + stirling.masked_fill(target <= 1, 0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of ``target`` under ``N(input, var)``: ``(log var + (x - y)^2 / var) / 2``
+    (``var`` clamped below by ``eps``; its shape may drop or have 1 in one dim).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.gaussian_nll_loss(kitty.tensor([1.]), kitty.tensor([1.]), kitty.tensor([1.]))
+    tensor(0.)
+    """
+    if isinstance(var, (int, float)):
+        if var < 0:
+            raise KittyValueError("var has negative entry/entries")
+        var = C.full(input.shape, float(var), dtype=input.dtype)
+    elif bool((var < 0).any()):
+        raise KittyValueError("var has negative entry/entries")
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif not (input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
+            raise KittyValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise KittyValueError(reduction + " is not valid")
+    # torch clamps a copy in place under no_grad: the value is clamped, the gradient passes unchanged
+    var = var + (var.detach().clamp(min=eps) - var.detach())
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def _class_targets(name: str, input: Tensor, target: Tensor):
+    """``(x (N, C), target (N,), batched)`` for the multi-class losses, checked as torch checks them."""
+    if input.ndim not in (1, 2) or input.numel() == 0 and input.ndim != 2:
+        raise KittyRuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {list(input.shape)}")
+    if target.dtype.is_floating_point:
+        raise KittyRuntimeError(f"expected scalar type Long but found {str(target.dtype).split('.')[-1].capitalize()}")
+    batched = input.ndim == 2
+    x = input if batched else input.unsqueeze(0)
+    t = target.reshape(-1)
+    if t.numel() != x.shape[0] or (target.ndim > 1):
+        raise KittyRuntimeError(
+            f"{name}: target tensor should be 1-D with size equal to the number of input samples (batch size). "
+            f"Expected target size [{x.shape[0]}], but got {list(target.shape)}. Input has shape {list(input.shape)}."
+        )
+    if t.numel() and (int(t.min()) < 0 or int(t.max()) >= x.shape[1]):
+        raise KittyRuntimeError("target out of range")
+    return x, t, batched
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
+                      size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """The multi-class hinge loss: ``sum_{i != y} max(0, margin - x[y] + x[i])^p / C`` per sample
+    (times ``weight[y]``).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.multi_margin_loss(kitty.tensor([[0.1, 0.2, 0.4, 0.8]]), kitty.tensor([3]))
+    tensor(0.3250)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise KittyValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim > 1:
+        raise KittyValueError("weight must be one-dimensional")
+    _check_reduction(reduction)
+    x, t, batched = _class_targets("multi_margin_loss", input, target)
+    classes = x.shape[1]
+    picked = x.gather(1, t.unsqueeze(1))
+    hinge = _act.relu(margin - picked + x)
+    if p == 2:
+        hinge = hinge * hinge
+    if weight is not None:
+        hinge = hinge * weight.gather(0, t).unsqueeze(1)
+    others = C.ones(x.shape, dtype=x.dtype).scatter(1, t.unsqueeze(1), 0.0)
+    loss = (hinge * others).sum(1) / classes
+    return _reduce(loss if batched else loss.reshape(()), reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                           reduction: str = "mean") -> Tensor:
+    """The multi-label hinge loss: ``target`` lists each sample's classes, ended by the first -1;
+    ``sum_{j in targets, i not in targets} max(0, 1 - (x[j] - x[i])) / C``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.multilabel_margin_loss(kitty.tensor([[0.1, 0.2, 0.4, 0.8]]), kitty.tensor([[3, 0, -1, 1]]))
+    tensor(0.8500)
+    """
+    reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction))
+    if input.ndim not in (1, 2):
+        raise KittyRuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {list(input.shape)}")
+    if tuple(target.shape) != tuple(input.shape):
+        raise KittyRuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}")
+    batched = input.ndim == 2
+    x = input if batched else input.unsqueeze(0)
+    labels = target.detach().numpy().reshape(x.shape)
+    classes = x.shape[1]
+    if labels.size and (labels.min() < -1 or labels.max() >= classes):
+        raise KittyRuntimeError("argument #2 'target' is out of range")
+    counts = xp.zeros(x.shape, x.dtype.np)  # how often each class is listed before the first -1
+    for n, row in enumerate(labels):
+        for c in row:
+            if c < 0:
+                break
+            counts[n, c] += 1
+    is_target = (counts > 0).astype(x.dtype.np)
+    pairs = _act.relu(1 - x.unsqueeze(2) + x.unsqueeze(1))  # [n, j, i] = max(0, 1 - (x[j] - x[i]))
+    weights = C.tensor(counts[:, :, None] * (1 - is_target[:, None, :]))
+    loss = (pairs * weights).sum((1, 2)) / classes
+    return _reduce(loss if batched else loss.reshape(()), reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+                                reduce=None, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy with logits per class, averaged over the classes (``target`` in {0, 1}).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.multilabel_soft_margin_loss(kitty.tensor([[0., 0.]]), kitty.tensor([[1., 0.]]))
+    tensor(0.6931)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    loss = -(target * _act.logsigmoid(input) + (1 - target) * _act.logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    loss = loss.sum(input.ndim - 1) / input.shape[-1]
+    if reduction not in ("none", "mean", "sum"):
+        raise KittyValueError(reduction + " is not valid")
+    return _reduce(loss, reduction)
+
+
+# ---------------------------------------------------------------------------------------------
+# CTC
+
+
+def _logaddexp(*arrays):
+    top = arrays[0]
+    for a in arrays[1:]:
+        top = xp.maximum(top, a)
+    safe = xp.where(xp.isfinite(top), top, 0)
+    total = sum(xp.exp(a - safe) for a in arrays)
+    with xp.errstate(divide="ignore"):
+        return xp.where(xp.isfinite(top), xp.log(total) + safe, top)
+
+
+def _ctc_alpha(lp, ext, T: int, S: int):
+    """Forward variables (log space) of one sample: ``lp`` (T, C) log-probabilities, ``ext`` the
+    target with blanks interleaved (length S = 2 L + 1)."""
+    alpha = xp.full((T, S), -xp.inf)
+    if T == 0:
+        return alpha
+    alpha[0, 0] = lp[0, ext[0]]
+    if S > 1:
+        alpha[0, 1] = lp[0, ext[1]]
+    skip = xp.zeros(S, bool)
+    skip[2:] = (ext[2:] != ext[:-2]) & (ext[2:] != ext[0])  # may jump over a blank from s - 2
+    for t in range(1, T):
+        prev = alpha[t - 1]
+        one = xp.concatenate([[-xp.inf], prev])[:S]
+        two = xp.where(skip, xp.concatenate([[-xp.inf, -xp.inf], prev])[:S], -xp.inf)
+        alpha[t] = _logaddexp(prev, one, two) + lp[t, ext]
+    return alpha
+
+
+def _ctc_beta(lp, ext, T: int, S: int):
+    beta = xp.full((T, S), -xp.inf)
+    if T == 0:
+        return beta
+    beta[T - 1, S - 1] = lp[T - 1, ext[S - 1]]
+    if S > 1:
+        beta[T - 1, S - 2] = lp[T - 1, ext[S - 2]]
+    skip = xp.zeros(S, bool)
+    skip[:-2] = (ext[:-2] != ext[2:]) & (ext[:-2] != ext[0])
+    for t in range(T - 2, -1, -1):
+        nxt = beta[t + 1]
+        one = xp.concatenate([nxt, [-xp.inf]])[1 : 1 + S]
+        two = xp.where(skip, xp.concatenate([nxt, [-xp.inf, -xp.inf]])[2 : 2 + S], -xp.inf)
+        beta[t] = _logaddexp(nxt, one, two) + lp[t, ext]
+    return beta
+
+
+class _CtcLoss(Function):
+    """Per-sample CTC negative log-likelihood (``(N,)``), with torch's gradient: for ``log_probs``
+    it is ``exp(log_probs) - posterior`` (exact once ``log_probs`` come from ``log_softmax``)."""
+
+    @staticmethod
+    def forward(ctx, log_probs, targets, input_lengths, target_lengths, blank, zero_infinity):
+        lp = log_probs.detach().numpy().astype(xp.float64)
+        losses = xp.zeros(lp.shape[1])
+        ctx.samples = []
+        for n, target in enumerate(targets):
+            ext = xp.full(2 * len(target) + 1, blank, xp.int64)  # the target with blanks interleaved
+            ext[1::2] = target
+            steps = input_lengths[n]
+            alpha = _ctc_alpha(lp[:steps, n], ext, steps, len(ext))
+            if steps == 0:
+                losses[n] = 0.0 if len(ext) == 1 else xp.inf
+            else:
+                losses[n] = -_logaddexp(*alpha[steps - 1, -2:]) if len(ext) > 1 else -alpha[steps - 1, -1]
+            ctx.samples.append((ext, steps, alpha))
+        ctx.lp, ctx.losses, ctx.zero_infinity = lp, losses, zero_infinity
+        if zero_infinity:
+            losses = xp.where(xp.isinf(losses), 0.0, losses)
+        return C.tensor(losses.astype(log_probs.dtype.np))
+
+    @staticmethod
+    def backward(ctx, grad):
+        lp, g = ctx.lp, grad.detach().numpy()
+        out = xp.zeros_like(lp)
+        for n, (ext, steps, alpha) in enumerate(ctx.samples):
+            nll = ctx.losses[n]
+            if steps == 0 or (ctx.zero_infinity and xp.isinf(nll)):
+                continue
+            beta = _ctc_beta(lp[:steps, n], ext, steps, len(ext))
+            # log of sum over the positions s labelled c of alpha * beta (which counts p[t, c] twice)
+            posterior = xp.full((steps, lp.shape[2]), -xp.inf)
+            for s, c in enumerate(ext):
+                posterior[:, c] = _logaddexp(posterior[:, c], alpha[:, s] + beta[:, s])
+            with xp.errstate(over="ignore", invalid="ignore"):
+                out[:steps, n] = (xp.exp(lp[:steps, n]) - xp.exp(posterior + nll - lp[:steps, n])) * g[n]
+        return C.tensor(out.astype(grad.dtype.np)), None, None, None, None, None
+
+
+def _as_list(value, name: str) -> list:
+    if isinstance(value, Tensor):
+        return [int(v) for v in value.reshape(-1).tolist()]
+    if isinstance(value, int):
+        return [value]
+    return [int(v) for v in value]
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0,
+             reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """Connectionist Temporal Classification loss of ``log_probs`` ``(T, N, C)`` (or ``(T, C)``)
+    against ``targets`` (padded ``(N, S)`` or concatenated 1-D), each sample using its
+    ``input_lengths`` and ``target_lengths``. ``mean`` divides each loss by its target length,
+    then averages.
+
+    >>> import kittygrad as kitty
+    >>> lp = kitty.zeros(3, 1, 2).log_softmax(2)
+    >>> kitty.nn.functional.ctc_loss(lp, kitty.tensor([[1]]), [3], [1], reduction="sum")  # 6 of the 8 paths give [1]
+    tensor(0.2877)
+    """
+    _check_reduction(reduction)
+    batched = log_probs.ndim == 3
+    lp = log_probs if batched else log_probs.unsqueeze(1)
+    T, N, classes = lp.shape
+    in_lens = _as_list(input_lengths, "input_lengths")
+    tgt_lens = _as_list(target_lengths, "target_lengths")
+    if len(in_lens) != N:
+        raise KittyRuntimeError(f"input_lengths must be of size batch_size, but got {len(in_lens)}")
+    if len(tgt_lens) != N:
+        raise KittyRuntimeError(f"target_lengths must be of size batch_size, but got {len(tgt_lens)}")
+    flat = targets.detach().numpy()
+    if not batched and flat.ndim == 1 and len(tgt_lens) == 1 and flat.shape[0] >= tgt_lens[0]:
+        flat = flat[None, :]
+    per_sample, start = [], 0
+    for n in range(N):
+        if flat.ndim == 2:
+            row = flat[n, : tgt_lens[n]]
+        else:
+            row = flat[start : start + tgt_lens[n]]
+            start += tgt_lens[n]
+        if in_lens[n] > T:
+            raise KittyRuntimeError(
+                f"Expected input_lengths to have value at most {T}, but got value {in_lens[n]} (while checking "
+                f"arguments for ctc_loss_cpu)"
+            )
+        per_sample.append(row.astype(xp.int64))
+    losses = _CtcLoss.apply(lp, per_sample, in_lens, tgt_lens, blank, zero_infinity)
+    if reduction == "mean":
+        lengths = C.tensor([max(n, 1) for n in tgt_lens], dtype=losses.dtype)
+        return (losses / lengths).mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses if batched else losses.reshape(())
