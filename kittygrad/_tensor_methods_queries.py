@@ -1,0 +1,180 @@
+"""Tensor methods that answer questions or hand back the tensor itself: ``is_*`` predicates, the
+complex-number API on real tensors (``conj``, ``resolve_conj``, ``adjoint``, ...), ``positive``,
+``type_as``, ``as_subclass``, ``dim_order``, DLPack export and the legacy constructor ``new``; the
+dtype casts kittygrad has no dtype for are refused.
+
+Kept apart from ``_tensor_methods.py`` (one file per kind of method, each under the size limit).
+"""
+from __future__ import annotations
+
+from ._refused import NO_BFLOAT16, NO_COMPLEX, refused
+from .errors import KittyRuntimeError, KittyTypeError
+from .ops import conjugation as _conj
+from .ops import pointwise as _pw
+from .size import Size
+
+
+class QueryMethods:
+    __slots__ = ()
+
+    # ---- the real and imaginary parts (kittygrad's dtypes are real) ---------------------------
+    @property
+    def real(self):
+        """The real part: the tensor itself (torch returns a view sharing its data).
+
+        >>> import kittygrad as kitty
+        >>> kitty.tensor([1., 2.]).real
+        tensor([1., 2.])
+        """
+        return _conj.real(self)
+
+    @property
+    def imag(self):
+        """Refused as torch refuses it for a real tensor (RuntimeError)."""
+        return _conj.imag(self)
+
+    # ---- predicates ---------------------------------------------------------------------------
+    def is_complex(self) -> bool:
+        return False  # kittygrad's dtypes are real
+
+    def is_signed(self) -> bool:
+        return self.dtype.is_signed
+
+    def is_conj(self) -> bool:
+        return False  # no lazily conjugated views
+
+    def is_neg(self) -> bool:
+        return False  # no lazily negated views
+
+    def is_inference(self) -> bool:
+        return False  # no inference tensors: inference_mode works as no_grad
+
+    def is_distributed(self) -> bool:
+        return False
+
+    def is_nonzero(self) -> bool:
+        """The truth of a one-element tensor.
+
+        >>> import kittygrad as kitty
+        >>> kitty.tensor([0.]).is_nonzero()
+        False
+        """
+        data = self._data
+        if data.size == 0:
+            raise KittyRuntimeError("Boolean value of Tensor with no values is ambiguous")
+        if data.size > 1:
+            raise KittyRuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(data.reshape(()))
+
+    def is_same_size(self, other) -> bool:
+        return self._data.shape == other._data.shape
+
+    def is_set_to(self, tensor) -> bool:
+        """Whether both tensors cover the same memory with the same shape and strides.
+
+        >>> import kittygrad as kitty
+        >>> x = kitty.zeros(2); x.is_set_to(x.detach())
+        True
+        """
+        a, b = self._data, tensor._data
+        return (a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
+                and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
+
+    def dim_order(self, *, ambiguity_check=False) -> tuple:
+        """The dims from outermost to innermost in memory (``(0, 1, ...)`` when contiguous).
+
+        >>> import kittygrad as kitty
+        >>> kitty.zeros(2, 3, 4).permute(2, 0, 1).dim_order()
+        (1, 2, 0)
+        """
+        strides = self.stride()
+        return tuple(sorted(range(len(strides)), key=lambda i: -strides[i]))
+
+    # ---- the complex-number API on a real tensor ------------------------------------------------
+    def conj(self):
+        return _conj.conj(self)
+
+    def conj_physical(self):
+        return _conj.conj_physical(self)
+
+    def resolve_conj(self):
+        return _conj.resolve_conj(self)
+
+    def resolve_neg(self):
+        return _conj.resolve_neg(self)
+
+    def adjoint(self):
+        return _conj.adjoint(self)
+
+    def positive(self):
+        return _pw.positive(self)
+
+    # ---- conversions --------------------------------------------------------------------------
+    def type_as(self, other):
+        """This tensor with ``other``'s dtype (``self`` when it already has it).
+
+        >>> import kittygrad as kitty
+        >>> kitty.ones(2).type_as(kitty.zeros(1, dtype=kitty.int64))
+        tensor([1, 1])
+        """
+        return self.to(other.dtype)
+
+    def new(self, *args, device=None):
+        """The legacy constructor, with this tensor's dtype: ``t.new(2, 3)`` (uninitialised),
+        ``t.new([1, 2])`` (data), ``t.new()`` (empty), ``t.new(other)`` (an alias of a tensor of
+        the same dtype).
+
+        >>> import kittygrad as kitty
+        >>> kitty.zeros(1, dtype=kitty.int64).new([1.5, 2])
+        tensor([1, 2])
+        """
+        if not args:
+            return self.new_empty(0, device=device)
+        if len(args) == 1 and isinstance(args[0], type(self)):
+            src = args[0]
+            if src.dtype is not self.dtype:
+                raise KittyTypeError(f"expected a tensor of dtype {self.dtype} (got {src.dtype})")
+            return src.detach()
+        if (len(args) == 1 and isinstance(args[0], Size)) or all(
+                isinstance(a, int) and not isinstance(a, bool) for a in args):
+            return self.new_zeros(*args, device=device)
+        if len(args) > 1:
+            raise KittyTypeError(f"new(): expected sizes (ints) or one sequence of data, got {args!r}")
+        return self.new_tensor(args[0], device=device)
+
+    def as_subclass(self, cls):
+        """This tensor as an instance of the Tensor subclass ``cls``: same memory, same graph.
+
+        >>> import kittygrad as kitty
+        >>> class Tagged(kitty.Tensor): pass
+        >>> type(kitty.ones(2).as_subclass(Tagged)).__name__
+        'Tagged'
+        """
+        if not (isinstance(cls, type) and issubclass(cls, _tensor_class(self))):
+            raise KittyTypeError(f"as_subclass(): cls must be a subclass of Tensor, got {cls!r}")
+        out = self.view_as(self)
+        out.__class__ = cls
+        return out
+
+    # ---- DLPack: torch.from_dlpack(t), numpy.from_dlpack(t) share this tensor's memory ------------
+    def __dlpack__(self, *args, **kwargs):
+        if self._requires_grad:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+        return self._data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+    # ---- casts to dtypes kittygrad does not have ----------------------------------------------
+    bfloat16 = refused("bfloat16", NO_BFLOAT16)
+    cfloat = refused("cfloat", NO_COMPLEX)
+    cdouble = refused("cdouble", NO_COMPLEX)
+    chalf = refused("chalf", NO_COMPLEX)
+
+
+def _tensor_class(t):
+    """kittygrad's Tensor class (the first class of ``t``'s MRO that holds these methods' mixins)."""
+    for cls in type(t).__mro__:
+        if QueryMethods in cls.__bases__:
+            return cls
+    return type(t)
