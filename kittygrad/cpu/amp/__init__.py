@@ -1,0 +1,59 @@
+"""``kittygrad.cpu.amp``: torch's deprecated CPU aliases of ``amp.autocast`` and ``amp.GradScaler``.
+
+>>> import kittygrad as kitty, warnings
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore")
+...     with kitty.cpu.amp.autocast(dtype=kitty.float16):
+...         kitty.get_autocast_dtype("cpu")
+kittygrad.float16
+"""
+from __future__ import annotations
+
+import warnings
+
+from ... import amp as _amp
+from ... import dtypes as D
+from ...ops import _autocast as _S
+
+__all__ = ["autocast", "GradScaler"]
+
+
+class autocast(_amp.autocast):  # noqa: N801 - torch's name
+    """Deprecated: ``kittygrad.amp.autocast("cpu", ...)`` (warns, as torch).
+
+    ``dtype`` defaults to bfloat16 as in torch, which kittygrad does not have yet: pass
+    ``dtype=kittygrad.float16``.
+
+    >>> import kittygrad as kitty
+    >>> issubclass(kitty.cpu.amp.autocast, kitty.amp.autocast)
+    True
+    """
+
+    def __init__(self, enabled: bool = True, dtype: D.dtype | None = None, cache_enabled: bool = True) -> None:
+        warnings.warn(
+            "`kittygrad.cpu.amp.autocast(args...)` is deprecated. Please use `kittygrad.amp.autocast('cpu', "
+            "args...)` instead.", FutureWarning, stacklevel=2,
+        )
+        if dtype is None:  # torch's default here is bfloat16 itself, not the current CPU autocast dtype
+            dtype = _S.default_dtype("cpu")
+            if dtype is None and enabled:
+                raise _amp.autocast_mode._no_bfloat16("kittygrad.cpu.amp.autocast()")
+        super().__init__("cpu", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
+
+
+class GradScaler(_amp.GradScaler):
+    """Deprecated: ``kittygrad.amp.GradScaler("cpu", ...)`` (warns, as torch).
+
+    >>> import kittygrad as kitty
+    >>> issubclass(kitty.cpu.amp.GradScaler, kitty.amp.GradScaler)
+    True
+    """
+
+    def __init__(self, init_scale: float = 2.0**16, growth_factor: float = 2.0, backoff_factor: float = 0.5,
+                 growth_interval: int = 2000, enabled: bool = True) -> None:
+        warnings.warn(
+            "`kittygrad.cpu.amp.GradScaler(args...)` is deprecated. Please use `kittygrad.amp.GradScaler('cpu', "
+            "args...)` instead.", FutureWarning, stacklevel=2,
+        )
+        super().__init__("cpu", init_scale=init_scale, growth_factor=growth_factor, backoff_factor=backoff_factor,
+                         growth_interval=growth_interval, enabled=enabled)
