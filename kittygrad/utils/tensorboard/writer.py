@@ -1,0 +1,175 @@
+"""``SummaryWriter`` (as torch.utils.tensorboard.SummaryWriter): log scalars, histograms, text, images and
+hyperparameters to TensorBoard event files written by the ``tensorboard`` package's ``EventFileWriter``.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import time
+from datetime import datetime
+
+from tensorboard.compat.proto.event_pb2 import Event, SessionLog
+from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+from . import summary as _summary
+
+__all__ = ["FileWriter", "SummaryWriter"]
+
+
+class FileWriter:
+    """One event file in ``log_dir``: wraps summaries in ``Event`` protos and hands them to ``EventFileWriter``.
+
+    The file is named ``events.out.tfevents.<time>.<host>.<pid>.<n><filename_suffix>`` by the tensorboard
+    package.
+    """
+
+    def __init__(self, log_dir, max_queue: int = 10, flush_secs: int = 120, filename_suffix: str = ""):
+        log_dir = str(log_dir)
+        self.event_writer = EventFileWriter(log_dir, max_queue, flush_secs, filename_suffix)
+
+    def get_logdir(self) -> str:
+        return self.event_writer.get_logdir()
+
+    def add_event(self, event: Event, step=None, walltime=None) -> None:
+        event.wall_time = time.time() if walltime is None else walltime
+        if step is not None:
+            event.step = int(step)
+        self.event_writer.add_event(event)
+
+    def add_summary(self, summary, global_step=None, walltime=None) -> None:
+        self.add_event(Event(summary=summary), global_step, walltime)
+
+    def flush(self) -> None:
+        self.event_writer.flush()
+
+    def close(self) -> None:
+        self.event_writer.close()
+
+    def reopen(self) -> None:
+        self.event_writer.reopen()
+
+
+def _default_log_dir(comment: str) -> str:
+    stamp = datetime.now().strftime("%b%d_%H-%M-%S")
+    return os.path.join("runs", stamp + "_" + socket.gethostname() + comment)
+
+
+class SummaryWriter:
+    """Writes entries to event files in ``log_dir`` for TensorBoard to show, as torch's ``SummaryWriter``.
+
+    ``log_dir`` defaults to ``runs/<Mon><DD>_<HH-MM-SS>_<hostname><comment>``. Values may be kittygrad
+    tensors, NumPy arrays or Python numbers. ``purge_step`` writes a restart marker so TensorBoard drops
+    events at or after that step left by a crashed run.
+
+    >>> with SummaryWriter("runs/demo") as w:                      # doctest: +SKIP
+    ...     for step in range(3):
+    ...         w.add_scalar("loss", 1.0 / (step + 1), step)
+    """
+
+    def __init__(self, log_dir=None, comment: str = "", purge_step=None, max_queue: int = 10,
+                 flush_secs: int = 120, filename_suffix: str = ""):
+        if not log_dir:
+            log_dir = _default_log_dir(comment)
+        self.log_dir = str(log_dir)
+        self.purge_step = purge_step
+        self.max_queue = max_queue
+        self.flush_secs = flush_secs
+        self.filename_suffix = filename_suffix
+        self.file_writer = self.all_writers = None
+        self._get_file_writer()
+        self.default_bins = _summary.default_bins()
+
+    def _get_file_writer(self) -> FileWriter:
+        """The writer of the main event file, opened anew after ``close``."""
+        if self.all_writers is None or self.file_writer is None:
+            self.file_writer = FileWriter(self.log_dir, self.max_queue, self.flush_secs, self.filename_suffix)
+            self.all_writers = {self.file_writer.get_logdir(): self.file_writer}
+            if self.purge_step is not None:
+                step = self.purge_step
+                self.file_writer.add_event(Event(step=step, file_version="brain.Event:2"))
+                self.file_writer.add_event(Event(step=step, session_log=SessionLog(status=SessionLog.START)))
+                self.purge_step = None
+        return self.file_writer
+
+    def get_logdir(self) -> str:
+        """The directory the event files go to."""
+        return self.log_dir
+
+    def add_scalar(self, tag: str, scalar_value, global_step=None, walltime=None, new_style: bool = False,
+                   double_precision: bool = False) -> None:
+        """Log one number (a Python number, a one-element tensor or array) under ``tag`` at ``global_step``."""
+        summary = _summary.scalar(tag, scalar_value, new_style=new_style, double_precision=double_precision)
+        self._get_file_writer().add_summary(summary, global_step, walltime)
+
+    def add_scalars(self, main_tag: str, tag_scalar_dict: dict, global_step=None, walltime=None) -> None:
+        """Log several numbers under ``main_tag``, one at a time: each key gets its own event file in the
+        sub-directory ``<log_dir>/<main_tag with / as _>_<key>``, so TensorBoard draws them on one chart."""
+        walltime = time.time() if walltime is None else walltime
+        root = self._get_file_writer().get_logdir()
+        for tag, value in tag_scalar_dict.items():
+            sub_dir = root + "/" + main_tag.replace("/", "_") + "_" + tag
+            writer = self.all_writers.get(sub_dir)
+            if writer is None:
+                writer = FileWriter(sub_dir, self.max_queue, self.flush_secs, self.filename_suffix)
+                self.all_writers[sub_dir] = writer
+            writer.add_summary(_summary.scalar(main_tag, value), global_step, walltime)
+
+    def add_histogram(self, tag: str, values, global_step=None, bins="tensorflow", walltime=None,
+                      max_bins=None) -> None:
+        """Log a histogram of ``values``.
+
+        ``bins="tensorflow"`` uses TensorBoard's default edges (geometric by 1.1 from 1e-12 to 1e20 on
+        both sides of 0), the same edges as torch's writer; any other ``bins`` is passed to NumPy's
+        ``histogram`` (an int, a sequence of edges, or a rule such as ``"auto"``). ``max_bins`` merges
+        neighbouring buckets.
+        """
+        if isinstance(bins, str) and bins == "tensorflow":
+            bins = self.default_bins
+        summary = _summary.histogram(tag, values, bins, max_bins=max_bins)
+        self._get_file_writer().add_summary(summary, global_step, walltime)
+
+    def add_text(self, tag: str, text_string: str, global_step=None, walltime=None) -> None:
+        """Log a (markdown) string for TensorBoard's text tab, under the tag ``<tag>/text_summary``."""
+        self._get_file_writer().add_summary(_summary.text(tag, text_string), global_step, walltime)
+
+    def add_image(self, tag: str, img_tensor, global_step=None, walltime=None, dataformats: str = "CHW") -> None:
+        """Log an image laid out as ``dataformats`` ("CHW", "HWC" or "HW"): uint8 values as they are,
+        floats in [0, 1] scaled by 255. Encoded as PNG with Pillow."""
+        summary = _summary.image(tag, img_tensor, dataformats=dataformats)
+        self._get_file_writer().add_summary(summary, global_step, walltime)
+
+    def add_hparams(self, hparam_dict: dict, metric_dict: dict, hparam_domain_discrete=None, run_name=None,
+                    global_step=None) -> None:
+        """Log hyperparameters and final metrics for TensorBoard's hparams tab, in the sub-directory
+        ``<log_dir>/<run_name>`` (``run_name`` defaults to the current time)."""
+        experiment, start, end = _summary.hparams(hparam_dict, metric_dict, hparam_domain_discrete)
+        if not run_name:
+            run_name = str(time.time())
+        log_dir = os.path.join(self._get_file_writer().get_logdir(), run_name)
+        with SummaryWriter(log_dir=log_dir) as run:
+            for piece in (experiment, start, end):
+                run.file_writer.add_summary(piece, global_step)
+            for key, value in metric_dict.items():
+                run.add_scalar(key, value, global_step)
+
+    def flush(self) -> None:
+        """Write everything pending to disk."""
+        if self.all_writers is None:
+            return
+        for writer in self.all_writers.values():
+            writer.flush()
+
+    def close(self) -> None:
+        """Flush and close every event file; a later ``add_*`` opens a new file."""
+        if self.all_writers is None:
+            return
+        for writer in self.all_writers.values():
+            writer.flush()
+            writer.close()
+        self.file_writer = self.all_writers = None
+
+    def __enter__(self) -> SummaryWriter:
+        return self
+
+    def __exit__(self, exc_type, exc_val, exc_tb) -> None:
+        self.close()

@@ -1,0 +1,52 @@
+"""StackDataset and DistributedSampler against torch."""
+from __future__ import annotations
+
+import pytest
+from torch.utils.data import StackDataset as TorchStack
+from torch.utils.data.distributed import DistributedSampler as TorchDistributed
+
+import kittygrad as kitty
+from kittygrad.utils.data import DistributedSampler, StackDataset
+
+
+@pytest.mark.parametrize("n", [0, 3, 5, 10, 11])
+@pytest.mark.parametrize("replicas", [1, 2, 3, 4])
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("drop_last", [True, False])
+def test_each_replica_reads_what_torchs_reads(n, replicas, shuffle, drop_last):
+    for epoch in (0, 3):
+        for rank in range(replicas):
+            ours = DistributedSampler(range(n), num_replicas=replicas, rank=rank, shuffle=shuffle, seed=7,
+                                      drop_last=drop_last)
+            theirs = TorchDistributed(range(n), num_replicas=replicas, rank=rank, shuffle=shuffle, seed=7,
+                                      drop_last=drop_last)
+            ours.set_epoch(epoch)
+            theirs.set_epoch(epoch)
+            assert list(ours) == list(theirs)
+            assert len(ours) == len(theirs) and ours.total_size == theirs.total_size
+
+
+def test_distributed_sampler_errors_are_torchs():
+    with pytest.raises(RuntimeError, match="Requires distributed package to be available"):
+        DistributedSampler(range(4))
+    with pytest.raises(ValueError, match=r"Invalid rank 2, rank should be in the interval \[0, 1\]"):
+        DistributedSampler(range(4), num_replicas=2, rank=2)
+
+
+def test_distributed_sampler_feeds_a_dataloader():
+    ds = kitty.utils.data.TensorDataset(kitty.arange(10))
+    loader = kitty.utils.data.DataLoader(ds, batch_size=2, sampler=DistributedSampler(ds, 2, 0, shuffle=False))
+    assert [b[0].tolist() for b in loader] == [[0, 2], [4, 6], [8]]
+
+
+def test_stack_dataset_matches_torch():
+    a, b = [1, 2, 3], ["x", "y", "z"]
+    assert StackDataset(a, b)[2] == TorchStack(a, b)[2]
+    assert StackDataset(p=a, q=b)[1] == TorchStack(p=a, q=b)[1]
+    assert len(StackDataset(a, b)) == len(TorchStack(a, b))
+    for bad in (lambda m: m(a, q=b), lambda m: m(a, [1])):
+        with pytest.raises(ValueError) as ours:
+            bad(StackDataset)
+        with pytest.raises(ValueError) as theirs:
+            bad(TorchStack)
+        assert str(ours.value) == str(theirs.value)
