@@ -1,0 +1,169 @@
+"""Run an unmodified PyTorch script on kittygrad: ``python -m kittygrad.run script.py [args...]``.
+
+Every ``import torch`` / ``import torch.nn.functional as F`` / ``from torch.utils.data import ...``
+in the script (and in the modules it imports) is served by the matching kittygrad module, printed
+dtypes and shapes say ``torch.`` as they would under torch, and backward runs with torch's semantics (uses a backward cannot reach do not hold gradients back;
+see ``kittygrad.autograd.set_backward_semantics``). At exit, the runner lists on stderr every
+torch name the script asked for that kittygrad lacks, with the line that asked for it — so a
+script that fails tells you what to add, and one that runs tells you what it skipped.
+
+>>> import subprocess, sys, tempfile, os
+>>> src = "import torch\\nprint(torch.ones(2).sum().item())\\n"
+>>> with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+...     _ = f.write(src)
+>>> subprocess.run([sys.executable, "-m", "kittygrad.run", f.name], capture_output=True, text=True).stdout
+'2.0\\n'
+>>> os.unlink(f.name)
+"""
+from __future__ import annotations
+
+import atexit
+import importlib
+import importlib.abc
+import importlib.util
+import os
+import runpy
+import sys
+import traceback
+import types
+
+import kittygrad
+from kittygrad import _display
+from kittygrad.autograd import set_backward_semantics
+from kittygrad.tensor import Tensor
+
+#: (torch name, "file:line") of every name a script asked for that kittygrad lacks, in order
+missing: list[tuple[str, str]] = []
+_KITTY_DIR = os.path.dirname(os.path.abspath(kittygrad.__file__)) + os.sep
+_THIS_FILE = os.path.abspath(__file__)
+
+
+def _call_site() -> str:
+    """The innermost frame outside kittygrad and the import machinery: the user's line."""
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        path = os.path.abspath(frame.filename)
+        if not path.startswith(_KITTY_DIR) and "importlib" not in path and not path.startswith("<frozen"):
+            return f"{os.path.basename(frame.filename)}:{frame.lineno}"
+    return "?"
+
+
+def _record(name: str) -> None:
+    entry = (name, _call_site())
+    if entry not in missing:
+        missing.append(entry)
+
+
+class TorchModule(types.ModuleType):
+    """What ``torch.<something>`` imports as: the kittygrad module, with misses recorded.
+
+    Attribute reads are answered by the kittygrad module; a name it lacks is recorded with its
+    call site and raises AttributeError as usual (so ``hasattr`` and ``getattr(x, n, d)`` work).
+    """
+
+    def __init__(self, torch_name: str, target: types.ModuleType) -> None:
+        super().__init__(torch_name, target.__doc__)
+        object.__setattr__(self, "_target", target)
+
+    def __getattr__(self, name: str):
+        target = object.__getattribute__(self, "_target")
+        try:
+            return getattr(target, name)
+        except AttributeError:
+            pass
+        if name.startswith("__"):  # the import system probing (__path__, __file__, ...): no record
+            raise AttributeError(name)
+        submodule = f"{target.__name__}.{name}"
+        if hasattr(target, "__path__") and importlib.util.find_spec(submodule) is not None:
+            return _served(f"{self.__name__}.{name}", importlib.import_module(submodule))  # torch.nn on first use
+        _record(f"{self.__name__}.{name}")
+        raise AttributeError(f"module '{self.__name__}' has no attribute '{name}' (kittygrad lacks it)")
+
+    def __setattr__(self, name: str, value) -> None:
+        # the import system's own attributes and submodules stay here; anything else is a flag a
+        # script sets (torch.backends.cudnn.benchmark = True) and goes to the kittygrad module
+        if name.startswith("__") or isinstance(value, types.ModuleType):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(object.__getattribute__(self, "_target"), name, value)
+
+    def __dir__(self) -> list[str]:
+        return dir(object.__getattribute__(self, "_target"))
+
+
+def _served(torch_name: str, target: types.ModuleType) -> TorchModule:
+    module = sys.modules.get(torch_name)
+    if not isinstance(module, TorchModule):
+        module = TorchModule(torch_name, target)
+        sys.modules[torch_name] = module
+    return module
+
+
+class TorchFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves ``torch`` and ``torch.*`` imports from ``kittygrad`` and ``kittygrad.*``."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "torch" and not fullname.startswith("torch."):
+            return None
+        kitty_name = "kittygrad" + fullname[len("torch"):]
+        if importlib.util.find_spec(kitty_name) is None:
+            _record(fullname)
+            return None  # the normal machinery then raises ModuleNotFoundError for the script
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec):
+        return _served(spec.name, importlib.import_module("kittygrad" + spec.name[len("torch"):]))
+
+    def exec_module(self, module) -> None:
+        pass
+
+
+def _record_tensor_misses() -> None:
+    """A Tensor attribute kittygrad lacks is recorded too (``__getattr__`` runs only on misses)."""
+
+    def __getattr__(self, name: str):
+        if not name.startswith("__"):
+            _record(f"torch.Tensor.{name}")
+        raise AttributeError(f"'Tensor' object has no attribute '{name}' (kittygrad lacks it)")
+
+    Tensor.__getattr__ = __getattr__
+
+
+def _report() -> None:
+    if not missing:
+        return
+    lines = [f"  {name}  ({site})" for name, site in missing]
+    print(f"kittygrad.run: the script asked for {len(missing)} torch name(s) kittygrad lacks:", *lines,
+          sep="\n", file=sys.stderr)
+
+
+def install() -> None:
+    """Serve ``torch`` from kittygrad in this process, with torch's backward semantics."""
+    for name in [n for n in sys.modules if n == "torch" or n.startswith("torch.")]:
+        del sys.modules[name]  # a real torch imported earlier must not answer later imports
+    sys.meta_path.insert(0, TorchFinder())
+    set_backward_semantics("torch")
+    _display.name = "torch"  # printed dtypes and shapes read torch.float32, torch.Size([...])
+    _record_tensor_misses()
+    atexit.register(_report)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m kittygrad.run script.py [args...]`` (or ``-m module [args...]``)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__.split("\n\n")[0], file=sys.stderr)
+        print("usage: python -m kittygrad.run script.py [args...] | -m module [args...]", file=sys.stderr)
+        raise SystemExit(0 if argv else 2)
+    install()
+    if argv[0] == "-m" and len(argv) > 1:
+        sys.argv = argv[1:]
+        runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
+        return
+    script = argv[0]
+    sys.argv = argv
+    sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+    runpy.run_path(script, run_name="__main__")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""A tour of torch.nn.functional as scripts call it."""
+import torch
+import torch.nn.functional as F
+
+x = torch.linspace(-2, 2, 12).reshape(3, 4)
+print(F.relu(x), F.leaky_relu(x, 0.1).sum(), F.gelu(x)[0], F.silu(x)[1])
+print(F.softmax(x, dim=1).sum(1), F.log_softmax(x, dim=-1)[0])
+target = torch.tensor([0, 3, 1])
+print(F.cross_entropy(x, target), F.cross_entropy(x, target, label_smoothing=0.1, reduction="sum"))
+print(F.nll_loss(F.log_softmax(x, 1), target, reduction="none"))
+print(F.mse_loss(x, torch.zeros_like(x)), F.smooth_l1_loss(x, torch.ones_like(x)), F.huber_loss(x, x * 0.5))
+print(F.binary_cross_entropy(torch.sigmoid(x), (x > 0).float()), F.binary_cross_entropy_with_logits(x, (x > 0).float()))
+print(F.kl_div(F.log_softmax(x, 1), F.softmax(x.flip(1), 1), reduction="batchmean"))
+img = torch.arange(16.0).reshape(1, 1, 4, 4)
+print(F.interpolate(img, scale_factor=0.5, mode="nearest"))
+print(F.interpolate(img, size=(2, 2), mode="bilinear", align_corners=False))
+print(F.pad(img, (1, 1, 0, 0), mode="constant", value=-1.0).shape, F.pad(img, (1, 1, 1, 1), mode="reflect")[0, 0, 0])
+print(F.max_pool2d(img, 2), F.avg_pool2d(img, 2), F.adaptive_avg_pool2d(img, (1, 1)))
+print(F.conv2d(img, torch.ones(2, 1, 3, 3), padding=1).shape, F.conv1d(torch.ones(1, 2, 5), torch.ones(3, 2, 2)).shape)
+print(F.normalize(x, dim=1)[0], F.cosine_similarity(x[0:1], x[1:2]), F.pairwise_distance(x[0:1], x[2:3]))
+print(F.one_hot(torch.tensor([0, 2, 1]), num_classes=3))
+print(F.dropout(x, p=0.5, training=False).equal(x), F.embedding(torch.tensor([1, 0]), torch.eye(3)))
+print(F.layer_norm(x, (4,))[0], F.linear(x, torch.ones(2, 4), torch.zeros(2)))
+print(F.scaled_dot_product_attention(x.unsqueeze(0), x.unsqueeze(0), x.unsqueeze(0), is_causal=True).shape)
+print(F.glu(x, dim=1), F.hardtanh(x), F.softplus(x)[2], F.elu(x)[0], F.mish(x)[0])

@@ -1,0 +1,26 @@
+"""torch.linalg as scripts use it: solve, inv, det, slogdet, cholesky, qr, svd, eigh-free norms,
+lstsq-free least squares via the normal equations, matrix_power, pinv."""
+import torch
+
+A = torch.tensor([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]], dtype=torch.float64)
+b = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+x = torch.linalg.solve(A, b)
+print(x, torch.allclose(A @ x, b))
+print(torch.linalg.inv(A) @ A)
+print(torch.linalg.det(A), torch.linalg.slogdet(A))
+L = torch.linalg.cholesky(A)
+print(L, torch.allclose(L @ L.mT, A))
+Q, R = torch.linalg.qr(A)
+print(torch.allclose(Q @ R, A), R.diagonal().abs())
+U, S, Vh = torch.linalg.svd(A)
+print(S, torch.allclose(U @ torch.diag(S) @ Vh, A))
+print(torch.linalg.svdvals(A), torch.linalg.matrix_norm(A), torch.linalg.vector_norm(b, ord=1))
+print(torch.linalg.norm(A, ord="nuc"), torch.linalg.matrix_power(A, 3)[0])
+X = torch.stack([torch.ones(5), torch.arange(5.0)], dim=1).double()
+y = torch.tensor([1.0, 3.0, 5.2, 6.9, 9.1], dtype=torch.float64)
+beta = torch.linalg.solve(X.T @ X, X.T @ y)
+print(beta, torch.linalg.pinv(X) @ y)
+M = A.clone().requires_grad_(True)
+torch.linalg.det(M).backward()
+print(M.grad)
+print(torch.trace(A), torch.outer(b, b).shape, torch.cross(b, b.flip(0), dim=0), torch.kron(torch.eye(2), torch.ones(1, 2)))

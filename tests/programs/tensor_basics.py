@@ -1,0 +1,48 @@
+"""Tensor basics, as the "Tensors" tutorial walks through them."""
+import numpy as np
+import torch
+
+data = [[1, 2], [3, 4]]
+x_data = torch.tensor(data)
+print(x_data, x_data.dtype, x_data.shape)
+np_array = np.array(data)
+x_np = torch.from_numpy(np_array)
+print(x_np)
+x_ones = torch.ones_like(x_data)
+print(f"Ones Tensor: \n {x_ones} \n")
+x_rand = torch.rand_like(x_data, dtype=torch.float)
+print(x_rand.shape, x_rand.dtype)
+shape = (2, 3,)
+print(torch.zeros(shape))
+print(torch.ones(shape).dtype, torch.zeros(shape).device)
+tensor = torch.arange(16, dtype=torch.float32).reshape(4, 4)
+print(f"First row: {tensor[0]}")
+print(f"First column: {tensor[:, 0]}")
+print(f"Last column: {tensor[..., -1]}")
+tensor[:, 1] = 0
+print(tensor)
+t1 = torch.cat([tensor, tensor, tensor], dim=1)
+print(t1.shape)
+y1 = tensor @ tensor.T
+y2 = tensor.matmul(tensor.T)
+y3 = torch.rand_like(y1)
+torch.matmul(tensor, tensor.T, out=y3)
+print(torch.equal(y1, y2), torch.allclose(y1, y3))
+z1 = tensor * tensor
+z3 = torch.empty_like(tensor)
+torch.mul(tensor, tensor, out=z3)
+print(z1.sum(), torch.equal(z1, z3))
+agg = tensor.sum()
+agg_item = agg.item()
+print(agg_item, type(agg_item))
+print(f"{tensor} \n")
+tensor.add_(5)
+print(tensor)
+n = tensor.numpy()
+tensor.add_(1)
+print(f"n: {n}")
+print(torch.linspace(0, 1, 5), torch.eye(3).int())
+print(torch.arange(10).view(2, 5).transpose(0, 1).contiguous().view(-1))
+print(torch.tensor([1.5, -2.5, 3.0]).abs().max(), torch.tensor([[1, 5], [7, 2]]).argmax(dim=1))
+print(torch.where(tensor > 10, tensor, torch.zeros_like(tensor)))
+print(tensor.mean(), tensor.std(), tensor.var(dim=0))

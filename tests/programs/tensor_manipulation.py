@@ -1,0 +1,28 @@
+"""Reshaping and indexing idioms: view/reshape/permute, cat/stack/split/chunk, gather/scatter,
+masked_select, index_select, topk, sort, unique, nonzero, repeat/expand."""
+import torch
+
+x = torch.arange(24).reshape(2, 3, 4)
+print(x.permute(2, 0, 1).shape, x.transpose(1, 2).contiguous().view(2, -1).shape, x.flatten(1).shape)
+print(x.unsqueeze(0).shape, x[None, :, None].shape, x.squeeze().shape, x[:, -1, ::2])
+a, b = torch.ones(2, 3), torch.zeros(2, 3)
+print(torch.cat([a, b], dim=0).shape, torch.stack([a, b], dim=1).shape)
+print([t.shape for t in torch.arange(10).split(3)], [t.tolist() for t in torch.arange(10).chunk(4)])
+idx = torch.tensor([[0, 2], [1, 0]])
+src = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+print(torch.gather(src, 1, idx))
+print(torch.zeros(2, 3).scatter_(1, idx, 1.0), torch.zeros(3).scatter_add(0, torch.tensor([0, 0, 2]), torch.ones(3)))
+print(src.masked_select(src > 2.5), src.index_select(1, torch.tensor([2, 0])))
+vals, inds = torch.topk(torch.tensor([3.0, 1.0, 4.0, 1.5, 9.0]), 2)
+print(vals, inds)
+print(torch.sort(torch.tensor([3, 1, 2]), descending=True), torch.argsort(torch.tensor([3, 1, 2])))
+print(torch.unique(torch.tensor([3, 1, 3, 2, 1]), return_counts=True))
+print(torch.nonzero(torch.tensor([[0, 1], [1, 0]])), (src > 3).any(dim=1), (src > 0).all())
+print(torch.tensor([1, 2]).repeat(2, 2), torch.tensor([[1], [2]]).expand(2, 3), torch.tensor([1, 2]).repeat_interleave(2))
+print(x[0][x[0] % 5 == 0], x[1, [0, 2], [1, 3]])
+y = torch.zeros(5)
+y[torch.tensor([1, 3])] = torch.tensor([7.0, 8.0])
+print(y, torch.flip(y, [0]), torch.roll(y, 1), torch.where(y > 0)[0])
+print(torch.tril(torch.ones(3, 3)), torch.triu(torch.ones(3, 3), diagonal=1).sum())
+print(torch.meshgrid(torch.arange(2), torch.arange(3), indexing="ij")[1], torch.clamp(src, 2, 5))
+print(src.max(dim=1), src.min(), src.cumsum(1), src.prod(0), torch.diff(torch.tensor([1, 4, 9])))
