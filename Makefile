@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.kittygrad-installed
 
-.PHONY: demo test test-numerics test-numpy1 test-blas test-random lint bench graphviz clean
+.PHONY: demo test test-numerics test-numpy1 test-blas test-random lint bench coverage graphviz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,11 +60,15 @@ test-random: $(STAMP)
 	@HYPOTHESIS_PROFILE=random KITTYGRAD_HYPOTHESIS_SCALE=$(SCALE) $(PY) -m pytest -m hypothesis \
 	  --hypothesis-seed=$(SEED) || { echo "failed under Hypothesis seed $(SEED): make test-random SEED=$(SEED) SCALE=$(SCALE)"; exit 1; }
 
+# The API coverage table against torch's namespaces (docs/api_coverage.md), regenerated.
+coverage: $(STAMP)
+	$(PY) tools/api_coverage.py
+
 bench: $(STAMP)
 	$(PY) -m benchmarks
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check kittygrad tests examples
+	$(VENV)/bin/ruff check kittygrad tests examples tools
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis

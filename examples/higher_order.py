@@ -80,7 +80,7 @@ def main(argv=None) -> float:
     parser.add_argument("--smoke", action="store_true", help="a short run that checks both parts worked")
     args = parser.parse_args(argv)
     newton_steps = 3 if args.smoke else args.newton_steps
-    critic_steps = 20 if args.smoke else args.critic_steps
+    critic_steps = 40 if args.smoke else args.critic_steps
 
     kitty.manual_seed(0)
     x, y = load_digits(kitty)

@@ -10,9 +10,11 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import autograd, nn, optim, utils, viz  # noqa: E402  (torch.nn, torch.optim, torch.utils.data)
+from . import distributions, special  # torch.distributions, torch.special
 from ._ops_exports import *  # noqa: F401,F403
 from ._printing import set_printoptions
-from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.seed_function import Function  # the seed's style; torch's is kittygrad.autograd.Function
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
 from .backend import Generator, get_num_threads, set_num_threads
@@ -45,6 +47,24 @@ from .creation import (
     tensor,
     zeros,
     zeros_like,
+)
+from . import accelerator, backends, cuda, mps  # torch's device namespaces, answered for a CPU-only build
+from .backends._determinism import (
+    are_deterministic_algorithms_enabled,
+    get_deterministic_debug_mode,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_deterministic_debug_mode,
+    use_deterministic_algorithms,
+)
+from .device import (  # binds kittygrad.device to the class, as torch.device
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    device,
+    get_default_device,
+    memory_format,
+    preserve_format,
+    set_default_device,
 )
 from .dtypes import (
     bool,
@@ -97,7 +117,46 @@ divide = true_divide = div
 multiply = mul
 subtract = sub
 
-FloatTensor = DoubleTensor = LongTensor = Tensor  # legacy constructors behave as Tensor
+# legacy typed tensors (isinstance checks the dtype), tensors over raw memory, bool questions, refusals
+from ._refused import NO_BFLOAT16 as _NO_BFLOAT16  # noqa: E402
+from ._refused import NO_COMPLEX as _NO_COMPLEX  # noqa: E402
+from ._refused import refused as _refused  # noqa: E402
+from .buffers import empty_permuted, empty_strided, from_dlpack, from_file, frombuffer, to_dlpack  # noqa: E402
+from .legacy import (  # noqa: E402
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+    range,
+    scalar_tensor,
+    typename,
+)
+from .predicates import (  # noqa: E402
+    can_cast,
+    get_device,
+    is_complex,
+    is_conj,
+    is_distributed,
+    is_inference,
+    is_neg,
+    is_nonzero,
+    is_same_size,
+    is_signed,
+    is_storage,
+)
+
+complex, polar, view_as_real, view_as_complex, view_as_real_copy, view_as_complex_copy = (  # noqa: A001
+    _refused(n, _NO_COMPLEX)
+    for n in ("complex", "polar", "view_as_real", "view_as_complex", "view_as_real_copy", "view_as_complex_copy"))
+BFloat16Tensor = _refused("BFloat16Tensor", _NO_BFLOAT16)
+from .amp import GradScaler  # noqa: E402  (torch.GradScaler is torch.amp.GradScaler)
+from .nn_bindings import *  # noqa: E402,F403  (torch.conv2d, torch.dropout, torch.layer_norm, ...)
+from .signal_windows import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window  # noqa: E402
 
 
 def is_tensor(obj) -> bool:
@@ -127,3 +186,35 @@ def is_floating_point(input: Tensor) -> bool:
 
 
 from .viz import CompGraph  # noqa: E402  (imports graphviz only when a picture is made)
+
+# torch's everyday surface: testing, jit, onnx, functional, compile, finfo/iinfo, matmul precision, amp
+from . import amp, compiler, cpu, functional, jit, onnx, testing  # noqa: E402
+from ._matmul_precision import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402
+from .amp.autocast_mode import (  # noqa: E402
+    get_autocast_cpu_dtype,
+    get_autocast_dtype,
+    is_autocast_cpu_enabled,
+    is_autocast_enabled,
+    set_autocast_dtype,
+    set_autocast_enabled,
+)
+from .compiler import compile  # noqa: E402,A004
+from .dtypes import finfo, iinfo, set_default_tensor_type  # noqa: E402
+from .functional import (  # noqa: E402
+    block_diag,
+    cartesian_prod,
+    cdist,
+    chain_matmul,
+    istft,
+    pca_lowrank,
+    stft,
+    svd_lowrank,
+    unravel_index,
+)
+
+autocast = amp.autocast
+
+# out= where torch accepts it, with torch's rules (kittygrad/_out.py); after every top-level name exists
+from . import _out  # noqa: E402
+
+_out.install(globals(), _out.TOP_LEVEL)

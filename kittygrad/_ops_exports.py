@@ -4,6 +4,36 @@ from __future__ import annotations
 from . import linalg
 from .ops import _return_types as return_types
 from .ops.activation import celu, prelu, selu
+# the families added for API breadth (issue 15): one import per family file
+from .ops.calculus import cumulative_trapezoid, diff, gradient, trapezoid, trapz
+from .ops.conjugation import adjoint, conj, conj_physical, imag, real, resolve_conj, resolve_neg
+from .ops.distances import dist
+from .ops.inplace_twins import (
+    abs_, absolute_, addmv_, acos_, acosh_, arccos_, arccosh_, arcsin_, arcsinh_, arctan_, arctanh_, asin_, asinh_, atan_,
+    atanh_, ceil_, clamp_, clamp_max_, clamp_min_, clip_, conj_physical_, cos_, cosh_, deg2rad_, detach_, erf_, erfc_,
+    exp2_, exp_, expm1_, fill, fill_, fix_, floor_, frac_, gcd_, i0_, lcm_, ldexp_, log1p_, log2_, log10_, log_,
+    logit_, nan_to_num_, neg_, negative_, rad2deg_, reciprocal_, relu_, round_, rsqrt_, sigmoid_, sin_, sinc_,
+    sinh_, sqrt_, square_, tan_, tanh_, trunc_, xlogy_, zero_, celu_, selu_, resize_as_,
+)
+from .ops.pointwise import (
+    angle, copysign, deg2rad, float_power, frexp, gcd, heaviside, lcm, ldexp, logaddexp2, nextafter, positive, rad2deg,
+)
+from .ops.products import combinations, inner, kron
+from .ops.index_reduce import index_reduce
+from .ops.renorm import renorm
+from .ops.scans import logcumsumexp
+from .ops.searching import bucketize, isin, nonzero_static, searchsorted
+from .ops.sliding_windows import as_strided
+from .ops.splits import (
+    dsplit, hsplit, narrow_copy, split_with_sizes, unsafe_chunk, unsafe_split, unsafe_split_with_sizes, vsplit,
+)
+from .ops.statistics import bincount, corrcoef, cov, histc, histogram, histogramdd, mode, nanquantile, quantile
+from .ops.triangle_indices import tril_indices, triu_indices
+from .ops.view_copies import (
+    alias_copy, detach_copy, diagonal_copy, expand_copy, permute_copy, select_copy, slice_copy, split_copy,
+    split_with_sizes_copy, squeeze_copy, t_copy, transpose_copy, unbind_copy, unfold_copy, unsqueeze_copy, view_copy,
+)
+from .ops.view_scatter import diagonal_scatter, index_put, index_put_, put, select_scatter, slice_scatter
 from .ops.arithmetic import (
     addcdiv,
     addcmul,
@@ -80,7 +110,16 @@ from .ops.gather_scatter import (
     take,
     take_along_dim,
 )
+from .ops.householder import geqrf, orgqr, ormqr
 from .ops.inverses import det, inverse, logdet, matrix_power, pinverse, slogdet
+from .ops.matrix_functions import matrix_exp
+from .ops.conditioning import torch_matrix_rank as matrix_rank
+from .ops.eigen import torch_eig as eig
+from .ops.eigen import torch_symeig as symeig
+from .ops.least_squares import torch_lstsq as lstsq
+from .ops.solvers import cholesky_inverse, cholesky_solve, triangular_solve
+from .ops.solvers import torch_solve as solve
+from .ops.vectors import vander
 from .ops.joining import (
     atleast_1d,
     atleast_2d,
@@ -158,6 +197,7 @@ from .ops.reduction import (
     var_mean,
 )
 from .ops.sorting import argsort, kthvalue, median, msort, nanmedian, sort, topk, unique, unique_consecutive
+from .ops.special import digamma, i0, igamma, igammac, lgamma, mvlgamma, polygamma, sinc
 from .ops.unary import (
     acos,
     acosh,

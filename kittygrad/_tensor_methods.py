@@ -9,14 +9,20 @@ from .ops import activation as _act
 from .ops import arithmetic as _arith
 from .ops import comparison as _cmp
 from .ops import decompositions as _dec
+from .ops import eigen as _eigen
 from .ops import gather_scatter as _gs
+from .ops import householder as _hh
 from .ops import inverses as _inv
 from .ops import joining as _join
+from .ops import least_squares as _lstsq
 from .ops import linalg as _la
+from .ops import matrix_functions as _mf
 from .ops import norms as _norms
 from .ops import random_ops as _rnd
+from .ops import solvers as _solvers
 from .ops import reduction as _red
 from .ops import sorting as _sort
+from .ops import special as _special
 from .ops import unary as _unary
 
 
@@ -95,6 +101,30 @@ class TensorMethods:
 
     def erfinv(self):
         return _unary.erfinv(self)
+
+    def lgamma(self):
+        return _special.lgamma(self)
+
+    def digamma(self):
+        return _special.digamma(self)
+
+    def polygamma(self, n):
+        return _special.polygamma(n, self)
+
+    def mvlgamma(self, p):
+        return _special.mvlgamma(self, p)
+
+    def i0(self):
+        return _special.i0(self)
+
+    def sinc(self):
+        return _special.sinc(self)
+
+    def igamma(self, other):
+        return _special.igamma(self, other)
+
+    def igammac(self, other):
+        return _special.igammac(self, other)
 
     def frac(self):
         return _unary.frac(self)
@@ -446,6 +476,30 @@ class TensorMethods:
     def erfinv_(self):
         return _inplace(_unary.Erfinv, self)
 
+    def lgamma_(self):
+        return _special._inplace(self, _special.Lgamma)
+
+    def digamma_(self):
+        return _special._inplace(self, _special.Digamma)
+
+    def polygamma_(self, n):
+        return _special._inplace_polygamma(self, n)
+
+    def mvlgamma_(self, p):
+        return _special._inplace_mvlgamma(self, p)
+
+    def i0_(self):
+        return _special._inplace(self, _special.I0)
+
+    def sinc_(self):
+        return _special._inplace(self, _special.Sinc)
+
+    def igamma_(self, other):
+        return _special._inplace_incomplete_gamma(self, _special.Igamma, other, "igamma_")
+
+    def igammac_(self, other):
+        return _special._inplace_incomplete_gamma(self, _special.Igammac, other, "igammac_")
+
     def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
         return _inplace(_unary.NanToNum, self, nan=nan, posinf=posinf, neginf=neginf)
 
@@ -658,6 +712,33 @@ class TensorMethods:
 
     def svd(self, some=True, compute_uv=True):
         return _dec.torch_svd(self, some, compute_uv)
+
+    def matrix_exp(self):
+        return _mf.matrix_exp(self)
+
+    def cholesky_solve(self, input2, upper=False):
+        return _solvers.cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper=False):
+        return _solvers.cholesky_inverse(self, upper)
+
+    def geqrf(self):
+        return _hh.geqrf(self)
+
+    def orgqr(self, input2):
+        return _hh.orgqr(self, input2)
+
+    def ormqr(self, input2, input3, left=True, transpose=False):
+        return _hh.ormqr(self, input2, input3, left, transpose)
+
+    def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
+        return _solvers.triangular_solve(self, A, upper, transpose, unitriangular)
+
+    # removed from torch (errors there too)
+    eig = _eigen.torch_eig
+    symeig = _eigen.torch_symeig
+    lstsq = _lstsq.torch_lstsq
+    solve = _solvers.torch_solve
 
     # ---- shape, joining, indexing -------------------------------------------------------------
     def movedim(self, source, destination):

@@ -5,7 +5,10 @@ CuPy backend can replace this one module without touching any op.
 """
 from __future__ import annotations
 
+import struct
+
 import numpy as np
+import scipy.special as _scipy_special_kernels
 
 # NumPy 1.x promotes a 0-d float32 array times a Python float to float64 ("value-based" rules);
 # NumPy 2 keeps float32 (NEP 50), as torch does. On NumPy 1.24-1.26 opt in to NEP 50 so the
@@ -111,24 +114,223 @@ def array2string(arr) -> str:
     return np.array2string(arr)
 
 
+# ---------------------------------------------------------------------------------------------
+# Random numbers: torch's CPU generator, draw for draw
+#
+# torch's CPU generator is a 32-bit Mersenne Twister (mt19937) seeded with the low 32 bits of the
+# seed, and NumPy's MT19937 with its legacy seeding yields the same raw 32-bit stream. Generator's
+# samplers turn raw draws into values the way torch does (worked out by experiment against torch
+# and checked by tests/test_torch_rng.py), so after the same seed both libraries draw the same
+# numbers:
+#
+# - a uniform in [0, 1): for float32 (and float16, then rounded) the low 24 bits of one draw times
+#   2**-24; for float64 the low 53 bits of a 64-bit draw (the first draw is the high half) times
+#   2**-53. ``uniform_(a, b)`` is fma(u, b - a, a), rounded once, in the dtype.
+# - integers in [low, low + span): a draw modulo span, a 32-bit draw when span < 2**28, else a
+#   64-bit one. ``random_()`` without bounds: a 64-bit draw modulo 2**63 (int64) or 2**53 + 1
+#   (float64), else a 32-bit draw modulo max + 1 (integers) or 2**digits + 1 (floats).
+# - normals of a contiguous tensor of 16 or more elements: all the uniforms first, then Box-Muller
+#   on each block of 16, element i paired with i + 8 (radius from 1 - u[i], angle from u[i + 8]; the
+#   cosine goes to i, the sine to i + 8); when 16 does not divide the size, 16 fresh uniforms
+#   replace the last 16 elements as one more block. float32 computes in float32 (torch's AVX2
+#   kernel). Then fma(z, std, mean). Fewer elements, or a strided tensor: one element at a time in
+#   float64, a pair of uniforms (u1 the angle, u2 the radius through log1p(-u2)) giving r cos, while
+#   r sin waits in the generator for the next element (``manual_seed`` drops it).
+# - randperm: forward Fisher-Yates, position i swapped with i + (a 32-bit draw modulo n - i).
+# - bernoulli_(p) and dropout: a float64 uniform < p (dropout keeps u < 1 - p and divides by 1 - p
+#   in the dtype); bernoulli(probabilities): a uniform of the probabilities' dtype < p.
+# - exponential_: -1/lambda * log1p(-u) in float64; multinomial without replacement (or of one
+#   sample) takes the largest weight / exponential, with replacement it looks a float64 uniform up
+#   in the cumulative distribution; geometric and Cauchy from float64 uniforms.
+#
+# The elementwise log/sin/cos/exp are NumPy's, which round the last bit differently from the C
+# library torch calls now and then: float64 normals and exponentials may differ by an ulp, float32
+# values computed in float64 almost never, and float32 Box-Muller blocks by a few ulps (torch uses
+# SLEEF there). Poisson, gamma and binomial samples come from a NumPy generator seeded by one 64-bit
+# draw (``Generator._rng``): reproducible under a seed, but not torch's values.
+
+_DEFAULT_SEED = 67280421310721
+_U64 = (1 << 64) - 1
+_MT_WORDS = 624
+_STATE_BYTES = 5056  # the size of torch's CPU generator state
+_WIDE_SPAN = 1 << 28  # integer ranges from this size on take 64-bit draws
+_MASK53 = np.uint64((1 << 53) - 1)
+_MASK24 = np.uint64((1 << 24) - 1)
+_TWO_PI = 2.0 * np.pi
+_SPLITTER = 134217729.0  # 2**27 + 1, Dekker's split of a float64 into two 26-bit halves
+
+#: What creation.py plugs in when it loads (backend imports nothing of kittygrad): the wrapper of
+#: the state bytes ``get_state`` returns (Tensor._wrap, so states are uint8 tensors as torch's) and
+#: the typed errors the generator raises.
+rng_plugins: dict = {"wrap_state": None, "RuntimeError": RuntimeError, "TypeError": TypeError, "ValueError": ValueError}
+
+
+def _error(kind: str, message: str) -> Exception:
+    return rng_plugins[kind](message)
+
+
+def _two_sum(a, b):
+    """``s = fl(a + b)`` and the exact rounding error ``a + b - s`` (Knuth)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _two_prod(a, b):
+    """``p = fl(a * b)`` and the exact error ``a * b - p`` (Dekker's product, no FMA needed)."""
+    p = a * b
+    t = _SPLITTER * a
+    ah = t - (t - a)
+    al = a - ah
+    t = _SPLITTER * b
+    bh = t - (t - b)
+    bl = b - bh
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _round_to_odd(s, err):
+    """``s + err`` (``s`` the rounded sum, ``err`` its exact error) rounded to odd: ``s`` when
+    exact or odd, else its neighbour toward ``err`` (whose last bit is odd)."""
+    s = np.asarray(s, dtype=np.float64)
+    fix = (err != 0) & ((s.view(np.int64) & 1) == 0)
+    if fix.any():
+        s = np.where(fix, np.nextafter(s, np.where(err > 0, np.inf, -np.inf)), s)
+    return s
+
+
+def fma(a, b, c):
+    """``a * b + c`` in float64 with a single rounding, as C's ``fma`` (elementwise, broadcast).
+
+    Boldo and Melquiond's emulation: the exact product and sum split into error-free parts, the
+    low parts added with rounding to odd, then one final rounding.
+
+    >>> float(fma(np.array(0.1), 10.0, -1.0))  # 0.1 * 10 - 1 exactly: the error of 0.1, not 0
+    5.551115123125783e-17
+    """
+    a, b, c = (np.asarray(v, dtype=np.float64) for v in (a, b, c))
+    uh, ul = _two_prod(a, b)
+    th, tl = _two_sum(c, uh)
+    v, e = _two_sum(tl, ul)
+    return th + _round_to_odd(v, e)
+
+
+def _fma32(a, b, c):
+    """``a * b + c`` rounded once to float32, for float32-exact float64 inputs: the product is
+    exact in float64, the sum rounded to odd there, so the last rounding is the only one."""
+    s, e = _two_sum(np.asarray(a, dtype=np.float64) * b, c)
+    return _round_to_odd(s, e).astype(np.float32)
+
+
+def _box_muller_blocks(u, work):
+    """torch's Box-Muller over rows of 16 uniforms (``work`` float64, or float32 emulating its
+    vector kernel); element i of a row pairs with i + 8."""
+    if work == np.float64:
+        radius = np.sqrt(-2.0 * np.log(1.0 - u[:, :8]))
+        theta = _TWO_PI * u[:, 8:]
+        return np.concatenate((radius * np.cos(theta), radius * np.sin(theta)), axis=1)
+    f32 = np.float32
+    one_minus = (1.0 - u[:, :8]).astype(f32)  # exact: u has 24 bits
+    radius = np.sqrt(f32(-2.0) * np.log(one_minus.astype(np.float64)).astype(f32))
+    theta = (f32(_TWO_PI) * u[:, 8:].astype(f32)).astype(np.float64)
+    return np.concatenate((radius * np.cos(theta).astype(f32), radius * np.sin(theta).astype(f32)), axis=1)
+
+
+def _forward_fisher_yates(targets):
+    """The permutation of ``range(len(targets) + 1)`` left by swapping, for i = 0, 1, ..., the
+    entries at i and ``targets[i] >= i`` — computed without a loop over i.
+
+    Step i finalises position i with what position ``targets[i]`` holds then. A position k > i has
+    only been written by earlier steps aiming at k, so it holds what the last of them brought (that
+    step's own content), or k when none did; position k's content when step k reaches it follows
+    the same rule, a chain resolved by pointer doubling.
+
+    >>> _forward_fisher_yates(np.array([2, 1]))  # [0,1,2] -> swap(0,2) -> [2,1,0] -> swap(1,1)
+    array([2, 1, 0])
+    """
+    m = len(targets)
+    n = m + 1
+    steps = np.arange(m)
+    j = np.asarray(targets, dtype=np.int64)
+    order = np.argsort(j, kind="stable")  # by target, then by step
+    js = j[order]
+    same = js[1:] == js[:-1]
+    prev_same = np.full(m, -1, dtype=np.int64)  # the last earlier step with the same target
+    prev_same[order[1:][same]] = order[:-1][same]
+    last = np.ones(m, dtype=bool)
+    last[:-1] = ~same
+    prev_into = np.full(n, -1, dtype=np.int64)  # the last step before k aiming at k
+    prev_into[js[last]] = order[last]
+    own = prev_into[:m] == steps  # step k aiming at itself is not "before k"
+    prev_into[:m][own] = prev_same[own]
+    root = np.where(prev_into >= 0, prev_into, np.arange(n))
+    while True:
+        up = root[root]
+        if np.array_equal(up, root):
+            break
+        root = up
+    out = np.empty(n, dtype=np.int64)
+    brought = np.where(prev_same >= 0, root[np.maximum(prev_same, 0)], j)
+    out[:m] = np.where(j == steps, root[:m], brought)
+    out[m] = root[m]
+    return out
+
+
+def _count(size) -> int:
+    """The number of elements of a shape (a tuple, or one int as NumPy's ``size=`` takes)."""
+    if isinstance(size, (int, np.integer)):
+        return int(size)
+    n = 1
+    for s in size:
+        n *= int(s)
+    return n
+
+
+def _seed_value(seed) -> int:
+    if isinstance(seed, (float, np.floating)) or not hasattr(seed, "__index__"):
+        raise _error("RuntimeError", f"manual_seed expected a long, but got {type(seed).__name__}")
+    seed = int(seed)
+    if not -(1 << 63) <= seed <= _U64:
+        raise _error("ValueError", f"manual_seed: the seed must fit in 64 bits (-2**63 to 2**64 - 1), got {seed}")
+    return seed & _U64
+
+
 class Generator:
-    """Random-number state, as ``torch.Generator`` (seeded with :meth:`manual_seed`).
+    """Random-number state with torch's numbers: ``manual_seed(s)`` then the same draws as
+    ``torch.Generator().manual_seed(s)`` (torch's 32-bit Mersenne Twister and its transforms).
+
+    The samplers return NumPy arrays; kittygrad's factories and ``Tensor.*_`` fills call them.
 
     >>> g = Generator().manual_seed(0)
+    >>> g.uniform(0.0, 1.0, (2,), np.float32)  # torch.rand(2) after torch.manual_seed(0)
+    array([0.4962566, 0.7682218], dtype=float32)
     """
 
     def __init__(self, device: str = "cpu") -> None:
-        self._seed = 67280421310721
-        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+        self._bits = np.random.MT19937(0)
+        self.manual_seed(_DEFAULT_SEED)
+
+    # -- seeding and state ---------------------------------------------------------------------
 
     def manual_seed(self, seed: int) -> Generator:
-        seed = int(seed)
-        self._seed = seed
-        self._rng = np.random.Generator(np.random.PCG64(seed & 0xFFFF_FFFF_FFFF_FFFF))
+        """Reseed (torch keeps the low 32 bits for the Twister and reports the full seed).
+
+        >>> Generator().manual_seed(-1).initial_seed()
+        18446744073709551615
+        """
+        self._seed = _seed_value(seed)
+        low = self._seed & 0xFFFF_FFFF
+        if hasattr(self._bits, "_legacy_seeding"):
+            self._bits._legacy_seeding(low)
+        else:  # the same init_genrand, through NumPy's public legacy generator
+            _, key, pos, *_ = np.random.RandomState(low).get_state()
+            self._bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": pos}}
+        self._normal = None  # the second normal of the last per-element Box-Muller pair
+        self._fresh = True  # nothing drawn since seeding (torch's state says so)
         return self
 
     def seed(self) -> int:
-        seed = int(np.random.SeedSequence().entropy) & 0xFFFF_FFFF_FFFF_FFFF
+        """Reseed from the operating system's entropy; returns the new seed."""
+        seed = int(np.random.SeedSequence().entropy) & _U64
         self.manual_seed(seed)
         return seed
 
@@ -136,40 +338,258 @@ class Generator:
         return self._seed
 
     def get_state(self):
-        return self._rng.bit_generator.state
+        """The state as torch's 5056 bytes (seed, Twister words and position, cached normal).
+
+        >>> g = Generator().manual_seed(1); s = g.get_state(); a = g.random((3,))
+        >>> bool((g.set_state(s).random((3,)) == a).all())
+        True
+        """
+        st = self._bits.state["state"]
+        pos = int(st["pos"])
+        left, nxt = (1, 0 if self._fresh else _MT_WORDS) if pos >= _MT_WORDS else (_MT_WORDS + 1 - pos, pos)
+        buf = bytearray(_STATE_BYTES)
+        struct.pack_into("<QiiQ", buf, 0, self._seed, left, 1, nxt)
+        buf[24 : 24 + 8 * _MT_WORDS] = np.asarray(st["key"], dtype="<u8").tobytes()
+        if self._normal is not None:
+            struct.pack_into("<d", buf, 24 + 8 * _MT_WORDS + 8, self._normal)
+            struct.pack_into("<i", buf, 24 + 8 * _MT_WORDS + 24, 1)
+        arr = np.frombuffer(bytes(buf), dtype=np.uint8).copy()
+        wrap = rng_plugins["wrap_state"]
+        return wrap(arr) if wrap is not None else arr
 
     def set_state(self, state) -> Generator:
-        self._rng.bit_generator.state = state
+        """Restore a state from :meth:`get_state` (torch's CPU states load too)."""
+        arr = getattr(state, "_data", state)
+        if isinstance(arr, (bytes, bytearray)):
+            arr = np.frombuffer(arr, dtype=np.uint8)
+        if not isinstance(arr, np.ndarray):
+            raise _error("TypeError", f"expected a uint8 tensor (torch.ByteTensor), but got {type(state).__name__}")
+        if arr.dtype != np.uint8:
+            raise _error("TypeError", "RNG state must be a uint8 tensor (torch.ByteTensor)")
+        if arr.size != _STATE_BYTES:
+            raise _error(
+                "RuntimeError",
+                f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but found the input RNG state size to be {arr.size}",
+            )
+        raw = arr.tobytes()
+        seed, left, seeded, nxt = struct.unpack_from("<QiiQ", raw, 0)
+        if not 1 <= left <= _MT_WORDS or seeded == 0 or nxt > _MT_WORDS:
+            raise _error("RuntimeError", "Invalid mt19937 state")
+        key = np.frombuffer(raw, dtype="<u8", count=_MT_WORDS, offset=24).astype(np.uint32)
+        pos = _MT_WORDS if left == 1 else nxt
+        self._bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": pos}}
+        normal_at = 24 + 8 * _MT_WORDS
+        (cached,) = struct.unpack_from("<d", raw, normal_at + 8)
+        (valid,) = struct.unpack_from("<i", raw, normal_at + 24)
+        self._seed, self._normal, self._fresh = seed, (cached if valid else None), left == 1 and nxt == 0
         return self
 
     @property
     def device(self) -> str:
         return "cpu"
 
-    # array-level sampling used by the creation functions and random ops
-    def uniform(self, low, high, size, dtype):
-        return self._rng.uniform(low, high, size).astype(dtype, copy=False)
+    @property
+    def _rng(self):
+        """A NumPy generator seeded by one 64-bit draw of this stream, for the distributions drawn
+        NumPy's way (Poisson, gamma, binomial): repeatable under a seed, not torch's values."""
+        return np.random.Generator(np.random.PCG64(int(self._draw64(1)[0])))
 
-    def normal(self, mean, std, size, dtype):
-        return self._rng.normal(mean, std, size).astype(dtype, copy=False)
+    # -- raw draws -------------------------------------------------------------------------------
 
-    def integers(self, low, high, size, dtype):
-        return self._rng.integers(low, high, size=size, dtype=np.int64).astype(dtype, copy=False)
+    def _draw32(self, n: int):
+        """``n`` raw 32-bit outputs (in a uint64 array)."""
+        self._fresh = False
+        return self._bits.random_raw(n)
 
-    def permutation(self, n):
-        return self._rng.permutation(n)
+    def _draw64(self, n: int):
+        """``n`` 64-bit draws, each two 32-bit outputs (the first one high)."""
+        r = self._draw32(2 * n)
+        return (r[0::2] << np.uint64(32)) | r[1::2]
+
+    def _units(self, n: int, dtype):
+        """``n`` uniforms in [0, 1) as torch draws them for ``dtype`` (float64 values, exact)."""
+        if np.dtype(dtype) == np.float64:
+            return (self._draw64(n) & _MASK53).astype(np.float64) * 2.0**-53
+        return (self._draw32(n) & _MASK24).astype(np.float64) * 2.0**-24
+
+    # -- samplers (arrays of ``size`` in ``dtype``) -------------------------------------------------
 
     def random(self, size):
-        return self._rng.random(size)
+        """float64 uniforms in [0, 1) (torch.rand(size, dtype=torch.float64))."""
+        return self._units(_count(size), np.float64).reshape(size)
 
-    def exponential(self, scale, size):
-        return self._rng.exponential(scale, size)
+    def uniform(self, low, high, size, dtype):
+        """U(low, high) as torch's ``uniform_``: fma(u, high - low, low) in ``dtype``, and ``low``
+        where that rounds up to ``high`` (so values stay below ``high``)."""
+        dt = np.dtype(dtype)
+        n = _count(size)
+        if dt == np.float64:
+            out = fma(self._units(n, dt), float(high) - float(low), float(low))
+        else:  # float32, and float16 computed in float32 then rounded
+            lo = np.float32(low)
+            out = _fma32(self._units(n, np.float32), float(np.float32(np.float32(high) - lo)), float(lo))
+        out = out.reshape(size).astype(dt, copy=False)
+        return np.where(out == dt.type(high), dt.type(low), out) if n else out
 
-    def choice(self, n, size, replace, p):
-        return self._rng.choice(n, size=size, replace=replace, p=p)
+    def normal(self, mean, std, size, dtype, contiguous: bool = True):
+        """N(mean, std**2) as torch's ``normal_`` on a tensor of ``size`` (``contiguous=False``: a
+        strided one, which torch fills one element at a time; give values in memory order)."""
+        dt = np.dtype(dtype)
+        n = _count(size)
+        if n < 16 or not contiguous:
+            out = fma(self._normal_pairs(n), float(std), float(mean))
+            return out.reshape(size).astype(dt, copy=False)
+        work = np.float64 if dt == np.float64 else np.float32
+        z = np.empty(n, dtype=work)
+        whole = n - n % 16
+        units = self._units(n, work)  # torch fills every element with a uniform first
+        z[:whole] = _box_muller_blocks(units[:whole].reshape(-1, 16), work).reshape(-1)
+        if whole < n:
+            z[n - 16 :] = _box_muller_blocks(self._units(16, work).reshape(1, 16), work).reshape(-1)
+        if work == np.float64:
+            out = fma(z, float(std), float(mean))
+        else:
+            out = _fma32(z, float(np.float32(std)), float(np.float32(mean)))
+        return out.reshape(size).astype(dt, copy=False)
+
+    def _normal_pairs(self, n: int):
+        """``n`` standard normals drawn one at a time (float64), using and refilling the cache."""
+        out = np.empty(n, dtype=np.float64)
+        k = 0
+        if n and self._normal is not None:
+            out[0], self._normal, k = self._normal, None, 1
+        pairs = (n - k + 1) // 2
+        if pairs:
+            u = self._units(2 * pairs, np.float64).reshape(pairs, 2)
+            radius = np.sqrt(-2.0 * np.log1p(-u[:, 1]))
+            theta = _TWO_PI * u[:, 0]
+            z = np.stack((radius * np.cos(theta), radius * np.sin(theta)), axis=1).reshape(-1)
+            out[k:] = z[: n - k]
+            if 2 * pairs > n - k:
+                self._normal = float(z[-1])
+        return out
+
+    def integers(self, low, high, size, dtype):
+        """Integers in [low, high) as torch's ``random_(low, high)`` / ``randint``."""
+        low, high = int(low), int(high)
+        span = high - low
+        n = _count(size)
+        raw = self._draw64(n) if span >= _WIDE_SPAN else self._draw32(n)
+        if span <= _U64:
+            raw = raw % np.uint64(span)
+        vals = (raw + np.uint64(low & _U64)).view(np.int64)  # wraps around as torch's int64 does
+        return vals.reshape(size).astype(dtype, copy=False)
+
+    def random_full(self, size, dtype):
+        """torch's ``random_()`` without bounds: integers over the dtype's exactly held range."""
+        dt = np.dtype(dtype)
+        n = _count(size)
+        if dt == np.int64 or dt == np.float64:
+            top = 1 << 63 if dt == np.int64 else (1 << 53) + 1
+            vals = self._draw64(n) % np.uint64(top)
+        else:
+            if dt.kind == "f":
+                top = (1 << {2: 11, 4: 24}[dt.itemsize]) + 1
+            elif dt.kind == "b":
+                top = 2
+            else:
+                top = int(np.iinfo(dt).max) + 1
+            vals = self._draw32(n) % np.uint64(top)
+        return vals.reshape(size).astype(dt)
+
+    def permutation(self, n: int):
+        """torch's ``randperm(n)`` (int64): forward Fisher-Yates on 32-bit draws."""
+        n = int(n)
+        if n < 2:
+            return np.arange(n, dtype=np.int64)
+        steps = np.arange(n - 1, dtype=np.int64)
+        offsets = (self._draw32(n - 1) % (n - steps).astype(np.uint64)).astype(np.int64)
+        return _forward_fisher_yates(steps + offsets)
+
+    def bernoulli_scalar(self, p: float, size):
+        """Booleans, true with probability ``p`` (torch's ``bernoulli_(p)``: float64 uniforms)."""
+        return self._units(_count(size), np.float64).reshape(size) < p
+
+    def bernoulli(self, probs, like=None):
+        """Booleans, true with the probabilities ``probs`` (torch's ``bernoulli(p)``: uniforms of
+        ``probs``' dtype, drawn in C order, or along the memory of the tensor ``like`` filled)."""
+        probs = np.asarray(probs)
+        work = np.float64 if probs.dtype == np.float64 else np.float32
+        return memory_order(self._units(probs.size, work).reshape(probs.shape), like) < probs
+
+    def dropout_mask(self, p: float, size, dtype):
+        """torch's dropout noise: 1 / (1 - p) where a float64 uniform is below 1 - p, else 0."""
+        dt = np.dtype(dtype)
+        keep = self._units(_count(size), np.float64).reshape(size) < 1.0 - p
+        return keep.astype(dt) / dt.type(1.0 - p)
+
+    def exponential(self, lambd: float, size):
+        """Exponential(lambd) samples in float64: -1/lambd * log1p(-u), as torch's exponential_."""
+        return (-1.0 / lambd) * np.log1p(-self._units(_count(size), np.float64)).reshape(size)
+
+    def multinomial(self, weights, num_samples: int, replacement: bool):
+        """Category indices (int64, rows x num_samples) for the rows of the 2-D ``weights``.
+
+        Without replacement, or for one sample, torch keeps the largest ``weight / Exp(1)`` (the
+        exponentials drawn for every weight, row after row); with replacement, each sample is a
+        float64 uniform looked up in the row's normalised cumulative sum.
+        """
+        w = np.asarray(weights)
+        rows = w.shape[0]
+        if not replacement or num_samples == 1:
+            q = self.exponential(1.0, w.shape).astype(w.dtype)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                keys = w / q
+            if num_samples == 1:
+                return np.argmax(keys, axis=1)[:, None].astype(np.int64)
+            return np.argsort(-keys, axis=1, kind="stable")[:, :num_samples].astype(np.int64)
+        u = self._units(rows * num_samples, np.float64).reshape(rows, num_samples)
+        cdf = np.cumsum(w, axis=1, dtype=np.float64)
+        cdf /= cdf[:, -1:]
+        return np.stack([np.searchsorted(cdf[r], u[r], side="left") for r in range(rows)]).astype(np.int64)
+
+    def choice(self, n: int, size: int, replace: bool, p):
+        """``size`` indices below ``n`` drawn with the weights ``p`` (torch.multinomial on float64 ``p``)."""
+        return self.multinomial(np.asarray(p, dtype=np.float64).reshape(1, n), size, replace)[0]
 
 
 default_generator = Generator()
+
+
+def memory_order(values, like):
+    """``values`` (in draw order) laid out so that walking ``like``'s memory visits them in order,
+    as torch fills a strided tensor; a C-contiguous ``like`` (or None) keeps them as they are.
+
+    >>> memory_order(np.arange(4), np.zeros((2, 2)).T)
+    array([[0, 2],
+           [1, 3]])
+    """
+    if like is None:
+        return np.asarray(values)
+    values = np.asarray(values).reshape(like.shape)
+    if like.ndim < 2 or like.flags.c_contiguous:
+        return values
+    axes = sorted(range(like.ndim), key=lambda d: -abs(like.strides[d]))
+    out = np.empty(like.shape, dtype=values.dtype)
+    out.transpose(axes)[...] = values.reshape(tuple(like.shape[d] for d in axes))
+    return out
+
+
+def like_layout(arr):
+    """``arr`` when a result made "like" it keeps its memory layout (torch's ``empty_like``: a dense
+    tensor whose dimensions are permuted in memory), else None (the result is C-contiguous).
+
+    >>> like_layout(np.zeros((2, 3)).T) is not None, like_layout(np.zeros((2, 3))[:, ::2])
+    (True, None)
+    """
+    if arr.ndim < 2 or arr.flags.c_contiguous:
+        return None
+    expected = arr.itemsize
+    for d in sorted(range(arr.ndim), key=lambda d: abs(arr.strides[d])):
+        if arr.shape[d] != 1 and arr.strides[d] != expected:
+            return None
+        expected *= arr.shape[d]
+    return arr
 
 
 # ---------------------------------------------------------------------------------------------
@@ -361,3 +781,59 @@ def get_num_threads() -> int:
         return os.cpu_count() or 1
     counts = [lib["num_threads"] for lib in threadpool_info() if lib.get("user_api") == "blas"]
     return max(counts) if counts else 1
+
+
+# ---------------------------------------------------------------------------------------------
+# scipy.special: the kernels of kittygrad.special (gamma family, Bessel functions, the normal
+# distribution's functions, zeta, incomplete gamma/beta). Ops reach them as ``B.special.<name>``
+# so a CuPy backend can map this namespace to ``cupyx.scipy.special`` (same names, same ufuncs).
+# They are elementwise NumPy ufuncs; the ops cast results back to the input's float dtype.
+
+
+class _SpecialKernels:
+    """The scipy.special functions kittygrad uses, by their SciPy names.
+
+    >>> float(special.gammaln(np.array(4.0)))  # log(3!)  # doctest: +ELLIPSIS
+    1.791759469228...
+    """
+
+    __slots__ = ()
+    gammaln = staticmethod(_scipy_special_kernels.gammaln)  # log|Gamma(x)|
+    psi = staticmethod(_scipy_special_kernels.psi)  # digamma
+    polygamma = staticmethod(_scipy_special_kernels.polygamma)  # polygamma(n, x)
+    zeta = staticmethod(_scipy_special_kernels.zeta)  # Hurwitz zeta(x, q)
+    gammainc = staticmethod(_scipy_special_kernels.gammainc)  # regularized lower incomplete gamma P(a, x)
+    gammaincc = staticmethod(_scipy_special_kernels.gammaincc)  # upper Q(a, x) = 1 - P(a, x)
+    betainc = staticmethod(_scipy_special_kernels.betainc)  # regularized incomplete beta I_x(a, b)
+    erfcx = staticmethod(_scipy_special_kernels.erfcx)  # exp(x^2) erfc(x)
+    ndtr = staticmethod(_scipy_special_kernels.ndtr)  # standard normal CDF
+    ndtri = staticmethod(_scipy_special_kernels.ndtri)  # its inverse
+    log_ndtr = staticmethod(_scipy_special_kernels.log_ndtr)  # log of the CDF, accurate in the tails
+    entr = staticmethod(_scipy_special_kernels.entr)  # -x log x
+    i0 = staticmethod(_scipy_special_kernels.i0)  # modified Bessel functions of the first kind
+    i0e = staticmethod(_scipy_special_kernels.i0e)  # ... scaled by exp(-|x|)
+    i1 = staticmethod(_scipy_special_kernels.i1)
+    i1e = staticmethod(_scipy_special_kernels.i1e)
+    k0 = staticmethod(_scipy_special_kernels.k0)  # ... of the second kind
+    k0e = staticmethod(_scipy_special_kernels.k0e)  # ... scaled by exp(x)
+    k1 = staticmethod(_scipy_special_kernels.k1)
+    k1e = staticmethod(_scipy_special_kernels.k1e)
+    j0 = staticmethod(_scipy_special_kernels.j0)  # Bessel functions of the first kind
+    j1 = staticmethod(_scipy_special_kernels.j1)
+    y0 = staticmethod(_scipy_special_kernels.y0)  # ... of the second kind
+    y1 = staticmethod(_scipy_special_kernels.y1)
+    airy = staticmethod(_scipy_special_kernels.airy)  # (Ai, Ai', Bi, Bi')
+    spherical_jn = staticmethod(_scipy_special_kernels.spherical_jn)  # spherical Bessel j_n(x)
+
+
+special = _SpecialKernels()
+
+
+def standard_gamma(generator, alpha):
+    """Gamma(alpha, 1) samples, one per element of the array ``alpha``, from a :class:`Generator`."""
+    return generator._rng.standard_gamma(alpha)
+
+
+def binomial(generator, n, p):
+    """Binomial(n, p) samples (arrays broadcast elementwise) from a :class:`Generator`."""
+    return generator._rng.binomial(n, p)

@@ -6,16 +6,13 @@ import numbers
 
 from . import backend as B
 from . import dtypes as D
+from .device import check_device as _check_device  # the one device check (a GPU device raises)
+from .device import preserve_format
 from .errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from .ops.shape import _shape_arg
 from .tensor import Tensor
 
 default_generator = B.default_generator
-
-
-def _check_device(device) -> None:
-    if device is not None and str(device) not in ("cpu",) and not str(device).startswith("cpu"):
-        raise KittyRuntimeError(f"kittygrad runs on the CPU only; device {device!r} is not available")
 
 
 def _finish(arr, requires_grad: bool) -> Tensor:
@@ -118,7 +115,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     """
     _check_device(device)
     if isinstance(data, Tensor):
-        return data if dtype is None or D.to_dtype(dtype) is data.dtype else data.to(dtype)
+        return data if dtype is None or D.to_dtype(dtype) is data.dtype else data.to(D.to_dtype(dtype))
     arr = _to_array(data)
     if dtype is not None:
         arr = arr.astype(D.to_dtype(dtype).np, copy=False)
@@ -156,7 +153,7 @@ def _sizes(size):
     return shape
 
 
-def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros; sizes as varargs or one tuple.
 
     >>> import kittygrad as kitty
@@ -167,7 +164,7 @@ def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None)
     return _finish(B.xp.zeros(_sizes(size), _dtype_or_default(dtype).np), requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones.
 
     >>> import kittygrad as kitty
@@ -178,7 +175,7 @@ def ones(*size, dtype=None, device=None, requires_grad: bool = False, out=None) 
     return _finish(B.xp.ones(_sizes(size), _dtype_or_default(dtype).np), requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad: bool = False, out=None, memory_format=None) -> Tensor:
+def empty(*size, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
     """An uninitialised tensor (kittygrad fills it with zeros, so it is deterministic).
 
     >>> import kittygrad as kitty
@@ -212,23 +209,23 @@ def _like(input, dtype):
 def zeros_like(input, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
     """Zeros with ``input``'s shape and dtype."""
     dt = _like(input, dtype)  # checks input before reading its shape
-    return zeros(input.shape, dtype=dt, requires_grad=requires_grad)
+    return zeros(input.shape, dtype=dt, device=device, requires_grad=requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
     """Ones with ``input``'s shape and dtype."""
     dt = _like(input, dtype)  # checks input before reading its shape
-    return ones(input.shape, dtype=dt, requires_grad=requires_grad)
+    return ones(input.shape, dtype=dt, device=device, requires_grad=requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
     dt = _like(input, dtype)  # checks input before reading its shape
-    return zeros(input.shape, dtype=dt, requires_grad=requires_grad)
+    return zeros(input.shape, dtype=dt, device=device, requires_grad=requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
     dt = _like(input, dtype)  # checks input before reading its shape
-    return full(input.shape, fill_value, dtype=dt, requires_grad=requires_grad)
+    return full(input.shape, fill_value, dtype=dt, device=device, requires_grad=requires_grad)
 
 
 def _num(x):
@@ -278,6 +275,7 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check_device(device)
     dtype = _dtype_or_default(dtype)
     return _finish((base ** B.xp.linspace(_num(start), _num(end), steps)).astype(dtype.np), requires_grad)
 
@@ -301,24 +299,25 @@ def _gen(generator):
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """Uniform samples in [0, 1), from ``manual_seed``'s generator or the one given.
+    """Uniform samples in [0, 1), from ``manual_seed``'s generator or the one given: the same
+    numbers as torch after the same seed.
 
     >>> import kittygrad as kitty
-    >>> kitty.rand(2, 3).shape
-    kittygrad.Size([2, 3])
+    >>> _ = kitty.manual_seed(0); kitty.rand(3)  # torch.manual_seed(0); torch.rand(3)
+    tensor([0.4963, 0.7682, 0.0885])
     """
     _check_device(device)
     dtype = _dtype_or_default(dtype)
     _float_only(dtype, "rand")
-    return _finish(_gen(generator).random(_sizes(size)).astype(dtype.np), requires_grad)
+    return _finish(_gen(generator).uniform(0.0, 1.0, _sizes(size), dtype.np), requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples.
+    """Standard normal samples (torch's numbers after the same seed).
 
     >>> import kittygrad as kitty
-    >>> kitty.randn(4).shape
-    kittygrad.Size([4])
+    >>> _ = kitty.manual_seed(0); kitty.randn(3)  # torch.manual_seed(0); torch.randn(3)
+    tensor([ 1.5410, -0.2934, -2.1788])
     """
     _check_device(device)
     dtype = _dtype_or_default(dtype)
@@ -332,11 +331,11 @@ def _float_only(dtype, name):
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """Integers in [low, high) (int64 by default).
+    """Integers in [low, high) (int64 by default), torch's numbers after the same seed.
 
     >>> import kittygrad as kitty
-    >>> kitty.randint(0, 10, (3,)).dtype
-    kittygrad.int64
+    >>> _ = kitty.manual_seed(0); kitty.randint(0, 10, (3,))  # as torch.randint(0, 10, (3,))
+    tensor([4, 9, 3])
     """
     _check_device(device)
     if size is None:
@@ -354,31 +353,71 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """A random permutation of 0..n-1.
+    """A random permutation of 0..n-1 (torch's, after the same seed).
 
     >>> import kittygrad as kitty
-    >>> sorted(kitty.randperm(3).tolist())
-    [0, 1, 2]
+    >>> _ = kitty.manual_seed(0); kitty.randperm(5)  # as torch.randperm(5)
+    tensor([4, 0, 1, 3, 2])
     """
+    _check_device(device)
     dtype = D.to_dtype(dtype) if dtype is not None else D.int64
     return _finish(_gen(generator).permutation(n).astype(dtype.np), requires_grad)
 
 
+def _drawn_layout(input, memory_format):
+    """The array whose memory a ``*_like`` result is drawn along: torch's ``empty_like`` keeps a
+    dense input's permuted layout (a transposed input, say) under ``preserve_format``; None for
+    C order."""
+    keep = memory_format is None or memory_format is preserve_format
+    return B.like_layout(input._data) if keep else None
+
+
+def _relaid(t: Tensor, layout) -> Tensor:
+    """``t``'s values (drawn in C order) placed along ``layout``'s memory instead."""
+    return t if layout is None else _finish(B.memory_order(t._data, layout), t.requires_grad)
+
+
 def rand_like(input, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    """Uniforms shaped like ``input`` (drawn along its memory layout, as torch).
+
+    >>> import kittygrad as kitty
+    >>> kitty.rand_like(kitty.zeros(2, 3)).shape
+    kittygrad.Size([2, 3])
+    """
     dt = _like(input, dtype)  # checks input before reading its shape
-    return rand(input.shape, dtype=dt, requires_grad=requires_grad)
+    layout = _drawn_layout(input, memory_format)
+    return _relaid(rand(input.shape, dtype=dt, device=device, requires_grad=requires_grad), layout)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    """Standard normals shaped like ``input`` (a permuted layout is drawn one element at a time
+    along its memory, as torch fills a non-contiguous tensor).
+
+    >>> import kittygrad as kitty
+    >>> kitty.randn_like(kitty.zeros(2, 3)).shape
+    kittygrad.Size([2, 3])
+    """
     dt = _like(input, dtype)  # checks input before reading its shape
-    return randn(input.shape, dtype=dt, requires_grad=requires_grad)
+    layout = _drawn_layout(input, memory_format)
+    if layout is None:
+        return randn(input.shape, dtype=dt, device=device, requires_grad=requires_grad)
+    _check_device(device)
+    _float_only(dt, "randn")
+    values = default_generator.normal(0.0, 1.0, tuple(input.shape), dt.np, contiguous=False)
+    return _finish(B.memory_order(values, layout), requires_grad)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    """Integers in [low, high) shaped like ``input`` (drawn along its memory layout, as torch).
+
+    >>> import kittygrad as kitty
+    >>> kitty.randint_like(kitty.zeros(2, 3), 5).shape
+    kittygrad.Size([2, 3])
+    """
     if high is None:
         low, high = 0, low
     dt = _like(input, dtype)  # checks input before reading its shape
-    return randint(low, high, input.shape, dtype=dt)
+    return _relaid(randint(low, high, input.shape, dtype=dt, device=device), _drawn_layout(input, memory_format))
 
 
 def manual_seed(seed: int) -> B.Generator:
@@ -389,20 +428,47 @@ def manual_seed(seed: int) -> B.Generator:
     >>> bool((a == kitty.rand(2)).all())
     True
     """
-    return default_generator.manual_seed(seed)
+    return default_generator.manual_seed(int(seed))  # torch.manual_seed also takes int(seed)
 
 
 def seed() -> int:
+    """Seed the default generator from the system's entropy and return the seed.
+
+    >>> import kittygrad as kitty
+    >>> s = kitty.seed(); s == kitty.initial_seed()
+    True
+    """
     return default_generator.seed()
 
 
 def initial_seed() -> int:
+    """The seed the default generator was last seeded with (as an unsigned 64-bit number).
+
+    >>> import kittygrad as kitty
+    >>> _ = kitty.manual_seed(-1); kitty.initial_seed()
+    18446744073709551615
+    """
     return default_generator.initial_seed()
 
 
-def get_rng_state():
+def get_rng_state() -> Tensor:
+    """The default generator's state: torch's 5056-byte layout, as a uint8 tensor.
+
+    >>> import kittygrad as kitty
+    >>> s = kitty.get_rng_state(); a = kitty.rand(2); kitty.set_rng_state(s)
+    >>> bool((kitty.rand(2) == a).all()), s.dtype, tuple(s.shape)
+    (True, kittygrad.uint8, (5056,))
+    """
     return default_generator.get_state()
 
 
 def set_rng_state(state) -> None:
+    """Restore the default generator from :func:`get_rng_state` (a state saved by torch loads too)."""
     default_generator.set_state(state)
+
+
+# The generator lives in the backend, below Tensor: plug in the wrapper of its states (uint8
+# tensors, as torch's) and kittygrad's typed errors.
+B.rng_plugins.update(
+    wrap_state=Tensor._wrap, RuntimeError=KittyRuntimeError, TypeError=KittyTypeError, ValueError=KittyValueError
+)

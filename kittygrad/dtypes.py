@@ -1,6 +1,10 @@
 """kittygrad's dtypes and PyTorch's type-promotion rules."""
 from __future__ import annotations
 
+import math as _math
+import warnings as _warnings
+
+from . import _display
 from . import backend as B
 from .errors import KittyTypeError
 
@@ -27,7 +31,7 @@ class dtype:  # noqa: N801 - torch's name
         return False
 
     def __repr__(self) -> str:
-        return f"kittygrad.{self.name}"
+        return f"{_display.name}.{self.name}"
 
     def __reduce__(self):
         return (_dtype_by_name, (self.name,))
@@ -152,3 +156,142 @@ def result_type(*operands) -> dtype:
             # a scalar of a higher category gives that category's default (float32 / int64)
             result = lower if lower is not scal else (_default_float if lower._category == _CATEGORY_FLOAT else lower)
     return result
+
+
+# ---- finfo / iinfo (torch.finfo, torch.iinfo) --------------------------------------------------
+
+#: IEEE layout of each floating dtype: (exponent bits, mantissa bits)
+_FLOAT_LAYOUT = {"float16": (5, 10), "bfloat16": (8, 7), "float32": (8, 23), "float64": (11, 52)}
+
+
+class finfo:  # noqa: N801 - torch's name
+    """Machine limits of a floating dtype, as ``torch.finfo`` (the default dtype when none is given).
+
+    >>> import kittygrad as kitty
+    >>> kitty.finfo(kitty.float16)
+    finfo(resolution=0.001, min=-65504, max=65504, eps=0.000976562, smallest_normal=6.10352e-05, tiny=6.10352e-05, dtype=float16)
+    >>> kitty.finfo().eps
+    1.1920928955078125e-07
+    """
+
+    __slots__ = ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype")
+
+    def __init__(self, type=None) -> None:  # noqa: A002 - torch's argument name
+        if type is None:
+            type = _default_float  # noqa: A001
+        elif type is builtins_float:
+            type = float64  # noqa: A001 - torch reads Python's float as double here
+        elif not isinstance(type, dtype):
+            raise KittyTypeError(
+                f"finfo(): argument 'type' (position 1) must be kittygrad.dtype, not {_builtins.type(type).__name__}"
+            )
+        if type.name not in _FLOAT_LAYOUT:
+            raise KittyTypeError(
+                "kittygrad.finfo() requires a floating point input type. Use kittygrad.iinfo to handle 'kittygrad.finfo'"
+            )
+        exp_bits, mant_bits = _FLOAT_LAYOUT[type.name]
+        self.bits = type.itemsize * 8
+        self.eps = 2.0 ** -mant_bits
+        self.max = (2.0 - 2.0 ** -mant_bits) * 2.0 ** (2 ** (exp_bits - 1) - 1)
+        self.min = -self.max
+        self.tiny = self.smallest_normal = 2.0 ** (2 - 2 ** (exp_bits - 1))
+        self.resolution = 10.0 ** -_math.floor(-_math.log10(self.eps))
+        self.dtype = type.name
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, finfo) and other.dtype == self.dtype
+
+    __hash__ = None  # unhashable, as torch's
+
+    def __repr__(self) -> str:
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+            f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})"
+        )
+
+    __str__ = __repr__
+
+
+class iinfo:  # noqa: N801 - torch's name
+    """Machine limits of an integer dtype, as ``torch.iinfo``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.iinfo(kitty.uint8)
+    iinfo(min=0, max=255, dtype=uint8)
+    >>> kitty.iinfo(kitty.int64).max
+    9223372036854775807
+    """
+
+    __slots__ = ("bits", "max", "min", "dtype")
+
+    def __init__(self, type) -> None:  # noqa: A002 - torch's argument name
+        if type is builtins_int:
+            type = int64  # noqa: A001
+        elif not isinstance(type, dtype):
+            raise KittyTypeError(
+                f"iinfo(): argument 'type' (position 1) must be kittygrad.dtype, not {_builtins.type(type).__name__}"
+            )
+        if type is bool:
+            raise KittyTypeError("kittygrad.bool is not supported by kittygrad.iinfo")
+        if type.is_floating_point:
+            raise KittyTypeError(
+                "kittygrad.iinfo() requires an integer input type. Use kittygrad.finfo to handle 'kittygrad.iinfo'"
+            )
+        self.bits = type.itemsize * 8
+        if type.is_signed:
+            self.min, self.max = -(2 ** (self.bits - 1)), 2 ** (self.bits - 1) - 1
+        else:
+            self.min, self.max = 0, 2 ** self.bits - 1
+        self.dtype = type.name
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, iinfo) and other.dtype == self.dtype
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+    __str__ = __repr__
+
+
+
+_LEGACY_TYPE_NAMES = {
+    "HalfTensor": "float16", "BFloat16Tensor": "bfloat16", "FloatTensor": "float32", "DoubleTensor": "float64",
+    "ByteTensor": "uint8", "CharTensor": "int8", "ShortTensor": "int16", "IntTensor": "int32", "LongTensor": "int64",
+    "BoolTensor": "bool",
+}
+
+
+def set_default_tensor_type(t) -> None:
+    """Legacy ``torch.set_default_tensor_type``: set the default float dtype from a tensor type's name.
+
+    Takes the name (``"torch.DoubleTensor"`` or ``"kittygrad.DoubleTensor"``); warns that it is
+    deprecated, as torch. kittygrad's legacy classes (``kitty.DoubleTensor``, ...) are all
+    ``kitty.Tensor``, so the class form cannot say which dtype is meant and is refused.
+
+    >>> import kittygrad as kitty, warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     kitty.set_default_tensor_type("torch.DoubleTensor")
+    >>> kitty.get_default_dtype()
+    kittygrad.float64
+    >>> kitty.set_default_dtype(kitty.float32)
+    """
+    _warnings.warn(
+        "kittygrad.set_default_tensor_type() is deprecated as in PyTorch 2.1, please use "
+        "kittygrad.set_default_dtype() and kittygrad.set_default_device() as alternatives.",
+        UserWarning, stacklevel=2,
+    )
+    if not isinstance(t, str):
+        raise KittyTypeError(
+            f"set_default_tensor_type() needs the type's name, such as 'torch.DoubleTensor', got {t!r}: "
+            "kittygrad's legacy tensor classes are all kittygrad.Tensor. Or use kittygrad.set_default_dtype()."
+        )
+    module, _, name = t.rpartition(".")
+    if module not in ("torch", "kittygrad") or name not in _LEGACY_TYPE_NAMES or _LEGACY_TYPE_NAMES[name] not in _BY_NAME:
+        raise KittyTypeError(f"invalid type: '{t}'")
+    d = _BY_NAME[_LEGACY_TYPE_NAMES[name]]
+    if not d.is_floating_point:
+        raise KittyTypeError("only floating-point types are supported as the default type")
+    set_default_dtype(d)

@@ -1,6 +1,8 @@
 """``kittygrad.Size``: the tuple type of tensor shapes, as ``torch.Size``."""
 from __future__ import annotations
 
+from . import _display
+
 
 class Size(tuple):
     """A tensor's shape: a tuple that prints as ``kittygrad.Size([2, 3])``.
@@ -10,7 +12,7 @@ class Size(tuple):
     """
 
     def __repr__(self) -> str:
-        return f"kittygrad.Size({list(self)})"
+        return f"{_display.name}.Size({list(self)})"
 
     def numel(self) -> int:
         n = 1

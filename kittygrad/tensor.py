@@ -1,6 +1,8 @@
 """The Tensor: an array, its autograd metadata, and PyTorch's methods (each one line deep)."""
 from __future__ import annotations
 
+from . import _display
+
 import warnings
 import weakref
 
@@ -8,6 +10,9 @@ from . import backend as B
 from . import dtypes as D
 from ._printing import tensor_repr
 from ._tensor_methods import TensorMethods
+from ._tensor_methods_inplace import InplaceMethods
+from ._tensor_methods_numeric import NumericMethods
+from ._tensor_methods_queries import QueryMethods
 from .autograd import engine as _engine
 from .autograd import function as _function
 from .autograd.engine import AccumulateGrad
@@ -16,6 +21,7 @@ from .autograd.function import apply_inplace
 from .autograd.grad_mode import enable_grad
 from .autograd.gradients import backward as _autograd_backward
 from .autograd.hooks import RemovableHandle
+from .device import CPU, accelerator_copy, check_device, laid_out, parse_to, preserve_format, suggest_memory_format
 from .errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from .ops import activation as _act
 from .ops import arithmetic as _arith
@@ -32,6 +38,12 @@ from .size import Size
 _ndarray = B.ndarray
 
 
+#: torch's legacy tensor-type names, as ``Tensor.type("torch.DoubleTensor")`` accepts them
+_LEGACY_TYPE_NAMES = {"FloatTensor": "float32", "DoubleTensor": "float64", "HalfTensor": "float16",
+                      "LongTensor": "int64", "IntTensor": "int32", "ShortTensor": "int16", "CharTensor": "int8",
+                      "ByteTensor": "uint8", "BoolTensor": "bool"}
+
+
 def _np_dtype_name_to_legacy(d: D.dtype) -> str:
     return {
         "float32": "FloatTensor",
@@ -46,7 +58,7 @@ def _np_dtype_name_to_legacy(d: D.dtype) -> str:
     }[d.name]
 
 
-class Tensor(TensorMethods):
+class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
     """A multi-dimensional array that records the operations on it for automatic differentiation.
 
     >>> import kittygrad as kitty
@@ -60,6 +72,7 @@ class Tensor(TensorMethods):
     _grad = None
     _accum = None
     _retains_grad = False
+    _retain_version = 0  # version at retain_grad(): the engine warns when it changed (seed)
     _hooks = None
     _post_hooks = None
     _view_version = 0
@@ -68,6 +81,7 @@ class Tensor(TensorMethods):
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     def __init__(self, *args, dtype=None, device=None, requires_grad: bool = False) -> None:
+        check_device(device, "Tensor")
         # torch.Tensor(data) makes a default-float tensor; torch.Tensor(2, 3) an uninitialised one
         if len(args) == 1 and not isinstance(args[0], int):
             src = args[0]
@@ -139,12 +153,12 @@ class Tensor(TensorMethods):
         return self._data.itemsize
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> device:
+        """Where the data lives: the CPU, always (``device(type='cpu')``)."""
+        return CPU
 
-    @property
-    def is_cuda(self) -> bool:
-        return False
+    is_cuda = is_meta = is_mps = is_xpu = property(lambda self: False, doc="False: tensors live on the CPU.")
+    is_cpu = property(lambda self: True, doc="True: kittygrad's tensors live on the CPU.")
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
@@ -254,12 +268,25 @@ class Tensor(TensorMethods):
                 raise KittyRuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             return
         self._retains_grad = True
+        self._retain_version = self._vc[0]
         node = self._grad_fn
         node._retained = weakref.ref(self)
         node._retained_nr = self._output_nr
 
     @property
     def _version(self) -> int:
+        return self._vc[0]
+
+    @property
+    def version(self) -> int:
+        """The seed's name for the version counter (torch's ``_version``): in-place changes bump
+        it, and a view shares its base's.
+
+        >>> import kittygrad as kitty
+        >>> x = kitty.zeros(3); v = x[1:]
+        >>> _ = x.add_(1); _ = v.mul_(2); (x.version, v.version)
+        (2, 2)
+        """
         return self._vc[0]
 
     @property
@@ -354,6 +381,7 @@ class Tensor(TensorMethods):
             out[nr] = new
             return tuple(out)
 
+        node_hook.tensor_hook = True  # runs before the node's own pre-hooks (torch's order)
         return self._grad_fn.register_prehook(node_hook)
 
     def register_post_accumulate_grad_hook(self, hook):
@@ -422,39 +450,31 @@ class Tensor(TensorMethods):
         return self._data.tolist()
 
     def to(self, *args, **kwargs) -> Tensor:
-        """Convert the dtype (``to(kitty.float64)``, ``to(other)``); 'cpu' is the only device.
+        """torch's ``to(device, dtype)``, ``to(dtype)``, ``to(other)`` (+ ``non_blocking``, ``copy``,
+        ``memory_format``): ``self`` when nothing changes, else a differentiable copy (always with
+        ``copy=True``). The CPU is the only device; a GPU one raises (kittygrad.device.unavailable).
 
         >>> import kittygrad as kitty
-        >>> kitty.tensor([1, 2]).to(kitty.float32)
+        >>> kitty.tensor([1, 2]).to("cpu", kitty.float32)
         tensor([1., 2.])
         """
-        dtype = kwargs.pop("dtype", None)
-        kwargs.pop("non_blocking", None)
-        copy = kwargs.pop("copy", False)
-        device = kwargs.pop("device", None)
-        if kwargs:
-            raise KittyTypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, D.dtype):
-                dtype = a
-            elif isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, str) or a is None:
-                device = a
-            else:
-                dtype = D.to_dtype(a)
-        if device not in (None, "cpu") and not (isinstance(device, str) and device.startswith("cpu")):
-            raise KittyRuntimeError(
-                f"kittygrad runs on the CPU only; device {device!r} is not available"
-            )
-        if dtype is None or D.to_dtype(dtype) is self.dtype:
-            return self.clone() if copy else self
-        return cast(self, D.to_dtype(dtype))
+        device, dtype, _, copy, fmt = parse_to(args, kwargs, Tensor)
+        dtype = dtype or self.dtype
+        if not copy and dtype is self.dtype and (device is None or device.index is None) and (
+                fmt in (None, preserve_format) or suggest_memory_format(self._data) is fmt):
+            return self
+        out = _conv.ToCopy.apply(self, dtype.np)  # a cpu:0 device copies too, as torch
+        out._data = laid_out(out._data, fmt)  # a fresh array, relaid only when fmt asks it
+        return out
 
-    def type(self, dtype=None):
+    def type(self, dtype=None, non_blocking: bool = False):
         if dtype is None:
-            return "kittygrad." + _np_dtype_name_to_legacy(self.dtype)
-        return self.to(dtype)
+            return f"{_display.name}." + _np_dtype_name_to_legacy(self.dtype)
+        if isinstance(getattr(dtype, "dtype", None), D.dtype):  # a legacy type: kitty.FloatTensor
+            dtype = dtype.dtype
+        elif isinstance(dtype, str) and dtype.rsplit(".", 1)[-1].endswith("Tensor"):  # "torch.FloatTensor"
+            dtype = _LEGACY_TYPE_NAMES[dtype.rsplit(".", 1)[-1]]
+        return self.to(D.to_dtype(dtype))
 
     def float(self) -> Tensor:
         return self.to(D.float32)
@@ -483,8 +503,16 @@ class Tensor(TensorMethods):
     def bool(self) -> Tensor:
         return self.to(D.bool)
 
-    def cpu(self) -> Tensor:
-        return self
+    def cpu(self, memory_format=preserve_format) -> Tensor:
+        """``self`` (kittygrad's tensors live on the CPU), or a copy laid out in another ``memory_format``.
+
+        >>> import kittygrad as kitty
+        >>> x = kitty.zeros(2); x.cpu() is x
+        True
+        """
+        return self.to(memory_format=memory_format)
+
+    cuda, xpu, ipu, mtia = (accelerator_copy(kind) for kind in ("cuda", "xpu", "ipu", "mtia"))
 
     def clone(self, *, memory_format=None) -> Tensor:
         """A copy that stays in the graph.
@@ -520,19 +548,19 @@ class Tensor(TensorMethods):
 
     # new_* create tensors with this tensor's dtype (unless given), as torch
     def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        return _creation().tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return _creation().tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        return _creation().zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return _creation().zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        return _creation().ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return _creation().ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
+        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        return _creation().full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return _creation().full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
     # ---- Python protocol ----------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -857,8 +885,8 @@ class Tensor(TensorMethods):
     def expand_as(self, other):
         return _shape.expand(self, *other.shape)
 
-    def broadcast_to(self, size):
-        return _shape.broadcast_to(self, size)
+    def broadcast_to(self, size=None, *, shape=None):
+        return _shape.broadcast_to(self, size, shape=shape)
 
     # ---- in-place methods ---------------------------------------------------------------------
     def _inplace_binary(self, op, other, name, float_result=False, **params):

@@ -14,7 +14,7 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from .gradients import backward, grad
+from .gradients import backward, backward_semantics, get_backward_semantics, grad, set_backward_semantics
 from .graph_array import GraphArray
 
 __all__ = [
@@ -28,6 +28,11 @@ __all__ = [
     "set_grad_enabled",
     "inference_mode",
     "is_grad_enabled",
+    "Variable",
+    "graph",
+    "backward_semantics",
+    "get_backward_semantics",
+    "set_backward_semantics",
 ]
 
 
@@ -38,3 +43,14 @@ from . import (
 )
 from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: E402,F401
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,F401
+
+# ---- saved-tensor hooks, multi-grad hooks (torch.autograd.graph); the legacy Variable ---------
+from . import graph  # noqa: E402,F401
+from .variable import Variable  # noqa: E402,F401
+from .engine_flags import (  # noqa: E402,F401
+    enforce_grad_layout_policy,
+    is_multithreading_enabled,
+    is_tensor_like,
+    is_view_replay_enabled,
+    set_multithreading_enabled,
+)

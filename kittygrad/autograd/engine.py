@@ -10,6 +10,7 @@ middle of the graph, or leaves gradients waiting for outputs that have not calle
 from __future__ import annotations
 
 import gc as _gc
+import os
 import sys
 import warnings
 import weakref
@@ -20,6 +21,10 @@ from ..errors import BackwardGraphWarning, KittyRuntimeError
 from .grad_mode import _state
 from .graph_array import GraphArray, unsupported
 from .hooks import RemovableHandle
+from .semantics import Task as _Task
+from .semantics import mode as _mode
+from .semantics import multi_hooks as _multi_hooks
+from .semantics import task_state as _task
 
 #: nodes that ran a backward with retain_graph=True and still hold their saved values: their
 #: uses are already settled, so a walk that reaches them must count deliveries (the slow path)
@@ -31,6 +36,27 @@ _MISSING = object()
 # anomaly mode (autograd/anomaly_mode.py sits above the engine and plugs its check in here, so
 # the engine reads one attribute per backward when the mode is off and imports nothing above it)
 _anomaly = SimpleNamespace(enabled=False, check_nan=True, check=None)
+#: ``grad_fn._saved_<name>`` / ``_raw_saved_<name>``: autograd/graph.py plugs the lookup in here
+_saved_access = SimpleNamespace(get=None)
+
+
+class _SavedAttr:
+    """``grad_fn._saved_<name>`` (or ``_raw_saved_<name>``) of an op class that declares
+    ``torch_saved``: a class-level descriptor, so other attribute lookups pay nothing."""
+
+    __slots__ = ("name", "field", "kind", "raw")
+
+    def __init__(self, name: str, spec, raw: bool) -> None:
+        self.name = name
+        self.field, self.kind = (spec, "tensor") if isinstance(spec, str) else spec
+        self.raw = raw
+
+    def __get__(self, node, owner=None):
+        if node is None:
+            return self
+        if self.name not in type(node).torch_saved:  # inherited by a subclass torch names otherwise
+            raise AttributeError(f"'{type(node).__name__}' object has no attribute '{'_raw' if self.raw else ''}_saved_{self.name}'")
+        return _saved_access.get(node, self)
 
 
 class Node:
@@ -67,6 +93,10 @@ class Node:
     graph_formal_inputs: tuple = ()
     #: AccumulateGrad nodes never wait on locks: a leaf's gradient lands as soon as it arrives
     _waits = True
+    #: ``{torch's name: our saved field}`` (or ``(field, kind)``, kind "number" for a Scalar
+    #: argument torch keeps as a number, "T" for a field torch saves transposed): gives the class
+    #: ``grad_fn._saved_<name>`` and ``_raw_saved_<name>`` as torch's node of that op has them
+    torch_saved: dict = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -74,6 +104,9 @@ class Node:
         cls._released_fields = tuple(sorted(declared)) + _ALWAYS_RELEASED
         if "_name" not in cls.__dict__:
             cls._name = cls.__name__ if cls.__name__.endswith("Backward") else cls.__name__ + "Backward"
+        for name, spec in cls.__dict__.get("torch_saved", {}).items():
+            setattr(cls, "_saved_" + name, _SavedAttr(name, spec, raw=False))
+            setattr(cls, "_raw_saved_" + name, _SavedAttr(name, spec, raw=True))
 
     def _init_node(self) -> None:
         self._lock = 0
@@ -202,6 +235,16 @@ def _accumulate_into(tensor, grad, hooks: bool = True) -> None:
             hook(tensor)
 
 
+def retarget_retained(t, node) -> None:
+    """``t`` (which called ``retain_grad()``) is about to get ``node`` as its grad_fn after an
+    in-place op: its ``.grad`` follows to the new value's node, as torch moves the hook."""
+    old = t._grad_fn
+    if old is not None and old._retained is not None and old._retained() is t:
+        old._retained = None
+    node._retained = weakref.ref(t)
+    node._retained_nr = 0
+
+
 def _leaf_hooks(node, grad):
     """A leaf's tensor hooks on a gradient that autograd.grad returns instead of accumulating."""
     tensor = node._tensor_ref()
@@ -235,6 +278,7 @@ def _accumulate_graph(tensor, grad, hooks: bool = True) -> None:
 Tensor = None  # set by kittygrad.tensor
 _getrefcount = sys.getrefcount
 _ndarray = B.xp.ndarray
+_generic = B.xp.generic
 
 
 def _node_backward(node, grads, create_graph: bool) -> tuple:
@@ -334,12 +378,48 @@ def _add(a, b):
     return a + b
 
 
+#: torch's text for a saved value that a backward without retain_graph freed
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward."
+)
+
+
 def _consumed_error(node) -> KittyRuntimeError:
-    return KittyRuntimeError(
-        f"Trying to backward through the graph a second time: {node._name} already ran its "
-        "backward and its saved values were freed. Specify retain_graph=True on the first "
-        "backward() call if you need to backward through the graph again."
-    )
+    return KittyRuntimeError(f"{FREED_MESSAGE} ({node._name} already ran its backward and freed what it saved.)")
+
+
+def _holds_saved(value) -> bool:
+    """Whether a saved attribute holds what torch keeps as a SavedVariable (an array, a NumPy
+    scalar standing for a wrapped number, a Tensor) rather than sizes, dims or Python scalars."""
+    if type(value) is _ndarray or isinstance(value, (_generic, Tensor)):
+        return True
+    return type(value) in (tuple, list) and any(_holds_saved(v) for v in value)
+
+
+def _release_torch(node) -> None:
+    """Free a node as torch frees it: only the saved tensors go, and a node that saved none stays
+    runnable (torch runs ``AddBackward0`` or a view's node again without retain_graph)."""
+    cls = type(node)
+    if not node._waits:
+        return
+    if getattr(cls, "_hooked", False):  # its saved values sit with saved-tensor hooks
+        node.release()
+        return
+    freed = False
+    for key in cls._released_fields:
+        value = getattr(node, key, _MISSING)
+        if value is not getattr(cls, key, _MISSING) and _holds_saved(value):
+            delattr(node, key)
+            freed = True
+    if freed:
+        node._consumed = True
+        if _retained_alive.data:
+            _retained_alive.discard(node)
+    else:  # already ran: a later walk through it must count deliveries (the general walk)
+        _retained_alive.add(node)
 
 
 def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bool = True, create_graph: bool = False):
@@ -350,13 +430,36 @@ def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bo
     that still waits keeps its gradient until the other outputs call backward. The graph's saved
     values are freed as it goes.
 
-    ``retain_graph=True`` or ``capture`` (autograd.grad): PyTorch's semantics. Only the uses
-    reachable from the roots count, nothing waits, the graph is left intact.
+    ``retain_graph=True``, ``capture`` (autograd.grad) or ``set_backward_semantics("torch")``:
+    PyTorch's semantics. Only the uses reachable from the roots count, nothing waits (the general
+    walk without its ``pending`` counts); retain_graph leaves the graph intact.
 
     ``capture`` maps ``(node, output_nr)`` to a slot; the full gradient of that edge is returned
     in a list (used by ``autograd.grad``). With ``accumulate=False`` leaves' ``.grad`` is untouched.
     """
     seed_mode = not retain_graph and capture is None
+    if not _mode.plain:  # torch's semantics, or multi-grad hooks that want to know this backward
+        return _run_task(roots, retain_graph, capture, accumulate, create_graph, seed_mode and _mode.seed)
+    return _walk(roots, retain_graph, capture, accumulate, create_graph, seed_mode)
+
+
+def _run_task(roots, retain_graph, capture, accumulate, create_graph, seed_mode):
+    """A backward that multi-grad hooks can ask about (``current_task``), under either semantics."""
+    if not _multi_hooks[0]:
+        return _walk(roots, retain_graph, capture, accumulate, create_graph, seed_mode)
+    task = _Task(roots)
+    previous, _task.current = _task.current, task
+    try:
+        result = _walk(roots, retain_graph, capture, accumulate, create_graph, seed_mode)
+    finally:
+        _task.current = previous
+    for finish in task.finishers:
+        finish()
+    return result
+
+
+def _walk(roots, retain_graph, capture, accumulate, create_graph, seed_mode):
+    """Pick the walk: the locks-only one for a plain ``loss.backward()``, else the general one."""
     if create_graph:
         # the gradients are GraphArrays and every formula records ops: run in grad mode
         previous, _state.enabled = _state.enabled, True
@@ -371,6 +474,7 @@ def run_backward(roots, retain_graph: bool = False, capture=None, accumulate: bo
 
 def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mode):
     """The walk with a pre-pass that counts, per node, the uses reachable from the roots."""
+    torch_release = not _mode.seed  # torch's semantics free only saved tensors (see _release_torch)
     # 1. Count, for every reachable node, the uses that will deliver a gradient in this walk.
     deps: dict = {}
     fresh: dict = {}  # uses by consumers that never ran before (these are what the locks count)
@@ -427,9 +531,10 @@ def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mo
                 f"Backpropagation started from the middle of the graph: the output of "
                 f"{node._name} (shape {tuple(node._out_meta[nr][0])}) is still used by {pending[node]} "
                 "other operation(s) whose gradients will not be included. Call backward() on the "
-                "final output instead, or detach() the tensor if this is intended.",
+                "final output instead, or detach() the tensor if this is intended (or set "
+                "kittygrad.autograd.set_backward_semantics('torch') for PyTorch's behaviour).",
                 BackwardGraphWarning,
-                stacklevel=4,
+                stacklevel=_user_stacklevel(),
             )
     received = dict.fromkeys(deps, 0)
     captured = [None] * len(capture) if capture is not None else None
@@ -470,13 +575,8 @@ def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mo
                 ]
             if create_graph:
                 grads = [GraphArray(Tensor._wrap(g)) if g is not None and type(g) is not GraphArray else g for g in grads]
-            if node._pre_hooks:
-                grads = _run_pre_hooks(node, grads)
-            retained = node._retained
-            if retained is not None and accumulate:
-                t = retained()
-                if t is not None:
-                    _accumulate_into(t, grads[node._retained_nr])
+            if node._pre_hooks or node._retained is not None:
+                grads = _before_node(node, grads, accumulate)
             if isinstance(node, AccumulateGrad):
                 if accumulate:
                     node.backward(grads[0])
@@ -491,7 +591,11 @@ def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mo
             if retain_graph and node._waits:
                 _retained_alive.add(node)
         if not retain_graph:
-            node.release()
+            if torch_release:
+                _release_torch(node)
+            else:
+                node.release()
+        mark = len(ready_stack)
         for edge, g in zip(node.next_edges, input_grads):
             if edge is None or (needed is not None and edge[0] not in needed):
                 continue
@@ -511,6 +615,11 @@ def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mo
                 not seed_mode or pending[nxt] <= 0 or not nxt._waits or nxt in root_nodes
             ):
                 ready_stack.append(nxt)
+        if len(ready_stack) - mark > 1:
+            # torch's order, as far as it shows: leaves first, in input order, then the other
+            # nodes, the later input's first (torch runs the most recently created node first)
+            fresh_ready = ready_stack[mark:]
+            ready_stack[mark:] = [n for n in fresh_ready if n._waits] + [n for n in reversed(fresh_ready) if not n._waits]
 
     # 4. Whatever did not run keeps its partial gradient (seed semantics) and we say why.
     if seed_mode and bufs:
@@ -533,9 +642,10 @@ def _run_seed(root, root_nr, root_grad) -> None:
             f"Backpropagation started from the middle of the graph: the output of "
             f"{root._name} (shape {tuple(root._out_meta[root_nr][0])}) is still used by {root._lock} "
             "other operation(s) whose gradients will not be included. Call backward() on the "
-            "final output instead, or detach() the tensor if this is intended.",
+            "final output instead, or detach() the tensor if this is intended (or set "
+            "kittygrad.autograd.set_backward_semantics('torch') for PyTorch's behaviour).",
             BackwardGraphWarning,
-            stacklevel=4,
+            stacklevel=_user_stacklevel(),
         )
     slots = [None] * len(root._out_meta)
     slots[root_nr] = root_grad
@@ -559,12 +669,8 @@ def _run_seed(root, root_nr, root_grad) -> None:
                         g if g is not None else B.xp.zeros(shape, dtype)
                         for g, (shape, dtype) in zip(grads, node._out_meta)
                     ]
-                if node._pre_hooks:
-                    grads = _run_pre_hooks(node, grads)
-                if node._retained is not None:
-                    t = node._retained()
-                    if t is not None:
-                        _accumulate_into(t, grads[node._retained_nr])
+                if node._pre_hooks or node._retained is not None:
+                    grads = _before_node(node, grads, True)
                 if not node._waits:  # the root itself is a leaf
                     t = node._tensor_ref()
                     if t is not None:
@@ -649,6 +755,17 @@ def _run_seed(root, root_nr, root_grad) -> None:
         _hold_waiting(bufs)
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside kittygrad."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def _hold_waiting(bufs) -> None:
     """Keep the gradients of nodes that still wait for other uses, and warn about the blockers.
 
@@ -676,9 +793,11 @@ def _hold_waiting(bufs) -> None:
             "outputs that have not called backward() yet; their gradients will be completed when "
             "those outputs call backward(). If you do not need those outputs' gradients, detach() "
             "them or compute them under no_grad(); to get the gradients now, use "
-            "backward(retain_graph=True) or kitty.autograd.grad.",
+            "backward(retain_graph=True) or kitty.autograd.grad; or set "
+            "kittygrad.autograd.set_backward_semantics('torch') for PyTorch's behaviour (uses that "
+            "this backward cannot reach do not hold gradients back).",
             BackwardGraphWarning,
-            stacklevel=4,
+            stacklevel=_user_stacklevel(),
         )
 
 
@@ -705,14 +824,46 @@ def _from_tensors(tensors, graph: bool):
     return [t._data if t is not None else None for t in tensors]
 
 
-def _run_pre_hooks(node, grads):
+def _run_pre_hooks(node, grads, hooks=None):
     graph = any(type(g) is GraphArray for g in grads)
     tensors = _to_tensors(grads)
-    for hook in list(node._pre_hooks.values()):
+    for hook in list(node._pre_hooks.values()) if hooks is None else hooks:
         new = hook(tuple(tensors))
         if new is not None:
             tensors = list(new)
     return _from_tensors(tensors, graph)
+
+
+def _before_node(node, grads, accumulate: bool):
+    """What runs on a node's incoming gradients before its backward, in torch's order: the hooks
+    of the tensors it produced (``Tensor.register_hook``), then ``retain_grad``'s ``.grad``, then
+    the node's own pre-hooks (``Node.register_prehook``)."""
+    node_hooks = None
+    if node._pre_hooks:
+        hooks = list(node._pre_hooks.values())
+        tensor_hooks = [h for h in hooks if getattr(h, "tensor_hook", False)]
+        node_hooks = [h for h in hooks if not getattr(h, "tensor_hook", False)]
+        if tensor_hooks:
+            grads = _run_pre_hooks(node, grads, tensor_hooks)
+    retained = node._retained
+    if retained is not None and accumulate:
+        t = retained()
+        if t is not None:
+            if t._vc[0] != t._retain_version and _mode.seed:
+                warnings.warn(
+                    "An attempt to assign a gradient to a tensor with retains_grad=True that was "
+                    f"modified by an inplace operation after retain_grad() was called (version "
+                    f"{t._retain_version}, now {t._vc[0]}): its .grad is the gradient of its new "
+                    "value, as in PyTorch. Call retain_grad() again after the in-place change to "
+                    "silence this.",
+                    BackwardGraphWarning,
+                    stacklevel=_user_stacklevel(),
+                )
+                t._retain_version = t._vc[0]  # (said once)
+            _accumulate_into(t, grads[node._retained_nr])
+    if node_hooks:
+        grads = _run_pre_hooks(node, grads, node_hooks)
+    return grads
 
 
 def _run_post_hooks(node, input_grads, grads):

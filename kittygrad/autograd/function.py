@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .. import backend as B
 from ..errors import KittyRuntimeError, KittyTypeError
-from .engine import Node, _edge
+from .engine import Node, _edge, retarget_retained
 from .grad_mode import _state, no_grad
 from .gradients import grad
 from .graph_array import GraphArray, unsupported
@@ -426,6 +426,8 @@ def apply_inplace(cls, self, *args, **params):
     _write(self, out._data, cls)
     fn = out._grad_fn
     if view is None:
+        if self._retains_grad:
+            retarget_retained(self, fn)
         self._grad_fn, self._output_nr, self._requires_grad = fn, 0, True
         if observers:
             _notify("inplace", _opname(cls) + "_", fn, (self,) + args, (self,))
@@ -442,6 +444,8 @@ def apply_inplace(cls, self, *args, **params):
     if base_edge is not None:
         base_edge[0]._lock += 1
     copy._out_meta = ((base._data.shape, base._data.dtype),)
+    if base._retains_grad:
+        retarget_retained(base, copy)
     base._grad_fn, base._output_nr, base._requires_grad = copy, 0, True
     # the view's grad_fn is re-derived from the base lazily, when next used: deriving it now would
     # record a use of the base that a view nobody uses again would hold forever (seed locks)

@@ -1,10 +1,14 @@
 """Computing gradients: ``autograd.backward`` (accumulate into ``.grad``) and ``autograd.grad``
-(return them). Both seed the engine's walk from their outputs and gradients."""
+(return them). Both seed the engine's walk from their outputs and gradients. Also the switch
+between the seed's backward semantics and PyTorch's (``set_backward_semantics``)."""
 from __future__ import annotations
 
+import functools
+
 from .. import backend as B
-from ..errors import KittyRuntimeError, KittyTypeError
+from ..errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from . import engine as _engine
+from . import semantics as _semantics
 from .engine import _accumulate_into, _edge, run_backward
 from .graph_array import GraphArray
 
@@ -120,3 +124,90 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
             continue
         out.append(Tensor._wrap(g.astype(t._data.dtype, copy=False)) if g is not None else None)
     return tuple(out)
+
+
+# ---- which semantics backward() follows -----------------------------------------------------
+
+_SEMANTICS = ("seed", "torch")
+
+
+def _check_semantics(mode) -> bool:
+    """``True`` for the seed's semantics, ``False`` for torch's; anything else is refused."""
+    if mode not in _SEMANTICS:
+        raise KittyValueError(f"backward semantics must be 'seed' or 'torch', got {mode!r}")
+    return mode == "seed"
+
+
+def get_backward_semantics() -> str:
+    """``"seed"`` (the default: the seed's locks) or ``"torch"``: what ``backward()`` follows here.
+
+    >>> import kittygrad as kitty
+    >>> kitty.autograd.get_backward_semantics()
+    'seed'
+    """
+    return "seed" if _semantics.mode.seed else "torch"
+
+
+def set_backward_semantics(mode: str) -> None:
+    """Choose what ``backward()`` does with recorded uses that it cannot reach, process-wide.
+
+    ``"seed"`` (the default): the seed's locks. A node also waits for recorded uses of its output
+    that this backward cannot reach (a logged intermediate, another loss not backpropagated yet);
+    kittygrad warns that backpropagation is not completed and finishes it when those outputs call
+    ``backward()``. ``"torch"``: PyTorch's semantics. Only the uses this backward reaches count,
+    gradients reach the leaves exactly as torch computes them, and nothing warns. The environment
+    variable ``KITTYGRAD_BACKWARD=torch`` sets it when kittygrad is imported. Called inside a
+    ``backward_semantics()`` block, it holds for the rest of the block too.
+
+    >>> import kittygrad as kitty
+    >>> kitty.autograd.set_backward_semantics("torch"); kitty.autograd.get_backward_semantics()
+    'torch'
+    >>> kitty.autograd.set_backward_semantics("seed")
+    """
+    _semantics.set_semantics(_check_semantics(mode), here=False)
+
+
+class backward_semantics:  # noqa: N801 - a context manager, named like torch's no_grad
+    """Follow ``mode`` (``"seed"`` or ``"torch"``) in this thread inside the block (or the
+    decorated function); the previous semantics come back on exit, also on an error.
+
+    The block is thread-local, as grad mode is: it says how the code it wraps runs, and another
+    thread's backward is not affected. ``set_backward_semantics`` sets the process-wide default.
+
+    >>> import kittygrad as kitty
+    >>> with kitty.autograd.backward_semantics("torch"):
+    ...     kitty.autograd.get_backward_semantics()
+    'torch'
+    """
+
+    def __init__(self, mode: str) -> None:
+        self.seed = _check_semantics(mode)
+        self._previous: list = []
+
+    def __enter__(self) -> backward_semantics:
+        mode = _semantics.mode
+        self._previous.append(mode.__dict__.get("seed", _UNSET))
+        _semantics.set_semantics(self.seed, here=True)
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        previous = self._previous.pop()
+        mode = _semantics.mode
+        if previous is _UNSET:  # back to the process-wide setting
+            mode.__dict__.pop("seed", None)
+            mode.__dict__.pop("plain", None)
+            _semantics.refresh_plain()
+        else:
+            _semantics.set_semantics(previous, here=True)
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with backward_semantics("seed" if self.seed else "torch"):
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+_UNSET = object()

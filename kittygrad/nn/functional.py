@@ -58,6 +58,56 @@ from ..ops.nn.normalization import _vector_norm, batch_norm, group_norm, instanc
 from ..ops.nn.padding import pad
 from ..ops.nn.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from ..tensor import Tensor
+from ._functional_activation import (
+    alpha_dropout,
+    celu_,
+    elu_,
+    feature_alpha_dropout,
+    gumbel_softmax,
+    hardshrink,
+    hardtanh_,
+    leaky_relu_,
+    local_response_norm,
+    rrelu,
+    rrelu_,
+    selu_,
+    softshrink,
+    threshold,
+    threshold_,
+)
+from ._functional_loss import (
+    ctc_loss,
+    gaussian_nll_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+)
+from ._functional_pooling import (
+    adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
+    avg_pool3d,
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+    fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
+    lp_pool1d,
+    lp_pool2d,
+    lp_pool3d,
+    max_pool1d_with_indices,
+    max_pool2d_with_indices,
+    max_pool3d,
+    max_pool3d_with_indices,
+    max_unpool1d,
+    max_unpool2d,
+    max_unpool3d,
+)
+from ._functional_sparse import embedding_bag
+from ._functional_vision import affine_grid, fold, grid_sample, unfold
 
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "bilinear",
@@ -71,6 +121,20 @@ __all__ = [
     "relu_", "rms_norm", "scaled_dot_product_attention", "selu", "sigmoid", "silu", "smooth_l1_loss",
     "soft_margin_loss", "softmax", "softmin", "softplus", "softsign", "tanh", "tanhshrink",
     "triplet_margin_loss", "upsample",
+]
+# composed in the family modules beside this one (activation, loss, pooling, sparse, vision), and below
+__all__ += [
+    "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d",
+    "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "affine_grid",
+    "alpha_dropout", "avg_pool3d", "celu_", "channel_shuffle", "conv_tbc", "ctc_loss", "elu_", "embedding_bag",
+    "feature_alpha_dropout", "fold", "fractional_max_pool2d", "fractional_max_pool2d_with_indices",
+    "fractional_max_pool3d", "fractional_max_pool3d_with_indices", "gaussian_nll_loss", "grid_sample",
+    "gumbel_softmax", "hardshrink", "hardtanh_", "leaky_relu_", "local_response_norm", "lp_pool1d", "lp_pool2d",
+    "lp_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d", "max_pool3d_with_indices",
+    "max_unpool1d", "max_unpool2d", "max_unpool3d", "multi_margin_loss", "multilabel_margin_loss",
+    "multilabel_soft_margin_loss", "native_channel_shuffle", "pdist", "poisson_nll_loss", "rrelu", "rrelu_",
+    "selu_", "softshrink", "threshold", "threshold_", "triplet_margin_with_distance_loss", "unfold",
+    "upsample_bilinear", "upsample_nearest",
 ]
 
 
@@ -201,8 +265,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
 def _dropout_mask(shape, p: float, dtype):
     if p == 1:
         return B.xp.zeros(shape, dtype)
-    keep = B.default_generator.random(shape) >= p
-    return (keep * (1.0 / (1.0 - p))).astype(dtype)
+    return B.default_generator.dropout_mask(p, shape, dtype)  # torch's draws and rounding
 
 
 def _check_p(p: float) -> None:
@@ -407,6 +470,16 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     return _adaptive_avg(input, output_size, 2, "adaptive_avg_pool2d")
 
 
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
+    """Average pooling to a fixed ``(D, H, W)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.adaptive_avg_pool3d(kitty.ones(1, 2, 3, 4, 5), (1, 2, None)).shape
+    kittygrad.Size([1, 2, 1, 2, 5])
+    """
+    return _adaptive_avg(input, output_size, 3, "adaptive_avg_pool3d")
+
+
 def _interp_matrix(n_in: int, n_out: int, mode: str, align_corners, scale, dtype=None):
     xp = B.xp
     dst = xp.arange(n_out, dtype=xp.float64)
@@ -513,6 +586,83 @@ def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
+def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """Deprecated: ``interpolate(..., mode='nearest')``.
+
+    >>> import warnings
+    >>> import kittygrad as kitty
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     kitty.nn.functional.upsample_nearest(kitty.ones(1, 1, 2), scale_factor=2).shape
+    kittygrad.Size([1, 1, 4])
+    """
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.",
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """Deprecated: ``interpolate(..., mode='bilinear', align_corners=True)``.
+
+    >>> import warnings
+    >>> import kittygrad as kitty
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     kitty.nn.functional.upsample_bilinear(kitty.ones(1, 1, 2, 2), size=3).shape
+    kittygrad.Size([1, 1, 3, 3])
+    """
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.",
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """Interleave the channels of ``(N, C, *)`` across ``groups`` (ShuffleNet): channel ``g * (C /
+    groups) + i`` moves to ``i * groups + g``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.channel_shuffle(kitty.arange(4.).reshape(1, 4, 1), 2).flatten()
+    tensor([0., 2., 1., 3.])
+    """
+    if input.ndim < 3:
+        raise KittyRuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but got input with "
+                                f"{input.ndim} dimension(s)")
+    if groups <= 0:
+        raise KittyRuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    channels = input.shape[1]
+    if channels % groups:
+        raise KittyRuntimeError(
+            f"Number of channels must be divisible by groups. Got {channels} channels and {groups} groups."
+        )
+    rest = tuple(input.shape[2:])
+    return input.reshape(input.shape[0], groups, channels // groups, *rest).transpose(1, 2).reshape(input.shape)
+
+
+native_channel_shuffle = channel_shuffle
+
+
+def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tensor:
+    """1-D convolution in time-batch-channel layout: ``input`` ``(T, B, C_in)``, ``weight``
+    ``(K, C_in, C_out)``, ``bias`` ``(C_out,)``, ``pad`` steps of zeros at both ends.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.conv_tbc(kitty.ones(4, 1, 2), kitty.ones(3, 2, 1), kitty.zeros(1), 1).flatten()
+    tensor([4., 6., 6., 4.])
+    """
+    if input.ndim != 3:
+        raise KittyRuntimeError("Input must have 3 dims: time, batch, in_channel")
+    if weight.ndim != 3:
+        raise KittyRuntimeError("Weight tensor must have 3 dims: kernel_width, in_channels, out_channels.")
+    if bias.ndim != 1:
+        raise KittyRuntimeError("Bias must be 1-D")
+    if input.shape[2] != weight.shape[1]:
+        raise KittyRuntimeError("Input dim 2 (input channels) is not == dim 1 in the weight tensor")
+    if weight.shape[2] != bias.shape[0]:
+        raise KittyRuntimeError("Bias size must equal dim 2 in the weight tensor (output channels).")
+    out = conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
+    return out.permute(2, 0, 1)
+
+
 # ---------------------------------------------------------------------------------------------
 # attention
 
@@ -594,6 +744,23 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     tensor([5.])
     """
     return _vector_norm(x1 - x2 + eps, p, -1, keepdim=keepdim)
+
+
+def pdist(input: Tensor, p: float = 2) -> Tensor:
+    """The p-norm distances between all pairs of rows of ``(N, M)``, condensed: ``(N * (N - 1) / 2,)``
+    in the order (0, 1), (0, 2), ..., (1, 2), ...
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.pdist(kitty.tensor([[0., 0.], [3., 4.], [6., 8.]]))
+    tensor([ 5., 10.,  5.])
+    """
+    if input.ndim != 2:
+        raise KittyRuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if p < 0:
+        raise KittyRuntimeError("pdist only supports non-negative p values")
+    first, second = B.xp.triu_indices(input.shape[0], 1)
+    pick = Tensor._wrap
+    return _vector_norm(input[pick(first)] - input[pick(second)], p, -1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -680,6 +847,32 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
         d_pn = pairwise_distance(positive, negative, p, eps)
         d_an = (d_an + d_pn - (d_an - d_pn).abs()) * 0.5  # min(d_an, d_pn)
     return _reduce(_clamp_min0(d_ap - d_an + margin), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *, distance_function=None,
+                                      margin: float = 1.0, swap: bool = False, reduction: str = "mean") -> Tensor:
+    """``max(0, d(a, p) - d(a, n) + margin)`` for any distance ``d`` (``pairwise_distance`` by default);
+    ``swap`` uses ``min(d(a, n), d(p, n))``.
+
+    >>> import kittygrad as kitty
+    >>> a = kitty.zeros(1, 2)
+    >>> kitty.nn.functional.triplet_margin_with_distance_loss(a, a, kitty.ones(1, 2) * 5)
+    tensor(0.)
+    """
+    if reduction not in ("mean", "sum", "none"):
+        raise KittyValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise KittyValueError(f"margin must be greater than 0, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise KittyRuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number of dimensions, but "
+            f"got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative {negative.ndim}D inputs"
+        )
+    distance = pairwise_distance if distance_function is None else distance_function
+    d_pos, d_neg = distance(anchor, positive), distance(anchor, negative)
+    if swap:
+        d_neg = _cmp.minimum(d_neg, distance(positive, negative))
+    return _reduce(_cmp.clamp(margin + d_pos - d_neg, min=0), reduction)
 
 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:

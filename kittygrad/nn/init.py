@@ -59,28 +59,41 @@ def _write(tensor: Tensor, arr) -> Tensor:
     return tensor
 
 
+def _write_drawn(tensor: Tensor, values) -> Tensor:
+    """Write values in the order they were drawn, along the tensor's memory (as torch fills)."""
+    return _write(tensor, B.memory_order(values, tensor._data))
+
+
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
-    """Fill with samples from U(a, b).
+    """Fill with samples from U(a, b): torch's numbers after the same seed.
 
     >>> import kittygrad as kitty
-    >>> float(kitty.nn.init.uniform_(kitty.empty(5), 2, 3).numpy().min()) >= 2
-    True
+    >>> _ = kitty.manual_seed(0); kitty.nn.init.uniform_(kitty.empty(3), 2, 3)
+    tensor([2.4963, 2.7682, 2.0885])
     """
-    return _write(tensor, _gen(generator).uniform(a, b, tensor.shape, tensor._data.dtype))
+    return _write_drawn(tensor, _gen(generator).uniform(a, b, tuple(tensor.shape), tensor._data.dtype))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
-    """Fill with samples from N(mean, std**2).
+    """Fill with samples from N(mean, std**2): torch's numbers after the same seed.
 
     >>> import kittygrad as kitty
-    >>> kitty.nn.init.normal_(kitty.empty(2, 3)).shape
-    kittygrad.Size([2, 3])
+    >>> _ = kitty.manual_seed(0); kitty.nn.init.normal_(kitty.empty(3), 1.0, 0.1)
+    tensor([1.1541, 0.9707, 0.7821])
     """
-    return _write(tensor, _gen(generator).normal(mean, std, tensor.shape, tensor._data.dtype))
+    data = tensor._data
+    values = _gen(generator).normal(mean, std, tuple(tensor.shape), data.dtype, contiguous=data.flags.c_contiguous)
+    return _write_drawn(tensor, values)
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, generator=None) -> Tensor:
-    """Fill with N(mean, std**2) samples restricted to ``[a, b]`` (redrawn until inside).
+    """Fill with N(mean, std**2) samples restricted to ``[a, b]``, by torch's rejection sampling
+    (so with torch's numbers after the same seed).
+
+    When ``[a, b]`` holds more than 30% of the distribution's mass, normals are drawn for the whole
+    tensor again and again, each draw replacing the values still outside. Otherwise proposals are
+    uniform on ``[a, b]``, each accepted when ``log(u)`` of a fresh uniform is at most its log
+    density below the peak, and the tensor is proposed again where none was accepted yet.
 
     >>> import kittygrad as kitty
     >>> t = kitty.nn.init.trunc_normal_(kitty.empty(100), a=-1, b=1).numpy()
@@ -92,16 +105,47 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
             "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may be incorrect.",
             stacklevel=2,
         )
-    g = _gen(generator)
-    shape = tuple(tensor.shape)
-    vals = g.normal(mean, std, shape, B.xp.float64)
-    for _ in range(1000):
-        bad = (vals < a) | (vals > b)
-        n = int(bad.sum())
-        if n == 0:
-            break
-        vals[bad] = g.normal(mean, std, (n,), B.xp.float64)
-    return _write(tensor, B.xp.clip(vals, a, b))
+    g, data, shape = _gen(generator), tensor._data, tuple(tensor.shape)
+    dt = data.dtype
+    xp = B.xp
+    if _normal_cdf((b - mean) / std) - _normal_cdf((a - mean) / std) > 0.3:
+        def draw():
+            values = g.normal(mean, std, shape, dt, contiguous=data.flags.c_contiguous)
+            return B.memory_order(values, data)
+
+        lo, hi = dt.type(a), dt.type(b)  # the bounds as the tensor holds them
+        values = draw()
+        while True:
+            outside = (values < lo) | (values > hi)
+            if not outside.any():
+                break
+            values = xp.where(outside, draw(), values)
+        return _write(tensor, values)
+    mode = max(a, min(mean, b))
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+    def propose():
+        """Uniform proposals and their log density below the peak, step by step in the dtype."""
+        x = B.memory_order(g.uniform(a, b, shape, dt), data)
+        z = (x - dt.type(mean)) / dt.type(std)
+        return x, (z * z) * dt.type(-0.5) - dt.type(log_peak)
+
+    def rejected(log_density):
+        u = B.memory_order(g.uniform(0.0, 1.0, shape, dt), data)
+        with B.errstate(divide="ignore"):
+            return xp.log(u.astype(xp.float64)).astype(dt) > log_density
+
+    values, log_density = propose()
+    pending = rejected(log_density)
+    while pending.any():
+        proposal, log_density = propose()
+        values = xp.where(pending, proposal, values)
+        pending = xp.where(pending, rejected(log_density), pending)
+    return _write(tensor, values)
+
+
+def _normal_cdf(x: float) -> float:
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -195,7 +239,8 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor
     kittygrad.Size([3, 5])
     """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    a = math.sqrt(3.0) * gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    a = math.sqrt(3.0) * std  # in torch's order, so the bound is torch's to the last bit
     return uniform_(tensor, -a, a, generator)
 
 
@@ -261,7 +306,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _gen(generator).normal(0.0, 1.0, (rows, cols), B.xp.float64)
+    # torch draws a fresh (rows, cols) tensor of the weight's dtype; QR runs in float64 here
+    flat = _gen(generator).normal(0.0, 1.0, (rows, cols), tensor._data.dtype).astype(B.xp.float64)
     if rows < cols:
         flat = flat.T
     q, r = B.xp.linalg.qr(flat)

@@ -86,5 +86,121 @@ class Buffer(Tensor):
         pass
 
 
+_UNINITIALIZED_USE = (
+    "Attempted to use an uninitialized parameter in {}. This error happens when you are using a `LazyModule` or "
+    "explicitly manipulating `torch.nn.parameter.UninitializedParameter` objects. When using LazyModules Call "
+    "`forward` with a dummy batch to initialize the parameters before calling torch functions"
+)
+
+
+class _UninitializedTensorMixin:
+    """A tensor with no shape and no values yet: any use of its values raises, until ``materialize``
+    gives it a shape (with unset values) and turns it into ``cls_to_become``."""
+
+    cls_to_become: type = Tensor
+
+    @property
+    def _data(self):
+        raise ValueError(_UNINITIALIZED_USE.format("a kittygrad operation"))
+
+    @property
+    def shape(self):
+        raise ValueError(_UNINITIALIZED_USE.format("shape"))
+
+    def materialize(self, shape, device=None, dtype=None) -> None:
+        """Give the tensor ``shape`` (values unset) and make it a ``cls_to_become`` in place."""
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        dtype = dtype or self._lazy_dtype or D.get_default_dtype()
+        self.__class__ = self.cls_to_become
+        self._data = B.xp.empty(shape, dtype.np)  # the Tensor slot, now that the class is no longer lazy
+        del self._lazy_dtype
+
+    @property
+    def dtype(self):
+        return self._lazy_dtype or D.get_default_dtype()
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def to(self, *args, **kwargs):
+        """Only a dtype is kept (for ``materialize``); the tensor itself is returned."""
+        for arg in (*args, kwargs.get("dtype")):
+            if isinstance(arg, D.dtype):
+                self._lazy_dtype = arg
+        return self
+
+    def detach(self):
+        return self
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self._requires_grad, dtype=self._lazy_dtype)
+        return memo[id(self)]
+
+    def __reduce_ex__(self, protocol):
+        return (type(self), (self._requires_grad, None, self._lazy_dtype))
+
+
+def _uninitialized(cls, requires_grad: bool, dtype):
+    t = object.__new__(cls)
+    Tensor._data.__set__(t, B.xp.empty((0,), D.get_default_dtype().np))
+    t._vc = [0]
+    t._grad_fn = None
+    t._output_nr = 0
+    t._view = None
+    t._requires_grad = bool(requires_grad)
+    t._lazy_dtype = dtype
+    return t
+
+
+class UninitializedParameter(_UninitializedTensorMixin, Parameter):
+    """A Parameter whose shape is not known yet (a lazy module's, until its first forward).
+
+    >>> import kittygrad as kitty
+    >>> p = kitty.nn.UninitializedParameter(); p
+    <UninitializedParameter>
+    >>> p.materialize((2,)); type(p).__name__, p.shape
+    ('Parameter', kittygrad.Size([2]))
+    """
+
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad: bool = True, device=None, dtype=None):
+        return _uninitialized(cls, requires_grad, dtype)
+
+    def __init__(self, requires_grad: bool = True, device=None, dtype=None) -> None:
+        pass
+
+
+class UninitializedBuffer(_UninitializedTensorMixin, Tensor):
+    """A buffer whose shape is not known yet (a lazy module's, until its first forward).
+
+    >>> import kittygrad as kitty
+    >>> b = kitty.nn.UninitializedBuffer(); b
+    <UninitializedBuffer>
+    >>> b.materialize(3); type(b).__name__, b.shape
+    ('Tensor', kittygrad.Size([3]))
+    """
+
+    cls_to_become = Tensor
+
+    def __new__(cls, requires_grad: bool = False, device=None, dtype=None, persistent: bool = True):
+        t = _uninitialized(cls, requires_grad, dtype)
+        t.persistent = persistent
+        return t
+
+    def __init__(self, requires_grad: bool = False, device=None, dtype=None, persistent: bool = True) -> None:
+        pass
+
+
 def is_lazy(param) -> bool:
-    return False
+    """Whether ``param`` is an uninitialised (lazy) parameter or buffer.
+
+    >>> import kittygrad as kitty
+    >>> is_lazy(kitty.nn.UninitializedParameter()), is_lazy(kitty.zeros(1))
+    (True, False)
+    """
+    return isinstance(param, _UninitializedTensorMixin)

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+from .. import _display
+
 
 def _make(name: str, fields: tuple):
     base = namedtuple(name, fields)
 
     def __repr__(self) -> str:
         body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
-        return f"kittygrad.return_types.{name}(\n{body})"
+        return f"{_display.name}.return_types.{name}(\n{body})"
 
     cls = type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__module__": __name__})
     return cls

@@ -85,6 +85,7 @@ def log_softmax(input, dim=None, dtype=None):
 
 class Sigmoid(Op):
     saved_fields = ("out",)
+    torch_saved = {"result": "out"}
     saves_output = True
 
     def forward(self, x):
@@ -103,6 +104,7 @@ class Sigmoid(Op):
 
 class Tanh(Op):
     saved_fields = ("out",)
+    torch_saved = {"result": "out"}
     saves_output = True
 
     def forward(self, x):
@@ -116,6 +118,7 @@ class Tanh(Op):
 
 class Relu(Op):
     saved_fields = ("out",)
+    torch_saved = {"result": "out"}
     saves_output = True
     graph_formal_inputs = (0,)  # torch: threshold_backward(grad, result, 0)
 

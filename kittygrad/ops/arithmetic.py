@@ -61,6 +61,7 @@ class RSub(Op):
 
 class Mul(Op):
     saved_fields = ("a", "b")
+    torch_saved = {"self": "a", "other": "b"}  # grad_fn._saved_self / _saved_other, as torch
     saved_inputs = (0, 1)
     save_needed = {0: (1,), 1: (0,)}  # a is read only for b's gradient, and b only for a's
 
@@ -77,6 +78,7 @@ class Mul(Op):
 
 class Div(Op):
     saved_fields = ("a", "b")
+    torch_saved = {"self": "a", "other": "b"}
     saved_inputs = (0, 1)
     save_needed = {0: (1,), 1: (0, 1)}
 
@@ -96,6 +98,7 @@ class Div(Op):
 
 class Pow(Op):
     saved_fields = ("a", "b")
+    torch_saved = {"self": "a", "exponent": ("b", "number")}  # a number exponent stays a number
     saved_inputs = (0, 1)
 
     def forward(self, a, b):

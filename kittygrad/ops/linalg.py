@@ -7,6 +7,7 @@ from ..autograd import function as F
 from ..autograd.function import Op
 from ..autograd.graph_array import GraphArray
 from ..errors import KittyRuntimeError, KittyTypeError
+from ._autocast import autocast_args
 from ._prep import as_tensor_arg, binary, broadcast_shape_of, cast, dtype_name, expand_to, normalize_dim, tensor_input
 from .arithmetic import add, mul
 from .conversion import Clone
@@ -18,6 +19,7 @@ class Matmul(Op):
 
     saved_fields = ("a", "b")
     saved_inputs = (0, 1)
+    torch_saved = {"self": "a", "other": "b"}  # grad_fn._saved_<torch's name>, per subclass below
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -47,19 +49,19 @@ class Matmul(Op):
 
 
 class Dot(Matmul):
-    pass
+    torch_saved = {"self": "a", "tensor": "b"}
 
 
 class Mv(Matmul):
-    pass
+    torch_saved = {"self": "a", "vec": "b"}
 
 
 class Mm(Matmul):
-    pass
+    torch_saved = {"self": "a", "mat2": "b"}
 
 
 class Bmm(Matmul):
-    pass
+    torch_saved = {"self": "a", "mat2": "b"}
 
 
 def _same_dtype(a, b, name):
@@ -68,6 +70,16 @@ def _same_dtype(a, b, name):
             f"{name}: expected both operands to have the same dtype, but got {a.dtype.name} and "
             f"{b.dtype.name}; convert one with .to(...)"
         )
+
+
+def _promote_floats(a, b):
+    """The seed's autocast for matmul: two float dtypes become the wider one (differentiable)."""
+    da, db = a._data.dtype, b._data.dtype
+    if da == db or da.kind != "f" or db.kind != "f":
+        return a, b
+    if da.itemsize < db.itemsize:
+        return cast(a, b.dtype), b
+    return a, cast(b, a.dtype)
 
 
 def _check_float_or_int(a, name):
@@ -128,7 +140,7 @@ def mm(input, mat2):
     >>> kitty.mm(kitty.eye(2), kitty.ones(2, 3)).shape
     kittygrad.Size([2, 3])
     """
-    a, b = as_tensor_arg(input), as_tensor_arg(mat2, "mat2")
+    a, b = autocast_args("mm", as_tensor_arg(input), as_tensor_arg(mat2, "mat2"))
     if a._data.ndim != 2:
         raise KittyRuntimeError("self must be a matrix")
     if b._data.ndim != 2:
@@ -147,7 +159,7 @@ def bmm(input, mat2):
     >>> kitty.bmm(kitty.ones(4, 2, 3), kitty.ones(4, 3, 5)).shape
     kittygrad.Size([4, 2, 5])
     """
-    a, b = as_tensor_arg(input), as_tensor_arg(mat2, "mat2")
+    a, b = autocast_args("bmm", as_tensor_arg(input), as_tensor_arg(mat2, "mat2"))
     if a._data.ndim != 3:
         raise KittyRuntimeError(f"batch1 must be a 3D tensor, got {a._data.ndim}D")
     if b._data.ndim != 3:
@@ -165,16 +177,24 @@ def bmm(input, mat2):
 def matmul(input, other):
     """Matrix product with broadcasting over batch dims (the ``@`` operator).
 
+    Two different float dtypes meet at the wider one, as the seed's autocast does (torch refuses):
+    the narrower operand goes through a differentiable cast (``ToCopyBackward`` in the graph), so
+    its gradient comes back in its own dtype. Any other mix (an int with a float, two int dtypes)
+    is refused as in torch. ``mm``, ``bmm``, ``mv`` and ``dot`` keep torch's rule (same dtype).
+
     >>> import kittygrad as kitty
     >>> (kitty.ones(5, 2, 3) @ kitty.ones(3, 4)).shape
     kittygrad.Size([5, 2, 4])
+    >>> (kitty.ones(2, 3) @ kitty.ones(3, dtype=kitty.float64)).dtype
+    kittygrad.float64
     """
-    a, b = as_tensor_arg(input), as_tensor_arg(other, "other")
+    a, b = autocast_args("matmul", as_tensor_arg(input), as_tensor_arg(other, "other"))
     na, nb = a._data.ndim, b._data.ndim
     if na == 0 or nb == 0:
         raise KittyRuntimeError(
             f"both arguments to matmul need to be at least 1D, but they are {na}D and {nb}D"
         )
+    a, b = _promote_floats(a, b)
     _same_dtype(a, b, "matmul")
     if na == 1 and nb == 1:
         return dot(a, b)
@@ -464,7 +484,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     tensor([[2., 2.],
             [2., 2.]])
     """
-    a, b = tensor_input(mat1, "mat1"), tensor_input(mat2, "mat2")
+    input, a, b = autocast_args("addmm", input, tensor_input(mat1, "mat1"), tensor_input(mat2, "mat2"))
     if a._data.ndim != 2:
         raise KittyRuntimeError("mat1 must be a matrix, got %d-D tensor" % a._data.ndim)
     if b._data.ndim != 2:
@@ -511,7 +531,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     >>> kitty.baddbmm(kitty.zeros(3, 2, 4), kitty.ones(3, 2, 5), kitty.ones(3, 5, 4)).shape
     kittygrad.Size([3, 2, 4])
     """
-    a, b = tensor_input(batch1, "batch1"), tensor_input(batch2, "batch2")
+    input, a, b = autocast_args("baddbmm", input, tensor_input(batch1, "batch1"), tensor_input(batch2, "batch2"))
     _check_batches(a, b)
     return _addmatmul(input, a, b, beta, alpha, (a._data.shape[0], a._data.shape[1], b._data.shape[2]))
 
@@ -523,7 +543,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     >>> kitty.addbmm(kitty.zeros(2, 4), kitty.ones(3, 2, 5), kitty.ones(3, 5, 4))[0, 0]
     tensor(15.)
     """
-    a, b = tensor_input(batch1, "batch1"), tensor_input(batch2, "batch2")
+    input, a, b = autocast_args("addbmm", input, tensor_input(batch1, "batch1"), tensor_input(batch2, "batch2"))
     _check_batches(a, b)
     return _addmatmul(input, a, b, beta, alpha, (a._data.shape[1], b._data.shape[2]), sum_batch=True)
 

@@ -8,7 +8,8 @@ from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
-from ..errors import KittyRuntimeError, KittyTypeError
+from ..device import check_device
+from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError
 from ._prep import broadcast_shape_of, check_scalar, tensor_input
 from .shape import _shape_arg
 
@@ -62,6 +63,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     >>> _ = kitty.manual_seed(0); kitty.normal(0., 1., size=(2,)).shape
     kittygrad.Size([2])
     """
+    check_device(device, "normal")
     T = F.Tensor
     gen = _gen(generator)
     tm, ts = isinstance(mean, T), isinstance(std, T)
@@ -101,7 +103,11 @@ def bernoulli(input, p=None, *, generator=None):
     arr = B.xp.asarray(probs, dtype="float64")
     if arr.size and ((arr < 0).any() or (arr > 1).any() or B.xp.isnan(arr).any()):
         raise KittyRuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
-    draw = _gen(generator).random(x._data.shape) < arr
+    gen = _gen(generator)
+    if p is None:  # torch compares uniforms of the probabilities' dtype with them (in C order)
+        draw = gen.bernoulli(x._data)
+    else:  # bernoulli(x, p) fills a new contiguous tensor with bernoulli_(p): float64 uniforms
+        draw = gen.bernoulli_scalar(float(p), x._data.shape)
     values = draw.astype(x._data.dtype)
     if x._data.dtype.kind == "f":
         return _sample_op(values, x, derivative=p is None)
@@ -140,19 +146,14 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
     n = w.shape[-1]
     if not replacement and num_samples > n:
         raise KittyRuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-    rows = w.reshape(-1, n).astype("float64")
+    rows = w.reshape(-1, n)
     if (rows < 0).any() or not B.xp.isfinite(rows).all():
         raise KittyRuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    gen = _gen(generator)
-    out = []
-    for row in rows:
-        total = row.sum()
-        if total <= 0:
-            raise KittyRuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        if not replacement and (row > 0).sum() < num_samples:
-            raise KittyRuntimeError("invalid multinomial distribution (with replacement=False, not enough non-negative category to sample)")
-        out.append(gen.choice(n, num_samples, replacement, row / total))
-    res = B.xp.stack(out).astype(B.NP_DTYPES["int64"])
+    if (rows.sum(axis=1, dtype="float64") <= 0).any():
+        raise KittyRuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    if not replacement and ((rows > 0).sum(axis=1) < num_samples).any():
+        raise KittyRuntimeError("invalid multinomial distribution (with replacement=False, not enough non-negative category to sample)")
+    res = _gen(generator).multinomial(rows, num_samples, replacement)  # torch's draws, row by row
     return F.Tensor._wrap(res.reshape(w.shape[:-1] + (num_samples,)))
 
 
@@ -161,19 +162,30 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
 
 
 def _fill(self, values):
-    return apply_inplace(Overwrite, self, values=values)
+    """Write ``values`` (in draw order) into ``self``, which torch fills in its memory order."""
+    return apply_inplace(Overwrite, self, values=B.memory_order(values, self._data))
+
+
+def _float_fill(self, name):
+    if self._data.dtype.kind != "f":
+        kind = D.from_numpy_dtype(self._data.dtype).name.capitalize()
+        raise KittyNotImplementedError(f'"{name}" not implemented for \'{kind}\'')
 
 
 def _uniform_(self, a=0.0, b=1.0, *, generator=None):
     if a > b:
         raise KittyRuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
-    return _fill(self, _gen(generator).uniform(a, b, self._data.shape, "float64"))
+    _float_fill(self, "check_uniform_bounds")
+    return _fill(self, _gen(generator).uniform(a, b, self._data.shape, self._data.dtype))
 
 
 def _normal_(self, mean=0.0, std=1.0, *, generator=None):
     if std < 0:
         raise KittyRuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill(self, _gen(generator).normal(mean, std, self._data.shape, "float64"))
+    _float_fill(self, "normal_kernel_cpu")
+    # torch's block algorithm needs a contiguous tensor; a strided one is filled one element at a time
+    values = _gen(generator).normal(mean, std, self._data.shape, self._data.dtype, contiguous=self._data.flags.c_contiguous)
+    return _fill(self, values)
 
 
 def _bernoulli_(self, p=0.5, *, generator=None):
@@ -181,13 +193,21 @@ def _bernoulli_(self, p=0.5, *, generator=None):
     arr = B.xp.asarray(probs, dtype="float64")
     if arr.size and ((arr < 0).any() or (arr > 1).any()):
         raise KittyRuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
-    return _fill(self, _gen(generator).random(self._data.shape) < arr)
+    gen = _gen(generator)
+    if isinstance(p, F.Tensor):  # uniforms of p's dtype, in self's memory order
+        return apply_inplace(Overwrite, self, values=gen.bernoulli(B.xp.broadcast_to(probs, self._data.shape), like=self._data))
+    return _fill(self, gen.bernoulli_scalar(float(p), self._data.shape))
 
 
 def _exponential_(self, lambd=1.0, *, generator=None):
     if lambd <= 0:
         raise KittyRuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
-    return _fill(self, _gen(generator).exponential(1.0 / lambd, self._data.shape))
+    if self._data.dtype.kind != "f":
+        raise KittyRuntimeError(
+            "Exponential distribution is a continuous probability distribution. dtype must be a floating point "
+            f"but you specified {D.from_numpy_dtype(self._data.dtype).name.capitalize()}"
+        )
+    return _fill(self, _gen(generator).exponential(lambd, self._data.shape))
 
 
 def _geometric_(self, p, *, generator=None):
@@ -195,14 +215,16 @@ def _geometric_(self, p, *, generator=None):
         raise KittyRuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
     u = _gen(generator).random(self._data.shape)
     with B.errstate(divide="ignore"):
-        values = B.xp.ceil(B.xp.log1p(-u) / math.log1p(-p))
+        values = B.xp.ceil(B.xp.log(u) / math.log1p(-p))
     return _fill(self, B.xp.maximum(values, 1))
 
 
 def _log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     if std <= 0:
         raise KittyRuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
-    return _fill(self, B.xp.exp(_gen(generator).normal(mean, std, self._data.shape, "float64")))
+    # torch draws these normals one at a time (float64, sharing the cached second normal)
+    z = _gen(generator).normal(mean, std, self._data.shape, "float64", contiguous=False)
+    return _fill(self, B.xp.exp(z))
 
 
 def _cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
@@ -214,8 +236,10 @@ def _cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
 
 def _random_(self, a=None, b=None, *, generator=None):
     dt = self._data.dtype
+    if a is None and b is None:  # over the dtype's exactly held integers, torch's own way
+        return _fill(self, _gen(generator).random_full(self._data.shape, dt))
     if a is None:
-        lo, hi = 0, _random_top(dt)
+        lo, hi = 0, b
     elif b is None:
         lo, hi = 0, a
     else:
@@ -224,11 +248,3 @@ def _random_(self, a=None, b=None, *, generator=None):
         raise KittyRuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} >= to={hi}")
     return _fill(self, _gen(generator).integers(lo, hi, self._data.shape, "int64"))
 
-
-def _random_top(dt) -> int:
-    if dt.kind == "f":
-        return 2 ** {2: 11, 4: 24, 8: 53}[dt.itemsize] + 1
-    if dt.kind == "b":
-        return 2
-    info = B.xp.iinfo(dt)
-    return int(info.max) + 1 if info.max < 2**63 - 1 else 2**63 - 1

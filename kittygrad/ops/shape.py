@@ -262,13 +262,31 @@ def squeeze(input, dim=None):
     return Squeeze.apply(input, axes)
 
 
-def unsqueeze(input, dim: int):
-    """Insert a dim of size 1.
+def unsqueeze(input, dim: int | tuple[int, ...]):
+    """Insert a dim of size 1 at ``dim``.
+
+    A tuple (or list) of dims is the seed's extension (torch takes an int only): each dim is a
+    position in the result, which has ``input.dim() + len(dim)`` dims (negative ones count from
+    its end), so the dims are inserted one by one in increasing order of those positions -- as
+    NumPy's ``expand_dims``. A dim given twice is an error.
 
     >>> import kittygrad as kitty
     >>> kitty.zeros(3).unsqueeze(0).shape
     kittygrad.Size([1, 3])
+    >>> kitty.zeros(3, 4).unsqueeze((0, -1)).shape
+    kittygrad.Size([1, 3, 4, 1])
     """
+    if isinstance(dim, (tuple, list)):
+        ndim = input._data.ndim + len(dim)
+        axes = tuple(normalize_dim(d, ndim) for d in dim)
+        if len(set(axes)) != len(axes):
+            raise KittyRuntimeError(
+                f"unsqueeze: each dim may appear once, but got {tuple(dim)} (positions {axes} in the "
+                f"{ndim}-dim result)"
+            )
+        if not axes:
+            return Alias.apply(input)
+        return Unsqueeze.apply(input, tuple(sorted(axes)))
     return Unsqueeze.apply(input, normalize_dim(dim, input._data.ndim + 1))
 
 
@@ -311,9 +329,19 @@ def expand(input, *sizes):
     return Expand.apply(input, target)
 
 
-def broadcast_to(input, size):
-    """``expand`` to ``size`` (torch.broadcast_to)."""
-    return expand(input, *tuple(size))
+def broadcast_to(input, size=None, *, shape=None):
+    """``expand`` to ``size`` (torch.broadcast_to); ``shape=`` is the seed's name for it.
+
+    >>> import kittygrad as kitty
+    >>> kitty.broadcast_to(kitty.zeros(3), (2, 3)).shape
+    kittygrad.Size([2, 3])
+    >>> kitty.broadcast_to(kitty.zeros(3, 1), shape=(3, 4)).shape
+    kittygrad.Size([3, 4])
+    """
+    if (size is None) == (shape is None):
+        given = "both" if size is not None else "neither"
+        raise KittyTypeError(f"broadcast_to expects the target shape as size or shape=, exactly one, but got {given}")
+    return expand(input, *tuple(size if shape is None else shape))
 
 
 def broadcast_tensors(*tensors):

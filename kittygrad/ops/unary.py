@@ -23,6 +23,7 @@ class Abs(Op):
 
 class Exp(Op):
     saved_fields = ("out",)
+    torch_saved = {"result": "out"}
     saves_output = True
 
     def forward(self, x):

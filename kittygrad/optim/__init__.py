@@ -10,17 +10,27 @@ tensor([ 0.7016, -1.7006], requires_grad=True)
 """
 from . import lr_scheduler
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam
 from .adamax import Adamax
 from .adamw import AdamW
+from .asgd import ASGD
+from .lbfgs import LBFGS
+from .muon import Muon
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSprop
+from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = [
+    "Muon",
+    "LBFGS",
+    "ASGD",
+    "Adafactor",
+    "Rprop",
     "Adadelta",
     "Adagrad",
     "Adam",

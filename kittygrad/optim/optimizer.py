@@ -13,6 +13,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .. import _display
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd.grad_mode import enable_grad, no_grad
@@ -65,7 +66,7 @@ def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
 def _type_label(obj) -> str:
     """How torch's error messages name a type (``torch.typename``), in kittygrad's words."""
     if isinstance(obj, Tensor):
-        return "kittygrad." + {"float32": "FloatTensor", "float64": "DoubleTensor"}.get(obj.dtype.name, "Tensor")
+        return f"{_display.name}." + {"float32": "FloatTensor", "float64": "DoubleTensor"}.get(obj.dtype.name, "Tensor")
     t = type(obj)
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 

@@ -66,10 +66,71 @@ from .padding import (
 )
 from .pixelshuffle import PixelShuffle, PixelUnshuffle
 from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
-from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding
-from .transformer import TransformerEncoder, TransformerEncoderLayer
+from .transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from .upsampling import Upsample
+
+# the layers added for torch's wider surface (issue 15), by family
+from .activation import RReLU, Hardshrink, Softmax2d, Softshrink, Threshold
+from .channelshuffle import ChannelShuffle
+from .dropout import AlphaDropout, FeatureAlphaDropout
+from .fold import Fold, Unfold
+from .loss import (
+    CTCLoss,
+    GaussianNLLLoss,
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    NLLLoss2d,
+    PoissonNLLLoss,
+    TripletMarginWithDistanceLoss,
+)
+from .normalization import LocalResponseNorm
+from .pooling import (
+    AdaptiveAvgPool3d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d,
+    AvgPool3d,
+    FractionalMaxPool2d,
+    FractionalMaxPool3d,
+    LPPool1d,
+    LPPool2d,
+    LPPool3d,
+    MaxPool3d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+    MaxUnpool3d,
+)
+from .sparse import EmbeddingBag
+from .upsampling import UpsamplingBilinear2d, UpsamplingNearest2d
+
+# 3-D variants, lazy modules and Container
+from .batchnorm import BatchNorm3d
+from .container import Container
+from .instancenorm import InstanceNorm3d
+from .lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+    LazyLinear,
+)
+from .padding import CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d, ZeroPad3d
 
 __all__ = [
     "Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear",
@@ -85,4 +146,19 @@ __all__ = [
     "TripletMarginLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "ZeroPad1d", "ZeroPad2d", "ConstantPad1d",
     "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d",
     "CircularPad2d", "Upsample", "PixelShuffle", "PixelUnshuffle", "CosineSimilarity", "PairwiseDistance",
+]
+__all__ += [
+    "TransformerDecoderLayer", "TransformerDecoder", "Transformer", "Threshold", "Hardshrink", "Softshrink", "RReLU",
+    "Softmax2d", "ChannelShuffle", "AlphaDropout", "FeatureAlphaDropout", "Fold", "Unfold", "PoissonNLLLoss",
+    "GaussianNLLLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss",
+    "TripletMarginWithDistanceLoss", "CTCLoss", "NLLLoss2d", "LocalResponseNorm", "MaxPool3d", "AvgPool3d",
+    "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "LPPool1d", "LPPool2d",
+    "LPPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "FractionalMaxPool2d", "FractionalMaxPool3d",
+    "EmbeddingBag", "UpsamplingNearest2d", "UpsamplingBilinear2d", "RNNCellBase",
+]
+__all__ += [
+    "BatchNorm3d", "InstanceNorm3d", "ZeroPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d",
+    "CircularPad3d", "Container", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+    "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d",
+    "LazyInstanceNorm2d", "LazyInstanceNorm3d",
 ]

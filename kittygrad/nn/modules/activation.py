@@ -23,7 +23,8 @@ from .module import Module
 __all__ = [
     "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Softplus", "Softsign",
     "Hardtanh", "Hardswish", "Hardsigmoid", "Sigmoid", "Tanh", "LogSigmoid", "Tanhshrink", "Softmax",
-    "LogSoftmax", "Softmin", "PReLU", "GLU", "MultiheadAttention",
+    "LogSoftmax", "Softmin", "PReLU", "GLU", "MultiheadAttention", "Threshold", "Hardshrink", "Softshrink", "RReLU",
+    "Softmax2d",
 ]
 
 
@@ -307,6 +308,84 @@ class PReLU(_FunctionalModule, function=F.prelu, settings=("weight",), shown=("n
 _MHA_PARAMETERS = ("in_proj_weight", "q_proj_weight", "k_proj_weight", "v_proj_weight", "in_proj_bias")
 
 
+class Threshold(_FunctionalModule, function=F.threshold, settings=("threshold", "value", "inplace")):
+    """``x`` where ``x > threshold``, ``value`` elsewhere.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.Threshold(0.5, 9.0)(kitty.tensor([0., 1.]))
+    tensor([9., 1.])
+    """
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        self.threshold = threshold
+        self.value = value
+        self.inplace = inplace
+
+
+class _Shrink(_FunctionalModule, settings=("lambd",)):
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Hardshrink(_Shrink, function=F.hardshrink):
+    """``x`` where ``|x| > lambd``, 0 elsewhere.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.Hardshrink()(kitty.tensor([0.2, 1.]))
+    tensor([0., 1.])
+    """
+
+
+class Softshrink(_Shrink, function=F.softshrink):
+    """Shrink towards 0 by ``lambd``; 0 inside ``[-lambd, lambd]``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.Softshrink()(kitty.tensor([0.2, 1.]))
+    tensor([0.0000, 0.5000])
+    """
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: slopes drawn from ``U(lower, upper)`` in training, their mean in
+    evaluation.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.RReLU(0.1, 0.3).eval()(kitty.tensor([-1., 2.]))
+    tensor([-0.2000,  2.0000])
+    """
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False) -> None:
+        super().__init__()
+        self.lower = lower
+        self.upper = upper
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace else "")
+
+
+class Softmax2d(Module):
+    """Softmax over the channels of ``(N, C, H, W)`` or ``(C, H, W)``, at every position.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.Softmax2d()(kitty.zeros(1, 2, 1, 1)).flatten()
+    tensor([0.5000, 0.5000])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D instead")
+        return F.softmax(input, -3)
+
+
 class MultiheadAttention(Module):
     """Multi-head scaled dot-product attention with torch's parameters
     (``in_proj_weight (3E, E)``, ``in_proj_bias``, ``out_proj``).
@@ -386,7 +465,10 @@ class MultiheadAttention(Module):
                 f"For {kind} `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found {attn_mask.ndim}-D tensor instead"
             )
         if attn_mask is None and is_causal:
-            raise KittyRuntimeError("Need attn_mask if specifying the is_causal hint")
+            raise KittyRuntimeError(
+                "Need attn_mask if specifying the is_causal hint. You may use the Transformer module method "
+                "`generate_square_subsequent_mask` to create this mask."
+            )
         # Work sequence-first, (L, N, E): batch_first inputs are transposed, unbatched ones get N=1.
         batched = query.ndim == 3
         if not batched:

@@ -1,4 +1,4 @@
-"""BatchNorm1d and BatchNorm2d, and ``_ChannelNorm``: the per-channel affine and running
+"""BatchNorm1d, BatchNorm2d and BatchNorm3d, and ``_ChannelNorm``: the per-channel affine and running
 statistics that batch and instance norm share."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from .. import functional as F
 from .. import init as nn_init
 from .normalization import _AffineNorm
 
-__all__ = ["BatchNorm1d", "BatchNorm2d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
 # The running statistics, with the value each starts from (and returns to on reset).
 _RUNNING = (("running_mean", 0), ("running_var", 1), ("num_batches_tracked", 0))
@@ -102,3 +102,14 @@ class BatchNorm2d(_BatchNorm):
     """
 
     _ndims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch norm over ``(N, C, D, H, W)``, per channel.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.BatchNorm3d(2)(kitty.randn(2, 2, 3, 3, 3)).shape
+    kittygrad.Size([2, 2, 3, 3, 3])
+    """
+
+    _ndims = (5,)

@@ -10,6 +10,7 @@ On top, :class:`_Positional` gives list behaviour (entries named "0", "1", ...) 
 from __future__ import annotations
 
 import operator
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain, islice
@@ -19,7 +20,7 @@ from ...tensor import Tensor
 from ..parameter import Parameter
 from .module import Module, _indent_tail
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
+__all__ = ["Container", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
 def _position(idx, size: int) -> int:
@@ -450,3 +451,24 @@ class ParameterDict(_ParameterStore, _Keyed):
 
     def extra_repr(self) -> str:
         return "\n".join(self._entry_line(key, value, True) for key, value in self.items())
+
+
+class Container(Module):
+    """torch's deprecated forerunner of Module: keyword arguments become child modules; warns
+    (FutureWarning) when made. Subclass Module instead.
+
+    >>> import warnings, kittygrad as kitty
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore"); c = kitty.nn.Container(act=kitty.nn.ReLU())
+    >>> list(dict(c.named_children()))
+    ['act']
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__()
+        warnings.warn(
+            "`nn.Container` is deprecated. All of its functionality is now implemented in `nn.Module`. "
+            "Subclass that instead.", FutureWarning, stacklevel=2,
+        )
+        for key, value in kwargs.items():
+            self.add_module(key, value)

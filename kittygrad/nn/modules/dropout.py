@@ -1,11 +1,11 @@
-"""Dropout, Dropout1d, Dropout2d, Dropout3d: one base, each naming its functional op."""
+"""Dropout, Dropout1d/2d/3d, AlphaDropout, FeatureAlphaDropout: one base, each naming its functional op."""
 from __future__ import annotations
 
 from ...tensor import Tensor
 from .. import functional as F
 from .module import Module
 
-__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 
 
 class _Dropout(Module):
@@ -69,3 +69,25 @@ class Dropout3d(_Dropout):
     """
 
     _kernel = staticmethod(F.dropout3d)
+
+
+class AlphaDropout(_Dropout):
+    """Dropout for SELU networks: keeps the self-normalising mean and variance (training only).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.AlphaDropout(0.2).eval()(kitty.ones(3))
+    tensor([1., 1., 1.])
+    """
+
+    _kernel = staticmethod(F.alpha_dropout)
+
+
+class FeatureAlphaDropout(_Dropout):
+    """``AlphaDropout`` of whole channels.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.FeatureAlphaDropout(0.2).eval()(kitty.ones(1, 2, 3)).shape
+    kittygrad.Size([1, 2, 3])
+    """
+
+    _kernel = staticmethod(F.feature_alpha_dropout)

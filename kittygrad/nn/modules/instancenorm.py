@@ -1,11 +1,11 @@
-"""InstanceNorm1d and InstanceNorm2d: each channel of each sample normalised on its own."""
+"""InstanceNorm1d, InstanceNorm2d and InstanceNorm3d: each channel of each sample normalised on its own."""
 from __future__ import annotations
 
 from ...tensor import Tensor
 from .. import functional as F
 from .batchnorm import _ChannelNorm
 
-__all__ = ["InstanceNorm1d", "InstanceNorm2d"]
+__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 
 
 class _InstanceNorm(_ChannelNorm):
@@ -47,3 +47,14 @@ class InstanceNorm2d(_InstanceNorm):
     """
 
     _spatial = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Normalise each channel of each sample of ``(N, C, D, H, W)`` over D, H and W.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.InstanceNorm3d(3)(kitty.randn(2, 3, 2, 3, 4)).shape
+    kittygrad.Size([2, 3, 2, 3, 4])
+    """
+
+    _spatial = 3

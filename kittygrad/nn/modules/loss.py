@@ -4,11 +4,13 @@ from __future__ import annotations
 from ...tensor import Tensor
 from .. import functional as F
 from ._functional_module import _FunctionalModule
+from .distance import PairwiseDistance
 
 __all__ = [
     "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
     "BCEWithLogitsLoss", "KLDivLoss", "CosineEmbeddingLoss", "MarginRankingLoss", "TripletMarginLoss",
-    "HingeEmbeddingLoss", "SoftMarginLoss",
+    "HingeEmbeddingLoss", "SoftMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MultiMarginLoss",
+    "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "NLLLoss2d",
 ]
 
 
@@ -221,4 +223,134 @@ class SoftMarginLoss(_Loss, function=F.soft_margin_loss):
     >>> import kittygrad as kitty
     >>> kitty.nn.SoftMarginLoss()(kitty.tensor([0.]), kitty.tensor([1.]))
     tensor(0.6931)
+    """
+
+
+class PoissonNLLLoss(_Loss, function=F.poisson_nll_loss, settings=("log_input", "full", "eps", "reduction")):
+    """Negative log-likelihood of a Poisson-distributed target (rate ``exp(input)`` with ``log_input``).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.PoissonNLLLoss()(kitty.tensor([0.]), kitty.tensor([1.]))
+    tensor(1.)
+    """
+
+    def __init__(self, log_input: bool = True, full: bool = False, size_average=None, eps: float = 1e-8, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.log_input = log_input
+        self.full = full
+        self.eps = eps
+
+    def forward(self, log_input: Tensor, target: Tensor) -> Tensor:  # torch names the input log_input
+        return self._call(log_input, target)
+
+
+class GaussianNLLLoss(_Loss, function=F.gaussian_nll_loss, settings=("full", "eps", "reduction")):
+    """Negative log-likelihood of a Gaussian target with predicted mean ``input`` and variance ``var``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.GaussianNLLLoss()(kitty.tensor([1.]), kitty.tensor([1.]), kitty.tensor([1.]))
+    tensor(0.)
+    """
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        self.full = full
+        self.eps = eps
+
+    def forward(self, input: Tensor, target: Tensor, var: Tensor | float) -> Tensor:
+        return self._call(input, target, var)
+
+
+class MultiMarginLoss(_Loss, function=F.multi_margin_loss, settings=("p", "margin", "weight", "reduction")):
+    """Multi-class hinge loss over class scores ``(N, C)`` and class indices.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.MultiMarginLoss()(kitty.tensor([[0.1, 0.2, 0.4, 0.8]]), kitty.tensor([3]))
+    tensor(0.3250)
+    """
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight: Tensor | None = None, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        if p not in (1, 2):
+            raise ValueError("only p == 1 and p == 2 supported")
+        if weight is not None and weight.ndim != 1:
+            raise ValueError(f"MultiMarginLoss: expected weight to be None or 1D tensor, got {weight.ndim}D instead")
+        self.p = p
+        self.margin = margin
+        self._hold(weight=weight)
+
+
+class MultiLabelMarginLoss(_Loss, function=F.multilabel_margin_loss):
+    """Multi-label hinge loss: each target row lists classes, ended by -1.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.MultiLabelMarginLoss()(kitty.tensor([[0.1, 0.2, 0.4, 0.8]]), kitty.tensor([[3, 0, -1, 1]]))
+    tensor(0.8500)
+    """
+
+
+class MultiLabelSoftMarginLoss(_Loss, function=F.multilabel_soft_margin_loss, settings=("weight", "reduction")):
+    """Binary cross-entropy with logits per class, averaged over classes.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.MultiLabelSoftMarginLoss()(kitty.tensor([[0., 0.]]), kitty.tensor([[1., 0.]]))
+    tensor(0.6931)
+    """
+
+    def __init__(self, weight: Tensor | None = None, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self._hold(weight=weight)
+
+
+class TripletMarginWithDistanceLoss(_Loss, function=F.triplet_margin_with_distance_loss,
+                                    settings=("distance_function", "margin", "swap", "reduction")):
+    """``max(0, d(a, p) - d(a, n) + margin)`` for a distance module or function ``d``
+    (``PairwiseDistance()`` by default).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.TripletMarginWithDistanceLoss()(kitty.zeros(1, 2), kitty.zeros(1, 2), kitty.ones(1, 2) * 3)
+    tensor(0.)
+    """
+
+    def __init__(self, *, distance_function=None, margin: float = 1.0, swap: bool = False, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        if margin <= 0:
+            raise ValueError(
+                f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} instead"
+            )
+        self.distance_function = distance_function if distance_function is not None else PairwiseDistance()
+        self.margin = margin
+        self.swap = swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return F.triplet_margin_with_distance_loss(anchor, positive, negative, distance_function=self.distance_function,
+                                                   margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+
+class CTCLoss(_Loss, function=F.ctc_loss, settings=("blank", "reduction", "zero_infinity")):
+    """Connectionist Temporal Classification loss of log-probabilities ``(T, N, C)`` against
+    unaligned target sequences.
+
+    >>> import kittygrad as kitty
+    >>> lp = kitty.zeros(3, 1, 2).log_softmax(2)
+    >>> kitty.nn.CTCLoss(reduction="sum")(lp, kitty.tensor([[1]]), kitty.tensor([3]), kitty.tensor([1]))
+    tensor(0.2877)
+    """
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> None:
+        super().__init__(reduction=reduction)
+        self.blank = blank
+        self.zero_infinity = zero_infinity
+
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths, target_lengths) -> Tensor:
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                          self.zero_infinity)
+
+
+class NLLLoss2d(NLLLoss):
+    """The deprecated 2-D name of ``NLLLoss`` (which takes ``(N, C, H, W)`` inputs itself).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.NLLLoss2d()(kitty.zeros(1, 2, 1, 1), kitty.zeros(1, 1, 1, dtype=kitty.int64))
+    tensor(0.)
     """

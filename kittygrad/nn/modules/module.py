@@ -12,13 +12,16 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any, Callable, NamedTuple
 
+from ... import creation as C
 from ... import dtypes as D
 from ...autograd.grad_mode import no_grad
+from ...device import check_device, parse_to
 from ...autograd.hooks import RemovableHandle
 from ...errors import KittyRuntimeError
 from ...tensor import Tensor
 from ..parameter import Buffer, Parameter
 from ._functions import GradRelay
+from ._to_arguments import accelerator_device, type_name_dtype
 
 __all__ = ["Module"]
 
@@ -26,7 +29,7 @@ __all__ = ["Module"]
 _REGISTRIES = ("_parameters", "_buffers", "_modules")
 #: the hook tables, under torch's attribute names (code that inspects them keeps working)
 _HOOK_TABLES = ("_forward_pre_hooks", "_forward_hooks", "_backward_pre_hooks", "_backward_hooks",
-                "_state_dict_hooks", "_load_state_dict_post_hooks")
+                "_state_dict_hooks", "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks")
 _EXTRA_STATE = "_extra_state"
 #: how error messages name an entry of each registry, and what it accepts
 _ROLE = {"_parameters": "parameter", "_modules": "child module", "_buffers": "buffer"}
@@ -301,6 +304,30 @@ class Module:
             here = child
         return here
 
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put ``module`` at dotted path ``target``: the parent must exist; without ``strict`` a new
+        child may be created, with it only an existing one is replaced.
+
+        >>> import kittygrad as kitty
+        >>> net = kitty.nn.Sequential(kitty.nn.Linear(2, 2))
+        >>> net.set_submodule("0", kitty.nn.Tanh()); net
+        Sequential(
+          (0): Tanh()
+        )
+        """
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        path, _, name = target.rpartition(".")
+        parent = self.get_submodule(path)
+        present = hasattr(parent, name)
+        if strict and not present:
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if present and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
+
     def _owner_and_value(self, target: str) -> tuple[Module, str, Any]:
         """For dotted ``target``: the module that holds the last name, that name, and its value."""
         path, _, name = target.rpartition(".")
@@ -537,34 +564,32 @@ class Module:
         return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
 
     def to(self, *args, **kwargs) -> Module:
-        """Cast floating-point parameters and buffers to a dtype (``to(kitty.float64)``,
-        ``to(tensor)``); 'cpu' is the only device.
+        """Move and/or cast the parameters and buffers, with torch's overloads:
+        ``to(device=None, dtype=None, non_blocking=False)``, ``to(dtype, non_blocking=False)``,
+        ``to(tensor, non_blocking=False)`` and ``to(memory_format=...)``. Only floating-point
+        parameters and buffers take the dtype; the CPU is the only device (a GPU device raises).
 
         >>> import kittygrad as kitty
-        >>> kitty.nn.Linear(2, 2).to(kitty.float64).weight.dtype
+        >>> kitty.nn.Linear(2, 2).to("cpu", kitty.float64).weight.dtype
         kittygrad.float64
         """
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        for ignored in ("non_blocking", "memory_format"):
-            kwargs.pop(ignored, None)
-        if kwargs:
-            raise TypeError(f"to() received an invalid combination of arguments: {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, D.dtype):
-                dtype = a
-            elif isinstance(a, Tensor):
-                dtype = a.dtype
-            elif not isinstance(a, bool):  # a bool is torch's positional non_blocking
-                device = a
-        if device is not None and not str(device).startswith("cpu"):
-            raise KittyRuntimeError(f"kittygrad runs on the CPU only; device {device!r} is not available")
+        _, dtype, _, _, _ = parse_to(args, kwargs, Tensor)  # a device other than the CPU raises here
         if dtype is None:
             return self
-        dtype = D.to_dtype(dtype)
-        if dtype.is_floating_point:
-            return self._cast_floats(dtype)
-        raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}")
+        if not dtype.is_floating_point:
+            raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}")
+        return self._cast_floats(dtype)
+
+    def to_empty(self, *, device, recurse: bool = True) -> Module:
+        """Replace every parameter's and buffer's data by an uninitialised tensor of the same shape
+        and dtype on ``device`` (the CPU); ``recurse=False`` leaves the submodules alone.
+
+        >>> import kittygrad as kitty
+        >>> kitty.nn.Linear(2, 3).to_empty(device="cpu").weight.shape
+        kittygrad.Size([3, 2])
+        """
+        check_device(device, "to_empty")
+        return self._apply(lambda t: C.empty_like(t), recurse=recurse)
 
     def float(self) -> Module:
         """Cast floating-point parameters and buffers to float32."""
@@ -579,16 +604,52 @@ class Module:
         return self._cast_floats(D.float16)
 
     def type(self, dst_type) -> Module:
-        """Cast every parameter and buffer to ``dst_type``."""
-        return self._apply(lambda t: t.to(dst_type))
+        """Cast every parameter and buffer to ``dst_type`` (a dtype or a tensor type name such as
+        ``'torch.DoubleTensor'``); a parameter that requires grad must stay floating point.
+
+        >>> import kittygrad as kitty
+        >>> kitty.nn.Linear(1, 1).type("torch.DoubleTensor").weight.dtype
+        kittygrad.float64
+        """
+        dtype = type_name_dtype(dst_type)
+        if not dtype.is_floating_point and any(p.requires_grad for p in self.parameters()):
+            raise KittyRuntimeError("data set to a tensor that requires gradients must be floating point or complex dtype")
+        return self._apply(lambda t: t.to(dtype))
 
     def cpu(self) -> Module:
-        """The module itself: kittygrad runs on the CPU."""
+        """The module itself: kittygrad's tensors live on the CPU.
+
+        >>> import kittygrad as kitty
+        >>> m = kitty.nn.ReLU(); m.cpu() is m
+        True
+        """
         return self
 
     def cuda(self, device=None) -> Module:
-        """Refused: kittygrad has no CUDA device."""
-        raise KittyRuntimeError("kittygrad runs on the CPU only; cuda is not available")
+        """Refused with a clear error: kittygrad has no GPU backend.
+
+        >>> import kittygrad as kitty
+        >>> kitty.nn.ReLU().cuda()  # doctest: +IGNORE_EXCEPTION_DETAIL
+        Traceback (most recent call last):
+        kittygrad.errors.KittyRuntimeError: kittygrad has no GPU backend installed: ...
+        """
+        check_device(accelerator_device("cuda", device))
+        return self
+
+    def xpu(self, device=None) -> Module:
+        """Refused with a clear error, as ``cuda()``: kittygrad has no GPU backend."""
+        check_device(accelerator_device("xpu", device))
+        return self
+
+    def n_parameters(self, trainable_only: bool = False) -> int:
+        """The number of parameter elements (each shared parameter counted once); with
+        ``trainable_only``, only those of parameters that require grad (the seed's helper).
+
+        >>> import kittygrad as kitty
+        >>> kitty.nn.Linear(3, 2).n_parameters()
+        8
+        """
+        return sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only)
 
     # ---- state dict ---------------------------------------------------------------------------
     def _own_state(self) -> Iterator[tuple[str, Tensor]]:
@@ -647,6 +708,8 @@ class Module:
         Missing and unexpected keys and per-entry problems are appended to the given lists;
         ``local_metadata["assign_to_params_buffers"]`` asks to assign instead of copying.
         """
+        for hook in self._load_state_dict_pre_hooks.values():
+            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
         assign = local_metadata.get("assign_to_params_buffers", False)
         own = dict(self._own_state())
         for name, current in own.items():
@@ -756,6 +819,29 @@ class Module:
         ['weight']
         """
         return self._add_hook("_state_dict_hooks", hook)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module: bool = False) -> RemovableHandle:
+        """Call ``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs)`` (with the module first, for ``with_module``) before this module loads its
+        entries; it may edit ``state_dict`` in place (e.g. rename legacy keys)."""
+        if with_module:
+            return self._add_hook("_load_state_dict_pre_hooks", lambda *args: hook(self, *args))
+        return self._add_hook("_load_state_dict_pre_hooks", hook)
+
+    def register_load_state_dict_pre_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` before the module loads its entries; it may edit
+        ``state_dict`` in place.
+
+        >>> import kittygrad as kitty
+        >>> m = kitty.nn.Linear(1, 1)
+        >>> def rename(mod, sd, prefix, *rest):
+        ...     sd[prefix + "weight"] = sd.pop(prefix + "w")
+        >>> h = m.register_load_state_dict_pre_hook(rename)
+        >>> m.load_state_dict({"w": kitty.ones(1, 1), "bias": kitty.zeros(1)})
+        <All keys matched successfully>
+        """
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
 
     def register_load_state_dict_post_hook(self, hook) -> RemovableHandle:
         """Call ``hook(module, incompatible_keys)`` once the module and its children are loaded; the

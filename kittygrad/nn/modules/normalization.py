@@ -9,7 +9,7 @@ from .. import init as nn_init
 from ..parameter import Parameter
 from ._functional_module import _FunctionalModule
 
-__all__ = ["LayerNorm", "GroupNorm", "RMSNorm"]
+__all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
 
 
 class _AffineNorm(_FunctionalModule):
@@ -111,3 +111,22 @@ class RMSNorm(_AffineNorm, function=F.rms_norm, settings=("normalized_shape", "w
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class LocalResponseNorm(_FunctionalModule, function=F.local_response_norm, settings=("size", "alpha", "beta", "k")):
+    """Normalise each element by the squares of its ``size`` neighbouring channels (AlexNet).
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.LocalResponseNorm(2)(kitty.ones(1, 3, 2)).shape
+    kittygrad.Size([1, 3, 2])
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -1,4 +1,4 @@
-"""Padding layers: constant (and zero), reflection, replication and circular, over the last one or two dims."""
+"""Padding layers: constant (and zero), reflection, replication and circular, over the last one, two or three dims."""
 from __future__ import annotations
 
 from .. import functional as F
@@ -6,7 +6,8 @@ from ._functional_module import _FunctionalModule
 
 __all__ = [
     "ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d",
-    "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d", "CircularPad2d",
+    "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d", "CircularPad2d", "ZeroPad3d", "ConstantPad3d",
+    "ReflectionPad3d", "ReplicationPad3d", "CircularPad3d",
 ]
 
 
@@ -153,3 +154,61 @@ class CircularPad2d(_PadNd):
     """
 
     _dims, _mode = 2, "circular"
+
+
+class ConstantPad3d(_ConstantPadNd):
+    """Pad the last three dims with ``value``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.ConstantPad3d(1, 3.5)(kitty.zeros(1, 1, 2, 2, 2)).shape
+    kittygrad.Size([1, 1, 4, 4, 4])
+    """
+
+    _dims = 3
+
+
+class ZeroPad3d(ConstantPad3d):
+    """Pad the last three dims with zeros.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.ZeroPad3d((1, 0, 0, 1, 0, 0))(kitty.ones(1, 2, 2, 2)).shape
+    kittygrad.Size([1, 2, 3, 3])
+    """
+
+    def __init__(self, padding) -> None:
+        super().__init__(padding, 0.0)
+
+    extra_repr = _PadNd.extra_repr
+
+
+class ReflectionPad3d(_PadNd):
+    """Pad the last three dims by reflection.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.ReflectionPad3d(1)(kitty.zeros(1, 1, 3, 3, 3)).shape
+    kittygrad.Size([1, 1, 5, 5, 5])
+    """
+
+    _dims, _mode = 3, "reflect"
+
+
+class ReplicationPad3d(_PadNd):
+    """Pad the last three dims by repeating the edges.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.ReplicationPad3d(1)(kitty.zeros(1, 1, 2, 2, 2)).shape
+    kittygrad.Size([1, 1, 4, 4, 4])
+    """
+
+    _dims, _mode = 3, "replicate"
+
+
+class CircularPad3d(_PadNd):
+    """Pad the last three dims by wrapping around.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.CircularPad3d(1)(kitty.zeros(1, 1, 2, 2, 2)).shape
+    kittygrad.Size([1, 1, 4, 4, 4])
+    """
+
+    _dims, _mode = 3, "circular"

@@ -3,6 +3,12 @@
 A whole layer stack runs as one fused op (:class:`kittygrad.ops.nn.recurrent.Rnn`): the input
 projections of all time steps are one matmul, and backward is backpropagation through time
 inside that op.
+
+A ``PackedSequence`` runs layer by layer and direction by direction, in spans of time where the
+number of running sequences is constant: each span is one fused call that starts from the state
+the previous span ended in (the shorter sequences leave, keeping their last state; in the reverse
+direction they join, starting from ``h0``). So a batch of n distinct lengths costs n fused calls
+per layer and direction, and every sequence's final state is its own last valid step.
 """
 from __future__ import annotations
 
@@ -11,14 +17,20 @@ import numbers
 import warnings
 
 from ... import creation as C
+from ...autograd.function import Function
+from ...autograd.gradients import grad as autograd_grad
+from ...autograd.grad_mode import enable_grad, is_grad_enabled
 from ...errors import KittyRuntimeError
+from ...ops import joining as _joining
 from ...ops.nn import recurrent as _nnrec
 from ...tensor import Tensor
+from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
 from .module import Module
 
-__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 _FN = {"RNN_TANH": _nnrec.rnn_tanh, "RNN_RELU": _nnrec.rnn_relu, "GRU": _nnrec.gru, "LSTM": _nnrec.lstm}
@@ -158,6 +170,8 @@ class RNNBase(Module):
         return input, batched, out
 
     def _run(self, input: Tensor, hx: list):
+        if isinstance(input, PackedSequence):
+            return self._run_packed(input, hx)
         x, batched, hs = self._check(input, hx)
         fn = _FN[self.mode]
         h0 = hs[0] if self.mode != "LSTM" else (hs[0], hs[1])
@@ -168,6 +182,124 @@ class RNNBase(Module):
             output = output.squeeze(0 if self.batch_first else 1)
             states = tuple(s.squeeze(1) for s in states)
         return output, states
+
+
+    def _run_packed(self, packed: PackedSequence, hx: list):
+        data, batch_sizes, sorted_indices, unsorted_indices = packed
+        if data.shape[-1] != self.input_size:
+            raise KittyRuntimeError(
+                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {data.shape[-1]}"
+            )
+        sizes = [int(n) for n in batch_sizes.tolist()]
+        ndir = 2 if self.bidirectional else 1
+        want = (self.num_layers * ndir, sizes[0], self.hidden_size)
+        for h in hx:
+            if h is not None and tuple(h.shape) != want:
+                raise KittyRuntimeError(f"Expected hidden size {want}, got {list(h.shape)}")
+        spans = _constant_spans(sizes)
+
+        def run(x, *states_and_weights):
+            states, weights = states_and_weights[: len(hx)], states_and_weights[len(hx) :]
+            return self._packed_layers(x, states, weights, spans, sorted_indices, unsorted_indices)
+
+        args = (data, *hx, *self._flat_weights)
+        if is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args):
+            # one node for the packed output and the final states (as the fused op is for padded input):
+            # an output the caller keeps but never uses then holds no gradient back
+            outs = _WholeGraph.apply(run, *args)
+        else:
+            outs = run(*args)
+        return PackedSequence(outs[0], batch_sizes, sorted_indices, unsorted_indices), outs[1:]
+
+    def _packed_layers(self, data: Tensor, hx: tuple, weights: tuple, spans: list, sorted_indices, unsorted_indices):
+        """The packed output and the final states (in the caller's batch order), layer by layer."""
+        ndir = 2 if self.bidirectional else 1
+        per = len(weights) // (self.num_layers * ndir)
+        batch = spans[0][3]
+        # the states come in the caller's batch order; the packed batch is sorted by length
+        states = [h.index_select(1, sorted_indices) if h is not None and sorted_indices is not None else h for h in hx]
+        x, finals = data, [[] for _ in hx]
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(ndir):
+                k = layer * ndir + d
+                start = [C.zeros(batch, self.hidden_size, dtype=data.dtype) if h is None else h[k] for h in states]
+                out, last = self._packed_direction(x, spans, weights[k * per : (k + 1) * per], start, d == 1)
+                outs.append(out)
+                for kept, state in zip(finals, last):
+                    kept.append(state)
+            x = _joining.cat(outs, 1) if ndir > 1 else outs[0]
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, True)
+        finals = [_joining.stack(kept, 0) for kept in finals]
+        if unsorted_indices is not None:
+            finals = [s.index_select(1, unsorted_indices) for s in finals]
+        return (x, *finals)
+
+    def _packed_direction(self, x: Tensor, spans: list, weights: list, start: list, reverse: bool):
+        """One layer in one direction over packed ``x``: the packed output and, per state (h, and
+        c for an LSTM), every sequence's final value in sorted order."""
+        lstm = self.mode == "LSTM"
+        pieces, done = [], [[] for _ in start]  # done: final states of the sequences that have left
+        state = None
+        for first, stop, rows, n in (reversed(spans) if reverse else spans):
+            if state is None:
+                state = [s[:n] for s in start]
+            elif state[0].shape[0] > n:  # forward: the shortest running sequences ended
+                for kept, s in zip(done, state):
+                    kept.append(s[n:])
+                state = [s[:n] for s in state]
+            elif state[0].shape[0] < n:  # reverse: the next-longest sequences begin, from h0
+                state = [_joining.cat([s, s0[s.shape[0] : n]], 0) for s, s0 in zip(state, start)]
+            seq = x[first:stop].reshape(rows, n, x.shape[-1])
+            if reverse:
+                seq = seq.flip(0)
+            h0 = tuple(s.unsqueeze(0) for s in state)
+            outs = _FN[self.mode](seq, h0 if lstm else h0[0], weights, self.bias, 1, 0.0, False, False, False)
+            out = outs[0].flip(0) if reverse else outs[0]
+            pieces.append(out.reshape(stop - first, self.hidden_size))
+            state = [s[0] for s in outs[1:]]
+        if reverse:
+            pieces.reverse()
+        last = [_joining.cat([s, *reversed(kept)], 0) if kept else s for s, kept in zip(state, done)]
+        return _joining.cat(pieces, 0) if len(pieces) > 1 else pieces[0], last
+
+
+class _WholeGraph(Function):
+    """Records a composed computation as one node with several outputs: forward builds the inner
+    graph on detached inputs, backward differentiates it with ``autograd.grad``."""
+
+    @staticmethod
+    def forward(ctx, fn, *args):
+        need = ctx.needs_input_grad[1:]
+        inner = [a.detach().requires_grad_(True) if n else a for a, n in zip(args, need)]
+        with enable_grad():
+            outs = fn(*inner)
+        ctx.inner = ([a for a, n in zip(inner, need) if n], outs, need)
+        return tuple(o.detach() for o in outs)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        inputs, outs, need = ctx.inner
+        del ctx.inner  # the inner graph is freed once it has been differentiated
+        used = [(o, g) for o, g in zip(outs, grads) if g is not None and o.requires_grad]
+        found = iter(autograd_grad([o for o, _ in used], inputs, [g for _, g in used], allow_unused=True,
+                                   create_graph=is_grad_enabled()) if used else [None] * len(inputs))
+        return (None, *(next(found) if n else None for n in need))
+
+
+def _constant_spans(sizes: list) -> list:
+    """``(first row, end row, steps, batch)`` of each run of time steps with the same batch size."""
+    spans, row, t = [], 0, 0
+    while t < len(sizes):
+        end = t
+        while end < len(sizes) and sizes[end] == sizes[t]:
+            end += 1
+        steps = end - t
+        spans.append((row, row + steps * sizes[t], steps, sizes[t]))
+        row += steps * sizes[t]
+        t = end
+    return spans
 
 
 class RNN(RNNBase):
@@ -229,10 +361,18 @@ class GRU(RNNBase):
         return output, h
 
 
-class _CellBase(Module):
+class RNNCellBase(Module):
+    """What RNNCell, LSTMCell and GRUCell share: ``weight_ih``, ``weight_hh`` (and biases) of
+    ``num_chunks`` gates, and one step of the fused recurrence.
+
+    >>> import kittygrad as kitty
+    >>> [n for n, _ in kitty.nn.RNNCellBase(2, 3, True, 4).named_parameters()]
+    ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh']
+    """
+
     _mode = "RNN_TANH"
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int, dtype=None) -> None:
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int, device=None, dtype=None) -> None:
         super().__init__()
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -270,7 +410,7 @@ class _CellBase(Module):
         return result
 
 
-class RNNCell(_CellBase):
+class RNNCell(RNNCellBase):
     """One Elman RNN step: ``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)``.
 
     >>> import kittygrad as kitty
@@ -281,7 +421,7 @@ class RNNCell(_CellBase):
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh", device=None, dtype=None) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
-        super().__init__(input_size, hidden_size, bias, 1, dtype)
+        super().__init__(input_size, hidden_size, bias, 1, dtype=dtype)
         self.nonlinearity = nonlinearity
         self._mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
 
@@ -289,7 +429,7 @@ class RNNCell(_CellBase):
         return self._step(input, [hx])[0]
 
 
-class LSTMCell(_CellBase):
+class LSTMCell(RNNCellBase):
     """One LSTM step; returns ``(h', c')``.
 
     >>> import kittygrad as kitty
@@ -301,7 +441,7 @@ class LSTMCell(_CellBase):
     _mode = "LSTM"
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None) -> None:
-        super().__init__(input_size, hidden_size, bias, 4, dtype)
+        super().__init__(input_size, hidden_size, bias, 4, dtype=dtype)
 
     def forward(self, input: Tensor, hx=None):
         h0, c0 = hx if hx is not None else (None, None)
@@ -309,7 +449,7 @@ class LSTMCell(_CellBase):
         return h, c
 
 
-class GRUCell(_CellBase):
+class GRUCell(RNNCellBase):
     """One GRU step.
 
     >>> import kittygrad as kitty
@@ -320,7 +460,7 @@ class GRUCell(_CellBase):
     _mode = "GRU"
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None) -> None:
-        super().__init__(input_size, hidden_size, bias, 3, dtype)
+        super().__init__(input_size, hidden_size, bias, 3, dtype=dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         return self._step(input, [hx])[0]

@@ -1,10 +1,10 @@
-"""``Upsample``: resizing with ``F.interpolate``."""
+"""``Upsample`` (resizing with ``F.interpolate``) and its fixed-mode forms."""
 from __future__ import annotations
 
 from .. import functional as F
 from ._functional_module import _FunctionalModule
 
-__all__ = ["Upsample"]
+__all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]
 
 
 def _float_factor(scale_factor):
@@ -34,3 +34,27 @@ class Upsample(_FunctionalModule, function=F.interpolate, settings=("size", "sca
     def extra_repr(self) -> str:
         info = f"scale_factor={self.scale_factor!r}" if self.scale_factor is not None else f"size={self.size!r}"
         return info + f", mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    """``Upsample`` with ``mode='nearest'`` for ``(N, C, H, W)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.UpsamplingNearest2d(scale_factor=2)(kitty.zeros(1, 1, 2, 2)).shape
+    kittygrad.Size([1, 1, 4, 4])
+    """
+
+    def __init__(self, size=None, scale_factor=None) -> None:
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """``Upsample`` with ``mode='bilinear', align_corners=True`` for ``(N, C, H, W)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.UpsamplingBilinear2d(size=(3, 3))(kitty.zeros(1, 1, 2, 2)).shape
+    kittygrad.Size([1, 1, 3, 3])
+    """
+
+    def __init__(self, size=None, scale_factor=None) -> None:
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)

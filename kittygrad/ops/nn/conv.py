@@ -9,6 +9,7 @@ from ...errors import KittyRuntimeError, KittyValueError
 from .. import joining as _joining
 from .. import linalg as _linalg
 from .._fused import _needs, _ntuple, _same_dtype, _type_name, xp
+from .._autocast import autocast_args
 from .._prep import as_tensor_arg
 from ..nn.padding import _tpad, _tslice
 
@@ -224,6 +225,7 @@ class ConvTransposeNd(Op):
 def _conv_prepare(name, nd, input, weight, bias, groups):
     x, w = as_tensor_arg(input), as_tensor_arg(weight, "weight")
     b = as_tensor_arg(bias, "bias") if bias is not None else None
+    x, w, b = autocast_args(name, x, w, b)  # (conv1d/2d/3d and conv_transpose1d/2d share this)
     unbatched = x._data.ndim == nd + 1
     if unbatched:
         x = x.unsqueeze(0)

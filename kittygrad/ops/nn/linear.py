@@ -7,6 +7,7 @@ from ...autograd.function import Op
 from ...errors import KittyRuntimeError
 from .. import linalg as _linalg
 from .._fused import _same_dtype
+from .._autocast import autocast_args
 from .._prep import as_tensor_arg
 
 # ---------------------------------------------------------------------------------------------
@@ -19,6 +20,7 @@ class Linear(Op):
     saved_fields = ("w", "x")
     saved_inputs = (0, 1)
     _name = "AddmmBackward"
+    torch_saved = {"mat1": "x", "mat2": ("w", "T")}  # torch's addmm saves weight.t()
 
     def forward(self, x, w, b):
         self.x, self.w = x, w
@@ -51,6 +53,7 @@ def linear(input, weight, bias=None):
     """
     x, w = as_tensor_arg(input), as_tensor_arg(weight, "weight")
     b = as_tensor_arg(bias, "bias") if bias is not None else None
+    x, w, b = autocast_args("linear", x, w, b)
     if w._data.ndim != 2:
         raise KittyRuntimeError(f"linear: weight must be 2-D, got {w._data.ndim}-D")
     if x._data.ndim == 0 or x._data.shape[-1] != w._data.shape[1]:

@@ -65,8 +65,7 @@ class Rnn(Op):
                 caches.append(cache)
             mask = None
             if dropout > 0 and train and layer < num_layers - 1:
-                keep = generator.random(out.shape) >= dropout
-                mask = (keep / (1 - dropout)).astype(dt) if dropout < 1 else xp.zeros(out.shape, dt)
+                mask = generator.dropout_mask(dropout, out.shape, dt) if dropout < 1 else xp.zeros(out.shape, dt)
             self.saved.append((inp, caches, mask))
             inp = out * mask if mask is not None else out
         if lstm:

@@ -20,6 +20,7 @@ __all__ = [
     "TensorDataset",
     "ConcatDataset",
     "ChainDataset",
+    "StackDataset",
     "Subset",
     "random_split",
 ]
@@ -151,6 +152,38 @@ class ChainDataset(IterableDataset):
 
     def __len__(self) -> int:
         return sum(len(part) for part in self._parts())  # type: ignore[arg-type]
+
+
+class StackDataset(Dataset):
+    """Items of several same-length datasets side by side: a tuple (positional datasets) or a
+    dict (keyword datasets), as ``torch.utils.data.StackDataset``.
+
+    >>> ds = StackDataset([1, 2], ["a", "b"]); ds[1], len(ds)
+    ((2, 'b'), 2)
+    >>> StackDataset(x=[1, 2], y=[3, 4])[0]
+    {'x': 1, 'y': 3}
+    """
+
+    def __init__(self, *args: Dataset, **kwargs: Dataset) -> None:
+        if args and kwargs:
+            raise KittyValueError(
+                "Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like input/output, "
+                "but both types are given."
+            )
+        parts = args or tuple(kwargs.values())
+        lengths = {len(d) for d in parts}
+        if len(lengths) > 1:
+            raise KittyValueError("Size mismatch between datasets")
+        self._length = lengths.pop() if lengths else 0
+        self.datasets = args if args else kwargs
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {name: d[index] for name, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self) -> int:
+        return self._length
 
 
 class Subset(Dataset[T_co]):

@@ -82,6 +82,9 @@ class _Drawing(Sampler[int]):
     """Base of the random samplers (see the module docstring)."""
 
     generator: Any = None
+    #: without a generator, draw a seed from the global one for a generator of the pass's own
+    #: (RandomSampler, as torch) rather than draw from the global generator itself
+    _own_stream = True
 
     def _draw(self, rng) -> Iterable[int]:
         raise NotImplementedError
@@ -93,7 +96,7 @@ class _Drawing(Sampler[int]):
         self._validate()
         rng = self.generator
         if rng is None:
-            rng = B.Generator().manual_seed(_draw_seed())
+            rng = B.Generator().manual_seed(_draw_seed()) if self._own_stream else B.default_generator
         yield from self._draw(rng)
 
 
@@ -144,6 +147,8 @@ class SubsetRandomSampler(_Drawing):
     [5, 7, 9]
     """
 
+    _own_stream = False  # torch's randperm from the global generator
+
     def __init__(self, indices: Sequence[int], generator=None) -> None:
         self.indices = indices
         self.generator = generator
@@ -163,6 +168,8 @@ class WeightedRandomSampler(_Drawing):
     >>> list(WeightedRandomSampler([0.0, 1.0, 0.0], 3, generator=kitty.Generator().manual_seed(0)))
     [1, 1, 1]
     """
+
+    _own_stream = False  # torch's multinomial from the global generator
 
     def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True, generator=None) -> None:
         _need_positive_int("num_samples", num_samples)
@@ -185,7 +192,7 @@ class WeightedRandomSampler(_Drawing):
 
     def _draw(self, rng) -> list[int]:
         w = self.weights._data
-        return rng.choice(len(w), self.num_samples, self.replacement, w / w.sum()).tolist()
+        return rng.choice(len(w), self.num_samples, self.replacement, w).tolist()  # torch.multinomial(w)
 
     def __len__(self) -> int:
         return self.num_samples
