@@ -64,9 +64,9 @@ class GradScaler:
             raise AssertionError("The backoff factor must be < 1.0.")
         self._init_scale = init_scale
         self._scale: float | None = None  # set by the first scale(), as torch's lazy scale tensor
-        self._growth_factor = growth_factor
-        self._backoff_factor = backoff_factor
-        self._growth_interval = growth_interval
+        # the tunable policy, keyed as in the state dict
+        self._settings: dict[str, Any] = {"growth_factor": growth_factor, "backoff_factor": backoff_factor,
+                                          "growth_interval": growth_interval}
         self._init_growth_tracker = 0
         self._growth_tracker: int | None = None
         self._per_optimizer: dict[int, dict[str, Any]] = {}
@@ -151,6 +151,7 @@ class GradScaler:
         (None, tensor([1.]))
         """
         if not self._enabled:
+            # nothing was scaled: a plain step
             return optimizer.step(*args, **kwargs)
         if "closure" in kwargs:
             raise KittyRuntimeError("Closure use is not currently supported if GradScaler is enabled.")
@@ -178,27 +179,39 @@ class GradScaler:
             return
         self._check_scale("update")
         if new_scale is not None:
-            if isinstance(new_scale, float):
-                self._scale = _float32(new_scale)
-            else:
-                reason = ("new_scale should be a float or a 1-element kittygrad.FloatTensor with "
-                          "requires_grad=False.")
-                if not isinstance(new_scale, Tensor) or new_scale.numel() != 1 or new_scale.requires_grad:
-                    raise AssertionError(reason)
-                self._scale = _float32(new_scale.item())
+            self._scale = _float32(self._checked_new_scale(new_scale))
         else:
             found = [s["found_inf"] for s in self._per_optimizer.values() if s["found_inf"] is not None]
             if not found:
                 raise AssertionError("No inf checks were recorded prior to update.")
-            if any(found):
-                self._scale = _float32(self._scale * self._backoff_factor)
-                self._growth_tracker = 0
-            else:
-                self._growth_tracker += 1
-                if self._growth_tracker == self._growth_interval:
-                    self._scale = _float32(self._scale * self._growth_factor)
-                    self._growth_tracker = 0
+            self._adjust_scale(skipped=any(found))
         self._per_optimizer = {}
+
+    @staticmethod
+    def _checked_new_scale(new_scale) -> float:
+        """The value of an explicit ``update(new_scale)``: a float, or a one-element tensor without grad."""
+        if isinstance(new_scale, float):
+            return new_scale
+        is_scalar_tensor = isinstance(new_scale, Tensor) and new_scale.numel() == 1
+        if not is_scalar_tensor or new_scale.requires_grad:
+            raise AssertionError(
+                "new_scale should be a float or a 1-element kittygrad.FloatTensor with requires_grad=False."
+            )
+        return new_scale.item()
+
+    def _adjust_scale(self, skipped: bool) -> None:
+        """Back off after a skipped step; grow after ``growth_interval`` clean steps in a row."""
+        settings = self._settings
+        if skipped:
+            factor, streak = settings["backoff_factor"], 0
+        else:
+            streak = self._growth_tracker + 1
+            factor = settings["growth_factor"] if streak == settings["growth_interval"] else None
+            if factor is not None:
+                streak = 0
+        if factor is not None:
+            self._scale = _float32(self._scale * factor)
+        self._growth_tracker = streak
 
     # ---- settings and state -----------------------------------------------------------------------
     def get_scale(self) -> float:
@@ -213,22 +226,22 @@ class GradScaler:
         return self._init_scale if self._scale is None else self._scale
 
     def get_growth_factor(self) -> float:
-        return self._growth_factor
+        return self._settings["growth_factor"]
 
     def set_growth_factor(self, new_factor: float) -> None:
-        self._growth_factor = new_factor
+        self._settings["growth_factor"] = new_factor
 
     def get_backoff_factor(self) -> float:
-        return self._backoff_factor
+        return self._settings["backoff_factor"]
 
     def set_backoff_factor(self, new_factor: float) -> None:
-        self._backoff_factor = new_factor
+        self._settings["backoff_factor"] = new_factor
 
     def get_growth_interval(self) -> int:
-        return self._growth_interval
+        return self._settings["growth_interval"]
 
     def set_growth_interval(self, new_interval: int) -> None:
-        self._growth_interval = new_interval
+        self._settings["growth_interval"] = new_interval
 
     def _get_growth_tracker(self) -> int:
         if not self._enabled:
@@ -248,9 +261,7 @@ class GradScaler:
         """scale, growth_factor, backoff_factor, growth_interval and _growth_tracker (empty when disabled)."""
         if not self._enabled:
             return {}
-        return {"scale": self.get_scale(), "growth_factor": self._growth_factor,
-                "backoff_factor": self._backoff_factor, "growth_interval": self._growth_interval,
-                "_growth_tracker": self._get_growth_tracker()}
+        return {"scale": self.get_scale(), **self._settings, "_growth_tracker": self._get_growth_tracker()}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` gave.
@@ -268,9 +279,9 @@ class GradScaler:
         self._init_scale = state_dict["scale"]
         if self._scale is not None:
             self._scale = _float32(state_dict["scale"])
-        self._growth_factor = state_dict["growth_factor"]
-        self._backoff_factor = state_dict["backoff_factor"]
-        self._growth_interval = state_dict["growth_interval"]
-        self._init_growth_tracker = state_dict["_growth_tracker"]
-        if self._growth_tracker is not None:
-            self._growth_tracker = state_dict["_growth_tracker"]
+        for key in self._settings:
+            self._settings[key] = state_dict[key]
+        streak = state_dict["_growth_tracker"]
+        self._init_growth_tracker = streak
+        # like the scale: a tracker already in use takes the value, an unused one starts from it
+        self._growth_tracker = streak if self._growth_tracker is not None else None

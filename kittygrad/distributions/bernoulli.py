@@ -1,21 +1,18 @@
 """The Bernoulli distribution, by ``probs`` or ``logits``."""
 from __future__ import annotations
 
-from numbers import Number
-
-from ..errors import KittyValueError
-from ..creation import arange
 from ..nn import functional as F
 from ..ops.random_ops import bernoulli as _bernoulli
 from ..size import Size
 from . import constraints
 from .exp_family import ExponentialFamily
-from .utils import _values_only, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from ._probs_logits import BINARY_ARGS, ProbsOrLogits
+from .utils import _values_only, broadcast_all
 
 __all__ = ["Bernoulli"]
 
 
-class Bernoulli(ExponentialFamily):
+class Bernoulli(ProbsOrLogits, ExponentialFamily):
     """1 with probability ``probs`` (or ``sigmoid(logits)``), else 0.
 
     >>> import kittygrad as kitty
@@ -23,36 +20,16 @@ class Bernoulli(ExponentialFamily):
     tensor([-1.3863])
     """
 
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    arg_constraints = dict(BINARY_ARGS)
     support = constraints.boolean
     has_enumerate_support = True
     _mean_carrier_measure = 0
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise KittyValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            is_scalar = isinstance(probs, Number)
-            (self.probs,) = broadcast_all(probs)
-        else:
-            is_scalar = isinstance(logits, Number)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
-        batch_shape = Size() if is_scalar else self._param.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self._store_param(probs, logits), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Bernoulli, _instance)
-        batch_shape = Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
-        super(Bernoulli, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(Bernoulli, batch_shape, _instance)
 
     @property
     def mean(self):
@@ -66,40 +43,24 @@ class Bernoulli(ExponentialFamily):
 
     @property
     def variance(self):
-        return self.probs * (1 - self.probs)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._param.size()
+        p = self.probs
+        return p * (1 - p)
 
     def sample(self, sample_shape=Size()):
-        shape = self._extended_shape(sample_shape)
         with _values_only():
-            return _bernoulli(self.probs.expand(shape))
+            return _bernoulli(self.probs.expand(self._extended_shape(sample_shape)))
 
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        logits, value = broadcast_all(self.logits, value)
+        value, logits = broadcast_all(value, self.logits)
         return -F.binary_cross_entropy_with_logits(logits, value, reduction="none")
 
     def entropy(self):
         return F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
 
     def enumerate_support(self, expand: bool = True):
-        values = arange(2, dtype=self._param.dtype)
-        values = values.view((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + tuple(self._batch_shape))
-        return values
+        return self._enumerate(2, self._param.dtype, expand)
 
     @property
     def _natural_params(self) -> tuple:

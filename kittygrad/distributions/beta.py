@@ -5,8 +5,8 @@ from numbers import Number
 
 from ..creation import tensor
 from ..ops.joining import stack
-from ..size import Size
 from . import constraints
+from ._location_scale import _expanded
 from .dirichlet import Dirichlet
 from .exp_family import ExponentialFamily
 from .utils import broadcast_all
@@ -23,7 +23,7 @@ class Beta(ExponentialFamily):
     """
 
     arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
-    support = constraints.unit_interval
+    support = constraints.unit_interval  # the first coordinate of a 2-category Dirichlet
     has_rsample = True
 
     def __init__(self, concentration1, concentration0, validate_args: bool | None = None) -> None:
@@ -36,28 +36,26 @@ class Beta(ExponentialFamily):
         super().__init__(self._dirichlet._batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Beta, _instance)
-        batch_shape = Size(batch_shape)
-        new._dirichlet = self._dirichlet.expand(batch_shape)
-        super(Beta, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return _expanded(self, Beta, batch_shape, _instance, ("_dirichlet",))
 
     @property
     def mean(self):
-        return self.concentration1 / (self.concentration1 + self.concentration0)
+        a, b = self.concentration1, self.concentration0
+        return a / (a + b)
 
     @property
     def mode(self):
-        return self._dirichlet.mode[..., 0]
+        return self._dirichlet.mode.select(-1, 0)
 
     @property
     def variance(self):
-        total = self.concentration1 + self.concentration0
-        return self.concentration1 * self.concentration0 / (total.pow(2) * (total + 1))
+        a, b = self.concentration1, self.concentration0
+        n = a + b
+        return a * b / (n.pow(2) * (n + 1))
 
     def rsample(self, sample_shape=()):
-        return self._dirichlet.rsample(sample_shape).select(-1, 0)
+        pair = self._dirichlet.rsample(sample_shape)
+        return pair[..., 0]
 
     def log_prob(self, value):
         if self._validate_args:
@@ -65,7 +63,7 @@ class Beta(ExponentialFamily):
         return self._dirichlet.log_prob(stack([value, 1.0 - value], -1))
 
     def entropy(self):
-        return self._dirichlet.entropy()
+        return self._dirichlet.entropy()  # the map x -> (x, 1 - x) keeps it
 
     @property
     def concentration1(self):

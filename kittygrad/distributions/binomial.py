@@ -1,24 +1,24 @@
 """The binomial distribution: successes in ``total_count`` Bernoulli trials."""
 from __future__ import annotations
 
-from ..errors import KittyNotImplementedError, KittyValueError
+from ..errors import KittyNotImplementedError
 from .. import backend as B
-from ..creation import arange
 from ..size import Size
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
-from .utils import _values_only, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from ._probs_logits import BINARY_ARGS, ProbsOrLogits
+from .utils import _values_only
 
 __all__ = ["Binomial"]
 
 
 def _clamp_by_zero(x):
     """max(x, 0), with derivative 1/2 at 0 (as torch's, so log_prob's gradient is smooth there)."""
-    return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
+    return (x + x.clamp(min=0) - x.clamp(max=0)) * 0.5
 
 
-class Binomial(Distribution):
+class Binomial(ProbsOrLogits, Distribution):
     """The number of successes in ``total_count`` independent trials of probability ``probs``.
 
     >>> import kittygrad as kitty
@@ -26,66 +26,36 @@ class Binomial(Distribution):
     tensor(-0.9808)
     """
 
-    arg_constraints = {
-        "total_count": constraints.nonnegative_integer,
-        "probs": constraints.unit_interval,
-        "logits": constraints.real,
-    }
+    arg_constraints = {"total_count": constraints.nonnegative_integer, **BINARY_ARGS}
     has_enumerate_support = True
 
+    _broadcast_with = ("total_count",)
+
     def __init__(self, total_count=1, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise KittyValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.total_count = self.total_count.to(self.probs.dtype)
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.total_count = self.total_count.to(self.logits.dtype)
-        self._param = self.probs if probs is not None else self.logits
-        super().__init__(self._param.size(), validate_args=validate_args)
+        super().__init__(self._store_param(probs, logits, total_count), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Binomial, _instance)
-        batch_shape = Size(batch_shape)
-        new.total_count = self.total_count.expand(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
-        super(Binomial, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(Binomial, batch_shape, _instance)
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
-        return constraints.integer_interval(0, self.total_count)
+        n = self.total_count
+        return constraints.integer_interval(0, n)
 
     @property
     def mean(self):
-        return self.total_count * self.probs
+        n, p = self.total_count, self.probs
+        return n * p
 
     @property
     def mode(self):
-        return ((self.total_count + 1) * self.probs).floor().clamp(max=self.total_count)
+        n, p = self.total_count, self.probs
+        return ((n + 1) * p).floor().clamp(max=n)
 
     @property
     def variance(self):
-        return self.total_count * self.probs * (1 - self.probs)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._param.size()
+        n, p = self.total_count, self.probs
+        return n * p * (1 - p)
 
     def sample(self, sample_shape=Size()):
         shape = tuple(self._extended_shape(sample_shape))
@@ -105,19 +75,19 @@ class Binomial(Distribution):
         normalize = n * _clamp_by_zero(logits) + n * (-logits.abs()).exp().log1p() - log_factorial_n
         return value * logits - log_factorial_k - log_factorial_nmk - normalize
 
+    def _single_count(self, method: str) -> int:
+        """The one total_count shared by the whole batch; ``method`` needs it to be one."""
+        highest = int(self.total_count.max())
+        if self.total_count.min() != highest:
+            raise KittyNotImplementedError(f"Inhomogeneous total count not supported by `{method}`.")
+        return highest
+
     def entropy(self):
-        total_count = int(self.total_count.max())
-        if not self.total_count.min() == total_count:
-            raise KittyNotImplementedError("Inhomogeneous total count not supported by `entropy`.")
-        log_prob = self.log_prob(self.enumerate_support(False))
-        return -(log_prob.exp() * log_prob).sum(0)
+        # the sum over the (common) support of -p log p
+        self._single_count("entropy")
+        log_pmf = self.log_prob(self.enumerate_support(False))
+        return -(log_pmf.exp() * log_pmf).sum(0)
 
     def enumerate_support(self, expand: bool = True):
-        total_count = int(self.total_count.max())
-        if not self.total_count.min() == total_count:
-            raise KittyNotImplementedError("Inhomogeneous total count not supported by `enumerate_support`.")
-        values = arange(1 + total_count, dtype=self._param.dtype)
-        values = values.view((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + tuple(self._batch_shape))
-        return values
+        n = self._single_count("enumerate_support")
+        return self._enumerate(1 + n, self._param.dtype, expand)

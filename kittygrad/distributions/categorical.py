@@ -3,20 +3,20 @@ from __future__ import annotations
 
 import math
 
-from ..errors import KittyValueError
-from ..creation import arange, full
+from ..creation import full
 from ..dtypes import int64
 from ..ops.random_ops import multinomial
 from ..ops.shape import broadcast_tensors
 from ..size import Size
 from . import constraints
 from .distribution import Distribution
-from .utils import _finfo, _values_only, lazy_property, logits_to_probs, probs_to_logits
+from ._probs_logits import SIMPLEX_ARGS, ProbsOrLogits, finish_expand, forwarded
+from .utils import _finfo, _values_only
 
 __all__ = ["Categorical"]
 
 
-class Categorical(Distribution):
+class Categorical(ProbsOrLogits, Distribution):
     """Category ``k`` with probability ``probs[..., k]`` (normalised), or ``softmax(logits)``.
 
     >>> import kittygrad as kitty
@@ -24,55 +24,20 @@ class Categorical(Distribution):
     tensor([0.2500, 0.7500])
     """
 
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    arg_constraints = dict(SIMPLEX_ARGS)
     has_enumerate_support = True
+    _categories = True
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise KittyValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            if probs.dim() < 1:
-                raise KittyValueError("`probs` parameter must be at least one-dimensional.")
-            self.probs = probs / probs.sum(-1, keepdim=True)
-        else:
-            if logits.dim() < 1:
-                raise KittyValueError("`logits` parameter must be at least one-dimensional.")
-            self.logits = logits - logits.logsumexp(dim=-1, keepdim=True)
-        self._param = self.probs if probs is not None else self.logits
-        self._num_events = self._param.size()[-1]
-        batch_shape = self._param.size()[:-1] if self._param.dim() > 1 else Size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self._store_param(probs, logits), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Categorical, _instance)
-        batch_shape = Size(batch_shape)
-        param_shape = tuple(batch_shape) + (self._num_events,)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(param_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(param_shape)
-            new._param = new.logits
-        new._num_events = self._num_events
-        super(Categorical, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(Categorical, batch_shape, _instance)
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
-        return constraints.integer_interval(0, self._num_events - 1)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._param.size()
+        last = self._num_events - 1
+        return constraints.integer_interval(0, last)
 
     @property
     def mean(self):
@@ -80,7 +45,7 @@ class Categorical(Distribution):
 
     @property
     def mode(self):
-        return self.probs.argmax(dim=-1)
+        return self.probs.argmax(-1)
 
     @property
     def variance(self):
@@ -90,15 +55,14 @@ class Categorical(Distribution):
         if not isinstance(sample_shape, Size):
             sample_shape = Size(sample_shape)
         with _values_only():
-            probs_2d = self.probs.reshape(-1, self._num_events)
-            samples_2d = multinomial(probs_2d, sample_shape.numel(), True).T
+            rows = self.probs.reshape(-1, self._num_events)
+            samples_2d = multinomial(rows, sample_shape.numel(), True).T
         return samples_2d.reshape(tuple(self._extended_shape(sample_shape)))
 
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        value = value.long().unsqueeze(-1)
-        value, log_pmf = broadcast_tensors(value, self.logits)
+        value, log_pmf = broadcast_tensors(value.long()[..., None], self.logits)
         return log_pmf.gather(-1, value[..., :1]).squeeze(-1)
 
     def entropy(self):
@@ -106,8 +70,29 @@ class Categorical(Distribution):
         return -(logits * self.probs).sum(-1)
 
     def enumerate_support(self, expand: bool = True):
-        values = arange(self._num_events, dtype=int64)
-        values = values.view((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + tuple(self._batch_shape))
-        return values
+        return self._enumerate(self._num_events, int64, expand)
+
+
+class OnCategorical:
+    """Mixin for distributions built on an inner :class:`Categorical` (one-hot and count-valued
+    ones): its parameters are theirs, and its categories make their event dimension."""
+
+    def _make_categorical(self, probs, logits) -> tuple:
+        """Make the inner Categorical; return the (batch_shape, event_shape) it implies."""
+        inner = Categorical(probs=probs, logits=logits)
+        self._categorical = inner
+        return inner.batch_shape, Size((inner._num_events,))
+
+    def _expanded_over(self, owner, batch_shape, _instance, **unbatched):
+        """``expand`` for ``owner``: the inner Categorical expanded, the ``unbatched`` parameters unchanged."""
+        new = self._get_checked_instance(owner, _instance)
+        for name, value in unbatched.items():
+            setattr(new, name, value)
+        inner = self._categorical
+        new._categorical = inner.expand(batch_shape)
+        return finish_expand(new, self, batch_shape, self._event_shape)
+
+    probs = forwarded("_categorical", "probs", "The inner Categorical's normalised probabilities.")
+    logits = forwarded("_categorical", "logits", "The inner Categorical's normalised log-probabilities.")
+    param_shape = forwarded("_categorical", "param_shape", "The shape of the inner Categorical's parameter.")
+    _param = forwarded("_categorical", "_param", "The inner Categorical's stored parameter.")

@@ -2,18 +2,14 @@
 from __future__ import annotations
 
 import math
-from numbers import Number
 
 from ..creation import empty, full
-from ..size import Size
-from . import constraints
-from .distribution import Distribution
-from .utils import broadcast_all
+from ._location_scale import LocationScale
 
 __all__ = ["Cauchy"]
 
 
-class Cauchy(Distribution):
+class Cauchy(LocationScale):
     """Density 1 / (pi scale (1 + ((x - loc) / scale)^2)); it has no mean or variance.
 
     >>> import kittygrad as kitty
@@ -21,53 +17,31 @@ class Cauchy(Distribution):
     tensor(0.5000)
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
+    _standard_entropy = math.log(4 * math.pi)
 
-    def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        batch_shape = Size() if isinstance(loc, Number) and isinstance(scale, Number) else self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Cauchy, _instance)
-        batch_shape = Size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        super(Cauchy, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+    def _filled(self, number):
+        return full(tuple(self._extended_shape()), number, dtype=self.loc.dtype)
 
     @property
     def mean(self):
-        return full(tuple(self._extended_shape()), math.nan, dtype=self.loc.dtype)
-
-    @property
-    def mode(self):
-        return self.loc
+        return self._filled(math.nan)  # the integral does not converge
 
     @property
     def variance(self):
-        return full(tuple(self._extended_shape()), math.inf, dtype=self.loc.dtype)
+        return self._filled(math.inf)
 
-    def rsample(self, sample_shape=Size()):
-        shape = tuple(self._extended_shape(sample_shape))
-        eps = empty(shape, dtype=self.loc.dtype).cauchy_()
-        return self.loc + eps * self.scale
+    @staticmethod
+    def _standard_rsample(shape, dtype):
+        return empty(tuple(shape), dtype=dtype).cauchy_()
 
-    def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return -math.log(math.pi) - self.scale.log() - (((value - self.loc) / self.scale) ** 2).log1p()
+    @staticmethod
+    def _standard_log_density(z):
+        return -(z.pow(2).log1p() + math.log(math.pi))
 
-    def cdf(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return ((value - self.loc) / self.scale).atan() / math.pi + 0.5
+    @staticmethod
+    def _standard_cdf(z):
+        return 0.5 + z.atan() / math.pi
 
-    def icdf(self, value):
-        return (math.pi * (value - 0.5)).tan() * self.scale + self.loc
-
-    def entropy(self):
-        return math.log(4 * math.pi) + self.scale.log()
+    @staticmethod
+    def _standard_icdf(p):
+        return ((p - 0.5) * math.pi).tan()

@@ -11,6 +11,7 @@ tensor([1.])
 """
 from __future__ import annotations
 
+from functools import partial
 from numbers import Number
 
 from ..errors import KittyNotImplementedError, KittyTypeError
@@ -34,114 +35,79 @@ class ConstraintRegistry:
         """Register ``factory`` for a constraint class (or the class of a constraint instance);
         without ``factory``, a decorator."""
         if factory is None:
-            return lambda factory: self.register(constraint, factory)
-        if isinstance(constraint, constraints.Constraint):
-            constraint = type(constraint)
-        if not isinstance(constraint, type) or not issubclass(constraint, constraints.Constraint):
+            return partial(self.register, constraint)
+        kind = type(constraint) if isinstance(constraint, constraints.Constraint) else constraint
+        if not (isinstance(kind, type) and issubclass(kind, constraints.Constraint)):
             raise KittyTypeError(
                 f"Expected constraint to be either a Constraint subclass or instance, but got {constraint}"
             )
-        self._registry[constraint] = factory
+        self._registry[kind] = factory
         return factory
 
     def __call__(self, constraint):
         """The transform the factory registered for ``type(constraint)`` builds for it."""
-        try:
-            factory = self._registry[type(constraint)]
-        except KeyError:
-            raise KittyNotImplementedError(f"Cannot transform {type(constraint).__name__} constraints") from None
+        factory = self._registry.get(type(constraint))
+        if factory is None:
+            raise KittyNotImplementedError(f"Cannot transform {type(constraint).__name__} constraints")
         return factory(constraint)
 
 
-biject_to = ConstraintRegistry()
-transform_to = ConstraintRegistry()
+biject_to, transform_to = ConstraintRegistry(), ConstraintRegistry()
 
 
-@biject_to.register(constraints.real)
-@transform_to.register(constraints.real)
-def _to_real(constraint):
-    return transforms.identity_transform
+# Factories for constraints built from other constraints: they recurse into the same registry, so
+# biject_to of a product stays bijective.
+
+def _independent_via(registry):
+    return lambda c: transforms.IndependentTransform(registry(c.base_constraint), c.reinterpreted_batch_ndims)
 
 
-@biject_to.register(constraints.independent)
-def _biject_to_independent(constraint):
-    return transforms.IndependentTransform(biject_to(constraint.base_constraint), constraint.reinterpreted_batch_ndims)
+def _cat_via(registry):
+    return lambda c: transforms.CatTransform([registry(part) for part in c.cseq], c.dim, c.lengths)
 
 
-@transform_to.register(constraints.independent)
-def _transform_to_independent(constraint):
-    return transforms.IndependentTransform(transform_to(constraint.base_constraint), constraint.reinterpreted_batch_ndims)
+def _stack_via(registry):
+    return lambda c: transforms.StackTransform([registry(part) for part in c.cseq], c.dim)
 
 
-@biject_to.register(constraints.positive)
-@biject_to.register(constraints.nonnegative)
-@transform_to.register(constraints.positive)
-@transform_to.register(constraints.nonnegative)
-def _to_positive(constraint):
-    return transforms.ExpTransform()
+def _shifted_exp(c):
+    """exp, then an offset from the bound: onto (lower, inf) or, mirrored, (-inf, upper)."""
+    if isinstance(c, constraints.less_than):
+        bound, direction = c.upper_bound, -1
+    else:
+        bound, direction = c.lower_bound, 1
+    return transforms.ComposeTransform([transforms.ExpTransform(), transforms.AffineTransform(bound, direction)])
 
 
-@biject_to.register(constraints.greater_than)
-@biject_to.register(constraints.greater_than_eq)
-@transform_to.register(constraints.greater_than)
-@transform_to.register(constraints.greater_than_eq)
-def _to_greater_than(constraint):
-    return transforms.ComposeTransform([transforms.ExpTransform(), transforms.AffineTransform(constraint.lower_bound, 1)])
-
-
-@biject_to.register(constraints.less_than)
-@transform_to.register(constraints.less_than)
-def _to_less_than(constraint):
-    return transforms.ComposeTransform([transforms.ExpTransform(), transforms.AffineTransform(constraint.upper_bound, -1)])
-
-
-@biject_to.register(constraints.interval)
-@biject_to.register(constraints.half_open_interval)
-@transform_to.register(constraints.interval)
-@transform_to.register(constraints.half_open_interval)
-def _to_interval(constraint):
-    lb, ub = constraint.lower_bound, constraint.upper_bound
+def _scaled_sigmoid(c):
+    lb, ub = c.lower_bound, c.upper_bound
     if isinstance(lb, Number) and lb == 0 and isinstance(ub, Number) and ub == 1:
         return transforms.SigmoidTransform()  # the unit interval needs no affine step
     return transforms.ComposeTransform([transforms.SigmoidTransform(), transforms.AffineTransform(lb, ub - lb)])
 
 
-@biject_to.register(constraints.simplex)
-def _biject_to_simplex(constraint):
-    return transforms.StickBreakingTransform()
+_BOTH = (biject_to, transform_to)
 
+# (registries, constraint classes, factory)
+_TABLE = [
+    (_BOTH, [constraints.real], lambda c: transforms.identity_transform),
+    ((biject_to,), [constraints.independent], _independent_via(biject_to)),
+    ((transform_to,), [constraints.independent], _independent_via(transform_to)),
+    (_BOTH, [constraints.positive, constraints.nonnegative], lambda c: transforms.ExpTransform()),
+    (_BOTH, [constraints.greater_than, constraints.greater_than_eq, constraints.less_than], _shifted_exp),
+    (_BOTH, [constraints.interval, constraints.half_open_interval], _scaled_sigmoid),
+    ((biject_to,), [constraints.simplex], lambda c: transforms.StickBreakingTransform()),
+    ((transform_to,), [constraints.simplex], lambda c: transforms.SoftmaxTransform()),
+    ((transform_to,), [constraints.lower_cholesky], lambda c: transforms.LowerCholeskyTransform()),
+    ((transform_to,), [constraints.positive_definite, constraints.positive_semidefinite],
+     lambda c: transforms.PositiveDefiniteTransform()),
+    ((biject_to,), [constraints.cat], _cat_via(biject_to)),
+    ((transform_to,), [constraints.cat], _cat_via(transform_to)),
+    ((biject_to,), [constraints.stack], _stack_via(biject_to)),
+    ((transform_to,), [constraints.stack], _stack_via(transform_to)),
+]
 
-@transform_to.register(constraints.simplex)
-def _transform_to_simplex(constraint):
-    return transforms.SoftmaxTransform()
-
-
-@transform_to.register(constraints.lower_cholesky)
-def _transform_to_lower_cholesky(constraint):
-    return transforms.LowerCholeskyTransform()
-
-
-@transform_to.register(constraints.positive_definite)
-@transform_to.register(constraints.positive_semidefinite)
-def _transform_to_positive_definite(constraint):
-    return transforms.PositiveDefiniteTransform()
-
-
-@biject_to.register(constraints.cat)
-def _biject_to_cat(constraint):
-    return transforms.CatTransform([biject_to(c) for c in constraint.cseq], constraint.dim, constraint.lengths)
-
-
-@transform_to.register(constraints.cat)
-def _transform_to_cat(constraint):
-    return transforms.CatTransform([transform_to(c) for c in constraint.cseq], constraint.dim, constraint.lengths)
-
-
-@biject_to.register(constraints.stack)
-def _biject_to_stack(constraint):
-    return transforms.StackTransform([biject_to(c) for c in constraint.cseq], constraint.dim)
-
-
-@transform_to.register(constraints.stack)
-def _transform_to_stack(constraint):
-    return transforms.StackTransform([transform_to(c) for c in constraint.cseq], constraint.dim)
+for _registries, _kinds, _factory in _TABLE:
+    for _registry in _registries:
+        for _kind in _kinds:
+            _registry.register(_kind, _factory)

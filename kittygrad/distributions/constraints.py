@@ -3,6 +3,10 @@
 A constraint's ``check(value)`` returns a bool tensor over the batch (its ``event_dim`` rightmost
 dims are reduced); ``repr`` names it as torch does (``GreaterThan(lower_bound=0.0)``).
 
+Most constraints here are declared, not hand-written: ``_declare`` builds a Constraint subclass from
+a test function, the names of its parameters and its static flags. Each kind keeps a class of its own
+because ``biject_to``/``transform_to`` look transforms up by the constraint's type.
+
 >>> import kittygrad as kitty
 >>> from kittygrad.distributions import constraints
 >>> constraints.positive.check(kitty.tensor([1., -1.]))
@@ -30,6 +34,12 @@ __all__ = [
 ]
 
 
+def _all_over_rightmost(mask, ndims: int):
+    """``mask`` reduced with ``all`` over its ``ndims`` rightmost dims."""
+    keep = tuple(mask.shape[: mask.dim() - ndims])
+    return mask.reshape(keep + (-1,)).all(-1)
+
+
 class Constraint:
     """The base of constraints: ``check(value)`` says, per batch element, whether it is satisfied.
 
@@ -40,41 +50,66 @@ class Constraint:
 
     is_discrete = False  # continuous unless said otherwise
     event_dim = 0  # univariate unless said otherwise
+    _params: tuple = ()  # attribute names that repr shows as keywords
+    _dependent = False  # True only for the uncheckable placeholders
 
     def check(self, value):
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return self.__class__.__name__[1:] + "()"
+        shown = ", ".join(f"{name}={getattr(self, name)}" for name in self._params)
+        return f"{type(self).__name__[1:]}({shown})"  # the class name without its leading underscore
+
+
+def _declare(name, test, *, params=(), is_discrete=False, event_dim=0, doc=None):
+    """A Constraint subclass ``_<name>``: ``check(value)`` is ``test(value, *params)``, the
+    parameters being given (positionally, in this order) when it is instantiated."""
+
+    def __init__(self, *args):
+        if len(args) != len(params):
+            raise KittyTypeError(f"{name} takes {len(params)} arguments ({', '.join(params)}), got {len(args)}")
+        for attr, arg in zip(params, args):
+            setattr(self, attr, arg)
+
+    def check(self, value):
+        return test(value, *(getattr(self, attr) for attr in params))
+
+    namespace = {
+        "__init__": __init__, "check": check, "_params": tuple(params), "is_discrete": is_discrete,
+        "event_dim": event_dim, "__doc__": doc or f"The {name} constraint.", "__module__": __name__,
+    }
+    return type(f"_{name}", (Constraint,), namespace)
+
+
+# ---- placeholders for supports that depend on other variables
+
+_STATIC = ("is_discrete", "event_dim")
 
 
 class _Dependent(Constraint):
-    """A placeholder for a support that depends on other variables: it cannot be checked."""
+    """A placeholder for a support that depends on other variables: it cannot be checked. Its
+    static attributes are known only when they are given (``dependent(event_dim=1)``)."""
+
+    _dependent = True
 
     def __init__(self, *, is_discrete=NotImplemented, event_dim=NotImplemented) -> None:
-        self._is_discrete = is_discrete
-        self._event_dim = event_dim
-        super().__init__()
+        self._known = {"is_discrete": is_discrete, "event_dim": event_dim}
 
-    @property
-    def is_discrete(self) -> bool:
-        if self._is_discrete is NotImplemented:
-            raise KittyNotImplementedError(".is_discrete cannot be determined statically")
-        return self._is_discrete
+    def _static(self, attr):
+        value = self._known[attr]
+        if value is NotImplemented:
+            raise KittyNotImplementedError(f".{attr} cannot be determined statically")
+        return value
 
-    @property
-    def event_dim(self) -> int:
-        if self._event_dim is NotImplemented:
-            raise KittyNotImplementedError(".event_dim cannot be determined statically")
-        return self._event_dim
+    is_discrete = property(lambda self: self._static("is_discrete"))
+    event_dim = property(lambda self: self._static("event_dim"))
+
+    def _merged(self, **given) -> dict:
+        return {attr: self._known[attr] if given[attr] is NotImplemented else given[attr] for attr in _STATIC}
 
     def __call__(self, *, is_discrete=NotImplemented, event_dim=NotImplemented):
         """A new dependent constraint with these static attributes."""
-        if is_discrete is NotImplemented:
-            is_discrete = self._is_discrete
-        if event_dim is NotImplemented:
-            event_dim = self._event_dim
-        return _Dependent(is_discrete=is_discrete, event_dim=event_dim)
+        return _Dependent(**self._merged(is_discrete=is_discrete, event_dim=event_dim))
 
     def check(self, x):
         raise KittyValueError("Cannot determine validity of dependent constraint")
@@ -87,7 +122,7 @@ def is_dependent(constraint) -> bool:
     >>> constraints.is_dependent(constraints.dependent), constraints.is_dependent(constraints.real)
     (True, False)
     """
-    return isinstance(constraint, _Dependent)
+    return getattr(constraint, "_dependent", False) is True
 
 
 class _DependentProperty(property, _Dependent):
@@ -96,47 +131,60 @@ class _DependentProperty(property, _Dependent):
 
     def __init__(self, fn=None, *, is_discrete=NotImplemented, event_dim=NotImplemented) -> None:
         property.__init__(self, fn)
-        self._is_discrete = is_discrete
-        self._event_dim = event_dim
+        _Dependent.__init__(self, is_discrete=is_discrete, event_dim=event_dim)
 
     def __call__(self, fn):
         """Used as ``@dependent_property(is_discrete=..., event_dim=...)``."""
-        return _DependentProperty(fn, is_discrete=self._is_discrete, event_dim=self._event_dim)
+        return _DependentProperty(fn, **self._known)
 
 
-class _IndependentConstraint(Constraint):
+# ---- constraints built on another constraint
+
+
+def _require_constraint(obj) -> None:
+    if not isinstance(obj, Constraint):
+        raise KittyTypeError(f"base_constraint must be a Constraint, got {type(obj).__name__}")
+
+
+def _rank_error(needed: int, value):
+    return KittyValueError(f"Expected value.dim() >= {needed} but got {value.dim()}")
+
+
+class _Wrapper(Constraint):
+    """A constraint on top of ``base_constraint``: as discrete as it, with ``_extra_dims`` more event dims."""
+
+    def __init__(self, base_constraint) -> None:
+        _require_constraint(base_constraint)
+        self.base_constraint = base_constraint
+
+    _extra_dims = 0
+    is_discrete = property(lambda self: self.base_constraint.is_discrete)
+    event_dim = property(lambda self: self.base_constraint.event_dim + self._extra_dims)
+
+
+class _IndependentConstraint(_Wrapper):
     """``base_constraint`` with its ``reinterpreted_batch_ndims`` rightmost batch dims made event dims."""
 
     def __init__(self, base_constraint, reinterpreted_batch_ndims: int) -> None:
-        if not isinstance(base_constraint, Constraint):
-            raise KittyTypeError(f"base_constraint must be a Constraint, got {type(base_constraint).__name__}")
+        _require_constraint(base_constraint)
         if not isinstance(reinterpreted_batch_ndims, int) or reinterpreted_batch_ndims < 0:
             raise KittyValueError(f"reinterpreted_batch_ndims must be a non-negative int, got {reinterpreted_batch_ndims!r}")
-        self.base_constraint = base_constraint
+        super().__init__(base_constraint)
         self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
-        super().__init__()
 
-    @property
-    def is_discrete(self) -> bool:
-        return self.base_constraint.is_discrete
-
-    @property
-    def event_dim(self) -> int:
-        return self.base_constraint.event_dim + self.reinterpreted_batch_ndims
+    _extra_dims = property(lambda self: self.reinterpreted_batch_ndims)
 
     def check(self, value):
-        result = self.base_constraint.check(value)
-        n = self.reinterpreted_batch_ndims
-        if result.dim() < n:
-            expected = self.base_constraint.event_dim + n
-            raise KittyValueError(f"Expected value.dim() >= {expected} but got {value.dim()}")
-        return result.reshape(tuple(result.shape[: result.dim() - n]) + (-1,)).all(-1)
+        inner = self.base_constraint.check(value)
+        if inner.dim() < self._extra_dims:
+            raise _rank_error(self.event_dim, value)
+        return _all_over_rightmost(inner, self._extra_dims)
 
     def __repr__(self) -> str:
-        return f"{self.__class__.__name__[1:]}({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
+        return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
 
 
-class MixtureSameFamilyConstraint(Constraint):
+class MixtureSameFamilyConstraint(_Wrapper):
     """The support of a :class:`MixtureSameFamily`: the component's constraint, checked with the
     component dim added back and then reduced.
 
@@ -146,164 +194,64 @@ class MixtureSameFamilyConstraint(Constraint):
     tensor([ True, False])
     """
 
-    def __init__(self, base_constraint) -> None:
-        if not isinstance(base_constraint, Constraint):
-            raise KittyTypeError(f"base_constraint must be a Constraint, got {type(base_constraint).__name__}")
-        self.base_constraint = base_constraint
-        super().__init__()
-
-    @property
-    def is_discrete(self) -> bool:
-        return self.base_constraint.is_discrete
-
-    @property
-    def event_dim(self) -> int:
-        return self.base_constraint.event_dim
-
     def check(self, value):
-        result = self.base_constraint.check(value.unsqueeze(-1 - self.event_dim))
-        if value.dim() < self.event_dim:
-            raise KittyValueError(f"Expected value.dim() >= {self.event_dim} but got {value.dim()}")
-        keep = value.dim() - self.event_dim
-        return result.reshape(tuple(result.shape[:keep]) + (-1,)).all(-1)
+        ndims = self.event_dim
+        per_component = self.base_constraint.check(value.unsqueeze(-1 - ndims))
+        if value.dim() < ndims:
+            raise _rank_error(ndims, value)
+        batch = tuple(per_component.shape[: value.dim() - ndims])
+        return per_component.reshape(batch + (-1,)).all(-1)
 
     def __repr__(self) -> str:
-        return f"{self.__class__.__name__}({self.base_constraint!r})"
+        return f"MixtureSameFamilyConstraint({self.base_constraint!r})"
 
 
-class _Boolean(Constraint):
-    is_discrete = True
-
-    def check(self, value):
-        return (value == 0) | (value == 1)
+# ---- elementwise constraints
 
 
-class _OneHot(Constraint):
-    is_discrete = True
-    event_dim = 1
-
-    def check(self, value):
-        return ((value == 0) | (value == 1)).all(-1) & (value.sum(-1) == 1)
+def _zero_or_one(x):
+    return (x == 0) | (x == 1)
 
 
-class _IntegerInterval(Constraint):
-    is_discrete = True
-
-    def __init__(self, lower_bound, upper_bound) -> None:
-        self.lower_bound, self.upper_bound = lower_bound, upper_bound
-        super().__init__()
-
-    def check(self, value):
-        return (value % 1 == 0) & (self.lower_bound <= value) & (value <= self.upper_bound)
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
+def _whole(x):
+    return x % 1 == 0
 
 
-class _IntegerLessThan(Constraint):
-    is_discrete = True
-
-    def __init__(self, upper_bound) -> None:
-        self.upper_bound = upper_bound
-        super().__init__()
-
-    def check(self, value):
-        return (value % 1 == 0) & (value <= self.upper_bound)
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__[1:]}(upper_bound={self.upper_bound})"
-
-
-class _IntegerGreaterThan(Constraint):
-    is_discrete = True
-
-    def __init__(self, lower_bound) -> None:
-        self.lower_bound = lower_bound
-        super().__init__()
-
-    def check(self, value):
-        return (value % 1 == 0) & (value >= self.lower_bound)
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound})"
+_Boolean = _declare("Boolean", _zero_or_one, is_discrete=True)
+_IntegerInterval = _declare("IntegerInterval", lambda x, lo, hi: _whole(x) & (lo <= x) & (x <= hi),
+                            params=("lower_bound", "upper_bound"), is_discrete=True)
+_IntegerLessThan = _declare("IntegerLessThan", lambda x, hi: _whole(x) & (x <= hi),
+                            params=("upper_bound",), is_discrete=True)
+_IntegerGreaterThan = _declare("IntegerGreaterThan", lambda x, lo: _whole(x) & (x >= lo),
+                               params=("lower_bound",), is_discrete=True)
+_Real = _declare("Real", lambda x: x == x, doc="Every value but NaN (the only one unequal to itself).")
+_GreaterThan = _declare("GreaterThan", lambda x, lo: x > lo, params=("lower_bound",))
+_GreaterThanEq = _declare("GreaterThanEq", lambda x, lo: x >= lo, params=("lower_bound",))
+_LessThan = _declare("LessThan", lambda x, hi: x < hi, params=("upper_bound",))
+_Interval = _declare("Interval", lambda x, lo, hi: (x >= lo) & (x <= hi), params=("lower_bound", "upper_bound"))
+_HalfOpenInterval = _declare("HalfOpenInterval", lambda x, lo, hi: (x >= lo) & (x < hi),
+                             params=("lower_bound", "upper_bound"))
 
 
-class _Real(Constraint):
-    def check(self, value):
-        return value == value  # False for NaN
+# ---- vector constraints
 
 
-class _GreaterThan(Constraint):
-    def __init__(self, lower_bound) -> None:
-        self.lower_bound = lower_bound
-        super().__init__()
-
-    def check(self, value):
-        return value > self.lower_bound
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound})"
+def _is_one_hot(x):
+    return _zero_or_one(x).all(-1) & (x.sum(-1) == 1)
 
 
-class _GreaterThanEq(Constraint):
-    def __init__(self, lower_bound) -> None:
-        self.lower_bound = lower_bound
-        super().__init__()
-
-    def check(self, value):
-        return value >= self.lower_bound
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound})"
+def _is_simplex(x):
+    # a sum within 1e-6 of 1 counts, as rounding leaves softmax outputs slightly off
+    return (x >= 0).all(-1) & ((x.sum(-1) - 1).abs() < 1e-6)
 
 
-class _LessThan(Constraint):
-    def __init__(self, upper_bound) -> None:
-        self.upper_bound = upper_bound
-        super().__init__()
-
-    def check(self, value):
-        return value < self.upper_bound
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__[1:]}(upper_bound={self.upper_bound})"
-
-
-class _Interval(Constraint):
-    def __init__(self, lower_bound, upper_bound) -> None:
-        self.lower_bound, self.upper_bound = lower_bound, upper_bound
-        super().__init__()
-
-    def check(self, value):
-        return (value >= self.lower_bound) & (value <= self.upper_bound)
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
-
-
-class _HalfOpenInterval(Constraint):
-    def __init__(self, lower_bound, upper_bound) -> None:
-        self.lower_bound, self.upper_bound = lower_bound, upper_bound
-        super().__init__()
-
-    def check(self, value):
-        return (value >= self.lower_bound) & (value < self.upper_bound)
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
-
-
-class _Simplex(Constraint):
-    """Nonnegative vectors summing to 1 (to within 1e-6) over the last dim."""
-
-    event_dim = 1
-
-    def check(self, value):
-        return (value >= 0).all(-1) & ((value.sum(-1) - 1).abs() < 1e-6)
+_OneHot = _declare("OneHot", _is_one_hot, is_discrete=True, event_dim=1)
+_Simplex = _declare("Simplex", _is_simplex, event_dim=1,
+                    doc="Nonnegative vectors summing to 1 (to within 1e-6) over the last dim.")
 
 
 class _Multinomial(Constraint):
-    """Nonnegative integer vectors summing to at most ``upper_bound``."""
+    """Nonnegative integer vectors summing to at most ``upper_bound`` (its repr shows no bound, as torch's)."""
 
     is_discrete = True
     event_dim = 1
@@ -315,48 +263,33 @@ class _Multinomial(Constraint):
         return (x >= 0).all(-1) & (x.sum(-1) <= self.upper_bound)
 
 
-class _LowerTriangular(Constraint):
-    event_dim = 2
-
-    def check(self, value):
-        return (value.tril() == value).reshape(tuple(value.shape[:-2]) + (-1,)).all(-1)
+# ---- matrix constraints
 
 
-class _LowerCholesky(Constraint):
-    """Lower-triangular matrices with a positive diagonal."""
-
-    event_dim = 2
-
-    def check(self, value):
-        lower = (value.tril() == value).reshape(tuple(value.shape[:-2]) + (-1,)).all(-1)
-        return lower & (value.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
+def _is_lower_triangular(m):
+    return _all_over_rightmost(m.tril() == m, 2)
 
 
-class _CorrCholesky(Constraint):
-    """Lower Cholesky factors of correlation matrices: rows of unit norm."""
-
-    event_dim = 2
-
-    def check(self, value):
-        tol = float(B.xp.finfo(value._data.dtype).eps) * value.size(-1) * 10
-        row_norm = linalg.vector_norm(value.detach(), dim=-1)
-        unit_rows = ((row_norm - 1.0).abs() <= tol).all(-1)
-        return _LowerCholesky().check(value) & unit_rows
+def _is_lower_cholesky(m):
+    return _is_lower_triangular(m) & (m.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
 
 
-class _Square(Constraint):
-    event_dim = 2
+def _is_corr_cholesky(m):
+    # rows of unit norm, to within a tolerance that grows with the row length
+    tol = float(B.xp.finfo(m._data.dtype).eps) * m.size(-1) * 10
+    unit_rows = ((linalg.vector_norm(m.detach(), dim=-1) - 1.0).abs() <= tol).all(-1)
+    return _is_lower_cholesky(m) & unit_rows
 
-    def check(self, value):
-        return full(tuple(value.shape[:-2]), value.shape[-2] == value.shape[-1], dtype=_bool)
+
+def _is_square(m):
+    return full(tuple(m.shape[:-2]), m.shape[-2] == m.shape[-1], dtype=_bool)
 
 
-class _Symmetric(_Square):
-    def check(self, value):
-        square = super().check(value)
-        if not bool(square.all()):
-            return square
-        return ((value - value.mT).abs() <= 1e-6 + 1e-5 * value.mT.abs()).all(-1).all(-1)
+def _is_symmetric(m):
+    ok = _is_square(m)
+    if not bool(ok.all()):
+        return ok  # a non-square matrix has no transpose to compare with
+    return ((m - m.mT).abs() <= 1e-6 + 1e-5 * m.mT.abs()).all(-1).all(-1)
 
 
 def _eigenvalues(value):
@@ -364,97 +297,95 @@ def _eigenvalues(value):
     return Tensor._wrap(B.xp.linalg.eigvalsh(value.detach()._data))
 
 
-class _PositiveSemidefinite(_Symmetric):
-    def check(self, value):
-        sym = super().check(value)
-        if not bool(sym.all()):
-            return sym
-        return (_eigenvalues(value) >= 0).all(-1)
+def _spectrum_check(accept):
+    """A check for symmetric matrices whose eigenvalues all pass ``accept``."""
+
+    def test(m):
+        ok = _is_symmetric(m)
+        if not bool(ok.all()):
+            return ok
+        return accept(_eigenvalues(m)).all(-1)
+
+    return test
 
 
-class _PositiveDefinite(_Symmetric):
-    def check(self, value):
-        sym = super().check(value)
-        if not bool(sym.all()):
-            return sym
-        return (_eigenvalues(value) > 0).all(-1)
+_LowerTriangular = _declare("LowerTriangular", _is_lower_triangular, event_dim=2)
+_LowerCholesky = _declare("LowerCholesky", _is_lower_cholesky, event_dim=2,
+                          doc="Lower-triangular matrices with a positive diagonal.")
+_CorrCholesky = _declare("CorrCholesky", _is_corr_cholesky, event_dim=2,
+                         doc="Lower Cholesky factors of correlation matrices: rows of unit norm.")
+_Square = _declare("Square", _is_square, event_dim=2)
+_Symmetric = _declare("Symmetric", _is_symmetric, event_dim=2)
+_PositiveSemidefinite = _declare("PositiveSemidefinite", _spectrum_check(lambda ev: ev >= 0), event_dim=2)
+_PositiveDefinite = _declare("PositiveDefinite", _spectrum_check(lambda ev: ev > 0), event_dim=2)
 
 
-class _Cat(Constraint):
-    """Constraints ``cseq`` applied to pieces of sizes ``lengths`` along ``dim`` (torch.cat's way)."""
-
-    def __init__(self, cseq, dim: int = 0, lengths=None) -> None:
-        self.cseq = list(cseq)
-        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
-        if len(self.lengths) != len(self.cseq):
-            raise KittyValueError(f"cat: {len(self.cseq)} constraints but {len(self.lengths)} lengths")
-        self.dim = dim
-        super().__init__()
-
-    @property
-    def is_discrete(self) -> bool:
-        return any(c.is_discrete for c in self.cseq)
-
-    @property
-    def event_dim(self) -> int:
-        return max(c.event_dim for c in self.cseq)
-
-    def check(self, value):
-        checks, start = [], 0
-        for constr, length in zip(self.cseq, self.lengths):
-            checks.append(constr.check(value.narrow(self.dim, start, length)))
-            start += length
-        return _cat_tensors(checks, self.dim)
+# ---- constraints on pieces of a tensor
 
 
-class _Stack(Constraint):
-    """Constraints ``cseq`` applied to the slices of ``value`` along ``dim`` (torch.stack's way)."""
+class _Composite(Constraint):
+    """Constraints ``cseq`` applied to pieces of a value along ``dim``: discrete if any piece is."""
 
     def __init__(self, cseq, dim: int = 0) -> None:
         self.cseq = list(cseq)
         self.dim = dim
-        super().__init__()
 
     @property
     def is_discrete(self) -> bool:
-        return any(c.is_discrete for c in self.cseq)
+        return any(part.is_discrete for part in self.cseq)
+
+    def _widest_event_dim(self) -> int:
+        return max(part.event_dim for part in self.cseq)
+
+
+class _Cat(_Composite):
+    """Constraints ``cseq`` applied to pieces of sizes ``lengths`` along ``dim`` (torch.cat's way)."""
+
+    def __init__(self, cseq, dim: int = 0, lengths=None) -> None:
+        super().__init__(cseq, dim)
+        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
+        if len(self.cseq) != len(self.lengths):
+            raise KittyValueError(f"cat: {len(self.cseq)} constraints but {len(self.lengths)} lengths")
+
+    event_dim = property(_Composite._widest_event_dim)
+
+    def check(self, value):
+        offsets = [sum(self.lengths[:i]) for i in range(len(self.lengths))]
+        pieces = [part.check(value.narrow(self.dim, start, size))
+                  for part, start, size in zip(self.cseq, offsets, self.lengths)]
+        return _cat_tensors(pieces, self.dim)
+
+
+class _Stack(_Composite):
+    """Constraints ``cseq`` applied to the slices of ``value`` along ``dim`` (torch.stack's way)."""
 
     @property
     def event_dim(self) -> int:
-        dim = max(c.event_dim for c in self.cseq)
-        return dim + 1 if self.dim + dim < 0 else dim
+        widest = self._widest_event_dim()
+        # a negative dim that reaches into the event dims makes the stacked dim an event dim too
+        return widest + 1 if self.dim + widest < 0 else widest
 
     def check(self, value):
-        n = value.size(self.dim)
-        return _stack_tensors([self.cseq[i].check(value.select(self.dim, i)) for i in range(n)], self.dim)
+        slices = range(value.size(self.dim))
+        return _stack_tensors([self.cseq[i].check(value.select(self.dim, i)) for i in slices], self.dim)
 
+
+# ---- the public names: parameterised kinds are exposed as their classes, fixed ones as instances
 
 dependent = _Dependent()
-dependent_property = _DependentProperty
-independent = _IndependentConstraint
+dependent_property, independent = _DependentProperty, _IndependentConstraint
+greater_than, greater_than_eq, less_than = _GreaterThan, _GreaterThanEq, _LessThan
+interval, half_open_interval, integer_interval = _Interval, _HalfOpenInterval, _IntegerInterval
+multinomial, cat, stack = _Multinomial, _Cat, _Stack
+
 boolean = _Boolean()
 one_hot = _OneHot()
-nonnegative_integer = _IntegerGreaterThan(0)
-positive_integer = _IntegerGreaterThan(1)
-integer_interval = _IntegerInterval
+nonnegative_integer, positive_integer = _IntegerGreaterThan(0), _IntegerGreaterThan(1)
 real = _Real()
-real_vector = independent(real, 1)
-positive = _GreaterThan(0.0)
-nonnegative = _GreaterThanEq(0.0)
-greater_than = _GreaterThan
-greater_than_eq = _GreaterThanEq
-less_than = _LessThan
-multinomial = _Multinomial
-unit_interval = _Interval(0.0, 1.0)
-interval = _Interval
-half_open_interval = _HalfOpenInterval
+real_vector = _IndependentConstraint(real, 1)
+positive, nonnegative = greater_than(0.0), greater_than_eq(0.0)
+unit_interval = interval(0.0, 1.0)
 simplex = _Simplex()
-lower_triangular = _LowerTriangular()
-lower_cholesky = _LowerCholesky()
-corr_cholesky = _CorrCholesky()
-square = _Square()
-symmetric = _Symmetric()
-positive_semidefinite = _PositiveSemidefinite()
-positive_definite = _PositiveDefinite()
-cat = _Cat
-stack = _Stack
+lower_triangular, lower_cholesky, corr_cholesky = _LowerTriangular(), _LowerCholesky(), _CorrCholesky()
+square, symmetric = _Square(), _Symmetric()
+positive_semidefinite, positive_definite = _PositiveSemidefinite(), _PositiveDefinite()

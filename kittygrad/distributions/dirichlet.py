@@ -8,9 +8,9 @@ from ..dtypes import float64
 from ..nn import functional as F
 from ..ops.comparison import where
 from ..ops.special import _betainc
-from ..size import Size
 from ..tensor import Tensor
 from . import constraints
+from ._location_scale import _expanded
 from .exp_family import ExponentialFamily
 from .gamma import _five_point
 from .utils import _finfo
@@ -58,14 +58,14 @@ class _Dirichlet(Function):
     @staticmethod
     def forward(ctx, concentration):
         x = _sample_dirichlet(concentration)
-        ctx.save_for_backward(x, concentration)
+        ctx.save_for_backward(concentration, x)
         return x
 
     @staticmethod
     def backward(ctx, grad_output):
-        x, concentration = ctx.saved_tensors
-        total = concentration.sum(-1, True).expand_as(concentration)
-        d = _dirichlet_grad(x.detach(), concentration.detach(), total.detach())
+        alpha, x = ctx.saved_tensors
+        alpha0 = alpha.sum(-1, keepdim=True).expand(tuple(alpha.shape))  # each Beta marginal's a + b
+        d = _dirichlet_grad(x.detach(), alpha.detach(), alpha0.detach())
         return d * (grad_output - (x * grad_output).sum(-1, True))
 
 
@@ -85,15 +85,12 @@ class Dirichlet(ExponentialFamily):
         if concentration.dim() < 1:
             raise KittyValueError("`concentration` parameter must be at least one-dimensional.")
         self.concentration = concentration
-        batch_shape, event_shape = concentration.shape[:-1], concentration.shape[-1:]
-        super().__init__(batch_shape, event_shape, validate_args=validate_args)
+        shape = concentration.shape  # the last dim is the event (the number of categories)
+        super().__init__(shape[:-1], shape[-1:], validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Dirichlet, _instance)
-        batch_shape = Size(batch_shape)
-        new.concentration = self.concentration.expand(tuple(batch_shape) + tuple(self.event_shape))
-        super(Dirichlet, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        new = _expanded(self, Dirichlet, batch_shape, _instance, (), event_shape=self.event_shape)
+        new.concentration = self.concentration.expand(tuple(new.batch_shape) + tuple(self.event_shape))
         return new
 
     def rsample(self, sample_shape=()):
@@ -108,13 +105,14 @@ class Dirichlet(ExponentialFamily):
 
     @property
     def mean(self):
-        return self.concentration / self.concentration.sum(-1, True)
+        alpha = self.concentration
+        return alpha / alpha.sum(-1, keepdim=True)
 
     @property
     def mode(self):
         cm1 = (self.concentration - 1).clamp(min=0.0)
         mode = cm1 / cm1.sum(-1, True)
-        mask = (self.concentration < 1).all(dim=-1)
+        mask = (self.concentration < 1).all(dim=-1)  # no interior mode: pick the largest corner
         if bool(mask.any()):
             mode[mask] = F.one_hot(mode[mask].argmax(dim=-1), cm1.shape[-1]).to(mode.dtype)
         return mode

@@ -14,7 +14,7 @@ from ..errors import KittyNotImplementedError, KittyValueError
 from ..size import Size
 from ..tensor import Tensor
 from . import constraints
-from .utils import _values_only, lazy_property
+from .utils import _broadcastable, _values_only, lazy_property
 
 __all__ = ["Distribution"]
 
@@ -43,40 +43,57 @@ class Distribution:
         >>> from kittygrad.distributions import Distribution
         >>> Distribution.set_default_validate_args(True)
         """
-        if value not in [True, False]:
+        if value not in (True, False):
             raise KittyValueError
-        Distribution._validate_args = value
+        Distribution._validate_args = bool(value)
 
     def __init__(self, batch_shape=Size(), event_shape=Size(), validate_args: bool | None = None) -> None:
-        self._batch_shape = batch_shape
-        self._event_shape = event_shape
+        self._batch_shape, self._event_shape = batch_shape, event_shape
         if validate_args is not None:
             self._validate_args = validate_args
         if self._validate_args:
-            try:
-                arg_constraints = self.arg_constraints
-            except NotImplementedError:
-                arg_constraints = {}
-                warnings.warn(
-                    f"{self.__class__} does not define `arg_constraints`. Please set `arg_constraints = {{}}` or "
-                    "initialize the distribution with `validate_args=False` to turn off validation.",
-                    stacklevel=2,
-                )
-            for param, constraint in arg_constraints.items():
-                if constraints.is_dependent(constraint):
-                    continue  # cannot be checked
-                if param not in self.__dict__ and isinstance(getattr(type(self), param), lazy_property):
-                    continue  # not made yet (logits given, probs derived on use)
-                with _values_only():
-                    value = getattr(self, param)
-                    valid = _all_true(constraint.check(value))
-                if not valid:
-                    raise KittyValueError(
-                        f"Expected parameter {param} ({type(value).__name__} of shape {tuple(value.shape)}) "
-                        f"of distribution {self!r} to satisfy the constraint {constraint!r}, "
-                        f"but found invalid values:\n{value}"
-                    )
+            self._check_parameters()
         super().__init__()
+
+    def _declared_constraints(self) -> dict:
+        try:
+            return self.arg_constraints
+        except NotImplementedError:
+            warnings.warn(
+                f"{self.__class__} does not define `arg_constraints`. Please set `arg_constraints = {{}}` or "
+                "initialize the distribution with `validate_args=False` to turn off validation.",
+                stacklevel=4,
+            )
+            return {}
+
+    def _checkable(self, param, constraint) -> bool:
+        # a dependent constraint cannot be checked; a lazily derived parameter (probs when logits
+        # were given) does not exist yet
+        not_made_yet = param not in self.__dict__ and isinstance(getattr(type(self), param), lazy_property)
+        return not (constraints.is_dependent(constraint) or not_made_yet)
+
+    def _check_parameters(self) -> None:
+        """Raise torch's ValueError for the first parameter outside its constraint."""
+        for param, constraint in self._declared_constraints().items():
+            if not self._checkable(param, constraint):
+                continue
+            with _values_only():
+                value = getattr(self, param)
+                valid = _all_true(constraint.check(value))
+            if not valid:
+                raise KittyValueError(
+                    f"Expected parameter {param} ({type(value).__name__} of shape {tuple(value.shape)}) "
+                    f"of distribution {self!r} to satisfy the constraint {constraint!r}, "
+                    f"but found invalid values:\n{value}"
+                )
+
+    def _expanded_shell(self, cls, _instance, batch_shape, event_shape):
+        """For ``expand``: an instance of our type (or ``_instance``) with these shapes and our
+        validation setting, its parameters left for the caller to fill in (they are not checked)."""
+        shell = self._get_checked_instance(cls, _instance)
+        Distribution.__init__(shell, batch_shape, event_shape, validate_args=False)
+        shell._validate_args = self._validate_args
+        return shell
 
     def expand(self, batch_shape, _instance=None):
         """A new distribution with the batch dims expanded to ``batch_shape`` (no copy of the
@@ -160,18 +177,16 @@ class Distribution:
     def _validate_sample(self, value) -> None:
         if not isinstance(value, Tensor):
             raise KittyValueError("The value argument to log_prob must be a Tensor")
-        event_dim_start = len(value.size()) - len(self._event_shape)
-        if value.size()[event_dim_start:] != self._event_shape:
+        shape, event = tuple(value.size()), tuple(self._event_shape)
+        if len(shape) < len(event) or shape[len(shape) - len(event):] != event:
             raise KittyValueError(
                 f"The right-most size of value must match event_shape: {value.size()} vs {self._event_shape}."
             )
-        actual_shape = value.size()
-        expected_shape = Size(tuple(self._batch_shape) + tuple(self._event_shape))
-        for i, j in zip(reversed(actual_shape), reversed(expected_shape)):
-            if i != 1 and j != 1 and i != j:
-                raise KittyValueError(
-                    f"Value is not broadcastable with batch_shape+event_shape: {actual_shape} vs {expected_shape}."
-                )
+        expected_shape = Size(tuple(self._batch_shape) + event)
+        if not _broadcastable(shape, expected_shape):
+            raise KittyValueError(
+                f"Value is not broadcastable with batch_shape+event_shape: {value.size()} vs {expected_shape}."
+            )
         try:
             support = self.support
         except NotImplementedError:
@@ -189,12 +204,15 @@ class Distribution:
             )
 
     def _get_checked_instance(self, cls, _instance=None):
-        if _instance is None and type(self).__init__ != cls.__init__:
+        if _instance is not None:
+            return _instance
+        # a subclass with its own __init__ may hold state this class's expand() does not copy
+        if type(self).__init__ != cls.__init__:
             raise KittyNotImplementedError(
                 f"Subclass {self.__class__.__name__} of {cls.__name__} that defines a custom __init__ method "
                 "must also define a custom .expand() method."
             )
-        return self.__new__(type(self)) if _instance is None else _instance
+        return self.__new__(type(self))
 
     def __repr__(self) -> str:
         names = [k for k in self.arg_constraints if k in self.__dict__]

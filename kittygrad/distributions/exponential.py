@@ -1,13 +1,11 @@
 """The exponential distribution with a rate."""
 from __future__ import annotations
 
-from numbers import Number
-
 from ..creation import empty, zeros_like
 from ..size import Size
 from . import constraints
+from ._location_scale import _adopt, _expanded
 from .exp_family import ExponentialFamily
-from .utils import broadcast_all
 
 __all__ = ["Exponential"]
 
@@ -20,23 +18,16 @@ class Exponential(ExponentialFamily):
     tensor(0.5000)
     """
 
-    arg_constraints = {"rate": constraints.positive}
-    support = constraints.nonnegative
+    arg_constraints = dict(rate=constraints.positive)
+    support = constraints.nonnegative  # x = 0 included, as torch
     has_rsample = True
     _mean_carrier_measure = 0
 
     def __init__(self, rate, validate_args: bool | None = None) -> None:
-        (self.rate,) = broadcast_all(rate)
-        batch_shape = Size() if isinstance(rate, Number) else self.rate.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(_adopt(self, rate=rate), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Exponential, _instance)
-        batch_shape = Size(batch_shape)
-        new.rate = self.rate.expand(batch_shape)
-        super(Exponential, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return _expanded(self, Exponential, batch_shape, _instance, ("rate",))
 
     @property
     def mean(self):
@@ -55,13 +46,13 @@ class Exponential(ExponentialFamily):
         return self.rate.pow(-2)
 
     def rsample(self, sample_shape=Size()):
-        shape = self._extended_shape(sample_shape)
-        return empty(tuple(shape), dtype=self.rate.dtype).exponential_() / self.rate
+        return empty(tuple(self._extended_shape(sample_shape)), dtype=self.rate.dtype).exponential_() / self.rate
 
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        return self.rate.log() - self.rate * value
+        lam = self.rate
+        return lam.log() - lam * value
 
     def cdf(self, value):
         if self._validate_args:

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import math
-from numbers import Number
 
 from ..autograd import no_grad
 from ..ops.comparison import where
 from ..size import Size
 from . import constraints
+from ._location_scale import _adopt, _expanded
 from .distribution import Distribution
 from .gamma import Gamma
-from .utils import _finfo, broadcast_all
+from .utils import _finfo
 
 __all__ = ["FisherSnedecor"]
 
@@ -23,27 +23,18 @@ class FisherSnedecor(Distribution):
     tensor(1.5000)
     """
 
-    arg_constraints = {"df1": constraints.positive, "df2": constraints.positive}
-    support = constraints.positive
+    arg_constraints = dict.fromkeys(("df1", "df2"), constraints.positive)
+    support = constraints.positive  # a ratio of two positive chi-squares
     has_rsample = True
 
     def __init__(self, df1, df2, validate_args: bool | None = None) -> None:
-        self.df1, self.df2 = broadcast_all(df1, df2)
-        self._gamma1 = Gamma(self.df1 * 0.5, self.df1)
-        self._gamma2 = Gamma(self.df2 * 0.5, self.df2)
-        batch_shape = Size() if isinstance(df1, Number) and isinstance(df2, Number) else self.df1.size()
+        batch_shape = _adopt(self, df1=df1, df2=df2)
+        # Gamma(d / 2, rate=d) is chi2(d) / (2 d): the factor 2 cancels in the ratio rsample takes
+        self._gamma1, self._gamma2 = (Gamma(0.5 * d, d) for d in (self.df1, self.df2))
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(FisherSnedecor, _instance)
-        batch_shape = Size(batch_shape)
-        new.df1 = self.df1.expand(batch_shape)
-        new.df2 = self.df2.expand(batch_shape)
-        new._gamma1 = self._gamma1.expand(batch_shape)
-        new._gamma2 = self._gamma2.expand(batch_shape)
-        super(FisherSnedecor, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return _expanded(self, FisherSnedecor, batch_shape, _instance, ("df1", "df2", "_gamma1", "_gamma2"))
 
     @property
     def mean(self):
@@ -52,8 +43,9 @@ class FisherSnedecor(Distribution):
 
     @property
     def mode(self):
-        mode = (self.df1 - 2) / self.df1 * self.df2 / (self.df2 + 2)
-        return where(self.df1 <= 2, math.nan, mode)
+        d1, d2 = self.df1, self.df2
+        peak = (d1 - 2) / d1 * d2 / (d2 + 2)
+        return where(d1 <= 2, math.nan, peak)  # no interior maximum for d1 <= 2
 
     @property
     def variance(self):

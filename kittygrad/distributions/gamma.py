@@ -1,8 +1,6 @@
 """The gamma distribution, with reparameterised samples by implicit differentiation."""
 from __future__ import annotations
 
-from numbers import Number
-
 from .. import backend as B
 from ..autograd import Function, no_grad
 from ..dtypes import float64
@@ -11,8 +9,9 @@ from ..ops.special import igamma, igammac
 from ..size import Size
 from ..tensor import Tensor
 from . import constraints
+from ._location_scale import _adopt, _expanded
 from .exp_family import ExponentialFamily
-from .utils import _finfo, broadcast_all
+from .utils import _finfo
 
 __all__ = ["Gamma"]
 
@@ -54,13 +53,13 @@ class _StandardGamma(Function):
         draws = B.standard_gamma(B.default_generator, concentration.detach()._data)
         x = Tensor._wrap(B.xp.asarray(draws).astype(concentration._data.dtype, copy=False))
         x = x.clamp(min=float(_finfo(concentration.dtype).tiny))
-        ctx.save_for_backward(x, concentration)
+        ctx.save_for_backward(concentration, x)
         return x
 
     @staticmethod
     def backward(ctx, grad_output):
-        x, concentration = ctx.saved_tensors
-        return grad_output * _standard_gamma_grad(concentration.detach(), x.detach())
+        alpha, draws = ctx.saved_tensors
+        return grad_output * _standard_gamma_grad(alpha.detach(), draws.detach())
 
 
 def _standard_gamma(concentration):
@@ -79,37 +78,30 @@ class Gamma(ExponentialFamily):
     tensor(-1.)
     """
 
-    arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
-    support = constraints.nonnegative
+    arg_constraints = dict.fromkeys(("concentration", "rate"), constraints.positive)
+    support = constraints.nonnegative  # torch allows x = 0 (the density there is 0 or inf)
     has_rsample = True
     _mean_carrier_measure = 0
 
     def __init__(self, concentration, rate, validate_args: bool | None = None) -> None:
-        self.concentration, self.rate = broadcast_all(concentration, rate)
-        scalar = isinstance(concentration, Number) and isinstance(rate, Number)
-        batch_shape = Size() if scalar else self.concentration.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(_adopt(self, concentration=concentration, rate=rate), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Gamma, _instance)
-        batch_shape = Size(batch_shape)
-        new.concentration = self.concentration.expand(batch_shape)
-        new.rate = self.rate.expand(batch_shape)
-        super(Gamma, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return _expanded(self, Gamma, batch_shape, _instance, ("concentration", "rate"))
 
     @property
     def mean(self):
-        return self.concentration / self.rate
+        a, rate = self.concentration, self.rate
+        return a / rate
 
     @property
     def mode(self):
-        return ((self.concentration - 1) / self.rate).clamp(min=0)
+        return (self.concentration - 1).clamp(min=0) / self.rate  # the density is decreasing when a <= 1
 
     @property
     def variance(self):
-        return self.concentration / self.rate.pow(2)
+        a, rate = self.concentration, self.rate
+        return a / rate.pow(2)
 
     def rsample(self, sample_shape=Size()):
         shape = tuple(self._extended_shape(sample_shape))
@@ -119,7 +111,7 @@ class Gamma(ExponentialFamily):
         return value
 
     def log_prob(self, value):
-        if not isinstance(value, Tensor):
+        if not isinstance(value, Tensor):  # a plain number becomes a tensor of the parameters' dtype
             value = Tensor._wrap(B.xp.asarray(value, dtype=self.rate._data.dtype))
         if self._validate_args:
             self._validate_sample(value)

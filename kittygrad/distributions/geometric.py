@@ -1,8 +1,6 @@
 """The geometric distribution: failures before the first success."""
 from __future__ import annotations
 
-from numbers import Number
-
 from ..errors import KittyValueError
 from ..creation import rand, zeros_like
 from ..nn import functional as F
@@ -10,12 +8,13 @@ from ..ops.comparison import where
 from ..size import Size
 from . import constraints
 from .distribution import Distribution
-from .utils import _finfo, _values_only, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from ._probs_logits import BINARY_ARGS, ProbsOrLogits
+from .utils import _finfo, _values_only, broadcast_all
 
 __all__ = ["Geometric"]
 
 
-class Geometric(Distribution):
+class Geometric(ProbsOrLogits, Distribution):
     """P(k) = (1 - p)^k p for k = 0, 1, 2, ...
 
     >>> import kittygrad as kitty
@@ -23,21 +22,13 @@ class Geometric(Distribution):
     tensor(3.)
     """
 
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    arg_constraints = dict(BINARY_ARGS)
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise KittyValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-        else:
-            (self.logits,) = broadcast_all(logits)
-        param = probs if probs is not None else logits
-        batch_shape = Size() if isinstance(param, Number) else (self.probs if probs is not None else self.logits).size()
-        super().__init__(batch_shape, validate_args=validate_args)
-        if self._validate_args and probs is not None:
-            # 0 is in unit_interval but has no geometric distribution
+        super().__init__(self._store_param(probs, logits), validate_args=validate_args)
+        # 0 is in unit_interval but has no geometric distribution (derived probs are not checked)
+        if "probs" in self.__dict__ and self._validate_args:
             value = self.probs
             valid = value > 0
             if not bool(valid.all()):
@@ -47,15 +38,7 @@ class Geometric(Distribution):
                 )
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Geometric, _instance)
-        batch_shape = Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-        super(Geometric, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(Geometric, batch_shape, _instance)
 
     @property
     def mean(self):
@@ -67,15 +50,8 @@ class Geometric(Distribution):
 
     @property
     def variance(self):
-        return (1.0 / self.probs - 1.0) / self.probs
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
+        p = self.probs
+        return (1.0 / p - 1.0) / p
 
     def sample(self, sample_shape=Size()):
         shape = tuple(self._extended_shape(sample_shape))
@@ -87,9 +63,9 @@ class Geometric(Distribution):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        value, probs = broadcast_all(value, self.probs)
-        probs = where((probs == 1) & (value == 0), 0.0, probs)  # 0 * log(0) is 0 here
-        return value * (-probs).log1p() + self.probs.log()
+        value, p = broadcast_all(value, self.probs)
+        p = where((p == 1) & (value == 0), 0.0, p)  # 0 * log(0) is 0 here
+        return value * (-p).log1p() + self.probs.log()
 
     def entropy(self):
         return F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none") / self.probs

@@ -5,12 +5,12 @@ import math
 from numbers import Number
 
 from ..creation import full_like, ones_like
-from ..size import Size
 from . import constraints
+from ._location_scale import LOC_SCALE_CONSTRAINTS, _adopt, _expanded_transformed
 from .transformed_distribution import TransformedDistribution
 from .transforms import AffineTransform, ExpTransform
 from .uniform import Uniform
-from .utils import _finfo, broadcast_all, euler_constant
+from .utils import _finfo, euler_constant
 
 __all__ = ["Gumbel"]
 
@@ -23,36 +23,33 @@ class Gumbel(TransformedDistribution):
     tensor(-1.)
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    arg_constraints = LOC_SCALE_CONSTRAINTS
     support = constraints.real
 
     def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
+        _adopt(self, loc=loc, scale=scale)
         info = _finfo(self.loc.dtype)
-        if isinstance(loc, Number) and isinstance(scale, Number):
-            base = Uniform(float(info.tiny), 1 - float(info.eps), validate_args=validate_args)
-        else:
-            base = Uniform(full_like(self.loc, float(info.tiny)), full_like(self.loc, 1 - float(info.eps)),
-                           validate_args=validate_args)
+        # U in [tiny, 1 - eps] keeps both logarithms finite
+        low, high = float(info.tiny), 1 - float(info.eps)
+        if not (isinstance(loc, Number) and isinstance(scale, Number)):
+            low, high = full_like(self.loc, low), full_like(self.loc, high)
+        base = Uniform(low, high, validate_args=validate_args)
         transforms = [ExpTransform().inv, AffineTransform(loc=0, scale=-ones_like(self.scale)), ExpTransform().inv,
                       AffineTransform(loc=loc, scale=-self.scale)]
         super().__init__(base, transforms, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Gumbel, _instance)
-        new.loc = self.loc.expand(Size(batch_shape))
-        new.scale = self.scale.expand(Size(batch_shape))
-        return super().expand(batch_shape, _instance=new)
+        return _expanded_transformed(self, Gumbel, batch_shape, _instance, ("loc", "scale"))
 
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        y = (self.loc - value) / self.scale
-        return (y - y.exp()) - self.scale.log()
+        z = (value - self.loc) / self.scale
+        return -(z + (-z).exp()) - self.scale.log()
 
     @property
     def mean(self):
-        return self.loc + self.scale * euler_constant
+        return self.loc + euler_constant * self.scale
 
     @property
     def mode(self):
@@ -60,11 +57,11 @@ class Gumbel(TransformedDistribution):
 
     @property
     def stddev(self):
-        return (math.pi / math.sqrt(6)) * self.scale
+        return self.scale * (math.pi / math.sqrt(6))
 
     @property
     def variance(self):
         return self.stddev.pow(2)
 
     def entropy(self):
-        return self.scale.log() + (1 + euler_constant)
+        return (1 + euler_constant) + self.scale.log()

@@ -13,17 +13,19 @@ from .transforms import AbsTransform
 
 __all__ = ["HalfCauchy", "HalfNormal"]
 
+_LOG_2 = math.log(2)
+
 
 class _Half(TransformedDistribution):
     """|X| for a base distribution symmetric about 0: the density doubles on x >= 0."""
 
-    arg_constraints = {"scale": constraints.positive}
-    support = constraints.nonnegative
+    arg_constraints = dict(scale=constraints.positive)
+    support = constraints.nonnegative  # |X| can be exactly 0
     has_rsample = True
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(type(self), _instance)
-        return super().expand(batch_shape, _instance=new)
+        copy = self._get_checked_instance(type(self), _instance)  # the concrete HalfNormal / HalfCauchy
+        return TransformedDistribution.expand(self, batch_shape, _instance=copy)
 
     @property
     def scale(self):
@@ -36,19 +38,19 @@ class _Half(TransformedDistribution):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        log_prob = self.base_dist.log_prob(value) + math.log(2)
-        return where(value >= 0, log_prob, -math.inf)
+        folded = _LOG_2 + self.base_dist.log_prob(value)  # x and -x both land on |x|
+        return where(value >= 0, folded, -math.inf)
 
     def cdf(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        return 2 * self.base_dist.cdf(value) - 1
+        return self.base_dist.cdf(value) * 2 - 1
 
     def icdf(self, prob):
-        return self.base_dist.icdf((prob + 1) / 2)
+        return self.base_dist.icdf(0.5 * (1 + prob))
 
     def entropy(self):
-        return self.base_dist.entropy() - math.log(2)
+        return self.base_dist.entropy() - _LOG_2
 
 
 class HalfNormal(_Half):
@@ -64,11 +66,11 @@ class HalfNormal(_Half):
 
     @property
     def mean(self):
-        return self.scale * math.sqrt(2 / math.pi)
+        return math.sqrt(2 / math.pi) * self.scale
 
     @property
     def variance(self):
-        return self.scale.pow(2) * (1 - 2 / math.pi)
+        return (1 - 2 / math.pi) * self.scale.pow(2)
 
 
 class HalfCauchy(_Half):

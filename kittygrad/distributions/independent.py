@@ -10,6 +10,12 @@ from .utils import _sum_rightmost
 __all__ = ["Independent"]
 
 
+def _from_base(name: str, doc: str):
+    """A read-only property answered by the wrapped distribution: reinterpreting dims changes
+    neither its moments nor how it samples."""
+    return property(lambda self: getattr(self.base_dist, name), doc=doc)
+
+
 class Independent(Distribution):
     """``base_distribution`` with its ``reinterpreted_batch_ndims`` rightmost batch dims treated as
     event dims: ``log_prob`` sums over them (a diagonal Normal as one multivariate event).
@@ -23,58 +29,43 @@ class Independent(Distribution):
     arg_constraints: dict = {}
 
     def __init__(self, base_distribution, reinterpreted_batch_ndims: int, validate_args: bool | None = None) -> None:
-        if reinterpreted_batch_ndims > len(base_distribution.batch_shape):
+        base_batch_ndims = len(base_distribution.batch_shape)
+        if reinterpreted_batch_ndims > base_batch_ndims:
             raise KittyValueError(
                 "Expected reinterpreted_batch_ndims <= len(base_distribution.batch_shape), "
-                f"actual {reinterpreted_batch_ndims} vs {len(base_distribution.batch_shape)}"
+                f"actual {reinterpreted_batch_ndims} vs {base_batch_ndims}"
             )
-        shape = tuple(base_distribution.batch_shape) + tuple(base_distribution.event_shape)
-        event_dim = reinterpreted_batch_ndims + len(base_distribution.event_shape)
-        batch_shape = Size(shape[: len(shape) - event_dim])
-        event_shape = Size(shape[len(shape) - event_dim:])
-        self.base_dist = base_distribution
-        self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
-        super().__init__(batch_shape, event_shape, validate_args=validate_args)
+        self._wrap(base_distribution, reinterpreted_batch_ndims)
+        # the shapes together stay the base's; the boundary between them moves left
+        whole = tuple(base_distribution.batch_shape) + tuple(base_distribution.event_shape)
+        split = base_batch_ndims - reinterpreted_batch_ndims
+        super().__init__(Size(whole[:split]), Size(whole[split:]), validate_args=validate_args)
+
+    def _wrap(self, base_dist, ndims: int) -> None:
+        self.base_dist, self.reinterpreted_batch_ndims = base_dist, ndims
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Independent, _instance)
         batch_shape = Size(batch_shape)
-        new.base_dist = self.base_dist.expand(
-            tuple(batch_shape) + tuple(self.event_shape[: self.reinterpreted_batch_ndims])
-        )
-        new.reinterpreted_batch_ndims = self.reinterpreted_batch_ndims
-        super(Independent, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        new = self._expanded_shell(Independent, _instance, batch_shape, self.event_shape)
+        # the base is expanded over our batch dims and the ones it still sees as batch dims
+        moved = tuple(self.event_shape[: self.reinterpreted_batch_ndims])
+        new._wrap(self.base_dist.expand(tuple(batch_shape) + moved), self.reinterpreted_batch_ndims)
         return new
 
-    @property
-    def has_rsample(self) -> bool:
-        return self.base_dist.has_rsample
+    has_rsample = _from_base("has_rsample", "Whether the base distribution has rsample.")
+    mean = _from_base("mean", "The base distribution's mean.")
+    mode = _from_base("mode", "The base distribution's mode.")
+    variance = _from_base("variance", "The base distribution's variance.")
 
     @property
     def has_enumerate_support(self) -> bool:
-        if self.reinterpreted_batch_ndims > 0:
-            return False
-        return self.base_dist.has_enumerate_support
+        # enumerating a product of event dims is not supported
+        return self.reinterpreted_batch_ndims == 0 and self.base_dist.has_enumerate_support
 
     @constraints.dependent_property
     def support(self):
-        result = self.base_dist.support
-        if self.reinterpreted_batch_ndims:
-            result = constraints.independent(result, self.reinterpreted_batch_ndims)
-        return result
-
-    @property
-    def mean(self):
-        return self.base_dist.mean
-
-    @property
-    def mode(self):
-        return self.base_dist.mode
-
-    @property
-    def variance(self):
-        return self.base_dist.variance
+        base_support, ndims = self.base_dist.support, self.reinterpreted_batch_ndims
+        return constraints.independent(base_support, ndims) if ndims else base_support
 
     def sample(self, sample_shape=Size()):
         return self.base_dist.sample(sample_shape)
@@ -89,9 +80,9 @@ class Independent(Distribution):
         return _sum_rightmost(self.base_dist.entropy(), self.reinterpreted_batch_ndims)
 
     def enumerate_support(self, expand: bool = True):
-        if self.reinterpreted_batch_ndims > 0:
+        if self.reinterpreted_batch_ndims:
             raise KittyNotImplementedError("Enumeration over cartesian product is not implemented")
-        return self.base_dist.enumerate_support(expand=expand)
+        return self.base_dist.enumerate_support(expand)
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}({self.base_dist}, {self.reinterpreted_batch_ndims})"

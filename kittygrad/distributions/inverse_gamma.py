@@ -5,6 +5,7 @@ import math
 
 from ..ops.comparison import where
 from . import constraints
+from ._location_scale import _expanded_transformed
 from .gamma import Gamma
 from .transformed_distribution import TransformedDistribution
 from .transforms import PowerTransform
@@ -20,8 +21,8 @@ class InverseGamma(TransformedDistribution):
     tensor(1.)
     """
 
-    arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
-    support = constraints.positive
+    arg_constraints = dict.fromkeys(("concentration", "rate"), constraints.positive)
+    support = constraints.positive  # 1 / X for X > 0
     has_rsample = True
 
     def __init__(self, concentration, rate, validate_args: bool | None = None) -> None:
@@ -30,16 +31,19 @@ class InverseGamma(TransformedDistribution):
         super().__init__(base, PowerTransform(neg_one), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(InverseGamma, _instance)
-        return super().expand(batch_shape, _instance=new)
+        return _expanded_transformed(self, InverseGamma, batch_shape, _instance)
+
+    @property
+    def _gamma(self):
+        return self.base_dist  # X, of which this is 1 / X
 
     @property
     def concentration(self):
-        return self.base_dist.concentration
+        return self._gamma.concentration
 
     @property
     def rate(self):
-        return self.base_dist.rate
+        return self._gamma.rate
 
     @property
     def mean(self):
@@ -47,7 +51,8 @@ class InverseGamma(TransformedDistribution):
 
     @property
     def mode(self):
-        return self.rate / (self.concentration + 1)
+        alpha, beta = self.concentration, self.rate
+        return beta / (alpha + 1)
 
     @property
     def variance(self):

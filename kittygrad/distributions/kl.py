@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from functools import partial
 
 from ..errors import KittyNotImplementedError, KittyTypeError, KittyValueError
 from .. import linalg
@@ -65,12 +66,20 @@ def register_kl(type_p, type_q):
     if not (isinstance(type_q, type) and issubclass(type_q, Distribution)):
         raise KittyTypeError(f"Expected type_q to be a Distribution subclass but got {type_q}")
 
-    def decorator(fun):
-        _KL_REGISTRY[type_p, type_q] = fun
-        _KL_MEMOIZE.clear()  # a new pair may change what other pairs resolve to
-        return fun
+    return partial(_add_rule, (type_p, type_q))
 
-    return decorator
+
+def _add_rule(pair, fun):
+    _KL_REGISTRY[pair] = fun
+    _KL_MEMOIZE.clear()  # a new pair may change what other pairs resolve to
+    return fun
+
+
+def _resolve(pair):
+    """The function for this exact pair of types, found once and then remembered."""
+    if pair not in _KL_MEMOIZE:
+        _KL_MEMOIZE[pair] = _dispatch_kl(*pair)
+    return _KL_MEMOIZE[pair]
 
 
 def _dispatch_kl(type_p, type_q):
@@ -101,11 +110,7 @@ def kl_divergence(p, q):
     >>> kl_divergence(Bernoulli(0.5), Bernoulli(0.5))
     tensor(0.)
     """
-    try:
-        fun = _KL_MEMOIZE[type(p), type(q)]
-    except KeyError:
-        fun = _dispatch_kl(type(p), type(q))
-        _KL_MEMOIZE[type(p), type(q)] = fun
+    fun = _resolve((type(p), type(q)))
     if fun is NotImplemented:
         raise KittyNotImplementedError(
             f"No KL(p || q) is implemented for p type {p.__class__.__name__} and q type {q.__class__.__name__}"
@@ -122,6 +127,34 @@ def _x_log_x(t):
 
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def _width(u):
+    """The length of a Uniform's interval."""
+    return u.high - u.low
+
+
+def _weighted_log_ratio(p, q):
+    """p_i log(p_i / q_i) for distributions given by probs and logits."""
+    return p.probs * (p.logits - q.logits)
+
+
+def _event_shapes_differ(p, q) -> bool:
+    return tuple(p.event_shape) != tuple(q.event_shape)
+
+
+def _exponential_cross_entropy(q, mean):
+    """-E[log q(x)] for an Exponential q, from the mean of x."""
+    return q.rate * mean - q.rate.log()
+
+
+def _through(attr, kl):
+    """KL(p || q) as ``kl`` of the distributions both wrap under ``attr``."""
+
+    def fn(p, q):
+        return kl(getattr(p, attr), getattr(q, attr))
+
+    return fn
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,16 +184,16 @@ def _kl_binomial_binomial(p, q):
     # only equal counts have a finite divergence (q's support must cover p's)
     if bool((p.total_count < q.total_count).any()):
         raise KittyNotImplementedError("KL between Binomials where q.total_count > p.total_count is not implemented")
-    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
+    kl = p.total_count * (_weighted_log_ratio(p, q) + (-p.probs).log1p() - (-q.probs).log1p())
     return where(p.total_count > q.total_count, math.inf, kl)
 
 
 @register_kl(Categorical, Categorical)
 def _kl_categorical_categorical(p, q):
-    t = p.probs * (p.logits - q.logits)
-    t = where((q.probs == 0).expand_as(t), math.inf, t)
-    t = where((p.probs == 0).expand_as(t), 0.0, t)
-    return t.sum(-1)
+    terms = _weighted_log_ratio(p, q)
+    # 0 log(0 / q) is 0, p log(p / 0) infinite
+    terms = where((q.probs == 0).expand_as(terms), math.inf, terms)
+    return where((p.probs == 0).expand_as(terms), 0.0, terms).sum(-1)
 
 
 @register_kl(Dirichlet, Dirichlet)
@@ -211,7 +244,7 @@ def _kl_laplace_laplace(p, q):
 
 @register_kl(MultivariateNormal, MultivariateNormal)
 def _kl_mvn_mvn(p, q):
-    if p.event_shape != q.event_shape:
+    if _event_shapes_differ(p, q):
         raise KittyValueError(
             "KL-divergence between two Multivariate Normals with different event shapes cannot be computed"
         )
@@ -229,41 +262,43 @@ def _kl_mvn_mvn(p, q):
 
 @register_kl(Normal, Normal)
 def _kl_normal_normal(p, q):
-    var_ratio = (p.scale / q.scale).pow(2)
-    t1 = ((p.loc - q.loc) / q.scale).pow(2)
-    return 0.5 * (var_ratio + t1 - 1 - var_ratio.log())
+    # log(sigma_q / sigma_p) + (sigma_p^2 + (mu_p - mu_q)^2) / (2 sigma_q^2) - 1/2
+    second_moment = p.scale.pow(2) + (p.loc - q.loc).pow(2)
+    return (q.scale / p.scale).log() + second_moment / (2 * q.scale.pow(2)) - 0.5
 
 
-@register_kl(OneHotCategorical, OneHotCategorical)
-def _kl_onehotcategorical_onehotcategorical(p, q):
-    return _kl_categorical_categorical(p._categorical, q._categorical)
+register_kl(OneHotCategorical, OneHotCategorical)(_through("_categorical", _kl_categorical_categorical))
 
 
 @register_kl(Poisson, Poisson)
 def _kl_poisson_poisson(p, q):
-    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+    lam_p, lam_q = p.rate, q.rate
+    return lam_p * (lam_p / lam_q).log() - lam_p + lam_q
+
+
+_kl_of_bases = _through("base_dist", kl_divergence)
 
 
 @register_kl(TransformedDistribution, TransformedDistribution)
 def _kl_transformed_transformed(p, q):
-    if p.transforms != q.transforms:
+    # one bijection applied to both leaves the divergence unchanged; other cases have no closed form
+    if p.transforms != q.transforms or _event_shapes_differ(p, q):
         raise NotImplementedError
-    if p.event_shape != q.event_shape:
-        raise NotImplementedError
-    return kl_divergence(p.base_dist, q.base_dist)
+    return _kl_of_bases(p, q)
 
 
 @register_kl(Uniform, Uniform)
 def _kl_uniform_uniform(p, q):
-    result = ((q.high - q.low) / (p.high - p.low)).log()
+    result = (_width(q) / _width(p)).log()
     return where((q.low > p.low) | (q.high < p.high), math.inf, result)
 
 
 @register_kl(Independent, Independent)
 def _kl_independent_independent(p, q):
-    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+    ndims = p.reinterpreted_batch_ndims
+    if q.reinterpreted_batch_ndims != ndims:
         raise NotImplementedError
-    return _sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+    return _sum_rightmost(_kl_of_bases(p, q), ndims)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,7 +313,7 @@ def _kl_bernoulli_poisson(p, q):
 @register_kl(Beta, Exponential)
 def _kl_beta_exponential(p, q):
     mean = p.concentration1 / (p.concentration1 + p.concentration0)
-    return -p.entropy() - q.rate.log() + q.rate * mean
+    return -p.entropy() + _exponential_cross_entropy(q, mean)
 
 
 @register_kl(Beta, Gamma)
@@ -300,7 +335,7 @@ def _kl_beta_normal(p, q):
 
 @register_kl(Beta, Uniform)
 def _kl_beta_uniform(p, q):
-    result = -p.entropy() + (q.high - q.low).log()
+    result = _width(q).log() - p.entropy()
     return where((q.low > 0) | (q.high < 1), math.inf, result)
 
 
@@ -322,7 +357,7 @@ def _kl_exponential_normal(p, q):
 
 @register_kl(Gamma, Exponential)
 def _kl_gamma_exponential(p, q):
-    return -p.entropy() - q.rate.log() + q.rate * p.concentration / p.rate
+    return -p.entropy() + _exponential_cross_entropy(q, p.concentration / p.rate)
 
 
 @register_kl(Gamma, Normal)
@@ -390,9 +425,7 @@ def _kl_cauchy_cauchy(p, q):
     return ((p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)).log() - (4 * p.scale * q.scale).log()
 
 
-@register_kl(HalfNormal, HalfNormal)
-def _kl_halfnormal_halfnormal(p, q):
-    return _kl_normal_normal(p.base_dist, q.base_dist)
+register_kl(HalfNormal, HalfNormal)(_through("base_dist", _kl_normal_normal))
 
 
 @register_kl(Geometric, Geometric)

@@ -6,10 +6,11 @@ import math
 from ..creation import ones_like, zeros_like
 from ..ops.comparison import where
 from . import constraints
+from ._location_scale import _adopt, _expanded_transformed
 from .transformed_distribution import TransformedDistribution
 from .transforms import AffineTransform, PowerTransform
 from .uniform import Uniform
-from .utils import broadcast_all, euler_constant
+from .utils import euler_constant
 
 __all__ = ["Kumaraswamy"]
 
@@ -27,22 +28,19 @@ class Kumaraswamy(TransformedDistribution):
     tensor(0.5000)
     """
 
-    arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
-    support = constraints.unit_interval
+    arg_constraints = dict.fromkeys(("concentration1", "concentration0"), constraints.positive)
+    support = constraints.unit_interval  # (1 - (1 - U)^(1/b))^(1/a) for U in (0, 1)
     has_rsample = True
 
     def __init__(self, concentration1, concentration0, validate_args: bool | None = None) -> None:
-        self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
+        _adopt(self, concentration1=concentration1, concentration0=concentration0)
         base = Uniform(zeros_like(self.concentration0), ones_like(self.concentration0), validate_args=validate_args)
         transforms = [PowerTransform(exponent=self.concentration0.reciprocal()), AffineTransform(loc=1.0, scale=-1.0),
                       PowerTransform(exponent=self.concentration1.reciprocal())]
         super().__init__(base, transforms, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Kumaraswamy, _instance)
-        new.concentration1 = self.concentration1.expand(batch_shape)
-        new.concentration0 = self.concentration0.expand(batch_shape)
-        return super().expand(batch_shape, _instance=new)
+        return _expanded_transformed(self, Kumaraswamy, batch_shape, _instance, ("concentration1", "concentration0"))
 
     @property
     def mean(self):

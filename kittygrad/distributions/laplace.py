@@ -1,18 +1,16 @@
 """The Laplace (double exponential) distribution."""
 from __future__ import annotations
 
-from numbers import Number
+import math
 
 from ..creation import rand
-from ..size import Size
-from . import constraints
-from .distribution import Distribution
-from .utils import _finfo, broadcast_all
+from ._location_scale import LocationScale
+from .utils import _finfo
 
 __all__ = ["Laplace"]
 
 
-class Laplace(Distribution):
+class Laplace(LocationScale):
     """Density exp(-|x - loc| / scale) / (2 scale).
 
     >>> import kittygrad as kitty
@@ -20,31 +18,7 @@ class Laplace(Distribution):
     tensor(-0.6931)
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        batch_shape = Size() if isinstance(loc, Number) and isinstance(scale, Number) else self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Laplace, _instance)
-        batch_shape = Size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        super(Laplace, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
+    _standard_entropy = 1 + math.log(2)
 
     @property
     def variance(self):
@@ -52,28 +26,25 @@ class Laplace(Distribution):
 
     @property
     def stddev(self):
-        return (2**0.5) * self.scale
+        return math.sqrt(2) * self.scale
 
-    def rsample(self, sample_shape=Size()):
-        shape = self._extended_shape(sample_shape)
-        eps = float(_finfo(self.loc.dtype).eps)
-        u = rand(tuple(shape), dtype=self.loc.dtype) * (2 - eps) + (eps - 1)  # in (eps - 1, 1)
-        return self.loc - self.scale * u.sign() * (-u.abs()).log1p()
+    @staticmethod
+    def _standard_rsample(shape, dtype):
+        # u uniform on (eps - 1, 1): keeps log1p(-|u|) finite at both ends
+        eps = float(_finfo(dtype).eps)
+        u = (2 - eps) * rand(tuple(shape), dtype=dtype) - (1 - eps)
+        return -u.sign() * (-u.abs()).log1p()
 
-    def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return -(2 * self.scale).log() - (value - self.loc).abs() / self.scale
+    @staticmethod
+    def _standard_log_density(z):
+        return -z.abs() - math.log(2)
 
-    def cdf(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        d = value - self.loc
-        return 0.5 - 0.5 * d.sign() * (-d.abs() / self.scale).expm1()
+    @staticmethod
+    def _standard_cdf(z):
+        # 1/2 e^z below 0, 1 - 1/2 e^-z above, written with expm1 for accuracy near 0
+        return 0.5 - 0.5 * z.sign() * (-z.abs()).expm1()
 
-    def icdf(self, value):
-        term = value - 0.5
-        return self.loc - self.scale * term.sign() * (-2 * term.abs()).log1p()
-
-    def entropy(self):
-        return 1 + (2 * self.scale).log()
+    @staticmethod
+    def _standard_icdf(p):
+        centred = p - 0.5
+        return -centred.sign() * (-2 * centred.abs()).log1p()

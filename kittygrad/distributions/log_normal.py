@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from . import constraints
+from ._location_scale import LOC_SCALE_CONSTRAINTS, _expanded_transformed
 from .normal import Normal
 from .transformed_distribution import TransformedDistribution
 from .transforms import ExpTransform
@@ -17,17 +18,15 @@ class LogNormal(TransformedDistribution):
     tensor(-0.9189)
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.positive
+    arg_constraints = LOC_SCALE_CONSTRAINTS
+    support = constraints.positive  # the image of exp
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
-        base_dist = Normal(loc, scale, validate_args=validate_args)
-        super().__init__(base_dist, ExpTransform(), validate_args=validate_args)
+        super().__init__(Normal(loc, scale, validate_args=validate_args), ExpTransform(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(LogNormal, _instance)
-        return super().expand(batch_shape, _instance=new)
+        return _expanded_transformed(self, LogNormal, batch_shape, _instance)
 
     @property
     def loc(self):
@@ -39,11 +38,11 @@ class LogNormal(TransformedDistribution):
 
     @property
     def mean(self):
-        return (self.loc + self.scale.pow(2) / 2).exp()
+        return (self.loc + 0.5 * self.scale.pow(2)).exp()
 
     @property
     def mode(self):
-        return (self.loc - self.scale.square()).exp()
+        return (self.loc - self.scale.pow(2)).exp()
 
     @property
     def variance(self):
@@ -51,4 +50,4 @@ class LogNormal(TransformedDistribution):
         return s2.expm1() * (2 * self.loc + s2).exp()
 
     def entropy(self):
-        return self.base_dist.entropy() + self.loc
+        return self.loc + self.base_dist.entropy()  # H(exp X) = H(X) + E[X]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from . import constraints
+from ._location_scale import LOC_SCALE_CONSTRAINTS, _expanded_transformed
 from .normal import Normal
 from .transformed_distribution import TransformedDistribution
 from .transforms import StickBreakingTransform
@@ -17,7 +18,7 @@ class LogisticNormal(TransformedDistribution):
     kittygrad.Size([3])
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    arg_constraints = LOC_SCALE_CONSTRAINTS
     support = constraints.simplex
     has_rsample = True
 
@@ -28,13 +29,18 @@ class LogisticNormal(TransformedDistribution):
         super().__init__(base, StickBreakingTransform(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(LogisticNormal, _instance)
-        return super().expand(batch_shape, _instance=new)
+        return _expanded_transformed(self, LogisticNormal, batch_shape, _instance)
+
+    @property
+    def _normal(self):
+        # base_dist is the Normal made independent over its last dim: the Normal is one level down
+        independent = self.base_dist
+        return independent.base_dist
 
     @property
     def loc(self):
-        return self.base_dist.base_dist.loc
+        return self._normal.loc
 
     @property
     def scale(self):
-        return self.base_dist.base_dist.scale
+        return self._normal.scale

@@ -10,14 +10,14 @@ from ..ops.comparison import where
 from ..size import Size
 from . import constraints
 from .binomial import Binomial
-from .categorical import Categorical
+from .categorical import OnCategorical
 from .distribution import Distribution
 from .utils import broadcast_all
 
 __all__ = ["Multinomial"]
 
 
-class Multinomial(Distribution):
+class Multinomial(OnCategorical, Distribution):
     """Counts of each of K categories in ``total_count`` independent categorical draws.
 
     >>> import kittygrad as kitty
@@ -28,20 +28,13 @@ class Multinomial(Distribution):
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
 
     def __init__(self, total_count: int = 1, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        if not isinstance(total_count, int):
+        if not isinstance(total_count, int):  # one count for the whole batch, as in torch
             raise KittyNotImplementedError("inhomogeneous total_count is not supported")
         self.total_count = total_count
-        self._categorical = Categorical(probs=probs, logits=logits)
-        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:], validate_args=validate_args)
+        super().__init__(*self._make_categorical(probs, logits), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Multinomial, _instance)
-        batch_shape = Size(batch_shape)
-        new.total_count = self.total_count
-        new._categorical = self._categorical.expand(batch_shape)
-        super(Multinomial, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded_over(Multinomial, batch_shape, _instance, total_count=self.total_count)
 
     @property
     def _binomial(self):
@@ -51,27 +44,18 @@ class Multinomial(Distribution):
 
     @constraints.dependent_property(is_discrete=True, event_dim=1)
     def support(self):
-        return constraints.multinomial(self.total_count)
+        n = self.total_count
+        return constraints.multinomial(n)
 
     @property
     def mean(self):
-        return self.probs * self.total_count
+        n = self.total_count
+        return n * self.probs
 
     @property
     def variance(self):
-        return self.total_count * self.probs * (1 - self.probs)
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def param_shape(self) -> Size:
-        return self._categorical.param_shape
+        p = self.probs
+        return self.total_count * p * (1 - p)
 
     def sample(self, sample_shape=Size()):
         sample_shape = Size(sample_shape)
@@ -82,15 +66,15 @@ class Multinomial(Distribution):
     def entropy(self):
         n = tensor(float(self.total_count), dtype=self.probs.dtype)
         term1 = n * self._categorical.entropy() - (n + 1).lgamma()
-        support = self._binomial.enumerate_support(expand=False)[1:]
-        binomial_probs = self._binomial.log_prob(support).exp()
-        term2 = (binomial_probs * (support + 1).lgamma()).sum([0, -1])
+        binomial = self._binomial
+        counts = binomial.enumerate_support(expand=False)[1:]
+        term2 = (binomial.log_prob(counts).exp() * (counts + 1).lgamma()).sum([0, -1])
         return term1 + term2
 
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        logits, value = broadcast_all(self.logits, value)
+        value, logits = broadcast_all(value, self.logits)
         logits = where((value == 0) & (logits == -math.inf), 0.0, logits)  # 0 * log(0) is 0 here
         log_factorial_n = (value.sum(-1) + 1).lgamma()
         log_factorial_xs = (value + 1).lgamma().sum(-1)

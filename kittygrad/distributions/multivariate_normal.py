@@ -9,6 +9,7 @@ from ..creation import eye
 from ..ops.shape import broadcast_shapes
 from ..size import Size
 from . import constraints
+from ._location_scale import _expanded
 from .distribution import Distribution
 from .utils import _standard_normal, lazy_property
 
@@ -52,7 +53,7 @@ class MultivariateNormal(Distribution):
         "precision_matrix": constraints.positive_definite,
         "scale_tril": constraints.lower_cholesky,
     }
-    support = constraints.real_vector
+    support = constraints.real_vector  # one draw is a vector: event_shape is loc's last dim
     has_rsample = True
 
     def __init__(self, loc, covariance_matrix=None, precision_matrix=None, scale_tril=None,
@@ -71,42 +72,41 @@ class MultivariateNormal(Distribution):
                 setattr(self, name.split()[0], m.expand(full))
         self.loc = loc.expand(tuple(batch_shape) + (loc.shape[-1],))
         super().__init__(batch_shape, self.loc.shape[-1:], validate_args=validate_args)
-        if scale_tril is not None:
-            self._unbroadcasted_scale_tril = scale_tril
-        elif covariance_matrix is not None:
-            self._unbroadcasted_scale_tril = linalg.cholesky(covariance_matrix)
-        else:
-            self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
+        # every quantity is computed from one Cholesky factor, kept at its given (unbroadcast) shape
+        if scale_tril is None:
+            scale_tril = (linalg.cholesky(covariance_matrix) if precision_matrix is None
+                          else _precision_to_scale_tril(precision_matrix))
+        self._chol = scale_tril
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(MultivariateNormal, _instance)
-        batch_shape = Size(batch_shape)
-        loc_shape = tuple(batch_shape) + tuple(self.event_shape)
-        cov_shape = loc_shape + tuple(self.event_shape)
-        new.loc = self.loc.expand(loc_shape)
-        new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril
-        for name in ("covariance_matrix", "scale_tril", "precision_matrix"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(cov_shape))
-        super(MultivariateNormal, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        new = _expanded(self, MultivariateNormal, batch_shape, _instance, (), event_shape=self.event_shape)
+        vector_shape = tuple(new.batch_shape) + tuple(self.event_shape)
+        new.loc = self.loc.expand(vector_shape)
+        new._chol = self._chol
+        matrices = ("covariance_matrix", "scale_tril", "precision_matrix")
+        for name in (m for m in matrices if m in self.__dict__):  # only those given or already computed
+            setattr(new, name, getattr(self, name).expand(vector_shape + tuple(self.event_shape)))
         return new
+
+    @property
+    def _unbroadcasted_scale_tril(self):
+        return self._chol
 
     def _matrix_shape(self) -> tuple:
         return tuple(self._batch_shape) + tuple(self._event_shape) + tuple(self._event_shape)
 
     @lazy_property
     def scale_tril(self):
-        return self._unbroadcasted_scale_tril.expand(self._matrix_shape())
+        return self._chol.expand(self._matrix_shape())
 
     @lazy_property
     def covariance_matrix(self):
-        L = self._unbroadcasted_scale_tril
+        L = self._chol
         return (L @ L.mT).expand(self._matrix_shape())
 
     @lazy_property
     def precision_matrix(self):
-        inv = _inverse_lower(self._unbroadcasted_scale_tril)
+        inv = _inverse_lower(self._chol)
         return (inv.mT @ inv).expand(self._matrix_shape())
 
     @property
@@ -119,25 +119,23 @@ class MultivariateNormal(Distribution):
 
     @property
     def variance(self):
-        return self._unbroadcasted_scale_tril.pow(2).sum(-1).expand(tuple(self._batch_shape) + tuple(self._event_shape))
+        return self._chol.pow(2).sum(-1).expand(tuple(self._batch_shape) + tuple(self._event_shape))
 
     def rsample(self, sample_shape=Size()):
-        shape = self._extended_shape(sample_shape)
-        eps = _standard_normal(shape, dtype=self.loc.dtype)
-        return self.loc + _batch_mv(self._unbroadcasted_scale_tril, eps)
+        z = _standard_normal(self._extended_shape(sample_shape), dtype=self.loc.dtype)
+        return self.loc + _batch_mv(self._chol, z)  # loc + L z has covariance L L^T
 
     def _half_log_det(self):
-        return self._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+        return self._chol.diagonal(dim1=-2, dim2=-1).log().sum(-1)
 
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        diff = value - self.loc
-        M = _batch_mahalanobis(self._unbroadcasted_scale_tril, diff)
-        return -0.5 * (self._event_shape[0] * math.log(2 * math.pi) + M) - self._half_log_det()
+        k = self._event_shape[0]
+        squared_distance = _batch_mahalanobis(self._chol, value - self.loc)
+        return -0.5 * (squared_distance + k * math.log(2 * math.pi)) - self._half_log_det()
 
     def entropy(self):
-        H = 0.5 * self._event_shape[0] * (1.0 + math.log(2 * math.pi)) + self._half_log_det()
-        if len(self._batch_shape) == 0:
-            return H
-        return H.expand(tuple(self._batch_shape))
+        k = self._event_shape[0]
+        h = 0.5 * k * (1.0 + math.log(2 * math.pi)) + self._half_log_det()
+        return h.expand(tuple(self._batch_shape)) if self._batch_shape else h

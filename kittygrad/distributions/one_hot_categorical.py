@@ -5,13 +5,14 @@ from ..creation import eye
 from ..nn import functional as F
 from ..size import Size
 from . import constraints
-from .categorical import Categorical
+from ._probs_logits import SIMPLEX_ARGS
+from .categorical import OnCategorical
 from .distribution import Distribution
 
 __all__ = ["OneHotCategorical", "OneHotCategoricalStraightThrough"]
 
 
-class OneHotCategorical(Distribution):
+class OneHotCategorical(OnCategorical, Distribution):
     """A :class:`Categorical` whose samples are one-hot vectors of length K.
 
     >>> import kittygrad as kitty
@@ -19,57 +20,33 @@ class OneHotCategorical(Distribution):
     tensor([0., 1.])
     """
 
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    arg_constraints = dict(SIMPLEX_ARGS)
     support = constraints.one_hot
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        self._categorical = Categorical(probs, logits)
-        batch_shape = self._categorical.batch_shape
-        event_shape = self._categorical.param_shape[-1:]
-        super().__init__(batch_shape, event_shape, validate_args=validate_args)
+        super().__init__(*self._make_categorical(probs, logits), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(OneHotCategorical, _instance)
-        batch_shape = Size(batch_shape)
-        new._categorical = self._categorical.expand(batch_shape)
-        super(OneHotCategorical, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @property
-    def _param(self):
-        return self._categorical._param
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
+        return self._expanded_over(OneHotCategorical, batch_shape, _instance)
 
     @property
     def mean(self):
-        return self._categorical.probs
+        return self.probs
 
     @property
     def mode(self):
-        probs = self._categorical.probs
-        return F.one_hot(probs.argmax(dim=-1), num_classes=probs.shape[-1]).to(probs.dtype)
+        p = self.probs
+        return F.one_hot(p.argmax(-1), num_classes=p.shape[-1]).to(p.dtype)
 
     @property
     def variance(self):
-        return self._categorical.probs * (1 - self._categorical.probs)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._categorical.param_shape
+        p = self.probs
+        return p * (1 - p)
 
     def sample(self, sample_shape=Size()):
-        sample_shape = Size(sample_shape)
-        indices = self._categorical.sample(sample_shape)
-        return F.one_hot(indices, self._categorical._num_events).to(self._categorical._param.dtype)
+        drawn = self._categorical.sample(Size(sample_shape))
+        return F.one_hot(drawn, self._categorical._num_events).to(self._param.dtype)
 
     def log_prob(self, value):
         if self._validate_args:
@@ -77,6 +54,7 @@ class OneHotCategorical(Distribution):
         return self._categorical.log_prob(value.max(-1)[1])
 
     def entropy(self):
+        # one-hot vectors carry the same information as the indices
         return self._categorical.entropy()
 
     def enumerate_support(self, expand: bool = True):
@@ -99,6 +77,6 @@ class OneHotCategoricalStraightThrough(OneHotCategorical):
     has_rsample = True
 
     def rsample(self, sample_shape=Size()):
-        samples = self.sample(sample_shape)
-        probs = self._categorical.probs
-        return samples + (probs - probs.detach())
+        # forward: the one-hot sample; backward: the gradient of probs, passed straight through
+        p = self.probs
+        return self.sample(sample_shape) + (p - p.detach())

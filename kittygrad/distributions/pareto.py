@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from . import constraints
+from ._location_scale import _adopt, _expanded_transformed
 from .exponential import Exponential
 from .transformed_distribution import TransformedDistribution
 from .transforms import AffineTransform, ExpTransform
-from .utils import broadcast_all
 
 __all__ = ["Pareto"]
 
@@ -18,23 +18,21 @@ class Pareto(TransformedDistribution):
     tensor(1.5000)
     """
 
-    arg_constraints = {"alpha": constraints.positive, "scale": constraints.positive}
+    arg_constraints = dict.fromkeys(("alpha", "scale"), constraints.positive)
 
     def __init__(self, scale, alpha, validate_args: bool | None = None) -> None:
-        self.scale, self.alpha = broadcast_all(scale, alpha)
+        _adopt(self, scale=scale, alpha=alpha)
         base = Exponential(self.alpha, validate_args=validate_args)
         super().__init__(base, [ExpTransform(), AffineTransform(loc=0, scale=self.scale)], validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Pareto, _instance)
-        new.scale = self.scale.expand(batch_shape)
-        new.alpha = self.alpha.expand(batch_shape)
-        return super().expand(batch_shape, _instance=new)
+        return _expanded_transformed(self, Pareto, batch_shape, _instance, ("scale", "alpha"))
 
     @property
     def mean(self):
         a = self.alpha.clamp(min=1)  # infinite for alpha <= 1
-        return a * self.scale / (a - 1)
+        x_m = self.scale
+        return a * x_m / (a - 1)
 
     @property
     def mode(self):
@@ -43,11 +41,13 @@ class Pareto(TransformedDistribution):
     @property
     def variance(self):
         a = self.alpha.clamp(min=2)  # infinite for alpha <= 2
-        return self.scale.pow(2) * a / ((a - 1).pow(2) * (a - 2))
+        x_m = self.scale
+        return x_m.pow(2) * a / ((a - 1).pow(2) * (a - 2))
 
     @constraints.dependent_property(is_discrete=False, event_dim=0)
     def support(self):
-        return constraints.greater_than_eq(self.scale)
+        return constraints.greater_than_eq(self.scale)  # x_m itself is in the support
 
     def entropy(self):
-        return (self.scale / self.alpha).log() + (1 + self.alpha.reciprocal())
+        a = self.alpha
+        return (self.scale / a).log() + (1 + a.reciprocal())

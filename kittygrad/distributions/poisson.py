@@ -1,12 +1,11 @@
 """The Poisson distribution with a rate."""
 from __future__ import annotations
 
-from numbers import Number
-
 from ..autograd import no_grad
 from ..ops.random_ops import poisson as _poisson
 from ..size import Size
 from . import constraints
+from ._location_scale import _adopt, _expanded
 from .exp_family import ExponentialFamily
 from .utils import broadcast_all
 
@@ -21,21 +20,14 @@ class Poisson(ExponentialFamily):
     tensor(-2.)
     """
 
-    arg_constraints = {"rate": constraints.nonnegative}
-    support = constraints.nonnegative_integer
+    arg_constraints = dict(rate=constraints.nonnegative)  # rate 0: all mass at k = 0
+    support = constraints.nonnegative_integer  # counts
 
     def __init__(self, rate, validate_args: bool | None = None) -> None:
-        (self.rate,) = broadcast_all(rate)
-        batch_shape = Size() if isinstance(rate, Number) else self.rate.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(_adopt(self, rate=rate), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Poisson, _instance)
-        batch_shape = Size(batch_shape)
-        new.rate = self.rate.expand(batch_shape)
-        super(Poisson, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return _expanded(self, Poisson, batch_shape, _instance, ("rate",))
 
     @property
     def mean(self):
@@ -50,15 +42,16 @@ class Poisson(ExponentialFamily):
         return self.rate
 
     def sample(self, sample_shape=Size()):
-        shape = self._extended_shape(sample_shape)
+        rates = self.rate.expand(self._extended_shape(sample_shape))
         with no_grad():
-            return _poisson(self.rate.expand(shape))
+            return _poisson(rates)
 
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        rate, value = broadcast_all(self.rate, value)
-        return value.xlogy(rate) - rate - (value + 1).lgamma()
+        lam, k = broadcast_all(self.rate, value)
+        # log(lam^k e^-lam / k!), with xlogy so that 0 log 0 = 0 when lam = 0
+        return k.xlogy(lam) - lam - (k + 1).lgamma()
 
     @property
     def _natural_params(self) -> tuple:

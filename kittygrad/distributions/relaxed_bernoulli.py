@@ -3,18 +3,18 @@ Bernoulli samples, sharper as the temperature falls."""
 from __future__ import annotations
 
 from ..creation import rand
-from ..errors import KittyValueError
 from ..size import Size
 from . import constraints
 from .distribution import Distribution
 from .transformed_distribution import TransformedDistribution
 from .transforms import SigmoidTransform
-from .utils import broadcast_all, clamp_probs, lazy_property, logits_to_probs, probs_to_logits
+from ._probs_logits import BINARY_ARGS, ProbsOrLogits, forwarded
+from .utils import broadcast_all, clamp_probs
 
 __all__ = ["LogitRelaxedBernoulli", "RelaxedBernoulli"]
 
 
-class LogitRelaxedBernoulli(Distribution):
+class LogitRelaxedBernoulli(ProbsOrLogits, Distribution):
     """The logit of a relaxed Bernoulli sample: (logit(U) + logits) / temperature.
 
     >>> import kittygrad as kitty
@@ -22,61 +22,30 @@ class LogitRelaxedBernoulli(Distribution):
     kittygrad.Size([])
     """
 
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    arg_constraints = dict(BINARY_ARGS)
     support = constraints.real
 
     def __init__(self, temperature, probs=None, logits=None, validate_args: bool | None = None) -> None:
         self.temperature = temperature
-        if (probs is None) == (logits is None):
-            raise KittyValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            is_scalar = not hasattr(probs, "dim")
-            (self.probs,) = broadcast_all(probs)
-        else:
-            is_scalar = not hasattr(logits, "dim")
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
-        batch_shape = Size() if is_scalar else self._param.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self._store_param(probs, logits), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(LogitRelaxedBernoulli, _instance)
-        batch_shape = Size(batch_shape)
-        new.temperature = self.temperature
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
-        super(LogitRelaxedBernoulli, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._param.size()
+        return self._expanded(LogitRelaxedBernoulli, batch_shape, _instance, temperature=self.temperature)
 
     def rsample(self, sample_shape=Size()):  # torch leaves has_rsample False here (RelaxedBernoulli sets it)
         shape = tuple(self._extended_shape(sample_shape))
-        probs = clamp_probs(self.probs.expand(shape))
-        u = clamp_probs(rand(shape, dtype=probs.dtype))
-        return (u.log() - (-u).log1p() + probs.log() - (-probs).log1p()) / self.temperature
+        p = clamp_probs(self.probs.expand(shape))
+        u = clamp_probs(rand(shape, dtype=p.dtype))
+        # logit(u) + logit(p), each written as log(x) - log1p(-x)
+        return (u.log() - (-u).log1p() + p.log() - (-p).log1p()) / self.temperature
 
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        logits, value = broadcast_all(self.logits, value)
-        diff = logits - value * self.temperature
-        return self.temperature.log() + diff - 2 * diff.exp().log1p()
+        value, logits = broadcast_all(value, self.logits)
+        t = self.temperature
+        diff = logits - t * value
+        return t.log() + diff - 2 * diff.exp().log1p()
 
 
 class RelaxedBernoulli(TransformedDistribution):
@@ -88,7 +57,7 @@ class RelaxedBernoulli(TransformedDistribution):
     True
     """
 
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    arg_constraints = dict(BINARY_ARGS)
     support = constraints.unit_interval
     has_rsample = True
 
@@ -97,17 +66,8 @@ class RelaxedBernoulli(TransformedDistribution):
         super().__init__(base, SigmoidTransform(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(RelaxedBernoulli, _instance)
-        return super().expand(batch_shape, _instance=new)
+        return TransformedDistribution.expand(self, batch_shape, self._get_checked_instance(RelaxedBernoulli, _instance))
 
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def logits(self):
-        return self.base_dist.logits
-
-    @property
-    def probs(self):
-        return self.base_dist.probs
+    temperature = forwarded("base_dist", "temperature", "The temperature of the base distribution.")
+    logits = forwarded("base_dist", "logits", "The base distribution's log-odds.")
+    probs = forwarded("base_dist", "probs", "The base distribution's probability of 1.")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from ..creation import full_like, rand
 from ..size import Size
 from . import constraints
-from .categorical import Categorical
+from ._probs_logits import SIMPLEX_ARGS, forwarded
+from .categorical import OnCategorical
 from .distribution import Distribution
 from .transformed_distribution import TransformedDistribution
 from .transforms import ExpTransform
@@ -14,7 +15,12 @@ from .utils import broadcast_all, clamp_probs
 __all__ = ["ExpRelaxedCategorical", "RelaxedOneHotCategorical"]
 
 
-class ExpRelaxedCategorical(Distribution):
+def _log_normalise(x):
+    """x shifted so that its exp sums to 1 over the last dimension."""
+    return x - x.logsumexp(-1, keepdim=True)
+
+
+class ExpRelaxedCategorical(OnCategorical, Distribution):
     """The log of a relaxed one-hot categorical sample (Gumbel-softmax in log space).
 
     >>> import kittygrad as kitty
@@ -23,54 +29,32 @@ class ExpRelaxedCategorical(Distribution):
     tensor(1.)
     """
 
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    arg_constraints = dict(SIMPLEX_ARGS)
     support = constraints.real_vector
     has_rsample = True
 
     def __init__(self, temperature, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        self._categorical = Categorical(probs, logits)
         self.temperature = temperature
-        batch_shape = self._categorical.batch_shape
-        event_shape = self._categorical.param_shape[-1:]
-        super().__init__(batch_shape, event_shape, validate_args=validate_args)
+        super().__init__(*self._make_categorical(probs, logits), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(ExpRelaxedCategorical, _instance)
-        batch_shape = Size(batch_shape)
-        new.temperature = self.temperature
-        new._categorical = self._categorical.expand(batch_shape)
-        super(ExpRelaxedCategorical, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @property
-    def param_shape(self) -> Size:
-        return self._categorical.param_shape
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def probs(self):
-        return self._categorical.probs
+        return self._expanded_over(ExpRelaxedCategorical, batch_shape, _instance, temperature=self.temperature)
 
     def rsample(self, sample_shape=Size()):
         shape = tuple(self._extended_shape(sample_shape))
         u = clamp_probs(rand(shape, dtype=self.logits.dtype))
         gumbels = -((-(u.log())).log())
-        scores = (self.logits + gumbels) / self.temperature
-        return scores - scores.logsumexp(dim=-1, keepdim=True)
+        # a softmax, in log space, of Gumbel-perturbed logits at the given temperature
+        return _log_normalise((gumbels + self.logits) / self.temperature)
 
     def log_prob(self, value):
         k = self._categorical._num_events
         if self._validate_args:
             self._validate_sample(value)
-        logits, value = broadcast_all(self.logits, value)
-        log_scale = full_like(self.temperature, float(k)).lgamma() - self.temperature.log().mul(-(k - 1))
-        score = logits - value.mul(self.temperature)
-        score = (score - score.logsumexp(dim=-1, keepdim=True)).sum(-1)
-        return score + log_scale
+        value, logits = broadcast_all(value, self.logits)
+        t = self.temperature
+        log_scale = full_like(t, float(k)).lgamma() + (k - 1) * t.log()
+        return _log_normalise(logits - t * value).sum(-1) + log_scale
 
 
 class RelaxedOneHotCategorical(TransformedDistribution):
@@ -82,7 +66,7 @@ class RelaxedOneHotCategorical(TransformedDistribution):
     kittygrad.Size([3])
     """
 
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    arg_constraints = dict(SIMPLEX_ARGS)
     support = constraints.simplex
     has_rsample = True
 
@@ -91,17 +75,8 @@ class RelaxedOneHotCategorical(TransformedDistribution):
         super().__init__(base, ExpTransform(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(RelaxedOneHotCategorical, _instance)
-        return super().expand(batch_shape, _instance=new)
+        return TransformedDistribution.expand(self, batch_shape, self._get_checked_instance(RelaxedOneHotCategorical, _instance))
 
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def logits(self):
-        return self.base_dist.logits
-
-    @property
-    def probs(self):
-        return self.base_dist.probs
+    temperature = forwarded("base_dist", "temperature", "The temperature of the base distribution.")
+    logits = forwarded("base_dist", "logits", "The base distribution's normalised log-probabilities.")
+    probs = forwarded("base_dist", "probs", "The base distribution's normalised probabilities.")

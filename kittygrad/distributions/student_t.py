@@ -7,8 +7,9 @@ from ..ops.comparison import where
 from ..size import Size
 from . import constraints
 from .chi2 import Chi2
+from ._location_scale import _adopt, _expanded
 from .distribution import Distribution
-from .utils import _standard_normal, broadcast_all
+from .utils import _standard_normal
 
 __all__ = ["StudentT"]
 
@@ -27,20 +28,12 @@ class StudentT(Distribution):
     has_rsample = True
 
     def __init__(self, df, loc=0.0, scale=1.0, validate_args: bool | None = None) -> None:
-        self.df, self.loc, self.scale = broadcast_all(df, loc, scale)
+        _adopt(self, df=df, loc=loc, scale=scale)
         self._chi2 = Chi2(self.df)
         super().__init__(self._chi2._batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(StudentT, _instance)
-        batch_shape = Size(batch_shape)
-        new.df = self.df.expand(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        new._chi2 = self._chi2.expand(batch_shape)
-        super(StudentT, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return _expanded(self, StudentT, batch_shape, _instance, ("df", "loc", "scale", "_chi2"))
 
     @property
     def mean(self):
@@ -57,15 +50,14 @@ class StudentT(Distribution):
         return where(self.df <= 1, math.nan, m)
 
     def rsample(self, sample_shape=Size()):
-        shape = self._extended_shape(sample_shape)
-        x = _standard_normal(shape, dtype=self.df.dtype)
+        x = _standard_normal(self._extended_shape(sample_shape), dtype=self.df.dtype)
         z = self._chi2.rsample(sample_shape)
         return self.loc + self.scale * (x * (z / self.df).rsqrt())
 
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        y = (value - self.loc) / self.scale
+        y = (value - self.loc) / self.scale  # standardised value
         z = (self.scale.log() + 0.5 * self.df.log() + 0.5 * math.log(math.pi)
              + (0.5 * self.df).lgamma() - (0.5 * (self.df + 1.0)).lgamma())
         return -0.5 * (self.df + 1.0) * (y.pow(2) / self.df).log1p() - z

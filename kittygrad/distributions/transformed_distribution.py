@@ -1,6 +1,8 @@
 """``TransformedDistribution``: a base distribution pushed through a sequence of transforms."""
 from __future__ import annotations
 
+from functools import reduce
+
 from ..errors import KittyValueError
 from ..autograd import no_grad
 from ..size import Size
@@ -11,6 +13,23 @@ from .transforms import ComposeTransform, Transform
 from .utils import _sum_rightmost
 
 __all__ = ["TransformedDistribution"]
+
+
+def _as_transform_list(transforms) -> list:
+    if isinstance(transforms, Transform):
+        return [transforms]
+    if not isinstance(transforms, list):
+        raise KittyValueError(f"transforms must be a Transform or list, but was {transforms}")
+    if any(not isinstance(t, Transform) for t in transforms):
+        raise KittyValueError("transforms must be a Transform or a list of Transforms")
+    return transforms
+
+
+def _split_shape(shape, event_ndim: int):
+    """(batch shape, event shape) of ``shape`` whose last ``event_ndim`` dims form the event."""
+    dims = tuple(shape)
+    cut = len(dims) - event_ndim
+    return Size(dims[:cut]), Size(dims[cut:])
 
 
 class TransformedDistribution(Distribution):
@@ -28,45 +47,35 @@ class TransformedDistribution(Distribution):
     arg_constraints: dict = {}
 
     def __init__(self, base_distribution, transforms, validate_args: bool | None = None) -> None:
-        if isinstance(transforms, Transform):
-            self.transforms = [transforms]
-        elif isinstance(transforms, list):
-            if not all(isinstance(t, Transform) for t in transforms):
-                raise KittyValueError("transforms must be a Transform or a list of Transforms")
-            self.transforms = transforms
-        else:
-            raise KittyValueError(f"transforms must be a Transform or list, but was {transforms}")
-        base_shape = Size(tuple(base_distribution.batch_shape) + tuple(base_distribution.event_shape))
-        base_event_dim = len(base_distribution.event_shape)
-        transform = ComposeTransform(self.transforms)
-        if len(base_shape) < transform.domain.event_dim:
+        self.transforms = _as_transform_list(transforms)
+        chain = ComposeTransform(self.transforms)
+        in_dim, out_dim = chain.domain.event_dim, chain.codomain.event_dim
+        base_event_ndim = len(base_distribution.event_shape)
+        full_shape = Size(tuple(base_distribution.batch_shape) + tuple(base_distribution.event_shape))
+        if len(full_shape) < in_dim:
             raise KittyValueError(
-                f"base_distribution needs to have shape with size at least {transform.domain.event_dim}, "
-                f"but got {base_shape}."
+                f"base_distribution needs to have shape with size at least {in_dim}, "
+                f"but got {full_shape}."
             )
-        forward_shape = transform.forward_shape(base_shape)
-        expanded_base_shape = transform.inverse_shape(forward_shape)
-        if tuple(base_shape) != tuple(expanded_base_shape):
-            base_batch_shape = tuple(expanded_base_shape)[: len(expanded_base_shape) - base_event_dim]
-            base_distribution = base_distribution.expand(base_batch_shape)
-        reinterpreted_batch_ndims = transform.domain.event_dim - base_event_dim
-        if reinterpreted_batch_ndims > 0:
-            base_distribution = Independent(base_distribution, reinterpreted_batch_ndims)
+        out_shape = chain.forward_shape(full_shape)
+        # the transforms may broadcast: the base then needs the batch shape they imply
+        needed = chain.inverse_shape(out_shape)
+        if tuple(needed) != tuple(full_shape):
+            base_distribution = base_distribution.expand(_split_shape(needed, base_event_ndim)[0])
+        # dims the first transform treats as event but the base as batch
+        if in_dim > base_event_ndim:
+            base_distribution = Independent(base_distribution, in_dim - base_event_ndim)
         self.base_dist = base_distribution
-        change = transform.codomain.event_dim - transform.domain.event_dim
-        event_dim = max(transform.codomain.event_dim, base_event_dim + change)
-        cut = len(forward_shape) - event_dim
-        super().__init__(Size(tuple(forward_shape)[:cut]), Size(tuple(forward_shape)[cut:]),
-                         validate_args=validate_args)
+        event_ndim = max(out_dim, base_event_ndim + out_dim - in_dim)
+        batch_shape, event_shape = _split_shape(out_shape, event_ndim)
+        super().__init__(batch_shape, event_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(TransformedDistribution, _instance)
         batch_shape = Size(batch_shape)
-        shape = Size(tuple(batch_shape) + tuple(self.event_shape))
-        for t in reversed(self.transforms):
-            shape = t.inverse_shape(shape)
-        base_batch_shape = tuple(shape)[: len(shape) - len(self.base_dist.event_shape)]
-        new.base_dist = self.base_dist.expand(base_batch_shape)
+        full = Size(tuple(batch_shape) + tuple(self.event_shape))
+        base_full = reduce(lambda s, t: t.inverse_shape(s), self.transforms[::-1], full)
+        new.base_dist = self.base_dist.expand(_split_shape(base_full, len(self.base_dist.event_shape))[0])
         new.transforms = self.transforms
         super(TransformedDistribution, new).__init__(batch_shape, self.event_shape, validate_args=False)
         new._validate_args = self._validate_args
@@ -76,59 +85,49 @@ class TransformedDistribution(Distribution):
     def support(self):
         if not self.transforms:
             return self.base_dist.support
-        support = self.transforms[-1].codomain
-        if len(self.event_shape) > support.event_dim:
-            support = constraints.independent(support, len(self.event_shape) - support.event_dim)
-        return support
+        last = self.transforms[-1].codomain
+        extra = len(self.event_shape) - last.event_dim
+        return constraints.independent(last, extra) if extra > 0 else last
 
     @property
     def has_rsample(self) -> bool:
         return self.base_dist.has_rsample
 
+    def _push_forward(self, x):
+        return reduce(lambda value, t: t(value), self.transforms, x)
+
     def sample(self, sample_shape=Size()):
         with no_grad():
-            x = self.base_dist.sample(sample_shape)
-            for transform in self.transforms:
-                x = transform(x)
-            return x
+            return self._push_forward(self.base_dist.sample(sample_shape))
 
     def rsample(self, sample_shape=Size()):
-        x = self.base_dist.rsample(sample_shape)
-        for transform in self.transforms:
-            x = transform(x)
-        return x
+        return self._push_forward(self.base_dist.rsample(sample_shape))
 
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        event_dim = len(self.event_shape)
-        log_prob = 0.0
-        y = value
-        for transform in reversed(self.transforms):
-            x = transform.inv(y)
-            event_dim += transform.domain.event_dim - transform.codomain.event_dim
-            log_prob = log_prob - _sum_rightmost(transform.log_abs_det_jacobian(x, y),
-                                                 event_dim - transform.domain.event_dim)
+        # walk back to the base, keeping the event dims of the current space
+        ndim, total, y = len(self.event_shape), 0.0, value
+        for t in self.transforms[::-1]:
+            x = t.inv(y)
+            ndim = ndim - t.codomain.event_dim + t.domain.event_dim
+            total = total - _sum_rightmost(t.log_abs_det_jacobian(x, y), ndim - t.domain.event_dim)
             y = x
-        return log_prob + _sum_rightmost(self.base_dist.log_prob(y), event_dim - len(self.base_dist.event_shape))
+        base_log_prob = self.base_dist.log_prob(y)
+        return total + _sum_rightmost(base_log_prob, ndim - len(self.base_dist.event_shape))
 
     def _monotonize_cdf(self, value):
-        sign = 1
-        for transform in self.transforms:
-            sign = sign * transform.sign
+        # a decreasing map turns the base's cdf into a survival function: flip it back
+        sign = reduce(lambda acc, t: acc * t.sign, self.transforms, 1)
         if isinstance(sign, int) and sign == 1:
             return value
-        return sign * (value - 0.5) + 0.5
+        return 0.5 + sign * (value - 0.5)
 
     def cdf(self, value):
-        for transform in self.transforms[::-1]:
-            value = transform.inv(value)
+        base_value = reduce(lambda v, t: t.inv(v), self.transforms[::-1], value)
         if self._validate_args:
-            self.base_dist._validate_sample(value)
-        return self._monotonize_cdf(self.base_dist.cdf(value))
+            self.base_dist._validate_sample(base_value)
+        return self._monotonize_cdf(self.base_dist.cdf(base_value))
 
     def icdf(self, value):
-        value = self.base_dist.icdf(self._monotonize_cdf(value))
-        for transform in self.transforms:
-            value = transform(value)
-        return value
+        return self._push_forward(self.base_dist.icdf(self._monotonize_cdf(value)))

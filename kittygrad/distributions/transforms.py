@@ -1,6 +1,12 @@
 """Transforms: invertible maps with known log-Jacobians (torch.distributions.transforms), from which
 :class:`TransformedDistribution` builds new distributions (LogNormal is Normal through ``exp``).
 
+Each transform declares what it is -- domain, codomain, bijectivity, Jacobian sign -- as class
+keywords, names the constructor arguments that rebuild it (``_rebuild_from``, used by
+``with_cache``) and those that decide equality (``_equal_by``), and supplies only its maps:
+``_call``, ``_inverse`` and ``log_abs_det_jacobian``. Caching, inversion and comparison live once,
+in :class:`Transform`.
+
 >>> import kittygrad as kitty
 >>> from kittygrad.distributions.transforms import ExpTransform
 >>> t = ExpTransform()
@@ -11,6 +17,8 @@ from __future__ import annotations
 
 import math
 import weakref
+from functools import reduce
+from itertools import accumulate
 from numbers import Number
 
 from ..errors import KittyNotImplementedError, KittyValueError
@@ -31,6 +39,40 @@ __all__ = [
     "identity_transform",
 ]
 
+_DECLARABLE = ("domain", "codomain", "bijective", "sign")
+
+
+def _delegate(owner: str, name: str):
+    """A read-only attribute answered by the object held in ``self.<owner>``."""
+    return property(lambda self: getattr(getattr(self, owner), name))
+
+
+def _same_value(a, b) -> bool:
+    """Equality of parameters that may be numbers, tensors or lists of transforms."""
+    result = a == b
+    return result if isinstance(result, bool) else bool(result.all())
+
+
+def _reals(event_dim: int):
+    return constraints.independent(constraints.real, event_dim) if event_dim else constraints.real
+
+
+def _widened(constraint, event_dim: int):
+    """``constraint`` read over ``event_dim`` rightmost dims (if that is more than its own)."""
+    extra = event_dim - constraint.event_dim
+    return constraints.independent(constraint, extra) if extra > 0 else constraint
+
+
+def _all_bijective(parts) -> bool:
+    return all(part.bijective for part in parts)
+
+
+def _checked_parts(tseq, cache_size: int, owner: str):
+    parts = list(tseq)
+    if any(not isinstance(part, Transform) for part in parts):
+        raise KittyValueError(f"{owner}: every element of tseq must be a Transform")
+    return [part.with_cache(cache_size) for part in parts] if cache_size else parts
+
 
 class Transform:
     """An invertible (or at least computable) map ``y = t(x)`` with ``log |dy/dx|``.
@@ -47,35 +89,50 @@ class Transform:
     bijective = False
     domain = constraints.real
     codomain = constraints.real
+    # Constructor arguments (attribute names) that rebuild this transform; None: only the default.
+    _rebuild_from: tuple | None = None
+    # Attributes compared by ``==``; None: a transform equals only itself.
+    _equal_by: tuple | None = None
+
+    def __init_subclass__(cls, **declared) -> None:
+        unknown = set(declared) - set(_DECLARABLE)
+        if unknown:
+            raise TypeError(f"unknown Transform declarations: {sorted(unknown)}")
+        super().__init_subclass__()
+        for name, value in declared.items():
+            setattr(cls, name, value)
 
     def __init__(self, cache_size: int = 0) -> None:
-        if cache_size == 1:
-            self._cached_x_y = None, None
-        elif cache_size != 0:
+        if cache_size not in (0, 1):
             raise KittyValueError("cache_size must be 0 or 1")
+        if cache_size:
+            self._cached_x_y = None, None
         self._cache_size = cache_size
         self._inv = None
         super().__init__()
 
     def __getstate__(self):
-        state = self.__dict__.copy()
-        state["_inv"] = None
-        return state
+        # the inverse is held by weak reference, which cannot be pickled
+        return {**self.__dict__, "_inv": None}
 
     @property
     def event_dim(self) -> int:
-        if self.domain.event_dim == self.codomain.event_dim:
-            return self.domain.event_dim
-        raise KittyValueError("Please use either .domain.event_dim or .codomain.event_dim")
+        in_dim, out_dim = self.domain.event_dim, self.codomain.event_dim
+        if in_dim != out_dim:
+            raise KittyValueError("Please use either .domain.event_dim or .codomain.event_dim")
+        return in_dim
+
+    def _make_inverse(self):
+        return _InverseTransform(self)
 
     @property
     def inv(self):
         """The inverse transform (kept weakly, so a transform and its inverse do not leak)."""
-        inv = self._inv() if self._inv is not None else None
-        if inv is None:
-            inv = _InverseTransform(self)
-            self._inv = weakref.ref(inv)
-        return inv
+        inverse = None if self._inv is None else self._inv()
+        if inverse is None:
+            inverse = self._make_inverse()
+            self._inv = weakref.ref(inverse)
+        return inverse
 
     @property
     def sign(self):
@@ -83,39 +140,44 @@ class Transform:
         raise NotImplementedError
 
     def with_cache(self, cache_size: int = 1):
-        if self._cache_size == cache_size:
+        if cache_size == self._cache_size:
             return self
-        if type(self).__init__ is Transform.__init__:
-            return type(self)(cache_size=cache_size)
-        raise KittyNotImplementedError(f"{type(self)}.with_cache is not implemented")
+        args = self._rebuild_from
+        if args is None:
+            if type(self).__init__ is not Transform.__init__:
+                raise KittyNotImplementedError(f"{type(self)}.with_cache is not implemented")
+            args = ()
+        return type(self)(*(getattr(self, name) for name in args), cache_size=cache_size)
 
     def __eq__(self, other) -> bool:
-        return self is other
+        if self._equal_by is None:
+            return self is other
+        # equality is per family: the class that declared what to compare (and its subclasses)
+        family = next(c for c in type(self).__mro__ if "_equal_by" in vars(c))
+        return isinstance(other, family) and all(
+            _same_value(getattr(self, name), getattr(other, name)) for name in self._equal_by)
 
     def __ne__(self, other) -> bool:
         return not self.__eq__(other)
 
     __hash__ = object.__hash__
 
+    def _through_cache(self, value, compute, given: int):
+        """``compute(value)``, remembering the pair; ``given`` is 0 when value is an x, 1 for a y."""
+        if not self._cache_size:
+            return compute(value)
+        pair = self._cached_x_y
+        if pair[given] is value:
+            return pair[1 - given]
+        result = compute(value)
+        self._cached_x_y = (value, result) if given == 0 else (result, value)
+        return result
+
     def __call__(self, x):
-        if self._cache_size == 0:
-            return self._call(x)
-        x_old, y_old = self._cached_x_y
-        if x is x_old:
-            return y_old
-        y = self._call(x)
-        self._cached_x_y = x, y
-        return y
+        return self._through_cache(x, self._call, 0)
 
     def _inv_call(self, y):
-        if self._cache_size == 0:
-            return self._inverse(y)
-        x_old, y_old = self._cached_x_y
-        if y is y_old:
-            return x_old
-        x = self._inverse(y)
-        self._cached_x_y = x, y
-        return x
+        return self._through_cache(y, self._inverse, 1)
 
     def _call(self, x):
         raise NotImplementedError
@@ -128,7 +190,7 @@ class Transform:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return self.__class__.__name__ + "()"
+        return f"{type(self).__name__}()"
 
     def forward_shape(self, shape):
         """The output shape for an input of ``shape``."""
@@ -141,6 +203,13 @@ class Transform:
 
 class _InverseTransform(Transform):
     """The inverse of a transform (``t.inv``)."""
+
+    bijective = _delegate("_inv", "bijective")
+    sign = _delegate("_inv", "sign")
+    # shapes and maps swap roles with the forward transform's
+    forward_shape = _delegate("_inv", "inverse_shape")
+    inverse_shape = _delegate("_inv", "forward_shape")
+    __call__ = _delegate("_inv", "_inv_call")
 
     def __init__(self, transform: Transform) -> None:
         super().__init__(cache_size=transform._cache_size)
@@ -155,19 +224,11 @@ class _InverseTransform(Transform):
         return self._inv.domain
 
     @property
-    def bijective(self) -> bool:
-        return self._inv.bijective
-
-    @property
-    def sign(self):
-        return self._inv.sign
-
-    @property
     def inv(self):
         return self._inv
 
     def with_cache(self, cache_size: int = 1):
-        return self.inv.with_cache(cache_size).inv
+        return self._inv.with_cache(cache_size).inv
 
     def __eq__(self, other) -> bool:
         return isinstance(other, _InverseTransform) and self._inv == other._inv
@@ -175,19 +236,21 @@ class _InverseTransform(Transform):
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        return f"{self.__class__.__name__}({self._inv!r})"
-
-    def __call__(self, x):
-        return self._inv._inv_call(x)
+        return f"{type(self).__name__}({self._inv!r})"
 
     def log_abs_det_jacobian(self, x, y):
-        return -self._inv.log_abs_det_jacobian(y, x)
+        forward = self._inv.log_abs_det_jacobian(y, x)
+        return -forward
 
-    def forward_shape(self, shape):
-        return self._inv.inverse_shape(shape)
 
-    def inverse_shape(self, shape):
-        return self._inv.forward_shape(shape)
+def _propagated_event_dim(ordered_parts, src: str, dst: str) -> int:
+    """The event dim a chain of transforms needs at its ``dst`` end, walked from the ``src`` end
+    (``"domain"`` to ``"codomain"`` forwards, the reverse backwards): each part may add event dims."""
+    needed = getattr(ordered_parts[0], src).event_dim
+    for part in ordered_parts:
+        d_src, d_dst = getattr(part, src).event_dim, getattr(part, dst).event_dim
+        needed = max(needed + d_dst - d_src, d_dst)
+    return needed
 
 
 class ComposeTransform(Transform):
@@ -199,100 +262,71 @@ class ComposeTransform(Transform):
     tensor([3.])
     """
 
+    _rebuild_from = ("parts",)
+    _equal_by = ("parts",)
+
     def __init__(self, parts, cache_size: int = 0) -> None:
-        if cache_size:
-            parts = [part.with_cache(cache_size) for part in parts]
+        parts = list(parts)
         super().__init__(cache_size=cache_size)
-        self.parts = list(parts)
+        self.parts = [p.with_cache(cache_size) for p in parts] if cache_size else parts
 
-    def __eq__(self, other) -> bool:
-        return isinstance(other, ComposeTransform) and self.parts == other.parts
-
-    __hash__ = object.__hash__
+    def _end_constraint(self, ordered_parts, src: str, dst: str):
+        if not ordered_parts:
+            return constraints.real
+        end = getattr(ordered_parts[-1], dst)
+        return _widened(end, _propagated_event_dim(ordered_parts, src, dst))
 
     @constraints.dependent_property(is_discrete=False)
     def domain(self):
-        if not self.parts:
-            return constraints.real
-        domain = self.parts[0].domain
-        count = self.parts[-1].codomain.event_dim
-        for part in reversed(self.parts):
-            count = max(count + part.domain.event_dim - part.codomain.event_dim, part.domain.event_dim)
-        if count > domain.event_dim:
-            domain = constraints.independent(domain, count - domain.event_dim)
-        return domain
+        return self._end_constraint(self.parts[::-1], "codomain", "domain")
 
     @constraints.dependent_property(is_discrete=False)
     def codomain(self):
-        if not self.parts:
-            return constraints.real
-        codomain = self.parts[-1].codomain
-        count = self.parts[0].domain.event_dim
-        for part in self.parts:
-            count = max(count + part.codomain.event_dim - part.domain.event_dim, part.codomain.event_dim)
-        if count > codomain.event_dim:
-            codomain = constraints.independent(codomain, count - codomain.event_dim)
-        return codomain
+        return self._end_constraint(self.parts, "domain", "codomain")
 
     @property
     def bijective(self) -> bool:
-        return all(p.bijective for p in self.parts)
+        return _all_bijective(self.parts)
 
     @property
     def sign(self):
-        sign = 1
-        for p in self.parts:
-            sign = sign * p.sign
-        return sign
+        return reduce(lambda acc, p: acc * p.sign, self.parts, 1)
 
-    @property
-    def inv(self):
-        inv = self._inv() if self._inv is not None else None
-        if inv is None:
-            inv = ComposeTransform([p.inv for p in reversed(self.parts)])
-            self._inv = weakref.ref(inv)
-            inv._inv = weakref.ref(self)
-        return inv
-
-    def with_cache(self, cache_size: int = 1):
-        if self._cache_size == cache_size:
-            return self
-        return ComposeTransform(self.parts, cache_size=cache_size)
+    def _make_inverse(self):
+        # the inverse is again a composition, not an _InverseTransform wrapper; the two refer to
+        # each other weakly
+        inverse = ComposeTransform([p.inv for p in self.parts[::-1]])
+        inverse._inv = weakref.ref(self)
+        return inverse
 
     def __call__(self, x):
-        for part in self.parts:
-            x = part(x)
-        return x
+        return reduce(lambda value, p: p(value), self.parts, x)
 
     def log_abs_det_jacobian(self, x, y):
         if not self.parts:
             return full_like(x, 0.0)
-        xs = [x]
-        for part in self.parts[:-1]:
-            xs.append(part(xs[-1]))
-        xs.append(y)
-        total = 0
-        event_dim = self.domain.event_dim
-        for part, a, b in zip(self.parts, xs[:-1], xs[1:]):
-            total = total + _sum_rightmost(part.log_abs_det_jacobian(a, b), event_dim - part.domain.event_dim)
-            event_dim += part.codomain.event_dim - part.domain.event_dim
+        total, event_dim, last = 0, self.domain.event_dim, len(self.parts) - 1
+        for i, part in enumerate(self.parts):
+            # the last output is the given y; intermediates are recomputed (or taken from caches)
+            out = y if i == last else part(x)
+            term = part.log_abs_det_jacobian(x, out)
+            total = total + _sum_rightmost(term, event_dim - part.domain.event_dim)
+            event_dim = event_dim - part.domain.event_dim + part.codomain.event_dim
+            x = out
         return total
 
     def forward_shape(self, shape):
-        for part in self.parts:
-            shape = part.forward_shape(shape)
-        return shape
+        return reduce(lambda s, p: p.forward_shape(s), self.parts, shape)
 
     def inverse_shape(self, shape):
-        for part in reversed(self.parts):
-            shape = part.inverse_shape(shape)
-        return shape
+        return reduce(lambda s, p: p.inverse_shape(s), self.parts[::-1], shape)
 
     def __repr__(self) -> str:
-        return self.__class__.__name__ + "(\n    " + ",\n    ".join(repr(p) for p in self.parts) + "\n)"
+        inner = ",\n    ".join(map(repr, self.parts))
+        return f"{type(self).__name__}(\n    {inner}\n)"
 
 
-identity_transform = ComposeTransform([])
+identity_transform = ComposeTransform(parts=[])
 
 
 class IndependentTransform(Transform):
@@ -303,15 +337,16 @@ class IndependentTransform(Transform):
     tensor(2.)
     """
 
+    _rebuild_from = ("base_transform", "reinterpreted_batch_ndims")
+    bijective = _delegate("base_transform", "bijective")
+    sign = _delegate("base_transform", "sign")
+    forward_shape = _delegate("base_transform", "forward_shape")
+    inverse_shape = _delegate("base_transform", "inverse_shape")
+
     def __init__(self, base_transform, reinterpreted_batch_ndims: int, cache_size: int = 0) -> None:
         super().__init__(cache_size=cache_size)
         self.base_transform = base_transform.with_cache(cache_size)
         self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
-
-    def with_cache(self, cache_size: int = 1):
-        if self._cache_size == cache_size:
-            return self
-        return IndependentTransform(self.base_transform, self.reinterpreted_batch_ndims, cache_size=cache_size)
 
     @constraints.dependent_property(is_discrete=False)
     def domain(self):
@@ -321,23 +356,17 @@ class IndependentTransform(Transform):
     def codomain(self):
         return constraints.independent(self.base_transform.codomain, self.reinterpreted_batch_ndims)
 
-    @property
-    def bijective(self) -> bool:
-        return self.base_transform.bijective
-
-    @property
-    def sign(self):
-        return self.base_transform.sign
+    @staticmethod
+    def _apply(fn, value, constraint):
+        if value.dim() < constraint.event_dim:
+            raise KittyValueError("Too few dimensions on input")
+        return fn(value)
 
     def _call(self, x):
-        if x.dim() < self.domain.event_dim:
-            raise KittyValueError("Too few dimensions on input")
-        return self.base_transform(x)
+        return self._apply(self.base_transform, x, self.domain)
 
     def _inverse(self, y):
-        if y.dim() < self.codomain.event_dim:
-            raise KittyValueError("Too few dimensions on input")
-        return self.base_transform.inv(y)
+        return self._apply(self.base_transform.inv, y, self.codomain)
 
     def log_abs_det_jacobian(self, x, y):
         return _sum_rightmost(self.base_transform.log_abs_det_jacobian(x, y), self.reinterpreted_batch_ndims)
@@ -345,14 +374,26 @@ class IndependentTransform(Transform):
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}({self.base_transform!r}, {self.reinterpreted_batch_ndims})"
 
-    def forward_shape(self, shape):
-        return self.base_transform.forward_shape(shape)
 
-    def inverse_shape(self, shape):
-        return self.base_transform.inverse_shape(shape)
+def _swap_tail(shape, tail, replacement):
+    """``shape`` with its trailing ``tail`` dims replaced by ``replacement`` (checked)."""
+    keep = len(shape) - len(tail)
+    if keep < 0:
+        raise KittyValueError("Too few dimensions on input")
+    if tuple(shape[keep:]) != tuple(tail):
+        raise KittyValueError(f"Shape mismatch: expected {shape[keep:]} but got {tail}")
+    return Size(tuple(shape[:keep]) + tuple(replacement))
 
 
-class ReshapeTransform(Transform):
+def _real_block(ndim: int):
+    return constraints.independent(constraints.real, ndim)
+
+
+def _batch_shape(t, event_ndim: int):
+    return tuple(t.shape)[: t.dim() - event_ndim]
+
+
+class ReshapeTransform(Transform, bijective=True):
     """Reshape the rightmost ``in_shape`` dims to ``out_shape`` (same number of elements).
 
     >>> import kittygrad as kitty
@@ -360,7 +401,7 @@ class ReshapeTransform(Transform):
     kittygrad.Size([3, 2, 2])
     """
 
-    bijective = True
+    _rebuild_from = ("in_shape", "out_shape")
 
     def __init__(self, in_shape, out_shape, cache_size: int = 0) -> None:
         self.in_shape, self.out_shape = Size(in_shape), Size(out_shape)
@@ -370,57 +411,33 @@ class ReshapeTransform(Transform):
 
     @constraints.dependent_property
     def domain(self):
-        return constraints.independent(constraints.real, len(self.in_shape))
+        return _real_block(len(self.in_shape))
 
     @constraints.dependent_property
     def codomain(self):
-        return constraints.independent(constraints.real, len(self.out_shape))
-
-    def with_cache(self, cache_size: int = 1):
-        if self._cache_size == cache_size:
-            return self
-        return ReshapeTransform(self.in_shape, self.out_shape, cache_size=cache_size)
+        return _real_block(len(self.out_shape))
 
     def _call(self, x):
-        batch = tuple(x.shape[: x.dim() - len(self.in_shape)])
-        return x.reshape(batch + tuple(self.out_shape))
+        return x.reshape(_batch_shape(x, len(self.in_shape)) + tuple(self.out_shape))
 
     def _inverse(self, y):
-        batch = tuple(y.shape[: y.dim() - len(self.out_shape)])
-        return y.reshape(batch + tuple(self.in_shape))
+        return y.reshape(_batch_shape(y, len(self.out_shape)) + tuple(self.in_shape))
 
     def log_abs_det_jacobian(self, x, y):
-        return zeros(tuple(x.shape[: x.dim() - len(self.in_shape)]), dtype=x.dtype)
+        # a reshape only moves entries: volume is preserved
+        return zeros(_batch_shape(x, len(self.in_shape)), dtype=x.dtype)
 
     def forward_shape(self, shape):
-        if len(shape) < len(self.in_shape):
-            raise KittyValueError("Too few dimensions on input")
-        cut = len(shape) - len(self.in_shape)
-        if tuple(shape[cut:]) != tuple(self.in_shape):
-            raise KittyValueError(f"Shape mismatch: expected {shape[cut:]} but got {self.in_shape}")
-        return Size(tuple(shape[:cut]) + tuple(self.out_shape))
+        return _swap_tail(shape, self.in_shape, self.out_shape)
 
     def inverse_shape(self, shape):
-        if len(shape) < len(self.out_shape):
-            raise KittyValueError("Too few dimensions on input")
-        cut = len(shape) - len(self.out_shape)
-        if tuple(shape[cut:]) != tuple(self.out_shape):
-            raise KittyValueError(f"Shape mismatch: expected {shape[cut:]} but got {self.out_shape}")
-        return Size(tuple(shape[:cut]) + tuple(self.in_shape))
+        return _swap_tail(shape, self.out_shape, self.in_shape)
 
 
-class ExpTransform(Transform):
+class ExpTransform(Transform, codomain=constraints.positive, bijective=True, sign=+1):
     """y = exp(x)."""
 
-    domain = constraints.real
-    codomain = constraints.positive
-    bijective = True
-    sign = +1
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, ExpTransform)
-
-    __hash__ = object.__hash__
+    _equal_by = ()
 
     def _call(self, x):
         return x.exp()
@@ -432,7 +449,7 @@ class ExpTransform(Transform):
         return x
 
 
-class PowerTransform(Transform):
+class PowerTransform(Transform, domain=constraints.positive, codomain=constraints.positive, bijective=True):
     """y = x ** exponent on positive x.
 
     >>> import kittygrad as kitty
@@ -440,36 +457,26 @@ class PowerTransform(Transform):
     tensor([9.])
     """
 
-    domain = constraints.positive
-    codomain = constraints.positive
-    bijective = True
+    _rebuild_from = ("exponent",)
+    _equal_by = ("exponent",)
 
     def __init__(self, exponent, cache_size: int = 0) -> None:
         super().__init__(cache_size=cache_size)
-        (self.exponent,) = broadcast_all(exponent)
-
-    def with_cache(self, cache_size: int = 1):
-        if self._cache_size == cache_size:
-            return self
-        return PowerTransform(self.exponent, cache_size=cache_size)
+        self.exponent = broadcast_all(exponent)[0]
 
     @property
     def sign(self):
         return self.exponent.sign()
 
-    def __eq__(self, other) -> bool:
-        return isinstance(other, PowerTransform) and bool((self.exponent == other.exponent).all())
-
-    __hash__ = object.__hash__
-
     def _call(self, x):
         return x.pow(self.exponent)
 
     def _inverse(self, y):
-        return y.pow(1 / self.exponent)
+        return y.pow(self.exponent.reciprocal())
 
     def log_abs_det_jacobian(self, x, y):
-        return (self.exponent * y / x).abs().log()
+        # dy/dx = exponent * x ** (exponent - 1) = exponent * y / x
+        return (self.exponent * (y / x)).abs().log()
 
     def forward_shape(self, shape):
         return Size(broadcast_shapes(tuple(shape), tuple(getattr(self.exponent, "shape", ()))))
@@ -477,71 +484,53 @@ class PowerTransform(Transform):
     inverse_shape = forward_shape
 
 
+def _clamp_open_unit(p):
+    """``p`` kept strictly inside (0, 1) at the dtype's resolution."""
+    info = _finfo(p.dtype)
+    return p.clamp(min=float(info.tiny), max=1.0 - float(info.eps))
+
+
 def _clipped_sigmoid(x):
-    info = _finfo(x.dtype)
-    return x.sigmoid().clamp(min=float(info.tiny), max=1.0 - float(info.eps))
+    return _clamp_open_unit(x.sigmoid())
 
 
-class SigmoidTransform(Transform):
+class SigmoidTransform(Transform, codomain=constraints.unit_interval, bijective=True, sign=+1):
     """y = 1 / (1 + exp(-x)), kept inside (0, 1)."""
 
-    domain = constraints.real
-    codomain = constraints.unit_interval
-    bijective = True
-    sign = +1
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, SigmoidTransform)
-
-    __hash__ = object.__hash__
+    _equal_by = ()
 
     def _call(self, x):
         return _clipped_sigmoid(x)
 
     def _inverse(self, y):
-        info = _finfo(y.dtype)
-        y = y.clamp(min=float(info.tiny), max=1.0 - float(info.eps))
-        return y.log() - (-y).log1p()
+        p = _clamp_open_unit(y)
+        return p.log() - (-p).log1p()
 
     def log_abs_det_jacobian(self, x, y):
-        return -F.softplus(-x) - F.softplus(x)
+        # sigmoid' = sigmoid(x) sigmoid(-x), each factor as -softplus for stability
+        return -(F.softplus(x) + F.softplus(-x))
 
 
-class SoftplusTransform(Transform):
+class SoftplusTransform(Transform, codomain=constraints.positive, bijective=True, sign=+1):
     """y = log(1 + exp(x))."""
 
-    domain = constraints.real
-    codomain = constraints.positive
-    bijective = True
-    sign = +1
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, SoftplusTransform)
-
-    __hash__ = object.__hash__
+    _equal_by = ()
 
     def _call(self, x):
         return F.softplus(x)
 
     def _inverse(self, y):
-        return (-y).expm1().neg().log() + y
+        # log(exp(y) - 1) = y + log(1 - exp(-y)), without overflow
+        return y + (-(-y).expm1()).log()
 
     def log_abs_det_jacobian(self, x, y):
         return -F.softplus(-x)
 
 
-class TanhTransform(Transform):
+class TanhTransform(Transform, codomain=constraints.interval(-1.0, 1.0), bijective=True, sign=+1):
     """y = tanh(x)."""
 
-    domain = constraints.real
-    codomain = constraints.interval(-1.0, 1.0)
-    bijective = True
-    sign = +1
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, TanhTransform)
-
-    __hash__ = object.__hash__
+    _equal_by = ()
 
     def _call(self, x):
         return x.tanh()
@@ -554,16 +543,10 @@ class TanhTransform(Transform):
         return 2.0 * (math.log(2.0) - x - F.softplus(-2.0 * x))
 
 
-class AbsTransform(Transform):
+class AbsTransform(Transform, codomain=constraints.positive):
     """y = |x| (not injective: the inverse returns the positive root)."""
 
-    domain = constraints.real
-    codomain = constraints.positive
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, AbsTransform)
-
-    __hash__ = object.__hash__
+    _equal_by = ()
 
     def _call(self, x):
         return x.abs()
@@ -572,7 +555,7 @@ class AbsTransform(Transform):
         return y
 
 
-class AffineTransform(Transform):
+class AffineTransform(Transform, bijective=True):
     """y = loc + scale * x (over ``event_dim`` rightmost dims for the Jacobian).
 
     >>> import kittygrad as kitty
@@ -580,7 +563,8 @@ class AffineTransform(Transform):
     tensor([0.6931, 0.6931])
     """
 
-    bijective = True
+    _rebuild_from = ("loc", "scale", "event_dim")
+    _equal_by = ("loc", "scale")
 
     def __init__(self, loc, scale, event_dim: int = 0, cache_size: int = 0) -> None:
         super().__init__(cache_size=cache_size)
@@ -593,74 +577,52 @@ class AffineTransform(Transform):
 
     @constraints.dependent_property(is_discrete=False)
     def domain(self):
-        return constraints.real if self.event_dim == 0 else constraints.independent(constraints.real, self.event_dim)
+        return _reals(self.event_dim)
 
     @constraints.dependent_property(is_discrete=False)
     def codomain(self):
-        return constraints.real if self.event_dim == 0 else constraints.independent(constraints.real, self.event_dim)
-
-    def with_cache(self, cache_size: int = 1):
-        if self._cache_size == cache_size:
-            return self
-        return AffineTransform(self.loc, self.scale, self.event_dim, cache_size=cache_size)
-
-    def __eq__(self, other) -> bool:
-        if not isinstance(other, AffineTransform):
-            return False
-        for a, b in ((self.loc, other.loc), (self.scale, other.scale)):
-            if isinstance(a, Number) and isinstance(b, Number):
-                if a != b:
-                    return False
-            elif not bool((a == b).all()):
-                return False
-        return True
-
-    __hash__ = object.__hash__
+        return _reals(self.event_dim)
 
     @property
     def sign(self):
         if isinstance(self.scale, Number):
-            return 1 if float(self.scale) > 0 else -1 if float(self.scale) < 0 else 0
+            return int(self.scale > 0) - int(self.scale < 0)
         return self.scale.sign()
 
     def _call(self, x):
-        return self.loc + self.scale * x
+        return self.scale * x + self.loc
 
     def _inverse(self, y):
-        return (y - self.loc) / self.scale
+        return (y - self.loc).div(self.scale)
 
     def log_abs_det_jacobian(self, x, y):
-        shape = tuple(x.shape)
         if isinstance(self.scale, Number):
-            result = full_like(x, math.log(abs(self.scale)))
+            per_entry = full_like(x, math.log(abs(self.scale)))
         else:
-            result = self.scale.abs().log()
+            per_entry = self.scale.abs().log()
+        batch = tuple(x.shape)
         if self.event_dim:
-            result = result.reshape(tuple(result.shape[: result.dim() - self.event_dim]) + (-1,)).sum(-1)
-            shape = shape[: len(shape) - self.event_dim]
-        return result.expand(shape)
+            # one term per event: the sum over its flattened entries
+            per_entry = per_entry.reshape(_batch_shape(per_entry, self.event_dim) + (-1,)).sum(-1)
+            batch = batch[: len(batch) - self.event_dim]
+        return per_entry.expand(batch)
 
     def forward_shape(self, shape):
-        return Size(broadcast_shapes(tuple(shape), tuple(getattr(self.loc, "shape", ())),
-                                     tuple(getattr(self.scale, "shape", ()))))
+        params = (getattr(self.loc, "shape", ()), getattr(self.scale, "shape", ()))
+        return Size(broadcast_shapes(tuple(shape), *map(tuple, params)))
 
     inverse_shape = forward_shape
 
 
-class SoftmaxTransform(Transform):
+class SoftmaxTransform(Transform, domain=constraints.real_vector, codomain=constraints.simplex):
     """Real vectors to the simplex by the softmax (not bijective: the inverse is one preimage)."""
 
-    domain = constraints.real_vector
-    codomain = constraints.simplex
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, SoftmaxTransform)
-
-    __hash__ = object.__hash__
+    _equal_by = ()
 
     def _call(self, x):
-        probs = (x - x.max(-1, True)[0]).exp()
-        return probs / probs.sum(-1, True)
+        # shift by the max so exp cannot overflow
+        unnormalised = (x - x.max(-1, True)[0]).exp()
+        return unnormalised / unnormalised.sum(-1, keepdim=True)
 
     def _inverse(self, y):
         return y.log()
@@ -673,7 +635,7 @@ class SoftmaxTransform(Transform):
     inverse_shape = forward_shape
 
 
-class StickBreakingTransform(Transform):
+class StickBreakingTransform(Transform, domain=constraints.real_vector, codomain=constraints.simplex, bijective=True):
     """R^(K-1) onto the K-simplex by stick breaking (bijective).
 
     >>> import kittygrad as kitty
@@ -681,97 +643,75 @@ class StickBreakingTransform(Transform):
     tensor([0.3333, 0.3333, 0.3333])
     """
 
-    domain = constraints.real_vector
-    codomain = constraints.simplex
-    bijective = True
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, StickBreakingTransform)
-
-    __hash__ = object.__hash__
+    _equal_by = ()
 
     @staticmethod
-    def _offsets(k, dtype):
-        # k, k-1, ..., 1: the number of pieces still to break off
-        return ones(k, dtype=dtype).cumsum(-1).flip(-1)
+    def _log_offsets(k, dtype):
+        # log of k, k-1, ..., 1 (the pieces still to break off): centres x = 0 on the uniform point
+        return ones(k, dtype=dtype).cumsum(-1).flip(-1).log()
 
     def _call(self, x):
-        k = x.shape[-1]
-        z = _clipped_sigmoid(x - self._offsets(k, x.dtype).log())
+        z = _clipped_sigmoid(x - self._log_offsets(x.shape[-1], x.dtype))
         rest = (1 - z).cumprod(-1)
         return F.pad(z, [0, 1], value=1) * F.pad(rest, [1, 0], value=1)
 
     def _inverse(self, y):
         crop = y[..., :-1]
-        k = crop.shape[-1]
         remaining = (1 - crop.cumsum(-1)).clamp(min=float(_finfo(y.dtype).tiny))
-        return crop.log() - remaining.log() + self._offsets(k, y.dtype).log()
+        return crop.log() - remaining.log() + self._log_offsets(crop.shape[-1], y.dtype)
 
     def log_abs_det_jacobian(self, x, y):
-        k = x.shape[-1]
-        x = x - self._offsets(k, x.dtype).log()
-        return (-x + F.logsigmoid(x) + y[..., :-1].log()).sum(-1)
+        shifted = x - self._log_offsets(x.shape[-1], x.dtype)
+        return (-shifted + F.logsigmoid(shifted) + y[..., :-1].log()).sum(-1)
+
+    @staticmethod
+    def _resized_last(shape, change):
+        if len(shape) < 1:
+            raise KittyValueError("Too few dimensions on input")
+        return Size(tuple(shape[:-1]) + (shape[-1] + change,))
 
     def forward_shape(self, shape):
-        if len(shape) < 1:
-            raise KittyValueError("Too few dimensions on input")
-        return Size(tuple(shape[:-1]) + (shape[-1] + 1,))
+        return self._resized_last(shape, +1)
 
     def inverse_shape(self, shape):
-        if len(shape) < 1:
-            raise KittyValueError("Too few dimensions on input")
-        return Size(tuple(shape[:-1]) + (shape[-1] - 1,))
+        return self._resized_last(shape, -1)
 
 
-class LowerCholeskyTransform(Transform):
+def _on_diagonal(m, fn):
+    """``m``'s strict lower triangle, with ``fn`` applied to its diagonal."""
+    return m.tril(-1) + fn(m.diagonal(dim1=-2, dim2=-1)).diag_embed()
+
+
+class LowerCholeskyTransform(Transform, domain=_real_block(2), codomain=constraints.lower_cholesky):
     """Square matrices to lower-triangular ones with a positive diagonal (exp of the diagonal)."""
 
-    domain = constraints.independent(constraints.real, 2)
-    codomain = constraints.lower_cholesky
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, LowerCholeskyTransform)
-
-    __hash__ = object.__hash__
+    _equal_by = ()
 
     def _call(self, x):
-        return x.tril(-1) + x.diagonal(dim1=-2, dim2=-1).exp().diag_embed()
+        return _on_diagonal(x, lambda d: d.exp())
 
     def _inverse(self, y):
-        return y.tril(-1) + y.diagonal(dim1=-2, dim2=-1).log().diag_embed()
+        return _on_diagonal(y, lambda d: d.log())
 
 
-class CumulativeDistributionTransform(Transform):
+class CumulativeDistributionTransform(Transform, codomain=constraints.unit_interval, bijective=True, sign=+1):
     """y = distribution.cdf(x): the distribution's support onto [0, 1]."""
 
-    bijective = True
-    codomain = constraints.unit_interval
-    sign = +1
+    _rebuild_from = ("distribution",)
+    _call = _delegate("distribution", "cdf")
+    _inverse = _delegate("distribution", "icdf")
+    domain = _delegate("distribution", "support")
 
     def __init__(self, distribution, cache_size: int = 0) -> None:
         super().__init__(cache_size=cache_size)
         self.distribution = distribution
 
-    @property
-    def domain(self):
-        return self.distribution.support
-
-    def with_cache(self, cache_size: int = 1):
-        if self._cache_size == cache_size:
-            return self
-        return type(self)(self.distribution, cache_size=cache_size)
-
-    def _call(self, x):
-        return self.distribution.cdf(x)
-
-    def _inverse(self, y):
-        return self.distribution.icdf(y)
-
     def log_abs_det_jacobian(self, x, y):
+        # the cdf's derivative is the density
         return self.distribution.log_prob(x)
 
 
-class PositiveDefiniteTransform(Transform):
+class PositiveDefiniteTransform(Transform, domain=_real_block(2), codomain=constraints.positive_definite):
     """Square matrices to positive-definite ones: L L^T with L from :class:`LowerCholeskyTransform`.
 
     >>> import kittygrad as kitty
@@ -780,13 +720,7 @@ class PositiveDefiniteTransform(Transform):
             [0., 1.]])
     """
 
-    domain = constraints.independent(constraints.real, 2)
-    codomain = constraints.positive_definite
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, PositiveDefiniteTransform)
-
-    __hash__ = object.__hash__
+    _equal_by = ()
 
     def _call(self, x):
         lower = LowerCholeskyTransform()(x)
@@ -796,7 +730,24 @@ class PositiveDefiniteTransform(Transform):
         return LowerCholeskyTransform().inv(linalg.cholesky(y))
 
 
-class CatTransform(Transform):
+class _JoinedTransform(Transform):
+    """Shared by :class:`CatTransform` and :class:`StackTransform`: one transform per block of
+    ``dim``; the constraints are joined the same way (``_join_constraints``)."""
+
+    @property
+    def bijective(self) -> bool:
+        return _all_bijective(self.transforms)
+
+    @constraints.dependent_property
+    def domain(self):
+        return self._join_constraints([t.domain for t in self.transforms])
+
+    @constraints.dependent_property
+    def codomain(self):
+        return self._join_constraints([t.codomain for t in self.transforms])
+
+
+class CatTransform(_JoinedTransform):
     """The transforms of ``tseq`` applied to consecutive pieces (of sizes ``lengths``) along ``dim``,
     as ``torch.cat`` joins them.
 
@@ -805,72 +756,51 @@ class CatTransform(Transform):
     tensor([1., 0.])
     """
 
+    _rebuild_from = ("transforms", "dim", "lengths")
+
     def __init__(self, tseq, dim: int = 0, lengths=None, cache_size: int = 0) -> None:
-        if not all(isinstance(t, Transform) for t in tseq):
-            raise KittyValueError("CatTransform: every element of tseq must be a Transform")
-        if cache_size:
-            tseq = [t.with_cache(cache_size) for t in tseq]
+        parts = _checked_parts(tseq, cache_size, "CatTransform")
         super().__init__(cache_size=cache_size)
-        self.transforms = list(tseq)
-        self.lengths = [1] * len(self.transforms) if lengths is None else list(lengths)
-        if len(self.lengths) != len(self.transforms):
-            raise KittyValueError(f"CatTransform: {len(self.transforms)} transforms but {len(self.lengths)} lengths")
+        self.transforms = parts
+        self.lengths = [1] * len(parts) if lengths is None else list(lengths)
+        if len(self.lengths) != len(parts):
+            raise KittyValueError(f"CatTransform: {len(parts)} transforms but {len(self.lengths)} lengths")
         self.dim = dim
+
+    def _join_constraints(self, cseq):
+        return constraints.cat(cseq, self.dim, self.lengths)
 
     @property
     def event_dim(self) -> int:
-        return max(t.event_dim for t in self.transforms)
+        return max(part.event_dim for part in self.transforms)
 
     @property
     def length(self) -> int:
         return sum(self.lengths)
 
-    def with_cache(self, cache_size: int = 1):
-        if self._cache_size == cache_size:
-            return self
-        return CatTransform(self.transforms, self.dim, self.lengths, cache_size)
-
-    def _pieces(self, fns, x):
-        if not -x.dim() <= self.dim < x.dim() or x.size(self.dim) != self.length:
-            raise KittyValueError(f"CatTransform: expected size {self.length} along dim {self.dim}, got shape {tuple(x.shape)}")
-        out, start = [], 0
-        for fn, length in zip(fns, self.lengths):
-            out.append(fn(x.narrow(self.dim, start, length)))
-            start += length
-        return _cat(out, self.dim)
+    def _split(self, z, check: bool = True):
+        if check and (not -z.dim() <= self.dim < z.dim() or z.size(self.dim) != self.length):
+            raise KittyValueError(f"CatTransform: expected size {self.length} along dim {self.dim}, got shape {tuple(z.shape)}")
+        starts = accumulate(self.lengths[:-1], initial=0)
+        return [z.narrow(self.dim, start, n) for start, n in zip(starts, self.lengths)]
 
     def _call(self, x):
-        return self._pieces(self.transforms, x)
+        return _cat([t(piece) for t, piece in zip(self.transforms, self._split(x))], self.dim)
 
     def _inverse(self, y):
-        return self._pieces([t.inv for t in self.transforms], y)
+        return _cat([t.inv(piece) for t, piece in zip(self.transforms, self._split(y))], self.dim)
 
     def log_abs_det_jacobian(self, x, y):
-        terms, start = [], 0
-        for t, length in zip(self.transforms, self.lengths):
-            term = t.log_abs_det_jacobian(x.narrow(self.dim, start, length), y.narrow(self.dim, start, length))
-            if t.event_dim < self.event_dim:
-                term = _sum_rightmost(term, self.event_dim - t.event_dim)
-            terms.append(term)
-            start += length
-        dim = self.dim - x.dim() if self.dim >= 0 else self.dim
-        dim = dim + self.event_dim
-        return _cat(terms, dim) if dim < 0 else sum(terms)
-
-    @property
-    def bijective(self) -> bool:
-        return all(t.bijective for t in self.transforms)
-
-    @constraints.dependent_property
-    def domain(self):
-        return constraints.cat([t.domain for t in self.transforms], self.dim, self.lengths)
-
-    @constraints.dependent_property
-    def codomain(self):
-        return constraints.cat([t.codomain for t in self.transforms], self.dim, self.lengths)
+        joint = self.event_dim
+        # each piece's term summed over the event dims it has fewer than the joint event
+        terms = [_sum_rightmost(t.log_abs_det_jacobian(a, b), joint - t.event_dim)
+                 for t, a, b in zip(self.transforms, self._split(x, False), self._split(y, False))]
+        # ``dim`` counted from the right of the terms (which lack the joint event dims)
+        axis = (self.dim if self.dim < 0 else self.dim - x.dim()) + joint
+        return _cat(terms, axis) if axis < 0 else sum(terms)
 
 
-class StackTransform(Transform):
+class StackTransform(_JoinedTransform):
     """The i-th transform of ``tseq`` applied to the i-th slice along ``dim`` (as ``torch.stack``).
 
     >>> import kittygrad as kitty
@@ -878,26 +808,23 @@ class StackTransform(Transform):
     tensor([1., 0.])
     """
 
+    _rebuild_from = ("transforms", "dim")
+
     def __init__(self, tseq, dim: int = 0, cache_size: int = 0) -> None:
-        if not all(isinstance(t, Transform) for t in tseq):
-            raise KittyValueError("StackTransform: every element of tseq must be a Transform")
-        if cache_size:
-            tseq = [t.with_cache(cache_size) for t in tseq]
+        parts = _checked_parts(tseq, cache_size, "StackTransform")
         super().__init__(cache_size=cache_size)
-        self.transforms = list(tseq)
+        self.transforms = parts
         self.dim = dim
 
-    def with_cache(self, cache_size: int = 1):
-        if self._cache_size == cache_size:
-            return self
-        return StackTransform(self.transforms, self.dim, cache_size)
+    def _join_constraints(self, cseq):
+        return constraints.stack(cseq, self.dim)
 
     def _slices(self, z):
         if not -z.dim() <= self.dim < z.dim() or z.size(self.dim) != len(self.transforms):
             raise KittyValueError(
                 f"StackTransform: expected {len(self.transforms)} slices along dim {self.dim}, got shape {tuple(z.shape)}"
             )
-        return [z.select(self.dim, i) for i in range(z.size(self.dim))]
+        return z.unbind(self.dim)
 
     def _call(self, x):
         return _stack([t(s) for s, t in zip(self._slices(x), self.transforms)], self.dim)
@@ -908,15 +835,3 @@ class StackTransform(Transform):
     def log_abs_det_jacobian(self, x, y):
         pairs = zip(self._slices(x), self._slices(y), self.transforms)
         return _stack([t.log_abs_det_jacobian(a, b) for a, b, t in pairs], self.dim)
-
-    @property
-    def bijective(self) -> bool:
-        return all(t.bijective for t in self.transforms)
-
-    @constraints.dependent_property
-    def domain(self):
-        return constraints.stack([t.domain for t in self.transforms], self.dim)
-
-    @constraints.dependent_property
-    def codomain(self):
-        return constraints.stack([t.codomain for t in self.transforms], self.dim)

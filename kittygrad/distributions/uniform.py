@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import math
-from numbers import Number
 
 from ..creation import rand
 from ..size import Size
 from . import constraints
+from ._location_scale import _adopt, _expanded
 from .distribution import Distribution
-from .utils import broadcast_all
 
 __all__ = ["Uniform"]
 
@@ -24,22 +23,17 @@ class Uniform(Distribution):
     has_rsample = True
 
     def __init__(self, low, high, validate_args: bool | None = None) -> None:
-        self.low, self.high = broadcast_all(low, high)
-        batch_shape = Size() if isinstance(low, Number) and isinstance(high, Number) else self.low.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(_adopt(self, low=low, high=high), validate_args=validate_args)
+
+    def _width(self):
+        return self.high - self.low
 
     @property
     def arg_constraints(self) -> dict:
         return {"low": constraints.less_than(self.high), "high": constraints.greater_than(self.low)}
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Uniform, _instance)
-        batch_shape = Size(batch_shape)
-        new.low = self.low.expand(batch_shape)
-        new.high = self.high.expand(batch_shape)
-        super(Uniform, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return _expanded(self, Uniform, batch_shape, _instance, ("low", "high"))
 
     @constraints.dependent_property(is_discrete=False, event_dim=0)
     def support(self):
@@ -47,7 +41,7 @@ class Uniform(Distribution):
 
     @property
     def mean(self):
-        return (self.high + self.low) / 2
+        return 0.5 * (self.low + self.high)
 
     @property
     def mode(self):
@@ -55,16 +49,15 @@ class Uniform(Distribution):
 
     @property
     def stddev(self):
-        return (self.high - self.low) / 12**0.5
+        return self._width() / math.sqrt(12)
 
     @property
     def variance(self):
-        return (self.high - self.low).pow(2) / 12
+        return self._width().pow(2) / 12
 
     def rsample(self, sample_shape=Size()):
-        shape = self._extended_shape(sample_shape)
-        u = rand(tuple(shape), dtype=self.low.dtype)
-        return self.low + u * (self.high - self.low)
+        u = rand(tuple(self._extended_shape(sample_shape)), dtype=self.low.dtype)
+        return self.low + u * self._width()
 
     def log_prob(self, value):
         if self._validate_args:

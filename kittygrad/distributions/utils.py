@@ -55,6 +55,11 @@ def _sum_rightmost(value, dim: int):
     return value.reshape(tuple(value.shape[: value.dim() - dim]) + (-1,)).sum(-1)
 
 
+def _broadcastable(shape_a, shape_b) -> bool:
+    """Whether two shapes broadcast: aligned from the right, each pair of sizes is equal or has a 1."""
+    return all(a == b or 1 in (a, b) for a, b in zip(reversed(tuple(shape_a)), reversed(tuple(shape_b))))
+
+
 def _finfo(dtype):
     """The limits of a floating kittygrad dtype (eps, tiny, min, max)."""
     return B.xp.finfo(dtype.np)
@@ -80,7 +85,7 @@ def clamp_probs(probs):
     True
     """
     eps = float(_finfo(probs.dtype).eps)
-    return probs.clamp(min=eps, max=1 - eps)
+    return probs.clamp(eps, 1 - eps)
 
 
 def probs_to_logits(probs, is_binary: bool = False):
@@ -130,20 +135,21 @@ class lazy_property:  # noqa: N801 - torch's name
 
     def __get__(self, instance, obj_type=None):
         if instance is None:
-            return _lazy_property_and_property(self.wrapped)
+            return _LazyPropertyOnClass(self.wrapped)
         if _CHECKING:
             # a value derived only to be checked: not kept, and without a graph, so that under the
             # seed's locks it leaves no unused use behind (it is derived again, with its graph, on use)
             with no_grad():
                 return self.wrapped(instance)
         with enable_grad():
-            value = self.wrapped(instance)
-        setattr(instance, self.wrapped.__name__, value)
-        return value
+            computed = self.wrapped(instance)
+        # kept on the instance, where it shadows this (non-data) descriptor from now on
+        instance.__dict__[self.__name__] = computed
+        return computed
 
 
-class _lazy_property_and_property(lazy_property, property):  # noqa: N801
+class _LazyPropertyOnClass(lazy_property, property):
     """What a lazy_property is on the class: also a property, so documentation tools see it."""
 
     def __init__(self, wrapped) -> None:
-        property.__init__(self, wrapped)
+        property.__init__(self, fget=wrapped)

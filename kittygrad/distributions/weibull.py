@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from ..creation import ones_like
 from . import constraints
+from ._location_scale import _adopt
 from .exponential import Exponential
 from .transformed_distribution import TransformedDistribution
 from .transforms import AffineTransform, PowerTransform
-from .utils import broadcast_all, euler_constant
+from .utils import euler_constant
 
 __all__ = ["Weibull"]
 
@@ -20,25 +21,25 @@ class Weibull(TransformedDistribution):
     """
 
     arg_constraints = {"scale": constraints.positive, "concentration": constraints.positive}
-    support = constraints.positive
+    support = constraints.positive  # scale * E^(1/k) with E > 0
 
     def __init__(self, scale, concentration, validate_args: bool | None = None) -> None:
-        self.scale, self.concentration = broadcast_all(scale, concentration)
-        self.concentration_reciprocal = self.concentration.reciprocal()
+        _adopt(self, scale=scale, concentration=concentration)
         base = Exponential(ones_like(self.scale), validate_args=validate_args)
-        transforms = [PowerTransform(exponent=self.concentration_reciprocal), AffineTransform(loc=0, scale=self.scale)]
-        super().__init__(base, transforms, validate_args=validate_args)
+        super().__init__(base, self._transforms(), validate_args=validate_args)
+
+    def _transforms(self):
+        # also sets the cached 1 / concentration that the moments use (a public attribute in torch)
+        self.concentration_reciprocal = 1 / self.concentration
+        return [PowerTransform(exponent=self.concentration_reciprocal), AffineTransform(loc=0, scale=self.scale)]
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Weibull, _instance)
-        new.scale = self.scale.expand(batch_shape)
-        new.concentration = self.concentration.expand(batch_shape)
-        new.concentration_reciprocal = new.concentration.reciprocal()
-        base = self.base_dist.expand(batch_shape)
-        transforms = [PowerTransform(exponent=new.concentration_reciprocal), AffineTransform(loc=0, scale=new.scale)]
-        super(Weibull, new).__init__(base, transforms, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        copy = self._get_checked_instance(Weibull, _instance)
+        copy.scale, copy.concentration = (p.expand(batch_shape) for p in (self.scale, self.concentration))
+        TransformedDistribution.__init__(copy, self.base_dist.expand(batch_shape), copy._transforms(),
+                                         validate_args=False)
+        copy._validate_args = self._validate_args
+        return copy
 
     @property
     def mean(self):

@@ -36,7 +36,9 @@ ROWS = [
     # (with gelsd: torch's gelsy pivots its columns, or not, from run to run when rcond cuts a
     # singular value that is not negligible; kittygrad's never does, as torch's usually does not)
     Row("lstsq_rcond", lambda m, a, b: m.linalg.lstsq(a * m.tensor([1.0, 1.0, 0.05], dtype=a.dtype), b, rcond=0.2,
-                                                      driver="gelsd"), 2, shapes=fixed((5, 3), (5, 2)), fd=False),
+                                                      driver="gelsd"), 2, shapes=fixed((5, 3), (5, 2)), fd=False,
+        # the 0.05 column makes the gradient ~1e2 with condition ~1e3: float32 keeps ~4 digits there
+        rtol=1e-2, atol=1e-3),
 ]
 
 

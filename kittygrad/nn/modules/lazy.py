@@ -37,10 +37,10 @@ class LazyModuleMixin:
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._load_hook = self._register_load_state_dict_pre_hook(self._lazy_load_hook)
+        self._load_hook = self._register_load_state_dict_pre_hook(self._shape_from_checkpoint)
         self._initialize_hook = self.register_forward_pre_hook(self._infer_parameters, with_kwargs=True)
 
-    def _lazy_load_hook(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs) -> None:
+    def _shape_from_checkpoint(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs) -> None:
         """Before loading: an uninitialised entry the checkpoint holds gets the checkpoint's shape."""
         for name, value in [*self._parameters.items(), *self._buffers.items()]:
             key = prefix + name
@@ -55,14 +55,23 @@ class LazyModuleMixin:
         return any(is_lazy(t) for t in [*self._parameters.values(), *self._buffers.values()])
 
     def _infer_parameters(self, module, args, kwargs=None) -> None:
-        module.initialize_parameters(*args, **(kwargs or {}))
-        if module.has_uninitialized_params():
-            raise RuntimeError(f"module {module._get_name()} has not been fully initialized")
-        module._initialize_hook.remove()
-        module._load_hook.remove()
-        del module._initialize_hook, module._load_hook
-        if module.cls_to_become is not None:
-            module.__class__ = module.cls_to_become
+        # registered as a bound method, so ``module`` is ``self``
+        self.initialize_parameters(*args, **(kwargs or {}))
+        if any(is_lazy(t) for t in [*self._parameters.values(), *self._buffers.values()]):
+            raise RuntimeError(f"module {self._get_name()} has not been fully initialized")
+        # one-shot: both hooks go away, and the module becomes its eager class
+        for handle in (self._initialize_hook, self._load_hook):
+            handle.remove()
+        del self._initialize_hook, self._load_hook
+        eager_cls = self.cls_to_become
+        if eager_cls is not None:
+            self.__class__ = eager_cls
+
+    def _materialize_all(self, shapes) -> None:
+        """Give each (tensor, shape) pair's tensor its shape; absent (None) tensors are skipped."""
+        for tensor, shape in shapes:
+            if tensor is not None and is_lazy(tensor):
+                tensor.materialize(shape)
 
     def _apply(self, fn, recurse: bool = True):
         """As Module's, with the uninitialised entries left out (``fn`` may only record their dtype)."""
@@ -103,24 +112,26 @@ class LazyLinear(LazyModuleMixin, Linear):
             self.bias = UninitializedParameter(dtype=dtype)
 
     def reset_parameters(self) -> None:
-        if not self.has_uninitialized_params() and self.in_features != 0:
+        # only meaningful once the shapes are known
+        if self.in_features and not self.has_uninitialized_params():
             super().reset_parameters()
 
     def initialize_parameters(self, input: Tensor, *args, **kwargs) -> None:
-        if self.has_uninitialized_params():
-            self.in_features = input.shape[-1]
-            self.weight.materialize((self.out_features, self.in_features))
-            if self.bias is not None:
-                self.bias.materialize((self.out_features,))
-            self.reset_parameters()
+        if not self.has_uninitialized_params():
+            return
+        features = input.shape[-1]
+        self.in_features = features
+        out = self.out_features
+        self._materialize_all([(self.weight, (out, features)), (self.bias, (out,))])
+        self.reset_parameters()
 
 
 class _LazyConvMixin(LazyModuleMixin):
     def reset_parameters(self) -> None:
-        if not self.has_uninitialized_params() and self.in_channels != 0:
+        if self.in_channels and not self.has_uninitialized_params():
             super().reset_parameters()
 
-    def _get_in_channels(self, input: Tensor) -> int:
+    def _channels_of(self, input: Tensor) -> int:
         unbatched = self._nd + 1
         if input.ndim not in (unbatched, unbatched + 1):
             raise RuntimeError(
@@ -130,18 +141,17 @@ class _LazyConvMixin(LazyModuleMixin):
         return input.shape[1] if input.ndim == unbatched + 1 else input.shape[0]
 
     def initialize_parameters(self, input: Tensor, *args, **kwargs) -> None:
-        if self.has_uninitialized_params():
-            self.in_channels = self._get_in_channels(input)
-            if self.in_channels % self.groups:
-                raise ValueError("in_channels must be divisible by groups")
-            if self.transposed:
-                shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
-            else:
-                shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
-            self.weight.materialize(shape)
-            if self.bias is not None:
-                self.bias.materialize((self.out_channels,))
-            self.reset_parameters()
+        if not self.has_uninitialized_params():
+            return
+        channels = self._channels_of(input)
+        self.in_channels = channels
+        if channels % self.groups:
+            raise ValueError("in_channels must be divisible by groups")
+        out, groups = self.out_channels, self.groups
+        # transposed convolutions store (in, out / groups, *kernel), the others (out, in / groups, *kernel)
+        first, second = (channels, out // groups) if self.transposed else (out, channels // groups)
+        self._materialize_all([(self.weight, (first, second, *self.kernel_size)), (self.bias, (out,))])
+        self.reset_parameters()
 
 
 class _LazyConv(_LazyConvMixin, _Conv):
@@ -232,16 +242,17 @@ class _LazyNormBase(LazyModuleMixin, _ChannelNorm):
             self.num_batches_tracked = C.tensor(0, dtype=D.int64)
 
     def reset_parameters(self) -> None:
-        if not self.has_uninitialized_params() and self.num_features != 0:
+        if self.num_features and not self.has_uninitialized_params():
             super().reset_parameters()
 
     def initialize_parameters(self, input: Tensor, *args, **kwargs) -> None:
-        if self.has_uninitialized_params():
-            self.num_features = input.shape[1]
-            for t in (self.weight, self.bias, self.running_mean, self.running_var):
-                if t is not None and is_lazy(t):
-                    t.materialize((self.num_features,))
-            self.reset_parameters()
+        if not self.has_uninitialized_params():
+            return
+        channels = input.shape[1]
+        self.num_features = channels
+        per_channel = (self.weight, self.bias, self.running_mean, self.running_var)
+        self._materialize_all([(t, (channels,)) for t in per_channel])
+        self.reset_parameters()
 
 
 class LazyBatchNorm1d(_LazyNormBase, _BatchNorm):

@@ -61,10 +61,11 @@ def weight_norm(module: Module, name: str = "weight", dim: int = 0) -> Module:
 
     def legacy_keys(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs) -> None:
         # a checkpoint of the hook-based weight_norm names the two tensors <name>_g and <name>_v
-        g_key, v_key = f"{prefix}{name}_g", f"{prefix}{name}_v"
-        if g_key in state_dict and v_key in state_dict:
-            state_dict[f"{prefix}parametrizations.{name}.original0"] = state_dict.pop(g_key)
-            state_dict[f"{prefix}parametrizations.{name}.original1"] = state_dict.pop(v_key)
+        renames = {f"{prefix}{name}_{old}": f"{prefix}parametrizations.{name}.original{i}"
+                   for i, old in enumerate("gv")}
+        if all(old in state_dict for old in renames):
+            for old, new in renames.items():
+                state_dict[new] = state_dict.pop(old)
 
     module._register_load_state_dict_pre_hook(legacy_keys)
     return module
@@ -74,6 +75,13 @@ def weight_norm(module: Module, name: str = "weight", dim: int = 0) -> Module:
 # spectral norm
 
 
+def _tensor_named(module: Module, name: str) -> Tensor:
+    found = getattr(module, name, None)
+    if isinstance(found, Tensor):
+        return found
+    raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+
+
 class _SpectralNorm(Module):
     """``weight / sigma``, ``sigma`` the largest singular value estimated by power iteration (the
     vectors ``_u``, ``_v`` are buffers, updated in training mode only)."""
@@ -81,41 +89,46 @@ class _SpectralNorm(Module):
     def __init__(self, weight: Tensor, n_power_iterations: int = 1, dim: int = 0, eps: float = 1e-12) -> None:
         super().__init__()
         ndim = weight.ndim
-        if dim >= ndim or dim < -ndim:
+        if not -ndim <= dim < ndim:
             raise IndexError(f"Dimension out of range (expected to be in range of [-{ndim}, {ndim - 1}] but got {dim})")
         if n_power_iterations <= 0:
             raise ValueError(
                 f"Expected n_power_iterations to be positive, but got n_power_iterations={n_power_iterations}"
             )
-        self.dim = dim if dim >= 0 else dim + ndim
+        self.dim = dim % ndim
         self.eps = eps
         if ndim > 1:
             self.n_power_iterations = n_power_iterations
-            weight_mat = self._reshape_weight_to_matrix(weight.detach())
-            h, w = weight_mat.shape
-            self.register_buffer("_u", F.normalize(C.randn(h, dtype=weight.dtype), dim=0, eps=self.eps))
-            self.register_buffer("_v", F.normalize(C.randn(w, dtype=weight.dtype), dim=0, eps=self.eps))
-            self._power_method(weight_mat, 15)
+            matrix = self._as_matrix(weight.detach())
+            for buffer, size in zip(("_u", "_v"), matrix.shape):
+                self.register_buffer(buffer, self._unit(C.randn(size, dtype=weight.dtype)))
+            # many iterations up front, so that the first forward already sees a good estimate
+            self._power_method(matrix, 15)
 
-    def _reshape_weight_to_matrix(self, weight: Tensor) -> Tensor:
+    def _unit(self, vector: Tensor) -> Tensor:
+        return F.normalize(vector, dim=0, eps=self.eps)
+
+    def _as_matrix(self, weight: Tensor) -> Tensor:
+        """``weight`` as (size of ``dim``) x (everything else)."""
         if self.dim != 0:
             weight = weight.permute(self.dim, *(d for d in range(weight.ndim) if d != self.dim))
         return weight.flatten(1)
 
-    def _power_method(self, weight_mat: Tensor, n_power_iterations: int) -> None:
+    def _power_method(self, matrix: Tensor, steps: int) -> None:
         with no_grad():
-            for _ in range(n_power_iterations):
-                self._u.copy_(F.normalize(weight_mat.mv(self._v), dim=0, eps=self.eps))
-                self._v.copy_(F.normalize(weight_mat.T.mv(self._u), dim=0, eps=self.eps))
+            for _ in range(steps):
+                self._u.copy_(self._unit(matrix.mv(self._v)))
+                self._v.copy_(self._unit(matrix.T.mv(self._u)))
 
     def forward(self, weight: Tensor) -> Tensor:
         if weight.ndim == 1:
-            return F.normalize(weight, dim=0, eps=self.eps)
-        weight_mat = self._reshape_weight_to_matrix(weight)
+            # a vector's spectral norm is its 2-norm
+            return self._unit(weight)
+        matrix = self._as_matrix(weight)
         if self.training:
-            self._power_method(weight_mat, self.n_power_iterations)
-        u, v = self._u.clone(), self._v.clone()
-        sigma = u.dot(weight_mat.mv(v))
+            self._power_method(matrix, self.n_power_iterations)
+        # clones: the buffers change in place on the next training read, autograd must see these values
+        sigma = self._u.clone().dot(matrix.mv(self._v.clone()))
         return weight / sigma
 
     def right_inverse(self, value: Tensor) -> Tensor:
@@ -133,9 +146,7 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     >>> round(float(kitty.linalg.matrix_norm(m.weight, 2)), 3)
     1.0
     """
-    weight = getattr(module, name, None)
-    if not isinstance(weight, Tensor):
-        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+    weight = _tensor_named(module, name)
     if dim is None:
         dim = 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d)) else 0
     parametrize.register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
@@ -182,6 +193,7 @@ class _Orthogonal(Module):
         self.shape = weight.shape
         self.orthogonal_map = orthogonal_map
         if use_trivialization:
+            # set by right_inverse; its presence is what marks the trivialization as on
             self.register_buffer("base", None)
 
     def forward(self, X: Tensor) -> Tensor:
@@ -195,18 +207,20 @@ class _Orthogonal(Module):
             if n != k:
                 X = _joining.cat([X, C.zeros(*X.shape[:-1], n - k, dtype=X.dtype)], -1)
             A = X - X.transpose(-1, -2)
-            if self.orthogonal_map == _OrthMaps.matrix_exp:
-                Q = matrix_exp(A)
-            else:
+            if self.orthogonal_map is _OrthMaps.cayley:
                 eye = _eye_like(A, n)
                 Q = LA.solve(eye - 0.5 * A, eye + 0.5 * A)
+            else:
+                Q = matrix_exp(A)
             if n != k:
                 Q = Q[..., :k]
         else:
             A = X.tril(-1)
             tau = 2.0 / (1.0 + (A * A).sum(-2))
             Q = householder_product(A, tau)
-            Q = Q * X.diagonal(dim1=-2, dim2=-1).int().unsqueeze(-2)
+            # the diagonal of X only carries the signs of the reflectors' columns
+            signs = X.diagonal(dim1=-2, dim2=-1).int()
+            Q = Q * signs.unsqueeze(-2)
         if hasattr(self, "base"):
             Q = self.base @ Q
         return Q.transpose(-1, -2) if transposed else Q
@@ -256,9 +270,7 @@ def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None 
     >>> bool(kitty.allclose(m.weight @ m.weight.T, kitty.eye(3), atol=1e-5))
     True
     """
-    weight = getattr(module, name, None)
-    if not isinstance(weight, Tensor):
-        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+    weight = _tensor_named(module, name)
     if weight.ndim < 2:
         raise ValueError(f"Expected a matrix or batch of matrices. Got a tensor of {weight.ndim} dimensions.")
     if orthogonal_map is None:
@@ -268,6 +280,7 @@ def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None 
         raise ValueError(
             f'orthogonal_map has to be one of "matrix_exp", "cayley", "householder". Got: {orthogonal_map}'
         )
-    orth = _Orthogonal(weight, orth_enum, use_trivialization=use_trivialization)
-    parametrize.register_parametrization(module, name, orth, unsafe=True)
+    parametrize.register_parametrization(
+        module, name, _Orthogonal(weight, orth_enum, use_trivialization=use_trivialization), unsafe=True
+    )
     return module

@@ -50,19 +50,44 @@ def cached() -> Iterator[None]:
         _cache_enabled -= 1
         if not _cache_enabled:
             _cache = {}
-
-
 def _set_data(dest: Tensor, src: Tensor) -> None:
     """``dest.set_(src)``: ``dest`` keeps its identity and takes ``src``'s values, shape and dtype."""
     dest._data = src._data
     dest._vc[0] += 1
 
 
-def _register_parameter_or_buffer(module: Module, name: str, value: Tensor) -> None:
-    if isinstance(value, Parameter):
-        module.register_parameter(name, value)
-    else:
-        module.register_buffer(name, value)
+def _attach(module: Module, name: str, value: Tensor) -> None:
+    """Register ``value`` on ``module`` as a parameter or a buffer, whichever it is."""
+    register = module.register_parameter if isinstance(value, Parameter) else module.register_buffer
+    register(name, value)
+
+
+def _type_name(value) -> str:
+    return type(value).__name__
+
+
+def _originals_names(plist: "ParametrizationList") -> list[str]:
+    """Attribute names of the tensors a ParametrizationList stores."""
+    return ["original"] if plist.is_tensor else [f"original{i}" for i in range(plist.ntensors)]
+
+
+def _initial_inverse(parametrizations: list[Module], value: Tensor):
+    """Push ``value`` back through every ``right_inverse`` (last parametrization first); those that
+    are missing or raise NotImplementedError are skipped, as registration allows."""
+    for step in parametrizations[::-1]:
+        inverse = getattr(step, "right_inverse", None)
+        if inverse is None:
+            continue
+        try:
+            value = inverse(value)
+        except NotImplementedError:
+            continue
+    return value
+
+
+_SEQUENCE_EXPECTED = "'right_inverse' must return a Tensor or a Sequence of tensors (list, tuple...). "
+_UNSAFE_CHANGE = ("Registering a parametrization may not change the {kind} of the tensor, unless `unsafe` flag is "
+                  "enabled.\nunparametrized {kind}: {before}\nparametrized {kind}: {after}")
 
 
 class ParametrizationList(ModuleList):
@@ -82,104 +107,107 @@ class ParametrizationList(ModuleList):
             raise ValueError("ParametrizationList requires one or more modules.")
         super().__init__(modules)
         self.unsafe = unsafe
-        original_shape, original_dtype = original.shape, original.dtype
+        before = {"shape": original.shape, "dtype": original.dtype}
         with no_grad():
-            new = original
-            for module in reversed(list(self)):
-                if hasattr(module, "right_inverse"):
-                    try:
-                        new = module.right_inverse(new)
-                    except NotImplementedError:
-                        pass
-        if not isinstance(new, (Tensor, Sequence)):
-            raise ValueError(
-                f"'right_inverse' must return a Tensor or a Sequence of tensors (list, tuple...). Got {type(new).__name__}"
-            )
-        self.is_tensor = isinstance(new, Tensor)
-        self.ntensors = 1 if self.is_tensor else len(new)
-        if self.is_tensor:
-            if original.dtype != new.dtype:
-                raise ValueError(
-                    "When `right_inverse` outputs one tensor, it may not change the dtype.\n"
-                    f"original.dtype: {original.dtype}\nright_inverse(original).dtype: {new.dtype}"
-                )
-            with no_grad():
-                _set_data(original, new)
-            _register_parameter_or_buffer(self, "original", original)
+            initial = _initial_inverse(list(self), original)
+        if not isinstance(initial, (Tensor, Sequence)):
+            raise ValueError(_SEQUENCE_EXPECTED + f"Got {_type_name(initial)}")
+        single = isinstance(initial, Tensor)
+        self.is_tensor = single
+        self.ntensors = 1 if single else len(initial)
+        if single:
+            self._adopt_single(original, initial)
         else:
-            for i, item in enumerate(new):
-                if not isinstance(item, Tensor):
-                    raise ValueError(
-                        "'right_inverse' must return a Tensor or a Sequence of tensors (list, tuple...). "
-                        f"Got element {i} of the sequence with type {type(item).__name__}."
-                    )
-                if isinstance(original, Parameter):
-                    item = Parameter(item, original.requires_grad)
-                item.requires_grad_(original.requires_grad)
-                _register_parameter_or_buffer(self, f"original{i}", item)
-        if self.unsafe:
-            return
-        out = self()
-        if not isinstance(out, Tensor):
-            raise ValueError(f"A parametrization must return a tensor. Got {type(out).__name__}.")
-        if out.dtype != original_dtype:
+            self._adopt_several(original, initial)
+        if not self.unsafe:
+            self._check_unchanged(before)
+
+    def _adopt_single(self, original: Tensor, initial: Tensor) -> None:
+        # The original tensor object is kept (so optimizers holding it stay valid); only its data changes.
+        if initial.dtype != original.dtype:
             raise ValueError(
-                "Registering a parametrization may not change the dtype of the tensor, unless `unsafe` flag is "
-                f"enabled.\nunparametrized dtype: {original_dtype}\nparametrized dtype: {out.dtype}"
+                "When `right_inverse` outputs one tensor, it may not change the dtype.\n"
+                f"original.dtype: {original.dtype}\nright_inverse(original).dtype: {initial.dtype}"
             )
-        if out.shape != original_shape:
-            raise ValueError(
-                "Registering a parametrization may not change the shape of the tensor, unless `unsafe` flag is "
-                f"enabled.\nunparametrized shape: {original_shape}\nparametrized shape: {out.shape}"
-            )
+        with no_grad():
+            _set_data(original, initial)
+        _attach(self, "original", original)
+
+    def _adopt_several(self, original: Tensor, pieces: Sequence) -> None:
+        wants_grad = original.requires_grad
+        as_parameter = isinstance(original, Parameter)
+        for i, piece in enumerate(pieces):
+            if not isinstance(piece, Tensor):
+                raise ValueError(
+                    _SEQUENCE_EXPECTED + f"Got element {i} of the sequence with type {_type_name(piece)}."
+                )
+            stored = Parameter(piece, wants_grad) if as_parameter else piece
+            stored.requires_grad_(wants_grad)
+            _attach(self, f"original{i}", stored)
+
+    def _check_unchanged(self, before: dict) -> None:
+        result = self()
+        if not isinstance(result, Tensor):
+            raise ValueError(f"A parametrization must return a tensor. Got {_type_name(result)}.")
+        for kind in ("dtype", "shape"):
+            after = getattr(result, kind)
+            if after != before[kind]:
+                raise ValueError(_UNSAFE_CHANGE.format(kind=kind, before=before[kind], after=after))
 
     def right_inverse(self, value: Tensor) -> None:
         """Run the parametrizations' ``right_inverse`` in reverse order and store the result in the
         original tensor(s), in place."""
         with no_grad():
-            for module in reversed(list(self)):
-                if not hasattr(module, "right_inverse"):
-                    raise RuntimeError(f"parametrization {type(module).__name__} does not implement right_inverse.")
-                value = module.right_inverse(value)
+            for step in list(self)[::-1]:
+                inverse = getattr(step, "right_inverse", None)
+                if inverse is None:
+                    raise RuntimeError(f"parametrization {_type_name(step)} does not implement right_inverse.")
+                value = inverse(value)
             if self.is_tensor:
-                if not isinstance(value, Tensor):
-                    raise ValueError(f"`right_inverse` should return a tensor. Got {type(value).__name__}")
-                if value.dtype != self.original.dtype:
-                    raise ValueError(
-                        f"The tensor returned by `right_inverse` has dtype {value.dtype} while `original` has dtype "
-                        f"{self.original.dtype}"
-                    )
-                _set_data(self.original, value)
-                return
-            if not isinstance(value, Sequence):
-                raise ValueError(f"'right_inverse' must return a sequence of tensors. Got {type(value).__name__}.")
-            if len(value) != self.ntensors:
+                self._store_single(value)
+            else:
+                self._store_several(value)
+
+    def _store_single(self, inverted) -> None:
+        if not isinstance(inverted, Tensor):
+            raise ValueError(f"`right_inverse` should return a tensor. Got {_type_name(inverted)}")
+        target = self.original
+        if target.dtype != inverted.dtype:
+            raise ValueError(
+                f"The tensor returned by `right_inverse` has dtype {inverted.dtype} while `original` has dtype "
+                f"{target.dtype}"
+            )
+        _set_data(target, inverted)
+
+    def _store_several(self, values) -> None:
+        if not isinstance(values, Sequence):
+            raise ValueError(f"'right_inverse' must return a sequence of tensors. Got {_type_name(values)}.")
+        count = self.ntensors
+        if len(values) != count:
+            raise ValueError(
+                f"'right_inverse' must return a sequence of tensors of length {count}. Got a sequence of "
+                f"length {len(values)}."
+            )
+        for i, (name, piece) in enumerate(zip(_originals_names(self), values)):
+            target = getattr(self, name)
+            if not isinstance(piece, Tensor):
                 raise ValueError(
-                    f"'right_inverse' must return a sequence of tensors of length {self.ntensors}. Got a sequence of "
-                    f"length {len(value)}."
+                    "'right_inverse' must return a sequence of tensors or reference-type opaques. Got element "
+                    f"{i} of type {_type_name(piece)}."
                 )
-            for i, tensor in enumerate(value):
-                original_i = getattr(self, f"original{i}")
-                if not isinstance(tensor, Tensor):
-                    raise ValueError(
-                        "'right_inverse' must return a sequence of tensors or reference-type opaques. Got element "
-                        f"{i} of type {type(tensor).__name__}."
-                    )
-                if original_i.dtype != tensor.dtype:
-                    raise ValueError(
-                        f"Tensor {i} returned by `right_inverse` has dtype {tensor.dtype} while `original{i}` has "
-                        f"dtype {original_i.dtype}"
-                    )
-                _set_data(original_i, tensor)
+            if piece.dtype != target.dtype:
+                raise ValueError(
+                    f"Tensor {i} returned by `right_inverse` has dtype {piece.dtype} while `{name}` has "
+                    f"dtype {target.dtype}"
+                )
+            _set_data(target, piece)
 
     def forward(self) -> Tensor:
-        if self.is_tensor:
-            x = self[0](self.original)
-        else:
-            x = self[0](*(getattr(self, f"original{i}") for i in range(self.ntensors)))
-        for module in list(self)[1:]:
-            x = module(x)
-        return x
+        first, *rest = list(self)
+        value = first(*(getattr(self, name) for name in _originals_names(self)))
+        for step in rest:
+            value = step(value)
+        return value
 
 
 def _refuse_pickle(self):
@@ -191,25 +219,27 @@ def _refuse_pickle(self):
 
 
 def _deepcopy_parametrized(self, memo):
-    replica = memo.get(id(self))
-    if replica is not None:
-        return replica
-    replica = self.__new__(self.__class__)
-    memo[id(self)] = replica
-    replica.__dict__ = copy.deepcopy(self.__dict__, memo)
-    for slot in copyreg._slotnames(self.__class__):
+    key = id(self)
+    if key in memo:
+        return memo[key]
+    cls = type(self)
+    twin = cls.__new__(cls)
+    memo[key] = twin
+    twin.__dict__ = copy.deepcopy(self.__dict__, memo)
+    # Slots are not in __dict__; copy those that are set.
+    for slot in copyreg._slotnames(cls):
         if hasattr(self, slot):
-            setattr(replica, slot, copy.deepcopy(getattr(self, slot), memo))
-    return replica
+            setattr(twin, slot, copy.deepcopy(getattr(self, slot), memo))
+    return twin
 
 
 def _inject_new_class(module: Module) -> None:
     """Give ``module`` its own subclass ``Parametrized<Class>``, where the properties will live."""
-    cls = module.__class__
+    base = type(module)
     namespace = {"__getstate__": _refuse_pickle}
-    if not hasattr(cls, "__deepcopy__"):
+    if getattr(base, "__deepcopy__", None) is None:
         namespace["__deepcopy__"] = _deepcopy_parametrized
-    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), namespace)
+    module.__class__ = type("Parametrized" + base.__name__, (base,), namespace)
 
 
 def _inject_property(module: Module, tensor_name: str) -> None:
@@ -218,20 +248,19 @@ def _inject_property(module: Module, tensor_name: str) -> None:
     if hasattr(module, tensor_name):
         raise AssertionError(f"Module already has an attribute named '{tensor_name}'")
 
-    def get_parametrized(self) -> Tensor:
-        parametrization = self.parametrizations[tensor_name]
+    def compute(owner) -> Tensor:
+        plist = owner.parametrizations[tensor_name]
         if not _cache_enabled:
-            return parametrization()
-        key = (id(self), tensor_name)
-        value = _cache.get(key)
-        if value is None:
-            value = _cache[key] = parametrization()
-        return value
+            return plist()
+        key = (id(owner), tensor_name)
+        if _cache.get(key) is None:
+            _cache[key] = plist()
+        return _cache[key]
 
-    def set_original(self, value: Tensor) -> None:
-        self.parametrizations[tensor_name].right_inverse(value)
+    def assign(owner, value: Tensor) -> None:
+        owner.parametrizations[tensor_name].right_inverse(value)
 
-    setattr(module.__class__, tensor_name, property(get_parametrized, set_original))
+    setattr(type(module), tensor_name, property(compute, assign))
 
 
 def _check_like(what: str, tensor_name: str, reference: Tensor, got: Tensor, returned: str, kind: str) -> None:
@@ -240,6 +269,50 @@ def _check_like(what: str, tensor_name: str, reference: Tensor, got: Tensor, ret
             f"{what}, unless the `unsafe` flag is enabled.\nmodule.{tensor_name}.{kind}: {getattr(reference, kind)}\n"
             f"{returned}: {getattr(got, kind)}"
         )
+
+
+def _check_stacked(module: Module, tensor_name: str, parametrization: Module) -> None:
+    """Safety checks for adding ``parametrization`` on top of an already parametrized tensor: its
+    output, and its ``right_inverse`` when it has one, keep the current shape and dtype."""
+    current = getattr(module, tensor_name)
+    proposed = parametrization(current)
+    if not isinstance(proposed, Tensor):
+        raise ValueError(f"A parametrization must return a tensor. Got {_type_name(proposed)}.")
+    change = "Registering a parametrization may not change the {} of the tensor"
+    returned = f"parametrization(module.{tensor_name})"
+    for kind in ("dtype", "shape"):
+        _check_like(change.format(kind), tensor_name, current, proposed, f"{returned}.{kind}", kind)
+    inverse = getattr(parametrization, "right_inverse", None)
+    if inverse is None:
+        return
+    try:
+        back = inverse(proposed)
+    except NotImplementedError:
+        return
+    if back is None:
+        return
+    if not isinstance(back, Tensor):
+        raise ValueError(f"parametrization.right_inverse must return a tensor. Got: {_type_name(back)}")
+    same = f"The tensor returned by parametrization.right_inverse must have the same {{}} as module.{tensor_name}"
+    for kind in ("dtype", "shape"):
+        _check_like(same.format(kind), tensor_name, current, back, f"returned {kind}", kind)
+
+
+def _owns_tensor(module: Module, name: str) -> bool:
+    return name in module._parameters or name in module._buffers
+
+
+def _parametrize_fresh(module: Module, tensor_name: str, parametrization: Module, unsafe: bool) -> None:
+    """First parametrization on ``tensor_name``: move the tensor into a new ParametrizationList."""
+    plist = ParametrizationList([parametrization], getattr(module, tensor_name), unsafe=unsafe)
+    delattr(module, tensor_name)
+    first_one = not is_parametrized(module)
+    if first_one:
+        _inject_new_class(module)
+        module.parametrizations = ModuleDict({tensor_name: plist})
+    else:
+        module.parametrizations[tensor_name] = plist
+    _inject_property(module, tensor_name)
 
 
 def register_parametrization(module: Module, tensor_name: str, parametrization: Module, *,
@@ -260,40 +333,12 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
     parametrization.train(module.training)
     if is_parametrized(module, tensor_name):
         if not unsafe:
-            current = getattr(module, tensor_name)
-            out = parametrization(current)
-            if not isinstance(out, Tensor):
-                raise ValueError(f"A parametrization must return a tensor. Got {type(out).__name__}.")
-            change = "Registering a parametrization may not change the {} of the tensor"
-            returned = f"parametrization(module.{tensor_name})"
-            _check_like(change.format("dtype"), tensor_name, current, out, f"{returned}.dtype", "dtype")
-            _check_like(change.format("shape"), tensor_name, current, out, f"{returned}.shape", "shape")
-            if hasattr(parametrization, "right_inverse"):
-                try:
-                    back = parametrization.right_inverse(out)
-                except NotImplementedError:
-                    back = None
-                if back is not None:
-                    if not isinstance(back, Tensor):
-                        raise ValueError(
-                            f"parametrization.right_inverse must return a tensor. Got: {type(back).__name__}"
-                        )
-                    same = ("The tensor returned by parametrization.right_inverse must have the same {} as "
-                            f"module.{tensor_name}")
-                    _check_like(same.format("dtype"), tensor_name, current, back, "returned dtype", "dtype")
-                    _check_like(same.format("shape"), tensor_name, current, back, "returned shape", "shape")
-        plist = module.parametrizations[tensor_name]
-        plist.append(parametrization)
-        plist.unsafe |= unsafe
-    elif tensor_name in module._buffers or tensor_name in module._parameters:
-        original = getattr(module, tensor_name)
-        plist = ParametrizationList([parametrization], original, unsafe=unsafe)
-        delattr(module, tensor_name)
-        if not is_parametrized(module):
-            _inject_new_class(module)
-            module.parametrizations = ModuleDict()
-        _inject_property(module, tensor_name)
-        module.parametrizations[tensor_name] = plist
+            _check_stacked(module, tensor_name, parametrization)
+        stack = module.parametrizations[tensor_name]
+        stack.append(parametrization)
+        stack.unsafe = stack.unsafe or unsafe
+    elif _owns_tensor(module, tensor_name):
+        _parametrize_fresh(module, tensor_name, parametrization, unsafe)
     else:
         raise ValueError(
             f"Module '{module}' does not have a parameter, a buffer, or a parametrized element with name "
@@ -310,12 +355,29 @@ def is_parametrized(module: Module, tensor_name: str | None = None) -> bool:
     >>> parametrize.is_parametrized(kitty.nn.Linear(2, 2))
     False
     """
-    parametrizations = getattr(module, "parametrizations", None)
-    if not isinstance(parametrizations, ModuleDict):
+    registry = getattr(module, "parametrizations", None)
+    if not isinstance(registry, ModuleDict):
         return False
-    if tensor_name is None:
-        return len(parametrizations) > 0
-    return tensor_name in parametrizations
+    return bool(registry) if tensor_name is None else tensor_name in registry
+
+
+def _unparametrized_value(module: Module, tensor_name: str, plist: ParametrizationList,
+                          leave_parametrized: bool) -> Tensor:
+    """The tensor that takes ``tensor_name``'s place once its parametrization is removed."""
+    if plist.is_tensor:
+        kept = plist.original
+        if leave_parametrized:
+            # Reuse the original object, so references to the parameter (optimizers) stay valid.
+            with no_grad():
+                _set_data(kept, getattr(module, tensor_name))
+        return kept
+    if not leave_parametrized:
+        raise ValueError(
+            "Cannot leave unparametrized (`leave_parametrized=False`) a tensor that is parametrized in terms of "
+            "a sequence of tensors."
+        )
+    current = getattr(module, tensor_name)
+    return Parameter(current.detach()) if current.requires_grad else current
 
 
 def remove_parametrizations(module: Module, tensor_name: str, leave_parametrized: bool = True) -> Module:
@@ -331,26 +393,16 @@ def remove_parametrizations(module: Module, tensor_name: str, leave_parametrized
     """
     if not is_parametrized(module, tensor_name):
         raise ValueError(f"Module {module} does not have a parametrization on {tensor_name}")
-    plist = module.parametrizations[tensor_name]
-    if plist.is_tensor:
-        original = plist.original
-        if leave_parametrized:
-            with no_grad():
-                _set_data(original, getattr(module, tensor_name))
-    else:
-        if not leave_parametrized:
-            raise ValueError(
-                "Cannot leave unparametrized (`leave_parametrized=False`) a tensor that is parametrized in terms of "
-                "a sequence of tensors."
-            )
-        value = getattr(module, tensor_name)
-        original = Parameter(value.detach()) if value.requires_grad else value
-    delattr(module.__class__, tensor_name)
-    del module.parametrizations[tensor_name]
-    _register_parameter_or_buffer(module, tensor_name, original)
-    if not is_parametrized(module):
-        delattr(module, "parametrizations")
-        module.__class__ = module.__class__.__bases__[0]
+    replacement = _unparametrized_value(module, tensor_name, module.parametrizations[tensor_name],
+                                        leave_parametrized)
+    parametrized_cls = type(module)
+    delattr(parametrized_cls, tensor_name)
+    module.parametrizations.pop(tensor_name)
+    _attach(module, tensor_name, replacement)
+    if len(module.parametrizations) == 0:
+        # Last one gone: drop the container and restore the class that was there before.
+        del module.parametrizations
+        module.__class__ = parametrized_cls.__bases__[0]
     return module
 
 
@@ -363,9 +415,8 @@ def type_before_parametrizations(module: Module) -> type:
     >>> parametrize.type_before_parametrizations(m).__name__
     'Linear'
     """
-    if is_parametrized(module):
-        return module.__class__.__bases__[0]
-    return type(module)
+    cls = type(module)
+    return cls.__bases__[0] if is_parametrized(module) else cls
 
 
 def transfer_parametrizations_and_params(from_module: Module, to_module: Module,
@@ -386,15 +437,14 @@ def transfer_parametrizations_and_params(from_module: Module, to_module: Module,
     for name in names:
         source = from_module.parametrizations[name]
         if not hasattr(to_module, name):
-            original = source.original if source.is_tensor else source.original0
-            setattr(to_module, name, Parameter(getattr(from_module, name).detach().clone())
-                    if isinstance(original, Parameter) else getattr(from_module, name).detach().clone())
+            first_original = getattr(source, _originals_names(source)[0])
+            snapshot = getattr(from_module, name).detach().clone()
+            setattr(to_module, name, Parameter(snapshot) if isinstance(first_original, Parameter) else snapshot)
         if not is_parametrized(to_module, name):
             for parametrization in source:
                 register_parametrization(to_module, name, parametrization)
         target = to_module.parametrizations[name]
-        originals = ["original"] if source.is_tensor else [f"original{i}" for i in range(source.ntensors)]
         with no_grad():
-            for key in originals:
+            for key in _originals_names(source):
                 setattr(target, key, copy.deepcopy(getattr(source, key)))
     return to_module

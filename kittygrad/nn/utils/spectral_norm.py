@@ -18,6 +18,12 @@ from ..parameter import Parameter
 __all__ = ["SpectralNorm", "spectral_norm", "remove_spectral_norm"]
 
 
+def _hook_key(module: Module, hook_type: type, name: str):
+    """The key of ``module``'s forward pre-hook of ``hook_type`` acting on ``name``, or None."""
+    return next((key for key, hook in module._forward_pre_hooks.items()
+                 if isinstance(hook, hook_type) and hook.name == name), None)
+
+
 class SpectralNorm:
     """The forward pre-hook that divides ``<name>_orig`` by its estimated spectral norm."""
 
@@ -33,57 +39,61 @@ class SpectralNorm:
         self.n_power_iterations = n_power_iterations
         self.eps = eps
 
+    def _attr_names(self) -> tuple[str, str, str]:
+        """Where the hook keeps the raw weight and the two power-iteration vectors."""
+        return self.name + "_orig", self.name + "_u", self.name + "_v"
+
+    def _unit(self, vector: Tensor) -> Tensor:
+        return F.normalize(vector, dim=0, eps=self.eps)
+
     def reshape_weight_to_matrix(self, weight: Tensor) -> Tensor:
         if self.dim != 0:
             weight = weight.permute(self.dim, *(d for d in range(weight.ndim) if d != self.dim))
         return weight.reshape(weight.shape[0], -1)
 
     def compute_weight(self, module: Module, do_power_iteration: bool) -> Tensor:
-        weight = getattr(module, self.name + "_orig")
-        u = getattr(module, self.name + "_u")
-        v = getattr(module, self.name + "_v")
-        weight_mat = self.reshape_weight_to_matrix(weight)
+        raw, u, v = (getattr(module, attr) for attr in self._attr_names())
+        matrix = self.reshape_weight_to_matrix(raw)
         if do_power_iteration:
             with no_grad():
                 for _ in range(self.n_power_iterations):
-                    v.copy_(F.normalize(weight_mat.T.mv(u), dim=0, eps=self.eps))
-                    u.copy_(F.normalize(weight_mat.mv(v), dim=0, eps=self.eps))
+                    v.copy_(self._unit(matrix.T.mv(u)))
+                    u.copy_(self._unit(matrix.mv(v)))
+            # the buffers change in place on the next call; autograd must keep these values
             u, v = u.clone(), v.clone()
-        sigma = u.dot(weight_mat.mv(v))
-        return weight / sigma
+        return raw / u.dot(matrix.mv(v))
 
     def remove(self, module: Module) -> None:
         with no_grad():
-            weight = self.compute_weight(module, do_power_iteration=False)
-        delattr(module, self.name)
-        delattr(module, self.name + "_u")
-        delattr(module, self.name + "_v")
-        delattr(module, self.name + "_orig")
-        module.register_parameter(self.name, Parameter(weight.detach()))
+            final = self.compute_weight(module, do_power_iteration=False)
+        orig_name, u_name, v_name = self._attr_names()
+        for attr in (self.name, u_name, v_name, orig_name):
+            delattr(module, attr)
+        module.register_parameter(self.name, Parameter(final.detach()))
 
     def __call__(self, module: Module, inputs: Any) -> None:
         setattr(module, self.name, self.compute_weight(module, do_power_iteration=module.training))
 
     @staticmethod
     def apply(module: Module, name: str, n_power_iterations: int, dim: int, eps: float) -> SpectralNorm:
-        for hook in module._forward_pre_hooks.values():
-            if isinstance(hook, SpectralNorm) and hook.name == name:
-                raise RuntimeError(f"Cannot register two spectral_norm hooks on the same parameter {name}")
-        fn = SpectralNorm(name, n_power_iterations, dim, eps)
-        weight = module._parameters[name]
-        if weight is None:
+        if _hook_key(module, SpectralNorm, name) is not None:
+            raise RuntimeError(f"Cannot register two spectral_norm hooks on the same parameter {name}")
+        hook = SpectralNorm(name, n_power_iterations, dim, eps)
+        raw = module._parameters[name]
+        if raw is None:
             raise ValueError(f"`SpectralNorm` cannot be applied as parameter `{name}` is None")
         with no_grad():
-            h, w = fn.reshape_weight_to_matrix(weight).shape
-            u = F.normalize(C.randn(h, dtype=weight.dtype), dim=0, eps=fn.eps)
-            v = F.normalize(C.randn(w, dtype=weight.dtype), dim=0, eps=fn.eps)
+            rows, cols = hook.reshape_weight_to_matrix(raw).shape
+            u, v = (hook._unit(C.randn(size, dtype=raw.dtype)) for size in (rows, cols))
+        orig_name, u_name, v_name = hook._attr_names()
         delattr(module, name)
-        module.register_parameter(name + "_orig", weight)
-        setattr(module, name, weight.detach())
-        module.register_buffer(name + "_u", u)
-        module.register_buffer(name + "_v", v)
-        module.register_forward_pre_hook(fn)
-        return fn
+        module.register_parameter(orig_name, raw)
+        # a plain tensor until the first forward recomputes it
+        setattr(module, name, raw.detach())
+        module.register_buffer(u_name, u)
+        module.register_buffer(v_name, v)
+        module.register_forward_pre_hook(hook)
+        return hook
 
 
 def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int = 1, eps: float = 1e-12,
@@ -97,7 +107,8 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     ['bias', 'weight_orig', 'weight_u', 'weight_v']
     """
     if dim is None:
-        dim = 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d)) else 0
+        # transposed convolutions keep their output channels in dim 1
+        dim = int(isinstance(module, (ConvTranspose1d, ConvTranspose2d)))
     SpectralNorm.apply(module, name, n_power_iterations, dim, eps)
     return module
 
@@ -110,9 +121,9 @@ def remove_spectral_norm(module: Module, name: str = "weight") -> Module:
     >>> list(m.state_dict())
     ['bias', 'weight']
     """
-    for key, hook in module._forward_pre_hooks.items():
-        if isinstance(hook, SpectralNorm) and hook.name == name:
-            hook.remove(module)
-            del module._forward_pre_hooks[key]
-            return module
-    raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    key = _hook_key(module, SpectralNorm, name)
+    if key is None:
+        raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    module._forward_pre_hooks[key].remove(module)
+    del module._forward_pre_hooks[key]
+    return module

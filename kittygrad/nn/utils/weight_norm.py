@@ -10,6 +10,7 @@ from ...tensor import Tensor
 from ..modules.module import Module
 from ..parameter import Parameter
 from .parametrizations import _norm_except_dim
+from .spectral_norm import _hook_key
 
 __all__ = ["WeightNorm", "weight_norm", "remove_weight_norm"]
 
@@ -21,10 +22,13 @@ class WeightNorm:
         self.name = name
         self.dim = -1 if dim is None else dim
 
+    def _part_names(self) -> tuple[str, str]:
+        """The parameters holding the magnitude (g) and the direction (v)."""
+        return f"{self.name}_g", f"{self.name}_v"
+
     def compute_weight(self, module: Module) -> Tensor:
-        g = getattr(module, self.name + "_g")
-        v = getattr(module, self.name + "_v")
-        return v * (g / _norm_except_dim(v, self.dim))
+        magnitude, direction = (getattr(module, part) for part in self._part_names())
+        return direction * (magnitude / _norm_except_dim(direction, self.dim))
 
     @staticmethod
     def apply(module: Module, name: str, dim: int | None) -> WeightNorm:
@@ -33,24 +37,24 @@ class WeightNorm:
             FutureWarning,
             stacklevel=3,
         )
-        for hook in module._forward_pre_hooks.values():
-            if isinstance(hook, WeightNorm) and hook.name == name:
-                raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter {name}")
-        fn = WeightNorm(name, dim)
-        weight = getattr(module, name)
-        del module._parameters[name]
-        module.register_parameter(name + "_g", Parameter(_norm_except_dim(weight, fn.dim).detach()))
-        module.register_parameter(name + "_v", Parameter(weight.detach()))
-        setattr(module, name, fn.compute_weight(module))
-        module.register_forward_pre_hook(fn)
-        return fn
+        if _hook_key(module, WeightNorm, name) is not None:
+            raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter {name}")
+        hook = WeightNorm(name, dim)
+        full = getattr(module, name)
+        module._parameters.pop(name)
+        parts = (_norm_except_dim(full, hook.dim), full)
+        for part_name, value in zip(hook._part_names(), parts):
+            module.register_parameter(part_name, Parameter(value.detach()))
+        hook(module, None)
+        module.register_forward_pre_hook(hook)
+        return hook
 
     def remove(self, module: Module) -> None:
-        weight = self.compute_weight(module)
+        final = self.compute_weight(module)
         delattr(module, self.name)
-        del module._parameters[self.name + "_g"]
-        del module._parameters[self.name + "_v"]
-        setattr(module, self.name, Parameter(weight.detach()))
+        for part_name in self._part_names():
+            module._parameters.pop(part_name)
+        setattr(module, self.name, Parameter(final.detach()))
 
     def __call__(self, module: Module, inputs: Any) -> None:
         setattr(module, self.name, self.compute_weight(module))
@@ -68,7 +72,7 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     >>> list(m.state_dict())
     ['bias', 'weight_g', 'weight_v']
     """
-    WeightNorm.apply(module, name, dim)
+    WeightNorm.apply(module, name, dim=dim)
     return module
 
 
@@ -83,9 +87,9 @@ def remove_weight_norm(module: Module, name: str = "weight") -> Module:
     >>> list(kitty.nn.utils.remove_weight_norm(m).state_dict())
     ['bias', 'weight']
     """
-    for key, hook in module._forward_pre_hooks.items():
-        if isinstance(hook, WeightNorm) and hook.name == name:
-            hook.remove(module)
-            del module._forward_pre_hooks[key]
-            return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    key = _hook_key(module, WeightNorm, name)
+    if key is None:
+        raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    module._forward_pre_hooks[key].remove(module)
+    del module._forward_pre_hooks[key]
+    return module

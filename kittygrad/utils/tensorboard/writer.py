@@ -28,13 +28,15 @@ class FileWriter:
         self.event_writer = EventFileWriter(log_dir, max_queue, flush_secs, filename_suffix)
 
     def get_logdir(self) -> str:
-        return self.event_writer.get_logdir()
+        writer = self.event_writer
+        return writer.get_logdir()
 
     def add_event(self, event: Event, step=None, walltime=None) -> None:
-        event.wall_time = time.time() if walltime is None else walltime
+        event.wall_time = _wall_time(walltime)
         if step is not None:
             event.step = int(step)
-        self.event_writer.add_event(event)
+        writer = self.event_writer
+        writer.add_event(event)
 
     def add_summary(self, summary, global_step=None, walltime=None) -> None:
         self.add_event(Event(summary=summary), global_step, walltime)
@@ -47,6 +49,11 @@ class FileWriter:
 
     def reopen(self) -> None:
         self.event_writer.reopen()
+
+
+def _wall_time(walltime) -> float:
+    """The given wall time, or now."""
+    return time.time() if walltime is None else walltime
 
 
 def _default_log_dir(comment: str) -> str:
@@ -75,21 +82,39 @@ class SummaryWriter:
         self.max_queue = max_queue
         self.flush_secs = flush_secs
         self.filename_suffix = filename_suffix
-        self.file_writer = self.all_writers = None
+        self._forget_writers()
         self._get_file_writer()
         self.default_bins = _summary.default_bins()
 
     def _get_file_writer(self) -> FileWriter:
         """The writer of the main event file, opened anew after ``close``."""
-        if self.all_writers is None or self.file_writer is None:
-            self.file_writer = FileWriter(self.log_dir, self.max_queue, self.flush_secs, self.filename_suffix)
-            self.all_writers = {self.file_writer.get_logdir(): self.file_writer}
-            if self.purge_step is not None:
-                step = self.purge_step
-                self.file_writer.add_event(Event(step=step, file_version="brain.Event:2"))
-                self.file_writer.add_event(Event(step=step, session_log=SessionLog(status=SessionLog.START)))
-                self.purge_step = None
-        return self.file_writer
+        main = self.file_writer
+        if main is None or self.all_writers is None:
+            main = self._open_writer(self.log_dir, main=True)
+        return main
+
+    def _open_writer(self, log_dir: str, main: bool = False) -> FileWriter:
+        """A new event file in ``log_dir``, tracked for flush/close; the main one also carries the
+        pending purge marker (written once)."""
+        writer = FileWriter(log_dir, self.max_queue, self.flush_secs, self.filename_suffix)
+        if main:
+            self.file_writer = writer
+            self.all_writers = {}
+            purge_at, self.purge_step = self.purge_step, None
+            if purge_at is not None:
+                writer.add_event(Event(step=purge_at, file_version="brain.Event:2"))
+                writer.add_event(Event(step=purge_at, session_log=SessionLog(status=SessionLog.START)))
+        self.all_writers[writer.get_logdir()] = writer
+        return writer
+
+    def _forget_writers(self) -> None:
+        self.file_writer = None
+        self.all_writers = None
+
+    def _log(self, summary, global_step, walltime) -> None:
+        """Append ``summary`` to the main event file."""
+        main = self._get_file_writer()
+        main.add_summary(summary, global_step, walltime)
 
     def get_logdir(self) -> str:
         """The directory the event files go to."""
@@ -98,21 +123,19 @@ class SummaryWriter:
     def add_scalar(self, tag: str, scalar_value, global_step=None, walltime=None, new_style: bool = False,
                    double_precision: bool = False) -> None:
         """Log one number (a Python number, a one-element tensor or array) under ``tag`` at ``global_step``."""
-        summary = _summary.scalar(tag, scalar_value, new_style=new_style, double_precision=double_precision)
-        self._get_file_writer().add_summary(summary, global_step, walltime)
+        self._log(_summary.scalar(tag, scalar_value, new_style=new_style, double_precision=double_precision),
+                  global_step, walltime)
 
     def add_scalars(self, main_tag: str, tag_scalar_dict: dict, global_step=None, walltime=None) -> None:
         """Log several numbers under ``main_tag``, one at a time: each key gets its own event file in the
         sub-directory ``<log_dir>/<main_tag with / as _>_<key>``, so TensorBoard draws them on one chart."""
-        walltime = time.time() if walltime is None else walltime
+        stamp = _wall_time(walltime)
         root = self._get_file_writer().get_logdir()
+        prefix = f"{root}/{main_tag.replace('/', '_')}_"
         for tag, value in tag_scalar_dict.items():
-            sub_dir = root + "/" + main_tag.replace("/", "_") + "_" + tag
-            writer = self.all_writers.get(sub_dir)
-            if writer is None:
-                writer = FileWriter(sub_dir, self.max_queue, self.flush_secs, self.filename_suffix)
-                self.all_writers[sub_dir] = writer
-            writer.add_summary(_summary.scalar(main_tag, value), global_step, walltime)
+            sub_dir = prefix + tag
+            writer = self.all_writers.get(sub_dir) or self._open_writer(sub_dir)
+            writer.add_summary(_summary.scalar(main_tag, value), global_step, stamp)
 
     def add_histogram(self, tag: str, values, global_step=None, bins="tensorflow", walltime=None,
                       max_bins=None) -> None:
@@ -123,20 +146,17 @@ class SummaryWriter:
         ``histogram`` (an int, a sequence of edges, or a rule such as ``"auto"``). ``max_bins`` merges
         neighbouring buckets.
         """
-        if isinstance(bins, str) and bins == "tensorflow":
-            bins = self.default_bins
-        summary = _summary.histogram(tag, values, bins, max_bins=max_bins)
-        self._get_file_writer().add_summary(summary, global_step, walltime)
+        edges = self.default_bins if isinstance(bins, str) and bins == "tensorflow" else bins
+        self._log(_summary.histogram(tag, values, edges, max_bins=max_bins), global_step, walltime)
 
     def add_text(self, tag: str, text_string: str, global_step=None, walltime=None) -> None:
         """Log a (markdown) string for TensorBoard's text tab, under the tag ``<tag>/text_summary``."""
-        self._get_file_writer().add_summary(_summary.text(tag, text_string), global_step, walltime)
+        self._log(_summary.text(tag, text_string), global_step, walltime)
 
     def add_image(self, tag: str, img_tensor, global_step=None, walltime=None, dataformats: str = "CHW") -> None:
         """Log an image laid out as ``dataformats`` ("CHW", "HWC" or "HW"): uint8 values as they are,
         floats in [0, 1] scaled by 255. Encoded as PNG with Pillow."""
-        summary = _summary.image(tag, img_tensor, dataformats=dataformats)
-        self._get_file_writer().add_summary(summary, global_step, walltime)
+        self._log(_summary.image(tag, img_tensor, dataformats=dataformats), global_step, walltime)
 
     def add_hparams(self, hparam_dict: dict, metric_dict: dict, hparam_domain_discrete=None, run_name=None,
                     global_step=None) -> None:
@@ -166,7 +186,7 @@ class SummaryWriter:
         for writer in self.all_writers.values():
             writer.flush()
             writer.close()
-        self.file_writer = self.all_writers = None
+        self._forget_writers()
 
     def __enter__(self) -> SummaryWriter:
         return self
