@@ -69,7 +69,9 @@ class Lgamma(Op):
     def forward(self, x):
         self.x = x
         out = _values(K.gammaln, x, like=x)
-        return B.xp.where(x == -B.xp.inf, B.xp.inf, out)  # |Gamma| grows without bound there too
+        # |Gamma| grows without bound at -inf too; a typed inf keeps the dtype on NumPy 1.x, whose
+        # np.where takes a Python float as float64
+        return B.xp.where(x == -B.xp.inf, out.dtype.type(B.xp.inf), out)
 
     def backward(self, g):
         return (g * _via(Digamma, self.x),)
@@ -776,8 +778,8 @@ def _recurrence(x, n, first, step):
         for k in range(1, top):
             prev, cur = cur, step(k, x, cur, prev)
             out = xp.where(n == k + 1, cur, out)
-    out = xp.where(n < 0, 0.0, out)
-    return xp.where(xp.isnan(n), xp.nan, out)
+    out = xp.where(n < 0, out.dtype.type(0), out)  # typed scalars: NumPy 1.x would promote a Python float
+    return xp.where(xp.isnan(n), out.dtype.type(xp.nan), out)
 
 
 def _chebyshev(first):
