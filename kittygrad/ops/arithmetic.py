@@ -283,44 +283,44 @@ class Atan2(Op):
         return (g * (r * b) if need[0] else None), (-g * (r * a) if need[1] else None)
 
 
-class Fmod(Op):
+class _IntegerPartRemainder(Op):
+    """``a - q(a, b) * b`` for an integer quotient ``q``: the gradient is 1 for ``a`` and ``-q`` for
+    ``b``. Fmod and Remainder differ only in the kernel and in how they round the quotient."""
+
     saved_fields = ("a", "b")
     saved_inputs = (0, 1)
+    kernel = ""  # the NumPy function computing the result
+
+    def quotient(self, xp, a, b):
+        raise NotImplementedError
 
     def forward(self, a, b):
         self.a, self.b = a, b
         if a.dtype.kind in "iu":
             _int_zero_division(b)
         with B.errstate(divide="ignore", invalid="ignore"):
-            return self.xp.fmod(a, b)
+            return getattr(self.xp, self.kernel)(a, b)
 
     def backward(self, g):
-        need = self.needs_input_grad
         gb = None
-        if need[1]:
+        if self.needs_input_grad[1]:
             with B.errstate(divide="ignore", invalid="ignore"):
-                gb = -g * self.xp.trunc(self.a / self.b)
+                gb = -g * self.quotient(self.xp, self.a, self.b)
         return g, gb
 
 
-class Remainder(Op):
-    saved_fields = ("a", "b")
-    saved_inputs = (0, 1)
+class Fmod(_IntegerPartRemainder):
+    kernel = "fmod"  # the quotient rounds toward zero (C's fmod)
 
-    def forward(self, a, b):
-        self.a, self.b = a, b
-        if a.dtype.kind in "iu":
-            _int_zero_division(b)
-        with B.errstate(divide="ignore", invalid="ignore"):
-            return self.xp.remainder(a, b)
+    def quotient(self, xp, a, b):
+        return xp.trunc(a / b)
 
-    def backward(self, g):
-        need = self.needs_input_grad
-        gb = None
-        if need[1]:
-            with B.errstate(divide="ignore", invalid="ignore"):
-                gb = -g * self.xp.floor_divide(self.a, self.b)
-        return g, gb
+
+class Remainder(_IntegerPartRemainder):
+    kernel = "remainder"  # the quotient rounds down (Python's %)
+
+    def quotient(self, xp, a, b):
+        return xp.floor_divide(a, b)
 
 
 class Hypot(Op):
