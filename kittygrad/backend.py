@@ -102,8 +102,30 @@ def index_add(target, index, values):
     >>> index_add(np.zeros(3), np.array([0, 0, 2]), 1.0)
     array([2., 0., 1.])
     """
+    if _rows_by_sorting(target, index, values):
+        order = np.argsort(index, kind="stable")  # stable: each row's terms add in their order
+        sorted_index = index[order]
+        starts = np.flatnonzero(np.concatenate(([True], sorted_index[1:] != sorted_index[:-1])))
+        target[sorted_index[starts]] += np.add.reduceat(values[order], starts, axis=0)
+        return target
     np.add.at(target, index, values)
     return target
+
+
+def _rows_by_sorting(target, index, values) -> bool:
+    """Whether ``index_add`` should sort: whole rows, many of them, at non-negative indices.
+
+    ``np.add.at`` handles one element at a time; sorting the indices and summing each run with
+    ``reduceat`` is 3-6x faster for the embedding-sized gradients (hundreds of rows of tens of
+    columns or more) and slower below ~8k values. Negative indices stay with ``add.at``: -1 and
+    n-1 would sort as two rows and one of the two updates would be lost.
+    """
+    return (
+        isinstance(index, np.ndarray) and index.ndim == 1 and index.dtype.kind in "iu"
+        and isinstance(values, np.ndarray) and values.ndim >= 2 and values.size >= 8192
+        and values.shape == index.shape + target.shape[1:] and values.size // len(index) >= 8
+        and index.min() >= 0
+    )
 
 
 def errstate(**kwargs):

@@ -207,13 +207,31 @@ def tensor_input(x, name: str = "input"):
     return x if isinstance(x, F.Tensor) else as_tensor_arg(x, name)
 
 
+def varargs_sequence(args: tuple) -> tuple:
+    """The items of a ``*tensors`` parameter, also when the caller passed one list or tuple.
+
+    torch's ``broadcast_tensors(a, b)``, ``meshgrid([a, b])`` and ``einsum(eq, [a, b])`` accept
+    both spellings, so each of them starts here.
+    """
+    lone = args[0] if len(args) == 1 else None
+    return tuple(lone) if isinstance(lone, (list, tuple)) else args
+
+
+def clamp_bounds(low, high) -> list:
+    """``[low, high]`` for clamp and clamp_, which need at least one of them."""
+    bounds = [low, high]
+    if all(b is None for b in bounds):
+        raise KittyRuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    return bounds
+
+
 def dtype_name(x) -> str:
     """torch's short scalar-type name of a tensor's dtype ('Float', 'Long', ...), for messages."""
     return _SCALAR_NAMES[x._data.dtype.name]
 
 
 _SCALAR_NAMES = {
-    "float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+    "float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long", "int32": "Int",
     "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
 }
 

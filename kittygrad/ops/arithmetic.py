@@ -8,6 +8,7 @@ from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
 from ..errors import KittyRuntimeError, KittyTypeError
 from ._prep import KittyNotImplementedError, binary, broadcast_shape_of, cast, check_scalar, expand_to, inplace_operand
+from . import _kernels as _k
 from .unary import _tensor, _tname
 
 
@@ -103,7 +104,9 @@ class Pow(Op):
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        with B.errstate(divide="ignore", invalid="ignore"):
+        with B.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if _k.is_number(b):
+                return _k.float_power_of(self.xp, a, b)
             return a**b
 
     def backward(self, g):
@@ -111,7 +114,9 @@ class Pow(Op):
         a, b = self.a, self.b
         need = self.needs_input_grad
         ga = gb = None
-        with B.errstate(divide="ignore", invalid="ignore"):
+        with B.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if need[0] and _k.is_number(b) and b != 0 and a.dtype.kind == "f":
+                return (g if b == 1 else (g * b) * _k.float_power_of(xp, a, b - 1)), None
             if need[0]:
                 # torch: d/da a**0 is 0 everywhere (also at a == 0)
                 ga = xp.where(b == 0, 0.0, g * b * a ** (b - 1)).astype(g.dtype, copy=False)
@@ -572,7 +577,7 @@ def lerp(input, end, weight):
     tensor([2.5000])
     """
     x, e = _tensor(input), _tensor(end, "end")
-    if x._data.dtype.kind != "f":
+    if not B.is_float(x._data.dtype):
         raise KittyNotImplementedError(f"\"lerp_kernel_scalar\" not implemented for '{_tname(x)}'")
     if e._data.dtype != x._data.dtype:
         raise KittyRuntimeError(f"expected dtype {x.dtype.name.replace('32', '')} for `end` but got dtype {_tdesc(e)}")
@@ -611,7 +616,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     tensor([2.])
     """
     t1, t2 = _tensor(tensor1, "tensor1"), _tensor(tensor2, "tensor2")
-    if t1._data.dtype.kind != "f" and t2._data.dtype.kind != "f":
+    if not B.is_float(t1._data.dtype) and not B.is_float(t2._data.dtype):
         raise KittyRuntimeError(
             "Integer division with addcdiv is no longer supported, and in a future release addcdiv will "
             "perform a true division of tensor1 and tensor2. Use (input + value * tensor1 / tensor2)."

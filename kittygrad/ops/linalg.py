@@ -7,8 +7,9 @@ from ..autograd import function as F
 from ..autograd.function import Op
 from ..autograd.graph_array import GraphArray
 from ..errors import KittyRuntimeError, KittyTypeError
+from . import _kernels as _k
 from ._autocast import autocast_args
-from ._prep import as_tensor_arg, binary, broadcast_shape_of, cast, dtype_name, expand_to, normalize_dim, tensor_input
+from ._prep import as_tensor_arg, binary, broadcast_shape_of, cast, dtype_name, expand_to, normalize_dim, tensor_input, varargs_sequence
 from .arithmetic import add, mul
 from .conversion import Clone
 from .reduction import sum as _sum
@@ -23,12 +24,18 @@ class Matmul(Op):
 
     def forward(self, a, b):
         self.a, self.b = a, b
+        if b.ndim == 2:
+            return _k.rows_matmul(a, b)
         return a @ b
 
     def backward(self, g):
         xp = self.xp
         a, b = self.a, self.b
         need = self.needs_input_grad
+        if b.ndim == 2 and a.ndim >= 2:  # a stack times one matrix: one GEMM per direction
+            ga = _k.rows_matmul(g, xp.swapaxes(b, -1, -2)) if need[0] else None
+            gb = _k.rows_outer(a, g) if need[1] else None
+            return ga, gb
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g2 = g
@@ -312,9 +319,7 @@ def einsum(equation, *operands):
     >>> kitty.einsum("ij,j->i", kitty.ones(2, 3), kitty.tensor([1., 2., 3.]))
     tensor([6., 6.])
     """
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
-    ts = [tensor_input(o, "operands") for o in operands]
+    ts = [tensor_input(o, "operands") for o in varargs_sequence(operands)]
     if not isinstance(equation, str):
         raise KittyTypeError("einsum(): the equation must be a string")
     for t in ts[1:]:

@@ -15,6 +15,8 @@ ROWS = [
     Row("matmul", lambda m, a, b: m.matmul(a, b), 2, shapes=matrix_shapes("bnk", "km"), also=("__matmul__",)),
     Row("matmul_1d", lambda m, a, b: a @ b, 2, shapes=matrix_shapes("k", "bkm")),
     Row("matmul_batch", lambda m, a, b: a @ b, 2, shapes=lambda rng: [(2, 1, 3, 4), (5, 4, 2)]),
+    # a non-contiguous 4-D stack times one matrix: the leading dims fold into one GEMM's rows
+    Row("matmul_stack_view", lambda m, a, b: a.transpose(0, 2) @ b, 2, shapes=fixed((3, 2, 4, 5), (5, 3))),
     Row("outer", lambda m, a, b: m.outer(a, b), 2, shapes=matrix_shapes("n", "m"), also=("ger",)),
     Row("outer_method", lambda m, a, b: a.outer(b) + a.ger(b), 2, shapes=matrix_shapes("n", "m")),
     Row("vdot_method", lambda m, a, b: a.vdot(b), 2, shapes=matrix_shapes("k", "k")),

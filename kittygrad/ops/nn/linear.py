@@ -5,6 +5,7 @@ import math
 
 from ...autograd.function import Op
 from ...errors import KittyRuntimeError
+from .. import _kernels as _k
 from .. import linalg as _linalg
 from .._fused import _same_dtype
 from .._autocast import autocast_args
@@ -24,7 +25,7 @@ class Linear(Op):
 
     def forward(self, x, w, b):
         self.x, self.w = x, w
-        out = x @ w.T
+        out = _k.rows_matmul(x, w.T)
         if b is not None:
             out += b
         return out
@@ -34,11 +35,11 @@ class Linear(Op):
         x, w = self.x, self.w
         gx = gw = gb = None
         if need[0]:
-            gx = g @ w
+            gx = _k.rows_matmul(g, w)
         if need[1] or need[2]:
             g2 = g.reshape(-1, w.shape[0])
             if need[1]:
-                gw = g2.T @ x.reshape(-1, w.shape[1])
+                gw = _k.rows_outer(g, x)
             if need[2]:
                 gb = g2.sum(0)
         return gx, gw, gb

@@ -1,0 +1,90 @@
+"""Fast paths agree with the general computation they replace, at the values that break things.
+
+Each fast path (a power by products, a batched product folded into one GEMM, ...) is selected by
+its operands' shapes, dtypes or values; these tests pick operands that select it and compare the
+result with torch and with the general path, including 0, -0, negatives, inf and nan.
+"""
+import numpy as np
+import pytest
+import torch
+
+import kittygrad as kitty
+from kittygrad import backend
+from kittygrad.ops._kernels import float_power_of
+
+SPECIAL = [0.0, -0.0, -2.0, 3.0, float("inf"), -float("inf"), float("nan"), 1e-30, 1e30, 0.7, -1e20]
+
+
+def _same_or_one_ulp(ours, ref):
+    """Equal where both are nan, of equal sign, and within one unit in the last place elsewhere."""
+    both_nan = np.isnan(ours) & np.isnan(ref)
+    assert np.array_equal(np.isnan(ours), np.isnan(ref)), (ours, ref)
+    close = np.isclose(ours, ref, rtol=2 * np.finfo(ours.dtype).eps, atol=0) | (ours == ref)
+    assert (close | both_nan).all(), (ours, ref)
+    signs = np.signbit(ours) == np.signbit(ref)
+    assert (signs | both_nan).all(), (ours, ref)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("exponent", [0.0, 0.5, 1.0, 2.0, 3.0, -0.5, -1.0, -2.0, 2.5, 4.0])
+def test_power_by_products_agrees_with_generic_power_everywhere(dtype, exponent):
+    """Value and gradient against NumPy's generic ``power`` at every special value."""
+    # 1 / (a * a) is 0 once a * a overflows, where the generic power still gives a subnormal;
+    # torch multiplies too (see the next test), so that range is left to the comparison with torch
+    values = [v for v in SPECIAL if exponent > -1 or not 1e10 < abs(v) < float("inf")]
+    a = np.asarray(values, dtype=dtype)
+    b = np.dtype(dtype).type(exponent)
+    x = kitty.tensor(values, dtype=getattr(kitty, dtype), requires_grad=True)
+    y = x**exponent
+    y.backward(kitty.ones(len(values), dtype=x.dtype))
+    with np.errstate(all="ignore"):
+        generic = a**b
+        generic_grad = np.zeros_like(a) if exponent == 0 else b * a ** (b - 1)
+        _same_or_one_ulp(float_power_of(np, a, b), generic)
+    _same_or_one_ulp(y.detach().numpy(), generic)
+    _same_or_one_ulp(x.grad.numpy(), generic_grad)
+    assert y.dtype == x.dtype
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("exponent", [0.0, 0.5, 1.0, 2.0, 3.0, -0.5, -1.0, -2.0, 2.5, 4.0])
+def test_power_by_products_matches_torch_at_finite_values(dtype, exponent):
+    # torch's own sign of (-0) ** -0.5 depends on the tensor's length (vectorised or not), so -0 is
+    # compared for whole exponents only
+    finite = [v for v in SPECIAL if np.isfinite(v) and (exponent % 1 == 0 or str(v) != "-0.0")]
+    x = kitty.tensor(finite, dtype=getattr(kitty, dtype), requires_grad=True)
+    t = torch.tensor(finite, dtype=getattr(torch, dtype), requires_grad=True)
+    (x**exponent).backward(kitty.ones(len(finite), dtype=x.dtype))
+    (t**exponent).backward(torch.ones(len(finite), dtype=t.dtype))
+    _same_or_one_ulp((x**exponent).detach().numpy(), (t**exponent).detach().numpy())
+    _same_or_one_ulp(x.grad.numpy(), t.grad.numpy())
+
+
+def test_integer_tensor_power_keeps_integer_semantics():
+    x = kitty.tensor([-3, 0, 2, 5])
+    assert (x**2).tolist() == torch.tensor([-3, 0, 2, 5]).pow(2).tolist()
+    assert (x**3).dtype == kitty.int64
+
+
+@pytest.mark.parametrize("rows, width, low", [(512, 64, 0), (300, 32, -5), (2048, 8, 0)])
+def test_index_add_by_sorting_matches_add_at(rows, width, low):
+    """Row scatter-adds large enough to sort agree with ``np.add.at`` (negative indices included)."""
+    rng = np.random.default_rng(rows)
+    index = rng.integers(low, 40, rows)
+    values = rng.standard_normal((rows, width))
+    assert backend._rows_by_sorting(np.zeros((40, width)), index, values) == (low >= 0 and values.size >= 8192)
+    expected = np.zeros((40, width))
+    np.add.at(expected, index, values)
+    np.testing.assert_allclose(backend.index_add(np.zeros((40, width)), index, values), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_embedding_gradient_on_the_sorting_path_matches_torch():
+    rng = np.random.default_rng(0)
+    weight = rng.standard_normal((100, 64)).astype("float32")
+    index = rng.integers(0, 100, (16, 40))
+    w = kitty.tensor(weight, requires_grad=True)
+    t = torch.tensor(weight, requires_grad=True)
+    g = rng.standard_normal((16, 40, 64)).astype("float32")
+    kitty.nn.functional.embedding(kitty.tensor(index), w, padding_idx=3).backward(kitty.tensor(g))
+    torch.nn.functional.embedding(torch.tensor(index), t, padding_idx=3).backward(torch.tensor(g))
+    np.testing.assert_allclose(w.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-5)
