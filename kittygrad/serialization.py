@@ -20,6 +20,12 @@ byte of it is ever handed to ``pickle`` or ``eval``. The checksum detects accide
 corruption; it is not a signature against a deliberate forger, which is why the loader does
 not need to trust the content either.
 
+``kitty.load`` also reads PyTorch's checkpoints (the ``torch.save`` zip archive and the pre-1.6
+stream, through a restricted unpickler: :mod:`kittygrad.serialization_torch`) and safetensors
+files (:mod:`kittygrad.serialization_safetensors`); ``kitty.save`` writes those two formats on
+request (``format="torch"``, ``format="safetensors"`` or a ``.safetensors`` path). kittygrad's
+own format stays the default, and no format's loader ever runs code from the file.
+
 Saving to a path is atomic: the bytes go to a temporary file in the same directory, are
 flushed and ``fsync``-ed, and the file is renamed over the target with ``os.replace`` (then
 the directory is fsync-ed), so a crash or kill mid-save leaves the previous checkpoint
@@ -32,6 +38,7 @@ import base64
 import collections
 import hashlib
 import hmac
+import io
 import json
 import math
 import os
@@ -41,11 +48,15 @@ from typing import IO, Any
 
 from . import backend as B
 from . import dtypes as D
+from . import serialization_safetensors as ST
+from . import serialization_torch as PT
 from .errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from .nn.parameter import Parameter
+from .serialization_errors import SerializationError
+from .serialization_safetensors import SafetensorsDict
 from .tensor import Size, Tensor
 
-__all__ = ["save", "load", "SerializationError"]
+__all__ = ["save", "load", "SerializationError", "SafetensorsDict"]
 
 MAGIC = b"KITTYGRD"
 VERSION = 1
@@ -54,10 +65,7 @@ DIGEST_SIZE = 32
 _PREFIX = struct.Struct("<8sIQ")  # magic, version, header length
 MAX_DEPTH = 200  # levels of nesting; real state dicts use a handful
 MAX_HEADER = 1 << 30
-
-
-class SerializationError(KittyRuntimeError):
-    """A file given to :func:`kitty.load <load>` is not a valid, intact kittygrad checkpoint."""
+FORMATS = ("kittygrad", "torch", "safetensors")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,33 +201,9 @@ def _fsync_dir(directory: str) -> None:
         os.close(fd)
 
 
-def save(obj: Any, f, pickle_module=None, pickle_protocol: int = 2, _use_new_zipfile_serialization: bool = True) -> None:
-    """Save ``obj`` (a tensor, or nested dicts/lists/tuples of tensors and plain values, e.g.
-    model and optimizer state dicts) to the path or binary file object ``f``.
-
-    Tensors keep their dtype, shape, exact bits and ``requires_grad``; a tensor object that
-    appears several times is stored once and loads as one object. Anything else (an arbitrary
-    object, a function, a module) raises ``TypeError`` before the file is touched. Saving to
-    a path is atomic. ``pickle_module`` and ``pickle_protocol`` are accepted for torch
-    compatibility and ignored (nothing is pickled).
-
-    >>> import io, kittygrad as kitty
-    >>> from kittygrad.serialization import save, load
-    >>> buf = io.BytesIO(); save({"w": kitty.tensor([1.5, 2.0]), "step": 3}, buf)
-    >>> _ = buf.seek(0); load(buf)
-    {'w': tensor([1.5000, 2.0000]), 'step': 3}
-    """
-    enc = _Encoder()
-    try:
-        root = enc.node(obj, "obj")
-    except RecursionError:
-        raise KittyValueError("kittygrad.save: the object is nested too deeply") from None
-    meta = {"format": "kittygrad", "version": VERSION, "root": root, "arrays": enc.records, "data_size": enc.offset}
-    header = json.dumps(meta, allow_nan=False, separators=(",", ":")).encode("utf-8")
-    if hasattr(f, "write") and not isinstance(f, (str, bytes, os.PathLike)):
-        _write(f, header, enc.arrays, enc.records)
-        return
-    path = os.fspath(f)
+def _write_atomically(path, write) -> None:
+    """``write(file)`` into a temporary file beside ``path``, fsync it, then rename it over ``path``."""
+    path = os.fspath(path)
     if isinstance(path, bytes):
         path = os.fsdecode(path)
     directory = os.path.dirname(os.path.abspath(path))
@@ -227,7 +211,7 @@ def save(obj: Any, f, pickle_module=None, pickle_protocol: int = 2, _use_new_zip
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
-            _write(fh, header, enc.arrays, enc.records)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -238,6 +222,91 @@ def save(obj: Any, f, pickle_module=None, pickle_protocol: int = 2, _use_new_zip
             pass
         raise
     _fsync_dir(directory)
+
+
+def _is_file_object(f) -> bool:
+    return hasattr(f, "write") and not isinstance(f, (str, bytes, os.PathLike))
+
+
+def _choose_format(f, format: str | None) -> str:
+    if format is None:
+        name = "" if _is_file_object(f) or hasattr(f, "read") else os.fsdecode(os.fspath(f))
+        return "safetensors" if name.endswith(".safetensors") else "kittygrad"
+    if format not in FORMATS:
+        raise KittyValueError(f"kittygrad.save: format must be one of {', '.join(map(repr, FORMATS))}, got {format!r}")
+    return format
+
+
+def save(
+    obj: Any,
+    f,
+    pickle_module=None,
+    pickle_protocol: int = 2,
+    _use_new_zipfile_serialization: bool = True,
+    *,
+    format: str | None = None,
+    metadata: dict[str, str] | None = None,
+) -> None:
+    """Save ``obj`` (a tensor, or nested dicts/lists/tuples of tensors and plain values, e.g.
+    model and optimizer state dicts) to the path or binary file object ``f``.
+
+    Tensors keep their dtype, shape, exact bits and ``requires_grad``; a tensor object that
+    appears several times is stored once and loads as one object. Anything else (an arbitrary
+    object, a function, a module) raises ``TypeError`` before the file is touched. Saving to
+    a path is atomic. ``pickle_module`` and ``pickle_protocol`` are accepted for torch
+    compatibility and ignored (nothing is pickled).
+
+    ``format`` picks the file format: ``"kittygrad"`` (the default), ``"torch"`` (a zip
+    archive that ``torch.load(f, weights_only=True)`` reads; views of one array stay views) or
+    ``"safetensors"`` (a flat dict of str -> tensor, with ``metadata`` strings; chosen by
+    default for a path ending in ``.safetensors``). ``format="torch"`` always writes the zip
+    archive (``_use_new_zipfile_serialization`` is accepted and ignored).
+
+    >>> import io, kittygrad as kitty
+    >>> from kittygrad.serialization import save, load
+    >>> buf = io.BytesIO(); save({"w": kitty.tensor([1.5, 2.0]), "step": 3}, buf)
+    >>> _ = buf.seek(0); load(buf)
+    {'w': tensor([1.5000, 2.0000]), 'step': 3}
+    >>> buf = io.BytesIO(); save({"w": kitty.tensor([1.5, 2.0])}, buf, format="torch")
+    >>> _ = buf.seek(0); load(buf)
+    {'w': tensor([1.5000, 2.0000])}
+    """
+    kind = _choose_format(f, format)
+    if metadata is not None and kind != "safetensors":
+        raise KittyValueError("kittygrad.save: metadata is only stored in safetensors files")
+    if kind == "safetensors":
+        blob = ST.save_safetensors(obj, metadata)
+
+        def write(fh) -> None:
+            fh.write(blob)
+
+    elif kind == "torch":
+        try:
+            # build the whole archive first, so a refused object leaves the target untouched
+            archive = io.BytesIO()
+            PT.save_torch(obj, archive)
+        except RecursionError:
+            raise KittyValueError("kittygrad.save: the object is nested too deeply") from None
+
+        def write(fh) -> None:
+            fh.write(archive.getbuffer())
+
+    else:
+        enc = _Encoder()
+        try:
+            root = enc.node(obj, "obj")
+        except RecursionError:
+            raise KittyValueError("kittygrad.save: the object is nested too deeply") from None
+        meta = {"format": "kittygrad", "version": VERSION, "root": root, "arrays": enc.records, "data_size": enc.offset}
+        header = json.dumps(meta, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+        def write(fh) -> None:
+            _write(fh, header, enc.arrays, enc.records)
+
+    if _is_file_object(f):
+        write(f)
+    else:
+        _write_atomically(f, write)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -257,6 +326,11 @@ def _foreign(head: bytes) -> str:
     if head.startswith(b"\x93NUMPY"):
         return "it is a NumPy .npy file (use numpy.load and kitty.from_numpy)"
     return "it does not start with the kittygrad checkpoint signature"
+
+
+def _read_bytes(path) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
 
 
 def _read_all(f) -> tuple[Any, str]:
@@ -413,14 +487,21 @@ def _check_map_location(map_location) -> None:
 
 
 def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None = None, mmap: bool | None = None, **pickle_load_args) -> Any:
-    """Load an object saved with :func:`save` from a path or binary file object.
+    """Load a checkpoint from a path or binary file object: kittygrad's own format, PyTorch's
+    (a ``torch.save`` zip archive, or the stream torch wrote before 1.6), or safetensors.
 
-    The file is verified (signature, sizes, SHA-256) and its structure validated before
-    anything is built; a truncated, corrupted, tampered or foreign file (including any pickle
-    or ``torch.save`` archive) raises :class:`SerializationError`. No code from the file is
-    ever run, whatever ``weights_only`` says. ``map_location`` may be ``None``, ``'cpu'``, a
-    dict or a callable (everything loads on the CPU); ``pickle_module``, ``mmap`` and extra
-    keyword arguments are accepted for torch compatibility and ignored.
+    No code from the file is ever run, whatever ``weights_only`` says. A kittygrad file is
+    verified (signature, sizes, SHA-256) and its structure validated before anything is built.
+    A torch file goes through a restricted unpickler: only tensors, storages, dtypes,
+    ``torch.Size``, ``OrderedDict`` and plain containers and numbers are accepted, any other
+    global raises :class:`SerializationError` naming it; views of one storage load as views of
+    one array. A safetensors file loads as a :class:`SafetensorsDict` (its ``metadata`` kept).
+    A truncated, corrupted, hostile or foreign file raises :class:`SerializationError`.
+    ``map_location`` may be ``None``, ``'cpu'``, a dict or a callable (everything loads on the
+    CPU). ``mmap=True`` (a path to a torch zip archive) maps the file copy-on-write instead of
+    reading it, so tensors share the file's pages; otherwise nothing returned shares memory
+    with the file. ``pickle_module`` and extra keyword arguments are accepted for torch
+    compatibility and ignored.
 
     >>> import io, kittygrad as kitty
     >>> from kittygrad.serialization import save, load
@@ -429,7 +510,35 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None 
     [tensor([1, 2]), 'note']
     """
     _check_map_location(map_location)
-    buf, name = _read_all(f)
+    path = None
+    if hasattr(f, "read") and not isinstance(f, (str, bytes, os.PathLike)):
+        data = f.read()
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise KittyTypeError("kitty.load expects a path or a binary file object (opened with 'rb')")
+        name = getattr(f, "name", "<file object>")
+        if not isinstance(name, str):
+            name = "<file object>"
+        head = bytes(data[:16])
+        f = io.BytesIO(data)
+    else:
+        path = os.fspath(f)
+        name = str(path)
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    if mmap and path is None:
+        raise KittyValueError("kitty.load: mmap=True needs a file path, not a file object")
+    if PT.is_zip(head):
+        return PT.load_torch_zip(f, name, map_location, mmap_path=os.fsdecode(path) if mmap else None)
+    if mmap and head[:8] != MAGIC:
+        raise KittyValueError("kitty.load: mmap=True works with torch zip archives (torch.save's default format) only")
+    if head[:8] != MAGIC:
+        safetensors_file = ST.looks_like_safetensors(head) or name.endswith(".safetensors")
+        if safetensors_file or head[:1] == b"\x80":  # \x80: a protocol-2+ pickle, torch's legacy format or refused
+            raw = f.getvalue() if path is None else _read_bytes(path)
+            if safetensors_file:
+                return ST.load_safetensors(raw, name)
+            return PT.load_torch_stream(raw, name, map_location)
+    buf, _ = _read_all(f)
     size = buf.shape[0]
     head = bytes(buf[:16])
 
