@@ -10,6 +10,7 @@ generator (``kittygrad.manual_seed`` makes them repeat); they are not the same n
 >>> Normal(loc, 1.).log_prob(kitty.tensor(1.)).backward(); loc.grad
 tensor(1.)
 """
+
 from __future__ import annotations
 
 from . import constraints, transforms
@@ -20,11 +21,13 @@ from .categorical import Categorical
 from .cauchy import Cauchy
 from .chi2 import Chi2
 from .constraint_registry import biject_to, transform_to
+from .continuous_bernoulli import ContinuousBernoulli
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from .exponential import Exponential
 from .fishersnedecor import FisherSnedecor
+from .generalized_pareto import GeneralizedPareto
 from .gamma import Gamma
 from .geometric import Geometric
 from .gumbel import Gumbel
@@ -33,8 +36,10 @@ from .independent import Independent
 from .inverse_gamma import InverseGamma
 from .kl import kl_divergence, register_kl
 from .kumaraswamy import Kumaraswamy
+from .lkj_cholesky import LKJCholesky
 from .laplace import Laplace
 from .log_normal import LogNormal
+from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .logistic_normal import LogisticNormal
 from .mixture_same_family import MixtureSameFamily
 from .multinomial import Multinomial
@@ -53,6 +58,7 @@ from .transforms import (
     AffineTransform,
     CatTransform,
     ComposeTransform,
+    CorrCholeskyTransform,
     CumulativeDistributionTransform,
     ExpTransform,
     IndependentTransform,
@@ -70,6 +76,8 @@ from .transforms import (
     identity_transform,
 )
 from .uniform import Uniform
+from .von_mises import VonMises
 from .weibull import Weibull
+from .wishart import Wishart
 
 __all__ = [name for name in dir() if not name.startswith("_") and name != "annotations"]

@@ -9,6 +9,7 @@ reals into it (torch.distributions.constraint_registry) -- for optimising constr
 >>> transform_to(constraints.positive)(kitty.tensor([0.]))
 tensor([1.])
 """
+
 from __future__ import annotations
 
 from functools import partial
@@ -58,6 +59,7 @@ biject_to, transform_to = ConstraintRegistry(), ConstraintRegistry()
 # Factories for constraints built from other constraints: they recurse into the same registry, so
 # biject_to of a product stays bijective.
 
+
 def _independent_via(registry):
     return lambda c: transforms.IndependentTransform(registry(c.base_constraint), c.reinterpreted_batch_ndims)
 
@@ -99,8 +101,12 @@ _TABLE = [
     ((biject_to,), [constraints.simplex], lambda c: transforms.StickBreakingTransform()),
     ((transform_to,), [constraints.simplex], lambda c: transforms.SoftmaxTransform()),
     ((transform_to,), [constraints.lower_cholesky], lambda c: transforms.LowerCholeskyTransform()),
-    ((transform_to,), [constraints.positive_definite, constraints.positive_semidefinite],
-     lambda c: transforms.PositiveDefiniteTransform()),
+    (
+        (transform_to,),
+        [constraints.positive_definite, constraints.positive_semidefinite],
+        lambda c: transforms.PositiveDefiniteTransform(),
+    ),
+    (_BOTH, [constraints.corr_cholesky], lambda c: transforms.CorrCholeskyTransform()),
     ((biject_to,), [constraints.cat], _cat_via(biject_to)),
     ((transform_to,), [constraints.cat], _cat_via(transform_to)),
     ((biject_to,), [constraints.stack], _stack_via(biject_to)),

@@ -14,6 +14,7 @@ tensor([ True, False])
 >>> constraints.unit_interval
 Interval(lower_bound=0.0, upper_bound=1.0)
 """
+
 from __future__ import annotations
 
 from .. import backend as B
@@ -26,11 +27,38 @@ from ..ops.joining import stack as _stack_tensors
 from ..tensor import Tensor
 
 __all__ = [
-    "Constraint", "MixtureSameFamilyConstraint", "boolean", "cat", "corr_cholesky", "dependent", "dependent_property", "greater_than",
-    "greater_than_eq", "half_open_interval", "independent", "integer_interval", "interval", "is_dependent",
-    "less_than", "lower_cholesky", "lower_triangular", "multinomial", "nonnegative", "nonnegative_integer",
-    "one_hot", "positive", "positive_definite", "positive_integer", "positive_semidefinite", "real",
-    "real_vector", "simplex", "square", "stack", "symmetric", "unit_interval",
+    "Constraint",
+    "MixtureSameFamilyConstraint",
+    "boolean",
+    "cat",
+    "corr_cholesky",
+    "dependent",
+    "dependent_property",
+    "greater_than",
+    "greater_than_eq",
+    "half_open_interval",
+    "independent",
+    "integer_interval",
+    "interval",
+    "is_dependent",
+    "less_than",
+    "lower_cholesky",
+    "lower_triangular",
+    "multinomial",
+    "nonnegative",
+    "nonnegative_integer",
+    "one_hot",
+    "positive",
+    "positive_definite",
+    "positive_integer",
+    "positive_semidefinite",
+    "real",
+    "real_vector",
+    "simplex",
+    "square",
+    "stack",
+    "symmetric",
+    "unit_interval",
 ]
 
 
@@ -75,8 +103,13 @@ def _declare(name, test, *, params=(), is_discrete=False, event_dim=0, doc=None)
         return test(value, *(getattr(self, attr) for attr in params))
 
     namespace = {
-        "__init__": __init__, "check": check, "_params": tuple(params), "is_discrete": is_discrete,
-        "event_dim": event_dim, "__doc__": doc or f"The {name} constraint.", "__module__": __name__,
+        "__init__": __init__,
+        "check": check,
+        "_params": tuple(params),
+        "is_discrete": is_discrete,
+        "event_dim": event_dim,
+        "__doc__": doc or f"The {name} constraint.",
+        "__module__": __name__,
     }
     return type(f"_{name}", (Constraint,), namespace)
 
@@ -168,7 +201,9 @@ class _IndependentConstraint(_Wrapper):
     def __init__(self, base_constraint, reinterpreted_batch_ndims: int) -> None:
         _require_constraint(base_constraint)
         if not isinstance(reinterpreted_batch_ndims, int) or reinterpreted_batch_ndims < 0:
-            raise KittyValueError(f"reinterpreted_batch_ndims must be a non-negative int, got {reinterpreted_batch_ndims!r}")
+            raise KittyValueError(
+                f"reinterpreted_batch_ndims must be a non-negative int, got {reinterpreted_batch_ndims!r}"
+            )
         super().__init__(base_constraint)
         self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
 
@@ -218,19 +253,26 @@ def _whole(x):
 
 
 _Boolean = _declare("Boolean", _zero_or_one, is_discrete=True)
-_IntegerInterval = _declare("IntegerInterval", lambda x, lo, hi: _whole(x) & (lo <= x) & (x <= hi),
-                            params=("lower_bound", "upper_bound"), is_discrete=True)
-_IntegerLessThan = _declare("IntegerLessThan", lambda x, hi: _whole(x) & (x <= hi),
-                            params=("upper_bound",), is_discrete=True)
-_IntegerGreaterThan = _declare("IntegerGreaterThan", lambda x, lo: _whole(x) & (x >= lo),
-                               params=("lower_bound",), is_discrete=True)
+_IntegerInterval = _declare(
+    "IntegerInterval",
+    lambda x, lo, hi: _whole(x) & (lo <= x) & (x <= hi),
+    params=("lower_bound", "upper_bound"),
+    is_discrete=True,
+)
+_IntegerLessThan = _declare(
+    "IntegerLessThan", lambda x, hi: _whole(x) & (x <= hi), params=("upper_bound",), is_discrete=True
+)
+_IntegerGreaterThan = _declare(
+    "IntegerGreaterThan", lambda x, lo: _whole(x) & (x >= lo), params=("lower_bound",), is_discrete=True
+)
 _Real = _declare("Real", lambda x: x == x, doc="Every value but NaN (the only one unequal to itself).")
 _GreaterThan = _declare("GreaterThan", lambda x, lo: x > lo, params=("lower_bound",))
 _GreaterThanEq = _declare("GreaterThanEq", lambda x, lo: x >= lo, params=("lower_bound",))
 _LessThan = _declare("LessThan", lambda x, hi: x < hi, params=("upper_bound",))
 _Interval = _declare("Interval", lambda x, lo, hi: (x >= lo) & (x <= hi), params=("lower_bound", "upper_bound"))
-_HalfOpenInterval = _declare("HalfOpenInterval", lambda x, lo, hi: (x >= lo) & (x < hi),
-                             params=("lower_bound", "upper_bound"))
+_HalfOpenInterval = _declare(
+    "HalfOpenInterval", lambda x, lo, hi: (x >= lo) & (x < hi), params=("lower_bound", "upper_bound")
+)
 
 
 # ---- vector constraints
@@ -246,8 +288,9 @@ def _is_simplex(x):
 
 
 _OneHot = _declare("OneHot", _is_one_hot, is_discrete=True, event_dim=1)
-_Simplex = _declare("Simplex", _is_simplex, event_dim=1,
-                    doc="Nonnegative vectors summing to 1 (to within 1e-6) over the last dim.")
+_Simplex = _declare(
+    "Simplex", _is_simplex, event_dim=1, doc="Nonnegative vectors summing to 1 (to within 1e-6) over the last dim."
+)
 
 
 class _Multinomial(Constraint):
@@ -310,10 +353,15 @@ def _spectrum_check(accept):
 
 
 _LowerTriangular = _declare("LowerTriangular", _is_lower_triangular, event_dim=2)
-_LowerCholesky = _declare("LowerCholesky", _is_lower_cholesky, event_dim=2,
-                          doc="Lower-triangular matrices with a positive diagonal.")
-_CorrCholesky = _declare("CorrCholesky", _is_corr_cholesky, event_dim=2,
-                         doc="Lower Cholesky factors of correlation matrices: rows of unit norm.")
+_LowerCholesky = _declare(
+    "LowerCholesky", _is_lower_cholesky, event_dim=2, doc="Lower-triangular matrices with a positive diagonal."
+)
+_CorrCholesky = _declare(
+    "CorrCholesky",
+    _is_corr_cholesky,
+    event_dim=2,
+    doc="Lower Cholesky factors of correlation matrices: rows of unit norm.",
+)
 _Square = _declare("Square", _is_square, event_dim=2)
 _Symmetric = _declare("Symmetric", _is_symmetric, event_dim=2)
 _PositiveSemidefinite = _declare("PositiveSemidefinite", _spectrum_check(lambda ev: ev >= 0), event_dim=2)
@@ -351,8 +399,10 @@ class _Cat(_Composite):
 
     def check(self, value):
         offsets = [sum(self.lengths[:i]) for i in range(len(self.lengths))]
-        pieces = [part.check(value.narrow(self.dim, start, size))
-                  for part, start, size in zip(self.cseq, offsets, self.lengths)]
+        pieces = [
+            part.check(value.narrow(self.dim, start, size))
+            for part, start, size in zip(self.cseq, offsets, self.lengths)
+        ]
         return _cat_tensors(pieces, self.dim)
 
 

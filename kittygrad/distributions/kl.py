@@ -8,6 +8,7 @@ match warns, as torch's.
 >>> kl_divergence(Normal(0., 1.), Normal(1., 1.))
 tensor(0.5000)
 """
+
 from __future__ import annotations
 
 import math
@@ -20,12 +21,14 @@ from ..autograd import grad
 from ..creation import full_like
 from ..nn import functional as F
 from ..ops.comparison import where
+from ..ops.joining import cat
 from ..ops.shape import broadcast_shapes
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial
 from .categorical import Categorical
 from .cauchy import Cauchy
+from .continuous_bernoulli import ContinuousBernoulli
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
@@ -36,6 +39,7 @@ from .gumbel import Gumbel
 from .half_normal import HalfNormal
 from .independent import Independent
 from .laplace import Laplace
+from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
@@ -225,7 +229,11 @@ def _kl_expfamily_expfamily(p, q):
     gradients = grad(lg_normal.sum(), p_params, create_graph=True)
     result = q._log_normalizer(*q_params) - lg_normal
     for pn, qn, g in zip(p_params, q_params, gradients):
-        result = result - _sum_rightmost((qn - pn) * g, len(q.event_shape))
+        # <theta_q - theta_p, grad F> sums over each parameter's own event dims, which need not be the
+        # distribution's (Wishart: a matrix and a scalar). torch sums len(event_shape) dims for every
+        # parameter, which for Wishart also sums the scalar's term over the batch.
+        own_dims = pn.dim() - len(p.batch_shape)
+        result = result - _sum_rightmost((qn - pn) * g, own_dims)
     return result
 
 
@@ -250,8 +258,7 @@ def _kl_mvn_mvn(p, q):
         )
     Lp, Lq = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
     n = p.event_shape[0]
-    half_log_det_ratio = (Lq.diagonal(dim1=-2, dim2=-1).log().sum(-1)
-                          - Lp.diagonal(dim1=-2, dim2=-1).log().sum(-1))
+    half_log_det_ratio = Lq.diagonal(dim1=-2, dim2=-1).log().sum(-1) - Lp.diagonal(dim1=-2, dim2=-1).log().sum(-1)
     batch = broadcast_shapes(tuple(Lq.shape[:-2]), tuple(Lp.shape[:-2]))
     full = tuple(batch) + (n, n)
     # tr(Sigma_q^-1 Sigma_p) = ||Lq^-1 Lp||_F^2
@@ -330,7 +337,9 @@ def _kl_beta_normal(p, q):
     mean = p.concentration1 / total
     second_moment = mean * (1 - mean) / (total + 1) + mean.pow(2)
     var = q.scale.pow(2)
-    return -p.entropy() + 0.5 * (var * 2 * math.pi).log() + (0.5 * second_moment - q.loc * mean + 0.5 * q.loc.pow(2)) / var
+    return (
+        -p.entropy() + 0.5 * (var * 2 * math.pi).log() + (0.5 * second_moment - q.loc * mean + 0.5 * q.loc.pow(2)) / var
+    )
 
 
 @register_kl(Beta, Uniform)
@@ -379,7 +388,9 @@ def _kl_laplace_normal(p, q):
 def _kl_normal_laplace(p, q):
     d = p.loc - q.loc
     sigma = p.scale
-    mean_abs = sigma * math.sqrt(2 / math.pi) * (-0.5 * (d / sigma).pow(2)).exp() + d * (d / (sigma * math.sqrt(2))).erf()
+    mean_abs = (
+        sigma * math.sqrt(2 / math.pi) * (-0.5 * (d / sigma).pow(2)).exp() + d * (d / (sigma * math.sqrt(2))).erf()
+    )
     return -0.5 - _LOG_SQRT_2PI - sigma.log() + (2 * q.scale).log() + mean_abs / q.scale
 
 
@@ -443,8 +454,11 @@ def _gumbel_cross_entropy(q, mean, mgf_at_minus_inv_scale):
 def _kl_gumbel_gumbel(p, q):
     ratio = p.scale / q.scale
     # -E log q with E[e^(-x/beta)] = e^(-m/beta) Gamma(1 + s/beta), folded into one exponential
-    cross = q.scale.log() + (p.loc + p.scale * euler_constant - q.loc) / q.scale + \
-        ((q.loc - p.loc) / q.scale + (1 + ratio).lgamma()).exp()
+    cross = (
+        q.scale.log()
+        + (p.loc + p.scale * euler_constant - q.loc) / q.scale
+        + ((q.loc - p.loc) / q.scale + (1 + ratio).lgamma()).exp()
+    )
     return cross - p.scale.log() - (1 + euler_constant)
 
 
@@ -462,8 +476,9 @@ def _kl_gamma_gumbel(p, q):
 
 @register_kl(Normal, Gumbel)
 def _kl_normal_gumbel(p, q):
-    cross = q.scale.log() + (p.loc - q.loc) / q.scale + \
-        ((q.loc - p.loc) / q.scale + 0.5 * (p.scale / q.scale).pow(2)).exp()
+    cross = (
+        q.scale.log() + (p.loc - q.loc) / q.scale + ((q.loc - p.loc) / q.scale + 0.5 * (p.scale / q.scale).pow(2)).exp()
+    )
     return cross - 0.5 - _LOG_SQRT_2PI - p.scale.log()
 
 
@@ -530,6 +545,92 @@ def _kl_uniform_pareto(p, q):
     return where(p.low < q.scale, math.inf, result)
 
 
+# ---- multivariate normals, with full or low-rank-plus-diagonal covariance
+
+
+def _covariance_root(p):
+    """A matrix R with R R^T = Sigma_p: the Cholesky factor, or [W, sqrt(D)] for a low-rank one."""
+    if isinstance(p, LowRankMultivariateNormal):
+        return cat([p.cov_factor, p.cov_diag.sqrt().diag_embed()], -1)
+    return p._unbroadcasted_scale_tril
+
+
+def _inverse_quadratic(q, M):
+    """tr(M^T Sigma_q^-1 M) for a batch of k x c matrices ``M``."""
+    if isinstance(q, LowRankMultivariateNormal):
+        return q._inverse_quadratic(M)
+    L = q._unbroadcasted_scale_tril
+    batch = tuple(broadcast_shapes(tuple(L.shape[:-2]), tuple(M.shape[:-2])))
+    whitened = linalg.solve_triangular(
+        L.expand(batch + tuple(L.shape[-2:])), M.expand(batch + tuple(M.shape[-2:])), upper=False
+    )
+    return whitened.pow(2).sum((-2, -1))
+
+
+def _kl_gaussian_gaussian(p, q):
+    """1/2 (log det Sigma_q - log det Sigma_p + tr(Sigma_q^-1 Sigma_p) + |mu_q - mu_p|^2_(Sigma_q^-1) - k),
+    with the trace as tr(R^T Sigma_q^-1 R) for any root R of Sigma_p."""
+    if _event_shapes_differ(p, q):
+        both_low_rank = isinstance(p, LowRankMultivariateNormal) and isinstance(q, LowRankMultivariateNormal)
+        kind = "Low Rank Multivariate Normals" if both_low_rank else "(Low Rank) Multivariate Normals"
+        raise KittyValueError(f"KL-divergence between two {kind} with different event shapes cannot be computed")
+    k = p.event_shape[0]
+    trace = _inverse_quadratic(q, _covariance_root(p))
+    distance = _inverse_quadratic(q, (q.loc - p.loc).unsqueeze(-1))
+    return q._half_log_det() - p._half_log_det() + 0.5 * (trace + distance - k)
+
+
+for _p, _q in [
+    (LowRankMultivariateNormal, LowRankMultivariateNormal),
+    (MultivariateNormal, LowRankMultivariateNormal),
+    (LowRankMultivariateNormal, MultivariateNormal),
+]:
+    register_kl(_p, _q)(_kl_gaussian_gaussian)
+
+
+# ---- the continuous Bernoulli: log q(x) = log C(lambda) + log(1 - lambda) + x logit(lambda) is
+# linear in x, so E_p[log q] needs only p's mean
+
+
+def _continuous_bernoulli_cross_entropy(q, mean):
+    """-E[log q(x)] for a ContinuousBernoulli q, from the mean of x."""
+    return -(q._log_constant() + (-q.probs).log1p() + mean * q.logits)
+
+
+@register_kl(ContinuousBernoulli, ContinuousBernoulli)
+def _kl_continuous_bernoulli_continuous_bernoulli(p, q):
+    return -p.entropy() + _continuous_bernoulli_cross_entropy(q, p.mean)
+
+
+@register_kl(Beta, ContinuousBernoulli)
+def _kl_beta_continuous_bernoulli(p, q):
+    return -p.entropy() + _continuous_bernoulli_cross_entropy(q, p.mean)
+
+
+@register_kl(Uniform, ContinuousBernoulli)
+def _kl_uniform_continuous_bernoulli(p, q):
+    result = -_width(p).log() + _continuous_bernoulli_cross_entropy(q, (p.low + p.high) / 2)
+    return where((p.low < 0) | (p.high > 1), math.inf, result)  # mass outside [0, 1], where q has none
+
+
+@register_kl(ContinuousBernoulli, Exponential)
+def _kl_continuous_bernoulli_exponential(p, q):
+    return -p.entropy() + _exponential_cross_entropy(q, p.mean)
+
+
+@register_kl(ContinuousBernoulli, Normal)
+def _kl_continuous_bernoulli_normal(p, q):
+    second = p.variance + (p.mean - q.loc).pow(2)  # E[(x - mu)^2]
+    return -p.entropy() + q.scale.log() + _LOG_SQRT_2PI + second / (2 * q.scale.pow(2))
+
+
+@register_kl(ContinuousBernoulli, Uniform)
+def _kl_continuous_bernoulli_uniform(p, q):
+    result = -p.entropy() + _width(q).log()
+    # finite only when [low, high] covers all of [0, 1]
+    return where((q.low > 0) | (q.high < 1), math.inf, result)
+
+
 # ---- pairs whose divergence is infinite: q has no mass where p has some
 
 
@@ -541,14 +642,38 @@ def _infinite_for(attr):
 
 
 for _p, _q, _attr in [
-    (Exponential, Beta, "rate"), (Exponential, Uniform, "rate"),
-    (Gamma, Beta, "concentration"), (Gamma, Uniform, "concentration"),
-    (Laplace, Beta, "loc"), (Laplace, Exponential, "loc"), (Laplace, Gamma, "loc"), (Laplace, Uniform, "loc"),
-    (Normal, Beta, "loc"), (Normal, Exponential, "loc"), (Normal, Gamma, "loc"), (Normal, Uniform, "loc"),
-    (Poisson, Bernoulli, "rate"), (Poisson, Binomial, "rate"),
-    (Beta, Pareto, "concentration1"), (Exponential, Pareto, "rate"), (Gamma, Pareto, "concentration"),
-    (Laplace, Pareto, "loc"), (Normal, Pareto, "loc"), (Pareto, Beta, "scale"), (Pareto, Uniform, "scale"),
-    (Gumbel, Beta, "loc"), (Gumbel, Exponential, "loc"), (Gumbel, Gamma, "loc"), (Gumbel, Pareto, "loc"),
+    (Exponential, Beta, "rate"),
+    (Exponential, Uniform, "rate"),
+    (Gamma, Beta, "concentration"),
+    (Gamma, Uniform, "concentration"),
+    (Laplace, Beta, "loc"),
+    (Laplace, Exponential, "loc"),
+    (Laplace, Gamma, "loc"),
+    (Laplace, Uniform, "loc"),
+    (Normal, Beta, "loc"),
+    (Normal, Exponential, "loc"),
+    (Normal, Gamma, "loc"),
+    (Normal, Uniform, "loc"),
+    (Poisson, Bernoulli, "rate"),
+    (Poisson, Binomial, "rate"),
+    (Beta, Pareto, "concentration1"),
+    (Exponential, Pareto, "rate"),
+    (Gamma, Pareto, "concentration"),
+    (Laplace, Pareto, "loc"),
+    (Normal, Pareto, "loc"),
+    (Pareto, Beta, "scale"),
+    (Pareto, Uniform, "scale"),
+    (Gumbel, Beta, "loc"),
+    (Gumbel, Exponential, "loc"),
+    (Gumbel, Gamma, "loc"),
+    (Gumbel, Pareto, "loc"),
     (Gumbel, Uniform, "loc"),
+    (ContinuousBernoulli, Pareto, "probs"),
+    (Exponential, ContinuousBernoulli, "rate"),
+    (Gamma, ContinuousBernoulli, "concentration"),
+    (Gumbel, ContinuousBernoulli, "loc"),
+    (Laplace, ContinuousBernoulli, "loc"),
+    (Normal, ContinuousBernoulli, "loc"),
+    (Pareto, ContinuousBernoulli, "scale"),
 ]:
     register_kl(_p, _q)(_infinite_for(_attr))

@@ -13,6 +13,7 @@ in :class:`Transform`.
 >>> t(kitty.tensor([0.])), t.inv(kitty.tensor([1.]))
 (tensor([1.]), tensor([0.]))
 """
+
 from __future__ import annotations
 
 import math
@@ -21,21 +22,38 @@ from functools import reduce
 from itertools import accumulate
 from numbers import Number
 
-from ..errors import KittyNotImplementedError, KittyValueError
+from ..errors import KittyIndexError, KittyNotImplementedError, KittyValueError
 from .. import linalg
-from ..creation import full_like, ones, zeros
+from ..creation import eye, full_like, ones, zeros
 from ..nn import functional as F
 from ..ops.joining import cat as _cat
 from ..ops.joining import stack as _stack
 from ..ops.shape import broadcast_shapes
+from ..ops.triangle_indices import tril_indices
 from ..size import Size
 from . import constraints
 from .utils import _finfo, _sum_rightmost, broadcast_all
 
 __all__ = [
-    "AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform", "CumulativeDistributionTransform", "ExpTransform",
-    "IndependentTransform", "LowerCholeskyTransform", "PositiveDefiniteTransform", "PowerTransform", "ReshapeTransform", "SigmoidTransform",
-    "SoftmaxTransform", "SoftplusTransform", "StackTransform", "StickBreakingTransform", "TanhTransform", "Transform",
+    "AbsTransform",
+    "AffineTransform",
+    "CatTransform",
+    "ComposeTransform",
+    "CorrCholeskyTransform",
+    "CumulativeDistributionTransform",
+    "ExpTransform",
+    "IndependentTransform",
+    "LowerCholeskyTransform",
+    "PositiveDefiniteTransform",
+    "PowerTransform",
+    "ReshapeTransform",
+    "SigmoidTransform",
+    "SoftmaxTransform",
+    "SoftplusTransform",
+    "StackTransform",
+    "StickBreakingTransform",
+    "TanhTransform",
+    "Transform",
     "identity_transform",
 ]
 
@@ -155,7 +173,8 @@ class Transform:
         # equality is per family: the class that declared what to compare (and its subclasses)
         family = next(c for c in type(self).__mro__ if "_equal_by" in vars(c))
         return isinstance(other, family) and all(
-            _same_value(getattr(self, name), getattr(other, name)) for name in self._equal_by)
+            _same_value(getattr(self, name), getattr(other, name)) for name in self._equal_by
+        )
 
     def __ne__(self, other) -> bool:
         return not self.__eq__(other)
@@ -345,7 +364,9 @@ class IndependentTransform(Transform):
 
     def __init__(self, base_transform, reinterpreted_batch_ndims: int, cache_size: int = 0) -> None:
         super().__init__(cache_size=cache_size)
-        self.base_transform = base_transform.with_cache(cache_size)
+        # the wrapped transform caches as this one does, so that inverting through it is free too
+        wrapped = base_transform.with_cache(cache_size)
+        self.base_transform = wrapped
         self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
 
     @constraints.dependent_property(is_discrete=False)
@@ -405,7 +426,8 @@ class ReshapeTransform(Transform, bijective=True):
 
     def __init__(self, in_shape, out_shape, cache_size: int = 0) -> None:
         self.in_shape, self.out_shape = Size(in_shape), Size(out_shape)
-        if self.in_shape.numel() != self.out_shape.numel():
+        sizes = {shape.numel() for shape in (self.in_shape, self.out_shape)}
+        if len(sizes) != 1:
             raise KittyValueError("in_shape, out_shape have different numbers of elements")
         super().__init__(cache_size=cache_size)
 
@@ -694,6 +716,93 @@ class LowerCholeskyTransform(Transform, domain=_real_block(2), codomain=constrai
         return _on_diagonal(y, lambda d: d.log())
 
 
+def _lower_size(n: int) -> int:
+    """d for n = d (d - 1) / 2 entries below a d x d diagonal; -1 when n is no such number."""
+    d = (1 + math.isqrt(1 + 8 * n)) // 2
+    return d if d * (d - 1) // 2 == n else -1
+
+
+def _exclusive_cumprod(t):
+    """Products along the last dim of everything before each entry (1 for the first)."""
+    return F.pad(t[..., :-1], [1, 0], value=1.0).cumprod(-1)
+
+
+class CorrCholeskyTransform(
+    Transform, domain=constraints.real_vector, codomain=constraints.corr_cholesky, bijective=True
+):
+    """Real vectors of length d (d - 1) / 2 to Cholesky factors of d x d correlation matrices.
+
+    Each entry is squashed by tanh into a partial correlation z in (-1, 1) and placed below the
+    diagonal, row by row. A row is then built by stick breaking on its squared norm: the entry in
+    column j is z_ij times the square root of what the earlier entries left of the unit norm,
+    prod_(k<j) (1 - z_ik^2), and the diagonal takes the rest. Rows therefore have unit norm.
+
+    >>> import kittygrad as kitty
+    >>> CorrCholeskyTransform()(kitty.zeros(1))
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+
+    _equal_by = ()
+
+    @staticmethod
+    def _indices(d: int):
+        return tril_indices(d, d, -1)
+
+    def _call(self, x):
+        if x.dim() < 1:
+            raise KittyIndexError("CorrCholeskyTransform expects at least one dimension, got a 0-d input")
+        n = x.shape[-1]
+        d = _lower_size(n)
+        if d < 0:
+            raise KittyValueError(
+                f"The size of last dimension is {n} which cannot be expressed as the lower triangular part "
+                "of a square D x D matrix."
+            )
+        # |z| < 1 strictly, so that every row keeps some of its norm for the diagonal
+        z = x.tanh().clamp(-1 + float(_finfo(x.dtype).eps), 1 - float(_finfo(x.dtype).eps))
+        rows, cols = self._indices(d)
+        partial = zeros(tuple(x.shape[:-1]) + (d, d), dtype=x.dtype)
+        partial[..., rows, cols] = z
+        left = _exclusive_cumprod(1 - partial.pow(2))  # of each row's unit norm, the part not yet taken
+        return (partial + eye(d, dtype=x.dtype)) * left.sqrt()
+
+    def _inverse(self, y):
+        d = y.shape[-1]
+        # what the earlier entries of each row left of its unit norm: 1 - (their squares summed)
+        taken = F.pad(y[..., :-1].pow(2), [1, 0]).cumsum(-1)
+        partial = y / (1 - taken).clamp(min=float(_finfo(y.dtype).tiny)).sqrt()
+        rows, cols = self._indices(d)
+        return partial[..., rows, cols].atanh()
+
+    def log_abs_det_jacobian(self, x, y):
+        # In the order of the entries the Jacobian is triangular: entry (i, j) of y depends on z_ik
+        # for k <= j only, with dy_ij/dz_ij = sqrt(prod_(k<j) (1 - z_ik^2)). Collected per z_ik, the
+        # log-determinant is sum (i - k + 1) / 2 log(1 - z_ik^2), where log(1 - tanh(x)^2) is
+        # written as 2 (log 2 - x - softplus(-2x)) to stay finite for large |x|.
+        d = _lower_size(x.shape[-1])
+        rows, cols = self._indices(d)
+        weights = (rows - cols + 1).to(x.dtype) / 2
+        log_tanh_slope = 2.0 * (math.log(2.0) - x - F.softplus(-2.0 * x))
+        return (weights * log_tanh_slope).sum(-1)
+
+    def forward_shape(self, shape):
+        if len(shape) < 1:
+            raise KittyValueError("Too few dimensions on input")
+        d = _lower_size(shape[-1])
+        if d < 0:
+            raise KittyValueError("Input is not a flattened lower-diagonal number")
+        return Size(tuple(shape[:-1]) + (d, d))
+
+    def inverse_shape(self, shape):
+        if len(shape) < 2:
+            raise KittyValueError("Too few dimensions on input")
+        if shape[-2] != shape[-1]:
+            raise KittyValueError("Input is not square")
+        d = shape[-1]
+        return Size(tuple(shape[:-2]) + (d * (d - 1) // 2,))
+
+
 class CumulativeDistributionTransform(Transform, codomain=constraints.unit_interval, bijective=True, sign=+1):
     """y = distribution.cdf(x): the distribution's support onto [0, 1]."""
 
@@ -708,7 +817,8 @@ class CumulativeDistributionTransform(Transform, codomain=constraints.unit_inter
 
     def log_abs_det_jacobian(self, x, y):
         # the cdf's derivative is the density
-        return self.distribution.log_prob(x)
+        density = self.distribution
+        return density.log_prob(x)
 
 
 class PositiveDefiniteTransform(Transform, domain=_real_block(2), codomain=constraints.positive_definite):
@@ -780,7 +890,9 @@ class CatTransform(_JoinedTransform):
 
     def _split(self, z, check: bool = True):
         if check and (not -z.dim() <= self.dim < z.dim() or z.size(self.dim) != self.length):
-            raise KittyValueError(f"CatTransform: expected size {self.length} along dim {self.dim}, got shape {tuple(z.shape)}")
+            raise KittyValueError(
+                f"CatTransform: expected size {self.length} along dim {self.dim}, got shape {tuple(z.shape)}"
+            )
         starts = accumulate(self.lengths[:-1], initial=0)
         return [z.narrow(self.dim, start, n) for start, n in zip(starts, self.lengths)]
 
@@ -793,8 +905,10 @@ class CatTransform(_JoinedTransform):
     def log_abs_det_jacobian(self, x, y):
         joint = self.event_dim
         # each piece's term summed over the event dims it has fewer than the joint event
-        terms = [_sum_rightmost(t.log_abs_det_jacobian(a, b), joint - t.event_dim)
-                 for t, a, b in zip(self.transforms, self._split(x, False), self._split(y, False))]
+        terms = [
+            _sum_rightmost(t.log_abs_det_jacobian(a, b), joint - t.event_dim)
+            for t, a, b in zip(self.transforms, self._split(x, False), self._split(y, False))
+        ]
         # ``dim`` counted from the right of the terms (which lack the joint event dims)
         axis = (self.dim if self.dim < 0 else self.dim - x.dim()) + joint
         return _cat(terms, axis) if axis < 0 else sum(terms)
