@@ -23,4 +23,12 @@ ROWS = [
         shapes=fixed((1, 4, 3, 3), (4, 3, 2, 2))),
     Row("conv_transpose1d", lambda m, x, w, b: F(m).conv_transpose1d(x, w, b, stride=3, padding=1), 3,
         shapes=fixed((2, 2, 4), (2, 3, 4), (3,))),
+    Row("conv_transpose3d", lambda m, x, w, b: F(m).conv_transpose3d(x, w, b, stride=(2, 1, 2), padding=(1, 0, 1),
+                                                                  output_padding=(1, 0, 0)), 3,
+        shapes=fixed((2, 2, 2, 3, 2), (2, 3, 3, 2, 2), (3,))),
+    Row("conv_transpose3d_groups", lambda m, x, w: F(m).conv_transpose3d(x, w, stride=2, groups=2, dilation=(1, 2, 1),
+                                                                      output_padding=(0, 1, 1)), 2,
+        shapes=fixed((1, 4, 2, 2, 3), (4, 1, 2, 2, 2))),
+    Row("conv_transpose3d_unbatched", lambda m, x, w: F(m).conv_transpose3d(x, w, padding=1, dilation=2), 2,
+        shapes=fixed((2, 3, 3, 2), (2, 2, 2, 2, 2))),
 ]

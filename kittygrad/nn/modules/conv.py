@@ -1,4 +1,4 @@
-"""Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d (torch's weight layout and init)."""
+"""Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d (torch's weight layout and init)."""
 from __future__ import annotations
 
 from ...tensor import Tensor
@@ -6,7 +6,7 @@ from .. import functional as F
 from ._layer_utils import as_tuple, empty_parameter, fan_in_uniform_, set_optional_bias
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 
@@ -189,3 +189,15 @@ class ConvTranspose2d(_ConvTranspose):
 
     _nd = 2
     _kernel = staticmethod(F.conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTranspose):
+    """Transposed 3-D convolution over ``(N, C_in, D, H, W)``; weight ``(C_in, C_out/groups, kd, kh, kw)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.ConvTranspose3d(4, 2, 2, stride=2)(kitty.zeros(1, 4, 2, 3, 3)).shape
+    kittygrad.Size([1, 2, 4, 6, 6])
+    """
+
+    _nd = 3
+    _kernel = staticmethod(F.conv_transpose3d)

@@ -11,13 +11,13 @@ from ... import dtypes as D
 from ...tensor import Tensor
 from ..parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, _BatchNorm, _ChannelNorm
-from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, _Conv, _ConvTranspose
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, _Conv, _ConvTranspose
 from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, _InstanceNorm
 from .linear import Linear
 
 __all__ = [
     "LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
-    "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d",
+    "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d",
     "LazyInstanceNorm2d", "LazyInstanceNorm3d",
 ]
 
@@ -37,7 +37,7 @@ class LazyModuleMixin:
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._load_hook = self._register_load_state_dict_pre_hook(self._shape_from_checkpoint)
+        self._load_hook = self._before_loading(self._shape_from_checkpoint)
         self._initialize_hook = self.register_forward_pre_hook(self._infer_parameters, with_kwargs=True)
 
     def _shape_from_checkpoint(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs) -> None:
@@ -225,6 +225,17 @@ class LazyConvTranspose2d(_LazyConvTranspose):
     """
 
     _nd, _kernel, cls_to_become = ConvTranspose2d._nd, ConvTranspose2d._kernel, ConvTranspose2d
+
+
+class LazyConvTranspose3d(_LazyConvTranspose):
+    """A ConvTranspose3d whose ``in_channels`` is read from its first input.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.LazyConvTranspose3d(2, 2, stride=2)(kitty.ones(1, 4, 2, 3, 3)).shape
+    kittygrad.Size([1, 2, 4, 6, 6])
+    """
+
+    _nd, _kernel, cls_to_become = ConvTranspose3d._nd, ConvTranspose3d._kernel, ConvTranspose3d
 
 
 class _LazyNormBase(LazyModuleMixin, _ChannelNorm):

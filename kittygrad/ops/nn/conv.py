@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import math
 
+from ... import backend as B
 from ...autograd.function import Op
 from ...errors import KittyRuntimeError, KittyValueError
 from .. import joining as _joining
@@ -225,7 +226,7 @@ class ConvTransposeNd(Op):
 def _conv_prepare(name, nd, input, weight, bias, groups):
     x, w = as_tensor_arg(input), as_tensor_arg(weight, "weight")
     b = as_tensor_arg(bias, "bias") if bias is not None else None
-    x, w, b = autocast_args(name, x, w, b)  # (conv1d/2d/3d and conv_transpose1d/2d share this)
+    x, w, b = autocast_args(name, x, w, b)  # (conv1d/2d/3d and conv_transpose1d/2d/3d share this)
     unbatched = x._data.ndim == nd + 1
     if unbatched:
         x = x.unsqueeze(0)
@@ -239,7 +240,7 @@ def _conv_prepare(name, nd, input, weight, bias, groups):
     if groups < 1:
         raise KittyRuntimeError("non-positive groups is not supported")
     _same_dtype(name, x, w, b)
-    if x._data.dtype.kind != "f":
+    if not B.is_float(x._data.dtype):
         raise KittyRuntimeError(f'"{name}" not implemented for \'{_type_name(x)}\'')
     return x, w, b, unbatched
 
@@ -355,3 +356,13 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     kittygrad.Size([1, 3, 8, 8])
     """
     return _conv_transpose(2, "conv_transpose2d", input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1, dilation=1):
+    """Transposed 3-D convolution over ``(N, C_in, D, H, W)``; weight is ``(C_in, C_out/groups, kd, kh, kw)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.conv_transpose3d(kitty.ones(1, 2, 2, 3, 3), kitty.ones(2, 1, 2, 2, 2), stride=2).shape
+    kittygrad.Size([1, 1, 4, 6, 6])
+    """
+    return _conv_transpose(3, "conv_transpose3d", input, weight, bias, stride, padding, output_padding, groups, dilation)
