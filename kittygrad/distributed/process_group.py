@@ -1,0 +1,414 @@
+"""Process groups over MPI: ``init_process_group``, ranks, sizes, sub-groups and fault handling.
+
+Every process group wraps an MPI communicator. The default group is a duplicate of
+``MPI.COMM_WORLD`` (so a script's own mpi4py traffic cannot mix with ours); ``new_group`` makes
+a sub-communicator. MPI itself is started only by :func:`init_process_group`: importing
+``kittygrad`` or ``kittygrad.distributed`` loads no MPI library.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+import importlib.util
+import warnings
+from typing import Any
+
+from ..errors import KittyRuntimeError, KittyTypeError, KittyValueError
+
+__all__ = [
+    "Backend",
+    "GroupMember",
+    "ProcessGroup",
+    "group",
+    "init_process_group",
+    "destroy_process_group",
+    "is_available",
+    "is_initialized",
+    "is_mpi_available",
+    "is_gloo_available",
+    "is_nccl_available",
+    "is_torchelastic_launched",
+    "get_rank",
+    "get_world_size",
+    "get_backend",
+    "new_group",
+    "get_process_group_ranks",
+    "get_global_rank",
+    "get_group_rank",
+]
+
+_NOT_INITIALIZED = "Default process group has not been initialized, please make sure to call init_process_group."
+
+
+class Backend(str):
+    """A backend's name, as ``torch.distributed.Backend``: ``Backend("GLOO") == "gloo"``.
+
+    Every backend kittygrad accepts is served by MPI; ``"gloo"`` is the name most CPU scripts
+    ask for, so it is accepted too.
+
+    >>> Backend("MPI"), Backend.GLOO
+    ('mpi', 'gloo')
+    """
+
+    UNDEFINED = "undefined"
+    MPI = "mpi"
+    GLOO = "gloo"
+    NCCL = "nccl"
+
+    def __new__(cls, name: str) -> Backend:
+        if not isinstance(name, str):
+            raise KittyValueError(f"Backend name must be a string, but got: {name!r}")
+        return super().__new__(cls, name.lower())
+
+
+class ProcessGroup:
+    """A set of ranks and the MPI communicator they talk over (what ``new_group`` returns).
+
+    ``ranks`` are global ranks (positions in the default group), in group-rank order.
+    """
+
+    def __init__(self, comm: Any, ranks: list[int], backend: str) -> None:
+        self.comm = comm
+        self.ranks = list(ranks)
+        self.backend = backend
+
+    def rank(self) -> int:
+        """This process's rank inside the group."""
+        return self.comm.Get_rank()
+
+    def size(self) -> int:
+        """How many processes the group holds."""
+        return len(self.ranks)
+
+    def name(self) -> str:
+        return self.backend
+
+    def __repr__(self) -> str:
+        return f"ProcessGroup(backend={self.backend!r}, ranks={self.ranks})"
+
+
+class GroupMember:
+    """``GroupMember.WORLD`` (the default group, once initialised) and ``NON_GROUP_MEMBER``."""
+
+    WORLD: ProcessGroup | None = None
+    NON_GROUP_MEMBER = object()
+
+
+class group:  # noqa: N801 - torch's name: ``dist.group.WORLD``
+    """``group.WORLD``: the default process group (``None`` before ``init_process_group``)."""
+
+    WORLD: ProcessGroup | None = None
+
+
+class _State:
+    mpi: Any = None  # the mpi4py.MPI module, once MPI is started
+    default: ProcessGroup | None = None
+    groups: list = []
+    previous_excepthook: Any = None
+
+
+def _load_mpi():
+    """The ``mpi4py.MPI`` module, importing it (which starts MPI) on first use.
+
+    This is the one late import of a third-party package here, on purpose: importing mpi4py
+    initialises MPI (and, without mpiexec, a singleton MPI job), which ``import kittygrad`` must
+    never do. It happens when a script asks for a process group, not before.
+    """
+    if _State.mpi is None:
+        try:
+            from mpi4py import MPI
+        except ImportError as exc:
+            raise KittyRuntimeError(
+                "kittygrad.distributed needs mpi4py and an MPI library: pip install 'kittygrad[distributed]' "
+                f"(mpi4py and mpich); importing mpi4py failed with: {exc}"
+            ) from exc
+        _State.mpi = MPI
+    return _State.mpi
+
+
+def is_available() -> bool:
+    """Whether the distributed package can run here (mpi4py is installed); starts nothing.
+
+    >>> isinstance(is_available(), bool)
+    True
+    """
+    if _State.mpi is not None:
+        return True
+    try:
+        return importlib.util.find_spec("mpi4py") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def is_mpi_available() -> bool:
+    """``True`` where mpi4py is installed: MPI is the transport under every backend name here."""
+    return is_available()
+
+
+def is_gloo_available() -> bool:
+    """``"gloo"`` is accepted (and served by MPI) wherever MPI is available."""
+    return is_available()
+
+
+def is_nccl_available() -> bool:
+    """Always ``False``: kittygrad runs on CPUs."""
+    return False
+
+
+def is_torchelastic_launched() -> bool:
+    """Whether this process was started by ``python -m kittygrad.distributed.run`` (or torchrun)."""
+    return os.environ.get("TORCHELASTIC_RUN_ID") is not None
+
+
+def is_initialized() -> bool:
+    """Whether the default process group exists.
+
+    >>> is_initialized()
+    False
+    """
+    return _State.default is not None
+
+
+def _default() -> ProcessGroup:
+    if _State.default is None:
+        raise KittyValueError(_NOT_INITIALIZED)
+    return _State.default
+
+
+def _resolve(grp: ProcessGroup | None) -> ProcessGroup:
+    """The group a call works on: ``None`` (or ``group.WORLD``) is the default one."""
+    if grp is None:
+        return _default()
+    if grp is GroupMember.NON_GROUP_MEMBER:
+        raise KittyValueError("this rank is not a member of the group it passed (new_group returned NON_GROUP_MEMBER)")
+    if not isinstance(grp, ProcessGroup):
+        raise KittyTypeError(f"group must be a ProcessGroup from new_group or None, got {type(grp).__name__}")
+    _default()  # a group outlives destroy_process_group only as a dead handle
+    return grp
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise KittyValueError(f"environment variable {name} must be an integer, got {value!r}") from exc
+
+
+def _abort_on_uncaught(exc_type, exc, tb) -> None:
+    """An exception nobody caught on one rank: show it, then end every rank of the job.
+
+    Without this, the other ranks would wait forever in their next collective for a process
+    that has exited. ``MPI_Abort`` makes mpiexec kill the whole job with a non-zero status.
+    """
+    hook = _State.previous_excepthook or sys.__excepthook__
+    rank = _State.mpi.COMM_WORLD.Get_rank()
+    print(f"kittygrad.distributed: rank {rank} raised an uncaught exception; aborting the job:", file=sys.stderr)
+    hook(exc_type, exc, tb)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _State.mpi.COMM_WORLD.Abort(1)
+
+
+def init_process_group(
+    backend: str | None = None,
+    init_method: str | None = None,
+    timeout: datetime.timedelta | None = None,
+    world_size: int = -1,
+    rank: int = -1,
+    store: Any = None,
+    group_name: str = "",
+    pg_options: Any = None,
+    device_id: Any = None,
+) -> None:
+    """Start the default process group over MPI, as ``torch.distributed.init_process_group``.
+
+    Run the script with ``mpiexec -n N python script.py`` or
+    ``python -m kittygrad.distributed.run --nproc-per-node N script.py``; run plainly, it is a
+    group of one. ``backend`` may be ``"mpi"`` (or ``None``) or ``"gloo"`` (served by MPI);
+    ``"nccl"`` is refused. ``init_method`` may be ``None`` or ``"env://"``: MPI's launcher has
+    already told every process its rank, so ``RANK``/``WORLD_SIZE`` (and ``world_size``/``rank``)
+    are only checked against it. ``timeout`` is accepted for compatibility: MPI collectives do
+    not time out; a failing rank instead ends the job (see the README's distributed section).
+
+    >>> import kittygrad.distributed as dist  # doctest: +SKIP
+    >>> dist.init_process_group("gloo"); dist.get_world_size()  # doctest: +SKIP
+    1
+    """
+    if _State.default is not None:
+        raise KittyValueError("trying to initialize the default process group twice!")
+    name = Backend(backend if backend is not None else Backend.MPI)
+    if name == Backend.NCCL:
+        raise KittyRuntimeError("Distributed package doesn't have NCCL built in")
+    if name not in (Backend.MPI, Backend.GLOO):
+        raise AssertionError(f"Unknown backend type {backend}")  # torch's type for this error
+    if init_method is not None and not init_method.startswith("env://"):
+        raise KittyValueError(
+            f"kittygrad.distributed supports init_method=None or 'env://' (MPI's launcher "
+            f"wires the processes), got {init_method!r}"
+        )
+    if store is not None:
+        raise KittyValueError(
+            "kittygrad.distributed has no Store: MPI's launcher wires the processes (pass store=None)"
+        )
+    MPI = _load_mpi()
+    world = MPI.COMM_WORLD
+    mpi_size, mpi_rank = world.Get_size(), world.Get_rank()
+    if name == Backend.GLOO and mpi_rank == 0:  # one note per job, not one per process
+        warnings.warn("kittygrad.distributed: backend 'gloo' is served by MPI", stacklevel=2)
+    want_size = world_size if world_size != -1 else _env_int("WORLD_SIZE")
+    want_rank = rank if rank != -1 else _env_int("RANK")
+    if want_size is not None and want_size != mpi_size:
+        raise KittyRuntimeError(
+            f"init_process_group: world_size {want_size} was asked for, but MPI started {mpi_size} process(es); "
+            f"launch with `mpiexec -n {want_size} python script.py` or "
+            f"`python -m kittygrad.distributed.run --nproc-per-node {want_size} script.py`"
+        )
+    if want_rank is not None and want_rank != mpi_rank:
+        raise KittyRuntimeError(
+            f"init_process_group: rank {want_rank} was asked for, but MPI gave this process rank "
+            f"{mpi_rank} (ranks come from the MPI launcher)"
+        )
+    comm = world.Dup()
+    _State.default = ProcessGroup(comm, list(range(mpi_size)), str(name))
+    _State.groups = []
+    GroupMember.WORLD = group.WORLD = _State.default
+    if mpi_size > 1 and sys.excepthook is not _abort_on_uncaught:
+        _State.previous_excepthook = sys.excepthook
+        sys.excepthook = _abort_on_uncaught
+
+
+def destroy_process_group(group: ProcessGroup | None = None) -> None:
+    """Free the default group (and every group made from it), or just ``group``.
+
+    MPI stays running (it cannot be restarted in a process), so ``init_process_group`` may be
+    called again afterwards, as under torch.
+
+    >>> import kittygrad.distributed as dist  # doctest: +SKIP
+    >>> dist.init_process_group(); dist.destroy_process_group(); dist.is_initialized()  # doctest: +SKIP
+    False
+    """
+    if _State.default is None:
+        raise AssertionError("Process group cannot be None")  # torch's type and words
+    if group is None or group is _State.default:
+        for g in [*_State.groups, _State.default]:
+            g.comm.Free()
+        _State.groups = []
+        _State.default = None
+        GroupMember.WORLD = globals()["group"].WORLD = None
+        if sys.excepthook is _abort_on_uncaught:
+            sys.excepthook = _State.previous_excepthook or sys.__excepthook__
+        return
+    if group in _State.groups:
+        _State.groups.remove(group)
+        group.comm.Free()
+
+
+def get_rank(group: ProcessGroup | None = None) -> int:
+    """This process's rank in ``group`` (the default group when ``None``); -1 if not a member.
+
+    >>> import kittygrad.distributed as dist  # doctest: +SKIP
+    >>> dist.init_process_group(); dist.get_rank()  # doctest: +SKIP
+    0
+    """
+    if group is GroupMember.NON_GROUP_MEMBER:
+        return -1
+    return _resolve(group).rank()
+
+
+def get_world_size(group: ProcessGroup | None = None) -> int:
+    """How many processes ``group`` (the default group when ``None``) holds; -1 if not a member.
+
+    >>> import kittygrad.distributed as dist  # doctest: +SKIP
+    >>> dist.init_process_group(); dist.get_world_size()  # doctest: +SKIP
+    1
+    """
+    if group is GroupMember.NON_GROUP_MEMBER:
+        return -1
+    return _resolve(group).size()
+
+
+def get_backend(group: ProcessGroup | None = None) -> str:
+    """The backend name the group was made with (``"mpi"`` or ``"gloo"``, both served by MPI)."""
+    return _resolve(group).backend
+
+
+def get_process_group_ranks(group: ProcessGroup | None) -> list[int]:
+    """The global ranks in ``group``, in group-rank order."""
+    return list(_resolve(group).ranks)
+
+
+def get_global_rank(group: ProcessGroup | None, group_rank: int) -> int:
+    """The global rank of ``group_rank`` in ``group``."""
+    ranks = _resolve(group).ranks
+    if not 0 <= group_rank < len(ranks):
+        raise KittyValueError(f"Group rank {group_rank} is not part of group {ranks}")
+    return ranks[group_rank]
+
+
+def get_group_rank(group: ProcessGroup | None, global_rank: int) -> int:
+    """The rank inside ``group`` of the process with global rank ``global_rank``."""
+    ranks = _resolve(group).ranks
+    if global_rank not in ranks:
+        raise KittyValueError(f"Global rank {global_rank} is not part of group {ranks}")
+    return ranks.index(global_rank)
+
+
+def new_group(
+    ranks: list[int] | None = None,
+    timeout: datetime.timedelta | None = None,
+    backend: str | None = None,
+    pg_options: Any = None,
+    use_local_synchronization: bool = False,
+    group_desc: str | None = None,
+    device_id: Any = None,
+) -> ProcessGroup | object:
+    """A group of some ranks (all of them when ``None``); every rank of the default group calls it.
+
+    Ranks outside the new group get ``GroupMember.NON_GROUP_MEMBER``, as under torch.
+
+    >>> import kittygrad.distributed as dist  # doctest: +SKIP
+    >>> dist.init_process_group(); dist.new_group([0]).size()  # doctest: +SKIP
+    1
+    """
+    default = _default()
+    world_size = default.size()
+    members = sorted(set(range(world_size) if ranks is None else ranks))
+    bad = [r for r in members if not 0 <= r < world_size]
+    if bad:
+        raise KittyValueError(f"new_group: ranks {bad} are outside the world of {world_size} process(es)")
+    name = Backend(backend) if backend is not None else default.backend
+    if name == Backend.NCCL:
+        raise KittyRuntimeError("Distributed package doesn't have NCCL built in")
+    # MPI_Comm_create is collective over the whole default group, as torch's new_group is
+    comm = default.comm.Create(default.comm.Get_group().Incl(members))
+    if comm == _State.mpi.COMM_NULL:  # this rank is outside the new group
+        return GroupMember.NON_GROUP_MEMBER  # torch's marker for non-members
+    made = ProcessGroup(comm, members, str(name))
+    _State.groups.append(made)
+    return made
+
+
+def _group_rank_of(grp: ProcessGroup, global_rank: int | None, group_rank: int | None, what: str) -> int:
+    """Translate a ``src``/``dst`` (global rank) or ``group_src``/``group_dst`` to a rank in ``grp``."""
+    if global_rank is not None and group_rank is not None:
+        raise KittyValueError(f"Can not specify both {what} and group_{what} arguments.")
+    if group_rank is not None:
+        if not 0 <= group_rank < grp.size():
+            raise KittyValueError(f"group_{what} {group_rank} is outside the group of {grp.size()}")
+        return group_rank
+    if global_rank is None:
+        global_rank = 0
+    if global_rank not in grp.ranks:
+        raise KittyValueError(f"Global rank {global_rank} is not part of group {grp.ranks}")
+    return grp.ranks.index(global_rank)
+
+
+def mpi_module():
+    """The started ``mpi4py.MPI`` module (for the collectives and DDP); requires a process group."""
+    _default()
+    return _State.mpi

@@ -1,0 +1,318 @@
+"""``DistributedDataParallel``: one model replica per process, gradients averaged over MPI.
+
+Each replica computes gradients on its own share of the batch. Parameters are packed into a few
+flat buckets (last layers first, since backward produces their gradients first); a
+post-accumulate-gradient hook copies each gradient into its bucket as soon as autograd has
+written it, and a full bucket starts a non-blocking MPI all-reduce while backward is still
+computing the earlier layers. The last gradient's hook waits for the buckets and writes the
+averaged gradients back, so when ``backward()`` returns every replica holds the same ``.grad``.
+Buckets are always started in the same order on every rank (MPI requires it), even when they
+fill up in a different order.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from time import perf_counter
+from typing import Any, Iterator
+
+from ... import backend as B
+from ...autograd.grad_mode import is_grad_enabled, no_grad
+from ...creation import from_numpy
+from ...distributed.process_group import ProcessGroup, _resolve, mpi_module
+from ...errors import KittyRuntimeError, KittyTypeError
+from ...tensor import Tensor
+from ..modules.module import Module
+
+__all__ = ["DistributedDataParallel"]
+
+_MB = 1024 * 1024
+#: the first bucket is small, so the first all-reduce starts early in backward
+_FIRST_BUCKET_BYTES = 1 * _MB
+
+
+class _Bucket:
+    """Some parameters' gradients, packed into one flat array reduced by one MPI call."""
+
+    def __init__(self, indices: list[int], flat, offsets: list[int]) -> None:
+        self.indices = indices  # positions in DDP's parameter list
+        self.flat = flat
+        self.offsets = offsets
+        self.waiting = len(indices)  # gradients still to arrive in this iteration
+        self.request = None
+
+
+def _tensors_in(value: Any) -> Iterator[Tensor]:
+    """The tensors a forward returned, however it nested them."""
+    if isinstance(value, Tensor):
+        yield value
+    elif isinstance(value, (tuple, list)):
+        for v in value:
+            yield from _tensors_in(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _tensors_in(v)
+
+
+def _reachable_leaves(outputs: Any) -> set[int]:
+    """``id`` of every leaf tensor whose gradient a backward from ``outputs`` would produce."""
+    seen_nodes: set[int] = set()
+    leaves: set[int] = set()
+    stack = []
+    for t in _tensors_in(outputs):
+        if t.grad_fn is None:
+            if t.requires_grad:
+                leaves.add(id(t))
+        else:
+            stack.append(t.grad_fn)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        variable = getattr(node, "variable", None) if type(node).__name__ == "AccumulateGrad" else None
+        if variable is not None:
+            leaves.add(id(variable))
+        for edge in node.next_edges:
+            if edge is not None and edge[0] is not None:
+                stack.append(edge[0])
+    return leaves
+
+
+class DistributedDataParallel(Module):
+    """Data parallelism over processes, as ``torch.nn.parallel.DistributedDataParallel``.
+
+    At construction the replicas check that they hold the same parameters and take rank 0's
+    parameters and buffers. Every forward in training (outside :meth:`no_sync`) arms the
+    gradient hooks; the following ``backward()`` averages the gradients across the ranks,
+    overlapping the all-reduces with the rest of backward. ``find_unused_parameters=True`` lets a
+    forward skip some parameters (their share counts as zero); ``broadcast_buffers`` (default on)
+    copies rank 0's buffers (BatchNorm statistics) to every rank before each forward.
+    ``device_ids``, ``output_device``, ``gradient_as_bucket_view`` and ``static_graph`` are accepted
+    for compatibility and change nothing on CPUs.
+
+    >>> import kittygrad as kitty, kittygrad.distributed as dist  # doctest: +SKIP
+    >>> dist.init_process_group()  # doctest: +SKIP
+    >>> model = kitty.nn.parallel.DistributedDataParallel(kitty.nn.Linear(3, 1))  # doctest: +SKIP
+    >>> model(kitty.randn(4, 3)).sum().backward()  # grads now averaged over the ranks  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        module: Module,
+        device_ids: Any = None,
+        output_device: Any = None,
+        dim: int = 0,
+        broadcast_buffers: bool | None = None,
+        init_sync: bool = True,
+        process_group: ProcessGroup | None = None,
+        bucket_cap_mb: float | None = None,
+        find_unused_parameters: bool = False,
+        check_reduction: bool = False,
+        gradient_as_bucket_view: bool = False,
+        static_graph: bool = False,
+        **unsupported: Any,
+    ) -> None:
+        super().__init__()
+        if not isinstance(module, Module):  # a clear type error before any collective
+            raise KittyTypeError(f"DistributedDataParallel wraps an nn.Module, got {type(module).__name__}")
+        known_off = {k: v for k, v in unsupported.items() if v not in (None, False)}
+        if known_off:
+            raise KittyTypeError(f"DistributedDataParallel: kittygrad does not support {sorted(known_off)}")
+        self.module = module
+        self.process_group = _resolve(process_group)
+        self.dim = dim
+        self.broadcast_buffers = True if broadcast_buffers is None else bool(broadcast_buffers)
+        self.find_unused_parameters = find_unused_parameters
+        self.gradient_as_bucket_view = gradient_as_bucket_view
+        self.static_graph = static_graph
+        # torch's attribute names: code such as Accelerate flips them directly
+        self.require_backward_grad_sync = self.require_forward_param_sync = True
+        named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
+        if not named:
+            raise KittyRuntimeError(
+                "DistributedDataParallel is not needed when a module doesn't have any parameter "
+                "that requires a gradient."
+            )
+        self._param_names = [n for n, _ in named]
+        self._params = [p for _, p in named]
+        self._check_same_model()
+        if init_sync:
+            self._broadcast([*module.parameters(), *module.buffers()])
+        cap = int((25 if bucket_cap_mb is None else bucket_cap_mb) * _MB)
+        self._buckets = self._make_buckets(cap)
+        self._slot = {}  # parameter index -> (bucket, offset)
+        for bucket in self._buckets:
+            for i, off in zip(bucket.indices, bucket.offsets):
+                self._slot[i] = (bucket, off)
+        self._armed = False  # a forward asked for the next backward's gradients to be averaged
+        self._ready = [False] * len(self._params)
+        self._used = B.xp.zeros(len(self._params), B.xp.int32)
+        self._next_launch = 0
+        self._handles = [p.register_post_accumulate_grad_hook(self._hook_for(i)) for i, p in enumerate(self._params)]
+        #: seconds the last backward's final hook spent waiting for all-reduces (see benchmarks)
+        self.last_wait_seconds = 0.0
+
+    # ---- construction ---------------------------------------------------------------------------
+    def _check_same_model(self) -> None:
+        comm = self.process_group.comm
+        mine = [(n, tuple(p.shape), str(p.dtype)) for n, p in zip(self._param_names, self._params)]
+        everyone = comm.allgather(mine)
+        for rank, theirs in enumerate(everyone):
+            if theirs != everyone[0]:
+                differ = [(a, b) for a, b in zip(everyone[0], theirs) if a != b][:1]
+                raise KittyRuntimeError(
+                    f"DistributedDataParallel: rank {self.process_group.ranks[rank]} holds a different model than "
+                    f"rank {self.process_group.ranks[0]} ({len(theirs)} vs {len(everyone[0])} parameters"
+                    f"{'; first difference ' + repr(differ[0]) if differ else ''}); every rank must build the same model"
+                )
+
+    def _broadcast(self, tensors: list[Tensor]) -> None:
+        """Rank 0's values of ``tensors`` into every rank's, in place."""
+        if self.process_group.size() == 1 or not tensors:
+            return
+        MPI = mpi_module()
+        root = self.process_group.rank() == 0
+        buffers = [B.xp.array(t._data, order="C") for t in tensors]
+        requests = [self.process_group.comm.Ibcast([buf, MPI.BYTE], root=0) for buf in buffers]
+        MPI.Request.Waitall(requests)
+        if not root:
+            with no_grad():
+                for t, buf in zip(tensors, buffers):
+                    t.copy_(from_numpy(buf))
+
+    def _make_buckets(self, cap: int) -> list[_Bucket]:
+        buckets: list[_Bucket] = []
+        open_by_dtype: dict = {}  # dtype -> (indices, offsets, bytes so far)
+        limit = min(_FIRST_BUCKET_BYTES, cap)
+
+        def close(dtype):
+            indices, offsets, size = open_by_dtype.pop(dtype)
+            buckets.append(_Bucket(indices, B.xp.zeros(size, dtype), offsets))
+
+        for i in reversed(range(len(self._params))):  # backward produces the last layers' gradients first
+            arr = self._params[i]._data
+            dtype = arr.dtype
+            indices, offsets, size = open_by_dtype.setdefault(dtype, ([], [], 0))
+            indices.append(i)
+            offsets.append(size)
+            open_by_dtype[dtype] = (indices, offsets, size + arr.size)
+            if (size + arr.size) * dtype.itemsize >= limit:
+                close(dtype)
+                limit = cap
+        for dtype in list(open_by_dtype):
+            close(dtype)
+        return buckets
+
+    # ---- forward --------------------------------------------------------------------------------
+    def forward(self, *inputs: Any, **kwargs: Any) -> Any:
+        if self._armed and any(self._ready) and not all(self._ready):
+            missing = [n for n, r in zip(self._param_names, self._ready) if not r]
+            raise KittyRuntimeError(
+                "Expected to have finished reduction in the prior iteration before starting a new one. The previous "
+                f"backward produced no gradient for {missing[:10]}{' ...' if len(missing) > 10 else ''}: parameters "
+                "that did not take part in the loss. Pass find_unused_parameters=True to DistributedDataParallel "
+                "if the model does not use every parameter in every iteration."
+            )
+        if self.broadcast_buffers and self.require_forward_param_sync:
+            self._broadcast(list(self.module.buffers()))
+        outputs = self.module(*inputs, **kwargs)
+        if is_grad_enabled() and self.require_backward_grad_sync:
+            self._arm(outputs)
+        else:
+            self._armed = False
+        return outputs
+
+    def _arm(self, outputs: Any) -> None:
+        """Expect one gradient per parameter in the next backward (none for unused ones)."""
+        self._armed = True
+        self._next_launch = 0
+        self._used[:] = 0
+        for i in range(len(self._ready)):
+            self._ready[i] = False
+        for bucket in self._buckets:
+            bucket.waiting = len(bucket.indices)
+            bucket.request = None
+        if self.find_unused_parameters:  # parameters this forward skipped count as ready (zero) now
+            reachable = _reachable_leaves(outputs)
+            for i, p in enumerate(self._params):
+                if id(p) not in reachable:  # its share of the sum is zero
+                    bucket, off = self._slot[i]
+                    bucket.flat[off : off + p._data.size] = 0
+                    self._mark_ready(i)
+
+    # ---- backward -------------------------------------------------------------------------------
+    def _hook_for(self, index: int):
+        def hook(param: Tensor) -> None:
+            if not self._armed:
+                return  # no_sync, eval, or a backward with no DDP forward before it: stay local
+            if self._ready[index]:
+                raise KittyRuntimeError(
+                    f"Expected to mark a variable ready only once: parameter {self._param_names[index]} received a "
+                    "second gradient in one backward (reused in a way DistributedDataParallel cannot average; "
+                    "run the extra backward inside no_sync())"
+                )
+            bucket, off = self._slot[index]
+            grad = param.grad._data
+            bucket.flat[off : off + grad.size] = grad.reshape(-1)
+            self._used[index] = 1
+            self._mark_ready(index)
+
+        return hook
+
+    def _mark_ready(self, index: int) -> None:
+        self._ready[index] = True
+        bucket, _ = self._slot[index]
+        bucket.waiting -= 1
+        MPI = mpi_module()
+        # launch every bucket that is full, in bucket order, so all ranks issue the same sequence
+        while self._next_launch < len(self._buckets) and self._buckets[self._next_launch].waiting == 0:
+            full = self._buckets[self._next_launch]
+            full.request = self.process_group.comm.Iallreduce(MPI.IN_PLACE, full.flat, op=MPI.SUM)
+            self._next_launch += 1
+        if self._next_launch == len(self._buckets):
+            self._finish()
+        elif self._next_launch:
+            # MPI moves a non-blocking collective along only inside MPI calls: poke it here
+            MPI.Request.Testall([b.request for b in self._buckets[: self._next_launch]])
+
+    def _finish(self) -> None:
+        """Wait for every bucket and give each parameter the average of the ranks' gradients."""
+        MPI = mpi_module()
+        start = perf_counter()
+        MPI.Request.Waitall([b.request for b in self._buckets])
+        used = self._used
+        if self.find_unused_parameters and self.process_group.size() > 1:
+            used = self._used.copy()
+            self.process_group.comm.Allreduce(MPI.IN_PLACE, used, op=MPI.MAX)
+        self.last_wait_seconds = perf_counter() - start
+        self._armed = False
+        scale = 1.0 / self.process_group.size()
+        with no_grad():
+            for bucket in self._buckets:
+                bucket.flat *= bucket.flat.dtype.type(scale)
+                for i, off in zip(bucket.indices, bucket.offsets):
+                    if not used[i]:
+                        continue  # no rank used it: its .grad stays as it was, as under torch
+                    p = self._params[i]
+                    averaged = bucket.flat[off : off + p._data.size].reshape(p._data.shape)
+                    if p.grad is None:
+                        p.grad = from_numpy(averaged.copy())
+                    else:
+                        p.grad.copy_(from_numpy(averaged))
+
+    # ---- public API -----------------------------------------------------------------------------
+    @contextmanager
+    def no_sync(self) -> Iterator[None]:
+        """Inside the block, backward keeps gradients local (they accumulate); the first backward
+        after it averages the accumulated sum.
+
+        >>> with ddp.no_sync():  # doctest: +SKIP
+        ...     ddp(x1).sum().backward()
+        >>> ddp(x2).sum().backward()  # averages the gradients of both  # doctest: +SKIP
+        """
+        previous, self.require_backward_grad_sync = self.require_backward_grad_sync, False
+        try:
+            yield
+        finally:
+            self.require_backward_grad_sync = previous

@@ -1,0 +1,210 @@
+"""Run under ``mpiexec -n 2``: DistributedDataParallel against single-process training.
+
+Every rank also trains a plain copy of the model on the whole global batch and checks that the
+DDP replica ends with the same weights. Writes ``{check: "ok" | traceback}`` to
+``<out>/ddp.<world>.<rank>.json``, each check once per backward semantics ("seed/adam", "torch/adam").
+Usage: ``python ddp_worker.py OUT_DIR``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+
+import kittygrad as kitty
+import kittygrad.distributed as dist
+from kittygrad.nn.parallel import DistributedDataParallel as DDP
+from kittygrad.utils.data import DataLoader, DistributedSampler, TensorDataset
+
+TOL = 1e-5
+
+
+def make_model(seed: int) -> kitty.nn.Module:
+    kitty.manual_seed(seed)
+    return kitty.nn.Sequential(
+        kitty.nn.Linear(5, 16), kitty.nn.Tanh(), kitty.nn.Linear(16, 8), kitty.nn.ReLU(), kitty.nn.Linear(8, 3)
+    )
+
+
+def max_diff(a: kitty.nn.Module, b: kitty.nn.Module) -> float:
+    return max((p - q).abs().max().item() for p, q in zip(a.parameters(), b.parameters()))
+
+
+def batches(steps: int, size: int):
+    gen = kitty.Generator().manual_seed(123)
+    return [(kitty.randn(size, 5, generator=gen), kitty.randint(0, 3, (size,), generator=gen)) for _ in range(steps)]
+
+
+def check_training(opt_name: str) -> None:
+    rank, world = dist.get_rank(), dist.get_world_size()
+    ddp = DDP(make_model(seed=rank + 10), bucket_cap_mb=0.0005)  # tiny buckets: several all-reduces overlap backward
+    ref = make_model(seed=10)
+    assert max_diff(ddp.module, ref) == 0, "DDP did not take rank 0's initial parameters"
+    assert len(ddp._buckets) > 1
+    make = {
+        "sgd": lambda ps: kitty.optim.SGD(ps, lr=0.1, momentum=0.9),
+        "adam": lambda ps: kitty.optim.Adam(ps, lr=0.01),
+    }[opt_name]
+    opt, ref_opt = make(ddp.parameters()), make(ref.parameters())
+    loss_fn = kitty.nn.CrossEntropyLoss()
+    for x, y in batches(5, 4 * world):
+        mine = slice(rank * 4, rank * 4 + 4)
+        opt.zero_grad()
+        loss_fn(ddp(x[mine]), y[mine]).backward()
+        opt.step()
+        ref_opt.zero_grad()
+        loss_fn(ref(x), y).backward()
+        ref_opt.step()
+    diff = max_diff(ddp.module, ref)
+    assert diff <= TOL, f"{opt_name}: DDP weights differ from single-process by {diff}"
+
+
+def check_no_sync() -> None:
+    rank, world = dist.get_rank(), dist.get_world_size()
+    ddp, ref = DDP(make_model(seed=3)), make_model(seed=3)
+    opt, ref_opt = kitty.optim.SGD(ddp.parameters(), lr=0.5), kitty.optim.SGD(ref.parameters(), lr=0.5)
+    loss_fn = kitty.nn.CrossEntropyLoss()
+    micro = batches(3, 2 * world)
+    for k, (x, y) in enumerate(micro):
+        mine = slice(rank * 2, rank * 2 + 2)
+        if k < len(micro) - 1:
+            with ddp.no_sync():
+                (loss_fn(ddp(x[mine]), y[mine]) / len(micro)).backward()
+            grads = [p.grad.clone() for p in ddp.parameters()]
+            others = [None] * world
+            dist.all_gather_object(others, [g.tolist() for g in grads])
+            assert world == 1 or any(others[0] != o for o in others), "inside no_sync the gradients were averaged"
+        else:
+            (loss_fn(ddp(x[mine]), y[mine]) / len(micro)).backward()
+    opt.step()
+    sum(loss_fn(ref(x), y) for x, y in micro).div(len(micro)).backward()
+    ref_opt.step()
+    assert max_diff(ddp.module, ref) <= TOL
+
+
+def check_uneven_last_batch() -> None:
+    rank, world = dist.get_rank(), dist.get_world_size()
+    gen = kitty.Generator().manual_seed(5)
+    data = TensorDataset(kitty.randn(11, 5, generator=gen), kitty.randint(0, 3, (11,), generator=gen))
+    ddp, ref = DDP(make_model(seed=4)), make_model(seed=4)
+    opt, ref_opt = (
+        kitty.optim.SGD(ddp.parameters(), lr=0.3, momentum=0.5),
+        kitty.optim.SGD(ref.parameters(), lr=0.3, momentum=0.5),
+    )
+    loss_fn = kitty.nn.CrossEntropyLoss()
+    samplers = [DistributedSampler(data, num_replicas=world, rank=r, shuffle=True, seed=1) for r in range(world)]
+    for epoch in range(2):
+        for s in samplers:
+            s.set_epoch(epoch)
+        loaders = [DataLoader(data, batch_size=4, sampler=s) for s in samplers]  # 6 each: batches of 4 and 2
+        sizes = []
+        for parts in zip(*loaders):
+            x, y = parts[rank]
+            sizes.append(len(y))
+            opt.zero_grad()
+            loss_fn(ddp(x), y).backward()
+            opt.step()
+            ref_opt.zero_grad()
+            loss_fn(ref(kitty.cat([p[0] for p in parts])), kitty.cat([p[1] for p in parts])).backward()
+            ref_opt.step()
+        assert sizes[-1] < sizes[0], sizes
+    assert max_diff(ddp.module, ref) <= TOL
+
+
+class Branchy(kitty.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.trunk = kitty.nn.Linear(5, 4)
+        self.branch = kitty.nn.Linear(4, 4)
+        self.never = kitty.nn.Linear(4, 4)
+        self.head = kitty.nn.Linear(4, 3)
+
+    def forward(self, x, use_branch: bool):
+        h = self.trunk(x).tanh()
+        if use_branch:
+            h = self.branch(h).tanh()
+        return self.head(h)
+
+
+def check_unused_parameters() -> None:
+    rank, world = dist.get_rank(), dist.get_world_size()
+    kitty.manual_seed(8)
+    ddp = DDP(Branchy(), find_unused_parameters=True)
+    kitty.manual_seed(8)
+    ref = Branchy()
+    opt, ref_opt = kitty.optim.SGD(ddp.parameters(), lr=0.2), kitty.optim.SGD(ref.parameters(), lr=0.2)
+    loss_fn = kitty.nn.CrossEntropyLoss()
+    for step, (x, y) in enumerate(batches(3, 3 * world)):
+        parts = [(x[r * 3 : r * 3 + 3], y[r * 3 : r * 3 + 3], (r + step) % 2 == 0) for r in range(world)]
+        opt.zero_grad()
+        xs, ys, use = parts[rank]
+        loss_fn(ddp(xs, use), ys).backward()
+        opt.step()
+        ref_opt.zero_grad()
+        (sum(loss_fn(ref(a, u), b) for a, b, u in parts) / world).backward()
+        ref_opt.step()
+        assert ddp.module.never.weight.grad is None, "a parameter no rank used got a gradient"
+    assert max_diff(ddp.module, ref) <= TOL
+
+
+def check_unused_without_flag_is_torchs_error() -> None:
+    ddp = DDP(Branchy())
+    ddp(kitty.randn(2, 5), False).sum().backward()
+    try:
+        ddp(kitty.randn(2, 5), False)
+    except RuntimeError as exc:
+        assert "Expected to have finished reduction in the prior iteration" in str(exc), exc
+        assert "branch.weight" in str(exc)
+    else:
+        raise AssertionError("no error for parameters without gradients")
+
+
+def check_buffers_and_state_dict() -> None:
+    rank = dist.get_rank()
+    model = kitty.nn.Sequential(kitty.nn.Linear(3, 3), kitty.nn.BatchNorm1d(3))
+    ddp = DDP(model)
+    with kitty.no_grad():
+        model[1].running_mean.fill_(float(rank + 1))
+    ddp(kitty.randn(4, 3))
+    everyone = [None] * dist.get_world_size()
+    dist.all_gather_object(everyone, model[1].running_mean.tolist())
+    assert all(e == everyone[0] for e in everyone), "broadcast_buffers did not give every rank rank 0's buffers"
+    keys = list(ddp.state_dict())
+    assert keys[0] == "module.0.weight", keys
+    plain = kitty.nn.Sequential(kitty.nn.Linear(3, 3), kitty.nn.BatchNorm1d(3))
+    plain.load_state_dict(ddp.module.state_dict())
+    assert ddp.module is model
+
+
+CHECKS = {
+    "sgd_momentum": lambda: check_training("sgd"),
+    "adam": lambda: check_training("adam"),
+    "no_sync": check_no_sync,
+    "uneven_last_batch": check_uneven_last_batch,
+    "unused_parameters": check_unused_parameters,
+    "unused_without_flag": check_unused_without_flag_is_torchs_error,
+    "buffers_and_state_dict": check_buffers_and_state_dict,
+}
+
+
+def main() -> None:
+    out = Path(sys.argv[1])
+    dist.init_process_group("mpi")
+    results = {}
+    for semantics in ("seed", "torch"):
+        kitty.autograd.set_backward_semantics(semantics)
+        for name, check in CHECKS.items():
+            try:
+                check()
+                results[f"{semantics}/{name}"] = "ok"
+            except Exception:
+                results[f"{semantics}/{name}"] = traceback.format_exc()
+            dist.barrier()
+    (out / f"ddp.{dist.get_world_size()}.{dist.get_rank()}.json").write_text(json.dumps(results))
+    dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()
