@@ -1,0 +1,478 @@
+"""Forward-mode automatic differentiation, as ``torch.autograd.forward_ad``.
+
+Inside a ``dual_level``, ``make_dual(x, t)`` gives a tensor that carries the tangent ``t``; every
+op applied to tensors with tangents computes its output's tangent (the Jacobian-vector product)
+beside its value, and ``unpack_dual`` reads it back.
+
+Tangents are kept in one table per level, by tensor (``detach()`` drops the tangent, as torch)
+and by the array it holds: double backward rebuilds the values forward saved as new Tensors around
+the same arrays, and those take the array's tangent, so tangents flow through graph-building
+backward formulas too (forward-over-reverse: ``func.jacfwd(func.jacrev(f))``).
+
+The common families have exact rules (below). Any other op's tangent comes from its backward
+formula (the transpose trick): with ``u`` a cotangent that requires grad, ``g(u) = J^T u`` is linear
+in ``u``, and pulling the input tangents ``t`` back through it gives ``d<g(u), t>/du = J t``. Every
+op with a graph-building backward (every op-table row passes gradgradcheck) therefore has a JVP;
+one without it fails loudly, naming itself. Tangents are values: they carry no graph of their own
+(reverse-over-forward is not supported), and one level is open at a time, as in torch.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+from .. import backend as B
+from ..errors import KittyRuntimeError
+from ..ops import activation as _activation
+from ..ops import arithmetic as _arithmetic
+from ..ops import conversion as _conversion
+from ..ops import indexing as _indexing
+from ..ops import joining as _joining
+from ..ops import linalg as _linalg
+from ..ops import reduction as _reduction
+from ..ops import shape as _shape
+from ..ops import unary as _unary
+from ..tensor import Tensor
+from . import function as _function
+from .grad_mode import _state, enable_grad, no_grad
+from .gradients import grad as _grad
+from .graph_array import GraphArray
+
+__all__ = ["dual_level", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual", "UnpackedDualTensor"]
+
+UnpackedDualTensor = namedtuple("UnpackedDualTensor", ["primal", "tangent"])
+UnpackedDualTensor.__doc__ = "What ``unpack_dual`` returns: the primal and its tangent (None when it has none)."
+
+
+class _Level:
+    """The open level's tangents: ``tangents`` maps ``id(tensor)`` to ``(tensor, tangent)`` and
+    ``by_array`` maps ``id(array)`` to ``(array, tangent)`` (the keys' objects are held so that
+    their ids cannot be reused while the level lives)."""
+
+    active = False
+    tangents: dict = {}
+    by_array: dict = {}
+
+
+_level = _Level()
+
+
+def is_active() -> bool:
+    """Is a dual level open?"""
+    return _level.active
+
+
+def _tangent_of(t: Any) -> Tensor | None:
+    entry = _level.tangents.get(id(t))
+    if entry is None or entry[0] is not t:
+        return None
+    return entry[1]
+
+
+def _set_tangent(t: Tensor, tangent: Tensor | None) -> None:
+    if tangent is None:
+        _level.tangents.pop(id(t), None)
+        _level.by_array.pop(id(t._data), None)
+    else:
+        _level.tangents[id(t)] = (t, tangent)
+        _level.by_array[id(t._data)] = (t._data, tangent)
+
+
+def _dual_saved(t: Tensor) -> None:
+    """Double backward rebuilt a value forward saved as the new Tensor ``t`` around the same
+    array: it carries the tangent that array had (so tangents flow through backward formulas)."""
+    entry = _level.by_array.get(id(t._data))
+    if entry is not None and entry[0] is t._data:
+        _level.tangents[id(t)] = (t, entry[1])
+
+
+class _suspended:
+    """Run ops without tangent propagation: this module's own bookkeeping, and the pullbacks that
+    compute a tangent (which must not compute tangents of their own)."""
+
+    def __enter__(self) -> None:
+        self.saved = _function.dual_apply, _function.dual_inplace, _function.dual_saved
+        _function.dual_apply = _function.dual_inplace = _function.dual_saved = None
+
+    def __exit__(self, *exc) -> None:
+        _function.dual_apply, _function.dual_inplace, _function.dual_saved = self.saved
+
+
+def _dual_apply(cls, args: tuple, params: dict):
+    """``Op.apply`` while a level is open: the op's value, and its outputs' tangents."""
+    tangents = [_tangent_of(a) for a in args]
+    with _suspended():
+        if all(t is None for t in tangents):
+            return cls.apply(*args, **params)
+        kind = _KIND.get(cls)
+        if kind is _LINEAR or kind is _MULTILINEAR:
+            return _linear_jvp(cls, args, params, tangents, kind is _MULTILINEAR)
+        if cls is _activation.LogSoftmax:
+            return _log_softmax_jvp(args, params, tangents[0])
+        return _jvp_from_node(
+            cls, args, params, tangents, _self_adjoint_tangents if kind is _SELF_ADJOINT else _record_tangents
+        )
+
+
+# Cheap exact rules for the common families (every other op takes the transpose trick):
+# - linear in its float inputs (views, reshapes, sums, cat, casts, add): J t is the op applied to the tangents;
+# - multilinear (mul, the matmul family, einsum): the product rule, one op call per input with a tangent;
+# - self-adjoint: elementwise ops (each J_i diagonal) and softmax (J = diag(y) - y y^T) have symmetric
+#   Jacobians, so J_i t_i = J_i^T t_i is the op's own NumPy backward applied to t_i;
+# - log_softmax: J t = t - sum(softmax * t) along its dim.
+_LINEAR, _MULTILINEAR, _SELF_ADJOINT = "linear", "multilinear", "self-adjoint"
+_KIND = {}
+for _kind, _classes in (
+    (
+        _LINEAR,
+        (
+            _shape.Transpose,
+            _shape.Permute,
+            _shape.View,
+            _shape.Reshape,
+            _shape.Squeeze,
+            _shape.Unsqueeze,
+            _shape.Alias,
+            _conversion.ToCopy,
+            _conversion.Clone,
+            _conversion.Expand,
+            _reduction.Sum,
+            _reduction.Mean,
+            _reduction.Cumsum,
+            _joining.Cat,
+            _joining.Stack,
+            _joining.Repeat,
+            _joining.Flip,
+            _joining.Roll,
+            _indexing.Select,
+            _indexing.Index,
+            _linalg.Tril,
+            _linalg.Diagonal,
+            _linalg.DiagEmbed,
+            _arithmetic.Add,
+            _arithmetic.AddScaled,
+            _arithmetic.Sub,
+            _arithmetic.Neg,
+        ),
+    ),
+    (
+        _MULTILINEAR,
+        (
+            _arithmetic.Mul,
+            _linalg.Matmul,
+            _linalg.Dot,
+            _linalg.Mv,
+            _linalg.Mm,
+            _linalg.Bmm,
+            _linalg.Einsum,
+        ),
+    ),
+    (
+        _SELF_ADJOINT,
+        (
+            _unary.Abs,
+            _unary.Exp,
+            _unary.Log,
+            _unary.Sqrt,
+            _unary.Sin,
+            _unary.Cos,
+            _unary.Tan,
+            _unary.Asin,
+            _unary.Acos,
+            _unary.Atan,
+            _unary.Sinh,
+            _unary.Cosh,
+            _unary.Asinh,
+            _unary.Acosh,
+            _unary.Atanh,
+            _unary.Exp2,
+            _unary.Expm1,
+            _unary.Log2,
+            _unary.Log10,
+            _unary.Log1p,
+            _unary.Rsqrt,
+            _unary.Square,
+            _unary.Reciprocal,
+            _unary.Erf,
+            _unary.Erfc,
+            _unary.Erfinv,
+            _activation.Sigmoid,
+            _activation.Tanh,
+            _activation.Relu,
+            _activation.LeakyRelu,
+            _activation.Elu,
+            _activation.Gelu,
+            _activation.Silu,
+            _activation.Mish,
+            _activation.Softplus,
+            _activation.Softsign,
+            _activation.Hardtanh,
+            _activation.Hardswish,
+            _activation.Hardsigmoid,
+            _activation.LogSigmoid,
+            _arithmetic.Div,
+            _arithmetic.Pow,
+            _arithmetic.Atan2,
+            _arithmetic.Hypot,
+            _arithmetic.Logaddexp,
+            _activation.Softmax,
+        ),
+    ),
+):
+    _KIND.update(dict.fromkeys(_classes, _kind))
+
+
+#: the operand positions of the sums, where a non-Tensor operand is a constant
+_AFFINE = {_arithmetic.Add: (0, 1), _arithmetic.AddScaled: (0, 1), _arithmetic.Sub: (0, 1)}
+
+
+def _linear_jvp(cls, args: tuple, params: dict, tangents: list, multilinear: bool):
+    result = cls.apply(*args, **params)
+    with no_grad():  # tangents are values: no graph (which would also hold the seed's locks)
+        total = _linear_tangent(cls, args, params, tangents, multilinear)
+    outs = result if isinstance(result, tuple) else (result,)
+    tans = total if isinstance(total, tuple) else (total,)
+    for o, t in zip(outs, tans):
+        if isinstance(o, Tensor) and o.is_floating_point():
+            _set_tangent(o, t)
+    return result
+
+
+def _linear_tangent(cls, args: tuple, params: dict, tangents: list, multilinear: bool):
+    if multilinear:  # d(op(a, b)) = op(da, b) + op(a, db)
+        total = None
+        for i, t in enumerate(tangents):
+            if t is not None:
+                term = cls.apply(*args[:i], t, *args[i + 1 :], **params)
+                total = term if total is None else _summed(term, total)
+    else:  # float inputs without a tangent count as zeros; the others (indices, dims) stay
+        operands = _AFFINE.get(cls, ())
+        moved = []
+        for i, (a, t) in enumerate(zip(args, tangents)):
+            if isinstance(a, Tensor):
+                a = (t if t is not None else a.detach().new_zeros(tuple(a.shape))) if a.is_floating_point() else a
+            elif i in operands:
+                a = 0  # a constant operand of a sum (``3 + x``) shifts the value, not the tangent
+            moved.append(a)
+        total = cls.apply(*moved, **params)
+    return total
+
+
+def _log_softmax_jvp(args: tuple, params: dict, tangent: Tensor):
+    result = _activation.LogSoftmax.apply(*args, **params)
+    axis = params["axis"] if "axis" in params else args[1]
+    with no_grad():
+        t = tangent.to(result.dtype) if tangent.dtype != result.dtype else tangent
+        _set_tangent(result, t - (result.detach().exp() * t).sum(axis, keepdim=True))
+    return result
+
+
+def _summed(term, total):
+    if isinstance(term, tuple):
+        return tuple(a + b for a, b in zip(term, total))
+    return term + total
+
+
+def _self_adjoint_tangents(node, outs: tuple, call_args: list, tangents: list) -> None:
+    out = outs[0]
+    total = None
+    for i, t in enumerate(tangents):
+        if t is None:
+            continue
+        grads = node.backward(B.xp.array(t._data, dtype=out._data.dtype))  # (a copy: formulas may write into it)
+        g = grads[i] if isinstance(grads, tuple) else grads
+        total = g if total is None else total + g
+    _set_tangent(out, Tensor._wrap(B.asarray(total).astype(out._data.dtype, copy=False)))
+
+
+def _fresh_leaf(a: Tensor) -> Tensor:
+    """A leaf around ``a``'s own array (so what the op saves of it keeps its tangent)."""
+    leaf = Tensor._wrap(a._data)
+    leaf._vc = a._vc
+    leaf._requires_grad = True
+    tangent = _tangent_of(a)
+    if tangent is not None:
+        _set_tangent(leaf, tangent)
+    return leaf
+
+
+def _jvp_from_node(cls, args: tuple, params: dict, tangents: list, record):
+    outer = _state.enabled
+    keeps_graph = outer and any(isinstance(a, Tensor) and a.requires_grad for a in args)
+    call_args = list(args)
+    for i, (a, t) in enumerate(zip(args, tangents)):
+        if t is not None and not (outer and a._requires_grad):
+            call_args[i] = _fresh_leaf(a)  # the node must record an edge for every input with a tangent
+    with enable_grad():
+        result = cls.apply(*call_args, **params)
+        outs = result if isinstance(result, tuple) else (result,)
+        node = next((o._grad_fn for o in outs if isinstance(o, Tensor) and o._grad_fn is not None), None)
+        if node is not None:
+            record(node, outs, call_args, tangents)
+    if not keeps_graph:  # the graph existed only to compute the tangents
+        for o in outs:
+            if isinstance(o, Tensor):
+                o._grad_fn, o._requires_grad = None, False
+    if cls.is_view and call_args[0] is not args[0]:  # a view of the caller's tensor, not of our leaf
+        _function._make_view(outs[0], args[0], cls, args[1:], params)
+    return result
+
+
+def _record_tangents(node, outs: tuple, call_args: list, tangents: list) -> None:
+    """The outputs' tangents from the node's own graph-building backward, called directly: with
+    cotangents ``u`` that require grad, it gives ``g_i(u) = J_i^T u`` per input (partial
+    derivatives: nothing upstream of the inputs is walked), and ``J t = d(sum_i <g_i(u), t_i>)/du``."""
+    us = [
+        # ones, not zeros: g is linear in u, and some formulas skip work for an all-zero gradient
+        o.detach().new_ones(tuple(o.shape)).requires_grad_(True) if o._grad_fn is node else None
+        for o in outs
+    ]
+    composite_args = node.__dict__.get("_args")
+    if composite_args is not None:  # differentiate the composite at leaves of its own, not through its inputs' graphs
+        fresh = tuple(_fresh_leaf(a) if isinstance(a, Tensor) and a._requires_grad else a for a in composite_args[0])
+        node._args = (fresh, composite_args[1])
+    try:
+        gs = node._graph_backward(tuple(GraphArray(u) if u is not None else None for u in us))
+    finally:
+        if composite_args is not None:
+            node._args = composite_args
+    pairs = [(g.t, t) for g, t in zip(gs, tangents) if g is not None and t is not None and g.t._requires_grad]
+    live = [u for u in us if u is not None]
+    found = [None] * len(live)
+    if pairs:
+        found = _grad(
+            [g for g, _ in pairs],
+            live,
+            [t.to(g.dtype) if t.dtype != g.dtype else t for g, t in pairs],
+            create_graph=any(t.requires_grad for _, t in pairs),
+            allow_unused=True,
+        )
+    for o, u, tan in zip([o for o, u in zip(outs, us) if u is not None], live, found):
+        _set_tangent(o, tan if tan is not None else u.detach().zero_())
+
+
+def _dual_inplace(target: Tensor, source: Tensor | None, written: bool = True) -> None:
+    """In-place ops: ``target`` now holds ``source``'s values (``source=None``: it is detached), so
+    it takes its tangent too; ``written=False`` for a change of metadata only (``transpose_``)."""
+    tangent = _tangent_of(source)
+    _set_tangent(target, tangent)
+    view = target._view
+    if not written or view is None or not target.is_floating_point():
+        return
+    # written through a view: the base's tangent takes the new values in the region the view covers
+    base, replay = view
+    old = _tangent_of(base)
+    with _suspended(), no_grad():
+        whole = old.clone() if old is not None else base.detach().new_zeros(tuple(base.shape))
+        region = replay(whole)
+        region._data[...] = tangent._data if tangent is not None else 0.0
+    _set_tangent(base, whole)
+
+
+def enter_dual_level() -> int:
+    """Open a forward-AD level (prefer ``with dual_level():``); returns its index, 0.
+
+    >>> from kittygrad.autograd import forward_ad as fwAD
+    >>> fwAD.enter_dual_level()
+    0
+    >>> fwAD.exit_dual_level()
+    """
+    if _level.active:
+        raise KittyRuntimeError("Nested forward mode AD is not supported at the moment")
+    _level.active = True
+    _level.tangents, _level.by_array = {}, {}
+    _function.dual_apply = _dual_apply
+    _function.dual_inplace = _dual_inplace
+    _function.dual_saved = _dual_saved
+    return 0
+
+
+def exit_dual_level(*, level: int | None = None) -> None:
+    """Close the level ``enter_dual_level`` opened; every tangent of it is dropped.
+
+    >>> from kittygrad.autograd import forward_ad as fwAD
+    >>> _ = fwAD.enter_dual_level(); fwAD.exit_dual_level(level=0)
+    """
+    if not _level.active or (level is not None and level != 0):
+        raise KittyRuntimeError(
+            "Dual level must be a positive number."
+            if level is None
+            else f"Trying to exit a forward AD level ({level}) that was not the last one created."
+        )
+    _level.active = False
+    _level.tangents, _level.by_array = {}, {}
+    _function.dual_apply = _function.dual_inplace = _function.dual_saved = None
+
+
+class dual_level:  # noqa: N801 - a context manager, named as torch's
+    """The scope in which dual tensors live (one level at a time, as torch).
+
+    >>> import kittygrad as kitty
+    >>> from kittygrad.autograd import forward_ad as fwAD
+    >>> with fwAD.dual_level():
+    ...     y = fwAD.make_dual(kitty.tensor([1., 2.]), kitty.tensor([1., 0.])).exp()
+    ...     fwAD.unpack_dual(y).tangent
+    tensor([2.7183, 0.0000])
+    """
+
+    def __enter__(self) -> int:
+        return enter_dual_level()
+
+    def __exit__(self, *exc) -> None:
+        exit_dual_level()
+
+
+def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> Tensor:
+    """A view of ``tensor`` that carries ``tangent`` (same shape) at the open level.
+
+    >>> import kittygrad as kitty
+    >>> from kittygrad.autograd import forward_ad as fwAD
+    >>> with fwAD.dual_level():
+    ...     fwAD.unpack_dual(fwAD.make_dual(kitty.ones(2), kitty.zeros(2)) * 3).tangent
+    tensor([0., 0.])
+    """
+    if not _level.active:
+        raise KittyRuntimeError(
+            "Trying to create a dual Tensor for forward AD but no level exists, make sure to enter_dual_level() first."
+        )
+    if not isinstance(tensor, Tensor) or not isinstance(tangent, Tensor):
+        raise KittyRuntimeError(f"make_dual expects Tensors, got {type(tensor).__name__} and {type(tangent).__name__}")
+    if not tensor.is_floating_point() and not tensor.is_complex():
+        raise KittyRuntimeError(f"Expected primal to be floating point or complex, but got: {tensor.dtype}")
+    if tuple(tangent.shape) != tuple(tensor.shape):
+        raise KittyRuntimeError(
+            "Trying to set a forward gradient that has a different size than that of the original Tensor, this "
+            f"is not supported. Tensor is of size {list(tensor.shape)} while the given forward gradient is of size "
+            f"{list(tangent.shape)}."
+        )
+    with _suspended():
+        dual = tensor.view_as(tensor)
+    _set_tangent(dual, tangent if tangent.dtype == tensor.dtype else tangent.to(tensor.dtype))
+    return dual
+
+
+def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTensor:
+    """``(primal, tangent)`` of ``tensor``: the primal is a view without the tangent; the tangent is
+    None where the tensor has none (or no level is open).
+
+    >>> import kittygrad as kitty
+    >>> from kittygrad.autograd import forward_ad as fwAD
+    >>> fwAD.unpack_dual(kitty.ones(1))
+    UnpackedDualTensor(primal=tensor([1.]), tangent=None)
+    """
+    tangent = _tangent_of(tensor) if _level.active else None
+    primal = tensor
+    if tangent is not None:
+        with _suspended():  # a view that does not carry the tangent
+            primal = tensor.view_as(tensor)
+    return UnpackedDualTensor(primal, tangent)
+
+
+def carry_tangent(target: Tensor, source: Tensor) -> None:
+    """Give ``target`` (a new tensor standing for ``source``, e.g. a transform's own leaf) the
+    tangent ``source`` has at the open level, if any."""
+    if _level.active:
+        tangent = _tangent_of(source)
+        if tangent is not None:
+            _set_tangent(target, tangent)
