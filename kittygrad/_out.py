@@ -399,10 +399,8 @@ def _check_out_type(name, out) -> tuple:
 def _tensors(values) -> list:
     found = []
     for v in values:
-        if isinstance(v, Tensor):
-            found.append(v)
-        elif isinstance(v, (tuple, list)):
-            found.extend(t for t in v if isinstance(t, Tensor))
+        group = v if isinstance(v, (tuple, list)) else (v,)  # a tuple/list argument is looked into
+        found.extend(t for t in group if isinstance(t, Tensor))
     return found
 
 

@@ -60,7 +60,7 @@ def _type_name(value) -> str:
 
 
 def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, int) and type(value) is not bool  # bool is an int subclass, but no index
 
 
 def _invalid_device_args(args, kwargs, note: str = "") -> KittyTypeError:

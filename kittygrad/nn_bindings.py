@@ -12,7 +12,7 @@ from .ops.nn.recurrent import gru, lstm, rnn_relu, rnn_tanh
 
 # the same signatures as nn.functional's, positionally
 conv1d, conv2d, conv3d = F.conv1d, F.conv2d, F.conv3d
-conv_transpose1d, conv_transpose2d = F.conv_transpose1d, F.conv_transpose2d
+conv_transpose1d, conv_transpose2d, conv_transpose3d = F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d
 adaptive_avg_pool1d, bilinear = F.adaptive_avg_pool1d, F.bilinear
 cosine_similarity, pairwise_distance, pdist = F.cosine_similarity, F.pairwise_distance, F.pdist
 pixel_shuffle, pixel_unshuffle, channel_shuffle = F.pixel_shuffle, F.pixel_unshuffle, F.channel_shuffle
@@ -249,8 +249,8 @@ def kl_div(input, target, reduction: int = 0, *, log_target: bool = False):
     >>> kitty.kl_div(kitty.zeros(2), kitty.ones(2), 1)
     tensor(0.)
     """
-    with warnings.catch_warnings():  # torch's binding keeps 'mean' without F.kl_div's advice
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings():  # torch's binding keeps 'mean' without F.kl_div's advice (only that is hidden)
+        warnings.filterwarnings("ignore", message="reduction: 'mean' divides", category=UserWarning)
         return F.kl_div(input, target, reduction=_reduction(reduction), log_target=log_target)
 
 
@@ -391,7 +391,7 @@ def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "alpha_dropout", "alpha_dropout_", "avg_pool1d", "batch_norm",
     "bilinear", "binary_cross_entropy_with_logits", "channel_shuffle", "constant_pad_nd", "conv1d", "conv2d",
-    "conv3d", "conv_tbc", "conv_transpose1d", "conv_transpose2d", "cosine_embedding_loss", "cosine_similarity",
+    "conv3d", "conv_tbc", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "cosine_embedding_loss", "cosine_similarity",
     "ctc_loss", "dropout", "dropout_", "embedding", "feature_dropout", "feature_dropout_", "feature_alpha_dropout", "feature_alpha_dropout_", "group_norm",
     "gru", "gru_cell", "hardshrink", "hinge_embedding_loss", "instance_norm", "kl_div", "layer_norm", "lstm",
     "lstm_cell", "margin_ranking_loss", "max_pool1d", "max_pool2d", "max_pool3d", "native_channel_shuffle",

@@ -19,6 +19,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from .. import _display
 from .. import backend as B
 from ..autograd.grad_mode import no_grad
 from ..creation import tensor
@@ -51,10 +52,10 @@ class GradScaler:
         self._device = device
         self._enabled = enabled
         if device != "cpu" and enabled:
-            warnings.warn(
-                f"kittygrad.amp.GradScaler({device!r}) is enabled, but {device.upper()} is not available.  Disabling.",
-                UserWarning, stacklevel=2,
-            )
+            # torch names its CUDA class here whichever spelling made the scaler
+            what = f"{_display.name}.cuda.amp.GradScaler" if device == "cuda" else f"GradScaler({device!r})"
+            warnings.warn(f"{what} is enabled, but {device.upper()} is not available.  Disabling.",
+                          UserWarning, stacklevel=2)
             self._enabled = False
         if not self._enabled:
             return
@@ -86,16 +87,16 @@ class GradScaler:
             self._growth_tracker = self._init_growth_tracker
         factor = tensor(self._scale)
 
-        def apply(value):
+        def scaled(value):
             if isinstance(value, Tensor):
                 return value * factor
-            if isinstance(value, (list, tuple)):
-                return type(value)(apply(v) for v in value)
+            if isinstance(value, (tuple, list)):  # the same container, scaled item by item
+                return type(value)(scaled(v) for v in value)
             if hasattr(value, "__iter__") and not isinstance(value, (str, bytes)):
-                return map(apply, value)
+                return map(scaled, value)  # a generator or other iterable: scaled lazily, as torch
             raise KittyValueError("outputs must be a Tensor or an iterable of Tensors")
 
-        return apply(outputs)
+        return scaled(outputs)
 
     def _check_scale(self, what: str) -> None:
         if self._scale is None:
@@ -151,8 +152,8 @@ class GradScaler:
         (None, tensor([1.]))
         """
         if not self._enabled:
-            # nothing was scaled: a plain step
-            return optimizer.step(*args, **kwargs)
+            step = optimizer.step  # nothing was scaled: a plain step
+            return step(*args, **kwargs)
         if "closure" in kwargs:
             raise KittyRuntimeError("Closure use is not currently supported if GradScaler is enabled.")
         self._check_scale("step")
@@ -190,14 +191,14 @@ class GradScaler:
     @staticmethod
     def _checked_new_scale(new_scale) -> float:
         """The value of an explicit ``update(new_scale)``: a float, or a one-element tensor without grad."""
-        if isinstance(new_scale, float):
+        if isinstance(new_scale, Tensor):
+            if new_scale.numel() == 1 and not new_scale.requires_grad:
+                return new_scale.item()
+        elif isinstance(new_scale, float):
             return new_scale
-        is_scalar_tensor = isinstance(new_scale, Tensor) and new_scale.numel() == 1
-        if not is_scalar_tensor or new_scale.requires_grad:
-            raise AssertionError(
-                "new_scale should be a float or a 1-element kittygrad.FloatTensor with requires_grad=False."
-            )
-        return new_scale.item()
+        raise AssertionError(
+            "new_scale should be a float or a 1-element kittygrad.FloatTensor with requires_grad=False."
+        )
 
     def _adjust_scale(self, skipped: bool) -> None:
         """Back off after a skipped step; grow after ``growth_interval`` clean steps in a row."""

@@ -788,11 +788,11 @@ def _copyto(dst, src, casting="same_kind", where=True):
 def _split(ary, indices_or_sections, axis=0):
     t = _T(ary)
     n = t.shape[axis]
-    if isinstance(indices_or_sections, int):
-        step = n // indices_or_sections
-        bounds = list(range(0, n + 1, step))
+    cuts = indices_or_sections  # a number of equal sections, or the indices to cut at
+    if isinstance(cuts, int):
+        bounds = list(range(0, n + 1, n // cuts))
     else:
-        bounds = [0, *[int(i) for i in indices_or_sections], n]
+        bounds = [0, *[int(i) for i in cuts], n]
     return [GraphArray(t.narrow(axis, lo, max(hi - lo, 0))) for lo, hi in zip(bounds[:-1], bounds[1:])]
 
 

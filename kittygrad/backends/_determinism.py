@@ -62,17 +62,19 @@ def set_deterministic_debug_mode(debug_mode: str | int) -> None:
     1
     >>> kitty.set_deterministic_debug_mode(0)
     """
-    if isinstance(debug_mode, str):
-        if debug_mode not in _DEBUG_MODES:
-            raise KittyRuntimeError(
-                f"invalid value of debug_mode, expected one of `default`, `warn`, `error`, but got {debug_mode}"
-            )
-        debug_mode = _DEBUG_MODES.index(debug_mode)
-    elif not isinstance(debug_mode, int):
+    if isinstance(debug_mode, int):
+        level = debug_mode
+    elif not isinstance(debug_mode, str):
         raise KittyTypeError(f"debug_mode must be str or int, but got {type(debug_mode)}")
-    if debug_mode not in (0, 1, 2):
-        raise KittyRuntimeError(f"invalid value of debug_mode, expected 0, 1, or 2, but got {debug_mode}")
-    use_deterministic_algorithms(debug_mode > 0, warn_only=debug_mode == 1)
+    elif debug_mode in _DEBUG_MODES:  # a name: its position is the level
+        level = _DEBUG_MODES.index(debug_mode)
+    else:
+        raise KittyRuntimeError(
+            f"invalid value of debug_mode, expected one of `default`, `warn`, `error`, but got {debug_mode}"
+        )
+    if level not in (0, 1, 2):
+        raise KittyRuntimeError(f"invalid value of debug_mode, expected 0, 1, or 2, but got {level}")
+    use_deterministic_algorithms(level > 0, warn_only=level == 1)
 
 
 def get_deterministic_debug_mode() -> int:

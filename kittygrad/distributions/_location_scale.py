@@ -36,19 +36,19 @@ def _expanded(source, family, batch_shape, instance, names, event_shape=None):
     attributes ``names`` (tensors or inner distributions) are ``source``'s expanded to
     ``batch_shape``. The copy is not re-validated but keeps ``source``'s validation setting."""
     shape = Size(batch_shape)
-    target = source._get_checked_instance(family, instance)
+    target = source._fresh_instance(family, instance)
     for name in names:
         setattr(target, name, getattr(source, name).expand(shape))
     # straight to the base: a family's own __init__ (or LocationScale's) would rebuild parameters
     Distribution.__init__(target, shape, Size() if event_shape is None else event_shape, validate_args=False)
-    target._validate_args = source._validate_args
+    target._use_validation(source._validate_args)
     return target
 
 
 def _expanded_transformed(source, family, batch_shape, instance, names=()):
     """The ``expand`` of a ``TransformedDistribution`` subclass: its own parameters ``names`` are
     expanded here, the base distribution and transforms by ``TransformedDistribution.expand``."""
-    target = source._get_checked_instance(family, instance)
+    target = source._fresh_instance(family, instance)
     for name in names:
         setattr(target, name, getattr(source, name).expand(batch_shape))
     return super(family, source).expand(batch_shape, _instance=target)
@@ -68,10 +68,11 @@ class LocationScale(Distribution):
     support = constraints.real
     has_rsample = True
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if LocationScale in cls.__bases__:
-            cls._family = cls  # the class `expand` re-creates (torch names it in each family)
+    @property
+    def _family(self) -> type:
+        """The class ``expand`` re-creates: the family (a direct subclass of LocationScale) this
+        distribution belongs to, whatever subclass of it it is an instance of."""
+        return next(c for c in type(self).__mro__ if LocationScale in c.__bases__)
 
     def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
         batch_shape = _adopt(self, loc=loc, scale=scale)

@@ -22,7 +22,7 @@ _NAMES = ("probs", "logits")
 def finish_expand(new, old, batch_shape, event_shape=Size()):
     """Give an expanded copy its shapes; the parameters were checked when ``old`` was made."""
     Distribution.__init__(new, Size(batch_shape), event_shape, validate_args=False)
-    new._validate_args = old._validate_args
+    new._use_validation(old._validate_args)
     return new
 
 
@@ -70,7 +70,7 @@ class ProbsOrLogits:
     def _expanded(self, owner, batch_shape, _instance, **unbatched):
         """``expand`` for ``owner``: views of the stored parameters, with ``batch_shape`` in front,
         and the ``unbatched`` parameters unchanged."""
-        new = self._get_checked_instance(owner, _instance)
+        new = self._fresh_instance(owner, _instance)
         for other_name, value in unbatched.items():
             setattr(new, other_name, value)
         batch_shape = Size(batch_shape)

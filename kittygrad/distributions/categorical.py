@@ -85,7 +85,7 @@ class OnCategorical:
 
     def _expanded_over(self, owner, batch_shape, _instance, **unbatched):
         """``expand`` for ``owner``: the inner Categorical expanded, the ``unbatched`` parameters unchanged."""
-        new = self._get_checked_instance(owner, _instance)
+        new = self._fresh_instance(owner, _instance)
         for name, value in unbatched.items():
             setattr(new, name, value)
         inner = self._categorical

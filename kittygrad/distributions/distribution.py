@@ -49,11 +49,16 @@ class Distribution:
 
     def __init__(self, batch_shape=Size(), event_shape=Size(), validate_args: bool | None = None) -> None:
         self._batch_shape, self._event_shape = batch_shape, event_shape
-        if validate_args is not None:
-            self._validate_args = validate_args
+        self._use_validation(validate_args)
         if self._validate_args:
             self._check_parameters()
         super().__init__()
+
+    def _use_validation(self, setting: bool | None) -> None:
+        """Validate arguments as ``setting`` says; ``None`` leaves it to the class-wide default
+        (which ``set_default_validate_args`` may still change)."""
+        if setting is not None:
+            self._validate_args = setting
 
     def _declared_constraints(self) -> dict:
         try:
@@ -90,9 +95,9 @@ class Distribution:
     def _expanded_shell(self, cls, _instance, batch_shape, event_shape):
         """For ``expand``: an instance of our type (or ``_instance``) with these shapes and our
         validation setting, its parameters left for the caller to fill in (they are not checked)."""
-        shell = self._get_checked_instance(cls, _instance)
+        shell = self._fresh_instance(cls, _instance)
         Distribution.__init__(shell, batch_shape, event_shape, validate_args=False)
-        shell._validate_args = self._validate_args
+        shell._use_validation(self._validate_args)
         return shell
 
     def expand(self, batch_shape, _instance=None):
@@ -203,16 +208,22 @@ class Distribution:
                 f"but found invalid values:\n{value}"
             )
 
-    def _get_checked_instance(self, cls, _instance=None):
+    def _fresh_instance(self, cls, _instance=None):
+        """The object ``cls.expand`` fills in: ``_instance`` when a subclass's ``expand`` passes its
+        own, else a bare (uninitialised) instance of our type."""
         if _instance is not None:
             return _instance
-        # a subclass with its own __init__ may hold state this class's expand() does not copy
+        # a subclass with its own __init__ may hold state that cls.expand() does not copy
         if type(self).__init__ != cls.__init__:
             raise KittyNotImplementedError(
                 f"Subclass {self.__class__.__name__} of {cls.__name__} that defines a custom __init__ method "
                 "must also define a custom .expand() method."
             )
         return self.__new__(type(self))
+
+    def _get_checked_instance(self, cls, _instance=None):
+        """torch's name for :meth:`_fresh_instance`, which subclasses written for torch call."""
+        return self._fresh_instance(cls, _instance)
 
     def __repr__(self) -> str:
         names = [k for k in self.arg_constraints if k in self.__dict__]

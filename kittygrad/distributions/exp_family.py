@@ -37,10 +37,11 @@ class ExponentialFamily(Distribution):
     def entropy(self):
         """H = F(theta) - <theta, grad F(theta)> - E[k(x)], with grad F from autograd."""
         result = -self._mean_carrier_measure
-        nparams = [p.detach().requires_grad_() for p in self._natural_params]
-        lg_normal = self._log_normalizer(*nparams)
-        gradients = grad(lg_normal.sum(), nparams, create_graph=True)
-        result = result + lg_normal
-        for p, g in zip(nparams, gradients):
-            result = result - (p * g).reshape(tuple(self._batch_shape) + (-1,)).sum(-1)
+        # theta as fresh leaves, so that autograd gives grad F(theta) alone
+        theta = [p.detach().requires_grad_() for p in self._natural_params]
+        f_theta = self._log_normalizer(*theta)
+        grad_f = grad(f_theta.sum(), theta, create_graph=True)
+        result = result + f_theta
+        for t, g in zip(theta, grad_f):
+            result = result - (t * g).reshape(tuple(self._batch_shape) + (-1,)).sum(-1)
         return result

@@ -24,7 +24,7 @@ class _Half(TransformedDistribution):
     has_rsample = True
 
     def expand(self, batch_shape, _instance=None):
-        copy = self._get_checked_instance(type(self), _instance)  # the concrete HalfNormal / HalfCauchy
+        copy = self._fresh_instance(type(self), _instance)  # the concrete HalfNormal / HalfCauchy
         return TransformedDistribution.expand(self, batch_shape, _instance=copy)
 
     @property

@@ -16,6 +16,17 @@ def _from_base(name: str, doc: str):
     return property(lambda self: getattr(self.base_dist, name), doc=doc)
 
 
+def _drawn_by_base(name: str, doc: str):
+    """A sampling method (``sample`` or ``rsample``) handed to the wrapped distribution: its
+    draws already have the batch and event dims together, however they are split."""
+
+    def draw(self, sample_shape=Size()):
+        return getattr(self.base_dist, name)(sample_shape)
+
+    draw.__name__, draw.__qualname__, draw.__doc__ = name, f"Independent.{name}", doc
+    return draw
+
+
 class Independent(Distribution):
     """``base_distribution`` with its ``reinterpreted_batch_ndims`` rightmost batch dims treated as
     event dims: ``log_prob`` sums over them (a diagonal Normal as one multivariate event).
@@ -67,11 +78,8 @@ class Independent(Distribution):
         base_support, ndims = self.base_dist.support, self.reinterpreted_batch_ndims
         return constraints.independent(base_support, ndims) if ndims else base_support
 
-    def sample(self, sample_shape=Size()):
-        return self.base_dist.sample(sample_shape)
-
-    def rsample(self, sample_shape=Size()):
-        return self.base_dist.rsample(sample_shape)
+    sample = _drawn_by_base("sample", "A sample of the base distribution (no gradient).")
+    rsample = _drawn_by_base("rsample", "A reparameterised sample of the base distribution.")
 
     def log_prob(self, value):
         return _sum_rightmost(self.base_dist.log_prob(value), self.reinterpreted_batch_ndims)
@@ -80,9 +88,9 @@ class Independent(Distribution):
         return _sum_rightmost(self.base_dist.entropy(), self.reinterpreted_batch_ndims)
 
     def enumerate_support(self, expand: bool = True):
-        if self.reinterpreted_batch_ndims:
-            raise KittyNotImplementedError("Enumeration over cartesian product is not implemented")
-        return self.base_dist.enumerate_support(expand)
+        if self.reinterpreted_batch_ndims == 0:  # nothing reinterpreted: the base's support as it is
+            return self.base_dist.enumerate_support(expand)
+        raise KittyNotImplementedError("Enumeration over cartesian product is not implemented")
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}({self.base_dist}, {self.reinterpreted_batch_ndims})"

@@ -66,7 +66,7 @@ class RelaxedBernoulli(TransformedDistribution):
         super().__init__(base, SigmoidTransform(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        return TransformedDistribution.expand(self, batch_shape, self._get_checked_instance(RelaxedBernoulli, _instance))
+        return TransformedDistribution.expand(self, batch_shape, self._fresh_instance(RelaxedBernoulli, _instance))
 
     temperature = forwarded("base_dist", "temperature", "The temperature of the base distribution.")
     logits = forwarded("base_dist", "logits", "The base distribution's log-odds.")

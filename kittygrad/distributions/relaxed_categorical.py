@@ -75,7 +75,7 @@ class RelaxedOneHotCategorical(TransformedDistribution):
         super().__init__(base, ExpTransform(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        return TransformedDistribution.expand(self, batch_shape, self._get_checked_instance(RelaxedOneHotCategorical, _instance))
+        return TransformedDistribution.expand(self, batch_shape, self._fresh_instance(RelaxedOneHotCategorical, _instance))
 
     temperature = forwarded("base_dist", "temperature", "The temperature of the base distribution.")
     logits = forwarded("base_dist", "logits", "The base distribution's normalised log-probabilities.")

@@ -7,6 +7,7 @@ from ..errors import KittyValueError
 from ..autograd import no_grad
 from ..size import Size
 from . import constraints
+from ._probs_logits import forwarded
 from .distribution import Distribution
 from .independent import Independent
 from .transforms import ComposeTransform, Transform
@@ -16,13 +17,13 @@ __all__ = ["TransformedDistribution"]
 
 
 def _as_transform_list(transforms) -> list:
-    if isinstance(transforms, Transform):
-        return [transforms]
-    if not isinstance(transforms, list):
+    """The transforms as a list: one Transform alone, or the list given (not copied)."""
+    chain = [transforms] if isinstance(transforms, Transform) else transforms
+    if not isinstance(chain, list):
         raise KittyValueError(f"transforms must be a Transform or list, but was {transforms}")
-    if any(not isinstance(t, Transform) for t in transforms):
+    if any(not isinstance(t, Transform) for t in chain):
         raise KittyValueError("transforms must be a Transform or a list of Transforms")
-    return transforms
+    return chain
 
 
 def _split_shape(shape, event_ndim: int):
@@ -30,6 +31,18 @@ def _split_shape(shape, event_ndim: int):
     dims = tuple(shape)
     cut = len(dims) - event_ndim
     return Size(dims[:cut]), Size(dims[cut:])
+
+
+def _fit_base(base, needed_shape, first_event_dim: int):
+    """``base`` as the transforms take it: expanded where they broadcast it (its batch and event
+    shapes together must become ``needed_shape``), and with the dims the first transform reads as
+    event dims (``first_event_dim`` of them) but ``base`` as batch dims made event dims."""
+    event_ndim = len(base.event_shape)
+    if tuple(needed_shape) != tuple(base.batch_shape) + tuple(base.event_shape):
+        base = base.expand(_split_shape(needed_shape, event_ndim)[0])
+    if first_event_dim > event_ndim:
+        base = Independent(base, first_event_dim - event_ndim)
+    return base
 
 
 class TransformedDistribution(Distribution):
@@ -47,8 +60,8 @@ class TransformedDistribution(Distribution):
     arg_constraints: dict = {}
 
     def __init__(self, base_distribution, transforms, validate_args: bool | None = None) -> None:
-        self.transforms = _as_transform_list(transforms)
-        chain = ComposeTransform(self.transforms)
+        transform_list = _as_transform_list(transforms)
+        chain = ComposeTransform(transform_list)
         in_dim, out_dim = chain.domain.event_dim, chain.codomain.event_dim
         base_event_ndim = len(base_distribution.event_shape)
         full_shape = Size(tuple(base_distribution.batch_shape) + tuple(base_distribution.event_shape))
@@ -58,27 +71,23 @@ class TransformedDistribution(Distribution):
                 f"but got {full_shape}."
             )
         out_shape = chain.forward_shape(full_shape)
-        # the transforms may broadcast: the base then needs the batch shape they imply
-        needed = chain.inverse_shape(out_shape)
-        if tuple(needed) != tuple(full_shape):
-            base_distribution = base_distribution.expand(_split_shape(needed, base_event_ndim)[0])
-        # dims the first transform treats as event but the base as batch
-        if in_dim > base_event_ndim:
-            base_distribution = Independent(base_distribution, in_dim - base_event_ndim)
-        self.base_dist = base_distribution
+        # the transforms may broadcast: the base then needs the shape they map back to
+        self._hold(_fit_base(base_distribution, chain.inverse_shape(out_shape), in_dim), transform_list)
         event_ndim = max(out_dim, base_event_ndim + out_dim - in_dim)
         batch_shape, event_shape = _split_shape(out_shape, event_ndim)
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
 
+    def _hold(self, base, transforms: list) -> None:
+        self.base_dist, self.transforms = base, transforms
+
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(TransformedDistribution, _instance)
         batch_shape = Size(batch_shape)
+        new = self._expanded_shell(TransformedDistribution, _instance, batch_shape, self.event_shape)
+        # the base takes the shape the transforms map the expanded one back to
         full = Size(tuple(batch_shape) + tuple(self.event_shape))
         base_full = reduce(lambda s, t: t.inverse_shape(s), self.transforms[::-1], full)
-        new.base_dist = self.base_dist.expand(_split_shape(base_full, len(self.base_dist.event_shape))[0])
-        new.transforms = self.transforms
-        super(TransformedDistribution, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        base_batch_shape = _split_shape(base_full, len(self.base_dist.event_shape))[0]
+        new._hold(self.base_dist.expand(base_batch_shape), self.transforms)
         return new
 
     @constraints.dependent_property(is_discrete=False)
@@ -89,9 +98,7 @@ class TransformedDistribution(Distribution):
         extra = len(self.event_shape) - last.event_dim
         return constraints.independent(last, extra) if extra > 0 else last
 
-    @property
-    def has_rsample(self) -> bool:
-        return self.base_dist.has_rsample
+    has_rsample = forwarded("base_dist", "has_rsample", "Whether the base distribution has rsample.")
 
     def _push_forward(self, x):
         return reduce(lambda value, t: t(value), self.transforms, x)
@@ -119,9 +126,8 @@ class TransformedDistribution(Distribution):
     def _monotonize_cdf(self, value):
         # a decreasing map turns the base's cdf into a survival function: flip it back
         sign = reduce(lambda acc, t: acc * t.sign, self.transforms, 1)
-        if isinstance(sign, int) and sign == 1:
-            return value
-        return 0.5 + sign * (value - 0.5)
+        all_increasing = isinstance(sign, int) and sign == 1  # a tensor sign is applied elementwise
+        return value if all_increasing else 0.5 + sign * (value - 0.5)
 
     def cdf(self, value):
         base_value = reduce(lambda v, t: t.inv(v), self.transforms[::-1], value)

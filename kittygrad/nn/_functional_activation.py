@@ -114,8 +114,7 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     y_soft = ((logits + gumbels) / tau).softmax(dim)
     if not hard:
         return y_soft
-    index = y_soft.max(dim, keepdim=True)[1]
-    y_hard = C.zeros_like(logits).scatter_(dim, index, 1.0)
+    y_hard = C.zeros_like(logits).scatter_(dim, y_soft.argmax(dim, keepdim=True), 1.0)
     return y_hard - y_soft.detach() + y_soft
 
 

@@ -351,15 +351,14 @@ def _intervals(samples, n_in: int, n_out: int, pool: int, dtype):
 def _fractional_max(name: str, nd: int, input: Tensor, kernel_size, output_size, output_ratio, return_indices,
                     _random_samples):
     x = _spatial_args(name, input, nd)
-    if output_size is None and output_ratio is None:
-        raise KittyValueError(f"{name} requires specifying either an output_size or an output_ratio")
     spatial = tuple(x.shape[-nd:])
-    kernel = _tuple(kernel_size, nd)
-    if output_size is None:
-        ratio = _tuple(output_ratio, nd)
-        sizes = [int(n * r) for n, r in zip(spatial, ratio)]
-    else:
+    if output_size is not None:  # an explicit size wins over a ratio
         sizes = list(_tuple(output_size, nd))
+    elif output_ratio is not None:
+        sizes = [int(n * r) for n, r in zip(spatial, _tuple(output_ratio, nd))]
+    else:
+        raise KittyValueError(f"{name} requires specifying either an output_size or an output_ratio")
+    kernel = _tuple(kernel_size, nd)
     batch = 1 if x.ndim == nd + 1 else x.shape[0]
     channels = x.shape[-nd - 1]
     if _random_samples is None:

@@ -71,8 +71,6 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
         width = input.shape[1]
         bounds = [(i * width, (i + 1) * width) for i in range(input.shape[0])]
         input = input.reshape(-1)
-        if per_sample_weights is not None:
-            per_sample_weights = per_sample_weights.reshape(-1)
     elif input.ndim == 1:
         if offsets is None:
             raise KittyValueError("offsets has to be a 1D Tensor but got None")
@@ -81,13 +79,15 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
         bounds = _bag_bounds(offsets, input.shape[0], include_last_offset)
     else:
         raise KittyValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.ndim}")
+    # one weight per index of the flattened input, scaling the row it looks up
+    row_scale = None if per_sample_weights is None else per_sample_weights.reshape(-1)
     if mode not in ("sum", "mean", "max"):
         raise KittyValueError("mode has to be one of sum, mean or max")
     if mode == "max" and scale_grad_by_freq:
         raise KittyValueError("max mode does not support scaling the gradient by the frequency")
     if mode == "max" and sparse:
         raise KittyValueError("max mode does not support sparse weights")
-    if per_sample_weights is not None and mode != "sum":
+    if row_scale is not None and mode != "sum":
         raise NotImplementedError(
             "embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for mode='sum' "
             f"(got mode='{mode}'). Please open a feature request on GitHub."
@@ -119,6 +119,6 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
         count = int(keep.sum())
         if count:
             mix[b, start:end] = keep / count if mode == "mean" else keep
-    if per_sample_weights is not None:
-        rows = rows * per_sample_weights.unsqueeze(1)
+    if row_scale is not None:
+        rows = rows * row_scale.unsqueeze(1)
     return C.tensor(mix) @ rows

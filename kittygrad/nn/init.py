@@ -122,7 +122,8 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
             values = xp.where(outside, draw(), values)
         return _write(tensor, values)
     mode = max(a, min(mean, b))
-    log_peak = -0.5 * ((mode - mean) / std) ** 2
+    peak_z = (mode - mean) / std
+    log_peak = (peak_z * peak_z) * -0.5  # the log density at the mode, as propose() measures it
 
     def propose():
         """Uniform proposals and their log density below the peak, step by step in the dtype."""
@@ -144,8 +145,11 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     return _write(tensor, values)
 
 
+_SQRT_2 = math.sqrt(2.0)
+
+
 def _normal_cdf(x: float) -> float:
-    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+    return 0.5 * (1.0 + math.erf(x / _SQRT_2))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -238,9 +242,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor
     >>> kitty.nn.init.xavier_uniform_(kitty.empty(3, 5)).shape
     kittygrad.Size([3, 5])
     """
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    a = math.sqrt(3.0) * std  # in torch's order, so the bound is torch's to the last bit
+    a = math.sqrt(3.0) * _glorot_std(tensor, gain)  # in torch's order, so the bound is torch's to the last bit
     return uniform_(tensor, -a, a, generator)
 
 
@@ -251,8 +253,13 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     >>> kitty.nn.init.xavier_normal_(kitty.empty(3, 5)).shape
     kittygrad.Size([3, 5])
     """
+    return normal_(tensor, 0.0, _glorot_std(tensor, gain), generator)
+
+
+def _glorot_std(tensor: Tensor, gain: float) -> float:
+    """Glorot's standard deviation ``gain * sqrt(2 / (fan_in + fan_out))``, shared by the xavier inits."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), generator)
+    return gain * math.sqrt(2.0 / (fan_in + fan_out))
 
 
 def _warn_if_empty(tensor: Tensor) -> bool:

@@ -111,7 +111,7 @@ class _UninitializedTensorMixin:
         """Give the tensor ``shape`` (values unset) and make it a ``cls_to_become`` in place."""
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
         dtype = dtype or self._lazy_dtype or D.get_default_dtype()
-        self.__class__ = self.cls_to_become
+        self.__class__ = type(self).cls_to_become  # in place: references to the parameter stay valid
         self._data = B.xp.empty(shape, dtype.np)  # the Tensor slot, now that the class is no longer lazy
         del self._lazy_dtype
 

@@ -7,7 +7,7 @@ from ..autograd import function as F
 from ..autograd.function import Op
 from ..autograd.graph_array import add_at
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError, KittyValueError
-from ._prep import cast, normalize_dim, tensor_input
+from ._prep import cast, normalize_dim, tensor_input, varargs_sequence
 from .indexing import Select
 from .shape import Alias, Permute, _shape_arg, expand, reshape, transpose
 
@@ -152,7 +152,7 @@ def atleast_3d(*tensors):
 
 def _atleast(tensors, n):
     single = len(tensors) == 1 and not isinstance(tensors[0], (list, tuple))
-    ts = [tensor_input(t) for t in (tensors if not (len(tensors) == 1 and isinstance(tensors[0], (list, tuple))) else tensors[0])]
+    ts = [tensor_input(t) for t in varargs_sequence(tensors)]
     out = []
     for t in ts:
         s = t._data.shape
@@ -699,9 +699,7 @@ def meshgrid(*tensors, indexing: str = "ij"):
     kittygrad.Size([2, 3])
     """
 
-    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
-        tensors = tuple(tensors[0])
-    ts = [tensor_input(t, "tensors") for t in tensors]
+    ts = [tensor_input(t, "tensors") for t in varargs_sequence(tensors)]
     if indexing not in ("ij", "xy"):
         raise KittyValueError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
     for t in ts:

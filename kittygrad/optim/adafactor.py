@@ -41,8 +41,7 @@ class Adafactor(PerParamOptimizer):
         params: Iterable[Tensor] | Iterable[dict[str, Any]],
         lr: float | Tensor = 1e-2,
         beta2_decay: float = -0.8,
-        eps: tuple[float | None, float] = (None, 1e-3),
-        d: float = 1.0,
+        eps: tuple[float | None, float] = (None, 1e-3), d: float = 1.0,
         weight_decay: float = 0.0,
         *,
         foreach: bool | None = None,
@@ -51,10 +50,12 @@ class Adafactor(PerParamOptimizer):
         check_hyper(lr=lr)
         if not 0.0 >= beta2_decay:
             raise KittyValueError(f"beta2_decay should be <= 0 but is: {beta2_decay}")
-        if eps[0] is not None and not 0.0 <= eps[0]:
-            raise KittyValueError(f"epsilon1 should be >= 0 but is: {eps[0]}")
-        if not 0.0 <= eps[1]:
-            raise KittyValueError(f"epsilon2 should be >= 0 but is: {eps[1]}")
+        # eps1 floors the second-moment estimate (None: the dtype's eps), eps2 the parameters' RMS
+        eps1, eps2 = eps[0], eps[1]
+        if eps1 is not None and not 0.0 <= eps1:
+            raise KittyValueError(f"epsilon1 should be >= 0 but is: {eps1}")
+        if not 0.0 <= eps2:
+            raise KittyValueError(f"epsilon2 should be >= 0 but is: {eps2}")
         if not 1.0 <= d:
             raise KittyValueError(f"Clipping threshold d should be >= 1 but is: {d}")
         if not 0.0 <= weight_decay:

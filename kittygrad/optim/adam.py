@@ -33,8 +33,7 @@ class Adam(PerParamOptimizer):
         self,
         params: Iterable[Tensor] | Iterable[dict[str, Any]],
         lr: float | Tensor = 1e-3,
-        betas: tuple[float | Tensor, float | Tensor] = (0.9, 0.999),
-        eps: float = 1e-8,
+        betas: tuple[float | Tensor, float | Tensor] = (0.9, 0.999), eps: float = 1e-8,
         weight_decay: float = 0,
         amsgrad: bool = False,
         *,
@@ -42,8 +41,7 @@ class Adam(PerParamOptimizer):
         maximize: bool = False,
         capturable: bool = False,
         differentiable: bool = False,
-        fused: bool | None = None,
-        decoupled_weight_decay: bool = False,
+        fused: bool | None = None, decoupled_weight_decay: bool = False,
     ) -> None:
         check_hyper(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         # torch takes two floats or two one-element tensors, never a mix (nor ints)

@@ -33,7 +33,8 @@ def _cubic_minimum(x1, f1, g1, x2, f2, g2, bounds=None):
     """The minimiser of the cubic through (x1, f1, g1) and (x2, f2, g2), clipped to ``bounds``
     (the interval between the points by default); the midpoint when the cubic has none."""
     lo, hi = bounds if bounds is not None else (min(x1, x2), max(x1, x2))
-    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+    secant = (f2 - f1) / (x2 - x1)  # the chord's slope; the cubic's shape follows from it and g1, g2
+    d1 = g1 + g2 - 3 * secant
     d2_square = d1 * d1 - g1 * g2
     if d2_square < 0:
         return (lo + hi) / 2.0
@@ -98,8 +99,8 @@ def strong_wolfe(evaluate: Callable, t: float, d, f: float, g, gtd, c1: float = 
 
     insufficient_progress = False
     low, high = bracket.order()
-    while not done and ls_iter < max_ls:
-        if abs(bracket.t[1] - bracket.t[0]) * d_norm < tolerance_change:
+    for _ in range(max_ls - ls_iter):  # zoom with what is left of the evaluation budget
+        if done or abs(bracket.t[1] - bracket.t[0]) * d_norm < tolerance_change:
             break
         t = _cubic_minimum(bracket.t[0], bracket.f[0], bracket.gtd[0], bracket.t[1], bracket.f[1], bracket.gtd[1])
         top, bottom = max(bracket.t), min(bracket.t)
@@ -115,7 +116,6 @@ def strong_wolfe(evaluate: Callable, t: float, d, f: float, g, gtd, c1: float = 
         f_new, g_new = evaluate(t)
         evaluations += 1
         gtd_new = xp.dot(g_new, d)
-        ls_iter += 1
         if f_new > f + c1 * t * gtd or f_new >= bracket.f[low]:
             bracket.set(high, t, f_new, g_new.copy(), gtd_new)
             low, high = bracket.order()
@@ -140,20 +140,17 @@ class LBFGS(Optimizer):
     >>> opt = kitty.optim.LBFGS([w], line_search_fn="strong_wolfe")
     >>> def closure():
     ...     opt.zero_grad(); loss = ((w - 3) ** 2).sum(); loss.backward(); return loss
-    >>> _ = opt.step(closure); w
-    tensor([3., 3.], requires_grad=True)
+    >>> _ = opt.step(closure); [round(v, 4) for v in w.tolist()]
+    [3.0, 3.0]
     """
 
     def __init__(
         self,
         params: Iterable[Tensor] | Iterable[dict[str, Any]],
         lr: float | Tensor = 1,
-        max_iter: int = 20,
-        max_eval: int | None = None,
-        tolerance_grad: float = 1e-7,
-        tolerance_change: float = 1e-9,
-        history_size: int = 100,
-        line_search_fn: str | None = None,
+        max_iter: int = 20, max_eval: int | None = None,  # per step: iterations, closure calls
+        tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9,  # stop below these
+        history_size: int = 100, line_search_fn: str | None = None,
     ) -> None:
         check_hyper(lr=lr)
         if max_eval is None:
@@ -162,31 +159,41 @@ class LBFGS(Optimizer):
             "lr": lr, "max_iter": max_iter, "max_eval": max_eval, "tolerance_grad": tolerance_grad,
             "tolerance_change": tolerance_change, "history_size": history_size, "line_search_fn": line_search_fn,
         })
-        if len(self.param_groups) != 1:
+        only_group, *more_groups = self.param_groups
+        if more_groups:
             raise KittyValueError("LBFGS doesn't support per-parameter options (parameter groups)")
-        self._params = self.param_groups[0]["params"]
+        # the tensors that, concatenated in this order, make the vector the method works on
+        self._flat_params = only_group["params"]
 
     # ---- the parameters as one flat vector ------------------------------------------------------
     def _flat_grad(self):
         parts = [xp.zeros(p._data.size, p._data.dtype) if p._grad is None else p._grad._data.reshape(-1)
-                 for p in self._params]
+                 for p in self._flat_params]
         return xp.concatenate(parts)
 
     def _move(self, step, direction) -> None:
         offset = 0
-        for p in self._params:
+        for p in self._flat_params:
             n = p._data.size
             p._data += (direction[offset:offset + n] * p._data.dtype.type(step)).reshape(p._data.shape)
             p._vc[0] += 1
             offset += n
 
     def _values(self) -> list:
-        return [p._data.copy() for p in self._params]
+        return [p._data.copy() for p in self._flat_params]
 
     def _restore(self, values) -> None:
-        for p, v in zip(self._params, values):
+        for p, v in zip(self._flat_params, values):
             p._data[...] = v
             p._vc[0] += 1
+
+    def _own_state(self) -> dict:
+        """The method's state: one entry for the whole vector, kept under the first parameter
+        (where state_dict and load_state_dict find it), with its counters started."""
+        state = self.state[self._flat_params[0]]
+        for counter in ("func_evals", "n_iter"):
+            state.setdefault(counter, 0)
+        return state
 
     def step(self, closure: Callable[[], Any]):  # noqa: C901 - one algorithm, kept in one place
         """Run the L-BFGS iterations; ``closure`` must zero the gradients, compute and return the loss."""
@@ -196,9 +203,7 @@ class LBFGS(Optimizer):
         lr, max_iter, max_eval = float(group["lr"]), group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
         history_size, line_search = group["history_size"], group["line_search_fn"]
-        state = self.state[self._params[0]]
-        state.setdefault("func_evals", 0)
-        state.setdefault("n_iter", 0)
+        state = self._own_state()
 
         with enable_grad():
             first_loss = closure()
@@ -227,11 +232,11 @@ class LBFGS(Optimizer):
                 s = d * flat_grad.dtype.type(t)
                 ys = xp.dot(y, s)
                 if ys > 1e-10:  # keep the pair only when the curvature is positive
-                    if len(old_dirs) == history_size:
-                        old_dirs.pop(0), old_steps.pop(0), ro.pop(0)
                     old_dirs.append(y)
                     old_steps.append(s)
                     ro.append(one / ys)
+                    if len(old_dirs) > history_size:  # the memory was full: forget the oldest pair
+                        del old_dirs[0], old_steps[0], ro[0]
                     h_diag = ys / xp.dot(y, y)
                 # two-loop recursion: d = -H g with H the implicit inverse-Hessian estimate
                 alphas = [None] * len(old_dirs)
@@ -281,11 +286,10 @@ class LBFGS(Optimizer):
                     spent = 1
             evals += spent
             state["func_evals"] += spent
-            if n_iter == max_iter or evals >= max_eval or converged:
-                break
-            if float(xp.abs(d * d.dtype.type(t)).max()) <= tolerance_change:
-                break
-            if abs(loss - prev_loss) < tolerance_change:
+            # stalled: the last step barely moved the parameters, or barely changed the loss
+            stalled = (float(xp.abs(d * d.dtype.type(t)).max()) <= tolerance_change
+                       or abs(loss - prev_loss) < tolerance_change)
+            if n_iter == max_iter or evals >= max_eval or converged or stalled:
                 break
 
         state.update({"d": _tensor(d), "t": t, "old_dirs": [_tensor(v) for v in old_dirs],

@@ -60,8 +60,7 @@ class Muon(PerParamOptimizer):
         nesterov: bool = True,
         ns_coefficients: tuple[float, float, float] = (3.4445, -4.775, 2.0315),
         eps: float = 1e-7,
-        ns_steps: int = 5,
-        adjust_lr_fn: str | None = None,
+        ns_steps: int = 5, adjust_lr_fn: str | None = None,
     ) -> None:
         check_hyper(lr=lr, weight_decay=weight_decay, momentum=momentum)
         if adjust_lr_fn is not None and adjust_lr_fn not in ("original", "match_rms_adamw"):

@@ -34,8 +34,7 @@ class Rprop(PerParamOptimizer):
         self,
         params: Iterable[Tensor] | Iterable[dict[str, Any]],
         lr: float | Tensor = 1e-2,
-        etas: tuple[float, float] = (0.5, 1.2),
-        step_sizes: tuple[float, float] = (1e-6, 50),
+        etas: tuple[float, float] = (0.5, 1.2), step_sizes: tuple[float, float] = (1e-6, 50),
         *,
         capturable: bool = False,
         foreach: bool | None = None,
@@ -43,8 +42,10 @@ class Rprop(PerParamOptimizer):
         differentiable: bool = False,
     ) -> None:
         check_hyper(lr=lr)
-        if not 0.0 < etas[0] < 1.0 < etas[1]:
-            raise KittyValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
+        # the step size shrinks where the gradient's sign flips and grows where it holds
+        shrink, grow = etas[0], etas[1]
+        if not 0.0 < shrink < 1.0 < grow:
+            raise KittyValueError(f"Invalid eta values: {shrink}, {grow}")
         super().__init__(params, {
             "lr": lr, "etas": etas, "step_sizes": step_sizes, "foreach": foreach, "maximize": maximize,
             "differentiable": differentiable, "capturable": capturable,

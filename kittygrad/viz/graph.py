@@ -6,6 +6,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from ..autograd import function as F
 from ..errors import KittyRuntimeError
@@ -142,8 +143,7 @@ class DotGraph:
     def save(self, path: str | os.PathLike = "graph.gv") -> str:
         """Write the DOT source to ``path`` (needs no Graphviz program) and return the path."""
         path = os.fspath(path)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(self.source)
+        Path(path).write_text(self.source, encoding="utf-8")
         return path
 
     def view(self, filename: str | os.PathLike | None = None, directory: str | os.PathLike | None = None,

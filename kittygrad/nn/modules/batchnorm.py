@@ -66,12 +66,13 @@ class _BatchNorm(_ChannelNorm):
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_input_dim(input)
-        counting = self.training and self.track_running_stats and self.num_batches_tracked is not None
+        tracked = self.num_batches_tracked
+        counting = self.training and self.track_running_stats and tracked is not None
         if counting:
-            self.num_batches_tracked.add_(1)
+            tracked.add_(1)
         momentum = self.momentum
         if momentum is None:  # a cumulative average: batch n weighs 1/n
-            momentum = 1.0 / float(self.num_batches_tracked.item()) if counting else 0.0
+            momentum = 1.0 / float(tracked.item()) if counting else 0.0
         # Batch statistics in training, or whenever there are no running ones to read.
         batch_stats = self.training or (self.running_mean is None and self.running_var is None)
         # Running statistics are read in eval mode; in training they are updated only if tracked.

@@ -356,11 +356,11 @@ class _ParameterStore(_Container):
 
     def _entry_line(self, key, value, dtype_as_type: bool) -> str:
         """One line of the printed form: what the entry is, its dtype and size."""
-        if not isinstance(value, Tensor):
-            return f"  ({key}): Object of type: {type(value).__name__}"
-        kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
-        dtype = value.type() if dtype_as_type else value.dtype
-        return f"  ({key}): {kind} containing: [{dtype} of size {'x'.join(map(str, value.shape))}]"
+        if isinstance(value, Tensor):
+            kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+            dtype = value.type() if dtype_as_type else value.dtype
+            return f"  ({key}): {kind} containing: [{dtype} of size {'x'.join(map(str, value.shape))}]"
+        return f"  ({key}): Object of type: {type(value).__name__}"
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError(f"{type(self).__name__} should not be called.")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import math
 
+from ...ops.nn.linear import bilinear, linear
 from ...tensor import Tensor
-from .. import functional as F
 from .. import init
 from ._layer_utils import empty_parameter, fan_in_uniform_, set_optional_bias
 from .module import Module
@@ -50,7 +50,7 @@ class Linear(Module):
         fan_in_uniform_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.linear(input, self.weight, self.bias)
+        return linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
@@ -90,7 +90,7 @@ class Bilinear(Module):
                 init.uniform_(param, -bound, bound)
 
     def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
-        return F.bilinear(input1, input2, self.weight, self.bias)
+        return bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (
@@ -113,7 +113,7 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input: Tensor) -> Tensor:
-        return input.flatten(self.start_dim, self.end_dim)
+        return input.flatten(start_dim=self.start_dim, end_dim=self.end_dim)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

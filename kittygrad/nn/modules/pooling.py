@@ -348,13 +348,15 @@ class _FractionalMaxPool(Module):
         name = type(self).__name__
         self.kernel_size = as_tuple(kernel_size, self._dims)
         self.return_indices = return_indices
-        self.register_buffer("_random_samples", _random_samples)
+        # persistent, as torch's: a checkpoint carries the fixed samples
+        self.register_buffer("_random_samples", _random_samples, persistent=True)
         self.output_size = as_tuple(output_size, self._dims) if output_size is not None else None
         self.output_ratio = as_tuple(output_ratio, self._dims) if output_ratio is not None else None
-        if output_size is None and output_ratio is None:
-            raise ValueError(f"{name} requires specifying either an output size, or a pooling ratio")
-        if output_size is not None and output_ratio is not None:
-            raise ValueError("only one of output_size and output_ratio may be specified")
+        if (output_size is None) == (output_ratio is None):  # exactly one of the two is needed
+            raise ValueError(
+                f"{name} requires specifying either an output size, or a pooling ratio" if output_size is None
+                else "only one of output_size and output_ratio may be specified"
+            )
         if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
             raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
 

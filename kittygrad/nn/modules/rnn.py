@@ -169,9 +169,12 @@ class RNNBase(Module):
             out.append(h)
         return input, batched, out
 
-    def _run(self, input: Tensor, hx: list):
-        if isinstance(input, PackedSequence):
-            return self._run_packed(input, hx)
+    def _run(self, input: Tensor | PackedSequence, hx: list):
+        # a packed batch takes its own path; a padded one goes to the fused op
+        run = self._run_packed if isinstance(input, PackedSequence) else self._run_padded
+        return run(input, hx)
+
+    def _run_padded(self, input: Tensor, hx: list):
         x, batched, hs = self._check(input, hx)
         fn = _FN[self.mode]
         h0 = hs[0] if self.mode != "LSTM" else (hs[0], hs[1])
@@ -232,9 +235,9 @@ class RNNBase(Module):
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
         finals = [_joining.stack(kept, 0) for kept in finals]
-        if unsorted_indices is not None:
-            finals = [s.index_select(1, unsorted_indices) for s in finals]
-        return (x, *finals)
+        if unsorted_indices is None:
+            return (x, *finals)
+        return (x, *(s.index_select(1, unsorted_indices) for s in finals))
 
     def _packed_direction(self, x: Tensor, spans: list, weights: list, start: list, reverse: bool):
         """One layer in one direction over packed ``x``: the packed output and, per state (h, and

@@ -49,16 +49,7 @@ class Embedding(Module):
     def reset_parameters(self) -> None:
         """Draw the table again from N(0, 1), with the padding row at zero."""
         init.normal_(self.weight)
-        self._zero_padding_row()
-
-    def _zero_padding_row(self) -> None:
-        row = self.padding_idx
-        if row is None:
-            return
-        with no_grad():
-            weight = self.weight
-            weight._data[row] = 0
-            weight._vc[0] += 1  # an in-place write: saved copies of the weight must notice
+        _zero_padding_row(self.weight, self.padding_idx)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse)
@@ -86,6 +77,15 @@ class Embedding(Module):
             raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
         rows, cols = embeddings.shape
         return cls(rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse, _weight=embeddings, _freeze=freeze)
+
+
+def _zero_padding_row(weight: Parameter, row: int | None) -> None:
+    """Zero the table's padding row (nothing when there is none), as both embedding modules start."""
+    if row is None:
+        return
+    with no_grad():
+        weight._data[row] = 0
+        weight._vc[0] += 1  # an in-place write: saved copies of the weight must notice
 
 
 class EmbeddingBag(Module):
@@ -123,10 +123,7 @@ class EmbeddingBag(Module):
     def reset_parameters(self) -> None:
         """Draw the table again from N(0, 1), with the padding row at zero."""
         init.normal_(self.weight)
-        if self.padding_idx is not None:
-            with no_grad():
-                self.weight._data[self.padding_idx] = 0
-                self.weight._vc[0] += 1
+        _zero_padding_row(self.weight, self.padding_idx)
 
     def forward(self, input: Tensor, offsets: Tensor | None = None, per_sample_weights: Tensor | None = None) -> Tensor:
         return F.embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type, self.scale_grad_by_freq,

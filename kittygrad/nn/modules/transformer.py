@@ -52,6 +52,11 @@ def _seq_len(x: Tensor, batch_first: bool) -> int:
     return x.shape[0] if x.ndim == 2 else x.shape[1 if batch_first else 0]
 
 
+def _batch_size(x: Tensor, batch_first: bool) -> int:
+    """The batch size of a batched ``(S, N, E)`` or, with ``batch_first``, ``(N, S, E)`` sequence."""
+    return x.shape[0] if batch_first else x.shape[1]
+
+
 def _detect_is_causal(mask: Tensor | None, is_causal: bool | None, size: int) -> bool:
     """torch's hint: True when asked, or (with no answer given) when ``mask`` is exactly the causal mask."""
     if is_causal is not None or mask is None:
@@ -197,14 +202,14 @@ class TransformerEncoder(Module):
         self.num_layers = num_layers
         self.norm = norm
         self.enable_nested_tensor = enable_nested_tensor
-        self.use_nested_tensor = enable_nested_tensor
         self.mask_check = mask_check
         why_not = _why_not_nested(encoder_layer)
+        # the nested-tensor path is taken only when asked for and the layer allows it
+        self.use_nested_tensor = enable_nested_tensor and not why_not
         if enable_nested_tensor and why_not:
             warnings.warn(
                 f"enable_nested_tensor is True, but self.use_nested_tensor is False because {why_not}", stacklevel=2
             )
-            self.use_nested_tensor = False
 
     def forward(self, src: Tensor, mask: Tensor | None = None, src_key_padding_mask: Tensor | None = None,
                 is_causal: bool | None = None) -> Tensor:
@@ -270,16 +275,13 @@ class Transformer(Module):
         layer_args = (d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first,
                       bias, device, dtype)
         norm = {"eps": layer_norm_eps, "bias": bias, "device": device, "dtype": dtype}
-        if custom_encoder is not None:
-            self.encoder = custom_encoder
-        else:
-            self.encoder = TransformerEncoder(TransformerEncoderLayer(*layer_args), num_encoder_layers,
-                                              LayerNorm(d_model, **norm))
-        if custom_decoder is not None:
-            self.decoder = custom_decoder
-        else:
-            self.decoder = TransformerDecoder(TransformerDecoderLayer(*layer_args), num_decoder_layers,
-                                              LayerNorm(d_model, **norm))
+        # the default stacks are built only when no custom one is given (building draws random weights)
+        encoder, decoder = custom_encoder, custom_decoder
+        if encoder is None:
+            encoder = TransformerEncoder(TransformerEncoderLayer(*layer_args), num_encoder_layers, LayerNorm(d_model, **norm))
+        if decoder is None:
+            decoder = TransformerDecoder(TransformerDecoderLayer(*layer_args), num_decoder_layers, LayerNorm(d_model, **norm))
+        self.encoder, self.decoder = encoder, decoder
         self._reset_parameters()
         self.d_model = d_model
         self.nhead = nhead
@@ -307,13 +309,11 @@ class Transformer(Module):
                 tgt_key_padding_mask: Tensor | None = None, memory_key_padding_mask: Tensor | None = None,
                 src_is_causal: bool | None = None, tgt_is_causal: bool | None = None,
                 memory_is_causal: bool = False) -> Tensor:
-        batch_dim = 0 if self.batch_first else 1
-        if src.ndim == 3 and src.shape[batch_dim] != tgt.shape[batch_dim]:
+        if src.ndim == 3 and _batch_size(src, self.batch_first) != _batch_size(tgt, self.batch_first):
             raise KittyRuntimeError("the batch number of src and tgt must be equal")
         if src.shape[-1] != self.d_model or tgt.shape[-1] != self.d_model:
             raise KittyRuntimeError("the feature number of src and tgt must be equal to d_model")
         memory = self.encoder(src, mask=src_mask, src_key_padding_mask=src_key_padding_mask, is_causal=src_is_causal)
-        return self.decoder(tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
-                            tgt_key_padding_mask=tgt_key_padding_mask,
-                            memory_key_padding_mask=memory_key_padding_mask, tgt_is_causal=tgt_is_causal,
+        return self.decoder(tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask, tgt_is_causal=tgt_is_causal,
+                            tgt_key_padding_mask=tgt_key_padding_mask, memory_key_padding_mask=memory_key_padding_mask,
                             memory_is_causal=memory_is_causal)

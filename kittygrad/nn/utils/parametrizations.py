@@ -15,7 +15,7 @@ from ...ops.householder import geqrf, householder_product
 from ...ops.matrix_functions import matrix_exp
 from ...tensor import Tensor
 from .. import functional as F
-from ..modules.conv import ConvTranspose1d, ConvTranspose2d
+from ..modules.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from ..modules.module import Module
 from . import parametrize
 
@@ -67,7 +67,7 @@ def weight_norm(module: Module, name: str = "weight", dim: int = 0) -> Module:
             for old, new in renames.items():
                 state_dict[new] = state_dict.pop(old)
 
-    module._register_load_state_dict_pre_hook(legacy_keys)
+    module._before_loading(legacy_keys)
     return module
 
 
@@ -148,7 +148,7 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     """
     weight = _tensor_named(module, name)
     if dim is None:
-        dim = 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d)) else 0
+        dim = 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)) else 0
     parametrize.register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
     return module
 
@@ -193,8 +193,9 @@ class _Orthogonal(Module):
         self.shape = weight.shape
         self.orthogonal_map = orthogonal_map
         if use_trivialization:
-            # set by right_inverse; its presence is what marks the trivialization as on
-            self.register_buffer("base", None)
+            # set by right_inverse; its presence is what marks the trivialization as on, and a
+            # checkpoint carries it once set
+            self.register_buffer("base", None, persistent=True)
 
     def forward(self, X: Tensor) -> Tensor:
         n, k = X.shape[-2], X.shape[-1]
@@ -280,7 +281,6 @@ def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None 
         raise ValueError(
             f'orthogonal_map has to be one of "matrix_exp", "cayley", "householder". Got: {orthogonal_map}'
         )
-    parametrize.register_parametrization(
-        module, name, _Orthogonal(weight, orth_enum, use_trivialization=use_trivialization), unsafe=True
-    )
+    orthogonal = _Orthogonal(weight, orth_enum, use_trivialization=use_trivialization)
+    parametrize.register_parametrization(module, name, orthogonal, unsafe=True)
     return module

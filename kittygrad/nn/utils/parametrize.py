@@ -242,11 +242,9 @@ def _inject_new_class(module: Module) -> None:
     module.__class__ = type("Parametrized" + base.__name__, (base,), namespace)
 
 
-def _inject_property(module: Module, tensor_name: str) -> None:
-    """``module.<tensor_name>`` becomes the parametrized value (cached inside ``cached()``);
-    assigning to it runs ``right_inverse``."""
-    if hasattr(module, tensor_name):
-        raise AssertionError(f"Module already has an attribute named '{tensor_name}'")
+def _parametrized_property(tensor_name: str) -> property:
+    """The class property that makes ``module.<tensor_name>`` the parametrized value (cached inside
+    ``cached()``); assigning to it runs ``right_inverse``."""
 
     def compute(owner) -> Tensor:
         plist = owner.parametrizations[tensor_name]
@@ -260,7 +258,7 @@ def _inject_property(module: Module, tensor_name: str) -> None:
     def assign(owner, value: Tensor) -> None:
         owner.parametrizations[tensor_name].right_inverse(value)
 
-    setattr(type(module), tensor_name, property(compute, assign))
+    return property(compute, assign)
 
 
 def _check_like(what: str, tensor_name: str, reference: Tensor, got: Tensor, returned: str, kind: str) -> None:
@@ -312,7 +310,11 @@ def _parametrize_fresh(module: Module, tensor_name: str, parametrization: Module
         module.parametrizations = ModuleDict({tensor_name: plist})
     else:
         module.parametrizations[tensor_name] = plist
-    _inject_property(module, tensor_name)
+    # with the tensor moved out, nothing else may answer to its name (the property takes it)
+    name_still_taken = hasattr(module, tensor_name)
+    if name_still_taken:
+        raise AssertionError(f"Module already has an attribute named '{tensor_name}'")
+    setattr(type(module), tensor_name, _parametrized_property(tensor_name))
 
 
 def register_parametrization(module: Module, tensor_name: str, parametrization: Module, *,
@@ -330,11 +332,11 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
     >>> bool((m.weight == m.weight.T).all()), list(m.state_dict())
     (True, ['bias', 'parametrizations.weight.original'])
     """
-    parametrization.train(module.training)
-    if is_parametrized(module, tensor_name):
+    parametrization.train(mode=module.training)
+    stack = _stack_on(module, tensor_name)
+    if stack is not None:
         if not unsafe:
             _check_stacked(module, tensor_name, parametrization)
-        stack = module.parametrizations[tensor_name]
         stack.append(parametrization)
         stack.unsafe = stack.unsafe or unsafe
     elif _owns_tensor(module, tensor_name):
@@ -359,6 +361,11 @@ def is_parametrized(module: Module, tensor_name: str | None = None) -> bool:
     if not isinstance(registry, ModuleDict):
         return False
     return bool(registry) if tensor_name is None else tensor_name in registry
+
+
+def _stack_on(module: Module, tensor_name: str) -> ParametrizationList | None:
+    """The ParametrizationList on ``tensor_name``; None when that tensor is not parametrized."""
+    return module.parametrizations[tensor_name] if is_parametrized(module, tensor_name) else None
 
 
 def _unparametrized_value(module: Module, tensor_name: str, plist: ParametrizationList,
@@ -391,10 +398,10 @@ def remove_parametrizations(module: Module, tensor_name: str, leave_parametrized
     >>> type(parametrize.remove_parametrizations(m, "weight")).__name__
     'Linear'
     """
-    if not is_parametrized(module, tensor_name):
+    plist = _stack_on(module, tensor_name)
+    if plist is None:
         raise ValueError(f"Module {module} does not have a parametrization on {tensor_name}")
-    replacement = _unparametrized_value(module, tensor_name, module.parametrizations[tensor_name],
-                                        leave_parametrized)
+    replacement = _unparametrized_value(module, tensor_name, plist, leave_parametrized)
     parametrized_cls = type(module)
     delattr(parametrized_cls, tensor_name)
     module.parametrizations.pop(tensor_name)

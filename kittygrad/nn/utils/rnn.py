@@ -56,15 +56,15 @@ class PackedSequence(_PackedFields):
 
     def __new__(cls, data, batch_sizes: Tensor | None = None, sorted_indices: Tensor | None = None,
                 unsorted_indices: Tensor | None = None):
-        if unsorted_indices is None:
-            unsorted_indices = invert_permutation(sorted_indices)
+        inverse = unsorted_indices if unsorted_indices is not None else invert_permutation(sorted_indices)
         if batch_sizes is None:  # the legacy form: PackedSequence((data, batch_sizes))
-            if not (isinstance(data, (list, tuple)) and len(data) == 2):
+            if isinstance(data, (list, tuple)) and len(data) == 2:
+                data, batch_sizes = data
+            else:
                 raise AssertionError("Expected data to be a list or tuple of length 2")
-            data, batch_sizes = data
         if not isinstance(batch_sizes, Tensor):
             raise TypeError(f"PackedSequence: batch_sizes should be a Tensor, got {type(batch_sizes).__name__}")
-        return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
+        return super().__new__(cls, data, batch_sizes, sorted_indices, inverse)
 
     def to(self, *args, **kwargs) -> PackedSequence:
         """``data.to(...)`` (the batch sizes and indices stay int64); ``self`` when nothing changes.
@@ -74,10 +74,8 @@ class PackedSequence(_PackedFields):
         >>> pack_sequence([kitty.ones(2), kitty.ones(1)]).to(kitty.float64).data.dtype
         kittygrad.float64
         """
-        data = self.data.to(*args, **kwargs)
-        if data is self.data:
-            return self
-        return type(self)(data, self.batch_sizes, self.sorted_indices, self.unsorted_indices)
+        moved = self.data.to(*args, **kwargs)
+        return self if moved is self.data else self._replace(data=moved)
 
     def cpu(self) -> PackedSequence:
         """The sequence on the CPU (itself: kittygrad runs there)."""
@@ -227,15 +225,14 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, pad
             )
         steps = total_length
     n = sizes[0]
+    # the batch columns are gathered straight into the caller's order (sorted position per column)
+    order = range(n) if unsorted_indices is None else unsorted_indices.tolist()
     offsets = _offsets(sizes)
     pad_row = offsets[-1]  # the index of the padding row appended below
-    rows = [offsets[t] + b if t < len(sizes) and b < sizes[t] else pad_row for t in range(steps) for b in range(n)]
+    rows = [offsets[t] + b if t < len(sizes) and b < sizes[t] else pad_row for t in range(steps) for b in order]
     padding = C.full((1, *data.shape[1:]), padding_value, dtype=data.dtype)
     padded = _joining.cat([data, padding], 0).index_select(0, _index(rows)).reshape(steps, n, *data.shape[1:])
-    lengths = [sum(1 for size in sizes if size > b) for b in range(n)]
-    if unsorted_indices is not None:
-        padded = padded.index_select(1, unsorted_indices)
-        lengths = [lengths[i] for i in unsorted_indices.tolist()]
+    lengths = [sum(1 for size in sizes if size > b) for b in order]
     if batch_first:
         padded = padded.transpose(0, 1)
     return padded, _index(lengths)

@@ -11,7 +11,7 @@ from ... import creation as C
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
 from .. import functional as F
-from ..modules.conv import ConvTranspose1d, ConvTranspose2d
+from ..modules.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from ..modules.module import Module
 from ..parameter import Parameter
 
@@ -108,8 +108,8 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     """
     if dim is None:
         # transposed convolutions keep their output channels in dim 1
-        dim = int(isinstance(module, (ConvTranspose1d, ConvTranspose2d)))
-    SpectralNorm.apply(module, name, n_power_iterations, dim, eps)
+        dim = int(isinstance(module, (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)))
+    SpectralNorm.apply(module, name, n_power_iterations=n_power_iterations, dim=dim, eps=eps)
     return module
 
 

@@ -57,7 +57,9 @@ class WeightNorm:
         setattr(module, self.name, Parameter(final.detach()))
 
     def __call__(self, module: Module, inputs: Any) -> None:
-        setattr(module, self.name, self.compute_weight(module))
+        # before every forward: <name> is a plain tensor rebuilt from <name>_g and <name>_v
+        rebuilt = self.compute_weight(module)
+        setattr(module, self.name, rebuilt)
 
 
 def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:

@@ -166,14 +166,19 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             unbiased = sink["var"].reshape(-1) * (count / (count - 1))
             _assign(running_var, (1 - momentum) * v + momentum * unbiased.astype(v.dtype))
         return out
-    if running_mean is None or running_var is None:
-        raise KittyRuntimeError("running_mean and running_var must be defined in evaluation mode")
-    dt = x._data.dtype
-    stats = (running_mean._data.astype(dt).reshape(param_shape), running_var._data.astype(dt).reshape(param_shape))
+    stats = _stored_stats(x, running_mean, running_var, param_shape, "running_mean and running_var must be defined in evaluation mode")
     return Norm.apply(
         x, w, b, stat_shape=shape, axes=axes, param_shape=param_shape, eps=eps, stats=stats,
         name="NativeBatchNormBackward",
     )
+
+
+def _stored_stats(x, running_mean, running_var, shape: tuple, missing: str) -> tuple:
+    """The running mean and variance as arrays of x's dtype in ``shape``, for normalising with them."""
+    stored = (running_mean, running_var)
+    if any(s is None for s in stored):
+        raise KittyRuntimeError(missing)
+    return tuple(s._data.astype(x._data.dtype).reshape(shape) for s in stored)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats: bool = True, momentum: float = 0.1, eps: float = 1e-5):
@@ -190,10 +195,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     param_shape = (1, c) + (1,) * (len(shape) - 2)
     stat_shape = (n, c, -1)
     if not use_input_stats:
-        if running_mean is None or running_var is None:
-            raise KittyRuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
-        dt = x._data.dtype
-        stats = (running_mean._data.astype(dt).reshape(1, c, 1), running_var._data.astype(dt).reshape(1, c, 1))
+        missing = "Expected running_mean and running_var to be defined when use_input_stats is false"
+        stats = _stored_stats(x, running_mean, running_var, (1, c, 1), missing)
         return Norm.apply(x, w, b, stat_shape=stat_shape, axes=(2,), param_shape=param_shape, eps=eps, stats=stats)
     sink = {}
     out = Norm.apply(x, w, b, stat_shape=stat_shape, axes=(2,), param_shape=param_shape, eps=eps, sink=sink)

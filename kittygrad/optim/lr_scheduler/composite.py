@@ -73,7 +73,7 @@ class SequentialLR(_Composite):
         self._schedulers = list(schedulers)
         self._milestones = list(milestones)
         self.optimizer = optimizer
-        self.last_epoch = last_epoch + 1
+        self.last_epoch = last_epoch
         # the members' constructors each took a step: start over from the initial lrs, with only
         # the member in charge of epoch 0 stepped
         for group in optimizer.param_groups:
@@ -82,6 +82,7 @@ class SequentialLR(_Composite):
         first = self._member_at(0)
         first._first_step()
         self._last_lr = first.get_last_lr()
+        self.last_epoch += 1  # the step every scheduler's constructor takes, this one's included
 
     def _member_at(self, epoch: int) -> LRScheduler:
         return self._schedulers[sum(m <= epoch for m in self._milestones)]

@@ -41,15 +41,17 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         h, low = 1 + math.cos(math.pi * self.T_cur / self.T_i), self.eta_min
         return [low + (base - low) * h / 2 for base in self.base_lrs]
 
-    def _cycle_at(self, epoch: float) -> tuple[float, int]:
-        """``(T_cur, T_i)`` at ``epoch``: whole cycles are walked off (exact, also on boundaries)."""
+    def _position_at(self, epoch: float) -> tuple[int, float, int]:
+        """``(last_epoch, T_cur, T_i)`` at a (possibly fractional) ``epoch``: the whole epochs it
+        holds, then where it falls in its cycle, whole cycles walked off (exact, also on boundaries)."""
+        whole = math.floor(epoch)
         if self.T_mult == 1:
-            return epoch % self.T_0, self.T_0
+            return whole, epoch % self.T_0, self.T_0
         into, length = epoch, self.T_0
         while into >= length:
             into -= length
             length *= self.T_mult
-        return into, length
+        return whole, into, length
 
     def step(self, epoch: float | None = None) -> None:
         """Advance one epoch, or go to a (possibly fractional) ``epoch``.
@@ -61,7 +63,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         (0.5, 0)
         """
         if epoch is None and self.last_epoch >= 0:
-            epoch = self.last_epoch + 1
+            self.last_epoch += 1
             self.T_cur += 1
             if self.T_cur >= self.T_i:  # a restart
                 self.T_cur -= self.T_i
@@ -70,8 +72,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             epoch = 0 if epoch is None else epoch
             if epoch < 0:
                 raise KittyValueError(f"Expected non-negative epoch, but got {epoch}")
-            self.T_cur, self.T_i = self._cycle_at(epoch)
-        self.last_epoch = math.floor(epoch)
+            self.last_epoch, self.T_cur, self.T_i = self._position_at(epoch)
         with _Flag(self, "_in_step"):
             lrs = self.get_lr()
         self._write_lrs(lrs)
@@ -92,14 +93,11 @@ class OneCycleLR(LRScheduler):
         self,
         optimizer: Optimizer,
         max_lr: float | list[float],
-        total_steps: int | None = None,
-        epochs: int | None = None,
-        steps_per_epoch: int | None = None,
+        # the cycle's length: total_steps, or epochs * steps_per_epoch
+        total_steps: int | None = None, epochs: int | None = None, steps_per_epoch: int | None = None,
         pct_start: float = 0.3,
         anneal_strategy: str = "cos",
-        cycle_momentum: bool = True,
-        base_momentum: float | list[float] = 0.85,
-        max_momentum: float | list[float] = 0.95,
+        cycle_momentum: bool = True, base_momentum: float | list[float] = 0.85, max_momentum: float | list[float] = 0.95,
         div_factor: float = 25.0,
         final_div_factor: float = 1e4,
         three_phase: bool = False,
@@ -208,12 +206,10 @@ class CyclicLR(LRScheduler):
         optimizer: Optimizer,
         base_lr: float | list[float],
         max_lr: float | list[float],
-        step_size_up: int = 2000,
-        step_size_down: int | None = None,
-        mode: str = "triangular",
-        gamma: float = 1.0,
-        scale_fn: Callable[[float], float] | None = None,
-        scale_mode: str = "cycle",
+        step_size_up: int = 2000, step_size_down: int | None = None,
+        # the amplitude's scale: a built-in mode (with gamma for exp_range), or a function of scale_mode
+        mode: str = "triangular", gamma: float = 1.0,
+        scale_fn: Callable[[float], float] | None = None, scale_mode: str = "cycle",
         cycle_momentum: bool = True,
         base_momentum: float = 0.8,
         max_momentum: float = 0.9,

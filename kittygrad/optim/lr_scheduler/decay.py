@@ -178,8 +178,7 @@ class LinearLR(LRScheduler):
     def __init__(
         self,
         optimizer: Optimizer,
-        start_factor: float = 1.0 / 3,
-        end_factor: float = 1.0,
+        start_factor: float = 1.0 / 3, end_factor: float = 1.0,  # the multipliers at the ends of the ramp
         total_iters: int = 5,
         last_epoch: int = -1,
     ) -> None:

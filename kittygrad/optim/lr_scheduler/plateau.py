@@ -29,11 +29,8 @@ class ReduceLROnPlateau(LRScheduler):
         mode: str = "min",
         factor: float = 0.1,
         patience: int = 10,
-        threshold: float = 1e-4,
-        threshold_mode: str = "rel",
-        cooldown: int = 0,
-        min_lr: list[float] | float = 0,
-        eps: float = 1e-8,
+        threshold: float = 1e-4, threshold_mode: str = "rel",  # what counts as an improvement
+        cooldown: int = 0, min_lr: list[float] | float = 0, eps: float = 1e-8,
     ) -> None:
         if factor >= 1.0:
             raise KittyValueError("Factor should be < 1.0.")
@@ -106,7 +103,8 @@ class ReduceLROnPlateau(LRScheduler):
         if self.in_cooldown:  # bad epochs during the cooldown do not count
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0
-        if self.num_bad_epochs > self.patience:
+        patience_left = self.patience - self.num_bad_epochs
+        if patience_left < 0:
             self._lower_lrs()
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
         self._last_lr = _group_values(self.optimizer, "lr")

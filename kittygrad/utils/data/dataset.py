@@ -178,9 +178,9 @@ class StackDataset(Dataset):
         self.datasets = args if args else kwargs
 
     def __getitem__(self, index):
-        if isinstance(self.datasets, dict):
-            return {name: d[index] for name, d in self.datasets.items()}
-        return tuple(d[index] for d in self.datasets)
+        if isinstance(self.datasets, tuple):  # given positionally: a tuple of samples
+            return tuple(d[index] for d in self.datasets)
+        return {name: d[index] for name, d in self.datasets.items()}
 
     def __len__(self) -> int:
         return self._length

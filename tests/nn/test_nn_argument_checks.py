@@ -1,0 +1,181 @@
+"""Argument checks and small behaviours of nn (and a few top-level helpers) against torch: the
+error type and text for each bad input, the warnings, and what the cheap paths return."""
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+
+import kittygrad as kitty
+
+
+def outcome(fn):
+    """``('ok', value)`` or ``(base exception type, message)``: kittygrad's errors subclass torch's types."""
+    try:
+        return "ok", fn()
+    except (RuntimeError, ValueError, TypeError, NotImplementedError, AssertionError) as err:
+        base = next(c for c in type(err).__mro__ if c.__module__ == "builtins")
+        return base.__name__, str(err)
+
+
+def same_outcome(call):
+    """Run ``call(lib)`` with torch and kittygrad: same success, or same error type and text."""
+    expected, got = outcome(lambda: call(torch)), outcome(lambda: call(kitty))
+    assert got[0] == expected[0], (got, expected)
+    if got[0] != "ok":  # the same text, up to the library's name in printed dtypes
+        assert got[1] == expected[1].replace("torch.", "kittygrad.")
+    return got[1], expected[1]
+
+
+@pytest.mark.parametrize("mode", ["default", "warn", "error", "loud", 0, 1, 2, 3, -1, True, 1.5, None, [1]])
+def test_deterministic_debug_mode_accepts_and_refuses_as_torch(mode):
+    try:
+        got, expected = same_outcome(lambda lib: (lib.set_deterministic_debug_mode(mode),
+                                                  lib.get_deterministic_debug_mode())[1])
+        if got is not None:
+            assert got == expected
+    finally:
+        torch.set_deterministic_debug_mode(0)
+        kitty.set_deterministic_debug_mode(0)
+
+
+@pytest.mark.parametrize("given", [{}, {"mode": "default"}, {"options": {}}, {"mode": "default", "options": {}}])
+def test_compile_refuses_mode_with_options_only(given):
+    try:
+        same_outcome(lambda lib: lib.compile(lambda x: x, **given) is not None)
+    finally:  # torch.compile loads dynamo, which turns distribution validation off process-wide
+        torch.distributions.Distribution.set_default_validate_args(True)
+
+
+@pytest.mark.parametrize("name, kwargs", [("upsample_nearest", {"scale_factor": 2}),
+                                          ("upsample_bilinear", {"size": (3, 4)})])
+def test_deprecated_upsample_warns_at_the_caller(name, kwargs):
+    x = [[[[1.0, 2.0], [3.0, 4.0]]]]
+    messages = []
+    for lib in (torch, kitty):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = getattr(lib.nn.functional, name)(lib.tensor(x), **kwargs)
+        assert [w.filename for w in caught] == [__file__]
+        messages.append([str(w.message) for w in caught])
+        assert out.shape[-2:] == ((4, 4) if name == "upsample_nearest" else (3, 4))
+    assert messages[0] == messages[1]
+
+
+def test_margin_ranking_loss_refuses_mixed_ranks():
+    def call(lib):
+        return lib.nn.functional.margin_ranking_loss(lib.ones(3), lib.ones(3), lib.ones(1, 3))
+
+    assert outcome(lambda: call(kitty))[0] == outcome(lambda: call(torch))[0] == "RuntimeError"
+
+
+def test_triplet_margin_with_distance_loss_refuses_an_unknown_reduction():
+    a = [[0.0, 1.0]]
+    same_outcome(lambda lib: lib.nn.functional.triplet_margin_with_distance_loss(
+        lib.tensor(a), lib.tensor(a), lib.tensor(a), reduction="avg"))
+
+
+def test_kl_div_binding_hides_only_the_mean_advice():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        kitty.kl_div(kitty.zeros(2), kitty.ones(2), 1)
+        warnings.warn("still seen", UserWarning)
+    assert [str(w.message) for w in caught] == ["still seen"]
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"output_size": 2, "output_ratio": 0.5}, {"output_ratio": 1.5},
+                                    {"output_size": 2}, {"output_ratio": 0.5}])
+def test_fractional_max_pool_needs_exactly_one_target(kwargs):
+    same_outcome(lambda lib: lib.nn.FractionalMaxPool2d(2, **kwargs).output_size)
+
+
+def test_fractional_max_pool_keeps_its_samples_in_the_state_dict():
+    assert list(kitty.nn.FractionalMaxPool2d(2, output_ratio=0.5, _random_samples=kitty.rand(1, 1, 2)).state_dict()) \
+        == list(torch.nn.FractionalMaxPool2d(2, output_ratio=0.5, _random_samples=torch.rand(1, 1, 2)).state_dict())
+
+
+def test_load_state_dict_report_and_refusal():
+    same_outcome(lambda lib: lib.nn.Linear(1, 1).load_state_dict([("weight", lib.ones(1, 1))]))
+    for strict in (True, False):
+        texts = [repr(lib.nn.Linear(1, 1).load_state_dict(lib.nn.Linear(1, 1).state_dict(), strict=strict))
+                 for lib in (torch, kitty)]
+        assert texts[0] == texts[1] == "<All keys matched successfully>"
+    partial = [repr(lib.nn.Linear(1, 1).load_state_dict({"bias": lib.zeros(1)}, strict=False)) for lib in (torch, kitty)]
+    assert partial[0] == partial[1]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "bool", "float64"])
+def test_module_to_takes_floating_dtypes_only(dtype):
+    same_outcome(lambda lib: str(lib.nn.Linear(1, 1).to(getattr(lib, dtype)).weight.dtype).split(".")[-1])
+
+
+def test_extra_state_base_methods_refuse():
+    # torch's text goes on to point at its issue tracker; kittygrad's stops before that
+    for name, args in (("get_extra_state", ()), ("set_extra_state", (None,))):
+        got = outcome(lambda: getattr(kitty.nn.Module(), name)(*args))
+        expected = outcome(lambda: getattr(torch.nn.Module(), name)(*args))
+        assert got[0] == expected[0] == "RuntimeError"
+        assert expected[1].startswith(got[1]) and f"Module.{name}()" in got[1]
+
+
+def test_load_state_dict_pre_hook_gets_the_module():
+    seen = []
+    m = kitty.nn.Linear(1, 1)
+    handle = m.register_load_state_dict_pre_hook(lambda module, sd, prefix, *rest: seen.append((module, prefix)))
+    m.load_state_dict(m.state_dict())
+    handle.remove()
+    m.load_state_dict(m.state_dict())
+    assert seen == [(m, "")]
+
+
+@pytest.mark.parametrize("enable", [True, False])
+@pytest.mark.parametrize("layer_kwargs", [{}, {"batch_first": True}, {"norm_first": True}])
+def test_transformer_encoder_nested_tensor_flag(enable, layer_kwargs):
+    flags = []
+    for lib in (torch, kitty):
+        layer = lib.nn.TransformerEncoderLayer(4, 2, 8, **layer_kwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            flags.append(lib.nn.TransformerEncoder(layer, 1, enable_nested_tensor=enable).use_nested_tensor)
+    assert flags[0] == flags[1]
+
+
+def test_transformer_keeps_custom_stacks_and_checks_batches():
+    enc, dec = kitty.nn.Identity(), kitty.nn.Identity()
+    model = kitty.nn.Transformer(d_model=4, nhead=2, custom_encoder=enc, custom_decoder=dec)
+    assert model.encoder is enc and model.decoder is dec
+    for batch_first in (False, True):
+        def call(lib):
+            model = lib.nn.Transformer(d_model=4, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
+                                       dim_feedforward=8, batch_first=batch_first)
+            src, tgt = (lib.zeros(2, 3, 4), lib.zeros(2, 5, 4)) if batch_first else (lib.zeros(3, 2, 4), lib.zeros(5, 3, 4))
+            return model(src, tgt)
+
+        same_outcome(call)
+
+
+def test_packed_sequence_forms_and_to():
+    data, sizes = kitty.tensor([1.0, 2.0, 3.0]), kitty.tensor([2, 1])
+    legacy = kitty.nn.utils.rnn.PackedSequence((data, sizes))
+    assert legacy.data is data and legacy.batch_sizes is sizes and legacy.unsorted_indices is None
+    same_outcome(lambda lib: lib.nn.utils.rnn.PackedSequence((lib.ones(2),)))
+    assert legacy.to(kitty.float32) is legacy
+    moved = legacy.to(kitty.float64)
+    assert type(moved) is type(legacy) and moved.data.dtype == kitty.float64 and moved.batch_sizes is sizes
+    shuffled = kitty.nn.utils.rnn.PackedSequence(data, sizes, kitty.tensor([1, 0]))
+    assert shuffled.unsorted_indices.tolist() == [1, 0]
+
+
+def test_embedding_bag_per_sample_weights_need_sum_mode():
+    def call(lib, mode):
+        bag = lib.nn.EmbeddingBag(5, 2, mode=mode)
+        return bag(lib.tensor([[1, 2], [3, 4]]), per_sample_weights=lib.ones(2, 2)).shape
+
+    same_outcome(lambda lib: call(lib, "mean"))
+    same_outcome(lambda lib: tuple(call(lib, "sum")))
+
+
+def test_embedding_bag_starts_with_a_zero_padding_row():
+    bag = kitty.nn.EmbeddingBag(5, 3, padding_idx=-2)
+    assert bag.weight[3].tolist() == [0.0, 0.0, 0.0] and bag.weight[2].abs().sum().item() > 0
