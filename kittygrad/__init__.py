@@ -67,6 +67,7 @@ from .device import (  # binds kittygrad.device to the class, as torch.device
     set_default_device,
 )
 from .dtypes import (
+    bfloat16,
     bool,
     double,
     dtype,
@@ -118,11 +119,11 @@ multiply = mul
 subtract = sub
 
 # legacy typed tensors (isinstance checks the dtype), tensors over raw memory, bool questions, refusals
-from ._refused import NO_BFLOAT16 as _NO_BFLOAT16  # noqa: E402
 from ._refused import NO_COMPLEX as _NO_COMPLEX  # noqa: E402
 from ._refused import refused as _refused  # noqa: E402
 from .buffers import empty_permuted, empty_strided, from_dlpack, from_file, frombuffer, to_dlpack  # noqa: E402
 from .legacy import (  # noqa: E402
+    BFloat16Tensor,
     BoolTensor,
     ByteTensor,
     CharTensor,
@@ -153,7 +154,6 @@ from .predicates import (  # noqa: E402
 complex, polar, view_as_real, view_as_complex, view_as_real_copy, view_as_complex_copy = (  # noqa: A001
     _refused(n, _NO_COMPLEX)
     for n in ("complex", "polar", "view_as_real", "view_as_complex", "view_as_real_copy", "view_as_complex_copy"))
-BFloat16Tensor = _refused("BFloat16Tensor", _NO_BFLOAT16)
 from .amp import GradScaler  # noqa: E402  (torch.GradScaler is torch.amp.GradScaler)
 from .nn_bindings import *  # noqa: E402,F403  (torch.conv2d, torch.dropout, torch.layer_norm, ...)
 from .signal_windows import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window  # noqa: E402
@@ -189,6 +189,9 @@ from .viz import CompGraph  # noqa: E402  (imports graphviz only when a picture 
 
 # torch's everyday surface: testing, jit, onnx, functional, compile, finfo/iinfo, matmul precision, amp
 from . import amp, compiler, cpu, functional, jit, onnx, testing  # noqa: E402
+from . import func  # noqa: E402  (torch.func: grad, vjp, jacrev, jacfwd, hessian, vmap, functional_call)
+from .func import vmap  # noqa: E402  (torch.vmap)
+from .cuda import amp as _cuda_amp  # noqa: E402,F401  (kittygrad.cuda.amp: torch's deprecated CUDA spellings)
 from ._matmul_precision import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402
 from .amp.autocast_mode import (  # noqa: E402
     get_autocast_cpu_dtype,

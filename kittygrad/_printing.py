@@ -110,7 +110,8 @@ def _vector_str(arr, indent, summarize, fmt) -> str:
     else:
         data = [fmt.format(v) for v in arr.tolist()]
     lines = [", ".join(data[i : i + per_line]) for i in range(0, len(data), per_line)]
-    return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
+    separator = ",\n" + " " * (indent + 1)  # a continued line starts under the first value
+    return "[" + separator.join(lines) + "]"
 
 
 def _nd_str(arr, indent, summarize, fmt) -> str:
@@ -134,7 +135,7 @@ def _nd_str(arr, indent, summarize, fmt) -> str:
 def tensor_body(arr, indent: int) -> str:
     """The bracketed values part of the repr."""
     summarize = arr.size > _options.threshold
-    if arr.dtype.kind == "f" and arr.dtype.itemsize == 2:
+    if B.is_float(arr.dtype) and arr.dtype.itemsize == 2:  # float16 and bfloat16 print as float32
         arr = arr.astype("float32")
     measured = _summarized(arr, _options.edgeitems) if summarize else arr
     fmt = _Formatter(measured.reshape(-1).tolist(), arr.dtype.kind == "f")
@@ -171,14 +172,15 @@ def tensor_repr(t, prefix: str = "tensor(", indent: int | None = None) -> str:
         if not default:
             suffixes.append("dtype=" + repr(d))
         body = tensor_body(arr, indent)
+    # the autograd part of the repr: the grad_fn when there is one, else whether a leaf requires grad
     try:
         fn = t.grad_fn
     except RuntimeError:  # a split output whose base changed in place: torch prints it as <Invalid>
-        suffixes.append("grad_fn=<Invalid>")
-        fn = None
+        autograd = "grad_fn=<Invalid>"
     else:
-        if fn is not None:
-            suffixes.append(f"grad_fn=<{fn.name()}>")
-    if fn is None and t.requires_grad and not any(x.startswith("grad_fn") for x in suffixes):
-        suffixes.append("requires_grad=True")
+        autograd = None if fn is None else f"grad_fn=<{fn.name()}>"
+    if autograd is None and t.requires_grad:
+        autograd = "requires_grad=True"
+    if autograd is not None:
+        suffixes.append(autograd)
     return _add_suffixes(prefix + body, suffixes, indent)

@@ -23,4 +23,3 @@ def refused(name: str, reason: str):
 
 
 NO_COMPLEX = "kittygrad has no complex dtypes (NumPy float and integer tensors only)"
-NO_BFLOAT16 = "kittygrad has no bfloat16 dtype (NumPy has none)"

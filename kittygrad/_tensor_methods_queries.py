@@ -7,7 +7,8 @@ Kept apart from ``_tensor_methods.py`` (one file per kind of method, each under 
 """
 from __future__ import annotations
 
-from ._refused import NO_BFLOAT16, NO_COMPLEX, refused
+from . import dtypes as D
+from ._refused import NO_COMPLEX, refused
 from .errors import KittyRuntimeError, KittyTypeError
 from .ops import conjugation as _conj
 from .ops import pointwise as _pw
@@ -165,8 +166,16 @@ class QueryMethods:
     def __dlpack_device__(self):
         return self._data.__dlpack_device__()
 
+    def bfloat16(self, memory_format=None) -> QueryMethods:
+        """This tensor as bfloat16 (itself when it already is), as ``torch.Tensor.bfloat16``.
+
+        >>> import kittygrad as kitty
+        >>> kitty.tensor([1.0, 3.14159]).bfloat16()
+        tensor([1.0000, 3.1406], dtype=kittygrad.bfloat16)
+        """
+        return self.to(D.bfloat16, memory_format=memory_format)
+
     # ---- casts to dtypes kittygrad does not have ----------------------------------------------
-    bfloat16 = refused("bfloat16", NO_BFLOAT16)
     cfloat = refused("cfloat", NO_COMPLEX)
     cdouble = refused("cdouble", NO_COMPLEX)
     chalf = refused("chalf", NO_COMPLEX)

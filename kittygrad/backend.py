@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import struct
 
+import ml_dtypes as _ml_dtypes
 import numpy as np
 import scipy.special as _scipy_special_kernels
 
@@ -32,6 +33,50 @@ NP_DTYPES: dict[str, np.dtype] = {
     "uint8": np.dtype(np.uint8),
     "bool": np.dtype(np.bool_),
 }
+
+# ---- bfloat16 ----------------------------------------------------------------------------------
+# NumPy has no bfloat16; ml_dtypes registers one (8 exponent bits, 7 mantissa bits). Its arrays
+# hold bfloat16 values, but its kernels are incomplete (matmul answers in float32, sums add in
+# bfloat16). torch computes bfloat16 ops in float32 and rounds the result once, so ``Op.apply``
+# does the same through the two helpers below; views, casts and copies keep the bfloat16 arrays.
+
+#: the NumPy dtype of bfloat16 arrays (its ``kind`` is "V", so float tests use :func:`is_float`)
+bfloat16 = np.dtype(_ml_dtypes.bfloat16)
+NP_DTYPES["bfloat16"] = bfloat16
+_FLOAT32 = np.dtype(np.float32)
+
+
+def is_float(dt) -> bool:
+    """Whether the NumPy dtype ``dt`` is a floating one (bfloat16 included, unlike ``dt.kind``).
+
+    >>> is_float(bfloat16), is_float(np.dtype(np.int64))
+    (True, False)
+    """
+    return dt.kind == "f" or dt is bfloat16
+
+
+def widen_bfloat16(arrays: list) -> list:
+    """``arrays`` with each bfloat16 array as float32 (exact: every bfloat16 value is a float32).
+
+    >>> widen_bfloat16([np.ones(2, bfloat16), 3])[0].dtype
+    dtype('float32')
+    """
+    return [a.astype(_FLOAT32) if type(a) is np.ndarray and a.dtype is bfloat16 else a for a in arrays]
+
+
+def narrow_to_bfloat16(out):
+    """A forward's result computed on widened inputs, its float32 arrays rounded back to bfloat16.
+
+    Integer and bool results (indices, masks) are left as they are; so is a tuple's non-array part.
+
+    >>> narrow_to_bfloat16((np.ones(2, np.float32), np.zeros(2, np.int64)))[0].dtype
+    dtype(bfloat16)
+    """
+    if type(out) is tuple:
+        return tuple([narrow_to_bfloat16(o) for o in out])
+    if isinstance(out, (np.ndarray, np.generic)) and out.dtype == _FLOAT32:
+        return np.asarray(out).astype(bfloat16)
+    return out
 
 
 def is_array(obj) -> bool:

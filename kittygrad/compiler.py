@@ -43,7 +43,7 @@ def compile(  # noqa: A001 - torch's name
     >>> double(kitty.ones(2))
     tensor([2., 2.])
     """
-    if mode is not None and options is not None:
+    if None not in (mode, options):  # both given: torch refuses the pair
         raise KittyRuntimeError("Either mode or options can be specified, but both can't be specified at the same time.")
     if model is None:
         return lambda fn: fn

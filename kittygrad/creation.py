@@ -99,7 +99,7 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False, pin_memor
     arr = _to_array(data, target)
     if dtype is not None:
         arr = arr.astype(target)
-    elif requires_grad and arr.dtype.kind != "f":
+    elif requires_grad and not B.is_float(arr.dtype):
         arr = arr.astype(D.get_default_dtype().np)
     else:
         arr = arr.copy()
@@ -264,8 +264,8 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
 
     >>> import kittygrad as kitty
-    >>> kitty.linspace(0, 1, 3)
-    tensor([0.0000, 0.5000, 1.0000])
+    >>> kitty.linspace(-1, 1, 5)
+    tensor([-1.0000, -0.5000,  0.0000,  0.5000,  1.0000])
     """
     _check_device(device)
     if steps < 0:

@@ -19,7 +19,7 @@ class dtype:  # noqa: N801 - torch's name
     def __init__(self, name: str) -> None:
         self.name = name
         self.np = B.NP_DTYPES[name]
-        self.is_floating_point = name.startswith("float")
+        self.is_floating_point = name.startswith("float") or name == "bfloat16"
         self.is_signed = name != "uint8" and name != "bool"
         self.itemsize = self.np.itemsize
         self._category = (
@@ -38,6 +38,7 @@ class dtype:  # noqa: N801 - torch's name
 
 
 float16 = half = dtype("float16")
+bfloat16 = dtype("bfloat16")  # NumPy's bfloat16 comes from ml_dtypes (see backend.py)
 float32 = float = dtype("float32")  # noqa: A001 - torch's alias
 float64 = double = dtype("float64")
 int8 = dtype("int8")
@@ -47,7 +48,7 @@ int64 = long = dtype("int64")
 uint8 = dtype("uint8")
 bool = dtype("bool")  # noqa: A001 - torch's name
 
-ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool)
+ALL = (float16, bfloat16, float32, float64, int8, int16, int32, int64, uint8, bool)
 _BY_NAME = {d.name: d for d in ALL}
 _BY_NP = {d.np: d for d in ALL}
 
@@ -64,7 +65,14 @@ def get_default_dtype() -> dtype:
 
 
 def set_default_dtype(d: dtype) -> None:
-    """Set the default float dtype (``kitty.float32`` or ``kitty.float64``), as torch."""
+    """Set the default float dtype (``float32``, ``float64``, ``float16`` or ``bfloat16``), as torch.
+
+    >>> import kittygrad as kitty
+    >>> kitty.set_default_dtype(kitty.bfloat16)
+    >>> kitty.tensor([1.5]).dtype
+    kittygrad.bfloat16
+    >>> kitty.set_default_dtype(kitty.float32)
+    """
     global _default_float
     if not isinstance(d, dtype) or not d.is_floating_point:
         raise KittyTypeError(f"only floating-point types are supported as the default type, got {d}")
@@ -77,7 +85,7 @@ def from_numpy_dtype(np_dtype) -> dtype:
     except KeyError:
         raise KittyTypeError(
             f"can't convert an array of type {np_dtype}; the supported types are: "
-            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+            "float64, float32, float16, bfloat16, int64, int32, int16, int8, uint8, and bool."
         ) from None
 
 

@@ -71,6 +71,7 @@ def _legacy_type(name: str, dtype: D.dtype):
 FloatTensor = _legacy_type("FloatTensor", D.float32)
 DoubleTensor = _legacy_type("DoubleTensor", D.float64)
 HalfTensor = _legacy_type("HalfTensor", D.float16)
+BFloat16Tensor = _legacy_type("BFloat16Tensor", D.bfloat16)
 LongTensor = _legacy_type("LongTensor", D.int64)
 IntTensor = _legacy_type("IntTensor", D.int32)
 ShortTensor = _legacy_type("ShortTensor", D.int16)
@@ -78,7 +79,7 @@ CharTensor = _legacy_type("CharTensor", D.int8)
 ByteTensor = _legacy_type("ByteTensor", D.uint8)
 BoolTensor = _legacy_type("BoolTensor", D.bool)
 
-_BY_NAME = {c.__name__: c for c in (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor,
+_BY_NAME = {c.__name__: c for c in (FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor, LongTensor, IntTensor,
                                     ShortTensor, CharTensor, ByteTensor, BoolTensor)}
 
 

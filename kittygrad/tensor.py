@@ -32,7 +32,7 @@ from .ops import linalg as _la
 from .ops import reduction as _red
 from .ops import shape as _shape
 from .ops import unary as _unary
-from .ops._prep import as_tensor_arg, broadcast_shape_of, cast, check_scalar, inplace_operand, normalize_dim
+from .ops._prep import as_tensor_arg, broadcast_shape_of, cast, check_scalar, clamp_bounds, inplace_operand, normalize_dim
 from .size import Size
 
 _ndarray = B.ndarray
@@ -40,6 +40,7 @@ _ndarray = B.ndarray
 
 #: torch's legacy tensor-type names, as ``Tensor.type("torch.DoubleTensor")`` accepts them
 _LEGACY_TYPE_NAMES = {"FloatTensor": "float32", "DoubleTensor": "float64", "HalfTensor": "float16",
+                      "BFloat16Tensor": "bfloat16",
                       "LongTensor": "int64", "IntTensor": "int32", "ShortTensor": "int16", "CharTensor": "int8",
                       "ByteTensor": "uint8", "BoolTensor": "bool"}
 
@@ -49,6 +50,7 @@ def _np_dtype_name_to_legacy(d: D.dtype) -> str:
         "float32": "FloatTensor",
         "float64": "DoubleTensor",
         "float16": "HalfTensor",
+        "bfloat16": "BFloat16Tensor",
         "int64": "LongTensor",
         "int32": "IntTensor",
         "int16": "ShortTensor",
@@ -161,7 +163,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
     is_cpu = property(lambda self: True, doc="True: kittygrad's tensors live on the CPU.")
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return B.is_float(self._data.dtype)
 
     def is_contiguous(self) -> bool:
         return bool(self._data.flags.c_contiguous)
@@ -243,7 +245,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
                     "var_no_grad = var.detach()."
                 )
             return self
-        if requires_grad and self._data.dtype.kind != "f":
+        if requires_grad and not B.is_float(self._data.dtype):
             raise KittyRuntimeError(
                 f"only Tensors of floating point dtype can require gradients (got {self.dtype.name}); "
                 "convert it first, e.g. x.float().requires_grad_()"
@@ -409,6 +411,8 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
             raise KittyRuntimeError("Can't detach views in-place. Use detach() instead.")
         self._grad_fn = None
         self._requires_grad = False
+        if _function.dual_inplace is not None:  # forward AD: detached from the tangent too
+            _function.dual_inplace(self, None, False)
         return self
 
     # ---- conversion ---------------------------------------------------------------------------
@@ -421,6 +425,8 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
         """
         if self._requires_grad and not force:
             raise KittyRuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if self._data.dtype is B.bfloat16:  # torch has no NumPy bfloat16 to hand out
+            raise KittyTypeError("Got unsupported ScalarType BFloat16")
         return self._data.copy() if force else self._data
 
     def __array__(self, dtype=None, copy=None):
@@ -914,11 +920,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
         return self._inplace_binary(_arith.Pow, exponent, "pow_")
 
     def clamp_(self, min=None, max=None):  # noqa: A002
-        if min is None and max is None:
-            raise KittyRuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-        bounds = [
-            None if b is None else inplace_operand(self, b, "clamp_", False) for b in (min, max)
-        ]
+        bounds = [None if b is None else inplace_operand(self, b, "clamp_", False) for b in clamp_bounds(min, max)]
         return apply_inplace(_cmp.Clamp, self, *bounds)
 
     clip_ = clamp_

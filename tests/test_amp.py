@@ -1,5 +1,5 @@
-"""Automatic mixed precision (kittygrad.amp): autocast on the CPU with float16, and GradScaler,
-checked against torch 2.13 (whose CPU autocast supports float16 and bfloat16)."""
+"""Automatic mixed precision (kittygrad.amp): autocast on the CPU with bfloat16 and float16, and
+GradScaler, checked against torch 2.13."""
 from __future__ import annotations
 
 import threading
@@ -11,8 +11,6 @@ import torch
 
 import kittygrad as kitty
 from kittygrad.ops import _autocast
-
-HAS_BFLOAT16 = hasattr(kitty, "bfloat16")
 
 
 def _arrays(*shapes, seed=0):
@@ -36,6 +34,8 @@ HOOKED_CALLS = {
                          [(2, 3, 5), (3, 4, 3), (4,)]),
     "conv_transpose2d": (kitty.nn.functional.conv_transpose2d, torch.nn.functional.conv_transpose2d,
                          [(2, 3, 4, 4), (3, 4, 2, 2), (4,)]),
+    "conv_transpose3d": (kitty.nn.functional.conv_transpose3d, torch.nn.functional.conv_transpose3d,
+                         [(1, 2, 3, 3, 3), (2, 3, 2, 2, 2), (3,)]),
 }
 
 
@@ -162,23 +162,105 @@ def test_unsupported_autocast_requests_as_torch(kw):
         assert k == t
 
 
-@pytest.mark.skipif(HAS_BFLOAT16, reason="kittygrad has bfloat16: the default CPU dtype works")
-def test_default_cpu_dtype_bfloat16_is_refused_clearly_until_kittygrad_has_it():
-    with pytest.raises(RuntimeError, match="no bfloat16 dtype yet.*dtype=kittygrad.float16"):
-        kitty.autocast("cpu")
-    with pytest.raises(RuntimeError, match="no bfloat16"):
-        kitty.get_autocast_dtype("cpu")
-    with kitty.autocast("cpu", enabled=False):  # nothing is cast: no dtype needed
-        assert not kitty.is_autocast_enabled("cpu")
-    with pytest.raises(RuntimeError, match="no bfloat16"), pytest.warns(FutureWarning):
-        kitty.cpu.amp.autocast()
-
-
-@pytest.mark.skipif(not HAS_BFLOAT16, reason="kittygrad has no bfloat16 yet")
 def test_default_cpu_dtype_is_bfloat16_as_torch():
     assert kitty.get_autocast_dtype("cpu") is kitty.bfloat16
-    with kitty.autocast("cpu"):
-        assert (kitty.ones(2, 2) @ kitty.ones(2, 2)).dtype is kitty.bfloat16
+    assert torch.get_autocast_dtype("cpu") is torch.bfloat16
+    for region in (lambda m: m.autocast("cpu"), lambda m: m.amp.autocast("cpu"), lambda m: m.cpu.amp.autocast()):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # cpu.amp.autocast is deprecated in both
+            with region(kitty) as k_region, region(torch) as t_region:
+                assert k_region.fast_dtype is kitty.bfloat16 and t_region.fast_dtype is torch.bfloat16
+                k, t = kitty.ones(2, 3) @ kitty.ones(3, 2), torch.ones(2, 3) @ torch.ones(3, 2)
+                assert k.dtype is kitty.bfloat16 and t.dtype is torch.bfloat16
+                assert k.tolist() == t.tolist()
+
+
+#: the float32-list ops kittygrad casts up under autocast, with their arguments (input first)
+FP32_CALLS = {
+    "cross_entropy": lambda m, x, y: m.nn.functional.cross_entropy(x, m.tensor([0, 2, 1, 1])),
+    "nll_loss": lambda m, x, y: m.nn.functional.nll_loss(x, m.tensor([0, 2, 1, 1])),
+    "mse_loss": lambda m, x, y: m.nn.functional.mse_loss(x, y),
+    "l1_loss": lambda m, x, y: m.nn.functional.l1_loss(x, y),
+    "smooth_l1_loss": lambda m, x, y: m.nn.functional.smooth_l1_loss(x, y),
+    "binary_cross_entropy_with_logits": lambda m, x, y: m.nn.functional.binary_cross_entropy_with_logits(x, y),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FP32_CALLS))
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_float32_list_losses_run_in_float32_under_autocast(name, dtype):
+    x0, y0 = _arrays((4, 3), (4, 3), seed=5)
+    y0 = np.abs(y0) / (1 + np.abs(y0))  # in [0, 1): also a target of probabilities
+    out = {}
+    for lib in (kitty, torch):
+        x = lib.tensor(x0).to(getattr(lib, dtype)).requires_grad_()
+        with lib.autocast("cpu", dtype=getattr(lib, dtype)):
+            loss = FP32_CALLS[name](lib, x, lib.tensor(y0).to(getattr(lib, dtype)))
+        loss.backward()
+        out[lib] = (str(loss.dtype).split(".")[1], loss.item(), str(x.grad.dtype).split(".")[1], x.grad.float().tolist())
+    (kd, kv, kg, kgrad), (td, tv, tg, tgrad) = out[kitty], out[torch]
+    assert (kd, kg) == (td, tg) == ("float32", dtype)
+    np.testing.assert_allclose(kv, tv, rtol=1e-5)
+    np.testing.assert_allclose(kgrad, tgrad, rtol=1.6e-2, atol=1e-5)
+
+
+def _bf16_training_losses(lib, steps=6):
+    """A small MLP classifier trained under CPU autocast (bfloat16 by default): the loss per step."""
+    g = np.random.default_rng(3)
+    x0 = g.standard_normal((16, 8)).astype(np.float32)
+    y0 = g.integers(0, 4, 16)
+    w1, b1 = g.standard_normal((12, 8)).astype(np.float32) * 0.3, np.zeros(12, np.float32)
+    w2, b2 = g.standard_normal((4, 12)).astype(np.float32) * 0.3, np.zeros(4, np.float32)
+    params = [lib.nn.Parameter(lib.tensor(v)) for v in (w1, b1, w2, b2)]
+    opt = lib.optim.SGD(params, lr=0.5, momentum=0.9)
+    x, y = lib.tensor(x0), lib.tensor(y0)
+    losses, dtypes = [], set()
+    for _ in range(steps):
+        opt.zero_grad()
+        with lib.autocast("cpu"):
+            hidden = lib.relu(lib.nn.functional.linear(x, params[0], params[1]))
+            logits = lib.nn.functional.linear(hidden, params[2], params[3])
+            loss = lib.nn.functional.cross_entropy(logits, y)
+        dtypes.add((str(hidden.dtype), str(logits.dtype), str(loss.dtype)))
+        loss.backward()
+        dtypes.add(tuple(str(p.grad.dtype) for p in params))
+        opt.step()
+        losses.append(loss.item())
+    return losses, {tuple(d.split(".")[1] for d in ds) for ds in dtypes}
+
+
+def test_bfloat16_autocast_training_tracks_torch():
+    k_losses, k_dtypes = _bf16_training_losses(kitty)
+    t_losses, t_dtypes = _bf16_training_losses(torch)
+    assert k_dtypes == t_dtypes
+    assert ("bfloat16", "bfloat16", "float32") in k_dtypes  # activations in bfloat16, the loss in float32
+    assert t_losses[-1] < 0.8 * t_losses[0]  # (it does learn)
+    np.testing.assert_allclose(k_losses, t_losses, rtol=2e-2, atol=1e-3)
+
+
+def test_cuda_amp_aliases_warn_and_disable_as_torch():
+    for lib in (kitty, torch):
+        with pytest.warns(FutureWarning, match=r"cuda.amp.autocast\(args...\)` is deprecated"), \
+                pytest.warns(UserWarning, match="CUDA is not available or torch_xla is imported. Disabling autocast."):
+            region = lib.cuda.amp.autocast()
+        with region:
+            assert not lib.is_autocast_enabled() and (lib.ones(2, 2) @ lib.ones(2, 2)).dtype is lib.float32
+        assert region.device == "cuda" and str(region.fast_dtype).endswith("float16")
+        with pytest.warns(FutureWarning, match=r"cuda.amp.GradScaler\(args...\)` is deprecated"), \
+                pytest.warns(UserWarning, match=r"cuda.amp.GradScaler is enabled, but CUDA is not available.  Disabling."):
+            scaler = lib.cuda.amp.GradScaler(init_scale=8.0)
+        assert isinstance(scaler, lib.amp.GradScaler)
+        assert not scaler.is_enabled() and scaler.get_scale() == 1.0 and scaler.state_dict() == {}
+        loss = lib.ones(1, requires_grad=True).sum()
+        assert scaler.scale(loss) is loss
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            lib.cuda.amp.GradScaler(enabled=False)
+        assert [w.category for w in caught] == [FutureWarning]
+        with pytest.warns(FutureWarning, match=r"cuda.amp.custom_fwd\(args...\)` is deprecated"):
+            assert callable(lib.cuda.amp.custom_fwd(cast_inputs=lib.float32))
+        with pytest.warns(FutureWarning, match=r"cuda.amp.custom_bwd\(args...\)` is deprecated"):
+            lib.cuda.amp.custom_bwd(abs)
 
 
 def test_deprecated_cpu_alias_and_low_level_switches():

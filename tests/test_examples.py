@@ -19,6 +19,8 @@ SMOKE = {
     "char_transformer.py": ["--smoke"],
     "char_rnn.py": ["--smoke"],
     "higher_order.py": ["--smoke"],
+    "per_sample_gradients.py": ["--smoke"],
+    "jacobians.py": ["--smoke"],
 }
 
 

@@ -352,3 +352,28 @@ def test_lerp_hits_its_ends_exactly_as_torch(dtype):
     np.testing.assert_array_equal(k, torch.lerp(torch.tensor(a), torch.tensor(b), torch.tensor(w)).numpy())
     np.testing.assert_array_equal(k[w == 1], b[w == 1])
     np.testing.assert_array_equal(k[w == 0], a[w == 0])
+
+
+SMOOTH_AT_ZERO = {
+    "softplus": lambda F, x: F.softplus(x),
+    "sigmoid": lambda F, x: F.sigmoid(x),
+    "logsigmoid": lambda F, x: F.logsigmoid(x),
+    "silu": lambda F, x: F.silu(x),
+    "bce_with_logits": lambda F, x: F.binary_cross_entropy_with_logits(x, x.detach() * 0 + 1, reduction="none"),
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", sorted(SMOOTH_AT_ZERO))
+def test_second_derivative_of_smooth_functions_at_exactly_zero(name, dtype):
+    """Stable formulas switch branch at 0 (exp(-|x|)); the curvature there must not vanish."""
+    values = [0.0, -0.0, 0.5, -0.5]
+    results = []
+    for lib in (kitty, torch):
+        x = lib.tensor(values, dtype=getattr(lib, dtype), requires_grad=True)
+        (g,) = lib.autograd.grad(SMOOTH_AT_ZERO[name](lib.nn.functional, x).sum(), x, create_graph=True)
+        (h,) = lib.autograd.grad(g.sum(), x)
+        results.append((_np(g), _np(h)))
+    (g, h), (tg, th) = results
+    np.testing.assert_allclose(g, tg, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(h, th, rtol=1e-6, atol=1e-7)

@@ -2,16 +2,16 @@
 
 As ``torch.amp.autocast``: a context manager (and decorator) per device type. On the CPU, inside
 an enabled region, the ops on torch's lower-precision list cast their float32 inputs to the
-region's dtype (float16, or bfloat16 once kittygrad has it) through a differentiable cast, so
-their results are in that dtype and gradients come back in float32. kittygrad casts the
-matmul/linear/conv family (``kittygrad.ops._autocast.HOOKED``); torch's float32 and promote
-lists are kept as data there. Other device types are unavailable (kittygrad runs on the CPU): such
+region's dtype (bfloat16 by default, or float16) through a differentiable cast, so their results
+are in that dtype and gradients come back in float32. kittygrad casts the matmul/linear/conv
+family (``kittygrad.ops._autocast.HOOKED``) down, and the losses of torch's float32 list up to
+float32 (``float32_args``); the lists are data in ``kittygrad/ops/_autocast.py``. Other device types are unavailable (kittygrad runs on the CPU): such
 a region warns and stays disabled, as torch does without CUDA.
 
 >>> import kittygrad as kitty
->>> with kitty.autocast("cpu", dtype=kitty.float16):
+>>> with kitty.autocast("cpu"):
 ...     kitty.nn.functional.linear(kitty.ones(2, 3), kitty.ones(4, 3)).dtype
-kittygrad.float16
+kittygrad.bfloat16
 """
 from __future__ import annotations
 
@@ -34,28 +34,22 @@ _DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ide
 
 
 def _check_device_type(device_type) -> str:
-    if not isinstance(device_type, str):
-        raise KittyValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
-    if device_type not in _DEVICE_TYPES:
+    """``device_type`` itself when it names one of torch's device types; torch's errors otherwise."""
+    if isinstance(device_type, str):
+        if device_type in _DEVICE_TYPES:
+            return device_type
         raise KittyRuntimeError(
             f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start of device string: {device_type}"
         )
-    return device_type
-
-
-def _no_bfloat16(what: str) -> KittyRuntimeError:
-    return KittyRuntimeError(
-        f"{what}: CPU autocast defaults to bfloat16, and kittygrad has no bfloat16 dtype yet. Pass "
-        "dtype=kittygrad.float16, e.g. kittygrad.autocast('cpu', dtype=kittygrad.float16)."
-    )
+    raise KittyValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
 
 
 class autocast:  # noqa: N801 - torch's name
     """A region where lower-precision ops run in ``dtype`` on ``device_type`` (see the module).
 
-    ``dtype`` defaults to the device's current autocast dtype (bfloat16 on the CPU, which kittygrad
-    does not have yet: pass ``dtype=kittygrad.float16``). ``enabled=False`` turns autocast off inside
-    an enclosing region. ``cache_enabled`` is accepted (kittygrad keeps no cast cache).
+    ``dtype`` defaults to the device's current autocast dtype (bfloat16 on the CPU unless set with
+    :func:`set_autocast_dtype`). ``enabled=False`` turns autocast off inside an enclosing region.
+    ``cache_enabled`` is accepted (kittygrad keeps no cast cache).
 
     >>> import kittygrad as kitty
     >>> @kitty.autocast("cpu", dtype=kitty.float16)
@@ -63,6 +57,9 @@ class autocast:  # noqa: N801 - torch's name
     ...     return a @ b
     >>> product(kitty.ones(2, 2), kitty.ones(2, 2)).dtype, kitty.is_autocast_enabled("cpu")
     (kittygrad.float16, False)
+    >>> with kitty.autocast("cpu"):
+    ...     (kitty.ones(2, 2) @ kitty.ones(2, 2)).dtype
+    kittygrad.bfloat16
     """
 
     def __init__(self, device_type: str, dtype: D.dtype | None = None, enabled: bool = True,
@@ -81,8 +78,6 @@ class autocast:  # noqa: N801 - torch's name
                 "Disabling autocast.", UserWarning, stacklevel=2,
             )
             enabled = False
-        elif enabled and self.fast_dtype is None:
-            raise _no_bfloat16("kittygrad.autocast('cpu')")
         elif enabled and self.fast_dtype.name not in _S.CPU_DTYPES:
             warnings.warn(
                 "In CPU autocast, but the target dtype is not supported. Disabling autocast.\n"
@@ -136,14 +131,13 @@ def get_autocast_dtype(device_type: str) -> D.dtype:
     """The dtype autocast uses on ``device_type`` (float16 outside the CPU; bfloat16 on it unless set).
 
     >>> import kittygrad as kitty
+    >>> kitty.get_autocast_dtype("cpu")
+    kittygrad.bfloat16
     >>> with kitty.autocast("cpu", dtype=kitty.float16):
     ...     kitty.get_autocast_dtype("cpu")
     kittygrad.float16
     """
-    d = _S.get_dtype(_check_device_type(device_type))
-    if d is None:
-        raise _no_bfloat16("kittygrad.get_autocast_dtype('cpu')")
-    return d
+    return _S.get_dtype(_check_device_type(device_type))
 
 
 def set_autocast_enabled(device_type: str, enabled: bool) -> None:
@@ -167,12 +161,13 @@ def set_autocast_dtype(device_type: str, dtype: D.dtype) -> None:
 
 
 def _cast_floats(value: Any, dtype: D.dtype):
+    """``value`` with every float tensor in it (through lists, tuples and dicts) cast to ``dtype``."""
     if isinstance(value, Tensor):
         return value.to(dtype) if value.is_floating_point() else value
-    if isinstance(value, (list, tuple)):
-        return type(value)(_cast_floats(v, dtype) for v in value)
     if isinstance(value, dict):
         return {k: _cast_floats(v, dtype) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(_cast_floats(v, dtype) for v in value)
     return value
 
 
@@ -225,8 +220,8 @@ def custom_bwd(bwd: Callable | None = None, *, device_type: str):
     <function abs at ...>
     """
     _check_device_type(device_type)
-    if bwd is None:
-        return functools.partial(custom_bwd, device_type=device_type)
+    if bwd is None:  # used as @custom_bwd(device_type=...): the decorator still to be applied
+        return lambda fn: custom_bwd(fn, device_type=device_type)
 
     @functools.wraps(bwd)
     def backward(*args, **kwargs):

@@ -23,6 +23,14 @@ Tensor = None  # set by kittygrad.tensor (ops sit below the Tensor class in the 
 #: (kind: "op", "inplace" or "function"); CompGraph uses them. Empty means no cost.
 observers: list = []
 
+#: Set by ``autograd.forward_ad`` while a dual level is open (None otherwise, which is all the
+#: per-op path checks): ``dual_apply(cls, args, params)`` runs an op and computes its tangents,
+#: ``dual_inplace(target, source[, written])`` gives ``target`` the tangent of ``source`` (in-place ops).
+dual_apply = None
+dual_inplace = None
+#: ``dual_saved(t)``: double backward rebuilt a saved value as ``t``; it takes its array's tangent
+dual_saved = None
+
 
 def _notify(kind, name, node, inputs, outputs) -> None:
     for fn in list(observers):
@@ -97,6 +105,14 @@ class Op(Node):
     #: kittygrad ops. A fused op (conv, norms, losses) that has one gets double backward by
     #: differentiating it (the forward is recomputed only when create_graph=True).
     composite = None
+    #: True: forward and backward handle bfloat16 arrays themselves (casts; views always do).
+    #: Every other op sees bfloat16 Tensor inputs widened to float32 and has its float32 results rounded
+    #: back to bfloat16, as torch computes bfloat16 ops (see ``backend.widen_bfloat16``).
+    bfloat16_kernel: bool = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._widens_bfloat16 = not (cls.is_view or cls.bfloat16_kernel)
 
     def _graph_backward(self, grads):
         """Run this op's NumPy backward formula on GraphArrays, so the gradient gets a graph.
@@ -114,9 +130,8 @@ class Op(Node):
             result = self.backward(*grads)
         finally:
             d.update(original)
-        if not isinstance(result, tuple):
-            result = (result,)
-        return tuple(_as_graph(r) for r in result)
+        single = not isinstance(result, tuple)
+        return tuple(_as_graph(r) for r in ((result,) if single else result))
 
     def _graph_saved(self) -> dict:
         """What forward saved, as GraphArrays of the Tensors the values came from (by name).
@@ -129,6 +144,8 @@ class Op(Node):
         for vc, _, arr, nr, is_output in self._saved_versions:
             t = Tensor._wrap(arr)
             t._vc = vc
+            if dual_saved is not None:
+                dual_saved(t)
             if is_output:
                 t._grad_fn, t._output_nr, t._requires_grad = self, nr, True
             elif 0 <= nr < len(edges):
@@ -166,14 +183,19 @@ class Op(Node):
 
     @classmethod
     def apply(cls, *args, **params):
+        if dual_apply is not None:
+            return dual_apply(cls, args, params)
         node = _new(cls)
         arrays = []
-        requires = False
+        requires = bfloat16_in = False
         if _state.enabled:
             edges = []
             for a in args:
                 if isinstance(a, Tensor):
-                    arrays.append(a._data)
+                    d = a._data
+                    arrays.append(d)
+                    if d.dtype is _BF16:
+                        bfloat16_in = True
                     if a._view is not None:
                         if a._view_version != a._vc[0]:
                             a._refresh_view()  # the base changed in place (and may require grad now)
@@ -204,8 +226,17 @@ class Op(Node):
                         e[0]._lock += 1
         else:
             for a in args:
-                arrays.append(a._data if isinstance(a, Tensor) else a)
-        out = node.forward(*arrays, **params)
+                if isinstance(a, Tensor):
+                    d = a._data
+                    arrays.append(d)
+                    if d.dtype is _BF16:
+                        bfloat16_in = True
+                else:
+                    arrays.append(a)
+        if bfloat16_in and cls._widens_bfloat16:
+            out = _forward_in_float32(node, cls, arrays, params)
+        else:
+            out = node.forward(*arrays, **params)
         if type(out) is tuple:
             outs = [_wrap(o) for o in out]
             if node.is_view:
@@ -220,7 +251,7 @@ class Op(Node):
             result._output_nr = 0
             result._vc = [0]
             result._view = None
-            if requires and out.dtype.kind == "f":
+            if requires and (out.dtype.kind == "f" or out.dtype is _BF16):
                 result._grad_fn = node
                 result._requires_grad = True
             else:
@@ -241,7 +272,7 @@ class Op(Node):
             else:
                 node._out_meta = tuple([(o._data.shape, o._data.dtype) for o in outs])
                 for nr, o in enumerate(outs):
-                    if o._data.dtype.kind == "f":
+                    if B.is_float(o._data.dtype):
                         o._grad_fn = node
                         o._output_nr = nr
                         o._requires_grad = True
@@ -273,6 +304,32 @@ class Op(Node):
 _new = object.__new__
 _META: dict = {}  # (shape, dtype) -> the shared ((shape, dtype),) of single-result nodes
 _ndarray = B.xp.ndarray
+_BF16 = B.bfloat16
+_FLOAT32_NODES: dict = {}  # Op class -> its subclass whose backward widens bfloat16 gradients
+
+
+def _forward_in_float32(node, cls, arrays, params):
+    """Run ``node``'s forward with its bfloat16 inputs widened to float32, rounding the float32
+    results back to bfloat16 (unless another float dtype came in too: then they stay as computed).
+
+    The node becomes an instance of a subclass whose backward widens the bfloat16 gradients the
+    engine hands it, so backward also computes in float32 (the engine rounds what it returns to
+    each input's dtype).
+    """
+    other_float = any(type(a) is _ndarray and a.dtype.kind == "f" for a in arrays)
+    sub = _FLOAT32_NODES.get(cls)
+    if sub is None:
+        sub = _FLOAT32_NODES[cls] = type(cls.__name__, (cls,), {
+            "_name": cls._name, "backward": _widened_backward, "_float32_backward": cls.backward,
+            "__module__": cls.__module__, "__qualname__": cls.__qualname__, "__slots__": (),
+        })
+    node.__class__ = sub
+    out = node.forward(*B.widen_bfloat16(arrays), **params)
+    return out if other_float else B.narrow_to_bfloat16(out)
+
+
+def _widened_backward(self, *grads):
+    return self._float32_backward(*B.widen_bfloat16(grads))
 
 
 def _as_saved_array(node, value, arr=None):
@@ -344,8 +401,7 @@ class CopySlices(Node):
         with no_grad():
             region = self.replay(Tensor._wrap(grad_base))._data
         grads = self.fn.backward(region.copy())
-        if not isinstance(grads, tuple):
-            grads = (grads,)
+        grads = grads if isinstance(grads, tuple) else (grads,)
         if region.size and not B.may_share_memory(region, grad_base):
             # the view came back as a copy (0-d results do): find its positions in the base
             with no_grad():
@@ -405,18 +461,22 @@ def apply_inplace(cls, self, *args, **params):
                 )
         else:
             _check_view_inplace(self, cls, args, others_require)
-    if self._data.dtype.kind not in "fc":  # integer/bool tensors never require grad (torch)
+    if not B.is_float(self._data.dtype):  # integer/bool tensors never require grad (torch)
         others_require = base_requires = False
     if not (grad_mode and (self._requires_grad or others_require or base_requires)):
         with no_grad(), _quiet():
             out = cls.apply(self, *args, **params)
         _write(self, out._data, cls)
+        if dual_inplace is not None:
+            dual_inplace(self, out)
         if observers:
             _notify("inplace", _opname(cls) + "_", None, (self,) + args, (self,))
         return self
 
     # keep the old value alive for the op's backward, since self's memory is overwritten
     old = Tensor._wrap(self._data.copy())
+    if dual_inplace is not None:  # the copy carries self's tangent into the op
+        dual_inplace(old, self)
     old._grad_fn, old._output_nr, old._requires_grad = self._grad_fn, self._output_nr, self._requires_grad
     if view is not None:
         old._grad_fn, old._output_nr = _edge(self) or (None, 0)
@@ -424,6 +484,8 @@ def apply_inplace(cls, self, *args, **params):
     with _quiet():
         out = cls.apply(old, *args, **params)
     _write(self, out._data, cls)
+    if dual_inplace is not None:
+        dual_inplace(self, out)
     fn = out._grad_fn
     if view is None:
         if self._retains_grad:
@@ -617,8 +679,7 @@ class BackwardCFunction(FunctionCtx, Node):
 
     def _check_result(self, result) -> list:
         """The gradients a custom backward returned, checked: one Tensor or None per input."""
-        if not isinstance(result, tuple):
-            result = (result,)
+        result = result if isinstance(result, tuple) else (result,)
         n_inputs = len(self.next_edges)
         if len(result) > n_inputs and all(r is None for r in result[n_inputs:]):
             result = result[:n_inputs]
@@ -718,7 +779,7 @@ class Function(metaclass=FunctionMeta):
             for nr, o in enumerate(wrapped):
                 if isinstance(o, Tensor):
                     meta.append((o._data.shape, o._data.dtype))
-                    if nr not in non_diff_outputs and o._data.dtype.kind == "f":
+                    if nr not in non_diff_outputs and B.is_float(o._data.dtype):
                         o._grad_fn, o._output_nr, o._requires_grad = node, nr, True
                         o._view = None
                 else:

@@ -25,11 +25,10 @@ xp = B.xp
 
 
 def _pair(value, name: str = "argument") -> tuple:
-    if isinstance(value, (list, tuple)):
-        if len(value) != 2:
-            raise KittyRuntimeError(f"{name} must be a single int or a pair of ints, got {tuple(value)}")
-        return tuple(int(v) for v in value)
-    return (int(value), int(value))
+    pair = tuple(value) if isinstance(value, (list, tuple)) else (value, value)
+    if len(pair) != 2:
+        raise KittyRuntimeError(f"{name} must be a single int or a pair of ints, got {pair}")
+    return tuple(int(v) for v in pair)
 
 
 def _blocks(spatial: tuple, kernel: tuple, dilation: tuple, padding: tuple, stride: tuple) -> tuple:
@@ -156,7 +155,7 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
             stacklevel=2,
         )
         align_corners = False
-    if not theta.is_floating_point():
+    if not theta.dtype.is_floating_point:
         raise KittyValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
     size = list(size)
     if len(size) == 4:

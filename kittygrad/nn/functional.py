@@ -38,14 +38,13 @@ from ..ops.activation import (
     softplus,
     softsign,
 )
-from ..ops.nn.conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d
+from ..ops.nn.conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
 from ..ops.nn.embedding import embedding
 from ..ops.nn.linear import bilinear, linear
 from ..ops.nn.loss import (
     _check_reduction,
     _legacy_reduction,
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
+    binary_cross_entropy, binary_cross_entropy_with_logits,
     cross_entropy,
     huber_loss,
     kl_div,
@@ -84,17 +83,12 @@ from ._functional_loss import (
     poisson_nll_loss,
 )
 from ._functional_pooling import (
-    adaptive_max_pool1d,
-    adaptive_max_pool1d_with_indices,
-    adaptive_max_pool2d,
-    adaptive_max_pool2d_with_indices,
-    adaptive_max_pool3d,
-    adaptive_max_pool3d_with_indices,
+    adaptive_max_pool1d, adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d, adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d, adaptive_max_pool3d_with_indices,
     avg_pool3d,
-    fractional_max_pool2d,
-    fractional_max_pool2d_with_indices,
-    fractional_max_pool3d,
-    fractional_max_pool3d_with_indices,
+    fractional_max_pool2d, fractional_max_pool2d_with_indices,
+    fractional_max_pool3d, fractional_max_pool3d_with_indices,
     lp_pool1d,
     lp_pool2d,
     lp_pool3d,
@@ -112,7 +106,7 @@ from ._functional_vision import affine_grid, fold, grid_sample, unfold
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "bilinear",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "conv3d",
-    "conv_transpose1d", "conv_transpose2d", "cosine_embedding_loss", "cosine_similarity", "cross_entropy",
+    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "cosine_embedding_loss", "cosine_similarity", "cross_entropy",
     "dropout", "dropout1d", "dropout2d", "dropout3d", "elu", "embedding", "gelu", "glu", "group_norm",
     "hardsigmoid", "hardswish", "hardtanh", "hinge_embedding_loss", "huber_loss", "instance_norm",
     "interpolate", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "logsigmoid",
@@ -568,7 +562,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
             scales = (None,) * nd
     if mode == "area":
         return _adaptive_avg(x, sizes, nd, "interpolate")
-    if x._data.dtype.kind != "f":
+    if not B.is_float(x._data.dtype):
         raise KittyRuntimeError(f"interpolate: {mode} needs a floating point input")
     out = x
     for i, (n_in, n_out, s) in enumerate(zip(spatial, sizes, scales)):
@@ -583,7 +577,14 @@ def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
     >>> kitty.nn.functional.upsample(kitty.ones(1, 1, 2), scale_factor=2).shape
     kittygrad.Size([1, 1, 4])
     """
-    return interpolate(input, size, scale_factor, mode, align_corners)
+    return interpolate(input, size=size, scale_factor=scale_factor, mode=mode, align_corners=align_corners)
+
+
+def _deprecated_upsample(name: str, input: Tensor, size, scale_factor, **how) -> Tensor:
+    """The deprecated ``upsample_*`` shorthands: warn, then resize with the fixed ``how``."""
+    # stacklevel 3: the warning points at the caller of upsample_nearest / upsample_bilinear
+    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=3)
+    return interpolate(input, size=size, scale_factor=scale_factor, **how)
 
 
 def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
@@ -596,9 +597,7 @@ def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
     ...     kitty.nn.functional.upsample_nearest(kitty.ones(1, 1, 2), scale_factor=2).shape
     kittygrad.Size([1, 1, 4])
     """
-    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.",
-                  stacklevel=2)
-    return interpolate(input, size, scale_factor, mode="nearest")
+    return _deprecated_upsample("upsample_nearest", input, size, scale_factor, mode="nearest")
 
 
 def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
@@ -611,9 +610,7 @@ def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
     ...     kitty.nn.functional.upsample_bilinear(kitty.ones(1, 1, 2, 2), size=3).shape
     kittygrad.Size([1, 1, 3, 3])
     """
-    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.",
-                  stacklevel=2)
-    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+    return _deprecated_upsample("upsample_bilinear", input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
 def channel_shuffle(input: Tensor, groups: int) -> Tensor:
@@ -821,7 +818,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    if input1.ndim != input2.ndim or input1.ndim != target.ndim:
+    if len({input1.ndim, input2.ndim, target.ndim}) > 1:
         raise KittyRuntimeError(
             f"margin_ranking_loss : All input tensors should have same dimension but got sizes: input1: "
             f"{input1.shape}, input2: {input2.shape}, target: {target.shape} "
@@ -859,8 +856,7 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
     >>> kitty.nn.functional.triplet_margin_with_distance_loss(a, a, kitty.ones(1, 2) * 5)
     tensor(0.)
     """
-    if reduction not in ("mean", "sum", "none"):
-        raise KittyValueError(f"{reduction} is not a valid value for reduction")
+    _check_reduction(reduction)
     if margin <= 0:
         raise KittyValueError(f"margin must be greater than 0, got {margin}")
     if not anchor.ndim == positive.ndim == negative.ndim:

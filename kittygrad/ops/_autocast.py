@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 
+from .. import backend as B
 from .. import dtypes as D
 from ._prep import cast, tensor_cls
 
@@ -29,7 +30,7 @@ LOWER_PRECISION = frozenset({
     "addbmm", "addmm", "baddbmm", "bmm", "matmul", "mm", "linear", "conv1d", "conv2d", "conv3d",
     "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "prelu", "scaled_dot_product_attention",
 })
-#: ops that run in float32 under autocast (listed as torch has them; kittygrad does not cast them yet)
+#: ops that run in float32 under autocast; the losses among them call :func:`float32_args`
 FP32 = frozenset({
     "cholesky", "inverse", "lu_solve", "prod", "qr", "svd", "trace", "mse_loss", "l1_loss", "smooth_l1_loss",
     "huber_loss", "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
@@ -41,7 +42,7 @@ PROMOTE = frozenset({"index_copy"})
 #: the lower-precision ops whose public function calls :func:`autocast_args`
 HOOKED = frozenset({
     "addbmm", "addmm", "baddbmm", "bmm", "matmul", "mm", "linear", "conv1d", "conv2d", "conv3d",
-    "conv_transpose1d", "conv_transpose2d",
+    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
 })
 #: the dtypes CPU autocast runs ops in (torch: bfloat16 and float16)
 CPU_DTYPES = ("bfloat16", "float16")
@@ -60,8 +61,8 @@ _state = _State()
 
 
 def default_dtype(device_type: str):
-    """torch's default autocast dtype: bfloat16 on the CPU (None while kittygrad has no bfloat16), float16 elsewhere."""
-    return D._BY_NAME.get("bfloat16") if device_type == "cpu" else D.float16
+    """torch's default autocast dtype: bfloat16 on the CPU, float16 elsewhere."""
+    return D.bfloat16 if device_type == "cpu" else D.float16
 
 
 def is_enabled(device_type: str) -> bool:
@@ -69,7 +70,7 @@ def is_enabled(device_type: str) -> bool:
 
 
 def get_dtype(device_type: str):
-    """The autocast dtype of ``device_type`` (None: CPU's default, bfloat16, which kittygrad lacks)."""
+    """The autocast dtype of ``device_type``: the one set for it, else its default."""
     return _state.dtype.get(device_type) or default_dtype(device_type)
 
 
@@ -81,9 +82,10 @@ def set_state(device_type: str, enabled: bool, dtype) -> None:
 
 
 def autocast_args(op: str, *args) -> tuple:
-    """``args`` for ``op`` (one of :data:`HOOKED`): under CPU autocast, float32 tensors in its dtype.
+    """``args`` for ``op`` (one of :data:`HOOKED`): under CPU autocast, float tensors in its dtype.
 
-    float64 tensors are left as they are, as torch does; non-tensors pass through.
+    float64 tensors are left as they are, as torch does (a float16 or bfloat16 one of the other
+    lower-precision dtype is cast too); non-tensors pass through.
 
     >>> import kittygrad as kitty
     >>> autocast_args("mm", kitty.ones(1), None)[0].dtype
@@ -94,6 +96,25 @@ def autocast_args(op: str, *args) -> tuple:
         return args
     T = tensor_cls()
     return tuple(
-        cast(a, target) if isinstance(a, T) and a._data.dtype.kind == "f" and a._data.dtype.itemsize < 8 else a
+        cast(a, target) if isinstance(a, T) and B.is_float(a._data.dtype) and a._data.dtype.itemsize < 8 else a
+        for a in args
+    )
+
+
+def float32_args(op: str, *args) -> tuple:
+    """``args`` for ``op`` (one of :data:`FP32`): under CPU autocast, float16/bfloat16 tensors in float32.
+
+    Outside an enabled region, or for other tensors and non-tensors, the arguments pass through.
+
+    >>> import kittygrad as kitty
+    >>> with kitty.autocast("cpu"):
+    ...     float32_args("mse_loss", kitty.ones(1, dtype=kitty.bfloat16), 2)[0].dtype
+    kittygrad.float32
+    """
+    if _state.cpu_dtype is None or op not in FP32:
+        return args
+    T = tensor_cls()
+    return tuple(
+        cast(a, D.float32) if isinstance(a, T) and B.is_float(a._data.dtype) and a._data.dtype.itemsize == 2 else a
         for a in args
     )

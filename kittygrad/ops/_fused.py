@@ -22,13 +22,13 @@ def _needs(node) -> tuple:
 
 def _float(x, name: str):
     x = as_tensor_arg(x)
-    if x._data.dtype.kind != "f":
+    if not B.is_float(x._data.dtype):
         raise KittyRuntimeError(f'"{name}" not implemented for \'{_type_name(x)}\'')
     return x
 
 
 def _type_name(x) -> str:
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long", "int32": "Int",
             "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}[x.dtype.name]
 
 
@@ -56,14 +56,22 @@ def _ntuple(v, n: int, name: str = "argument") -> tuple:
     return (int(v),) * n
 
 
+# Both formulas below pick a branch with one mask instead of using |x|: they also run on
+# GraphArrays (double backward), and |x|'s gradient 0 at x == 0 would cancel the slope there
+# (softplus''(0) came out 0 instead of 0.25). With one mask, every term differentiates along the
+# same smooth branch.
+
+
 def _sigmoid(x):
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    nonneg = x >= 0
+    e = xp.exp(xp.where(nonneg, -x, x))  # exp(-|x|) <= 1: no overflow
+    return xp.where(nonneg, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
 def _softplus(x):
-    """log(1 + exp(x)) without overflow."""
-    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+    """log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|))."""
+    nonneg = x >= 0
+    return xp.where(nonneg, x, 0) + xp.log1p(xp.exp(xp.where(nonneg, -x, x)))
 
 
 class KittyNotImplemented(KittyRuntimeError, NotImplementedError):

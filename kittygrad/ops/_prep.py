@@ -104,7 +104,7 @@ def binary(a, b, opname: str, float_result: bool = False):
             if float_result and not rt.is_floating_point:
                 rt = D.get_default_dtype()
             a, b = cast(a, rt), cast(b, rt)
-        elif float_result and da.kind != "f":
+        elif float_result and not B.is_float(da):
             rt = D.get_default_dtype()
             a, b = cast(a, rt), cast(b, rt)
         sa, sb = a._data.shape, b._data.shape
@@ -121,7 +121,7 @@ def binary(a, b, opname: str, float_result: bool = False):
 
 def _target_dtype(t, scalar, float_result):
     dt = t._data.dtype
-    kind = dt.kind
+    kind = "f" if B.is_float(dt) else dt.kind  # (bfloat16's NumPy kind is "V")
     if isinstance(scalar, float):
         if kind != "f":
             return D.get_default_dtype()

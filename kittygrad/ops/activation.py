@@ -51,7 +51,7 @@ def _softmax_input(input, dim, dtype):
     if dim is None:
         raise TypeError("softmax() missing required argument 'dim'")
     x = cast(input, D.to_dtype(dtype)) if dtype is not None else input
-    if x._data.dtype.kind != "f":
+    if not B.is_float(x._data.dtype):
 
         raise KittyNotImplementedError(f'"softmax" not implemented for \'{x.dtype.name.capitalize()}\'')
     return x, normalize_dim(dim, x._data.ndim)

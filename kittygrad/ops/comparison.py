@@ -15,6 +15,7 @@ from ._prep import (
     broadcast_shape_of,
     cast,
     check_scalar,
+    clamp_bounds,
     dtype_name,
     expand_to,
     masked_grad,
@@ -180,7 +181,7 @@ def isnan(input):
     tensor([False,  True])
     """
     x = _input(input, "isnan")._data
-    return _wrap(B.xp.isnan(x) if x.dtype.kind == "f" else B.xp.zeros(x.shape, bool))
+    return _wrap(B.xp.isnan(x) if B.is_float(x.dtype) else B.xp.zeros(x.shape, bool))
 
 
 def isinf(input):
@@ -191,7 +192,7 @@ def isinf(input):
     tensor([False,  True])
     """
     x = _input(input, "isinf")._data
-    return _wrap(B.xp.isinf(x) if x.dtype.kind == "f" else B.xp.zeros(x.shape, bool))
+    return _wrap(B.xp.isinf(x) if B.is_float(x.dtype) else B.xp.zeros(x.shape, bool))
 
 
 def isposinf(input):
@@ -202,7 +203,7 @@ def isposinf(input):
     tensor([False,  True])
     """
     x = _input(input, "isposinf")._data
-    return _wrap(B.xp.isposinf(x) if x.dtype.kind == "f" else B.xp.zeros(x.shape, bool))
+    return _wrap(B.xp.isposinf(x) if B.is_float(x.dtype) else B.xp.zeros(x.shape, bool))
 
 
 def isneginf(input):
@@ -213,7 +214,7 @@ def isneginf(input):
     tensor([ True, False])
     """
     x = _input(input, "isneginf")._data
-    return _wrap(B.xp.isneginf(x) if x.dtype.kind == "f" else B.xp.zeros(x.shape, bool))
+    return _wrap(B.xp.isneginf(x) if B.is_float(x.dtype) else B.xp.zeros(x.shape, bool))
 
 
 def isfinite(input):
@@ -224,7 +225,7 @@ def isfinite(input):
     tensor([ True, False])
     """
     x = _input(input, "isfinite")._data
-    return _wrap(B.xp.isfinite(x) if x.dtype.kind == "f" else B.xp.ones(x.shape, bool))
+    return _wrap(B.xp.isfinite(x) if B.is_float(x.dtype) else B.xp.ones(x.shape, bool))
 
 
 def isreal(input):
@@ -438,12 +439,9 @@ def clamp(input, min=None, max=None):  # noqa: A002
     >>> kitty.clamp(kitty.tensor([-2., 0.5, 3.]), -1, 1)
     tensor([-1.0000,  0.5000,  1.0000])
     """
-
-    if min is None and max is None:
-        raise KittyRuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    bounds = clamp_bounds(min, max)
     T = type(input)
     input = as_tensor_arg(input)
-    bounds = [min, max]
     if any(isinstance(b, T) for b in bounds):
         tensors = [input] + [b for b in bounds if isinstance(b, T)]
         rt = D.result_type(*tensors, *[b for b in bounds if b is not None and not isinstance(b, T)])

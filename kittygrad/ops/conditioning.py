@@ -110,10 +110,10 @@ def linalg_cond(A, p=None):
     if not valid:
         raise KittyRuntimeError(f"linalg.cond got an invalid norm type: {p}")
     if a._data.size == 0:
-        dt = a._data.dtype if a._data.dtype.kind == "f" else B.NP_DTYPES["float32"]
+        dt = a._data.dtype if B.is_float(a._data.dtype) else B.NP_DTYPES["float32"]
         return F.Tensor._wrap(B.xp.zeros(a._data.shape[:-2], dtype=dt))
     if p is None or p in (2, -2):
-        if a._data.dtype.kind != "f":
+        if not B.is_float(a._data.dtype):
             raise KittyRuntimeError(f"linalg.svd: Expected a floating point or complex tensor as input. Got {dtype_name(a)}")
         s = svdvals(a)
         top, bottom = s[..., 0], s[..., -1]

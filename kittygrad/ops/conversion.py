@@ -8,6 +8,8 @@ from ..autograd.function import Op
 class ToCopy(Op):
     """A dtype cast (``x.to(dtype)``); the gradient is cast back by the engine."""
 
+    bfloat16_kernel = True  # casts and copies are exact on bfloat16 arrays as they are
+
     def forward(self, x, dtype):
         return x.astype(dtype)
 
@@ -16,6 +18,8 @@ class ToCopy(Op):
 
 
 class Clone(Op):
+    bfloat16_kernel = True
+
     def forward(self, x):
         return x.copy()
 
@@ -40,6 +44,8 @@ class Expand(Op):
 class Fill(Op):
     """Every element becomes ``value``; only a tensor ``value`` receives a gradient (the sum)."""
 
+    bfloat16_kernel = True
+
     def forward(self, x, value):
         return B.xp.full(x.shape, value, dtype=x.dtype)
 
@@ -50,6 +56,7 @@ class Fill(Op):
 class Copy(Op):
     """``x.copy_(src)`` out of place: src broadcast and cast to x's shape and dtype."""
 
+    bfloat16_kernel = True
     saved_fields = ("src_shape",)
     _name = "CopyBackward"
 

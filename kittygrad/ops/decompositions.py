@@ -39,7 +39,7 @@ def _square(a, fname, need_float=True):
     n, m = a._data.shape[-2:]
     if n != m:
         raise KittyRuntimeError(f"{fname}: A must be batches of square matrices, but they are {n} by {m} matrices")
-    if need_float and a._data.dtype.kind != "f":
+    if need_float and not _backend.is_float(a._data.dtype):
         raise KittyRuntimeError(f"{fname}: Expected a floating point or complex tensor as input. Got {dtype_name(a)}")
     return a
 
@@ -213,7 +213,7 @@ def solve_triangular(A, B, *, upper: bool, left: bool = True, unitriangular: boo
             f"linalg.solve_triangular: A must be batches of square matrices, but they are {n} by {m} matrices"
         )
     for t in (a, b):
-        if t._data.dtype.kind != "f":
+        if not _backend.is_float(t._data.dtype):
             raise KittyNotImplementedError(f"\"triangular_solve_cpu\" not implemented for '{dtype_name(t)}'")
     if a._data.dtype != b._data.dtype:  # torch promotes the two
         wide = from_numpy_dtype(_backend.promote_types(a._data.dtype, b._data.dtype))
@@ -287,7 +287,7 @@ def _lu_input(A, fname, pivot):
     a = tensor_input(A, "A")
     if a._data.ndim < 2:
         raise KittyRuntimeError(f"{fname}: Expected tensor with 2 or more dimensions. Got size: {list(a._data.shape)} instead")
-    if a._data.dtype.kind != "f":
+    if not _backend.is_float(a._data.dtype):
         raise KittyNotImplementedError(f"\"lu_cpu\" not implemented for '{dtype_name(a)}'")
     if not pivot:
         raise KittyRuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
@@ -424,7 +424,7 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False):
     n, m = lu_t._data.shape[-2:]
     if n != m:
         raise KittyRuntimeError(f"torch.linalg.lu_solve: A must be batches of square matrices, but they are {n} by {m} matrices")
-    if lu_t._data.dtype.kind != "f":
+    if not _backend.is_float(lu_t._data.dtype):
         raise KittyRuntimeError(f"torch.linalg.lu_solve: Expected a floating point or complex tensor as input. Got {dtype_name(lu_t)}")
     if b._data.dtype != lu_t._data.dtype:
         raise KittyRuntimeError(
@@ -670,7 +670,7 @@ def qr(A, mode: str = "reduced"):
         raise KittyRuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced', 'complete', or 'r'")
     if a._data.ndim < 2:
         raise KittyRuntimeError("linalg.qr: The input tensor A must have at least 2 dimensions.")
-    if a._data.dtype.kind != "f":
+    if not _backend.is_float(a._data.dtype):
         raise KittyRuntimeError(f"linalg.qr: Expected a floating point or complex tensor as input. Got {dtype_name(a)}")
     return RT.linalg_qr(*QR.apply(a, mode=mode))
 
@@ -685,7 +685,7 @@ def svd(A, full_matrices: bool = True, *, driver=None):
     a = tensor_input(A, "A")
     if a._data.ndim < 2:
         raise KittyRuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
-    if a._data.dtype.kind != "f":
+    if not _backend.is_float(a._data.dtype):
         raise KittyRuntimeError(f"linalg.svd: Expected a floating point or complex tensor as input. Got {dtype_name(a)}")
     return RT.linalg_svd(*SVD.apply(a, full_matrices=full_matrices))
 
@@ -700,7 +700,7 @@ def svdvals(A, *, driver=None):
     a = tensor_input(A, "A")
     if a._data.ndim < 2:
         raise KittyRuntimeError("linalg.svdvals: The input tensor A must have at least 2 dimensions.")
-    if a._data.dtype.kind != "f":
+    if not _backend.is_float(a._data.dtype):
         raise KittyRuntimeError(f"linalg.svdvals: Expected a floating point or complex tensor as input. Got {dtype_name(a)}")
     return SVDVals.apply(a)
 

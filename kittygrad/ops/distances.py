@@ -2,6 +2,7 @@
 ``functional.py``, ``pdist`` in ``nn/functional.py``)."""
 from __future__ import annotations
 
+from .. import backend as B
 from ..errors import KittyRuntimeError
 from ._prep import as_tensor_arg, dtype_name
 from .norms import vector_norm
@@ -16,7 +17,7 @@ def dist(input, other, p=2):
     """
     input, other = as_tensor_arg(input), as_tensor_arg(other, "other")
     diff = input - other
-    if diff._data.dtype.kind != "f":
+    if not B.is_float(diff._data.dtype):
         raise KittyRuntimeError(
             f"norm(): input dtype should be either floating point or complex. Got {dtype_name(diff)} instead."
         )

@@ -240,11 +240,11 @@ def _scatter_reduce_op(reduce):
 
 
 def _lowest(dtype):
-    return -B.xp.inf if dtype.kind == "f" else (False if dtype.kind == "b" else B.xp.iinfo(dtype).min)
+    return -B.xp.inf if B.is_float(dtype) else (False if dtype.kind == "b" else B.xp.iinfo(dtype).min)
 
 
 def _highest(dtype):
-    return B.xp.inf if dtype.kind == "f" else (True if dtype.kind == "b" else B.xp.iinfo(dtype).max)
+    return B.xp.inf if B.is_float(dtype) else (True if dtype.kind == "b" else B.xp.iinfo(dtype).max)
 
 
 class IndexSelect(Op):

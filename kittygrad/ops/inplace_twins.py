@@ -104,6 +104,8 @@ def _inplace_view(self, cls, *args):
             _check_view_inplace(self, cls, args, False)
     out = cls.apply(self, *args)
     self._data = out._data
+    if F.dual_inplace is not None:  # forward AD: self becomes out, tangent included
+        F.dual_inplace(self, out, False)
     if self._view is not None:
         self._view = out._view  # still a view of the same base, re-derived through this op
     elif self._retains_grad and out._grad_fn is not None:

@@ -331,7 +331,7 @@ def pinv(A, rcond=None, hermitian: bool = False, *, atol=None, rtol=None):
             [0.0000, 0.0000]])
     """
     a = tensor_input(A, "A")
-    if a._data.ndim < 2 or a._data.dtype.kind != "f":
+    if a._data.ndim < 2 or not B.is_float(a._data.dtype):
         raise KittyRuntimeError(
             f"linalg.pinv({dtype_name(a)}{list(a._data.shape)}): expected a tensor with 2 or more dimensions of "
             "float, double, cfloat or cdouble types"

@@ -82,6 +82,6 @@ def matrix_exp(A):
     n, m = a._data.shape[-2:]
     if n != m:
         raise KittyRuntimeError(f"linalg.matrix_exp: A must be batches of square matrices, but they are {n} by {m} matrices")
-    if a._data.dtype.kind != "f":
+    if not B.is_float(a._data.dtype):
         raise KittyRuntimeError(f"linalg.matrix_exp: Expected a floating point or complex tensor as input. Got {dtype_name(a)}")
     return MatrixExp.apply(a)

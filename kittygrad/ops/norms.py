@@ -76,7 +76,7 @@ def _norm_input(x, dtype, fname):
     x = tensor_input(x)
     if dtype is not None:
         x = cast(x, D.to_dtype(dtype))
-    if x._data.dtype.kind != "f":
+    if not B.is_float(x._data.dtype):
         raise KittyRuntimeError(
             f"{fname}: Expected a floating point or complex tensor as input. Got {dtype_name(x)}"
         )

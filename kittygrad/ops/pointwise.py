@@ -27,7 +27,7 @@ def _tensors(input, other, name: str, second: str = "other"):
 
 def _floats_only(name: str, *tensors) -> None:
     for t in tensors:
-        if t._data.dtype.kind != "f":
+        if not B.is_float(t._data.dtype):
             raise KittyNotImplementedError(f'"{name}_cpu" not implemented for \'{dtype_name(t)}\'')
 
 
@@ -83,7 +83,7 @@ def frexp(input):
     >>> kitty.frexp(kitty.tensor([8.])).exponent
     tensor([4], dtype=kittygrad.int32)
     """
-    if input._data.dtype.kind != "f":
+    if not B.is_float(input._data.dtype):
         raise KittyRuntimeError("torch.frexp() only supports floating-point dtypes")
     return frexp_result(*Frexp.apply(input))
 
@@ -259,8 +259,8 @@ def heaviside(input, values):
     """The step function: 0 below 0, 1 above, ``values`` at 0.
 
     >>> import kittygrad as kitty
-    >>> kitty.heaviside(kitty.tensor([-1., 0., 2.]), kitty.tensor([0.5]))
-    tensor([0.0000, 0.5000, 1.0000])
+    >>> kitty.heaviside(kitty.tensor([-1., 0., 2.]), kitty.tensor([0.25]))
+    tensor([0.0000, 0.2500, 1.0000])
     """
     _tensors(input, values, "heaviside", "values")
     if input._data.dtype != values._data.dtype:

@@ -79,7 +79,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         return t.requires_grad_() if requires_grad else t
     params = [p for p in (mean, std) if isinstance(p, T)]
     for p in params:
-        if p._data.dtype.kind != "f":
+        if not B.is_float(p._data.dtype):
             raise KittyRuntimeError(f'"normal" not implemented for \'{p.dtype.name}\'')
     if ts and (std._data < 0).any():
         raise KittyRuntimeError("normal expects all elements of std >= 0.0")
@@ -109,7 +109,7 @@ def bernoulli(input, p=None, *, generator=None):
     else:  # bernoulli(x, p) fills a new contiguous tensor with bernoulli_(p): float64 uniforms
         draw = gen.bernoulli_scalar(float(p), x._data.shape)
     values = draw.astype(x._data.dtype)
-    if x._data.dtype.kind == "f":
+    if B.is_float(x._data.dtype):
         return _sample_op(values, x, derivative=p is None)
     return F.Tensor._wrap(values)
 
@@ -125,7 +125,7 @@ def poisson(input, generator=None):
     if (x._data < 0).any():
         raise KittyRuntimeError("invalid Poisson rate, expected rate to be non-negative")
     values = B.xp.asarray(B.poisson(_gen(generator), x._data)).astype(x._data.dtype)
-    return _sample_op(values, x) if x._data.dtype.kind == "f" else F.Tensor._wrap(values)
+    return _sample_op(values, x) if B.is_float(x._data.dtype) else F.Tensor._wrap(values)
 
 
 def multinomial(input, num_samples: int, replacement: bool = False, *, generator=None):
@@ -167,7 +167,7 @@ def _fill(self, values):
 
 
 def _float_fill(self, name):
-    if self._data.dtype.kind != "f":
+    if not B.is_float(self._data.dtype):
         kind = D.from_numpy_dtype(self._data.dtype).name.capitalize()
         raise KittyNotImplementedError(f'"{name}" not implemented for \'{kind}\'')
 
@@ -202,7 +202,7 @@ def _bernoulli_(self, p=0.5, *, generator=None):
 def _exponential_(self, lambd=1.0, *, generator=None):
     if lambd <= 0:
         raise KittyRuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
-    if self._data.dtype.kind != "f":
+    if not B.is_float(self._data.dtype):
         raise KittyRuntimeError(
             "Exponential distribution is a continuous probability distribution. dtype must be a floating point "
             f"but you specified {D.from_numpy_dtype(self._data.dtype).name.capitalize()}"

@@ -465,7 +465,7 @@ def logsumexp(input, dim, keepdim: bool = False):
     tensor(0.6931)
     """
     x = tensor_input(input)
-    if x._data.dtype.kind != "f":
+    if not B.is_float(x._data.dtype):
         x = cast(x, D.get_default_dtype())
     axes = normalize_dims(dim, x._data.ndim)
     return Logsumexp.apply(x, axes=axes, keepdim=keepdim)
@@ -594,7 +594,7 @@ def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None):
     x = tensor_input(input)
     if dtype is not None:
         x = cast(x, D.to_dtype(dtype))
-    if x._data.dtype.kind != "f":
+    if not B.is_float(x._data.dtype):
         raise KittyRuntimeError(
             f"nanmean(): expected input to have floating point or complex dtype but got {dtype_name(x)}"
         )
@@ -747,7 +747,7 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepd
     dim = axis if dim is None else dim
     keepdim = keepdims if keepdims is not None else keepdim
     x = cast(input, D.to_dtype(dtype)) if dtype is not None else input
-    if x._data.dtype.kind != "f":
+    if not B.is_float(x._data.dtype):
         raise KittyRuntimeError(
             f"mean(): could not infer output dtype. Input dtype must be either a floating point or "
             f"complex dtype. Got: {x.dtype.name.capitalize()}"
@@ -768,7 +768,7 @@ def _var_args(input, dim, unbiased, keepdim, correction):
     if isinstance(dim, bool):
         unbiased, dim = dim, None
     x = input
-    if x._data.dtype.kind != "f":
+    if not B.is_float(x._data.dtype):
         raise KittyRuntimeError(
             f"std and var only support floating point and complex dtypes, got {x.dtype.name}"
         )

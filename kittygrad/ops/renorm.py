@@ -1,6 +1,7 @@
 """``renorm``: rescale the sub-tensors along a dim whose ``p``-norm exceeds ``maxnorm``."""
 from __future__ import annotations
 
+from .. import backend as B
 from ..errors import KittyRuntimeError
 from ._prep import as_tensor_arg, dtype_name, normalize_dim
 from .norms import vector_norm
@@ -16,7 +17,7 @@ def renorm(input, p, dim: int, maxnorm):
             [0.3000, 0.4000]])
     """
     input = as_tensor_arg(input)
-    if input._data.dtype.kind != "f":
+    if not B.is_float(input._data.dtype):
         raise KittyRuntimeError(
             f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {dtype_name(input)}"
         )

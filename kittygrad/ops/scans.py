@@ -60,6 +60,6 @@ def logcumsumexp(input, dim: int):
     tensor([0.0000, 0.6931])
     """
     input = as_tensor_arg(input)
-    if input._data.dtype.kind != "f":
+    if not B.is_float(input._data.dtype):
         raise KittyNotImplementedError(f'"logcumsumexp_out_cpu" not implemented for \'{dtype_name(input)}\'')
     return Logcumsumexp.apply(input, normalize_dim(dim, max(input._data.ndim, 1)))

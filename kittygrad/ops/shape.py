@@ -5,7 +5,7 @@ from .. import backend as B
 from ..autograd.function import Op
 from ..errors import KittyRuntimeError, KittyTypeError
 from ..size import Size
-from ._prep import broadcast_shape_of, expand_to, normalize_dim
+from ._prep import broadcast_shape_of, expand_to, normalize_dim, varargs_sequence
 from .conversion import Expand
 
 
@@ -59,6 +59,7 @@ class Reshape(Op):
 
     saved_fields = ("in_shape", "is_view")
     _name = "ViewBackward"
+    bfloat16_kernel = True  # (a view or not is decided on the array itself, so it must stay bfloat16)
 
     def forward(self, x, shape):
         self.in_shape = x.shape
@@ -353,8 +354,7 @@ def broadcast_tensors(*tensors):
     (kittygrad.Size([3, 4]), kittygrad.Size([3, 4]))
     """
 
-    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
-        tensors = tuple(tensors[0])
+    tensors = varargs_sequence(tensors)
     shape = ()
     for t_ in tensors:
         shape = broadcast_shape_of(shape, t_._data.shape)

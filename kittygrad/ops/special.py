@@ -371,7 +371,7 @@ def _fin(x):
     """The input as a floating tensor (ints and bools become the default float), as torch's math."""
     if not isinstance(x, F.Tensor):
         x = as_tensor_arg(x)
-    return x if x._data.dtype.kind == "f" else cast(x, D.get_default_dtype())
+    return x if B.is_float(x._data.dtype) else cast(x, D.get_default_dtype())
 
 
 def lgamma(input):
@@ -930,7 +930,7 @@ def legendre_polynomial_p(input, n):
 
 
 def _inplace(self, cls, **params):
-    if self._data.dtype.kind != "f":
+    if not B.is_float(self._data.dtype):
         raise KittyRuntimeError(f"result type Float can't be cast to the desired output type {dtype_name(self)}")
     return apply_inplace(cls, self, **params)
 
@@ -946,7 +946,7 @@ def _inplace_mvlgamma(self, p):
 def _inplace_incomplete_gamma(self, cls, other, name):
     if not isinstance(other, F.Tensor):
         raise KittyTypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
-    if self._data.dtype.kind != "f":
+    if not B.is_float(self._data.dtype):
         raise KittyNotImplementedError(f'"{cls.__name__.lower()}_cpu" not implemented for \'{dtype_name(self)}\'')
     shape = self._data.shape
     full = broadcast_shape_of(other._data.shape, shape)

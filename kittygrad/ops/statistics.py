@@ -52,7 +52,7 @@ def cov(input, *, correction: int = 1, fweights=None, aweights=None):
             raise KittyRuntimeError(f"cov(): expected {name} to have the same numel as there are observations in the input but got {wt.numel()} != {n}")
         if name == "fweights" and wt._data.dtype.kind not in "iu":
             raise KittyRuntimeError("cov(): expected fweights to have integral dtype but got fweights with " + dtype_name(wt) + " dtype")
-        if name == "aweights" and wt._data.dtype.kind != "f":
+        if name == "aweights" and not B.is_float(wt._data.dtype):
             raise KittyRuntimeError("cov(): expected aweights to have floating point dtype but got aweights with " + dtype_name(wt) + " dtype")
         if bool((wt._data < 0).any()):
             raise KittyRuntimeError(f"cov(): {name} cannot be negative")
@@ -109,7 +109,7 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 def _quantile(input, q, dim, keepdim, interpolation, name, ignore_nan):
     input = as_tensor_arg(input)
-    if input._data.dtype.kind != "f":
+    if not B.is_float(input._data.dtype):
         raise KittyRuntimeError(f"{name}() input tensor must be either float or double dtype")
     if interpolation not in _INTERPOLATIONS:
         raise KittyRuntimeError(
@@ -264,7 +264,7 @@ def bincount(input, weights=None, minlength: int = 0):
 
 def _float_only(input, what="histogram"):
     input = as_tensor_arg(input)
-    if input._data.dtype.kind != "f":
+    if not B.is_float(input._data.dtype):
         raise KittyNotImplementedError(f'"{what}_cpu" not implemented for \'{dtype_name(input)}\'')
     return input
 

@@ -76,7 +76,7 @@ absolute = abs
 
 
 def _float_input(x):
-    return x if x._data.dtype.kind == "f" else cast(x, D.get_default_dtype())
+    return x if B.is_float(x._data.dtype) else cast(x, D.get_default_dtype())
 
 
 def exp(input):
@@ -122,7 +122,7 @@ def _fin(x):
     """The input as a floating tensor (ints and bools become the default float), as torch's math."""
     if not isinstance(x, F.Tensor):
         x = as_tensor_arg(x)
-    return x if x._data.dtype.kind == "f" else cast(x, D.get_default_dtype())
+    return x if B.is_float(x._data.dtype) else cast(x, D.get_default_dtype())
 
 
 def _not_for(x, name, kinds="b"):
@@ -655,8 +655,8 @@ def log10(input):
     """Base-10 logarithm.
 
     >>> import kittygrad as kitty
-    >>> kitty.log10(kitty.tensor([100.]))
-    tensor([2.])
+    >>> kitty.log10(kitty.tensor([100.], dtype=kitty.float64))
+    tensor([2.], dtype=kittygrad.float64)
     """
     return Log10.apply(_fin(input))
 
@@ -781,7 +781,7 @@ def sgn(input):
 
 def _rounding(cls, input):
     x = _tensor(input)
-    if x._data.dtype.kind != "f":
+    if not B.is_float(x._data.dtype):
         return F.Tensor._wrap(x._data.copy())
     return cls.apply(x)
 
@@ -827,7 +827,7 @@ def round(input, *, decimals: int = 0):  # noqa: A001 - torch's name
     tensor([0., 2., 1.])
     """
     x = _tensor(input)
-    if x._data.dtype.kind != "f":
+    if not B.is_float(x._data.dtype):
         return F.Tensor._wrap(x._data.copy())
     return Round.apply(x, decimals=decimals)
 
@@ -852,6 +852,6 @@ def _inplace_unary(self, cls, **params):
 
 
 def _inplace_rounding(self, cls, **params):
-    if self._data.dtype.kind != "f":
+    if not B.is_float(self._data.dtype):
         return self
     return apply_inplace(cls, self, **params)

@@ -25,7 +25,7 @@ def vecdot(x, y, *, dim: int = -1):
             f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type {dtype_name(x)} and y of "
             f"type {dtype_name(y)} instead"
         )
-    if x._data.dtype.kind != "f":
+    if not B.is_float(x._data.dtype):
         raise KittyRuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got {dtype_name(x)}")
     return _sum(mul(x, y), dim)
 
@@ -34,7 +34,7 @@ def _powers(x, n):
     """``[1, x, x^2, ..., x^(n-1)]`` along a new last dim (n >= 1): a column of ones, then the
     cumulative products of x (torch's construction, so the gradient is cumprod's)."""
     shape = tuple(x._data.shape)
-    dt = x._data.dtype if x._data.dtype.kind == "f" else B.NP_DTYPES["int64"]
+    dt = x._data.dtype if B.is_float(x._data.dtype) else B.NP_DTYPES["int64"]
     ones = F.Tensor._wrap(B.xp.ones(shape + (1,), dtype=dt))
     if n == 1:
         return ones
@@ -78,7 +78,7 @@ def vander(x, N: int | None = None, increasing: bool = False):
     n = x._data.shape[0] if N is None else N
     if n < 0:
         raise KittyRuntimeError("N must be non-negative.")
-    if x._data.dtype.kind != "f":
+    if not B.is_float(x._data.dtype):
         x = x.long()
     if n == 0:
         return F.Tensor._wrap(B.xp.ones((x._data.shape[0], 0), dtype=x._data.dtype))

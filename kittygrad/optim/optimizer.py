@@ -365,7 +365,7 @@ def step_counter(value: float = 0.0) -> Tensor:
 def _state_copy(param: Tensor, value, key=None):
     """A loaded state value, copied; tensors other than ``step`` take the parameter's float dtype."""
     if isinstance(value, Tensor):
-        cast = key != "step" and param._data.dtype.kind == "f"
+        cast = key != "step" and B.is_float(param._data.dtype)
         return Tensor._wrap(value._data.astype(param._data.dtype) if cast else value._data.copy())
     if isinstance(value, dict):
         out = {k: _state_copy(param, v, k) for k, v in value.items()}

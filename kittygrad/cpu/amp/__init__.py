@@ -3,9 +3,9 @@
 >>> import kittygrad as kitty, warnings
 >>> with warnings.catch_warnings():
 ...     warnings.simplefilter("ignore")
-...     with kitty.cpu.amp.autocast(dtype=kitty.float16):
+...     with kitty.cpu.amp.autocast():
 ...         kitty.get_autocast_dtype("cpu")
-kittygrad.float16
+kittygrad.bfloat16
 """
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import warnings
 
 from ... import amp as _amp
 from ... import dtypes as D
-from ...ops import _autocast as _S
 
 __all__ = ["autocast", "GradScaler"]
 
@@ -21,23 +20,18 @@ __all__ = ["autocast", "GradScaler"]
 class autocast(_amp.autocast):  # noqa: N801 - torch's name
     """Deprecated: ``kittygrad.amp.autocast("cpu", ...)`` (warns, as torch).
 
-    ``dtype`` defaults to bfloat16 as in torch, which kittygrad does not have yet: pass
-    ``dtype=kittygrad.float16``.
+    ``dtype`` defaults to bfloat16, as in torch (not to the current CPU autocast dtype).
 
     >>> import kittygrad as kitty
     >>> issubclass(kitty.cpu.amp.autocast, kitty.amp.autocast)
     True
     """
 
-    def __init__(self, enabled: bool = True, dtype: D.dtype | None = None, cache_enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True, dtype: D.dtype = D.bfloat16, cache_enabled: bool = True) -> None:
         warnings.warn(
             "`kittygrad.cpu.amp.autocast(args...)` is deprecated. Please use `kittygrad.amp.autocast('cpu', "
             "args...)` instead.", FutureWarning, stacklevel=2,
         )
-        if dtype is None:  # torch's default here is bfloat16 itself, not the current CPU autocast dtype
-            dtype = _S.default_dtype("cpu")
-            if dtype is None and enabled:
-                raise _amp.autocast_mode._no_bfloat16("kittygrad.cpu.amp.autocast()")
         super().__init__("cpu", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
 
 

@@ -10,6 +10,7 @@ from ...autograd.function import Op
 from ...errors import KittyIndexError, KittyRuntimeError, KittyValueError
 from .. import activation as _activation
 from .. import comparison as _comparison
+from .._autocast import float32_args
 from .._fused import _const, _float, _sigmoid, _softplus, _type_name, xp
 from .._prep import as_tensor_arg, broadcast_shape_of, cast, expand_to
 from ..activation import Softplus
@@ -136,7 +137,7 @@ class PointwiseLoss(Op):
 
 
 def _loss_pair(name, input, target, check_size=True):
-    x, y = as_tensor_arg(input), as_tensor_arg(target, "target")
+    x, y = float32_args(name, as_tensor_arg(input), as_tensor_arg(target, "target"))
     if check_size and x._data.shape != y._data.shape:
         warnings.warn(
             f"Using a target size ({y.shape}) that is different to the input size ({x.shape}). This will "
@@ -146,7 +147,7 @@ def _loss_pair(name, input, target, check_size=True):
     if x._data.dtype != y._data.dtype:
         rt = D.promote_types(x.dtype, y.dtype)
         x, y = cast(x, rt), cast(y, rt)
-    if x._data.dtype.kind != "f":
+    if not B.is_float(x._data.dtype):
         raise KittyRuntimeError(f'"{name}" not implemented for \'{_type_name(x)}\'')
     shape = broadcast_shape_of(x._data.shape, y._data.shape)
     return expand_to(x, shape), expand_to(y, shape)
@@ -391,14 +392,14 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     tensor(0.6931)
     """
     reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction))
-    x = _float(input, "cross_entropy")
+    x = _float(float32_args("cross_entropy", as_tensor_arg(input))[0], "cross_entropy")
     t = as_tensor_arg(target, "target")
     if not 0.0 <= label_smoothing <= 1.0:
         raise KittyRuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     rows, out_shape, unbatched = _class_rows(x, "cross_entropy")
     c = rows._data.shape[1]
     w = _class_weight(weight, x, c)
-    if t._data.dtype.kind == "f":
+    if B.is_float(t._data.dtype):
         if t._data.shape != x._data.shape:
             raise KittyRuntimeError(
                 f"Expected input batch_size ({x._data.shape[0]}) to match target batch_size ({t._data.shape[0]})."
@@ -436,7 +437,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     tensor(2.)
     """
     reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction))
-    x = _float(input, "nll_loss")
+    x = _float(float32_args("nll_loss", as_tensor_arg(input))[0], "nll_loss")
     t = as_tensor_arg(target, "target")
     rows, out_shape, unbatched = _class_rows(x, "nll_loss")
     w = _class_weight(weight, x, rows._data.shape[1])
@@ -488,7 +489,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     tensor(0.6931)
     """
     reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction))
-    x, y = as_tensor_arg(input), as_tensor_arg(target, "target")
+    x, y = float32_args("binary_cross_entropy", as_tensor_arg(input), as_tensor_arg(target, "target"))
     if x._data.shape != y._data.shape:
         raise KittyValueError(
             f"Using a target size ({y.shape}) that is different to the input size ({x.shape}) is deprecated. "
@@ -559,7 +560,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     tensor(0.6931)
     """
     reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction))
-    x, y = as_tensor_arg(input), as_tensor_arg(target, "target")
+    x, y = float32_args("binary_cross_entropy_with_logits", as_tensor_arg(input), as_tensor_arg(target, "target"))
     if x._data.shape != y._data.shape:
         raise KittyValueError(f"Target size ({y.shape}) must be the same as input size ({x.shape})")
     x = _float(x, "binary_cross_entropy_with_logits")

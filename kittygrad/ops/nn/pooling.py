@@ -211,7 +211,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def _avg_pool(nd, name, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
     x, unbatched, kernel, stride, padding = _pool_args(nd, name, input, kernel_size, stride, padding)
-    if x._data.dtype.kind != "f":
+    if not B.is_float(x._data.dtype):
         raise KittyRuntimeError(f'"{name}" not implemented for \'{_type_name(x)}\'')
     if divisor_override is not None and divisor_override == 0:
         raise KittyRuntimeError("divisor must be not zero")

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sized
 
 from ...backend import Generator
 from ...creation import randperm
+from ...distributed import process_group
 from ...errors import KittyRuntimeError, KittyValueError
 from .sampler import Sampler
 
@@ -25,10 +26,12 @@ class DistributedSampler(Sampler[int]):
 
     def __init__(self, dataset: Sized, num_replicas: int | None = None, rank: int | None = None,
                  shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> None:
-        if num_replicas is None or rank is None:
+        if (num_replicas is None or rank is None) and not process_group.is_initialized():
             # without a process group there is nothing to ask for the world size or the rank
             raise KittyRuntimeError("Requires distributed package to be available")
-        if rank >= num_replicas or rank < 0:
+        num_replicas = process_group.get_world_size() if num_replicas is None else num_replicas
+        rank = process_group.get_rank() if rank is None else rank
+        if not 0 <= rank < num_replicas:
             raise KittyValueError(f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]")
         self.dataset = dataset
         self.num_replicas = num_replicas
@@ -52,11 +55,10 @@ class DistributedSampler(Sampler[int]):
             indices = randperm(n, generator=generator).tolist()
         else:
             indices = list(range(n))
-        if self.drop_last:
-            indices = indices[: self.total_size]
-        else:
+        if not self.drop_last:  # pad by repeating the start, so that every replica gets num_samples
             missing = self.total_size - len(indices)
             indices += (indices * math.ceil(missing / max(len(indices), 1)))[:missing]
+        # stopping at total_size is what drops the tail with drop_last
         return iter(indices[self.rank:self.total_size:self.num_replicas])
 
     def __len__(self) -> int:
