@@ -239,10 +239,7 @@ def all_reduce(
 
 
 def broadcast(
-    tensor: Tensor,
-    src: int | None = None,
-    group: ProcessGroup | None = None,
-    async_op: bool = False,
+    tensor: Tensor, src: int | None = None, group: ProcessGroup | None = None, async_op: bool = False,
     group_src: int | None = None,
 ) -> Work | None:
     """Copy ``tensor`` from rank ``src`` into every rank's ``tensor``.
@@ -262,12 +259,8 @@ def broadcast(
 
 
 def reduce(
-    tensor: Tensor,
-    dst: int | None = None,
-    op: ReduceOp.RedOpType = ReduceOp.SUM,
-    group: ProcessGroup | None = None,
-    async_op: bool = False,
-    group_dst: int | None = None,
+    tensor: Tensor, dst: int | None = None, op: ReduceOp.RedOpType = ReduceOp.SUM,
+    group: ProcessGroup | None = None, async_op: bool = False, group_dst: int | None = None,
 ) -> Work | None:
     """Combine ``tensor`` across the ranks with ``op`` into rank ``dst``'s ``tensor`` (others keep theirs).
 
@@ -358,12 +351,8 @@ def all_gather_into_tensor(
 
 
 def gather(
-    tensor: Tensor,
-    gather_list: list | None = None,
-    dst: int | None = None,
-    group: ProcessGroup | None = None,
-    async_op: bool = False,
-    group_dst: int | None = None,
+    tensor: Tensor, gather_list: list | None = None, dst: int | None = None, group: ProcessGroup | None = None,
+    async_op: bool = False, group_dst: int | None = None,
 ) -> Work | None:
     """Every rank's ``tensor`` into ``gather_list`` on rank ``dst`` (other ranks pass ``None``).
 
@@ -395,12 +384,8 @@ def gather(
 
 
 def scatter(
-    tensor: Tensor,
-    scatter_list: list | None = None,
-    src: int | None = None,
-    group: ProcessGroup | None = None,
-    async_op: bool = False,
-    group_src: int | None = None,
+    tensor: Tensor, scatter_list: list | None = None, src: int | None = None, group: ProcessGroup | None = None,
+    async_op: bool = False, group_src: int | None = None,
 ) -> Work | None:
     """``scatter_list[rank]`` from rank ``src`` into each rank's ``tensor`` (other ranks pass ``None``).
 
@@ -437,10 +422,7 @@ def _reduce_scatter(output: Tensor, stacked, op, grp: ProcessGroup, async_op: bo
 
 
 def reduce_scatter(
-    output: Tensor,
-    input_list: list,
-    op: ReduceOp.RedOpType = ReduceOp.SUM,
-    group: ProcessGroup | None = None,
+    output: Tensor, input_list: list, op: ReduceOp.RedOpType = ReduceOp.SUM, group: ProcessGroup | None = None,
     async_op: bool = False,
 ) -> Work | None:
     """``input_list[r]`` combined across the ranks with ``op``, into rank ``r``'s ``output``.
@@ -458,10 +440,7 @@ def reduce_scatter(
 
 
 def reduce_scatter_tensor(
-    output: Tensor,
-    input: Tensor,
-    op: ReduceOp.RedOpType = ReduceOp.SUM,
-    group: ProcessGroup | None = None,
+    output: Tensor, input: Tensor, op: ReduceOp.RedOpType = ReduceOp.SUM, group: ProcessGroup | None = None,
     async_op: bool = False,
 ) -> Work | None:
     """``input`` split into ``world_size`` equal parts along dim 0, part ``r`` reduced into rank ``r``'s ``output``.
@@ -503,10 +482,7 @@ def _peer(grp: ProcessGroup, rank: int | None, group_rank: int | None, what: str
 
 
 def send(
-    tensor: Tensor,
-    dst: int | None = None,
-    group: ProcessGroup | None = None,
-    tag: int = 0,
+    tensor: Tensor, dst: int | None = None, group: ProcessGroup | None = None, tag: int = 0,
     group_dst: int | None = None,
 ) -> None:
     """Send ``tensor`` to rank ``dst`` (which calls ``recv``); returns once the data has left.
@@ -518,10 +494,7 @@ def send(
 
 
 def isend(
-    tensor: Tensor,
-    dst: int | None = None,
-    group: ProcessGroup | None = None,
-    tag: int = 0,
+    tensor: Tensor, dst: int | None = None, group: ProcessGroup | None = None, tag: int = 0,
     group_dst: int | None = None,
 ) -> Work:
     """Start sending ``tensor`` to rank ``dst``; ``wait()`` the returned Work before changing it.
@@ -537,10 +510,7 @@ def isend(
 
 
 def irecv(
-    tensor: Tensor,
-    src: int | None = None,
-    group: ProcessGroup | None = None,
-    tag: int = 0,
+    tensor: Tensor, src: int | None = None, group: ProcessGroup | None = None, tag: int = 0,
     group_src: int | None = None,
 ) -> Work:
     """Start receiving into ``tensor`` from rank ``src`` (any rank when ``None``); ``wait()`` for it.
@@ -571,10 +541,7 @@ def irecv(
 
 
 def recv(
-    tensor: Tensor,
-    src: int | None = None,
-    group: ProcessGroup | None = None,
-    tag: int = 0,
+    tensor: Tensor, src: int | None = None, group: ProcessGroup | None = None, tag: int = 0,
     group_src: int | None = None,
 ) -> int:
     """Receive into ``tensor`` from rank ``src`` (any rank when ``None``); returns the sender's rank.
@@ -595,10 +562,7 @@ def _object_list(object_list: Any, what: str) -> list:
 
 
 def broadcast_object_list(
-    object_list: list,
-    src: int | None = None,
-    group: ProcessGroup | None = None,
-    device: Any = None,
+    object_list: list, src: int | None = None, group: ProcessGroup | None = None, device: Any = None,
     group_src: int | None = None,
 ) -> None:
     """Rank ``src``'s picklable objects into every rank's ``object_list`` (same length everywhere).
@@ -635,10 +599,7 @@ def all_gather_object(object_list: list, obj: Any, group: ProcessGroup | None = 
 
 
 def gather_object(
-    obj: Any,
-    object_gather_list: list | None = None,
-    dst: int | None = None,
-    group: ProcessGroup | None = None,
+    obj: Any, object_gather_list: list | None = None, dst: int | None = None, group: ProcessGroup | None = None,
     group_dst: int | None = None,
 ) -> None:
     """Every rank's picklable ``obj`` into ``object_gather_list`` on rank ``dst``.
@@ -661,11 +622,8 @@ def gather_object(
 
 
 def scatter_object_list(
-    scatter_object_output_list: list,
-    scatter_object_input_list: list | None = None,
-    src: int | None = None,
-    group: ProcessGroup | None = None,
-    group_src: int | None = None,
+    scatter_object_output_list: list, scatter_object_input_list: list | None = None, src: int | None = None,
+    group: ProcessGroup | None = None, group_src: int | None = None,
 ) -> None:
     """``scatter_object_input_list[rank]`` from rank ``src`` into each rank's ``scatter_object_output_list[0]``.
 

@@ -215,14 +215,8 @@ def _abort_on_uncaught(exc_type, exc, tb) -> None:
 
 
 def init_process_group(
-    backend: str | None = None,
-    init_method: str | None = None,
-    timeout: datetime.timedelta | None = None,
-    world_size: int = -1,
-    rank: int = -1,
-    store: Any = None,
-    group_name: str = "",
-    pg_options: Any = None,
+    backend: str | None = None, init_method: str | None = None, timeout: datetime.timedelta | None = None,
+    world_size: int = -1, rank: int = -1, store: Any = None, group_name: str = "", pg_options: Any = None,
     device_id: Any = None,
 ) -> None:
     """Start the default process group over MPI, as ``torch.distributed.init_process_group``.
@@ -359,12 +353,8 @@ def get_group_rank(group: ProcessGroup | None, global_rank: int) -> int:
 
 
 def new_group(
-    ranks: list[int] | None = None,
-    timeout: datetime.timedelta | None = None,
-    backend: str | None = None,
-    pg_options: Any = None,
-    use_local_synchronization: bool = False,
-    group_desc: str | None = None,
+    ranks: list[int] | None = None, timeout: datetime.timedelta | None = None, backend: str | None = None,
+    pg_options: Any = None, use_local_synchronization: bool = False, group_desc: str | None = None,
     device_id: Any = None,
 ) -> ProcessGroup | object:
     """A group of some ranks (all of them when ``None``); every rank of the default group calls it.
