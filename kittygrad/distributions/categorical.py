@@ -80,7 +80,7 @@ class OnCategorical:
     def _make_categorical(self, probs, logits) -> tuple:
         """Make the inner Categorical; return the (batch_shape, event_shape) it implies."""
         inner = Categorical(probs=probs, logits=logits)
-        self._categorical = inner
+        self._over_indices = inner
         return inner.batch_shape, Size((inner._num_events,))
 
     def _expanded_over(self, owner, batch_shape, _instance, **unbatched):
@@ -88,11 +88,11 @@ class OnCategorical:
         new = self._fresh_instance(owner, _instance)
         for name, value in unbatched.items():
             setattr(new, name, value)
-        inner = self._categorical
-        new._categorical = inner.expand(batch_shape)
+        inner = self._over_indices
+        new._over_indices = inner.expand(batch_shape)
         return finish_expand(new, self, batch_shape, self._event_shape)
 
-    probs = forwarded("_categorical", "probs", "The inner Categorical's normalised probabilities.")
-    logits = forwarded("_categorical", "logits", "The inner Categorical's normalised log-probabilities.")
-    param_shape = forwarded("_categorical", "param_shape", "The shape of the inner Categorical's parameter.")
-    _param = forwarded("_categorical", "_param", "The inner Categorical's stored parameter.")
+    probs = forwarded("_over_indices", "probs", "The inner Categorical's normalised probabilities.")
+    logits = forwarded("_over_indices", "logits", "The inner Categorical's normalised log-probabilities.")
+    param_shape = forwarded("_over_indices", "param_shape", "The shape of the inner Categorical's parameter.")
+    _param = forwarded("_over_indices", "_param", "The inner Categorical's stored parameter.")

@@ -274,7 +274,7 @@ def _kl_normal_normal(p, q):
     return (q.scale / p.scale).log() + second_moment / (2 * q.scale.pow(2)) - 0.5
 
 
-register_kl(OneHotCategorical, OneHotCategorical)(_through("_categorical", _kl_categorical_categorical))
+register_kl(OneHotCategorical, OneHotCategorical)(_through("_over_indices", _kl_categorical_categorical))
 
 
 @register_kl(Poisson, Poisson)

@@ -59,13 +59,13 @@ class Multinomial(OnCategorical, Distribution):
 
     def sample(self, sample_shape=Size()):
         sample_shape = Size(sample_shape)
-        draws = self._categorical.sample(Size((self.total_count,) + tuple(sample_shape)))
-        counts = F.one_hot(draws, self._categorical._num_events).sum(0)
-        return counts.reshape(tuple(self._extended_shape(sample_shape))).to(self._categorical._param.dtype)
+        draws = self._over_indices.sample(Size((self.total_count,) + tuple(sample_shape)))
+        counts = F.one_hot(draws, self._over_indices._num_events).sum(0)
+        return counts.reshape(tuple(self._extended_shape(sample_shape))).to(self._over_indices._param.dtype)
 
     def entropy(self):
         n = tensor(float(self.total_count), dtype=self.probs.dtype)
-        term1 = n * self._categorical.entropy() - (n + 1).lgamma()
+        term1 = n * self._over_indices.entropy() - (n + 1).lgamma()
         binomial = self._binomial
         counts = binomial.enumerate_support(expand=False)[1:]
         term2 = (binomial.log_prob(counts).exp() * (counts + 1).lgamma()).sum([0, -1])

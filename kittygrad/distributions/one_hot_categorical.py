@@ -45,17 +45,17 @@ class OneHotCategorical(OnCategorical, Distribution):
         return p * (1 - p)
 
     def sample(self, sample_shape=Size()):
-        drawn = self._categorical.sample(Size(sample_shape))
-        return F.one_hot(drawn, self._categorical._num_events).to(self._param.dtype)
+        drawn = self._over_indices.sample(Size(sample_shape))
+        return F.one_hot(drawn, self._over_indices._num_events).to(self._param.dtype)
 
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        return self._categorical.log_prob(value.max(-1)[1])
+        return self._over_indices.log_prob(value.max(-1)[1])
 
     def entropy(self):
         # one-hot vectors carry the same information as the indices
-        return self._categorical.entropy()
+        return self._over_indices.entropy()
 
     def enumerate_support(self, expand: bool = True):
         n = self.event_shape[0]

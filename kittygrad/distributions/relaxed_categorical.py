@@ -48,7 +48,7 @@ class ExpRelaxedCategorical(OnCategorical, Distribution):
         return _log_normalise((gumbels + self.logits) / self.temperature)
 
     def log_prob(self, value):
-        k = self._categorical._num_events
+        k = self._over_indices._num_events
         if self._validate_args:
             self._validate_sample(value)
         value, logits = broadcast_all(value, self.logits)
