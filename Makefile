@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.kittygrad-installed
 
-.PHONY: demo test test-numerics test-numpy1 test-blas test-random lint bench coverage graphviz clean
+.PHONY: demo test test-numerics test-numpy1 test-blas test-random lint bench coverage graphviz docs docs-examples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,12 +33,14 @@ NUMERIC_TESTS ?= tests/ops tests/test_saved_fields.py tests/test_double_backward
 	tests/test_views_inplace.py tests/test_higher_order.py
 NUMPY1 := $(VENV)/numpy-1.26
 
-$(NUMPY1)/.installed: $(STAMP)
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --target $(NUMPY1) "numpy==1.26.4"
+# ml_dtypes (bfloat16) is compiled against NumPy's C API: 0.6.0 is the newest whose wheels load
+# under NumPy 1.26 as well, so it shadows the venv's newer one there.
+$(NUMPY1)/.installed-ml-dtypes: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --target $(NUMPY1) "numpy==1.26.4" "ml_dtypes==0.6.0"
 	touch $@
 
 # (b) NumPy 1.26 (with the OpenBLAS build its wheel ships), shadowing the venv's NumPy 2.
-test-numpy1: $(NUMPY1)/.installed
+test-numpy1: $(NUMPY1)/.installed-ml-dtypes
 	PYTHONPATH=$(NUMPY1) $(PY) -c "import numpy, threadpoolctl; assert numpy.__version__ == '1.26.4', numpy.__version__; \
 	  print('NumPy', numpy.__version__, [(i['internal_api'], i['version'], i.get('architecture')) for i in threadpoolctl.threadpool_info()][:1])"
 	PYTHONPATH=$(NUMPY1) $(PY) -m pytest $(NUMERIC_TESTS)
@@ -64,6 +66,21 @@ test-random: $(STAMP)
 coverage: $(STAMP)
 	$(PY) tools/api_coverage.py
 
+# The documentation site (mkdocs.yml): built from the code into site/, strict (a warning, a broken
+# link or a public name without a docstring fails it); open site/index.html, search works offline.
+DOCS_STAMP := $(VENV)/.kittygrad-docs-installed
+
+$(DOCS_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP) graphviz
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
+# Records again the example outputs the site shows (docs/examples_output/).
+docs-examples: $(DOCS_STAMP)
+	$(PY) docs/hooks.py --record
+
 bench: $(STAMP)
 	$(PY) -m benchmarks
 
@@ -71,4 +88,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check kittygrad tests examples tools
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .hypothesis
+	rm -rf $(VENV) out site .pytest_cache .hypothesis

@@ -170,18 +170,42 @@ def is_tensor(obj) -> bool:
 
 
 def numel(input: Tensor) -> int:
+    """The number of elements of ``input``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.numel(kitty.zeros(2, 3))
+    6
+    """
     return input.numel()
 
 
 def clone(input: Tensor) -> Tensor:
+    """A copy of ``input`` with its own memory; gradients flow back to ``input``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.clone(kitty.tensor([1.0, 2.0]))
+    tensor([1., 2.])
+    """
     return input.clone()
 
 
 def detach(input: Tensor) -> Tensor:
+    """``input``'s values cut from the graph: shares memory, ``requires_grad=False``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.detach(kitty.ones(2, requires_grad=True)).requires_grad
+    False
+    """
     return input.detach()
 
 
 def is_floating_point(input: Tensor) -> bool:
+    """Whether ``input`` has a floating-point dtype.
+
+    >>> import kittygrad as kitty
+    >>> kitty.is_floating_point(kitty.tensor([1, 2]))
+    False
+    """
     return input.is_floating_point()
 
 

@@ -840,6 +840,12 @@ def set_num_threads(n: int) -> None:
 
 
 def get_num_threads() -> int:
+    """The number of threads the BLAS library uses for matrix products (the CPU count when it cannot be read).
+
+    >>> import kittygrad as kitty
+    >>> kitty.get_num_threads() >= 1
+    True
+    """
     try:
         from threadpoolctl import threadpool_info
     except ImportError:

@@ -219,11 +219,23 @@ def ones_like(input, *, dtype=None, device=None, requires_grad: bool = False, me
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    """A tensor of ``input``'s shape and dtype whose values are not to be relied on (kittygrad fills zeros).
+
+    >>> import kittygrad as kitty
+    >>> kitty.empty_like(kitty.ones(2, 3)).shape
+    kittygrad.Size([2, 3])
+    """
     dt = _like(input, dtype)  # checks input before reading its shape
     return zeros(input.shape, dtype=dt, device=device, requires_grad=requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    """A tensor of ``input``'s shape and dtype filled with ``fill_value``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.full_like(kitty.zeros(2), 7.0)
+    tensor([7., 7.])
+    """
     dt = _like(input, dtype)  # checks input before reading its shape
     return full(input.shape, fill_value, dtype=dt, device=device, requires_grad=requires_grad)
 
@@ -275,6 +287,12 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``steps`` values from ``base ** start`` to ``base ** end``, evenly spaced in the exponent.
+
+    >>> import kittygrad as kitty
+    >>> kitty.logspace(0, 2, 3)
+    tensor([  1.,  10., 100.])
+    """
     _check_device(device)
     dtype = _dtype_or_default(dtype)
     return _finish((base ** B.xp.linspace(_num(start), _num(end), steps)).astype(dtype.np), requires_grad)

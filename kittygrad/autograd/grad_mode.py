@@ -26,6 +26,13 @@ def is_grad_enabled() -> bool:
 
 
 def is_inference_mode_enabled() -> bool:
+    """Whether the code runs inside ``kittygrad.inference_mode()``.
+
+    >>> import kittygrad as kitty
+    >>> with kitty.inference_mode():
+    ...     kitty.is_inference_mode_enabled()
+    True
+    """
     return _state.inference
 
 

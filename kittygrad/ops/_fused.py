@@ -71,7 +71,8 @@ def _sigmoid(x):
 def _softplus(x):
     """log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|))."""
     nonneg = x >= 0
-    return xp.where(nonneg, x, 0) + xp.log1p(xp.exp(xp.where(nonneg, -x, x)))
+    zero = x.dtype.type(0)  # typed: NumPy 1.x's np.where promotes a 0-d float32 with a Python 0 to float64
+    return xp.where(nonneg, x, zero) + xp.log1p(xp.exp(xp.where(nonneg, -x, x)))
 
 
 class KittyNotImplemented(KittyRuntimeError, NotImplementedError):

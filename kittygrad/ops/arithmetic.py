@@ -220,6 +220,12 @@ def pow(input, exponent):  # noqa: A001 - torch's name
 
 
 def neg(input):
+    """``-input`` elementwise (``negative`` is the same function).
+
+    >>> import kittygrad as kitty
+    >>> kitty.neg(kitty.tensor([1.0, -2.0]))
+    tensor([-1.,  2.])
+    """
     return Neg.apply(input)
 
 

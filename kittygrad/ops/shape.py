@@ -362,6 +362,12 @@ def broadcast_tensors(*tensors):
 
 
 def broadcast_shapes(*shapes):
+    """The shape that tensors of the given shapes broadcast to together.
+
+    >>> import kittygrad as kitty
+    >>> kitty.broadcast_shapes((2, 1), (3,))
+    kittygrad.Size([2, 3])
+    """
     out = ()
     for s in shapes:
         out = broadcast_shape_of(out, tuple(s) if isinstance(s, (tuple, list)) else (s,))
