@@ -7,8 +7,9 @@ tensor([2., 4., 6.])
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402  (one place for the version: kittygrad.version)
 
+from . import version  # noqa: E402  (torch.version: cuda is None on this build)
 from . import autograd, nn, optim, utils, viz  # noqa: E402  (torch.nn, torch.optim, torch.utils.data)
 from . import distributions, special  # torch.distributions, torch.special
 from ._ops_exports import *  # noqa: F401,F403

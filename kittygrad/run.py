@@ -32,6 +32,8 @@ from kittygrad import _display
 from kittygrad.autograd import set_backward_semantics
 from kittygrad.tensor import Tensor
 
+#: what ``torch.__version__`` reads under the runner: the PyTorch release whose API kittygrad matches
+TORCH_API_VERSION = "2.13.0+kittygrad"
 #: (torch name, "file:line") of every name a script asked for that kittygrad lacks, in order
 missing: list[tuple[str, str]] = []
 _KITTY_DIR = os.path.dirname(os.path.abspath(kittygrad.__file__)) + os.sep
@@ -111,7 +113,15 @@ class TorchFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return importlib.util.spec_from_loader(fullname, self)
 
     def create_module(self, spec):
-        return _served(spec.name, importlib.import_module("kittygrad" + spec.name[len("torch"):]))
+        module = _served(spec.name, importlib.import_module("kittygrad" + spec.name[len("torch"):]))
+        if spec.name == "torch":
+            # scripts compare torch.__version__ to pick code paths: answer the torch whose API
+            # kittygrad follows (kittygrad.__version__ stays kittygrad's own); torch.version too
+            build = _served("torch.version", importlib.import_module("kittygrad.version"))
+            for served in (module, build):
+                object.__setattr__(served, "__version__", TORCH_API_VERSION)
+            object.__setattr__(module, "version", build)
+        return module
 
     def exec_module(self, module) -> None:
         pass

@@ -28,3 +28,7 @@ print(next(model.parameters()).device)
 t = torch.arange(3.0)
 print(t.to(torch.float64).dtype, t.to("cpu", torch.int32).dtype, t.to(x).dtype)
 print(t.to(device="cpu", dtype=torch.float16).dtype)
+# version checks scripts make before choosing an API
+major, minor = (int(part) for part in torch.__version__.split(".")[:2])
+print("torch >= 2.0:", (major, minor) >= (2, 0), "cuda build:", torch.version.cuda is not None,
+      torch.version.__version__ == torch.__version__)
