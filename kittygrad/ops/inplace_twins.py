@@ -13,7 +13,7 @@ from ._prep import as_tensor_arg, broadcast_shape_of, check_scalar, dtype_name, 
 from .activation import celu as _celu
 from .activation import selu as _selu
 from .comparison import _inplace_result, bitwise_left_shift, bitwise_right_shift
-from .shape import Squeeze, Transpose, Unsqueeze
+from .shape import Squeeze, Transpose, Unsqueeze, _squeeze_axes
 
 # ---------------------------------------------------------------------------------------------
 # comparisons into self: the boolean result cast to self's dtype; the gradient is zero (torch)
@@ -150,12 +150,7 @@ def squeeze_(self, dim=None):
     >>> kitty.zeros(1, 3, 1).squeeze_().shape
     kittygrad.Size([3])
     """
-    shape = self._data.shape
-    if dim is None:
-        axes = tuple(i for i, n in enumerate(shape) if n == 1)
-    else:
-        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        axes = tuple(i for i in (normalize_dim(d, len(shape)) for d in dims) if shape and shape[i] == 1)
+    axes = _squeeze_axes(self._data.shape, dim)
     return _inplace_view(self, Squeeze, axes) if axes else _touch(self)
 
 

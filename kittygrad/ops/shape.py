@@ -245,6 +245,14 @@ def permute(input, *dims):
     return Permute.apply(input, axes)
 
 
+def _squeeze_axes(shape: tuple, dim=None) -> tuple:
+    """The axes ``squeeze``/``squeeze_`` drop: every size-1 dim, or those of ``dim`` that have size 1."""
+    if dim is None:
+        return tuple(i for i, n in enumerate(shape) if n == 1)
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    return tuple(i for i in (normalize_dim(d, len(shape)) for d in dims) if shape and shape[i] == 1)
+
+
 def squeeze(input, dim=None):
     """Remove dims of size 1 (all, or the given ones).
 
@@ -252,12 +260,7 @@ def squeeze(input, dim=None):
     >>> kitty.zeros(1, 3, 1).squeeze().shape
     kittygrad.Size([3])
     """
-    shape = input._data.shape
-    if dim is None:
-        axes = tuple(i for i, n in enumerate(shape) if n == 1)
-    else:
-        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        axes = tuple(i for i in (normalize_dim(d, len(shape)) for d in dims) if shape and shape[i] == 1)
+    axes = _squeeze_axes(input._data.shape, dim)
     if not axes:
         return Alias.apply(input)
     return Squeeze.apply(input, axes)

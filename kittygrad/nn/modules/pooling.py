@@ -88,13 +88,10 @@ class AvgPool1d(_AvgPool):
         return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
 
 
-class AvgPool2d(_AvgPool):
-    """Mean over windows of ``(N, C, H, W)``.
+class _AvgPoolWithDivisor(_AvgPool):
+    """The 2-D and 3-D average pools: torch stores their settings as given and adds ``divisor_override``."""
 
-    >>> import kittygrad as kitty
-    >>> kitty.nn.AvgPool2d(2)(kitty.ones(1, 1, 4, 4)).shape
-    kittygrad.Size([1, 1, 2, 2])
-    """
+    _kernel = None
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True, divisor_override=None) -> None:
         super().__init__()
@@ -106,9 +103,20 @@ class AvgPool2d(_AvgPool):
         self.divisor_override = divisor_override
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.avg_pool2d(
+        return self._kernel(
             input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad, self.divisor_override
         )
+
+
+class AvgPool2d(_AvgPoolWithDivisor):
+    """Mean over windows of ``(N, C, H, W)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.AvgPool2d(2)(kitty.ones(1, 1, 4, 4)).shape
+    kittygrad.Size([1, 1, 2, 2])
+    """
+
+    _kernel = staticmethod(F.avg_pool2d)
 
 
 class _AdaptivePool(Module):
@@ -158,7 +166,7 @@ class MaxPool3d(_MaxPool):
     _kernel = staticmethod(F.max_pool3d)
 
 
-class AvgPool3d(_AvgPool):
+class AvgPool3d(_AvgPoolWithDivisor):
     """Mean over windows of ``(N, C, D, H, W)``.
 
     >>> import kittygrad as kitty
@@ -166,19 +174,7 @@ class AvgPool3d(_AvgPool):
     kittygrad.Size([1, 1, 2, 2, 2])
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True, divisor_override=None) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding = padding
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
-        self.divisor_override = divisor_override
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.avg_pool3d(
-            input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad, self.divisor_override
-        )
+    _kernel = staticmethod(F.avg_pool3d)
 
 
 class AdaptiveAvgPool3d(_AdaptivePool):
