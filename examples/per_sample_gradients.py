@@ -93,7 +93,8 @@ def main(argv=None) -> float:
     parser.add_argument("--noise", type=float, default=0.5)
     parser.add_argument("--smoke", action="store_true", help="a short run that asserts it learned")
     args = parser.parse_args(argv)
-    warnings.filterwarnings("ignore", message="vmap fell back to a loop")  # said once is enough here
+    # every op here has a batching rule: a loop would be a regression, so it is an error
+    warnings.filterwarnings("error", message="vmap fell back to a loop")
 
     kitty.manual_seed(0)
     x, y = load_digits()

@@ -106,6 +106,8 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
     @staticmethod
     def _wrap(arr) -> Tensor:
         if type(arr) is not _ndarray:  # NumPy returns scalars from 0-d arithmetic
+            if hasattr(type(arr), "tensor"):  # inside vmap: a batched tensor's stand-in array
+                return arr.tensor
             arr = B.asarray(arr)
         t = object.__new__(Tensor)
         t._data = arr

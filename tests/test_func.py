@@ -482,14 +482,18 @@ def test_vmap_randomness_and_warning():
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        same = kf.vmap(noisy, randomness="same")(kitty.zeros(4))
-        kf.vmap(noisy, randomness="same")(kitty.zeros(4))
-    assert sum("vmap fell back to a loop for noisy" in str(w.message) for w in caught) == 1  # once per function
+        same = kf.vmap(noisy, randomness="same")(kitty.zeros(4))  # batched: one draw shared by the samples
+    assert not caught
     assert len(set(same.tolist())) == 1
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        different = kf.vmap(noisy, randomness="different")(kitty.zeros(4))
+        kf.vmap(noisy, randomness="different")(kitty.zeros(4))
+    # per-sample draws need the loop, which says so once per function
+    assert sum("vmap fell back to a loop for noisy" in str(w.message) for w in caught) == 1
+    assert len(set(different.tolist())) == 4
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        different = kf.vmap(noisy, randomness="different")(kitty.zeros(4))
-        assert len(set(different.tolist())) == 4
         with pytest.raises(RuntimeError, match="called random operation while in randomness error mode"):
             kf.vmap(noisy)(kitty.zeros(4))
         assert_same(kf.vmap(lambda a: a * 2, chunk_size=2)(kitty.tensor(X)), torch.tensor(X) * 2)

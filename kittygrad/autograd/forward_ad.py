@@ -53,6 +53,9 @@ class _Level:
     active = False
     tangents: dict = {}
     by_array: dict = {}
+    #: the op hooks installed before the level opened (a vmap level's, when jacfwd batches its
+    #: tangents): restored on exit, and what the tangent computations themselves run under
+    below: tuple = (None, None, None)
 
 
 _level = _Level()
@@ -93,7 +96,7 @@ class _suspended:
 
     def __enter__(self) -> None:
         self.saved = _function.dual_apply, _function.dual_inplace, _function.dual_saved
-        _function.dual_apply = _function.dual_inplace = _function.dual_saved = None
+        _function.dual_apply, _function.dual_inplace, _function.dual_saved = _level.below
 
     def __exit__(self, *exc) -> None:
         _function.dual_apply, _function.dual_inplace, _function.dual_saved = self.saved
@@ -110,9 +113,9 @@ def _dual_apply(cls, args: tuple, params: dict):
             return _linear_jvp(cls, args, params, tangents, kind is _MULTILINEAR)
         if cls is _activation.LogSoftmax:
             return _log_softmax_jvp(args, params, tangents[0])
-        return _jvp_from_node(
-            cls, args, params, tangents, _self_adjoint_tangents if kind is _SELF_ADJOINT else _record_tangents
-        )
+        # (a batched tangent, jacfwd's basis, must go through ops: the raw formula would sum its batch dim away)
+        raw = kind is _SELF_ADJOINT and all(t is None or type(t) is Tensor for t in tangents)
+        return _jvp_from_node(cls, args, params, tangents, _self_adjoint_tangents if raw else _record_tangents)
 
 
 # Cheap exact rules for the common families (every other op takes the transpose trick):
@@ -345,7 +348,8 @@ def _record_tangents(node, outs: tuple, call_args: list, tangents: list) -> None
             [g for g, _ in pairs],
             live,
             [t.to(g.dtype) if t.dtype != g.dtype else t for g, t in pairs],
-            create_graph=any(t.requires_grad for _, t in pairs),
+            # batched tangents (jacfwd) need the formulas run as ops, which meet their batching rules
+            create_graph=any(t.requires_grad or type(t) is not Tensor for _, t in pairs),
             allow_unused=True,
         )
     for o, u, tan in zip([o for o, u in zip(outs, us) if u is not None], live, found):
@@ -382,6 +386,7 @@ def enter_dual_level() -> int:
         raise KittyRuntimeError("Nested forward mode AD is not supported at the moment")
     _level.active = True
     _level.tangents, _level.by_array = {}, {}
+    _level.below = _function.dual_apply, _function.dual_inplace, _function.dual_saved
     _function.dual_apply = _dual_apply
     _function.dual_inplace = _dual_inplace
     _function.dual_saved = _dual_saved
@@ -402,7 +407,8 @@ def exit_dual_level(*, level: int | None = None) -> None:
         )
     _level.active = False
     _level.tangents, _level.by_array = {}, {}
-    _function.dual_apply = _function.dual_inplace = _function.dual_saved = None
+    _function.dual_apply, _function.dual_inplace, _function.dual_saved = _level.below
+    _level.below = (None, None, None)
 
 
 class dual_level:  # noqa: N801 - a context manager, named as torch's

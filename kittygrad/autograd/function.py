@@ -30,6 +30,10 @@ dual_apply = None
 dual_inplace = None
 #: ``dual_saved(t)``: double backward rebuilt a saved value as ``t``; it takes its array's tangent
 dual_saved = None
+#: Set by ``func.vmap`` while a vmap level is open (``dual_apply`` then routes batched ops to their
+#: batching rules): ``vmap_inplace(cls, self, args, params)`` runs an in-place op that involves a
+#: batched tensor, or returns NotImplemented for an ordinary one.
+vmap_inplace = None
 
 
 def _notify(kind, name, node, inputs, outputs) -> None:
@@ -447,6 +451,10 @@ def apply_inplace(cls, self, *args, **params):
     Autograd sees the in-place op as the out-of-place op followed by a rebinding of ``self`` (and,
     when self is a view, of its base through :class:`CopySlices`), so gradients stay correct.
     """
+    if vmap_inplace is not None:
+        done = vmap_inplace(cls, self, args, params)
+        if done is not NotImplemented:
+            return done
     grad_mode = _state.enabled
     others_require = grad_mode and any(isinstance(a, Tensor) and a.requires_grad for a in args)
     view = self._view

@@ -12,10 +12,12 @@ import functools
 from typing import Any, Callable
 
 from ..autograd import forward_ad as fwAD
-from ..creation import eye, zeros_like
+from ..creation import eye, zeros, zeros_like
 from ..errors import KittyRuntimeError
 from ..ops.joining import stack
 from ..tensor import Tensor
+from . import _batched
+from . import _batching_rules as _rules
 from ._pytree import tree_flatten, tree_map, tree_unflatten
 from ._reverse import check_argnums, check_tensor, jacrev
 
@@ -30,8 +32,13 @@ def _run_dual(
     has_aux: bool,
     what: str,
     kwargs: dict,
+    batched: bool = False,
 ) -> tuple:
-    """``func`` on dual tensors: (flat primal outputs, flat tangent outputs, output spec, aux)."""
+    """``func`` on dual tensors: (flat primal outputs, flat tangent outputs, output spec, aux).
+
+    ``batched``: the tangents are BatchedTensors of the vmap level jacfwd opened over its basis."""
+    if _batched.levels and not batched:  # tangents of batched tensors have no batching rules: vmap runs per sample
+        raise _batched.VmapFallback(f"{what} runs forward-mode AD")
     with fwAD.dual_level():
         duals = [fwAD.make_dual(p, t) for p, t in zip(diff_leaves, tangent_leaves)]
         call = list(args)
@@ -150,6 +157,9 @@ def jacfwd(
             flat, spec = tree_flatten(args[i])
             leaves.extend(check_tensor(x) for x in flat)
             specs.append(spec)
+        done = _jacfwd_batched(func, args, kwargs, leaves, specs, nums, has_aux, single)
+        if done is not None:
+            return done
         columns = []  # per input element: the flat output tangents
         out_primals, out_spec, aux = None, None, None
         for j, x in enumerate(leaves):
@@ -187,6 +197,47 @@ def jacfwd(
         return (result, aux) if has_aux else result
 
     return wrapper
+
+
+def _jacfwd_batched(func, args, kwargs, leaves, specs, nums, has_aux, single):
+    """jacfwd in one forward pass: every basis tangent at once, as a BatchedTensor (torch's
+    ``vmap(jvp)``). None when that is not possible here (inside vmap or a forward-AD level, or a
+    tangent formula without a batched form): the caller then pushes one tangent at a time, which
+    raises any error that is really the caller's."""
+    sizes = [x.numel() for x in leaves]
+    total = sum(sizes)
+    if _batched.levels or fwAD.is_active() or total < 2 or any(not x.is_floating_point() for x in leaves):
+        return None
+    level = _rules.open_level(total, tangents_only=True)
+    try:
+        tangents, start = [], 0
+        for x, n in zip(leaves, sizes):
+            rows = zeros((total, n), dtype=x.dtype)
+            rows[start : start + n] = eye(n, dtype=x.dtype)
+            tangents.append(_batched.BatchedTensor.make(rows.reshape((total,) + tuple(x.shape)), level))
+            start += n
+        prims, tans, out_spec, aux = _run_dual(
+            func, list(args), leaves, tangents, specs, nums, has_aux, "jacfwd(f, ...)(*args)", kwargs, batched=True
+        )
+        columns = [_batched.batched_at(t, level)._phys.detach() for t in tans]  # (total, *output.shape) each
+    except (_batched.VmapFallback, Exception):
+        return None
+    finally:
+        _rules.close_level(level)
+    blocks = []
+    for o, col in zip(prims, columns):
+        per_leaf, start = [], 0
+        for x, n in zip(leaves, sizes):
+            block = col.narrow(0, start, n).movedim(0, -1) if o.dim() else col.narrow(0, start, n)
+            per_leaf.append(block.reshape(tuple(o.shape) + tuple(x.shape)))
+            start += n
+        k, grouped = 0, []
+        for spec in specs:
+            grouped.append(tree_unflatten(per_leaf[k : k + spec.num_leaves], spec))
+            k += spec.num_leaves
+        blocks.append(grouped[0] if single else tuple(grouped))
+    result = tree_unflatten(blocks, out_spec)
+    return (result, aux) if has_aux else result
 
 
 def hessian(func: Callable, argnums: int | tuple[int, ...] = 0) -> Callable:

@@ -19,10 +19,12 @@ from ..autograd import forward_ad
 from ..autograd.engine import AccumulateGrad
 from ..autograd.gradients import grad as _autograd_grad
 from ..autograd.grad_mode import enable_grad, is_grad_enabled
-from ..creation import eye, zeros_like
+from ..creation import eye, ones_like, zeros_like
 from ..errors import KittyRuntimeError, KittyValueError
 from ..ops.joining import stack
 from ..tensor import Tensor
+from . import _batched
+from . import _batching_rules as _rules
 from ._pytree import tree_flatten, tree_map, tree_unflatten
 
 
@@ -67,7 +69,11 @@ class _Inputs:
                 check_tensor(x)
                 if not x.is_floating_point():
                     raise KittyRuntimeError("only Tensors of floating point dtype can require gradients")
-                if outer_grad and x._requires_grad:
+                if _batched.primal_levels():  # inside vmap: one leaf holding every sample, see _batched_leaf
+                    leaf, linked = _batched_leaf(x, outer_grad)
+                    self.linked = self.linked or linked
+                    own.append(leaf)
+                elif outer_grad and x._requires_grad:
                     self.linked = True
                     own.append(x.view_as(x))  # a new node: the alias is differentiated, not x's own edge
                 else:
@@ -89,8 +95,26 @@ class _Inputs:
         return out[0] if single else tuple(out)
 
 
+def _batched_leaf(x: Tensor, outer_grad: bool) -> tuple[Tensor, bool]:
+    """The leaf a transform inside ``vmap`` differentiates, and whether it links to an outer graph.
+
+    It is batched at every open vmap level, an unbatched argument (the parameters, in per-sample
+    gradients) expanded along the batch dims: its physical tensor then has one copy per sample,
+    so one backward pass over the physical graph gives each sample's own gradient.
+    """
+    full = _batched.batched_to_all_levels(x)
+    if outer_grad and _batched.unwrap_all(full).requires_grad:
+        return full.view_as(full), True
+    plain = _batched.unwrap_all(full).detach()
+    plain.requires_grad_(True)
+    return _batched.rewrap_all(plain), False
+
+
 def _reaches_outside(outputs: list, own: list) -> bool:
     """Does the graph of ``outputs`` reach a tensor that requires grad other than ``own``?"""
+    if _batched.primal_levels():
+        outputs = [_batched.unwrap_all(o) for o in outputs]
+        own = [_batched.unwrap_all(t) for t in own]
     stop = {id(t._grad_fn) if t._grad_fn is not None else id(t._accumulator()) for t in own}
     stack_ = [o._grad_fn for o in outputs if o._grad_fn is not None]
     seen = set()
@@ -105,8 +129,10 @@ def _reaches_outside(outputs: list, own: list) -> bool:
     return False
 
 
-def _pullback(outputs: list, leaves: list, cotangents: list, create_graph: bool) -> list:
+def _pullback(outputs: list, leaves: list, cotangents: list, create_graph: bool, batched: bool = True) -> list:
     """``sum_k cotangent_k^T d output_k / d leaf`` for every leaf (zeros where nothing flows)."""
+    if batched and _batched.primal_levels():
+        return _batched_pullback(outputs, leaves, cotangents, create_graph)
     pairs = [(o, c) for o, c in zip(outputs, cotangents) if o._requires_grad]
     found = [None] * len(leaves)
     if pairs:
@@ -119,6 +145,20 @@ def _pullback(outputs: list, leaves: list, cotangents: list, create_graph: bool)
             allow_unused=True,
         )
     return [g if g is not None else zeros_like(x) for g, x in zip(found, leaves)]
+
+
+def _batched_pullback(outputs: list, leaves: list, cotangents: list, create_graph: bool) -> list:
+    """``_pullback`` inside vmap: on the physical tensors, all samples in one backward pass."""
+    plain_outputs = [_batched.unwrap_all(_batched.batched_to_all_levels(o)) for o in outputs]
+    plain_cotangents = [
+        ones_like(p) if c is None else _batched.unwrap_all(_batched.batched_to_all_levels(c))
+        for p, c in zip(plain_outputs, cotangents)
+    ]
+    plain_leaves = [_batched.unwrap_all(x) for x in leaves]
+    found = _pullback(
+        plain_outputs, plain_leaves, plain_cotangents, create_graph, batched=False
+    )
+    return [_batched.rewrap_all(g) for g in found]
 
 
 def _released(value: Any, linked: bool) -> Any:
@@ -247,6 +287,36 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     return released, vjp_fn
 
 
+def _all_rows(o: Tensor, leaves: list, basis: Tensor, create_graph: bool) -> list | None:
+    """Every row of ``o``'s Jacobian w.r.t. each leaf in one pullback, ``(numel, *leaf.shape)`` each.
+
+    The basis cotangents go in as one BatchedTensor: the backward formulas then run as ops
+    (``create_graph``) and meet their batching rules, as torch's ``jacrev`` runs ``vmap(vjp)``.
+    None when that is not possible here (inside vmap or forward-mode AD, or a formula without a
+    batched form): the caller then pulls back one row at a time.
+    """
+    if _batched.levels or forward_ad.is_active() or o.numel() < 2:
+        return None
+    n = o.numel()
+    level = _rules.open_level(n)
+    try:
+        cotangent = _batched.BatchedTensor.make(basis.reshape((n,) + tuple(o.shape)), level)
+        found = _autograd_grad([o], leaves, [cotangent], retain_graph=True, create_graph=True, allow_unused=True)
+        rows = []
+        for g, x in zip(found, leaves):
+            if g is None:
+                rows.append(zeros_like(x).unsqueeze(0).expand((n,) + tuple(x.shape)))
+            else:
+                rows.append(_batched.batched_at(g, level)._phys)
+    except (_batched.VmapFallback, Exception):
+        # (a formula that cannot take a batched cotangent, e.g. one that writes it into a fresh
+        # buffer: the row-by-row pullback that follows raises any error that is really the caller's)
+        return None
+    finally:
+        _rules.close_level(level)
+    return rows if create_graph else [r.detach() for r in rows]
+
+
 def check_chunk_size(chunk_size: int | None, name: str) -> None:
     if chunk_size is not None and not (isinstance(chunk_size, int) and chunk_size > 0):
         raise KittyValueError(f"{name}: `chunk_size` should be greater than 0.")
@@ -291,12 +361,14 @@ def jacrev(
                 rows = []
                 if n and o._requires_grad:
                     basis = eye(n, dtype=o.dtype)
-                    for k in range(n):
-                        rows.append(_pullback([o], inputs.leaves, [basis[k].reshape(o.shape)], create_graph))
+                    rows = _all_rows(o, inputs.leaves, basis, create_graph)
+                    if rows is None:
+                        rows = [_pullback([o], inputs.leaves, [basis[k].reshape(o.shape)], create_graph) for k in range(n)]
+                        rows = [stack([r[j] for r in rows]) for j in range(len(inputs.leaves))]
                 per_leaf = []
                 for j, x in enumerate(inputs.leaves):
                     if rows:
-                        jac = stack([r[j] for r in rows]).reshape(tuple(o.shape) + tuple(x.shape))
+                        jac = rows[j].reshape(tuple(o.shape) + tuple(x.shape))
                     else:
                         jac = o.new_zeros(tuple(o.shape) + tuple(x.shape))  # no path from x to o
                     per_leaf.append(_released(jac, linked))

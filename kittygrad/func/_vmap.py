@@ -1,11 +1,14 @@
 """``vmap``: map a function over a dim of its inputs, as ``torch.func.vmap``.
 
-kittygrad has no batching rules yet: ``vmap`` runs ``func`` once per index of the mapped dim (on
-``select`` views of the inputs, so gradients flow back to them) and stacks the results along
-``out_dims``. It says so once per function with a warning, so the loop is never silent. Anything
-``func`` does per sample works, including every transform (``vmap(grad(f))`` gives per-sample
-gradients). Torch's ``randomness`` modes are kept: ``"error"`` refuses a function that draws random
-numbers, ``"same"`` gives every sample the same draws, ``"different"`` independent ones.
+``func`` runs once, on BatchedTensors (``_batched``): each op it calls meets its batching rule
+(``_batching_rules``) and runs once on all samples, so ``vmap(grad(f))`` gives per-sample gradients
+from one forward and one backward pass. What has no batching rule still works, per sample, and
+says so with a warning, once: an op without a rule runs once per sample inside the batched run
+(``vmap fell back to a loop for <op>``); a function that reads a batched tensor's values outside
+ops, or uses forward-mode AD, or draws random numbers that must differ per sample
+(``randomness="different"``), is run once per sample as a whole (``vmap fell back to a loop for
+<function>: <why>``). Torch's ``randomness`` modes are kept: ``"error"`` refuses a function that
+draws random numbers, ``"same"`` gives every sample the same draws, ``"different"`` independent ones.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ import inspect
 import warnings
 from typing import Any, Callable
 
+from ..autograd import forward_ad
 from ..creation import get_rng_state, set_rng_state
 from ..errors import KittyIndexError, KittyRuntimeError, KittyValueError
-from ..ops.joining import stack
+from ..ops.joining import cat, stack
 from ..tensor import Tensor
+from . import _batched as B_
+from . import _batching_rules as _rules
 from ._pytree import TreeSpec, tree_flatten, tree_unflatten
 
 _RANDOMNESS = ("error", "different", "same")
@@ -127,7 +133,7 @@ def vmap(
     """``func`` mapped over dim ``in_dims`` of its inputs, results stacked along ``out_dims``.
 
     ``in_dims``/``out_dims``: an int for all, or a pytree prefix of the inputs/outputs with an int
-    or ``None`` (not mapped) per entry. ``chunk_size`` is accepted (torch's memory bound).
+    or ``None`` (not mapped) per entry. ``chunk_size`` runs that many samples at a time (a memory bound).
 
     >>> import kittygrad as kitty
     >>> kitty.func.vmap(lambda row: row.sum())(kitty.ones(3, 2))
@@ -153,30 +159,98 @@ def vmap(
         dims, leaves = _in_dims_per_leaf(func, in_dims, args)
         size = _batch_size(leaves, dims, func, in_dims)
         spec = tree_flatten(args)[1]
-        key = getattr(inspect.unwrap(func), "__code__", func)
-        if key not in _warned:
-            _warned.add(key)
-            warnings.warn(
-                f"vmap fell back to a loop for {_name(func)}: kittygrad has no batching rules yet, so it runs the "
-                "function once per sample",
-                UserWarning,
-                stacklevel=2,
-            )
-        state = get_rng_state() if randomness != "different" else None
-        results = []
-        for i in range(size):
-            if randomness == "same":
-                set_rng_state(state)
-            sample = [leaf.select(d, i) if d is not None else leaf for leaf, d in zip(leaves, dims)]
-            results.append(func(*tree_unflatten(sample, spec), **kwargs))
-            if randomness == "error" and i == 0 and not _same_state(state, get_rng_state()):
-                raise KittyRuntimeError(
-                    "vmap: called random operation while in randomness error mode. Please either use the 'same' or "
-                    "'different' randomness flags on vmap or perform the randomness operation out of vmap"
-                )
-        return _stacked(func, out_dims, results)
+        call = (func, spec, kwargs, out_dims, randomness)
+        if forward_ad.is_active():  # tangents have no batching rules
+            return _fell_back(call, leaves, dims, size, "a forward-mode AD level is open")
+        if chunk_size is None or chunk_size >= size:
+            return _batched_call(call, leaves, dims, size)
+        parts = []
+        for start in range(0, size, chunk_size):
+            n = min(chunk_size, size - start)
+            chunk = [leaf.narrow(d, start, n) if d is not None else leaf for leaf, d in zip(leaves, dims)]
+            parts.append(_batched_call(call, chunk, dims, n))
+        return _joined_chunks(func, out_dims, parts)
 
     return wrapper
+
+
+def _batched_call(call: tuple, leaves: list, dims: list, size: int) -> Any:
+    """``func`` run once on BatchedTensors; the per-sample loop when it needs one."""
+    func, spec, kwargs, out_dims, randomness = call
+    state = get_rng_state()
+    moved = [leaf.movedim(d, 0) if d is not None else None for leaf, d in zip(leaves, dims)]
+    level = _rules.open_level(size, randomness)
+    try:
+        inputs = [B_.BatchedTensor.make(m, level) if m is not None else leaf for m, leaf in zip(moved, leaves)]
+        output = func(*tree_unflatten(inputs, spec), **kwargs)
+        flat, out_spec = tree_flatten(output)
+        odims = _out_dims_per_leaf(func, out_dims, output)
+        physical = []
+        for o, d in zip(flat, odims):
+            if not isinstance(o, Tensor):
+                raise KittyValueError(
+                    f"vmap({_name(func)}, ...): `{_name(func)}` must only return Tensors, got type {type(o)}. Did you "
+                    "mean to set out_dims= to None for output?"
+                )
+            if d is None:
+                if B_.is_batched_at(o, level):
+                    raise KittyValueError(
+                        f"vmap({_name(func)}, ...): `{_name(func)}` can not return a BatchedTensor when out_dim is None"
+                    )
+                physical.append(o)
+                continue
+            nd = o.dim() + 1
+            if not -nd <= d < nd:
+                raise KittyIndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {d})")
+            physical.append(B_.batched_at(o, level)._phys)
+    except B_.VmapFallback as e:
+        _rules.close_level(level)
+        set_rng_state(state)
+        return _fell_back(call, leaves, dims, size, e.reason)
+    finally:
+        if B_.levels and B_.levels[-1] is level:
+            _rules.close_level(level)
+    if not _same_state(state, get_rng_state()):
+        if randomness == "error":
+            raise KittyRuntimeError(
+                "vmap: called random operation while in randomness error mode. Please either use the 'same' or "
+                "'different' randomness flags on vmap or perform the randomness operation out of vmap"
+            )
+        if randomness == "different":  # one batched run drew the same numbers for every sample
+            set_rng_state(state)
+            return _fell_back(call, leaves, dims, size, "it draws random numbers that must differ per sample")
+    results = [p if d is None else p.movedim(0, d) for p, d in zip(physical, odims)]
+    return tree_unflatten(results, out_spec)
+
+
+def _fell_back(call: tuple, leaves: list, dims: list, size: int, reason: str) -> Any:
+    """The per-sample loop, with a warning that says why (once per function)."""
+    func, spec, kwargs, out_dims, randomness = call
+    key = getattr(inspect.unwrap(func), "__code__", func)
+    if key not in _warned:
+        _warned.add(key)
+        warnings.warn(f"vmap fell back to a loop for {_name(func)}: {reason}", UserWarning, stacklevel=3)
+    state = get_rng_state() if randomness != "different" else None
+    results = []
+    for i in range(size):
+        if randomness == "same":
+            set_rng_state(state)
+        sample = [leaf.select(d, i) if d is not None else leaf for leaf, d in zip(leaves, dims)]
+        results.append(func(*tree_unflatten(sample, spec), **kwargs))
+        if randomness == "error" and i == 0 and not _same_state(state, get_rng_state()):
+            raise KittyRuntimeError(
+                "vmap: called random operation while in randomness error mode. Please either use the 'same' or "
+                "'different' randomness flags on vmap or perform the randomness operation out of vmap"
+            )
+    return _stacked(func, out_dims, results)
+
+
+def _joined_chunks(func: Callable, out_dims: Any, parts: list) -> Any:
+    flat0, spec = tree_flatten(parts[0])
+    dims = _out_dims_per_leaf(func, out_dims, parts[0])
+    columns = [tree_flatten(p)[0] for p in parts]
+    merged = [first if d is None else cat([c[j] for c in columns], dim=d) for j, (first, d) in enumerate(zip(flat0, dims))]
+    return tree_unflatten(merged, spec)
 
 
 def _same_state(a: Tensor, b: Tensor) -> bool:

@@ -49,3 +49,18 @@ def rows_outer(a, g):
     """``sum over the leading dims of a[..., :, None] * g[..., None, :]`` as one GEMM: the weight
     gradient of ``a @ w`` when a 2-D ``w`` met a stack ``a``."""
     return a.reshape(-1, a.shape[-1]).T @ g.reshape(-1, g.shape[-1])
+
+
+def transposed_matmul(a, g):
+    """``swapaxes(a, -1, -2) @ g``: the gradient of ``b`` in ``a @ b``, fast for stacks.
+
+    A stack of one-row ``a`` (what per-sample weights in ``vmap`` meet) gives outer products, which
+    a broadcast product computes ~3x faster than one k=1 GEMM per matrix; other stacks are made
+    contiguous first, since NumPy's matmul leaves BLAS for a transposed stack (2x slower).
+    """
+    if a.ndim > 2 and a.shape[-2] == 1 and g.ndim > 2:
+        return a[..., 0, :, None] * g[..., 0, None, :]
+    at = a.swapaxes(-1, -2)
+    if a.ndim > 2 and type(at) is B.xp.ndarray:
+        at = B.xp.ascontiguousarray(at)
+    return at @ g

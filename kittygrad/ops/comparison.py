@@ -26,7 +26,7 @@ from .unary import _tensor
 
 
 def _wrap(arr):
-    return F.Tensor._wrap(B.xp.asarray(arr))
+    return F.Tensor._wrap(arr)  # (which makes NumPy scalars arrays)
 
 
 def _input(x, fname, pos="input"):
@@ -305,7 +305,7 @@ def logical_not(input):
 def _bitwise_operands(input, other, fname):
     a, b = _operands(input, other, fname)
     for x in (a, b):
-        kind = B.xp.asarray(x).dtype.kind
+        kind = B.xp.result_type(x).kind if not hasattr(x, "dtype") else x.dtype.kind
         if kind not in "biu":
             name = _tname(F.Tensor._wrap(B.xp.asarray(x))) if kind == "f" else str(kind)
             raise KittyNotImplementedError(f'"{fname}_cpu" not implemented for \'{name}\'')

@@ -49,7 +49,7 @@ class Matmul(Op):
             ga = B.sum_to_shape(ga, a2.shape) if ga.shape != a2.shape else ga
             ga = ga.reshape(a.shape)
         if need[1]:
-            gb = xp.swapaxes(a2, -1, -2) @ g2
+            gb = _k.transposed_matmul(a2, g2)
             gb = B.sum_to_shape(gb, b2.shape) if gb.shape != b2.shape else gb
             gb = gb.reshape(b.shape)
         return ga, gb

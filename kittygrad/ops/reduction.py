@@ -18,7 +18,7 @@ from .joining import cat, flip
 
 
 def _wrap(arr):
-    return F.Tensor._wrap(B.xp.asarray(arr))
+    return F.Tensor._wrap(arr)  # (which makes NumPy scalars arrays)
 
 
 def _int_dim(dim, fname):
@@ -428,7 +428,7 @@ def _arg(input, dim, keepdim, fn, fname):
         out = fn(x.reshape(-1))
         if keepdim:
             out = B.xp.reshape(out, (1,) * x.ndim)
-        return _wrap(B.xp.asarray(out, dtype=B.NP_DTYPES["int64"]))
+        return _wrap(out.astype(B.NP_DTYPES["int64"]))
     axis = normalize_dim(_int_dim(dim, fname), x.ndim)
     if x.ndim == 0:
         return _wrap(B.xp.zeros((), B.NP_DTYPES["int64"]))

@@ -9,7 +9,7 @@ from ._prep import as_tensor_arg, check_scalar
 
 
 def _wrap(arr):
-    return F.Tensor._wrap(B.xp.asarray(arr))
+    return F.Tensor._wrap(arr)  # (which makes NumPy scalars arrays)
 
 
 def _index_dtype(out_int32: bool):

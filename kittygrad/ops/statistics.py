@@ -18,7 +18,7 @@ histogramdd_result = _make("histogramdd", ("hist", "bin_edges"))
 
 
 def _wrap(arr):
-    return F.Tensor._wrap(B.xp.asarray(arr))
+    return F.Tensor._wrap(arr)  # (which makes NumPy scalars arrays)
 
 
 # ---------------------------------------------------------------------------------------------

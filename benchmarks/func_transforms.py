@@ -1,0 +1,143 @@
+"""Benchmark rows of ``kittygrad.func`` against ``torch.func``, each library in its own process.
+
+``python -m benchmarks.func_transforms [--repeat N] [--out FILE]`` times, with one BLAS thread:
+
+- per-sample gradients of a 784-128-10 MLP on a batch of 64 with ``vmap(grad(loss))``, against one
+  ordinary batched backward of the same batch (the ratio is what issue 17 bounds: <= 3x);
+- the 64x64 Jacobian of a 64-64-64 tanh MLP by ``jacrev`` and by ``jacfwd``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _measure(lib_name: str, repeat: int) -> dict:
+    import numpy as np
+
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:
+        pass
+    if lib_name == "torch":
+        import torch as lib
+        import torch.nn.functional as F
+
+        lib.set_num_threads(1)
+    else:
+        import kittygrad as lib
+        import kittygrad.nn.functional as F
+    func = lib.func
+    rng = np.random.default_rng(0)
+
+    def t(a):
+        return lib.tensor(np.asarray(a, dtype=np.float32))
+
+    params = {
+        "w1": t(rng.standard_normal((128, 784)) * 0.03),
+        "b1": t(np.zeros(128)),
+        "w2": t(rng.standard_normal((10, 128)) * 0.1),
+        "b2": t(np.zeros(10)),
+    }
+    x = t(rng.standard_normal((64, 784)))
+    y = lib.tensor(rng.integers(0, 10, 64))
+
+    def loss(p, xb, yb):
+        h = F.relu(F.linear(xb, p["w1"], p["b1"]))
+        return F.cross_entropy(F.linear(h, p["w2"], p["b2"]), yb)
+
+    per_sample = func.vmap(func.grad(lambda p, xi, yi: loss(p, xi.unsqueeze(0), yi.unsqueeze(0))), in_dims=(None, 0, 0))
+
+    def batched():
+        leaves = {k: v.detach().requires_grad_() for k, v in params.items()}
+        lib.autograd.grad(loss(leaves, x, y), list(leaves.values()))
+
+    w1, b1 = t(rng.standard_normal((64, 64)) * 0.2), t(np.zeros(64))
+    w2, b2 = t(rng.standard_normal((64, 64)) * 0.2), t(np.zeros(64))
+    v = t(rng.standard_normal(64))
+
+    def mlp(z):
+        return F.linear(lib.tanh(F.linear(z, w1, b1)), w2, b2)
+
+    rows = {
+        "per-sample grads, vmap(grad)": lambda: per_sample(params, x, y),
+        "one batched backward": batched,
+        "jacrev 64->64 tanh MLP": lambda: func.jacrev(mlp)(v),
+        "jacfwd 64->64 tanh MLP": lambda: func.jacfwd(mlp)(v),
+    }
+    out = {}
+    for name, fn in rows.items():
+        fn()
+        number = 1
+        while True:  # enough calls per sample for ~50 ms
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            if time.perf_counter() - t0 > 0.05:
+                break
+            number *= 2
+        samples = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            samples.append((time.perf_counter() - t0) / number * 1e3)
+        out[name] = statistics.median(samples)
+    return out
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--child", choices=("kittygrad", "torch"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(_measure(args.child, args.repeat)))
+        return
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    results = {}
+    for lib in ("kittygrad", "torch"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "benchmarks.func_transforms", "--child", lib, "--repeat", str(args.repeat)],
+            cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+        )
+        results[lib] = json.loads(proc.stdout.strip().splitlines()[-1])
+    k, tt = results["kittygrad"], results["torch"]
+    lines = [
+        "# kittygrad.func vs torch.func",
+        "",
+        f"`python -m benchmarks.func_transforms`: one BLAS thread, each library in its own process, medians of "
+        f"{args.repeat}; {platform.processor() or platform.machine()}, Python {platform.python_version()}.",
+        "",
+        "| row | kittygrad ms | torch ms | kittygrad / torch |",
+        "|---|---|---|---|",
+    ]
+    for name in k:
+        lines.append(f"| {name} | {k[name]:.2f} | {tt[name]:.2f} | {k[name] / tt[name]:.2f}x |")
+    ps, one = "per-sample grads, vmap(grad)", "one batched backward"
+    lines += [
+        "",
+        f"Per-sample gradients cost {k[ps] / k[one]:.2f}x one batched backward in kittygrad "
+        f"(torch: {tt[ps] / tt[one]:.2f}x); the target is <= 3x.",
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

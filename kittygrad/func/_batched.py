@@ -1,0 +1,381 @@
+"""The batched tensors ``vmap`` runs a function on, and the hooks that route their ops to batching rules.
+
+Inside ``vmap`` each mapped input is a :class:`BatchedTensor`: a *logical* tensor (one sample's
+shape, which is what ``shape``, ``dim()`` and every wrapper's argument checks see) standing for a
+*physical* tensor, ``_phys``, that holds all samples with the batch dim first. Every op reaches
+``Op.apply``; while a vmap level is open, ``Op.apply`` hands ops with batched inputs to that level's
+hook, which runs the op's batching rule (``_batching_rules``) on the physical tensors. The autograd
+graph is therefore built on the physical tensors, so ``grad`` inside ``vmap`` pulls back all samples
+in one backward pass.
+
+Code that reads a batched tensor's values directly instead of through an op (a wrapper's fast path,
+``.item()``, ``if tensor:``) meets ``_Logical``, the stand-in for the array: it knows the logical
+shape and dtype, and refuses anything that would read values, so no sample's values can silently
+stand in for all of them. ``.item()``, ``tolist()``, ``numpy()`` and ``bool()`` raise torch's
+errors; any other direct read makes ``vmap`` run the function per sample instead (with a warning).
+
+Nested ``vmap`` nests these: the physical tensor of an inner level's BatchedTensor is a BatchedTensor
+of the outer level, and each level's hook passes ops on its physical tensors on to the level outside.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .. import backend as B
+from .. import dtypes as D
+from ..autograd import function as _function
+from ..errors import KittyRuntimeError
+from ..tensor import Tensor
+
+
+class VmapFallback(BaseException):
+    """Raised inside a batched run when the function needs the per-sample loop; ``vmap`` catches it.
+
+    (A BaseException, so that no ``except Exception`` on the way mistakes it for the op's own error.)"""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _reader() -> str:
+    """The kittygrad function (module.name) that tried to read a batched tensor's values."""
+    frame = sys._getframe(2)
+    here = __file__
+    while frame is not None:
+        name = frame.f_globals.get("__name__", "")
+        if frame.f_code.co_filename != here and name.startswith("kittygrad") and not name.startswith("kittygrad.backend"):
+            return f"{name.removeprefix('kittygrad.')}.{frame.f_code.co_name}"
+        frame = frame.f_back
+    return "a function"
+
+
+class _Logical:
+    """What ``BatchedTensor._data`` is: the logical shape and dtype, and no values to read."""
+
+    __slots__ = ("shape", "dtype", "owner")
+
+    def __init__(self, shape: tuple, dtype, owner: BatchedTensor) -> None:
+        self.shape, self.dtype, self.owner = tuple(shape), dtype, owner
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for s in self.shape:
+            n *= s
+        return n
+
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.itemsize
+
+    # structural steps wrappers take on index and target arrays: done on the physical tensor
+    def reshape(self, *shape) -> _Logical:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return self.owner.reshape(shape)._data
+
+    def astype(self, dtype, copy: bool = True) -> _Logical:
+        if B.xp.dtype(dtype) == self.dtype and not copy:
+            return self
+        return self.owner.to(D._BY_NP[B.xp.dtype(dtype)])._data
+
+    # range checks (an index in bounds) hold for every sample when they hold for all of them at once
+    def min(self):
+        return physical_array(self.owner).min()
+
+    def max(self):
+        return physical_array(self.owner).max()
+
+    # elementwise NumPy on the stand-in (a comparison's mask, a wrapper's no-grad arithmetic) runs
+    # on the physical arrays, ranks aligned as the elementwise batching rule aligns them
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method != "__call__" or "out" in kwargs or "where" in kwargs:
+            self._refuse()
+        level = self.owner._level
+        rank = max(B.xp.ndim(a) if type(a) is not _Logical else a.ndim for a in inputs)
+        physical = []
+        for a in inputs:
+            if type(a) is _Logical and a.owner._level is level:
+                p = a.owner._phys._data
+                if rank > a.ndim:
+                    p = p.reshape((level.size,) + (1,) * (rank - a.ndim) + a.shape)
+                physical.append(p)
+            elif type(a) is _Logical and a.owner._level.depth > level.depth:
+                return NotImplemented  # an inner level's stand-in takes the call (its own ufunc)
+            else:
+                physical.append(a)
+        out = ufunc(*physical, **kwargs)
+        if type(out) is tuple:
+            return tuple(BatchedTensor.make(Tensor._wrap(o), level)._data for o in out)
+        return BatchedTensor.make(Tensor._wrap(out), level)._data
+
+    def _ufunc(ufunc, reflected=False):
+        def op(self, other):
+            return ufunc(other, self) if reflected else ufunc(self, other)
+
+        return op
+
+    __add__, __radd__ = _ufunc(B.xp.add), _ufunc(B.xp.add, True)
+    __sub__, __rsub__ = _ufunc(B.xp.subtract), _ufunc(B.xp.subtract, True)
+    __mul__, __rmul__ = _ufunc(B.xp.multiply), _ufunc(B.xp.multiply, True)
+    __truediv__, __rtruediv__ = _ufunc(B.xp.true_divide), _ufunc(B.xp.true_divide, True)
+    __pow__, __rpow__ = _ufunc(B.xp.power), _ufunc(B.xp.power, True)
+    __and__, __rand__ = _ufunc(B.xp.logical_and), _ufunc(B.xp.logical_and, True)
+    __or__, __ror__ = _ufunc(B.xp.logical_or), _ufunc(B.xp.logical_or, True)
+    __lt__, __le__ = _ufunc(B.xp.less), _ufunc(B.xp.less_equal)
+    __gt__, __ge__ = _ufunc(B.xp.greater), _ufunc(B.xp.greater_equal)
+    __eq__, __ne__ = _ufunc(B.xp.equal), _ufunc(B.xp.not_equal)
+    __hash__ = None
+    del _ufunc
+
+    def __neg__(self):
+        return B.xp.negative(self)
+
+    def __abs__(self):
+        return B.xp.absolute(self)
+
+    def __invert__(self):
+        return B.xp.invert(self)
+
+    def _refuse(self, *args, **kwargs):
+        raise VmapFallback(f"{_reader()} reads the values of a batched tensor directly")
+
+    __array__ = __getitem__ = __iter__ = __len__ = __bool__ = __float__ = __int__ = __index__ = __setitem__ = _refuse
+
+    def __array_function__(self, func, types, args, kwargs):
+        batched_form = _ARRAY_FUNCTIONS.get(func)
+        if batched_form is None:
+            self._refuse()
+        return batched_form(*args, **kwargs)
+
+    def _physical(self, rank: int | None = None):
+        """The physical array, with 1s inserted after the batch dim up to logical ``rank``."""
+        p = self.owner._phys._data
+        if rank is not None and rank > self.ndim:
+            p = p.reshape((self.owner._level.size,) + (1,) * (rank - self.ndim) + self.shape)
+        return p
+
+    def _reduced(self, func, axis=None, keepdims=False, **kwargs):
+        level = self.owner._level
+        p = self._physical()
+        if axis is None:
+            p, axis = p.reshape((level.size, -1)), 1
+            if keepdims:
+                out = func(p, axis=axis, keepdims=True, **kwargs).reshape((level.size,) + (1,) * self.ndim)
+                return BatchedTensor.make(Tensor._wrap(out), level)._data
+        elif isinstance(axis, int):
+            axis = (axis % max(self.ndim, 1)) + 1
+        else:
+            axis = tuple((a % max(self.ndim, 1)) + 1 for a in axis)
+        out = func(p, axis=axis, keepdims=keepdims, **kwargs) if keepdims else func(p, axis=axis, **kwargs)
+        return BatchedTensor.make(Tensor._wrap(out), level)._data
+
+    def any(self, axis=None, keepdims=False):
+        return self._reduced(B.xp.any, axis, keepdims)
+
+    def all(self, axis=None, keepdims=False):
+        return self._reduced(B.xp.all, axis, keepdims)
+
+    def argmax(self, axis=None, keepdims=False):
+        return self._reduced(B.xp.argmax, axis, keepdims)
+
+    def argmin(self, axis=None, keepdims=False):
+        return self._reduced(B.xp.argmin, axis, keepdims)
+
+    def copy(self):
+        return BatchedTensor.make(Tensor._wrap(self._physical().copy()), self.owner._level)._data
+
+    @property
+    def tensor(self) -> BatchedTensor:
+        """The batched tensor whose stand-in this is (``Tensor._wrap`` of a stand-in returns it)."""
+        return self.owner
+
+    def __getattr__(self, name: str):
+        raise VmapFallback(f"{_reader()} reads the values of a batched tensor directly (.{name})")
+
+    def __repr__(self) -> str:
+        return f"<values of a batched tensor, logical shape {self.shape}>"
+
+
+def _where(cond, a, b):
+    return _elementwise_call(B.xp.where, (cond, a, b), {})
+
+
+def _broadcast_to(x: _Logical, shape, **kwargs):
+    shape = tuple(shape) if not isinstance(shape, int) else (shape,)
+    level = x.owner._level
+    out = B.xp.broadcast_to(x._physical(len(shape)), (level.size,) + shape)
+    return BatchedTensor.make(Tensor._wrap(out), level)._data
+
+
+def _elementwise_call(func, inputs, kwargs):
+    for a in inputs:
+        if type(a) is _Logical:
+            return a.__array_ufunc__(func, "__call__", *inputs, **kwargs)
+    return func(*inputs, **kwargs)
+
+
+_ARRAY_FUNCTIONS = {
+    B.xp.ndim: lambda x: x.ndim,
+    B.xp.shape: lambda x: x.shape,
+    B.xp.size: lambda x, axis=None: x.size if axis is None else x.shape[axis],
+    B.xp.where: _where,
+    B.xp.broadcast_to: _broadcast_to,
+    B.xp.reshape: lambda x, shape, **kw: x.reshape(shape),
+    B.xp.copy: lambda x, **kw: x.copy(),
+    B.xp.any: lambda x, axis=None, keepdims=False: x._reduced(B.xp.any, axis, keepdims),
+    B.xp.all: lambda x, axis=None, keepdims=False: x._reduced(B.xp.all, axis, keepdims),
+    B.xp.argmax: lambda x, axis=None, keepdims=False, **kw: x._reduced(B.xp.argmax, axis, keepdims),
+    B.xp.argmin: lambda x, axis=None, keepdims=False, **kw: x._reduced(B.xp.argmin, axis, keepdims),
+    B.xp.count_nonzero: lambda x, axis=None, keepdims=False: x._reduced(B.xp.count_nonzero, axis, keepdims),
+}
+
+
+class Level:
+    """One open ``vmap``: its batch size and the hooks it installed over the outer ones."""
+
+    __slots__ = ("size", "depth", "prev_apply", "prev_inplace", "randomness", "tangents_only")
+
+    def __init__(self, size: int, depth: int, randomness: str, tangents_only: bool = False) -> None:
+        self.size, self.depth, self.randomness = size, depth, randomness
+        self.prev_apply = self.prev_inplace = None
+        #: jacfwd's level over its basis: only forward-AD tangents are batched at it, never a
+        #: primal, so reverse-mode transforms inside work on the primals as outside any vmap
+        self.tangents_only = tangents_only
+
+
+#: the open levels, outermost first
+levels: list[Level] = []
+
+
+def primal_levels() -> list[Level]:
+    """The open levels whose batched tensors include primals (every level but jacfwd's)."""
+    return [lv for lv in levels if not lv.tangents_only]
+
+
+class BatchedTensor(Tensor):
+    """A tensor inside ``vmap``: one sample's view of ``_phys`` (all samples, batch dim first)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def make(phys: Tensor, level: Level) -> BatchedTensor:
+        t = object.__new__(BatchedTensor)
+        t._phys = phys
+        t._level = level
+        t._data = _Logical(phys._data.shape[1:], phys._data.dtype, t)
+        t._requires_grad = phys.requires_grad
+        t._grad_fn = None
+        t._output_nr = 0
+        t._vc = phys._vc
+        t._view = None
+        return t
+
+    # values leave a batched tensor only through ops: these are the torch errors for reading them
+    def item(self):
+        raise KittyRuntimeError(
+            "vmap: It looks like you're calling .item() on a Tensor inside vmap: each sample has its own value, and "
+            "kittygrad cannot return one Python number for all of them. Rewrite it with tensor operations."
+        )
+
+    def tolist(self):
+        raise KittyRuntimeError("vmap: .tolist() reads a batched tensor's values, which differ per sample; use tensor operations")
+
+    def numpy(self, *, force: bool = False):
+        raise KittyRuntimeError("vmap: .numpy() reads a batched tensor's values, which differ per sample; use tensor operations")
+
+    def __array__(self, dtype=None, copy=None):
+        self.numpy()
+
+    def __bool__(self) -> bool:
+        raise KittyRuntimeError(
+            "vmap: It looks like you're attempting to use a Tensor in some data-dependent control flow (bool() of a "
+            "batched tensor). The branch could differ per sample; use torch.where or other tensor operations instead."
+        )
+
+    __float__ = __int__ = __index__ = lambda self: self.item()  # noqa: E731
+
+    def __format__(self, spec: str) -> str:
+        return repr(self)
+
+    def __repr__(self) -> str:
+        return f"BatchedTensor(lvl={self._level.depth}, bdim=0, value=\n{self._phys!r}\n)"
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._phys.requires_grad
+
+    @property
+    def grad_fn(self):
+        return self._phys.grad_fn
+
+    def detach(self) -> BatchedTensor:
+        return BatchedTensor.make(self._phys.detach(), self._level)
+
+    def requires_grad_(self, requires_grad: bool = True) -> BatchedTensor:
+        self._phys.requires_grad_(requires_grad)
+        self._requires_grad = self._phys.requires_grad
+        return self
+
+
+def physical_array(t: Tensor):
+    """All of ``t``'s values as one array: every level's batch dims first, outermost first."""
+    while type(t) is BatchedTensor:
+        t = t._phys
+    return t._data
+
+
+def is_batched_at(t, level: Level) -> bool:
+    return type(t) is BatchedTensor and t._level is level
+
+
+def batched_to_all_levels(t: Tensor) -> Tensor:
+    """``t`` batched at every open primal level (expanded, not copied, where it was not)."""
+    for level in primal_levels():
+        t = batched_at(t, level)
+    return t
+
+
+def batched_at(t: Tensor, level: Level) -> Tensor:
+    """``t`` as a BatchedTensor of ``level``: itself, or ``t`` expanded along a new batch dim."""
+    if type(t) is BatchedTensor and t._level is level:
+        return t
+    if type(t) is BatchedTensor and t._level.depth > level.depth:
+        # batched at an inner level: expand its physical tensor at this level, keep the inner level
+        return BatchedTensor.make(batched_at(t._phys, level), t._level)
+    saved = _function.dual_apply
+    _function.dual_apply = level.prev_apply  # t is plain at this level: its ops belong to the outer ones
+    try:
+        phys = t.unsqueeze(0).expand((level.size,) + tuple(t._data.shape))
+    finally:
+        _function.dual_apply = saved
+    return BatchedTensor.make(phys, level)
+
+
+def unwrap_all(t: Tensor) -> Tensor:
+    """The plain tensor under every level of a tensor batched at all open levels."""
+    while type(t) is BatchedTensor:
+        t = t._phys
+    return t
+
+
+def rewrap_all(t: Tensor) -> Tensor:
+    """A plain tensor whose leading dims are the open primal levels' batch dims, as nested BatchedTensors."""
+    for level in primal_levels():
+        t = BatchedTensor.make(t, level)
+    return t
+
+
+def rewrap_like_all(t: Tensor) -> Tensor:
+    """``rewrap_all`` when any level is open, else ``t``."""
+    return rewrap_all(t) if primal_levels() else t
