@@ -314,3 +314,21 @@ def test_jacobians_take_one_batched_pass(monkeypatch):
         _assert_close(got, want)
     assert duals == [1]  # all six basis tangents in one forward pass
     assert pullbacks == []  # all six rows in one batched backward, not one pullback per row
+
+
+SPD = (lambda a: a @ a.T + 4 * np.eye(4, dtype=np.float32))(rng.standard_normal((4, 4)).astype(np.float32))
+LINALG = {
+    "det_inv_slogdet": lambda L, a: L.linalg.det(a) + L.linalg.inv(a).sum() + L.linalg.slogdet(a)[1],
+    "cholesky_eigh": lambda L, a: L.linalg.cholesky(a).sum() + L.linalg.eigvalsh(a).sum() + L.linalg.eigh(a)[0].sum(),
+    "svd_qr": lambda L, a: L.linalg.svdvals(a).sum() + L.linalg.qr(a)[1].abs().sum() + L.linalg.matrix_exp(a * 0.1).sum(),
+    "pinv_prod": lambda L, a: L.linalg.pinv(a).sum() + (a * 0.5).prod() + a.prod(1).sum(),
+}
+
+
+@pytest.mark.parametrize("name", list(LINALG))
+def test_linear_algebra_batches(name):
+    f = LINALG[name]
+    a = np.stack([SPD + i * 0.1 * np.eye(4, dtype=np.float32) for i in range(3)])
+    got = kitty.func.vmap(lambda m: f(kitty, m))(kitty.tensor(a))
+    want = _torch_vmap(lambda m: f(torch, m), torch.tensor(a))
+    _assert_close(got, want, atol=1e-3)

@@ -22,11 +22,15 @@ from ..ops import activation as _act
 from ..ops import arithmetic as _arith
 from ..ops import comparison as _cmp
 from ..ops import conversion as _conv
+from ..ops import decompositions as _decomp
+from ..ops import eigen as _eigen
 from ..ops import gather_scatter as _gs
 from ..ops import indexing as _idx
 from ..ops import inplace_twins as _twins
+from ..ops import inverses as _inverses
 from ..ops import joining as _join
 from ..ops import linalg as _linalg
+from ..ops import matrix_functions as _matfun
 from ..ops import norms as _norms
 from ..ops import pointwise as _pw
 from ..ops import reduction as _red
@@ -34,6 +38,7 @@ from ..ops import scans as _scans
 from ..ops import shape as _shape
 from ..ops import sorting as _sorting
 from ..ops import sliding_windows as _sliding
+from ..ops import solvers as _solvers
 from ..ops import special as _special
 from ..ops import unary as _unary
 from ..ops.nn import conv as _nnconv
@@ -537,6 +542,21 @@ def _roll(b, r, level):
     return b
 
 
+def prod_rule(level, cls, args, params):
+    x = args[0]
+    if any(_mine(a, level) for a in args[1:]) or _params_mine(params, level):
+        return NotImplemented
+    axis, keepdim = params.get("axis"), params.get("keepdim", False)
+    r = x._data.ndim
+    if axis is None:
+        if keepdim or r == 0:
+            return NotImplemented
+        return _wrap(cls.apply(x._phys.reshape((level.size, -1)), axis=1), level)
+    if not isinstance(axis, int) or r == 0:
+        return NotImplemented
+    return _wrap(cls.apply(x._phys, axis=_dim(axis, r), keepdim=keepdim), level)
+
+
 def _reduced_loss(level, cls, args, params):
     """Elementwise losses (mse, l1, huber, bce, kl): unreduced on the batch, reduced per sample."""
     reduction = params.get("reduction", "mean")
@@ -667,6 +687,12 @@ RULES[_pool.MaxPoolNd] = RULES[_pool.AvgPoolNd] = pool_rule
 RULES[_nnorm.Norm] = norm_rule
 RULES[_emb.Embedding] = embedding_rule
 RULES[_idx.Index] = index_rule
+for _cls in (
+    _inverses.Det, _inverses.Inv, _inverses.Slogdet, _inverses.Pinv, _decomp.Cholesky, _decomp.QR, _decomp.SVD,
+    _decomp.SVDVals, _eigen.Eigh, _eigen.Eigvalsh, _matfun.MatrixExp, _solvers.CholeskyEx, _solvers.CholeskyInverse,
+):
+    RULES[_cls] = _shifting(_leading_dims)  # linear algebra on the trailing two dims, any leading ones
+RULES[_red.Prod] = prod_rule
 RULES[_loss.ClassNll] = _class_nll_rule
 RULES[_loss.SoftCrossEntropy] = _soft_cross_entropy_rule
 RULES[_join.Roll] = _shifting(_roll)
