@@ -66,25 +66,37 @@ class MaxPoolNd(Op):
         self.tiled = stride == kernel and all(d == 1 for d in dilation) and not any(lo or hi for lo, hi in pads)
         low = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
         xpad = _pad_array(x, pads, low)
-        nan = x.dtype.kind == "f" and bool(xp.isnan(x).any())
-        out = arg = None
         k = math.prod(kernel)
-        for q, sl in _offset_slices(kernel, stride, dilation, out_sz):
-            v = xpad[sl]
-            if out is None:
-                out = v.copy()
-                arg = xp.zeros(out.shape, xp.int8 if k < 128 else xp.int64)
-                continue
-            upd = v > out
-            if nan:
-                upd |= xp.isnan(v)
-            xp.copyto(out, v, where=upd)
-            xp.copyto(arg, q, where=upd)
+        views = [xpad[sl] for _, sl in _offset_slices(kernel, stride, dilation, out_sz)]
+        # the maximum first, by elementwise maxima (NaN wins, as in torch); then each window's
+        # first offset that holds it, from the last offset down: a few compares on the small
+        # output beat updating the running maximum and its offset under a mask at every offset
+        out = views[0].copy()
+        for v in views[1:]:
+            xp.maximum(out, v, out=out)
+        arg = xp.full(out.shape, k - 1, xp.int8 if k < 128 else xp.int64)
+        if x.dtype.kind == "f" and bool(xp.isnan(out).any()):
+            arg = self._offsets_with_nan(views, arg)
+        else:
+            for q in range(k - 2, -1, -1):
+                arg = xp.where(views[q] == out, q, arg).astype(arg.dtype, copy=False)
         self.arg = arg
         self.args = (x.shape, xpad.shape, pads, kernel, stride, dilation, out_sz)
         if return_indices:
             return out, self._indices(x.shape, pads, kernel, stride, dilation, out_sz)
         return out
+
+    @staticmethod
+    def _offsets_with_nan(views, arg):
+        """Each window's offset when some windows hold NaN: the running maximum's, updated where an
+        offset is larger or NaN (so a window's last NaN wins, as torch picks it)."""
+        out = views[0].copy()
+        arg[...] = 0
+        for q, v in enumerate(views[1:], start=1):
+            upd = (v > out) | xp.isnan(v)
+            xp.copyto(out, v, where=upd)
+            xp.copyto(arg, q, where=upd)
+        return arg
 
     def _indices(self, xshape, pads, kernel, stride, dilation, out_sz):
         nd = len(kernel)
