@@ -88,3 +88,38 @@ def test_embedding_gradient_on_the_sorting_path_matches_torch():
     kitty.nn.functional.embedding(kitty.tensor(index), w, padding_idx=3).backward(kitty.tensor(g))
     torch.nn.functional.embedding(torch.tensor(index), t, padding_idx=3).backward(torch.tensor(g))
     np.testing.assert_allclose(w.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("shapes", [((6, 1, 5), (6, 5, 3)), ((2, 3, 1, 4), (3, 4, 2)), ((1, 1, 4), (5, 4, 2)), ((6, 2, 5), (6, 5, 3))])
+def test_stacked_matmul_gradients_by_outer_products(shapes):
+    """A stack of one-row matrices times a stack (per-sample weights in vmap) takes the outer-product
+    path for the right operand's gradient; other stacks take the contiguous GEMM path."""
+    rng = np.random.default_rng(1)
+    a, b = (rng.standard_normal(s).astype(np.float32) for s in shapes)
+    a[..., 0] = np.inf if shapes[0][-2] == 1 else a[..., 0]  # an infinite entry: inf * g as a GEMM would give it
+    g = rng.standard_normal(np.broadcast_shapes(shapes[0][:-2], shapes[1][:-2]) + (shapes[0][-2], shapes[1][-1])).astype(np.float32)
+    ka, kb = kitty.tensor(a, requires_grad=True), kitty.tensor(b, requires_grad=True)
+    (ka @ kb).backward(kitty.tensor(g))
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    (ta @ tb).backward(torch.tensor(g))
+    np.testing.assert_allclose(kb.grad.numpy(), tb.grad.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ka.grad.numpy(), ta.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("nan_at", [None, 0, 1, 3])
+def test_max_pool_offsets_by_compares_agree_with_torch(nan_at):
+    """The offset of each window's maximum (gradient and return_indices), with ties, -inf padding
+    and NaN windows (which take the masked running update)."""
+    x = np.array([[[[1.0, 1.0, 2.0, -np.inf], [0.5, 1.0, 2.0, 2.0], [3.0, 3.0, 0.0, 0.0], [3.0, 3.0, 0.0, -1.0]]]], np.float32)
+    if nan_at is not None:
+        x.reshape(-1)[nan_at] = np.nan
+        x.reshape(-1)[nan_at + 4] = np.nan
+    for kwargs in ({"kernel_size": 2}, {"kernel_size": 3, "stride": 1, "padding": 1}):
+        kx, tx = kitty.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        ko, ki = kitty.nn.functional.max_pool2d(kx, return_indices=True, **kwargs)
+        to, ti = torch.nn.functional.max_pool2d(tx, return_indices=True, **kwargs)
+        ko.sum().backward()
+        to.sum().backward()
+        np.testing.assert_array_equal(ko.detach().numpy(), to.detach().numpy())
+        np.testing.assert_array_equal(ki.numpy(), ti.numpy())
+        np.testing.assert_array_equal(kx.grad.numpy(), tx.grad.numpy())
