@@ -10,7 +10,7 @@ from ..autograd.function import Op, apply_inplace
 from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueError
 from . import comparison as _comparison
 from . import unary as _unary
-from ._fused import _erf, _float, _same_dtype, _sigmoid, _softplus
+from ._fused import _erf, _float, _needs, _same_dtype, _sigmoid, _softplus
 from ._prep import as_tensor_arg, cast, masked_grad, normalize_dim
 from .unary import _float_input
 
@@ -202,6 +202,8 @@ class Elu(Op):
 
 
 class Gelu(Op):
+    # t: the tanh (approximate) or the normal CDF (exact) at x, kept for backward: erf is the
+    # costly part of GELU, and double backward differentiates the composite, not these
     saved_fields = ("approximate", "t", "x")
     saved_inputs = (0,)
 
@@ -212,7 +214,10 @@ class Gelu(Op):
             k = math.sqrt(2 / math.pi)
             self.t = xp.tanh(k * (x + 0.044715 * x * x * x))
             return 0.5 * x * (1 + self.t)
-        return (0.5 * x * (1 + _erf(x / math.sqrt(2)))).astype(x.dtype, copy=False)
+        cdf = 0.5 * (1 + _erf(x / math.sqrt(2)))
+        if _needs(self):
+            self.t = cdf
+        return (x * cdf).astype(x.dtype, copy=False)
 
     def composite(self, x, approximate="none"):
         if approximate == "tanh":
@@ -230,8 +235,7 @@ class Gelu(Op):
                 inner = 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
             d = 0.5 * (1 + t) + xp.where(t * t == 1, 0, inner)
         else:
-            cdf = 0.5 * (1 + _erf(x / math.sqrt(2)))
-            d = cdf + x * xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+            d = self.t + x * xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
         return ((g * d).astype(g.dtype, copy=False),)
 
 
