@@ -332,3 +332,19 @@ def test_linear_algebra_batches(name):
     got = kitty.func.vmap(lambda m: f(kitty, m))(kitty.tensor(a))
     want = _torch_vmap(lambda m: f(torch, m), torch.tensor(a))
     _assert_close(got, want, atol=1e-3)
+
+
+def test_hessian_pulls_back_both_levels_batched(monkeypatch):
+    """The outer jacrev's batched pass runs through the inner backward's graph, whose formulas
+    write batched gradients into fresh buffers (a select's backward): they are batched too."""
+    from kittygrad.func import _reverse
+
+    calls = []
+    rows = _reverse._all_rows
+    monkeypatch.setattr(_reverse, "_all_rows", lambda *a, **k: calls.append(r := rows(*a, **k)) or r)
+    w = rng.standard_normal((5, 5)).astype(np.float32)
+    x = rng.standard_normal(5).astype(np.float32)
+    got = kitty.func.hessian(lambda v: (v.tanh() @ kitty.tensor(w)).sin().sum())(kitty.tensor(x))
+    want = torch.func.hessian(lambda v: (v.tanh() @ torch.tensor(w)).sin().sum())(torch.tensor(x))
+    _assert_close(got, want, atol=1e-4)
+    assert calls[-1] is not None  # (the inner one is a gradient: one pullback, no rows to batch)

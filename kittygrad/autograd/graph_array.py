@@ -605,8 +605,11 @@ def _where(cond, a=None, b=None):
 def _like(fill):
     def fn(a, dtype=None, order="K", subok=True, shape=None, **kwargs):
         base = _data(a)
-        arr = B.xp.full(base.shape if shape is None else shape, fill, dtype=dtype or base.dtype)
-        return GraphArray(_k().Tensor._wrap(arr))
+        shape = base.shape if shape is None else shape
+        filled_like = getattr(type(a.t), "filled_like", None) if isinstance(a, GraphArray) else None
+        if filled_like is not None:  # (a batched gradient inside vmap: the new buffer is batched too)
+            return GraphArray(filled_like(a.t, shape, fill, dtype or base.dtype))
+        return GraphArray(_k().Tensor._wrap(B.xp.full(shape, fill, dtype=dtype or base.dtype)))
 
     return fn
 

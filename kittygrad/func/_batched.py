@@ -311,6 +311,20 @@ class BatchedTensor(Tensor):
     def __repr__(self) -> str:
         return f"BatchedTensor(lvl={self._level.depth}, bdim=0, value=\n{self._phys!r}\n)"
 
+    def filled_like(self, shape, fill, dtype) -> BatchedTensor:
+        """A new tensor of one sample's ``shape`` full of ``fill``, batched as ``self`` is (what a
+        backward formula's fresh buffer must be when the gradient written into it is batched)."""
+        chain = []
+        t = self
+        while type(t) is BatchedTensor:
+            chain.append(t._level)
+            t = t._phys
+        batch = tuple(t._data.shape[: len(chain)])
+        out = Tensor._wrap(B.xp.full(batch + tuple(shape), fill, dtype=dtype))
+        for level in reversed(chain):
+            out = BatchedTensor.make(out, level)
+        return out
+
     @property
     def requires_grad(self) -> bool:
         return self._phys.requires_grad
