@@ -688,14 +688,13 @@ class Var(Op):
         return B.xp.asarray(out, dtype=x.dtype)
 
     def backward(self, g):
-        g = _expand_back(g, self.x.shape, self.axes, self.keepdim)
-        # recomputed from the saved input (not saved in forward), so double backward can
-        # differentiate through it
-        centered = _centered(self.x, self.axes)
         # a float: with no degrees of freedom (denom 0) the gradient is nan, as torch, not an error
         scale = 2 / self.denom if self.denom else float("inf")
         with B.errstate(invalid="ignore", divide="ignore"):
-            return g * scale * centered, None, None, None
+            g = _expand_back(g * scale, self.x.shape, self.axes, self.keepdim)  # (scaled while small)
+            # recomputed from the saved input (not saved in forward), so double backward can
+            # differentiate through it
+            return g * _centered(self.x, self.axes), None, None, None
 
 
 class Std(Var):

@@ -80,7 +80,7 @@ class PointwiseLoss(Op):
 
     def forward(self, x, y, w=None, kind="mse", reduction="mean", beta=1.0):
         d = x - y
-        a = xp.abs(d)
+        a = xp.abs(d) if kind != "mse" else None
         if kind == "mse":
             loss = d * d
         elif kind == "l1":
@@ -117,6 +117,12 @@ class PointwiseLoss(Op):
     def backward(self, g):
         need = self.needs_input_grad
         d, kind, beta = self.d, self.kind, self.beta
+        if kind == "mse" and self.w is None and self.reduction != "none":
+            # the upstream gradient is one number: scale it first, then one pass over d
+            n = math.prod(d.shape)
+            coef = (g * (2 / n) if self.reduction == "mean" and n else g * 2).astype(d.dtype, copy=False)
+            gd = d * coef
+            return (gd if need[0] else None), (-gd if need[1] else None), None
         ge = _expand_reduced(g, d.shape, self.reduction, d.dtype)
         if kind == "mse":
             dd = 2 * d
