@@ -871,6 +871,7 @@ class _SpecialKernels:
     """
 
     __slots__ = ()
+    expit = staticmethod(_scipy_special_kernels.expit)  # the logistic sigmoid 1 / (1 + exp(-x)), stable, one pass
     gammaln = staticmethod(_scipy_special_kernels.gammaln)  # log|Gamma(x)|
     psi = staticmethod(_scipy_special_kernels.psi)  # digamma
     polygamma = staticmethod(_scipy_special_kernels.polygamma)  # polygamma(n, x)

@@ -92,9 +92,7 @@ class Sigmoid(Op):
         xp = self.xp
         if x.dtype.kind != "f":  # sigmoid_ on an integer/bool tensor: a float result it cannot hold
             x = x.astype(xp.float32)
-        # stable for large |x|: exp of a non-positive number only
-        e = xp.exp(-xp.abs(x))
-        self.out = xp.asarray(xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False))
+        self.out = xp.asarray(_sigmoid(x))
         return self.out
 
     def backward(self, g):
