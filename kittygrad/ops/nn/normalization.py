@@ -39,6 +39,7 @@ class Norm(Op):
         if dt == xp.float16:  # statistics in float32, as torch: x * x overflows float16 beyond 256
             x = x.astype(xp.float32)
         xr = x.reshape(stat_shape)
+        xc = None
         if stats is not None:
             mean, var = stats
             self.fixed = True
@@ -54,7 +55,11 @@ class Norm(Op):
             if sink is not None:
                 sink["mean"], sink["var"] = mean, var
         rstd = 1 / xp.sqrt(var + eps)
-        xhat = ((xr - mean) * rstd if mean is not None else xr * rstd).reshape(x.shape)
+        if xc is not None:  # the centred copy is this op's own: scaled in place, one pass fewer
+            xc *= rstd
+            xhat = xc.reshape(x.shape)
+        else:
+            xhat = ((xr - mean) * rstd if mean is not None else xr * rstd).reshape(x.shape)
         self.xhat, self.rstd = xhat, rstd.astype(x.dtype, copy=False)
         self.args = (stat_shape, axes, param_shape, center)
         self.wb = w.reshape(param_shape) if w is not None else None
