@@ -187,16 +187,20 @@ def jacfwd(
                     per_leaf.append(stack(cols, dim=-1).reshape(shape))
                 else:
                     per_leaf.append(o.new_zeros(shape))
-            k = 0
-            grouped = []
-            for spec in specs:
-                grouped.append(tree_unflatten(per_leaf[k : k + spec.num_leaves], spec))
-                k += spec.num_leaves
-            blocks.append(grouped[0] if single else tuple(grouped))
+            blocks.append(_per_argnum(per_leaf, specs, single))
         result = tree_unflatten(blocks, out_spec)
         return (result, aux) if has_aux else result
 
     return wrapper
+
+
+def _per_argnum(per_leaf: list, specs: list, single: bool) -> Any:
+    """Flat per-leaf Jacobian blocks regrouped as the differentiated arguments' pytrees."""
+    k, grouped = 0, []
+    for spec in specs:
+        grouped.append(tree_unflatten(per_leaf[k : k + spec.num_leaves], spec))
+        k += spec.num_leaves
+    return grouped[0] if single else tuple(grouped)
 
 
 def _jacfwd_batched(func, args, kwargs, leaves, specs, nums, has_aux, single):
@@ -231,11 +235,7 @@ def _jacfwd_batched(func, args, kwargs, leaves, specs, nums, has_aux, single):
             block = col.narrow(0, start, n).movedim(0, -1) if o.dim() else col.narrow(0, start, n)
             per_leaf.append(block.reshape(tuple(o.shape) + tuple(x.shape)))
             start += n
-        k, grouped = 0, []
-        for spec in specs:
-            grouped.append(tree_unflatten(per_leaf[k : k + spec.num_leaves], spec))
-            k += spec.num_leaves
-        blocks.append(grouped[0] if single else tuple(grouped))
+        blocks.append(_per_argnum(per_leaf, specs, single))
     result = tree_unflatten(blocks, out_spec)
     return (result, aux) if has_aux else result
 
