@@ -1,5 +1,9 @@
 """Run the benchmarks and print a table of ratios: ``python -m benchmarks [--quick] [--out FILE]``.
 
+Two subcommands write the tables of issue 18, each library timed in its own process:
+``python -m benchmarks ops [...]`` (the op speed table, ``benchmarks/ops.md``; see benchmarks/ops.py) and
+``python -m benchmarks workloads [...]`` (the workload table, ``benchmarks/workloads.md``).
+
 Each workload runs three ways in one process, interleaved (floor, torch, kittygrad, floor, ...),
 and we report medians, so the ratios compare like with like even on a noisy machine.
 """
@@ -119,9 +123,7 @@ def machine_facts(blas: str) -> str:
 
 def profile(name_part: str, seconds: float = 3.0) -> None:
     """cProfile of kittygrad's side of one workload, plus the share of time in Python's cyclic GC."""
-    import cProfile
-    import pstats
-
+    from benchmarks.ops import print_profile
     from benchmarks.workloads import WORKLOADS
 
     name = next(n for n in WORKLOADS if name_part.lower() in n.lower())
@@ -144,15 +146,17 @@ def profile(name_part: str, seconds: float = 3.0) -> None:
     total = time.perf_counter() - t0
     gc.callbacks.remove(on_gc)
     print(f"{name}: {total / n * 1e3:.3f} ms per step; cyclic GC: {gc_time[0] / total:.0%} of the time")
-    prof = cProfile.Profile()
-    prof.enable()
-    for _ in range(n):
-        step()
-    prof.disable()
-    pstats.Stats(prof).sort_stats("tottime").print_stats(15)
+    print_profile(step, n, 15)
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] in ("ops", "workloads"):
+        if sys.argv[1] == "ops":
+            from benchmarks.ops import main as sub_main
+        else:
+            from benchmarks.workloads import main as sub_main
+        sub_main(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--threads", type=int, default=1)

@@ -1,0 +1,49 @@
+"""The benchmark tables of issue 18 can be produced: ``python -m benchmarks ops --smoke`` and
+``python -m benchmarks workloads --smoke`` run a few rows each (one short sample, every library in its
+own process) and write their markdown tables. The machinery is checked, not the speed."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _cells(line):
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def test_benchmark_tables_smoke(tmp_path):
+    ops_md, workloads_md = tmp_path / "ops.md", tmp_path / "workloads.md"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    commands = [
+        ["ops", "--smoke", "--only", "mul,softmax,matmul", "--out", str(ops_md)],
+        ["workloads", "--smoke", "--out", str(workloads_md)],
+    ]
+    # both at once: most of the time is each library's import in its own process
+    procs = [subprocess.Popen([sys.executable, "-m", "benchmarks", *c], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for c in commands]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err[-3000:]
+
+    text = ops_md.read_text()
+    assert "| op | shape | kittygrad ms | floor ms | torch ms | kitty/floor | kitty/torch |" in text
+    rows = [_cells(line) for line in text.splitlines() if line.startswith("| ") and " small " in line]
+    assert sorted(r[0] for r in rows) == ["matmul", "mul", "softmax"]
+    for r in rows:  # every row timed by all three processes: no dash in the times and ratios
+        assert all(c not in ("—", "") for c in r[2:]), r
+    assert "CPU:" in text and "NumPy" in text
+    assert "torch imported in its process: False" in text and "kittygrad imported in its process: False" in text
+
+    text = workloads_md.read_text()
+    assert "| workload | kittygrad ms | torch ms | kitty/torch |" in text
+    body = [_cells(line) for line in text.splitlines()
+            if line.startswith("| ") and not line.startswith(("| workload", "|---"))]
+    assert len(body) == 3, body
+    for r in body:
+        assert r[1] != "—" and r[2] != "—", r
+    assert "kitty/floor" in text and "with a large heap / alone" in text and "CPU:" in text
+    assert "torch imported in its processes: False" in text and "kittygrad imported in its processes: False" in text
