@@ -80,6 +80,10 @@ FAMILIES = {
     "repeat_roll": lambda L, F, x: x.repeat(2, 1, 1).sum(0) + x.roll(1, 0) + x.roll((1, 2), (0, 1)),
     "repeat_interleave_unfold": lambda L, F, x: x.repeat_interleave(2, dim=0)[:4] + x.unfold(1, 2, 2).sum(-1).repeat(1, 2),
     "soft_cross_entropy": lambda L, F, x: F.cross_entropy(x, F.softmax(x * 3, -1)) + F.cross_entropy(x, F.softmax(-x, -1), reduction="sum"),
+    "scatter_family": lambda L, F, x: x.scatter(1, L.zeros(4, 2, dtype=L.long), x[:, :2] * 2)
+    + x.scatter_add(0, L.ones(4, 6, dtype=L.long), x) + x.scatter_reduce(1, L.zeros(4, 6, dtype=L.long), x, "amax"),
+    "index_add_copy_fill": lambda L, F, x: x.index_add(1, L.tensor([0, 2, 2]), x[:, :3]) + x.index_copy(0, L.tensor([1, 0, 3, 2]), x * 3)
+    + x.index_fill(1, L.tensor([5]), -1.0),
     "diagonal_tril": lambda L, F, x: x[:, :4].diagonal() + x[:, :4].tril().sum(0) + L.diag_embed(x[0, :4]).sum(1),
 }
 

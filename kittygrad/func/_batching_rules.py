@@ -303,6 +303,24 @@ def _both_batched(translate=None):
     return rule
 
 
+def index_along_axis_rule(level, cls, args, params):
+    """index_add / index_copy / index_fill: the input and source batched (expanded where not),
+    the index vector shared by every sample, the axis shifted."""
+    x = args[0]
+    r = x._data.ndim
+    if r == 0 or _params_mine(params, level) or any(_mine_array(a, level) for a in args):
+        return NotImplemented
+    new = []
+    for a in args:
+        if isinstance(a, Tensor) and (a is x or a._data.ndim == r):
+            new.append(_expanded(a, level))
+        elif _mine(a, level):
+            return NotImplemented  # a per-sample fill value
+        else:
+            new.append(a)
+    return _wrap(cls.apply(*new, **dict(params, axis=_dim(params.get("axis", 0), r))), level)
+
+
 def matmul_rule(level, cls, args, params):
     a, b = args[0], args[1]
     ra, rb = a._data.ndim, b._data.ndim
@@ -678,6 +696,8 @@ RULES[_linalg.Einsum] = einsum_rule
 RULES[_conv.Expand] = expand_rule
 RULES[_join.Cat] = RULES[_join.Stack] = _joined
 RULES[_gs.Gather] = _both_batched(_axis("axis"))
+RULES[_gs.Scatter] = RULES[_gs.ScatterAdd] = RULES[_gs.ScatterReduce] = _both_batched(_axis("axis"))
+RULES[_gs.IndexAdd] = RULES[_gs.IndexCopy] = RULES[_gs.IndexFill] = index_along_axis_rule
 RULES[_linalg.Cross] = _both_batched(_axis("axis"))
 for _cls in (_linalg.Matmul, _linalg.Mm, _linalg.Bmm, _linalg.Mv, _linalg.Dot):
     RULES[_cls] = matmul_rule
