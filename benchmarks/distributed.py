@@ -1,15 +1,34 @@
 """DistributedDataParallel throughput: 2 processes against 1, on the MLP and CNN workloads.
 
-    python -m benchmarks.distributed [--steps 40] [--bucket-cap-mb 0.1] [--out FILE]
+    python -m benchmarks.distributed [--steps 30] [--rounds 5] [--repeats 3] [--bucket-cap-mb 0.1]
+        [--quiet-wait 60] [--out FILE]
 
 Each process keeps the same local batch (so 2 processes train on twice the samples per step)
-and runs with one BLAS thread. Reported per workload: samples per second with 1 and with 2
-processes, their ratio, the ratio the 2 processes reach with the all-reduces switched off
-(``no_sync``: what the machine's cores allow), the all-reduce time per step when run alone
-(blocking, same buckets),
-and the share of it hidden behind backward: ``1 - exposed / alone``, where ``exposed`` is what
-the last gradient hook spends waiting for the buckets (it also absorbs the ranks' skew, so the
-share is a lower bound). Needs mpi4py and mpich (``pip install 'kittygrad[distributed]'``).
+and runs with one BLAS thread. The 1-process and 2-process jobs are launched in turn
+``--repeats`` times; inside a job every measurement is taken ``--rounds`` times, interleaved,
+over ``--steps`` steps. Every figure is a median over the blocks in which every rank had at
+least 90% of a core (its CPU time over the wall time; MPI's waits spin, so they count): other
+people's jobs share this machine's two cores, and a block they took part of is not a measurement
+of DDP. The table says how many blocks counted; when none did, it falls back to all of them.
+
+Reported per workload: samples per second of DDP in 1 process and in 2 processes and their
+ratio; the same ratio *paired* (in each block of the 2-process job, rank 0 also trains the bare
+module alone while rank 1 sleeps, and DDP is compared with that, so slow drifts of the machine
+cancel); the speed-up the 2 processes reach with the all-reduces switched off (``no_sync``: what
+the cores alone allow). Then how much of the
+gradient all-reduce backward hides, measured with DDP's trace (``KITTYGRAD_DDP_TRACE``): every
+backward records when each bucket's all-reduce was started, when backward produced its last
+gradient (``backward_end``) and when the wait for the buckets ended (``wait_end``), on a clock
+the processes of one machine share. Per step,
+
+- *exposed* = last rank's ``wait_end`` - last rank's ``backward_end``: communication still
+  running once every rank has finished backward (the wait for a slower rank, *skew* =
+  last - first ``backward_end``, is not counted: it is imbalance, not communication);
+- *alone* = the same buckets all-reduced with nothing else running (a barrier first, then the
+  same non-blocking calls and wait), from the last rank's start to the last rank's end;
+- hidden behind backward = 1 - exposed / alone.
+
+Needs mpi4py and mpich (``pip install 'kittygrad[distributed]'``).
 """
 
 from __future__ import annotations
@@ -17,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -50,27 +70,31 @@ def _workloads(lib):
     return {"MLP 784-256-128-10, batch 128/process": mlp, "CNN conv8-conv16-linear, batch 32/process": cnn}
 
 
-def worker(steps: int, bucket_cap_mb: float) -> None:
-    """One rank: time ``steps`` DDP training steps of each workload; rank 0 prints a JSON line."""
+def worker(steps: int, rounds: int, bucket_cap_mb: float) -> None:
+    """One rank: time each workload; rank 0 prints a JSON line."""
     _one_thread()
     import kittygrad as kitty
     import kittygrad.distributed as dist
+    import kittygrad.nn.parallel.distributed as ddp_module
     from kittygrad.nn.parallel import DistributedDataParallel as DDP
 
+    ddp_module.TRACE = True  # DDP records its timestamps (see the module docstring)
     dist.init_process_group("mpi")
     from mpi4py import MPI  # started by init_process_group; used here only to time raw all-reduces
 
     comm = dist.group.WORLD.comm
     results = {
-        name: _measure(kitty, DDP, comm, MPI, make, steps, bucket_cap_mb) for name, make in _workloads(kitty).items()
+        name: _measure(kitty, DDP, comm, MPI, make, steps, rounds, bucket_cap_mb)
+        for name, make in _workloads(kitty).items()
     }
     if dist.get_rank() == 0:
         print("RESULT " + json.dumps(results), flush=True)
     dist.destroy_process_group()
 
 
-def _measure(kitty, DDP, comm, MPI, make, steps: int, bucket_cap_mb: float) -> dict:
-    """One workload's DDP step times, with and without the all-reduces, and the all-reduces alone."""
+def _measure(kitty, DDP, comm, MPI, make, steps: int, rounds: int, bucket_cap_mb: float) -> dict:
+    """One workload: per block, step times (DDP, DDP without all-reduce, the bare module, the bare
+    module on rank 0 alone) with the share of a core each rank got, and the all-reduce's overlap."""
     kitty.manual_seed(0)
     model, batch = make()
     ddp = DDP(model, bucket_cap_mb=bucket_cap_mb)
@@ -78,53 +102,100 @@ def _measure(kitty, DDP, comm, MPI, make, steps: int, bucket_cap_mb: float) -> d
     gen = kitty.Generator().manual_seed(comm.Get_rank())
     data = [batch(gen) for _ in range(4)]
     loss_fn = kitty.nn.CrossEntropyLoss()
+    world = comm.Get_size()
 
-    def step(i):
+    def step(net, i):
         x, y = data[i % len(data)]
         opt.zero_grad()
-        loss_fn(ddp(x), y).backward()
+        loss_fn(net(x), y).backward()
         opt.step()
-        return ddp.last_wait_seconds
 
-    def local_step(i):  # the same work without any all-reduce: what the processes alone allow
+    def ddp_steps():
+        for i in range(steps):
+            step(ddp, i)
+
+    def local_steps():  # the same work without any all-reduce: what the processes alone allow
         with ddp.no_sync():
-            step(i)
-        return 0.0
+            for i in range(steps):
+                step(ddp, i)
 
-    def timed(fn):
+    def plain_steps():  # the bare module, no DDP at all
+        for i in range(steps):
+            step(model, i)
+
+    def solo_steps():  # rank 0 trains the bare module alone; the other ranks sleep meanwhile
+        if comm.Get_rank() == 0:
+            plain_steps()
+            for r in range(1, world):
+                comm.Send(flag, dest=r, tag=7)
+        else:
+            request = comm.Irecv(flag, source=0, tag=7)
+            while not request.Test():
+                time.sleep(0.0005)  # asleep, not spinning in MPI: rank 0 has a core to itself
+
+    def timed(fn, rank0_only=False) -> tuple[float, float]:
+        """Seconds per step (the slowest rank's, or rank 0's) and the smallest share of a core
+        that a rank got meanwhile (CPU time / wall time; MPI waits spin, so they count as CPU):
+        well under 1 when other processes took the machine's cores."""
         comm.Barrier()
-        start = time.perf_counter()
-        waited = sum(fn(i) for i in range(steps))
-        return comm.allreduce(time.perf_counter() - start, op=MPI.MAX), comm.allreduce(waited, op=MPI.MAX)
+        start, cpu = time.perf_counter(), time.process_time()
+        fn()
+        elapsed = time.perf_counter() - start
+        share = (time.process_time() - cpu) / elapsed
+        if rank0_only:
+            return comm.bcast((elapsed / steps, share), root=0)
+        return comm.allreduce(elapsed, op=MPI.MAX) / steps, comm.allreduce(share, op=MPI.MIN)
 
-    for i in range(3):
-        step(i)
-    no_comm, _ = timed(local_step)
-    elapsed, exposed = timed(step)
     flats = [b.flat.copy() for b in ddp._buckets]
-    comm.Barrier()
-    start = time.perf_counter()
-    for _ in range(steps):
-        for flat in flats:
-            comm.Allreduce(MPI.IN_PLACE, flat, op=MPI.SUM)
-    alone = comm.allreduce(time.perf_counter() - start, op=MPI.MAX)
-    samples = comm.Get_size() * len(data[0][1]) * steps
-    return {
-        "samples_per_s": samples / elapsed,
-        "no_comm_samples_per_s": samples / no_comm,
-        "allreduce_ms": 1e3 * alone / steps,
-        "exposed_ms": 1e3 * exposed / steps,
-        "buckets": len(ddp._buckets),
-    }
+    flag = flats[0][:1].copy()
+
+    def alone() -> float:
+        """The buckets' all-reduces with nothing else running: last rank's start to last rank's end."""
+        spans = []
+        for _ in range(steps):
+            comm.Barrier()
+            start = time.perf_counter()
+            MPI.Request.Waitall([comm.Iallreduce(MPI.IN_PLACE, f, op=MPI.SUM) for f in flats])
+            end = time.perf_counter()
+            starts, ends = zip(*comm.allgather((start, end)))
+            spans.append(max(ends) - max(starts))
+        return statistics.median(spans)
+
+    def overlap() -> dict:
+        """The last block's DDP backwards, from every rank's trace (medians over the steps)."""
+        exposed, skew = [], []
+        for records in zip(*comm.allgather(ddp.trace)):  # the same backward on every rank
+            ends = [r["backward_end"] for r in records]
+            exposed.append(max(r["wait_end"] for r in records) - max(ends))
+            skew.append(max(ends) - min(ends))
+        ddp.trace.clear()
+        return {"exposed": statistics.median(exposed), "skew": statistics.median(skew)}
+
+    for i in range(3):  # warm-up
+        step(ddp, i)
+        step(model, i)
+    ddp.trace.clear()
+    blocks = []
+    for _ in range(rounds):
+        block = {"ddp": timed(ddp_steps)}
+        if world > 1:
+            block.update(overlap())
+        block["no_comm"] = timed(local_steps)
+        block["plain"] = timed(plain_steps)
+        if world > 1:
+            block["solo"] = timed(solo_steps, rank0_only=True)
+            block["alone"] = alone()
+        blocks.append(block)
+    return {"blocks": blocks, "samples": world * len(data[0][1]), "bucket_kb": [round(f.nbytes / 1024) for f in flats]}
 
 
-def _launch(n: int, steps: int, bucket_cap_mb: float) -> dict:
+def _launch(n: int, args) -> dict:
     from kittygrad.distributed.run import find_mpiexec
 
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     cmd = [find_mpiexec(), "-n", str(n), sys.executable, "-m", "benchmarks.distributed", "--worker"]
-    cmd += ["--steps", str(steps), "--bucket-cap-mb", str(bucket_cap_mb)]
+    cmd += ["--steps", str(args.steps), "--rounds", str(args.rounds), "--bucket-cap-mb", str(args.bucket_cap_mb)]
     run = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=1200)
     line = next((ln for ln in run.stdout.splitlines() if ln.startswith("RESULT ")), None)
     if run.returncode != 0 or line is None:
@@ -132,33 +203,110 @@ def _launch(n: int, steps: int, bucket_cap_mb: float) -> dict:
     return json.loads(line[len("RESULT ") :])
 
 
+#: a block counts when every rank got at least this share of a core (others' jobs share the machine)
+MIN_SHARE = 0.9
+
+
+def _blocks(jobs: list[dict], name: str) -> list[dict]:
+    return [block for job in jobs for block in job[name]["blocks"]]
+
+
+def _per_s(jobs: list[dict], name: str, kind: str) -> tuple[float, int, int]:
+    """Median samples/s of ``kind`` over the uncontended blocks (all blocks if none was); counts."""
+    blocks = _blocks(jobs, name)
+    good = [b[kind][0] for b in blocks if b[kind][1] >= MIN_SHARE]
+    return jobs[0][name]["samples"] / statistics.median(good or [b[kind][0] for b in blocks]), len(good), len(blocks)
+
+
+def _paired(jobs: list[dict], name: str) -> float:
+    """Median over blocks of 2-process DDP against rank 0 alone in the same block."""
+    blocks = _blocks(jobs, name)
+    good = [b for b in blocks if min(b["ddp"][1], b["solo"][1]) >= MIN_SHARE] or blocks
+    return statistics.median(2 * b["solo"][0] / b["ddp"][0] for b in good)
+
+
+def _overlap(jobs: list[dict], name: str) -> tuple[float, float, float, float]:
+    """all-reduce alone, exposed, skew (ms) and the hidden share, over the uncontended DDP blocks."""
+    blocks = _blocks(jobs, name)
+    good = [b for b in blocks if b["ddp"][1] >= MIN_SHARE] or blocks
+    alone, exposed, skew = (statistics.median(b[k] for b in good) for k in ("alone", "exposed", "skew"))
+    return 1e3 * alone, 1e3 * exposed, 1e3 * skew, 1 - exposed / alone
+
+
+def _cpu_idle(seconds: float = 0.5) -> float | None:
+    """Fraction of the machine's CPU time spent idle over ``seconds`` (None off Linux)."""
+
+    def sample():
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+        return fields[3] + fields[4], sum(fields)  # idle + iowait, total
+
+    try:
+        idle0, total0 = sample()
+        time.sleep(seconds)
+        idle1, total1 = sample()
+    except OSError:
+        return None
+    return (idle1 - idle0) / max(1, total1 - total0)
+
+
+def _wait_until_quiet(max_wait: float) -> bool:
+    """Wait (up to ``max_wait`` seconds) for the CPUs to be >= 90% idle; whether they were."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        idle = _cpu_idle()
+        if idle is None or idle >= 0.9:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--steps", type=int, default=30, help="steps per timed block")
+    parser.add_argument("--rounds", type=int, default=5, help="timed blocks per job and measurement")
+    parser.add_argument("--repeats", type=int, default=3, help="1-process and 2-process jobs launched in turn")
     parser.add_argument("--bucket-cap-mb", type=float, default=0.1)
+    parser.add_argument(
+        "--quiet-wait", type=float, default=60, help="seconds to wait for idle CPUs before each job (0: never)"
+    )
     parser.add_argument("--out", default=None, help="also write the table to this file")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        worker(args.steps, args.bucket_cap_mb)
+        worker(args.steps, args.rounds, args.bucket_cap_mb)
         return
-    one, two = _launch(1, args.steps, args.bucket_cap_mb), _launch(2, args.steps, args.bucket_cap_mb)
+    ones, twos, quiet = [], [], 0
+    for _ in range(args.repeats):
+        for n, jobs in ((1, ones), (2, twos)):
+            quiet += _wait_until_quiet(args.quiet_wait) if args.quiet_wait > 0 else 0
+            jobs.append(_launch(n, args))
     lines = [
-        f"DDP, one BLAS thread per process, {os.cpu_count()} CPUs, bucket_cap_mb={args.bucket_cap_mb}, "
-        f"{args.steps} steps",
-        "| workload | 1 process (samples/s) | 2 processes (samples/s) | speed-up | 2 processes, no all-reduce "
-        "| buckets | all-reduce alone (ms/step) | exposed wait (ms/step) | hidden behind backward |",
-        "|---|---|---|---|---|---|---|---|---|",
+        f"DDP, one BLAS thread per process, {os.cpu_count()} CPUs, bucket_cap_mb={args.bucket_cap_mb}; "
+        f"{args.repeats} jobs per process count x {args.rounds} blocks of {args.steps} steps; {quiet} of "
+        f"{2 * args.repeats} jobs started on idle CPUs; medians over the blocks where every rank had >= "
+        f"{MIN_SHARE:.0%} of a core (counted: used/all)",
+        "| workload | 1 process, DDP | 2 processes, DDP | speed-up | speed-up, paired | 2 processes, no all-reduce "
+        "| buckets (KiB) | all-reduce alone (ms) | exposed after backward (ms) | rank skew (ms) "
+        "| hidden behind backward |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for name in one:
-        a, b = one[name], two[name]
-        hidden = max(0.0, 1 - b["exposed_ms"] / b["allreduce_ms"]) if b["allreduce_ms"] > 0 else 0.0
+    for name in ones[0]:
+        one, n1, m1 = _per_s(ones, name, "ddp")
+        two, n2, m2 = _per_s(twos, name, "ddp")
+        local, n3, m3 = _per_s(twos, name, "no_comm")
+        alone, exposed, skew, hidden = _overlap(twos, name)
         lines.append(
-            f"| {name} | {a['samples_per_s']:.0f} | {b['samples_per_s']:.0f} | "
-            f"{b['samples_per_s'] / a['samples_per_s']:.2f}x | "
-            f"{b['no_comm_samples_per_s'] / a['samples_per_s']:.2f}x | {b['buckets']} | {b['allreduce_ms']:.2f} | "
-            f"{b['exposed_ms']:.2f} | {100 * hidden:.0f}% |"
+            f"| {name} | {one:.0f}/s ({n1}/{m1}) | {two:.0f}/s ({n2}/{m2}) | {two / one:.2f}x "
+            f"| {_paired(twos, name):.2f}x | {local / one:.2f}x ({n3}/{m3}) | {twos[0][name]['bucket_kb']} "
+            f"| {alone:.2f} | {exposed:.2f} | {skew:.2f} | {100 * hidden:.0f}% |"
         )
+    lines += [
+        "",
+        "speed-up: 2-process DDP samples/s over 1-process DDP samples/s (separate jobs). Paired: in each block of the "
+        "2-process jobs, DDP against rank 0 training the bare module alone while rank 1 sleeps, so both see the "
+        "machine in the same state. Hidden behind backward: 1 - exposed / alone (see the module docstring).",
+    ]
     table = "\n".join(lines)
     print(table)
     if args.out:

@@ -172,6 +172,74 @@ def test_launcher_ends_the_job_when_a_rank_exits_non_zero(tmp_path):
     assert "passed the barrier" not in run.stdout
 
 
+def _run_script(tmp_path, source: str, n: int = 2) -> tuple[subprocess.CompletedProcess, float]:
+    """``mpiexec -n n python script.py`` (no launcher) on ``source``; the run and its seconds."""
+    script = tmp_path / "script.py"
+    script.write_text(source)
+    start = time.perf_counter()
+    run = _mpiexec(n, [str(script)], timeout=60)
+    return run, time.perf_counter() - start
+
+
+def test_plain_mpiexec_ends_the_job_when_a_rank_exits_non_zero(tmp_path):
+    run, elapsed = _run_script(
+        tmp_path,
+        "import sys\n"
+        "import kittygrad.distributed as dist\n"
+        "dist.init_process_group()\n"
+        "if dist.get_rank() == 1:\n"
+        "    sys.exit(3)\n"
+        "dist.barrier()\n"
+        "print('rank 0 passed the barrier')\n",
+    )
+    assert run.returncode != 0 and elapsed <= 30, f"rc {run.returncode} after {elapsed:.1f}s"
+    assert "passed the barrier" not in run.stdout
+    assert "rank 1 exited with status 3" in run.stderr
+
+
+def test_plain_mpiexec_ends_the_job_when_a_rank_raises_after_destroying_its_group(tmp_path):
+    # torch scripts' usual shape: try: train() finally: destroy_process_group()
+    run, elapsed = _run_script(
+        tmp_path,
+        "import kittygrad.distributed as dist\n"
+        "dist.init_process_group()\n"
+        "try:\n"
+        "    if dist.get_rank() == 1:\n"
+        "        raise RuntimeError('boom on rank 1')\n"
+        "    dist.barrier()\n"
+        "    print('rank 0 passed the barrier')\n"
+        "finally:\n"
+        "    dist.destroy_process_group()\n",
+    )
+    assert run.returncode != 0 and elapsed <= 30, f"rc {run.returncode} after {elapsed:.1f}s"
+    assert "passed the barrier" not in run.stdout
+    assert "RuntimeError: boom on rank 1" in run.stderr
+
+
+def test_a_sys_exit_the_script_catches_does_not_end_the_job(tmp_path):
+    run, _ = _run_script(
+        tmp_path,
+        "import argparse, sys\n"
+        "import kittygrad.distributed as dist\n"
+        "dist.init_process_group()\n"
+        "if dist.get_rank() == 1:\n"
+        "    try:\n"
+        "        sys.exit(4)\n"
+        "    except SystemExit as exc:\n"
+        "        assert exc.code == 4\n"
+        "    try:\n"
+        "        argparse.ArgumentParser().parse_args(['--no-such-flag'])  # argparse's sys.exit(2)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "dist.barrier()\n"
+        "sys.stdout.write(f'rank {dist.get_rank()} passed the barrier\\n')\n"
+        "if dist.get_rank() == 0:\n"
+        "    sys.exit(0)\n",
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "rank 0 passed the barrier" in run.stdout and "rank 1 passed the barrier" in run.stdout
+
+
 def test_launcher_command_line():
     cmd = build_command(
         ["--nproc-per-node", "3", "--nnodes", "2", "--hostfile", "hosts", "train.py", "--lr", "1"], mpiexec="mpiexec"

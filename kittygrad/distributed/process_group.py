@@ -8,10 +8,12 @@ a sub-communicator. MPI itself is started only by :func:`init_process_group`: im
 
 from __future__ import annotations
 
+import atexit
 import datetime
+import importlib.util
 import os
 import sys
-import importlib.util
+import threading
 import warnings
 from typing import Any
 
@@ -107,6 +109,8 @@ class _State:
     default: ProcessGroup | None = None
     groups: list = []
     previous_excepthook: Any = None
+    exit_hooks: bool = False  # sys.exit's wrapper and the atexit check are installed
+    exit_request: tuple[int, int] | None = None  # (id of the pending _RecordedExit, exit status)
 
 
 def _load_mpi():
@@ -214,6 +218,80 @@ def _abort_on_uncaught(exc_type, exc, tb) -> None:
     _State.mpi.COMM_WORLD.Abort(1)
 
 
+def _exit_status(code: Any) -> int:
+    """The process status ``sys.exit(code)`` ends with: 0 for None, the int, else 1."""
+    if code is None:
+        return 0
+    return int(code) if isinstance(code, int) else 1
+
+
+class _RecordedExit(SystemExit):
+    """What ``sys.exit`` raises in a job of several ranks: a ``SystemExit`` whose status is kept
+    until the exception is caught and dropped (then the script carries on and the status is void).
+
+    Dropped while Python code runs (an ``except SystemExit`` in the script), it clears its
+    record; at the top level it is dropped by the interpreter, after the script's last frame,
+    and the record stays for :func:`_abort_on_failed_exit`.
+    """
+
+    def __del__(self) -> None:
+        request = _State.exit_request
+        if request is None or request[0] != id(self):
+            return
+        try:
+            sys._getframe(1)  # a Python frame is running: the script caught this exit
+        except ValueError:
+            return  # the interpreter itself dropped it: the process is exiting with its status
+        _State.exit_request = None
+
+
+def _recording_exit(code: Any = None) -> None:
+    """``sys.exit``, remembering a non-zero status so that the exit can end the whole job."""
+    exc = _RecordedExit(code)
+    if threading.current_thread() is threading.main_thread():  # elsewhere it ends one thread only
+        _State.exit_request = (id(exc), _exit_status(code))
+    try:
+        raise exc
+    finally:
+        del exc  # no cycle through this frame: a caught exit is freed as soon as it is dropped
+
+
+def _abort_on_failed_exit() -> None:
+    """At interpreter exit: a non-zero ``sys.exit`` on one rank ends every rank of the job.
+
+    Otherwise this rank would wait in ``MPI_Finalize`` for ranks that wait for it in their next
+    collective: mpiexec would never return. ``MPI_Abort`` makes mpiexec end the job, non-zero.
+    """
+    request, _State.exit_request = _State.exit_request, None
+    MPI = _State.mpi
+    if request is None or request[1] == 0 or MPI is None or MPI.Is_finalized():
+        return
+    sys.stdout.flush()
+    print(
+        f"kittygrad.distributed: rank {MPI.COMM_WORLD.Get_rank()} exited with status {request[1]}; "
+        "aborting the job so that the other ranks do not wait for it",
+        file=sys.stderr,
+        flush=True,
+    )
+    MPI.COMM_WORLD.Abort(request[1])
+
+
+def _install_failure_hooks() -> None:
+    """In a job of several ranks, a rank that fails ends the job instead of leaving the others
+    waiting: an uncaught exception (``sys.excepthook``) or a non-zero ``sys.exit`` (recorded by a
+    wrapper, checked at exit) calls ``MPI_Abort``. ``os._exit`` and signals need nothing: mpiexec
+    ends the job when a rank dies without finalizing MPI. Stays installed after
+    ``destroy_process_group``, so ``try: ... finally: destroy_process_group()`` is covered too.
+    """
+    if sys.excepthook is not _abort_on_uncaught:
+        _State.previous_excepthook = sys.excepthook
+        sys.excepthook = _abort_on_uncaught
+    if not _State.exit_hooks:
+        _State.exit_hooks = True
+        sys.exit = _recording_exit
+        atexit.register(_abort_on_failed_exit)  # after mpi4py's own, so it runs before MPI_Finalize
+
+
 def init_process_group(
     backend: str | None = None, init_method: str | None = None, timeout: datetime.timedelta | None = None,
     world_size: int = -1, rank: int = -1, store: Any = None, group_name: str = "", pg_options: Any = None,
@@ -271,9 +349,8 @@ def init_process_group(
     _State.default = ProcessGroup(comm, list(range(mpi_size)), str(name))
     _State.groups = []
     GroupMember.WORLD = group.WORLD = _State.default
-    if mpi_size > 1 and sys.excepthook is not _abort_on_uncaught:
-        _State.previous_excepthook = sys.excepthook
-        sys.excepthook = _abort_on_uncaught
+    if mpi_size > 1:
+        _install_failure_hooks()
 
 
 def destroy_process_group(group: ProcessGroup | None = None) -> None:
@@ -294,8 +371,6 @@ def destroy_process_group(group: ProcessGroup | None = None) -> None:
         _State.groups = []
         _State.default = None
         GroupMember.WORLD = globals()["group"].WORLD = None
-        if sys.excepthook is _abort_on_uncaught:
-            sys.excepthook = _State.previous_excepthook or sys.__excepthook__
         return
     if group in _State.groups:
         _State.groups.remove(group)

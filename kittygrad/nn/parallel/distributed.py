@@ -4,14 +4,17 @@ Each replica computes gradients on its own share of the batch. Parameters are pa
 flat buckets (last layers first, since backward produces their gradients first); a
 post-accumulate-gradient hook copies each gradient into its bucket as soon as autograd has
 written it, and a full bucket starts a non-blocking MPI all-reduce while backward is still
-computing the earlier layers. The last gradient's hook waits for the buckets and writes the
+computing the earlier layers. A parameter that fills a bucket by itself gets its own, reduced in
+place in its gradient (no copies). The last gradient's hook waits for the buckets and writes the
 averaged gradients back, so when ``backward()`` returns every replica holds the same ``.grad``.
 Buckets are always started in the same order on every rank (MPI requires it), even when they
-fill up in a different order.
+fill up in a different order. In a world of one process the gradients already are the averages:
+nothing is copied or sent.
 """
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from time import perf_counter
 from typing import Any, Iterator
@@ -29,10 +32,20 @@ __all__ = ["DistributedDataParallel"]
 _MB = 1024 * 1024
 #: the first bucket is small, so the first all-reduce starts early in backward
 _FIRST_BUCKET_BYTES = 1 * _MB
+#: when true (``KITTYGRAD_DDP_TRACE=1`` in the environment, or set by a benchmark before it builds
+#: its models), every DDP backward appends its timestamps to the model's ``trace`` list: one
+#: ``{"launch": [...], "backward_end": t, "wait_end": t}`` per backward, in ``time.perf_counter``
+#: seconds (CLOCK_MONOTONIC on Linux, so the ranks of one machine share the clock). Off, it
+#: costs one test per backward.
+TRACE = os.environ.get("KITTYGRAD_DDP_TRACE", "") not in ("", "0")
 
 
 class _Bucket:
-    """Some parameters' gradients, packed into one flat array reduced by one MPI call."""
+    """Some parameters' gradients, packed into one flat array reduced by one MPI call.
+
+    A bucket of one parameter is reduced in place in that parameter's gradient when it can be
+    (contiguous and writable, as the gradients autograd accumulates are): no copy in or out.
+    """
 
     def __init__(self, indices: list[int], flat, offsets: list[int]) -> None:
         self.indices = indices  # positions in DDP's parameter list
@@ -40,6 +53,8 @@ class _Bucket:
         self.offsets = offsets
         self.waiting = len(indices)  # gradients still to arrive in this iteration
         self.request = None
+        self.buf = flat  # what this iteration reduces: ``flat``, or the one gradient's own array
+        self.direct = None  # that gradient's array, when ``buf`` is a view of it
 
 
 def _tensors_in(value: Any) -> Iterator[Tensor]:
@@ -149,9 +164,15 @@ class DistributedDataParallel(Module):
         self._ready = [False] * len(self._params)
         self._used = B.xp.zeros(len(self._params), B.xp.int32)
         self._next_launch = 0
+        self._pending = 0  # gradients still expected in this backward
+        # a world of one: every average is the gradient itself, so nothing is copied or sent
+        self._solo = self.process_group.size() == 1
         self._handles = [p.register_post_accumulate_grad_hook(self._hook_for(i)) for i, p in enumerate(self._params)]
         #: seconds the last backward's final hook spent waiting for all-reduces (see benchmarks)
         self.last_wait_seconds = 0.0
+        #: per-backward timestamps, recorded while the module-level ``TRACE`` is true
+        self.trace: list[dict] = []
+        self._launch_times: list[float] = []
 
     # ---- construction ---------------------------------------------------------------------------
     def _check_same_model(self) -> None:
@@ -193,6 +214,10 @@ class DistributedDataParallel(Module):
         for i in reversed(range(len(self._params))):  # backward produces the last layers' gradients first
             arr = self._params[i]._data
             dtype = arr.dtype
+            if arr.nbytes >= limit:  # it fills a bucket alone: its own, reduced in place in its gradient
+                buckets.append(_Bucket([i], B.xp.zeros(arr.size, dtype), [0]))
+                limit = cap
+                continue
             indices, offsets, size = open_by_dtype.setdefault(dtype, ([], [], 0))
             indices.append(i)
             offsets.append(size)
@@ -233,6 +258,9 @@ class DistributedDataParallel(Module):
         for bucket in self._buckets:
             bucket.waiting = len(bucket.indices)
             bucket.request = None
+            bucket.buf, bucket.direct = bucket.flat, None
+        self._launch_times = []
+        self._pending = len(self._params)
         if self.find_unused_parameters:  # parameters this forward skipped count as ready (zero) now
             reachable = _reachable_leaves(outputs)
             for i, p in enumerate(self._params):
@@ -252,9 +280,14 @@ class DistributedDataParallel(Module):
                     "second gradient in one backward (reused in a way DistributedDataParallel cannot average; "
                     "run the extra backward inside no_sync())"
                 )
-            bucket, off = self._slot[index]
-            grad = param.grad._data
-            bucket.flat[off : off + grad.size] = grad.reshape(-1)
+            if not self._solo:
+                bucket, off = self._slot[index]
+                grad = param.grad._data
+                alone = len(bucket.indices) == 1 and grad.dtype == bucket.flat.dtype
+                if alone and grad.flags.c_contiguous and grad.flags.writeable:
+                    bucket.buf, bucket.direct = grad.reshape(-1), grad  # a view: reduce the gradient itself
+                else:
+                    bucket.flat[off : off + grad.size] = grad.reshape(-1)
             self._used[index] = 1
             self._mark_ready(index)
 
@@ -264,11 +297,18 @@ class DistributedDataParallel(Module):
         self._ready[index] = True
         bucket, _ = self._slot[index]
         bucket.waiting -= 1
+        self._pending -= 1
+        if self._solo:
+            if not self._pending:
+                self._armed = False  # a world of one: each gradient already is the average
+            return
         MPI = mpi_module()
         # launch every bucket that is full, in bucket order, so all ranks issue the same sequence
         while self._next_launch < len(self._buckets) and self._buckets[self._next_launch].waiting == 0:
             full = self._buckets[self._next_launch]
-            full.request = self.process_group.comm.Iallreduce(MPI.IN_PLACE, full.flat, op=MPI.SUM)
+            full.request = self.process_group.comm.Iallreduce(MPI.IN_PLACE, full.buf, op=MPI.SUM)
+            if TRACE:
+                self._launch_times.append(perf_counter())
             self._next_launch += 1
         if self._next_launch == len(self._buckets):
             self._finish()
@@ -279,27 +319,39 @@ class DistributedDataParallel(Module):
     def _finish(self) -> None:
         """Wait for every bucket and give each parameter the average of the ranks' gradients."""
         MPI = mpi_module()
-        start = perf_counter()
+        start = perf_counter()  # backward has produced every gradient on this rank
         MPI.Request.Waitall([b.request for b in self._buckets])
         used = self._used
-        if self.find_unused_parameters and self.process_group.size() > 1:
+        if self.find_unused_parameters and not self._solo:
             used = self._used.copy()
             self.process_group.comm.Allreduce(MPI.IN_PLACE, used, op=MPI.MAX)
-        self.last_wait_seconds = perf_counter() - start
+        end = perf_counter()
+        self.last_wait_seconds = end - start
+        if TRACE:
+            self.trace.append({"launch": self._launch_times, "backward_end": start, "wait_end": end})
         self._armed = False
-        scale = 1.0 / self.process_group.size()
+        xp = B.xp
         with no_grad():
             for bucket in self._buckets:
-                bucket.flat *= bucket.flat.dtype.type(scale)
+                flat = bucket.buf
+                scale = flat.dtype.type(1.0 / self.process_group.size())
                 for i, off in zip(bucket.indices, bucket.offsets):
                     if not used[i]:
                         continue  # no rank used it: its .grad stays as it was, as under torch
                     p = self._params[i]
-                    averaged = bucket.flat[off : off + p._data.size].reshape(p._data.shape)
-                    if p.grad is None:
-                        p.grad = from_numpy(averaged.copy())
+                    g = p.grad
+                    if bucket.direct is not None and g is not None and g._data is bucket.direct:
+                        g._data *= scale  # reduced in the gradient itself: only the average is left
+                        g._vc[0] += 1
+                        continue
+                    summed = flat[off : off + p._data.size].reshape(p._data.shape)
+                    if g is None:  # used on another rank only
+                        p.grad = from_numpy(xp.multiply(summed, scale))
+                    elif g._data.flags.writeable and g._data.shape == summed.shape and g._data.dtype == flat.dtype:
+                        xp.multiply(summed, scale, out=g._data)  # average and store in one pass
+                        g._vc[0] += 1
                     else:
-                        p.grad.copy_(from_numpy(averaged))
+                        g.copy_(from_numpy(xp.multiply(summed, scale)))
 
     # ---- public API -----------------------------------------------------------------------------
     @contextmanager
