@@ -181,9 +181,8 @@ def _run_script(tmp_path, source: str, n: int = 2) -> tuple[subprocess.Completed
     return run, time.perf_counter() - start
 
 
-def test_plain_mpiexec_ends_the_job_when_a_rank_exits_non_zero(tmp_path):
-    run, elapsed = _run_script(
-        tmp_path,
+FAILING_RANK_SCRIPTS = {
+    "non-zero sys.exit": (
         "import sys\n"
         "import kittygrad.distributed as dist\n"
         "dist.init_process_group()\n"
@@ -191,16 +190,10 @@ def test_plain_mpiexec_ends_the_job_when_a_rank_exits_non_zero(tmp_path):
         "    sys.exit(3)\n"
         "dist.barrier()\n"
         "print('rank 0 passed the barrier')\n",
-    )
-    assert run.returncode != 0 and elapsed <= 30, f"rc {run.returncode} after {elapsed:.1f}s"
-    assert "passed the barrier" not in run.stdout
-    assert "rank 1 exited with status 3" in run.stderr
-
-
-def test_plain_mpiexec_ends_the_job_when_a_rank_raises_after_destroying_its_group(tmp_path):
+        "rank 1 exited with status 3",
+    ),
     # torch scripts' usual shape: try: train() finally: destroy_process_group()
-    run, elapsed = _run_script(
-        tmp_path,
+    "raise after destroying the group": (
         "import kittygrad.distributed as dist\n"
         "dist.init_process_group()\n"
         "try:\n"
@@ -210,10 +203,18 @@ def test_plain_mpiexec_ends_the_job_when_a_rank_raises_after_destroying_its_grou
         "    print('rank 0 passed the barrier')\n"
         "finally:\n"
         "    dist.destroy_process_group()\n",
-    )
+        "RuntimeError: boom on rank 1",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(FAILING_RANK_SCRIPTS))
+def test_plain_mpiexec_ends_the_job_when_a_rank_fails(tmp_path, case):
+    source, said = FAILING_RANK_SCRIPTS[case]
+    run, elapsed = _run_script(tmp_path, source)
     assert run.returncode != 0 and elapsed <= 30, f"rc {run.returncode} after {elapsed:.1f}s"
     assert "passed the barrier" not in run.stdout
-    assert "RuntimeError: boom on rank 1" in run.stderr
+    assert said in run.stderr
 
 
 def test_a_sys_exit_the_script_catches_does_not_end_the_job(tmp_path):
