@@ -106,10 +106,7 @@ class _Logical:
         physical = []
         for a in inputs:
             if type(a) is _Logical and a.owner._level is level:
-                p = a.owner._phys._data
-                if rank > a.ndim:
-                    p = p.reshape((level.size,) + (1,) * (rank - a.ndim) + a.shape)
-                physical.append(p)
+                physical.append(a._physical(rank))
             elif type(a) is _Logical and a.owner._level.depth > level.depth:
                 return NotImplemented  # an inner level's stand-in takes the call (its own ufunc)
             else:

@@ -50,7 +50,7 @@ from ..ops.nn import padding as _pad_ops
 from ..ops.nn import pooling as _pool
 from ..tensor import Tensor
 from ..errors import KittyRuntimeError
-from ._batched import BatchedTensor, Level, _Logical, is_batched_at
+from ._batched import BatchedTensor, Level, _Logical, batched_at, is_batched_at
 from ._batched import levels as _levels
 
 _warned: set = set()
@@ -102,8 +102,7 @@ def _pad_any(a, rank: int, level: Level):
     if _mine(a, level):
         return _pad(a, rank)
     if _mine_array(a, level):
-        p = a.owner._phys._data
-        return p.reshape((level.size,) + (1,) * (rank - a.ndim) + a.shape) if rank > a.ndim else p
+        return a._physical(rank)
     return a
 
 
@@ -115,9 +114,7 @@ def _wrap(out, level: Level):
 
 def _expanded(a: Tensor, level: Level) -> Tensor:
     """The physical tensor of ``a`` batched at ``level`` (a plain ``a`` expanded along it)."""
-    if _mine(a, level):
-        return a._phys
-    return a.unsqueeze(0).expand((level.size,) + tuple(a._data.shape))
+    return batched_at(a, level)._phys
 
 
 def _dim(d: int, rank: int) -> int:
