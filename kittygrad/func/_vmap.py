@@ -188,10 +188,7 @@ def _batched_call(call: tuple, leaves: list, dims: list, size: int) -> Any:
         physical = []
         for o, d in zip(flat, odims):
             if not isinstance(o, Tensor):
-                raise KittyValueError(
-                    f"vmap({_name(func)}, ...): `{_name(func)}` must only return Tensors, got type {type(o)}. Did you "
-                    "mean to set out_dims= to None for output?"
-                )
+                raise _not_a_tensor(func, o)
             if d is None:
                 if B_.is_batched_at(o, level):
                     raise KittyValueError(
@@ -199,9 +196,7 @@ def _batched_call(call: tuple, leaves: list, dims: list, size: int) -> Any:
                     )
                 physical.append(o)
                 continue
-            nd = o.dim() + 1
-            if not -nd <= d < nd:
-                raise KittyIndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {d})")
+            _check_out_dim(o, d)
             physical.append(B_.batched_at(o, level)._phys)
     except B_.VmapFallback as e:
         _rules.close_level(level)
@@ -212,10 +207,7 @@ def _batched_call(call: tuple, leaves: list, dims: list, size: int) -> Any:
             _rules.close_level(level)
     if not _same_state(state, get_rng_state()):
         if randomness == "error":
-            raise KittyRuntimeError(
-                "vmap: called random operation while in randomness error mode. Please either use the 'same' or "
-                "'different' randomness flags on vmap or perform the randomness operation out of vmap"
-            )
+            raise _random_in_error_mode()
         if randomness == "different":  # one batched run drew the same numbers for every sample
             set_rng_state(state)
             return _fell_back(call, leaves, dims, size, "it draws random numbers that must differ per sample")
@@ -238,10 +230,7 @@ def _fell_back(call: tuple, leaves: list, dims: list, size: int, reason: str) ->
         sample = [leaf.select(d, i) if d is not None else leaf for leaf, d in zip(leaves, dims)]
         results.append(func(*tree_unflatten(sample, spec), **kwargs))
         if randomness == "error" and i == 0 and not _same_state(state, get_rng_state()):
-            raise KittyRuntimeError(
-                "vmap: called random operation while in randomness error mode. Please either use the 'same' or "
-                "'different' randomness flags on vmap or perform the randomness operation out of vmap"
-            )
+            raise _random_in_error_mode()
     return _stacked(func, out_dims, results)
 
 
@@ -251,6 +240,26 @@ def _joined_chunks(func: Callable, out_dims: Any, parts: list) -> Any:
     columns = [tree_flatten(p)[0] for p in parts]
     merged = [first if d is None else cat([c[j] for c in columns], dim=d) for j, (first, d) in enumerate(zip(flat0, dims))]
     return tree_unflatten(merged, spec)
+
+
+def _not_a_tensor(func: Callable, value: Any) -> KittyValueError:
+    return KittyValueError(
+        f"vmap({_name(func)}, ...): `{_name(func)}` must only return Tensors, got type {type(value)}. Did you "
+        "mean to set out_dims= to None for output?"
+    )
+
+
+def _check_out_dim(sample: Tensor, d: int) -> None:
+    nd = sample.dim() + 1
+    if not -nd <= d < nd:
+        raise KittyIndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {d})")
+
+
+def _random_in_error_mode() -> KittyRuntimeError:
+    return KittyRuntimeError(
+        "vmap: called random operation while in randomness error mode. Please either use the 'same' or "
+        "'different' randomness flags on vmap or perform the randomness operation out of vmap"
+    )
 
 
 def _same_state(a: Tensor, b: Tensor) -> bool:
@@ -274,12 +283,7 @@ def _stacked(func: Callable, out_dims: Any, results: list) -> Any:
             merged.append(first)
             continue
         if not isinstance(first, Tensor):
-            raise KittyValueError(
-                f"vmap({_name(func)}, ...): `{_name(func)}` must only return Tensors, got type {type(first)}. Did you "
-                "mean to set out_dims= to None for output?"
-            )
-        nd = first.dim() + 1
-        if not -nd <= d < nd:
-            raise KittyIndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {d})")
+            raise _not_a_tensor(func, first)
+        _check_out_dim(first, d)
         merged.append(stack(column, dim=d))
     return tree_unflatten(merged, result_spec)
