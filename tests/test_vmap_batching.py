@@ -202,6 +202,9 @@ def test_unbatched_output_is_expanded_and_out_dims_none():
     assert tuple(got[1].shape) == (5, 2)
     same = kitty.func.vmap(lambda x: (x.sum(), c), out_dims=(0, None))(kitty.tensor(X))[1]
     assert same is c
+    assert kitty.func.vmap(lambda x: (x * 2, 3), out_dims=(0, None))(kitty.tensor(X))[1] == 3  # torch passes it on
+    with pytest.raises(ValueError, match="must only return Tensors"):
+        kitty.func.vmap(lambda x: (x * 2, 3))(kitty.tensor(X))
     with pytest.raises(ValueError, match="can not return a BatchedTensor when out_dim is None"):
         kitty.func.vmap(lambda x: x, out_dims=None)(kitty.tensor(X))
 

@@ -187,7 +187,7 @@ def _batched_call(call: tuple, leaves: list, dims: list, size: int) -> Any:
         odims = _out_dims_per_leaf(func, out_dims, output)
         physical = []
         for o, d in zip(flat, odims):
-            if not isinstance(o, Tensor):
+            if d is not None and not isinstance(o, Tensor):  # (out_dim None passes any value through, as torch)
                 raise _not_a_tensor(func, o)
             if d is None:
                 if B_.is_batched_at(o, level):
