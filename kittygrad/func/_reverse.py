@@ -129,10 +129,15 @@ def _reaches_outside(outputs: list, own: list) -> bool:
     return False
 
 
-def _pullback(outputs: list, leaves: list, cotangents: list, create_graph: bool, batched: bool = True) -> list:
+def _pullback(outputs: list, leaves: list, cotangents: list, create_graph: bool) -> list:
     """``sum_k cotangent_k^T d output_k / d leaf`` for every leaf (zeros where nothing flows)."""
-    if batched and _batched.primal_levels():
+    if _batched.primal_levels():
         return _batched_pullback(outputs, leaves, cotangents, create_graph)
+    return _plain_pullback(outputs, leaves, cotangents, create_graph)
+
+
+def _plain_pullback(outputs: list, leaves: list, cotangents: list, create_graph: bool) -> list:
+    """``_pullback`` on plain tensors."""
     pairs = [(o, c) for o, c in zip(outputs, cotangents) if o._requires_grad]
     found = [None] * len(leaves)
     if pairs:
@@ -155,9 +160,7 @@ def _batched_pullback(outputs: list, leaves: list, cotangents: list, create_grap
         for p, c in zip(plain_outputs, cotangents)
     ]
     plain_leaves = [_batched.unwrap_all(x) for x in leaves]
-    found = _pullback(
-        plain_outputs, plain_leaves, plain_cotangents, create_graph, batched=False
-    )
+    found = _plain_pullback(plain_outputs, plain_leaves, plain_cotangents, create_graph)
     return [_batched.rewrap_all(g) for g in found]
 
 
