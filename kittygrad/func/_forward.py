@@ -32,12 +32,12 @@ def _run_dual(
     has_aux: bool,
     what: str,
     kwargs: dict,
-    batched: bool = False,
 ) -> tuple:
     """``func`` on dual tensors: (flat primal outputs, flat tangent outputs, output spec, aux).
 
-    ``batched``: the tangents are BatchedTensors of the vmap level jacfwd opened over its basis."""
-    if _batched.levels and not batched:  # tangents of batched tensors have no batching rules: vmap runs per sample
+    Inside ``vmap`` it asks for the per-sample loop: batched primals carry no tangents. (jacfwd's
+    own level batches only the tangents, so it is no primal level.)"""
+    if _batched.primal_levels():
         raise _batched.VmapFallback(f"{what} runs forward-mode AD")
     with fwAD.dual_level():
         duals = [fwAD.make_dual(p, t) for p, t in zip(diff_leaves, tangent_leaves)]
@@ -221,7 +221,7 @@ def _jacfwd_batched(func, args, kwargs, leaves, specs, nums, has_aux, single):
             tangents.append(_batched.BatchedTensor.make(rows.reshape((total,) + tuple(x.shape)), level))
             start += n
         prims, tans, out_spec, aux = _run_dual(
-            func, list(args), leaves, tangents, specs, nums, has_aux, "jacfwd(f, ...)(*args)", kwargs, batched=True
+            func, list(args), leaves, tangents, specs, nums, has_aux, "jacfwd(f, ...)(*args)", kwargs
         )
         columns = [_batched.batched_at(t, level)._phys.detach() for t in tans]  # (total, *output.shape) each
     except (_batched.VmapFallback, Exception):
@@ -232,8 +232,7 @@ def _jacfwd_batched(func, args, kwargs, leaves, specs, nums, has_aux, single):
     for o, col in zip(prims, columns):
         per_leaf, start = [], 0
         for x, n in zip(leaves, sizes):
-            block = col.narrow(0, start, n).movedim(0, -1) if o.dim() else col.narrow(0, start, n)
-            per_leaf.append(block.reshape(tuple(o.shape) + tuple(x.shape)))
+            per_leaf.append(col.narrow(0, start, n).movedim(0, -1).reshape(tuple(o.shape) + tuple(x.shape)))
             start += n
         blocks.append(_per_argnum(per_leaf, specs, single))
     result = tree_unflatten(blocks, out_spec)
