@@ -190,6 +190,36 @@ def along_index(idx, axis: int) -> tuple:
     return tuple(out)
 
 
+def _holds(fresh, g) -> bool:
+    """Whether ``fresh`` (an array the caller has just made) can take ``g``'s product in place."""
+    return (type(fresh) is B.ndarray and type(g) is B.ndarray and fresh.ndim != 0
+            and fresh.shape == g.shape and fresh.dtype == g.dtype)
+
+
+def times_grad(fresh, g):
+    """``g * fresh``, written into ``fresh`` (a new array the caller made for this product, never a
+    saved one) when it can hold the result: one temporary less in an elementwise backward.
+
+    >>> times_grad(B.xp.ones(2), B.xp.array([3.0, 4.0]))
+    array([3., 4.])
+    """
+    if _holds(fresh, g):
+        fresh *= g
+        return fresh
+    return g * fresh
+
+
+def grad_over(g, fresh):
+    """``g / fresh``, written into ``fresh`` when it can hold the result (see :func:`times_grad`).
+
+    >>> grad_over(B.xp.array([3.0, 4.0]), B.xp.full(2, 2.0))
+    array([1.5, 2. ])
+    """
+    if _holds(fresh, g):
+        return B.xp.divide(g, fresh, out=fresh)
+    return g / fresh
+
+
 def masked_grad(mask, g):
     """``g`` where ``mask`` holds, 0 elsewhere, as torch's backward selects it: an infinite or NaN
     gradient where the mask is off leaves 0 (``g * mask`` would give 0 * inf = nan there).

@@ -11,7 +11,7 @@ from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueErro
 from . import comparison as _comparison
 from . import unary as _unary
 from ._fused import _erf, _float, _needs, _same_dtype, _sigmoid, _softplus
-from ._prep import as_tensor_arg, cast, masked_grad, normalize_dim
+from ._prep import as_tensor_arg, cast, masked_grad, normalize_dim, times_grad
 from .unary import _float_input
 
 
@@ -39,12 +39,22 @@ class LogSoftmax(Op):
         xp = self.xp
         self.axis = axis
         shifted = x - x.max(axis=axis, keepdims=True, initial=-xp.inf)  # initial: empty inputs
-        self.out = xp.asarray(shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True)))
+        log_total = xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        if type(shifted) is B.ndarray and shifted.ndim:
+            shifted -= log_total  # a fresh array: the result in place
+            self.out = shifted
+        else:
+            self.out = xp.asarray(shifted - log_total)
         return self.out
 
     def backward(self, g):
         xp = self.xp
-        return g - xp.exp(self.out) * g.sum(axis=self.axis, keepdims=True), None
+        probs = xp.exp(self.out)
+        if type(probs) is B.ndarray and probs.shape == g.shape and probs.dtype == g.dtype:
+            # g - softmax * sum(g), in place on the one fresh array
+            probs *= g.sum(axis=self.axis, keepdims=True)
+            return xp.subtract(g, probs, out=probs), None
+        return g - probs * g.sum(axis=self.axis, keepdims=True), None
 
 
 def _softmax_input(input, dim, dtype):
@@ -97,7 +107,12 @@ class Sigmoid(Op):
 
     def backward(self, g):
         s = self.out
-        return (g * s * (1 - s),)
+        slope = 1 - s
+        if type(slope) is B.ndarray:  # a fresh array: scaled in place
+            slope *= s
+        else:
+            slope = slope * s
+        return (times_grad(slope, g),)
 
 
 class Tanh(Op):
@@ -111,7 +126,9 @@ class Tanh(Op):
 
     def backward(self, g):
         t = self.out
-        return (g * (1 - t * t),)
+        slope = t * t
+        slope = B.xp.subtract(1, slope, out=slope if type(slope) is B.ndarray else None)
+        return (times_grad(slope, g),)
 
 
 class Relu(Op):
@@ -170,10 +187,10 @@ class LeakyRelu(Op):
 
     def forward(self, x, negative_slope=0.01):
         self.x, self.slope = x, negative_slope
-        return self.xp.where(x > 0, x, x * negative_slope).astype(x.dtype, copy=False)
+        return B.select(x > 0, x, x * negative_slope).astype(x.dtype, copy=False)
 
     def backward(self, g):
-        return (self.xp.where(self.x > 0, g, g * self.slope).astype(g.dtype, copy=False),)
+        return (B.select(self.x > 0, g, g * self.slope).astype(g.dtype, copy=False),)
 
 
 class Elu(Op):
@@ -186,7 +203,7 @@ class Elu(Op):
         xp = self.xp
         self.x, self.args = x, (alpha, scale, input_scale)
         self.neg = xp.exp(xp.minimum(x, 0) * input_scale)
-        out = xp.where(x > 0, x * scale, (self.neg - 1) * (alpha * scale))
+        out = B.select(x > 0, x * scale, (self.neg - 1) * (alpha * scale))
         return out.astype(x.dtype, copy=False)
 
     def composite(self, x, alpha=1.0, scale=1.0, input_scale=1.0):
@@ -195,7 +212,7 @@ class Elu(Op):
 
     def backward(self, g):
         alpha, scale, input_scale = self.args
-        d = self.xp.where(self.x > 0, scale, self.neg * (alpha * scale * input_scale))
+        d = B.select(self.x > 0, scale, self.neg * (alpha * scale * input_scale))
         return ((g * d).astype(g.dtype, copy=False),)
 
 
@@ -231,7 +248,7 @@ class Gelu(Op):
             t = self.t
             with B.errstate(invalid="ignore", over="ignore"):  # x*x overflows float16 where tanh saturated
                 inner = 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
-            d = 0.5 * (1 + t) + xp.where(t * t == 1, 0, inner)
+            d = 0.5 * (1 + t) + B.select(t * t == 1, 0, inner)
         else:
             d = self.t + x * xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
         return ((g * d).astype(g.dtype, copy=False),)
@@ -278,11 +295,11 @@ class Softplus(Op):
     def forward(self, x, beta=1.0, threshold=20.0):
         self.x, self.beta, self.threshold = x, beta, threshold
         z = x * beta
-        return self.xp.where(z > threshold, x, _softplus(z) / beta).astype(x.dtype, copy=False)
+        return B.select(z > threshold, x, _softplus(z) / beta).astype(x.dtype, copy=False)
 
     def backward(self, g):
         z = self.x * self.beta
-        return (self.xp.where(z > self.threshold, g, g * _sigmoid(z)).astype(g.dtype, copy=False),)
+        return (B.select(z > self.threshold, g, g * _sigmoid(z)).astype(g.dtype, copy=False),)
 
 
 class Softsign(Op):
@@ -322,10 +339,9 @@ class Hardswish(Op):
         return x * self.xp.clip(x + 3, 0, 6) / 6
 
     def backward(self, g):
-        xp = self.xp
         x = self.x
         # as torch: both corners take the outer piece's slope (0 at -3, 1 at 3), selected
-        d = xp.where(x < 3, x / 3 + 0.5, 1.0)
+        d = B.select(x < 3, x / 3 + 0.5, 1.0)
         return (masked_grad(x > -3, g * d).astype(g.dtype, copy=False),)
 
 
@@ -370,19 +386,18 @@ class Prelu(Op):
         elif x.ndim == 1:
             shape[0] = w.size
         self.wb = w.reshape(shape) if x.ndim else w.reshape(())
-        return self.xp.where(x > 0, x, self.wb * x).astype(x.dtype, copy=False)
+        return B.select(x > 0, x, self.wb * x).astype(x.dtype, copy=False)
 
     def composite(self, x, w):
         return _comparison.where(x > 0, x, w.reshape(self.wb.shape) * x)
 
     def backward(self, g):
-        xp = self.xp
         need = self.needs_input_grad
         pos = self.x > 0
-        gx = xp.where(pos, g, g * self.wb).astype(g.dtype, copy=False) if need[0] else None
+        gx = B.select(pos, g, g * self.wb).astype(g.dtype, copy=False) if need[0] else None
         gw = None
         if need[1]:
-            gw = B.sum_to_shape(xp.where(pos, 0, g * self.x), self.wb.shape).reshape(self.w.shape)
+            gw = B.sum_to_shape(B.select(pos, 0, g * self.x), self.wb.shape).reshape(self.w.shape)
         return gx, gw
 
 

@@ -7,7 +7,7 @@ from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
 from ..errors import KittyRuntimeError, KittyTypeError
-from ._prep import KittyNotImplementedError, binary, broadcast_shape_of, cast, check_scalar, expand_to, inplace_operand
+from ._prep import KittyNotImplementedError, binary, broadcast_shape_of, cast, check_scalar, expand_to, inplace_operand, times_grad
 from . import _kernels as _k
 from .unary import _tensor, _tname
 
@@ -92,9 +92,29 @@ class Div(Op):
     def backward(self, g):
         need = self.needs_input_grad
         a, b = self.a, self.b
-        ga = g / b if need[0] else None
-        gb = -g * a / (b * b) if need[1] else None
-        return ga, gb
+        ga = g / b if need[0] or need[1] else None
+        gb = None
+        if need[1]:
+            if type(ga) is B.ndarray and type(a) is B.ndarray:
+                # -g a / b**2 as -(g / b) * a / b, in place on a fresh array of the output's
+                # shape: a pass fewer, and no b * b to overflow
+                gb = ga * a
+                gb /= b
+                B.xp.negative(gb, out=gb)
+            else:
+                gb = -g * a / (b * b)
+        return (ga if need[0] else None), gb
+
+
+def _half_power_slope(a):
+    """``0.5 * a ** -0.5`` (the slope of ``a ** 0.5``) as ``0.5 / sqrt(a)``, or None where that
+    is not the generic power's value: at -0 and -inf the quotient is -inf and nan, where the power
+    gives inf and 0. Both are non-finite, which one sum notices (then the generic power runs)."""
+    if type(a) is not B.ndarray or a.ndim == 0:
+        return None
+    slope = B.xp.sqrt(a)
+    B.xp.divide(a.dtype.type(0.5), slope, out=slope)
+    return slope if B.xp.isfinite(slope.sum()) else None
 
 
 class Pow(Op):
@@ -116,7 +136,21 @@ class Pow(Op):
         ga = gb = None
         with B.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if need[0] and _k.is_number(b) and b != 0 and a.dtype.kind == "f":
-                return (g if b == 1 else (g * b) * _k.float_power_of(xp, a, b - 1)), None
+                if b == 1:
+                    return g, None
+                half = _half_power_slope(a) if b == 0.5 else None
+                if half is not None:  # (already scaled by the exponent)
+                    return times_grad(half, g), None
+                slope = _k.float_power_of(xp, a, b - 1)
+                if type(slope) is not B.ndarray or slope is a or slope.shape != g.shape or slope.dtype != g.dtype:
+                    return (g * b) * slope, None
+                slope *= b  # a fresh array: scaled in place, no temporaries
+                slope *= g
+                return slope, None
+            if type(a) is B.ndarray and type(b) is B.ndarray and type(g) is B.ndarray:
+                ga, gb = self._array_grads(g, need)
+                if ga is not False:
+                    return ga, gb
             if need[0]:
                 # torch: d/da a**0 is 0 everywhere (also at a == 0)
                 ga = xp.where(b == 0, 0.0, g * b * a ** (b - 1)).astype(g.dtype, copy=False)
@@ -124,6 +158,29 @@ class Pow(Op):
                 # torch: where a == 0 and b >= 0 the exponent's gradient is 0
                 out = a**b
                 gb = xp.where((a == 0) & (b >= 0), 0.0, g * out * xp.log(a)).astype(g.dtype, copy=False)
+        return ga, gb
+
+    def _array_grads(self, g, need):
+        """Both gradients from one power: ``b * out / a`` and ``out * log(a)``, where the general
+        formulas take ``a ** (b - 1)`` and ``a ** b`` (two more powers, ~10x a product each).
+        They agree wherever a is finite and non-zero; at a == 0 or an infinite a the quotient is
+        nan or inf, which one sum notices, and then (False, None) sends the call to the general
+        formulas (their selects give torch's values there)."""
+        xp, a, b = self.xp, self.a, self.b
+        out = a**b
+        ga = gb = None
+        if need[0]:
+            ga = g * b
+            ga *= out  # (g * b has the broadcast shape of all three, so these stay in place)
+            ga /= a
+            if not xp.isfinite(ga.sum()):
+                return False, None
+        if need[1]:
+            gb = xp.log(a)
+            gb = xp.multiply(gb, out, out=gb if gb.shape == out.shape else None)
+            gb = xp.multiply(gb, g, out=gb if gb.shape == g.shape else None)
+            if not xp.isfinite(gb.sum()):
+                return False, None
         return ga, gb
 
 

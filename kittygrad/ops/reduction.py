@@ -224,7 +224,9 @@ class Logsumexp(Op):
         m = x.max(axis=axes, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
         with B.errstate(divide="ignore"):
-            s = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
+            shifted = x - m
+            exps = xp.exp(shifted, out=shifted if type(shifted) is B.ndarray and shifted.ndim else None)
+            s = xp.log(exps.sum(axis=axes, keepdims=True)) + m
         self.out = xp.asarray(s if keepdim else s.reshape(xp.sum(x, axis=axes).shape), dtype=x.dtype)
         return self.out
 
@@ -232,6 +234,11 @@ class Logsumexp(Op):
         x, axes, keepdim = self.x, self.axes, self.keepdim
         out = _expand_back(self.out, x.shape, axes, keepdim)
         with B.errstate(invalid="ignore"):
+            weights = x - out
+            if type(weights) is B.ndarray and weights.ndim:  # fresh: exp and scale in place
+                self.xp.exp(weights, out=weights)
+                weights *= _expand_back(g, x.shape, axes, keepdim)
+                return (weights,)
             return (_expand_back(g, x.shape, axes, keepdim) * self.xp.exp(x - out),)
 
 
@@ -626,13 +633,11 @@ def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correctio
 
 
 def _expand_back(g, in_shape, axes, keepdim):
-    """Spread a reduced gradient back over the reduced axes (a new array of the input's shape)."""
+    """Spread a reduced gradient back over the reduced axes (a read-only view of the input's shape)."""
     if axes is not None and not keepdim:
         g = B.xp.expand_dims(g, axes)
-    if B.is_array(g):  # (np.broadcast_to is slow Python; an assignment broadcasts in C)
-        out = B.xp.empty(in_shape, g.dtype)
-        out[...] = g
-        return out
+    if B.is_array(g):  # a read-only view: no pass over the input's size
+        return B.broadcast_view(g, in_shape)
     return B.xp.broadcast_to(g, in_shape).copy()  # a GraphArray (double backward)
 
 
@@ -671,6 +676,9 @@ def _centered(x, axes):
     """
     first = x[tuple(slice(0, 1) if axes is None or i in axes else slice(None) for i in range(x.ndim))]
     d = x - first
+    if type(d) is B.ndarray and d.ndim:  # a fresh array: centred in place
+        d -= d.mean(axis=axes, keepdims=True)
+        return d
     return d - d.mean(axis=axes, keepdims=True)
 
 
@@ -684,7 +692,8 @@ class Var(Op):
         n = math.prod(x.shape[i] for i in range(x.ndim) if axes is None or i in axes) if x.size else 0
         self.denom = builtins.max(n - correction, 0)
         with B.errstate(invalid="ignore", divide="ignore"):
-            out = (centered * centered).sum(axis=axes, keepdims=keepdim) / self.denom
+            squares = B.xp.multiply(centered, centered, out=centered if type(centered) is B.ndarray else None)
+            out = squares.sum(axis=axes, keepdims=keepdim) / self.denom
         return B.xp.asarray(out, dtype=x.dtype)
 
     def backward(self, g):
@@ -694,7 +703,11 @@ class Var(Op):
             g = _expand_back(g * scale, self.x.shape, self.axes, self.keepdim)  # (scaled while small)
             # recomputed from the saved input (not saved in forward), so double backward can
             # differentiate through it
-            return g * _centered(self.x, self.axes), None, None, None
+            centered = _centered(self.x, self.axes)
+            if type(centered) is B.ndarray and centered.dtype == g.dtype and centered.shape == g.shape:
+                centered *= g
+                return centered, None, None, None
+            return g * centered, None, None, None
 
 
 class Std(Var):

@@ -6,7 +6,12 @@ from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
-from ._prep import KittyNotImplementedError, as_tensor_arg, cast, dtype_name
+from ._prep import KittyNotImplementedError, as_tensor_arg, cast, dtype_name, grad_over, times_grad
+
+
+def _negated(fresh):
+    """``-fresh``, in place when ``fresh`` is an array the caller has just made."""
+    return B.xp.negative(fresh, out=fresh) if type(fresh) is B.ndarray and fresh.ndim else -fresh
 
 
 class Abs(Op):
@@ -18,7 +23,7 @@ class Abs(Op):
         return self.xp.abs(x)
 
     def backward(self, g):
-        return (g * self.xp.sign(self.x),)
+        return (times_grad(self.xp.sign(self.x), g),)
 
 
 class Exp(Op):
@@ -59,7 +64,7 @@ class Sqrt(Op):
 
     def backward(self, g):
         with B.errstate(divide="ignore", invalid="ignore"):
-            return (g / (2 * self.out),)
+            return (grad_over(g, 2 * self.out),)
 
 
 def abs(input):  # noqa: A001
@@ -146,7 +151,7 @@ class Sin(Op):
         return self.xp.sin(x)
 
     def backward(self, g):
-        return (g * self.xp.cos(self.x),)
+        return (times_grad(self.xp.cos(self.x), g),)
 
 
 class Cos(Op):
@@ -158,7 +163,7 @@ class Cos(Op):
         return self.xp.cos(x)
 
     def backward(self, g):
-        return (-g * self.xp.sin(self.x),)
+        return (times_grad(_negated(self.xp.sin(self.x)), g),)
 
 
 class Tan(Op):
@@ -382,7 +387,7 @@ class Reciprocal(Op):
 
     def backward(self, g):
         o = self.out
-        return (-g * o * o,)
+        return (times_grad(_negated(o * o), g),)
 
 
 class Logit(Op):
