@@ -56,6 +56,41 @@ def _convert_index(idx, Tensor):
     return tuple(out)
 
 
+def _is_int(i) -> bool:
+    return (isinstance(i, int) or B.is_array_like_scalar(i) and B.xp.dtype(type(i)).kind in "iu") and not isinstance(i, bool)
+
+
+def _ints_first(idx):
+    """``(ints, rest)``: an index that mixes integers with index arrays, split in two steps.
+
+    torch applies the integers first, as selections, and then the arrays; NumPy counts an integer
+    as one more index array. The two orders differ once a slice separates them: for x of shape
+    (2, 4, 5), ``x[0, :, [1, 2]]`` is (4, 2) in torch and (2, 4) in NumPy (which moves the
+    broadcast index dims to the front). ``None`` when the index does not mix them.
+    """
+    items = idx if isinstance(idx, tuple) else (idx,)
+    if not any(_is_int(i) for i in items) or _is_basic(idx):
+        return None
+    ints, rest = [], []
+    for i in items:
+        if _is_int(i):
+            ints.append(i)
+        elif i is None:
+            rest.append(None)  # a new axis: added by the second step, where it stands
+        elif i is Ellipsis:
+            ints.append(Ellipsis)
+            rest.append(Ellipsis)
+        elif isinstance(i, slice):
+            ints.append(slice(None))
+            rest.append(i)
+        else:  # an index array; a bool mask covers as many dims as it has
+            if isinstance(i, bool):
+                return None  # (a bare True/False adds an axis: left to NumPy's rule)
+            ints.extend([slice(None)] * (i.ndim if i.dtype.kind == "b" else 1))
+            rest.append(i)
+    return tuple(ints), tuple(rest)
+
+
 def _numpy_index_error(e: IndexError) -> KittyIndexError:
     msg = str(e).replace("axis", "dimension")
     return KittyIndexError(msg)
@@ -140,6 +175,9 @@ def getitem(x, idx):
     idx = _convert_index(idx, Tensor)
     if _is_basic(idx):
         return Select.apply(x, idx)
+    split = _ints_first(idx)
+    if split is not None:
+        return getitem(Select.apply(x, split[0]), split[1])
     return Index.apply(x, idx)
 
 
@@ -147,6 +185,10 @@ def setitem(x, idx, value) -> None:
     Tensor = F.Tensor  # set by kittygrad.tensor, which sits above the ops
     if not _is_basic(idx):
         idx = _convert_index(idx, Tensor)
+        split = _ints_first(idx)
+        if split is not None:  # written through the view the integers select, in torch's order
+            setitem(Select.apply(x, split[0]), split[1], value)
+            return
     if isinstance(value, Tensor):
         value = cast(value, x.dtype)
     elif B.is_array(value):
