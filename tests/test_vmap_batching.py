@@ -250,15 +250,25 @@ def test_forward_mode_inside_vmap_loops_and_says_so():
     _assert_close(got, torch.tensor(X).cos())
 
 
+class _Cube(kitty.autograd.function.Op):
+    """An op made here, so that no batching rule can know it."""
+
+    def forward(self, x):
+        self.x = x
+        return x**3
+
+    def backward(self, g):
+        return (3 * g * self.x**2,)
+
+
 def test_op_without_rule_loops_once_per_op_with_a_warning():
-    _batching_rules._warned.discard(kitty.ops.activation.Prelu)
-    w = kitty.tensor([0.25] * 6)
-    with pytest.warns(UserWarning, match="vmap fell back to a loop for Prelu"):
-        got = kitty.func.vmap(lambda r: KF.prelu(r, w))(kitty.tensor(X))
+    _batching_rules._warned.discard(_Cube)
+    with pytest.warns(UserWarning, match="vmap fell back to a loop for _Cube"):
+        got = kitty.func.vmap(lambda r: _Cube.apply(r))(kitty.tensor(X))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        kitty.func.vmap(lambda r: KF.prelu(r, w))(kitty.tensor(X))  # said once
-    _assert_close(got, TF.prelu(torch.tensor(X).flatten(0, 1), torch.tensor([0.25] * 6)).reshape(5, 4, 6))
+        kitty.func.vmap(lambda r: _Cube.apply(r))(kitty.tensor(X))  # said once
+    _assert_close(got, torch.tensor(X) ** 3)
 
 
 def test_misuse_errors_name_the_problem():
@@ -344,3 +354,361 @@ def test_hessian_pulls_back_both_levels_batched(monkeypatch):
     want = torch.func.hessian(lambda v: (v.tanh() @ torch.tensor(w)).sin().sum())(torch.tensor(x))
     _assert_close(got, want, atol=1e-4)
     assert calls[-1] is not None  # (the inner one is a gradient: one pullback, no rows to batch)
+
+
+# ---- rules for the add-matmul family, writes through an index, nn ops, medians and solves -------
+
+def _arrays(*shapes, seed=11):
+    r = np.random.default_rng(seed)
+    return [r.standard_normal(s).astype(np.float32) for s in shapes]
+
+
+def _both(fn, arrays, in_dims, argnums=None, atol=1e-5):
+    """vmap of ``fn`` and (with ``argnums``) of its gradient, under kittygrad and torch."""
+    got = kitty.func.vmap(lambda *a: fn(kitty, KF, *a), in_dims=in_dims)(*[kitty.tensor(a) for a in arrays])
+    want = _torch_vmap(lambda *a: fn(torch, TF, *a), *[torch.tensor(a) for a in arrays], in_dims=in_dims)
+    _assert_close(got, want, atol=atol)
+    if argnums is None:
+        return
+
+    def scalar(L, F):
+        return lambda *a: fn(L, F, *a).sin().sum()
+
+    got = kitty.func.vmap(kitty.func.grad(scalar(kitty, KF), argnums=argnums), in_dims=in_dims)(
+        *[kitty.tensor(a) for a in arrays]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = torch.func.vmap(torch.func.grad(scalar(torch, TF), argnums=argnums), in_dims=in_dims)(
+            *[torch.tensor(a) for a in arrays]
+        )
+    for g, w in zip(got, want):
+        _assert_close(g, w, atol=atol)
+
+
+ADD_MATMUL = {
+    # name: (fn, shapes, in_dims)
+    "addmm_all_batched": (lambda L, F, i, a, b: L.addmm(i, a, b, beta=0.5, alpha=2.0), [(5, 3, 2), (5, 3, 4), (5, 4, 2)], 0),
+    "addmm_mat1_batched_dim1": (lambda L, F, i, a, b: L.addmm(i, a, b), [(3, 2), (3, 5, 4), (4, 2)], (None, 1, None)),
+    "addmm_input_batched_broadcast": (lambda L, F, i, a, b: L.addmm(i, a, b, beta=3.0), [(5, 2), (3, 4), (4, 2)], (0, None, None)),
+    "addmm_mat2_batched_beta0": (lambda L, F, i, a, b: L.addmm(i, a, b, beta=0), [(3, 2), (3, 4), (4, 5, 2)], (None, None, 1)),
+    "addmv_mat_batched": (lambda L, F, i, a, v: L.addmv(i, a, v, alpha=0.5), [(3,), (5, 3, 4), (4,)], (None, 0, None)),
+    "addmv_vec_batched_dim1": (lambda L, F, i, a, v: L.addmv(i, a, v), [(5, 3), (3, 4), (4, 5)], (0, None, 1)),
+    "baddbmm": (lambda L, F, i, a, b: L.baddbmm(i, a, b, beta=0.5), [(2, 3, 1), (5, 2, 3, 4), (2, 4, 2)], (None, 0, None)),
+    "baddbmm_batch2_batched": (lambda L, F, i, a, b: L.baddbmm(i, a, b), [(5, 2, 3, 2), (2, 3, 4), (2, 4, 5, 2)], (0, None, 2)),
+    "addbmm": (lambda L, F, i, a, b: L.addbmm(i, a, b, alpha=2.0), [(3, 2), (5, 2, 3, 4), (5, 2, 4, 2)], (None, 0, 0)),
+}
+
+
+@pytest.mark.parametrize("name", list(ADD_MATMUL))
+def test_add_matmul_family_batches(name):
+    fn, shapes, in_dims = ADD_MATMUL[name]
+    _both(fn, _arrays(*shapes), in_dims, argnums=(0, 1, 2), atol=1e-4)
+
+
+def test_add_matmul_nested_vmap():
+    inp, a, b = _arrays((3, 2), (4, 3, 3, 5), (5, 4, 2))
+
+    def f(L):
+        return L.func.vmap(L.func.vmap(lambda i, x, y: L.addmm(i, x, y, beta=0.5), in_dims=(None, 0, None)), in_dims=(None, 0, 1))
+
+    got = f(kitty)(kitty.tensor(inp), kitty.tensor(a), kitty.tensor(b))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = f(torch)(torch.tensor(inp), torch.tensor(a), torch.tensor(b))
+    _assert_close(got, want, atol=1e-4)
+
+
+def _put(L, x, idx, value):
+    y = x.clone()
+    y[idx] = value
+    return y
+
+
+INDEXING = {
+    # name: (fn, arrays, in_dims, argnums)
+    "take_shared_index": (lambda L, F, x: L.take(x, L.tensor([[0, -1], [7, 3]])), [X], 0, (0,)),
+    "take_batched_index": (lambda L, F, i: L.take(L.tensor(X[0]), i), [rng.integers(-24, 24, (5, 3))], 0, None),
+    "take_both_batched": (lambda L, F, x, i: L.take(x, i), [X, rng.integers(0, 24, (3, 5))], (0, 1), (0,)),
+    "index_put_shared_index": (
+        lambda L, F, x, v: L.index_put(x, (L.tensor([0, 2]), L.tensor([1, 5])), v), [X, X[:, 0, :2]], (0, 0), (0, 1),
+    ),
+    "index_put_value_batched_only": (
+        lambda L, F, x, v: L.index_put(x, (L.tensor([3, 1]),), v), [X[0], X[:, :1, :]], (None, 0), (0, 1),
+    ),
+    "index_put_accumulate_repeats": (
+        lambda L, F, x, v: L.index_put(x, (L.tensor([0, 0, 3]),), v, accumulate=True), [X, X[0, 0]], (0, None), (0, 1),
+    ),
+    "index_put_batched_indices": (
+        lambda L, F, x, i, v: L.index_put(x, (i,), v), [X[0], rng.permutation(4)[None].repeat(5, 0)[:, :2], X[:, :2, :]],
+        (None, 0, 0), (0, 2),
+    ),
+    "index_put_accumulate_batched_indices": (
+        lambda L, F, x, i: L.index_put(x, (i, L.tensor([1])), x[0, 0:1], accumulate=True), [X, rng.integers(0, 4, (5, 3))],
+        0, (0,),
+    ),
+    # (no gradients: setitem on a tensor that requires grad reads the index into its values, which
+    # sends grad-of-setitem inside vmap to the whole-function loop)
+    "setitem_shared_index": (lambda L, F, x, v: _put(L, x, (slice(None), [0, 2]), v), [X, X[:, :, 4:5]], 0, None),
+    "setitem_basic_index_value_unbatched": (lambda L, F, x, v: _put(L, x, (1, slice(2, 5)), v), [X, X[0, 0, :3]], (0, None), None),
+    "setitem_batched_indices": (lambda L, F, x, i: _put(L, x, i, x[0] * 2), [X, rng.integers(0, 4, (5, 2))], 0, None),
+    "masked_scatter_batched_mask": (lambda L, F, x, s: x.masked_scatter(x > 0, s), [X, X[0] * 7], (0, None), (0, 1)),
+    "masked_scatter_shared_mask": (
+        lambda L, F, x, s: x.masked_scatter(L.tensor(X[0] > 0.5), s), [X, X[:, ::-1].copy()], 0, (0, 1),
+    ),
+    "masked_scatter_only_mask_batched": (
+        lambda L, F, m, s: L.zeros(4, 6).masked_scatter(m > 0, s), [X, X[1]], (0, None), (1,),
+    ),
+    "masked_select_shared_mask": (lambda L, F, x: x.masked_select(L.tensor(X[2] > 0)), [X], 0, (0,)),
+}
+
+
+@pytest.mark.parametrize("name", list(INDEXING))
+def test_indexing_family_batches(name):
+    fn, arrays, in_dims, argnums = INDEXING[name]
+    _both(fn, arrays, in_dims, argnums=argnums)
+
+
+def _per_sample_torch(fn, *arrays):
+    """torch's answers sample by sample, where torch's vmap refuses (bool masks, data-dependent shapes)."""
+    return torch.stack([fn(*[torch.tensor(a[i]) for a in arrays]) for i in range(len(arrays[0]))])
+
+
+def test_writes_through_a_batched_bool_mask_batch():
+    # torch's vmap refuses to batch a bool mask; every sample's answer is still well defined here
+    v = X[:, 0]
+
+    def put(L, x, v):
+        y = x.clone()
+        y[x > 0] = 0.0
+        y[x[:, 0] < 0] = v * 3
+        return y
+
+    def index_put(L, x, v):
+        y = L.index_put(x, (x[:, 0] < 0,), v * 3)
+        return L.index_put(y, (x < -1,), v[0], accumulate=True)
+
+    for f in (put, index_put):
+        got = kitty.func.vmap(lambda x, v: f(kitty, x, v))(kitty.tensor(X), kitty.tensor(v))
+        _assert_close(got, _per_sample_torch(lambda x, v: f(torch, x, v), X, v))
+    grads = kitty.func.vmap(kitty.func.grad(lambda x, v: index_put(kitty, x, v).sin().sum(), argnums=(0, 1)))(
+        kitty.tensor(X), kitty.tensor(v)
+    )
+    for k in (0, 1):
+        want = _per_sample_torch(
+            lambda x, v: torch.func.grad(lambda x, v: index_put(torch, x, v).sin().sum(), argnums=(0, 1))(x, v)[k], X, v
+        )
+        _assert_close(grads[k], want)
+
+
+def test_setitem_with_parted_advanced_indices_follows_torch_and_batches():
+    # an int and an index array parted by a slice: torch selects the int first, so the value is
+    # (4, 2) (NumPy's rule would want (2, 4)); the write goes through that selection's view, batched
+    x = _arrays((3, 2, 4, 5))[0]
+    value = kitty.arange(8.0).reshape(4, 2)
+
+    def f(r):
+        return _put(kitty, r, (0, slice(None), kitty.tensor([1, 2])), value)
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="vmap fell back")
+        got = kitty.func.vmap(f)(kitty.tensor(x))
+    want = []
+    for r in x:
+        t = torch.tensor(r).clone()
+        t[0, :, torch.tensor([1, 2])] = torch.arange(8.0).reshape(4, 2)
+        want.append(t)
+    _assert_close(got, torch.stack(want))
+
+
+def test_masked_select_with_a_batched_mask():
+    # as many Trues in every sample: one batched selection; different counts: a clear error (torch raises always)
+    x = np.stack([rng.permutation(24).reshape(4, 6) for _ in range(5)]).astype(np.float32)
+    got = kitty.func.vmap(lambda r: r.masked_select(r >= 20))(kitty.tensor(x))
+    _assert_close(got, _per_sample_torch(lambda r: r.masked_select(r >= 20), x))
+    with pytest.raises(RuntimeError, match="masked_select.*different number in each sample"):
+        kitty.func.vmap(lambda r: r.masked_select(r > 0))(kitty.tensor(X))
+
+
+def test_indexing_nested_vmap():
+    x = _arrays((3, 4, 5, 6))[0]
+    idx = rng.integers(0, 30, (3, 4, 2))
+
+    def f(L, x, i):
+        return L.take(x, i) + L.index_put(x, (i[:1] % 5,), x[0, 0], accumulate=True)[0, :2]
+
+    def nested(L):
+        return L.func.vmap(L.func.vmap(lambda a, b: f(L, a, b)))
+
+    got = nested(kitty)(kitty.tensor(x), kitty.tensor(idx))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = nested(torch)(torch.tensor(x), torch.tensor(idx))
+    _assert_close(got, want)
+
+
+NN_AND_MORE = {
+    # name: (fn, arrays, in_dims, argnums)
+    "prelu_shared_weight": (lambda L, F, x, w: F.prelu(x, w), [X, _arrays((6,))[0]], (0, None), (0, 1)),
+    "prelu_batched_weight": (lambda L, F, x, w: F.prelu(x, w), [X[0], _arrays((5, 6))[0]], (None, 0), (0, 1)),
+    "prelu_batched_weight_dim1_4d": (lambda L, F, x, w: F.prelu(x, w), [IMG, _arrays((3, 5))[0]], (0, 1), (0, 1)),
+    "prelu_vector_sample": (lambda L, F, x, w: F.prelu(x, w), [X[:, 0], np.float32([0.2])], (0, None), (0, 1)),
+    "prelu_scalar_sample_one_weight": (lambda L, F, x, w: F.prelu(x, w), [X[:, 0, 0], np.float32([0.3])], (0, None), (0, 1)),
+    "bilinear_inputs_batched": (
+        lambda L, F, a, b, w, c: F.bilinear(a, b, w, c), _arrays((5, 3, 4), (5, 3, 2), (6, 4, 2), (6,)), (0, 0, None, None),
+        (0, 1, 2, 3),
+    ),
+    "bilinear_weight_batched_dim1": (
+        lambda L, F, a, b, w, c: F.bilinear(a, b, w, c), _arrays((3, 4), (3, 2), (6, 5, 4, 2), (6,)), (None, None, 1, None),
+        (0, 1, 2, 3),
+    ),
+    "bilinear_vector_sample_bias_batched": (
+        lambda L, F, a, b, w, c: F.bilinear(a, b, w, c), _arrays((5, 4), (2,), (6, 4, 2), (5, 6)), (0, None, None, 0),
+        (0, 1, 2, 3),
+    ),
+    "mvlgamma": (lambda L, F, x: L.mvlgamma(x.abs() + 2, 3), [X], 0, (0,)),
+    "median_all": (lambda L, F, x: x.median() + x[0].median() * 2, [X], 0, (0,)),
+    "median_all_batched_dim2": (lambda L, F, x: x.median(), [X], 2, (0,)),
+}
+
+
+@pytest.mark.parametrize("name", list(NN_AND_MORE))
+def test_nn_ops_and_medians_batch(name):
+    fn, arrays, in_dims, argnums = NN_AND_MORE[name]
+    _both(fn, arrays, in_dims, argnums=argnums, atol=1e-4)
+
+
+def test_median_nan_and_ties_per_sample():
+    # NaN in a sample makes its median NaN (nanmedian skips it); tied medians share the gradient
+    x = np.array([[1.0, 2.0, 2.0, 5.0], [np.nan, 1.0, 3.0, 0.0], [4.0, 4.0, 4.0, 1.0]], np.float32)
+    got = kitty.func.vmap(lambda r: kitty.stack([r.median(), r.nanmedian()]))(kitty.tensor(x))
+    want = torch.stack([torch.stack([r.median(), r.nanmedian()]) for r in torch.tensor(x)])
+    _assert_close(got, want)
+    grads = kitty.func.vmap(kitty.func.grad(lambda r: r.median() + r.nanmedian()))(kitty.tensor(x))
+    one_at_a_time = [kitty.func.grad(lambda r: r.median() + r.nanmedian())(kitty.tensor(r)) for r in x]
+    _assert_close(grads, torch.tensor(np.stack([g.numpy() for g in one_at_a_time])))
+    ints = kitty.func.vmap(lambda r: r.median())(kitty.tensor(np.array([[3, 1, 2], [7, 7, 0]])))
+    assert ints.tolist() == [2, 7]
+
+
+def test_median_nested_vmap():
+    x = _arrays((3, 4, 5))[0]
+    got = kitty.func.vmap(kitty.func.vmap(lambda r: r.median()))(kitty.tensor(x))
+    _assert_close(got, torch.tensor(x).median(-1).values)
+
+
+SOLVE_A = np.stack([SPD + i * 0.1 * np.eye(4, dtype=np.float32) for i in range(5)])
+SOLVES = {
+    # name: (fn, arrays, in_dims)
+    "solve_both_batched": (lambda L, F, a, b: L.linalg.solve(a, b), [SOLVE_A, _arrays((5, 4, 2))[0]], 0),
+    "solve_matrix_batched": (lambda L, F, a, b: L.linalg.solve(a, b), [SOLVE_A, _arrays((4, 2))[0]], (0, None)),
+    "solve_vector_batched_dim1": (lambda L, F, a, b: L.linalg.solve(a, b), [SPD, _arrays((4, 5))[0]], (None, 1)),
+    "solve_left_false": (lambda L, F, a, b: L.linalg.solve(a, b, left=False), [SOLVE_A, _arrays((3, 4))[0]], (0, None)),
+    "solve_triangular_matrix_batched": (
+        lambda L, F, a, b: L.linalg.solve_triangular(a, b, upper=True), [SOLVE_A, _arrays((4, 3))[0]], (0, None),
+    ),
+    "solve_triangular_rhs_batched_unit": (
+        lambda L, F, a, b: L.linalg.solve_triangular(a, b, upper=False, unitriangular=True), [SPD, _arrays((5, 4, 3))[0]],
+        (None, 0),
+    ),
+    "cholesky_solve_rhs_batched": (
+        lambda L, F, b, f: L.cholesky_solve(b, f), [_arrays((4, 5, 2))[0], np.linalg.cholesky(SPD)], (1, None),
+    ),
+    "cholesky_solve_factor_batched_upper": (
+        lambda L, F, b, f: L.cholesky_solve(b, f, upper=True), [_arrays((4, 2))[0], np.linalg.cholesky(SOLVE_A).transpose(0, 2, 1).copy()],
+        (None, 0),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(SOLVES))
+def test_solves_batch(name):
+    fn, arrays, in_dims = SOLVES[name]
+    _both(fn, arrays, in_dims, argnums=(0, 1), atol=1e-4)
+
+
+def test_multihead_attention_weights_batch():
+    mha = kitty.nn.MultiheadAttention(6, 2, batch_first=True)
+    reference = torch.nn.MultiheadAttention(6, 2, batch_first=True)
+    reference.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in mha.state_dict().items()})
+    x = _arrays((5, 2, 3, 6))[0]
+    for sample, average in ((x, True), (x[:, 0], False)):  # batched (N, L, E) and unbatched (L, E) samples
+        got = kitty.func.vmap(lambda r: mha(r, r, r, average_attn_weights=average))(kitty.tensor(sample))
+        with torch.no_grad():
+            want = _torch_vmap(lambda r: reference(r, r, r, average_attn_weights=average), torch.tensor(sample))
+        _assert_close(got[0], want[0], atol=1e-5)
+        _assert_close(got[1], want[1], atol=1e-5)
+
+
+_R = np.random.default_rng(5)
+_X4 = _R.standard_normal((3, 4, 5, 6)).astype(np.float32)
+_TRI = (np.eye(3) * 2 + _R.standard_normal((4, 3, 3)) * 0.1).astype(np.float32)
+NESTED = {
+    # name: (fn, arrays, inner in_dims, outer in_dims): arguments batched at one level or the other
+    "take": (lambda L, a, i: L.take(a, i), [_X4[0], _R.integers(-30, 30, (3, 2))], (0, None), (None, 0)),
+    "index_put_index_outer": (lambda L, a, i: L.index_put(a, (i % 5,), a[0]), [_X4[0], _R.integers(0, 5, (3, 2))], (0, None), (None, 0)),
+    "index_put_accumulate_index_inner": (
+        lambda L, a, i, v: L.index_put(a, (i,), v, accumulate=True), [_X4[:, 0], _R.integers(0, 5, (4, 2)), _X4[0, :, :2]],
+        (None, 0, 0), (0, None, None),
+    ),
+    "addmm": (
+        lambda L, i, a, b: L.addmm(i, a, b), [_X4[0, 0, :3, :2], _X4[0, :, :3, :5], _X4[:, 0, :, :2]], (None, 0, None), (None, None, 0),
+    ),
+    "solve": (lambda L, a, b: L.linalg.solve(a, b), [_TRI, _X4[:2, 0, :3, :3]], (0, None), (None, 0)),
+    "solve_triangular": (lambda L, a, b: L.linalg.solve_triangular(a, b, upper=True), [_TRI, _X4[:2, 0, :3, :2]], (0, None), (None, 0)),
+    "cholesky_solve": (lambda L, b, f: L.cholesky_solve(b, f), [_X4[:2, 0, :3, :2], np.tril(_TRI)], (None, 0), (0, None)),
+    "prelu": (lambda L, a, w: L.nn.functional.prelu(a, w), [_X4[0], _R.random((3, 6)).astype(np.float32)], (0, None), (None, 0)),
+    "masked_scatter": (lambda L, a, s: a.masked_scatter(a > 0, s), [_X4[0], _X4[:, 0]], (0, None), (None, 0)),
+    "bilinear": (
+        lambda L, a, b, w: L.nn.functional.bilinear(a, b, w), [_X4[0, :, :, :3], _X4[1, :, :, :2], _R.random((3, 4, 3, 2)).astype(np.float32)],
+        (0, 0, None), (None, None, 0),
+    ),
+    "median": (lambda L, a: a.median(), [_X4], 1, 3),
+}
+
+
+@pytest.mark.parametrize("name", list(NESTED))
+def test_new_rules_under_nested_vmap(name):
+    fn, arrays, inner, outer = NESTED[name]
+
+    def nested(L):
+        return L.func.vmap(L.func.vmap(lambda *a: fn(L, *a), in_dims=inner), in_dims=outer)
+
+    got = nested(kitty)(*[kitty.tensor(a) for a in arrays])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = nested(torch)(*[torch.tensor(a) for a in arrays])
+    _assert_close(got, want, atol=1e-4)
+
+
+def test_setitem_with_batched_indices_after_full_slices():
+    # y[:, i] = v with a per-sample i: the batch dim moves behind the slices, next to the indices
+    # (compared sample by sample: torch's own vmap gets this case wrong)
+    idx = _R.integers(0, 6, (3, 4, 2))
+    v = _R.standard_normal((5, 2)).astype(np.float32)
+
+    def put(L, a, i):
+        y = a.clone()
+        y[:, i] = L.tensor(v)
+        y[:, i[:1]] = a[:, :1] * 3
+        return y
+
+    got = kitty.func.vmap(kitty.func.vmap(lambda a, i: put(kitty, a, i)))(kitty.tensor(_X4), kitty.tensor(idx))
+    want = [[put(torch, torch.tensor(_X4[p, q]), torch.tensor(idx[p, q])) for q in range(4)] for p in range(3)]
+    _assert_close(got, torch.stack([torch.stack(row) for row in want]))
+
+
+def test_index_put_in_place_gradients():
+    # index_put_ writes into the batched tensor (no setitem index check on the way): gradients
+    # flow through the in-place write, by a per-sample mask and by per-sample indices
+    idx = _R.integers(0, 4, (5, 3))
+
+    def f(L, x, i):
+        y = x * 1
+        y.index_put_((x[:, 0] > 0,), x[0] * 2)
+        y.index_put_((i,), x[1], accumulate=True)
+        return y.sin().sum()
+
+    got = kitty.func.vmap(kitty.func.grad(lambda x, i: f(kitty, x, i)))(kitty.tensor(X), kitty.tensor(idx))
+    want = torch.stack([torch.func.grad(lambda x: f(torch, x, torch.tensor(idx[k])))(torch.tensor(X[k])) for k in range(5)])
+    _assert_close(got, want)

@@ -7,7 +7,9 @@ dim parameter get it shifted past the batch dim; the matmul family, linear, conv
 per-sample weights (what ``grad`` inside ``vmap`` differentiates) by batched GEMMs, grouped
 convolution and gathers; losses run unreduced and reduce per sample. A rule returns
 ``NotImplemented`` for a case it does not cover, and the op then runs once per sample and the
-results are stacked (``loop``), with a warning naming the op, once.
+results are stacked (``loop``), with a warning naming the op, once. More rules (the add-matmul
+family, writes through an index, solves, ...) live in ``_batching_rules_more``, which adds them to
+``RULES`` and ``INPLACE_RULES`` (the package imports it).
 """
 
 from __future__ import annotations
@@ -614,7 +616,7 @@ def loop(level, cls, args, params):
         )
     results = []
     for i in range(level.size):
-        sample = [_idx.Select.apply(a._phys, (i,)) if _mine(a, level) else a for a in args]
+        sample = [_sample_arg(a, i, level) for a in args]
         sample_params = {k: _sample_param(v, i, level) for k, v in params.items()}
         results.append(cls.apply(*sample, **sample_params))
     if type(results[0]) is tuple:
@@ -622,6 +624,14 @@ def loop(level, cls, args, params):
             BatchedTensor.make(_join.Stack.apply(*[r[k] for r in results], axis=0), level) for k in range(len(results[0]))
         )
     return BatchedTensor.make(_join.Stack.apply(*results, axis=0), level)
+
+
+def _sample_arg(a, i, level):
+    """Sample ``i`` of an op's argument: of a batched tensor, or of the batched arrays in it (an
+    index array, or a tuple of them, passed positionally)."""
+    if _mine(a, level):
+        return _idx.Select.apply(a._phys, (i,))
+    return _sample_param(a, i, level)
 
 
 def _sample_param(v, i, level):
@@ -638,7 +648,7 @@ def loop_inplace(level, cls, target, args, params):
         _warned.add(cls)
         warnings.warn(f"vmap fell back to a loop for {_opname(cls)}_: it runs once per sample", UserWarning, stacklevel=4)
     for i in range(level.size):
-        sample = [_idx.Select.apply(a._phys, (i,)) if _mine(a, level) else a for a in args]
+        sample = [_sample_arg(a, i, level) for a in args]
         sample_params = {k: _sample_param(v, i, level) for k, v in params.items()}
         _function.apply_inplace(cls, _idx.Select.apply(target._phys, (i,)), *sample, **sample_params)
     return target
@@ -658,7 +668,7 @@ RULES: dict = {}
 ELEMENTWISE: set = set()
 for _cls in (
     _ops_of(_unary) + _ops_of(_arith) + _ops_of(_cmp) + _ops_of(_pw) + _ops_of(_twins)
-    + _ops_of(_special, exclude=(_special.Mvlgamma,))
+    + _ops_of(_special)
     + _ops_of(_act, exclude=(_act.Softmax, _act.LogSoftmax, _act.Prelu))
     + [_conv.Clone, _conv.ToCopy, _conv.Fill, _conv.Copy, _gs.MaskedFill]
 ):
@@ -720,6 +730,11 @@ for _cls in (_loss.PointwiseLoss, _loss.BceWithLogits, _loss.BinaryCrossEntropy,
     RULES[_cls] = _reduced_loss
 
 
+#: rules for in-place ops on a batched target, ``rule(level, cls, target, args, params)``; the
+#: writes through an index come from ``_batching_rules_more``
+INPLACE_RULES: dict = {}
+
+
 def run(level: Level, cls, args, params):
     """``cls.apply(*args, **params)`` with some arguments batched at ``level``."""
     rule = RULES.get(cls)
@@ -732,32 +747,11 @@ def run(level: Level, cls, args, params):
     return loop(level, cls, args, params)
 
 
-def _index_put_inplace(level, cls, target, args, params):
-    """``target[idx] = value`` with basic (and adjacent advanced) indices, on the physical tensor."""
-    value = args[0]
-    idx = args[1] if len(args) > 1 else params.get("idx")
-    if _params_mine(params, level) or len(args) > 2:
-        return NotImplemented
-    items = idx if isinstance(idx, tuple) else (idx,)
-    if any(type(v) is _Logical for v in items):
-        return NotImplemented
-    advanced = [i for i, v in enumerate(items) if v is not None and not isinstance(v, (slice, int)) and v is not Ellipsis]
-    if advanced and advanced != list(range(advanced[0], advanced[-1] + 1)):
-        return NotImplemented
-    # the rank of one sample's region, from an array of the sample's shape that holds no memory
-    region = B.xp.lib.stride_tricks.as_strided(B.xp.zeros(1), shape=target._data.shape, strides=(0,) * target._data.ndim)
-    rank = B.xp.ndim(region[items])
-    if _rank(value) > rank:
-        return NotImplemented
-    value = _pad_any(value, rank, level)
-    _function.apply_inplace(cls, target._phys, value, (slice(None),) + tuple(items), **params)
-    return target
-
-
 def run_inplace(level: Level, cls, target, args, params):
     """An in-place op on the batched ``target``."""
-    if cls is _idx.IndexPut:
-        done = _index_put_inplace(level, cls, target, args, params)
+    rule = INPLACE_RULES.get(cls)
+    if rule is not None:
+        done = rule(level, cls, target, args, params)
         if done is not NotImplemented:
             return done
     if cls in ELEMENTWISE and not _params_mine(params, level):
@@ -779,8 +773,12 @@ def open_level(size: int, randomness: str = "error", tangents_only: bool = False
     def apply_hook(cls, args, params):
         mine = False
         for a in args:
-            if (type(a) is BatchedTensor and a._level is level) or (type(a) is _Logical and a.owner._level is level):
+            kind = type(a)
+            if (kind is BatchedTensor and a._level is level) or (kind is _Logical and a.owner._level is level):
                 mine = True
+                break
+            if kind is tuple and any(type(v) is _Logical and v.owner._level is level for v in a):
+                mine = True  # a batched index array inside an index tuple (x[idx], index_put)
                 break
         if not mine and params:
             mine = _params_mine(params, level)
@@ -815,3 +813,4 @@ def close_level(level: Level) -> None:
     """Close ``level`` (the innermost one), restoring the outer hooks."""
     _levels.remove(level)
     _function.dual_apply, _function.vmap_inplace = level.prev_apply, level.prev_inplace
+

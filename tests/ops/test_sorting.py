@@ -12,6 +12,8 @@ ROWS = [
     Row("median_ties", lambda m, a: m.median(m.clamp(a, -0.2, 0.2)), shapes=fixed((7,)), fd=False,
         domain=clamp_domain),
     Row("median_dim", lambda m, a: a.median(-1), min_dims=1, domain=distinct),
+    # vmap batches median() by a per-row median (ties sharing the gradient, as median() itself)
+    Row("median_vmapped", lambda m, a: m.func.vmap(m.median)(a), shapes=fixed((3, 5)), domain=distinct),
     Row("median_int", lambda m, a: m.stack([m.median(a), a.median(0).values.sum()]), inputs="int", min_dims=1,
         max_dims=1),
     Row("nanmedian", lambda m, a: m.nanmedian(m.where(a > 1.0, m.tensor(float("nan"), dtype=a.dtype), a)),
