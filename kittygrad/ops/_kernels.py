@@ -59,7 +59,9 @@ def transposed_matmul(a, g):
     contiguous first, since NumPy's matmul leaves BLAS for a transposed stack (2x slower).
     """
     if a.ndim > 2 and a.shape[-2] == 1 and g.ndim > 2:
-        return a[..., 0, :, None] * g[..., 0, None, :]
+        # written as (g x a) and returned transposed: a linear layer's weight gradient is this
+        # product transposed, which then needs no copy; writing the long rows is faster too
+        return (g[..., 0, :, None] * a[..., 0, None, :]).swapaxes(-1, -2)
     at = a.swapaxes(-1, -2)
     if a.ndim > 2 and type(at) is B.xp.ndarray:
         at = B.xp.ascontiguousarray(at)
