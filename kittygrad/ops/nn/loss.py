@@ -227,12 +227,13 @@ class ClassNll(Op):
         m, c = x.shape
         valid = target != ignore_index
         tc = xp.where(valid, target, 0)
-        if valid.any():
+        if m and (tc.min() < 0 or tc.max() >= c):  # (ignored rows hold 0 in tc: look closer)
             bad = target[valid]
-            if bad.min() < 0 or bad.max() >= c:
-                raise KittyIndexError(f"Target {int(bad[(bad < 0) | (bad >= c)][0])} is out of bounds.")
+            bad = bad[(bad < 0) | (bad >= c)]
+            if bad.size:
+                raise KittyIndexError(f"Target {int(bad[0])} is out of bounds.")
         wt = weight[tc] * valid if weight is not None else valid.astype(x.dtype)
-        picked = xp.take_along_axis(x, tc[:, None], axis=1)[:, 0]
+        picked = x[xp.arange(m), tc]
         if logits:
             # log p = x - lse(x); only the picked entries (and, with smoothing, a row sum) are needed
             self._name = "CrossEntropyLossBackward"
@@ -286,10 +287,10 @@ class ClassNll(Op):
         if reduction == "none":
             scale = g.reshape(-1)
         elif reduction == "sum":
-            scale = xp.broadcast_to(g, (m,))
+            scale = g  # (one number: it broadcasts over the rows below)
         else:
             with B.errstate(invalid="ignore", divide="ignore"):
-                scale = xp.broadcast_to(g / self.denom, (m,))
+                scale = g / self.denom
         # d loss / d log p at the target, and (times the class weight) at every class; ignored
         # rows are selected out, as torch, so an infinite gradient leaves them 0, not nan
         hit = xp.where(valid, -(1 - ls) * wt * scale, 0)
@@ -300,8 +301,7 @@ class ClassNll(Op):
             gx = self.e * (total / self.ssum[:, 0])[:, None]
         else:
             gx = xp.zeros(self.shape, g.dtype)
-        idx = tc[:, None]
-        xp.put_along_axis(gx, idx, xp.take_along_axis(gx, idx, axis=1) + hit[:, None], axis=1)
+        gx[xp.arange(m), tc] += hit  # (one target per row: no repeated index to accumulate)
         if ls:
             gx -= smooth[:, None] * (weight if weight is not None else 1.0)
         return (gx.astype(g.dtype, copy=False),)
