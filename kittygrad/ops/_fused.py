@@ -88,6 +88,13 @@ def _sigmoid(x):
 
 def _softplus(x):
     """log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|))."""
+    if type(x) is B.ndarray and x.ndim:  # arrays (no graph to keep on one branch): in place
+        out = xp.abs(x)
+        xp.negative(out, out=out)
+        xp.exp(out, out=out)
+        xp.log1p(out, out=out)
+        out += xp.maximum(x, 0)
+        return out
     nonneg = x >= 0
     zero = x.dtype.type(0)  # typed: NumPy 1.x's np.where promotes a 0-d float32 with a Python 0 to float64
     return B.select(nonneg, x, zero) + xp.log1p(xp.exp(B.select(nonneg, -x, x)))

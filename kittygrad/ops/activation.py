@@ -187,6 +187,9 @@ class LeakyRelu(Op):
 
     def forward(self, x, negative_slope=0.01):
         self.x, self.slope = x, negative_slope
+        if 0 <= negative_slope <= 1 and type(x) is B.ndarray:
+            # x * slope lies between x and 0, so the larger of the two is the result: two passes
+            return B.xp.maximum(x, x * negative_slope).astype(x.dtype, copy=False)
         return B.select(x > 0, x, x * negative_slope).astype(x.dtype, copy=False)
 
     def backward(self, g):

@@ -634,6 +634,8 @@ def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correctio
 
 def _expand_back(g, in_shape, axes, keepdim):
     """Spread a reduced gradient back over the reduced axes (a read-only view of the input's shape)."""
+    if isinstance(g, B.generic):  # (a 0-d array scaled by a number comes back a NumPy scalar)
+        g = B.xp.asarray(g)
     if axes is not None and not keepdim:
         g = B.xp.expand_dims(g, axes)
     if B.is_array(g):  # a read-only view: no pass over the input's size
