@@ -137,7 +137,7 @@ def broadcast_view(values, shape):
 
 
 #: unsigned and signed integer dtypes the size of each float dtype (select blends bit patterns)
-_BITS_OF_SIZE = {n: (np.dtype(f"u{n}"), np.dtype(f"i{n}")) for n in (2, 4, 8)}
+_BITS_OF_SIZE = {n: (np.dtype(f"u{n}"), np.dtype(f"i{n}")) for n in (1, 2, 4, 8)}
 #: below this many elements np.where's one call beats select's four
 _SELECT_MIN_SIZE = 2048
 
@@ -147,11 +147,11 @@ def _plain(v) -> bool:
 
 
 def select(mask, a, b):
-    """``np.where(mask, a, b)``, for float values without a branch per element.
+    """``np.where(mask, a, b)``, for float and integer values without a branch per element.
 
     NumPy's ``where`` picks each element with a data-dependent branch; on a random mask (the sign
     pattern of an activation's input) the mispredictions make it ~6x slower than a product. For
-    float arrays this blends the bit patterns instead, ``b ^ ((a ^ b) & -mask)``: three
+    float and integer arrays this blends the bit patterns instead, ``b ^ ((a ^ b) & -mask)``: three
     branch-free passes giving the same values bit for bit (NaNs, signed zeros and infinities too).
     Other dtypes, small arrays and anything but NumPy arrays and numbers go to ``np.where``.
 
@@ -162,7 +162,7 @@ def select(mask, a, b):
             or not (_plain(a) and _plain(b))):
         return np.where(mask, a, b)  # (also every graph-building array of a double backward)
     dtype = np.result_type(a, b)
-    if dtype.kind != "f" or dtype.itemsize not in _BITS_OF_SIZE:
+    if dtype.kind not in "fiu" or dtype.itemsize not in _BITS_OF_SIZE:
         return np.where(mask, a, b)
     unsigned, signed = _BITS_OF_SIZE[dtype.itemsize]
     a_bits = np.asarray(a, dtype).view(unsigned)

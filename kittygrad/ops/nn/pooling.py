@@ -79,7 +79,7 @@ class MaxPoolNd(Op):
             arg = self._offsets_with_nan(views, arg)
         else:
             for q in range(k - 2, -1, -1):
-                arg = xp.where(views[q] == out, q, arg).astype(arg.dtype, copy=False)
+                arg = B.select(views[q] == out, arg.dtype.type(q), arg)
         self.arg = arg
         self.args = (x.shape, xpad.shape, pads, kernel, stride, dilation, out_sz)
         if return_indices:
