@@ -230,6 +230,18 @@ class Gelu(Op):
         self.x, self.approximate = x, approximate
         if approximate == "tanh":
             k = math.sqrt(2 / math.pi)
+            if type(x) is B.ndarray and x.ndim:  # the same steps in place: one temporary each
+                with B.errstate(over="ignore", invalid="ignore"):
+                    inner = x * x
+                    inner *= x
+                    inner *= 0.044715
+                    inner += x
+                    inner *= k
+                self.t = xp.tanh(inner, out=inner)
+                out = self.t + 1
+                out *= x
+                out *= 0.5
+                return out
             self.t = xp.tanh(k * (x + 0.044715 * x * x * x))
             return 0.5 * x * (1 + self.t)
         cdf = 0.5 * (1 + _erf(x / math.sqrt(2)))
@@ -249,12 +261,40 @@ class Gelu(Op):
         if self.approximate == "tanh":
             k = math.sqrt(2 / math.pi)
             t = self.t
+            if type(g) is B.ndarray and type(x) is B.ndarray and x.ndim and g.shape == x.shape and g.dtype == x.dtype:
+                slope = self._tanh_slope(x, t, k)
+                if slope is not None:
+                    slope *= g
+                    return (slope,)
             with B.errstate(invalid="ignore", over="ignore"):  # x*x overflows float16 where tanh saturated
                 inner = 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
             d = 0.5 * (1 + t) + B.select(t * t == 1, 0, inner)
         else:
             d = self.t + x * xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
         return ((g * d).astype(g.dtype, copy=False),)
+
+
+    @staticmethod
+    def _tanh_slope(x, t, k):
+        """d/dx of the tanh GELU, 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 * 0.044715 x^2), in place
+        on two temporaries; None where x * x overflowed (t is +-1 there and the slope 0 or 1:
+        the general formula selects those)."""
+        xp = B.xp
+        with B.errstate(over="ignore", invalid="ignore"):
+            slope = xp.multiply(t, t)
+            xp.subtract(1, slope, out=slope)
+            poly = x * x
+            poly *= 3 * 0.044715
+            poly += 1
+            slope *= poly
+            slope *= x
+            slope *= 0.5 * k
+            if not xp.isfinite(slope.sum()):
+                return None
+            xp.multiply(t, 0.5, out=poly)
+            slope += poly
+            slope += 0.5
+        return slope
 
 
 class Silu(Op):
