@@ -70,7 +70,10 @@ class Norm(Op):
         # output (allowed, as torch saves no output here) would corrupt the gradient
         out = xhat * self.wb if w is not None else (xhat if b is not None else xhat.copy())
         if b is not None:
-            out = out + b.reshape(param_shape)
+            if out is xhat or out.shape != xhat.shape or out.dtype != xhat.dtype:
+                out = out + b.reshape(param_shape)
+            else:
+                out += b.reshape(param_shape)  # the product above is a fresh array
         return out.astype(dt, copy=False)
 
     def composite(self, x, w, b, stat_shape=(), axes=(), param_shape=(), center=True, eps=1e-5, stats=None, sink=None, name=None):
@@ -101,6 +104,8 @@ class Norm(Op):
         stat_shape, axes, param_shape, center = self.args
         xhat, rstd = self.xhat, self.rstd
         gx = gw = gb = None
+        if type(g) is B.ndarray and g.shape == xhat.shape and xhat.ndim:
+            return self._array_backward(g, need)
         if need[1]:
             gw = B.sum_to_shape(g * xhat, param_shape).reshape(self.shapes[0])
         if need[2]:
@@ -121,6 +126,47 @@ class Norm(Op):
         if self.dt == xp.float16:
             return tuple(None if a is None else a.astype(self.dt) for a in (gx, gw, gb))
         return gx, gw, gb
+
+    def _array_backward(self, g, need):
+        return _array_backward_of(self, g, need)
+
+
+def _array_backward_of(node, g, need):
+    """``Norm.backward`` on arrays, with one scratch array reused and the input's gradient built
+    in place: gx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat)), gh = g * weight."""
+    xp = B.xp
+    stat_shape, axes, param_shape, center = node.args
+    xhat, rstd = node.xhat, node.rstd
+    gx = gw = gb = None
+    scratch = None
+    if need[1]:
+        scratch = xp.multiply(g, xhat)
+        gw = B.sum_to_shape(scratch, param_shape).reshape(node.shapes[0])
+    if need[2]:
+        gb = B.sum_to_shape(g, param_shape).reshape(node.shapes[1])
+    if need[0]:
+        work = xp.result_type(g, xhat)  # (float32 for float16 inputs, as their statistics)
+        gh = xp.multiply(g, node.wb, dtype=work) if node.wb is not None else xp.array(g, dtype=work)
+        gh = gh.reshape(stat_shape)
+        if node.fixed:
+            gh *= rstd
+        else:
+            xr = xhat.reshape(stat_shape)
+            if scratch is None or scratch.dtype != gh.dtype:
+                scratch = xp.empty_like(gh)
+            scratch = scratch.reshape(stat_shape)
+            xp.multiply(gh, xr, out=scratch)
+            proj = scratch.mean(axis=axes, keepdims=True)
+            shift = gh.mean(axis=axes, keepdims=True) if center else None
+            xp.multiply(xr, proj, out=scratch)
+            gh -= scratch
+            if shift is not None:
+                gh -= shift
+            gh *= rstd
+        gx = gh.reshape(g.shape)
+    if node.dt == xp.float16:
+        return tuple(None if a is None else a.astype(node.dt) for a in (gx, gw, gb))
+    return gx, gw, gb
 
 
 def _norm_params(name, x, weight, bias):
