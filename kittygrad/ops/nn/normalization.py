@@ -142,6 +142,8 @@ def _array_backward_of(node, g, need):
     if need[1]:
         scratch = xp.multiply(g, xhat)
         gw = B.sum_to_shape(scratch, param_shape).reshape(node.shapes[0])
+        if B.may_share_memory(gw, scratch):  # nothing was summed (per-sample weights): gw is it
+            scratch = None
     if need[2]:
         gb = B.sum_to_shape(g, param_shape).reshape(node.shapes[1])
     if need[0]:
