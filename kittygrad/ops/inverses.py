@@ -238,7 +238,9 @@ class Solve(Op):
         self.a = a
         try:
             with B.errstate(all="ignore"):
-                self.out = self.xp.linalg.solve(a, b).astype(a.dtype, copy=False)
+                # b given the rank of a: NumPy 1.x reads a b one rank lower as a stack of vectors
+                b_ranked = b.reshape((1,) * (a.ndim - b.ndim) + b.shape) if b.ndim < a.ndim else b
+                self.out = self.xp.linalg.solve(a, b_ranked).astype(a.dtype, copy=False)
         except B.xp.linalg.LinAlgError:
             raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.") from None
         self.a_shape, self.b_shape = a.shape, b.shape
