@@ -46,9 +46,10 @@ def _timed(rows: dict, repeat: int) -> dict:
     return out
 
 
-def _numpy_floor(repeat: int) -> dict:
-    """The same two MLP rows written by hand in NumPy: the least work either needs. Per-sample
-    gradients must write 64 weight gradients (26 MB); the batched backward sums them in GEMMs."""
+def _prepare_process() -> None:
+    """One BLAS thread, and one 31 MiB block allocated and freed first: glibc's dynamic mmap
+    threshold rises to it, so the per-sample gradients (25 MB) come from the heap rather than fresh
+    page-faulting mmaps, in every process alike (as in the op and workload tables)."""
     import numpy as np
 
     block = np.ones(31 * 2**20, np.uint8)
@@ -59,6 +60,14 @@ def _numpy_floor(repeat: int) -> dict:
         threadpool_limits(1)
     except ImportError:
         pass
+
+
+def _numpy_floor(repeat: int) -> dict:
+    """The same two MLP rows written by hand in NumPy: the least work either needs. Per-sample
+    gradients must write 64 weight gradients (26 MB); the batched backward sums them in GEMMs."""
+    import numpy as np
+
+    _prepare_process()
     rng = np.random.default_rng(0)
     f32 = np.float32
     w1 = (rng.standard_normal((128, 784)) * 0.03).astype(f32)
@@ -98,17 +107,7 @@ def _numpy_floor(repeat: int) -> dict:
 def _measure(lib_name: str, repeat: int) -> dict:
     import numpy as np
 
-    # allocate and free one 31 MiB block first: glibc's dynamic mmap threshold rises to it, so the
-    # per-sample gradients (25 MB) come from the heap rather than fresh page-faulting mmaps, in
-    # both libraries' processes alike (as in the op and workload tables)
-    block = np.ones(31 * 2**20, np.uint8)
-    del block
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    except ImportError:
-        pass
+    _prepare_process()
     if lib_name == "torch":
         import torch as lib
         import torch.nn.functional as F
