@@ -107,12 +107,7 @@ class Sigmoid(Op):
 
     def backward(self, g):
         s = self.out
-        slope = 1 - s
-        if type(slope) is B.ndarray:  # a fresh array: scaled in place
-            slope *= s
-        else:
-            slope = slope * s
-        return (times_grad(slope, g),)
+        return (times_grad(times_grad(1 - s, s), g),)  # s (1 - s) g, in the one fresh array
 
 
 class Tanh(Op):
@@ -272,7 +267,6 @@ class Gelu(Op):
         else:
             d = self.t + x * xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
         return ((g * d).astype(g.dtype, copy=False),)
-
 
     @staticmethod
     def _tanh_slope(x, t, k):

@@ -150,9 +150,9 @@ class Pow(Op):
                 slope *= g
                 return slope, None
             if type(a) is B.ndarray and type(b) is B.ndarray and type(g) is B.ndarray:
-                ga, gb = self._array_grads(g, need)
-                if ga is not False:
-                    return ga, gb
+                grads = self._array_grads(g, need)
+                if grads is not None:
+                    return grads
             if need[0]:
                 # torch: d/da a**0 is 0 everywhere (also at a == 0)
                 ga = xp.where(b == 0, 0.0, g * b * a ** (b - 1)).astype(g.dtype, copy=False)
@@ -166,8 +166,8 @@ class Pow(Op):
         """Both gradients from one power: ``b * out / a`` and ``out * log(a)``, where the general
         formulas take ``a ** (b - 1)`` and ``a ** b`` (two more powers, ~10x a product each).
         They agree wherever a is finite and non-zero; at a == 0 or an infinite a the quotient is
-        nan or inf, which one sum notices, and then (False, None) sends the call to the general
-        formulas (their selects give torch's values there)."""
+        nan or inf, which one sum notices, and then None sends the call to the general formulas
+        (their selects give torch's values there)."""
         xp, a, b = self.xp, self.a, self.b
         out = a**b
         ga = gb = None
@@ -176,13 +176,13 @@ class Pow(Op):
             ga *= out  # (g * b has the broadcast shape of all three, so these stay in place)
             ga /= a
             if not xp.isfinite(ga.sum()):
-                return False, None
+                return None
         if need[1]:
             gb = xp.log(a)
             gb = xp.multiply(gb, out, out=gb if gb.shape == out.shape else None)
             gb = xp.multiply(gb, g, out=gb if gb.shape == g.shape else None)
             if not xp.isfinite(gb.sum()):
-                return False, None
+                return None
         return ga, gb
 
 

@@ -12,7 +12,7 @@ from ..autograd.function import Op
 from ..autograd.graph_array import GraphArray, add_at
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError
 from . import _return_types as RT
-from ._prep import along_index, bundle, cast, dtype_name, normalize_dim, normalize_dims, tensor_input
+from ._prep import along_index, bundle, cast, dtype_name, normalize_dim, normalize_dims, tensor_input, times_grad
 from .comparison import maximum, minimum
 from .joining import cat, flip
 
@@ -705,11 +705,7 @@ class Var(Op):
             g = _expand_back(g * scale, self.x.shape, self.axes, self.keepdim)  # (scaled while small)
             # recomputed from the saved input (not saved in forward), so double backward can
             # differentiate through it
-            centered = _centered(self.x, self.axes)
-            if type(centered) is B.ndarray and centered.dtype == g.dtype and centered.shape == g.shape:
-                centered *= g
-                return centered, None, None, None
-            return g * centered, None, None, None
+            return times_grad(_centered(self.x, self.axes), g), None, None, None
 
 
 class Std(Var):

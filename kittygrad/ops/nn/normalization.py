@@ -128,47 +128,43 @@ class Norm(Op):
         return gx, gw, gb
 
     def _array_backward(self, g, need):
-        return _array_backward_of(self, g, need)
-
-
-def _array_backward_of(node, g, need):
-    """``Norm.backward`` on arrays, with one scratch array reused and the input's gradient built
-    in place: gx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat)), gh = g * weight."""
-    xp = B.xp
-    stat_shape, axes, param_shape, center = node.args
-    xhat, rstd = node.xhat, node.rstd
-    gx = gw = gb = None
-    scratch = None
-    if need[1]:
-        scratch = xp.multiply(g, xhat)
-        gw = B.sum_to_shape(scratch, param_shape).reshape(node.shapes[0])
-        if B.may_share_memory(gw, scratch):  # nothing was summed (per-sample weights): gw is it
-            scratch = None
-    if need[2]:
-        gb = B.sum_to_shape(g, param_shape).reshape(node.shapes[1])
-    if need[0]:
-        work = xp.result_type(g, xhat)  # (float32 for float16 inputs, as their statistics)
-        gh = xp.multiply(g, node.wb, dtype=work) if node.wb is not None else xp.array(g, dtype=work)
-        gh = gh.reshape(stat_shape)
-        if node.fixed:
-            gh *= rstd
-        else:
-            xr = xhat.reshape(stat_shape)
-            if scratch is None or scratch.dtype != gh.dtype:
-                scratch = xp.empty_like(gh)
-            scratch = scratch.reshape(stat_shape)
-            xp.multiply(gh, xr, out=scratch)
-            proj = scratch.mean(axis=axes, keepdims=True)
-            shift = gh.mean(axis=axes, keepdims=True) if center else None
-            xp.multiply(xr, proj, out=scratch)
-            gh -= scratch
-            if shift is not None:
-                gh -= shift
-            gh *= rstd
-        gx = gh.reshape(g.shape)
-    if node.dt == xp.float16:
-        return tuple(None if a is None else a.astype(node.dt) for a in (gx, gw, gb))
-    return gx, gw, gb
+        """``backward`` on arrays, with one scratch array reused and the input's gradient built
+        in place: gx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat)), gh = g * weight."""
+        xp = B.xp
+        stat_shape, axes, param_shape, center = self.args
+        xhat, rstd = self.xhat, self.rstd
+        gx = gw = gb = None
+        scratch = None
+        if need[1]:
+            scratch = xp.multiply(g, xhat)
+            gw = B.sum_to_shape(scratch, param_shape).reshape(self.shapes[0])
+            if B.may_share_memory(gw, scratch):  # nothing was summed (per-sample weights): gw is it
+                scratch = None
+        if need[2]:
+            gb = B.sum_to_shape(g, param_shape).reshape(self.shapes[1])
+        if need[0]:
+            work = xp.result_type(g, xhat)  # (float32 for float16 inputs, as their statistics)
+            gh = xp.multiply(g, self.wb, dtype=work) if self.wb is not None else xp.array(g, dtype=work)
+            gh = gh.reshape(stat_shape)
+            if self.fixed:
+                gh *= rstd
+            else:
+                xr = xhat.reshape(stat_shape)
+                if scratch is None or scratch.dtype != gh.dtype:
+                    scratch = xp.empty_like(gh)
+                scratch = scratch.reshape(stat_shape)
+                xp.multiply(gh, xr, out=scratch)
+                proj = scratch.mean(axis=axes, keepdims=True)
+                shift = gh.mean(axis=axes, keepdims=True) if center else None
+                xp.multiply(xr, proj, out=scratch)
+                gh -= scratch
+                if shift is not None:
+                    gh -= shift
+                gh *= rstd
+            gx = gh.reshape(g.shape)
+        if self.dt == xp.float16:
+            return tuple(None if a is None else a.astype(self.dt) for a in (gx, gw, gb))
+        return gx, gw, gb
 
 
 def _norm_params(name, x, weight, bias):
