@@ -591,3 +591,24 @@ def test_eager_identities_functionalize_debug_unwrap_and_batch_norm():
             False,
         )
         assert list(dict(net.named_buffers())) == []
+
+
+def test_vmap_of_a_vjp_fn_taken_outside_vmap(quiet_loop, semantics):
+    """vjp outside vmap, its vjp_fn inside (the NTK tutorial): each basis row gets its own pullback
+    (a physical pass over the shared graph would sum the rows into one gradient)."""
+    rng = np.random.default_rng(5)
+    w, b, x = rng.standard_normal((5, 4)), rng.standard_normal(5), rng.standard_normal((2, 4))
+    results = []
+    for lib, fmod in ((kitty, kf), (torch, tf)):
+        params = {"w": lib.tensor(w), "b": lib.tensor(b)}
+        inputs = lib.tensor(x)
+
+        def f(p, xs=inputs, lib=lib):
+            return lib.tanh(xs @ p["w"].T + p["b"]).sum(0)
+
+        _, vjp_fn = fmod.vjp(f, params)
+        rows = fmod.vmap(vjp_fn)(lib.eye(5, dtype=lib.float64))
+        ntk = fmod.vmap(lambda v, vjp_fn=vjp_fn, f=f, params=params, fmod=fmod: fmod.jvp(f, (params,), vjp_fn(v))[1])(
+            lib.eye(5, dtype=lib.float64))
+        results.append((rows, ntk))
+    assert_same(results[0], results[1], atol=1e-10)

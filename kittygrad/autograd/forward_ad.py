@@ -56,6 +56,8 @@ class _Level:
     #: the op hooks installed before the level opened (a vmap level's, when jacfwd batches its
     #: tangents): restored on exit, and what the tangent computations themselves run under
     below: tuple = (None, None, None)
+    #: how many ``_suspended`` blocks are open (custom Functions then run without tangents)
+    suspended = 0
 
 
 _level = _Level()
@@ -97,9 +99,11 @@ class _suspended:
     def __enter__(self) -> None:
         self.saved = _function.dual_apply, _function.dual_inplace, _function.dual_saved
         _function.dual_apply, _function.dual_inplace, _function.dual_saved = _level.below
+        _level.suspended += 1
 
     def __exit__(self, *exc) -> None:
         _function.dual_apply, _function.dual_inplace, _function.dual_saved = self.saved
+        _level.suspended -= 1
 
 
 def _dual_apply(cls, args: tuple, params: dict):
@@ -116,6 +120,53 @@ def _dual_apply(cls, args: tuple, params: dict):
         # (a batched tangent, jacfwd's basis, must go through ops: the raw formula would sum its batch dim away)
         raw = kind is _SELF_ADJOINT and all(t is None or type(t) is Tensor for t in tangents)
         return _jvp_from_node(cls, args, params, tangents, _self_adjoint_tangents if raw else _record_tangents)
+
+
+def _dual_function_apply(cls, args: tuple, kwargs: dict):
+    """A custom Function while a level is open: forward runs on the primals, then the user's
+    ``jvp(ctx, *input_tangents)`` gives the outputs' tangents (torch's contract). kittygrad's own
+    Functions whose forward is made of ops (``_jvp_through_forward``) run with the tangents instead."""
+    tangents = [_tangent_of(a) if _level.active and not _level.suspended and isinstance(a, Tensor) else None
+                for a in args]
+    if all(t is None for t in tangents) or cls._jvp_through_forward:
+        return cls._run(args, kwargs)[1]
+    if cls.jvp is _function.Function.jvp:
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with forward mode AD. "
+            f"({cls.__name__} has none)"
+        )
+    with _suspended():
+        node, result = cls._run(args, kwargs)
+        outs = result if isinstance(result, tuple) else (result,)
+        materialize = node.__dict__.get("_materialize_grads", True)
+        given = [
+            t if t is not None else (a.detach().new_zeros(tuple(a.shape)) if materialize else None)
+            if isinstance(a, Tensor) else None
+            for a, t in zip(args, tangents)
+        ]
+        node._in_jvp = True
+        try:
+            with no_grad():
+                found = cls.jvp(node, *given)
+        finally:
+            node._in_jvp = False
+    found = found if isinstance(found, tuple) else (found,)
+    if len(found) != len(outs):
+        raise KittyRuntimeError(
+            f"function {cls.__name__}.jvp returned an incorrect number of tangents (expected {len(outs)}, got {len(found)})"
+        )
+    for o, t in zip(outs, found):
+        if isinstance(o, Tensor) and isinstance(t, Tensor) and o.is_floating_point():
+            if tuple(t.shape) != tuple(o.shape):
+                raise KittyRuntimeError(
+                    f"function {cls.__name__}.jvp returned a tangent of shape {tuple(t.shape)} for an output of "
+                    f"shape {tuple(o.shape)}"
+                )
+            _set_tangent(o, t if t.dtype == o.dtype else t.to(o.dtype))
+    return result
+
+
+_function.dual_function = _dual_function_apply
 
 
 # Cheap exact rules for the common families (every other op takes the transpose trick):

@@ -30,6 +30,9 @@ dual_apply = None
 dual_inplace = None
 #: ``dual_saved(t)``: double backward rebuilt a saved value as ``t``; it takes its array's tangent
 dual_saved = None
+#: Set once by ``autograd.forward_ad``: ``dual_function(cls, args, kwargs)`` runs a custom Function
+#: while a level (or a vmap level) is open, its outputs' tangents from its ``jvp``
+dual_function = None
 #: Set by ``func.vmap`` while a vmap level is open (``dual_apply`` then routes batched ops to their
 #: batching rules): ``vmap_inplace(cls, self, args, params)`` runs an in-place op that involves a
 #: batched tensor, or returns NotImplemented for an ordinary one.
@@ -635,6 +638,15 @@ class FunctionCtx:
                 )
         self._to_save = tensors
 
+    def save_for_forward(self, *tensors) -> None:
+        """Keep tensors for ``jvp`` (forward-mode AD), where ``ctx.saved_tensors`` returns them."""
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                raise KittyTypeError(
+                    f"save_for_forward expects all arguments to be tensors; but got {type(t).__name__}"
+                )
+        self._saved_for_forward = tensors
+
     def mark_non_differentiable(self, *tensors) -> None:
         self._non_differentiable = {id(t) for t in tensors}
 
@@ -647,6 +659,8 @@ class FunctionCtx:
     @property
     def saved_tensors(self) -> tuple:
         node = self
+        if node.__dict__.get("_in_jvp"):
+            return tuple(node.__dict__.get("_saved_for_forward", ()))
         if node._consumed:
             raise KittyRuntimeError(
                 f"Trying to backward through the graph a second time: the tensors {node._name} "
@@ -746,8 +760,27 @@ class Function(metaclass=FunctionMeta):
 
     vjp = backward
 
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        """Forward-mode AD: the outputs' tangents from the inputs' (``grad_inputs``, one per input
+        of forward: zeros for a tensor without one, None for a non-tensor)."""
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with forward mode AD."
+        )
+
+    #: kittygrad's own Functions whose forward is made of ops set this: under forward-mode AD their
+    #: forward runs with the tangents, which flow through those ops (no ``jvp`` needed)
+    _jvp_through_forward = False
+
     @classmethod
     def apply(cls, *args, **kwargs):
+        if dual_function is not None and dual_apply is not None:
+            return dual_function(cls, args, kwargs)
+        return cls._run(args, kwargs)[1]
+
+    @classmethod
+    def _run(cls, args: tuple, kwargs: dict) -> tuple:
+        """One call: ``(ctx node, result)`` (result: what ``apply`` returns)."""
         node = cls._backward_cls.__new__(cls._backward_cls)
         node._init_node()
         grad_mode = _state.enabled
@@ -800,7 +833,7 @@ class Function(metaclass=FunctionMeta):
             node._saved = node.__dict__.pop("_to_save", ())
         if observers:
             _notify("function", cls.__name__, node if requires else None, args, tuple(w for w in wrapped if isinstance(w, Tensor)))
-        return wrapped[0] if single else tuple(wrapped)
+        return node, wrapped[0] if single else tuple(wrapped)
 
 
 class InplaceFunction(Function):

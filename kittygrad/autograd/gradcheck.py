@@ -13,9 +13,11 @@ per output and two calls of ``func`` per input, whatever their sizes. After the 
 properties of every backward are checked: a zero grad_output gives zero gradients, and an
 undefined (None) grad_output is accepted.
 
-kittygrad has neither complex dtypes, sparse layouts, forward-mode AD nor ``vmap``, so
-``masked`` is accepted and ignored, and ``check_forward_ad`` / ``check_batched_grad`` /
-``check_batched_forward_grad`` raise ``NotImplementedError`` when set.
+``check_forward_ad`` compares the Jacobian that forward-mode AD gives (one tangent per input
+element, or one random tangent in fast mode) with the same finite differences;
+``check_batched_grad`` compares ``grad(..., is_grads_batched=True)`` (backward under ``vmap``)
+with one backward per row, and ``check_batched_forward_grad`` does the same for tangents.
+kittygrad has neither complex dtypes nor sparse layouts, so ``masked`` is accepted and ignored.
 """
 from __future__ import annotations
 
@@ -24,8 +26,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import backend as B
-from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueError
+from ..errors import KittyRuntimeError, KittyValueError
 from ..tensor import Tensor
+from . import forward_ad
+from . import gradients as _gradients
 from .function import Function
 from .gradients import grad
 
@@ -110,7 +114,8 @@ class _Probe:
     def __init__(self, func: Callable[..., Any], args: tuple) -> None:
         Tensor = _tensor_type()
         self.func, self.args = func, args
-        self.wrt = [a for a in args if isinstance(a, Tensor) and a._requires_grad]
+        self.wrt_pos = [k for k, a in enumerate(args) if isinstance(a, Tensor) and a._requires_grad]
+        self.wrt = [args[k] for k in self.wrt_pos]
         returned = _seq(func(*args))
         self.base = _float_values(returned)
         self.out_pos = [k for k, r in enumerate(returned) if isinstance(r, Tensor) and r.requires_grad]
@@ -166,6 +171,37 @@ class _Probe:
         """Per output, ``J u`` (flattened): input ``j`` nudged along the unit vector ``u`` at once."""
         data = self._memory(j)
         return self._slope(data, Ellipsis, (u * eps).reshape(data.shape).astype(data.dtype), eps)
+
+    # ---- forward mode
+
+    def pushed_forward(self, j: int, tangent) -> list:
+        """Per checked output, its tangent (flat, float64) when input ``j`` carries ``tangent`` (an
+        array shaped like the input) and the others none: ``J u`` by forward-mode AD."""
+        xp, Tensor = B.xp, _tensor_type()
+        args = list(self.args)
+        with forward_ad.dual_level():
+            args[self.wrt_pos[j]] = forward_ad.make_dual(self.wrt[j], Tensor._wrap(tangent))
+            returned = _seq(self.func(*args))
+            found = [forward_ad.unpack_dual(returned[k]).tangent for k in self.out_pos]
+        return [
+            xp.zeros(out._data.size, xp.float64) if t is None else t._data.astype(xp.float64).reshape(-1)
+            for t, out in zip(found, self.outs)
+        ]
+
+    def forward_jacobian(self, j: int) -> list:
+        """Per checked output, the Jacobian w.r.t. input ``j`` by forward mode, laid out as
+        :meth:`numerical` (one row per input element: the tangent of its basis vector)."""
+        xp = B.xp
+        data = self.wrt[j]._data
+        basis = xp.zeros(data.shape, data.dtype)
+        flat = basis.reshape(-1)
+        rows = []
+        for e in range(data.size):
+            flat[e - 1] = 0
+            flat[e] = 1
+            rows.append(self.pushed_forward(j, basis.copy()))
+        return [xp.array([r[i] for r in rows], xp.float64).reshape(data.size, out._data.size)
+                for i, out in enumerate(self.outs)]
 
     # ---- analytical side
 
@@ -284,6 +320,85 @@ def _slow_mode_details(p: _Probe, i: int, j: int, eps, atol, rtol) -> str:
     )
 
 
+def _forward_mismatch(a: str, n: str, i: int, j: int) -> str:
+    return (f"Jacobian computed with forward mode mismatch for output {i:d} with respect to input {j:d},\n"
+            f"numerical:{n}\nanalytical:{a}\n")
+
+
+def _forward_jacobians(p: _Probe, eps, atol, rtol, fast_mode: bool) -> None:
+    """Forward-mode AD against finite differences: every column of J, or ``J u`` in fast mode."""
+    if fast_mode:
+        gen = B.Generator().manual_seed(_SEED)
+        for j, x in enumerate(p.wrt):
+            u = _unit_vector(gen, x._data).reshape(x._data.shape)
+            numerical = p.directional(j, u.reshape(-1), eps)
+            for i, (k, a) in enumerate(zip(p.out_pos, p.pushed_forward(j, u))):
+                if not _close(a, numerical[k], rtol, atol):
+                    raise GradcheckError(_forward_mismatch(_show(a), _show(numerical[k]), i, j))
+        return
+    for j, x in enumerate(p.wrt):
+        numerical = p.numerical(j, eps)
+        for i, (k, a) in enumerate(zip(p.out_pos, p.forward_jacobian(j))):
+            n = numerical[k]
+            if not _close(a, n, rtol, atol):
+                worst = _worst(a, n, rtol, atol, x._data.shape, p.outs[i]._data.shape)
+                raise GradcheckError(_forward_mismatch(_show(a), _show(n), i, j) + worst)
+
+
+def _batch_of(gen, like, rows: int = 2):
+    """``rows`` random arrays shaped like ``like``, stacked on a new first dimension."""
+    return gen.uniform(-1.0, 1.0, (rows,) + like.shape, like.dtype)
+
+
+def _batched_grads(p: _Probe, atol, rtol) -> None:
+    """Backward under vmap (``is_grads_batched``) against one backward per grad_output row."""
+    Tensor, gen = _tensor_type(), B.Generator().manual_seed(_SEED)
+    fresh = [r for r in _seq(p.func(*p.args)) if isinstance(r, Tensor) and r.requires_grad]  # (a graph of its own)
+    for i, out in enumerate(fresh):
+        batch = _batch_of(gen, out._data)
+        try:
+            batched = grad(out, p.wrt, Tensor._wrap(batch), retain_graph=True, allow_unused=True,
+                           is_grads_batched=True)
+        except RuntimeError as e:
+            raise GradcheckError(f"While computing batched gradients, got: {e}") from e
+        for row in range(batch.shape[0]):
+            single = grad(out, p.wrt, Tensor._wrap(batch[row]), retain_graph=True, allow_unused=True)
+            for j, (b, s) in enumerate(zip(batched, single)):
+                if (b is None) != (s is None) or (b is not None and not _close(b._data[row], s._data, rtol, atol)):
+                    raise GradcheckError(
+                        f"Batched grad check failed for output {i} with respect to input {j}, grad_output row "
+                        f"{row}: vmapped backward gave\n{b!r}\nthe backward of that row alone gave\n{s!r}"
+                    )
+
+
+def _batched_forward_grads(p: _Probe, atol, rtol) -> None:
+    """Forward mode under vmap (a batch of tangents) against one forward pass per tangent."""
+    Tensor, gen = _tensor_type(), B.Generator().manual_seed(_SEED)
+    for j, x in enumerate(p.wrt):
+        batch = _batch_of(gen, x._data)
+
+        def tangents_of(tangent, j=j):
+            args = list(p.args)
+            with forward_ad.dual_level():
+                args[p.wrt_pos[j]] = forward_ad.make_dual(p.wrt[j], tangent)
+                returned = _seq(p.func(*args))
+                found = [forward_ad.unpack_dual(returned[k]).tangent for k in p.out_pos]
+            return tuple(t if t is not None else Tensor._wrap(B.xp.zeros_like(o._data)) for t, o in zip(found, p.outs))
+
+        try:
+            batched = _gradients.vmap(tangents_of)(Tensor._wrap(batch))
+        except RuntimeError as e:
+            raise GradcheckError(f"While computing batched forward gradients, got: {e}") from e
+        for row in range(batch.shape[0]):
+            for i, (b, s) in enumerate(zip(batched, p.pushed_forward(j, batch[row]))):
+                if not _close(b._data[row].astype(B.xp.float64).reshape(-1), s, rtol, atol):
+                    raise GradcheckError(
+                        f"Batched forward grad check failed for output {i} with respect to input {j}, tangent "
+                        f"row {row}: vmapped forward mode gave\n{_show(b._data[row])}\nthat tangent alone gave\n"
+                        f"{_show(s)}"
+                    )
+
+
 def _constant_outputs(p: _Probe, eps, fast_mode: bool) -> None:
     """Without differentiable outputs, the numerical derivatives must vanish."""
     for j, x in enumerate(p.wrt):
@@ -345,16 +460,24 @@ def _undefined_grad_outputs(p: _Probe) -> None:
             attempt(lambda k, only=only: k == only)
 
 
-def _run(func, args, eps, atol, rtol, nondet_tol, check_undefined_grad, check_dtypes, fast_mode) -> None:
+def _run(func, args, eps, atol, rtol, nondet_tol, check_undefined_grad, check_dtypes, fast_mode,
+         checks: dict) -> None:
     p = _Probe(func, args)
     if not p.outs:  # nothing to differentiate: no backward to test either
         _constant_outputs(p, eps, fast_mode)
         return
-    compare = _projected_jacobians if fast_mode else _full_jacobians
-    compare(p, eps, atol, rtol, nondet_tol, check_dtypes)
-    _zero_grad_outputs(p)
-    if check_undefined_grad:
-        _undefined_grad_outputs(p)
+    if checks["backward"]:
+        compare = _projected_jacobians if fast_mode else _full_jacobians
+        compare(p, eps, atol, rtol, nondet_tol, check_dtypes)
+        _zero_grad_outputs(p)
+        if check_undefined_grad:
+            _undefined_grad_outputs(p)
+        if checks["batched_grad"]:
+            _batched_grads(p, atol, rtol)
+    if checks["forward"]:
+        _forward_jacobians(p, eps, atol, rtol, fast_mode)
+        if checks["batched_forward"]:
+            _batched_forward_grads(p, atol, rtol)
 
 
 # torch's keyword-only parameters, one group per line: precision, then which checks run
@@ -386,14 +509,12 @@ def gradcheck(
         (check_forward_ad or not check_batched_forward_grad,
          "Setting check_batched_forward_grad=True requires check_forward_ad to be True"),
     )
-    if check_forward_ad or check_batched_forward_grad:
-        raise KittyNotImplementedError("kittygrad has no forward-mode AD: use check_forward_ad=False")
-    if check_batched_grad:
-        raise KittyNotImplementedError("kittygrad has no vmap to batch gradients: use check_batched_grad=False")
+    checks = {"backward": check_backward_ad, "forward": check_forward_ad, "batched_grad": check_batched_grad,
+              "batched_forward": check_batched_forward_grad}
     args = _seq(inputs)
     _validate(args)
     try:
-        _run(func, args, eps, atol, rtol, nondet_tol, check_undefined_grad, check_grad_dtypes, fast_mode)
+        _run(func, args, eps, atol, rtol, nondet_tol, check_undefined_grad, check_grad_dtypes, fast_mode, checks)
     except GradcheckError:
         if raise_exception:
             raise

@@ -12,6 +12,10 @@ from . import semantics as _semantics
 from .engine import _accumulate_into, _edge, run_backward
 from .graph_array import GraphArray
 
+#: ``torch.func.vmap``, set when ``kittygrad.func`` is imported (it sits above autograd): batched
+#: gradients (``is_grads_batched``, gradcheck's batched checks) run a backward under it
+vmap = None
+
 
 def _roots(tensors, grad_tensors, what, create_graph: bool = False):
     Tensor = _engine.Tensor
@@ -97,6 +101,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     Tensor = _engine.Tensor
     if retain_graph is None:
         retain_graph = create_graph
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, create_graph, allow_unused, materialize_grads)
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
     for i, t in enumerate(inputs):
@@ -124,6 +130,38 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
             continue
         out.append(Tensor._wrap(g.astype(t._data.dtype, copy=False)) if g is not None else None)
     return tuple(out)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, create_graph: bool, allow_unused, materialize_grads: bool) -> tuple:
+    """``grad(..., is_grads_batched=True)``: every grad_output has a leading batch dimension, and
+    each gradient gets one; the backward runs once, vmapped over that dimension (as torch).
+
+    The graph is kept afterwards (``retain_graph`` is implied): the vmapped walk may revisit it.
+    """
+    Tensor = _engine.Tensor
+    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs]
+    grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outs) or any(g is None for g in grad_outputs):
+        raise KittyRuntimeError(
+            "is_grads_batched=True needs one batched grad_output (a Tensor with a leading batch "
+            f"dimension) per output: got {len(grad_outputs)} for {len(outs)} output(s), "
+            f"{sum(g is None for g in grad_outputs)} of them None"
+        )
+    for i, (o, g) in enumerate(zip(outs, grad_outputs)):
+        if tuple(g.shape[1:]) != tuple(o.shape):
+            raise KittyRuntimeError(
+                f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and output[{i}] has a "
+                f"shape of {tuple(o.shape)}. If you are using is_grads_batched=True, make sure the "
+                "grad_output's first dimension is the batch dimension."
+            )
+
+    def grad_of_one_row(*rows):
+        return grad(outs, inputs, rows, retain_graph=True, create_graph=create_graph,
+                    allow_unused=allow_unused, materialize_grads=materialize_grads)
+
+    return tuple(vmap(grad_of_one_row)(*grad_outputs))
 
 
 # ---- which semantics backward() follows -----------------------------------------------------

@@ -373,6 +373,14 @@ def batched_at(t: Tensor, level: Level) -> Tensor:
     return BatchedTensor.make(phys, level)
 
 
+def batch_depth(t: Tensor) -> int:
+    """How many levels ``t`` is batched at (0 for a plain tensor)."""
+    depth = 0
+    while type(t) is BatchedTensor:
+        t, depth = t._phys, depth + 1
+    return depth
+
+
 def unwrap_all(t: Tensor) -> Tensor:
     """The plain tensor under every level of a tensor batched at all open levels."""
     while type(t) is BatchedTensor:

@@ -131,8 +131,12 @@ def _reaches_outside(outputs: list, own: list) -> bool:
 
 def _pullback(outputs: list, leaves: list, cotangents: list, create_graph: bool) -> list:
     """``sum_k cotangent_k^T d output_k / d leaf`` for every leaf (zeros where nothing flows)."""
-    if _batched.primal_levels():
+    levels = _batched.primal_levels()
+    if levels and all(_batched.batch_depth(x) == len(levels) for x in leaves):
         return _batched_pullback(outputs, leaves, cotangents, create_graph)
+    # a leaf shared by the samples (vjp taken outside vmap, vjp_fn called inside): the physical
+    # pass would sum the samples' gradients into it, so the cotangents go through the backward
+    # formulas as batched tensors instead (their batching rules, or the loop fallback)
     return _plain_pullback(outputs, leaves, cotangents, create_graph)
 
 

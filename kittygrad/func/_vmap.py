@@ -19,6 +19,7 @@ import warnings
 from typing import Any, Callable
 
 from ..autograd import forward_ad
+from ..autograd import gradients as _gradients
 from ..creation import get_rng_state, set_rng_state
 from ..errors import KittyIndexError, KittyRuntimeError, KittyValueError
 from ..ops.joining import cat, stack
@@ -287,3 +288,6 @@ def _stacked(func: Callable, out_dims: Any, results: list) -> Any:
         _check_out_dim(first, d)
         merged.append(stack(column, dim=d))
     return tree_unflatten(merged, result_spec)
+
+
+_gradients.vmap = vmap  # (autograd's batched gradients run under it)

@@ -50,6 +50,10 @@ class BackwardHookFunction(Function):
     def backward(ctx, *grads):
         return grads
 
+    @staticmethod
+    def jvp(ctx, *tangents):
+        return tangents
+
 
 def _spread(slots, values, size: int) -> tuple:
     """A tuple of ``size`` entries holding ``values`` at positions ``slots`` and None elsewhere."""

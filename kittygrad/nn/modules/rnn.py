@@ -17,6 +17,7 @@ import numbers
 import warnings
 
 from ... import creation as C
+from ...autograd import forward_ad
 from ...autograd.function import Function
 from ...autograd.gradients import grad as autograd_grad
 from ...autograd.grad_mode import enable_grad, is_grad_enabled
@@ -206,7 +207,8 @@ class RNNBase(Module):
             return self._packed_layers(x, states, weights, spans, sorted_indices, unsorted_indices)
 
         args = (data, *hx, *self._flat_weights)
-        if is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args):
+        # (under forward-mode AD the layers run as ops, whose tangents flow: the node's forward detaches)
+        if is_grad_enabled() and not forward_ad.is_active() and any(isinstance(a, Tensor) and a.requires_grad for a in args):
             # one node for the packed output and the final states (as the fused op is for padded input):
             # an output the caller keeps but never uses then holds no gradient back
             outs = _WholeGraph.apply(run, *args)
