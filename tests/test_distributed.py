@@ -328,3 +328,34 @@ def test_backend_errors_are_torchs(monkeypatch):
 def test_ddp_needs_a_process_group():
     with pytest.raises(ValueError, match="Default process group has not been initialized"):
         kitty.nn.parallel.DistributedDataParallel(kitty.nn.Linear(2, 2))
+
+
+@pytest.mark.parametrize("runner", [["-m", "kittygrad.run"], []], ids=["drop_in_runner", "import_kittygrad_as_torch"])
+def test_the_ddp_tutorials_mp_spawn_runs_its_processes_under_mpi(tmp_path, runner):
+    script = WORKERS / "ddp_spawn_tutorial.py"
+    if not runner:  # the same program written against kittygrad directly
+        source = script.read_text().replace("import torch\n", "import kittygrad as torch\n")
+        source = source.replace("import torch.", "import kittygrad.").replace("from torch.", "from kittygrad.")
+        script = tmp_path / "ddp_spawn_kittygrad.py"
+        script.write_text(source)
+    run = subprocess.run([sys.executable, *runner, str(script)], capture_output=True, text=True,
+                         timeout=JOB_TIMEOUT, env=_env(), cwd=tmp_path)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    lines = run.stdout.splitlines()
+    for rank in (0, 1):
+        assert f"Running basic DDP example on rank {rank}." in lines
+        assert any(f"Finished running basic DDP example on rank {rank}." in line for line in lines)
+    assert "weights equal across ranks: True" in lines
+    assert lines.count("checkpoint demo done") == 1 and lines[-1] == "all demos done", lines  # the caller went on
+
+
+def test_a_spawned_process_that_raises_ends_the_job_and_raises_in_the_caller(tmp_path):
+    start = time.perf_counter()
+    run = subprocess.run([sys.executable, "-m", "kittygrad.run", str(WORKERS / "ddp_spawn_tutorial.py"), "fail"],
+                         capture_output=True, text=True, timeout=JOB_TIMEOUT, env=_env(), cwd=tmp_path)
+    assert time.perf_counter() - start <= 30
+    assert run.returncode != 0
+    assert "spawn raised ProcessRaisedException for process 1" in run.stdout
+    assert "ValueError: rank 1 fails on purpose" in run.stderr  # the rank's traceback, in the caller's error
+    assert "Process 1 terminated with the following error" in run.stderr
+    assert "checkpoint demo done" not in run.stdout

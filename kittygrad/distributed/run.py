@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..errors import KittyRuntimeError
 
-__all__ = ["build_command", "find_mpiexec", "main"]
+__all__ = ["abort_job", "build_command", "find_mpiexec", "main"]
 
 _CHILD_FLAG = "--as-rank"  # how the launcher starts each rank (not for users)
 
@@ -140,11 +140,11 @@ def _run_rank(argv: list[str]) -> None:
     if code != 0:
         sys.stdout.flush()
         sys.stderr.flush()
-        _abort(code)
+        abort_job(code)
     raise SystemExit(0)
 
 
-def _abort(code: int) -> None:
+def abort_job(code: int) -> None:
     """End every rank of the job: MPI_Abort if MPI is running here, else just exit (mpiexec then
     sees a rank that failed before joining MPI and stops the others)."""
     mpi = sys.modules.get("mpi4py.MPI")
