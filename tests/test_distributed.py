@@ -321,8 +321,25 @@ def test_backend_errors_are_torchs(monkeypatch):
             dist.init_process_group(backend)
         assert str(ours.value) == str(theirs)
         assert not dist.is_initialized()
-    with pytest.raises(ValueError, match="init_method=None or 'env://'"):
-        dist.init_process_group("mpi", init_method="tcp://10.0.0.1:23456")
+    with pytest.raises(ValueError, match="No rendezvous handler for foo://"):
+        dist.init_process_group("mpi", init_method="foo://10.0.0.1:23456")
+    with pytest.raises(ValueError, match="tcp:// rendezvous: rank parameter missing"):
+        dist.init_process_group("mpi", init_method="tcp://10.0.0.1:23456", world_size=1)
+    with pytest.raises(ValueError, match="file:// rendezvous: world size parameter missing"):
+        dist.init_process_group("mpi", init_method="file:///tmp/kittygrad-rendezvous")
+    assert not dist.is_initialized()
+
+
+@pytest.mark.parametrize("init_method", ["tcp://127.0.0.1:23456", "file:///tmp/kittygrad-rendezvous-test"])
+def test_torchs_rendezvous_urls_are_served_by_mpi(init_method):
+    dist.init_process_group("gloo", init_method=init_method, rank=0, world_size=1)
+    try:
+        assert (dist.get_rank(), dist.get_world_size()) == (0, 1)
+        t = kitty.ones(3)
+        dist.all_reduce(t)
+        assert t.tolist() == [1.0, 1.0, 1.0]
+    finally:
+        dist.destroy_process_group()
 
 
 def test_ddp_needs_a_process_group():

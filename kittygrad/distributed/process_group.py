@@ -292,6 +292,20 @@ def _install_failure_hooks() -> None:
         atexit.register(_abort_on_failed_exit)  # after mpi4py's own, so it runs before MPI_Finalize
 
 
+def _check_init_method(init_method: str, rank: int, world_size: int) -> None:
+    """torch's rendezvous URLs are accepted (MPI does the wiring), with the arguments torch needs for each."""
+    scheme = init_method.split("://", 1)[0] + "://" if "://" in init_method else init_method
+    if scheme not in ("env://", "tcp://", "file://"):
+        raise KittyValueError(
+            f"No rendezvous handler for {scheme} (kittygrad.distributed accepts init_method None, 'env://', "
+            f"'tcp://host:port' or 'file:///path'; MPI's launcher wires the processes), got {init_method!r}"
+        )
+    needed = {"tcp://": (("rank", rank), ("world size", world_size)), "file://": (("world size", world_size),)}
+    for what, value in needed.get(scheme, ()):
+        if value == -1:
+            raise KittyValueError(f"Error initializing torch.distributed using {scheme} rendezvous: {what} parameter missing")
+
+
 def init_process_group(
     backend: str | None = None, init_method: str | None = None, timeout: datetime.timedelta | None = None,
     world_size: int = -1, rank: int = -1, store: Any = None, group_name: str = "", pg_options: Any = None,
@@ -302,9 +316,10 @@ def init_process_group(
     Run the script with ``mpiexec -n N python script.py`` or
     ``python -m kittygrad.distributed.run --nproc-per-node N script.py``; run plainly, it is a
     group of one. ``backend`` may be ``"mpi"`` (or ``None``) or ``"gloo"`` (served by MPI);
-    ``"nccl"`` is refused. ``init_method`` may be ``None`` or ``"env://"``: MPI's launcher has
-    already told every process its rank, so ``RANK``/``WORLD_SIZE`` (and ``world_size``/``rank``)
-    are only checked against it. ``timeout`` is accepted for compatibility: MPI collectives do
+    ``"nccl"`` is refused. ``init_method`` may be ``None``, ``"env://"``, ``"tcp://host:port"`` or
+    ``"file:///path"`` (torch's rendezvous, with their required ``rank``/``world_size``): MPI's
+    launcher has already wired the processes and told each its rank, so the address is not used,
+    and ``RANK``/``WORLD_SIZE`` (and ``world_size``/``rank``) are only checked against it. ``timeout`` is accepted for compatibility: MPI collectives do
     not time out; a failing rank instead ends the job (see the README's distributed section).
 
     >>> import kittygrad.distributed as dist  # doctest: +SKIP
@@ -318,11 +333,8 @@ def init_process_group(
         raise KittyRuntimeError("Distributed package doesn't have NCCL built in")
     if name not in (Backend.MPI, Backend.GLOO):
         raise AssertionError(f"Unknown backend type {backend}")  # torch's type for this error
-    if init_method is not None and not init_method.startswith("env://"):
-        raise KittyValueError(
-            f"kittygrad.distributed supports init_method=None or 'env://' (MPI's launcher "
-            f"wires the processes), got {init_method!r}"
-        )
+    if init_method is not None:
+        _check_init_method(init_method, rank, world_size)
     if store is not None:
         raise KittyValueError(
             "kittygrad.distributed has no Store: MPI's launcher wires the processes (pass store=None)"
