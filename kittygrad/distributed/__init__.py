@@ -35,6 +35,15 @@ from .collectives import (
     scatter_object_list,
     send,
 )
+from .exchange import (
+    P2POp,
+    all_to_all,
+    all_to_all_single,
+    batch_isend_irecv,
+    monitored_barrier,
+    recv_object_list,
+    send_object_list,
+)
 from .process_group import (
     Backend,
     GroupMember,
@@ -60,6 +69,7 @@ from .process_group import (
 __all__ = [
     "Backend",
     "GroupMember",
+    "P2POp",
     "ProcessGroup",
     "ReduceOp",
     "Work",
@@ -67,7 +77,10 @@ __all__ = [
     "all_gather_into_tensor",
     "all_gather_object",
     "all_reduce",
+    "all_to_all",
+    "all_to_all_single",
     "barrier",
+    "batch_isend_irecv",
     "broadcast",
     "broadcast_object_list",
     "destroy_process_group",
@@ -89,12 +102,15 @@ __all__ = [
     "is_nccl_available",
     "is_torchelastic_launched",
     "isend",
+    "monitored_barrier",
     "new_group",
     "recv",
+    "recv_object_list",
     "reduce",
     "reduce_scatter",
     "reduce_scatter_tensor",
     "scatter",
     "scatter_object_list",
     "send",
+    "send_object_list",
 ]

@@ -234,6 +234,54 @@ def check_errors() -> None:
         raise AssertionError("a tensor_list of the wrong length was accepted")
 
 
+def check_all_to_all() -> None:
+    # rank r sends rank j a piece of j + 1 rows, each row r*10 + j (and receives j's: rank r + 1 rows)
+    for dtype in (np.float32, np.int64, np.float16):
+        inputs = [kitty.from_numpy(np.full((j + 1, 2), RANK * 10 + j, dtype)) for j in range(WORLD)]
+        outputs = [kitty.from_numpy(np.zeros((RANK + 1, 2), dtype)) for _ in range(WORLD)]
+        dist.all_to_all(outputs, inputs)
+        for j, out in enumerate(outputs):
+            same(out, np.full((RANK + 1, 2), j * 10 + RANK, dtype))
+    # equal splits of one tensor, then uneven splits given by sizes
+    whole = kitty.from_numpy(np.arange(WORLD * 3, dtype=np.float32) + 100 * RANK)
+    out = kitty.empty(WORLD * 3)
+    dist.all_to_all_single(out, whole)
+    same(out, np.concatenate([np.arange(RANK * 3, RANK * 3 + 3, dtype=np.float32) + 100 * j for j in range(WORLD)]))
+    send_sizes = [j + 1 for j in range(WORLD)]  # to rank j: j + 1 rows
+    rows = kitty.from_numpy(np.full((sum(send_sizes), 2), RANK, np.float64))
+    got = kitty.empty(WORLD * (RANK + 1), 2, dtype=kitty.float64)
+    work = dist.all_to_all_single(got, rows, [RANK + 1] * WORLD, send_sizes, async_op=True)
+    assert work.wait()
+    same(got, np.repeat(np.arange(WORLD, dtype=np.float64), RANK + 1)[:, None].repeat(2, 1))
+    try:
+        dist.all_to_all_single(kitty.empty(WORLD * 2 + 1), kitty.empty(WORLD * 2 + 1))
+    except ValueError as exc:
+        assert "not divisible" in str(exc) or WORLD == 1
+    else:
+        assert WORLD == 1, "an indivisible all_to_all_single was accepted"
+
+
+def check_batched_point_to_point_and_objects() -> None:
+    if WORLD < 2:
+        dist.monitored_barrier()
+        return
+    nxt, prev = (RANK + 1) % WORLD, (RANK - 1) % WORLD
+    got = kitty.empty(3)
+    works = dist.batch_isend_irecv([dist.P2POp(dist.isend, kitty.full((3,), float(RANK)), nxt),
+                                    dist.P2POp(dist.irecv, got, prev)])
+    assert [w.wait() for w in works] == [True, True]
+    same(got, np.full(3, prev, np.float32))
+    if RANK == 0:
+        dist.send_object_list([{"from": 0}, "x"], dst=1)
+    elif RANK == 1:
+        objs = [None, None]
+        assert dist.recv_object_list(objs, src=0) == 0
+        assert objs == [{"from": 0}, "x"], objs
+    import datetime
+
+    dist.monitored_barrier(timeout=datetime.timedelta(seconds=30))
+
+
 CHECKS = {name[len("check_") :]: fn for name, fn in dict(globals()).items() if name.startswith("check_")}
 
 
