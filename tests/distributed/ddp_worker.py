@@ -178,7 +178,44 @@ def check_buffers_and_state_dict() -> None:
     assert ddp.module is model
 
 
+def check_sync_batchnorm() -> None:
+    """DDP of a model with SyncBatchNorm, each rank on its slice, trains as one process with
+    BatchNorm on the whole batch: weights, running statistics and the outputs of each step."""
+    rank, world = dist.get_rank(), dist.get_world_size()
+
+    def make(seed):
+        kitty.manual_seed(seed)
+        return kitty.nn.Sequential(kitty.nn.Conv2d(2, 4, 3), kitty.nn.BatchNorm2d(4), kitty.nn.ReLU(),
+                                   kitty.nn.Flatten(), kitty.nn.Linear(4 * 4 * 4, 3), kitty.nn.BatchNorm1d(3))
+
+    ddp = DDP(kitty.nn.SyncBatchNorm.convert_sync_batchnorm(make(seed=rank + 20)))
+    ref = make(seed=20)
+    opt = kitty.optim.SGD(ddp.parameters(), lr=0.1, momentum=0.9)
+    ref_opt = kitty.optim.SGD(ref.parameters(), lr=0.1, momentum=0.9)
+    gen = kitty.Generator().manual_seed(7)
+    for _ in range(3):
+        x = kitty.randn(3 * world, 2, 6, 6, generator=gen) * 2 + 1
+        mine = slice(rank * 3, rank * 3 + 3)
+        opt.zero_grad()
+        out = ddp(x[mine])
+        out.square().mean().backward()
+        opt.step()
+        ref_opt.zero_grad()
+        ref_out = ref(x)
+        ref_out.square().mean().backward()
+        ref_opt.step()
+        assert (out - ref_out[mine]).abs().max().item() <= TOL, "SyncBatchNorm's output differs from BatchNorm's"
+    diff = max_diff(ddp.module, ref)
+    assert diff <= TOL, f"DDP with SyncBatchNorm differs from one process with BatchNorm by {diff}"
+    for sync_bn, bn in ((ddp.module[1], ref[1]), (ddp.module[5], ref[5])):
+        for name in ("running_mean", "running_var"):
+            gap = (getattr(sync_bn, name) - getattr(bn, name)).abs().max().item()
+            assert gap <= TOL, f"{name} differs by {gap}"
+        assert sync_bn.num_batches_tracked.item() == 3
+
+
 CHECKS = {
+    "sync_batchnorm": check_sync_batchnorm,
     "sgd_momentum": lambda: check_training("sgd"),
     "adam": lambda: check_training("adam"),
     "no_sync": check_no_sync,

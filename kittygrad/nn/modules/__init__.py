@@ -113,7 +113,7 @@ from .sparse import EmbeddingBag
 from .upsampling import UpsamplingBilinear2d, UpsamplingNearest2d
 
 # 3-D variants, lazy modules and Container
-from .batchnorm import BatchNorm3d
+from .batchnorm import BatchNorm3d, SyncBatchNorm
 from .container import Container
 from .instancenorm import InstanceNorm3d
 from .lazy import (
@@ -158,7 +158,7 @@ __all__ += [
     "EmbeddingBag", "UpsamplingNearest2d", "UpsamplingBilinear2d", "RNNCellBase",
 ]
 __all__ += [
-    "BatchNorm3d", "InstanceNorm3d", "ZeroPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d",
+    "BatchNorm3d", "SyncBatchNorm", "InstanceNorm3d", "ZeroPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d",
     "CircularPad3d", "Container", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
     "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d",
     "LazyInstanceNorm2d", "LazyInstanceNorm3d",

@@ -1,15 +1,20 @@
-"""BatchNorm1d, BatchNorm2d and BatchNorm3d, and ``_ChannelNorm``: the per-channel affine and running
-statistics that batch and instance norm share."""
+"""BatchNorm1d, BatchNorm2d and BatchNorm3d, SyncBatchNorm (statistics over every process of a
+group), and ``_ChannelNorm``: the per-channel affine and running statistics that batch and instance
+norm share."""
 from __future__ import annotations
 
 from ... import creation as C
+from ... import distributed as dist
 from ... import dtypes as D
+from ...autograd.function import Function
+from ...autograd.grad_mode import no_grad
+from ...ops import joining as _joining
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init as nn_init
 from .normalization import _AffineNorm
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm"]
 
 # The running statistics, with the value each starts from (and returns to on reset).
 _RUNNING = (("running_mean", 0), ("running_var", 1), ("num_batches_tracked", 0))
@@ -114,3 +119,128 @@ class BatchNorm3d(_BatchNorm):
     """
 
     _ndims = (5,)
+
+
+def _per_channel(t: Tensor, like: Tensor) -> Tensor:
+    """A (C,) tensor shaped to broadcast over ``like``'s channel dim (dim 1)."""
+    return t.reshape((1, -1) + (1,) * (like.ndim - 2))
+
+
+class _SyncedNorm(Function):
+    """Batch norm whose mean and variance are those of the whole group's batch: every rank sends
+    its per-channel count, mean and sum of squared deviations (combined exactly, in float64, as
+    for parallel variance); backward sums ``g`` and ``g * x_hat`` over the group the same way.
+    ``weight``'s and ``bias``'s gradients stay local (DistributedDataParallel averages them)."""
+
+    @staticmethod
+    def forward(ctx, input, weight, bias, eps, group, stats):
+        dims = [0] + list(range(2, input.ndim))
+        count = input.numel() // input.shape[1]
+        x64 = input.double()
+        local_mean = x64.mean(dims)
+        local_m2 = ((x64 - _per_channel(local_mean, input)) ** 2).sum(dims)
+        mine = _joining.cat([local_mean, local_m2, C.tensor([float(count)], dtype=D.float64)])
+        everyone = [C.empty_like(mine) for _ in range(dist.get_world_size(group))]
+        dist.all_gather(everyone, mine, group=group)
+        table = _joining.stack(everyone)  # (world, 2C + 1)
+        channels = input.shape[1]
+        means, m2s, counts = table[:, :channels], table[:, channels:2 * channels], table[:, -1:]
+        total = counts.sum()
+        mean = (means * counts).sum(0) / total
+        m2 = (m2s + counts * (means - mean) ** 2).sum(0)
+        var = m2 / total
+        invstd = (var + eps).rsqrt()
+        xhat = ((x64 - _per_channel(mean, input)) * _per_channel(invstd, input)).to(input.dtype)
+        out = xhat
+        if weight is not None:
+            out = out * _per_channel(weight, input)
+        if bias is not None:
+            out = out + _per_channel(bias, input)
+        stats.extend([mean, var * total / max(float(total) - 1.0, 1.0)])
+        ctx.save_for_backward(xhat, weight)
+        ctx.invstd, ctx.total, ctx.group = invstd.to(input.dtype), float(total), group
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        xhat, weight = ctx.saved_tensors
+        dims = [0] + list(range(2, xhat.ndim))
+        g = grad_output * _per_channel(weight, xhat) if weight is not None else grad_output
+        sums = _joining.cat([g.double().sum(dims), (g.double() * xhat.double()).sum(dims)])
+        dist.all_reduce(sums, group=ctx.group)
+        channels = xhat.shape[1]
+        mean_g = (sums[:channels] / ctx.total).to(g.dtype)
+        mean_gx = (sums[channels:] / ctx.total).to(g.dtype)
+        grad_input = (g - _per_channel(mean_g, xhat) - xhat * _per_channel(mean_gx, xhat)) * _per_channel(ctx.invstd, xhat)
+        grad_weight = (grad_output * xhat).sum(dims) if weight is not None and ctx.needs_input_grad[1] else None
+        grad_bias = grad_output.sum(dims) if ctx.needs_input_grad[2] else None
+        return grad_input, grad_weight, grad_bias, None, None, None
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch norm whose training statistics cover the batches of every process of ``process_group``
+    (the default group when None), as ``torch.nn.SyncBatchNorm``: with N processes each holding a
+    batch of B, it normalises as BatchNorm would over the N*B samples. In eval mode, or outside a
+    process group of several ranks, it is BatchNorm. (torch runs it on GPUs only; here it runs over
+    MPI on CPUs.) ``convert_sync_batchnorm`` swaps it in for every BatchNorm of a model.
+
+    >>> import kittygrad as kitty
+    >>> model = kitty.nn.Sequential(kitty.nn.Conv2d(1, 2, 3), kitty.nn.BatchNorm2d(2))
+    >>> kitty.nn.SyncBatchNorm.convert_sync_batchnorm(model)[1]
+    SyncBatchNorm(2, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, process_group=None, device=None, dtype=None) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.ndim < 2:
+            raise ValueError(f"expected at least 2D input (got {input.ndim}D input)")
+
+    def forward(self, input: Tensor) -> Tensor:
+        self._check_input_dim(input)
+        synced = self.training and dist.is_initialized() and dist.get_world_size(self.process_group) > 1
+        if not synced:
+            return super().forward(input)
+        tracked = self.num_batches_tracked
+        counting = self.track_running_stats and tracked is not None
+        if counting:
+            tracked.add_(1)
+        momentum = self.momentum
+        if momentum is None:
+            momentum = 1.0 / float(tracked.item()) if counting else 0.0
+        stats: list = []
+        out = _SyncedNorm.apply(input, self.weight, self.bias, self.eps, self.process_group, stats)
+        if counting and self.running_mean is not None:
+            mean, unbiased = stats
+            with no_grad():
+                self.running_mean.mul_(1 - momentum).add_(mean.to(self.running_mean.dtype), alpha=momentum)
+                self.running_var.mul_(1 - momentum).add_(unbiased.to(self.running_var.dtype), alpha=momentum)
+        return out
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module, process_group=None):
+        """``module`` with every BatchNorm*d (itself or inside it) replaced by a SyncBatchNorm holding
+        the same parameters and running statistics.
+
+        >>> import kittygrad as kitty
+        >>> type(kitty.nn.SyncBatchNorm.convert_sync_batchnorm(kitty.nn.BatchNorm1d(3))).__name__
+        'SyncBatchNorm'
+        """
+        converted = module
+        if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
+            converted = cls(module.num_features, module.eps, module.momentum, module.affine,
+                            module.track_running_stats, process_group)
+            if module.affine:
+                with no_grad():
+                    converted.weight = module.weight
+                    converted.bias = module.bias
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                setattr(converted, name, getattr(module, name))
+            converted.training = module.training
+        for name, child in module.named_children():
+            converted.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        del module
+        return converted
