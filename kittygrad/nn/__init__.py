@@ -13,5 +13,7 @@ from .modules import *  # noqa: F403
 from .modules import __all__ as _modules_all
 from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 from . import parallel  # torch.nn.parallel: DistributedDataParallel (loads no MPI until a process group starts)
+from .parallel import DataParallel  # (torch.nn.DataParallel)
 
-__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer", "functional", "init", "utils", *_modules_all]
+__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer", "DataParallel", "functional",
+           "init", "utils", *_modules_all]

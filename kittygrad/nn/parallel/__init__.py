@@ -1,4 +1,5 @@
-"""kittygrad.nn.parallel: ``DistributedDataParallel`` (data parallelism over kittygrad.distributed).
+"""kittygrad.nn.parallel: ``DistributedDataParallel`` (data parallelism over kittygrad.distributed), and
+``DataParallel`` (torch's multi-GPU wrapper, which on a machine without GPUs calls the module).
 
 >>> from kittygrad.nn.parallel import DistributedDataParallel
 >>> DistributedDataParallel.__name__
@@ -7,6 +8,7 @@
 
 from __future__ import annotations
 
+from .data_parallel import DataParallel
 from .distributed import DistributedDataParallel
 
-__all__ = ["DistributedDataParallel"]
+__all__ = ["DataParallel", "DistributedDataParallel"]
