@@ -5,6 +5,7 @@ import math
 from dataclasses import dataclass
 
 from . import backend as B
+from .meta_array import MetaArray
 from . import dtypes
 
 
@@ -162,6 +163,11 @@ def tensor_repr(t, prefix: str = "tensor(", indent: int | None = None) -> str:
     d = t.dtype
     default = d in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool)
     suffixes = []
+    if type(arr) is MetaArray:  # no values to show
+        suffixes += ["device='meta'", "size=" + str(tuple(arr.shape))] + ([] if default else ["dtype=" + repr(d)])
+        if t.requires_grad:
+            suffixes.append("requires_grad=True")
+        return _add_suffixes(prefix + "...", suffixes, indent)
     if arr.size == 0:
         if arr.ndim != 1:
             suffixes.append("size=" + str(tuple(arr.shape)))

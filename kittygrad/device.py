@@ -44,8 +44,9 @@ def unavailable(device_text: str, needed_by: str | None = None) -> KittyRuntimeE
 
 def _meta_refused(text: str) -> KittyRuntimeError:
     return KittyRuntimeError(
-        f"kittygrad does not support the meta device ('{text}'): tensors without data, for shape propagation "
-        f"without allocating memory, are not implemented; {_CPU_HINT}"
+        f"kittygrad does not support the meta device ('{text}') here: tensors without data, for shape propagation "
+        "without allocating memory, are not implemented (a module or tensor moved with .to('meta') keeps its "
+        f"shapes as a skeleton for func.functional_call, and computes nothing); {_CPU_HINT}"
     )
 
 
@@ -189,6 +190,17 @@ class device:
 device.__module__ = "kittygrad"
 
 CPU = device("cpu")  # what every kittygrad tensor reports as its ``.device``
+META = device("meta")  # what a tensor without data (Module.to("meta")) reports
+
+
+def asks_for_meta(args: tuple, kwargs: dict) -> bool:
+    """Does a ``to(...)`` call name the meta device (positionally first, or as ``device=``)?
+
+    >>> asks_for_meta(("meta",), {}), asks_for_meta((), {"device": "cpu"})
+    (True, False)
+    """
+    dev = kwargs.get("device", args[0] if args else None)
+    return (isinstance(dev, str) and dev.split(":")[0] == "meta") or (isinstance(dev, device) and dev.type == "meta")
 _default: list[device | None] = [None]  # set_default_device's device (None: the CPU)
 _entered: list[device | None] = []  # the defaults that ``with device(...)`` blocks replaced
 

@@ -21,7 +21,9 @@ from .autograd.function import apply_inplace
 from .autograd.grad_mode import enable_grad
 from .autograd.gradients import backward as _autograd_backward
 from .autograd.hooks import RemovableHandle
-from .device import CPU, accelerator_copy, check_device, laid_out, parse_to, preserve_format, suggest_memory_format
+from .device import CPU, META, accelerator_copy, asks_for_meta, check_device, laid_out, parse_to, preserve_format
+from .device import suggest_memory_format
+from .meta_array import MetaArray
 from .errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from .ops import activation as _act
 from .ops import arithmetic as _arith
@@ -108,7 +110,8 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
         if type(arr) is not _ndarray:  # NumPy returns scalars from 0-d arithmetic
             if hasattr(type(arr), "tensor"):  # inside vmap: a batched tensor's stand-in array
                 return arr.tensor
-            arr = B.asarray(arr)
+            if type(arr) is not MetaArray:
+                arr = B.asarray(arr)
         t = object.__new__(Tensor)
         t._data = arr
         t._requires_grad = False
@@ -158,11 +161,12 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
 
     @property
     def device(self) -> device:
-        """Where the data lives: the CPU, always (``device(type='cpu')``)."""
-        return CPU
+        """Where the data lives: the CPU (``device(type='cpu')``), or nowhere for a meta tensor."""
+        return META if type(self._data) is MetaArray else CPU
 
-    is_cuda = is_meta = is_mps = is_xpu = property(lambda self: False, doc="False: tensors live on the CPU.")
-    is_cpu = property(lambda self: True, doc="True: kittygrad's tensors live on the CPU.")
+    is_cuda = is_mps = is_xpu = property(lambda self: False, doc="False: tensors live on the CPU.")
+    is_meta = property(lambda self: type(self._data) is MetaArray, doc="A tensor without data (Module.to('meta')).")
+    is_cpu = property(lambda self: type(self._data) is not MetaArray, doc="True but for meta tensors.")
 
     def is_floating_point(self) -> bool:
         return B.is_float(self._data.dtype)
@@ -466,6 +470,11 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
         >>> kitty.tensor([1, 2]).to("cpu", kitty.float32)
         tensor([1., 2.])
         """
+        if asks_for_meta(args, kwargs):  # shape and dtype, no values (see backend.MetaArray)
+            dtype = kwargs.get("dtype", args[1] if len(args) > 1 else None)
+            meta = Tensor._wrap(MetaArray(self._data.shape, dtype.np if dtype is not None else self._data.dtype))
+            meta._requires_grad = self._requires_grad and meta.is_floating_point()
+            return meta
         device, dtype, _, copy, fmt = parse_to(args, kwargs, Tensor)
         dtype = dtype or self.dtype
         if not copy and dtype is self.dtype and (device is None or device.index is None) and (

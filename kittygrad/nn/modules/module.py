@@ -15,7 +15,7 @@ from typing import Any, Callable, NamedTuple
 from ... import creation as C
 from ... import dtypes as D
 from ...autograd.grad_mode import no_grad
-from ...device import check_device, parse_to
+from ...device import asks_for_meta, check_device, parse_to
 from ...autograd.hooks import RemovableHandle
 from ...errors import KittyRuntimeError
 from ...tensor import Tensor
@@ -567,6 +567,8 @@ class Module:
         >>> kitty.nn.Linear(2, 2).to("cpu", kitty.float64).weight.dtype
         kittygrad.float64
         """
+        if asks_for_meta(args, kwargs):  # parameters without data: a skeleton for func.functional_call
+            return self._apply(lambda t: t.to(*args, **kwargs))
         _, dtype, _, _, _ = parse_to(args, kwargs, Tensor)  # a device other than the CPU raises here
         if dtype is None:
             return self

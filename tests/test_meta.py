@@ -1,0 +1,48 @@
+"""Meta tensors, as far as kittygrad has them: ``Module.to("meta")`` / ``Tensor.to("meta")`` keep shapes
+and dtypes without data (torch's reprs), serve as the skeleton of ``func.functional_call``, and
+refuse anything that needs values."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+import kittygrad as kitty
+
+
+def test_reprs_devices_and_flags_match_torch():
+    shown = []
+    for lib in (torch, kitty):
+        lib.manual_seed(0)
+        layer = lib.nn.Linear(3, 2).to("meta")
+        shown.append([repr(layer.weight), repr(layer.bias.detach()), str(layer.weight.device), layer.weight.is_meta,
+                      tuple(layer.weight.shape), repr(lib.ones(2, dtype=lib.float64).to(device="meta"))])
+    shown[1] = [s.replace("kittygrad.", "torch.") if isinstance(s, str) else s for s in shown[1]]
+    assert shown[1] == shown[0]
+
+
+def test_a_meta_skeleton_runs_under_functional_call_and_vmap():
+    kitty.manual_seed(0)
+    models = [kitty.nn.Sequential(kitty.nn.Linear(4, 5), kitty.nn.ReLU(), kitty.nn.Linear(5, 2)) for _ in range(3)]
+    params, buffers = kitty.func.stack_module_state(models)
+    skeleton = copy.deepcopy(models[0]).to("meta")
+    x = kitty.randn(3, 6, 4)
+    out = kitty.func.vmap(lambda p, b, xb: kitty.func.functional_call(skeleton, (p, b), (xb,)))(params, buffers, x)
+    np.testing.assert_allclose(out.detach().numpy(), np.stack([m(xb).detach().numpy() for m, xb in zip(models, x)]), rtol=1e-6)
+
+
+def test_values_of_a_meta_tensor_are_refused_clearly():
+    layer = kitty.nn.Linear(3, 2).to("meta")
+    for use in (lambda: layer(kitty.ones(1, 3)), lambda: layer.weight.sum(), lambda: layer.weight.tolist(),
+                lambda: layer.weight + 1):
+        with pytest.raises(RuntimeError, match="meta device .* has no data"):
+            use()
+
+
+def test_to_empty_gives_a_meta_module_cpu_memory_again():
+    layer = kitty.nn.Linear(3, 2).to("meta").to_empty(device="cpu")
+    assert not layer.weight.is_meta and layer.weight.device.type == "cpu"
+    assert tuple(layer(kitty.ones(1, 3)).shape) == (1, 2)
