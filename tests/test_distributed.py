@@ -376,3 +376,22 @@ def test_a_spawned_process_that_raises_ends_the_job_and_raises_in_the_caller(tmp
     assert "ValueError: rank 1 fails on purpose" in run.stderr  # the rank's traceback, in the caller's error
     assert "Process 1 terminated with the following error" in run.stderr
     assert "checkpoint demo done" not in run.stdout
+
+
+def test_a_torchrun_script_prints_under_the_launcher_what_it_prints_under_torchrun(tmp_path):
+    script = WORKERS / "torchrun_trainer.py"
+    torchrun = Path(sys.executable).parent / "torchrun"
+    if not torchrun.exists():
+        pytest.skip("torchrun is not installed beside this Python")
+
+    def run(cmd, snapshot):
+        done = subprocess.run([*cmd, str(script), "--snapshot", str(snapshot)], capture_output=True, text=True,
+                              timeout=JOB_TIMEOUT, env=_env(), cwd=tmp_path)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        return [line for line in done.stdout.splitlines() if line.startswith(("epoch", "world"))]
+
+    launcher = [sys.executable, "-m", "kittygrad.distributed.run", "--nproc-per-node", "2", "-m", "kittygrad.run"]
+    theirs = [run([str(torchrun), "--nproc-per-node", "2"], tmp_path / "torch.pt") for _ in range(2)]
+    ours = [run(launcher, tmp_path / "kitty.pt") for _ in range(2)]  # the second run resumes from the snapshot
+    assert ours == theirs
+    assert theirs[1][0].startswith("epoch 2") and theirs[0][-1] == "world 2 backend gloo"
