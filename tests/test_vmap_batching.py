@@ -460,6 +460,11 @@ INDEXING = {
         lambda L, F, m, s: L.zeros(4, 6).masked_scatter(m > 0, s), [X, X[1]], (0, None), (1,),
     ),
     "masked_select_shared_mask": (lambda L, F, x: x.masked_select(L.tensor(X[2] > 0)), [X], 0, (0,)),
+    # reads with a per-sample index: after full slices, with a shared x, and index_select
+    "getitem_batched_index_after_slices": (lambda L, F, x, i: x[:, i], [X, rng.integers(0, 6, (5, 3))], 0, (0,)),
+    "getitem_shared_x_batched_index": (lambda L, F, x, i: x[i, 1:], [X[0], rng.integers(0, 4, (5, 2))], (None, 0), (0,)),
+    "index_select_shared_index": (lambda L, F, x: x.index_select(1, L.tensor([5, 0, 5])), [X], 0, (0,)),
+    "index_select_batched_index": (lambda L, F, x, i: x.index_select(-1, i), [X, rng.integers(0, 6, (5, 2))], 0, (0,)),
 }
 
 
@@ -467,6 +472,23 @@ INDEXING = {
 def test_indexing_family_batches(name):
     fn, arrays, in_dims, argnums = INDEXING[name]
     _both(fn, arrays, in_dims, argnums=argnums)
+
+
+@pytest.mark.parametrize("fn", [lambda L, F, x, i: -F.log_softmax(x[0], -1)[i], lambda L, F, x, i: x[i, 2]],
+                         ids=["log_softmax_of_class", "beside_an_int"])
+def test_a_per_sample_0d_index_batches(fn):
+    """A 0-d per-sample index (a class, as in ``-log_softmax(x)[y]``): torch's vmap calls .item() on
+    it and refuses; one batched read here, and its gradient, against torch sample by sample."""
+    idx = rng.integers(0, 4, 5)
+    got = kitty.func.vmap(lambda x, i: fn(kitty, KF, x, i))(kitty.tensor(X), kitty.tensor(idx))
+    _assert_close(got, _per_sample_torch(lambda x, i: fn(torch, TF, x, i), X, idx))
+    grads = kitty.func.vmap(kitty.func.grad(lambda x, i: fn(kitty, KF, x, i).sin()))(kitty.tensor(X), kitty.tensor(idx))
+    want = []
+    for x, i in zip(X, idx):
+        t = torch.tensor(x, requires_grad=True)
+        fn(torch, TF, t, torch.tensor(i)).sin().backward()
+        want.append(t.grad)
+    _assert_close(grads, torch.stack(want))
 
 
 def _per_sample_torch(fn, *arrays):

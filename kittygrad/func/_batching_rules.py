@@ -459,36 +459,6 @@ def embedding_rule(level, cls, args, params):
     return _wrap(_idx.Index.apply(w._phys, (slice(None), idx_phys)), level)
 
 
-def index_rule(level, cls, args, params):
-    x = args[0]
-    idx = args[1] if len(args) > 1 else params["idx"]
-    if any(_mine(a, level) for a in args[2:]) or not isinstance(idx, tuple):
-        return NotImplemented
-    items = list(idx)
-    advanced = [i for i, v in enumerate(items) if v is not None and not isinstance(v, (slice, int)) and v is not Ellipsis]
-    if not advanced or advanced != list(range(advanced[0], advanced[-1] + 1)):
-        return NotImplemented
-    batched_index = any(_mine_array(items[i], level) for i in advanced)
-    if any(type(items[i]) is _Logical for i in advanced if not _mine_array(items[i], level)):
-        return NotImplemented
-    if not batched_index:
-        if not _mine(x, level):
-            return NotImplemented
-        return _wrap(cls.apply(x._phys, (slice(None),) + tuple(items)), level)
-    if advanced[0] != 0 or any(isinstance(v, int) or v is None or v is Ellipsis for v in items):
-        return NotImplemented
-    for i in advanced:
-        v = items[i]
-        items[i] = v.owner._phys._data if _mine_array(v, level) else v
-        if type(items[i]) is not B.xp.ndarray:
-            return NotImplemented
-    if _mine(x, level):
-        depth = max(B.xp.ndim(items[i]) for i in advanced)
-        rows = B.xp.arange(level.size).reshape((level.size,) + (1,) * (depth - 1))
-        return _wrap(cls.apply(x._phys, (rows,) + tuple(items)), level)
-    return _wrap(cls.apply(x, tuple(items)), level)
-
-
 def _class_nll_rule(level, cls, args, params):
     (x,) = args
     target = params.get("target")
@@ -713,7 +683,6 @@ RULES[_nnconv.ConvNd] = RULES[_nnconv.ConvTransposeNd] = conv_rule
 RULES[_pool.MaxPoolNd] = RULES[_pool.AvgPoolNd] = pool_rule
 RULES[_nnorm.Norm] = norm_rule
 RULES[_emb.Embedding] = embedding_rule
-RULES[_idx.Index] = index_rule
 for _cls in (
     _inverses.Det, _inverses.Inv, _inverses.Slogdet, _inverses.Pinv, _decomp.Cholesky, _decomp.QR, _decomp.SVD,
     _decomp.SVDVals, _eigen.Eigh, _eigen.Eigvalsh, _matfun.MatrixExp, _solvers.CholeskyEx, _solvers.CholeskyInverse,

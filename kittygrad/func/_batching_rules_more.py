@@ -170,6 +170,49 @@ def _index_put_physical(level, cls, x, value, idx):
     return "write", px, _value_for_region(level, value, rank, lead), physical, lead
 
 
+def index_rule(level, cls, args, params):
+    """``x[idx]`` with ``x`` or an index array batched: one read of the physical tensor, the index
+    laid out by :func:`_index_plan` (a per-sample bool mask selects a different count per sample:
+    that goes to the loop)."""
+    x = args[0]
+    idx = args[1] if len(args) > 1 else params["idx"]
+    if any(_mine(a, level) for a in args[2:]) or not isinstance(idx, tuple):
+        return NotImplemented
+    plan = _index_plan(level, idx)
+    if plan is NotImplemented or plan[0] == "mask":
+        return NotImplemented
+    how, physical, lead = plan
+    if how == "prefix":
+        return _wrap(cls.apply(x._phys, physical), level) if _mine(x, level) else NotImplemented
+    px = _expanded(x, level)
+    if not lead:
+        return _wrap(cls.apply(px, physical), level)
+    # the batch dim stands behind the leading full slices, beside the per-sample indices, and the
+    # result's batch dim comes out there too
+    return _wrap(cls.apply(px.movedim(0, lead), physical).movedim(lead, 0), level)
+
+
+def index_select_rule(level, cls, args, params):
+    """``x.index_select(axis, idx)``: a shared index selects along the physical axis; a per-sample
+    index reads each sample's rows by one advanced index (an arange over the batch beside it)."""
+    x, idx = args[0], args[1]
+    axis = params.get("axis", args[2] if len(args) > 2 else 0)
+    if len(args) > 3 or _params_mine(params, level):
+        return NotImplemented
+    axis %= max(x._data.ndim, 1)
+    if not _mine_array(idx, level):
+        if type(idx) is _Logical or not _mine(x, level):
+            return NotImplemented  # an index batched at another level, or nothing batched here
+        return _wrap(cls.apply(x._phys, idx, axis=axis + 1), level)
+    physical = idx.owner._phys._data
+    if type(physical) is not B.xp.ndarray or physical.ndim != 2:
+        return NotImplemented
+    rows = B.xp.arange(level.size)[:, None]
+    moved = _expanded(x, level).movedim(0, axis)
+    out = _idx.Index.apply(moved, (slice(None),) * axis + (rows, physical))
+    return _wrap(out.movedim(axis, 0), level)
+
+
 def index_put_rule(level, cls, args, params):
     """Out-of-place ``index_put`` (``accumulate`` or not) of a batched tensor, value or index."""
     x, value = args[0], args[1]
@@ -404,6 +447,8 @@ def expanded_solve_rule(level, cls, args, params):
 # ---- the table -------------------------------------------------------------------------------
 
 RULES[_linalg.AddMatmul] = add_matmul_rule
+RULES[_idx.Index] = index_rule
+RULES[_gs.IndexSelect] = index_select_rule
 INDEX_PUTS = (_idx.IndexPut, _view_scatter.IndexPutAccumulate)
 for _cls in INDEX_PUTS:
     RULES[_cls] = index_put_rule

@@ -31,8 +31,8 @@ def _convert_index(idx, Tensor):
                 raise KittyIndexError(
                     "tensors used as indices must be long, int, byte or bool tensors"
                 )
-            if arr.ndim == 0 and arr.dtype.kind in "iu":
-                i = int(arr)
+            if arr.ndim == 0 and arr.dtype.kind in "iu" and type(arr) is B.ndarray:
+                i = int(arr)  # (a 0-d index batched by vmap stays an array: its batching rule reads it)
             else:
                 i = arr
         elif isinstance(i, (list, tuple)):
@@ -47,7 +47,8 @@ def _convert_index(idx, Tensor):
                 "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
                 "are valid indices (got float)"
             )
-        elif not (i is None or i is Ellipsis or isinstance(i, (slice, int)) or B.is_array(i) or B.is_array_like_scalar(i)):
+        elif not (i is None or i is Ellipsis or isinstance(i, (slice, int)) or B.is_array(i) or B.is_array_like_scalar(i)
+                  or hasattr(type(i), "tensor")):  # (inside vmap: a batched index's stand-in array)
             raise KittyIndexError(
                 "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
                 f"are valid indices (got {type(i).__name__})"
