@@ -18,6 +18,7 @@ from .autograd import function as _function
 from .autograd.engine import AccumulateGrad
 from .autograd.engine import run_backward as _run_backward
 from .autograd.function import apply_inplace
+from .autograd.grad_mode import _state as _grad_state
 from .autograd.grad_mode import enable_grad
 from .autograd.gradients import backward as _autograd_backward
 from .autograd.hooks import RemovableHandle
@@ -423,13 +424,14 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
 
     # ---- conversion ---------------------------------------------------------------------------
     def numpy(self, *, force: bool = False):
-        """The underlying array (shares memory); not allowed while it requires grad.
+        """The underlying array (shares memory); not allowed while it requires grad, unless grad
+        mode is off (torch's rule: under no_grad, and so in a custom Function's forward, it is fine).
 
         >>> import kittygrad as kitty
         >>> kitty.tensor([1., 2.]).numpy()
         array([1., 2.], dtype=float32)
         """
-        if self._requires_grad and not force:
+        if self._requires_grad and not force and _grad_state.enabled:
             raise KittyRuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         if self._data.dtype is B.bfloat16:  # torch has no NumPy bfloat16 to hand out
             raise KittyTypeError("Got unsupported ScalarType BFloat16")

@@ -10,6 +10,8 @@ working on Tensors.
 """
 from __future__ import annotations
 
+import inspect
+
 from .. import backend as B
 from ..errors import KittyRuntimeError, KittyTypeError
 from .engine import Node, _edge, retarget_retained
@@ -33,6 +35,9 @@ dual_saved = None
 #: Set once by ``autograd.forward_ad``: ``dual_function(cls, args, kwargs)`` runs a custom Function
 #: while a level (or a vmap level) is open, its outputs' tangents from its ``jvp``
 dual_function = None
+#: Set once by ``func``: ``batched_function(cls, args, kwargs)`` runs a custom Function on batched
+#: tensors inside vmap (its ``vmap`` staticmethod, or the per-sample loop), NotImplemented otherwise
+batched_function = None
 #: Set by ``func.vmap`` while a vmap level is open (``dual_apply`` then routes batched ops to their
 #: batching rules): ``vmap_inplace(cls, self, args, params)`` runs an in-place op that involves a
 #: batched tensor, or returns NotImplemented for an ordinary one.
@@ -768,19 +773,57 @@ class Function(metaclass=FunctionMeta):
             "You must implement the jvp function for custom autograd.Function to use it with forward mode AD."
         )
 
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """torch's newer style: ``forward(*args)`` takes no ctx, and ``setup_context(ctx, inputs,
+        output)`` (``inputs`` the tuple of forward's arguments) saves what backward needs."""
+        raise NotImplementedError("setup_context is not implemented.")
+
     #: kittygrad's own Functions whose forward is made of ops set this: under forward-mode AD their
     #: forward runs with the tangents, which flow through those ops (no ``jvp`` needed)
     _jvp_through_forward = False
 
+    @staticmethod
+    def vmap(info, in_dims, *args):
+        """Inside ``func.vmap``: the Function on whole batches. ``info.batch_size``, ``in_dims`` (the
+        batch dim of each argument, None where not batched) and the arguments' physical tensors in;
+        ``(outputs, out_dims)`` out. Without it a custom Function runs sample by sample there."""
+        raise NotImplementedError(
+            "To use autograd.Function with vmap, you must either override the vmap staticmethod or set "
+            "generate_vmap_rule=True."
+        )
+
+    generate_vmap_rule = False
+
     @classmethod
     def apply(cls, *args, **kwargs):
-        if dual_function is not None and dual_apply is not None:
-            return dual_function(cls, args, kwargs)
+        if dual_apply is not None:  # a transform is open: vmap or forward-mode AD
+            if batched_function is not None:
+                done = batched_function(cls, args, kwargs)
+                if done is not NotImplemented:
+                    return done
+            if dual_function is not None:
+                return dual_function(cls, args, kwargs)
         return cls._run(args, kwargs)[1]
+
+    @classmethod
+    def _bound(cls, args: tuple, kwargs: dict) -> tuple:
+        """forward's arguments, keywords and defaults included, as one positional tuple: the
+        ``inputs`` that torch gives ``setup_context`` (and a ``vmap`` staticmethod)."""
+        signature = cls.__dict__.get("_forward_signature")
+        if signature is None:
+            signature = inspect.signature(cls.forward)
+            type.__setattr__(cls, "_forward_signature", signature)
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return tuple(bound.arguments.values())
 
     @classmethod
     def _run(cls, args: tuple, kwargs: dict) -> tuple:
         """One call: ``(ctx node, result)`` (result: what ``apply`` returns)."""
+        separate = cls.setup_context is not Function.setup_context  # forward without ctx
+        if separate:
+            args, kwargs = cls._bound(args, kwargs), {}
         node = cls._backward_cls.__new__(cls._backward_cls)
         node._init_node()
         grad_mode = _state.enabled
@@ -789,7 +832,11 @@ class Function(metaclass=FunctionMeta):
         )
         node.needs_input_grad = tuple(e is not None for e in edges)
         with no_grad(), _quiet():  # observers see the Function as one operation
-            result = cls.forward(node, *args, **kwargs)
+            if separate:
+                result = cls.forward(*args)
+                cls.setup_context(node, args, result)
+            else:
+                result = cls.forward(node, *args, **kwargs)
         single = not isinstance(result, tuple)
         outputs = (result,) if single else result
         requires = any(node.needs_input_grad)
