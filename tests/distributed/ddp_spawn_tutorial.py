@@ -55,7 +55,7 @@ def demo_basic(rank, world_size):
     gathered = [torch.zeros_like(w) for _ in range(world_size)]
     dist.all_gather(gathered, w)
     if rank == 0:
-        print("weights equal across ranks:", all(torch.equal(g, w) for g in gathered), flush=True)
+        print(f"weights equal across ranks: {all(torch.equal(g, w) for g in gathered)}", flush=True)
     cleanup()
     print(f"Finished running basic DDP example on rank {rank}.", flush=True)
 

@@ -214,7 +214,43 @@ def check_sync_batchnorm() -> None:
         assert sync_bn.num_batches_tracked.item() == 3
 
 
+def check_join_uneven_inputs() -> None:
+    """Rank r trains on 2 + r batches inside ddp.join(): in the iterations a rank has run out, its
+    gradient counts as zero (divided by the world size, or by the ranks still training)."""
+    rank, world = dist.get_rank(), dist.get_world_size()
+    for initial in (True, False):
+        ddp = DDP(make_model(seed=rank + 30), bucket_cap_mb=0.0005)
+        ref = make_model(seed=30)
+        opt = kitty.optim.SGD(ddp.parameters(), lr=0.1, momentum=0.9)
+        ref_opt = kitty.optim.SGD(ref.parameters(), lr=0.1, momentum=0.9)
+        loss_fn = kitty.nn.CrossEntropyLoss()
+        steps = [batches(2 + r, 4) for r in range(world)]  # every rank can compute every rank's batches
+        with ddp.join(divide_by_initial_world_size=initial):
+            for x, y in steps[rank]:
+                opt.zero_grad()
+                loss_fn(ddp(x), y).backward()
+                opt.step()
+        for i in range(2 + world - 1):
+            active = [r for r in range(world) if i < 2 + r]
+            ref_opt.zero_grad()
+            total = sum(loss_fn(ref(steps[r][i][0]), steps[r][i][1]) for r in active)
+            (total / (world if initial else len(active))).backward()
+            ref_opt.step()
+        diff = max_diff(ddp.module, ref)
+        assert diff <= TOL, f"join(divide_by_initial_world_size={initial}): differs from one process by {diff}"
+    ddp = DDP(make_model(seed=1))
+    try:
+        with ddp.join(throw_on_early_termination=True):
+            for x, y in batches(1 + rank, 4):
+                kitty.nn.functional.cross_entropy(ddp(x), y).backward()
+    except RuntimeError as exc:
+        assert "exhausted inputs" in str(exc)
+    else:
+        assert world == 1, "throw_on_early_termination did not raise"
+
+
 CHECKS = {
+    "join_uneven_inputs": check_join_uneven_inputs,
     "sync_batchnorm": check_sync_batchnorm,
     "sgd_momentum": lambda: check_training("sgd"),
     "adam": lambda: check_training("adam"),

@@ -161,6 +161,7 @@ class DistributedDataParallel(Module):
             for i, off in zip(bucket.indices, bucket.offsets):
                 self._slot[i] = (bucket, off)
         self._armed = False  # a forward asked for the next backward's gradients to be averaged
+        self._join: dict | None = None  # inside join(): its options, and this iteration's active ranks
         self._ready = [False] * len(self._params)
         self._used = B.xp.zeros(len(self._params), B.xp.int32)
         self._next_launch = 0
@@ -188,16 +189,15 @@ class DistributedDataParallel(Module):
                     f"{'; first difference ' + repr(differ[0]) if differ else ''}); every rank must build the same model"
                 )
 
-    def _broadcast(self, tensors: list[Tensor]) -> None:
-        """Rank 0's values of ``tensors`` into every rank's, in place."""
+    def _broadcast(self, tensors: list[Tensor], root: int = 0) -> None:
+        """Rank ``root``'s values of ``tensors`` (group rank) into every rank's, in place."""
         if self.process_group.size() == 1 or not tensors:
             return
         MPI = mpi_module()
-        root = self.process_group.rank() == 0
         buffers = [B.xp.array(t._data, order="C") for t in tensors]
-        requests = [self.process_group.comm.Ibcast([buf, MPI.BYTE], root=0) for buf in buffers]
+        requests = [self.process_group.comm.Ibcast([buf, MPI.BYTE], root=root) for buf in buffers]
         MPI.Request.Waitall(requests)
-        if not root:
+        if self.process_group.rank() != root:
             with no_grad():
                 for t, buf in zip(tensors, buffers):
                     t.copy_(from_numpy(buf))
@@ -239,6 +239,8 @@ class DistributedDataParallel(Module):
                 "that did not take part in the loss. Pass find_unused_parameters=True to DistributedDataParallel "
                 "if the model does not use every parameter in every iteration."
             )
+        if self._join is not None:  # uneven inputs: count the ranks still here (the others shadow us)
+            self._count_active(1, is_grad_enabled() and self.require_backward_grad_sync)
         if self.broadcast_buffers and self.require_forward_param_sync:
             self._broadcast(list(self.module.buffers()))
         outputs = self.module(*inputs, **kwargs)
@@ -334,7 +336,7 @@ class DistributedDataParallel(Module):
         with no_grad():
             for bucket in self._buckets:
                 flat = bucket.buf
-                scale = flat.dtype.type(1.0 / self.process_group.size())
+                scale = flat.dtype.type(1.0 / self._divisor())
                 for i, off in zip(bucket.indices, bucket.offsets):
                     if not used[i]:
                         continue  # no rank used it: its .grad stays as it was, as under torch
@@ -352,6 +354,76 @@ class DistributedDataParallel(Module):
                         g._vc[0] += 1
                     else:
                         g.copy_(from_numpy(xp.multiply(summed, scale)))
+
+    # ---- uneven inputs ---------------------------------------------------------------------------
+    def _count_active(self, here: int, syncing: bool) -> tuple[int, int]:
+        """One iteration's roll call: how many ranks still train, and how many of them will
+        average gradients this iteration (a rank that has joined answers 0, 0)."""
+        MPI = mpi_module()
+        counts = B.xp.array([here, int(bool(here and syncing))], B.xp.int64)
+        self.process_group.comm.Allreduce(MPI.IN_PLACE, counts, op=MPI.SUM)
+        active, syncing_ranks = int(counts[0]), int(counts[1])
+        self._join["active"] = active
+        self._join["iterations"] += here
+        if here and self._join["throw"] and active < self.process_group.size():
+            raise KittyRuntimeError("Detected at least one rank that exhausted inputs. Throwing across all ranks.")
+        return active, syncing_ranks
+
+    def _divisor(self) -> int:
+        """What the summed gradients are divided by: the world size, or (join with
+        ``divide_by_initial_world_size=False``) the ranks that took part in this iteration."""
+        if self._join is not None and not self._join["initial"]:
+            return self._join["active"]
+        return self.process_group.size()
+
+    def _shadow(self) -> None:
+        """A rank out of inputs matches, iteration by iteration, the collectives of those still
+        training: the roll call, the buffer broadcast and one all-reduce of zeros per bucket."""
+        MPI = mpi_module()
+        comm = self.process_group.comm
+        while True:
+            active, syncing = self._count_active(0, False)
+            if not active:
+                break
+
+            if self._join["throw"]:
+                raise KittyRuntimeError("Detected at least one rank that exhausted inputs. Throwing across all ranks.")
+            if self.broadcast_buffers and self.require_forward_param_sync:
+                self._broadcast(list(self.module.buffers()))
+            if syncing:
+                zeros = [B.xp.zeros_like(bucket.flat) for bucket in self._buckets]
+                MPI.Request.Waitall([comm.Iallreduce(MPI.IN_PLACE, z, op=MPI.SUM) for z in zeros])
+                if self.find_unused_parameters:
+                    comm.Allreduce(MPI.IN_PLACE, B.xp.zeros_like(self._used), op=MPI.MAX)
+        # the ranks that ran out early did not step: every rank takes the model of the last to
+        # finish (the most iterations; the highest rank among equals), as torch's join does
+        _, last = comm.allreduce((self._join["iterations"], self.process_group.rank()), op=MPI.MAX)
+        self._broadcast([*self.module.parameters(), *self.module.buffers()], root=last)
+
+    @contextmanager
+    def join(self, divide_by_initial_world_size: bool = True, enable: bool = True,
+             throw_on_early_termination: bool = False) -> Iterator[None]:
+        """Train on uneven inputs: inside the block, a rank that runs out of batches keeps taking
+        part in the others' collectives (its gradient counts as zero) until every rank is done.
+        Gradients are divided by the world size, or by the ranks still training with
+        ``divide_by_initial_world_size=False``. At the end every rank takes the model of the rank
+        that trained longest (the others skipped their last optimizer steps), as torch's does.
+        ``throw_on_early_termination=True`` raises on every rank as soon as one runs out instead.
+
+        >>> with ddp.join():  # doctest: +SKIP
+        ...     for x, y in my_rank_s_batches:  # ranks may have different counts
+        ...         loss_fn(ddp(x), y).backward(); opt.step(); opt.zero_grad()
+        """
+        if not enable or self._solo:
+            yield
+            return
+        self._join = {"initial": divide_by_initial_world_size, "throw": throw_on_early_termination,
+                      "active": self.process_group.size(), "iterations": 0}
+        try:
+            yield
+            self._shadow()
+        finally:
+            self._join = None
 
     # ---- public API -----------------------------------------------------------------------------
     @contextmanager
