@@ -305,7 +305,14 @@ class Silu(Op):
 
     def backward(self, g):
         s = self.s
-        return (g * (s * (1 + self.x * (1 - s))),)
+        slope = 1 - s
+        if type(slope) is B.ndarray and slope.ndim:  # fresh: s * (1 + x * (1 - s)) in place, same order
+            slope *= self.x
+            slope += 1
+            slope *= s
+        else:
+            slope = s * (1 + self.x * slope)
+        return (times_grad(slope, g),)
 
 
 class Mish(Op):

@@ -373,7 +373,8 @@ class Square(Op):
         return x * x
 
     def backward(self, g):
-        return (2 * g * self.x,)
+        # (x * 2) is exact and fresh, so g (often a broadcast view) is read once, in place
+        return (times_grad(self.x * 2, g),)
 
 
 class Reciprocal(Op):
