@@ -333,6 +333,14 @@ class BatchedTensor(Tensor):
     def detach(self) -> BatchedTensor:
         return BatchedTensor.make(self._phys.detach(), self._level)
 
+    def detach_(self) -> BatchedTensor:
+        # the graph lives on the physical tensor: cut it there (this wrapper holds none)
+        if self._phys._view is not None:
+            raise KittyRuntimeError("Can't detach views in-place. Use detach() instead.")
+        self._phys = self._phys.detach()
+        self._grad_fn, self._requires_grad = None, False
+        return self
+
     def requires_grad_(self, requires_grad: bool = True) -> BatchedTensor:
         self._phys.requires_grad_(requires_grad)
         self._requires_grad = self._phys.requires_grad

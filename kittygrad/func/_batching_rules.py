@@ -110,7 +110,14 @@ def _pad_any(a, rank: int, level: Level):
 
 def _wrap(out, level: Level):
     if type(out) is tuple:
-        return tuple(BatchedTensor.make(o, level) for o in out)
+        return tuple(_wrap_one(o, level) for o in out)
+    return _wrap_one(out, level)
+
+
+def _wrap_one(out: Tensor, level: Level) -> Tensor:
+    shape = out._data.shape
+    if out._data.size == 0 and (not shape or shape[0] != level.size):
+        return out  # an empty placeholder without a batch dim (qr's Q in mode 'r'): the same for every sample
     return BatchedTensor.make(out, level)
 
 
@@ -589,6 +596,13 @@ def loop(level, cls, args, params):
         sample = [_sample_arg(a, i, level) for a in args]
         sample_params = {k: _sample_param(v, i, level) for k, v in params.items()}
         results.append(cls.apply(*sample, **sample_params))
+    shapes = {tuple(o._data.shape) for r in results for o in (r if type(r) is tuple else (r,))[:1]}
+    if len(shapes) > 1:  # (boolean masks, nonzero, unique: a shape that depends on the values)
+        raise KittyRuntimeError(
+            f"vmap: {_opname(cls)} gives the samples results of different shapes ({sorted(shapes)[:4]}), which one "
+            "batched tensor cannot hold: vmap does not support operators whose output shape depends on the values "
+            "(boolean-mask indexing, nonzero, unique, masked_select)"
+        )
     if type(results[0]) is tuple:
         return tuple(
             BatchedTensor.make(_join.Stack.apply(*[r[k] for r in results], axis=0), level) for k in range(len(results[0]))
@@ -702,6 +716,22 @@ for _cls in (_loss.PointwiseLoss, _loss.BceWithLogits, _loss.BinaryCrossEntropy,
 #: rules for in-place ops on a batched target, ``rule(level, cls, target, args, params)``; the
 #: writes through an index come from ``_batching_rules_more``
 INPLACE_RULES: dict = {}
+
+
+def view_inplace_rule(level, cls, target, args, params):
+    """``t_``/``transpose_``/``squeeze_``/``unsqueeze_`` of a batched tensor: the out-of-place view
+    by its batching rule, whose physical tensor (and graph) the target then holds."""
+    out = cls.apply(target, *args, **params)
+    if not is_batched_at(out, level):
+        return NotImplemented
+    target._phys = out._phys
+    target._data = _Logical(out._phys._data.shape[1:], out._phys._data.dtype, target)
+    target._vc[0] += 1
+    return target
+
+
+for _cls in (_shape.Transpose, _shape.Squeeze, _shape.Unsqueeze):
+    INPLACE_RULES[_cls] = view_inplace_rule
 
 
 def run(level: Level, cls, args, params):

@@ -45,12 +45,15 @@ class Fill(Op):
     """Every element becomes ``value``; only a tensor ``value`` receives a gradient (the sum)."""
 
     bfloat16_kernel = True
+    saved_fields = ("value_shape",)
 
     def forward(self, x, value):
+        # (a 0-d value, except under vmap, whose batching rule hands a value per sample, shaped to broadcast)
+        self.value_shape = getattr(value, "shape", ())
         return B.xp.full(x.shape, value, dtype=x.dtype)
 
     def backward(self, g):
-        return B.xp.zeros_like(g), g.sum()
+        return B.xp.zeros_like(g), g.sum() if not self.value_shape else B.sum_to_shape(g, self.value_shape)
 
 
 class Copy(Op):

@@ -312,17 +312,21 @@ class IndexFill(Op):
 
 
 class MaskedFill(Op):
-    saved_fields = ("mask",)
+    saved_fields = ("mask", "value_shape")
 
     def forward(self, x, value, mask):
         self.mask = mask
+        self.value_shape = getattr(value, "shape", ())  # (not 0-d only under vmap: one value per sample)
         return self.xp.where(mask, value, x).astype(x.dtype, copy=False)
 
     def backward(self, g):
         xp = self.xp
         zero = g.dtype.type(0)
         gx = xp.where(self.mask, zero, g)
-        gv = xp.where(self.mask, g, zero).sum() if self.needs_input_grad[1] else None
+        gv = None
+        if self.needs_input_grad[1]:
+            picked = xp.where(self.mask, g, zero)
+            gv = picked.sum() if not self.value_shape else B.sum_to_shape(picked, self.value_shape)
         return gx, gv, None
 
 

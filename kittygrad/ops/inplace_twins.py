@@ -93,6 +93,10 @@ def bitwise_right_shift_(self, other):
 
 
 def _inplace_view(self, cls, *args):
+    if F.vmap_inplace is not None:  # inside vmap: a batched self takes its new layout from the batching rule
+        done = F.vmap_inplace(cls, self, args, {})
+        if done is not NotImplemented:
+            return done
     if _state.enabled:
         if self._view is None:
             if self._grad_fn is None and self._requires_grad:

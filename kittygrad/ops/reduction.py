@@ -128,9 +128,12 @@ class MaxAll(Amax):
 
     def backward(self, g):
         xp = self.xp
-        x, out = self.x, self.out
+        x, axes, keepdim = self.x, self.axes, self.keepdim
+        # (axes: under vmap the reduction keeps the batch dim, and each sample shares its own max)
+        out = _expand_back(self.out, x.shape, axes, keepdim)
         mask = (x == out) | (xp.isnan(x) & xp.isnan(out)) if x.dtype.kind == "f" else x == out
-        return (xp.where(mask, g / mask.sum(), 0).astype(g.dtype, copy=False),)
+        share = _expand_back(g, x.shape, axes, keepdim) / mask.sum(axis=axes, keepdims=axes is not None)
+        return (xp.where(mask, share, 0).astype(g.dtype, copy=False),)
 
 
 class MinAll(MaxAll):

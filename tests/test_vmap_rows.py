@@ -1,0 +1,87 @@
+"""``vmap`` over every op-table row: three samples batched at once against the same op run sample by
+sample, for the values and for ``vmap(grad(...))``. Batching rules, the loop fallback and the
+graph they leave behind are all checked this way; an op whose result shape depends on the values
+(boolean masks, nonzero, unique) must refuse with vmap's error instead.
+
+(Against kittygrad itself sample by sample, not torch: the op table already ties each op to
+torch, and torch's vmap refuses several of these.)
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import kittygrad as kitty
+
+from op_table import ROWS
+from _row_checks import draw_arrays, grad_flags
+from test_double_backward import fixed_shapes
+
+SAMPLES = 3
+VMAP_ROWS = [r for r in ROWS if not r.random and r.inputs == "float"]
+#: rows whose result's shape depends on the values: one batched tensor cannot hold them
+DYNAMIC_SHAPE = {"masked_select", "nonzero", "getitem_bool", "unique_float", "bincount_weights"}
+
+
+def _tensors(out) -> list:
+    out = list(out) if isinstance(out, (tuple, list)) else [out]
+    return [t for t in out if isinstance(t, kitty.Tensor)]
+
+
+def _f64(arrays, grads=()):
+    return [kitty.tensor(a, dtype=kitty.float64, requires_grad=i in grads) for i, a in enumerate(arrays)]
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # loop-fallback notes, and the ops' own numeric warnings
+        yield
+
+
+@pytest.mark.parametrize("row", VMAP_ROWS, ids=[r.name for r in VMAP_ROWS])
+def test_vmap_of_a_row_equals_its_samples(row):
+    shapes = fixed_shapes(row)
+    samples = [draw_arrays(row, shapes, 5 + k) for k in range(SAMPLES)]
+    stacked = [np.stack([s[i] for s in samples]) for i in range(len(shapes))]
+    try:
+        loop = [_tensors(row.fn(kitty, *_f64(s))) for s in samples]
+    except Exception:  # noqa: BLE001 - a row refusing these draws one by one has nothing to batch
+        pytest.skip("the row refuses these inputs sample by sample")
+
+    def f(*a):
+        return tuple(_tensors(row.fn(kitty, *a)))
+
+    if row.name in DYNAMIC_SHAPE:
+        with pytest.raises(RuntimeError, match="vmap"):
+            kitty.func.vmap(f)(*_f64(stacked))
+        return
+    got = kitty.func.vmap(f)(*_f64(stacked))
+    assert len(got) == len(loop[0])
+    for j, g in enumerate(got):
+        want = [np.asarray(sample[j].detach().numpy()) for sample in loop]
+        if g.numel() == 0 and not want[0].size:
+            continue
+        np.testing.assert_allclose(g.detach().numpy(), np.stack(want), rtol=1e-9, atol=1e-9, err_msg=f"output {j}")
+
+    argnums = tuple(i for i, flag in enumerate(grad_flags(row)) if flag)
+    if not argnums or not any(t.is_floating_point() for t in loop[0]):
+        return
+
+    def scalar(*a):
+        return sum(o.sin().sum() for o in _tensors(row.fn(kitty, *a)) if o.is_floating_point())
+
+    grads = kitty.func.vmap(kitty.func.grad(scalar, argnums=argnums))(*_f64(stacked))
+    for k, sample in enumerate(samples):
+        ins = _f64(sample, argnums)
+        value = scalar(*ins)
+        if not value.requires_grad:  # (outputs that do not depend on the inputs: zero gradients)
+            assert all(not g[k].any() for g in grads)
+            continue
+        want = kitty.autograd.grad(value, [ins[i] for i in argnums], allow_unused=True)
+        for g, w in zip(grads, want):
+            if w is not None:
+                np.testing.assert_allclose(g[k].numpy(), w.numpy(), rtol=1e-7, atol=1e-9, err_msg=f"sample {k}")
