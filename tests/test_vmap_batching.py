@@ -734,3 +734,14 @@ def test_index_put_in_place_gradients():
     got = kitty.func.vmap(kitty.func.grad(lambda x, i: f(kitty, x, i)))(kitty.tensor(X), kitty.tensor(idx))
     want = torch.stack([torch.func.grad(lambda x: f(torch, x, torch.tensor(idx[k])))(torch.tensor(X[k])) for k in range(5)])
     _assert_close(got, want)
+
+
+@pytest.mark.parametrize("sample_shape, fixed_shape", [((3,), (2, 3, 4)), ((2, 3), (2, 2, 3, 4)), ((5, 3), (2, 3, 4)),
+                                                       ((2, 5, 3), (2, 3, 4)), ((5, 3), (3, 4))])
+def test_a_batched_stack_times_fixed_matrices_of_any_rank(sample_shape, fixed_shape):
+    """The batch dim must not meet the fixed operand's own batch dims (a (3,) sample times a
+    (2, 3, 4) stack once gave the batch in the wrong place, and wrong values when sizes matched)."""
+    a = rng.standard_normal((2,) + sample_shape)
+    b = rng.standard_normal(fixed_shape)
+    got = kitty.func.vmap(lambda x: kitty.matmul(x, kitty.tensor(b)))(kitty.tensor(a))
+    _assert_close(got, _torch_vmap(lambda x: torch.matmul(x, torch.tensor(b)), torch.tensor(a)))

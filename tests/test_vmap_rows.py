@@ -85,3 +85,44 @@ def test_vmap_of_a_row_equals_its_samples(row):
         for g, w in zip(grads, want):
             if w is not None:
                 np.testing.assert_allclose(g[k].numpy(), w.numpy(), rtol=1e-7, atol=1e-9, err_msg=f"sample {k}")
+
+
+def _first_float_output(row, arrays, j):
+    """``f(x)``: the row's first float output as a function of its argument ``j`` alone."""
+    others = [kitty.tensor(a, dtype=kitty.float64) for a in arrays]
+
+    def f(x):
+        args = list(others)
+        args[j] = x
+        return next(o for o in _tensors(row.fn(kitty, *args)) if o.is_floating_point())
+
+    return f
+
+
+JAC_ROWS = [r for r in VMAP_ROWS if any(grad_flags(r))]
+
+
+@pytest.mark.parametrize("row", JAC_ROWS, ids=[r.name for r in JAC_ROWS])
+def test_jacfwd_equals_jacrev(row):
+    """Forward mode with a batch of basis tangents against reverse mode with a batch of basis
+    cotangents: two batched paths (tangents-only vmap, batched backward formulas) that must agree."""
+    arrays = draw_arrays(row, fixed_shapes(row), 5)
+    j = grad_flags(row).index(True)
+    f = _first_float_output(row, arrays, j)
+    x = kitty.tensor(arrays[j], dtype=kitty.float64)
+    try:
+        probe = f(x.clone().requires_grad_())
+        if not probe.requires_grad or probe.numel() * x.numel() > 40_000:
+            pytest.skip("not differentiable in this argument, or too large a Jacobian")
+        by_rows = kitty.func.jacrev(f)(x)
+    except (StopIteration, RuntimeError, NotImplementedError):
+        pytest.skip("no float output, or reverse mode refuses")
+    try:
+        by_columns = kitty.func.jacfwd(f)(x)
+    except (RuntimeError, NotImplementedError) as refused:  # only where there is no derivative at all
+        assert "not implemented" in str(refused)
+        return
+    rev, fwd = by_rows.numpy(), by_columns.numpy()
+    finite = np.isfinite(rev) & np.isfinite(fwd)  # (0 * inf off the diagonal: nan in one order, 0 in the other)
+    np.testing.assert_allclose(fwd[finite], rev[finite], rtol=1e-6, atol=1e-8)
+    np.testing.assert_array_equal(np.isfinite(fwd).sum(), np.isfinite(rev).sum())

@@ -52,7 +52,7 @@ from ..ops.nn import padding as _pad_ops
 from ..ops.nn import pooling as _pool
 from ..tensor import Tensor
 from ..errors import KittyRuntimeError
-from ._batched import BatchedTensor, Level, _Logical, batched_at, is_batched_at
+from ._batched import BatchedTensor, Level, VmapFallback, _Logical, batched_at, is_batched_at
 from ._batched import levels as _levels
 
 _warned: set = set()
@@ -332,8 +332,10 @@ def matmul_rule(level, cls, args, params):
     ra, rb = a._data.ndim, b._data.ndim
     if ra == 0 or rb == 0:
         return NotImplemented
-    if not _mine(b, level) and rb >= 2 and _mine(a, level):
-        return _wrap(_linalg.Matmul.apply(a._phys, b), level)  # a stack times fixed matrices: as is
+    if not _mine(b, level) and _mine(a, level) and (rb == 2 or 2 <= rb <= ra):
+        # a stack times fixed matrices, as is: b's own batch dims (if any) meet a's trailing ones.
+        # (Not when b has more dims than a: they would meet the batch dim.)
+        return _wrap(_linalg.Matmul.apply(a._phys, b), level)
     squeeze = []
     if _mine(a, level):
         pa = a._phys
@@ -583,6 +585,8 @@ def _opname(cls) -> str:
 
 def loop(level, cls, args, params):
     """Run the op once per sample and stack the results (warns once per op)."""
+    if cls.is_view:  # stacked samples are a copy: a write through the view would be lost
+        raise VmapFallback(f"{_opname(cls)} makes a view, which a loop over the op alone cannot give")
     if cls not in _warned:
         _warned.add(cls)
         warnings.warn(

@@ -19,6 +19,7 @@ from ..ops import gather_scatter as _gs
 from ..ops import indexing as _idx
 from ..ops import inverses as _inverses
 from ..ops import linalg as _linalg
+from ..ops import sliding_windows as _sliding
 from ..ops import solvers as _solvers
 from ..ops import sorting as _sorting
 from ..ops import view_scatter as _view_scatter
@@ -211,6 +212,21 @@ def index_select_rule(level, cls, args, params):
     moved = _expanded(x, level).movedim(0, axis)
     out = _idx.Index.apply(moved, (slice(None),) * axis + (rows, physical))
     return _wrap(out.movedim(axis, 0), level)
+
+
+def as_strided_rule(level, cls, args, params):
+    """``as_strided`` of each sample (offsets relative to the sample, as kittygrad's are): one view of
+    a contiguous physical tensor, whose batch dim steps over one sample's elements."""
+    if len(args) != 4 or params:
+        return NotImplemented
+    x, size, stride, offset = args  # (as ops.sliding_windows.as_strided passes them)
+    if not _mine(x, level):
+        return NotImplemented
+    physical = x._phys
+    if not physical._data.flags.c_contiguous:
+        return NotImplemented
+    per_sample = int(B.xp.prod(physical._data.shape[1:], dtype=B.xp.int64))
+    return _wrap(cls.apply(physical, (level.size,) + tuple(size), (per_sample,) + tuple(stride), offset), level)
 
 
 def index_put_rule(level, cls, args, params):
@@ -448,6 +464,7 @@ def expanded_solve_rule(level, cls, args, params):
 
 RULES[_linalg.AddMatmul] = add_matmul_rule
 RULES[_idx.Index] = index_rule
+RULES[_sliding.AsStrided] = as_strided_rule
 RULES[_gs.IndexSelect] = index_select_rule
 INDEX_PUTS = (_idx.IndexPut, _view_scatter.IndexPutAccumulate)
 for _cls in INDEX_PUTS:
