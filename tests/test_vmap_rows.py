@@ -126,3 +126,47 @@ def test_jacfwd_equals_jacrev(row):
     finite = np.isfinite(rev) & np.isfinite(fwd)  # (0 * inf off the diagonal: nan in one order, 0 in the other)
     np.testing.assert_allclose(fwd[finite], rev[finite], rtol=1e-6, atol=1e-8)
     np.testing.assert_array_equal(np.isfinite(fwd).sum(), np.isfinite(rev).sum())
+
+
+SMALL_JAC_ROWS = [r for r in JAC_ROWS if r.name not in DYNAMIC_SHAPE]
+
+
+@pytest.mark.parametrize("row", SMALL_JAC_ROWS, ids=[r.name for r in SMALL_JAC_ROWS])
+def test_vmap_of_jacrev_and_hessian_equals_its_samples(row):
+    """Nested transforms per row: vmap(jacrev(f)) and vmap(hessian(f)) (vmap over jacfwd over
+    jacrev) against each sample's own Jacobian and Hessian."""
+    shapes = fixed_shapes(row)
+    samples = [draw_arrays(row, shapes, 5 + k) for k in range(2)]
+    j = grad_flags(row).index(True)
+    if np.asarray(samples[0][j]).size > 30:
+        pytest.skip("a large Hessian")
+
+    def scalar_of(others):
+        def f(x):
+            args = list(others)
+            args[j] = x
+            return sum(o.sin().sum() for o in _tensors(row.fn(kitty, *args)) if o.is_floating_point())
+        return f
+
+    want = []
+    for s in samples:
+        f = scalar_of(_f64(s))
+        x = kitty.tensor(s[j], dtype=kitty.float64)
+        try:
+            value = f(x.clone().requires_grad_())
+            if not isinstance(value, kitty.Tensor) or not value.requires_grad:
+                pytest.skip("no float output, or not differentiable in this argument")
+            want.append((kitty.func.jacrev(f)(x).numpy(), kitty.func.hessian(f)(x).numpy()))
+        except (RuntimeError, NotImplementedError, TypeError):
+            pytest.skip("the transforms refuse this row sample by sample")
+
+    def both(*args):
+        f = scalar_of(list(args))
+        return kitty.func.jacrev(f)(args[j]), kitty.func.hessian(f)(args[j])
+
+    jac, hess = kitty.func.vmap(both)(*_f64([np.stack([s[i] for s in samples]) for i in range(len(shapes))]))
+    for k, (w_jac, w_hess) in enumerate(want):
+        for got, w in ((jac[k].numpy(), w_jac), (hess[k].numpy(), w_hess)):
+            finite = np.isfinite(got) & np.isfinite(w)
+            assert got.shape == w.shape
+            np.testing.assert_allclose(got[finite], w[finite], rtol=1e-6, atol=1e-8, err_msg=f"sample {k}")
