@@ -745,3 +745,22 @@ def test_a_batched_stack_times_fixed_matrices_of_any_rank(sample_shape, fixed_sh
     b = rng.standard_normal(fixed_shape)
     got = kitty.func.vmap(lambda x: kitty.matmul(x, kitty.tensor(b)))(kitty.tensor(a))
     _assert_close(got, _torch_vmap(lambda x: torch.matmul(x, torch.tensor(b)), torch.tensor(a)))
+
+
+@pytest.mark.parametrize("dims", [None, 1, (0, 1)])
+def test_roll_batches(dims):
+    shifts = 2 if dims is None or isinstance(dims, int) else (1, -2)
+    fn = lambda L, F, x: L.roll(x, shifts, dims) * 2  # noqa: E731
+    _both(fn, [X], 0, argnums=(0,))
+
+
+def test_an_ensemble_of_embeddings_with_padding_batches():
+    """Per-model embedding tables (stacked weights, as an ensemble has) with a padding row: one
+    gather for all models; the padding row gets no gradient."""
+    weights = rng.standard_normal((5, 7, 3))
+    idx = np.array([[0, 2, 6], [2, 2, 1]])
+    fn = lambda L, F, w, i: F.embedding(i, w, padding_idx=2)  # noqa: E731
+    _both(fn, [weights, idx], (0, None), argnums=(0,))
+    grads = kitty.func.vmap(kitty.func.grad(lambda w: KF.embedding(kitty.tensor(idx), w, padding_idx=2).sum()))(
+        kitty.tensor(weights))
+    assert not grads[:, 2].any()

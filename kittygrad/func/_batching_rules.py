@@ -460,12 +460,30 @@ def embedding_rule(level, cls, args, params):
         return NotImplemented
     if not _mine(w, level):
         return _wrap(cls.apply(w, **dict(params, indices=idx_phys)), level)
-    if params.get("padding_idx") is not None:
-        return NotImplemented
+    weights = w._phys
+    padding = params.get("padding_idx")
+    if padding is not None:  # (per-sample weights, an ensemble's) the padding row reads the same, gets no gradient
+        keep = B.xp.ones((1, weights._data.shape[1], 1), dtype=bool)
+        keep[0, padding] = False
+        weights = _cmp.where(Tensor._wrap(keep), weights, weights.detach())
     if _mine_array(idx, level):
         rows = B.xp.arange(level.size).reshape((level.size,) + (1,) * (idx_phys.ndim - 1))
-        return _wrap(_idx.Index.apply(w._phys, (rows, idx_phys)), level)
-    return _wrap(_idx.Index.apply(w._phys, (slice(None), idx_phys)), level)
+        return _wrap(_idx.Index.apply(weights, (rows, idx_phys)), level)
+    return _wrap(_idx.Index.apply(weights, (slice(None), idx_phys)), level)
+
+
+def roll_rule(level, cls, args, params):
+    """``roll`` along dims (shifted past the batch dim), or of each flattened sample."""
+    (x,) = args
+    if not _mine(x, level):
+        return NotImplemented
+    physical, axes, rank = x._phys, params.get("axes"), x._data.ndim
+    if axes is not None:
+        axes = tuple(_dim(a, rank) for a in axes) if isinstance(axes, (tuple, list)) else _dim(axes, rank)
+        return _wrap(cls.apply(physical, shifts=params["shifts"], axes=axes), level)
+    flat = physical.reshape((level.size, -1))
+    rolled = cls.apply(flat, shifts=(params["shifts"],), axes=(1,))
+    return _wrap(rolled.reshape(tuple(physical._data.shape)), level)
 
 
 def _class_nll_rule(level, cls, args, params):
@@ -528,14 +546,6 @@ def repeat_rule(level, cls, args, params):
     if not _mine(x, level) or len(reps) < x._data.ndim:
         return NotImplemented
     return _wrap(cls.apply(_pad(x, len(reps)), reps=(1,) + reps), level)
-
-
-def _roll(b, r, level):
-    if b.get("axes") is None or r == 0:
-        return NotImplemented
-    axes = b["axes"]
-    b["axes"] = tuple(_dim(a, r) for a in axes) if isinstance(axes, (tuple, list)) else _dim(axes, r)
-    return b
 
 
 def prod_rule(level, cls, args, params):
@@ -678,6 +688,7 @@ for _cls, _name in (
 RULES[_shape.Unsqueeze] = _shifting(_axis("axis", extra=1))
 RULES[_shape.Squeeze] = _shifting(_axes_tuple("axes"))
 RULES[_join.Flip] = _shifting(_axes_tuple("axes"))
+RULES[_join.Roll] = roll_rule
 RULES[_shape.Transpose] = _shifting(_transpose)
 RULES[_shape.Permute] = _shifting(_permute)
 RULES[_shape.Reshape] = RULES[_shape.View] = _shifting(_reshape)
@@ -709,7 +720,6 @@ for _cls in (
 RULES[_red.Prod] = prod_rule
 RULES[_loss.ClassNll] = _class_nll_rule
 RULES[_loss.SoftCrossEntropy] = _soft_cross_entropy_rule
-RULES[_join.Roll] = _shifting(_roll)
 RULES[_join.Repeat] = repeat_rule
 RULES[_join.RepeatInterleave] = _shifting(_axis("axis"))
 RULES[_sliding.Unfold] = _shifting(_axis("dim"))
