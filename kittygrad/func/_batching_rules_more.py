@@ -18,6 +18,7 @@ from ..ops import decompositions as _decomp
 from ..ops import gather_scatter as _gs
 from ..ops import indexing as _idx
 from ..ops import inverses as _inverses
+from ..ops import _prep
 from ..ops import linalg as _linalg
 from ..ops import sliding_windows as _sliding
 from ..ops import solvers as _solvers
@@ -227,6 +228,11 @@ def as_strided_rule(level, cls, args, params):
         return NotImplemented
     per_sample = int(B.xp.prod(physical._data.shape[1:], dtype=B.xp.int64))
     return _wrap(cls.apply(physical, (level.size,) + tuple(size), (per_sample,) + tuple(stride), offset), level)
+
+
+def bundle_rule(level, cls, args, params):
+    """The results of ``var_mean``/``aminmax`` as one node's outputs: the same, batch dims and all."""
+    return _wrap(cls.apply(*[_expanded(a, level) for a in args], **params), level)
 
 
 def index_put_rule(level, cls, args, params):
@@ -464,6 +470,7 @@ def expanded_solve_rule(level, cls, args, params):
 
 RULES[_linalg.AddMatmul] = add_matmul_rule
 RULES[_idx.Index] = index_rule
+RULES[_prep.Bundle] = bundle_rule
 RULES[_sliding.AsStrided] = as_strided_rule
 RULES[_gs.IndexSelect] = index_select_rule
 INDEX_PUTS = (_idx.IndexPut, _view_scatter.IndexPutAccumulate)
