@@ -768,5 +768,5 @@ def test_an_ensemble_of_embeddings_with_padding_batches():
 
 def test_paired_reductions_batch():
     """var_mean / std_mean / aminmax give their two results as one node's outputs."""
-    fn = lambda L, F, x: L.var_mean(x, 1)[0] + L.std_mean(x, 0, keepdim=True)[1] + sum(L.aminmax(x, dim=-1))[:, None]  # noqa: E731
+    fn = lambda L, F, x: L.var_mean(x, 1)[0][:, None] + L.std_mean(x, 0, keepdim=True)[1] + sum(L.aminmax(x, dim=-1))[:, None]  # noqa: E731
     _both(fn, [X], 0, argnums=(0,))
