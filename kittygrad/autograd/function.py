@@ -632,25 +632,23 @@ def _write(self, values, cls) -> None:
 # PyTorch's custom Function API
 
 
+def _tensors_or_none(values: tuple, refusal: str) -> tuple:
+    """``values`` when each is a Tensor or None; else torch's TypeError, ``refusal`` + the type."""
+    for v in values:
+        if v is not None and not isinstance(v, Tensor):
+            raise KittyTypeError(f"{refusal} {type(v).__name__}")
+    return values
+
+
 class FunctionCtx:
     """The ``ctx`` a custom Function's forward and backward receive."""
 
     def save_for_backward(self, *tensors) -> None:
-        for t in tensors:
-            if t is not None and not isinstance(t, Tensor):
-                raise KittyTypeError(
-                    f"save_for_backward can only save tensors or None, but got {type(t).__name__}"
-                )
-        self._to_save = tensors
+        self._to_save = _tensors_or_none(tensors, "save_for_backward can only save tensors or None, but got")
 
     def save_for_forward(self, *tensors) -> None:
         """Keep tensors for ``jvp`` (forward-mode AD), where ``ctx.saved_tensors`` returns them."""
-        for t in tensors:
-            if t is not None and not isinstance(t, Tensor):
-                raise KittyTypeError(
-                    f"save_for_forward expects all arguments to be tensors; but got {type(t).__name__}"
-                )
-        self._saved_for_forward = tensors
+        self._saved_for_forward = _tensors_or_none(tensors, "save_for_forward expects all arguments to be tensors; but got")
 
     def mark_non_differentiable(self, *tensors) -> None:
         self._non_differentiable = {id(t) for t in tensors}
