@@ -201,6 +201,8 @@ def asks_for_meta(args: tuple, kwargs: dict) -> bool:
     """
     dev = kwargs.get("device", args[0] if args else None)
     return (isinstance(dev, str) and dev.split(":")[0] == "meta") or (isinstance(dev, device) and dev.type == "meta")
+
+
 _default: list[device | None] = [None]  # set_default_device's device (None: the CPU)
 _entered: list[device | None] = []  # the defaults that ``with device(...)`` blocks replaced
 

@@ -174,19 +174,21 @@ class _Probe:
 
     # ---- forward mode
 
-    def pushed_forward(self, j: int, tangent) -> list:
-        """Per checked output, its tangent (flat, float64) when input ``j`` carries ``tangent`` (an
-        array shaped like the input) and the others none: ``J u`` by forward-mode AD."""
-        xp, Tensor = B.xp, _tensor_type()
+    def output_tangents(self, j: int, tangent) -> tuple:
+        """Per checked output, its tangent (zeros where it has none) when input ``j`` carries the
+        Tensor ``tangent`` and the others none: ``J u`` by forward-mode AD (under vmap too)."""
+        Tensor = _tensor_type()
         args = list(self.args)
         with forward_ad.dual_level():
-            args[self.wrt_pos[j]] = forward_ad.make_dual(self.wrt[j], Tensor._wrap(tangent))
+            args[self.wrt_pos[j]] = forward_ad.make_dual(self.wrt[j], tangent)
             returned = _seq(self.func(*args))
             found = [forward_ad.unpack_dual(returned[k]).tangent for k in self.out_pos]
-        return [
-            xp.zeros(out._data.size, xp.float64) if t is None else t._data.astype(xp.float64).reshape(-1)
-            for t, out in zip(found, self.outs)
-        ]
+        return tuple(t if t is not None else Tensor._wrap(B.xp.zeros_like(o._data)) for t, o in zip(found, self.outs))
+
+    def pushed_forward(self, j: int, tangent) -> list:
+        """:meth:`output_tangents` for an array ``tangent``, each flat in float64."""
+        found = self.output_tangents(j, _tensor_type()._wrap(tangent))
+        return [t._data.astype(B.xp.float64).reshape(-1) for t in found]
 
     def forward_jacobian(self, j: int) -> list:
         """Per checked output, the Jacobian w.r.t. input ``j`` by forward mode, laid out as
@@ -376,17 +378,8 @@ def _batched_forward_grads(p: _Probe, atol, rtol) -> None:
     Tensor, gen = _tensor_type(), B.Generator().manual_seed(_SEED)
     for j, x in enumerate(p.wrt):
         batch = _batch_of(gen, x._data)
-
-        def tangents_of(tangent, j=j):
-            args = list(p.args)
-            with forward_ad.dual_level():
-                args[p.wrt_pos[j]] = forward_ad.make_dual(p.wrt[j], tangent)
-                returned = _seq(p.func(*args))
-                found = [forward_ad.unpack_dual(returned[k]).tangent for k in p.out_pos]
-            return tuple(t if t is not None else Tensor._wrap(B.xp.zeros_like(o._data)) for t, o in zip(found, p.outs))
-
         try:
-            batched = _gradients.vmap(tangents_of)(Tensor._wrap(batch))
+            batched = _gradients.vmap(lambda tangent, j=j: p.output_tangents(j, tangent))(Tensor._wrap(batch))
         except RuntimeError as e:
             raise GradcheckError(f"While computing batched forward gradients, got: {e}") from e
         for row in range(batch.shape[0]):

@@ -319,8 +319,9 @@ def init_process_group(
     ``"nccl"`` is refused. ``init_method`` may be ``None``, ``"env://"``, ``"tcp://host:port"`` or
     ``"file:///path"`` (torch's rendezvous, with their required ``rank``/``world_size``): MPI's
     launcher has already wired the processes and told each its rank, so the address is not used,
-    and ``RANK``/``WORLD_SIZE`` (and ``world_size``/``rank``) are only checked against it. ``timeout`` is accepted for compatibility: MPI collectives do
-    not time out; a failing rank instead ends the job (see the README's distributed section).
+    and ``RANK``/``WORLD_SIZE`` (and ``world_size``/``rank``) are only checked against it.
+    ``timeout`` is accepted for compatibility: MPI collectives do not time out; a failing rank
+    instead ends the job (see the README's distributed section).
 
     >>> import kittygrad.distributed as dist  # doctest: +SKIP
     >>> dist.init_process_group("gloo"); dist.get_world_size()  # doctest: +SKIP

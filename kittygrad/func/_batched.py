@@ -39,6 +39,15 @@ class VmapFallback(BaseException):
         self.reason = reason
 
 
+def uneven_results(what: str, shapes: set) -> KittyRuntimeError:
+    """The error for samples whose results differ in shape (one batched tensor cannot hold them)."""
+    return KittyRuntimeError(
+        f"{what} gives the samples results of different shapes ({sorted(shapes)[:4]}), which one batched tensor "
+        "cannot hold: vmap does not support operators whose output shape depends on the values (boolean-mask "
+        "indexing, nonzero, unique, masked_select)"
+    )
+
+
 def _reader() -> str:
     """The kittygrad function (module.name) that tried to read a batched tensor's values."""
     frame = sys._getframe(2)

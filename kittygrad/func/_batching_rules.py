@@ -52,7 +52,7 @@ from ..ops.nn import padding as _pad_ops
 from ..ops.nn import pooling as _pool
 from ..tensor import Tensor
 from ..errors import KittyRuntimeError
-from ._batched import BatchedTensor, Level, VmapFallback, _Logical, batched_at, is_batched_at
+from ._batched import BatchedTensor, Level, VmapFallback, _Logical, batched_at, is_batched_at, uneven_results
 from ._batched import levels as _levels
 
 _warned: set = set()
@@ -612,11 +612,7 @@ def loop(level, cls, args, params):
         results.append(cls.apply(*sample, **sample_params))
     shapes = {tuple(o._data.shape) for r in results for o in (r if type(r) is tuple else (r,))[:1]}
     if len(shapes) > 1:  # (boolean masks, nonzero, unique: a shape that depends on the values)
-        raise KittyRuntimeError(
-            f"vmap: {_opname(cls)} gives the samples results of different shapes ({sorted(shapes)[:4]}), which one "
-            "batched tensor cannot hold: vmap does not support operators whose output shape depends on the values "
-            "(boolean-mask indexing, nonzero, unique, masked_select)"
-        )
+        raise uneven_results(f"vmap: {_opname(cls)}", shapes)
     if type(results[0]) is tuple:
         return tuple(
             BatchedTensor.make(_join.Stack.apply(*[r[k] for r in results], axis=0), level) for k in range(len(results[0]))

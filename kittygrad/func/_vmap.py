@@ -288,11 +288,7 @@ def _stacked(func: Callable, out_dims: Any, results: list) -> Any:
         _check_out_dim(first, d)
         shapes = {tuple(v.shape) for v in column if isinstance(v, Tensor)}
         if len(shapes) > 1:  # (boolean masks, nonzero, unique: a shape that depends on the values)
-            raise KittyRuntimeError(
-                f"vmap({_name(func)}, ...): the samples' results have different shapes ({sorted(shapes)[:4]}), which "
-                "one batched tensor cannot hold: vmap does not support operators whose output shape depends on "
-                "the values (boolean-mask indexing, nonzero, unique, masked_select)"
-            )
+            raise B_.uneven_results(f"vmap({_name(func)}, ...): `{_name(func)}`", shapes)
         merged.append(stack(column, dim=d))
     return tree_unflatten(merged, result_spec)
 

@@ -69,15 +69,21 @@ class _BatchNorm(_ChannelNorm):
             want = " or ".join(f"{d}D" for d in self._ndims)
             raise ValueError(f"expected {want} input (got {input.ndim}D input)")
 
-    def forward(self, input: Tensor) -> Tensor:
-        self._check_input_dim(input)
+    def _count_batch(self) -> tuple[bool, float]:
+        """In training with tracked statistics, count this batch: ``(counting, momentum)``, the
+        momentum of a cumulative average (batch n weighs 1/n) when ``momentum`` is None."""
         tracked = self.num_batches_tracked
         counting = self.training and self.track_running_stats and tracked is not None
         if counting:
             tracked.add_(1)
         momentum = self.momentum
-        if momentum is None:  # a cumulative average: batch n weighs 1/n
+        if momentum is None:
             momentum = 1.0 / float(tracked.item()) if counting else 0.0
+        return counting, momentum
+
+    def forward(self, input: Tensor) -> Tensor:
+        self._check_input_dim(input)
+        _, momentum = self._count_batch()
         # Batch statistics in training, or whenever there are no running ones to read.
         batch_stats = self.training or (self.running_mean is None and self.running_var is None)
         # Running statistics are read in eval mode; in training they are updated only if tracked.
@@ -204,13 +210,7 @@ class SyncBatchNorm(_BatchNorm):
         synced = self.training and dist.is_initialized() and dist.get_world_size(self.process_group) > 1
         if not synced:
             return super().forward(input)
-        tracked = self.num_batches_tracked
-        counting = self.track_running_stats and tracked is not None
-        if counting:
-            tracked.add_(1)
-        momentum = self.momentum
-        if momentum is None:
-            momentum = 1.0 / float(tracked.item()) if counting else 0.0
+        counting, momentum = self._count_batch()  # (in training here)
         stats: list = []
         out = _SyncedNorm.apply(input, self.weight, self.bias, self.eps, self.process_group, stats)
         if counting and self.running_mean is not None:

@@ -365,7 +365,7 @@ class DistributedDataParallel(Module):
         active, syncing_ranks = int(counts[0]), int(counts[1])
         self._join["active"] = active
         self._join["iterations"] += here
-        if here and self._join["throw"] and active < self.process_group.size():
+        if self._join["throw"] and 0 < active < self.process_group.size():  # (every rank raises, joined too)
             raise KittyRuntimeError("Detected at least one rank that exhausted inputs. Throwing across all ranks.")
         return active, syncing_ranks
 
@@ -385,9 +385,6 @@ class DistributedDataParallel(Module):
             active, syncing = self._count_active(0, False)
             if not active:
                 break
-
-            if self._join["throw"]:
-                raise KittyRuntimeError("Detected at least one rank that exhausted inputs. Throwing across all ranks.")
             if self.broadcast_buffers and self.require_forward_param_sync:
                 self._broadcast(list(self.module.buffers()))
             if syncing:
