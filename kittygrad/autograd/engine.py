@@ -32,6 +32,15 @@ _retained_alive: weakref.WeakSet = weakref.WeakSet()
 #: engine-side saved data any node may hold (save_for_backward, version records, replay args)
 _ALWAYS_RELEASED = ("_saved_versions", "_args", "_saved")
 _MISSING = object()
+#: the output numbers of nodes whose inputs all come from first outputs, shared by every such node
+_ZERO_NRS = tuple((0,) * n for n in range(17))
+
+
+def output_nrs(nrs: list) -> tuple:
+    """``Node._next_nrs`` for these output numbers: a shared tuple when all are 0 (nearly always)."""
+    if not any(nrs) and len(nrs) < len(_ZERO_NRS):
+        return _ZERO_NRS[len(nrs)]
+    return tuple(nrs)
 #: anomaly detection (kittygrad.autograd.anomaly_mode): read once per node when the mode is off
 # anomaly mode (autograd/anomaly_mode.py sits above the engine and plugs its check in here, so
 # the engine reads one attribute per backward when the mode is off and imports nothing above it)
@@ -68,7 +77,12 @@ class Node:
 
     __slots__ = ("__weakref__", "__dict__")
     # class-level defaults, set per instance only when they change (no-grad ops set none of them)
-    next_edges = ()
+    # The edges, one per forward input, are kept as two parallel tuples rather than one tuple of
+    # (node, output_nr) pairs: each pair holding a node would be one more object per edge for the
+    # cyclic GC to track, and its full collections walk every tracked object of the process (the
+    # user's heap included) once per so many tracked allocations. ``next_edges`` builds the pairs.
+    _next_nodes = ()  # per input: the node its gradient flows into, or None (needs no gradient)
+    _next_nrs = ()  # per input: which output of that node (all 0 nearly always: a shared tuple)
     needs_input_grad = ()
     _lock = 0  # recorded uses of this node's outputs whose gradient has not come back yet
     _out_meta = ()  # ((shape, dtype), ...) of the outputs
@@ -102,6 +116,7 @@ class Node:
         super().__init_subclass__(**kwargs)
         declared = {name for klass in cls.__mro__ for name in vars(klass).get("saved_fields", ())}
         cls._released_fields = tuple(sorted(declared)) + _ALWAYS_RELEASED
+        cls._release_plan = _release_plan(cls)
         if "_name" not in cls.__dict__:
             cls._name = cls.__name__ if cls.__name__.endswith("Backward") else cls.__name__ + "Backward"
         for name, spec in cls.__dict__.get("torch_saved", {}).items():
@@ -115,9 +130,19 @@ class Node:
         return self._name
 
     @property
+    def next_edges(self) -> tuple:
+        """``(node, output_nr)`` per forward input, or None for one that needs no gradient."""
+        return tuple([None if n is None else (n, nr) for n, nr in zip(self._next_nodes, self._next_nrs)])
+
+    @next_edges.setter
+    def next_edges(self, edges) -> None:
+        self._next_nodes = tuple([None if e is None else e[0] for e in edges])
+        self._next_nrs = output_nrs([0 if e is None else e[1] for e in edges])
+
+    @property
     def next_functions(self) -> tuple:
         """``((node, output_nr), ...)`` per input, as torch (``(None, 0)`` for inputs without grad)."""
-        return tuple(e if e is not None else (None, 0) for e in self.next_edges)
+        return tuple(zip(self._next_nodes, self._next_nrs))
 
     @property
     def metadata(self) -> dict:
@@ -144,10 +169,9 @@ class Node:
         ``self.__dict__``, keeps CPython from building a dict object per node that the cyclic
         GC would then have to walk.
         """
-        cls = type(self)
-        for key in cls._released_fields:
+        for key, class_value in type(self)._release_plan:
             # (deleting a name the instance lacks can make CPython build the dict after all)
-            if getattr(self, key, _MISSING) is not getattr(cls, key, _MISSING):
+            if getattr(self, key, _MISSING) is not class_value:
                 delattr(self, key)
         self._consumed = True
         if _retained_alive.data:
@@ -178,9 +202,18 @@ class Node:
     def __del__(self):
         # A use whose consumer died before sending its gradient must never block the producer.
         if not self._executed:
-            for edge in self.next_edges:
-                if edge is not None:
-                    edge[0]._lock -= 1
+            for nxt in self._next_nodes:
+                if nxt is not None:
+                    nxt._lock -= 1
+
+
+def _release_plan(cls) -> tuple:
+    """``((field, its class-level value or _MISSING), ...)`` for ``Node.release``: an instance
+    holds a field when its value is not the class's (looked up once per class, not per node)."""
+    return tuple([(key, getattr(cls, key, _MISSING)) for key in cls._released_fields])
+
+
+Node._release_plan = _release_plan(Node)
 
 
 class AccumulateGrad(Node):
@@ -290,10 +323,10 @@ def _node_backward(node, grads, create_graph: bool) -> tuple:
     input_grads = node._graph_backward(grads) if create_graph else node.backward(*grads)
     if type(input_grads) is not tuple:
         input_grads = (input_grads,)
-    if len(input_grads) != len(node.next_edges):
+    if len(input_grads) != len(node._next_nodes):
         raise KittyRuntimeError(
             f"{node._name} returned {len(input_grads)} gradients but its forward had "
-            f"{len(node.next_edges)} inputs"
+            f"{len(node._next_nodes)} inputs"
         )
     if create_graph:
         input_grads = _formal_dependence(node, input_grads)
@@ -488,10 +521,9 @@ def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mo
     while stack:
         node = stack.pop()
         new_use = not node._executed
-        for edge in node.next_edges:
-            if edge is None:
+        for nxt in node._next_nodes:
+            if nxt is None:
                 continue
-            nxt = edge[0]
             if consumers is not None:
                 consumers.setdefault(nxt, []).append(node)
             if nxt in deps:
@@ -557,17 +589,17 @@ def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mo
             grads = held if grads is None else [_add(a, b) for a, b in zip(grads, held)]
         # (a requested input whose node was freed is fine: autograd.grad takes its gradient
         # without running that node, as torch does)
-        if node._consumed and (needed is None or any(e is not None and e[0] in needed for e in node.next_edges)):
+        if node._consumed and (needed is None or any(n is not None and n in needed for n in node._next_nodes)):
             raise _consumed_error(node)
         if grads is None or (grads[0] is None and (len(grads) == 1 or all(g is None for g in grads))):
-            input_grads = (None,) * len(node.next_edges)
+            input_grads = (None,) * len(node._next_nodes)
         else:
             if capture is not None:
                 for nr, g in enumerate(grads):
                     slot = capture.get((node, nr))
                     if slot is not None:
                         captured[slot] = g if node._waits or g is None else _leaf_hooks(node, g)
-                if needed is not None and not any(e is not None and e[0] in needed for e in node.next_edges):
+                if needed is not None and not any(n is not None and n in needed for n in node._next_nodes):
                     continue  # a requested input with nothing requested below it: stop here
             if len(grads) > 1:
                 grads = [
@@ -585,9 +617,9 @@ def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mo
                 input_grads = _node_backward(node, grads, create_graph)
         if not node._executed:
             node._executed = True
-            for edge in node.next_edges:
-                if edge is not None:
-                    edge[0]._lock -= 1
+            for nxt in node._next_nodes:
+                if nxt is not None:
+                    nxt._lock -= 1
             if retain_graph and node._waits:
                 _retained_alive.add(node)
         if not retain_graph:
@@ -596,10 +628,9 @@ def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mo
             else:
                 node.release()
         mark = len(ready_stack)
-        for edge, g in zip(node.next_edges, input_grads):
-            if edge is None or (needed is not None and edge[0] not in needed):
+        for nxt, nr, g in zip(node._next_nodes, node._next_nrs, input_grads):
+            if nxt is None or (needed is not None and nxt not in needed):
                 continue
-            nxt, nr = edge
             if g is not None:
                 shape, dtype = nxt._out_meta[nr]
                 if g.shape != shape:
@@ -662,7 +693,7 @@ def _run_seed(root, root_nr, root_grad) -> None:
             if node._consumed:
                 raise _consumed_error(node)
             if grads[0] is None and (len(grads) == 1 or all(g is None for g in grads)):
-                input_grads = (None,) * len(node.next_edges)
+                input_grads = (None,) * len(node._next_nodes)
             else:
                 if len(grads) > 1:
                     grads = [
@@ -681,10 +712,9 @@ def _run_seed(root, root_nr, root_grad) -> None:
             grads = None
             node._executed = True
             node.release()
-            for edge, g in zip(node.next_edges, input_grads):
-                if edge is None:
+            for nxt, nr, g in zip(node._next_nodes, node._next_nrs, input_grads):
+                if nxt is None:
                     continue
-                nxt, nr = edge
                 nxt._lock -= 1
                 if g is not None:
                     shape, dtype = nxt._out_meta[nr]
@@ -776,12 +806,12 @@ def _hold_waiting(bufs) -> None:
         slots = bufs[node]
         node._held = slots if node._held is None else [_add(a, b) for a, b in zip(node._held, slots)]
     below = set()
-    stack = [e[0] for n in bufs for e in n.next_edges if e is not None]
+    stack = [nxt for n in bufs for nxt in n._next_nodes if nxt is not None]
     while stack:
         n = stack.pop()
         if n not in below:
             below.add(n)
-            stack.extend(e[0] for e in n.next_edges if e is not None)
+            stack.extend(nxt for nxt in n._next_nodes if nxt is not None)
     blockers = [n for n in waiting if n not in below]
     if blockers:
         desc = ", ".join(

@@ -14,7 +14,7 @@ import inspect
 
 from .. import backend as B
 from ..errors import KittyRuntimeError, KittyTypeError
-from .engine import Node, _edge, retarget_retained
+from .engine import _ZERO_NRS, Node, _edge, retarget_retained
 from .grad_mode import _state, no_grad
 from .gradients import grad
 from .graph_array import GraphArray, unsupported
@@ -85,7 +85,7 @@ class _NeedsInputGrad:
     def __get__(self, node, owner=None):
         if node is None:
             return self
-        return tuple([e is not None for e in node.next_edges])
+        return tuple([n is not None for n in node._next_nodes])
 
 
 class Op(Node):
@@ -169,7 +169,7 @@ class Op(Node):
             sources[id(arr)] = GraphArray(t)
         swapped = {}
         for key, value in self.__dict__.items():
-            if key[0] == "_" or key in ("next_edges", "needs_input_grad"):
+            if key[0] == "_" or key == "needs_input_grad":
                 continue
             new = _graph_value(self, key, value, sources, unsupported)
             if new is not value:
@@ -180,9 +180,9 @@ class Op(Node):
         args, params = self._args
         outs = self.composite(*args, **params)
         outs = outs if isinstance(outs, tuple) else (outs,)
-        targets = [i for i, e in enumerate(self.next_edges) if e is not None]
+        targets = [i for i, n in enumerate(self._next_nodes) if n is not None]
         pairs = [(o, g.t) for o, g in zip(outs, grads) if g is not None and o is not None and o._requires_grad]
-        result = [None] * len(self.next_edges)
+        result = [None] * len(self._next_nodes)
         if not pairs or not targets:
             return tuple(result)
         found = grad(
@@ -201,7 +201,7 @@ class Op(Node):
         arrays = []
         requires = bfloat16_in = False
         if _state.enabled:
-            edges = []
+            nodes, nrs = [], []  # the edges (see Node._next_nodes)
             for a in args:
                 if isinstance(a, Tensor):
                     d = a._data
@@ -213,7 +213,9 @@ class Op(Node):
                             a._refresh_view()  # the base changed in place (and may require grad now)
                         if a._requires_grad:
                             requires = True
-                            edges.append(_edge(a))
+                            fn = a._grad_fn
+                            nodes.append(fn if fn is not None else a._accumulator())
+                            nrs.append(a._output_nr if fn is not None else 0)
                             continue
                         if a._view[0]._requires_grad:
                             # a view made under no_grad of a base that requires grad: it reports
@@ -222,20 +224,27 @@ class Op(Node):
                     elif a._requires_grad:
                         requires = True
                         fn = a._grad_fn
-                        edges.append((fn, a._output_nr) if fn is not None else _edge(a))
+                        if fn is None:
+                            nodes.append(a._accumulator())
+                            nrs.append(0)
+                        else:
+                            nodes.append(fn)
+                            nrs.append(a._output_nr)
                         continue
                 else:
                     arrays.append(a)
-                edges.append(None)
+                nodes.append(None)
+                nrs.append(0)
             if requires:
                 # set before forward: if forward raises, the dying node releases these locks
-                node.next_edges = edges = tuple(edges)
+                node._next_nodes = nodes = tuple(nodes)
+                node._next_nrs = _ZERO_NRS[len(nrs)] if len(nrs) < len(_ZERO_NRS) and not any(nrs) else tuple(nrs)
                 # the flags backward sets, given their place now: adding a new attribute later
                 # would make CPython build a dict for each node (more for the cyclic GC to walk)
                 node._executed = node._consumed = False
-                for e in edges:
-                    if e is not None:
-                        e[0]._lock += 1
+                for n in nodes:
+                    if n is not None:
+                        n._lock += 1
         else:
             for a in args:
                 if isinstance(a, Tensor):
@@ -300,7 +309,7 @@ class Op(Node):
                 for i in cls.saved_inputs:
                     t = args[i]
                     if isinstance(t, Tensor):
-                        if needed is not None and all(edges[j] is None for j in needed[i]):
+                        if needed is not None and all(nodes[j] is None for j in needed[i]):
                             continue  # no gradient that will be computed reads this input
                         saved.append((t._vc, t._vc[0], t._data, i, False))
                 if cls.saves_output:
@@ -705,7 +714,7 @@ class BackwardCFunction(FunctionCtx, Node):
     def _check_result(self, result) -> list:
         """The gradients a custom backward returned, checked: one Tensor or None per input."""
         result = result if isinstance(result, tuple) else (result,)
-        n_inputs = len(self.next_edges)
+        n_inputs = len(self._next_nodes)
         if len(result) > n_inputs and all(r is None for r in result[n_inputs:]):
             result = result[:n_inputs]
         if len(result) != n_inputs:

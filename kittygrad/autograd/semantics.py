@@ -95,7 +95,7 @@ class Task:
                 n = stack.pop()
                 if n not in seen:
                     seen.add(n)
-                    stack.extend(e[0] for e in n.next_edges if e is not None)
+                    stack.extend(nxt for nxt in n._next_nodes if nxt is not None)
             self._reach = seen
         return node in self._reach
 

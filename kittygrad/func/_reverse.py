@@ -125,7 +125,7 @@ def _reaches_outside(outputs: list, own: list) -> bool:
         seen.add(id(node))
         if isinstance(node, AccumulateGrad):
             return True
-        stack_.extend(e[0] for e in node.next_edges if e is not None)
+        stack_.extend(n for n in node._next_nodes if n is not None)
     return False
 
 

@@ -67,9 +67,9 @@ class Mul(Op):
     save_needed = {0: (1,), 1: (0,)}  # a is read only for b's gradient, and b only for a's
 
     def forward(self, a, b):
-        edges = self.next_edges  # (set before forward when a gradient will be needed)
-        self.a = a if len(edges) == 2 and edges[1] is not None else None
-        self.b = b if edges and edges[0] is not None else None
+        nodes = self._next_nodes  # (set before forward when a gradient will be needed)
+        self.a = a if len(nodes) == 2 and nodes[1] is not None else None
+        self.b = b if nodes and nodes[0] is not None else None
         return a * b
 
     def backward(self, g):
@@ -84,8 +84,8 @@ class Div(Op):
     save_needed = {0: (1,), 1: (0, 1)}
 
     def forward(self, a, b):
-        edges = self.next_edges
-        self.a = a if len(edges) == 2 and edges[1] is not None else None
+        nodes = self._next_nodes
+        self.a = a if len(nodes) == 2 and nodes[1] is not None else None
         self.b = b
         return a / b
 

@@ -88,9 +88,7 @@ def _reachable_leaves(outputs: Any) -> set[int]:
         variable = getattr(node, "variable", None) if type(node).__name__ == "AccumulateGrad" else None
         if variable is not None:
             leaves.add(id(variable))
-        for edge in node.next_edges:
-            if edge is not None and edge[0] is not None:
-                stack.append(edge[0])
+        stack.extend(n for n in node._next_nodes if n is not None)
     return leaves
 
 
