@@ -6,6 +6,7 @@ CuPy backend can replace this one module without touching any op.
 from __future__ import annotations
 
 import struct
+import warnings
 
 import ml_dtypes as _ml_dtypes
 import numpy as np
@@ -17,6 +18,12 @@ import scipy.special as _scipy_special_kernels
 # library's dtypes are the same on both (NumPy 2's behaviour, which 1.x users get with it).
 if np.lib.NumpyVersion(np.__version__) < "2.0.0" and hasattr(np, "_set_promotion_state"):
     np._set_promotion_state("weak")
+
+# NumPy reports IEEE special cases (division by zero, overflow, 0 * inf) as RuntimeWarnings that
+# name the line which called the kernel: inside kittygrad that line is ours, and torch computes the
+# same inf and nan without a word. So warnings raised from kittygrad's own modules are not shown;
+# NumPy's settings (np.seterr) and the user's own NumPy code are left as they were.
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"kittygrad(\.|$)")
 
 xp = np
 ndarray = np.ndarray

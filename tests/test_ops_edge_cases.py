@@ -940,3 +940,23 @@ def test_table_covers_at_least_150_public_ops():
         if (n.startswith("linalg.") and hasattr(kitty.linalg, n[7:])) or hasattr(kitty, n) or hasattr(kitty.Tensor, n)
     }
     assert len(public) >= 150, len(public)
+
+
+def test_inf_and_nan_arithmetic_is_silent_like_torch_but_user_numpy_still_warns():
+    # NumPy warns on 1/0, log(0), 0*inf and exp overflow; torch computes the same values silently,
+    # so kittygrad's ops must not print NumPy's warnings (which would name kittygrad's own lines)
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, kittygrad as kitty\n"
+        "x = kitty.tensor([0., 1., float('inf')], requires_grad=True)\n"
+        "y = (x / 0).sum() + x.log().sum() + (x * float('inf')).sum() + (x * 1e30).exp().sum()\n"
+        "y.backward()\n"
+        "print(y.item(), x.grad.tolist())\n"
+        "np.array([1.0]) / 0\n"
+    )
+    run = subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "kittygrad" not in run.stderr, run.stderr
+    assert "divide by zero" in run.stderr  # the user's own NumPy division keeps its warning
