@@ -216,6 +216,7 @@ from .viz import CompGraph  # noqa: E402  (imports graphviz only when a picture 
 from . import amp, compiler, cpu, functional, jit, onnx, testing  # noqa: E402
 from . import func  # noqa: E402  (torch.func: grad, vjp, jacrev, jacfwd, hessian, vmap, functional_call)
 from . import multiprocessing  # noqa: E402  (torch.multiprocessing: the standard library's, and spawn)
+from . import futures  # noqa: E402  (torch.futures: Future, collect_all, wait_all)
 from .func import vmap  # noqa: E402  (torch.vmap)
 from .cuda import amp as _cuda_amp  # noqa: E402,F401  (kittygrad.cuda.amp: torch's deprecated CUDA spellings)
 from ._matmul_precision import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402

@@ -44,6 +44,7 @@ from .exchange import (
     recv_object_list,
     send_object_list,
 )
+from .grad_bucket import GradBucket
 from .process_group import (
     Backend,
     GroupMember,
@@ -65,9 +66,11 @@ from .process_group import (
     is_torchelastic_launched,
     new_group,
 )
+from . import algorithms  # noqa: E402  (torch.distributed.algorithms: DDP communication hooks)
 
 __all__ = [
     "Backend",
+    "GradBucket",
     "GroupMember",
     "P2POp",
     "ProcessGroup",

@@ -16,6 +16,7 @@ from .. import backend as B
 from ..autograd.grad_mode import no_grad
 from ..creation import from_numpy
 from ..errors import KittyRuntimeError, KittyTypeError, KittyValueError
+from ..futures import Future
 from ..tensor import Tensor
 from .process_group import ProcessGroup, _group_rank_of, _resolve, mpi_module
 
@@ -146,6 +147,15 @@ class Work:
     def result(self) -> list:
         """The output tensors (after ``wait``)."""
         return list(self._outputs)
+
+    def get_future(self) -> Future:
+        """A :class:`kittygrad.futures.Future` of this work; its value is the list of output
+        tensors (``[tensor]`` for ``all_reduce``), as torch's.
+
+        >>> fut = dist.all_reduce(t, async_op=True).get_future()  # doctest: +SKIP
+        >>> fut.then(lambda f: f.value()[0] / 2).wait()  # doctest: +SKIP
+        """
+        return Future._of_work(lambda: self.wait() and self.result(), self.is_completed)
 
 
 def _run(work: Work, async_op: bool) -> Work | None:

@@ -82,6 +82,19 @@ def check_all_reduce_async_and_views() -> None:
     same(w.detach(), np.sum(everyone(), axis=0))
 
 
+def check_work_futures() -> None:
+    t = kitty.from_numpy(data(RANK).copy())
+    fut = dist.all_reduce(t, async_op=True).get_future()
+    halved = fut.then(lambda f: f.value()[0] / 2)
+    assert halved.wait() is not None and fut.done()
+    value = fut.value()
+    assert isinstance(value, list) and len(value) == 1 and value[0] is t  # torch's [tensor]
+    same(halved.value(), np.sum(everyone(), axis=0) / 2)
+    works = [dist.broadcast(kitty.full((3,), float(RANK)), src=0, async_op=True) for _ in range(2)]
+    outs = kitty.futures.wait_all([w.get_future() for w in works])
+    assert all(o[0].tolist() == [0.0, 0.0, 0.0] for o in outs)
+
+
 def check_broadcast() -> None:
     for src in range(WORLD):
         for dtype in (np.float32, np.int64, np.bool_):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import kittygrad as kitty
 import kittygrad.distributed as dist
+from kittygrad.distributed.algorithms.ddp_comm_hooks import default_hooks
 from kittygrad.nn.parallel import DistributedDataParallel as DDP
 from kittygrad.utils.data import DataLoader, DistributedSampler, TensorDataset
 
@@ -249,7 +250,96 @@ def check_join_uneven_inputs() -> None:
         assert world == 1, "throw_on_early_termination did not raise"
 
 
+def _train_with_hook(hook, state=None, steps: int = 3, seed: int = 40) -> float:
+    """Max weight difference between DDP with ``hook`` and one process on the global batches."""
+    rank, world = dist.get_rank(), dist.get_world_size()
+    ddp = DDP(make_model(seed=rank + seed), bucket_cap_mb=0.0005)
+    ddp.register_comm_hook(state, hook)
+    ref = make_model(seed=seed)
+    opt, ref_opt = kitty.optim.SGD(ddp.parameters(), lr=0.1), kitty.optim.SGD(ref.parameters(), lr=0.1)
+    loss_fn = kitty.nn.CrossEntropyLoss()
+    for x, y in batches(steps, 4 * world):
+        mine = slice(rank * 4, rank * 4 + 4)
+        opt.zero_grad()
+        loss_fn(ddp(x[mine]), y[mine]).backward()
+        opt.step()
+        ref_opt.zero_grad()
+        loss_fn(ref(x), y).backward()
+        ref_opt.step()
+    return max_diff(ddp.module, ref)
+
+
+def check_comm_hooks() -> None:
+    """register_comm_hook with torch's stock hooks and a hand-written one trains as one process."""
+    world = dist.get_world_size()
+    assert _train_with_hook(default_hooks.allreduce_hook) <= TOL
+    # 16-bit buckets: each averaged gradient is rounded to 11 (fp16) or 8 (bf16) significant bits
+    assert _train_with_hook(default_hooks.fp16_compress_hook) <= 2e-3
+    assert _train_with_hook(default_hooks.bf16_compress_hook) <= 2e-2
+    assert _train_with_hook(default_hooks.fp16_compress_wrapper(default_hooks.allreduce_hook)) <= 2e-3
+    seen = {"calls": [], "last": []}
+
+    def mean_by_hand(state, bucket):  # torch's tutorial hook: sum, then divide in the callback
+        state["calls"].append(bucket.index())
+        state["last"].append(bucket.is_last())
+        flat = bucket.buffer()
+        assert flat.dim() == 1 and flat.numel() == sum(p.numel() for p in bucket.parameters())
+        assert [tuple(g.shape) for g in bucket.gradients()] == [tuple(p.shape) for p in bucket.parameters()]
+        fut = dist.all_reduce(flat, async_op=True).get_future()
+        return fut.then(lambda f: f.value()[0] / world)
+
+    assert _train_with_hook(mean_by_hand, seen, steps=2) <= TOL
+    buckets = len(seen["calls"]) // 2
+    assert buckets > 1 and seen["calls"] == list(range(buckets)) * 2, seen["calls"]
+    assert seen["last"] == ([False] * (buckets - 1) + [True]) * 2
+    ddp = DDP(make_model(seed=1))
+    ddp.register_comm_hook(None, default_hooks.allreduce_hook)
+    try:
+        ddp.register_comm_hook(None, default_hooks.allreduce_hook)
+    except RuntimeError as exc:
+        assert "can only be called once" in str(exc)
+    else:
+        raise AssertionError("a second register_comm_hook was accepted")
+    try:
+        DDP(make_model(seed=1)).register_comm_hook(None, "allreduce")
+    except TypeError as exc:
+        assert "must be callable" in str(exc)
+    else:
+        raise AssertionError("a hook that is not callable was accepted")
+    bad = DDP(make_model(seed=1))
+    bad.register_comm_hook(None, lambda state, bucket: bucket.buffer())
+    try:
+        bad(kitty.randn(2, 5)).sum().backward()
+    except TypeError as exc:
+        assert "must return a kittygrad.futures.Future" in str(exc)
+    else:
+        raise AssertionError("a hook that returned a tensor, not a Future, was accepted")
+
+
+def check_comm_hook_with_join() -> None:
+    """Inside join(), a rank out of inputs calls the hook too (on zeros), so the collectives match."""
+    rank, world = dist.get_rank(), dist.get_world_size()
+    ddp, ref = DDP(make_model(seed=rank + 50), bucket_cap_mb=0.0005), make_model(seed=50)
+    ddp.register_comm_hook(None, default_hooks.allreduce_hook)
+    opt, ref_opt = kitty.optim.SGD(ddp.parameters(), lr=0.1), kitty.optim.SGD(ref.parameters(), lr=0.1)
+    loss_fn = kitty.nn.CrossEntropyLoss()
+    steps = [batches(2 + r, 4) for r in range(world)]
+    with ddp.join():
+        for x, y in steps[rank]:
+            opt.zero_grad()
+            loss_fn(ddp(x), y).backward()
+            opt.step()
+    for i in range(2 + world - 1):
+        active = [r for r in range(world) if i < 2 + r]
+        ref_opt.zero_grad()
+        (sum(loss_fn(ref(steps[r][i][0]), steps[r][i][1]) for r in active) / world).backward()
+        ref_opt.step()
+    assert max_diff(ddp.module, ref) <= TOL
+
+
 CHECKS = {
+    "comm_hooks": check_comm_hooks,
+    "comm_hook_with_join": check_comm_hook_with_join,
     "join_uneven_inputs": check_join_uneven_inputs,
     "sync_batchnorm": check_sync_batchnorm,
     "sgd_momentum": lambda: check_training("sgd"),

@@ -17,13 +17,15 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from time import perf_counter
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ... import backend as B
 from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...creation import from_numpy
+from ...distributed.grad_bucket import GradBucket
 from ...distributed.process_group import ProcessGroup, _resolve, mpi_module
 from ...errors import KittyRuntimeError, KittyTypeError
+from ...futures import Future
 from ...tensor import Tensor
 from ..modules.module import Module
 
@@ -55,6 +57,7 @@ class _Bucket:
         self.request = None
         self.buf = flat  # what this iteration reduces: ``flat``, or the one gradient's own array
         self.direct = None  # that gradient's array, when ``buf`` is a view of it
+        self.future = None  # with a communication hook: the future of its averaged values
 
 
 def _tensors_in(value: Any) -> Iterator[Tensor]:
@@ -167,6 +170,8 @@ class DistributedDataParallel(Module):
         # a world of one: every average is the gradient itself, so nothing is copied or sent
         self._solo = self.process_group.size() == 1
         self._handles = [p.register_post_accumulate_grad_hook(self._hook_for(i)) for i, p in enumerate(self._params)]
+        self._comm_hook: Callable[[Any, GradBucket], Future] | None = None  # see register_comm_hook
+        self._comm_state: Any = None
         #: seconds the last backward's final hook spent waiting for all-reduces (see benchmarks)
         self.last_wait_seconds = 0.0
         #: per-backward timestamps, recorded while the module-level ``TRACE`` is true
@@ -257,7 +262,7 @@ class DistributedDataParallel(Module):
             self._ready[i] = False
         for bucket in self._buckets:
             bucket.waiting = len(bucket.indices)
-            bucket.request = None
+            bucket.request = bucket.future = None
             bucket.buf, bucket.direct = bucket.flat, None
         self._launch_times = []
         self._pending = len(self._params)
@@ -306,7 +311,10 @@ class DistributedDataParallel(Module):
         # launch every bucket that is full, in bucket order, so all ranks issue the same sequence
         while self._next_launch < len(self._buckets) and self._buckets[self._next_launch].waiting == 0:
             full = self._buckets[self._next_launch]
-            full.request = self.process_group.comm.Iallreduce(MPI.IN_PLACE, full.buf, op=MPI.SUM)
+            if self._comm_hook is None:
+                full.request = self.process_group.comm.Iallreduce(MPI.IN_PLACE, full.buf, op=MPI.SUM)
+            else:
+                full.future = self._call_comm_hook(self._next_launch, full.buf)
             if TRACE:
                 self._launch_times.append(perf_counter())
             self._next_launch += 1
@@ -314,13 +322,49 @@ class DistributedDataParallel(Module):
             self._finish()
         elif self._next_launch:
             # MPI moves a non-blocking collective along only inside MPI calls: poke it here
-            MPI.Request.Testall([b.request for b in self._buckets[: self._next_launch]])
+            launched = self._buckets[: self._next_launch]
+            if self._comm_hook is None:
+                MPI.Request.Testall([b.request for b in launched])
+            else:
+                for b in launched:
+                    b.future.done()
+
+    def _call_comm_hook(self, position: int, flat) -> Future:
+        """Hand bucket ``position``, holding ``flat``, to the registered communication hook."""
+        bucket = self._buckets[position]
+        grad_bucket = GradBucket(
+            position, from_numpy(flat), [self._params[i] for i in bucket.indices], bucket.offsets,
+            position == len(self._buckets) - 1,
+        )
+        future = self._comm_hook(self._comm_state, grad_bucket)
+        if not isinstance(future, Future):
+            raise KittyTypeError(
+                f"a DDP communication hook must return a kittygrad.futures.Future (of the bucket's averaged "
+                f"flat tensor), got {type(future).__name__}"
+            )
+        return future
+
+    def _hooked_result(self, position: int):
+        """The flat array that bucket ``position``'s communication hook's future holds."""
+        value = self._buckets[position].future.wait()
+        size = self._buckets[position].flat.size
+        if not isinstance(value, Tensor) or value.numel() != size:
+            got = f"a tensor of {value.numel()} elements" if isinstance(value, Tensor) else type(value).__name__
+            raise KittyRuntimeError(
+                f"the DDP communication hook's future for bucket {position} must hold a tensor of {size} elements "
+                f"(the bucket's flat gradient), got {got}"
+            )
+        return value._data.reshape(-1)
 
     def _finish(self) -> None:
         """Wait for every bucket and give each parameter the average of the ranks' gradients."""
         MPI = mpi_module()
         start = perf_counter()  # backward has produced every gradient on this rank
-        MPI.Request.Waitall([b.request for b in self._buckets])
+        hooked = self._comm_hook is not None
+        if hooked:
+            results = [self._hooked_result(position) for position in range(len(self._buckets))]
+        else:
+            MPI.Request.Waitall([b.request for b in self._buckets])
         used = self._used
         if self.find_unused_parameters and not self._solo:
             used = self._used.copy()
@@ -332,16 +376,19 @@ class DistributedDataParallel(Module):
         self._armed = False
         xp = B.xp
         with no_grad():
-            for bucket in self._buckets:
-                flat = bucket.buf
-                scale = flat.dtype.type(1.0 / self._divisor())
+            for position, bucket in enumerate(self._buckets):
+                # a hook averages (and may compress) itself; MPI's in-place sum is divided here
+                flat = results[position] if hooked else bucket.buf
+                scale = flat.dtype.type(1.0 if hooked else 1.0 / self._divisor())
+                in_place = not hooked or (flat.size == bucket.buf.size and B.may_share_memory(flat, bucket.buf))
                 for i, off in zip(bucket.indices, bucket.offsets):
                     if not used[i]:
                         continue  # no rank used it: its .grad stays as it was, as under torch
                     p = self._params[i]
                     g = p.grad
-                    if bucket.direct is not None and g is not None and g._data is bucket.direct:
-                        g._data *= scale  # reduced in the gradient itself: only the average is left
+                    if bucket.direct is not None and g is not None and g._data is bucket.direct and in_place:
+                        if not hooked:
+                            g._data *= scale  # reduced in the gradient itself: only the average is left
                         g._vc[0] += 1
                         continue
                     summed = flat[off : off + p._data.size].reshape(p._data.shape)
@@ -385,7 +432,10 @@ class DistributedDataParallel(Module):
                 break
             if self.broadcast_buffers and self.require_forward_param_sync:
                 self._broadcast(list(self.module.buffers()))
-            if syncing:
+            if syncing and self._comm_hook is not None:  # the same hook calls, so the same collectives
+                for position, bucket in enumerate(self._buckets):
+                    self._call_comm_hook(position, B.xp.zeros_like(bucket.flat)).wait()
+            elif syncing:
                 zeros = [B.xp.zeros_like(bucket.flat) for bucket in self._buckets]
                 MPI.Request.Waitall([comm.Iallreduce(MPI.IN_PLACE, z, op=MPI.SUM) for z in zeros])
                 if self.find_unused_parameters:
@@ -421,6 +471,26 @@ class DistributedDataParallel(Module):
             self._join = None
 
     # ---- public API -----------------------------------------------------------------------------
+    def register_comm_hook(self, state: Any, hook: Callable[[Any, GradBucket], Future]) -> None:
+        """Average each bucket with ``hook(state, bucket)`` instead of DDP's own all-reduce.
+
+        The hook gets a :class:`kittygrad.distributed.GradBucket` as soon as the bucket's
+        gradients are ready and returns a :class:`kittygrad.futures.Future` of the bucket's
+        averaged flat tensor (dividing by the world size is the hook's job, as in torch); the
+        averages become the parameters' ``.grad`` when backward ends. Every rank must make the
+        same collective calls in the same order. Call it once, before training. Stock hooks are in
+        ``kittygrad.distributed.algorithms.ddp_comm_hooks.default_hooks``.
+
+        >>> from kittygrad.distributed.algorithms.ddp_comm_hooks import default_hooks  # doctest: +SKIP
+        >>> ddp.register_comm_hook(None, default_hooks.fp16_compress_hook)  # doctest: +SKIP
+        """
+        if not callable(hook):
+            raise KittyTypeError("Communication hook must be callable.")
+        if self._comm_hook is not None:
+            raise KittyRuntimeError("register_comm_hook or register_builtin_comm_hook can only be called once.")
+        self._comm_hook, self._comm_state = hook, state
+        self._solo = False  # a world of one still calls the hook on every bucket, as torch does
+
     @contextmanager
     def no_sync(self) -> Iterator[None]:
         """Inside the block, backward keeps gradients local (they accumulate); the first backward
