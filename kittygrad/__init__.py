@@ -63,9 +63,13 @@ from .device import (  # binds kittygrad.device to the class, as torch.device
     contiguous_format,
     device,
     get_default_device,
+    layout,
     memory_format,
     preserve_format,
     set_default_device,
+    sparse_coo,
+    sparse_csr,
+    strided,
 )
 from .dtypes import (
     bfloat16,
@@ -217,6 +221,8 @@ from . import amp, compiler, cpu, functional, jit, onnx, testing  # noqa: E402
 from . import func  # noqa: E402  (torch.func: grad, vjp, jacrev, jacfwd, hessian, vmap, functional_call)
 from . import multiprocessing  # noqa: E402  (torch.multiprocessing: the standard library's, and spawn)
 from . import futures  # noqa: E402  (torch.futures: Future, collect_all, wait_all)
+from . import random  # noqa: E402  (torch.random: fork_rng and the default generator)
+from .creation import default_generator  # noqa: E402
 from .func import vmap  # noqa: E402  (torch.vmap)
 from .cuda import amp as _cuda_amp  # noqa: E402,F401  (kittygrad.cuda.amp: torch's deprecated CUDA spellings)
 from ._matmul_precision import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402
@@ -248,3 +254,8 @@ autocast = amp.autocast
 from . import _out  # noqa: E402
 
 _out.install(globals(), _out.TOP_LEVEL)
+
+# axis=/keepdims= for dim=/keepdim=, as torch's argument parser takes them (kittygrad/_numpy_aliases.py)
+from . import _numpy_aliases  # noqa: E402
+
+_numpy_aliases.install(globals(), Tensor)

@@ -320,6 +320,49 @@ channels_last_3d = memory_format._make("channels_last_3d")
 _CHANNELS_LAST = {channels_last: (4, (0, 2, 3, 1)), channels_last_3d: (5, (0, 2, 3, 4, 1))}
 
 
+class layout:
+    """How a tensor's elements are stored: ``strided`` (dense, the only layout kittygrad has);
+    ``sparse_coo``/``sparse_csr`` exist so code can compare against them (``x.layout == kitty.strided``).
+
+    >>> import kittygrad as kitty
+    >>> kitty.ones(2).layout
+    kittygrad.strided
+    """
+
+    __slots__ = ("_name",)
+
+    def __new__(cls, *args, **kwargs):
+        raise KittyTypeError("cannot create 'kittygrad.layout' instances")
+
+    @classmethod
+    def _make(cls, name: str) -> layout:
+        obj = object.__new__(cls)
+        obj._name = name
+        return obj
+
+    def __repr__(self) -> str:
+        return f"{_display.name}.{self._name}"
+
+    def __reduce__(self) -> str:
+        return self._name
+
+
+layout.__module__ = "kittygrad"
+
+strided = layout._make("strided")
+sparse_coo = layout._make("sparse_coo")
+sparse_csr = layout._make("sparse_csr")
+
+
+def is_in_memory_format(arr, fmt: memory_format) -> bool:
+    """Whether ``arr`` is laid out as ``fmt`` asks (``contiguous_format``: C order; ``channels_last``:
+    NHWC strides for a 4-d array, and so on), as ``Tensor.is_contiguous(memory_format=...)`` asks."""
+    if fmt is contiguous_format or fmt is preserve_format:
+        return bool(arr.flags.c_contiguous)
+    rank, perm = _CHANNELS_LAST[fmt]
+    return arr.ndim == rank and bool(arr.transpose(perm).flags.c_contiguous)
+
+
 def suggest_memory_format(arr) -> memory_format:
     """``channels_last``(``_3d``) for a 4-d (5-d) array laid out channels-last, else ``contiguous_format``."""
     if arr.flags.c_contiguous:

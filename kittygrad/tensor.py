@@ -23,7 +23,7 @@ from .autograd.grad_mode import enable_grad
 from .autograd.gradients import backward as _autograd_backward
 from .autograd.hooks import RemovableHandle
 from .device import CPU, META, accelerator_copy, asks_for_meta, check_device, laid_out, parse_to, preserve_format
-from .device import suggest_memory_format
+from .device import contiguous_format, is_in_memory_format, memory_format, strided, suggest_memory_format
 from .meta_array import MetaArray
 from .errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from .ops import activation as _act
@@ -172,8 +172,39 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
     def is_floating_point(self) -> bool:
         return B.is_float(self._data.dtype)
 
-    def is_contiguous(self) -> bool:
-        return bool(self._data.flags.c_contiguous)
+    def is_contiguous(self, memory_format: memory_format = contiguous_format) -> bool:
+        if memory_format is contiguous_format:
+            return bool(self._data.flags.c_contiguous)
+        return is_in_memory_format(self._data, memory_format)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the elements (``numel() * element_size()``)."""
+        return int(self._data.nbytes)
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes of one element (``element_size()``)."""
+        return self._data.itemsize
+
+    layout = property(lambda self: strided, doc="kittygrad.strided: every tensor is dense.")
+    is_sparse = is_sparse_csr = is_quantized = is_nested = property(
+        lambda self: False, doc="False: kittygrad's tensors are dense, unquantized and not nested."
+    )
+
+    @property
+    def output_nr(self) -> int:
+        """Which output of its ``grad_fn`` this tensor is (0 for leaves and single results)."""
+        return self._output_nr
+
+    def pin_memory(self, device=None) -> Tensor:
+        """Refused, as by torch on a machine without an accelerator: pinned memory is for copies to
+        a GPU, which kittygrad does not have (``DataLoader(pin_memory=True)`` just goes on)."""
+        raise KittyRuntimeError("Cannot access accelerator device when none is available.")
+
+    def is_pinned(self, device=None) -> bool:
+        """False: see :meth:`pin_memory`."""
+        return False
 
     @property
     def data(self) -> Tensor:
@@ -540,10 +571,15 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
         >>> kitty.tensor([1.]).clone()
         tensor([1.])
         """
-        return _conv.Clone.apply(self)
+        out = _conv.Clone.apply(self)
+        if memory_format is not None and memory_format is not preserve_format:
+            out._data = laid_out(out._data, memory_format)  # (a fresh copy: relaid before anyone sees it)
+        return out
 
-    def contiguous(self, memory_format=None) -> Tensor:
-        return self if self._data.flags.c_contiguous else _conv.Clone.apply(self)
+    def contiguous(self, memory_format: memory_format = contiguous_format) -> Tensor:
+        if memory_format is contiguous_format or memory_format is None:
+            return self if self._data.flags.c_contiguous else _conv.Clone.apply(self)
+        return self if is_in_memory_format(self._data, memory_format) else self.clone(memory_format=memory_format)
 
     def stride(self, dim: int | None = None):
         """Strides in elements, as torch (NumPy's are in bytes)."""
@@ -884,7 +920,10 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
     def transpose(self, dim0, dim1):
         return _shape.transpose(self, dim0, dim1)
 
-    swapaxes = swapdims = transpose
+    swapdims = transpose
+
+    def swapaxes(self, axis0, axis1):
+        return _shape.transpose(self, axis0, axis1)
 
     def t(self):
         return _shape.t(self)

@@ -177,3 +177,29 @@ def test_refused_view_write_names_the_op_and_the_reason():
         v = x[:2]
     with pytest.raises(RuntimeError, match=r"created in no_grad mode and is being modified in place \(add_\)"):
         v.add_(1)
+
+
+@pytest.mark.parametrize("lib", [torch, kitty], ids=["torch", "kittygrad"])
+def test_matmul_family_checks_only_the_inputs_a_needed_gradient_reads(lib):
+    # x @ w with only w requiring grad reads x, never w: changing w in place in between is fine
+    w = lib.ones(2, 2, requires_grad=True)
+    out = (lib.ones(3, 2) @ w).sum()
+    with lib.no_grad():
+        w.add_(1)
+    out.backward()
+    assert w.grad.tolist() == [[3.0, 3.0], [3.0, 3.0]]
+    # a first Linear layer: an optimizer step between two backwards of one forward (retain_graph)
+    layer = lib.nn.Linear(3, 2)
+    y = layer(lib.ones(4, 3))
+    opt = lib.optim.SGD(layer.parameters(), lr=0.1)
+    y.sum().backward(retain_graph=True)
+    opt.step()
+    (y * y).sum().backward()
+    # when the changed input is read (x requires grad too), both refuse
+    x = lib.ones(3, 2, requires_grad=True)
+    w = lib.ones(2, 2, requires_grad=True)
+    out = (x @ w).sum()
+    with lib.no_grad():
+        w.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation|version"):
+        out.backward()

@@ -90,6 +90,7 @@ class Node:
     _executed = False  # ran its backward at least once (its uses of the inputs are settled)
     _consumed = False  # saved values freed by a backward without retain_graph
     _saved_versions = ()  # (version counter, version at save, array, index, is output) per saved value
+    _shape_only = ()  # ids of input arrays kept although no gradient computed reads their values
     _retained = None  # weakref to the tensor that called retain_grad()
     _pre_hooks = None
     _post_hooks_node = None  # {handle id: fn(grad_inputs, grad_outputs)}, see Node.register_hook

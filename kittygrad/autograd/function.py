@@ -55,7 +55,7 @@ def _graph_value(node, key, value, sources, unsupported):
         src = sources.get(id(value))
         if src is not None:
             return src
-        if value.dtype.kind in "fc" and key not in node.graph_constants:
+        if value.dtype.kind in "fc" and key not in node.graph_constants and id(value) not in node._shape_only:
             raise unsupported(
                 node,
                 f"its forward saved a derived value ({key!r}, shape {tuple(value.shape)}) that "
@@ -310,7 +310,10 @@ class Op(Node):
                     t = args[i]
                     if isinstance(t, Tensor):
                         if needed is not None and all(nodes[j] is None for j in needed[i]):
-                            continue  # no gradient that will be computed reads this input
+                            # no gradient that will be computed reads its values (so changing it
+                            # in place later is fine, as in torch); backward may read its shape
+                            node._shape_only = node._shape_only + (id(t._data),)
+                            continue
                         saved.append((t._vc, t._vc[0], t._data, i, False))
                 if cls.saves_output:
                     for nr, o in enumerate(outs if outs is not None else (result,)):

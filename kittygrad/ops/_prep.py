@@ -1,6 +1,8 @@
 """Input preparation shared by every op: tensor checks, dtype promotion, broadcasting, bundling."""
 from __future__ import annotations
 
+import operator as _operator
+
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
@@ -148,10 +150,30 @@ def _scalar_value(t, scalar, float_result):
         raise KittyRuntimeError(f"value cannot be converted to type {np_dtype} without overflow") from None
 
 
+def index_int(value) -> int | None:
+    """``value`` as a Python int when torch reads it as one (an int, a NumPy integer scalar, a
+    one-element integer tensor: anything with ``__index__`` but a bool), else None.
+
+    >>> import numpy as np
+    >>> index_int(np.int64(3)), index_int(2.0), index_int(True)
+    (3, None, None)
+    """
+    if type(value) is int:
+        return value
+    if isinstance(value, bool):
+        return None
+    try:
+        return _operator.index(value)
+    except TypeError:
+        return None
+
+
 def normalize_dim(dim: int, ndim: int, name: str = "dim") -> int:
     n = max(ndim, 1)
-    if not isinstance(dim, int) or isinstance(dim, bool):
-        raise KittyTypeError(f"{name} must be an int, got {type(dim).__name__}")
+    if type(dim) is not int:
+        given, dim = dim, index_int(dim)
+        if dim is None:
+            raise KittyTypeError(f"{name} must be an int, got {type(given).__name__}")
     if dim < -n or dim >= n:
 
         raise KittyIndexError(

@@ -20,6 +20,7 @@ class Matmul(Op):
 
     saved_fields = ("a", "b")
     saved_inputs = (0, 1)
+    save_needed = {0: (1,), 1: (0,)}  # a is read only for b's gradient and b only for a's (torch saves so)
     torch_saved = {"self": "a", "other": "b"}  # grad_fn._saved_<torch's name>, per subclass below
 
     def forward(self, a, b):
@@ -421,6 +422,7 @@ class AddMatmul(Op):
 
     saved_fields = ("a", "alpha", "b", "beta", "inp_shape", "sum_batch")
     saved_inputs = (1, 2)
+    save_needed = {1: (2,), 2: (1,)}  # mat1 is read only for mat2's gradient, and the reverse
 
     def forward(self, inp, a, b, beta=1, alpha=1, sum_batch=False):
         self.a, self.b, self.beta, self.alpha, self.sum_batch = a, b, beta, alpha, sum_batch
@@ -765,6 +767,7 @@ def trace(input):
 class Cross(Op):
     saved_fields = ("a", "axis", "b")
     saved_inputs = (0, 1)
+    save_needed = {0: (1,), 1: (0,)}
 
     def forward(self, a, b, axis=-1):
         self.a, self.b, self.axis = a, b, axis

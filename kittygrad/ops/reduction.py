@@ -12,7 +12,7 @@ from ..autograd.function import Op
 from ..autograd.graph_array import GraphArray, add_at
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError
 from . import _return_types as RT
-from ._prep import along_index, bundle, cast, dtype_name, normalize_dim, normalize_dims, tensor_input, times_grad
+from ._prep import along_index, bundle, cast, dtype_name, index_int, normalize_dim, normalize_dims, tensor_input, times_grad
 from .comparison import maximum, minimum
 from .joining import cat, flip
 
@@ -22,9 +22,12 @@ def _wrap(arr):
 
 
 def _int_dim(dim, fname):
-    if not isinstance(dim, int) or isinstance(dim, bool):
+    if type(dim) is int:
+        return dim
+    as_int = index_int(dim)
+    if as_int is None:
         raise KittyTypeError(f"{fname}(): argument 'dim' must be int, not {type(dim).__name__}")
-    return dim
+    return as_int
 
 
 def _nonempty_dim(x, axis, fname):

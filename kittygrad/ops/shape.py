@@ -5,7 +5,7 @@ from .. import backend as B
 from ..autograd.function import Op
 from ..errors import KittyRuntimeError, KittyTypeError
 from ..size import Size
-from ._prep import broadcast_shape_of, expand_to, normalize_dim, varargs_sequence
+from ._prep import broadcast_shape_of, expand_to, index_int, normalize_dim, varargs_sequence
 from .conversion import Expand
 
 
@@ -120,11 +120,13 @@ def _shape_arg(args) -> tuple:
         args = tuple(args[0])
     out = []
     for a in args:
-        if hasattr(a, "_data") and a._data.ndim == 0:
-            a = a.item()
-        if not isinstance(a, int) or isinstance(a, bool):
-
-            raise KittyTypeError(f"sizes must be ints, got {type(a).__name__}")
+        if type(a) is not int:
+            if hasattr(a, "_data") and a._data.ndim == 0:
+                a = a.item()
+            as_int = index_int(a)  # NumPy integer scalars too, as torch takes them
+            if as_int is None:
+                raise KittyTypeError(f"sizes must be ints, got {type(a).__name__}")
+            a = as_int
         out.append(a)
     return tuple(out)
 
@@ -209,7 +211,17 @@ def transpose(input, dim0: int, dim1: int):
     return Transpose.apply(input, d0, d1)
 
 
-swapaxes = swapdims = transpose
+swapdims = transpose
+
+
+def swapaxes(input, axis0: int, axis1: int):
+    """``transpose`` under NumPy's names (torch names this one's arguments ``axis0``/``axis1``).
+
+    >>> import kittygrad as kitty
+    >>> kitty.swapaxes(kitty.zeros(2, 3), axis0=0, axis1=1).shape
+    kittygrad.Size([3, 2])
+    """
+    return transpose(input, axis0, axis1)
 
 
 def t(input):

@@ -20,6 +20,7 @@ class Linear(Op):
 
     saved_fields = ("w", "x")
     saved_inputs = (0, 1)
+    save_needed = {0: (1,), 1: (0,)}  # x is read only for w's gradient and w only for x's (torch saves so)
     _name = "AddmmBackward"
     torch_saved = {"mat1": "x", "mat2": ("w", "T")}  # torch's addmm saves weight.t()
 

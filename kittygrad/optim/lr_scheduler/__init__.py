@@ -37,6 +37,11 @@ from .decay import (
 )
 from .plateau import ReduceLROnPlateau
 
+
+class _LRScheduler(LRScheduler):
+    """torch's old name of :class:`LRScheduler`, which custom schedulers written for torch < 2.0
+    subclass (``class Warmup(lr_scheduler._LRScheduler)``)."""
+
 __all__ = [
     "LRScheduler",
     "LambdaLR",

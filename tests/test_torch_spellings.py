@@ -1,0 +1,127 @@
+"""Everyday spellings torch accepts, run under torch and kittygrad: NumPy integer scalars as sizes
+and dims, NumPy's ``axis=``/``keepdims=`` names, tensor attributes, and old names tutorials use."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import kittygrad as kitty
+
+x = "lib.arange(6.).reshape(2, 3)"
+SNIPPETS = [
+    # NumPy integer scalars where torch takes ints (sizes from np.max(...) + 1, dims from arrays)
+    "lib.zeros(np.int64(3))",
+    "lib.randn(np.int64(2), 3).shape",
+    "lib.full((np.int32(2),), 1.0)",
+    f"{x}.reshape(np.int64(3), -1)",
+    f"{x}.view(np.int64(3), 2)",
+    f"{x}.permute(np.int64(1), 0)",
+    f"{x}.repeat(np.int64(2), 1)",
+    f"{x}.sum(np.int64(1))",
+    f"{x}.sum(lib.tensor(1))",
+    f"{x}.unsqueeze(np.int32(0)).shape",
+    f"{x}.softmax(np.int64(1))",
+    f"lib.cat([{x}, {x}], np.int64(1))",
+    f"{x}.max(np.int64(1)).values",
+    "lib.nn.Linear(np.int64(3), 2).weight.shape",
+    # NumPy's keyword names for dim / keepdim
+    f"{x}.max(axis=1).values",
+    f"{x}.argmax(axis=1)",
+    f"{x}.amax(1, keepdims=True)",
+    f"{x}.cumsum(axis=1)",
+    f"{x}.std(axis=1)",
+    f"{x}.logsumexp(axis=1)",
+    f"{x}.softmax(axis=1)",
+    f"{x}.all(axis=1)",
+    f"{x}.sort(axis=1, descending=True).values",
+    f"{x}.topk(1, axis=1).indices",
+    f"{x}.unsqueeze(axis=0).shape",
+    f"lib.cat([{x}, {x}], axis=1)",
+    f"lib.stack([{x}, {x}], axis=1)",
+    f"lib.max({x}, axis=1).values",
+    f"lib.swapaxes({x}, axis0=0, axis1=1)",
+    f"{x}.swapaxes(axis0=0, axis1=1)",
+    f"{x}.sum(axis=1, keepdims=True)",
+    # attributes
+    "lib.zeros(2, 3).nbytes",
+    "lib.zeros(2, 3, dtype=lib.float64).itemsize",
+    "lib.ones(2).is_sparse",
+    "lib.ones(2).layout == lib.strided",
+    "lib.ones(2).is_pinned()",
+    "(lib.ones(2, requires_grad=True) * 2).output_nr",
+    "lib.zeros(2, 3, 4, 5).is_contiguous(memory_format=lib.channels_last)",
+    "lib.zeros(2, 3, 4, 5).contiguous(memory_format=lib.channels_last).stride()",
+    "lib.zeros(2, 3, 4, 5).contiguous(memory_format=lib.channels_last).is_contiguous(memory_format=lib.channels_last)",
+    "lib.zeros(2, 3, 4, 5).clone(memory_format=lib.channels_last).stride()",
+    # names tutorials use
+    "lib.random.default_generator is lib.default_generator",
+    "issubclass(lib.optim.lr_scheduler._LRScheduler, lib.optim.lr_scheduler.LRScheduler)",
+]
+
+
+def _plain(value):
+    if isinstance(value, (torch.Tensor, kitty.Tensor)):
+        return (str(value.dtype).split(".")[-1], value.tolist())
+    if isinstance(value, (torch.Size, kitty.Size)):
+        return tuple(value)
+    return value
+
+
+@pytest.mark.parametrize("code", SNIPPETS)
+def test_torch_spelling_runs_the_same(code):
+    want, got = [_plain(eval(code, {"lib": lib, "np": np})) for lib in (torch, kitty)]
+    if isinstance(want, tuple) and len(want) == 2 and isinstance(want[0], str) and want[0].startswith("float"):
+        assert got[0] == want[0] and np.allclose(got[1], want[1], rtol=1e-6)
+    else:
+        assert got == want
+
+
+@pytest.mark.parametrize("lib", [torch, kitty], ids=["torch", "kittygrad"])
+def test_pin_memory_without_an_accelerator_is_refused(lib):
+    assert lib.ones(2).is_pinned() is False
+    with pytest.raises(RuntimeError, match="accelerator"):
+        lib.ones(2).pin_memory()
+
+
+def test_both_dim_and_its_alias_is_an_error():
+    with pytest.raises(TypeError):
+        kitty.ones(2, 3).max(dim=1, axis=1)
+
+
+@pytest.mark.parametrize("lib", [torch, kitty], ids=["torch", "kittygrad"])
+def test_fork_rng_restores_the_default_generator(lib):
+    lib.manual_seed(0)
+    first = lib.rand(3)
+    lib.manual_seed(0)
+    with lib.random.fork_rng():
+        lib.rand(7)
+    assert lib.rand(3).tolist() == first.tolist()
+
+
+@pytest.mark.parametrize("lib", [torch, kitty], ids=["torch", "kittygrad"])
+def test_deprecated_init_names_warn_and_initialise(lib):
+    w = lib.empty(3, 4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lib.nn.init.constant(w, 0.5)
+        lib.nn.init.xavier_uniform(w)
+    assert [c.category for c in caught] == [FutureWarning, FutureWarning]
+    assert "nn.init.xavier_uniform_" in str(caught[1].message)
+    assert float(w.abs().max()) <= (6 / 7) ** 0.5
+
+
+@pytest.mark.parametrize("lib", [torch, kitty], ids=["torch", "kittygrad"])
+def test_old_style_scheduler_subclass(lib):
+    class Halving(lib.optim.lr_scheduler._LRScheduler):
+        def get_lr(self):
+            return [group["lr"] * (0.5 if self.last_epoch else 1.0) for group in self.optimizer.param_groups]
+
+    opt = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=1.0)
+    sched = Halving(opt)
+    opt.step()
+    sched.step()
+    assert sched.get_last_lr() == [0.5]
