@@ -7,12 +7,20 @@ Kept apart from ``_tensor_methods.py`` (one file per kind of method, each under 
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from . import dtypes as D
 from ._refused import NO_COMPLEX, refused
+from .device import contiguous_format, is_in_memory_format, laid_out, memory_format, preserve_format, strided
 from .errors import KittyRuntimeError, KittyTypeError
 from .ops import conjugation as _conj
+from .ops import conversion as _conv
+from .ops import shape as _shape
 from .ops import pointwise as _pw
 from .size import Size
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
 
 
 class QueryMethods:
@@ -33,6 +41,87 @@ class QueryMethods:
     def imag(self):
         """Refused as torch refuses it for a real tensor (RuntimeError)."""
         return _conj.imag(self)
+
+    # ---- storage facts (every kittygrad tensor is a dense CPU array) --------------------------
+    def is_contiguous(self, memory_format: memory_format = contiguous_format) -> bool:
+        if memory_format is contiguous_format:
+            return bool(self._data.flags.c_contiguous)
+        return is_in_memory_format(self._data, memory_format)
+
+    def clone(self, *, memory_format=None) -> Tensor:
+        """A copy that stays in the graph.
+
+        >>> import kittygrad as kitty
+        >>> kitty.tensor([1.]).clone()
+        tensor([1.])
+        """
+        out = _conv.Clone.apply(self)
+        if memory_format is not None and memory_format is not preserve_format:
+            out._data = laid_out(out._data, memory_format)  # (a fresh copy: relaid before anyone sees it)
+        return out
+
+    def contiguous(self, memory_format: memory_format = contiguous_format) -> Tensor:
+        if memory_format is contiguous_format or memory_format is None:
+            return self if self._data.flags.c_contiguous else _conv.Clone.apply(self)
+        return self if is_in_memory_format(self._data, memory_format) else self.clone(memory_format=memory_format)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the elements (``numel() * element_size()``)."""
+        return int(self._data.nbytes)
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes of one element (``element_size()``)."""
+        return self._data.itemsize
+
+    layout = property(lambda self: strided, doc="kittygrad.strided: every tensor is dense.")
+    is_sparse = is_sparse_csr = is_quantized = is_nested = property(
+        lambda self: False, doc="False: kittygrad's tensors are dense, unquantized and not nested."
+    )
+
+    @property
+    def output_nr(self) -> int:
+        """Which output of its ``grad_fn`` this tensor is (0 for leaves and single results)."""
+        return self._output_nr
+
+    def pin_memory(self, device=None) -> Tensor:
+        """Refused, as by torch on a machine without an accelerator: pinned memory is for copies to
+        a GPU, which kittygrad does not have (``DataLoader(pin_memory=True)`` just goes on)."""
+        raise KittyRuntimeError("Cannot access accelerator device when none is available.")
+
+    def is_pinned(self, device=None) -> bool:
+        """False: see :meth:`pin_memory`."""
+        return False
+
+    def _view_as_dtype(self, shape: tuple, dtype) -> Tensor:
+        """``view(dtype)`` / ``view(dtype=...)``: see :meth:`_bits_as`."""
+        if dtype is None:
+            dtype, shape = shape[0], ()
+        if shape:
+            raise KittyTypeError("view() takes either a shape or a dtype, not both")
+        return self._bits_as(D.to_dtype(dtype))
+
+    def _bits_as(self, dtype: D.dtype) -> Tensor:
+        """``view(dtype)``: the bytes reread as ``dtype`` (sharing memory and the version counter;
+        outside autograd, as torch's: reinterpreted bits have no derivative)."""
+        if dtype is self.dtype:
+            return _shape.view(self, *self._data.shape)
+        arr = self._data
+        if arr.ndim == 0 and dtype.itemsize != arr.itemsize:
+            raise KittyRuntimeError(
+                "self.dim() cannot be 0 to view " + str(self.dtype).split(".")[-1].capitalize() + " as "
+                + str(dtype).split(".")[-1].capitalize() + " (different element sizes)"
+            )
+        if dtype.itemsize != arr.itemsize and arr.ndim and arr.strides[-1] != arr.itemsize:
+            raise KittyRuntimeError("self.stride(-1) must be 1 to view " f"{self.dtype} as {dtype} (different element sizes)")
+        try:
+            bits = arr.view(dtype.np)
+        except ValueError as exc:
+            raise KittyRuntimeError(f"cannot view {self.dtype} as {dtype}: {exc}") from None
+        out = type(self)._wrap(bits)
+        out._vc = self._vc  # writes through either are in-place changes of both
+        return out
 
     # ---- predicates ---------------------------------------------------------------------------
     def is_complex(self) -> bool:

@@ -42,8 +42,9 @@ def _to_array(data, dtype=None):
         raise KittyTypeError("complex numbers are not supported by kittygrad")
     if isinstance(data, (str, bytes)):
         raise KittyTypeError(f"new(): invalid data type '{type(data).__name__}'")
+    typed: list = []  # dtypes of NumPy scalars/arrays and Tensors inside the sequences
     if isinstance(data, (list, tuple)):
-        data = _unwrap_nested(data)
+        data = _unwrap_nested(data, typed)
     try:
         if dtype is not None:  # the elements were checked above; convert straight to the target
             return B.asarray(data, dtype=dtype)
@@ -51,6 +52,8 @@ def _to_array(data, dtype=None):
     except ValueError as e:
         raise KittyValueError(f"tensor(): the nested sequences do not form a regular shape ({e})") from None
     kind = arr.dtype.kind
+    if typed and kind in "fiub":
+        return arr.astype(_sequence_dtype(data, typed).np, copy=False)
     if kind == "f":
         return arr.astype(D.get_default_dtype().np) if not B.is_array_like_scalar(data) else arr
     if kind in "iu":
@@ -62,13 +65,36 @@ def _to_array(data, dtype=None):
     raise KittyTypeError(f"Could not infer dtype of {_first_bad(data)}")
 
 
-def _unwrap_nested(seq):
+def _sequence_dtype(seq, typed: list) -> D.dtype:
+    """torch's dtype for nested sequences holding typed items (NumPy scalars and arrays, Tensors):
+    their dtypes promoted together with the Python numbers' (float: the default dtype, int: int64,
+    bool: bool), so ``[np.float64(1), 2.0]`` is float64 and ``[np.int32(1), np.int32(2)]`` int32."""
+    out = D.from_numpy_dtype(typed[0])
+    for np_dtype in typed[1:]:
+        out = D.promote_types(out, D.from_numpy_dtype(np_dtype))
+    for kind in _python_number_kinds(seq, set()):
+        out = D.promote_types(out, kind)
+    return out
+
+
+def _python_number_kinds(seq, kinds: set) -> set:
+    """The dtypes torch gives the plain Python numbers found in nested sequences."""
+    for x in seq:
+        if isinstance(x, (list, tuple)):
+            _python_number_kinds(x, kinds)
+        elif isinstance(x, numbers.Number) and not isinstance(x, B.xp.generic):
+            kinds.add(D.scalar_dtype(x))
+    return kinds
+
+
+def _unwrap_nested(seq, typed: list):
     out = []
     for x in seq:
         if isinstance(x, Tensor):
+            typed.append(x._data.dtype)
             out.append(x._data.tolist() if x._data.ndim else x._data.item())
         elif isinstance(x, (list, tuple)):
-            out.append(_unwrap_nested(x))
+            out.append(_unwrap_nested(x, typed))
         elif x is None or isinstance(x, (str, bytes, complex)) or not (
             isinstance(x, numbers.Number) or B.is_array(x) or B.is_array_like_scalar(x)
         ):
@@ -76,6 +102,8 @@ def _unwrap_nested(seq):
                 raise KittyTypeError("complex numbers are not supported by kittygrad")
             raise KittyTypeError(f"Could not infer dtype of {type(x).__name__}")
         else:
+            if B.is_array(x) or isinstance(x, B.xp.generic):
+                typed.append(x.dtype)
             out.append(x)
     return out
 

@@ -94,7 +94,7 @@ def to_dtype(d) -> dtype:
     if isinstance(d, dtype):
         return d
     if d is builtins_float:
-        return _default_float
+        return float64  # torch reads Python's float as double, whatever the default dtype
     if d is builtins_int:
         return int64
     if d is builtins_bool:

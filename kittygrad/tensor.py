@@ -23,7 +23,7 @@ from .autograd.grad_mode import enable_grad
 from .autograd.gradients import backward as _autograd_backward
 from .autograd.hooks import RemovableHandle
 from .device import CPU, META, accelerator_copy, asks_for_meta, check_device, laid_out, parse_to, preserve_format
-from .device import contiguous_format, is_in_memory_format, memory_format, strided, suggest_memory_format
+from .device import suggest_memory_format
 from .meta_array import MetaArray
 from .errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from .ops import activation as _act
@@ -172,39 +172,6 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
     def is_floating_point(self) -> bool:
         return B.is_float(self._data.dtype)
 
-    def is_contiguous(self, memory_format: memory_format = contiguous_format) -> bool:
-        if memory_format is contiguous_format:
-            return bool(self._data.flags.c_contiguous)
-        return is_in_memory_format(self._data, memory_format)
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes of the elements (``numel() * element_size()``)."""
-        return int(self._data.nbytes)
-
-    @property
-    def itemsize(self) -> int:
-        """Bytes of one element (``element_size()``)."""
-        return self._data.itemsize
-
-    layout = property(lambda self: strided, doc="kittygrad.strided: every tensor is dense.")
-    is_sparse = is_sparse_csr = is_quantized = is_nested = property(
-        lambda self: False, doc="False: kittygrad's tensors are dense, unquantized and not nested."
-    )
-
-    @property
-    def output_nr(self) -> int:
-        """Which output of its ``grad_fn`` this tensor is (0 for leaves and single results)."""
-        return self._output_nr
-
-    def pin_memory(self, device=None) -> Tensor:
-        """Refused, as by torch on a machine without an accelerator: pinned memory is for copies to
-        a GPU, which kittygrad does not have (``DataLoader(pin_memory=True)`` just goes on)."""
-        raise KittyRuntimeError("Cannot access accelerator device when none is available.")
-
-    def is_pinned(self, device=None) -> bool:
-        """False: see :meth:`pin_memory`."""
-        return False
 
     @property
     def data(self) -> Tensor:
@@ -564,23 +531,6 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
 
     cuda, xpu, ipu, mtia = (accelerator_copy(kind) for kind in ("cuda", "xpu", "ipu", "mtia"))
 
-    def clone(self, *, memory_format=None) -> Tensor:
-        """A copy that stays in the graph.
-
-        >>> import kittygrad as kitty
-        >>> kitty.tensor([1.]).clone()
-        tensor([1.])
-        """
-        out = _conv.Clone.apply(self)
-        if memory_format is not None and memory_format is not preserve_format:
-            out._data = laid_out(out._data, memory_format)  # (a fresh copy: relaid before anyone sees it)
-        return out
-
-    def contiguous(self, memory_format: memory_format = contiguous_format) -> Tensor:
-        if memory_format is contiguous_format or memory_format is None:
-            return self if self._data.flags.c_contiguous else _conv.Clone.apply(self)
-        return self if is_in_memory_format(self._data, memory_format) else self.clone(memory_format=memory_format)
-
     def stride(self, dim: int | None = None):
         """Strides in elements, as torch (NumPy's are in bytes)."""
         strides = tuple(s // self._data.itemsize for s in self._data.strides)
@@ -900,10 +850,17 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
         return _act.log_softmax(self, dim, dtype)
 
     # ---- shape methods ------------------------------------------------------------------------
-    def view(self, *shape):
-        if len(shape) == 1 and isinstance(shape[0], D.dtype):
-            raise KittyRuntimeError("view(dtype) is not supported; use .to(dtype)")
-        return _shape.view(self, *shape)
+
+    def view(self, *shape, dtype=None):
+        """The same memory in another shape, or (``view(dtype)``) read as another dtype.
+
+        >>> import kittygrad as kitty
+        >>> kitty.tensor([1.0]).view(kitty.int32)
+        tensor([1065353216], dtype=kittygrad.int32)
+        """
+        if dtype is None and not (len(shape) == 1 and isinstance(shape[0], D.dtype)):
+            return _shape.view(self, *shape)
+        return self._view_as_dtype(shape, dtype)
 
     def view_as(self, other):
         return _shape.view(self, *other.shape)

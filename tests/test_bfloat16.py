@@ -254,3 +254,28 @@ def test_views_of_bfloat16_share_memory_as_torch():
         assert v._base is k and v.dtype is kitty.bfloat16
     k.reshape(2, 3)[0, 0] = 7.5
     assert k[0].item() == 7.5
+
+
+@pytest.mark.parametrize("half", ["bfloat16", "float16"])
+@pytest.mark.parametrize("layer", ["LayerNorm(16)", "BatchNorm1d(16)", "GroupNorm(4, 16)", "RMSNorm(16)"])
+def test_norm_layers_take_a_16_bit_input_with_float32_parameters_like_torch(half, layer):
+    # what autocast (and a half input to a float32 model) hands them: torch normalises in float32
+    # and returns the input's dtype; its parameters' gradients stay float32
+    data = np.random.default_rng(0).standard_normal((4, 16)).astype(np.float32)
+    got = []
+    for lib in (torch, kitty):
+        module = eval(f"lib.nn.{layer}", {"lib": lib})
+        x = lib.tensor(data).to(getattr(lib, half)).requires_grad_()
+        y = module(x)
+        y.float().pow(2).sum().backward()
+        got.append((str(y.dtype).split(".")[-1], str(x.grad.dtype).split(".")[-1], str(module.weight.grad.dtype).split(".")[-1],
+                    y.float().detach().numpy()))
+    assert got[1][:3] == got[0][:3]
+    assert np.allclose(got[1][3], got[0][3], atol=0.05 if half == "bfloat16" else 5e-3)
+
+
+def test_layer_norm_under_cpu_autocast_returns_the_autocast_dtype():
+    for lib in (torch, kitty):
+        with lib.autocast("cpu", dtype=lib.bfloat16):
+            y = lib.nn.LayerNorm(16)(lib.nn.Linear(8, 16)(lib.randn(4, 8)))
+        assert str(y.dtype).endswith("bfloat16")

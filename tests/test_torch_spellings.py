@@ -57,6 +57,16 @@ SNIPPETS = [
     "lib.zeros(2, 3, 4, 5).contiguous(memory_format=lib.channels_last).stride()",
     "lib.zeros(2, 3, 4, 5).contiguous(memory_format=lib.channels_last).is_contiguous(memory_format=lib.channels_last)",
     "lib.zeros(2, 3, 4, 5).clone(memory_format=lib.channels_last).stride()",
+    # indices and sizes
+    "lib.zeros(3, 2)[[]].shape",
+    "lib.zeros(3, 2)[:, []].shape",
+    "lib.arange(6.).reshape(3, 2)[range(2)]",
+    "lib.Size([2, 3]) * 2",
+    "type(2 * lib.Size([2, 3])).__name__",
+    "lib.arange(4.).view(lib.int32)",
+    "lib.arange(6.).reshape(2, 3).t().view(lib.int32)",
+    "lib.arange(4.).view(lib.float16).shape",
+    "lib.arange(4.).requires_grad_().view(lib.int32).requires_grad",
     # names tutorials use
     "lib.random.default_generator is lib.default_generator",
     "issubclass(lib.optim.lr_scheduler._LRScheduler, lib.optim.lr_scheduler.LRScheduler)",
@@ -125,3 +135,45 @@ def test_old_style_scheduler_subclass(lib):
     opt.step()
     sched.step()
     assert sched.get_last_lr() == [0.5]
+
+
+@pytest.mark.parametrize("code", [
+    "lib.ones(3) == lib.ones(2)", "lib.ones(3) > lib.ones(2)", "lib.isclose(lib.ones(3), lib.ones(2))",
+    "lib.allclose(lib.ones(3), lib.ones(2))",
+])
+def test_comparisons_of_shapes_that_do_not_broadcast_raise_runtime_error(code):
+    for lib in (torch, kitty):
+        with pytest.raises(RuntimeError, match=r"size of tensor a \(3\) must match the size of tensor b \(2\)"):
+            eval(code, {"lib": lib})
+
+
+@pytest.mark.parametrize("code", [
+    "lib.zeros(2, dtype=float).dtype", "lib.tensor([1], dtype=float).dtype", "lib.tensor([np.float64(1.0), 2.0]).dtype",
+    "lib.tensor([np.int32(1), np.int32(2)]).dtype", "lib.tensor([np.int32(1), 5]).dtype",
+    "lib.tensor([np.float16(1), 2.0]).dtype", "lib.tensor([[np.float64(1)], [2.0]]).dtype",
+    "lib.tensor([np.uint8(1), np.int8(1)]).dtype", "lib.tensor([np.int64(1), 2.5]).dtype",
+    "lib.tensor([lib.tensor(1.0, dtype=lib.float64), 2.0]).dtype", "lib.tensor([1.0, 2]).dtype",
+])
+def test_dtype_inference_follows_torch(code):
+    names = [str(eval(code, {"lib": lib, "np": np})).split(".")[-1] for lib in (torch, kitty)]
+    assert names[1] == names[0]
+
+
+@pytest.mark.parametrize("lib", [torch, kitty], ids=["torch", "kittygrad"])
+def test_cumsum_accumulates_wider_than_float32(lib):
+    assert lib.ones(2**25).cumsum(0)[-1].item() == 2**25
+    assert abs(lib.ones(10**6).mul(0.1).cumsum(0)[-1].item() - 1e5) < 1.0
+    assert lib.ones(5000, dtype=lib.float16).cumsum(0)[-1].item() == 5000
+    x = lib.ones(4, requires_grad=True)
+    x.cumsum(0).sum().backward()
+    assert x.grad.tolist() == [4.0, 3.0, 2.0, 1.0]
+
+
+
+@pytest.mark.parametrize("code", [
+    "lib.ones(100000, dtype=lib.float16).norm()", "lib.arange(300.).half().std()", "lib.arange(300.).half().var()",
+    "lib.linalg.vector_norm(lib.arange(300.).half(), 3)",
+])
+def test_float16_norms_and_variances_accumulate_in_float32_like_torch(code):
+    want, got = (eval(code, {"lib": lib}) for lib in (torch, kitty))
+    assert str(got.dtype).endswith("float16") and got.item() == want.item()

@@ -150,6 +150,12 @@ def _scalar_value(t, scalar, float_result):
         raise KittyRuntimeError(f"value cannot be converted to type {np_dtype} without overflow") from None
 
 
+def accumulating(a):
+    """``a`` widened to float32 when it is float16, for a reduction: torch accumulates half
+    precision in float32 (the squares of a norm or a variance pass 65504 long before the result)."""
+    return a.astype(B.xp.float32) if type(a) is B.ndarray and a.dtype == B.xp.float16 else a
+
+
 def index_int(value) -> int | None:
     """``value`` as a Python int when torch reads it as one (an int, a NumPy integer scalar, a
     one-element integer tensor: anything with ``__index__`` but a bool), else None.

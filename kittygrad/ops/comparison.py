@@ -42,6 +42,8 @@ def _operands(input, other, fname):
     T = F.Tensor
     input = _input(input, fname)
     if isinstance(other, T):
+        if other._data.shape != input._data.shape:
+            broadcast_shape_of(input._data.shape, other._data.shape)  # torch's error where they do not broadcast
         if other._data.dtype == input._data.dtype:
             return input._data, other._data
     elif not isinstance(other, (int, float, bool)) and not B.is_array_like_scalar(other) and not B.is_array(other):
@@ -141,6 +143,8 @@ def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: b
     a, b = _input(input, "isclose"), _input(other, "isclose", "other")
     _same_dtype(a, b)
     x, y = a._data, b._data
+    if x.shape != y.shape:
+        broadcast_shape_of(x.shape, y.shape)  # torch's error where they do not broadcast
     if x.dtype.kind != "f":
         x, y = x.astype("float64"), y.astype("float64")
     with B.errstate(invalid="ignore", over="ignore"):

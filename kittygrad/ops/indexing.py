@@ -35,7 +35,10 @@ def _convert_index(idx, Tensor):
                 i = int(arr)  # (a 0-d index batched by vmap stays an array: its batching rule reads it)
             else:
                 i = arr
-        elif isinstance(i, (list, tuple)):
+        elif isinstance(i, (list, tuple, range)):
+            if not len(i):  # an empty list selects nothing (NumPy would read it as float64)
+                out.append(B.xp.zeros(0, B.xp.int64))
+                continue
             try:
                 i = B.asarray([x._data if isinstance(x, Tensor) else x for x in i])
             except ValueError:

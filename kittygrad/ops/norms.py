@@ -5,7 +5,7 @@ from .. import backend as B
 from .. import dtypes as D
 from ..autograd.function import Op
 from ..errors import KittyRuntimeError, KittyTypeError
-from ._prep import cast, dtype_name, normalize_dim, normalize_dims, tensor_input
+from ._prep import accumulating, cast, dtype_name, normalize_dim, normalize_dims, tensor_input
 from .decompositions import SVDVals
 from .reduction import _expand_back, amax, amin
 from .reduction import sum as _sum
@@ -22,6 +22,7 @@ class VectorNorm(Op):
     def forward(self, x, ord=2, axes=None, keepdim=False):
         xp = self.xp
         self.x, self.ord, self.axes, self.keepdim = x, ord, axes, keepdim
+        dtype, x = x.dtype, accumulating(x)
         a = xp.abs(x)
         if ord == 2:
             with B.errstate(over="ignore"):  # squares past the float range give inf, as torch's
@@ -37,7 +38,7 @@ class VectorNorm(Op):
         else:
             with B.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 out = (a**ord).sum(axis=axes, keepdims=keepdim) ** (1.0 / ord)
-        self.out = xp.asarray(out, dtype=x.dtype)
+        self.out = xp.asarray(out, dtype=dtype)
         return self.out
 
     def backward(self, g):

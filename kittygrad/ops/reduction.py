@@ -12,7 +12,7 @@ from ..autograd.function import Op
 from ..autograd.graph_array import GraphArray, add_at
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError
 from . import _return_types as RT
-from ._prep import along_index, bundle, cast, dtype_name, index_int, normalize_dim, normalize_dims, tensor_input, times_grad
+from ._prep import accumulating, along_index, bundle, cast, dtype_name, index_int, normalize_dim, normalize_dims, tensor_input, times_grad
 from .comparison import maximum, minimum
 from .joining import cat, flip
 
@@ -253,12 +253,19 @@ class Cumsum(Op):
 
     def forward(self, x, axis=0):
         self.axis = axis
-        return self.xp.cumsum(x, axis=axis)
+        return _running_sum(x, axis)
 
     def backward(self, g):
-        xp = self.xp
         a = self.axis
-        return (xp.flip(xp.cumsum(xp.flip(g, a), axis=a), a),)
+        return (self.xp.flip(_running_sum(self.xp.flip(g, a), a), a),)
+
+
+def _running_sum(x, axis: int):
+    """``cumsum`` along ``axis``, summed in float64 for narrower floats and rounded back, as torch
+    accumulates on CPUs: in float32 a million 0.1s would drift by 1% and 2**25 ones stop at 2**24."""
+    if x.dtype.kind == "f" and x.dtype.itemsize < 8 or x.dtype == B.bfloat16:
+        return B.xp.cumsum(x, axis=axis, dtype=B.xp.float64).astype(x.dtype)
+    return B.xp.cumsum(x, axis=axis)
 
 
 class Cumprod(Op):
@@ -696,7 +703,7 @@ class Var(Op):
 
     def forward(self, x, axes, correction, keepdim):
         self.x, self.axes, self.correction, self.keepdim = x, axes, correction, keepdim
-        centered = _centered(x, axes)
+        centered = _centered(accumulating(x), axes)
         n = math.prod(x.shape[i] for i in range(x.ndim) if axes is None or i in axes) if x.size else 0
         self.denom = builtins.max(n - correction, 0)
         with B.errstate(invalid="ignore", divide="ignore"):

@@ -406,6 +406,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     c = rows._data.shape[1]
     w = _class_weight(weight, x, c)
     if B.is_float(t._data.dtype):
+        if t._data.ndim == x._data.ndim - 1:  # shaped as class indices: the dtype is what is wrong
+            raise KittyRuntimeError(f"expected target dtype to be Long or Byte, but got {_type_name(t)}")
         if t._data.shape != x._data.shape:
             raise KittyRuntimeError(
                 f"Expected input batch_size ({x._data.shape[0]}) to match target batch_size ({t._data.shape[0]})."
@@ -423,8 +425,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
 
 
 def _check_targets(x, t, out_shape, unbatched):
-    if t._data.dtype.kind not in "iu":
-        raise KittyRuntimeError(f"expected scalar type Long but found {_type_name(t)}")
+    if t._data.dtype not in (xp.int64, xp.uint8):  # torch's class-index kernels take these two
+        raise KittyRuntimeError(f"expected target dtype to be Long or Byte, but got {_type_name(t)}")
     want = () if unbatched else out_shape
     if tuple(t._data.shape) != tuple(want):
         if x._data.ndim >= 2 and (t._data.ndim == 0 or t._data.shape[0] != x._data.shape[0]):

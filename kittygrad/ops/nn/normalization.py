@@ -8,7 +8,7 @@ from ... import dtypes as D
 from ...autograd.function import Op
 from ...errors import KittyRuntimeError, KittyValueError
 from .._fused import _assign, _const, _float, _same_dtype, xp
-from .._prep import as_tensor_arg, normalize_dims
+from .._prep import as_tensor_arg, cast, normalize_dims
 from ..norms import VectorNorm
 
 # ---------------------------------------------------------------------------------------------
@@ -168,10 +168,26 @@ class Norm(Op):
 
 
 def _norm_params(name, x, weight, bias):
+    """``(x, weight, bias, dtype to return in or None)``, checked. A 16-bit float input with float32
+    parameters (a model under ``autocast``, or a half input to a float32 layer) is what torch's CPU
+    kernels take too: normalised in float32, and the result comes back in the input's dtype."""
     w = as_tensor_arg(weight, "weight") if weight is not None else None
     b = as_tensor_arg(bias, "bias") if bias is not None else None
+    dt = x._data.dtype
+    params = [p._data.dtype for p in (w, b) if p is not None]
+    if dt in _HALF and any(p != dt for p in params) and all(p in (dt, xp.float32) for p in params):
+        widen = [None if p is None else (p if p._data.dtype == xp.float32 else cast(p, D.float32)) for p in (w, b)]
+        return (cast(x, D.float32), *widen, D.from_numpy_dtype(dt))
     _same_dtype(name, x, w, b)
-    return w, b
+    return x, w, b, None
+
+
+_HALF = (xp.dtype(xp.float16), B.bfloat16)
+
+
+def _narrowed(out, dtype):
+    """``out`` back in the input's 16-bit dtype after a float32 normalisation (see _norm_params)."""
+    return out if dtype is None else cast(out, dtype)
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training: bool = False, momentum: float = 0.1, eps: float = 1e-5):
@@ -185,8 +201,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     >>> kitty.nn.functional.batch_norm(x, None, None, training=True).mean(0).abs().max() < 1e-5
     tensor(True)
     """
-    x = _float(input, "batch_norm")
-    w, b = _norm_params("batch_norm", x, weight, bias)
+    x, w, b, narrow = _norm_params("batch_norm", _float(input, "batch_norm"), weight, bias)
     shape = x._data.shape
     if x._data.ndim < 2:
         raise KittyValueError(f"expected 2D or higher input (got {x._data.ndim}D input)")
@@ -214,12 +229,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             v = running_var._data
             unbiased = sink["var"].reshape(-1) * (count / (count - 1))
             _assign(running_var, (1 - momentum) * v + momentum * unbiased.astype(v.dtype))
-        return out
+        return _narrowed(out, narrow)
     stats = _stored_stats(x, running_mean, running_var, param_shape, "running_mean and running_var must be defined in evaluation mode")
-    return Norm.apply(
+    return _narrowed(Norm.apply(
         x, w, b, stat_shape=shape, axes=axes, param_shape=param_shape, eps=eps, stats=stats,
         name="NativeBatchNormBackward",
-    )
+    ), narrow)
 
 
 def _stored_stats(x, running_mean, running_var, shape: tuple, missing: str) -> tuple:
@@ -237,8 +252,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     >>> kitty.nn.functional.instance_norm(kitty.randn(2, 3, 5)).shape
     kittygrad.Size([2, 3, 5])
     """
-    x = _float(input, "instance_norm")
-    w, b = _norm_params("instance_norm", x, weight, bias)
+    x, w, b, narrow = _norm_params("instance_norm", _float(input, "instance_norm"), weight, bias)
     shape = x._data.shape
     n, c = shape[:2]
     param_shape = (1, c) + (1,) * (len(shape) - 2)
@@ -246,7 +260,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if not use_input_stats:
         missing = "Expected running_mean and running_var to be defined when use_input_stats is false"
         stats = _stored_stats(x, running_mean, running_var, (1, c, 1), missing)
-        return Norm.apply(x, w, b, stat_shape=stat_shape, axes=(2,), param_shape=param_shape, eps=eps, stats=stats)
+        return _narrowed(Norm.apply(x, w, b, stat_shape=stat_shape, axes=(2,), param_shape=param_shape, eps=eps, stats=stats), narrow)
     sink = {}
     out = Norm.apply(x, w, b, stat_shape=stat_shape, axes=(2,), param_shape=param_shape, eps=eps, sink=sink)
     count = math.prod(shape[2:])
@@ -257,7 +271,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         v = running_var._data
         unbiased = sink["var"].reshape(n, c).mean(0) * (count / max(count - 1, 1))
         _assign(running_var, (1 - momentum) * v + momentum * unbiased.astype(v.dtype))
-    return out
+    return _narrowed(out, narrow)
 
 
 def _check_normalized_shape(name, x, normalized_shape):
@@ -280,15 +294,14 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     >>> kitty.nn.functional.layer_norm(kitty.tensor([[1., 3.]]), (2,))
     tensor([[-1.0000,  1.0000]])
     """
-    x = _float(input, "layer_norm")
-    w, b = _norm_params("layer_norm", x, weight, bias)
+    x, w, b, narrow = _norm_params("layer_norm", _float(input, "layer_norm"), weight, bias)
     ns = _check_normalized_shape("layer_norm", x, normalized_shape)
     k = len(ns)
     nd = x._data.ndim
-    return Norm.apply(
+    return _narrowed(Norm.apply(
         x, w, b, stat_shape=x._data.shape, axes=tuple(range(nd - k, nd)), param_shape=ns, eps=eps,
         name="NativeLayerNormBackward",
-    )
+    ), narrow)
 
 
 def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
@@ -298,8 +311,7 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
     >>> kitty.nn.functional.group_norm(kitty.randn(2, 4, 3), 2).shape
     kittygrad.Size([2, 4, 3])
     """
-    x = _float(input, "group_norm")
-    w, b = _norm_params("group_norm", x, weight, bias)
+    x, w, b, narrow = _norm_params("group_norm", _float(input, "group_norm"), weight, bias)
     shape = x._data.shape
     if x._data.ndim < 2 or shape[1] % num_groups:
         raise KittyRuntimeError(
@@ -307,10 +319,10 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
             f"{list(shape)} and num_groups={num_groups}"
         )
     c = shape[1]
-    return Norm.apply(
+    return _narrowed(Norm.apply(
         x, w, b, stat_shape=(shape[0], num_groups, -1), axes=(2,), param_shape=(1, c) + (1,) * (len(shape) - 2),
         eps=eps, name="NativeGroupNormBackward",
-    )
+    ), narrow)
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
@@ -321,16 +333,16 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     kittygrad.Size([1, 2])
     """
     x = _float(input, "rms_norm")
-    w, _ = _norm_params("rms_norm", x, weight, None)
-    ns = _check_normalized_shape("rms_norm", x, normalized_shape)
     if eps is None:
-        eps = float(xp.finfo(x._data.dtype).eps)
+        eps = float(xp.finfo(x._data.dtype).eps)  # (of the input's dtype, as torch)
+    x, w, _, narrow = _norm_params("rms_norm", x, weight, None)
+    ns = _check_normalized_shape("rms_norm", x, normalized_shape)
     k = len(ns)
     nd = x._data.ndim
-    return Norm.apply(
+    return _narrowed(Norm.apply(
         x, w, None, stat_shape=x._data.shape, axes=tuple(range(nd - k, nd)), param_shape=ns, center=False,
         eps=eps, name="RmsNormBackward",
-    )
+    ), narrow)
 
 
 # ---------------------------------------------------------------------------------------------
