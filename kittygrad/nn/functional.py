@@ -17,7 +17,7 @@ import warnings
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd.function import apply_inplace
-from ..errors import KittyRuntimeError, KittyValueError
+from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueError
 from ..ops import activation as _act
 from ..ops import comparison as _cmp
 from ..ops._prep import as_tensor_arg, binary, cast, normalize_dim
@@ -474,6 +474,46 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
     return _adaptive_avg(input, output_size, 3, "adaptive_avg_pool3d")
 
 
+def _source_coords(n_in: int, n_out: int, align_corners, scale, clamp: bool):
+    """Where each output element samples the input, in input coordinates (float64).
+
+    ``align_corners`` maps the corner elements onto each other; otherwise pixel centres are
+    matched, with the step ``1 / scale_factor`` when one is given (as torch, which keeps the
+    user's factor unless ``recompute_scale_factor``) else ``n_in / n_out``. Linear modes clamp a
+    coordinate left of the first centre to 0; cubic keeps it and lets the tap indices clamp.
+    """
+    xp = B.xp
+    dst = xp.arange(n_out, dtype=xp.float64)
+    if align_corners:
+        return dst * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+    step = (n_in / n_out) if scale is None else 1.0 / scale
+    src = (dst + 0.5) * step - 0.5
+    return xp.maximum(src, 0.0) if clamp else src
+
+
+# Keys' cubic convolution parameter; -0.75 (not the textbook -0.5) is what torch and OpenCV use.
+_CUBIC_A = -0.75
+
+
+def _cubic_weights(t):
+    """The four tap weights of Keys' kernel for fractional offsets ``t`` in [0, 1): shape (n, 4),
+    for the taps at floor - 1, floor, floor + 1, floor + 2. Each row sums to 1.
+
+    >>> _cubic_weights(B.xp.array([0.0, 0.5])).tolist()
+    [[0.0, 1.0, 0.0, 0.0], [-0.09375, 0.59375, 0.59375, -0.09375]]
+    """
+    xp = B.xp
+    a = _CUBIC_A
+
+    def near(d):  # |d| <= 1
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+
+    def far(d):  # 1 < |d| < 2
+        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+
+    return xp.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], axis=-1)
+
+
 def _interp_matrix(n_in: int, n_out: int, mode: str, align_corners, scale, dtype=None):
     xp = B.xp
     dst = xp.arange(n_out, dtype=xp.float64)
@@ -498,12 +538,15 @@ def _interp_matrix(n_in: int, n_out: int, mode: str, align_corners, scale, dtype
         idx = xp.minimum(idx, n_in - 1)
         mat[rows, idx] = 1.0
         return mat
-    if align_corners:
-        s = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
-        src = dst * s
-    else:
-        s = (n_in / n_out) if scale is None else 1.0 / scale
-        src = xp.maximum((dst + 0.5) * s - 0.5, 0.0)
+    if mode == "bicubic":
+        src = _source_coords(n_in, n_out, align_corners, scale, clamp=False)
+        base = xp.floor(src)
+        # taps past either edge read the edge element (border replication), so near the border
+        # several taps land on one column: add.at accumulates their weights there
+        taps = xp.clip(base.astype(xp.int64)[:, None] + xp.arange(-1, 3), 0, n_in - 1)
+        xp.add.at(mat, (rows[:, None], taps), _cubic_weights(src - base))
+        return mat
+    src = _source_coords(n_in, n_out, align_corners, scale, clamp=True)
     i0 = xp.minimum(xp.floor(src).astype(xp.int64), n_in - 1)
     i1 = xp.minimum(i0 + 1, n_in - 1)
     lam = src - i0
@@ -512,58 +555,84 @@ def _interp_matrix(n_in: int, n_out: int, mode: str, align_corners, scale, dtype
     return mat
 
 
-_LINEAR_MODES = {"linear": 1, "bilinear": 2, "trilinear": 3}
+# the interpolating modes (they take align_corners) and the spatial dims each one needs
+_LINEAR_MODES = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+_PLAIN_MODES = ("nearest", "nearest-exact", "area")
 
 
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None, recompute_scale_factor=None, antialias: bool = False) -> Tensor:
     """Resize the spatial dims: ``mode`` 'nearest', 'nearest-exact', 'linear', 'bilinear',
+    'bicubic' (4-D input; Keys' kernel with a = -0.75, edge elements repeated past the border),
     'trilinear' or 'area'; give ``size`` or ``scale_factor``.
+
+    Each spatial dim is resized by one matrix product with a constant (out, in) weight matrix,
+    so the gradient is the product with its transpose.
 
     >>> import kittygrad as kitty
     >>> kitty.nn.functional.interpolate(kitty.ones(1, 1, 2, 2), scale_factor=2).shape
     kittygrad.Size([1, 1, 4, 4])
+    >>> kitty.nn.functional.interpolate(kitty.tensor([[[[0., 1.]]]]), size=(1, 4), mode="bicubic")
+    tensor([[[[-0.1055,  0.2266,  0.7734,  1.1055]]]])
     """
     x = as_tensor_arg(input)
     nd = x.ndim - 2
-    if nd < 1:
-        raise KittyValueError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {x.ndim}D)")
-    if antialias:
-        raise KittyRuntimeError("interpolate: antialias=True is not supported by kittygrad")
-    if mode in _LINEAR_MODES:
-        if _LINEAR_MODES[mode] != nd:
-            raise KittyRuntimeError(
-                f"Got {x.ndim}D input, but {mode} mode needs {_LINEAR_MODES[mode] + 2}D input"
-            )
-        align = bool(align_corners)
-    else:
-        if align_corners is not None:
-            raise KittyValueError(
-                "align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear"
-            )
-        if mode not in ("nearest", "nearest-exact", "area"):
-            raise KittyRuntimeError(f"interpolate: mode {mode!r} is not supported by kittygrad")
-        align = False
+    # the checks in torch's order, so a call with several faults reports the same one
+    if mode in _PLAIN_MODES and align_corners is not None:
+        raise KittyValueError(
+            "align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear"
+        )
     spatial = x.shape[2:]
-    if (size is None) == (scale_factor is None):
+    has_size, has_scale = size is not None, scale_factor is not None
+    if has_size and has_scale:
         raise KittyValueError("only one of size or scale_factor should be defined")
-    if size is not None:
-        sizes = tuple(size) if isinstance(size, (list, tuple)) else (size,) * nd
-        if len(sizes) != nd:
+    if has_size:
+        sizes = tuple(size) if isinstance(size, (list, tuple)) else (size,) * max(nd, 0)
+        if isinstance(size, (list, tuple)) and len(sizes) != nd:
             raise KittyValueError(
                 f"Input and output must have the same number of spatial dimensions, but got input with spatial "
-                f"dimensions of {list(spatial)} and output size of {list(sizes)}. Please provide input tensor in "
+                f"dimensions of {list(spatial)} and output size of {size}. Please provide input tensor in "
                 "(N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format."
             )
+        if recompute_scale_factor:
+            raise KittyValueError("recompute_scale_factor is not meaningful with an explicit size.")
         scales = (None,) * nd
-    else:
-        scales = tuple(scale_factor) if isinstance(scale_factor, (list, tuple)) else (scale_factor,) * nd
+    elif has_scale:
+        scales = tuple(scale_factor) if isinstance(scale_factor, (list, tuple)) else (scale_factor,) * max(nd, 0)
+        if isinstance(scale_factor, (list, tuple)) and len(scales) != nd:
+            raise KittyValueError(
+                f"Input and scale_factor must have the same number of spatial dimensions, but got input with "
+                f"spatial dimensions of {list(spatial)} and scale_factor of shape {scale_factor}. Please provide "
+                "input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format."
+            )
         sizes = tuple(int(math.floor(n * s)) for n, s in zip(spatial, scales))
         if recompute_scale_factor:
+            # the weights then follow the integer sizes, not the factor the user gave
             scales = (None,) * nd
+    else:
+        raise KittyValueError("either size or scale_factor should be defined")
+    if antialias:
+        raise KittyRuntimeError("interpolate: antialias=True is not supported by kittygrad")
+    if mode == "lanczos":  # torch's lanczos is antialiased only
+        raise KittyRuntimeError("interpolate: mode 'lanczos' is not supported by kittygrad")
+    if mode in _LINEAR_MODES and mode != "bicubic" and nd in (1, 2, 3) and _LINEAR_MODES[mode] != nd:
+        raise KittyNotImplementedError(f"Got {x.ndim}D input, but {mode} mode needs {_LINEAR_MODES[mode] + 2}D input")
+    if (mode not in _PLAIN_MODES and mode not in _LINEAR_MODES) or nd not in (1, 2, 3) or (mode == "bicubic" and nd != 2):
+        # torch's catch-all, also for bicubic on 3-D / 5-D input (it has no 1-D or 3-D kernel)
+        raise KittyNotImplementedError(
+            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {x.ndim}D) for the modes: "
+            f"nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got {mode})"
+        )
+    align = bool(align_corners)
+    if mode == "bicubic" and min(*spatial, *sizes) <= 0:
+        (h, w), (oh, ow) = spatial, sizes
+        raise KittyRuntimeError(
+            f"Input and output sizes should be greater than 0, but got input (H: {h}, W: {w}) output (H: {oh}, W: {ow})"
+        )
     if mode == "area":
         return _adaptive_avg(x, sizes, nd, "interpolate")
     if not B.is_float(x._data.dtype):
-        raise KittyRuntimeError(f"interpolate: {mode} needs a floating point input")
+        # torch has no integer kernels for these modes and says so with a NotImplementedError
+        raise KittyNotImplementedError(f"interpolate: {mode} needs a floating point input")
     out = x
     for i, (n_in, n_out, s) in enumerate(zip(spatial, sizes, scales)):
         out = _along(out, 2 + i, _interp_matrix(n_in, int(n_out), mode, align, s, x._data.dtype))

@@ -18,6 +18,17 @@ ROWS = [
     Row("interpolate_bilinear", lambda m, x: F(m).interpolate(x, size=(5, 7), mode="bilinear"), shapes=fixed((1, 2, 3, 4))),
     Row("interpolate_bilinear_ac", lambda m, x: F(m).interpolate(x, scale_factor=1.7, mode="bilinear", align_corners=True),
         shapes=fixed((1, 2, 3, 4))),
+    # bicubic: up and down, align_corners both ways, a user scale_factor (its 1/scale steps) and a
+    # recomputed one; 2- and 3-wide inputs put taps past both edges, where they clamp
+    Row("interpolate_bicubic", lambda m, x: F(m).interpolate(x, size=(5, 7), mode="bicubic"), shapes=fixed((1, 2, 3, 4))),
+    Row("interpolate_bicubic_ac", lambda m, x: F(m).interpolate(x, scale_factor=1.7, mode="bicubic", align_corners=True),
+        shapes=fixed((1, 2, 3, 4))),
+    Row("interpolate_bicubic_down", lambda m, x: F(m).interpolate(x, scale_factor=(0.6, 0.45), mode="bicubic"),
+        shapes=fixed((2, 1, 7, 9))),
+    Row("interpolate_bicubic_down_ac", lambda m, x: F(m).interpolate(x, size=(3, 2), mode="bicubic", align_corners=True),
+        shapes=fixed((1, 2, 6, 5))),
+    Row("interpolate_bicubic_recompute", lambda m, x: F(m).interpolate(
+        x, scale_factor=(2.5, 0.5), mode="bicubic", recompute_scale_factor=True), shapes=fixed((1, 1, 2, 6))),
     Row("interpolate_nearest_frac", lambda m, x: F(m).interpolate(x, scale_factor=1.5) + F(m).interpolate(x, scale_factor=1.5, mode="nearest-exact"),
         shapes=fixed((1, 2, 3, 5))),
     Row("interpolate_area", lambda m, x: F(m).interpolate(x, size=(2, 3), mode="area"), shapes=fixed((1, 2, 5, 7))),

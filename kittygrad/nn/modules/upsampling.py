@@ -15,7 +15,7 @@ def _float_factor(scale_factor):
 
 
 class Upsample(_FunctionalModule, function=F.interpolate, settings=("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor")):
-    """Resize with ``F.interpolate`` ('nearest', 'linear', 'bilinear', 'trilinear').
+    """Resize with ``F.interpolate`` ('nearest', 'linear', 'bilinear', 'bicubic', 'trilinear').
 
     >>> import kittygrad as kitty
     >>> kitty.nn.Upsample(scale_factor=2)(kitty.zeros(1, 1, 3, 3)).shape
