@@ -177,3 +177,46 @@ def test_cumsum_accumulates_wider_than_float32(lib):
 def test_float16_norms_and_variances_accumulate_in_float32_like_torch(code):
     want, got = (eval(code, {"lib": lib}) for lib in (torch, kitty))
     assert str(got.dtype).endswith("float16") and got.item() == want.item()
+
+
+NODE_EXPRESSIONS = [
+    "x + 2", "x * x", "(x * 3).mean()", "x.sum()", "x.sum(1)", "x.mean(0)", "x @ x", "x.relu()", "x.exp()",
+    "x ** 2", "x.pow(x)", "x.max()", "x.softmax(1)", "x.log_softmax(1)", "x.view(4)", "x.reshape(4)",
+    "x.unsqueeze(0)", "x.transpose(0, 1)", "x.tanh()", "x.sigmoid()", "x - 1", "x / 2", "lib.cat([x, x])",
+    "x.clone()", "x[0]", "x[:, 0]", "x[0:1]", "x[None]", "x.flatten()", "x.expand(3, 2, 2)", "x.unsqueeze(0).squeeze(0)",
+    "x.unsqueeze(0).squeeze()", "lib.stack([x, x])", "x.abs()", "2 * x", "x.permute(1, 0)", "x.norm()",
+    "lib.nn.functional.linear(x, x, x[0])", "lib.nn.functional.linear(x, x)", "lib.nn.functional.linear(x[0], x)",
+    "lib.nn.functional.cross_entropy(x, lib.tensor([0, 1]))", "lib.nn.functional.mse_loss(x, x.detach())",
+]
+
+
+@pytest.mark.parametrize("code", NODE_EXPRESSIONS)
+def test_under_the_runner_backward_nodes_print_torch_s_names(code, monkeypatch):
+    from kittygrad import _display
+
+    names = []
+    for lib in (torch, kitty):
+        x = lib.ones(2, 2, requires_grad=True)
+        names.append(eval(code, {"lib": lib, "x": x}).grad_fn.name())
+    monkeypatch.setattr(_display, "name", "torch")
+    x = kitty.ones(2, 2, requires_grad=True)
+    node = eval(code, {"lib": kitty, "x": x}).grad_fn
+    assert node.name() == names[0] and repr(node).startswith(f"<{names[0]} object at ")
+    monkeypatch.setattr(_display, "name", "kittygrad")
+    assert names[1] == node.name() and not names[1][-1].isdigit() or names[1] == "MaxBackward1"  # the seed's names
+
+
+def test_a_custom_function_node_has_no_overload_number_under_the_runner(monkeypatch):
+    from kittygrad import _display
+
+    class Double(kitty.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    monkeypatch.setattr(_display, "name", "torch")
+    assert Double.apply(kitty.ones(2, requires_grad=True)).grad_fn.name() == "DoubleBackward"

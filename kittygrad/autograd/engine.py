@@ -16,6 +16,7 @@ import warnings
 import weakref
 from types import SimpleNamespace
 
+from .. import _display
 from .. import backend as B
 from ..errors import BackwardGraphWarning, KittyRuntimeError
 from .grad_mode import _state
@@ -32,6 +33,12 @@ _retained_alive: weakref.WeakSet = weakref.WeakSet()
 #: engine-side saved data any node may hold (save_for_backward, version records, replay args)
 _ALWAYS_RELEASED = ("_saved_versions", "_args", "_saved")
 _MISSING = object()
+#: torch's names of nodes it records under another name than kittygrad's op (with the overload)
+_TORCH_NAMES = {
+    "CrossEntropyLossBackward": "NllLossBackward0",  # torch: log_softmax, then nll_loss
+    "VectorNormBackward": "LinalgVectorNormBackward0",
+    "AliasBackward": "AliasBackward0",
+}
 #: the output numbers of nodes whose inputs all come from first outputs, shared by every such node
 _ZERO_NRS = tuple((0,) * n for n in range(17))
 
@@ -128,7 +135,22 @@ class Node:
         self._lock = 0
 
     def name(self) -> str:
-        return self._name
+        """The node's name: the seed's (``MulBackward``), or under ``python -m kittygrad.run``
+        torch's, with its overload number (``MulBackward0``), so a script's printout matches."""
+        return self._name if _display.name != "torch" else self.torch_name()
+
+    def torch_name(self) -> str:
+        """The name torch gives this node: its overload number appended (``AddBackward0``), or
+        torch's own name where the op is recorded differently (see ``_TORCH_NAMES``)."""
+        name = self._name
+        renamed = _TORCH_NAMES.get(name)
+        if renamed is not None:
+            return renamed
+        return name if name[-1].isdigit() else name + self._torch_overload()
+
+    def _torch_overload(self) -> str:
+        """Which of torch's overloads of the op this node records ("0" unless a subclass knows)."""
+        return "0"
 
     @property
     def next_edges(self) -> tuple:
@@ -150,7 +172,7 @@ class Node:
         return self.__dict__.setdefault("_metadata", {})
 
     def __repr__(self) -> str:
-        return f"<{self._name} object at {hex(id(self))}>"
+        return f"<{self.name()} object at {hex(id(self))}>"
 
     def __call__(self, *grads):
         return self.backward(*grads)

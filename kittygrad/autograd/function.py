@@ -690,6 +690,9 @@ class BackwardCFunction(FunctionCtx, Node):
 
     _fn_cls = None
 
+    def torch_name(self) -> str:
+        return self._name  # torch names a custom Function's node <Class>Backward, with no overload
+
     def backward(self, *grads):
         cls = self._fn_cls
         materialize = self.__dict__.get("_materialize_grads", True)

@@ -122,6 +122,10 @@ class Pow(Op):
     torch_saved = {"self": "a", "exponent": ("b", "number")}  # a number exponent stays a number
     saved_inputs = (0, 1)
 
+    def _torch_overload(self) -> str:
+        # torch: PowBackward0 for a number exponent, PowBackward1 for a tensor one
+        return "1" if B.is_array(getattr(self, "b", None)) and self.b.ndim else "0"
+
     def forward(self, a, b):
         self.a, self.b = a, b
         with B.errstate(divide="ignore", invalid="ignore", over="ignore"):

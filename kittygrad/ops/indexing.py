@@ -107,6 +107,19 @@ class Select(Op):
     is_view = True
     _name = "SliceBackward"
 
+    def torch_name(self) -> str:
+        # torch records the index's items one by one, left to right: its node is the last one's
+        # (an int selects, a slice slices, None unsqueezes; a full ``:`` records nothing)
+        items = getattr(self, "idx", None)
+        items = items if isinstance(items, tuple) else (items,)
+        for item in reversed(items):
+            if item is Ellipsis or item == slice(None):
+                continue
+            if item is None:
+                return "UnsqueezeBackward0"
+            return "SliceBackward0" if isinstance(item, slice) else "SelectBackward0"
+        return "AliasBackward0"
+
     def forward(self, x, idx):
         self.in_shape, self.dtype, self.idx = x.shape, x.dtype, idx
         items = idx if isinstance(idx, tuple) else (idx,)

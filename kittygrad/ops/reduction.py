@@ -666,6 +666,14 @@ class Sum(Op):
     def backward(self, g):
         return _expand_back(g, self.in_shape, self.axes, self.keepdim), None, None
 
+    def _torch_overload(self) -> str:
+        return _over_dims(self)
+
+
+def _over_dims(node) -> str:
+    """torch's overload of sum/mean: 0 over every element, 1 along dims (unknown once freed: 0)."""
+    return "1" if getattr(node, "axes", None) is not None else "0"
+
 
 class Mean(Op):
     saved_fields = ("axes", "count", "in_shape", "keepdim")
@@ -679,6 +687,9 @@ class Mean(Op):
 
     def backward(self, g):
         return _expand_back(g / self.count, self.in_shape, self.axes, self.keepdim), None, None
+
+    def _torch_overload(self) -> str:
+        return _over_dims(self)
 
 
 def _centered(x, axes):

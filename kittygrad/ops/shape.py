@@ -85,6 +85,10 @@ class Squeeze(Op):
     def backward(self, g):
         return g.reshape(self.in_shape), None
 
+    def _torch_overload(self) -> str:
+        # torch's squeeze(), squeeze(dim) and squeeze(dims) are overloads 0, 1 and 2
+        return self.__dict__.get("overload", "0")
+
 
 class Unsqueeze(Op):
     saved_fields = ("axis",)
@@ -275,7 +279,10 @@ def squeeze(input, dim=None):
     axes = _squeeze_axes(input._data.shape, dim)
     if not axes:
         return Alias.apply(input)
-    return Squeeze.apply(input, axes)
+    out = Squeeze.apply(input, axes)
+    if dim is not None and out._grad_fn is not None:  # (only torch's name of the node reads it)
+        out._grad_fn.overload = "1" if isinstance(dim, int) else "2"
+    return out
 
 
 def unsqueeze(input, dim: int | tuple[int, ...]):

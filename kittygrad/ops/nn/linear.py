@@ -26,10 +26,20 @@ class Linear(Op):
 
     def forward(self, x, w, b):
         self.x, self.w = x, w
+        self.layout = (x.ndim, b is not None)  # (only torch's name of the node reads it)
         out = _k.rows_matmul(x, w.T)
         if b is not None:
             out += b
         return out
+
+    def torch_name(self) -> str:
+        # torch records linear as addmm/mm for a matrix input, and as a view of one otherwise
+        ndim, biased = getattr(self, "layout", (2, True))
+        if ndim == 2:
+            return "AddmmBackward0" if biased else "MmBackward0"
+        if ndim == 1:
+            return "ViewBackward0" if biased else "SqueezeBackward4"
+        return "ViewBackward0" if biased else "UnsafeViewBackward0"
 
     def backward(self, g):
         need = self.needs_input_grad
