@@ -283,8 +283,30 @@ def check_device_type(value) -> device:
     return value if isinstance(value, device) else device(value)
 
 
-# ---- memory formats --------------------------------------------------------------------------
-class memory_format:
+# ---- memory formats and layouts -------------------------------------------------------------
+class _NamedConstant:
+    """A constant torch exposes as an instance (``kittygrad.channels_last``, ``kittygrad.strided``):
+    printed with the package's name, pickled by that name, and never built by user code."""
+
+    __slots__ = ("_name",)
+
+    def __new__(cls, *args, **kwargs):
+        raise KittyTypeError(f"cannot create 'kittygrad.{cls.__name__}' instances")
+
+    @classmethod
+    def _make(cls, name: str):
+        obj = object.__new__(cls)
+        obj._name = name
+        return obj
+
+    def __repr__(self) -> str:
+        return f"{_display.name}.{self._name}"
+
+    def __reduce__(self) -> str:
+        return self._name
+
+
+class memory_format(_NamedConstant):
     """A memory layout for ``to``/``clone``/``empty``: ``preserve_format``, ``contiguous_format``,
     ``channels_last`` (NHWC strides for 4-d tensors), ``channels_last_3d`` (5-d).
 
@@ -293,34 +315,10 @@ class memory_format:
     kittygrad.channels_last
     """
 
-    __slots__ = ("_name",)
-
-    def __new__(cls, *args, **kwargs):
-        raise KittyTypeError("cannot create 'kittygrad.memory_format' instances")
-
-    @classmethod
-    def _make(cls, name: str) -> memory_format:
-        obj = object.__new__(cls)
-        obj._name = name
-        return obj
-
-    def __repr__(self) -> str:
-        return f"{_display.name}.{self._name}"
-
-    def __reduce__(self) -> str:
-        return self._name
+    __slots__ = ()
 
 
-memory_format.__module__ = "kittygrad"
-
-preserve_format = memory_format._make("preserve_format")
-contiguous_format = memory_format._make("contiguous_format")
-channels_last = memory_format._make("channels_last")
-channels_last_3d = memory_format._make("channels_last_3d")
-_CHANNELS_LAST = {channels_last: (4, (0, 2, 3, 1)), channels_last_3d: (5, (0, 2, 3, 4, 1))}
-
-
-class layout:
+class layout(_NamedConstant):
     """How a tensor's elements are stored: ``strided`` (dense, the only layout kittygrad has);
     ``sparse_coo``/``sparse_csr`` exist so code can compare against them (``x.layout == kitty.strided``).
 
@@ -329,25 +327,16 @@ class layout:
     kittygrad.strided
     """
 
-    __slots__ = ("_name",)
-
-    def __new__(cls, *args, **kwargs):
-        raise KittyTypeError("cannot create 'kittygrad.layout' instances")
-
-    @classmethod
-    def _make(cls, name: str) -> layout:
-        obj = object.__new__(cls)
-        obj._name = name
-        return obj
-
-    def __repr__(self) -> str:
-        return f"{_display.name}.{self._name}"
-
-    def __reduce__(self) -> str:
-        return self._name
+    __slots__ = ()
 
 
-layout.__module__ = "kittygrad"
+memory_format.__module__ = layout.__module__ = "kittygrad"
+
+preserve_format = memory_format._make("preserve_format")
+contiguous_format = memory_format._make("contiguous_format")
+channels_last = memory_format._make("channels_last")
+channels_last_3d = memory_format._make("channels_last_3d")
+_CHANNELS_LAST = {channels_last: (4, (0, 2, 3, 1)), channels_last_3d: (5, (0, 2, 3, 4, 1))}
 
 strided = layout._make("strided")
 sparse_coo = layout._make("sparse_coo")
