@@ -182,7 +182,7 @@ def test_float16_norms_and_variances_accumulate_in_float32_like_torch(code):
 NODE_EXPRESSIONS = [
     "x + 2", "x * x", "(x * 3).mean()", "x.sum()", "x.sum(1)", "x.mean(0)", "x @ x", "x.relu()", "x.exp()",
     "x ** 2", "x.pow(x)", "x.max()", "x.softmax(1)", "x.log_softmax(1)", "x.view(4)", "x.reshape(4)",
-    "x.unsqueeze(0)", "x.transpose(0, 1)", "x.tanh()", "x.sigmoid()", "x - 1", "x / 2", "lib.cat([x, x])",
+    "x.unsqueeze(0)", "x.transpose(0, 1)", "x.t()", "x.T", "x.mT", "x.tanh()", "x.sigmoid()", "x - 1", "x / 2", "lib.cat([x, x])",
     "x.clone()", "x[0]", "x[:, 0]", "x[0:1]", "x[None]", "x.flatten()", "x.expand(3, 2, 2)", "x.unsqueeze(0).squeeze(0)",
     "x.unsqueeze(0).squeeze()", "lib.stack([x, x])", "x.abs()", "2 * x", "x.permute(1, 0)", "x.norm()",
     "lib.nn.functional.linear(x, x, x[0])", "lib.nn.functional.linear(x, x)", "lib.nn.functional.linear(x[0], x)",
@@ -220,3 +220,25 @@ def test_a_custom_function_node_has_no_overload_number_under_the_runner(monkeypa
 
     monkeypatch.setattr(_display, "name", "torch")
     assert Double.apply(kitty.ones(2, requires_grad=True)).grad_fn.name() == "DoubleBackward"
+
+
+def test_a_scheduler_state_saved_by_torch_resumes_without_a_spurious_warning():
+    t_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    t_sched = torch.optim.lr_scheduler.StepLR(t_opt, 2)
+    for _ in range(3):
+        t_opt.step()
+        t_sched.step()
+    k_opt = kitty.optim.SGD([kitty.zeros(1, requires_grad=True)], lr=0.1)
+    k_sched = kitty.optim.lr_scheduler.StepLR(k_opt, 2)
+    k_opt.load_state_dict(t_opt.state_dict())
+    k_sched.load_state_dict(t_sched.state_dict())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (the step-order warning must not fire after a resume)
+        t_sched.step()  # a resumed scheduler may step before this process's first optimizer step
+        k_sched.step()
+        for _ in range(2):
+            t_opt.step()
+            t_sched.step()
+            k_opt.step()
+            k_sched.step()
+    assert k_sched.get_last_lr() == pytest.approx(t_sched.get_last_lr())

@@ -20,6 +20,9 @@ class Transpose(Op):
     def backward(self, g):
         return self.xp.swapaxes(g, *self.dims), None, None
 
+    def torch_name(self) -> str:
+        return self.__dict__.get("torch_label", "TransposeBackward0")  # t() sets "TBackward0"
+
 
 class Permute(Op):
     saved_fields = ("dims",)
@@ -238,7 +241,12 @@ def t(input):
     nd = input._data.ndim
     if nd > 2:
         raise KittyRuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
-    return Transpose.apply(input, 0, 1) if nd == 2 else Alias.apply(input)
+    if nd < 2:
+        return Alias.apply(input)
+    out = Transpose.apply(input, 0, 1)
+    if out._grad_fn is not None:  # (only torch's name of the node reads it)
+        out._grad_fn.torch_label = "TBackward0"
+    return out
 
 
 def permute(input, *dims):

@@ -361,7 +361,7 @@ class SWALR(LRScheduler):
         self._warn_direct_call()
         # steps taken since the constructor (which is step 0); counted by the scheduler itself,
         # so the ramp does not depend on last_epoch
-        step = self._n_steps - 1
+        step = self._step_count - 1
         if self.anneal_epochs == 0:
             step = max(1, step)  # no annealing: the first real step lands on swa_lr
         span = max(1, self.anneal_epochs)

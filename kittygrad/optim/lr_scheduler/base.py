@@ -131,7 +131,7 @@ class LRScheduler:
 
     def _first_step(self) -> None:
         """The constructor's step (``SequentialLR`` replays it on the scheduler it starts with)."""
-        self._n_steps = 0
+        self._step_count = 0
         with _Flag(self, "_starting"):
             self.step()
 
@@ -195,7 +195,7 @@ class LRScheduler:
         """
         # the optimizer marks itself when it steps: a scheduler stepped twice before that skips
         # the schedule's first value, which torch warns about
-        if self._n_steps == 1 and not getattr(self.optimizer, "_has_stepped", False):
+        if self._step_count == 1 and not getattr(self.optimizer, "_has_stepped", False):
             warnings.warn(
                 "Detected call of `lr_scheduler.step()` before `optimizer.step()`. You should call "
                 "them in the opposite order: `optimizer.step()` before `lr_scheduler.step()`. "
@@ -203,7 +203,7 @@ class LRScheduler:
                 UserWarning,
                 stacklevel=2,
             )
-        self._n_steps += 1
+        self._step_count += 1
         if epoch is not None:
             warnings.warn(_EPOCH_DEPRECATION, UserWarning, stacklevel=2)
         self._move(epoch)

@@ -292,7 +292,7 @@ class CosineAnnealingLR(LRScheduler):
         e, period, low = self.last_epoch, self.T_max, self.eta_min
         if self._starting:
             return self._scaled(None)
-        if self._n_steps == 1 and e > 0:  # asked right after resuming: no previous lr to scale
+        if self._step_count == 1 and e > 0:  # asked right after resuming: no previous lr to scale
             return self._closed_form()
         groups = self.optimizer.param_groups
         if (e - 1) % (2 * period) == period:
