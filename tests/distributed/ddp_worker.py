@@ -215,29 +215,39 @@ def check_sync_batchnorm() -> None:
         assert sync_bn.num_batches_tracked.item() == 3
 
 
+def _join_difference(seed: int, initial: bool = True, hook=None, momentum: float = 0.9, **ddp_options) -> float:
+    """Rank r trains on 2 + r batches inside ddp.join(): max weight difference from one process
+    whose iterations sum the batches of the ranks still training (divided by the world size, or
+    by those ranks with ``initial=False``)."""
+    rank, world = dist.get_rank(), dist.get_world_size()
+    ddp = DDP(make_model(seed=rank + seed), bucket_cap_mb=0.0005, **ddp_options)
+    if hook is not None:
+        ddp.register_comm_hook(None, hook)
+    ref = make_model(seed=seed)
+    opt = kitty.optim.SGD(ddp.parameters(), lr=0.1, momentum=momentum)
+    ref_opt = kitty.optim.SGD(ref.parameters(), lr=0.1, momentum=momentum)
+    loss_fn = kitty.nn.CrossEntropyLoss()
+    steps = [batches(2 + r, 4) for r in range(world)]  # every rank can compute every rank's batches
+    with ddp.join(divide_by_initial_world_size=initial):
+        for x, y in steps[rank]:
+            opt.zero_grad()
+            loss_fn(ddp(x), y).backward()
+            opt.step()
+    for i in range(2 + world - 1):
+        active = [r for r in range(world) if i < 2 + r]
+        ref_opt.zero_grad()
+        total = sum(loss_fn(ref(steps[r][i][0]), steps[r][i][1]) for r in active)
+        (total / (world if initial else len(active))).backward()
+        ref_opt.step()
+    return max_diff(ddp.module, ref)
+
+
 def check_join_uneven_inputs() -> None:
-    """Rank r trains on 2 + r batches inside ddp.join(): in the iterations a rank has run out, its
-    gradient counts as zero (divided by the world size, or by the ranks still training)."""
+    """In the iterations a rank has run out, its gradient counts as zero (divided by the world
+    size, or by the ranks still training); throw_on_early_termination raises on every rank."""
     rank, world = dist.get_rank(), dist.get_world_size()
     for initial in (True, False):
-        ddp = DDP(make_model(seed=rank + 30), bucket_cap_mb=0.0005)
-        ref = make_model(seed=30)
-        opt = kitty.optim.SGD(ddp.parameters(), lr=0.1, momentum=0.9)
-        ref_opt = kitty.optim.SGD(ref.parameters(), lr=0.1, momentum=0.9)
-        loss_fn = kitty.nn.CrossEntropyLoss()
-        steps = [batches(2 + r, 4) for r in range(world)]  # every rank can compute every rank's batches
-        with ddp.join(divide_by_initial_world_size=initial):
-            for x, y in steps[rank]:
-                opt.zero_grad()
-                loss_fn(ddp(x), y).backward()
-                opt.step()
-        for i in range(2 + world - 1):
-            active = [r for r in range(world) if i < 2 + r]
-            ref_opt.zero_grad()
-            total = sum(loss_fn(ref(steps[r][i][0]), steps[r][i][1]) for r in active)
-            (total / (world if initial else len(active))).backward()
-            ref_opt.step()
-        diff = max_diff(ddp.module, ref)
+        diff = _join_difference(30, initial)
         assert diff <= TOL, f"join(divide_by_initial_world_size={initial}): differs from one process by {diff}"
     ddp = DDP(make_model(seed=1))
     try:
@@ -317,24 +327,11 @@ def check_comm_hooks() -> None:
 
 
 def check_comm_hook_with_join() -> None:
-    """Inside join(), a rank out of inputs calls the hook too (on zeros), so the collectives match."""
-    rank, world = dist.get_rank(), dist.get_world_size()
-    ddp, ref = DDP(make_model(seed=rank + 50), bucket_cap_mb=0.0005), make_model(seed=50)
-    ddp.register_comm_hook(None, default_hooks.allreduce_hook)
-    opt, ref_opt = kitty.optim.SGD(ddp.parameters(), lr=0.1), kitty.optim.SGD(ref.parameters(), lr=0.1)
-    loss_fn = kitty.nn.CrossEntropyLoss()
-    steps = [batches(2 + r, 4) for r in range(world)]
-    with ddp.join():
-        for x, y in steps[rank]:
-            opt.zero_grad()
-            loss_fn(ddp(x), y).backward()
-            opt.step()
-    for i in range(2 + world - 1):
-        active = [r for r in range(world) if i < 2 + r]
-        ref_opt.zero_grad()
-        (sum(loss_fn(ref(steps[r][i][0]), steps[r][i][1]) for r in active) / world).backward()
-        ref_opt.step()
-    assert max_diff(ddp.module, ref) <= TOL
+    """Inside join(), a rank out of inputs calls the hook too (on zeros), so the collectives match
+    (with find_unused_parameters too, whose roll of used parameters follows the hook's)."""
+    for find_unused in (False, True):
+        diff = _join_difference(50, hook=default_hooks.allreduce_hook, momentum=0.0, find_unused_parameters=find_unused)
+        assert diff <= TOL, f"join with a comm hook (find_unused_parameters={find_unused}): differs by {diff}"
 
 
 CHECKS = {

@@ -432,14 +432,16 @@ class DistributedDataParallel(Module):
                 break
             if self.broadcast_buffers and self.require_forward_param_sync:
                 self._broadcast(list(self.module.buffers()))
-            if syncing and self._comm_hook is not None:  # the same hook calls, so the same collectives
+            if not syncing:
+                continue
+            if self._comm_hook is not None:  # the same hook calls, so the same collectives
                 for position, bucket in enumerate(self._buckets):
                     self._call_comm_hook(position, B.xp.zeros_like(bucket.flat)).wait()
-            elif syncing:
+            else:
                 zeros = [B.xp.zeros_like(bucket.flat) for bucket in self._buckets]
                 MPI.Request.Waitall([comm.Iallreduce(MPI.IN_PLACE, z, op=MPI.SUM) for z in zeros])
-                if self.find_unused_parameters:
-                    comm.Allreduce(MPI.IN_PLACE, B.xp.zeros_like(self._used), op=MPI.MAX)
+            if self.find_unused_parameters:  # (_finish's roll of used parameters, with or without a hook)
+                comm.Allreduce(MPI.IN_PLACE, B.xp.zeros_like(self._used), op=MPI.MAX)
         # the ranks that ran out early did not step: every rank takes the model of the last to
         # finish (the most iterations; the highest rank among equals), as torch's join does
         _, last = comm.allreduce((self._join["iterations"], self.process_group.rank()), op=MPI.MAX)
