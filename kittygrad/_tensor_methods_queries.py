@@ -44,8 +44,6 @@ class QueryMethods:
 
     # ---- storage facts (every kittygrad tensor is a dense CPU array) --------------------------
     def is_contiguous(self, memory_format: memory_format = contiguous_format) -> bool:
-        if memory_format is contiguous_format:
-            return bool(self._data.flags.c_contiguous)
         return is_in_memory_format(self._data, memory_format)
 
     def clone(self, *, memory_format=None) -> Tensor:
@@ -61,9 +59,8 @@ class QueryMethods:
         return out
 
     def contiguous(self, memory_format: memory_format = contiguous_format) -> Tensor:
-        if memory_format is contiguous_format or memory_format is None:
-            return self if self._data.flags.c_contiguous else _conv.Clone.apply(self)
-        return self if is_in_memory_format(self._data, memory_format) else self.clone(memory_format=memory_format)
+        fmt = contiguous_format if memory_format is None else memory_format
+        return self if is_in_memory_format(self._data, fmt) else self.clone(memory_format=fmt)
 
     @property
     def nbytes(self) -> int:

@@ -37,7 +37,6 @@ _MISSING = object()
 _TORCH_NAMES = {
     "CrossEntropyLossBackward": "NllLossBackward0",  # torch: log_softmax, then nll_loss
     "VectorNormBackward": "LinalgVectorNormBackward0",
-    "AliasBackward": "AliasBackward0",
 }
 #: the output numbers of nodes whose inputs all come from first outputs, shared by every such node
 _ZERO_NRS = tuple((0,) * n for n in range(17))
@@ -141,7 +140,11 @@ class Node:
 
     def torch_name(self) -> str:
         """The name torch gives this node: its overload number appended (``AddBackward0``), or
-        torch's own name where the op is recorded differently (see ``_TORCH_NAMES``)."""
+        torch's own name where the op is recorded differently: the ``torch_label`` an op function
+        gave this node (``t()``: ``TBackward0``), else ``_TORCH_NAMES``."""
+        label = self.__dict__.get("torch_label")
+        if label is not None:
+            return label
         name = self._name
         renamed = _TORCH_NAMES.get(name)
         if renamed is not None:

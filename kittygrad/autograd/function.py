@@ -14,7 +14,7 @@ import inspect
 
 from .. import backend as B
 from ..errors import KittyRuntimeError, KittyTypeError
-from .engine import _ZERO_NRS, Node, _edge, retarget_retained
+from .engine import Node, _edge, output_nrs, retarget_retained
 from .grad_mode import _state, no_grad
 from .gradients import grad
 from .graph_array import GraphArray, unsupported
@@ -208,29 +208,22 @@ class Op(Node):
                     arrays.append(d)
                     if d.dtype is _BF16:
                         bfloat16_in = True
-                    if a._view is not None:
-                        if a._view_version != a._vc[0]:
-                            a._refresh_view()  # the base changed in place (and may require grad now)
-                        if a._requires_grad:
-                            requires = True
-                            fn = a._grad_fn
-                            nodes.append(fn if fn is not None else a._accumulator())
-                            nrs.append(a._output_nr if fn is not None else 0)
-                            continue
-                        if a._view[0]._requires_grad:
-                            # a view made under no_grad of a base that requires grad: it reports
-                            # requires_grad (torch), so the result does, with no edge to follow
-                            requires = True
-                    elif a._requires_grad:
+                    if a._view is not None and a._view_version != a._vc[0]:
+                        a._refresh_view()  # the base changed in place (and may require grad now)
+                    if a._requires_grad:
                         requires = True
                         fn = a._grad_fn
-                        if fn is None:
+                        if fn is None:  # a leaf: its gradient lands in its AccumulateGrad
                             nodes.append(a._accumulator())
                             nrs.append(0)
                         else:
                             nodes.append(fn)
                             nrs.append(a._output_nr)
                         continue
+                    if a._view is not None and a._view[0]._requires_grad:
+                        # a view made under no_grad of a base that requires grad: it reports
+                        # requires_grad (torch), so the result does, with no edge to follow
+                        requires = True
                 else:
                     arrays.append(a)
                 nodes.append(None)
@@ -238,7 +231,7 @@ class Op(Node):
             if requires:
                 # set before forward: if forward raises, the dying node releases these locks
                 node._next_nodes = nodes = tuple(nodes)
-                node._next_nrs = _ZERO_NRS[len(nrs)] if len(nrs) < len(_ZERO_NRS) and not any(nrs) else tuple(nrs)
+                node._next_nrs = output_nrs(nrs)
                 # the flags backward sets, given their place now: adding a new attribute later
                 # would make CPython build a dict for each node (more for the cyclic GC to walk)
                 node._executed = node._consumed = False

@@ -20,9 +20,6 @@ class Transpose(Op):
     def backward(self, g):
         return self.xp.swapaxes(g, *self.dims), None, None
 
-    def torch_name(self) -> str:
-        return self.__dict__.get("torch_label", "TransposeBackward0")  # t() sets "TBackward0"
-
 
 class Permute(Op):
     saved_fields = ("dims",)
@@ -87,10 +84,6 @@ class Squeeze(Op):
 
     def backward(self, g):
         return g.reshape(self.in_shape), None
-
-    def _torch_overload(self) -> str:
-        # torch's squeeze(), squeeze(dim) and squeeze(dims) are overloads 0, 1 and 2
-        return self.__dict__.get("overload", "0")
 
 
 class Unsqueeze(Op):
@@ -289,7 +282,8 @@ def squeeze(input, dim=None):
         return Alias.apply(input)
     out = Squeeze.apply(input, axes)
     if dim is not None and out._grad_fn is not None:  # (only torch's name of the node reads it)
-        out._grad_fn.overload = "1" if isinstance(dim, int) else "2"
+        # torch's squeeze(), squeeze(dim) and squeeze(dims) are overloads 0, 1 and 2
+        out._grad_fn.torch_label = "SqueezeBackward1" if isinstance(dim, int) else "SqueezeBackward2"
     return out
 
 

@@ -15,6 +15,15 @@ from .._prep import as_tensor_arg
 # linear maps
 
 
+#: torch's node for linear by (input dims, capped at 3; bias given): addmm/mm for a matrix input,
+#: a view of one otherwise
+_TORCH_LINEAR = {
+    (1, True): "ViewBackward0", (1, False): "SqueezeBackward4",
+    (2, True): "AddmmBackward0", (2, False): "MmBackward0",
+    (3, True): "ViewBackward0", (3, False): "UnsafeViewBackward0",
+}
+
+
 class Linear(Op):
     """``x @ w.T + b`` in one node (the gradient of b is summed over the leading dims)."""
 
@@ -26,20 +35,11 @@ class Linear(Op):
 
     def forward(self, x, w, b):
         self.x, self.w = x, w
-        self.layout = (x.ndim, b is not None)  # (only torch's name of the node reads it)
+        self.torch_label = _TORCH_LINEAR[min(x.ndim, 3), b is not None]  # (only torch's name reads it)
         out = _k.rows_matmul(x, w.T)
         if b is not None:
             out += b
         return out
-
-    def torch_name(self) -> str:
-        # torch records linear as addmm/mm for a matrix input, and as a view of one otherwise
-        ndim, biased = getattr(self, "layout", (2, True))
-        if ndim == 2:
-            return "AddmmBackward0" if biased else "MmBackward0"
-        if ndim == 1:
-            return "ViewBackward0" if biased else "SqueezeBackward4"
-        return "ViewBackward0" if biased else "UnsafeViewBackward0"
 
     def backward(self, g):
         need = self.needs_input_grad

@@ -45,23 +45,12 @@ def allreduce_hook(process_group: ProcessGroup | None, bucket: GradBucket) -> Fu
     return _averaged_async(process_group, bucket.buffer())
 
 
-def _compressed(process_group: ProcessGroup | None, bucket: GradBucket, dtype) -> Future:
-    """Average a ``dtype`` copy of the bucket over the ranks; the average lands back in the bucket."""
-    flat = bucket.buffer()
-
-    def decompress(fut: Future) -> Tensor:
-        flat.copy_(fut.value())  # back into the bucket, in its own dtype
-        return flat
-
-    return _averaged_async(process_group, flat.to(dtype)).then(decompress)
-
-
 def fp16_compress_hook(process_group: ProcessGroup | None, bucket: GradBucket) -> Future:
     """Average the bucket over the ranks after casting it to float16 (then back).
 
     >>> ddp.register_comm_hook(None, default_hooks.fp16_compress_hook)  # doctest: +SKIP
     """
-    return _compressed(process_group, bucket, _dtypes.float16)
+    return _compress_wrapper(_dtypes.float16, allreduce_hook)(process_group, bucket)
 
 
 def bf16_compress_hook(process_group: ProcessGroup | None, bucket: GradBucket) -> Future:
@@ -69,16 +58,18 @@ def bf16_compress_hook(process_group: ProcessGroup | None, bucket: GradBucket) -
 
     >>> ddp.register_comm_hook(None, default_hooks.bf16_compress_hook)  # doctest: +SKIP
     """
-    return _compressed(process_group, bucket, _dtypes.bfloat16)
+    return _compress_wrapper(_dtypes.bfloat16, allreduce_hook)(process_group, bucket)
 
 
 def _compress_wrapper(dtype, hook: Hook) -> Hook:
+    """``hook`` on a ``dtype`` copy of the bucket; its result lands back in the bucket."""
+
     def wrapped(state: Any, bucket: GradBucket) -> Future:
         flat = bucket.buffer()
         compressed = GradBucket(bucket.index(), flat.to(dtype), bucket.parameters(), bucket._offsets, bucket.is_last())
 
         def decompress(fut: Future) -> Tensor:
-            flat.copy_(fut.value())
+            flat.copy_(fut.value())  # back into the bucket, in its own dtype
             return flat
 
         return hook(state, compressed).then(decompress)
