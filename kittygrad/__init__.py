@@ -227,12 +227,30 @@ from .func import vmap  # noqa: E402  (torch.vmap)
 from .cuda import amp as _cuda_amp  # noqa: E402,F401  (kittygrad.cuda.amp: torch's deprecated CUDA spellings)
 from ._matmul_precision import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402
 from .amp.autocast_mode import (  # noqa: E402
+    clear_autocast_cache,
     get_autocast_cpu_dtype,
     get_autocast_dtype,
+    get_autocast_gpu_dtype,
+    is_autocast_cache_enabled,
     is_autocast_cpu_enabled,
     is_autocast_enabled,
+    set_autocast_cache_enabled,
+    set_autocast_cpu_dtype,
+    set_autocast_cpu_enabled,
     set_autocast_dtype,
     set_autocast_enabled,
+    set_autocast_gpu_dtype,
+)
+from ._runtime import (  # noqa: E402
+    AcceleratorError,
+    OutOfMemoryError,
+    compiled_with_cxx11_abi,
+    get_num_interop_threads,
+    init_num_threads,
+    is_warn_always_enabled,
+    set_flush_denormal,
+    set_num_interop_threads,
+    set_warn_always,
 )
 from .compiler import compile  # noqa: E402,A004
 from .dtypes import finfo, iinfo, set_default_tensor_type  # noqa: E402

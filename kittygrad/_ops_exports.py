@@ -173,7 +173,7 @@ from .ops.linalg import (
     vdot,
 )
 from .ops.norms import norm
-from .ops.random_ops import bernoulli, multinomial, normal, poisson
+from .ops.random_ops import bernoulli, binomial, multinomial, normal, poisson
 from .ops.reduction import (
     all,
     amax,

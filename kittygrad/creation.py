@@ -225,7 +225,8 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
         fill_value = fill_value.item()
     if dtype is None:
         dtype = D.scalar_dtype(fill_value)
-    return _finish(B.xp.full(_sizes(size), fill_value, dtype=D.to_dtype(dtype).np), requires_grad)
+    np_dtype = D.to_dtype(dtype).np
+    return _finish(B.xp.full(_sizes(size), D.typed_scalar(fill_value, np_dtype), dtype=np_dtype), requires_grad)
 
 
 def _like(input, dtype):

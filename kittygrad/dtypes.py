@@ -303,3 +303,31 @@ def set_default_tensor_type(t) -> None:
     if not d.is_floating_point:
         raise KittyTypeError("only floating-point types are supported as the default type")
     set_default_dtype(d)
+
+
+def wrap_int(value, np_dtype):
+    """``value`` wrapped into the integer dtype's range, two's complement, as torch converts a Python
+    int for an integer tensor's arithmetic and fills (``uint8 - 1`` is 255).
+
+    >>> import numpy as np
+    >>> wrap_int(-1, np.dtype("uint8")), wrap_int(200, np.dtype("int8")), wrap_int(7, np.dtype("int16"))
+    (255, -56, 7)
+    """
+    bits = 8 * np_dtype.itemsize
+    wrapped = value & ((1 << bits) - 1)
+    if np_dtype.kind == "i" and wrapped >= 1 << (bits - 1):
+        wrapped -= 1 << bits
+    return wrapped
+
+
+def typed_scalar(value, np_dtype):
+    """``value`` as a NumPy scalar of ``np_dtype``, a Python int wrapped into an integer dtype's range as
+    torch's fills and arithmetic do (``torch.full((1,), -1, dtype=torch.uint8)`` holds 255).
+
+    >>> import numpy as np
+    >>> typed_scalar(-1, np.dtype("uint8")).item()
+    255
+    """
+    if type(value) is _builtins.int and np_dtype.kind in "iu":  # (this module's ``int`` is torch's int32)
+        return np_dtype.type(wrap_int(value, np_dtype))
+    return np_dtype.type(value)

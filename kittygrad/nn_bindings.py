@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import warnings
 
+from . import linalg
+from .creation import ones_like as kitty_ones_like
+from .dtypes import bool as bool_dtype
 from .errors import KittyRuntimeError
 from .nn import functional as F
+from .tensor import Tensor
 from .ops.nn.recurrent import gru, lstm, rnn_relu, rnn_tanh
 
 # the same signatures as nn.functional's, positionally
@@ -388,6 +392,129 @@ def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     return (1 - z) * n + z * hx
 
 
+def max_pool1d_with_indices(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode: bool = False):
+    """``F.max_pool1d`` returning ``(values, indices)``, as torch's binding.
+
+    >>> import kittygrad as kitty
+    >>> kitty.max_pool1d_with_indices(kitty.tensor([[[0., 2., 1., 3.]]]), 2)[1]
+    tensor([[[1, 3]]])
+    """
+    return F.max_pool1d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode, return_indices=True)
+
+
+def convolution(input, weight, bias, stride, padding, dilation, transposed: bool, output_padding, groups: int):
+    """aten's one convolution entry: ``F.conv{1,2,3}d`` or, when ``transposed``, ``F.conv_transpose{1,2,3}d``,
+    chosen by the input's spatial dimensions.
+
+    >>> import kittygrad as kitty
+    >>> kitty.convolution(kitty.ones(1, 1, 4), kitty.ones(1, 1, 2), None, [1], [0], [1], False, [0], 1)
+    tensor([[[2., 2., 2.]]])
+    """
+    spatial = input.ndim - 2
+    if spatial not in (1, 2, 3):
+        raise KittyRuntimeError(f"convolution: expected a 3-D, 4-D or 5-D input (batch, channels, spatial...), "
+                                f"got {input.ndim}-D of shape {tuple(input.shape)}")
+    if transposed:
+        conv = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[spatial - 1]
+        return conv(input, weight, bias, stride, padding, output_padding, groups, dilation)
+    conv = (F.conv1d, F.conv2d, F.conv3d)[spatial - 1]
+    return conv(input, weight, bias, stride, padding, dilation, groups)
+
+
+def native_layer_norm(input, normalized_shape, weight, bias, eps: float):
+    """``layer_norm`` with the statistics it used: ``(output, mean, rstd)``, the last two of shape
+    ``input.shape[:-len(normalized_shape)] + (1,) * len(normalized_shape)``.
+
+    >>> import kittygrad as kitty
+    >>> out, mean, rstd = kitty.native_layer_norm(kitty.tensor([[1., 3.]]), [2], None, None, 0.0)
+    >>> mean, rstd
+    (tensor([[2.]]), tensor([[1.]]))
+    """
+    dims = tuple(range(input.ndim - len(normalized_shape), input.ndim))
+    stats = input.detach()  # torch's statistics outputs carry no gradient
+    mean = stats.mean(dims, keepdim=True)
+    rstd = (stats.var(dims, unbiased=False, keepdim=True) + eps).rsqrt()
+    return F.layer_norm(input, normalized_shape, weight, bias, eps), mean, rstd
+
+
+def native_batch_norm(input, weight, bias, running_mean, running_var, training: bool, momentum: float, eps: float):
+    """``batch_norm`` with the batch statistics it used, ``(output, save_mean, save_invstd)``: per-channel
+    mean and 1/sqrt(var + eps) in training, empty tensors in evaluation.
+
+    >>> import kittygrad as kitty
+    >>> kitty.native_batch_norm(kitty.tensor([[1.], [3.]]), None, None, None, None, True, 0.1, 0.0)[2]
+    tensor([1.])
+    """
+    out = F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+    if not training:
+        empty = input.new_empty((0,))
+        return out, empty, empty.clone()
+    dims = (0,) + tuple(range(2, input.ndim))
+    stats = input.detach()  # torch's statistics outputs carry no gradient
+    mean = stats.mean(dims)
+    invstd = (stats.var(dims, unbiased=False) + eps).rsqrt()
+    return out, mean, invstd
+
+
+def native_dropout(input, p: float, train: bool):
+    """Dropout that also returns its boolean keep-mask, ``(output, mask)``; the same draws as ``F.dropout``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.native_dropout(kitty.ones(3), 0.5, False)
+    (tensor([1., 1., 1.]), tensor([True, True, True]))
+    """
+    if not train:
+        return input.clone(), kitty_ones_like(input, dtype=bool_dtype)
+    scaled = Tensor._wrap(F._dropout_mask(input.shape, p, input._data.dtype))
+    return input * scaled, scaled != 0  # a comparison: the mask carries no gradient
+
+
+def norm_except_dim(v, pow: float = 2, dim: int = 0):
+    """The ``pow``-norm of ``v`` over every dimension but ``dim``, kept as size-1 dimensions (weight
+    normalisation's norm); ``dim=-1`` gives the norm of the whole tensor.
+
+    >>> import kittygrad as kitty
+    >>> kitty.norm_except_dim(kitty.tensor([[3., 4.], [0., 1.]]), 2, 0)
+    tensor([[5.],
+            [1.]])
+    """
+    if dim == -1:
+        return v.norm(pow)
+    others = tuple(d for d in range(v.ndim) if d != dim)
+    return v.norm(pow, dim=others, keepdim=True)
+
+
+def nuclear_norm(input, dim=None, keepdim: bool = False):
+    """Deprecated spelling of ``linalg.matrix_norm(input, "nuc", dim, keepdim)`` (warns, as torch);
+    ``dim`` may be left out (the last two dimensions) or given as ``keepdim``'s place, as torch's overloads.
+
+    >>> import kittygrad as kitty, warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     kitty.nuclear_norm(kitty.eye(3))
+    tensor(3.)
+    """
+    warnings.warn("nuclear_norm is deprecated; use linalg.matrix_norm(A, 'nuc', dim, keepdim)", UserWarning,
+                  stacklevel=3)  # 3: the NumPy-spelling wrapper (kittygrad._numpy_aliases) sits between
+    if isinstance(dim, bool):
+        dim, keepdim = None, dim
+    return linalg.matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
+
+
+def frobenius_norm(input, dim, keepdim: bool = False):
+    """Deprecated spelling of ``linalg.vector_norm(input, 2, dim, keepdim)`` (warns, as torch).
+
+    >>> import kittygrad as kitty, warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     kitty.frobenius_norm(kitty.tensor([[3., 4.]]), [1])
+    tensor([5.])
+    """
+    warnings.warn("frobenius_norm is deprecated; use linalg.vector_norm(A, 2., dim, keepdim)", UserWarning,
+                  stacklevel=3)  # 3: the NumPy-spelling wrapper (kittygrad._numpy_aliases) sits between
+    return linalg.vector_norm(input, 2, dim, keepdim)
+
+
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "alpha_dropout", "alpha_dropout_", "avg_pool1d", "batch_norm",
     "bilinear", "binary_cross_entropy_with_logits", "channel_shuffle", "constant_pad_nd", "conv1d", "conv2d",
@@ -397,5 +524,6 @@ __all__ = [
     "lstm_cell", "margin_ranking_loss", "max_pool1d", "max_pool2d", "max_pool3d", "native_channel_shuffle",
     "pairwise_distance", "pdist", "pixel_shuffle", "pixel_unshuffle", "poisson_nll_loss", "rms_norm", "rnn_relu",
     "rnn_relu_cell", "rnn_tanh", "rnn_tanh_cell", "rrelu", "rrelu_", "threshold", "threshold_",
-    "triplet_margin_loss",
+    "triplet_margin_loss", "max_pool1d_with_indices", "convolution", "native_layer_norm", "native_batch_norm",
+    "native_dropout", "norm_except_dim", "nuclear_norm", "frobenius_norm",
 ]

@@ -47,8 +47,9 @@ NAMESPACES = [
 #: (pattern on the name, reason): names of other hardware, quantization, sparse and nested
 #: layouts, TorchScript/FX/export internals and C++ extension plumbing
 LEFT_OUT = [
-    (r"cuda|cudnn|mps|xpu|hip|mtia|miopen|npu|xla|ipu|vulkan|metal|hpu|mkldnn|mkl|fbgemm|nnpack|onednn|"
-     r"privateuse", "another device or vendor library"),
+    # whole words of a name only: a plain substring would leave out flipud ("ipu") or inputs ("npu")
+    (r"(^|_)(cuda|cudnn|mps|xpu|hip|mtia|miopen|npu|xla|ipu|vulkan|metal|hpu|mkldnn|mkl|fbgemm|nnpack|onednn|"
+     r"privateuse)", "another device or vendor library"),
     (r"quantiz|quantize|qint|quint|qscheme|q_scale|q_zero|q_per_channel|int_repr|dequantize|fake_quant|observer|"
      r"^q_|_q$|fused_moving_avg", "quantization"),
     (r"sparse|to_dense|coalesce|^indices$|^values$|crow_|col_indices|ccol|row_indices|sspaddmm|smm$|hspmm|"

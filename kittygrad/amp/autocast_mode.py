@@ -26,7 +26,8 @@ from ..tensor import Tensor
 
 __all__ = ["autocast", "custom_fwd", "custom_bwd", "is_autocast_available", "is_autocast_enabled",
            "get_autocast_dtype", "set_autocast_enabled", "set_autocast_dtype", "is_autocast_cpu_enabled",
-           "get_autocast_cpu_dtype"]
+           "get_autocast_cpu_dtype", "set_autocast_cpu_enabled", "set_autocast_cpu_dtype", "get_autocast_gpu_dtype",
+           "set_autocast_gpu_dtype", "is_autocast_cache_enabled", "set_autocast_cache_enabled", "clear_autocast_cache"]
 
 #: the device types torch's device strings start with
 _DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia",
@@ -262,3 +263,67 @@ def get_autocast_cpu_dtype() -> D.dtype:
         DeprecationWarning, stacklevel=2,
     )
     return get_autocast_dtype("cpu")
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"kittygrad.{old} is deprecated. Please use kittygrad.{new} instead.", DeprecationWarning,
+                  stacklevel=3)
+
+
+def set_autocast_cpu_enabled(enabled: bool) -> None:
+    """Deprecated: ``set_autocast_enabled("cpu", enabled)`` (warns, as torch)."""
+    _deprecated("set_autocast_cpu_enabled(enabled)", "set_autocast_enabled('cpu', enabled)")
+    set_autocast_enabled("cpu", enabled)
+
+
+def set_autocast_cpu_dtype(dtype: D.dtype) -> None:
+    """Deprecated: ``set_autocast_dtype("cpu", dtype)`` (warns, as torch)."""
+    _deprecated("set_autocast_cpu_dtype(dtype)", "set_autocast_dtype('cpu', dtype)")
+    set_autocast_dtype("cpu", dtype)
+
+
+def get_autocast_gpu_dtype() -> D.dtype:
+    """Deprecated: ``get_autocast_dtype("cuda")`` (warns, as torch).
+
+    >>> import kittygrad as kitty, warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     kitty.get_autocast_gpu_dtype()
+    kittygrad.float16
+    """
+    _deprecated("get_autocast_gpu_dtype()", "get_autocast_dtype('cuda')")
+    return get_autocast_dtype("cuda")
+
+
+def set_autocast_gpu_dtype(dtype: D.dtype) -> None:
+    """Deprecated: ``set_autocast_dtype("cuda", dtype)`` (warns, as torch)."""
+    _deprecated("set_autocast_gpu_dtype(dtype)", "set_autocast_dtype('cuda', dtype)")
+    set_autocast_dtype("cuda", dtype)
+
+
+_cache_enabled = True
+
+
+def is_autocast_cache_enabled() -> bool:
+    """Whether autocast may cache the low-precision copies of weights (torch's switch; on by default).
+    kittygrad casts afresh on every op, so the flag is only kept and reported.
+
+    >>> import kittygrad as kitty
+    >>> kitty.is_autocast_cache_enabled()
+    True
+    """
+    return _cache_enabled
+
+
+def set_autocast_cache_enabled(enabled: bool) -> None:
+    """Set the flag :func:`is_autocast_cache_enabled` reports (kittygrad keeps no cast cache)."""
+    global _cache_enabled
+    _cache_enabled = bool(enabled)
+
+
+def clear_autocast_cache() -> None:
+    """Empty autocast's cache of cast weights: kittygrad keeps none, so there is nothing to clear.
+
+    >>> import kittygrad as kitty
+    >>> kitty.clear_autocast_cache()
+    """

@@ -12,6 +12,7 @@ device(type='cpu')
 from __future__ import annotations
 
 from ..device import check_device_type, unavailable
+from .._runtime import OutOfMemoryError  # noqa: F401  (torch.cuda.OutOfMemoryError is torch.OutOfMemoryError)
 from ..errors import KittyValueError
 
 

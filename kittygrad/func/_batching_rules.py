@@ -18,6 +18,7 @@ import inspect
 import warnings
 
 from .. import backend as B
+from .._runtime import first_warning
 from ..autograd import function as _function
 from ..autograd.function import Op
 from ..ops import activation as _act
@@ -597,8 +598,7 @@ def loop(level, cls, args, params):
     """Run the op once per sample and stack the results (warns once per op)."""
     if cls.is_view:  # stacked samples are a copy: a write through the view would be lost
         raise VmapFallback(f"{_opname(cls)} makes a view, which a loop over the op alone cannot give")
-    if cls not in _warned:
-        _warned.add(cls)
+    if first_warning(_warned, cls):
         warnings.warn(
             f"vmap fell back to a loop for {_opname(cls)}: it has no batching rule for these arguments, so it runs "
             "once per sample",
@@ -638,8 +638,7 @@ def _sample_param(v, i, level):
 
 def loop_inplace(level, cls, target, args, params):
     """An in-place op on a batched tensor, applied per sample through views of its physical tensor."""
-    if cls not in _warned:
-        _warned.add(cls)
+    if first_warning(_warned, cls):
         warnings.warn(f"vmap fell back to a loop for {_opname(cls)}_: it runs once per sample", UserWarning, stacklevel=4)
     for i in range(level.size):
         sample = [_sample_arg(a, i, level) for a in args]

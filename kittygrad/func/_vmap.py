@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from ..autograd import forward_ad
 from ..autograd import gradients as _gradients
+from .._runtime import first_warning
 from ..creation import get_rng_state, set_rng_state
 from ..errors import KittyIndexError, KittyRuntimeError, KittyValueError
 from ..ops.joining import cat, stack
@@ -220,8 +221,7 @@ def _fell_back(call: tuple, leaves: list, dims: list, size: int, reason: str) ->
     """The per-sample loop, with a warning that says why (once per function)."""
     func, spec, kwargs, out_dims, randomness = call
     key = getattr(inspect.unwrap(func), "__code__", func)
-    if key not in _warned:
-        _warned.add(key)
+    if first_warning(_warned, key):
         warnings.warn(f"vmap fell back to a loop for {_name(func)}: {reason}", UserWarning, stacklevel=3)
     state = get_rng_state() if randomness != "different" else None
     results = []

@@ -6,7 +6,7 @@ import math
 from .. import backend as B
 from ..autograd import function as F
 from ..errors import KittyRuntimeError
-from ._prep import as_tensor_arg
+from ._prep import _SCALAR_NAMES, as_tensor_arg
 
 xp = B.xp
 
@@ -28,8 +28,7 @@ def _float(x, name: str):
 
 
 def _type_name(x) -> str:
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long", "int32": "Int",
-            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}[x.dtype.name]
+    return _SCALAR_NAMES[x.dtype.name]
 
 
 def _same_dtype(name: str, *tensors) -> None:

@@ -144,10 +144,19 @@ def _with_scalar(t, scalar, float_result):
 def _scalar_value(t, scalar, float_result):
     target = _target_dtype(t, scalar, float_result)
     np_dtype = t._data.dtype if target is None else target.np
+    if type(scalar) is int and np_dtype.kind in "iu":
+        return D.typed_scalar(scalar, np_dtype)
+    return checked_scalar(scalar, np_dtype)
+
+
+def checked_scalar(value, np_dtype):
+    """``value`` as a scalar of ``np_dtype``; torch's error when it does not fit (a clamp bound of -1
+    for uint8), where arithmetic would wrap instead."""
     try:
-        return np_dtype.type(scalar)
+        return np_dtype.type(value)
     except OverflowError:
         raise KittyRuntimeError(f"value cannot be converted to type {np_dtype} without overflow") from None
+
 
 
 def accumulating(a):

@@ -15,6 +15,7 @@ from ._prep import (
     broadcast_shape_of,
     cast,
     check_scalar,
+    checked_scalar,
     clamp_bounds,
     dtype_name,
     expand_to,
@@ -453,11 +454,11 @@ def clamp(input, min=None, max=None):  # noqa: A002
         for t in tensors[1:]:
             shape = broadcast_shape_of(shape, t._data.shape)
         input = expand_to(cast(input, rt), shape)
-        bounds = [expand_to(cast(b, rt), shape) if isinstance(b, T) else (None if b is None else rt.np.type(b)) for b in bounds]
+        bounds = [expand_to(cast(b, rt), shape) if isinstance(b, T) else (None if b is None else checked_scalar(b, rt.np)) for b in bounds]
         return Clamp.apply(input, bounds[0], bounds[1])
     rt = D.result_type(input, *[b for b in bounds if b is not None])
     input = cast(input, rt)
-    return Clamp.apply(input, *(None if b is None else rt.np.type(b) for b in bounds))
+    return Clamp.apply(input, *(None if b is None else checked_scalar(b, rt.np) for b in bounds))
 
 
 clip = clamp

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import backend as B
+from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
 from ..autograd.graph_array import add_at
@@ -543,7 +544,7 @@ def _fill_value(x, value, fname):
                 f"{fname} only supports a 0-dimensional value tensor, but got tensor with {value._data.ndim} dimension(s)."
             )
         return cast(value, x.dtype)
-    return x._data.dtype.type(check_scalar(value, fname))
+    return D.typed_scalar(check_scalar(value, fname), x._data.dtype)
 
 
 def index_fill(input, dim: int, index, value):

@@ -1,5 +1,5 @@
 """Sampling ops: in-place samplers (``uniform_``, ``normal_``, ...), ``bernoulli``, ``multinomial``,
-``poisson``."""
+``poisson``, ``binomial``."""
 from __future__ import annotations
 
 import math
@@ -9,8 +9,8 @@ from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
 from ..device import check_device
-from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError
-from ._prep import broadcast_shape_of, check_scalar, tensor_input
+from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError, KittyValueError
+from ._prep import broadcast_shape_of, check_scalar, dtype_name, tensor_input
 from .shape import _shape_arg
 
 
@@ -30,7 +30,8 @@ class Overwrite(Op):
 
 def _sample_op(values, *params, derivative=True):
     """Wrap ``values`` as the result of a zero-gradient op of the tensor ``params`` (or, without a
-    ``derivative``, one whose backward raises, as torch's ``bernoulli(x, p)``)."""
+    ``derivative``, one whose backward raises, as torch's ``bernoulli(x, p)``; a string
+    ``derivative`` names the op whose backward raises)."""
     return ZeroGradSample.apply(*params, values=values, derivative=derivative)
 
 
@@ -45,8 +46,9 @@ class ZeroGradSample(Op):
         return values
 
     def backward(self, g):
-        if not self.derivative:
-            raise KittyRuntimeError("derivative for aten::bernoulli is not implemented")
+        if self.derivative is not True:
+            name = self.derivative or "bernoulli"
+            raise KittyRuntimeError(f"derivative for aten::{name} is not implemented")
         xp = self.xp
         return tuple(xp.zeros(s, g.dtype) if need else None for s, need in zip(self.shapes, self.needs_input_grad))
 
@@ -126,6 +128,23 @@ def poisson(input, generator=None):
         raise KittyRuntimeError("invalid Poisson rate, expected rate to be non-negative")
     values = B.xp.asarray(B.poisson(_gen(generator), x._data)).astype(x._data.dtype)
     return _sample_op(values, x) if B.is_float(x._data.dtype) else F.Tensor._wrap(values)
+
+
+def binomial(count, prob, generator=None):
+    """The successes in ``count`` trials of probability ``prob`` (float result, zero gradient), as
+    ``torch.binomial``; kittygrad's stream of draws is its own.
+
+    >>> import kittygrad as kitty
+    >>> kitty.binomial(kitty.tensor([0., 5.]), kitty.tensor([0.5, 1.0]))
+    tensor([0., 5.])
+    """
+    n, p = tensor_input(count), tensor_input(prob)
+    if not B.is_float(n._data.dtype):
+        raise KittyValueError(f"binomial only supports floating-point dtypes for count, got: {dtype_name(n)}")
+    if (n._data < 0).any() or (p._data < 0).any() or (p._data > 1).any():
+        raise KittyRuntimeError("binomial: expected count >= 0 and 0 <= prob <= 1")
+    values = B.xp.asarray(B.binomial(_gen(generator), n._data.astype('int64'), p._data)).astype(n._data.dtype)
+    return _sample_op(values, n, p, derivative="binomial")
 
 
 def multinomial(input, num_samples: int, replacement: bool = False, *, generator=None):
