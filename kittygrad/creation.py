@@ -226,7 +226,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
     if dtype is None:
         dtype = D.scalar_dtype(fill_value)
     np_dtype = D.to_dtype(dtype).np
-    return _finish(B.xp.full(_sizes(size), D.typed_scalar(fill_value, np_dtype), dtype=np_dtype), requires_grad)
+    return _finish(B.xp.full(_sizes(size), D.fill_scalar(fill_value, np_dtype), dtype=np_dtype), requires_grad)
 
 
 def _like(input, dtype):

@@ -6,7 +6,7 @@ import warnings as _warnings
 
 from . import _display
 from . import backend as B
-from .errors import KittyTypeError
+from .errors import KittyRuntimeError, KittyTypeError
 
 _CATEGORY_BOOL, _CATEGORY_INT, _CATEGORY_FLOAT = 0, 1, 2
 
@@ -320,14 +320,32 @@ def wrap_int(value, np_dtype):
     return wrapped
 
 
+
 def typed_scalar(value, np_dtype):
-    """``value`` as a NumPy scalar of ``np_dtype``, a Python int wrapped into an integer dtype's range as
-    torch's fills and arithmetic do (``torch.full((1,), -1, dtype=torch.uint8)`` holds 255).
+    """``value`` as a NumPy scalar of ``np_dtype`` for arithmetic: a Python int wraps into an integer
+    dtype's range, as torch's arithmetic does (``uint8 tensor - 1`` wraps to 255 where it was 0).
 
     >>> import numpy as np
     >>> typed_scalar(-1, np.dtype("uint8")).item()
     255
     """
     if type(value) is _builtins.int and np_dtype.kind in "iu":  # (this module's ``int`` is torch's int32)
+        return np_dtype.type(wrap_int(value, np_dtype))
+    return np_dtype.type(value)
+
+
+def fill_scalar(value, np_dtype):
+    """``value`` as a NumPy scalar of ``np_dtype`` for a fill (``full``, ``fill_``, ``masked_fill``), by
+    torch's rule: an int above the dtype's maximum, or below a signed dtype's minimum, is an error; a
+    negative int for an unsigned dtype wraps (``full((1,), -1, dtype=uint8)`` holds 255).
+
+    >>> import numpy as np
+    >>> fill_scalar(-1, np.dtype("uint8")).item()
+    255
+    """
+    if type(value) is _builtins.int and np_dtype.kind in "iu":
+        info = B.xp.iinfo(np_dtype)
+        if value > info.max or (np_dtype.kind == "i" and value < info.min):
+            raise KittyRuntimeError(f"value cannot be converted to type {np_dtype.name}_t without overflow")
         return np_dtype.type(wrap_int(value, np_dtype))
     return np_dtype.type(value)

@@ -957,7 +957,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
                 )
             return apply_inplace(_conv.Fill, self, cast(value, self.dtype))
         value = check_scalar(value, "fill_")
-        return apply_inplace(_conv.Fill, self, D.typed_scalar(value, self._data.dtype))
+        return apply_inplace(_conv.Fill, self, D.fill_scalar(value, self._data.dtype))
 
     def copy_(self, src, non_blocking: bool = False):
         """Copy ``src``'s values (broadcast and cast) into this tensor, in place.

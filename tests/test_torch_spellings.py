@@ -67,6 +67,16 @@ SNIPPETS = [
     "lib.arange(6.).reshape(2, 3).t().view(lib.int32)",
     "lib.arange(4.).view(lib.float16).shape",
     "lib.arange(4.).requires_grad_().view(lib.int32).requires_grad",
+    # Python ints wrap into integer dtypes (two's complement), in arithmetic and in fills
+    "lib.tensor([1, 2], dtype=lib.uint8) + (-2)",
+    "lib.tensor([1, 2], dtype=lib.uint8) - 3",
+    "-1 - lib.tensor([1], dtype=lib.uint8)",
+    "lib.tensor([1, 2], dtype=lib.int8) * 1000",
+    "lib.tensor([1], dtype=lib.int16) + 70000",
+    "lib.full((2,), -1, dtype=lib.uint8)",
+    "lib.tensor([1], dtype=lib.uint8).fill_(-1)",
+    "lib.tensor([1, 2], dtype=lib.uint8).masked_fill(lib.tensor([True, False]), -128)",
+    "lib.tensor([1], dtype=lib.uint8).fill_(-129)",
     # names tutorials use
     "lib.random.default_generator is lib.default_generator",
     "issubclass(lib.optim.lr_scheduler._LRScheduler, lib.optim.lr_scheduler.LRScheduler)",
@@ -242,3 +252,14 @@ def test_a_scheduler_state_saved_by_torch_resumes_without_a_spurious_warning():
             k_opt.step()
             k_sched.step()
     assert k_sched.get_last_lr() == pytest.approx(t_sched.get_last_lr())
+
+
+@pytest.mark.parametrize("code", [
+    "lib.tensor([1], dtype=lib.uint8).clamp(-1, 300)", "lib.full((1,), 256, dtype=lib.uint8)",
+    "lib.tensor([1], dtype=lib.int8).fill_(255)", "lib.full((1,), -129, dtype=lib.int8)",
+    "lib.tensor([1], dtype=lib.uint8).masked_fill(lib.tensor([True]), 300)",
+])
+def test_a_bound_or_fill_outside_an_integer_dtype_is_an_error_not_a_wrap(code):
+    for lib in (torch, kitty):
+        with pytest.raises(RuntimeError, match="value cannot be converted to type u?int8"):
+            eval(code, {"lib": lib})

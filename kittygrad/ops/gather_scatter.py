@@ -544,7 +544,7 @@ def _fill_value(x, value, fname):
                 f"{fname} only supports a 0-dimensional value tensor, but got tensor with {value._data.ndim} dimension(s)."
             )
         return cast(value, x.dtype)
-    return D.typed_scalar(check_scalar(value, fname), x._data.dtype)
+    return D.fill_scalar(check_scalar(value, fname), x._data.dtype)
 
 
 def index_fill(input, dim: int, index, value):
