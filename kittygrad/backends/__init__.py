@@ -11,4 +11,4 @@ False
 """
 from __future__ import annotations
 
-from . import cpu, cuda, cudnn, mps
+from . import cpu, cuda, cudnn, mps, opt_einsum

@@ -8,7 +8,7 @@ kittygrad.Size([8, 4])
 """
 from __future__ import annotations
 
-from . import functional, init, utils
+from . import attention, common_types, functional, init, utils
 from .modules import *  # noqa: F403
 from .modules import __all__ as _modules_all
 from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter

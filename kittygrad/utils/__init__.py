@@ -5,7 +5,7 @@ import weakref
 
 from ..errors import KittyRuntimeError
 from ..tensor import Tensor
-from . import checkpoint, data
+from . import checkpoint, data, dlpack, hooks
 
 __all__ = ["checkpoint", "data", "swap_tensors"]
 

@@ -1,6 +1,8 @@
 """The layers of ``kittygrad.nn`` (torch.nn.modules)."""
 from __future__ import annotations
 
+from . import utils  # torch.nn.modules.utils: _pair and friends for custom layers
+
 from .activation import (
     CELU,
     ELU,
