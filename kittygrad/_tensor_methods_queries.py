@@ -265,6 +265,10 @@ class QueryMethods:
     cfloat = refused("cfloat", NO_COMPLEX)
     cdouble = refused("cdouble", NO_COMPLEX)
     chalf = refused("chalf", NO_COMPLEX)
+    stft = refused("stft", f"{NO_COMPLEX}, and the short-time Fourier transform is complex-valued; use "
+                           "scipy.signal.stft on tensor.numpy()")
+    istft = refused("istft", f"{NO_COMPLEX}, and the inverse short-time Fourier transform takes complex input; use "
+                             "scipy.signal.istft")
 
 
 def _tensor_class(t):
