@@ -222,6 +222,7 @@ from . import func  # noqa: E402  (torch.func: grad, vjp, jacrev, jacfwd, hessia
 from . import multiprocessing  # noqa: E402  (torch.multiprocessing: the standard library's, and spawn)
 from . import futures  # noqa: E402  (torch.futures: Future, collect_all, wait_all)
 from . import random  # noqa: E402  (torch.random: fork_rng and the default generator)
+from . import profiler  # noqa: E402  (torch.profiler; binds torch.autograd.profiler too)
 from . import fft, hub, signal, types  # noqa: E402  (torch.fft: real helpers, transforms refused; torch.hub; torch.types)
 from .creation import default_generator  # noqa: E402
 from .func import vmap  # noqa: E402  (torch.vmap)
