@@ -1,13 +1,13 @@
-"""kittygrad.utils (as torch.utils): data loading, checkpointing and ``swap_tensors``."""
+"""kittygrad.utils (as torch.utils): data loading, checkpointing, benchmarking and ``swap_tensors``."""
 from __future__ import annotations
 
 import weakref
 
 from ..errors import KittyRuntimeError
 from ..tensor import Tensor
-from . import checkpoint, data, dlpack, hooks
+from . import benchmark, checkpoint, data, dlpack, hooks
 
-__all__ = ["checkpoint", "data", "swap_tensors"]
+__all__ = ["benchmark", "checkpoint", "data", "swap_tensors"]
 
 #: what a Tensor keeps in its slots (its array, autograd links and version counter)
 _TENSOR_SLOTS = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_vc", "_view")
