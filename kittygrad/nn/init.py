@@ -324,6 +324,27 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
     return _write(tensor, (q * gain).reshape(tuple(tensor.shape)))
 
 
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
+    """A 2-D matrix of N(0, std**2) values with ``ceil(sparsity * rows)`` zeros in every column, at
+    rows chosen by a random permutation per column (Martens' sparse initialisation).
+
+    >>> import kittygrad as kitty
+    >>> w = kitty.nn.init.sparse_(kitty.empty(4, 3), 0.5)
+    >>> (w == 0).sum(0).tolist()
+    [2, 2, 2]
+    """
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    zeros_per_column = int(math.ceil(sparsity * rows))
+    normal_(tensor, 0.0, std, generator)
+    values = tensor._data
+    gen = _gen(generator)
+    for col in range(cols):
+        values[gen.permutation(rows)[:zeros_per_column], col] = 0
+    return tensor
+
+
 def _deprecated(name: str, fn):
     """torch's old spelling without the trailing underscore: the same, with its FutureWarning."""
 
@@ -346,3 +367,4 @@ xavier_normal = _deprecated("xavier_normal", xavier_normal_)
 kaiming_uniform = _deprecated("kaiming_uniform", kaiming_uniform_)
 kaiming_normal = _deprecated("kaiming_normal", kaiming_normal_)
 orthogonal = _deprecated("orthogonal", orthogonal_)
+sparse = _deprecated("sparse", sparse_)

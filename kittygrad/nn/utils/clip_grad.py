@@ -9,7 +9,7 @@ from ... import backend as B
 from ...errors import KittyRuntimeError
 from ...tensor import Tensor
 
-__all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm"]
+__all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm"]
 
 
 def _params(parameters) -> list:
@@ -65,15 +65,28 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
     >>> w.grad
     tensor([0.6000, 0.8000])
     """
+    parameters = _params(parameters)
     grads = _grads(parameters)
     if not grads:
         return Tensor._wrap(B.xp.asarray(0.0, dtype=B.NP_DTYPES["float32"]))
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
-    coef = float(max_norm) / (float(total.item()) + 1e-6)
-    coef = min(coef, 1.0)
-    for g in grads:
-        g._data = g._data * g._data.dtype.type(coef)
+    clip_grads_with_norm_(parameters, max_norm, total)
     return total
+
+
+def clip_grads_with_norm_(parameters, max_norm: float, total_norm, foreach=None) -> None:
+    """Scale the gradients in place by ``max_norm / (total_norm + 1e-6)`` when that is below 1: the
+    second half of :func:`clip_grad_norm_`, for a ``total_norm`` computed elsewhere (e.g. reduced
+    across processes).
+
+    >>> import kittygrad as kitty
+    >>> w = kitty.tensor([3., 4.], requires_grad=True); (w * 1).sum().backward()
+    >>> kitty.nn.utils.clip_grads_with_norm_([w], 1.0, kitty.tensor(2.0)); w.grad
+    tensor([0.5000, 0.5000])
+    """
+    coef = min(float(max_norm) / (float(total_norm) + 1e-6), 1.0)
+    for g in _grads(parameters):
+        g._data = g._data * g._data.dtype.type(coef)
 
 
 def clip_grad_norm(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False, foreach=None) -> Tensor:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ...errors import KittyTypeError
+from ...errors import KittyRuntimeError, KittyTypeError
 from ...ops.joining import cat
 from ...tensor import Tensor
 
@@ -35,5 +35,8 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     data = vec._data
     for p in parameters:
         n = p.numel()
-        p._data = data[pointer : pointer + n].reshape(tuple(p.shape)).astype(p._data.dtype)
+        piece = data[pointer : pointer + n]  # along the first axis, as torch slices the vector
+        if piece.size != n:
+            raise KittyRuntimeError(f"shape '{list(p.shape)}' is invalid for input of size {piece.size}")
+        p._data = piece.reshape(tuple(p.shape)).astype(p._data.dtype)
         pointer += n
