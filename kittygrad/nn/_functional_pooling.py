@@ -9,6 +9,8 @@ generator as torch does (``_random_samples`` of shape ``(N, C, nd)``).
 """
 from __future__ import annotations
 
+import math
+
 from .. import backend as B
 from .. import creation as C
 from .. import dtypes as D
@@ -107,6 +109,8 @@ def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int, stride=None, ce
     >>> kitty.nn.functional.lp_pool1d(kitty.tensor([[[3., 4.]]]), 2, 2)
     tensor([[[5.]]])
     """
+    if norm_type == math.inf:  # the limit p -> inf: the largest magnitude in the window, as torch
+        return max_pool1d(input.abs(), kernel_size, stride, 0, ceil_mode=ceil_mode)
     pooled = avg_pool1d(input.pow(norm_type), kernel_size, stride if stride is not None else None, 0, ceil_mode)
     return _lp(pooled, norm_type, _tuple(kernel_size, 1)[0])
 
@@ -118,6 +122,8 @@ def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mo
     >>> kitty.nn.functional.lp_pool2d(kitty.ones(1, 1, 2, 2), 1, 2)
     tensor([[[[4.]]]])
     """
+    if norm_type == math.inf:
+        return max_pool2d(input.abs(), kernel_size, stride, 0, ceil_mode=ceil_mode)
     kh, kw = _tuple(kernel_size, 2)
     pooled = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return _lp(pooled, norm_type, kh * kw)
@@ -130,6 +136,8 @@ def lp_pool3d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mo
     >>> kitty.nn.functional.lp_pool3d(kitty.ones(1, 1, 2, 2, 2), 1, 2)
     tensor([[[[[8.]]]]])
     """
+    if norm_type == math.inf:
+        return max_pool3d(input.abs(), kernel_size, stride, 0, ceil_mode=ceil_mode)
     kd, kh, kw = _tuple(kernel_size, 3)
     pooled = avg_pool3d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return _lp(pooled, norm_type, kd * kh * kw)

@@ -285,11 +285,20 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
 def _feature_dropout(input, p, training, inplace, batched_ndim, name):
     _check_p(p)
+    nd = input.ndim
+    if nd not in (batched_ndim - 1, batched_ndim):  # checked in eval mode too, as torch
+        spatial = batched_ndim - 2
+        why = (f"Note that {name} exists to provide channel-wise dropout on inputs with {spatial} spatial "
+               f"dimension{'s' if spatial > 1 else ''}, a channel dimension, and an optional batch dimension "
+               f"(i.e. {batched_ndim - 1}D or {batched_ndim}D inputs).")
+        if name == "dropout1d":
+            raise KittyRuntimeError(f"{name}: Expected {batched_ndim - 1}D or {batched_ndim}D input, but received a "
+                                    f"{nd}D input. {why}")
+        warnings.warn(f"{name}: Received a {nd}-D input to {name}, which is deprecated and will result in an error "
+                      f"in a future release. To retain the behavior and silence this warning, please use dropout "
+                      f"instead. {why}", stacklevel=3)
     if not training or p == 0:
         return input
-    nd = input.ndim
-    if nd not in (batched_ndim - 1, batched_ndim):
-        warnings.warn(f"{name}: Received a {nd}-D input; expected {batched_ndim - 1}-D or {batched_ndim}-D.", stacklevel=3)
     lead = 1 if nd == batched_ndim - 1 else 2
     shape = tuple(input.shape[:lead]) + (1,) * (nd - lead)
     mask = Tensor._wrap(_dropout_mask(shape, p, input._data.dtype))
@@ -432,7 +441,7 @@ def _adaptive_avg(input: Tensor, output_size, nd: int, name: str) -> Tensor:
         raise KittyRuntimeError(f"{name}: Expected {nd + 1}D or {nd + 2}D tensor, but got {list(x.shape)}")
     sizes = output_size if isinstance(output_size, (list, tuple)) else (output_size,) * nd
     if len(sizes) != nd:
-        raise KittyValueError(f"{name}: output_size must have {nd} elements")
+        raise KittyRuntimeError(f"{name}: output_size must be {nd}, got {len(sizes)} elements")
     out = x
     for i, s in enumerate(sizes):
         axis = x.ndim - nd + i
@@ -742,6 +751,17 @@ def _mask_to_additive(mask, dtype, shape=None):
     return cast(m, D._BY_NP[dtype]) if m._data.dtype != dtype else m
 
 
+def _masked_softmax(scores: Tensor) -> Tensor:
+    """Softmax over the last dim of masked attention scores, where a query the mask lets attend to
+    nothing (a fully padded sequence) gets zeros, as torch's attention kernels give: not the NaN of
+    a softmax over -inf alone, whose gradient would poison every key and value."""
+    empty = B.xp.isneginf(scores._data).all(axis=-1, keepdims=True)
+    if not empty.any():
+        return _act.softmax(scores, -1)
+    blocked = Tensor._wrap(empty)
+    return _act.softmax(scores.masked_fill(blocked, 0.0), -1).masked_fill(blocked, 0.0)
+
+
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None, dropout_p: float = 0.0, is_causal: bool = False, scale=None, enable_gqa: bool = False) -> Tensor:
     """``softmax(q @ k.T * scale + mask) @ v`` over the last two dims.
 
@@ -768,7 +788,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         scores = scores + Tensor._wrap(B.xp.where(causal, 0.0, -B.xp.inf).astype(dt))
     if attn_mask is not None:
         scores = scores + _mask_to_additive(attn_mask, dt)
-    attn = _act.softmax(scores, -1)
+        attn = _masked_softmax(scores)
+    else:
+        attn = _act.softmax(scores, -1)
     if dropout_p > 0:
         attn = dropout(attn, dropout_p, training=True)
     return attn @ v

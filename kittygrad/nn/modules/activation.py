@@ -56,7 +56,7 @@ class Hardtanh(_FunctionalModule, function=F.hardtanh, settings=("min_val", "max
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         if max_val <= min_val:
-            raise ValueError("max_val must be greater than min_val")
+            raise AssertionError(f"max_val ({max_val}) must be greater than min_val ({min_val})")
         self.min_val = min_val
         self.max_val = max_val
         self.inplace = inplace
@@ -487,9 +487,12 @@ class MultiheadAttention(Module):
         k = k.reshape(S, N * H, hd).transpose(0, 1)
         v = v.reshape(S, N * H, hd).transpose(0, 1)
         scores = (q * math.sqrt(1.0 / hd)) @ k.transpose(-2, -1)
-        if mask is not None:
-            scores = scores + mask
-        weights = F.softmax(scores, dim=-1)
+        if mask is None:
+            weights = F.softmax(scores, dim=-1)
+        elif need_weights:  # torch's weights path: a query that may attend to nothing gets NaN
+            weights = F.softmax(scores + mask, dim=-1)
+        else:  # torch's fused path: such a query gets zeros
+            weights = F._masked_softmax(scores + mask)
         if self.training and self.dropout > 0:
             weights = F.dropout(weights, self.dropout)
         returned = None
@@ -516,6 +519,9 @@ class MultiheadAttention(Module):
             if mask.ndim == 2:  # one mask for every sample and head
                 mask = mask.unsqueeze(0)
         if padding_mask is not None:
+            if tuple(padding_mask.shape) != (N, S):
+                raise AssertionError(f"expecting key_padding_mask shape of {(N, S)}, but got "
+                                     f"{padding_mask.shape}")
             per_key = F._mask_to_additive(_invert_bool(padding_mask), dtype)
             per_key = per_key.reshape(N, 1, 1, S).expand(N, H, 1, S).reshape(N * H, 1, S)
             mask = per_key if mask is None else mask + per_key

@@ -45,6 +45,19 @@ class _ChannelNorm(_AffineNorm):
             self.register_buffer(name, tensor)
         self.reset_parameters()
 
+    # version 2 added num_batches_tracked: an older or hand-built state dict (no version) without it
+    # loads, keeping the module's own count, as torch does
+    _version = 2
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs) -> None:
+        count_key = prefix + "num_batches_tracked"
+        if (local_metadata.get("version") or 0) < 2 and self.track_running_stats and count_key not in state_dict:
+            own = self._buffers.get("num_batches_tracked")
+            state_dict[count_key] = own if own is not None else C.tensor(0, dtype=D.int64)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                      error_msgs)
+
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
             for name, start in _RUNNING:

@@ -402,10 +402,16 @@ class RNNCellBase(Module):
         batched = input.ndim == 2
         x = (input if batched else input.unsqueeze(0)).unsqueeze(0)
         hs = []
-        for h in states:
+        for i, h in enumerate(states):
             if h is None:
                 hs.append(None)
                 continue
+            if batched and h.ndim == 2 and h.shape[0] != input.shape[0]:
+                raise KittyRuntimeError(f"Input batch size {input.shape[0]} doesn't match hidden{i} batch size "
+                                        f"{h.shape[0]}")
+            if h.shape[-1] != self.hidden_size:
+                raise KittyRuntimeError(f"hidden{i} has inconsistent hidden_size: got {h.shape[-1]}, expected "
+                                        f"{self.hidden_size}")
             h = h if batched else h.unsqueeze(0)
             hs.append(h.unsqueeze(0))
         params = [self.weight_ih, self.weight_hh] + ([self.bias_ih, self.bias_hh] if self.bias else [])

@@ -6,7 +6,7 @@ import math
 
 from ... import backend as B
 from ...autograd.function import Op
-from ...errors import KittyRuntimeError, KittyValueError
+from ...errors import KittyRuntimeError
 from .. import joining as _joining
 from .. import linalg as _linalg
 from .._fused import _needs, _ntuple, _same_dtype, _type_name, xp
@@ -255,16 +255,20 @@ def _conv(nd, name, input, weight, bias, stride, padding, dilation, groups):
             pads = ((0, 0),) * nd
         elif padding == "same":
             if any(s != 1 for s in stride):
-                raise KittyValueError("padding='same' is not supported for strided convolutions")
+                raise KittyRuntimeError("padding='same' is not supported for strided convolutions")
             pads = []
             for k, d in zip(ksize, dilation):
                 total = d * (k - 1)
                 pads.append((total // 2, total - total // 2))
             pads = tuple(pads)
         else:
-            raise KittyValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+            raise KittyRuntimeError(f"Invalid padding string: {padding!r} (expected 'valid' or 'same')")
     else:
         pads = tuple((p, p) for p in _ntuple(padding, nd, "padding"))
+        if any(p < 0 for p, _ in pads):
+            raise KittyRuntimeError("negative padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise KittyRuntimeError("non-positive stride is not supported")
     cin = x._data.shape[1]
     if w._data.shape[1] * groups != cin:
         raise KittyRuntimeError(

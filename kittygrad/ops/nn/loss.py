@@ -7,7 +7,7 @@ import warnings
 from ... import backend as B
 from ... import dtypes as D
 from ...autograd.function import Op
-from ...errors import KittyIndexError, KittyRuntimeError, KittyValueError
+from ...errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyValueError
 from .. import activation as _activation
 from .. import comparison as _comparison
 from .._autocast import float32_args
@@ -154,7 +154,11 @@ def _loss_pair(name, input, target, check_size=True):
         rt = D.promote_types(x.dtype, y.dtype)
         x, y = cast(x, rt), cast(y, rt)
     if not B.is_float(x._data.dtype):
-        raise KittyRuntimeError(f'"{name}" not implemented for \'{_type_name(x)}\'')
+        if name == "l1_loss":  # torch's l1 is a mean of |x - y|, which refuses integers itself
+            raise KittyRuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating "
+                                    f"point or complex dtype. Got: {_type_name(x)}")
+        kernel = {"mse_loss": "mse_cpu", "smooth_l1_loss": "smooth_l1_cpu", "huber_loss": "huber_cpu"}.get(name, name)
+        raise KittyNotImplementedError(f'"{kernel}" not implemented for \'{_type_name(x)}\'')
     shape = broadcast_shape_of(x._data.shape, y._data.shape)
     return expand_to(x, shape), expand_to(y, shape)
 
@@ -572,7 +576,14 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if x._data.shape != y._data.shape:
         raise KittyValueError(f"Target size ({y.shape}) must be the same as input size ({x.shape})")
     x = _float(x, "binary_cross_entropy_with_logits")
-    y = cast(y, x.dtype)
+    if not B.is_float(y._data.dtype):  # torch computes in the target's dtype, and a float result cannot go there
+        if y._data.dtype.kind == "b":
+            raise KittyRuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
+                                    "`^` or `logical_xor()` operator instead.")
+        raise KittyRuntimeError(f"result type {_type_name(x)} can't be cast to the desired output type {_type_name(y)}")
+    if y._data.dtype != x._data.dtype:  # float32 logits with float64 targets give a float64 loss, as torch
+        common = D.promote_types(x.dtype, y.dtype)
+        x, y = cast(x, common), cast(y, common)
     w = pw = None
     if weight is not None:
         w = cast(as_tensor_arg(weight, "weight"), x.dtype)

@@ -257,6 +257,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     n, c = shape[:2]
     param_shape = (1, c) + (1,) * (len(shape) - 2)
     stat_shape = (n, c, -1)
+    if use_input_stats and math.prod(shape[2:]) <= 1:  # one value per instance: its variance is 0/0
+        raise KittyValueError(f"Expected more than 1 spatial element when training, got input size {x.shape}")
     if not use_input_stats:
         missing = "Expected running_mean and running_var to be defined when use_input_stats is false"
         stats = _stored_stats(x, running_mean, running_var, (1, c, 1), missing)
@@ -319,6 +321,12 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
             f"{list(shape)} and num_groups={num_groups}"
         )
     c = shape[1]
+    for what, t in (("weight", w), ("bias", b)):
+        if t is not None and t._data.size != c:
+            raise KittyRuntimeError(
+                f"Expected {what} to be a vector of size equal to the number of channels in input, but got {what} "
+                f"of shape {list(t._data.shape)} and input of shape {list(shape)}"
+            )
     return _narrowed(Norm.apply(
         x, w, b, stat_shape=(shape[0], num_groups, -1), axes=(2,), param_shape=(1, c) + (1,) * (len(shape) - 2),
         eps=eps, name="NativeGroupNormBackward",

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ...autograd.function import Op
-from ...errors import KittyRuntimeError, KittyValueError
+from ...errors import KittyRuntimeError
 from .._fused import KittyNotImplemented, xp
 from .._prep import as_tensor_arg
 
@@ -114,7 +114,7 @@ def pad(input, pad, mode: str = "constant", value=None):
         raise KittyNotImplemented(f"Unrecognised padding mode {mode}")
     if mode != "constant":
         if value is not None and value != 0:
-            raise KittyValueError(f"Padding mode \"{mode}\" doesn't take in value argument")
+            raise KittyRuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
         if k > 3 or nd < k + 1:
             raise KittyNotImplemented(
                 "Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now"

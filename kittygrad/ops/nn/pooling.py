@@ -186,6 +186,8 @@ def _pool_args(nd, name, input, kernel_size, stride, padding):
     kernel = _ntuple(kernel_size, nd, "kernel_size")
     stride = kernel if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else _ntuple(stride, nd, "stride")
     padding = _ntuple(padding, nd, "padding")
+    if any(s == 0 for s in stride):
+        raise KittyRuntimeError("stride should not be zero")
     return x, unbatched, kernel, stride, padding
 
 

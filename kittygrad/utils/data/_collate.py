@@ -99,7 +99,8 @@ def collate(batch: list, *, collate_fn_map: dict | None = None) -> Any:
     if isinstance(first, Sequence):
         if not hasattr(first, "_fields") and any(len(s) != len(first) for s in batch):
             raise KittyRuntimeError("each element in list of batch should be of equal size")
-        columns = [collate(list(col), collate_fn_map=collate_fn_map) for col in zip(*batch)]
+        # each column stays the tuple zip makes: a column of strings comes back as a tuple, as torch
+        columns = [collate(col, collate_fn_map=collate_fn_map) for col in zip(*batch)]
         return _rebuild(first, columns)
     raise KittyTypeError(_ERR.format(type(first)))
 

@@ -1,0 +1,179 @@
+"""Differences a differential sweep of nn / functional / utils.data against torch found, each
+checked against torch: masked attention rows, BatchNorm state dicts without their batch count,
+collated string columns, lp-pooling at p = inf, BatchNorm folding, sparse init, gradient clipping
+by a given norm, and the error types and messages of bad arguments."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import kittygrad as kitty
+
+LIBS = (torch, kitty)
+
+
+def _np(t):
+    return t.detach().numpy()
+
+
+def test_attention_to_nothing_gives_zeros_and_finite_gradients():
+    rng = np.random.default_rng(0)
+    q0, k0 = (rng.standard_normal((2, 3, 4)).astype(np.float32) for _ in range(2))
+    results = []
+    for lib in LIBS:
+        q, k = lib.tensor(q0, requires_grad=True), lib.tensor(k0, requires_grad=True)
+        mask = lib.tensor([[True, True, False], [False, False, False], [True, False, True]])
+        out = lib.nn.functional.scaled_dot_product_attention(q, k, k, attn_mask=mask)
+        out.sum().backward()
+        results.append((_np(out), _np(q.grad), _np(k.grad)))
+    for want, got in zip(*results):
+        assert np.isfinite(got).all()
+        np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+def test_a_fully_padded_sequence_does_not_poison_a_transformer_layer():
+    outs = []
+    for lib in LIBS:
+        lib.manual_seed(0)
+        layer = lib.nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0, batch_first=True)
+        x = lib.randn(2, 3, 4)
+        padding = lib.tensor([[False, False, True], [True, True, True]])
+        outs.append(_np(layer.train()(x, src_key_padding_mask=padding)))
+    assert np.isfinite(outs[1]).all()
+    np.testing.assert_allclose(outs[1], outs[0], atol=1e-5)
+
+
+def test_mha_weights_path_keeps_torch_s_nan_for_a_query_that_sees_nothing():
+    for lib in LIBS:
+        mha = lib.nn.MultiheadAttention(4, 2)
+        x = lib.ones(3, 1, 4)
+        out, _ = mha(x, x, x, key_padding_mask=lib.tensor([[True, True, True]]), need_weights=True)
+        assert bool(lib.isnan(out).all())
+
+
+def test_batchnorm_loads_a_state_dict_without_its_batch_count():
+    for lib in LIBS:
+        bn = lib.nn.BatchNorm1d(3)
+        plain = {k: v for k, v in bn.state_dict().items() if k != "num_batches_tracked"}
+        assert str(bn.load_state_dict(plain)) == "<All keys matched successfully>"
+        versioned = bn.state_dict()
+        del versioned["num_batches_tracked"]  # a version-2 state dict must have it
+        assert bn.load_state_dict(versioned, strict=False).missing_keys == ["num_batches_tracked"]
+
+
+def test_a_column_of_strings_collates_to_a_tuple():
+    batches = [next(iter(lib.utils.data.DataLoader([(1, "a"), (2, "b")], batch_size=2))) for lib in LIBS]
+    assert batches[1][1] == batches[0][1] == ("a", "b")
+
+
+@pytest.mark.parametrize("fn,shape,options", [
+    ("lp_pool1d", (2, 3, 5), {"kernel_size": 2}),
+    ("lp_pool2d", (2, 3, 5, 5), {"kernel_size": 2, "stride": 1}),
+    ("lp_pool2d", (1, 2, 5, 5), {"kernel_size": 3, "ceil_mode": True}),
+])
+def test_lp_pool_at_infinity_is_the_largest_magnitude(fn, shape, options):
+    x0 = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    results = []
+    for lib in LIBS:
+        x = lib.tensor(x0, requires_grad=True)
+        y = getattr(lib.nn.functional, fn)(x, float("inf"), **options)
+        y.sum().backward()
+        results.append((_np(y), _np(x.grad)))
+    for want, got in zip(*results):
+        np.testing.assert_allclose(got, want)
+
+
+def test_batchnorm_folding_matches_torch():
+    outs = []
+    for lib in LIBS:
+        lib.manual_seed(0)
+        conv, bn = lib.nn.Conv2d(2, 3, 3).eval(), lib.nn.BatchNorm2d(3).eval()
+        with lib.no_grad():
+            bn.running_mean.copy_(lib.tensor([0.1, -0.2, 0.3]))
+            bn.running_var.copy_(lib.tensor([0.5, 1.5, 2.0]))
+            bn.weight.copy_(lib.tensor([1.2, 0.8, -0.5]))
+        up, bn_up = lib.nn.ConvTranspose2d(3, 2, 3).eval(), lib.nn.BatchNorm2d(2).eval()
+        lin = lib.nn.Linear(3, 3).eval()
+        x, xl = lib.randn(1, 2, 5, 5), lib.randn(4, 3)
+        outs.append([_np(lib.nn.utils.fuse_conv_bn_eval(conv, bn)(x)), _np(bn(conv(x))),
+                     _np(lib.nn.utils.fuse_conv_bn_eval(up, bn_up, transpose=True)(lib.ones(1, 3, 2, 2))),
+                     _np(lib.nn.utils.fuse_linear_bn_eval(lin, bn)(xl))])
+        with pytest.raises(AssertionError, match="Fusion only for eval"):
+            lib.nn.utils.fuse_conv_bn_eval(conv.train(), bn)
+    for want, got in zip(*outs):
+        np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_sparse_init_draws_torch_s_numbers():
+    drawn = []
+    for lib in LIBS:
+        lib.manual_seed(0)
+        drawn.append(_np(lib.nn.init.sparse_(lib.empty(6, 5), 0.4)))
+    np.testing.assert_array_equal(drawn[1] == 0, drawn[0] == 0)  # the same rows zeroed in each column
+    np.testing.assert_allclose(drawn[1], drawn[0], rtol=1e-6)
+    with pytest.raises(ValueError, match="2 dimensions"):
+        kitty.nn.init.sparse_(kitty.empty(3), 0.5)
+
+
+def test_clip_grads_with_a_given_norm():
+    grads = []
+    for lib in LIBS:
+        w = lib.tensor([3.0, 4.0], requires_grad=True)
+        (w * w).sum().backward()
+        lib.nn.utils.clip_grads_with_norm_([w], 1.0, lib.tensor(20.0))
+        grads.append(_np(w.grad))
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6)
+
+
+def test_bce_with_logits_promotes_to_the_target_s_float_dtype():
+    for lib in LIBS:
+        loss = lib.nn.functional.binary_cross_entropy_with_logits(lib.zeros(2), lib.ones(2, dtype=lib.float64))
+        assert str(loss.dtype).endswith("float64")
+
+
+ERRORS = {
+    "lib.nn.InstanceNorm1d(3)(lib.ones(2, 3, 1))": (ValueError, "more than 1 spatial element"),
+    "lib.nn.functional.dropout1d(lib.ones(2, 2, 2, 2), training=False)": (RuntimeError, "Expected 2D or 3D input"),
+    "lib.nn.functional.binary_cross_entropy_with_logits(lib.zeros(2), lib.ones(2, dtype=lib.int64))":
+        (RuntimeError, "can't be cast to the desired output type Long"),
+    "lib.nn.GroupNorm(2, 4)(lib.ones(2, 6, 3))": (RuntimeError, "Expected weight to be a vector of size equal"),
+    "lib.nn.RNNCell(3, 4)(lib.ones(2, 3), lib.ones(2, 5))": (RuntimeError, "hidden0 has inconsistent hidden_size"),
+    "lib.nn.LSTMCell(3, 4)(lib.ones(2, 3), (lib.ones(2, 4), lib.ones(2, 5)))":
+        (RuntimeError, "hidden1 has inconsistent hidden_size"),
+    "lib.nn.GRUCell(3, 4)(lib.ones(2, 3), lib.ones(3, 4))": (RuntimeError, "doesn't match hidden0 batch size"),
+    "lib.nn.AvgPool2d(2, stride=0)(lib.ones(1, 1, 4, 4))": (RuntimeError, "stride should not be zero"),
+    "lib.nn.functional.conv2d(lib.ones(1, 2, 5, 5), lib.ones(1, 2, 3, 3), padding=-1)":
+        (RuntimeError, "negative padding is not supported"),
+    "lib.nn.functional.conv2d(lib.ones(1, 2, 5, 5), lib.ones(1, 2, 3, 3), padding='same', stride=2)":
+        (RuntimeError, "not supported for strided convolutions"),
+    "lib.nn.functional.conv2d(lib.ones(1, 2, 5, 5), lib.ones(1, 2, 3, 3), padding='full')":
+        (RuntimeError, "Invalid padding string"),
+    "lib.nn.utils.vector_to_parameters(lib.ones(3, 3), lib.nn.Linear(2, 2).parameters())":
+        (RuntimeError, r"shape '\[2, 2\]' is invalid for input of size 9"),
+    "lib.nn.functional.pad(lib.ones(1, 2, 4), (1, 1), mode='reflect', value=1.0)":
+        (RuntimeError, "doesn't take in value argument"),
+    "lib.nn.functional.adaptive_avg_pool2d(lib.ones(1, 2, 5, 5), (2, 2, 2))": (RuntimeError, "output_size must be 2"),
+    "lib.nn.Hardtanh(1.0, -1.0)": (AssertionError, "must be greater than min_val"),
+    "lib.nn.functional.mse_loss(lib.ones(2, dtype=lib.int64), lib.ones(2, dtype=lib.int64))":
+        (NotImplementedError, "mse_cpu"),
+    "lib.nn.MultiheadAttention(4, 2)(lib.ones(3, 2, 4), lib.ones(3, 2, 4), lib.ones(3, 2, 4), "
+    "key_padding_mask=lib.zeros(3, 3, dtype=lib.bool))": (AssertionError, "key_pad"),
+}
+
+
+@pytest.mark.parametrize("code", ERRORS)
+def test_bad_arguments_raise_torch_s_error_type(code):
+    kind, pattern = ERRORS[code]
+    for lib in LIBS:
+        with pytest.raises(kind, match=pattern):
+            eval(code, {"lib": lib})
+
+
+@pytest.mark.parametrize("fn,ndim", [("dropout2d", 2), ("dropout3d", 6)])
+@pytest.mark.parametrize("training", [True, False])
+def test_feature_dropout_of_an_odd_rank_warns_in_both_modes(fn, ndim, training):
+    for lib in LIBS:
+        with pytest.warns(UserWarning, match="deprecated"):
+            getattr(lib.nn.functional, fn)(lib.ones(*(2,) * ndim), training=training)
