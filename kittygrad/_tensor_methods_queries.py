@@ -134,7 +134,15 @@ class QueryMethods:
         return False  # no lazily negated views
 
     def is_inference(self) -> bool:
-        return False  # no inference tensors: inference_mode works as no_grad
+        """Whether this tensor was made inside ``inference_mode``.
+
+        >>> import kittygrad as kitty
+        >>> with kitty.inference_mode():
+        ...     made = kitty.zeros(1)
+        >>> made.is_inference()
+        True
+        """
+        return self._inference
 
     def is_distributed(self) -> bool:
         return False

@@ -10,6 +10,7 @@ from .device import check_device as _check_device  # the one device check (a GPU
 from .device import preserve_format
 from .errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from .ops.shape import _shape_arg
+from .autograd.inference_tensors import mark_created
 from .tensor import Tensor
 
 default_generator = B.default_generator
@@ -17,6 +18,7 @@ default_generator = B.default_generator
 
 def _finish(arr, requires_grad: bool) -> Tensor:
     t = Tensor._wrap(arr)
+    mark_created(t)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -312,6 +314,8 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
     if steps < 0:
         raise KittyRuntimeError("number of steps must be non-negative")
     dtype = _dtype_or_default(dtype)
+    if dtype.is_floating_point:  # torch's own rounding, so grids land on the same pixel centres
+        return _finish(B.linspace(_num(start), _num(end), steps, dtype.np), requires_grad)
     return _finish(B.xp.linspace(_num(start), _num(end), steps).astype(dtype.np), requires_grad)
 
 

@@ -76,6 +76,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
     # rarely set fields live in __dict__, with these class-level defaults
     _grad = None
     _accum = None
+    _inference = False  # made inside inference_mode (autograd/inference_tensors.py)
     _retains_grad = False
     _retain_version = 0  # version at retain_grad(): the engine warns when it changed (seed)
     _hooks = None

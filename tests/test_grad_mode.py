@@ -103,3 +103,32 @@ def test_leaf_update_under_no_grad_is_allowed():
     with kitty.no_grad():
         w.sub_(0.5)
     assert w.tolist() == [0.5, 0.5] and w.is_leaf and w.requires_grad
+
+
+INFERENCE_CASES = [
+    ("factory", "lib.zeros(2)"), ("op", "x * 2"), ("view of an ordinary tensor", "x[0]"),
+    ("view of an inference tensor", "(x * 2)[0]"), ("matmul with a parameter", "x @ w"),
+    ("random", "lib.randn(2)"), ("a layer", "lib.nn.Linear(3, 2)(x)"), ("tensor()", "lib.tensor([1.0])"),
+]
+
+
+@pytest.mark.parametrize("what,code", INFERENCE_CASES)
+def test_what_inference_mode_makes_is_an_inference_tensor_as_in_torch(what, code):
+    import torch
+
+    kinds = []
+    for lib in (torch, kitty):
+        x, w = lib.ones(2, 3), lib.ones(3, requires_grad=True)
+        with lib.inference_mode():
+            made = eval(code, {"lib": lib, "x": x, "w": w})
+        kinds.append((made.is_inference(), made.requires_grad, (made * 1).is_inference()))
+    assert kinds[1] == kinds[0]
+
+
+def test_inplace_on_an_ordinary_tensor_inside_inference_mode_keeps_it_ordinary():
+    x = kitty.ones(2)
+    with kitty.inference_mode():
+        x.add_(1)
+        with kitty.inference_mode(False):
+            assert not (x + 1).is_inference()
+    assert not x.is_inference() and not (x + 1).is_inference()

@@ -44,6 +44,7 @@ from . import (
 from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: E402,F401
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,F401
 from . import forward_ad  # noqa: E402,F401  (torch.autograd.forward_ad)
+from . import inference_tensors  # noqa: E402,F401  (what inference_mode makes reports is_inference())
 
 # ---- saved-tensor hooks, multi-grad hooks (torch.autograd.graph); the legacy Variable ---------
 from . import graph  # noqa: E402,F401

@@ -12,6 +12,9 @@ class _State(threading.local):
 
 
 _state = _State()
+#: callables told when an inference region opens (+1) or closes (-1), in any thread
+#: (``inference_tensors`` marks what is made inside one)
+region_hooks: list = []
 
 
 def is_grad_enabled() -> bool:
@@ -140,7 +143,8 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801
 
 
 class inference_mode(_GradModeContext):  # noqa: N801
-    """Like ``no_grad`` (kittygrad has no separate inference tensors), ``inference_mode(False)`` is a no-op.
+    """Like ``no_grad``, and what is made inside is an inference tensor (``Tensor.is_inference()``);
+    ``inference_mode(False)`` turns that off again (and gradients on), as torch.
 
     >>> import kittygrad as kitty
     >>> with kitty.inference_mode():
@@ -160,7 +164,19 @@ class inference_mode(_GradModeContext):  # noqa: N801
         if self._mode:
             _state.enabled = False
             _state.inference = True
+            for hook in region_hooks:
+                hook(1)
+        else:  # torch's inference_mode(False): ordinary tensors again, with gradients recorded
+            _state.enabled = True
+            _state.inference = False
         return self
+
+    def __exit__(self, *exc) -> bool:
+        super().__exit__(*exc)
+        if self._mode:
+            for hook in region_hooks:
+                hook(-1)
+        return False
 
     def clone(self):
         return inference_mode(self._mode)
