@@ -177,3 +177,27 @@ def test_feature_dropout_of_an_odd_rank_warns_in_both_modes(fn, ndim, training):
     for lib in LIBS:
         with pytest.warns(UserWarning, match="deprecated"):
             getattr(lib.nn.functional, fn)(lib.ones(*(2,) * ndim), training=training)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_linspace_rounds_as_torch_bit_for_bit(dtype):
+    """Grids built from linspace (affine_grid) must land on the same pixel centres as torch's:
+    grid_sample's gradient has a kink there."""
+    for steps in list(range(0, 70)) + [100, 257, 1000]:
+        for start, end in [(-1, 1), (0, 1), (0.1, 7.3), (-3, 10), (5, -2), (2, 2)]:
+            want = torch.linspace(start, end, steps, dtype=getattr(torch, dtype)).numpy()
+            got = kitty.linspace(start, end, steps, dtype=getattr(kitty, dtype)).numpy()
+            np.testing.assert_array_equal(got, want, err_msg=f"linspace({start}, {end}, {steps})")
+
+
+def test_views_that_change_nothing_are_named_as_torch_names_them(monkeypatch):
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")
+    a = kitty.randn(2, 3, requires_grad=True) * 1
+    b = kitty.randn(3, requires_grad=True) * 1
+    names = {"a.reshape(2, 3)": "ViewBackward0", "a.transpose(0, 0)": "TransposeBackward0",
+             "a.squeeze(0)": "SqueezeBackward1", "a.squeeze()": "SqueezeBackward0", "a.expand(2, 3)": "ExpandBackward0",
+             "a.movedim(0, 0)": "PermuteBackward0", "b.t()": "TBackward0", "a.reshape_as(a)": "ViewBackward0"}
+    for code, name in names.items():
+        assert eval(code).grad_fn.name() == name, code
+    assert a.flatten(1) is a and b.flatten() is b  # nothing to merge: the tensor itself, as torch

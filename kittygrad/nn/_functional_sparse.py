@@ -112,7 +112,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
                 choice[b] = members[values[members].argmax(0)]  # the first maximum per feature
                 empty[b] = 0
         picked = rows.gather(0, C.tensor(choice)) if ids.size else C.zeros(len(bounds), weight.shape[1], dtype=weight.dtype)
-        return picked * C.tensor(1 - empty)
+        return _as_bag(picked * C.tensor(1 - empty))
     mix = xp.zeros((len(bounds), ids.shape[0]), weight.dtype.np)
     for b, (start, end) in enumerate(bounds):
         keep = used[start:end]
@@ -121,4 +121,12 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
             mix[b, start:end] = keep / count if mode == "mean" else keep
     if row_scale is not None:
         rows = rows * row_scale.unsqueeze(1)
-    return C.tensor(mix) @ rows
+    return _as_bag(C.tensor(mix) @ rows)
+
+
+def _as_bag(out: Tensor) -> Tensor:
+    """``out``, whose last node torch records as one ``EmbeddingBagBackward0`` (kittygrad builds the bag
+    from a gather or a matrix product)."""
+    if out._grad_fn is not None:  # (only torch's name of the node reads it)
+        out._grad_fn.torch_label = "EmbeddingBagBackward0"
+    return out

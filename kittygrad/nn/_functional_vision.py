@@ -130,10 +130,11 @@ def _unit_range(steps: int, align_corners: bool, dtype):
     """torch's normalised coordinates of ``steps`` pixel centres (or corners) in [-1, 1]."""
     if steps <= 1:
         return xp.zeros(max(steps, 1), dtype)
-    coords = xp.linspace(-1.0, 1.0, steps)
-    if not align_corners:
-        coords = coords * (steps - 1) / steps
-    return coords.astype(dtype)
+    coords = B.linspace(-1.0, 1.0, steps, xp.dtype(dtype))
+    if not align_corners:  # in the dtype, rounded twice, as torch scales its linspace
+        coords = coords * coords.dtype.type(steps - 1)
+        coords = coords / coords.dtype.type(steps)
+    return coords
 
 
 def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tensor:

@@ -9,7 +9,7 @@ from ..autograd.graph_array import add_at
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError, KittyValueError
 from ._prep import cast, normalize_dim, tensor_input, varargs_sequence
 from .indexing import Select
-from .shape import Alias, Permute, _shape_arg, expand, reshape, transpose
+from .shape import Permute, _alias, _shape_arg, expand, reshape, transpose
 
 
 def _tensor_list(tensors, fname):
@@ -404,8 +404,7 @@ def movedim(input, source, destination):
     rest = iter(d for d in range(nd) if d not in src)
     order = [o if o is not None else next(rest) for o in order]
     if nd == 0 or order == list(range(nd)):
-
-        return Alias.apply(x)
+        return _alias(x, "PermuteBackward0")
     return Permute.apply(x, tuple(order))
 
 

@@ -111,6 +111,15 @@ class Alias(Op):
         return (g,)
 
 
+def _alias(input, torch_label: str):
+    """A view of all of ``input`` where a shape op changes nothing: torch records the op's own node
+    (``reshape`` to the same shape is a ``ViewBackward0``), so its name is given for torch's naming."""
+    out = Alias.apply(input)
+    if out._grad_fn is not None:  # (only torch's name of the node reads it)
+        out._grad_fn.torch_label = torch_label
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -173,7 +182,7 @@ def reshape(input, *shape):
     """
     shape = _infer_shape(_shape_arg(shape), input._data.size, input._data.shape)
     if shape == input._data.shape:
-        return Alias.apply(input)
+        return _alias(input, "ViewBackward0")
     return Reshape.apply(input, shape)
 
 
@@ -191,6 +200,8 @@ def flatten(input, start_dim: int = 0, end_dim: int = -1):
     e = normalize_dim(end_dim, len(shape))
     if s > e:
         raise KittyRuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:  # nothing to merge: torch returns the tensor itself, not a view
+        return input
     n = 1
     for d in shape[s : e + 1]:
         n *= d
@@ -207,7 +218,7 @@ def transpose(input, dim0: int, dim1: int):
     nd = input._data.ndim
     d0, d1 = normalize_dim(dim0, nd), normalize_dim(dim1, nd)
     if nd == 0:
-        return Alias.apply(input)
+        return _alias(input, "TransposeBackward0")
     return Transpose.apply(input, d0, d1)
 
 
@@ -235,7 +246,7 @@ def t(input):
     if nd > 2:
         raise KittyRuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
     if nd < 2:
-        return Alias.apply(input)
+        return _alias(input, "TBackward0")
     out = Transpose.apply(input, 0, 1)
     if out._grad_fn is not None:  # (only torch's name of the node reads it)
         out._grad_fn.torch_label = "TBackward0"
@@ -279,7 +290,8 @@ def squeeze(input, dim=None):
     """
     axes = _squeeze_axes(input._data.shape, dim)
     if not axes:
-        return Alias.apply(input)
+        return _alias(input, "SqueezeBackward0" if dim is None else
+                      "SqueezeBackward1" if isinstance(dim, int) else "SqueezeBackward2")
     out = Squeeze.apply(input, axes)
     if dim is not None and out._grad_fn is not None:  # (only torch's name of the node reads it)
         # torch's squeeze(), squeeze(dim) and squeeze(dims) are overloads 0, 1 and 2
@@ -350,7 +362,7 @@ def expand(input, *sizes):
         target.append(n)
     target = tuple(target)
     if target == shape:
-        return Alias.apply(input)
+        return _alias(input, "ExpandBackward0")
     return Expand.apply(input, target)
 
 
