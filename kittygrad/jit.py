@@ -1,17 +1,20 @@
-"""``kittygrad.jit``: torch.jit's decorators for eager code; TorchScript itself is refused.
+"""``kittygrad.jit``: torch.jit's API for eager code. kittygrad has no TorchScript compiler.
 
-kittygrad has no TorchScript compiler: ``script``, ``trace``, ``trace_module``, ``save`` and
-``load`` raise a clear error that says what to do instead (run the model eagerly; save weights
-with ``kittygrad.save(model.state_dict(), path)``). The markers that only matter to the script
-compiler (``ignore``, ``unused``, ``export``, ``interface``, ``annotate``, ``script_if_tracing``)
-behave as they do in torch for eager code: they return what they mark unchanged.
+``script``, ``trace`` and ``trace_module`` are documented no-ops, as ``kittygrad.compile`` is: they
+return what they are given, which then runs eagerly with the same results (code written for
+TorchScript is valid eager Python). ``trace`` does not run the function on its example inputs
+(torch does, which also updates a BatchNorm's running statistics in training mode).
+``save`` and ``load`` are refused: a TorchScript archive carries the model's code, and kittygrad
+never runs code from a file; save weights with ``kittygrad.save(model.state_dict(), path)``.
+The markers that only matter to the script compiler (``ignore``, ``unused``, ``export``,
+``interface``, ``annotate``, ``script_if_tracing``) return what they mark unchanged, as in torch.
 
 >>> import kittygrad as kitty
->>> @kitty.jit.ignore
-... def helper(x):
-...     return x + 1
->>> helper(1)
-2
+>>> @kitty.jit.script
+... def twice(x):
+...     return x * 2
+>>> twice(kitty.ones(2))
+tensor([2., 2.])
 """
 from __future__ import annotations
 
@@ -29,51 +32,45 @@ _Marked = TypeVar("_Marked", bound=Callable)
 
 def _refused(what: str) -> KittyNotImplementedError:
     return KittyNotImplementedError(
-        f"kittygrad.jit.{what} is not available: kittygrad has no TorchScript, every model runs eagerly. "
-        "Call the model (or function) directly instead; kittygrad.compile(model) returns it unchanged, and "
-        "kittygrad.save(model.state_dict(), path) saves its weights."
+        f"kittygrad.jit.{what} is not available: a TorchScript archive carries the model's code, and kittygrad "
+        "never runs code from a file (script and trace return the model itself, which runs eagerly). Save the "
+        "weights with kittygrad.save(model.state_dict(), path) and load them into a model built in your script."
     )
 
 
 def script(obj: Any, optimize=None, _frames_up: int = 0, _rcb=None, example_inputs=None):
-    """Refused: kittygrad has no TorchScript (run ``obj`` eagerly instead).
+    """``obj`` itself, to run eagerly (a documented no-op: kittygrad has no TorchScript compiler).
 
     >>> import kittygrad as kitty
-    >>> try:
-    ...     kitty.jit.script(kitty.nn.Linear(1, 1))
-    ... except NotImplementedError as err:
-    ...     print(err)
-    kittygrad.jit.script is not available: kittygrad has no TorchScript, every model runs eagerly. Call the model (or function) directly instead; kittygrad.compile(model) returns it unchanged, and kittygrad.save(model.state_dict(), path) saves its weights.
+    >>> lin = kitty.nn.Linear(1, 1)
+    >>> kitty.jit.script(lin) is lin
+    True
     """
-    raise _refused("script")
+    return obj
 
 
 def trace(func, example_inputs=None, optimize=None, check_trace: bool = True, check_inputs=None,
           check_tolerance: float = 1e-5, strict: bool = True, **kwargs):
-    """Refused: kittygrad has no TorchScript tracer (run ``func`` eagerly instead).
+    """``func`` itself, to run eagerly (a documented no-op: kittygrad has no tracer; ``func`` is not run
+    on ``example_inputs``).
 
     >>> import kittygrad as kitty
-    >>> try:
-    ...     kitty.jit.trace(abs, kitty.ones(1))
-    ... except NotImplementedError as err:
-    ...     print(err)
-    kittygrad.jit.trace is not available: kittygrad has no TorchScript, every model runs eagerly. Call the model (or function) directly instead; kittygrad.compile(model) returns it unchanged, and kittygrad.save(model.state_dict(), path) saves its weights.
+    >>> kitty.jit.trace(abs, kitty.ones(1)) is abs
+    True
     """
-    raise _refused("trace")
+    return func
 
 
 def trace_module(mod, inputs, optimize=None, check_trace: bool = True, check_inputs=None,
                  check_tolerance: float = 1e-5, strict: bool = True, **kwargs):
-    """Refused, as :func:`trace`.
+    """``mod`` itself, as :func:`trace`.
 
     >>> import kittygrad as kitty
-    >>> try:
-    ...     kitty.jit.trace_module(kitty.nn.Linear(1, 1), {})
-    ... except NotImplementedError as err:
-    ...     print(err)  # doctest: +ELLIPSIS
-    kittygrad.jit.trace_module is not available: ...
+    >>> lin = kitty.nn.Linear(1, 1)
+    >>> kitty.jit.trace_module(lin, {"forward": kitty.ones(1)}) is lin
+    True
     """
-    raise _refused("trace_module")
+    return mod
 
 
 def save(m, f, _extra_files=None) -> None:

@@ -271,12 +271,19 @@ def test_default_dtype_and_legacy_tensor_type():
 # ---- jit, onnx --------------------------------------------------------------------------------
 
 
-def test_jit_refuses_script_and_trace_clearly():
+def test_jit_script_and_trace_return_the_eager_model_and_archives_are_refused():
     model = kitty.nn.Linear(2, 1)
-    for call in (lambda: kitty.jit.script(model), lambda: kitty.jit.trace(model, kitty.ones(1, 2)),
-                 lambda: kitty.jit.trace_module(model, {"forward": kitty.ones(1, 2)}),
-                 lambda: kitty.jit.save(model, "x.pt"), lambda: kitty.jit.load("x.pt")):
-        with pytest.raises(NotImplementedError, match="no TorchScript.*run.*eagerly") as e:
+    x = kitty.ones(1, 2)
+    assert kitty.jit.script(model) is model and kitty.jit.trace(model, x) is model
+    assert kitty.jit.trace_module(model, {"forward": x}) is model
+
+    @kitty.jit.script
+    def double(t: kitty.Tensor) -> kitty.Tensor:
+        return t * 2
+
+    assert double(x).tolist() == [[2.0, 2.0]]
+    for call in (lambda: kitty.jit.save(model, "x.pt"), lambda: kitty.jit.load("x.pt")):
+        with pytest.raises(NotImplementedError, match="never runs code from a file") as e:
             call()
         assert isinstance(e.value, KittygradError)
 
