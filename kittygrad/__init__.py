@@ -221,6 +221,7 @@ from . import amp, compiler, cpu, functional, jit, onnx, testing  # noqa: E402
 from . import func  # noqa: E402  (torch.func: grad, vjp, jacrev, jacfwd, hessian, vmap, functional_call)
 from . import multiprocessing  # noqa: E402  (torch.multiprocessing: the standard library's, and spawn)
 from . import futures  # noqa: E402  (torch.futures: Future, collect_all, wait_all)
+from .control_flow import cond, fork, wait, while_loop  # noqa: E402  (eager: branches and body run as Python)
 from . import random  # noqa: E402  (torch.random: fork_rng and the default generator)
 from . import profiler  # noqa: E402  (torch.profiler; binds torch.autograd.profiler too)
 from . import fft, hub, signal, types  # noqa: E402  (torch.fft: real helpers, transforms refused; torch.hub; torch.types)
@@ -247,6 +248,7 @@ from ._runtime import (  # noqa: E402
     AcceleratorError,
     OutOfMemoryError,
     compiled_with_cxx11_abi,
+    get_device_module,
     get_num_interop_threads,
     init_num_threads,
     is_warn_always_enabled,

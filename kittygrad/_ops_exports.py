@@ -173,6 +173,7 @@ from .ops.linalg import (
     vdot,
 )
 from .ops.norms import norm
+from .ops.nn.embedding import embedding_renorm_
 from .ops.random_ops import bernoulli, binomial, multinomial, normal, poisson
 from .ops.reduction import (
     all,

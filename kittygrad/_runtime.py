@@ -9,8 +9,10 @@ True
 """
 from __future__ import annotations
 
+import importlib
 import os
 
+from .device import device as _device
 from .errors import KittyRuntimeError
 
 _interop_threads: int | None = None
@@ -111,3 +113,20 @@ def first_warning(seen: set, key) -> bool:
     due = _warn_always or key not in seen
     seen.add(key)
     return due
+
+
+def get_device_module(device=None):
+    """The module of a device type (``kittygrad.cpu``, ``kittygrad.cuda``, ``kittygrad.mps``): the CPU's
+    when none is given, as on a machine without an accelerator.
+
+    >>> import kittygrad as kitty
+    >>> kitty.get_device_module("cpu") is kitty.cpu
+    True
+    """
+    kind = "cpu" if device is None else (device if isinstance(device, str) else str(device)).split(":")[0]
+    _device(kind)  # torch's error for a string that names no device type
+    try:
+        return importlib.import_module(f"{__package__}.{kind}")
+    except ModuleNotFoundError:
+        raise KittyRuntimeError(f"Device '{kind}' does not have a corresponding module registered as "
+                                f"'kittygrad.{kind}'.") from None

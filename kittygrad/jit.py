@@ -21,9 +21,10 @@ from __future__ import annotations
 import warnings
 from typing import Any, Callable, TypeVar
 
+from .control_flow import fork, wait  # noqa: F401  (torch.jit.fork/wait: TorchScript's tasks, run at once)
 from .errors import KittyNotImplementedError
 
-__all__ = ["script", "trace", "trace_module", "save", "load", "ignore", "unused", "export", "interface", "annotate",
+__all__ = ["fork", "wait", "script", "trace", "trace_module", "save", "load", "ignore", "unused", "export", "interface", "annotate",
            "script_if_tracing", "is_scripting", "is_tracing"]
 
 #: what a marker decorator returns: the very callable it was given

@@ -515,6 +515,34 @@ def frobenius_norm(input, dim, keepdim: bool = False):
     return linalg.vector_norm(input, 2, dim, keepdim)
 
 
+_GRID_MODES = ("bilinear", "nearest", "bicubic")
+_GRID_PADDINGS = ("zeros", "border", "reflection")
+
+
+def grid_sampler(input, grid, interpolation_mode: int, padding_mode: int, align_corners: bool):
+    """``F.grid_sample`` with aten's integer modes (interpolation 0 bilinear, 1 nearest, 2 bicubic;
+    padding 0 zeros, 1 border, 2 reflection).
+
+    >>> import kittygrad as kitty
+    >>> kitty.grid_sampler(kitty.ones(1, 1, 2, 2), kitty.zeros(1, 1, 1, 2), 0, 0, False)
+    tensor([[[[1.]]]])
+    """
+    return F.grid_sample(input, grid, _GRID_MODES[interpolation_mode], _GRID_PADDINGS[padding_mode], align_corners)
+
+
+grid_sampler_2d = grid_sampler_3d = grid_sampler
+
+
+def affine_grid_generator(theta, size, align_corners: bool):
+    """``F.affine_grid`` under aten's name.
+
+    >>> import kittygrad as kitty
+    >>> kitty.affine_grid_generator(kitty.eye(2, 3).unsqueeze(0), [1, 1, 2, 2], False).shape
+    kittygrad.Size([1, 2, 2, 2])
+    """
+    return F.affine_grid(theta, size, align_corners)
+
+
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "alpha_dropout", "alpha_dropout_", "avg_pool1d", "batch_norm",
     "bilinear", "binary_cross_entropy_with_logits", "channel_shuffle", "constant_pad_nd", "conv1d", "conv2d",
@@ -525,5 +553,6 @@ __all__ = [
     "pairwise_distance", "pdist", "pixel_shuffle", "pixel_unshuffle", "poisson_nll_loss", "rms_norm", "rnn_relu",
     "rnn_relu_cell", "rnn_tanh", "rnn_tanh_cell", "rrelu", "rrelu_", "threshold", "threshold_",
     "triplet_margin_loss", "max_pool1d_with_indices", "convolution", "native_layer_norm", "native_batch_norm",
-    "native_dropout", "norm_except_dim", "nuclear_norm", "frobenius_norm",
+    "native_dropout", "norm_except_dim", "nuclear_norm", "frobenius_norm", "grid_sampler", "grid_sampler_2d",
+    "grid_sampler_3d", "affine_grid_generator",
 ]

@@ -130,3 +130,38 @@ def test_set_warn_always_repeats_warn_once_warnings():
         assert kitty.is_warn_always_enabled() and _runtime.first_warning(seen, "op")
     finally:
         kitty.set_warn_always(False)
+
+
+def test_structured_control_flow_runs_eagerly_as_torch():
+    for lib in (torch, kitty):
+        assert lib.cond(lib.tensor(True), lambda x: x + 1, lambda x: x - 1, (lib.ones(2),)).tolist() == [2.0, 2.0]
+        assert lib.cond(0, lambda: 1, lambda: 2) == 2
+        i, x = lib.while_loop(lambda i, x: i < 3, lambda i, x: (i + 1, x * 2), (lib.tensor(0), lib.ones(2)))
+        assert int(i) == 3 and x.tolist() == [8.0, 8.0]
+        with pytest.raises(RuntimeError, match="single-element tensor"):
+            lib.cond(lib.tensor([True, False]), lambda: 1, lambda: 2)
+        assert lib.jit.wait(lib.jit.fork(lambda t: t * 2, lib.ones(1))).tolist() == [2.0]
+        assert lib.wait(lib.fork(lambda t: t + 1, lib.zeros(1))).tolist() == [1.0]
+
+
+def test_embedding_renorm_and_grid_bindings_match_torch():
+    data = np.random.default_rng(8).standard_normal((5, 3)).astype(np.float32) * 2
+    tw, kw = torch.tensor(data), kitty.tensor(data)
+    assert torch.embedding_renorm_(tw, torch.tensor([0, 3, 3]), 1.0, 2.0) is tw
+    assert kitty.embedding_renorm_(kw, kitty.tensor([0, 3, 3]), 1.0, 2.0) is kw
+    _same(tw, kw)
+    theta = np.array([[[0.9, 0.1, 0.05], [-0.2, 1.1, 0.0]]], dtype=np.float32)
+    grid_t = torch.affine_grid_generator(torch.tensor(theta), [1, 1, 4, 5], False)
+    grid_k = kitty.affine_grid_generator(kitty.tensor(theta), [1, 1, 4, 5], False)
+    _same(grid_t, grid_k)
+    image = np.random.default_rng(9).standard_normal((1, 2, 4, 5)).astype(np.float32)
+    for mode in (0, 1, 2):
+        for padding in (0, 1, 2):
+            _same(torch.grid_sampler(torch.tensor(image), grid_t, mode, padding, False),
+                  kitty.grid_sampler(kitty.tensor(image), grid_k, mode, padding, False), atol=1e-5)
+
+
+def test_get_device_module():
+    assert kitty.get_device_module() is kitty.cpu and kitty.get_device_module("cuda:0") is kitty.cuda
+    with pytest.raises(RuntimeError, match="device type at start of device string"):
+        kitty.get_device_module("foo")

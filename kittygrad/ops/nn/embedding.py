@@ -62,10 +62,29 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
             raise KittyValueError("Padding_idx must be within num_embeddings")
         padding_idx = padding_idx % n
     if max_norm is not None:
-        rows = xp.unique(arr)
-        data = w._data
-        norms = (xp.abs(data[rows]) ** norm_type).sum(1) ** (1.0 / norm_type)
-        scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
-        data[rows] = data[rows] * scale[:, None].astype(data.dtype)
-        w._vc[0] += 1
+        _renorm_rows(w, arr, max_norm, norm_type)
     return Embedding.apply(w, indices=arr, padding_idx=padding_idx, scale_grad_by_freq=bool(scale_grad_by_freq))
+
+
+def _renorm_rows(w, indices, max_norm: float, norm_type: float) -> None:
+    """Scale the rows of ``w`` that ``indices`` name down to ``max_norm`` (in place, outside autograd)."""
+    rows = xp.unique(indices)
+    data = w._data
+    norms = (xp.abs(data[rows]) ** norm_type).sum(1) ** (1.0 / norm_type)
+    scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+    data[rows] = data[rows] * scale[:, None].astype(data.dtype)
+    w._vc[0] += 1
+
+
+def embedding_renorm_(weight, input, max_norm: float, norm_type: float):
+    """Rescale, in place, the rows of ``weight`` that ``input`` names whose ``norm_type``-norm exceeds
+    ``max_norm`` (what ``embedding(..., max_norm=)`` does first); returns ``weight``.
+
+    >>> import kittygrad as kitty
+    >>> w = kitty.tensor([[3., 4.], [0.1, 0.]])
+    >>> kitty.embedding_renorm_(w, kitty.tensor([0]), 1.0, 2.0)
+    tensor([[0.6000, 0.8000],
+            [0.1000, 0.0000]])
+    """
+    _renorm_rows(weight, as_tensor_arg(input, "input")._data, max_norm, norm_type)
+    return weight
