@@ -358,24 +358,19 @@ def _fma32(a, b, c):
 
 
 def linspace(start, end, steps: int, dtype):
-    """torch's ``linspace`` in a float ``dtype``, bit for bit: ``step = (end - start) / (steps - 1)``
-    in the dtype, the first half ``start + step * i`` and the second ``end - step * (steps - 1 - i)``,
-    each with one rounding (torch's vectorised kernel fuses the multiply-add). Half-precision dtypes
-    are computed in float32 and rounded once more.
+    """torch's ``linspace`` in a float ``dtype``, bit for bit: ``step = (end - start) / (steps - 1)``,
+    then ``start + step * i`` for the first half and ``end - step * (steps - 1 - i)`` for the second,
+    each rounded once (torch's kernel fuses the multiply-add); half precision goes through float32.
 
     >>> linspace(-1.0, 1.0, 5, np.dtype(np.float32)).tolist()
     [-1.0, -0.5, 0.0, 0.5, 1.0]
     """
     work = np.dtype(np.float64) if dtype == np.float64 else np.dtype(np.float32)
     first, last = work.type(start), work.type(end)
-    if steps == 1:
-        return np.full(1, first).astype(dtype)
     step = (last - first) / work.type(max(steps - 1, 1))
-    index = np.arange(steps)
-    fused = fma if work == np.float64 else _fma32
-    below = index < steps // 2
-    out = np.where(below, fused(step, index, first), fused(-step, steps - 1 - index, last)).astype(work)
-    return out.astype(dtype, copy=False)
+    index, fused = np.arange(steps), (fma if work == np.float64 else _fma32)
+    out = np.where(index < steps // 2, fused(step, index, first), fused(-step, steps - 1 - index, last))
+    return (out if steps != 1 else np.full(1, first)).astype(dtype)
 
 
 def _box_muller_blocks(u, work):
