@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from . import utils  # torch.nn.modules.utils: _pair and friends for custom layers
+from .adaptive import AdaptiveLogSoftmaxWithLoss
 
 from .activation import (
     CELU,
@@ -136,7 +137,7 @@ from .lazy import (
 from .padding import CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d, ZeroPad3d
 
 __all__ = [
-    "Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear",
+    "AdaptiveLogSoftmaxWithLoss", "Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear",
     "Bilinear", "Flatten", "Unflatten", "NonDynamicallyQuantizableLinear", "Conv1d", "Conv2d", "Conv3d",
     "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm",
