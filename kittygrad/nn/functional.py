@@ -74,6 +74,7 @@ from ._functional_activation import (
     threshold,
     threshold_,
 )
+from ._functional_attention import _mask_to_additive, _masked_softmax, multi_head_attention_forward
 from ._functional_loss import (
     ctc_loss,
     gaussian_nll_loss,
@@ -125,8 +126,8 @@ __all__ += [
     "fractional_max_pool3d", "fractional_max_pool3d_with_indices", "gaussian_nll_loss", "grid_sample",
     "gumbel_softmax", "hardshrink", "hardtanh_", "leaky_relu_", "local_response_norm", "lp_pool1d", "lp_pool2d",
     "lp_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d", "max_pool3d_with_indices",
-    "max_unpool1d", "max_unpool2d", "max_unpool3d", "multi_margin_loss", "multilabel_margin_loss",
-    "multilabel_soft_margin_loss", "native_channel_shuffle", "pdist", "poisson_nll_loss", "rrelu", "rrelu_",
+    "max_unpool1d", "max_unpool2d", "max_unpool3d", "multi_head_attention_forward", "multi_margin_loss",
+    "multilabel_margin_loss", "multilabel_soft_margin_loss", "native_channel_shuffle", "pdist", "poisson_nll_loss", "rrelu", "rrelu_",
     "selu_", "softshrink", "threshold", "threshold_", "triplet_margin_with_distance_loss", "unfold",
     "upsample_bilinear", "upsample_nearest",
 ]
@@ -740,26 +741,6 @@ def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tenso
 
 # ---------------------------------------------------------------------------------------------
 # attention
-
-
-def _mask_to_additive(mask, dtype, shape=None):
-    """A boolean keep-mask (True = attend) or a float mask as an additive float tensor."""
-    m = as_tensor_arg(mask, "attn_mask")
-    if m._data.dtype.kind == "b":
-        arr = B.xp.where(m._data, 0.0, -B.xp.inf).astype(dtype)
-        return Tensor._wrap(arr)
-    return cast(m, D._BY_NP[dtype]) if m._data.dtype != dtype else m
-
-
-def _masked_softmax(scores: Tensor) -> Tensor:
-    """Softmax over the last dim of masked attention scores, where a query the mask lets attend to
-    nothing (a fully padded sequence) gets zeros, as torch's attention kernels give: not the NaN of
-    a softmax over -inf alone, whose gradient would poison every key and value."""
-    empty = B.xp.isneginf(scores._data).all(axis=-1, keepdims=True)
-    if not empty.any():
-        return _act.softmax(scores, -1)
-    blocked = Tensor._wrap(empty)
-    return _act.softmax(scores.masked_fill(blocked, 0.0), -1).masked_fill(blocked, 0.0)
 
 
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None, dropout_p: float = 0.0, is_causal: bool = False, scale=None, enable_gqa: bool = False) -> Tensor:

@@ -6,12 +6,9 @@ functional and the settings (see :class:`._functional_module._FunctionalModule`)
 """
 from __future__ import annotations
 
-import math
 from functools import partial
 
 from ... import creation as C
-from ...errors import KittyRuntimeError
-from ...ops.nn.attention import attention_weights
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init as nn_init
@@ -388,10 +385,12 @@ class Softmax2d(Module):
 
 class MultiheadAttention(Module):
     """Multi-head scaled dot-product attention with torch's parameters
-    (``in_proj_weight (3E, E)``, ``in_proj_bias``, ``out_proj``).
+    (``in_proj_weight (3E, E)``, ``in_proj_bias``, ``bias_k``, ``bias_v``, ``out_proj``).
 
     Inputs are ``(L, N, E)`` (or ``(N, L, E)`` with ``batch_first``); returns the output and,
-    with ``need_weights``, the attention weights (averaged over heads by default).
+    with ``need_weights``, the attention weights (averaged over heads by default). The maths is
+    :func:`kittygrad.nn.functional.multi_head_attention_forward`. ``add_bias_kv`` appends learned
+    ``bias_k``, ``bias_v (1, 1, E)`` as one more key/value position; ``add_zero_attn`` a zero one.
 
     >>> import kittygrad as kitty
     >>> mha = kitty.nn.MultiheadAttention(8, 2, batch_first=True)
@@ -399,6 +398,9 @@ class MultiheadAttention(Module):
     >>> out, w = mha(x, x, x)
     >>> out.shape, w.shape
     (kittygrad.Size([3, 5, 8]), kittygrad.Size([3, 5, 5]))
+    >>> out, w = kitty.nn.MultiheadAttention(8, 2, add_bias_kv=True, add_zero_attn=True)(x, x, x)
+    >>> w.shape
+    kittygrad.Size([5, 3, 5])
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True, add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None, vdim: int | None = None, batch_first: bool = False, device=None, dtype=None) -> None:
@@ -406,8 +408,6 @@ class MultiheadAttention(Module):
             raise ValueError(
                 f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} and num_heads={num_heads} instead"
             )
-        if add_bias_kv or add_zero_attn:
-            raise NotImplementedError("MultiheadAttention: add_bias_kv and add_zero_attn are not supported by kittygrad")
         super().__init__()
         self.embed_dim = embed_dim
         self.kdim = embed_dim if kdim is None else kdim
@@ -432,104 +432,39 @@ class MultiheadAttention(Module):
             shape = shapes.get(name)
             self.register_parameter(name, None if shape is None else Parameter(C.empty(*shape, dtype=dtype)))
         self.out_proj = NonDynamicallyQuantizableLinear(E, E, bias=bias, dtype=dtype)
-        self.bias_k = None
-        self.bias_v = None
+        if add_bias_kv:  # registered after in_proj_bias, as torch's named_parameters() lists them
+            self.bias_k = Parameter(C.empty(1, 1, E, dtype=dtype))
+            self.bias_v = Parameter(C.empty(1, 1, E, dtype=dtype))
+        else:
+            self.bias_k = self.bias_v = None
         self.add_zero_attn = add_zero_attn
         self._reset_parameters()
 
     def _reset_parameters(self) -> None:
         # Projections are drawn after out_proj's own init, packed or q, k, v in turn (torch's RNG
-        # order); every bias starts at zero.
+        # order); every bias starts at zero, but bias_k and bias_v, drawn last.
         for weight in (self.in_proj_weight, self.q_proj_weight, self.k_proj_weight, self.v_proj_weight):
             if weight is not None:
                 nn_init.xavier_uniform_(weight)
         for bias in (self.in_proj_bias, self.out_proj.bias):
             if bias is not None:
                 nn_init.zeros_(bias)
-
-    def _projections(self, query, key, value):
-        E = self.embed_dim
-        b = self.in_proj_bias
-        bq, bk, bv = (b[:E], b[E : 2 * E], b[2 * E :]) if b is not None else (None, None, None)
-        if self._qkv_same_embed_dim:
-            w = self.in_proj_weight
-            wq, wk, wv = w[:E], w[E : 2 * E], w[2 * E :]
-        else:
-            wq, wk, wv = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
-        return F.linear(query, wq, bq), F.linear(key, wk, bk), F.linear(value, wv, bv)
+        for bias in (self.bias_k, self.bias_v):
+            if bias is not None:
+                nn_init.xavier_normal_(bias)
 
     def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Tensor | None = None, need_weights: bool = True, attn_mask: Tensor | None = None, average_attn_weights: bool = True, is_causal: bool = False):
-        if attn_mask is not None and attn_mask.ndim not in (2, 3):
-            kind = "batched (3-D)" if query.ndim == 3 else "unbatched (2-D)"
-            raise AssertionError(
-                f"For {kind} `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found {attn_mask.ndim}-D tensor instead"
-            )
-        if attn_mask is None and is_causal:
-            raise KittyRuntimeError(
-                "Need attn_mask if specifying the is_causal hint. You may use the Transformer module method "
-                "`generate_square_subsequent_mask` to create this mask."
-            )
-        # Work sequence-first, (L, N, E): batch_first inputs are transposed, unbatched ones get N=1.
-        batched = query.ndim == 3
-        if not batched:
-            query, key, value = (t.unsqueeze(1) for t in (query, key, value))
-            key_padding_mask = None if key_padding_mask is None else key_padding_mask.unsqueeze(0)
-        elif self.batch_first:
+        # sequence-first for the functional form: batch_first inputs are transposed there and back
+        swap = self.batch_first and query.ndim == 3
+        if swap:
             query, key, value = (t.transpose(0, 1) for t in (query, key, value))
-        L, N, E = query.shape
-        S = key.shape[0]
-        H, hd = self.num_heads, self.head_dim
-        if E != self.embed_dim:
-            raise AssertionError(f"was expecting embedding dimension of {self.embed_dim}, but got {E}")
-        q, k, v = self._projections(query, key, value)
-        mask = self._additive_mask(attn_mask, key_padding_mask, N, L, S, q._data.dtype)
-        q = q.reshape(L, N * H, hd).transpose(0, 1)
-        k = k.reshape(S, N * H, hd).transpose(0, 1)
-        v = v.reshape(S, N * H, hd).transpose(0, 1)
-        scores = (q * math.sqrt(1.0 / hd)) @ k.transpose(-2, -1)
-        if mask is None:
-            weights = F.softmax(scores, dim=-1)
-        elif need_weights:  # torch's weights path: a query that may attend to nothing gets NaN
-            weights = F.softmax(scores + mask, dim=-1)
-        else:  # torch's fused path: such a query gets zeros
-            weights = F._masked_softmax(scores + mask)
-        if self.training and self.dropout > 0:
-            weights = F.dropout(weights, self.dropout)
-        returned = None
-        if need_weights:  # one node gives both, so an ignored `_` holds back no gradient
-            weights, returned = attention_weights(weights, N, H, average_attn_weights, batched)
-        out = (weights @ v).transpose(0, 1).reshape(L * N, E)
-        out = self.out_proj(out).reshape(L, N, E)
-        if not batched:
-            out = out.squeeze(1)
-        elif self.batch_first:
-            out = out.transpose(0, 1)
-        return out, returned
-
-    def _additive_mask(self, attn_mask, padding_mask, N: int, L: int, S: int, dtype) -> Tensor | None:
-        """``attn_mask`` (L, S) or (N*H, L, S) and the (N, S) key padding mask, as one mask added
-        to the (N*H, L, S) scores (-inf where attention is not allowed), or None."""
-        H = self.num_heads
-        mask = None
-        if attn_mask is not None:
-            mask = F._mask_to_additive(_invert_bool(attn_mask), dtype)
-            want = (L, S) if mask.ndim == 2 else (N * H, L, S)
-            if tuple(mask.shape) != want:
-                raise KittyRuntimeError(f"The shape of the {mask.ndim}D attn_mask is {tuple(mask.shape)}, but should be {want}.")
-            if mask.ndim == 2:  # one mask for every sample and head
-                mask = mask.unsqueeze(0)
-        if padding_mask is not None:
-            if tuple(padding_mask.shape) != (N, S):
-                raise AssertionError(f"expecting key_padding_mask shape of {(N, S)}, but got "
-                                     f"{padding_mask.shape}")
-            per_key = F._mask_to_additive(_invert_bool(padding_mask), dtype)
-            per_key = per_key.reshape(N, 1, 1, S).expand(N, H, 1, S).reshape(N * H, 1, S)
-            mask = per_key if mask is None else mask + per_key
-        return mask
-
-
-def _invert_bool(mask):
-    """Key padding masks say True = ignore; additive masks are built from True = attend."""
-    if mask._data.dtype.kind == "b":
-        return Tensor._wrap(~mask._data)
-    return mask
+        separate = not self._qkv_same_embed_dim
+        out, weights = F.multi_head_attention_forward(
+            query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight, self.in_proj_bias,
+            self.bias_k, self.bias_v, self.add_zero_attn, self.dropout, self.out_proj.weight, self.out_proj.bias,
+            training=self.training, key_padding_mask=key_padding_mask, need_weights=need_weights,
+            attn_mask=attn_mask, use_separate_proj_weight=separate, q_proj_weight=self.q_proj_weight,
+            k_proj_weight=self.k_proj_weight, v_proj_weight=self.v_proj_weight,
+            average_attn_weights=average_attn_weights, is_causal=is_causal,
+        )
+        return (out.transpose(0, 1) if swap else out), weights

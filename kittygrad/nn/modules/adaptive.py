@@ -21,7 +21,7 @@ from .module import Module
 
 __all__ = ["AdaptiveLogSoftmaxWithLoss"]
 
-_ASMoutput = namedtuple("_ASMoutput", ["output", "loss"])
+_ASMoutput = namedtuple("_ASMoutput", "output loss")  # torch's type name, which reprs show
 
 
 class AdaptiveLogSoftmaxWithLoss(Module):
@@ -51,12 +51,11 @@ class AdaptiveLogSoftmaxWithLoss(Module):
                              "order, where each value is between 1 and n_classes-1")
         self.in_features = in_features
         self.n_classes = n_classes
-        self.cutoffs = cutoffs + [n_classes]
+        self.cutoffs = [*cutoffs, n_classes]
         self.div_value = div_value
         self.head_bias = head_bias
-        self.shortlist_size = self.cutoffs[0]
-        self.n_clusters = len(self.cutoffs) - 1
-        self.head_size = self.shortlist_size + self.n_clusters
+        self.shortlist_size, self.n_clusters = cutoffs[0], len(cutoffs)
+        self.head_size = cutoffs[0] + len(cutoffs)  # the shortlist's words and one entry per cluster
         # built in this order (head, then each cluster's two layers) so a seeded model holds torch's weights
         self.head = Linear(in_features, self.head_size, bias=head_bias, dtype=dtype)
         clusters = []

@@ -56,19 +56,33 @@ def _check_rnn_arguments(dropout, hidden_size, num_layers: int, proj_size: int) 
         raise ValueError("hidden_size must be greater than zero")
     if num_layers <= 0:
         raise ValueError("num_layers must be greater than zero")
-    if proj_size != 0:
-        raise NotImplementedError("proj_size is not supported by kittygrad's LSTM")
+    if proj_size < 0:
+        raise ValueError("proj_size should be a positive integer or zero to disable projections")
+    if proj_size >= hidden_size:
+        raise ValueError("proj_size has to be smaller than hidden_size")
 
 
-def _cell_parameters(suffix: str, gates: int, input_size: int, hidden_size: int, bias: bool) -> list:
-    """``(name, shape)`` of one cell's weights in torch's order; shape None for an absent bias."""
+def _refuse_projections(kwargs: dict) -> None:
+    """RNN and GRU take torch's keyword arguments, and refuse ``proj_size`` as torch does."""
+    if "proj_size" in kwargs:
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+    if kwargs:
+        raise TypeError(f"__init__() got an unexpected keyword argument '{next(iter(kwargs))}'")
+
+
+def _cell_parameters(suffix: str, gates: int, input_size: int, hidden_size: int, bias: bool, proj_size: int = 0) -> list:
+    """``(name, shape)`` of one cell's weights in torch's order; shape None for an absent bias. With
+    projections the recurrent weight reads the P-wide h, and ``weight_hr (P, H)`` comes last."""
     rows = gates * hidden_size
-    return [
+    names = [
         (f"weight_ih{suffix}", (rows, input_size)),
-        (f"weight_hh{suffix}", (rows, hidden_size)),
+        (f"weight_hh{suffix}", (rows, proj_size or hidden_size)),
         (f"bias_ih{suffix}", (rows,) if bias else None),
         (f"bias_hh{suffix}", (rows,) if bias else None),
     ]
+    if proj_size:
+        names.append((f"weight_hr{suffix}", (proj_size, hidden_size)))
+    return names
 
 
 def _uniform_reset(module: Module) -> None:
@@ -101,6 +115,8 @@ class RNNBase(Module):
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0, device=None, dtype=None) -> None:
         super().__init__()
         _check_rnn_arguments(dropout, hidden_size, num_layers, proj_size)
+        if proj_size and mode != "LSTM":  # torch would build weights its kernels cannot run
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -113,9 +129,9 @@ class RNNBase(Module):
         ndir = 2 if bidirectional else 1
         self._flat_weights_names = []
         for layer in range(num_layers):
-            in_size = input_size if layer == 0 else hidden_size * ndir
+            in_size = input_size if layer == 0 else (proj_size or hidden_size) * ndir
             for suffix in ("", "_reverse")[:ndir]:
-                for name, shape in _cell_parameters(f"_l{layer}{suffix}", _GATES[mode], in_size, hidden_size, bias):
+                for name, shape in _cell_parameters(f"_l{layer}{suffix}", _GATES[mode], in_size, hidden_size, bias, proj_size):
                     if shape is not None:  # a stack without bias has no bias names at all
                         setattr(self, name, Parameter(C.empty(*shape, dtype=dtype)))
                         self._flat_weights_names.append(name)
@@ -127,7 +143,7 @@ class RNNBase(Module):
 
     @property
     def all_weights(self) -> list:
-        per = 4 if self.bias else 2
+        per = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         w = self._flat_weights
         return [w[i : i + per] for i in range(0, len(w), per)]
 
@@ -152,10 +168,8 @@ class RNNBase(Module):
         if not batched:
             input = input.unsqueeze(bdim)
         n = input.shape[bdim]
-        ndir = 2 if self.bidirectional else 1
-        want = (self.num_layers * ndir, n, self.hidden_size)
         out = []
-        for h in hx:
+        for h, want in zip(hx, self._state_shapes(n)):
             if h is None:
                 out.append(None)
                 continue
@@ -169,6 +183,14 @@ class RNNBase(Module):
                 raise KittyRuntimeError(f"Expected hidden size {want}, got {list(h.shape)}")
             out.append(h)
         return input, batched, out
+
+    def _state_shapes(self, n: int) -> list:
+        """The shapes of h0 (P wide with projections) and, for an LSTM, c0 (H wide) for batch n."""
+        rows = self.num_layers * (2 if self.bidirectional else 1)
+        shapes = [(rows, n, self.proj_size or self.hidden_size)]
+        if self.mode == "LSTM":
+            shapes.append((rows, n, self.hidden_size))
+        return shapes
 
     def _run(self, input: Tensor | PackedSequence, hx: list):
         # a packed batch takes its own path; a padded one goes to the fused op
@@ -195,9 +217,7 @@ class RNNBase(Module):
                 f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {data.shape[-1]}"
             )
         sizes = [int(n) for n in batch_sizes.tolist()]
-        ndir = 2 if self.bidirectional else 1
-        want = (self.num_layers * ndir, sizes[0], self.hidden_size)
-        for h in hx:
+        for h, want in zip(hx, self._state_shapes(sizes[0])):
             if h is not None and tuple(h.shape) != want:
                 raise KittyRuntimeError(f"Expected hidden size {want}, got {list(h.shape)}")
         spans = _constant_spans(sizes)
@@ -228,7 +248,8 @@ class RNNBase(Module):
             outs = []
             for d in range(ndir):
                 k = layer * ndir + d
-                start = [C.zeros(batch, self.hidden_size, dtype=data.dtype) if h is None else h[k] for h in states]
+                start = [C.zeros(batch, shape[-1], dtype=data.dtype) if h is None else h[k]
+                         for h, shape in zip(states, self._state_shapes(batch))]
                 out, last = self._packed_direction(x, spans, weights[k * per : (k + 1) * per], start, d == 1)
                 outs.append(out)
                 for kept, state in zip(finals, last):
@@ -262,7 +283,7 @@ class RNNBase(Module):
             h0 = tuple(s.unsqueeze(0) for s in state)
             outs = _FN[self.mode](seq, h0 if lstm else h0[0], weights, self.bias, 1, 0.0, False, False, False)
             out = outs[0].flip(0) if reverse else outs[0]
-            pieces.append(out.reshape(stop - first, self.hidden_size))
+            pieces.append(out.reshape(stop - first, out.shape[-1]))
             state = [s[0] for s in outs[1:]]
         if reverse:
             pieces.reverse()
@@ -318,7 +339,8 @@ class RNN(RNNBase):
     (kittygrad.Size([4, 7, 5]), kittygrad.Size([2, 4, 5]))
     """
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, device=None, dtype=None) -> None:
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, device=None, dtype=None, **kwargs) -> None:
+        _refuse_projections(kwargs)
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
         self.nonlinearity = nonlinearity
@@ -333,11 +355,17 @@ class RNN(RNNBase):
 class LSTM(RNNBase):
     """Long short-term memory (gates i, f, g, o as torch); returns ``(output, (h_n, c_n))``.
 
+    With ``proj_size=P > 0`` (an LSTM with projections) ``h_t = W_hr (o_t * tanh(c_t))`` is P wide:
+    the output has P features per direction, h is P wide and c stays ``hidden_size`` wide.
+
     >>> import kittygrad as kitty
     >>> lstm = kitty.nn.LSTM(3, 5, bidirectional=True)
     >>> out, (h, c) = lstm(kitty.randn(7, 4, 3))
     >>> out.shape, h.shape
     (kittygrad.Size([7, 4, 10]), kittygrad.Size([2, 4, 5]))
+    >>> out, (h, c) = kitty.nn.LSTM(3, 5, proj_size=2)(kitty.randn(7, 4, 3))
+    >>> out.shape, h.shape, c.shape
+    (kittygrad.Size([7, 4, 2]), kittygrad.Size([1, 4, 2]), kittygrad.Size([1, 4, 5]))
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0, device=None, dtype=None) -> None:
@@ -358,7 +386,8 @@ class GRU(RNNBase):
     kittygrad.Size([7, 4, 5])
     """
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, device=None, dtype=None) -> None:
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, device=None, dtype=None, **kwargs) -> None:
+        _refuse_projections(kwargs)
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, 0, device, dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None):

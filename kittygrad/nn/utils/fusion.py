@@ -51,7 +51,7 @@ def fuse_conv_bn_weights(conv_w: Tensor, conv_b, bn_rm: Tensor, bn_rv: Tensor, b
 def fuse_conv_bn_eval(conv, bn, transpose: bool = False):
     """A copy of ``conv`` with ``bn`` folded in (both must be in eval mode: training BatchNorm uses
     batch statistics, which no fixed weight can reproduce)."""
-    if conv.training or bn.training:
+    if any(m.training for m in (conv, bn)):
         raise AssertionError("Fusion only for eval!")
     fused = copy.deepcopy(conv)
     if bn.running_mean is None or bn.running_var is None:
@@ -76,7 +76,7 @@ def fuse_linear_bn_weights(linear_w: Tensor, linear_b, bn_rm: Tensor, bn_rv: Ten
 def fuse_linear_bn_eval(linear, bn):
     """A copy of ``linear`` with the following eval-mode ``bn`` folded in (its features must match the
     linear layer's outputs, or broadcast from one)."""
-    if linear.training or bn.training:
+    if any(m.training for m in (linear, bn)):
         raise AssertionError("Fusion only for eval!")
     if not (linear.out_features == bn.num_features or bn.num_features == 1):
         raise AssertionError("To fuse, linear.out_features must equal bn.num_features or bn.num_features must be 1")

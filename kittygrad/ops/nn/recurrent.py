@@ -22,33 +22,40 @@ class Rnn(Op):
     Positional inputs: ``x (T, N, I)``, ``h0 (L*D, N, H)``, ``c0`` (LSTM) or None, then the flat
     weights per layer and direction: ``w_ih, w_hh[, b_ih, b_hh]`` (torch's order). Outputs:
     ``(output (T, N, D*H), h_n[, c_n])``. Backward is backpropagation through time.
+
+    An LSTM with projections (``proj=True``) takes ``w_hr (P, H)`` last in each layer's weights
+    and carries ``h_t = w_hr (o_t * tanh(c_t))``: ``h0``, ``h_n`` and the output are P wide
+    (``w_hh`` is ``(4H, P)``), ``c0`` and ``c_n`` stay H wide.
     """
 
-    saved_fields = ("has_c0", "hidden", "mode", "ndir", "num_layers", "per", "saved", "weights")
+    saved_fields = ("has_c0", "hidden", "mode", "ndir", "num_layers", "per", "saved", "weights", "proj", "size", "biases")
 
 
-    def forward(self, x, h0, c0, *weights, mode="RNN_TANH", num_layers=1, bidirectional=False, has_biases=True, dropout=0.0, train=False, generator=None):
+    def forward(self, x, h0, c0, *weights, mode="RNN_TANH", num_layers=1, bidirectional=False, has_biases=True, dropout=0.0, train=False, generator=None, proj=False):
         ndir = 2 if bidirectional else 1
-        per = 4 if has_biases else 2
+        per = (4 if has_biases else 2) + (1 if proj else 0)
         self.mode, self.ndir, self.per, self.num_layers = mode, ndir, per, num_layers
+        self.proj, self.biases = proj, has_biases
         self.weights = weights
         T, n = x.shape[:2]
-        H = weights[1].shape[1]
-        self.hidden = H
+        # P: the width of h (the output features per direction); H: of the cell (P == H unless projected)
+        P = weights[1].shape[1]
+        H = weights[-1].shape[1] if proj else P
+        self.hidden, self.size = H, P
         lstm = mode == "LSTM"
         self._name = {"LSTM": "LstmBackward", "GRU": "GruBackward"}.get(mode, "RnnBackward")
         dt = x.dtype
         if h0 is None:
-            h0 = xp.zeros((num_layers * ndir, n, H), dt)
+            h0 = xp.zeros((num_layers * ndir, n, P), dt)
         if lstm and c0 is None:
             c0 = xp.zeros((num_layers * ndir, n, H), dt)
         self.has_c0 = c0 is not None
-        hn = xp.empty((num_layers * ndir, n, H), dt)
+        hn = xp.empty((num_layers * ndir, n, P), dt)
         cn = xp.empty((num_layers * ndir, n, H), dt) if lstm else None
         self.saved = []  # per layer: (input, masks, [per direction caches])
         inp = x
         for layer in range(num_layers):
-            out = xp.empty((T, n, ndir * H), dt)
+            out = xp.empty((T, n, ndir * P), dt)
             caches = []
             for d in range(ndir):
                 k = layer * ndir + d
@@ -58,7 +65,10 @@ class Rnn(Op):
                 xw = inp @ w_ih.T
                 if b_ih is not None:
                     xw += b_ih
-                cache = self._run(xw, h0[k], c0[k] if lstm else None, w_hh, b_hh, d == 1, out[..., d * H : (d + 1) * H])
+                if proj:
+                    cache = self._run_projected(xw, h0[k], c0[k], w_hh, b_hh, ws[-1], d == 1, out[..., d * P : (d + 1) * P])
+                else:
+                    cache = self._run(xw, h0[k], c0[k] if lstm else None, w_hh, b_hh, d == 1, out[..., d * H : (d + 1) * H])
                 hn[k] = cache["h_last"]
                 if lstm:
                     cn[k] = cache["c_last"]
@@ -123,10 +133,38 @@ class Rnn(Op):
         out[...] = hs
         return cache
 
-    def composite(self, x, h0, c0, *weights, mode="RNN_TANH", num_layers=1, bidirectional=False, has_biases=True, dropout=0.0, train=False, generator=None):
+    def _run_projected(self, xw, h, c, w_hh, b_hh, w_hr, reverse, out):
+        """One direction of an LSTM with projections: as ``_run``'s LSTM, then ``h = (o * tanh(c)) w_hr^T``."""
+        H = self.hidden
+        T = xw.shape[0]
+        order = range(T - 1, -1, -1) if reverse else range(T)
+        hs = xp.empty((T,) + h.shape, h.dtype)
+        gates = xp.empty(xw.shape, h.dtype)
+        cs = xp.empty((T,) + c.shape, c.dtype)
+        tcs = xp.empty((T,) + c.shape, c.dtype)
+        cache = {"reverse": reverse, "h0": h, "c0": c}
+        w_hr_t = w_hr.T
+        for t in order:
+            a = xw[t] + h @ w_hh.T
+            if b_hh is not None:
+                a += b_hh
+            i = _sigmoid(a[:, :H])
+            f = _sigmoid(a[:, H : 2 * H])
+            gg = xp.tanh(a[:, 2 * H : 3 * H])
+            o = _sigmoid(a[:, 3 * H :])
+            c = f * c + i * gg
+            tc = xp.tanh(c)
+            h = (o * tc) @ w_hr_t
+            gates[t, :, :H], gates[t, :, H : 2 * H], gates[t, :, 2 * H : 3 * H], gates[t, :, 3 * H :] = i, f, gg, o
+            cs[t], tcs[t], hs[t] = c, tc, h
+        cache.update(gates=gates, cs=cs, tcs=tcs, c_last=c, hs=hs, h_last=h)
+        out[...] = hs
+        return cache
+
+    def composite(self, x, h0, c0, *weights, mode="RNN_TANH", num_layers=1, bidirectional=False, has_biases=True, dropout=0.0, train=False, generator=None, proj=False):
         """The same recurrence, step by step, from differentiable ops (double backward
         differentiates this); the dropout masks drawn in forward are reused."""
-        ndir, per, H = self.ndir, self.per, self.hidden
+        ndir, per, H, P = self.ndir, self.per, self.hidden, self.size
         lstm = mode == "LSTM"
         T, n = x._data.shape[:2]
 
@@ -137,7 +175,7 @@ class Rnn(Op):
             return _tslice(a, 1, j * H, H)
 
         if h0 is None:
-            h0 = _const(xp.zeros((num_layers * ndir, n, H)), x)
+            h0 = _const(xp.zeros((num_layers * ndir, n, P)), x)
         if lstm and c0 is None:
             c0 = _const(xp.zeros((num_layers * ndir, n, H)), x)
         inp, hn, cn = x, [], []
@@ -163,6 +201,8 @@ class Rnn(Op):
                         a = xt + hw
                         c = _activation.sigmoid(part(a, 1)) * c + _activation.sigmoid(part(a, 0)) * _activation.tanh(part(a, 2))
                         h = _activation.sigmoid(part(a, 3)) * _activation.tanh(c)
+                        if self.proj:
+                            h = _linalg.matmul(h, ws[-1].t())
                     elif mode == "GRU":
                         r = _activation.sigmoid(part(xt, 0) + part(hw, 0))
                         z = _activation.sigmoid(part(xt, 1) + part(hw, 1))
@@ -183,13 +223,13 @@ class Rnn(Op):
         return inp, _joining.stack(hn, 0)
 
     def backward(self, g_out, g_hn, g_cn=None):
-        mode, ndir, per, H = self.mode, self.ndir, self.per, self.hidden
+        mode, ndir, per, P, proj = self.mode, self.ndir, self.per, self.size, self.proj
         lstm = mode == "LSTM"
         need = self.needs_input_grad
         weights = self.weights
         grads_w = [None] * len(weights)
         gh0 = xp.zeros(g_hn.shape, g_hn.dtype)
-        gc0 = xp.zeros(g_hn.shape, g_hn.dtype) if lstm else None
+        gc0 = xp.zeros(g_cn.shape, g_cn.dtype) if lstm else None
         dinp = g_out
         for layer in range(self.num_layers - 1, -1, -1):
             inp, caches, mask = self.saved[layer]
@@ -201,8 +241,11 @@ class Rnn(Op):
                 ws = weights[k * per : (k + 1) * per]
                 w_ih, w_hh = ws[0], ws[1]
                 cache = caches[d]
-                gout = dinp[..., d * H : (d + 1) * H]
-                dx_pre, dh_pre, dh0, dc0 = self._bptt(cache, gout, g_hn[k], g_cn[k] if lstm else None, w_hh)
+                gout = dinp[..., d * P : (d + 1) * P]
+                if proj:
+                    dx_pre, dh_pre, dh0, dc0, grads_w[k * per + per - 1] = self._bptt_projected(cache, gout, g_hn[k], g_cn[k], w_hh, ws[-1])
+                else:
+                    dx_pre, dh_pre, dh0, dc0 = self._bptt(cache, gout, g_hn[k], g_cn[k] if lstm else None, w_hh)
                 gh0[k] = dh0
                 if lstm:
                     gc0[k] = dc0
@@ -212,7 +255,7 @@ class Rnn(Op):
                 flat_h = dh_pre.reshape(T * n, -1)
                 grads_w[k * per] = flat_x.T @ inp.reshape(T * n, -1)
                 grads_w[k * per + 1] = flat_h.T @ hprev.reshape(T * n, -1)
-                if per == 4:
+                if self.biases:
                     grads_w[k * per + 2] = flat_x.sum(0)
                     grads_w[k * per + 3] = flat_h.sum(0)
                 contrib = dx_pre @ w_ih
@@ -232,6 +275,40 @@ class Rnn(Op):
             prev[1:] = hs[:-1]
             prev[0] = h0
         return prev
+
+    def _bptt_projected(self, cache, gout, dh, dc, w_hh, w_hr):
+        """``_bptt`` of an LSTM with projections; also returns the gradient of ``w_hr``."""
+        H = self.hidden
+        hs, gates, cs, tcs = cache["hs"], cache["gates"], cache["cs"], cache["tcs"]
+        T = hs.shape[0]
+        rev = cache["reverse"]
+        order = range(T) if rev else range(T - 1, -1, -1)
+        dpre = xp.empty(gates.shape, hs.dtype)
+        dhs = xp.empty(hs.shape, hs.dtype)  # the gradient reaching each step's h
+        cprev_all = xp.empty_like(cs)
+        if rev:
+            cprev_all[:-1] = cs[1:]
+            cprev_all[-1] = cache["c0"]
+        else:
+            cprev_all[1:] = cs[:-1]
+            cprev_all[0] = cache["c0"]
+        dc = dc.copy()
+        for t in order:
+            dh = dh + gout[t]
+            dhs[t] = dh
+            dm = dh @ w_hr  # the gradient of o * tanh(c)
+            i, f, gg, o = gates[t, :, :H], gates[t, :, H : 2 * H], gates[t, :, 2 * H : 3 * H], gates[t, :, 3 * H :]
+            tc = tcs[t]
+            dc = dc + dm * o * (1 - tc * tc)
+            dpre[t, :, :H] = dc * gg * i * (1 - i)
+            dpre[t, :, H : 2 * H] = dc * cprev_all[t] * f * (1 - f)
+            dpre[t, :, 2 * H : 3 * H] = dc * i * (1 - gg * gg)
+            dpre[t, :, 3 * H :] = dm * tc * o * (1 - o)
+            dc = dc * f
+            dh = dpre[t] @ w_hh
+        m = gates[..., 3 * H :] * tcs  # o * tanh(c) of every step
+        dw_hr = dhs.reshape(-1, dhs.shape[-1]).T @ m.reshape(-1, H)
+        return dpre, dpre, dh, dc, dw_hr
 
     def _bptt(self, cache, gout, dh, dc, w_hh):
         mode, H = self.mode, self.hidden
@@ -299,8 +376,16 @@ def _rnn_impl(mode, input, hx, cx, params, has_biases, num_layers, dropout, trai
     if batch_first:
         x = x.transpose(0, 1)
     params = [as_tensor_arg(p, "params") for p in params]
-    per = 4 if has_biases else 2
     ndir = 2 if bidirectional else 1
+    per = 4 if has_biases else 2
+    proj = False
+    if mode == "LSTM":
+        # projections as torch tells them: h narrower than c (or, a state left out, one more weight per layer)
+        if hx is not None and cx is not None:
+            proj = hx.shape[-1] != cx.shape[-1]
+        else:
+            proj = len(params) == (per + 1) * ndir * num_layers
+        per += proj
     if len(params) != per * ndir * num_layers:
         raise KittyRuntimeError(
             f"{mode.lower()}: expected {per * ndir * num_layers} parameter tensors, got {len(params)}"
@@ -310,7 +395,7 @@ def _rnn_impl(mode, input, hx, cx, params, has_biases, num_layers, dropout, trai
 
     outs = _saving_all(Rnn, 3 + len(params)).apply(
         x, hx, cx, *params, mode=mode, num_layers=num_layers, bidirectional=bidirectional, has_biases=has_biases,
-        dropout=float(dropout), train=bool(train), generator=gen,
+        dropout=float(dropout), train=bool(train), generator=gen, proj=proj,
     )
     out = outs[0].transpose(0, 1) if batch_first else outs[0]
     return (out,) + tuple(outs[1:])
@@ -339,6 +424,17 @@ def gru(input, hx, params, has_biases: bool, num_layers: int, dropout: float, tr
 
 
 def lstm(input, hx, params, has_biases: bool, num_layers: int, dropout: float, train: bool, bidirectional: bool, batch_first: bool):
-    """A whole LSTM as ``torch._VF.lstm`` (``hx = (h0, c0)``): returns ``(output, h_n, c_n)``."""
+    """A whole LSTM as ``torch._VF.lstm`` (``hx = (h0, c0)``): returns ``(output, h_n, c_n)``.
+
+    With projections (``h0`` narrower than ``c0``, as torch tells them) each layer's weights end
+    with ``w_hr (P, H)``: ``w_ih, w_hh[, b_ih, b_hh], w_hr``.
+
+    >>> import kittygrad as kitty
+    >>> from kittygrad.ops.nn.recurrent import lstm
+    >>> ps = [kitty.ones(16, 3), kitty.ones(16, 2), kitty.ones(2, 4)]
+    >>> out, h, c = lstm(kitty.zeros(5, 1, 3), (kitty.zeros(1, 1, 2), kitty.zeros(1, 1, 4)), ps, False, 1, 0.0, False, False, False)
+    >>> out.shape, h.shape, c.shape
+    (kittygrad.Size([5, 1, 2]), kittygrad.Size([1, 1, 2]), kittygrad.Size([1, 1, 4]))
+    """
     h0, c0 = hx
     return _rnn_impl("LSTM", input, h0, c0, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
