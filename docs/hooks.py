@@ -52,6 +52,11 @@ NAMESPACES = [
     ("kittygrad.distributions", "distributions", "kittygrad.distributions"),
     ("kittygrad.distributed", "distributed", "kittygrad.distributed"),
     ("kittygrad.viz", "viz", "kittygrad.viz"),
+    ("kittygrad.profiler", "profiler", "kittygrad.profiler"),
+    ("kittygrad.nn.utils.prune", "nn.utils.prune", "kittygrad.nn.utils.prune"),
+    ("kittygrad.fft", "fft", "kittygrad.fft"),
+    ("kittygrad.signal.windows", "signal.windows", "kittygrad.signal.windows"),
+    ("kittygrad.hub", "hub", "kittygrad.hub"),
 ]
 
 #: examples/ scripts shown as pages, with the arguments of the recorded run
