@@ -272,7 +272,8 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad: bool
 
 
 def _num(x):
-    return x.item() if isinstance(x, Tensor) else x
+    """A bound given as a Tensor or a NumPy scalar, as the Python number it holds (torch reads both so)."""
+    return x.item() if isinstance(x, Tensor) or B.is_array_like_scalar(x) else x
 
 
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

@@ -113,7 +113,10 @@ builtins_float, builtins_int, builtins_bool = _builtins.float, _builtins.int, _b
 
 
 def scalar_dtype(value) -> dtype:
-    """The dtype torch gives a Python scalar: bool → bool, int → int64, float → default float."""
+    """The dtype torch gives a Python scalar: bool → bool, int → int64, float → default float (a NumPy
+    scalar counts as the Python number it holds, as torch reads it)."""
+    if B.is_array_like_scalar(value):
+        value = value.item()
     if isinstance(value, builtins_bool):
         return bool
     if isinstance(value, builtins_int):

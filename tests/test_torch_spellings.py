@@ -67,6 +67,16 @@ SNIPPETS = [
     "lib.arange(6.).reshape(2, 3).t().view(lib.int32)",
     "lib.arange(4.).view(lib.float16).shape",
     "lib.arange(4.).requires_grad_().view(lib.int32).requires_grad",
+    # NumPy scalars where torch takes a number (fills, bounds, setitem, arange, alpha)
+    "lib.full((2,), np.int64(3))",
+    "lib.arange(5.).clamp(max=np.float32(2.5))",
+    "lib.where(lib.arange(3.) > 1, lib.arange(3.), np.int32(7))",
+    "(lambda t: (t.__setitem__(0, np.int64(3)), t)[1])(lib.zeros(3))",
+    "(lambda t: (t.__setitem__(0, -1), t)[1])(lib.zeros(2, dtype=lib.uint8))",
+    "lib.arange(np.float32(3))",
+    "lib.arange(np.int64(2), np.int64(5))",
+    "lib.add(lib.zeros(2), lib.ones(2), alpha=np.float64(2))",
+    "lib.arange(3) * np.int64(2)",
     # Python ints wrap into integer dtypes (two's complement), in arithmetic and in fills
     "lib.tensor([1, 2], dtype=lib.uint8) + (-2)",
     "lib.tensor([1, 2], dtype=lib.uint8) - 3",

@@ -210,6 +210,7 @@ def add(input, other, *, alpha=1):
     tensor([3., 4.])
     """
     a, b = binary(input, other, "add")
+    alpha = check_scalar(alpha, "add")  # a NumPy scalar alpha counts as a Python number (no float64 result)
     if alpha != 1:
         return AddScaled.apply(a, b, alpha=alpha)
     return Add.apply(a, b)
@@ -233,6 +234,7 @@ def sub(input, other, *, alpha=1):
     """
     _check_sub_operands(input, other)
     a, b = binary(input, other, "sub")
+    alpha = check_scalar(alpha, "sub")
     if not hasattr(a, "_data"):  # number - tensor
         return RSub.apply(b, a, alpha=alpha)
     return Sub.apply(a, b, alpha=alpha)

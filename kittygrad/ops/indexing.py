@@ -1,7 +1,10 @@
 """Tensor indexing: ``x[...]`` reads and ``x[...] = v`` writes (basic and advanced indices)."""
 from __future__ import annotations
 
+import math
+
 from .. import backend as B
+from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
 from ..autograd.graph_array import add_at
@@ -210,8 +213,13 @@ def setitem(x, idx, value) -> None:
         value = cast(value, x.dtype)
     elif B.is_array(value):
         value = Tensor._wrap(value.astype(x._data.dtype))
-    elif isinstance(value, (int, float, bool)):
-        value = x._data.dtype.type(value)
+    elif isinstance(value, (int, float, bool)) or B.is_array_like_scalar(value):
+        # a NumPy scalar counts as the number it holds; an int wraps into an unsigned dtype and is
+        # checked against a signed one's range, as torch's fills
+        number = value.item() if B.is_array_like_scalar(value) else value
+        if isinstance(number, float) and x._data.dtype.kind in "iu" and not math.isfinite(number):
+            raise KittyRuntimeError(f"value cannot be converted to type {x._data.dtype.name}_t without overflow")
+        value = D.fill_scalar(number, x._data.dtype)
     else:
         raise KittyTypeError(
             f"can't assign a {type(value).__name__} to a tensor; expected a number or a Tensor"
