@@ -14,6 +14,7 @@ from .ops import gather_scatter as _gs
 from .ops import householder as _hh
 from .ops import inverses as _inv
 from .ops import joining as _join
+from .ops import shape as _shape
 from .ops import least_squares as _lstsq
 from .ops import linalg as _la
 from .ops import matrix_functions as _mf
@@ -752,8 +753,8 @@ class TensorMethods:
     def ravel(self):
         return _join.ravel(self)
 
-    def repeat(self, *sizes):
-        return _join.repeat(self, *sizes)
+    def repeat(self, *sizes, repeats=None):
+        return _join.repeat(self, *_shape.sizes_or_keyword(sizes, repeats, "repeats", "repeat"))
 
     def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
         return _join.repeat_interleave(self, repeats, dim, output_size=output_size)

@@ -9,7 +9,7 @@ from . import dtypes as D
 from .device import check_device as _check_device  # the one device check (a GPU device raises)
 from .device import preserve_format
 from .errors import KittyRuntimeError, KittyTypeError, KittyValueError
-from .ops.shape import _shape_arg
+from .ops.shape import _shape_arg, sizes_or_keyword
 from .autograd.inference_tensors import mark_created
 from .tensor import Tensor
 
@@ -183,7 +183,7 @@ def _sizes(size):
     return shape
 
 
-def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def zeros(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros; sizes as varargs or one tuple.
 
     >>> import kittygrad as kitty
@@ -191,10 +191,11 @@ def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     kittygrad.Size([2, 3])
     """
     _check_device(device)
-    return _finish(B.xp.zeros(_sizes(size), _dtype_or_default(dtype).np), requires_grad)
+    shape = _sizes(sizes_or_keyword(sizes, size, "size", "zeros"))
+    return _finish(B.xp.zeros(shape, _dtype_or_default(dtype).np), requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def ones(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones.
 
     >>> import kittygrad as kitty
@@ -202,17 +203,19 @@ def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     tensor([1., 1.])
     """
     _check_device(device)
-    return _finish(B.xp.ones(_sizes(size), _dtype_or_default(dtype).np), requires_grad)
+    shape = _sizes(sizes_or_keyword(sizes, size, "size", "ones"))
+    return _finish(B.xp.ones(shape, _dtype_or_default(dtype).np), requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
     """An uninitialised tensor (kittygrad fills it with zeros, so it is deterministic).
 
     >>> import kittygrad as kitty
     >>> kitty.empty(2).shape
     kittygrad.Size([2])
     """
-    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+    return zeros(*sizes_or_keyword(sizes, size, "size", "empty"), dtype=dtype, device=device,
+                 requires_grad=requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -350,7 +353,7 @@ def _gen(generator):
     return generator if generator is not None else default_generator
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1), from ``manual_seed``'s generator or the one given: the same
     numbers as torch after the same seed.
 
@@ -361,10 +364,11 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = F
     _check_device(device)
     dtype = _dtype_or_default(dtype)
     _float_only(dtype, "rand")
-    return _finish(_gen(generator).uniform(0.0, 1.0, _sizes(size), dtype.np), requires_grad)
+    shape = _sizes(sizes_or_keyword(sizes, size, "size", "rand"))
+    return _finish(_gen(generator).uniform(0.0, 1.0, shape, dtype.np), requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def randn(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples (torch's numbers after the same seed).
 
     >>> import kittygrad as kitty
@@ -374,7 +378,8 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = 
     _check_device(device)
     dtype = _dtype_or_default(dtype)
     _float_only(dtype, "randn")
-    return _finish(_gen(generator).normal(0.0, 1.0, _sizes(size), dtype.np), requires_grad)
+    shape = _sizes(sizes_or_keyword(sizes, size, "size", "randn"))
+    return _finish(_gen(generator).normal(0.0, 1.0, shape, dtype.np), requires_grad)
 
 
 def _float_only(dtype, name):

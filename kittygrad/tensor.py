@@ -556,14 +556,16 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
     def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         return _creation().tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        return _creation().zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+    def new_zeros(self, *sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        return _creation().zeros(*sizes, size=size, dtype=dtype or self.dtype, device=device,
+                                 requires_grad=requires_grad)
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        return _creation().ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+    def new_ones(self, *sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        return _creation().ones(*sizes, size=size, dtype=dtype or self.dtype, device=device,
+                                requires_grad=requires_grad)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+    def new_empty(self, *sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        return self.new_zeros(*sizes, size=size, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         return _creation().full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
@@ -852,13 +854,15 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
 
     # ---- shape methods ------------------------------------------------------------------------
 
-    def view(self, *shape, dtype=None):
+    def view(self, *shape, dtype=None, size=None):
         """The same memory in another shape, or (``view(dtype)``) read as another dtype.
 
         >>> import kittygrad as kitty
         >>> kitty.tensor([1.0]).view(kitty.int32)
         tensor([1065353216], dtype=kittygrad.int32)
         """
+        if size is not None:
+            shape = _shape.sizes_or_keyword(shape, size, "size", "view")
         if dtype is None and not (len(shape) == 1 and isinstance(shape[0], D.dtype)):
             return _shape.view(self, *shape)
         return self._view_as_dtype(shape, dtype)
@@ -866,8 +870,8 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
     def view_as(self, other):
         return _shape.view(self, *other.shape)
 
-    def reshape(self, *shape):
-        return _shape.reshape(self, *shape)
+    def reshape(self, *sizes, shape=None):
+        return _shape.reshape(self, *_shape.sizes_or_keyword(sizes, shape, "shape", "reshape"))
 
     def reshape_as(self, other):
         return _shape.reshape(self, *other.shape)
@@ -886,8 +890,8 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
     def t(self):
         return _shape.t(self)
 
-    def permute(self, *dims):
-        return _shape.permute(self, *dims)
+    def permute(self, *order, dims=None):
+        return _shape.permute(self, *_shape.sizes_or_keyword(order, dims, "dims", "permute"))
 
     def squeeze(self, dim=None):
         return _shape.squeeze(self, dim)
@@ -895,8 +899,8 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
     def unsqueeze(self, dim):
         return _shape.unsqueeze(self, dim)
 
-    def expand(self, *sizes):
-        return _shape.expand(self, *sizes)
+    def expand(self, *sizes, size=None):
+        return _shape.expand(self, *_shape.sizes_or_keyword(sizes, size, "size", "expand"))
 
     def expand_as(self, other):
         return _shape.expand(self, *other.shape)

@@ -67,6 +67,10 @@ SNIPPETS = [
     "lib.arange(6.).reshape(2, 3).t().view(lib.int32)",
     "lib.arange(4.).view(lib.float16).shape",
     "lib.arange(4.).requires_grad_().view(lib.int32).requires_grad",
+    # sizes as a keyword, as torch's argument parser takes them
+    "lib.zeros(size=(2, 3)).shape", "lib.ones(size=[2]).shape", "lib.rand(size=(2,)).shape",
+    "lib.arange(6.).new_zeros(size=(2,)).shape", f"{x}.view(size=(3, 2)).shape", f"{x}.reshape(shape=(3, 2)).shape",
+    f"{x}.permute(dims=(1, 0)).shape", f"{x}.expand(size=(2, 2, 3)).shape", f"{x}.repeat(repeats=(2, 1)).shape",
     # NumPy scalars where torch takes a number (fills, bounds, setitem, arange, alpha)
     "lib.full((2,), np.int64(3))",
     "lib.arange(5.).clamp(max=np.float32(2.5))",

@@ -123,6 +123,16 @@ def _alias(input, torch_label: str):
 # ---------------------------------------------------------------------------------------------
 
 
+def sizes_or_keyword(args: tuple, keyword, name: str, fn: str) -> tuple:
+    """The sizes of a call that takes them as varargs or as one keyword (``zeros(2, 3)`` or
+    ``zeros(size=(2, 3))``, ``x.reshape(shape=...)``): the varargs, or the keyword's value as one argument."""
+    if keyword is None:
+        return args
+    if args:
+        raise KittyTypeError(f"{fn}() got multiple values for argument '{name}'")
+    return (keyword,)
+
+
 def _shape_arg(args) -> tuple:
     """Sizes given as varargs or as one sequence, as torch accepts them."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)) or (len(args) == 1 and type(args[0]).__name__ == "Size"):
