@@ -67,6 +67,13 @@ SNIPPETS = [
     "lib.arange(6.).reshape(2, 3).t().view(lib.int32)",
     "lib.arange(4.).view(lib.float16).shape",
     "lib.arange(4.).requires_grad_().view(lib.int32).requires_grad",
+    # integer powers with negative tensor exponents (NumPy refuses them), in-place casts by category
+    "lib.tensor([1, 2, -1, 0, 3]) ** lib.tensor([-1, -2, -3, 2, 0])",
+    "2 ** lib.tensor([3, -1])",
+    "lib.tensor([-1, 1, 2], dtype=lib.int8) ** lib.tensor([-3, -2, -1], dtype=lib.int8)",
+    "lib.tensor([1], dtype=lib.uint8).add_(lib.tensor([1]))",
+    "lib.tensor([1], dtype=lib.int8).add_(lib.tensor([300]))",
+    "lib.tensor([1], dtype=lib.uint8).sub_(2)",
     # sizes as a keyword, as torch's argument parser takes them
     "lib.zeros(size=(2, 3)).shape", "lib.ones(size=[2]).shape", "lib.rand(size=(2,)).shape",
     "lib.arange(6.).new_zeros(size=(2,)).shape", f"{x}.view(size=(3, 2)).shape", f"{x}.reshape(shape=(3, 2)).shape",
@@ -276,4 +283,15 @@ def test_a_scheduler_state_saved_by_torch_resumes_without_a_spurious_warning():
 def test_a_bound_or_fill_outside_an_integer_dtype_is_an_error_not_a_wrap(code):
     for lib in (torch, kitty):
         with pytest.raises(RuntimeError, match="value cannot be converted to type u?int8"):
+            eval(code, {"lib": lib})
+
+
+@pytest.mark.parametrize("code,pattern", [
+    ("lib.tensor([2, 3]) ** -1", "Integers to negative integer powers are not allowed"),
+    ("lib.tensor([1]).add_(1.5)", "result type Float can't be cast to the desired output type Long"),
+    ("lib.tensor([True]).add_(lib.tensor([1]))", "result type Long can't be cast to the desired output type Bool"),
+])
+def test_integer_errors_are_torch_s(code, pattern):
+    for lib in (torch, kitty):
+        with pytest.raises(RuntimeError, match=pattern):
             eval(code, {"lib": lib})

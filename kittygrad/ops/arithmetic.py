@@ -130,7 +130,11 @@ class Pow(Op):
         self.a, self.b = a, b
         with B.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if _k.is_number(b):
+                if a.dtype.kind in "iu" and b < 0 and not isinstance(b, float):
+                    raise KittyRuntimeError("Integers to negative integer powers are not allowed.")
                 return _k.float_power_of(self.xp, a, b)
+            if a.dtype.kind in "iu" and b.dtype.kind in "iu":
+                return _integer_power(self.xp, a, b)
             return a**b
 
     def backward(self, g):
@@ -271,6 +275,17 @@ def div(input, other, *, rounding_mode=None):
         return div_rounding(input, other, rounding_mode)
     a, b = binary(input, other, "div", float_result=True)
     return Div.apply(a, b)
+
+
+def _integer_power(xp, a, b):
+    """``a ** b`` for integer arrays, with torch's values where an exponent is negative (NumPy refuses
+    those): 1 for a base of 1, +-1 for -1 by the exponent's parity, 0 otherwise (integer division)."""
+    negative = b < 0
+    if not negative.any():
+        return a**b
+    out = a ** xp.where(negative, 0, b)
+    small = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2 != 0), 0)).astype(out.dtype)
+    return xp.where(negative, small, out)
 
 
 def pow(input, exponent):  # noqa: A001 - torch's name
