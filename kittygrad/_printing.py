@@ -56,18 +56,16 @@ class _Formatter:
                 absvals = [abs(v) for v in finite]
                 vmin, vmax = min(absvals), max(absvals)
                 self.int_mode = all(v == math.ceil(v) for v in finite)
-                if self.int_mode:
-                    if vmax / vmin > 1000.0 or vmax > 1.0e8:
-                        self.sci_mode = True
-                        width = max(len(f"{v:.{p}e}") for v in finite)
-                    else:
-                        width = max(len(f"{v:.0f}") + 1 for v in finite)
+                spread = vmax / vmin > 1000.0 or vmax > 1.0e8
+                self.sci_mode = spread if self.int_mode else spread or vmin < 1.0e-4
+                if _options.sci_mode is not None:  # the width follows the notation actually printed
+                    self.sci_mode = _options.sci_mode
+                if self.sci_mode:
+                    width = max(len(f"{v:.{p}e}") for v in finite)
+                elif self.int_mode:
+                    width = max(len(f"{v:.0f}") + 1 for v in finite)
                 else:
-                    if vmax / vmin > 1000.0 or vmax > 1.0e8 or vmin < 1.0e-4:
-                        self.sci_mode = True
-                        width = max(len(f"{v:.{p}e}") for v in finite)
-                    else:
-                        width = max(len(f"{v:.{p}f}") for v in finite)
+                    width = max(len(f"{v:.{p}f}") for v in finite)
                 self.max_width = max(self.max_width, width)
         if _options.sci_mode is not None:
             self.sci_mode = _options.sci_mode

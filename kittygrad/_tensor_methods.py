@@ -325,6 +325,17 @@ class TensorMethods:
     def __rshift__(self, other):
         return _cmp.bitwise_right_shift(self, other)
 
+    # ``number << tensor``: the number becomes a tensor of the tensor's dtype, as torch's operator does
+    def __rlshift__(self, other):
+        return _cmp.bitwise_left_shift(self.new_full(self.shape, other), self)
+
+    def __rrshift__(self, other):
+        return _cmp.bitwise_right_shift(self.new_full(self.shape, other), self)
+
+    def __reversed__(self):
+        """``reversed(t)``: ``t`` flipped along its first dimension (a 0-d tensor is itself), as torch."""
+        return self if self._data.ndim == 0 else _join.flip(self, (0,))
+
     def __iand__(self, other):
         return _cmp._inplace_result(self, _cmp.bitwise_and(self, other), "bitwise_and")
 

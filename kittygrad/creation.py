@@ -93,8 +93,11 @@ def _unwrap_nested(seq, typed: list):
     out = []
     for x in seq:
         if isinstance(x, Tensor):
+            # torch reads a tensor inside a sequence as a number: it must hold one element
+            if x._data.size != 1:
+                raise KittyValueError("only one element tensors can be converted to Python scalars")
             typed.append(x._data.dtype)
-            out.append(x._data.tolist() if x._data.ndim else x._data.item())
+            out.append(x._data.item())
         elif isinstance(x, (list, tuple)):
             out.append(_unwrap_nested(x, typed))
         elif x is None or isinstance(x, (str, bytes, complex)) or not (
@@ -302,6 +305,11 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad:
         is_float = any(isinstance(v, float) for v in (start, end, step))
         dtype = D.get_default_dtype() if is_float else D.int64
     dtype = D.to_dtype(dtype)
+    if not dtype.is_floating_point and any(isinstance(v, float) for v in (start, end, step)):
+        # torch truncates the bounds and the step to the integer dtype first
+        start, end, step = int(start), int(end), int(step)
+        if step == 0:
+            raise KittyValueError("step must be nonzero")
     n = max(0, math.ceil((end - start) / step))
     arr = (start + step * B.xp.arange(n, dtype="float64")).astype(dtype.np) if dtype.is_floating_point else B.xp.arange(start, end, step, dtype=dtype.np)
     return _finish(arr, requires_grad)

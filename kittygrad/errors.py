@@ -4,6 +4,10 @@ kittygrad raises the built-in exceptions PyTorch raises for the same misuse (Run
 TypeError, ValueError, IndexError); each also derives from :class:`KittygradError`, so
 ``except kitty.KittygradError`` catches everything the library raises on purpose.
 """
+from __future__ import annotations
+
+import os
+import sys
 
 
 class KittygradError(Exception):
@@ -32,3 +36,15 @@ class KittyNotImplementedError(KittygradError, NotImplementedError):
 
 class BackwardGraphWarning(UserWarning):
     """The backward pass did something the user probably did not mean (see the seed's locks)."""
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside kittygrad (the user's line,
+    however many kittygrad calls lie between)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level

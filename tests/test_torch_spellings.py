@@ -67,6 +67,13 @@ SNIPPETS = [
     "lib.arange(6.).reshape(2, 3).t().view(lib.int32)",
     "lib.arange(4.).view(lib.float16).shape",
     "lib.arange(4.).requires_grad_().view(lib.int32).requires_grad",
+    # Python protocol corners
+    "1 << lib.tensor([1, 2])", "8 >> lib.tensor([1, 2])", "reversed(lib.arange(3))",
+    "lib.arange(0, 5, 1.5, dtype=lib.int64)", "lib.arange(1, 4.5, 1, dtype=lib.int64)",
+    "lib.unique(lib.tensor([float('nan'), 1.0, float('nan')])).shape",
+    # one-element tensors inside a sequence are numbers to tensor()
+    "lib.tensor([lib.tensor([1.]), lib.tensor([2.])])",
+    "lib.tensor([[lib.tensor([1.])], [lib.tensor([2.])]]).shape",
     # integer powers with negative tensor exponents (NumPy refuses them), in-place casts by category
     "lib.tensor([1, 2, -1, 0, 3]) ** lib.tensor([-1, -2, -3, 2, 0])",
     "2 ** lib.tensor([3, -1])",
@@ -288,10 +295,34 @@ def test_a_bound_or_fill_outside_an_integer_dtype_is_an_error_not_a_wrap(code):
 
 @pytest.mark.parametrize("code,pattern", [
     ("lib.tensor([2, 3]) ** -1", "Integers to negative integer powers are not allowed"),
+    ("lib.tensor([lib.tensor([1., 2.]), lib.tensor([2., 3.])])", "only one element tensors"),
+    ("lib.arange(5.)[::-1]", "step must be greater than zero"),
+    ("lib.arange(0, 2, 0.5, dtype=lib.int64)", "step must be nonzero"),
     ("lib.tensor([1]).add_(1.5)", "result type Float can't be cast to the desired output type Long"),
     ("lib.tensor([True]).add_(lib.tensor([1]))", "result type Long can't be cast to the desired output type Bool"),
 ])
 def test_integer_errors_are_torch_s(code, pattern):
     for lib in (torch, kitty):
-        with pytest.raises(RuntimeError, match=pattern):
+        with pytest.raises((RuntimeError, ValueError), match=pattern):
             eval(code, {"lib": lib})
+
+
+@pytest.mark.parametrize("code,name", [("lib.tensor([1.]).std()", "std"), ("lib.tensor([1., 2.]).var(correction=2)", "var"),
+                                       ("lib.var_mean(lib.tensor([1.]))", "var_mean")])
+def test_no_degrees_of_freedom_warns_as_torch(code, name):
+    for lib in (torch, kitty):
+        with pytest.warns(UserWarning, match=rf"{name}\(\): degrees of freedom is <= 0"):
+            eval(code, {"lib": lib})
+
+
+@pytest.mark.parametrize("sci_mode", [False, True, None])
+def test_print_widths_follow_the_notation_printed(sci_mode):
+    rows = [[1e-8, 1e8], [1.2e-6, 0.5], [1.0, 2.0, 1e9], [0.001, 12345.6], [1e-5, 2.0]]
+    printed = []
+    for lib in (torch, kitty):
+        lib.set_printoptions(sci_mode=sci_mode)
+        try:
+            printed.append([repr(lib.tensor(r)).replace("torch", "lib").replace("kittygrad", "lib") for r in rows])
+        finally:
+            lib.set_printoptions(profile="default")
+    assert printed[1] == printed[0]

@@ -10,7 +10,6 @@ middle of the graph, or leaves gradients waiting for outputs that have not calle
 from __future__ import annotations
 
 import gc as _gc
-import os
 import sys
 import warnings
 import weakref
@@ -18,7 +17,7 @@ from types import SimpleNamespace
 
 from .. import _display
 from .. import backend as B
-from ..errors import BackwardGraphWarning, KittyRuntimeError
+from ..errors import BackwardGraphWarning, KittyRuntimeError, user_stacklevel
 from .grad_mode import _state
 from .graph_array import GraphArray, unsupported
 from .hooks import RemovableHandle
@@ -592,7 +591,7 @@ def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mo
                 "final output instead, or detach() the tensor if this is intended (or set "
                 "kittygrad.autograd.set_backward_semantics('torch') for PyTorch's behaviour).",
                 BackwardGraphWarning,
-                stacklevel=_user_stacklevel(),
+                stacklevel=user_stacklevel(),
             )
     received = dict.fromkeys(deps, 0)
     captured = [None] * len(capture) if capture is not None else None
@@ -702,7 +701,7 @@ def _run_seed(root, root_nr, root_grad) -> None:
             "final output instead, or detach() the tensor if this is intended (or set "
             "kittygrad.autograd.set_backward_semantics('torch') for PyTorch's behaviour).",
             BackwardGraphWarning,
-            stacklevel=_user_stacklevel(),
+            stacklevel=user_stacklevel(),
         )
     slots = [None] * len(root._out_meta)
     slots[root_nr] = root_grad
@@ -811,17 +810,6 @@ def _run_seed(root, root_nr, root_grad) -> None:
         _hold_waiting(bufs)
 
 
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-
-
-def _user_stacklevel() -> int:
-    """The ``stacklevel`` that points a warning at the first frame outside kittygrad."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
 def _hold_waiting(bufs) -> None:
     """Keep the gradients of nodes that still wait for other uses, and warn about the blockers.
 
@@ -853,7 +841,7 @@ def _hold_waiting(bufs) -> None:
             "kittygrad.autograd.set_backward_semantics('torch') for PyTorch's behaviour (uses that "
             "this backward cannot reach do not hold gradients back).",
             BackwardGraphWarning,
-            stacklevel=_user_stacklevel(),
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -913,7 +901,7 @@ def _before_node(node, grads, accumulate: bool):
                     "value, as in PyTorch. Call retain_grad() again after the in-place change to "
                     "silence this.",
                     BackwardGraphWarning,
-                    stacklevel=_user_stacklevel(),
+                    stacklevel=user_stacklevel(),
                 )
                 t._retain_version = t._vc[0]  # (said once)
             _accumulate_into(t, grads[node._retained_nr])

@@ -8,14 +8,18 @@ from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
 from ..autograd.graph_array import add_at
-from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError
+from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError, KittyValueError
 from ._prep import cast
 
 
 def _is_basic(idx) -> bool:
     items = idx if isinstance(idx, tuple) else (idx,)
     for i in items:
-        if i is None or i is Ellipsis or isinstance(i, slice):
+        if isinstance(i, slice):
+            if i.step is not None and i.step <= 0:  # torch has no reversed views (flip copies)
+                raise KittyValueError("step must be greater than zero")
+            continue
+        if i is None or i is Ellipsis:
             continue
         if isinstance(i, int) and not isinstance(i, bool):
             continue

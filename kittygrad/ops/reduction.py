@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op
 from ..autograd.graph_array import GraphArray, add_at
-from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError
+from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError, user_stacklevel
 from . import _return_types as RT
 from ._prep import accumulating, along_index, bundle, cast, dtype_name, index_int, normalize_dim, normalize_dims, tensor_input, times_grad
 from .comparison import maximum, minimum
@@ -629,7 +630,7 @@ def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correctio
     (tensor(1.), tensor(2.))
     """
 
-    x, axes, corr, keepdim = _var_args(tensor_input(input), dim, unbiased, keepdim, correction)
+    x, axes, corr, keepdim = _var_args(tensor_input(input), dim, unbiased, keepdim, correction, "var_mean")
     return bundle(Var.apply(x, axes, corr, keepdim), Mean.apply(x, axes, keepdim), name="VarMean")
 
 
@@ -641,7 +642,7 @@ def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correctio
     (tensor(1.), tensor(2.))
     """
 
-    x, axes, corr, keepdim = _var_args(tensor_input(input), dim, unbiased, keepdim, correction)
+    x, axes, corr, keepdim = _var_args(tensor_input(input), dim, unbiased, keepdim, correction, "std_mean")
     return bundle(Std.apply(x, axes, corr, keepdim), Mean.apply(x, axes, keepdim), name="StdMean")
 
 
@@ -797,7 +798,7 @@ def _correction(unbiased, correction):
     return 1 if unbiased else 0
 
 
-def _var_args(input, dim, unbiased, keepdim, correction):
+def _var_args(input, dim, unbiased, keepdim, correction, name: str = "var"):
     # torch accepts var(x, unbiased) positionally as well as var(x, dim, ...)
     if isinstance(dim, bool):
         unbiased, dim = dim, None
@@ -806,7 +807,13 @@ def _var_args(input, dim, unbiased, keepdim, correction):
         raise KittyRuntimeError(
             f"std and var only support floating point and complex dtypes, got {x.dtype.name}"
         )
-    return x, normalize_dims(dim, x._data.ndim), _correction(unbiased, correction), keepdim
+    axes, corr = normalize_dims(dim, x._data.ndim), _correction(unbiased, correction)
+    shape = x._data.shape
+    count = math.prod(shape) if axes is None else math.prod(shape[a] for a in axes)
+    if count - corr <= 0:  # the result is nan or inf: torch says why
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+                      "factor (input numel divided by output numel).", UserWarning, stacklevel=user_stacklevel())
+    return x, axes, corr, keepdim
 
 
 def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
@@ -827,5 +834,5 @@ def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
     >>> kitty.tensor([1., 2., 3.]).std()
     tensor(1.)
     """
-    x, axes, corr, keepdim = _var_args(input, dim, unbiased, keepdim, correction)
+    x, axes, corr, keepdim = _var_args(input, dim, unbiased, keepdim, correction, "std")
     return Std.apply(x, axes, corr, keepdim)

@@ -211,7 +211,8 @@ def unique(input, sorted: bool = True, return_inverse: bool = False, return_coun
     """
     x = tensor_input(input)._data
     axis = None if dim is None else normalize_dim(dim, x.ndim)
-    values, inverse, counts = B.xp.unique(x, return_inverse=True, return_counts=True, axis=axis)
+    # each NaN is its own value, as torch (NumPy merges them by default)
+    values, inverse, counts = B.xp.unique(x, return_inverse=True, return_counts=True, axis=axis, equal_nan=False)
     i64 = B.NP_DTYPES["int64"]
     inverse = inverse.reshape(x.shape if axis is None else (x.shape[axis],)).astype(i64, copy=False)
     out = [_wrap(values)]
