@@ -765,7 +765,7 @@ class TensorMethods:
         return _join.ravel(self)
 
     def repeat(self, *sizes, repeats=None):
-        return _join.repeat(self, *_shape.sizes_or_keyword(sizes, repeats, "repeats", "repeat"))
+        return _join.repeat(self, *_shape._sizes_or_keyword(sizes, repeats, "repeats", "repeat"))
 
     def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
         return _join.repeat_interleave(self, repeats, dim, output_size=output_size)

@@ -9,7 +9,7 @@ from . import dtypes as D
 from .device import check_device as _check_device  # the one device check (a GPU device raises)
 from .device import preserve_format
 from .errors import KittyRuntimeError, KittyTypeError, KittyValueError
-from .ops.shape import _shape_arg, sizes_or_keyword
+from .ops.shape import _shape_arg, _sizes_or_keyword
 from .autograd.inference_tensors import mark_created
 from .tensor import Tensor
 
@@ -194,7 +194,7 @@ def zeros(*sizes, size=None, dtype=None, device=None, requires_grad: bool = Fals
     kittygrad.Size([2, 3])
     """
     _check_device(device)
-    shape = _sizes(sizes_or_keyword(sizes, size, "size", "zeros"))
+    shape = _sizes(_sizes_or_keyword(sizes, size, "size", "zeros"))
     return _finish(B.xp.zeros(shape, _dtype_or_default(dtype).np), requires_grad)
 
 
@@ -206,7 +206,7 @@ def ones(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False
     tensor([1., 1.])
     """
     _check_device(device)
-    shape = _sizes(sizes_or_keyword(sizes, size, "size", "ones"))
+    shape = _sizes(_sizes_or_keyword(sizes, size, "size", "ones"))
     return _finish(B.xp.ones(shape, _dtype_or_default(dtype).np), requires_grad)
 
 
@@ -217,7 +217,7 @@ def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = Fals
     >>> kitty.empty(2).shape
     kittygrad.Size([2])
     """
-    return zeros(*sizes_or_keyword(sizes, size, "size", "empty"), dtype=dtype, device=device,
+    return zeros(*_sizes_or_keyword(sizes, size, "size", "empty"), dtype=dtype, device=device,
                  requires_grad=requires_grad)
 
 
@@ -372,7 +372,7 @@ def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_gr
     _check_device(device)
     dtype = _dtype_or_default(dtype)
     _float_only(dtype, "rand")
-    shape = _sizes(sizes_or_keyword(sizes, size, "size", "rand"))
+    shape = _sizes(_sizes_or_keyword(sizes, size, "size", "rand"))
     return _finish(_gen(generator).uniform(0.0, 1.0, shape, dtype.np), requires_grad)
 
 
@@ -386,7 +386,7 @@ def randn(*sizes, size=None, generator=None, dtype=None, device=None, requires_g
     _check_device(device)
     dtype = _dtype_or_default(dtype)
     _float_only(dtype, "randn")
-    shape = _sizes(sizes_or_keyword(sizes, size, "size", "randn"))
+    shape = _sizes(_sizes_or_keyword(sizes, size, "size", "randn"))
     return _finish(_gen(generator).normal(0.0, 1.0, shape, dtype.np), requires_grad)
 
 

@@ -35,7 +35,7 @@ from .ops import linalg as _la
 from .ops import reduction as _red
 from .ops import shape as _shape
 from .ops import unary as _unary
-from .ops._prep import as_tensor_arg, broadcast_shape_of, cast, check_scalar, clamp_bounds, inplace_operand, normalize_dim
+from .ops._prep import as_tensor_arg, broadcast_shape_of, cast, check_scalar, clamp_bounds, inplace_operand, normalize_dim, torch_named
 from .size import Size
 
 _ndarray = B.ndarray
@@ -307,7 +307,15 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
     @property
     def T(self) -> Tensor:  # noqa: N802 - torch's name
         nd = self._data.ndim
-        return self if nd < 2 else _shape.permute(self, *range(nd - 1, -1, -1))
+        if nd == 0:
+            warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
+                          UserWarning, stacklevel=2)
+        elif nd != 2:
+            warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated "
+                          "and it will throw an error in a future release. Consider `x.mT` to transpose batches of "
+                          "matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a "
+                          "tensor.", UserWarning, stacklevel=2)
+        return _shape.permute(self, *range(nd - 1, -1, -1))
 
     @property
     def mT(self) -> Tensor:  # noqa: N802
@@ -683,7 +691,9 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
         return _arith.div(self, other)
 
     def __rtruediv__(self, other):
-        return _arith.div(other, self)
+        out = _arith.div(other, self)
+        # torch divides a number by a tensor as reciprocal then multiply: its node is a MulBackward0
+        return out if isinstance(other, Tensor) else torch_named(out, "MulBackward0")
 
     def __itruediv__(self, other):
         return self.div_(other)
@@ -862,7 +872,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
         tensor([1065353216], dtype=kittygrad.int32)
         """
         if size is not None:
-            shape = _shape.sizes_or_keyword(shape, size, "size", "view")
+            shape = _shape._sizes_or_keyword(shape, size, "size", "view")
         if dtype is None and not (len(shape) == 1 and isinstance(shape[0], D.dtype)):
             return _shape.view(self, *shape)
         return self._view_as_dtype(shape, dtype)
@@ -871,7 +881,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
         return _shape.view(self, *other.shape)
 
     def reshape(self, *sizes, shape=None):
-        return _shape.reshape(self, *_shape.sizes_or_keyword(sizes, shape, "shape", "reshape"))
+        return _shape.reshape(self, *_shape._sizes_or_keyword(sizes, shape, "shape", "reshape"))
 
     def reshape_as(self, other):
         return _shape.reshape(self, *other.shape)
@@ -891,7 +901,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
         return _shape.t(self)
 
     def permute(self, *order, dims=None):
-        return _shape.permute(self, *_shape.sizes_or_keyword(order, dims, "dims", "permute"))
+        return _shape.permute(self, *_shape._sizes_or_keyword(order, dims, "dims", "permute"))
 
     def squeeze(self, dim=None):
         return _shape.squeeze(self, dim)
@@ -900,7 +910,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
         return _shape.unsqueeze(self, dim)
 
     def expand(self, *sizes, size=None):
-        return _shape.expand(self, *_shape.sizes_or_keyword(sizes, size, "size", "expand"))
+        return _shape.expand(self, *_shape._sizes_or_keyword(sizes, size, "size", "expand"))
 
     def expand_as(self, other):
         return _shape.expand(self, *other.shape)

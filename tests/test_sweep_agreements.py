@@ -197,7 +197,14 @@ def test_views_that_change_nothing_are_named_as_torch_names_them(monkeypatch):
     b = kitty.randn(3, requires_grad=True) * 1
     names = {"a.reshape(2, 3)": "ViewBackward0", "a.transpose(0, 0)": "TransposeBackward0",
              "a.squeeze(0)": "SqueezeBackward1", "a.squeeze()": "SqueezeBackward0", "a.expand(2, 3)": "ExpandBackward0",
-             "a.movedim(0, 0)": "PermuteBackward0", "b.t()": "TBackward0", "a.reshape_as(a)": "ViewBackward0"}
+             "a.movedim(0, 0)": "PermuteBackward0", "b.t()": "TBackward0", "a.reshape_as(a)": "ViewBackward0",
+             "1 - b": "RsubBackward1", "kitty.rsub(b, b)": "RsubBackward0", "b.clamp(0, 1)": "ClampBackward1",
+             "b.clamp(min=b)": "ClampBackward0", "b.clamp_min(0)": "ClampMinBackward0", "b.clamp_max(1)": "ClampMaxBackward0",
+             "2 ** b": "PowBackward2", "b ** 2": "PowBackward0", "b ** b": "PowBackward1", "2 / b": "MulBackward0",
+             "b / 2": "DivBackward0", "b.unbind()[0]": "UnbindBackward0", "b.split(1)[0]": "SplitBackward0",
+             "b.chunk(3)[0]": "SplitBackward0", "a.split([1, 1])[0]": "SplitWithSizesBackward0",
+             "kitty.cross(a, a, dim=1)": "LinalgCrossBackward0", "kitty.nn.functional.l1_loss(b, b * 2)": "MeanBackward0",
+             "a[:, :2].trace()": "TraceBackward0"}
     for code, name in names.items():
         assert eval(code).grad_fn.name() == name, code
     assert a.flatten(1) is a and b.flatten() is b  # nothing to merge: the tensor itself, as torch

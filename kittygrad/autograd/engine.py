@@ -36,6 +36,7 @@ _MISSING = object()
 _TORCH_NAMES = {
     "CrossEntropyLossBackward": "NllLossBackward0",  # torch: log_softmax, then nll_loss
     "VectorNormBackward": "LinalgVectorNormBackward0",
+    "CrossBackward": "LinalgCrossBackward0",
 }
 #: the output numbers of nodes whose inputs all come from first outputs, shared by every such node
 _ZERO_NRS = tuple((0,) * n for n in range(17))

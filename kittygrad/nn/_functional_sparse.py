@@ -12,6 +12,7 @@ import warnings
 from .. import backend as B
 from .. import creation as C
 from ..errors import KittyRuntimeError, KittyValueError
+from ..ops._prep import torch_named
 from ..ops.nn.embedding import embedding
 from ..tensor import Tensor
 
@@ -127,6 +128,4 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
 def _as_bag(out: Tensor) -> Tensor:
     """``out``, whose last node torch records as one ``EmbeddingBagBackward0`` (kittygrad builds the bag
     from a gather or a matrix product)."""
-    if out._grad_fn is not None:  # (only torch's name of the node reads it)
-        out._grad_fn.torch_label = "EmbeddingBagBackward0"
-    return out
+    return torch_named(out, "EmbeddingBagBackward0")

@@ -159,6 +159,17 @@ def checked_scalar(value, np_dtype):
 
 
 
+def torch_named(result, label: str):
+    """``result`` (a tensor or a tuple of them) with its backward node named ``label`` under torch's
+    naming (``python -m kittygrad.run``): where kittygrad records an op through another node than
+    torch's (``2 / x`` is torch's reciprocal-then-multiply: ``MulBackward0``). Only the name changes."""
+    for out in result if isinstance(result, tuple) else (result,):
+        node = getattr(out, "_grad_fn", None)
+        if node is not None:
+            node.torch_label = label
+    return result
+
+
 def accumulating(a):
     """``a`` widened to float32 when it is float16, for a reduction: torch accumulates half
     precision in float32 (the squares of a norm or a variance pass 65504 long before the result)."""

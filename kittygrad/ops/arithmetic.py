@@ -7,7 +7,7 @@ from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
 from ..errors import KittyRuntimeError, KittyTypeError
-from ._prep import KittyNotImplementedError, binary, broadcast_shape_of, cast, check_scalar, expand_to, inplace_operand, times_grad
+from ._prep import KittyNotImplementedError, binary, broadcast_shape_of, cast, check_scalar, expand_to, inplace_operand, times_grad, torch_named
 from . import _kernels as _k
 from .unary import _tensor, _tname
 
@@ -123,7 +123,10 @@ class Pow(Op):
     saved_inputs = (0, 1)
 
     def _torch_overload(self) -> str:
-        # torch: PowBackward0 for a number exponent, PowBackward1 for a tensor one
+        # torch: PowBackward0 for a number exponent, PowBackward1 for a tensor one, PowBackward2 for
+        # a number base (``2 ** x``)
+        if _k.is_number(getattr(self, "a", None)):
+            return "2"
         return "1" if B.is_array(getattr(self, "b", None)) and self.b.ndim else "0"
 
     def forward(self, a, b):
@@ -248,8 +251,8 @@ def rsub(input, other, *, alpha=1):
     """``other - alpha * input``."""
     a, b = binary(input, other, "rsub")
     if not hasattr(b, "_data"):
-        return RSub.apply(a, b, alpha=alpha)
-    return Sub.apply(b, a, alpha=alpha)
+        return torch_named(RSub.apply(a, b, alpha=alpha), "RsubBackward1")  # torch's rsub(Tensor, Scalar)
+    return torch_named(Sub.apply(b, a, alpha=alpha), "RsubBackward0")
 
 
 def mul(input, other):

@@ -20,6 +20,7 @@ from ._prep import (
     dtype_name,
     expand_to,
     masked_grad,
+    torch_named,
 )
 from .arithmetic import _binary_tensors
 from .gather_scatter import nonzero
@@ -409,6 +410,10 @@ class Clamp(Op):
     saved_fields = ("hi", "lo", "x")
     saved_inputs = (0, 1, 2)
 
+    def _torch_overload(self) -> str:
+        # torch: ClampBackward1 for number bounds, ClampBackward0 for tensor ones
+        return "0" if any(B.is_array(b) and b.ndim for b in (self.lo, self.hi)) else "1"
+
     def forward(self, x, lo, hi):
         xp = self.xp
         self.x, self.lo, self.hi = x, lo, hi
@@ -665,7 +670,7 @@ def clamp_min(input, min):  # noqa: A002
     tensor([0., 2.])
     """
 
-    return clamp(input, min=min)
+    return torch_named(clamp(input, min=min), "ClampMinBackward0")
 
 
 def clamp_max(input, max):  # noqa: A002
@@ -676,4 +681,4 @@ def clamp_max(input, max):  # noqa: A002
     tensor([-1.,  0.])
     """
 
-    return clamp(input, max=max)
+    return torch_named(clamp(input, max=max), "ClampMaxBackward0")

@@ -115,6 +115,9 @@ class Select(Op):
     _name = "SliceBackward"
 
     def torch_name(self) -> str:
+        label = self.__dict__.get("torch_label")  # an op function's name for it (split's pieces)
+        if label is not None:
+            return label
         # torch records the index's items one by one, left to right: its node is the last one's
         # (an int selects, a slice slices, None unsqueezes; a full ``:`` records nothing)
         items = getattr(self, "idx", None)

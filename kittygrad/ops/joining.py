@@ -7,7 +7,7 @@ from ..autograd import function as F
 from ..autograd.function import Op
 from ..autograd.graph_array import add_at
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError, KittyValueError
-from ._prep import cast, normalize_dim, tensor_input, varargs_sequence
+from ._prep import cast, normalize_dim, tensor_input, torch_named, varargs_sequence
 from .indexing import Select
 from .shape import Permute, _alias, _shape_arg, expand, reshape, transpose
 
@@ -298,7 +298,9 @@ def split(tensor, split_size_or_sections, dim: int = 0):
     for n in sizes:
         out.append(narrow(x, axis, start, n))
         start += n
-    return _multi_view(tuple(out), "SplitBackward")
+    # torch's one split node per call (kittygrad records a slice per piece): its name
+    label = "SplitWithSizesBackward0" if isinstance(split_size_or_sections, (list, tuple)) else "SplitBackward0"
+    return _multi_view(torch_named(tuple(out), label), "SplitBackward")
 
 
 def _multi_view(outs: tuple, name: str) -> tuple:
@@ -369,7 +371,8 @@ def unbind(input, dim: int = 0):
     if x._data.ndim == 0:
         raise KittyIndexError("Dimension specified as 0 but tensor has no dimensions")
     axis = normalize_dim(dim, x._data.ndim)
-    return _multi_view(tuple(Select.apply(x, (slice(None),) * axis + (i,)) for i in range(x._data.shape[axis])), "UnbindBackward")
+    pieces = tuple(Select.apply(x, (slice(None),) * axis + (i,)) for i in range(x._data.shape[axis]))
+    return _multi_view(torch_named(pieces, "UnbindBackward0"), "UnbindBackward")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from ..autograd.graph_array import GraphArray
 from ..errors import KittyRuntimeError, KittyTypeError
 from . import _kernels as _k
 from ._autocast import autocast_args
-from ._prep import as_tensor_arg, binary, broadcast_shape_of, cast, dtype_name, expand_to, normalize_dim, tensor_input, varargs_sequence
+from ._prep import as_tensor_arg, binary, broadcast_shape_of, cast, dtype_name, expand_to, normalize_dim, tensor_input, torch_named, varargs_sequence
 from .arithmetic import add, mul
 from .conversion import Clone
 from .reduction import sum as _sum
@@ -761,7 +761,7 @@ def trace(input):
     x = tensor_input(input)
     if x._data.ndim != 2:
         raise KittyRuntimeError(f"trace: expected a matrix, but got tensor with dim {x._data.ndim}")
-    return _sum(Diagonal.apply(x, offset=0, dim1=0, dim2=1))
+    return torch_named(_sum(Diagonal.apply(x, offset=0, dim1=0, dim2=1)), "TraceBackward0")
 
 
 class Cross(Op):

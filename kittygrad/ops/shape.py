@@ -5,7 +5,7 @@ from .. import backend as B
 from ..autograd.function import Op
 from ..errors import KittyRuntimeError, KittyTypeError
 from ..size import Size
-from ._prep import broadcast_shape_of, expand_to, index_int, normalize_dim, varargs_sequence
+from ._prep import broadcast_shape_of, expand_to, index_int, normalize_dim, torch_named, varargs_sequence
 from .conversion import Expand
 
 
@@ -114,16 +114,13 @@ class Alias(Op):
 def _alias(input, torch_label: str):
     """A view of all of ``input`` where a shape op changes nothing: torch records the op's own node
     (``reshape`` to the same shape is a ``ViewBackward0``), so its name is given for torch's naming."""
-    out = Alias.apply(input)
-    if out._grad_fn is not None:  # (only torch's name of the node reads it)
-        out._grad_fn.torch_label = torch_label
-    return out
+    return torch_named(Alias.apply(input), torch_label)
 
 
 # ---------------------------------------------------------------------------------------------
 
 
-def sizes_or_keyword(args: tuple, keyword, name: str, fn: str) -> tuple:
+def _sizes_or_keyword(args: tuple, keyword, name: str, fn: str) -> tuple:
     """The sizes of a call that takes them as varargs or as one keyword (``zeros(2, 3)`` or
     ``zeros(size=(2, 3))``, ``x.reshape(shape=...)``): the varargs, or the keyword's value as one argument."""
     if keyword is None:
@@ -257,9 +254,7 @@ def t(input):
         raise KittyRuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
     if nd < 2:
         return _alias(input, "TBackward0")
-    out = Transpose.apply(input, 0, 1)
-    if out._grad_fn is not None:  # (only torch's name of the node reads it)
-        out._grad_fn.torch_label = "TBackward0"
+    out = torch_named(Transpose.apply(input, 0, 1), "TBackward0")
     return out
 
 
@@ -303,9 +298,8 @@ def squeeze(input, dim=None):
         return _alias(input, "SqueezeBackward0" if dim is None else
                       "SqueezeBackward1" if isinstance(dim, int) else "SqueezeBackward2")
     out = Squeeze.apply(input, axes)
-    if dim is not None and out._grad_fn is not None:  # (only torch's name of the node reads it)
-        # torch's squeeze(), squeeze(dim) and squeeze(dims) are overloads 0, 1 and 2
-        out._grad_fn.torch_label = "SqueezeBackward1" if isinstance(dim, int) else "SqueezeBackward2"
+    if dim is not None:  # torch's squeeze(), squeeze(dim) and squeeze(dims) are overloads 0, 1 and 2
+        torch_named(out, "SqueezeBackward1" if isinstance(dim, int) else "SqueezeBackward2")
     return out
 
 

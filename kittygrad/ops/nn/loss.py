@@ -12,7 +12,7 @@ from .. import activation as _activation
 from .. import comparison as _comparison
 from .._autocast import float32_args
 from .._fused import _const, _float, _sigmoid, _softplus, _type_name, xp
-from .._prep import as_tensor_arg, broadcast_shape_of, cast, expand_to
+from .._prep import as_tensor_arg, broadcast_shape_of, cast, expand_to, torch_named
 from ..activation import Softplus
 
 # ---------------------------------------------------------------------------------------------
@@ -189,7 +189,10 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mea
     >>> kitty.nn.functional.l1_loss(kitty.tensor([1., 2.]), kitty.tensor([1., 4.]))
     tensor(1.)
     """
-    return _pointwise("l1", "l1_loss", input, target, _legacy_reduction(size_average, reduce, reduction), weight=weight)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    out = _pointwise("l1", "l1_loss", input, target, reduction, weight=weight)
+    # torch writes l1_loss as |input - target| then the reduction: its last node is the reduction's
+    return torch_named(out, {"mean": "MeanBackward0", "sum": "SumBackward0"}.get(reduction, "AbsBackward0"))
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0):
