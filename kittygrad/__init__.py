@@ -74,6 +74,12 @@ from .device import (  # binds kittygrad.device to the class, as torch.device
 from .dtypes import (
     bfloat16,
     bool,
+    cdouble,
+    cfloat,
+    chalf,
+    complex32,
+    complex64,
+    complex128,
     double,
     dtype,
     float,

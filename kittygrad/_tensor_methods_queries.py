@@ -7,6 +7,8 @@ Kept apart from ``_tensor_methods.py`` (one file per kind of method, each under 
 """
 from __future__ import annotations
 
+import warnings
+
 from typing import TYPE_CHECKING
 
 from . import dtypes as D
@@ -268,6 +270,28 @@ class QueryMethods:
         tensor([1.0000, 3.1406], dtype=kittygrad.bfloat16)
         """
         return self.to(D.bfloat16, memory_format=memory_format)
+
+    # ---- transposed views ----------------------------------------------------------------------
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - torch's name
+        """The dimensions reversed (torch warns for a tensor that is not 2-D; ``mT`` transposes batches)."""
+        nd = self._data.ndim
+        if nd == 0:
+            warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
+                          UserWarning, stacklevel=2)
+        elif nd != 2:
+            warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated "
+                          "and it will throw an error in a future release. Consider `x.mT` to transpose batches of "
+                          "matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a "
+                          "tensor.", UserWarning, stacklevel=2)
+        return _shape.permute(self, *range(nd - 1, -1, -1))
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802
+        """The last two dimensions swapped (a batch of matrices transposed)."""
+        if self._data.ndim < 2:
+            raise KittyRuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+        return _shape.transpose(self, -2, -1)
 
     # ---- casts to dtypes kittygrad does not have ----------------------------------------------
     cfloat = refused("cfloat", NO_COMPLEX)

@@ -48,6 +48,27 @@ int64 = long = dtype("int64")
 uint8 = dtype("uint8")
 bool = dtype("bool")  # noqa: A001 - torch's name
 
+
+
+class _ComplexDtype(dtype):
+    """torch's complex dtypes, which kittygrad does not have: the names exist (so a script may test
+    ``x.dtype in (torch.complex64, torch.complex128)``), and making a tensor of one is a clear error."""
+
+    __slots__ = ()
+
+    def __init__(self, name: str, itemsize: builtins_int) -> None:
+        self.name, self.np, self.itemsize = name, None, itemsize
+        self.is_floating_point, self.is_signed, self._category = False, True, 3
+
+    @property
+    def is_complex(self) -> builtins_bool:
+        return True
+
+
+complex32 = chalf = _ComplexDtype("complex32", 4)
+complex64 = cfloat = _ComplexDtype("complex64", 8)
+complex128 = cdouble = _ComplexDtype("complex128", 16)
+
 ALL = (float16, bfloat16, float32, float64, int8, int16, int32, int64, uint8, bool)
 _BY_NAME = {d.name: d for d in ALL}
 _BY_NP = {d.np: d for d in ALL}
@@ -92,6 +113,9 @@ def from_numpy_dtype(np_dtype) -> dtype:
 def to_dtype(d) -> dtype:
     """Accept a kittygrad dtype, a NumPy dtype/type, or a Python type (float, int, bool)."""
     if isinstance(d, dtype):
+        if d.np is None:
+            raise KittyTypeError(f"{_display.name}.{d.name}: kittygrad has no complex dtypes (NumPy float and "
+                                 "integer tensors only)")
         return d
     if d is builtins_float:
         return float64  # torch reads Python's float as double, whatever the default dtype

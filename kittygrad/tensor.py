@@ -305,25 +305,6 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
         return self._view is not None
 
     @property
-    def T(self) -> Tensor:  # noqa: N802 - torch's name
-        nd = self._data.ndim
-        if nd == 0:
-            warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
-                          UserWarning, stacklevel=2)
-        elif nd != 2:
-            warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated "
-                          "and it will throw an error in a future release. Consider `x.mT` to transpose batches of "
-                          "matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a "
-                          "tensor.", UserWarning, stacklevel=2)
-        return _shape.permute(self, *range(nd - 1, -1, -1))
-
-    @property
-    def mT(self) -> Tensor:  # noqa: N802
-        if self._data.ndim < 2:
-            raise KittyRuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
-        return _shape.transpose(self, -2, -1)
-
-    @property
     def H(self) -> Tensor:  # noqa: N802
         return self.T
 
@@ -485,7 +466,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
             meta._requires_grad = self._requires_grad and meta.is_floating_point()
             return meta
         device, dtype, _, copy, fmt = parse_to(args, kwargs, Tensor)
-        dtype = dtype or self.dtype
+        dtype = self.dtype if dtype is None else D.to_dtype(dtype)  # (a complex dtype is refused there)
         if not copy and dtype is self.dtype and (device is None or device.index is None) and (
                 fmt in (None, preserve_format) or suggest_memory_format(self._data) is fmt):
             return self

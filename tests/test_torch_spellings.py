@@ -326,3 +326,13 @@ def test_print_widths_follow_the_notation_printed(sci_mode):
         finally:
             lib.set_printoptions(profile="default")
     assert printed[1] == printed[0]
+
+
+def test_complex_dtype_names_exist_and_making_one_is_a_clear_error():
+    assert kitty.cfloat is kitty.complex64 and kitty.cdouble is kitty.complex128 and kitty.chalf is kitty.complex32
+    assert kitty.complex64.is_complex and not kitty.complex64.is_floating_point
+    assert kitty.float32 not in (kitty.complex64, kitty.complex128)
+    for make in (lambda: kitty.zeros(2, dtype=kitty.complex64), lambda: kitty.ones(2).to(kitty.cfloat),
+                 lambda: kitty.nn.Linear(2, 2).to(kitty.complex128), lambda: kitty.tensor([1.0], dtype=kitty.cdouble)):
+        with pytest.raises(TypeError, match="kittygrad has no complex dtypes"):
+            make()

@@ -572,7 +572,7 @@ class Module:
         _, dtype, _, _, _ = parse_to(args, kwargs, Tensor)  # a device other than the CPU raises here
         if dtype is None:
             return self
-        if dtype.is_floating_point:
+        if D.to_dtype(dtype).is_floating_point:  # (to_dtype refuses the complex dtypes kittygrad lacks)
             return self._cast_floats(dtype)
         raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}")
 
