@@ -58,7 +58,12 @@ def rollout(env, net, n_steps):
             a = torch.multinomial(probs, 1).item()
             logp = Categorical(logits=logits).log_prob(torch.tensor(a))
         o2, r, d = env.step(a)
-        obs.append(o); acts.append(a); rews.append(r); dones.append(d); logps.append(logp); vals.append(v)
+        obs.append(o)
+        acts.append(a)
+        rews.append(r)
+        dones.append(d)
+        logps.append(logp)
+        vals.append(v)
         o = env.reset() if d else o2
     with torch.no_grad():
         _, last_v = net(o)
