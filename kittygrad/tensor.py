@@ -15,7 +15,7 @@ from ._tensor_methods_numeric import NumericMethods
 from ._tensor_methods_queries import QueryMethods
 from .autograd import engine as _engine
 from .autograd import function as _function
-from .autograd.engine import AccumulateGrad
+from .autograd.engine import AccumulateGrad, hook_result
 from .autograd.engine import run_backward as _run_backward
 from .autograd.function import apply_inplace
 from .autograd.grad_mode import _state as _grad_state
@@ -375,7 +375,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
             if new is None:
                 return None
             out = list(grads)
-            out[nr] = new
+            out[nr] = hook_result(hook, grads[nr], new)
             return tuple(out)
 
         node_hook.tensor_hook = True  # runs before the node's own pre-hooks (torch's order)

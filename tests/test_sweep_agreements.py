@@ -208,3 +208,16 @@ def test_views_that_change_nothing_are_named_as_torch_names_them(monkeypatch):
     for code, name in names.items():
         assert eval(code).grad_fn.name() == name, code
     assert a.flatten(1) is a and b.flatten() is b  # nothing to merge: the tensor itself, as torch
+
+
+@pytest.mark.parametrize("leaf", [True, False])
+@pytest.mark.parametrize("hook,pattern", [(lambda g: g.sum(), "changed the size of value"),
+                                          (lambda g: g[:2], "changed the size of value"),
+                                          (lambda g: g.double(), "changed the type of value")])
+def test_a_tensor_hook_may_not_change_the_gradient_s_size_or_type(leaf, hook, pattern):
+    for lib in LIBS:
+        x = lib.ones(3, requires_grad=True)
+        y = x if leaf else x * 2
+        y.register_hook(hook)
+        with pytest.raises(RuntimeError, match=pattern):
+            (y * 2).sum().backward()

@@ -17,7 +17,7 @@ from types import SimpleNamespace
 
 from .. import _display
 from .. import backend as B
-from ..errors import BackwardGraphWarning, KittyRuntimeError, user_stacklevel
+from ..errors import BackwardGraphWarning, KittyRuntimeError, KittyTypeError, user_stacklevel
 from .grad_mode import _state
 from .graph_array import GraphArray, unsupported
 from .hooks import RemovableHandle
@@ -267,6 +267,21 @@ class AccumulateGrad(Node):
         return ()
 
 
+def hook_result(hook, old, new):
+    """What a tensor hook returned, checked as torch checks it: a gradient of another size or dtype
+    would silently corrupt the sums downstream, so it is an error naming the hook."""
+    if new is None:
+        return old
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(new, Tensor):
+        raise KittyTypeError(f"hook '{name}' returned {type(new).__name__}: expected a Tensor or None")
+    if new.shape != old.shape:
+        raise KittyRuntimeError(f"hook '{name}' has changed the size of value")
+    if new.dtype != old.dtype:
+        raise KittyRuntimeError(f"hook '{name}' has changed the type of value (was {old.type()} got {new.type()})")
+    return new
+
+
 def _accumulate_into(tensor, grad, hooks: bool = True) -> None:
     if type(grad) is GraphArray:
         _accumulate_graph(tensor, grad.t, hooks)
@@ -277,9 +292,7 @@ def _accumulate_into(tensor, grad, hooks: bool = True) -> None:
     if tensor._hooks and hooks:
         g = Tensor._wrap(grad)
         for hook in list(tensor._hooks.values()):
-            new = hook(g)
-            if new is not None:
-                g = new
+            g = hook_result(hook, g, hook(g))
         grad = g._data
     current = tensor._grad
     if current is None:
@@ -312,9 +325,7 @@ def _leaf_hooks(node, grad):
     graph = type(grad) is GraphArray
     g = grad.t if graph else Tensor._wrap(grad)
     for hook in list(tensor._hooks.values()):
-        new = hook(g)
-        if new is not None:
-            g = new
+        g = hook_result(hook, g, hook(g))
     return GraphArray(g) if graph else g._data
 
 
@@ -324,9 +335,7 @@ def _accumulate_graph(tensor, grad, hooks: bool = True) -> None:
         grad = grad.to(tensor.dtype)
     if tensor._hooks and hooks:
         for hook in list(tensor._hooks.values()):
-            new = hook(grad)
-            if new is not None:
-                grad = new
+            grad = hook_result(hook, grad, hook(grad))
     current = tensor._grad
     tensor._grad = grad if current is None else current + grad
     if tensor._post_hooks:
