@@ -221,3 +221,18 @@ def test_a_tensor_hook_may_not_change_the_gradient_s_size_or_type(leaf, hook, pa
         y.register_hook(hook)
         with pytest.raises(RuntimeError, match=pattern):
             (y * 2).sum().backward()
+
+
+@pytest.mark.parametrize("index", ["[[0, 2], [1, 1]]", "[[0, 2]]", "[lib.tensor([0, 2]), lib.tensor([1, 1])]",
+                                   "[slice(0, 2), 1]"])
+def test_a_list_of_sequences_indexes_as_a_tuple_with_torch_s_warning(index):
+    got = []
+    for lib in LIBS:
+        x = lib.arange(12).reshape(3, 4)
+        with pytest.warns(UserWarning, match="non-tuple sequence for multidimensional indexing"):
+            read = eval(f"x[{index}]", {"x": x, "lib": lib})
+        y = x.clone()
+        with pytest.warns(UserWarning, match="non-tuple sequence"):
+            exec(f"y[{index}] = -1", {"y": y, "lib": lib})
+        got.append((read.tolist(), y.tolist()))
+    assert got[1] == got[0]

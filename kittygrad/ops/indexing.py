@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
 from ..autograd.graph_array import add_at
-from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError, KittyValueError
+from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError, KittyValueError, user_stacklevel
 from ._prep import cast
 
 
@@ -195,8 +196,28 @@ class IndexPut(Op):
         return gx, gv, None
 
 
+_LEGACY_SEQUENCE = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in pytorch 2.9; "
+    "use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as tensor index, "
+    "x[torch.tensor(seq)], which will result either in an error or a different result"
+)
+
+
+def _legacy_tuple(idx):
+    """torch 2.13 still reads a short list holding sequences, tensors, slices, None or ``...`` as a tuple
+    of indices (NumPy's old rule), with a deprecation warning: ``x[[rows, cols]]`` is ``x[rows, cols]``."""
+    if type(idx) is list and len(idx) < 32 and any(
+        isinstance(i, (list, tuple, slice, F.Tensor)) or i is None or i is Ellipsis or B.is_array(i) for i in idx
+    ):
+        warnings.warn(_LEGACY_SEQUENCE, UserWarning, stacklevel=user_stacklevel())
+        return tuple(idx)
+    return idx
+
+
 def getitem(x, idx):
     Tensor = F.Tensor  # set by kittygrad.tensor, which sits above the ops
+    if type(idx) is list:
+        idx = _legacy_tuple(idx)
     if _is_basic(idx):
         return Select.apply(x, idx)
     idx = _convert_index(idx, Tensor)
@@ -210,6 +231,8 @@ def getitem(x, idx):
 
 def setitem(x, idx, value) -> None:
     Tensor = F.Tensor  # set by kittygrad.tensor, which sits above the ops
+    if type(idx) is list:
+        idx = _legacy_tuple(idx)
     if not _is_basic(idx):
         idx = _convert_index(idx, Tensor)
         split = _ints_first(idx)
