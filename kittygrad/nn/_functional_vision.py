@@ -320,3 +320,55 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
         term = values * (scale if weight is None else scale * weight.unsqueeze(1))
         out = term if out is None else out + term
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# antialiased resizing (interpolate(..., antialias=True)): PIL's separable filters
+
+
+def _triangle(x):
+    return xp.clip(1.0 - xp.abs(x), 0.0, None)
+
+
+def _keys_cubic(x, a: float = -0.5):
+    """Keys' cubic with a = -0.5 (PIL's and torch's antialiased bicubic; plain bicubic uses -0.75)."""
+    x = xp.abs(x)
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = (((x - 5) * x + 8) * x - 4) * a
+    return xp.where(x < 1, near, xp.where(x < 2, far, 0.0))
+
+
+def _lanczos3(x):
+    return xp.where(xp.abs(x) < 3, xp.sinc(x) * xp.sinc(x / 3), 0.0)
+
+
+#: mode -> (filter, its support in input pixels at scale 1)
+_AA_FILTERS = {"bilinear": (_triangle, 1.0), "bicubic": (_keys_cubic, 2.0), "lanczos": (_lanczos3, 3.0)}
+
+
+def antialias_matrix(n_in: int, n_out: int, mode: str, align_corners: bool, scale=None):
+    """The (n_out, n_in) weights of an antialiased resize along one axis: each output pixel averages
+    the input pixels under the filter stretched by the downscaling factor (so it covers every input
+    pixel it stands for), normalised to sum to 1. Upscaling uses the filter unstretched.
+
+    >>> (antialias_matrix(4, 2, "bilinear", False) * 7).round(6).tolist()
+    [[3.0, 3.0, 1.0, 0.0], [0.0, 1.0, 3.0, 3.0]]
+    """
+    if align_corners:
+        step = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+    else:
+        step = 1.0 / scale if scale is not None else n_in / n_out
+    kernel, reach = _AA_FILTERS[mode]
+    stretch = max(step, 1.0)
+    support = reach * stretch
+    mat = xp.zeros((n_out, n_in))
+    for i in range(n_out):
+        centre = step * (i + 0.5)
+        first = max(int(centre - support + 0.5), 0)
+        last = min(int(centre + support + 0.5), n_in)
+        if last <= first:
+            continue
+        weights = kernel((xp.arange(first, last) - centre + 0.5) / stretch)
+        total = weights.sum()
+        mat[i, first:last] = weights / total if total != 0 else weights
+    return mat

@@ -20,7 +20,7 @@ from ..autograd.function import apply_inplace
 from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueError
 from ..ops import activation as _act
 from ..ops import comparison as _cmp
-from ..ops._prep import as_tensor_arg, binary, cast, normalize_dim
+from ..ops._prep import as_tensor_arg, binary, cast, dtype_name, normalize_dim
 from ..ops.activation import (
     celu,
     elu,
@@ -102,7 +102,7 @@ from ._functional_pooling import (
     max_unpool3d,
 )
 from ._functional_sparse import embedding_bag
-from ._functional_vision import affine_grid, fold, grid_sample, unfold
+from ._functional_vision import affine_grid, antialias_matrix, fold, grid_sample, unfold
 
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "bilinear",
@@ -573,7 +573,8 @@ _PLAIN_MODES = ("nearest", "nearest-exact", "area")
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None, recompute_scale_factor=None, antialias: bool = False) -> Tensor:
     """Resize the spatial dims: ``mode`` 'nearest', 'nearest-exact', 'linear', 'bilinear',
     'bicubic' (4-D input; Keys' kernel with a = -0.75, edge elements repeated past the border),
-    'trilinear' or 'area'; give ``size`` or ``scale_factor``.
+    'trilinear' or 'area'; give ``size`` or ``scale_factor``. ``antialias=True`` (bilinear, bicubic,
+    or 'lanczos', 4-D input) filters before downscaling, as PIL and torch do.
 
     Each spatial dim is resized by one matrix product with a constant (out, in) weight matrix,
     so the gradient is the product with its transpose.
@@ -620,10 +621,20 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
             scales = (None,) * nd
     else:
         raise KittyValueError("either size or scale_factor should be defined")
+    if mode == "lanczos" and not antialias:
+        raise KittyValueError("Lanczos mode requires antialias=True")
+    if mode == "lanczos" and align_corners:
+        raise KittyValueError("Lanczos mode does not support align_corners=True")
     if antialias:
-        raise KittyRuntimeError("interpolate: antialias=True is not supported by kittygrad")
-    if mode == "lanczos":  # torch's lanczos is antialiased only
-        raise KittyRuntimeError("interpolate: mode 'lanczos' is not supported by kittygrad")
+        if mode not in ("bilinear", "bicubic", "lanczos") or x.ndim != 4:
+            raise KittyValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and "
+                                  "requires a 4-D tensor as input")
+        if not B.is_float(x._data.dtype):
+            raise KittyNotImplementedError(f"\"compute_index_ranges_weights\" not implemented for '{dtype_name(x)}'")
+        out = x
+        for i, (n_in, n_out, s) in enumerate(zip(spatial, sizes, scales)):
+            out = _along(out, 2 + i, antialias_matrix(n_in, int(n_out), mode, bool(align_corners), s))
+        return out
     if mode in _LINEAR_MODES and mode != "bicubic" and nd in (1, 2, 3) and _LINEAR_MODES[mode] != nd:
         raise KittyNotImplementedError(f"Got {x.ndim}D input, but {mode} mode needs {_LINEAR_MODES[mode] + 2}D input")
     if (mode not in _PLAIN_MODES and mode not in _LINEAR_MODES) or nd not in (1, 2, 3) or (mode == "bicubic" and nd != 2):

@@ -21,6 +21,14 @@ ROWS = [
     # bicubic: up and down, align_corners both ways, a user scale_factor (its 1/scale steps) and a
     # recomputed one; 2- and 3-wide inputs put taps past both edges, where they clamp
     Row("interpolate_bicubic", lambda m, x: F(m).interpolate(x, size=(5, 7), mode="bicubic"), shapes=fixed((1, 2, 3, 4))),
+    # antialiased downscaling (PIL's filters stretched by the factor), and its upscaling
+    Row("interpolate_bilinear_antialias", lambda m, x: F(m).interpolate(x, size=(3, 2), mode="bilinear", antialias=True),
+        shapes=fixed((1, 2, 7, 5))),
+    Row("interpolate_bicubic_antialias", lambda m, x: F(m).interpolate(x, scale_factor=0.6, mode="bicubic",
+                                                                         antialias=True, align_corners=True),
+        shapes=fixed((2, 1, 8, 6))),
+    Row("interpolate_lanczos_antialias", lambda m, x: F(m).interpolate(x, size=(4, 9), mode="lanczos", antialias=True),
+        shapes=fixed((1, 1, 9, 5))),
     Row("interpolate_bicubic_ac", lambda m, x: F(m).interpolate(x, scale_factor=1.7, mode="bicubic", align_corners=True),
         shapes=fixed((1, 2, 3, 4))),
     Row("interpolate_bicubic_down", lambda m, x: F(m).interpolate(x, scale_factor=(0.6, 0.45), mode="bicubic"),
