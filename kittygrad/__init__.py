@@ -49,7 +49,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from . import accelerator, backends, cuda, mps  # torch's device namespaces, answered for a CPU-only build
+from . import accelerator, backends, cuda, mps, xpu  # torch's device namespaces, answered for a CPU-only build
 from .backends._determinism import (
     are_deterministic_algorithms_enabled,
     get_deterministic_debug_mode,
@@ -230,7 +230,7 @@ from . import futures  # noqa: E402  (torch.futures: Future, collect_all, wait_a
 from .control_flow import cond, fork, wait, while_loop  # noqa: E402  (eager: branches and body run as Python)
 from . import random  # noqa: E402  (torch.random: fork_rng and the default generator)
 from . import profiler  # noqa: E402  (torch.profiler; binds torch.autograd.profiler too)
-from . import fft, hub, signal, types  # noqa: E402  (torch.fft: real helpers, transforms refused; torch.hub; torch.types)
+from . import fft, hub, quasirandom, signal, types  # noqa: E402  (torch.fft: real helpers, transforms refused; torch.hub; torch.types)
 from .creation import default_generator  # noqa: E402
 from .func import vmap  # noqa: E402  (torch.vmap)
 from .cuda import amp as _cuda_amp  # noqa: E402,F401  (kittygrad.cuda.amp: torch's deprecated CUDA spellings)

@@ -31,15 +31,7 @@ generic = np.generic
 
 #: NumPy's dtype objects for the dtypes kittygrad supports, keyed by kittygrad's name.
 NP_DTYPES: dict[str, np.dtype] = {
-    "float16": np.dtype(np.float16),
-    "float32": np.dtype(np.float32),
-    "float64": np.dtype(np.float64),
-    "int8": np.dtype(np.int8),
-    "int16": np.dtype(np.int16),
-    "int32": np.dtype(np.int32),
-    "int64": np.dtype(np.int64),
-    "uint8": np.dtype(np.uint8),
-    "bool": np.dtype(np.bool_),
+    name: np.dtype(name) for name in ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool")
 }
 
 # ---- bfloat16 ----------------------------------------------------------------------------------
@@ -358,9 +350,8 @@ def _fma32(a, b, c):
 
 
 def linspace(start, end, steps: int, dtype):
-    """torch's ``linspace`` in a float ``dtype``, bit for bit: ``step = (end - start) / (steps - 1)``,
-    then ``start + step * i`` for the first half and ``end - step * (steps - 1 - i)`` for the second,
-    each rounded once (torch's kernel fuses the multiply-add); half precision goes through float32.
+    """torch's ``linspace`` in a float ``dtype``, bit for bit: ``start + step * i`` for the first half,
+    ``end - step * (steps - 1 - i)`` for the second, each one fused multiply-add (as torch's kernel).
 
     >>> linspace(-1.0, 1.0, 5, np.dtype(np.float32)).tolist()
     [-1.0, -0.5, 0.0, 0.5, 1.0]
@@ -786,6 +777,12 @@ def _erfc_fraction(x, depth):
 
 
 _SCIPY = []
+
+
+def sobol(dimension: int, scramble: bool, seed):
+    """SciPy's Sobol' generator (Joe and Kuo's direction numbers, as torch's); scrambled by ``seed``."""
+    from scipy.stats import qmc  # (slow to import: only a Sobol engine needs it)
+    return qmc.Sobol(dimension, scramble=scramble, rng=np.random.default_rng(seed), bits=30)
 
 
 def _scipy_special():

@@ -17,7 +17,7 @@ from .errors import KittyTypeError, KittyValueError
 from .ops.shape import _shape_arg
 from .tensor import Tensor
 
-__all__ = ["assert_close", "make_tensor"]
+__all__ = ["assert_close", "assert_allclose", "make_tensor"]
 
 #: torch's default (rtol, atol) per dtype; every other dtype compares exactly
 _DEFAULT_TOLERANCES = {"float16": (1e-3, 1e-5), "bfloat16": (1.6e-2, 1e-5), "float32": (1.3e-6, 1e-5),
@@ -85,6 +85,22 @@ def assert_close(
         if failure.path:
             message += f"\n\nThe failure occurred for item {failure.path}"
         raise AssertionError(message) from None
+
+
+def assert_allclose(actual, expected, rtol=None, atol=None, equal_nan: bool = True, msg: str = "") -> None:
+    """Deprecated: :func:`assert_close` with ``equal_nan=True`` and no dtype check (warns, as torch).
+
+    >>> import kittygrad as kitty, warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     kitty.testing.assert_allclose(kitty.ones(2), [1.0, 1.0])
+    """
+    warnings.warn("`kittygrad.testing.assert_allclose()` is deprecated since torch 1.12 and will be removed in a "
+                  "future release. Please use `kittygrad.testing.assert_close()` instead.", FutureWarning, stacklevel=2)
+    if not isinstance(expected, type(actual)) and hasattr(actual, "dtype"):
+        expected = as_tensor(expected, dtype=actual.dtype)
+    assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan, check_device=True,
+                 check_dtype=False, check_stride=False, msg=msg or None)
 
 
 def _no_pair(actual, expected, path) -> _Failure:

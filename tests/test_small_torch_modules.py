@@ -132,3 +132,33 @@ def test_the_runner_serves_these_modules(tmp_path):
                          text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[0.0, 0.25, -0.5, -0.25] True"
+
+
+def test_xpu_answers_as_a_build_without_it_and_assert_allclose_warns():
+    for lib in (torch, kitty):
+        assert lib.xpu.is_available() is False and lib.xpu.device_count() == 0
+        lib.xpu.manual_seed(0)
+        with pytest.warns(FutureWarning, match="assert_allclose"):
+            lib.testing.assert_allclose(lib.ones(2), lib.ones(2))
+
+
+def test_custom_convolutions_subclass_torch_s_base_with_its_arguments(tmp_path):
+    script = (
+        "import torch\nimport torch.nn.functional as F\nfrom torch.nn.modules.conv import _ConvNd\n"
+        "from torch.nn.modules.utils import _pair\n"
+        "class StdConv2d(_ConvNd):\n"
+        "    def __init__(self, cin, cout, k, padding=0):\n"
+        "        super().__init__(cin, cout, _pair(k), _pair(1), _pair(padding), _pair(1), False, _pair(0), 1, True,"
+        " 'zeros', None, None)\n"
+        "    def forward(self, x):\n"
+        "        w = (self.weight - self.weight.mean(dim=(1, 2, 3), keepdim=True))\n"
+        "        return F.conv2d(x, w, self.bias, self.stride, self.padding)\n"
+        "torch.manual_seed(0)\nm = StdConv2d(2, 3, 3, padding=1)\nprint(m)\n"
+        "print(f'{m(torch.randn(1, 2, 5, 5)).sum().item():.4f}', [n for n, _ in m.named_parameters()])\n"
+    )
+    path = tmp_path / "stdconv.py"
+    path.write_text(script)
+    outs = [subprocess.run(cmd + [str(path)], capture_output=True, text=True) for cmd in
+            ([sys.executable], [sys.executable, "-m", "kittygrad.run"])]
+    assert outs[1].returncode == 0, outs[1].stderr
+    assert outs[1].stdout == outs[0].stdout

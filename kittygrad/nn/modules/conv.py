@@ -34,7 +34,7 @@ class _Convolution(Module):
     _nd = 2
     _kernel = None
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, transposed, output_padding, groups, bias, padding_mode, dtype=None) -> None:
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, transposed, output_padding, groups, bias, padding_mode, device=None, dtype=None) -> None:
         super().__init__()
         n = self._nd
         if groups <= 0:
@@ -85,7 +85,7 @@ class _Convolution(Module):
 
 class _Conv(_Convolution):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False, 0, groups, bias, padding_mode, dtype)
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False, 0, groups, bias, padding_mode, dtype=dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         if self.padding_mode == "zeros":
@@ -136,7 +136,7 @@ class _ConvTranspose(_Convolution):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0, groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None, dtype=None) -> None:
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, True, output_padding, groups, bias, padding_mode, dtype)
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, True, output_padding, groups, bias, padding_mode, dtype=dtype)
 
     def _extra_size_for(self, input: Tensor, output_size) -> tuple:
         """The output_padding that makes the output ``output_size`` (spatial dims, or with batch and
@@ -201,3 +201,9 @@ class ConvTranspose3d(_ConvTranspose):
 
     _nd = 3
     _kernel = staticmethod(F.conv_transpose3d)
+
+
+# torch's names for the shared bases, which custom convolution layers subclass
+# (``from torch.nn.modules.conv import _ConvNd``): the same positional arguments as torch's
+_ConvNd = _Convolution
+_ConvTransposeNd = _ConvTranspose
