@@ -16,6 +16,21 @@ from ..nn.padding import _tslice
 # recurrent layers: a whole (multi-layer, bidirectional) sequence in one node
 
 
+def _lstm_step(xw_t, h, c, w_hh, b_hh, gates_t, H: int):
+    """One LSTM time step: the gates (i, f, g, o) written into ``gates_t``, the new cell state ``c``,
+    its ``tanh`` and the output gate; the caller makes ``h`` from them (projected or not)."""
+    a = xw_t + h @ w_hh.T
+    if b_hh is not None:
+        a += b_hh
+    i = _sigmoid(a[:, :H])
+    f = _sigmoid(a[:, H : 2 * H])
+    gg = xp.tanh(a[:, 2 * H : 3 * H])
+    o = _sigmoid(a[:, 3 * H :])
+    c = f * c + i * gg
+    gates_t[:, :H], gates_t[:, H : 2 * H], gates_t[:, 2 * H : 3 * H], gates_t[:, 3 * H :] = i, f, gg, o
+    return c, xp.tanh(c), o
+
+
 class Rnn(Op):
     """Elman RNN (tanh/relu), LSTM or GRU over a whole sequence, all layers and directions.
 
@@ -93,17 +108,8 @@ class Rnn(Op):
             cs = xp.empty((T,) + h.shape, h.dtype)
             tcs = xp.empty((T,) + h.shape, h.dtype)
             for t in order:
-                a = xw[t] + h @ w_hh.T
-                if b_hh is not None:
-                    a += b_hh
-                i = _sigmoid(a[:, :H])
-                f = _sigmoid(a[:, H : 2 * H])
-                gg = xp.tanh(a[:, 2 * H : 3 * H])
-                o = _sigmoid(a[:, 3 * H :])
-                c = f * c + i * gg
-                tc = xp.tanh(c)
+                c, tc, o = _lstm_step(xw[t], h, c, w_hh, b_hh, gates[t], H)
                 h = o * tc
-                gates[t, :, :H], gates[t, :, H : 2 * H], gates[t, :, 2 * H : 3 * H], gates[t, :, 3 * H :] = i, f, gg, o
                 cs[t], tcs[t], hs[t] = c, tc, h
             cache.update(gates=gates, cs=cs, tcs=tcs, c_last=c)
         elif mode == "GRU":
@@ -145,17 +151,8 @@ class Rnn(Op):
         cache = {"reverse": reverse, "h0": h, "c0": c}
         w_hr_t = w_hr.T
         for t in order:
-            a = xw[t] + h @ w_hh.T
-            if b_hh is not None:
-                a += b_hh
-            i = _sigmoid(a[:, :H])
-            f = _sigmoid(a[:, H : 2 * H])
-            gg = xp.tanh(a[:, 2 * H : 3 * H])
-            o = _sigmoid(a[:, 3 * H :])
-            c = f * c + i * gg
-            tc = xp.tanh(c)
+            c, tc, o = _lstm_step(xw[t], h, c, w_hh, b_hh, gates[t], H)
             h = (o * tc) @ w_hr_t
-            gates[t, :, :H], gates[t, :, H : 2 * H], gates[t, :, 2 * H : 3 * H], gates[t, :, 3 * H :] = i, f, gg, o
             cs[t], tcs[t], hs[t] = c, tc, h
         cache.update(gates=gates, cs=cs, tcs=tcs, c_last=c, hs=hs, h_last=h)
         out[...] = hs
