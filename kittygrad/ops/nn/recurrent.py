@@ -31,6 +31,17 @@ def _lstm_step(xw_t, h, c, w_hh, b_hh, gates_t, H: int):
     return c, xp.tanh(c), o
 
 
+def _started_from(states, first, reverse: bool):
+    """The state each time step started from, in time order: the previous step's (the next one's
+    when the direction runs backwards in time), ``first`` for the step that came first."""
+    prev = xp.empty_like(states)
+    if reverse:
+        prev[:-1], prev[-1] = states[1:], first
+    else:
+        prev[1:], prev[0] = states[:-1], first
+    return prev
+
+
 class Rnn(Op):
     """Elman RNN (tanh/relu), LSTM or GRU over a whole sequence, all layers and directions.
 
@@ -263,15 +274,7 @@ class Rnn(Op):
 
     def _hprev(self, cache):
         """The hidden state each step started from, in time order."""
-        hs, h0 = cache["hs"], cache["h0"]
-        prev = xp.empty_like(hs)
-        if cache["reverse"]:
-            prev[:-1] = hs[1:]
-            prev[-1] = h0
-        else:
-            prev[1:] = hs[:-1]
-            prev[0] = h0
-        return prev
+        return _started_from(cache["hs"], cache["h0"], cache["reverse"])
 
     def _bptt_projected(self, cache, gout, dh, dc, w_hh, w_hr):
         """``_bptt`` of an LSTM with projections; also returns the gradient of ``w_hr``."""
@@ -282,13 +285,7 @@ class Rnn(Op):
         order = range(T) if rev else range(T - 1, -1, -1)
         dpre = xp.empty(gates.shape, hs.dtype)
         dhs = xp.empty(hs.shape, hs.dtype)  # the gradient reaching each step's h
-        cprev_all = xp.empty_like(cs)
-        if rev:
-            cprev_all[:-1] = cs[1:]
-            cprev_all[-1] = cache["c0"]
-        else:
-            cprev_all[1:] = cs[:-1]
-            cprev_all[0] = cache["c0"]
+        cprev_all = _started_from(cs, cache["c0"], rev)
         dc = dc.copy()
         for t in order:
             dh = dh + gout[t]
@@ -319,13 +316,7 @@ class Rnn(Op):
             gates, cs, tcs = cache["gates"], cache["cs"], cache["tcs"]
             dpre = xp.empty(gates.shape, hs.dtype)
             dc = dc.copy()
-            cprev_all = xp.empty_like(cs)
-            if rev:
-                cprev_all[:-1] = cs[1:]
-                cprev_all[-1] = cache["c0"]
-            else:
-                cprev_all[1:] = cs[:-1]
-                cprev_all[0] = cache["c0"]
+            cprev_all = _started_from(cs, cache["c0"], rev)
             for t in order:
                 dh = dh + gout[t]
                 i, f, gg, o = gates[t, :, :H], gates[t, :, H : 2 * H], gates[t, :, 2 * H : 3 * H], gates[t, :, 3 * H :]
