@@ -5,6 +5,7 @@ CuPy backend can replace this one module without touching any op.
 """
 from __future__ import annotations
 
+import os
 import struct
 import warnings
 
@@ -43,6 +44,7 @@ NP_DTYPES: dict[str, np.dtype] = {
 #: the NumPy dtype of bfloat16 arrays (its ``kind`` is "V", so float tests use :func:`is_float`)
 bfloat16 = np.dtype(_ml_dtypes.bfloat16)
 NP_DTYPES["bfloat16"] = bfloat16
+_CANONICAL = {d: d for d in NP_DTYPES.values()}  # (see canonical())
 _FLOAT32 = np.dtype(np.float32)
 
 
@@ -77,6 +79,12 @@ def narrow_to_bfloat16(out):
     if isinstance(out, (np.ndarray, np.generic)) and out.dtype == _FLOAT32:
         return np.asarray(out).astype(bfloat16)
     return out
+
+
+def canonical(arr):
+    """``arr`` with kittygrad's own dtype object (hot paths test ``dtype is bfloat16``; a loader's equal one is not)."""
+    dt = _CANONICAL.get(arr.dtype)
+    return arr if dt is None or dt is arr.dtype else arr.view(dt)
 
 
 def is_array(obj) -> bool:
@@ -914,10 +922,8 @@ def set_num_threads(n: int) -> None:
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
-        raise RuntimeError(
-            "set_num_threads needs threadpoolctl (pip install threadpoolctl), or set "
-            "OPENBLAS_NUM_THREADS / OMP_NUM_THREADS before starting Python"
-        ) from None
+        raise RuntimeError("set_num_threads needs threadpoolctl (pip install threadpoolctl), or set "
+                           "OPENBLAS_NUM_THREADS / OMP_NUM_THREADS before starting Python") from None
     _blas_limit = threadpool_limits(limits=n, user_api="blas")
 
 
@@ -931,8 +937,6 @@ def get_num_threads() -> int:
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
-        import os
-
         return os.cpu_count() or 1
     counts = [lib["num_threads"] for lib in threadpool_info() if lib.get("user_api") == "blas"]
     return max(counts) if counts else 1

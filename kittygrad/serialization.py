@@ -389,6 +389,7 @@ class _Decoder:
         arr = self.buf[start : start + nbytes].view(dt).reshape(shape)
         if not dt.isnative:
             arr = arr.astype(dt.newbyteorder("="))
+        arr = B.canonical(arr)  # (bfloat16 is recognised by identity)
         self.arrays[i] = arr
         return arr
 

@@ -78,7 +78,7 @@ def load_safetensors(data: bytes, where: str) -> SafetensorsDict:
         if len(raw) != math.prod(shape) * dt.itemsize:
             raise SerializationError(f"{where}: tensor {name!r} has {len(raw)} bytes for shape {list(shape)}")
         arr = B.xp.frombuffer(raw if isinstance(raw, bytearray) else bytearray(raw), dtype=dt.newbyteorder("<"))
-        out[name] = Tensor._wrap(arr.astype(dt, copy=False).reshape(shape))
+        out[name] = Tensor._wrap(B.canonical(arr.astype(dt, copy=False)).reshape(shape))
     # the package validated the whole header above; the metadata is its "__metadata__" entry
     length = struct.unpack("<Q", data[:8])[0]
     meta = json.loads(bytes(data[8 : 8 + length])).get("__metadata__") or {}

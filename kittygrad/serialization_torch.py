@@ -475,7 +475,7 @@ def _remap(storages: dict, arrays: dict, map_location) -> None:
 def _typed(raw, st: _Storage, little: bool):
     dt = _np_dtype(st.dtype)
     arr = raw.view(dt.newbyteorder("<" if little else ">"))
-    return arr if arr.dtype.isnative else arr.astype(dt)
+    return B.canonical(arr if arr.dtype.isnative else arr.astype(dt))  # (bfloat16 is recognised by identity)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -236,3 +236,31 @@ def test_a_list_of_sequences_indexes_as_a_tuple_with_torch_s_warning(index):
             exec(f"y[{index}] = -1", {"y": y, "lib": lib})
         got.append((read.tolist(), y.tolist()))
     assert got[1] == got[0]
+
+
+@pytest.mark.parametrize("route", ["torch", "kittygrad", "safetensors"])
+def test_a_loaded_bfloat16_tensor_is_a_full_bfloat16_tensor(route, tmp_path):
+    """Loaders build little-endian dtypes that equal bfloat16 without being NumPy's same object; the
+    tensors must still count as floating point everywhere (they were left half broken)."""
+    import io
+
+    import safetensors.torch
+
+    values = [[1.0, 2.5], [3.0, 4.0]]
+    if route == "torch":
+        buf = io.BytesIO()
+        torch.save({"w": torch.tensor(values, dtype=torch.bfloat16)}, buf)
+        buf.seek(0)
+        w = kitty.load(buf)["w"]
+    elif route == "kittygrad":
+        buf = io.BytesIO()
+        kitty.save({"w": kitty.tensor(values, dtype=kitty.bfloat16)}, buf)
+        buf.seek(0)
+        w = kitty.load(buf)["w"]
+    else:
+        path = tmp_path / "w.safetensors"
+        safetensors.torch.save_file({"w": torch.tensor(values, dtype=torch.bfloat16)}, str(path))
+        w = kitty.load(path)["w"]
+    assert w.dtype == kitty.bfloat16 and w.is_floating_point()
+    assert w.mean().item() == 2.625 and (w @ w).dtype == kitty.bfloat16 and w.softmax(-1).dtype == kitty.bfloat16
+    assert w.requires_grad_().requires_grad
