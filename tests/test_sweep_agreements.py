@@ -264,3 +264,22 @@ def test_a_loaded_bfloat16_tensor_is_a_full_bfloat16_tensor(route, tmp_path):
     assert w.dtype == kitty.bfloat16 and w.is_floating_point()
     assert w.mean().item() == 2.625 and (w @ w).dtype == kitty.bfloat16 and w.softmax(-1).dtype == kitty.bfloat16
     assert w.requires_grad_().requires_grad
+
+
+@pytest.mark.parametrize("make", [lambda lib, o: lib.optim.lr_scheduler.CyclicLR(o, 0.01, 0.1, 2),
+                                  lambda lib, o: lib.optim.lr_scheduler.OneCycleLR(o, 1.0, total_steps=10)])
+def test_a_scheduler_state_crosses_between_torch_and_kittygrad(make):
+    def pair(lib):
+        p = lib.nn.Parameter(lib.ones(1))
+        opt = lib.optim.SGD([p], lr=0.1, momentum=0.9)
+        return opt, make(lib, opt)
+
+    (ot, st), (ok, sk) = pair(torch), pair(kitty)
+    for _ in range(3):
+        ot.step(), st.step(), ok.step(), sk.step()
+    (ot2, st2), (ok2, sk2) = pair(torch), pair(kitty)
+    sk2.load_state_dict(st.state_dict())
+    st2.load_state_dict(sk.state_dict())
+    for _ in range(2):
+        ot2.step(), st2.step(), ok2.step(), sk2.step()
+    assert sk2.get_last_lr() == pytest.approx(st2.get_last_lr())

@@ -110,7 +110,7 @@ class OneCycleLR(LRScheduler):
             raise KittyValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
             raise KittyValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}")
-        self._anneal_kind = anneal_strategy
+        self._anneal_func_type = anneal_strategy
         # the phases as [last step, lr at the start, lr at the end], the lrs named by the group
         # entries holding them; momentum runs opposite to the lr (see _momentum_key)
         warm_end = float(pct_start * self.total_steps) - 1
@@ -150,7 +150,7 @@ class OneCycleLR(LRScheduler):
 
     def _blend(self, start: float, end: float, frac: float) -> float:
         """From ``start`` (``frac`` 0) to ``end`` (``frac`` 1), along a half cosine or a line."""
-        if self._anneal_kind == "linear":
+        if self._anneal_func_type == "linear":
             return start + (end - start) * frac
         return end + (start - end) * (1 + math.cos(math.pi * frac)) / 2
 
@@ -230,7 +230,7 @@ class CyclicLR(LRScheduler):
             raise KittyValueError("mode is invalid and scale_fn is None")
         self.mode = mode
         self.gamma = gamma
-        self._user_scale_fn = scale_fn
+        self._scale_fn_custom = scale_fn
         # the built-in modes fix what their scale is a function of
         self.scale_mode = scale_mode if scale_fn is not None else ("iterations" if mode == "exp_range" else "cycle")
         self.cycle_momentum = cycle_momentum
@@ -249,8 +249,8 @@ class CyclicLR(LRScheduler):
         >>> kitty.optim.lr_scheduler.CyclicLR(opt, 0.1, 1.0, mode="triangular2").scale_fn(3)
         0.25
         """
-        if self._user_scale_fn is not None:
-            return self._user_scale_fn(x)
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
         if self.mode == "triangular2":
             return 1 / (2.0 ** (x - 1))
         if self.mode == "exp_range":
@@ -278,13 +278,13 @@ class CyclicLR(LRScheduler):
         """Every attribute except the optimizer; a ``scale_fn`` object's attributes (``None`` for
         plain functions)."""
         out = super().state_dict()
-        out["_user_scale_fn"] = None if self._user_scale_fn is None else _callable_state(self._user_scale_fn)
+        out["_scale_fn_custom"] = None if self._scale_fn_custom is None else _callable_state(self._scale_fn_custom)
         return out
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore the attributes, and those of a ``scale_fn`` object."""
         state = dict(state_dict)
-        attrs = state.pop("_user_scale_fn")
+        attrs = state.pop("_scale_fn_custom")
         super().load_state_dict(state)
         if attrs is not None:
-            vars(self._user_scale_fn).update(attrs)
+            vars(self._scale_fn_custom).update(attrs)
