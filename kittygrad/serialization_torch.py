@@ -36,6 +36,7 @@ from typing import IO, Any
 
 from . import backend as B
 from . import dtypes as D
+from .device import device
 from .errors import KittyTypeError, KittyValueError
 from .nn.parameter import Parameter
 from .serialization_errors import SerializationError
@@ -236,6 +237,13 @@ def _make_complex(real=0.0, imag=0.0):
     return complex(real, imag)
 
 
+def _make_device(kind="cpu", index=None):
+    """A ``torch.device`` in a checkpoint (torch's weights-only loader takes them too)."""
+    if type(kind) is not str or (index is not None and type(index) is not int):
+        _bad("a device is built from something that is not a type string and an index")
+    return device(kind) if index is None else device(kind, index)
+
+
 def _make_size(dims=()):
     return _SizeRef(_dims(tuple(dims) if type(dims) is list else dims, "Size"))
 
@@ -258,6 +266,7 @@ ALLOWED_CALLABLES = {
     "torch._utils._rebuild_parameter_with_state": _rebuild_parameter,
     "collections.OrderedDict": _make_odict,
     "torch.Size": _make_size,
+    "torch.device": _make_device,
     "builtins.set": _make_set,
     "builtins.frozenset": _make_frozenset,
     "builtins.complex": _make_complex,
@@ -416,6 +425,8 @@ class _Builder:
                 out._metadata = self.build(meta)
         elif t is set or t is frozenset:
             out = t(self.build(v) for v in obj)
+        elif t is device:
+            out = obj
         else:
             what = obj.what if isinstance(obj, _Inert) else t.__name__
             self.fail(f"a bare {what} cannot be loaded (kittygrad loads tensors, dtypes, sizes and plain containers)")

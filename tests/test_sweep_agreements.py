@@ -283,3 +283,14 @@ def test_a_scheduler_state_crosses_between_torch_and_kittygrad(make):
     for _ in range(2):
         ot2.step(), st2.step(), ok2.step(), sk2.step()
     assert sk2.get_last_lr() == pytest.approx(st2.get_last_lr())
+
+
+def test_a_torch_checkpoint_holding_devices_loads():
+    import io
+
+    buf = io.BytesIO()
+    torch.save({"device": torch.device("cpu"), "gpu": torch.device("cuda", 1), "w": torch.ones(2)}, buf)
+    buf.seek(0)
+    loaded = kitty.load(buf)
+    assert loaded["device"] == kitty.device("cpu") and str(loaded["gpu"]) == "cuda:1"
+    assert loaded["w"].tolist() == [1.0, 1.0]
