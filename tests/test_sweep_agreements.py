@@ -294,3 +294,27 @@ def test_a_torch_checkpoint_holding_devices_loads():
     loaded = kitty.load(buf)
     assert loaded["device"] == kitty.device("cpu") and str(loaded["gpu"]) == "cuda:1"
     assert loaded["w"].tolist() == [1.0, 1.0]
+
+
+def test_state_dict_hooks_libraries_use():
+    for lib in LIBS:
+        m = lib.nn.Linear(2, 2)
+        seen = []
+        m.register_state_dict_pre_hook(lambda mod, prefix, keep_vars: seen.append((prefix, keep_vars)))
+        def drop_bias(mod, sd, prefix, meta):
+            del sd[prefix + "bias"]
+
+        m._register_state_dict_hook(drop_bias)
+        assert list(m.state_dict()) == ["weight"] and seen == [("", False)]
+
+        def rename(sd, prefix, *rest):
+            if prefix + "w" in sd:
+                sd[prefix + "weight"] = sd.pop(prefix + "w")
+
+        n = lib.nn.Linear(1, 1)
+        n._register_load_state_dict_pre_hook(rename)
+        assert str(n.load_state_dict({"w": lib.ones(1, 1), "bias": lib.zeros(1)})) == "<All keys matched successfully>"
+        calls = []
+        n._register_load_state_dict_pre_hook(lambda mod, sd, *rest: calls.append(type(mod).__name__), with_module=True)
+        n.load_state_dict({"weight": lib.ones(1, 1), "bias": lib.zeros(1)})
+        assert calls == ["Linear"]

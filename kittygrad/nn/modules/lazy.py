@@ -37,7 +37,7 @@ class LazyModuleMixin:
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._load_hook = self._before_loading(self._shape_from_checkpoint)
+        self._load_hook = self._register_load_state_dict_pre_hook(self._shape_from_checkpoint)
         self._initialize_hook = self.register_forward_pre_hook(self._infer_parameters, with_kwargs=True)
 
     def _shape_from_checkpoint(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs) -> None:

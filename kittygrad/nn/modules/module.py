@@ -21,14 +21,14 @@ from ...errors import KittyRuntimeError
 from ...tensor import Tensor
 from ..parameter import Buffer, Parameter
 from ._functions import GradRelay
-from ._to_arguments import accelerator_device, type_name_dtype
+from ._module_casts import ModuleCasts
 
 __all__ = ["Module"]
 
 #: the registries, in the order attribute lookup searches them
 _REGISTRIES = ("_parameters", "_buffers", "_modules")
 #: the hook tables, under torch's attribute names (code that inspects them keeps working)
-_HOOK_TABLES = ("_forward_pre_hooks", "_forward_hooks", "_backward_pre_hooks", "_backward_hooks",
+_HOOK_TABLES = ("_forward_pre_hooks", "_forward_hooks", "_backward_pre_hooks", "_backward_hooks", "_state_dict_pre_hooks",
                 "_state_dict_hooks", "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks")
 _EXTRA_STATE = "_extra_state"
 #: how error messages name an entry of each registry, and what it accepts
@@ -108,7 +108,7 @@ def _missing_forward(self, *input: Any) -> None:
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
 
-class Module:
+class Module(ModuleCasts):
     """Base class for all neural-network modules; subclasses define ``forward``.
 
     >>> import kittygrad as kitty
@@ -587,67 +587,6 @@ class Module:
         check_device(device, "to_empty")
         return self._apply(lambda t: C.empty_like(t), recurse=recurse)
 
-    def float(self) -> Module:
-        """Cast floating-point parameters and buffers to float32."""
-        return self._cast_floats(D.float32)
-
-    def double(self) -> Module:
-        """Cast floating-point parameters and buffers to float64."""
-        return self._cast_floats(D.float64)
-
-    def half(self) -> Module:
-        """Cast floating-point parameters and buffers to float16."""
-        return self._cast_floats(D.float16)
-
-    def bfloat16(self) -> Module:
-        """Cast floating-point parameters and buffers to bfloat16.
-
-        >>> import kittygrad as kitty
-        >>> kitty.nn.Linear(2, 1).bfloat16().weight.dtype
-        kittygrad.bfloat16
-        """
-        return self._cast_floats(D.bfloat16)
-
-    def type(self, dst_type) -> Module:
-        """Cast every parameter and buffer to ``dst_type`` (a dtype or a tensor type name such as
-        ``'torch.DoubleTensor'``); a parameter that requires grad must stay floating point.
-
-        >>> import kittygrad as kitty
-        >>> kitty.nn.Linear(1, 1).type("torch.DoubleTensor").weight.dtype
-        kittygrad.float64
-        """
-        dtype = type_name_dtype(dst_type)
-        if not dtype.is_floating_point and any(p.requires_grad for p in self.parameters()):
-            raise KittyRuntimeError("data set to a tensor that requires gradients must be floating point or complex dtype")
-        return self._apply(lambda t: t.to(dtype))
-
-    def cpu(self) -> Module:
-        """The module itself: kittygrad's tensors live on the CPU.
-
-        >>> import kittygrad as kitty
-        >>> m = kitty.nn.ReLU(); m.cpu() is m
-        True
-        """
-        return self
-
-    def cuda(self, device=None) -> Module:
-        """Refused with a clear error: kittygrad has no GPU backend.
-
-        >>> import kittygrad as kitty
-        >>> try:
-        ...     kitty.nn.ReLU().cuda()
-        ... except RuntimeError as err:
-        ...     print(err)
-        kittygrad has no GPU backend installed: device 'cuda' is not available; kittygrad runs on the CPU (use device='cpu')
-        """
-        check_device(accelerator_device("cuda", device))
-        return self
-
-    def xpu(self, device=None) -> Module:
-        """Refused with a clear error, as ``cuda()``: kittygrad has no GPU backend."""
-        check_device(accelerator_device("xpu", device))
-        return self
-
     def n_parameters(self, trainable_only: bool = False) -> int:
         """The number of parameter elements (each shared parameter counted once); with
         ``trainable_only``, only those of parameters that require grad (the seed's helper).
@@ -699,6 +638,8 @@ class Module:
         local_metadata = {"version": self._version}
         if versions is not None:
             versions[prefix[:-1]] = local_metadata
+        for hook in self.__dict__.get("_state_dict_pre_hooks", {}).values():
+            hook(self, prefix, keep_vars)
         self._save_to_state_dict(out, prefix, keep_vars)
         for name, child in self._modules.items():
             if child is not None:
@@ -828,11 +769,17 @@ class Module:
         """
         return self._add_hook("_state_dict_hooks", hook)
 
-    def _before_loading(self, hook) -> RemovableHandle:
+    _register_state_dict_hook = register_state_dict_post_hook  # torch's private name, which libraries use
+
+    def register_state_dict_pre_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(module, prefix, keep_vars)`` before ``state_dict()`` collects this module's entries."""
+        return self._add_hook("_state_dict_pre_hooks", hook)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module: bool = False) -> RemovableHandle:
         """Call ``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
-        error_msgs)`` before this module loads its entries: the form without the module that
-        kittygrad's own modules use; it may edit ``state_dict`` in place (e.g. rename legacy keys)."""
-        return self._add_hook("_load_state_dict_pre_hooks", hook)
+        error_msgs)`` (``module`` first with ``with_module``) before this module loads its entries; it may
+        edit ``state_dict`` in place (rename legacy keys): torch's private form, which libraries use."""
+        return self._add_hook("_load_state_dict_pre_hooks", (lambda *args: hook(self, *args)) if with_module else hook)
 
     def register_load_state_dict_pre_hook(self, hook) -> RemovableHandle:
         """Call ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
@@ -847,7 +794,7 @@ class Module:
         >>> m.load_state_dict({"w": kitty.ones(1, 1), "bias": kitty.zeros(1)})
         <All keys matched successfully>
         """
-        return self._before_loading(lambda *args: hook(self, *args))
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
 
     def register_load_state_dict_post_hook(self, hook) -> RemovableHandle:
         """Call ``hook(module, incompatible_keys)`` once the module and its children are loaded; the

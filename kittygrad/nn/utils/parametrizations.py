@@ -67,7 +67,7 @@ def weight_norm(module: Module, name: str = "weight", dim: int = 0) -> Module:
             for old, new in renames.items():
                 state_dict[new] = state_dict.pop(old)
 
-    module._before_loading(legacy_keys)
+    module._register_load_state_dict_pre_hook(legacy_keys)
     return module
 
 
