@@ -137,7 +137,7 @@ class FunctionEvent(_Times):
 
     def append_cpu_child(self, child: FunctionEvent) -> None:
         """Make ``child`` a range directly inside this one."""
-        self.cpu_children.append(child)
+        self.cpu_children += [child]
         child.cpu_parent = self
 
     def set_cpu_parent(self, parent: FunctionEvent) -> None:
@@ -145,7 +145,8 @@ class FunctionEvent(_Times):
 
     @property
     def cpu_time_total(self) -> float:
-        return self.time_range.elapsed_us()
+        span = self.time_range
+        return span.elapsed_us()
 
     @property
     def self_cpu_time_total(self) -> float:
@@ -159,6 +160,12 @@ class FunctionEvent(_Times):
             f"cpu_children={[c.id for c in self.cpu_children]} thread={self.thread} "
             f"input_shapes={self.input_shapes} cpu_time_total={self.cpu_time_total_str}>"
         )
+
+
+#: what an average takes from its first event, and what it sums over all of them
+_DESCRIPTIVE = ("key", "input_shapes", "is_user_annotation", "cpu_parent", "cpu_children", "stack", "scope",
+                "device_type")
+_SUMMED = ("cpu_time_total", "self_cpu_time_total", "count")
 
 
 class FunctionEventAvg(_Times):
@@ -187,22 +194,16 @@ class FunctionEventAvg(_Times):
         self.overload_name = ""
 
     def add(self, other) -> FunctionEventAvg:
+        """Fold ``other`` (an event or an average with this key) into this average."""
         if not isinstance(other, (FunctionEvent, FunctionEventAvg)):
             raise KittyValueError(f"can only add a FunctionEvent or FunctionEventAvg, not {type(other).__name__}")
-        if self.key is None:
-            self.key = other.key
-            self.input_shapes = other.input_shapes
-            self.is_user_annotation = other.is_user_annotation
-            self.cpu_parent = other.cpu_parent
-            self.cpu_children = other.cpu_children
-            self.stack = other.stack
-            self.scope = other.scope
-            self.device_type = other.device_type
+        if self.key is None:  # the first event names the average and lends it its descriptive fields
+            for field in _DESCRIPTIVE:
+                setattr(self, field, getattr(other, field))
         elif other.key != self.key:
             raise KittyValueError(f"cannot average events of different keys: {other.key!r} and {self.key!r}")
-        self.cpu_time_total += other.cpu_time_total
-        self.self_cpu_time_total += other.self_cpu_time_total
-        self.count += other.count
+        for field in _SUMMED:
+            setattr(self, field, getattr(self, field) + getattr(other, field))
         return self
 
     def __iadd__(self, other) -> FunctionEventAvg:
@@ -311,8 +312,7 @@ def _build_table(events, sort_by, row_limit, max_name_width, max_shapes_width, h
     headers = ["Name", "Self CPU %", "Self CPU", "CPU total %", "CPU total", "CPU time avg", "# of Calls"]
     widths = [name_width] + [12] * 6
     if has_shapes:
-        headers.append("Input Shapes")
-        widths.append(shapes_width)
+        headers, widths = headers + ["Input Shapes"], widths + [shapes_width]
     gap = "  "
     row = "".join("{:>" + str(w) + "}" + gap for w in widths)
     rule = "".join("-" * w + gap for w in widths)

@@ -28,10 +28,8 @@ def _ntuple(n: int, name: str = "parse") -> Callable[[Any], tuple]:
     return to_tuple
 
 
-_single = _ntuple(1, "_single")
-_pair = _ntuple(2, "_pair")
-_triple = _ntuple(3, "_triple")
-_quadruple = _ntuple(4, "_quadruple")
+_single, _pair, _triple, _quadruple = (_ntuple(n, name) for n, name in enumerate(
+    ("_single", "_pair", "_triple", "_quadruple"), start=1))
 
 
 def _reverse_repeat_tuple(values, n: int) -> tuple:
@@ -52,7 +50,7 @@ def _list_with_default(out_size, defaults) -> list:
     """
     if isinstance(out_size, int):
         return out_size
-    if len(defaults) <= len(out_size):
+    if len(out_size) >= len(defaults):  # the input must have a batch (or channel) dim before them
         raise ValueError(f"Input dimension should be at least {len(out_size) + 1}")
     tail = list(defaults)[len(defaults) - len(out_size):]
     return [given if given is not None else default for given, default in zip(out_size, tail)]
@@ -68,7 +66,7 @@ def consume_prefix_in_state_dict_if_present(state_dict: dict, prefix: str) -> No
     """
     for key in [k for k in state_dict if k.startswith(prefix)]:  # renamed keys move to the end, as in torch
         state_dict[key[len(prefix):]] = state_dict.pop(key)
-    metadata = getattr(state_dict, "_metadata", None)
+    metadata = vars(state_dict).get("_metadata") if hasattr(state_dict, "__dict__") else None
     if metadata is None:
         return
     for key in list(metadata):
