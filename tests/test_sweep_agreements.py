@@ -318,3 +318,16 @@ def test_state_dict_hooks_libraries_use():
         n._register_load_state_dict_pre_hook(lambda mod, sd, *rest: calls.append(type(mod).__name__), with_module=True)
         n.load_state_dict({"weight": lib.ones(1, 1), "bias": lib.zeros(1)})
         assert calls == ["Linear"]
+
+
+def test_optimizer_step_hooks_see_the_optimizer_first_among_step_s_arguments():
+    for lib in LIBS:
+        p = lib.nn.Parameter(lib.ones(1))
+        opt = lib.optim.SGD([p], lr=0.1)
+        seen = []
+        opt.register_step_pre_hook(lambda o, args, kwargs: seen.append((len(args), args[0] is o, dict(kwargs))))
+        opt.register_step_post_hook(lambda o, args, kwargs: seen.append((len(args), args[0] is o, dict(kwargs))))
+        p.grad = lib.ones(1)
+        opt.step()
+        opt.step(closure=None)
+        assert seen == [(1, True, {}), (1, True, {}), (1, True, {"closure": None}), (1, True, {"closure": None})]

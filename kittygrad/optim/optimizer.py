@@ -80,6 +80,7 @@ def _run_step(step: Callable) -> Callable:
         if self.__dict__.get("_in_step"):  # a subclass's step calling super().step(): hooks ran already
             return step(self, *args, **kwargs)
         self._has_stepped = True
+        args = (self, *args)  # torch's hooks see step's arguments with the optimizer first
         for hook in (*_EVERY_OPTIMIZER["step_pre"].values(), *self._hook_tables["step_pre"].values()):
             out = hook(self, args, kwargs)
             if out is None:
@@ -90,7 +91,7 @@ def _run_step(step: Callable) -> Callable:
         self._in_step = True
         try:
             with no_grad():
-                result = step(self, *args, **kwargs)
+                result = step(*args, **kwargs)
         finally:
             self._in_step = False
         for hook in (*self._hook_tables["step_post"].values(), *_EVERY_OPTIMIZER["step_post"].values()):
