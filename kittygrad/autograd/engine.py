@@ -143,8 +143,11 @@ class Node:
         torch's own name where the op is recorded differently: the ``torch_label`` an op function
         gave this node (``t()``: ``TBackward0``), else ``_TORCH_NAMES``."""
         label = self.__dict__.get("torch_label")
-        if label is not None:
-            return label
+        return label if label is not None else self._torch_recorded_name()
+
+    def _torch_recorded_name(self) -> str:
+        """torch's name for what this node's class records (a subclass that records several of
+        torch's ops, as indexing does, decides here)."""
         name = self._name
         renamed = _TORCH_NAMES.get(name)
         if renamed is not None:

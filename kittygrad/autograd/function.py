@@ -683,7 +683,7 @@ class BackwardCFunction(FunctionCtx, Node):
 
     _fn_cls = None
 
-    def torch_name(self) -> str:
+    def _torch_recorded_name(self) -> str:
         return self._name  # torch names a custom Function's node <Class>Backward, with no overload
 
     def backward(self, *grads):

@@ -631,10 +631,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                                   "requires a 4-D tensor as input")
         if not B.is_float(x._data.dtype):
             raise KittyNotImplementedError(f"\"compute_index_ranges_weights\" not implemented for '{dtype_name(x)}'")
-        out = x
-        for i, (n_in, n_out, s) in enumerate(zip(spatial, sizes, scales)):
-            out = _along(out, 2 + i, antialias_matrix(n_in, int(n_out), mode, bool(align_corners), s))
-        return out
+        return _resize(x, spatial, sizes, scales,
+                       lambda n_in, n_out, s: antialias_matrix(n_in, n_out, mode, bool(align_corners), s))
     if mode in _LINEAR_MODES and mode != "bicubic" and nd in (1, 2, 3) and _LINEAR_MODES[mode] != nd:
         raise KittyNotImplementedError(f"Got {x.ndim}D input, but {mode} mode needs {_LINEAR_MODES[mode] + 2}D input")
     if (mode not in _PLAIN_MODES and mode not in _LINEAR_MODES) or nd not in (1, 2, 3) or (mode == "bicubic" and nd != 2):
@@ -654,10 +652,15 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if not B.is_float(x._data.dtype):
         # torch has no integer kernels for these modes and says so with a NotImplementedError
         raise KittyNotImplementedError(f"interpolate: {mode} needs a floating point input")
-    out = x
+    return _resize(x, spatial, sizes, scales,
+                   lambda n_in, n_out, s: _interp_matrix(n_in, n_out, mode, align, s, x._data.dtype))
+
+
+def _resize(x: Tensor, spatial, sizes, scales, matrix) -> Tensor:
+    """``x`` resized one spatial axis at a time by ``matrix(n_in, n_out, scale)``'s (out, in) weights."""
     for i, (n_in, n_out, s) in enumerate(zip(spatial, sizes, scales)):
-        out = _along(out, 2 + i, _interp_matrix(n_in, int(n_out), mode, align, s, x._data.dtype))
-    return out
+        x = _along(x, 2 + i, matrix(n_in, int(n_out), s))
+    return x
 
 
 def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None) -> Tensor:

@@ -338,11 +338,6 @@ def bundle(*tensors, name: str):
     return outs
 
 
-def _category(np_dtype) -> int:
-    """torch's casting categories: 0 bool, 1 integer, 2 floating point (bfloat16 included)."""
-    return 0 if np_dtype.kind == "b" else 1 if np_dtype.kind in "iu" else 2
-
-
 def inplace_operand(self, other, name, float_result):
     """Bring the other operand of an in-place op to self's dtype and shape (torch's rules)."""
     if isinstance(other, F.Tensor) or B.is_array(other):
@@ -353,7 +348,7 @@ def inplace_operand(self, other, name, float_result):
         rt = D.result_type(self, other)
     if float_result and not rt.is_floating_point:
         rt = D.get_default_dtype()
-    if rt is not self.dtype and _category(rt.np) > _category(self._data.dtype):
+    if rt is not self.dtype and rt._category > self.dtype._category:
         # torch casts by category (bool < integer < float): any integer result fits an integer tensor
         raise KittyRuntimeError(
             f"result type {_SCALAR_NAMES[rt.np.name]} can't be cast to the desired output type "

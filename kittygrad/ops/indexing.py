@@ -115,10 +115,7 @@ class Select(Op):
     is_view = True
     _name = "SliceBackward"
 
-    def torch_name(self) -> str:
-        label = self.__dict__.get("torch_label")  # an op function's name for it (split's pieces)
-        if label is not None:
-            return label
+    def _torch_recorded_name(self) -> str:
         # torch records the index's items one by one, left to right: its node is the last one's
         # (an int selects, a slice slices, None unsqueezes; a full ``:`` records nothing)
         items = getattr(self, "idx", None)
