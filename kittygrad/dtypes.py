@@ -347,7 +347,6 @@ def wrap_int(value, np_dtype):
     return wrapped
 
 
-
 def typed_scalar(value, np_dtype):
     """``value`` as a NumPy scalar of ``np_dtype`` for arithmetic: a Python int wraps into an integer
     dtype's range, as torch's arithmetic does (``uint8 tensor - 1`` wraps to 255 where it was 0).
@@ -362,17 +361,21 @@ def typed_scalar(value, np_dtype):
 
 
 def fill_scalar(value, np_dtype):
-    """``value`` as a NumPy scalar of ``np_dtype`` for a fill (``full``, ``fill_``, ``masked_fill``), by
-    torch's rule: an int above the dtype's maximum, or below a signed dtype's minimum, is an error; a
-    negative int for an unsigned dtype wraps (``full((1,), -1, dtype=uint8)`` holds 255).
+    """``value`` as a NumPy scalar of ``np_dtype`` for a fill (``full``, ``fill_``, ``masked_fill``,
+    ``x[i] = v``), by torch's rule: for an integer dtype, an int above its maximum, or below a signed
+    one's minimum, or a float inf or nan, is an error; a negative int for an unsigned dtype wraps
+    (``full((1,), -1, dtype=uint8)`` holds 255).
 
     >>> import numpy as np
     >>> fill_scalar(-1, np.dtype("uint8")).item()
     255
     """
-    if type(value) is _builtins.int and np_dtype.kind in "iu":
-        info = B.xp.iinfo(np_dtype)
-        if value > info.max or (np_dtype.kind == "i" and value < info.min):
+    if np_dtype.kind in "iu":
+        if type(value) is _builtins.int:
+            info = B.xp.iinfo(np_dtype)
+            fits = value <= info.max and (np_dtype.kind == "u" or value >= info.min)
+        else:
+            fits = not isinstance(value, _builtins.float) or _math.isfinite(value)
+        if not fits:
             raise KittyRuntimeError(f"value cannot be converted to type {np_dtype.name}_t without overflow")
-        return np_dtype.type(wrap_int(value, np_dtype))
-    return np_dtype.type(value)
+    return typed_scalar(value, np_dtype)

@@ -336,3 +336,12 @@ def test_complex_dtype_names_exist_and_making_one_is_a_clear_error():
                  lambda: kitty.nn.Linear(2, 2).to(kitty.complex128), lambda: kitty.tensor([1.0], dtype=kitty.cdouble)):
         with pytest.raises(TypeError, match="kittygrad has no complex dtypes"):
             make()
+
+
+@pytest.mark.parametrize("code", ["lib.full((1,), float('nan'), dtype=lib.int64)",
+                                  "lib.zeros(1, dtype=lib.int64).fill_(float('inf'))",
+                                  "lib.zeros(1, dtype=lib.int64).masked_fill(lib.tensor([True]), float('nan'))"])
+def test_a_non_finite_fill_of_an_integer_tensor_is_torch_s_error(code):
+    for lib in (torch, kitty):
+        with pytest.raises(RuntimeError, match="value cannot be converted to type int64_t without overflow"):
+            eval(code, {"lib": lib})

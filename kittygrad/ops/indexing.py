@@ -1,7 +1,6 @@
 """Tensor indexing: ``x[...]`` reads and ``x[...] = v`` writes (basic and advanced indices)."""
 from __future__ import annotations
 
-import math
 import warnings
 
 from .. import backend as B
@@ -243,10 +242,7 @@ def setitem(x, idx, value) -> None:
     elif isinstance(value, (int, float, bool)) or B.is_array_like_scalar(value):
         # a NumPy scalar counts as the number it holds; an int wraps into an unsigned dtype and is
         # checked against a signed one's range, as torch's fills
-        number = value.item() if B.is_array_like_scalar(value) else value
-        if isinstance(number, float) and x._data.dtype.kind in "iu" and not math.isfinite(number):
-            raise KittyRuntimeError(f"value cannot be converted to type {x._data.dtype.name}_t without overflow")
-        value = D.fill_scalar(number, x._data.dtype)
+        value = D.fill_scalar(value.item() if B.is_array_like_scalar(value) else value, x._data.dtype)
     else:
         raise KittyTypeError(
             f"can't assign a {type(value).__name__} to a tensor; expected a number or a Tensor"
