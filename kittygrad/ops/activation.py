@@ -239,7 +239,9 @@ class Gelu(Op):
                 return out
             self.t = xp.tanh(k * (x + 0.044715 * x * x * x))
             return 0.5 * x * (1 + self.t)
-        cdf = 0.5 * (1 + _erf(x / math.sqrt(2)))
+        cdf = _erf(x * (1 / math.sqrt(2)))  # a fresh array: the CDF is finished in place
+        cdf += 1
+        cdf *= 0.5
         if _needs(self):
             self.t = cdf
         return (x * cdf).astype(x.dtype, copy=False)
@@ -264,6 +266,15 @@ class Gelu(Op):
             with B.errstate(invalid="ignore", over="ignore"):  # x*x overflows float16 where tanh saturated
                 inner = 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
             d = 0.5 * (1 + t) + B.select(t * t == 1, 0, inner)
+        elif type(g) is B.ndarray and type(x) is B.ndarray and x.ndim and g.shape == x.shape and g.dtype == x.dtype:
+            d = x * x  # CDF + x * pdf, in place on one temporary
+            d *= -0.5
+            xp.exp(d, out=d)
+            d *= x
+            d *= 1 / math.sqrt(2 * math.pi)
+            d += self.t
+            d *= g
+            return (d,)
         else:
             d = self.t + x * xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
         return ((g * d).astype(g.dtype, copy=False),)

@@ -1,0 +1,66 @@
+"""Derive the float32 erf coefficients in ``kittygrad/backend.py`` and report their accuracy.
+
+    .venv/bin/python tools/fit_erf32.py
+
+Two polynomials, each fitted in float64 against mpmath's erf (40 digits) by weighted least squares
+on Chebyshev nodes, reweighted towards the minimax fit (Lawson's iteration):
+
+- ``|x| < 1``: erf(x) = x + x * Q(x^2), Q of degree 6 (relative error). Writing erf as x plus a
+  correction keeps float32 rounding in the small correction, not in the result.
+- ``1 <= |x|``: erf(x) = 1 - exp(P(|x| - 2.5)), P of degree 9 fitted to log(erfc) on [1, 4]
+  (absolute error, i.e. relative error of erfc). Above 4 erf is 1.0 in float32; P keeps falling
+  there (checked below), so no clamp is needed.
+
+The report evaluates the float32 formula (``backend.erf``) on a dense grid and prints its error in
+float32 ulps against float64 erf.
+"""
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+from scipy.special import erf as erf64  # the float64 reference
+
+from kittygrad import backend as B
+
+mpmath.mp.dps = 40
+
+
+def lawson_fit(f, lo: float, hi: float, degree: int, variable, relative: bool, nodes: int = 3000):
+    """Polynomial coefficients (highest power first) of f on [lo, hi] in ``variable(x)``."""
+    k = np.arange(nodes)
+    x = (lo + hi) / 2 + (hi - lo) / 2 * np.cos(np.pi * (k + 0.5) / nodes)
+    y = np.array([float(f(mpmath.mpf(float(v)))) for v in x])
+    design = np.vander(variable(x), degree + 1)
+    scale = np.abs(y) if relative else np.ones(nodes)
+    weights = np.ones(nodes)
+    for _ in range(80):
+        root = np.sqrt(weights) / scale
+        coeffs, *_ = np.linalg.lstsq(design * root[:, None], y * root, rcond=None)
+        err = np.abs(design @ coeffs - y) / scale
+        weights = weights * err
+        weights /= weights.sum()
+    return coeffs, float(err.max())
+
+
+def main() -> None:
+    small, small_err = lawson_fit(lambda x: mpmath.erf(x) / x, 1e-8, 1.0, 6, lambda x: x * x, relative=True)
+    small[-1] -= 1.0  # erf(x)/x - 1: the correction Q
+    large, large_err = lawson_fit(lambda x: mpmath.log(mpmath.erfc(x)), 1.0, 4.0, 9, lambda x: x - 2.5,
+                                  relative=False)
+    print(f"_ERF32_SMALL = {tuple(float(c) for c in small)}  # fit error {small_err:.2e} (relative)")
+    print(f"_ERF32_LARGE = {tuple(float(c) for c in large)}  # fit error {large_err:.2e} (absolute)")
+
+    grid = np.concatenate([np.linspace(0, 6, 6_000_001, dtype=np.float32),
+                           (10.0 ** np.linspace(-44, 0, 100_001)).astype(np.float32)])
+    grid = np.concatenate([grid, -grid])
+    exact = erf64(grid.astype(np.float64))
+    ulp = np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64)
+    err = np.abs(B.erf(grid).astype(np.float64) - exact) / ulp
+    print(f"backend.erf float32: max {err.max():.2f} ulp at x={grid[err.argmax()]!r}, mean {err.mean():.3f}, "
+          f"{(err > 1).mean():.2%} above 1 ulp")
+    far = np.float32(10.0) ** np.linspace(0.6, 38.5, 200_001).astype(np.float32)
+    print("erf(x) == 1 for every sampled x in [4, 3.4e38]:", bool((B.erf(far[far >= 4]) == 1).all()))
+
+
+if __name__ == "__main__":
+    main()
