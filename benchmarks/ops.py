@@ -1278,7 +1278,7 @@ def main(argv=None) -> None:
     parser.add_argument("--only", default="", help="comma-separated row names")
     parser.add_argument("--smoke", action="store_true", help=f"a few rows ({', '.join(DEFAULT_SMOKE)}), small shape, "
                         "one short sample: checks the machinery, not the speed")
-    parser.add_argument("--out", type=Path, default=None, help="markdown file (default benchmarks/ops.md)")
+    parser.add_argument("--out", type=Path, default=None, help="markdown file (default benchmarks/ops.md; a temporary file with --smoke or --only)")
     parser.add_argument("--profile", metavar="NAME", help="cProfile (top 25) of kittygrad on one row")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--sample", type=float, default=0.01, help="seconds per sample")
@@ -1300,7 +1300,9 @@ def main(argv=None) -> None:
     if args.worker:
         serve(args.worker, args.sample, args.repeats)
         return
-    out = args.out or (Path(tempfile.gettempdir()) / "kittygrad_ops_smoke.md" if args.smoke
+    # a partial run (--smoke, --only) never replaces the committed table unless --out names it
+    partial = args.smoke or bool(args.only)
+    out = args.out or (Path(tempfile.gettempdir()) / f"kittygrad_ops_{'smoke' if args.smoke else 'only'}.md" if partial
                        else Path(__file__).with_name("ops.md"))
     t0 = time.perf_counter()
     print(f"timing {'the rows ' + ', '.join(args.only) if args.only else 'every op-table row'} at "

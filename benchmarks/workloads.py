@@ -613,7 +613,7 @@ def main(argv=None) -> None:
     parser.add_argument("--smoke", action="store_true", help=f"only {', '.join(SMOKE)}, one sample, one process "
                         "per library: checks the machinery, not the speed")
     parser.add_argument("--only", default="", help=f"comma-separated keys of: {', '.join(TABLE)}")
-    parser.add_argument("--out", type=Path, default=None, help="markdown file (default benchmarks/workloads.md)")
+    parser.add_argument("--out", type=Path, default=None, help="markdown file (default benchmarks/workloads.md; a temporary file with --smoke or --only)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--sample", type=float, default=0.3, help="seconds per sample")
     parser.add_argument("--worker", choices=["kitty", "torch", "floor"], help=argparse.SUPPRESS)
@@ -632,7 +632,9 @@ def main(argv=None) -> None:
         parser.error(f"unknown workloads {unknown}; choose from {', '.join(TABLE)}")
     if args.smoke:
         args.repeats, args.sample, args.chain_ops = 1, 0.0, 1000
-    out = args.out or (Path(tempfile.gettempdir()) / "kittygrad_workloads_smoke.md" if args.smoke
+    # a partial run (--smoke, --only) never replaces the committed table unless --out names it
+    partial = args.smoke or bool(args.only)
+    out = args.out or (Path(tempfile.gettempdir()) / f"kittygrad_workloads_{'smoke' if args.smoke else 'only'}.md" if partial
                        else Path(__file__).with_name("workloads.md"))
     from benchmarks.ops import machine_facts
 
