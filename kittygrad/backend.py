@@ -143,6 +143,22 @@ def broadcast_view(values, shape):
     return np.broadcast_to(values, shape)
 
 
+def owned_copy(arr, dtype):
+    """A new array of ``arr``'s values in ``dtype``, laid out as ``astype`` lays it out.
+
+    From a broadcast view (a zero stride: a reduction's gradient) ``copyto`` fills it 2-3x faster
+    than ``astype`` reads the view.
+
+    >>> owned_copy(broadcast_view(np.array(2.0), (2, 3)), np.dtype(np.float32)).strides
+    (12, 4)
+    """
+    if 0 in arr.strides and arr.size > 1:
+        out = np.empty_like(arr, dtype=dtype)
+        np.copyto(out, arr, casting="unsafe")
+        return out
+    return arr.astype(dtype, copy=True)
+
+
 #: unsigned and signed integer dtypes the size of each float dtype (select blends bit patterns)
 _BITS_OF_SIZE = {n: (np.dtype(f"u{n}"), np.dtype(f"i{n}")) for n in (1, 2, 4, 8)}
 #: below this many elements np.where's one call beats select's four

@@ -778,7 +778,7 @@ def _run_seed(root, root_nr, root_grad) -> None:
                         if g.base is None and _getrefcount(g) <= 4 and g.flags.writeable and g.dtype == t._data.dtype:
                             t._grad = Tensor._wrap(g)
                         else:
-                            t._grad = Tensor._wrap(g.astype(t._data.dtype, copy=True))
+                            t._grad = Tensor._wrap(B.owned_copy(g, t._data.dtype))
                     else:
                         _accumulate_into(t, g)
                     continue
