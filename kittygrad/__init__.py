@@ -7,6 +7,8 @@ tensor([2., 4., 6.])
 """
 from __future__ import annotations
 
+import math as _math
+
 from .version import __version__  # noqa: E402  (one place for the version: kittygrad.version)
 
 from . import version  # noqa: E402  (torch.version: cuda is None on this build)
@@ -221,6 +223,12 @@ def is_floating_point(input: Tensor) -> bool:
 
 
 from .viz import CompGraph  # noqa: E402  (imports graphviz only when a picture is made)
+
+# torch's constants, plain Python floats: ``kitty.sin(kitty.tensor(kitty.pi / 2))`` is tensor(1.)
+pi: float = _math.pi
+e: float = _math.e
+inf: float = _math.inf
+nan: float = _math.nan
 
 # torch's everyday surface: testing, jit, onnx, functional, compile, finfo/iinfo, matmul precision, amp
 from . import amp, compiler, cpu, functional, jit, onnx, testing  # noqa: E402

@@ -330,6 +330,29 @@ def test_backward_create_graph_gives_grad_a_graph_for_linear_gradients():
         assert x.grad.tolist() == [0.0, 0.0, 0.0]
 
 
+@pytest.mark.parametrize("act", ["leaky_relu", "relu", "hardtanh"])
+def test_a_gradient_with_a_graph_still_depends_on_formal_inputs_as_torch(act):
+    """A gradient penalty through an activation whose backward op takes ``self``: the input
+    gradient's graph (through the later weight) also reaches the bias before the activation,
+    which gets zeros as in torch, not None (an optimizer steps a zero gradient, skips a None)."""
+    x0, w1, b1, w2 = arr(4, 2), arr(3, 2), arr(3), arr(1, 3)
+    seen = {}
+    for lib in (kitty, torch):
+        F = lib.nn.functional
+        x, w1_, b1_, w2_ = t(lib, x0), t(lib, w1), t(lib, b1), t(lib, w2)
+        out = F.linear(getattr(F, act)(F.linear(x, w1_, b1_)), w2_)
+        (g,) = lib.autograd.grad(out.sum(), x, create_graph=True)
+        g.pow(2).sum().backward()
+        seen[lib.__name__] = [None if p.grad is None else p.grad.tolist() for p in (w1_, b1_, w2_)]
+        (gb,) = lib.autograd.grad(getattr(F, act)(b1_ * 1.0).sum(), b1_, create_graph=True)
+        seen[lib.__name__].append(gb.requires_grad)
+    k, tt = seen["kittygrad"], seen["torch"]
+    assert [v is None for v in k] == [v is None for v in tt] and k[3] == tt[3]
+    for a, b in zip(k[:3], tt[:3]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    assert k[1] == [0.0, 0.0, 0.0]
+
+
 def test_formal_inputs_are_an_ops_declaration():
     """The engine's part alone: an Op whose gradient reads nothing of its input but declares it
     formal gets a gradient with a graph (derivative zero); without the declaration, none."""

@@ -552,3 +552,11 @@ def test_feature_dropout_hardshrink_nonzero_static_methods():
     both(lambda m: m.tensor([0, 2, 3]).nonzero_static(size=2))
     for name in ("view_as_real_copy", "view_as_complex_copy"):
         assert getattr(kitty, name).__kittygrad_refused__
+
+
+def test_math_constants_are_torchs_floats():
+    for name in ("pi", "e", "inf", "nan"):
+        k, t = getattr(kitty, name), getattr(torch, name)
+        assert type(k) is type(t) is float
+        assert k == t or (k != k and t != t)
+    assert kitty.sin(kitty.tensor(kitty.pi / 2)).item() == torch.sin(torch.tensor(torch.pi / 2)).item()

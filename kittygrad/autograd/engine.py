@@ -377,13 +377,20 @@ def _node_backward(node, grads, create_graph: bool) -> tuple:
 
 class _FormalGrad(Node):
     """The node of a gradient that is, as in torch, a function of its node's forward inputs
-    without reading them (see ``Node.graph_formal_inputs``): its derivative for each is zero."""
+    without reading them (see ``Node.graph_formal_inputs``): its derivative for each is zero.
+    Its first ``_n_formal`` edges are those inputs; any further edge passes output ``_passed[k]``'s
+    gradient on unchanged to the graph that gradient already had."""
+
+    _n_formal = 0
+    _passed = ()
 
     def backward(self, *grads):
-        return tuple([B.xp.zeros(*nxt._out_meta[nr]) for nxt, nr in self.next_edges])
+        formal = self.next_edges[: self._n_formal]
+        zeros = [B.xp.zeros(*nxt._out_meta[nr]) for nxt, nr in formal]
+        return tuple(zeros) + tuple([grads[k] for k in self._passed])
 
     def _graph_backward(self, grads):
-        return tuple([GraphArray(Tensor._wrap(z)) for z in self.backward(*grads)])
+        return tuple([g if type(g) is GraphArray else GraphArray(Tensor._wrap(g)) for g in self.backward(*grads)])
 
 
 #: node name -> its _FormalGrad subclass, named as torch names double-backward nodes
@@ -395,27 +402,32 @@ def _formal_dependence(node, input_grads):
     """create_graph=True: record the gradients that came out without a graph as functions of the
     node's formal inputs, where one of those requires grad (torch's backward ops, e.g.
     ``nll_loss_backward(grad, self, ...)``, take them as arguments), so they require grad as
-    torch's do and a further grad() gives zeros instead of raising."""
+    torch's do and a further grad() gives zeros instead of raising. A gradient that has a graph
+    already gets the formal inputs added to it (a weight's gradient through leaky_relu reaches the
+    bias before it as zeros, not None)."""
     formal = node.graph_formal_inputs
     if not formal:
         return input_grads
-    missing = [i for i, g in enumerate(input_grads) if type(g) is GraphArray and not g.t._requires_grad]
+    missing = [i for i, g in enumerate(input_grads) if type(g) is GraphArray]
     if not missing:
         return input_grads
     edges = node.next_edges
     deps = tuple(dict.fromkeys(edges[i] for i in formal if i < len(edges) and edges[i] is not None))
     if not deps:
         return input_grads
+    passed = [nr for nr, i in enumerate(missing) if input_grads[i].t._requires_grad]
+    pass_edges = tuple([_edge(input_grads[missing[nr]].t) for nr in passed])
     cls = _formal_classes.get(node._name)
     if cls is None:
         name = node._name + "Backward"
         cls = _formal_classes[node._name] = type(name, (_FormalGrad,), {"_name": name})
     fnode = cls()
     fnode._init_node()
-    fnode.next_edges = deps
-    fnode.needs_input_grad = (True,) * len(deps)
+    fnode.next_edges = deps + pass_edges
+    fnode._n_formal, fnode._passed = len(deps), tuple(passed)
+    fnode.needs_input_grad = (True,) * (len(deps) + len(pass_edges))
     fnode._executed = fnode._consumed = False
-    for e in deps:  # a use like any op's: the seed's locks count it until it delivers
+    for e in deps + pass_edges:  # a use like any op's: the seed's locks count it until it delivers
         e[0]._lock += 1
     out = list(input_grads)
     meta = []
