@@ -5,6 +5,8 @@ by a given norm, and the error types and messages of bad arguments."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -331,3 +333,118 @@ def test_optimizer_step_hooks_see_the_optimizer_first_among_step_s_arguments():
         opt.step()
         opt.step(closure=None)
         assert seen == [(1, True, {}), (1, True, {}), (1, True, {"closure": None}), (1, True, {"closure": None})]
+
+
+# --- a second sweep: utils.data, nn.utils and linalg against torch ---------------------------------
+
+
+def _error_of(fn):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - the error itself is what is compared
+        return e
+    raise AssertionError("expected an error")
+
+
+def test_a_stack_dataset_needs_at_least_one_dataset():
+    for lib in LIBS:
+        with pytest.raises(ValueError, match="At least one dataset should be passed"):
+            lib.utils.data.StackDataset()
+
+
+def test_pin_memory_without_an_accelerator_warns_at_each_epoch():
+    for lib in LIBS:
+        loader = lib.utils.data.DataLoader([1, 2, 3], batch_size=2, pin_memory=True)
+        for _ in range(2):
+            with pytest.warns(UserWarning, match="'pin_memory' argument is set as true but no accelerator"):
+                assert [b.tolist() for b in loader] == [[1, 2], [3]]
+
+
+@pytest.mark.parametrize("context,workers,error", [
+    ("spawn", 0, ValueError), ("x", 0, ValueError), ("x", 2, ValueError), (3, 2, TypeError), (3, 0, ValueError),
+])
+def test_multiprocessing_context_is_checked_as_torch_checks_it(context, workers, error):
+    errors = [_error_of(lambda: lib.utils.data.DataLoader([1, 2], num_workers=workers, multiprocessing_context=context,
+                                                          batch_size=0)) for lib in LIBS]
+    for e in errors:
+        assert isinstance(e, error)
+    assert str(errors[1]) == str(errors[0])
+
+
+def test_a_named_start_method_becomes_its_context():
+    for lib in LIBS:
+        loader = lib.utils.data.DataLoader([1, 2], num_workers=2, multiprocessing_context="spawn")
+        assert type(loader.multiprocessing_context).__name__ == "SpawnContext"
+        with pytest.raises(ValueError, match="num_workers > 0"):
+            lib.utils.data.DataLoader([1, 2]).multiprocessing_context = "spawn"
+
+
+def test_pad_sequence_gives_the_first_sequence_s_dtype():
+    for first, second in (("float32", "float64"), ("int64", "float32")):
+        outs = []
+        for lib in LIBS:
+            a = lib.tensor([1.0, 2.0]).to(getattr(lib, first))
+            b = lib.tensor([1.5], dtype=getattr(lib, second), requires_grad=second.startswith("float"))
+            out = lib.nn.utils.rnn.pad_sequence([a, b], batch_first=True)
+            assert str(out.dtype).split(".")[-1] == first
+            if b.requires_grad and out.is_floating_point():
+                (out * 3).sum().backward()
+                outs.append(_np(b.grad))
+            outs.append(_np(out))
+        for want, got in zip(outs[: len(outs) // 2], outs[len(outs) // 2:]):
+            np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("norm_type", [0, 0.0, -1, -2, 0.5, float("-inf")])
+def test_clip_grad_norm_at_order_zero_and_below_agrees(norm_type):
+    results = []
+    for lib in LIBS:
+        ps = [lib.nn.Parameter(lib.ones(2)), lib.nn.Parameter(lib.ones(3)), lib.nn.Parameter(lib.ones(1))]
+        for p, g in zip(ps, ([0.0, 2.0], [1.0, 3.0, -1.0], [0.0])):
+            p.grad = lib.tensor(g)
+        total = lib.nn.utils.clip_grad_norm_(ps, 1.0, norm_type=norm_type)
+        results.append([_np(total)] + [_np(p.grad) for p in ps])
+    for want, got in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_a_fused_bias_trains_only_where_the_layer_had_a_trainable_bias():
+    for lib in LIBS:
+        bn = lib.nn.BatchNorm2d(3).eval()
+        fused = lib.nn.utils.fuse_conv_bn_eval(lib.nn.Conv2d(2, 3, 1, bias=False).eval(), bn)
+        assert fused.weight.requires_grad and not fused.bias.requires_grad
+        linear = lib.nn.utils.fuse_linear_bn_eval(lib.nn.Linear(2, 3).eval(), lib.nn.BatchNorm1d(3).eval())
+        assert linear.bias.requires_grad
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.linalg.cholesky(-lib.eye(3)),
+    lambda lib: lib.linalg.cholesky(lib.stack([lib.eye(2), lib.eye(2), lib.tensor([[1.0, 2.0], [2.0, 1.0]])])
+                                    .reshape(3, 1, 2, 2)),
+    lambda lib: lib.linalg.cholesky(lib.tensor([[4.0, 2.0], [2.0, float("nan")]]), upper=True),
+    lambda lib: lib.linalg.cholesky(lib.tensor([[float("nan"), 0.0], [0.0, 1.0]])),
+    lambda lib: lib.tensor([[1.0, 2.0], [2.0, 1.0]]).cholesky(),
+])
+def test_a_failed_cholesky_names_the_batch_element_and_the_leading_minor(make):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.cholesky's deprecation
+        errors = [_error_of(lambda: make(lib)) for lib in LIBS]
+    assert isinstance(errors[0], torch.linalg.LinAlgError) and isinstance(errors[1], kitty.linalg.LinAlgError)
+    assert str(errors[1]) == str(errors[0])
+
+
+def test_cross_without_dim_and_torch_cholesky_warn_their_deprecation_once():
+    from kittygrad.ops import linalg as kitty_linalg
+
+    kitty_linalg._warned_once.clear()
+    for call, text in ((lambda: kitty.cross(kitty.ones(2, 3), kitty.ones(2, 3)), "without specifying the dim"),
+                       (lambda: kitty.cholesky(kitty.eye(2)), "torch.cholesky is deprecated")):
+        with pytest.warns(UserWarning, match=text):
+            call()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            call()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kitty.linalg.cross(kitty.ones(3), kitty.ones(3))
+        kitty.cross(kitty.ones(3), kitty.ones(3), dim=0)

@@ -13,7 +13,7 @@ from . import _return_types as RT
 from ._prep import broadcast_shape_of, bundle, cast, dtype_name, expand_to, tensor_input
 from .arithmetic import add
 from .gather_scatter import take_along_dim
-from .linalg import tril, triu
+from .linalg import _warn_once, tril, triu
 
 # torch.return_types of the LU family (built with the shared factory, named as torch names them)
 _lu_factor_result = RT._make("linalg_lu_factor", ("LU", "pivots"))
@@ -513,15 +513,14 @@ class Cholesky(Op):
     saved_fields = ("out", "upper")
     saves_output = True
 
-    def forward(self, a, upper=False):
+    def forward(self, a, upper=False, name="linalg.cholesky"):
         self.upper = upper
         try:
             L = self.xp.linalg.cholesky(a)
         except B.xp.linalg.LinAlgError:
-            raise LinAlgError(
-                "linalg.cholesky: The factorization could not be completed because the input is not "
-                "positive-definite."
-            ) from None
+            raise LinAlgError(_not_positive_definite(a, name)) from None
+        if self.xp.isnan(self.xp.diagonal(L, axis1=-2, axis2=-1)).any():  # LAPACK counts a NaN pivot as a failure
+            raise LinAlgError(_not_positive_definite(a, name))
         self.out = _mT(L).copy() if upper else L
         return self.out
 
@@ -645,6 +644,19 @@ def _svd_grad(xp, u, s, vh, gu, gs, gvh):
     return ga
 
 
+def _not_positive_definite(a, name: str) -> str:
+    """torch's message for a Cholesky factorization that fails: which batch element (flat index, when
+    batched) and the order of its first leading minor that is not positive-definite."""
+    from .solvers import _batch_prefix, _cholesky_np, _first_failure  # solvers imports this module
+
+    info = _cholesky_np(a)[1]
+    where, order = _first_failure(info) or (0, a.shape[-1])
+    return (
+        f"{name}: {_batch_prefix(info, where)}The factorization could not be completed because the input is "
+        f"not positive-definite (the leading minor of order {order} is not positive-definite)."
+    )
+
+
 def cholesky(A, *, upper: bool = False):
     """The Cholesky factor L (A = L L^T) of a symmetric positive-definite matrix.
 
@@ -654,6 +666,14 @@ def cholesky(A, *, upper: bool = False):
             [0., 2.]])
     """
     return Cholesky.apply(_square(A, "linalg.cholesky"), upper=upper)
+
+
+_CHOLESKY_DEPRECATED = (
+    "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future PyTorch "
+    "release.\nL = torch.cholesky(A)\nshould be replaced with\nL = torch.linalg.cholesky(A)\nand\n"
+    "U = torch.cholesky(A, upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\n"
+    "This transform will produce equivalent results for all valid (symmetric positive definite) inputs."
+)
 
 
 def qr(A, mode: str = "reduced"):
@@ -724,7 +744,8 @@ def torch_cholesky(input, upper: bool = False):
     tensor([[3., 0.],
             [0., 3.]])
     """
-    return cholesky(input, upper=upper)
+    _warn_once("cholesky", _CHOLESKY_DEPRECATED)
+    return Cholesky.apply(_square(input, "cholesky"), upper=upper, name="cholesky")
 
 
 def torch_qr(input, some: bool = True):

@@ -2,11 +2,13 @@
 ``diag``, ``cross``, ``outer``."""
 from __future__ import annotations
 
+import warnings
+
 from .. import backend as B
 from ..autograd import function as F
 from ..autograd.function import Op
 from ..autograd.graph_array import GraphArray
-from ..errors import KittyRuntimeError, KittyTypeError
+from ..errors import KittyRuntimeError, KittyTypeError, user_stacklevel
 from . import _kernels as _k
 from ._autocast import autocast_args
 from ._prep import as_tensor_arg, binary, broadcast_shape_of, cast, dtype_name, expand_to, normalize_dim, tensor_input, torch_named, varargs_sequence
@@ -778,6 +780,23 @@ class Cross(Op):
         return xp.cross(self.b, g, axis=ax), xp.cross(g, self.a, axis=ax)
 
 
+_warned_once: set[str] = set()  # torch gives its deprecation warnings for these calls once a process
+
+
+def _warn_once(key: str, message: str) -> None:
+    """A UserWarning at the user's line, the first time ``key`` comes up in this process only."""
+    if key not in _warned_once:
+        _warned_once.add(key)
+        warnings.warn(message, UserWarning, stacklevel=user_stacklevel())
+
+
+_CROSS_WITHOUT_DIM = (
+    "Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim explicitly or "
+    "simply use torch.linalg.cross.\nThe default value of dim will change to agree with that of linalg.cross in "
+    "a future release."
+)
+
+
 def cross(input, other, dim=None):
     """The cross product of 3-vectors along ``dim`` (the first dim of size 3 when not given).
 
@@ -792,6 +811,7 @@ def cross(input, other, dim=None):
         )
     shape = broadcast_shape_of(a._data.shape, b._data.shape)
     if dim is None:
+        _warn_once("cross", _CROSS_WITHOUT_DIM)
         dim = next((i for i, n in enumerate(shape) if n == 3), None)
         if dim is None:
             raise KittyRuntimeError("no dimension of size 3 in input")

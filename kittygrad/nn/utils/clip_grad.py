@@ -39,12 +39,15 @@ def get_total_norm(tensors: Iterable[Tensor], norm_type: float = 2.0, error_if_n
         total = max(float(xp.abs(t._data).max()) if t._data.size else 0.0 for t in tensors)
     elif norm_type == -math.inf:
         total = min(float(xp.abs(t._data).min()) for t in tensors if t._data.size)
+    elif norm_type == 0:  # torch takes the 0-norm of the per-tensor 0-norms: the tensors with a non-zero
+        total = float(sum(1 for t in tensors if bool((t._data != 0).any())))
     else:
         acc = 0.0
         for t in tensors:
             a = xp.abs(t._data.astype(xp.float64, copy=False))
-            acc += float((a**norm_type).sum()) if norm_type != 2 else float((a * a).sum())
-        total = acc ** (1.0 / norm_type) if norm_type != 0 else acc
+            with B.errstate(divide="ignore"):  # 0 ** p = inf for p < 0, as torch
+                acc += float((a**norm_type).sum()) if norm_type != 2 else float((a * a).sum())
+        total = acc ** (1.0 / norm_type) if acc or norm_type > 0 else math.inf
     if error_if_nonfinite and not math.isfinite(total):
         raise KittyRuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it cannot be "

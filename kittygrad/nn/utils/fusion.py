@@ -45,7 +45,9 @@ def fuse_conv_bn_weights(conv_w: Tensor, conv_b, bn_rm: Tensor, bn_rv: Tensor, b
         shape[out_axis] = -1
         weight = conv_w * scale.reshape(shape).to(conv_w.dtype)
         bias = (conv_b if conv_b is not None else C.zeros_like(bn_rm)) * scale + shift
-    return Parameter(weight, conv_w.requires_grad), Parameter(bias.to(conv_w.dtype), conv_w.requires_grad)
+    # the bias trains only where the layer had a trainable one (a missing bias folds in as fixed zeros)
+    bias_trains = conv_b is not None and conv_b.requires_grad
+    return Parameter(weight, conv_w.requires_grad), Parameter(bias.to(conv_w.dtype), bias_trains)
 
 
 def fuse_conv_bn_eval(conv, bn, transpose: bool = False):

@@ -265,6 +265,8 @@ def pad_sequence(sequences: Tensor | Sequence[Tensor], batch_first: bool = False
                     f"The size of tensor a ({want}) must match the size of tensor b ({got}) at non-singleton "
                     f"dimension {dim}"
                 )
+        if s.dtype != first.dtype:  # the output takes the first sequence's dtype, as torch's
+            s = s.to(first.dtype)
         short = longest - s.shape[0]
         if short:
             fill = C.full((short, *rest), padding_value, dtype=first.dtype)

@@ -5,12 +5,14 @@ import itertools
 import multiprocessing
 import pickle
 import queue
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from ...errors import KittyRuntimeError, KittyValueError
+from ... import accelerator
+from ...errors import KittyRuntimeError, KittyTypeError, KittyValueError, user_stacklevel
 from . import _worker as W
 from ._collate import default_collate, default_convert
 from .dataset import Dataset, IterableDataset
@@ -26,13 +28,17 @@ class _Nones(Sampler):
         return itertools.repeat(None)
 
 
+_UNPINNED = ("'pin_memory' argument is set as true but no accelerator is found, "
+             "then device pinned memory won't be used.")
+
 _FROZEN = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers")
 
 _STREAM = "DataLoader with IterableDataset: expected unspecified {0} option, but got {0}={{{0}}}"
 
 #: the argument checks of DataLoader, in torch's order: (fails?, message formatted with the
-#: arguments); the first failing one raises ValueError
-_ARG_RULES: tuple[tuple[Callable[[SimpleNamespace], Any], str], ...] = (
+#: arguments); the first failing one raises ValueError. The worker rules come first, then
+#: ``multiprocessing_context`` is checked (in ``__setattr__``), then the sampling rules.
+_WORKER_RULES: tuple[tuple[Callable[[SimpleNamespace], Any], str], ...] = (
     (lambda a: a.num_workers < 0,
      "num_workers option should be non-negative; use num_workers=0 to disable multiprocessing."),
     (lambda a: a.timeout < 0, "timeout option should be non-negative"),
@@ -41,6 +47,8 @@ _ARG_RULES: tuple[tuple[Callable[[SimpleNamespace], Any], str], ...] = (
      "to enable multiprocessing, otherwise set prefetch_factor to None."),
     (lambda a: a.prefetch_factor is not None and a.prefetch_factor < 0, "prefetch_factor option should be non-negative"),
     (lambda a: a.persistent_workers and not a.num_workers, "persistent_workers option needs num_workers > 0"),
+)
+_SAMPLING_RULES: tuple[tuple[Callable[[SimpleNamespace], Any], str], ...] = (
     (lambda a: a.streaming and a.shuffle not in (False, None), _STREAM.format("shuffle")),
     (lambda a: a.streaming and a.sampler is not None, _STREAM.format("sampler")),
     (lambda a: a.streaming and a.batch_sampler is not None, _STREAM.format("batch_sampler")),
@@ -78,7 +86,8 @@ class DataLoader:
     ``worker_init_fn(worker_id)``. Under ``'spawn'`` the dataset, ``collate_fn`` and
     ``worker_init_fn`` must be picklable (defined at module level) and the script needs the
     usual ``if __name__ == "__main__":`` guard. ``pin_memory``, ``pin_memory_device`` and
-    ``in_order`` are accepted and ignored (there is no GPU; batches always come in order).
+    ``in_order`` are accepted and ignored (there is no GPU; batches always come in order); as
+    torch on a machine without an accelerator, ``pin_memory=True`` warns at each new iterator.
 
     >>> import kittygrad as kitty
     >>> from kittygrad.utils.data import DataLoader, TensorDataset
@@ -96,9 +105,10 @@ class DataLoader:
         persistent_workers: bool = False, pin_memory_device: str = "", in_order: bool = True,
     ) -> None:
         args = SimpleNamespace(**locals(), streaming=isinstance(dataset, IterableDataset))
-        for fails, message in _ARG_RULES:
-            if fails(args):
-                raise KittyValueError(message.format(**vars(args)))
+        _check(_WORKER_RULES, args)
+        self.num_workers = num_workers
+        self.multiprocessing_context = multiprocessing_context  # checked by __setattr__
+        _check(_SAMPLING_RULES, args)
         self._streaming = args.streaming
         if batch_sampler is not None:  # it decides the batches
             batch_size, drop_last = None, False
@@ -113,13 +123,15 @@ class DataLoader:
         self.num_workers, self.timeout, self.worker_init_fn = num_workers, timeout, worker_init_fn
         self.prefetch_factor = 2 if prefetch_factor is None and num_workers > 0 else prefetch_factor
         self.pin_memory, self.pin_memory_device, self.in_order = pin_memory, pin_memory_device, in_order
-        self.multiprocessing_context, self.persistent_workers = multiprocessing_context, persistent_workers
+        self.persistent_workers = persistent_workers
         self._iterator: _WorkerIter | None = None
         self._initialized = True
 
     def __setattr__(self, name: str, value) -> None:
         if name in _FROZEN and self.__dict__.get("_initialized"):
             raise KittyValueError(f"{name} attribute should not be set after {type(self).__name__} is initialized")
+        if name == "multiprocessing_context":
+            value = _start_method(value, self.num_workers)
         object.__setattr__(self, name, value)
 
     @property
@@ -167,6 +179,38 @@ def _default_sampler(dataset, streaming: bool, shuffle: bool, generator) -> Samp
     return RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)  # type: ignore[arg-type]
 
 
+def _check(rules, args: SimpleNamespace) -> None:
+    for fails, message in rules:
+        if fails(args):
+            raise KittyValueError(message.format(**vars(args)))
+
+
+def _start_method(ctx, num_workers: int):
+    """``multiprocessing_context`` as torch keeps it: None, or a context object (a start method's
+    name is turned into its context); only meaningful with worker processes."""
+    if ctx is None:
+        return None
+    if num_workers <= 0:
+        raise KittyValueError(
+            "multiprocessing_context can only be used with multi-process loading (num_workers > 0), "
+            f"but got num_workers={num_workers}"
+        )
+    if isinstance(ctx, str):
+        methods = multiprocessing.get_all_start_methods()
+        if ctx not in methods:
+            raise KittyValueError(
+                f"multiprocessing_context option should specify a valid start method in {methods!r}, "
+                f"but got multiprocessing_context={ctx!r}"
+            )
+        return multiprocessing.get_context(ctx)
+    if not isinstance(ctx, multiprocessing.context.BaseContext):
+        raise KittyTypeError(
+            "multiprocessing_context option should be a valid context object or a string specifying "
+            f"the start method, but got multiprocessing_context={ctx!r}"
+        )
+    return ctx
+
+
 class _LoaderIter:
     """Shared by both iterators: one epoch of batches from a :class:`_Plan`.
 
@@ -175,6 +219,8 @@ class _LoaderIter:
     """
 
     def __init__(self, loader: DataLoader) -> None:
+        if loader.pin_memory and not accelerator.is_available():  # as torch on a machine without one
+            warnings.warn(_UNPINNED, UserWarning, stacklevel=user_stacklevel())
         self._plan = loader._plan()
 
     def _begin_epoch(self, seed: int | None = None) -> None:

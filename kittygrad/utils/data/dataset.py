@@ -171,10 +171,12 @@ class StackDataset(Dataset):
                 "but both types are given."
             )
         parts = args or tuple(kwargs.values())
+        if not parts:
+            raise KittyValueError("At least one dataset should be passed")
         lengths = {len(d) for d in parts}
         if len(lengths) > 1:
             raise KittyValueError("Size mismatch between datasets")
-        self._length = lengths.pop() if lengths else 0
+        self._length = lengths.pop()
         self.datasets = args if args else kwargs
 
     def __getitem__(self, index):
