@@ -5,6 +5,7 @@ by a given norm, and the error types and messages of bad arguments."""
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -448,3 +449,54 @@ def test_cross_without_dim_and_torch_cholesky_warn_their_deprecation_once():
         warnings.simplefilter("error")
         kitty.linalg.cross(kitty.ones(3), kitty.ones(3))
         kitty.cross(kitty.ones(3), kitty.ones(3), dim=0)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.linalg.matrix_norm(lib.ones(2, 2), None),
+    lambda lib: lib.linalg.matrix_norm(lib.ones(2, 2), dim=(0, 0)),
+    lambda lib: lib.linalg.matrix_norm(lib.ones(2, 2), dim=(1, -1)),
+    lambda lib: lib.linalg.norm(lib.ones(4), "fro"),
+    lambda lib: lib.linalg.norm(lib.ones(4, 3), "fro", dim=(0,)),
+    lambda lib: lib.linalg.norm(lib.ones(4, 3), "nuc", dim=0),
+    lambda lib: lib.linalg.vector_norm(lib.zeros(0), float("inf")),
+    lambda lib: lib.linalg.vector_norm(lib.zeros(0, 3), float("inf"), dim=0),
+])
+def test_norm_argument_errors_are_torchs(call):
+    errors = []
+    for lib in LIBS:
+        with pytest.raises(Exception) as info:
+            call(lib)
+        errors.append(info.value)
+    torch_error, kitty_error = errors
+    assert isinstance(kitty_error, type(torch_error))
+    if isinstance(torch_error, RuntimeError):
+        assert str(kitty_error) == str(torch_error)
+
+
+def test_norms_that_torch_computes_still_agree():
+    for call in (lambda lib: lib.linalg.norm(lib.arange(12.0).reshape(4, 3), "fro"),
+                 lambda lib: lib.linalg.vector_norm(lib.zeros(0, 3), float("inf"), dim=1),
+                 lambda lib: lib.linalg.matrix_norm(lib.arange(6.0).reshape(2, 3), 1, dim=[1, 0])):
+        theirs, ours = (call(lib) for lib in LIBS)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+def test_sums_of_infinities_and_sinc_at_infinity_are_silent_as_torch():
+    # kittygrad silences the RuntimeWarnings NumPy raises from kittygrad's own lines (the filter
+    # it installs on import, set again here: pytest drops filters added while it collects); these
+    # two came from NumPy's Python (ndarray.sum, np.sinc), which that filter does not cover
+    for lib in LIBS:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.filterwarnings("always", category=RuntimeWarning)
+            warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"kittygrad(\.|$)")
+            assert math.isnan(lib.tensor([-math.inf, math.inf]).sum().item())
+            assert math.isnan(lib.sinc(lib.tensor([math.inf])).item())
+        assert [f"{w.message} ({w.filename}:{w.lineno})" for w in caught] == []
+
+
+def test_polygamma_takes_a_zero_dim_integer_tensor_order():
+    theirs, ours = (lib.special.polygamma(lib.tensor(1), lib.ones(2)) for lib in LIBS)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    for lib in LIBS:
+        with pytest.raises(TypeError):
+            lib.special.polygamma(lib.tensor([1]), lib.ones(2))

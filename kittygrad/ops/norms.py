@@ -95,10 +95,17 @@ def vector_norm(x, ord=2, dim=None, keepdim: bool = False, *, dtype=None):
     if isinstance(ord, str):
         raise KittyTypeError("linalg.vector_norm(): argument 'ord' must be Number, not str")
     axes = normalize_dims(dim, x._data.ndim)
-    if x._data.size == 0 and ord < 0:
-        raise KittyRuntimeError(
-            f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor because the operation does not have an identity"
-        )
+    if x._data.size == 0 and (ord < 0 or ord == float("inf")):  # max and min of nothing: no identity
+        empty = [d for d in (axes if axes is not None else ()) if x._data.shape[d] == 0]
+        if axes is None:
+            raise KittyRuntimeError(
+                f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor because the operation does not have an identity"
+            )
+        if empty:  # (torch's message runs "dimension 0" into "because")
+            raise KittyRuntimeError(
+                f"linalg.vector_norm cannot compute the {ord} norm on the dimension {empty[0]}because this dimension is "
+                "empty and the operation does not have an identity"
+            )
     return VectorNorm.apply(x, ord=float(ord), axes=axes, keepdim=keepdim)
 
 
@@ -110,11 +117,18 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None
     tensor(1.4142)
     """
 
+    if not isinstance(ord, (str, int, float)) or isinstance(ord, bool):
+        raise KittyTypeError(f"linalg_matrix_norm(): argument 'ord' must be Number or str, not {type(ord).__name__}")
     A = _norm_input(A, dtype, "linalg.matrix_norm")
     nd = A._data.ndim
     if nd < 2:
         raise KittyRuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    dim = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+    if len(dim) != 2:
+        raise KittyRuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(d) for d in dim)}")
     d0, d1 = (normalize_dim(d, nd) for d in dim)
+    if d0 == d1:
+        raise KittyRuntimeError(f"linalg.matrix_norm: dims must be different. Got ({d0}, {d1})")
     if ord == "fro":
         return VectorNorm.apply(A, ord=2.0, axes=tuple(sorted((d0, d1))), keepdim=keepdim)
     inf = float("inf")
@@ -154,10 +168,8 @@ def linalg_norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None):
                 f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {x._data.ndim}D."
             )
         dim = tuple(range(x._data.ndim))
-    if len(dim) == 2:
+    if len(dim) == 2 or isinstance(ord, str):  # a named order ('fro', 'nuc') is a matrix norm's
         return matrix_norm(x, ord, dim, keepdim)
-    if isinstance(ord, str):
-        raise KittyRuntimeError(f"linalg.vector_norm: ord must be a number, got {ord}")
     return vector_norm(x, ord, dim, keepdim)
 
 

@@ -662,6 +662,10 @@ class Sum(Op):
 
     def forward(self, x, axes, keepdim, dtype=None):
         self.in_shape, self.axes, self.keepdim = x.shape, axes, keepdim
+        if type(x) is B.ndarray:
+            # the ufunc called from here, not through ndarray.sum: NumPy's warnings (inf - inf)
+            # then name this module, whose RuntimeWarnings kittygrad keeps quiet as torch does
+            return B.xp.add.reduce(x, axis=axes, dtype=dtype, keepdims=keepdim)
         return x.sum(axis=axes, keepdims=keepdim, dtype=dtype)
 
     def backward(self, g):

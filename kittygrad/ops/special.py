@@ -265,7 +265,8 @@ class Sinc(Op):
 
     def forward(self, x):
         self.x = x
-        return B.xp.asarray(B.xp.sinc(x)).astype(x.dtype, copy=False)
+        with B.errstate(invalid="ignore"):  # sin(inf) / inf is nan, silently (NumPy's sinc would warn)
+            return B.xp.asarray(B.xp.sinc(x)).astype(x.dtype, copy=False)
 
     def backward(self, g):
         xp, x = self.xp, self.x
@@ -395,6 +396,8 @@ def digamma(input):
 
 
 def _order(n, name: str) -> int:
+    if isinstance(n, F.Tensor) and n._data.ndim == 0 and n._data.dtype.kind in "iu":
+        n = int(n._data)  # torch takes a 0-d integer tensor for the order too
     if not isinstance(n, int) or isinstance(n, bool):
         raise KittyTypeError(f"{name}(): argument 'n' (position 1) must be int, not {type(n).__name__}")
     if n < 0:
