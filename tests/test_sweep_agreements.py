@@ -500,3 +500,17 @@ def test_polygamma_takes_a_zero_dim_integer_tensor_order():
     for lib in LIBS:
         with pytest.raises(TypeError):
             lib.special.polygamma(lib.tensor([1]), lib.ones(2))
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.zeros(2, 2),
+    lambda lib: lib.tensor([[1.0, 2.0], [2.0, 4.0]]),
+    lambda lib: lib.stack([lib.eye(2), lib.tensor([[1.0, 2.0], [2.0, 4.0]])]),
+])
+def test_a_singular_inverse_names_the_batch_element_and_the_zero_pivot(make):
+    messages = []
+    for lib in LIBS:
+        with pytest.raises(RuntimeError) as info:
+            lib.linalg.inv(make(lib))
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]

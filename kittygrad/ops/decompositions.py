@@ -71,6 +71,20 @@ def _eps(dtype) -> float:
 # NumPy kernels: LU with partial pivoting, pivots to permutations, triangular substitution
 
 
+def _batch_prefix(info, first: int) -> str:
+    """torch's "(Batch element k): " before a factorization's error, for a batch of matrices."""
+    return f"(Batch element {first}): " if info.ndim else ""
+
+
+def _first_failure(info):
+    """``(batch index, value)`` of the first non-zero entry of ``info``, or None."""
+    bad = B.xp.flatnonzero(info.reshape(-1))
+    if not bad.size:
+        return None
+    first = int(bad[0])
+    return first, int(info.reshape(-1)[first])
+
+
 def _lu_np(a):
     """LU with partial pivoting of a batch of (m, n) matrices, as LAPACK's getrf computes it:
     ``(LU, pivots, info)`` with 0-based pivots (row j was swapped with row pivots[j]) and info the
@@ -647,7 +661,7 @@ def _svd_grad(xp, u, s, vh, gu, gs, gvh):
 def _not_positive_definite(a, name: str) -> str:
     """torch's message for a Cholesky factorization that fails: which batch element (flat index, when
     batched) and the order of its first leading minor that is not positive-definite."""
-    from .solvers import _batch_prefix, _cholesky_np, _first_failure  # solvers imports this module
+    from .solvers import _cholesky_np  # (solvers imports this module: read when a factorization fails)
 
     info = _cholesky_np(a)[1]
     where, order = _first_failure(info) or (0, a.shape[-1])

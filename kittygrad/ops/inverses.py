@@ -9,7 +9,7 @@ from ..errors import KittyRuntimeError, KittyTypeError
 from . import _return_types as RT
 from ._prep import broadcast_shape_of, dtype_name, expand_to, tensor_input
 from .comparison import where
-from .decompositions import SVD, LinAlgError, _eps, _is_graph, _lu_np, _mT, _perm, _raw, _run, _square, _tri_solve_np
+from .decompositions import SVD, LinAlgError, _batch_prefix, _eps, _first_failure, _is_graph, _lu_np, _mT, _perm, _raw, _run, _square, _tri_solve_np
 from .linalg import matmul
 from .unary import log
 
@@ -127,9 +127,11 @@ def _inv(a, fname="linalg.inv"):
         with B.errstate(all="ignore"):
             return B.xp.linalg.inv(a)
     except B.xp.linalg.LinAlgError:
+        info = _lu_np(a)[2]  # which matrix of the batch, and its first zero pivot (1-based), as torch says
+        where, pivot = _first_failure(info) or (0, a.shape[-1])
         raise LinAlgError(
-            f"{fname}: The diagonal element is zero, the inversion could not be completed because the input "
-            "matrix is singular."
+            f"{fname}: {_batch_prefix(info, where)}The diagonal element {pivot} is zero, the inversion could not "
+            "be completed because the input matrix is singular."
         ) from None
 
 

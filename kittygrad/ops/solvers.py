@@ -15,6 +15,8 @@ from ._refusals import Removed
 from .decompositions import (
     LinAlgError,
     SolveTriangular,
+    _batch_prefix,
+    _first_failure,
     _lu_np,
     _mT,
     _run,
@@ -30,19 +32,6 @@ _inv_ex_result = RT._make("linalg_inv_ex", ("inverse", "info"))
 _solve_ex_result = RT._make("linalg_solve_ex", ("result", "info"))
 _cholesky_ex_result = RT._make("linalg_cholesky_ex", ("L", "info"))
 _triangular_solve_result = RT._make("triangular_solve", ("solution", "cloned_coefficient"))
-
-
-def _batch_prefix(info, first: int) -> str:
-    return f"(Batch element {first}): " if info.ndim else ""
-
-
-def _first_failure(info):
-    """``(batch index, value)`` of the first non-zero entry of ``info``, or None."""
-    bad = B.xp.flatnonzero(info.reshape(-1))
-    if not bad.size:
-        return None
-    first = int(bad[0])
-    return first, int(info.reshape(-1)[first])
 
 
 def _info_tensor(info):
