@@ -514,3 +514,35 @@ def test_a_singular_inverse_names_the_batch_element_and_the_zero_pivot(make):
             lib.linalg.inv(make(lib))
         messages.append(str(info.value))
     assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize("needs", [(True, False), (False, True), (True, True)])
+def test_triangular_solve_results_come_from_one_node_as_torch(needs):
+    results = []
+    for lib in LIBS:
+        b = lib.tensor([[1.0], [2.0]], requires_grad=needs[0])
+        a = lib.tensor([[2.0, 1.0], [0.5, 3.0]], requires_grad=needs[1])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's deprecation
+            out = lib.triangular_solve(b, a)
+        assert out.solution.requires_grad and out.cloned_coefficient.requires_grad
+        (out.solution.sum() * 2 + (out.cloned_coefficient * 3).sum()).backward()
+        results.append([None if t.grad is None else t.grad.numpy() for t in (b, a)])
+    for ours, theirs in zip(results[1], results[0]):
+        assert (ours is None) == (theirs is None)
+        if ours is not None:
+            np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
+def test_minimum_and_maximum_of_two_zero_dim_tensors_backpropagate():
+    for lib in LIBS:
+        a, b = lib.tensor(1.0, requires_grad=True), lib.tensor(2.0, requires_grad=True)
+        (lib.minimum(a, b) + lib.maximum(a, b) * 3).backward()
+        assert (a.grad.item(), b.grad.item()) == (1.0, 3.0)
+
+
+def test_trapezoid_over_no_samples_gives_zeros_with_no_history_as_torch():
+    for lib in LIBS:
+        assert not lib.trapezoid(lib.zeros(0, requires_grad=True)).requires_grad
+        assert lib.trapezoid(lib.zeros(0, 3, requires_grad=True), dim=0).shape == (3,)
+        assert lib.trapezoid(lib.zeros(1, requires_grad=True)).requires_grad

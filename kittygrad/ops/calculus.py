@@ -199,8 +199,9 @@ def trapezoid(y, x=None, *, dx=None, dim: int = -1):
     if x is not None and dx is not None:
         raise KittyRuntimeError("trapezoid: only one of x and dx may be given")
     y, d, areas = _pieces(y, x, dx, dim, "trapezoid")
-    if areas is None:
-        return sum(mul(y, 0), d)
+    if areas is None:  # no samples along dim: zeros with no history, as torch gives
+        shape = y._data.shape[:d] + y._data.shape[d + 1:]
+        return F.Tensor._wrap(B.xp.zeros(shape, y._data.dtype))
     return sum(areas, d)
 
 

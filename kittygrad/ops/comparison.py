@@ -489,7 +489,8 @@ class Maximum(Op):
         xp = self.xp
         a, b = self.a, self.b
         need = self.needs_input_grad
-        if type(a) is B.ndarray and type(b) is B.ndarray and type(g) is B.ndarray and xp.isfinite(g.sum()):
+        if (type(a) is B.ndarray and type(b) is B.ndarray and type(g) is B.ndarray and (a.ndim or b.ndim)
+                and xp.isfinite(g.sum())):  # (two 0-d operands compare to a NumPy bool, not a mask array)
             return self._finite_grads(g, need)
         tie = a == b
         ga = masked_grad(~self._loses(a, b), g) if need[0] else None

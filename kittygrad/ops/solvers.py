@@ -10,7 +10,7 @@ from ..autograd import function as F
 from ..autograd.function import Op
 from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError
 from . import _return_types as RT
-from ._prep import broadcast_shape_of, dtype_name, expand_to, tensor_input
+from ._prep import broadcast_shape_of, bundle, dtype_name, expand_to, tensor_input
 from ._refusals import Removed
 from .decompositions import (
     LinAlgError,
@@ -425,7 +425,8 @@ def triangular_solve(b, A, upper: bool = True, transpose: bool = False, unitrian
         )
     coefficient = a.mT if transpose else a
     x = solve_triangular(coefficient, b_t, upper=upper != transpose, unitriangular=unitriangular)
-    return _triangular_solve_result(x, a.clone())
+    # both results come from one node, as torch's: the copy of A requires grad when b does too
+    return _triangular_solve_result(*bundle(x, a.clone(), name="TriangularSolve"))
 
 
 #: ``torch.solve`` / ``Tensor.solve``: removed from torch, an error there too
