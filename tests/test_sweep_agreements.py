@@ -546,3 +546,28 @@ def test_trapezoid_over_no_samples_gives_zeros_with_no_history_as_torch():
         assert not lib.trapezoid(lib.zeros(0, requires_grad=True)).requires_grad
         assert lib.trapezoid(lib.zeros(0, 3, requires_grad=True), dim=0).shape == (3,)
         assert lib.trapezoid(lib.zeros(1, requires_grad=True)).requires_grad
+
+
+@pytest.mark.parametrize("pieces", [
+    lambda lib, x: lib.unsafe_chunk(x, 2),
+    lambda lib, x: lib.unsafe_split(x, 2),
+    lambda lib, x: x.unsafe_split_with_sizes([2, 2]),
+])
+def test_unsafe_split_pieces_may_change_in_place_and_share_the_input_as_torch(pieces):
+    results = []
+    for lib in LIBS:
+        x = lib.arange(4.0).requires_grad_()
+        a, b = pieces(lib, x)
+        assert not a._is_view() and a.grad_fn is not None
+        a.mul_(2)  # allowed (torch: "unsafe"), and the input changes with it
+        (a.sum() + b.sum() * 3).backward()
+        results.append((x.detach().numpy().copy(), x.grad.numpy()))
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_mode_over_an_empty_dim_is_torchs_index_error():
+    for lib in LIBS:
+        with pytest.raises(IndexError, match="Expected reduction dim 1 to have non-zero size"):
+            lib.mode(lib.zeros(3, 0))
+        assert lib.mode(lib.zeros(0, 3)).values.shape == (0,)

@@ -1,9 +1,12 @@
-"""More ways to split: ``split_with_sizes``, the ``unsafe_*`` splits (plain slice views that may be
-changed in place), ``hsplit``/``vsplit``/``dsplit`` (NumPy's), and ``narrow_copy``."""
+"""More ways to split: ``split_with_sizes``, the ``unsafe_*`` splits (pieces that share the input's
+memory without being its views, so they may be changed in place), ``hsplit``/``vsplit``/``dsplit``
+(NumPy's), and ``narrow_copy``."""
 from __future__ import annotations
 
+from .. import backend as B
+from ..autograd.function import Op
 from ..errors import KittyRuntimeError
-from ._prep import normalize_dim, tensor_input
+from ._prep import normalize_dim, tensor_input, torch_named
 from .joining import chunk, narrow, split, tensor_split
 
 
@@ -17,16 +20,40 @@ def split_with_sizes(input, split_sizes, dim: int = 0):
     return split(input, list(split_sizes), dim)
 
 
-def _pieces(x, sizes, axis):
-    out, start = [], 0
-    for s in sizes:
-        out.append(narrow(x, axis, start, s))
-        start += s
-    return tuple(out)
+class UnsafeSplit(Op):
+    """Consecutive pieces along ``axis`` that share the input's memory but are not its views, as
+    torch's unsafe splits: one node, and an in-place change of a piece is allowed (it changes the
+    input too, unchecked: that is what "unsafe" means in torch)."""
+
+    saved_fields = ("axis", "sizes")
+    _name = "UnsafeSplitBackward"
+
+    def forward(self, x, sizes, axis):
+        self.axis, self.sizes = axis, sizes
+        out, start = [], 0
+        for n in sizes:
+            out.append(x[(slice(None),) * axis + (slice(start, start + n),)])
+            start += n
+        return tuple(out)
+
+    def composite(self, x, sizes, axis):
+        out, start = [], 0
+        for n in sizes:
+            out.append(narrow(x, axis, start, n))
+            start += n
+        return tuple(out)
+
+    def backward(self, *grads):
+        # (the engine hands zeros for pieces that got no gradient)
+        return B.xp.concatenate(grads, axis=self.axis), None, None
+
+
+def _unsafe_pieces(x, sizes, axis, label):
+    return torch_named(UnsafeSplit.apply(x, tuple(sizes), axis), label)
 
 
 def unsafe_split_with_sizes(input, split_sizes, dim: int = 0):
-    """``split_with_sizes`` whose pieces are ordinary views (torch lets them be changed in place).
+    """``split_with_sizes`` whose pieces are not views (torch lets them be changed in place).
 
     >>> import kittygrad as kitty
     >>> [t.tolist() for t in kitty.unsafe_split_with_sizes(kitty.arange(3), [1, 2])]
@@ -34,11 +61,11 @@ def unsafe_split_with_sizes(input, split_sizes, dim: int = 0):
     """
     pieces = split(input, list(split_sizes), dim)  # checks the sizes
     axis = normalize_dim(dim, input._data.ndim)
-    return _pieces(input, [p._data.shape[axis] for p in pieces], axis)
+    return _unsafe_pieces(input, [p._data.shape[axis] for p in pieces], axis, "UnsafeSplitWithSizesBackward0")
 
 
 def unsafe_split(tensor, split_size: int, dim: int = 0):
-    """``split`` whose pieces are ordinary views (torch lets them be changed in place).
+    """``split`` whose pieces are not views (torch lets them be changed in place).
 
     >>> import kittygrad as kitty
     >>> [t.tolist() for t in kitty.unsafe_split(kitty.arange(5), 2)]
@@ -46,11 +73,11 @@ def unsafe_split(tensor, split_size: int, dim: int = 0):
     """
     pieces = split(tensor, split_size, dim)
     axis = normalize_dim(dim, tensor._data.ndim)
-    return _pieces(tensor, [p._data.shape[axis] for p in pieces], axis)
+    return _unsafe_pieces(tensor, [p._data.shape[axis] for p in pieces], axis, "UnsafeSplitBackward0")
 
 
 def unsafe_chunk(input, chunks: int, dim: int = 0):
-    """``chunk`` whose pieces are ordinary views (torch lets them be changed in place).
+    """``chunk`` whose pieces are not views (torch lets them be changed in place).
 
     >>> import kittygrad as kitty
     >>> [t.tolist() for t in kitty.unsafe_chunk(kitty.arange(5), 2)]
@@ -58,7 +85,7 @@ def unsafe_chunk(input, chunks: int, dim: int = 0):
     """
     pieces = chunk(input, chunks, dim)
     axis = normalize_dim(dim, input._data.ndim)
-    return _pieces(input, [p._data.shape[axis] for p in pieces], axis)
+    return _unsafe_pieces(input, [p._data.shape[axis] for p in pieces], axis, "UnsafeSplitBackward0")
 
 
 def _numpy_split(input, indices_or_sections, dim, name, min_dims):

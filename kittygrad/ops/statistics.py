@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import backend as B
 from ..autograd import function as F
-from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError
+from ..errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyTypeError
 from ._prep import as_tensor_arg, cast, dtype_name, normalize_dim
 from ._return_types import _make, mode as mode_result
 from .gather_scatter import gather
@@ -212,9 +212,9 @@ def mode(input, dim: int = -1, keepdim: bool = False):
     d = normalize_dim(dim, max(nd, 1))
     x = input if nd else input.reshape(1)
     data = B.xp.moveaxis(x._data, d, -1)
-    flat = data.reshape(-1, data.shape[-1]) if data.shape[-1] else data.reshape(-1, 0)
-    if flat.shape[-1] == 0:
-        raise KittyRuntimeError("mode(): Expected reduction dim " + str(d) + " to have non-zero size.")
+    if data.shape[-1] == 0:  # (before the reshape: -1 rows of 0 is ambiguous)
+        raise KittyIndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
+    flat = data.reshape(-1, data.shape[-1])
     idx = B.xp.empty(flat.shape[0], dtype=B.xp.int64)
     for r, row in enumerate(flat):
         order = B.xp.argsort(row, kind="stable")
