@@ -473,6 +473,8 @@ class Generator:
     """
 
     def __init__(self, device: str = "cpu") -> None:
+        if str(device).split(":")[0] != "cpu":  # as torch without CUDA: no generator for another device
+            raise _error("RuntimeError", f"Generator: kittygrad has only the CPU generator, got device '{device}'")
         self._bits = np.random.MT19937(0)
         self.manual_seed(_DEFAULT_SEED)
 

@@ -86,6 +86,16 @@ def _as_given(value, outer_tuple: bool, inner_tuple: bool = True):
     return value if outer_tuple else value[0]
 
 
+def _forward_mode_containers(value, strategy: str, outer_tuple: bool, inner_tuple: bool):
+    """torch's containers for a ``"forward-mode"`` Jacobian: a level for tuple inputs is a list,
+    and so is the level for tuple outputs when the inputs were a tuple too."""
+    if strategy != _STRATEGIES[1] or not inner_tuple:
+        return value
+    if outer_tuple:
+        return [list(row) for row in value]
+    return list(value)
+
+
 def _own_copies(tensors: tuple, create_graph: bool, track: bool) -> tuple:
     """New tensor objects for the user's tensors, so that what ``func`` captures by closure is
     never confused with what it receives. With ``create_graph`` a tensor that requires grad is
@@ -324,7 +334,8 @@ def jacobian(
         xs = _own_copies(xs, create_graph, True)
         outs, outs_tuple = _call(func, xs, "jacobian", strict)
         blocks = _jacobian_blocks(outs, xs, create_graph, strict)
-        return _as_given(_released(blocks, create_graph), outs_tuple, xs_tuple)
+        result = _as_given(_released(blocks, create_graph), outs_tuple, xs_tuple)
+        return _forward_mode_containers(result, strategy, outs_tuple, xs_tuple)
 
 
 def hessian(
@@ -358,7 +369,8 @@ def hessian(
         gradient = tuple(zeros_like(x) if g is None else g for g, x in zip(gradient, xs))
         _strict_graph(gradient, "jacobian", strict)
         blocks = _jacobian_blocks(gradient, xs, create_graph, strict)
-        return _as_given(_released(blocks, create_graph), xs_tuple, xs_tuple)
+        result = _as_given(_released(blocks, create_graph), xs_tuple, xs_tuple)
+        return _forward_mode_containers(result, outer_jacobian_strategy, xs_tuple, xs_tuple)
 
 
 def _gradient_at(func, inputs, v, create_graph: bool, strict: bool, fn: str) -> tuple:

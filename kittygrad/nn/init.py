@@ -14,6 +14,8 @@ import math
 import warnings
 
 from .. import backend as B
+from ..errors import KittyRuntimeError
+from ..ops.random_ops import _float_fill as _require_float
 from ..tensor import Tensor
 
 __all__ = [
@@ -64,6 +66,11 @@ def _write_drawn(tensor: Tensor, values) -> Tensor:
     return _write(tensor, B.memory_order(values, tensor._data))
 
 
+def _check_range(a: float, b: float) -> None:
+    if a > b:
+        raise KittyRuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
+
+
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Fill with samples from U(a, b): torch's numbers after the same seed.
 
@@ -71,6 +78,8 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> 
     >>> _ = kitty.manual_seed(0); kitty.nn.init.uniform_(kitty.empty(3), 2, 3)
     tensor([2.4963, 2.7682, 2.0885])
     """
+    _check_range(a, b)
+    _require_float(tensor, "check_uniform_bounds")
     return _write_drawn(tensor, _gen(generator).uniform(a, b, tuple(tensor.shape), tensor._data.dtype))
 
 
@@ -81,6 +90,9 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
     >>> _ = kitty.manual_seed(0); kitty.nn.init.normal_(kitty.empty(3), 1.0, 0.1)
     tensor([1.1541, 0.9707, 0.7821])
     """
+    if std < 0:
+        raise KittyRuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    _require_float(tensor, "normal_kernel_cpu")
     data = tensor._data
     values = _gen(generator).normal(mean, std, tuple(tensor.shape), data.dtype, contiguous=data.flags.c_contiguous)
     return _write_drawn(tensor, values)
@@ -109,6 +121,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     dt = data.dtype
     xp = B.xp
     if _normal_cdf((b - mean) / std) - _normal_cdf((a - mean) / std) > 0.3:
+        _require_float(tensor, "normal_kernel_cpu")  # integer tensors: refused, as torch's fills do
         def draw():
             values = g.normal(mean, std, shape, dt, contiguous=data.flags.c_contiguous)
             return B.memory_order(values, data)
@@ -121,6 +134,8 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
                 break
             values = xp.where(outside, draw(), values)
         return _write(tensor, values)
+    _check_range(a, b)  # the proposals below are uniform on [a, b]
+    _require_float(tensor, "check_uniform_bounds")
     mode = max(a, min(mean, b))
     peak_z = (mode - mean) / std
     log_peak = (peak_z * peak_z) * -0.5  # the log density at the mode, as propose() measures it
@@ -235,6 +250,16 @@ def _fan(tensor: Tensor, mode: str) -> int:
     return _calculate_fan_in_and_fan_out(tensor)[_FAN_POSITION[mode]]
 
 
+def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
+    """The fan ``mode`` names ("fan_in" or "fan_out") of a weight of at least 2 dims.
+
+    >>> import kittygrad as kitty
+    >>> _calculate_correct_fan(kitty.empty(3, 4), "fan_out")
+    3
+    """
+    return _fan(tensor, mode)
+
+
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     """U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))`` (Glorot).
 
@@ -311,6 +336,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     if tensor.numel() == 0:
         return tensor
+    _require_float(tensor, "normal_kernel_cpu")
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
     # torch draws a fresh (rows, cols) tensor of the weight's dtype; QR runs in float64 here
@@ -326,7 +352,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
 
 def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
     """A 2-D matrix of N(0, std**2) values with ``ceil(sparsity * rows)`` zeros in every column, at
-    rows chosen by a random permutation per column (Martens' sparse initialisation).
+    rows chosen by a random permutation per column (Martens' sparse initialisation). As in torch, a
+    ``generator`` draws the values only: the permutations come from the default generator.
 
     >>> import kittygrad as kitty
     >>> w = kitty.nn.init.sparse_(kitty.empty(4, 3), 0.5)
@@ -339,9 +366,8 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     zeros_per_column = int(math.ceil(sparsity * rows))
     normal_(tensor, 0.0, std, generator)
     values = tensor._data
-    gen = _gen(generator)
-    for col in range(cols):
-        values[gen.permutation(rows)[:zeros_per_column], col] = 0
+    for col in range(cols):  # the permutations come from the default generator even when one is given, as in torch
+        values[B.default_generator.permutation(rows)[:zeros_per_column], col] = 0
     return tensor
 
 

@@ -137,9 +137,7 @@ class Unflatten(Module):
         self.unflattened_size = unflattened_size
 
     def forward(self, input: Tensor) -> Tensor:
-        shape = list(input.shape)
-        d = self.dim % len(shape)
-        return input.reshape(*shape[:d], *self.unflattened_size, *shape[d + 1 :])
+        return input.unflatten(self.dim, self.unflattened_size)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -15,15 +15,18 @@ from typing import Any, Callable, NamedTuple
 from ... import creation as C
 from ... import dtypes as D
 from ...autograd.grad_mode import no_grad
+from ...compiler import compile as compile_model
 from ...device import asks_for_meta, check_device, parse_to
 from ...autograd.hooks import RemovableHandle
 from ...errors import KittyRuntimeError
 from ...tensor import Tensor
 from ..parameter import Buffer, Parameter
 from ._functions import GradRelay
+from ._global_hooks import _HookHandle, global_forward_hooks, global_forward_pre_hooks, global_hook_options
+from ._global_hooks import register_module_forward_hook, register_module_forward_pre_hook
 from ._module_casts import ModuleCasts
 
-__all__ = ["Module"]
+__all__ = ["Module", "register_module_forward_hook", "register_module_forward_pre_hook"]
 
 #: the registries, in the order attribute lookup searches them
 _REGISTRIES = ("_parameters", "_buffers", "_modules")
@@ -72,18 +75,6 @@ class _IncompatibleKeys(NamedTuple):
         return _ALL_KEYS_MATCHED
 
     __str__ = __repr__
-
-
-class _HookHandle(RemovableHandle):
-    """A module hook's handle: removing the hook also forgets its options."""
-
-    def __init__(self, table: dict, options: dict) -> None:
-        super().__init__(table)
-        self._options = options
-
-    def remove(self) -> None:
-        super().remove()
-        self._options.pop(self.id, None)
 
 
 def _type_label(obj) -> str:
@@ -628,6 +619,8 @@ class Module(ModuleCasts):
         ['weight', 'bias']
         """
         if args:  # torch's deprecated positional form: state_dict(destination, prefix, keep_vars)
+            warnings.warn("Positional args are being deprecated, use kwargs instead: "
+                          "state_dict(destination=..., prefix=..., keep_vars=...)", FutureWarning, stacklevel=2)
             destination, prefix, keep_vars = (args + (destination, prefix, keep_vars)[len(args):])[:3]
         if destination is None:
             out = OrderedDict()
@@ -809,6 +802,18 @@ class Module(ModuleCasts):
         return self._add_hook("_load_state_dict_post_hooks", hook)
 
     # ---- hooks and calling --------------------------------------------------------------------
+    def compile(self, *args, **kwargs) -> None:
+        """Compile the module's calls in place (torch's ``Module.compile``): kittygrad runs eagerly, so
+        this only checks the arguments, as :func:`kittygrad.compile` does, and returns None.
+
+        >>> import kittygrad as kitty
+        >>> m = kitty.nn.Linear(2, 1)
+        >>> m.compile(mode="reduce-overhead")
+        >>> m(kitty.ones(1, 2)).shape
+        kittygrad.Size([1, 1])
+        """
+        compile_model(self, *args, **kwargs)
+
     def _add_hook(self, table: str, hook: Callable, prepend: bool = False, with_kwargs: bool = False, always_call: bool = False) -> RemovableHandle:
         """File ``hook`` in one of the hook tables; the handle removes it again."""
         hooks = self.__dict__[table]
@@ -871,24 +876,26 @@ class Module(ModuleCasts):
         return self._add_hook("_backward_pre_hooks", hook, prepend)
 
     def __call__(self, *args, **kwargs):
-        # The hot path: a module without hooks costs four dict truth tests over ``forward``.
-        if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks:
+        # The hot path: a module without hooks costs six dict truth tests over ``forward``.
+        if (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks
+                or global_forward_pre_hooks or global_forward_hooks):
             return self._call_hooked(args, kwargs)
         return self.forward(*args, **kwargs)
 
     _call_impl = __call__
 
-    def _run_forward_hook(self, hook_id: int, hook: Callable, args: tuple, kwargs: dict, result):
-        if self._hook_options.get(hook_id, _PLAIN_HOOK)[0]:
+    def _run_forward_hook(self, hook_id: int, hook: Callable, args: tuple, kwargs: dict, result, options: dict):
+        if options.get(hook_id, _PLAIN_HOOK)[0]:
             return hook(self, args, kwargs, result)
         return hook(self, args, result)
 
     def _call_hooked(self, args: tuple, kwargs: dict):
-        options = self._hook_options
+        # the global hooks (register_module_forward_*_hook) run before the module's own
+        options = {**global_hook_options, **self._hook_options} if global_hook_options else self._hook_options
         ran = set()  # the forward hooks that have run: on an error, the always_call ones that have not, run
         result = None
         try:
-            for hook_id, hook in list(self._forward_pre_hooks.items()):
+            for hook_id, hook in [*global_forward_pre_hooks.items(), *self._forward_pre_hooks.items()]:
                 if options.get(hook_id, _PLAIN_HOOK)[0]:
                     new = hook(self, args, kwargs)
                     if new is None:
@@ -906,18 +913,18 @@ class Module(ModuleCasts):
             if relay is not None:
                 args = relay.route_inputs(args)
             result = self.forward(*args, **kwargs)
-            for hook_id, hook in list(self._forward_hooks.items()):
+            for hook_id, hook in [*global_forward_hooks.items(), *self._forward_hooks.items()]:
                 ran.add(hook_id)
-                new = self._run_forward_hook(hook_id, hook, args, kwargs, result)
+                new = self._run_forward_hook(hook_id, hook, args, kwargs, result, options)
                 if new is not None:
                     result = new
             return result if relay is None else relay.route_outputs(result)
         except Exception:
-            for hook_id, hook in list(self._forward_hooks.items()):
+            for hook_id, hook in [*global_forward_hooks.items(), *self._forward_hooks.items()]:
                 if hook_id in ran or not options.get(hook_id, _PLAIN_HOOK)[1]:
                     continue
                 try:
-                    self._run_forward_hook(hook_id, hook, args, kwargs, result)
+                    self._run_forward_hook(hook_id, hook, args, kwargs, result, options)
                 except Exception as hook_error:  # noqa: BLE001 - the forward's error is what the caller needs
                     warnings.warn(
                         "module forward hook with ``always_call=True`` raised an exception that was silenced as "
