@@ -8,7 +8,8 @@ from . import backend as B
 from . import dtypes as D
 from .device import check_device as _check_device  # the one device check (a GPU device raises)
 from .device import preserve_format
-from .errors import KittyRuntimeError, KittyTypeError, KittyValueError
+from .errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError, KittyValueError
+from .ops._prep import dtype_scalar_name
 from .ops.shape import _shape_arg, _sizes_or_keyword
 from .autograd.inference_tensors import mark_created
 from .tensor import Tensor
@@ -390,12 +391,17 @@ def randn(*sizes, size=None, generator=None, dtype=None, device=None, requires_g
     return _finish(_gen(generator).normal(0.0, 1.0, shape, dtype.np), requires_grad)
 
 
+#: the kernel torch's message names when a float-only draw is asked for another dtype
+_DRAW_KERNELS = {"rand": "check_uniform_bounds", "randn": "normal_kernel_cpu"}
+
+
 def _float_only(dtype, name):
     if not dtype.is_floating_point:
-        raise KittyRuntimeError(f'"{name}" not implemented for \'{dtype.name.capitalize()}\'')
+        kernel = _DRAW_KERNELS.get(name, name)
+        raise KittyNotImplementedError(f'"{kernel}" not implemented for \'{dtype_scalar_name(dtype.np)}\'')
 
 
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Integers in [low, high) (int64 by default), torch's numbers after the same seed.
 
     >>> import kittygrad as kitty
@@ -425,6 +431,8 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: 
     tensor([4, 0, 1, 3, 2])
     """
     _check_device(device)
+    if n < 0:
+        raise KittyRuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     dtype = D.to_dtype(dtype) if dtype is not None else D.int64
     return _finish(_gen(generator).permutation(n).astype(dtype.np), requires_grad)
 

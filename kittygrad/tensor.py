@@ -234,6 +234,8 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
+        if not isinstance(value, bool):
+            raise KittyRuntimeError("requires_grad must be a bool")
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -243,6 +245,10 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
         >>> kitty.zeros(2).requires_grad_().requires_grad
         True
         """
+        if not isinstance(requires_grad, bool):
+            raise KittyTypeError(
+                f"requires_grad_(): argument 'requires_grad' (position 1) must be bool, not {type(requires_grad).__name__}"
+            )
         if self._grad_fn is not None:
             if not requires_grad:
                 raise KittyRuntimeError(

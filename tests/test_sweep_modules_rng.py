@@ -203,3 +203,26 @@ def test_generator_for_the_cpu():
         g = kitty.Generator(device=device).manual_seed(4)
         np.testing.assert_array_equal(kitty.rand(3, generator=g).numpy(),
                                       torch.rand(3, generator=torch.Generator("cpu").manual_seed(4)).numpy())
+
+
+@pytest.mark.parametrize("call, error", [
+    (lambda lib: lib.randperm(-1), RuntimeError),
+    (lambda lib: lib.rand(3, dtype=lib.int64), NotImplementedError),
+    (lambda lib: lib.randn(3, dtype=lib.int64), NotImplementedError),
+    (lambda lib: lib.rand(2, dtype=lib.bool), NotImplementedError),
+    (lambda lib: lib.ones(1, requires_grad=True).requires_grad_(5), TypeError),
+    (lambda lib: setattr(lib.ones(1), "requires_grad", 1), RuntimeError),
+])
+def test_draws_and_requires_grad_refuse_as_torch(call, error):
+    messages = []
+    for lib in (torch, kitty):
+        with pytest.raises(error) as info:
+            call(lib)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+
+
+def test_randint_takes_high_and_size_as_keywords():
+    torch.manual_seed(3)
+    kitty.manual_seed(3)
+    assert torch.randint(high=5, size=(4,)).tolist() == kitty.randint(high=5, size=(4,)).tolist()

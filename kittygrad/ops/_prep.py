@@ -308,6 +308,15 @@ def dtype_name(x) -> str:
     return _SCALAR_NAMES[x._data.dtype.name]
 
 
+def dtype_scalar_name(np_dtype) -> str:
+    """torch's short scalar-type name of a NumPy dtype, for messages.
+
+    >>> dtype_scalar_name(B.xp.dtype("int64"))
+    'Long'
+    """
+    return _SCALAR_NAMES[np_dtype.name]
+
+
 _SCALAR_NAMES = {
     "float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long", "int32": "Int",
     "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",

@@ -187,8 +187,7 @@ def _fill(self, values):
 
 def _float_fill(self, name):
     if not B.is_float(self._data.dtype):
-        kind = D.from_numpy_dtype(self._data.dtype).name.capitalize()
-        raise KittyNotImplementedError(f'"{name}" not implemented for \'{kind}\'')
+        raise KittyNotImplementedError(f'"{name}" not implemented for \'{dtype_name(self)}\'')
 
 
 def _uniform_(self, a=0.0, b=1.0, *, generator=None):
