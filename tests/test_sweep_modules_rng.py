@@ -226,3 +226,17 @@ def test_randint_takes_high_and_size_as_keywords():
     torch.manual_seed(3)
     kitty.manual_seed(3)
     assert torch.randint(high=5, size=(4,)).tolist() == kitty.randint(high=5, size=(4,)).tolist()
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.nn.Conv2d(2, 2, 3)(lib.ones(1, 2, 2, 2)),
+    lambda lib: lib.nn.Conv3d(2, 2, 3)(lib.ones(1, 2, 2, 4, 4)),
+    lambda lib: lib.nn.Conv2d(2, 2, 3, dilation=2)(lib.ones(1, 2, 4, 4)),
+])
+def test_a_kernel_larger_than_the_input_names_every_spatial_size(make):
+    messages = []
+    for lib in (torch, kitty):
+        with pytest.raises(RuntimeError) as info:
+            make(lib)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]

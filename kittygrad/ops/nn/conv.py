@@ -280,12 +280,13 @@ def _conv(nd, name, input, weight, bias, stride, padding, dilation, groups):
             f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got "
             f"weight of size {list(w._data.shape)} instead"
         )
-    for n_, (lo, hi), k, d in zip(x._data.shape[2:], pads, ksize, dilation):
-        if n_ + lo + hi < d * (k - 1) + 1:
-            raise KittyRuntimeError(
-                f"Calculated padded input size per channel: ({n_ + lo + hi}). Kernel size: ({d * (k - 1) + 1}). "
-                "Kernel size can't be greater than actual input size"
-            )
+    padded = [n_ + lo + hi for n_, (lo, hi) in zip(x._data.shape[2:], pads)]
+    spans = [d * (k - 1) + 1 for k, d in zip(ksize, dilation)]
+    if any(n_ < span for n_, span in zip(padded, spans)):  # torch names every spatial size, "a x b"
+        raise KittyRuntimeError(
+            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
+            f"({' x '.join(map(str, spans))}). Kernel size can't be greater than actual input size"
+        )
     out = ConvNd.apply(x, w, b, stride=stride, padding=pads, dilation=dilation, groups=groups)
     return out.squeeze(0) if unbatched else out
 
