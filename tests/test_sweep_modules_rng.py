@@ -240,3 +240,14 @@ def test_a_kernel_larger_than_the_input_names_every_spatial_size(make):
             make(lib)
         messages.append(str(info.value))
     assert messages[0] == messages[1]
+
+
+def test_a_buffer_is_a_plain_tensor_that_keeps_requires_grad_as_torch():
+    for lib in (torch, kitty):
+        b = lib.nn.Buffer(lib.ones(1, requires_grad=True), persistent=False)
+        assert type(b) is lib.Tensor and b.requires_grad and not b.persistent
+        assert isinstance(b, lib.nn.Buffer) and not isinstance(lib.ones(1), lib.nn.Buffer)
+        m = lib.nn.Module()
+        m.b = lib.nn.Buffer(lib.ones(2))
+        m.c = b
+        assert type(m.b) is lib.Tensor and list(m.state_dict()) == ["b"]

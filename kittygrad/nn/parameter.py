@@ -68,22 +68,30 @@ def _rebuild_parameter(arr, requires_grad):
     return Parameter(Tensor._wrap(arr), requires_grad)
 
 
-class Buffer(Tensor):
-    """Marks a tensor to be registered as a buffer when assigned to a Module attribute.
+class _BufferMark(type):
+    """``isinstance(t, Buffer)`` asks whether ``t`` was marked by ``Buffer(...)``: like torch's, a
+    buffer is a plain Tensor carrying the mark (and its ``persistent`` flag)."""
+
+    def __instancecheck__(cls, instance) -> bool:
+        return isinstance(instance, Tensor) and getattr(instance, "_is_buffer", False)
+
+
+class Buffer(Tensor, metaclass=_BufferMark):
+    """Marks a tensor to be registered as a buffer when assigned to a Module attribute. What it
+    returns is a plain Tensor sharing ``data`` (its ``requires_grad`` too), as torch's.
 
     >>> import kittygrad as kitty
     >>> m = kitty.nn.Module(); m.count = kitty.nn.Buffer(kitty.zeros(1))
-    >>> list(dict(m.named_buffers()))
-    ['count']
+    >>> list(dict(m.named_buffers())), type(m.count).__name__
+    (['count'], 'Tensor')
     """
 
     def __new__(cls, data: Tensor | None = None, *, persistent: bool = True):
-        t = _alias(cls, data)
+        t = _alias(Tensor, data)
+        t._requires_grad = data is not None and data.requires_grad
+        t._is_buffer = True
         t.persistent = persistent
         return t
-
-    def __init__(self, data: Tensor | None = None, *, persistent: bool = True) -> None:
-        pass
 
 
 _UNINITIALIZED_USE = (
