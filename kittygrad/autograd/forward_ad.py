@@ -23,7 +23,7 @@ from collections import namedtuple
 from typing import Any
 
 from .. import backend as B
-from ..errors import KittyRuntimeError
+from ..errors import KittyRuntimeError, KittyValueError
 from ..ops import activation as _activation
 from ..ops import arithmetic as _arithmetic
 from ..ops import conversion as _conversion
@@ -58,6 +58,11 @@ class _Level:
     below: tuple = (None, None, None)
     #: how many ``_suspended`` blocks are open (custom Functions then run without tangents)
     suspended = 0
+    #: ``id(base)`` -> the latest ``make_dual`` view of that whole base: it owns the tangent that
+    #: in-place writes through other views of the base update (as torch, the base itself has none)
+    duals: dict = {}
+    #: ``id(dual)`` -> every ``make_dual`` result of the level: each owns its tangent
+    made: dict = {}
 
 
 _level = _Level()
@@ -415,14 +420,26 @@ def _dual_inplace(target: Tensor, source: Tensor | None, written: bool = True) -
     view = target._view
     if not written or view is None or not target.is_floating_point():
         return
-    # written through a view: the base's tangent takes the new values in the region the view covers
+    # written through a view: the owner's tangent (the dual made over the whole base, else the
+    # base) takes the new values in the region the view covers, and the other views that carry a
+    # tangent see them too
     base, replay = view
-    old = _tangent_of(base)
+    owner = _level.duals.get(id(base), base)
+    if owner is not base and (_tangent_of(owner) is None or owner._view is None or owner._view[0] is not base):
+        owner = base
+    old = _tangent_of(owner)
+    if owner is base and old is None and _level.made.get(id(target)) is target:
+        return  # a dual made over part of a base without a tangent: the base stays without one (as torch)
     with _suspended(), no_grad():
         whole = old.clone() if old is not None else base.detach().new_zeros(tuple(base.shape))
         region = replay(whole)
         region._data[...] = tangent._data if tangent is not None else 0.0
-    _set_tangent(base, whole)
+        _set_tangent(owner, whole)
+        for other, _ in list(_level.tangents.values()):
+            if other is owner or other is target or _level.made.get(id(other)) is other:
+                continue  # (another dual over the base keeps its own tangent, as torch)
+            if other._view is not None and other._view[0] is base:
+                _set_tangent(other, other._view[1](whole))
 
 
 def enter_dual_level() -> int:
@@ -436,7 +453,7 @@ def enter_dual_level() -> int:
     if _level.active:
         raise KittyRuntimeError("Nested forward mode AD is not supported at the moment")
     _level.active = True
-    _level.tangents, _level.by_array = {}, {}
+    _level.tangents, _level.by_array, _level.duals, _level.made = {}, {}, {}, {}
     _level.below = _function.dual_apply, _function.dual_inplace, _function.dual_saved
     _function.dual_apply = _dual_apply
     _function.dual_inplace = _dual_inplace
@@ -457,7 +474,7 @@ def exit_dual_level(*, level: int | None = None) -> None:
             else f"Trying to exit a forward AD level ({level}) that was not the last one created."
         )
     _level.active = False
-    _level.tangents, _level.by_array = {}, {}
+    _level.tangents, _level.by_array, _level.duals, _level.made = {}, {}, {}, {}
     _function.dual_apply, _function.dual_inplace, _function.dual_saved = _level.below
     _level.below = (None, None, None)
 
@@ -495,8 +512,15 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
         )
     if not isinstance(tensor, Tensor) or not isinstance(tangent, Tensor):
         raise KittyRuntimeError(f"make_dual expects Tensors, got {type(tensor).__name__} and {type(tangent).__name__}")
+    if level is not None and level != 0:
+        raise KittyRuntimeError(f"Invalid level given to make_dual: {level} (the open level is 0)")
     if not tensor.is_floating_point() and not tensor.is_complex():
-        raise KittyRuntimeError(f"Expected primal to be floating point or complex, but got: {tensor.dtype}")
+        raise KittyValueError(f"Expected primal to be floating point or complex, but got: {tensor.dtype}")
+    if _tangent_of(tensor) is not None:
+        raise KittyRuntimeError(
+            "Making a dual Tensor based on a Tensor that already has a forward gradient at the same level 0 is "
+            "not supported."
+        )
     if tuple(tangent.shape) != tuple(tensor.shape):
         raise KittyRuntimeError(
             "Trying to set a forward gradient that has a different size than that of the original Tensor, this "
@@ -506,6 +530,9 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
     with _suspended():
         dual = tensor.view_as(tensor)
     _set_tangent(dual, tangent if tangent.dtype == tensor.dtype else tangent.to(tensor.dtype))
+    _level.made[id(dual)] = dual
+    if dual._view is not None and tuple(dual._view[0].shape) == tuple(dual.shape):
+        _level.duals[id(dual._view[0])] = dual
     return dual
 
 

@@ -164,6 +164,12 @@ class _Logical:
             self._refuse()
         return batched_form(*args, **kwargs)
 
+    @property
+    def flags(self):
+        """The physical array's flags (``contiguous()`` asks for C order: with the batch dim leading,
+        a C-ordered physical array holds every sample in C order)."""
+        return self._physical().flags
+
     def _physical(self, rank: int | None = None):
         """The physical array, with 1s inserted after the batch dim up to logical ``rank``."""
         p = self.owner._phys._data

@@ -432,10 +432,21 @@ def pool_rule(level, cls, args, params):
     return _wrap(tuple(back(o) for o in out) if type(out) is tuple else back(out), level)
 
 
+class _PerSampleStats:
+    """What a batched batch norm in training mode leaves in the wrapper's ``sink``: reading it (to
+    update running statistics) asks for the per-sample loop, as those updates are per sample."""
+
+    def __getattr__(self, name: str):
+        raise VmapFallback("batch_norm updates its running statistics per sample")
+
+
 def norm_rule(level, cls, args, params):
     x, w, b = args
-    if params.get("sink") is not None or _params_mine(params, level):
-        return NotImplemented  # batch norm in training mode: running statistics are per call
+    if _params_mine(params, level):
+        return NotImplemented
+    if params.get("sink") is not None:  # training: batch statistics, per sample; no running ones read yet
+        params["sink"]["mean"] = params["sink"]["var"] = _PerSampleStats()
+        params = dict(params, sink=None)
     r = x._data.ndim
     new = dict(params)
     new["stat_shape"] = (level.size,) + tuple(params["stat_shape"])
@@ -490,7 +501,7 @@ def roll_rule(level, cls, args, params):
 def _class_nll_rule(level, cls, args, params):
     (x,) = args
     target = params.get("target")
-    if not _mine(x, level) or x._data.ndim != 2:
+    if x._data.ndim != 2 or not (_mine(x, level) or _mine_array(target, level)):
         return NotImplemented
     reduction = params.get("reduction", "mean")
     weight = params.get("weight")
@@ -501,12 +512,15 @@ def _class_nll_rule(level, cls, args, params):
         t = target.owner._phys._data
     elif type(target) is B.xp.ndarray:
         t = B.xp.broadcast_to(target, (level.size,) + target.shape)
+    elif type(target) is _Logical:  # batched at an outer level only
+        return _class_nll_nested(level, cls, x, target.owner.expand((level.size,) + target.shape), params)
     else:
         return NotImplemented
-    if type(t) is not B.xp.ndarray:
-        return NotImplemented
+    if type(t) is not B.xp.ndarray:  # nested vmap: the target is batched at an outer level too
+        return _class_nll_nested(level, cls, x, target.owner._phys, params) if type(t) is _Logical else NotImplemented
     t = t.reshape(-1)
-    losses = cls.apply(x._phys.reshape((level.size * n, c)), **dict(params, target=t, reduction="none", out_shape=(t.shape[0],)))
+    px = _expanded(x, level)  # (only the target may be batched here)
+    losses = cls.apply(px.reshape((level.size * n, c)), **dict(params, target=t, reduction="none", out_shape=(t.shape[0],)))
     losses = losses.reshape((level.size, n))
     out_shape = tuple(params.get("out_shape") or (n,))
     if reduction == "none":
@@ -519,6 +533,31 @@ def _class_nll_rule(level, cls, args, params):
     weights = weight[B.xp.where(kept, t.reshape(level.size, n), 0)] * kept if weight is not None else kept
     denominator = weights.sum(1).astype(x._data.dtype)
     return _wrap(total / Tensor._wrap(denominator), level)
+
+
+def _class_nll_nested(level, cls, x, target: Tensor, params: dict):
+    """``_class_nll_rule`` for a target that an outer vmap level batches as well: its arithmetic runs
+    as ops, which the outer level batches in turn."""
+    n, c = x._data.shape
+    reduction = params.get("reduction", "mean")
+    flat = target.reshape((-1,))
+    losses = cls.apply(
+        _expanded(x, level).reshape((level.size * n, c)),
+        **dict(params, target=flat._data, reduction="none", out_shape=(level.size * n,)),
+    ).reshape((level.size, n))
+    if reduction == "none":
+        return _wrap(losses.reshape((level.size,) + tuple(params.get("out_shape") or (n,))), level)
+    total = losses.sum(1)
+    if reduction == "sum":
+        return _wrap(total, level)
+    rows = target.reshape((level.size, n))
+    kept = rows != params.get("ignore_index", -100)
+    weight = params.get("weight")
+    if weight is not None:
+        weights = Tensor._wrap(weight)[_cmp.where(kept, rows, 0)] * kept
+    else:
+        weights = kept
+    return _wrap(total / weights.sum(1).to(x.dtype), level)
 
 
 def _soft_cross_entropy_rule(level, cls, args, params):

@@ -3,7 +3,8 @@
 They run ``func`` on dual tensors inside one ``autograd.forward_ad`` level (one level at a time,
 as torch's forward AD: ``jvp`` inside ``jvp`` is refused, while ``jacfwd(jacrev(f))`` works because
 the reverse pass inside runs its backward formulas as ops, which carry the tangents). Tangents are
-values without a graph: a ``jvp``/``jacfwd`` result is not differentiable w.r.t. an enclosing graph.
+values without a graph: a ``jvp``/``jacfwd`` result is not differentiable w.r.t. an enclosing graph
+(a reverse pass through one raises, rather than giving zeros).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import functools
 from typing import Any, Callable
 
 from ..autograd import forward_ad as fwAD
-from ..creation import eye, zeros, zeros_like
+from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
+from ..creation import eye, get_rng_state, set_rng_state, zeros, zeros_like
 from ..errors import KittyRuntimeError
 from ..ops.joining import stack
 from ..tensor import Tensor
@@ -20,6 +23,30 @@ from . import _batched
 from . import _batching_rules as _rules
 from ._pytree import tree_flatten, tree_map, tree_unflatten
 from ._reverse import check_argnums, check_tensor, jacrev
+
+
+class _NoReverse(Function):
+    """Identity on a forward-mode tangent whose backward refuses: tangents carry no graph, so a
+    reverse pass through one (``jacrev(jacfwd(f))``, ``grad`` of a ``jvp``) would give zeros."""
+
+    @staticmethod
+    def forward(ctx, tangent, primal):
+        return tangent.view_as(tangent)
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise KittyRuntimeError(
+            "kittygrad.func: reverse-mode differentiation through a forward-mode result (a jvp/linearize "
+            "tangent or a jacfwd Jacobian) is not supported: its tangents carry no graph. Differentiate in "
+            "the other order instead (jacfwd(jacrev(f)), hessian(f), or jacrev(jacrev(f)))."
+        )
+
+
+def _guarded(tangent: Tensor, primal: Tensor) -> Tensor:
+    """``tangent``, made to refuse a reverse pass when ``primal`` is on an enclosing graph."""
+    if is_grad_enabled() and primal.requires_grad:
+        return _NoReverse.apply(tangent, primal)
+    return tangent
 
 
 def _run_dual(
@@ -64,6 +91,8 @@ def _run_dual(
             p, t = fwAD.unpack_dual(o)
             primals.append(p)
             tangents.append(t if t is not None else zeros_like(o))
+        if not _batched.levels:  # (jacfwd's batched tangents are guarded once stacked)
+            tangents = [_guarded(t, p) for t, p in zip(tangents, primals)]
         if has_aux:  # aux leaves lose their tangents with the level; keep plain views of them
             aux = tree_map(lambda a: fwAD.unpack_dual(a).primal if isinstance(a, Tensor) else a, aux)
     return primals, tangents, spec, aux
@@ -157,7 +186,13 @@ def jacfwd(
             flat, spec = tree_flatten(args[i])
             leaves.extend(check_tensor(x) for x in flat)
             specs.append(spec)
+        state = get_rng_state()
         done = _jacfwd_batched(func, args, kwargs, leaves, specs, nums, has_aux, single)
+        if randomness == "error" and not bool((state == get_rng_state()).all()):
+            raise KittyRuntimeError(
+                "vmap: called random operation while in randomness error mode. Please either use the 'same' or "
+                "'different' randomness flags on vmap or perform the randomness operation out of vmap"
+            )
         if done is not None:
             return done
         columns = []  # per input element: the flat output tangents
@@ -166,6 +201,8 @@ def jacfwd(
             n = x.numel()
             unit = eye(n, dtype=x.dtype) if n else None
             for k in range(n):
+                if randomness == "same":  # every tangent sees the same draws
+                    set_rng_state(state)
                 basis = [zeros_like(y) for y in leaves]
                 basis[j] = unit[k].reshape(tuple(x.shape))
                 prim, tans, out_spec, aux = _run_dual(
@@ -184,7 +221,7 @@ def jacfwd(
                 cols = [t[m] for jj, t in columns if jj == j]
                 shape = tuple(o.shape) + tuple(x.shape)
                 if cols:
-                    per_leaf.append(stack(cols, dim=-1).reshape(shape))
+                    per_leaf.append(_guarded(stack(cols, dim=-1).reshape(shape), o))
                 else:
                     per_leaf.append(o.new_zeros(shape))
             blocks.append(_per_argnum(per_leaf, specs, single))
@@ -232,7 +269,8 @@ def _jacfwd_batched(func, args, kwargs, leaves, specs, nums, has_aux, single):
     for o, col in zip(prims, columns):
         per_leaf, start = [], 0
         for x, n in zip(leaves, sizes):
-            per_leaf.append(col.narrow(0, start, n).movedim(0, -1).reshape(tuple(o.shape) + tuple(x.shape)))
+            block = col.narrow(0, start, n).movedim(0, -1).reshape(tuple(o.shape) + tuple(x.shape))
+            per_leaf.append(_guarded(block, o))
             start += n
         blocks.append(_per_argnum(per_leaf, specs, single))
     result = tree_unflatten(blocks, out_spec)
