@@ -2,6 +2,8 @@
 helpers the inverses share."""
 from __future__ import annotations
 
+import math
+
 from .. import backend as B
 from .. import backend as _backend  # for functions whose argument is named B, as torch's
 from ..autograd import function as F
@@ -658,11 +660,40 @@ def _svd_grad(xp, u, s, vh, gu, gs, gvh):
     return ga
 
 
+def _cholesky_np(a):
+    """``(L, info)``: the Cholesky factor of each matrix's lower triangle, column by column as
+    LAPACK's unblocked potf2 (left-looking). Where the leading minor of order j is not positive
+    definite, info is j, L[j-1, j-1] holds the non-positive pivot and the columns from j-1 on keep
+    A's entries below the diagonal (what torch returns)."""
+    xp = B.xp
+    n = a.shape[-1]
+    batch = a.shape[:-2]
+    nb = int(math.prod(batch))
+    low = xp.tril(a).reshape((nb, n, n)).copy()
+    info = xp.zeros(nb, dtype=xp.int64)
+    active = xp.ones(nb, dtype=bool)
+    with B.errstate(all="ignore"):
+        for j in range(n):
+            row = low[:, j, :j]
+            d = low[:, j, j] - (row * row).sum(axis=-1)
+            ok = d > 0  # NaN fails too
+            fail = active & ~ok
+            info[fail] = j + 1
+            low[fail, j, j] = d[fail]
+            active = active & ok
+            if not active.any():
+                break
+            idx = xp.flatnonzero(active)
+            root = xp.sqrt(d[idx])
+            low[idx, j, j] = root
+            below = low[idx, j + 1:, j] - (low[idx, j + 1:, :j] @ low[idx, j, :j, None])[..., 0]
+            low[idx, j + 1:, j] = below / root[:, None]
+    return low.reshape(a.shape), info.reshape(batch).astype(B.NP_DTYPES["int32"])
+
+
 def _not_positive_definite(a, name: str) -> str:
     """torch's message for a Cholesky factorization that fails: which batch element (flat index, when
     batched) and the order of its first leading minor that is not positive-definite."""
-    from .solvers import _cholesky_np  # (solvers imports this module: read when a factorization fails)
-
     info = _cholesky_np(a)[1]
     where, order = _first_failure(info) or (0, a.shape[-1])
     return (

@@ -153,9 +153,14 @@ class Index(Op):
     def forward(self, x, idx):
         self.in_shape, self.dtype, self.idx = x.shape, x.dtype, idx
         try:
-            return x[idx]
+            out = x[idx]
         except IndexError as e:
             raise _numpy_index_error(e) from None
+        # NumPy lays out x[:, idx] with the indexed dimensions outermost in memory; torch's result
+        # from a contiguous input is contiguous (strides, as_strided and view rely on it)
+        if x.flags.c_contiguous and not out.flags.c_contiguous:
+            out = B.xp.ascontiguousarray(out)
+        return out
 
     def backward(self, g):
         gx = B.xp.zeros_like(g, self.dtype, shape=self.in_shape)

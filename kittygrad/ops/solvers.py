@@ -16,6 +16,7 @@ from .decompositions import (
     LinAlgError,
     SolveTriangular,
     _batch_prefix,
+    _cholesky_np,
     _first_failure,
     _lu_np,
     _mT,
@@ -122,37 +123,6 @@ def _lu_solve_any(a, b):
 
 # ---------------------------------------------------------------------------------------------
 # cholesky_ex
-
-
-def _cholesky_np(a):
-    """``(L, info)``: the Cholesky factor of each matrix's lower triangle, column by column as
-    LAPACK's unblocked potf2 (left-looking). Where the leading minor of order j is not positive
-    definite, info is j, L[j-1, j-1] holds the non-positive pivot and the columns from j-1 on keep
-    A's entries below the diagonal (what torch returns)."""
-    xp = B.xp
-    n = a.shape[-1]
-    batch = a.shape[:-2]
-    nb = int(math.prod(batch))
-    low = xp.tril(a).reshape((nb, n, n)).copy()
-    info = xp.zeros(nb, dtype=xp.int64)
-    active = xp.ones(nb, dtype=bool)
-    with B.errstate(all="ignore"):
-        for j in range(n):
-            row = low[:, j, :j]
-            d = low[:, j, j] - (row * row).sum(axis=-1)
-            ok = d > 0  # NaN fails too
-            fail = active & ~ok
-            info[fail] = j + 1
-            low[fail, j, j] = d[fail]
-            active = active & ok
-            if not active.any():
-                break
-            idx = xp.flatnonzero(active)
-            root = xp.sqrt(d[idx])
-            low[idx, j, j] = root
-            below = low[idx, j + 1:, j] - (low[idx, j + 1:, :j] @ low[idx, j, :j, None])[..., 0]
-            low[idx, j + 1:, j] = below / root[:, None]
-    return low.reshape(a.shape), info.reshape(batch).astype(B.NP_DTYPES["int32"])
 
 
 class CholeskyEx(Op):

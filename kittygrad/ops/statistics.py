@@ -4,6 +4,7 @@ differentiable ops)."""
 from __future__ import annotations
 
 from .. import backend as B
+from .. import dtypes as D
 from ..autograd import function as F
 from ..errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyTypeError
 from ._prep import as_tensor_arg, cast, dtype_name, normalize_dim
@@ -57,6 +58,8 @@ def cov(input, *, correction: int = 1, fweights=None, aweights=None):
         if bool((wt._data < 0).any()):
             raise KittyRuntimeError(f"cov(): {name} cannot be negative")
         w = wt if w is None else w * wt
+        if name == "aweights":  # float weights take part in the arithmetic: float32 data, float64 weights -> float64
+            x = cast(x, D.result_type(x, wt))
     if w is None:
         avg = x.mean(1)
         norm = float(n - correction)

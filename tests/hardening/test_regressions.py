@@ -535,3 +535,33 @@ def test_slogdet_backward_on_a_singular_matrix_gives_infinities():
     _, logabs = kitty.linalg.slogdet(a)
     logabs.backward()
     assert np.isinf(a.grad.numpy()).all()
+
+
+def test_advanced_index_of_a_contiguous_tensor_is_contiguous():
+    """Fuzzer seed 700739: NumPy lays out x[:, idx] with the indexed dimension outermost in memory,
+    so as_strided refused the result (and view copied where torch's contiguous result views)."""
+    for m in (kitty, torch):
+        x = m.arange(6.0).reshape(2, 3)
+        assert x[:, m.tensor([1, 1, 0])].stride() == (3, 1)
+        assert x[..., m.tensor([2, 0])].is_contiguous()
+    assert_same(lambda m: (m.arange(6.0).reshape(2, 3)[:, m.tensor([1, 1, 0])] * 1).as_strided((2, 2), (1, 3), 1))
+    assert_same(lambda m: m.arange(24.0).reshape(2, 3, 4)[:, m.tensor([2, 0])].view(-1))
+
+
+def test_cov_promotes_to_the_dtype_of_float_aweights():
+    """Fuzzer seed 728275: float64 aweights were cast down to float32 data; torch computes in float64."""
+    for dt, wdt in (("float32", "float64"), ("int64", "float64"), ("int64", "float32"), ("float64", "float32")):
+        dts = []
+        for m in (kitty, torch):
+            x = m.tensor([[1, 2, 4, 0], [3, 1, 0, 2]], dtype=getattr(m, dt))
+            w = m.tensor([1.0, 0.5, 2.0, 1.0], dtype=getattr(m, wdt))
+            dts.append(str(m.cov(x, fweights=m.tensor([1, 2, 1, 3]), aweights=w).dtype).split(".")[-1])
+        assert dts[0] == dts[1]
+
+    def fn(m):
+        x = m.tensor([[1.0, 2.0, 4.0, 0.5], [3.0, 1.0, 0.0, 2.0]], requires_grad=True)
+        c = m.cov(x, aweights=m.tensor([1.0, 0.5, 2.0, 1.0], dtype=m.float64))
+        c.sum().backward()
+        return [c, x.grad]
+
+    assert_same(fn, rtol=1e-6)
