@@ -73,7 +73,8 @@ class _BufferMark(type):
     buffer is a plain Tensor carrying the mark (and its ``persistent`` flag)."""
 
     def __instancecheck__(cls, instance) -> bool:
-        return isinstance(instance, Tensor) and getattr(instance, "_is_buffer", False)
+        # (read from the instance's own dict: a missed attribute lookup is what the runner reports)
+        return isinstance(instance, Tensor) and instance.__dict__.get("_is_buffer", False)
 
 
 class Buffer(Tensor, metaclass=_BufferMark):
