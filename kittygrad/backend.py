@@ -838,12 +838,16 @@ def erf(x):
     0.5204998778...
     """
     x = np.asarray(x)
-    if x.dtype == np.float64 or not is_float(x.dtype):
-        return np.asarray(_scipy_special_kernels.erf(x), dtype=np.float64)
-    if x.size < _ERF32_MIN_SIZE:
-        return _scipy_special_kernels.erf(x.astype(np.float64)).astype(x.dtype)
+    if x.dtype == np.float64 or not is_float(x.dtype) or x.size < _ERF32_MIN_SIZE:
+        return _in_float64(_scipy_special_kernels.erf, x)
     out = _erf_float32(x)
     return out if x.dtype == np.float32 else out.astype(x.dtype)
+
+
+def _in_float64(kernel, x):
+    """SciPy's ``kernel`` of ``x`` computed in float64, in x's float dtype (float64 for integers)."""
+    out_dtype = x.dtype if is_float(x.dtype) else np.dtype(np.float64)
+    return np.asarray(kernel(x.astype(np.float64, copy=False)), dtype=out_dtype)
 
 
 def erfc(x):
@@ -852,9 +856,7 @@ def erfc(x):
     >>> float(erfc(np.array(3.0)))  # doctest: +ELLIPSIS
     2.209049699858...e-05
     """
-    x = np.asarray(x)
-    out_dtype = x.dtype if is_float(x.dtype) else np.dtype(np.float64)
-    return np.asarray(_scipy_special_kernels.erfc(x.astype(np.float64)), dtype=out_dtype)
+    return _in_float64(_scipy_special_kernels.erfc, np.asarray(x))
 
 
 def erfinv(y):
@@ -863,9 +865,7 @@ def erfinv(y):
     >>> float(erfinv(np.array(0.5)))  # doctest: +ELLIPSIS
     0.476936276204...
     """
-    y = np.asarray(y)
-    out_dtype = y.dtype if is_float(y.dtype) else np.dtype(np.float64)
-    return np.asarray(_scipy_special_kernels.erfinv(y.astype(np.float64)), dtype=out_dtype)
+    return _in_float64(_scipy_special_kernels.erfinv, np.asarray(y))
 
 
 def diagonal_view(x, offset: int, axis1: int, axis2: int):

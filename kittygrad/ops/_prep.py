@@ -305,7 +305,7 @@ def clamp_bounds(low, high) -> list:
 
 def dtype_name(x) -> str:
     """torch's short scalar-type name of a tensor's dtype ('Float', 'Long', ...), for messages."""
-    return _SCALAR_NAMES[x._data.dtype.name]
+    return dtype_scalar_name(x._data.dtype)
 
 
 def dtype_scalar_name(np_dtype) -> str:

@@ -266,15 +266,14 @@ class Gelu(Op):
             with B.errstate(invalid="ignore", over="ignore"):  # x*x overflows float16 where tanh saturated
                 inner = 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
             d = 0.5 * (1 + t) + B.select(t * t == 1, 0, inner)
-        elif type(g) is B.ndarray and type(x) is B.ndarray and x.ndim and g.shape == x.shape and g.dtype == x.dtype:
-            d = x * x  # CDF + x * pdf, in place on one temporary
+        elif type(x) is B.ndarray and x.ndim:
+            d = x * x  # CDF + x * pdf, in place on one temporary (times g in place where it can be)
             d *= -0.5
             xp.exp(d, out=d)
             d *= x
             d *= 1 / math.sqrt(2 * math.pi)
             d += self.t
-            d *= g
-            return (d,)
+            return (times_grad(d, g).astype(g.dtype, copy=False),)
         else:
             d = self.t + x * xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
         return ((g * d).astype(g.dtype, copy=False),)

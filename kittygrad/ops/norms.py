@@ -96,11 +96,11 @@ def vector_norm(x, ord=2, dim=None, keepdim: bool = False, *, dtype=None):
         raise KittyTypeError("linalg.vector_norm(): argument 'ord' must be Number, not str")
     axes = normalize_dims(dim, x._data.ndim)
     if x._data.size == 0 and (ord < 0 or ord == float("inf")):  # max and min of nothing: no identity
-        empty = [d for d in (axes if axes is not None else ()) if x._data.shape[d] == 0]
         if axes is None:
             raise KittyRuntimeError(
                 f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor because the operation does not have an identity"
             )
+        empty = [d for d in axes if x._data.shape[d] == 0]
         if empty:  # (torch's message runs "dimension 0" into "because")
             raise KittyRuntimeError(
                 f"linalg.vector_norm cannot compute the {ord} norm on the dimension {empty[0]}because this dimension is "

@@ -30,26 +30,29 @@ class UnsafeSplit(Op):
 
     def forward(self, x, sizes, axis):
         self.axis, self.sizes = axis, sizes
-        out, start = [], 0
-        for n in sizes:
-            out.append(x[(slice(None),) * axis + (slice(start, start + n),)])
-            start += n
-        return tuple(out)
+        return tuple(x[(slice(None),) * axis + (slice(start, start + n),)] for start, n in _spans(sizes))
 
     def composite(self, x, sizes, axis):
-        out, start = [], 0
-        for n in sizes:
-            out.append(narrow(x, axis, start, n))
-            start += n
-        return tuple(out)
+        return tuple(narrow(x, axis, start, n) for start, n in _spans(sizes))
 
     def backward(self, *grads):
         # (the engine hands zeros for pieces that got no gradient)
         return B.xp.concatenate(grads, axis=self.axis), None, None
 
 
-def _unsafe_pieces(x, sizes, axis, label):
-    return torch_named(UnsafeSplit.apply(x, tuple(sizes), axis), label)
+def _spans(sizes):
+    """``(start, size)`` of consecutive pieces of ``sizes``."""
+    start = 0
+    for n in sizes:
+        yield start, n
+        start += n
+
+
+def _unsafe_pieces(x, checked, dim, label):
+    """The unsafe pieces of ``x`` as large as the ``checked`` pieces the safe split made."""
+    axis = normalize_dim(dim, x._data.ndim)
+    sizes = tuple(p._data.shape[axis] for p in checked)
+    return torch_named(UnsafeSplit.apply(x, sizes, axis), label)
 
 
 def unsafe_split_with_sizes(input, split_sizes, dim: int = 0):
@@ -59,9 +62,8 @@ def unsafe_split_with_sizes(input, split_sizes, dim: int = 0):
     >>> [t.tolist() for t in kitty.unsafe_split_with_sizes(kitty.arange(3), [1, 2])]
     [[0], [1, 2]]
     """
-    pieces = split(input, list(split_sizes), dim)  # checks the sizes
-    axis = normalize_dim(dim, input._data.ndim)
-    return _unsafe_pieces(input, [p._data.shape[axis] for p in pieces], axis, "UnsafeSplitWithSizesBackward0")
+    checked = split(input, list(split_sizes), dim)  # checks the sizes
+    return _unsafe_pieces(input, checked, dim, "UnsafeSplitWithSizesBackward0")
 
 
 def unsafe_split(tensor, split_size: int, dim: int = 0):
@@ -71,9 +73,7 @@ def unsafe_split(tensor, split_size: int, dim: int = 0):
     >>> [t.tolist() for t in kitty.unsafe_split(kitty.arange(5), 2)]
     [[0, 1], [2, 3], [4]]
     """
-    pieces = split(tensor, split_size, dim)
-    axis = normalize_dim(dim, tensor._data.ndim)
-    return _unsafe_pieces(tensor, [p._data.shape[axis] for p in pieces], axis, "UnsafeSplitBackward0")
+    return _unsafe_pieces(tensor, split(tensor, split_size, dim), dim, "UnsafeSplitBackward0")
 
 
 def unsafe_chunk(input, chunks: int, dim: int = 0):
@@ -83,9 +83,7 @@ def unsafe_chunk(input, chunks: int, dim: int = 0):
     >>> [t.tolist() for t in kitty.unsafe_chunk(kitty.arange(5), 2)]
     [[0, 1, 2], [3, 4]]
     """
-    pieces = chunk(input, chunks, dim)
-    axis = normalize_dim(dim, input._data.ndim)
-    return _unsafe_pieces(input, [p._data.shape[axis] for p in pieces], axis, "UnsafeSplitBackward0")
+    return _unsafe_pieces(input, chunk(input, chunks, dim), dim, "UnsafeSplitBackward0")
 
 
 def _numpy_split(input, indices_or_sections, dim, name, min_dims):
