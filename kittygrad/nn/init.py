@@ -14,8 +14,8 @@ import math
 import warnings
 
 from .. import backend as B
-from ..errors import KittyRuntimeError
 from ..ops.random_ops import _float_fill as _require_float
+from ..ops.random_ops import check_normal_fill, check_uniform_fill
 from ..tensor import Tensor
 
 __all__ = [
@@ -66,11 +66,6 @@ def _write_drawn(tensor: Tensor, values) -> Tensor:
     return _write(tensor, B.memory_order(values, tensor._data))
 
 
-def _check_range(a: float, b: float) -> None:
-    if a > b:
-        raise KittyRuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
-
-
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Fill with samples from U(a, b): torch's numbers after the same seed.
 
@@ -78,8 +73,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> 
     >>> _ = kitty.manual_seed(0); kitty.nn.init.uniform_(kitty.empty(3), 2, 3)
     tensor([2.4963, 2.7682, 2.0885])
     """
-    _check_range(a, b)
-    _require_float(tensor, "check_uniform_bounds")
+    check_uniform_fill(tensor, a, b)
     return _write_drawn(tensor, _gen(generator).uniform(a, b, tuple(tensor.shape), tensor._data.dtype))
 
 
@@ -90,9 +84,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
     >>> _ = kitty.manual_seed(0); kitty.nn.init.normal_(kitty.empty(3), 1.0, 0.1)
     tensor([1.1541, 0.9707, 0.7821])
     """
-    if std < 0:
-        raise KittyRuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    _require_float(tensor, "normal_kernel_cpu")
+    check_normal_fill(tensor, std)
     data = tensor._data
     values = _gen(generator).normal(mean, std, tuple(tensor.shape), data.dtype, contiguous=data.flags.c_contiguous)
     return _write_drawn(tensor, values)
@@ -134,8 +126,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
                 break
             values = xp.where(outside, draw(), values)
         return _write(tensor, values)
-    _check_range(a, b)  # the proposals below are uniform on [a, b]
-    _require_float(tensor, "check_uniform_bounds")
+    check_uniform_fill(tensor, a, b)  # the proposals below are uniform on [a, b]
     mode = max(a, min(mean, b))
     peak_z = (mode - mean) / std
     log_peak = (peak_z * peak_z) * -0.5  # the log density at the mode, as propose() measures it
