@@ -145,12 +145,8 @@ class DataLoader:
         return _Plan(spec, self._index_source, self.generator, self.timeout)
 
     def _mp_context(self):
-        ctx = self.multiprocessing_context
-        if ctx is None:
-            return multiprocessing.get_context()
-        if isinstance(ctx, str):
-            return multiprocessing.get_context(ctx)
-        return ctx
+        ctx = self.multiprocessing_context  # None or a context (__setattr__ turns a method's name into one)
+        return multiprocessing.get_context() if ctx is None else ctx
 
     def __iter__(self) -> Iterator:
         if self.num_workers == 0:
