@@ -503,44 +503,27 @@ def _class_nll_rule(level, cls, args, params):
     target = params.get("target")
     if x._data.ndim != 2 or not (_mine(x, level) or _mine_array(target, level)):
         return NotImplemented
-    reduction = params.get("reduction", "mean")
     weight = params.get("weight")
-    if params.get("label_smoothing", 0.0) and weight is not None and reduction == "mean":
+    if params.get("label_smoothing", 0.0) and weight is not None and params.get("reduction", "mean") == "mean":
         return NotImplemented
-    n, c = x._data.shape
     if _mine_array(target, level):
-        t = target.owner._phys._data
+        rows = target.owner._phys  # (its array is a _Logical when an outer level batches it too)
     elif type(target) is B.xp.ndarray:
-        t = B.xp.broadcast_to(target, (level.size,) + target.shape)
+        rows = Tensor._wrap(B.xp.broadcast_to(target, (level.size,) + target.shape))
     elif type(target) is _Logical:  # batched at an outer level only
-        return _class_nll_nested(level, cls, x, target.owner.expand((level.size,) + target.shape), params)
+        rows = target.owner.expand((level.size,) + target.shape)
     else:
         return NotImplemented
-    if type(t) is not B.xp.ndarray:  # nested vmap: the target is batched at an outer level too
-        return _class_nll_nested(level, cls, x, target.owner._phys, params) if type(t) is _Logical else NotImplemented
-    t = t.reshape(-1)
-    px = _expanded(x, level)  # (only the target may be batched here)
-    losses = cls.apply(px.reshape((level.size * n, c)), **dict(params, target=t, reduction="none", out_shape=(t.shape[0],)))
-    losses = losses.reshape((level.size, n))
-    out_shape = tuple(params.get("out_shape") or (n,))
-    if reduction == "none":
-        return _wrap(losses.reshape((level.size,) + out_shape), level)
-    total = losses.sum(1)
-    if reduction == "sum":
-        return _wrap(total, level)
-    ignore = params.get("ignore_index", -100)
-    kept = (t != ignore).reshape(level.size, n)
-    weights = weight[B.xp.where(kept, t.reshape(level.size, n), 0)] * kept if weight is not None else kept
-    denominator = weights.sum(1).astype(x._data.dtype)
-    return _wrap(total / Tensor._wrap(denominator), level)
+    return _class_nll_rows(level, cls, x, rows, params)
 
 
-def _class_nll_nested(level, cls, x, target: Tensor, params: dict):
-    """``_class_nll_rule`` for a target that an outer vmap level batches as well: its arithmetic runs
-    as ops, which the outer level batches in turn."""
+def _class_nll_rows(level, cls, x, rows: Tensor, params: dict):
+    """The class NLL of every sample at once: ``rows`` holds each sample's targets (batch dim
+    leading). The losses come from one call on the stacked rows; the reduction runs as ops, which
+    an outer vmap level batches in turn when it batches the targets too."""
     n, c = x._data.shape
     reduction = params.get("reduction", "mean")
-    flat = target.reshape((-1,))
+    flat = rows.reshape((-1,))
     losses = cls.apply(
         _expanded(x, level).reshape((level.size * n, c)),
         **dict(params, target=flat._data, reduction="none", out_shape=(level.size * n,)),
@@ -550,7 +533,7 @@ def _class_nll_nested(level, cls, x, target: Tensor, params: dict):
     total = losses.sum(1)
     if reduction == "sum":
         return _wrap(total, level)
-    rows = target.reshape((level.size, n))
+    rows = rows.reshape((level.size, n))
     kept = rows != params.get("ignore_index", -100)
     weight = params.get("weight")
     if weight is not None:
