@@ -1270,6 +1270,16 @@ def render(kitty, floor, torch, facts, args, seconds) -> str:
     return "\n".join(lines) + "\n"
 
 
+def table_path(args, stem: str) -> Path:
+    """Where a benchmark writes its table: ``--out``, else ``benchmarks/<stem>.md`` for a full run; a
+    partial run (``--smoke``, ``--only``) never replaces the committed table, it goes to a temporary file."""
+    if args.out:
+        return args.out
+    if args.smoke or args.only:
+        return Path(tempfile.gettempdir()) / f"kittygrad_{stem}_{'smoke' if args.smoke else 'only'}.md"
+    return Path(__file__).with_name(f"{stem}.md")
+
+
 def main(argv=None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="python -m benchmarks ops", description=__doc__,
@@ -1300,10 +1310,7 @@ def main(argv=None) -> None:
     if args.worker:
         serve(args.worker, args.sample, args.repeats)
         return
-    # a partial run (--smoke, --only) never replaces the committed table unless --out names it
-    partial = args.smoke or bool(args.only)
-    out = args.out or (Path(tempfile.gettempdir()) / f"kittygrad_ops_{'smoke' if args.smoke else 'only'}.md" if partial
-                       else Path(__file__).with_name("ops.md"))
+    out = table_path(args, "ops")
     t0 = time.perf_counter()
     print(f"timing {'the rows ' + ', '.join(args.only) if args.only else 'every op-table row'} at "
           f"{', '.join(args.sizes)}; one process per library, interleaved row by row", flush=True)

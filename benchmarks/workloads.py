@@ -632,11 +632,9 @@ def main(argv=None) -> None:
         parser.error(f"unknown workloads {unknown}; choose from {', '.join(TABLE)}")
     if args.smoke:
         args.repeats, args.sample, args.chain_ops = 1, 0.0, 1000
-    # a partial run (--smoke, --only) never replaces the committed table unless --out names it
-    partial = args.smoke or bool(args.only)
-    out = args.out or (Path(tempfile.gettempdir()) / f"kittygrad_workloads_{'smoke' if args.smoke else 'only'}.md" if partial
-                       else Path(__file__).with_name("workloads.md"))
-    from benchmarks.ops import machine_facts
+    from benchmarks.ops import machine_facts, table_path
+
+    out = table_path(args, "workloads")
 
     t0 = time.perf_counter()
     res = {}
