@@ -15,7 +15,7 @@ import warnings
 
 from .. import backend as B
 from ..ops.random_ops import _float_fill as _require_float
-from ..ops.random_ops import check_normal_fill, check_uniform_fill
+from ..ops.random_ops import _check_normal_fill, _check_uniform_fill
 from ..tensor import Tensor
 
 __all__ = [
@@ -73,7 +73,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> 
     >>> _ = kitty.manual_seed(0); kitty.nn.init.uniform_(kitty.empty(3), 2, 3)
     tensor([2.4963, 2.7682, 2.0885])
     """
-    check_uniform_fill(tensor, a, b)
+    _check_uniform_fill(tensor, a, b)
     return _write_drawn(tensor, _gen(generator).uniform(a, b, tuple(tensor.shape), tensor._data.dtype))
 
 
@@ -84,7 +84,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
     >>> _ = kitty.manual_seed(0); kitty.nn.init.normal_(kitty.empty(3), 1.0, 0.1)
     tensor([1.1541, 0.9707, 0.7821])
     """
-    check_normal_fill(tensor, std)
+    _check_normal_fill(tensor, std)
     data = tensor._data
     values = _gen(generator).normal(mean, std, tuple(tensor.shape), data.dtype, contiguous=data.flags.c_contiguous)
     return _write_drawn(tensor, values)
@@ -126,7 +126,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
                 break
             values = xp.where(outside, draw(), values)
         return _write(tensor, values)
-    check_uniform_fill(tensor, a, b)  # the proposals below are uniform on [a, b]
+    _check_uniform_fill(tensor, a, b)  # the proposals below are uniform on [a, b]
     mode = max(a, min(mean, b))
     peak_z = (mode - mean) / std
     log_peak = (peak_z * peak_z) * -0.5  # the log density at the mode, as propose() measures it

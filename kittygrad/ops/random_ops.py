@@ -190,14 +190,14 @@ def _float_fill(self, name):
         raise KittyNotImplementedError(f'"{name}" not implemented for \'{dtype_name(self)}\'')
 
 
-def check_uniform_fill(self, a, b) -> None:
+def _check_uniform_fill(self, a, b) -> None:
     """torch's checks before ``self`` is filled from U(a, b) (``uniform_``, ``nn.init.uniform_``)."""
     if a > b:
         raise KittyRuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
     _float_fill(self, "check_uniform_bounds")
 
 
-def check_normal_fill(self, std) -> None:
+def _check_normal_fill(self, std) -> None:
     """torch's checks before ``self`` is filled from N(mean, std^2) (``normal_``, ``nn.init.normal_``)."""
     if std < 0:
         raise KittyRuntimeError(f"normal expects std >= 0.0, but found std {std}")
@@ -205,12 +205,12 @@ def check_normal_fill(self, std) -> None:
 
 
 def _uniform_(self, a=0.0, b=1.0, *, generator=None):
-    check_uniform_fill(self, a, b)
+    _check_uniform_fill(self, a, b)
     return _fill(self, _gen(generator).uniform(a, b, self._data.shape, self._data.dtype))
 
 
 def _normal_(self, mean=0.0, std=1.0, *, generator=None):
-    check_normal_fill(self, std)
+    _check_normal_fill(self, std)
     # torch's block algorithm needs a contiguous tensor; a strided one is filled one element at a time
     values = _gen(generator).normal(mean, std, self._data.shape, self._data.dtype, contiguous=self._data.flags.c_contiguous)
     return _fill(self, values)
