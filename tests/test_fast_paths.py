@@ -128,3 +128,88 @@ def test_max_pool_offsets_by_compares_agree_with_torch(nan_at):
         np.testing.assert_array_equal(ko.detach().numpy(), to.detach().numpy())
         np.testing.assert_array_equal(ki.numpy(), ti.numpy())
         np.testing.assert_array_equal(kx.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_plain_cross_entropy_equals_the_general_path_bitwise(reduction):
+    """No weight, no smoothing and no target ignored selects the short path; all-ones class weights
+    take the general one, whose formulas it must reproduce exactly (loss and gradient)."""
+    rng = np.random.default_rng(3)
+    logits = rng.standard_normal((37, 11)).astype(np.float32) * 20
+    target = rng.integers(0, 11, 37)
+    results = []
+    for weight in (None, kitty.ones(11)):
+        x = kitty.tensor(logits, requires_grad=True)
+        loss = kitty.nn.functional.cross_entropy(x, kitty.tensor(target), weight=weight, reduction=reduction)
+        loss.backward(kitty.ones_like(loss) * 0.75)
+        results.append((loss.detach().numpy(), x.grad.numpy()))
+    assert np.array_equal(results[0][0], results[1][0]) and np.array_equal(results[0][1], results[1][1])
+    xt = torch.tensor(logits, requires_grad=True)
+    ref = torch.nn.functional.cross_entropy(xt, torch.tensor(target), reduction=reduction)
+    ref.backward(torch.ones_like(ref) * 0.75)
+    np.testing.assert_allclose(results[0][0], ref.detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(results[0][1], xt.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("ignore_index", [-100, 0, 4, 11])
+def test_cross_entropy_takes_the_general_path_when_a_target_may_be_ignored(ignore_index):
+    target = np.array([0, 4, 4, 7, 10])
+    logits = np.linspace(-3, 3, 55, dtype=np.float32).reshape(5, 11)
+    x, xt = kitty.tensor(logits, requires_grad=True), torch.tensor(logits, requires_grad=True)
+    loss = kitty.nn.functional.cross_entropy(x, kitty.tensor(target), ignore_index=ignore_index)
+    ref = torch.nn.functional.cross_entropy(xt, torch.tensor(target), ignore_index=ignore_index)
+    loss.backward()
+    ref.backward()
+    np.testing.assert_allclose(loss.item(), ref.item(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_tensor_exponent_saves_its_result_as_torch():
+    """A tensor exponent keeps the result for the gradients: changing the result in place is then
+    an error at backward (torch's too, also for a constant exponent); with a number exponent it
+    stays allowed."""
+    a0 = np.array([0.0, 0.5, 2.0, 3.0], np.float32)
+    b0 = np.array([2.0, -1.5, 0.0, 0.5], np.float32)
+    grads = []
+    for lib in (kitty, torch):
+        a, b = lib.tensor(a0, requires_grad=True), lib.tensor(b0, requires_grad=True)
+        (a**b * lib.tensor([1.0, -2.0, 3.0, 0.5])).sum().backward()
+        grads.append((a.grad.numpy(), b.grad.numpy()))
+        y = lib.tensor(a0, requires_grad=True) ** lib.tensor(b0, requires_grad=True)
+        y.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+        for make in (lambda: lib.tensor(a0, requires_grad=True) ** lib.tensor(b0), lambda: 2.0 ** lib.tensor(b0, requires_grad=True)):
+            y = make()
+            y.add_(1)
+            with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+                y.sum().backward()
+        y = lib.tensor(a0, requires_grad=True) ** 2.5
+        y.add_(1)
+        y.sum().backward()
+    for ours, ref in zip(*grads):
+        np.testing.assert_allclose(ours, ref, rtol=1e-6)
+
+
+def test_layer_norm_fused_row_sums_agree_with_the_strided_path():
+    """Contiguous input takes einsum's fused product-sums; a transposed copy of the same values
+    takes the product-and-mean path. Both agree with each other and with torch."""
+    rng = np.random.default_rng(5)
+    data = (rng.standard_normal((6, 5, 64)) * 3 + 7).astype(np.float32)
+    w0, b0, g0 = rng.standard_normal(64).astype(np.float32), rng.standard_normal(64).astype(np.float32), rng.standard_normal((6, 5, 64)).astype(np.float32)
+    out = []
+    for strided in (False, True):
+        x = kitty.tensor(data.transpose(1, 0, 2).copy()).transpose(0, 1) if strided else kitty.tensor(data)
+        x.requires_grad_(True)
+        w, b = kitty.tensor(w0, requires_grad=True), kitty.tensor(b0, requires_grad=True)
+        y = kitty.nn.functional.layer_norm(x, (64,), w, b)
+        y.backward(kitty.tensor(g0))
+        out.append([t.detach().numpy() for t in (y, x.grad, w.grad, b.grad)])
+    xt = torch.tensor(data, requires_grad=True)
+    wt, bt = torch.tensor(w0, requires_grad=True), torch.tensor(b0, requires_grad=True)
+    yt = torch.nn.functional.layer_norm(xt, (64,), wt, bt)
+    yt.backward(torch.tensor(g0))
+    ref = [t.detach().numpy() for t in (yt, xt.grad, wt.grad, bt.grad)]
+    for ours, theirs, torchs in zip(out[0], out[1], ref):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(ours, torchs, rtol=1e-4, atol=1e-5)

@@ -272,6 +272,7 @@ for _kind, _classes in (
             _activation.LogSigmoid,
             _arithmetic.Div,
             _arithmetic.Pow,
+            _arithmetic.PowOfTensor,
             _arithmetic.Atan2,
             _arithmetic.Hypot,
             _arithmetic.Logaddexp,

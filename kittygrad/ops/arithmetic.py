@@ -169,7 +169,7 @@ class Pow(Op):
                 ga = xp.where(b == 0, 0.0, g * b * a ** (b - 1)).astype(g.dtype, copy=False)
             if need[1]:
                 # torch: where a == 0 and b >= 0 the exponent's gradient is 0
-                out = a**b
+                out = self._result()
                 gb = xp.where((a == 0) & (b >= 0), 0.0, g * out * xp.log(a)).astype(g.dtype, copy=False)
         return ga, gb
 
@@ -180,7 +180,7 @@ class Pow(Op):
         nan or inf, which one sum notices, and then None sends the call to the general formulas
         (their selects give torch's values there)."""
         xp, a, b = self.xp, self.a, self.b
-        out = a**b
+        out = self._result()
         ga = gb = None
         if need[0]:
             ga = g * b
@@ -195,6 +195,31 @@ class Pow(Op):
             if not xp.isfinite(gb.sum()):
                 return None
         return ga, gb
+
+
+    def _result(self):
+        """``a ** b`` once more: what the exponent's gradient reads (see PowOfTensor)."""
+        return self.a**self.b
+
+
+class PowOfTensor(Pow):
+    """``a ** b`` with a tensor exponent, which keeps its result as torch's PowBackward1 and
+    PowBackward2 do: the exponent's gradient ``out * log(a)`` and the fast base gradient
+    ``b * out / a`` read it, instead of backward paying for a second power, the costliest pass of
+    the op. So, as in torch, changing the result in place makes backward an error; with a number
+    exponent (PowBackward0, the Pow node) it stays allowed."""
+
+    saved_fields = ("out",)
+    saves_output = True
+    torch_saved = {**Pow.torch_saved, "result": "out"}
+    _name = "PowBackward"
+
+    def forward(self, a, b):
+        self.out = super().forward(a, b)
+        return self.out
+
+    def _result(self):
+        return self.out
 
 
 class Neg(Op):
@@ -299,6 +324,8 @@ def pow(input, exponent):  # noqa: A001 - torch's name
     tensor([4., 9.])
     """
     a, b = binary(input, exponent, "pow")
+    if isinstance(b, F.Tensor):
+        return PowOfTensor.apply(a, b)
     return Pow.apply(a, b)
 
 

@@ -217,6 +217,14 @@ class Cummin(Cummax):
     _op = "min"
 
 
+def _without_axes(kept, axes):
+    """A keepdims reduction's result without its reduced axes (``axes`` as normalize_dims gives
+    them: None for all), read off the shape rather than by reducing the input once more."""
+    if axes is None:
+        return kept.reshape(())
+    return kept.reshape(tuple(d for i, d in enumerate(kept.shape) if i not in axes))
+
+
 class Logsumexp(Op):
     saved_fields = ("axes", "keepdim", "out", "x")
     saved_inputs = (0,)
@@ -234,7 +242,7 @@ class Logsumexp(Op):
             shifted = x - m
             exps = xp.exp(shifted, out=shifted if type(shifted) is B.ndarray and shifted.ndim else None)
             s = xp.log(exps.sum(axis=axes, keepdims=True)) + m
-        self.out = xp.asarray(s if keepdim else s.reshape(xp.sum(x, axis=axes).shape), dtype=x.dtype)
+        self.out = xp.asarray(s if keepdim else _without_axes(s, axes), dtype=x.dtype)
         return self.out
 
     def backward(self, g):
@@ -317,7 +325,7 @@ class NanMean(NanSum):
         self.count = (~xp.isnan(x)).sum(axis=axes, keepdims=True)
         with B.errstate(invalid="ignore", divide="ignore"):
             s = xp.nansum(x, axis=axes, keepdims=True) / self.count
-        return xp.asarray(s if keepdim else s.reshape(xp.sum(x, axis=axes).shape), dtype=x.dtype)
+        return xp.asarray(s if keepdim else _without_axes(s, axes), dtype=x.dtype)
 
     def backward(self, g):
         (gx,) = NanSum.backward(self, g)

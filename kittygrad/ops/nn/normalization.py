@@ -48,10 +48,10 @@ class Norm(Op):
             if center:
                 mean = xr.mean(axis=axes, keepdims=True)
                 xc = xr - mean
-                var = (xc * xc).mean(axis=axes, keepdims=True)
+                var = _mean_of_product(xc, xc, axes)
             else:
                 mean = None
-                var = (xr * xr).mean(axis=axes, keepdims=True)
+                var = _mean_of_product(xr, xr, axes)
             if sink is not None:
                 sink["mean"], sink["var"] = mean, var
         rstd = 1 / xp.sqrt(var + eps)
@@ -136,10 +136,14 @@ class Norm(Op):
         gx = gw = gb = None
         scratch = None
         if need[1]:
-            scratch = xp.multiply(g, xhat)
-            gw = B.sum_to_shape(scratch, param_shape).reshape(self.shapes[0])
-            if B.may_share_memory(gw, scratch):  # nothing was summed (per-sample weights): gw is it
-                scratch = None
+            if _rows_of(g, param_shape) is not None and _rows_of(xhat, param_shape) is not None:
+                # one weight per trailing element (layer norm): a column sum of products, fused
+                gw = xp.einsum("ij,ij->j", _rows_of(g, param_shape), _rows_of(xhat, param_shape)).reshape(self.shapes[0])
+            else:
+                scratch = xp.multiply(g, xhat)
+                gw = B.sum_to_shape(scratch, param_shape).reshape(self.shapes[0])
+                if B.may_share_memory(gw, scratch):  # nothing was summed (per-sample weights): gw is it
+                    scratch = None
         if need[2]:
             gb = B.sum_to_shape(g, param_shape).reshape(self.shapes[1])
         if need[0]:
@@ -153,8 +157,7 @@ class Norm(Op):
                 if scratch is None or scratch.dtype != gh.dtype:
                     scratch = xp.empty_like(gh)
                 scratch = scratch.reshape(stat_shape)
-                xp.multiply(gh, xr, out=scratch)
-                proj = scratch.mean(axis=axes, keepdims=True)
+                proj = _mean_of_product(gh, xr, axes)
                 shift = gh.mean(axis=axes, keepdims=True) if center else None
                 xp.multiply(xr, proj, out=scratch)
                 gh -= scratch
@@ -165,6 +168,30 @@ class Norm(Op):
         if self.dt == xp.float16:
             return tuple(None if a is None else a.astype(self.dt) for a in (gx, gw, gb))
         return gx, gw, gb
+
+
+def _mean_of_product(a, b, axes: tuple):
+    """``(a * b).mean(axes, keepdims=True)``; over trailing axes of contiguous arrays (layer and
+    instance norm) as one fused product-sum per row (einsum: NumPy's own loop, not BLAS), which
+    saves a pass and a temporary the size of the input."""
+    k = len(axes)
+    if (type(a) is B.ndarray and type(b) is B.ndarray and a.shape == b.shape and a.ndim > k
+            and axes == tuple(range(a.ndim - k, a.ndim)) and a.flags.c_contiguous and b.flags.c_contiguous):
+        n = math.prod(a.shape[a.ndim - k:])
+        if n:
+            rows = xp.einsum("ij,ij->i", a.reshape(-1, n), b.reshape(-1, n))
+            rows /= rows.dtype.type(n)
+            return rows.reshape(a.shape[: a.ndim - k] + (1,) * k)
+    return (a * b).mean(axis=axes, keepdims=True)
+
+
+def _rows_of(a, param_shape: tuple):
+    """``a`` as (rows, elements) when ``param_shape`` covers its trailing dims exactly (one
+    parameter per trailing element, the layer-norm layout) and it is contiguous; else None."""
+    k = len(param_shape)
+    if type(a) is not B.ndarray or a.ndim <= k or a.shape[a.ndim - k:] != tuple(param_shape) or not a.flags.c_contiguous:
+        return None
+    return a.reshape(-1, math.prod(param_shape))
 
 
 def _norm_params(name, x, weight, bias):
