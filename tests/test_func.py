@@ -4,6 +4,7 @@ module helpers, and errors."""
 
 from __future__ import annotations
 
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -612,3 +613,51 @@ def test_vmap_of_a_vjp_fn_taken_outside_vmap(quiet_loop, semantics):
             lib.eye(5, dtype=lib.float64))
         results.append((rows, ntk))
     assert_same(results[0], results[1], atol=1e-10)
+
+
+def test_vmap_refuses_batch_norm_updating_unbatched_running_stats():
+    """torch.func's rule: per-sample statistics cannot update one shared running mean; eval mode
+    and modules without running statistics are batched as usual."""
+    x = RNG.standard_normal((4, 5, 3)).astype(np.float32)
+    for lib, func in ((kitty, kf), (torch, tf)):
+        bn = lib.nn.BatchNorm1d(3)
+        with pytest.raises(RuntimeError, match="running_mean or running_var, which will be updated in place, were not batched"):
+            func.vmap(bn)(lib.tensor(x))
+        assert float(bn.running_mean.abs().sum()) == 0.0
+    outs = []
+    for lib, func in ((kitty, kf), (torch, tf)):
+        bn = lib.nn.BatchNorm1d(3)
+        free = lib.nn.BatchNorm1d(3, track_running_stats=False)
+        outs.append((func.vmap(free)(lib.tensor(x)), func.vmap(bn.eval())(lib.tensor(x))))
+    assert_same(outs[0], outs[1], atol=1e-5)
+
+
+@pytest.mark.parametrize("conv", [False, True])
+def test_vmap_of_an_ensemble_with_batch_norm_in_training_updates_each_model_once(conv):
+    """Running statistics stacked like the parameters (stack_module_state) are updated per model
+    by the batched rule, with no per-sample loop (which would run the module's side effects, such
+    as counting the batch, twice): gradients and buffers as torch's."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((3, 5, 2, 6, 6) if conv else (3, 5, 4)).astype(np.float32)
+    results = []
+    for lib, func in ((kitty, kf), (torch, tf)):
+        lib.manual_seed(0)
+
+        def make(lib=lib):
+            if conv:
+                return lib.nn.Sequential(lib.nn.Conv2d(2, 3, 3), lib.nn.BatchNorm2d(3), lib.nn.ReLU(), lib.nn.Flatten(), lib.nn.Linear(48, 2))
+            return lib.nn.Sequential(lib.nn.Linear(4, 3), lib.nn.BatchNorm1d(3))
+
+        models = [make() for _ in range(3)]
+        params, buffers = func.stack_module_state(models)
+
+        def loss(p, b, xs, base=models[0], func=func):
+            return func.functional_call(base, (p, b), (xs,)).pow(2).sum()
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no loop fallback
+            grads = [func.vmap(func.grad(loss))(params, buffers, lib.tensor(x)) for _ in range(2)]
+        results.append((grads, buffers))
+    assert_same(results[0][0], results[1][0], atol=1e-5)
+    assert_same(results[0][1], results[1][1], atol=1e-5)
+    assert results[0][1]["1.num_batches_tracked"].tolist() == [2, 2, 2]

@@ -445,21 +445,41 @@ def norm_rule(level, cls, args, params):
     if _params_mine(params, level):
         return NotImplemented
     if params.get("sink") is not None:  # training: batch statistics, per sample; no running ones read yet
-        params["sink"]["mean"] = params["sink"]["var"] = _PerSampleStats()
-        params = dict(params, sink=None)
+        running = [t for t in params["sink"].get("running", ()) if t is not None]
+        if running and not all(_mine(t, level) for t in running):
+            raise KittyRuntimeError(
+                "Batch norm got a batched tensor as input while the running_mean or running_var, which "
+                "will be updated in place, were not batched.\nEach sample would update the same running "
+                "statistics. Use eval mode, a BatchNorm built with track_running_stats=False, or running "
+                "statistics batched like the input (e.g. from func.stack_module_state)."
+            )
+        if running:  # batched like the input (an ensemble's buffers): per-sample statistics update them
+            outer, inner = params["sink"], {}
+            params = dict(params, sink=inner)
+        else:
+            outer, inner = None, None
+            params["sink"]["mean"] = params["sink"]["var"] = _PerSampleStats()
+            params = dict(params, sink=None)
+    else:
+        outer = inner = None
     r = x._data.ndim
     new = dict(params)
     new["stat_shape"] = (level.size,) + tuple(params["stat_shape"])
     new["axes"] = tuple(_dim(a, len(params["stat_shape"])) for a in params["axes"])
     px = _expanded(x, level)
     if not _mine(w, level) and not _mine(b, level):
-        return _wrap(cls.apply(px, w, b, **new), level)
-    # per-sample affine parameters: the batch dim leads their broadcast shape too
-    shape = tuple(params["param_shape"])
-    new["param_shape"] = (level.size,) + (1,) * (r - len(shape)) + shape
-    pw = _expanded(w, level) if w is not None else None
-    pb = _expanded(b, level) if b is not None else None
-    return _wrap(cls.apply(px, pw, pb, **new), level)
+        out = _wrap(cls.apply(px, w, b, **new), level)
+    else:
+        # per-sample affine parameters: the batch dim leads their broadcast shape too
+        shape = tuple(params["param_shape"])
+        new["param_shape"] = (level.size,) + (1,) * (r - len(shape)) + shape
+        pw = _expanded(w, level) if w is not None else None
+        pb = _expanded(b, level) if b is not None else None
+        out = _wrap(cls.apply(px, pw, pb, **new), level)
+    if outer is not None:  # each sample's statistics, batched: batch_norm updates the running ones with them
+        for key in ("mean", "var"):
+            outer[key] = _wrap(Tensor._wrap(inner[key]), level)
+    return out
 
 
 def embedding_rule(level, cls, args, params):

@@ -373,8 +373,8 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         raise KittyRuntimeError("Class values must be non-negative.")
     if arr.size and arr.max() >= num_classes:
         raise KittyRuntimeError("Class values must be smaller than num_classes.")
-    out = (arr[..., None] == B.xp.arange(num_classes)).astype(B.xp.int64)
-    return Tensor._wrap(out)
+    # by ops (not on the array) so that vmap batches it
+    return cast(_cmp.eq(Tensor._wrap(arr).unsqueeze(-1), Tensor._wrap(B.xp.arange(num_classes))), D.int64)
 
 
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:

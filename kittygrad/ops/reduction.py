@@ -561,13 +561,14 @@ def cummin(input, dim):
     return _cum_select(Cummin, RT.cummin, input, dim, "cummin")
 
 
-def _bool_reduce(input, dim, keepdim, fn, fname):
+def _bool_reduce(input, dim, keepdim, fname):
     x = tensor_input(input)._data
     axes = normalize_dims(dim, x.ndim)
-    out = fn(x, axis=axes, keepdims=keepdim)
-    if x.dtype == B.NP_DTYPES["uint8"]:
-        return _wrap(B.xp.asarray(out, dtype=x.dtype))
-    return _wrap(B.xp.asarray(out, dtype=bool))
+    # the array's own method (vmap's stand-in for a batched array has it too: one result per sample)
+    out = getattr(x, fname)(axis=axes, keepdims=keepdim)
+    if isinstance(out, B.xp.generic):  # NumPy returns a scalar for a full reduction
+        out = B.xp.asarray(out)
+    return _wrap(out.astype(x.dtype if x.dtype == B.NP_DTYPES["uint8"] else bool, copy=False))
 
 
 def all(input, dim=None, keepdim: bool = False):  # noqa: A001
@@ -577,7 +578,7 @@ def all(input, dim=None, keepdim: bool = False):  # noqa: A001
     >>> kitty.all(kitty.tensor([[True, False], [True, True]]), dim=1)
     tensor([False,  True])
     """
-    return _bool_reduce(input, dim, keepdim, B.xp.all, "all")
+    return _bool_reduce(input, dim, keepdim, "all")
 
 
 def any(input, dim=None, keepdim: bool = False):  # noqa: A001
@@ -587,7 +588,7 @@ def any(input, dim=None, keepdim: bool = False):  # noqa: A001
     >>> kitty.any(kitty.tensor([0., 2.]))
     tensor(True)
     """
-    return _bool_reduce(input, dim, keepdim, B.xp.any, "any")
+    return _bool_reduce(input, dim, keepdim, "any")
 
 
 def count_nonzero(input, dim=None):

@@ -542,9 +542,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         )
     x = _float(x, "binary_cross_entropy")
     y = cast(y, x.dtype)
-    if x._data.size and not ((x._data >= 0) & (x._data <= 1)).all():  # NaN fails too, as in torch
+    # by the extremes (NaN fails too, as in torch): inside vmap they are those of every sample at once
+    if x._data.size and not (x._data.min() >= 0 and x._data.max() <= 1):
         raise KittyRuntimeError("all elements of input should be between 0 and 1")
-    if y._data.size and not ((y._data >= 0) & (y._data <= 1)).all():
+    if y._data.size and not (y._data.min() >= 0 and y._data.max() <= 1):
         raise KittyRuntimeError("all elements of target should be between 0 and 1")
     w = None
     if weight is not None:

@@ -5,7 +5,9 @@ import math
 
 from ... import backend as B
 from ... import dtypes as D
+from ...autograd import function as F
 from ...autograd.function import Op
+from ...autograd.grad_mode import no_grad
 from ...errors import KittyRuntimeError, KittyValueError
 from .._fused import _assign, _const, _float, _same_dtype, xp
 from .._prep import as_tensor_arg, cast, normalize_dims
@@ -244,24 +246,38 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise KittyValueError(
                 f"Expected more than 1 value per channel when training, got input size {x.shape}"
             )
-        sink = {}
+        # (the running statistics ride along for vmap's batching rule, which refuses to update
+        # unbatched ones from per-sample statistics, as torch.func does)
+        sink = {"running": (running_mean, running_var)}
         out = Norm.apply(
             x, w, b, stat_shape=shape, axes=axes, param_shape=param_shape, center=True, eps=eps, sink=sink,
             name="NativeBatchNormBackward",
         )
         if running_mean is not None:
-            m = running_mean._data
-            _assign(running_mean, (1 - momentum) * m + momentum * sink["mean"].reshape(-1).astype(m.dtype))
+            _update_running(running_mean, sink["mean"], 1.0, momentum)
         if running_var is not None:
-            v = running_var._data
-            unbiased = sink["var"].reshape(-1) * (count / (count - 1))
-            _assign(running_var, (1 - momentum) * v + momentum * unbiased.astype(v.dtype))
+            _update_running(running_var, sink["var"], count / (count - 1), momentum)
         return _narrowed(out, narrow)
     stats = _stored_stats(x, running_mean, running_var, param_shape, "running_mean and running_var must be defined in evaluation mode")
     return _narrowed(Norm.apply(
         x, w, b, stat_shape=shape, axes=axes, param_shape=param_shape, eps=eps, stats=stats,
         name="NativeBatchNormBackward",
     ), narrow)
+
+
+def _update_running(running, stat, scale: float, momentum: float) -> None:
+    """``running <- (1 - momentum) * running + momentum * scale * stat`` in place, outside autograd.
+
+    ``stat`` is the batch statistic as Norm's forward left it (an array), or a Tensor where vmap's
+    batching rule left one per sample for running statistics batched the same way (an ensemble's
+    buffers): then the update goes through tensor ops, which vmap batches."""
+    if isinstance(stat, F.Tensor):
+        with no_grad():
+            running.mul_(1 - momentum).add_(stat.reshape(-1).to(running.dtype), alpha=momentum * scale)
+        return
+    r = running._data
+    flat = stat.reshape(-1)
+    _assign(running, (1 - momentum) * r + momentum * (flat * scale if scale != 1.0 else flat).astype(r.dtype))
 
 
 def _stored_stats(x, running_mean, running_var, shape: tuple, missing: str) -> tuple:
