@@ -225,3 +225,60 @@ def test_module_without_backward_hooks_adds_no_nodes():
     assert lin(kitty.ones(1, 2, requires_grad=True)).grad_fn.name() == "BackwardHookFunctionBackward"
     h.remove()
     assert "BackwardHook" not in lin(kitty.ones(1, 2, requires_grad=True)).grad_fn.name()
+
+
+def _guided_relu_grads(lib):
+    """Guided backprop as old tutorials write it: register_backward_hook on every ReLU."""
+    lib.manual_seed(0)
+    net = lib.nn.Sequential(lib.nn.Linear(4, 5), lib.nn.ReLU(), lib.nn.Linear(5, 3), lib.nn.ReLU())
+    seen = []
+    for m in net:
+        if isinstance(m, lib.nn.ReLU):
+            m.register_backward_hook(lambda mod, gin, gout: (seen.append(len(gin)), (lib.clamp(gin[0], min=0.0),))[1])
+    x = lib.tensor(np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one node per ReLU: no deprecation warning
+        net(x).sum().backward()
+    return x.grad.numpy(), seen
+
+
+def test_legacy_module_backward_hook_sees_the_output_nodes_gradients_as_torch():
+    ours, seen = _guided_relu_grads(kitty)
+    ref, ref_seen = _guided_relu_grads(torch)
+    np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=1e-7)
+    assert seen == ref_seen == [1, 1]
+    conv = kitty.nn.Conv2d(1, 2, 3)
+    got = {}
+    conv.register_backward_hook(lambda mod, gin, gout: got.__setitem__("gout", gout[0]))
+    with pytest.warns(FutureWarning, match="more than one autograd node"):
+        out = conv(kitty.randn(1, 1, 5, 5))
+    out.relu().sum().backward()
+    assert got["gout"].shape == (1, 2, 3, 3)
+
+
+def test_legacy_and_full_backward_hooks_do_not_mix():
+    for full_first in (True, False):
+        m = kitty.nn.Linear(2, 2)
+        first, second = ((m.register_full_backward_hook, m.register_backward_hook) if full_first
+                         else (m.register_backward_hook, m.register_full_backward_hook))
+        first(lambda *a: None)
+        with pytest.raises(RuntimeError, match="Cannot use both regular backward hooks and full backward hooks"):
+            second(lambda *a: None)
+
+
+def test_node_hook_result_must_be_a_tuple_of_the_right_length():
+    """As torch: a Tensor returned by a node hook is an error (taking its rows as the gradients would
+    be silently wrong), and so is a tuple of the wrong length."""
+    a, b = kitty.ones(2, requires_grad=True), kitty.ones(2, requires_grad=True)
+    y = a * b
+    y.grad_fn.register_hook(lambda gi, go: gi[0])
+    with pytest.raises(TypeError, match="expected tuple, but hook returned 'Tensor'"):
+        y.sum().backward()
+    y = a * b
+
+    def short(gi, go):
+        return (gi[0],)
+
+    y.grad_fn.register_hook(short)
+    with pytest.raises(RuntimeError, match=r"hook 'short' has returned an incorrect number of values \(got 1, but expected 2\)"):
+        y.sum().backward()

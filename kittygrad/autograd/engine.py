@@ -942,8 +942,17 @@ def _run_post_hooks(node, input_grads, grads):
     grad_outputs = tuple(_to_tensors(grads))
     for hook in list(node._post_hooks_node.values()):
         new = hook(grad_inputs, grad_outputs)
-        if new is not None:
-            grad_inputs = tuple(new)
+        if new is None:
+            continue
+        # (checked as torch: tuple() of a returned Tensor would silently take its rows as gradients)
+        if type(new) is not tuple:
+            raise KittyTypeError(f"expected tuple, but hook returned '{type(new).__name__}'")
+        if len(new) != len(grad_inputs):
+            raise KittyRuntimeError(
+                f"hook '{getattr(hook, '__name__', type(hook).__name__)}' has returned an incorrect number of values "
+                f"(got {len(new)}, but expected {len(grad_inputs)})"
+            )
+        grad_inputs = new
     return tuple(_from_tensors(grad_inputs, graph))
 
 

@@ -23,7 +23,7 @@ from ...creation import zeros_like
 from ...errors import KittyRuntimeError
 from ...tensor import Tensor
 
-__all__ = ["BackwardHookFunction", "GradRelay"]
+__all__ = ["BackwardHookFunction", "GradRelay", "LegacyBackwardHook"]
 
 _NO_INPUT_GRAD_WARNING = (
     "Full backward hook is firing when gradients are computed with respect to module outputs since no "
@@ -172,3 +172,55 @@ class GradRelay:
                 if new is not None:
                     grad_inputs = _replacement(new, self.n_args, "hook", "grad_input")
         return tuple(grad_inputs[i] for i in self.arg_slots)
+
+
+def _first_tensor(value):
+    """The tensor a legacy backward hook attaches to: the output, or its first tensor entry."""
+    while not isinstance(value, Tensor):
+        if isinstance(value, dict):
+            value = list(value.values())
+        if not isinstance(value, (list, tuple)) or not value:
+            return None
+        value = value[0]
+    return value
+
+
+class LegacyBackwardHook:
+    """``Module.register_backward_hook``'s hook, run as a forward hook: each call attaches
+    ``hook(module, grad_input, grad_output)`` to the node that produced the module's (first)
+    output, so grad_input holds the gradients of that node's inputs only, in that node's order
+    (for a module of one op, its inputs; torch's deprecated semantics). A non-None result
+    replaces grad_input. Warns, as torch, when the forward ran more than that one node."""
+
+    def __init__(self, hook) -> None:
+        self.hook = hook
+
+    def __call__(self, module, inputs: tuple, output):
+        tensor = _first_tensor(output)
+        node = tensor.grad_fn if tensor is not None else None
+        if node is None:
+            return None
+        fed = {t.grad_fn for t in inputs if isinstance(t, Tensor) and t.grad_fn is not None}
+        if fed != {edge[0] for edge in node.next_functions}:
+            warnings.warn(
+                "register_backward_hook: the module's forward ran more than one autograd node, so the "
+                "hook sees only the last node's gradients (grad_input may miss some inputs); "
+                "register_full_backward_hook gives the gradients of the module's inputs.",
+                FutureWarning,
+                stacklevel=2,
+            )
+        node.register_hook(_ModuleHookOnNode(self.hook, module))
+        return None
+
+
+class _ModuleHookOnNode:
+    """``hook(module, grad_input, grad_output)`` as a node hook (named as the user's hook, which
+    the engine's errors about its result name)."""
+
+    def __init__(self, hook, module) -> None:
+        self.hook, self.module = hook, module
+        self.__name__ = getattr(hook, "__name__", type(hook).__name__)
+
+    def __call__(self, grad_input: tuple, grad_output: tuple):
+        return self.hook(self.module, grad_input, grad_output)
+

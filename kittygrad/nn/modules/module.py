@@ -21,7 +21,7 @@ from ...autograd.hooks import RemovableHandle
 from ...errors import KittyRuntimeError
 from ...tensor import Tensor
 from ..parameter import Buffer, Parameter
-from ._functions import GradRelay
+from ._functions import GradRelay, LegacyBackwardHook
 from ._global_hooks import _HookHandle, global_forward_hooks, global_forward_pre_hooks, global_hook_options
 from ._global_hooks import register_module_forward_hook, register_module_forward_pre_hook
 from ._module_casts import ModuleCasts
@@ -848,6 +848,24 @@ class Module(ModuleCasts):
         """
         return self._add_hook("_forward_hooks", hook, prepend, with_kwargs, always_call)
 
+    def register_backward_hook(self, hook) -> RemovableHandle:
+        """Deprecated (use :meth:`register_full_backward_hook`): ``hook(module, grad_input,
+        grad_output)`` with the gradients of the node that produced the output, as torch's.
+
+        >>> import kittygrad as kitty
+        >>> h = kitty.nn.ReLU().register_backward_hook(lambda mod, gin, gout: None); h.remove()
+        """
+        self._one_kind_of_backward_hook(legacy=True)
+        return self._add_hook("_forward_hooks", LegacyBackwardHook(hook))
+
+    def _one_kind_of_backward_hook(self, legacy: bool) -> None:
+        legacy_held = any(isinstance(h, LegacyBackwardHook) for h in self._forward_hooks.values())
+        if (self._backward_hooks and legacy) or (legacy_held and not legacy):
+            raise KittyRuntimeError(
+                "Cannot use both regular backward hooks and full backward hooks on a single Module. Please use only "
+                "one of them."
+            )
+
     def register_full_backward_hook(self, hook, prepend: bool = False) -> RemovableHandle:
         """Call ``hook(module, grad_input, grad_output)`` once the gradients with respect to the
         module's positional tensor inputs are computed; a non-None result (a tuple, one entry per
@@ -860,6 +878,7 @@ class Module(ModuleCasts):
         >>> x = kitty.ones(1, 2, requires_grad=True); m(x).sum().backward(); x.grad
         tensor([[0., 0.]])
         """
+        self._one_kind_of_backward_hook(legacy=False)
         return self._add_hook("_backward_hooks", hook, prepend)
 
     def register_full_backward_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
