@@ -279,3 +279,23 @@ def test_layer_norm_under_cpu_autocast_returns_the_autocast_dtype():
         with lib.autocast("cpu", dtype=lib.bfloat16):
             y = lib.nn.LayerNorm(16)(lib.nn.Linear(8, 16)(lib.randn(4, 8)))
         assert str(y.dtype).endswith("bfloat16")
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cross_entropy_of_many_rows_sums_in_float32(dtype, weighted, reduction):
+    """A 16-bit sum of 3001 class weights stops growing (at 256 in bfloat16), which made the mean
+    loss and its gradient ~12x too large; the rows and weights are summed in float32, as torch."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3001, 7)).astype(np.float32)
+    t = rng.integers(0, 7, 3001)
+    out = []
+    for lib in (kitty, torch):
+        logits = lib.tensor(x).to(getattr(lib, dtype)).requires_grad_()
+        weight = lib.ones(7).to(getattr(lib, dtype)) if weighted else None
+        loss = lib.nn.functional.cross_entropy(logits, lib.tensor(t), weight=weight, reduction=reduction)
+        loss.backward()
+        out.append((float(loss.detach().float()), logits.grad.float().numpy()))
+    np.testing.assert_allclose(out[0][0], out[1][0], rtol=1e-2)
+    np.testing.assert_allclose(out[0][1], out[1][1], rtol=4e-2, atol=1e-5)  # (a few 16-bit ulps)

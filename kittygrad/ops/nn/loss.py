@@ -219,6 +219,12 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weigh
     return _pointwise("huber", "huber_loss", input, target, reduction, delta, weight)
 
 
+def _accumulator(dtype):
+    """The dtype a loss sums its rows and weights in: float32 for 16-bit floats (as torch's
+    accumulate type), else the loss's own."""
+    return xp.dtype(xp.float32) if dtype.itemsize < 4 else dtype
+
+
 class ClassNll(Op):
     """Negative log-likelihood of class indices, optionally on logits (a fused log-softmax).
 
@@ -268,11 +274,12 @@ class ClassNll(Op):
         self.args = (reduction, label_smoothing, logits, out_shape)
         if reduction == "none":
             return loss.reshape(out_shape)
+        acc = _accumulator(x.dtype)
         if reduction == "sum":
-            return xp.asarray(loss.sum(), dtype=x.dtype)
-        self.denom = wt.sum()
+            return xp.asarray(loss.sum(dtype=acc), dtype=x.dtype)
+        self.denom = wt.sum(dtype=acc)  # (a 16-bit sum of the weights stops growing: 256 in bfloat16)
         with B.errstate(invalid="ignore", divide="ignore"):
-            return xp.asarray(loss.sum() / self.denom, dtype=x.dtype)
+            return xp.asarray(loss.sum(dtype=acc) / self.denom, dtype=x.dtype)
 
     def _plain_forward(self, x, target, reduction, out_shape):
         """Cross-entropy without class weights or smoothing, every target in range and none
@@ -290,10 +297,11 @@ class ClassNll(Op):
         self.args = (reduction, 0.0, True, out_shape)
         if reduction == "none":
             return loss.reshape(out_shape)
+        acc = _accumulator(x.dtype)
         if reduction == "sum":
-            return xp.asarray(loss.sum(), dtype=x.dtype)
-        self.denom = x.dtype.type(m)
-        return xp.asarray(loss.sum() / self.denom, dtype=x.dtype)
+            return xp.asarray(loss.sum(dtype=acc), dtype=x.dtype)
+        self.denom = acc.type(m)
+        return xp.asarray(loss.sum(dtype=acc) / self.denom, dtype=x.dtype)
 
     def composite(self, x, target=None, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0, logits=True, out_shape=None):
         """The same loss from differentiable ops (double backward differentiates this)."""
