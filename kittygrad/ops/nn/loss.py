@@ -267,7 +267,7 @@ class ClassNll(Op):
             src = xs if logits else x
             rows = (src * weight).sum(1) if weight is not None else src.sum(1)
             if logits:
-                rows = rows - log_ssum * (weight.sum() if weight is not None else c)
+                rows = rows - log_ssum * (weight.sum(dtype=_accumulator(weight.dtype)) if weight is not None else c)
             loss = loss - (label_smoothing / c) * rows * valid
         loss = loss.astype(x.dtype, copy=False)
         self.tc, self.valid, self.wt, self.weight, self.shape = tc, valid, wt, weight, x.shape
@@ -342,7 +342,7 @@ class ClassNll(Op):
         smooth = xp.where(valid, (ls / c) * scale, 0) if ls else 0  # (not 0 * scale: inf would give nan)
         if logits:
             # d/dx = G - softmax * rowsum(G), with G the gradient w.r.t. log p
-            total = -hit + smooth * (weight.sum() if weight is not None else c)
+            total = -hit + smooth * (weight.sum(dtype=_accumulator(weight.dtype)) if weight is not None else c)
             gx = self.e * (total / self.ssum[:, 0])[:, None]
         else:
             gx = xp.zeros(self.shape, g.dtype)
