@@ -179,3 +179,86 @@ def test_embedding_bag_per_sample_weights_need_sum_mode():
 def test_embedding_bag_starts_with_a_zero_padding_row():
     bag = kitty.nn.EmbeddingBag(5, 3, padding_idx=-2)
     assert bag.weight[3].tolist() == [0.0, 0.0, 0.0] and bag.weight[2].abs().sum().item() > 0
+
+
+def _pool_error_cases():
+    # (id, call): bad pooling arguments, each kernel family with the wording torch's kernel uses
+    cases = []
+    for nd in (1, 2, 3):
+        for ri in (False, True):
+            def mp(lib, nd=nd, ri=ri, shape=None, **kw):
+                x = lib.zeros(shape or (2, 3) + (7,) * nd)
+                return getattr(lib.nn.functional, f"max_pool{nd}d")(x, return_indices=ri, **kw)
+
+            cases += [
+                (f"max{nd}d-ri{ri}-pad-effective", lambda lib, mp=mp: mp(lib, kernel_size=2, padding=2)),
+                # within half the dilated kernel (5) but over half the kernel itself (3): refused
+                (f"max{nd}d-ri{ri}-pad-kernel", lambda lib, mp=mp: mp(lib, kernel_size=3, padding=2, dilation=2)),
+                (f"max{nd}d-ri{ri}-pad-negative", lambda lib, mp=mp: mp(lib, kernel_size=2, padding=-1)),
+                (f"max{nd}d-ri{ri}-stride0", lambda lib, mp=mp: mp(lib, kernel_size=2, stride=0)),
+                (f"max{nd}d-ri{ri}-dilation0", lambda lib, mp=mp: mp(lib, kernel_size=2, dilation=0)),
+                (f"max{nd}d-ri{ri}-too-small", lambda lib, mp=mp: mp(lib, kernel_size=20)),
+                (f"max{nd}d-ri{ri}-ndim", lambda lib, mp=mp, nd=nd: mp(lib, kernel_size=2, shape=(2,) * (nd + 3))),
+            ]
+
+        def ap(lib, nd=nd, n=7, shape=None, **kw):
+            return getattr(lib.nn.functional, f"avg_pool{nd}d")(lib.zeros(shape or (2, 3) + (n,) * nd), **kw)
+
+        cases += [
+            (f"avg{nd}d-pad", lambda lib, ap=ap: ap(lib, kernel_size=2, padding=2)),
+            (f"avg{nd}d-stride0", lambda lib, ap=ap: ap(lib, kernel_size=2, stride=0)),
+            (f"avg{nd}d-too-small", lambda lib, ap=ap: ap(lib, kernel_size=20)),
+            # 3-D average pooling also wants the unpadded input to hold a whole window
+            (f"avg{nd}d-padded-fits", lambda lib, ap=ap: ap(lib, n=3, kernel_size=4, padding=2)),
+            (f"avg{nd}d-ndim", lambda lib, ap=ap, nd=nd: ap(lib, kernel_size=2, shape=(2,) * (nd + 3))),
+        ]
+    return cases
+
+
+POOL_ERRORS = _pool_error_cases()
+
+
+@pytest.mark.parametrize("call", [c[1] for c in POOL_ERRORS], ids=[c[0] for c in POOL_ERRORS])
+def test_pooling_argument_errors_match_torch(call):
+    same_outcome(call)
+
+
+@pytest.mark.parametrize("shape, pad", [((2, 3, 4), (1, 9)), ((2, 3, 4, 5), (1, 1, 9, 9)), ((2, 3, 4, 5), (9, 9, 1, 1)),
+                                        ((2, 3, 4, 5), (9, 9, 9, 9)), ((2, 3, 4, 5, 6), (0, 0, 1, 1, 9, 9)),
+                                        ((2, 3, 4, 5, 6), (1, 1, 9, 0, 1, 1))])
+def test_reflect_pad_error_names_the_dim_and_argument(shape, pad):
+    same_outcome(lambda lib: lib.nn.functional.pad(lib.zeros(shape), pad, mode="reflect"))
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_conv_transpose_output_padding_error_lists_the_values(nd):
+    same_outcome(lambda lib: getattr(lib.nn, f"ConvTranspose{nd}d")(4, 4, 3, stride=2, output_padding=2)(
+        lib.zeros((2, 4) + (5,) * nd)))
+
+
+def test_rnn_cell_checks_nonlinearity_when_called():
+    # torch builds the cell and refuses the nonlinearity (RuntimeError) at the first call
+    same_outcome(lambda lib: lib.nn.RNNCell(3, 4, nonlinearity="sigmoid").nonlinearity)
+    same_outcome(lambda lib: lib.nn.RNNCell(3, 4, nonlinearity="sigmoid")(lib.zeros(2, 3)))
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_lstm_names_the_wrong_state(which):
+    def call(lib):
+        h = [lib.zeros(1, 3, 4), lib.zeros(1, 3, 4)]
+        h[which] = lib.zeros(2, 3, 4)
+        return lib.nn.LSTM(2, 4)(lib.zeros(5, 3, 2), tuple(h))
+
+    same_outcome(call)
+    same_outcome(lambda lib: lib.nn.GRU(2, 4)(lib.zeros(5, 3, 2), lib.zeros(1, 2, 4)))
+
+
+def test_group_norm_and_instance_norm_channel_errors():
+    same_outcome(lambda lib: lib.nn.GroupNorm(4, 6))
+    same_outcome(lambda lib: lib.nn.InstanceNorm1d(4, affine=True)(lib.zeros(2, 3, 5)))
+    same_outcome(lambda lib: lib.nn.InstanceNorm2d(4, affine=True)(lib.zeros(3, 5, 5)))
+    # without affine the count is unused: torch only warns, and normalises anyway
+    for lib in (torch, kitty):
+        with pytest.warns(UserWarning, match="does not match num_features"):
+            out = lib.nn.InstanceNorm1d(4)(lib.randn(2, 3, 5))
+        assert tuple(out.shape) == (2, 3, 5)

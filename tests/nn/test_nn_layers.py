@@ -119,3 +119,21 @@ CASES = [
 def test_layer_matches_torch(case, dtype):
     name, make, arrays, call, train = case
     check(make, arrays, dtype, call=call, train=train, what=name)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_instance_norm_momentum_none_keeps_running_stats(nd, dtype):
+    # torch runs instance norm with momentum 0 when momentum is None: the running stats stay put
+    # (there is no cumulative average as in batch norm); kittygrad used to update them with 0.1
+    shape = (2, 3) + (4, 3, 2)[:nd]
+
+    def make(lib):
+        mod = getattr(lib.nn, f"InstanceNorm{nd}d")(3, momentum=None, affine=True, track_running_stats=True)
+        with lib.no_grad():
+            mod.running_mean.copy_(lib.tensor([0.1, -0.2, 0.3]))
+            mod.running_var.copy_(lib.tensor([0.5, 1.5, 2.0]))
+        return mod
+
+    check(make, [randn(*shape) * 2 + 1], dtype=dtype, what=f"InstanceNorm{nd}d momentum=None")
+    check(make, [randn(*shape[1:])], dtype=dtype, what=f"InstanceNorm{nd}d momentum=None unbatched")

@@ -169,7 +169,7 @@ class RNNBase(Module):
             input = input.unsqueeze(bdim)
         n = input.shape[bdim]
         out = []
-        for h, want in zip(hx, self._state_shapes(n)):
+        for i, (h, want) in enumerate(zip(hx, self._state_shapes(n))):
             if h is None:
                 out.append(None)
                 continue
@@ -180,7 +180,9 @@ class RNNBase(Module):
                     raise KittyRuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got {h.ndim}-D tensor")
                 h = h.unsqueeze(1)
             if tuple(h.shape) != want:
-                raise KittyRuntimeError(f"Expected hidden size {want}, got {list(h.shape)}")
+                # an LSTM names which of (h0, c0) is wrong, as torch does
+                which = f"hidden[{i}]" if self.mode == "LSTM" else "hidden"
+                raise KittyRuntimeError(f"Expected {which} size {want}, got {list(h.shape)}")
             out.append(h)
         return input, batched, out
 
@@ -459,13 +461,16 @@ class RNNCell(RNNCellBase):
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh", device=None, dtype=None) -> None:
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
         super().__init__(input_size, hidden_size, bias, 1, dtype=dtype)
         self.nonlinearity = nonlinearity
-        self._mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        # read at each call (as torch does), so an unknown nonlinearity fails here, not at
+        # construction, and changing the attribute afterwards takes effect
+        modes = {"tanh": "RNN_TANH", "relu": "RNN_RELU"}
+        if self.nonlinearity not in modes:
+            raise KittyRuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
+        self._mode = modes[self.nonlinearity]
         return self._step(input, [hx])[0]
 
 

@@ -334,9 +334,15 @@ def _conv_transpose(nd, name, input, weight, bias, stride, padding, output_paddi
         )
     if x._data.shape[1] % groups:
         raise KittyRuntimeError(f"{name}: input channels must be divisible by groups={groups}")
-    for op, s, d in zip(output_padding, stride, dilation):
-        if op >= s and op >= d:
-            raise KittyRuntimeError("output padding must be smaller than either stride or dilation")
+    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+        # torch lists every dim's values; 1-D runs as 2-D there, so its message shows a height of 1
+        labels = ("depth", "height", "width") if nd == 3 else ("height", "width")
+        ops, ss, ds = ((0,) + output_padding, (1,) + stride, (1,) + dilation) if nd == 1 else (output_padding, stride, dilation)
+        got = " ".join(
+            " ".join(f"{what}_{lab}: {v}" for lab, v in zip(labels, vals))
+            for what, vals in (("output_padding", ops), ("stride", ss), ("dilation", ds))
+        )
+        raise KittyRuntimeError(f"output padding must be smaller than either stride or dilation, but got {got}")
     out = ConvTransposeNd.apply(
         x, w, b, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation, groups=groups
     )

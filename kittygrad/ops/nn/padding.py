@@ -119,12 +119,17 @@ def pad(input, pad, mode: str = "constant", value=None):
             raise KittyNotImplemented(
                 "Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now"
             )
-        for (lo, hi), n in zip(pairs, x._data.shape):
+        # torch checks the padded dims from the last one (pad's own order) and names the first bad
+        # one by its dim and by the argument number of its pair in the padding list
+        for i in range(k):
+            dim = nd - 1 - i
+            (lo, hi), n = pairs[dim], x._data.shape[dim]
             if mode == "reflect" and (lo >= n or hi >= n):
                 raise KittyRuntimeError(
-                    f"Argument #4: Padding size should be less than the corresponding input dimension, but got: "
-                    f"padding ({lo}, {hi}) at dimension of input {list(x._data.shape)}"
+                    f"Argument #{4 + 2 * i}: Padding size should be less than the corresponding input dimension, "
+                    f"but got: padding ({lo}, {hi}) at dimension {dim} of input {list(x._data.shape)}"
                 )
+        for (lo, hi), n in zip(pairs, x._data.shape):
             if mode == "circular" and (lo > n or hi > n):
                 raise KittyRuntimeError("Padding value causes wrapping around more than once.")
             if lo < 0 or hi < 0:

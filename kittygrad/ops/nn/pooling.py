@@ -174,26 +174,109 @@ class AvgPoolNd(Op):
         return (_crop(gx, pads, xshape[2:]),)
 
 
-def _pool_args(nd, name, input, kernel_size, stride, padding):
-    x = as_tensor_arg(input)
-    unbatched = x._data.ndim == nd + 1
-    if unbatched:
-        x = x.unsqueeze(0)
-    if x._data.ndim != nd + 2:
+def _check_max_pool1d(shape, k, s, p, d, ceil_mode):
+    # torch's max_pool1d without indices runs a kernel of its own, with checks worded its own way
+    if len(shape) not in (2, 3):
         raise KittyRuntimeError(
-            f"{name}: Expected {nd + 1}D or {nd + 2}D (batch mode) tensor for input, but got {list(x._data.shape)}"
+            f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but "
+            f"got:{list(shape)}"
         )
+    if k <= 0:
+        raise KittyRuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {k}")
+    if s <= 0:
+        raise KittyRuntimeError(f"max_pool1d() stride must be greater than zero, but got {s}")
+    if p < 0:
+        raise KittyRuntimeError(f"max_pool1d() padding must be non-negative, but got {p}")
+    if p > k // 2:
+        raise KittyRuntimeError(
+            f"max_pool1d() padding should be at most half of kernel size, but got padding={p} and kernel_size={k}"
+        )
+    if d <= 0:
+        raise KittyRuntimeError(f"max_pool1d() dilation must be greater than zero, but got {d}")
+    out = _pool_out(shape[-1], k, s, p, d, ceil_mode)
+    if out < 1:
+        raise KittyRuntimeError(f"max_pool1d() Invalid computed output size: {out}")
+
+
+def _check_pool(kind, nd, name, shape, kernel, stride, padding, dilation, ceil_mode, indices):
+    """Raise torch's error for invalid pooling arguments, in the order torch's kernels check them.
+
+    The padding bound is checked twice, as in torch: against the dilated (effective) kernel while
+    sizing the output, then against the kernel itself, so ``kernel_size=3, padding=2,
+    dilation=2`` is refused although its effective kernel is 5. 1-D pooling other than
+    ``max_pool1d`` without indices runs as 2-D pooling over a height of 1 (so the messages show
+    that height).
+    """
+    if kind == "max" and nd == 1 and not indices:
+        return _check_max_pool1d(shape, kernel[0], stride[0], padding[0], dilation[0], ceil_mode)
+    if nd == 1:
+        if len(shape) not in (2, 3):
+            raise KittyRuntimeError(
+                f"Expected 2 to 3 dimensions, but got {len(shape)}-dimensional tensor for argument #1 'self' "
+                f"(while checking arguments for {name})"
+            )
+        shape = tuple(shape[:-1]) + (1, shape[-1])
+        kernel, stride, padding, dilation = (1,) + kernel, (1,) + stride, (0,) + padding, (1,) + dilation
+        nd = 2
+    elif len(shape) not in (nd + 1, nd + 2):
+        if nd == 2 and kind == "avg":
+            raise KittyRuntimeError(
+                f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:{list(shape)}"
+            )
+        raise KittyRuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input")
+    sp = tuple(shape[-nd:])
+    for k, s, p, d in zip(kernel, stride, padding, dilation):
+        if s == 0:
+            raise KittyRuntimeError("stride should not be zero")
+        if p < 0:
+            raise KittyRuntimeError(f"pad must be non-negative, but got pad: {p}")
+        if p > (d * (k - 1) + 1) // 2:
+            raise KittyRuntimeError(
+                f"pad should be at most half of effective kernel size, but got pad={p}, kernel_size={k} and "
+                f"dilation={d}"
+            )
+    labels = ["T", "H", "W"][-nd:]
+    if any(d <= 0 for d in dilation):
+        got = " ".join(f"dilation{lab}: {d}" for lab, d in zip(labels, dilation))
+        raise KittyRuntimeError(f"dilation should be greater than zero, but got {got}")
+    if kind == "avg" and nd == 3 and any(n < k for n, k in zip(sp, kernel)):
+        raise KittyRuntimeError(
+            f"input image (T: {sp[0]} H: {sp[1]} W: {sp[2]}) smaller than kernel size "
+            f"(kT: {kernel[0]} kH: {kernel[1]} kW: {kernel[2]})"
+        )
+    if any(p > k // 2 for k, p in zip(kernel, padding)):
+        if nd == 2:
+            got = f"padW = {padding[1]}, padH = {padding[0]}, kW = {kernel[1]}, kH = {kernel[0]}"
+        else:
+            got = (f"kT: {kernel[0]} kW: {kernel[2]} kH: {kernel[1]} padT: {padding[0]} padW: {padding[2]} "
+                   f"padH: {padding[1]}")
+        raise KittyRuntimeError(f"pad should be smaller than or equal to half of kernel size, but got {got}")
+    out = tuple(_pool_out(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(sp, kernel, stride, padding, dilation))
+    if any(o < 1 for o in out):
+        c = shape[-nd - 1]
+        raise KittyRuntimeError(
+            f"Given input size: ({'x'.join(map(str, (c,) + sp))}). Calculated output size: "
+            f"({'x'.join(map(str, (c,) + out))}). Output size is too small"
+        )
+
+
+def _pool_args(nd, name, input, kernel_size, stride, padding, kind, dilation=1, ceil_mode=False, indices=False):
+    x = as_tensor_arg(input)
     kernel = _ntuple(kernel_size, nd, "kernel_size")
     stride = kernel if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else _ntuple(stride, nd, "stride")
     padding = _ntuple(padding, nd, "padding")
-    if any(s == 0 for s in stride):
-        raise KittyRuntimeError("stride should not be zero")
-    return x, unbatched, kernel, stride, padding
+    dilation = _ntuple(dilation, nd, "dilation")
+    _check_pool(kind, nd, name, tuple(x._data.shape), kernel, stride, padding, dilation, bool(ceil_mode), indices)
+    unbatched = x._data.ndim == nd + 1
+    if unbatched:
+        x = x.unsqueeze(0)
+    return x, unbatched, kernel, stride, padding, dilation
 
 
 def _max_pool(nd, name, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
-    x, unbatched, kernel, stride, padding = _pool_args(nd, name, input, kernel_size, stride, padding)
-    dilation = _ntuple(dilation, nd, "dilation")
+    x, unbatched, kernel, stride, padding, dilation = _pool_args(
+        nd, name, input, kernel_size, stride, padding, "max", dilation, ceil_mode, bool(return_indices)
+    )
     out = MaxPoolNd.apply(
         x, kernel=kernel, stride=stride, padding=padding, dilation=dilation, ceil_mode=bool(ceil_mode),
         return_indices=bool(return_indices),
@@ -224,7 +307,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 
 def _avg_pool(nd, name, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
-    x, unbatched, kernel, stride, padding = _pool_args(nd, name, input, kernel_size, stride, padding)
+    x, unbatched, kernel, stride, padding, _ = _pool_args(nd, name, input, kernel_size, stride, padding, "avg",
+                                                          ceil_mode=ceil_mode)
     if not B.is_float(x._data.dtype):
         raise KittyRuntimeError(f'"{name}" not implemented for \'{_type_name(x)}\'')
     if divisor_override is not None and divisor_override == 0:
