@@ -179,7 +179,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
     if attn_mask is not None:
         want = (L, S) if attn_mask.ndim == 2 else (N * num_heads, L, S)
         if tuple(attn_mask.shape) != want:
-            raise KittyRuntimeError(f"The shape of the {attn_mask.ndim}D attn_mask is {tuple(attn_mask.shape)}, "
+            raise KittyRuntimeError(f"The shape of the {attn_mask.ndim}D attn_mask is {attn_mask.shape}, "
                                     f"but should be {want}.")
         if attn_mask.ndim == 2:  # one mask for every sample and head
             attn_mask = attn_mask.unsqueeze(0)

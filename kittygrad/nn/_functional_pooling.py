@@ -185,7 +185,7 @@ def _max_unpool(nd: int, input: Tensor, indices: Tensor, kernel_size, stride, pa
     if idx.numel() and (int(idx.max()) >= volume or int(idx.min()) < 0):
         bad = int(idx.max()) if int(idx.max()) >= volume else int(idx.min())
         shown = sizes + [1] if nd == 1 else sizes
-        raise KittyRuntimeError(f"Found an invalid max index: {bad} (output volumes are of size {'x'.join(map(str, shown))}")
+        raise KittyRuntimeError(f"Found an invalid max index: {bad} (output volumes are of size {'x'.join(map(str, shown))})")
     out = C.zeros(*lead, volume, dtype=input.dtype).scatter(-1, idx, input.reshape(*lead, -1))
     return out.reshape(*lead, *sizes)
 
@@ -374,7 +374,8 @@ def _fractional_max(name: str, nd: int, input: Tensor, kernel_size, output_size,
     labels = ("time", "height", "width")[3 - nd :]
     for label, n_in, n_out, k in zip(labels, spatial, sizes, kernel):
         if n_out + k - 1 > n_in:
-            raise KittyRuntimeError(f"{name}_out(): pool {label} {k} too large relative to input {label} {n_in}")
+            # (torch names the 3-D check after its out= variant, the 2-D one after the function)
+            raise KittyRuntimeError(f"{name if nd == 2 else name + '_out'}(): pool {label} {k} too large relative to input {label} {n_in}")
     samples = _random_samples.detach().numpy().reshape(-1, nd)
     # the samples are stored per plane as (W, H) for 2-D and (T, H, W) for 3-D, as torch reads them
     order = (1, 0) if nd == 2 else (0, 1, 2)

@@ -377,6 +377,13 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return cast(_cmp.eq(Tensor._wrap(arr).unsqueeze(-1), Tensor._wrap(B.xp.arange(num_classes))), D.int64)
 
 
+def _at_least_3d(name: str, input: Tensor) -> None:
+    if input.ndim < 3:
+        raise KittyRuntimeError(
+            f"{name} expects input to have at least 3 dimensions, but got input with {input.ndim} dimension(s)"
+        )
+
+
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     """``(*, C*r*r, H, W)`` to ``(*, C, H*r, W*r)``.
 
@@ -385,6 +392,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     kittygrad.Size([1, 1, 4, 6])
     """
     r = upscale_factor
+    _at_least_3d("pixel_shuffle", input)
     *lead, c, h, w = input.shape
     if c % (r * r):
         raise KittyRuntimeError(
@@ -405,7 +413,14 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     kittygrad.Size([1, 4, 2, 3])
     """
     r = downscale_factor
+    _at_least_3d("pixel_unshuffle", input)
     *lead, c, h, w = input.shape
+    for size, dim, what in ((w, -1, "width"), (h, -2, "height")):
+        if size % r:
+            raise KittyRuntimeError(
+                f"pixel_unshuffle expects {what} to be divisible by downscale_factor, but input.size({dim})={size} is "
+                f"not divisible by {r}"
+            )
     n = len(lead)
     x = input.reshape(*lead, c, h // r, r, w // r, r)
     perm = tuple(range(n)) + (n, n + 2, n + 4, n + 1, n + 3)
@@ -772,6 +787,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     dt = q._data.dtype
     s = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
     if enable_gqa and q.ndim >= 3 and k.shape[-3] != q.shape[-3]:
+        if q.shape[-3] % k.shape[-3] or q.shape[-3] % v.shape[-3]:
+            # (torch's message, which ends there)
+            raise KittyRuntimeError("Number of heads in key and value must divide the number of heads in ")
         rep = q.shape[-3] // k.shape[-3]
         k = k.unsqueeze(-3).expand(*k.shape[:-2], rep, S, k.shape[-1]).reshape(*q.shape[:-3], q.shape[-3], S, k.shape[-1])
         v = v.unsqueeze(-3).expand(*v.shape[:-2], rep, S, v.shape[-1]).reshape(*q.shape[:-3], q.shape[-3], S, v.shape[-1])

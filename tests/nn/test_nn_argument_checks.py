@@ -262,3 +262,20 @@ def test_group_norm_and_instance_norm_channel_errors():
         with pytest.warns(UserWarning, match="does not match num_features"):
             out = lib.nn.InstanceNorm1d(4)(lib.randn(2, 3, 5))
         assert tuple(out.shape) == (2, 3, 5)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.nn.functional.pixel_shuffle(lib.zeros(4, 2), 2),
+    lambda lib: lib.nn.functional.pixel_unshuffle(lib.zeros(4, 2), 2),
+    lambda lib: lib.nn.functional.pixel_unshuffle(lib.zeros(1, 1, 4, 5), 2),
+    lambda lib: lib.nn.functional.pixel_unshuffle(lib.zeros(1, 1, 5, 4), 2),
+    lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        lib.zeros(1, 6, 3, 4), lib.zeros(1, 4, 3, 4), lib.zeros(1, 4, 3, 4), enable_gqa=True),
+])
+def test_pixel_shuffle_and_gqa_shape_errors_as_torch(call):
+    messages = []
+    for lib in (kitty, torch):
+        with pytest.raises(RuntimeError) as caught:
+            call(lib)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
