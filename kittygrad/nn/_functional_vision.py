@@ -19,9 +19,59 @@ from ..ops.comparison import where
 from ..ops.nn.padding import pad
 from ..tensor import Tensor
 
-__all__ = ["unfold", "fold", "affine_grid", "grid_sample"]
+__all__ = ["unfold", "fold", "affine_grid", "grid_sample", "pixel_shuffle", "pixel_unshuffle"]
 
 xp = B.xp
+
+
+def _at_least_3d(name: str, input: Tensor) -> None:
+    if input.ndim < 3:
+        raise KittyRuntimeError(
+            f"{name} expects input to have at least 3 dimensions, but got input with {input.ndim} dimension(s)"
+        )
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """``(*, C*r*r, H, W)`` to ``(*, C, H*r, W*r)``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.pixel_shuffle(kitty.zeros(1, 4, 2, 3), 2).shape
+    kittygrad.Size([1, 1, 4, 6])
+    """
+    r = upscale_factor
+    _at_least_3d("pixel_shuffle", input)
+    *lead, c, h, w = input.shape
+    if c % (r * r):
+        raise KittyRuntimeError(
+            f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, "
+            f"but input.size(-3)={c} is not divisible by {r * r}"
+        )
+    n = len(lead)
+    x = input.reshape(*lead, c // (r * r), r, r, h, w)
+    perm = tuple(range(n)) + (n, n + 3, n + 1, n + 4, n + 2)
+    return x.permute(*perm).reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """``(*, C, H*r, W*r)`` to ``(*, C*r*r, H, W)``, the inverse of ``pixel_shuffle``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.nn.functional.pixel_unshuffle(kitty.zeros(1, 1, 4, 6), 2).shape
+    kittygrad.Size([1, 4, 2, 3])
+    """
+    r = downscale_factor
+    _at_least_3d("pixel_unshuffle", input)
+    *lead, c, h, w = input.shape
+    for size, dim, what in ((w, -1, "width"), (h, -2, "height")):
+        if size % r:
+            raise KittyRuntimeError(
+                f"pixel_unshuffle expects {what} to be divisible by downscale_factor, but input.size({dim})={size} is "
+                f"not divisible by {r}"
+            )
+    n = len(lead)
+    x = input.reshape(*lead, c, h // r, r, w // r, r)
+    perm = tuple(range(n)) + (n, n + 2, n + 4, n + 1, n + 3)
+    return x.permute(*perm).reshape(*lead, c * r * r, h // r, w // r)
 
 
 def _pair(value, name: str = "argument") -> tuple:
