@@ -193,3 +193,27 @@ def test_reverse_mode_after_forward_ad(semantics):
         np.testing.assert_allclose(tangent.numpy(), (np.sin(xs) + xs * np.cos(xs)).sum())
     finally:
         kitty.autograd.set_backward_semantics(previous)
+
+
+@pytest.mark.parametrize("op", ["relu", "leaky_relu", "hardtanh", "cross_entropy", "max_pool1d", "conv1d"])
+def test_forward_over_reverse_through_ops_with_formal_inputs(op):
+    """jvp(grad(f)) (a Hessian-vector product) through ops whose create_graph gradient is also
+    recorded as a function of their formal inputs: the gradient must keep its tangent."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 6))
+    v = rng.standard_normal((2, 6))
+    results = []
+    for lib, func in ((kitty, kitty.func), (torch, torch.func)):
+        F = lib.nn.functional
+        target = lib.tensor([1, 4])
+        fs = {
+            "relu": lambda z: F.relu(z).pow(3).sum(),
+            "leaky_relu": lambda z: F.leaky_relu(z * 2).pow(3).sum(),
+            "hardtanh": lambda z: F.hardtanh(z * 2).pow(2).sum(),
+            "cross_entropy": lambda z: F.cross_entropy(z, target),
+            "max_pool1d": lambda z: F.max_pool1d(z.unsqueeze(1), 2).pow(2).sum(),
+            "conv1d": lambda z: F.conv1d(z.unsqueeze(1), z[:1, :3].reshape(1, 1, 3)).pow(2).sum(),
+        }
+        _, hv = func.jvp(func.grad(fs[op]), (lib.tensor(x),), (lib.tensor(v),))
+        results.append(hv.numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-6, atol=1e-9)

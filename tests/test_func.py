@@ -488,11 +488,13 @@ def test_vmap_randomness_and_warning():
     assert len(set(same.tolist())) == 1
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        kitty.manual_seed(7)
         different = kf.vmap(noisy, randomness="different")(kitty.zeros(4))
-        kf.vmap(noisy, randomness="different")(kitty.zeros(4))
-    # per-sample draws need the loop, which says so once per function
-    assert sum("vmap fell back to a loop for noisy" in str(w.message) for w in caught) == 1
+    # per-sample draws are one draw for all samples, as torch's: no loop, torch's numbers
+    assert not caught
     assert len(set(different.tolist())) == 4
+    torch.manual_seed(7)
+    assert_same(different, tf.vmap(lambda a: a + torch.rand(()), randomness="different")(torch.zeros(4)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(RuntimeError, match="called random operation while in randomness error mode"):
@@ -661,3 +663,89 @@ def test_vmap_of_an_ensemble_with_batch_norm_in_training_updates_each_model_once
     assert_same(results[0][0], results[1][0], atol=1e-5)
     assert_same(results[0][1], results[1][1], atol=1e-5)
     assert results[0][1]["1.num_batches_tracked"].tolist() == [2, 2, 2]
+
+
+def test_vmap_of_grad_through_index_assignment_stays_batched():
+    """``y[i] = v`` on a tensor that requires grad checks its index by slicing the batched
+    tensor's stand-in: done on the physical tensor, so the function is batched, not looped (a
+    padded conv's tangents under jacfwd write this way too)."""
+    x = RNG.standard_normal((3, 4)).astype(np.float32)
+    results = []
+    for lib, func in ((kitty, kf), (torch, tf)):
+        def g(v, lib=lib):
+            y = v.clone()
+            y[0] = 5.0
+            y[1:3] = v[:2] * 2
+            return (y * v).sum()
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no loop fallback
+            results.append((func.vmap(func.grad(g))(lib.tensor(x)), func.vmap(g)(lib.tensor(x))))
+    assert_same(results[0], results[1], atol=1e-5)
+    w = kitty.tensor(RNG.standard_normal((2, 1, 3, 3)).astype(np.float32))
+    with pytest.raises(IndexError):  # a bad index still fails as an index error, about the sample's dims
+        kf.vmap(kf.grad(lambda v: (v.clone().__setitem__((0, 9), 1.0) or v).sum()))(kitty.tensor(x))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kf.jacfwd(lambda v: kitty.nn.functional.conv2d(kitty.ones(1, 1, 5, 5), v, padding=1).sum())(w)
+
+
+def test_vmap_randomness_different_draws_as_torch_without_a_loop():
+    """randomness="different": each draw is made once for every sample, so a function with
+    several draws sees torch's numbers (a per-sample loop would interleave them)."""
+    x = RNG.standard_normal((3, 5)).astype(np.float32)
+    results = []
+    for lib, func in ((kitty, kf), (torch, tf)):
+        F = lib.nn.functional
+
+        def f(v, lib=lib, F=F):
+            return F.dropout(v, 0.5) + 10 * F.dropout(v, 0.3) + lib.randn(5) + lib.rand(())
+
+        lib.manual_seed(3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = func.vmap(f, randomness="different")(lib.tensor(x))
+        results.append((out, lib.randn(2)))  # the generator moved on as torch's did
+    assert_same(results[0], results[1], atol=1e-5)
+
+
+def test_vmap_fallback_after_an_in_place_write_does_not_repeat_it():
+    """When the batched run gives way to the per-sample loop, what it wrote into vmap's inputs
+    is put back first, so each sample's in-place update (a running statistic) happens once."""
+    x = RNG.standard_normal((3, 4)).astype(np.float32)
+    results = []
+    for lib, func in ((kitty, kf), (torch, tf)):
+        buf = lib.zeros(3, 4)
+
+        def f(b, v, lib=lib, func=func):
+            b.add_(v)
+            return func.jvp(lib.sin, (v,), (lib.ones_like(v),))[1]  # forward AD: kittygrad loops here
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = func.vmap(f)(buf, lib.tensor(x))
+        results.append((out, buf))
+    assert_same(results[0], results[1], atol=1e-6)
+
+
+@pytest.mark.parametrize("cell", ["GRUCell", "RNNCell", "LSTMCell"])
+def test_grad_through_a_recurrent_cell_applied_twice_with_module_parameters_requiring_grad(cell):
+    """func.grad with the module's own parameters still requiring grad builds its gradient with
+    create_graph: a fused op's composite backward must give the op's partial derivatives, not add
+    the earlier steps' path through the state a second time."""
+    xs = RNG.standard_normal((3, 2, 3))
+    h = RNG.standard_normal((2, 4))
+    results = []
+    for lib, func in ((kitty, kf), (torch, tf)):
+        lib.manual_seed(0)
+        m = getattr(lib.nn, cell)(3, 4).double()
+        w = m.weight_ih.detach().clone()
+
+        def f(weight, m=m, lib=lib, func=func):
+            state = lib.tensor(h) if cell != "LSTMCell" else (lib.tensor(h), lib.tensor(h))
+            for x in lib.tensor(xs):
+                state = func.functional_call(m, {"weight_ih": weight}, (x, state))
+            return (state[0] if cell == "LSTMCell" else state).pow(2).sum()
+
+        results.append(func.grad(f)(w))
+    assert_same(results[0], results[1], atol=1e-9)

@@ -347,6 +347,10 @@ def _accumulate_graph(tensor, grad, hooks: bool = True) -> None:
 
 
 Tensor = None  # set by kittygrad.tensor
+#: ``dual_saved(t)`` while a forward-AD level is open (set by forward_ad): a backward formula or
+#: double backward rebuilt a value around the same array as the new Tensor ``t``, which takes the
+#: tangent that array carried
+dual_saved = None
 _getrefcount = sys.getrefcount
 _ndarray = B.xp.ndarray
 _generic = B.xp.generic
@@ -434,6 +438,8 @@ def _formal_dependence(node, input_grads):
     for nr, i in enumerate(missing):
         t = Tensor._wrap(out[i].t._data)
         t._grad_fn, t._output_nr, t._requires_grad = fnode, nr, True
+        if dual_saved is not None:  # (forward over reverse: the gradient keeps its tangent)
+            dual_saved(t)
         meta.append((t._data.shape, t._data.dtype))
         out[i] = GraphArray(t)
     fnode._out_meta = tuple(meta)

@@ -34,6 +34,7 @@ from ..ops import reduction as _reduction
 from ..ops import shape as _shape
 from ..ops import unary as _unary
 from ..tensor import Tensor
+from . import engine as _engine
 from . import function as _function
 from .grad_mode import _state, enable_grad, no_grad
 from .gradients import grad as _grad
@@ -102,12 +103,12 @@ class _suspended:
     compute a tangent (which must not compute tangents of their own)."""
 
     def __enter__(self) -> None:
-        self.saved = _function.dual_apply, _function.dual_inplace, _function.dual_saved
-        _function.dual_apply, _function.dual_inplace, _function.dual_saved = _level.below
+        self.saved = _function.dual_apply, _function.dual_inplace, _engine.dual_saved
+        _function.dual_apply, _function.dual_inplace, _engine.dual_saved = _level.below
         _level.suspended += 1
 
     def __exit__(self, *exc) -> None:
-        _function.dual_apply, _function.dual_inplace, _function.dual_saved = self.saved
+        _function.dual_apply, _function.dual_inplace, _engine.dual_saved = self.saved
         _level.suspended -= 1
 
 
@@ -455,10 +456,10 @@ def enter_dual_level() -> int:
         raise KittyRuntimeError("Nested forward mode AD is not supported at the moment")
     _level.active = True
     _level.tangents, _level.by_array, _level.duals, _level.made = {}, {}, {}, {}
-    _level.below = _function.dual_apply, _function.dual_inplace, _function.dual_saved
+    _level.below = _function.dual_apply, _function.dual_inplace, _engine.dual_saved
     _function.dual_apply = _dual_apply
     _function.dual_inplace = _dual_inplace
-    _function.dual_saved = _dual_saved
+    _engine.dual_saved = _dual_saved
     return 0
 
 
@@ -476,7 +477,7 @@ def exit_dual_level(*, level: int | None = None) -> None:
         )
     _level.active = False
     _level.tangents, _level.by_array, _level.duals, _level.made = {}, {}, {}, {}
-    _function.dual_apply, _function.dual_inplace, _function.dual_saved = _level.below
+    _function.dual_apply, _function.dual_inplace, _engine.dual_saved = _level.below
     _level.below = (None, None, None)
 
 

@@ -14,6 +14,7 @@ import inspect
 
 from .. import backend as B
 from ..errors import KittyRuntimeError, KittyTypeError
+from . import engine as _engine
 from .engine import Node, _edge, output_nrs, retarget_retained
 from .grad_mode import _state, no_grad
 from .gradients import grad
@@ -30,8 +31,6 @@ observers: list = []
 #: ``dual_inplace(target, source[, written])`` gives ``target`` the tangent of ``source`` (in-place ops).
 dual_apply = None
 dual_inplace = None
-#: ``dual_saved(t)``: double backward rebuilt a saved value as ``t``; it takes its array's tangent
-dual_saved = None
 #: Set once by ``autograd.forward_ad``: ``dual_function(cls, args, kwargs)`` runs a custom Function
 #: while a level (or a vmap level) is open, its outputs' tangents from its ``jvp``
 dual_function = None
@@ -156,8 +155,8 @@ class Op(Node):
         for vc, _, arr, nr, is_output in self._saved_versions:
             t = Tensor._wrap(arr)
             t._vc = vc
-            if dual_saved is not None:
-                dual_saved(t)
+            if _engine.dual_saved is not None:
+                _engine.dual_saved(t)
             if is_output:
                 t._grad_fn, t._output_nr, t._requires_grad = self, nr, True
             elif 0 <= nr < len(edges):
@@ -178,6 +177,11 @@ class Op(Node):
 
     def _composite_backward(self, grads):
         args, params = self._args
+        # differentiate at aliases of the inputs, for this op's partial derivatives alone: at the
+        # inputs themselves, an input that depends on another (a recurrent cell's state on the
+        # weight an earlier step used too) would add that earlier path here, and the engine adds
+        # it again when it walks on from this node
+        args = tuple(a.view_as(a) if isinstance(a, Tensor) and a._requires_grad else a for a in args)
         outs = self.composite(*args, **params)
         outs = outs if isinstance(outs, tuple) else (outs,)
         targets = [i for i, n in enumerate(self._next_nodes) if n is not None]

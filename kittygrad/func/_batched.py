@@ -25,6 +25,7 @@ import sys
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as _function
+from ..autograd.grad_mode import no_grad
 from ..errors import KittyRuntimeError
 from ..tensor import Tensor
 
@@ -58,6 +59,42 @@ def _reader() -> str:
             return f"{name.removeprefix('kittygrad.')}.{frame.f_code.co_name}"
         frame = frame.f_back
     return "a function"
+
+
+def _plain_index_part(part) -> bool:
+    """An index part whose meaning does not depend on batched values: an int, a slice of ints,
+    None, Ellipsis, or a plain integer/boolean NumPy array."""
+    if part is None or part is Ellipsis or isinstance(part, (int, B.xp.integer)):
+        return True
+    if isinstance(part, slice):
+        return all(v is None or isinstance(v, (int, B.xp.integer)) for v in (part.start, part.stop, part.step))
+    return B.is_array(part) and (part.dtype == bool or B.xp.issubdtype(part.dtype, B.xp.integer))
+
+
+class _Unread:
+    """A slice of a batched tensor's stand-in (``_Logical.__getitem__``): its shape and dtype,
+    and nothing else; any use beyond those asks for the per-sample loop."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape: tuple, dtype) -> None:
+        self.shape, self.dtype = tuple(shape), dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def _refuse(self, *args, **kwargs):
+        raise VmapFallback(f"{_reader()} reads the values of a batched tensor directly")
+
+    __array__ = __getitem__ = __setitem__ = __iter__ = __len__ = __bool__ = __float__ = __int__ = __index__ = _refuse
+    __array_ufunc__ = __array_function__ = _refuse
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _refuse
+    __pow__ = __rpow__ = __neg__ = __abs__ = __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _refuse
+    __hash__ = None
+
+    def __getattr__(self, name: str):
+        raise VmapFallback(f"{_reader()} reads the values of a batched tensor directly (.{name})")
 
 
 class _Logical:
@@ -97,6 +134,18 @@ class _Logical:
         if B.xp.dtype(dtype) == self.dtype and not copy:
             return self
         return self.owner.to(D._BY_NP[B.xp.dtype(dtype)])._data
+
+    def __getitem__(self, index):
+        """A slice of the stand-in, for a wrapper that only checks an index this way (``setitem``
+        before writing): the index meets the logical shape, so a bad one raises NumPy's
+        IndexError about the sample's dims, and the slice is a :class:`_Unread`, which knows its
+        shape and refuses every other use (those still make vmap loop). Indices that are
+        themselves batched, or of a kind the check cannot vouch for, refuse at once."""
+        parts = index if isinstance(index, tuple) else (index,)
+        if not all(_plain_index_part(p) for p in parts):
+            self._refuse()
+        probe = B.xp.broadcast_to(B.xp.zeros((), self.dtype), self.shape)[index]  # no values: strides of 0
+        return _Unread(B.xp.shape(probe), self.dtype)
 
     # range checks (an index in bounds) hold for every sample when they hold for all of them at once
     def min(self):
@@ -156,7 +205,7 @@ class _Logical:
     def _refuse(self, *args, **kwargs):
         raise VmapFallback(f"{_reader()} reads the values of a batched tensor directly")
 
-    __array__ = __getitem__ = __iter__ = __len__ = __bool__ = __float__ = __int__ = __index__ = __setitem__ = _refuse
+    __array__ = __iter__ = __len__ = __bool__ = __float__ = __int__ = __index__ = __setitem__ = _refuse
 
     def __array_function__(self, func, types, args, kwargs):
         batched_form = _ARRAY_FUNCTIONS.get(func)
@@ -256,11 +305,17 @@ _ARRAY_FUNCTIONS = {
 class Level:
     """One open ``vmap``: its batch size and the hooks it installed over the outer ones."""
 
-    __slots__ = ("size", "depth", "prev_apply", "prev_inplace", "randomness", "tangents_only")
+    __slots__ = ("size", "depth", "prev_apply", "prev_inplace", "randomness", "tangents_only", "inputs", "journal")
 
     def __init__(self, size: int, depth: int, randomness: str, tangents_only: bool = False) -> None:
         self.size, self.depth, self.randomness = size, depth, randomness
         self.prev_apply = self.prev_inplace = None
+        #: the physical tensors of vmap's own inputs, and the first value of each one the batched
+        #: run writes in place (``remember_write``): when the run gives way to the per-sample loop,
+        #: the loop must start from the inputs as the caller passed them, or a buffer updated in
+        #: place (BatchNorm's running statistics) would be updated twice
+        self.inputs: list = []
+        self.journal: dict = {}
         #: jacfwd's level over its basis: only forward-AD tangents are batched at it, never a
         #: primal, so reverse-mode transforms inside work on the primals as outside any vmap
         self.tangents_only = tangents_only
@@ -268,6 +323,31 @@ class Level:
 
 #: the open levels, outermost first
 levels: list[Level] = []
+
+
+def remember_write(level: Level, target: BatchedTensor) -> None:
+    """Before an in-place write to ``target`` at ``level``: keep its old physical values when they
+    are (a view of) one of vmap's inputs, once per physical tensor."""
+    phys = target._phys
+    if not level.inputs or id(phys) in level.journal:
+        return
+    data = phys._data
+    if type(data) is _Logical:  # batched at an outer level too: only the input itself is known
+        ours = any(phys is p for p in level.inputs)
+    else:
+        ours = any(type(p._data) is not _Logical and B.xp.may_share_memory(data, p._data) for p in level.inputs)
+    if ours:
+        with no_grad():
+            level.journal[id(phys)] = (phys, phys.detach().clone())
+
+
+def undo_writes(level: Level) -> None:
+    """Put back what the batched run wrote into vmap's inputs (newest first, so overlapping views
+    end with the oldest values)."""
+    journal, level.journal = level.journal, {}
+    with no_grad():
+        for phys, old in reversed(list(journal.values())):
+            phys.copy_(old)
 
 
 def primal_levels() -> list[Level]:

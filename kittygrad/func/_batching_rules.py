@@ -55,6 +55,7 @@ from ..tensor import Tensor
 from ..errors import KittyRuntimeError
 from ._batched import BatchedTensor, Level, VmapFallback, _Logical, batched_at, is_batched_at, uneven_results
 from ._batched import levels as _levels
+from ._batched import remember_write
 
 _warned: set = set()
 
@@ -842,6 +843,7 @@ def open_level(size: int, randomness: str = "error", tangents_only: bool = False
 
     def inplace_hook(cls, target, args, params):
         if is_batched_at(target, level):
+            remember_write(level, target)
             return run_inplace(level, cls, target, args, params)
         if any(is_batched_at(a, level) for a in args) or _params_mine(params, level):
             raise KittyRuntimeError(

@@ -18,7 +18,9 @@ import inspect
 import warnings
 from typing import Any, Callable
 
+from .. import backend as B
 from ..autograd import forward_ad
+from ..autograd import function as _function
 from ..autograd import gradients as _gradients
 from .._runtime import first_warning
 from ..creation import get_rng_state, set_rng_state
@@ -182,9 +184,15 @@ def _batched_call(call: tuple, leaves: list, dims: list, size: int) -> Any:
     state = get_rng_state()
     moved = [leaf.movedim(d, 0) if d is not None else None for leaf, d in zip(leaves, dims)]
     level = _rules.open_level(size, randomness)
+    level.inputs = [m for m in moved if m is not None]
+    draws = _PerSampleDraws(level, state) if randomness == "different" and len(B_.primal_levels()) == 1 else None
     try:
         inputs = [B_.BatchedTensor.make(m, level) if m is not None else leaf for m, leaf in zip(moved, leaves)]
-        output = func(*tree_unflatten(inputs, spec), **kwargs)
+        if draws is not None:
+            with draws:
+                output = func(*tree_unflatten(inputs, spec), **kwargs)
+        else:
+            output = func(*tree_unflatten(inputs, spec), **kwargs)
         flat, out_spec = tree_flatten(output)
         odims = _out_dims_per_leaf(func, out_dims, output)
         physical = []
@@ -202,19 +210,74 @@ def _batched_call(call: tuple, leaves: list, dims: list, size: int) -> Any:
             physical.append(B_.batched_at(o, level)._phys)
     except B_.VmapFallback as e:
         _rules.close_level(level)
+        B_.undo_writes(level)
         set_rng_state(state)
         return _fell_back(call, leaves, dims, size, e.reason)
     finally:
         if B_.levels and B_.levels[-1] is level:
             _rules.close_level(level)
-    if not _same_state(state, get_rng_state()):
+    if draws is not None and draws.all_per_sample():
+        pass  # every draw was made for all samples at once, each its own numbers: torch's order of draws
+    elif not _same_state(state, get_rng_state()):
         if randomness == "error":
             raise _random_in_error_mode()
         if randomness == "different":  # one batched run drew the same numbers for every sample
+            B_.undo_writes(level)
             set_rng_state(state)
             return _fell_back(call, leaves, dims, size, "it draws random numbers that must differ per sample")
     results = [p if d is None else p.movedim(0, d) for p, d in zip(physical, odims)]
     return tree_unflatten(results, out_spec)
+
+
+class _PerSampleDraws:
+    """``randomness="different"`` without the per-sample loop: while the batched run is in the
+    function's own code (not inside an op), each draw from the default generator of a sample's
+    shape is made once for all samples, ``(batch, *shape)``, and comes back batched, so every
+    sample gets its own numbers in the order torch draws them (all samples of one draw, then the
+    next draw; a loop would interleave them). Draws this cannot batch (inside an op, from another
+    sampler, with array-valued parameters) move the generator unseen; ``all_per_sample`` then says
+    False and vmap falls back to the loop as before."""
+
+    # the samplers whose arguments are numbers and a shape (the shape is the second-to-last or last one)
+    _SHAPE_AT = {"uniform": 2, "normal": 2, "integers": 2, "dropout_mask": 1, "bernoulli_scalar": 1, "exponential": 1}
+
+    def __init__(self, level, state) -> None:
+        self.level, self.expected, self.mixed = level, state, False
+        self.hook = None
+
+    def __enter__(self):
+        self.hook, self._function = _function.dual_apply, _function
+        gen = B.default_generator
+        for name, at in self._SHAPE_AT.items():
+            setattr(gen, name, self._batched_sampler(getattr(gen, name), at))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        gen = B.default_generator
+        for name in self._SHAPE_AT:
+            gen.__dict__.pop(name, None)
+
+    def _at_top(self) -> bool:
+        """In the function's own code at this level: no op is running, no inner level is open."""
+        return B_.levels and B_.levels[-1] is self.level and self._function.dual_apply is self.hook
+
+    def _batched_sampler(self, sample, at: int):
+        def draw(*args, **kwargs):
+            numbers = [a for i, a in enumerate(args) if i != at]
+            if not self._at_top() or len(args) <= at or any(not isinstance(a, (int, float, B.xp.number)) for a in numbers[:at]):
+                return sample(*args, **kwargs)
+            if not _same_state(self.expected, get_rng_state()):
+                self.mixed = True  # a draw this did not batch came first
+            size = args[at]
+            size = (size,) if isinstance(size, int) else tuple(size)
+            values = sample(*args[:at], (self.level.size,) + size, *args[at + 1 :], **kwargs)
+            self.expected = get_rng_state()
+            return B_.BatchedTensor.make(Tensor._wrap(values), self.level)._data
+
+        return draw
+
+    def all_per_sample(self) -> bool:
+        return not self.mixed and _same_state(self.expected, get_rng_state())
 
 
 def _fell_back(call: tuple, leaves: list, dims: list, size: int, reason: str) -> Any:
