@@ -749,3 +749,26 @@ def test_grad_through_a_recurrent_cell_applied_twice_with_module_parameters_requ
 
         results.append(func.grad(f)(w))
     assert_same(results[0], results[1], atol=1e-9)
+
+
+def test_vmap_of_an_ensemble_with_batch_norm_in_eval_uses_each_models_statistics():
+    """Stacked running statistics in eval mode are batched (no per-sample loop), and statistics
+    shared by every sample broadcast: values and per-sample gradients as torch's."""
+    x = np.random.default_rng(6).standard_normal((3, 5, 2, 6, 6)).astype(np.float32)
+    results = []
+    for lib, func in ((kitty, kf), (torch, tf)):
+        lib.manual_seed(0)
+        models = [lib.nn.Sequential(lib.nn.Conv2d(2, 3, 3), lib.nn.BatchNorm2d(3), lib.nn.ReLU(), lib.nn.Flatten(),
+                                    lib.nn.Linear(48, 2)) for _ in range(3)]
+        for m in models:  # distinct running statistics per model
+            m(lib.randn(4, 2, 6, 6))
+            m.eval()
+        params, buffers = func.stack_module_state(models)
+        base, xs = models[0], lib.tensor(x)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no loop fallback
+            out = func.vmap(lambda p, b, xi: func.functional_call(base, (p, b), (xi,)))(params, buffers, xs)
+            grads = func.vmap(func.grad(lambda p, b, xi: func.functional_call(base, (p, b), (xi,)).sum()))(params, buffers, xs)
+            shared = func.vmap(lambda p, xi: func.functional_call(base, (p, dict(base.named_buffers())), (xi,)))(params, xs)
+        results.append((out, grads, shared))
+    assert_same(results[0], results[1], atol=1e-5)

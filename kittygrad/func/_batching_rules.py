@@ -433,6 +433,14 @@ def pool_rule(level, cls, args, params):
     return _wrap(tuple(back(o) for o in out) if type(out) is tuple else back(out), level)
 
 
+def _physical_stat(stat, level: Level):
+    """A stored statistic for a batched Norm: its physical array when batched at ``level`` (batch
+    dim first), else the shared array with a leading 1 that broadcasts over the batch."""
+    if _mine_array(stat, level):
+        return stat.owner._phys._data
+    return stat.reshape((1,) + tuple(stat.shape))
+
+
 class _PerSampleStats:
     """What a batched batch norm in training mode leaves in the wrapper's ``sink``: reading it (to
     update running statistics) asks for the per-sample loop, as those updates are per sample."""
@@ -443,6 +451,11 @@ class _PerSampleStats:
 
 def norm_rule(level, cls, args, params):
     x, w, b = args
+    stats = params.get("stats")
+    if stats is not None and any(_mine_array(s, level) for s in stats):
+        # eval mode with running statistics batched like the input (an ensemble's buffers): each
+        # sample normalised by its own, the batch dim leading their broadcast shape as it leads x's
+        params = dict(params, stats=tuple(_physical_stat(s, level) for s in stats))
     if _params_mine(params, level):
         return NotImplemented
     if params.get("sink") is not None:  # training: batch statistics, per sample; no running ones read yet
