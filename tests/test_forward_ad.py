@@ -217,3 +217,9 @@ def test_forward_over_reverse_through_ops_with_formal_inputs(op):
         _, hv = func.jvp(func.grad(fs[op]), (lib.tensor(x),), (lib.tensor(v),))
         results.append(hv.numpy())
     np.testing.assert_allclose(results[0], results[1], rtol=1e-6, atol=1e-9)
+
+
+def test_integer_tangents_are_refused_as_torch():
+    for lib, jvp in ((kitty, kitty.func.jvp), (torch, torch.func.jvp)):
+        with pytest.raises(ValueError, match="Expected tangent to be floating point or complex, but got: .*int64"):
+            jvp(lambda a: a * 2, (lib.ones(3),), (lib.ones(3, dtype=lib.int64),))

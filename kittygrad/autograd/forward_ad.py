@@ -518,6 +518,8 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
         raise KittyRuntimeError(f"Invalid level given to make_dual: {level} (the open level is 0)")
     if not tensor.is_floating_point() and not tensor.is_complex():
         raise KittyValueError(f"Expected primal to be floating point or complex, but got: {tensor.dtype}")
+    if not tangent.is_floating_point() and not tangent.is_complex():
+        raise KittyValueError(f"Expected tangent to be floating point or complex, but got: {tangent.dtype}")
     if _tangent_of(tensor) is not None:
         raise KittyRuntimeError(
             "Making a dual Tensor based on a Tensor that already has a forward gradient at the same level 0 is "
