@@ -554,8 +554,9 @@ class Generator:
         return self
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self):
+        """``device(type='cpu')``: kittygrad.device puts its cpu device in ``cpu_device``."""
+        return cpu_device
 
     @property
     def _rng(self):
@@ -722,6 +723,9 @@ class Generator:
         return self.multinomial(np.asarray(p, dtype=np.float64).reshape(1, n), size, replace)[0]
 
 
+#: what ``Generator.device`` returns: kittygrad.device (a layer above) replaces the string with
+#: its ``device('cpu')`` when it is imported, as torch's generators report a device object
+cpu_device: object = "cpu"
 default_generator = Generator()
 
 

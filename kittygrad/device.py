@@ -18,6 +18,7 @@ import builtins
 import re
 
 from . import _display
+from . import backend as B
 from . import dtypes as D
 from .errors import KittyRuntimeError, KittyTypeError
 
@@ -190,6 +191,7 @@ class device:
 device.__module__ = "kittygrad"
 
 CPU = device("cpu")  # what every kittygrad tensor reports as its ``.device``
+B.cpu_device = CPU  # (and every Generator)
 META = device("meta")  # what a tensor without data (Module.to("meta")) reports
 
 

@@ -589,3 +589,10 @@ def test_the_device_boilerplate_of_a_torch_script_runs_unchanged():
          torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic) = saved
     assert printed[0] == printed[1]
     assert "device: cpu device(type='cpu')" in printed[0]
+
+
+def test_generator_reports_a_device_object():
+    for lib in (kitty, torch):
+        g = lib.Generator()
+        assert repr(g.device) == "device(type='cpu')" and g.device == lib.device("cpu")
+        assert repr(lib.default_generator.device) == "device(type='cpu')"
