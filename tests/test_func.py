@@ -772,3 +772,38 @@ def test_vmap_of_an_ensemble_with_batch_norm_in_eval_uses_each_models_statistics
             shared = func.vmap(lambda p, xi: func.functional_call(base, (p, dict(base.named_buffers())), (xi,)))(params, xs)
         results.append((out, grads, shared))
     assert_same(results[0], results[1], atol=1e-5)
+
+
+@pytest.mark.parametrize("kind, options", [
+    ("GRU", {"batch_first": True}),
+    ("LSTM", {"num_layers": 2, "bidirectional": True}),
+    ("RNN", {"nonlinearity": "relu"}),
+    ("LSTM", {"proj_size": 2, "batch_first": True}),
+])
+def test_vmap_of_a_recurrent_module_with_shared_weights_is_one_run(kind, options):
+    """torch.func has no batching rule for its RNN ops (vmap raises there); kittygrad joins the samples
+    into the op's own batch dim when the weights are shared: the values, final states and the
+    gradient of the weights through vmap equal a per-sample loop, with no loop fallback."""
+    kitty.manual_seed(0)
+    module = getattr(kitty.nn, kind)(3, 4, **options)
+    x = kitty.tensor(np.random.default_rng(8).standard_normal((4, 5, 3)).astype(np.float32))
+    params = {k: v.detach() for k, v in module.named_parameters()}
+
+    def run(p, xs):
+        out, state = kf.functional_call(module, p, (xs,))
+        return out, (state[0] if kind == "LSTM" else state)
+
+    def total(p):
+        out, state = kf.vmap(lambda xs: run(p, xs))(x)
+        return out.pow(2).sum() + state.sum()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no loop fallback
+        out, state = kf.vmap(lambda xs: run(params, xs))(x)
+        grads = kf.grad(total)(params)
+    loop = [run(params, x[i]) for i in range(4)]
+    np.testing.assert_allclose(out.numpy(), kitty.stack([o for o, _ in loop]).numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(state.numpy(), kitty.stack([s for _, s in loop]).numpy(), rtol=1e-5, atol=1e-6)
+    expected = kf.grad(lambda p: sum(o.pow(2).sum() + s.sum() for o, s in (run(p, x[i]) for i in range(4))))(params)
+    for name in params:
+        np.testing.assert_allclose(grads[name].numpy(), expected[name].numpy(), rtol=1e-4, atol=1e-5)

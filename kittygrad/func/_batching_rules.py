@@ -51,6 +51,7 @@ from ..ops.nn import loss as _loss
 from ..ops.nn import normalization as _nnorm
 from ..ops.nn import padding as _pad_ops
 from ..ops.nn import pooling as _pool
+from ..ops.nn import recurrent as _rec
 from ..tensor import Tensor
 from ..errors import KittyRuntimeError
 from ._batched import BatchedTensor, Level, VmapFallback, _Logical, batched_at, is_batched_at, uneven_results
@@ -518,6 +519,30 @@ def embedding_rule(level, cls, args, params):
     return _wrap(_idx.Index.apply(weights, (slice(None), idx_phys)), level)
 
 
+def rnn_rule(level, cls, args, params):
+    """A recurrent stack (RNN/GRU/LSTM) with shared weights: the samples join the op's own batch dim
+    (dim 1 of x ``(T, N, I)`` and of h0/c0 ``(L*D, N, H)``) for one run, then are split off again."""
+    x, h0, c0, *weights = args
+    if any(_mine(w, level) for w in weights) or _params_mine(params, level):
+        return NotImplemented  # per-sample weights (an ensemble): the loop
+    if params.get("dropout", 0) > 0 and params.get("train"):
+        return NotImplemented  # (the dropout mask between layers is drawn per call)
+    v = level.size
+    px = _expanded(x, level)  # (V, T, N, I)
+    steps, n = px.shape[1], px.shape[2]
+
+    def joined(state):
+        if state is None:
+            return None
+        ps = _expanded(state, level)  # (V, L*D, N, H)
+        return ps.movedim(0, 1).reshape(ps.shape[1], v * n, ps.shape[-1])
+
+    outs = cls.apply(px.movedim(0, 1).reshape(steps, v * n, px.shape[-1]), joined(h0), joined(c0), *weights, **params)
+    split = [outs[0].reshape(steps, v, n, outs[0].shape[-1]).movedim(1, 0)]
+    split += [s.reshape(s.shape[0], v, n, s.shape[-1]).movedim(1, 0) for s in outs[1:]]
+    return _wrap(tuple(split), level)
+
+
 def roll_rule(level, cls, args, params):
     """``roll`` along dims (shifted past the batch dim), or of each flattened sample."""
     (x,) = args
@@ -763,6 +788,7 @@ RULES[_nnconv.ConvNd] = RULES[_nnconv.ConvTransposeNd] = conv_rule
 RULES[_pool.MaxPoolNd] = RULES[_pool.AvgPoolNd] = pool_rule
 RULES[_nnorm.Norm] = norm_rule
 RULES[_emb.Embedding] = embedding_rule
+RULES[_rec.Rnn] = rnn_rule
 for _cls in (
     _inverses.Det, _inverses.Inv, _inverses.Slogdet, _inverses.Pinv, _decomp.Cholesky, _decomp.QR, _decomp.SVD,
     _decomp.SVDVals, _eigen.Eigh, _eigen.Eigvalsh, _matfun.MatrixExp, _solvers.CholeskyEx, _solvers.CholeskyInverse,
