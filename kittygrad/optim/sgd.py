@@ -51,6 +51,28 @@ class SGD(PerParamOptimizer):
             "differentiable": differentiable, "fused": fused,
         })
 
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns ``closure()``'s loss if given.
+
+        A group without momentum, weight decay or ``maximize`` (plain SGD, the common case) is
+        updated in one loop over its parameters, without the per-parameter state lookups and
+        calls the general path makes (the same arithmetic: ``p += (-lr) * g``).
+        """
+        plain = [g for g in self.param_groups if g["momentum"] == 0 and g["weight_decay"] == 0 and not g["maximize"]]
+        if len(plain) < len(self.param_groups):
+            return super().step(closure)
+        loss = self._closure_loss(closure)
+        for group in plain:
+            scale = -as_float(group["lr"])
+            for p in group["params"]:
+                grad = p._grad
+                if grad is None:
+                    continue
+                data = p._data
+                data += xp.multiply(grad._data, scale, dtype=data.dtype)
+                p._vc[0] += 1
+        return loss
+
     def _fresh_state(self, param, group):
         # only momentum needs state; its buffer is the first gradient itself, set by _step_param
         return {} if group["momentum"] != 0 else None
