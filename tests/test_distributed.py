@@ -395,3 +395,66 @@ def test_a_torchrun_script_prints_under_the_launcher_what_it_prints_under_torchr
     ours = [run(launcher, tmp_path / "kitty.pt") for _ in range(2)]  # the second run resumes from the snapshot
     assert ours == theirs
     assert theirs[1][0].startswith("epoch 2") and theirs[0][-1] == "world 2 backend gloo"
+
+
+def test_the_launcher_starts_without_runpys_warning(tmp_path):
+    """``import kittygrad`` imports the launcher's module (mp.spawn uses it): as a plain module,
+    ``python -m kittygrad.distributed.run`` printed runpy's RuntimeWarning in the launcher and
+    in every rank."""
+    script = tmp_path / "hello.py"
+    script.write_text("import os\nprint('rank', os.environ['RANK'], 'of', os.environ['WORLD_SIZE'])\n")
+    cmd = [sys.executable, "-m", "kittygrad.distributed.run", "--nproc-per-node", "1", str(script)]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=_env(), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.strip() == "rank 0 of 1"
+    assert "RuntimeWarning" not in run.stderr, run.stderr
+
+
+def test_torch_2_13s_names(monkeypatch):
+    """all_gather_single / reduce_scatter_single (torch 2.13 deprecates the *_tensor names),
+    get_node_local_rank, is_backend_available and the DistError family, as torch's."""
+    monkeypatch.delenv("LOCAL_RANK", raising=False)
+    theirs = _torch_error(torch_dist.get_node_local_rank)
+    with pytest.raises(type(theirs)) as ours:
+        dist.get_node_local_rank()
+    assert str(ours.value) == str(theirs)
+    assert dist.get_node_local_rank(fallback_rank=3) == torch_dist.get_node_local_rank(fallback_rank=3) == 3
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    assert dist.get_node_local_rank(fallback_rank=3) == torch_dist.get_node_local_rank(fallback_rank=3) == 1
+    for name in ("gloo", "nccl", "ucc", "foo"):
+        assert dist.is_backend_available(name) == torch_dist.is_backend_available(name), name
+    for name in ("DistBackendError", "DistNetworkError", "DistStoreError"):
+        assert issubclass(getattr(dist, name), dist.DistError) and issubclass(dist.DistError, RuntimeError)
+    dist.init_process_group("gloo", init_method="tcp://127.0.0.1:23456", rank=0, world_size=1)
+    try:
+        out = kitty.zeros(3)
+        dist.all_gather_single(out, kitty.tensor([1.0, 2.0, 3.0]))
+        part = kitty.zeros(2)
+        dist.reduce_scatter_single(part, kitty.tensor([4.0, 5.0]))
+        assert out.tolist() == [1.0, 2.0, 3.0] and part.tolist() == [4.0, 5.0]
+    finally:
+        dist.destroy_process_group()
+
+
+def test_ddp_refuses_device_ids_for_a_cpu_module_as_torch_does(tmp_path):
+    """torch raises for device_ids / output_device on a CPU module (kittygrad's are all on the CPU);
+    kittygrad accepted and ignored them."""
+    torch_dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1)
+    try:
+        options = [{"device_ids": [0]}, {"output_device": 1}, {"device_ids": [0], "output_device": 0}]
+        theirs = [_torch_error(lambda kw=kw: torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(2, 2), **kw))
+                  for kw in options]
+        for kw in ({"device_ids": []}, {"output_device": 0}, {"device_ids": None}):  # torch accepts these
+            torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(2, 2), **kw)
+    finally:
+        torch_dist.destroy_process_group()
+    dist.init_process_group("gloo", init_method="tcp://127.0.0.1:23456", rank=0, world_size=1)
+    try:
+        for kw, their in zip(options, theirs):
+            with pytest.raises(type(their)) as ours:
+                kitty.nn.parallel.DistributedDataParallel(kitty.nn.Linear(2, 2), **kw)
+            assert str(ours.value) == str(their)
+        for kw in ({"device_ids": []}, {"output_device": 0}, {"device_ids": None}):
+            kitty.nn.parallel.DistributedDataParallel(kitty.nn.Linear(2, 2), **kw)
+    finally:
+        dist.destroy_process_group()

@@ -17,6 +17,7 @@ from ..autograd.grad_mode import no_grad
 from ..creation import from_numpy
 from ..errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from ..futures import Future
+from ..ops._prep import dtype_scalar_name
 from ..tensor import Tensor
 from .process_group import ProcessGroup, _group_rank_of, _resolve, mpi_module
 
@@ -28,10 +29,12 @@ __all__ = [
     "reduce",
     "all_gather",
     "all_gather_into_tensor",
+    "all_gather_single",
     "gather",
     "scatter",
     "reduce_scatter",
     "reduce_scatter_tensor",
+    "reduce_scatter_single",
     "barrier",
     "send",
     "recv",
@@ -206,12 +209,16 @@ def _reducible(arr, op) -> tuple:
     """``(array MPI can reduce, MPI op, finish)`` for ``op`` on ``arr``'s dtype.
 
     Half-precision values reduce in float32 (MPI has no 16-bit float type) and booleans with
-    MPI's logical operators; AVG sums and divides by the group size afterwards.
+    MPI's logical operators; AVG sums and divides by the group size afterwards (floating point
+    only, as torch's gloo: every rank raises before sending, since they all hold the same dtype).
     """
     if not isinstance(op, ReduceOp.RedOpType):
         raise KittyValueError(f"op must be a dist.ReduceOp (SUM, AVG, PRODUCT, MIN, MAX, BAND, BOR, BXOR), got {op!r}")
     MPI = mpi_module()
     dt = arr.dtype
+    if op.name == "AVG" and dt.kind in "biu":
+        # torch sums, then divides in place: a float quotient cannot go back into an integer tensor
+        raise KittyRuntimeError(f"result type Float can't be cast to the desired output type {dtype_scalar_name(dt)}")
     if dt.kind == "b":
         return B.xp.ascontiguousarray(arr), getattr(MPI, _BOOL_OPS[op.name]), None
     if op.name in ("BAND", "BOR", "BXOR") and dt.kind not in "iu":
@@ -223,8 +230,6 @@ def _reducible(arr, op) -> tuple:
 def _averaged(result, avg: bool | None, size: int):
     if not avg:
         return result
-    if result.dtype.kind in "iu":
-        return result // size  # torch divides integer tensors without a fraction
     return result / result.dtype.type(size)
 
 
@@ -468,6 +473,11 @@ def reduce_scatter_tensor(
             f"{out.size} elements of {out.dtype}, got {arr.size} of {arr.dtype}"
         )
     return _reduce_scatter(output, arr.reshape(grp.size(), *out.shape), op, grp, async_op, "reduce_scatter_tensor")
+
+
+#: torch 2.13's names for the two; it warns that the ``*_tensor`` spellings are deprecated
+all_gather_single = all_gather_into_tensor
+reduce_scatter_single = reduce_scatter_tensor
 
 
 def barrier(

@@ -39,9 +39,31 @@ __all__ = [
     "get_process_group_ranks",
     "get_global_rank",
     "get_group_rank",
+    "get_node_local_rank",
+    "is_backend_available",
+    "DistError",
+    "DistBackendError",
+    "DistNetworkError",
+    "DistStoreError",
 ]
 
 _NOT_INITIALIZED = "Default process group has not been initialized, please make sure to call init_process_group."
+
+
+class DistError(KittyRuntimeError):
+    """torch.distributed's error family (scripts write ``except dist.DistError``); a RuntimeError."""
+
+
+class DistBackendError(DistError):
+    """A failure in the communication backend."""
+
+
+class DistNetworkError(DistError):
+    """A failure to reach another process."""
+
+
+class DistStoreError(DistError):
+    """A failure of the rendezvous key-value store."""
 
 
 class Backend(str):
@@ -159,6 +181,32 @@ def is_gloo_available() -> bool:
 def is_nccl_available() -> bool:
     """Always ``False``: kittygrad runs on CPUs."""
     return False
+
+
+def is_backend_available(backend: str) -> bool:
+    """Whether ``init_process_group(backend)`` can run here: ``"gloo"`` and ``"mpi"`` where mpi4py is
+    installed (MPI serves both); no other backend.
+
+    >>> is_backend_available("nccl")
+    False
+    """
+    return str(backend).lower() in ("gloo", "mpi") and is_available()
+
+
+def get_node_local_rank(fallback_rank: int | None = None) -> int:
+    """This process's rank on its machine: ``LOCAL_RANK`` from the launcher, else ``fallback_rank``.
+
+    >>> get_node_local_rank(fallback_rank=0) if "LOCAL_RANK" not in os.environ else 0
+    0
+    """
+    if "LOCAL_RANK" in os.environ:
+        return int(os.environ["LOCAL_RANK"])
+    if fallback_rank is not None:
+        return int(fallback_rank)
+    raise KittyRuntimeError(
+        "LOCAL_RANK is not in the environment. Consider passing fallback_rank to allow `get_node_local_rank` to "
+        "work, assuming you are not running in a multi-device context and want the code to run locally instead."
+    )
 
 
 def is_torchelastic_launched() -> bool:

@@ -247,6 +247,25 @@ def check_errors() -> None:
         raise AssertionError("a tensor_list of the wrong length was accepted")
 
 
+def check_average_of_integers_is_torchs_error() -> None:
+    """torch (gloo) sums, then cannot divide in place into an integer or bool tensor: every rank
+    raises its cast error, world of one too (kittygrad used to floor-divide)."""
+    for dtype, name in ((kitty.int64, "Long"), (kitty.int32, "Int"), (kitty.uint8, "Byte"), (kitty.bool, "Bool")):
+        for call in (lambda t: dist.all_reduce(t, op=dist.ReduceOp.AVG),
+                     lambda t: dist.reduce(t, dst=0, op=dist.ReduceOp.AVG),
+                     lambda t: dist.reduce_scatter_tensor(kitty.zeros(1, dtype=dtype), t, op=dist.ReduceOp.AVG)):
+            t = kitty.ones(WORLD, dtype=dtype)
+            try:
+                call(t)
+            except RuntimeError as exc:
+                assert str(exc) == f"result type Float can't be cast to the desired output type {name}", exc
+            else:
+                raise AssertionError(f"AVG of {dtype} was not refused")
+    t = kitty.tensor([float(RANK), 1.0], dtype=kitty.bfloat16)  # floating point still averages
+    dist.all_reduce(t, op=dist.ReduceOp.AVG)
+    assert t.float().tolist() == [(WORLD - 1) / 2, 1.0], t
+
+
 def check_all_to_all() -> None:
     # rank r sends rank j a piece of j + 1 rows, each row r*10 + j (and receives j's: rank r + 1 rows)
     for dtype in (np.float32, np.int64, np.float16):

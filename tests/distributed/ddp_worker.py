@@ -85,6 +85,23 @@ def check_no_sync() -> None:
     assert max_diff(ddp.module, ref) <= TOL
 
 
+def check_half_precision_parameters() -> None:
+    """bfloat16 and float16 models: MPI has no 16-bit float, so the buckets are summed in float32
+    (handing MPI the 16-bit gradients crashed in backward); the averages match one process."""
+    rank, world = dist.get_rank(), dist.get_world_size()
+    for dtype in (kitty.bfloat16, kitty.float16):
+        ddp, ref = DDP(make_model(seed=rank + 7).to(dtype)), make_model(seed=7).to(dtype)
+        x, y = batches(1, 4 * world)[0]
+        x = x.to(dtype)
+        mine = slice(rank * 4, rank * 4 + 4)
+        kitty.nn.functional.cross_entropy(ddp(x[mine]).float(), y[mine], reduction="sum").backward()
+        kitty.nn.functional.cross_entropy(ref(x).float(), y, reduction="sum").div(world).backward()
+        for p, q in zip(ddp.module.parameters(), ref.parameters()):
+            assert p.grad.dtype == dtype, p.grad.dtype
+            diff = (p.grad.float() - q.grad.float()).abs().max().item()
+            assert diff <= 2e-2 * (1 + q.grad.float().abs().max().item()), f"{dtype}: differs by {diff}"
+
+
 def check_uneven_last_batch() -> None:
     rank, world = dist.get_rank(), dist.get_world_size()
     gen = kitty.Generator().manual_seed(5)
@@ -254,8 +271,10 @@ def check_join_uneven_inputs() -> None:
         with ddp.join(throw_on_early_termination=True):
             for x, y in batches(1 + rank, 4):
                 kitty.nn.functional.cross_entropy(ddp(x), y).backward()
-    except RuntimeError as exc:
-        assert "exhausted inputs" in str(exc)
+    except RuntimeError as exc:  # torch's two messages: the rank that ran out, and the ranks it stops
+        want = f"Rank {rank} exhausted all inputs." if rank == 0 else \
+            "Detected at least one rank that exhausted inputs. Throwing across all ranks."
+        assert str(exc) == want, f"rank {rank}: {exc}"
     else:
         assert world == 1, "throw_on_early_termination did not raise"
 
@@ -342,6 +361,7 @@ CHECKS = {
     "sgd_momentum": lambda: check_training("sgd"),
     "adam": lambda: check_training("adam"),
     "no_sync": check_no_sync,
+    "half_precision_parameters": check_half_precision_parameters,
     "uneven_last_batch": check_uneven_last_batch,
     "unused_parameters": check_unused_parameters,
     "unused_without_flag": check_unused_without_flag_is_torchs_error,

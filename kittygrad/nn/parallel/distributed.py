@@ -24,7 +24,7 @@ from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...creation import from_numpy
 from ...distributed.grad_bucket import GradBucket
 from ...distributed.process_group import ProcessGroup, _resolve, mpi_module
-from ...errors import KittyRuntimeError, KittyTypeError
+from ...errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from ...futures import Future
 from ...tensor import Tensor
 from ..modules.module import Module
@@ -58,6 +58,13 @@ class _Bucket:
         self.buf = flat  # what this iteration reduces: ``flat``, or the one gradient's own array
         self.direct = None  # that gradient's array, when ``buf`` is a view of it
         self.future = None  # with a communication hook: the future of its averaged values
+
+
+def _wire_dtype(dtype):
+    """The dtype a bucket of ``dtype`` gradients is summed in: MPI has no 16-bit float type
+    (bfloat16 and float16 buffers cannot even be handed to it), so those go as float32 and are
+    rounded back when the averages are written to ``.grad``."""
+    return B.xp.dtype(B.xp.float32) if dtype.itemsize == 2 and B.is_float(dtype) else dtype
 
 
 def _tensors_in(value: Any) -> Iterator[Tensor]:
@@ -104,8 +111,8 @@ class DistributedDataParallel(Module):
     overlapping the all-reduces with the rest of backward. ``find_unused_parameters=True`` lets a
     forward skip some parameters (their share counts as zero); ``broadcast_buffers`` (default on)
     copies rank 0's buffers (BatchNorm statistics) to every rank before each forward.
-    ``device_ids``, ``output_device``, ``gradient_as_bucket_view`` and ``static_graph`` are accepted
-    for compatibility and change nothing on CPUs.
+    ``gradient_as_bucket_view`` and ``static_graph`` are accepted for compatibility and change
+    nothing on CPUs; ``device_ids`` and ``output_device`` must be empty, as torch's for a CPU module.
 
     >>> import kittygrad as kitty, kittygrad.distributed as dist  # doctest: +SKIP
     >>> dist.init_process_group()  # doctest: +SKIP
@@ -149,6 +156,14 @@ class DistributedDataParallel(Module):
             raise KittyRuntimeError(
                 "DistributedDataParallel is not needed when a module doesn't have any parameter "
                 "that requires a gradient."
+            )
+        if device_ids or output_device:  # (truthiness, as torch: output_device=0 passes)
+            # every kittygrad module lives on the CPU, where torch refuses device placement
+            raise KittyValueError(
+                "DistributedDataParallel device_ids and output_device arguments only work with "
+                "single-device/multiple-device GPU modules or CPU modules, but got device_ids "
+                f"{device_ids}, output_device {output_device}, and module parameters "
+                f"{ {p.device for p in module.parameters()} }."
             )
         self._param_names = [n for n, _ in named]
         self._params = [p for _, p in named]
@@ -212,13 +227,13 @@ class DistributedDataParallel(Module):
 
         def close(dtype):
             indices, offsets, size = open_by_dtype.pop(dtype)
-            buckets.append(_Bucket(indices, B.xp.zeros(size, dtype), offsets))
+            buckets.append(_Bucket(indices, B.xp.zeros(size, _wire_dtype(dtype)), offsets))
 
         for i in reversed(range(len(self._params))):  # backward produces the last layers' gradients first
             arr = self._params[i]._data
             dtype = arr.dtype
             if arr.nbytes >= limit:  # it fills a bucket alone: its own, reduced in place in its gradient
-                buckets.append(_Bucket([i], B.xp.zeros(arr.size, dtype), [0]))
+                buckets.append(_Bucket([i], B.xp.zeros(arr.size, _wire_dtype(dtype)), [0]))
                 limit = cap
                 continue
             indices, offsets, size = open_by_dtype.setdefault(dtype, ([], [], 0))
@@ -393,7 +408,7 @@ class DistributedDataParallel(Module):
                         continue
                     summed = flat[off : off + p._data.size].reshape(p._data.shape)
                     if g is None:  # used on another rank only
-                        p.grad = from_numpy(xp.multiply(summed, scale))
+                        p.grad = from_numpy(xp.multiply(summed, scale).astype(p._data.dtype, copy=False))
                     elif g._data.flags.writeable and g._data.shape == summed.shape and g._data.dtype == flat.dtype:
                         xp.multiply(summed, scale, out=g._data)  # average and store in one pass
                         g._vc[0] += 1
@@ -411,6 +426,8 @@ class DistributedDataParallel(Module):
         self._join["active"] = active
         self._join["iterations"] += here
         if self._join["throw"] and 0 < active < self.process_group.size():  # (every rank raises, joined too)
+            if not here:  # torch tells the rank that ran out apart from the ranks it stops
+                raise KittyRuntimeError(f"Rank {self.process_group.rank()} exhausted all inputs.")
             raise KittyRuntimeError("Detected at least one rank that exhausted inputs. Throwing across all ranks.")
         return active, syncing_ranks
 

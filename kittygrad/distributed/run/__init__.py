@@ -9,6 +9,10 @@ a module instead of a file (``-m kittygrad.run script.py`` runs an unmodified to
 exits with an error (an exception or a non-zero ``sys.exit``), its traceback is printed and the
 whole job ends with a non-zero status.
 
+It is a package whose ``__main__`` calls :func:`main`: ``import kittygrad`` already imports this
+module (``mp.spawn`` builds its ``mpiexec`` command here), and ``python -m`` on a module that is
+already imported warns that it runs a second copy of it.
+
 >>> build_command(["--nproc-per-node", "2", "train.py", "--lr", "0.1"], mpiexec="mpiexec")[:3]
 ['mpiexec', '-n', '2']
 """
@@ -25,7 +29,7 @@ import traceback
 import uuid
 from pathlib import Path
 
-from ..errors import KittyRuntimeError
+from ...errors import KittyRuntimeError
 
 __all__ = ["abort_job", "build_command", "find_mpiexec", "main"]
 
@@ -166,6 +170,3 @@ def main(argv: list[str] | None = None) -> None:
         code = 130
     raise SystemExit(code)
 
-
-if __name__ == "__main__":
-    main()
