@@ -7,7 +7,7 @@ from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
 from ..errors import KittyRuntimeError, KittyTypeError
-from ._prep import KittyNotImplementedError, binary, broadcast_shape_of, cast, check_scalar, expand_to, inplace_operand, times_grad, torch_named
+from ._prep import KittyNotImplementedError, all_finite, binary, broadcast_shape_of, cast, check_scalar, expand_to, inplace_operand, times_grad, torch_named
 from . import _kernels as _k
 from .unary import _tensor, _tname
 
@@ -109,12 +109,12 @@ class Div(Op):
 def _half_power_slope(a):
     """``0.5 * a ** -0.5`` (the slope of ``a ** 0.5``) as ``0.5 / sqrt(a)``, or None where that
     is not the generic power's value: at -0 and -inf the quotient is -inf and nan, where the power
-    gives inf and 0. Both are non-finite, which one sum notices (then the generic power runs)."""
+    gives inf and 0. Both are non-finite, which all_finite notices (then the generic power runs)."""
     if type(a) is not B.ndarray or a.ndim == 0:
         return None
     slope = B.xp.sqrt(a)
     B.xp.divide(a.dtype.type(0.5), slope, out=slope)
-    return slope if B.xp.isfinite(slope.sum()) else None
+    return slope if all_finite(slope) else None
 
 
 class Pow(Op):
@@ -177,7 +177,7 @@ class Pow(Op):
         """Both gradients from one power: ``b * out / a`` and ``out * log(a)``, where the general
         formulas take ``a ** (b - 1)`` and ``a ** b`` (two more powers, ~10x a product each).
         They agree wherever a is finite and non-zero; at a == 0 or an infinite a the quotient is
-        nan or inf, which one sum notices, and then None sends the call to the general formulas
+        nan or inf, which all_finite notices, and then None sends the call to the general formulas
         (their selects give torch's values there)."""
         xp, a, b = self.xp, self.a, self.b
         out = self._result()
@@ -186,13 +186,13 @@ class Pow(Op):
             ga = g * b
             ga *= out  # (g * b has the broadcast shape of all three, so these stay in place)
             ga /= a
-            if not xp.isfinite(ga.sum()):
+            if not all_finite(ga):
                 return None
         if need[1]:
             gb = xp.log(a)
             gb = xp.multiply(gb, out, out=gb if gb.shape == out.shape else None)
             gb = xp.multiply(gb, g, out=gb if gb.shape == g.shape else None)
-            if not xp.isfinite(gb.sum()):
+            if not all_finite(gb):
                 return None
         return ga, gb
 

@@ -9,6 +9,7 @@ from ..autograd.function import Op, _write
 from ..autograd.grad_mode import _state, no_grad
 from ..errors import KittyRuntimeError, KittyTypeError
 from ._prep import (
+    all_finite,
     KittyNotImplementedError,
     as_tensor_arg,
     binary,
@@ -490,7 +491,7 @@ class Maximum(Op):
         a, b = self.a, self.b
         need = self.needs_input_grad
         if (type(a) is B.ndarray and type(b) is B.ndarray and type(g) is B.ndarray and (a.ndim or b.ndim)
-                and xp.isfinite(g.sum())):  # (two 0-d operands compare to a NumPy bool, not a mask array)
+                and all_finite(g)):  # (two 0-d operands compare to a NumPy bool, not a mask array)
             return self._finite_grads(g, need)
         tie = a == b
         ga = masked_grad(~self._loses(a, b), g) if need[0] else None

@@ -8,7 +8,7 @@ from ... import backend as B
 from ...autograd.function import Op
 from ...errors import KittyRuntimeError
 from .._fused import _ntuple, _type_name, xp
-from .._prep import as_tensor_arg
+from .._prep import all_finite, as_tensor_arg
 from ..nn.conv import _crop, _pad_array
 
 # ---------------------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ class MaxPoolNd(Op):
         if self.tiled:
             # every input element is in at most one window: write each offset's share directly
             blocks = xp.zeros_like(g, shape=xshape[:2] + tuple(v for o, k in zip(out_sz, kernel) for v in (o, k)))
-            fast = B.is_array(g) and xp.isfinite(g.sum())  # (see masked_grad)
+            fast = B.is_array(g) and all_finite(g)  # (see masked_grad)
             for q, kidx in enumerate(itertools.product(*(range(k) for k in kernel))):
                 sl = (slice(None), slice(None)) + tuple(v for i in kidx for v in (slice(None), i))
                 # a select, as torch (an infinite gradient must not leave nan at the others)
