@@ -213,3 +213,23 @@ def test_layer_norm_fused_row_sums_agree_with_the_strided_path():
     for ours, theirs, torchs in zip(out[0], out[1], ref):
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(ours, torchs, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum"])
+@pytest.mark.parametrize("ties", [False, True])
+def test_maximum_without_ties_takes_the_counting_path_and_agrees_with_torch(name, ties):
+    """No tie and no NaN selects the short path (masks from one comparison each way); a tie or a
+    NaN anywhere sends the call to the general one. Both against torch, with broadcasting."""
+    rng = np.random.default_rng(9)
+    a0 = rng.standard_normal((4, 5)).astype(np.float32)
+    b0 = rng.standard_normal((5,)).astype(np.float32)
+    if ties:
+        a0[1, 2], a0[3, 0] = b0[2], np.nan
+    g0 = rng.standard_normal((4, 5)).astype(np.float32)
+    out = []
+    for lib in (kitty, torch):
+        a, b = lib.tensor(a0, requires_grad=True), lib.tensor(b0, requires_grad=True)
+        getattr(lib, name)(a, b).backward(lib.tensor(g0))
+        out.append((a.grad.numpy(), b.grad.numpy()))
+    for ours, ref in zip(*out):
+        np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=1e-7)

@@ -505,6 +505,12 @@ class Maximum(Op):
         """The same gradients for a finite ``g``, where products with the masks select exactly:
         each mask is built in place, and a tie (rare for float data) costs one more pass."""
         xp, a, b = self.xp, self.a, self.b
+        a_loses, b_loses = self._loses(a, b), self._loses(b, a)
+        if a_loses.shape == g.shape and xp.count_nonzero(a_loses) + xp.count_nonzero(b_loses) == g.size:
+            # no tie and no NaN (every pair compares one way): each operand keeps g exactly where
+            # the other loses, with no tie pass (counting set bits is cheap next to comparing floats)
+            return (xp.multiply(g, b_loses, dtype=g.dtype) if need[0] else None,
+                    xp.multiply(g, a_loses, dtype=g.dtype) if need[1] else None)
         grads = []
         for wins, own, other in ((need[0], a, b), (need[1], b, a)):
             if not wins:
