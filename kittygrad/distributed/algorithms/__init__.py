@@ -1,5 +1,7 @@
-"""``kittygrad.distributed.algorithms``: DDP communication hooks (torch.distributed.algorithms)."""
+"""``kittygrad.distributed.algorithms`` (torch.distributed.algorithms): DDP communication hooks and
+the join context manager for uneven inputs (``Join``, ``Joinable``, ``JoinHook``)."""
 
-from . import ddp_comm_hooks
+from . import ddp_comm_hooks, join
+from .join import Join, Joinable, JoinHook
 
-__all__ = ["ddp_comm_hooks"]
+__all__ = ["Join", "JoinHook", "Joinable", "ddp_comm_hooks", "join"]
