@@ -10,7 +10,6 @@ reason, where mpi4py is not installed.
 from __future__ import annotations
 
 import importlib.util
-import json
 import math
 import os
 import subprocess
@@ -22,6 +21,7 @@ import pytest
 pytest.importorskip("mpi4py", reason="kittygrad.distributed needs mpi4py: pip install 'kittygrad[distributed]'")
 
 from kittygrad.distributed.run import find_mpiexec  # noqa: E402
+from test_distributed import _results as _per_rank_results  # noqa: E402  (tests/ is on sys.path under pytest)
 
 HERE = Path(__file__).resolve().parent
 WORKER = HERE / "distributed" / "nn_functional_worker.py"
@@ -46,10 +46,7 @@ def _env() -> dict:
 
 
 def _results(out: Path, lib: str, world: int, run: subprocess.CompletedProcess) -> list[dict]:
-    files = [out / f"nn.{lib}.{world}.{r}.json" for r in range(world)]
-    missing = [f.name for f in files if not f.exists()]
-    assert not missing, f"no results from {missing}:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
-    return [json.loads(f.read_text()) for f in files]
+    return _per_rank_results(out, f"nn.{lib}", world, run)
 
 
 @pytest.fixture(scope="module", params=[2, 1], ids=["mpiexec-n2", "mpiexec-n1"])
