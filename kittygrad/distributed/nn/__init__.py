@@ -27,17 +27,4 @@ from .functional import (
     scatter,
 )
 
-__all__ = [
-    "ReduceOp",
-    "all_gather",
-    "all_reduce",
-    "all_to_all",
-    "all_to_all_single",
-    "broadcast",
-    "functional",
-    "gather",
-    "group",
-    "reduce",
-    "reduce_scatter",
-    "scatter",
-]
+__all__ = ["functional", *functional.__all__]
