@@ -152,13 +152,17 @@ class Op(Node):
         """
         sources = {}
         edges = self.next_edges
+        # (set by CopySlices while it runs this op's formula: the op wrote through a view, so its
+        # output lives on as that view of the base, not as an output of this node)
+        written = self.__dict__.get("_written_edges")
         for vc, _, arr, nr, is_output in self._saved_versions:
             t = Tensor._wrap(arr)
             t._vc = vc
             if _engine.dual_saved is not None:
                 _engine.dual_saved(t)
             if is_output:
-                t._grad_fn, t._output_nr, t._requires_grad = self, nr, True
+                t._grad_fn, t._output_nr = (self, nr) if written is None else written[nr]
+                t._requires_grad = True
             elif 0 <= nr < len(edges):
                 if edges[nr] is not None:
                     t._grad_fn, t._output_nr = edges[nr]
@@ -449,12 +453,20 @@ class CopySlices(Node):
             stand_in._requires_grad = True
             old_view = self.replay(stand_in)
             region_edge = (old_view._grad_fn, old_view._output_nr) if old_view._grad_fn is not None else None
+        # The op's saved output (tanh_'s, sigmoid_'s) is the written region of this node's output:
+        # a second derivative through it must flow here, not into fn, which has no edges left
+        shape, dtype = self._out_meta[0]
+        after = Tensor._wrap(B.xp.zeros(shape, dtype))
+        after._grad_fn, after._output_nr, after._requires_grad = self, 0, True
+        new_view = self.replay(after)
         edges = fn.next_edges
         fn.next_edges = (region_edge,) + tuple(self.next_edges[1:])
+        fn._written_edges = (_edge(new_view),)
         try:
             inner = fn._graph_backward([GraphArray(region.clone())])
         finally:
             fn.next_edges = edges
+            del fn._written_edges
         if inner[0] is None:
             region.zero_()
         else:
@@ -512,6 +524,13 @@ def apply_inplace(cls, self, *args, **params):
     if dual_inplace is not None:
         dual_inplace(self, out)
     fn = out._grad_fn
+    if fn is not None and fn._saved_versions:
+        # a saved output (sigmoid_'s, exp_'s) is self's new value, as torch saves it: a later
+        # in-place change of self must fail the version check, not pass on the private copy
+        fn._saved_versions = [
+            (self._vc, self._vc[0], e[2], e[3], True) if e[4] and e[2] is out._data else e
+            for e in fn._saved_versions
+        ]
     if view is None:
         if self._retains_grad:
             retarget_retained(self, fn)

@@ -104,6 +104,25 @@ def _cut_from_graph(tensors):
                 t._accum = accum
 
 
+@contextlib.contextmanager
+def _alias_in_graph(tensors):
+    """Under create_graph, :func:`_cut_from_graph`'s counterpart: the recomputed graph ends at an
+    alias node of each non-leaf in ``tensors`` instead of at a stand-in leaf, so the gradients it
+    returns keep their graph back to where the tensors came from (a second derivative needs it),
+    while one of them that depends on another still gets only the paths that reach it directly."""
+    saved = []
+    for t in tensors:
+        if t._grad_fn is not None:
+            alias = t.view_as(t)
+            saved.append((t, t._grad_fn, t._output_nr, t._view))
+            t._grad_fn, t._output_nr, t._view = alias._grad_fn, alias._output_nr, None
+    try:
+        yield
+    finally:
+        for t, fn, nr, view in saved:
+            t._grad_fn, t._output_nr, t._view = fn, nr, view
+
+
 def _get_rng_state():
     return get_rng_state()
 
@@ -153,7 +172,13 @@ class _CheckpointNode(Function):
         args = list(state.args)
         detached = []
         for slot, t in zip(state.tensor_slots, ctx.saved_tensors):
-            d = t.detach().requires_grad_(t.requires_grad)
+            if create_graph and t.requires_grad:
+                # an alias in the graph, not a detached copy: the gradients must stay functions of
+                # the argument for a second derivative (the alias keeps paths through another input
+                # that depends on this one out of this gradient, as a detached copy does)
+                d = t.view_as(t)
+            else:
+                d = t.detach().requires_grad_(t.requires_grad)
             args[slot] = d
             detached.append(d)
         captured = list(ctx.captured)
@@ -164,7 +189,8 @@ class _CheckpointNode(Function):
         try:
             if fork:
                 _set_rng_state(state.rng_state)
-            with _cut_from_graph(captured), enable_grad(), recompute_ctx, collector:
+            cut = _alias_in_graph if create_graph else _cut_from_graph
+            with cut(captured), enable_grad(), recompute_ctx, collector:
                 outputs = state.fn(*args)
                 single = not isinstance(outputs, tuple)
                 outs = (outputs,) if single else outputs
