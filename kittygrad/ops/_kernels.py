@@ -5,6 +5,8 @@ so forward and backward formulas call them alike.
 """
 from __future__ import annotations
 
+import math
+
 from .. import backend as B
 
 
@@ -66,3 +68,54 @@ def transposed_matmul(a, g):
     if a.ndim > 2 and type(at) is B.xp.ndarray:
         at = B.xp.ascontiguousarray(at)
     return at @ g
+
+
+def blas_ready(m):
+    """``m``, copied to contiguous memory if it has a zero stride (a gradient broadcast from a
+    reduction): NumPy's matmul does not hand such an operand to BLAS but runs its own loop,
+    2-9x slower than one copy and the GEMM ((2048, 64) @ (64, 64): 0.92 vs 0.10 ms)."""
+    if type(m) is B.ndarray and m.size > 1 and 0 in m.strides:
+        return B.xp.ascontiguousarray(m)
+    return m  # (a GraphArray, in double backward, is left as it is)
+
+
+def contract_pair(a_sub: str, a, b_sub: str, b, out_sub: str):
+    """``einsum(f"{a_sub},{b_sub}->{out_sub}", a, b)`` for two plain arrays as one batched GEMM.
+
+    NumPy's two-operand einsum runs its own multiply-add loops, not BLAS: ``bij,bjk->bik`` at
+    (32, 64, 64) took 6x as long as ``matmul``. Letters are sorted into batch (both operands and
+    the output), contracted (both operands only), and kept from one side; a letter found in one
+    operand only and not in the output is summed first. Returns None where a letter repeats inside
+    an operand (a diagonal) or the two operands disagree on a letter's size; einsum serves those.
+
+    >>> import numpy as np
+    >>> contract_pair("ij", np.ones((2, 3)), "jk", np.ones((3, 4)), "ki").shape
+    (4, 2)
+    """
+    if len(set(a_sub)) != len(a_sub) or len(set(b_sub)) != len(b_sub):
+        return None
+    a_sub, a = _sum_lone_letters(a_sub, a, b_sub + out_sub)
+    b_sub, b = _sum_lone_letters(b_sub, b, a_sub + out_sub)
+    size = dict(zip(a_sub, a.shape))
+    for c, n in zip(b_sub, b.shape):
+        if size.setdefault(c, n) != n:
+            return None
+    batch = [c for c in a_sub if c in b_sub and c in out_sub]
+    summed = [c for c in a_sub if c in b_sub and c not in out_sub]
+    left = [c for c in a_sub if c not in b_sub]
+    right = [c for c in b_sub if c not in a_sub]
+    nb, nl, nk, nr = (math.prod(size[c] for c in group) for group in (batch, left, summed, right))
+    am = a.transpose([a_sub.index(c) for c in batch + left + summed]).reshape(nb, nl, nk)
+    bm = b.transpose([b_sub.index(c) for c in batch + summed + right]).reshape(nb, nk, nr)
+    product = B.xp.matmul(blas_ready(am), blas_ready(bm))
+    got = batch + left + right
+    product = product.reshape(tuple(size[c] for c in got))
+    return product.transpose([got.index(c) for c in out_sub])
+
+
+def _sum_lone_letters(sub: str, arr, elsewhere: str):
+    """Sum ``arr`` over the letters of ``sub`` found nowhere in ``elsewhere``."""
+    lone = tuple(i for i, c in enumerate(sub) if c not in elsewhere)
+    if not lone:
+        return sub, arr
+    return "".join(c for i, c in enumerate(sub) if i not in lone), arr.sum(axis=lone)

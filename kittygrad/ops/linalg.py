@@ -35,6 +35,7 @@ class Matmul(Op):
         xp = self.xp
         a, b = self.a, self.b
         need = self.needs_input_grad
+        g = _k.blas_ready(g)
         if b.ndim == 2 and a.ndim >= 2:  # a stack times one matrix: one GEMM per direction
             ga = _k.rows_matmul(g, xp.swapaxes(b, -1, -2)) if need[0] else None
             gb = _k.rows_outer(a, g) if need[1] else None
@@ -235,6 +236,11 @@ def _mT(a):
 # products
 
 
+def _plain_floats(arrays) -> bool:
+    """NumPy float or complex arrays (not GraphArrays): what :func:`contract_pair` takes to BLAS."""
+    return all(type(a) is B.ndarray and a.dtype.kind in "fc" for a in arrays)
+
+
 class Einsum(Op):
     """``einsum`` with explicit output subscripts (ellipses already spelled out as letters)."""
 
@@ -243,6 +249,10 @@ class Einsum(Op):
 
     def forward(self, *arrays, inputs=(), output=""):
         self.arrays, self.inputs, self.output = arrays, inputs, output
+        if len(arrays) == 2 and _plain_floats(arrays):
+            product = _k.contract_pair(inputs[0], arrays[0], inputs[1], arrays[1], output)
+            if product is not None:
+                return product if product.flags.c_contiguous else product.copy()  # (0-d stays 0-d)
         return self.xp.asarray(self.xp.einsum(",".join(inputs) + "->" + output, *arrays, optimize=len(arrays) > 2))
 
     def backward(self, g):
@@ -256,8 +266,12 @@ class Einsum(Op):
             uniq = "".join(dict.fromkeys(sub))
             available = set(self.output).union(*[set(s) for s, _ in others])
             keep = "".join(c for c in uniq if c in available)
-            eq = ",".join([self.output] + [s for s, _ in others]) + "->" + keep
-            gk = xp.einsum(eq, g, *[a for _, a in others], optimize=len(others) > 1)
+            gk = None
+            if len(others) == 1 and _plain_floats((g, others[0][1])):
+                gk = _k.contract_pair(self.output, g, others[0][0], others[0][1], keep)
+            if gk is None:
+                eq = ",".join([self.output] + [s for s, _ in others]) + "->" + keep
+                gk = xp.einsum(eq, g, *[a for _, a in others], optimize=len(others) > 1)
             sizes = {c: arr.shape[sub.index(c)] for c in uniq}
             gu = gk
             if keep != uniq:  # letters summed away inside this operand alone: constant gradient along them

@@ -29,6 +29,11 @@ ROWS = [
     Row("einsum_sum", lambda m, a, b: m.einsum("ijk,j->i", a, b), 2, shapes=matrix_shapes("njk", "j")),
     Row("einsum_list", lambda m, a, b: m.einsum("ij,kj->ikj", [a, b]), 2, shapes=matrix_shapes("nj", "kj")),
     Row("einsum_broadcast", lambda m, a, b: m.einsum("ij,jk->ik", a, b), 2, shapes=fixed((2, 1), (3, 4))),
+    # two operands go to one batched GEMM: heads as batch letters, the output's letters permuted,
+    # a letter of one operand alone summed first, a full contraction to 0-d
+    Row("einsum_heads", lambda m, a, b: m.einsum("bhqd,bhkd->bqhk", a, b), 2, shapes=fixed((2, 3, 4, 5), (2, 3, 6, 5))),
+    Row("einsum_lone", lambda m, a, b: m.einsum("bn,anm->bam", a, b) + m.einsum("ij,ij->", a[:, :2], a[:, 1:3]), 2,
+        shapes=fixed((3, 4), (2, 4, 5))),
     Row("tensordot", lambda m, a, b: m.tensordot(a, b, dims=2), 2, shapes=matrix_shapes("nij", "ijm")),
     Row("tensordot_lists", lambda m, a, b: m.tensordot(a, b, dims=([0, 2], [1, 0])), 2,
         shapes=matrix_shapes("injk", "jim")),

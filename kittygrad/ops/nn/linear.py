@@ -44,6 +44,7 @@ class Linear(Op):
     def backward(self, g):
         need = self.needs_input_grad
         x, w = self.x, self.w
+        g = _k.blas_ready(g)
         gx = gw = gb = None
         if need[0]:
             gx = _k.rows_matmul(g, w)
