@@ -88,12 +88,21 @@ def test_the_comparison_catches_a_different_number_word_or_line():
     assert differences("tensor(1., grad_fn=<MulBackward0>)", "tensor(1., grad_fn=<MulBackward>)", 1e-4, 0)
 
 
-@pytest.mark.parametrize("program", PROGRAMS, ids=[p.stem for p in PROGRAMS])
-def test_program_prints_what_torch_prints(program):
-    torch_run, kitty_run = run_both(program)
-    assert torch_run.returncode == 0, f"the program fails under torch itself:\n{torch_run.stderr[-3000:]}"
-    assert kitty_run.returncode == 0, f"kittygrad.run failed:\n{kitty_run.stderr[-3000:]}"
+def assert_same_output(program: Path, torch_run, kitty_run, runners=("torch", "kittygrad.run")) -> None:
+    """The checks every program comparison makes: both runs succeeded, torch's printed something,
+    kittygrad's printed the same (within the program's tolerance) and refused nothing.
+
+    ``runners`` names the two runs in the messages (e.g. torchrun and kittygrad's launcher).
+    """
+    reference, ours = runners
+    assert torch_run.returncode == 0, f"the program fails under {reference} itself:\n{torch_run.stderr[-3000:]}"
+    assert kitty_run.returncode == 0, f"{ours} failed:\n{kitty_run.stdout[-2000:]}\n{kitty_run.stderr[-3000:]}"
     assert torch_run.stdout.strip(), "the program printed nothing to compare"
     problems = differences(torch_run.stdout, kitty_run.stdout, *tolerance(program))
     assert not problems, "\n".join(problems[:10]) + f"\n\nkittygrad's stderr:\n{kitty_run.stderr[-2000:]}"
     assert "kittygrad lacks" not in kitty_run.stderr, kitty_run.stderr[-2000:]
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=[p.stem for p in PROGRAMS])
+def test_program_prints_what_torch_prints(program):
+    assert_same_output(program, *run_both(program))

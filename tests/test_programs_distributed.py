@@ -21,7 +21,7 @@ import pytest
 
 pytest.importorskip("mpi4py", reason="kittygrad.distributed needs mpi4py: pip install 'kittygrad[distributed]'")
 
-from test_programs import differences, tolerance  # noqa: E402  (tests/ is on sys.path under pytest)
+from test_programs import assert_same_output  # noqa: E402  (tests/ is on sys.path under pytest)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -63,10 +63,5 @@ def run_both(program: Path, tmp_path: Path) -> tuple[subprocess.CompletedProcess
 @pytest.mark.parametrize("program", PROGRAMS, ids=[p.stem for p in PROGRAMS])
 def test_distributed_program_prints_what_torchrun_prints(program, tmp_path):
     torch_run, kitty_run = run_both(program, tmp_path)
-    assert torch_run.returncode == 0, f"the program fails under torchrun itself:\n{torch_run.stderr[-3000:]}"
-    assert kitty_run.returncode == 0, f"kittygrad's launcher failed:\n{kitty_run.stdout[-2000:]}\n{kitty_run.stderr[-3000:]}"
-    assert torch_run.stdout.strip(), "the program printed nothing to compare"
-    problems = differences(torch_run.stdout, kitty_run.stdout, *tolerance(program))
-    assert not problems, "\n".join(problems[:10]) + f"\n\nkittygrad's stderr:\n{kitty_run.stderr[-2000:]}"
-    assert "kittygrad lacks" not in kitty_run.stderr, kitty_run.stderr[-2000:]
+    assert_same_output(program, torch_run, kitty_run, runners=("torchrun", "kittygrad's launcher"))
     assert "RuntimeWarning" not in kitty_run.stderr, kitty_run.stderr[-2000:]  # e.g. runpy's, about the launcher
