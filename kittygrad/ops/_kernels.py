@@ -107,10 +107,13 @@ def contract_pair(a_sub: str, a, b_sub: str, b, out_sub: str):
     nb, nl, nk, nr = (math.prod(size[c] for c in group) for group in (batch, left, summed, right))
     am = a.transpose([a_sub.index(c) for c in batch + left + summed]).reshape(nb, nl, nk)
     bm = b.transpose([b_sub.index(c) for c in batch + summed + right]).reshape(nb, nk, nr)
-    product = B.xp.matmul(blas_ready(am), blas_ready(bm))
     got = batch + left + right
-    product = product.reshape(tuple(size[c] for c in got))
-    return product.transpose([got.index(c) for c in out_sub])
+    # the GEMMs write into an array of the result's own letters: when the output keeps that order,
+    # the result is that array itself, not a view (which the engine would copy into a .grad)
+    product = B.xp.empty(tuple(size[c] for c in got), B.xp.result_type(am, bm))
+    B.xp.matmul(blas_ready(am), blas_ready(bm), out=product.reshape(nb, nl, nr))
+    order = [got.index(c) for c in out_sub]
+    return product if order == sorted(order) else product.transpose(order)
 
 
 def _sum_lone_letters(sub: str, arr, elsewhere: str):

@@ -257,6 +257,7 @@ class Einsum(Op):
 
     def backward(self, g):
         xp = self.xp
+        g = _k.blas_ready(g)  # (once for every operand's GEMM)
         grads = []
         for i, (sub, arr) in enumerate(zip(self.inputs, self.arrays)):
             if not self.needs_input_grad[i]:
