@@ -40,6 +40,22 @@ class VmapFallback(BaseException):
         self.reason = reason
 
 
+def random_in_error_mode() -> KittyRuntimeError:
+    """torch's error for a random op inside ``vmap(..., randomness="error")``."""
+    return KittyRuntimeError(
+        "vmap: called random operation while in randomness error mode. Please either use the 'same' or "
+        "'different' randomness flags on vmap or perform the randomness operation out of vmap"
+    )
+
+
+def same_randomness_of_batched_input() -> KittyRuntimeError:
+    """torch's error for a sampler with batched parameters inside ``vmap(..., randomness="same")``."""
+    return KittyRuntimeError(
+        "Vmap does not currently support same randomness with a batched tensor input. Please file an issue with "
+        "functorch"
+    )
+
+
 def uneven_results(what: str, shapes: set) -> KittyRuntimeError:
     """The error for samples whose results differ in shape (one batched tensor cannot hold them)."""
     return KittyRuntimeError(
@@ -286,6 +302,87 @@ def _elementwise_call(func, inputs, kwargs):
     return func(*inputs, **kwargs)
 
 
+def _stand_in(out, level: Level) -> _Logical:
+    """The stand-in for ``out``, a physical array (batch dim first) of ``level``."""
+    return BatchedTensor.make(Tensor._wrap(out), level)._data
+
+
+def _sample_axes(axis, ndim: int):
+    """A sample's axis (or tuple of axes; None: all of them) as axes of the physical array."""
+    if axis is None:
+        return tuple(range(1, ndim + 1))
+    if isinstance(axis, (tuple, list)):
+        return tuple((a % max(ndim, 1)) + 1 for a in axis)
+    return (axis % max(ndim, 1)) + 1
+
+
+def _argsort(a: _Logical, axis=-1, kind=None, order=None, **kwargs):
+    """Each sample sorted along its own ``axis`` (NumPy's sort of the physical array along it)."""
+    if axis is None or order is not None or a.ndim == 0:
+        a._refuse()
+    return _stand_in(B.xp.argsort(a._physical(), axis=_sample_axes(axis, a.ndim), kind=kind, **kwargs), a.owner._level)
+
+
+def _flip(m: _Logical, axis=None):
+    return _stand_in(B.xp.flip(m._physical(), _sample_axes(axis, m.ndim)), m.owner._level)
+
+
+def _innermost(*arrays) -> Level:
+    """The innermost level among the stand-ins in ``arrays``."""
+    return max((a.owner._level for a in arrays if type(a) is _Logical), key=lambda lv: lv.depth)
+
+
+def _physical_at(a, level: Level):
+    """``a`` with ``level``'s batch dim leading: a stand-in of ``level`` as its physical array, any
+    other array (a shared one, or an outer level's stand-in) broadcast along a new leading dim."""
+    if type(a) is _Logical and a.owner._level is level:
+        return a._physical()
+    return B.xp.broadcast_to(a, (level.size,) + tuple(B.xp.shape(a)))
+
+
+def _take_along_axis(arr, indices, axis=None):
+    if axis is None:
+        (arr if type(arr) is _Logical else indices)._refuse()
+    level = _innermost(arr, indices)
+    rank = B.xp.ndim(arr)
+    out = B.xp.take_along_axis(_physical_at(arr, level), _physical_at(indices, level), axis=_sample_axes(axis, rank))
+    return _stand_in(out, level)
+
+
+def _searchsorted(a, v, side="left", sorter=None):
+    """``searchsorted`` with a batched sorted sequence or batched values: a sequence shared by
+    the samples searches all of their values at once; each sample's own (1-D) sequence searches
+    its own values by :func:`_searchsorted_rows`."""
+    level = _innermost(a, v)
+    if sorter is not None:  # (kittygrad's searchsorted applies a sorter before it gets here)
+        (a if type(a) is _Logical else v)._refuse()
+    if type(a) is not _Logical or a.owner._level is not level:
+        return _stand_in(B.xp.searchsorted(a, _physical_at(v, level), side=side), level)
+    rows, values = a._physical(), _physical_at(v, level)
+    if type(rows) is not B.xp.ndarray or type(values) is not B.xp.ndarray or a.ndim != 1:
+        a._refuse()  # sequences batched at an outer level too: their values are not here
+    shape = values.shape
+    out = _searchsorted_rows(rows, values.reshape((level.size, -1)), side)
+    return _stand_in(out.reshape(shape), level)
+
+
+def _searchsorted_rows(rows, values, side: str):
+    """``searchsorted`` of every row of ``values`` (B, M) in the same row of the sorted ``rows``
+    (B, N), exactly and without a loop: one stable sort of each row of both merged puts every
+    value just before the sequence's elements equal to it (``side="left"``, the values merged
+    first) or just after them (``"right"``, merged last), in NumPy's order (NaN last); a value's
+    place in the merged order less its place among the values is the count of elements before it."""
+    n, m = rows.shape[1], values.shape[1]
+    left = side == "left"
+    merged = B.xp.concatenate((values, rows) if left else (rows, values), axis=1)
+    order = B.xp.argsort(merged, axis=1, kind="stable")
+    place = B.xp.empty_like(order)
+    B.xp.put_along_axis(place, order, B.xp.arange(n + m), axis=1)
+    own = B.xp.empty((values.shape[0], m), dtype=order.dtype)
+    B.xp.put_along_axis(own, B.xp.argsort(values, axis=1, kind="stable"), B.xp.arange(m), axis=1)
+    return (place[:, :m] if left else place[:, n:]) - own
+
+
 _ARRAY_FUNCTIONS = {
     B.xp.ndim: lambda x: x.ndim,
     B.xp.shape: lambda x: x.shape,
@@ -299,6 +396,10 @@ _ARRAY_FUNCTIONS = {
     B.xp.argmax: lambda x, axis=None, keepdims=False, **kw: x._reduced(B.xp.argmax, axis, keepdims),
     B.xp.argmin: lambda x, axis=None, keepdims=False, **kw: x._reduced(B.xp.argmin, axis, keepdims),
     B.xp.count_nonzero: lambda x, axis=None, keepdims=False: x._reduced(B.xp.count_nonzero, axis, keepdims),
+    B.xp.argsort: _argsort,
+    B.xp.flip: _flip,
+    B.xp.take_along_axis: _take_along_axis,
+    B.xp.searchsorted: _searchsorted,
 }
 
 

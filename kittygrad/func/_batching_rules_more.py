@@ -1,6 +1,7 @@
 """More batching rules (see ``_batching_rules``): the add-matmul family, writes through an index
 (``index_put``, ``x[idx] = v``, ``masked_scatter``), ``take``, ``masked_select``, ``prelu``,
-``bilinear``, the median of all elements, linear solves and attention weights.
+``bilinear``, the median of all elements, linear solves, attention weights and the values samplers
+draw with tensor parameters (``bernoulli``, ``normal``).
 
 Written in the same physical terms as the rules there; imported by it, which registers them.
 """
@@ -20,6 +21,7 @@ from ..ops import indexing as _idx
 from ..ops import inverses as _inverses
 from ..ops import _prep
 from ..ops import linalg as _linalg
+from ..ops import random_ops as _random
 from ..ops import sliding_windows as _sliding
 from ..ops import solvers as _solvers
 from ..ops import sorting as _sorting
@@ -27,7 +29,7 @@ from ..ops import view_scatter as _view_scatter
 from ..ops.nn import attention as _attention
 from ..ops.nn import linear as _lin
 from ..tensor import Tensor
-from ._batched import _Logical
+from ._batched import _Logical, random_in_error_mode, same_randomness_of_batched_input
 from ._batching_rules import (
     INPLACE_RULES,
     RULES,
@@ -466,6 +468,27 @@ def expanded_solve_rule(level, cls, args, params):
     return _wrap(cls.apply(*[p.expand(batch + tuple(p._data.shape[-2:])) for p in padded], **params), level)
 
 
+# ---- samples drawn with tensor parameters ----------------------------------------------------------
+
+def sample_rule(level, cls, args, params):
+    """The values a sampler drew (normal's, bernoulli's) as an op of its tensor parameters, with
+    zero gradients: the values as drawn (batched when each sample drew its own, else shared by
+    all), the parameters expanded along the batch (their gradients sum back). Batched parameters
+    ask for per-sample draws: under randomness "error" and "same" that is torch's error."""
+    if any(_mine(a, level) for a in args):
+        if level.randomness == "error":
+            raise random_in_error_mode()
+        if level.randomness == "same":
+            raise same_randomness_of_batched_input()
+    values = params.get("values")
+    if _mine_array(values, level):
+        physical = values._physical()
+    else:
+        physical = B.xp.broadcast_to(values, (level.size,) + tuple(B.xp.shape(values)))
+    out = cls.apply(*[_expanded(a, level) for a in args], **dict(params, values=physical))
+    return _wrap(out, level)
+
+
 # ---- the table -------------------------------------------------------------------------------
 
 RULES[_linalg.AddMatmul] = add_matmul_rule
@@ -486,4 +509,5 @@ RULES[_attention.AttentionWeights] = attention_weights_rule
 RULES[_sorting.MedianAll] = median_all_rule
 RULES[RowMedian] = _shifting(_leading_dims)  # (nested vmap) rows of any leading dims
 RULES[_inverses.Solve] = solve_rule
+RULES[_random.ZeroGradSample] = sample_rule
 RULES[_decomp.SolveTriangular] = RULES[_solvers.CholeskySolve] = expanded_solve_rule

@@ -23,7 +23,7 @@ from . import _batched
 from . import _batching_rules as _rules
 from ._pytree import tree_flatten, tree_map, tree_unflatten
 from ._reverse import check_argnums, check_tensor, jacrev
-from ._vmap import _random_in_error_mode, _same_state
+from ._vmap import _same_state
 
 
 class _NoReverse(Function):
@@ -190,7 +190,7 @@ def jacfwd(
         state = get_rng_state()
         done = _jacfwd_batched(func, args, kwargs, leaves, specs, nums, has_aux, single)
         if randomness == "error" and not _same_state(state, get_rng_state()):
-            raise _random_in_error_mode()
+            raise _batched.random_in_error_mode()
         if done is not None:
             return done
         columns = []  # per input element: the flat output tangents

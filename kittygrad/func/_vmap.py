@@ -185,7 +185,10 @@ def _batched_call(call: tuple, leaves: list, dims: list, size: int) -> Any:
     moved = [leaf.movedim(d, 0) if d is not None else None for leaf, d in zip(leaves, dims)]
     level = _rules.open_level(size, randomness)
     level.inputs = [m for m in moved if m is not None]
-    draws = _PerSampleDraws(level, state) if randomness == "different" and len(B_.primal_levels()) == 1 else None
+    if randomness != "different":
+        draws = _SharedDraws(level)
+    else:
+        draws = _PerSampleDraws(level, state) if len(B_.primal_levels()) == 1 else None
     try:
         inputs = [B_.BatchedTensor.make(m, level) if m is not None else leaf for m, leaf in zip(moved, leaves)]
         if draws is not None:
@@ -220,7 +223,7 @@ def _batched_call(call: tuple, leaves: list, dims: list, size: int) -> Any:
         pass  # every draw was made for all samples at once, each its own numbers: torch's order of draws
     elif not _same_state(state, get_rng_state()):
         if randomness == "error":
-            raise _random_in_error_mode()
+            raise B_.random_in_error_mode()
         if randomness == "different":  # one batched run drew the same numbers for every sample
             B_.undo_writes(level)
             set_rng_state(state)
@@ -250,11 +253,12 @@ class _PerSampleDraws:
         gen = B.default_generator
         for name, at in self._SHAPE_AT.items():
             setattr(gen, name, self._batched_sampler(getattr(gen, name), at))
+        gen.bernoulli = self._batched_bernoulli(gen.bernoulli)
         return self
 
     def __exit__(self, *exc) -> None:
         gen = B.default_generator
-        for name in self._SHAPE_AT:
+        for name in (*self._SHAPE_AT, "bernoulli"):
             gen.__dict__.pop(name, None)
 
     def _at_top(self) -> bool:
@@ -276,8 +280,65 @@ class _PerSampleDraws:
 
         return draw
 
+    def _batched_bernoulli(self, sample):
+        """``bernoulli(probs)`` of a whole batch: a sample's probabilities (batched, or shared and
+        broadcast along the batch) compared with uniforms drawn for all samples, in C order."""
+
+        def draw(probs, like=None):
+            level = self.level
+            if not self._at_top() or like is not None:
+                return sample(probs, like)
+            if type(probs) is B_._Logical:
+                if probs.owner._level is not level:
+                    return sample(probs, like)  # (batched at another level: it refuses, and vmap loops)
+                physical = probs._physical()
+            else:
+                probs = B.xp.asarray(probs)
+                physical = B.xp.broadcast_to(probs, (level.size,) + probs.shape)
+            if not _same_state(self.expected, get_rng_state()):
+                self.mixed = True
+            values = sample(physical)
+            self.expected = get_rng_state()
+            return B_.BatchedTensor.make(Tensor._wrap(values), level)._data
+
+        return draw
+
     def all_per_sample(self) -> bool:
         return not self.mixed and _same_state(self.expected, get_rng_state())
+
+
+class _SharedDraws:
+    """randomness "error" and "same": bernoulli with batched probabilities would give each sample
+    its own numbers, which torch refuses in both modes; this refuses it as torch does, before the
+    sampler reads the stand-in for the probabilities (which would make vmap loop instead)."""
+
+    def __init__(self, level) -> None:
+        self.level, self.prev = level, None
+
+    def __enter__(self):
+        gen = B.default_generator
+        self.prev = gen.__dict__.get("bernoulli")
+        sample = gen.bernoulli
+
+        def draw(probs, like=None):
+            if type(probs) is B_._Logical and probs.owner._level is self.level:
+                if self.level.randomness == "error":
+                    raise B_.random_in_error_mode()
+                raise B_.same_randomness_of_batched_input()
+            return sample(probs, like)
+
+        gen.bernoulli = draw
+        return self
+
+    def __exit__(self, *exc) -> None:
+        gen = B.default_generator
+        if self.prev is None:
+            gen.__dict__.pop("bernoulli", None)
+        else:
+            gen.bernoulli = self.prev
+
+    def all_per_sample(self) -> bool:
+        return False
 
 
 def _fell_back(call: tuple, leaves: list, dims: list, size: int, reason: str) -> Any:
@@ -294,7 +355,7 @@ def _fell_back(call: tuple, leaves: list, dims: list, size: int, reason: str) ->
         sample = [leaf.select(d, i) if d is not None else leaf for leaf, d in zip(leaves, dims)]
         results.append(func(*tree_unflatten(sample, spec), **kwargs))
         if randomness == "error" and i == 0 and not _same_state(state, get_rng_state()):
-            raise _random_in_error_mode()
+            raise B_.random_in_error_mode()
     return _stacked(func, out_dims, results)
 
 
@@ -317,13 +378,6 @@ def _check_out_dim(sample: Tensor, d: int) -> None:
     nd = sample.dim() + 1
     if not -nd <= d < nd:
         raise KittyIndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {d})")
-
-
-def _random_in_error_mode() -> KittyRuntimeError:
-    return KittyRuntimeError(
-        "vmap: called random operation while in randomness error mode. Please either use the 'same' or "
-        "'different' randomness flags on vmap or perform the randomness operation out of vmap"
-    )
 
 
 def _same_state(a: Tensor, b: Tensor) -> bool:

@@ -53,6 +53,12 @@ class ZeroGradSample(Op):
         return tuple(xp.zeros(s, g.dtype) if need else None for s, need in zip(self.shapes, self.needs_input_grad))
 
 
+def _in_dtype(v, dtype):
+    """A parameter in ``dtype``: a tensor's array (inside vmap, maybe the stand-in for the batch's,
+    which NumPy's ``asarray`` cannot take) or a number."""
+    return v.astype(dtype, copy=False) if hasattr(v, "astype") else B.xp.asarray(v, dtype=dtype)
+
+
 def _float_dtype(dtype):
     dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
     return dt
@@ -83,13 +89,13 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     for p in params:
         if not B.is_float(p._data.dtype):
             raise KittyRuntimeError(f'"normal" not implemented for \'{p.dtype.name}\'')
-    if ts and (std._data < 0).any():
+    if ts and std._data.size and std._data.min() < 0:
         raise KittyRuntimeError("normal expects all elements of std >= 0.0")
     m = mean._data if tm else mean
     s = std._data if ts else std
     shape = broadcast_shape_of(B.xp.shape(m), B.xp.shape(s))
     dt = (mean if tm else std)._data.dtype
-    values = gen.normal(0.0, 1.0, shape, dt) * B.xp.asarray(s, dtype=dt) + B.xp.asarray(m, dtype=dt)
+    values = gen.normal(0.0, 1.0, shape, dt) * _in_dtype(s, dt) + _in_dtype(m, dt)
     return _sample_op(values.astype(dt, copy=False), *params)
 
 
@@ -101,9 +107,8 @@ def bernoulli(input, p=None, *, generator=None):
     tensor([1., 1., 1.])
     """
     x = tensor_input(input)
-    probs = x._data if p is None else p
-    arr = B.xp.asarray(probs, dtype="float64")
-    if arr.size and ((arr < 0).any() or (arr > 1).any() or B.xp.isnan(arr).any()):
+    probs = x._data if p is None else B.xp.asarray(p, dtype="float64")
+    if probs.size and not (probs.min() >= 0 and probs.max() <= 1):  # (a NaN fails both)
         raise KittyRuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
     gen = _gen(generator)
     if p is None:  # torch compares uniforms of the probabilities' dtype with them (in C order)

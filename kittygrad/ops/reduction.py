@@ -600,7 +600,9 @@ def count_nonzero(input, dim=None):
     """
     x = tensor_input(input)._data
     axes = normalize_dims(dim, x.ndim)
-    return _wrap(B.xp.asarray(B.xp.count_nonzero(x, axis=axes), dtype=B.NP_DTYPES["int64"]))
+    if axes is None:  # (all of them as a tuple: NumPy then counts into an array, not a Python int)
+        axes = tuple(range(x.ndim))
+    return _wrap(B.xp.count_nonzero(x, axis=axes).astype(B.NP_DTYPES["int64"]))
 
 
 def nansum(input, dim=None, keepdim: bool = False, *, dtype=None):

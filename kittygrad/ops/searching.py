@@ -55,7 +55,7 @@ def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool
         flat_s = s.reshape(-1, s.shape[-1])
         flat_v = values.reshape(-1, values.shape[-1])
         out = B.xp.stack([B.xp.searchsorted(a, v, side=how) for a, v in zip(flat_s, flat_v)]).reshape(values.shape)
-    return _wrap(B.xp.asarray(out).astype(_index_dtype(out_int32)))
+    return _wrap(out.astype(_index_dtype(out_int32)))  # (an array, or a NumPy integer: never a Python one)
 
 
 def bucketize(input, boundaries, *, out_int32: bool = False, right: bool = False):
