@@ -4,7 +4,6 @@ from __future__ import annotations
 from . import _display
 
 import warnings
-import weakref
 
 from . import backend as B
 from . import dtypes as D
@@ -15,7 +14,8 @@ from ._tensor_methods_numeric import NumericMethods
 from ._tensor_methods_queries import QueryMethods
 from .autograd import engine as _engine
 from .autograd import function as _function
-from .autograd.engine import AccumulateGrad, hook_result
+from .autograd import tensor_hooks as _tensor_hooks
+from .autograd.engine import AccumulateGrad
 from .autograd.engine import run_backward as _run_backward
 from .autograd.function import apply_inplace
 from .autograd.grad_mode import _state as _grad_state
@@ -277,15 +277,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
         >>> b.sum().backward(); b.grad
         tensor([1.])
         """
-        if self._grad_fn is None:
-            if not self._requires_grad:
-                raise KittyRuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-            return
-        self._retains_grad = True
-        self._retain_version = self._vc[0]
-        node = self._grad_fn
-        node._retained = weakref.ref(self)
-        node._retained_nr = self._output_nr
+        _tensor_hooks.retain_grad(self)
 
     @property
     def _version(self) -> int:
@@ -336,6 +328,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
             if base._requires_grad:
                 with enable_grad(), _function._quiet():  # bookkeeping, not an op the user ran
                     fresh = replay(base)
+                _tensor_hooks.view_refreshed(self, fresh._grad_fn, fresh._output_nr)
                 self._grad_fn, self._output_nr, self._requires_grad = fresh._grad_fn, fresh._output_nr, fresh._requires_grad
         self._view_version = self._vc[0]
 
@@ -364,28 +357,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
         >>> h = a.register_hook(lambda g: g * 2); (a * 3).sum().backward(); a.grad
         tensor([6.])
         """
-        if not self._requires_grad:
-            raise KittyRuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self._grad_fn is None:
-            if self._hooks is None:
-                self._hooks = {}
-            handle = RemovableHandle(self._hooks)
-            self._hooks[handle.id] = hook
-            return handle
-        nr = self._output_nr
-
-        def node_hook(grads, hook=hook, nr=nr):
-            if grads[nr] is None:
-                return None
-            new = hook(grads[nr])
-            if new is None:
-                return None
-            out = list(grads)
-            out[nr] = hook_result(hook, grads[nr], new)
-            return tuple(out)
-
-        node_hook.tensor_hook = True  # runs before the node's own pre-hooks (torch's order)
-        return self._grad_fn.register_prehook(node_hook)
+        return _tensor_hooks.register_hook(self, hook)
 
     def register_post_accumulate_grad_hook(self, hook):
         if self._grad_fn is not None:

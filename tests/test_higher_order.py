@@ -431,3 +431,61 @@ def test_inplace_change_of_an_inplace_ops_saved_output_is_an_error_as_in_torch(o
             k = g
         else:
             close(k, g)
+
+
+def test_formal_inputs_declared_undefined_get_no_gradient():
+    """The engine's part of ``graph_formal_undefined`` (torch's convolution_backward and
+    native_batch_norm_backward leave a gradient undefined where nothing depends on the input):
+    a second derivative along no real path is None, and an error without allow_unused, as for a
+    tensor not in the graph. The gradients the formal node passes on only carry what arrived: the
+    weight's gradient, which is not used here, must not send zeros down its graph into x."""
+    from kittygrad.autograd.function import Op
+
+    class Product(Op):
+        saved_inputs = (0, 1)
+        graph_formal_inputs = (0, 1)
+        graph_formal_undefined = True
+
+        def forward(self, x, w):
+            self.x, self.w = x, w
+            return x * w
+
+        def backward(self, g):
+            return g * self.w, g * self.x
+
+    x = kitty.tensor([1.0, -2.0], dtype=kitty.float64, requires_grad=True)
+    w = kitty.tensor([3.0, 0.5], dtype=kitty.float64, requires_grad=True)
+    (gx,) = kitty.autograd.grad(Product.apply(x, w).sum(), x, create_graph=True)
+    assert gx.requires_grad and gx.tolist() == [3.0, 0.5]
+    assert kitty.autograd.grad((gx * gx).sum(), x, retain_graph=True, allow_unused=True) == (None,)
+    with pytest.raises(RuntimeError, match="appears to not have been used in the graph"):
+        kitty.autograd.grad((gx * gx).sum(), x, retain_graph=True)
+    (gw,) = kitty.autograd.grad((gx * gx).sum(), w)
+    assert gw.tolist() == [6.0, 1.0]
+
+
+def _unused_second_order_paths(lib, op):
+    """``(first, second)`` pairs whose second derivative torch leaves undefined (None)."""
+    F = lib.nn.functional
+    rng = np.random.default_rng(5)
+    x = t(lib, rng.standard_normal((2, 3, 5, 5)))
+    if op == "conv2d":
+        w, b = t(lib, rng.standard_normal((4, 3, 3, 3))), t(lib, rng.standard_normal(4))
+        fn, params = (lambda: F.conv2d(x, w, b, padding=1)), {"x": x, "w": w, "b": b}
+    else:
+        g, b = t(lib, rng.standard_normal(3)), t(lib, rng.standard_normal(3))
+        fn, params = (lambda: F.batch_norm(x, None, None, g, b, training=True)), {"x": x, "g": g, "b": b}
+    found = []
+    for first in params:
+        for second in params:
+            out = fn()
+            cot = lib.tensor(np.linspace(-1.0, 1.0, out.numel()).reshape(tuple(out.shape)), dtype=lib.float64)
+            (g1,) = lib.autograd.grad((out * cot).sum(), params[first], create_graph=True)
+            (g2,) = lib.autograd.grad((g1 * g1).sum(), params[second], allow_unused=True)
+            found.append((first, second, None if g2 is None else np.round(g2.detach().numpy(), 10).tolist()))
+    return found
+
+
+@pytest.mark.parametrize("op", ["conv2d", "batch_norm"])
+def test_conv_and_batch_norm_second_order_along_no_path_is_none_as_torch(op):
+    assert _unused_second_order_paths(kitty, op) == _unused_second_order_paths(torch, op)

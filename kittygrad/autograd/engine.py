@@ -112,6 +112,12 @@ class Node:
     #: function of them (derivative zero) when they require grad, as torch's is. Which ops have
     #: such a backward op is torch's implementation choice, so each op declares it.
     graph_formal_inputs: tuple = ()
+    #: True where torch's double backward of that backward op leaves the formal inputs' gradients
+    #: undefined rather than zero (convolution_backward, native_batch_norm_backward): the engine
+    #: then sends them none, so grad(..., allow_unused=True) gives None and without it raises
+    graph_formal_undefined: bool = False
+    #: a multi-output node's backward sees zeros for the outputs that got no gradient
+    _fills_missing = True
     #: AccumulateGrad nodes never wait on locks: a leaf's gradient lands as soon as it arrives
     _waits = True
     #: ``{torch's name: our saved field}`` (or ``(field, kind)``, kind "number" for a Scalar
@@ -381,20 +387,29 @@ def _node_backward(node, grads, create_graph: bool) -> tuple:
 
 class _FormalGrad(Node):
     """The node of a gradient that is, as in torch, a function of its node's forward inputs
-    without reading them (see ``Node.graph_formal_inputs``): its derivative for each is zero.
-    Its first ``_n_formal`` edges are those inputs; any further edge passes output ``_passed[k]``'s
-    gradient on unchanged to the graph that gradient already had."""
+    without reading them (see ``Node.graph_formal_inputs``): its derivative for each is zero
+    (none at all when ``_undefined``). Its first ``_n_formal`` edges are those inputs; any further
+    edge passes output ``_passed[k]``'s gradient on unchanged to the graph that gradient already had."""
 
     _n_formal = 0
     _passed = ()
+    _undefined = False
+    # an output that got no gradient passes none on: zeros would flow down its graph and reach
+    # inputs that no used output depends on (a convolution's input through its weight gradient)
+    _fills_missing = False
 
     def backward(self, *grads):
         formal = self.next_edges[: self._n_formal]
-        zeros = [B.xp.zeros(*nxt._out_meta[nr]) for nxt, nr in formal]
+        if self._undefined:
+            zeros = [None] * len(formal)
+        else:
+            zeros = [B.xp.zeros(*nxt._out_meta[nr]) for nxt, nr in formal]
         return tuple(zeros) + tuple([grads[k] for k in self._passed])
 
     def _graph_backward(self, grads):
-        return tuple([g if type(g) is GraphArray else GraphArray(Tensor._wrap(g)) for g in self.backward(*grads)])
+        return tuple([
+            g if g is None or type(g) is GraphArray else GraphArray(Tensor._wrap(g)) for g in self.backward(*grads)
+        ])
 
 
 #: node name -> its _FormalGrad subclass, named as torch names double-backward nodes
@@ -429,6 +444,8 @@ def _formal_dependence(node, input_grads):
     fnode._init_node()
     fnode.next_edges = deps + pass_edges
     fnode._n_formal, fnode._passed = len(deps), tuple(passed)
+    if node.graph_formal_undefined:
+        fnode._undefined = True
     fnode.needs_input_grad = (True,) * (len(deps) + len(pass_edges))
     fnode._executed = fnode._consumed = False
     for e in deps + pass_edges:  # a use like any op's: the seed's locks count it until it delivers
@@ -657,7 +674,7 @@ def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mo
                         captured[slot] = g if node._waits or g is None else _leaf_hooks(node, g)
                 if needed is not None and not any(n is not None and n in needed for n in node._next_nodes):
                     continue  # a requested input with nothing requested below it: stop here
-            if len(grads) > 1:
+            if len(grads) > 1 and node._fills_missing:
                 grads = [
                     g if g is not None else B.xp.zeros(shape, dtype) for g, (shape, dtype) in zip(grads, node._out_meta)
                 ]
@@ -751,7 +768,7 @@ def _run_seed(root, root_nr, root_grad) -> None:
             if grads[0] is None and (len(grads) == 1 or all(g is None for g in grads)):
                 input_grads = (None,) * len(node._next_nodes)
             else:
-                if len(grads) > 1:
+                if len(grads) > 1 and node._fills_missing:
                     grads = [
                         g if g is not None else B.xp.zeros(shape, dtype)
                         for g, (shape, dtype) in zip(grads, node._out_meta)

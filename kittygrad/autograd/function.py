@@ -410,13 +410,16 @@ class CopySlices(Node):
     The region of the base that the view covers got ``fn(view)``; everything else is unchanged.
     """
 
-    saved_fields = ("fn", "replay")
+    saved_fields = ("fn", "replay", "view_hooks")
     _name = "CopySlices"
+    view_hooks = None
 
-    def __init__(self, base_edge, fn: Node, replay) -> None:
+    def __init__(self, base_edge, fn: Node, replay, view_hooks=None) -> None:
         self._init_node()
         self.fn = fn
         self.replay = replay
+        if view_hooks:  # the pre-hooks of the view's old node (its tensor hooks among them)
+            self.view_hooks = view_hooks
         self.next_edges = (base_edge,) + tuple(fn.next_edges[1:])
         self.needs_input_grad = tuple(e is not None for e in self.next_edges)
         self._saved_versions = fn._saved_versions
@@ -453,6 +456,13 @@ class CopySlices(Node):
             stand_in._requires_grad = True
             old_view = self.replay(stand_in)
             region_edge = (old_view._grad_fn, old_view._output_nr) if old_view._grad_fn is not None else None
+            if region_edge is not None and self.view_hooks:
+                # hooks registered on the view before the write fire where its old value's
+                # gradient arrives (mul_ reads that value, so a second derivative does), as in
+                # torch. The old node itself is not used: kept alive, its recorded use of the base
+                # would hold the base's gradient back under the seed's locks. (Shared, so a
+                # removed handle counts.)
+                region_edge[0]._pre_hooks = self.view_hooks
         # The op's saved output (tanh_'s, sigmoid_'s) is the written region of this node's output:
         # a second derivative through it must flow here, not into fn, which has no edges left
         shape, dtype = self._out_meta[0]
@@ -540,8 +550,8 @@ def apply_inplace(cls, self, *args, **params):
         return self
     base, replay = view
     base_edge = _edge(base)
-    copy = CopySlices(base_edge, fn, replay)
     first = fn.next_edges[0]
+    copy = CopySlices(base_edge, fn, replay, first[0]._pre_hooks if first is not None else None)
     if first is not None:  # the op's use of the view's old value is replaced by the base's
         first[0]._lock -= 1
     fn.needs_input_grad = fn.needs_input_grad

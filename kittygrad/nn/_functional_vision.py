@@ -259,14 +259,15 @@ def _reflect(coord: Tensor, twice_low: int, twice_high: int) -> Tensor:
     return where(even, extra + low, span - extra + low)
 
 
-def _apply_padding(coord: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
+def _apply_padding(coord: Tensor, size: int, padding_mode: str, align_corners: bool, volume: bool = False) -> Tensor:
     """torch's ``compute_coordinates``: border clips, reflection reflects then clips."""
-    if padding_mode == "border":
-        return coord.clamp(0, size - 1)
+    if padding_mode == "zeros":
+        return coord
     if padding_mode == "reflection":
         coord = _reflect(coord, 0, 2 * (size - 1)) if align_corners else _reflect(coord, -1, 2 * size - 1)
-        return coord.clamp(0, size - 1)
-    return coord
+    # torch's clip reads a NaN coordinate (a NaN grid entry, or an infinite one reflected) as 0
+    # for images and as the last index for volumes (its 2-D and 3-D kernels differ there)
+    return where(coord != coord, float(size - 1) if volume else 0.0, coord.clamp(0, size - 1))
 
 
 def _cubic_weights(t: Tensor) -> list:
@@ -282,7 +283,7 @@ def _cubic_weights(t: Tensor) -> list:
     return [far(t + 1), near(t), near(1 - t), far(2 - t)]
 
 
-def _taps(coord: Tensor, size: int, mode: str, padding_mode: str, align_corners: bool) -> list:
+def _taps(coord: Tensor, size: int, mode: str, padding_mode: str, align_corners: bool, volume: bool) -> list:
     """``(position array, weight)`` per tap of one dim; a position outside ``[0, size)`` reads 0."""
     if mode == "bicubic":
         start = coord.detach().floor()
@@ -291,16 +292,22 @@ def _taps(coord: Tensor, size: int, mode: str, padding_mode: str, align_corners:
         for offset, weight in zip(range(-1, 3), weights):
             position = start + offset
             if padding_mode != "zeros":  # each tap's integer position is padded, as torch does
-                position = _apply_padding(position, size, padding_mode, align_corners)
-            taps.append((position.numpy().astype(xp.int64), weight))
+                position = _apply_padding(position, size, padding_mode, align_corners, volume)
+            taps.append((_as_index(position.numpy(), size), weight))
         return taps
-    coord = _apply_padding(coord, size, padding_mode, align_corners)
+    coord = _apply_padding(coord, size, padding_mode, align_corners, volume)
     if mode == "nearest":
-        return [(xp.round(coord.detach().numpy()).astype(xp.int64), None)]
+        return [(_as_index(xp.round(coord.detach().numpy()), size), None)]
     low = coord.detach().floor()
     frac = coord - low
-    low = low.numpy().astype(xp.int64)
+    low = _as_index(low.numpy(), size, outside=-2)  # (low + 1 must stay outside too)
     return [(low, 1 - frac), (low + 1, frac)]
+
+
+def _as_index(position, size: int, outside: int = -1):
+    """Integral float positions as int64; a NaN, infinite or far one becomes a position outside
+    ``[0, size)`` all the same (it reads 0), so the cast is defined and NumPy does not warn."""
+    return xp.nan_to_num(xp.clip(position, outside, size), nan=outside).astype(xp.int64)
 
 
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
@@ -353,8 +360,14 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
     for d in range(nd):
         size = spatial[d]
         coord = _unnormalize(grid[..., nd - 1 - d], size, align_corners)
-        per_dim.append(_taps(coord, size, mode, padding_mode, align_corners))
+        per_dim.append(_taps(coord, size, mode, padding_mode, align_corners, nd == 3))
     strides = [int(xp.prod(spatial[d + 1 :])) for d in range(nd)]
+    link = None
+    if mode == "nearest" and grid.requires_grad:
+        # torch's nearest result stays attached to the grid with a zero gradient (the taps do
+        # not move with it): a weight that is exactly 1, selected away from the grid, so even a
+        # NaN or infinite grid gives zeros
+        link = where(C.tensor(xp.zeros(grid.shape[:-1], bool)), grid[..., 0], 1.0).unsqueeze(1)
     out = None
     for combo in itertools.product(*per_dim):
         inside = xp.ones(combo[0][0].shape, bool)
@@ -367,6 +380,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
         index_t = C.tensor(index.reshape(n, 1, -1)).expand(n, channels, index[0].size)
         values = flat.gather(2, index_t).reshape(n, channels, *out_spatial)
         scale = C.tensor(inside.astype(input.dtype.np)).unsqueeze(1)
+        if link is not None:
+            scale = scale * link
         term = values * (scale if weight is None else scale * weight.unsqueeze(1))
         out = term if out is None else out + term
     return out

@@ -102,6 +102,7 @@ class ConvNd(Op):
     saved_inputs = (0, 1)
     _name = "ConvolutionBackward"
     graph_formal_inputs = (0, 1)  # torch: convolution_backward(grad, input, weight, ...)
+    graph_formal_undefined = True  # (whose double backward leaves those gradients undefined)
 
     def forward(self, x, w, b, stride=(1,), padding=((0, 0),), dilation=(1,), groups=1):
         need = _needs(self)
@@ -161,6 +162,7 @@ class ConvTransposeNd(Op):
     saved_inputs = (0, 1)
     _name = "ConvolutionBackward"
     graph_formal_inputs = (0, 1)  # torch: convolution_backward(grad, input, weight, ...)
+    graph_formal_undefined = True  # (whose double backward leaves those gradients undefined)
 
     def forward(self, x, w, b, stride=(1,), padding=(0,), output_padding=(0,), dilation=(1,), groups=1):
         n, cin = x.shape[:2]

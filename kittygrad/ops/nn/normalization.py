@@ -29,6 +29,7 @@ class Norm(Op):
     saved_fields = ("args", "dt", "fixed", "rstd", "shapes", "wb", "xhat")
     _name = "NativeBatchNormBackward"
     saved_inputs = (1,)  # backward reads the weight (x enters only through the saved xhat)
+    graph_formal_undefined = True  # torch's double backward leaves the formal inputs' gradients undefined
 
     @property
     def graph_formal_inputs(self):
