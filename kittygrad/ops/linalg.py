@@ -51,11 +51,12 @@ class Matmul(Op):
         if need[0]:
             ga = g2 @ xp.swapaxes(b2, -1, -2)
             ga = B.sum_to_shape(ga, a2.shape) if ga.shape != a2.shape else ga
-            ga = ga.reshape(a.shape)
+            # (reshaped only when the shape differs: a reshape is a view, which the engine would copy into .grad)
+            ga = ga.reshape(a.shape) if ga.shape != a.shape else ga
         if need[1]:
             gb = _k.transposed_matmul(a2, g2)
             gb = B.sum_to_shape(gb, b2.shape) if gb.shape != b2.shape else gb
-            gb = gb.reshape(b.shape)
+            gb = gb.reshape(b.shape) if gb.shape != b.shape else gb
         return ga, gb
 
 
