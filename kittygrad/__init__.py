@@ -15,6 +15,7 @@ from . import version  # noqa: E402  (torch.version: cuda is None on this build)
 from . import autograd, nn, optim, utils, viz  # noqa: E402  (torch.nn, torch.optim, torch.utils.data)
 from . import distributions, special  # torch.distributions, torch.special
 from ._ops_exports import *  # noqa: F401,F403
+from ._foreach import *  # noqa: F401,F403  (torch._foreach_add_, _foreach_lerp_, ...: list-at-a-time ops)
 from ._printing import set_printoptions
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.seed_function import Function  # the seed's style; torch's is kittygrad.autograd.Function

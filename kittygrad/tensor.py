@@ -883,12 +883,15 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
         return apply_inplace(op, self, other, **params)
 
     def add_(self, other, *, alpha=1):
-        if alpha != 1:
+        if alpha.__class__ is not int or alpha != 1:
+            alpha = _arith._check_alpha(self, other, alpha, "add_")
             return self._inplace_binary(_arith.AddScaled, other, "add_", alpha=alpha)
         return self._inplace_binary(_arith.Add, other, "add_")
 
     def sub_(self, other, *, alpha=1):
         _arith._check_sub_operands(self, other)
+        if alpha.__class__ is not int or alpha != 1:
+            alpha = _arith._check_alpha(self, other, alpha, "sub_")
         return self._inplace_binary(_arith.Sub, other, "sub_", alpha=alpha)
 
     def mul_(self, other):

@@ -79,3 +79,44 @@ def test_errors_derive_from_the_kittygrad_base():
         kitty.ones(2, 3) + kitty.ones(4)
     with pytest.raises(KittygradError):
         kitty.tensor(None)
+
+
+SAME_MESSAGE = [
+    ("negating a bool tensor", lambda m: -m.tensor([True, False])),
+    ("neg_ of a bool tensor", lambda m: m.tensor([True]).neg_()),
+    ("float alpha with ints", lambda m: m.add(m.arange(3), m.arange(3), alpha=0.5)),
+    ("float alpha with an int scalar", lambda m: m.sub(m.arange(3), 1, alpha=0.5)),
+    ("float alpha in add_", lambda m: m.arange(3).add_(m.arange(3), alpha=0.5)),
+    ("bool alpha with floats", lambda m: m.add(m.ones(2), m.ones(2), alpha=True)),
+    ("lerp end of another dtype", lambda m: m.lerp(m.ones(2, dtype=m.float64), m.ones(2), 0.5)),
+    ("lerp end half", lambda m: m.lerp(m.ones(2), m.ones(2, dtype=m.float16), 0.5)),
+    ("lerp 1-d weight of another dtype", lambda m: m.lerp(m.ones(2), m.ones(2), m.ones(2, dtype=m.int64))),
+    ("lerp_ 1-d weight of another dtype", lambda m: m.ones(2).lerp_(m.ones(2), m.ones(2, dtype=m.float64))),
+]
+
+
+@pytest.mark.parametrize("name,fn", SAME_MESSAGE, ids=[c[0] for c in SAME_MESSAGE])
+def test_same_type_and_message_as_torch(name, fn):
+    with pytest.raises(Exception) as t_err:
+        fn(torch)
+    with pytest.raises(type(t_err.value)) as k_err:
+        fn(kitty)
+    assert str(k_err.value) == str(t_err.value)
+
+
+def test_what_the_alpha_and_weight_checks_let_through_matches_torch():
+    """The other side of those checks: an int alpha on bools acts as a bool, a 0-dim weight of
+    another dtype takes part in type promotion (it wins only over 0-dim inputs)."""
+    cases = [
+        lambda m: m.add(m.tensor([True, False]), m.tensor([True, False]), alpha=2),
+        lambda m: m.add(m.tensor([False, False]), m.tensor([True, False]), alpha=0),
+        lambda m: m.add(m.arange(3), 1.5, alpha=2),
+        lambda m: m.lerp(m.ones(2), m.zeros(2), m.tensor(0.25, dtype=m.float64)),
+        lambda m: m.lerp(m.tensor(1.0), m.tensor(2.0), m.tensor(0.25, dtype=m.float64)),
+        lambda m: m.lerp(m.ones(2), m.zeros(2), m.tensor(1)),
+        lambda m: m.ones(2).lerp_(m.zeros(2), m.tensor(0.25, dtype=m.float64)),
+    ]
+    for fn in cases:
+        ours, theirs = fn(kitty), fn(torch)
+        assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+        assert ours.tolist() == theirs.tolist()

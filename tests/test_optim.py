@@ -311,6 +311,41 @@ def test_subclass_custom_optimizer():
     assert p.tolist() == [2.0]
 
 
+def test_a_wrapper_that_skips_optimizer_init_steps_as_in_torch():
+    """Lookahead-style wrappers share an inner optimizer's groups and never call Optimizer.__init__:
+    torch wraps step in __init__, so their step runs bare (no hooks) instead of failing."""
+
+    def run(lib):
+        class Lookahead(lib.optim.Optimizer):
+            def __init__(self, base, k=2, alpha=0.5):
+                self.base, self.k, self.alpha, self.count = base, k, alpha, 0
+                self.param_groups, self.defaults, self.state = base.param_groups, base.defaults, base.state
+                self.slow = [p.detach().clone() for g in self.param_groups for p in g["params"]]
+
+            def zero_grad(self, set_to_none=True):  # (torch's inherited one would patch step, needing __init__)
+                self.base.zero_grad(set_to_none)
+
+            def step(self, closure=None):
+                loss = self.base.step(closure)
+                self.count += 1
+                if self.count % self.k == 0:
+                    with lib.no_grad():
+                        for p, slow in zip([p for g in self.param_groups for p in g["params"]], self.slow):
+                            slow.add_(p - slow, alpha=self.alpha)
+                            p.copy_(slow)
+                return loss
+
+        w = lib.tensor([1.0, -2.0], requires_grad=True)
+        opt = Lookahead(lib.optim.SGD([w], lr=0.1))
+        for _ in range(4):
+            opt.zero_grad()
+            (w ** 2).sum().backward()
+            opt.step()
+        return w.tolist()
+
+    np.testing.assert_allclose(run(kitty), run(torch), rtol=1e-6)
+
+
 def test_pickle_round_trip():
     import pickle
 

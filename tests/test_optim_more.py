@@ -96,6 +96,7 @@ def test_lbfgs_state_dict_holds_tensors_and_round_trips():
         return loss
 
     opt.step(closure)
+    assert opt.state[opt._params[0]]["n_iter"] == opt.state[w]["n_iter"] > 0  # torch's attribute, read by scripts
     state = opt.state_dict()["state"][0]
     assert isinstance(state["d"], kitty.Tensor) and all(isinstance(v, kitty.Tensor) for v in state["old_dirs"])
     opt2 = kitty.optim.LBFGS([w], history_size=2)

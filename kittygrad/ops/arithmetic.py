@@ -224,6 +224,11 @@ class PowOfTensor(Pow):
 
 class Neg(Op):
     def forward(self, x):
+        if x.dtype == bool:  # NumPy's own error is a TypeError in its words; torch's is this
+            raise KittyRuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, "
+                "use the `~` or `logical_not()` operator instead."
+            )
         return -x
 
     def backward(self, g):
@@ -242,10 +247,25 @@ def add(input, other, *, alpha=1):
     tensor([3., 4.])
     """
     a, b = binary(input, other, "add")
-    alpha = check_scalar(alpha, "add")  # a NumPy scalar alpha counts as a Python number (no float64 result)
-    if alpha != 1:
-        return AddScaled.apply(a, b, alpha=alpha)
+    if alpha.__class__ is not int or alpha != 1:
+        alpha = _check_alpha(a, b, alpha, "add")
+        if alpha.__class__ is not int or alpha != 1:
+            return AddScaled.apply(a, b, alpha=alpha)
     return Add.apply(a, b)
+
+
+def _check_alpha(a, b, alpha, name: str):
+    """``alpha`` of add/sub as a Python number (a NumPy scalar counts as one: no float64 result),
+    checked against the dtype of ``a + b`` as torch checks it: a float alpha needs a floating
+    result, a bool alpha a bool one; for a bool result any alpha acts as a bool."""
+    alpha = check_scalar(alpha, name)
+    operands = [x for x in (a, b) if isinstance(x, F.Tensor) or isinstance(x, (bool, int, float))]
+    kind = D.result_type(*operands).np.kind
+    if isinstance(alpha, bool) and kind != "b":
+        raise KittyRuntimeError("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, float) and kind in "biu":
+        raise KittyRuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    return bool(alpha) if kind == "b" else alpha
 
 
 def _check_sub_operands(input, other) -> None:
@@ -266,7 +286,8 @@ def sub(input, other, *, alpha=1):
     """
     _check_sub_operands(input, other)
     a, b = binary(input, other, "sub")
-    alpha = check_scalar(alpha, "sub")
+    if alpha.__class__ is not int or alpha != 1:
+        alpha = _check_alpha(a, b, alpha, "sub")
     if not hasattr(a, "_data"):  # number - tensor
         return RSub.apply(b, a, alpha=alpha)
     return Sub.apply(a, b, alpha=alpha)
@@ -696,10 +717,14 @@ def lerp(input, end, weight):
     if not B.is_float(x._data.dtype):
         raise KittyNotImplementedError(f"\"lerp_kernel_scalar\" not implemented for '{_tname(x)}'")
     if e._data.dtype != x._data.dtype:
-        raise KittyRuntimeError(f"expected dtype {x.dtype.name.replace('32', '')} for `end` but got dtype {_tdesc(e)}")
+        raise KittyRuntimeError(f"expected dtype {_tdesc(x)} for `end` but got dtype {_tdesc(e)}")
     T = F.Tensor
     if isinstance(weight, T) and weight._data.dtype != x._data.dtype:
-        raise KittyRuntimeError(f"expected dtype {_tdesc(x)} for `weight` but got dtype {_tdesc(weight)}")
+        if weight._data.ndim:
+            raise KittyRuntimeError(f"expected dtype {_tdesc(x)} for `weight` but got dtype {_tdesc(weight)}")
+        # a 0-dim weight takes part in type promotion, as in torch (it wins only over 0-dim inputs)
+        rt = D.result_type(x, weight)
+        x, e, weight = cast(x, rt), cast(e, rt), cast(weight, rt)
     if not isinstance(weight, T):
         weight = x._data.dtype.type(check_scalar(weight, "lerp"))
     shape = broadcast_shape_of(x._data.shape, e._data.shape)
@@ -709,8 +734,15 @@ def lerp(input, end, weight):
     return Lerp.apply(expand_to(x, shape), expand_to(e, shape), weight)
 
 
+# torch's C++ names of the scalar types, as its dtype-mismatch messages print them
+_CPP_TYPE_NAMES = {
+    "float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16", "int64": "long int",
+    "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
+}
+
+
 def _tdesc(t) -> str:
-    return {"float32": "float", "float64": "double", "float16": "half"}.get(t._data.dtype.name, t._data.dtype.name)
+    return _CPP_TYPE_NAMES.get(t._data.dtype.name, t._data.dtype.name)
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):
@@ -766,6 +798,10 @@ def _inplace_lerp(self, end, weight):
         )
     if e._data.dtype != self._data.dtype:
         raise KittyRuntimeError(f"expected dtype {_tdesc(self)} for `end` but got dtype {_tdesc(e)}")
+    if isinstance(weight, F.Tensor) and weight._data.dtype != self._data.dtype:
+        if weight._data.ndim:
+            raise KittyRuntimeError(f"expected dtype {_tdesc(self)} for `weight` but got dtype {_tdesc(weight)}")
+        weight = cast(weight, self.dtype)  # a 0-dim weight of another dtype is cast, as in torch
     w = expand_to(weight, shape) if isinstance(weight, F.Tensor) else self._data.dtype.type(weight)
     return apply_inplace(Lerp, self, expand_to(e, shape), w)
 

@@ -162,35 +162,36 @@ class LBFGS(Optimizer):
         only_group, *more_groups = self.param_groups
         if more_groups:
             raise KittyValueError("LBFGS doesn't support per-parameter options (parameter groups)")
-        # the tensors that, concatenated in this order, make the vector the method works on
-        self._flat_params = only_group["params"]
+        # the tensors that, concatenated in this order, make the vector the method works on (torch's
+        # name: scripts read the counters as opt.state[opt._params[0]])
+        self._params = only_group["params"]
 
     # ---- the parameters as one flat vector ------------------------------------------------------
     def _flat_grad(self):
         parts = [xp.zeros(p._data.size, p._data.dtype) if p._grad is None else p._grad._data.reshape(-1)
-                 for p in self._flat_params]
+                 for p in self._params]
         return xp.concatenate(parts)
 
     def _move(self, step, direction) -> None:
         offset = 0
-        for p in self._flat_params:
+        for p in self._params:
             n = p._data.size
             p._data += (direction[offset:offset + n] * p._data.dtype.type(step)).reshape(p._data.shape)
             p._vc[0] += 1
             offset += n
 
     def _values(self) -> list:
-        return [p._data.copy() for p in self._flat_params]
+        return [p._data.copy() for p in self._params]
 
     def _restore(self, values) -> None:
-        for p, v in zip(self._flat_params, values):
+        for p, v in zip(self._params, values):
             p._data[...] = v
             p._vc[0] += 1
 
     def _own_state(self) -> dict:
         """The method's state: one entry for the whole vector, kept under the first parameter
         (where state_dict and load_state_dict find it), with its counters started."""
-        state = self.state[self._flat_params[0]]
+        state = self.state[self._params[0]]
         for counter in ("func_evals", "n_iter"):
             state.setdefault(counter, 0)
         return state

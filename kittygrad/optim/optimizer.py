@@ -79,6 +79,10 @@ def _run_step(step: Callable) -> Callable:
     def stepped(self, *args, **kwargs):
         if self.__dict__.get("_in_step"):  # a subclass's step calling super().step(): hooks ran already
             return step(self, *args, **kwargs)
+        if "_hook_tables" not in self.__dict__:
+            # a wrapper that never called Optimizer.__init__ (Lookahead-style, sharing an inner
+            # optimizer's groups): torch wraps step in __init__, so such a step runs bare there
+            return step(self, *args, **kwargs)
         self._has_stepped = True
         args = (self, *args)  # torch's hooks see step's arguments with the optimizer first
         for hook in (*_EVERY_OPTIMIZER["step_pre"].values(), *self._hook_tables["step_pre"].values()):
