@@ -88,12 +88,12 @@ def test_check_backward_result_raises_with_node_name_and_traceback():
     with quiet_detect_anomaly():
         y = kitty.sqrt(x)  # SQRT-LINE
     grads = y.grad_fn.backward(np.zeros(1, dtype=np.float32))  # 0 / (2 * sqrt(0)) = nan
-    with pytest.warns(UserWarning, match="Error detected in SqrtBackward. Traceback of forward call"):
+    with pytest.warns(UserWarning, match="Error detected in SqrtBackward. Traceback of forward call") as caught:
         with pytest.raises(RuntimeError) as info:
             check_backward_result(y.grad_fn, grads)
-    msg = str(info.value)
-    assert msg.startswith("Function 'SqrtBackward' returned nan values in its 0th output.")
-    assert "Traceback of forward call that caused the error:" in msg and "SQRT-LINE" in msg
+    assert str(info.value) == "Function 'SqrtBackward' returned nan values in its 0th output."  # torch's one line
+    warned = "".join(str(w.message) for w in caught)
+    assert "Traceback of forward call that caused the error:" in warned and "SQRT-LINE" in warned
     assert isinstance(info.value, kitty.KittygradError)
 
 
@@ -114,7 +114,7 @@ def test_node_without_forward_information():
     node = (kitty.tensor([1.0], requires_grad=True) * 2).grad_fn  # made with the mode off
     with quiet_detect_anomaly():
         with pytest.warns(UserWarning, match="No forward pass information available"):
-            with pytest.raises(RuntimeError, match="No forward pass information available"):
+            with pytest.raises(RuntimeError, match="returned nan values in its 0th output"):
                 check_backward_result(node, (np.array([np.nan]),))
 
 
@@ -130,27 +130,27 @@ def test_torch_raises_in_the_same_situation():
 
 def test_end_to_end_nan_in_backward_raises():
     x = kitty.tensor([0.0], requires_grad=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         with kitty.autograd.detect_anomaly():
             y = kitty.sqrt(x) * 0  # FORWARD-CALL-E2E
             with pytest.raises(RuntimeError) as info:
                 y.sum().backward()
-    msg = str(info.value)
-    assert "Function 'SqrtBackward' returned nan values in its 0th output." in msg
-    assert "test_anomaly.py" in msg and "FORWARD-CALL-E2E" in msg
+    assert str(info.value) == "Function 'SqrtBackward' returned nan values in its 0th output."
+    warned = "".join(str(w.message) for w in caught)
+    assert "test_anomaly.py" in warned and "FORWARD-CALL-E2E" in warned
 
 
 def test_end_to_end_division_names_the_right_output():
     x = kitty.tensor([0.0], requires_grad=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         with kitty.autograd.detect_anomaly():
             y = x / x  # DIV-LINE
             with pytest.raises(RuntimeError) as info:
                 y.sum().backward()
-    msg = str(info.value)
-    assert "Function 'DivBackward' returned nan values in its" in msg and "DIV-LINE" in msg
+    assert "Function 'DivBackward' returned nan values in its" in str(info.value)
+    assert "DIV-LINE" in "".join(str(w.message) for w in caught)
 
 
 def test_without_anomaly_mode_nan_flows_silently():

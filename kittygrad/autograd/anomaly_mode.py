@@ -96,8 +96,8 @@ class detect_anomaly:  # noqa: N801 - torch's name
     """Context manager (and decorator) that turns anomaly detection on.
 
     - the forward pass records, for each backward node, the traceback of the call that made it;
-    - with ``check_nan=True``, a backward that produces NaN raises a ``RuntimeError`` naming the
-      node and showing that traceback.
+    - with ``check_nan=True``, a backward that produces NaN warns with that traceback, then raises
+      a ``RuntimeError`` naming the node (torch's message).
 
     >>> import kittygrad as kitty
     >>> x = kitty.tensor([0.], requires_grad=True)
@@ -220,7 +220,8 @@ def check_backward_result(node, input_grads: Any) -> None:
             name = _node_name(node)
             info = _forward_info(node)
             warnings.warn(f"Error detected in {name}. {info}", stacklevel=2)
-            raise KittyRuntimeError(f"Function '{name}' returned nan values in its {i}th output.\n{info}")
+            # torch's message is this one line; the forward call's traceback is in the warning above
+            raise KittyRuntimeError(f"Function '{name}' returned nan values in its {i}th output.")
 
 
 _anomaly.check = check_backward_result  # the engine calls it after each backward when the mode is on

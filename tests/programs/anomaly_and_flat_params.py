@@ -24,7 +24,7 @@ with torch.autograd.detect_anomaly():
     try:
         y.backward()
     except RuntimeError as e:
-        print("RuntimeError:", str(e).splitlines()[0])  # the first line names the node
+        print("RuntimeError:", e)
 print("after the block", torch.is_anomaly_enabled())
 
 x.grad = None
