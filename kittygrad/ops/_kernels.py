@@ -83,13 +83,16 @@ def contract_pair(a_sub: str, a, b_sub: str, b, out_sub: str):
     NumPy's two-operand einsum runs its own multiply-add loops, not BLAS: ``bij,bjk->bik`` at
     (32, 64, 64) took 6x as long as ``matmul``. Letters are sorted into batch (both operands and
     the output), contracted (both operands only), and kept from one side; a letter found in one
-    operand only and not in the output is summed first. Returns None where a letter repeats inside
-    an operand (a diagonal) or the two operands disagree on a letter's size; einsum serves those.
+    operand only and not in the output is summed first. Returns None where einsum serves better:
+    operands other than NumPy float or complex arrays (GraphArrays, integers), a letter repeated
+    inside an operand (a diagonal), or two operands that disagree on a letter's size.
 
     >>> import numpy as np
     >>> contract_pair("ij", np.ones((2, 3)), "jk", np.ones((3, 4)), "ki").shape
     (4, 2)
     """
+    if not all(type(m) is B.ndarray and m.dtype.kind in "fc" for m in (a, b)):
+        return None
     if len(set(a_sub)) != len(a_sub) or len(set(b_sub)) != len(b_sub):
         return None
     a_sub, a = _sum_lone_letters(a_sub, a, b_sub + out_sub)

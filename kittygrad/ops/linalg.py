@@ -237,9 +237,15 @@ def _mT(a):
 # products
 
 
-def _plain_floats(arrays) -> bool:
-    """NumPy float or complex arrays (not GraphArrays): what :func:`contract_pair` takes to BLAS."""
-    return all(type(a) is B.ndarray and a.dtype.kind in "fc" for a in arrays)
+def _contract(xp, subs, arrays, out: str):
+    """``einsum`` of ``arrays`` (subscripts ``subs``) to the letters ``out``: two plain float
+    operands as one batched GEMM (:func:`contract_pair`, its result made contiguous), anything
+    else by ``xp.einsum``."""
+    if len(arrays) == 2:
+        product = _k.contract_pair(subs[0], arrays[0], subs[1], arrays[1], out)
+        if product is not None:
+            return product if product.flags.c_contiguous else product.copy()  # (not ascontiguousarray: 0-d stays 0-d)
+    return xp.einsum(",".join(subs) + "->" + out, *arrays, optimize=len(arrays) > 2)
 
 
 class Einsum(Op):
@@ -250,11 +256,7 @@ class Einsum(Op):
 
     def forward(self, *arrays, inputs=(), output=""):
         self.arrays, self.inputs, self.output = arrays, inputs, output
-        if len(arrays) == 2 and _plain_floats(arrays):
-            product = _k.contract_pair(inputs[0], arrays[0], inputs[1], arrays[1], output)
-            if product is not None:
-                return product if product.flags.c_contiguous else product.copy()  # (0-d stays 0-d)
-        return self.xp.asarray(self.xp.einsum(",".join(inputs) + "->" + output, *arrays, optimize=len(arrays) > 2))
+        return self.xp.asarray(_contract(self.xp, inputs, arrays, output))
 
     def backward(self, g):
         xp = self.xp
@@ -268,12 +270,7 @@ class Einsum(Op):
             uniq = "".join(dict.fromkeys(sub))
             available = set(self.output).union(*[set(s) for s, _ in others])
             keep = "".join(c for c in uniq if c in available)
-            gk = None
-            if len(others) == 1 and _plain_floats((g, others[0][1])):
-                gk = _k.contract_pair(self.output, g, others[0][0], others[0][1], keep)
-            if gk is None:
-                eq = ",".join([self.output] + [s for s, _ in others]) + "->" + keep
-                gk = xp.einsum(eq, g, *[a for _, a in others], optimize=len(others) > 1)
+            gk = _contract(xp, [self.output] + [s for s, _ in others], [g] + [a for _, a in others], keep)
             sizes = {c: arr.shape[sub.index(c)] for c in uniq}
             gu = gk
             if keep != uniq:  # letters summed away inside this operand alone: constant gradient along them

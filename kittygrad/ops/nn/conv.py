@@ -7,6 +7,7 @@ import math
 from ... import backend as B
 from ...autograd.function import Op
 from ...errors import KittyRuntimeError
+from .. import _kernels as _k
 from .. import joining as _joining
 from .. import linalg as _linalg
 from .._fused import _needs, _ntuple, _same_dtype, _type_name, xp
@@ -49,13 +50,12 @@ def _im2col(xpad, ksize, stride, dilation, groups, limit=None):
 def _to_cmat(g, groups):
     """``(N, O, *sp)`` -> ``(G, O/G, N*P)``, in memory BLAS can read.
 
-    A gradient broadcast from a reduction (``out.sum()``) reshapes to a zero-stride view, and
-    NumPy's stacked matmul does not hand such an operand to BLAS: its own loop made conv2d's
-    backward 3.7x slower at (32, 8, 28, 28) than one copy (28 us) and two GEMMs.
+    A gradient broadcast from a reduction (``out.sum()``) reshapes to a zero-stride view, which
+    NumPy's stacked matmul would not hand to BLAS: its own loop made conv2d's backward 3.7x
+    slower at (32, 8, 28, 28) than one copy (28 us) and two GEMMs.
     """
     o = g.shape[1]
-    m = g.swapaxes(0, 1).reshape(groups, o // groups, -1)
-    return B.xp.ascontiguousarray(m) if 0 in m.strides else m
+    return _k.blas_ready(g.swapaxes(0, 1).reshape(groups, o // groups, -1))
 
 
 def _from_cmat(m, n, out_sz):
