@@ -29,7 +29,7 @@ from ..ops import view_scatter as _view_scatter
 from ..ops.nn import attention as _attention
 from ..ops.nn import linear as _lin
 from ..tensor import Tensor
-from ._batched import _Logical, random_in_error_mode, same_randomness_of_batched_input
+from ._batched import _Logical, _physical_at, random_in_error_mode, same_randomness_of_batched_input
 from ._batching_rules import (
     INPLACE_RULES,
     RULES,
@@ -480,11 +480,7 @@ def sample_rule(level, cls, args, params):
             raise random_in_error_mode()
         if level.randomness == "same":
             raise same_randomness_of_batched_input()
-    values = params.get("values")
-    if _mine_array(values, level):
-        physical = values._physical()
-    else:
-        physical = B.xp.broadcast_to(values, (level.size,) + tuple(B.xp.shape(values)))
+    physical = _physical_at(params.get("values"), level)
     out = cls.apply(*[_expanded(a, level) for a in args], **dict(params, values=physical))
     return _wrap(out, level)
 

@@ -288,13 +288,9 @@ class _PerSampleDraws:
             level = self.level
             if not self._at_top() or like is not None:
                 return sample(probs, like)
-            if type(probs) is B_._Logical:
-                if probs.owner._level is not level:
-                    return sample(probs, like)  # (batched at another level: it refuses, and vmap loops)
-                physical = probs._physical()
-            else:
-                probs = B.xp.asarray(probs)
-                physical = B.xp.broadcast_to(probs, (level.size,) + probs.shape)
+            if type(probs) is B_._Logical and probs.owner._level is not level:
+                return sample(probs, like)  # (batched at another level: it refuses, and vmap loops)
+            physical = B_._physical_at(probs, level)
             if not _same_state(self.expected, get_rng_state()):
                 self.mixed = True
             values = sample(physical)
