@@ -21,6 +21,7 @@ of the outer level, and each level's hook passes ops on its physical tensors on 
 from __future__ import annotations
 
 import sys
+import weakref
 
 from .. import backend as B
 from .. import dtypes as D
@@ -116,7 +117,7 @@ class _Unread:
 class _Logical:
     """What ``BatchedTensor._data`` is: the logical shape and dtype, and no values to read."""
 
-    __slots__ = ("shape", "dtype", "owner")
+    __slots__ = ("shape", "dtype", "owner", "__weakref__")
 
     def __init__(self, shape: tuple, dtype, owner: BatchedTensor) -> None:
         self.shape, self.dtype, self.owner = tuple(shape), dtype, owner
@@ -406,7 +407,8 @@ _ARRAY_FUNCTIONS = {
 class Level:
     """One open ``vmap``: its batch size and the hooks it installed over the outer ones."""
 
-    __slots__ = ("size", "depth", "prev_apply", "prev_inplace", "randomness", "tangents_only", "inputs", "journal")
+    __slots__ = ("size", "depth", "prev_apply", "prev_inplace", "randomness", "tangents_only", "inputs", "journal",
+                 "hooks", "stand_ins")
 
     def __init__(self, size: int, depth: int, randomness: str, tangents_only: bool = False) -> None:
         self.size, self.depth, self.randomness = size, depth, randomness
@@ -420,6 +422,11 @@ class Level:
         #: jacfwd's level over its basis: only forward-AD tangents are batched at it, never a
         #: primal, so reverse-mode transforms inside work on the primals as outside any vmap
         self.tangents_only = tangents_only
+        #: the hooks ``open_level`` installed (they call each other, so they are dropped at close)
+        self.hooks: tuple = ()
+        #: weak references to the stand-ins of this level's batched tensors: each stand-in and
+        #: its tensor refer to each other, a cycle that close_level cuts (see release_batched)
+        self.stand_ins: list = []
 
 
 #: the open levels, outermost first
@@ -440,6 +447,35 @@ def remember_write(level: Level, target: BatchedTensor) -> None:
     if ours:
         with no_grad():
             level.journal[id(phys)] = (phys, phys.detach().clone())
+
+
+def stand_in_for(t: BatchedTensor, phys: Tensor, level: Level) -> _Logical:
+    """The ``_data`` of batched tensor ``t`` over ``phys``, remembered by ``level`` (weakly)."""
+    logical = _Logical(phys._data.shape[1:], phys._data.dtype, t)
+    level.stand_ins.append(weakref.ref(logical))
+    return logical
+
+
+def release_batched(level: Level) -> None:
+    """Free the batched tensors of a closing level that nothing else holds.
+
+    A batched tensor and its stand-in refer to each other, so without this each pair, with the
+    physical tensor it holds (a vmap's whole batch of results), would wait for the cyclic
+    collector: per-sample gradients of a layer then stayed alive one or two calls longer. A pair
+    whose only references are each other's (and this function's) is cut here, and freed at once.
+    """
+    refcount = sys.getrefcount
+    for ref in level.stand_ins:
+        logical = ref()
+        if logical is None:
+            continue
+        owner = logical.owner
+        # references: owner._data / logical.owner, the local name, getrefcount's argument
+        if owner is not None and owner._data is logical and refcount(logical) == 3 and refcount(owner) == 3:
+            logical.owner = None
+        del owner, logical
+    level.stand_ins = []
+    level.hooks = ()  # (each hook reaches the level through its closure: a cycle)
 
 
 def undo_writes(level: Level) -> None:
@@ -466,7 +502,7 @@ class BatchedTensor(Tensor):
         t = object.__new__(BatchedTensor)
         t._phys = phys
         t._level = level
-        t._data = _Logical(phys._data.shape[1:], phys._data.dtype, t)
+        t._data = stand_in_for(t, phys, level)
         t._requires_grad = phys.requires_grad
         t._grad_fn = None
         t._output_nr = 0

@@ -56,7 +56,7 @@ from ..tensor import Tensor
 from ..errors import KittyRuntimeError
 from ._batched import BatchedTensor, Level, VmapFallback, _Logical, batched_at, is_batched_at, uneven_results
 from ._batched import levels as _levels
-from ._batched import remember_write
+from ._batched import release_batched, remember_write, stand_in_for
 
 _warned: set = set()
 
@@ -816,7 +816,7 @@ def view_inplace_rule(level, cls, target, args, params):
     if not is_batched_at(out, level):
         return NotImplemented
     target._phys = out._phys
-    target._data = _Logical(out._phys._data.shape[1:], out._phys._data.dtype, target)
+    target._data = stand_in_for(target, out._phys, level)
     target._vc[0] += 1
     return target
 
@@ -878,7 +878,7 @@ def open_level(size: int, randomness: str = "error", tangents_only: bool = False
                 return run(level, cls, args, params)
             return cls.apply(*args, **params)
         finally:
-            _function.dual_apply = apply_hook
+            _function.dual_apply = level.hooks[0]  # (through the level: naming itself is a cycle)
 
     def inplace_hook(cls, target, args, params):
         if is_batched_at(target, level):
@@ -895,6 +895,7 @@ def open_level(size: int, randomness: str = "error", tangents_only: bool = False
             return level.prev_inplace(cls, target, args, params)
         return NotImplemented
 
+    level.hooks = (apply_hook, inplace_hook)
     _function.dual_apply, _function.vmap_inplace = apply_hook, inplace_hook
     _levels.append(level)
     return level
@@ -904,4 +905,5 @@ def close_level(level: Level) -> None:
     """Close ``level`` (the innermost one), restoring the outer hooks."""
     _levels.remove(level)
     _function.dual_apply, _function.vmap_inplace = level.prev_apply, level.prev_inplace
+    release_batched(level)
 

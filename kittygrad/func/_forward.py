@@ -259,6 +259,7 @@ def _jacfwd_batched(func, args, kwargs, leaves, specs, nums, has_aux, single):
             func, list(args), leaves, tangents, specs, nums, has_aux, "jacfwd(f, ...)(*args)", kwargs
         )
         columns = [_batched.batched_at(t, level)._phys.detach() for t in tans]  # (total, *output.shape) each
+        tangents = tans = None  # (so that closing the level frees the batched tensors)
     except (_batched.VmapFallback, Exception):
         return None
     finally:

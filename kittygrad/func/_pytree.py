@@ -55,22 +55,25 @@ def tree_flatten(tree: Any) -> tuple[list, TreeSpec]:
     [1, 2]
     """
     leaves: list = []
-
-    def walk(node: Any) -> TreeSpec:
-        if node is None:
-            return TreeSpec("none")
-        if _is_namedtuple(node):
-            return TreeSpec("namedtuple", type(node), tuple(walk(c) for c in node))
-        if type(node) is tuple or type(node) is list:
-            return TreeSpec(type(node).__name__, None, tuple(walk(c) for c in node))
-        if type(node) is dict:
-            keys = tuple(node)
-            return TreeSpec("dict", keys, tuple(walk(node[k]) for k in keys))
-        leaves.append(node)
-        return LEAF
-
-    spec = walk(tree)
+    spec = _flatten_into(tree, leaves)
     return leaves, spec
+
+
+def _flatten_into(node: Any, leaves: list) -> TreeSpec:
+    """``node``'s spec, its leaves appended to ``leaves``. (A module-level recursion: a nested
+    function that calls itself is a reference cycle, which would hold the leaves until the
+    cyclic collector ran.)"""
+    if node is None:
+        return TreeSpec("none")
+    if _is_namedtuple(node):
+        return TreeSpec("namedtuple", type(node), tuple(_flatten_into(c, leaves) for c in node))
+    if type(node) is tuple or type(node) is list:
+        return TreeSpec(type(node).__name__, None, tuple(_flatten_into(c, leaves) for c in node))
+    if type(node) is dict:
+        keys = tuple(node)
+        return TreeSpec("dict", keys, tuple(_flatten_into(node[k], leaves) for k in keys))
+    leaves.append(node)
+    return LEAF
 
 
 def tree_unflatten(leaves: list, spec: TreeSpec) -> Any:
@@ -79,23 +82,24 @@ def tree_unflatten(leaves: list, spec: TreeSpec) -> Any:
     >>> tree_unflatten([1, 2], tree_flatten((0, {"k": 0}))[1])
     (1, {'k': 2})
     """
-    it = iter(leaves)
+    return _build(spec, iter(leaves))
 
-    def build(s: TreeSpec) -> Any:
-        if s.kind == "leaf":
-            return next(it)
-        if s.kind == "none":
-            return None
-        kids = [build(c) for c in s.children]
-        if s.kind == "tuple":
-            return tuple(kids)
-        if s.kind == "list":
-            return kids
-        if s.kind == "dict":
-            return dict(zip(s.meta, kids))
-        return s.meta(*kids)
 
-    return build(spec)
+def _build(s: TreeSpec, it) -> Any:
+    """The subtree ``s`` describes, its leaves taken from the iterator ``it`` (module level, as
+    ``_flatten_into``)."""
+    if s.kind == "leaf":
+        return next(it)
+    if s.kind == "none":
+        return None
+    kids = [_build(c, it) for c in s.children]
+    if s.kind == "tuple":
+        return tuple(kids)
+    if s.kind == "list":
+        return kids
+    if s.kind == "dict":
+        return dict(zip(s.meta, kids))
+    return s.meta(*kids)
 
 
 def tree_map(fn: Callable, tree: Any) -> Any:

@@ -315,6 +315,7 @@ def _all_rows(o: Tensor, leaves: list, basis: Tensor, create_graph: bool) -> lis
                 rows.append(zeros_like(x).unsqueeze(0).expand((n,) + tuple(x.shape)))
             else:
                 rows.append(_batched.batched_at(g, level)._phys)
+        cotangent = found = g = None  # (so that closing the level frees the batched tensors)
     except (_batched.VmapFallback, Exception):
         # (a formula that cannot take a batched cotangent, e.g. one that writes it into a fresh
         # buffer: the row-by-row pullback that follows raises any error that is really the caller's)

@@ -52,25 +52,11 @@ def _in_dims_per_leaf(func: Callable, in_dims: Any, args: tuple) -> tuple[list, 
         dims = [in_dims] * len(leaves)
     else:
         dims = []
-
-        def walk(d: Any, node: Any) -> None:
-            if d is None or isinstance(d, int):
-                dims.extend([d] * tree_flatten(node)[1].num_leaves)
-                return
-            if isinstance(d, (tuple, list)) and isinstance(node, (tuple, list)) and len(d) == len(node):
-                for dc, nc in zip(d, node):
-                    walk(dc, nc)
-                return
-            if isinstance(d, dict) and isinstance(node, dict) and set(d) == set(node):
-                for k in node:
-                    walk(d[k], node[k])
-                return
+        if not _dims_into(in_dims, args, dims, dicts=True):
             raise KittyValueError(
                 f"{where}: in_dims is not compatible with the structure of `inputs`. in_dims has structure "
                 f"{tree_flatten(in_dims)[1]} but inputs has structure {spec}."
             )
-
-        walk(in_dims, args)
     for leaf, d in zip(leaves, dims):
         if d is None:
             continue
@@ -108,22 +94,27 @@ def _out_dims_per_leaf(func: Callable, out_dims: Any, output: Any) -> list:
     if isinstance(out_dims, int) or out_dims is None:
         return [out_dims] * len(leaves)
     dims: list = []
-
-    def walk(d: Any, node: Any) -> None:
-        if d is None or isinstance(d, int):
-            dims.extend([d] * tree_flatten(node)[1].num_leaves)
-        elif isinstance(d, (tuple, list)) and isinstance(node, (tuple, list)) and len(d) == len(node):
-            for dc, nc in zip(d, node):
-                walk(dc, nc)
-        else:
-            raise KittyValueError(
-                f"vmap({_name(func)}, ..., out_dims={out_dims})(<inputs>): out_dims is not compatible with the "
-                f"structure of `outputs`. out_dims has structure {tree_flatten(out_dims)[1]} but outputs has "
-                f"structure {spec}."
-            )
-
-    walk(out_dims, output)
+    if not _dims_into(out_dims, output, dims, dicts=False):
+        raise KittyValueError(
+            f"vmap({_name(func)}, ..., out_dims={out_dims})(<inputs>): out_dims is not compatible with the "
+            f"structure of `outputs`. out_dims has structure {tree_flatten(out_dims)[1]} but outputs has "
+            f"structure {spec}."
+        )
     return dims
+
+
+def _dims_into(d: Any, node: Any, dims: list, dicts: bool) -> bool:
+    """Append one dim per leaf of ``node`` to ``dims``, where ``d`` (an int, None, or a tuple,
+    list or, for inputs, dict of those) spreads over the tree; False where the structures differ.
+    (Module level: a nested function calling itself would be a reference cycle.)"""
+    if d is None or isinstance(d, int):
+        dims.extend([d] * tree_flatten(node)[1].num_leaves)
+        return True
+    if isinstance(d, (tuple, list)) and isinstance(node, (tuple, list)) and len(d) == len(node):
+        return all(_dims_into(dc, nc, dims, dicts) for dc, nc in zip(d, node))
+    if dicts and isinstance(d, dict) and isinstance(node, dict) and set(d) == set(node):
+        return all(_dims_into(d[k], node[k], dims, dicts) for k in node)
+    return False
 
 
 def vmap(
@@ -211,6 +202,8 @@ def _batched_call(call: tuple, leaves: list, dims: list, size: int) -> Any:
                 continue
             _check_out_dim(o, d)
             physical.append(B_.batched_at(o, level)._phys)
+        # drop this frame's hold on the batched tensors, so closing the level can free them
+        inputs = output = flat = o = None
     except B_.VmapFallback as e:
         _rules.close_level(level)
         B_.undo_writes(level)
