@@ -183,6 +183,45 @@ def test_searchsorted_of_nans_ints_and_in_dims():
     _both(lambda lib: lambda s, v: lib.searchsorted(s, v, right=True), seqs.T.copy(), values, in_dims=(1, 0), out_dims=1)
 
 
+def _with_nans(seqs):
+    """Sorted rows with NaNs: at the end (where a sort puts them), and in the middle."""
+    seqs = seqs.copy()
+    seqs[0, -1] = np.nan
+    seqs[1, -2:] = np.nan
+    seqs[2, 2] = np.nan
+    return seqs
+
+
+@pytest.mark.parametrize("kw", [{}, {"right": True}], ids=str)
+def test_searchsorted_with_nans_in_the_sequence_follows_torch(kw):
+    """A NaN in the sequence: torch's binary search goes right at every comparison with it,
+    where NumPy's search orders NaN last (a different index); vmapped and not, kittygrad's
+    answer is torch's."""
+    seqs = _with_nans(_sorted_rows(4, 6))
+    values = RNG.integers(-1, 11, (4, 5)).astype(np.float32)
+    values[3, 0] = np.nan
+    _both(lambda lib: lambda s, v: lib.searchsorted(s, v, **kw), seqs, values)
+    _both(lambda lib: lambda v: lib.searchsorted(lib.tensor(seqs[0]), v, **kw), values)  # shared, NaN last
+    _both(lambda lib: lambda v: lib.searchsorted(lib.tensor(seqs[2]), v, **kw), values)  # shared, NaN inside
+    for seq in seqs:  # outside vmap: 1-D, and all rows at once
+        assert np.array_equal(kitty.searchsorted(kitty.tensor(seq), kitty.tensor(values), **kw).numpy(),
+                              torch.searchsorted(torch.tensor(seq), torch.tensor(values), **kw).numpy())
+    assert np.array_equal(kitty.searchsorted(kitty.tensor(seqs), kitty.tensor(values), **kw).numpy(),
+                          torch.searchsorted(torch.tensor(seqs), torch.tensor(values), **kw).numpy())
+
+
+@pytest.mark.parametrize("kw", [{}, {"right": True}, {"out_int32": True}], ids=str)
+def test_searchsorted_with_multi_dim_sequences_per_sample_is_batched(kw):
+    """Each sample's sequence is itself N-D (rows matching its values' leading dims): searched
+    in one vectorized binary search, with no per-sample loop (which would warn, here an error)."""
+    seqs = _sorted_rows(4, 3, 6)
+    values = RNG.integers(-1, 11, (4, 3, 5)).astype(np.float32)
+    _both(lambda lib: lambda s, v: lib.searchsorted(s, v, **kw), seqs, values)
+    _both(lambda lib: lambda s: lib.searchsorted(s, lib.tensor(values[0]), **kw), seqs)  # shared values
+    _both(lambda lib: lambda v: lib.searchsorted(lib.tensor(seqs[0]), v, **kw), values)  # shared 2-D sequence
+    _both(lambda lib: lambda s, v: lib.searchsorted(s, v, **kw), _with_nans(seqs.reshape(12, 6)).reshape(4, 3, 6), values)
+
+
 @pytest.mark.parametrize("side", ["left", "right"])
 def test_searchsorted_with_a_sorter(side):
     seqs = RNG.integers(0, 10, (4, 6)).astype(np.float32)

@@ -20,6 +20,7 @@ of the outer level, and each level's hook passes ops on its physical tensors on 
 
 from __future__ import annotations
 
+import math
 import sys
 import weakref
 
@@ -28,6 +29,7 @@ from .. import dtypes as D
 from ..autograd import function as _function
 from ..autograd.grad_mode import no_grad
 from ..errors import KittyRuntimeError
+from ..ops import _kernels
 from ..tensor import Tensor
 
 
@@ -352,36 +354,25 @@ def _take_along_axis(arr, indices, axis=None):
 
 def _searchsorted(a, v, side="left", sorter=None):
     """``searchsorted`` with a batched sorted sequence or batched values: a sequence shared by
-    the samples searches all of their values at once; each sample's own (1-D) sequence searches
-    its own values by :func:`_searchsorted_rows`."""
+    the samples searches all of their values at once; each sample's own sequence (1-D, or rows
+    matching its values' leading dims) is searched row by row in one vectorized binary search."""
     level = _innermost(a, v)
     if sorter is not None:  # (kittygrad's searchsorted applies a sorter before it gets here)
         (a if type(a) is _Logical else v)._refuse()
-    if type(a) is not _Logical or a.owner._level is not level:
-        return _stand_in(B.xp.searchsorted(a, _physical_at(v, level), side=side), level)
-    rows, values = a._physical(), _physical_at(v, level)
-    if type(rows) is not B.xp.ndarray or type(values) is not B.xp.ndarray or a.ndim != 1:
-        a._refuse()  # sequences batched at an outer level too: their values are not here
+    values = _physical_at(v, level)
+    if type(a) is _Logical and a.owner._level is level:
+        rows = a._physical()
+    elif type(a) is _Logical or (a.ndim <= 1 and not (a.dtype.kind == "f" and B.xp.isnan(a).any())):
+        # one sequence for every sample (a NumPy one, or one batched only at an outer level)
+        return _stand_in(B.xp.searchsorted(a, values, side=side), level)
+    else:  # the samples share a sequence that NumPy's search would read otherwise than torch's
+        rows = B.xp.broadcast_to(a, (level.size,) + a.shape)
+    if type(rows) is not B.xp.ndarray or type(values) is not B.xp.ndarray:
+        (a if type(a) is _Logical else v)._refuse()  # batched at an outer level too: their values are not here
     shape = values.shape
-    out = _searchsorted_rows(rows, values.reshape((level.size, -1)), side)
-    return _stand_in(out.reshape(shape), level)
-
-
-def _searchsorted_rows(rows, values, side: str):
-    """``searchsorted`` of every row of ``values`` (B, M) in the same row of the sorted ``rows``
-    (B, N), exactly and without a loop: one stable sort of each row of both merged puts every
-    value just before the sequence's elements equal to it (``side="left"``, the values merged
-    first) or just after them (``"right"``, merged last), in NumPy's order (NaN last); a value's
-    place in the merged order less its place among the values is the count of elements before it."""
-    n, m = rows.shape[1], values.shape[1]
-    left = side == "left"
-    merged = B.xp.concatenate((values, rows) if left else (rows, values), axis=1)
-    order = B.xp.argsort(merged, axis=1, kind="stable")
-    place = B.xp.empty_like(order)
-    B.xp.put_along_axis(place, order, B.xp.arange(n + m), axis=1)
-    own = B.xp.empty((values.shape[0], m), dtype=order.dtype)
-    B.xp.put_along_axis(own, B.xp.argsort(values, axis=1, kind="stable"), B.xp.arange(m), axis=1)
-    return (place[:, :m] if left else place[:, n:]) - own
+    count = math.prod(rows.shape[:-1])  # (the leading dims of a multi-dim sequence match its values')
+    found = _kernels.binary_search_rows(rows.reshape(count, rows.shape[-1]), values.reshape(count, -1), side == "right")
+    return _stand_in(found.reshape(shape), level)
 
 
 _ARRAY_FUNCTIONS = {

@@ -2,9 +2,12 @@
 ``nonzero_static`` (``nonzero`` padded to a fixed size); none is differentiable."""
 from __future__ import annotations
 
+import math
+
 from .. import backend as B
 from ..autograd import function as F
 from ..errors import KittyRuntimeError, KittyTypeError
+from . import _kernels as K
 from ._prep import as_tensor_arg, check_scalar
 
 
@@ -43,18 +46,26 @@ def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool
                                     f"boundary tensor {list(s.shape)} and got sorter tensor {list(sorter._data.shape)}")
         s = B.xp.take_along_axis(s, sorter._data, axis=-1)
     how = "right" if right else "left"
-    if s.ndim <= 1:
+    if s.ndim > 1 and (scalar or s.shape[:-1] != values.shape[:-1]):
+        raise KittyRuntimeError(
+            "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions of "
+            f"boundaries tensor and input value tensor must match, but we got boundaries tensor {list(s.shape)} "
+            f"and input value tensor {list(values.shape)}"
+        )
+    if type(s) is not B.ndarray or type(values) is not B.ndarray:
+        out = B.xp.searchsorted(s, values, side=how)  # (inside vmap: the batched stand-in searches)
+    elif s.ndim <= 1 and not (s.dtype.kind == "f" and B.xp.isnan(s).any()):
         out = B.xp.searchsorted(s.reshape(-1), values, side=how)
     else:
-        if scalar or s.shape[:-1] != values.shape[:-1]:
-            raise KittyRuntimeError(
-                "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions of "
-                f"boundaries tensor and input value tensor must match, but we got boundaries tensor {list(s.shape)} "
-                f"and input value tensor {list(values.shape)}"
-            )
-        flat_s = s.reshape(-1, s.shape[-1])
-        flat_v = values.reshape(-1, values.shape[-1])
-        out = B.xp.stack([B.xp.searchsorted(a, v, side=how) for a, v in zip(flat_s, flat_v)]).reshape(values.shape)
+        # one search per row of the sequence (1 row for a 1-D one), stepped as torch's (a NaN in
+        # the sequence moves NumPy's answer away from torch's: see binary_search_rows)
+        if s.ndim > 1:
+            count = math.prod(s.shape[:-1])
+            rows, flat_values = s.reshape(count, s.shape[-1]), values.reshape(count, values.shape[-1])
+        else:
+            rows, flat_values = s.reshape(1, -1), values.reshape(1, -1)
+        found = K.binary_search_rows(rows, flat_values, right)
+        out = found.reshape(values.shape)
     return _wrap(out.astype(_index_dtype(out_int32)))  # (an array, or a NumPy integer: never a Python one)
 
 
