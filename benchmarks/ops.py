@@ -34,6 +34,8 @@ from typing import Callable
 
 import numpy as np
 
+from benchmarks.ops_misses import why
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # default shapes for rows that take any shape, by number of dims
@@ -1255,10 +1257,12 @@ def render(kitty, floor, torch, facts, args, seconds) -> str:
         "",
     ]
     if misses:
-        lines += ["| op | kittygrad ms | floor ms | kitty/floor | target | kitty/torch |", "|---|---|---|---|---|---|"]
+        lines += ["| op | kittygrad ms | floor ms | kitty/floor | target | kitty/torch | where the time goes | "
+                  "what would close it |", "|---|---|---|---|---|---|---|---|"]
         for name, rf, target, rt, km, fm in sorted(misses, key=lambda m: -m[1]):
+            cause, remedy = why(name, fm)
             lines.append(f"| {name} | {_fmt_ms(km)} | {_fmt_ms(fm)} | {rf:.2f}× | ≤ {target}× | "
-                         f"{f'{rt:.2f}×' if rt else '—'} |")
+                         f"{f'{rt:.2f}×' if rt else '—'} | {cause} | {remedy} |")
         lines += ["", f"{len(misses)} of the {n_floor} rows with a floor miss their target at the medium shape. "
                   "On this shared two-core machine the ratio of a sub-millisecond row moves by ±30% from run to "
                   "run; rerun one with `--only NAME` before acting on it."]

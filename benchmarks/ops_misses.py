@@ -1,0 +1,96 @@
+"""Why an op-table row misses its floor target, and what would close it (``benchmarks/ops.md``).
+
+Each entry was written from the row's profile (``python -m benchmarks ops --profile NAME --shapes
+medium``) and from reading the floor beside kittygrad's formulas. Rows fall into four groups:
+
+- *fixed cost*: the floor at the medium shape is 40-140 us, and kittygrad spends about 25 us of
+  Python on any op there (the op's node and the ``sum`` the benchmark adds, their ``apply``, and
+  the backward walk), so the ratio cannot reach 1.3x while that cost stays;
+- *rounding kept machine-independent*: the floor sums squares with a float32 BLAS dot, whose
+  result depends on the BLAS build and CPU kernel; kittygrad uses NumPy's pairwise sum, one more
+  pass and a temporary, so that every machine gets the same bits;
+- *torch's edge cases*: passes the floor leaves out and torch's results need (ties, NaN, inf,
+  constant slices);
+- *noise*: BLAS-bound rows whose work is the floor's; their ratio moves with the machine.
+"""
+from __future__ import annotations
+
+_FIXED = ("fixed cost: ~25 us of Python per op (two nodes, their apply, the backward walk) against a "
+          "{floor} floor; the NumPy passes are the floor's")
+_CLOSE_FIXED = ("a dispatcher with fewer Python layers per op (the node, its saved-tensor bookkeeping and the "
+                "engine's walk cost about 6 us each), or a compiled one as an optional extra (issue 18, item 4)")
+
+#: row name -> (where the time goes, what would close it); ``{floor}`` is filled with the floor's time
+WHY: dict[str, tuple[str, str]] = {
+    name: (_FIXED, _CLOSE_FIXED)
+    for name in ("add", "mul", "div", "exp", "tanh", "sigmoid", "relu", "sin_method", "reciprocal_method",
+                 "square_method", "mean", "sum", "sum_dim", "mean_dim", "pow_half", "softmax", "log_softmax")
+}
+WHY.update({
+    "mse_loss": (
+        "rounding kept machine-independent: the floor's sum of squares is one float32 BLAS dot; kittygrad squares "
+        "into a temporary and sums pairwise (2 passes), and its backward makes the gradient and its negation "
+        "(2 passes) where the floor scales d in place",
+        "a BLAS-independent fused sum of squares (a compiled kernel, optional extra), and scaling the saved "
+        "difference in place when backward is known to be its last reader",
+    ),
+    "var": (
+        "rounding kept machine-independent and torch's exact zero: each slice is first shifted by its first "
+        "element (a constant slice then has variance exactly 0 and std gradient 0, as torch) and the squares are "
+        "summed pairwise; the floor centres once and sums squares with a BLAS dot",
+        "a fused, BLAS-independent centred sum of squares (a compiled kernel, optional extra)",
+    ),
+    "std": (
+        "as var: the first-element shift for exact zeros and a pairwise sum of squares against the floor's "
+        "BLAS dot",
+        "as var",
+    ),
+    "var_dim": (
+        "as var, along one dim: the first-element shift is one more pass over the input than the floor makes",
+        "as var",
+    ),
+    "maximum": (
+        "torch's edge cases: an operand gets no gradient only where it compares below the other (ties split the "
+        "gradient, a NaN passes it to both), so backward compares both ways and counts, where the floor's one "
+        "mask ignores ties and NaN",
+        "a single-pass compare that yields both masks (a compiled kernel, optional extra)",
+    ),
+    "logsumexp": (
+        "torch's edge cases: the shift is made finite (an all -inf slice gives -inf, not nan), one more pass; "
+        "backward recomputes exp(x - out) instead of keeping the forward's exponentials (saved memory)",
+        "keeping the exponentials from forward when memory allows (one pass fewer in backward)",
+    ),
+    "cross_entropy": (
+        "torch's checks: every target is range-checked (min and max of the targets) before the fused "
+        "log-softmax; the arithmetic passes are the floor's",
+        "the fixed cost, as the rows above (the range check is torch's contract and stays)",
+    ),
+    "conv2d": (
+        "BLAS-bound, the same GEMMs as the floor; the difference is col2im's scatter of the input gradient "
+        "(one strided add per kernel offset) and reshapes that copy; the ratio moves with the machine "
+        "(1.23x rerun alone last stop)",
+        "a col2im that adds kernel rows in fewer, larger strided adds",
+    ),
+    "mm": (
+        "noise: the same three GEMMs as the floor (profile: all but ~40 us in BLAS); 1.00x rerun alone",
+        "nothing in kittygrad: rerun alone",
+    ),
+    "baddbmm": (
+        "noise: the floor's GEMMs plus the scaled sum in place; 1.06x rerun alone",
+        "nothing in kittygrad: rerun alone",
+    ),
+    "bmm": ("noise: the floor's batched GEMMs; 0.88-1.00x rerun alone", "nothing in kittygrad: rerun alone"),
+    "matmul": ("noise: one folded GEMM per direction as the floor; 1.04-1.08x rerun alone", "nothing: rerun alone"),
+    "linear": ("noise: the floor's GEMMs and bias sum", "nothing in kittygrad: rerun alone"),
+    "addmm": ("noise: the floor's GEMMs and bias sum", "nothing in kittygrad: rerun alone"),
+})
+
+
+def why(name: str, floor_ms: float) -> tuple[str, str]:
+    """(where the time goes, what would close it) for row ``name`` (a generic line where none is
+    written: a row that misses only in some runs)."""
+    found = WHY.get(name)
+    if found is None:
+        return ("not analysed: this row met its target in the runs its entry was written from",
+                f"profile it: `python -m benchmarks ops --profile {name} --shapes medium`")
+    return found[0].format(floor=f"{floor_ms * 1000:.0f} us"), found[1]
