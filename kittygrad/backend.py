@@ -476,6 +476,8 @@ class Generator:
         if str(device).split(":")[0] != "cpu":  # as torch without CUDA: no generator for another device
             raise _error("RuntimeError", f"Generator: kittygrad has only the CPU generator, got device '{device}'")
         self._bits = np.random.MT19937(0)
+        self._stamp = 0  # counts the changes of the stream (see stamp)
+        self._watchers: list = []  # called once, before the next change (see on_next_change)
         self.manual_seed(_DEFAULT_SEED)
 
     # -- seeding and state ---------------------------------------------------------------------
@@ -486,7 +488,9 @@ class Generator:
         >>> Generator().manual_seed(-1).initial_seed()
         18446744073709551615
         """
-        self._seed = _seed_value(seed)
+        seed = _seed_value(seed)
+        self._changing()
+        self._seed = seed
         low = self._seed & 0xFFFF_FFFF
         if hasattr(self._bits, "_legacy_seeding"):
             self._bits._legacy_seeding(low)
@@ -505,6 +509,33 @@ class Generator:
 
     def initial_seed(self) -> int:
         return self._seed
+
+    def stamp(self) -> int:
+        """A number that changes whenever the stream does (a draw, a reseed, a restored state):
+        whether anything drew since an earlier stamp, without reading the state (~40 us).
+
+        >>> g = Generator(); s = g.stamp(); t = g.stamp(); _ = g.random((1,))
+        >>> s == t, s == g.stamp()
+        (True, False)
+        """
+        return self._stamp
+
+    def on_next_change(self, callback) -> None:
+        """Call ``callback()`` once, just before the stream next changes (the state it reads then is
+        the one before that change); :meth:`forget` takes it back if it has not run."""
+        self._watchers.append(callback)
+
+    def forget(self, callback) -> None:
+        if callback in self._watchers:
+            self._watchers.remove(callback)
+
+    def _changing(self) -> None:
+        """About to change the stream: a new stamp, after the watchers have seen the old state."""
+        if self._watchers:
+            watchers, self._watchers = self._watchers, []
+            for callback in watchers:
+                callback()
+        self._stamp += 1
 
     def get_state(self):
         """The state as torch's 5056 bytes (seed, Twister words and position, cached normal).
@@ -544,6 +575,7 @@ class Generator:
         seed, left, seeded, nxt = struct.unpack_from("<QiiQ", raw, 0)
         if not 1 <= left <= _MT_WORDS or seeded == 0 or nxt > _MT_WORDS:
             raise _error("RuntimeError", "Invalid mt19937 state")
+        self._changing()
         key = np.frombuffer(raw, dtype="<u8", count=_MT_WORDS, offset=24).astype(np.uint32)
         pos = _MT_WORDS if left == 1 else nxt
         self._bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": pos}}
@@ -568,6 +600,8 @@ class Generator:
 
     def _draw32(self, n: int):
         """``n`` raw 32-bit outputs (in a uint64 array)."""
+        if n:
+            self._changing()
         self._fresh = False
         return self._bits.random_raw(n)
 
@@ -627,6 +661,7 @@ class Generator:
         out = np.empty(n, dtype=np.float64)
         k = 0
         if n and self._normal is not None:
+            self._changing()  # (the cached normal is used up: the state changes without a draw)
             out[0], self._normal, k = self._normal, None, 1
         pairs = (n - k + 1) // 2
         if pairs:

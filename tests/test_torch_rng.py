@@ -597,3 +597,44 @@ def test_samplers(seed):
     assert list(TRandom(range(10), num_samples=25)) == list(KRandom(range(10), num_samples=25))
     assert list(TSubset([5, 7, 9, 11])) == list(KSubset([5, 7, 9, 11]))
     assert_same_stream()
+
+
+def test_stamp_changes_with_every_change_of_the_stream():
+    """vmap asks ``stamp()`` whether a run drew, instead of reading the whole state (~40 us):
+    every way the stream changes must change it, a cached normal used up included."""
+    from kittygrad.backend import Generator
+
+    g = Generator().manual_seed(3)
+    s = g.stamp()
+    assert g.stamp() == s
+    g.normal(0.0, 1.0, (3,), "float64")  # an odd count leaves a normal cached
+    after_draw = g.stamp()
+    assert after_draw != s
+    g.normal(0.0, 1.0, (1,), "float64")  # uses the cached normal: no raw draw, yet a change
+    assert g.stamp() != after_draw
+    for change in (lambda: g.manual_seed(3), lambda: g.set_state(g.get_state()), lambda: g.random((2,))):
+        before = g.stamp()
+        change()
+        assert g.stamp() != before
+    before = g.stamp()
+    g.random((0,))  # nothing drawn
+    assert g.stamp() == before
+
+
+def test_on_next_change_sees_the_state_before_the_change():
+    from kittygrad.backend import Generator
+
+    g = Generator().manual_seed(5)
+    seen = []
+    g.on_next_change(lambda: seen.append(g.get_state()))
+    start = g.get_state()
+    first = g.random((4,))
+    g.random((4,))  # a watcher runs once
+    assert len(seen) == 1 and (seen[0] == start).all()
+    assert (g.set_state(seen[0]).random((4,)) == first).all()
+    calls = []
+    watcher = calls.append
+    g.on_next_change(lambda: watcher(1))
+    g.forget(watcher)  # (a different callable: nothing is removed)
+    g.random((1,))
+    assert calls == [1]
