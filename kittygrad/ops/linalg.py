@@ -29,6 +29,9 @@ class Matmul(Op):
         self.a, self.b = a, b
         if b.ndim == 2:
             return _k.rows_matmul(a, b)
+        shared = _k.repeated_matrix(a, b)
+        if shared is not None:
+            return _k.rows_matmul(a, shared)
         return a @ b
 
     def backward(self, g):
@@ -49,7 +52,9 @@ class Matmul(Op):
             g2 = g2[..., None, :]
         ga = gb = None
         if need[0]:
-            ga = g2 @ xp.swapaxes(b2, -1, -2)
+            b2t = xp.swapaxes(b2, -1, -2)
+            shared = _k.repeated_matrix(g2, b2t)
+            ga = _k.rows_matmul(g2, shared) if shared is not None else g2 @ b2t
             ga = B.sum_to_shape(ga, a2.shape) if ga.shape != a2.shape else ga
             # (reshaped only when the shape differs: a reshape is a view, which the engine would copy into .grad)
             ga = ga.reshape(a.shape) if ga.shape != a.shape else ga
