@@ -15,6 +15,13 @@ in ``u``, and pulling the input tangents ``t`` back through it gives ``d<g(u), t
 op with a graph-building backward (every op-table row passes gradgradcheck) therefore has a JVP;
 one without it fails loudly, naming itself. Tangents are values: they carry no graph of their own
 (reverse-over-forward is not supported), and one level is open at a time, as in torch.
+
+A level opened inside ``vmap`` (``vmap(jvp(f))``, ``vmap(jacfwd(f))``) goes *under* the vmap
+levels instead of over them: vmap's hooks still route batched ops to their batching rules, and the
+physical ops those run come here, so every rule above computes tangents for all samples at once
+(jvp and vmap commute). The table then holds physical tensors; ``make_dual``/``unpack_dual`` of a
+BatchedTensor translate through ``vmap_bridge`` (set by ``kittygrad.func``, which this module
+cannot import).
 """
 
 from __future__ import annotations
@@ -45,6 +52,9 @@ __all__ = ["dual_level", "enter_dual_level", "exit_dual_level", "make_dual", "un
 UnpackedDualTensor = namedtuple("UnpackedDualTensor", ["primal", "tangent"])
 UnpackedDualTensor.__doc__ = "What ``unpack_dual`` returns: the primal and its tangent (None when it has none)."
 
+#: set by ``kittygrad.func._batched``: ``ForwardBridge``, how a level meets vmap's batched tensors
+vmap_bridge = None
+
 
 class _Level:
     """The open level's tangents: ``tangents`` maps ``id(tensor)`` to ``(tensor, tangent)`` and
@@ -64,6 +74,9 @@ class _Level:
     duals: dict = {}
     #: ``id(dual)`` -> every ``make_dual`` result of the level: each owns its tangent
     made: dict = {}
+    #: the outermost vmap level, when the level was opened inside vmap: the level then sits under
+    #: it (its ``prev_apply`` is ``_dual_apply``) and ``below`` is what was under it before
+    spliced = None
 
 
 _level = _Level()
@@ -74,7 +87,15 @@ def is_active() -> bool:
     return _level.active
 
 
+def _batched_key(t: Any) -> bool:
+    """Is ``t`` a BatchedTensor whose tangent lives on its physical tensor (a level under vmap)?"""
+    return _level.spliced is not None and type(t) is not Tensor and vmap_bridge.is_batched(t)
+
+
 def _tangent_of(t: Any) -> Tensor | None:
+    if _batched_key(t):
+        tangent = _tangent_of(vmap_bridge.physical(t))
+        return None if tangent is None else vmap_bridge.rewrap_like(tangent, t)
     entry = _level.tangents.get(id(t))
     if entry is None or entry[0] is not t:
         return None
@@ -82,6 +103,11 @@ def _tangent_of(t: Any) -> Tensor | None:
 
 
 def _set_tangent(t: Tensor, tangent: Tensor | None) -> None:
+    if _batched_key(t):
+        if tangent is not None:
+            with _suspended():  # (expanding a tangent has no tangent of its own)
+                tangent = vmap_bridge.physical_like(tangent, t)
+        t = vmap_bridge.physical(t)
     if tangent is None:
         _level.tangents.pop(id(t), None)
         _level.by_array.pop(id(t._data), None)
@@ -104,11 +130,21 @@ class _suspended:
 
     def __enter__(self) -> None:
         self.saved = _function.dual_apply, _function.dual_inplace, _engine.dual_saved
-        _function.dual_apply, _function.dual_inplace, _engine.dual_saved = _level.below
+        spliced = _level.spliced
+        if spliced is None:
+            _function.dual_apply, _function.dual_inplace, _engine.dual_saved = _level.below
+        else:  # under vmap: its hooks keep routing batched ops (to physical ones), which skip the level
+            self.prev = spliced.prev_apply
+            spliced.prev_apply = _level.below[0]
+            if _function.dual_apply is _dual_apply:
+                _function.dual_apply = _level.below[0]
+            _function.dual_inplace, _engine.dual_saved = _level.below[1:]
         _level.suspended += 1
 
     def __exit__(self, *exc) -> None:
         _function.dual_apply, _function.dual_inplace, _engine.dual_saved = self.saved
+        if _level.spliced is not None:
+            _level.spliced.prev_apply = self.prev
         _level.suspended -= 1
 
 
@@ -456,8 +492,14 @@ def enter_dual_level() -> int:
         raise KittyRuntimeError("Nested forward mode AD is not supported at the moment")
     _level.active = True
     _level.tangents, _level.by_array, _level.duals, _level.made = {}, {}, {}, {}
-    _level.below = _function.dual_apply, _function.dual_inplace, _engine.dual_saved
-    _function.dual_apply = _dual_apply
+    outer = vmap_bridge.primal_levels() if vmap_bridge is not None else ()
+    if outer:  # inside vmap: under its levels, see the module docstring
+        _level.spliced = outer[0]
+        _level.below = outer[0].prev_apply, _function.dual_inplace, _engine.dual_saved
+        outer[0].prev_apply = _dual_apply
+    else:
+        _level.below = _function.dual_apply, _function.dual_inplace, _engine.dual_saved
+        _function.dual_apply = _dual_apply
     _function.dual_inplace = _dual_inplace
     _engine.dual_saved = _dual_saved
     return 0
@@ -477,7 +519,12 @@ def exit_dual_level(*, level: int | None = None) -> None:
         )
     _level.active = False
     _level.tangents, _level.by_array, _level.duals, _level.made = {}, {}, {}, {}
-    _function.dual_apply, _function.dual_inplace, _engine.dual_saved = _level.below
+    if _level.spliced is not None:
+        _level.spliced.prev_apply = _level.below[0]
+        _function.dual_inplace, _engine.dual_saved = _level.below[1:]
+        _level.spliced = None
+    else:
+        _function.dual_apply, _function.dual_inplace, _engine.dual_saved = _level.below
     _level.below = (None, None, None)
 
 
@@ -532,11 +579,14 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
             f"{list(tangent.shape)}."
         )
     with _suspended():
+        if _level.spliced is not None:  # a tangent batched where the primal is not batches the dual too
+            tensor = vmap_bridge.batched_union(tensor, tangent)
         dual = tensor.view_as(tensor)
     _set_tangent(dual, tangent if tangent.dtype == tensor.dtype else tangent.to(tensor.dtype))
-    _level.made[id(dual)] = dual
-    if dual._view is not None and tuple(dual._view[0].shape) == tuple(dual.shape):
-        _level.duals[id(dual._view[0])] = dual
+    key = vmap_bridge.physical(dual) if _batched_key(dual) else dual
+    _level.made[id(key)] = key
+    if key._view is not None and tuple(key._view[0].shape) == tuple(key.shape):
+        _level.duals[id(key._view[0])] = key
     return dual
 
 

@@ -26,6 +26,7 @@ import weakref
 
 from .. import backend as B
 from .. import dtypes as D
+from ..autograd import forward_ad as _forward_ad
 from ..autograd import function as _function
 from ..autograd.grad_mode import no_grad
 from ..errors import KittyRuntimeError
@@ -629,3 +630,57 @@ def rewrap_all(t: Tensor) -> Tensor:
 def rewrap_like_all(t: Tensor) -> Tensor:
     """``rewrap_all`` when any level is open, else ``t``."""
     return rewrap_all(t) if primal_levels() else t
+
+
+class ForwardBridge:
+    """What forward-mode AD (``autograd.forward_ad``, which cannot import ``func``) needs of vmap
+    to run under it: a dual level opened inside vmap sits *under* the vmap levels, so tangents
+    are computed on the physical tensors, all samples at once, by the same rules as outside vmap
+    (jvp and vmap commute). Its tangent table then holds physical tensors; these translate
+    between them and the BatchedTensors that the forward-AD API (make_dual, unpack_dual) sees."""
+
+    primal_levels = staticmethod(primal_levels)
+    physical = staticmethod(unwrap_all)
+
+    @staticmethod
+    def is_batched(t) -> bool:
+        return type(t) is BatchedTensor
+
+    @staticmethod
+    def chain(t: Tensor) -> list:
+        """The levels ``t`` is batched at, innermost first."""
+        chain = []
+        while type(t) is BatchedTensor:
+            chain.append(t._level)
+            t = t._phys
+        return chain
+
+    @staticmethod
+    def rewrap_like(phys: Tensor, like: BatchedTensor) -> BatchedTensor:
+        """A physical tensor of ``like``'s physical shape, batched at ``like``'s levels."""
+        out = phys
+        for level in reversed(ForwardBridge.chain(like)):
+            out = BatchedTensor.make(out, level)
+        return out
+
+    @staticmethod
+    def physical_like(t: Tensor, like: BatchedTensor) -> Tensor:
+        """``t`` (a tangent for ``like``) as the physical tensor ``like``'s would be: expanded along
+        the levels of ``like`` it is not batched at. A tangent batched at a level its primal is
+        not has no physical place (``make_dual`` batches the primal to prevent it)."""
+        chain = ForwardBridge.chain(like)
+        for level in reversed(chain):
+            t = batched_at(t, level)
+        if batch_depth(t) != len(chain):
+            raise VmapFallback("a forward-mode tangent is batched at a vmap level its primal is not")
+        return unwrap_all(t)
+
+    @staticmethod
+    def batched_union(primal: Tensor, tangent: Tensor) -> Tensor:
+        """``primal``, batched also at the levels ``tangent`` is (expanded along them)."""
+        for level in reversed(ForwardBridge.chain(tangent)):
+            primal = batched_at(primal, level)
+        return primal
+
+
+_forward_ad.vmap_bridge = ForwardBridge

@@ -60,13 +60,13 @@ def _run_dual(
     has_aux: bool,
     what: str,
     kwargs: dict,
+    guard: bool = True,
 ) -> tuple:
     """``func`` on dual tensors: (flat primal outputs, flat tangent outputs, output spec, aux).
 
-    Inside ``vmap`` it asks for the per-sample loop: batched primals carry no tangents. (jacfwd's
-    own level batches only the tangents, so it is no primal level.)"""
-    if _batched.primal_levels():
-        raise _batched.VmapFallback(f"{what} runs forward-mode AD")
+    Inside ``vmap`` the level goes under vmap's (see ``autograd.forward_ad``): batched primals
+    and tangents run batched. ``guard=False`` leaves the tangents unguarded (jacfwd guards its
+    stacked Jacobian instead)."""
     with fwAD.dual_level():
         duals = [fwAD.make_dual(p, t) for p, t in zip(diff_leaves, tangent_leaves)]
         call = list(args)
@@ -92,7 +92,7 @@ def _run_dual(
             p, t = fwAD.unpack_dual(o)
             primals.append(p)
             tangents.append(t if t is not None else zeros_like(o))
-        if not _batched.levels:  # (jacfwd's batched tangents are guarded once stacked)
+        if guard:
             tangents = [_guarded(t, p) for t, p in zip(tangents, primals)]
         if has_aux:  # aux leaves lose their tangents with the level; keep plain views of them
             aux = tree_map(lambda a: fwAD.unpack_dual(a).primal if isinstance(a, Tensor) else a, aux)
@@ -241,14 +241,19 @@ def _per_argnum(per_leaf: list, specs: list, single: bool) -> Any:
 
 def _jacfwd_batched(func, args, kwargs, leaves, specs, nums, has_aux, single):
     """jacfwd in one forward pass: every basis tangent at once, as a BatchedTensor (torch's
-    ``vmap(jvp)``). None when that is not possible here (inside vmap or a forward-AD level, or a
-    tangent formula without a batched form): the caller then pushes one tangent at a time, which
-    raises any error that is really the caller's."""
+    ``vmap(jvp)``). None when that is not possible here (inside a forward-AD level, or a tangent
+    formula without a batched form): the caller then pushes one tangent at a time, which raises
+    any error that is really the caller's.
+
+    Outside vmap the basis level batches only the tangents (the primals run once). Inside vmap it
+    is a vmap level like the others, primals batched along it too: the dual level goes under every
+    vmap level there (``autograd.forward_ad``), where primal and tangent share one physical shape."""
     sizes = [x.numel() for x in leaves]
     total = sum(sizes)
-    if _batched.levels or fwAD.is_active() or total < 2 or any(not x.is_floating_point() for x in leaves):
+    if fwAD.is_active() or total < 2 or any(not x.is_floating_point() for x in leaves):
         return None
-    level = _rules.open_level(total, tangents_only=True)
+    in_vmap = bool(_batched.primal_levels())
+    level = _rules.open_level(total, tangents_only=not in_vmap)
     try:
         tangents, start = [], 0
         for x, n in zip(leaves, sizes):
@@ -257,9 +262,12 @@ def _jacfwd_batched(func, args, kwargs, leaves, specs, nums, has_aux, single):
             tangents.append(_batched.BatchedTensor.make(rows.reshape((total,) + tuple(x.shape)), level))
             start += n
         prims, tans, out_spec, aux = _run_dual(
-            func, list(args), leaves, tangents, specs, nums, has_aux, "jacfwd(f, ...)(*args)", kwargs
+            func, list(args), leaves, tangents, specs, nums, has_aux, "jacfwd(f, ...)(*args)", kwargs, guard=False
         )
         columns = [_batched.batched_at(t, level)._phys.detach() for t in tans]  # (total, *output.shape) each
+        if in_vmap:  # the primals (and aux) are the same along the basis: its first row
+            prims = [_first_row(p, level) for p in prims]
+            aux = tree_map(lambda a: _first_row(a, level), aux)
         tangents = tans = None  # (so that closing the level frees the batched tensors)
     except (_batched.VmapFallback, Exception):
         return None
@@ -275,6 +283,13 @@ def _jacfwd_batched(func, args, kwargs, leaves, specs, nums, has_aux, single):
         blocks.append(_per_argnum(per_leaf, specs, single))
     result = tree_unflatten(blocks, out_spec)
     return (result, aux) if has_aux else result
+
+
+def _first_row(value: Any, level: _batched.Level) -> Any:
+    """``value`` without ``level``'s batch dim (its first sample), when batched at it."""
+    if _batched.is_batched_at(value, level):
+        return value._phys.select(0, 0)
+    return value
 
 
 def hessian(func: Callable, argnums: int | tuple[int, ...] = 0) -> Callable:

@@ -105,8 +105,10 @@ def _batched_leaf(x: Tensor, outer_grad: bool) -> tuple[Tensor, bool]:
     full = _batched.batched_to_all_levels(x)
     if outer_grad and _batched.unwrap_all(full).requires_grad:
         return full.view_as(full), True
-    plain = _batched.unwrap_all(full).detach()
+    physical = _batched.unwrap_all(full)
+    plain = physical.detach()
     plain.requires_grad_(True)
+    forward_ad.carry_tangent(plain, physical)  # (a forward-AD level inside vmap keeps physical tangents)
     return _batched.rewrap_all(plain), False
 
 
@@ -137,6 +139,11 @@ def _pullback(outputs: list, leaves: list, cotangents: list, create_graph: bool)
     # a leaf shared by the samples (vjp taken outside vmap, vjp_fn called inside): the physical
     # pass would sum the samples' gradients into it, so the cotangents go through the backward
     # formulas as batched tensors instead (their batching rules, or the loop fallback)
+    if any(_batched.batch_depth(o) for o in outputs):
+        # vjp taken inside vmap, vjp_fn called inside a vmap nested in it: the graph is on physical
+        # tensors whose batch dims the cotangents lack (they would broadcast against them, a wrong
+        # value); the inner vmap runs per sample instead, where the batched pass above applies
+        raise _batched.VmapFallback("vjp_fn runs inside a vmap nested in the one its vjp ran under")
     return _plain_pullback(outputs, leaves, cotangents, create_graph)
 
 
