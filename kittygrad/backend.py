@@ -476,8 +476,7 @@ class Generator:
         if str(device).split(":")[0] != "cpu":  # as torch without CUDA: no generator for another device
             raise _error("RuntimeError", f"Generator: kittygrad has only the CPU generator, got device '{device}'")
         self._bits = np.random.MT19937(0)
-        self._stamp = 0  # counts the changes of the stream (see stamp)
-        self._watchers: list = []  # called once, before the next change (see on_next_change)
+        self._stamp, self._watchers = 0, []  # (see stamp and on_next_change)
         self.manual_seed(_DEFAULT_SEED)
 
     # -- seeding and state ---------------------------------------------------------------------
@@ -511,30 +510,26 @@ class Generator:
         return self._seed
 
     def stamp(self) -> int:
-        """A number that changes whenever the stream does (a draw, a reseed, a restored state):
-        whether anything drew since an earlier stamp, without reading the state (~40 us).
+        """Changes whenever the stream does (a draw, a reseed, a restored state): whether anything
+        drew since an earlier stamp, without reading the state (~40 us).
 
-        >>> g = Generator(); s = g.stamp(); t = g.stamp(); _ = g.random((1,))
-        >>> s == t, s == g.stamp()
-        (True, False)
+        >>> g = Generator(); s = g.stamp(); _ = g.random((1,)); s == g.stamp()
+        False
         """
         return self._stamp
 
     def on_next_change(self, callback) -> None:
-        """Call ``callback()`` once, just before the stream next changes (the state it reads then is
-        the one before that change); :meth:`forget` takes it back if it has not run."""
+        """Call ``callback()`` once, just before the stream next changes (unless ``forget`` first)."""
         self._watchers.append(callback)
 
     def forget(self, callback) -> None:
-        if callback in self._watchers:
-            self._watchers.remove(callback)
+        self._watchers = [w for w in self._watchers if w is not callback]
 
     def _changing(self) -> None:
-        """About to change the stream: a new stamp, after the watchers have seen the old state."""
-        if self._watchers:
-            watchers, self._watchers = self._watchers, []
-            for callback in watchers:
-                callback()
+        """About to change the stream: the watchers see the old state, then a new stamp."""
+        watchers, self._watchers = self._watchers, []
+        for callback in watchers:
+            callback()
         self._stamp += 1
 
     def get_state(self):
@@ -975,42 +970,23 @@ def get_num_threads() -> int:
 
 
 class _SpecialKernels:
-    """The scipy.special functions kittygrad uses, by their SciPy names.
+    """The scipy.special functions kittygrad uses, by their SciPy names: expit (the stable logistic
+    sigmoid), gammaln (log|Gamma|), psi (digamma), polygamma, zeta (Hurwitz), gammainc/gammaincc
+    (regularized incomplete gamma P and Q), betainc (regularized incomplete beta), erfcx
+    (exp(x^2) erfc(x)), ndtr/ndtri/log_ndtr (the standard normal CDF, its inverse, its log accurate
+    in the tails), entr (-x log x), the modified Bessel functions i0/i1/k0/k1 and their exp-scaled
+    i0e/i1e/k0e/k1e, the Bessel functions j0/j1/y0/y1, airy (Ai, Ai', Bi, Bi') and spherical_jn.
 
     >>> float(special.gammaln(np.array(4.0)))  # log(3!)  # doctest: +ELLIPSIS
     1.791759469228...
     """
 
     __slots__ = ()
-    expit = staticmethod(_scipy_special_kernels.expit)  # the logistic sigmoid 1 / (1 + exp(-x)), stable, one pass
-    gammaln = staticmethod(_scipy_special_kernels.gammaln)  # log|Gamma(x)|
-    psi = staticmethod(_scipy_special_kernels.psi)  # digamma
-    polygamma = staticmethod(_scipy_special_kernels.polygamma)  # polygamma(n, x)
-    zeta = staticmethod(_scipy_special_kernels.zeta)  # Hurwitz zeta(x, q)
-    gammainc = staticmethod(_scipy_special_kernels.gammainc)  # regularized lower incomplete gamma P(a, x)
-    gammaincc = staticmethod(_scipy_special_kernels.gammaincc)  # upper Q(a, x) = 1 - P(a, x)
-    betainc = staticmethod(_scipy_special_kernels.betainc)  # regularized incomplete beta I_x(a, b)
-    erfcx = staticmethod(_scipy_special_kernels.erfcx)  # exp(x^2) erfc(x)
-    ndtr = staticmethod(_scipy_special_kernels.ndtr)  # standard normal CDF
-    ndtri = staticmethod(_scipy_special_kernels.ndtri)  # its inverse
-    log_ndtr = staticmethod(_scipy_special_kernels.log_ndtr)  # log of the CDF, accurate in the tails
-    entr = staticmethod(_scipy_special_kernels.entr)  # -x log x
-    i0 = staticmethod(_scipy_special_kernels.i0)  # modified Bessel functions of the first kind
-    i0e = staticmethod(_scipy_special_kernels.i0e)  # ... scaled by exp(-|x|)
-    i1 = staticmethod(_scipy_special_kernels.i1)
-    i1e = staticmethod(_scipy_special_kernels.i1e)
-    k0 = staticmethod(_scipy_special_kernels.k0)  # ... of the second kind
-    k0e = staticmethod(_scipy_special_kernels.k0e)  # ... scaled by exp(x)
-    k1 = staticmethod(_scipy_special_kernels.k1)
-    k1e = staticmethod(_scipy_special_kernels.k1e)
-    j0 = staticmethod(_scipy_special_kernels.j0)  # Bessel functions of the first kind
-    j1 = staticmethod(_scipy_special_kernels.j1)
-    y0 = staticmethod(_scipy_special_kernels.y0)  # ... of the second kind
-    y1 = staticmethod(_scipy_special_kernels.y1)
-    airy = staticmethod(_scipy_special_kernels.airy)  # (Ai, Ai', Bi, Bi')
-    spherical_jn = staticmethod(_scipy_special_kernels.spherical_jn)  # spherical Bessel j_n(x)
 
 
+for _name in ("expit gammaln psi polygamma zeta gammainc gammaincc betainc erfcx ndtr ndtri log_ndtr entr i0 i0e "
+              "i1 i1e k0 k0e k1 k1e j0 j1 y0 y1 airy spherical_jn").split():
+    setattr(_SpecialKernels, _name, staticmethod(getattr(_scipy_special_kernels, _name)))
 special = _SpecialKernels()
 
 
