@@ -24,7 +24,8 @@ _CLOSE_FIXED = ("a dispatcher with fewer Python layers per op (the node, its sav
 WHY: dict[str, tuple[str, str]] = {
     name: (_FIXED, _CLOSE_FIXED)
     for name in ("add", "mul", "div", "exp", "tanh", "sigmoid", "relu", "sin_method", "reciprocal_method",
-                 "square_method", "mean", "sum", "sum_dim", "mean_dim", "pow_half", "softmax", "log_softmax")
+                 "square_method", "mean", "sum", "sum_dim", "mean_dim", "pow_half", "pow_scalar", "softmax",
+                 "log_softmax")
 }
 WHY.update({
     "mse_loss": (
@@ -59,6 +60,12 @@ WHY.update({
         "torch's edge cases: the shift is made finite (an all -inf slice gives -inf, not nan), one more pass; "
         "backward recomputes exp(x - out) instead of keeping the forward's exponentials (saved memory)",
         "keeping the exponentials from forward when memory allows (one pass fewer in backward)",
+    ),
+    "gelu_tanh": (
+        "memory kept small: backward recomputes x*x and 0.5(1 + t), which the floor keeps from forward (two "
+        "more arrays of the input's size held per call), and checks the slope for overflow (max and min) so "
+        "that a huge |x| gets torch's slope of 0 or 1 instead of nan",
+        "keeping x*x from forward (one array more held until backward)",
     ),
     "cross_entropy": (
         "torch's checks: every target is range-checked (min and max of the targets) before the fused "

@@ -5,10 +5,12 @@
 from one forward and one backward pass. What has no batching rule still works, per sample, and
 says so with a warning, once: an op without a rule runs once per sample inside the batched run
 (``vmap fell back to a loop for <op>``); a function that reads a batched tensor's values outside
-ops, or uses forward-mode AD, or draws random numbers that must differ per sample
-(``randomness="different"``), is run once per sample as a whole (``vmap fell back to a loop for
-<function>: <why>``). Torch's ``randomness`` modes are kept: ``"error"`` refuses a function that
-draws random numbers, ``"same"`` gives every sample the same draws, ``"different"`` independent ones.
+ops, or draws random numbers that must differ per sample (``randomness="different"``), is run
+once per sample as a whole (``vmap fell back to a loop for <function>: <why>``). Forward-mode AD
+inside vmap (``vmap(jvp)``, ``vmap(jacfwd)``) runs batched too: its dual level sits under the
+vmap levels (``autograd.forward_ad``). Torch's ``randomness`` modes are kept: ``"error"`` refuses
+a function that draws random numbers, ``"same"`` gives every sample the same draws,
+``"different"`` independent ones.
 """
 
 from __future__ import annotations
