@@ -306,30 +306,58 @@ def _all_rows(o: Tensor, leaves: list, basis: Tensor, create_graph: bool) -> lis
 
     The basis cotangents go in as one BatchedTensor: the backward formulas then run as ops
     (``create_graph``) and meet their batching rules, as torch's ``jacrev`` runs ``vmap(vjp)``.
-    None when that is not possible here (inside vmap or forward-mode AD, or a formula without a
-    batched form): the caller then pulls back one row at a time.
+    Inside vmap the pullback runs on the physical graph (as ``_batched_pullback`` does), the
+    basis expanded along the open levels' batch dims, so every sample's rows come from one pass.
+    None when that is not possible here (forward-mode AD, a leaf not batched at every level, or a
+    formula without a batched form): the caller then pulls back one row at a time.
     """
-    if _batched.levels or forward_ad.is_active() or o.numel() < 2:
+    if forward_ad.is_active() or o.numel() < 2:
         return None
-    n = o.numel()
+    outer = _batched.primal_levels()
+    if len(outer) != len(_batched.levels):
+        return None  # (a jacfwd basis level is open: its tangents have no place on the physical graph)
+    if outer:
+        if any(_batched.batch_depth(x) != len(outer) for x in leaves):
+            return None
+        target = _batched.unwrap_all(_batched.batched_to_all_levels(o))
+        sources = [_batched.unwrap_all(x) for x in leaves]
+        if type(target) is _batched.BatchedTensor or not target._requires_grad:
+            return None
+    else:
+        target, sources = o, leaves
+    n, k = o.numel(), len(outer)
+    batch = tuple(target.shape[:k])  # the open levels' batch dims, outermost first
     level = _rules.open_level(n)
     try:
-        cotangent = _batched.BatchedTensor.make(basis.reshape((n,) + tuple(o.shape)), level)
-        found = _autograd_grad([o], leaves, [cotangent], retain_graph=True, create_graph=True, allow_unused=True)
+        seed = basis.reshape((n,) + (1,) * k + tuple(o.shape)).expand((n,) + batch + tuple(o.shape))
+        cotangent = _batched.BatchedTensor.make(seed, level)
+        found = _autograd_grad([target], sources, [cotangent], retain_graph=True, create_graph=True, allow_unused=True)
         rows = []
-        for g, x in zip(found, leaves):
+        for g in found:
             if g is None:
-                rows.append(zeros_like(x).unsqueeze(0).expand((n,) + tuple(x.shape)))
-            else:
-                rows.append(_batched.batched_at(g, level)._phys)
-        cotangent = found = g = None  # (so that closing the level frees the batched tensors)
+                rows.append(None)
+                continue
+            phys = _batched.batched_at(g, level)._phys
+            if type(phys) is _batched.BatchedTensor:
+                return None  # (batched at another level too: not the physical rows)
+            rows.append(phys)
+        cotangent = found = g = phys = None  # (so that closing the level frees the batched tensors)
     except (_batched.VmapFallback, Exception):
         # (a formula that cannot take a batched cotangent, e.g. one that writes it into a fresh
         # buffer: the row-by-row pullback that follows raises any error that is really the caller's)
         return None
     finally:
         _rules.close_level(level)
-    return rows if create_graph else [r.detach() for r in rows]
+    out = []
+    for r, x in zip(rows, sources):
+        if r is None:  # no path from this leaf to o
+            r = zeros_like(x).unsqueeze(k).expand(batch + (n,) + tuple(x.shape)[k:])
+        elif k:
+            r = r.movedim(0, k)  # (n, *batch, *leaf) -> (*batch, n, *leaf)
+        if not create_graph:
+            r = r.detach()
+        out.append(_batched.rewrap_all(r) if k else r)
+    return out
 
 
 def check_chunk_size(chunk_size: int | None, name: str) -> None:
