@@ -5,6 +5,8 @@
 - per-sample gradients of a 784-128-10 MLP on a batch of 64 with ``vmap(grad(loss))``, against one
   ordinary batched backward of the same batch (the ratio is what issue 17 bounds: <= 3x);
 - the 64x64 Jacobian of a 64-64-64 tanh MLP by ``jacrev`` and by ``jacfwd``;
+- per-sample Jacobians and Hessians (``vmap(jacrev)``, ``vmap(jacfwd)``, ``vmap(hessian)``) of a
+  16-16-16 tanh MLP over 64 samples: the compositions must run batched, not per sample;
 - the MLP rows written by hand in NumPy (a third process): the floor of their ratio.
 """
 
@@ -148,11 +150,20 @@ def _measure(lib_name: str, repeat: int) -> dict:
     def mlp(z):
         return F.linear(lib.tanh(F.linear(z, w1, b1)), w2, b2)
 
+    w3, w4 = t(rng.standard_normal((16, 16)) * 0.3), t(rng.standard_normal((16, 16)) * 0.3)
+    samples = t(rng.standard_normal((64, 16)))
+
+    def small(z):
+        return lib.tanh(lib.tanh(z @ w3) @ w4)
+
     rows = {
         "per-sample grads, vmap(grad)": lambda: per_sample(params, x, y),
         "one batched backward": batched,
         "jacrev 64->64 tanh MLP": lambda: func.jacrev(mlp)(v),
         "jacfwd 64->64 tanh MLP": lambda: func.jacfwd(mlp)(v),
+        "vmap(jacrev) 64 x 16->16 tanh MLP": lambda: func.vmap(func.jacrev(small))(samples),
+        "vmap(jacfwd) 64 x 16->16 tanh MLP": lambda: func.vmap(func.jacfwd(small))(samples),
+        "vmap(hessian) 64 x 16->1 tanh MLP": lambda: func.vmap(func.hessian(lambda z: small(z).sum()))(samples),
     }
     return _timed(rows, repeat)
 
