@@ -6,7 +6,6 @@ in one run. Any warning while kittygrad runs is an error here (a loop fallback w
 a test expects the loop.
 """
 
-import gc
 import warnings
 
 import numpy as np
@@ -16,6 +15,7 @@ import torch.nn.functional as TF
 
 import kittygrad as kitty
 import kittygrad.nn.functional as KF
+from test_func_no_cycles import cyclic_garbage  # (tests/ is on sys.path under pytest)
 
 rng = np.random.default_rng(3)
 X = rng.standard_normal((5, 3, 4)).astype(np.float32)  # 5 samples of (3, 4)
@@ -275,14 +275,5 @@ def test_no_cyclic_garbage(name):
         "vmap(jacfwd(jacrev))": lambda: kitty.func.vmap(kitty.func.jacfwd(kitty.func.jacrev(lambda q: f(q).sum())))(x),
         "vmap(vmap(jvp))": lambda: kitty.func.vmap(kitty.func.vmap(lambda v: kitty.func.jvp(f, (v,), (v,))))(x),
     }[name]
-    call()
-    gc.collect()
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        call()
-        found = gc.collect()
-    finally:
-        if was_enabled:
-            gc.enable()
+    found = cyclic_garbage(call)
     assert found == 0, f"{name} left {found} objects in reference cycles"
