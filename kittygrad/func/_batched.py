@@ -20,7 +20,6 @@ of the outer level, and each level's hook passes ops on its physical tensors on 
 
 from __future__ import annotations
 
-import math
 import sys
 import weakref
 
@@ -361,19 +360,16 @@ def _searchsorted(a, v, side="left", sorter=None):
     if sorter is not None:  # (kittygrad's searchsorted applies a sorter before it gets here)
         (a if type(a) is _Logical else v)._refuse()
     values = _physical_at(v, level)
-    if type(a) is _Logical and a.owner._level is level:
-        rows = a._physical()
-    elif type(a) is _Logical or (a.ndim <= 1 and not (a.dtype.kind == "f" and B.xp.isnan(a).any())):
-        # one sequence for every sample (a NumPy one, or one batched only at an outer level)
-        return _stand_in(B.xp.searchsorted(a, values, side=side), level)
-    else:  # the samples share a sequence that NumPy's search would read otherwise than torch's
-        rows = B.xp.broadcast_to(a, (level.size,) + a.shape)
+    if type(a) is _Logical and a.owner._level is not level:
+        return _stand_in(B.xp.searchsorted(a, values, side=side), level)  # (batched at an outer level: its own search)
+    rows = a._physical() if type(a) is _Logical else a
+    if type(rows) is B.xp.ndarray and rows.ndim <= 1 and type(values) is not B.xp.ndarray:
+        return _stand_in(B.xp.searchsorted(rows, values, side=side), level)  # (values batched further out too)
+    if type(a) is not _Logical and rows.ndim > 1:  # the samples share an N-D sequence: one copy of its rows each
+        rows = B.xp.broadcast_to(rows, (level.size,) + rows.shape)
     if type(rows) is not B.xp.ndarray or type(values) is not B.xp.ndarray:
         (a if type(a) is _Logical else v)._refuse()  # batched at an outer level too: their values are not here
-    shape = values.shape
-    count = math.prod(rows.shape[:-1])  # (the leading dims of a multi-dim sequence match its values')
-    found = _kernels.binary_search_rows(rows.reshape(count, rows.shape[-1]), values.reshape(count, -1), side == "right")
-    return _stand_in(found.reshape(shape), level)
+    return _stand_in(_kernels.search_sorted(rows, values, side == "right"), level)
 
 
 _ARRAY_FUNCTIONS = {

@@ -145,6 +145,25 @@ def _sum_lone_letters(sub: str, arr, elsewhere: str):
     return "".join(c for i, c in enumerate(sub) if i not in lone), arr.sum(axis=lone)
 
 
+def search_sorted(seq, values, right: bool):
+    """torch's ``searchsorted`` of the NumPy array ``values`` in the NumPy array ``seq``: a 1-D
+    sequence holds every value; each row of an N-D one (all dims but the last) holds the values of
+    the same leading index of ``values``. NumPy's own search where it gives torch's index (a 1-D
+    sequence without NaN), else :func:`binary_search_rows`; the result has ``values``' shape.
+
+    >>> import numpy as np
+    >>> search_sorted(np.array([[1.0, 3.0], [2.0, 4.0]]), np.array([[2.0], [3.0]]), right=False)
+    array([[1],
+           [1]])
+    """
+    if seq.ndim <= 1 and not (seq.dtype.kind == "f" and B.xp.isnan(seq).any()):
+        return B.xp.searchsorted(seq.reshape(-1), values, side="right" if right else "left")
+    count = math.prod(seq.shape[:-1])  # (1 for a 1-D sequence)
+    per_row = values.size // count if count else 0
+    found = binary_search_rows(seq.reshape(count, seq.shape[-1] if seq.ndim else 1), values.reshape(count, per_row), right)
+    return found.reshape(values.shape)
+
+
 def binary_search_rows(rows, values, right: bool):
     """torch's ``searchsorted`` of each row of ``values`` (R, M) in the same row of the sorted
     ``rows`` (R, N), step for step, all rows and values at once (log2(N) + 1 vectorized steps).

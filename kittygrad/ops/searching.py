@@ -2,8 +2,6 @@
 ``nonzero_static`` (``nonzero`` padded to a fixed size); none is differentiable."""
 from __future__ import annotations
 
-import math
-
 from .. import backend as B
 from ..autograd import function as F
 from ..errors import KittyRuntimeError, KittyTypeError
@@ -54,18 +52,8 @@ def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool
         )
     if type(s) is not B.ndarray or type(values) is not B.ndarray:
         out = B.xp.searchsorted(s, values, side=how)  # (inside vmap: the batched stand-in searches)
-    elif s.ndim <= 1 and not (s.dtype.kind == "f" and B.xp.isnan(s).any()):
-        out = B.xp.searchsorted(s.reshape(-1), values, side=how)
     else:
-        # one search per row of the sequence (1 row for a 1-D one), stepped as torch's (a NaN in
-        # the sequence moves NumPy's answer away from torch's: see binary_search_rows)
-        if s.ndim > 1:
-            count = math.prod(s.shape[:-1])
-            rows, flat_values = s.reshape(count, s.shape[-1]), values.reshape(count, values.shape[-1])
-        else:
-            rows, flat_values = s.reshape(1, -1), values.reshape(1, -1)
-        found = K.binary_search_rows(rows, flat_values, right)
-        out = found.reshape(values.shape)
+        out = K.search_sorted(s, values, right)
     return _wrap(out.astype(_index_dtype(out_int32)))  # (an array, or a NumPy integer: never a Python one)
 
 
