@@ -531,16 +531,8 @@ class BatchedTensor(Tensor):
     def filled_like(self, shape, fill, dtype) -> BatchedTensor:
         """A new tensor of one sample's ``shape`` full of ``fill``, batched as ``self`` is (what a
         backward formula's fresh buffer must be when the gradient written into it is batched)."""
-        chain = []
-        t = self
-        while type(t) is BatchedTensor:
-            chain.append(t._level)
-            t = t._phys
-        batch = tuple(t._data.shape[: len(chain)])
-        out = Tensor._wrap(B.xp.full(batch + tuple(shape), fill, dtype=dtype))
-        for level in reversed(chain):
-            out = BatchedTensor.make(out, level)
-        return out
+        batch = tuple(unwrap_all(self)._data.shape[: batch_depth(self)])
+        return rewrap_like(Tensor._wrap(B.xp.full(batch + tuple(shape), fill, dtype=dtype)), self)
 
     @property
     def requires_grad(self) -> bool:
@@ -623,6 +615,22 @@ def rewrap_all(t: Tensor) -> Tensor:
     return t
 
 
+def levels_of(t: Tensor) -> list:
+    """The levels ``t`` is batched at, innermost first."""
+    chain = []
+    while type(t) is BatchedTensor:
+        chain.append(t._level)
+        t = t._phys
+    return chain
+
+
+def rewrap_like(phys: Tensor, like: Tensor) -> Tensor:
+    """A plain tensor with ``like``'s physical batch dims leading, batched at ``like``'s levels."""
+    for level in reversed(levels_of(like)):
+        phys = BatchedTensor.make(phys, level)
+    return phys
+
+
 def rewrap_like_all(t: Tensor) -> Tensor:
     """``rewrap_all`` when any level is open, else ``t``."""
     return rewrap_all(t) if primal_levels() else t
@@ -637,44 +645,26 @@ class ForwardBridge:
 
     primal_levels = staticmethod(primal_levels)
     physical = staticmethod(unwrap_all)
+    rewrap_like = staticmethod(rewrap_like)
 
     @staticmethod
     def is_batched(t) -> bool:
         return type(t) is BatchedTensor
 
     @staticmethod
-    def chain(t: Tensor) -> list:
-        """The levels ``t`` is batched at, innermost first."""
-        chain = []
-        while type(t) is BatchedTensor:
-            chain.append(t._level)
-            t = t._phys
-        return chain
-
-    @staticmethod
-    def rewrap_like(phys: Tensor, like: BatchedTensor) -> BatchedTensor:
-        """A physical tensor of ``like``'s physical shape, batched at ``like``'s levels."""
-        out = phys
-        for level in reversed(ForwardBridge.chain(like)):
-            out = BatchedTensor.make(out, level)
-        return out
-
-    @staticmethod
     def physical_like(t: Tensor, like: BatchedTensor) -> Tensor:
         """``t`` (a tangent for ``like``) as the physical tensor ``like``'s would be: expanded along
         the levels of ``like`` it is not batched at. A tangent batched at a level its primal is
         not has no physical place (``make_dual`` batches the primal to prevent it)."""
-        chain = ForwardBridge.chain(like)
-        for level in reversed(chain):
-            t = batched_at(t, level)
-        if batch_depth(t) != len(chain):
+        t = ForwardBridge.batched_union(t, like)
+        if batch_depth(t) != batch_depth(like):
             raise VmapFallback("a forward-mode tangent is batched at a vmap level its primal is not")
         return unwrap_all(t)
 
     @staticmethod
     def batched_union(primal: Tensor, tangent: Tensor) -> Tensor:
         """``primal``, batched also at the levels ``tangent`` is (expanded along them)."""
-        for level in reversed(ForwardBridge.chain(tangent)):
+        for level in reversed(levels_of(tangent)):
             primal = batched_at(primal, level)
         return primal
 
