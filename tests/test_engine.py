@@ -299,3 +299,34 @@ def test_backward_on_a_leaf_can_repeat():
     x.backward()
     x.backward()
     assert x.grad.item() == 2.0
+
+
+# .grad's layout: torch lays a new gradient out as its leaf (for a dense leaf), whatever layout
+# the incoming gradient had (a broadcast one from a mean, a transposed one from a view)
+_GRAD_LAYOUT_CASES = {
+    "mean over dim 0": ((32, 16, 8), None, lambda x: x.mean(0).sum()),
+    "sum over the last dim": ((4, 5, 6), None, lambda x: x.sum(-1).sum()),
+    "full mean": ((3, 4), None, lambda x: x.mean()),
+    "expand of a leaf": ((3, 1), None, lambda x: x.expand(3, 4).sum()),
+    "transposed leaf, elementwise": ((16, 32), (1, 0), lambda x: (x * 2).sum()),
+    "transposed leaf, broadcast grad": ((16, 32), (1, 0), lambda x: x.mean(0).sum()),
+    "transposed use of a plain leaf": ((6, 5), None, lambda x: (x.t() * 3).t().sum()),
+    "two uses, accumulated": ((4, 3), None, lambda x: x.sum() + x.mean(1).sum()),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_GRAD_LAYOUT_CASES))
+def test_grad_takes_its_leafs_layout_as_torch(case):
+    shape, perm, fn = _GRAD_LAYOUT_CASES[case]
+    values = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    grads = []
+    for lib in (kitty, torch):
+        x = lib.tensor(values)
+        if perm is not None:
+            x = x.permute(*perm)
+        x = x.detach().requires_grad_()
+        fn(x).backward()
+        grads.append(x.grad)
+    ours, theirs = grads
+    assert ours.stride() == theirs.stride(), case
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)

@@ -305,8 +305,9 @@ def _accumulate_into(tensor, grad, hooks: bool = True) -> None:
         grad = g._data
     current = tensor._grad
     if current is None:
-        # own the memory: the incoming array may be shared with another branch's gradient
-        tensor._grad = Tensor._wrap(grad.copy())
+        # own the memory (the incoming array may be shared with another branch's gradient), in
+        # the leaf's layout
+        tensor._grad = Tensor._wrap(B.grad_like(grad, data))
     elif current._data.shape == grad.shape and current._data.flags.writeable:
         current._data += grad  # in place, as torch: references to .grad see the sum
     else:
@@ -807,13 +808,16 @@ def _run_seed(root, root_nr, root_grad) -> None:
                         continue
                     current = t._grad
                     if current is None:
-                        # .grad must own its memory: an array nothing else references (the
-                        # input_grads tuple, zip's item tuple, the loop variable and getrefcount's
-                        # argument) and that is not a view is ours already; anything else is copied
-                        if g.base is None and _getrefcount(g) <= 4 and g.flags.writeable and g.dtype == t._data.dtype:
+                        # .grad owns its memory, laid out as its leaf (torch's contract): an array
+                        # nothing else references (the input_grads tuple, zip's item tuple, the loop
+                        # variable, getrefcount's argument) and not a view is ours; else it is copied
+                        data = t._data
+                        ours = g.base is None and _getrefcount(g) <= 4 and g.flags.writeable
+                        laid_out = g.strides == data.strides or (g.flags.c_contiguous and data.flags.c_contiguous)
+                        if ours and laid_out and g.dtype == data.dtype:
                             t._grad = Tensor._wrap(g)
                         else:
-                            t._grad = Tensor._wrap(B.owned_copy(g, t._data.dtype))
+                            t._grad = Tensor._wrap(B.grad_like(g, data))
                     else:
                         _accumulate_into(t, g)
                     continue
