@@ -1,7 +1,7 @@
 """DistributedDataParallel throughput: 2 processes against 1, on the MLP and CNN workloads.
 
     python -m benchmarks.distributed [--steps 30] [--rounds 5] [--repeats 3] [--bucket-cap-mb 0.1]
-        [--quiet-wait 60] [--out FILE]
+        [--quiet-wait 60] [--no-torch] [--out FILE]
 
 Each process keeps the same local batch (so 2 processes train on twice the samples per step)
 and runs with one BLAS thread. The 1-process and 2-process jobs are launched in turn
@@ -28,7 +28,10 @@ the processes of one machine share. Per step,
   same non-blocking calls and wait), from the last rank's start to the last rank's end;
 - hidden behind backward = 1 - exposed / alone.
 
-Needs mpi4py and mpich (``pip install 'kittygrad[distributed]'``).
+A second table runs torch's own ``DistributedDataParallel`` (its CPU backend, gloo, over TCP on this
+machine) on the same workloads in the same way, as the reference for what this machine allows.
+
+Needs mpi4py and mpich (``pip install 'kittygrad[distributed]'``), and torch for the reference rows.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import argparse
 import json
 import os
 import statistics
+import socket
 import subprocess
 import sys
 import time
@@ -90,6 +94,59 @@ def worker(steps: int, rounds: int, bucket_cap_mb: float) -> None:
     if dist.get_rank() == 0:
         print("RESULT " + json.dumps(results), flush=True)
     dist.destroy_process_group()
+
+
+def torch_worker(steps: int, rounds: int, bucket_cap_mb: float, port: int) -> None:
+    """One rank of torch's own DDP (gloo over TCP on this machine) on the same workloads, started
+    by the same ``mpiexec`` (its rank and size from MPICH's ``PMI_RANK`` / ``PMI_SIZE``)."""
+    _one_thread()
+    import torch
+    import torch.distributed as tdist
+
+    torch.set_num_threads(1)
+    rank, world = int(os.environ.get("PMI_RANK", "0")), int(os.environ.get("PMI_SIZE", "1"))
+    tdist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
+    results = {
+        name: _torch_measure(torch, tdist, make, steps, rounds, bucket_cap_mb, rank, world)
+        for name, make in _workloads(torch).items()
+    }
+    if rank == 0:
+        print("RESULT " + json.dumps(results), flush=True)
+    tdist.barrier()
+    sys.stdout.flush()
+    os._exit(0)  # (gloo's teardown can abort the process after a clean run; nothing is left to do)
+
+
+def _torch_measure(torch, tdist, make, steps: int, rounds: int, bucket_cap_mb: float, rank: int, world: int) -> dict:
+    """One workload under torch's DDP: per block, the slowest rank's seconds per step and the
+    smallest share of a core a rank got."""
+    torch.manual_seed(0)
+    model, batch = make()
+    ddp = torch.nn.parallel.DistributedDataParallel(model, bucket_cap_mb=bucket_cap_mb)
+    opt = torch.optim.SGD(ddp.parameters(), lr=0.01, momentum=0.9)
+    gen = torch.Generator().manual_seed(rank)
+    data = [batch(gen) for _ in range(4)]
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def step(i):
+        x, y = data[i % len(data)]
+        opt.zero_grad()
+        loss_fn(ddp(x), y).backward()
+        opt.step()
+
+    for i in range(3):  # warm-up
+        step(i)
+    blocks = []
+    for _ in range(rounds):
+        tdist.barrier()
+        start, cpu = time.perf_counter(), time.process_time()
+        for i in range(steps):
+            step(i)
+        elapsed = time.perf_counter() - start
+        figures = torch.tensor([elapsed, -(time.process_time() - cpu) / elapsed], dtype=torch.float64)
+        tdist.all_reduce(figures, op=tdist.ReduceOp.MAX)  # the slowest rank, the smallest share
+        blocks.append({"ddp": (figures[0].item() / steps, -figures[1].item())})
+    return {"blocks": blocks, "samples": world * len(data[0][1])}
 
 
 def _measure(kitty, DDP, comm, MPI, make, steps: int, rounds: int, bucket_cap_mb: float) -> dict:
@@ -189,13 +246,22 @@ def _measure(kitty, DDP, comm, MPI, make, steps: int, rounds: int, bucket_cap_mb
     return {"blocks": blocks, "samples": world * len(data[0][1]), "bucket_kb": [round(f.nbytes / 1024) for f in flats]}
 
 
-def _launch(n: int, args) -> dict:
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _launch(n: int, args, library: str = "kittygrad") -> dict:
     from kittygrad.distributed.run import find_mpiexec
 
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
-    cmd = [find_mpiexec(), "-n", str(n), sys.executable, "-m", "benchmarks.distributed", "--worker"]
+    worker_flag = "--worker" if library == "kittygrad" else "--torch-worker"
+    cmd = [find_mpiexec(), "-n", str(n), sys.executable, "-m", "benchmarks.distributed", worker_flag]
     cmd += ["--steps", str(args.steps), "--rounds", str(args.rounds), "--bucket-cap-mb", str(args.bucket_cap_mb)]
+    if library == "torch":
+        cmd += ["--port", str(_free_port())]
     run = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=1200)
     line = next((ln for ln in run.stdout.splitlines() if ln.startswith("RESULT ")), None)
     if run.returncode != 0 or line is None:
@@ -211,10 +277,10 @@ def _blocks(jobs: list[dict], name: str) -> list[dict]:
     return [block for job in jobs for block in job[name]["blocks"]]
 
 
-def _per_s(jobs: list[dict], name: str, kind: str) -> tuple[float, int, int]:
+def _per_s(jobs: list[dict], name: str, kind: str, min_share: float = MIN_SHARE) -> tuple[float, int, int]:
     """Median samples/s of ``kind`` over the uncontended blocks (all blocks if none was); counts."""
     blocks = _blocks(jobs, name)
-    good = [b[kind][0] for b in blocks if b[kind][1] >= MIN_SHARE]
+    good = [b[kind][0] for b in blocks if b[kind][1] >= min_share]
     return jobs[0][name]["samples"] / statistics.median(good or [b[kind][0] for b in blocks]), len(good), len(blocks)
 
 
@@ -271,20 +337,29 @@ def main(argv: list[str] | None = None) -> None:
         "--quiet-wait", type=float, default=60, help="seconds to wait for idle CPUs before each job (0: never)"
     )
     parser.add_argument("--out", default=None, help="also write the table to this file")
+    parser.add_argument("--no-torch", action="store_true", help="skip torch's DDP (gloo) reference rows")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         worker(args.steps, args.rounds, args.bucket_cap_mb)
         return
-    ones, twos, quiet = [], [], 0
+    if args.torch_worker:
+        torch_worker(args.steps, args.rounds, args.bucket_cap_mb, args.port)
+        return
+    ones, twos, torch_ones, torch_twos, quiet = [], [], [], [], 0
+    runs = [(1, ones, "kittygrad"), (2, twos, "kittygrad")]
+    if not args.no_torch:
+        runs += [(1, torch_ones, "torch"), (2, torch_twos, "torch")]
     for _ in range(args.repeats):
-        for n, jobs in ((1, ones), (2, twos)):
+        for n, jobs, library in runs:
             quiet += _wait_until_quiet(args.quiet_wait) if args.quiet_wait > 0 else 0
-            jobs.append(_launch(n, args))
+            jobs.append(_launch(n, args, library))
     lines = [
         f"DDP, one BLAS thread per process, {os.cpu_count()} CPUs, bucket_cap_mb={args.bucket_cap_mb}; "
-        f"{args.repeats} jobs per process count x {args.rounds} blocks of {args.steps} steps; {quiet} of "
-        f"{2 * args.repeats} jobs started on idle CPUs; medians over the blocks where every rank had >= "
+        f"{args.repeats} jobs per library and process count x {args.rounds} blocks of {args.steps} steps; {quiet} "
+        f"of {len(runs) * args.repeats} jobs started on idle CPUs; medians over the blocks where every rank had >= "
         f"{MIN_SHARE:.0%} of a core (counted: used/all)",
         "| workload | 1 process, DDP | 2 processes, DDP | speed-up | speed-up, paired | 2 processes, no all-reduce "
         "| buckets (KiB) | all-reduce alone (ms) | exposed after backward (ms) | rank skew (ms) "
@@ -307,6 +382,21 @@ def main(argv: list[str] | None = None) -> None:
         "2-process jobs, DDP against rank 0 training the bare module alone while rank 1 sleeps, so both see the "
         "machine in the same state. Hidden behind backward: 1 - exposed / alone (see the module docstring).",
     ]
+    if torch_ones:
+        lines += [
+            "",
+            "torch's own DistributedDataParallel (gloo, the CPU backend torch ships) on the same workloads, same "
+            "batches, bucket cap and one thread per process, launched and timed the same way. Every block counts "
+            "(gloo sleeps while it waits, so a rank's share of a core says nothing about other jobs there):",
+            "",
+            "| workload | torch 1 process | torch 2 processes | torch speed-up | kittygrad speed-up |",
+            "|---|---|---|---|---|",
+        ]
+        for name in ones[0]:
+            one, n1, m1 = _per_s(torch_ones, name, "ddp", min_share=0)
+            two, n2, m2 = _per_s(torch_twos, name, "ddp", min_share=0)
+            ours = _per_s(twos, name, "ddp")[0] / _per_s(ones, name, "ddp")[0]
+            lines.append(f"| {name} | {one:.0f}/s ({n1}/{m1}) | {two:.0f}/s ({n2}/{m2}) | {two / one:.2f}x | {ours:.2f}x |")
     table = "\n".join(lines)
     print(table)
     if args.out:
