@@ -235,3 +235,33 @@ def test_maximum_without_ties_takes_the_counting_path_and_agrees_with_torch(name
         out.append((a.grad.numpy(), b.grad.numpy()))
     for ours, ref in zip(*out):
         np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("dims", [(0, -1), 1, (0, 1, 2)])
+def test_logsumexp_gradient_from_kept_exponentials_matches_torch(dims, keepdim):
+    """Backward scales forward's exponentials instead of recomputing exp(x - out): the same
+    gradient as torch's at -inf (whole slices of it), inf and nan, twice with retain_graph."""
+    values = np.random.default_rng(3).standard_normal((3, 4, 5)).astype(np.float32)
+    values[0, 0, :] = -np.inf  # one slice of -inf (with dims 1 only it fills a slice)
+    values[0, :, 0] = -np.inf
+    values[1, 2, 3], values[2, 1, 1] = np.inf, np.nan
+    upstream = np.random.default_rng(4).standard_normal(torch.logsumexp(torch.tensor(values), dims, keepdim).shape)
+    grads = []
+    for lib in (kitty, torch):
+        x = lib.tensor(values, requires_grad=True)
+        y = lib.logsumexp(x, dims, keepdim=keepdim)
+        w = lib.tensor(upstream.astype(np.float32))
+        (y * w).sum().backward(retain_graph=True)
+        first = x.grad.clone()
+        (y * w).sum().backward()  # the kept exponentials are read again, unchanged
+        grads.append((first.numpy(), (x.grad - first).numpy()))
+    for ours, ref in zip(grads[0], grads[1]):
+        np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=1e-7, equal_nan=True)
+
+
+def test_logsumexp_frees_its_kept_exponentials_with_the_saved_values():
+    z = kitty.logsumexp(kitty.randn(4, 5, requires_grad=True), 1)
+    assert z.grad_fn._exps.shape == (4, 5)
+    z.sum().backward()
+    assert not hasattr(z.grad_fn, "_exps")
