@@ -282,19 +282,21 @@ class Gelu(Op):
     def _tanh_slope(x, t, k):
         """d/dx of the tanh GELU, 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 * 0.044715 x^2), in place
         on two temporaries; None where x * x overflowed (t is +-1 there and the slope 0 or 1:
-        the general formula selects those)."""
+        the general formula selects those) or x holds a NaN. The polynomial is at least 1 unless
+        one of those happened, so its largest value tells (NaN propagates through max): one
+        reduction, where checking the slope took two."""
         xp = B.xp
         with B.errstate(over="ignore", invalid="ignore"):
-            slope = xp.multiply(t, t)
-            xp.subtract(1, slope, out=slope)
             poly = x * x
             poly *= 3 * 0.044715
             poly += 1
+            if not xp.isfinite(poly.max()):
+                return None
+            slope = xp.multiply(t, t)
+            xp.subtract(1, slope, out=slope)
             slope *= poly
             slope *= x
             slope *= 0.5 * k
-            if not all_finite(slope):
-                return None
             xp.multiply(t, 0.5, out=poly)
             slope += poly
             slope += 0.5
