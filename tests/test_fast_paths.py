@@ -265,3 +265,38 @@ def test_logsumexp_frees_its_kept_exponentials_with_the_saved_values():
     assert z.grad_fn._exps.shape == (4, 5)
     z.sum().backward()
     assert not hasattr(z.grad_fn, "_exps")
+
+
+_KEPT_VALUE_OPS = {  # ops whose backward reads a value forward kept (the output, or a * a)
+    "div": (lambda lib, a, b: a / b, True),
+    "div by a broadcast row": (lambda lib, a, b: a / b[:1], True),
+    "pow 0.5": (lambda lib, a, b: a.abs() ** 0.5, False),
+    "pow 3": (lambda lib, a, b: a**3, False),
+}
+
+
+@pytest.mark.parametrize("use", ["plain", "output changed in place", "backward twice", "double backward"])
+@pytest.mark.parametrize("name", sorted(_KEPT_VALUE_OPS))
+def test_backward_from_kept_values_matches_torch(name, use):
+    """The kept value serves while it is the forward's; an output changed in place sends backward
+    back to the formula on the inputs (no error: torch allows it for these ops)."""
+    fn, both = _KEPT_VALUE_OPS[name]
+    rng = np.random.default_rng(5)
+    a_values = rng.standard_normal((4, 6)).astype(np.float32)
+    b_values = (rng.standard_normal((4, 6)) + 3).astype(np.float32)
+    grads = []
+    for lib in (kitty, torch):
+        a, b = (lib.tensor(v, requires_grad=True) for v in (a_values, b_values))
+        y = fn(lib, a, b)
+        if use == "output changed in place":
+            y.mul_(2)
+        if use == "double backward":
+            first = lib.autograd.grad((y * y).sum(), [a, b] if both else [a], create_graph=True)
+            sum(g.sum() for g in first).backward()
+        else:
+            y.sum().backward(retain_graph=use == "backward twice")
+            if use == "backward twice":
+                y.sum().backward()
+        grads.append([t.grad.numpy() for t in ((a, b) if both else (a,))])
+    for ours, ref in zip(*grads):
+        np.testing.assert_allclose(ours, ref, rtol=2e-5, atol=1e-6)
