@@ -97,10 +97,6 @@ class Op(Node):
     - ``saved_inputs``: indices of tensor inputs whose values backward reads; an in-place change
       to them before backward is an error (version control).
     - ``saves_output``: backward reads the output; in-place changes to it are an error.
-    - ``keeps_output``: forward keeps its output in ``self._out`` for a faster backward formula,
-      which backward reads through ``kept_output()`` (None once the output has changed in
-      place). Changing the output stays allowed, as torch allows it for these ops: backward then
-      uses the formula on the inputs.
     - ``is_view``: the output shares memory with input 0 (and its version counter).
     """
 
@@ -109,7 +105,6 @@ class Op(Node):
     #: (version-checked, and rebuilt for double backward) only when one of those needs a gradient
     save_needed: dict | None = None
     saves_output: bool = False
-    keeps_output: bool = False
     is_view: bool = False
     xp = B.xp
 
@@ -129,13 +124,6 @@ class Op(Node):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._widens_bfloat16 = not (cls.is_view or cls.bfloat16_kernel)
-
-    def kept_output(self):
-        """The output forward kept (``keeps_output``), or None once it has changed in place or
-        when it was not kept (no gradient to compute, a bfloat16 forward in float32)."""
-        out = getattr(self, "_out", None)
-        vc = getattr(self, "_out_vc", None)
-        return out if vc is not None and vc[0] == 0 and out is not None else None
 
     def _graph_backward(self, grads):
         """Run this op's NumPy backward formula on GraphArrays, so the gradient gets a graph.
@@ -303,8 +291,6 @@ class Op(Node):
                         _META.clear()
                     meta = _META[key] = (key,)
                 node._out_meta = meta
-                if cls.keeps_output and getattr(node, "_out", None) is out:
-                    node._out_vc = result._vc  # (see kept_output; not set when out was rounded)
             else:
                 node._out_meta = tuple([(o._data.shape, o._data.dtype) for o in outs])
                 for nr, o in enumerate(outs):

@@ -78,21 +78,16 @@ class Mul(Op):
 
 
 class Div(Op):
-    saved_fields = ("a", "b", "_out", "_out_vc")
+    saved_fields = ("a", "b")
     torch_saved = {"self": "a", "other": "b"}
     saved_inputs = (0, 1)
     save_needed = {0: (1,), 1: (0, 1)}
-    keeps_output = True  # b's gradient -(g / b) * (a / b) reads a / b, the output
 
     def forward(self, a, b):
         nodes = self._next_nodes
-        need_b = len(nodes) == 2 and nodes[1] is not None
-        self.a = a if need_b else None
+        self.a = a if len(nodes) == 2 and nodes[1] is not None else None
         self.b = b
-        out = a / b
-        if need_b and type(out) is B.ndarray and out.ndim:
-            self._out = out
-        return out
+        return a / b
 
     def backward(self, g):
         need = self.needs_input_grad
@@ -100,11 +95,7 @@ class Div(Op):
         ga = g / b if need[0] or need[1] else None
         gb = None
         if need[1]:
-            out = self.kept_output()
-            if type(ga) is B.ndarray and out is not None and out.shape == ga.shape and out.dtype == ga.dtype:
-                gb = ga * out  # -(g / b) * (a / b): the floor's three passes with ga's
-                B.xp.negative(gb, out=gb)
-            elif type(ga) is B.ndarray and type(a) is B.ndarray:
+            if type(ga) is B.ndarray and type(a) is B.ndarray:
                 # -g a / b**2 as -(g / b) * a / b, in place on a fresh array of the output's
                 # shape: a pass fewer, and no b * b to overflow
                 gb = ga * a
@@ -113,17 +104,6 @@ class Div(Op):
             else:
                 gb = -g * a / (b * b)
         return (ga if need[0] else None), gb
-
-
-def _half_power_slope_from(root, g):
-    """``0.5 / root`` for the kept output ``root = sqrt(a)`` of ``a ** 0.5`` (one pass), or None
-    where that is not the power's slope: at a = -0 (-inf, the power gives inf) and a = -inf (nan,
-    the power gives 0). Its smallest value tells both (NaN propagates through min)."""
-    if root is None or type(g) is not B.ndarray or root.shape != g.shape or root.dtype != g.dtype:
-        return None
-    slope = B.xp.divide(root.dtype.type(0.5), root)
-    smallest = slope.min()
-    return slope if smallest == smallest and smallest != -B.xp.inf else None
 
 
 def _half_power_slope(a):
@@ -138,10 +118,9 @@ def _half_power_slope(a):
 
 
 class Pow(Op):
-    saved_fields = ("a", "b", "_out", "_out_vc", "_square")
+    saved_fields = ("a", "b")
     torch_saved = {"self": "a", "exponent": ("b", "number")}  # a number exponent stays a number
     saved_inputs = (0, 1)
-    keeps_output = True  # for the exponent 0.5 only (see _half_power_slope_from); 3 keeps a * a
 
     def _torch_overload(self) -> str:
         # torch: PowBackward0 for a number exponent, PowBackward1 for a tensor one, PowBackward2 for
@@ -156,15 +135,7 @@ class Pow(Op):
             if _k.is_number(b):
                 if a.dtype.kind in "iu" and b < 0 and not isinstance(b, float):
                     raise KittyRuntimeError("Integers to negative integer powers are not allowed.")
-                needs_slope = type(a) is B.ndarray and a.ndim and self._next_nodes and self._next_nodes[0]
-                if b == 3 and needs_slope and a.dtype.kind == "f":
-                    # a * a * a, keeping a * a: the slope 3 a^2 is then one pass in backward
-                    self._square = a * a
-                    return self._square * a
-                out = _k.float_power_of(self.xp, a, b)
-                if b == 0.5 and needs_slope and type(out) is B.ndarray:
-                    self._out = out  # the slope 0.5 / sqrt(a) from it: no second sqrt in backward
-                return out
+                return _k.float_power_of(self.xp, a, b)
             if a.dtype.kind in "iu" and b.dtype.kind in "iu":
                 return _integer_power(self.xp, a, b)
             return a**b
@@ -178,16 +149,11 @@ class Pow(Op):
             if need[0] and _k.is_number(b) and b != 0 and a.dtype.kind == "f":
                 if b == 1:
                     return g, None
-                half = _half_power_slope_from(self.kept_output(), g) if b == 0.5 else None
-                if half is None and b == 0.5:
-                    half = _half_power_slope(a)
+                half = _half_power_slope(a) if b == 0.5 else None
                 if half is not None:  # (already scaled by the exponent)
                     return times_grad(half, g), None
                 if b == 2:  # the slope 2a in one pass (a ** 1 would be a copy, scaled after)
                     return times_grad(a * b, g), None
-                square = getattr(self, "_square", None)
-                if b == 3 and square is not None and type(a) is B.ndarray:  # (not in double backward)
-                    return times_grad(xp.multiply(square, square.dtype.type(3)), g), None
                 slope = _k.float_power_of(xp, a, b - 1)
                 if type(slope) is not B.ndarray or slope is a or slope.shape != g.shape or slope.dtype != g.dtype:
                     return (g * b) * slope, None
@@ -245,7 +211,6 @@ class PowOfTensor(Pow):
 
     saved_fields = ("out",)
     saves_output = True
-    keeps_output = False  # (it saves its output outright)
     torch_saved = {**Pow.torch_saved, "result": "out"}
     _name = "PowBackward"
 
