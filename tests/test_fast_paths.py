@@ -235,3 +235,25 @@ def test_maximum_without_ties_takes_the_counting_path_and_agrees_with_torch(name
         out.append((a.grad.numpy(), b.grad.numpy()))
     for ours, ref in zip(*out):
         np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("dims", [(0, -1), 1, (0, 1, 2)])
+def test_logsumexp_gradient_matches_torch_at_infinities(dims, keepdim):
+    """-inf (whole slices of it), inf and nan, and backward run twice with retain_graph."""
+    values = np.random.default_rng(3).standard_normal((3, 4, 5)).astype(np.float32)
+    values[0, 0, :] = -np.inf  # one slice of -inf (with dims 1 only it fills a slice)
+    values[0, :, 0] = -np.inf
+    values[1, 2, 3], values[2, 1, 1] = np.inf, np.nan
+    upstream = np.random.default_rng(4).standard_normal(torch.logsumexp(torch.tensor(values), dims, keepdim).shape)
+    grads = []
+    for lib in (kitty, torch):
+        x = lib.tensor(values, requires_grad=True)
+        y = lib.logsumexp(x, dims, keepdim=keepdim)
+        w = lib.tensor(upstream.astype(np.float32))
+        (y * w).sum().backward(retain_graph=True)
+        first = x.grad.clone()
+        (y * w).sum().backward()
+        grads.append((first.numpy(), (x.grad - first).numpy()))
+    for ours, ref in zip(grads[0], grads[1]):
+        np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=1e-7, equal_nan=True)
