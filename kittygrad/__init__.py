@@ -10,6 +10,9 @@ from __future__ import annotations
 import math as _math
 
 from .version import __version__  # noqa: E402  (one place for the version: kittygrad.version)
+from . import _allocator  # noqa: E402
+
+_allocator.tune_malloc()  # glibc's malloc set for arrays made and freed every step (see kittygrad._allocator)
 
 from . import version  # noqa: E402  (torch.version: cuda is None on this build)
 from . import autograd, nn, optim, utils, viz  # noqa: E402  (torch.nn, torch.optim, torch.utils.data)
