@@ -58,13 +58,15 @@ WHY.update({
     ),
     "logsumexp": (
         "torch's edge cases: the shift is made finite (an all -inf slice gives -inf, not nan), one more pass; "
-        "backward recomputes exp(x - out) instead of keeping the forward's exponentials (saved memory)",
-        "keeping the exponentials from forward when memory allows (one pass fewer in backward)",
+        "backward recomputes exp(x - out) instead of keeping the forward's exponentials (as torch: kept, they "
+        "made the row 1.21x and a model with 4 logsumexp layers 6% slower per step)",
+        "the fixed cost, as the rows above; keeping the exponentials only where backward follows at once",
     ),
     "gelu_tanh": (
         "memory kept small: backward recomputes x*x and 0.5(1 + t), which the floor keeps from forward (two "
-        "more arrays of the input's size held per call), and checks the slope for overflow (max and min) so "
-        "that a huge |x| gets torch's slope of 0 or 1 instead of nan",
+        "more arrays of the input's size held per call; keeping arrays past forward cost more in whole "
+        "training steps than the pass it saves), and looks for an overflowed x*x (one max over the polynomial) so "
+        "that a huge |x| gets the slope 0 or 1 instead of nan",
         "keeping x*x from forward (one array more held until backward)",
     ),
     "cross_entropy": (
