@@ -11,7 +11,7 @@ from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueErro
 from . import comparison as _comparison
 from . import unary as _unary
 from ._fused import _erf, _float, _needs, _same_dtype, _sigmoid, _softplus
-from ._prep import all_finite, as_tensor_arg, cast, masked_grad, normalize_dim, times_grad
+from ._prep import as_tensor_arg, cast, masked_grad, normalize_dim, times_grad
 from .unary import _float_input
 
 
