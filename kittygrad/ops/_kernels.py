@@ -73,6 +73,19 @@ def rows_outer(a, g):
     return a.reshape(-1, a.shape[-1]).T @ g.reshape(-1, g.shape[-1])
 
 
+def rows_dot_rows(a, b):
+    """``a @ swapaxes(b, -1, -2)`` for stacks of long rows: every entry a sum over all positions of
+    a batch (a convolution's weight gradient). Computed as ``swapaxes(b @ swapaxes(a), -1, -2)``:
+    OpenBLAS takes 0.45-0.95x the time this way round (NumPy 1.26 and 2.4, from 8 x 9 x 21632 to
+    256 x 2304 x 196; 16 x 72 x 25088: 1.48 -> 0.89 ms).
+
+    >>> import numpy as np
+    >>> rows_dot_rows(np.ones((1, 2, 5)), np.ones((1, 3, 5))).shape
+    (1, 2, 3)
+    """
+    return (b @ a.swapaxes(-1, -2)).swapaxes(-1, -2)
+
+
 def transposed_matmul(a, g):
     """``swapaxes(a, -1, -2) @ g``: the gradient of ``b`` in ``a @ b``, fast for stacks.
 

@@ -149,7 +149,7 @@ class ConvNd(Op):
             gpad = _col2im(self.wm.transpose(0, 2, 1) @ gm, pshape, wshape[2:], stride, dilation, groups, out_sz)
             gx = xp.ascontiguousarray(_crop(gpad, padding, xshape[2:]))
         if need[1]:
-            gw = (gm @ self.cols.transpose(0, 2, 1)).reshape(wshape)
+            gw = _k.rows_dot_rows(gm, self.cols).reshape(wshape)
         if need[2]:
             gb = g.sum(axis=(0,) + tuple(range(2, g.ndim)))
         return gx, gw, gb
@@ -225,7 +225,7 @@ class ConvTransposeNd(Op):
         if need[0]:
             gx = _from_cmat(self.wm @ cols, n, xshape[2:])
         if need[1]:
-            gw = (self.xm @ cols.transpose(0, 2, 1)).reshape(wshape)
+            gw = _k.rows_dot_rows(self.xm, cols).reshape(wshape)
         if need[2]:
             gb = g.sum(axis=(0,) + tuple(range(2, g.ndim)))
         return gx, gw, gb
