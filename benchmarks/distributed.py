@@ -117,31 +117,42 @@ def torch_worker(steps: int, rounds: int, bucket_cap_mb: float, port: int) -> No
     os._exit(0)  # (gloo's teardown can abort the process after a clean run; nothing is left to do)
 
 
+def _training(lib, make, wrap, rank: int):
+    """What a timed workload trains, alike for both libraries: the model (seeded alike on every
+    rank), it wrapped by ``wrap`` (the library's DDP), SGD with momentum, four batches of this
+    rank's data, and ``step(net, i)``, one training step of ``net`` on batch ``i``.
+    Returns ``(model, wrapped, data, step)``."""
+    lib.manual_seed(0)
+    model, batch = make()
+    wrapped = wrap(model)
+    opt = lib.optim.SGD(wrapped.parameters(), lr=0.01, momentum=0.9)
+    gen = lib.Generator().manual_seed(rank)
+    data = [batch(gen) for _ in range(4)]
+    loss_fn = lib.nn.CrossEntropyLoss()
+
+    def step(net, i):
+        x, y = data[i % len(data)]
+        opt.zero_grad()
+        loss_fn(net(x), y).backward()
+        opt.step()
+
+    return model, wrapped, data, step
+
+
 def _torch_measure(torch, tdist, make, steps: int, rounds: int, bucket_cap_mb: float, rank: int, world: int) -> dict:
     """One workload under torch's DDP: per block, the slowest rank's seconds per step and the
     smallest share of a core a rank got."""
-    torch.manual_seed(0)
-    model, batch = make()
-    ddp = torch.nn.parallel.DistributedDataParallel(model, bucket_cap_mb=bucket_cap_mb)
-    opt = torch.optim.SGD(ddp.parameters(), lr=0.01, momentum=0.9)
-    gen = torch.Generator().manual_seed(rank)
-    data = [batch(gen) for _ in range(4)]
-    loss_fn = torch.nn.CrossEntropyLoss()
-
-    def step(i):
-        x, y = data[i % len(data)]
-        opt.zero_grad()
-        loss_fn(ddp(x), y).backward()
-        opt.step()
-
+    _, ddp, data, step = _training(
+        torch, make, lambda m: torch.nn.parallel.DistributedDataParallel(m, bucket_cap_mb=bucket_cap_mb), rank
+    )
     for i in range(3):  # warm-up
-        step(i)
+        step(ddp, i)
     blocks = []
     for _ in range(rounds):
         tdist.barrier()
         start, cpu = time.perf_counter(), time.process_time()
         for i in range(steps):
-            step(i)
+            step(ddp, i)
         elapsed = time.perf_counter() - start
         figures = torch.tensor([elapsed, -(time.process_time() - cpu) / elapsed], dtype=torch.float64)
         tdist.all_reduce(figures, op=tdist.ReduceOp.MAX)  # the slowest rank, the smallest share
@@ -152,20 +163,8 @@ def _torch_measure(torch, tdist, make, steps: int, rounds: int, bucket_cap_mb: f
 def _measure(kitty, DDP, comm, MPI, make, steps: int, rounds: int, bucket_cap_mb: float) -> dict:
     """One workload: per block, step times (DDP, DDP without all-reduce, the bare module, the bare
     module on rank 0 alone) with the share of a core each rank got, and the all-reduce's overlap."""
-    kitty.manual_seed(0)
-    model, batch = make()
-    ddp = DDP(model, bucket_cap_mb=bucket_cap_mb)
-    opt = kitty.optim.SGD(ddp.parameters(), lr=0.01, momentum=0.9)
-    gen = kitty.Generator().manual_seed(comm.Get_rank())
-    data = [batch(gen) for _ in range(4)]
-    loss_fn = kitty.nn.CrossEntropyLoss()
+    model, ddp, data, step = _training(kitty, make, lambda m: DDP(m, bucket_cap_mb=bucket_cap_mb), comm.Get_rank())
     world = comm.Get_size()
-
-    def step(net, i):
-        x, y = data[i % len(data)]
-        opt.zero_grad()
-        loss_fn(net(x), y).backward()
-        opt.step()
 
     def ddp_steps():
         for i in range(steps):
