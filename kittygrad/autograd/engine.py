@@ -812,9 +812,8 @@ def _run_seed(root, root_nr, root_grad) -> None:
                         # nothing else references (the input_grads tuple, zip's item tuple, the loop
                         # variable, getrefcount's argument) and not a view is ours; else it is copied
                         data = t._data
-                        ours = g.base is None and _getrefcount(g) <= 4 and g.flags.writeable
-                        laid_out = g.strides == data.strides or (g.flags.c_contiguous and data.flags.c_contiguous)
-                        if ours and laid_out and g.dtype == data.dtype:
+                        ours = g.base is None and _getrefcount(g) <= 4 and g.flags.writeable and g.dtype == data.dtype
+                        if ours and (g.strides == data.strides or (g.flags.c_contiguous and data.flags.c_contiguous)):
                             t._grad = Tensor._wrap(g)
                         else:
                             t._grad = Tensor._wrap(B.grad_like(g, data))
