@@ -261,6 +261,18 @@ def _ones(shape):
     return np.broadcast_to(f32(1.0), shape)
 
 
+_ZEROS: dict = {}
+
+
+def _zeros(shape):
+    """A cached array of zeros: NumPy's maximum runs in SIMD between two arrays, not against a
+    number (2.5x slower), so the fastest hand-written ReLU compares with a zeros array kept around."""
+    z = _ZEROS.get(shape)
+    if z is None:
+        z = _ZEROS[shape] = np.zeros(shape, f32)
+    return z
+
+
 def _special():
     try:
         import scipy.special as sp
@@ -362,7 +374,7 @@ def _sigmoid(x):
 
 
 def _relu(x):
-    y = np.maximum(x, f32(0))
+    y = np.maximum(x, _zeros(x.shape))
     y.sum()
     gx = np.multiply(_ones(y.shape), np.greater(x, f32(0)), dtype=np.float32)
     return y, gx

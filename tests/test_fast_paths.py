@@ -10,6 +10,7 @@ import torch
 
 import kittygrad as kitty
 from kittygrad import backend
+from kittygrad.ops import _kernels
 from kittygrad.ops._kernels import float_power_of
 
 SPECIAL = [0.0, -0.0, -2.0, 3.0, float("inf"), -float("inf"), float("nan"), 1e-30, 1e30, 0.7, -1e20]
@@ -257,3 +258,36 @@ def test_logsumexp_gradient_matches_torch_at_infinities(dims, keepdim):
         grads.append((first.numpy(), (x.grad - first).numpy()))
     for ours, ref in zip(grads[0], grads[1]):
         np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=1e-7, equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("size", [255, 300, (1 << 17) + 5, 3 * (1 << 17)])
+@pytest.mark.parametrize("ufunc, value", [(np.maximum, 0), (np.minimum, 0), (np.maximum, -0.5), (np.minimum, 0.7)])
+def test_bound_against_a_block_equals_numpys_bound_against_the_number(dtype, size, ufunc, value):
+    """``bounded`` (the chunks compared with a cached block) gives NumPy's ``ufunc(x, value)``
+    bit for bit: nan and infinities, signed zeros, sizes below, inside and across the block."""
+    rng = np.random.default_rng(size)
+    x = rng.standard_normal(size).astype(dtype)
+    x[: len(SPECIAL)] = SPECIAL
+    x[-len(SPECIAL):] = SPECIAL
+    for arr in (x, x.reshape(-1, 5)[:, 1:] if size % 5 == 0 else x[::2]):  # contiguous, and not
+        ours, ref = _kernels.bounded(ufunc, arr, value), ufunc(arr, value)
+        assert ours.dtype == ref.dtype and ours.shape == ref.shape
+        assert np.array_equal(ours, ref, equal_nan=True)
+        assert np.array_equal(np.signbit(ours), np.signbit(ref))
+
+
+def test_relu_and_clamp_through_the_block_match_torch():
+    """The ops that bound through ``bounded`` (relu, clamp, elu's negative part) against torch."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 16, 256)).astype(np.float32)
+    x.reshape(-1)[: len(SPECIAL)] = SPECIAL
+    k, t = kitty.tensor(x), torch.tensor(x)
+    pairs = [
+        (kitty.relu(k), torch.relu(t)),
+        (kitty.clamp(k, -0.5, 0.7), torch.clamp(t, -0.5, 0.7)),
+        (kitty.clamp(k, max=0.25), torch.clamp(t, max=0.25)),
+    ]
+    for ours, ref in pairs:
+        assert np.array_equal(ours.numpy(), ref.numpy(), equal_nan=True)
+    np.testing.assert_allclose(kitty.nn.functional.elu(k).numpy(), torch.nn.functional.elu(t).numpy(), rtol=1e-6, atol=1e-6)

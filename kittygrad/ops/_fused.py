@@ -6,6 +6,7 @@ import math
 from .. import backend as B
 from ..autograd import function as F
 from ..errors import KittyRuntimeError
+from . import _kernels as _k
 from ._prep import _SCALAR_NAMES, as_tensor_arg
 
 xp = B.xp
@@ -92,7 +93,7 @@ def _softplus(x):
         xp.negative(out, out=out)
         xp.exp(out, out=out)
         xp.log1p(out, out=out)
-        out += xp.maximum(x, 0)
+        out += _k.bounded(xp.maximum, x, 0)
         return out
     nonneg = x >= 0
     zero = x.dtype.type(0)  # typed: NumPy 1.x's np.where promotes a 0-d float32 with a Python 0 to float64

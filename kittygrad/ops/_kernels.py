@@ -36,6 +36,48 @@ def float_power_of(xp, a, exponent):
     return by_products(xp, a).astype(a.dtype, copy=False)
 
 
+#: elements of the constant blocks that bounded() compares against (512 KiB of float32: it stays
+#: in the cache while the chunks of the input stream past it)
+_BLOCK = 1 << 17
+#: dtypes whose maximum/minimum loops NumPy vectorizes between two arrays but not against a number
+_BLOCK_DTYPES = frozenset([B.xp.dtype("float32"), B.xp.dtype("float64")])
+_BLOCKS: dict = {}  # (value, dtype) -> a read-only block of _BLOCK copies of value
+
+
+def bounded(ufunc, x, value):
+    """``ufunc(x, value)`` for ``maximum`` or ``minimum`` and a Python number: ``relu``'s
+    ``maximum(x, 0)``, a clamp's bounds.
+
+    NumPy runs these two ufuncs in SIMD only between two arrays; against a number it takes an
+    element-at-a-time loop, 2.5x slower at (128, 256) and (32, 16, 256) float32 (NumPy 1.26 and
+    2.4). A contiguous float input is therefore compared, chunk by chunk, with a cached block
+    holding the number: the same elements, NaN propagated the same way.
+
+    >>> import numpy as np
+    >>> bounded(np.maximum, np.array([-1.0, 2.0, np.nan]), 0)
+    array([ 0.,  2., nan])
+    """
+    if (type(x) is not B.ndarray or x.dtype not in _BLOCK_DTYPES or x.size < 256 or not x.flags.c_contiguous
+            or type(value) not in (int, float) or not abs(value) < 1e38):  # (NaN, inf and float32's overflow keep NumPy's own path)
+        return ufunc(x, value)
+    key = (value, x.dtype)
+    block = _BLOCKS.get(key)
+    if block is None:
+        if len(_BLOCKS) >= 8:  # (a clamp with ever new bounds must not grow the cache)
+            _BLOCKS.clear()
+        block = _BLOCKS[key] = B.xp.full(_BLOCK, value, x.dtype)
+        block.flags.writeable = False
+    out = B.xp.empty_like(x)
+    flat, out_flat, n = x.reshape(-1), out.reshape(-1), x.size
+    if n <= _BLOCK:
+        ufunc(flat, block[:n], out=out_flat)
+        return out
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        ufunc(flat[start:stop], block[: stop - start], out=out_flat[start:stop])
+    return out
+
+
 def rows_matmul(a, w):
     """``a @ w`` for a stack ``a`` of shape (..., K) and a matrix ``w`` (K, N), as one GEMM.
 

@@ -8,6 +8,7 @@ from .. import backend as B
 from .. import dtypes as D
 from ..autograd.function import Op, apply_inplace
 from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueError
+from . import _kernels as _k
 from . import comparison as _comparison
 from . import unary as _unary
 from ._fused import _erf, _float, _needs, _same_dtype, _sigmoid, _softplus
@@ -133,7 +134,7 @@ class Relu(Op):
     graph_formal_inputs = (0,)  # torch: threshold_backward(grad, result, 0)
 
     def forward(self, x):
-        self.out = self.xp.asarray(self.xp.maximum(x, 0).astype(x.dtype, copy=False))
+        self.out = self.xp.asarray(_k.bounded(self.xp.maximum, x, 0).astype(x.dtype, copy=False))
         return self.out
 
     def backward(self, g):
@@ -200,7 +201,7 @@ class Elu(Op):
     def forward(self, x, alpha=1.0, scale=1.0, input_scale=1.0):
         xp = self.xp
         self.x, self.args = x, (alpha, scale, input_scale)
-        self.neg = xp.exp(xp.minimum(x, 0) * input_scale)
+        self.neg = xp.exp(_k.bounded(xp.minimum, x, 0) * input_scale)
         out = B.select(x > 0, x * scale, (self.neg - 1) * (alpha * scale))
         return out.astype(x.dtype, copy=False)
 

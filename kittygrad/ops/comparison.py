@@ -8,6 +8,7 @@ from ..autograd import function as F
 from ..autograd.function import Op, _write
 from ..autograd.grad_mode import _state, no_grad
 from ..errors import KittyRuntimeError, KittyTypeError
+from . import _kernels as _k
 from ._prep import (
     all_finite,
     KittyNotImplementedError,
@@ -420,9 +421,9 @@ class Clamp(Op):
         self.x, self.lo, self.hi = x, lo, hi
         out = x
         if lo is not None:
-            out = xp.maximum(out, lo)
+            out = _k.bounded(xp.maximum, out, lo)
         if hi is not None:
-            out = xp.minimum(out, hi)
+            out = _k.bounded(xp.minimum, out, hi)
         return out.astype(x.dtype, copy=False) if out is not x else x.copy()
 
     def backward(self, g):

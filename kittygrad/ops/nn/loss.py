@@ -8,6 +8,7 @@ from ... import backend as B
 from ... import dtypes as D
 from ...autograd.function import Op
 from ...errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyValueError
+from .. import _kernels as _k
 from .. import activation as _activation
 from .. import comparison as _comparison
 from .._autocast import float32_args
@@ -508,8 +509,8 @@ class BinaryCrossEntropy(Op):
 
     def forward(self, x, y, w, reduction="mean"):
         with B.errstate(divide="ignore"):
-            lx = xp.maximum(xp.log(x), -100)
-            l1x = xp.maximum(xp.log1p(-x), -100)
+            lx = _k.bounded(xp.maximum, xp.log(x), -100)
+            l1x = _k.bounded(xp.maximum, xp.log1p(-x), -100)
         loss = -(y * lx + (1 - y) * l1x)
         if w is not None:
             loss = loss * w
@@ -526,7 +527,7 @@ class BinaryCrossEntropy(Op):
             ge = ge * w
         gx = gy = None
         if need[0]:
-            gx = ge * (x - y) / xp.maximum((1 - x) * x, 1e-12)
+            gx = ge * (x - y) / _k.bounded(xp.maximum, (1 - x) * x, 1e-12)
         if need[1]:
             # -logit(x), with the logs not clamped at -100 (as torch): +-inf where x is 0 or 1
             with B.errstate(divide="ignore"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from ... import backend as B
 from ...autograd.function import Op
 from ...errors import KittyRuntimeError
+from .. import _kernels as _k
 from .. import activation as _activation
 from .. import joining as _joining
 from .. import linalg as _linalg
@@ -143,7 +144,7 @@ class Rnn(Op):
                 a = xw[t] + h @ w_hh.T
                 if b_hh is not None:
                     a += b_hh
-                h = xp.maximum(a, 0) if relu else xp.tanh(a)
+                h = _k.bounded(xp.maximum, a, 0) if relu else xp.tanh(a)
                 hs[t] = h
         cache["hs"] = hs
         cache["h_last"] = h
