@@ -291,3 +291,23 @@ def test_relu_and_clamp_through_the_block_match_torch():
     for ours, ref in pairs:
         assert np.array_equal(ours.numpy(), ref.numpy(), equal_nan=True)
     np.testing.assert_allclose(kitty.nn.functional.elu(k).numpy(), torch.nn.functional.elu(t).numpy(), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+def test_padding_gradient_by_slices_matches_torch(mode, n):
+    """reflect / replicate / circular padding sum their gradient back with one slice per side
+    (not ``add.at``): every pad width the mode allows at this size, edges included, against torch."""
+    rng = np.random.default_rng(n)
+    limit = n - 1 if mode == "reflect" else (n if mode == "circular" else n + 2)
+    widths = [(lo, hi) for lo in range(limit + 1) for hi in range(limit + 1)]
+    for lo, hi in widths:
+        x = rng.standard_normal((2, 3, 4, n)).astype(np.float32)
+        pads = (lo, hi, 1, 1) if n > 1 or mode != "reflect" else (lo, hi, 0, 0)
+        tx = torch.tensor(x, requires_grad=True)
+        out = torch.nn.functional.pad(tx, pads, mode=mode)
+        w = rng.standard_normal(tuple(out.shape)).astype(np.float32)
+        (out * torch.tensor(w)).sum().backward()
+        kx = kitty.tensor(x, requires_grad=True)
+        (kitty.nn.functional.pad(kx, pads, mode=mode) * kitty.tensor(w)).sum().backward()
+        np.testing.assert_allclose(kx.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-5, err_msg=f"{mode} {pads}")

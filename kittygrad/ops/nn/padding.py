@@ -1,6 +1,7 @@
 """Padding modes (constant, reflect, replicate, circular) and the slicing helpers they share."""
 from __future__ import annotations
 
+from ... import backend as B
 from ...autograd.function import Op
 from ...errors import KittyRuntimeError
 from .._fused import KittyNotImplemented, xp
@@ -81,12 +82,50 @@ class Pad(Op):
             gx[self.crop] = core
             return (gx,)
         for ax, idx in reversed(self.index):
-            shape = list(g.shape)
-            shape[ax] = self.shape[ax]
-            acc = xp.zeros_like(g, shape=shape)
-            xp.add.at(acc, (slice(None),) * ax + (idx,), g)
-            g = acc
+            g = _gather_back(g, ax, idx, self.shape[ax], self.pads[ax], self.mode)
         return (g,)
+
+
+def _gather_back(g, ax, idx, n, pads, mode):
+    """The gradient of ``take(x, idx, axis=ax)`` for a padding index: ``g`` summed back onto the
+    ``n`` positions its elements came from.
+
+    With non-negative pads (within one period) the index is the identity in the middle and one
+    run on each side: a reversed run (reflect), one repeated edge (replicate) or a plain run
+    (circular). Each run is then one slice added into a copy of the middle, where NumPy's
+    ``add.at`` over every element took 9x as long (reflect at (1, 28, 56, 70)). Other pads (a
+    crop, circular padding wider than the input) keep ``add.at``.
+    """
+    lo, hi = pads
+    fits = {"reflect": lo < n and hi < n, "replicate": True, "circular": lo <= n and hi <= n}[mode]
+    if type(g) is not B.ndarray or lo < 0 or hi < 0 or not fits:
+        shape = list(g.shape)
+        shape[ax] = n
+        acc = xp.zeros_like(g, shape=shape)
+        xp.add.at(acc, (slice(None),) * ax + (idx,), g)
+        return acc
+
+    def along(part):  # the index tuple that takes ``part`` along the axis
+        return (slice(None),) * ax + (part,)
+
+    acc = g[along(slice(lo, lo + n))].copy()
+    left, right = g[along(slice(0, lo))], g[along(slice(lo + n, lo + n + hi))]
+    if mode == "reflect":  # x[lo], ..., x[1] | x | x[n - 2], ..., x[n - 1 - hi]
+        if lo:
+            acc[along(slice(lo, 0, -1))] += left
+        if hi:
+            acc[along(slice(n - 2, n - 2 - hi if n - 2 - hi >= 0 else None, -1))] += right
+    elif mode == "replicate":  # x[0] repeated | x | x[n - 1] repeated
+        if lo:
+            acc[along(slice(0, 1))] += left.sum(axis=ax, keepdims=True)
+        if hi:
+            acc[along(slice(n - 1, n))] += right.sum(axis=ax, keepdims=True)
+    else:  # circular: x[n - lo:] | x | x[:hi]
+        if lo:
+            acc[along(slice(n - lo, n))] += left
+        if hi:
+            acc[along(slice(0, hi))] += right
+    return acc
 
 
 def pad(input, pad, mode: str = "constant", value=None):
