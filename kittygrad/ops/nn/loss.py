@@ -87,9 +87,9 @@ class PointwiseLoss(Op):
         elif kind == "l1":
             loss = a
         elif kind == "smooth_l1":
-            loss = a - 0.5 * beta if beta == 0 else xp.where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta)
+            loss = a - 0.5 * beta if beta == 0 else B.select(a < beta, 0.5 * d * d / beta, a - 0.5 * beta)
         else:  # huber
-            loss = xp.where(a < beta, 0.5 * d * d, beta * (a - 0.5 * beta))
+            loss = B.select(a < beta, 0.5 * d * d, beta * (a - 0.5 * beta))
         loss = loss.astype(x.dtype, copy=False)
         self.d, self.w, self.kind, self.reduction, self.beta = d, w, kind, reduction, beta
         self._name = {"mse": "MseLossBackward", "l1": "L1LossBackward", "smooth_l1": "SmoothL1LossBackward"}.get(kind, "HuberLossBackward")
@@ -130,7 +130,7 @@ class PointwiseLoss(Op):
         elif kind == "l1":
             dd = xp.sign(d)
         elif kind == "smooth_l1":
-            dd = xp.sign(d) if beta == 0 else xp.where(xp.abs(d) < beta, d / beta, xp.sign(d))
+            dd = xp.sign(d) if beta == 0 else xp.clip(d / beta, -1, 1)  # (d / beta is +-1 or beyond where |d| >= beta)
         else:
             dd = xp.clip(d, -beta, beta)
         gd = ge * dd
