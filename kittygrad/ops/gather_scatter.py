@@ -318,15 +318,14 @@ class MaskedFill(Op):
     def forward(self, x, value, mask):
         self.mask = mask
         self.value_shape = getattr(value, "shape", ())  # (not 0-d only under vmap: one value per sample)
-        return self.xp.where(mask, value, x).astype(x.dtype, copy=False)
+        return B.select(mask, value, x).astype(x.dtype, copy=False)  # (a blend: where branches per element)
 
     def backward(self, g):
-        xp = self.xp
         zero = g.dtype.type(0)
-        gx = xp.where(self.mask, zero, g)
+        gx = B.select(self.mask, zero, g)
         gv = None
         if self.needs_input_grad[1]:
-            picked = xp.where(self.mask, g, zero)
+            picked = B.select(self.mask, g, zero)
             gv = picked.sum() if not self.value_shape else B.sum_to_shape(picked, self.value_shape)
         return gx, gv, None
 
