@@ -311,3 +311,25 @@ def test_padding_gradient_by_slices_matches_torch(mode, n):
         kx = kitty.tensor(x, requires_grad=True)
         (kitty.nn.functional.pad(kx, pads, mode=mode) * kitty.tensor(w)).sum().backward()
         np.testing.assert_allclose(kx.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-5, err_msg=f"{mode} {pads}")
+
+
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+@pytest.mark.parametrize("shape", [(1, 2, 5, 7), (2, 3, 9), (1, 1, 3, 4, 5)])
+def test_nearest_resize_gathers_and_sums_runs_as_torch(mode, shape):
+    """Nearest resizing is a gather per axis whose gradient sums each source's run of outputs:
+    integer scales (runs of one length, strided slices), fractional ones (uneven runs) and
+    downscaling (sources no output reads), against torch's values and gradients."""
+    rng = np.random.default_rng(len(shape))
+    sizes = [tuple(max(1, int(n * 1.7)) for n in shape[2:]), tuple(max(1, n // 3) for n in shape[2:])]
+    for kw in [dict(scale_factor=2), dict(scale_factor=3), dict(scale_factor=0.5), dict(scale_factor=1.5),
+               dict(scale_factor=2.7)] + [dict(size=s) for s in sizes]:
+        x = rng.standard_normal(shape).astype(np.float32)
+        tx = torch.tensor(x, requires_grad=True)
+        out = torch.nn.functional.interpolate(tx, mode=mode, **kw)
+        w = rng.standard_normal(tuple(out.shape)).astype(np.float32)
+        (out * torch.tensor(w)).sum().backward()
+        kx = kitty.tensor(x, requires_grad=True)
+        ours = kitty.nn.functional.interpolate(kx, mode=mode, **kw)
+        (ours * kitty.tensor(w)).sum().backward()
+        assert np.array_equal(ours.detach().numpy(), out.detach().numpy()), kw
+        np.testing.assert_allclose(kx.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-5, err_msg=str(kw))

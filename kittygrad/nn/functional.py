@@ -56,6 +56,7 @@ from ..ops.nn.loss import (
 from ..ops.nn.normalization import _vector_norm, batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from ..ops.nn.padding import pad
 from ..ops.nn.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from ..ops.nn.resize import _nearest_along
 from ..tensor import Tensor
 from ._functional_activation import (
     alpha_dropout,
@@ -489,29 +490,35 @@ def _cubic_weights(t):
     return xp.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], axis=-1)
 
 
-def _interp_matrix(n_in: int, n_out: int, mode: str, align_corners, scale, dtype=None):
+def _nearest_index(n_in: int, n_out: int, mode: str, scale, dtype):
+    """The source element each output reads in 'nearest' / 'nearest-exact' resizing (non-decreasing)."""
     xp = B.xp
     dst = xp.arange(n_out, dtype=xp.float64)
+    rows = xp.arange(n_out)
+    # The floor of a computed coordinate picks the source element, so its rounding decides
+    # where a coordinate that is an integer in exact arithmetic lands. As torch: float32
+    # arithmetic below float64; for float64 given a size, the exact quotient (a float64
+    # product such as 97 * (2 / 98) rounds below the integer it stands for). Measured on all
+    # sizes 1..59 -> 1..109: every pair agrees with torch but 10 float32 'nearest-exact'
+    # ones; a float64 scale_factor still differs at a few (e.g. 1.3).
+    off = 0 if mode == "nearest" else 1
+    if dtype == xp.float64 and scale is None:
+        idx = ((2 * rows + off) * n_in) // (2 * n_out)
+    elif dtype == xp.float64:
+        idx = xp.floor((dst + 0.5 * off) * (1.0 / scale)).astype(xp.int64)
+    else:
+        f32 = xp.float32
+        s = (f32(n_in) / f32(n_out)) if scale is None else f32(1.0 / scale)
+        idx = xp.floor((dst.astype(f32) + f32(0.5 * off)) * s).astype(xp.int64)
+    return xp.minimum(idx, n_in - 1)
+
+
+def _interp_matrix(n_in: int, n_out: int, mode: str, align_corners, scale, dtype=None):
+    xp = B.xp
     mat = xp.zeros((n_out, n_in))
     rows = xp.arange(n_out)
     if mode in ("nearest", "nearest-exact"):
-        # The floor of a computed coordinate picks the source element, so its rounding decides
-        # where a coordinate that is an integer in exact arithmetic lands. As torch: float32
-        # arithmetic below float64; for float64 given a size, the exact quotient (a float64
-        # product such as 97 * (2 / 98) rounds below the integer it stands for). Measured on all
-        # sizes 1..59 -> 1..109: every pair agrees with torch but 10 float32 'nearest-exact'
-        # ones; a float64 scale_factor still differs at a few (e.g. 1.3).
-        off = 0 if mode == "nearest" else 1
-        if dtype == xp.float64 and scale is None:
-            idx = ((2 * rows + off) * n_in) // (2 * n_out)
-        elif dtype == xp.float64:
-            idx = xp.floor((dst + 0.5 * off) * (1.0 / scale)).astype(xp.int64)
-        else:
-            f32 = xp.float32
-            s = (f32(n_in) / f32(n_out)) if scale is None else f32(1.0 / scale)
-            idx = xp.floor((dst.astype(f32) + f32(0.5 * off)) * s).astype(xp.int64)
-        idx = xp.minimum(idx, n_in - 1)
-        mat[rows, idx] = 1.0
+        mat[rows, _nearest_index(n_in, n_out, mode, scale, dtype)] = 1.0
         return mat
     if mode == "bicubic":
         src = _source_coords(n_in, n_out, align_corners, scale, clamp=False)
@@ -542,7 +549,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     or 'lanczos', 4-D input) filters before downscaling, as PIL and torch do.
 
     Each spatial dim is resized by one matrix product with a constant (out, in) weight matrix,
-    so the gradient is the product with its transpose.
+    so the gradient is the product with its transpose; the nearest modes gather instead (their
+    gradient sums the outputs each element was copied to).
 
     >>> import kittygrad as kitty
     >>> kitty.nn.functional.interpolate(kitty.ones(1, 1, 2, 2), scale_factor=2).shape
@@ -617,6 +625,10 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if not B.is_float(x._data.dtype):
         # torch has no integer kernels for these modes and says so with a NotImplementedError
         raise KittyNotImplementedError(f"interpolate: {mode} needs a floating point input")
+    if mode in ("nearest", "nearest-exact"):  # a gather per axis (its gradient sums runs), not a product
+        for i, (n_in, n_out, s) in enumerate(zip(spatial, sizes, scales)):
+            x = _nearest_along(x, 2 + i, _nearest_index(n_in, int(n_out), mode, s, x._data.dtype))
+        return x
     return _resize(x, spatial, sizes, scales,
                    lambda n_in, n_out, s: _interp_matrix(n_in, n_out, mode, align, s, x._data.dtype))
 
