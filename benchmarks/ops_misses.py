@@ -24,7 +24,7 @@ _CLOSE_FIXED = ("a dispatcher with fewer Python layers per op (the node, its sav
 WHY: dict[str, tuple[str, str]] = {
     name: (_FIXED, _CLOSE_FIXED)
     for name in ("add", "mul", "div", "exp", "tanh", "sigmoid", "relu", "sin_method", "reciprocal_method",
-                 "square_method", "mean", "sum", "sum_dim", "mean_dim", "pow_half", "pow_scalar", "softmax",
+                 "square_method", "mean", "sum", "sum_dim", "mean_dim", "pow_scalar", "softmax",
                  "log_softmax")
 }
 WHY.update({
@@ -79,6 +79,13 @@ WHY.update({
         "(one strided add per kernel offset) and reshapes that copy; the ratio moves with the machine "
         "(1.23x rerun alone last stop)",
         "a col2im that adds kernel rows in fewer, larger strided adds",
+    ),
+    "pow_half": (
+        "recomputation as torch: backward takes the square root of the input again (torch's pow backward "
+        "computes x ** -0.5 too), where the floor keeps forward's root; a float32 sqrt costs 46 us at "
+        "(32, 16, 256), 3.5x a product (the CPU's square-root throughput), so the row pays it twice",
+        "keeping forward's root for backward (saving the output as well as the input: measured on four such "
+        "ops, the arrays kept past forward cost whole training steps 6-37%)",
     ),
     "mm": (
         "noise: the same three GEMMs as the floor (profile: all but ~40 us in BLAS); 1.00x rerun alone",

@@ -333,3 +333,22 @@ def test_nearest_resize_gathers_and_sums_runs_as_torch(mode, shape):
         (ours * kitty.tensor(w)).sum().backward()
         assert np.array_equal(ours.detach().numpy(), out.detach().numpy()), kw
         np.testing.assert_allclose(kx.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-5, err_msg=str(kw))
+
+
+@pytest.mark.parametrize("slope", [0.01, 0.2, 0.0, 1.0, 1.5, -0.3])
+@pytest.mark.parametrize("nan_input", [False, True])
+def test_leaky_relu_slope_factor_matches_torch(slope, nan_input):
+    """leaky_relu's backward as ``g * max(sign(x), slope)`` (slopes in [0, 1], no NaN input) and
+    by select otherwise: torch's gradient bit for bit at zeros, infinities and non-finite g."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((32, 40)).astype(np.float32)
+    x[0, :6] = [0.0, -0.0, np.inf, -np.inf, 1e-30, -1e-30]
+    if nan_input:
+        x[1, 0] = np.nan
+    g = rng.standard_normal((32, 40)).astype(np.float32)
+    g[2, :3] = [np.inf, -np.inf, np.nan]
+    kx = kitty.tensor(x, requires_grad=True)
+    kitty.nn.functional.leaky_relu(kx, slope).backward(kitty.tensor(g))
+    tx = torch.tensor(x, requires_grad=True)
+    torch.nn.functional.leaky_relu(tx, slope).backward(torch.tensor(g))
+    assert np.array_equal(kx.grad.numpy(), tx.grad.numpy(), equal_nan=True)

@@ -189,7 +189,15 @@ class LeakyRelu(Op):
         return B.select(x > 0, x, x * negative_slope).astype(x.dtype, copy=False)
 
     def backward(self, g):
-        return (B.select(self.x > 0, g, g * self.slope).astype(g.dtype, copy=False),)
+        x, slope = self.x, self.slope
+        if (type(x) is B.ndarray and type(g) is B.ndarray and x.shape == g.shape and x.dtype == g.dtype
+                and type(slope) in (int, float) and 0 <= slope <= 1 and not B.xp.isnan(x).any()):
+            # the slope factor in two passes: max(sign(x), slope) is 1 where x > 0 and slope elsewhere
+            # (sign is -1, 0 or 1; a NaN x, which torch gives the slope, takes the select below)
+            factor = _k.bounded(B.xp.maximum, B.xp.sign(x), slope)
+            factor *= g
+            return (factor,)
+        return (B.select(x > 0, g, g * slope).astype(g.dtype, copy=False),)
 
 
 class Elu(Op):
