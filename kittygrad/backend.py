@@ -844,7 +844,7 @@ def _erf_float32(x):
         small = _horner32(_ERF32_SMALL, v, np.empty_like(v))  # garbage (even inf or nan) where |x| >= 1: not chosen
         small *= a
         small += a
-        np.minimum(a, np.float32(4.0), out=a)
+        np.clip(a, np.float32(0.0), np.float32(4.0), out=a)  # (a >= 0; SIMD, where minimum(a, 4.0) is not)
         a -= np.float32(2.5)
         large = _horner32(_ERF32_LARGE, a, out=v)
         np.exp(large, out=large)
