@@ -261,6 +261,13 @@ def _ones(shape):
     return np.broadcast_to(f32(1.0), shape)
 
 
+def _row_sums(a):
+    """``a.sum(-1, keepdims=True)`` for a contiguous float array, as einsum's SIMD loop: 3-4x
+    faster than NumPy's pairwise sum along a short last axis, and the fastest NumPy way to it."""
+    n = a.shape[-1]
+    return np.einsum("ij->i", a.reshape(-1, n)).reshape(a.shape[:-1] + (1,))
+
+
 _ZEROS: dict = {}
 
 
@@ -548,7 +555,7 @@ def _sum(x):
 
 
 def _sum_last(x):
-    y = x.sum(-1, keepdims=True)
+    y = _row_sums(x)
     gx = np.empty_like(x)
     gx[...] = _ones(y.shape)
     return y, gx
@@ -607,11 +614,11 @@ def _logsumexp(x):  # over dims (0, -1)
 def _softmax_last(x):
     y = np.subtract(x, x.max(-1, keepdims=True))
     np.exp(y, out=y)
-    y /= y.sum(-1, keepdims=True)
+    y /= _row_sums(y)
     y.sum()
     g = _ones(y.shape)
     t = np.multiply(g, y)
-    dot = t.sum(-1, keepdims=True)
+    dot = _row_sums(t)
     np.subtract(g, dot, out=t)
     t *= y
     return y, t
@@ -636,7 +643,7 @@ def _layer_norm(arrays, extras):
 
     def step():
         d = x.shape[-1]
-        xc = np.subtract(x, x.mean(-1, keepdims=True))
+        xc = np.subtract(x, _row_sums(x) / f32(d))
         var = np.einsum("...i,...i->...", xc, xc)[..., None] / f32(d)
         rstd = 1 / np.sqrt(var + eps)
         xc *= rstd  # xhat, in place
@@ -648,7 +655,7 @@ def _layer_norm(arrays, extras):
         gb = g2.sum(0)
         gw = np.einsum("ni,ni->i", g2, xh2)
         gxh = np.multiply(g, w)
-        m1 = gxh.mean(-1, keepdims=True)
+        m1 = _row_sums(gxh) / f32(d)
         m2 = np.einsum("...i,...i->...", gxh, xc)[..., None] / f32(d)
         xc *= m2
         gxh -= m1
@@ -669,7 +676,7 @@ def _cross_entropy(arrays, extras):
         e = np.subtract(x, x.max(1, keepdims=True))
         picked = e[rows, t]
         np.exp(e, out=e)
-        s = e.sum(1, keepdims=True)
+        s = _row_sums(e)
         loss = (np.log(s).sum() - picked.sum()) / n
         e *= f32(1.0 / n) / s  # softmax / n, in place
         e[rows, t] -= f32(1.0 / n)

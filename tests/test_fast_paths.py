@@ -352,3 +352,26 @@ def test_leaky_relu_slope_factor_matches_torch(slope, nan_input):
     tx = torch.tensor(x, requires_grad=True)
     torch.nn.functional.leaky_relu(tx, slope).backward(torch.tensor(g))
     assert np.array_equal(kx.grad.numpy(), tx.grad.numpy(), equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(2048, 96), (7, 3, 256), (5, 4096), (3, 4097), (1,), (4, 0)])
+def test_row_sums_by_einsum_are_as_accurate_as_numpys(dtype, shape):
+    """``sum_last`` / ``dot_last`` (einsum along rows up to 4096 long) stay within the error of
+    NumPy's pairwise sum of the exact (float64 / longdouble) sums; longer rows, empty ones and
+    strided arrays take NumPy's own sum, bit for bit."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(shape).astype(dtype) * 10
+    b = rng.standard_normal(shape).astype(dtype)
+    exact = a.astype(np.longdouble).sum(-1, keepdims=True)
+    exact_dot = (a.astype(np.longdouble) * b).sum(-1, keepdims=True)
+    ours, dot = _kernels.sum_last(a), _kernels.dot_last(a, b)
+    assert ours.shape == exact.shape and ours.dtype == a.dtype and dot.shape == exact.shape
+    eps = np.finfo(dtype).eps
+    scale = np.abs(a).astype(np.longdouble).sum(-1, keepdims=True) + 1
+    assert (np.abs(ours - exact) <= 8 * eps * scale).all()
+    assert (np.abs(dot - exact_dot) <= 8 * eps * (np.abs(a * b).astype(np.longdouble).sum(-1, keepdims=True) + 1)).all()
+    if a.size == 0 or shape[-1] > 4096:
+        assert np.array_equal(ours, a.sum(-1, keepdims=True))
+    strided = a[..., ::2]
+    assert np.array_equal(_kernels.sum_last(strided), strided.sum(-1, keepdims=True))

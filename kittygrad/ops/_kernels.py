@@ -78,6 +78,48 @@ def bounded(ufunc, x, value):
     return out
 
 
+#: the longest rows whose sums go to einsum (beyond, NumPy's pairwise sum is the more accurate)
+_EINSUM_ROW_MAX = 4096
+
+
+def _einsum_rows(a) -> bool:
+    return (type(a) is B.ndarray and a.dtype in _BLOCK_DTYPES and a.ndim and 0 < a.shape[-1] <= _EINSUM_ROW_MAX
+            and a.size and a.flags.c_contiguous)
+
+
+def sum_last(a, keepdims: bool = True):
+    """``a.sum(axis=-1, keepdims=keepdims)``: through einsum for contiguous float rows of up to 4096
+    elements. NumPy's ``add.reduce`` along the last axis runs a pairwise loop per row that took
+    2.8-4.4x as long (rows of 65 to 4096 float32); einsum's SIMD loop is as accurate at these
+    lengths and, being no BLAS, gives the same bits on every CPU (checked with NumPy's CPU features
+    disabled, and on NumPy 1.26).
+
+    >>> import numpy as np
+    >>> sum_last(np.ones((2, 3)))
+    array([[3.],
+           [3.]])
+    """
+    if not _einsum_rows(a):
+        return a.sum(axis=-1, keepdims=keepdims)
+    rows = B.xp.einsum("ij->i", a.reshape(-1, a.shape[-1]))
+    return rows.reshape(a.shape[:-1] + ((1,) if keepdims else ()))
+
+
+def dot_last(a, b, keepdims: bool = True):
+    """``(a * b).sum(axis=-1, keepdims=keepdims)`` for two arrays of one shape: fused through einsum
+    (no temporary product) where :func:`sum_last` would use it.
+
+    >>> import numpy as np
+    >>> dot_last(np.ones((2, 3)), np.full((2, 3), 2.0), keepdims=False)
+    array([6., 6.])
+    """
+    if not (_einsum_rows(a) and _einsum_rows(b) and a.shape == b.shape and a.dtype == b.dtype):
+        return (a * b).sum(axis=-1, keepdims=keepdims)
+    n = a.shape[-1]
+    rows = B.xp.einsum("ij,ij->i", a.reshape(-1, n), b.reshape(-1, n))
+    return rows.reshape(a.shape[:-1] + ((1,) if keepdims else ()))
+
+
 def rows_matmul(a, w):
     """``a @ w`` for a stack ``a`` of shape (..., K) and a matrix ``w`` (K, N), as one GEMM.
 

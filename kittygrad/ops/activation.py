@@ -24,11 +24,23 @@ class Softmax(Op):
         xp = self.xp
         self.axis = axis
         e = xp.exp(x - x.max(axis=axis, keepdims=True, initial=-xp.inf))  # initial: empty inputs
-        self.out = xp.asarray(e / e.sum(axis=axis, keepdims=True))  # 0-d: an array, not a NumPy scalar
+        last = axis == e.ndim - 1
+        total = _k.sum_last(e) if last else e.sum(axis=axis, keepdims=True)
+        if type(e) is B.ndarray and e.ndim:  # a fresh array: divided in place
+            e /= total
+            self.out = e
+        else:
+            self.out = xp.asarray(e / total)  # 0-d: an array, not a NumPy scalar
         return self.out
 
     def backward(self, g):
         y = self.out
+        if self.axis == y.ndim - 1:
+            out = g - _k.dot_last(g, y)  # (the row sums of g * y without the product's temporary)
+            if type(out) is B.ndarray and out.shape == y.shape and out.dtype == y.dtype:
+                out *= y
+                return out, None
+            return y * out, None
         return y * (g - (g * y).sum(axis=self.axis, keepdims=True)), None
 
 
@@ -40,7 +52,8 @@ class LogSoftmax(Op):
         xp = self.xp
         self.axis = axis
         shifted = x - x.max(axis=axis, keepdims=True, initial=-xp.inf)  # initial: empty inputs
-        log_total = xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        e = xp.exp(shifted)
+        log_total = xp.log(_k.sum_last(e) if axis == e.ndim - 1 else e.sum(axis=axis, keepdims=True))
         if type(shifted) is B.ndarray and shifted.ndim:
             shifted -= log_total  # a fresh array: the result in place
             self.out = shifted
@@ -53,7 +66,7 @@ class LogSoftmax(Op):
         probs = xp.exp(self.out)
         if type(probs) is B.ndarray and probs.shape == g.shape and probs.dtype == g.dtype:
             # g - softmax * sum(g), in place on the one fresh array
-            probs *= g.sum(axis=self.axis, keepdims=True)
+            probs *= _k.sum_last(g) if self.axis == g.ndim - 1 else g.sum(axis=self.axis, keepdims=True)
             return xp.subtract(g, probs, out=probs), None
         return g - probs * g.sum(axis=self.axis, keepdims=True), None
 

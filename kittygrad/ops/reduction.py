@@ -12,6 +12,7 @@ from ..autograd import function as F
 from ..autograd.function import Op
 from ..autograd.graph_array import GraphArray, add_at
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError, user_stacklevel
+from . import _kernels as _k
 from . import _return_types as RT
 from ._prep import accumulating, along_index, bundle, cast, dtype_name, index_int, normalize_dim, normalize_dims, tensor_input, times_grad
 from .comparison import maximum, minimum
@@ -675,6 +676,8 @@ class Sum(Op):
     def forward(self, x, axes, keepdim, dtype=None):
         self.in_shape, self.axes, self.keepdim = x.shape, axes, keepdim
         if type(x) is B.ndarray:
+            if dtype is None and axes == (x.ndim - 1,):  # along rows: einsum, where it serves
+                return _k.sum_last(x, keepdim)
             # the ufunc called from here, not through ndarray.sum: NumPy's warnings (inf - inf)
             # then name this module, whose RuntimeWarnings kittygrad keeps quiet as torch does
             return B.xp.add.reduce(x, axis=axes, dtype=dtype, keepdims=keepdim)
@@ -704,7 +707,10 @@ class Mean(Op):
         if type(x) is B.ndarray and x.dtype in _SUMMED_AS_IS and x.size:
             # NumPy's mean by hand, without its Python: the same sum, divided by the same count
             # (an integer, so float32 divides as NumPy's mean does), a third faster at (32,16,256)
-            out = B.xp.add.reduce(x, axis=axes, keepdims=keepdim)
+            if axes == (x.ndim - 1,):  # along rows: einsum, where it serves
+                out = _k.sum_last(x, keepdim)
+            else:
+                out = B.xp.add.reduce(x, axis=axes, keepdims=keepdim)
             self.count = x.size // out.size
             if type(out) is B.ndarray:
                 return B.xp.true_divide(out, B.xp.intp(self.count), out=out, casting="unsafe")

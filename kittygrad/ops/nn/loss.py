@@ -258,7 +258,7 @@ class ClassNll(Op):
             shift = x.max(axis=1, keepdims=True)
             xs = x - shift
             e = xp.exp(xs)
-            ssum = e.sum(axis=1, keepdims=True)
+            ssum = _k.sum_last(e)
             log_ssum = xp.log(ssum)[:, 0]
             # (x - shift) - log(ssum), not x - lse: no cancellation between two large numbers
             picked = (picked - shift[:, 0]) - log_ssum
@@ -291,7 +291,7 @@ class ClassNll(Op):
         e = x - x.max(axis=1, keepdims=True)
         picked = e[xp.arange(m), target]
         xp.exp(e, out=e)  # (the shifted logits are not needed once the targets' are picked)
-        ssum = e.sum(axis=1, keepdims=True)
+        ssum = _k.sum_last(e)
         loss = xp.log(ssum)[:, 0]
         loss -= picked  # -((x - shift) - log ssum) at the target, as the general path
         self.e, self.ssum, self.tc, self.valid, self.wt, self.weight, self.shape = e, ssum, target, None, None, None, x.shape
