@@ -83,13 +83,14 @@ _EINSUM_ROW_MAX = 4096
 
 
 def _einsum_rows(a) -> bool:
+    # (below 2048 elements einsum's own call costs more than the loop it saves)
     return (type(a) is B.ndarray and a.dtype in _BLOCK_DTYPES and a.ndim and 0 < a.shape[-1] <= _EINSUM_ROW_MAX
-            and a.size and a.flags.c_contiguous)
+            and a.size >= 2048 and a.flags.c_contiguous)
 
 
 def sum_last(a, keepdims: bool = True):
     """``a.sum(axis=-1, keepdims=keepdims)``: through einsum for contiguous float rows of up to 4096
-    elements. NumPy's ``add.reduce`` along the last axis runs a pairwise loop per row that took
+    elements (in arrays of 2048 elements or more). NumPy's ``add.reduce`` along the last axis runs a pairwise loop per row that took
     2.8-4.4x as long (rows of 65 to 4096 float32); einsum's SIMD loop is as accurate at these
     lengths and, being no BLAS, gives the same bits on every CPU (checked with NumPy's CPU features
     disabled, and on NumPy 1.26).
