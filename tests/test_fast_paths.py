@@ -338,8 +338,8 @@ def test_nearest_resize_gathers_and_sums_runs_as_torch(mode, shape):
 @pytest.mark.parametrize("slope", [0.01, 0.2, 0.0, 1.0, 1.5, -0.3])
 @pytest.mark.parametrize("nan_input", [False, True])
 def test_leaky_relu_slope_factor_matches_torch(slope, nan_input):
-    """leaky_relu's backward as ``g * max(sign(x), slope)`` (slopes in [0, 1], no NaN input) and
-    by select otherwise: torch's gradient bit for bit at zeros, infinities and non-finite g."""
+    """leaky_relu's backward as ``g * max([x > 0], slope)`` (slopes in [0, 1]) and by select
+    otherwise: torch's gradient bit for bit at zeros, infinities, a NaN input and non-finite g."""
     rng = np.random.default_rng(1)
     x = rng.standard_normal((32, 40)).astype(np.float32)
     x[0, :6] = [0.0, -0.0, np.inf, -np.inf, 1e-30, -1e-30]
@@ -375,3 +375,16 @@ def test_row_sums_by_einsum_are_as_accurate_as_numpys(dtype, shape):
         assert np.array_equal(ours, a.sum(-1, keepdims=True))
     strided = a[..., ::2]
     assert np.array_equal(_kernels.sum_last(strided), strided.sum(-1, keepdims=True))
+
+
+@pytest.mark.parametrize("name", ["relu", "hardtanh", "relu6"])
+def test_clipping_activations_pass_the_gradient_at_nan_as_torch(name):
+    """torch zeroes relu's and hardtanh's gradient only where the input compares beyond a bound, so
+    a NaN input (or output) passes its gradient; at the bounds themselves it is 0."""
+    values = [float("nan"), -1.0, 0.0, 2.0, 6.0, 7.0, -0.0, float("inf"), -float("inf")]
+    grads = []
+    for lib in (torch, kitty):
+        x = lib.tensor(values, requires_grad=True)
+        getattr(lib.nn.functional, name)(x).backward(lib.ones(len(values)) * 3)
+        grads.append(np.asarray(x.grad.tolist()))
+    assert np.array_equal(grads[0], grads[1])

@@ -151,8 +151,10 @@ class Relu(Op):
         return self.out
 
     def backward(self, g):
-        # as torch: relu'(0) = 0, and a select (an infinite gradient where x <= 0 gives 0, not nan)
-        return (masked_grad(self.out > 0, g),)
+        # as torch: relu'(0) = 0, a NaN output passes the gradient (torch zeroes it only where
+        # out <= 0), and a select (an infinite gradient where x <= 0 gives 0, not nan)
+        blocked = self.out <= 0
+        return (masked_grad(B.xp.logical_not(blocked, out=blocked) if type(blocked) is B.ndarray else ~blocked, g),)
 
 
 def sigmoid(input):
@@ -204,10 +206,10 @@ class LeakyRelu(Op):
     def backward(self, g):
         x, slope = self.x, self.slope
         if (type(x) is B.ndarray and type(g) is B.ndarray and x.shape == g.shape and x.dtype == g.dtype
-                and type(slope) in (int, float) and 0 <= slope <= 1 and not B.xp.isnan(x).any()):
-            # the slope factor in two passes: max(sign(x), slope) is 1 where x > 0 and slope elsewhere
-            # (sign is -1, 0 or 1; a NaN x, which torch gives the slope, takes the select below)
-            factor = _k.bounded(B.xp.maximum, B.xp.sign(x), slope)
+                and type(slope) in (int, float) and 0 <= slope <= 1):
+            # the factor max([x > 0], slope): 1 where x > 0, the slope elsewhere (a NaN x too, as
+            # torch), in float passes; the products are g's own (g * 1 and g * slope)
+            factor = _k.bounded(B.xp.maximum, (x > 0).astype(x.dtype), slope)
             factor *= g
             return (factor,)
         return (B.select(x > 0, g, g * slope).astype(g.dtype, copy=False),)
@@ -404,8 +406,9 @@ class Hardtanh(Op):
 
     def backward(self, g):
         x = self.x
-        # as torch: 0 at both bounds (unlike clamp), and a select (no 0 * inf)
-        return (masked_grad((x > self.lo) & (x < self.hi), g),)
+        # as torch: 0 at both bounds (unlike clamp), a NaN input passes the gradient (torch zeroes
+        # it only where x <= lo or x >= hi), and a select (no 0 * inf)
+        return (masked_grad(~((x <= self.lo) | (x >= self.hi)), g),)
 
 
 class Hardswish(Op):
