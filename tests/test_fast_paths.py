@@ -388,3 +388,24 @@ def test_clipping_activations_pass_the_gradient_at_nan_as_torch(name):
         getattr(lib.nn.functional, name)(x).backward(lib.ones(len(values)) * 3)
         grads.append(np.asarray(x.grad.tolist()))
     assert np.array_equal(grads[0], grads[1])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("size", [1, 7, 4096])
+def test_signs_from_comparisons_are_torchs_sign(dtype, size):
+    """``signs`` (two comparisons as bytes) is torch's sign bit for bit, 0 at NaN and +0 at -0.0,
+    and so are abs's gradient and l1_loss's through it, where NumPy's sign gave NaN."""
+    rng = np.random.default_rng(size)
+    values = rng.standard_normal(size).astype(dtype)
+    values[: min(size, len(SPECIAL))] = SPECIAL[: min(size, len(SPECIAL))]
+    ours = _kernels.signs(values)
+    ref = torch.sign(torch.tensor(values)).numpy()
+    assert ours.dtype == values.dtype and np.array_equal(ours, ref) and np.array_equal(np.signbit(ours), np.signbit(ref))
+    for name, call in [("abs", lambda lib, x: x.abs().sum()),
+                       ("l1", lambda lib, x: lib.nn.functional.l1_loss(x, lib.zeros_like(x), reduction="sum"))]:
+        grads = []
+        for lib in (torch, kitty):
+            x = lib.tensor(values, requires_grad=True)
+            call(lib, x).backward()
+            grads.append(x.grad.numpy())
+        assert np.array_equal(grads[0], grads[1]), name

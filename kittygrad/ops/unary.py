@@ -6,6 +6,7 @@ from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
+from . import _kernels as _k
 from ._prep import KittyNotImplementedError, as_tensor_arg, cast, dtype_name, grad_over, times_grad
 
 
@@ -23,7 +24,7 @@ class Abs(Op):
         return self.xp.abs(x)
 
     def backward(self, g):
-        return (times_grad(self.xp.sign(self.x), g),)
+        return (times_grad(_k.signs(self.x), g),)  # (torch's sign: 0 at NaN, so a NaN input gets 0)
 
 
 class Exp(Op):
@@ -469,6 +470,8 @@ class _ZeroGrad(Op):
 
 class Sign(_ZeroGrad):
     def forward(self, x):
+        if type(x) is B.ndarray and x.dtype.kind == "f":
+            return _k.signs(x)  # (torch's: 0 at NaN and at -0.0)
         out = self.xp.sign(x)
         if out.dtype.kind == "f" and (type(out) is not B.ndarray or self.xp.isnan(out).any()):  # torch: sign(nan) is 0
             out = self.xp.where(out != out, out.dtype.type(0), out)

@@ -128,9 +128,9 @@ class PointwiseLoss(Op):
         if kind == "mse":
             dd = 2 * d
         elif kind == "l1":
-            dd = xp.sign(d)
+            dd = _k.signs(d)  # (torch's sign: a NaN difference gets 0)
         elif kind == "smooth_l1":
-            dd = xp.sign(d) if beta == 0 else xp.clip(d / beta, -1, 1)  # (d / beta is +-1 or beyond where |d| >= beta)
+            dd = _k.signs(d) if beta == 0 else xp.clip(d / beta, -1, 1)  # (d / beta is +-1 or beyond where |d| >= beta)
         else:
             dd = xp.clip(d, -beta, beta)
         gd = ge * dd
