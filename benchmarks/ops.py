@@ -599,7 +599,7 @@ def _var_dim1(x):  # var(dim=1, keepdim=True, correction=0)
 
 def _logsumexp(x):  # over dims (0, -1)
     axes = (0, x.ndim - 1)
-    m = x.max(axis=axes, keepdims=True)
+    m = x.max(axis=axes, keepdims=True, initial=-np.inf)  # (initial: NumPy's faster loop)
     e = np.subtract(x, m)
     np.exp(e, out=e)
     s = e.sum(axis=axes, keepdims=True)
@@ -612,7 +612,7 @@ def _logsumexp(x):  # over dims (0, -1)
 
 
 def _softmax_last(x):
-    y = np.subtract(x, x.max(-1, keepdims=True))
+    y = np.subtract(x, x.max(-1, keepdims=True, initial=-np.inf))  # (initial: NumPy's faster loop)
     np.exp(y, out=y)
     y /= _row_sums(y)
     y.sum()
@@ -625,7 +625,7 @@ def _softmax_last(x):
 
 
 def _log_softmax0(x):
-    z = np.subtract(x, x.max(0, keepdims=True))
+    z = np.subtract(x, x.max(0, keepdims=True, initial=-np.inf))  # (initial: NumPy's faster loop)
     e = np.exp(z)
     s = e.sum(0, keepdims=True)
     z -= np.log(s)
@@ -673,7 +673,7 @@ def _cross_entropy(arrays, extras):
     rows = np.arange(n)
 
     def step():
-        e = np.subtract(x, x.max(1, keepdims=True))
+        e = np.subtract(x, x.max(1, keepdims=True, initial=-np.inf))  # (initial: NumPy's faster loop)
         picked = e[rows, t]
         np.exp(e, out=e)
         s = _row_sums(e)

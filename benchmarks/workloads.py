@@ -119,7 +119,7 @@ def _mlp_parts():
         h2 = a1 @ w2.T + b2
         a2 = np.maximum(h2, zeros2)
         logits = a2 @ w3.T + b3
-        m = logits.max(axis=1, keepdims=True)
+        m = logits.max(axis=1, keepdims=True, initial=-np.inf)  # (initial: NumPy's faster loop)
         e = np.exp(logits - m)
         s = e.sum(axis=1, keepdims=True)
         logp = logits - m - np.log(s)
