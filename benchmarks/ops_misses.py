@@ -23,8 +23,8 @@ _CLOSE_FIXED = ("a dispatcher with fewer Python layers per op (the node, its sav
 #: row name -> (where the time goes, what would close it); ``{floor}`` is filled with the floor's time
 WHY: dict[str, tuple[str, str]] = {
     name: (_FIXED, _CLOSE_FIXED)
-    for name in ("add", "mul", "div", "exp", "tanh", "sigmoid", "relu", "sin_method", "reciprocal_method",
-                 "square_method", "mean", "sum", "sum_dim", "mean_dim", "pow_scalar", "softmax",
+    for name in ("add", "mul", "div", "exp", "tanh", "sigmoid", "sin_method", "reciprocal_method",
+                 "square_method", "mean", "sum", "sum_dim", "mean_dim", "pow_scalar", "softmax", "layer_norm",
                  "log_softmax")
 }
 WHY.update({
@@ -70,9 +70,17 @@ WHY.update({
         "keeping x*x from forward (one array more held until backward)",
     ),
     "cross_entropy": (
-        "torch's checks: every target is range-checked (min and max of the targets) before the fused "
-        "log-softmax; the arithmetic passes are the floor's",
-        "the fixed cost, as the rows above (the range check is torch's contract and stays)",
+        "torch's checks and a graph kept whole: every target is range-checked (min and max of the targets) "
+        "before the fused log-softmax, and backward writes the gradient into a new array, where the floor "
+        "scales its exponentials in place (kittygrad's stay intact for a second backward of a retained graph)",
+        "scaling the saved exponentials in place when backward is known to be their last reader (no "
+        "retain_graph); the range check is torch's contract and stays",
+    ),
+    "relu": (
+        "torch's rule at NaN: the gradient passes where the output is NaN, so backward's mask is "
+        "not(out <= 0), one more pass than the floor's out > 0, and g is checked finite (a select "
+        "otherwise, so that 0 * inf leaves 0); the product with the mask is the floor's",
+        "the fixed cost, as the rows above; the NaN rule and the finiteness check are torch's contract",
     ),
     "conv2d": (
         "BLAS-bound, the same GEMMs as the floor; the difference is col2im's scatter of the input gradient "

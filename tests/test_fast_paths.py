@@ -409,3 +409,20 @@ def test_signs_from_comparisons_are_torchs_sign(dtype, size):
             call(lib, x).backward()
             grads.append(x.grad.numpy())
         assert np.array_equal(grads[0], grads[1]), name
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("size", [5, 2048, 4096, 4096 * 3 + 17, 131070])
+def test_sum_of_squares_by_rows_is_as_accurate_as_numpys(dtype, size):
+    """``sum_of_squares`` (rows of 4096 through einsum, summed pairwise) stays within NumPy's error
+    of the exact sum of squares, and mse_loss through it matches torch's."""
+    rng = np.random.default_rng(size)
+    a = (rng.standard_normal(size) * 3).astype(dtype)
+    exact = (a.astype(np.longdouble) ** 2).sum()
+    ours = _kernels.sum_of_squares(a)
+    assert abs(ours - exact) <= 8 * np.finfo(dtype).eps * exact
+    b = rng.standard_normal(size).astype(dtype)
+    for reduction in ("mean", "sum"):
+        k = kitty.nn.functional.mse_loss(kitty.tensor(a), kitty.tensor(b), reduction=reduction).item()
+        t = torch.nn.functional.mse_loss(torch.tensor(a), torch.tensor(b), reduction=reduction).item()
+        assert k == pytest.approx(t, rel=32 * float(np.finfo(dtype).eps))

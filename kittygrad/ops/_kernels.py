@@ -139,6 +139,28 @@ def dot_last(a, b, keepdims: bool = True):
     return rows.reshape(a.shape[:-1] + ((1,) if keepdims else ()))
 
 
+def sum_of_squares(a):
+    """``(a * a).sum()`` for a float array: rows of 4096 elements through einsum's fused product-sum,
+    the rows' results summed pairwise. No temporary the size of ``a`` and one pass instead of
+    two; as accurate as NumPy's pairwise sum and, unlike a BLAS dot, the same bits on every CPU.
+
+    >>> import numpy as np
+    >>> float(sum_of_squares(np.full(5000, 2.0)))
+    20000.0
+    """
+    if not (type(a) is B.ndarray and a.dtype in _BLOCK_DTYPES and a.size >= 2048 and a.flags.c_contiguous):
+        return (a * a).sum()
+    flat = a.reshape(-1)
+    rows = flat.size // _EINSUM_ROW_MAX
+    whole = rows * _EINSUM_ROW_MAX
+    block = flat[:whole].reshape(rows, _EINSUM_ROW_MAX)
+    total = B.xp.einsum("ij,ij->i", block, block).sum()
+    if whole < flat.size:
+        rest = flat[whole:]
+        total = total + B.xp.einsum("i,i->", rest, rest)
+    return total
+
+
 def rows_matmul(a, w):
     """``a @ w`` for a stack ``a`` of shape (..., K) and a matrix ``w`` (K, N), as one GEMM.
 

@@ -82,6 +82,12 @@ class PointwiseLoss(Op):
     def forward(self, x, y, w=None, kind="mse", reduction="mean", beta=1.0):
         d = x - y
         a = xp.abs(d) if kind != "mse" else None
+        if kind == "mse" and w is None and reduction != "none" and type(d) is B.ndarray and d.size:
+            # the sum of squares in one fused pass (no array of squares)
+            self.d, self.w, self.kind, self.reduction, self.beta = d, w, kind, reduction, beta
+            self._name = "MseLossBackward"
+            total = _k.sum_of_squares(d)
+            return xp.asarray(total if reduction == "sum" else total / d.dtype.type(d.size), dtype=x.dtype)
         if kind == "mse":
             loss = d * d
         elif kind == "l1":
