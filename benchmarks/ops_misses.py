@@ -1,14 +1,16 @@
 """Why an op-table row misses its floor target, and what would close it (``benchmarks/ops.md``).
 
 Each entry was written from the row's profile (``python -m benchmarks ops --profile NAME --shapes
-medium``) and from reading the floor beside kittygrad's formulas. Rows fall into four groups:
+medium``) and from reading the floor beside kittygrad's formulas. Rows fall into five groups:
 
 - *fixed cost*: the floor at the medium shape is 40-140 us, and kittygrad spends about 25 us of
   Python on any op there (the op's node and the ``sum`` the benchmark adds, their ``apply``, and
   the backward walk), so the ratio cannot reach 1.3x while that cost stays;
 - *rounding kept machine-independent*: the floor sums squares with a float32 BLAS dot, whose
-  result depends on the BLAS build and CPU kernel; kittygrad uses NumPy's pairwise sum, one more
-  pass and a temporary, so that every machine gets the same bits;
+  result depends on the BLAS build and CPU kernel; kittygrad's fused einsum pass over rows is
+  twice the dot's time and gives every machine the same bits;
+- *recomputation as torch*: backward computes again what the floor keeps from forward (a root,
+  exponentials), because arrays kept past forward cost whole training steps more than the pass;
 - *torch's edge cases*: passes the floor leaves out and torch's results need (ties, NaN, inf,
   constant slices);
 - *noise*: BLAS-bound rows whose work is the floor's; their ratio moves with the machine.
@@ -29,20 +31,21 @@ WHY: dict[str, tuple[str, str]] = {
 }
 WHY.update({
     "mse_loss": (
-        "rounding kept machine-independent: the floor's sum of squares is one float32 BLAS dot; kittygrad squares "
-        "into a temporary and sums pairwise (2 passes), and its backward makes the gradient and its negation "
-        "(2 passes) where the floor scales d in place",
-        "a BLAS-independent fused sum of squares (a compiled kernel, optional extra), and scaling the saved "
-        "difference in place when backward is known to be its last reader",
+        "rounding kept machine-independent: the floor's sum of squares is one float32 BLAS dot (8 us); kittygrad "
+        "sums them in one fused einsum pass over rows of 4096 (15 us, the same bits on every CPU), and its "
+        "backward makes the gradient and its negation in new arrays where the floor scales d in place; the "
+        "rest is the fixed cost of two nodes and the loss's argument checks",
+        "scaling the saved difference in place when backward is known to be its last reader (no retain_graph)",
     ),
     "var": (
         "rounding kept machine-independent and torch's exact zero: each slice is first shifted by its first "
-        "element (a constant slice then has variance exactly 0 and std gradient 0, as torch) and the squares are "
-        "summed pairwise; the floor centres once and sums squares with a BLAS dot",
-        "a fused, BLAS-independent centred sum of squares (a compiled kernel, optional extra)",
+        "element (a constant slice then has variance exactly 0 and std gradient 0, as torch), and the squares "
+        "are summed in one fused einsum pass (the same bits on every CPU); the floor centres once and sums "
+        "squares with a BLAS dot",
+        "centring in one pass while keeping the exact zero of a constant slice (a compiled kernel, optional extra)",
     ),
     "std": (
-        "as var: the first-element shift for exact zeros and a pairwise sum of squares against the floor's "
+        "as var: the first-element shift for exact zeros and an einsum sum of squares against the floor's "
         "BLAS dot",
         "as var",
     ),

@@ -744,6 +744,18 @@ def _centered(x, axes):
     return d - d.mean(axis=axes, keepdims=True)
 
 
+def _squares_summed(a, axes, keepdim):
+    """``(a * a).sum(axes, keepdims=keepdim)``, fused where a kernel serves: over every element or
+    along the last axis (one pass, no array of squares, as accurate as the pairwise sum)."""
+    if type(a) is B.ndarray and a.ndim:
+        if axes is None or axes == tuple(range(a.ndim)):
+            total = B.xp.asarray(_k.sum_of_squares(a))
+            return total.reshape((1,) * a.ndim) if keepdim else total
+        if axes == (a.ndim - 1,):
+            return _k.dot_last(a, a, keepdim)
+    return (a * a).sum(axis=axes, keepdims=keepdim)
+
+
 class Var(Op):
     saved_fields = ("axes", "centered", "correction", "denom", "keepdim", "x")
     saved_inputs = (0,)
@@ -757,7 +769,7 @@ class Var(Op):
         n = math.prod(x.shape[i] for i in range(x.ndim) if axes is None or i in axes) if x.size else 0
         self.denom = builtins.max(n - correction, 0)
         with B.errstate(invalid="ignore", divide="ignore"):
-            out = (centered * centered).sum(axis=axes, keepdims=keepdim) / self.denom
+            out = _squares_summed(centered, axes, keepdim) / self.denom
         return B.xp.asarray(out, dtype=x.dtype)
 
     def backward(self, g):
