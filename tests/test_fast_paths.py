@@ -393,7 +393,7 @@ def test_clipping_activations_pass_the_gradient_at_nan_as_torch(name):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("size", [1, 7, 4096])
 def test_signs_from_comparisons_are_torchs_sign(dtype, size):
-    """``signs`` (two comparisons as bytes) is torch's sign bit for bit, 0 at NaN and +0 at -0.0,
+    """``signs`` (two comparisons as bytes) is torch's sign bit for bit, 0 at NaN and at -0.0,
     and so are abs's gradient and l1_loss's through it, where NumPy's sign gave NaN."""
     rng = np.random.default_rng(size)
     values = rng.standard_normal(size).astype(dtype)
