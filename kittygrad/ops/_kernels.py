@@ -106,6 +106,14 @@ def _einsum_rows(a) -> bool:
             and a.size >= 2048 and a.flags.c_contiguous)
 
 
+def _summed(a, keepdims: bool):
+    """``a.sum(axis=-1)``, the ufunc called from here for arrays: NumPy's RuntimeWarnings (inf - inf)
+    then name a kittygrad module, whose warnings kittygrad keeps quiet as torch does."""
+    if type(a) is B.ndarray:
+        return B.xp.add.reduce(a, axis=-1, keepdims=keepdims)
+    return a.sum(axis=-1, keepdims=keepdims)  # (a GraphArray, in double backward)
+
+
 def sum_last(a, keepdims: bool = True):
     """``a.sum(axis=-1, keepdims=keepdims)``: through einsum for contiguous float rows of up to 4096
     elements (in arrays of 2048 elements or more). NumPy's ``add.reduce`` along the last axis runs a pairwise loop per row that took
@@ -119,7 +127,7 @@ def sum_last(a, keepdims: bool = True):
            [3.]])
     """
     if not _einsum_rows(a):
-        return a.sum(axis=-1, keepdims=keepdims)
+        return _summed(a, keepdims)
     rows = B.xp.einsum("ij->i", a.reshape(-1, a.shape[-1]))
     return rows.reshape(a.shape[:-1] + ((1,) if keepdims else ()))
 
@@ -133,7 +141,7 @@ def dot_last(a, b, keepdims: bool = True):
     array([6., 6.])
     """
     if not (_einsum_rows(a) and _einsum_rows(b) and a.shape == b.shape and a.dtype == b.dtype):
-        return (a * b).sum(axis=-1, keepdims=keepdims)
+        return _summed(a * b, keepdims)
     n = a.shape[-1]
     rows = B.xp.einsum("ij,ij->i", a.reshape(-1, n), b.reshape(-1, n))
     return rows.reshape(a.shape[:-1] + ((1,) if keepdims else ()))
@@ -149,12 +157,12 @@ def sum_of_squares(a):
     20000.0
     """
     if not (type(a) is B.ndarray and a.dtype in _BLOCK_DTYPES and a.size >= 2048 and a.flags.c_contiguous):
-        return (a * a).sum()
+        return B.xp.add.reduce((a * a).reshape(-1)) if type(a) is B.ndarray else (a * a).sum()
     flat = a.reshape(-1)
     rows = flat.size // _EINSUM_ROW_MAX
     whole = rows * _EINSUM_ROW_MAX
     block = flat[:whole].reshape(rows, _EINSUM_ROW_MAX)
-    total = B.xp.einsum("ij,ij->i", block, block).sum()
+    total = B.xp.add.reduce(B.xp.einsum("ij,ij->i", block, block))
     if whole < flat.size:
         rest = flat[whole:]
         total = total + B.xp.einsum("i,i->", rest, rest)
