@@ -445,3 +445,22 @@ def test_row_sum_kernels_keep_numpys_warnings_quiet():
                         kitty.nn.functional.mse_loss(t, t)):
                 assert out.shape is not None
     assert [f"{w.message} ({w.filename}:{w.lineno})" for w in caught] == []
+
+
+@pytest.mark.parametrize("shape", [(312, 416), (5, 100, 7), (2, 64)])
+@pytest.mark.parametrize("largest", [True, False])
+def test_topk_by_partition_orders_as_the_stable_sort(shape, largest):
+    """topk through a partition (k <= n / 4 of a float axis of 64 or more, no NaN) picks and orders
+    exactly what the full stable sort does, ties by position included; values equal torch's."""
+    rng = np.random.default_rng(len(shape))
+    for axis in range(len(shape)):
+        n = shape[axis]
+        for k in sorted({1, 2, n // 4, n // 4 + 1, n}):
+            x = rng.standard_normal(shape).astype(np.float32)
+            x[..., ::3] = np.round(x[..., ::3])  # many ties
+            x.reshape(-1)[:2] = [0.0, -0.0]
+            values, indices = kitty.topk(kitty.tensor(x), k, dim=axis, largest=largest)
+            ref = np.take(np.argsort(-x if largest else x, axis=axis, kind="stable"), np.arange(k), axis=axis)
+            assert np.array_equal(indices.numpy(), ref), (axis, k)
+            expected = torch.topk(torch.tensor(x), k, dim=axis, largest=largest).values.numpy()
+            assert np.array_equal(values.numpy(), expected), (axis, k)
