@@ -151,15 +151,8 @@ class ConvNd(Op):
         if need[1]:
             gw = _k.rows_dot_rows(gm, self.cols).reshape(wshape)
         if need[2]:
-            gb = _bias_grad(g)
+            gb = g.sum(axis=(0,) + tuple(range(2, g.ndim)))
         return gx, gw, gb
-
-
-def _bias_grad(g):
-    """A convolution's bias gradient: ``g`` summed over every axis but the channels, per channel
-    through :func:`_kernels.channel_sums` where it applies (2-3x faster than NumPy's reduce)."""
-    sums = _k.channel_sums(g)
-    return sums if sums is not None else g.sum(axis=(0,) + tuple(range(2, g.ndim)))
 
 
 class ConvTransposeNd(Op):
@@ -234,7 +227,7 @@ class ConvTransposeNd(Op):
         if need[1]:
             gw = _k.rows_dot_rows(self.xm, cols).reshape(wshape)
         if need[2]:
-            gb = _bias_grad(g)
+            gb = g.sum(axis=(0,) + tuple(range(2, g.ndim)))
         return gx, gw, gb
 
 
