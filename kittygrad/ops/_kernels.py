@@ -147,30 +147,6 @@ def dot_last(a, b, keepdims: bool = True):
     return rows.reshape(a.shape[:-1] + ((1,) if keepdims else ()))
 
 
-def channel_sums(a, b=None):
-    """The sums of ``a`` (or of ``a * b``, fused) over every axis but axis 1, for a contiguous float
-    array laid out (N, C, ...) whose (n, c) slices hold at most 4096 elements: the slices' sums by
-    einsum, then the N partial sums of each channel pairwise. A batch, group or instance norm's
-    weight and bias gradients, and a batch norm's statistics, are these sums; NumPy's reduce over
-    axes (0, 2, 3) took 2-3x as long. None where it does not apply (the caller reduces itself).
-
-    >>> import numpy as np
-    >>> channel_sums(np.ones((2, 3, 4, 128)))
-    array([1024., 1024., 1024.])
-    """
-    if not (type(a) is B.ndarray and a.ndim >= 3 and a.dtype in _BLOCK_DTYPES and a.size >= 2048 and a.flags.c_contiguous):
-        return None
-    if b is not None and not (type(b) is B.ndarray and b.shape == a.shape and b.dtype == a.dtype and b.flags.c_contiguous):
-        return None
-    n, c = a.shape[:2]
-    k = a.size // (n * c)
-    if not 0 < k <= _EINSUM_ROW_MAX:
-        return None
-    slices = a.reshape(n, c, k)
-    rows = B.xp.einsum("nck->nc", slices) if b is None else B.xp.einsum("nck,nck->nc", slices, b.reshape(n, c, k))
-    return B.xp.add.reduce(rows, axis=0)
-
-
 def sum_of_squares(a):
     """``(a * a).sum()`` for a float array: rows of 4096 elements through einsum's fused product-sum,
     the rows' results summed pairwise. No temporary the size of ``a`` and one pass instead of

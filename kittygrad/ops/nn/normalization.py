@@ -139,13 +139,10 @@ class Norm(Op):
         xhat, rstd = self.xhat, self.rstd
         gx = gw = gb = None
         scratch = None
-        per_channel = _per_channel(g, param_shape)  # (batch, group and instance norms: one weight per channel)
         if need[1]:
             if _rows_of(g, param_shape) is not None and _rows_of(xhat, param_shape) is not None:
                 # one weight per trailing element (layer norm): a column sum of products, fused
                 gw = xp.einsum("ij,ij->j", _rows_of(g, param_shape), _rows_of(xhat, param_shape)).reshape(self.shapes[0])
-            elif per_channel and (sums := _k.channel_sums(g, xhat)) is not None:
-                gw = sums.reshape(self.shapes[0])
             else:
                 scratch = xp.multiply(g, xhat)
                 gw = B.sum_to_shape(scratch, param_shape).reshape(self.shapes[0])
@@ -153,11 +150,8 @@ class Norm(Op):
                     scratch = None
         if need[2]:
             rows = _rows_of(g, param_shape) if g.flags.c_contiguous else None  # (einsum is slow on strides 0)
-            sums = _k.channel_sums(g) if per_channel else None
-            if rows is not None:  # (layer norm: one bias per trailing element, a column sum)
-                gb = xp.einsum("ij->j", rows).reshape(self.shapes[1])
-            else:
-                gb = (sums if sums is not None else B.sum_to_shape(g, param_shape)).reshape(self.shapes[1])
+            # (layer norm: one bias per trailing element, a column sum)
+            gb = (xp.einsum("ij->j", rows) if rows is not None else B.sum_to_shape(g, param_shape)).reshape(self.shapes[1])
         if need[0]:
             work = xp.result_type(g, xhat)  # (float32 for float16 inputs, as their statistics)
             gh = xp.multiply(g, self.wb, dtype=work) if self.wb is not None else xp.array(g, dtype=work)
@@ -182,25 +176,9 @@ class Norm(Op):
         return gx, gw, gb
 
 
-def _per_channel(a, param_shape: tuple) -> bool:
-    """Whether ``param_shape`` is (1, C, 1, ...) for ``a`` of shape (N, C, ...): a parameter per channel."""
-    return (type(a) is B.ndarray and a.ndim >= 3 and len(param_shape) == a.ndim and param_shape[1] == a.shape[1]
-            and all(n == 1 for i, n in enumerate(param_shape) if i != 1))
-
-
-def _all_but_channels(a, axes: tuple) -> bool:
-    return a.ndim >= 3 and tuple(axes) == (0,) + tuple(range(2, a.ndim))
-
-
 def _mean_over(a, axes: tuple):
     """``a.mean(axes, keepdims=True)``; over the trailing axes (layer norm) as row sums through
-    :func:`_kernels.sum_last`, 3-4x faster than NumPy's mean along a short last axis, and over all
-    axes but the channels (batch norm) through :func:`_kernels.channel_sums`."""
-    if type(a) is B.ndarray and a.size and _all_but_channels(a, axes):
-        sums = _k.channel_sums(a)
-        if sums is not None:
-            sums /= sums.dtype.type(a.size // a.shape[1])
-            return sums.reshape((1, a.shape[1]) + (1,) * (a.ndim - 2))
+    :func:`_kernels.sum_last`, 3-4x faster than NumPy's mean along a short last axis."""
     k = len(axes)
     if type(a) is B.ndarray and a.ndim > k and axes == tuple(range(a.ndim - k, a.ndim)) and a.flags.c_contiguous:
         n = math.prod(a.shape[a.ndim - k:])
@@ -214,13 +192,7 @@ def _mean_over(a, axes: tuple):
 def _mean_of_product(a, b, axes: tuple):
     """``(a * b).mean(axes, keepdims=True)``; over trailing axes of contiguous arrays (layer and
     instance norm) as one fused product-sum per row (einsum: NumPy's own loop, not BLAS), which
-    saves a pass and a temporary the size of the input; over all axes but the channels (batch norm)
-    through :func:`_kernels.channel_sums`, fused the same way."""
-    if type(a) is B.ndarray and a.size and _all_but_channels(a, axes):
-        sums = _k.channel_sums(a, b)
-        if sums is not None:
-            sums /= sums.dtype.type(a.size // a.shape[1])
-            return sums.reshape((1, a.shape[1]) + (1,) * (a.ndim - 2))
+    saves a pass and a temporary the size of the input."""
     k = len(axes)
     if (type(a) is B.ndarray and type(b) is B.ndarray and a.shape == b.shape and a.ndim > k
             and axes == tuple(range(a.ndim - k, a.ndim)) and a.flags.c_contiguous and b.flags.c_contiguous):
