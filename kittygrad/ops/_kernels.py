@@ -69,9 +69,6 @@ def bounded(ufunc, x, value):
         block.flags.writeable = False
     out = B.xp.empty_like(x)
     flat, out_flat, n = x.reshape(-1), out.reshape(-1), x.size
-    if n <= _BLOCK:
-        ufunc(flat, block[:n], out=out_flat)
-        return out
     for start in range(0, n, _BLOCK):
         stop = min(start + _BLOCK, n)
         ufunc(flat[start:stop], block[: stop - start], out=out_flat[start:stop])

@@ -153,8 +153,7 @@ class Relu(Op):
     def backward(self, g):
         # as torch: relu'(0) = 0, a NaN output passes the gradient (torch zeroes it only where
         # out <= 0), and a select (an infinite gradient where x <= 0 gives 0, not nan)
-        blocked = self.out <= 0
-        return (masked_grad(B.xp.logical_not(blocked, out=blocked) if type(blocked) is B.ndarray else ~blocked, g),)
+        return (masked_grad(~(self.out <= 0), g),)
 
 
 def sigmoid(input):

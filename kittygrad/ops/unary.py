@@ -470,12 +470,7 @@ class _ZeroGrad(Op):
 
 class Sign(_ZeroGrad):
     def forward(self, x):
-        if type(x) is B.ndarray and x.dtype.kind == "f":
-            return _k.signs(x)  # (torch's: 0 at NaN)
-        out = self.xp.sign(x)
-        if out.dtype.kind == "f" and (type(out) is not B.ndarray or self.xp.isnan(out).any()):  # torch: sign(nan) is 0
-            out = self.xp.where(out != out, out.dtype.type(0), out)
-        return out
+        return _k.signs(x) if x.dtype.kind == "f" else self.xp.sign(x)  # (torch's: 0 at NaN)
 
 
 class Floor(_ZeroGrad):
