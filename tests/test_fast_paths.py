@@ -464,3 +464,75 @@ def test_topk_by_partition_orders_as_the_stable_sort(shape, largest):
             assert np.array_equal(indices.numpy(), ref), (axis, k)
             expected = torch.topk(torch.tensor(x), k, dim=axis, largest=largest).values.numpy()
             assert np.array_equal(values.numpy(), expected), (axis, k)
+
+
+# values that meet every branch of the division kernels: signed zeros, infinities, nan, a quotient
+# beyond the exact float64 route (1e30 / 0.1), subnormals, integers near 2**24
+DIVISION_VALUES = [0.0, -0.0, 1.0, -1.0, 2.0, -2.0, 3.5, -3.5, 7.0, 0.1, -0.1, float("inf"), -float("inf"),
+                   float("nan"), 1e-45, -1e-45, 1e30, -1e30, 3e38, 16777215.0, -16777213.0]
+
+
+def _division_operands(dtype):
+    """Every pair of DIVISION_VALUES, then random values over eleven decades (all of float16's
+    range for float16), with enough elements for the float64 route."""
+    rng = np.random.default_rng(0)
+    grid_a, grid_b = np.meshgrid(DIVISION_VALUES, DIVISION_VALUES)
+    scale_a = rng.choice([1e-3, 1.0, 10.0, 1e4, 1e8] if dtype == "float32" else [1e-3, 1.0, 10.0, 1e3], 4000)
+    scale_b = rng.choice([1e-3, 1.0, 10.0, 1e4] if dtype == "float32" else [1e-2, 1.0, 10.0], 4000)
+    with np.errstate(over="ignore"):  # (float16 overflows the largest grid values to inf)
+        a = np.concatenate([grid_a.ravel(), rng.standard_normal(4000) * scale_a]).astype(dtype)
+        b = np.concatenate([grid_b.ravel(), rng.standard_normal(4000) * scale_b]).astype(dtype)
+    return a, b
+
+
+def _bits(x):
+    return x.view(np.uint32 if x.dtype == np.float32 else np.uint16)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("divisor", ["array", "number", "row"])
+def test_division_kernels_equal_numpys_bit_for_bit(dtype, divisor):
+    """fmod and floor division through float64 give NumPy's own float results (its C library
+    fmod, its divmod), nan for nan, every other bit equal; a number or broadcast row divisor too.
+    (float16's floor division rounds each step to float16, as torch's, where NumPy's runs in
+    float32: that one is compared with torch below.)"""
+    a, b = _division_operands(dtype)
+    if divisor == "number":
+        b = 0.7
+    elif divisor == "row":
+        a, b = a[: a.size // 64 * 64].reshape(-1, 64), b[:64]
+    with np.errstate(all="ignore"):
+        pairs = [(_kernels.fmod(a, b), np.fmod(a, b))]
+        if dtype == "float32":
+            pairs.append((_kernels.floor_quotient(a, b), np.floor_divide(a, b)))
+        for ours, numpys in pairs:
+            assert ours.dtype == numpys.dtype == np.dtype(dtype)
+            nan = np.isnan(numpys)
+            assert np.array_equal(np.isnan(ours), nan)
+            assert np.array_equal(_bits(ours)[~nan], _bits(numpys)[~nan])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("name", ["fmod", "remainder", "floor_divide"])
+def test_division_ops_match_torch_bit_for_bit(name, dtype):
+    """fmod, remainder and floor_divide as torch gives them, signed zeros included (a zero
+    remainder keeps fmod's sign, the dividend's). Left out: subnormal divisors and quotients beyond
+    float32's range, where torch's vectorised fmod gives nan and the exact remainder is returned."""
+    a, b = _division_operands(dtype)
+    big, tiny = float(np.finfo(dtype).max), float(np.finfo(dtype).tiny)
+    with np.errstate(all="ignore"):
+        exact_only = (np.abs(b) < tiny) & (b != 0) | (np.abs(a / b.astype(np.float64)) > big)
+    a, b = a[~exact_only], b[~exact_only]
+    ours = getattr(kitty, name)(kitty.tensor(a), kitty.tensor(b)).numpy()
+    theirs = getattr(torch, name)(torch.tensor(a), torch.tensor(b)).numpy()
+    assert ours.dtype == theirs.dtype
+    nan = np.isnan(theirs)
+    assert np.array_equal(np.isnan(ours), nan)
+    assert np.array_equal(_bits(ours)[~nan], _bits(theirs)[~nan])
+    # the gradient of the divisor is minus the rounded quotient, as torch's
+    x, y = kitty.tensor(a[:500] + 0.25, requires_grad=True), kitty.tensor(b[:500], requires_grad=True)
+    if name != "floor_divide":
+        getattr(kitty, name)(x, y).sum().backward()
+        tx, ty = torch.tensor(a[:500] + 0.25, requires_grad=True), torch.tensor(b[:500], requires_grad=True)
+        getattr(torch, name)(tx, ty).sum().backward()
+        np.testing.assert_array_equal(y.grad.numpy(), ty.grad.numpy())

@@ -336,3 +336,123 @@ def binary_search_rows(rows, values, right: bool):
         end = xp.where(active & ~goes_right, mid, end)
         active = start < end
     return start
+
+
+# ---------------------------------------------------------------------------------------------
+# division with an integer quotient: fmod, remainder, floor division
+
+#: float dtypes whose fmod is computed through float64 (their values and quotients fit its mantissa)
+_NARROW_FLOATS = frozenset([B.xp.dtype("float32"), B.xp.dtype("float16")])
+#: below this |a / b| the float64 quotient of two float32 numbers truncates to the exact integer
+#: part: a non-integer quotient of 24-bit significands lies at least 2**-24 (relative to b) from
+#: an integer, which a 53-bit division resolves while the quotient stays under 2**29
+_EXACT_QUOTIENT = 2.0**29
+#: below this many elements NumPy's own fmod is as fast
+_FMOD_MIN_SIZE = 256
+
+
+def _narrow_float_arrays(a, b):
+    """``a`` and ``b`` as arrays when their result is float32 or float16 and large enough for the
+    float64 route of :func:`fmod`; else None."""
+    if not (type(a) is B.ndarray or type(b) is B.ndarray):
+        return None
+    a, b = B.xp.asarray(a), B.xp.asarray(b)
+    dtype = B.xp.result_type(a, b) if a.ndim and b.ndim else _scalar_result_type(a, b)
+    if dtype not in _NARROW_FLOATS or max(a.size, b.size) < _FMOD_MIN_SIZE:
+        return None
+    return a.astype(dtype, copy=False), b.astype(dtype, copy=False), dtype
+
+
+def _scalar_result_type(a, b):
+    # a 0-d array made from a Python number takes the other operand's dtype (NumPy 2's weak scalars)
+    return b.dtype if a.ndim == 0 and b.ndim else a.dtype if b.ndim == 0 and a.ndim else B.xp.result_type(a, b)
+
+
+def fmod(a, b):
+    """C's ``fmod(a, b)`` (the remainder of the quotient truncated toward zero, with ``a``'s sign).
+
+    NumPy's float32 fmod calls the C library once per element: 25 ns each here (3.3 ms at
+    (32, 16, 256)), 12x torch. For float32 and float16 the remainder is computed in float64 as
+    ``a - trunc(a / b) * b``, exact while ``|a / b| < 2**29`` (see ``_EXACT_QUOTIENT``: the
+    product is exact, and so is the difference, a float32 value); the rest (larger quotients,
+    infinities, NaN, a zero divisor) go to NumPy's fmod. The same bits, ~10x faster.
+
+    >>> import numpy as np
+    >>> fmod(np.array([-7.5, 7.5, -4.0], np.float32), np.float32(2)).tolist()
+    [-1.5, 1.5, -0.0]
+    """
+    xp = B.xp
+    narrow = _narrow_float_arrays(a, b)
+    if narrow is None:
+        return xp.fmod(a, b)
+    a, b, dtype = narrow
+    a64, b64 = a.astype(xp.float64), b.astype(xp.float64)
+    q = xp.divide(a64, b64)
+    xp.trunc(q, out=q)
+    exact = xp.abs(q) < _EXACT_QUOTIENT  # (False at NaN: a zero divisor, an infinite dividend)
+    q *= b64
+    r = xp.subtract(a64, q, out=q) if q.shape == a64.shape else a64 - q
+    exact &= xp.isfinite(r)  # (an infinite divisor: 0 * inf)
+    xp.copysign(r, a64, out=r)  # the exact difference may be a zero of either sign; fmod's has a's
+    out = r.astype(dtype)
+    if not exact.all():
+        a_full, b_full = xp.broadcast_to(a, out.shape), xp.broadcast_to(b, out.shape)
+        rest = ~exact
+        out[rest] = xp.fmod(a_full[rest], b_full[rest])
+    return out
+
+
+def _any_float(a, b) -> bool:
+    return any(isinstance(v, float) or getattr(v, "dtype", None) is not None and v.dtype.kind == "f" for v in (a, b))
+
+
+def remainder(a, b):
+    """torch's ``remainder`` of floats: ``fmod(a, b)``, plus ``b`` where that has the opposite sign
+    of a nonzero ``b``; a zero keeps fmod's sign (NumPy's remainder gives it b's sign instead).
+
+    >>> import numpy as np
+    >>> remainder(np.array([-7.5, 7.5, -4.0], np.float32), np.float32(2)).tolist()
+    [0.5, 1.5, -0.0]
+    """
+    xp = B.xp
+    if not _any_float(a, b):
+        return xp.remainder(a, b)  # (integers: Python's %, as torch)
+    mod = fmod(a, b)
+    if type(mod) is not B.ndarray:
+        return xp.remainder(a, b)  # (two numbers)
+    turn = (mod != 0) & ((mod < 0) != (xp.asarray(b) < 0))
+    if turn.any():
+        return B.select(turn, (mod + b).astype(mod.dtype, copy=False), mod)
+    return mod
+
+
+def floor_quotient(a, b):
+    """torch's (and NumPy's) ``floor_divide`` of floats, from the exact :func:`fmod`: the truncated
+    quotient ``(a - fmod(a, b)) / b``, one less where the remainder and ``b`` differ in sign, then
+    rounded to the nearest integer (the division may land just below it), with the sign of
+    ``a / b`` (a zero quotient's too); ``a / b`` itself where ``b`` is 0.
+
+    >>> import numpy as np
+    >>> floor_quotient(np.array([-7.5, 7.5, 1.0], np.float32), np.float32(-2)).tolist()
+    [3.0, -4.0, -1.0]
+    """
+    xp = B.xp
+    narrow = _narrow_float_arrays(a, b)
+    if narrow is None:
+        return xp.floor_divide(a, b)
+    a, b, dtype = narrow
+    mod = fmod(a, b)
+    div = xp.subtract(a, mod)
+    xp.divide(div, b, out=div)
+    turn = (mod != 0) & ((mod < 0) != (b < 0))
+    div -= turn  # (a bool subtracts as 0 or 1)
+    floor = xp.floor(div)
+    floor += (div - floor) > 0.5
+    with B.errstate(divide="ignore", invalid="ignore"):
+        quotient = a / b
+    # a nonzero floor has the sign of a / b already; a zero one takes it (torch's copysign(0, a / b))
+    xp.copysign(floor, quotient, out=floor)
+    by_zero = b == 0
+    if by_zero.any():  # a zero divisor gives a / b itself (inf or nan)
+        floor = B.select(xp.broadcast_to(by_zero, floor.shape), quotient, floor)
+    return floor

@@ -383,7 +383,7 @@ class DivRounding(Op):
             return xp.asarray(q, dtype=a.dtype)
         with B.errstate(divide="ignore", invalid="ignore"):
             if mode == "floor":
-                return xp.asarray(xp.floor_divide(a, b), dtype=a.dtype)
+                return xp.asarray(_k.floor_quotient(a, b), dtype=a.dtype)
             return xp.asarray(xp.trunc(a / b), dtype=a.dtype)
 
     def backward(self, g):
@@ -431,7 +431,7 @@ class _IntegerPartRemainder(Op):
 
     saved_fields = ("a", "b")
     saved_inputs = (0, 1)
-    kernel = ""  # the NumPy function computing the result
+    kernel = None  # the function computing the result (a staticmethod)
 
     def quotient(self, xp, a, b):
         raise NotImplementedError
@@ -441,7 +441,7 @@ class _IntegerPartRemainder(Op):
         if a.dtype.kind in "iu":
             _int_zero_division(b)
         with B.errstate(divide="ignore", invalid="ignore"):
-            return getattr(self.xp, self.kernel)(a, b)
+            return self.kernel(a, b)
 
     def backward(self, g):
         gb = None
@@ -452,17 +452,17 @@ class _IntegerPartRemainder(Op):
 
 
 class Fmod(_IntegerPartRemainder):
-    kernel = "fmod"  # the quotient rounds toward zero (C's fmod)
+    kernel = staticmethod(_k.fmod)  # the quotient rounds toward zero (C's fmod)
 
     def quotient(self, xp, a, b):
         return xp.trunc(a / b)
 
 
 class Remainder(_IntegerPartRemainder):
-    kernel = "remainder"  # the quotient rounds down (Python's %)
+    kernel = staticmethod(_k.remainder)  # the quotient rounds down (Python's %)
 
     def quotient(self, xp, a, b):
-        return xp.floor_divide(a, b)
+        return _k.floor_quotient(a, b)
 
 
 class Hypot(Op):
