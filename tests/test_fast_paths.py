@@ -567,3 +567,27 @@ def test_reflected_trigamma_of_a_huge_half_integer_is_pi_squared():
     np.testing.assert_allclose(kitty.polygamma(1, x).detach().numpy(), [np.pi**2], rtol=1e-12)
     kitty.digamma(x).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [np.pi**2], rtol=1e-12)
+
+
+def test_cumprod_gradient_with_zeros_by_masks_matches_torch():
+    """Cumprod's gradient with zeros in a slice (masks around each slice's first zero, no loop
+    over positions): torch's values on random slices with zeros, infinities and nan in the input
+    and infinite upstream gradients, along either dim, slices of one element included."""
+    rng = np.random.default_rng(0)
+    for trial in range(400):
+        m, n = rng.integers(1, 4), rng.integers(1, 9)
+        x = rng.standard_normal((m, n)).astype(np.float32)
+        x[rng.random((m, n)) < 0.3] = 0
+        if trial % 10 == 0:
+            x[rng.random((m, n)) < 0.1] = np.inf
+        if trial % 15 == 0:
+            x[rng.random((m, n)) < 0.1] = np.nan
+        g = rng.standard_normal((m, n)).astype(np.float32)
+        if trial % 7 == 0:
+            g[rng.random((m, n)) < 0.2] = np.inf
+        for dim in (0, 1):
+            ours = kitty.tensor(x, requires_grad=True)
+            kitty.cumprod(ours, dim).backward(kitty.tensor(g))
+            theirs = torch.tensor(x, requires_grad=True)
+            torch.cumprod(theirs, dim).backward(torch.tensor(g))
+            np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-6)

@@ -292,16 +292,31 @@ class Cumprod(Op):
     def backward(self, g):
         xp = self.xp
         x, out, a = self.x, self.out, self.axis
+        if x.ndim and x.shape[a] == 1:
+            return (g,)  # each output is its input (torch: an infinite input has gradient g, not nan)
         if not (x == 0).any():
             return (xp.flip(xp.cumsum(xp.flip(g * out, a), axis=a), a) / x,)
-        # exact with zeros: d out_j / d x_i = prod_{k<i} x_k * prod_{i<k<=j} x_k for j >= i
+        # With zeros (as torch): along each slice let z be the first zero. Before it the formula
+        # above holds (its terms past z are out_j = 0). At z, d out_j / d x_z is the product
+        # before z times prod_{z<k<=j} x_k, for j up to the next zero; past z every gradient is 0.
         xm, gm, om = xp.moveaxis(x, a, -1), xp.moveaxis(g, a, -1), xp.moveaxis(out, a, -1)
-        gx = xp.zeros_like(g, shape=xm.shape)
-        n = xm.shape[-1]
-        for i in range(n):
-            before = om[..., i - 1] if i else 1
-            after = xp.cumprod(xm[..., i + 1 :], axis=-1)
-            gx[..., i] = before * (gm[..., i] + (gm[..., i + 1 :] * after).sum(axis=-1))
+        is_zero = xm == 0
+        zeros_so_far = xp.cumsum(is_zero, axis=-1)
+        before = zeros_so_far == 0
+        # (the terms past z are left out, not multiplied by out_j = 0: an infinite g_j there
+        # would make nan, where the true derivative of out_j there is 0)
+        gx = xp.flip(xp.cumsum(xp.flip(xp.where(before, gm * om, 0), -1), axis=-1), -1)
+        gx = xp.where(before, gx / xp.where(before, xm, 1), 0)
+        between = zeros_so_far == 1  # the first zero and what follows it up to the second
+        first = is_zero & between
+        between &= ~first
+        # prod_{z<k<=j} x_k for j between the zeros, then held (torch's masks: an infinite
+        # product there still makes the sum nan through the zeroed gradients past it)
+        rising = xp.cumprod(xp.where(between, xm, 1), axis=-1)
+        reach = (xp.where(between | first, gm, 0) * rising).sum(axis=-1, keepdims=True)
+        z = xp.argmax(is_zero, axis=-1)[..., None]
+        head = xp.where(z > 0, xp.take_along_axis(om, xp.maximum(z - 1, 0), axis=-1), 1)
+        gx = xp.where(first, head * reach, gx).astype(g.dtype, copy=False)
         return (xp.moveaxis(gx, -1, a),)
 
 
