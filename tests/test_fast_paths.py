@@ -593,3 +593,25 @@ def test_cumprod_gradient_with_zeros_by_masks_matches_torch():
             theirs = torch.tensor(x, requires_grad=True)
             torch.cumprod(theirs, dim).backward(torch.tensor(g))
             np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("equation, shape_a, shape_b", [
+    ("ij,jk->ik", (20, 1), (31, 41)), ("ij,jk->ik", (5, 3), (1, 4)), ("bij,bjk->bik", (1, 3, 4), (6, 4, 2)),
+    ("i,i->", (1,), (5,)), ("ij,j->i", (3, 1), (4,)), ("...ij,...jk", (2, 1, 3, 4), (5, 4, 2)),
+    ("ij,ij->ij", (1, 4), (3, 1)), ("ii,i->i", (1, 1), (3,)), ("ij,kj->ikj", (1, 3), (2, 1)),
+])
+def test_einsum_drops_broadcast_dims_and_matches_torch(equation, shape_a, shape_b):
+    """An operand's size-1 dim that broadcasts against another's is dropped, not expanded (the
+    letter is summed in the other operand first): values and both gradients as torch's."""
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal(shape_a).astype(np.float32), rng.standard_normal(shape_b).astype(np.float32)
+    ours = [kitty.tensor(a, requires_grad=True), kitty.tensor(b, requires_grad=True)]
+    theirs = [torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)]
+    out, ref = kitty.einsum(equation, *ours), torch.einsum(equation, *theirs)
+    weights = rng.standard_normal(tuple(ref.shape)).astype(np.float32)
+    (out * kitty.tensor(weights)).sum().backward()
+    (ref * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-5, atol=1e-5)
+    for o, t in zip(ours, theirs):
+        assert o.grad.shape == t.grad.shape
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-5)

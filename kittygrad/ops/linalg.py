@@ -358,9 +358,19 @@ def einsum(equation, *operands):
                     f"subscript {c} has sizes {sizes[c]} and {n}"
                 )
     for i, (sub, t) in enumerate(zip(inputs, ts)):
-        target = tuple(sizes[c] for c in sub)
-        if target != t._data.shape and len(set(sub)) == len(sub):
-            ts[i] = expand_to(t, target)
+        shape = t._data.shape
+        if tuple(sizes[c] for c in sub) == shape:
+            continue
+        if len(set(sub)) != len(sub):  # (a diagonal: expanded to the full sizes)
+            ts[i] = expand_to(t, tuple(sizes[c] for c in sub))
+            continue
+        # A size-1 dim that broadcasts against another operand's letter is dropped instead of
+        # expanded: the operand does not vary along it, so the letter is summed in the other
+        # operand first (one pass, not a GEMM over the broadcast size), and its gradient comes back
+        # in the operand's own size
+        kept = [d for d, c in enumerate(sub) if shape[d] == sizes[c]]
+        ts[i] = t.reshape(tuple(shape[d] for d in kept))
+        inputs[i] = "".join(sub[d] for d in kept)
     return _saving_all(Einsum, len(ts)).apply(*ts, inputs=tuple(inputs), output=out)
 
 
