@@ -615,3 +615,21 @@ def test_einsum_drops_broadcast_dims_and_matches_torch(equation, shape_a, shape_
     for o, t in zip(ours, theirs):
         assert o.grad.shape == t.grad.shape
         np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("ufunc", [np.add, np.multiply, np.maximum, np.minimum, np.logaddexp])
+@pytest.mark.parametrize("shape, axis", [((32, 16, 256), 0), ((32, 16, 256), 1), ((32, 16, 256), 2), ((4096, 8), 1), ((8, 4096), 0), ((3, 5), 0)])
+def test_running_by_slices_equals_accumulate_bit_for_bit(ufunc, shape, axis):
+    """The slice-by-slice running reduction makes accumulate's operations in accumulate's order:
+    the same bits, NaN and infinities included, in float32 and in a float64 accumulator."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(np.float32)
+    x.reshape(-1)[::97] = np.nan
+    x.reshape(-1)[::89] = np.inf
+    with np.errstate(all="ignore"):
+        for dtype in (None, np.float64):
+            if ufunc is np.logaddexp and dtype is not None:
+                continue
+            ours, ref = _kernels.running(ufunc, x, axis, dtype=dtype), ufunc.accumulate(x, axis=axis, dtype=dtype)
+            assert ours.dtype == ref.dtype
+            np.testing.assert_array_equal(ours, ref)

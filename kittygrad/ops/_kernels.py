@@ -339,6 +339,42 @@ def binary_search_rows(rows, values, right: bool):
 
 
 # ---------------------------------------------------------------------------------------------
+# running (cumulative) reductions
+
+#: the most steps along the axis, and the fewest elements per step, for which running() loops
+#: over slices instead of calling ufunc.accumulate
+_RUNNING_MAX_STEPS = 128
+_RUNNING_MIN_SLICE = 64
+
+
+def running(ufunc, x, axis: int, dtype=None):
+    """``ufunc.accumulate(x, axis=axis, dtype=dtype)``: a running sum, product, max or min.
+
+    NumPy accumulates element by element, which along an outer axis is slow: (32, 16, 256) along
+    dim 0 took 1.5 ms (float32 minimum) and 2.6 ms (a float64 cumsum). Few long steps are instead
+    taken as one ufunc call per slice, ``out[k] = ufunc(out[k - 1], x[k])``: the same operations in
+    the same order (the same bits), 0.04-0.1 ms there. Many short steps keep ``accumulate``.
+
+    >>> import numpy as np
+    >>> running(np.add, np.ones((3, 64)), 0)[:, 0]
+    array([1., 2., 3.])
+    """
+    xp = B.xp
+    if type(x) is not B.ndarray:  # (a GraphArray in double backward: its own cumsum and cumprod)
+        cumulative = {xp.add: xp.cumsum, xp.multiply: xp.cumprod}.get(ufunc)
+        return cumulative(x, axis=axis, dtype=dtype) if cumulative else ufunc.accumulate(x, axis=axis, dtype=dtype)
+    n = x.shape[axis] if x.ndim else 0
+    if n < 2 or n > _RUNNING_MAX_STEPS or x.size // n < _RUNNING_MIN_SLICE:
+        return ufunc.accumulate(x, axis=axis, dtype=dtype)
+    out = xp.empty(x.shape, dtype if dtype is not None else x.dtype)
+    steps, out_steps = xp.moveaxis(x, axis, 0), xp.moveaxis(out, axis, 0)
+    out_steps[0] = steps[0]
+    for k in range(1, n):
+        ufunc(out_steps[k - 1], steps[k], out=out_steps[k])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 # division with an integer quotient: fmod, remainder, floor division
 
 #: float dtypes whose fmod is computed through float64 (their values and quotients fit its mantissa)

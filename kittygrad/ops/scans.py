@@ -5,12 +5,13 @@ from __future__ import annotations
 from .. import backend as B
 from ..autograd.function import Op
 from ..errors import KittyNotImplementedError
+from . import _kernels as _k
 from ._prep import as_tensor_arg, dtype_name, normalize_dim
 
 
 def _reverse_logcumsumexp(a, axis):
     xp = B.xp
-    return xp.flip(xp.logaddexp.accumulate(xp.flip(a, axis), axis=axis), axis)
+    return xp.flip(_k.running(xp.logaddexp, xp.flip(a, axis), axis), axis)
 
 
 class Logcumsumexp(Op):
@@ -23,7 +24,7 @@ class Logcumsumexp(Op):
         if x.ndim == 0:
             self.out = x.copy()
         else:
-            self.out = B.xp.logaddexp.accumulate(x, axis=dim)
+            self.out = _k.running(B.xp.logaddexp, x, dim)
         return self.out
 
     def backward(self, g):
