@@ -633,3 +633,24 @@ def test_running_by_slices_equals_accumulate_bit_for_bit(ufunc, shape, axis):
             ours, ref = _kernels.running(ufunc, x, axis, dtype=dtype), ufunc.accumulate(x, axis=axis, dtype=dtype)
             assert ours.dtype == ref.dtype
             np.testing.assert_array_equal(ours, ref)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_vectorised_logaddexp_is_as_accurate_as_torchs_and_keeps_its_special_values(dtype):
+    """logaddexp by SIMD passes (the correction term in float64): torch's value at every pair of
+    special values (same infinities, nan, overflow-sized values), and on random values an error
+    against the float64 result no larger than torch's own, measured in ulps of the result."""
+    special = np.array([0, -0.0, 1, -1, np.inf, -np.inf, np.nan, 88, -88, 1e-30, 3e38, -3e38, 0.5, -0.6931472], np.float32)
+    grid_a, grid_b = np.meshgrid(special, special)
+    rng = np.random.default_rng(0)
+    with np.errstate(over="ignore"):
+        a = np.concatenate([np.tile(grid_a.ravel(), 2), rng.standard_normal(8000) * 5]).astype(dtype)
+        b = np.concatenate([np.tile(grid_b.ravel(), 2), rng.standard_normal(8000) * 5]).astype(dtype)
+    ours = kitty.logaddexp(kitty.tensor(a), kitty.tensor(b)).numpy()
+    theirs = torch.logaddexp(torch.tensor(a), torch.tensor(b)).numpy()
+    n = 2 * special.size**2
+    np.testing.assert_array_equal(ours[:n], theirs[:n])
+    exact = np.logaddexp(a[n:].astype(np.float64), b[n:].astype(np.float64))
+    ulp = np.spacing(np.abs(exact).astype(dtype)).astype(np.float64)
+    our_error, their_error = np.abs(ours[n:] - exact) / ulp, np.abs(theirs[n:] - exact) / ulp
+    assert our_error.max() <= their_error.max() and our_error.mean() <= their_error.mean() * 1.05
