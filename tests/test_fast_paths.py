@@ -654,3 +654,25 @@ def test_vectorised_logaddexp_is_as_accurate_as_torchs_and_keeps_its_special_val
     ulp = np.spacing(np.abs(exact).astype(dtype)).astype(np.float64)
     our_error, their_error = np.abs(ours[n:] - exact) / ulp, np.abs(theirs[n:] - exact) / ulp
     assert our_error.max() <= their_error.max() and our_error.mean() <= their_error.mean() * 1.05
+
+
+@pytest.mark.parametrize("upper", [True, False])
+@pytest.mark.parametrize("unit", [True, False])
+@pytest.mark.parametrize("zero_at", [None, 7])
+def test_triangular_solve_by_lapack_matches_torch(upper, unit, zero_at):
+    """From order 16 triangular solves go to LAPACK's trtrs per matrix; a batch where one matrix
+    has a zero on its diagonal is substituted instead, giving trsm's inf and nan as torch does."""
+    rng = np.random.default_rng(0)
+    t = rng.standard_normal((3, 24, 24)) / 5 + np.eye(24) * 2
+    if zero_at is not None:
+        t[1, zero_at, zero_at] = 0.0
+    b = rng.standard_normal((24, 5))
+    ours = kitty.tensor(t, requires_grad=True)
+    theirs = torch.tensor(t, requires_grad=True)
+    out = kitty.linalg.solve_triangular(ours, kitty.tensor(b), upper=upper, unitriangular=unit)
+    ref = torch.linalg.solve_triangular(theirs, torch.tensor(b), upper=upper, unitriangular=unit)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-9, atol=1e-12)
+    if zero_at is None or unit:
+        out.sum().backward()
+        ref.sum().backward()
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-9, atol=1e-12)
