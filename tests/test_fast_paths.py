@@ -685,3 +685,29 @@ def test_triangular_solve_by_lapack_matches_torch(upper, unit, zero_at):
         out.sum().backward()
         ref.sum().backward()
         np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_ldl_through_lapack_matches_torch_and_refuses_bad_pivots():
+    """ldl_factor and ldl_solve call LAPACK's sytrf and sytrs (the unblocked sytf2 steps the NumPy
+    emulation also takes): torch's factors, pivots, info and solutions, singular matrices
+    included; pivots beyond the matrix are refused with torch's error, never handed to LAPACK."""
+    rng = np.random.default_rng(0)
+    for n in (1, 5, 40):
+        a = rng.standard_normal((3, n, n))
+        a = a + np.swapaxes(a, -1, -2)
+        a[1, :, 0] = a[1, 0, :] = 0  # D[1, 1] exactly zero
+        for dtype in ("float32", "float64"):
+            ours = kitty.linalg.ldl_factor_ex(kitty.tensor(a.astype(dtype)))
+            theirs = torch.linalg.ldl_factor_ex(torch.tensor(a.astype(dtype)))
+            np.testing.assert_array_equal(ours.pivots.numpy(), theirs.pivots.numpy())
+            np.testing.assert_array_equal(ours.info.numpy(), theirs.info.numpy())
+            np.testing.assert_allclose(ours.LD.numpy(), theirs.LD.numpy(), rtol=1e-4, atol=1e-4)
+            b = rng.standard_normal((n, 2)).astype(dtype)
+            x = kitty.linalg.ldl_solve(ours.LD[0], ours.pivots[0], kitty.tensor(b)).numpy()
+            ref = torch.linalg.ldl_solve(theirs.LD[0], theirs.pivots[0], torch.tensor(b)).numpy()
+            np.testing.assert_allclose(x, ref, rtol=1e-3, atol=1e-3)
+    bad = np.array([-3, 1, 7], np.int32)
+    with pytest.raises(RuntimeError, match="must all satisfy"):
+        kitty.linalg.ldl_solve(kitty.eye(3), kitty.tensor(bad), kitty.ones(3, 1))
+    with pytest.raises(RuntimeError, match="must all satisfy"):
+        torch.linalg.ldl_solve(torch.eye(3), torch.tensor(bad), torch.ones(3, 1))
