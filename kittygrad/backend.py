@@ -11,8 +11,8 @@ import warnings
 
 import ml_dtypes as _ml_dtypes
 import numpy as np
+import scipy.linalg as linalg_extra  # noqa: F401 - for ops: LAPACK trtrs, sytrf, sytrs (CuPy: cupyx.scipy.linalg)
 import scipy.sparse as _sparse
-import scipy.linalg as _scipy_linalg
 import scipy.special as _scipy_special_kernels
 
 # NumPy 1.x promotes a 0-d float32 array times a Python float to float64 ("value-based" rules);
@@ -987,8 +987,6 @@ for _name in ("expit gammaln psi polygamma zeta gammainc gammaincc betainc erfcx
               "i1 i1e k0 k0e k1 k1e j0 j1 y0 y1 airy spherical_jn").split():
     setattr(_SpecialKernels, _name, staticmethod(getattr(_scipy_special_kernels, _name)))
 special = _SpecialKernels()
-#: scipy.linalg, for LAPACK's triangular solve (``cupyx.scipy.linalg`` for a CuPy backend)
-linalg_extra = _scipy_linalg
 
 
 def standard_gamma(generator, alpha):
