@@ -430,13 +430,14 @@ _FMOD_MIN_SIZE = 256
 
 
 def _narrow_float_arrays(a, b):
-    """``a`` and ``b`` as arrays when their result is float32 or float16 and large enough for the
-    float64 route of :func:`fmod`; else None."""
+    """``a`` and ``b`` as arrays when their result is float32 (large enough for the float64 route
+    of :func:`fmod` to pay) or float16 (always: its floor division must round as torch's at any
+    size); else None."""
     if not (type(a) is B.ndarray or type(b) is B.ndarray):
         return None
     a, b = B.xp.asarray(a), B.xp.asarray(b)
     dtype = B.xp.result_type(a, b) if a.ndim and b.ndim else _scalar_result_type(a, b)
-    if dtype not in _NARROW_FLOATS or max(a.size, b.size) < _FMOD_MIN_SIZE:
+    if dtype not in _NARROW_FLOATS or dtype.itemsize == 4 and max(a.size, b.size) < _FMOD_MIN_SIZE:
         return None
     return a.astype(dtype, copy=False), b.astype(dtype, copy=False), dtype
 
