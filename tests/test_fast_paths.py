@@ -713,3 +713,17 @@ def test_ldl_through_lapack_matches_torch_and_refuses_bad_pivots():
         kitty.linalg.ldl_solve(kitty.eye(3), kitty.tensor(bad), kitty.ones(3, 1))
     with pytest.raises(RuntimeError, match="must all satisfy"):
         torch.linalg.ldl_solve(torch.eye(3), torch.tensor(bad), torch.ones(3, 1))
+
+
+@pytest.mark.parametrize("shape, repeats, dim", [((32, 16, 8), 2, None), ((3, 4), 3, 1), ((3, 4), 1, 0), ((2, 5, 3), 8, 2), ((2, 3), 2, -1)])
+def test_repeat_interleave_gradient_adds_the_copies_in_torchs_order(shape, repeats, dim):
+    """Up to 8 copies, repeat_interleave's gradient adds them one by one, in order, as torch's
+    backward does: the same bits as torch's."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(np.float32)
+    ours, theirs = kitty.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, ref = kitty.repeat_interleave(ours, repeats, dim=dim), torch.repeat_interleave(theirs, repeats, dim=dim)
+    g = rng.standard_normal(tuple(ref.shape)).astype(np.float32)
+    out.backward(kitty.tensor(g))
+    ref.backward(torch.tensor(g))
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
