@@ -433,8 +433,8 @@ def _narrow_float_arrays(a, b):
     """``a`` and ``b`` as arrays when their result is float32 (large enough for the float64 route
     of :func:`fmod` to pay) or float16 (always: its floor division must round as torch's at any
     size); else None."""
-    if not (type(a) is B.ndarray or type(b) is B.ndarray):
-        return None
+    if not (type(a) is B.ndarray or type(b) is B.ndarray) or not all(type(v) is B.ndarray or is_number(v) for v in (a, b)):
+        return None  # (a GraphArray of double backward keeps NumPy's ufuncs, which record the graph)
     a, b = B.xp.asarray(a), B.xp.asarray(b)
     dtype = B.xp.result_type(a, b) if a.ndim and b.ndim else _scalar_result_type(a, b)
     if dtype not in _NARROW_FLOATS or dtype.itemsize == 4 and max(a.size, b.size) < _FMOD_MIN_SIZE:
