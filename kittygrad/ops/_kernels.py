@@ -396,7 +396,7 @@ def logaddexp(a, b):
     """
     xp = B.xp
     if not (type(a) is B.ndarray and type(b) is B.ndarray and a.dtype == b.dtype and a.dtype in _LOGADDEXP_DTYPES
-            and max(a.size, b.size) >= _FMOD_MIN_SIZE):
+            and max(a.size, b.size) >= _VECTORISED_MIN_SIZE):
         return xp.logaddexp(a, b)
     if a.dtype.itemsize == 2:  # (float16 is computed in float32 and rounded once, as torch)
         return logaddexp(a.astype(xp.float32), b.astype(xp.float32)).astype(a.dtype)
@@ -425,8 +425,8 @@ _NARROW_FLOATS = frozenset([B.xp.dtype("float32"), B.xp.dtype("float16")])
 #: part: a non-integer quotient of 24-bit significands lies at least 2**-24 (relative to b) from
 #: an integer, which a 53-bit division resolves while the quotient stays under 2**29
 _EXACT_QUOTIENT = 2.0**29
-#: below this many elements NumPy's own fmod is as fast
-_FMOD_MIN_SIZE = 256
+#: below this many elements NumPy's own per-element fmod and logaddexp are as fast
+_VECTORISED_MIN_SIZE = 256
 
 
 def _narrow_float_arrays(a, b):
@@ -437,7 +437,7 @@ def _narrow_float_arrays(a, b):
         return None  # (a GraphArray of double backward keeps NumPy's ufuncs, which record the graph)
     a, b = B.xp.asarray(a), B.xp.asarray(b)
     dtype = B.xp.result_type(a, b) if a.ndim and b.ndim else _scalar_result_type(a, b)
-    if dtype not in _NARROW_FLOATS or dtype.itemsize == 4 and max(a.size, b.size) < _FMOD_MIN_SIZE:
+    if dtype not in _NARROW_FLOATS or dtype.itemsize == 4 and max(a.size, b.size) < _VECTORISED_MIN_SIZE:
         return None
     return a.astype(dtype, copy=False), b.astype(dtype, copy=False), dtype
 
@@ -481,6 +481,12 @@ def fmod(a, b):
     return out
 
 
+def _turns(mod, b):
+    """Where a nonzero remainder ``mod`` and the divisor ``b`` differ in sign: there the floored
+    remainder adds ``b`` and the floored quotient is one less than the truncated one."""
+    return (mod != 0) & ((mod < 0) != (B.xp.asarray(b) < 0))
+
+
 def _any_float(a, b) -> bool:
     return any(isinstance(v, float) or getattr(v, "dtype", None) is not None and v.dtype.kind == "f" for v in (a, b))
 
@@ -499,7 +505,7 @@ def remainder(a, b):
     mod = fmod(a, b)
     if type(mod) is not B.ndarray:
         return xp.remainder(a, b)  # (two numbers)
-    turn = (mod != 0) & ((mod < 0) != (xp.asarray(b) < 0))
+    turn = _turns(mod, b)
     if turn.any():
         return B.select(turn, (mod + b).astype(mod.dtype, copy=False), mod)
     return mod
@@ -523,8 +529,7 @@ def floor_quotient(a, b):
     mod = fmod(a, b)
     div = xp.subtract(a, mod)
     xp.divide(div, b, out=div)
-    turn = (mod != 0) & ((mod < 0) != (b < 0))
-    div -= turn  # (a bool subtracts as 0 or 1)
+    div -= _turns(mod, b)  # (a bool subtracts as 0 or 1)
     floor = xp.floor(div)
     floor += (div - floor) > 0.5
     with B.errstate(divide="ignore", invalid="ignore"):

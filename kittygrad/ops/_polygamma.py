@@ -32,6 +32,15 @@ def _cot_derivative(n: int) -> list:
     return poly
 
 
+def _horner(coefs: list, x):
+    """``sum_i coefs[i] * x**i`` for an array ``x`` (Horner's rule, in place on one new array)."""
+    total = B.xp.full_like(x, coefs[-1])
+    for coef in reversed(coefs[:-1]):
+        total *= x
+        total += coef
+    return total
+
+
 #: Bernoulli numbers B_2, B_4, ..., B_16 (the Euler-Maclaurin tail of the Hurwitz zeta function)
 _BERNOULLI_EVEN = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
 #: terms of the Hurwitz zeta summed one by one before the tail takes over (its argument is then
@@ -59,11 +68,7 @@ def _hurwitz_zeta(s: int, y):
     coefs = []
     for j, bernoulli in enumerate(_BERNOULLI_EVEN, start=1):
         coefs.append(bernoulli / math.factorial(2 * j) * math.prod(range(s, s + 2 * j - 1)))
-    inverse_square = r * r
-    series = xp.full_like(w, coefs[-1])
-    for coef in reversed(coefs[:-1]):  # Horner's rule in w^-2
-        series *= inverse_square
-        series += coef
+    series = _horner(coefs, r * r)  # in w^-2
     # w^(1-s) * (1 / (s-1) + w^-1 (1/2 + w^-1 * series)): powers of w^-1 only, which stay finite
     tail = series * r
     tail += 0.5
@@ -79,8 +84,7 @@ def _positive_polygamma(n: int, y):
     where ``y`` is not positive (its poles and NaN)."""
     xp = B.xp
     positive = y > 0
-    out = xp.empty_like(y)
-    out[...] = (-1) ** (n + 1) * math.factorial(n) * _hurwitz_zeta(n + 1, xp.where(positive, y, 1))
+    out = (-1) ** (n + 1) * math.factorial(n) * _hurwitz_zeta(n + 1, xp.where(positive, y, 1))
     if not positive.all():
         out[~positive] = K.polygamma(n, y[~positive])
     return out
@@ -108,10 +112,5 @@ def polygamma_values(n: int, x):
             return _as_dtype_of(x, fn(wide))
         out = xp.asarray(fn(B.select(reflect, 1 - wide, wide)), dtype=xp.float64)
         cot = 1 / xp.tan(xp.pi * frac)
-        poly = _cot_derivative(n)
-        series = xp.full_like(cot, poly[-1])
-        for coef in reversed(poly[:-1]):  # Horner's rule
-            series *= cot
-            series += coef
-        reflected = (-1) ** n * out - math.pi ** (n + 1) * series
+        reflected = (-1) ** n * out - math.pi ** (n + 1) * _horner(_cot_derivative(n), cot)
         return B.select(reflect, reflected, out).astype(x.dtype)

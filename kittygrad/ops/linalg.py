@@ -358,11 +358,11 @@ def einsum(equation, *operands):
                     f"subscript {c} has sizes {sizes[c]} and {n}"
                 )
     for i, (sub, t) in enumerate(zip(inputs, ts)):
-        shape = t._data.shape
-        if tuple(sizes[c] for c in sub) == shape:
+        shape, target = t._data.shape, tuple(sizes[c] for c in sub)
+        if target == shape:
             continue
         if len(set(sub)) != len(sub):  # (a diagonal: expanded to the full sizes)
-            ts[i] = expand_to(t, tuple(sizes[c] for c in sub))
+            ts[i] = expand_to(t, target)
             continue
         # A size-1 dim that broadcasts against another operand's letter is dropped instead of
         # expanded: the operand does not vary along it, so the letter is summed in the other
