@@ -412,7 +412,7 @@ def _jvp_from_node(cls, args: tuple, params: dict, tangents: list, record):
             if isinstance(o, Tensor):
                 o._grad_fn, o._requires_grad = None, False
     if cls.is_view and call_args[0] is not args[0]:  # a view of the caller's tensor, not of our leaf
-        _function._make_view(outs[0], args[0], cls, args[1:], params)
+        _function._make_views(outs, args[0], cls, args[1:], params)
     return result
 
 

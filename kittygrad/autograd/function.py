@@ -98,6 +98,9 @@ class Op(Node):
       to them before backward is an error (version control).
     - ``saves_output``: backward reads the output; in-place changes to it are an error.
     - ``is_view``: the output shares memory with input 0 (and its version counter).
+    - ``piece_views``: for a view op with several outputs (split's pieces), a function of the
+      op's arguments after the input that gives, per output, the single-output view op that
+      re-derives it from the input, as ``(op, args, params)``.
     """
 
     saved_inputs: tuple = ()
@@ -106,6 +109,7 @@ class Op(Node):
     save_needed: dict | None = None
     saves_output: bool = False
     is_view: bool = False
+    piece_views = None
     xp = B.xp
 
     needs_input_grad = _NeedsInputGrad()
@@ -262,7 +266,7 @@ class Op(Node):
         if type(out) is tuple:
             outs = [_wrap(o) for o in out]
             if node.is_view:
-                _make_view(outs[0], args[0], cls, args[1:], params)
+                _make_views(outs, args[0], cls, args[1:], params)
         else:
             # Tensor._wrap inlined: this is the hottest path of the library
             outs = None
@@ -371,6 +375,16 @@ def _as_saved_array(node, value, arr=None):
 
 def _wrap(arr):
     return Tensor._wrap(arr)
+
+
+def _make_views(outs, src, cls, rest, params) -> None:
+    """Make the outputs of the view op ``cls`` views of ``src``: the first alone, or each output
+    as the view op that ``cls.piece_views`` names for it (a multi-output view op's pieces)."""
+    if cls.piece_views is None:
+        _make_view(outs[0], src, cls, rest, params)
+        return
+    for out, (view_cls, view_rest, view_params) in zip(outs, cls.piece_views(*rest, **params)):
+        _make_view(out, src, view_cls, view_rest, view_params)
 
 
 def _make_view(out, src, cls, rest, params) -> None:

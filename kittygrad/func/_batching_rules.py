@@ -773,6 +773,7 @@ RULES[_linalg.Diagonal] = _shifting(_diagonal)
 RULES[_linalg.DiagEmbed] = _shifting(_diag_embed)
 RULES[_linalg.Tril] = _shifting(_leading_dims)
 RULES[_idx.Select] = _shifting(_select)
+RULES[_join.Pieces] = RULES[_join.UnbindPieces] = _shifting(_axis("axis"))
 RULES[_pad_ops.Pad] = _shifting(_pads)
 RULES[_linalg.Einsum] = einsum_rule
 RULES[_conv.Expand] = expand_rule

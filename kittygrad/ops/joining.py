@@ -220,6 +220,53 @@ def column_stack(tensors):
 # views: narrow, select, split, chunk, unbind
 
 
+class Pieces(Op):
+    """Views of consecutive pieces of the input along ``axis`` in one node, as torch records a
+    split: ``keys`` holds each piece's slice. Backward joins the pieces' gradients into one array
+    (one pass), where a node per piece would fill a zero array of the input's size for each and
+    the engine would sum them (16 pieces of (32, 16, 256): 0.79 -> 0.2 ms forward + backward)."""
+
+    saved_fields = ("axis", "dtype", "in_shape", "keys")
+    is_view = True
+    _name = "SplitBackward"
+    _fills_missing = False  # a piece that got no gradient stays zero in the joined array
+
+    @staticmethod
+    def piece_views(axis, keys):
+        """Each piece as the single view that re-derives it from the input (after an in-place
+        change of the input)."""
+        lead = (slice(None),) * axis
+        return [(Select, (lead + (key,),), {}) for key in keys]
+
+    def forward(self, x, axis, keys):
+        self.in_shape, self.dtype, self.axis, self.keys = x.shape, x.dtype, axis, keys
+        lead = (slice(None),) * axis
+        # (the Ellipsis: a whole-array int index would give a NumPy scalar, a copy)
+        return tuple(x[lead + (key, Ellipsis)] for key in keys)
+
+    def backward(self, *grads):
+        if all(g is not None for g in grads):
+            return (self._joined(grads),)
+        gx = B.xp.zeros_like(next(g for g in grads if g is not None), self.dtype, shape=self.in_shape)
+        lead = (slice(None),) * self.axis
+        for key, g in zip(self.keys, grads):
+            if g is not None:
+                gx[lead + (key,)] = g
+        return (gx,)
+
+    def _joined(self, grads):
+        return B.xp.concatenate(grads, axis=self.axis)
+
+
+class UnbindPieces(Pieces):
+    """unbind's slices (the axis removed) in one node; their gradients are stacked."""
+
+    _name = "UnbindBackward"
+
+    def _joined(self, grads):
+        return B.xp.stack(grads, axis=self.axis)
+
+
 def narrow(input, dim: int, start, length: int):
     """A view of ``length`` elements from ``start`` along ``dim``.
 
@@ -294,13 +341,12 @@ def split(tensor, split_size_or_sections, dim: int = 0):
             raise KittyRuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
         # an empty dim still gives one (empty) piece, as torch
         sizes = ([min(step, size - s) for s in range(0, size, step)] or [0]) if step else [0]
-    out, start = [], 0
+    keys, start = [], 0
     for n in sizes:
-        out.append(narrow(x, axis, start, n))
+        keys.append(slice(start, start + n))
         start += n
-    # torch's one split node per call (kittygrad records a slice per piece): its name
     label = "SplitWithSizesBackward0" if isinstance(split_size_or_sections, (list, tuple)) else "SplitBackward0"
-    return _multi_view(torch_named(tuple(out), label), "SplitBackward")
+    return _multi_view(torch_named(Pieces.apply(x, axis=axis, keys=tuple(keys)), label), "SplitBackward")
 
 
 def _multi_view(outs: tuple, name: str) -> tuple:
@@ -371,7 +417,7 @@ def unbind(input, dim: int = 0):
     if x._data.ndim == 0:
         raise KittyIndexError("Dimension specified as 0 but tensor has no dimensions")
     axis = normalize_dim(dim, x._data.ndim)
-    pieces = tuple(Select.apply(x, (slice(None),) * axis + (i,)) for i in range(x._data.shape[axis]))
+    pieces = UnbindPieces.apply(x, axis=axis, keys=tuple(range(x._data.shape[axis])))
     return _multi_view(torch_named(pieces, "UnbindBackward0"), "UnbindBackward")
 
 

@@ -26,6 +26,9 @@ ROWS = [
     Row("atleast_many", lambda m, a, b: m.atleast_2d(a, b), 2, shapes=fixed((), (3,))),
     Row("split", lambda m, a: m.split(a, 2), min_dims=1, also=("split_method",)),
     Row("split_sizes", lambda m, a: a.split([1, 3, 1], dim=1), shapes=fixed((2, 5))),
+    # pieces that get no gradient: the split's one node leaves zeros there
+    Row("split_some_pieces", lambda m, a: a.split(2, dim=-1)[::2], shapes=fixed((3, 7))),
+    Row("unbind_some_slices", lambda m, a: a.unbind(1)[1:3], shapes=fixed((2, 4, 3))),
     Row("tensor_split", lambda m, a: m.tensor_split(a, 3, dim=-1), min_dims=1),
     Row("tensor_split_idx", lambda m, a: a.tensor_split([1, 4], dim=0), shapes=fixed((5, 2))),
     Row("chunk", lambda m, a: m.chunk(a, 3, 0), min_dims=1, also=("chunk_method",)),
@@ -58,3 +61,16 @@ ROWS = [
     Row("meshgrid", lambda m, a, b: m.meshgrid(a, b, indexing="ij"), 2, shapes=matrix_shapes("n", "m")),
     Row("meshgrid_xy", lambda m, a, b, c: m.meshgrid([a, b, c], indexing="xy"), 3, shapes=matrix_shapes("n", "m", "k")),
 ]
+
+
+def test_pieces_share_one_node_as_in_torch():
+    import torch
+
+    import kittygrad as kitty
+
+    for lib in (torch, kitty):
+        x = lib.ones(5, 2, requires_grad=True)
+        a, b, c = x.split(2)
+        u, v = x.unbind(1)
+        assert a.grad_fn is b.grad_fn is c.grad_fn and u.grad_fn is v.grad_fn
+        assert a._base is x and v._base is x
