@@ -14,6 +14,8 @@ import importlib.util
 import os
 import sys
 import threading
+import time
+import traceback
 import warnings
 from typing import Any
 
@@ -251,6 +253,10 @@ def _env_int(name: str) -> int | None:
         raise KittyValueError(f"environment variable {name} must be an integer, got {value!r}") from exc
 
 
+#: seconds a failing rank waits between writing its traceback and aborting the job
+_RELAY_GRACE_S = 0.2
+
+
 def _abort_on_uncaught(exc_type, exc, tb) -> None:
     """An exception nobody caught on one rank: show it, then end every rank of the job.
 
@@ -259,10 +265,17 @@ def _abort_on_uncaught(exc_type, exc, tb) -> None:
     """
     hook = _State.previous_excepthook or sys.__excepthook__
     rank = _State.mpi.COMM_WORLD.Get_rank()
-    print(f"kittygrad.distributed: rank {rank} raised an uncaught exception; aborting the job:", file=sys.stderr)
-    hook(exc_type, exc, tb)
+    heading = f"kittygrad.distributed: rank {rank} raised an uncaught exception; aborting the job:\n"
     sys.stdout.flush()
+    if hook is sys.__excepthook__:
+        # one write: mpiexec relays a rank's output as it reads it, and the abort below may
+        # end the relay between the pieces of a traceback printed line by line
+        sys.stderr.write(heading + "".join(traceback.format_exception(exc_type, exc, tb)))
+    else:
+        sys.stderr.write(heading)
+        hook(exc_type, exc, tb)
     sys.stderr.flush()
+    time.sleep(_RELAY_GRACE_S)  # (the relay reads what was written before the job is killed)
     _State.mpi.COMM_WORLD.Abort(1)
 
 
@@ -321,6 +334,7 @@ def _abort_on_failed_exit() -> None:
         file=sys.stderr,
         flush=True,
     )
+    time.sleep(_RELAY_GRACE_S)
     MPI.COMM_WORLD.Abort(request[1])
 
 
