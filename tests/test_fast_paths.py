@@ -727,3 +727,20 @@ def test_repeat_interleave_gradient_adds_the_copies_in_torchs_order(shape, repea
     out.backward(kitty.tensor(g))
     ref.backward(torch.tensor(g))
     np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "int16"])
+@pytest.mark.parametrize("upper", [False, True])
+def test_triangle_masks_give_numpys_bits(dtype, upper):
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((3, 5, 4)) * 100).astype(dtype)
+    if x.dtype.kind == "f":
+        x.flat[:4] = [np.nan, -0.0, np.inf, -np.inf]
+    for k in (-2, 0, 1, 4):
+        for operand in (x, x.swapaxes(-1, -2), np.broadcast_to(x[0], (2, 5, 4))):
+            want = np.triu(operand, k) if upper else np.tril(operand, k)
+            got = _kernels.triangle(operand, k, upper)
+            assert got.dtype == want.dtype and got.tobytes() == np.ascontiguousarray(want).tobytes()
+    t = torch.from_numpy(x.copy())
+    want = (torch.triu if upper else torch.tril)(t, 1).numpy()
+    assert (kitty.triu if upper else kitty.tril)(kitty.tensor(x), 1).numpy().tobytes() == want.tobytes()

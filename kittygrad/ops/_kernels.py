@@ -540,3 +540,44 @@ def floor_quotient(a, b):
     if by_zero.any():  # a zero divisor gives a / b itself (inf or nan)
         floor = B.select(xp.broadcast_to(by_zero, floor.shape), quotient, floor)
     return floor
+
+
+# ---------------------------------------------------------------------------------------------
+# triangles of matrices
+
+#: the largest (rows, cols) bit mask kept for triangle(): 1 MiB (a 512 x 512 float32 matrix)
+_TRIANGLE_MASK_BYTES = 1 << 20
+_TRIANGLE_MASKS: dict = {}  # (rows, cols, k, upper, itemsize) -> a read-only mask of all-one / zero words
+
+
+def triangle(x, k: int, upper: bool):
+    """``np.triu(x, k)`` if ``upper`` else ``np.tril(x, k)``, the same values bit for bit.
+
+    NumPy's tril/triu pick each element with ``where`` (86 us at (32, 16, 256) float32). Here
+    each element's bits are ANDed with a cached mask of the kept positions (all ones) and the
+    dropped ones (zeros): one SIMD pass, the mask shared by every matrix of a batch and every
+    call of the same shape (a causal mask's). Large matrices and other dtypes keep NumPy's.
+
+    >>> import numpy as np
+    >>> triangle(np.ones((2, 3), np.float32), 0, False)
+    array([[1., 0., 0.],
+           [1., 1., 0.]], dtype=float32)
+    """
+    xp = B.xp
+    if type(x) is not B.ndarray or x.ndim < 2 or x.dtype.kind not in "fiu" or x.dtype.itemsize not in (2, 4, 8):
+        return xp.triu(x, k) if upper else xp.tril(x, k)
+    rows, cols = x.shape[-2:]
+    itemsize = x.dtype.itemsize
+    if rows * cols * itemsize > _TRIANGLE_MASK_BYTES:
+        return xp.triu(x, k) if upper else xp.tril(x, k)
+    key = (rows, cols, k, upper, itemsize)
+    mask = _TRIANGLE_MASKS.get(key)
+    if mask is None:
+        if len(_TRIANGLE_MASKS) >= 16:
+            _TRIANGLE_MASKS.clear()
+        below = xp.tri(rows, cols, k - 1 if upper else k, dtype=bool)  # on or below diagonal k (k - 1)
+        kept = ~below if upper else below
+        mask = xp.negative(kept.view(xp.int8), dtype=xp.dtype(f"i{itemsize}")).view(f"u{itemsize}")
+        mask.flags.writeable = False
+        _TRIANGLE_MASKS[key] = mask
+    return xp.bitwise_and(x.view(f"u{itemsize}"), mask).view(x.dtype)

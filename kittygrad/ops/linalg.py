@@ -611,10 +611,10 @@ class Tril(Op):
 
     def forward(self, x, k=0, upper=False):
         self.k, self.upper = k, upper
-        return self.xp.triu(x, k) if upper else self.xp.tril(x, k)
+        return _k.triangle(x, k, upper)
 
     def backward(self, g):
-        return (self.xp.triu(g, self.k) if self.upper else self.xp.tril(g, self.k),)
+        return (_k.triangle(g, self.k, self.upper),)
 
 
 def _tri(input, diagonal, upper):
