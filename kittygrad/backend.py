@@ -117,9 +117,7 @@ def sum_to_shape(grad, shape):
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        i + lead for i, n in enumerate(shape) if n == 1 and grad.shape[i + lead] != 1
-    )
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and grad.shape[i + lead] != 1)
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
     if lead:
@@ -830,34 +828,40 @@ def _horner32(coeffs, v, out):
 
 
 def _erf_float32(x):
-    """erf of a float32 array by the polynomials above; both are evaluated everywhere and one is
-    chosen per element with bit masks (a masked select costs several passes with random masks).
-    Four buffers in all: each fresh one costs page faults once arrays pass glibc's mmap threshold."""
+    """erf of a float32 array by the polynomials above. Where under 30% of the elements have
+    |x| >= 1 (a GELU's inputs: 16%), the large polynomial runs on those alone, gathered and put
+    back (4.2 -> 2.8 ms for 786K of them); else both run everywhere and one is chosen per element
+    with bit masks (a masked select costs several passes with random masks)."""
     x = np.asarray(x, dtype=np.float32, order="C")
-    shape = x.shape
     bits = x.reshape(-1).view(np.int32)  # (1-d: 0-d arithmetic would give scalars, not arrays)
     abs_bits = bits & np.int32(0x7FFFFFFF)
     a = abs_bits.view(np.float32)
     chosen = abs_bits - np.int32(_F32_ONE_BITS)  # negative exactly where |x| < 1 (never for nan)
     chosen >>= 31  # all ones where the small polynomial is chosen, zeros elsewhere
+    few = 10 * np.count_nonzero(chosen) > 7 * chosen.size
+    far = np.flatnonzero(abs_bits >= np.int32(_F32_ONE_BITS)) if few else None
     with np.errstate(over="ignore", invalid="ignore"):
         v = a * a
         small = _horner32(_ERF32_SMALL, v, np.empty_like(v))  # garbage (even inf or nan) where |x| >= 1: not chosen
         small *= a
         small += a
-        np.clip(a, np.float32(0.0), np.float32(4.0), out=a)  # (a >= 0; SIMD, where minimum(a, 4.0) is not)
-        a -= np.float32(2.5)
-        large = _horner32(_ERF32_LARGE, a, out=v)
+        arg = a[far] if few else a
+        np.clip(arg, np.float32(0.0), np.float32(4.0), out=arg)  # (arg >= 0; SIMD, where minimum(arg, 4.0) is not)
+        arg -= np.float32(2.5)
+        large = _horner32(_ERF32_LARGE, arg, out=np.empty_like(arg) if few else v)
         np.exp(large, out=large)
         np.subtract(np.float32(1.0), large, out=large)
     out = small.view(np.int32)
-    out &= chosen
-    np.invert(chosen, out=chosen)
-    chosen &= large.view(np.int32)
-    out |= chosen
+    if few:
+        small[far] = large
+    else:
+        out &= chosen
+        np.invert(chosen, out=chosen)
+        chosen &= large.view(np.int32)
+        out |= chosen
     np.bitwise_and(bits, _F32_SIGN_BIT, out=chosen)  # erf is odd: the sign of x, -0.0 included
     out |= chosen
-    return out.view(np.float32).reshape(shape)
+    return out.view(np.float32).reshape(x.shape)
 
 
 def erf(x):
@@ -910,10 +914,7 @@ def diagonal_view(x, offset: int, axis1: int, axis2: int):
     if length == 0 or x.size == 0:
         return np.zeros(shape, x.dtype)
     idx = [slice(None)] * x.ndim
-    if offset >= 0:
-        idx[axis2] = slice(offset, None)
-    else:
-        idx[axis1] = slice(-offset, None)
+    idx[axis2 if offset >= 0 else axis1] = slice(abs(offset), None)
     start = x[tuple(idx)]
     strides = tuple(x.strides[i] for i in rest) + (x.strides[axis1] + x.strides[axis2],)
     return np.lib.stride_tricks.as_strided(start, shape=shape, strides=strides, writeable=x.flags.writeable)
