@@ -46,3 +46,27 @@ def test_arrays_made_every_step_stop_faulting_in_new_pages():
 def test_a_users_own_malloc_settings_are_left_alone():
     tuned, _ = _run(MALLOC_TRIM_THRESHOLD_="1000000")
     assert not tuned
+
+
+# a step that frees its activations together at the end: 36 arrays of 3 MB (108 MB) live at once
+_LARGE_STEP = """
+import resource
+import numpy as np
+import kittygrad
+for step in range(6):
+    if step == 2:
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    live = [np.ones((768, 1024), np.float32) for _ in range(36)]
+    del live
+print(kittygrad._allocator.TUNED, (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) // 4)
+"""
+
+
+def test_a_step_that_frees_over_64_mib_at_once_keeps_its_pages():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES"}
+    env.pop("KITTYGRAD_TUNE_MALLOC", None)
+    run = subprocess.run([sys.executable, "-c", _LARGE_STEP], capture_output=True, text=True, env=env, check=True)
+    tuned, faults_per_step = run.stdout.split()
+    assert tuned == "True"
+    # (with the trim threshold at 64 MiB glibc handed the 108 MB back and faulted in ~27,000 pages a step)
+    assert int(faults_per_step) < 1000
