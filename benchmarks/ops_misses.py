@@ -108,6 +108,11 @@ WHY.update({
     ),
     "bmm": ("noise: the floor's batched GEMMs; 0.88-1.00x rerun alone", "nothing in kittygrad: rerun alone"),
     "matmul": ("noise: one folded GEMM per direction as the floor; 1.04-1.08x rerun alone", "nothing: rerun alone"),
+    "sqrt": (
+        "noise over the fixed cost: the floor's square root, and in backward one division g / (2 out) into a fresh "
+        "array; 1.26x rerun alone",
+        "the fixed cost, as the rows above",
+    ),
     "linear": ("noise: the floor's GEMMs and bias sum", "nothing in kittygrad: rerun alone"),
     "addmm": ("noise: the floor's GEMMs and bias sum", "nothing in kittygrad: rerun alone"),
 })
