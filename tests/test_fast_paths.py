@@ -744,3 +744,21 @@ def test_triangle_masks_give_numpys_bits(dtype, upper):
     t = torch.from_numpy(x.copy())
     want = (torch.triu if upper else torch.tril)(t, 1).numpy()
     assert (kitty.triu if upper else kitty.tril)(kitty.tensor(x), 1).numpy().tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("equation, shapes, gemm", [
+    ("bi,bj->bij", [(4, 6), (4, 5)], False),  # an outer product: NumPy's einsum
+    ("ikj,ij->kj", [(6, 5, 3), (6, 3)], False),  # a batch letter laid innermost: NumPy's einsum
+    ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)], True),  # a batched GEMM
+])
+def test_einsum_routes_two_operands_and_matches_torch(equation, shapes, gemm):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    subs, out = equation.split("->")
+    assert (_kernels.contract_pair(*subs.split(",")[:1], arrays[0], subs.split(",")[1], arrays[1], out) is not None) == gemm
+    ours = [kitty.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    kitty.einsum(equation, *ours).square().sum().backward()
+    torch.einsum(equation, *theirs).square().sum().backward()
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-12)

@@ -269,6 +269,12 @@ def contract_pair(a_sub: str, a, b_sub: str, b, out_sub: str):
     left = [c for c in a_sub if c not in b_sub]
     right = [c for c in b_sub if c not in a_sub]
     nb, nl, nk, nr = (math.prod(size[c] for c in group) for group in (batch, left, summed, right))
+    if nk == 1 or any(_batch_innermost(sub, m, batch) for sub, m in ((a_sub, a), (b_sub, b))):
+        # outer products (nothing summed: NumPy's matmul does not give k = 1 products to BLAS,
+        # 64 x 256 x 256 took 4.8 ms against einsum's 0.85), and an operand whose contiguous
+        # axis is a batch letter (the regrouping copy strides across memory: ikj,ij->kj at
+        # 128 x 128 x 8 took 0.40 ms against einsum's 0.08)
+        return None
     am = a.transpose([a_sub.index(c) for c in batch + left + summed]).reshape(nb, nl, nk)
     bm = b.transpose([b_sub.index(c) for c in batch + summed + right]).reshape(nb, nk, nr)
     got = batch + left + right
@@ -278,6 +284,11 @@ def contract_pair(a_sub: str, a, b_sub: str, b, out_sub: str):
     B.xp.matmul(blas_ready(am), blas_ready(bm), out=product.reshape(nb, nl, nr))
     order = [got.index(c) for c in out_sub]
     return product if order == sorted(order) else product.transpose(order)
+
+
+def _batch_innermost(sub: str, m, batch) -> bool:
+    """Whether the operand ``m`` (letters ``sub``) lies with a batch letter as its contiguous axis."""
+    return bool(m.ndim) and m.shape[-1] > 1 and m.strides[-1] == m.itemsize and sub[-1] in batch
 
 
 def _sum_lone_letters(sub: str, arr, elsewhere: str):
