@@ -87,6 +87,15 @@ def _first_failure(info):
     return first, int(info.reshape(-1)[first])
 
 
+def _lapack(name: str, dtype):
+    """LAPACK's ``?{name}`` (getrf, sytrf, sytrs) for a float32 or float64 ``dtype``, when the
+    backend has one; else None (then the NumPy emulations run)."""
+    lapack = getattr(B.linalg_extra, "lapack", None)
+    if lapack is None or dtype.name not in ("float32", "float64"):
+        return None
+    return getattr(lapack, ("s" if dtype.name == "float32" else "d") + name, None)
+
+
 def _lu_np(a):
     """LU with partial pivoting of a batch of (m, n) matrices, as LAPACK's getrf computes it:
     ``(LU, pivots, info)`` with 0-based pivots (row j was swapped with row pivots[j]) and info the
@@ -104,6 +113,13 @@ def _lu_np(a):
     lu = xp.array(a, copy=True).reshape((nb, m, n))
     piv = xp.zeros((nb, k), dtype=xp.int64)
     info = xp.zeros(nb, dtype=xp.int64)
+    getrf = _lapack("getrf", lu.dtype) if k else None
+    if getrf is not None:
+        # LAPACK itself, one matrix at a time (the loop below took 3.6x torch's time at 8 x 128 x 128)
+        for i in range(nb):
+            lu[i], piv[i], status = getrf(lu[i])
+            info[i] = max(int(status), 0)  # (a negative status, an illegal argument, cannot come from here)
+        return lu.reshape(batch + (m, n)), piv.reshape(batch + (k,)), info.reshape(batch)
     rows = xp.arange(nb)
     tiny = xp.finfo(lu.dtype).tiny
     with B.errstate(all="ignore"):

@@ -11,7 +11,7 @@ from ..autograd.function import Op
 from ..errors import KittyRuntimeError
 from . import _return_types as RT
 from ._prep import broadcast_shape_of, dtype_name, expand_to, tensor_input
-from .decompositions import LinAlgError
+from .decompositions import LinAlgError, _lapack
 
 _ldl_factor_result = RT._make("linalg_ldl_factor", ("LD", "pivots"))
 _ldl_factor_ex_result = RT._make("linalg_ldl_factor_ex", ("LD", "pivots", "info"))
@@ -95,15 +95,6 @@ def _sytf2(a):
             ipiv[k] = ipiv[k + 1] = -(kp + 1)
         k += kstep
     return w, ipiv, info
-
-
-def _lapack(name: str, dtype):
-    """LAPACK's ``?{name}`` (sytrf, sytrs) for a float32 or float64 ``dtype``, when the backend
-    has one; else None (then the NumPy emulations here run)."""
-    lapack = getattr(B.linalg_extra, "lapack", None)
-    if lapack is None or dtype.name not in ("float32", "float64"):
-        return None
-    return getattr(lapack, ("s" if dtype.name == "float32" else "d") + name, None)
 
 
 def _valid_pivots(ipiv, n: int) -> bool:
