@@ -762,3 +762,20 @@ def test_einsum_routes_two_operands_and_matches_torch(equation, shapes, gemm):
     torch.einsum(equation, *theirs).square().sum().backward()
     for o, t in zip(ours, theirs):
         np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_next_after_steps_bits_as_numpy_and_torch(dtype):
+    info = np.finfo(dtype)
+    values = np.array(SPECIAL + [info.max, -info.max, info.smallest_subnormal, -info.smallest_subnormal, info.tiny],
+                      dtype=dtype)
+    a, b = np.repeat(values, len(values)), np.tile(values, len(values))
+    a, b = np.concatenate([a, a, a]), np.concatenate([b, b, b])  # (past the size where the bit steps run)
+    with np.errstate(all="ignore"):
+        want = np.nextafter(a, b)
+    got = _kernels.next_after(a, b)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    assert got[~np.isnan(got)].tobytes() == want[~np.isnan(want)].tobytes()
+    theirs = torch.nextafter(torch.from_numpy(a), torch.from_numpy(b)).numpy()
+    ours = kitty.nextafter(kitty.tensor(a), kitty.tensor(b)).numpy()
+    assert ours[~np.isnan(ours)].tobytes() == theirs[~np.isnan(theirs)].tobytes()

@@ -592,3 +592,44 @@ def triangle(x, k: int, upper: bool):
         mask.flags.writeable = False
         _TRIANGLE_MASKS[key] = mask
     return xp.bitwise_and(x.view(f"u{itemsize}"), mask).view(x.dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# the next float
+
+#: float dtypes whose nextafter steps through the bit patterns below (NumPy calls the C library
+#: per element: 1.0 ms for 131K float32 here)
+_NEXT_AFTER_INTS = {B.xp.dtype("float32"): B.xp.dtype("int32"), B.xp.dtype("float64"): B.xp.dtype("int64")}
+
+
+def next_after(a, b):
+    """``np.nextafter(a, b)``, the same values, by stepping each bit pattern: a float's magnitude
+    grows with its bit pattern read as an integer, so the next float away from zero is one more,
+    toward zero one less (finite to infinite and back included). Then C's special cases: ``a == b``
+    gives ``b``, zero gives the smallest subnormal with ``b``'s sign, NaN gives ``a + b``.
+
+    >>> import numpy as np
+    >>> float(next_after(np.float32([1.0] * 300), np.float32([2.0] * 300))[0]) - 1.0  # float32's epsilon
+    1.1920928955078125e-07
+    """
+    xp = B.xp
+    ints = _NEXT_AFTER_INTS.get(getattr(a, "dtype", None))
+    if (ints is None or type(a) is not B.ndarray or type(b) is not B.ndarray or b.dtype != a.dtype
+            or max(a.size, b.size) < 256):
+        return xp.nextafter(a, b)
+    a, b = xp.broadcast_arrays(a, b)
+    away = xp.equal(b > a, a > 0)  # (garbage where a is 0 or NaN: replaced below)
+    step = away.astype(ints)
+    step += step
+    step -= 1
+    out = (a.view(ints) + step).view(a.dtype)
+    same = a == b
+    if same.any():
+        out = B.select(same, b, out)
+    zero = (a == 0) & ~same
+    if zero.any():
+        out = B.select(zero, xp.copysign(xp.full_like(a, xp.finfo(a.dtype).smallest_subnormal), b), out)
+    nan = xp.isnan(a) | xp.isnan(b)
+    if nan.any():
+        out = B.select(nan, a + b, out)
+    return out
