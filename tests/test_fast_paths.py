@@ -779,3 +779,17 @@ def test_next_after_steps_bits_as_numpy_and_torch(dtype):
     theirs = torch.nextafter(torch.from_numpy(a), torch.from_numpy(b)).numpy()
     ours = kitty.nextafter(kitty.tensor(a), kitty.tensor(b)).numpy()
     assert ours[~np.isnan(ours)].tobytes() == theirs[~np.isnan(theirs)].tobytes()
+
+
+def test_picks_along_the_last_axis_through_one_flat_index():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((8, 16, 64)).astype(np.float32)  # 8192 elements: the flat path
+    x[0, 0, :4] = [np.nan, 1.0, 1.0, -np.inf]
+    ours, theirs = kitty.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    for op in (lambda m, t: m.sort(t, -1), lambda m, t: m.cummax(t, -1), lambda m, t: m.cummin(t, 2),
+               lambda m, t: m.topk(t, 40, -1)):
+        (kv, ki), (tv, ti) = op(kitty, ours), op(torch, theirs)
+        np.testing.assert_array_equal(kv.detach().numpy(), tv.detach().numpy())
+        np.testing.assert_array_equal(ki.numpy(), ti.numpy())
+    assert _kernels.take_along(x, np.zeros((8, 16, 3), np.int64), 2).tobytes() == np.take_along_axis(
+        x, np.zeros((8, 16, 3), np.int64), 2).tobytes()

