@@ -384,14 +384,19 @@ def test_a_torchrun_script_prints_under_the_launcher_what_it_prints_under_torchr
     if not torchrun.exists():
         pytest.skip("torchrun is not installed beside this Python")
 
-    def run(cmd, snapshot):
+    def run(cmd, snapshot, reference=False):
         done = subprocess.run([*cmd, str(script), "--snapshot", str(snapshot)], capture_output=True, text=True,
                               timeout=JOB_TIMEOUT, env=_env(), cwd=tmp_path)
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-        return [line for line in done.stdout.splitlines() if line.startswith(("epoch", "world"))]
+        lines = [line for line in done.stdout.splitlines() if line.startswith(("epoch", "world"))]
+        # torch's gloo now and then aborts a rank while the group is torn down, after the script's
+        # last line: the reference's output is whole then, and torch's teardown is not under test
+        torn_down = (reference and lines and lines[-1].startswith("world")
+                     and "terminate called without an active exception" in done.stderr)
+        assert done.returncode == 0 or torn_down, done.stdout[-3000:] + done.stderr[-3000:]
+        return lines
 
     launcher = [sys.executable, "-m", "kittygrad.distributed.run", "--nproc-per-node", "2", "-m", "kittygrad.run"]
-    theirs = [run([str(torchrun), "--nproc-per-node", "2"], tmp_path / "torch.pt") for _ in range(2)]
+    theirs = [run([str(torchrun), "--nproc-per-node", "2"], tmp_path / "torch.pt", reference=True) for _ in range(2)]
     ours = [run(launcher, tmp_path / "kitty.pt") for _ in range(2)]  # the second run resumes from the snapshot
     assert ours == theirs
     assert theirs[1][0].startswith("epoch 2") and theirs[0][-1] == "world 2 backend gloo"
