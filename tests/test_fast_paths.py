@@ -793,3 +793,18 @@ def test_picks_along_the_last_axis_through_one_flat_index():
         np.testing.assert_array_equal(ki.numpy(), ti.numpy())
     assert _kernels.take_along(x, np.zeros((8, 16, 3), np.int64), 2).tobytes() == np.take_along_axis(
         x, np.zeros((8, 16, 3), np.int64), 2).tobytes()
+
+
+@pytest.mark.parametrize("largest", [True, False])
+def test_small_k_topk_by_argmax_picks_as_the_stable_sort(largest):
+    from kittygrad.ops.sorting import _stable_argsort
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(-3, 4, (6, 200)).astype(np.float32)  # many ties
+    x[:, ::7], x[:, ::11] = 0.0, -0.0
+    x[0, 3] = np.inf if largest else -np.inf
+    for k in (1, 2, 5, 8):
+        values, indices = kitty.topk(kitty.tensor(x), k, largest=largest)
+        want = _stable_argsort(x, -1, descending=largest)[:, :k]
+        np.testing.assert_array_equal(indices.numpy(), want)
+        assert values.numpy().tobytes() == np.take_along_axis(x, want, -1).tobytes()

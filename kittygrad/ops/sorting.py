@@ -37,6 +37,28 @@ class Topk(_Selecting):
         return self._pick(x, idx, axis)
 
 
+#: up to this k, top-k takes one argmax pass per pick instead of a partition (k = 2 of 416 per row:
+#: 0.70 -> 0.2 ms)
+_ARGMAX_TOPK_MAX_K = 8
+
+
+def _argmax_topk(keys, k: int):
+    """The indices of the ``k`` largest along the last axis of the float array ``keys`` (no NaN,
+    no -inf), in the stable sort's order: argmax finds the first of the largest, which is then
+    set to -inf for the next pick, so ties come out by position."""
+    xp = B.xp
+    work = xp.array(keys, copy=True, order="C")
+    n = work.shape[-1]
+    flat = work.reshape(-1)
+    starts = xp.arange(0, work.size, n).reshape(work.shape[:-1])
+    idx = xp.empty(work.shape[:-1] + (k,), dtype=xp.int64)
+    for j in range(k):
+        pos = work.argmax(axis=-1)
+        idx[..., j] = pos
+        flat[pos + starts] = -xp.inf
+    return idx
+
+
 def _partitioned_topk(x, k: int, axis: int, largest: bool):
     """The indices of ``topk`` as the stable sort orders them (ties by position), found without
     sorting the whole axis: a partition finds the k-th value, the elements beyond it and the
@@ -49,6 +71,8 @@ def _partitioned_topk(x, k: int, axis: int, largest: bool):
         return None
     keys = xp.moveaxis(x, axis, -1)
     keys = keys if largest else -keys  # (-keys keeps every tie, and the smallest come first)
+    if k <= _ARGMAX_TOPK_MAX_K and not (keys == -xp.inf).any():
+        return xp.moveaxis(_argmax_topk(keys, k), -1, axis)
     kth = xp.partition(keys, n - k, axis=-1)[..., n - k:n - k + 1]
     beyond = keys > kth
     at = keys == kth
