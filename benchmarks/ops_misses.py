@@ -32,10 +32,11 @@ WHY: dict[str, tuple[str, str]] = {
 WHY.update({
     "mse_loss": (
         "rounding kept machine-independent: the floor's sum of squares is one float32 BLAS dot (8 us); kittygrad "
-        "sums them in one fused einsum pass over rows of 4096 (15 us, the same bits on every CPU), and its "
-        "backward makes the gradient and its negation in new arrays where the floor scales d in place; the "
-        "rest is the fixed cost of two nodes and the loss's argument checks",
-        "scaling the saved difference in place when backward is known to be its last reader (no retain_graph)",
+        "sums them in one fused einsum pass over rows of 4096 (15 us, the same bits on every CPU); backward "
+        "scales the saved difference in place on its last read, as the floor does; the rest is the fixed "
+        "cost of two nodes and the loss's argument checks",
+        "a sum of squares as fast as the dot with the same bits on every CPU (a compiled kernel, optional "
+        "extra), and the fixed cost, as the rows below",
     ),
     "var": (
         "rounding kept machine-independent and torch's exact zero: each slice is first shifted by its first "
@@ -73,16 +74,15 @@ WHY.update({
         "keeping x*x from forward (one array more held until backward)",
     ),
     "cross_entropy": (
-        "torch's checks and a graph kept whole: every target is range-checked (min and max of the targets) "
-        "before the fused log-softmax, and backward writes the gradient into a new array, where the floor "
-        "scales its exponentials in place (kittygrad's stay intact for a second backward of a retained graph)",
-        "scaling the saved exponentials in place when backward is known to be their last reader (no "
-        "retain_graph); the range check is torch's contract and stays",
+        "torch's checks: every target is range-checked (min and max of the targets) before the fused "
+        "log-softmax; backward scales the saved exponentials in place on its last read, as the floor "
+        "does (a retained graph's backward writes a new array)",
+        "the fixed cost, as the rows above; the range check is torch's contract and stays",
     ),
     "relu": (
-        "torch's rule at NaN: the gradient passes where the output is NaN, so backward's mask is "
-        "not(out <= 0), one more pass than the floor's out > 0, and g is checked finite (a select "
-        "otherwise, so that 0 * inf leaves 0); the product with the mask is the floor's",
+        "torch's rule at NaN: the gradient passes where the output is NaN (the mask is out != 0, one "
+        "pass like the floor's out > 0), and g is checked finite (a select otherwise, so that 0 * inf "
+        "leaves 0): one pass more than the floor; the product with the mask is the floor's",
         "the fixed cost, as the rows above; the NaN rule and the finiteness check are torch's contract",
     ),
     "conv2d": (

@@ -808,3 +808,55 @@ def test_small_k_topk_by_argmax_picks_as_the_stable_sort(largest):
         want = _stable_argsort(x, -1, descending=largest)[:, :k]
         np.testing.assert_array_equal(indices.numpy(), want)
         assert values.numpy().tobytes() == np.take_along_axis(x, want, -1).tobytes()
+
+
+def _two_losses(lib, x, t, y):
+    return lib.nn.functional.cross_entropy(x, t) + 0.5 * lib.nn.functional.mse_loss(x, y)
+
+
+@pytest.mark.parametrize("how", ["plain", "retain", "saved_hooks", "post_hook", "create_graph"])
+def test_losses_scale_their_own_buffers_only_on_the_backward_that_reads_them_last(how, monkeypatch):
+    """cross_entropy and mse_loss write the gradient into the buffer forward made for backward
+    (the exponentials, the difference) when that backward reads it last: a plain backward does,
+    a retained graph, saved-tensor hooks, a node post hook and double backward do not. Each way
+    gives torch's gradients (a retained graph's three backward passes included)."""
+    import kittygrad.ops.nn.loss as loss_module
+
+    decided = []
+    original = loss_module.owns_saved
+    monkeypatch.setattr(loss_module, "owns_saved", lambda node: decided.append(original(node)) or decided[-1])
+    rng = np.random.default_rng(3)
+    x0, y0 = rng.standard_normal((6, 5)).astype(np.float32), rng.standard_normal((6, 5)).astype(np.float32)
+    t0 = rng.integers(0, 5, 6)
+    xt = torch.tensor(x0, requires_grad=True)
+    _two_losses(torch, xt, torch.tensor(t0), torch.tensor(y0)).backward()
+    x = kitty.tensor(x0, requires_grad=True)
+    t, y = kitty.tensor(t0), kitty.tensor(y0)
+    runs = 1
+    if how == "plain":
+        _two_losses(kitty, x, t, y).backward()
+    elif how == "retain":
+        loss = _two_losses(kitty, x, t, y)
+        loss.backward(retain_graph=True)
+        loss.backward(retain_graph=True)
+        loss.backward()
+        runs = 3
+    elif how == "saved_hooks":
+        with kitty.autograd.graph.saved_tensors_hooks(lambda a: a, lambda a: a):
+            loss = _two_losses(kitty, x, t, y)
+        loss.backward()
+    elif how == "post_hook":
+        ce, mse = kitty.nn.functional.cross_entropy(x, t), kitty.nn.functional.mse_loss(x, y)
+        for node in (ce.grad_fn, mse.grad_fn):
+            node.register_hook(lambda grad_inputs, grad_outputs: None)
+        (ce + 0.5 * mse).backward()
+    else:
+        (gx,) = kitty.autograd.grad(_two_losses(kitty, x, t, y), x, create_graph=True)
+        x.grad = gx.detach()
+    np.testing.assert_allclose(x.grad.numpy(), runs * xt.grad.numpy(), rtol=1e-5, atol=1e-7)
+    if how == "plain":
+        assert decided == [True, True]
+    elif how == "retain":
+        assert decided == [False, False, False, False, True, True]
+    else:
+        assert not any(decided)

@@ -22,6 +22,7 @@ from .grad_mode import _state
 from .graph_array import GraphArray, unsupported
 from .hooks import RemovableHandle
 from .semantics import Task as _Task
+from .semantics import backward_pass as _pass
 from .semantics import mode as _mode
 from .semantics import multi_hooks as _multi_hooks
 from .semantics import task_state as _task
@@ -47,9 +48,8 @@ def output_nrs(nrs: list) -> tuple:
     if not any(nrs) and len(nrs) < len(_ZERO_NRS):
         return _ZERO_NRS[len(nrs)]
     return tuple(nrs)
-#: anomaly detection (kittygrad.autograd.anomaly_mode): read once per node when the mode is off
-# anomaly mode (autograd/anomaly_mode.py sits above the engine and plugs its check in here, so
-# the engine reads one attribute per backward when the mode is off and imports nothing above it)
+#: anomaly mode (autograd/anomaly_mode.py sits above the engine and plugs its check in here: the
+#: engine reads one attribute per backward while the mode is off and imports nothing above it)
 _anomaly = SimpleNamespace(enabled=False, check_nan=True, check=None)
 #: ``grad_fn._saved_<name>`` / ``_raw_saved_<name>``: autograd/graph.py plugs the lookup in here
 _saved_access = SimpleNamespace(get=None)
@@ -369,7 +369,9 @@ def _node_backward(node, grads, create_graph: bool) -> tuple:
     for saved in node._saved_versions:
         if saved[0][0] != saved[1]:
             _check_versions(node)
+    _pass.running = node
     input_grads = node._graph_backward(grads) if create_graph else node.backward(*grads)
+    _pass.running = None
     if type(input_grads) is not tuple:
         input_grads = (input_grads,)
     if len(input_grads) != len(node._next_nodes):
@@ -566,17 +568,16 @@ def _run_task(roots, retain_graph, capture, accumulate, create_graph, seed_mode)
 
 
 def _walk(roots, retain_graph, capture, accumulate, create_graph, seed_mode):
-    """Pick the walk: the locks-only one for a plain ``loss.backward()``, else the general one."""
-    if create_graph:
-        # the gradients are GraphArrays and every formula records ops: run in grad mode
-        previous, _state.enabled = _state.enabled, True
-        try:
-            return _run_general(roots, retain_graph, capture, accumulate, True, seed_mode)
-        finally:
-            _state.enabled = previous
-    if seed_mode and len(roots) == 1 and not _retained_alive.data and not _anomaly.enabled:
-        return _run_seed(*roots[0])
-    return _run_general(roots, retain_graph, capture, accumulate, False, seed_mode)
+    """Pick the walk: the locks-only one for a plain ``loss.backward()``, else the general one.
+    Without retain_graph each node is freed once it ran: ``_pass.final`` tells its backward so."""
+    previous, _pass.final = (_state.enabled, _pass.final), not retain_graph and not create_graph
+    _state.enabled = previous[0] or create_graph  # (create_graph: every formula records ops)
+    try:
+        if not create_graph and seed_mode and len(roots) == 1 and not _retained_alive.data and not _anomaly.enabled:
+            return _run_seed(*roots[0])
+        return _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mode)
+    finally:
+        _state.enabled, _pass.final = previous
 
 
 def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mode):

@@ -6,6 +6,7 @@ import operator as _operator
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
+from ..autograd.semantics import backward_pass as _pass
 from ..errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyTypeError  # noqa: F401 (re-exported)
 from .conversion import Expand, ToCopy
 
@@ -282,6 +283,20 @@ def all_finite(a) -> bool:
     if 0 in a.strides:  # a broadcast gradient (a sum's): its distinct values, not their copies
         a = a[tuple(0 if stride == 0 else slice(None) for stride in a.strides)]
     return bool(B.xp.isfinite(a).all())
+
+
+def owns_saved(node) -> bool:
+    """Whether ``node``'s backward, running now, is the last reader of what its forward saved:
+    the engine frees those values once it returns (no retain_graph, no create_graph), no post
+    hook of the node will look at them, and no saved-tensor hook holds them. An array that
+    forward made for backward alone (a cross-entropy's exponentials, never shown to the user) may
+    then take the gradient in place, as a hand-written backward scales its buffer.
+
+    >>> owns_saved(object())  # outside a backward
+    False
+    """
+    return (_pass.final and _pass.running is node and node._post_hooks_node is None
+            and not getattr(type(node), "_hooked", False))
 
 
 def masked_grad(mask, g):

@@ -152,8 +152,9 @@ class Relu(Op):
 
     def backward(self, g):
         # as torch: relu'(0) = 0, a NaN output passes the gradient (torch zeroes it only where
-        # out <= 0), and a select (an infinite gradient where x <= 0 gives 0, not nan)
-        return (masked_grad(~(self.out <= 0), g),)
+        # out <= 0), and a select (an infinite gradient where x <= 0 gives 0, not nan). The output
+        # is never negative, so out <= 0 is out == 0 and its negation one pass: out != 0 (NaN too)
+        return (masked_grad(self.out != 0, g),)
 
 
 def sigmoid(input):
