@@ -21,11 +21,12 @@ def _all_op_classes():
             if sub not in seen:
                 seen.add(sub)
                 stack.append(sub)
-    # private classes (``_Selecting``, ...) are shared bases, not ops of their own
+    # private classes (``_Selecting``, ...) are shared bases, not ops of their own; nor are the
+    # subclasses saved-tensor hooks make of an op (autograd/graph.py), whatever ran before here
     return {
         c for c in seen
         if c.__module__.startswith("kittygrad.") and not c.__name__.startswith("_")
-        and ("backward" in c.__dict__ or "forward" in c.__dict__)
+        and ("backward" in c.__dict__ or "forward" in c.__dict__) and not c.__dict__.get("_hooked", False)
     }
 
 
