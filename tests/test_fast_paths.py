@@ -820,11 +820,11 @@ def test_losses_scale_their_own_buffers_only_on_the_backward_that_reads_them_las
     (the exponentials, the difference) when that backward reads it last: a plain backward does,
     a retained graph, saved-tensor hooks, a node post hook and double backward do not. Each way
     gives torch's gradients (a retained graph's three backward passes included)."""
-    import kittygrad.ops.nn.loss as loss_module
+    import kittygrad.ops._prep as prep
 
     decided = []
-    original = loss_module.owns_saved
-    monkeypatch.setattr(loss_module, "owns_saved", lambda node: decided.append(original(node)) or decided[-1])
+    original = prep.owns_saved
+    monkeypatch.setattr(prep, "owns_saved", lambda node: decided.append(original(node)) or decided[-1])
     rng = np.random.default_rng(3)
     x0, y0 = rng.standard_normal((6, 5)).astype(np.float32), rng.standard_normal((6, 5)).astype(np.float32)
     t0 = rng.integers(0, 5, 6)

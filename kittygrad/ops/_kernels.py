@@ -593,12 +593,11 @@ def triangle(x, k: int, upper: bool):
            [1., 1., 0.]], dtype=float32)
     """
     xp = B.xp
-    if type(x) is not B.ndarray or x.ndim < 2 or x.dtype.kind not in "fiu" or x.dtype.itemsize not in (2, 4, 8):
+    if (type(x) is not B.ndarray or x.ndim < 2 or x.dtype.kind not in "fiu" or x.dtype.itemsize not in (2, 4, 8)
+            or x.shape[-2] * x.shape[-1] * x.dtype.itemsize > _TRIANGLE_MASK_BYTES):
         return xp.triu(x, k) if upper else xp.tril(x, k)
     rows, cols = x.shape[-2:]
     itemsize = x.dtype.itemsize
-    if rows * cols * itemsize > _TRIANGLE_MASK_BYTES:
-        return xp.triu(x, k) if upper else xp.tril(x, k)
     key = (rows, cols, k, upper, itemsize)
     mask = _TRIANGLE_MASKS.get(key)
     if mask is None:

@@ -299,6 +299,15 @@ def owns_saved(node) -> bool:
             and not getattr(type(node), "_hooked", False))
 
 
+def scaled_own(node, buf, factor):
+    """``buf * factor``, written into ``buf`` itself when ``buf`` is an array ``node``'s forward made
+    for backward alone and this backward reads it last (:func:`owns_saved`), and the product keeps
+    its dtype: the gradient then needs no new array, as a hand-written backward scales its buffer."""
+    if factor.dtype == buf.dtype and owns_saved(node):
+        return B.xp.multiply(buf, factor, out=buf)
+    return buf * factor
+
+
 def masked_grad(mask, g):
     """``g`` where ``mask`` holds, 0 elsewhere, as torch's backward selects it: an infinite or NaN
     gradient where the mask is off leaves 0 (``g * mask`` would give 0 * inf = nan there).

@@ -13,7 +13,7 @@ from .. import activation as _activation
 from .. import comparison as _comparison
 from .._autocast import float32_args
 from .._fused import _const, _float, _sigmoid, _softplus, _type_name, xp
-from .._prep import as_tensor_arg, broadcast_shape_of, cast, expand_to, owns_saved, torch_named
+from .._prep import as_tensor_arg, broadcast_shape_of, cast, expand_to, scaled_own, torch_named
 from ..activation import Softplus
 
 # ---------------------------------------------------------------------------------------------
@@ -128,8 +128,7 @@ class PointwiseLoss(Op):
             # the upstream gradient is one number: scale it first, then one pass over d
             n = math.prod(d.shape)
             coef = (g * (2 / n) if self.reduction == "mean" and n else g * 2).astype(d.dtype, copy=False)
-            # d was made for backward alone: on its last read it takes the gradient in place
-            gd = xp.multiply(d, coef, out=d) if owns_saved(self) else d * coef
+            gd = scaled_own(self, d, coef)  # (d was made for backward alone)
             return (gd if need[0] else None), (-gd if need[1] else None), None
         ge = _expand_reduced(g, d.shape, self.reduction, d.dtype)
         if kind == "mse":
@@ -231,15 +230,6 @@ def _accumulator(dtype):
     """The dtype a loss sums its rows and weights in: float32 for 16-bit floats (as torch's
     accumulate type), else the loss's own."""
     return xp.dtype(xp.float32) if dtype.itemsize < 4 else dtype
-
-
-def _scaled_exponentials(node, factor):
-    """``node.e * factor``: in ``e`` itself on the backward that reads it last (forward made it
-    for backward alone), as a hand-written cross-entropy scales its exponentials in place."""
-    e = node.e
-    if factor.dtype == e.dtype and owns_saved(node):
-        return xp.multiply(e, factor, out=e)
-    return e * factor
 
 
 class ClassNll(Op):
@@ -350,7 +340,7 @@ class ClassNll(Op):
             with B.errstate(invalid="ignore", divide="ignore"):
                 scale = g / self.denom
         if valid is None:  # _plain_forward's case: softmax * scale, less scale at the target
-            gx = _scaled_exponentials(self, scale / self.ssum if scale.ndim == 0 else (scale / self.ssum[:, 0])[:, None])
+            gx = scaled_own(self, self.e, scale / self.ssum if scale.ndim == 0 else (scale / self.ssum[:, 0])[:, None])
             gx[xp.arange(m), tc] -= scale
             return (gx.astype(g.dtype, copy=False),)
         # d loss / d log p at the target, and (times the class weight) at every class; ignored
@@ -360,7 +350,7 @@ class ClassNll(Op):
         if logits:
             # d/dx = G - softmax * rowsum(G), with G the gradient w.r.t. log p
             total = -hit + smooth * (weight.sum(dtype=_accumulator(weight.dtype)) if weight is not None else c)
-            gx = _scaled_exponentials(self, (total / self.ssum[:, 0])[:, None])
+            gx = scaled_own(self, self.e, (total / self.ssum[:, 0])[:, None])
         else:
             gx = xp.zeros(self.shape, g.dtype)
         gx[xp.arange(m), tc] += hit  # (one target per row: no repeated index to accumulate)
