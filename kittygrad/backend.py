@@ -5,7 +5,6 @@ CuPy backend can replace this one module without touching any op.
 """
 from __future__ import annotations
 
-import os
 import struct
 import warnings
 
@@ -14,6 +13,7 @@ import numpy as np
 import scipy.linalg as linalg_extra  # noqa: F401 - for ops: LAPACK trtrs, sytrf, sytrs (CuPy: cupyx.scipy.linalg)
 import scipy.sparse as _sparse
 import scipy.special as _scipy_special_kernels
+
 
 # NumPy 1.x promotes a 0-d float32 array times a Python float to float64 ("value-based" rules);
 # NumPy 2 keeps float32 (NEP 50), as torch does. On NumPy 1.24-1.26 opt in to NEP 50 so the
@@ -801,20 +801,22 @@ def sobol(dimension: int, scramble: bool, seed):
     return qmc.Sobol(dimension, scramble=scramble, rng=np.random.default_rng(seed), bits=30)
 
 
-# float32 erf as two polynomials (tools/fit_erf32.py derives them and reports their accuracy: at
-# most 2.4 float32 ulps from the exact value, mean 0.18). SciPy's erf is a scalar loop, 15 ns an
-# element here, and exact GELU spends most of its time in it; these are ~40 vectorised passes.
-#   |x| < 1:  erf(x) = x + x * Q(x^2)       (the float32 rounding stays in the small correction)
-#   |x| >= 1: erf(x) = 1 - exp(P(|x| - 2.5)), P fitted to log(erfc) on [1, 4]; erf is 1.0 in
+# float32 erf from two polynomials (tools/fit_erf32.py derives them and reports their accuracy: at
+# most 2.2 float32 ulps from the exact value, mean 0.22). SciPy's erf is a scalar loop, 15 ns an
+# element here, and exact GELU spends most of its time in it; these are ~25 vectorised passes.
+#   |x| < 2:  erf(x) = tanh(x + x * Q(x^2))  (NumPy's float32 tanh is one SIMD pass; the float32
+#             rounding stays in the small correction x * Q)
+#   |x| >= 2: erf(x) = 1 - exp(P(|x| - 3)), P fitted to log(erfc) on [2, 4]; erf is 1.0 in
 #             float32 above 4, so |x| is clamped there (P turns back up far beyond its interval)
-_ERF32_SMALL = (7.853982257486176e-05, -0.000801023323911354, 0.005188332685539719, -0.026853814970365302,
-                0.1128358523840822, -0.3761262583565554, 0.1283791657308737)
-_ERF32_LARGE = (-5.5553631342533216e-08, 1.6149550597921447e-06, -1.3028127449811336e-05, 7.739040585338546e-05,
-                -0.0004206192497493137, 0.0021651659607621427, -0.010858220291626008, -0.9438936428143695,
-                -5.352680731155815, -7.806815276873333)
+_ERF32_CORE = (6.182011965498689e-08, -8.301338754316862e-07, 1.8381115111614674e-07, 7.087136783581665e-05,
+               -0.0005965180151932008, -0.00020608487849772705, 0.10277203352133078, 0.12837918401914217)
+_ERF32_TAIL = (4.5525224032586856e-05, -0.0002584466178925382, 0.0013515368403801801, -0.00740546540046959,
+               -0.9573937913112183, -6.303754495173037, -10.720363059115643)
 _ERF32_MIN_SIZE = 8192  # (the polynomials cost ~45 us of calls, SciPy ~15 ns an element)
-_F32_ONE_BITS = 0x3F800000  # the bits of 1.0f: below them (as int32) a non-negative float is < 1
-_F32_SIGN_BIT = np.int32(-(2**31))
+#: elements per chunk: the passes over a chunk and its two scratch arrays (256 KiB each) stay in
+#: the cache; over a whole (32, 64, 384) array each pass went to memory (GELU's erf: 7.9 -> 4.1 ms)
+_ERF32_CHUNK = 1 << 16
+_F32_TWO_BITS, _F32_SIGN_BIT = np.int32(0x40000000), np.int32(-(2**31))  # 2.0f's bits; the sign bit
 
 
 def _horner32(coeffs, v, out):
@@ -828,47 +830,62 @@ def _horner32(coeffs, v, out):
 
 
 def _erf_float32(x):
-    """erf of a float32 array by the polynomials above. Where under 30% of the elements have
-    |x| >= 1 (a GELU's inputs: 16%), the large polynomial runs on those alone, gathered and put
-    back (4.2 -> 2.8 ms for 786K of them); else both run everywhere and one is chosen per element
-    with bit masks (a masked select costs several passes with random masks)."""
-    x = np.asarray(x, dtype=np.float32, order="C")
-    bits = x.reshape(-1).view(np.int32)  # (1-d: 0-d arithmetic would give scalars, not arrays)
-    abs_bits = bits & np.int32(0x7FFFFFFF)
-    a = abs_bits.view(np.float32)
-    chosen = abs_bits - np.int32(_F32_ONE_BITS)  # negative exactly where |x| < 1 (never for nan)
-    chosen >>= 31  # all ones where the small polynomial is chosen, zeros elsewhere
-    few = 10 * np.count_nonzero(chosen) > 7 * chosen.size
-    far = np.flatnonzero(abs_bits >= np.int32(_F32_ONE_BITS)) if few else None
+    """erf of a float32 array by the polynomials above, chunk by chunk (see _ERF32_CHUNK)."""
+    flat = np.ascontiguousarray(x, dtype=np.float32).reshape(-1)
+    out = np.empty_like(flat)
+    step = min(_ERF32_CHUNK, flat.size)
+    a, v = np.empty(step, np.float32), np.empty(step, np.float32)  # (scratch, reused by every chunk)
     with np.errstate(over="ignore", invalid="ignore"):
-        v = a * a
-        small = _horner32(_ERF32_SMALL, v, np.empty_like(v))  # garbage (even inf or nan) where |x| >= 1: not chosen
-        small *= a
-        small += a
-        arg = a[far] if few else a
-        np.clip(arg, np.float32(0.0), np.float32(4.0), out=arg)  # (arg >= 0; SIMD, where minimum(arg, 4.0) is not)
-        arg -= np.float32(2.5)
-        large = _horner32(_ERF32_LARGE, arg, out=np.empty_like(arg) if few else v)
-        np.exp(large, out=large)
-        np.subtract(np.float32(1.0), large, out=large)
-    out = small.view(np.int32)
-    if few:
-        small[far] = large
+        for start in range(0, flat.size, step):
+            stop = min(start + step, flat.size)
+            _erf_chunk(flat[start:stop], out[start:stop], a[: stop - start], v[: stop - start])
+    return out.reshape(np.shape(x))
+
+
+def _erf_chunk(x, out, a, v) -> None:
+    """erf of the 1-d float32 array ``x`` into ``out``; ``a`` and ``v`` are scratch of its size.
+
+    Where under 30% of the elements have |x| >= 2 (a GELU's inputs: 0.5%), the tail polynomial
+    runs on those alone, gathered and put back; else both run everywhere and one is chosen per
+    element with bit masks (a masked select costs several passes with random masks). The two
+    ways give the same bits."""
+    bits, abs_bits = x.view(np.int32), a.view(np.int32)
+    np.bitwise_and(bits, np.int32(0x7FFFFFFF), out=abs_bits)  # a = |x|
+    far = np.flatnonzero(abs_bits >= _F32_TWO_BITS)  # (NaN among them: its bits are larger)
+    core = _horner32(_ERF32_CORE, np.multiply(a, a, out=v), out)  # garbage where |x| >= 2: not chosen
+    core *= a
+    core += a
+    np.tanh(core, out=core)
+    if 10 * far.size < 3 * x.size:
+        if far.size:
+            core[far] = _erf_tail(a[far], None)
     else:
-        out &= chosen
+        chosen = np.subtract(abs_bits, _F32_TWO_BITS)  # negative exactly where |x| < 2
+        chosen >>= 31  # all ones where the core polynomial is chosen, zeros elsewhere
+        picked = core.view(np.int32)
+        picked &= chosen
         np.invert(chosen, out=chosen)
-        chosen &= large.view(np.int32)
-        out |= chosen
-    np.bitwise_and(bits, _F32_SIGN_BIT, out=chosen)  # erf is odd: the sign of x, -0.0 included
-    out |= chosen
-    return out.view(np.float32).reshape(x.shape)
+        chosen &= _erf_tail(a, v).view(np.int32)
+        picked |= chosen
+    np.bitwise_and(bits, _F32_SIGN_BIT, out=abs_bits)  # erf is odd: the sign of x, -0.0 included
+    signed = out.view(np.int32)
+    signed |= abs_bits
+
+
+def _erf_tail(a, out):
+    """erf at the float32 array ``a`` of |x| >= 2 (it is overwritten) by the tail polynomial."""
+    np.clip(a, np.float32(0.0), np.float32(4.0), out=a)  # (SIMD, where minimum(a, 4.0) is not)
+    a -= np.float32(3.0)
+    tail = _horner32(_ERF32_TAIL, a, np.empty_like(a) if out is None else out)
+    np.exp(tail, out=tail)
+    return np.subtract(np.float32(1.0), tail, out=tail)
 
 
 def erf(x):
     """The error function, elementwise, in x's float dtype (float64 for integers).
 
     float64 through SciPy; float32 (and the half types, computed in float32) by two polynomials,
-    within 2.4 float32 ulps of the exact value, once there are enough elements for their forty
+    within 2.2 float32 ulps of the exact value, once there are enough elements for their ~25
     passes to beat SciPy's scalar loop (below that, SciPy in float64, rounded once).
 
     >>> float(erf(np.array(0.5)))  # doctest: +ELLIPSIS
@@ -923,43 +940,6 @@ def diagonal_view(x, offset: int, axis1: int, axis2: int):
 def poisson(generator, lam):
     """Poisson samples with rates ``lam`` (an array) from a :class:`Generator`."""
     return generator._rng.poisson(lam)
-
-
-# ---------------------------------------------------------------------------------------------
-# BLAS threads (torch.set_num_threads / get_num_threads)
-
-_blas_limit = None
-
-
-def set_num_threads(n: int) -> None:
-    """Cap the threads NumPy's BLAS uses (through threadpoolctl, which scikit-learn installs).
-
-    On a busy machine one thread is often fastest for small matrices.
-    """
-    global _blas_limit
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"set_num_threads expects a positive integer, got {n!r}")
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        raise RuntimeError("set_num_threads needs threadpoolctl (pip install threadpoolctl), or set "
-                           "OPENBLAS_NUM_THREADS / OMP_NUM_THREADS before starting Python") from None
-    _blas_limit = threadpool_limits(limits=n, user_api="blas")
-
-
-def get_num_threads() -> int:
-    """The number of threads the BLAS library uses for matrix products (the CPU count when it cannot be read).
-
-    >>> import kittygrad as kitty
-    >>> kitty.get_num_threads() >= 1
-    True
-    """
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return os.cpu_count() or 1
-    counts = [lib["num_threads"] for lib in threadpool_info() if lib.get("user_api") == "blas"]
-    return max(counts) if counts else 1
 
 
 # ---------------------------------------------------------------------------------------------

@@ -859,10 +859,15 @@ def test_float32_erf_within_three_ulps_of_exact():
     np.testing.assert_array_equal(B.erf(strided), B.erf(strided.copy()))
     t = torch.erf(torch.from_numpy(grid)).numpy()
     assert (np.abs(got.astype(np.float64) - t) / ulp).max() <= 3  # and within as much of torch's
-    # mostly |x| < 1 (a GELU's inputs): the large polynomial runs on the others alone, the same bits
-    near = np.concatenate([np.linspace(-0.9, 0.9, 200_001, dtype=np.float32), grid[::20]])
-    assert 10 * np.count_nonzero(~(np.abs(near) < 1)) < 3 * near.size
-    np.testing.assert_array_equal(B.erf(near)[200_001:], got[::20])
+    # mostly |x| < 2 (a GELU's inputs), in one chunk: the tail polynomial runs on the others alone
+    # (in the grid above, the chunks beyond 2 took the other way), the same bits; and an array of
+    # many chunks, each its own way, gives each element what it gives alone
+    near = np.concatenate([np.linspace(-1.9, 1.9, 40_001, dtype=np.float32), grid[::60]])
+    assert near.size <= B._ERF32_CHUNK and 10 * np.count_nonzero(~(np.abs(near) < 2)) < 3 * near.size
+    np.testing.assert_array_equal(B.erf(near)[40_001:], got[::60])
+    mixed = np.concatenate([near, grid, near])
+    assert mixed.size > 3 * B._ERF32_CHUNK
+    np.testing.assert_array_equal(B.erf(mixed), np.concatenate([B.erf(near), got, B.erf(near)]))
 
 
 def test_erfinv_inverts_erf():

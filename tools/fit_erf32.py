@@ -5,11 +5,13 @@
 Two polynomials, each fitted in float64 against mpmath's erf (40 digits) by weighted least squares
 on Chebyshev nodes, reweighted towards the minimax fit (Lawson's iteration):
 
-- ``|x| < 1``: erf(x) = x + x * Q(x^2), Q of degree 6 (relative error). Writing erf as x plus a
-  correction keeps float32 rounding in the small correction, not in the result.
-- ``1 <= |x|``: erf(x) = 1 - exp(P(|x| - 2.5)), P of degree 9 fitted to log(erfc) on [1, 4]
-  (absolute error, i.e. relative error of erfc). Above 4 erf is 1.0 in float32; P keeps falling
-  there (checked below), so no clamp is needed.
+- ``|x| < 2``: erf(x) = tanh(x + x * Q(x^2)), Q of degree 7 fitted to atanh(erf(x)) / x - 1
+  (relative error). NumPy's float32 tanh is one vectorised pass, and through it one polynomial
+  covers |x| < 2, where a plain one (x + x * Q) needs degree 6 to reach |x| = 1 only; writing the
+  argument as x plus a correction keeps float32 rounding in the small correction.
+- ``2 <= |x|``: erf(x) = 1 - exp(P(|x| - 3)), P of degree 6 fitted to log(erfc) on [2, 4]
+  (absolute error, i.e. relative error of erfc). Above 4 erf is 1.0 in float32, so |x| is clamped
+  there (P turns back up far beyond its interval; checked below).
 
 The report evaluates the float32 formula (``backend.erf``) on a dense grid and prints its error in
 float32 ulps against float64 erf.
@@ -43,12 +45,13 @@ def lawson_fit(f, lo: float, hi: float, degree: int, variable, relative: bool, n
 
 
 def main() -> None:
-    small, small_err = lawson_fit(lambda x: mpmath.erf(x) / x, 1e-8, 1.0, 6, lambda x: x * x, relative=True)
-    small[-1] -= 1.0  # erf(x)/x - 1: the correction Q
-    large, large_err = lawson_fit(lambda x: mpmath.log(mpmath.erfc(x)), 1.0, 4.0, 9, lambda x: x - 2.5,
-                                  relative=False)
-    print(f"_ERF32_SMALL = {tuple(float(c) for c in small)}  # fit error {small_err:.2e} (relative)")
-    print(f"_ERF32_LARGE = {tuple(float(c) for c in large)}  # fit error {large_err:.2e} (absolute)")
+    core, core_err = lawson_fit(lambda x: mpmath.atanh(mpmath.erf(x)) / x, 1e-8, 2.0, 7, lambda x: x * x,
+                                relative=True)
+    core[-1] -= 1.0  # atanh(erf(x))/x - 1: the correction Q
+    tail, tail_err = lawson_fit(lambda x: mpmath.log(mpmath.erfc(x)), 2.0, 4.0, 6, lambda x: x - 3.0,
+                                relative=False)
+    print(f"_ERF32_CORE = {tuple(float(c) for c in core)}  # fit error {core_err:.2e} (relative)")
+    print(f"_ERF32_TAIL = {tuple(float(c) for c in tail)}  # fit error {tail_err:.2e} (absolute)")
 
     grid = np.concatenate([np.linspace(0, 6, 6_000_001, dtype=np.float32),
                            (10.0 ** np.linspace(-44, 0, 100_001)).astype(np.float32)])

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from ... import _display
-from ... import backend as B
+from ... import blas_threads
 
 __all__ = ["TaskSpec", "Measurement", "select_unit", "unit_to_english", "trim_sigfig", "ordered_unique",
            "set_torch_threads"]
@@ -283,16 +283,16 @@ def set_torch_threads(n: int) -> Iterator[None]:
 
     >>> with set_torch_threads(1): pass
     """
-    before = B.get_num_threads()
+    before = blas_threads.get_num_threads()
     if n == before:
         yield
         return
     try:
-        B.set_num_threads(n)
+        blas_threads.set_num_threads(n)
     except RuntimeError:  # no threadpoolctl: the thread count cannot be changed, time as it is
         yield
         return
     try:
         yield
     finally:
-        B.set_num_threads(before)
+        blas_threads.set_num_threads(before)
