@@ -845,35 +845,36 @@ def _erf_float32(x):
 def _erf_chunk(x, out, a, v) -> None:
     """erf of the 1-d float32 array ``x`` into ``out``; ``a`` and ``v`` are scratch of its size.
 
-    Where under 30% of the elements have |x| >= 2 (a GELU's inputs: 0.5%), the tail polynomial
-    runs on those alone, gathered and put back; else both run everywhere and one is chosen per
-    element with bit masks (a masked select costs several passes with random masks). The two
-    ways give the same bits."""
+    The core runs on x itself: its polynomial is odd and tanh is odd, so erf's sign comes out of
+    it. Where under 30% of the elements have |x| >= 2 (a GELU's inputs: 0.5%), the tail runs on
+    those alone, gathered and put back; else both run everywhere and one is chosen per element
+    with bit masks (a masked select costs several passes with random masks). The two ways give
+    the same bits."""
     bits, abs_bits = x.view(np.int32), a.view(np.int32)
     np.bitwise_and(bits, np.int32(0x7FFFFFFF), out=abs_bits)  # a = |x|
     far = np.flatnonzero(abs_bits >= _F32_TWO_BITS)  # (NaN among them: its bits are larger)
-    core = _horner32(_ERF32_CORE, np.multiply(a, a, out=v), out)  # garbage where |x| >= 2: not chosen
-    core *= a
-    core += a
+    core = _horner32(_ERF32_CORE, np.multiply(x, x, out=v), out)  # garbage where |x| >= 2: not chosen
+    core *= x
+    core += x
     np.tanh(core, out=core)
     if 10 * far.size < 3 * x.size:
         if far.size:
-            core[far] = _erf_tail(a[far], None)
-    else:
-        chosen = np.subtract(abs_bits, _F32_TWO_BITS)  # negative exactly where |x| < 2
-        chosen >>= 31  # all ones where the core polynomial is chosen, zeros elsewhere
-        picked = core.view(np.int32)
-        picked &= chosen
-        np.invert(chosen, out=chosen)
-        chosen &= _erf_tail(a, v).view(np.int32)
-        picked |= chosen
-    np.bitwise_and(bits, _F32_SIGN_BIT, out=abs_bits)  # erf is odd: the sign of x, -0.0 included
-    signed = out.view(np.int32)
-    signed |= abs_bits
+            core[far] = np.copysign(_erf_tail(a[far], None), x[far])
+        return
+    chosen = np.subtract(abs_bits, _F32_TWO_BITS)  # negative exactly where |x| < 2
+    chosen >>= 31  # all ones where the core polynomial is chosen, zeros elsewhere
+    tail = _erf_tail(a, v).view(np.int32)
+    np.bitwise_and(bits, _F32_SIGN_BIT, out=abs_bits)  # the sign of x, -0.0 included
+    tail |= abs_bits
+    picked = core.view(np.int32)
+    picked &= chosen
+    np.invert(chosen, out=chosen)
+    chosen &= tail
+    picked |= chosen
 
 
 def _erf_tail(a, out):
-    """erf at the float32 array ``a`` of |x| >= 2 (it is overwritten) by the tail polynomial."""
+    """|erf| at the float32 array ``a`` of |x| >= 2 (it is overwritten) by the tail polynomial."""
     np.clip(a, np.float32(0.0), np.float32(4.0), out=a)  # (SIMD, where minimum(a, 4.0) is not)
     a -= np.float32(3.0)
     tail = _horner32(_ERF32_TAIL, a, np.empty_like(a) if out is None else out)
