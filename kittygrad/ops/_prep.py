@@ -1,6 +1,7 @@
 """Input preparation shared by every op: tensor checks, dtype promotion, broadcasting, bundling."""
 from __future__ import annotations
 
+import cmath as _cmath
 import operator as _operator
 
 from .. import backend as B
@@ -280,8 +281,11 @@ def all_finite(a) -> bool:
     """
     if a.size == 0:
         return True
-    if 0 in a.strides:  # a broadcast gradient (a sum's): its distinct values, not their copies
-        a = a[tuple(0 if stride == 0 else slice(None) for stride in a.strides)]
+    strides = a.strides
+    if 0 in strides:  # a broadcast gradient (a sum's): its distinct values, not their copies
+        if not any(strides):  # one value (a full reduction's): read it, no ufunc calls (5 -> 0.2 us)
+            return _cmath.isfinite(a.item(0))
+        a = a[tuple(0 if stride == 0 else slice(None) for stride in strides)]
     return bool(B.xp.isfinite(a).all())
 
 
