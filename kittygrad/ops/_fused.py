@@ -1,7 +1,6 @@
-"""Small array helpers shared by the nn op families (dtype checks, stable sigmoid/softplus, erf)."""
+"""Small array helpers shared by the nn op families (dtype checks, stable sigmoid/softplus)."""
 from __future__ import annotations
 
-import math
 
 from .. import backend as B
 from ..autograd import function as F
@@ -102,14 +101,6 @@ def _softplus(x):
 
 class KittyNotImplemented(KittyRuntimeError, NotImplementedError):
     pass
-
-
-_SQRT_PI = math.sqrt(math.pi)
-
-
-def _erf(x):
-    """The error function (one implementation for the whole library: the backend's)."""
-    return B.erf(x)
 
 
 def _const(arr, like):

@@ -11,7 +11,7 @@ from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueErro
 from . import _kernels as _k
 from . import comparison as _comparison
 from . import unary as _unary
-from ._fused import _erf, _float, _needs, _same_dtype, _sigmoid, _softplus
+from ._fused import _float, _needs, _same_dtype, _sigmoid, _softplus
 from ._prep import as_tensor_arg, cast, masked_grad, normalize_dim, times_grad
 from .unary import _float_input
 
@@ -263,9 +263,7 @@ class Gelu(Op):
                 return out
             self.t = xp.tanh(k * (x + 0.044715 * x * x * x))
             return 0.5 * x * (1 + self.t)
-        cdf = _erf(x * (1 / math.sqrt(2)))  # a fresh array: the CDF is finished in place
-        cdf += 1
-        cdf *= 0.5
+        cdf = B.normal_cdf(x)
         if _needs(self):
             self.t = cdf
         return (x * cdf).astype(x.dtype, copy=False)
