@@ -803,8 +803,9 @@ def sobol(dimension: int, scramble: bool, seed):
 
 
 # float32 erf from two polynomials (tools/fit_erf32.py derives them and reports their accuracy: at
-# most 2.2 float32 ulps from the exact value, mean 0.22). SciPy's erf is a scalar loop, 15 ns an
-# element here, and exact GELU spends most of its time in it; these are ~25 vectorised passes.
+# most 2.2 float32 ulps from the exact value, mean 0.22; 2.9 on a CPU without AVX2/FMA, where
+# NumPy's tanh is less exact). SciPy's erf is a scalar loop, 15 ns an element here, and exact
+# GELU spends most of its time in it; these are ~25 vectorised passes.
 #   |x| < 2:  erf(x) = tanh(x + x * Q(x^2))  (NumPy's float32 tanh is one SIMD pass; the float32
 #             rounding stays in the small correction x * Q)
 #   |x| >= 2: erf(x) = 1 - exp(P(|x| - 3)), P fitted to log(erfc) on [2, 4]; erf is 1.0 in
