@@ -815,9 +815,7 @@ _ERF32_CORE = (6.182011965498689e-08, -8.301338754316862e-07, 1.8381115111614674
 _ERF32_TAIL = (4.5525224032586856e-05, -0.0002584466178925382, 0.0013515368403801801, -0.00740546540046959,
                -0.9573937913112183, -6.303754495173037, -10.720363059115643)
 _ERF32_MIN_SIZE = 8192  # (the polynomials cost ~45 us of calls, SciPy ~15 ns an element)
-#: elements per chunk: the passes over a chunk and its two scratch arrays (256 KiB each) stay in
-#: the cache; over a whole (32, 64, 384) array each pass went to memory (GELU's erf: 7.9 -> 4.1 ms)
-_ERF32_CHUNK = 1 << 16
+_ERF32_CHUNK = 1 << 16  # (a chunk and its scratch, 256 KiB each, stay in the cache between passes)
 _SQRT_HALF = 1 / math.sqrt(2)  # (a Python float: NEP 50 rounds it to the array's dtype, as torch's GELU does)
 _F32_TWO_BITS, _F32_SIGN_BIT = np.int32(0x40000000), np.int32(-(2**31))  # 2.0f's bits; the sign bit
 
@@ -838,29 +836,25 @@ def _erf_float32(x, cdf: bool = False):
     flat = np.ascontiguousarray(x, dtype=np.float32).reshape(-1)
     out = np.empty_like(flat)
     step = min(_ERF32_CHUNK, flat.size)
-    a, v = np.empty(step, np.float32), np.empty(step, np.float32)  # (scratch, reused by every chunk)
-    scaled = np.empty(step, np.float32) if cdf else None
+    a, v, scaled = (np.empty(step, np.float32) for _ in range(3))  # (scratch, reused by every chunk)
     with np.errstate(over="ignore", invalid="ignore"):
         for start in range(0, flat.size, step):
             stop = min(start + step, flat.size)
-            part, result = flat[start:stop], out[start:stop]
+            part, result, n = flat[start:stop], out[start:stop], stop - start
             if cdf:
-                part = np.multiply(part, np.float32(_SQRT_HALF), out=scaled[: stop - start])
-            _erf_chunk(part, result, a[: stop - start], v[: stop - start])
-            if cdf:
-                result += np.float32(1.0)
-                result *= np.float32(0.5)
+                part = np.multiply(part, np.float32(_SQRT_HALF), out=scaled[:n])
+            _erf_chunk(part, result, a[:n], v[:n])
+            if cdf:  # 0.5 * (1 + erf)
+                np.multiply(np.add(result, np.float32(1.0), out=result), np.float32(0.5), out=result)
     return out.reshape(np.shape(x))
 
 
 def _erf_chunk(x, out, a, v) -> None:
-    """erf of the 1-d float32 array ``x`` into ``out``; ``a`` and ``v`` are scratch of its size.
-
-    The core runs on x itself: its polynomial is odd and tanh is odd, so erf's sign comes out of
-    it. Where under 30% of the elements have |x| >= 2 (a GELU's inputs: 0.5%), the tail runs on
-    those alone, gathered and put back; else both run everywhere and one is chosen per element
-    with bit masks (a masked select costs several passes with random masks). The two ways give
-    the same bits."""
+    """erf of the 1-d float32 array ``x`` into ``out`` (``a``, ``v``: scratch of its size). The core
+    runs on x itself (odd, as tanh is: the sign comes out of it). Where under 30% of the elements
+    have |x| >= 2 (a GELU's inputs: 0.5%), the tail runs on those alone, gathered and put back;
+    else both run everywhere and bit masks choose (a masked select with random masks costs
+    several passes). The two ways give the same bits."""
     bits, abs_bits = x.view(np.int32), a.view(np.int32)
     np.bitwise_and(bits, np.int32(0x7FFFFFFF), out=abs_bits)  # a = |x|
     far = np.flatnonzero(abs_bits >= _F32_TWO_BITS)  # (NaN among them: its bits are larger)
@@ -889,16 +883,14 @@ def _erf_tail(a, out):
     np.clip(a, np.float32(0.0), np.float32(4.0), out=a)  # (SIMD, where minimum(a, 4.0) is not)
     a -= np.float32(3.0)
     tail = _horner32(_ERF32_TAIL, a, np.empty_like(a) if out is None else out)
-    np.exp(tail, out=tail)
-    return np.subtract(np.float32(1.0), tail, out=tail)
+    return np.subtract(np.float32(1.0), np.exp(tail, out=tail), out=tail)
 
 
 def erf(x):
     """The error function, elementwise, in x's float dtype (float64 for integers).
 
-    float64 through SciPy; float32 (and the half types, computed in float32) by two polynomials,
-    within 2.2 float32 ulps of the exact value, once there are enough elements for their ~25
-    passes to beat SciPy's scalar loop (below that, SciPy in float64, rounded once).
+    float64 through SciPy; float32 (and the half types, in float32) by two polynomials, within 2.2
+    ulps, where there are enough elements for their ~25 passes to beat SciPy's scalar loop.
 
     >>> float(erf(np.array(0.5)))  # doctest: +ELLIPSIS
     0.5204998778...
@@ -911,9 +903,8 @@ def erf(x):
 
 
 def normal_cdf(x):
-    """The standard normal CDF as torch's exact GELU computes it, ``0.5 * (1 + erf(x / sqrt(2)))``
-    with each step rounded in x's float dtype; a large float32 array goes chunk by chunk, so the
-    scaling and the finish take no passes of their own over memory (GELU at (32, 64, 384)).
+    """The normal CDF as torch's exact GELU computes it, ``0.5 * (1 + erf(x / sqrt(2)))``, each step
+    rounded in x's float dtype (a large float32 array: inside erf's chunks, while in the cache).
 
     >>> float(normal_cdf(np.array(0.0)))
     0.5
