@@ -15,7 +15,6 @@ import scipy.linalg as linalg_extra  # noqa: F401 - for ops: LAPACK trtrs, sytrf
 import scipy.sparse as _sparse
 import scipy.special as _scipy_special_kernels
 
-
 # NumPy 1.x promotes a 0-d float32 array times a Python float to float64 ("value-based" rules);
 # NumPy 2 keeps float32 (NEP 50), as torch does. On NumPy 1.24-1.26 opt in to NEP 50 so the
 # library's dtypes are the same on both (NumPy 2's behaviour, which 1.x users get with it).
@@ -836,7 +835,8 @@ def _erf_float32(x, cdf: bool = False):
     flat = np.ascontiguousarray(x, dtype=np.float32).reshape(-1)
     out = np.empty_like(flat)
     step = min(_ERF32_CHUNK, flat.size)
-    a, v, scaled = (np.empty(step, np.float32) for _ in range(3))  # (scratch, reused by every chunk)
+    a, v = np.empty(step, np.float32), np.empty(step, np.float32)  # (scratch, reused by every chunk)
+    scaled = np.empty(step, np.float32) if cdf else None
     with np.errstate(over="ignore", invalid="ignore"):
         for start in range(0, flat.size, step):
             stop = min(start + step, flat.size)

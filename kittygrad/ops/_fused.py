@@ -1,7 +1,6 @@
 """Small array helpers shared by the nn op families (dtype checks, stable sigmoid/softplus)."""
 from __future__ import annotations
 
-
 from .. import backend as B
 from ..autograd import function as F
 from ..errors import KittyRuntimeError
