@@ -860,3 +860,24 @@ def test_losses_scale_their_own_buffers_only_on_the_backward_that_reads_them_las
         assert decided == [False, False, False, False, True, True]
     else:
         assert not any(decided)
+
+
+@pytest.mark.parametrize("size", [1000, 3 * (1 << 16) + 17])
+def test_exact_gelu_backward_by_chunks_equals_the_whole_array_formula(size):
+    # the chunked path (x, its CDF and g C-contiguous alike) against the general branch, which a
+    # Fortran-ordered g selects; inf, -inf and nan among the inputs
+    rng = np.random.default_rng(size)
+    x = (rng.standard_normal((size, 2)) * 3).astype(np.float32)
+    x[:3, 0] = [np.inf, -np.inf, np.nan]
+    g = rng.standard_normal((size, 2)).astype(np.float32)
+    grads = []
+    for g_layout in (g, np.asfortranarray(g)):
+        t = kitty.tensor(x, requires_grad=True)
+        with np.errstate(all="ignore"):
+            kitty.nn.functional.gelu(t).backward(kitty.Tensor._wrap(g_layout))
+        grads.append(t.grad.numpy())
+    assert np.array_equal(grads[0], grads[1], equal_nan=True)
+    finite = np.isfinite(x)
+    expected = torch.tensor(x[finite], requires_grad=True)
+    torch.nn.functional.gelu(expected).backward(torch.tensor(g[finite]))
+    np.testing.assert_allclose(grads[0][finite], expected.grad.numpy(), rtol=1e-4, atol=1e-5)
