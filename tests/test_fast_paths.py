@@ -881,3 +881,20 @@ def test_exact_gelu_backward_by_chunks_equals_the_whole_array_formula(size):
     expected = torch.tensor(x[finite], requires_grad=True)
     torch.nn.functional.gelu(expected).backward(torch.tensor(g[finite]))
     np.testing.assert_allclose(grads[0][finite], expected.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("size", [7, 2048, 100_003])
+def test_all_finite_is_exact_whatever_its_sum_does(dtype, size):
+    from kittygrad.ops._prep import all_finite
+
+    big = np.finfo(dtype).max / 4
+    values = np.full(size, big, dtype)  # finite, but their sum overflows
+    assert all_finite(values) and all_finite(-values)
+    for bad in (np.inf, -np.inf, np.nan):
+        for where in (0, size // 2, size - 1):
+            x = np.ones(size, dtype)
+            x[where] = bad
+            assert not all_finite(x)
+            assert not all_finite(x[where % 2::2])  # (a strided view holding it)
+    assert all_finite(np.ones((size, 3), dtype)[:, 1])

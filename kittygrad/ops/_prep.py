@@ -271,10 +271,14 @@ def grad_over(g, fresh):
 
 
 def all_finite(a) -> bool:
-    """Whether every element of the float array ``a`` is finite: one SIMD ``isfinite`` pass into
-    bytes, then ``all``. It took 1.3-2.4x less time than reading the max and min (through which
-    NaN propagates) on NumPy 1.26 and 2.4, from 8 to 512K elements; a pairwise sum, cheaper
-    still, overflows to a false alarm on large finite values.
+    """Whether every element of the float array ``a`` is finite.
+
+    A contiguous float32 or float64 array of 2048 elements or more is first summed by einsum (one
+    read, nothing written): an inf or a NaN anywhere makes the sum inf or NaN, so a finite sum
+    settles it (131K float32: 16 us, against 25 for isfinite and all). A sum that is not finite
+    (a non-finite element, or large finite values that overflow) is settled by the exact check:
+    one SIMD ``isfinite`` pass into bytes, then ``all``, which took 1.3-2.4x less time than
+    reading the max and min (through which NaN propagates) on NumPy 1.26 and 2.4.
 
     >>> all_finite(B.xp.array([1.0, -2.0])), all_finite(B.xp.array([1.0, B.xp.nan]))
     (True, False)
@@ -286,7 +290,14 @@ def all_finite(a) -> bool:
         if not any(strides):  # one value (a full reduction's): read it, no ufunc calls (5 -> 0.2 us)
             return _cmath.isfinite(a.item(0))
         a = a[tuple(0 if stride == 0 else slice(None) for stride in strides)]
+    elif a.size >= 2048 and a.dtype in _SUMMED_DTYPES and a.flags.c_contiguous and type(a) is B.ndarray:
+        if _cmath.isfinite(B.xp.einsum("i->", a.reshape(-1))):
+            return True
     return bool(B.xp.isfinite(a).all())
+
+
+#: dtypes whose einsum sum all_finite reads first (a float16 sum overflows at 65504: mostly false alarms)
+_SUMMED_DTYPES = frozenset([B.xp.dtype("float32"), B.xp.dtype("float64")])
 
 
 def owns_saved(node) -> bool:
