@@ -376,6 +376,23 @@ _SCALAR_NAMES = {
     "float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long", "int32": "Int",
     "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
 }
+#: the C++ element types torch's matrix-product kernels name in their dtype errors
+_CPP_NAMES = {
+    "float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16", "int64": "long int",
+    "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
+    "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
+}
+
+
+def mm_dtype_error(a, b) -> KittyRuntimeError:
+    """torch's error for a matrix product of two tensors of different dtypes (mm, matmul, linear
+    without bias), which names the C++ element types.
+
+    >>> str(mm_dtype_error(F.Tensor._wrap(B.xp.ones(1)), F.Tensor._wrap(B.xp.ones(1, dtype="float32"))))
+    'expected m1 and m2 to have the same dtype, but got: double != float'
+    """
+    names = [_CPP_NAMES.get(t._data.dtype.name, t._data.dtype.name) for t in (a, b)]
+    return KittyRuntimeError(f"expected m1 and m2 to have the same dtype, but got: {names[0]} != {names[1]}")
 
 
 class Bundle(F.Op):

@@ -12,7 +12,7 @@ from . import _kernels as _k
 from . import comparison as _comparison
 from . import unary as _unary
 from ._fused import _float, _needs, _same_dtype, _sigmoid, _softplus
-from ._prep import as_tensor_arg, cast, masked_grad, normalize_dim, times_grad
+from ._prep import as_tensor_arg, cast, dtype_name, masked_grad, normalize_dim, times_grad
 from .unary import _float_input
 
 
@@ -71,14 +71,16 @@ class LogSoftmax(Op):
         return g - probs * g.sum(axis=self.axis, keepdims=True), None
 
 
-def _softmax_input(input, dim, dtype):
+def _softmax_input(input, dim, dtype, name: str = "softmax"):
     if dim is None:
-        raise TypeError("softmax() missing required argument 'dim'")
+        raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
     x = cast(input, D.to_dtype(dtype)) if dtype is not None else input
+    axis = normalize_dim(dim, x._data.ndim)
     if not B.is_float(x._data.dtype):
-
-        raise KittyNotImplementedError(f'"softmax" not implemented for \'{x.dtype.name.capitalize()}\'')
-    return x, normalize_dim(dim, x._data.ndim)
+        # in the words of torch's kernel: one for the last dim, one for any other
+        kernel = f"{name}_lastdim_kernel_impl" if axis == x._data.ndim - 1 or x._data.ndim == 0 else f"{name}_kernel_impl"
+        raise KittyNotImplementedError(f'"{kernel}" not implemented for \'{dtype_name(x)}\'')
+    return x, axis
 
 
 def softmax(input, dim=None, dtype=None):
@@ -101,7 +103,7 @@ def log_softmax(input, dim=None, dtype=None):
     >>> kitty.log_softmax(kitty.tensor([0., 0.]), dim=0)
     tensor([-0.6931, -0.6931])
     """
-    x, axis = _softmax_input(input, dim, dtype)
+    x, axis = _softmax_input(input, dim, dtype, "log_softmax")
     if x._data.ndim == 0:
         return LogSoftmax.apply(x.reshape(1), 0).reshape(())
     return LogSoftmax.apply(x, axis)

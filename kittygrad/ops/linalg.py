@@ -11,7 +11,7 @@ from ..autograd.graph_array import GraphArray
 from ..errors import KittyRuntimeError, KittyTypeError, user_stacklevel
 from . import _kernels as _k
 from ._autocast import autocast_args
-from ._prep import as_tensor_arg, binary, broadcast_shape_of, cast, dtype_name, expand_to, normalize_dim, tensor_input, torch_named, varargs_sequence
+from ._prep import as_tensor_arg, binary, broadcast_shape_of, cast, dtype_name, expand_to, mm_dtype_error, normalize_dim, tensor_input, torch_named, varargs_sequence
 from .arithmetic import add, mul
 from .conversion import Clone
 from .reduction import sum as _sum
@@ -82,11 +82,23 @@ class Bmm(Matmul):
 
 
 def _same_dtype(a, b, name):
-    if a._data.dtype != b._data.dtype:
-        raise KittyRuntimeError(
-            f"{name}: expected both operands to have the same dtype, but got {a.dtype.name} and "
-            f"{b.dtype.name}; convert one with .to(...)"
-        )
+    """torch's error for the product ``name`` of two tensors of different dtypes, in the words of
+    the kernel torch runs for it (matmul takes dot, mv, mm or bmm's by the operands' dims)."""
+    if a._data.dtype == b._data.dtype:
+        return
+    if name == "matmul":
+        na, nb = a._data.ndim, b._data.ndim
+        # (torch folds the leading dims of a stack into the rows of one mv or mm when the other is a
+        # vector or a matrix)
+        name = "dot" if na == nb == 1 else "mv" if nb == 1 else "mm" if nb == 2 else "bmm"
+    if name == "mm":
+        raise mm_dtype_error(a, b)
+    first, second = dtype_name(a), dtype_name(b)
+    if name == "dot":
+        raise KittyRuntimeError(f"dot : expected both vectors to have same dtype, but found {first} and {second}")
+    if name == "mv":  # (torch's addmv lists its result, the matrix and the vector)
+        raise KittyRuntimeError(f"addmv input tensors must have the same dtype, but got {second}, {first}, and {second}")
+    raise KittyRuntimeError(f"expected scalar type {first} but found {second}")
 
 
 def _promote_floats(a, b):

@@ -9,7 +9,7 @@ from .. import _kernels as _k
 from .. import linalg as _linalg
 from .._fused import _same_dtype
 from .._autocast import autocast_args
-from .._prep import as_tensor_arg
+from .._prep import as_tensor_arg, dtype_name, mm_dtype_error
 
 # ---------------------------------------------------------------------------------------------
 # linear maps
@@ -76,7 +76,12 @@ def linear(input, weight, bias=None):
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{shape[-1] if shape else 1} and "
             f"{w._data.shape[1]}x{w._data.shape[0]})"
         )
-    _same_dtype("linear", x, w, b)
+    if b is not None and b._data.dtype != w._data.dtype:  # (torch's addmm checks its bias first)
+        raise KittyRuntimeError(f"self and mat2 must have the same dtype, but got {dtype_name(b)} and {dtype_name(w)}")
+    if x._data.dtype != w._data.dtype:
+        if b is None:
+            raise mm_dtype_error(x, w)
+        raise KittyRuntimeError(f"mat1 and mat2 must have the same dtype, but got {dtype_name(x)} and {dtype_name(w)}")
     return Linear.apply(x, w, b)
 
 
