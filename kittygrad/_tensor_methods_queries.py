@@ -18,6 +18,7 @@ from .errors import KittyRuntimeError, KittyTypeError
 from .ops import conjugation as _conj
 from .ops import conversion as _conv
 from .ops import shape as _shape
+from .ops._prep import dtype_name, dtype_scalar_name
 from .ops import pointwise as _pw
 from .size import Size
 
@@ -109,8 +110,8 @@ class QueryMethods:
         arr = self._data
         if arr.ndim == 0 and dtype.itemsize != arr.itemsize:
             raise KittyRuntimeError(
-                "self.dim() cannot be 0 to view " + str(self.dtype).split(".")[-1].capitalize() + " as "
-                + str(dtype).split(".")[-1].capitalize() + " (different element sizes)"
+                f"self.dim() cannot be 0 to view {dtype_name(self)} as {dtype_scalar_name(dtype.np)} "
+                "(different element sizes)"
             )
         if dtype.itemsize != arr.itemsize and arr.ndim and arr.strides[-1] != arr.itemsize:
             raise KittyRuntimeError("self.stride(-1) must be 1 to view " f"{self.dtype} as {dtype} (different element sizes)")

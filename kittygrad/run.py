@@ -138,6 +138,18 @@ def _record_tensor_misses() -> None:
     Tensor.__getattr__ = __getattr__
 
 
+def _name_errors_as_torch() -> None:
+    """kittygrad's errors answer to the built-in names torch raises: a script printing
+    ``type(e).__name__`` sees ``RuntimeError``, not ``KittyRuntimeError``. Each class is also
+    reachable under that name in ``kittygrad.errors``, so pickling one still finds it."""
+    from kittygrad import errors
+    for cls in (errors.KittyRuntimeError, errors.KittyTypeError, errors.KittyValueError,
+                errors.KittyIndexError, errors.KittyNotImplementedError):
+        builtin = cls.__name__.removeprefix("Kitty")
+        cls.__name__ = cls.__qualname__ = builtin
+        setattr(errors, builtin, cls)
+
+
 def _report() -> None:
     if not missing:
         return
@@ -154,6 +166,7 @@ def install() -> None:
     set_backward_semantics("torch")
     _display.name = "torch"  # printed dtypes and shapes read torch.float32, torch.Size([...])
     _record_tensor_misses()
+    _name_errors_as_torch()
     atexit.register(_report)
 
 

@@ -564,7 +564,8 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
     def __bool__(self) -> bool:
         if self._data.size != 1:
             raise KittyRuntimeError(
-                "Boolean value of Tensor with more than one value is ambiguous"
+                f"Boolean value of Tensor with {'no values' if self._data.size == 0 else 'more than one value'} "
+                "is ambiguous"
             )
         return bool(self._data.reshape(()))
 

@@ -93,13 +93,40 @@ SAME_MESSAGE = [
     ("lerp end half", lambda m: m.lerp(m.ones(2), m.ones(2, dtype=m.float16), 0.5)),
     ("lerp 1-d weight of another dtype", lambda m: m.lerp(m.ones(2), m.ones(2), m.ones(2, dtype=m.int64))),
     ("lerp_ 1-d weight of another dtype", lambda m: m.ones(2).lerp_(m.ones(2), m.ones(2, dtype=m.float64))),
+    # dtypes named with torch's scalar-type names (Long, Int, Byte, Float, Double, Short)
+    ("mean of int64", lambda m: m.tensor([1, 2]).mean()),
+    ("mean of int32", lambda m: m.tensor([1, 2], dtype=m.int32).mean()),
+    ("mean of uint8", lambda m: m.tensor([1, 2], dtype=m.uint8).mean()),
+    ("mean with an int dtype", lambda m: m.ones(2).mean(dtype=m.int32)),
+    ("exponential_ of ints", lambda m: m.zeros(3, dtype=m.int64).exponential_()),
+    ("nll_loss float target", lambda m: m.nn.functional.nll_loss(m.zeros(3, 4), m.tensor([0.0, 1, 1]))),
+    ("0-dim view as a wider dtype", lambda m: m.tensor(1.0).view(m.float64)),
+    ("0-dim view as a narrower dtype", lambda m: m.tensor(1.0).view(m.int16)),
+    ("embedding float indices", lambda m: m.nn.functional.embedding(m.tensor([1.0]), m.zeros(5, 2))),
+    # softmax of ints and products of mixed dtypes, in the words of torch's kernels
+    ("softmax of ints, last dim", lambda m: m.softmax(m.tensor([[1, 2]]), -1)),
+    ("softmax of ints, first dim", lambda m: m.softmax(m.tensor([[1, 2]]), 0)),
+    ("log_softmax of ints", lambda m: m.tensor([1, 2]).log_softmax(0)),
+    ("softmax without dim", lambda m: m.softmax(m.ones(2))),
+    ("nn.Linear on float64", lambda m: m.nn.Linear(4, 2)(m.ones(3, 4, dtype=m.float64))),
+    ("nn.Linear on a float64 batch of sequences", lambda m: m.nn.Linear(4, 2)(m.ones(2, 3, 4, dtype=m.float64))),
+    ("linear without bias on float16", lambda m: m.nn.functional.linear(m.ones(3, 4, dtype=m.float16), m.ones(2, 4))),
+    ("linear with a float64 bias", lambda m: m.nn.functional.linear(m.ones(3, 4), m.ones(2, 4), m.ones(2, dtype=m.float64))),
+    ("mm of int64 and float", lambda m: m.mm(m.ones(3, 4, dtype=m.int64), m.ones(4, 2))),
+    ("matmul of int64 and float", lambda m: m.ones(3, 4, dtype=m.int64) @ m.ones(4, 2)),
+    ("matmul of int vectors and float", lambda m: m.ones(4, dtype=m.int64) @ m.ones(4)),
+    ("matmul of an int matrix and a vector", lambda m: m.ones(3, 4, dtype=m.int64) @ m.ones(4)),
+    ("batched matmul of int64 and float", lambda m: m.ones(2, 3, 4, dtype=m.int64) @ m.ones(4, 2)),
+    ("bmm of int32 and float", lambda m: m.bmm(m.ones(2, 3, 4, dtype=m.int32), m.ones(2, 4, 2))),
+    ("dot of float64 and float", lambda m: m.dot(m.ones(4, dtype=m.float64), m.ones(4))),
+    ("mv of float64 and float", lambda m: m.mv(m.ones(3, 4, dtype=m.float64), m.ones(4))),
 ]
 
 
 @pytest.mark.parametrize("name,fn", SAME_MESSAGE, ids=[c[0] for c in SAME_MESSAGE])
 def test_same_type_and_message_as_torch(name, fn):
     ours, theirs = raised_as_torch(lambda: fn(torch), lambda: fn(kitty))
-    assert ours == theirs
+    assert ours.replace("kittygrad.", "torch.") == theirs
 
 
 def test_what_the_alpha_and_weight_checks_let_through_matches_torch():
@@ -118,3 +145,59 @@ def test_what_the_alpha_and_weight_checks_let_through_matches_torch():
         ours, theirs = fn(kitty), fn(torch)
         assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
         assert ours.tolist() == theirs.tolist()
+
+
+def test_under_the_runner_errors_answer_to_torchs_names(tmp_path):
+    import pickle
+    import subprocess
+    import sys
+    script = ("import pickle, torch\n"
+              "for bad in (lambda: torch.zeros(2)[5], lambda: torch.zeros(2).view(3), lambda: torch.ones(2) + 'a'):\n"
+              "    try:\n        bad()\n    except Exception as e:\n"
+              "        print(type(e).__name__, type(pickle.loads(pickle.dumps(e))).__name__)\n")
+    (tmp_path / "errs.py").write_text(script)
+    runs = [subprocess.run([sys.executable, *runner, str(tmp_path / "errs.py")], capture_output=True, text=True)
+            for runner in ([], ["-m", "kittygrad.run"])]
+    assert runs[1].returncode == 0, runs[1].stderr
+    assert runs[1].stdout == runs[0].stdout == "IndexError IndexError\nRuntimeError RuntimeError\nTypeError TypeError\n"
+    # in-process (no runner) they keep kittygrad's names
+    assert type(pickle.loads(pickle.dumps(kitty.errors.KittyIndexError("x")))).__name__ == "KittyIndexError"
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.tensor([True]) - m.tensor([False]), lambda m: m.tensor([True]) - True,
+    lambda m: m.rsub(m.tensor([True]), m.tensor([True])), lambda m: 1 - m.tensor([True]),
+    lambda m: m.tensor([1.0]) - m.tensor([True]), lambda m: m.tensor([True]).sub_(m.tensor([True])),
+], ids=["two bool tensors", "bool tensor and True", "rsub of bools", "int minus bool", "float minus bool", "sub_"])
+def test_bool_subtraction_is_refused_with_torchs_message(fn):
+    ours, theirs = raised_as_torch(lambda: fn(torch), lambda: fn(kitty))
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("fn", [lambda m: bool(m.tensor([])), lambda m: bool(m.zeros(2)),
+                                lambda m: m.zeros(0, 3).is_nonzero()], ids=["empty", "two values", "is_nonzero empty"])
+def test_truth_value_of_a_tensor_not_holding_one_value(fn):
+    ours, theirs = raised_as_torch(lambda: fn(torch), lambda: fn(kitty))
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.arange(6).view(2, 3)[0, 0, 0], lambda m: m.tensor(3)[0],
+    lambda m: m.arange(6).view(2, 3).__setitem__((0, 0, 0), 1),
+    lambda m: m.tensor(3.0, requires_grad=True).__setitem__(0, 1),
+    lambda m: m.arange(6).view(2, 3)[m.tensor([True, False, True])],
+    lambda m: m.arange(6).view(2, 3)[:, m.tensor([True, False])],
+    lambda m: m.arange(6).view(2, 3)[1, m.tensor([True, False])],
+    lambda m: m.zeros(2, 3, 4)[:, m.ones(3, 3, dtype=m.bool)],
+    lambda m: m.zeros(2, 3).__setitem__(m.tensor([True]), 1.0),
+    lambda m: m.zeros(3).index_put_((m.tensor([True, False]),), m.tensor(1.0), accumulate=True),
+    # an index array out of bounds: torch counts the dimension among the ones index arrays select
+    lambda m: m.zeros(2, 3, 4)[:, [0, 9]], lambda m: m.zeros(2, 3, 4)[:, [0], [9]],
+    lambda m: m.zeros(2, 3, 4)[0, :, [9]], lambda m: m.zeros(2, 3, 4).__setitem__((Ellipsis, [9]), 1.0),
+    lambda m: m.zeros(2, 3, 4)[m.ones(2, 3, dtype=m.bool), [7]], lambda m: m.zeros(2, 3, 4)[:, 7],
+], ids=["too many", "0-dim", "setitem too many", "setitem 0-dim", "mask rows", "mask cols", "mask after int",
+        "2-d mask", "setitem mask", "index_put_ mask", "array after slice", "two arrays", "int slice array",
+        "setitem ellipsis array", "mask then array", "basic int"])
+def test_index_errors_say_what_torch_says(fn):
+    ours, theirs = raised_as_torch(lambda: fn(torch), lambda: fn(kitty))
+    assert ours == theirs

@@ -207,6 +207,19 @@ def test_cumsum_accumulates_wider_than_float32(lib):
     assert x.grad.tolist() == [4.0, 3.0, 2.0, 1.0]
 
 
+@pytest.mark.parametrize("code", [
+    "lib.cumsum(lib.tensor([True, False, True]), 0, dtype=lib.int32)",
+    "lib.tensor([1, 2, 3], dtype=lib.int32).cumsum(0)",
+    "lib.tensor([200, 100], dtype=lib.uint8).cumsum(0, dtype=lib.uint8)",
+    "lib.cumprod(lib.tensor([3, 4], dtype=lib.int8), 0, dtype=lib.int16)",
+    "lib.tensor([2, 3], dtype=lib.int16).cumprod(0)",
+])
+def test_integer_cumsum_and_cumprod_keep_the_dtype_asked_for(code):
+    out = [eval(code, {"lib": lib}) for lib in (torch, kitty)]
+    assert str(out[1].dtype).split(".")[-1] == str(out[0].dtype).split(".")[-1]
+    assert out[1].tolist() == out[0].tolist()
+
+
 
 @pytest.mark.parametrize("code", [
     "lib.ones(100000, dtype=lib.float16).norm()", "lib.arange(300.).half().std()", "lib.arange(300.).half().var()",

@@ -150,6 +150,15 @@ def test_view_vs_reshape_copy():
     assert c._base is None
 
 
+def test_view_error_message_is_torchs_word_for_word():
+    messages = []
+    for lib in (torch, kitty):
+        with pytest.raises(RuntimeError) as info:
+            lib.arange(12).reshape(3, 4).t().view(12)
+        messages.append(str(info.value))
+    assert messages[1] == messages[0]
+
+
 def test_views_made_and_written_under_no_grad_are_fine():
     x = kitty.ones(4, requires_grad=True) * 1
     with kitty.no_grad():
@@ -203,3 +212,20 @@ def test_matmul_family_checks_only_the_inputs_a_needed_gradient_reads(lib):
         w.add_(1)
     with pytest.raises(RuntimeError, match="modified by an inplace operation|version"):
         out.backward()
+
+
+@pytest.mark.parametrize("idx,value", [
+    (1, 0.0), (slice(1, None), 0.0), (Ellipsis, 0.0), (Ellipsis, "ones3"), (slice(0, 3), "ones3"), (None, 0.0),
+    ((None, 1), 0.0), ("t1", 0.0), ("t[1]", 0.0), ("mask", 0.0), ([0, 2], 0.0), ((), 0.0),
+])
+def test_setitem_records_the_node_torch_records(idx, value):
+    """torch writes x[ints, slices, None] = v through a view (CopySlices), fills or copies x itself
+    when the index leaves it whole, and records IndexPutBackward0 for tensor and list indices."""
+    names = []
+    for lib in (torch, kitty):
+        tensors = {"t1": lib.tensor(1), "t[1]": lib.tensor([1]), "mask": lib.tensor([True, False, True])}
+        i = tensors[idx] if isinstance(idx, str) else idx
+        y = lib.ones(3, requires_grad=True) * 2
+        y[i] = lib.ones(3) if value == "ones3" else value
+        names.append(y.grad_fn.name() if lib is torch else y.grad_fn.torch_name())
+    assert names[1] == names[0].removeprefix("torch::autograd::")

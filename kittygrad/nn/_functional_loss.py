@@ -14,6 +14,7 @@ from .. import creation as C
 from ..autograd.function import Function
 from ..errors import KittyRuntimeError, KittyValueError
 from ..ops import activation as _act
+from ..ops._prep import dtype_name
 from ..ops.nn.loss import _check_reduction, _legacy_reduction
 from ..tensor import Tensor
 
@@ -83,7 +84,7 @@ def _class_targets(name: str, input: Tensor, target: Tensor):
     if input.ndim not in (1, 2) or input.numel() == 0 and input.ndim != 2:
         raise KittyRuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {list(input.shape)}")
     if target.dtype.is_floating_point:
-        raise KittyRuntimeError(f"expected scalar type Long but found {str(target.dtype).split('.')[-1].capitalize()}")
+        raise KittyRuntimeError(f"expected scalar type Long but found {dtype_name(target)}")
     batched = input.ndim == 2
     x = input if batched else input.unsqueeze(0)
     t = target.reshape(-1)

@@ -269,8 +269,14 @@ def _check_alpha(a, b, alpha, name: str):
 
 
 def _check_sub_operands(input, other) -> None:
-    """torch refuses subtraction with bool operands (``-`` and ``sub_`` alike)."""
-    if any(isinstance(x, bool) or (hasattr(x, "_data") and x._data.dtype.kind == "b") for x in (input, other)):
+    """torch refuses subtraction with bool operands (``-``, ``rsub`` and ``sub_`` alike)."""
+    bools = sum(isinstance(x, bool) or (hasattr(x, "_data") and x._data.dtype.kind == "b") for x in (input, other))
+    if bools == 2:
+        raise KittyRuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+            "`logical_xor()` operator instead."
+        )
+    if bools:
         raise KittyRuntimeError(
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
             "invert a mask, use the `~` or `logical_not()` operator instead."
@@ -295,6 +301,7 @@ def sub(input, other, *, alpha=1):
 
 def rsub(input, other, *, alpha=1):
     """``other - alpha * input``."""
+    _check_sub_operands(input, other)
     a, b = binary(input, other, "rsub")
     if not hasattr(b, "_data"):
         return torch_named(RSub.apply(a, b, alpha=alpha), "RsubBackward1")  # torch's rsub(Tensor, Scalar)

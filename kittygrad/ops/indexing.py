@@ -1,6 +1,7 @@
 """Tensor indexing: ``x[...]`` reads and ``x[...] = v`` writes (basic and advanced indices)."""
 from __future__ import annotations
 
+import re
 import warnings
 
 from .. import backend as B
@@ -102,9 +103,61 @@ def _ints_first(idx):
     return tuple(ints), tuple(rest)
 
 
-def _numpy_index_error(e: IndexError) -> KittyIndexError:
-    msg = str(e).replace("axis", "dimension")
-    return KittyIndexError(msg)
+_ZERO_DIM_INDEX = ("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ "
+                   "to convert a 0-dim tensor to a number")
+
+
+def _numpy_index_error(e: IndexError, shape=None, idx=None) -> KittyIndexError:
+    """NumPy's IndexError for indexing an array of ``shape`` with ``idx``, in torch's words."""
+    msg = str(e)
+    if shape is not None and msg.startswith("too many indices"):
+        return KittyIndexError(_ZERO_DIM_INDEX if not shape else f"too many indices for tensor of dimension {len(shape)}")
+    if shape is not None and msg.startswith("boolean index did not match"):
+        mismatch = _mask_mismatch(shape, idx)
+        if mismatch is not None:
+            return KittyIndexError(mismatch)
+    found = re.fullmatch(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)", msg)
+    if shape is not None and found:
+        # torch moves the indexed dimensions to the front first and counts among them
+        value, axis, size = found.groups()
+        return KittyIndexError(f"index {value} is out of bounds for dimension {_advanced_dim(shape, idx, int(axis))} "
+                               f"with size {size}")
+    return KittyIndexError(msg.replace("axis", "dimension"))
+
+
+def _index_spans(shape, idx):
+    """The items of ``idx`` with how many dimensions of ``shape`` each indexes (``...`` the rest)."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    spans = [0 if i is None or i is Ellipsis else i.ndim if B.is_array(i) and i.dtype.kind == "b" else 1
+             for i in items]
+    rest = len(shape) - sum(spans)
+    return [(i, rest if i is Ellipsis else span) for i, span in zip(items, spans)]
+
+
+def _advanced_dim(shape, idx, axis: int) -> int:
+    """Where torch reports an out-of-bounds index for ``axis``: among the dimensions that index
+    arrays select, when an index array selects that axis; else the axis itself."""
+    dim = advanced = 0
+    for item, span in _index_spans(shape, idx):
+        if B.is_array(item) and item.ndim > 0 or isinstance(item, list):
+            if dim <= axis < dim + span:
+                return advanced + axis - dim
+            advanced += span
+        dim += span
+    return axis
+
+
+def _mask_mismatch(shape, idx):
+    """torch's message for the first boolean mask in ``idx`` whose shape does not fit ``shape``."""
+    dim = 0
+    for item, span in _index_spans(shape, idx):
+        if B.is_array(item) and item.dtype.kind == "b":
+            for k in range(item.ndim):
+                if dim + k < len(shape) and item.shape[k] != shape[dim + k]:
+                    return (f"The shape of the mask {list(item.shape)} at index {k} does not match the shape of "
+                            f"the indexed tensor {list(shape)} at index {dim + k}")
+        dim += span
+    return None
 
 
 class Select(Op):
@@ -136,7 +189,7 @@ class Select(Op):
         try:
             return x[items]
         except IndexError as e:
-            raise _numpy_index_error(e) from None
+            raise _numpy_index_error(e, x.shape, idx) from None
 
     def backward(self, g):
         gx = B.xp.zeros_like(g, self.dtype, shape=self.in_shape)  # a GraphArray when g is one
@@ -155,7 +208,7 @@ class Index(Op):
         try:
             out = x[idx]
         except IndexError as e:
-            raise _numpy_index_error(e) from None
+            raise _numpy_index_error(e, x.shape, idx) from None
         # NumPy lays out x[:, idx] with the indexed dimensions outermost in memory; torch's result
         # from a contiguous input is contiguous (strides, as_strided and view rely on it)
         if x.flags.c_contiguous and not out.flags.c_contiguous:
@@ -179,7 +232,7 @@ class IndexPut(Op):
         try:
             out[idx] = value
         except IndexError as e:
-            raise _numpy_index_error(e) from None
+            raise _numpy_index_error(e, x.shape, idx) from None
         except ValueError as e:
             raise KittyRuntimeError(f"shape mismatch in index assignment: {e}") from None
         return out
@@ -256,7 +309,26 @@ def setitem(x, idx, value) -> None:
         try:
             x._data[idx]
         except IndexError as e:
-            if x._data.ndim == 0:
-                raise KittyIndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python to convert a 0-dim tensor to a number") from None
-            raise KittyIndexError(str(e).replace("axis", "dimension")) from None
+            raise _numpy_index_error(e, x._data.shape, idx) from None
     apply_inplace(IndexPut, x, value, idx)
+    node = x._grad_fn
+    if type(node) is IndexPut and _is_basic(idx):  # (x no view: a view's write is the base's CopySlices)
+        fills = not isinstance(value, Tensor) or value._data.ndim == 0
+        node.torch_label = _basic_write_label(idx, x._data.shape, fills)
+
+
+def _basic_write_label(idx, shape, fills: bool) -> str:
+    """The node torch records for ``x[idx] = value`` with ints, slices, None and ``...`` only: the
+    write goes through the view ``x[idx]`` (``CopySlices``), unless that view would be all of x
+    (``...`` and full slices), where torch fills x or copies into it directly."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    spanned = sum(i is not None and i is not Ellipsis for i in items)
+    dim = 0
+    for i in items:
+        if i is Ellipsis:
+            dim += len(shape) - spanned
+        elif isinstance(i, slice) and i.indices(shape[dim]) == (0, shape[dim], 1):
+            dim += 1
+        else:
+            return "CopySlices"
+    return "FillBackward3" if fills else "CopyBackwards"

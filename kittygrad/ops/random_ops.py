@@ -238,7 +238,7 @@ def _exponential_(self, lambd=1.0, *, generator=None):
     if not B.is_float(self._data.dtype):
         raise KittyRuntimeError(
             "Exponential distribution is a continuous probability distribution. dtype must be a floating point "
-            f"but you specified {D.from_numpy_dtype(self._data.dtype).name.capitalize()}"
+            f"but you specified {dtype_name(self)}"
         )
     return _fill(self, _gen(generator).exponential(lambd, self._data.shape))
 

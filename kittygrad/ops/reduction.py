@@ -293,7 +293,8 @@ def _running_sum(x, axis: int):
         return _k.running(B.xp.add, x, axis, dtype=B.xp.float64).astype(x.dtype)
     if x.dtype.kind == "f":
         return _k.running(B.xp.add, x, axis)
-    return B.xp.cumsum(x, axis=axis)  # (integers: NumPy's cumsum widens them as torch does)
+    # integers arrive as int64 or as the dtype= asked for, which NumPy must not widen
+    return B.xp.cumsum(x, axis=axis, dtype=x.dtype)
 
 
 class Cumprod(Op):
@@ -303,7 +304,7 @@ class Cumprod(Op):
 
     def forward(self, x, axis=0):
         self.x, self.axis = x, axis
-        self.out = _k.running(self.xp.multiply, x, axis) if x.dtype.kind == "f" else self.xp.cumprod(x, axis=axis)
+        self.out = _k.running(self.xp.multiply, x, axis) if x.dtype.kind == "f" else self.xp.cumprod(x, axis=axis, dtype=x.dtype)
         return self.out
 
     def backward(self, g):
@@ -797,10 +798,10 @@ class Var(Op):
 
     def forward(self, x, axes, correction, keepdim):
         self.x, self.axes, self.correction, self.keepdim = x, axes, correction, keepdim
-        self.centered = centered = _centered(accumulating(x), axes)
         n = math.prod(x.shape[i] for i in range(x.ndim) if axes is None or i in axes) if x.size else 0
         self.denom = builtins.max(n - correction, 0)
-        with B.errstate(invalid="ignore", divide="ignore"):
+        with B.errstate(invalid="ignore", divide="ignore"):  # (an empty slice's mean is nan: quietly)
+            self.centered = centered = _centered(accumulating(x), axes)
             out = _squares_summed(centered, axes, keepdim) / self.denom
         return B.xp.asarray(out, dtype=x.dtype)
 
@@ -867,8 +868,8 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepd
     x = cast(input, D.to_dtype(dtype)) if dtype is not None else input
     if not B.is_float(x._data.dtype):
         raise KittyRuntimeError(
-            f"mean(): could not infer output dtype. Input dtype must be either a floating point or "
-            f"complex dtype. Got: {x.dtype.name.capitalize()}"
+            f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'} dtype must be "
+            f"either a floating point or complex dtype. Got: {dtype_name(x)}"
         )
     return Mean.apply(x, normalize_dims(dim, x._data.ndim), keepdim)
 

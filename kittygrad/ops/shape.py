@@ -44,9 +44,8 @@ class View(Op):
         out = x.reshape(shape)
         if out.size and not B.may_share_memory(out, x):  # the strides do not allow a view
             raise KittyRuntimeError(
-                f"view size is not compatible with input tensor's size and stride (shape "
-                f"{list(x.shape)} to {list(shape)}): at least one dimension spans across two "
-                "contiguous subspaces. Use .reshape(...) instead."
+                "view size is not compatible with input tensor's size and stride (at least one "
+                "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
             )
         return out
 

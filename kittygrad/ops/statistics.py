@@ -176,7 +176,7 @@ def _quantile(input, q, dim, keepdim, interpolation, name, ignore_nan):
         outs = [o.reshape(()) for o in outs]
     elif dim is None and keepdim:
         outs = [o.reshape((1,) * input._data.ndim) for o in outs]
-    if scalar_q:
+    if scalar_q or q._data.ndim == 0:  # a 0-d q tensor adds no dimension either
         return outs[0]
     return stack(outs, 0)
 

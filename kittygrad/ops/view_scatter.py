@@ -78,7 +78,7 @@ class IndexPutAccumulate(Op):
             target = out[idx].shape
             B.index_add(out, idx, B.xp.broadcast_to(value, target))
         except IndexError as e:
-            raise _numpy_index_error(e) from None
+            raise _numpy_index_error(e, x.shape, idx) from None
         except ValueError as e:
             raise KittyRuntimeError(f"shape mismatch in index_put: {e}") from None
         return out

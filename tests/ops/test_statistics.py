@@ -32,6 +32,8 @@ ROWS = [
     Row("quantile", lambda m, a: m.quantile(a, 0.3) + a.quantile(0.75), min_dims=1, domain=distinct),
     Row("quantile_dim_tensor_q", lambda m, a: m.quantile(a, m.tensor([0.1, 0.5, 1.0], dtype=a.dtype), dim=1,
                                                          keepdim=True), shapes=fixed((2, 5)), domain=distinct),
+    Row("quantile_0d_tensor_q", lambda m, a: m.quantile(a, m.tensor(0.4, dtype=a.dtype), dim=1)
+        + a.nanquantile(m.tensor(0.6, dtype=a.dtype), dim=1), shapes=fixed((3, 5)), domain=distinct),
     Row("quantile_interpolations", lambda m, a: m.stack([m.quantile(a, 0.4, dim=0, interpolation=i) for i in
                                                           ("lower", "higher", "midpoint", "nearest")]),
         shapes=fixed((6, 2)), domain=distinct),

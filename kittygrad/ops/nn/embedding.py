@@ -49,7 +49,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
     if idx._data.dtype.kind not in "iu":
         raise KittyRuntimeError(
             f"Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; "
-            f"but got {idx.dtype} instead (while checking arguments for embedding)"
+            f"but got {idx.type()} instead (while checking arguments for embedding)"
         )
     if w._data.ndim != 2:
         raise KittyRuntimeError("'weight' must be 2-D")
