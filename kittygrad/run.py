@@ -28,7 +28,7 @@ import traceback
 import types
 
 import kittygrad
-from kittygrad import _display
+from kittygrad import _display, errors
 from kittygrad.autograd import set_backward_semantics
 from kittygrad.tensor import Tensor
 
@@ -142,7 +142,6 @@ def _name_errors_as_torch() -> None:
     """kittygrad's errors answer to the built-in names torch raises: a script printing
     ``type(e).__name__`` sees ``RuntimeError``, not ``KittyRuntimeError``. Each class is also
     reachable under that name in ``kittygrad.errors``, so pickling one still finds it."""
-    from kittygrad import errors
     for cls in (errors.KittyRuntimeError, errors.KittyTypeError, errors.KittyValueError,
                 errors.KittyIndexError, errors.KittyNotImplementedError):
         builtin = cls.__name__.removeprefix("Kitty")

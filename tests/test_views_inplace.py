@@ -229,3 +229,14 @@ def test_setitem_records_the_node_torch_records(idx, value):
         y[i] = lib.ones(3) if value == "ones3" else value
         names.append(y.grad_fn.name() if lib is torch else y.grad_fn.torch_name())
     assert names[1] == names[0].removeprefix("torch::autograd::")
+
+
+def test_writes_through_a_view_record_torchs_copyslices_name():
+    """An in-place op through a view of a non-leaf: torch's CopySlices has no overload number."""
+    for write in (lambda y: y[0].__setitem__(1, 5.0), lambda y: y[1:].mul_(3)):
+        names = []
+        for lib in (torch, kitty):
+            y = lib.ones(2, 3, requires_grad=True) * 2
+            write(y)
+            names.append(y.grad_fn.name() if lib is torch else y.grad_fn.torch_name())
+        assert names[1] == names[0].removeprefix("torch::autograd::") == "CopySlices"

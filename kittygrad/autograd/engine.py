@@ -38,6 +38,7 @@ _TORCH_NAMES = {
     "CrossEntropyLossBackward": "NllLossBackward0",  # torch: log_softmax, then nll_loss
     "VectorNormBackward": "LinalgVectorNormBackward0",
     "CrossBackward": "LinalgCrossBackward0",
+    "CopySlices": "CopySlices",  # (torch's one node without an overload number)
 }
 #: the output numbers of nodes whose inputs all come from first outputs, shared by every such node
 _ZERO_NRS = tuple((0,) * n for n in range(17))
