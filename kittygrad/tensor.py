@@ -328,6 +328,8 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
             if base._requires_grad:
                 with enable_grad(), _function._quiet():  # bookkeeping, not an op the user ran
                     fresh = replay(base)
+                if fresh._grad_fn is not None:  # torch regenerates such a view as an as_strided of its base
+                    fresh._grad_fn.torch_label = "AsStridedBackward0"
                 _tensor_hooks.view_refreshed(self, fresh._grad_fn, fresh._output_nr)
                 self._grad_fn, self._output_nr, self._requires_grad = fresh._grad_fn, fresh._output_nr, fresh._requires_grad
         self._view_version = self._vc[0]

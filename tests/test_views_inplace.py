@@ -240,3 +240,24 @@ def test_writes_through_a_view_record_torchs_copyslices_name():
             write(y)
             names.append(y.grad_fn.name() if lib is torch else y.grad_fn.torch_name())
         assert names[1] == names[0].removeprefix("torch::autograd::") == "CopySlices"
+
+
+def test_a_view_rederived_after_an_inplace_change_is_torchs_as_strided():
+    """After an in-place change of a view or of its base, torch regenerates the view's grad_fn as an
+    as_strided of the base; kittygrad replays the view op, and names that node as torch does."""
+    def cases(lib):
+        x = lib.ones(3, 4, requires_grad=True)
+        y = x * 2
+        v = y[1:]
+        v.mul_(3)  # the view itself changed
+        y2 = x * 2
+        t = y2.t()
+        y2.add_(1)  # its base changed
+        a = (x * 2)[0]
+        b = a[1:]
+        b.zero_()  # a view of a view
+        return [v.grad_fn, t.grad_fn, a.grad_fn, b.grad_fn]
+
+    theirs = [n.name() for n in cases(torch)]
+    ours = [n.torch_name() for n in cases(kitty)]
+    assert ours == theirs == ["AsStridedBackward0"] * 4
