@@ -120,6 +120,12 @@ SAME_MESSAGE = [
     ("bmm of int32 and float", lambda m: m.bmm(m.ones(2, 3, 4, dtype=m.int32), m.ones(2, 4, 2))),
     ("dot of float64 and float", lambda m: m.dot(m.ones(4, dtype=m.float64), m.ones(4))),
     ("mv of float64 and float", lambda m: m.mv(m.ones(3, 4, dtype=m.float64), m.ones(4))),
+    ("nn.Conv2d on float64", lambda m: m.nn.Conv2d(2, 3, 3)(m.ones(1, 2, 5, 5, dtype=m.float64))),
+    ("conv2d without bias on float64", lambda m: m.nn.functional.conv2d(m.ones(1, 2, 5, 5, dtype=m.float64), m.ones(3, 2, 3, 3))),
+    ("conv1d with a float64 bias", lambda m: m.nn.functional.conv1d(m.ones(1, 2, 5), m.ones(3, 2, 3), m.ones(3, dtype=m.float64))),
+    ("conv2d with a float64 weight", lambda m: m.nn.functional.conv2d(m.ones(1, 2, 5, 5), m.ones(3, 2, 3, 3, dtype=m.float64))),
+    ("conv2d of a half input", lambda m: m.nn.functional.conv2d(m.ones(1, 2, 5, 5, dtype=m.float16), m.ones(3, 2, 3, 3))),
+    ("conv_transpose2d on float64", lambda m: m.nn.functional.conv_transpose2d(m.ones(1, 2, 5, 5, dtype=m.float64), m.ones(2, 3, 3, 3), m.ones(3))),
 ]
 
 

@@ -384,6 +384,11 @@ _CPP_NAMES = {
 }
 
 
+def cpp_type_name(x) -> str:
+    """The C++ element type torch's kernels name in their dtype errors ('double', 'long int')."""
+    return _CPP_NAMES.get(x._data.dtype.name, x._data.dtype.name)
+
+
 def mm_dtype_error(a, b) -> KittyRuntimeError:
     """torch's error for a matrix product of two tensors of different dtypes (mm, matmul, linear
     without bias), which names the C++ element types.
@@ -391,8 +396,7 @@ def mm_dtype_error(a, b) -> KittyRuntimeError:
     >>> str(mm_dtype_error(F.Tensor._wrap(B.xp.ones(1)), F.Tensor._wrap(B.xp.ones(1, dtype="float32"))))
     'expected m1 and m2 to have the same dtype, but got: double != float'
     """
-    names = [_CPP_NAMES.get(t._data.dtype.name, t._data.dtype.name) for t in (a, b)]
-    return KittyRuntimeError(f"expected m1 and m2 to have the same dtype, but got: {names[0]} != {names[1]}")
+    return KittyRuntimeError(f"expected m1 and m2 to have the same dtype, but got: {cpp_type_name(a)} != {cpp_type_name(b)}")
 
 
 class Bundle(F.Op):

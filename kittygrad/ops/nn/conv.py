@@ -12,7 +12,7 @@ from .. import joining as _joining
 from .. import linalg as _linalg
 from .._fused import _needs, _ntuple, _same_dtype, _type_name, xp
 from .._autocast import autocast_args
-from .._prep import as_tensor_arg
+from .._prep import as_tensor_arg, cpp_type_name
 from ..nn.padding import _tpad, _tslice
 
 # ---------------------------------------------------------------------------------------------
@@ -247,10 +247,27 @@ def _conv_prepare(name, nd, input, weight, bias, groups):
         raise KittyRuntimeError(f"{name}: weight must be {nd + 2}-D, got {w._data.ndim}-D")
     if groups < 1:
         raise KittyRuntimeError("non-positive groups is not supported")
-    _same_dtype(name, x, w, b)
+    _conv_dtypes(name, x, w, b)
     if not B.is_float(x._data.dtype):
         raise KittyRuntimeError(f'"{name}" not implemented for \'{_type_name(x)}\'')
     return x, w, b, unbatched
+
+
+def _conv_dtypes(name: str, x, w, b) -> None:
+    """Refuse mixed dtypes in torch's words: a convolution checks its bias against the input first
+    (a transposed one does not), then its weight; a half input names the legacy tensor types."""
+    transposed = "transpose" in name
+    if b is not None and not transposed and b._data.dtype != x._data.dtype:
+        raise KittyRuntimeError(f"Input type ({cpp_type_name(x)}) and bias type ({cpp_type_name(b)}) should be the same")
+    if w._data.dtype != x._data.dtype:
+        if x._data.dtype.itemsize == 2 and B.is_float(x._data.dtype):
+            given = "torch.HalfTensor" if x._data.dtype == xp.float16 else "CPUBFloat16Type"
+            raise KittyRuntimeError(
+                f"Input type ({given}) and weight type (torch.{_type_name(w)}Tensor) should be the same or input "
+                "should be a MKLDNN tensor and weight is a dense tensor"
+            )
+        raise KittyRuntimeError(f"expected scalar type {_type_name(x)} but found {_type_name(w)}")
+    _same_dtype(name, x, w, b)  # (a transposed convolution's bias)
 
 
 def _conv(nd, name, input, weight, bias, stride, padding, dilation, groups):
