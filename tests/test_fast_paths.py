@@ -898,3 +898,21 @@ def test_all_finite_is_exact_whatever_its_sum_does(dtype, size):
             assert not all_finite(x)
             assert not all_finite(x[where % 2::2])  # (a strided view holding it)
     assert all_finite(np.ones((size, 3), dtype)[:, 1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [100, 20_000, 1 << 20])
+def test_masked_grad_by_a_converted_mask_equals_numpys_mixed_product(dtype, size):
+    from kittygrad.ops._prep import masked_grad
+
+    rng = np.random.default_rng(size)
+    g = rng.standard_normal(size).astype(dtype)
+    g[:4] = [-0.0, 0.0, -1.5, 2.0]
+    mask = rng.random(size) < 0.5
+    mask[:4] = [False, False, False, True]
+    got = masked_grad(mask, g)
+    expected = g * mask
+    assert got.dtype == g.dtype
+    assert np.array_equal(got, expected) and np.array_equal(np.signbit(got), np.signbit(expected))
+    strided = masked_grad(mask.reshape(-1, 2)[:, 0], g.reshape(-1, 2)[:, 1])  # (views of other arrays)
+    assert np.array_equal(strided, g.reshape(-1, 2)[:, 1] * mask.reshape(-1, 2)[:, 0])

@@ -331,8 +331,20 @@ def masked_grad(mask, g):
     ~8x slower than the product); all_finite tells, and a
     graph-building g always selects."""
     if B.is_array(g) and all_finite(g):
+        if (type(g) is B.ndarray and type(mask) is B.ndarray and mask.dtype.kind == "b" and mask.shape == g.shape
+                and g.dtype in _SUMMED_DTYPES and _MASK_CAST_SIZES[0] <= g.size <= _MASK_CAST_SIZES[1]):
+            # NumPy's float * bool loop casts the mask element by element: 86 us at 131K float32,
+            # a float product 22. Converting the mask in one pass first takes 47 while the arrays
+            # stay in the cache (out of it, the extra pass loses: 420 -> 455 us at 786K). Same bits.
+            product = mask.view(B.xp.uint8).astype(g.dtype)
+            product *= g
+            return product
         return g * mask
     return B.xp.where(mask, g, 0)
+
+
+#: the gradient sizes whose masked product converts the mask first (see masked_grad)
+_MASK_CAST_SIZES = (8192, 1 << 19)
 
 
 def tensor_input(x, name: str = "input"):
