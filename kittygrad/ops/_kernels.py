@@ -39,8 +39,10 @@ def float_power_of(xp, a, exponent):
 #: elements of the constant blocks that bounded() compares against (512 KiB of float32: it stays
 #: in the cache while the chunks of the input stream past it)
 _BLOCK = 1 << 17
-#: dtypes whose maximum/minimum loops NumPy vectorizes between two arrays but not against a number
-_BLOCK_DTYPES = frozenset([B.xp.dtype("float32"), B.xp.dtype("float64")])
+#: the float dtypes these kernels (and ops._prep's) take NumPy's SIMD loops for: maximum/minimum
+#: between two arrays (not against a number), einsum's sums, bool-to-float casts. float16 has none
+#: of them, and its sums overflow at 65504
+SIMD_FLOATS = frozenset([B.xp.dtype("float32"), B.xp.dtype("float64")])
 _BLOCKS: dict = {}  # (value, dtype) -> a read-only block of _BLOCK copies of value
 
 
@@ -57,7 +59,7 @@ def bounded(ufunc, x, value):
     >>> bounded(np.maximum, np.array([-1.0, 2.0, np.nan]), 0)
     array([ 0.,  2., nan])
     """
-    if (type(x) is not B.ndarray or x.dtype not in _BLOCK_DTYPES or x.size < 256 or not x.flags.c_contiguous
+    if (type(x) is not B.ndarray or x.dtype not in SIMD_FLOATS or x.size < 256 or not x.flags.c_contiguous
             or type(value) not in (int, float) or not abs(value) < 1e38):  # (NaN, inf and float32's overflow keep NumPy's own path)
         return ufunc(x, value)
     key = (value, x.dtype)
@@ -85,7 +87,7 @@ def signs(x):
     array([-1.,  0.,  1.,  0.])
     """
     xp = B.xp
-    if type(x) is B.ndarray and x.ndim and x.dtype in _BLOCK_DTYPES:
+    if type(x) is B.ndarray and x.ndim and x.dtype in SIMD_FLOATS:
         return xp.subtract((x > 0).view(xp.int8), (x < 0).view(xp.int8)).astype(x.dtype)
     out = xp.sign(x)
     if type(x) is B.ndarray and x.dtype.kind == "f":
@@ -99,7 +101,7 @@ _EINSUM_ROW_MAX = 4096
 
 def _einsum_rows(a) -> bool:
     # (below 2048 elements einsum's own call costs more than the loop it saves)
-    return (type(a) is B.ndarray and a.dtype in _BLOCK_DTYPES and a.ndim and 0 < a.shape[-1] <= _EINSUM_ROW_MAX
+    return (type(a) is B.ndarray and a.dtype in SIMD_FLOATS and a.ndim and 0 < a.shape[-1] <= _EINSUM_ROW_MAX
             and a.size >= 2048 and a.flags.c_contiguous)
 
 
@@ -153,7 +155,7 @@ def sum_of_squares(a):
     >>> float(sum_of_squares(np.full(5000, 2.0)))
     20000.0
     """
-    if not (type(a) is B.ndarray and a.dtype in _BLOCK_DTYPES and a.size >= 2048 and a.flags.c_contiguous):
+    if not (type(a) is B.ndarray and a.dtype in SIMD_FLOATS and a.size >= 2048 and a.flags.c_contiguous):
         return B.xp.add.reduce((a * a).reshape(-1)) if type(a) is B.ndarray else (a * a).sum()
     flat = a.reshape(-1)
     rows = flat.size // _EINSUM_ROW_MAX

@@ -9,6 +9,7 @@ from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.semantics import backward_pass as _pass
 from ..errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyTypeError  # noqa: F401 (re-exported)
+from ._kernels import SIMD_FLOATS
 from .conversion import Expand, ToCopy
 
 _NUMBER_TYPES = (int, float, bool)
@@ -290,14 +291,10 @@ def all_finite(a) -> bool:
         if not any(strides):  # one value (a full reduction's): read it, no ufunc calls (5 -> 0.2 us)
             return _cmath.isfinite(a.item(0))
         a = a[tuple(0 if stride == 0 else slice(None) for stride in strides)]
-    elif a.size >= 2048 and a.dtype in _SUMMED_DTYPES and a.flags.c_contiguous and type(a) is B.ndarray:
+    elif a.size >= 2048 and a.dtype in SIMD_FLOATS and a.flags.c_contiguous and type(a) is B.ndarray:
         if _cmath.isfinite(B.xp.einsum("i->", a.reshape(-1))):
             return True
     return bool(B.xp.isfinite(a).all())
-
-
-#: dtypes whose einsum sum all_finite reads first (a float16 sum overflows at 65504: mostly false alarms)
-_SUMMED_DTYPES = frozenset([B.xp.dtype("float32"), B.xp.dtype("float64")])
 
 
 def owns_saved(node) -> bool:
@@ -332,7 +329,7 @@ def masked_grad(mask, g):
     graph-building g always selects."""
     if B.is_array(g) and all_finite(g):
         if (type(g) is B.ndarray and type(mask) is B.ndarray and mask.dtype.kind == "b" and mask.shape == g.shape
-                and g.dtype in _SUMMED_DTYPES and _MASK_CAST_SIZES[0] <= g.size <= _MASK_CAST_SIZES[1]):
+                and g.dtype in SIMD_FLOATS and _MASK_CAST_SIZES[0] <= g.size <= _MASK_CAST_SIZES[1]):
             # NumPy's float * bool loop casts the mask element by element: 86 us at 131K float32,
             # a float product 22. Converting the mask in one pass first takes 47 while the arrays
             # stay in the cache (out of it, the extra pass loses: 420 -> 455 us at 786K). Same bits.
