@@ -259,10 +259,6 @@ def errstate(**kwargs):
     return np.errstate(**kwargs)
 
 
-def array2string(arr) -> str:
-    return np.array2string(arr)
-
-
 # ---------------------------------------------------------------------------------------------
 # Random numbers: torch's CPU generator, draw for draw
 #
@@ -801,22 +797,24 @@ def sobol(dimension: int, scramble: bool, seed):
     return qmc.Sobol(dimension, scramble=scramble, rng=np.random.default_rng(seed), bits=30)
 
 
-# float32 erf from two polynomials (tools/fit_erf32.py derives them and reports their accuracy: at
-# most 2.2 float32 ulps from the exact value, mean 0.22; 2.9 on a CPU without AVX2/FMA, where
-# NumPy's tanh is less exact). SciPy's erf is a scalar loop, 15 ns an element here, and exact
-# GELU spends most of its time in it; these are ~25 vectorised passes.
+# float32 erf from two polynomials (tools/fit_erf32.py derives them and reports their accuracy: at most
+# 2.2 float32 ulps from the exact value, mean 0.22; 2.9 without AVX2/FMA, where NumPy's tanh is less
+# exact), ~25 vectorised passes where SciPy's erf is a scalar loop (15 ns an element here).
 #   |x| < 2:  erf(x) = tanh(x + x * Q(x^2))  (NumPy's float32 tanh is one SIMD pass; the float32
 #             rounding stays in the small correction x * Q)
 #   |x| >= 2: erf(x) = 1 - exp(P(|x| - 3)), P fitted to log(erfc) on [2, 4]; erf is 1.0 in
 #             float32 above 4, so |x| is clamped there (P turns back up far beyond its interval)
+#   normal CDF: erf(x / sqrt 2) = tanh(x * R(x^2)), R(y) = (1 + Q(y / 2)) / sqrt 2 (no pass scales x)
 _ERF32_CORE = (6.182011965498689e-08, -8.301338754316862e-07, 1.8381115111614674e-07, 7.087136783581665e-05,
                -0.0005965180151932008, -0.00020608487849772705, 0.10277203352133078, 0.12837918401914217)
 _ERF32_TAIL = (4.5525224032586856e-05, -0.0002584466178925382, 0.0013515368403801801, -0.00740546540046959,
                -0.9573937913112183, -6.303754495173037, -10.720363059115643)
+_SQRT_HALF = 1 / math.sqrt(2)  # (a Python float: NEP 50 rounds it to the array's dtype, as torch's GELU does)
+_CDF32_CORE = tuple((c + (k == 0)) * _SQRT_HALF / 2.0**k for k, c in enumerate(reversed(_ERF32_CORE)))[::-1]  # R, in float64
+# the bits of x^2 from which the tail serves erf (|x| >= 2) and the CDF (|x| / sqrt 2 >= 2); the sign bit
+_ERF32_FAR, _CDF32_FAR, _F32_SIGN_BIT = np.float32(4.0).view(np.int32), np.float32(8.0).view(np.int32), np.int32(-(2**31))
 _ERF32_MIN_SIZE = 8192  # (the polynomials cost ~45 us of calls, SciPy ~15 ns an element)
 _ERF32_CHUNK = 1 << 16  # (a chunk and its scratch, 256 KiB each, stay in the cache between passes)
-_SQRT_HALF = 1 / math.sqrt(2)  # (a Python float: NEP 50 rounds it to the array's dtype, as torch's GELU does)
-_F32_TWO_BITS, _F32_SIGN_BIT = np.int32(0x40000000), np.int32(-(2**31))  # 2.0f's bits; the sign bit
 
 
 def _horner32(coeffs, v, out):
@@ -829,48 +827,50 @@ def _horner32(coeffs, v, out):
     return out
 
 
-def _erf_float32(x, cdf: bool = False):
+def _erf_float32(x, gelu: bool = False):
     """erf of a float32 array by the polynomials above, chunk by chunk (see _ERF32_CHUNK); with
-    ``cdf``, the normal CDF as normal_cdf computes it, each chunk finished while in the cache."""
+    ``gelu``, the normal CDF and x times it (see gelu_parts), each chunk finished while in the cache."""
     flat = np.ascontiguousarray(x, dtype=np.float32).reshape(-1)
     out = np.empty_like(flat)
+    product = np.empty_like(flat) if gelu else None
     step = min(_ERF32_CHUNK, flat.size)
     a, v = np.empty(step, np.float32), np.empty(step, np.float32)  # (scratch, reused by every chunk)
-    scaled = np.empty(step, np.float32) if cdf else None
     with np.errstate(over="ignore", invalid="ignore"):
         for start in range(0, flat.size, step):
             stop = min(start + step, flat.size)
             part, result, n = flat[start:stop], out[start:stop], stop - start
-            if cdf:
-                part = np.multiply(part, np.float32(_SQRT_HALF), out=scaled[:n])
-            _erf_chunk(part, result, a[:n], v[:n])
-            if cdf:  # 0.5 * (1 + erf)
+            _erf_chunk(part, result, a[:n], v[:n], gelu)
+            if gelu:  # 0.5 * (1 + erf), and x times it
                 np.multiply(np.add(result, np.float32(1.0), out=result), np.float32(0.5), out=result)
-    return out.reshape(np.shape(x))
+                np.multiply(part, result, out=product[start:stop])
+    out = out.reshape(np.shape(x))
+    return (out, product.reshape(out.shape)) if gelu else out
 
 
-def _erf_chunk(x, out, a, v) -> None:
-    """erf of the 1-d float32 array ``x`` into ``out`` (``a``, ``v``: scratch of its size). The core
-    runs on x itself (odd, as tanh is: the sign comes out of it). Where under 30% of the elements
-    have |x| >= 2 (a GELU's inputs: 0.5%), the tail runs on those alone, gathered and put back;
-    else both run everywhere and bit masks choose (a masked select with random masks costs
-    several passes). The two ways give the same bits."""
-    bits, abs_bits = x.view(np.int32), a.view(np.int32)
-    np.bitwise_and(bits, np.int32(0x7FFFFFFF), out=abs_bits)  # a = |x|
-    far = np.flatnonzero(abs_bits >= _F32_TWO_BITS)  # (NaN among them: its bits are larger)
-    core = _horner32(_ERF32_CORE, np.multiply(x, x, out=v), out)  # garbage where |x| >= 2: not chosen
+def _erf_chunk(x, out, a, v, cdf: bool) -> None:
+    """erf of the 1-d float32 array ``x`` (with ``cdf``: of x / sqrt 2) into ``out`` (``a``, ``v``:
+    scratch of its size); odd, as tanh is. Where under 30% of the elements are in the tail (a GELU's
+    inputs: 0.5%), the tail runs on those alone, gathered and put back; else both run everywhere and
+    bit masks choose (a masked select costs several passes). The two ways give the same bits."""
+    np.multiply(x, x, out=v)
+    far_bits = _CDF32_FAR if cdf else _ERF32_FAR
+    far = np.flatnonzero(v.view(np.int32) >= far_bits)  # (x^2 is never negative; a NaN's bits are larger)
+    core = _horner32(_CDF32_CORE if cdf else _ERF32_CORE, v, out)  # garbage in the tail: not chosen
     core *= x
-    core += x
+    if not cdf:
+        core += x
     np.tanh(core, out=core)
+    scale = np.float32(_SQRT_HALF if cdf else 1.0)  # (|x| / sqrt 2 rounded as torch rounds x / sqrt 2)
     if 10 * far.size < 3 * x.size:
         if far.size:
-            core[far] = np.copysign(_erf_tail(a[far], None), x[far])
+            core[far] = np.copysign(_erf_tail(np.abs(x[far]) * scale, None), x[far])
         return
-    chosen = np.subtract(abs_bits, _F32_TWO_BITS)  # negative exactly where |x| < 2
+    chosen = np.subtract(v.view(np.int32), far_bits)  # negative exactly in the core
     chosen >>= 31  # all ones where the core polynomial is chosen, zeros elsewhere
-    tail = _erf_tail(a, v).view(np.int32)
-    np.bitwise_and(bits, _F32_SIGN_BIT, out=abs_bits)  # the sign of x, -0.0 included
-    tail |= abs_bits
+    tail = _erf_tail(np.multiply(np.abs(x, out=a), scale, out=a), v).view(np.int32)
+    sign_bits = a.view(np.int32)
+    np.bitwise_and(x.view(np.int32), _F32_SIGN_BIT, out=sign_bits)  # the sign of x, -0.0 included
+    tail |= sign_bits
     picked = core.view(np.int32)
     picked &= chosen
     np.invert(chosen, out=chosen)
@@ -889,8 +889,7 @@ def _erf_tail(a, out):
 def erf(x):
     """The error function, elementwise, in x's float dtype (float64 for integers).
 
-    float64 through SciPy; float32 (and the half types, in float32) by two polynomials, within 2.2
-    ulps, where there are enough elements for their ~25 passes to beat SciPy's scalar loop.
+    float64 through SciPy; float32 (and half types, in float32) by the polynomials above where they win.
 
     >>> float(erf(np.array(0.5)))  # doctest: +ELLIPSIS
     0.5204998778...
@@ -902,20 +901,21 @@ def erf(x):
     return out if x.dtype == np.float32 else out.astype(x.dtype)
 
 
-def normal_cdf(x):
-    """The normal CDF as torch's exact GELU computes it, ``0.5 * (1 + erf(x / sqrt(2)))``, each step
-    rounded in x's float dtype (a large float32 array: inside erf's chunks, while in the cache).
+def gelu_parts(x):
+    """The exact GELU's normal CDF, as torch computes it (``0.5 * (1 + erf(x / sqrt(2)))``, each step
+    rounded in x's float dtype), and x times it; a large float32 array's in one sweep of chunks, 1 / sqrt(2)
+    inside the polynomial and the product made while each chunk is in the cache.
 
-    >>> float(normal_cdf(np.array(0.0)))
-    0.5
+    >>> [float(v) for v in gelu_parts(np.array(2.0))]  # doctest: +ELLIPSIS
+    [0.977249..., 1.954499...]
     """
     x = np.asarray(x)
     if x.dtype == np.float32 and x.size >= _ERF32_MIN_SIZE:
-        return _erf_float32(x, cdf=True)
+        return _erf_float32(x, gelu=True)
     cdf = erf(x * _SQRT_HALF)  # (a fresh array: finished in place)
     cdf += 1
     cdf *= 0.5
-    return cdf
+    return cdf, x * cdf
 
 
 def _in_float64(kernel, x):

@@ -871,6 +871,43 @@ def test_float32_erf_within_three_ulps_of_exact():
     np.testing.assert_array_equal(B.erf(mixed), np.concatenate([B.erf(near), got, B.erf(near)]))
 
 
+def test_exact_gelu_float32_cdf_folds_the_scaling_and_keeps_each_elements_bits():
+    """backend.gelu_parts: the normal CDF with 1 / sqrt(2) folded into the core polynomial, and x times
+    it, chunk by chunk; within 2.5 ulps of torch's formula with an exact erf, whatever the chunk."""
+    from scipy.special import erf as erf64
+
+    from kittygrad import backend as B
+
+    xs = np.concatenate([np.linspace(-9, 9, 600_001, dtype=np.float32),
+                         (10.0 ** np.linspace(-44, 1, 20_001)).astype(np.float32)])
+    xs = np.concatenate([xs, -xs[600_001:], np.float32([INF, -INF, NAN, 0.0, -0.0, 1e30, -1e30, 2.8284271])])
+    cdf, out = B.gelu_parts(xs)
+    assert cdf.dtype == out.dtype == np.float32
+    with np.errstate(invalid="ignore"):  # (-inf * 0)
+        np.testing.assert_array_equal(out, xs * cdf)  # the product is the float32 one
+    finite = np.isfinite(xs)
+    erf_s = erf64((xs * np.float32(B._SQRT_HALF)).astype(np.float64))  # torch rounds x / sqrt(2) first
+    ref = 0.5 * (1 + erf_s)
+    # in ulps of the erf or of the CDF, the larger: 1 + erf cancels in float32, for torch as for us
+    unit = np.spacing(np.maximum(np.abs(erf_s), ref).astype(np.float32)).astype(np.float64)
+    assert (np.abs(cdf[finite] - ref[finite]) / unit[finite]).max() <= 2.5
+    assert cdf[-8:-5].tolist()[:2] == [1.0, 0.0] and np.isnan(cdf[-6])
+    assert cdf[-5:-3].tolist() == [0.5, 0.5] and np.signbit(out[-4]) and not np.signbit(out[-5])
+    # (torch's own float32 erf is a few ulps off near x = -3.4, where 1 + erf cancels: atol 2e-6)
+    np.testing.assert_allclose(out[finite], torch.nn.functional.gelu(torch.from_numpy(xs[finite])).numpy(),
+                               rtol=1e-6, atol=2e-6)
+    # a chunk mostly in the tail takes the other way (both polynomials everywhere): the same bits
+    near = np.random.default_rng(0).standard_normal(B._ERF32_CHUNK).astype(np.float32)
+    far = np.where(np.arange(near.size) % 2 == 0, near, near * 8).astype(np.float32)
+    assert 10 * np.count_nonzero(far * far >= 8) >= 3 * far.size > 10 * np.count_nonzero(near * near >= 8)
+    np.testing.assert_array_equal(B.gelu_parts(far)[0][::2], B.gelu_parts(near)[0][::2])
+    np.testing.assert_array_equal(B.gelu_parts(np.concatenate([near, far]))[0], np.concatenate(
+        [B.gelu_parts(near)[0], B.gelu_parts(far)[0]]))
+    # few elements, or float64: the CDF from SciPy's erf, as before
+    small = np.linspace(-3, 3, 101, dtype=np.float32)
+    np.testing.assert_array_equal(B.gelu_parts(small)[0], (np.float32(1) + B.erf(small * np.float32(B._SQRT_HALF))) * np.float32(0.5))
+
+
 def test_erfinv_inverts_erf():
     ys = np.concatenate([np.linspace(-0.999999, 0.999999, 2001), [1 - 1e-12, -1 + 1e-15, 0.0]])
     x = kitty.erfinv(kitty.tensor(ys, dtype=kitty.float64)).numpy()

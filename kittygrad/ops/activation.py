@@ -278,10 +278,10 @@ class Gelu(Op):
                 return out
             self.t = xp.tanh(k * (x + 0.044715 * x * x * x))
             return 0.5 * x * (1 + self.t)
-        cdf = B.normal_cdf(x)
+        cdf, out = B.gelu_parts(x)
         if _needs(self):
             self.t = cdf
-        return (x * cdf).astype(x.dtype, copy=False)
+        return out.astype(x.dtype, copy=False)
 
     def composite(self, x, approximate="none"):
         if approximate == "tanh":
