@@ -14,7 +14,7 @@ from .. import creation as C
 from ..autograd.function import Function
 from ..errors import KittyRuntimeError, KittyValueError
 from ..ops import activation as _act
-from ..ops._prep import dtype_name
+from ..ops._prep import dtype_name, torch_named
 from ..ops.nn.loss import _check_reduction, _legacy_reduction
 from ..tensor import Tensor
 
@@ -123,7 +123,8 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         hinge = hinge * weight.gather(0, t).unsqueeze(1)
     others = C.ones(x.shape, dtype=x.dtype).scatter(1, t.unsqueeze(1), 0.0)
     loss = (hinge * others).sum(1) / classes
-    return _reduce(loss if batched else loss.reshape(()), reduction)
+    # torch's is one kernel: its node is MultiMarginLossBackward0 whatever the reduction
+    return torch_named(_reduce(loss if batched else loss.reshape(()), reduction), "MultiMarginLossBackward0")
 
 
 def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
@@ -156,7 +157,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     pairs = _act.relu(1 - x.unsqueeze(2) + x.unsqueeze(1))  # [n, j, i] = max(0, 1 - (x[j] - x[i]))
     weights = C.tensor(counts[:, :, None] * (1 - is_target[:, None, :]))
     loss = (pairs * weights).sum((1, 2)) / classes
-    return _reduce(loss if batched else loss.reshape(()), reduction)
+    return torch_named(_reduce(loss if batched else loss.reshape(()), reduction), "MultilabelMarginLossBackward0")
 
 
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,

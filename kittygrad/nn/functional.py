@@ -20,7 +20,7 @@ from ..autograd.function import apply_inplace
 from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueError
 from ..ops import activation as _act
 from ..ops import comparison as _cmp
-from ..ops._prep import as_tensor_arg, binary, cast, dtype_name, normalize_dim
+from ..ops._prep import as_tensor_arg, binary, cast, dtype_name, normalize_dim, torch_named
 from ..ops.activation import (
     celu,
     elu,
@@ -847,7 +847,7 @@ def _const(x: Tensor, values) -> Tensor:
 def _clamp_min0(x: Tensor) -> Tensor:
     """``max(x, 0)`` for the margin losses. As torch (which clamps there): at exactly 0 the
     gradient passes, where ``relu`` would stop it (``relu'(0) = 0``)."""
-    return _cmp.clamp(x, min=0)
+    return _cmp.clamp_min(x, 0)
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
@@ -934,7 +934,7 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
     d_pos, d_neg = distance(anchor, positive), distance(anchor, negative)
     if swap:
         d_neg = _cmp.minimum(d_neg, distance(positive, negative))
-    return _reduce(_cmp.clamp(margin + d_pos - d_neg, min=0), reduction)
+    return _reduce(_cmp.clamp_min(margin + d_pos - d_neg, 0), reduction)
 
 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
@@ -960,4 +960,5 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    return _reduce(softplus(-target * input), reduction)
+    # torch's is one kernel: its node is SoftMarginLossBackward0 whatever the reduction
+    return torch_named(_reduce(softplus(-target * input), reduction), "SoftMarginLossBackward0")

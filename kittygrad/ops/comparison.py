@@ -412,13 +412,18 @@ class Clamp(Op):
     saved_fields = ("hi", "lo", "x")
     saved_inputs = (0, 1, 2)
 
+    #: torch's overload: ClampBackward1 for number bounds, ClampBackward0 for tensor ones (set by
+    #: forward and kept past backward, which releases the bounds)
+    _overload = "1"
+
     def _torch_overload(self) -> str:
-        # torch: ClampBackward1 for number bounds, ClampBackward0 for tensor ones
-        return "0" if any(B.is_array(b) and b.ndim for b in (self.lo, self.hi)) else "1"
+        return self._overload
 
     def forward(self, x, lo, hi):
         xp = self.xp
         self.x, self.lo, self.hi = x, lo, hi
+        if any(B.is_array(b) and b.ndim for b in (lo, hi)):
+            self._overload = "0"
         out = x
         if lo is not None:
             out = _k.bounded(xp.maximum, out, lo)
@@ -679,7 +684,8 @@ def clamp_min(input, min):  # noqa: A002
     tensor([0., 2.])
     """
 
-    return torch_named(clamp(input, min=min), "ClampMinBackward0")
+    # torch: ClampMinBackward0 for a number bound, ClampMinBackward1 for a tensor one
+    return torch_named(clamp(input, min=min), "ClampMinBackward1" if isinstance(min, F.Tensor) else "ClampMinBackward0")
 
 
 def clamp_max(input, max):  # noqa: A002
@@ -690,4 +696,4 @@ def clamp_max(input, max):  # noqa: A002
     tensor([-1.,  0.])
     """
 
-    return torch_named(clamp(input, max=max), "ClampMaxBackward0")
+    return torch_named(clamp(input, max=max), "ClampMaxBackward1" if isinstance(max, F.Tensor) else "ClampMaxBackward0")

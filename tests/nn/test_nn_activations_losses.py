@@ -2,6 +2,8 @@
 and the stability of the fused log-softmax / cross-entropy at extreme logits."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -139,3 +141,34 @@ def test_nll_all_ignored_is_nan_like_torch():
     k = kitty.nn.functional.nll_loss(kitty.zeros(2, 3), kitty.tensor([-100, -100]))
     t = torch.nn.functional.nll_loss(torch.zeros(2, 3), torch.tensor([-100, -100]))
     assert np.isnan(k.item()) and np.isnan(t.item())
+
+
+LOSS_NODES = [
+    "kl_div(x, p, reduction=r)", "kl_div(x, p.log(), reduction=r, log_target=True)",
+    "kl_div(x, p, reduction='batchmean')", "smooth_l1_loss(x, p, beta=0.0, reduction=r)",
+    "multi_margin_loss(x, c, reduction=r)", "multi_margin_loss(x[0], c[:1], reduction=r, weight=w)",
+    "multilabel_margin_loss(x, m, reduction=r)", "soft_margin_loss(x, s, reduction=r)",
+    "triplet_margin_with_distance_loss(x, p, p * 2, reduction=r, swap=True)",
+    "margin_ranking_loss(x, p, s, reduction=r)", "clamp_min(x, p)", "clamp_max(x, p)", "clamp(x, min=p)",
+]
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("code", LOSS_NODES)
+def test_composite_losses_name_their_last_node_as_torch(monkeypatch, code, reduction):
+    """Under ``kittygrad.run`` a loss prints torch's grad_fn: the native kernel's node
+    (MultiMarginLossBackward0) or the last op of torch's composition (kl_div 'none': SubBackward0)."""
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")
+    names = []
+    for lib in (torch, kitty):
+        env = {"x": lib.tensor([[0.3, -1.2, 0.8, 0.1], [1.5, 0.2, -0.4, 0.9], [0.0, 0.7, -2.0, 0.4]], requires_grad=True),
+               "c": lib.tensor([0, 2, 3]), "w": lib.tensor([1.0, 2.0, 0.5, 1.0]),
+               "m": lib.tensor([[0, 1, -1, 2]] * 3), "s": lib.tensor([[1.0, -1.0, 1.0, 1.0]] * 3), "r": reduction}
+        env["p"] = lib.softmax(lib.tensor([[0.1, 0.2, 0.3, 0.4]] * 3), -1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = eval(code, env, {**vars(lib), **vars(lib.nn.functional)})
+        out.sum().backward()  # the name survives backward releasing the node's saved values
+        names.append(out.grad_fn.name())
+    assert names[1] == names[0], code

@@ -211,7 +211,11 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str
     """
     if beta < 0:
         raise KittyRuntimeError("smooth_l1_loss does not support negative values for beta.")
-    return _pointwise("smooth_l1", "smooth_l1_loss", input, target, _legacy_reduction(size_average, reduce, reduction), beta)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    out = _pointwise("smooth_l1", "smooth_l1_loss", input, target, reduction, beta)
+    if beta == 0:  # torch computes l1_loss then: |input - target| and the reduction
+        return torch_named(out, {"mean": "MeanBackward0", "sum": "SumBackward0"}.get(reduction, "AbsBackward0"))
+    return out
 
 
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None):
@@ -724,4 +728,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
             stacklevel=2,
         )
     x, t = _loss_pair("kl_div", input, target, check_size=False)
-    return KlDiv.apply(x, t, reduction=reduction, log_target=bool(log_target))
+    # torch composes kl_div from pointwise ops and a reduction: its last node names it
+    label = {"mean": "MeanBackward0", "sum": "SumBackward0", "batchmean": "DivBackward0"}.get(
+        reduction, "MulBackward0" if log_target else "SubBackward0")
+    return torch_named(KlDiv.apply(x, t, reduction=reduction, log_target=bool(log_target)), label)
