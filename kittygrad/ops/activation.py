@@ -23,11 +23,12 @@ class Softmax(Op):
     def forward(self, x, axis):
         xp = self.xp
         self.axis = axis
-        e = xp.exp(x - x.max(axis=axis, keepdims=True, initial=-xp.inf))  # initial: empty inputs
-        last = axis == e.ndim - 1
-        total = _k.sum_last(e) if last else e.sum(axis=axis, keepdims=True)
-        if type(e) is B.ndarray and e.ndim:  # a fresh array: divided in place
-            e /= total
+        e = x - x.max(axis=axis, keepdims=True, initial=-xp.inf)  # initial: empty inputs
+        fresh = type(e) is B.ndarray and e.ndim > 0  # (then exp and the scaling in place: no new arrays)
+        e = xp.exp(e, out=e if fresh else None)
+        total = _k.sum_last(e) if axis == e.ndim - 1 else e.sum(axis=axis, keepdims=True)
+        if fresh:  # times the sum's reciprocal, as torch's kernel scales (a division per element costs more)
+            e *= 1 / total
             self.out = e
         else:
             self.out = xp.asarray(e / total)  # 0-d: an array, not a NumPy scalar
