@@ -291,8 +291,8 @@ def errstate(**kwargs):
 # The elementwise log/sin/cos/exp are NumPy's, which round the last bit differently from the C
 # library torch calls now and then: float64 normals and exponentials may differ by an ulp, float32
 # values computed in float64 almost never, and float32 Box-Muller blocks by a few ulps (torch uses
-# SLEEF there). Poisson, gamma and binomial samples come from a NumPy generator seeded by one 64-bit
-# draw (``Generator._rng``): reproducible under a seed, but not torch's values.
+# SLEEF there). Gamma, binomial and large Poisson samples (ops.random_ops draws torch's Poisson numbers
+# for small tensors) come from a NumPy generator seeded by one 64-bit draw (``Generator._rng``).
 
 _DEFAULT_SEED = 67280421310721
 _U64 = (1 << 64) - 1
@@ -581,7 +581,7 @@ class Generator:
     @property
     def _rng(self):
         """A NumPy generator seeded by one 64-bit draw of this stream, for the distributions drawn
-        NumPy's way (Poisson, gamma, binomial): repeatable under a seed, not torch's values."""
+        NumPy's way (gamma, binomial, large Poisson): repeatable under a seed, not torch's values."""
         return np.random.Generator(np.random.PCG64(int(self._draw64(1)[0])))
 
     # -- raw draws -------------------------------------------------------------------------------
@@ -958,7 +958,7 @@ def diagonal_view(x, offset: int, axis1: int, axis2: int):
 
 
 def poisson(generator, lam):
-    """Poisson samples with rates ``lam`` (an array) from a :class:`Generator`."""
+    """Poisson samples with rates ``lam`` (an array) from a :class:`Generator`'s NumPy stream."""
     return generator._rng.poisson(lam)
 
 

@@ -322,16 +322,35 @@ def test_other_distributions(seed, tdt, kdt):
     assert_same_stream()
 
 
-def test_poisson_is_repeatable_and_moves_the_stream():
-    """Poisson samples are NumPy's (not torch's), seeded by one 64-bit draw of the stream."""
-    rates = kitty.tensor([0.5, 3.0, 40.0])
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("tdt,kdt", DTYPES)
+def test_poisson(seed, tdt, kdt):
+    """torch's sampler: a product of float64 uniforms below a rate of 10, transformed rejection
+    from 10 up (a varying number of draws per sample), element after element in C order."""
+    seed_both(seed)
+    rates = [[0.0, 0.5, 3.0, 9.99, 10.0, 40.0], [1e-3, 123.4, 1000.0, 2.0, 15.0, 7.5]] * 10
+    assert_same(torch.poisson(torch.tensor(rates, dtype=tdt)), kitty.poisson(kitty.tensor(rates, dtype=kdt)))
+    g_t, g_k = torch.Generator().manual_seed(seed + 1), kitty.Generator().manual_seed(seed + 1)
+    assert_same(torch.poisson(torch.tensor(rates, dtype=tdt).t(), g_t), kitty.poisson(kitty.tensor(rates, dtype=kdt).t(), g_k))
+    assert_same_stream()
+    assert_same_stream(g_t, g_k)
+
+
+def test_poisson_of_many_rates_is_numpys_repeatable_and_a_nan_rate_is_refused():
+    """Beyond 4096 rates the Python sampler would take seconds: NumPy's, seeded by one 64-bit draw."""
+    from kittygrad.ops.random_ops import _POISSON_TORCH_STREAM_MAX
+
+    rates = kitty.full((_POISSON_TORCH_STREAM_MAX + 1,), 4.0)
     kitty.manual_seed(3)
     a = kitty.poisson(rates)
     kitty.manual_seed(3)
-    assert (kitty.poisson(rates) == a).all()
+    assert (kitty.poisson(rates) == a).all() and abs(a.mean().item() - 4.0) < 0.2
     torch.manual_seed(3)
     torch.empty((), dtype=torch.int64).random_()  # one 64-bit draw
     assert_same(torch.rand(4), kitty.rand(4))
+    for bad in (float("nan"), -1.0):
+        with pytest.raises(RuntimeError, match="invalid Poisson rate, expected rate to be non-negative"):
+            kitty.poisson(kitty.tensor([1.0, bad]))
 
 
 # ---------------------------------------------------------------------------------------------

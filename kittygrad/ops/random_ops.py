@@ -121,17 +121,65 @@ def bernoulli(input, p=None, *, generator=None):
     return F.Tensor._wrap(values)
 
 
+def _poisson_sample(g, lam: float) -> int:
+    """One Poisson(lam) sample from float64 uniforms of ``g``, drawn as torch's CPU sampler draws
+    them: Knuth's product of uniforms below a rate of 10, Hormann's transformed rejection (PTRS,
+    1993) from 10 up. The same seed gives torch's numbers.
+
+    >>> _poisson_sample(B.Generator().manual_seed(11), 50.0)  # torch.poisson(torch.tensor([50.])) after manual_seed(11)
+    43
+    """
+    def uniform() -> float:
+        return float(g.random(()))
+
+    if lam == 0:
+        return 0
+    if lam < 10:
+        limit, count, prod = math.exp(-lam), 0, uniform()
+        while prod > limit:
+            count, prod = count + 1, prod * uniform()
+        return count
+    slam, loglam = math.sqrt(lam), math.log(lam)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
+    v_r = 0.9277 - 3.6224 / (b - 2)
+    while True:
+        u = uniform() - 0.5
+        v = uniform()
+        us = 0.5 - abs(u)
+        k = math.floor((2 * a / us + b) * u + lam + 0.43)
+        if us >= 0.07 and v <= v_r:
+            return k
+        if k < 0 or (us < 0.013 and v > us):
+            continue
+        if math.log(v) + math.log(inv_alpha) - math.log(a / (us * us) + b) <= -lam + k * loglam - math.lgamma(k + 1):
+            return k
+
+
+#: rates up to which poisson draws torch's numbers, one Python sample at a time (~10-30 us each);
+#: more are drawn by NumPy's vectorised sampler, seeded from the generator: repeatable, not torch's
+_POISSON_TORCH_STREAM_MAX = 4096
+
+
 def poisson(input, generator=None):
-    """Poisson samples with rates ``input`` (float result, zero gradient).
+    """Poisson samples with rates ``input`` (float result, zero gradient): torch's numbers for up to
+    4096 rates, NumPy's sampler (seeded from the generator) for more.
 
     >>> import kittygrad as kitty
     >>> kitty.poisson(kitty.zeros(2))
     tensor([0., 0.])
     """
     x = tensor_input(input)
-    if (x._data < 0).any():
+    if not (x._data >= 0).all():  # (a NaN rate too, as torch)
         raise KittyRuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    values = B.xp.asarray(B.poisson(_gen(generator), x._data)).astype(x._data.dtype)
+    g = _gen(generator)
+    if x._data.size > _POISSON_TORCH_STREAM_MAX:
+        values = B.xp.asarray(B.poisson(g, x._data)).astype(x._data.dtype)
+    else:
+        rates = x._data.reshape(-1).tolist()  # C order: torch samples element after element
+        values = B.xp.asarray([_poisson_sample(g, float(lam)) for lam in rates], dtype=x._data.dtype)
+        values = values.reshape(x._data.shape)
     return _sample_op(values, x) if B.is_float(x._data.dtype) else F.Tensor._wrap(values)
 
 
