@@ -259,8 +259,12 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
             return self
         if requires_grad and not B.is_float(self._data.dtype):
             raise KittyRuntimeError(
-                f"only Tensors of floating point dtype can require gradients (got {self.dtype.name}); "
-                "convert it first, e.g. x.float().requires_grad_()"
+                f"only Tensors of floating point dtype can require gradients\n(got {self.dtype.name}; "
+                "convert it first, e.g. x.float().requires_grad_())"
+            )
+        if requires_grad and self._inference and not _grad_state.inference:
+            raise KittyRuntimeError(
+                "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed."
             )
         self._requires_grad = bool(requires_grad)
         return self

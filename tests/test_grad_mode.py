@@ -132,3 +132,32 @@ def test_inplace_on_an_ordinary_tensor_inside_inference_mode_keeps_it_ordinary()
         with kitty.inference_mode(False):
             assert not (x + 1).is_inference()
     assert not x.is_inference() and not (x + 1).is_inference()
+
+
+def test_requires_grad_on_an_inference_tensor_outside_inference_mode_is_refused_as_in_torch():
+    import torch
+
+    for lib in (torch, kitty):
+        with lib.inference_mode():
+            made = lib.ones(2) * 2
+            made.requires_grad_(False)  # allowed inside, and a False is always allowed
+        with pytest.raises(RuntimeError, match="^Setting requires_grad=True on inference tensor outside InferenceMode is not allowed."):
+            made.requires_grad_()
+        assert not lib.ones(2).requires_grad_().is_inference()
+
+
+@pytest.mark.parametrize("code", ["p.add_(1)", "p[0] = 5.0", "p[[0]] = 5.0", "p[0:2] = 1.0", "p[p > 1] = 0.0",
+                                  "p[0].add_(1)", "p.unsqueeze_(0)", "torch_int()",
+                                  "(p * 2).backward()", "lib.autograd.grad((p * 2).sum(), [p, q])"])
+def test_autograd_errors_start_with_torchs_first_line(code):
+    import torch
+
+    lines = []
+    for lib in (torch, kitty):
+        p = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        q = lib.tensor(1.0, requires_grad=True)
+        env = {"lib": lib, "p": p, "q": q, "torch_int": lambda: lib.tensor([1, 2]).requires_grad_()}
+        with pytest.raises(RuntimeError) as caught:
+            exec(code, env)
+        lines.append(str(caught.value).split("\n")[0])
+    assert lines[1] == lines[0]

@@ -515,10 +515,11 @@ def apply_inplace(cls, self, *args, **params):
     if grad_mode:
         if view is None:
             if self._grad_fn is None and self._requires_grad:
+                kind = "a view of a leaf Variable" if _through_a_new_view(cls, args) else "a leaf Variable"
                 raise KittyRuntimeError(
-                    f"a leaf Variable that requires grad is being used in an in-place operation "
-                    f"({_opname(cls)}_). Wrap the update in `with kitty.no_grad():`, or "
-                    "work on a copy (x.clone())."
+                    f"{kind} that requires grad is being used in an in-place operation.\n"
+                    f"({_opname(cls)}_: wrap the update in `with kitty.no_grad():`, or "
+                    "work on a copy (x.clone()).)"
                 )
         else:
             _check_view_inplace(self, cls, args, others_require)
@@ -597,8 +598,8 @@ def _check_view_inplace(self, cls, args, others_require) -> None:
         return
     if base._grad_fn is None:
         raise KittyRuntimeError(
-            "a view of a leaf Variable that requires grad is being used in an in-place "
-            f"operation ({_opname(cls)}_). Wrap it in `with kitty.no_grad():` or work on a copy (x.clone())."
+            "a view of a leaf Variable that requires grad is being used in an in-place operation.\n"
+            f"({_opname(cls)}_: wrap it in `with kitty.no_grad():` or work on a copy (x.clone()).)"
         )
     if self._grad_fn is None and not self._requires_grad and not _through_a_new_view(cls, args):
         # The base started to require grad (an in-place op on it or on another view of it) after
@@ -607,8 +608,8 @@ def _check_view_inplace(self, cls, args, others_require) -> None:
         # calls this view a leaf that requires grad. (Using the view once, even just reading
         # .grad_fn, lifts that.) We follow, so that the same programs fail in both.
         raise KittyRuntimeError(
-            f"a leaf Variable that requires grad is being used in an in-place operation ({_opname(cls)}_): "
-            "this view was made before its base required grad and has not been used since. Use it "
+            "a leaf Variable that requires grad is being used in an in-place operation.\n"
+            f"({_opname(cls)}_: this view was made before its base required grad and has not been used since. Use it "
             "once (e.g. read its .grad_fn) or make the view again from the base."
         )
 

@@ -44,9 +44,9 @@ def _roots(tensors, grad_tensors, what, create_graph: bool = False):
         if g is None:
             if t._data.size != 1:
                 raise KittyRuntimeError(
-                    f"grad can be implicitly created only for scalar outputs (the output has shape "
-                    f"{list(t._data.shape)}); pass a gradient of that shape, e.g. "
-                    "out.backward(kitty.ones_like(out)), or reduce it first with out.sum()"
+                    f"grad can be implicitly created only for scalar outputs\n(the output has shape "
+                    f"{list(t._data.shape)}; pass a gradient of that shape, e.g. "
+                    "out.backward(kitty.ones_like(out)), or reduce it first with out.sum())"
                 )
             g_arr = B.xp.ones(t._data.shape, t._data.dtype)
         else:
@@ -122,7 +122,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
                 g = B.xp.zeros(t._data.shape, t._data.dtype)
             elif not allow_unused:
                 raise KittyRuntimeError(
-                    f"One of the differentiated Tensors (input {i}) appears to not have been used in "
+                    f"The differentiated Tensor at index {i} appears to not have been used in "
                     "the graph. Set allow_unused=True if this is the desired behavior."
                 )
         if type(g) is GraphArray:

@@ -5,8 +5,9 @@ torch; a view of an ordinary tensor stays ordinary, and so does an ordinary tens
 The marking is an observer of the op dispatch (``function.observers``) installed only while some
 thread is inside an inference region, so ordinary code pays nothing for it.
 
-kittygrad records the kind only: torch also refuses to save an inference tensor for backward or to
-update one in place outside inference mode; kittygrad allows both.
+kittygrad refuses, as torch, ``requires_grad_()`` on an inference tensor outside inference mode;
+torch also refuses to save an inference tensor for backward or to update one in place outside
+inference mode, which kittygrad allows.
 
 >>> import kittygrad as kitty
 >>> with kitty.inference_mode():

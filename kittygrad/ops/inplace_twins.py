@@ -101,8 +101,8 @@ def _inplace_view(self, cls, *args):
         if self._view is None:
             if self._grad_fn is None and self._requires_grad:
                 raise KittyRuntimeError(
-                    f"a leaf Variable that requires grad is being used in an in-place operation "
-                    f"({cls._name[:-8].lower()}_)."
+                    "a leaf Variable that requires grad is being used in an in-place operation.\n"
+                    f"({cls._name[:-8].lower()}_)"
                 )
         else:
             _check_view_inplace(self, cls, args, False)
