@@ -1,0 +1,113 @@
+"""Random numbers after torch.manual_seed, printed the way users check them: rand/randn/randint in
+several ranges and dtypes, randperm, in-place normal_/uniform_/exponential_/random_, bernoulli with
+a tensor p and a float p, multinomial with and without replacement, torch.Generator objects passed
+to the factories and to DataLoader(shuffle=True) and random_split, get/set_rng_state, fork_rng,
+and the dropout masks drawn in train mode.
+
+tolerance: rtol=1e-4 atol=1e-6
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, TensorDataset, random_split
+
+torch.manual_seed(0)
+print(torch.rand(3))
+print(torch.randn(2, 3))
+print(torch.rand(2, 2, dtype=torch.float64))
+print(torch.randn(4, dtype=torch.float64))
+print(torch.randint(10, (5,)))
+print(torch.randint(-5, 5, (2, 4)))
+print(torch.randint(0, 2, (6,)), torch.randint(0, 2, (4,), dtype=torch.bool))
+print(torch.randint(3, 1000, (4,), dtype=torch.int32))
+print(torch.randint(0, 256, (5,), dtype=torch.uint8))
+print(torch.randint(0, 10, (3,), dtype=torch.float32))
+print(torch.randperm(10))
+print(torch.randperm(6, dtype=torch.int32))
+x = torch.empty(5)
+print(x.normal_(), x.normal_(mean=2.0, std=0.5))
+print(x.uniform_(), x.uniform_(-1, 1))
+print(torch.empty(4).exponential_(), torch.empty(4).random_(0, 5), torch.empty(3).random_(10))
+print(torch.rand_like(x), torch.randn_like(x), torch.randint_like(x, 3, 9))
+print(torch.normal(0.0, 1.0, size=(3,)), torch.normal(torch.zeros(3), torch.ones(3) * 2))
+print(torch.normal(torch.arange(4.0), 0.1))
+
+p = torch.tensor([0.1, 0.5, 0.9, 0.3, 0.7, 0.0, 1.0])
+print(torch.bernoulli(p), torch.bernoulli(p))
+print(torch.empty(8).bernoulli_(0.3), torch.zeros(2, 3).bernoulli_(p[:3]))
+print(torch.bernoulli(torch.full((2, 5), 0.5)))
+w = torch.tensor([0.1, 0.2, 0.3, 0.4])
+print(torch.multinomial(w, 6, replacement=True))
+print(torch.multinomial(w, 4), torch.multinomial(w, 2))
+print(torch.multinomial(torch.tensor([[0.0, 1.0, 2.0], [5.0, 1.0, 0.0]]), 2))
+print(torch.multinomial(torch.tensor([[1.0, 1.0, 1.0, 1.0], [1.0, 2.0, 3.0, 4.0]]), 5, replacement=True))
+print(torch.rand(1).item(), torch.randn(()).item(), torch.randint(100, ()).item())
+
+g = torch.Generator().manual_seed(42)
+print(g.initial_seed(), type(g).__name__)
+print(torch.rand(3, generator=g), torch.randn(2, generator=g), torch.randint(0, 10, (4,), generator=g))
+print(torch.randperm(7, generator=g), torch.multinomial(w, 3, generator=g), torch.bernoulli(p, generator=g))
+print(torch.empty(3).normal_(generator=g), torch.empty(3).uniform_(0, 10, generator=g))
+state = g.get_state()
+a = torch.rand(4, generator=g)
+g.set_state(state)
+b = torch.rand(4, generator=g)
+print(state.dtype, state.shape, torch.equal(a, b))
+g2 = torch.Generator()
+g2.manual_seed(42)
+print(torch.rand(3, generator=g2))
+
+torch.manual_seed(7)
+print(torch.initial_seed())
+s = torch.get_rng_state()
+u = torch.randn(3)
+torch.set_rng_state(s)
+print(torch.equal(u, torch.randn(3)), s.dtype)
+with torch.random.fork_rng():
+    torch.manual_seed(123)
+    inner = torch.rand(2)
+print(inner, torch.rand(2))
+
+torch.manual_seed(0)
+ds = TensorDataset(torch.arange(10).float().unsqueeze(1), torch.arange(10))
+loader = DataLoader(ds, batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(3))
+for epoch in range(2):
+    print("epoch", epoch, [yb.tolist() for _, yb in loader])
+loader2 = DataLoader(ds, batch_size=3, shuffle=True)
+print([yb.tolist() for _, yb in loader2])
+train, val = random_split(ds, [7, 3], generator=torch.Generator().manual_seed(1))
+print(len(train), len(val), sorted(train.indices), list(val.indices))
+parts = random_split(range(10), [0.5, 0.3, 0.2], generator=torch.Generator().manual_seed(5))
+print([list(p) for p in parts])
+
+torch.manual_seed(0)
+drop = nn.Dropout(p=0.5)
+ones = torch.ones(3, 6)
+print(drop(ones))
+drop.eval()
+print(torch.equal(drop(ones), ones))
+print(F.dropout(torch.ones(8), p=0.25, training=True))
+print(F.dropout(torch.ones(2, 3, 2, 2), p=0.5, training=True).sum().item())
+print(nn.Dropout2d(0.5)(torch.ones(2, 4, 2, 2))[:, :, 0, 0])
+print(F.alpha_dropout(torch.ones(6), p=0.5, training=True))
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Dropout(0.3), nn.Linear(8, 2))
+model.train()
+out1 = model(torch.ones(2, 4))
+out2 = model(torch.ones(2, 4))
+print(out1, torch.allclose(out1, out2))
+model.eval()
+print(torch.allclose(model(torch.ones(2, 4)), model(torch.ones(2, 4))))
+
+torch.manual_seed(11)
+print(torch.randn(3, dtype=torch.float16), torch.rand(3, dtype=torch.bfloat16))
+print(torch.randint(0, 2**40, (3,)), torch.randint(-2**33, 2**33, (2,)))
+big = torch.randperm(100000)
+print(big[:6], big.sum().item(), torch.randperm(3000)[:5])
+print(torch.poisson(torch.tensor([0.5, 2.0, 10.0, 50.0])))
+probs = torch.softmax(torch.randn(50), 0)
+print(torch.multinomial(probs, 10), torch.multinomial(probs, 8, replacement=True))
+print(torch.empty(3, dtype=torch.float64).normal_(1.0, 3.0), torch.empty(2, dtype=torch.float64).uniform_(5, 6))
+print(torch.empty(5).geometric_(0.3), torch.empty(3).log_normal_(), torch.empty(3).cauchy_())
+print(torch.rand(2, 3).T.contiguous().flatten().shape, torch.randn(2, 0).shape, torch.rand(0).numel())
+print(torch.empty(6, dtype=torch.long).random_(), torch.empty(4, dtype=torch.int32).random_(-3, 3))
