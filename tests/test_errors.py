@@ -103,6 +103,8 @@ SAME_MESSAGE = [
     ("0-dim view as a wider dtype", lambda m: m.tensor(1.0).view(m.float64)),
     ("0-dim view as a narrower dtype", lambda m: m.tensor(1.0).view(m.int16)),
     ("embedding float indices", lambda m: m.nn.functional.embedding(m.tensor([1.0]), m.zeros(5, 2))),
+    ("std of ints", lambda m: m.tensor([1, 2]).std()),
+    ("var of ints along a dim", lambda m: m.tensor([[1, 2]]).var(0)),
     # softmax of ints and products of mixed dtypes, in the words of torch's kernels
     ("softmax of ints, last dim", lambda m: m.softmax(m.tensor([[1, 2]]), -1)),
     ("softmax of ints, first dim", lambda m: m.softmax(m.tensor([[1, 2]]), 0)),

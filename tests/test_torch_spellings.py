@@ -213,8 +213,12 @@ def test_cumsum_accumulates_wider_than_float32(lib):
     "lib.tensor([200, 100], dtype=lib.uint8).cumsum(0, dtype=lib.uint8)",
     "lib.cumprod(lib.tensor([3, 4], dtype=lib.int8), 0, dtype=lib.int16)",
     "lib.tensor([2, 3], dtype=lib.int16).cumprod(0)",
+    "lib.tensor([100, 100, 100]).sum(dtype=lib.int8)",  # wraps in int8, as torch (NumPy would widen)
+    "lib.sum(lib.tensor([[100, 100], [100, 27]]), 0, dtype=lib.int8)",
+    "lib.tensor([100, 100], dtype=lib.int8).sum(dtype=lib.int16)",
+    "lib.tensor([True, True]).sum(dtype=lib.uint8)",
 ])
-def test_integer_cumsum_and_cumprod_keep_the_dtype_asked_for(code):
+def test_integer_sums_cumsum_and_cumprod_keep_the_dtype_asked_for(code):
     out = [eval(code, {"lib": lib}) for lib in (torch, kitty)]
     assert str(out[1].dtype).split(".")[-1] == str(out[0].dtype).split(".")[-1]
     assert out[1].tolist() == out[0].tolist()

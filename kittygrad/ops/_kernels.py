@@ -168,6 +168,43 @@ def sum_of_squares(a):
     return total
 
 
+#: rows summed one after another in a block before the blocks' sums are summed (see sum_leading)
+_SUM_BLOCK = 64
+
+
+def sum_leading(x, axes, keepdims: bool):
+    """``add.reduce(x, axis=axes, keepdims=keepdims)``, in blocks where ``axes`` are the leading
+    axes of a C-contiguous float array of many rows.
+
+    NumPy sums along an axis other than the innermost row after row: in float32 the error grows
+    with the number of rows (the column means of 200,000 rows near 1000 were 2e-3 off, torch's
+    1e-7). Here blocks of 64 rows are summed, then blocks of those sums, and so on: the error grows
+    with 64 times the number of levels, at the cost of one pass, as before (2.2e-7 there). Other
+    reductions, and fewer than 257 rows, are NumPy's.
+
+    >>> import numpy as np
+    >>> x = np.full((100_000, 2), 1000.1, np.float32)
+    >>> float(sum_leading(x, (0,), False)[0] / 100_000)  # doctest: +ELLIPSIS
+    1000.09...
+    """
+    k = len(axes) if axes is not None else 0
+    rows = math.prod(x.shape[:k]) if k else 0
+    if not (type(x) is B.ndarray and x.dtype.kind == "f" and 0 < k < x.ndim and axes == tuple(range(k))
+            and rows > 4 * _SUM_BLOCK and x.flags.c_contiguous):  # (a few hundred rows: NumPy's is as good)
+        return B.xp.add.reduce(x, axis=axes, keepdims=keepdims)
+    rest = x.shape[k:]
+    part = x.reshape((rows, -1))
+    while part.shape[0] > _SUM_BLOCK:
+        n = part.shape[0]
+        whole = n - n % _SUM_BLOCK
+        blocks = B.xp.add.reduce(part[:whole].reshape(whole // _SUM_BLOCK, _SUM_BLOCK, -1), axis=1)
+        if whole < n:  # the rows beyond the last whole block, as one more block
+            blocks = B.xp.concatenate([blocks, B.xp.add.reduce(part[whole:], axis=0, keepdims=True)])
+        part = blocks
+    total = B.xp.add.reduce(part, axis=0).reshape(rest)
+    return total.reshape((1,) * k + rest) if keepdims else total
+
+
 def rows_matmul(a, w):
     """``a @ w`` for a stack ``a`` of shape (..., K) and a matrix ``w`` (K, N), as one GEMM.
 

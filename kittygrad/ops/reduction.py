@@ -714,6 +714,8 @@ class Sum(Op):
                 return _k.sum_last(x, keepdim)
             # the ufunc called from here, not through ndarray.sum: NumPy's warnings (inf - inf)
             # then name this module, whose RuntimeWarnings kittygrad keeps quiet as torch does
+            if dtype is None:  # (leading axes of many rows: in blocks, as accurate as torch's)
+                return _k.sum_leading(x, axes, keepdim)
             return B.xp.add.reduce(x, axis=axes, dtype=dtype, keepdims=keepdim)
         return x.sum(axis=axes, keepdims=keepdim, dtype=dtype)
 
@@ -744,7 +746,7 @@ class Mean(Op):
             if axes == (x.ndim - 1,):  # along rows: einsum, where it serves
                 out = _k.sum_last(x, keepdim)
             else:
-                out = B.xp.add.reduce(x, axis=axes, keepdims=keepdim)
+                out = _k.sum_leading(x, axes, keepdim)
             self.count = x.size // out.size
             if type(out) is B.ndarray:
                 return B.xp.true_divide(out, B.xp.intp(self.count), out=out, casting="unsafe")
@@ -772,7 +774,11 @@ def _centered(x, axes):
     first = x[tuple(slice(0, 1) if axes is None or i in axes else slice(None) for i in range(x.ndim))]
     d = x - first
     if type(d) is B.ndarray and d.ndim:  # a fresh array: centred in place
-        d -= d.mean(axis=axes, keepdims=True)
+        if axes is not None and d.dtype in _SUMMED_AS_IS and d.size:  # (leading axes of many rows: in blocks)
+            count = d.size // math.prod(d.shape[i] for i in range(d.ndim) if i not in axes)
+            d -= _k.sum_leading(d, axes, True) / d.dtype.type(count)
+        else:
+            d -= d.mean(axis=axes, keepdims=True)
         return d
     return d - d.mean(axis=axes, keepdims=True)
 
@@ -786,6 +792,8 @@ def _squares_summed(a, axes, keepdim):
             return total.reshape((1,) * a.ndim) if keepdim else total
         if axes == (a.ndim - 1,):
             return _k.dot_last(a, a, keepdim)
+        if axes is not None and a.dtype.kind == "f":
+            return _k.sum_leading(a * a, axes, keepdim)
     return (a * a).sum(axis=axes, keepdims=keepdim)
 
 
@@ -853,6 +861,8 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdi
     keepdim = keepdims if keepdims is not None else keepdim
     x = _reduction_input(input, dtype)
     axes = normalize_dims(dim, x._data.ndim)
+    if dtype is not None and x._data.dtype.kind in "iu":  # summed in that dtype (NumPy would widen to int64)
+        return Sum.apply(x, axes, keepdim, x._data.dtype)
     return Sum.apply(x, axes, keepdim)
 
 
@@ -888,9 +898,7 @@ def _var_args(input, dim, unbiased, keepdim, correction, name: str = "var"):
         unbiased, dim = dim, None
     x = input
     if not B.is_float(x._data.dtype):
-        raise KittyRuntimeError(
-            f"std and var only support floating point and complex dtypes, got {x.dtype.name}"
-        )
+        raise KittyRuntimeError("std and var only support floating point and complex dtypes")
     axes, corr = normalize_dims(dim, x._data.ndim), _correction(unbiased, correction)
     shape = x._data.shape
     count = math.prod(shape) if axes is None else math.prod(shape[a] for a in axes)
