@@ -5,7 +5,7 @@ from .. import backend as B
 from ..autograd import function as F
 from ..errors import KittyRuntimeError
 from . import _kernels as _k
-from ._prep import _SCALAR_NAMES, as_tensor_arg
+from ._prep import as_tensor_arg, dtype_name
 
 xp = B.xp
 
@@ -22,12 +22,8 @@ def _needs(node) -> tuple:
 def _float(x, name: str):
     x = as_tensor_arg(x)
     if not B.is_float(x._data.dtype):
-        raise KittyRuntimeError(f'"{name}" not implemented for \'{_type_name(x)}\'')
+        raise KittyRuntimeError(f'"{name}" not implemented for \'{dtype_name(x)}\'')
     return x
-
-
-def _type_name(x) -> str:
-    return _SCALAR_NAMES[x.dtype.name]
 
 
 def _same_dtype(name: str, *tensors) -> None:
@@ -39,8 +35,8 @@ def _same_dtype(name: str, *tensors) -> None:
             ref = t
         elif t._data.dtype != ref._data.dtype:
             raise KittyRuntimeError(
-                f"{name}: expected all tensors to have the same dtype, but got {_type_name(ref)} and "
-                f"{_type_name(t)}; convert one with .to(...)"
+                f"{name}: expected all tensors to have the same dtype, but got {dtype_name(ref)} and "
+                f"{dtype_name(t)}; convert one with .to(...)"
             )
 
 

@@ -10,9 +10,9 @@ from ...errors import KittyRuntimeError
 from .. import _kernels as _k
 from .. import joining as _joining
 from .. import linalg as _linalg
-from .._fused import _needs, _ntuple, _same_dtype, _type_name, xp
+from .._fused import _needs, _ntuple, _same_dtype, xp
 from .._autocast import autocast_args
-from .._prep import as_tensor_arg, cpp_type_name
+from .._prep import as_tensor_arg, cpp_type_name, dtype_name
 from ..nn.padding import _tpad, _tslice
 
 # ---------------------------------------------------------------------------------------------
@@ -249,7 +249,7 @@ def _conv_prepare(name, nd, input, weight, bias, groups):
         raise KittyRuntimeError("non-positive groups is not supported")
     _conv_dtypes(name, x, w, b)
     if not B.is_float(x._data.dtype):
-        raise KittyRuntimeError(f'"{name}" not implemented for \'{_type_name(x)}\'')
+        raise KittyRuntimeError(f'"{name}" not implemented for \'{dtype_name(x)}\'')
     return x, w, b, unbatched
 
 
@@ -263,10 +263,10 @@ def _conv_dtypes(name: str, x, w, b) -> None:
         if x._data.dtype.itemsize == 2 and B.is_float(x._data.dtype):
             given = "torch.HalfTensor" if x._data.dtype == xp.float16 else "CPUBFloat16Type"
             raise KittyRuntimeError(
-                f"Input type ({given}) and weight type (torch.{_type_name(w)}Tensor) should be the same or input "
+                f"Input type ({given}) and weight type (torch.{dtype_name(w)}Tensor) should be the same or input "
                 "should be a MKLDNN tensor and weight is a dense tensor"
             )
-        raise KittyRuntimeError(f"expected scalar type {_type_name(x)} but found {_type_name(w)}")
+        raise KittyRuntimeError(f"expected scalar type {dtype_name(x)} but found {dtype_name(w)}")
     _same_dtype(name, x, w, b)  # (a transposed convolution's bias)
 
 

@@ -12,8 +12,8 @@ from .. import _kernels as _k
 from .. import activation as _activation
 from .. import comparison as _comparison
 from .._autocast import float32_args
-from .._fused import _const, _float, _sigmoid, _softplus, _type_name, xp
-from .._prep import as_tensor_arg, broadcast_shape_of, cast, expand_to, scaled_own, torch_named
+from .._fused import _const, _float, _sigmoid, _softplus, xp
+from .._prep import as_tensor_arg, broadcast_shape_of, cast, dtype_name, expand_to, scaled_own, torch_named
 from ..activation import Softplus
 
 # ---------------------------------------------------------------------------------------------
@@ -163,9 +163,9 @@ def _loss_pair(name, input, target, check_size=True):
     if not B.is_float(x._data.dtype):
         if name == "l1_loss":  # torch's l1 is a mean of |x - y|, which refuses integers itself
             raise KittyRuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating "
-                                    f"point or complex dtype. Got: {_type_name(x)}")
+                                    f"point or complex dtype. Got: {dtype_name(x)}")
         kernel = {"mse_loss": "mse_cpu", "smooth_l1_loss": "smooth_l1_cpu", "huber_loss": "huber_cpu"}.get(name, name)
-        raise KittyNotImplementedError(f'"{kernel}" not implemented for \'{_type_name(x)}\'')
+        raise KittyNotImplementedError(f'"{kernel}" not implemented for \'{dtype_name(x)}\'')
     shape = broadcast_shape_of(x._data.shape, y._data.shape)
     return expand_to(x, shape), expand_to(y, shape)
 
@@ -463,7 +463,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     w = _class_weight(weight, x, c)
     if B.is_float(t._data.dtype):
         if t._data.ndim == x._data.ndim - 1:  # shaped as class indices: the dtype is what is wrong
-            raise KittyRuntimeError(f"expected target dtype to be Long or Byte, but got {_type_name(t)}")
+            raise KittyRuntimeError(f"expected target dtype to be Long or Byte, but got {dtype_name(t)}")
         if t._data.shape != x._data.shape:
             raise KittyRuntimeError(
                 f"Expected input batch_size ({x._data.shape[0]}) to match target batch_size ({t._data.shape[0]})."
@@ -482,7 +482,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
 
 def _check_targets(x, t, out_shape, unbatched):
     if t._data.dtype not in (xp.int64, xp.uint8):  # torch's class-index kernels take these two
-        raise KittyRuntimeError(f"expected target dtype to be Long or Byte, but got {_type_name(t)}")
+        raise KittyRuntimeError(f"expected target dtype to be Long or Byte, but got {dtype_name(t)}")
     want = () if unbatched else out_shape
     if tuple(t._data.shape) != tuple(want):
         if x._data.ndim >= 2 and (t._data.ndim == 0 or t._data.shape[0] != x._data.shape[0]):
@@ -633,7 +633,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         if y._data.dtype.kind == "b":
             raise KittyRuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
                                     "`^` or `logical_xor()` operator instead.")
-        raise KittyRuntimeError(f"result type {_type_name(x)} can't be cast to the desired output type {_type_name(y)}")
+        raise KittyRuntimeError(f"result type {dtype_name(x)} can't be cast to the desired output type {dtype_name(y)}")
     if y._data.dtype != x._data.dtype:  # float32 logits with float64 targets give a float64 loss, as torch
         common = D.promote_types(x.dtype, y.dtype)
         x, y = cast(x, common), cast(y, common)

@@ -7,8 +7,8 @@ import math
 from ... import backend as B
 from ...autograd.function import Op
 from ...errors import KittyRuntimeError
-from .._fused import _ntuple, _type_name, xp
-from .._prep import all_finite, as_tensor_arg
+from .._fused import _ntuple, xp
+from .._prep import all_finite, as_tensor_arg, dtype_name
 from ..nn.conv import _crop, _pad_array
 
 # ---------------------------------------------------------------------------------------------
@@ -310,7 +310,7 @@ def _avg_pool(nd, name, input, kernel_size, stride, padding, ceil_mode, count_in
     x, unbatched, kernel, stride, padding, _ = _pool_args(nd, name, input, kernel_size, stride, padding, "avg",
                                                           ceil_mode=ceil_mode)
     if not B.is_float(x._data.dtype):
-        raise KittyRuntimeError(f'"{name}" not implemented for \'{_type_name(x)}\'')
+        raise KittyRuntimeError(f'"{name}" not implemented for \'{dtype_name(x)}\'')
     if divisor_override is not None and divisor_override == 0:
         raise KittyRuntimeError("divisor must be not zero")
     out = AvgPoolNd.apply(
