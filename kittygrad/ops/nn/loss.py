@@ -197,9 +197,16 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mea
     tensor(1.)
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    out = _pointwise("l1", "l1_loss", input, target, reduction, weight=weight)
-    # torch writes l1_loss as |input - target| then the reduction: its last node is the reduction's
-    return torch_named(out, {"mean": "MeanBackward0", "sum": "SumBackward0"}.get(reduction, "AbsBackward0"))
+    return _named_as_l1(_pointwise("l1", "l1_loss", input, target, reduction, weight=weight), reduction)
+
+
+#: the node torch's last op records when it composes a loss from pointwise ops and a reduction
+_REDUCTION_NODES = {"mean": "MeanBackward0", "sum": "SumBackward0"}
+
+
+def _named_as_l1(out, reduction: str):
+    """``out`` named as torch names l1_loss: ``|input - target|`` then the reduction, whose node is last."""
+    return torch_named(out, _REDUCTION_NODES.get(reduction, "AbsBackward0"))
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0):
@@ -213,9 +220,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str
         raise KittyRuntimeError("smooth_l1_loss does not support negative values for beta.")
     reduction = _legacy_reduction(size_average, reduce, reduction)
     out = _pointwise("smooth_l1", "smooth_l1_loss", input, target, reduction, beta)
-    if beta == 0:  # torch computes l1_loss then: |input - target| and the reduction
-        return torch_named(out, {"mean": "MeanBackward0", "sum": "SumBackward0"}.get(reduction, "AbsBackward0"))
-    return out
+    return _named_as_l1(out, reduction) if beta == 0 else out  # (torch computes l1_loss then)
 
 
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None):
@@ -729,6 +734,5 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
         )
     x, t = _loss_pair("kl_div", input, target, check_size=False)
     # torch composes kl_div from pointwise ops and a reduction: its last node names it
-    label = {"mean": "MeanBackward0", "sum": "SumBackward0", "batchmean": "DivBackward0"}.get(
-        reduction, "MulBackward0" if log_target else "SubBackward0")
+    label = {**_REDUCTION_NODES, "batchmean": "DivBackward0"}.get(reduction, "MulBackward0" if log_target else "SubBackward0")
     return torch_named(KlDiv.apply(x, t, reduction=reduction, log_target=bool(log_target)), label)
