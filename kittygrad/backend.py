@@ -800,8 +800,7 @@ def sobol(dimension: int, scramble: bool, seed):
 # float32 erf from two polynomials (tools/fit_erf32.py derives them and reports their accuracy: at most
 # 2.2 float32 ulps from the exact value, mean 0.22; 2.9 without AVX2/FMA, where NumPy's tanh is less
 # exact), ~25 vectorised passes where SciPy's erf is a scalar loop (15 ns an element here).
-#   |x| < 2:  erf(x) = tanh(x + x * Q(x^2))  (NumPy's float32 tanh is one SIMD pass; the float32
-#             rounding stays in the small correction x * Q)
+#   |x| < 2:  erf(x) = tanh(x + x * Q(x^2))  (NumPy's float32 tanh: one SIMD pass; rounding stays in x * Q)
 #   |x| >= 2: erf(x) = 1 - exp(P(|x| - 3)), P fitted to log(erfc) on [2, 4]; erf is 1.0 in
 #             float32 above 4, so |x| is clamped there (P turns back up far beyond its interval)
 #   normal CDF: erf(x / sqrt 2) = tanh(x * R(x^2)), R(y) = (1 + Q(y / 2)) / sqrt 2 (no pass scales x)
@@ -860,17 +859,15 @@ def _erf_chunk(x, out, a, v, cdf: bool) -> None:
     if not cdf:
         core += x
     np.tanh(core, out=core)
-    scale = np.float32(_SQRT_HALF if cdf else 1.0)  # (|x| / sqrt 2 rounded as torch rounds x / sqrt 2)
     if 10 * far.size < 3 * x.size:
         if far.size:
-            core[far] = np.copysign(_erf_tail(np.abs(x[far]) * scale, None), x[far])
+            core[far] = np.copysign(_erf_tail(np.abs(x[far]), None, cdf), x[far])
         return
     chosen = np.subtract(v.view(np.int32), far_bits)  # negative exactly in the core
     chosen >>= 31  # all ones where the core polynomial is chosen, zeros elsewhere
-    tail = _erf_tail(np.multiply(np.abs(x, out=a), scale, out=a), v).view(np.int32)
-    sign_bits = a.view(np.int32)
-    np.bitwise_and(x.view(np.int32), _F32_SIGN_BIT, out=sign_bits)  # the sign of x, -0.0 included
-    tail |= sign_bits
+    tail = _erf_tail(np.abs(x, out=a), v, cdf).view(np.int32)
+    np.bitwise_and(x.view(np.int32), _F32_SIGN_BIT, out=a.view(np.int32))  # the sign of x, -0.0 included
+    tail |= a.view(np.int32)
     picked = core.view(np.int32)
     picked &= chosen
     np.invert(chosen, out=chosen)
@@ -878,8 +875,11 @@ def _erf_chunk(x, out, a, v, cdf: bool) -> None:
     picked |= chosen
 
 
-def _erf_tail(a, out):
-    """|erf| at the float32 array ``a`` of |x| >= 2 (it is overwritten) by the tail polynomial."""
+def _erf_tail(a, out, cdf: bool = False):
+    """|erf| at the float32 array ``a`` of |x| >= 2 (it is overwritten) by the tail polynomial; with ``cdf``
+    at |x| / sqrt 2, rounded as torch rounds x / sqrt 2."""
+    if cdf:
+        a *= np.float32(_SQRT_HALF)
     np.clip(a, np.float32(0.0), np.float32(4.0), out=a)  # (SIMD, where minimum(a, 4.0) is not)
     a -= np.float32(3.0)
     tail = _horner32(_ERF32_TAIL, a, np.empty_like(a) if out is None else out)
