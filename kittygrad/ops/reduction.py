@@ -775,8 +775,8 @@ def _centered(x, axes):
     d = x - first
     if type(d) is B.ndarray and d.ndim:  # a fresh array: centred in place
         if axes is not None and d.dtype in _SUMMED_AS_IS and d.size:  # (leading axes of many rows: in blocks)
-            count = d.size // math.prod(d.shape[i] for i in range(d.ndim) if i not in axes)
-            d -= _k.sum_leading(d, axes, True) / d.dtype.type(count)
+            total = _k.sum_leading(d, axes, True)
+            d -= total / d.dtype.type(d.size // total.size)
         else:
             d -= d.mean(axis=axes, keepdims=True)
         return d
@@ -792,8 +792,7 @@ def _squares_summed(a, axes, keepdim):
             return total.reshape((1,) * a.ndim) if keepdim else total
         if axes == (a.ndim - 1,):
             return _k.dot_last(a, a, keepdim)
-        if axes is not None and a.dtype.kind == "f":
-            return _k.sum_leading(a * a, axes, keepdim)
+        return _k.sum_leading(a * a, axes, keepdim)  # (NumPy's sum unless the axes lead, in blocks)
     return (a * a).sum(axis=axes, keepdims=keepdim)
 
 
