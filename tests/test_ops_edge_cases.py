@@ -835,8 +835,8 @@ def test_erf_is_float64_accurate():
 
 
 def test_float32_erf_within_three_ulps_of_exact():
-    """float32 erf comes from two polynomials (backend._erf_float32), not SciPy's scalar loop."""
-    from kittygrad import backend as B
+    """float32 erf comes from two polynomials (ops._erf32._erf_float32), not SciPy's scalar loop."""
+    from kittygrad.ops import _erf32 as E
 
     grid = np.concatenate([np.linspace(0, 6, 600_001, dtype=np.float32),
                            (10.0 ** np.linspace(-44, 0, 20_001)).astype(np.float32),
@@ -844,49 +844,49 @@ def test_float32_erf_within_three_ulps_of_exact():
     grid = np.concatenate([grid, -grid])
     exact = np.array([math.erf(v) for v in grid.astype(np.float64)])
     ulp = np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64)
-    got = B.erf(grid)
+    got = E.erf(grid)
     assert got.dtype == np.float32
     assert (np.abs(got.astype(np.float64) - exact) / ulp).max() <= 3
     assert (np.signbit(got) == np.signbit(grid)).all()  # odd, -0.0 included (the core's tanh gives the sign)
-    special = B.erf(np.float32([INF, -INF, NAN, 0.0, -0.0]))
+    special = E.erf(np.float32([INF, -INF, NAN, 0.0, -0.0]))
     assert special[:2].tolist() == [1.0, -1.0] and np.isnan(special[2])
     assert np.signbit(special[3:]).tolist() == [False, True]
-    assert B.erf(np.array(0.5, np.float32)).shape == () and B.erf(np.arange(3)).dtype == np.float64
+    assert E.erf(np.array(0.5, np.float32)).shape == () and E.erf(np.arange(3)).dtype == np.float64
     small = np.linspace(-5, 5, 1001, dtype=np.float32)  # few elements: SciPy's float64 erf, rounded once
-    np.testing.assert_array_equal(B.erf(small), np.float32([math.erf(v) for v in small.astype(np.float64)]))
-    half = B.erf(np.float16([0.5, -2.0, 3.0]))
+    np.testing.assert_array_equal(E.erf(small), np.float32([math.erf(v) for v in small.astype(np.float64)]))
+    half = E.erf(np.float16([0.5, -2.0, 3.0]))
     assert half.dtype == np.float16 and half.tolist() == np.float16([math.erf(0.5), math.erf(-2.0), math.erf(3.0)]).tolist()
     strided = np.linspace(-3, 3, 40, dtype=np.float32).reshape(4, 10)[:, ::3]
-    np.testing.assert_array_equal(B.erf(strided), B.erf(strided.copy()))
+    np.testing.assert_array_equal(E.erf(strided), E.erf(strided.copy()))
     t = torch.erf(torch.from_numpy(grid)).numpy()
     assert (np.abs(got.astype(np.float64) - t) / ulp).max() <= 3  # and within as much of torch's
     # mostly |x| < 2 (a GELU's inputs), in one chunk: the tail polynomial runs on the others alone
     # (in the grid above, the chunks beyond 2 took the other way), the same bits; and an array of
     # many chunks, each its own way, gives each element what it gives alone
     near = np.concatenate([np.linspace(-1.9, 1.9, 40_001, dtype=np.float32), grid[::60]])
-    assert near.size <= B._ERF32_CHUNK and 10 * np.count_nonzero(~(np.abs(near) < 2)) < 3 * near.size
-    np.testing.assert_array_equal(B.erf(near)[40_001:], got[::60])
+    assert near.size <= E._ERF32_CHUNK and 10 * np.count_nonzero(~(np.abs(near) < 2)) < 3 * near.size
+    np.testing.assert_array_equal(E.erf(near)[40_001:], got[::60])
     mixed = np.concatenate([near, grid, near])
-    assert mixed.size > 3 * B._ERF32_CHUNK
-    np.testing.assert_array_equal(B.erf(mixed), np.concatenate([B.erf(near), got, B.erf(near)]))
+    assert mixed.size > 3 * E._ERF32_CHUNK
+    np.testing.assert_array_equal(E.erf(mixed), np.concatenate([E.erf(near), got, E.erf(near)]))
 
 
 def test_exact_gelu_float32_cdf_folds_the_scaling_and_keeps_each_elements_bits():
-    """backend.gelu_parts: the normal CDF with 1 / sqrt(2) folded into the core polynomial, and x times
+    """ops._erf32.gelu_parts: the normal CDF with 1 / sqrt(2) folded into the core polynomial, and x times
     it, chunk by chunk; within 2.5 ulps of torch's formula with an exact erf, whatever the chunk."""
     from scipy.special import erf as erf64
 
-    from kittygrad import backend as B
+    from kittygrad.ops import _erf32 as E
 
     xs = np.concatenate([np.linspace(-9, 9, 600_001, dtype=np.float32),
                          (10.0 ** np.linspace(-44, 1, 20_001)).astype(np.float32)])
     xs = np.concatenate([xs, -xs[600_001:], np.float32([INF, -INF, NAN, 0.0, -0.0, 1e30, -1e30, 2.8284271])])
-    cdf, out = B.gelu_parts(xs)
+    cdf, out = E.gelu_parts(xs)
     assert cdf.dtype == out.dtype == np.float32
     with np.errstate(invalid="ignore"):  # (-inf * 0)
         np.testing.assert_array_equal(out, xs * cdf)  # the product is the float32 one
     finite = np.isfinite(xs)
-    erf_s = erf64((xs * np.float32(B._SQRT_HALF)).astype(np.float64))  # torch rounds x / sqrt(2) first
+    erf_s = erf64((xs * np.float32(E._SQRT_HALF)).astype(np.float64))  # torch rounds x / sqrt(2) first
     ref = 0.5 * (1 + erf_s)
     # in ulps of the erf or of the CDF, the larger: 1 + erf cancels in float32, for torch as for us
     unit = np.spacing(np.maximum(np.abs(erf_s), ref).astype(np.float32)).astype(np.float64)
@@ -897,15 +897,28 @@ def test_exact_gelu_float32_cdf_folds_the_scaling_and_keeps_each_elements_bits()
     np.testing.assert_allclose(out[finite], torch.nn.functional.gelu(torch.from_numpy(xs[finite])).numpy(),
                                rtol=1e-6, atol=2e-6)
     # a chunk mostly in the tail takes the other way (both polynomials everywhere): the same bits
-    near = np.random.default_rng(0).standard_normal(B._ERF32_CHUNK).astype(np.float32)
+    near = np.random.default_rng(0).standard_normal(E._ERF32_CHUNK).astype(np.float32)
     far = np.where(np.arange(near.size) % 2 == 0, near, near * 8).astype(np.float32)
     assert 10 * np.count_nonzero(far * far >= 8) >= 3 * far.size > 10 * np.count_nonzero(near * near >= 8)
-    np.testing.assert_array_equal(B.gelu_parts(far)[0][::2], B.gelu_parts(near)[0][::2])
-    np.testing.assert_array_equal(B.gelu_parts(np.concatenate([near, far]))[0], np.concatenate(
-        [B.gelu_parts(near)[0], B.gelu_parts(far)[0]]))
+    np.testing.assert_array_equal(E.gelu_parts(far)[0][::2], E.gelu_parts(near)[0][::2])
+    np.testing.assert_array_equal(E.gelu_parts(np.concatenate([near, far]))[0], np.concatenate(
+        [E.gelu_parts(near)[0], E.gelu_parts(far)[0]]))
     # few elements, or float64: the CDF from SciPy's erf, as before
     small = np.linspace(-3, 3, 101, dtype=np.float32)
-    np.testing.assert_array_equal(B.gelu_parts(small)[0], (np.float32(1) + B.erf(small * np.float32(B._SQRT_HALF))) * np.float32(0.5))
+    np.testing.assert_array_equal(E.gelu_parts(small)[0], (np.float32(1) + E.erf(small * np.float32(E._SQRT_HALF))) * np.float32(0.5))
+    # slope=True: GELU's derivative in the CDF's place, made in the same sweep by the steps a pass of
+    # its own would take (backward's product then has the bits it had), and the same x * CDF
+    for arr in (xs, small):
+        cdf, out = E.gelu_parts(arr)
+        slope, same_out = E.gelu_parts(arr, slope=True)
+        with np.errstate(all="ignore"):
+            density = arr * arr
+            density *= -0.5
+            np.exp(density, out=density)
+            density *= arr
+            density *= 1 / math.sqrt(2 * math.pi)
+        np.testing.assert_array_equal(same_out, out)
+        np.testing.assert_array_equal(slope, density + cdf)
 
 
 def test_erfinv_inverts_erf():

@@ -1,4 +1,4 @@
-"""Derive the float32 erf coefficients in ``kittygrad/backend.py`` and report their accuracy.
+"""Derive the float32 erf coefficients in ``kittygrad/ops/_erf32.py`` and report their accuracy.
 
     .venv/bin/python tools/fit_erf32.py
 
@@ -13,7 +13,7 @@ on Chebyshev nodes, reweighted towards the minimax fit (Lawson's iteration):
   (absolute error, i.e. relative error of erfc). Above 4 erf is 1.0 in float32, so |x| is clamped
   there (P turns back up far beyond its interval; checked below).
 
-The report evaluates the float32 formula (``backend.erf``) on a dense grid and prints its error in
+The report evaluates the float32 formula (``ops._erf32.erf``) on a dense grid and prints its error in
 float32 ulps against float64 erf.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ import mpmath
 import numpy as np
 from scipy.special import erf as erf64  # the float64 reference
 
-from kittygrad import backend as B
+from kittygrad.ops import _erf32 as E
 
 mpmath.mp.dps = 40
 
@@ -58,11 +58,11 @@ def main() -> None:
     grid = np.concatenate([grid, -grid])
     exact = erf64(grid.astype(np.float64))
     ulp = np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64)
-    err = np.abs(B.erf(grid).astype(np.float64) - exact) / ulp
-    print(f"backend.erf float32: max {err.max():.2f} ulp at x={grid[err.argmax()]!r}, mean {err.mean():.3f}, "
+    err = np.abs(E.erf(grid).astype(np.float64) - exact) / ulp
+    print(f"_erf32.erf float32: max {err.max():.2f} ulp at x={grid[err.argmax()]!r}, mean {err.mean():.3f}, "
           f"{(err > 1).mean():.2%} above 1 ulp")
     far = np.float32(10.0) ** np.linspace(0.6, 38.5, 200_001).astype(np.float32)
-    print("erf(x) == 1 for every sampled x in [4, 3.4e38]:", bool((B.erf(far[far >= 4]) == 1).all()))
+    print("erf(x) == 1 for every sampled x in [4, 3.4e38]:", bool((E.erf(far[far >= 4]) == 1).all()))
 
 
 if __name__ == "__main__":

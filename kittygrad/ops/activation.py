@@ -8,11 +8,12 @@ from .. import backend as B
 from .. import dtypes as D
 from ..autograd.function import Op, apply_inplace
 from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueError
+from . import _erf32
 from . import _kernels as _k
 from . import comparison as _comparison
 from . import unary as _unary
 from ._fused import _float, _needs, _same_dtype, _sigmoid, _softplus
-from ._prep import as_tensor_arg, cast, dtype_name, masked_grad, normalize_dim, times_grad
+from ._prep import as_tensor_arg, cast, dtype_name, masked_grad, normalize_dim, scaled_own, times_grad
 from .unary import _float_input
 
 
@@ -241,22 +242,9 @@ class Elu(Op):
         return ((g * d).astype(g.dtype, copy=False),)
 
 
-#: elements per chunk of the exact GELU's backward (256 KiB of float32: the slice being finished
-#: stays in the cache through its seven passes)
-_GELU_CHUNK = 1 << 16
-
-
-def _one_layout(*arrays) -> bool:
-    """Whether the arrays are NumPy arrays of one shape and dtype, all C-contiguous, not 0-d: then
-    their flat views line up element by element."""
-    first = arrays[0]
-    return all(type(a) is B.ndarray and a.flags.c_contiguous and a.shape == first.shape and a.dtype == first.dtype
-               for a in arrays) and first.ndim > 0
-
-
 class Gelu(Op):
-    # t: the tanh (approximate) or the normal CDF (exact) at x, kept for backward: erf is the
-    # costly part of GELU, and double backward differentiates the composite, not these
+    # t: the tanh (approximate) or the derivative CDF + x * pdf (exact) at x, kept for backward: erf
+    # is the costly part of GELU, and double backward differentiates the composite, not these
     saved_fields = ("approximate", "t", "x")
     saved_inputs = (0,)
 
@@ -279,9 +267,10 @@ class Gelu(Op):
                 return out
             self.t = xp.tanh(k * (x + 0.044715 * x * x * x))
             return 0.5 * x * (1 + self.t)
-        cdf, out = B.gelu_parts(x)
-        if _needs(self):
-            self.t = cdf
+        keep = _needs(self)
+        slope, out = _erf32.gelu_parts(x, slope=keep)
+        if keep:
+            self.t = slope
         return out.astype(x.dtype, copy=False)
 
     def composite(self, x, approximate="none"):
@@ -291,7 +280,6 @@ class Gelu(Op):
         return 0.5 * x * (1 + _unary.erf(x / math.sqrt(2)))
 
     def backward(self, g):
-        xp = self.xp
         x = self.x
         if self.approximate == "tanh":
             k = math.sqrt(2 / math.pi)
@@ -304,40 +292,9 @@ class Gelu(Op):
             with B.errstate(invalid="ignore", over="ignore"):  # x*x overflows float16 where tanh saturated
                 inner = 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
             d = 0.5 * (1 + t) + B.select(t * t == 1, 0, inner)
-        elif _one_layout(x, self.t, g):
-            return (self._exact_slope_times(x, self.t, g),)
-        elif type(x) is B.ndarray and x.ndim:
-            d = x * x  # CDF + x * pdf, in place on one temporary (times g in place where it can be)
-            d *= -0.5
-            xp.exp(d, out=d)
-            d *= x
-            d *= 1 / math.sqrt(2 * math.pi)
-            d += self.t
-            return (times_grad(d, g).astype(g.dtype, copy=False),)
-        else:
-            d = self.t + x * xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        else:  # forward kept the derivative itself: the gradient is one product
+            return (scaled_own(self, self.t, g).astype(g.dtype, copy=False),)
         return ((g * d).astype(g.dtype, copy=False),)
-
-    @staticmethod
-    def _exact_slope_times(x, t, g):
-        """``g * (t + x * pdf(x))``, the exact GELU's backward (t: the CDF forward kept), for three
-        C-contiguous arrays of one shape and dtype: the same passes as the general branch, run
-        on chunks of _GELU_CHUNK elements, each written into its slice of the result and finished
-        while in the cache (1.97 -> 1.35 ms at (32, 64, 384) float32; the same bits)."""
-        xp = B.xp
-        out = xp.empty_like(g)
-        out_flat, x_flat, t_flat, g_flat = out.reshape(-1), x.reshape(-1), t.reshape(-1), g.reshape(-1)
-        for start in range(0, out.size, _GELU_CHUNK):
-            stop = start + _GELU_CHUNK
-            d, xs = out_flat[start:stop], x_flat[start:stop]
-            xp.multiply(xs, xs, out=d)
-            d *= -0.5
-            xp.exp(d, out=d)
-            d *= xs
-            d *= 1 / math.sqrt(2 * math.pi)
-            d += t_flat[start:stop]
-            d *= g_flat[start:stop]
-        return out
 
     @staticmethod
     def _tanh_slope(x, t, k):
