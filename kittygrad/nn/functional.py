@@ -39,6 +39,7 @@ from ..ops.activation import (
     softsign,
 )
 from ..ops.nn.conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
+from ..ops.nn.attention import fused_attention
 from ..ops.nn.embedding import embedding
 from ..ops.nn.linear import bilinear, linear
 from ..ops.nn.loss import (
@@ -755,6 +756,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         rep = q.shape[-3] // k.shape[-3]
         k = k.unsqueeze(-3).expand(*k.shape[:-2], rep, S, k.shape[-1]).reshape(*q.shape[:-3], q.shape[-3], S, k.shape[-1])
         v = v.unsqueeze(-3).expand(*v.shape[:-2], rep, S, v.shape[-1]).reshape(*q.shape[:-3], q.shape[-3], S, v.shape[-1])
+    if attn_mask is None and dropout_p == 0:
+        fused = fused_attention(q, k, v, s, is_causal)
+        if fused is not None:
+            return fused
     scores = (q @ k.transpose(-2, -1)) * s
     if is_causal:
         if attn_mask is not None:

@@ -25,14 +25,12 @@ class Softmax(Op):
         xp = self.xp
         self.axis = axis
         e = x - x.max(axis=axis, keepdims=True, initial=-xp.inf)  # initial: empty inputs
-        fresh = type(e) is B.ndarray and e.ndim > 0  # (then exp and the scaling in place: no new arrays)
-        e = xp.exp(e, out=e if fresh else None)
-        total = _k.sum_last(e) if axis == e.ndim - 1 else e.sum(axis=axis, keepdims=True)
-        if fresh:  # times the sum's reciprocal, as torch's kernel scales (a division per element costs more)
-            e *= 1 / total
+        if type(e) is B.ndarray and e.ndim > 0:  # a fresh array: exp and the scaling in place
+            _k.exp_normalized(e, axis)
             self.out = e
         else:
-            self.out = xp.asarray(e / total)  # 0-d: an array, not a NumPy scalar
+            e = xp.exp(e)
+            self.out = xp.asarray(e / e.sum(axis=axis, keepdims=True))  # 0-d: an array, not a NumPy scalar
         return self.out
 
     def backward(self, g):

@@ -43,7 +43,10 @@ ROWS = [
     Row("interpolate_linear", lambda m, x: F(m).interpolate(x, scale_factor=0.6, mode="linear"), shapes=fixed((2, 2, 7))),
     Row("sdpa", lambda m, q, k, v: F(m).scaled_dot_product_attention(q, k, v), 3, shapes=fixed((2, 3, 4), (2, 5, 4), (2, 5, 3))),
     Row("sdpa_causal", lambda m, q, k, v: F(m).scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.3), 3,
-        shapes=fixed((2, 2, 4, 3), (2, 2, 4, 3), (2, 2, 4, 3))),
+        shapes=fixed((2, 2, 4, 3), (2, 2, 4, 3), (2, 2, 4, 3)), also=("fused_attention",)),
+    # (batch, heads, length, features): one fused node, as torch's flash kernel (ops/nn/attention.py)
+    Row("sdpa_4d", lambda m, q, k, v: F(m).scaled_dot_product_attention(q, k, v), 3,
+        shapes=fixed((2, 2, 3, 4), (2, 2, 5, 4), (2, 2, 5, 3))),
     Row("sdpa_mask", lambda m, q, k, v: F(m).scaled_dot_product_attention(
         q, k, v, attn_mask=m.tensor([[True, False, True], [True, True, False]])), 3, shapes=fixed((1, 2, 4), (1, 3, 4), (1, 3, 2))),
     Row("sdpa_float_mask", lambda m, q, k, v, mk: F(m).scaled_dot_product_attention(q, k, v, attn_mask=mk), 4,

@@ -1,7 +1,14 @@
 """Attention weights for ``scaled_dot_product_attention`` (softmax of scaled scores)."""
 from __future__ import annotations
 
+import functools
+
+from ... import backend as B
 from ...autograd.function import Op
+from .. import _kernels as _k
+from .. import activation as _act
+from .. import linalg as _linalg
+from .._fused import _const
 
 # ---------------------------------------------------------------------------------------------
 # attention weights handed back to the caller
@@ -45,3 +52,99 @@ def attention_weights(weights, n: int, heads: int, average: bool = True, batched
     kittygrad.Size([2, 3, 5])
     """
     return AttentionWeights.apply(weights, n, heads, average, batched)
+
+
+# ---------------------------------------------------------------------------------------------
+# scaled dot-product attention in one node
+
+
+@functools.lru_cache(maxsize=16)
+def _causal_additive(length: int, dtype_name: str, transposed: bool = False):
+    """0 on and below the diagonal, -inf above, (length, length) in that dtype (``transposed``:
+    -inf below, contiguous: a broadcast of a transposed view costs 2.4x the pass); read-only (shared)."""
+    mask = B.xp.full((length, length), -B.xp.inf, dtype=dtype_name)
+    mask = B.xp.tril(mask, -1) if transposed else B.xp.triu(mask, 1)
+    mask.flags.writeable = False
+    return mask
+
+
+class ScaledDotProductAttention(Op):
+    """``softmax(q @ k^T * scale [+ causal mask]) @ v`` for (batch, heads, length, features)
+    inputs in one node, as torch's CPU flash-attention kernel records it.
+
+    The probabilities are kept transposed, (..., key, query): a softmax over the last axis of rows
+    as short as attention's (64) is slow in NumPy (its max and its broadcasts run a loop per row,
+    3x the time), while along the second-to-last axis they run as SIMD passes over whole rows.
+    BLAS takes either orientation at one cost. Scaling, masking and normalising are made in place
+    on that one fresh array, and backward forms the scores' gradient in place too. Double
+    backward differentiates :meth:`composite`.
+    """
+
+    saved_fields = ("q", "k", "v", "probs_t", "scale")
+    saved_inputs = (0, 1, 2)
+    torch_saved = {"query": "q", "key": "k", "value": "v"}
+
+    def forward(self, q, k, v, scale, causal):
+        xp = self.xp
+        self.q, self.k, self.v, self.scale = q, k, v, scale
+        probs_t = k @ xp.swapaxes(q, -1, -2)  # the scores, transposed: a fresh array, finished in place
+        probs_t *= scale
+        if causal:  # (transposed: -inf where the key comes after the query)
+            probs_t += _causal_additive(probs_t.shape[-1], probs_t.dtype.name, transposed=True)
+        probs_t -= probs_t.max(axis=-2, keepdims=True)
+        xp.exp(probs_t, out=probs_t)
+        probs_t *= 1 / xp.einsum("bhkq->bhq", probs_t)[:, :, None, :]
+        self.probs_t = probs_t
+        return xp.swapaxes(probs_t, -1, -2) @ v
+
+    def backward(self, g):
+        xp = self.xp
+        need = self.needs_input_grad
+        g = _k.blas_ready(g)
+        probs_t = self.probs_t
+        gq = gk = gv = None
+        if need[2]:
+            gv = probs_t @ g
+        if need[0] or need[1]:
+            scores_grad_t = self.v @ xp.swapaxes(g, -1, -2)  # the probabilities' gradient, transposed and fresh
+            # softmax's backward, in place: (dP - sum over keys of dP * P) * P
+            scores_grad_t -= xp.einsum("bhkq,bhkq->bhq", scores_grad_t, probs_t)[:, :, None, :]
+            scores_grad_t *= probs_t
+            if need[0]:
+                gq = xp.swapaxes(scores_grad_t, -1, -2) @ self.k
+                gq *= self.scale
+            if need[1]:
+                gk = scores_grad_t @ self.q
+                gk *= self.scale
+        return gq, gk, gv
+
+    def composite(self, q, k, v, scale, causal):
+        """The same attention from differentiable ops (for double backward)."""
+        scores = _linalg.matmul(q, k.transpose(-2, -1)) * scale
+        if causal:
+            scores = scores + _const(_causal_additive(scores.shape[-1], scores._data.dtype.name), scores)
+        return _linalg.matmul(_act.softmax(scores, -1), v)
+
+    def _torch_recorded_name(self) -> str:
+        return "ScaledDotProductFlashAttentionForCpuBackward0"
+
+
+def fused_attention(q, k, v, scale: float, is_causal: bool):
+    """Scaled dot-product attention as one :class:`ScaledDotProductAttention` node, or None where
+    that node does not apply (then ``scaled_dot_product_attention`` composes it from ops): torch's
+    flash kernel's cases, 4-D float32/float64 inputs of one batch and head count, no mask other
+    than a square causal one (dropout is the caller's to rule out).
+
+    >>> import kittygrad as kitty
+    >>> q = kitty.randn(1, 2, 3, 4, requires_grad=True)
+    >>> fused_attention(q, q, q, 0.5, True).grad_fn.name()
+    'ScaledDotProductAttentionBackward'
+    """
+    qd, kd, vd = q._data, k._data, v._data
+    if not (qd.ndim == kd.ndim == vd.ndim == 4 and qd.dtype == kd.dtype == vd.dtype and qd.dtype.name in ("float32", "float64")):
+        return None
+    if qd.shape[:2] != kd.shape[:2] or kd.shape[:3] != vd.shape[:3] or qd.shape[3] != kd.shape[3] or 0 in qd.shape or 0 in vd.shape:
+        return None
+    if is_causal and qd.shape[2] != kd.shape[2]:
+        return None
+    return ScaledDotProductAttention.apply(q, k, v, scale=scale, causal=bool(is_causal))
