@@ -229,6 +229,25 @@ def rows_matmul(a, w):
     return (a.reshape(-1, a.shape[-1]) @ w).reshape(*a.shape[:-1], w.shape[-1])
 
 
+def rows_affine(x, w, b):
+    """``x @ w.T + b`` for a stack ``x`` (..., K), a matrix ``w`` (N, K) and a bias ``b`` (N,) or None:
+    a linear layer, as one GEMM over the leading dims folded into rows (see :func:`rows_matmul`),
+    the bias added inside the GEMM where BLAS can (see ``backend.matmul_t_plus``).
+
+    >>> import numpy as np
+    >>> rows_affine(np.ones((2, 1, 3)), np.ones((4, 3)), np.arange(4.0)).shape
+    (2, 1, 4)
+    """
+    if b is not None and type(x) is B.ndarray and x.ndim >= 2:
+        out = B.matmul_t_plus(x.reshape(-1, x.shape[-1]), w, b)
+        if out is not None:
+            return out.reshape(x.shape[:-1] + (w.shape[0],))
+    out = rows_matmul(x, w.T)
+    if b is not None:
+        out += b
+    return out
+
+
 def repeated_matrix(a, b):
     """The one matrix that the stack ``b`` repeats along all its batch dims (zero strides there: a
     weight broadcast to every sample, as vmap gives per-sample weights), when ``a``'s batch dims
