@@ -68,6 +68,24 @@ def _causal_additive(length: int, dtype_name: str, transposed: bool = False):
     return mask
 
 
+def _product_like(a, b, like):
+    """``a @ b`` for (batch, heads, length, features) stacks, laid out in memory as (batch, length,
+    heads, features) where ``like`` lies so (heads split off a linear layer's output, then
+    transposed): the transposes and the reshape back to (batch, length, features) around attention
+    are then views instead of copies. torch's flash kernel lays its output out as its query.
+
+    >>> import numpy as np
+    >>> like = np.zeros((2, 5, 3, 4)).swapaxes(1, 2)
+    >>> _product_like(np.ones((2, 3, 5, 5)), np.ones((2, 3, 5, 4)), like).swapaxes(1, 2).flags.c_contiguous
+    True
+    """
+    if like.shape[1] == 1 or like.shape[2] == 1 or abs(like.strides[1]) >= abs(like.strides[2]):
+        return a @ b
+    out = B.xp.empty((a.shape[0], a.shape[2], a.shape[1], b.shape[3]), B.xp.result_type(a, b))
+    B.xp.matmul(a, b, out=out.swapaxes(1, 2))
+    return out.swapaxes(1, 2)
+
+
 class ScaledDotProductAttention(Op):
     """``softmax(q @ k^T * scale [+ causal mask]) @ v`` for (batch, heads, length, features)
     inputs in one node, as torch's CPU flash-attention kernel records it.
@@ -95,7 +113,7 @@ class ScaledDotProductAttention(Op):
         xp.exp(probs_t, out=probs_t)
         probs_t *= 1 / xp.einsum("bhkq->bhq", probs_t)[:, :, None, :]
         self.probs_t = probs_t
-        return xp.swapaxes(probs_t, -1, -2) @ v
+        return _product_like(xp.swapaxes(probs_t, -1, -2), v, q)
 
     def backward(self, g):
         xp = self.xp
@@ -104,17 +122,17 @@ class ScaledDotProductAttention(Op):
         probs_t = self.probs_t
         gq = gk = gv = None
         if need[2]:
-            gv = probs_t @ g
+            gv = _product_like(probs_t, g, self.v)
         if need[0] or need[1]:
             scores_grad_t = self.v @ xp.swapaxes(g, -1, -2)  # the probabilities' gradient, transposed and fresh
             # softmax's backward, in place: (dP - sum over keys of dP * P) * P
             scores_grad_t -= xp.einsum("bhkq,bhkq->bhq", scores_grad_t, probs_t)[:, :, None, :]
             scores_grad_t *= probs_t
             if need[0]:
-                gq = xp.swapaxes(scores_grad_t, -1, -2) @ self.k
+                gq = _product_like(xp.swapaxes(scores_grad_t, -1, -2), self.k, self.q)
                 gq *= self.scale
             if need[1]:
-                gk = scores_grad_t @ self.q
+                gk = _product_like(scores_grad_t, self.q, self.k)
                 gk *= self.scale
         return gq, gk, gv
 
