@@ -1,4 +1,5 @@
-"""Attention weights for ``scaled_dot_product_attention`` (softmax of scaled scores)."""
+"""Attention as ops: ``scaled_dot_product_attention`` in one node (torch's flash-kernel cases) and
+the attention weights ``nn.MultiheadAttention`` hands back."""
 from __future__ import annotations
 
 import functools
