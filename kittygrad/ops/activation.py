@@ -278,20 +278,17 @@ class Gelu(Op):
         return 0.5 * x * (1 + _unary.erf(x / math.sqrt(2)))
 
     def backward(self, g):
-        x = self.x
-        if self.approximate == "tanh":
-            k = math.sqrt(2 / math.pi)
-            t = self.t
-            if type(g) is B.ndarray and type(x) is B.ndarray and x.ndim and g.shape == x.shape and g.dtype == x.dtype:
-                slope = self._tanh_slope(x, t, k)
-                if slope is not None:
-                    slope *= g
-                    return (slope,)
-            with B.errstate(invalid="ignore", over="ignore"):  # x*x overflows float16 where tanh saturated
-                inner = 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
-            d = 0.5 * (1 + t) + B.select(t * t == 1, 0, inner)
-        else:  # forward kept the derivative itself: the gradient is one product
+        if self.approximate != "tanh":  # forward kept the derivative itself: the gradient is one product
             return (scaled_own(self, self.t, g).astype(g.dtype, copy=False),)
+        x, t, k = self.x, self.t, math.sqrt(2 / math.pi)
+        if type(g) is B.ndarray and type(x) is B.ndarray and x.ndim and g.shape == x.shape and g.dtype == x.dtype:
+            slope = self._tanh_slope(x, t, k)
+            if slope is not None:
+                slope *= g
+                return (slope,)
+        with B.errstate(invalid="ignore", over="ignore"):  # x*x overflows float16 where tanh saturated
+            inner = 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
+        d = 0.5 * (1 + t) + B.select(t * t == 1, 0, inner)
         return ((g * d).astype(g.dtype, copy=False),)
 
     @staticmethod
