@@ -63,6 +63,29 @@ def test_power_by_products_matches_torch_at_finite_values(dtype, exponent):
     _same_or_one_ulp(x.grad.numpy(), t.grad.numpy())
 
 
+def test_half_power_divides_by_its_kept_root_only_while_the_result_is_unchanged():
+    """``x ** 0.5``'s backward divides by forward's root instead of taking it again; changed in
+    place (allowed, as torch's PowBackward0 keeps only the input), the root is taken afresh, so the
+    gradient is torch's either way."""
+    values = np.random.default_rng(0).random((64, 64)).astype(np.float32) + 0.1
+    t = torch.tensor(values, requires_grad=True)
+    (t**0.5).sum().backward()
+    for change in (False, True):
+        x = kitty.tensor(values, requires_grad=True)
+        y = x**0.5
+        if change:
+            with kitty.no_grad():
+                y.mul_(3.0)
+        y.sum().backward()
+        assert np.array_equal(x.grad.numpy(), t.grad.numpy())
+    x = kitty.tensor(values, requires_grad=True)
+    y = kitty.pow(x, 0.5)
+    with kitty.no_grad():
+        y.view(-1)[0] = 7.0  # through a view: the shared version counter moves too
+    y.sum().backward()
+    assert np.array_equal(x.grad.numpy(), t.grad.numpy())
+
+
 def test_integer_tensor_power_keeps_integer_semantics():
     x = kitty.tensor([-3, 0, 2, 5])
     assert (x**2).tolist() == torch.tensor([-3, 0, 2, 5]).pow(2).tolist()
@@ -459,6 +482,42 @@ def test_sum_of_squares_by_rows_is_as_accurate_as_numpys(dtype, size):
         k = kitty.nn.functional.mse_loss(kitty.tensor(a), kitty.tensor(b), reduction=reduction).item()
         t = torch.nn.functional.mse_loss(torch.tensor(a), torch.tensor(b), reduction=reduction).item()
         assert k == pytest.approx(t, rel=32 * float(np.finfo(dtype).eps))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("size", [5, 2048, 4095, 4096, 4096 * 3 + 17, 131070])
+def test_sum_of_every_element_by_rows_is_as_accurate_as_torchs(dtype, size):
+    """``sum_all`` (rows of 4096 through einsum, summed pairwise; what sum() and mean() of a whole
+    tensor use) stays within a few roundings of the exact sum, as torch's does, for values far
+    from zero too, and keeps inf, -inf and NaN as NumPy's sum does."""
+    rng = np.random.default_rng(size)
+    for offset in (0.0, 1000.0):
+        a = (rng.standard_normal(size) * 3 + offset).astype(dtype)
+        exact = a.astype(np.longdouble).sum()
+        scale = np.abs(a).astype(np.longdouble).sum()
+        ours = _kernels.sum_all(a)
+        assert ours.dtype == a.dtype
+        theirs = torch.tensor(a).sum().item()
+        bound = max(8 * float(np.finfo(dtype).eps) * float(scale), 2 * abs(theirs - float(exact)))
+        assert abs(float(ours) - float(exact)) <= bound
+        assert kitty.tensor(a).reshape(1, -1).sum().item() == float(ours)
+        assert kitty.tensor(a).mean().item() == pytest.approx(theirs / size, rel=8 * float(np.finfo(dtype).eps) * size ** 0.5)
+    special = np.ones(size, dtype)
+    special[-1] = np.inf
+    assert _kernels.sum_all(special) == np.inf
+    special[0] = -np.inf
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(_kernels.sum_all(special))
+
+
+def test_sum_leading_of_no_axes_or_every_axis():
+    """sum_leading with ``()`` reduces nothing (NumPy's rule), with ``None`` or every axis it sums
+    every element (through sum_all), keeping the reduced dims as ones when asked."""
+    a = np.random.default_rng(0).standard_normal((64, 64)).astype(np.float32)
+    assert np.array_equal(_kernels.sum_leading(a, (), False), a)
+    for axes in (None, (0, 1)):
+        assert _kernels.sum_leading(a, axes, False) == _kernels.sum_all(a)
+        assert _kernels.sum_leading(a, axes, True).shape == (1, 1)
 
 
 def test_row_sum_kernels_keep_numpys_warnings_quiet():

@@ -106,19 +106,34 @@ class Div(Op):
         return (ga if need[0] else None), gb
 
 
-def _half_power_slope(a):
+def _half_power_slope(a, kept=None):
     """``0.5 * a ** -0.5`` (the slope of ``a ** 0.5``) as ``0.5 / sqrt(a)``, or None where that
     is not the generic power's value: at -0 and -inf the quotient is -inf and nan, where the power
-    gives inf and 0. Both are non-finite, which all_finite notices (then the generic power runs)."""
+    gives inf and 0. Both are non-finite, which all_finite notices (then the generic power runs).
+
+    ``kept`` is forward's result, ``(version counter, version then, array)``: while the result is
+    unchanged it is ``sqrt(a)`` to the bit, and backward divides by it instead of taking the root
+    again (a float32 square root costs 3.5x a product). Changed in place, it is not read: torch's
+    PowBackward0 keeps only the input, so that stays allowed, and the root is taken again."""
     if type(a) is not B.ndarray or a.ndim == 0:
         return None
-    slope = B.xp.sqrt(a)
-    B.xp.divide(a.dtype.type(0.5), slope, out=slope)
+    root = None
+    if kept is not None:
+        counter, version, result = kept
+        if counter[0] == version and result.dtype == a.dtype and result.shape == a.shape:
+            root = result
+    if root is None:
+        slope = B.xp.sqrt(a)
+        B.xp.divide(a.dtype.type(0.5), slope, out=slope)
+    else:
+        slope = B.xp.divide(a.dtype.type(0.5), root)
     return slope if all_finite(slope) else None
 
 
 class Pow(Op):
-    saved_fields = ("a", "b")
+    # _root: the result of ``a ** 0.5`` with its version (see _half_power_slope), set by ``pow``
+    saved_fields = ("a", "b", "_root")
+    _root = None
     torch_saved = {"self": "a", "exponent": ("b", "number")}  # a number exponent stays a number
     saved_inputs = (0, 1)
 
@@ -149,7 +164,7 @@ class Pow(Op):
             if need[0] and _k.is_number(b) and b != 0 and a.dtype.kind == "f":
                 if b == 1:
                     return g, None
-                half = _half_power_slope(a) if b == 0.5 else None
+                half = _half_power_slope(a, self._root) if b == 0.5 else None
                 if half is not None:  # (already scaled by the exponent)
                     return times_grad(half, g), None
                 if b == 2:  # the slope 2a in one pass (a ** 1 would be a copy, scaled after)
@@ -354,7 +369,11 @@ def pow(input, exponent):  # noqa: A001 - torch's name
     a, b = binary(input, exponent, "pow")
     if isinstance(b, F.Tensor):
         return PowOfTensor.apply(a, b)
-    return Pow.apply(a, b)
+    out = Pow.apply(a, b)
+    node = out._grad_fn
+    if b == 0.5 and type(node) is Pow:
+        node._root = (out._vc, out._vc[0], out._data)  # (backward divides by it while unchanged)
+    return out
 
 
 def neg(input):
