@@ -86,6 +86,28 @@ def test_half_power_divides_by_its_kept_root_only_while_the_result_is_unchanged(
     assert np.array_equal(x.grad.numpy(), t.grad.numpy())
 
 
+@pytest.mark.parametrize("change", [False, True])
+def test_division_reads_its_kept_quotient_only_while_the_result_is_unchanged(change):
+    """The divisor's gradient -(g / b) * (a / b) reads forward's quotient; changed in place (allowed,
+    torch's DivBackward0 keeps only a and b) it is computed from a and b again. Either way it is
+    torch's, at zeros and infinities too."""
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((64, 64)).astype(np.float32)
+    b = rng.standard_normal((64, 64)).astype(np.float32)
+    a[0, :4], b[0, :4] = [0.0, 1.0, np.inf, 2.0], [0.0, 0.0, 3.0, np.inf]
+    g = rng.standard_normal((64, 64)).astype(np.float32)
+    t = [torch.tensor(v, requires_grad=True) for v in (a, b)]
+    (t[0] / t[1]).backward(torch.tensor(g))
+    k = [kitty.tensor(v, requires_grad=True) for v in (a, b)]
+    y = k[0] / k[1]
+    if change:
+        with kitty.no_grad():
+            y.add_(1.0)
+    y.backward(kitty.tensor(g))
+    for ours, theirs in zip(k, t):
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=2e-6, atol=0)
+
+
 def test_integer_tensor_power_keeps_integer_semantics():
     x = kitty.tensor([-3, 0, 2, 5])
     assert (x**2).tolist() == torch.tensor([-3, 0, 2, 5]).pow(2).tolist()

@@ -77,11 +77,36 @@ class Mul(Op):
         return (g * self.b if need[0] else None), (g * self.a if need[1] else None)
 
 
+def _keep_result(out):
+    """Hand the node of ``out`` its own result, as ``(version counter, version now, array)``, for a
+    backward that can read it instead of recomputing it (see :func:`_unchanged`); returns ``out``.
+    The node holds the result until its backward ran (torch's keeps only the inputs), so this is
+    for results that save a costly pass: a square root, a division."""
+    out._grad_fn._result_kept = (out._vc, out._vc[0], out._data)
+    return out
+
+
+def _unchanged(kept, like):
+    """The array ``kept`` by :func:`_keep_result`, while the result has not been changed in place and
+    has ``like``'s dtype and shape; else None.
+
+    torch's nodes for these ops save only their inputs, so changing the result in place stays
+    allowed: backward then recomputes what it would have read, and the gradient is the same."""
+    if kept is None:
+        return None
+    counter, version, result = kept
+    if counter[0] == version and result.dtype == like.dtype and result.shape == like.shape:
+        return result
+    return None
+
+
 class Div(Op):
-    saved_fields = ("a", "b")
+    # _result_kept: a / b with its version (see _keep_result), set by ``div``
+    saved_fields = ("a", "b", "_result_kept")
     torch_saved = {"self": "a", "other": "b"}
     saved_inputs = (0, 1)
     save_needed = {0: (1,), 1: (0, 1)}
+    _result_kept = None
 
     def forward(self, a, b):
         nodes = self._next_nodes
@@ -96,10 +121,16 @@ class Div(Op):
         gb = None
         if need[1]:
             if type(ga) is B.ndarray and type(a) is B.ndarray:
-                # -g a / b**2 as -(g / b) * a / b, in place on a fresh array of the output's
-                # shape: a pass fewer, and no b * b to overflow
-                gb = ga * a
-                gb /= b
+                quotient = _unchanged(self._result_kept, ga)
+                if quotient is not None:
+                    # -g a / b**2 as -(g / b) * (a / b): forward's quotient, so one division less
+                    # (a float32 division costs several products)
+                    gb = B.xp.multiply(ga, quotient)
+                else:
+                    # as -(g / b) * a / b, in place on a fresh array of the output's shape: a
+                    # pass fewer, and no b * b to overflow
+                    gb = ga * a
+                    gb /= b
                 B.xp.negative(gb, out=gb)
             else:
                 gb = -g * a / (b * b)
@@ -111,17 +142,12 @@ def _half_power_slope(a, kept=None):
     is not the generic power's value: at -0 and -inf the quotient is -inf and nan, where the power
     gives inf and 0. Both are non-finite, which all_finite notices (then the generic power runs).
 
-    ``kept`` is forward's result, ``(version counter, version then, array)``: while the result is
-    unchanged it is ``sqrt(a)`` to the bit, and backward divides by it instead of taking the root
-    again (a float32 square root costs 3.5x a product). Changed in place, it is not read: torch's
-    PowBackward0 keeps only the input, so that stays allowed, and the root is taken again."""
+    ``kept`` is forward's result (see :func:`_keep_result`): while unchanged it is ``sqrt(a)`` to
+    the bit, and backward divides by it instead of taking the root again (a float32 square root
+    costs 3.5x a product)."""
     if type(a) is not B.ndarray or a.ndim == 0:
         return None
-    root = None
-    if kept is not None:
-        counter, version, result = kept
-        if counter[0] == version and result.dtype == a.dtype and result.shape == a.shape:
-            root = result
+    root = _unchanged(kept, a)
     if root is None:
         slope = B.xp.sqrt(a)
         B.xp.divide(a.dtype.type(0.5), slope, out=slope)
@@ -131,9 +157,9 @@ def _half_power_slope(a, kept=None):
 
 
 class Pow(Op):
-    # _root: the result of ``a ** 0.5`` with its version (see _half_power_slope), set by ``pow``
-    saved_fields = ("a", "b", "_root")
-    _root = None
+    # _result_kept: the result of ``a ** 0.5`` with its version (see _keep_result), set by ``pow``
+    saved_fields = ("a", "b", "_result_kept")
+    _result_kept = None
     torch_saved = {"self": "a", "exponent": ("b", "number")}  # a number exponent stays a number
     saved_inputs = (0, 1)
 
@@ -164,7 +190,7 @@ class Pow(Op):
             if need[0] and _k.is_number(b) and b != 0 and a.dtype.kind == "f":
                 if b == 1:
                     return g, None
-                half = _half_power_slope(a, self._root) if b == 0.5 else None
+                half = _half_power_slope(a, self._result_kept) if b == 0.5 else None
                 if half is not None:  # (already scaled by the exponent)
                     return times_grad(half, g), None
                 if b == 2:  # the slope 2a in one pass (a ** 1 would be a copy, scaled after)
@@ -345,7 +371,11 @@ def div(input, other, *, rounding_mode=None):
 
         return div_rounding(input, other, rounding_mode)
     a, b = binary(input, other, "div", float_result=True)
-    return Div.apply(a, b)
+    out = Div.apply(a, b)
+    node = out._grad_fn
+    if type(node) is Div and node._next_nodes[-1] is not None:  # (read only for a divisor's gradient)
+        _keep_result(out)
+    return out
 
 
 def _integer_power(xp, a, b):
@@ -370,10 +400,7 @@ def pow(input, exponent):  # noqa: A001 - torch's name
     if isinstance(b, F.Tensor):
         return PowOfTensor.apply(a, b)
     out = Pow.apply(a, b)
-    node = out._grad_fn
-    if b == 0.5 and type(node) is Pow:
-        node._root = (out._vc, out._vc[0], out._data)  # (backward divides by it while unchanged)
-    return out
+    return _keep_result(out) if b == 0.5 and type(out._grad_fn) is Pow else out
 
 
 def neg(input):
