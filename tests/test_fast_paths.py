@@ -1028,3 +1028,33 @@ def test_masked_grad_by_a_converted_mask_equals_numpys_mixed_product(dtype, size
     assert np.array_equal(got, expected) and np.array_equal(np.signbit(got), np.signbit(expected))
     strided = masked_grad(mask.reshape(-1, 2)[:, 0], g.reshape(-1, 2)[:, 1])  # (views of other arrays)
     assert np.array_equal(strided, g.reshape(-1, 2)[:, 1] * mask.reshape(-1, 2)[:, 0])
+
+
+def test_a_reshaped_fresh_gradient_becomes_grad_without_a_copy_unless_its_buffer_is_held(monkeypatch):
+    """A leaf's first gradient that is a view of a buffer of its own size nothing else holds (layer
+    norm's input gradient, reshaped from its rows) becomes ``.grad`` as it is; a view of a buffer
+    something else still holds is copied, so changing ``.grad`` in place cannot reach that buffer."""
+    copies = []
+    real = backend.grad_like
+    monkeypatch.setattr(backend, "grad_like", lambda arr, variable: copies.append(arr.shape) or real(arr, variable))
+    x = kitty.randn(4, 3, 8, requires_grad=True)
+    kitty.nn.functional.layer_norm(x, (8,)).sum().backward()
+    assert copies == [] and x.grad.shape == (4, 3, 8)
+
+    class HoldsItsGradient(kitty.autograd.Function):
+        held = None
+
+        @staticmethod
+        def forward(ctx, a):
+            return a.clone()
+
+        @staticmethod
+        def backward(ctx, grad):
+            HoldsItsGradient.held = kitty.ones(3, 4)
+            return HoldsItsGradient.held.reshape(2, 6)
+
+    a = kitty.zeros(2, 6, requires_grad=True)
+    HoldsItsGradient.apply(a).sum().backward()
+    assert copies == [(2, 6)]
+    a.grad.add_(1.0)
+    assert float(HoldsItsGradient.held.sum()) == 12.0 and float(a.grad.sum()) == 24.0
