@@ -373,8 +373,8 @@ def div(input, other, *, rounding_mode=None):
     a, b = binary(input, other, "div", float_result=True)
     out = Div.apply(a, b)
     node = out._grad_fn
-    if type(node) is Div and node._next_nodes[-1] is not None:  # (read only for a divisor's gradient)
-        _keep_result(out)
+    if type(node) is Div and node._next_nodes[-1] is not None and isinstance(a, F.Tensor):
+        _keep_result(out)  # (read only for the gradient of a tensor divisor of a tensor)
     return out
 
 
