@@ -1058,3 +1058,20 @@ def test_a_reshaped_fresh_gradient_becomes_grad_without_a_copy_unless_its_buffer
     assert copies == [(2, 6)]
     a.grad.add_(1.0)
     assert float(HoldsItsGradient.held.sum()) == 12.0 and float(a.grad.sum()) == 24.0
+
+
+def test_results_are_not_kept_past_saved_tensor_hooks():
+    """Under saved_tensors_hooks (which pack what nodes save, e.g. to drop or offload it) a division
+    and a square root keep no result of their own; the gradients are still torch's."""
+    packed = []
+    a = kitty.tensor([1.0, 4.0, 9.0], requires_grad=True)
+    b = kitty.tensor([2.0, 3.0, 5.0], requires_grad=True)
+    with kitty.autograd.graph.saved_tensors_hooks(lambda t: packed.append(1) or t, lambda t: t):
+        q, r = a / b, a**0.5
+    assert q.grad_fn._result_kept is None and r.grad_fn._result_kept is None and packed
+    (q.sum() + r.sum()).backward()
+    ta = torch.tensor([1.0, 4.0, 9.0], requires_grad=True)
+    tb = torch.tensor([2.0, 3.0, 5.0], requires_grad=True)
+    ((ta / tb).sum() + (ta**0.5).sum()).backward()
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-6)

@@ -81,8 +81,11 @@ def _keep_result(out):
     """Hand the node of ``out`` its own result, as ``(version counter, version now, array)``, for a
     backward that can read it instead of recomputing it (see :func:`_unchanged`); returns ``out``.
     The node holds the result until its backward ran (torch's keeps only the inputs), so this is
-    for results that save a costly pass: a square root, a division."""
-    out._grad_fn._result_kept = (out._vc, out._vc[0], out._data)
+    for results that save a costly pass: a square root, a division. Not while anything observes
+    the recorded ops (saved-tensor hooks pack what nodes save, to offload or drop it: a result held
+    here would escape them)."""
+    if not F.observers:
+        out._grad_fn._result_kept = (out._vc, out._vc[0], out._data)
     return out
 
 
