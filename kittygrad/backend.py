@@ -6,6 +6,7 @@ CuPy backend can replace this one module without touching any op.
 from __future__ import annotations
 
 import struct
+import sys
 import warnings
 
 import ml_dtypes as _ml_dtypes
@@ -229,6 +230,20 @@ def matmul_t_plus(x, w, b):
     # in BLAS's column-major terms: out.T (N, R) = w (N, K) @ x.T (K, R), every operand a view as it lies
     written = gemm(1.0, w.T, x.T, beta=1.0, c=out.T, trans_a=1, overwrite_c=1)
     return out if written.base is out else written.T  # (SciPy copies c only if it could not write there)
+
+
+def sole_view(view) -> bool:
+    """Whether ``view`` covers the whole buffer it views (up to 64 bytes of alignment) and nothing
+    else holds that buffer: the view's own reference, the local name and getrefcount's argument
+    are the only ones (a fresh array reshaped). The engine lets such a view become a ``.grad``
+    without a copy.
+
+    >>> sole_view(np.zeros(6).reshape(2, 3)), sole_view(np.zeros(100)[:3])
+    (True, False)
+    """
+    base = view.base
+    return (type(base) is np.ndarray and base.base is None and base.nbytes <= view.nbytes + 64
+            and view.flags.c_contiguous and sys.getrefcount(base) <= 3)
 
 
 def empty_aligned(size: int, dtype):

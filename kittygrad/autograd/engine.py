@@ -306,8 +306,7 @@ def _accumulate_into(tensor, grad, hooks: bool = True) -> None:
         grad = g._data
     current = tensor._grad
     if current is None:
-        # own the memory (the incoming array may be shared with another branch's gradient), in
-        # the leaf's layout
+        # own the memory (the incoming array may be shared with another branch's gradient), in the leaf's layout
         tensor._grad = Tensor._wrap(B.grad_like(grad, data))
     elif current._data.shape == grad.shape and current._data.flags.writeable:
         current._data += grad  # in place, as torch: references to .grad see the sum
@@ -362,15 +361,6 @@ dual_saved = None
 _getrefcount = sys.getrefcount
 _ndarray = B.xp.ndarray
 _generic = B.xp.generic
-
-
-def _sole_buffer(view) -> bool:
-    """Whether ``view`` covers the whole buffer it views (up to 64 bytes of alignment) and nothing
-    else holds that buffer: the view's own reference, the local name and getrefcount's argument
-    are the only ones. Such a view may become a ``.grad`` without a copy."""
-    base = view.base
-    return (type(base) is _ndarray and base.base is None and base.nbytes <= view.nbytes + 64
-            and view.flags.c_contiguous and _getrefcount(base) <= 3)
 
 
 def _node_backward(node, grads, create_graph: bool) -> tuple:
@@ -821,12 +811,10 @@ def _run_seed(root, root_nr, root_grad) -> None:
                     if current is None:
                         # .grad owns its memory, laid out as its leaf (torch's contract): an array
                         # nothing else references (the input_grads tuple, zip's item tuple, the loop
-                        # variable, getrefcount's argument) is ours if it is no view, or a view of
-                        # a buffer of its own size that it alone holds (a fresh gradient reshaped, an
-                        # aligned result); else it is copied
+                        # variable, getrefcount's argument), no view or one of a buffer only it holds
                         data = t._data
                         ours = (_getrefcount(g) <= 4 and g.flags.writeable and g.dtype == data.dtype
-                                and (g.base is None or _sole_buffer(g)))
+                                and (g.base is None or B.sole_view(g)))
                         if ours and (g.strides == data.strides or (g.flags.c_contiguous and data.flags.c_contiguous)):
                             t._grad = Tensor._wrap(g)
                         else:
