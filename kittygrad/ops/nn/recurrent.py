@@ -23,12 +23,12 @@ def _lstm_step(xw_t, h, c, w_hh, b_hh, gates_t, H: int):
     a = xw_t + h @ w_hh.T
     if b_hh is not None:
         a += b_hh
-    i = _sigmoid(a[:, :H])
-    f = _sigmoid(a[:, H : 2 * H])
+    i_f = _sigmoid(a[:, : 2 * H])  # (the input and forget gates in one call: the same values)
+    i, f = i_f[:, :H], i_f[:, H:]
     gg = xp.tanh(a[:, 2 * H : 3 * H])
     o = _sigmoid(a[:, 3 * H :])
     c = f * c + i * gg
-    gates_t[:, :H], gates_t[:, H : 2 * H], gates_t[:, 2 * H : 3 * H], gates_t[:, 3 * H :] = i, f, gg, o
+    gates_t[:, : 2 * H], gates_t[:, 2 * H : 3 * H], gates_t[:, 3 * H :] = i_f, gg, o
     return c, xp.tanh(c), o
 
 
@@ -131,11 +131,11 @@ class Rnn(Op):
                 hw = h @ w_hh.T
                 if b_hh is not None:
                     hw += b_hh
-                r = _sigmoid(xw[t, :, :H] + hw[:, :H])
-                z = _sigmoid(xw[t, :, H : 2 * H] + hw[:, H : 2 * H])
+                rz = _sigmoid(xw[t, :, : 2 * H] + hw[:, : 2 * H])  # (both gates in one call: the same values)
+                r, z = rz[:, :H], rz[:, H:]
                 nn_ = xp.tanh(xw[t, :, 2 * H :] + r * hw[:, 2 * H :])
                 h = (1 - z) * nn_ + z * h
-                gates[t, :, :H], gates[t, :, H : 2 * H], gates[t, :, 2 * H :] = r, z, nn_
+                gates[t, :, : 2 * H], gates[t, :, 2 * H :] = rz, nn_
                 hn_[t], hs[t] = hw[:, 2 * H :], h
             cache.update(gates=gates, hn=hn_)
         else:
