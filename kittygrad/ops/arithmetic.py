@@ -81,7 +81,7 @@ def _keep_result(out):
     """Hand the node of ``out`` its own result, as ``(version counter, version now, array)``, for a
     backward that can read it instead of recomputing it (see :func:`_unchanged`); returns ``out``.
     The node holds the result until its backward ran (torch's keeps only the inputs), so this is
-    for results that save a costly pass: a square root, a division. Not while anything observes
+    for results that save a costly pass (a square root). Not while anything observes
     the recorded ops (saved-tensor hooks pack what nodes save, to offload or drop it: a result held
     here would escape them)."""
     if not F.observers:
@@ -93,7 +93,7 @@ def _unchanged(kept, like):
     """The array ``kept`` by :func:`_keep_result`, while the result has not been changed in place and
     has ``like``'s dtype and shape; else None.
 
-    torch's nodes for these ops save only their inputs, so changing the result in place stays
+    torch's node for such an op saves only its inputs, so changing the result in place stays
     allowed: backward then recomputes what it would have read, and the gradient is the same."""
     if kept is None:
         return None
@@ -104,12 +104,10 @@ def _unchanged(kept, like):
 
 
 class Div(Op):
-    # _result_kept: a / b with its version (see _keep_result), set by ``div``
-    saved_fields = ("a", "b", "_result_kept")
+    saved_fields = ("a", "b")
     torch_saved = {"self": "a", "other": "b"}
     saved_inputs = (0, 1)
     save_needed = {0: (1,), 1: (0, 1)}
-    _result_kept = None
 
     def forward(self, a, b):
         nodes = self._next_nodes
@@ -124,16 +122,10 @@ class Div(Op):
         gb = None
         if need[1]:
             if type(ga) is B.ndarray and type(a) is B.ndarray:
-                quotient = _unchanged(self._result_kept, ga)
-                if quotient is not None:
-                    # -g a / b**2 as -(g / b) * (a / b): forward's quotient, so one division less
-                    # (a float32 division costs several products)
-                    gb = B.xp.multiply(ga, quotient)
-                else:
-                    # as -(g / b) * a / b, in place on a fresh array of the output's shape: a
-                    # pass fewer, and no b * b to overflow
-                    gb = ga * a
-                    gb /= b
+                # -g a / b**2 as -(g / b) * a / b, in place on a fresh array of the output's
+                # shape: a pass fewer, and no b * b to overflow
+                gb = ga * a
+                gb /= b
                 B.xp.negative(gb, out=gb)
             else:
                 gb = -g * a / (b * b)
@@ -374,11 +366,7 @@ def div(input, other, *, rounding_mode=None):
 
         return div_rounding(input, other, rounding_mode)
     a, b = binary(input, other, "div", float_result=True)
-    out = Div.apply(a, b)
-    node = out._grad_fn
-    if type(node) is Div and node._next_nodes[-1] is not None and isinstance(a, F.Tensor):
-        _keep_result(out)  # (read only for the gradient of a tensor divisor of a tensor)
-    return out
+    return Div.apply(a, b)
 
 
 def _integer_power(xp, a, b):
