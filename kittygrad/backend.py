@@ -129,8 +129,8 @@ def broadcast_view(values, shape):
     """A read-only view of ``values`` stretched to ``shape`` (zero strides; nothing is copied).
 
     A 0-d ``values`` (a full reduction's gradient), or a contiguous one of as many dims, gets its
-    view built directly, which costs a fraction of ``np.broadcast_to``'s Python; consumers read it as they read any array, and the
-    engine copies it before it becomes a ``.grad`` (it is a view).
+    view built directly, which costs a fraction of ``np.broadcast_to``'s Python; consumers read it
+    as they read any array, and the engine copies it before it becomes a ``.grad`` (it is a view).
 
     >>> broadcast_view(np.array(2.0), (2, 3)).strides
     (0, 0)

@@ -713,12 +713,10 @@ class Sum(Op):
     def forward(self, x, axes, keepdim, dtype=None):
         self.in_shape, self.axes, self.keepdim = x.shape, axes, keepdim
         if type(x) is B.ndarray:
-            if dtype is None and axes == (x.ndim - 1,):  # along rows: einsum, where it serves
-                return _k.sum_last(x, keepdim)
-            # the ufunc called from here, not through ndarray.sum: NumPy's warnings (inf - inf)
-            # then name this module, whose RuntimeWarnings kittygrad keeps quiet as torch does
-            if dtype is None:  # (leading axes of many rows: in blocks, as accurate as torch's)
-                return _k.sum_leading(x, axes, keepdim)
+            # the ufuncs called from the kernels, not through ndarray.sum: NumPy's warnings (inf - inf)
+            # then name a kittygrad module, whose RuntimeWarnings kittygrad keeps quiet as torch does
+            if dtype is None:  # (rows by einsum, leading axes of many rows in blocks: as accurate as torch's)
+                return _k.sum_over(x, axes, keepdim)
             return B.xp.add.reduce(x, axis=axes, dtype=dtype, keepdims=keepdim)
         return x.sum(axis=axes, keepdims=keepdim, dtype=dtype)
 
@@ -746,10 +744,7 @@ class Mean(Op):
         if type(x) is B.ndarray and x.dtype in _SUMMED_AS_IS and x.size:
             # NumPy's mean by hand, without its Python: the same sum, divided by the same count
             # (an integer, so float32 divides as NumPy's mean does), a third faster at (32,16,256)
-            if axes == (x.ndim - 1,):  # along rows: einsum, where it serves
-                out = _k.sum_last(x, keepdim)
-            else:
-                out = _k.sum_leading(x, axes, keepdim)
+            out = _k.sum_over(x, axes, keepdim)
             self.count = x.size // out.size
             if type(out) is B.ndarray:
                 return B.xp.true_divide(out, B.xp.intp(self.count), out=out, casting="unsafe")
@@ -780,10 +775,7 @@ def _centered(x, axes):
     d = x - first
     if type(d) is B.ndarray and d.ndim:  # a fresh array: centred in place
         if d.dtype in _SUMMED_AS_IS and d.size:
-            if axes == (d.ndim - 1,):
-                total = _k.sum_last(d, True)  # (rows of up to 4096: einsum)
-            else:
-                total = _k.sum_leading(d, axes, True)  # (every element: einsum's rows; leading axes: in blocks)
+            total = _k.sum_over(d, axes, True)
             d -= total / d.dtype.type(d.size // total.size)
         else:
             d -= d.mean(axis=axes, keepdims=True)
