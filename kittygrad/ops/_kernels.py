@@ -80,6 +80,48 @@ def bounded(ufunc, x, value):
     return out
 
 
+#: the length a row-broadcast operand is tiled to, at least (see by_rows): long enough that NumPy's
+#: inner loop runs in SIMD for most of a pass, short enough that the tile stays in the L1 cache. Not
+#: 4096 itself: tiles of 3072-4096 float32 took twice the time of 4100-8192 on an Intel Xeon (the
+#: tile's loads and the rows' stores 16 KiB apart, likely 4K aliasing)
+_TILE_LENGTH = 4608
+_TILED_MIN = 32_768  # (below, the tiling's ~2 us of calls cost more than the loop it saves)
+
+
+def by_rows(ufunc, x, w, out=None):
+    """``ufunc(x, w, out=out)`` for ``x`` of shape (..., C), C-contiguous, and ``w`` of shape (C,):
+    one parameter per trailing element (layer norm's weight and bias, a gradient scaled by them).
+
+    NumPy runs such a broadcast as one inner loop per row, and rows as short as a transformer's
+    (96) leave its SIMD loop little to do: ``x += w`` took 32-39 us at (2048, 96) float32, against
+    14-15 us with ``w`` tiled to 4608 elements and ``x`` viewed as rows that long. The same
+    elements meet the same operands: the bits are NumPy's own. Rows that do not fill a tile run
+    as NumPy's broadcast.
+
+    >>> import numpy as np
+    >>> by_rows(np.multiply, np.ones((3, 2)), np.array([2.0, 3.0]))
+    array([[2., 3.],
+           [2., 3.],
+           [2., 3.]])
+    """
+    n = w.shape[-1] if w.ndim and w.size == w.shape[-1] else 0  # (a (1, C) weight: batch norm's on (N, C))
+    if n and w.ndim > 1:
+        w = w.reshape(n)
+    if (type(x) is not B.ndarray or type(w) is not B.ndarray or x.size < _TILED_MIN or not n or x.shape[-1] != n
+            or n > _TILE_LENGTH // 2 or not x.flags.c_contiguous or (out is not None and not out.flags.c_contiguous)):
+        return ufunc(x, w) if out is None else ufunc(x, w, out=out)
+    if out is None:
+        out = B.xp.empty(x.shape, B.xp.result_type(x, w))
+    per_tile = -(-_TILE_LENGTH // n)
+    flat, out_flat = x.reshape(-1, n), out.reshape(-1, n)
+    tiled_rows = flat.shape[0] // per_tile * per_tile
+    tile = B.xp.tile(w, per_tile)
+    ufunc(flat[:tiled_rows].reshape(-1, tile.size), tile, out=out_flat[:tiled_rows].reshape(-1, tile.size))
+    if tiled_rows < flat.shape[0]:
+        ufunc(flat[tiled_rows:], w, out=out_flat[tiled_rows:])
+    return out
+
+
 def signs(x):
     """torch's sign of a real array: -1, 0 or 1, with 0 at NaN (NumPy's sign gives NaN there). For
     float32 and float64 arrays it is built from two comparisons, as bytes: NumPy's float sign is an

@@ -72,12 +72,13 @@ class Norm(Op):
             self._name = name
         # without weight the output must not be the saved xhat itself: an in-place change to the
         # output (allowed, as torch saves no output here) would corrupt the gradient
-        out = xhat * self.wb if w is not None else (xhat if b is not None else xhat.copy())
+        # (by_rows: layer norm's one weight and bias per trailing element, applied as long rows)
+        out = _k.by_rows(xp.multiply, xhat, self.wb) if w is not None else (xhat if b is not None else xhat.copy())
         if b is not None:
             if out is xhat or out.shape != xhat.shape or out.dtype != xhat.dtype:
                 out = out + b.reshape(param_shape)
             else:
-                out += b.reshape(param_shape)  # the product above is a fresh array
+                _k.by_rows(xp.add, out, b.reshape(param_shape), out=out)  # the product above is a fresh array
         return out.astype(dt, copy=False)
 
     def composite(self, x, w, b, stat_shape=(), axes=(), param_shape=(), center=True, eps=1e-5, stats=None, sink=None, name=None):
@@ -154,7 +155,12 @@ class Norm(Op):
             gb = (xp.einsum("ij->j", rows) if rows is not None else B.sum_to_shape(g, param_shape)).reshape(self.shapes[1])
         if need[0]:
             work = xp.result_type(g, xhat)  # (float32 for float16 inputs, as their statistics)
-            gh = xp.multiply(g, self.wb, dtype=work) if self.wb is not None else xp.array(g, dtype=work)
+            if self.wb is None:
+                gh = xp.array(g, dtype=work)
+            elif g.dtype == work == self.wb.dtype:
+                gh = _k.by_rows(xp.multiply, g, self.wb)
+            else:
+                gh = xp.multiply(g, self.wb, dtype=work)
             gh = gh.reshape(stat_shape)
             if self.fixed:
                 gh *= rstd

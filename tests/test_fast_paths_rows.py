@@ -1,0 +1,53 @@
+"""Row-broadcast passes by tiles (``ops._kernels.by_rows``): the same bits as NumPy's broadcast, at
+shapes that select the tiled path, leave rows outside a tile, or fall back to NumPy's own."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import kittygrad as kitty
+from kittygrad.ops import _kernels
+
+
+@pytest.mark.parametrize("shape", [(2048, 96), (32, 64, 96), (1001, 96), (12289, 16), (384, 512), (3, 5, 7)])
+@pytest.mark.parametrize("ufunc", [np.add, np.subtract, np.multiply, np.divide])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_rows_by_tiles_equal_numpys_broadcast_bit_for_bit(shape, ufunc, dtype):
+    rng = np.random.default_rng(len(shape) + shape[-1])
+    x = rng.standard_normal(shape).astype(dtype)
+    w = rng.standard_normal(shape[-1]).astype(dtype)
+    w[0], x.reshape(-1)[-1] = 0.0, np.nan  # (a zero divisor and a NaN: special values go through too)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = ufunc(x, w)
+        fresh = _kernels.by_rows(ufunc, x, w)
+        in_place = x.copy()
+        _kernels.by_rows(ufunc, in_place, w.reshape(1, -1), out=in_place)
+    np.testing.assert_array_equal(fresh, expected)
+    np.testing.assert_array_equal(in_place, expected)
+    assert fresh.dtype == expected.dtype and fresh.flags.c_contiguous
+
+
+def test_rows_by_tiles_leave_other_layouts_to_numpy():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((96, 2048)).astype(np.float32).T  # (not C-contiguous)
+    w = rng.standard_normal(96).astype(np.float32)
+    np.testing.assert_array_equal(_kernels.by_rows(np.multiply, x, w), x * w)
+    column = rng.standard_normal((2048, 1)).astype(np.float32)  # (a per-row operand is no row)
+    np.testing.assert_array_equal(_kernels.by_rows(np.multiply, x.copy(), column), x * column)
+
+
+def test_layer_norm_at_a_tiled_shape_matches_torch():
+    """(32, 64, 96): a transformer's activations, whose weight and bias go through by_rows."""
+    rng = np.random.default_rng(7)
+    data = (rng.standard_normal((32, 64, 96)) * 2 + 3).astype(np.float32)
+    w0, b0 = rng.standard_normal(96).astype(np.float32), rng.standard_normal(96).astype(np.float32)
+    g0 = rng.standard_normal(data.shape).astype(np.float32)
+    ours, theirs = [], []
+    for lib, out in ((kitty, ours), (torch, theirs)):
+        x, w, b = (lib.tensor(a, requires_grad=True) for a in (data, w0, b0))
+        y = lib.nn.functional.layer_norm(x, (96,), w, b)
+        y.backward(lib.tensor(g0))
+        out.extend(t.detach().numpy() for t in (y, x.grad, w.grad, b.grad))
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-5)
