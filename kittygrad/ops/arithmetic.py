@@ -7,7 +7,7 @@ from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
 from ..errors import KittyRuntimeError, KittyTypeError
-from ._prep import KittyNotImplementedError, all_finite, binary, broadcast_shape_of, cast, check_scalar, expand_to, inplace_operand, times_grad, torch_named
+from ._prep import KittyNotImplementedError, all_finite, binary, owns_saved, broadcast_shape_of, cast, check_scalar, expand_to, inplace_operand, times_grad, torch_named
 from . import _kernels as _k
 from .unary import _tensor, _tname
 
@@ -153,8 +153,9 @@ def _half_power_slope(a, kept=None):
 
 class Pow(Op):
     # _result_kept: the result of ``a ** 0.5`` with its version (see _keep_result), set by ``pow``
-    saved_fields = ("a", "b", "_result_kept")
+    saved_fields = ("a", "b", "_result_kept", "_square")
     _result_kept = None
+    _square = None  # a * a, from forward's a ** 3 (see forward)
     torch_saved = {"self": "a", "exponent": ("b", "number")}  # a number exponent stays a number
     saved_inputs = (0, 1)
 
@@ -171,6 +172,14 @@ class Pow(Op):
             if _k.is_number(b):
                 if a.dtype.kind in "iu" and b < 0 and not isinstance(b, float):
                     raise KittyRuntimeError("Integers to negative integer powers are not allowed.")
+                nodes = self._next_nodes  # (set before forward when a gradient will be needed)
+                if b == 3 and a.dtype.kind == "f" and type(a) is B.ndarray and nodes and nodes[0] is not None and not F.observers:
+                    # the square on the way to the cube is the slope's a ** 2 to the bit: kept, backward
+                    # scales it in place instead of squaring again (a pass fewer). It is a's own square,
+                    # and a is saved with its version, so a change to a in place is refused as before.
+                    # Not while saved-tensor hooks observe (the square would escape what they pack)
+                    self._square = a * a
+                    return self._square * a
                 return _k.float_power_of(self.xp, a, b)
             if a.dtype.kind in "iu" and b.dtype.kind in "iu":
                 return _integer_power(self.xp, a, b)
@@ -190,10 +199,18 @@ class Pow(Op):
                     return times_grad(half, g), None
                 if b == 2:  # the slope 2a in one pass (a ** 1 would be a copy, scaled after)
                     return times_grad(a * b, g), None
-                slope = _k.float_power_of(xp, a, b - 1)
+                square = self._square if type(g) is B.ndarray and type(a) is B.ndarray else None
+                if square is None:
+                    slope = _k.float_power_of(xp, a, b - 1)
+                elif owns_saved(self):  # (no later backward reads it: scaled in place)
+                    slope = square
+                else:
+                    slope = square * a.dtype.type(b)
+                    b = 1
                 if type(slope) is not B.ndarray or slope is a or slope.shape != g.shape or slope.dtype != g.dtype:
                     return (g * b) * slope, None
-                slope *= b  # a fresh array: scaled in place, no temporaries
+                if b != 1:
+                    slope *= b  # a fresh array: scaled in place, no temporaries
                 slope *= g
                 return slope, None
             if type(a) is B.ndarray and type(b) is B.ndarray and type(g) is B.ndarray:

@@ -1,0 +1,67 @@
+"""Values forward keeps for backward beyond what torch saves (``x ** 3`` keeps its square): the
+gradients stay torch's to the bit, a second backward reads them unchanged, an in-place change of
+the input is still refused, and nothing is kept while saved-tensor hooks observe."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import kittygrad as kitty
+
+
+def _data(shape=(32, 16, 256), seed=3):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal(shape).astype(np.float32), rng.standard_normal(shape).astype(np.float32)
+
+
+@pytest.mark.parametrize("exponent", [3, 3.0])
+def test_cube_gradient_from_the_kept_square_is_torchs_bit_for_bit(exponent):
+    data, grad = _data()
+    x = kitty.tensor(data, requires_grad=True)
+    y = x**exponent
+    assert y.grad_fn._square is not None
+    y.backward(kitty.tensor(grad))
+    xt = torch.tensor(data, requires_grad=True)
+    (xt**exponent).backward(torch.tensor(grad))
+    np.testing.assert_array_equal(y.detach().numpy(), (xt**exponent).detach().numpy())
+    np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+
+
+def test_cube_backward_twice_with_retain_graph_reads_the_square_unchanged():
+    data, grad = _data()
+    x = kitty.tensor(data, requires_grad=True)
+    y = x**3
+    y.backward(kitty.tensor(grad), retain_graph=True)
+    first = x.grad.numpy().copy()
+    x.grad = None
+    y.backward(kitty.tensor(grad))
+    np.testing.assert_array_equal(x.grad.numpy(), first)
+
+
+def test_cube_still_refuses_an_input_changed_in_place():
+    data, _ = _data((4, 5))
+    x = kitty.tensor(data, requires_grad=True)
+    base = x * 1
+    y = base**3
+    base.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_cube_keeps_no_square_under_saved_tensor_hooks():
+    data, _ = _data((4, 5))
+    x = kitty.tensor(data, requires_grad=True)
+    with kitty.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        y = x**3
+    assert y.grad_fn._square is None
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 3 * data * data, rtol=1e-6)
+
+
+def test_cube_double_backward_differentiates_the_slope():
+    data, _ = _data((3, 4))
+    x = kitty.tensor(data, requires_grad=True)
+    (gx,) = kitty.autograd.grad((x**3).sum(), x, create_graph=True)
+    (ggx,) = kitty.autograd.grad(gx.sum(), x)
+    np.testing.assert_allclose(ggx.numpy(), 6 * data, rtol=1e-6)
