@@ -15,7 +15,7 @@ import inspect
 from .. import backend as B
 from ..errors import KittyRuntimeError, KittyTypeError
 from . import engine as _engine
-from .engine import Node, _edge, output_nrs, retarget_retained
+from .engine import _ZERO_NRS, Node, _edge, retarget_retained
 from .grad_mode import _state, no_grad
 from .gradients import grad
 from .graph_array import GraphArray, unsupported
@@ -213,7 +213,8 @@ class Op(Node):
         arrays = []
         requires = bfloat16_in = False
         if _state.enabled:
-            nodes, nrs = [], []  # the edges (see Node._next_nodes)
+            nodes = []  # the edges (see Node._next_nodes)
+            numbered = False  # an edge to a later output of its node (rare: most nrs are 0)
             for a in args:
                 if isinstance(a, Tensor):
                     d = a._data
@@ -227,10 +228,10 @@ class Op(Node):
                         fn = a._grad_fn
                         if fn is None:  # a leaf: its gradient lands in its AccumulateGrad
                             nodes.append(a._accumulator())
-                            nrs.append(0)
                         else:
                             nodes.append(fn)
-                            nrs.append(a._output_nr)
+                            if a._output_nr:
+                                numbered = True
                         continue
                     if a._view is not None and a._view[0]._requires_grad:
                         # a view made under no_grad of a base that requires grad: it reports
@@ -239,11 +240,10 @@ class Op(Node):
                 else:
                     arrays.append(a)
                 nodes.append(None)
-                nrs.append(0)
             if requires:
                 # set before forward: if forward raises, the dying node releases these locks
                 node._next_nodes = nodes = tuple(nodes)
-                node._next_nrs = output_nrs(nrs)
+                node._next_nrs = _edge_nrs(args) if numbered or len(nodes) >= len(_ZERO_NRS) else _ZERO_NRS[len(nodes)]
                 # the flags backward sets, given their place now: adding a new attribute later
                 # would make CPython build a dict for each node (more for the cyclic GC to walk)
                 node._executed = node._consumed = False
@@ -328,6 +328,14 @@ class Op(Node):
         if observers:
             _notify("op", cls._name[:-8] if cls._name.endswith("Backward") else cls._name, node if requires else None, args, tuple(outs) if outs is not None else (result,))
         return result if outs is None else tuple(outs)
+
+
+def _edge_nrs(args) -> tuple:
+    """The output number each input's edge points at (see Node._next_nrs): a Tensor's own where it
+    is a non-leaf that requires grad, else 0."""
+    return tuple([
+        a._output_nr if isinstance(a, Tensor) and a._requires_grad and a._grad_fn is not None else 0 for a in args
+    ])
 
 
 def _none_of(nodes, indices) -> bool:
