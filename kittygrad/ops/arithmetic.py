@@ -7,7 +7,8 @@ from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
 from ..errors import KittyRuntimeError, KittyTypeError
-from ._prep import KittyNotImplementedError, all_finite, binary, owns_saved, broadcast_shape_of, cast, check_scalar, expand_to, inplace_operand, times_grad, torch_named
+from ._prep import (KittyNotImplementedError, all_finite, binary, broadcast_shape_of, cast, check_scalar, expand_to,
+                    inplace_operand, owns_saved, times_grad, torch_named)
 from . import _kernels as _k
 from .unary import _tensor, _tname
 
@@ -173,7 +174,8 @@ class Pow(Op):
                 if a.dtype.kind in "iu" and b < 0 and not isinstance(b, float):
                     raise KittyRuntimeError("Integers to negative integer powers are not allowed.")
                 nodes = self._next_nodes  # (set before forward when a gradient will be needed)
-                if b == 3 and a.dtype.kind == "f" and type(a) is B.ndarray and nodes and nodes[0] is not None and not F.observers:
+                wanted = nodes and nodes[0] is not None and not F.observers
+                if wanted and b == 3 and a.dtype.kind == "f" and type(a) is B.ndarray and a.ndim:
                     # the square on the way to the cube is the slope's a ** 2 to the bit: kept, backward
                     # scales it in place instead of squaring again (a pass fewer). It is a's own square,
                     # and a is saved with its version, so a change to a in place is refused as before.
