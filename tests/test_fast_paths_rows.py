@@ -1,5 +1,6 @@
-"""Row-broadcast passes by tiles (``ops._kernels.by_rows``): the same bits as NumPy's broadcast, at
-shapes that select the tiled path, leave rows outside a tile, or fall back to NumPy's own."""
+"""Row passes made faster with the same bits: row-broadcast operands by tiles (``ops._kernels.by_rows``)
+at shapes that select the tiled path, leave rows outside a tile, or fall back to NumPy's own; layer
+norm's per-row scaling by einsum; exact GELU's density from the squares erf's core made."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +8,8 @@ import pytest
 import torch
 
 import kittygrad as kitty
-from kittygrad.ops import _kernels
+from kittygrad.ops import _erf32, _kernels
+from kittygrad.ops.nn.normalization import _scale_rows
 
 
 @pytest.mark.parametrize("shape", [(2048, 96), (32, 64, 96), (1001, 96), (12289, 16), (384, 512), (3, 5, 7)])
@@ -51,3 +53,34 @@ def test_layer_norm_at_a_tiled_shape_matches_torch():
         out.extend(t.detach().numpy() for t in (y, x.grad, w.grad, b.grad))
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-5)
+
+
+@pytest.mark.parametrize("shape, axes", [((32, 64, 96), (2,)), ((16, 8, 12, 3), (2, 3)), ((3, 4), (1,))])
+def test_layer_norm_scales_rows_by_einsum_with_numpys_bits(shape, axes):
+    rng = np.random.default_rng(shape[-1])
+    a = rng.standard_normal(shape).astype(np.float32)
+    per_row = rng.standard_normal(shape[: len(shape) - len(axes)] + (1,) * len(axes)).astype(np.float32)
+    out = np.empty_like(a)
+    _scale_rows(a, per_row, axes, out)
+    np.testing.assert_array_equal(out, a * per_row)
+
+
+@pytest.mark.parametrize("spread", [1.0, 5.0])  # a GELU's inputs (a gathered tail) and a tail in most elements
+def test_gelu_density_from_erfs_squares_equals_squaring_again(spread, monkeypatch):
+    """The derivative GELU keeps reads x * x from erf's core where the gathered tail left it; where
+    the tail ran everywhere it squares again. Both give the bits of squaring again everywhere."""
+    rng = np.random.default_rng(11)
+    x = (rng.standard_normal(3 * (1 << 16) + 5) * spread).astype(np.float32)
+    x[:5] = [np.nan, np.inf, -np.inf, 0.0, -0.0]
+    with np.errstate(all="ignore"):
+        kept = _erf32.gelu_parts(x, slope=True)
+        chunk = _erf32._erf_chunk
+
+        def squares_lost(*args):
+            chunk(*args)
+            return False
+
+        monkeypatch.setattr(_erf32, "_erf_chunk", squares_lost)
+        again = _erf32.gelu_parts(x, slope=True)
+    for ours, reference in zip(kept, again):
+        np.testing.assert_array_equal(ours, reference)

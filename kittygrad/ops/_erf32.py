@@ -54,21 +54,22 @@ def _erf_float32(x, gelu: bool = False, slope: bool = False):
         for start in range(0, flat.size, step):
             stop = min(start + step, flat.size)
             part, result, n = flat[start:stop], out[start:stop], stop - start
-            _erf_chunk(part, result, a[:n], v[:n], gelu)
+            squares_kept = _erf_chunk(part, result, a[:n], v[:n], gelu)
             if gelu:  # 0.5 * (1 + erf), and x times it
                 xp.multiply(xp.add(result, xp.float32(1.0), out=result), xp.float32(0.5), out=result)
                 xp.multiply(part, result, out=product[start:stop])
                 if slope:
-                    result += _density_term(part, a[:n])
+                    result += _density_term(part, a[:n], v[:n] if squares_kept else None)
     out = out.reshape(xp.shape(x))
     return (out, product.reshape(out.shape)) if gelu else out
 
 
-def _erf_chunk(x, out, a, v, cdf: bool) -> None:
+def _erf_chunk(x, out, a, v, cdf: bool) -> bool:
     """erf of the 1-d float32 array ``x`` (with ``cdf``: of x / sqrt 2) into ``out`` (``a``, ``v``:
     scratch of its size); odd, as tanh is. Where under 30% of the elements are in the tail (a GELU's
     inputs: 0.5%), the tail runs on those alone, gathered and put back; else both run everywhere and
-    bit masks choose (a masked select costs several passes). The two ways give the same bits."""
+    bit masks choose (a masked select costs several passes). The two ways give the same bits.
+    Returns whether ``v`` still holds ``x * x`` (the gathered tail leaves it; GELU's density reads it)."""
     xp.multiply(x, x, out=v)
     far_bits = _CDF32_FAR if cdf else _ERF32_FAR
     far = xp.flatnonzero(v.view(xp.int32) >= far_bits)  # (x^2 is never negative; a NaN's bits are larger)
@@ -80,7 +81,7 @@ def _erf_chunk(x, out, a, v, cdf: bool) -> None:
     if 10 * far.size < 3 * x.size:
         if far.size:
             core[far] = xp.copysign(_erf_tail(xp.abs(x[far]), None, cdf), x[far])
-        return
+        return True
     chosen = xp.subtract(v.view(xp.int32), far_bits)  # negative exactly in the core
     chosen >>= 31  # all ones where the core polynomial is chosen, zeros elsewhere
     tail = _erf_tail(xp.abs(x, out=a), v, cdf).view(xp.int32)
@@ -91,6 +92,7 @@ def _erf_chunk(x, out, a, v, cdf: bool) -> None:
     xp.invert(chosen, out=chosen)
     chosen &= tail
     picked |= chosen
+    return False
 
 
 def _erf_tail(a, out, cdf: bool = False):
@@ -104,16 +106,20 @@ def _erf_tail(a, out, cdf: bool = False):
     return xp.subtract(xp.float32(1.0), xp.exp(tail, out=tail), out=tail)
 
 
-def _density_term(x, out=None):
+def _density_term(x, out=None, squares=None):
     """x times the standard normal density at x, ``x * exp(-x * x / 2) / sqrt(2 pi)``, each step
-    rounded in x's dtype (GELU's derivative is the CDF plus this), into ``out`` if given.
+    rounded in x's dtype (GELU's derivative is the CDF plus this), into ``out`` if given;
+    ``squares``: ``x * x`` already made (erf's core made it: a pass fewer, the same bits).
 
     >>> import numpy as np
     >>> float(_density_term(np.array(1.0)))  # doctest: +ELLIPSIS
     0.241970724...
     """
-    d = xp.multiply(x, x, out=out)
-    d *= -0.5
+    if squares is not None:
+        d = xp.multiply(squares, x.dtype.type(-0.5), out=out)
+    else:
+        d = xp.multiply(x, x, out=out)
+        d *= -0.5
     d = xp.exp(d, out=d if type(d) is xp.ndarray else None)
     d *= x
     d *= 1 / math.sqrt(2 * math.pi)

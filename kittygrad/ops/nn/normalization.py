@@ -171,7 +171,7 @@ class Norm(Op):
                 scratch = scratch.reshape(stat_shape)
                 proj = _mean_of_product(gh, xr, axes)
                 shift = _mean_over(gh, axes) if center else None
-                xp.multiply(xr, proj, out=scratch)
+                _scale_rows(xr, proj, axes, scratch)
                 gh -= scratch
                 if shift is not None:
                     gh -= shift
@@ -208,6 +208,22 @@ def _mean_of_product(a, b, axes: tuple):
             rows /= rows.dtype.type(n)
             return rows.reshape(a.shape[: a.ndim - k] + (1,) * k)
     return (a * b).mean(axis=axes, keepdims=True)
+
+
+def _scale_rows(a, per_row, axes: tuple, out) -> None:
+    """``a * per_row`` into ``out``, ``per_row`` holding one value per slice over the trailing ``axes``
+    (layer norm's projection): for contiguous arrays as einsum's scaled rows, which took 48 us
+    where NumPy's broadcast took 66 at (2048, 96) float32 (one product per element either way: the
+    same bits; below 2048 elements einsum's own call costs more)."""
+    k = len(axes)
+    if (type(a) is B.ndarray and type(per_row) is B.ndarray and type(out) is B.ndarray and a.ndim > k
+            and a.size >= 2048 and axes == tuple(range(a.ndim - k, a.ndim)) and a.dtype == per_row.dtype == out.dtype
+            and a.flags.c_contiguous and out.flags.c_contiguous and per_row.size == a.size // math.prod(a.shape[a.ndim - k:])):
+        n = math.prod(a.shape[a.ndim - k:])
+        if n:
+            xp.einsum("ij,i->ij", a.reshape(-1, n), per_row.reshape(-1), out=out.reshape(-1, n))
+            return
+    xp.multiply(a, per_row, out=out)
 
 
 def _rows_of(a, param_shape: tuple):
