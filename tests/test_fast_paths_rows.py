@@ -1,6 +1,7 @@
 """Row passes made faster with the same bits: row-broadcast operands by tiles (``ops._kernels.by_rows``)
 at shapes that select the tiled path, leave rows outside a tile, or fall back to NumPy's own; layer
-norm's per-row scaling by einsum; exact GELU's density from the squares erf's core made."""
+norm's per-row scaling; exact GELU's density from the squares erf's core made; broadcast operands of
+add, subtract and multiply copied out before the product (``ops._kernels.by_materializing``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -56,7 +57,7 @@ def test_layer_norm_at_a_tiled_shape_matches_torch():
 
 
 @pytest.mark.parametrize("shape, axes", [((32, 64, 96), (2,)), ((16, 8, 12, 3), (2, 3)), ((3, 4), (1,))])
-def test_layer_norm_scales_rows_by_einsum_with_numpys_bits(shape, axes):
+def test_layer_norm_scales_rows_with_numpys_bits(shape, axes):
     rng = np.random.default_rng(shape[-1])
     a = rng.standard_normal(shape).astype(np.float32)
     per_row = rng.standard_normal(shape[: len(shape) - len(axes)] + (1,) * len(axes)).astype(np.float32)
@@ -84,3 +85,36 @@ def test_gelu_density_from_erfs_squares_equals_squaring_again(spread, monkeypatc
         again = _erf32.gelu_parts(x, slope=True)
     for ours, reference in zip(kept, again):
         np.testing.assert_array_equal(ours, reference)
+
+
+@pytest.mark.parametrize("big, small", [((32, 16, 256), (256,)), ((32, 16, 256), (32, 16, 1)), ((2048, 96), (2048, 1)),
+                                        ((32, 8, 28, 28), (1, 8, 1, 1)), ((64, 200), (1,)), ((8, 8), (8,))])
+@pytest.mark.parametrize("ufunc", [np.add, np.subtract, np.multiply])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_broadcast_operands_copied_out_first_give_numpys_bits(big, small, ufunc, dtype):
+    """Given as is or as a stretched view, on either side, one value everywhere (NumPy's scalar
+    loop, left to it) and arrays too small to be served among them."""
+    rng = np.random.default_rng(big[-1])
+    x = rng.standard_normal(big).astype(dtype)
+    s = rng.standard_normal(small).astype(dtype)
+    s.reshape(-1)[0] = np.nan
+    view = np.broadcast_to(s, big)
+    for a, b in ((x, s), (s, x), (x, view), (view, x)):
+        ours = _kernels.by_materializing(ufunc, a, b)
+        expected = ufunc(a, b)
+        np.testing.assert_array_equal(ours, expected)
+        assert ours.shape == expected.shape and ours.dtype == expected.dtype
+
+
+def test_arithmetic_with_a_bias_and_softmax_match_torch_at_served_shapes():
+    rng = np.random.default_rng(4)
+    x0 = rng.standard_normal((32, 16, 256)).astype(np.float32)
+    w0 = rng.standard_normal(256).astype(np.float32)
+    results = []
+    for lib in (kitty, torch):
+        x, w = lib.tensor(x0, requires_grad=True), lib.tensor(w0, requires_grad=True)
+        y = (x * w + w - x).softmax(-1) * x
+        y.backward(lib.tensor(x0))
+        results.append([t.detach().numpy() for t in (y, x.grad, w.grad)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)

@@ -6,6 +6,7 @@ so forward and backward formulas call them alike.
 from __future__ import annotations
 
 import math
+import operator
 
 from .. import backend as B
 
@@ -120,6 +121,59 @@ def by_rows(ufunc, x, w, out=None):
     if tiled_rows < flat.shape[0]:
         ufunc(flat[tiled_rows:], w, out=out_flat[tiled_rows:])
     return out
+
+
+#: the arrays from which by_materializing serves a broadcast operand (below, its extra call costs more)
+_MATERIALIZED_MIN = 8192
+
+
+def by_materializing(ufunc, a, b):
+    """``ufunc(a, b)`` for ``add``, ``subtract`` or ``multiply`` of two float arrays of one dtype,
+    one of them broadcast over the other's shape (a bias, a per-row mean; given as is, or already
+    stretched to the shape as a view with zero strides): the broadcast operand is first copied out
+    to the result's shape, into the result itself, and the ufunc then runs in place between two
+    arrays laid out alike. NumPy's loop with a broadcast operand took 1.3-1.6x as long at 131K-786K
+    float32 elements on an Intel Xeon ((32, 16, 256) + (256,): 35.6 -> 23.8 us; (2048, 96) -
+    (2048, 1): 67.9 -> 41.7 us); the same elements meet the same operands, so the bits are NumPy's.
+    (A division is slow enough in itself that the copy does not pay: it is not served.)
+
+    >>> import numpy as np
+    >>> by_materializing(np.subtract, np.ones((2, 3)), np.array([[1.0], [2.0]]))
+    array([[ 0.,  0.,  0.],
+           [-1., -1., -1.]])
+    """
+    if (type(a) is B.ndarray and type(b) is B.ndarray and (a.size >= _MATERIALIZED_MIN or b.size >= _MATERIALIZED_MIN)
+            and a.dtype == b.dtype and a.dtype in SIMD_FLOATS):
+        if _spread_over(b, a):
+            out = B.xp.empty(a.shape, a.dtype)
+            B.xp.copyto(out, b)
+            return ufunc(a, out, out=out)
+        if _spread_over(a, b):
+            out = B.xp.empty(b.shape, b.dtype)
+            B.xp.copyto(out, a)
+            return ufunc(out, b, out=out)
+    return _OPERATOR_OF[ufunc](a, b)  # (an operator: a GraphArray, in double backward, takes it too)
+
+
+def _spread_over(small, big) -> bool:
+    """Whether ``small`` is broadcast over ``big``, a C-contiguous array of the result's shape worth a
+    copy (see by_materializing): of fewer elements and stretching to ``big``'s shape, or of that shape
+    already as a view with zero strides; not one value stretched everywhere."""
+    if big.size < _MATERIALIZED_MIN or not big.flags.c_contiguous:
+        return False
+    if small.shape == big.shape:  # (a zero stride on a dim of one element stretches nothing)
+        stretched = [stride == 0 for stride, n in zip(small.strides, small.shape) if n > 1]
+        # one value everywhere is NumPy's fast scalar loop (12 us where the copy and product take 26)
+        return any(stretched) and not all(stretched)
+    if small.size >= big.size or small.size == 1 or small.ndim > big.ndim:
+        return False
+    for s, t in zip(reversed(small.shape), reversed(big.shape)):
+        if s != 1 and s != t:
+            return False
+    return True
+
+
+_OPERATOR_OF = {B.xp.add: operator.add, B.xp.subtract: operator.sub, B.xp.multiply: operator.mul}
 
 
 def signs(x):

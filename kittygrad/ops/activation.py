@@ -24,7 +24,7 @@ class Softmax(Op):
     def forward(self, x, axis):
         xp = self.xp
         self.axis = axis
-        e = x - x.max(axis=axis, keepdims=True, initial=-xp.inf)  # initial: empty inputs
+        e = _k.by_materializing(xp.subtract, x, x.max(axis=axis, keepdims=True, initial=-xp.inf))  # initial: empty inputs
         if type(e) is B.ndarray and e.ndim > 0:  # a fresh array: exp and the scaling in place
             _k.exp_normalized(e, axis)
             self.out = e
@@ -51,7 +51,7 @@ class LogSoftmax(Op):
     def forward(self, x, axis):
         xp = self.xp
         self.axis = axis
-        shifted = x - x.max(axis=axis, keepdims=True, initial=-xp.inf)  # initial: empty inputs
+        shifted = _k.by_materializing(xp.subtract, x, x.max(axis=axis, keepdims=True, initial=-xp.inf))  # initial: empty inputs
         e = xp.exp(shifted)
         log_total = xp.log(_k.sum_last(e) if axis == e.ndim - 1 else e.sum(axis=axis, keepdims=True))
         if type(shifted) is B.ndarray and shifted.ndim:

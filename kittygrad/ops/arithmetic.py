@@ -15,7 +15,7 @@ from .unary import _tensor, _tname
 
 class Add(Op):
     def forward(self, a, b):
-        return a + b
+        return _k.by_materializing(B.xp.add, a, b)
 
     def backward(self, g):
         return g, g
@@ -40,7 +40,7 @@ class Sub(Op):
 
     def forward(self, a, b, alpha=1):
         self.alpha = alpha
-        return a - b if alpha == 1 else a - alpha * b
+        return _k.by_materializing(B.xp.subtract, a, b) if alpha == 1 else a - alpha * b
 
     def backward(self, g):
         alpha = self.alpha
@@ -71,11 +71,12 @@ class Mul(Op):
         nodes = self._next_nodes  # (set before forward when a gradient will be needed)
         self.a = a if len(nodes) == 2 and nodes[1] is not None else None
         self.b = b if nodes and nodes[0] is not None else None
-        return a * b
+        return _k.by_materializing(B.xp.multiply, a, b)
 
     def backward(self, g):
         need = self.needs_input_grad
-        return (g * self.b if need[0] else None), (g * self.a if need[1] else None)
+        product = _k.by_materializing
+        return (product(B.xp.multiply, g, self.b) if need[0] else None), (product(B.xp.multiply, g, self.a) if need[1] else None)
 
 
 def _keep_result(out):
