@@ -142,30 +142,40 @@ def by_materializing(ufunc, a, b):
     array([[ 0.,  0.,  0.],
            [-1., -1., -1.]])
     """
-    if (type(a) is B.ndarray and type(b) is B.ndarray and (a.size >= _MATERIALIZED_MIN or b.size >= _MATERIALIZED_MIN)
-            and a.dtype == b.dtype and a.dtype in SIMD_FLOATS):
-        if _spread_over(b, a):
-            out = B.xp.empty(a.shape, a.dtype)
-            B.xp.copyto(out, b)
-            return ufunc(a, out, out=out)
-        if _spread_over(a, b):
-            out = B.xp.empty(b.shape, b.dtype)
-            B.xp.copyto(out, a)
-            return ufunc(out, b, out=out)
+    if type(a) is B.ndarray and type(b) is B.ndarray and a.dtype == b.dtype and a.dtype in SIMD_FLOATS:
+        if a.shape == b.shape:  # (as the ops get them: binary() stretches an operand to the result's shape)
+            if a.flags.c_contiguous:
+                if not b.flags.c_contiguous and _stretched(b, a):
+                    return _copied_out(ufunc, a, b, True)
+            elif b.flags.c_contiguous and _stretched(a, b):
+                return _copied_out(ufunc, b, a, False)
+        elif a.size > b.size:
+            if _stretches_to(b, a):
+                return _copied_out(ufunc, a, b, True)
+        elif _stretches_to(a, b):
+            return _copied_out(ufunc, b, a, False)
     return _OPERATOR_OF[ufunc](a, b)  # (an operator: a GraphArray, in double backward, takes it too)
 
 
-def _spread_over(small, big) -> bool:
-    """Whether ``small`` is broadcast over ``big``, a C-contiguous array of the result's shape worth a
-    copy (see by_materializing): of fewer elements and stretching to ``big``'s shape, or of that shape
-    already as a view with zero strides; not one value stretched everywhere."""
-    if big.size < _MATERIALIZED_MIN or not big.flags.c_contiguous:
-        return False
-    if small.shape == big.shape:  # (a zero stride on a dim of one element stretches nothing)
-        stretched = [stride == 0 for stride, n in zip(small.strides, small.shape) if n > 1]
-        # one value everywhere is NumPy's fast scalar loop (12 us where the copy and product take 26)
-        return any(stretched) and not all(stretched)
-    if small.size >= big.size or small.size == 1 or small.ndim > big.ndim:
+def _copied_out(ufunc, big, small, big_first: bool):
+    """``ufunc(big, small)`` (or ``ufunc(small, big)``) with ``small`` first copied out over the result."""
+    out = B.xp.empty(big.shape, big.dtype)
+    B.xp.copyto(out, small)
+    return ufunc(big, out, out=out) if big_first else ufunc(out, big, out=out)
+
+
+def _stretched(view, big) -> bool:
+    """Whether ``view``, of ``big``'s shape, stretches something along zero strides, but is not one value
+    everywhere (NumPy's scalar loop serves that: 12 us where the copy and the product take 26), and
+    ``big`` is worth the copy."""
+    strides = view.strides
+    return big.size >= _MATERIALIZED_MIN and 0 in strides and any(strides)
+
+
+def _stretches_to(small, big) -> bool:
+    """Whether ``small``, of fewer elements and not a single one, broadcasts to the shape of ``big``, a
+    C-contiguous array worth the copy."""
+    if big.size < _MATERIALIZED_MIN or small.size == 1 or small.ndim > big.ndim or not big.flags.c_contiguous:
         return False
     for s, t in zip(reversed(small.shape), reversed(big.shape)):
         if s != 1 and s != t:
