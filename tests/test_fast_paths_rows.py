@@ -1,6 +1,6 @@
 """Row passes made faster with the same bits: row-broadcast operands by tiles (``ops._kernels.by_rows``)
 at shapes that select the tiled path, leave rows outside a tile, or fall back to NumPy's own; layer
-norm's per-row scaling; exact GELU's density from the squares erf's core made; broadcast operands of
+norm's per-row scaling (into its scratch); exact GELU's density from the squares erf's core made; broadcast operands of
 add, subtract and multiply copied out before the product (``ops._kernels.by_materializing``)."""
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import torch
 
 import kittygrad as kitty
 from kittygrad.ops import _erf32, _kernels
-from kittygrad.ops.nn.normalization import _scale_rows
 
 
 @pytest.mark.parametrize("shape", [(2048, 96), (32, 64, 96), (1001, 96), (12289, 16), (384, 512), (3, 5, 7)])
@@ -41,7 +40,8 @@ def test_rows_by_tiles_leave_other_layouts_to_numpy():
 
 
 def test_layer_norm_at_a_tiled_shape_matches_torch():
-    """(32, 64, 96): a transformer's activations, whose weight and bias go through by_rows."""
+    """(32, 64, 96): a transformer's activations, whose bias goes through by_rows and weight through
+    by_materializing."""
     rng = np.random.default_rng(7)
     data = (rng.standard_normal((32, 64, 96)) * 2 + 3).astype(np.float32)
     w0, b0 = rng.standard_normal(96).astype(np.float32), rng.standard_normal(96).astype(np.float32)
@@ -62,8 +62,11 @@ def test_layer_norm_scales_rows_with_numpys_bits(shape, axes):
     a = rng.standard_normal(shape).astype(np.float32)
     per_row = rng.standard_normal(shape[: len(shape) - len(axes)] + (1,) * len(axes)).astype(np.float32)
     out = np.empty_like(a)
-    _scale_rows(a, per_row, axes, out)
+    _kernels.by_materializing(np.multiply, a, per_row, out=out)
     np.testing.assert_array_equal(out, a * per_row)
+    in_place = a.copy()  # (an output that is an operand: NumPy's own broadcast, the same values)
+    _kernels.by_materializing(np.multiply, in_place, per_row, out=in_place)
+    np.testing.assert_array_equal(in_place, a * per_row)
 
 
 @pytest.mark.parametrize("spread", [1.0, 5.0])  # a GELU's inputs (a gathered tail) and a tail in most elements

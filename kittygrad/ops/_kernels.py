@@ -91,7 +91,7 @@ _TILED_MIN = 32_768  # (below, the tiling's ~2 us of calls cost more than the lo
 
 def by_rows(ufunc, x, w, out=None):
     """``ufunc(x, w, out=out)`` for ``x`` of shape (..., C), C-contiguous, and ``w`` of shape (C,):
-    one parameter per trailing element (layer norm's weight and bias, a gradient scaled by them).
+    one parameter per trailing element (layer norm's bias, added in place).
 
     NumPy runs such a broadcast as one inner loop per row, and rows as short as a transformer's
     (96) leave its SIMD loop little to do: ``x += w`` took 32-39 us at (2048, 96) float32, against
@@ -127,41 +127,52 @@ def by_rows(ufunc, x, w, out=None):
 _MATERIALIZED_MIN = 8192
 
 
-def by_materializing(ufunc, a, b):
-    """``ufunc(a, b)`` for ``add``, ``subtract`` or ``multiply`` of two float arrays of one dtype,
-    one of them broadcast over the other's shape (a bias, a per-row mean; given as is, or already
-    stretched to the shape as a view with zero strides): the broadcast operand is first copied out
-    to the result's shape, into the result itself, and the ufunc then runs in place between two
-    arrays laid out alike. NumPy's loop with a broadcast operand took 1.3-1.6x as long at 131K-786K
-    float32 elements on an Intel Xeon ((32, 16, 256) + (256,): 35.6 -> 23.8 us; (2048, 96) -
-    (2048, 1): 67.9 -> 41.7 us); the same elements meet the same operands, so the bits are NumPy's.
-    (A division is slow enough in itself that the copy does not pay: it is not served.)
+def by_materializing(ufunc, a, b, out=None):
+    """``ufunc(a, b)`` (into ``out``, if given: an array sharing no memory with ``a`` or ``b``) for
+    ``add``, ``subtract`` or ``multiply`` of two float arrays of one dtype, one of them broadcast
+    over the other's shape (a bias, a per-row mean; given as is, or already stretched to the shape
+    as a view with zero strides): the broadcast operand is first copied out to the result's shape,
+    into the result itself, and the ufunc then runs in place between two arrays laid out alike.
+    NumPy's loop with a broadcast operand took 1.3-1.6x as long at 131K-786K float32 elements on an
+    Intel Xeon ((32, 16, 256) + (256,): 35.6 -> 23.8 us; (2048, 96) - (2048, 1): 67.9 -> 41.7 us);
+    the same elements meet the same operands, so the bits are NumPy's. (A division is slow enough
+    in itself that the copy does not pay: it is not served.)
 
     >>> import numpy as np
     >>> by_materializing(np.subtract, np.ones((2, 3)), np.array([[1.0], [2.0]]))
     array([[ 0.,  0.,  0.],
            [-1., -1., -1.]])
     """
+    pair = _broadcast_pair(a, b)
+    if pair is not None:
+        big, small, big_first = pair
+        if out is None:
+            out = B.xp.empty(big.shape, big.dtype)
+        elif not (out.shape == big.shape and out.dtype == big.dtype and out.flags.c_contiguous
+                  and not B.may_share_memory(out, a) and not B.may_share_memory(out, b)):
+            return ufunc(a, b, out=out)
+        B.xp.copyto(out, small)
+        return ufunc(big, out, out=out) if big_first else ufunc(out, big, out=out)
+    if out is not None:
+        return ufunc(a, b, out=out)
+    return _OPERATOR_OF[ufunc](a, b)  # (an operator: a GraphArray, in double backward, takes it too)
+
+
+def _broadcast_pair(a, b):
+    """``(big, small, big comes first)`` where by_materializing serves ``a`` and ``b``, else None."""
     if type(a) is B.ndarray and type(b) is B.ndarray and a.dtype == b.dtype and a.dtype in SIMD_FLOATS:
         if a.shape == b.shape:  # (as the ops get them: binary() stretches an operand to the result's shape)
             if a.flags.c_contiguous:
                 if not b.flags.c_contiguous and _stretched(b, a):
-                    return _copied_out(ufunc, a, b, True)
+                    return a, b, True
             elif b.flags.c_contiguous and _stretched(a, b):
-                return _copied_out(ufunc, b, a, False)
+                return b, a, False
         elif a.size > b.size:
             if _stretches_to(b, a):
-                return _copied_out(ufunc, a, b, True)
+                return a, b, True
         elif _stretches_to(a, b):
-            return _copied_out(ufunc, b, a, False)
-    return _OPERATOR_OF[ufunc](a, b)  # (an operator: a GraphArray, in double backward, takes it too)
-
-
-def _copied_out(ufunc, big, small, big_first: bool):
-    """``ufunc(big, small)`` (or ``ufunc(small, big)``) with ``small`` first copied out over the result."""
-    out = B.xp.empty(big.shape, big.dtype)
-    B.xp.copyto(out, small)
-    return ufunc(big, out, out=out) if big_first else ufunc(out, big, out=out)
+            return b, a, False
+    return None
 
 
 def _stretched(view, big) -> bool:

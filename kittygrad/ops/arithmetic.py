@@ -205,15 +205,11 @@ class Pow(Op):
                 square = self._square if type(g) is B.ndarray and type(a) is B.ndarray else None
                 if square is None:
                     slope = _k.float_power_of(xp, a, b - 1)
-                elif owns_saved(self):  # (no later backward reads it: scaled in place)
-                    slope = square
-                else:
-                    slope = square * a.dtype.type(b)
-                    b = 1
+                else:  # (scaled in place where no later backward reads it, else a copy of it)
+                    slope = square if owns_saved(self) else square.copy()
                 if type(slope) is not B.ndarray or slope is a or slope.shape != g.shape or slope.dtype != g.dtype:
                     return (g * b) * slope, None
-                if b != 1:
-                    slope *= b  # a fresh array: scaled in place, no temporaries
+                slope *= b  # a fresh array: scaled in place, no temporaries
                 slope *= g
                 return slope, None
             if type(a) is B.ndarray and type(b) is B.ndarray and type(g) is B.ndarray:
