@@ -460,13 +460,13 @@ def _measure_chain(step, sample_s: float, repeats: int) -> dict:
             "full_gc_ms": 1e3 * full[1] / full[0] if full[0] else 0.0}
 
 
-def _worker(side: str, names: list, sample_s: float, repeats: int, chain_ops: int = 10_000) -> dict:
+def _worker(side: str, names: list, sample_s: float, repeats: int, chain_ops: int = 10_000, threads: int = 1) -> dict:
     import gc
     import resource
 
     from benchmarks.ops import _limit_threads, measure, warm_allocator
 
-    blas = _limit_threads(1)
+    blas = _limit_threads(threads)
     if side == "floor":
         # the libraries run as a user's script gets them (kittygrad sets glibc's thresholds at import,
         # see kittygrad._allocator; torch does not); the hand-written floor is given the same heap
@@ -476,7 +476,7 @@ def _worker(side: str, names: list, sample_s: float, repeats: int, chain_ops: in
     elif side == "torch":
         import torch as lib
 
-        lib.set_num_threads(1)
+        lib.set_num_threads(threads)
     else:
         lib = None
     results = {}
@@ -500,10 +500,14 @@ def _worker(side: str, names: list, sample_s: float, repeats: int, chain_ops: in
     results["meta"] = {
         "blas": blas, "torch_imported": "torch" in sys.modules, "kittygrad_imported": "kittygrad" in sys.modules,
         "version": getattr(lib, "__version__", np.__version__) if lib is not None else np.__version__,
-        "threads": lib.get_num_threads() if side == "torch" else 1,
+        "threads": lib.get_num_threads() if side == "torch" else threads,
     }
     del heap
     return results
+
+
+def _threads_text(threads: int) -> str:
+    return "one BLAS thread" if threads == 1 else f"{threads} BLAS threads (torch: {threads} threads)"
 
 
 def _run(side, names, args, tmp):
@@ -516,9 +520,14 @@ def _run(side, names, args, tmp):
     out = tmp / f"{side}-{'-'.join(names)}.json"
     cmd = [sys.executable, "-m", "benchmarks.workloads", "--worker", side, "--names", ",".join(names),
            "--sample", str(args.sample), "--repeats", str(args.repeats), "--worker-out", str(out),
-           "--chain-ops", str(args.chain_ops)]
+           "--chain-ops", str(args.chain_ops), "--threads", str(args.threads)]
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True)
+    env = _env()
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        # (every BLAS the process loads reads these: a library loaded after the limits are set, as
+        # SciPy's own OpenBLAS is, would otherwise start with the machine's thread count)
+        env[var] = str(args.threads)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     if proc.returncode:
         tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
         return {n: {"ms": None, "error": f"process failed: {tail}"} for n in names} | {"meta": {}}
@@ -545,7 +554,7 @@ def render(res, names, facts, args, seconds) -> str:
         "# Workload table",
         "",
         f"`python -m benchmarks workloads{' ' + ' '.join(args.argv) if args.argv else ''}` — one training step "
-        "(forward, backward, optimizer step) per workload, float32, one BLAS thread; every (workload, library) in "
+        f"(forward, backward, optimizer step) per workload, float32, {_threads_text(args.threads)}; every (workload, library) in "
         "its own process, the model code identical with the module swapped (`lib` is kittygrad or torch); median "
         f"of {args.repeats} samples of ~{args.sample:.2f} s; run took {seconds:.0f} s.",
         "",
@@ -628,11 +637,13 @@ def main(argv=None) -> None:
     parser.add_argument("--worker", choices=["kitty", "torch", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--names", default="", help=argparse.SUPPRESS)
     parser.add_argument("--chain-ops", type=int, default=10_000, help=argparse.SUPPRESS)
+    parser.add_argument("--threads", type=int, default=1, help="BLAS threads in every process, and torch's "
+                        "threads (default 1: the kernels compared one to one)")
     parser.add_argument("--worker-out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.argv = argv
     if args.worker:
-        result = _worker(args.worker, args.names.split(","), args.sample, args.repeats, args.chain_ops)
+        result = _worker(args.worker, args.names.split(","), args.sample, args.repeats, args.chain_ops, args.threads)
         args.worker_out.write_text(json.dumps(result))
         return
     names = [n for n in args.only.split(",") if n] or (list(SMOKE) if args.smoke else list(TABLE))

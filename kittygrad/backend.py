@@ -207,31 +207,6 @@ def select(mask, a, b):
     return blend.view(dtype)
 
 
-#: BLAS's GEMM by dtype (SciPy's wrappers, which take an output to add into: NumPy's matmul does not)
-_GEMM = {np.dtype(np.float32): linalg_extra.blas.sgemm, np.dtype(np.float64): linalg_extra.blas.dgemm}
-
-
-def matmul_t_plus(x, w, b):
-    """``x @ w.T + b`` for C-contiguous x (R, K) and w (N, K) and b (N,) of one float dtype, with b
-    added inside BLAS's GEMM (the result filled with b, then beta = 1), as torch's addmm does,
-    instead of in a pass of its own over the product afterwards (0.96 -> 0.83 ms at (2048, 96) x
-    (96, 384) float32 on an Intel Xeon); None where those do not hold.
-
-    >>> matmul_t_plus(np.ones((2, 3)), np.ones((4, 3)), np.arange(4.0))
-    array([[3., 4., 5., 6.],
-           [3., 4., 5., 6.]])
-    """
-    gemm = _GEMM.get(x.dtype)
-    if (gemm is None or x.ndim != 2 or w.ndim != 2 or b.ndim != 1 or w.dtype != x.dtype or b.dtype != x.dtype
-            or not (x.flags.c_contiguous and w.flags.c_contiguous) or 0 in x.shape or 0 in w.shape):
-        return None
-    out = np.empty((x.shape[0], w.shape[0]), x.dtype)
-    out[...] = b
-    # in BLAS's column-major terms: out.T (N, R) = w (N, K) @ x.T (K, R), every operand a view as it lies
-    written = gemm(1.0, w.T, x.T, beta=1.0, c=out.T, trans_a=1, overwrite_c=1)
-    return out if written.base is out else written.T  # (SciPy copies c only if it could not write there)
-
-
 def sole_view(view) -> bool:
     """Whether ``view`` covers the whole buffer it views (up to 64 bytes of alignment) and nothing
     else holds that buffer: the view's own reference, the local name and getrefcount's argument

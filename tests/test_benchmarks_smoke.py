@@ -1,5 +1,5 @@
 """The benchmark tables of issue 18 can be produced: ``python -m benchmarks ops --smoke`` and
-``python -m benchmarks workloads --smoke`` run a few rows each (one short sample, every library in its
+``python -m benchmarks workloads --smoke`` (on 2 threads) run a few rows each (one short sample, every library in its
 own process) and write their markdown tables. The machinery is checked, not the speed."""
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def test_benchmark_tables_smoke(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     commands = [
         ["ops", "--smoke", "--only", "mul,softmax,matmul", "--out", str(ops_md)],
-        ["workloads", "--smoke", "--out", str(workloads_md)],
+        ["workloads", "--smoke", "--threads", "2", "--out", str(workloads_md)],
     ]
     # both at once: most of the time is each library's import in its own process
     procs = [subprocess.Popen([sys.executable, "-m", "benchmarks", *c], cwd=ROOT, env=env, stdout=subprocess.PIPE,
@@ -47,3 +47,5 @@ def test_benchmark_tables_smoke(tmp_path):
         assert r[1] != "—" and r[2] != "—", r
     assert "kitty/floor" in text and "with a large heap / alone" in text and "CPU:" in text
     assert "torch imported in its processes: False" in text and "kittygrad imported in its processes: False" in text
+    # --threads reaches every process: the table says so, and torch's process reports its count
+    assert "2 BLAS threads (torch: 2 threads)" in text and "2 thread(s)" in text
