@@ -12,6 +12,7 @@ from ._tensor_methods import TensorMethods
 from ._tensor_methods_inplace import InplaceMethods
 from ._tensor_methods_numeric import NumericMethods
 from ._tensor_methods_queries import QueryMethods
+from .autograd import accumulation as _accumulation
 from .autograd import engine as _engine
 from .autograd import function as _function
 from .autograd import tensor_hooks as _tensor_hooks
@@ -975,4 +976,5 @@ def _rebuild_tensor(arr, requires_grad):
 
 _function.Tensor = Tensor
 _engine.Tensor = Tensor
+_accumulation.Tensor = Tensor
 _function._wrap = Tensor._wrap

@@ -17,12 +17,18 @@ from types import SimpleNamespace
 
 from .. import _display
 from .. import backend as B
-from ..errors import BackwardGraphWarning, KittyRuntimeError, KittyTypeError, user_stacklevel
+from ..errors import BackwardGraphWarning, KittyRuntimeError, user_stacklevel
 from .grad_mode import _state
 from .graph_array import GraphArray, unsupported
+from .accumulation import (
+    _accumulate_into,
+    _before_node,
+    _leaf_hooks,
+    _run_pre_hooks,
+    _run_post_hooks,
+)
 from .hooks import RemovableHandle
 from .semantics import Task as _Task
-from .semantics import backward_pass as _pass
 from .semantics import mode as _mode
 from .semantics import multi_hooks as _multi_hooks
 from .semantics import task_state as _task
@@ -96,6 +102,10 @@ class Node:
     _held = None  # gradients waiting for other outputs' backward (seed semantics)
     _executed = False  # ran its backward at least once (its uses of the inputs are settled)
     _consumed = False  # saved values freed by a backward without retain_graph
+    #: True while the engine runs this node's backward and frees what its forward saved right
+    #: after (no retain_graph, no create_graph): the backward may then write into a buffer of its
+    #: own that it saved (see ops._prep.owns_saved)
+    _last_read = False
     _saved_versions = ()  # (version counter, version at save, array, index, is output) per saved value
     _shape_only = ()  # ids of input arrays kept although no gradient computed reads their values
     _retained = None  # weakref to the tensor that called retain_grad()
@@ -277,46 +287,6 @@ class AccumulateGrad(Node):
         return ()
 
 
-def hook_result(hook, old, new):
-    """What a tensor hook returned, checked as torch checks it: a gradient of another size or dtype
-    would silently corrupt the sums downstream, so it is an error naming the hook."""
-    if new is None:
-        return old
-    name = getattr(hook, "__name__", type(hook).__name__)
-    if not isinstance(new, Tensor):
-        raise KittyTypeError(f"hook '{name}' returned {type(new).__name__}: expected a Tensor or None")
-    if new.shape != old.shape:
-        raise KittyRuntimeError(f"hook '{name}' has changed the size of value")
-    if new.dtype != old.dtype:
-        raise KittyRuntimeError(f"hook '{name}' has changed the type of value (was {old.type()} got {new.type()})")
-    return new
-
-
-def _accumulate_into(tensor, grad, hooks: bool = True) -> None:
-    if type(grad) is GraphArray:
-        _accumulate_graph(tensor, grad.t, hooks)
-        return
-    data = tensor._data
-    if grad.dtype != data.dtype:
-        grad = grad.astype(data.dtype)
-    if tensor._hooks and hooks:
-        g = Tensor._wrap(grad)
-        for hook in list(tensor._hooks.values()):
-            g = hook_result(hook, g, hook(g))
-        grad = g._data
-    current = tensor._grad
-    if current is None:
-        # own the memory (the incoming array may be shared with another branch's gradient), in the leaf's layout
-        tensor._grad = Tensor._wrap(B.grad_like(grad, data))
-    elif current._data.shape == grad.shape and current._data.flags.writeable:
-        current._data += grad  # in place, as torch: references to .grad see the sum
-    else:
-        current._data = current._data + grad
-    if tensor._post_hooks:
-        for hook in list(tensor._post_hooks.values()):
-            hook(tensor)
-
-
 def retarget_retained(t, node) -> None:
     """``t`` (which called ``retain_grad()``) is about to get ``node`` as its grad_fn after an
     in-place op: its ``.grad`` follows to the new value's node, as torch moves the hook."""
@@ -325,32 +295,6 @@ def retarget_retained(t, node) -> None:
         old._retained = None
     node._retained = weakref.ref(t)
     node._retained_nr = 0
-
-
-def _leaf_hooks(node, grad):
-    """A leaf's tensor hooks on a gradient that autograd.grad returns instead of accumulating."""
-    tensor = node._tensor_ref()
-    if tensor is None or not tensor._hooks:
-        return grad
-    graph = type(grad) is GraphArray
-    g = grad.t if graph else Tensor._wrap(grad)
-    for hook in list(tensor._hooks.values()):
-        g = hook_result(hook, g, hook(g))
-    return GraphArray(g) if graph else g._data
-
-
-def _accumulate_graph(tensor, grad, hooks: bool = True) -> None:
-    """create_graph=True: ``.grad`` keeps the gradient's own graph (added out of place)."""
-    if grad.dtype != tensor.dtype:
-        grad = grad.to(tensor.dtype)
-    if tensor._hooks and hooks:
-        for hook in list(tensor._hooks.values()):
-            grad = hook_result(hook, grad, hook(grad))
-    current = tensor._grad
-    tensor._grad = grad if current is None else current + grad
-    if tensor._post_hooks:
-        for hook in list(tensor._post_hooks.values()):
-            hook(tensor)
 
 
 Tensor = None  # set by kittygrad.tensor
@@ -363,15 +307,24 @@ _ndarray = B.xp.ndarray
 _generic = B.xp.generic
 
 
-def _node_backward(node, grads, create_graph: bool) -> tuple:
+def _node_backward(node, grads, create_graph: bool, last_read: bool = False) -> tuple:
     """One node's backward, as both walks run it: the saved values' versions are checked, the
-    result is one gradient per forward input, then post hooks and anomaly checks see it."""
+    result is one gradient per forward input, then post hooks and anomaly checks see it.
+    ``last_read``: the walk frees what the node saved once this returns (``Node._last_read``)."""
     for saved in node._saved_versions:
         if saved[0][0] != saved[1]:
             _check_versions(node)
-    _pass.running = node
-    input_grads = node._graph_backward(grads) if create_graph else node.backward(*grads)
-    _pass.running = None
+    if last_read:
+        # (a flag on the node, not a thread-local: reading and writing one around every backward
+        # cost ~1 us per walk; a backward that raises leaves the node runnable, not flagged)
+        node._last_read = True
+        try:
+            input_grads = node.backward(*grads)
+        except BaseException:
+            node._last_read = False
+            raise
+    else:
+        input_grads = node._graph_backward(grads) if create_graph else node.backward(*grads)
     if type(input_grads) is not tuple:
         input_grads = (input_grads,)
     if len(input_grads) != len(node._next_nodes):
@@ -568,16 +521,17 @@ def _run_task(roots, retain_graph, capture, accumulate, create_graph, seed_mode)
 
 
 def _walk(roots, retain_graph, capture, accumulate, create_graph, seed_mode):
-    """Pick the walk: the locks-only one for a plain ``loss.backward()``, else the general one.
-    Without retain_graph each node is freed once it ran: ``_pass.final`` tells its backward so."""
-    previous, _pass.final = (_state.enabled, _pass.final), not retain_graph and not create_graph
-    _state.enabled = previous[0] or create_graph  # (create_graph: every formula records ops)
-    try:
-        if not create_graph and seed_mode and len(roots) == 1 and not _retained_alive.data and not _anomaly.enabled:
-            return _run_seed(*roots[0])
-        return _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mode)
-    finally:
-        _state.enabled, _pass.final = previous
+    """Pick the walk: the locks-only one for a plain ``loss.backward()``, else the general one."""
+    if create_graph:
+        # the gradients are GraphArrays and every formula records ops: run in grad mode
+        previous, _state.enabled = _state.enabled, True
+        try:
+            return _run_general(roots, retain_graph, capture, accumulate, True, seed_mode)
+        finally:
+            _state.enabled = previous
+    if seed_mode and len(roots) == 1 and not _retained_alive.data and not _anomaly.enabled:
+        return _run_seed(*roots[0])  # (retain_graph is False here: every node is freed once it ran)
+    return _run_general(roots, retain_graph, capture, accumulate, False, seed_mode)
 
 
 def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mode):
@@ -689,7 +643,7 @@ def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mo
                     node.backward(grads[0])
                 input_grads = ()
             else:
-                input_grads = _node_backward(node, grads, create_graph)
+                input_grads = _node_backward(node, grads, create_graph, not retain_graph and not create_graph)
         if not node._executed:
             node._executed = True
             for nxt in node._next_nodes:
@@ -783,7 +737,7 @@ def _run_seed(root, root_nr, root_grad) -> None:
                         _accumulate_into(t, grads[0])
                     input_grads = ()
                 else:
-                    input_grads = _node_backward(node, grads, False)
+                    input_grads = _node_backward(node, grads, False, True)
             grads = None
             node._executed = True
             node.release()
@@ -909,79 +863,6 @@ def _fix_shape(node, nxt, g, shape):
         f"{node._name} returned a gradient of shape {tuple(g.shape)} for an input of shape "
         f"{tuple(shape)} (the output of {nxt._name}); a gradient must have its input's shape"
     )
-
-
-def _to_tensors(grads):
-    return [None if g is None else g.t if type(g) is GraphArray else Tensor._wrap(g) for g in grads]
-
-
-def _from_tensors(tensors, graph: bool):
-    if graph:
-        return [GraphArray(t) if t is not None else None for t in tensors]
-    return [t._data if t is not None else None for t in tensors]
-
-
-def _run_pre_hooks(node, grads, hooks=None):
-    graph = any(type(g) is GraphArray for g in grads)
-    tensors = _to_tensors(grads)
-    for hook in list(node._pre_hooks.values()) if hooks is None else hooks:
-        new = hook(tuple(tensors))
-        if new is not None:
-            tensors = list(new)
-    return _from_tensors(tensors, graph)
-
-
-def _before_node(node, grads, accumulate: bool):
-    """What runs on a node's incoming gradients before its backward, in torch's order: the hooks
-    of the tensors it produced (``Tensor.register_hook``), then ``retain_grad``'s ``.grad``, then
-    the node's own pre-hooks (``Node.register_prehook``)."""
-    node_hooks = None
-    if node._pre_hooks:
-        hooks = list(node._pre_hooks.values())
-        tensor_hooks = [h for h in hooks if getattr(h, "tensor_hook", False)]
-        node_hooks = [h for h in hooks if not getattr(h, "tensor_hook", False)]
-        if tensor_hooks:
-            grads = _run_pre_hooks(node, grads, tensor_hooks)
-    retained = node._retained
-    if retained is not None and accumulate:
-        t = retained()
-        if t is not None:
-            if t._vc[0] != t._retain_version and _mode.seed:
-                warnings.warn(
-                    "An attempt to assign a gradient to a tensor with retains_grad=True that was "
-                    f"modified by an inplace operation after retain_grad() was called (version "
-                    f"{t._retain_version}, now {t._vc[0]}): its .grad is the gradient of its new "
-                    "value, as in PyTorch. Call retain_grad() again after the in-place change to "
-                    "silence this.",
-                    BackwardGraphWarning,
-                    stacklevel=user_stacklevel(),
-                )
-                t._retain_version = t._vc[0]  # (said once)
-            _accumulate_into(t, grads[node._retained_nr])
-    if node_hooks:
-        grads = _run_pre_hooks(node, grads, node_hooks)
-    return grads
-
-
-def _run_post_hooks(node, input_grads, grads):
-    """Node.register_hook: ``hook(grad_inputs, grad_outputs)`` may replace ``grad_inputs``."""
-    graph = any(type(g) is GraphArray for g in grads)
-    grad_inputs = tuple(_to_tensors(input_grads))
-    grad_outputs = tuple(_to_tensors(grads))
-    for hook in list(node._post_hooks_node.values()):
-        new = hook(grad_inputs, grad_outputs)
-        if new is None:
-            continue
-        # (checked as torch: tuple() of a returned Tensor would silently take its rows as gradients)
-        if type(new) is not tuple:
-            raise KittyTypeError(f"expected tuple, but hook returned '{type(new).__name__}'")
-        if len(new) != len(grad_inputs):
-            raise KittyRuntimeError(
-                f"hook '{getattr(hook, '__name__', type(hook).__name__)}' has returned an incorrect number of values "
-                f"(got {len(new)}, but expected {len(grad_inputs)})"
-            )
-        grad_inputs = new
-    return tuple(_from_tensors(grad_inputs, graph))
 
 
 def _edge(t):

@@ -246,7 +246,7 @@ class Op(Node):
                 node._next_nrs = _edge_nrs(args) if numbered or len(nodes) >= len(_ZERO_NRS) else _ZERO_NRS[len(nodes)]
                 # the flags backward sets, given their place now: adding a new attribute later
                 # would make CPython build a dict for each node (more for the cyclic GC to walk)
-                node._executed = node._consumed = False
+                node._executed = node._consumed = node._last_read = False
                 for n in nodes:
                     if n is not None:
                         n._lock += 1

@@ -9,7 +9,8 @@ from .. import backend as B
 from ..errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from . import engine as _engine
 from . import semantics as _semantics
-from .engine import _accumulate_into, _edge, run_backward
+from .accumulation import _accumulate_into
+from .engine import _edge, run_backward
 from .graph_array import GraphArray
 
 #: ``torch.func.vmap``, set when ``kittygrad.func`` is imported (it sits above autograd): batched

@@ -152,13 +152,13 @@ def _profiled_function_apply(cls, *args, **kwargs):
         r.close()
 
 
-def _profiled_node_backward(node, grads, create_graph):
+def _profiled_node_backward(node, grads, create_graph, last_read=False):
     run = _active
     if run is None:
-        return _NODE_BACKWARD(node, grads, create_graph)
+        return _NODE_BACKWARD(node, grads, create_graph, last_read)
     r = _Range(run, node.torch_name(), "cpu_op", grads)
     try:
-        return _NODE_BACKWARD(node, grads, create_graph)
+        return _NODE_BACKWARD(node, grads, create_graph, last_read)
     finally:
         r.close()
 

@@ -39,22 +39,6 @@ class TaskState(threading.local):
 task_state = TaskState()
 
 
-class BackwardPass(threading.local):
-    """What the engine tells a node's backward about the walk it runs in (this thread).
-
-    ``final``: the walk frees what forward saved as soon as each node ran (no retain_graph, no
-    create_graph), so the node now ``running`` reads its saved values for the last time. An op
-    may then write its gradient into a buffer of its own that it saved (the exponentials of a
-    cross-entropy), as a hand-written backward does, instead of allocating another array.
-    """
-
-    final = False
-    running = None  # the node whose backward the engine is calling now
-
-
-backward_pass = BackwardPass()
-
-
 def refresh_plain() -> None:
     """Recompute ``plain`` after the semantics or the multi-grad hooks changed."""
     hooks = multi_hooks[0] > 0

@@ -13,7 +13,8 @@ from __future__ import annotations
 import weakref
 
 from ..errors import KittyRuntimeError
-from .engine import hook_result, retarget_retained
+from .accumulation import hook_result
+from .engine import retarget_retained
 from .hooks import RemovableHandle
 
 __all__ = ["register_hook", "retain_grad", "view_refreshed"]

@@ -7,7 +7,6 @@ import operator as _operator
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
-from ..autograd.semantics import backward_pass as _pass
 from ..errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyTypeError  # noqa: F401 (re-exported)
 from ._kernels import SIMD_FLOATS
 from .conversion import Expand, ToCopy
@@ -307,7 +306,7 @@ def owns_saved(node) -> bool:
     >>> owns_saved(object())  # outside a backward
     False
     """
-    return (_pass.final and _pass.running is node and node._post_hooks_node is None
+    return (getattr(node, "_last_read", False) and node._post_hooks_node is None
             and not getattr(type(node), "_hooked", False))
 
 
