@@ -352,7 +352,12 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
             gradient is None and fn is not None and not retain_graph and not create_graph and inputs is None
             and self._data.size == 1 and self._view is None
         ):  # the common `loss.backward()`: straight to the engine
-            _run_backward([(fn, self._output_nr, B.xp.ones(self._data.shape, self._data.dtype))])
+            data = self._data
+            key = (data.shape, data.dtype)
+            one = _SEED_ONES.get(key)
+            if one is None:
+                one = _SEED_ONES[key] = B.xp.ones(data.shape, data.dtype)
+            _run_backward([(fn, self._output_nr, one.copy())])  # (a copy: 0.1 us, np.ones 0.56 us)
             return
         _autograd_backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs=inputs)
 
@@ -977,4 +982,6 @@ def _rebuild_tensor(arr, requires_grad):
 _function.Tensor = Tensor
 _engine.Tensor = Tensor
 _accumulation.Tensor = Tensor
+#: (shape, dtype) -> a ones array of that one-element shape: the seed of ``loss.backward()``, copied
+_SEED_ONES: dict = {}
 _function._wrap = Tensor._wrap
