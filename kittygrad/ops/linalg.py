@@ -474,7 +474,11 @@ class AddMatmul(Op):
             prod = prod.sum(axis=0)
         out = prod if alpha == 1 else alpha * prod  # user scalars: skipping a product by 1 is exact
         if beta != 0:  # beta == 0 ignores input (NaN in it does not propagate), as torch
-            out = out + (inp if beta == 1 else beta * inp)
+            term = inp if beta == 1 else beta * inp
+            if type(out) is B.ndarray and out.shape == B.broadcast_shapes(out.shape, term.shape) and out.dtype == term.dtype:
+                out += term  # (the product is a fresh array: no third one for the sum, the same bits)
+            else:
+                out = out + term
         else:
             out = self.xp.broadcast_to(out, broadcast_shape_of(out.shape, inp.shape)).copy()
         return out.astype(a.dtype, copy=False)
@@ -483,6 +487,7 @@ class AddMatmul(Op):
         xp = self.xp
         need = self.needs_input_grad
         a, b = self.a, self.b
+        g = _k.blas_ready(g)  # (a gradient broadcast from a sum: NumPy's matmul would loop without BLAS)
         gi = B.sum_to_shape(g * self.beta, self.inp_shape) if need[0] else None
         gp = g if self.alpha == 1 else g * self.alpha
         if self.sum_batch:
