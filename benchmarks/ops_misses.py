@@ -112,8 +112,10 @@ WHY.update({
         "nothing in kittygrad: rerun alone",
     ),
     "baddbmm": (
-        "noise: the floor's GEMMs plus the scaled sum in place; 1.06x rerun alone",
-        "nothing in kittygrad: rerun alone",
+        "the floor's GEMMs plus the scaled sum in place, and the fixed cost (~20 us of ~800); until cc88bf6 "
+        "backward handed NumPy's matmul the sum's zero-stride gradient, which it multiplies without BLAS "
+        "(1.19x then, 1.07x after)",
+        "nothing in kittygrad beyond the fixed cost: rerun alone",
     ),
     "bmm": ("noise: the floor's batched GEMMs; 0.88-1.00x rerun alone", "nothing in kittygrad: rerun alone"),
     "matmul": ("noise: one folded GEMM per direction as the floor; 1.04-1.08x rerun alone", "nothing: rerun alone"),
