@@ -1,6 +1,7 @@
 """Values forward keeps for backward beyond what torch saves (``x ** 3`` keeps its square): the
 gradients stay torch's to the bit, a second backward reads them unchanged, an in-place change of
-the input is still refused, and nothing is kept while saved-tensor hooks observe."""
+the input is still refused, and nothing is kept while saved-tensor hooks observe; and the engine's
+flag that lets a backward write into what it kept holds only while a freeing walk runs it."""
 from __future__ import annotations
 
 import numpy as np
@@ -65,3 +66,34 @@ def test_cube_double_backward_differentiates_the_slope():
     (gx,) = kitty.autograd.grad((x**3).sum(), x, create_graph=True)
     (ggx,) = kitty.autograd.grad(gx.sum(), x)
     np.testing.assert_allclose(ggx.numpy(), 6 * data, rtol=1e-6)
+
+
+def test_last_read_flag_holds_only_while_a_freeing_walk_runs_the_node(monkeypatch):
+    """A backward may write into what its forward kept (ops._prep.owns_saved) only while the engine
+    runs it in a walk that frees the node right after: not under retain_graph, not once it returned,
+    not after it raised."""
+    x = kitty.tensor(np.linspace(-1, 1, 8, dtype=np.float32), requires_grad=True)
+    y = (x * 2).exp()
+    node = y.grad_fn
+    seen = []
+    original = type(node).backward
+
+    def spy(self, *grads):
+        seen.append(self._last_read)
+        return original(self, *grads)
+
+    monkeypatch.setattr(type(node), "backward", spy)
+    y.sum().backward(retain_graph=True)
+    y.sum().backward()
+    assert seen == [False, True] and node._last_read is False
+
+    z = (x * 3).exp()
+
+    def failing(self, *grads):
+        seen.append(self._last_read)
+        raise ValueError("a backward that fails")
+
+    monkeypatch.setattr(type(z.grad_fn), "backward", failing)
+    with pytest.raises(ValueError):
+        z.sum().backward()
+    assert seen[-1] is True and z.grad_fn._last_read is False

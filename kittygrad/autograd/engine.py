@@ -316,13 +316,12 @@ def _node_backward(node, grads, create_graph: bool, last_read: bool = False) -> 
             _check_versions(node)
     if last_read:
         # (a flag on the node, not a thread-local: reading and writing one around every backward
-        # cost ~1 us per walk; a backward that raises leaves the node runnable, not flagged)
+        # cost ~1 us per walk; it holds exactly while this call runs, even if the backward raises)
         node._last_read = True
         try:
             input_grads = node.backward(*grads)
-        except BaseException:
+        finally:
             node._last_read = False
-            raise
     else:
         input_grads = node._graph_backward(grads) if create_graph else node.backward(*grads)
     if type(input_grads) is not tuple:
