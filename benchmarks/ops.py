@@ -1109,10 +1109,12 @@ def print_profile(step, calls: int, top: int) -> None:
 # ---------------------------------------------------------------------------------------------
 # the parent: runs the three processes and writes the table
 # ---------------------------------------------------------------------------------------------
-def _env():
+def _env(threads: int = 1):
     env = dict(os.environ)
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = "1"
+        # (every BLAS the process loads reads these: a library loaded after threadpoolctl's limits
+        # are set, as SciPy's own OpenBLAS is, would otherwise start with the machine's thread count)
+        env[var] = str(threads)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in [env.get("PYTHONPATH")] if p])
     return env
 

@@ -522,12 +522,7 @@ def _run(side, names, args, tmp):
            "--sample", str(args.sample), "--repeats", str(args.repeats), "--worker-out", str(out),
            "--chain-ops", str(args.chain_ops), "--threads", str(args.threads)]
     t0 = time.perf_counter()
-    env = _env()
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        # (every BLAS the process loads reads these: a library loaded after the limits are set, as
-        # SciPy's own OpenBLAS is, would otherwise start with the machine's thread count)
-        env[var] = str(args.threads)
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=ROOT, env=_env(args.threads), capture_output=True, text=True)
     if proc.returncode:
         tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
         return {n: {"ms": None, "error": f"process failed: {tail}"} for n in names} | {"meta": {}}

@@ -411,7 +411,7 @@ def rows_affine(x, w, b):
     out = rows_matmul(x, w.T)
     if b is None:
         return out
-    if out.size > _BIAS_TILED_MIN and type(out) is B.ndarray and out.dtype == b.dtype:
+    if out.size > _BIAS_TILED_MIN:  # (by_rows itself falls back to NumPy's add where it cannot tile)
         return by_rows(B.xp.add, out, b, out=out)
     out += b
     return out

@@ -475,8 +475,10 @@ class AddMatmul(Op):
         out = prod if alpha == 1 else alpha * prod  # user scalars: skipping a product by 1 is exact
         if beta != 0:  # beta == 0 ignores input (NaN in it does not propagate), as torch
             term = inp if beta == 1 else beta * inp
-            if type(out) is B.ndarray and out.shape == B.broadcast_shapes(out.shape, term.shape) and out.dtype == term.dtype:
-                out += term  # (the product is a fresh array: no third one for the sum, the same bits)
+            if type(out) is B.ndarray and out.dtype == term.dtype:
+                # (the product is a fresh array: no third one for the sum, the same bits; the input
+                # broadcasts to the product's shape, which _addmatmul checked)
+                out += term
             else:
                 out = out + term
         else:
