@@ -1,6 +1,10 @@
 """A tiny U-Net for binary segmentation of synthetic discs: double-conv blocks, max-pool down,
 ConvTranspose2d up, skip connections by torch.cat, BCEWithLogitsLoss plus a soft Dice loss.
 
+Trained by SGD with momentum: with Adam (lr 3e-2) the last-bit differences between BLAS kernels
+(torch's, and OpenBLAS's on an AMD EPYC at one thread or two) grew tenfold a step after step 28,
+and the printed IoU differed by 1.4% between kernels of the same library.
+
 tolerance: rtol=2e-3 atol=1e-5
 """
 import torch
@@ -73,7 +77,7 @@ out = model(images)
 print(out.shape, out.grad_fn.name())
 
 criterion = nn.BCEWithLogitsLoss()
-opt = torch.optim.Adam(model.parameters(), lr=3e-2)
+opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
 for step in range(40):
     model.train()
     logits = model(images)
