@@ -57,12 +57,10 @@ WHY.update({
         "as var",
     ),
     "div": (
-        "rounding kept as it was: backward divides twice (g / b, then (g / b) * a / b), where the floor "
-        "multiplies g / b by forward's quotient; reading that quotient (0.205 -> 0.168 ms) moved the rounding "
-        "enough that a knife-edge program (tests/programs/unet_segmentation.py) stopped matching torch under "
-        "OPENBLAS_CORETYPE=Prescott; the rest is the fixed cost",
-        "the quotient read once programs that turn on a few pixels are made robust to BLAS rounding, and the "
-        "fixed cost, as the rows above",
+        "the fixed cost: backward now reads forward's quotient for the divisor's gradient, -(g / b) * (a / b), "
+        "as the floor does (0.192 -> 0.163 ms on an AMD EPYC); the two test programs that had turned on that "
+        "rounding were made robust to BLAS rounding first",
+        "a fixed cost per op about half of today's, as the rows above",
     ),
     "maximum": (
         "torch's edge cases: an operand gets no gradient only where it compares below the other (ties split the "

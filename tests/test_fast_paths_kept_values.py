@@ -97,3 +97,59 @@ def test_last_read_flag_holds_only_while_a_freeing_walk_runs_the_node(monkeypatc
     with pytest.raises(ValueError):
         z.sum().backward()
     assert seen[-1] is True and z.grad_fn._last_read is False
+
+
+# ---- division keeps its quotient for the divisor's gradient -----------------------------------
+
+
+def _divisor_gradient(a, b, grad):
+    """The divisor's gradient written out in float64: -g a / b**2."""
+    return -(grad.astype(np.float64) * a / (b.astype(np.float64) ** 2))
+
+
+@pytest.mark.parametrize("b_shape", [(32, 16, 256), (256,)])
+def test_divisor_gradient_reads_the_kept_quotient(b_shape):
+    a, grad = _data()
+    b = np.abs(np.random.default_rng(5).standard_normal(b_shape)).astype(np.float32) + 0.5
+    ka, kb = kitty.tensor(a, requires_grad=True), kitty.tensor(b, requires_grad=True)
+    q = ka / kb
+    assert q.grad_fn._result_kept is not None
+    q.backward(kitty.tensor(grad))
+    full = _divisor_gradient(a, np.broadcast_to(b, a.shape), grad)
+    expected = full.reshape((-1,) + b_shape).sum(0) if b.ndim < a.ndim else full
+    np.testing.assert_allclose(kb.grad.numpy(), expected, rtol=2e-5, atol=1e-6 * np.abs(expected).max())
+    # -(g / b) * (a / b), each step rounded in float32
+    if b.ndim == a.ndim:
+        step = np.negative((grad / b) * (a / b))
+        np.testing.assert_array_equal(kb.grad.numpy(), step)
+    np.testing.assert_array_equal(ka.grad.numpy(), grad / np.broadcast_to(b, a.shape))
+
+
+def test_quotient_changed_in_place_is_not_read():
+    a, grad = _data()
+    b = np.abs(np.random.default_rng(5).standard_normal(a.shape)).astype(np.float32) + 0.5
+    ka, kb = kitty.tensor(a, requires_grad=True), kitty.tensor(b, requires_grad=True)
+    q = ka / kb
+    q.mul_(2.0)  # torch allows it (division saves its inputs); backward recomputes a / b
+    q.backward(kitty.tensor(grad))
+    np.testing.assert_array_equal(kb.grad.numpy(), np.negative((2 * grad / b) * a / b))
+
+
+def test_no_quotient_kept_when_the_divisor_needs_no_gradient():
+    a, _ = _data()
+    q = kitty.tensor(a, requires_grad=True) / kitty.tensor(a + 3)
+    assert q.grad_fn._result_kept is None
+    q = kitty.tensor(a, requires_grad=True) / 2.0
+    assert getattr(q.grad_fn, "_result_kept", None) is None
+
+
+def test_division_keeps_no_quotient_under_saved_tensor_hooks():
+    a, grad = _data((4, 5))
+    ka, kb = kitty.tensor(a, requires_grad=True), kitty.tensor(np.abs(a) + 1, requires_grad=True)
+    with kitty.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        q = ka / kb
+    assert q.grad_fn._result_kept is None
+    q.backward(kitty.tensor(grad))
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(np.abs(a) + 1, requires_grad=True)
+    (ta / tb).backward(torch.tensor(grad))
+    np.testing.assert_allclose(kb.grad.numpy(), tb.grad.numpy(), rtol=1e-6)

@@ -106,7 +106,10 @@ def _unchanged(kept, like):
 
 
 class Div(Op):
-    saved_fields = ("a", "b")
+    # _result_kept: the quotient with its version (see _keep_result), set by ``div`` when the
+    # divisor's gradient will be computed
+    saved_fields = ("a", "b", "_result_kept")
+    _result_kept = None
     torch_saved = {"self": "a", "other": "b"}
     saved_inputs = (0, 1)
     save_needed = {0: (1,), 1: (0, 1)}
@@ -124,10 +127,15 @@ class Div(Op):
         gb = None
         if need[1]:
             if type(ga) is B.ndarray and type(a) is B.ndarray:
-                # -g a / b**2 as -(g / b) * a / b, in place on a fresh array of the output's
-                # shape: a pass fewer, and no b * b to overflow
-                gb = ga * a
-                gb /= b
+                # -g a / b**2 as -(g / b) * (a / b), reading forward's quotient while it is
+                # unchanged (one division fewer), else -(g / b) * a / b; in place on a fresh array
+                # of the output's shape, and no b * b to overflow
+                quotient = _unchanged(self._result_kept, ga)
+                if quotient is not None:
+                    gb = ga * quotient
+                else:
+                    gb = ga * a
+                    gb /= b
                 B.xp.negative(gb, out=gb)
             else:
                 gb = -g * a / (b * b)
@@ -382,7 +390,10 @@ def div(input, other, *, rounding_mode=None):
 
         return div_rounding(input, other, rounding_mode)
     a, b = binary(input, other, "div", float_result=True)
-    return Div.apply(a, b)
+    out = Div.apply(a, b)
+    node = out._grad_fn
+    # the divisor's gradient reads the quotient back (forward keeps the dividend only then)
+    return _keep_result(out) if type(node) is Div and node.a is not None else out
 
 
 def _integer_power(xp, a, b):
