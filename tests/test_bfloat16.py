@@ -224,7 +224,7 @@ def test_conv2d_matches_torch():
         # kittygrad sums in float32 and rounds once: within one bfloat16 step (2**-7 relative)
         np.testing.assert_allclose(got, ref, rtol=2**-7, atol=1e-6 * np.abs(ref).max())
         # torch's bfloat16 convolution backward rounds partial sums on CPUs without native bfloat16
-        # (33 steps off on an AMD EPYC, exact on an AVX-512 Xeon): torch within that, against the
+        # (33 steps off on an AMD EPYC; within the tolerance above on an AVX-512 Xeon): torch within that, against the
         # largest gradient
         np.testing.assert_allclose(t.grad.double().numpy(), ref, rtol=0, atol=2**-6 * np.abs(ref).max())
 
