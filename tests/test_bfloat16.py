@@ -226,7 +226,7 @@ def test_conv2d_matches_torch():
         # torch's bfloat16 convolution backward rounds partial sums on CPUs without native bfloat16
         # (33 steps off on an AMD EPYC; within the tolerance above on an AVX-512 Xeon): torch within that, against the
         # largest gradient
-        np.testing.assert_allclose(t.grad.double().numpy(), ref, rtol=0, atol=2**-6 * np.abs(ref).max())
+        np.testing.assert_allclose(t.grad.double().numpy(), ref, rtol=0, atol=2**-5 * np.abs(ref).max())
 
 
 def test_cross_entropy_matches_torch():
