@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.kittygrad-installed
 
-.PHONY: demo test test-numerics test-numpy1 test-blas test-random lint bench coverage graphviz docs docs-examples clean
+.PHONY: demo test test-numerics test-numpy1 test-blas test-programs-blas test-random lint bench coverage graphviz docs docs-examples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,17 @@ test-blas: $(STAMP)
 	OPENBLAS_CORETYPE=Sandybridge OPENBLAS_NUM_THREADS=2 $(PY) -m pytest $(NUMERIC_TESTS)
 
 test-numerics: test-numpy1 test-blas
+
+# (d) The PyTorch programs of tests/programs/ under other OpenBLAS kernel families, one thread each
+# (the suite runs them under the default kernels): a program whose printout turns on BLAS rounding
+# (a training run that magnifies last-bit differences) fails here before another CPU finds it. Not
+# in CI: about 17 minutes a family on two cores.
+PROGRAM_CORETYPES ?= Sandybridge Prescott
+test-programs-blas: $(STAMP)
+	@for core in $(PROGRAM_CORETYPES); do \
+	  echo "tests/test_programs.py under OPENBLAS_CORETYPE=$$core"; \
+	  OPENBLAS_CORETYPE=$$core $(PY) -m pytest tests/test_programs.py || exit 1; \
+	done
 
 # The property tests with fresh seeds and a larger budget (SCALE times CI's examples). The seed is
 # printed first; `make test-random SEED=N` repeats a run exactly.
