@@ -105,8 +105,32 @@ def array(data, dtype=None, copy=True):
     return np.array(data, dtype=dtype, copy=copy)
 
 
+_FLOAT16 = np.dtype(np.float16)
+
+
 def promote_types(a, b):
-    return np.promote_types(a, b)
+    """The dtype both ``a`` and ``b`` convert to; bfloat16 with float16 gives float32, as in torch
+    (ml_dtypes before 0.7 has no rule for that pair).
+
+    >>> promote_types(bfloat16, np.dtype(np.float16))
+    dtype('float32')
+    """
+    try:
+        return np.promote_types(a, b)
+    except TypeError:
+        if {np.dtype(a), np.dtype(b)} == {bfloat16, _FLOAT16}:
+            return _FLOAT32
+        raise
+
+
+def finfo(dt):
+    """Machine limits of the floating NumPy dtype ``dt``, bfloat16's included (ml_dtypes before 0.7
+    gives those only through its own ``finfo``).
+
+    >>> float(finfo(bfloat16).eps)
+    0.0078125
+    """
+    return _ml_dtypes.finfo(dt)
 
 
 def sum_to_shape(grad, shape):

@@ -319,7 +319,7 @@ def _is_lower_cholesky(m):
 
 def _is_corr_cholesky(m):
     # rows of unit norm, to within a tolerance that grows with the row length
-    tol = float(B.xp.finfo(m._data.dtype).eps) * m.size(-1) * 10
+    tol = float(B.finfo(m._data.dtype).eps) * m.size(-1) * 10
     unit_rows = ((linalg.vector_norm(m.detach(), dim=-1) - 1.0).abs() <= tol).all(-1)
     return _is_lower_cholesky(m) & unit_rows
 

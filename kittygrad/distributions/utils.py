@@ -62,7 +62,7 @@ def _broadcastable(shape_a, shape_b) -> bool:
 
 def _finfo(dtype):
     """The limits of a floating kittygrad dtype (eps, tiny, min, max)."""
-    return B.xp.finfo(dtype.np)
+    return B.finfo(dtype.np)
 
 
 def logits_to_probs(logits, is_binary: bool = False):

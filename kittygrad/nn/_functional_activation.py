@@ -62,7 +62,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     tensor([-0.5000,  0.0000,  0.2500])
     """
     if lambd < 0:
-        largest = float(B.xp.finfo(input.dtype.np).max)
+        largest = float(B.finfo(input.dtype.np).max)
         kind = {"float16": "Half", "float32": "Float", "float64": "Double"}.get(input.dtype.np.name, input.dtype.np.name)
         raise KittyRuntimeError(f"lambda must be in range [0, {largest:g}] for input dtype {kind}, but found {lambd:g}")
     shrunk = input - input.sign() * lambd

@@ -890,7 +890,7 @@ def next_after(a, b):
         out = B.select(same, b, out)
     zero = (a == 0) & ~same
     if zero.any():
-        out = B.select(zero, xp.copysign(xp.full_like(a, xp.finfo(a.dtype).smallest_subnormal), b), out)
+        out = B.select(zero, xp.copysign(xp.full_like(a, B.finfo(a.dtype).smallest_subnormal), b), out)
     nan = xp.isnan(a) | xp.isnan(b)
     if nan.any():
         out = B.select(nan, a + b, out)

@@ -80,7 +80,7 @@ class Adafactor(PerParamOptimizer):
         g = xp.negative(grad) if group["maximize"] else grad
         eps1, eps2 = group["eps"]
         if eps1 is None:
-            eps1 = float(xp.finfo(data.dtype).eps)
+            eps1 = float(B.finfo(data.dtype).eps)
         lr = as_float(group["lr"])
         rho = min(lr, 1 / math.sqrt(t))
         alpha = max(eps2, float(xp.sqrt(xp.mean(data * data)))) * rho

@@ -168,7 +168,7 @@ def _eye_like(X: Tensor, n: int) -> Tensor:
 
 
 def _finfo_eps(t: Tensor) -> float:
-    return float(B.xp.finfo(t.dtype.np).eps)
+    return float(B.finfo(t.dtype.np).eps)
 
 
 def _is_orthogonal(Q: Tensor) -> bool:

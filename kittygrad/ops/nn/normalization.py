@@ -410,7 +410,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     """
     x = _float(input, "rms_norm")
     if eps is None:
-        eps = float(xp.finfo(x._data.dtype).eps)  # (of the input's dtype, as torch)
+        eps = float(B.finfo(x._data.dtype).eps)  # (of the input's dtype, as torch)
     x, w, _, narrow = _norm_params("rms_norm", x, weight, None)
     ns = _check_normalized_shape("rms_norm", x, normalized_shape)
     k = len(ns)
