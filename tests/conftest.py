@@ -28,3 +28,32 @@ from hypothesis import settings as _hypothesis_settings  # noqa: E402
 _hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 _hypothesis_settings.register_profile("random", derandomize=False, database=None, print_blob=True)
 _hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# ---- the hardening suite's figures (tests/hardening/_figures.py) --------------------------------
+# Printed at the end of the run. Under pytest-xdist the figures are measured in the workers, so
+# each worker hands its own to the main process, which prints them all.
+import pytest  # noqa: E402
+from hardening._figures import COUNTED, FIGURES, merge  # noqa: E402
+
+
+def pytest_sessionfinish(session):
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:  # in an xdist worker
+        worker_output["kittygrad_figures"] = dict(FIGURES)
+        worker_output["kittygrad_counted"] = sorted(COUNTED)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):  # (xdist's hook, in the main process: a worker has finished)
+    output = getattr(node, "workeroutput", {})
+    merge(output.get("kittygrad_figures", {}), output.get("kittygrad_counted", []))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not FIGURES:
+        return
+    terminalreporter.section("kittygrad hardening figures")
+    width = max(len(k) for k in FIGURES)
+    for name, value in FIGURES.items():
+        terminalreporter.write_line(f"{name:<{width}}  {value}")
