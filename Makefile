@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.kittygrad-installed
 
-.PHONY: demo test test-numerics test-numpy1 test-blas test-programs-blas test-random lint bench coverage graphviz docs docs-examples clean
+.PHONY: demo test test-numerics test-numpy1 test-blas test-programs-blas test-programs-live record-programs test-random lint bench coverage graphviz docs docs-examples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,12 @@ graphviz:
 demo: $(STAMP) graphviz
 	$(PY) -m kittygrad.examples.demo
 
+# pytest-xdist runs the tests on one worker per core (`make test WORKERS=1` runs them in one process).
+WORKERS ?= auto
+PYTEST := $(PY) -m pytest -n $(WORKERS)
+
 test: $(STAMP) graphviz
-	$(PY) -m pytest
+	$(PYTEST)
 
 # The tests whose numbers depend on the numerical stack (the op table, edge cases, the engine):
 # CI runs them again under other configurations, so a result that holds on one BLAS build only
@@ -44,26 +48,36 @@ $(NUMPY1)/.installed-ml-dtypes: $(STAMP)
 test-numpy1: $(NUMPY1)/.installed-ml-dtypes
 	PYTHONPATH=$(NUMPY1) $(PY) -c "import numpy, threadpoolctl; assert numpy.__version__ == '1.26.4', numpy.__version__; \
 	  print('NumPy', numpy.__version__, [(i['internal_api'], i['version'], i.get('architecture')) for i in threadpoolctl.threadpool_info()][:1])"
-	PYTHONPATH=$(NUMPY1) $(PY) -m pytest $(NUMERIC_TESTS)
+	PYTHONPATH=$(NUMPY1) $(PYTEST) $(NUMERIC_TESTS)
 
 # (c) OpenBLAS forced to another kernel family, with two BLAS threads.
 test-blas: $(STAMP)
 	OPENBLAS_CORETYPE=Sandybridge OPENBLAS_NUM_THREADS=2 $(PY) -c "import numpy, threadpoolctl; \
 	  print('OpenBLAS', [(i['version'], i.get('architecture'), i['num_threads']) for i in threadpoolctl.threadpool_info()][:1])"
-	OPENBLAS_CORETYPE=Sandybridge OPENBLAS_NUM_THREADS=2 $(PY) -m pytest $(NUMERIC_TESTS)
+	OPENBLAS_CORETYPE=Sandybridge OPENBLAS_NUM_THREADS=2 $(PYTEST) $(NUMERIC_TESTS)
 
 test-numerics: test-numpy1 test-blas
 
 # (d) The PyTorch programs of tests/programs/ under other OpenBLAS kernel families, one thread each
 # (the suite runs them under the default kernels): a program whose printout turns on BLAS rounding
 # (a training run that magnifies last-bit differences) fails here before another CPU finds it. Not
-# in CI: about 17 minutes a family on two cores.
+# in CI: about 3 minutes a family on two cores.
 PROGRAM_CORETYPES ?= Sandybridge Prescott
 test-programs-blas: $(STAMP)
 	@for core in $(PROGRAM_CORETYPES); do \
 	  echo "tests/test_programs.py under OPENBLAS_CORETYPE=$$core"; \
-	  OPENBLAS_CORETYPE=$$core $(PY) -m pytest tests/test_programs.py || exit 1; \
+	  OPENBLAS_CORETYPE=$$core $(PYTEST) tests/test_programs.py || exit 1; \
 	done
+
+# The suite compares tests/programs/ with torch's recorded printouts (tests/programs/torch_output/,
+# each for one text of its program and one torch); these run torch live instead, and record again
+# (`make record-programs PROGRAMS="name ..."` records only those).
+test-programs-live: $(STAMP)
+	KITTYGRAD_PROGRAMS_TORCH=live $(PYTEST) tests/test_programs.py
+
+PROGRAMS ?=
+record-programs: $(STAMP)
+	$(PY) tests/test_programs.py --record $(PROGRAMS)
 
 # The property tests with fresh seeds and a larger budget (SCALE times CI's examples). The seed is
 # printed first; `make test-random SEED=N` repeats a run exactly.

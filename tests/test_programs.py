@@ -7,14 +7,26 @@ same words (shapes, dtypes, reprs, control flow) and numbers within the program'
 tolerance — a line ``tolerance: rtol=R atol=A`` in its docstring, ``rtol=1e-4 atol=1e-6`` when
 absent. Backward nodes print torch's names under the runner (``grad_fn=<MulBackward0>``; the
 seed's ``<MulBackward>`` otherwise), so they are compared too.
+
+torch's printout is recorded (``tests/programs/torch_output/``, ``make record-programs``): a
+recording names the torch version and the SHA-256 of the program's text, and is read only while
+both still hold. A program with no such recording (a new one, or one edited since) runs under torch
+live, as every program does with ``KITTYGRAD_PROGRAMS_TORCH=live`` (``make test-programs-live``).
+Why: importing torch takes about 2 s, so torch's runs took most of the suite's time, and the CI
+machine has two cores. A few programs are run live in every run all the same, and checked against
+their recordings (``test_recordings_hold_on_this_machine``).
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import os
+import platform
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -23,6 +35,8 @@ PROGRAMS = sorted((Path(__file__).parent / "programs").glob("*.py"))
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?(?:inf|nan)\b")
 DEFAULT_TOLERANCE = (1e-4, 1e-6)
 TIMEOUT_S = 240
+RECORDINGS = Path(__file__).parent / "programs" / "torch_output"
+LIVE = os.environ.get("KITTYGRAD_PROGRAMS_TORCH") == "live"
 
 
 def tolerance(program: Path) -> tuple[float, float]:
@@ -36,16 +50,79 @@ def _env() -> dict:
     return env
 
 
+def _torch_command(program: Path) -> list[str]:
+    return [sys.executable, str(program)]
+
+
+def _kitty_command(program: Path) -> list[str]:
+    return [sys.executable, "-m", "kittygrad.run", str(program)]
+
+
+def _start(command: list[str], program: Path) -> subprocess.Popen:
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+                            cwd=program.parent)
+
+
+def _finish(command: list[str], proc: subprocess.Popen) -> subprocess.CompletedProcess:
+    out, err = proc.communicate(timeout=TIMEOUT_S)
+    return subprocess.CompletedProcess(command, proc.returncode, out, err)
+
+
+def run_torch(program: Path) -> subprocess.CompletedProcess:
+    """The program under real torch, now."""
+    command = _torch_command(program)
+    return _finish(command, _start(command, program))
+
+
+def _header(program: Path) -> str:
+    """A recording's first line: what it holds for (torch's version, the program's text)."""
+    digest = hashlib.sha256(program.read_bytes()).hexdigest()
+    return f"# torch {version('torch')} sha256 {digest}"
+
+
+def _recording_path(program: Path) -> Path:
+    return RECORDINGS / f"{program.stem}.out"
+
+
+def recorded_output(program: Path) -> str | None:
+    """torch's recorded printout of ``program``: None when there is none, or it was recorded for
+    another text of the program or another torch."""
+    path = _recording_path(program)
+    if not path.exists():
+        return None
+    header, _, printout = path.read_text().partition("\n")
+    return printout if header.split(" on ")[0] == _header(program) else None
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def record(program: Path) -> None:
+    """Runs ``program`` under torch and records its printout (it must succeed and print)."""
+    run = run_torch(program)
+    if run.returncode != 0 or not run.stdout.strip():
+        raise SystemExit(f"{program.name} fails or prints nothing under torch:\n{run.stderr[-3000:]}")
+    RECORDINGS.mkdir(exist_ok=True)
+    _recording_path(program).write_text(f"{_header(program)} on {_cpu()}\n{run.stdout}")
+
+
 def run_both(program: Path) -> tuple[subprocess.CompletedProcess, subprocess.CompletedProcess]:
-    """torch's run and kittygrad's, side by side (the machine has two cores)."""
-    commands = ([sys.executable, str(program)], [sys.executable, "-m", "kittygrad.run", str(program)])
-    procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
-                              cwd=program.parent) for c in commands]
-    results = []
-    for cmd, proc in zip(commands, procs):
-        out, err = proc.communicate(timeout=TIMEOUT_S)
-        results.append(subprocess.CompletedProcess(cmd, proc.returncode, out, err))
-    return results[0], results[1]
+    """torch's run (its recording when one holds) and kittygrad's, side by side (two cores)."""
+    recorded = None if LIVE else recorded_output(program)
+    if recorded is not None:
+        torch_run = subprocess.CompletedProcess(["recorded", str(_recording_path(program))], 0, recorded, "")
+        return torch_run, _finish(_kitty_command(program), _start(_kitty_command(program), program))
+    commands = (_torch_command(program), _kitty_command(program))
+    procs = [_start(c, program) for c in commands]
+    torch_run, kitty_run = (_finish(c, p) for c, p in zip(commands, procs))
+    return torch_run, kitty_run
 
 
 def _close(a: str, b: str, rtol: float, atol: float) -> bool:
@@ -106,3 +183,47 @@ def assert_same_output(program: Path, torch_run, kitty_run, runners=("torch", "k
 @pytest.mark.parametrize("program", PROGRAMS, ids=[p.stem for p in PROGRAMS])
 def test_program_prints_what_torch_prints(program):
     assert_same_output(program, *run_both(program))
+
+
+def test_every_recording_is_for_a_program_as_it_now_reads():
+    """A program edited since its recording runs live (so its test stays right), but the stale
+    recording is reported here: ``make record-programs`` writes it again."""
+    stale = [p.stem for p in PROGRAMS if _recording_path(p).exists() and recorded_output(p) is None]
+    orphans = sorted({r.stem for r in RECORDINGS.glob("*.out")} - {p.stem for p in PROGRAMS})
+    assert not stale, f"recorded for another text or torch: {stale}; run `make record-programs`"
+    assert not orphans, f"recordings of no program: {orphans}"
+
+
+# Programs of different kinds: a custom Function, many losses, a recurrent net, a scheduler.
+LIVE_CHECKS = ("custom_autograd_function", "loss_function_zoo", "gru_sentiment_pipeline", "scheduler_resume_bytesio")
+
+
+@pytest.mark.parametrize("name", LIVE_CHECKS)
+def test_recordings_hold_on_this_machine(name):
+    """A recording from another CPU still is what torch prints here, within the program's tolerance."""
+    program = next(p for p in PROGRAMS if p.stem == name)
+    recorded = recorded_output(program)
+    if recorded is None:
+        pytest.skip(f"{name} has no recording for its current text (its test ran torch live)")
+    live = run_torch(program)
+    assert live.returncode == 0, live.stderr[-3000:]
+    problems = differences(recorded, live.stdout, *tolerance(program))
+    assert not problems, "\n".join(problems[:10])
+
+
+def main(argv: list[str]) -> None:
+    """``python tests/test_programs.py --record [NAME ...]``: records torch's printout of the named
+    programs (all by default), two at a time."""
+    if not argv or argv[0] != "--record":
+        raise SystemExit("usage: python tests/test_programs.py --record [PROGRAM_NAME ...]")
+    wanted = set(argv[1:])
+    chosen = [p for p in PROGRAMS if not wanted or p.stem in wanted]
+    if wanted - {p.stem for p in chosen}:
+        raise SystemExit(f"no such program: {sorted(wanted - {p.stem for p in chosen})}")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for program, _ in zip(chosen, pool.map(record, chosen)):
+            print("recorded", program.stem)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
