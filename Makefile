@@ -22,7 +22,7 @@ graphviz:
 demo: $(STAMP) graphviz
 	$(PY) -m kittygrad.examples.demo
 
-# pytest-xdist runs the tests on one worker per core (`make test WORKERS=1` runs them in one process).
+# pytest-xdist runs the tests on one worker per core (`make test WORKERS=0` runs them in this process).
 WORKERS ?= auto
 PYTEST := $(PY) -m pytest -n $(WORKERS)
 
