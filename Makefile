@@ -22,9 +22,10 @@ graphviz:
 demo: $(STAMP) graphviz
 	$(PY) -m kittygrad.examples.demo
 
-# pytest-xdist runs the tests on one worker per core (`make test WORKERS=0` runs them in this process).
+# pytest-xdist runs the tests on one worker per core, eight at most: a worker holds torch, kittygrad
+# and the collected tests, about 0.5 GB here (`make test WORKERS=0` runs them in this process).
 WORKERS ?= auto
-PYTEST := $(PY) -m pytest -n $(WORKERS)
+PYTEST := $(PY) -m pytest -n $(WORKERS) --maxprocesses 8
 
 test: $(STAMP) graphviz
 	$(PYTEST)
