@@ -75,7 +75,8 @@ def run_torch(program: Path) -> subprocess.CompletedProcess:
 
 
 def _digest(program: Path) -> str:
-    return hashlib.sha256(program.read_bytes()).hexdigest()
+    # (of the text with Unix line ends: a checkout that writes CRLF keeps its recordings)
+    return hashlib.sha256(program.read_bytes().replace(b"\r\n", b"\n")).hexdigest()
 
 
 def _recording_path(program: Path) -> Path:
