@@ -130,7 +130,8 @@ def finfo(dt):
     >>> float(finfo(bfloat16).eps)
     0.0078125
     """
-    return _ml_dtypes.finfo(dt)
+    # (NumPy's own for the rest: ml_dtypes' finfo takes three times as long to answer for float32)
+    return _ml_dtypes.finfo(dt) if dt == bfloat16 else np.finfo(dt)
 
 
 def sum_to_shape(grad, shape):
