@@ -127,11 +127,12 @@ def record(program: Path) -> None:
 
 
 def run_both(program: Path) -> tuple[subprocess.CompletedProcess, subprocess.CompletedProcess]:
-    """torch's run (its recording when one holds) and kittygrad's, side by side (two cores)."""
+    """torch's run and kittygrad's, side by side (two cores); torch's is its recording when one holds."""
     recorded = None if LIVE else recorded_output(program)
     if recorded is not None:
         torch_run = subprocess.CompletedProcess(["recorded", str(_recording_path(program))], 0, recorded, "")
-        return torch_run, _finish(_kitty_command(program), _start(_kitty_command(program), program))
+        command = _kitty_command(program)
+        return torch_run, _finish(command, _start(command, program))
     commands = (_torch_command(program), _kitty_command(program))
     procs = [_start(c, program) for c in commands]
     torch_run, kitty_run = (_finish(c, p) for c, p in zip(commands, procs))

@@ -1,6 +1,6 @@
 """Figures the hardening tests measure; tests/conftest.py prints them in pytest's terminal summary.
 
-Under pytest-xdist (``make test`` runs two workers) each worker measures its own share: the
+Under pytest-xdist (``make test`` runs a worker per core) each worker measures its own share: the
 workers send their figures to the main process at the end, where counts (``add``) are summed and
 other figures (``record``) kept as given.
 """
