@@ -1011,22 +1011,23 @@ def test_all_finite_is_exact_whatever_its_sum_does(dtype, size):
     assert all_finite(np.ones((size, 3), dtype)[:, 1])
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, backend.bfloat16])
 @pytest.mark.parametrize("size", [100, 20_000, 1 << 20])
-def test_masked_grad_by_a_converted_mask_equals_numpys_mixed_product(dtype, size):
+def test_masked_grad_selected_by_bits_equals_torchs_select(dtype, size):
     from kittygrad.ops._prep import masked_grad
 
     rng = np.random.default_rng(size)
     g = rng.standard_normal(size).astype(dtype)
-    g[:4] = [-0.0, 0.0, -1.5, 2.0]
+    g[:8] = [-0.0, 0.0, -1.5, 2.0, np.inf, -np.inf, np.nan, np.nan]
     mask = rng.random(size) < 0.5
-    mask[:4] = [False, False, False, True]
+    mask[:8] = [False, False, False, True, False, True, False, True]
     got = masked_grad(mask, g)
-    expected = g * mask
+    expected = np.where(mask, g, np.zeros((), dtype))  # torch: a select, +0 where the mask is off
     assert got.dtype == g.dtype
-    assert np.array_equal(got, expected) and np.array_equal(np.signbit(got), np.signbit(expected))
+    assert np.array_equal(got.view(np.uint8), expected.view(np.uint8))  # (the same bits: NaN, -0 included)
     strided = masked_grad(mask.reshape(-1, 2)[:, 0], g.reshape(-1, 2)[:, 1])  # (views of other arrays)
-    assert np.array_equal(strided, g.reshape(-1, 2)[:, 1] * mask.reshape(-1, 2)[:, 0])
+    expected = np.where(mask.reshape(-1, 2)[:, 0], g.reshape(-1, 2)[:, 1], np.zeros((), dtype))
+    assert np.array_equal(strided.view(np.uint8), expected.view(np.uint8))
 
 
 def test_a_reshaped_fresh_gradient_becomes_grad_without_a_copy_unless_its_buffer_is_held(monkeypatch):

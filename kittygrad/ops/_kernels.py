@@ -247,7 +247,7 @@ def sum_last(a, keepdims: bool = True):
     """
     if not _einsum_rows(a):
         return _summed(a, keepdims)
-    rows = B.xp.einsum("ij->i", a.reshape(-1, a.shape[-1]))
+    rows = B.array_einsum("ij->i", a.reshape(-1, a.shape[-1]))
     return rows.reshape(a.shape[:-1] + ((1,) if keepdims else ()))
 
 
@@ -275,7 +275,7 @@ def dot_last(a, b, keepdims: bool = True):
     if not (_einsum_rows(a) and _einsum_rows(b) and a.shape == b.shape and a.dtype == b.dtype):
         return _summed(a * b, keepdims)
     n = a.shape[-1]
-    rows = B.xp.einsum("ij,ij->i", a.reshape(-1, n), b.reshape(-1, n))
+    rows = B.array_einsum("ij,ij->i", a.reshape(-1, n), b.reshape(-1, n))
     return rows.reshape(a.shape[:-1] + ((1,) if keepdims else ()))
 
 
@@ -304,9 +304,9 @@ def sum_all(a):
     if not _einsum_whole(a):
         return B.xp.add.reduce(a, axis=None)
     block, rest = _in_rows(a.reshape(-1))
-    total = B.xp.add.reduce(B.xp.einsum("ij->i", block))
+    total = B.xp.add.reduce(B.array_einsum("ij->i", block))
     if rest.size:
-        total = total + B.xp.einsum("i->", rest)
+        total = total + B.array_einsum("i->", rest)
     return total
 
 
@@ -322,9 +322,9 @@ def sum_of_squares(a):
     if not _einsum_whole(a):
         return B.xp.add.reduce((a * a).reshape(-1)) if type(a) is B.ndarray else (a * a).sum()
     block, rest = _in_rows(a.reshape(-1))
-    total = B.xp.add.reduce(B.xp.einsum("ij,ij->i", block, block))
+    total = B.xp.add.reduce(B.array_einsum("ij,ij->i", block, block))
     if rest.size:
-        total = total + B.xp.einsum("i,i->", rest, rest)
+        total = total + B.array_einsum("i,i->", rest, rest)
     return total
 
 

@@ -291,7 +291,7 @@ def all_finite(a) -> bool:
             return _cmath.isfinite(a.item(0))
         a = a[tuple(0 if stride == 0 else slice(None) for stride in strides)]
     elif a.size >= 2048 and a.dtype in SIMD_FLOATS and a.flags.c_contiguous and type(a) is B.ndarray:
-        if _cmath.isfinite(B.xp.einsum("i->", a.reshape(-1))):
+        if _cmath.isfinite(B.array_einsum("i->", a.reshape(-1))):
             return True
     return bool(B.xp.isfinite(a).all())
 
@@ -320,27 +320,37 @@ def scaled_own(node, buf, factor):
 
 
 def masked_grad(mask, g):
-    """``g`` where ``mask`` holds, 0 elsewhere, as torch's backward selects it: an infinite or NaN
-    gradient where the mask is off leaves 0 (``g * mask`` would give 0 * inf = nan there).
+    """``g`` where ``mask`` holds, +0 elsewhere, as torch's backward selects it: an infinite or NaN
+    gradient where the mask is off leaves 0 (``g * mask`` would give 0 * inf = nan there, and -0
+    for a negative g).
 
-    While g is finite ``g * mask`` is the same and much faster (``where`` with a random mask is
-    ~8x slower than the product); all_finite tells, and a
-    graph-building g always selects."""
+    An array ``g`` and a bool mask of its shape are selected by bits: the mask widened to an
+    integer of g's width, negated (True becomes all ones), ANDed with g's bits. Three passes, none
+    of which looks at g's values, so no finiteness check is needed; 0.65-0.9x the time of the
+    check and a product before it (float32 and float64, 100 to 1M elements, NumPy 2.4). Other
+    masks take the product while g is finite, else ``where``.
+
+    >>> import numpy as np
+    >>> masked_grad(np.array([True, False, False]), np.array([np.inf, np.inf, -2.0]))
+    array([inf,  0.,  0.])
+    """
+    if type(g) is B.ndarray and type(mask) is B.ndarray and mask.dtype.kind == "b" and mask.shape == g.shape:
+        ints = _SAME_WIDTH_INT.get(g.dtype)
+        if ints is not None:
+            bits = mask.view(B.xp.uint8).astype(ints)
+            B.xp.negative(bits, out=bits)
+            B.xp.bitwise_and(bits, g.view(ints), out=bits)
+            return bits.view(g.dtype)
     if B.is_array(g) and all_finite(g):
-        if (type(g) is B.ndarray and type(mask) is B.ndarray and mask.dtype.kind == "b" and mask.shape == g.shape
-                and g.dtype in SIMD_FLOATS and _MASK_CAST_SIZES[0] <= g.size <= _MASK_CAST_SIZES[1]):
-            # NumPy's float * bool loop casts the mask element by element: 86 us at 131K float32,
-            # a float product 22. Converting the mask in one pass first takes 47 while the arrays
-            # stay in the cache (out of it, the extra pass loses: 420 -> 455 us at 786K). Same bits.
-            product = mask.view(B.xp.uint8).astype(g.dtype)
-            product *= g
-            return product
         return g * mask
     return B.xp.where(mask, g, 0)
 
 
-#: the gradient sizes whose masked product converts the mask first (see masked_grad)
-_MASK_CAST_SIZES = (8192, 1 << 19)
+#: the signed integer of each float type's width, whose bits masked_grad selects
+_SAME_WIDTH_INT = {
+    B.xp.dtype(B.xp.float64): B.xp.dtype(B.xp.int64), B.xp.dtype(B.xp.float32): B.xp.dtype(B.xp.int32),
+    B.xp.dtype(B.xp.float16): B.xp.dtype(B.xp.int16), B.bfloat16: B.xp.dtype(B.xp.int16),
+}
 
 
 def tensor_input(x, name: str = "input"):

@@ -112,7 +112,7 @@ class ScaledDotProductAttention(Op):
             probs_t += _causal_additive(probs_t.shape[-1], probs_t.dtype.name, transposed=True)
         probs_t -= probs_t.max(axis=-2, keepdims=True)
         xp.exp(probs_t, out=probs_t)
-        probs_t *= 1 / xp.einsum("bhkq->bhq", probs_t)[:, :, None, :]
+        probs_t *= 1 / B.array_einsum("bhkq->bhq", probs_t)[:, :, None, :]
         self.probs_t = probs_t
         return _product_like(xp.swapaxes(probs_t, -1, -2), v, q)
 

@@ -345,6 +345,8 @@ class ClassNll(Op):
             scale = g.reshape(-1)
         elif reduction == "sum":
             scale = g  # (one number: it broadcasts over the rows below)
+        elif valid is None:
+            scale = g / self.denom  # (the number of rows, one or more: nothing to keep NumPy quiet about)
         else:
             with B.errstate(invalid="ignore", divide="ignore"):
                 scale = g / self.denom

@@ -143,7 +143,7 @@ class Norm(Op):
         if need[1]:
             if _rows_of(g, param_shape) is not None and _rows_of(xhat, param_shape) is not None:
                 # one weight per trailing element (layer norm): a column sum of products, fused
-                gw = xp.einsum("ij,ij->j", _rows_of(g, param_shape), _rows_of(xhat, param_shape)).reshape(self.shapes[0])
+                gw = B.array_einsum("ij,ij->j", _rows_of(g, param_shape), _rows_of(xhat, param_shape)).reshape(self.shapes[0])
             else:
                 scratch = xp.multiply(g, xhat)
                 gw = B.sum_to_shape(scratch, param_shape).reshape(self.shapes[0])
@@ -152,7 +152,7 @@ class Norm(Op):
         if need[2]:
             rows = _rows_of(g, param_shape) if g.flags.c_contiguous else None  # (einsum is slow on strides 0)
             # (layer norm: one bias per trailing element, a column sum)
-            gb = (xp.einsum("ij->j", rows) if rows is not None else B.sum_to_shape(g, param_shape)).reshape(self.shapes[1])
+            gb = (B.array_einsum("ij->j", rows) if rows is not None else B.sum_to_shape(g, param_shape)).reshape(self.shapes[1])
         if need[0]:
             work = xp.result_type(g, xhat)  # (float32 for float16 inputs, as their statistics)
             if self.wb is None:
@@ -204,7 +204,7 @@ def _mean_of_product(a, b, axes: tuple):
             and axes == tuple(range(a.ndim - k, a.ndim)) and a.flags.c_contiguous and b.flags.c_contiguous):
         n = math.prod(a.shape[a.ndim - k:])
         if n:
-            rows = xp.einsum("ij,ij->i", a.reshape(-1, n), b.reshape(-1, n))
+            rows = B.array_einsum("ij,ij->i", a.reshape(-1, n), b.reshape(-1, n))
             rows /= rows.dtype.type(n)
             return rows.reshape(a.shape[: a.ndim - k] + (1,) * k)
     return (a * b).mean(axis=axes, keepdims=True)
