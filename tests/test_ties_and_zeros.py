@@ -336,6 +336,23 @@ def test_infinite_gradient_through_masks_matches_torch(name):
     np.testing.assert_array_equal(grads[0], grads[1])
 
 
+#: the ops whose gradient masked_grad selects (by bits, for arrays): +0 where the mask is off, as
+#: torch's select, never the -0 that a product of a negative gradient with the mask would give
+SELECTED_BY_MASK = ["relu", "clamp", "clamp_tensor", "clamp_min", "clamp_max", "hardtanh", "relu6", "hardsigmoid",
+                    "hardswish", "fmax", "fmin"]
+
+
+@pytest.mark.parametrize("name", SELECTED_BY_MASK)
+def test_negative_gradient_through_masks_leaves_torchs_positive_zero(name):
+    grads = []
+    for lib in (kitty, torch):
+        x = lib.tensor([-1.0, 0.0, 0.5, 2.0], dtype=lib.float64, requires_grad=True)
+        (_masked_ops(lib)[name](x) * -1.0).sum().backward()
+        grads.append(_np(x.grad))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-7)
+    np.testing.assert_array_equal(np.signbit(grads[0]), np.signbit(grads[1]))
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_lerp_hits_its_ends_exactly_as_torch(dtype):
     """torch computes lerp from the nearer end, so weight 1 gives ``end`` bit for bit (and 0 gives
