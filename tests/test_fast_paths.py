@@ -1028,6 +1028,10 @@ def test_masked_grad_selected_by_bits_equals_torchs_select(dtype, size):
     strided = masked_grad(mask.reshape(-1, 2)[:, 0], g.reshape(-1, 2)[:, 1])  # (views of other arrays)
     expected = np.where(mask.reshape(-1, 2)[:, 0], g.reshape(-1, 2)[:, 1], np.zeros((), dtype))
     assert np.array_equal(strided.view(np.uint8), expected.view(np.uint8))
+    for value in (-1.5, 2.0, -0.0, np.inf, np.nan):  # one value broadcast, as a sum's backward sends it
+        constant = np.broadcast_to(np.asarray(value, dtype), mask.shape)
+        expected = np.where(mask, constant, np.zeros((), dtype))
+        assert np.array_equal(masked_grad(mask, constant).view(np.uint8), expected.view(np.uint8)), value
 
 
 def test_a_reshaped_fresh_gradient_becomes_grad_without_a_copy_unless_its_buffer_is_held(monkeypatch):

@@ -338,8 +338,11 @@ def masked_grad(mask, g):
         ints = _SAME_WIDTH_INT.get(g.dtype)
         if ints is not None:
             bits = mask.view(B.xp.uint8).astype(ints)
-            B.xp.negative(bits, out=bits)
-            B.xp.bitwise_and(bits, g.view(ints), out=bits)
+            if g.size and not any(g.strides):  # one value broadcast (a sum's gradient): 0 or 1 times its bits, one pass fewer
+                bits *= g.view(ints).item(0)
+            else:
+                B.xp.negative(bits, out=bits)
+                B.xp.bitwise_and(bits, g.view(ints), out=bits)
             return bits.view(g.dtype)
     if B.is_array(g) and all_finite(g):
         return g * mask
