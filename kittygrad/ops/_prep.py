@@ -327,8 +327,9 @@ def masked_grad(mask, g):
     An array ``g`` and a bool mask of its shape are selected by bits: the mask widened to an
     integer of g's width, negated (True becomes all ones), ANDed with g's bits. Three passes, none
     of which looks at g's values, so no finiteness check is needed; 0.56-0.96x the time of the
-    check and a product before it (float32 and float64, 100 to 1M elements, NumPy 2.4). Other
-    masks take the product while g is finite, else ``where``.
+    check and a product before it (float32 and float64, 100 to 1M elements, NumPy 2.4). One value
+    broadcast (a sum's gradient) takes two: the widened mask times that value's bits. Other masks
+    take the product while g is finite, else ``where``.
 
     >>> import numpy as np
     >>> masked_grad(np.array([True, False, False]), np.array([np.inf, np.inf, -2.0]))
