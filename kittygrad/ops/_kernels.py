@@ -44,6 +44,12 @@ _BLOCK = 1 << 17
 #: between two arrays (not against a number), einsum's sums, bool-to-float casts. float16 has none
 #: of them, and its sums overflow at 65504
 SIMD_FLOATS = frozenset([B.xp.dtype("float32"), B.xp.dtype("float64")])
+#: the signed integer of each float type's width: a float's bits read as an integer (ops._prep's
+#: masked_grad selects them, next_after steps them)
+SAME_WIDTH_INT = {
+    B.NP_DTYPES["float64"]: B.NP_DTYPES["int64"], B.NP_DTYPES["float32"]: B.NP_DTYPES["int32"],
+    B.NP_DTYPES["float16"]: B.NP_DTYPES["int16"], B.bfloat16: B.NP_DTYPES["int16"],
+}
 _BLOCKS: dict = {}  # (value, dtype) -> a read-only block of _BLOCK copies of value
 #: below this many elements the element-at-a-time loop against the number is the faster: the chunked
 #: path's Python costs ~1.5 us (float32: 0.7 against 1.9 us at 1,024 elements, 3.4 against 3.7 at 16K)
@@ -861,7 +867,7 @@ def triangle(x, k: int, upper: bool):
 
 #: float dtypes whose nextafter steps through the bit patterns below (NumPy calls the C library
 #: per element: 1.0 ms for 131K float32 here)
-_NEXT_AFTER_INTS = {B.xp.dtype("float32"): B.xp.dtype("int32"), B.xp.dtype("float64"): B.xp.dtype("int64")}
+_NEXT_AFTER_INTS = {dt: SAME_WIDTH_INT[dt] for dt in SIMD_FLOATS}
 
 
 def next_after(a, b):

@@ -8,7 +8,7 @@ from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
 from ..errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyTypeError  # noqa: F401 (re-exported)
-from ._kernels import SIMD_FLOATS
+from ._kernels import SAME_WIDTH_INT, SIMD_FLOATS
 from .conversion import Expand, ToCopy
 
 _NUMBER_TYPES = (int, float, bool)
@@ -336,7 +336,7 @@ def masked_grad(mask, g):
     array([inf,  0.,  0.])
     """
     if type(g) is B.ndarray and type(mask) is B.ndarray and mask.dtype.kind == "b" and mask.shape == g.shape:
-        ints = _SAME_WIDTH_INT.get(g.dtype)
+        ints = SAME_WIDTH_INT.get(g.dtype)
         if ints is not None:
             bits = mask.view(B.xp.uint8).astype(ints)
             if g.size and not any(g.strides):  # one value broadcast (a sum's gradient): 0 or 1 times its bits, one pass fewer
@@ -348,13 +348,6 @@ def masked_grad(mask, g):
     if B.is_array(g) and all_finite(g):
         return g * mask
     return B.xp.where(mask, g, 0)
-
-
-#: the signed integer of each float type's width, whose bits masked_grad selects
-_SAME_WIDTH_INT = {
-    B.xp.dtype(B.xp.float64): B.xp.dtype(B.xp.int64), B.xp.dtype(B.xp.float32): B.xp.dtype(B.xp.int32),
-    B.xp.dtype(B.xp.float16): B.xp.dtype(B.xp.int16), B.bfloat16: B.xp.dtype(B.xp.int16),
-}
 
 
 def tensor_input(x, name: str = "input"):

@@ -121,7 +121,7 @@ def _lu_np(a):
             info[i] = max(int(status), 0)  # (a negative status, an illegal argument, cannot come from here)
         return lu.reshape(batch + (m, n)), piv.reshape(batch + (k,)), info.reshape(batch)
     rows = xp.arange(nb)
-    tiny = _backend.finfo(lu.dtype).tiny
+    tiny = B.finfo(lu.dtype).tiny
     with B.errstate(all="ignore"):
         for j in range(k):
             p = j + xp.argmax(xp.abs(lu[:, j:, j]), axis=-1)
