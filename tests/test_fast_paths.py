@@ -307,7 +307,7 @@ def test_logsumexp_gradient_matches_torch_at_infinities(dims, keepdim):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("size", [255, 300, (1 << 17) + 5, 3 * (1 << 17)])
+@pytest.mark.parametrize("size", [255, 300, 20_000, 1 << 17, (1 << 17) + 5, 3 * (1 << 17)])
 @pytest.mark.parametrize("ufunc, value", [(np.maximum, 0), (np.minimum, 0), (np.maximum, -0.5), (np.minimum, 0.7)])
 def test_bound_against_a_block_equals_numpys_bound_against_the_number(dtype, size, ufunc, value):
     """``bounded`` (the chunks compared with a cached block) gives NumPy's ``ufunc(x, value)``

@@ -62,8 +62,9 @@ def bounded(ufunc, x, value):
 
     NumPy runs these two ufuncs in SIMD only between two arrays; against a number it takes an
     element-at-a-time loop, 2.5x slower at (128, 256) and (32, 16, 256) float32 (NumPy 1.26 and
-    2.4). A contiguous float input is therefore compared, chunk by chunk, with a cached block
-    holding the number: the same elements, NaN propagated the same way.
+    2.4). A contiguous float input is therefore compared with a cached block holding the number
+    (its head seen in the input's shape, or chunk by chunk past the block's size): the same
+    elements, NaN propagated the same way.
 
     >>> import numpy as np
     >>> bounded(np.maximum, np.array([-1.0, 2.0, np.nan]), 0)
@@ -79,8 +80,11 @@ def bounded(ufunc, x, value):
             _BLOCKS.clear()
         block = _BLOCKS[key] = B.xp.full(_BLOCK, value, x.dtype)
         block.flags.writeable = False
+    n = x.size
+    if n <= _BLOCK:  # one chunk: the block's head seen in x's shape (a view), NumPy's fresh result
+        return ufunc(x, block[:n].reshape(x.shape))
     out = B.xp.empty_like(x)
-    flat, out_flat, n = x.reshape(-1), out.reshape(-1), x.size
+    flat, out_flat = x.reshape(-1), out.reshape(-1)
     for start in range(0, n, _BLOCK):
         stop = min(start + _BLOCK, n)
         ufunc(flat[start:stop], block[: stop - start], out=out_flat[start:stop])
