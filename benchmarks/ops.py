@@ -1000,7 +1000,7 @@ def _time_row(side, lib, label, row, sizes, plan, sample_s, repeats) -> dict:
                     candidates += own[own.index(planned["shapes"]) + 1:]
         else:
             candidates, note = candidate_shapes(row, size)
-        reps = 3 * repeats if row.name in FLOORS else repeats  # the rows judged against a target
+        reps = repeats  # (the rows judged against a target are asked for several rounds: see run_table)
         spec = SPECS.get(row.name)
         if spec is not None and spec.note:
             note = spec.note
@@ -1161,6 +1161,28 @@ class _Worker:
         return meta
 
 
+#: rounds in which kittygrad and the floor take turns on a row with a floor (each round a median of
+#: ``--repeats`` samples); the row's figure is the median of its rounds
+FLOOR_ROUNDS = 3
+
+
+def median_of_rounds(rounds: list) -> dict:
+    """One row's entries ({size: entry}) from several rounds of it: the first round's entry (its
+    shapes, note, errors) with ``ms`` the median of the rounds that timed it, ``rounds_ms`` all of them.
+
+    >>> median_of_rounds([{"medium": {"ms": 3.0}}, {"medium": {"ms": 1.0}}, {"medium": {"ms": 2.0}}])
+    {'medium': {'ms': 2.0, 'rounds_ms': [3.0, 1.0, 2.0]}}
+    """
+    merged = {}
+    for size, entry in rounds[0].items():
+        timed = [r[size]["ms"] for r in rounds if r.get(size, {}).get("ms") is not None]
+        if entry.get("ms") is None or not timed:
+            merged[size] = entry
+        else:
+            merged[size] = dict(entry, ms=statistics.median(timed), rounds_ms=timed)
+    return merged
+
+
 def run_table(args) -> tuple[dict, dict, dict]:
     """Every selected row through the three workers in turn (kittygrad, torch, floor), row by row, so the
     three figures of a row are taken close together in time; only one process runs at a time."""
@@ -1178,9 +1200,15 @@ def run_table(args) -> tuple[dict, dict, dict]:
         if redo:
             for size, entry in workers["kitty"].ask(label, list(redo), redo).items():
                 k[size] = dict(entry, fallback=True)
-        results["kitty"][label], results["torch"][label] = k, t
         if row.name in FLOORS and label == row.name:
-            results["floor"][label] = workers["floor"].ask(label, list(k), k)
+            # kittygrad and the floor take turns, round after round: a burst of load from the machine's
+            # other tenants then slows both sides of a ratio instead of one
+            kitty_rounds, floor_rounds = [k], [workers["floor"].ask(label, list(k), k)]
+            for _ in range(FLOOR_ROUNDS - 1):
+                kitty_rounds.append(workers["kitty"].ask(label, list(k), k))
+                floor_rounds.append(workers["floor"].ask(label, list(k), k))
+            k, results["floor"][label] = median_of_rounds(kitty_rounds), median_of_rounds(floor_rounds)
+        results["kitty"][label], results["torch"][label] = k, t
         took = time.perf_counter() - row_start
         if took > 3 or n % 100 == 0:
             print(f"    [{n}/{len(rows)} {time.perf_counter() - start:.0f} s] {label}: {took:.1f} s",
@@ -1228,8 +1256,9 @@ def render(kitty, floor, torch, facts, args, seconds) -> str:
         f"`python -m benchmarks ops{' ' + ' '.join(args.argv) if args.argv else ''}` — forward + backward "
         "(`out.sum().backward()`) of the op-table rows, float32, one BLAS thread; each library in its own "
         "process (the three processes take turns, row by row, so a row's figures are taken close together "
-        f"in time); median of {args.repeats} samples of ~{args.sample * 1e3:.0f} ms each ({3 * args.repeats} for the "
-        f"rows with a floor); run took {seconds:.0f} s.",
+        f"in time); median of {args.repeats} samples of ~{args.sample * 1e3:.0f} ms each; a row with a floor is "
+        f"timed in {FLOOR_ROUNDS} rounds, kittygrad and the floor taking turns, and its figures are the medians of "
+        f"their rounds; run took {seconds:.0f} s.",
         "",
         f"- CPU: {facts['cpu']} ({facts['cpus']} logical CPUs, shared machine)",
         f"- Python {facts['python']}, NumPy {facts['numpy']} (BLAS: {facts['numpy_blas']}); at run time: "

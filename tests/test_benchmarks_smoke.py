@@ -36,6 +36,7 @@ def test_benchmark_tables_smoke(tmp_path):
     for r in rows:  # every row timed by all three processes: no dash in the times and ratios
         assert all(c not in ("—", "") for c in r[2:]), r
     assert "CPU:" in text and "NumPy" in text
+    assert "a row with a floor is timed in 3 rounds, kittygrad and the floor taking turns" in text
     assert "torch imported in its process: False" in text and "kittygrad imported in its process: False" in text
 
     text = workloads_md.read_text()
@@ -49,3 +50,19 @@ def test_benchmark_tables_smoke(tmp_path):
     assert "torch imported in its processes: False" in text and "kittygrad imported in its processes: False" in text
     # --threads reaches every process: the table says so, and torch's process reports its count
     assert "2 BLAS threads (torch: 2 threads)" in text and "2 thread(s)" in text
+
+
+def test_a_row_with_a_floor_takes_the_median_of_its_rounds():
+    """Each side's figure is the median of its rounds; a size a round could not time keeps the first
+    round's entry (its error), and the rounds' figures are kept beside the median."""
+    from benchmarks.ops import median_of_rounds
+
+    rounds = [
+        {"small": {"ms": 0.5, "shapes": [[4]], "note": "n"}, "medium": {"ms": None, "error": "MemoryError"}},
+        {"small": {"ms": 0.2, "shapes": [[4]], "note": ""}, "medium": {"ms": 9.0}},
+        {"small": {"ms": 0.3, "shapes": [[4]], "note": ""}, "medium": {"ms": 9.0}},
+    ]
+    merged = median_of_rounds(rounds)
+    assert merged["small"] == {"ms": 0.3, "shapes": [[4]], "note": "n", "rounds_ms": [0.5, 0.2, 0.3]}
+    assert merged["medium"] == {"ms": None, "error": "MemoryError"}
+    assert median_of_rounds(rounds[:1]) == {"small": dict(rounds[0]["small"], rounds_ms=[0.5]), "medium": rounds[0]["medium"]}
