@@ -26,7 +26,7 @@ _CLOSE_FIXED = ("a dispatcher with fewer Python layers per op (the node, its sav
 WHY: dict[str, tuple[str, str]] = {
     name: (_FIXED, _CLOSE_FIXED)
     for name in ("add", "sub", "mul", "neg", "exp", "tanh", "sigmoid", "sin_method", "reciprocal_method",
-                 "square_method", "mean", "sum", "sum_dim", "mean_dim", "pow_scalar", "softmax", "layer_norm",
+                 "square", "square_method", "mean", "sum", "sum_dim", "mean_dim", "pow_scalar", "softmax", "layer_norm",
                  "log_softmax")
 }
 WHY.update({
@@ -42,8 +42,11 @@ WHY.update({
         "rounding kept machine-independent and torch's exact zero: each slice is first shifted by its first "
         "element (a constant slice then has variance exactly 0 and std gradient 0, as torch; and the shifted "
         "values' mean stays accurate far from zero), one write pass more than the floor; the squares are summed "
-        "in one fused einsum pass (16 us at (312, 416), the same bits on every CPU) where the floor's BLAS dot "
-        "takes 5. Centring once was tried: float32 values near 1000 then had var 7e-7 off, torch's 4e-8",
+        "in one fused einsum pass (16 us at (312, 416) on an Intel Xeon, 32-38 on an AMD EPYC; the same bits on "
+        "every CPU) where the floor's BLAS dot takes 5 (12-13 on the EPYC). Squaring into a buffer and then "
+        "summing took 25 us on the EPYC, but its row sums differ from the fused pass's in the last bit (104 "
+        "of 1,100 rows), which would move every machine's var, std and mse_loss. Centring once was tried: "
+        "float32 values near 1000 then had var 7e-7 off, torch's 4e-8",
         "a sum of squares as fast as the dot with the same bits on every CPU, and centring in one pass that "
         "keeps both (a compiled kernel, optional extra)",
     ),
@@ -88,10 +91,21 @@ WHY.update({
         "the fixed cost, as the rows above; the range check is torch's contract and stays",
     ),
     "relu": (
-        "torch's rule at NaN: the gradient passes where the output is NaN (the mask is out != 0, one "
-        "pass like the floor's out > 0), and g is checked finite (a select otherwise, so that 0 * inf "
-        "leaves 0): one pass more than the floor; the product with the mask is the floor's",
-        "the fixed cost, as the rows above; the NaN rule and the finiteness check are torch's contract",
+        "torch's rules: the gradient passes where the output is NaN (the mask is out != 0, one pass like the "
+        "floor's x > 0), and it is a select, not a product (an infinite or NaN gradient leaves +0 where the "
+        "mask is off): the bool mask is widened to g's integer width and multiplied by g's bits (g is one "
+        "value broadcast here), one pass more than the floor's product with the bool mask; the rest is the "
+        "fixed cost",
+        "a select by a bool mask in one pass (NumPy's where took 3-10x the product's time at (128, 256) and "
+        "(32, 16, 256): a compiled kernel, optional extra), and the fixed cost, as the rows above",
+    ),
+    "max_pool2d": (
+        "torch's rule at ties: the gradient goes to each window's first maximum, so forward finds that "
+        "offset (a compare and a select per offset on the output, about a quarter of the row's time on an "
+        "AMD EPYC), where the floor's backward sends a tie's gradient to every maximum; backward writes each "
+        "offset's share straight into the gradient's strided blocks, as the floor; 1.10-1.36x in reruns",
+        "the first maximum's offset in fewer passes (the floor's own variant through NumPy's argmax over a "
+        "window axis took 7.0 ms against its slices' 0.9: a compiled kernel, optional extra), and the fixed cost",
     ),
     "conv2d": (
         "BLAS-bound, the same GEMMs as the floor; the difference is col2im's scatter of the input gradient "
