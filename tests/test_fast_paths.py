@@ -861,12 +861,18 @@ def test_triangle_masks_give_numpys_bits(dtype, upper):
     ("bi,bj->bij", [(4, 6), (4, 5)], False),  # an outer product: NumPy's einsum
     ("ikj,ij->kj", [(6, 5, 3), (6, 3)], False),  # a batch letter laid innermost: NumPy's einsum
     ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)], True),  # a batched GEMM
+    ("i,jk->ik", [(4,), (3, 5)], False),  # j summed in the second operand first, then an outer product
 ])
-def test_einsum_routes_two_operands_and_matches_torch(equation, shapes, gemm):
+def test_einsum_routes_two_operands_and_matches_torch(equation, shapes, gemm, monkeypatch):
     rng = np.random.default_rng(0)
     arrays = [rng.standard_normal(s) for s in shapes]
-    subs, out = equation.split("->")
-    assert (_kernels.contract_pair(*subs.split(",")[:1], arrays[0], subs.split(",")[1], arrays[1], out) is not None) == gemm
+    (a_sub, b_sub), out = equation.split("->")[0].split(","), equation.split("->")[1]
+    gemms, matmul = [], np.matmul
+    monkeypatch.setattr(_kernels.B.xp, "matmul", lambda *a, **k: gemms.append(1) or matmul(*a, **k))
+    got = _kernels.contract_pair(a_sub, arrays[0], b_sub, arrays[1], out)
+    monkeypatch.undo()
+    assert bool(gemms) == gemm
+    np.testing.assert_allclose(got, np.einsum(equation, *arrays), rtol=1e-12, atol=1e-12)
     ours = [kitty.tensor(a, requires_grad=True) for a in arrays]
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
     kitty.einsum(equation, *ours).square().sum().backward()
