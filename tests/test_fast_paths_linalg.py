@@ -1,0 +1,123 @@
+"""Linear-algebra fast paths agree with torch: einsum's pairs as one batched GEMM (and a broadcast
+letter summed first), LAPACK's triangular solve and LDL factorization, and the triangle masks.
+
+Each path is selected by its operands' letters, shapes or dtypes; these tests pick operands that
+select it (and ones that must not) and compare values and gradients with torch.
+"""
+import numpy as np
+import pytest
+import torch
+
+import kittygrad as kitty
+from kittygrad.ops import _kernels
+
+
+@pytest.mark.parametrize("equation, shape_a, shape_b", [
+    ("ij,jk->ik", (20, 1), (31, 41)), ("ij,jk->ik", (5, 3), (1, 4)), ("bij,bjk->bik", (1, 3, 4), (6, 4, 2)),
+    ("i,i->", (1,), (5,)), ("ij,j->i", (3, 1), (4,)), ("...ij,...jk", (2, 1, 3, 4), (5, 4, 2)),
+    ("ij,ij->ij", (1, 4), (3, 1)), ("ii,i->i", (1, 1), (3,)), ("ij,kj->ikj", (1, 3), (2, 1)),
+])
+def test_einsum_drops_broadcast_dims_and_matches_torch(equation, shape_a, shape_b):
+    """An operand's size-1 dim that broadcasts against another's is dropped, not expanded (the
+    letter is summed in the other operand first): values and both gradients as torch's."""
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal(shape_a).astype(np.float32), rng.standard_normal(shape_b).astype(np.float32)
+    ours = [kitty.tensor(a, requires_grad=True), kitty.tensor(b, requires_grad=True)]
+    theirs = [torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)]
+    out, ref = kitty.einsum(equation, *ours), torch.einsum(equation, *theirs)
+    weights = rng.standard_normal(tuple(ref.shape)).astype(np.float32)
+    (out * kitty.tensor(weights)).sum().backward()
+    (ref * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-5, atol=1e-5)
+    for o, t in zip(ours, theirs):
+        assert o.grad.shape == t.grad.shape
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("upper", [True, False])
+@pytest.mark.parametrize("unit", [True, False])
+@pytest.mark.parametrize("zero_at", [None, 7])
+def test_triangular_solve_by_lapack_matches_torch(upper, unit, zero_at):
+    """From order 16 triangular solves go to LAPACK's trtrs per matrix; a batch where one matrix
+    has a zero on its diagonal is substituted instead, giving trsm's inf and nan as torch does."""
+    rng = np.random.default_rng(0)
+    t = rng.standard_normal((3, 24, 24)) / 5 + np.eye(24) * 2
+    if zero_at is not None:
+        t[1, zero_at, zero_at] = 0.0
+    b = rng.standard_normal((24, 5))
+    ours = kitty.tensor(t, requires_grad=True)
+    theirs = torch.tensor(t, requires_grad=True)
+    out = kitty.linalg.solve_triangular(ours, kitty.tensor(b), upper=upper, unitriangular=unit)
+    ref = torch.linalg.solve_triangular(theirs, torch.tensor(b), upper=upper, unitriangular=unit)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-9, atol=1e-12)
+    if zero_at is None or unit:
+        out.sum().backward()
+        ref.sum().backward()
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_ldl_through_lapack_matches_torch_and_refuses_bad_pivots():
+    """ldl_factor and ldl_solve call LAPACK's sytrf and sytrs (the unblocked sytf2 steps the NumPy
+    emulation also takes): torch's factors, pivots, info and solutions, singular matrices
+    included; pivots beyond the matrix are refused with torch's error, never handed to LAPACK."""
+    rng = np.random.default_rng(0)
+    for n in (1, 5, 40):
+        a = rng.standard_normal((3, n, n))
+        a = a + np.swapaxes(a, -1, -2)
+        a[1, :, 0] = a[1, 0, :] = 0  # D[1, 1] exactly zero
+        for dtype in ("float32", "float64"):
+            ours = kitty.linalg.ldl_factor_ex(kitty.tensor(a.astype(dtype)))
+            theirs = torch.linalg.ldl_factor_ex(torch.tensor(a.astype(dtype)))
+            np.testing.assert_array_equal(ours.pivots.numpy(), theirs.pivots.numpy())
+            np.testing.assert_array_equal(ours.info.numpy(), theirs.info.numpy())
+            np.testing.assert_allclose(ours.LD.numpy(), theirs.LD.numpy(), rtol=1e-4, atol=1e-4)
+            b = rng.standard_normal((n, 2)).astype(dtype)
+            x = kitty.linalg.ldl_solve(ours.LD[0], ours.pivots[0], kitty.tensor(b)).numpy()
+            ref = torch.linalg.ldl_solve(theirs.LD[0], theirs.pivots[0], torch.tensor(b)).numpy()
+            np.testing.assert_allclose(x, ref, rtol=1e-3, atol=1e-3)
+    bad = np.array([-3, 1, 7], np.int32)
+    with pytest.raises(RuntimeError, match="must all satisfy"):
+        kitty.linalg.ldl_solve(kitty.eye(3), kitty.tensor(bad), kitty.ones(3, 1))
+    with pytest.raises(RuntimeError, match="must all satisfy"):
+        torch.linalg.ldl_solve(torch.eye(3), torch.tensor(bad), torch.ones(3, 1))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "int16"])
+@pytest.mark.parametrize("upper", [False, True])
+def test_triangle_masks_give_numpys_bits(dtype, upper):
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((3, 5, 4)) * 100).astype(dtype)
+    if x.dtype.kind == "f":
+        x.flat[:4] = [np.nan, -0.0, np.inf, -np.inf]
+    for k in (-2, 0, 1, 4):
+        for operand in (x, x.swapaxes(-1, -2), np.broadcast_to(x[0], (2, 5, 4))):
+            want = np.triu(operand, k) if upper else np.tril(operand, k)
+            got = _kernels.triangle(operand, k, upper)
+            assert got.dtype == want.dtype and got.tobytes() == np.ascontiguousarray(want).tobytes()
+    t = torch.from_numpy(x.copy())
+    want = (torch.triu if upper else torch.tril)(t, 1).numpy()
+    assert (kitty.triu if upper else kitty.tril)(kitty.tensor(x), 1).numpy().tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("equation, shapes, gemm", [
+    ("bi,bj->bij", [(4, 6), (4, 5)], False),  # an outer product: NumPy's einsum
+    ("ikj,ij->kj", [(6, 5, 3), (6, 3)], False),  # a batch letter laid innermost: NumPy's einsum
+    ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)], True),  # a batched GEMM
+    ("i,jk->ik", [(4,), (3, 5)], False),  # j summed in the second operand first, then an outer product
+])
+def test_einsum_routes_two_operands_and_matches_torch(equation, shapes, gemm, monkeypatch):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    (a_sub, b_sub), out = equation.split("->")[0].split(","), equation.split("->")[1]
+    gemms, matmul = [], np.matmul
+    monkeypatch.setattr(_kernels.B.xp, "matmul", lambda *a, **k: gemms.append(1) or matmul(*a, **k))
+    got = _kernels.contract_pair(a_sub, arrays[0], b_sub, arrays[1], out)
+    monkeypatch.undo()
+    assert bool(gemms) == gemm
+    np.testing.assert_allclose(got, np.einsum(equation, *arrays), rtol=1e-12, atol=1e-12)
+    ours = [kitty.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    kitty.einsum(equation, *ours).square().sum().backward()
+    torch.einsum(equation, *theirs).square().sum().backward()
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-12)
