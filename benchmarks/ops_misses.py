@@ -44,8 +44,8 @@ WHY.update({
         "values' mean stays accurate far from zero), one write pass more than the floor; the squares are summed "
         "in one fused einsum pass (16 us at (312, 416) on an Intel Xeon, 32-38 on an AMD EPYC; the same bits on "
         "every CPU) where the floor's BLAS dot takes 5 (12-13 on the EPYC). Squaring into a buffer and then "
-        "summing took 25 us on the EPYC, but its row sums differ from the fused pass's in the last bit (104 "
-        "of 1,100 rows), which would move every machine's var, std and mse_loss. Centring once was tried: "
+        "summing took 25 us on the EPYC, but its row sums differ from the fused pass's in the last bits (104 "
+        "of 123 rows of 4,096), which would move every machine's var, std and mse_loss. Centring once was tried: "
         "float32 values near 1000 then had var 7e-7 off, torch's 4e-8",
         "a sum of squares as fast as the dot with the same bits on every CPU, and centring in one pass that "
         "keeps both (a compiled kernel, optional extra)",
