@@ -352,7 +352,6 @@ def _time_row(side, lib, label, row, sizes, plan, sample_s, repeats) -> dict:
                     candidates += own[own.index(planned["shapes"]) + 1:]
         else:
             candidates, note = candidate_shapes(row, size)
-        reps = repeats  # (the rows judged against a target are asked for several rounds: see run_table)
         spec = SPECS.get(row.name)
         if spec is not None and spec.note:
             note = spec.note
@@ -365,7 +364,7 @@ def _time_row(side, lib, label, row, sizes, plan, sample_s, repeats) -> dict:
                 extras = _extras_for(row, size, shapes)
                 if side == "floor":
                     variants = FLOORS[row.name](arrays, extras)
-                    entry["ms"] = 1e3 * min(measure(v, sample_s, reps) for v in variants)
+                    entry["ms"] = 1e3 * min(measure(v, sample_s, repeats) for v in variants)
                     entry["backward"] = True
                 else:
                     step = build_step(lib, row, arrays, extras)
@@ -376,7 +375,7 @@ def _time_row(side, lib, label, row, sizes, plan, sample_s, repeats) -> dict:
                     entry["backward"] = bool(step())
                     if time.perf_counter() - t0 > 1.0 and not last:
                         continue  # too slow to time at this scale: the next, smaller candidate
-                    entry["ms"] = 1e3 * measure(step, sample_s, reps)
+                    entry["ms"] = 1e3 * measure(step, sample_s, repeats)
                 entry["error"] = None
                 entry["fallback"] = bool(i)
                 break
