@@ -34,7 +34,7 @@ test: $(STAMP) graphviz
 # CI runs them again under other configurations, so a result that holds on one BLAS build only
 # shows up before it lands.
 NUMERIC_TESTS ?= tests/ops tests/test_saved_fields.py tests/test_double_backward.py tests/test_ops_edge_cases.py \
-	tests/test_linalg_singular.py tests/test_ties_and_zeros.py tests/test_engine.py \
+	tests/test_erf_accuracy.py tests/test_linalg_singular.py tests/test_ties_and_zeros.py tests/test_engine.py \
 	tests/test_views_inplace.py tests/test_higher_order.py tests/test_fast_paths.py tests/test_fast_paths_linalg.py \
 	tests/test_vmap_batching.py tests/test_vmap_rows.py
 NUMPY1 := $(VENV)/numpy-1.26
