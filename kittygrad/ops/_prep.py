@@ -319,6 +319,11 @@ def scaled_own(node, buf, factor):
     return buf * factor
 
 
+#: up to this many elements masked_grad selects with NumPy's where (one call), above it by bits
+_WHERE_MAX_SIZE = 1024
+_ZERO_OF: dict = {}  # dtype -> a 0-d zero of it
+
+
 def masked_grad(mask, g):
     """``g`` where ``mask`` holds, +0 elsewhere, as torch's backward selects it: an infinite or NaN
     gradient where the mask is off leaves 0 (``g * mask`` would give 0 * inf = nan there, and -0
@@ -328,8 +333,10 @@ def masked_grad(mask, g):
     integer of g's width, negated (True becomes all ones), ANDed with g's bits. Three passes, none
     of which looks at g's values, so no finiteness check is needed; 0.56-0.96x the time of the
     check and a product before it (float32 and float64, 100 to 1M elements, NumPy 2.4). One value
-    broadcast (a sum's gradient) takes two: the widened mask times that value's bits. Other masks
-    take the product while g is finite, else ``where``.
+    broadcast (a sum's gradient) takes two: the widened mask times that value's bits. Up to 1,024
+    elements ``where`` is one call against those three and the faster (float32: 1.8 against 3.3 us
+    at 32 elements, 3.0 against 4.3 at 1,024; 4.6 against 4.3 at 2,047). Other masks take the
+    product while g is finite, else ``where``.
 
     >>> import numpy as np
     >>> masked_grad(np.array([True, False, False]), np.array([np.inf, np.inf, -2.0]))
@@ -337,6 +344,11 @@ def masked_grad(mask, g):
     """
     if type(g) is B.ndarray and type(mask) is B.ndarray and mask.dtype.kind == "b" and mask.shape == g.shape:
         ints = SAME_WIDTH_INT.get(g.dtype)
+        if ints is not None and g.size <= _WHERE_MAX_SIZE:
+            zero = _ZERO_OF.get(g.dtype)
+            if zero is None:  # (a 0-d array of the dtype: where's quickest third operand)
+                zero = _ZERO_OF[g.dtype] = B.xp.zeros((), g.dtype)
+            return B.xp.where(mask, g, zero)
         if ints is not None:
             bits = mask.view(B.xp.uint8).astype(ints)
             if g.size and not any(g.strides):  # one value broadcast (a sum's gradient): 0 or 1 times its bits, one pass fewer
