@@ -66,3 +66,21 @@ def test_a_row_with_a_floor_takes_the_median_of_its_rounds():
     assert merged["small"] == {"ms": 0.3, "shapes": [[4]], "note": "n", "rounds_ms": [0.5, 0.2, 0.3]}
     assert merged["medium"] == {"ms": None, "error": "MemoryError"}
     assert median_of_rounds(rounds[:1]) == {"small": dict(rounds[0]["small"], rounds_ms=[0.5]), "medium": rounds[0]["medium"]}
+
+
+def test_a_workload_with_a_floor_takes_the_median_of_its_process_rounds():
+    """The MLP and its floor run in rounds of their own processes: the workload's figure is the median
+    of the rounds that timed it, the rest of the result (peak RSS, meta) is the first round's, and a
+    round whose process failed does not count."""
+    from benchmarks.workloads import merged_rounds
+
+    rounds = [
+        {"mlp": {"ms": 2.4}, "peak_rss_mb": 95.0, "meta": {"threads": 1}},
+        {"mlp": {"ms": None, "error": "process failed: x"}, "meta": {}},
+        {"mlp": {"ms": 2.0}, "peak_rss_mb": 96.0, "meta": {"threads": 1}},
+    ]
+    merged = merged_rounds(rounds, "mlp")
+    assert merged["mlp"] == {"ms": 2.2, "rounds_ms": [2.4, 2.0]}
+    assert merged["peak_rss_mb"] == 95.0 and merged["meta"] == {"threads": 1}
+    failed = merged_rounds([{"mlp": {"ms": None, "error": "e"}, "meta": {}}], "mlp")
+    assert failed["mlp"] == {"ms": None, "error": "e"}
