@@ -55,15 +55,14 @@ test-numpy1: $(NUMPY1)/.installed-ml-dtypes
 # with two BLAS threads, and NumPy's own ufunc and einsum loops held to its baseline SIMD (SSE4.2;
 # NumPy picks AVX2 or AVX-512 loops at run time where the CPU has them, and those may round
 # differently). The PyTorch programs run here too: a printout that turns on either shows up.
-NUMPY_BASELINE_ONLY := X86_V3 X86_V4 AVX512_ICL AVX512_SPR
+NO_AVX2_ENV := NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=Sandybridge OPENBLAS_NUM_THREADS=2
 test-blas: $(STAMP)
-	NPY_DISABLE_CPU_FEATURES="$(NUMPY_BASELINE_ONLY)" OPENBLAS_CORETYPE=Sandybridge OPENBLAS_NUM_THREADS=2 $(PY) -c "import numpy, threadpoolctl; \
+	$(NO_AVX2_ENV) $(PY) -c "import numpy, threadpoolctl; \
 	  from numpy._core._multiarray_umath import __cpu_dispatch__ as d, __cpu_features__ as f; \
 	  assert not [k for k in d if f[k]], 'NumPy still dispatches ' + str([k for k in d if f[k]]); \
 	  print('OpenBLAS', [(i['version'], i.get('architecture'), i['num_threads']) for i in threadpoolctl.threadpool_info()][:1], \
 	  '| NumPy dispatch limited to the baseline')"
-	NPY_DISABLE_CPU_FEATURES="$(NUMPY_BASELINE_ONLY)" OPENBLAS_CORETYPE=Sandybridge OPENBLAS_NUM_THREADS=2 \
-	  $(PYTEST) $(NUMERIC_TESTS) tests/test_programs.py
+	$(NO_AVX2_ENV) $(PYTEST) $(NUMERIC_TESTS) tests/test_programs.py
 
 test-numerics: test-numpy1 test-blas
 

@@ -344,12 +344,13 @@ def masked_grad(mask, g):
     """
     if type(g) is B.ndarray and type(mask) is B.ndarray and mask.dtype.kind == "b" and mask.shape == g.shape:
         ints = SAME_WIDTH_INT.get(g.dtype)
-        if ints is not None and g.size <= _WHERE_MAX_SIZE:
-            zero = _ZERO_OF.get(g.dtype)
-            if zero is None:  # (a 0-d array of the dtype: where's quickest third operand)
-                zero = _ZERO_OF[g.dtype] = B.xp.zeros((), g.dtype)
-            return B.xp.where(mask, g, zero)
         if ints is not None:
+            if g.size <= _WHERE_MAX_SIZE:
+                zero = _ZERO_OF.get(g.dtype)
+                if zero is None:  # (a 0-d array of the dtype: where's quickest third operand; shared, so read-only)
+                    zero = _ZERO_OF[g.dtype] = B.xp.zeros((), g.dtype)
+                    zero.flags.writeable = False
+                return B.xp.where(mask, g, zero)
             bits = mask.view(B.xp.uint8).astype(ints)
             if g.size and not any(g.strides):  # one value broadcast (a sum's gradient): 0 or 1 times its bits, one pass fewer
                 bits *= g.view(ints).item(0)
