@@ -501,13 +501,41 @@ def test_persistent_workers():
     epochs = [_batches(dl) for _ in range(3)]
     pids = {w.pid for w in dl._iterator._workers}
     assert len(pids) == 2
-    ref = KD.DataLoader(_kds(), batch_size=4, shuffle=True)
-    kitty.manual_seed(9)
+    # as torch: the workers' base seed is drawn once, when they start, not at each epoch
+    ref = TD.DataLoader(_tds(), batch_size=4, shuffle=True, num_workers=2, persistent_workers=True, multiprocessing_context="fork")
+    torch.manual_seed(9)
     assert epochs == [_batches(ref) for _ in range(3)]
+    assert kitty.rand(3).tolist() == torch.rand(3).tolist()
+    ref._iterator._shutdown_workers()
     it = KD.DataLoader(Stream(5), batch_size=2, num_workers=2, persistent_workers=True, multiprocessing_context="fork")
     assert [b.tolist() for b in it] == [b.tolist() for b in it] == [[0, 2], [1, 3], [4]]
     dl._iterator._shutdown_workers()
     it._iterator._shutdown_workers()
+
+
+class _Draws:
+    """Each item a number drawn from the worker's global generator."""
+
+    def __init__(self, lib) -> None:
+        self.lib = lib
+
+    def __len__(self) -> int:
+        return 3
+
+    def __getitem__(self, i):
+        return self.lib.rand(1).item()
+
+
+@needs_fork
+def test_persistent_workers_generators_run_on_across_epochs():
+    seen = {}
+    for M, lib in ((KD, kitty), (TD, torch)):
+        dl = M.DataLoader(_Draws(lib), batch_size=None, num_workers=1, persistent_workers=True, multiprocessing_context="fork")
+        lib.manual_seed(3)
+        seen[lib] = [list(dl) for _ in range(2)]
+        dl._iterator._shutdown_workers()
+    assert seen[kitty] == seen[torch]
+    assert seen[kitty][0] != seen[kitty][1]  # not reseeded at the second epoch
 
 
 def test_workers_with_spawn():

@@ -282,11 +282,13 @@ class _WorkerIter(_LoaderIter):
         self._open_epoch()
 
     def _next_epoch(self, loader: DataLoader) -> None:
-        """Persistent workers: restart them on a new epoch (and a new base seed)."""
+        """Persistent workers: restart them on a new epoch. As torch, the base seed is drawn once,
+        when the workers start, and their generators run on from one epoch into the next (so the
+        epochs after the first draw one number fewer from the loader's generator than without)."""
         self._plan = loader._plan()
-        self._begin_epoch()
+        self._begin_epoch(self._base_seed)
         for tasks in self._task_queues:
-            tasks.put(W.NewEpoch(self._base_seed))
+            tasks.put(W.NewEpoch())
         acks = 0
         while acks < len(self._workers):
             number, _ = self._receive()
