@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..errors import KittyNotImplementedError
 from .. import backend as B
+from ..ops import scalar_samplers
 from ..size import Size
 from ..tensor import Tensor
 from . import constraints
@@ -60,10 +61,9 @@ class Binomial(ProbsOrLogits, Distribution):
     def sample(self, sample_shape=Size()):
         shape = tuple(self._extended_shape(sample_shape))
         with _values_only():
-            n = B.xp.broadcast_to(self.total_count._data, shape).astype("int64")
+            n = B.xp.broadcast_to(self.total_count._data, shape).astype(self._param._data.dtype)
             p = B.xp.broadcast_to(self.probs._data, shape)
-        draws = B.binomial(B.default_generator, n, p)
-        return Tensor._wrap(B.xp.asarray(draws).astype(self._param._data.dtype, copy=False))
+        return Tensor._wrap(scalar_samplers.binomial(B.default_generator, n, p))
 
     def log_prob(self, value):
         if self._validate_args:

@@ -6,6 +6,7 @@ from .. import backend as B
 from ..autograd import Function, no_grad
 from ..dtypes import float64
 from ..nn import functional as F
+from ..ops import scalar_samplers
 from ..ops.comparison import where
 from ..ops.special import _betainc
 from ..tensor import Tensor
@@ -13,7 +14,6 @@ from . import constraints
 from ._location_scale import _expanded
 from .exp_family import ExponentialFamily
 from .gamma import _five_point
-from .utils import _finfo
 
 __all__ = ["Dirichlet"]
 
@@ -44,11 +44,7 @@ def _dirichlet_grad(x, concentration, total):
 
 def _sample_dirichlet(concentration):
     """Dirichlet samples (normalised Gamma draws), without gradient (torch._sample_dirichlet)."""
-    data = concentration.detach()._data
-    tiny = float(_finfo(concentration.dtype).tiny)
-    g = B.xp.maximum(B.standard_gamma(B.default_generator, data), tiny)
-    x = g / g.sum(-1, keepdims=True)
-    return Tensor._wrap(B.xp.asarray(B.xp.clip(x, tiny, 1.0)).astype(data.dtype, copy=False))
+    return Tensor._wrap(scalar_samplers.dirichlet(B.default_generator, concentration.detach()._data))
 
 
 class _Dirichlet(Function):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from .. import backend as B
 from ..autograd import Function, no_grad
 from ..dtypes import float64
+from ..ops import scalar_samplers
 from ..ops.comparison import where
 from ..ops.special import igamma, igammac
 from ..size import Size
@@ -50,9 +51,7 @@ class _StandardGamma(Function):
 
     @staticmethod
     def forward(ctx, concentration):
-        draws = B.standard_gamma(B.default_generator, concentration.detach()._data)
-        x = Tensor._wrap(B.xp.asarray(draws).astype(concentration._data.dtype, copy=False))
-        x = x.clamp(min=float(_finfo(concentration.dtype).tiny))
+        x = Tensor._wrap(scalar_samplers.standard_gamma(B.default_generator, concentration.detach()._data))
         ctx.save_for_backward(concentration, x)
         return x
 

@@ -51,9 +51,10 @@ def _best_fisher(loc, kappa):
         c = kappa * (r - f)
         # the quick test c (2 - c) > u2 first, then the exact one log(c / u2) + 1 - c >= 0
         accept = (c * (2 - c) - u2 > 0) | ((c / u2).log() + 1 - c >= 0)
-        theta = where(u3 > 0.5, 1.0, -1.0) * f.clamp(-1.0, 1.0).acos()
-        take = pending & accept
-        angle = where(take, theta, angle)
+        theta = (u3 - 0.5).sign() * f.clamp(-1.0, 1.0).acos()
+        # every accepted proposal is kept, an earlier one replaced too, as torch's sampler does:
+        # each accepted draw is a sample, and keeping torch's gives its numbers after a seed
+        angle = where(accept, theta, angle)
         pending = pending & ~accept
     # shift by the mean direction and wrap back onto [-pi, pi)
     return (angle + loc + math.pi).remainder(2 * math.pi) - math.pi

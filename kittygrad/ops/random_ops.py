@@ -10,6 +10,7 @@ from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
 from ..device import check_device
 from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError, KittyValueError
+from . import scalar_samplers
 from ._prep import broadcast_shape_of, check_scalar, dtype_name, tensor_input
 from .shape import _shape_arg
 
@@ -185,7 +186,7 @@ def poisson(input, generator=None):
 
 def binomial(count, prob, generator=None):
     """The successes in ``count`` trials of probability ``prob`` (float result, zero gradient), as
-    ``torch.binomial``; kittygrad's stream of draws is its own.
+    ``torch.binomial``: torch's numbers for up to 4096 elements (see :mod:`.scalar_samplers`).
 
     >>> import kittygrad as kitty
     >>> kitty.binomial(kitty.tensor([0., 5.]), kitty.tensor([0.5, 1.0]))
@@ -196,7 +197,7 @@ def binomial(count, prob, generator=None):
         raise KittyValueError(f"binomial only supports floating-point dtypes for count, got: {dtype_name(n)}")
     if (n._data < 0).any() or (p._data < 0).any() or (p._data > 1).any():
         raise KittyRuntimeError("binomial: expected count >= 0 and 0 <= prob <= 1")
-    values = B.xp.asarray(B.binomial(_gen(generator), n._data.astype('int64'), p._data)).astype(n._data.dtype)
+    values = scalar_samplers.binomial(_gen(generator), n._data, p._data)
     return _sample_op(values, n, p, derivative="binomial")
 
 
