@@ -371,8 +371,10 @@ def errstate(**kwargs):
 # The elementwise log/sin/cos/exp are NumPy's, which round the last bit differently from the C
 # library torch calls now and then: float64 normals and exponentials may differ by an ulp, float32
 # values computed in float64 almost never, and float32 Box-Muller blocks by a few ulps (torch uses
-# SLEEF there). Gamma, binomial and large Poisson samples (ops.random_ops draws torch's Poisson numbers
-# for small tensors) come from a NumPy generator seeded by one 64-bit draw (``Generator._rng``).
+# SLEEF there). Gamma, binomial and Poisson samples are torch's for tensors of up to 4096 elements
+# (drawn one at a time from float64 uniforms and normals by ops.scalar_samplers and
+# ops.random_ops); larger ones come from a NumPy generator seeded by one 64-bit draw
+# (``Generator._rng``).
 
 _DEFAULT_SEED = 67280421310721
 _U64 = (1 << 64) - 1
@@ -661,7 +663,8 @@ class Generator:
     @property
     def _rng(self):
         """A NumPy generator seeded by one 64-bit draw of this stream, for the distributions drawn
-        NumPy's way (gamma, binomial, large Poisson): repeatable under a seed, not torch's values."""
+        NumPy's way (gamma, binomial, Poisson of more than 4096 elements): repeatable under a seed, not
+        torch's values."""
         return np.random.Generator(np.random.PCG64(int(self._draw64(1)[0])))
 
     # -- raw draws -------------------------------------------------------------------------------
