@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
+from . import _display
 from . import backend as B
 from . import dtypes as D
 from .device import check_device as _check_device  # the one device check (a GPU device raises)
 from .device import preserve_format
-from .errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError, KittyValueError
+from .errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError, KittyValueError, user_stacklevel
 from .ops._prep import dtype_scalar_name
 from .ops.shape import _shape_arg, _sizes_or_keyword
 from .autograd.inference_tensors import mark_created
@@ -129,6 +131,7 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False, pin_memor
     tensor([1., 2., 3.], requires_grad=True)
     """
     _check_device(device)
+    _warn_slow_or_copying_data(data)
     target = D.to_dtype(dtype).np if dtype is not None else None
     arr = _to_array(data, target)
     if dtype is not None:
@@ -138,6 +141,27 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False, pin_memor
     else:
         arr = arr.copy()
     return _finish(B.array(arr, copy=False), requires_grad)
+
+
+def _warn_slow_or_copying_data(data) -> None:
+    """torch's two warnings about ``tensor(data)``: data that is already a tensor (a copy that
+    ``detach().clone()`` says more plainly), and a list of NumPy arrays (read element by element).
+    Only for a call from outside kittygrad: the library's own calls are not the user's to change."""
+    level = user_stacklevel()
+    if level != 3:  # (this function, tensor, then the caller)
+        return
+    if isinstance(data, Tensor):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+            f"sourceTensor.detach().clone().requires_grad_(True), rather than {_display.name}.tensor(sourceTensor).",
+            UserWarning, stacklevel=level,
+        )
+    elif isinstance(data, list) and data and B.is_array(data[0]):
+        warnings.warn(
+            "Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider converting the "
+            "list to a single numpy.ndarray with numpy.array() before converting to a tensor.",
+            UserWarning, stacklevel=level,
+        )
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:

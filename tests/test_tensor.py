@@ -1,6 +1,7 @@
 """Tensor creation, dtypes, type promotion, properties, conversions and repr, against torch."""
 import copy
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -277,3 +278,17 @@ def test_explicit_dtype_converts_python_data_directly():
     assert kitty.tensor([0.1], dtype=kitty.float64).item() == 0.1
     assert kitty.tensor(0.1, dtype=kitty.float64).item() == 0.1
     assert kitty.tensor([[1, 2]], dtype=kitty.float32).dtype is kitty.float32
+
+
+def test_tensor_from_a_tensor_or_a_list_of_arrays_warns_as_torch():
+    with pytest.warns(UserWarning, match=r"To copy construct from a tensor, it is recommended to use sourceTensor\.detach\(\)\.clone\(\)"):
+        copy = kitty.tensor(kitty.ones(2, requires_grad=True))
+    assert not copy.requires_grad and copy.tolist() == [1.0, 1.0]
+    with pytest.warns(UserWarning, match="Creating a tensor from a list of numpy.ndarrays is extremely slow"):
+        assert kitty.tensor([np.ones(2), np.zeros(2)]).shape == (2, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kitty.tensor([1.0, 2.0])
+        kitty.tensor(np.ones(2))
+        kitty.as_tensor(kitty.ones(2))
+        kitty.distributions.Normal(kitty.tensor(0.0), 1.0).sample()  # the library's own calls stay quiet
