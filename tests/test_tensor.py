@@ -277,3 +277,22 @@ def test_explicit_dtype_converts_python_data_directly():
     assert kitty.tensor([0.1], dtype=kitty.float64).item() == 0.1
     assert kitty.tensor(0.1, dtype=kitty.float64).item() == 0.1
     assert kitty.tensor([[1, 2]], dtype=kitty.float32).dtype is kitty.float32
+
+
+@pytest.mark.parametrize("expr", [
+    "tensor([300], dtype=M.int8)", "tensor([[1, 2], [3, 400]], dtype=M.int8)", "tensor([-256], dtype=M.uint8)",
+    "tensor([-255, 3], dtype=M.uint8)", "tensor([255.5], dtype=M.uint8)", "tensor([-1.0], dtype=M.uint8)",
+    "tensor([float('nan')], dtype=M.int32)", "tensor([1e10], dtype=M.int32)", "tensor(np.int64(300), dtype=M.int8)",
+    "tensor([1.7, -2.7], dtype=M.int64)", "as_tensor([300], dtype=M.int8)", "as_tensor(np.array([300]), dtype=M.int8)",
+    "tensor([2**63])", "tensor([[2**63]])", "tensor(2**70)", "tensor([2**63], dtype=M.int32)", "tensor([-2**63])",
+])
+def test_python_numbers_into_integer_dtypes_are_checked_like_torch(expr):
+    # torch converts each Python number with a range check (an unsigned dtype also takes negatives
+    # down to minus its maximum, wrapping); NumPy wraps silently or raises its own OverflowError
+    outs = []
+    for M in (torch, kitty):
+        try:
+            outs.append(eval(f"M.{expr}").tolist())
+        except (RuntimeError, ValueError) as e:
+            outs.append((RuntimeError if isinstance(e, RuntimeError) else ValueError, str(e)))
+    assert outs[0] == outs[1]
