@@ -9,7 +9,7 @@ from . import backend as B
 from . import creation
 from . import dtypes as D
 from .device import check_device
-from .errors import KittyTypeError
+from .errors import KittyTypeError, user_stacklevel
 from .size import Size
 from .tensor import Tensor
 
@@ -109,7 +109,7 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad: 
     warnings.warn(
         "torch.range is deprecated and will be removed in a future release because its behavior is inconsistent "
         "with Python's range builtin. Instead, use torch.arange, which produces values in [start, end).",
-        UserWarning, stacklevel=2)
+        UserWarning, stacklevel=user_stacklevel())  # the out= wrapper may sit between
     if end is None:
         raise KittyTypeError('range() missing 1 required positional arguments: "end"')
     dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
