@@ -419,6 +419,14 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
         arr = self.numpy()
         return arr if dtype is None else arr.astype(dtype)
 
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """A NumPy ufunc's result on tensors (``np.exp(t)``, ``np.sqrt(loss)``) comes back as a tensor
+        sharing its memory, as torch's does, a 0-d one included; torch hands a bool result back as
+        uint8. A dtype kittygrad lacks stays an array."""
+        if array.dtype.kind == "b":
+            array = array.astype(D.uint8.np)
+        return Tensor._wrap(array) if array.dtype in D._BY_NP else array
+
     def item(self):
         """The value of a one-element tensor as a Python number.
 

@@ -1,6 +1,7 @@
 """Tensor creation, dtypes, type promotion, properties, conversions and repr, against torch."""
 import copy
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -296,3 +297,17 @@ def test_python_numbers_into_integer_dtypes_are_checked_like_torch(expr):
         except (RuntimeError, ValueError) as e:
             outs.append((RuntimeError if isinstance(e, RuntimeError) else ValueError, str(e)))
     assert outs[0] == outs[1]
+
+
+@pytest.mark.parametrize("fn", [
+    lambda M: np.exp(M.tensor([0.0, 1.0])), lambda M: np.sqrt(M.tensor(4.0)), lambda M: np.add(M.tensor([1, 2]), 1),
+    lambda M: np.greater(M.tensor([0.5, 2.0]), 1), lambda M: np.clip(M.tensor([-1.0, 3.0]), 0, 1),
+    lambda M: np.maximum(M.tensor([[1.0, -2.0]]), 0), lambda M: np.concatenate([M.tensor([1.0]), M.tensor([2.0])]),
+])
+def test_numpy_ufuncs_on_tensors_hand_back_tensors_as_torch(fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch's __array_wrap__ lacks NumPy 2's arguments
+        k, t = fn(kitty), fn(torch)
+    assert type(k).__name__ == type(t).__name__
+    assert str(getattr(k, "dtype", "")).split(".")[-1] == str(getattr(t, "dtype", "")).split(".")[-1]
+    np.testing.assert_allclose(np.asarray(k), np.asarray(t), rtol=1e-6)
