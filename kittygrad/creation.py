@@ -35,7 +35,7 @@ def _to_array(data, dtype=None):
     if B.is_array(data):
         if data.dtype not in D._BY_NP:
             raise KittyTypeError(
-                f"can't convert np.ndarray of type {data.dtype}. The only supported types are: "
+                f"can't convert np.ndarray of type numpy.{data.dtype.type.__name__}. The only supported types are: "
                 "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
             )
         return data

@@ -311,3 +311,12 @@ def test_numpy_ufuncs_on_tensors_hand_back_tensors_as_torch(fn):
     assert type(k).__name__ == type(t).__name__
     assert str(getattr(k, "dtype", "")).split(".")[-1] == str(getattr(t, "dtype", "")).split(".")[-1]
     np.testing.assert_allclose(np.asarray(k), np.asarray(t), rtol=1e-6)
+
+
+@pytest.mark.parametrize("arr", [np.array(["a"]), np.array([object()]), np.array([b"x"])])
+def test_from_numpy_names_an_unsupported_array_type_as_torch(arr):
+    with pytest.raises(TypeError) as t:
+        torch.from_numpy(arr)
+    with pytest.raises(TypeError) as k:
+        kitty.from_numpy(arr)
+    assert str(k.value).split(". ")[0] == str(t.value).split(". ")[0]  # the supported lists differ
