@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 
+from . import _display
 from . import backend as B
 from . import creation
 from . import dtypes as D
@@ -52,7 +53,7 @@ class LegacyTensorType(type):
         return isinstance(obj, Tensor) and obj.dtype is cls._dtype
 
     def __repr__(cls) -> str:
-        return f"<class 'kittygrad.{cls.__name__}'>"
+        return f"<class '{_display.name}.{cls.__name__}'>"
 
     @property
     def dtype(cls) -> D.dtype:

@@ -320,3 +320,17 @@ def test_from_numpy_names_an_unsupported_array_type_as_torch(arr):
     with pytest.raises(TypeError) as k:
         kitty.from_numpy(arr)
     assert str(k.value).split(". ")[0] == str(t.value).split(". ")[0]  # the supported lists differ
+
+
+def test_tensor_classes_print_as_torchs_under_the_runner(monkeypatch):
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")  # as kittygrad.run sets it
+
+    class Mine(kitty.Tensor):
+        pass
+
+    got = [repr(type(kitty.ones(1))), repr(kitty.Tensor), repr(type(kitty.nn.Parameter(kitty.ones(1)))),
+           repr(kitty.FloatTensor), repr(Mine)]
+    want = [repr(type(torch.ones(1))), repr(torch.Tensor), repr(type(torch.nn.Parameter(torch.ones(1)))),
+            repr(torch.FloatTensor), repr(type("Mine", (torch.Tensor,), {"__qualname__": Mine.__qualname__}))]
+    assert got == want

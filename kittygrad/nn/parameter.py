@@ -5,7 +5,7 @@ from .. import backend as B
 from .. import dtypes as D
 from .._printing import tensor_repr
 from ..errors import KittyTypeError
-from ..tensor import Tensor
+from ..tensor import Tensor, TensorType
 
 
 def _alias(cls, data: Tensor | None):
@@ -68,7 +68,7 @@ def _rebuild_parameter(arr, requires_grad):
     return Parameter(Tensor._wrap(arr), requires_grad)
 
 
-class _BufferMark(type):
+class _BufferMark(TensorType):
     """``isinstance(t, Buffer)`` asks whether ``t`` was marked by ``Buffer(...)``: like torch's, a
     buffer is a plain Tensor carrying the mark (and its ``persistent`` flag)."""
 
