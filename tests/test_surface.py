@@ -507,3 +507,16 @@ def test_cpu_namespace():
     assert kitty.cpu.device_count() == torch.cpu.device_count()
     kitty.cpu.synchronize()
 
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.testing.assert_allclose(m.ones(2), m.ones(2)),
+    lambda m: m.testing.make_tensor((2,), dtype=m.float32, device="cpu", low=1, high=1),
+])
+def test_testing_deprecations_warn_torchs_text_under_the_runner(call, monkeypatch):
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")  # as kittygrad.run sets it
+    with pytest.warns(FutureWarning) as k:
+        call(kitty)
+    with pytest.warns(FutureWarning) as t:
+        call(torch)
+    assert str(k[0].message) == str(t[0].message)
