@@ -64,21 +64,7 @@ def _np_dtype_name_to_legacy(d: D.dtype) -> str:
     }[d.name]
 
 
-class TensorType(type):
-    """The metaclass of Tensor, only for how its classes print: ``print(type(x))`` shows
-    ``<class 'kittygrad.Tensor'>`` (``<class 'torch.Tensor'>`` under ``kittygrad.run``, as torch),
-    and a subclass of kittygrad's, such as ``nn.Parameter``, its module under the display name."""
-
-    def __repr__(cls) -> str:
-        module = cls.__module__
-        if module == __name__:
-            module = _display.name  # Tensor is exported at the top, as torch.Tensor
-        elif module.startswith("kittygrad."):
-            module = _display.name + module[len("kittygrad"):]
-        return f"<class '{module}.{cls.__qualname__}'>"
-
-
-class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods, metaclass=TensorType):
+class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods, metaclass=_display.TensorType):
     """A multi-dimensional array that records the operations on it for automatic differentiation.
 
     >>> import kittygrad as kitty

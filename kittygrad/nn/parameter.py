@@ -5,7 +5,8 @@ from .. import backend as B
 from .. import dtypes as D
 from .._printing import tensor_repr
 from ..errors import KittyTypeError
-from ..tensor import Tensor, TensorType
+from .._display import TensorType
+from ..tensor import Tensor
 
 
 def _alias(cls, data: Tensor | None):
