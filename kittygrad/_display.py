@@ -12,3 +12,17 @@ sees what it would see under torch.
 from __future__ import annotations
 
 name = "kittygrad"
+
+
+class TensorType(type):
+    """The metaclass of Tensor, only for how its classes print: ``print(type(x))`` shows
+    ``<class 'kittygrad.Tensor'>`` (``<class 'torch.Tensor'>`` under ``kittygrad.run``, as torch),
+    and a subclass of kittygrad's, such as ``nn.Parameter``, its module under the display name."""
+
+    def __repr__(cls) -> str:
+        module = cls.__module__
+        if module == "kittygrad.tensor":
+            module = name  # Tensor is exported at the top, as torch.Tensor
+        elif module.startswith("kittygrad."):
+            module = name + module[len("kittygrad"):]
+        return f"<class '{module}.{cls.__qualname__}'>"

@@ -30,7 +30,7 @@ import warnings
 from . import backend as B
 from . import dtypes as D
 from .autograd.grad_mode import _state, no_grad
-from .errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError
+from .errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError, user_stacklevel
 from .ops import _return_types
 from .ops._prep import _SCALAR_NAMES
 from .tensor import Tensor
@@ -269,6 +269,9 @@ SPECIAL = {
     'xlogy': ('xlogy', (None, 'cast')), 'zeta': ('special_zeta', (None, 'cast')),
 }
 
+#: the range factories fill an out of as many elements in its own shape, and resize one of
+#: another count to 1-D without the generic warning (arange with its own, when out was not empty)
+_RANGES = frozenset({"arange", "range", "linspace", "logspace"})
 #: ``max(input)`` and ``max(input, other)`` return one tensor and cast it into out (the dim
 #: overload, two results, follows the row above)
 _ONE_RESULT = {"max": (None, "cast"), "min": (None, "cast")}
@@ -288,6 +291,11 @@ _RESIZE_WARNING = (
     "output shape {new}. This behavior is deprecated, and in a future PyTorch release outputs will not be resized "
     "unless they have zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero "
     "elements with t.resize_(0)."
+)
+_ARANGE_RESIZE_WARNING = (
+    "The number of elements in the out tensor of shape {old} is {count} which does not match the computed number of "
+    "elements {n}. Note that this may occur as a result of rounding error. The out tensor will be resized to a "
+    "tensor of shape ({n},)."
 )
 
 
@@ -374,7 +382,10 @@ def _call(fn, name, rule, args, kwargs, out):
         if s is None or (isinstance(s, tuple) and s[0] is None):  # torch's elementwise kernels refuse
             _check_overlap(o, inputs)  # an out that partly overlaps an input
     for o, r in zip(outs, results):
-        _resize(o, r._data.shape)
+        if name in _RANGES:
+            r = _range_into(name, o, r)
+        else:
+            _resize(o, r._data.shape)
         if grad_name == "copy":
             o.copy_(r)
         else:
@@ -467,13 +478,26 @@ def _shares(a, b) -> bool:
     return a.size > 0 and b.size > 0 and B.shares_memory(a, b)
 
 
-def _resize(o, shape) -> None:
+def _range_into(name, o, r):
+    """A range factory's 1-D result ``r`` laid out for ``o`` (see :data:`_RANGES`)."""
+    old, n = o._data, r._data.size
+    if old.size == n:
+        return r.reshape(old.shape)
+    if name == "arange" and old.size:
+        warnings.warn(_ARANGE_RESIZE_WARNING.format(old=list(old.shape), count=old.size, n=n), UserWarning,
+                      stacklevel=user_stacklevel())
+    _resize(o, r._data.shape, warn=False)
+    return r
+
+
+def _resize(o, shape, warn: bool = True) -> None:
     """Give ``o`` the result's shape, as torch's resize_: in its own memory when it fits."""
     old = o._data
     if old.shape == shape:
         return
-    if old.size:
-        warnings.warn(_RESIZE_WARNING.format(old=list(old.shape), new=list(shape)), UserWarning, stacklevel=4)
+    if old.size and warn:
+        warnings.warn(_RESIZE_WARNING.format(old=list(old.shape), new=list(shape)), UserWarning,
+                      stacklevel=user_stacklevel())  # the NumPy-spelling wrapper may sit between
     n = 1
     for s in shape:
         n *= s

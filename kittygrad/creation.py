@@ -37,7 +37,7 @@ def _to_array(data, dtype=None):
     if B.is_array(data):
         if data.dtype not in D._BY_NP:
             raise KittyTypeError(
-                f"can't convert np.ndarray of type {data.dtype}. The only supported types are: "
+                f"can't convert np.ndarray of type numpy.{data.dtype.type.__name__}. The only supported types are: "
                 "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
             )
         return data
@@ -50,13 +50,19 @@ def _to_array(data, dtype=None):
     typed: list = []  # dtypes of NumPy scalars/arrays and Tensors inside the sequences
     if isinstance(data, (list, tuple)):
         data = _unwrap_nested(data, typed)
+    integer_target = dtype is not None and dtype.kind in "iu"
     try:
-        if dtype is not None:  # the elements were checked above; convert straight to the target
-            return B.asarray(data, dtype=dtype)
+        if dtype is not None and not integer_target:  # the elements were checked above
+            return B.asarray(data, dtype=dtype)  # straight to the target (no float32 detour)
         arr = B.asarray(data)
     except ValueError as e:
         raise KittyValueError(f"tensor(): the nested sequences do not form a regular shape ({e})") from None
+    if integer_target:
+        return _checked_integer_array(arr, dtype)
     kind = arr.dtype.kind
+    if (kind == "O" or (kind == "u" and not typed)) and not B.is_array_like_scalar(data):
+        # only Python ints past int64 leave NumPy's inference of plain numbers as uint64 or object
+        raise KittyValueError(_INT64_OVERFLOW)
     if typed and kind in "fiub":
         return arr.astype(_sequence_dtype(data, typed).np, copy=False)
     if kind == "f":
@@ -68,6 +74,30 @@ def _to_array(data, dtype=None):
     if kind == "c":
         raise KittyTypeError("complex numbers are not supported by kittygrad")
     raise KittyTypeError(f"Could not infer dtype of {_first_bad(data)}")
+
+
+_INT64_OVERFLOW = "Overflow when unpacking long long"
+
+
+def _checked_integer_array(arr, np_dtype):
+    """Numbers (inferred as ``arr``) into integer ``np_dtype`` by torch's checked conversion, where
+    NumPy would wrap silently or raise its own OverflowError: an int must fit int64 (else
+    ValueError), then lie within the dtype's range, where an unsigned dtype also takes down to
+    minus its maximum, wrapping (``tensor([-1], dtype=uint8)`` holds 255); a float must lie within
+    the range and not be nan (``tensor([255.5], dtype=uint8)`` is an error), and is truncated."""
+    kind = arr.dtype.kind
+    if kind == "O" or (kind == "u" and arr.dtype.itemsize == 8):  # Python ints past int64
+        raise KittyValueError(_INT64_OVERFLOW)
+    if arr.size and kind in "iuf":
+        info = B.xp.iinfo(np_dtype)
+        low = -int(info.max) if kind != "f" and np_dtype.kind == "u" else int(info.min)
+        if kind == "f":
+            fits = not B.xp.isnan(arr).any() and arr.min() >= low and arr.max() <= info.max
+        else:
+            fits = int(arr.min()) >= low and int(arr.max()) <= info.max
+        if not fits:
+            raise KittyRuntimeError(f"value cannot be converted to type {np_dtype.name} without overflow")
+    return arr.astype(np_dtype)
 
 
 def _sequence_dtype(seq, typed: list) -> D.dtype:
@@ -174,9 +204,11 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     _check_device(device)
     if isinstance(data, Tensor):
         return data if dtype is None or D.to_dtype(dtype) is data.dtype else data.to(D.to_dtype(dtype))
-    arr = _to_array(data)
+    target = D.to_dtype(dtype).np if dtype is not None else None
+    # Python numbers take the target dtype with tensor()'s overflow checks; an array keeps its memory
+    arr = _to_array(data, target if not B.is_array(data) else None)
     if dtype is not None:
-        arr = arr.astype(D.to_dtype(dtype).np, copy=False)
+        arr = arr.astype(target, copy=False)
     return Tensor._wrap(B.asarray(arr))
 
 

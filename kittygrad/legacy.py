@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import warnings
 
+from . import _display
 from . import backend as B
 from . import creation
 from . import dtypes as D
 from .device import check_device
-from .errors import KittyTypeError
+from .errors import KittyTypeError, user_stacklevel
 from .size import Size
 from .tensor import Tensor
 
@@ -52,7 +53,7 @@ class LegacyTensorType(type):
         return isinstance(obj, Tensor) and obj.dtype is cls._dtype
 
     def __repr__(cls) -> str:
-        return f"<class 'kittygrad.{cls.__name__}'>"
+        return f"<class '{_display.name}.{cls.__name__}'>"
 
     @property
     def dtype(cls) -> D.dtype:
@@ -109,7 +110,7 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad: 
     warnings.warn(
         "torch.range is deprecated and will be removed in a future release because its behavior is inconsistent "
         "with Python's range builtin. Instead, use torch.arange, which produces values in [start, end).",
-        UserWarning, stacklevel=2)
+        UserWarning, stacklevel=user_stacklevel())  # the out= wrapper may sit between
     if end is None:
         raise KittyTypeError('range() missing 1 required positional arguments: "end"')
     dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)

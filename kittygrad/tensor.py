@@ -64,7 +64,7 @@ def _np_dtype_name_to_legacy(d: D.dtype) -> str:
     }[d.name]
 
 
-class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
+class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods, metaclass=_display.TensorType):
     """A multi-dimensional array that records the operations on it for automatic differentiation.
 
     >>> import kittygrad as kitty
@@ -418,6 +418,14 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods):
     def __array__(self, dtype=None, copy=None):
         arr = self.numpy()
         return arr if dtype is None else arr.astype(dtype)
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """A NumPy ufunc's result on tensors (``np.exp(t)``, ``np.sqrt(loss)``) comes back as a tensor
+        sharing its memory, as torch's does, a 0-d one included; torch hands a bool result back as
+        uint8. A dtype kittygrad lacks stays an array."""
+        if array.dtype.kind == "b":
+            array = array.astype(D.uint8.np)
+        return Tensor._wrap(array) if array.dtype in D._BY_NP else array
 
     def item(self):
         """The value of a one-element tensor as a Python number.

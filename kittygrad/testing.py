@@ -10,6 +10,7 @@ import math
 import warnings
 from typing import Any, Callable
 
+from . import _display
 from . import backend as B
 from . import dtypes as D
 from .creation import as_tensor, default_generator
@@ -95,12 +96,20 @@ def assert_allclose(actual, expected, rtol=None, atol=None, equal_nan: bool = Tr
     ...     warnings.simplefilter("ignore")
     ...     kitty.testing.assert_allclose(kitty.ones(2), [1.0, 1.0])
     """
-    warnings.warn("`kittygrad.testing.assert_allclose()` is deprecated since torch 1.12 and will be removed in a "
-                  "future release. Please use `kittygrad.testing.assert_close()` instead.", FutureWarning, stacklevel=2)
+    pkg = _display.name  # torch's text under kittygrad.run
+    warnings.warn(f"`{pkg}.testing.assert_allclose()` is deprecated since {_torch_version(pkg)}1.12 and will be "
+                  f"removed in a future release. Please use `{pkg}.testing.assert_close()` instead. You can find "
+                  "detailed upgrade instructions in https://github.com/pytorch/pytorch/issues/61844.",
+                  FutureWarning, stacklevel=2)
     if not isinstance(expected, type(actual)) and hasattr(actual, "dtype"):
         expected = as_tensor(expected, dtype=actual.dtype)
     assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan, check_device=True,
                  check_dtype=False, check_stride=False, msg=msg or None)
+
+
+def _torch_version(pkg: str) -> str:
+    """The prefix of a torch version number in a deprecation message: none under torch's name."""
+    return "" if pkg == "torch" else "torch "
 
 
 def _no_pair(actual, expected, path) -> _Failure:
@@ -328,9 +337,11 @@ def _bounds(dtype, low, high, lowest, highest, default_low, default_high) -> tup
     if any(isinstance(v, float) and math.isnan(v) for v in (low, high)):
         raise KittyValueError(f"`low` and `high` cannot be NaN, but got low={low} and high={high}")
     if low == high and dtype.is_floating_point:
+        pkg = _display.name
         warnings.warn(
-            "Passing `low==high` to `kittygrad.testing.make_tensor` for floating types is deprecated (since "
-            "torch 2.1). Use `kittygrad.full(...)` instead.", FutureWarning, stacklevel=3,
+            f"Passing `low==high` to `{pkg}.testing.make_tensor` for floating or complex types is deprecated since "
+            f"{_torch_version(pkg)}2.1 and will be removed in 2.3. Use `{pkg}.full(...)` instead.", FutureWarning,
+            stacklevel=3,
         )
     elif low >= high:
         raise KittyValueError(f"`low` must be less than `high`, but got {low} >= {high}")

@@ -543,6 +543,31 @@ def test_resize_warning_text_is_torchs():
     assert str(t[0].message).startswith(str(k[0].message))
 
 
+def _warnings_and_out(lib, fn, out_shape):
+    o = lib.empty(out_shape)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        fn(lib, o)
+    return [(str(x.message).split(" (Triggered")[0], x.filename) for x in w], list(o.shape), o.flatten().tolist()
+
+
+@pytest.mark.parametrize("call", [
+    lambda M, o: M.arange(4, out=o), lambda M, o: M.arange(0, 1, 0.25, out=o), lambda M, o: M.range(0, 3, out=o),
+    lambda M, o: M.linspace(0, 1, 4, out=o), lambda M, o: M.logspace(0, 1, 4, out=o),
+])
+@pytest.mark.parametrize("out_shape", [(2, 2), (3,), (0,), (2, 3)])
+def test_range_factories_fill_or_resize_out_as_torch(call, out_shape):
+    # torch's range factories keep an out of as many elements in its shape, and resize another to
+    # 1-D: arange with its own warning, the others silently; a warning points at this file
+    assert _warnings_and_out(kitty, call, out_shape) == _warnings_and_out(torch, call, out_shape)
+
+
+def test_resize_warning_points_at_the_caller_through_the_numpy_spellings():
+    with pytest.warns(UserWarning) as k:
+        kitty.cat([kitty.ones(2), kitty.ones(2)], dim=0, out=kitty.zeros(3))
+    assert k[0].filename == __file__
+
+
 def test_out_write_bumps_the_version_and_views_see_it():
     base = kitty.zeros(2, 3)
     row = base[0]

@@ -292,3 +292,59 @@ def test_tensor_from_a_tensor_or_a_list_of_arrays_warns_as_torch():
         kitty.tensor(np.ones(2))
         kitty.as_tensor(kitty.ones(2))
         kitty.distributions.Normal(kitty.tensor(0.0), 1.0).sample()  # the library's own calls stay quiet
+
+
+@pytest.mark.parametrize("expr", [
+    "tensor([300], dtype=M.int8)", "tensor([[1, 2], [3, 400]], dtype=M.int8)", "tensor([-256], dtype=M.uint8)",
+    "tensor([-255, 3], dtype=M.uint8)", "tensor([255.5], dtype=M.uint8)", "tensor([-1.0], dtype=M.uint8)",
+    "tensor([float('nan')], dtype=M.int32)", "tensor([1e10], dtype=M.int32)", "tensor(np.int64(300), dtype=M.int8)",
+    "tensor([1.7, -2.7], dtype=M.int64)", "as_tensor([300], dtype=M.int8)", "as_tensor(np.array([300]), dtype=M.int8)",
+    "tensor([2**63])", "tensor([[2**63]])", "tensor(2**70)", "tensor([2**63], dtype=M.int32)", "tensor([-2**63])",
+])
+def test_python_numbers_into_integer_dtypes_are_checked_like_torch(expr):
+    # torch converts each Python number with a range check (an unsigned dtype also takes negatives
+    # down to minus its maximum, wrapping); NumPy wraps silently or raises its own OverflowError
+    outs = []
+    for M in (torch, kitty):
+        try:
+            outs.append(eval(f"M.{expr}").tolist())
+        except (RuntimeError, ValueError) as e:
+            outs.append((RuntimeError if isinstance(e, RuntimeError) else ValueError, str(e)))
+    assert outs[0] == outs[1]
+
+
+@pytest.mark.parametrize("fn", [
+    lambda M: np.exp(M.tensor([0.0, 1.0])), lambda M: np.sqrt(M.tensor(4.0)), lambda M: np.add(M.tensor([1, 2]), 1),
+    lambda M: np.greater(M.tensor([0.5, 2.0]), 1), lambda M: np.clip(M.tensor([-1.0, 3.0]), 0, 1),
+    lambda M: np.maximum(M.tensor([[1.0, -2.0]]), 0), lambda M: np.concatenate([M.tensor([1.0]), M.tensor([2.0])]),
+])
+def test_numpy_ufuncs_on_tensors_hand_back_tensors_as_torch(fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch's __array_wrap__ lacks NumPy 2's arguments
+        k, t = fn(kitty), fn(torch)
+    assert type(k).__name__ == type(t).__name__
+    assert str(getattr(k, "dtype", "")).split(".")[-1] == str(getattr(t, "dtype", "")).split(".")[-1]
+    np.testing.assert_allclose(np.asarray(k), np.asarray(t), rtol=1e-6)
+
+
+@pytest.mark.parametrize("arr", [np.array(["a"]), np.array([object()]), np.array([b"x"])])
+def test_from_numpy_names_an_unsupported_array_type_as_torch(arr):
+    with pytest.raises(TypeError) as t:
+        torch.from_numpy(arr)
+    with pytest.raises(TypeError) as k:
+        kitty.from_numpy(arr)
+    assert str(k.value).split(". ")[0] == str(t.value).split(". ")[0]  # the supported lists differ
+
+
+def test_tensor_classes_print_as_torchs_under_the_runner(monkeypatch):
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")  # as kittygrad.run sets it
+
+    class Mine(kitty.Tensor):
+        pass
+
+    got = [repr(type(kitty.ones(1))), repr(kitty.Tensor), repr(type(kitty.nn.Parameter(kitty.ones(1)))),
+           repr(kitty.FloatTensor), repr(Mine)]
+    want = [repr(type(torch.ones(1))), repr(torch.Tensor), repr(type(torch.nn.Parameter(torch.ones(1)))),
+            repr(torch.FloatTensor), repr(type("Mine", (torch.Tensor,), {"__qualname__": Mine.__qualname__}))]
+    assert got == want

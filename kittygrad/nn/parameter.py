@@ -5,6 +5,7 @@ from .. import backend as B
 from .. import dtypes as D
 from .._printing import tensor_repr
 from ..errors import KittyTypeError
+from .._display import TensorType
 from ..tensor import Tensor
 
 
@@ -68,7 +69,7 @@ def _rebuild_parameter(arr, requires_grad):
     return Parameter(Tensor._wrap(arr), requires_grad)
 
 
-class _BufferMark(type):
+class _BufferMark(TensorType):
     """``isinstance(t, Buffer)`` asks whether ``t`` was marked by ``Buffer(...)``: like torch's, a
     buffer is a plain Tensor carrying the mark (and its ``persistent`` flag)."""
 
