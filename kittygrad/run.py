@@ -24,6 +24,7 @@ import importlib.util
 import os
 import runpy
 import sys
+import sysconfig
 import traceback
 import types
 
@@ -40,17 +41,27 @@ _KITTY_DIR = os.path.dirname(os.path.abspath(kittygrad.__file__)) + os.sep
 _THIS_FILE = os.path.abspath(__file__)
 
 
-def _call_site() -> str:
-    """The innermost frame outside kittygrad and the import machinery: the user's line."""
+def _call_site_and_path() -> tuple[str, str]:
+    """The innermost frame outside kittygrad and the import machinery (the user's line, or the
+    library's that asked), as ``file:line``, and that file's path."""
     for frame in reversed(traceback.extract_stack()[:-2]):
         path = os.path.abspath(frame.filename)
         if not path.startswith(_KITTY_DIR) and "importlib" not in path and not path.startswith("<frozen"):
-            return f"{os.path.basename(frame.filename)}:{frame.lineno}"
-    return "?"
+            return f"{os.path.basename(frame.filename)}:{frame.lineno}", path
+    return "?", ""
 
 
-def _record(name: str) -> None:
-    entry = (name, _call_site())
+#: where installed packages and the standard library live: a miss from there is a library probing
+#: an object's type (matplotlib and pandas ask a tensor for ``values``, ``index``, ``to_numpy``)
+_LIBRARY_DIRS = tuple(sorted({os.path.abspath(p) + os.sep for key, p in sysconfig.get_paths().items()
+                              if key in ("purelib", "platlib", "stdlib", "platstdlib")}))
+
+
+def _record(name: str, probes_skipped: bool = False) -> None:
+    site, path = _call_site_and_path()
+    if probes_skipped and path.startswith(_LIBRARY_DIRS):
+        return
+    entry = (name, site)
     if entry not in missing:
         missing.append(entry)
 
@@ -132,7 +143,7 @@ def _record_tensor_misses() -> None:
 
     def __getattr__(self, name: str):
         if not name.startswith("__"):
-            _record(f"torch.Tensor.{name}")
+            _record(f"torch.Tensor.{name}", probes_skipped=True)
         raise AttributeError(f"'Tensor' object has no attribute '{name}' (kittygrad lacks it)")
 
     Tensor.__getattr__ = __getattr__

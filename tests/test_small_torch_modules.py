@@ -162,3 +162,18 @@ def test_custom_convolutions_subclass_torch_s_base_with_its_arguments(tmp_path):
             ([sys.executable], [sys.executable, "-m", "kittygrad.run"])]
     assert outs[1].returncode == 0, outs[1].stderr
     assert outs[1].stdout == outs[0].stdout
+
+
+def test_the_runner_reports_the_scripts_misses_not_a_librarys_probes(tmp_path):
+    """matplotlib asks a tensor it plots for ``values``, ``index`` and ``to_numpy`` (hasattr, as it
+    asks any sequence): torch's tensor lacks them too, so they are not misses of kittygrad's. A
+    name the script itself asks for still is."""
+    script = ("import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\nimport torch\n"
+              "fig, ax = plt.subplots()\nax.plot(torch.arange(3.0))\nplt.close(fig)\n"
+              "print(hasattr(torch.ones(1), 'no_such_name'))\n")
+    (tmp_path / "plot.py").write_text(script)
+    out = subprocess.run([sys.executable, "-m", "kittygrad.run", str(tmp_path / "plot.py")], capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+    assert "asked for 1 torch name(s) kittygrad lacks:\n  torch.Tensor.no_such_name  (plot.py:8)" in out.stderr
