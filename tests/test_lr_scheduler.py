@@ -230,10 +230,13 @@ def test_closed_form_with_epoch_argument():
 
 
 def test_warns_when_scheduler_steps_before_optimizer():
-    ko, _ = _opts()
-    s = KS.StepLR(ko, step_size=1)
-    with pytest.warns(UserWarning, match="before `optimizer.step\\(\\)`"):
+    ko, to = _opts()
+    s, t = KS.StepLR(ko, step_size=1), TS.StepLR(to, step_size=1)
+    with pytest.warns(UserWarning, match="before `optimizer.step\\(\\)`") as ours:
         s.step()
+    with pytest.warns(UserWarning) as theirs:
+        t.step()
+    assert [str(w.message) for w in ours] == [str(w.message) for w in theirs]  # word for word
     ko2, _ = _opts()
     s2 = KS.StepLR(ko2, step_size=1)
     ko2.step()
