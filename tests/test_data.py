@@ -559,3 +559,15 @@ def test_workers_shut_down_when_iterator_is_dropped():
     for w in workers:
         w.join(timeout=10)
         assert not w.is_alive()
+
+
+@needs_fork
+@pytest.mark.parametrize("workers", [0, 2])
+def test_iterators_carry_torchs_class_names(workers):
+    # libraries and scripts check isinstance(it, dataloader._MultiProcessingDataLoaderIter)
+    ours = iter(KD.DataLoader(KD.TensorDataset(kitty.arange(4)), batch_size=2, num_workers=workers))
+    theirs = iter(TD.DataLoader(TD.TensorDataset(torch.arange(4)), batch_size=2, num_workers=workers))
+    assert type(ours).__name__ == type(theirs).__name__
+    assert isinstance(ours, getattr(KD.dataloader, type(theirs).__name__))
+    assert isinstance(ours, KD.dataloader._BaseDataLoaderIter)
+    del ours, theirs

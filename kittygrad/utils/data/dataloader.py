@@ -124,7 +124,7 @@ class DataLoader:
         self.prefetch_factor = 2 if prefetch_factor is None and num_workers > 0 else prefetch_factor
         self.pin_memory, self.pin_memory_device, self.in_order = pin_memory, pin_memory_device, in_order
         self.persistent_workers = persistent_workers
-        self._iterator: _WorkerIter | None = None
+        self._iterator: _MultiProcessingDataLoaderIter | None = None
         self._initialized = True
 
     def __setattr__(self, name: str, value) -> None:
@@ -150,11 +150,11 @@ class DataLoader:
 
     def __iter__(self) -> Iterator:
         if self.num_workers == 0:
-            return _InProcessIter(self)
+            return _SingleProcessDataLoaderIter(self)
         if not self.persistent_workers:
-            return _WorkerIter(self)
+            return _MultiProcessingDataLoaderIter(self)
         if self._iterator is None:
-            self._iterator = _WorkerIter(self)
+            self._iterator = _MultiProcessingDataLoaderIter(self)
         else:
             self._iterator._next_epoch(self)
         return self._iterator
@@ -207,7 +207,7 @@ def _start_method(ctx, num_workers: int):
     return ctx
 
 
-class _LoaderIter:
+class _BaseDataLoaderIter:
     """Shared by both iterators: one epoch of batches from a :class:`_Plan`.
 
     Each epoch first draws the workers' base seed and then (lazily) the sampler's, so the
@@ -233,7 +233,7 @@ class _LoaderIter:
         raise NotImplementedError
 
 
-class _InProcessIter(_LoaderIter):
+class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader: DataLoader) -> None:
         super().__init__(loader)
         self._read = self._plan.reader.make()
@@ -243,7 +243,7 @@ class _InProcessIter(_LoaderIter):
         return self._read(next(self._indices))
 
 
-class _WorkerIter(_LoaderIter):
+class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     """Batches read by worker processes, handed out in task order.
 
     Task ``k`` (an index, or a list of them) goes to the next worker still running, in turn;
