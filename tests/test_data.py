@@ -571,3 +571,44 @@ def test_iterators_carry_torchs_class_names(workers):
     assert isinstance(ours, getattr(KD.dataloader, type(theirs).__name__))
     assert isinstance(ours, KD.dataloader._BaseDataLoaderIter)
     del ours, theirs
+
+
+def _multi_epochs_loader(data):
+    """timm's MultiEpochsDataLoader: clears torch's private _DataLoader__initialized to swap in a
+    sampler that never ends, and reads every epoch from one iterator."""
+
+    class Repeat:
+        def __init__(self, sampler):
+            self.sampler = sampler
+
+        def __iter__(self):
+            while True:
+                yield from iter(self.sampler)
+
+    class MultiEpochs(data.DataLoader):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._DataLoader__initialized = False
+            self.batch_sampler = Repeat(self.batch_sampler)
+            self._DataLoader__initialized = True
+            self.iterator = super().__iter__()
+
+        def __len__(self):
+            return len(self.batch_sampler.sampler)
+
+        def __iter__(self):
+            for _ in range(len(self)):
+                yield next(self.iterator)
+
+    return MultiEpochs
+
+
+def test_subclass_may_unlock_the_loader_as_under_torch():
+    torch.manual_seed(3)
+    kitty.manual_seed(3)
+    theirs = _multi_epochs_loader(TD)(TD.TensorDataset(torch.arange(10)), batch_size=4, shuffle=True)
+    ours = _multi_epochs_loader(KD)(KD.TensorDataset(kitty.arange(10)), batch_size=4, shuffle=True)
+    for _ in range(3):
+        assert [b[0].tolist() for b in ours] == [b[0].tolist() for b in theirs]
+    with pytest.raises(ValueError, match="batch_size attribute should not be set after DataLoader is initialized"):
+        KD.DataLoader(KD.TensorDataset(kitty.arange(3))).batch_size = 2

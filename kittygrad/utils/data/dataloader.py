@@ -125,10 +125,12 @@ class DataLoader:
         self.pin_memory, self.pin_memory_device, self.in_order = pin_memory, pin_memory_device, in_order
         self.persistent_workers = persistent_workers
         self._iterator: _MultiProcessingDataLoaderIter | None = None
-        self._initialized = True
+        # torch's private name (it mangles to _DataLoader__initialized): subclasses such as timm's
+        # MultiEpochsDataLoader clear it to swap in their own sampler after __init__
+        self.__initialized = True
 
     def __setattr__(self, name: str, value) -> None:
-        if name in _FROZEN and self.__dict__.get("_initialized"):
+        if name in _FROZEN and self.__dict__.get("_DataLoader__initialized"):
             raise KittyValueError(f"{name} attribute should not be set after {type(self).__name__} is initialized")
         if name == "multiprocessing_context":
             value = _start_method(value, self.num_workers)
