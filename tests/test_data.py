@@ -612,3 +612,31 @@ def test_subclass_may_unlock_the_loader_as_under_torch():
         assert [b[0].tolist() for b in ours] == [b[0].tolist() for b in theirs]
     with pytest.raises(ValueError, match="batch_size attribute should not be set after DataLoader is initialized"):
         KD.DataLoader(KD.TensorDataset(kitty.arange(3))).batch_size = 2
+
+
+def test_collate_fn_map_extends_default_collate_as_torchs_docs_show():
+    from torch.utils.data._utils import collate as theirs
+
+    from kittygrad.utils.data._utils import collate as ours
+
+    assert [getattr(f, "__name__", f) for f in ours.default_collate_fn_map.values()] == [
+        f.__name__ for f in theirs.default_collate_fn_map.values()]
+
+    def join(batch, *, collate_fn_map=None):
+        return "+".join(batch)
+
+    for mod, lib in ((ours, kitty), (theirs, torch)):
+        table = {**mod.default_collate_fn_map, str: join}
+        out = mod.collate([("a", 1), ("b", 2)], collate_fn_map=table)
+        assert out[0] == "a+b" and out[1].tolist() == [1, 2]
+
+    class Point:
+        def __init__(self, x):
+            self.x = x
+
+    # an entry added to the shared table reaches every later default_collate
+    ours.default_collate_fn_map[Point] = lambda batch, *, collate_fn_map=None: [p.x for p in batch]
+    try:
+        assert KD.default_collate([{"p": Point(1)}, {"p": Point(2)}]) == {"p": [1, 2]}
+    finally:
+        del ours.default_collate_fn_map[Point]
