@@ -236,6 +236,12 @@ SAMPLER_ERRORS = [
     lambda M: M.WeightedRandomSampler([[1.0]], 2),
     lambda M: list(M.WeightedRandomSampler([1.0, 1.0], 3, replacement=False)),
     lambda M: list(M.WeightedRandomSampler([1.0, -1.0], 3)),
+    # torch.multinomial words these by the kernel that draws: many samples with replacement, or not
+    lambda M: list(M.WeightedRandomSampler([1.0, -1.0], 1)),
+    lambda M: list(M.WeightedRandomSampler([1.0, -1.0], 2, replacement=False)),
+    lambda M: list(M.WeightedRandomSampler([float("inf"), 1.0], 2)),
+    lambda M: list(M.WeightedRandomSampler([float("nan"), 1.0], 2)),
+    lambda M: list(M.WeightedRandomSampler([0.0, 0.0], 2)),
 ]
 
 
@@ -246,6 +252,7 @@ def test_sampler_errors_match_torch(i):
     with pytest.raises(Exception) as ke:
         SAMPLER_ERRORS[i](KD)
     assert isinstance(ke.value, te.type), (ke.value, te.value)
+    assert str(ke.value) == str(te.value)
 
 
 # ---- DataLoader ----------------------------------------------------------------------------------
