@@ -647,3 +647,20 @@ def test_collate_fn_map_extends_default_collate_as_torchs_docs_show():
         assert KD.default_collate([{"p": Point(1)}, {"p": Point(2)}]) == {"p": [1, 2]}
     finally:
         del ours.default_collate_fn_map[Point]
+
+
+def test_more_workers_than_cpus_warns_as_torch():
+    import warnings
+    from unittest import mock
+
+    def messages(lib, workers):
+        with mock.patch("os.sched_getaffinity", return_value={0, 1}), warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            loader = lib.utils.data.DataLoader(lib.utils.data.TensorDataset(lib.arange(4)), num_workers=workers)
+            it = iter(loader)  # torch checks again when it starts the workers
+            del it
+        return [str(w.message) for w in record]
+
+    for workers in (2, 3):
+        assert messages(kitty, workers) == messages(torch, workers)
+    assert len(messages(kitty, 3)) == 2 and "will create 3 worker processes" in messages(kitty, 3)[0]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import pickle
 import queue
 import warnings
@@ -125,6 +126,7 @@ class DataLoader:
         self.pin_memory, self.pin_memory_device, self.in_order = pin_memory, pin_memory_device, in_order
         self.persistent_workers = persistent_workers
         self._iterator: _MultiProcessingDataLoaderIter | None = None
+        self.check_worker_number_rationality()
         # torch's private name (it mangles to _DataLoader__initialized): subclasses such as timm's
         # MultiEpochsDataLoader clear it to swap in their own sampler after __init__
         self.__initialized = True
@@ -150,12 +152,37 @@ class DataLoader:
         ctx = self.multiprocessing_context  # None or a context (__setattr__ turns a method's name into one)
         return multiprocessing.get_context() if ctx is None else ctx
 
+    def check_worker_number_rationality(self) -> None:
+        """Warn, as torch, when ``num_workers`` exceeds the CPUs this process may run on (its
+        affinity set where the platform has one): the workers would only slow each other down."""
+        if not self.num_workers:
+            return
+        affinity = hasattr(os, "sched_getaffinity")
+        cpus = len(os.sched_getaffinity(0)) if affinity else os.cpu_count()
+        if cpus is not None and self.num_workers <= cpus:
+            return
+        if cpus is None:
+            suggestion = "DataLoader is not able to compute a suggested max number of worker in current system."
+        else:
+            suggestion = (f"Our suggested max number of worker in current system is {cpus}"
+                          f"{'' if affinity else ' (`cpuset` is not taken into account)'}, which is smaller than "
+                          "what this DataLoader is going to create.")
+        warnings.warn(
+            f"This DataLoader will create {self.num_workers} worker processes in total. {suggestion} Please be "
+            "aware that excessive worker creation might get DataLoader running slow or even freeze, lower the "
+            "worker number to avoid potential slowness/freeze if necessary.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+
     def __iter__(self) -> Iterator:
         if self.num_workers == 0:
             return _SingleProcessDataLoaderIter(self)
         if not self.persistent_workers:
+            self.check_worker_number_rationality()  # torch checks again for each new set of workers
             return _MultiProcessingDataLoaderIter(self)
         if self._iterator is None:
+            self.check_worker_number_rationality()
             self._iterator = _MultiProcessingDataLoaderIter(self)
         else:
             self._iterator._next_epoch(self)
