@@ -236,6 +236,12 @@ SAMPLER_ERRORS = [
     lambda M: M.WeightedRandomSampler([[1.0]], 2),
     lambda M: list(M.WeightedRandomSampler([1.0, 1.0], 3, replacement=False)),
     lambda M: list(M.WeightedRandomSampler([1.0, -1.0], 3)),
+    # torch.multinomial words these by the kernel that draws: many samples with replacement, or not
+    lambda M: list(M.WeightedRandomSampler([1.0, -1.0], 1)),
+    lambda M: list(M.WeightedRandomSampler([1.0, -1.0], 2, replacement=False)),
+    lambda M: list(M.WeightedRandomSampler([float("inf"), 1.0], 2)),
+    lambda M: list(M.WeightedRandomSampler([float("nan"), 1.0], 2)),
+    lambda M: list(M.WeightedRandomSampler([0.0, 0.0], 2)),
 ]
 
 
@@ -246,6 +252,7 @@ def test_sampler_errors_match_torch(i):
     with pytest.raises(Exception) as ke:
         SAMPLER_ERRORS[i](KD)
     assert isinstance(ke.value, te.type), (ke.value, te.value)
+    assert str(ke.value) == str(te.value)
 
 
 # ---- DataLoader ----------------------------------------------------------------------------------
@@ -559,3 +566,101 @@ def test_workers_shut_down_when_iterator_is_dropped():
     for w in workers:
         w.join(timeout=10)
         assert not w.is_alive()
+
+
+@needs_fork
+@pytest.mark.parametrize("workers", [0, 2])
+def test_iterators_carry_torchs_class_names(workers):
+    # libraries and scripts check isinstance(it, dataloader._MultiProcessingDataLoaderIter)
+    ours = iter(KD.DataLoader(KD.TensorDataset(kitty.arange(4)), batch_size=2, num_workers=workers))
+    theirs = iter(TD.DataLoader(TD.TensorDataset(torch.arange(4)), batch_size=2, num_workers=workers))
+    assert type(ours).__name__ == type(theirs).__name__
+    assert isinstance(ours, getattr(KD.dataloader, type(theirs).__name__))
+    assert isinstance(ours, KD.dataloader._BaseDataLoaderIter)
+    del ours, theirs
+
+
+def _multi_epochs_loader(data):
+    """timm's MultiEpochsDataLoader: clears torch's private _DataLoader__initialized to swap in a
+    sampler that never ends, and reads every epoch from one iterator."""
+
+    class Repeat:
+        def __init__(self, sampler):
+            self.sampler = sampler
+
+        def __iter__(self):
+            while True:
+                yield from iter(self.sampler)
+
+    class MultiEpochs(data.DataLoader):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._DataLoader__initialized = False
+            self.batch_sampler = Repeat(self.batch_sampler)
+            self._DataLoader__initialized = True
+            self.iterator = super().__iter__()
+
+        def __len__(self):
+            return len(self.batch_sampler.sampler)
+
+        def __iter__(self):
+            for _ in range(len(self)):
+                yield next(self.iterator)
+
+    return MultiEpochs
+
+
+def test_subclass_may_unlock_the_loader_as_under_torch():
+    torch.manual_seed(3)
+    kitty.manual_seed(3)
+    theirs = _multi_epochs_loader(TD)(TD.TensorDataset(torch.arange(10)), batch_size=4, shuffle=True)
+    ours = _multi_epochs_loader(KD)(KD.TensorDataset(kitty.arange(10)), batch_size=4, shuffle=True)
+    for _ in range(3):
+        assert [b[0].tolist() for b in ours] == [b[0].tolist() for b in theirs]
+    with pytest.raises(ValueError, match="batch_size attribute should not be set after DataLoader is initialized"):
+        KD.DataLoader(KD.TensorDataset(kitty.arange(3))).batch_size = 2
+
+
+def test_collate_fn_map_extends_default_collate_as_torchs_docs_show():
+    from torch.utils.data._utils import collate as theirs
+
+    from kittygrad.utils.data._utils import collate as ours
+
+    assert [getattr(f, "__name__", f) for f in ours.default_collate_fn_map.values()] == [
+        f.__name__ for f in theirs.default_collate_fn_map.values()]
+
+    def join(batch, *, collate_fn_map=None):
+        return "+".join(batch)
+
+    for mod, lib in ((ours, kitty), (theirs, torch)):
+        table = {**mod.default_collate_fn_map, str: join}
+        out = mod.collate([("a", 1), ("b", 2)], collate_fn_map=table)
+        assert out[0] == "a+b" and out[1].tolist() == [1, 2]
+
+    class Point:
+        def __init__(self, x):
+            self.x = x
+
+    # an entry added to the shared table reaches every later default_collate
+    ours.default_collate_fn_map[Point] = lambda batch, *, collate_fn_map=None: [p.x for p in batch]
+    try:
+        assert KD.default_collate([{"p": Point(1)}, {"p": Point(2)}]) == {"p": [1, 2]}
+    finally:
+        del ours.default_collate_fn_map[Point]
+
+
+def test_more_workers_than_cpus_warns_as_torch():
+    import warnings
+    from unittest import mock
+
+    def messages(lib, workers):
+        with mock.patch("os.sched_getaffinity", return_value={0, 1}), warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            loader = lib.utils.data.DataLoader(lib.utils.data.TensorDataset(lib.arange(4)), num_workers=workers)
+            it = iter(loader)  # torch checks again when it starts the workers
+            del it
+        return [str(w.message) for w in record]
+
+    for workers in (2, 3):
+        assert messages(kitty, workers) == messages(torch, workers)
+    assert len(messages(kitty, 3)) == 2 and "will create 3 worker processes" in messages(kitty, 3)[0]

@@ -109,13 +109,22 @@ def test_state_dict_round_trip(case):
     assert [g["lr"] for g in ko2.param_groups] == [g["lr"] for g in ko_ref.param_groups]
 
 
-@pytest.mark.parametrize("case", SCHEDULERS[:12], ids=_ids)
+@pytest.mark.parametrize("case", SCHEDULERS + [("ReduceLROnPlateau", dict(mode="max", patience=2))], ids=_ids)
 def test_state_dict_keys_match_torch(case):
+    # print(scheduler.state_dict()) shows the same entries in the same order as torch's,
+    # private flags (False) and OneCycleLR's phase table included
     name, kw = case
-    ko, to = _opts()
-    ks, ts = getattr(KS, name)(ko, **kw).state_dict(), getattr(TS, name)(to, **kw).state_dict()
-    public = lambda d: sorted(k for k in d if not k.startswith("_") or k == "_last_lr")
-    assert public(ks) == public(ts)
+    ko, to = _opts(momentum=0.9)
+    ks, ts = getattr(KS, name)(ko, **kw), getattr(TS, name)(to, **kw)
+    ko.step()
+    to.step()
+    ks.step(*([1.0] if name == "ReduceLROnPlateau" else []))
+    ts.step(*([1.0] if name == "ReduceLROnPlateau" else []))
+    ours, theirs = ks.state_dict(), ts.state_dict()
+    assert list(ours) == list(theirs)
+    for key in ("_is_initial", "_get_lr_called_within_step", "_schedule_phases"):
+        if key in theirs:
+            assert ours[key] == theirs[key], key
 
 
 def test_lambda_state_dict_saves_callable_objects():
@@ -230,10 +239,13 @@ def test_closed_form_with_epoch_argument():
 
 
 def test_warns_when_scheduler_steps_before_optimizer():
-    ko, _ = _opts()
-    s = KS.StepLR(ko, step_size=1)
-    with pytest.warns(UserWarning, match="before `optimizer.step\\(\\)`"):
+    ko, to = _opts()
+    s, t = KS.StepLR(ko, step_size=1), TS.StepLR(to, step_size=1)
+    with pytest.warns(UserWarning, match="before `optimizer.step\\(\\)`") as ours:
         s.step()
+    with pytest.warns(UserWarning) as theirs:
+        t.step()
+    assert [str(w.message) for w in ours] == [str(w.message) for w in theirs]  # word for word
     ko2, _ = _opts()
     s2 = KS.StepLR(ko2, step_size=1)
     ko2.step()

@@ -774,6 +774,19 @@ def test_multinomial_frequencies_and_no_replacement():
         kitty.multinomial(w, 4)  # only 3 categories have weight
 
 
+@pytest.mark.parametrize("rows", [[1.0, -1.0], [float("inf"), 1.0], [float("nan"), 1.0], [0.0, 0.0],
+                                  [[0.0, 0.0], [-1.0, 1.0]], [[1.0, 1.0], [float("inf"), -1.0]], [[1.0, float("nan")], [1.0, 1.0]]])
+@pytest.mark.parametrize("n, replacement", [(1, True), (2, True), (2, False)])
+def test_multinomial_words_bad_weights_as_torch(rows, n, replacement):
+    # torch's kernel for many samples with replacement names the first bad entry in row order
+    # (NaN fails its ">= 0" test); the other path checks the whole tensor with one message
+    with pytest.raises(RuntimeError) as theirs:
+        torch.multinomial(torch.tensor(rows), n, replacement)
+    with pytest.raises(RuntimeError) as ours:
+        kitty.multinomial(kitty.tensor(rows), n, replacement)
+    assert str(ours.value) == str(theirs.value)
+
+
 def test_random_ops_keep_dtype_and_give_zero_gradients():
     for lib in (kitty, torch):
         mean = lib.zeros(3, dtype=lib.float64, requires_grad=True)

@@ -127,3 +127,29 @@ def test_muon_follows_torch_to_bfloat16_precision(shape, kwargs):
 def test_muon_refuses_what_torch_refuses():
     with pytest.raises(ValueError, match="Muon only supports 2D parameters"):
         kitty.optim.Muon([kitty.zeros(3, requires_grad=True)])
+
+
+def _lbfgs_state(lib):
+    w = lib.tensor([-1.5, 2.0, 0.5], dtype=lib.float64, requires_grad=True)
+    opt = lib.optim.LBFGS([w], history_size=4, max_iter=3)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((1 - w[:-1]) ** 2).sum() + 100 * ((w[1:] - w[:-1] ** 2) ** 2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return opt.state_dict()["state"][0]
+
+
+def test_lbfgs_state_has_torchs_entries_and_two_loop_coefficients():
+    ours, theirs = _lbfgs_state(kitty), _lbfgs_state(torch)
+    assert sorted(ours) == sorted(theirs)
+    # "al": one slot per history entry, filled as far as the history reached, the rest None
+    assert len(ours["al"]) == len(theirs["al"]) == 4
+    assert [v is None for v in ours["al"]] == [v is None for v in theirs["al"]]
+    for mine, their in zip(ours["al"], theirs["al"]):
+        if their is not None:
+            assert isinstance(mine, kitty.Tensor) and mine.shape == their.shape
+            np.testing.assert_allclose(mine.numpy(), their.numpy(), rtol=1e-10)

@@ -201,6 +201,33 @@ def binomial(count, prob, generator=None):
     return _sample_op(values, n, p, derivative="binomial")
 
 
+def check_distribution(rows, num_samples: int, replacement: bool) -> None:
+    """torch's checks of multinomial's weights (2-D array ``rows``), whose wording depends on the
+    kernel that draws: the one for many samples with replacement walks the rows in order and
+    names the first bad entry (NaN fails its ``>= 0`` test) or a row's sum; the other checks the
+    whole tensor at once."""
+    if not replacement or num_samples == 1:
+        if (rows < 0).any() or not B.xp.isfinite(rows).all():
+            raise KittyRuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if (rows.sum(axis=1, dtype="float64") <= 0).any():
+            raise KittyRuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        return
+    with B.errstate(invalid="ignore"):
+        negative = ~(rows >= 0)
+        infinite = B.xp.isinf(rows)
+        empty = rows.sum(axis=1, dtype="float64") <= 0
+    bad = negative | infinite
+    broken = bad.any(axis=1) | empty
+    if not broken.any():
+        return
+    r = int(B.xp.argmax(broken))  # the first row with a problem
+    if not bad[r].any():
+        raise KittyRuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    if negative[r, int(B.xp.argmax(bad[r]))]:
+        raise KittyRuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+    raise KittyRuntimeError("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
+
+
 def multinomial(input, num_samples: int, replacement: bool = False, *, generator=None):
     """Category indices drawn with the (unnormalised) weights of each row of ``input``.
 
@@ -220,10 +247,7 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
     if not replacement and num_samples > n:
         raise KittyRuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
     rows = w.reshape(-1, n)
-    if (rows < 0).any() or not B.xp.isfinite(rows).all():
-        raise KittyRuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if (rows.sum(axis=1, dtype="float64") <= 0).any():
-        raise KittyRuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    check_distribution(rows, num_samples, replacement)
     if not replacement and ((rows > 0).sum(axis=1) < num_samples).any():
         raise KittyRuntimeError("invalid multinomial distribution (with replacement=False, not enough non-negative category to sample)")
     res = _gen(generator).multinomial(rows, num_samples, replacement)  # torch's draws, row by row

@@ -220,6 +220,9 @@ class LBFGS(Optimizer):
         old_dirs, old_steps = _arrays(state.get("old_dirs")), _arrays(state.get("old_stps"))
         ro, h_diag = _arrays(state.get("ro")), _array(state.get("H_diag"))
         prev_flat_grad, prev_loss = _array(state.get("prev_flat_grad")), state.get("prev_loss")
+        # the two-loop recursion's coefficients, one slot per history entry, kept in the state as
+        # torch keeps them ("al"; slots not reached yet stay None)
+        alphas = _arrays(state.get("al")) or [None] * history_size
         one = flat_grad.dtype.type(1)
         n_iter = 0
         while n_iter < max_iter:
@@ -240,7 +243,6 @@ class LBFGS(Optimizer):
                         del old_dirs[0], old_steps[0], ro[0]
                     h_diag = ys / xp.dot(y, y)
                 # two-loop recursion: d = -H g with H the implicit inverse-Hessian estimate
-                alphas = [None] * len(old_dirs)
                 q = -flat_grad
                 for i in range(len(old_dirs) - 1, -1, -1):
                     alphas[i] = xp.dot(old_steps[i], q) * ro[i]
@@ -295,5 +297,5 @@ class LBFGS(Optimizer):
 
         state.update({"d": _tensor(d), "t": t, "old_dirs": [_tensor(v) for v in old_dirs],
                       "old_stps": [_tensor(v) for v in old_steps], "ro": [_tensor(v) for v in ro],
-                      "H_diag": _tensor(h_diag), "prev_flat_grad": _tensor(prev_flat_grad), "prev_loss": prev_loss})
+                      "al": [_tensor(v) for v in alphas], "H_diag": _tensor(h_diag), "prev_flat_grad": _tensor(prev_flat_grad), "prev_loss": prev_loss})
         return first_loss

@@ -75,8 +75,8 @@ def _callable_state(fn) -> dict | None:
 
 
 class _Flag:
-    """``with _Flag(obj, name):`` sets ``obj.<name>`` to True, then drops it back to the class
-    default, so the transient flag never shows in ``state_dict()``."""
+    """``with _Flag(obj, name):`` sets ``obj.<name>`` to True, then back to False. The flag
+    stays an attribute once used, so ``state_dict()`` lists it (False) where torch's does."""
 
     def __init__(self, obj, name: str) -> None:
         self.obj, self.name = obj, name
@@ -85,7 +85,7 @@ class _Flag:
         setattr(self.obj, self.name, True)
 
     def __exit__(self, *exc) -> None:
-        vars(self.obj).pop(self.name, None)
+        setattr(self.obj, self.name, False)
 
 
 # ---- the base class -----------------------------------------------------------------------------
@@ -105,10 +105,11 @@ class LRScheduler:
     """
 
     # True during the constructor's step: a schedule resumed at last_epoch >= 0 keeps the lrs
-    # the optimizer holds instead of applying its ratio once more
-    _starting: bool = False
+    # the optimizer holds instead of applying its ratio once more (torch's name: subclasses
+    # written for torch read it)
+    _is_initial: bool = False
     # True while step() asks for the new lrs: built-in get_lr() called at any other time warns
-    _in_step: bool = False
+    _get_lr_called_within_step: bool = False
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         _expect_optimizer(optimizer)
@@ -132,7 +133,7 @@ class LRScheduler:
     def _first_step(self) -> None:
         """The constructor's step (``SequentialLR`` replays it on the scheduler it starts with)."""
         self._step_count = 0
-        with _Flag(self, "_starting"):
+        with _Flag(self, "_is_initial"):
             self.step()
 
     # ---- state --------------------------------------------------------------------------------
@@ -172,7 +173,7 @@ class LRScheduler:
         raise NotImplementedError
 
     def _warn_direct_call(self) -> None:
-        if not self._in_step:
+        if not self._get_lr_called_within_step:
             warnings.warn(
                 "To get the last learning rate computed by the scheduler, please use `get_last_lr()`.",
                 UserWarning,
@@ -197,9 +198,11 @@ class LRScheduler:
         # the schedule's first value, which torch warns about
         if self._step_count == 1 and not getattr(self.optimizer, "_has_stepped", False):
             warnings.warn(
-                "Detected call of `lr_scheduler.step()` before `optimizer.step()`. You should call "
-                "them in the opposite order: `optimizer.step()` before `lr_scheduler.step()`. "
-                "Failure to do this will result in skipping the first value of the learning rate schedule.",
+                "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and "
+                "later, you should call them in the opposite order: `optimizer.step()` before "
+                "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first "
+                "value of the learning rate schedule. See more details at "
+                "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
                 UserWarning,
                 stacklevel=2,
             )
@@ -211,7 +214,7 @@ class LRScheduler:
     def _move(self, epoch: int | None) -> None:
         """Go to ``epoch`` (the next one when None) and write its lrs into the groups."""
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
-        with _Flag(self, "_in_step"):
+        with _Flag(self, "_get_lr_called_within_step"):
             lrs = None if epoch is None else self._closed_form()
             if lrs is None:
                 lrs = self.get_lr()

@@ -73,7 +73,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             if epoch < 0:
                 raise KittyValueError(f"Expected non-negative epoch, but got {epoch}")
             self.last_epoch, self.T_cur, self.T_i = self._position_at(epoch)
-        with _Flag(self, "_in_step"):
+        with _Flag(self, "_get_lr_called_within_step"):
             lrs = self.get_lr()
         self._write_lrs(lrs)
 
@@ -110,18 +110,22 @@ class OneCycleLR(LRScheduler):
             raise KittyValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
             raise KittyValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}")
-        self._anneal_func_type = anneal_strategy
-        # the phases as [last step, lr at the start, lr at the end], the lrs named by the group
-        # entries holding them; momentum runs opposite to the lr (see _momentum_key)
+        # the phases by their last step, the lrs and momenta at their ends named by the group
+        # entries holding them (momentum runs opposite to the lr), laid out as torch's are, so
+        # state dicts read the same
         warm_end = float(pct_start * self.total_steps) - 1
         if three_phase:
-            self._phases = [
-                [warm_end, "initial_lr", "max_lr"],
-                [float(2 * pct_start * self.total_steps) - 2, "max_lr", "initial_lr"],
-                [self.total_steps - 1, "initial_lr", "min_lr"],
-            ]
+            ends = [(warm_end, "initial_lr", "max_lr"),
+                    (float(2 * pct_start * self.total_steps) - 2, "max_lr", "initial_lr"),
+                    (self.total_steps - 1, "initial_lr", "min_lr")]
         else:
-            self._phases = [[warm_end, "initial_lr", "max_lr"], [self.total_steps - 1, "max_lr", "min_lr"]]
+            ends = [(warm_end, "initial_lr", "max_lr"), (self.total_steps - 1, "max_lr", "min_lr")]
+        self._schedule_phases = [
+            {"end_step": end, "start_lr": lr_from, "end_lr": lr_to,
+             "start_momentum": self._momentum_key(lr_from), "end_momentum": self._momentum_key(lr_to)}
+            for end, lr_from, lr_to in ends
+        ]
+        self._anneal_func_type = anneal_strategy
         peaks = _per_group("max_lr", optimizer, max_lr)
         if last_epoch == -1:  # a fresh start: the groups carry the cycle's three rates
             for group, peak in zip(optimizer.param_groups, peaks):
@@ -160,15 +164,16 @@ class OneCycleLR(LRScheduler):
         if step > self.total_steps:
             raise KittyValueError(f"Tried to step {step} times. The specified number of total steps is {self.total_steps}")
         # the phase holding this step (the last one takes any overshoot), and where it began
-        i = next((k for k, phase in enumerate(self._phases) if step <= phase[0]), len(self._phases) - 1)
-        begin = self._phases[i - 1][0] if i else 0.0
-        end, lr_from, lr_to = self._phases[i]
-        frac = (step - begin) / (end - begin)
+        phases = self._schedule_phases
+        i = next((k for k, phase in enumerate(phases) if step <= phase["end_step"]), len(phases) - 1)
+        begin = phases[i - 1]["end_step"] if i else 0.0
+        phase = phases[i]
+        frac = (step - begin) / (phase["end_step"] - begin)
         lrs = []
         for group in self.optimizer.param_groups:
-            lrs.append(self._blend(group[lr_from], group[lr_to], frac))
+            lrs.append(self._blend(group[phase["start_lr"]], group[phase["end_lr"]], frac))
             if self.cycle_momentum:
-                m_from, m_to = group[self._momentum_key(lr_from)], group[self._momentum_key(lr_to)]
+                m_from, m_to = group[phase["start_momentum"]], group[phase["end_momentum"]]
                 _set_momentum(group, self._blend(m_from, m_to, frac), self.use_beta1)
         return lrs
 
@@ -235,9 +240,8 @@ class CyclicLR(LRScheduler):
         self.scale_mode = scale_mode if scale_fn is not None else ("iterations" if mode == "exp_range" else "cycle")
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            self.use_beta1, self.max_momentums, self.base_momentums = _start_momentum(
-                optimizer, max_momentum, base_momentum, last_epoch == -1
-            )
+            self.use_beta1, m_highs, m_lows = _start_momentum(optimizer, max_momentum, base_momentum, last_epoch == -1)
+            self.base_momentums, self.max_momentums = m_lows, m_highs  # torch's order in state dicts
         super().__init__(optimizer, last_epoch)
         self.base_lrs = lows
 
@@ -278,6 +282,7 @@ class CyclicLR(LRScheduler):
         """Every attribute except the optimizer; a ``scale_fn`` object's attributes (``None`` for
         plain functions)."""
         out = super().state_dict()
+        out.pop("_scale_fn_custom")  # re-added last, where torch's state dict has it
         out["_scale_fn_custom"] = None if self._scale_fn_custom is None else _callable_state(self._scale_fn_custom)
         return out
 

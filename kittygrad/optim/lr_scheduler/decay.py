@@ -29,6 +29,7 @@ class _LambdaSchedule(LRScheduler):
         """Every attribute except the optimizer; for each lambda, a callable object's attributes
         (``None`` for plain functions)."""
         out = super().state_dict()
+        out.pop("lr_lambdas")  # re-added last, where torch's state dict has it
         out["lr_lambdas"] = [_callable_state(fn) for fn in self.lr_lambdas]
         return out
 
@@ -80,7 +81,7 @@ class MultiplicativeLR(_LambdaSchedule):
 
     def get_lr(self) -> list:
         self._warn_direct_call()
-        if self._starting:
+        if self._is_initial:
             return self._scaled(None)
         groups = self.optimizer.param_groups
         return [group["lr"] * fn(self.last_epoch) for group, fn in zip(groups, self.lr_lambdas)]
@@ -202,7 +203,7 @@ class LinearLR(LRScheduler):
         e = self.last_epoch
         if e == 0:
             return self._scaled(self.start_factor)
-        if self._starting or e > self.total_iters:
+        if self._is_initial or e > self.total_iters:
             return self._scaled(None)
         return self._scaled(self._scale_at(e) / self._scale_at(e - 1))
 
@@ -227,7 +228,7 @@ class ExponentialLR(LRScheduler):
 
     def get_lr(self) -> list:
         self._warn_direct_call()
-        return self._scaled(None if self._starting else self.gamma)
+        return self._scaled(None if self._is_initial else self.gamma)
 
     def _closed_form(self) -> list:
         return [base * self.gamma**self.last_epoch for base in self.base_lrs]
@@ -254,7 +255,7 @@ class PolynomialLR(LRScheduler):
     def get_lr(self) -> list:
         self._warn_direct_call()
         e = self.last_epoch
-        if self._starting or e > self.total_iters:
+        if self._is_initial or e > self.total_iters:
             return self._scaled(None)
         return self._scaled(self._scale_at(e) / self._scale_at(e - 1))
 
@@ -290,7 +291,7 @@ class CosineAnnealingLR(LRScheduler):
     def get_lr(self) -> list:
         self._warn_direct_call()
         e, period, low = self.last_epoch, self.T_max, self.eta_min
-        if self._starting:
+        if self._is_initial:
             return self._scaled(None)
         if self._step_count == 1 and e > 0:  # asked right after resuming: no previous lr to scale
             return self._closed_form()

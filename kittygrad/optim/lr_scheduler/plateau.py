@@ -59,8 +59,8 @@ class ReduceLROnPlateau(LRScheduler):
             raise KittyValueError("mode " + mode + " is unknown!")
         if threshold_mode not in ("rel", "abs"):
             raise KittyValueError("threshold mode " + threshold_mode + " is unknown!")
+        self.mode_worse = math.inf if mode == "min" else -math.inf  # first: torch's state dict order
         self.mode, self.threshold, self.threshold_mode = mode, threshold, threshold_mode
-        self.mode_worse = math.inf if mode == "min" else -math.inf
 
     def _improves(self, value: float) -> bool:
         """Whether ``value`` beats ``best`` by more than the threshold (relative or absolute)."""

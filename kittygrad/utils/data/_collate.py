@@ -105,7 +105,7 @@ def collate(batch: list, *, collate_fn_map: dict | None = None) -> Any:
     raise KittyTypeError(_ERR.format(type(first)))
 
 
-def _stack_tensors(batch: list, **_: Any) -> Tensor:
+def collate_tensor_fn(batch: list, **_: Any) -> Tensor:
     """Same-shaped tensors stacked along a new first dimension (dtypes promoted)."""
     shape = batch[0]._data.shape
     for i, x in enumerate(batch):
@@ -126,37 +126,37 @@ def _stack_tensors(batch: list, **_: Any) -> Tensor:
     return Tensor._wrap(B.xp.stack(arrays))
 
 
-def _stack_arrays(batch: list, *, collate_fn_map: dict | None = None) -> Any:
+def collate_numpy_array_fn(batch: list, *, collate_fn_map: dict | None = None) -> Any:
     if _TEXT_DTYPE.search(batch[0].dtype.str) is not None:
         raise KittyTypeError(_ERR.format(batch[0].dtype))
     return collate([_as_tensor(a) for a in batch], collate_fn_map=collate_fn_map)
 
 
-def _numpy_scalars(batch: list, **_: Any) -> Tensor:
+def collate_numpy_scalar_fn(batch: list, **_: Any) -> Tensor:
     return _as_tensor(B.asarray(batch))
 
 
-def _floats(batch: list, **_: Any) -> Tensor:
+def collate_float_fn(batch: list, **_: Any) -> Tensor:
     return Tensor._wrap(B.asarray(batch, dtype=B.NP_DTYPES["float64"]))
 
 
-def _ints(batch: list, **_: Any) -> Tensor:
+def collate_int_fn(batch: list, **_: Any) -> Tensor:
     return tensor(batch)  # bools stay bool
 
 
-def _as_is(batch: list, **_: Any) -> list:
+def collate_str_fn(batch: list, **_: Any) -> list:
     return batch
 
 
 #: leaf type -> function(batch, *, collate_fn_map) used by :func:`default_collate`
 COLLATE_TABLE: dict[type | tuple[type, ...], Callable] = {
-    Tensor: _stack_tensors,
-    B.ndarray: _stack_arrays,
-    (B.xp.bool_, B.xp.number, B.xp.object_): _numpy_scalars,
-    float: _floats,
-    int: _ints,
-    str: _as_is,
-    bytes: _as_is,
+    Tensor: collate_tensor_fn,
+    B.ndarray: collate_numpy_array_fn,
+    (B.xp.bool_, B.xp.number, B.xp.object_): collate_numpy_scalar_fn,
+    float: collate_float_fn,
+    int: collate_int_fn,
+    str: collate_str_fn,
+    bytes: collate_str_fn,
 }
 
 

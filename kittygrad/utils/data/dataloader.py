@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import pickle
 import queue
 import warnings
@@ -124,11 +125,14 @@ class DataLoader:
         self.prefetch_factor = 2 if prefetch_factor is None and num_workers > 0 else prefetch_factor
         self.pin_memory, self.pin_memory_device, self.in_order = pin_memory, pin_memory_device, in_order
         self.persistent_workers = persistent_workers
-        self._iterator: _WorkerIter | None = None
-        self._initialized = True
+        self._iterator: _MultiProcessingDataLoaderIter | None = None
+        self.check_worker_number_rationality()
+        # torch's private name (it mangles to _DataLoader__initialized): subclasses such as timm's
+        # MultiEpochsDataLoader clear it to swap in their own sampler after __init__
+        self.__initialized = True
 
     def __setattr__(self, name: str, value) -> None:
-        if name in _FROZEN and self.__dict__.get("_initialized"):
+        if name in _FROZEN and self.__dict__.get("_DataLoader__initialized"):
             raise KittyValueError(f"{name} attribute should not be set after {type(self).__name__} is initialized")
         if name == "multiprocessing_context":
             value = _start_method(value, self.num_workers)
@@ -148,13 +152,38 @@ class DataLoader:
         ctx = self.multiprocessing_context  # None or a context (__setattr__ turns a method's name into one)
         return multiprocessing.get_context() if ctx is None else ctx
 
+    def check_worker_number_rationality(self) -> None:
+        """Warn, as torch, when ``num_workers`` exceeds the CPUs this process may run on (its
+        affinity set where the platform has one): the workers would only slow each other down."""
+        if not self.num_workers:
+            return
+        affinity = hasattr(os, "sched_getaffinity")
+        cpus = len(os.sched_getaffinity(0)) if affinity else os.cpu_count()
+        if cpus is not None and self.num_workers <= cpus:
+            return
+        if cpus is None:
+            suggestion = "DataLoader is not able to compute a suggested max number of worker in current system."
+        else:
+            suggestion = (f"Our suggested max number of worker in current system is {cpus}"
+                          f"{'' if affinity else ' (`cpuset` is not taken into account)'}, which is smaller than "
+                          "what this DataLoader is going to create.")
+        warnings.warn(
+            f"This DataLoader will create {self.num_workers} worker processes in total. {suggestion} Please be "
+            "aware that excessive worker creation might get DataLoader running slow or even freeze, lower the "
+            "worker number to avoid potential slowness/freeze if necessary.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+
     def __iter__(self) -> Iterator:
         if self.num_workers == 0:
-            return _InProcessIter(self)
+            return _SingleProcessDataLoaderIter(self)
         if not self.persistent_workers:
-            return _WorkerIter(self)
+            self.check_worker_number_rationality()  # torch checks again for each new set of workers
+            return _MultiProcessingDataLoaderIter(self)
         if self._iterator is None:
-            self._iterator = _WorkerIter(self)
+            self.check_worker_number_rationality()
+            self._iterator = _MultiProcessingDataLoaderIter(self)
         else:
             self._iterator._next_epoch(self)
         return self._iterator
@@ -207,7 +236,7 @@ def _start_method(ctx, num_workers: int):
     return ctx
 
 
-class _LoaderIter:
+class _BaseDataLoaderIter:
     """Shared by both iterators: one epoch of batches from a :class:`_Plan`.
 
     Each epoch first draws the workers' base seed and then (lazily) the sampler's, so the
@@ -233,7 +262,7 @@ class _LoaderIter:
         raise NotImplementedError
 
 
-class _InProcessIter(_LoaderIter):
+class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader: DataLoader) -> None:
         super().__init__(loader)
         self._read = self._plan.reader.make()
@@ -243,7 +272,7 @@ class _InProcessIter(_LoaderIter):
         return self._read(next(self._indices))
 
 
-class _WorkerIter(_LoaderIter):
+class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     """Batches read by worker processes, handed out in task order.
 
     Task ``k`` (an index, or a list of them) goes to the next worker still running, in turn;

@@ -184,6 +184,21 @@ class StackDataset(Dataset):
             return tuple(d[index] for d in self.datasets)
         return {name: d[index] for name, d in self.datasets.items()}
 
+    def __getitems__(self, indices: list):
+        """The samples at ``indices`` in one call, each part read with its own ``__getitems__``
+        where it has one (the DataLoader fetches a batch this way)."""
+        parts = self.datasets if isinstance(self.datasets, dict) else dict(enumerate(self.datasets))
+        columns = {}
+        for key, d in parts.items():
+            getitems = getattr(d, "__getitems__", None)
+            column = getitems(indices) if callable(getitems) else [d[i] for i in indices]
+            if len(column) != len(indices):
+                raise KittyValueError(f"Nested dataset's output size mismatch. Expected {len(indices)}, got {len(column)}")
+            columns[key] = column
+        if isinstance(self.datasets, tuple):
+            return [tuple(columns[k][i] for k in columns) for i in range(len(indices))]
+        return [{k: columns[k][i] for k in columns} for i in range(len(indices))]
+
     def __len__(self) -> int:
         return self._length
 

@@ -26,8 +26,9 @@ class DistributedSampler(Sampler[int]):
 
     def __init__(self, dataset: Sized, num_replicas: int | None = None, rank: int | None = None,
                  shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> None:
-        if (num_replicas is None or rank is None) and not process_group.is_initialized():
-            # without a process group there is nothing to ask for the world size or the rank
+        if (num_replicas is None or rank is None) and not process_group.is_available():
+            # without MPI there is no process group to ask for the world size or the rank; where
+            # there is one but it was never started, asking it raises its own ValueError, as torch
             raise KittyRuntimeError("Requires distributed package to be available")
         num_replicas = process_group.get_world_size() if num_replicas is None else num_replicas
         rank = process_group.get_rank() if rank is None else rank

@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 from ... import backend as B
 from ...creation import as_tensor
 from ...errors import KittyRuntimeError, KittyTypeError, KittyValueError
+from ...ops.random_ops import check_distribution
 from ...tensor import Tensor
 
 T_co = TypeVar("T_co", covariant=True)
@@ -183,10 +184,7 @@ class WeightedRandomSampler(_Drawing):
 
     def _validate(self) -> None:
         w = self.weights._data
-        if (w < 0).any() or not B.xp.isfinite(w).all():
-            raise KittyRuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
-        if w.sum() <= 0:
-            raise KittyRuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        check_distribution(w.reshape(1, -1), self.num_samples, self.replacement)  # as torch.multinomial
         if not self.replacement and self.num_samples > int(B.xp.count_nonzero(w)):
             raise KittyRuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
 
