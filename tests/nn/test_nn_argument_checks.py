@@ -236,6 +236,14 @@ def test_conv_transpose_output_padding_error_lists_the_values(nd):
         lib.zeros((2, 4) + (5,) * nd)))
 
 
+@pytest.mark.parametrize("shape, size", [((1, 3, 5, 5), (30, 30)), ((1, 3, 5, 5), [1, 4, 30, 30]),
+                                         ((3, 5, 5), (4, 30, 30)), ((3, 5, 5), (1, 4, 10, 12)),
+                                         ((1, 3, 5, 5), (4, 10, 12))])
+def test_conv_transpose_output_size_errors_print_the_size_as_given(shape, size):
+    # the size keeps the caller's tuple or list, and an unbatched input counts one leading dim
+    same_outcome(lambda lib: lib.nn.ConvTranspose2d(3, 4, 3, stride=2)(lib.zeros(*shape), output_size=size))
+
+
 def test_rnn_cell_checks_nonlinearity_when_called():
     # torch builds the cell and refuses the nonlinearity (RuntimeError) at the first call
     same_outcome(lambda lib: lib.nn.RNNCell(3, 4, nonlinearity="sigmoid").nonlinearity)
