@@ -14,7 +14,7 @@ def outcome(fn):
     """``('ok', value)`` or ``(base exception type, message)``: kittygrad's errors subclass torch's types."""
     try:
         return "ok", fn()
-    except (RuntimeError, ValueError, TypeError, NotImplementedError, AssertionError) as err:
+    except (RuntimeError, ValueError, TypeError, IndexError, NotImplementedError, AssertionError) as err:
         base = next(c for c in type(err).__mro__ if c.__module__ == "builtins")
         return base.__name__, str(err)
 
@@ -165,6 +165,17 @@ def test_packed_sequence_forms_and_to():
     assert type(moved) is type(legacy) and moved.data.dtype == kitty.float64 and moved.batch_sizes is sizes
     shuffled = kitty.nn.utils.rnn.PackedSequence(data, sizes, kitty.tensor([1, 0]))
     assert shuffled.unsorted_indices.tolist() == [1, 0]
+
+
+@pytest.mark.parametrize("idx", [[10], [3, 12], [-11, 2], [14, 11]])
+@pytest.mark.parametrize("call", [
+    lambda lib, idx: lib.nn.functional.embedding(idx, lib.ones(10, 4), max_norm=1.0),
+    lambda lib, idx: lib.nn.functional.embedding_bag(idx, lib.ones(10, 4), lib.tensor([0]), max_norm=1.0),
+    lambda lib, idx: lib.embedding_renorm_(lib.ones(10, 4), idx, 1.0, 2.0),
+], ids=["embedding", "embedding_bag", "embedding_renorm_"])
+def test_max_norm_index_errors_come_from_the_renorm(call, idx):
+    # with max_norm the rows are renormalised before the lookup, so the row pick names the index
+    same_outcome(lambda lib: call(lib, lib.tensor(idx)))
 
 
 def test_embedding_bag_per_sample_weights_need_sum_mode():
