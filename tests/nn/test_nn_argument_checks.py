@@ -255,6 +255,11 @@ def test_conv_transpose_output_size_errors_print_the_size_as_given(shape, size):
     same_outcome(lambda lib: lib.nn.ConvTranspose2d(3, 4, 3, stride=2)(lib.zeros(*shape), output_size=size))
 
 
+@pytest.mark.parametrize("dim, size", [(1, ((2, 3),)), (1, (2, 3.0)), (1, 6), ("features", (2, 3)), (-1, [2, 3])])
+def test_unflatten_checks_each_size_entry_and_leaves_the_dim(dim, size):
+    same_outcome(lambda lib: repr(lib.nn.Unflatten(dim, size)))
+
+
 def test_rnn_cell_checks_nonlinearity_when_called():
     # torch builds the cell and refuses the nonlinearity (RuntimeError) at the first call
     same_outcome(lambda lib: lib.nn.RNNCell(3, 4, nonlinearity="sigmoid").nonlinearity)
