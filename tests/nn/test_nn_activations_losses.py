@@ -137,6 +137,18 @@ def test_loss_reduction_errors_match_torch():
         kitty.nn.functional.binary_cross_entropy(x, kitty.ones(3, 2))
 
 
+@pytest.mark.parametrize("size_average, reduce", [(False, None), (None, False), (True, None), (False, True), (True, False)])
+def test_legacy_reduction_arguments_warn_with_the_reduction_they_mean(size_average, reduce):
+    got = []
+    for lib in (kitty, torch):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            loss = lib.nn.MSELoss(size_average=size_average, reduce=reduce)
+            x = lib.nn.functional.l1_loss(lib.ones(2), lib.zeros(2), size_average=size_average, reduce=reduce)
+        got.append(([str(w.message) for w in caught], loss.reduction, x.tolist()))
+    assert got[0] == got[1]
+
+
 def test_nll_all_ignored_is_nan_like_torch():
     k = kitty.nn.functional.nll_loss(kitty.zeros(2, 3), kitty.tensor([-100, -100]))
     t = torch.nn.functional.nll_loss(torch.zeros(2, 3), torch.tensor([-100, -100]))

@@ -33,12 +33,12 @@ def _legacy_reduction(size_average, reduce, reduction: str) -> str:
     """torch's rule for the deprecated ``size_average``/``reduce`` arguments."""
     if size_average is None and reduce is None:
         return reduction
-    warnings.warn("size_average and reduce args will be deprecated, please use reduction='mean' instead.")
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
-    if not reduce:
-        return "none"
-    return "mean" if size_average else "sum"
+    result = "none" if not reduce else "mean" if size_average else "sum"
+    # the advice names the reduction the old arguments amount to
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{result}' instead.")
+    return result
 
 
 def _reduce_array(loss, reduction):
