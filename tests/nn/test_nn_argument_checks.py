@@ -260,6 +260,33 @@ def test_unflatten_checks_each_size_entry_and_leaves_the_dim(dim, size):
     same_outcome(lambda lib: repr(lib.nn.Unflatten(dim, size)))
 
 
+def _subclass(lib, name):
+    return type("Mine", (getattr(lib.nn, name),), {})
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: _subclass(lib, "LSTM")(3, 4)(lib.zeros(2, 3, 3, 1)),
+    lambda lib: _subclass(lib, "GRUCell")(3, 4)(lib.zeros(2, 3, 3)),
+    lambda lib: lib.nn.GRU(3, 4)(lib.zeros(4)),
+    lambda lib: lib.nn.RNN(3, 4)(lib.zeros(4)),
+    lambda lib: lib.nn.RNNCell(3, 4)(lib.zeros(2, 3), lib.zeros(1, 2, 4)),
+    lambda lib: lib.nn.GRUCell(3, 4)(lib.zeros(2, 3), lib.zeros(4)),
+    lambda lib: lib.nn.RNNCell(3, 4)(lib.zeros(4, 3), lib.zeros(4)),
+    lambda lib: lib.nn.GRUCell(3, 4)(lib.zeros(3), lib.zeros(1, 4)),
+    lambda lib: lib.nn.RNNCell(3, 4)(lib.zeros(3, 5), lib.zeros(1, 2, 4)),
+    lambda lib: lib.nn.LSTMCell(3, 4)(lib.zeros(2, 3), (lib.zeros(1, 2, 4), lib.zeros(2, 4))),
+    lambda lib: lib.nn.LSTMCell(3, 4)(lib.zeros(2, 3), (lib.zeros(2, 4), lib.zeros(1, 2, 4))),
+    lambda lib: lib.nn.LSTMCell(3, 4)(lib.zeros(3), (lib.zeros(1, 4), lib.zeros(1, 4))),
+    lambda lib: lib.nn.LSTMCell(3, 4)(lib.zeros(2, 3), (lib.zeros(2, 4), lib.zeros(3, 4))),
+    lambda lib: lib.nn.LSTM(3, 4)(lib.zeros(5, 2, 3), (lib.zeros(2, 4), lib.zeros(2, 4))),
+    lambda lib: lib.nn.LSTM(3, 4)(lib.zeros(5, 3), (lib.zeros(1, 1, 4), lib.zeros(1, 4))),
+    lambda lib: lib.nn.LSTM(3, 4)(lib.zeros(5, 2, 2), (lib.zeros(2, 4), lib.zeros(2, 4))),  # ranks before sizes
+    lambda lib: lib.nn.GRU(3, 4)(lib.zeros(5, 3), lib.zeros(1, 1, 4)),
+])
+def test_rnn_and_cell_state_checks_match_torch(call):
+    same_outcome(call)
+
+
 def test_rnn_cell_checks_nonlinearity_when_called():
     # torch builds the cell and refuses the nonlinearity (RuntimeError) at the first call
     same_outcome(lambda lib: lib.nn.RNNCell(3, 4, nonlinearity="sigmoid").nonlinearity)
