@@ -287,6 +287,19 @@ def test_rnn_and_cell_state_checks_match_torch(call):
     same_outcome(call)
 
 
+@pytest.mark.parametrize("shapes", [
+    ((5, 2), (4, 3), (4, 2, 3), None), ((5, 6, 2), (5, 4, 3), (4, 2, 3), None), ((5, 2), (5, 1, 3), (4, 2, 3), None),
+    ((3, 2), (3,), (4, 2, 3), None), ((5, 2), (5, 3), (4, 3, 3), None), ((5, 2), (5, 3), (4, 2, 2), None),
+    ((5, 2), (5, 3), (2, 3), None), ((5, 2), (5, 3), (4, 2), None), ((5, 2), (5, 3), (4, 2, 3), (3,)),
+    ((5, 2), (5, 3), (4, 2, 3), (1, 4)), ((5, 2), (5, 3), (4, 2, 3), ()), ((5, 2), (5, 3), (4, 2, 3, 1), None),
+    ((2,), (3,), (4, 2, 3), (4,)),
+])
+def test_bilinear_shape_checks_match_torch(shapes):
+    a, b, w, bias = shapes
+    same_outcome(lambda lib: tuple(lib.nn.functional.bilinear(
+        lib.zeros(a), lib.zeros(b), lib.zeros(w), None if bias is None else lib.zeros(bias)).shape))
+
+
 def test_rnn_cell_checks_nonlinearity_when_called():
     # torch builds the cell and refuses the nonlinearity (RuntimeError) at the first call
     same_outcome(lambda lib: lib.nn.RNNCell(3, 4, nonlinearity="sigmoid").nonlinearity)
