@@ -168,12 +168,12 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
     hd = E // num_heads
     if hd * num_heads != E:
         raise AssertionError(f"embed_dim {E} not divisible by num_heads {num_heads}")
+    # (the shapes printed as Sizes, as torch prints them)
     if use_separate_proj_weight:
         if tuple(key.shape[:2]) != tuple(value.shape[:2]):
-            raise AssertionError(f"key's sequence and batch dims {tuple(key.shape[:2])} do not match value's "
-                                 f"{tuple(value.shape[:2])}")
+            raise AssertionError(f"key's sequence and batch dims {key.shape[:2]} do not match value's {value.shape[:2]}")
     elif tuple(key.shape) != tuple(value.shape):
-        raise AssertionError(f"key shape {tuple(key.shape)} does not match value shape {tuple(value.shape)}")
+        raise AssertionError(f"key shape {key.shape} does not match value shape {value.shape}")
     q, k, v = _in_projection(query, key, value, in_proj_weight, in_proj_bias, use_separate_proj_weight,
                              q_proj_weight, k_proj_weight, v_proj_weight)
     if attn_mask is not None:

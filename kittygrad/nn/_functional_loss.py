@@ -270,6 +270,53 @@ class _CtcLoss(Function):
         return C.tensor(out.astype(grad.dtype.np)), None, None, None, None, None
 
 
+def _check_ctc_arguments(lp: Tensor, targets, in_lens: list, tgt_lens: list, blank: int) -> None:
+    """torch's checks of the CTC arguments, in its order and words: a bad length or a targets
+    tensor too short for them is refused, never read past or cut short."""
+    where = "(while checking arguments for ctc_loss_allocate_outputs)"
+    if lp.ndim != 3:
+        raise KittyRuntimeError(
+            f"Expected 3-dimensional tensor, but got {lp.ndim}-dimensional tensor for argument #1 'log_probs' {where}"
+        )
+    if targets.ndim not in (1, 2):
+        raise KittyRuntimeError(
+            f"Expected 1 to 2 dimensions, but got {targets.ndim}-dimensional tensor for argument #2 'targets' {where}"
+        )
+    _, batch, labels = lp.shape
+    if not 0 <= blank < labels:
+        raise KittyRuntimeError("blank must be in label range")
+    if len(in_lens) != batch:
+        raise KittyRuntimeError("input_lengths must be of size batch_size")
+    if len(tgt_lens) != batch:
+        raise KittyRuntimeError("target_lengths must be of size batch_size")
+    for length in tgt_lens:
+        if length < 0:
+            raise KittyRuntimeError(f"Expected target_lengths to have value at least 0, but got value {length} {where}")
+    longest = max(tgt_lens, default=0)
+    if targets.ndim == 1 and targets.shape[0] != sum(tgt_lens):  # the targets concatenated
+        raise KittyRuntimeError(
+            f"Expected tensor to have size {sum(tgt_lens)} at dimension 0, but got size {targets.shape[0]} "
+            f"for argument #2 'targets' {where}"
+        )
+    if targets.ndim == 2 and targets.shape[0] != batch:
+        raise KittyRuntimeError(
+            f"Expected tensor to have size {batch} at dimension 0, but got size {targets.shape[0]} "
+            f"for argument #2 'targets' {where}"
+        )
+    if targets.ndim == 2 and targets.shape[1] < longest:
+        raise KittyRuntimeError(
+            f"Expected tensor to have size at least {longest} at dimension 1, but got size {targets.shape[1]} "
+            f"for argument #2 'targets' {where}"
+        )
+    for length in in_lens:
+        if length < 0:
+            raise KittyRuntimeError(f"Expected input_lengths to have value at least 0, but got value {length} {where}")
+        if length > lp.shape[0]:
+            raise KittyRuntimeError(
+                f"Expected input_lengths to have value at most {lp.shape[0]}, but got value {length} {where}"
+            )
+
+
 def _as_list(value, name: str) -> list:
     if isinstance(value, Tensor):
         return [int(v) for v in value.reshape(-1).tolist()]
@@ -291,30 +338,24 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
     tensor(0.2877)
     """
     _check_reduction(reduction)
+    for lengths, name in ((input_lengths, "input_lengths"), (target_lengths, "target_lengths")):
+        if isinstance(lengths, Tensor) and lengths._data.dtype.kind not in "iu":
+            raise KittyRuntimeError(f"{name} must be integral")
+    if log_probs.numel() == 0:
+        raise KittyRuntimeError("log_probs tensor must not be empty")
     batched = log_probs.ndim == 3
     lp = log_probs if batched else log_probs.unsqueeze(1)
-    T, N, classes = lp.shape
     in_lens = _as_list(input_lengths, "input_lengths")
     tgt_lens = _as_list(target_lengths, "target_lengths")
-    if len(in_lens) != N:
-        raise KittyRuntimeError(f"input_lengths must be of size batch_size, but got {len(in_lens)}")
-    if len(tgt_lens) != N:
-        raise KittyRuntimeError(f"target_lengths must be of size batch_size, but got {len(tgt_lens)}")
-    flat = targets.detach().numpy()
-    if not batched and flat.ndim == 1 and len(tgt_lens) == 1 and flat.shape[0] >= tgt_lens[0]:
-        flat = flat[None, :]
+    flat = targets.detach().numpy()  # (unbatched too: 1-D targets are read as concatenated)
+    _check_ctc_arguments(lp, flat, in_lens, tgt_lens, blank)
     per_sample, start = [], 0
-    for n in range(N):
+    for n in range(lp.shape[1]):
         if flat.ndim == 2:
             row = flat[n, : tgt_lens[n]]
         else:
             row = flat[start : start + tgt_lens[n]]
             start += tgt_lens[n]
-        if in_lens[n] > T:
-            raise KittyRuntimeError(
-                f"Expected input_lengths to have value at most {T}, but got value {in_lens[n]} (while checking "
-                f"arguments for ctc_loss_cpu)"
-            )
         per_sample.append(row.astype(xp.int64))
     losses = _CtcLoss.apply(lp, per_sample, in_lens, tgt_lens, blank, zero_infinity)
     if reduction == "mean":

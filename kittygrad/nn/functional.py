@@ -762,7 +762,11 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
             return fused
     scores = (q @ k.transpose(-2, -1)) * s
     if is_causal:
-        if attn_mask is not None:
+        # torch's CPU flash kernel (4-D inputs of one batch, head count and head size, no dropout)
+        # applies both the mask and the causal hint; only its math fallback refuses the pair
+        flash = q.ndim == k.ndim == v.ndim == 4 and q.shape[:2] == k.shape[:2] == v.shape[:2] \
+            and q.shape[-1] == k.shape[-1] == v.shape[-1] and dropout_p == 0
+        if attn_mask is not None and not flash:
             raise KittyRuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
         causal = B.xp.tril(B.xp.ones((L, S), dtype=bool))
         scores = scores + Tensor._wrap(B.xp.where(causal, 0.0, -B.xp.inf).astype(dt))

@@ -137,6 +137,52 @@ def test_loss_reduction_errors_match_torch():
         kitty.nn.functional.binary_cross_entropy(x, kitty.ones(3, 2))
 
 
+@pytest.mark.parametrize("size_average, reduce", [(False, None), (None, False), (True, None), (False, True), (True, False)])
+def test_legacy_reduction_arguments_warn_with_the_reduction_they_mean(size_average, reduce):
+    got = []
+    for lib in (kitty, torch):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            loss = lib.nn.MSELoss(size_average=size_average, reduce=reduce)
+            x = lib.nn.functional.l1_loss(lib.ones(2), lib.zeros(2), size_average=size_average, reduce=reduce)
+        got.append(([str(w.message) for w in caught], loss.reduction, x.tolist()))
+    assert got[0] == got[1]
+
+
+_TARGET_CASES = [  # (input shape, target shape, target dtype)
+    ((3, 4), (3, 2), "int64"), ((3, 4), (2,), "int32"), ((3, 4), (3, 2), "int32"), ((3, 4), (3,), "float32"),
+    ((3, 4), (3, 2), "float32"), ((3, 4), (3, 4), "int64"), ((3, 4), (3, 4), "uint8"), ((3, 4), (3,), "bool"),
+    ((4,), (1,), "int64"), ((4,), (1,), "uint8"), ((4,), (2,), "int64"), ((4,), (4,), "int64"), ((4,), (4,), "int32"),
+    ((4,), (1, 1), "int64"), ((4,), (1,), "float32"), ((4,), (), "int64"),
+    ((3, 4, 5), (3, 4), "int64"), ((3, 4, 5), (3, 5, 1), "int64"), ((3, 4, 5), (3, 4), "int32"),
+    ((3, 4, 5), (3, 5), "int32"), ((3, 4, 5), (3, 5), "uint8"), ((3, 4, 5), (3, 4, 5), "int64"),
+    ((3, 4, 5, 6), (3, 5, 5), "int64"), ((3, 4, 5, 6), (3, 5), "int32"), ((3, 4, 5, 6), (3, 5, 6, 1), "int64"),
+    ((3, 4, 5, 6), (3, 5, 5), "int32"), ((3, 4, 5, 6), (3, 5, 6), "uint8"), ((3, 4, 5, 6), (3, 5, 6), "float32"),
+    ((3, 4, 5, 6, 2), (3, 5, 6), "int64"), ((3, 4, 5, 6, 2), (3, 5, 6, 2), "uint8"), ((), (), "int64"), ((), (1,), "int64"),
+]
+
+
+@pytest.mark.parametrize("fn", ["nll_loss", "cross_entropy"])
+@pytest.mark.parametrize("shape, tshape, tdtype", _TARGET_CASES)
+def test_class_index_target_checks_match_torch(fn, shape, tshape, tdtype):
+    # torch's checks differ by the input's rank; a 1-D input takes a target of one element too
+    def run(lib):
+        x = lib.tensor(np.linspace(-1, 1, int(np.prod(shape))).reshape(shape), dtype=lib.float32)
+        t = lib.tensor(np.zeros(tshape), dtype=getattr(lib, tdtype))
+        try:
+            out = getattr(lib.nn.functional, fn)(x, t, reduction="none")
+            return "ok", tuple(out.shape), np.round(out.numpy(), 5).tolist()
+        except (RuntimeError, ValueError, IndexError) as err:
+            return next(c for c in type(err).__mro__ if c.__module__ == "builtins").__name__, str(err)
+    assert run(kitty) == run(torch)
+
+
+def test_cross_entropy_probability_targets_refuse_an_ignore_index():
+    for lib in (kitty, torch):
+        with pytest.raises(RuntimeError, match="ignore_index is not supported for floating point target"):
+            lib.nn.functional.cross_entropy(lib.zeros(3, 4), lib.full((3, 4), 0.25), ignore_index=1)
+
+
 def test_nll_all_ignored_is_nan_like_torch():
     k = kitty.nn.functional.nll_loss(kitty.zeros(2, 3), kitty.tensor([-100, -100]))
     t = torch.nn.functional.nll_loss(torch.zeros(2, 3), torch.tensor([-100, -100]))

@@ -14,7 +14,7 @@ def outcome(fn):
     """``('ok', value)`` or ``(base exception type, message)``: kittygrad's errors subclass torch's types."""
     try:
         return "ok", fn()
-    except (RuntimeError, ValueError, TypeError, NotImplementedError, AssertionError) as err:
+    except (RuntimeError, ValueError, TypeError, IndexError, NotImplementedError, AssertionError) as err:
         base = next(c for c in type(err).__mro__ if c.__module__ == "builtins")
         return base.__name__, str(err)
 
@@ -167,6 +167,17 @@ def test_packed_sequence_forms_and_to():
     assert shuffled.unsorted_indices.tolist() == [1, 0]
 
 
+@pytest.mark.parametrize("idx", [[10], [3, 12], [-11, 2], [14, 11]])
+@pytest.mark.parametrize("call", [
+    lambda lib, idx: lib.nn.functional.embedding(idx, lib.ones(10, 4), max_norm=1.0),
+    lambda lib, idx: lib.nn.functional.embedding_bag(idx, lib.ones(10, 4), lib.tensor([0]), max_norm=1.0),
+    lambda lib, idx: lib.embedding_renorm_(lib.ones(10, 4), idx, 1.0, 2.0),
+], ids=["embedding", "embedding_bag", "embedding_renorm_"])
+def test_max_norm_index_errors_come_from_the_renorm(call, idx):
+    # with max_norm the rows are renormalised before the lookup, so the row pick names the index
+    same_outcome(lambda lib: call(lib, lib.tensor(idx)))
+
+
 def test_embedding_bag_per_sample_weights_need_sum_mode():
     def call(lib, mode):
         bag = lib.nn.EmbeddingBag(5, 2, mode=mode)
@@ -234,6 +245,59 @@ def test_reflect_pad_error_names_the_dim_and_argument(shape, pad):
 def test_conv_transpose_output_padding_error_lists_the_values(nd):
     same_outcome(lambda lib: getattr(lib.nn, f"ConvTranspose{nd}d")(4, 4, 3, stride=2, output_padding=2)(
         lib.zeros((2, 4) + (5,) * nd)))
+
+
+@pytest.mark.parametrize("shape, size", [((1, 3, 5, 5), (30, 30)), ((1, 3, 5, 5), [1, 4, 30, 30]),
+                                         ((3, 5, 5), (4, 30, 30)), ((3, 5, 5), (1, 4, 10, 12)),
+                                         ((1, 3, 5, 5), (4, 10, 12))])
+def test_conv_transpose_output_size_errors_print_the_size_as_given(shape, size):
+    # the size keeps the caller's tuple or list, and an unbatched input counts one leading dim
+    same_outcome(lambda lib: lib.nn.ConvTranspose2d(3, 4, 3, stride=2)(lib.zeros(*shape), output_size=size))
+
+
+@pytest.mark.parametrize("dim, size", [(1, ((2, 3),)), (1, (2, 3.0)), (1, 6), ("features", (2, 3)), (-1, [2, 3])])
+def test_unflatten_checks_each_size_entry_and_leaves_the_dim(dim, size):
+    same_outcome(lambda lib: repr(lib.nn.Unflatten(dim, size)))
+
+
+def _subclass(lib, name):
+    return type("Mine", (getattr(lib.nn, name),), {})
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: _subclass(lib, "LSTM")(3, 4)(lib.zeros(2, 3, 3, 1)),
+    lambda lib: _subclass(lib, "GRUCell")(3, 4)(lib.zeros(2, 3, 3)),
+    lambda lib: lib.nn.GRU(3, 4)(lib.zeros(4)),
+    lambda lib: lib.nn.RNN(3, 4)(lib.zeros(4)),
+    lambda lib: lib.nn.RNNCell(3, 4)(lib.zeros(2, 3), lib.zeros(1, 2, 4)),
+    lambda lib: lib.nn.GRUCell(3, 4)(lib.zeros(2, 3), lib.zeros(4)),
+    lambda lib: lib.nn.RNNCell(3, 4)(lib.zeros(4, 3), lib.zeros(4)),
+    lambda lib: lib.nn.GRUCell(3, 4)(lib.zeros(3), lib.zeros(1, 4)),
+    lambda lib: lib.nn.RNNCell(3, 4)(lib.zeros(3, 5), lib.zeros(1, 2, 4)),
+    lambda lib: lib.nn.LSTMCell(3, 4)(lib.zeros(2, 3), (lib.zeros(1, 2, 4), lib.zeros(2, 4))),
+    lambda lib: lib.nn.LSTMCell(3, 4)(lib.zeros(2, 3), (lib.zeros(2, 4), lib.zeros(1, 2, 4))),
+    lambda lib: lib.nn.LSTMCell(3, 4)(lib.zeros(3), (lib.zeros(1, 4), lib.zeros(1, 4))),
+    lambda lib: lib.nn.LSTMCell(3, 4)(lib.zeros(2, 3), (lib.zeros(2, 4), lib.zeros(3, 4))),
+    lambda lib: lib.nn.LSTM(3, 4)(lib.zeros(5, 2, 3), (lib.zeros(2, 4), lib.zeros(2, 4))),
+    lambda lib: lib.nn.LSTM(3, 4)(lib.zeros(5, 3), (lib.zeros(1, 1, 4), lib.zeros(1, 4))),
+    lambda lib: lib.nn.LSTM(3, 4)(lib.zeros(5, 2, 2), (lib.zeros(2, 4), lib.zeros(2, 4))),  # ranks before sizes
+    lambda lib: lib.nn.GRU(3, 4)(lib.zeros(5, 3), lib.zeros(1, 1, 4)),
+])
+def test_rnn_and_cell_state_checks_match_torch(call):
+    same_outcome(call)
+
+
+@pytest.mark.parametrize("shapes", [
+    ((5, 2), (4, 3), (4, 2, 3), None), ((5, 6, 2), (5, 4, 3), (4, 2, 3), None), ((5, 2), (5, 1, 3), (4, 2, 3), None),
+    ((3, 2), (3,), (4, 2, 3), None), ((5, 2), (5, 3), (4, 3, 3), None), ((5, 2), (5, 3), (4, 2, 2), None),
+    ((5, 2), (5, 3), (2, 3), None), ((5, 2), (5, 3), (4, 2), None), ((5, 2), (5, 3), (4, 2, 3), (3,)),
+    ((5, 2), (5, 3), (4, 2, 3), (1, 4)), ((5, 2), (5, 3), (4, 2, 3), ()), ((5, 2), (5, 3), (4, 2, 3, 1), None),
+    ((2,), (3,), (4, 2, 3), (4,)),
+])
+def test_bilinear_shape_checks_match_torch(shapes):
+    a, b, w, bias = shapes
+    same_outcome(lambda lib: tuple(lib.nn.functional.bilinear(
+        lib.zeros(a), lib.zeros(b), lib.zeros(w), None if bias is None else lib.zeros(bias)).shape))
 
 
 def test_rnn_cell_checks_nonlinearity_when_called():

@@ -358,6 +358,35 @@ def test_errors_match_torch(bad):
     assert ours == theirs.split("\n[ torch.")[0]
 
 
+def _ctc(lib, targets, in_lens, tgt_lens, lp_shape=(8, 2, 4), **kw):
+    lp = lib.zeros(*lp_shape).log_softmax(-1)
+    return lib.nn.functional.ctc_loss(lp, lib.tensor(targets), lib.tensor(in_lens), lib.tensor(tgt_lens), **kw)
+
+
+@pytest.mark.parametrize("args, kw", [
+    (([[1, 2, 2], [3, 1, 0]], [8, 9], [3, 2]), {}),
+    (([[1, 2, 2], [3, 1, 0]], [9, 8], [4, 2]), {}),  # the targets are checked before the inputs
+    (([[1, 2, 2], [3, 1, 0]], [8, 6], [3, 4]), {}),  # a length past the padded targets
+    (([1, 2, 3], [8, 6], [3, 2]), {}),  # concatenated targets shorter than the lengths' sum
+    (([[1, 2, 2], [3, 1, 0]], [8, 6], [-1, 2]), {}),
+    (([[1, 2, 2], [3, 1, 0]], [-1, 6], [1, 2]), {}),
+    (([[1, 2, 2], [3, 1, 0]], [8, 6], [3, 2]), {"blank": 4}),
+    (([[1, 2, 2], [3, 1, 0]], [8, 6], [3, 2]), {"blank": -1}),
+    (([[1, 2, 2], [3, 1, 0]], [8], [3, 2]), {}),
+    (([[1, 2, 2], [3, 1, 0]], [8, 6], [3, 2, 1]), {}),
+    (([[1, 2, 2]], [8, 6], [3, 2]), {}),
+    (([[[1, 2, 2]]], [8, 6], [3, 2]), {}),
+    (([[1, 2, 2], [3, 1, 0]], [8.0, 6.0], [3, 2]), {}),
+    (([[1, 2, 2], [3, 1, 0]], [8, 6], [3.0, 2.0]), {}),
+    (([1, 2, 2, 3, 1], [8], [3]), {"lp_shape": (8, 4)}),  # unbatched 1-D targets are concatenated
+    (([1, 2, 2], [8], [3]), {"lp_shape": (8,)}),
+    (([1, 2, 2], [8], [3]), {"lp_shape": (8, 2, 0)}),
+])
+def test_ctc_loss_argument_errors_match_torch(args, kw):
+    ours, theirs = raised_as_torch(lambda: _ctc(torch, *args, **kw), lambda: _ctc(kitty, *args, **kw))
+    assert ours == theirs
+
+
 def test_deprecation_warnings_match_torch():
     for F, lib in ((TF, torch), (KF, kitty)):
         with pytest.warns(UserWarning, match="upsample_nearest` is deprecated"):

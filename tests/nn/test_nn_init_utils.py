@@ -258,6 +258,35 @@ def test_sdpa_matches_torch_with_mixed_masks():
     np.testing.assert_allclose(kout.numpy(), tout.numpy(), rtol=1e-10)
 
 
+@pytest.mark.parametrize("mask_kind", ["bool", "float"])
+@pytest.mark.parametrize("shapes, kw, applies", [
+    (((2, 3, 4, 8), (2, 3, 6, 8), (2, 3, 6, 8)), {}, True),
+    (((1, 4, 3, 8), (1, 2, 5, 8), (1, 2, 5, 8)), {"enable_gqa": True}, True),
+    (((2, 3, 4, 8), (2, 3, 6, 8), (2, 3, 6, 8)), {"dropout_p": 0.5}, False),
+    (((3, 4, 8), (3, 6, 8), (3, 6, 8)), {}, False),
+    (((2, 3, 4, 8), (2, 3, 6, 8), (2, 3, 6, 5)), {}, False),
+])
+def test_sdpa_takes_a_mask_with_is_causal_where_torchs_flash_kernel_does(mask_kind, shapes, kw, applies):
+    # torch's CPU flash kernel applies both; its math fallback refuses the pair
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    L, S = shapes[0][-2], shapes[1][-2]
+    mask = rng.standard_normal((L, S)) > -0.3 if mask_kind == "bool" else rng.standard_normal((L, S))
+    mask[0, 0] = False if mask_kind == "bool" else -np.inf  # one query left with no key at all
+    outs = []
+    for lib, fn in ((kitty, F.scaled_dot_product_attention), (torch, torch.nn.functional.scaled_dot_product_attention)):
+        q, k, v = (lib.tensor(a, requires_grad=True) for a in arrays)
+        if not applies:
+            with pytest.raises(RuntimeError, match="Explicit attn_mask should not be set when is_causal=True"):
+                fn(q, k, v, attn_mask=lib.tensor(mask), is_causal=True, **kw)
+            continue
+        out = fn(q, k, v, attn_mask=lib.tensor(mask), is_causal=True, **kw)
+        out.pow(2).sum().backward()
+        outs.append([t.detach().numpy() for t in (out, q.grad, k.grad, v.grad)])
+    for a, b in zip(*outs):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
 @pytest.mark.parametrize("kwargs", [dict(kernel_size=2), dict(kernel_size=3, stride=1, padding=1)])
 def test_max_pool_ties_send_the_gradient_to_the_first_maximum(kwargs):
     x = np.zeros((1, 2, 4, 6))

@@ -144,11 +144,15 @@ class _ConvTranspose(_Convolution):
         if output_size is None:
             return self.output_padding
         n = self._nd
-        wanted = list(output_size)
-        if len(wanted) == n + 2 or (len(wanted) == n + 1 and input.ndim == n + 1):
-            wanted = wanted[-n:]
+        # sliced, not copied to a list: the range error below prints the size as the caller gave it
+        non_spatial = 2 if input.ndim == n + 2 else 1
+        wanted = output_size
+        if len(wanted) == n + non_spatial:
+            wanted = wanted[non_spatial:]
         if len(wanted) != n:
-            raise ValueError(f"ConvTranspose{n}D: for {input.ndim}D input, output_size must have {n} or {n + 2} elements (got {len(wanted)})")
+            raise ValueError(
+                f"ConvTranspose{n}D: for {input.ndim}D input, output_size must have {n} or {n + non_spatial} elements (got {len(wanted)})"
+            )
         # per dim, the size without output_padding; output_padding may add up to stride - 1
         smallest = [
             (size - 1) * s - 2 * p + d * (k - 1) + 1

@@ -21,7 +21,7 @@ from ...autograd import forward_ad
 from ...autograd.function import Function
 from ...autograd.gradients import grad as autograd_grad
 from ...autograd.grad_mode import enable_grad, is_grad_enabled
-from ...errors import KittyRuntimeError
+from ...errors import KittyIndexError, KittyRuntimeError
 from ...ops import joining as _joining
 from ...ops.nn import recurrent as _nnrec
 from ...tensor import Tensor
@@ -157,27 +157,34 @@ class RNNBase(Module):
         return _settings_repr(self, f"{self.input_size}, {self.hidden_size}", _RNN_SHOWN)
 
     def _check(self, input: Tensor, hx: list) -> tuple:
+        # torch's messages name the base layer (a subclass of LSTM still says "LSTM"), and only
+        # its RNN says "tensor" here
+        kind = {"LSTM": "LSTM", "GRU": "GRU"}.get(self.mode, "RNN")
         if input.ndim not in (2, 3):
-            raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.ndim}D tensor instead")
+            noun = " tensor" if kind == "RNN" else ""
+            raise ValueError(f"{kind}: Expected input to be 2D or 3D, got {input.ndim}D{noun} instead")
         batched = input.ndim == 3
+        bdim = 0 if self.batch_first else 1
+        if not batched:
+            input = input.unsqueeze(bdim)
+        if any(h is not None for h in hx):  # the states' ranks first, then the sizes, as torch
+            rank, form = (3, "batched 3-D") if batched else (2, "unbatched 2-D")
+            if any(h.ndim != rank for h in hx):
+                if kind == "LSTM":
+                    got = ", ".join(f"{h.ndim}-D" for h in hx)
+                    raise KittyRuntimeError(f"For {form} input, hx and cx should also be {rank}-D but got ({got}) tensors")
+                raise KittyRuntimeError(f"For {form} input, hx should also be {rank}-D but got {hx[0].ndim}-D tensor")
         if input.shape[-1] != self.input_size:
             raise KittyRuntimeError(
                 f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {input.shape[-1]}"
             )
-        bdim = 0 if self.batch_first else 1
-        if not batched:
-            input = input.unsqueeze(bdim)
         n = input.shape[bdim]
         out = []
         for i, (h, want) in enumerate(zip(hx, self._state_shapes(n))):
             if h is None:
                 out.append(None)
                 continue
-            if batched and h.ndim != 3:
-                raise KittyRuntimeError(f"For batched 3-D input, hx should also be 3-D but got {h.ndim}-D tensor")
             if not batched:
-                if h.ndim != 2:
-                    raise KittyRuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got {h.ndim}-D tensor")
                 h = h.unsqueeze(1)
             if tuple(h.shape) != want:
                 # an LSTM names which of (h0, c0) is wrong, as torch does
@@ -424,8 +431,14 @@ class RNNCellBase(Module):
         return _settings_repr(self, f"{self.input_size}, {self.hidden_size}", _CELL_SHOWN)
 
     def _step(self, input: Tensor, states: list):
+        # torch's messages name the base cell, whatever the subclass
+        kind = {"LSTM": "LSTMCell", "GRU": "GRUCell"}.get(self._mode, "RNNCell")
         if input.ndim not in (1, 2):
-            raise ValueError(f"{type(self).__name__}: Expected input to be 1D or 2D, got {input.ndim}D instead")
+            raise ValueError(f"{kind}: Expected input to be 1D or 2D, got {input.ndim}D instead")
+        for i, h in enumerate(states):
+            if h is not None and h.ndim not in (1, 2):
+                which = f"hx[{i}]" if kind == "LSTMCell" else "hidden"
+                raise ValueError(f"{kind}: Expected {which} to be 1D or 2D, got {h.ndim}D instead")
         if input.shape[-1] != self.input_size:
             raise KittyRuntimeError(
                 f"input has inconsistent input_size: got {input.shape[-1]} expected {self.input_size}"
@@ -437,13 +450,16 @@ class RNNCellBase(Module):
             if h is None:
                 hs.append(None)
                 continue
-            if batched and h.ndim == 2 and h.shape[0] != input.shape[0]:
-                raise KittyRuntimeError(f"Input batch size {input.shape[0]} doesn't match hidden{i} batch size "
-                                        f"{h.shape[0]}")
-            if h.shape[-1] != self.hidden_size:
-                raise KittyRuntimeError(f"hidden{i} has inconsistent hidden_size: got {h.shape[-1]}, expected "
-                                        f"{self.hidden_size}")
+            # an unbatched input's state gains the batch dim, whatever its rank (then checked as torch's
+            # kernel does: its first dim against the batch, its second against hidden_size)
             h = h if batched else h.unsqueeze(0)
+            if h.shape[0] != x.shape[1]:
+                raise KittyRuntimeError(f"Input batch size {x.shape[1]} doesn't match hidden{i} batch size {h.shape[0]}")
+            if h.ndim < 2:
+                raise KittyIndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+            if h.shape[1] != self.hidden_size:
+                raise KittyRuntimeError(f"hidden{i} has inconsistent hidden_size: got {h.shape[1]}, expected "
+                                        f"{self.hidden_size}")
             hs.append(h.unsqueeze(0))
         params = [self.weight_ih, self.weight_hh] + ([self.bias_ih, self.bias_hh] if self.bias else [])
         h0 = (hs[0], hs[1]) if self._mode == "LSTM" else hs[0]

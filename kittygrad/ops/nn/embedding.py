@@ -55,6 +55,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
         raise KittyRuntimeError("'weight' must be 2-D")
     n = w._data.shape[0]
     arr = idx._data
+    if max_norm is not None:  # the renorm picks the rows first, and so is the first to refuse
+        _check_renorm_rows(w, arr)
     if arr.size and (arr.min() < 0 or arr.max() >= n):
         raise KittyIndexError("index out of range in self")
     if padding_idx is not None:
@@ -64,6 +66,17 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
     if max_norm is not None:
         _renorm_rows(w, arr, max_norm, norm_type)
     return Embedding.apply(w, indices=arr, padding_idx=padding_idx, scale_grad_by_freq=bool(scale_grad_by_freq))
+
+
+def _check_renorm_rows(w, indices) -> None:
+    """Refuse a row index outside ``w``, as the renorm's row pick (a ``select``) words it: it walks
+    the sorted distinct indices, so the smallest bad one is named."""
+    n = w._data.shape[0]
+    bad = indices[(indices < -n) | (indices >= n)]
+    if bad.size:
+        raise KittyIndexError(
+            f"select(): index {int(bad.min())} out of range for tensor of size {list(w._data.shape)} at dimension 0"
+        )
 
 
 def _renorm_rows(w, indices, max_norm: float, norm_type: float) -> None:
@@ -86,5 +99,7 @@ def embedding_renorm_(weight, input, max_norm: float, norm_type: float):
     tensor([[0.6000, 0.8000],
             [0.1000, 0.0000]])
     """
-    _renorm_rows(weight, as_tensor_arg(input, "input")._data, max_norm, norm_type)
+    indices = as_tensor_arg(input, "input")._data
+    _check_renorm_rows(weight, indices)
+    _renorm_rows(weight, indices, max_norm, norm_type)
     return weight

@@ -5,7 +5,7 @@ import math
 
 from ... import backend as B
 from ...autograd.function import Op
-from ...errors import KittyRuntimeError
+from ...errors import KittyIndexError, KittyRuntimeError
 from .. import _kernels as _k
 from .. import linalg as _linalg
 from .._fused import _same_dtype
@@ -130,14 +130,27 @@ def bilinear(input1, input2, weight, bias=None):
     """
     x1, x2, w = as_tensor_arg(input1), as_tensor_arg(input2, "input2"), as_tensor_arg(weight, "weight")
     b = as_tensor_arg(bias, "bias") if bias is not None else None
-    if x1._data.shape[:-1] != x2._data.shape[:-1]:
-        raise KittyRuntimeError(
-            f"bilinear(): input batch dimensions do not match: got {list(x1.shape[:-1])} and {list(x2.shape[:-1])}"
-        )
-    if w._data.ndim != 3 or w._data.shape[1] != x1._data.shape[-1] or w._data.shape[2] != x2._data.shape[-1]:
-        raise KittyRuntimeError(
-            f"bilinear(): weight of shape {list(w.shape)} does not match inputs with "
-            f"{x1._data.shape[-1]} and {x2._data.shape[-1]} features"
-        )
+    # torch's checks, in its order and words: ranks, each batch dim, each input's features, the bias
+    s1, s2, sw = x1._data.shape, x2._data.shape, w._data.shape
+    if len(s1) != len(s2):
+        raise KittyRuntimeError(f"bilinear(): input dimensions do not match: got {len(s1)} and {len(s2)}")
+    for dim, (a, c) in enumerate(zip(s1[:-1], s2[:-1])):
+        if a != c:
+            raise KittyRuntimeError(f"bilinear(): input batch dimensions do not match at dim {dim}: got {a} and {c}")
+    for which, features, wdim in (("input1", s1[-1], 1), ("input2", s2[-1], 2)):
+        if wdim >= len(sw):
+            raise KittyIndexError(
+                f"Dimension out of range (expected to be in range of [{-len(sw)}, {len(sw) - 1}], but got {wdim})"
+            )
+        if features != sw[wdim]:
+            raise KittyRuntimeError(
+                f"bilinear(): {which} size does not match weight size: got {features} but expected {sw[wdim]}"
+            )
+    if b is not None and b._data.ndim == 0:
+        raise KittyIndexError("Dimension specified as 0 but tensor has no dimensions")
+    if b is not None and b._data.shape[0] != sw[0]:
+        raise KittyRuntimeError(f"bilinear(): bias size does not match weight size: got {b._data.shape[0]} but expected {sw[0]}")
+    if len(sw) != 3:
+        raise KittyRuntimeError("number of dimensions must match")
     _same_dtype("bilinear", x1, x2, w, b)
     return Bilinear.apply(x1, x2, w, b)

@@ -33,12 +33,12 @@ def _legacy_reduction(size_average, reduce, reduction: str) -> str:
     """torch's rule for the deprecated ``size_average``/``reduce`` arguments."""
     if size_average is None and reduce is None:
         return reduction
-    warnings.warn("size_average and reduce args will be deprecated, please use reduction='mean' instead.")
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
-    if not reduce:
-        return "none"
-    return "mean" if size_average else "sum"
+    result = "none" if not reduce else "mean" if size_average else "sum"
+    # the advice names the reduction the old arguments amount to
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{result}' instead.")
+    return result
 
 
 def _reduce_array(loss, reduction):
@@ -465,18 +465,19 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     t = as_tensor_arg(target, "target")
     if not 0.0 <= label_smoothing <= 1.0:
         raise KittyRuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    # as torch: a target of the input's shape holds class probabilities, any other class indices
+    soft = t._data.shape == x._data.shape
+    if soft and not B.is_float(t._data.dtype):
+        raise KittyRuntimeError(f"Expected floating point type for target with class probabilities, got {dtype_name(t)}")
+    if x._data.ndim == 0:  # (torch's log-softmax over the class dim 1 is what refuses it)
+        raise KittyIndexError("Dimension specified as 1 but tensor has no dimensions" if soft else
+                              "Dimension out of range (expected to be in range of [-1, 0], but got 1)")
     rows, out_shape, unbatched = _class_rows(x, "cross_entropy")
     c = rows._data.shape[1]
     w = _class_weight(weight, x, c)
-    if B.is_float(t._data.dtype):
-        if t._data.ndim == x._data.ndim - 1:  # shaped as class indices: the dtype is what is wrong
-            raise KittyRuntimeError(f"expected target dtype to be Long or Byte, but got {dtype_name(t)}")
-        if t._data.shape != x._data.shape:
-            raise KittyRuntimeError(
-                f"Expected input batch_size ({x._data.shape[0]}) to match target batch_size ({t._data.shape[0]})."
-                if t._data.ndim != x._data.ndim else
-                f"cross_entropy: probability target of shape {list(t.shape)} must match input of shape {list(x.shape)}"
-            )
+    if soft:
+        if ignore_index >= 0:
+            raise KittyRuntimeError("ignore_index is not supported for floating point target")
         t = cast(t, x.dtype)
         trows, _, _ = _class_rows(t, "cross_entropy")
         return SoftCrossEntropy.apply(rows, trows, weight=w, reduction=reduction, label_smoothing=float(label_smoothing), out_shape=out_shape)
@@ -488,16 +489,36 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
 
 
 def _check_targets(x, t, out_shape, unbatched):
-    if t._data.dtype not in (xp.int64, xp.uint8):  # torch's class-index kernels take these two
-        raise KittyRuntimeError(f"expected target dtype to be Long or Byte, but got {dtype_name(t)}")
-    want = () if unbatched else out_shape
-    if tuple(t._data.shape) != tuple(want):
-        if x._data.ndim >= 2 and (t._data.ndim == 0 or t._data.shape[0] != x._data.shape[0]):
-            raise KittyValueError(
-                f"Expected input batch_size ({x._data.shape[0]}) to match target batch_size "
-                f"({t._data.shape[0] if t._data.ndim else 0})."
-            )
-        raise KittyRuntimeError(f"expected target of shape {list(want)}, got {list(t._data.shape)}")
+    """torch's checks of class-index targets, in its order and words: they differ by the input's
+    rank (1-D or 2-D, 4-D, and the rest, which torch folds into 4-D)."""
+    nd, shape, tshape = x._data.ndim, tuple(x._data.shape), tuple(t._data.shape)
+    if nd != 1 and (t._data.ndim == 0 or tshape[0] != shape[0]):
+        raise KittyValueError(
+            f"Expected input batch_size ({shape[0]}) to match target batch_size ({tshape[0] if tshape else 0})."
+        )
+    # torch's class-index kernels take these two dtypes (its 4-D path then only Long, below)
+    wrong_dtype = t._data.dtype not in (xp.int64, xp.uint8)
+    dtype_error = f"expected target dtype to be Long or Byte, but got {dtype_name(t)}"
+    if nd <= 2:
+        if t._data.ndim > 1:
+            raise KittyRuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if wrong_dtype:
+            raise KittyRuntimeError(dtype_error)
+        if nd == 1 and tshape not in ((), (1,)):  # (one class index, squeezed, as the unbatched sample's)
+            raise KittyValueError(f"For 1D input, 1D target must have size 1, but got target size: {tshape[0]}")
+        return
+    if nd == 4 and t._data.ndim != 3:
+        raise KittyRuntimeError(
+            f"only batches of spatial targets supported (3D tensors) but got targets of dimension: {t._data.ndim}"
+        )
+    if nd != 4 and tshape != tuple(out_shape):
+        raise KittyRuntimeError(f"Expected target size {list(out_shape)}, got {list(tshape)}")
+    if wrong_dtype:
+        raise KittyRuntimeError(dtype_error)
+    if tshape != tuple(out_shape):
+        raise KittyRuntimeError(f"size mismatch (got input: {list(shape)} , target: {list(tshape)}")
+    if t._data.dtype != xp.int64:
+        raise KittyRuntimeError(f"expected scalar type Long but found {dtype_name(t)}")
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None, reduction: str = "mean"):
@@ -510,6 +531,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction))
     x = _float(float32_args("nll_loss", as_tensor_arg(input))[0], "nll_loss")
     t = as_tensor_arg(target, "target")
+    if x._data.ndim == 0:
+        raise KittyValueError("Expected 1 or more dimensions (got 0)")
     rows, out_shape, unbatched = _class_rows(x, "nll_loss")
     w = _class_weight(weight, x, rows._data.shape[1])
     _check_targets(x, t, out_shape, unbatched)
