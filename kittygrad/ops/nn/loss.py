@@ -498,12 +498,11 @@ def _check_targets(x, t, out_shape, unbatched):
         )
     # torch's class-index kernels take these two dtypes (its 4-D path then only Long, below)
     wrong_dtype = t._data.dtype not in (xp.int64, xp.uint8)
-    dtype_error = f"expected target dtype to be Long or Byte, but got {dtype_name(t)}"
     if nd <= 2:
         if t._data.ndim > 1:
             raise KittyRuntimeError("0D or 1D target tensor expected, multi-target not supported")
         if wrong_dtype:
-            raise KittyRuntimeError(dtype_error)
+            raise KittyRuntimeError(f"expected target dtype to be Long or Byte, but got {dtype_name(t)}")
         if nd == 1 and tshape not in ((), (1,)):  # (one class index, squeezed, as the unbatched sample's)
             raise KittyValueError(f"For 1D input, 1D target must have size 1, but got target size: {tshape[0]}")
         return
@@ -514,7 +513,7 @@ def _check_targets(x, t, out_shape, unbatched):
     if nd != 4 and tshape != tuple(out_shape):
         raise KittyRuntimeError(f"Expected target size {list(out_shape)}, got {list(tshape)}")
     if wrong_dtype:
-        raise KittyRuntimeError(dtype_error)
+        raise KittyRuntimeError(f"expected target dtype to be Long or Byte, but got {dtype_name(t)}")
     if tshape != tuple(out_shape):
         raise KittyRuntimeError(f"size mismatch (got input: {list(shape)} , target: {list(tshape)}")
     if t._data.dtype != xp.int64:
