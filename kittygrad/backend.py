@@ -372,7 +372,7 @@ def errstate(**kwargs):
 # library torch calls now and then: float64 normals and exponentials may differ by an ulp, float32
 # values computed in float64 almost never, and float32 Box-Muller blocks by a few ulps (torch uses
 # SLEEF there). Gamma, binomial and Poisson samples are torch's for tensors of up to 4096 elements
-# (drawn one at a time from float64 uniforms and normals by ops.scalar_samplers and
+# (drawn one at a time from float64 uniforms and normals by ops._scalar_samplers and
 # ops.random_ops); larger ones come from a NumPy generator seeded by one 64-bit draw
 # (``Generator._rng``).
 

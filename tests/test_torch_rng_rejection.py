@@ -2,7 +2,7 @@
 it: Beta, Dirichlet, Chi2, StudentT, FisherSnedecor, NegativeBinomial), binomial and von Mises.
 
 torch draws these element after element from float64 uniforms and normals of its generator, a
-varying number per sample; kittygrad's :mod:`kittygrad.ops.scalar_samplers` draws the same ones in
+varying number per sample; kittygrad's :mod:`kittygrad.ops._scalar_samplers` draws the same ones in
 the same order. Each test also checks that both generators end at the same place, so a sampler
 that drew one number more or fewer than torch's fails even where the values happen to agree.
 """
@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import kittygrad as kitty
-from kittygrad.ops import scalar_samplers
+from kittygrad.ops import _scalar_samplers as scalar_samplers
 from test_torch_rng import DTYPES, SEEDS, assert_same, assert_same_stream, seed_both
 
 #: concentrations on every branch: zero, below one (the boosted draw), near one, large

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..errors import KittyNotImplementedError
 from .. import backend as B
-from ..ops import scalar_samplers
+from ..ops import _scalar_samplers as scalar_samplers
 from ..size import Size
 from ..tensor import Tensor
 from . import constraints

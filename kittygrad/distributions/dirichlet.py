@@ -6,7 +6,7 @@ from .. import backend as B
 from ..autograd import Function, no_grad
 from ..dtypes import float64
 from ..nn import functional as F
-from ..ops import scalar_samplers
+from ..ops import _scalar_samplers as scalar_samplers
 from ..ops.comparison import where
 from ..ops.special import _betainc
 from ..tensor import Tensor

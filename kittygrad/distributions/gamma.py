@@ -4,7 +4,7 @@ from __future__ import annotations
 from .. import backend as B
 from ..autograd import Function, no_grad
 from ..dtypes import float64
-from ..ops import scalar_samplers
+from ..ops import _scalar_samplers as scalar_samplers
 from ..ops.comparison import where
 from ..ops.special import igamma, igammac
 from ..size import Size

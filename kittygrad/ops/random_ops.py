@@ -10,7 +10,7 @@ from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
 from ..device import check_device
 from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError, KittyValueError
-from . import scalar_samplers
+from . import _scalar_samplers as scalar_samplers
 from ._prep import broadcast_shape_of, check_scalar, dtype_name, tensor_input
 from .shape import _shape_arg
 
@@ -186,7 +186,7 @@ def poisson(input, generator=None):
 
 def binomial(count, prob, generator=None):
     """The successes in ``count`` trials of probability ``prob`` (float result, zero gradient), as
-    ``torch.binomial``: torch's numbers for up to 4096 elements (see :mod:`.scalar_samplers`).
+    ``torch.binomial``: torch's numbers for up to 4096 elements (see :mod:`._scalar_samplers`).
 
     >>> import kittygrad as kitty
     >>> kitty.binomial(kitty.tensor([0., 5.]), kitty.tensor([0.5, 1.0]))
