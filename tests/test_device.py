@@ -596,3 +596,16 @@ def test_generator_reports_a_device_object():
         g = lib.Generator()
         assert repr(g.device) == "device(type='cpu')" and g.device == lib.device("cpu")
         assert repr(lib.default_generator.device) == "device(type='cpu')"
+
+
+def test_mkldnn_mkl_and_openmp_say_kittygrad_has_none_of_them():
+    """torch's CPU build has all three (so its answers are True); kittygrad has none, and says so,
+    so a script that checks before it converts (``x.to_mkldnn()``) takes its plain path. The
+    oneDNN flags keep torch's defaults and ``flags`` sets them for a block."""
+    assert kitty.backends.mkldnn.is_available() is kitty.backends.mkl.is_available() is False
+    assert kitty.backends.openmp.is_available() is False
+    assert kitty.backends.mkldnn.enabled == torch.backends.mkldnn.enabled
+    assert kitty.backends.mkldnn.deterministic == torch.backends.mkldnn.deterministic
+    with kitty.backends.mkldnn.flags(enabled=False, deterministic=True):
+        assert kitty.backends.mkldnn.enabled is False and kitty.backends.mkldnn.deterministic is True
+    assert kitty.backends.mkldnn.enabled is True and kitty.backends.mkldnn.deterministic is False
