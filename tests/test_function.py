@@ -156,3 +156,28 @@ def test_saved_tensor_modified_in_place_is_detected():
     h.add_(1)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+def test_set_materialize_grads_false_passes_none_for_unused_outputs():
+    def run(lib):
+        seen = []
+
+        class Two(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.set_materialize_grads(False)
+                return x.clone(), x.clone()
+
+            @staticmethod
+            def backward(ctx, g1, g2):
+                seen.append((g1 is None, g2 is None))
+                return g1 if g1 is not None else g2
+
+        x = lib.ones(3, requires_grad=True)
+        p, _ = Two.apply(x)
+        (p * 2).sum().backward()
+        _, q = Two.apply(x)
+        (g,) = lib.autograd.grad(q.sum(), x)
+        return seen, x.grad.tolist(), g.tolist()
+
+    assert run(kitty) == run(torch) == ([(False, True), (True, False)], [2.0] * 3, [1.0] * 3)

@@ -728,6 +728,9 @@ class FunctionCtx:
 
     def set_materialize_grads(self, value: bool) -> None:
         self._materialize_grads = bool(value)
+        # the engine fills a multi-output node's missing gradients with zeros before backward
+        # sees them; switched off, backward gets None for an output that received no gradient
+        self._fills_missing = bool(value)
 
     @property
     def saved_tensors(self) -> tuple:
