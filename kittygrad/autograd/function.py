@@ -738,10 +738,7 @@ class FunctionCtx:
         if node.__dict__.get("_in_jvp"):
             return tuple(node.__dict__.get("_saved_for_forward", ()))
         if node._consumed:
-            raise KittyRuntimeError(
-                f"Trying to backward through the graph a second time: the tensors {node._name} "
-                "saved were freed. Specify retain_graph=True on the first backward() call."
-            )
+            raise KittyRuntimeError(_engine.FREED_MESSAGE)
         saved = self.__dict__.get("_saved", ())
         return tuple(saved)
 
@@ -790,16 +787,18 @@ class BackwardCFunction(FunctionCtx, Node):
                 f"{n_inputs}, got {len(result)})"
             )
         out = []
-        for i, (r, edge) in enumerate(zip(result, self.next_edges)):
-            if r is None or edge is None:
+        for i, (r, edge, is_tensor) in enumerate(zip(result, self.next_edges, self._tensor_inputs)):
+            if r is None:
                 out.append(None)
                 continue
-            if not isinstance(r, Tensor):
-                raise KittyTypeError(
-                    f"function {self._name} returned a {type(r).__name__} as gradient {i}; "
-                    "expected a Tensor or None"
+            if not is_tensor:
+                raise KittyRuntimeError(
+                    f"function {self._name} returned a gradient different than None at position {i + 1}, "
+                    "but the corresponding forward input was not a Variable"
                 )
-            out.append(r)
+            if not isinstance(r, Tensor):
+                raise KittyRuntimeError(f"expected Variable or None (got {type(r).__name__})")
+            out.append(r if edge is not None else None)
         return out
 
 
@@ -905,6 +904,7 @@ class Function(metaclass=FunctionMeta):
             _edge(a) if grad_mode and isinstance(a, Tensor) and a.requires_grad else None for a in args
         )
         node.needs_input_grad = tuple(e is not None for e in edges)
+        node._tensor_inputs = tuple(isinstance(a, Tensor) for a in args)
         with no_grad(), _quiet():  # observers see the Function as one operation
             if separate:
                 result = cls.forward(*args)
