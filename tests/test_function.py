@@ -222,3 +222,23 @@ def test_saved_tensors_after_backward_say_torchs_words():
             y.grad_fn.saved_tensors
         messages.append(str(info.value))
     assert messages[0] == messages[1]
+
+
+def test_node_repr_and_instantiating_a_function_as_torch():
+    from kittygrad import _display
+
+    Square = make_square(kitty)
+    node = Square.apply(kitty.ones(1, requires_grad=True)).grad_fn
+    assert repr(node).startswith(f"<{_display.name}.autograd.function.SquareBackward object at 0x")
+    assert repr(make_square(torch).apply(torch.ones(1, requires_grad=True)).grad_fn).startswith(
+        "<torch.autograd.function.SquareBackward object at 0x"
+    )
+    messages = []
+    for lib in (kitty, torch):
+        with pytest.warns(DeprecationWarning, match="should not be instantiated") as record:
+            instance = make_square(lib)()
+        assert record[0].filename == __file__
+        with pytest.raises(RuntimeError, match="Legacy autograd function with non-static forward") as info:
+            instance(lib.ones(1))
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]

@@ -11,9 +11,11 @@ working on Tensors.
 from __future__ import annotations
 
 import inspect
+import warnings
 
+from .. import _display
 from .. import backend as B
-from ..errors import KittyRuntimeError, KittyTypeError
+from ..errors import KittyRuntimeError, KittyTypeError, user_stacklevel
 from . import engine as _engine
 from .engine import _ZERO_NRS, Node, _edge, retarget_retained
 from .grad_mode import _state, no_grad
@@ -751,6 +753,11 @@ class BackwardCFunction(FunctionCtx, Node):
     def _torch_recorded_name(self) -> str:
         return self._name  # torch names a custom Function's node <Class>Backward, with no overload
 
+    def __repr__(self) -> str:
+        # torch's node of a custom Function is a Python class of its autograd.function module, so
+        # it prints with that module's path (a built-in op's node prints its bare name)
+        return f"<{_display.name}.autograd.function.{self._name} object at {hex(id(self))}>"
+
     def backward(self, *grads):
         cls = self._fn_cls
         materialize = self.__dict__.get("_materialize_grads", True)
@@ -867,6 +874,24 @@ class Function(metaclass=FunctionMeta):
         )
 
     generate_vmap_rule = False
+
+    def __init__(self, *args, **kwargs):
+        # torch still lets a Function be instantiated (its legacy, non-static style), with a warning
+        warnings.warn(
+            f"{type(self)} should not be instantiated. Methods on autograd functions are all static, so you "
+            "should invoke them on the class itself. Instantiating an autograd function will raise an error "
+            "in a future version of PyTorch.",
+            DeprecationWarning,
+            stacklevel=user_stacklevel(),
+        )
+
+    def __call__(self, *args, **kwargs):
+        # ... but calling the instance (the legacy way to run one) is refused
+        raise KittyRuntimeError(
+            "Legacy autograd function with non-static forward method is deprecated. Please use new-style "
+            "autograd function with static forward method. (Example: "
+            "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)"
+        )
 
     @classmethod
     def apply(cls, *args, **kwargs):
