@@ -30,7 +30,7 @@ from ..autograd import function as _function
 from ..autograd.grad_mode import no_grad
 from ..errors import KittyRuntimeError
 from ..ops import _kernels
-from ..tensor import Tensor
+from ..tensor import DETACH_VIEW_MESSAGE, Tensor
 
 
 class VmapFallback(BaseException):
@@ -548,7 +548,7 @@ class BatchedTensor(Tensor):
     def detach_(self) -> BatchedTensor:
         # the graph lives on the physical tensor: cut it there (this wrapper holds none)
         if self._phys._view is not None:
-            raise KittyRuntimeError("Can't detach views in-place. Use detach() instead.")
+            raise KittyRuntimeError(DETACH_VIEW_MESSAGE)
         self._phys = self._phys.detach()
         self._grad_fn, self._requires_grad = None, False
         return self
