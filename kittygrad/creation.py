@@ -23,6 +23,8 @@ def _finish(arr, requires_grad: bool) -> Tensor:
     t = Tensor._wrap(arr)
     mark_created(t)
     if requires_grad:
+        if not B.is_float(arr.dtype):  # a factory says it in other words than requires_grad_()
+            raise KittyRuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_(True)
     return t
 

@@ -40,6 +40,13 @@ from .ops._prep import as_tensor_arg, broadcast_shape_of, cast, check_scalar, cl
 from .size import Size
 
 _ndarray = B.ndarray
+#: torch's refusal of ``detach_()`` on a view (its DDP advice included: the text is torch's)
+DETACH_VIEW_MESSAGE = (
+    "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for "
+    "training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence "
+    "detach_() cannot be called on these gradients. To fix this error, please refer to the "
+    "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."
+)
 
 
 #: torch's legacy tensor-type names, as ``Tensor.type("torch.DoubleTensor")`` accepts them
@@ -192,7 +199,9 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods, metacl
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
                 ".grad attribute won't be populated during autograd.backward(). If you indeed want "
-                "the gradient for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor.",
+                "the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the "
+                "non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access "
+                "the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information.",
                 UserWarning,
                 stacklevel=2,
             )
@@ -393,7 +402,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods, metacl
 
     def detach_(self) -> Tensor:
         if self._view is not None:
-            raise KittyRuntimeError("Can't detach views in-place. Use detach() instead.")
+            raise KittyRuntimeError(DETACH_VIEW_MESSAGE)
         self._grad_fn = None
         self._requires_grad = False
         if _function.dual_inplace is not None:  # forward AD: detached from the tangent too

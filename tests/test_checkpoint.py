@@ -105,6 +105,34 @@ def test_parameters_get_gradients_even_if_the_input_does_not_require_grad():
     np.testing.assert_allclose(lin.weight.grad.numpy(), np.ones((2, 3)))
 
 
+def test_reentrant_checkpoint_of_inputs_without_grad_records_nothing_as_torch():
+    # torch's reentrant checkpoint is a custom Function of the arguments: none requires grad, so
+    # its output does not, and the parameters inside get no gradient (it warns)
+    for lib, cp in ((kitty, kittygrad.utils.checkpoint), (torch, tcp)):
+        lin = lib.nn.Linear(3, 2)
+        with pytest.warns(UserWarning, match="^None of the inputs have requires_grad=True. Gradients will be None$"):
+            y = cp.checkpoint(lin, lib.ones(1, 3), use_reentrant=True)
+        assert not y.requires_grad
+        head = lib.nn.Linear(2, 1)
+        with pytest.warns(UserWarning, match="None of the inputs have requires_grad=True"):
+            y = cp.checkpoint_sequential(lib.nn.Sequential(lin, lib.nn.Tanh(), head), 2, lib.ones(1, 3),
+                                         use_reentrant=True)
+        y.sum().backward()
+        assert lin.weight.grad is None and head.weight.grad is not None  # (the last segment is not checkpointed)
+
+
+def test_use_reentrant_warnings_are_torchs():
+    messages = []
+    for lib, cp in ((kitty, kittygrad.utils.checkpoint), (torch, tcp)):
+        x = lib.ones(2, requires_grad=True)
+        with pytest.warns(UserWarning) as one:
+            cp.checkpoint(lambda t: t * 2, x)
+        with pytest.warns(UserWarning) as two:
+            cp.checkpoint_sequential(lib.nn.Sequential(lib.nn.Tanh(), lib.nn.Tanh()), 2, x)
+        messages.append([str(w[0].message).replace("kittygrad.", "torch.") for w in (one, two)])
+    assert messages[0] == messages[1]
+
+
 def test_no_grad_and_argument_errors():
     x = kitty.ones(2, requires_grad=True)
     with kitty.no_grad():

@@ -227,3 +227,43 @@ def test_truth_value_of_a_tensor_not_holding_one_value(fn):
 def test_index_errors_say_what_torch_says(fn):
     ours, theirs = raised_as_torch(lambda: fn(torch), lambda: fn(kitty))
     assert ours == theirs
+
+
+def _grad_call(m, case):
+    x = m.ones(3, requires_grad=True)
+    y = x * 2
+    return {
+        "counts": lambda: m.autograd.grad([y.sum(), y.sum()], x, grad_outputs=[m.tensor(1.0)]),
+        "counts in backward": lambda: m.autograd.backward([y.sum(), y.sum()], grad_tensors=[m.tensor(1.0)]),
+        "number as gradient": lambda: m.autograd.grad(y, x, grad_outputs=[1.0]),
+        "gradient shape": lambda: y.backward(m.ones(2)),
+        "batched gradient shape": lambda: m.autograd.grad(y, x, grad_outputs=m.ones(2, 4), is_grads_batched=True),
+        "input without grad": lambda: m.autograd.grad(y.sum(), [m.ones(3)]),
+        "no inputs to grad": lambda: m.autograd.grad(y.sum(), []),
+        "no inputs to backward": lambda: y.sum().backward(inputs=[]),
+        "factory of ints": lambda: m.zeros(2, dtype=m.int32, requires_grad=True),
+        "arange with grad": lambda: m.arange(3, requires_grad=True),
+        "detach_ of a view": lambda: x[:2].detach_(),
+    }[case]()
+
+
+@pytest.mark.parametrize("case", [
+    "counts", "counts in backward", "number as gradient", "gradient shape", "batched gradient shape",
+    "input without grad", "no inputs to grad", "no inputs to backward", "factory of ints", "arange with grad",
+    "detach_ of a view",
+])
+def test_autograd_argument_errors_say_what_torch_says(case):
+    # kittygrad may add a line of advice below torch's message; the message itself is torch's
+    ours, theirs = raised_as_torch(lambda: _grad_call(torch, case), lambda: _grad_call(kitty, case))
+    assert ours.splitlines()[0] == theirs.replace("torch.Size", "kittygrad.Size")
+
+
+def test_reading_a_non_leaf_grad_warns_in_torchs_words():
+    messages = []
+    for m in (kitty, torch):
+        y = m.ones(2, requires_grad=True) * 2
+        with pytest.warns(UserWarning) as record:
+            assert y.grad is None
+        messages.append(str(record[0].message))
+    # (torch's ends with where in its C++ sources the warning came from)
+    assert messages[1].startswith(messages[0] + " (Triggered internally at ")

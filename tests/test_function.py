@@ -133,19 +133,49 @@ def test_wrong_number_of_gradients_is_a_clear_error():
         Bad.apply(x, y).sum().backward()
 
 
-def test_wrong_gradient_shape_is_a_clear_error():
-    class BadShape(kitty.autograd.Function):
+def _backward_error(lib, returned, first_arg_is_number=False):
+    """The error (type, message) a custom backward returning ``returned(g)`` raises in ``lib``."""
+
+    class BadShape(lib.autograd.Function):
         @staticmethod
-        def forward(ctx, x):
-            return x * 2
+        def forward(ctx, a, b):
+            return a * b
 
         @staticmethod
         def backward(ctx, g):
-            return kitty.ones(5)
+            return returned(g)
 
-    x = kitty.ones(2, 3, requires_grad=True)
-    with pytest.raises(RuntimeError, match="BadShapeBackward.*shape \\(5,\\).*\\(2, 3\\)"):
-        BadShape.apply(x).sum().backward()
+    x = lib.ones(2, 3, requires_grad=True)
+    try:
+        (BadShape.apply(2.0, x) if first_arg_is_number else BadShape.apply(x, 2.0)).sum().backward()
+    except RuntimeError as e:
+        return str(e)
+    return None
+
+
+@pytest.mark.parametrize("case", ["shape", "shape_after_number", "number", "list", "grad_for_number"])
+def test_wrong_gradients_raise_torchs_errors(case):
+    returned, first_number = {
+        "shape": (lambda g: (g.new_ones(5), None), False),
+        "shape_after_number": (lambda g: (None, g.new_ones(5)), True),  # index counts tensor inputs
+        "number": (lambda g: (1.0, None), False),
+        "list": (lambda g: ([1.0], None), False),
+        "grad_for_number": (lambda g: (g, g), False),
+    }[case]
+    ours = _backward_error(kitty, returned, first_number)
+    assert ours is not None and ours == _backward_error(torch, returned, first_number)
+
+
+def test_a_second_backward_says_torchs_words():
+    for lib in (kitty, torch):
+        x = lib.ones(2, requires_grad=True)
+        y = make_square(lib).apply(x).exp().sum()
+        y.backward()
+        with pytest.raises(RuntimeError) as info:
+            y.backward()
+        if lib is kitty:
+            ours = str(info.value)
+    assert ours == str(info.value)
 
 
 def test_saved_tensor_modified_in_place_is_detected():
@@ -156,3 +186,59 @@ def test_saved_tensor_modified_in_place_is_detected():
     h.add_(1)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+def test_set_materialize_grads_false_passes_none_for_unused_outputs():
+    def run(lib):
+        seen = []
+
+        class Two(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.set_materialize_grads(False)
+                return x.clone(), x.clone()
+
+            @staticmethod
+            def backward(ctx, g1, g2):
+                seen.append((g1 is None, g2 is None))
+                return g1 if g1 is not None else g2
+
+        x = lib.ones(3, requires_grad=True)
+        p, _ = Two.apply(x)
+        (p * 2).sum().backward()
+        _, q = Two.apply(x)
+        (g,) = lib.autograd.grad(q.sum(), x)
+        return seen, x.grad.tolist(), g.tolist()
+
+    assert run(kitty) == run(torch) == ([(False, True), (True, False)], [2.0] * 3, [1.0] * 3)
+
+
+def test_saved_tensors_after_backward_say_torchs_words():
+    messages = []
+    for lib in (kitty, torch):
+        y = make_square(lib).apply(lib.ones(2, requires_grad=True))
+        y.sum().backward()
+        with pytest.raises(RuntimeError) as info:
+            y.grad_fn.saved_tensors
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+
+
+def test_node_repr_and_instantiating_a_function_as_torch():
+    from kittygrad import _display
+
+    Square = make_square(kitty)
+    node = Square.apply(kitty.ones(1, requires_grad=True)).grad_fn
+    assert repr(node).startswith(f"<{_display.name}.autograd.function.SquareBackward object at 0x")
+    assert repr(make_square(torch).apply(torch.ones(1, requires_grad=True)).grad_fn).startswith(
+        "<torch.autograd.function.SquareBackward object at 0x"
+    )
+    messages = []
+    for lib in (kitty, torch):
+        with pytest.warns(DeprecationWarning, match="should not be instantiated") as record:
+            instance = make_square(lib)()
+        assert record[0].filename == __file__
+        with pytest.raises(RuntimeError, match="Legacy autograd function with non-static forward") as info:
+            instance(lib.ones(1))
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]

@@ -2,6 +2,7 @@
 import threading
 
 import pytest
+import torch
 
 import kittygrad as kitty
 
@@ -161,3 +162,51 @@ def test_autograd_errors_start_with_torchs_first_line(code):
             exec(code, env)
         lines.append(str(caught.value).split("\n")[0])
     assert lines[1] == lines[0]
+
+
+def test_decorated_generators_run_each_step_in_the_mode_as_torch():
+    def run(lib):
+        x = lib.ones(2, requires_grad=True)
+        seen = []
+
+        @lib.no_grad()
+        def steps():
+            got = yield (x * 1).requires_grad
+            seen.append((got, lib.is_grad_enabled()))
+            try:
+                yield (x * 2).requires_grad
+            except ValueError:
+                seen.append(("caught", lib.is_grad_enabled()))
+                yield "after throw"
+            return "done"
+
+        g = steps()
+        seen.append((next(g), lib.is_grad_enabled()))
+        seen.append((g.send("hello"), lib.is_grad_enabled()))
+        seen.append((g.throw(ValueError("boom")), lib.is_grad_enabled()))
+        with pytest.raises(StopIteration) as stop:
+            next(g)
+        seen.append(stop.value.value)
+
+        @lib.enable_grad()
+        def grad_steps():
+            for _ in range(2):
+                yield lib.is_grad_enabled()
+
+        with lib.no_grad():
+            seen.append((list(grad_steps()), lib.is_grad_enabled()))
+        g = grad_steps()
+        with lib.no_grad():
+            next(g)
+            g.close()
+            seen.append(lib.is_grad_enabled())
+        return seen
+
+    assert run(kitty) == run(torch)
+
+
+def test_set_grad_enabled_repr():
+    from kittygrad import _display
+
+    assert repr(torch.set_grad_enabled(True)) == "torch.autograd.grad_mode.set_grad_enabled(mode=True)"
+    assert repr(kitty.set_grad_enabled(True)) == f"{_display.name}.autograd.grad_mode.set_grad_enabled(mode=True)"

@@ -236,3 +236,25 @@ def test_gradgradcheck_matches_torch_on_given_grad_outputs():
     tx = torch.tensor(x.detach().numpy(), requires_grad=True)
     tv = torch.tensor(v.detach().numpy(), requires_grad=True)
     assert torch.autograd.gradgradcheck(lambda t: t.exp() * t, (tx,), (tv,))
+
+
+@pytest.mark.parametrize("check", [
+    lambda m, x, y: m.autograd.gradgradcheck(lambda a, b: (a.tanh() * b, a.sin()), (x, y)),
+    lambda m, x, y: m.autograd.gradgradcheck(m.tanh, (x,), gen_non_contig_grad_outputs=True),
+    lambda m, x, y: m.autograd.gradcheck(lambda a, b: (a * b, a.exp()), (x, y), check_batched_grad=True),
+    lambda m, x, y: m.autograd.gradcheck(lambda a, b: a * b, (x, y), check_forward_ad=True,
+                                         check_batched_forward_grad=True, check_batched_grad=True),
+    lambda m, x, y: m.autograd.gradcheck(m.sin, (x,), fast_mode=True),
+], ids=["gradgradcheck", "non-contiguous grad_outputs", "batched grad", "batched forward and backward", "fast"])
+def test_checks_draw_from_the_global_generator_as_torch(check):
+    # torch's gradgradcheck draws its grad_outputs, and the batched checks their vectors, from the
+    # global generator (fast mode's vectors from a private one): the numbers a program draws next
+    # depend on it
+    after = []
+    for m in (kitty, torch):
+        m.manual_seed(0)
+        x = m.randn(2, 3, dtype=m.float64, requires_grad=True)
+        y = m.randn(2, 3, dtype=m.float64, requires_grad=True)
+        assert check(m, x, y)
+        after.append(m.rand(3).tolist())
+    assert after[0] == after[1]

@@ -279,6 +279,14 @@ def test_misuse_errors_name_the_problem():
         kitty.func.vmap(lambda r: r.sum().item())(xs)
     with pytest.raises(RuntimeError, match="data-dependent control flow"):
         kitty.func.vmap(lambda r: r if r.sum() > 0 else -r)(xs)
+    # the words are torch's
+    for read in (lambda r: r.sum().item(), lambda r: float(r[0, 0]), lambda r: r.tolist(), lambda r: r.numpy(),
+                 lambda r: bool(r.sum() > 0)):
+        with pytest.raises(RuntimeError) as theirs:
+            torch.func.vmap(read)(torch.tensor(X))
+        with pytest.raises(RuntimeError) as ours:
+            kitty.func.vmap(read)(xs)
+        assert str(ours.value) == str(theirs.value)
     captured = kitty.zeros(4, 6)
     with pytest.raises(RuntimeError, match=r"add_\(self, \*extra_args\) is not possible"):
         kitty.func.vmap(lambda r: captured.add_(r))(xs)

@@ -449,7 +449,7 @@ FREED_MESSAGE = (
 
 
 def _consumed_error(node) -> KittyRuntimeError:
-    return KittyRuntimeError(f"{FREED_MESSAGE} ({node._name} already ran its backward and freed what it saved.)")
+    return KittyRuntimeError(FREED_MESSAGE)
 
 
 def _holds_saved(value) -> bool:
@@ -662,7 +662,7 @@ def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mo
             if g is not None:
                 shape, dtype = nxt._out_meta[nr]
                 if g.shape != shape:
-                    g = _fix_shape(node, nxt, g, shape)
+                    g = _fix_shape(node, input_grads, g, shape)
                 if g.dtype != dtype:
                     g = g.astype(dtype)
                 slots = bufs.get(nxt)
@@ -747,7 +747,7 @@ def _run_seed(root, root_nr, root_grad) -> None:
                 if g is not None:
                     shape, dtype = nxt._out_meta[nr]
                     if g.shape != shape:
-                        g = _fix_shape(node, nxt, g, shape)
+                        g = _fix_shape(node, input_grads, g, shape)
                     if g.dtype != dtype:
                         g = g.astype(dtype)
                 if not nxt._waits:  # a leaf
@@ -851,16 +851,20 @@ def _hold_waiting(bufs) -> None:
         )
 
 
-def _fix_shape(node, nxt, g, shape):
+def _fix_shape(node, input_grads, g, shape):
     """Sum a gradient that came back broadcast (custom Functions may do so), else say who erred."""
     try:
         if B.broadcast_shapes(g.shape, shape) == tuple(g.shape):
             return B.sum_to_shape(g, shape)
     except ValueError:
         pass
+    index = next(i for i, h in enumerate(input_grads) if h is g)
+    tensor_inputs = getattr(node, "_tensor_inputs", None)
+    if tensor_inputs is not None:  # torch counts a custom Function's tensor arguments only
+        index = sum(tensor_inputs[:index])
     raise KittyRuntimeError(
-        f"{node._name} returned a gradient of shape {tuple(g.shape)} for an input of shape "
-        f"{tuple(shape)} (the output of {nxt._name}); a gradient must have its input's shape"
+        f"Function {node._name} returned an invalid gradient at index {index} - got {list(g.shape)} but "
+        f"expected shape compatible with {list(shape)}"
     )
 
 

@@ -11,9 +11,11 @@ working on Tensors.
 from __future__ import annotations
 
 import inspect
+import warnings
 
+from .. import _display
 from .. import backend as B
-from ..errors import KittyRuntimeError, KittyTypeError
+from ..errors import KittyRuntimeError, KittyTypeError, user_stacklevel
 from . import engine as _engine
 from .engine import _ZERO_NRS, Node, _edge, retarget_retained
 from .grad_mode import _state, no_grad
@@ -728,6 +730,9 @@ class FunctionCtx:
 
     def set_materialize_grads(self, value: bool) -> None:
         self._materialize_grads = bool(value)
+        # the engine fills a multi-output node's missing gradients with zeros before backward
+        # sees them; switched off, backward gets None for an output that received no gradient
+        self._fills_missing = bool(value)
 
     @property
     def saved_tensors(self) -> tuple:
@@ -735,10 +740,7 @@ class FunctionCtx:
         if node.__dict__.get("_in_jvp"):
             return tuple(node.__dict__.get("_saved_for_forward", ()))
         if node._consumed:
-            raise KittyRuntimeError(
-                f"Trying to backward through the graph a second time: the tensors {node._name} "
-                "saved were freed. Specify retain_graph=True on the first backward() call."
-            )
+            raise KittyRuntimeError(_engine.FREED_MESSAGE)
         saved = self.__dict__.get("_saved", ())
         return tuple(saved)
 
@@ -750,6 +752,11 @@ class BackwardCFunction(FunctionCtx, Node):
 
     def _torch_recorded_name(self) -> str:
         return self._name  # torch names a custom Function's node <Class>Backward, with no overload
+
+    def __repr__(self) -> str:
+        # torch's node of a custom Function is a Python class of its autograd.function module, so
+        # it prints with that module's path (a built-in op's node prints its bare name)
+        return f"<{_display.name}.autograd.function.{self._name} object at {hex(id(self))}>"
 
     def backward(self, *grads):
         cls = self._fn_cls
@@ -787,16 +794,18 @@ class BackwardCFunction(FunctionCtx, Node):
                 f"{n_inputs}, got {len(result)})"
             )
         out = []
-        for i, (r, edge) in enumerate(zip(result, self.next_edges)):
-            if r is None or edge is None:
+        for i, (r, edge, is_tensor) in enumerate(zip(result, self.next_edges, self._tensor_inputs)):
+            if r is None:
                 out.append(None)
                 continue
-            if not isinstance(r, Tensor):
-                raise KittyTypeError(
-                    f"function {self._name} returned a {type(r).__name__} as gradient {i}; "
-                    "expected a Tensor or None"
+            if not is_tensor:
+                raise KittyRuntimeError(
+                    f"function {self._name} returned a gradient different than None at position {i + 1}, "
+                    "but the corresponding forward input was not a Variable"
                 )
-            out.append(r)
+            if not isinstance(r, Tensor):
+                raise KittyRuntimeError(f"expected Variable or None (got {type(r).__name__})")
+            out.append(r if edge is not None else None)
         return out
 
 
@@ -866,6 +875,24 @@ class Function(metaclass=FunctionMeta):
 
     generate_vmap_rule = False
 
+    def __init__(self, *args, **kwargs):
+        # torch still lets a Function be instantiated (its legacy, non-static style), with a warning
+        warnings.warn(
+            f"{type(self)} should not be instantiated. Methods on autograd functions are all static, so you "
+            "should invoke them on the class itself. Instantiating an autograd function will raise an error "
+            "in a future version of PyTorch.",
+            DeprecationWarning,
+            stacklevel=user_stacklevel(),
+        )
+
+    def __call__(self, *args, **kwargs):
+        # ... but calling the instance (the legacy way to run one) is refused
+        raise KittyRuntimeError(
+            "Legacy autograd function with non-static forward method is deprecated. Please use new-style "
+            "autograd function with static forward method. (Example: "
+            "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)"
+        )
+
     @classmethod
     def apply(cls, *args, **kwargs):
         if dual_apply is not None:  # a transform is open: vmap or forward-mode AD
@@ -902,6 +929,7 @@ class Function(metaclass=FunctionMeta):
             _edge(a) if grad_mode and isinstance(a, Tensor) and a.requires_grad else None for a in args
         )
         node.needs_input_grad = tuple(e is not None for e in edges)
+        node._tensor_inputs = tuple(isinstance(a, Tensor) for a in args)
         with no_grad(), _quiet():  # observers see the Function as one operation
             if separate:
                 result = cls.forward(*args)

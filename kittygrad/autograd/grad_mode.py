@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
+
+from .. import _display
 
 
 class _State(threading.local):
@@ -66,10 +69,38 @@ class _GradModeContext:
         return False
 
     def __call__(self, func):
+        if inspect.isgeneratorfunction(func):
+            return self._wrap_generator(func)
+
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             with self.clone():
                 return func(*args, **kwargs)
+
+        return wrapper
+
+    def _wrap_generator(self, func):
+        """A decorated generator runs each of its steps in the mode, not only its creation (which
+        runs none of its body); between steps the caller's mode holds, as in torch."""
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            gen = func(*args, **kwargs)
+            step, value = gen.send, None
+            while True:
+                try:
+                    with self.clone():
+                        out = step(value)
+                except StopIteration as stop:
+                    return stop.value
+                try:
+                    value, step = (yield out), gen.send
+                except GeneratorExit:
+                    with self.clone():
+                        gen.close()
+                    raise
+                except BaseException as e:  # thrown in by the caller: passed on inside the mode
+                    value, step = e, gen.throw
 
         return wrapper
 
@@ -119,6 +150,9 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801
         self._prev.append((_state.enabled, _state.inference))
         _state.enabled = self._enabled
         self._applied = True
+
+    def __repr__(self) -> str:
+        return f"{_display.name}.autograd.grad_mode.set_grad_enabled(mode={self._enabled})"
 
     def __enter__(self):
         if self._applied:

@@ -84,8 +84,9 @@ def _validate(args: tuple) -> None:
                 "or complex. ",
                 stacklevel=3,
             )
-        # a stride-0 dimension aliases elements: nudging one would nudge them all
-        if any(step == 0 and n > 1 for step, n in zip(data.strides, data.shape)):
+        # a stride-0 dimension aliases elements: nudging one would nudge them all (an empty
+        # array has none to alias, whatever strides NumPy gave it)
+        if data.size and any(step == 0 and n > 1 for step, n in zip(data.strides, data.shape)):
             raise KittyRuntimeError(
                 f"The {k}th input has a dimension with stride 0. gradcheck only supports inputs that are "
                 "non-overlapping to be able to compute the numerical gradients correctly. You should call "
@@ -347,17 +348,20 @@ def _forward_jacobians(p: _Probe, eps, atol, rtol, fast_mode: bool) -> None:
                 raise GradcheckError(_forward_mismatch(_show(a), _show(n), i, j) + worst)
 
 
-def _batch_of(gen, like, rows: int = 2):
-    """``rows`` random arrays shaped like ``like``, stacked on a new first dimension."""
-    return gen.uniform(-1.0, 1.0, (rows,) + like.shape, like.dtype)
+def _batch_of(like, rows: int = 2):
+    """``rows`` standard-normal arrays shaped like ``like``, stacked on a new first dimension:
+    ``randn_like`` draws from the global generator, one after another, as torch's batched checks."""
+    from ..creation import randn_like
+
+    return B.xp.stack([randn_like(_tensor_type()._wrap(like))._data for _ in range(rows)])
 
 
 def _batched_grads(p: _Probe, atol, rtol) -> None:
     """Backward under vmap (``is_grads_batched``) against one backward per grad_output row."""
-    Tensor, gen = _tensor_type(), B.Generator().manual_seed(_SEED)
+    Tensor = _tensor_type()
     fresh = [r for r in _seq(p.func(*p.args)) if isinstance(r, Tensor) and r.requires_grad]  # (a graph of its own)
     for i, out in enumerate(fresh):
-        batch = _batch_of(gen, out._data)
+        batch = _batch_of(out._data)
         try:
             batched = grad(out, p.wrt, Tensor._wrap(batch), retain_graph=True, allow_unused=True,
                            is_grads_batched=True)
@@ -375,9 +379,9 @@ def _batched_grads(p: _Probe, atol, rtol) -> None:
 
 def _batched_forward_grads(p: _Probe, atol, rtol) -> None:
     """Forward mode under vmap (a batch of tangents) against one forward pass per tangent."""
-    Tensor, gen = _tensor_type(), B.Generator().manual_seed(_SEED)
+    Tensor = _tensor_type()
     for j, x in enumerate(p.wrt):
-        batch = _batch_of(gen, x._data)
+        batch = _batch_of(x._data)
         try:
             batched = _gradients.vmap(lambda tangent, j=j: p.output_tangents(j, tangent))(Tensor._wrap(batch))
         except RuntimeError as e:
@@ -459,18 +463,21 @@ def _run(func, args, eps, atol, rtol, nondet_tol, check_undefined_grad, check_dt
     if not p.outs:  # nothing to differentiate: no backward to test either
         _constant_outputs(p, eps, fast_mode)
         return
+    # torch's order: the batched checks draw their vectors from the global generator, forward
+    # mode's first, so a program that draws random numbers afterwards gets torch's
     if checks["backward"]:
         compare = _projected_jacobians if fast_mode else _full_jacobians
         compare(p, eps, atol, rtol, nondet_tol, check_dtypes)
-        _zero_grad_outputs(p)
-        if check_undefined_grad:
-            _undefined_grad_outputs(p)
-        if checks["batched_grad"]:
-            _batched_grads(p, atol, rtol)
     if checks["forward"]:
         _forward_jacobians(p, eps, atol, rtol, fast_mode)
         if checks["batched_forward"]:
             _batched_forward_grads(p, atol, rtol)
+    if checks["backward"]:
+        if checks["batched_grad"]:
+            _batched_grads(p, atol, rtol)
+        _zero_grad_outputs(p)
+        if check_undefined_grad:
+            _undefined_grad_outputs(p)
 
 
 # torch's keyword-only parameters, one group per line: precision, then which checks run
@@ -515,15 +522,18 @@ def gradcheck(
     return True
 
 
-def _random_grad_output(gen, out, strided: bool):
-    """A float tensor in [-1, 1) shaped like ``out``; ``strided`` makes it a non-contiguous view."""
+def _random_grad_output(out, strided: bool):
+    """A float tensor in [-1, 1) shaped like ``out``; ``strided`` makes it a non-contiguous view.
+
+    Drawn from the global generator, as torch's (its ``testing.make_tensor``): a program that
+    calls gradgradcheck then draws random numbers gets torch's numbers."""
     data = out._data
     dtype = data.dtype if data.dtype.kind == "f" else B.xp.float64
-    if strided and data.size > 1:
-        values = gen.uniform(-1.0, 1.0, data.shape + (2,), dtype)[..., 0]
-    else:
-        values = gen.uniform(-1.0, 1.0, data.shape, dtype)
-    return _tensor_type()._wrap(values).requires_grad_(True)
+    strided = strided and data.size > 1
+    # non-contiguous: every other element (from the second) of a last dim drawn twice as long
+    shape = data.shape[:-1] + (2 * data.shape[-1],) if strided else data.shape
+    values = _tensor_type()._wrap(B.xp.empty(shape, dtype)).uniform_(-1.0, 1.0)._data
+    return _tensor_type()._wrap(values[..., 1::2] if strided else values).requires_grad_(True)
 
 
 def gradgradcheck(
@@ -539,7 +549,7 @@ def gradgradcheck(
     """Check second derivatives: gradcheck the map (inputs, grad_outputs) -> grad_inputs.
 
     The first gradient is built with ``create_graph=True``; ``grad_outputs`` default to random
-    float64 tensors in [-1, 1) (from a private, fixed-seed generator).
+    tensors in [-1, 1) of the outputs' dtypes (from the global generator, as torch's).
 
     >>> import kittygrad as kitty
     >>> x = kitty.randn(3, dtype=kitty.float64, requires_grad=True)
@@ -558,10 +568,9 @@ def gradgradcheck(
     Tensor = _tensor_type()
     args = _seq(inputs)
     if grad_outputs is None:
-        gen = B.Generator().manual_seed(_SEED)
         returned = _seq(func(*args))
         seeds = tuple(
-            _random_grad_output(gen, r, gen_non_contig_grad_outputs)
+            _random_grad_output(r, gen_non_contig_grad_outputs)
             for r in returned if isinstance(r, Tensor) and r.requires_grad
         )
     else:

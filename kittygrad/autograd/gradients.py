@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 
+from .. import _display
 from .. import backend as B
 from ..errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from . import engine as _engine
@@ -30,10 +31,7 @@ def _roots(tensors, grad_tensors, what, create_graph: bool = False):
         grad_tensors = [grad_tensors]
     grad_tensors = list(grad_tensors)
     if len(grad_tensors) != len(tensors):
-        raise KittyRuntimeError(
-            f"grad can be implicitly created only for scalar outputs; got {len(tensors)} outputs "
-            f"and {len(grad_tensors)} gradients"
-        )
+        raise KittyRuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
     roots = []
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
         if not isinstance(t, Tensor):
@@ -52,11 +50,11 @@ def _roots(tensors, grad_tensors, what, create_graph: bool = False):
             g_arr = B.xp.ones(t._data.shape, t._data.dtype)
         else:
             if not isinstance(g, Tensor):
-                raise KittyTypeError(f"gradient must be a Tensor, got {type(g).__name__}")
+                raise KittyTypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
             if g._data.shape != t._data.shape:
                 raise KittyRuntimeError(
-                    f"Mismatch in shape: grad_output[{i}] has a shape of kittygrad.Size({list(g._data.shape)}) "
-                    f"and output[{i}] has a shape of kittygrad.Size({list(t._data.shape)})."
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {_display.name}.Size({list(g._data.shape)}) "
+                    f"and output[{i}] has a shape of {_display.name}.Size({list(t._data.shape)})."
                 )
             g_arr = g._data.astype(t._data.dtype, copy=False)
             if create_graph:  # the gradient's own graph is part of the result
@@ -82,6 +80,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     if inputs is not None:
         Tensor = _engine.Tensor
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        if not inputs:
+            raise KittyRuntimeError("`inputs` argument to `backward()` cannot be empty.")
         capture = {_edge(t): i for i, t in enumerate(inputs)}
         grads = run_backward(roots, retain_graph=bool(retain_graph), capture=capture, accumulate=False, create_graph=create_graph)
         for t, g in zip(inputs, grads):
@@ -106,9 +106,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
         return _batched_grad(outputs, inputs, grad_outputs, create_graph, allow_unused, materialize_grads)
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
+    if not inputs:
+        raise KittyRuntimeError("`inputs` argument to `grad()` cannot be empty.")
     for i, t in enumerate(inputs):
         if not t._requires_grad:
-            raise KittyRuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
+            raise KittyRuntimeError(f"One of the differentiated Tensors does not require grad\n(input {i})")
     roots = _roots(outputs, grad_outputs, "grad", create_graph)
     capture = {}
     for i, t in enumerate(inputs):
@@ -153,9 +155,12 @@ def _batched_grad(outputs, inputs, grad_outputs, create_graph: bool, allow_unuse
     for i, (o, g) in enumerate(zip(outs, grad_outputs)):
         if tuple(g.shape[1:]) != tuple(o.shape):
             raise KittyRuntimeError(
-                f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and output[{i}] has a "
-                f"shape of {tuple(o.shape)}. If you are using is_grads_batched=True, make sure the "
-                "grad_output's first dimension is the batch dimension."
+                "If `is_grads_batched=True`, we interpret the first dimension of each grad_output as the batch "
+                "dimension. The sizes of the remaining dimensions are expected to match the shape of "
+                f"corresponding output, but a mismatch was detected: grad_output[{i}] has a shape of "
+                f"{_display.name}.Size({list(g.shape[2:])}) and output[{i}] has a shape of "
+                f"{_display.name}.Size({list(o.shape)}). If you only want some tensors in `grad_output` to be "
+                "considered batched, consider using vmap."
             )
 
     def grad_of_one_row(*rows):

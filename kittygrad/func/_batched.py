@@ -30,7 +30,7 @@ from ..autograd import function as _function
 from ..autograd.grad_mode import no_grad
 from ..errors import KittyRuntimeError
 from ..ops import _kernels
-from ..tensor import Tensor
+from ..tensor import DETACH_VIEW_MESSAGE, Tensor
 
 
 class VmapFallback(BaseException):
@@ -501,23 +501,25 @@ class BatchedTensor(Tensor):
     # values leave a batched tensor only through ops: these are the torch errors for reading them
     def item(self):
         raise KittyRuntimeError(
-            "vmap: It looks like you're calling .item() on a Tensor inside vmap: each sample has its own value, and "
-            "kittygrad cannot return one Python number for all of them. Rewrite it with tensor operations."
+            "vmap: It looks like you're calling .item() on a Tensor. We don't support vmap over calling .item() on a "
+            "Tensor, please try to rewrite what you're doing with other operations. If error is occurring somewhere "
+            "inside PyTorch internals, please file a bug report."
         )
 
     def tolist(self):
-        raise KittyRuntimeError("vmap: .tolist() reads a batched tensor's values, which differ per sample; use tensor operations")
+        # torch's batched tensor has no storage of its own: reading its values fails where the data is read
+        raise KittyRuntimeError("Cannot access data pointer of Tensor that doesn't have storage")
 
     def numpy(self, *, force: bool = False):
-        raise KittyRuntimeError("vmap: .numpy() reads a batched tensor's values, which differ per sample; use tensor operations")
+        self.tolist()
 
     def __array__(self, dtype=None, copy=None):
         self.numpy()
 
     def __bool__(self) -> bool:
         raise KittyRuntimeError(
-            "vmap: It looks like you're attempting to use a Tensor in some data-dependent control flow (bool() of a "
-            "batched tensor). The branch could differ per sample; use torch.where or other tensor operations instead."
+            "vmap: It looks like you're attempting to use a Tensor in some data-dependent control flow. We don't "
+            "support that yet, please file an issue at https://github.com/pytorch/pytorch/issues ."
         )
 
     __float__ = __int__ = __index__ = lambda self: self.item()  # noqa: E731
@@ -548,7 +550,7 @@ class BatchedTensor(Tensor):
     def detach_(self) -> BatchedTensor:
         # the graph lives on the physical tensor: cut it there (this wrapper holds none)
         if self._phys._view is not None:
-            raise KittyRuntimeError("Can't detach views in-place. Use detach() instead.")
+            raise KittyRuntimeError(DETACH_VIEW_MESSAGE)
         self._phys = self._phys.detach()
         self._grad_fn, self._requires_grad = None, False
         return self

@@ -9,7 +9,8 @@ Tensors that ``fn`` reads without receiving them as arguments (a module's parame
 from an enclosing scope) are found while the forward runs (kittygrad reports every op to
 ``autograd.function.observers``) and become inputs of the checkpoint node too. So gradients
 reach them through the graph, exactly as without checkpointing -- also through
-``autograd.grad``, and in both the ``use_reentrant=True`` and ``False`` variants.
+``autograd.grad``, and in both the ``use_reentrant=True`` and ``False`` variants. (As in torch,
+the reentrant variant records nothing, and warns, when none of the arguments requires grad.)
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .. import _display
 from ..autograd import function as _function
 from ..autograd import grad
 from ..autograd.function import Function
@@ -248,10 +250,10 @@ def checkpoint(
     """
     if use_reentrant is None:
         warnings.warn(
-            "kittygrad.utils.checkpoint: the use_reentrant parameter should be "
-            "passed explicitly. use_reentrant=False is recommended, but if you need to "
-            "preserve the current default behavior, you can pass use_reentrant=True. Refer to "
-            "docs for more details on the differences between the two variants.",
+            f"{_display.name}.utils.checkpoint: the use_reentrant parameter should be passed explicitly. Starting "
+            "in PyTorch 2.9, calling checkpoint without use_reentrant will raise an exception. use_reentrant=False "
+            "is recommended, but if you need to preserve the current default behavior, you can pass "
+            "use_reentrant=True. Refer to docs for more details on the differences between the two variants.",
             stacklevel=2,
         )
         use_reentrant = True
@@ -269,16 +271,21 @@ def checkpoint(
         def fn(*a, _f=function, _kw=kwargs):
             return _f(*a, **_kw)
 
+    Tensor = _tensor_cls()
+    tensor_slots = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    tensors = [args[i] for i in tensor_slots]
+    # The reentrant variant is a custom Function of the arguments: when none of them requires
+    # grad its output does not either, whatever parameters ``function`` reads (torch's warning)
+    inert = use_reentrant and not any(t._requires_grad for t in tensors)
+    if inert:
+        warnings.warn("None of the inputs have requires_grad=True. Gradients will be None", stacklevel=2)
     forward_ctx, recompute_ctx = context_fn()
     rng_state = _get_rng_state() if keep_rng else None
     with no_grad(), forward_ctx, _Collector(debug) as seen:
         outputs = fn(*args)
-    Tensor = _tensor_cls()
-    tensor_slots = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     arg_ids = {id(args[i]) for i in tensor_slots}
     captured = [t for k, t in seen.tensors.items() if k not in arg_ids]
-    tensors = [args[i] for i in tensor_slots]
-    if not is_grad_enabled() or not any(t._requires_grad for t in tensors + captured):
+    if inert or not is_grad_enabled() or not any(t._requires_grad for t in tensors + captured):
         return outputs  # nothing to differentiate: the forward is all there is
     state = _State(
         fn,
@@ -305,10 +312,11 @@ def checkpoint_sequential(functions: Iterable | Any, segments: int, input: Any, 
     """
     if use_reentrant is None:
         warnings.warn(
-            "kittygrad.utils.checkpoint.checkpoint_sequential: the use_reentrant "
-            "parameter should be passed explicitly. use_reentrant=False is "
-            "recommended, but if you need to preserve the current default "
-            "behavior, you can pass use_reentrant=True.",
+            f"{_display.name}.utils.checkpoint.checkpoint_sequential: the use_reentrant parameter should be passed "
+            "explicitly. In version 2.9 we will raise an exception if use_reentrant is not passed. "
+            "use_reentrant=False is recommended, but if you need to preserve the current default behavior, you "
+            "can pass use_reentrant=True. Refer to docs for more details on the differences between the two "
+            "variants.",
             stacklevel=2,
         )
         use_reentrant = True

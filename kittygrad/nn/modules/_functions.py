@@ -20,7 +20,7 @@ import warnings
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled, set_grad_enabled
 from ...creation import zeros_like
-from ...errors import KittyRuntimeError
+from ...errors import KittyRuntimeError, user_stacklevel
 from ...tensor import Tensor
 
 __all__ = ["BackwardHookFunction", "GradRelay", "LegacyBackwardHook"]
@@ -142,7 +142,7 @@ class GradRelay:
             if self.arg_slots is None:
                 # No input needs a gradient, so the input node does not exist: the hooks fire now,
                 # with every grad_input None, and may not replace anything (as torch).
-                warnings.warn(_NO_INPUT_GRAD_WARNING, stacklevel=2)
+                warnings.warn(_NO_INPUT_GRAD_WARNING, stacklevel=user_stacklevel())  # the line that ran backward
                 nothing = (None,) * self.n_args
                 for hook in list(module._backward_hooks.values()):
                     new = hook(module, nothing, grad_outputs)
