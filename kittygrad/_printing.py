@@ -182,7 +182,7 @@ def tensor_repr(t, prefix: str = "tensor(", indent: int | None = None) -> str:
     except RuntimeError:  # a split output whose base changed in place: torch prints it as <Invalid>
         autograd = "grad_fn=<Invalid>"
     else:
-        autograd = None if fn is None else f"grad_fn=<{fn.name()}>"
+        autograd = None if fn is None else f"grad_fn=<{fn.output_name(t._output_nr)}>"
     if autograd is None and t.requires_grad:
         autograd = "requires_grad=True"
     if autograd is not None:

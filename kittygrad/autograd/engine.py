@@ -162,6 +162,13 @@ class Node:
         label = self.__dict__.get("torch_label")
         return label if label is not None else self._torch_recorded_name()
 
+    def output_name(self, nr: int) -> str:
+        """The node name a tensor that is output ``nr`` of this node shows in its printout: the
+        node's, or under torch's naming the ``torch_output_labels`` entry of a node that records
+        what torch makes by several nodes (an RNN's output by its layer, its final states by a stack)."""
+        labels = self.__dict__.get("torch_output_labels")
+        return self.name() if labels is None or _display.name != "torch" else labels[nr]
+
     def _torch_recorded_name(self) -> str:
         """torch's name for what this node's class records (a subclass that records several of
         torch's ops, as indexing does, decides here)."""

@@ -207,3 +207,30 @@ def test_gru_packed_train_mode_trains_like_torch():
             opt.step()
     for name, p in tm.named_parameters():
         close(km.get_parameter(name), p, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN"])
+@pytest.mark.parametrize("kw", [{}, {"bidirectional": True}, {"batch_first": True}, {"num_layers": 2},
+                                {"dtype": "float64"}, {"packed": [3, 1]}, {"packed": [3, 3]}, {"packed": [1, 3]}])
+def test_rnn_outputs_print_torchs_grad_fn_names(monkeypatch, mode, kw):
+    """Under ``kittygrad.run`` an RNN's output and final states print the nodes torch makes them by
+    (a float32 LSTM's output ``MkldnnRnnLayerBackward0``, the states ``StackBackward0``, packed
+    ones put back in order ``IndexSelectBackward0``), not the fused op's one name for all."""
+    from kittygrad import _display
+
+    monkeypatch.setattr(_display, "name", "torch")  # as kittygrad.run sets it
+    kw = dict(kw)
+    lengths = kw.pop("packed", None)
+    dtype = kw.pop("dtype", "float32")
+    x = randn(3, 2, 2).astype(dtype)
+    names = []
+    for lib in (torch, kitty):
+        module = getattr(lib.nn, mode)(2, 2, dtype=getattr(lib, dtype), **kw)
+        inp = lib.tensor(x)
+        if lengths is not None:
+            inp = lib.nn.utils.rnn.pack_padded_sequence(inp, lengths, enforce_sorted=False if lengths[0] < lengths[1] else True)
+        out, states = module(inp)
+        out = out.data if lengths is not None else out
+        states = states if isinstance(states, tuple) else (states,)
+        names.append([repr(t).split("grad_fn=")[1] for t in (out, *states)])
+    assert names[1] == names[0]

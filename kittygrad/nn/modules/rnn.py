@@ -17,6 +17,7 @@ import numbers
 import warnings
 
 from ... import creation as C
+from ... import dtypes
 from ...autograd import forward_ad
 from ...autograd.function import Function
 from ...autograd.gradients import grad as autograd_grad
@@ -241,6 +242,11 @@ class RNNBase(Module):
             # one node for the packed output and the final states (as the fused op is for padded input):
             # an output the caller keeps but never uses then holds no gradient back
             outs = _WholeGraph.apply(run, *args)
+            # torch's packed output (concatenated spans; one oneDNN call, viewed, where an LSTM in
+            # float32 has one batch size all along) and final states (stacked, or put back in order)
+            one = self.mode == "LSTM" and not self.proj_size and data.dtype == dtypes.float32 and len(spans) == 1
+            states = "StackBackward0" if unsorted_indices is None else "IndexSelectBackward0"
+            outs = _nnrec.name_outputs(outs, ["ViewBackward0" if one else "CatBackward0"] + [states] * len(hx))
         else:
             outs = run(*args)
         return PackedSequence(outs[0], batch_sizes, sorted_indices, unsorted_indices), outs[1:]

@@ -9,7 +9,7 @@ from .. import activation as _activation
 from .. import joining as _joining
 from .. import linalg as _linalg
 from .._fused import _const, _float, _same_dtype, _sigmoid, xp
-from .._prep import as_tensor_arg, masked_grad
+from .._prep import as_tensor_arg, masked_grad, torch_named
 from ..linalg import _saving_all
 from ..nn.padding import _tslice
 
@@ -386,8 +386,31 @@ def _rnn_impl(mode, input, hx, cx, params, has_biases, num_layers, dropout, trai
         x, hx, cx, *params, mode=mode, num_layers=num_layers, bidirectional=bidirectional, has_biases=has_biases,
         dropout=float(dropout), train=bool(train), generator=gen, proj=proj,
     )
-    out = outs[0].transpose(0, 1) if batch_first else outs[0]
-    return (out,) + tuple(outs[1:])
+    # torch (CPU) makes the sequence in oneDNN's fused layer (an LSTM in float32 without projections),
+    # by stacking the steps, or by concatenating the directions; the final states by stacking the layers'
+    if bidirectional:
+        label = "CatBackward0"
+    elif mode == "LSTM" and not proj and x._data.dtype == B.xp.float32:
+        label = "MkldnnRnnLayerBackward0"
+    else:
+        label = "StackBackward0"
+    out, *states = name_outputs(outs, [label] + ["StackBackward0"] * (len(outs) - 1))
+    if batch_first:
+        # (torch's GRU and RNN transpose their output through another overload than its LSTM)
+        out = torch_named(out.transpose(0, 1), "TransposeBackward0" if mode == "LSTM" else "TransposeBackward1")
+    return (out, *states)
+
+
+def name_outputs(outs, labels) -> tuple:
+    """``outs``, the outputs of one fused node (the sequence, the final states), named as torch names
+    the nodes it makes each of them by: the node as the first (``out.grad_fn``), and each output in
+    its printout (``print(h_n)`` shows ``grad_fn=<StackBackward0>``). One node keeps them: an output
+    the caller never uses holds no gradient back, as it would behind a node of its own."""
+    fused = getattr(outs[0], "_grad_fn", None)
+    if fused is not None:
+        fused.torch_label = labels[0]
+        fused.torch_output_labels = tuple(labels)
+    return tuple(outs)
 
 
 def rnn_tanh(input, hx, params, has_biases: bool, num_layers: int, dropout: float, train: bool, bidirectional: bool, batch_first: bool):
