@@ -26,7 +26,7 @@ from .autograd.hooks import RemovableHandle
 from .device import CPU, META, accelerator_copy, asks_for_meta, check_device, laid_out, parse_to, preserve_format
 from .device import suggest_memory_format
 from .meta_array import MetaArray
-from .errors import KittyRuntimeError, KittyTypeError, KittyValueError
+from .errors import DETACH_VIEW_MESSAGE, KittyRuntimeError, KittyTypeError, KittyValueError
 from .ops import activation as _act
 from .ops import arithmetic as _arith
 from .ops import comparison as _cmp
@@ -40,13 +40,6 @@ from .ops._prep import as_tensor_arg, broadcast_shape_of, cast, check_scalar, cl
 from .size import Size
 
 _ndarray = B.ndarray
-#: torch's refusal of ``detach_()`` on a view (its DDP advice included: the text is torch's)
-DETACH_VIEW_MESSAGE = (
-    "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for "
-    "training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence "
-    "detach_() cannot be called on these gradients. To fix this error, please refer to the "
-    "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."
-)
 
 
 #: torch's legacy tensor-type names, as ``Tensor.type("torch.DoubleTensor")`` accepts them

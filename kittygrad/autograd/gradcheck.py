@@ -350,10 +350,9 @@ def _forward_jacobians(p: _Probe, eps, atol, rtol, fast_mode: bool) -> None:
 
 def _batch_of(like, rows: int = 2):
     """``rows`` standard-normal arrays shaped like ``like``, stacked on a new first dimension:
-    ``randn_like`` draws from the global generator, one after another, as torch's batched checks."""
-    from ..creation import randn_like
-
-    return B.xp.stack([randn_like(_tensor_type()._wrap(like))._data for _ in range(rows)])
+    each is drawn from the global generator in the layout of ``like``, one after another, as
+    torch's batched checks draw ``randn_like`` (an ``empty_like`` filled by ``normal_``)."""
+    return B.xp.stack([_tensor_type()._wrap(B.xp.empty_like(like)).normal_()._data for _ in range(rows)])
 
 
 def _batched_grads(p: _Probe, atol, rtol) -> None:

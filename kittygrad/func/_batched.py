@@ -30,7 +30,8 @@ from ..autograd import function as _function
 from ..autograd.grad_mode import no_grad
 from ..errors import KittyRuntimeError
 from ..ops import _kernels
-from ..tensor import DETACH_VIEW_MESSAGE, Tensor
+from ..errors import DETACH_VIEW_MESSAGE
+from ..tensor import Tensor
 
 
 class VmapFallback(BaseException):
