@@ -17,6 +17,7 @@ import warnings
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd.function import apply_inplace
+from ..device import keep_channels_last
 from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueError
 from ..ops import activation as _act
 from ..ops import comparison as _cmp
@@ -425,7 +426,7 @@ def _adaptive_avg(input: Tensor, output_size, nd: int, name: str) -> Tensor:
         if s == n_in:
             continue
         out = _along(out, axis, _adaptive_matrix(n_in, s))
-    return out if out is not x else x * 1
+    return keep_channels_last(out, x) if out is not x else x * 1
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
@@ -635,9 +636,10 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         # dtype, and names the kernel that lacks the dtype
         raise KittyNotImplementedError(f"\"{INT_KERNELS[mode, nd == 2]}\" not implemented for '{dtype_name(x)}'")
     if mode in ("nearest", "nearest-exact"):  # a gather per axis (its gradient sums runs), not a product
+        out = x
         for i, (n_in, n_out, s) in enumerate(zip(spatial, sizes, scales)):
-            x = _nearest_along(x, 2 + i, _nearest_index(n_in, int(n_out), mode, s, x._data.dtype))
-        return x
+            out = _nearest_along(out, 2 + i, _nearest_index(n_in, int(n_out), mode, s, x._data.dtype))
+        return keep_channels_last(out, x)
     return _resize(x, spatial, sizes, scales,
                    lambda n_in, n_out, s: _interp_matrix(n_in, n_out, mode, align, s, x._data.dtype))
 
@@ -645,10 +647,11 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
 def _resize(x: Tensor, spatial, sizes, scales, matrix) -> Tensor:
     """``x`` resized one spatial axis at a time by ``matrix(n_in, n_out, scale)``'s (out, in) weights."""
     if x._data.dtype == B.xp.uint8:  # torch's fixed-point arithmetic for images, not a float product
-        return resize_uint8(x, [matrix(n, int(o), s) for n, o, s in zip(spatial, sizes, scales)])
+        return keep_channels_last(resize_uint8(x, [matrix(n, int(o), s) for n, o, s in zip(spatial, sizes, scales)]), x)
+    out = x
     for i, (n_in, n_out, s) in enumerate(zip(spatial, sizes, scales)):
-        x = _along(x, 2 + i, matrix(n_in, int(n_out), s))
-    return x
+        out = _along(out, 2 + i, matrix(n_in, int(n_out), s))
+    return keep_channels_last(out, x)
 
 
 def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None) -> Tensor:
