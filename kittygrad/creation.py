@@ -9,7 +9,7 @@ from . import _display
 from . import backend as B
 from . import dtypes as D
 from .device import check_device as _check_device  # the one device check (a GPU device raises)
-from .device import preserve_format
+from .device import laid_out, preserve_format
 from .errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError, KittyValueError, user_stacklevel
 from .ops._prep import dtype_scalar_name
 from .ops.shape import _shape_arg, _sizes_or_keyword
@@ -276,8 +276,12 @@ def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = Fals
     >>> kitty.empty(2).shape
     kittygrad.Size([2])
     """
-    return zeros(*_sizes_or_keyword(sizes, size, "size", "empty"), dtype=dtype, device=device,
-                 requires_grad=requires_grad)
+    if memory_format is preserve_format:
+        raise KittyRuntimeError("unsupported memory format Preserve")
+    out = zeros(*_sizes_or_keyword(sizes, size, "size", "empty"), dtype=dtype, device=device,
+                requires_grad=requires_grad)
+    out._data = laid_out(out._data, memory_format)  # channels_last(_3d) asks for NHWC strides
+    return out
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -302,16 +306,31 @@ def _like(input, dtype):
     return input.dtype if dtype is None else D.to_dtype(dtype)
 
 
+def _laid_like(out: Tensor, input: Tensor, memory_format) -> Tensor:
+    """``out`` (a fresh constant fill) laid out as torch lays a ``*_like`` result: in
+    ``memory_format``, or under ``preserve_format`` (the default) in ``input``'s stride order, so a
+    channels-last input gives a channels-last result."""
+    if memory_format is None or memory_format is preserve_format:
+        if type(input._data) is not B.xp.ndarray or input._data.flags.c_contiguous:
+            return out  # (C order already; a batched array under vmap has no layout of its own)
+        arr = B.xp.empty_like(input._data, dtype=out._data.dtype, order="K")
+        arr[...] = out._data
+        out._data = arr
+    else:
+        out._data = laid_out(out._data, memory_format)
+    return out
+
+
 def zeros_like(input, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
     """Zeros with ``input``'s shape and dtype."""
     dt = _like(input, dtype)  # checks input before reading its shape
-    return zeros(input.shape, dtype=dt, device=device, requires_grad=requires_grad)
+    return _laid_like(zeros(input.shape, dtype=dt, device=device, requires_grad=requires_grad), input, memory_format)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
     """Ones with ``input``'s shape and dtype."""
     dt = _like(input, dtype)  # checks input before reading its shape
-    return ones(input.shape, dtype=dt, device=device, requires_grad=requires_grad)
+    return _laid_like(ones(input.shape, dtype=dt, device=device, requires_grad=requires_grad), input, memory_format)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
@@ -322,7 +341,7 @@ def empty_like(input, *, dtype=None, device=None, requires_grad: bool = False, m
     kittygrad.Size([2, 3])
     """
     dt = _like(input, dtype)  # checks input before reading its shape
-    return zeros(input.shape, dtype=dt, device=device, requires_grad=requires_grad)
+    return _laid_like(zeros(input.shape, dtype=dt, device=device, requires_grad=requires_grad), input, memory_format)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
@@ -333,7 +352,8 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad: bool
     tensor([7., 7.])
     """
     dt = _like(input, dtype)  # checks input before reading its shape
-    return full(input.shape, fill_value, dtype=dt, device=device, requires_grad=requires_grad)
+    out = full(input.shape, fill_value, dtype=dt, device=device, requires_grad=requires_grad)
+    return _laid_like(out, input, memory_format)
 
 
 def _num(x):

@@ -364,15 +364,33 @@ def suggest_memory_format(arr) -> memory_format:
     return contiguous_format
 
 
+def keep_channels_last(out, *sources):
+    """``out`` (an op's fresh result Tensor) relaid channels-last when one of ``sources`` (Tensors,
+    or None) is laid out so and has ``out``'s rank, as torch's convolution, pooling and resampling
+    kernels keep that layout (a later ``view`` then fails as it does there)."""
+    if type(out._data) is not B.xp.ndarray:  # (a batched or meta array under vmap: no layout)
+        return out
+    for src in sources:
+        if src is None or type(src._data) is not B.xp.ndarray or src._data.ndim != out._data.ndim:
+            continue
+        fmt = suggest_memory_format(src._data)
+        if fmt is not contiguous_format:
+            out._data = laid_out(out._data, fmt)  # (a fresh array nobody else holds)
+            break
+    return out
+
+
 def laid_out(arr, fmt: memory_format | None):
     """``arr`` (a fresh copy) in the layout ``fmt`` asks for; ``preserve_format`` keeps its strides."""
     if fmt is None or fmt is preserve_format:
         return arr
-    if fmt is contiguous_format:
-        return arr if arr.flags.c_contiguous else arr.copy(order="C")
-    rank, perm = _CHANNELS_LAST[fmt]
+    rank, perm = _CHANNELS_LAST.get(fmt, (arr.ndim, None))
     if arr.ndim != rank:
         raise KittyRuntimeError(f"required rank {rank} tensor to use {fmt._name} format")
+    if type(arr) is not B.xp.ndarray:  # vmap's logical arrays and meta arrays have no layout
+        return arr
+    if fmt is contiguous_format:
+        return arr if arr.flags.c_contiguous else arr.copy(order="C")
     if arr.transpose(perm).flags.c_contiguous:
         return arr
     inverse = tuple(perm.index(i) for i in range(rank))

@@ -14,6 +14,7 @@ import math
 from .. import backend as B
 from .. import creation as C
 from .. import dtypes as D
+from ..device import keep_channels_last
 from ..errors import KittyRuntimeError, KittyValueError
 from ..ops import activation as _act
 from ..ops.nn.pooling import _avg_pool, _max_pool, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
@@ -280,6 +281,7 @@ def _adaptive_max(name: str, nd: int, input: Tensor, output_size, return_indices
         pos = xp.array([[min(s + j, e - 1) for j in range(width)] for s, e in zip(starts, ends)], dtype=xp.int64)
         per_dim.append(xp.broadcast_to(pos.reshape(1, n_out, width), (planes, n_out, width)))
     out, index = _pick_first_max(x, nd, _combine(per_dim, spatial))
+    out, index = keep_channels_last(out, x), keep_channels_last(index, x)  # (as torch's kernel)
     return (out, index) if return_indices else out
 
 

@@ -437,3 +437,42 @@ def antialias_matrix(n_in: int, n_out: int, mode: str, align_corners: bool, scal
         total = weights.sum()
         mat[i, first:last] = weights / total if total != 0 else weights
     return mat
+
+
+def _fixed_point(weights):
+    """``weights`` (float64) as the integers ``round(w * 2**bits)`` and ``bits``: the most fraction
+    bits (up to 22) that keep the largest weight below 2**15 even when doubled, as torch's uint8
+    resampling sizes them."""
+    top = float(xp.abs(weights).max()) if weights.size else 0.0
+    bits = 1
+    while bits < 22 and int(0.5 + top * (1 << (bits + 1))) < (1 << 15):
+        bits += 1
+    scaled = weights * (1 << bits)  # rounded half away from zero
+    return xp.trunc(scaled + xp.where(scaled < 0, -0.5, 0.5)).astype(xp.int64), bits
+
+
+def resize_uint8(x: Tensor, matrices) -> Tensor:
+    """A uint8 image resized by the (out, in) float weights ``matrices[i]`` along spatial axis ``i``
+    as torch does uint8 bilinear / bicubic / antialiased resizing: one axis at a time, the last
+    (width) first, each pass with fixed-point weights and its result rounded and clamped to
+    0..255 before the next. So a pixel can differ by one or more from rounding the float result
+    once (bicubic overshoot is clipped between the passes); measured equal to torch's bytes.
+    """
+    data = x._data
+    spatial0 = data.ndim - len(matrices)
+    for axis in reversed(range(spatial0, data.ndim)):
+        weights, bits = _fixed_point(matrices[axis - spatial0])
+        moved = xp.moveaxis(data, axis, -1).astype(xp.int64)
+        summed = (moved @ weights.T + (1 << (bits - 1))) >> bits
+        data = xp.moveaxis(xp.clip(summed, 0, 255).astype(xp.uint8), -1, axis)
+    return Tensor._wrap(xp.ascontiguousarray(data))
+
+
+#: (mode, 2-D input) -> the torch kernel an integer input has no implementation in (for messages)
+INT_KERNELS = {
+    ("nearest", False): "compute_indices_weights_nearest", ("nearest", True): "upsample_nearest2d_channels_last",
+    ("nearest-exact", False): "compute_indices_weights_nearest",
+    ("nearest-exact", True): "upsample_nearest2d_channels_last",
+    ("linear", False): "compute_indices_weights_linear", ("trilinear", False): "compute_indices_weights_linear",
+    ("bilinear", True): "upsample_bilinear2d_channels_last", ("bicubic", True): "compute_indices_weights_cubic",
+}

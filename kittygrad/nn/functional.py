@@ -17,6 +17,7 @@ import warnings
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd.function import apply_inplace
+from ..device import keep_channels_last
 from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueError
 from ..ops import activation as _act
 from ..ops import comparison as _cmp
@@ -104,7 +105,9 @@ from ._functional_pooling import (
     max_unpool3d,
 )
 from ._functional_sparse import embedding_bag
-from ._functional_vision import affine_grid, antialias_matrix, fold, grid_sample, pixel_shuffle, pixel_unshuffle, unfold
+from ._functional_vision import (
+    affine_grid, antialias_matrix, fold, grid_sample, pixel_shuffle, pixel_unshuffle, resize_uint8, unfold, INT_KERNELS,
+)
 
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "bilinear",
@@ -410,6 +413,11 @@ def _adaptive_avg(input: Tensor, output_size, nd: int, name: str) -> Tensor:
     sizes = output_size if isinstance(output_size, (list, tuple)) else (output_size,) * nd
     if len(sizes) != nd:
         raise KittyRuntimeError(f"{name}: output_size must be {nd}, got {len(sizes)} elements")
+    if not B.is_float(x._data.dtype):
+        # torch averages no integers here (the 1-d pool runs its 2-d kernel); the matrix product
+        # below would cast the weights to the integer dtype and give zeros
+        kernel = "adaptive_avg_pool3d_cpu" if nd == 3 else "adaptive_avg_pool2d"
+        raise KittyNotImplementedError(f"\"{kernel}\" not implemented for '{dtype_name(x)}'")
     out = x
     for i, s in enumerate(sizes):
         axis = x.ndim - nd + i
@@ -418,7 +426,7 @@ def _adaptive_avg(input: Tensor, output_size, nd: int, name: str) -> Tensor:
         if s == n_in:
             continue
         out = _along(out, axis, _adaptive_matrix(n_in, s))
-    return out if out is not x else x * 1
+    return keep_channels_last(out, x) if out is not x else x * 1
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
@@ -603,7 +611,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         if mode not in ("bilinear", "bicubic", "lanczos") or x.ndim != 4:
             raise KittyValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and "
                                   "requires a 4-D tensor as input")
-        if not B.is_float(x._data.dtype):
+        if not B.is_float(x._data.dtype) and x._data.dtype != B.xp.uint8:
             raise KittyNotImplementedError(f"\"compute_index_ranges_weights\" not implemented for '{dtype_name(x)}'")
         return _resize(x, spatial, sizes, scales,
                        lambda n_in, n_out, s: antialias_matrix(n_in, n_out, mode, bool(align_corners), s))
@@ -613,7 +621,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         # torch's catch-all, also for bicubic on 3-D / 5-D input (it has no 1-D or 3-D kernel)
         raise KittyNotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {x.ndim}D) for the modes: "
-            f"nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got {mode})"
+            f"nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact (got {mode})"
         )
     align = bool(align_corners)
     if mode == "bicubic" and min(*spatial, *sizes) <= 0:
@@ -623,22 +631,27 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         )
     if mode == "area":
         return _adaptive_avg(x, sizes, nd, "interpolate")
-    if not B.is_float(x._data.dtype):
-        # torch has no integer kernels for these modes and says so with a NotImplementedError
-        raise KittyNotImplementedError(f"interpolate: {mode} needs a floating point input")
+    if not B.is_float(x._data.dtype) and (x._data.dtype != B.xp.uint8 or mode in ("linear", "trilinear")):
+        # torch resizes uint8 images (all but the linear / trilinear modes) but no other integer
+        # dtype, and names the kernel that lacks the dtype
+        raise KittyNotImplementedError(f"\"{INT_KERNELS[mode, nd == 2]}\" not implemented for '{dtype_name(x)}'")
     if mode in ("nearest", "nearest-exact"):  # a gather per axis (its gradient sums runs), not a product
+        out = x
         for i, (n_in, n_out, s) in enumerate(zip(spatial, sizes, scales)):
-            x = _nearest_along(x, 2 + i, _nearest_index(n_in, int(n_out), mode, s, x._data.dtype))
-        return x
+            out = _nearest_along(out, 2 + i, _nearest_index(n_in, int(n_out), mode, s, x._data.dtype))
+        return keep_channels_last(out, x)
     return _resize(x, spatial, sizes, scales,
                    lambda n_in, n_out, s: _interp_matrix(n_in, n_out, mode, align, s, x._data.dtype))
 
 
 def _resize(x: Tensor, spatial, sizes, scales, matrix) -> Tensor:
     """``x`` resized one spatial axis at a time by ``matrix(n_in, n_out, scale)``'s (out, in) weights."""
+    if x._data.dtype == B.xp.uint8:  # torch's fixed-point arithmetic for images, not a float product
+        return keep_channels_last(resize_uint8(x, [matrix(n, int(o), s) for n, o, s in zip(spatial, sizes, scales)]), x)
+    out = x
     for i, (n_in, n_out, s) in enumerate(zip(spatial, sizes, scales)):
-        x = _along(x, 2 + i, matrix(n_in, int(n_out), s))
-    return x
+        out = _along(out, 2 + i, matrix(n_in, int(n_out), s))
+    return keep_channels_last(out, x)
 
 
 def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None) -> Tensor:

@@ -21,7 +21,9 @@ class Clone(Op):
     bfloat16_kernel = True
 
     def forward(self, x):
-        return x.copy()
+        # torch's preserve_format: the copy keeps the input's stride order (a channels-last or
+        # transposed tensor stays so), which NumPy's order "K" is; vmap's logical arrays have none
+        return x.copy(order="K") if type(x) is B.xp.ndarray else x.copy()
 
     def backward(self, g):
         return (g,)

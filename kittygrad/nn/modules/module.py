@@ -560,7 +560,9 @@ class Module(ModuleCasts):
         """
         if asks_for_meta(args, kwargs):  # parameters without data: a skeleton for func.functional_call
             return self._apply(lambda t: t.to(*args, **kwargs))
-        _, dtype, _, _, _ = parse_to(args, kwargs, Tensor)  # a device other than the CPU raises here
+        _, dtype, _, _, fmt = parse_to(args, kwargs, Tensor)  # a device other than the CPU raises here
+        if fmt is not None:  # torch relays only the 4-d and 5-d tensors (convolution weights)
+            self._apply(lambda t: t.to(memory_format=fmt) if t.dim() in (4, 5) else t)
         if dtype is None:
             return self
         if D.to_dtype(dtype).is_floating_point:  # (to_dtype refuses the complex dtypes kittygrad lacks)

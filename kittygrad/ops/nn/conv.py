@@ -6,6 +6,7 @@ import math
 
 from ... import backend as B
 from ...autograd.function import Op
+from ...device import keep_channels_last
 from ...errors import KittyRuntimeError
 from .. import _kernels as _k
 from .. import joining as _joining
@@ -310,7 +311,7 @@ def _conv(nd, name, input, weight, bias, stride, padding, dilation, groups):
             f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
             f"({' x '.join(map(str, spans))}). Kernel size can't be greater than actual input size"
         )
-    out = ConvNd.apply(x, w, b, stride=stride, padding=pads, dilation=dilation, groups=groups)
+    out = keep_channels_last(ConvNd.apply(x, w, b, stride=stride, padding=pads, dilation=dilation, groups=groups), x, w)
     return out.squeeze(0) if unbatched else out
 
 
@@ -369,6 +370,7 @@ def _conv_transpose(nd, name, input, weight, bias, stride, padding, output_paddi
     out = ConvTransposeNd.apply(
         x, w, b, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation, groups=groups
     )
+    out = keep_channels_last(out, x, w)
     return out.squeeze(0) if unbatched else out
 
 

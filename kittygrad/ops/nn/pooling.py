@@ -6,6 +6,7 @@ import math
 
 from ... import backend as B
 from ...autograd.function import Op
+from ...device import keep_channels_last
 from ...errors import KittyRuntimeError
 from .._fused import _ntuple, xp
 from .._prep import all_finite, as_tensor_arg, dtype_name
@@ -281,6 +282,7 @@ def _max_pool(nd, name, input, kernel_size, stride, padding, dilation, ceil_mode
         x, kernel=kernel, stride=stride, padding=padding, dilation=dilation, ceil_mode=bool(ceil_mode),
         return_indices=bool(return_indices),
     )
+    out = tuple(keep_channels_last(o, x) for o in out) if return_indices else keep_channels_last(out, x)
     if unbatched:
         return tuple(o.squeeze(0) for o in out) if return_indices else out.squeeze(0)
     return out
@@ -317,6 +319,7 @@ def _avg_pool(nd, name, input, kernel_size, stride, padding, ceil_mode, count_in
         x, kernel=kernel, stride=stride, padding=padding, ceil_mode=bool(ceil_mode),
         count_include_pad=bool(count_include_pad), divisor_override=divisor_override,
     )
+    out = keep_channels_last(out, x)
     return out.squeeze(0) if unbatched else out
 
 
