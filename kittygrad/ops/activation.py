@@ -436,7 +436,10 @@ class LogSigmoid(Op):
 
     def forward(self, x):
         self.x = x
-        return -_softplus(-x)
+        xp = self.xp
+        # min(x, 0) - log1p(exp(-|x|)), not -softplus(-x): where exp underflows (x > ~104 in
+        # float32) torch's result is 0.0, and negating softplus's 0.0 would print -0.
+        return _k.bounded(xp.minimum, x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
 
     def backward(self, g):
         return (g * _sigmoid(-self.x),)
