@@ -7,6 +7,8 @@ import warnings
 from typing import Any, Callable
 
 from ... import creation as C
+from ...amp import autocast_mode as _autocast
+from ...autograd.grad_mode import is_grad_enabled
 from ...errors import KittyRuntimeError
 from ...tensor import Tensor
 from .. import functional as F
@@ -186,7 +188,9 @@ class TransformerEncoder(Module):
     """A stack of ``num_layers`` copies of ``encoder_layer``, with an optional final norm.
 
     kittygrad has no nested tensors: ``enable_nested_tensor`` is recorded (with torch's warning
-    when torch would not use them either) and the padded computation always runs.
+    when torch would not use them either) and the padded computation always runs. Where torch
+    would take its nested-tensor path (inference with a key padding mask), the padded positions of
+    the layers' output are zeros, as torch's nested tensor padded back gives them.
 
     >>> import kittygrad as kitty
     >>> layer = kitty.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
@@ -215,12 +219,40 @@ class TransformerEncoder(Module):
                 is_causal: bool | None = None) -> Tensor:
         batch_first = self.layers[0].self_attn.batch_first
         is_causal = _detect_is_causal(mask, is_causal, _seq_len(src, batch_first))
+        nested = self._nested_padding(src, mask, src_key_padding_mask)
+        if nested is not None:
+            src_key_padding_mask = nested
         out = src
         for mod in self.layers:
             out = mod(out, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
+        if nested is not None:
+            out = out.masked_fill(nested.unsqueeze(-1), 0.0)
         if self.norm is not None:
             out = self.norm(out)
         return out
+
+    def _nested_padding(self, src, mask, src_key_padding_mask):
+        """Where torch's forward would pack ``src`` into a nested tensor, the (batch, length) boolean
+        mask of the positions that nested tensor leaves out, else None. torch keeps the first
+        ``n`` tokens of each sequence, ``n`` its unmasked count (``mask_check`` refuses a mask
+        whose tokens are not all first), and pads its output back with zeros: the padded
+        computation with that mask, zeroed there, gives the same values."""
+        first = self.layers[0]
+        if (not getattr(self, "use_nested_tensor", False) or first.training or src.ndim != 3
+                or src_key_padding_mask is None or mask is not None or _autocast.is_autocast_enabled()):
+            return None
+        attn = first.self_attn
+        args = (src, attn.in_proj_weight, attn.in_proj_bias, attn.out_proj.weight, attn.out_proj.bias,
+                first.norm1.weight, first.norm1.bias, first.norm2.weight, first.norm2.bias,
+                first.linear1.weight, first.linear1.bias, first.linear2.weight, first.linear2.bias)
+        if is_grad_enabled() and any(t is not None and t.requires_grad for t in args):
+            return None
+        keep = src_key_padding_mask.logical_not()  # (a float mask: its zeros)
+        lengths = keep.sum(1)
+        packed = C.arange(keep.shape[1])[None, :] >= lengths[:, None]
+        if getattr(self, "mask_check", True) and not bool((packed == ~keep).all()):
+            return None
+        return packed
 
 
 class TransformerDecoder(Module):
