@@ -196,3 +196,23 @@ def test_encoder_padded_positions_as_torchs_nested_tensor_path(mode):
         outs.append(np.nan_to_num(out.detach().numpy(), nan=7.0))
     np.testing.assert_allclose(outs[1], outs[0], rtol=1e-4, atol=1e-5)
 
+
+def test_mismatched_mask_types_warn_with_the_encoders_names():
+    """The encoder stack and the encoder layer read their masks themselves, as torch's do: one
+    warning, naming their own arguments (the decoder's come from its attention, per layer)."""
+    pad, causal_mask = np.array([[False, False, True], [False] * 3]), np.triu(np.full((3, 3), -np.inf), 1)
+    got = []
+    for lib in (torch, kitty):
+        lib.manual_seed(0)
+        layer = lib.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+        enc = lib.nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+        x, kpm, m = lib.tensor(randn(2, 3, 8), dtype=lib.float32), lib.tensor(pad), lib.tensor(causal_mask, dtype=lib.float32)
+        messages = []
+        for call in (lambda: enc(x, mask=m, src_key_padding_mask=kpm), lambda: layer(x, src_mask=m, src_key_padding_mask=kpm)):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                call()
+            messages.append([str(w.message) for w in caught])
+        got.append(messages)
+    assert got[1] == got[0]
+    assert "src_key_padding_mask and mask" in got[0][0][0]

@@ -11,6 +11,7 @@ from ...amp import autocast_mode as _autocast
 from ...autograd.grad_mode import is_grad_enabled
 from ...errors import KittyRuntimeError
 from ...tensor import Tensor
+from .. import _functional_attention as _attention
 from .. import functional as F
 from .. import init
 from .activation import GELU, MultiheadAttention, ReLU
@@ -47,6 +48,12 @@ def _relu_or_gelu(activation) -> int:
 def _causal_mask(sz: int, device=None, dtype=None) -> Tensor:
     """``-inf`` above the diagonal, 0 elsewhere (a bool dtype gives True above the diagonal)."""
     return C.full((sz, sz), float("-inf"), dtype=dtype, device=device).triu(1)
+
+
+def _canonical_mask(mask, name: str, other, other_name: str, src: Tensor):
+    """A mask as the attention reads it (boolean as additive -inf / 0 in ``src``'s dtype), with
+    torch's warning when it and ``other`` differ in type."""
+    return _attention._canonical_mask(mask, name, other, other_name, src._data.dtype)
 
 
 def _seq_len(x: Tensor, batch_first: bool) -> int:
@@ -118,6 +125,11 @@ class TransformerEncoderLayer(_AttentionBlocks):
 
     def forward(self, src: Tensor, src_mask: Tensor | None = None, src_key_padding_mask: Tensor | None = None,
                 is_causal: bool = False) -> Tensor:
+        # read here, as torch's layer does (its warning names these arguments), so the attention
+        # below gets masks of one type
+        src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask", src_mask, "src_mask", src)
+        src_mask = _canonical_mask(src_mask, "src_mask", None, "", src)
+
         def attention(y):
             return self._attend(self.self_attn, y, y, src_mask, src_key_padding_mask, is_causal, self.dropout1)
 
@@ -217,6 +229,9 @@ class TransformerEncoder(Module):
 
     def forward(self, src: Tensor, mask: Tensor | None = None, src_key_padding_mask: Tensor | None = None,
                 is_causal: bool | None = None) -> Tensor:
+        # read once for every layer, as torch's stack does (its warning names these arguments)
+        src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask", mask, "mask", src)
+        mask = _canonical_mask(mask, "mask", None, "", src)
         batch_first = self.layers[0].self_attn.batch_first
         is_causal = _detect_is_causal(mask, is_causal, _seq_len(src, batch_first))
         nested = self._nested_padding(src, mask, src_key_padding_mask)
