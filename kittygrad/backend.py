@@ -793,10 +793,12 @@ class Generator:
         work = np.float64 if probs.dtype == np.float64 else np.float32
         return memory_order(self._units(probs.size, work).reshape(probs.shape), like) < probs
 
-    def dropout_mask(self, p: float, size, dtype):
-        """torch's dropout noise: 1 / (1 - p) where a float64 uniform is below 1 - p, else 0."""
+    def dropout_mask(self, p: float, size, dtype, like=None):
+        """torch's dropout noise: 1 / (1 - p) where a float64 uniform is below 1 - p, else 0; the
+        uniforms laid along the memory of ``like`` where given (torch draws its noise into
+        ``empty_like(input)``, which keeps a transposed input's layout)."""
         dt = np.dtype(dtype)
-        keep = self._units(_count(size), np.float64).reshape(size) < 1.0 - p
+        keep = memory_order(self._units(_count(size), np.float64).reshape(size), like) < 1.0 - p
         return keep.astype(dt) / dt.type(1.0 - p)
 
     def exponential(self, lambd: float, size):
@@ -855,19 +857,21 @@ def memory_order(values, like):
 
 
 def like_layout(arr):
-    """``arr`` when a result made "like" it keeps its memory layout (torch's ``empty_like``: a dense
-    tensor whose dimensions are permuted in memory), else None (the result is C-contiguous).
+    """``arr`` when a result made "like" it keeps its dimensions' order in memory (torch's
+    ``empty_like``: a dense input's strides, or dense strides in the order of a sliced input's),
+    else None (the result is C-contiguous): the order is C's, or an expanded or flipped dimension
+    leaves it ambiguous (torch's sort of such strides keeps them where they are; C order here).
 
     >>> like_layout(np.zeros((2, 3)).T) is not None, like_layout(np.zeros((2, 3))[:, ::2])
     (True, None)
+    >>> like_layout(np.zeros((2, 3, 4)).transpose(2, 0, 1)[:, :, 1:]) is not None
+    True
     """
     if arr.ndim < 2 or arr.flags.c_contiguous:
         return None
-    expected = arr.itemsize
-    for d in sorted(range(arr.ndim), key=lambda d: abs(arr.strides[d])):
-        if arr.shape[d] != 1 and arr.strides[d] != expected:
-            return None
-        expected *= arr.shape[d]
+    steps = [arr.strides[d] for d in range(arr.ndim) if arr.shape[d] != 1]
+    if any(step <= 0 for step in steps) or all(a > b for a, b in zip(steps, steps[1:])):
+        return None
     return arr
 
 

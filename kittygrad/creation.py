@@ -50,14 +50,16 @@ def _to_array(data, dtype=None):
     if isinstance(data, (str, bytes)):
         raise KittyTypeError(f"new(): invalid data type '{type(data).__name__}'")
     typed: list = []  # dtypes of NumPy scalars/arrays and Tensors inside the sequences
+    given = data  # (as written: the unwrapped copy holds lists where the caller had tuples)
     if isinstance(data, (list, tuple)):
-        data = _unwrap_nested(data, typed)
+        data = _unwrap_nested(data, typed, dtype)
     integer_target = dtype is not None and dtype.kind in "iu"
     try:
         if dtype is not None and not integer_target:  # the elements were checked above
             return B.asarray(data, dtype=dtype)  # straight to the target (no float32 detour)
         arr = B.asarray(data)
     except ValueError as e:
+        _check_ragged(given, dtype)
         raise KittyValueError(f"tensor(): the nested sequences do not form a regular shape ({e})") from None
     if integer_target:
         return _checked_integer_array(arr, dtype)
@@ -124,17 +126,21 @@ def _python_number_kinds(seq, kinds: set) -> set:
     return kinds
 
 
-def _unwrap_nested(seq, typed: list):
+def _unwrap_nested(seq, typed: list, dtype=None):
     out = []
     for x in seq:
         if isinstance(x, Tensor):
-            # torch reads a tensor inside a sequence as a number: it must hold one element
+            # torch reads a tensor inside a sequence as a number: it must hold one element. Its
+            # error is the one of converting it to the target's kind of number: an integer one
+            # (the dtype asked for, else the tensor's own) reads it as an index.
             if x._data.size != 1:
+                if (dtype if dtype is not None else x._data.dtype).kind in "iub":
+                    raise KittyTypeError("only integer tensors of a single element can be converted to an index")
                 raise KittyValueError("only one element tensors can be converted to Python scalars")
             typed.append(x._data.dtype)
             out.append(x._data.item())
         elif isinstance(x, (list, tuple)):
-            out.append(_unwrap_nested(x, typed))
+            out.append(_unwrap_nested(x, typed, dtype))
         elif x is None or isinstance(x, (str, bytes, complex)) or not (
             isinstance(x, numbers.Number) or B.is_array(x) or B.is_array_like_scalar(x)
         ):
@@ -146,6 +152,43 @@ def _unwrap_nested(seq, typed: list):
                 typed.append(x.dtype)
             out.append(x)
     return out
+
+
+def _check_ragged(data, dtype=None) -> None:
+    """torch's error for nested sequences of uneven lengths: the shape is read along the first
+    items, then every sequence is checked against it, depth first ("expected sequence of length 3
+    at dim 1 (got 2)"); a number where a sequence belongs is "not a sequence", and a sequence where
+    a number belongs fails its conversion to the target's kind of number (``dtype``, else float
+    if any number is a float)."""
+    sizes = []
+    first = data
+    while isinstance(first, (list, tuple)):
+        sizes.append(len(first))
+        if not first:
+            return  # (torch makes an empty tensor of such shapes; NumPy's message stands)
+        first = first[0]
+
+    def visit(seq, dim):
+        if dim == len(sizes):
+            if isinstance(seq, (list, tuple)):
+                name = type(seq).__name__
+                floating = dtype.kind == "f" if dtype is not None else _holds_float(data)
+                raise KittyTypeError(f"must be real number, not {name}" if floating
+                                     else f"'{name}' object cannot be interpreted as an integer")
+            return
+        if not isinstance(seq, (list, tuple)):
+            raise KittyTypeError("not a sequence")
+        if len(seq) != sizes[dim]:
+            raise KittyValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(seq)})")
+        for item in seq:
+            visit(item, dim + 1)
+
+    visit(data, 0)
+
+
+def _holds_float(seq) -> bool:
+    return any(_holds_float(x) if isinstance(x, (list, tuple)) else
+               (x._data if isinstance(x, Tensor) else B.xp.asarray(x)).dtype.kind == "f" for x in seq)
 
 
 def _first_bad(data):

@@ -465,7 +465,7 @@ def native_dropout(input, p: float, train: bool):
     """
     if not train:
         return input.clone(), kitty_ones_like(input, dtype=bool_dtype)
-    scaled = Tensor._wrap(F._dropout_mask(input.shape, p, input._data.dtype))
+    scaled = Tensor._wrap(F._dropout_mask(input.shape, p, input._data.dtype, like=input))
     return input * scaled, scaled != 0  # a comparison: the mask carries no gradient
 
 

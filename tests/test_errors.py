@@ -267,3 +267,27 @@ def test_reading_a_non_leaf_grad_warns_in_torchs_words():
         messages.append(str(record[0].message))
     # (torch's ends with where in its C++ sources the warning came from)
     assert messages[1].startswith(messages[0] + " (Triggered internally at ")
+
+
+@pytest.mark.parametrize("data", [
+    [[1, 2, 3], [4, 5]], [[[1, 2]], [[1]]], [[1, 2], [3, 4], [5]], [[1], []], [(1, 2), [3]], [[[1], [2]], [[3]]],
+    [[1], 2], [1, [2]], [1.5, [2]], [[1, 2], [3, (4,)]],
+])
+@pytest.mark.parametrize("dtype", [None, "float64", "int32"])
+def test_ragged_sequences_fail_with_torchs_error(data, dtype):
+    """A batch of token-id lists of different lengths given to tensor(): torch's own type and words."""
+    ours, theirs = raised_as_torch(lambda: torch.tensor(data, dtype=dtype and getattr(torch, dtype)),
+                                   lambda: kitty.tensor(data, dtype=dtype and getattr(kitty, dtype)))
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("dtype", [None, "float32", "int64"])
+@pytest.mark.parametrize("item", ["int", "float", "bool"])
+def test_tensors_of_several_elements_in_a_list(item, dtype):
+    """``tensor([t1, t2])`` of multi-element tensors: converting one to an integer reads it as an
+    index (TypeError), to a float as a Python scalar (ValueError), as in torch."""
+    values = {"int": [1, 2], "float": [1.0, 2.0], "bool": [True, False]}[item]
+    ours, theirs = raised_as_torch(
+        lambda: torch.tensor([torch.tensor(values), torch.tensor(values)], dtype=dtype and getattr(torch, dtype)),
+        lambda: kitty.tensor([kitty.tensor(values), kitty.tensor(values)], dtype=dtype and getattr(kitty, dtype)))
+    assert ours == theirs

@@ -935,6 +935,27 @@ def test_inf_and_nan_arithmetic_is_silent_like_torch_but_user_numpy_still_warns(
     assert "divide by zero" in run.stderr  # the user's own NumPy division keeps its warning
 
 
+def test_fully_masked_softmax_and_overflowing_prod_stay_silent_under_a_users_filter():
+    # a program's own warnings.simplefilter("error"/"always") comes before kittygrad's filter of
+    # NumPy's RuntimeWarnings, and NumPy's prod warns from NumPy's module, which that filter does
+    # not name: these ops silence NumPy themselves. A query whose keys are all masked is NaN in torch.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rows = kitty.tensor([[float("-inf")] * 3, [0.0, float("-inf"), 1.0]], requires_grad=True)
+        probs = kitty.softmax(rows, -1)
+        logp = kitty.log_softmax(rows, -1)
+        probs[1].sum().backward()
+        assert np.isnan(probs[0].detach().numpy()).all() and np.isnan(logp[0].detach().numpy()).all()
+        np.testing.assert_allclose(probs[1].detach().numpy(), torch.softmax(torch.tensor([0.0, -np.inf, 1.0]), 0).numpy(), rtol=1e-6)
+        mha = kitty.nn.MultiheadAttention(4, 1, batch_first=True)
+        x = kitty.randn(1, 3, 4)
+        out, w = mha(x, x, x, key_padding_mask=kitty.tensor([[True, True, True]]))
+        assert np.isnan(out.detach().numpy()).all() and np.isnan(w.detach().numpy()).all()
+        assert kitty.tensor([1e30, 1e30]).prod().item() == float("inf")
+
+
 @pytest.mark.parametrize("a_shape, b_batch", [((4, 2, 3), (4,)), ((2, 4, 2, 3), (4,)), ((2, 4, 2, 3), (1, 4)),
                                               ((1, 2, 3), (4,)), ((4, 2, 3), (2, 4))])
 def test_matmul_with_a_matrix_repeated_along_the_batch(a_shape, b_batch):

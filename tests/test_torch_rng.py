@@ -293,6 +293,29 @@ def test_dropout(seed, p, tdt, kdt):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("layout", [(1, 0, 2), (0, 2, 1), (2, 0, 1), (1, 2, 0)])
+def test_dropout_noise_follows_a_permuted_inputs_memory(seed, layout):
+    """torch draws dropout's noise into ``empty_like(input)``, which keeps a permuted input's
+    layout: the uniforms run along its memory (a batch_first attention output is one, so a
+    TransformerEncoderLayer's dropout1 in training)."""
+    x = np.linspace(-3, 3, 3 * 4 * 5).reshape(3, 4, 5)
+    tx, kx = torch.tensor(x).permute(layout), kitty.tensor(x).permute(layout)
+    seed_both(seed)
+    assert_same(torch.nn.functional.dropout(tx, 0.4), kitty.nn.functional.dropout(kx, 0.4))
+    assert_same(torch.nn.functional.dropout(tx[:, 1:], 0.4), kitty.nn.functional.dropout(kx[:, 1:], 0.4))  # (sliced: its order)
+    assert_same(torch.native_dropout(tx, 0.3, True)[0], kitty.native_dropout(kx, 0.3, True)[0])
+    assert_same_stream()
+    seed_both(seed)
+    tl = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.3, batch_first=True)
+    kl = kitty.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.3, batch_first=True)
+    kl.load_state_dict({k: kitty.tensor(v.numpy()) for k, v in tl.state_dict().items()})
+    seed_both(seed + 1)
+    tx, kx = torch.randn(2, 5, 8), kitty.randn(2, 5, 8)
+    np.testing.assert_allclose(arr(kl(kx)), arr(tl(tx)), rtol=1e-4, atol=1e-5)
+    assert_same_stream()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("tdt,kdt", DTYPES)
 def test_multinomial(seed, tdt, kdt):
     seed_both(seed)

@@ -262,10 +262,16 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
 # dropout
 
 
-def _dropout_mask(shape, p: float, dtype):
+def _dropout_mask(shape, p: float, dtype, like=None):
+    """The scaled keep-mask; ``like``, the input's tensor: its noise follows the input's memory
+    layout, as torch's (a batch_first attention output is transposed in memory, say)."""
     if p == 1:
         return B.xp.zeros(shape, dtype)
-    return B.default_generator.dropout_mask(p, shape, dtype)  # torch's draws and rounding
+    data = None if like is None else like._data
+    layout = B.like_layout(data) if type(data) is B.ndarray else None  # (a vmapped input: C order)
+    if layout is None:
+        return B.default_generator.dropout_mask(p, shape, dtype)  # torch's draws and rounding
+    return B.default_generator.dropout_mask(p, shape, dtype, like=layout)
 
 
 def _check_p(p: float) -> None:
@@ -285,7 +291,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     _check_p(p)
     if not training or p == 0:
         return input
-    mask = Tensor._wrap(_dropout_mask(input.shape, p, input._data.dtype))
+    mask = Tensor._wrap(_dropout_mask(input.shape, p, input._data.dtype, like=input))
     return input.mul_(mask) if inplace else input * mask
 
 

@@ -24,7 +24,8 @@ class Softmax(Op):
     def forward(self, x, axis):
         xp = self.xp
         self.axis = axis
-        e = _k.by_materializing(xp.subtract, x, x.max(axis=axis, keepdims=True, initial=-xp.inf))  # initial: empty inputs
+        with B.errstate(invalid="ignore"):  # a row all -inf (every key masked) is NaN in torch, quietly
+            e = _k.by_materializing(xp.subtract, x, x.max(axis=axis, keepdims=True, initial=-xp.inf))  # initial: empty inputs
         if type(e) is B.ndarray and e.ndim > 0:  # a fresh array: exp and the scaling in place
             _k.exp_normalized(e, axis)
             self.out = e
@@ -51,7 +52,8 @@ class LogSoftmax(Op):
     def forward(self, x, axis):
         xp = self.xp
         self.axis = axis
-        shifted = _k.by_materializing(xp.subtract, x, x.max(axis=axis, keepdims=True, initial=-xp.inf))  # initial: empty inputs
+        with B.errstate(invalid="ignore"):  # (a row all -inf: NaN, quietly, as softmax's)
+            shifted = _k.by_materializing(xp.subtract, x, x.max(axis=axis, keepdims=True, initial=-xp.inf))  # initial: empty inputs
         e = xp.exp(shifted)
         log_total = xp.log(_k.sum_last(e) if axis == e.ndim - 1 else e.sum(axis=axis, keepdims=True))
         if type(shifted) is B.ndarray and shifted.ndim:
@@ -436,7 +438,10 @@ class LogSigmoid(Op):
 
     def forward(self, x):
         self.x = x
-        return -_softplus(-x)
+        xp = self.xp
+        # min(x, 0) - log1p(exp(-|x|)), not -softplus(-x): where exp underflows (x > ~104 in
+        # float32) torch's result is 0.0, and negating softplus's 0.0 would print -0.
+        return _k.bounded(xp.minimum, x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
 
     def backward(self, g):
         return (g * _sigmoid(-self.x),)

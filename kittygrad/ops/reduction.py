@@ -61,7 +61,10 @@ class Prod(Op):
 
     def forward(self, x, axis=None, keepdim=False):
         self.x, self.axis, self.keepdim = x, axis, keepdim
-        self.out = B.xp.asarray(x.prod(axis=axis, keepdims=keepdim))
+        # (NumPy's prod warns of an overflow from its own module, where kittygrad's filter of such
+        # warnings does not reach: torch's inf comes without a word)
+        with B.errstate(over="ignore", invalid="ignore"):
+            self.out = B.xp.asarray(x.prod(axis=axis, keepdims=keepdim))
         return self.out
 
     def backward(self, g):

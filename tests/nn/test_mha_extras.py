@@ -246,3 +246,19 @@ def test_mismatched_mask_types_warn_as_torch():
         x = lib.zeros(L, N, E)
         with pytest.warns(UserWarning, match="Support for mismatched key_padding_mask and attn_mask is deprecated"):
             mha(x, x, x, key_padding_mask=lib.zeros(N, L, dtype=lib.bool), attn_mask=lib.zeros(L, L))
+
+
+@pytest.mark.parametrize("batched", [True, False])
+@pytest.mark.parametrize("average", [True, False])
+def test_returned_weights_name_torchs_last_node(batched, average):
+    """The weights handed back print the node torch makes them by last (``print(attn)`` under the
+    runner shows it): a mean over heads, a view splitting the heads off, or the squeeze of
+    unbatched input."""
+    names = []
+    for lib in (torch, kitty):
+        lib.manual_seed(0)
+        mha = lib.nn.MultiheadAttention(E, HEADS, batch_first=True)
+        x = lib.randn(N, L, E) if batched else lib.randn(L, E)
+        _, w = mha(x, x, x, average_attn_weights=average)
+        names.append(w.grad_fn.name() if lib is torch else w.grad_fn.torch_name())
+    assert names[1] == names[0]

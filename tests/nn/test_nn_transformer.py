@@ -161,3 +161,58 @@ def test_torch_state_dict_loads_and_trains():
             opt.step()
     for name, p in tm.named_parameters():
         np.testing.assert_allclose(km.get_parameter(name).detach().numpy(), p.detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["no_grad", "frozen", "grad", "train", "float_mask", "not_left_aligned",
+                                  "not_left_aligned_unchecked", "with_mask", "norm_first"])
+def test_encoder_padded_positions_as_torchs_nested_tensor_path(mode):
+    """In inference with a key padding mask torch's encoder runs on a nested tensor and pads its
+    output back with zeros (before the final norm); elsewhere the padded positions are computed."""
+    pad = np.array([[False, False, True, True], [False] * 4, [True] * 4])
+    if mode.startswith("not_left_aligned"):
+        pad = np.array([[False, True, False, True], [False] * 4, [False, False, False, True]])
+    if mode in ("with_mask", "norm_first"):  # (no nested path: torch's layer fast path gives NaN for an empty row)
+        pad[2, 0] = False
+    outs = []
+    for lib in (torch, kitty):
+        lib.manual_seed(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            layer = lib.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True, norm_first=mode == "norm_first")
+            enc = lib.nn.TransformerEncoder(layer, 2, norm=lib.nn.LayerNorm(8), mask_check=mode != "not_left_aligned_unchecked")
+        src = lib.tensor(randn(3, 4, 8), dtype=lib.float32)
+        mask = lib.tensor(pad)
+        if mode == "float_mask":
+            mask = lib.zeros(3, 4).masked_fill(mask, float("-inf"))
+        if mode != "train":
+            enc.eval()
+        if mode == "frozen":
+            enc.requires_grad_(False)
+        causal_mask = lib.nn.Transformer.generate_square_subsequent_mask(4) if mode == "with_mask" else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with (lib.enable_grad() if mode in ("grad", "train", "frozen") else lib.no_grad()):
+                out = enc(src, mask=causal_mask, src_key_padding_mask=mask)
+        outs.append(np.nan_to_num(out.detach().numpy(), nan=7.0))
+    np.testing.assert_allclose(outs[1], outs[0], rtol=1e-4, atol=1e-5)
+
+
+def test_mismatched_mask_types_warn_with_the_encoders_names():
+    """The encoder stack and the encoder layer read their masks themselves, as torch's do: one
+    warning, naming their own arguments (the decoder's come from its attention, per layer)."""
+    pad, causal_mask = np.array([[False, False, True], [False] * 3]), np.triu(np.full((3, 3), -np.inf), 1)
+    got = []
+    for lib in (torch, kitty):
+        lib.manual_seed(0)
+        layer = lib.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+        enc = lib.nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+        x, kpm, m = lib.tensor(randn(2, 3, 8), dtype=lib.float32), lib.tensor(pad), lib.tensor(causal_mask, dtype=lib.float32)
+        messages = []
+        for call in (lambda: enc(x, mask=m, src_key_padding_mask=kpm), lambda: layer(x, src_mask=m, src_key_padding_mask=kpm)):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                call()
+            messages.append([str(w.message) for w in caught])
+        got.append(messages)
+    assert got[1] == got[0]
+    assert "src_key_padding_mask and mask" in got[0][0][0]

@@ -35,3 +35,18 @@ ROWS = [
     Row("elu_inplace", lambda m, a: F(m).elu(a * 1, inplace=True), domain=away_from_zero),
     Row("F_softmax", lambda m, x: F(m).softmax(x, dim=1) + F(m).log_softmax(x, dim=-1), shapes=fixed((3, 4))),
 ]
+
+
+def test_logsigmoid_of_large_logits_is_positive_zero_as_torch():
+    """Where exp(-x) underflows log(sigmoid(x)) is 0.0 in torch, not -0.0 (which prints as ``-0.``)."""
+    import numpy as np
+    import torch
+
+    import kittygrad as kitty
+
+    for dtype in ("float32", "float64"):
+        values = [-1000.0, -1.0, 0.0, 20.0, 110.0, 800.0, 1000.0, float("inf")]
+        k = kitty.nn.functional.logsigmoid(kitty.tensor(values, dtype=getattr(kitty, dtype))).numpy()
+        t = torch.nn.functional.logsigmoid(torch.tensor(values, dtype=getattr(torch, dtype))).numpy()
+        np.testing.assert_allclose(k, t, rtol=1e-6)
+        np.testing.assert_array_equal(np.signbit(k), np.signbit(t))

@@ -7,8 +7,11 @@ import warnings
 from typing import Any, Callable
 
 from ... import creation as C
+from ...amp import autocast_mode as _autocast
+from ...autograd.grad_mode import is_grad_enabled
 from ...errors import KittyRuntimeError
 from ...tensor import Tensor
+from .. import _functional_attention as _attention
 from .. import functional as F
 from .. import init
 from .activation import GELU, MultiheadAttention, ReLU
@@ -45,6 +48,12 @@ def _relu_or_gelu(activation) -> int:
 def _causal_mask(sz: int, device=None, dtype=None) -> Tensor:
     """``-inf`` above the diagonal, 0 elsewhere (a bool dtype gives True above the diagonal)."""
     return C.full((sz, sz), float("-inf"), dtype=dtype, device=device).triu(1)
+
+
+def _canonical_mask(mask, name: str, other, other_name: str, src: Tensor):
+    """A mask as the attention reads it (boolean as additive -inf / 0 in ``src``'s dtype), with
+    torch's warning when it and ``other`` differ in type."""
+    return _attention._canonical_mask(mask, name, other, other_name, src._data.dtype)
 
 
 def _seq_len(x: Tensor, batch_first: bool) -> int:
@@ -116,6 +125,11 @@ class TransformerEncoderLayer(_AttentionBlocks):
 
     def forward(self, src: Tensor, src_mask: Tensor | None = None, src_key_padding_mask: Tensor | None = None,
                 is_causal: bool = False) -> Tensor:
+        # read here, as torch's layer does (its warning names these arguments), so the attention
+        # below gets masks of one type
+        src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask", src_mask, "src_mask", src)
+        src_mask = _canonical_mask(src_mask, "src_mask", None, "", src)
+
         def attention(y):
             return self._attend(self.self_attn, y, y, src_mask, src_key_padding_mask, is_causal, self.dropout1)
 
@@ -186,7 +200,9 @@ class TransformerEncoder(Module):
     """A stack of ``num_layers`` copies of ``encoder_layer``, with an optional final norm.
 
     kittygrad has no nested tensors: ``enable_nested_tensor`` is recorded (with torch's warning
-    when torch would not use them either) and the padded computation always runs.
+    when torch would not use them either) and the padded computation always runs. Where torch
+    would take its nested-tensor path (inference with a key padding mask), the padded positions of
+    the layers' output are zeros, as torch's nested tensor padded back gives them.
 
     >>> import kittygrad as kitty
     >>> layer = kitty.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
@@ -213,14 +229,45 @@ class TransformerEncoder(Module):
 
     def forward(self, src: Tensor, mask: Tensor | None = None, src_key_padding_mask: Tensor | None = None,
                 is_causal: bool | None = None) -> Tensor:
+        # read once for every layer, as torch's stack does (its warning names these arguments)
+        src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask", mask, "mask", src)
+        mask = _canonical_mask(mask, "mask", None, "", src)
         batch_first = self.layers[0].self_attn.batch_first
         is_causal = _detect_is_causal(mask, is_causal, _seq_len(src, batch_first))
+        nested = self._nested_padding(src, mask, src_key_padding_mask)
+        if nested is not None:
+            src_key_padding_mask = nested
         out = src
         for mod in self.layers:
             out = mod(out, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
+        if nested is not None:
+            out = out.masked_fill(nested.unsqueeze(-1), 0.0)
         if self.norm is not None:
             out = self.norm(out)
         return out
+
+    def _nested_padding(self, src, mask, src_key_padding_mask):
+        """Where torch's forward would pack ``src`` into a nested tensor, the (batch, length) boolean
+        mask of the positions that nested tensor leaves out, else None. torch keeps the first
+        ``n`` tokens of each sequence, ``n`` its unmasked count (``mask_check`` refuses a mask
+        whose tokens are not all first), and pads its output back with zeros: the padded
+        computation with that mask, zeroed there, gives the same values."""
+        first = self.layers[0]
+        if (not getattr(self, "use_nested_tensor", False) or first.training or src.ndim != 3
+                or src_key_padding_mask is None or mask is not None or _autocast.is_autocast_enabled()):
+            return None
+        attn = first.self_attn
+        args = (src, attn.in_proj_weight, attn.in_proj_bias, attn.out_proj.weight, attn.out_proj.bias,
+                first.norm1.weight, first.norm1.bias, first.norm2.weight, first.norm2.bias,
+                first.linear1.weight, first.linear1.bias, first.linear2.weight, first.linear2.bias)
+        if is_grad_enabled() and any(t is not None and t.requires_grad for t in args):
+            return None
+        keep = src_key_padding_mask.logical_not()  # (a float mask: its zeros)
+        lengths = keep.sum(1)
+        packed = C.arange(keep.shape[1])[None, :] >= lengths[:, None]
+        if getattr(self, "mask_check", True) and not bool((packed == ~keep).all()):
+            return None
+        return packed
 
 
 class TransformerDecoder(Module):

@@ -52,7 +52,13 @@ def attention_weights(weights, n: int, heads: int, average: bool = True, batched
     >>> ret.shape
     kittygrad.Size([2, 3, 5])
     """
-    return AttentionWeights.apply(weights, n, heads, average, batched)
+    weights, returned = AttentionWeights.apply(weights, n, heads, average, batched)
+    node = getattr(returned, "_grad_fn", None)
+    if node is not None:
+        # the caller sees this node on the weights it is handed, which torch makes last by a
+        # squeeze (unbatched input), a mean over heads, or a view splitting the heads off
+        node.torch_label = "SqueezeBackward1" if not batched else "MeanBackward1" if average else "ViewBackward0"
+    return weights, returned
 
 
 # ---------------------------------------------------------------------------------------------
