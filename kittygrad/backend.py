@@ -878,10 +878,34 @@ def like_layout(arr):
 # ---------------------------------------------------------------------------------------------
 # the error function family (the erf ops, exact GELU, the normal distribution)
 
-def sobol(dimension: int, scramble: bool, seed):
-    """SciPy's Sobol' generator (Joe and Kuo's direction numbers, as torch's); scrambled by ``seed``."""
+def sobol(dimension: int, shift=None, ltm=None):
+    """SciPy's Sobol' generator (Joe and Kuo's direction numbers, as torch's), 30 bits.
+
+    Given ``shift`` (``(dimension,)`` integers) and ``ltm`` (``(dimension, 30, 30)`` lower-triangular
+    0/1 matrices), it is scrambled as torch scrambles: each direction number's bits, most significant
+    first, are multiplied over GF(2) by its dimension's matrix (with a unit diagonal), and the points
+    are XOR-shifted by ``shift``. SciPy draws its own scrambling; this one installs torch's in the
+    engine's state instead (its direction numbers ``_sv``, running point ``_quasi`` and first point).
+    """
     from scipy.stats import qmc  # (slow to import: only a Sobol engine needs it)
-    return qmc.Sobol(dimension, scramble=scramble, rng=np.random.default_rng(seed), bits=30)
+    engine = qmc.Sobol(dimension, scramble=False, bits=30)
+    if ltm is None:
+        return engine
+    bits = 30
+    ltm = np.array(ltm, dtype=np.int64)
+    diag = np.arange(bits)
+    ltm[:, diag, diag] = 1
+    weights = np.int64(1) << (bits - 1 - diag)  # column k of a matrix is bit 29 - k
+    sv = engine._sv.astype(np.int64)
+    sv_bits = (sv[:, :, None] >> (bits - 1 - diag)) & 1  # (dimension, direction, bit)
+    # the GF(2) products as float matmuls (exact: the sums stay below 31) for speed
+    products = np.matmul(sv_bits.astype(np.float64), np.swapaxes(ltm, 1, 2).astype(np.float64))
+    scrambled = (products.astype(np.int64) % 2) @ weights
+    engine._sv = scrambled.astype(engine._sv.dtype)
+    engine._shift = np.asarray(shift).astype(engine._shift.dtype)
+    engine._quasi = engine._shift.copy()
+    engine._first_point = (engine._shift * engine._scale).reshape(1, -1)
+    return engine
 
 
 def erf(x):

@@ -1,9 +1,10 @@
 """``torch.quasirandom.SobolEngine``: low-discrepancy Sobol' points in the unit cube, for quasi-Monte
 Carlo integration and space-filling designs.
 
-Unscrambled, the points are torch's, bit for bit (Joe and Kuo's direction numbers, through SciPy's
-generator). Scrambled (``scramble=True``), they are an Owen-scrambled Sobol' sequence with a digital
-shift, reproducible from ``seed``, but not the numbers torch's own scrambling draws.
+The points are torch's, bit for bit (Joe and Kuo's direction numbers, through SciPy's generator).
+Scrambled (``scramble=True``), they are scrambled by a linear matrix scramble and a digital shift
+drawn as torch draws them: from a generator seeded with ``seed``, or from the default generator
+when there is none (so ``manual_seed`` repeats them, and later draws follow torch's).
 
 >>> import kittygrad as kitty
 >>> kitty.quasirandom.SobolEngine(2).draw(4)
@@ -18,6 +19,8 @@ import warnings
 
 from . import backend as B
 from . import dtypes as D
+from .backend import Generator
+from .creation import arange, randint
 from .errors import KittyValueError
 from .tensor import Tensor
 
@@ -36,11 +39,19 @@ class SobolEngine:
         if not 1 <= dimension <= _MAX_DIMENSION:
             raise KittyValueError(f"Supported range of dimensionality for SobolEngine is [1, {_MAX_DIMENSION}]")
         self.dimension, self.scramble, self.seed = dimension, scramble, seed
+        self._scrambling = {}
+        if scramble:
+            # torch's draws, in its order: the shift's bits, then the lower-triangular matrices
+            generator = None if seed is None else Generator().manual_seed(seed)
+            bits = randint(2, (dimension, self.MAXBIT), generator=generator)
+            shift = (bits * (2 ** arange(self.MAXBIT))).sum(1)
+            ltm = randint(2, (dimension, self.MAXBIT, self.MAXBIT), generator=generator).tril()
+            self._scrambling = {"shift": shift.numpy(), "ltm": ltm.numpy()}
         self.reset()
 
     def reset(self) -> SobolEngine:
-        """Start the sequence again from its first point."""
-        self._engine = B.sobol(self.dimension, self.scramble, self.seed)
+        """Start the sequence again from its first point (with the same scrambling)."""
+        self._engine = B.sobol(self.dimension, **self._scrambling)
         self.num_generated = 0
         return self
 

@@ -31,6 +31,7 @@ import types
 import kittygrad
 from kittygrad import _display, errors
 from kittygrad.autograd import set_backward_semantics
+from kittygrad.linalg import LinAlgError
 from kittygrad.tensor import Tensor
 
 #: what ``torch.__version__`` reads under the runner: the PyTorch release whose API kittygrad matches
@@ -158,6 +159,11 @@ def _name_errors_as_torch() -> None:
         builtin = cls.__name__.removeprefix("Kitty")
         cls.__name__ = cls.__qualname__ = builtin
         setattr(errors, builtin, cls)
+    # torch.linalg.LinAlgError is torch._C._LinAlgError: a GP script catching a failed Cholesky
+    # and printing the type's name sees the underscored name
+    decompositions = sys.modules[LinAlgError.__module__]
+    LinAlgError.__name__ = LinAlgError.__qualname__ = "_LinAlgError"
+    decompositions._LinAlgError = LinAlgError
 
 
 def _report() -> None:

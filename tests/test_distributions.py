@@ -787,3 +787,24 @@ def test_sampling_and_validation_leave_no_pending_use(make):
     d = make(x)
     d.log_prob(d.sample((2,))).sum().backward()
     assert x.grad is not None and np.isfinite(x.grad.numpy()).all()
+
+
+@pytest.mark.parametrize("make", [
+    lambda M, a: M.kl_divergence(M.Normal(a, 2 * a), M.Normal(0.0, 1.0)),
+    lambda M, a: M.kl_divergence(M.HalfNormal(a), M.HalfNormal(1.0)),
+    lambda M, a: M.kl_divergence(M.Poisson(a), M.Poisson(1.0)),
+    lambda M, a: M.kl_divergence(M.Normal(a, a), M.Laplace(0.0, 1.0)),
+    lambda M, a: M.Laplace(a, a).rsample(),
+    lambda M, a: M.Laplace(a, a).icdf(0.3 * a),
+    lambda M, a: M.Uniform(a - 1, a).mean,
+], ids=["kl_normal", "kl_halfnormal", "kl_poisson", "kl_normal_laplace", "laplace_rsample", "laplace_icdf", "uniform_mean"])
+def test_printed_grad_fn_names_are_torchs(make):
+    """A VAE script printing a KL term (or a draw) shows its grad_fn: the same node as torch's."""
+    results = []
+    for m, M in ((torch, TD), (kitty, KD)):
+        a = m.tensor([0.5, 1.5], dtype=m.float64, requires_grad=True)
+        m.manual_seed(0)
+        out = make(M, a)
+        results.append((out.grad_fn.name() if m is torch else out.grad_fn.torch_name(), _np(out)))
+    assert results[1][0] == results[0][0]
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-12, atol=0)

@@ -190,6 +190,20 @@ def test_under_the_runner_errors_answer_to_torchs_names(tmp_path):
     assert type(pickle.loads(pickle.dumps(kitty.errors.KittyIndexError("x")))).__name__ == "KittyIndexError"
 
 
+def test_under_the_runner_a_failed_cholesky_is_torchs_underscored_linalg_error(tmp_path):
+    import subprocess
+    import sys
+    script = ("import pickle, torch\n"
+              "try:\n    torch.linalg.cholesky(torch.tensor([[1.0, 2.0], [2.0, 1.0]]))\n"
+              "except torch.linalg.LinAlgError as e:\n"
+              "    print(type(e).__name__, type(pickle.loads(pickle.dumps(e))).__name__, isinstance(e, RuntimeError))\n")
+    (tmp_path / "chol.py").write_text(script)
+    runs = [subprocess.run([sys.executable, *runner, str(tmp_path / "chol.py")], capture_output=True, text=True)
+            for runner in ([], ["-m", "kittygrad.run"])]
+    assert runs[1].returncode == 0, runs[1].stderr
+    assert runs[1].stdout == runs[0].stdout == "_LinAlgError _LinAlgError True\n"
+
+
 @pytest.mark.parametrize("fn", [
     lambda m: m.tensor([True]) - m.tensor([False]), lambda m: m.tensor([True]) - True,
     lambda m: m.rsub(m.tensor([True]), m.tensor([True])), lambda m: 1 - m.tensor([True]),

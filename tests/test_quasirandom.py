@@ -1,5 +1,5 @@
-"""torch.quasirandom.SobolEngine: torch's points when unscrambled, a reproducible scrambled sequence
-otherwise, and torch's API and errors."""
+"""torch.quasirandom.SobolEngine: torch's points, scrambled or not (the scrambling drawn from torch's
+stream), and torch's API and errors."""
 
 from __future__ import annotations
 
@@ -21,6 +21,22 @@ def test_unscrambled_points_are_torch_s(dimension):
     assert ours.num_generated == theirs.num_generated == 32
     np.testing.assert_array_equal(ours.draw(3, dtype=kitty.float64).numpy(),
                                   theirs.draw(3, dtype=torch.float64).numpy())
+
+
+@pytest.mark.parametrize("dimension,seed", [(1, 0), (3, 7), (12, None)])
+def test_scrambled_points_are_torch_s_and_so_is_the_stream_after(dimension, seed):
+    torch.manual_seed(5)
+    kitty.manual_seed(5)
+    theirs = torch.quasirandom.SobolEngine(dimension, scramble=True, seed=seed)
+    ours = kitty.quasirandom.SobolEngine(dimension, scramble=True, seed=seed)
+    np.testing.assert_array_equal(ours.draw(5).numpy(), theirs.draw(5).numpy())
+    theirs.fast_forward(11)
+    ours.fast_forward(11)
+    np.testing.assert_array_equal(ours.draw_base2(4, dtype=kitty.float64).numpy(),
+                                  theirs.draw_base2(4, dtype=torch.float64).numpy())
+    np.testing.assert_array_equal(ours.reset().draw(3).numpy(), theirs.reset().draw(3).numpy())
+    # without a seed the scrambling comes from the default generator, which then moves on as torch's
+    np.testing.assert_array_equal(kitty.rand(3).numpy(), torch.rand(3).numpy())
 
 
 def test_scrambled_points_are_reproducible_balanced_and_in_the_cube():

@@ -1,5 +1,6 @@
 """Same seed, same numbers for torch's rejection samplers: gamma (and the distributions built on
-it: Beta, Dirichlet, Chi2, StudentT, FisherSnedecor, NegativeBinomial), binomial and von Mises.
+it: Beta, Dirichlet, Chi2, StudentT, FisherSnedecor, NegativeBinomial, LKJCholesky), binomial and
+von Mises.
 
 torch draws these element after element from float64 uniforms and normals of its generator, a
 varying number per sample; kittygrad's :mod:`kittygrad.ops._scalar_samplers` draws the same ones in
@@ -59,6 +60,22 @@ def test_distributions_built_on_gamma_are_torchs(seed):
                  lambda M: M.VonMises(0.5, 2.0),
                  lambda M: M.VonMises(-1.0, 0.05)):
         assert_same(make(torch.distributions).sample((7,)), make(kitty.distributions).sample((7,)))
+    assert_same_stream()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("tdt,kdt", DTYPES)
+def test_lkj_cholesky_draws_follow_torchs_stream(seed, tdt, kdt):
+    """torch draws a Beta value for row 0 too and discards it: the same draws, in 2 dimensions the
+    same factors; in 3 the rows torch's onion parameters share with the textbook ones (0 and 1)."""
+    seed_both(seed)
+    conc = [0.5, 2.0]
+    assert_same(torch.distributions.LKJCholesky(2, torch.tensor(conc, dtype=tdt)).sample((3,)),
+                kitty.distributions.LKJCholesky(2, kitty.tensor(conc, dtype=kdt)).sample((3,)), exact=False, rtol=1e-6, atol=1e-6)
+    assert_same_stream()
+    t = torch.distributions.LKJCholesky(3, torch.tensor(1.5, dtype=tdt)).sample((4,))
+    k = kitty.distributions.LKJCholesky(3, kitty.tensor(1.5, dtype=kdt)).sample((4,))
+    assert_same(t[:, :2], k[:, :2], exact=False, rtol=1e-6, atol=1e-6)
     assert_same_stream()
 
 

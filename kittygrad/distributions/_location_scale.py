@@ -67,6 +67,9 @@ class LocationScale(Distribution):
     arg_constraints = LOC_SCALE_CONSTRAINTS
     support = constraints.real
     has_rsample = True
+    # torch writes Laplace's draws and quantiles as loc - scale * (-Z): the same numbers, but the
+    # result's grad_fn, which a printed tensor shows, is then SubBackward0
+    _subtracts = False
 
     @property
     def _family(self) -> type:
@@ -92,9 +95,14 @@ class LocationScale(Distribution):
     def mode(self):
         return self.loc
 
-    def rsample(self, sample_shape=Size()):
-        z = self._standard_rsample(self._extended_shape(sample_shape), self.loc.dtype)
+    def _placed(self, z):
+        """loc + scale * z, the variable's value for the standard value ``z``."""
+        if self._subtracts:
+            return self.loc - self.scale * z.neg()
         return self.loc + self.scale * z
+
+    def rsample(self, sample_shape=Size()):
+        return self._placed(self._standard_rsample(self._extended_shape(sample_shape), self.loc.dtype))
 
     def log_prob(self, value):
         if self._validate_args:
@@ -108,7 +116,7 @@ class LocationScale(Distribution):
         return self._standard_cdf(self._standardise(value))
 
     def icdf(self, value):
-        return self.loc + self.scale * self._standard_icdf(value)
+        return self._placed(self._standard_icdf(value))
 
     def entropy(self):
         return self._standard_entropy + self.scale.log()

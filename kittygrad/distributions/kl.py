@@ -269,9 +269,11 @@ def _kl_mvn_mvn(p, q):
 
 @register_kl(Normal, Normal)
 def _kl_normal_normal(p, q):
-    # log(sigma_q / sigma_p) + (sigma_p^2 + (mu_p - mu_q)^2) / (2 sigma_q^2) - 1/2
-    second_moment = p.scale.pow(2) + (p.loc - q.loc).pow(2)
-    return (q.scale / p.scale).log() + second_moment / (2 * q.scale.pow(2)) - 0.5
+    # (r + d^2 - 1 - log r) / 2 with r = (sigma_p / sigma_q)^2 and d = (mu_p - mu_q) / sigma_q: written
+    # as a half of the sum, as torch does, so a printed KL shows its grad_fn=<MulBackward0>
+    ratio = (p.scale / q.scale).pow(2)
+    shift = ((p.loc - q.loc) / q.scale).pow(2)
+    return 0.5 * (ratio + shift - 1 - ratio.log())
 
 
 register_kl(OneHotCategorical, OneHotCategorical)(_through("_over_indices", _kl_categorical_categorical))
@@ -280,7 +282,8 @@ register_kl(OneHotCategorical, OneHotCategorical)(_through("_over_indices", _kl_
 @register_kl(Poisson, Poisson)
 def _kl_poisson_poisson(p, q):
     lam_p, lam_q = p.rate, q.rate
-    return lam_p * (lam_p / lam_q).log() - lam_p + lam_q
+    # ending in a subtraction, as torch's (grad_fn=<SubBackward0>)
+    return lam_p * (lam_p.log() - lam_q.log()) - (lam_p - lam_q)
 
 
 _kl_of_bases = _through("base_dist", kl_divergence)
@@ -391,7 +394,11 @@ def _kl_normal_laplace(p, q):
     mean_abs = (
         sigma * math.sqrt(2 / math.pi) * (-0.5 * (d / sigma).pow(2)).exp() + d * (d / (sigma * math.sqrt(2))).erf()
     )
-    return -0.5 - _LOG_SQRT_2PI - sigma.log() + (2 * q.scale).log() + mean_abs / q.scale
+    # log(2 sigma_q / sigma_p) - 1/2 - log sqrt(2 pi) + E|x - mu_q| / sigma_q, with the constants last
+    # as torch's (grad_fn=<SubBackward0>), and q's scale met first in a ratio with p's: q's
+    # parameters may be float32 numbers beside p's float64 ones, and log(2 sigma_q) alone would
+    # round in float32
+    return -(sigma / q.scale).log() + mean_abs / q.scale - 0.5 * (1 + math.log(math.pi / 2))
 
 
 @register_kl(Uniform, Beta)

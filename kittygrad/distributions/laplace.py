@@ -19,6 +19,7 @@ class Laplace(LocationScale):
     """
 
     _standard_entropy = 1 + math.log(2)
+    _subtracts = True
 
     @property
     def variance(self):

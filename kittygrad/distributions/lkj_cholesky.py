@@ -22,6 +22,7 @@ from ..autograd import no_grad
 from ..creation import arange
 from ..errors import KittyValueError
 from ..nn import functional as F
+from ..ops.joining import cat
 from ..size import Size
 from . import constraints
 from ._location_scale import _expanded
@@ -67,10 +68,16 @@ class LKJCholesky(Distribution):
         dtype = self.concentration.dtype
         with no_grad():
             betas, rows = self._row_betas()
-            batch = shape[:-2] + (self.dim - 1,)
+            # torch draws a y for row 0 too (with row 1's first parameter and eta + (d - 2) / 2), then
+            # discards it: drawing the same d values keeps the draws aligned with torch's stream. (From
+            # row 2 on torch's first parameter is i - 1/2, not the onion method's i / 2, and its rows
+            # miss the LKJ marginals; those rows keep i / 2.)
+            firsts = F.pad(rows / 2, [1, 0], value=0.5)
+            seconds = cat([betas[..., :1], betas], -1)  # row 0 repeats row 1's eta + (d - 2) / 2
+            batch = shape[:-2] + (self.dim,)
             # kept below 1, where the diagonal entry sqrt(1 - y) would vanish and L leave the support
-            y = Beta((rows / 2).expand(batch), betas.expand(batch)).sample().clamp(max=1 - float(_finfo(dtype).eps))
-            y = F.pad(y, [1, 0])  # row 0 is (1, 0, ..., 0): nothing below its diagonal
+            y = Beta(firsts.expand(batch), seconds.expand(batch)).sample().clamp(max=1 - float(_finfo(dtype).eps))
+            y = F.pad(y[..., 1:], [1, 0])  # row 0 is (1, 0, ..., 0): nothing below its diagonal
             # a direction uniform on each row's sphere: normalised Gaussian entries left of the diagonal
             gauss = _standard_normal(shape, dtype=dtype).tril(-1)
             norms = linalg.vector_norm(gauss, dim=-1, keepdim=True).clamp(min=float(_finfo(dtype).tiny))

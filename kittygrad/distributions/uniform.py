@@ -41,7 +41,7 @@ class Uniform(Distribution):
 
     @property
     def mean(self):
-        return 0.5 * (self.low + self.high)
+        return (self.high + self.low) / 2  # (torch's grad_fn=<DivBackward0>)
 
     @property
     def mode(self):
