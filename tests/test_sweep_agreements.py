@@ -451,6 +451,37 @@ def test_cross_without_dim_and_torch_cholesky_warn_their_deprecation_once():
         kitty.cross(kitty.ones(3), kitty.ones(3), dim=0)
 
 
+# each older spelling, then its Tensor method, which must not warn a second time
+_OLD_LINALG_CALLS = (
+    ("lib.qr(A)", "A.qr()"), ("lib.lu(A)", "A.lu()"),
+    ("lib.lu_solve(b, *lib.linalg.lu_factor(A))", "b.lu_solve(*lib.linalg.lu_factor(A))"),
+    ("lib.triangular_solve(b, A)", "b.triangular_solve(A)"),
+)
+
+
+def test_the_older_linalg_spellings_warn_torchs_deprecation_texts_once():
+    import subprocess
+    import sys
+
+    from kittygrad.ops import linalg as kitty_linalg
+
+    # torch warns once a process, so its texts come from a fresh one; its C++ source location is dropped
+    script = ("import torch as lib, warnings\nA, b = lib.eye(2) * 2, lib.ones(2, 1)\n"
+              "for call, _ in %r:\n    with warnings.catch_warnings(record=True) as w:\n"
+              "        warnings.simplefilter('always')\n        eval(call)\n"
+              "    print(repr(str(w[-1].message).split(' (Triggered internally')[0]))\n" % (_OLD_LINALG_CALLS,))
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    expected = [eval(line) for line in out.splitlines()]
+    kitty_linalg._warned_once.clear()
+    lib, A, b = kitty, kitty.eye(2) * 2, kitty.ones(2, 1)  # noqa: F841 (the calls' names)
+    for (call, method), text in zip(_OLD_LINALG_CALLS, expected, strict=True):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            eval(call)
+            eval(method)
+        assert [str(w.message) for w in caught if w.category is UserWarning] == [text]
+
+
 @pytest.mark.parametrize("call", [
     lambda lib: lib.linalg.matrix_norm(lib.ones(2, 2), None),
     lambda lib: lib.linalg.matrix_norm(lib.ones(2, 2), dim=(0, 0)),

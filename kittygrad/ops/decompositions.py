@@ -539,6 +539,21 @@ def _lu_solve_left(lu_t, perm, b, adjoint):
     return rows(z, B.xp.argsort(perm, axis=-1))
 
 
+# torch's texts, word for word (the missing space in "lu_solveand" included), once a process each
+_LU_DEPRECATED = (
+    "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and will be removed in "
+    "a future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\nshould be replaced with\n"
+    "LU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\n"
+    "LU, pivots, info = torch.lu(A, compute_pivots, get_infos=True)\nshould be replaced with\n"
+    "LU, pivots, info = torch.linalg.lu_factor_ex(A, compute_pivots)"
+)
+_LU_SOLVE_DEPRECATED = (
+    "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a future PyTorch "
+    "release.\nNote that torch.linalg.lu_solve has its arguments reversed.\nX = torch.lu_solve(B, LU, pivots)\n"
+    "should be replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)"
+)
+
+
 def torch_lu(A, pivot: bool = True, get_infos: bool = False):
     """``torch.lu`` (``Tensor.lu``): ``(LU, pivots)``, or ``(LU, pivots, info)`` with
     ``get_infos`` (the older spelling of ``linalg.lu_factor_ex``; no error for singular input).
@@ -548,6 +563,7 @@ def torch_lu(A, pivot: bool = True, get_infos: bool = False):
     >>> pivots
     tensor([1, 2], dtype=kittygrad.int32)
     """
+    _warn_once("lu", _LU_DEPRECATED)
     lu_, piv, info = lu_factor_ex(A, pivot=pivot)
     return _lu_with_info_result(lu_, piv, info) if get_infos else (lu_, piv)
 
@@ -561,6 +577,7 @@ def torch_lu_solve(b, LU_data, LU_pivots):
     tensor([[0.2500],
             [0.2500]])
     """
+    _warn_once("lu_solve", _LU_SOLVE_DEPRECATED)
     return lu_solve(LU_data, LU_pivots, b)
 
 
@@ -763,6 +780,12 @@ _CHOLESKY_DEPRECATED = (
     "This transform will produce equivalent results for all valid (symmetric positive definite) inputs."
 )
 
+_QR_DEPRECATED = (
+    "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch release.\n"
+    "The boolean parameter 'some' has been replaced with a string parameter 'mode'.\nQ, R = torch.qr(A, some)\n"
+    "should be replaced with\nQ, R = torch.linalg.qr(A, 'reduced' if some else 'complete')"
+)
+
 
 def qr(A, mode: str = "reduced"):
     """``(Q, R)`` with A = QR, Q orthonormal columns, R upper triangular ('reduced', 'complete', or
@@ -843,4 +866,5 @@ def torch_qr(input, some: bool = True):
     >>> kitty.qr(kitty.eye(2)).Q.shape
     kittygrad.Size([2, 2])
     """
+    _warn_once("qr", _QR_DEPRECATED)
     return RT.qr(*qr(input, "reduced" if some else "complete"))

@@ -28,6 +28,7 @@ from .decompositions import (
     solve_triangular,
 )
 from .inverses import Inv, solve
+from .linalg import _warn_once
 
 _inv_ex_result = RT._make("linalg_inv_ex", ("inverse", "info"))
 _solve_ex_result = RT._make("linalg_solve_ex", ("result", "info"))
@@ -362,6 +363,13 @@ def tensorsolve(A, B, dims=None):
 # ---------------------------------------------------------------------------------------------
 # the older spellings
 
+_TRIANGULAR_SOLVE_DEPRECATED = (
+    "torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangularand will be removed in a "
+    "future PyTorch release.\ntorch.linalg.solve_triangular has its arguments reversed and does not return a copy "
+    "of one of the inputs.\nX = torch.triangular_solve(B, A).solution\nshould be replaced with\n"
+    "X = torch.linalg.solve_triangular(A, B)."
+)
+
 
 def triangular_solve(b, A, upper: bool = True, transpose: bool = False, unitriangular: bool = False):
     """``torch.triangular_solve``: ``(solution, cloned_coefficient)``, X with A X = b (A^T X = b
@@ -393,6 +401,8 @@ def triangular_solve(b, A, upper: bool = True, transpose: bool = False, unitrian
             f"Expected b and A to have the same dtype, but found b of type {dtype_name(b_t)} and A of type "
             f"{dtype_name(a)} instead."
         )
+    # torch checks the arguments before it warns (once a process), so a refused call does not warn
+    _warn_once("triangular_solve", _TRIANGULAR_SOLVE_DEPRECATED)
     coefficient = a.mT if transpose else a
     x = solve_triangular(coefficient, b_t, upper=upper != transpose, unitriangular=unitriangular)
     # both results come from one node, as torch's: the copy of A requires grad when b does too
