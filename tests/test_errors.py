@@ -89,6 +89,13 @@ SAME_MESSAGE = [
     ("float alpha with an int scalar", lambda m: m.sub(m.arange(3), 1, alpha=0.5)),
     ("float alpha in add_", lambda m: m.arange(3).add_(m.arange(3), alpha=0.5)),
     ("bool alpha with floats", lambda m: m.add(m.ones(2), m.ones(2), alpha=True)),
+    # a tensor as a Number argument: only a 0-d one that does not require grad is taken
+    ("1-d tensor alpha", lambda m: m.ones(2).add_(m.ones(2), alpha=m.tensor([2.0]))),
+    ("tensor alpha requiring grad", lambda m: m.sub(m.ones(2), m.ones(2), alpha=m.tensor(2.0, requires_grad=True))),
+    ("1-d tensor value of addcmul_", lambda m: m.ones(2).addcmul_(m.ones(2), m.ones(2), value=m.ones(2))),
+    ("1-d tensor value of addcdiv", lambda m: m.addcdiv(m.ones(2), m.ones(2), m.ones(2), value=m.ones(1))),
+    ("0-d float tensor alpha with ints", lambda m: m.add(m.arange(3), m.arange(3), alpha=m.tensor(0.5))),
+    ("0-d bool tensor alpha with floats", lambda m: m.ones(2).add(m.ones(2), alpha=m.tensor(True))),
     ("lerp end of another dtype", lambda m: m.lerp(m.ones(2, dtype=m.float64), m.ones(2), 0.5)),
     ("lerp end half", lambda m: m.lerp(m.ones(2), m.ones(2, dtype=m.float16), 0.5)),
     ("lerp 1-d weight of another dtype", lambda m: m.lerp(m.ones(2), m.ones(2), m.ones(2, dtype=m.int64))),
@@ -166,6 +173,11 @@ def test_what_the_alpha_and_weight_checks_let_through_matches_torch():
         lambda m: m.lerp(m.tensor(1.0), m.tensor(2.0), m.tensor(0.25, dtype=m.float64)),
         lambda m: m.lerp(m.ones(2), m.zeros(2), m.tensor(1)),
         lambda m: m.ones(2).lerp_(m.zeros(2), m.tensor(0.25, dtype=m.float64)),
+        # a 0-d tensor as alpha or value counts as its number (L-BFGS-style code passes them)
+        lambda m: m.arange(3.0).add_(m.ones(3), alpha=m.tensor(0.5)),
+        lambda m: m.sub(m.arange(3), m.ones(3, dtype=m.int64), alpha=m.tensor(2)),
+        lambda m: m.ones(3).addcmul_(m.arange(3.0), m.arange(3.0), value=m.tensor(-2.0)),
+        lambda m: m.addcdiv(m.ones(3), m.arange(3.0), m.full((3,), 4.0), value=m.tensor(2.0, dtype=m.float64)),
     ]
     for fn in cases:
         ours, theirs = fn(kitty), fn(torch)

@@ -44,6 +44,18 @@ def check_scalar(x, opname: str):
     )
 
 
+def scalar_argument(x, opname: str, argname: str):
+    """A Number argument (``alpha``, ``value``) as a Python number: torch also takes a 0-d tensor
+    that does not require grad there (as its item, so scripts pass an optimizer's state or a
+    computed step), and refuses any other tensor, as it refuses other non-numbers (no gradient
+    could flow through the number)."""
+    if isinstance(x, F.Tensor):
+        if x._data.ndim != 0 or x.requires_grad:
+            raise KittyTypeError(f"{opname}(): argument '{argname}' must be Number, not Tensor")
+        return x._data.item()
+    return check_scalar(x, opname)
+
+
 def cast(t, dtype):
     """t.to(dtype), differentiable, or t itself when it already has that dtype."""
     if t._data.dtype == dtype.np:

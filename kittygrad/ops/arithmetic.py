@@ -8,7 +8,7 @@ from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
 from ..errors import KittyRuntimeError, KittyTypeError
 from ._prep import (KittyNotImplementedError, all_finite, binary, broadcast_shape_of, cast, check_scalar, expand_to,
-                    inplace_operand, owns_saved, times_grad, torch_named)
+                    inplace_operand, owns_saved, scalar_argument, times_grad, torch_named)
 from . import _kernels as _k
 from .unary import _tensor, _tname
 
@@ -318,7 +318,7 @@ def _check_alpha(a, b, alpha, name: str):
     """``alpha`` of add/sub as a Python number (a NumPy scalar counts as one: no float64 result),
     checked against the dtype of ``a + b`` as torch checks it: a float alpha needs a floating
     result, a bool alpha a bool one; for a bool result any alpha acts as a bool."""
-    alpha = check_scalar(alpha, name)
+    alpha = scalar_argument(alpha, name, "alpha")
     operands = [x for x in (a, b) if isinstance(x, F.Tensor) or isinstance(x, (bool, int, float))]
     kind = D.result_type(*operands).np.kind
     if isinstance(alpha, bool) and kind != "b":
@@ -825,7 +825,7 @@ def addcmul(input, tensor1, tensor2, *, value=1):
     tensor([4.])
     """
     _, _, (x, a, b) = _common("addcmul", _tensor(input), _tensor(tensor1, "tensor1"), _tensor(tensor2, "tensor2"))
-    return Addcmul.apply(x, a, b, value=value)
+    return Addcmul.apply(x, a, b, value=scalar_argument(value, "addcmul", "value"))
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
@@ -842,7 +842,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
             "perform a true division of tensor1 and tensor2. Use (input + value * tensor1 / tensor2)."
         )
     _, _, (x, a, b) = _common("addcdiv", _tensor(input), t1, t2)
-    return Addcdiv.apply(x, a, b, value=value)
+    return Addcdiv.apply(x, a, b, value=scalar_argument(value, "addcdiv", "value"))
 
 
 def _inplace_operand(self, other, name, float_result=False):
@@ -881,4 +881,4 @@ def _inplace_lerp(self, end, weight):
 def _inplace_addc(self, cls, tensor1, tensor2, value):
     t1 = _inplace_operand(self, tensor1, cls._name)
     t2 = _inplace_operand(self, tensor2, cls._name)
-    return apply_inplace(cls, self, t1, t2, value=value)
+    return apply_inplace(cls, self, t1, t2, value=scalar_argument(value, "addcmul_" if cls is Addcmul else "addcdiv_", "value"))
