@@ -20,7 +20,7 @@ from . import _out
 from . import dtypes as D
 from .creation import randn, zeros
 from .errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError, KittyValueError
-from .ops._prep import dtype_name
+from .ops._prep import dtype_name, torch_named
 from .ops.arithmetic import floor_divide, remainder
 from .ops.decompositions import qr
 from .ops.decompositions import svd as _linalg_svd
@@ -71,8 +71,14 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_fo
         raise KittyRuntimeError("cdist only supports non-negative p values")
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     if p == 0:  # a count of differing coordinates: torch still gives it a (zero) gradient
-        return vector_norm(diff, ord=0, dim=-1) + (diff * 0).sum(-1)
-    return vector_norm(diff, ord=p, dim=-1)
+        out = vector_norm(diff, ord=0, dim=-1) + (diff * 0).sum(-1)
+    else:
+        out = vector_norm(diff, ord=p, dim=-1)
+    # torch's node: its one cdist op, or for Euclidean distances by matrix products (asked for, or
+    # by default past 25 rows on either side) a view of its _euclidean_dist
+    by_mm = p == 2 and (compute_mode == _COMPUTE_MODES[1]
+                        or (compute_mode == _COMPUTE_MODES[0] and max(x1.shape[-2], x2.shape[-2]) > 25))
+    return torch_named(out, "ViewBackward0" if by_mm else "CdistBackward0")
 
 
 def block_diag(*tensors: Tensor) -> Tensor:

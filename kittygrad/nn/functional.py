@@ -834,7 +834,8 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     >>> kitty.nn.functional.pairwise_distance(kitty.tensor([[0., 0.]]), kitty.tensor([[3., 4.]]), eps=0)
     tensor([5.])
     """
-    return _vector_norm(x1 - x2 + eps, p, -1, keepdim=keepdim)
+    # torch takes the norm by its older ``norm`` op (NormBackward1), not linalg.vector_norm
+    return torch_named(_vector_norm(x1 - x2 + eps, p, -1, keepdim=keepdim), "NormBackward1")
 
 
 def pdist(input: Tensor, p: float = 2) -> Tensor:
@@ -851,7 +852,7 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
         raise KittyRuntimeError("pdist only supports non-negative p values")
     first, second = B.xp.triu_indices(input.shape[0], 1)
     pick = Tensor._wrap
-    return _vector_norm(input[pick(first)] - input[pick(second)], p, -1)
+    return torch_named(_vector_norm(input[pick(first)] - input[pick(second)], p, -1), "PdistBackward0")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import backend as B
 from ..errors import KittyRuntimeError
-from ._prep import as_tensor_arg, dtype_name, normalize_dim
+from ._prep import as_tensor_arg, dtype_name, normalize_dim, torch_named
 from .norms import vector_norm
 
 
@@ -34,4 +34,4 @@ def renorm(input, p, dim: int, maxnorm):
     # torch: factor = maxnorm / (norm + 1e-7) where norm > maxnorm, else 1 (the factor has no gradient)
     big = norms.detach() > maxnorm
     factor = (maxnorm / (norms + 1e-7)).where(big, 1.0)
-    return input * factor.to(input.dtype)
+    return torch_named(input * factor.to(input.dtype), "RenormBackward0")  # torch's one renorm op

@@ -404,3 +404,24 @@ def test_every_public_functional_name_of_torch_is_covered_or_listed():
                 "grouped_mm", "scaled_mm", "scaled_grouped_mm", "conv_transpose3d",
                 "linear_cross_entropy"}
     assert missing <= left_out, sorted(missing - left_out)
+
+
+@pytest.mark.parametrize("make", [
+    lambda m, x: m.nn.functional.pairwise_distance(x, x + 1),
+    lambda m, x: m.nn.functional.pairwise_distance(x, x + 1, p=float("inf"), keepdim=True),
+    lambda m, x: m.nn.PairwiseDistance(p=1)(x, x * 2),
+    lambda m, x: m.nn.functional.pdist(x),
+    lambda m, x: m.cdist(x, x[:4]),
+    lambda m, x: m.cdist(x, x[:4], p=0),
+    lambda m, x: m.cdist(x, x[:4], p=1, compute_mode="use_mm_for_euclid_dist"),
+    lambda m, x: m.cdist(x, x[:4], compute_mode="use_mm_for_euclid_dist"),
+    lambda m, x: m.cdist(x.repeat(6, 1), x),  # past 25 rows: torch's Euclidean distance by matmul
+    lambda m, x: m.cdist(x.repeat(6, 1), x, compute_mode="donot_use_mm_for_euclid_dist"),
+    lambda m, x: m.renorm(x, 2, 0, 1),
+])
+def test_distance_and_renorm_nodes_carry_torchs_names(make):
+    names = []
+    for lib in (torch, kitty):
+        out = make(lib, lib.ones(5, 3).requires_grad_())
+        names.append(out.grad_fn.name() if lib is torch else out.grad_fn.torch_name())
+    assert names[1] == names[0]
