@@ -688,6 +688,10 @@ class Module(ModuleCasts):
                 f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like object from '
                 f"checkpoint but received {type(value)}"
             )
+        if current.dim() == 0 and value.dim() == 1:
+            # old checkpoints (PyTorch before 0.4) stored scalars, e.g. a BatchNorm's
+            # num_batches_tracked, as 1-element vectors; torch loads their first element
+            value = value[0]
         if value.shape != current.shape:
             return (
                 f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, the shape "
