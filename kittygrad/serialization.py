@@ -14,11 +14,11 @@ The file is a small container of its own (nothing is pickled)::
 Loading checks the magic, the sizes and the checksum before it parses anything, then
 validates every node of the header against a fixed set of types (tensors, NumPy arrays of
 numeric dtypes, kittygrad dtypes and sizes, None, bool, int, float, str, bytes, and lists,
-tuples, dicts, OrderedDicts and Counters of those). A truncated, corrupted, tampered or
-foreign file (a pickle, a ``torch.save`` zip, ...) raises :class:`SerializationError`; no
-byte of it is ever handed to ``pickle`` or ``eval``. The checksum detects accidental
-corruption; it is not a signature against a deliberate forger, which is why the loader does
-not need to trust the content either.
+tuples, dicts, OrderedDicts (with a state_dict's ``_metadata``) and Counters of those). A
+truncated, corrupted, tampered or foreign file (a pickle, a ``torch.save`` zip, ...) raises
+:class:`SerializationError`; no byte of it is ever handed to ``pickle`` or ``eval``. The
+checksum detects accidental corruption; it is not a signature against a deliberate forger,
+which is why the loader does not need to trust the content either.
 
 ``kitty.load`` also reads PyTorch's checkpoints (the ``torch.save`` zip archive and the pre-1.6
 stream, through a restricted unpickler: :mod:`kittygrad.serialization_torch`) and safetensors
@@ -146,7 +146,13 @@ class _Encoder:
                     [self.key(k, path), self.node(v, f"{path}[{k!r}]", depth + 1)] for k, v in obj.items()
                 ]
                 tag = {dict: "dict", collections.OrderedDict: "odict", collections.Counter: "counter"}[t]
-                return {"t": tag, "v": pairs}
+                node = {"t": tag, "v": pairs}
+                # a state_dict's per-module versions (torch keeps them through save/load, and
+                # modules such as BatchNorm read them when loading)
+                meta = getattr(obj, "_metadata", None) if t is collections.OrderedDict else None
+                if meta is not None:
+                    node["m"] = self.node(meta, f"{path}._metadata", depth + 1)
+                return node
             finally:
                 self.active.discard(key)
         raise KittyTypeError(
@@ -437,6 +443,13 @@ class _Decoder:
                     k = self.key(pair[0], depth + 1)
                     out[k] = self.node(pair[1], depth + 1)
                 return out
+        if t == "odict" and keys == {"t", "v", "m"} and isinstance(v, list) and isinstance(n["m"], dict):
+            out = self.node({"t": t, "v": v}, depth)
+            meta = self.node(n["m"], depth + 1)
+            if not isinstance(meta, dict):
+                self.fail("malformed state_dict metadata")
+            out._metadata = meta
+            return out
         if t == "tensor" and keys in ({"t", "i", "requires_grad"}, {"t", "i", "requires_grad", "parameter"}):
             i, rg = n["i"], n["requires_grad"]
             if type(rg) is not bool or n.get("parameter", True) is not True:

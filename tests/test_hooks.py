@@ -375,3 +375,21 @@ def test_second_derivative_through_a_view_write_leaves_no_use_waiting():
     (hr,) = torch.autograd.grad(gr.sum(), ref)
     np.testing.assert_allclose(np_(g), np_(gr))
     np.testing.assert_allclose(np_(x.grad), np_(hr))
+
+
+@pytest.mark.parametrize("lib", [torch, kitty], ids=["torch", "kitty"])
+def test_module_hook_handles_are_removable_handles(lib):
+    lin = lib.nn.Linear(2, 2)
+    handles = [
+        lin.register_forward_hook(lambda *a: None, with_kwargs=True),
+        lin.register_forward_pre_hook(lambda *a: None),
+        lin.register_full_backward_hook(lambda *a: None),
+        lib.nn.modules.module.register_module_forward_hook(lambda *a: None, always_call=True),
+    ]
+    try:
+        assert [type(h).__name__ for h in handles] == ["RemovableHandle"] * 4
+        assert all(isinstance(h, lib.utils.hooks.RemovableHandle) for h in handles)
+    finally:
+        for h in handles:
+            h.remove()
+    assert not lin._forward_hooks and not lin._forward_pre_hooks and not lin._backward_hooks

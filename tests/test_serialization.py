@@ -339,6 +339,7 @@ TAMPER = {
     "root-list": _set(["root"], []),
     "dict-key-list": _set(["root", "v", 0, 0], {"t": "list", "v": []}),
     "dtype-name": _set(["root", "v", 2, 1], {"t": "dtype", "v": "object"}),
+    "metadata-on-dict": _set(["root", "m"], {"t": "dict", "v": []}),
 }
 
 
@@ -567,3 +568,21 @@ def test_deepcopy_of_loaded_state_is_independent():
     c = copy.deepcopy(out)
     c["a"].add_(1.0)
     assert out["a"].tolist() == [1.0, 2.0]
+
+
+def test_state_dict_metadata_survives_save_and_load():
+    # torch keeps a state_dict's per-module versions; BatchNorm reads them to tell a checkpoint
+    # that must hold num_batches_tracked (version 2) from an older one
+    net = kitty.nn.Sequential(kitty.nn.Linear(2, 2), kitty.nn.BatchNorm1d(2))
+    sd = net.state_dict()
+    buf = io.BytesIO()
+    save({"model": sd, "plain": collections.OrderedDict(a=1)}, buf)
+    buf.seek(0)
+    out = load(buf, weights_only=True)
+    assert out["model"]._metadata == sd._metadata and out["model"]._metadata["1"] == {"version": 2}
+    assert not hasattr(out["plain"], "_metadata")
+    del out["model"]["1.num_batches_tracked"]
+    assert net.load_state_dict(out["model"], strict=False).missing_keys == ["1.num_batches_tracked"]
+    bad = _reseal(buf.getvalue(), _set(["root", "v", 0, 1, "m"], {"t": "list", "v": []}))
+    with pytest.raises(SerializationError):
+        load(io.BytesIO(bad))

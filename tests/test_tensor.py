@@ -348,3 +348,14 @@ def test_tensor_classes_print_as_torchs_under_the_runner(monkeypatch):
     want = [repr(type(torch.ones(1))), repr(torch.Tensor), repr(type(torch.nn.Parameter(torch.ones(1)))),
             repr(torch.FloatTensor), repr(type("Mine", (torch.Tensor,), {"__qualname__": Mine.__qualname__}))]
     assert got == want
+
+
+@pytest.mark.parametrize("lib", [torch, kitty], ids=["torch", "kitty"])
+def test_deepcopy_of_parameter_drops_grad_but_plain_tensor_keeps_it(lib):
+    p = lib.nn.Parameter(lib.ones(2))
+    p.grad = lib.full((2,), 3.0)
+    t = lib.ones(2, requires_grad=True)
+    t.grad = lib.full((2,), 3.0)
+    q, u = copy.deepcopy(p), copy.deepcopy(t)
+    assert q.grad is None and type(q) is lib.nn.Parameter and q.requires_grad
+    assert u.grad.tolist() == [3.0, 3.0]

@@ -58,9 +58,9 @@ class Parameter(Tensor):
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
+        # only the values and requires_grad, as torch's: a deep-copied model (an EMA or target
+        # network) starts without .grad, unlike a deep-copied plain tensor
         new = Parameter(Tensor._wrap(self._data.copy()), self._requires_grad)
-        if self._grad is not None:
-            new._grad = Tensor._wrap(self._grad._data.copy())
         memo[id(self)] = new
         return new
 

@@ -412,3 +412,15 @@ def test_ignored_attention_weights_hold_back_no_gradient():
         out, _ = mha(x, x, x)
         out.sum().backward()
         assert mha.in_proj_weight.grad is not None and mha.out_proj.weight.grad is not None
+
+
+def test_load_state_dict_takes_a_scalar_saved_as_a_one_element_vector():
+    # pre-0.4 checkpoints stored 0-dim entries (num_batches_tracked, PReLU-like scalars) as shape [1]
+    results = []
+    for lib in (torch, kitty):
+        bn = lib.nn.BatchNorm1d(2)
+        sd = dict(bn.state_dict())
+        sd["num_batches_tracked"] = lib.tensor([7])
+        assert str(bn.load_state_dict(sd)) == "<All keys matched successfully>"
+        results.append((bn.num_batches_tracked.shape, int(bn.num_batches_tracked)))
+    assert results[0] == results[1] == (torch.Size([]), 7)

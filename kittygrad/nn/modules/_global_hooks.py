@@ -26,18 +26,6 @@ global_forward_hooks: OrderedDict = OrderedDict()
 global_hook_options: dict = {}
 
 
-class _HookHandle(RemovableHandle):
-    """A module hook's handle: removing the hook also forgets its options."""
-
-    def __init__(self, table: dict, options: dict) -> None:
-        super().__init__(table)
-        self._options = options
-
-    def remove(self) -> None:
-        super().remove()
-        self._options.pop(self.id, None)
-
-
 def register_module_forward_pre_hook(hook: Callable[..., None]) -> RemovableHandle:
     """Call ``hook(module, args)`` before the ``forward`` of every module, ahead of the module's own
     forward pre-hooks; a non-None result replaces the args.
@@ -48,7 +36,7 @@ def register_module_forward_pre_hook(hook: Callable[..., None]) -> RemovableHand
     tensor([2.])
     >>> h.remove()
     """
-    handle = _HookHandle(global_forward_pre_hooks, global_hook_options)
+    handle = RemovableHandle(global_forward_pre_hooks, extra_dict=global_hook_options)
     global_forward_pre_hooks[handle.id] = hook
     return handle
 
@@ -66,7 +54,7 @@ def register_module_forward_hook(hook: Callable[..., None], *, with_kwargs: bool
     tensor([1.])
     >>> h.remove()
     """
-    handle = _HookHandle(global_forward_hooks, global_hook_options)
+    handle = RemovableHandle(global_forward_hooks, extra_dict=global_hook_options)
     global_forward_hooks[handle.id] = hook
     if with_kwargs or always_call:
         global_hook_options[handle.id] = (with_kwargs, always_call)

@@ -22,7 +22,7 @@ from ...errors import KittyRuntimeError
 from ...tensor import Tensor
 from ..parameter import Buffer, Parameter
 from ._functions import GradRelay, LegacyBackwardHook
-from ._global_hooks import _HookHandle, global_forward_hooks, global_forward_pre_hooks, global_hook_options
+from ._global_hooks import global_forward_hooks, global_forward_pre_hooks, global_hook_options
 from ._global_hooks import register_module_forward_hook, register_module_forward_pre_hook
 from ._module_casts import ModuleCasts
 
@@ -688,6 +688,10 @@ class Module(ModuleCasts):
                 f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like object from '
                 f"checkpoint but received {type(value)}"
             )
+        if current.dim() == 0 and value.dim() == 1:
+            # old checkpoints (PyTorch before 0.4) stored scalars, e.g. a BatchNorm's
+            # num_batches_tracked, as 1-element vectors; torch loads their first element
+            value = value[0]
         if value.shape != current.shape:
             return (
                 f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, the shape "
@@ -819,7 +823,8 @@ class Module(ModuleCasts):
     def _add_hook(self, table: str, hook: Callable, prepend: bool = False, with_kwargs: bool = False, always_call: bool = False) -> RemovableHandle:
         """File ``hook`` in one of the hook tables; the handle removes it again."""
         hooks = self.__dict__[table]
-        handle = _HookHandle(hooks, self._hook_options)
+        # (a plain RemovableHandle, as torch returns; it also forgets the hook's options)
+        handle = RemovableHandle(hooks, extra_dict=self._hook_options)
         hooks[handle.id] = hook
         if prepend:
             hooks.move_to_end(handle.id, last=False)
