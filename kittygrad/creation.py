@@ -222,16 +222,19 @@ def _warn_slow_or_copying_data(data) -> None:
     """torch's two warnings about ``tensor(data)``: data that is already a tensor (a copy that
     ``detach().clone()`` says more plainly), and a list of NumPy arrays (read element by element).
     Only for a call from outside kittygrad: the library's own calls are not the user's to change."""
+    copying = isinstance(data, Tensor)
+    if not copying and not (isinstance(data, list) and data and B.is_array(data[0])):
+        return  # (the usual case, decided before the stack is walked)
     level = user_stacklevel()
     if level != 3:  # (this function, tensor, then the caller)
         return
-    if isinstance(data, Tensor):
+    if copying:
         warnings.warn(
             "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
             f"sourceTensor.detach().clone().requires_grad_(True), rather than {_display.name}.tensor(sourceTensor).",
             UserWarning, stacklevel=level,
         )
-    elif isinstance(data, list) and data and B.is_array(data[0]):
+    else:
         warnings.warn(
             "Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider converting the "
             "list to a single numpy.ndarray with numpy.array() before converting to a tensor.",

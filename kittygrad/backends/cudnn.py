@@ -11,8 +11,7 @@ True
 """
 from __future__ import annotations
 
-import contextlib
-import sys
+from ._flags import flags_for_block
 
 enabled = True
 benchmark = False
@@ -41,7 +40,6 @@ def version() -> int | None:
     return None
 
 
-@contextlib.contextmanager
 def flags(enabled: bool = False, benchmark: bool = False, benchmark_limit: int = 10, deterministic: bool = False,
           allow_tf32: bool = True):
     """Set the flags for a block and restore them after it, as torch's ``cudnn.flags``.
@@ -53,14 +51,5 @@ def flags(enabled: bool = False, benchmark: bool = False, benchmark_limit: int =
     >>> kitty.backends.cudnn.enabled
     True
     """
-    module = sys.modules[__name__]
-    names = ("enabled", "benchmark", "benchmark_limit", "deterministic", "allow_tf32")
-    saved = {name: getattr(module, name) for name in names}
-    values = (enabled, benchmark, benchmark_limit, deterministic, allow_tf32)
-    for name, value in zip(names, values):
-        setattr(module, name, value)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(module, name, value)
+    return flags_for_block(__name__, enabled=enabled, benchmark=benchmark, benchmark_limit=benchmark_limit,
+                           deterministic=deterministic, allow_tf32=allow_tf32)

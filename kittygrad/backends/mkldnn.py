@@ -10,8 +10,7 @@ False
 """
 from __future__ import annotations
 
-import contextlib
-import sys
+from ._flags import flags_for_block
 
 enabled = True
 deterministic = False
@@ -27,7 +26,6 @@ def is_available() -> bool:
     return False
 
 
-@contextlib.contextmanager
 def flags(enabled: bool = False, deterministic: bool = False):
     """Set ``enabled`` and ``deterministic`` for a block and restore them after it.
 
@@ -38,10 +36,4 @@ def flags(enabled: bool = False, deterministic: bool = False):
     >>> kitty.backends.mkldnn.enabled
     True
     """
-    module = sys.modules[__name__]
-    saved = (module.enabled, module.deterministic)
-    module.enabled, module.deterministic = enabled, deterministic
-    try:
-        yield
-    finally:
-        module.enabled, module.deterministic = saved
+    return flags_for_block(__name__, enabled=enabled, deterministic=deterministic)
