@@ -239,8 +239,9 @@ def _start_method(ctx, num_workers: int):
 class _BaseDataLoaderIter:
     """Shared by both iterators: one epoch of batches from a :class:`_Plan`.
 
-    Each epoch first draws the workers' base seed and then (lazily) the sampler's, so the
-    random draws, and so the batches, do not depend on ``num_workers``.
+    Each iterator first draws the workers' base seed and then (lazily) the sampler's, so the
+    random draws, and so the batches, do not depend on ``num_workers``; persistent workers keep
+    the seed drawn when they started, as torch's (see ``_next_epoch``).
     """
 
     def __init__(self, loader: DataLoader) -> None:
