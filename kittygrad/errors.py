@@ -13,6 +13,19 @@ import sys
 class KittygradError(Exception):
     """Base class of every error kittygrad raises on purpose."""
 
+    def __reduce__(self):
+        reduced = super().__reduce__()
+        if type(self).__module__ != "builtins":
+            return reduced
+        # under kittygrad.run the classes below print as the built-ins torch raises (their module
+        # reads "builtins"), where pickle would find the built-in class, not this one
+        return (_rebuild_error, (type(self).__name__, self.args)) + reduced[2:]
+
+
+def _rebuild_error(name: str, args: tuple) -> KittygradError:
+    """The error of this module's class ``name`` (the pickled form of a renamed error)."""
+    return getattr(sys.modules[__name__], name)(*args)
+
 
 class KittyRuntimeError(KittygradError, RuntimeError):
     pass

@@ -31,6 +31,7 @@ import types
 import kittygrad
 from kittygrad import _display, errors
 from kittygrad.autograd import set_backward_semantics
+from kittygrad.autograd.engine import Node
 from kittygrad.linalg import LinAlgError
 from kittygrad.tensor import Tensor
 
@@ -109,6 +110,7 @@ def _served(torch_name: str, target: types.ModuleType) -> TorchModule:
     if not isinstance(module, TorchModule):
         module = TorchModule(torch_name, target)
         sys.modules[torch_name] = module
+        _name_classes_as_torch()  # the classes of kittygrad modules this import brought in
     return module
 
 
@@ -152,18 +154,61 @@ def _record_tensor_misses() -> None:
 
 def _name_errors_as_torch() -> None:
     """kittygrad's errors answer to the built-in names torch raises: a script printing
-    ``type(e).__name__`` sees ``RuntimeError``, not ``KittyRuntimeError``. Each class is also
-    reachable under that name in ``kittygrad.errors``, so pickling one still finds it."""
+    ``type(e).__name__`` sees ``RuntimeError``, not ``KittyRuntimeError``, and ``print(type(e))``
+    ``<class 'RuntimeError'>``. Each class is also reachable under that name in
+    ``kittygrad.errors``, where pickling one finds it (``KittygradError.__reduce__``)."""
     for cls in (errors.KittyRuntimeError, errors.KittyTypeError, errors.KittyValueError,
                 errors.KittyIndexError, errors.KittyNotImplementedError):
         builtin = cls.__name__.removeprefix("Kitty")
         cls.__name__ = cls.__qualname__ = builtin
+        cls.__module__ = "builtins"  # print(type(e)) and tracebacks read <class 'RuntimeError'>
         setattr(errors, builtin, cls)
     # torch.linalg.LinAlgError is torch._C._LinAlgError: a GP script catching a failed Cholesky
     # and printing the type's name sees the underscored name
     decompositions = sys.modules[LinAlgError.__module__]
     LinAlgError.__name__ = LinAlgError.__qualname__ = "_LinAlgError"
     decompositions._LinAlgError = LinAlgError
+
+
+#: classes whose torch twin lives in another module than the prefix swap names (torch keeps
+#: these at its top level, in one scheduler module, in its hooks utilities, in return_types)
+_TORCH_HOMES = {
+    "kittygrad.dtypes.dtype": "torch", "kittygrad.dtypes.finfo": "torch", "kittygrad.dtypes.iinfo": "torch",
+    "kittygrad.size.Size": "torch", "kittygrad.autograd.hooks.RemovableHandle": "torch.utils.hooks",
+}
+_TORCH_PACKAGES = {"kittygrad.optim.lr_scheduler": "torch.optim.lr_scheduler",
+                   "kittygrad.ops._return_types": "torch.return_types"}
+_renamed_modules: set[str] = set()
+
+
+def _torch_home(cls: type) -> str:
+    """The module torch's twin of kittygrad class ``cls`` is defined in (``torch.nn.modules.linear``)."""
+    module = cls.__module__
+    if f"{module}.{cls.__qualname__}" in _TORCH_HOMES:
+        return _TORCH_HOMES[f"{module}.{cls.__qualname__}"]
+    for package, home in _TORCH_PACKAGES.items():
+        if module == package or module.startswith(package + "."):
+            return home
+    return "torch" + module[len("kittygrad"):]
+
+
+def _name_classes_as_torch() -> None:
+    """Classes a script prints (``print(type(model.fc))``) read ``<class 'torch.nn.modules.linear.Linear'>``.
+
+    Every class kittygrad defines moves to its torch twin's module name, which the runner serves, so
+    pickling one still finds it. Left as they are: the autograd nodes (their names are not
+    torch's ``MulBackward0``), errors (already named as the built-ins torch raises), and classes
+    whose metaclass prints them itself (tensors, legacy tensor types). Runs as each torch module is
+    served, so a kittygrad module imported later is named too.
+    """
+    for module_name, module in list(sys.modules.items()):
+        if not module_name.startswith("kittygrad") or module_name in _renamed_modules or module is None:
+            continue
+        _renamed_modules.add(module_name)
+        for value in list(vars(module).values()):
+            if (isinstance(value, type) and type(value).__repr__ is type.__repr__
+                    and value.__module__ == module_name and not issubclass(value, (Node, BaseException))):
+                value.__module__ = _torch_home(value)
 
 
 def _report() -> None:

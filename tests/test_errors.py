@@ -192,12 +192,19 @@ def test_under_the_runner_errors_answer_to_torchs_names(tmp_path):
     script = ("import pickle, torch\n"
               "for bad in (lambda: torch.zeros(2)[5], lambda: torch.zeros(2).view(3), lambda: torch.ones(2) + 'a'):\n"
               "    try:\n        bad()\n    except Exception as e:\n"
-              "        print(type(e).__name__, type(pickle.loads(pickle.dumps(e))).__name__)\n")
+              "        print(type(e).__name__, type(pickle.loads(pickle.dumps(e))).__name__)\n"
+              "        print(type(e), repr(pickle.loads(pickle.dumps(e))).split('(')[0])\n"
+              "torch.zeros(2).view(3)\n")
     (tmp_path / "errs.py").write_text(script)
     runs = [subprocess.run([sys.executable, *runner, str(tmp_path / "errs.py")], capture_output=True, text=True)
             for runner in ([], ["-m", "kittygrad.run"])]
-    assert runs[1].returncode == 0, runs[1].stderr
-    assert runs[1].stdout == runs[0].stdout == "IndexError IndexError\nRuntimeError RuntimeError\nTypeError TypeError\n"
+    assert runs[1].stdout == runs[0].stdout == (
+        "IndexError IndexError\n<class 'IndexError'> IndexError\n"
+        "RuntimeError RuntimeError\n<class 'RuntimeError'> RuntimeError\n"
+        "TypeError TypeError\n<class 'TypeError'> TypeError\n")
+    # the uncaught error's traceback ends as torch's does
+    assert runs[1].stderr.splitlines()[-1] == runs[0].stderr.splitlines()[-1] == (
+        "RuntimeError: shape '[3]' is invalid for input of size 2")
     # in-process (no runner) they keep kittygrad's names
     assert type(pickle.loads(pickle.dumps(kitty.errors.KittyIndexError("x")))).__name__ == "KittyIndexError"
 

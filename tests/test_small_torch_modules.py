@@ -177,3 +177,27 @@ def test_the_runner_reports_the_scripts_misses_not_a_librarys_probes(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
     assert "asked for 1 torch name(s) kittygrad lacks:\n  torch.Tensor.no_such_name  (plot.py:8)" in out.stderr
+
+
+def test_under_the_runner_classes_print_torchs_module_paths(tmp_path):
+    """``print(type(layer))`` is a tutorial staple: kittygrad's classes read as their torch twins',
+    pickling one still finds it, and vmap (whose rules look up kittygrad's op classes) still works."""
+    script = (
+        "import pickle, torch, torch.nn as nn\nfrom torch.func import vmap\n"
+        "m = nn.Sequential(nn.Linear(2, 3), nn.Flatten(), nn.ReLU())\n"
+        "print(type(m), type(pickle.loads(pickle.dumps(m))[1]), type(m[0].weight))\n"
+        "opt = torch.optim.Adam(m.parameters())\n"
+        "print(type(opt), type(torch.optim.lr_scheduler.StepLR(opt, 2)), type(m.register_forward_hook(print)))\n"
+        "print(type(torch.distributions.Normal(0., 1.)), type(torch.utils.data.DataLoader(range(3))), torch.no_grad)\n"
+        "print(type(torch.float32), type(torch.ones(2).shape), type(torch.finfo()), type(torch.device('cpu')))\n"
+        "r = torch.tensor([3., 1.]).sort()\n"
+        "print(type(r), isinstance(r, torch.return_types.sort), type(pickle.loads(pickle.dumps(r))))\n"
+        "print(vmap(torch.dot)(torch.ones(3, 2), torch.ones(3, 2)))\n"
+    )
+    path = tmp_path / "types.py"
+    path.write_text(script)
+    outs = [subprocess.run(cmd + [str(path)], capture_output=True, text=True) for cmd in
+            ([sys.executable], [sys.executable, "-m", "kittygrad.run"])]
+    assert outs[1].returncode == 0, outs[1].stderr
+    assert "<class 'torch.nn.modules.flatten.Flatten'>" in outs[0].stdout
+    assert outs[1].stdout == outs[0].stdout
