@@ -1,4 +1,7 @@
 """Bad input gets a clear, typed error — the same exception type torch raises."""
+import math
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -293,6 +296,25 @@ def test_reading_a_non_leaf_grad_warns_in_torchs_words():
         messages.append(str(record[0].message))
     # (torch's ends with where in its C++ sources the warning came from)
     assert messages[1].startswith(messages[0] + " (Triggered internally at ")
+
+
+def test_float_of_a_tensor_requiring_grad_warns_once_at_the_users_line(monkeypatch):
+    # torch 2.13 warns (once a process) that float() drops the graph; d2l's Accumulator does
+    # float(l.sum()) every step. item(), int() and a detached tensor stay silent, and so do
+    # kittygrad's own float() calls (clip_grad_norm_ here), which torch makes in C++.
+    monkeypatch.setattr(kitty.errors, "_scalar_of_grad_warned", False)
+    x = kitty.ones(1, requires_grad=True)
+    y = (x * 2).sum()
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        y.item(), int(y), float(y.detach()), kitty.nn.utils.clip_grad_norm_([x], 1.0)
+        assert record == []
+        assert float(y) == 2.0 and math.exp(x) > 2 and float(y) == 2.0
+    assert len(record) == 1 and record[0].category is UserWarning and record[0].filename == __file__
+    assert str(record[0].message) == (
+        "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+        "Consider using tensor.detach() first."
+    )
 
 
 @pytest.mark.parametrize("data", [
