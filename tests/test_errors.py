@@ -339,3 +339,15 @@ def test_tensors_of_several_elements_in_a_list(item, dtype):
         lambda: torch.tensor([torch.tensor(values), torch.tensor(values)], dtype=dtype and getattr(torch, dtype)),
         lambda: kitty.tensor([kitty.tensor(values), kitty.tensor(values)], dtype=dtype and getattr(kitty, dtype)))
     assert ours == theirs
+
+
+@pytest.mark.parametrize("case", [
+    "x[1:3] = m.ones(2, 1)", "x[1:3] = m.ones(1, 2, 1)", "x[1:3] = m.ones(3)", "x[0] = m.ones(2, dtype=m.float64)",
+    "x[[0, 1]] = m.ones(1, 3)", "y[y > 0] = m.ones(2)", "y[y == 0] = m.ones(2, 3)", "x[10] = m.ones(1, 1)",
+])
+def test_a_value_that_does_not_fit_its_index_is_refused_in_torchs_words(case):
+    def write(m):
+        x, y = m.zeros(5), m.zeros(2, 3)
+        exec(case, {"m": m, "x": x, "y": y})
+    ours, theirs = raised_as_torch(lambda: write(torch), lambda: write(kitty))
+    assert ours == theirs.replace("torch.", "kittygrad.")
