@@ -298,6 +298,12 @@ _LEGACY_TYPE_NAMES = {
 }
 
 
+def legacy_type_name(dt) -> str:
+    """torch's legacy name of a dtype's tensor type, as its error messages print it (``torch.FloatTensor``)."""
+    name = next(k for k, v in _LEGACY_TYPE_NAMES.items() if v == dt.name)
+    return f"{_display.name}.{name}"
+
+
 def set_default_tensor_type(t) -> None:
     """Legacy ``torch.set_default_tensor_type``: set the default float dtype from a tensor type's name.
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 
 
 class KittygradError(Exception):
@@ -61,6 +62,28 @@ def user_stacklevel() -> int:
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame, level = frame.f_back, level + 1
     return level
+
+
+_SCALAR_OF_GRAD = (
+    "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+    "Consider using tensor.detach() first."
+)
+_scalar_of_grad_warned = False
+
+
+def warn_scalar_of_grad(tensor) -> None:
+    """torch's warning, once a process, that ``float()`` of a tensor requiring grad drops the graph.
+
+    Only a call from outside kittygrad warns: torch's own scalar reads happen in C++ and never
+    reach its ``__float__``, so kittygrad's internal ``float(t)`` must neither warn nor spend the once.
+    """
+    global _scalar_of_grad_warned
+    if _scalar_of_grad_warned or not tensor.requires_grad:
+        return
+    if sys._getframe(2).f_code.co_filename.startswith(_PACKAGE_DIR):
+        return
+    _scalar_of_grad_warned = True
+    warnings.warn(_SCALAR_OF_GRAD, UserWarning, stacklevel=3)
 
 
 #: torch's refusal of ``detach_()`` on a view (its DDP advice included: the text is torch's)

@@ -26,7 +26,7 @@ from .autograd.hooks import RemovableHandle
 from .device import CPU, META, accelerator_copy, asks_for_meta, check_device, laid_out, parse_to, preserve_format
 from .device import suggest_memory_format
 from .meta_array import MetaArray
-from .errors import DETACH_VIEW_MESSAGE, KittyRuntimeError, KittyTypeError, KittyValueError
+from .errors import DETACH_VIEW_MESSAGE, KittyRuntimeError, KittyTypeError, KittyValueError, warn_scalar_of_grad
 from .ops import activation as _act
 from .ops import arithmetic as _arith
 from .ops import comparison as _cmp
@@ -594,6 +594,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods, metacl
     def __float__(self) -> float:
         if self._data.size != 1:
             raise KittyValueError("only one element tensors can be converted to Python scalars")
+        warn_scalar_of_grad(self)
         return float(self.item())
 
     def __int__(self) -> int:

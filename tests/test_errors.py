@@ -1,4 +1,7 @@
 """Bad input gets a clear, typed error — the same exception type torch raises."""
+import math
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -302,6 +305,25 @@ def test_reading_a_non_leaf_grad_warns_in_torchs_words():
     assert messages[1].startswith(messages[0] + " (Triggered internally at ")
 
 
+def test_float_of_a_tensor_requiring_grad_warns_once_at_the_users_line(monkeypatch):
+    # torch 2.13 warns (once a process) that float() drops the graph; d2l's Accumulator does
+    # float(l.sum()) every step. item(), int() and a detached tensor stay silent, and so do
+    # kittygrad's own float() calls (clip_grad_norm_ here), which torch makes in C++.
+    monkeypatch.setattr(kitty.errors, "_scalar_of_grad_warned", False)
+    x = kitty.ones(1, requires_grad=True)
+    y = (x * 2).sum()
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        y.item(), int(y), float(y.detach()), kitty.nn.utils.clip_grad_norm_([x], 1.0)
+        assert record == []
+        assert float(y) == 2.0 and math.exp(x) > 2 and float(y) == 2.0
+    assert len(record) == 1 and record[0].category is UserWarning and record[0].filename == __file__
+    assert str(record[0].message) == (
+        "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+        "Consider using tensor.detach() first."
+    )
+
+
 @pytest.mark.parametrize("data", [
     [[1, 2, 3], [4, 5]], [[[1, 2]], [[1]]], [[1, 2], [3, 4], [5]], [[1], []], [(1, 2), [3]], [[[1], [2]], [[3]]],
     [[1], 2], [1, [2]], [1.5, [2]], [[1, 2], [3, (4,)]],
@@ -324,3 +346,15 @@ def test_tensors_of_several_elements_in_a_list(item, dtype):
         lambda: torch.tensor([torch.tensor(values), torch.tensor(values)], dtype=dtype and getattr(torch, dtype)),
         lambda: kitty.tensor([kitty.tensor(values), kitty.tensor(values)], dtype=dtype and getattr(kitty, dtype)))
     assert ours == theirs
+
+
+@pytest.mark.parametrize("case", [
+    "x[1:3] = m.ones(2, 1)", "x[1:3] = m.ones(1, 2, 1)", "x[1:3] = m.ones(3)", "x[0] = m.ones(2, dtype=m.float64)",
+    "x[[0, 1]] = m.ones(1, 3)", "y[y > 0] = m.ones(2)", "y[y == 0] = m.ones(2, 3)", "x[10] = m.ones(1, 1)",
+])
+def test_a_value_that_does_not_fit_its_index_is_refused_in_torchs_words(case):
+    def write(m):
+        x, y = m.zeros(5), m.zeros(2, 3)
+        exec(case, {"m": m, "x": x, "y": y})
+    ours, theirs = raised_as_torch(lambda: write(torch), lambda: write(kitty))
+    assert ours == theirs.replace("torch.", "kittygrad.")

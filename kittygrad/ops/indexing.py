@@ -11,6 +11,7 @@ from ..autograd.function import Op, apply_inplace
 from ..autograd.graph_array import add_at
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError, KittyValueError, user_stacklevel
 from ._prep import cast
+from .shape import _expand_rank_message
 
 
 def _is_basic(idx) -> bool:
@@ -233,8 +234,11 @@ class IndexPut(Op):
             out[idx] = value
         except IndexError as e:
             raise _numpy_index_error(e, x.shape, idx) from None
-        except ValueError as e:
-            raise KittyRuntimeError(f"shape mismatch in index assignment: {e}") from None
+        except (ValueError, TypeError):  # (NumPy's TypeError: a 2-d value for a boolean mask)
+            raise KittyRuntimeError(
+                f"shape mismatch: value tensor of shape {list(self.value_shape)} cannot be broadcast to "
+                f"indexing result of shape {list(x[idx].shape)}"
+            ) from None
         return out
 
     def backward(self, g):
@@ -293,10 +297,13 @@ def setitem(x, idx, value) -> None:
         if split is not None:  # written through the view the integers select, in torch's order
             setitem(Select.apply(x, split[0]), split[1], value)
             return
+    if B.is_array(value):
+        value = Tensor._wrap(value)
     if isinstance(value, Tensor):
+        value = _drop_leading_ones(value)
+        if _is_basic(idx):  # a write through a view: torch's copy_ expands the value, in its words
+            _check_expands(value, _target(x, idx).shape)
         value = cast(value, x.dtype)
-    elif B.is_array(value):
-        value = Tensor._wrap(value.astype(x._data.dtype))
     elif isinstance(value, (int, float, bool)) or B.is_array_like_scalar(value):
         # a NumPy scalar counts as the number it holds; an int wraps into an unsigned dtype and is
         # checked against a signed one's range, as torch's fills
@@ -306,15 +313,43 @@ def setitem(x, idx, value) -> None:
             f"can't assign a {type(value).__name__} to a tensor; expected a number or a Tensor"
         )
     if x._requires_grad:  # a bad index is reported before the leaf (or view of a leaf) rule, as torch
-        try:
-            x._data[idx]
-        except IndexError as e:
-            raise _numpy_index_error(e, x._data.shape, idx) from None
+        _target(x, idx)
     apply_inplace(IndexPut, x, value, idx)
     node = x._grad_fn
     if type(node) is IndexPut and _is_basic(idx):  # (x no view: a view's write is the base's CopySlices)
         fills = not isinstance(value, Tensor) or value._data.ndim == 0
         node.torch_label = _basic_write_label(idx, x._data.shape, fills)
+
+
+def _target(x, idx):
+    """The part of ``x`` that ``x[idx] = ...`` writes, a bad index reported in torch's words."""
+    try:
+        return x._data[idx]
+    except IndexError as e:
+        raise _numpy_index_error(e, x._data.shape, idx) from None
+
+
+def _drop_leading_ones(value):
+    """torch drops a written value's leading size-1 dimensions first, so ``x[i] = net(row)`` with a
+    (1, 1) output fills one element (NumPy refuses a 2-d value for a 0-d target)."""
+    shape = value._data.shape
+    k = 0
+    while k < len(shape) and shape[k] == 1:
+        k += 1
+    return value.reshape(shape[k:]) if k else value
+
+
+def _check_expands(value, target) -> None:
+    shape = value._data.shape
+    if len(shape) > len(target):
+        raise KittyRuntimeError(_expand_rank_message(shape, value.dtype, target))
+    lead = len(target) - len(shape)
+    for i, n in enumerate(shape):
+        if n != 1 and n != target[lead + i]:
+            raise KittyRuntimeError(
+                f"The expanded size of the tensor ({target[lead + i]}) must match the existing size ({n}) at "
+                f"non-singleton dimension {lead + i}.  Target sizes: {list(target)}.  Tensor sizes: {list(shape)}"
+            )
 
 
 def _basic_write_label(idx, shape, fills: bool) -> str:

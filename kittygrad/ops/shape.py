@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import backend as B
+from .. import dtypes as D
 from ..autograd.function import Op
 from ..errors import KittyRuntimeError, KittyTypeError
 from ..size import Size
@@ -340,10 +341,7 @@ def expand(input, *sizes):
     sizes = _shape_arg(sizes)
     shape = input._data.shape
     if len(sizes) < len(shape):
-        raise KittyRuntimeError(
-            f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to the "
-            f"number of dimensions in the tensor ({len(shape)})"
-        )
+        raise KittyRuntimeError(_expand_rank_message(shape, input.dtype, sizes))
     lead = len(sizes) - len(shape)
     target = []
     for i, n in enumerate(sizes):
@@ -367,6 +365,14 @@ def expand(input, *sizes):
     if target == shape:
         return _alias(input, "ExpandBackward0")
     return Expand.apply(input, target)
+
+
+def _expand_rank_message(shape, dtype, sizes) -> str:
+    """torch's words when ``sizes`` has fewer dimensions than the tensor being expanded (``shape``)."""
+    return (
+        f"expand({D.legacy_type_name(dtype)}{{{list(shape)}}}, size={list(sizes)}): the number of sizes provided "
+        f"({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({len(shape)})"
+    )
 
 
 def broadcast_to(input, size=None, *, shape=None):
