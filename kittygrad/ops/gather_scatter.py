@@ -19,6 +19,7 @@ from ._prep import (
     tensor_input,
 )
 from .joining import cat
+from ._prep import warn_once as _warn_once
 
 _I64 = B.NP_DTYPES["int64"]
 
@@ -430,7 +431,20 @@ def scatter(input, dim: int, index, src=None, *, value=None, reduce=None):
     if reduce not in (None, "add", "multiply"):
         raise KittyRuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
     x, s, idx, axis = _scatter_prep(input, dim, index, src, "scatter")
+    _warn_reduce_with_tensor_src(reduce, s)
     return Scatter.apply(x, s, idx, axis=axis, reduce=reduce)
+
+
+_SCATTER_REDUCE_DEPRECATED = (
+    "The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a future PyTorch "
+    "release. Use torch.scatter_reduce instead for more reduction options."
+)
+
+
+def _warn_reduce_with_tensor_src(reduce, src) -> None:
+    # torch deprecates scatter's reduce= for a tensor src only (a number src keeps it), once a process
+    if reduce is not None and isinstance(src, F.Tensor):
+        _warn_once("scatter_reduce_argument", _SCATTER_REDUCE_DEPRECATED)
 
 
 def scatter_add(input, dim: int, index, src):
@@ -713,6 +727,7 @@ def _masked_scatter_(self, mask, source):
 def _scatter_(self, dim, index, src=None, *, value=None, reduce=None):
     src = value if src is None else src
     x, s, idx, axis = _scatter_prep(self, dim, index, src, "scatter_")
+    _warn_reduce_with_tensor_src(reduce, s)
     return _inplace(Scatter, self, s, idx, axis=axis, reduce=reduce)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..errors import KittyIndexError, KittyRuntimeError
 from ._prep import as_tensor_arg, dtype_name, normalize_dim
 from .gather_scatter import _scatter_reduce_, scatter_reduce
+from ._prep import warn_once as _warn_once
 
 _REDUCES = ("prod", "mean", "amax", "amin")
 
@@ -30,6 +31,8 @@ def _slice_index(input, dim, index, source):
     if shape:
         shape[d] = -1
     full = index.reshape(shape).expand(*source._data.shape) if shape else index.reshape(())
+    # torch marks the op beta, after its checks, once a process (in place or not)
+    _warn_once("index_reduce", "index_reduce() is in beta and the API may change at any time.")
     return input, d, full, source
 
 

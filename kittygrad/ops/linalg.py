@@ -2,15 +2,16 @@
 ``diag``, ``cross``, ``outer``."""
 from __future__ import annotations
 
-import warnings
 
 from .. import backend as B
 from ..autograd import function as F
 from ..autograd.function import Op
 from ..autograd.graph_array import GraphArray
-from ..errors import KittyRuntimeError, KittyTypeError, user_stacklevel
+from ..errors import KittyRuntimeError, KittyTypeError
 from . import _kernels as _k
 from ._autocast import autocast_args
+from ._prep import WARNED_ONCE as _warned_once  # noqa: F401 (tests reset it here)
+from ._prep import warn_once as _warn_once
 from ._prep import as_tensor_arg, binary, broadcast_shape_of, cast, dtype_name, expand_to, mm_dtype_error, normalize_dim, tensor_input, torch_named, varargs_sequence
 from .arithmetic import add, mul
 from .conversion import Clone
@@ -871,16 +872,6 @@ class Cross(Op):
     def backward(self, g):
         xp, ax = self.xp, self.axis
         return xp.cross(self.b, g, axis=ax), xp.cross(g, self.a, axis=ax)
-
-
-_warned_once: set[str] = set()  # torch gives its deprecation warnings for these calls once a process
-
-
-def _warn_once(key: str, message: str) -> None:
-    """A UserWarning at the user's line, the first time ``key`` comes up in this process only."""
-    if key not in _warned_once:
-        _warned_once.add(key)
-        warnings.warn(message, UserWarning, stacklevel=user_stacklevel())
 
 
 _CROSS_WITHOUT_DIM = (
