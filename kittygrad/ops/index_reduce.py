@@ -25,7 +25,8 @@ def _slice_index(input, dim, index, source):
     if source._data.ndim and source._data.shape[d] != index.numel():
         raise KittyRuntimeError(f"{name}(): Number of indices ({index.numel()}) should be equal to source.size(dim): "
                                 f"({source._data.shape[d]}), for dim: {d}")
-    if index.numel() and (int(index._data.max()) >= input._data.shape[d] if input._data.ndim else False):
+    # (no negative positions: torch's kernel refuses them as it refuses those past the end)
+    if index.numel() and (int(index._data.min()) < 0 or input._data.ndim and int(index._data.max()) >= input._data.shape[d]):
         raise KittyIndexError("index out of range in self")
     shape = [1] * source._data.ndim
     if shape:
