@@ -517,9 +517,9 @@ def _index_in_range(idx, op, size, axis, ndim):
     """torch's range check for ``index_<op>``: only fill takes negative positions (from the end);
     each kernel words a miss its own way (add's per-dim kernel for int64 on 2-D and up)."""
     low = -size if op == "fill" else 0
-    bad = idx[(idx < low) | (idx >= size)] if idx.size else idx[:0]
-    if not bad.size:
+    if not idx.size or (idx.min() >= low and idx.max() < size):  # (min and max: vmap batches these reads)
         return
+    bad = idx[(idx < low) | (idx >= size)]
     where = f"index {int(bad[0])} is out of bounds for dimension {axis} with size {size}"
     if op == "copy":
         raise KittyIndexError(f"index_copy_(): {where}")
