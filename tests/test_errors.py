@@ -137,6 +137,10 @@ SAME_MESSAGE = [
     ("conv1d with a float64 bias", lambda m: m.nn.functional.conv1d(m.ones(1, 2, 5), m.ones(3, 2, 3), m.ones(3, dtype=m.float64))),
     ("conv2d with a float64 weight", lambda m: m.nn.functional.conv2d(m.ones(1, 2, 5, 5), m.ones(3, 2, 3, 3, dtype=m.float64))),
     ("conv_transpose2d on float64", lambda m: m.nn.functional.conv_transpose2d(m.ones(1, 2, 5, 5, dtype=m.float64), m.ones(2, 3, 3, 3), m.ones(3))),
+    # repeat_interleave's counts along a dim: the sizes named, dim as given (0 once flattened)
+    ("repeat_interleave counts of another length", lambda m: m.repeat_interleave(m.ones(2), m.tensor([1, 2, 3]), dim=0)),
+    ("repeat_interleave counts along dim -1", lambda m: m.ones(2, 3).repeat_interleave(m.tensor([1, 2]), dim=-1)),
+    ("repeat_interleave counts, flattened", lambda m: m.ones(2, 3).repeat_interleave(m.tensor([1, 2]))),
 ]
 
 

@@ -482,6 +482,38 @@ def test_the_older_linalg_spellings_warn_torchs_deprecation_texts_once():
         assert [str(w.message) for w in caught if w.category is UserWarning] == [text]
 
 
+# each call, then its in-place twin (which must not warn again), then a call torch lets pass silently
+_ONCE_WARNING_CALLS = (
+    ("lib.zeros(3).scatter(0, i, lib.ones(2), reduce='add')", "lib.zeros(3).scatter_(0, i, lib.ones(2), reduce='multiply')",
+     "lib.zeros(3).scatter(0, i, 2.0, reduce='add')"),
+    ("lib.zeros(3).index_reduce(0, i, lib.ones(2), 'prod')", "lib.zeros(3).index_reduce_(0, i, lib.ones(2), 'amax')",
+     "lib.zeros(3).scatter_reduce(0, i, lib.ones(2), 'amax')"),
+)
+
+
+def test_scatters_reduce_argument_and_index_reduce_warn_torchs_texts_once():
+    import subprocess
+    import sys
+
+    from kittygrad.ops import linalg as kitty_linalg
+
+    # torch warns once a process, so its texts come from a fresh one; its C++ source location is dropped
+    script = ("import torch as lib, warnings\ni = lib.tensor([0, 0])\n"
+              "for calls in %r:\n    with warnings.catch_warnings(record=True) as w:\n"
+              "        warnings.simplefilter('always')\n        [eval(c) for c in calls]\n"
+              "    print(repr([str(x.message).split(' (Triggered internally')[0] for x in w]))\n" % (_ONCE_WARNING_CALLS,))
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    expected = [eval(line) for line in out.splitlines()]
+    kitty_linalg._warned_once.clear()
+    lib, i = kitty, kitty.tensor([0, 0])  # noqa: F841 (the calls' names)
+    for calls, texts in zip(_ONCE_WARNING_CALLS, expected, strict=True):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for call in calls:
+                eval(call)
+        assert len(texts) == 1 and [str(w.message) for w in caught] == texts
+
+
 @pytest.mark.parametrize("call", [
     lambda lib: lib.linalg.matrix_norm(lib.ones(2, 2), None),
     lambda lib: lib.linalg.matrix_norm(lib.ones(2, 2), dim=(0, 0)),

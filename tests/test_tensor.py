@@ -359,3 +359,13 @@ def test_deepcopy_of_parameter_drops_grad_but_plain_tensor_keeps_it(lib):
     q, u = copy.deepcopy(p), copy.deepcopy(t)
     assert q.grad is None and type(q) is lib.nn.Parameter and q.requires_grad
     assert u.grad.tolist() == [3.0, 3.0]
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.empty(0), lambda m: m.zeros(0, 3), lambda m: m.ones(2, 0, 4), lambda m: m.tensor([]),
+    lambda m: m.arange(0), lambda m: m.combinations(m.tensor([1, 2, 3]), r=0), lambda m: m.zeros(3)[3:],
+])
+def test_empty_tensors_report_torchs_strides(make):
+    # NumPy 2 gives a fresh empty array all-zero strides; torch gives the shape's contiguous ones
+    ours, theirs = make(kitty), make(torch)
+    assert ours.stride() == theirs.stride() and ours.stride(-1) == theirs.stride(-1)

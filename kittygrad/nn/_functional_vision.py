@@ -168,7 +168,9 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     columns = kj[:, None] * dilation[1] + bj[None, :] * stride[1]
     target = C.tensor((rows * wp + columns).reshape(-1))
     image = C.zeros(n, channels, hp * wp, dtype=cols.dtype).index_add(2, target, cols.reshape(n, channels, -1))
-    image = image.reshape(n, channels, hp, wp)[:, :, padding[0] : padding[0] + out_hw[0], padding[1] : padding[1] + out_hw[1]]
+    image = image.reshape(n, channels, hp, wp)
+    if any(padding):  # (cropped to a fresh block: torch's col2im writes a contiguous image)
+        image = image[:, :, padding[0] : padding[0] + out_hw[0], padding[1] : padding[1] + out_hw[1]].contiguous()
     return image if batched else image.squeeze(0)
 
 

@@ -3,15 +3,26 @@ from __future__ import annotations
 
 import cmath as _cmath
 import operator as _operator
+import warnings
 
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
 from ..errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyTypeError  # noqa: F401 (re-exported)
+from ..errors import user_stacklevel
 from ._kernels import SAME_WIDTH_INT, SIMD_FLOATS
 from .conversion import Expand, ToCopy
 
 _NUMBER_TYPES = (int, float, bool)
+
+WARNED_ONCE: set[str] = set()  # torch gives its deprecation and beta warnings once a process
+
+
+def warn_once(key: str, message: str) -> None:
+    """A UserWarning at the user's line, the first time ``key`` comes up in this process only."""
+    if key not in WARNED_ONCE:
+        WARNED_ONCE.add(key)
+        warnings.warn(message, UserWarning, stacklevel=user_stacklevel())
 
 
 def tensor_cls():

@@ -19,6 +19,7 @@ from ._prep import (
     tensor_input,
 )
 from .joining import cat
+from ._prep import warn_once as _warn_once
 
 _I64 = B.NP_DTYPES["int64"]
 
@@ -430,7 +431,20 @@ def scatter(input, dim: int, index, src=None, *, value=None, reduce=None):
     if reduce not in (None, "add", "multiply"):
         raise KittyRuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
     x, s, idx, axis = _scatter_prep(input, dim, index, src, "scatter")
+    _warn_reduce_with_tensor_src(reduce, s)
     return Scatter.apply(x, s, idx, axis=axis, reduce=reduce)
+
+
+_SCATTER_REDUCE_DEPRECATED = (
+    "The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a future PyTorch "
+    "release. Use torch.scatter_reduce instead for more reduction options."
+)
+
+
+def _warn_reduce_with_tensor_src(reduce, src) -> None:
+    # torch deprecates scatter's reduce= for a tensor src only (a number src keeps it), once a process
+    if reduce is not None and isinstance(src, F.Tensor):
+        _warn_once("scatter_reduce_argument", _SCATTER_REDUCE_DEPRECATED)
 
 
 def scatter_add(input, dim: int, index, src):
@@ -465,14 +479,55 @@ def scatter_reduce(input, dim: int, index, src, reduce: str, *, include_self: bo
     return _scatter_reduce_op(reduce).apply(x, s, idx, axis=axis, reduce=reduce, include_self=include_self)
 
 
-def _index_vector(index, fname, size):
-    idx = _index_arg(index, fname)
+def _index_vector(index, op, size, source=None, ndim=0):
+    """``index`` as a 1-D array after the checks torch's kernel for ``index_<op>`` makes first: its
+    rank and dtype (int32 or int64 for select and add, int64 only for copy and fill), each kernel in
+    its own words (the in-place kernel's name, which the out-of-place spelling runs too)."""
+    t = tensor_input(index, "index")
+    idx, name = t._data, f"index_{op}" if op == "select" else f"index_{op}_"
+    if op == "fill" and idx.dtype != _I64:  # (torch's fill looks at the dtype before the rank)
+        raise KittyIndexError(f"{name}(): Expected dtype int64 for index.")
     if idx.ndim > 1:
-        raise KittyIndexError(f"{fname}(): Index is supposed to be a vector")
+        raise {
+            "select": KittyIndexError(f"{name}(): Index is supposed to be a vector"),
+            "add": KittyIndexError(f"{name}(): Index is supposed to be a vector, but got dim: {idx.ndim} with type: "
+                                   f"{dtype_name(t)} and size: {list(idx.shape)}"),
+            "copy": KittyIndexError(f"{name}(): Index should have dimension 1 or 0 (got {idx.ndim})"),
+            "fill": KittyRuntimeError("Index has to be a vector/scalar"),
+        }[op]
+    if op in ("select", "add") and idx.dtype not in (B.NP_DTYPES["int32"], _I64):
+        raise KittyRuntimeError(f"{name}(): Expected dtype int32 or int64 for index" if op == "select" else
+                                f"{name}(): Expected dtype int32/int64 for index but got: {dtype_name(t)}")
+    if op == "copy" and source is not None:
+        src_ndim = tensor_input(source, "source")._data.ndim
+        if src_ndim and ndim and src_ndim != ndim:
+            raise KittyIndexError(
+                f"{name}(): When source and destination are not scalars, their dimensionality must match. Source "
+                f"dimensionality ({src_ndim}), destination dimensionality ({ndim})"
+            )
+    if op == "copy" and idx.dtype != _I64:
+        raise KittyRuntimeError(f"{name}(): Expected a long tensor for index, but got {dtype_name(t)}")
     idx = idx.reshape(-1)
-    if idx.size and (idx.max() >= size or idx.min() < -size):
-        raise KittyIndexError("index out of range in self")
+    if op == "select":
+        _index_in_range(idx, op, size, 0, 1)
     return idx
+
+
+def _index_in_range(idx, op, size, axis, ndim):
+    """torch's range check for ``index_<op>``: only fill takes negative positions (from the end);
+    each kernel words a miss its own way (add's per-dim kernel for int64 on 2-D and up)."""
+    low = -size if op == "fill" else 0
+    if not idx.size or (idx.min() >= low and idx.max() < size):  # (min and max: vmap batches these reads)
+        return
+    bad = idx[(idx < low) | (idx >= size)]
+    where = f"index {int(bad[0])} is out of bounds for dimension {axis} with size {size}"
+    if op == "copy":
+        raise KittyIndexError(f"index_copy_(): {where}")
+    if op == "fill":
+        raise KittyIndexError(where)
+    if op == "add" and idx.dtype == _I64 and ndim >= 2:
+        raise KittyRuntimeError(where)
+    raise KittyIndexError("index out of range in self")
 
 
 def index_select(input, dim: int, index):
@@ -486,25 +541,49 @@ def index_select(input, dim: int, index):
     x = tensor_input(input)
     axis = normalize_dim(dim, x._data.ndim)
     if x._data.ndim == 0:
-        idx = _index_vector(index, "index_select", 1)
+        idx = _index_vector(index, "select", 1)
         return IndexSelect.apply(x.reshape(1), idx, axis=0).reshape(())
-    return IndexSelect.apply(x, _index_vector(index, "index_select", x._data.shape[axis]), axis=axis)
+    return IndexSelect.apply(x, _index_vector(index, "select", x._data.shape[axis]), axis=axis)
 
 
-def _index_source(x, axis, idx, source, fname):
-    src = tensor_input(source, "source")
+def _index_source(x, axis, idx, source, op):
+    """``source`` checked against ``x`` (its dtype first, as torch), then ``idx`` against x's size."""
+    src, fname = tensor_input(source, "source"), f"index_{op}_"
     if src._data.dtype != x._data.dtype:
         raise KittyRuntimeError(
+            f"{fname}(): self and source expected to have the same dtype, but got (self) {dtype_name(x)} and "
+            f"(source) {dtype_name(src)}" if op == "copy" else
             f"{fname}(): self ({dtype_name(x)}) and source ({dtype_name(src)}) must have the same scalar type"
         )
-    expect = list(x._data.shape)
+    xs, ss = list(x._data.shape), list(src._data.shape)
+    if op == "add" and ss:
+        if axis >= len(ss):
+            raise KittyRuntimeError(f"{fname}(): Indexing dim {axis} is out of bounds of the source tensor with dim {len(ss)}")
+        if ss[axis] != idx.size:
+            raise KittyRuntimeError(f"{fname}(): Number of indices ({idx.size}) should be equal to source.size(dim): "
+                                    f"({ss[axis]}), for dim: {axis}")
+    if op == "copy" and ss and xs:
+        if ss[axis] != idx.size:
+            raise KittyIndexError(f"{fname}(): Number of indices ({idx.size}) should be equal to source.size(dim) "
+                                  f"({ss[axis]})")
+        if ss[:axis] + ss[axis + 1:] != xs[:axis] + xs[axis + 1:]:  # (torch names dimension 0 for the source)
+            raise KittyRuntimeError(
+                f"{fname}(): Source/destination tensor must have same slice shapes. Destination slice shape: "
+                f"{' '.join(map(str, xs[:axis] + xs[axis + 1:]))} at dimension {axis} and source slice shape: "
+                f"{' '.join(map(str, ss[:axis] + ss[axis + 1:]))} at dimension 0."
+            )
+    expect = list(xs)
     if expect:
         expect[axis] = idx.size
-    if list(src._data.shape) != expect and not (src._data.ndim == 0 and not expect):
+    if ss != expect and not (src._data.ndim == 0 and not expect):
+        if op == "add":
+            raise KittyRuntimeError("source tensor shape must match self tensor shape, excluding the specified "
+                                    f"dimension. Got self.shape = {xs} source.shape = {ss}")
         raise KittyRuntimeError(
             f"{fname}(): Source/destination tensor must have same slice shapes. Destination slice shape: "
-            f"{expect} and source slice shape: {list(src._data.shape)}"
+            f"{expect} and source slice shape: {ss}"
         )
+    _index_in_range(idx, op, x._data.shape[axis] if x._data.ndim else 1, axis, x._data.ndim)
     return src
 
 
@@ -517,8 +596,8 @@ def index_add(input, dim: int, index, source, *, alpha=1):
     """
     x = tensor_input(input)
     axis = normalize_dim(dim, x._data.ndim)
-    idx = _index_vector(index, "index_add", x._data.shape[axis] if x._data.ndim else 1)
-    src = _index_source(x, axis, idx, source, "index_add")
+    idx = _index_vector(index, "add", x._data.shape[axis] if x._data.ndim else 1)
+    src = _index_source(x, axis, idx, source, "add")
     return IndexAdd.apply(x, src, idx, axis=axis, alpha=alpha)
 
 
@@ -531,8 +610,8 @@ def index_copy(input, dim: int, index, source):
     """
     x = tensor_input(input)
     axis = normalize_dim(dim, x._data.ndim)
-    idx = _index_vector(index, "index_copy", x._data.shape[axis] if x._data.ndim else 1)
-    src = _index_source(x, axis, idx, source, "index_copy")
+    idx = _index_vector(index, "copy", x._data.shape[axis] if x._data.ndim else 1, source, x._data.ndim)
+    src = _index_source(x, axis, idx, source, "copy")
     return IndexCopy.apply(x, src, idx, axis=axis)
 
 
@@ -546,6 +625,12 @@ def _fill_value(x, value, fname):
     return D.fill_scalar(check_scalar(value, fname), x._data.dtype)
 
 
+def _fill_index(index, axis, size, ndim):
+    idx = _index_vector(index, "fill", size)
+    _index_in_range(idx, "fill", size, axis, ndim)
+    return idx
+
+
 def index_fill(input, dim: int, index, value):
     """A copy of ``input`` with ``value`` at the ``index`` slices along ``dim``.
 
@@ -555,7 +640,7 @@ def index_fill(input, dim: int, index, value):
     """
     x = tensor_input(input)
     axis = normalize_dim(dim, x._data.ndim)
-    idx = _index_vector(index, "index_fill", x._data.shape[axis] if x._data.ndim else 1)
+    idx = _fill_index(index, axis, x._data.shape[axis] if x._data.ndim else 1, x._data.ndim)
     return IndexFill.apply(x, _fill_value(x, value, "index_fill"), idx, axis=axis)
 
 
@@ -713,6 +798,7 @@ def _masked_scatter_(self, mask, source):
 def _scatter_(self, dim, index, src=None, *, value=None, reduce=None):
     src = value if src is None else src
     x, s, idx, axis = _scatter_prep(self, dim, index, src, "scatter_")
+    _warn_reduce_with_tensor_src(reduce, s)
     return _inplace(Scatter, self, s, idx, axis=axis, reduce=reduce)
 
 
@@ -730,19 +816,19 @@ def _scatter_add_(self, dim, index, src):
 
 def _index_add_(self, dim, index, source, *, alpha=1):
     axis = normalize_dim(dim, self._data.ndim)
-    idx = _index_vector(index, "index_add_", self._data.shape[axis] if self._data.ndim else 1)
-    src = _index_source(self, axis, idx, source, "index_add_")
+    idx = _index_vector(index, "add", self._data.shape[axis] if self._data.ndim else 1)
+    src = _index_source(self, axis, idx, source, "add")
     return _inplace(IndexAdd, self, src, idx, axis=axis, alpha=alpha)
 
 
 def _index_copy_(self, dim, index, source):
     axis = normalize_dim(dim, self._data.ndim)
-    idx = _index_vector(index, "index_copy_", self._data.shape[axis] if self._data.ndim else 1)
-    src = _index_source(self, axis, idx, source, "index_copy_")
+    idx = _index_vector(index, "copy", self._data.shape[axis] if self._data.ndim else 1, source, self._data.ndim)
+    src = _index_source(self, axis, idx, source, "copy")
     return _inplace(IndexCopy, self, src, idx, axis=axis)
 
 
 def _index_fill_(self, dim, index, value):
     axis = normalize_dim(dim, self._data.ndim)
-    idx = _index_vector(index, "index_fill_", self._data.shape[axis] if self._data.ndim else 1)
+    idx = _fill_index(index, axis, self._data.shape[axis] if self._data.ndim else 1, self._data.ndim)
     return _inplace(IndexFill, self, _fill_value(self, value, "index_fill_"), idx, axis=axis)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..errors import KittyIndexError, KittyRuntimeError
 from ._prep import as_tensor_arg, dtype_name, normalize_dim
 from .gather_scatter import _scatter_reduce_, scatter_reduce
+from ._prep import warn_once as _warn_once
 
 _REDUCES = ("prod", "mean", "amax", "amin")
 
@@ -24,12 +25,15 @@ def _slice_index(input, dim, index, source):
     if source._data.ndim and source._data.shape[d] != index.numel():
         raise KittyRuntimeError(f"{name}(): Number of indices ({index.numel()}) should be equal to source.size(dim): "
                                 f"({source._data.shape[d]}), for dim: {d}")
-    if index.numel() and (int(index._data.max()) >= input._data.shape[d] if input._data.ndim else False):
+    # (no negative positions: torch's kernel refuses them as it refuses those past the end)
+    if index.numel() and (int(index._data.min()) < 0 or input._data.ndim and int(index._data.max()) >= input._data.shape[d]):
         raise KittyIndexError("index out of range in self")
     shape = [1] * source._data.ndim
     if shape:
         shape[d] = -1
     full = index.reshape(shape).expand(*source._data.shape) if shape else index.reshape(())
+    # torch marks the op beta, after its checks, once a process (in place or not)
+    _warn_once("index_reduce", "index_reduce() is in beta and the API may change at any time.")
     return input, d, full, source
 
 

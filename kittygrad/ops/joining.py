@@ -625,7 +625,10 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
             if r.ndim != 1:
                 raise KittyRuntimeError("repeats must be 0-dim or 1-dim tensor")
             if r.shape[0] != x._data.shape[axis]:
-                raise KittyRuntimeError("repeats must have the same size as input along dim")
+                raise KittyRuntimeError(
+                    "repeats must have the same size as input along dim, but got "
+                    f"repeats.size(0) = {r.shape[0]} and input.size({0 if dim is None else dim}) = {x._data.shape[axis]}"
+                )
             if (r < 0).any():
                 raise KittyRuntimeError("repeats can not be negative")
             return RepeatInterleave.apply(x, repeats=r, axis=axis)

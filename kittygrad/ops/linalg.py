@@ -2,15 +2,16 @@
 ``diag``, ``cross``, ``outer``."""
 from __future__ import annotations
 
-import warnings
 
 from .. import backend as B
 from ..autograd import function as F
 from ..autograd.function import Op
 from ..autograd.graph_array import GraphArray
-from ..errors import KittyRuntimeError, KittyTypeError, user_stacklevel
+from ..errors import KittyRuntimeError, KittyTypeError
 from . import _kernels as _k
 from ._autocast import autocast_args
+from ._prep import WARNED_ONCE as _warned_once  # noqa: F401 (tests reset it here)
+from ._prep import warn_once as _warn_once
 from ._prep import as_tensor_arg, binary, broadcast_shape_of, cast, dtype_name, expand_to, mm_dtype_error, normalize_dim, tensor_input, torch_named, varargs_sequence
 from .arithmetic import add, mul
 from .conversion import Clone
@@ -342,7 +343,60 @@ def _parse_einsum(equation: str, shapes):
         out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
     else:
         out = out.replace("...", ell)
-    return expanded, out
+    return expanded, out, ell
+
+
+def _einsum_sizes(inputs, shapes, ell: str) -> dict:
+    """Each letter's size across the operands, refusing sizes that neither match nor broadcast
+    with torch's words: a letter repeated within one operand (a diagonal) needs equal sizes, one
+    shared between operands may be 1 on either side, and the ellipsis' dims are named by their
+    place inside the operand's own ellipsis."""
+    sizes: dict = {}
+    for i, (sub, shape) in enumerate(zip(inputs, shapes)):
+        own: dict = {}
+        n_ell = sum(c in ell for c in sub)
+        for c, n in zip(sub, shape):
+            if c in own and own[c] != n:
+                raise KittyRuntimeError(
+                    f"einsum(): subscript {c} is repeated for operand {i} but the sizes don't match, {n} != {own[c]}"
+                )
+            own[c] = n
+            seen = sizes.get(c, 1)
+            if n not in (1, seen) and seen != 1:
+                if c in ell:  # (torch's message has no space before "has")
+                    raise KittyRuntimeError(
+                        f"einsum(): dimension {ell.index(c) - (len(ell) - n_ell)} covered by ellipsis in operand "
+                        f"{i}has size {n} which does not broadcast with previously seen ellipsis with size {seen} "
+                        "for the respective dimension"
+                    )
+                raise KittyRuntimeError(
+                    f"einsum(): subscript {c} has size {n} for operand {i} which does not broadcast with "
+                    f"previously seen size {seen}"
+                )
+            if seen == 1:
+                sizes[c] = n
+    return sizes
+
+
+def _sublist_subscript(n) -> str:
+    if n is Ellipsis:
+        return "..."
+    if not isinstance(n, int) or not 0 <= n < 52:
+        raise ValueError("einsum(): subscript in subscript list is not within the valid range [0, 52)")
+    return chr(ord("A") + n) if n < 26 else chr(ord("a") + n - 26)
+
+
+def _sublist_equation(args: tuple):
+    """The equation and operands of the sublist spelling ``einsum(a, [0, 1], b, [1, 2], [0, 2])``.
+
+    Research code written for numpy's einsum uses it; each int names a letter (0-25 upper case,
+    26-51 lower case) and an odd count of arguments means the last list is the output.
+    """
+    operands, subs = args[0::2][: len(args) // 2], args[1::2][: len(args) // 2]
+    equation = ",".join("".join(_sublist_subscript(n) for n in sub) for sub in subs)
+    if len(args) % 2:
+        equation += "->" + "".join(_sublist_subscript(n) for n in args[-1])
+    return equation, tuple(operands)
 
 
 def einsum(equation, *operands):
@@ -352,23 +406,16 @@ def einsum(equation, *operands):
     >>> kitty.einsum("ij,j->i", kitty.ones(2, 3), kitty.tensor([1., 2., 3.]))
     tensor([6., 6.])
     """
+    if not isinstance(equation, str) and len(operands) and isinstance(operands[0], (list, tuple)):
+        equation, operands = _sublist_equation((equation, *operands))
     ts = [tensor_input(o, "operands") for o in varargs_sequence(operands)]
     if not isinstance(equation, str):
         raise KittyTypeError("einsum(): the equation must be a string")
     for t in ts[1:]:
         if t._data.dtype != ts[0]._data.dtype:
             raise KittyRuntimeError(f"expected scalar type {dtype_name(ts[0])} but found {dtype_name(t)}")
-    inputs, out = _parse_einsum(equation, [t._data.shape for t in ts])
-    sizes = {}
-    for sub, t in zip(inputs, ts):
-        for c, n in zip(sub, t._data.shape):
-            if sizes.get(c, 1) == 1:
-                sizes[c] = n
-            elif n not in (1, sizes[c]):
-                raise KittyRuntimeError(
-                    f"einsum(): operands do not broadcast with remapped shapes (original->remapped): "
-                    f"subscript {c} has sizes {sizes[c]} and {n}"
-                )
+    inputs, out, ell = _parse_einsum(equation, [t._data.shape for t in ts])
+    sizes = _einsum_sizes(inputs, [t._data.shape for t in ts], ell)
     for i, (sub, t) in enumerate(zip(inputs, ts)):
         shape, target = t._data.shape, tuple(sizes[c] for c in sub)
         if target == shape:
@@ -825,16 +872,6 @@ class Cross(Op):
     def backward(self, g):
         xp, ax = self.xp, self.axis
         return xp.cross(self.b, g, axis=ax), xp.cross(g, self.a, axis=ax)
-
-
-_warned_once: set[str] = set()  # torch gives its deprecation warnings for these calls once a process
-
-
-def _warn_once(key: str, message: str) -> None:
-    """A UserWarning at the user's line, the first time ``key`` comes up in this process only."""
-    if key not in _warned_once:
-        _warned_once.add(key)
-        warnings.warn(message, UserWarning, stacklevel=user_stacklevel())
 
 
 _CROSS_WITHOUT_DIM = (

@@ -425,3 +425,13 @@ def test_distance_and_renorm_nodes_carry_torchs_names(make):
         out = make(lib, lib.ones(5, 3).requires_grad_())
         names.append(out.grad_fn.name() if lib is torch else out.grad_fn.torch_name())
     assert names[1] == names[0]
+
+
+@pytest.mark.parametrize("padding, blocks", [(0, 16), (1, 36), ((2, 0), 32)])
+def test_fold_gives_a_contiguous_image_like_torch(padding, blocks):
+    # the padded image is cropped: the crop is copied into a fresh block, as torch's col2im writes
+    cols = randn(2, 12, blocks)
+    ours = KF.fold(kitty.tensor(cols), (5, 5), 2, padding=padding)
+    theirs = TF.fold(torch.tensor(cols), (5, 5), 2, padding=padding)
+    assert ours.stride() == theirs.stride() and ours.is_contiguous()
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
