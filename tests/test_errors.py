@@ -134,6 +134,10 @@ SAME_MESSAGE = [
     ("conv1d with a float64 bias", lambda m: m.nn.functional.conv1d(m.ones(1, 2, 5), m.ones(3, 2, 3), m.ones(3, dtype=m.float64))),
     ("conv2d with a float64 weight", lambda m: m.nn.functional.conv2d(m.ones(1, 2, 5, 5), m.ones(3, 2, 3, 3, dtype=m.float64))),
     ("conv_transpose2d on float64", lambda m: m.nn.functional.conv_transpose2d(m.ones(1, 2, 5, 5, dtype=m.float64), m.ones(2, 3, 3, 3), m.ones(3))),
+    # bmm and its kin name the operand that is not 3-D, and not its rank
+    ("bmm of a 2-d batch1", lambda m: m.bmm(m.ones(3, 4), m.ones(4, 5))),
+    ("bmm of a 2-d batch2", lambda m: m.ones(2, 3, 4).bmm(m.ones(4, 5))),
+    ("baddbmm of a 2-d batch1", lambda m: m.baddbmm(m.ones(3, 4, 4), m.ones(3, 4), m.ones(3, 4, 4))),
 ]
 
 

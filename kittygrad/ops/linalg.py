@@ -189,16 +189,7 @@ def bmm(input, mat2):
     kittygrad.Size([4, 2, 5])
     """
     a, b = autocast_args("bmm", as_tensor_arg(input), as_tensor_arg(mat2, "mat2"))
-    if a._data.ndim != 3:
-        raise KittyRuntimeError(f"batch1 must be a 3D tensor, got {a._data.ndim}D")
-    if b._data.ndim != 3:
-        raise KittyRuntimeError(f"batch2 must be a 3D tensor, got {b._data.ndim}D")
-    sa, sb = a._data.shape, b._data.shape
-    if sa[0] != sb[0] or sa[2] != sb[1]:
-        raise KittyRuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: [{sa[0]}, {sa[2]}] but "
-            f"got: [{sb[0]}, {sb[1]}]."
-        )
+    _check_batches(a, b)
     _same_dtype(a, b, "bmm")
     return Bmm.apply(a, b)
 
@@ -569,10 +560,11 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
 
 
 def _check_batches(a, b):
+    """The operand checks of bmm / baddbmm / addbmm, with torch's messages (which name no rank)."""
     if a._data.ndim != 3:
-        raise KittyRuntimeError(f"batch1 must be a 3D tensor, got {a._data.ndim}D")
+        raise KittyRuntimeError("batch1 must be a 3D tensor")
     if b._data.ndim != 3:
-        raise KittyRuntimeError(f"batch2 must be a 3D tensor, got {b._data.ndim}D")
+        raise KittyRuntimeError("batch2 must be a 3D tensor")
     sa, sb = a._data.shape, b._data.shape
     if sa[0] != sb[0] or sa[2] != sb[1]:
         raise KittyRuntimeError(
