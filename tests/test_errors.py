@@ -138,6 +138,18 @@ SAME_MESSAGE = [
     ("bmm of a 2-d batch1", lambda m: m.bmm(m.ones(3, 4), m.ones(4, 5))),
     ("bmm of a 2-d batch2", lambda m: m.ones(2, 3, 4).bmm(m.ones(4, 5))),
     ("baddbmm of a 2-d batch1", lambda m: m.baddbmm(m.ones(3, 4, 4), m.ones(3, 4), m.ones(3, 4, 4))),
+    # matmul's size errors come from the kernel its dispatch picks (mm / mv of a folded batch, bmm)
+    ("batched matmul, batch dims that differ", lambda m: m.ones(2, 3, 4) @ m.ones(3, 4, 5)),
+    ("batched matmul, 4-d batch dims that differ", lambda m: m.ones(7, 2, 3, 4) @ m.ones(5, 4, 2)),
+    ("batched matmul, inner sizes", lambda m: m.ones(2, 3, 4) @ m.ones(2, 5, 6)),
+    ("batched matmul, inner sizes with broadcast batch", lambda m: m.ones(2, 1, 3, 4) @ m.ones(3, 5, 6)),
+    ("batch times a matrix, folded onto mm", lambda m: m.ones(2, 3, 4) @ m.ones(5, 6)),
+    ("batch times a vector, folded onto mv", lambda m: m.ones(2, 3, 4) @ m.ones(5)),
+    ("transposed batch times a matrix, not folded", lambda m: m.ones(2, 3, 4).transpose(0, 1) @ m.ones(5, 6)),
+    ("matrix times a batch", lambda m: m.ones(3, 4) @ m.ones(2, 5, 6)),
+    ("matrix requiring grad times a batch, folded", lambda m: m.ones(3, 4, requires_grad=True) @ m.ones(2, 6, 5).mT),
+    ("vector times a batch", lambda m: m.ones(5) @ m.ones(2, 3, 4)),
+    ("vector times a matrix", lambda m: m.ones(5) @ m.ones(3, 4)),
 ]
 
 
