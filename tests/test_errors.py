@@ -150,6 +150,13 @@ SAME_MESSAGE = [
     ("matrix requiring grad times a batch, folded", lambda m: m.ones(3, 4, requires_grad=True) @ m.ones(2, 6, 5).mT),
     ("vector times a batch", lambda m: m.ones(5) @ m.ones(2, 3, 4)),
     ("vector times a matrix", lambda m: m.ones(5) @ m.ones(3, 4)),
+    # expand checks the sizes from the last dim back, and prints the tensor's type for too few sizes
+    ("expand_as, two dims that differ", lambda m: m.ones(3, 2).expand_as(m.ones(4, 4))),
+    ("expand, two dims that differ", lambda m: m.ones(2, 3).expand(3, 4)),
+    ("expand to fewer dims", lambda m: m.ones(3, 2).expand(2)),
+    ("expand of longs to fewer dims", lambda m: m.ones(3, 2, dtype=m.int64).expand(2)),
+    ("expand of bools to fewer dims", lambda m: m.ones(3, 2, dtype=m.bool).expand(())),
+    ("expand, -1 in a new leading dim", lambda m: m.ones(3, 2).expand(-1, 3, 2)),
 ]
 
 

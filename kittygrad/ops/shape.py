@@ -330,6 +330,15 @@ def unsqueeze(input, dim: int | tuple[int, ...]):
     return Unsqueeze.apply(input, normalize_dim(dim, input._data.ndim + 1))
 
 
+def _type_string(t) -> str:
+    """How torch's C++ checks print a tensor's type: the legacy class name ('torch.FloatTensor'),
+    except for the dtypes that have none, printed as their backend type ('CPUBoolType')."""
+    name = t._data.dtype.name
+    if name in ("bool", "bfloat16"):
+        return "CPUBFloat16Type" if name == "bfloat16" else "CPUBoolType"
+    return t.type()
+
+
 def expand(input, *sizes):
     """Broadcast to a larger shape without copying (``-1`` keeps a dim).
 
@@ -341,18 +350,21 @@ def expand(input, *sizes):
     shape = input._data.shape
     if len(sizes) < len(shape):
         raise KittyRuntimeError(
-            f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to the "
-            f"number of dimensions in the tensor ({len(shape)})"
+            f"expand({_type_string(input)}{{{list(shape)}}}, size={list(sizes)}): the number of sizes provided "
+            f"({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({len(shape)})"
         )
     lead = len(sizes) - len(shape)
-    target = []
-    for i, n in enumerate(sizes):
+    target = [0] * len(sizes)
+    # torch checks the sizes from the last dim back, so with several bad dims the error names the
+    # rightmost one (and a leading -1 only once the existing dims all fit)
+    for i in reversed(range(len(sizes))):
+        n = sizes[i]
         if i < lead:
             if n < 0:
                 raise KittyRuntimeError(
-                    f"expand: -1 is not allowed in a leading, non-existing dimension {i}"
+                    f"The expanded size of the tensor ({n}) isn't allowed in a leading, non-existing dimension {i}"
                 )
-            target.append(n)
+            target[i] = n
             continue
         cur = shape[i - lead]
         if n == -1:
@@ -362,7 +374,7 @@ def expand(input, *sizes):
                 f"The expanded size of the tensor ({n}) must match the existing size ({cur}) at "
                 f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(shape)}"
             )
-        target.append(n)
+        target[i] = n
     target = tuple(target)
     if target == shape:
         return _alias(input, "ExpandBackward0")
