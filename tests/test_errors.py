@@ -157,6 +157,11 @@ SAME_MESSAGE = [
     ("expand of longs to fewer dims", lambda m: m.ones(3, 2, dtype=m.int64).expand(2)),
     ("expand of bools to fewer dims", lambda m: m.ones(3, 2, dtype=m.bool).expand(())),
     ("expand, -1 in a new leading dim", lambda m: m.ones(3, 2).expand(-1, 3, 2)),
+    # view / reshape sizes are checked left to right, the first bad one named with its index
+    ("view with a negative size", lambda m: m.ones(4, 6).view(-2, 12)),
+    ("reshape with a negative size after -1", lambda m: m.ones(4, 6).reshape(-1, -2)),
+    ("view with a negative size before two -1", lambda m: m.ones(4, 6).view(-2, -1, -1)),
+    ("view with two -1 before a negative size", lambda m: m.ones(4, 6).view(-1, -1, -2)),
 ]
 
 

@@ -147,11 +147,15 @@ def _shape_arg(args) -> tuple:
 
 
 def _infer_shape(shape, numel: int, in_shape) -> tuple:
-    if shape.count(-1) > 1:
-        raise KittyRuntimeError("only one dimension can be inferred")
-    for n in shape:
-        if n < -1:
-            raise KittyRuntimeError(f"invalid shape dimension {n}")
+    # one left-to-right pass, as torch's: the first offending entry decides which error is raised
+    inferred = False
+    for i, n in enumerate(shape):
+        if n == -1:
+            if inferred:
+                raise KittyRuntimeError("only one dimension can be inferred")
+            inferred = True
+        elif n < 0:
+            raise KittyRuntimeError(f"invalid shape dimension {n} at index {i} of shape {list(shape)}")
     if -1 in shape:
         known = 1
         for n in shape:
