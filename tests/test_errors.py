@@ -162,6 +162,19 @@ SAME_MESSAGE = [
     ("reshape with a negative size after -1", lambda m: m.ones(4, 6).reshape(-1, -2)),
     ("view with a negative size before two -1", lambda m: m.ones(4, 6).view(-2, -1, -1)),
     ("view with two -1 before a negative size", lambda m: m.ones(4, 6).view(-1, -1, -2)),
+    # masks that are not bool, in each kernel's words, and masks that do not fit (the mask is
+    # tensor a of the broadcast, except in masked_fill_, which expands it onto self)
+    ("masked_fill with a float mask", lambda m: m.ones(3).masked_fill(m.ones(3), 0)),
+    ("masked_fill_ with a uint8 mask", lambda m: m.ones(3).masked_fill_(m.ones(3, dtype=m.uint8), 0)),
+    ("masked_scatter with a long mask", lambda m: m.ones(3).masked_scatter(m.ones(3, dtype=m.int64), m.ones(3))),
+    ("masked_select with a float mask", lambda m: m.ones(3).masked_select(m.ones(3))),
+    ("masked_fill with a transposed mask", lambda m: m.ones(3, 4).masked_fill(m.ones(4, 3, dtype=m.bool), 0)),
+    ("masked_select with a mask that does not fit", lambda m: m.ones(3).masked_select(m.ones(2, 4, dtype=m.bool))),
+    ("masked_scatter with a mask that does not fit", lambda m: m.ones(3).masked_scatter(m.ones(2, 4, dtype=m.bool), m.ones(8))),
+    ("masked_fill_ with a wider mask", lambda m: m.ones(3).masked_fill_(m.ones(3, 3, dtype=m.bool), 0)),
+    ("masked_fill_ with a mask that does not fit", lambda m: m.ones(3).masked_fill_(m.ones(4, dtype=m.bool), 0)),
+    ("masked_scatter_ with a wider mask", lambda m: m.ones(3).masked_scatter_(m.ones(3, 3, dtype=m.bool), m.ones(9))),
+    ("masked_scatter_ with a mask that does not fit", lambda m: m.ones(3).masked_scatter_(m.ones(4, dtype=m.bool), m.ones(4))),
 ]
 
 
