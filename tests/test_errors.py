@@ -175,6 +175,11 @@ SAME_MESSAGE = [
     ("masked_fill_ with a mask that does not fit", lambda m: m.ones(3).masked_fill_(m.ones(4, dtype=m.bool), 0)),
     ("masked_scatter_ with a wider mask", lambda m: m.ones(3).masked_scatter_(m.ones(3, 3, dtype=m.bool), m.ones(9))),
     ("masked_scatter_ with a mask that does not fit", lambda m: m.ones(3).masked_scatter_(m.ones(4, dtype=m.bool), m.ones(4))),
+    # broadcast_shapes grows one shape argument by argument and names the first that does not fit
+    ("broadcast_shapes of three", lambda m: m.broadcast_shapes((3, 1), (1, 4), (2,))),
+    ("broadcast_shapes of ints", lambda m: m.broadcast_shapes(3, 4)),
+    ("broadcast_shapes of a list and a Size", lambda m: m.broadcast_shapes([2, 1], m.Size([4, 3]))),
+    ("broadcast_shapes of a negative size", lambda m: m.broadcast_shapes((-1,))),
 ]
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import backend as B
 from ..autograd.function import Op
-from ..errors import KittyRuntimeError, KittyTypeError
+from ..errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from ..size import Size
 from ._prep import broadcast_shape_of, expand_to, index_int, normalize_dim, torch_named, varargs_sequence
 from .conversion import Expand
@@ -423,7 +423,24 @@ def broadcast_shapes(*shapes):
     >>> kitty.broadcast_shapes((2, 1), (3,))
     kittygrad.Size([2, 3])
     """
-    out = ()
-    for s in shapes:
-        out = broadcast_shape_of(out, tuple(s) if isinstance(s, (tuple, list)) else (s,))
-    return Size(out)
+    shapes = [s if isinstance(s, (tuple, list)) else (s,) for s in shapes if s is not None]
+    if not shapes:
+        return Size(())
+    # torch grows one common shape argument by argument, so its message names the first argument
+    # that does not fit and the shape built from the ones before it
+    common = [1] * max(len(s) for s in shapes)
+    for k, s in enumerate(shapes):
+        for i in range(-1, -1 - len(s), -1):
+            n = s[i]
+            if n == common[i]:
+                continue
+            if common[i] == 1:
+                if n < 0:
+                    raise KittyValueError("Attempting to broadcast a dimension with negative length!")
+                common[i] = n
+            elif n != 1:
+                raise KittyRuntimeError(
+                    f"Attempting to broadcast a dimension of length {n} at {i}! Mismatching argument at index "
+                    f"{k} had {s}; but expected shape should be broadcastable to {common}"
+                )
+    return Size(common)
