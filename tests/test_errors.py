@@ -180,6 +180,11 @@ SAME_MESSAGE = [
     ("broadcast_shapes of ints", lambda m: m.broadcast_shapes(3, 4)),
     ("broadcast_shapes of a list and a Size", lambda m: m.broadcast_shapes([2, 1], m.Size([4, 3]))),
     ("broadcast_shapes of a negative size", lambda m: m.broadcast_shapes((-1,))),
+    # binary_cross_entropy takes its target in the input's dtype only (Long 0/1 labels are refused)
+    ("BCELoss with Long labels", lambda m: m.nn.BCELoss()(m.full((4,), 0.5), m.tensor([0, 1, 1, 0]))),
+    ("binary_cross_entropy with bool labels", lambda m: m.nn.functional.binary_cross_entropy(m.full((2,), 0.5), m.tensor([True, False]))),
+    ("binary_cross_entropy with float64 labels", lambda m: m.nn.functional.binary_cross_entropy(m.full((2,), 0.5), m.ones(2, dtype=m.float64))),
+    ("binary_cross_entropy of Long input", lambda m: m.nn.functional.binary_cross_entropy(m.tensor([0, 1]), m.ones(2))),
 ]
 
 
