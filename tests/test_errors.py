@@ -1,4 +1,6 @@
 """Bad input gets a clear, typed error — the same exception type torch raises."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -368,3 +370,18 @@ def test_tensors_of_several_elements_in_a_list(item, dtype):
         lambda: torch.tensor([torch.tensor(values), torch.tensor(values)], dtype=dtype and getattr(torch, dtype)),
         lambda: kitty.tensor([kitty.tensor(values), kitty.tensor(values)], dtype=dtype and getattr(kitty, dtype)))
     assert ours == theirs
+
+
+@pytest.mark.parametrize("index", [lambda m: m.tensor([1, 0, 2], dtype=m.uint8), lambda m: m.tensor(1, dtype=m.uint8),
+                                   lambda m: (slice(None), m.tensor([1, 0, 0, 1], dtype=m.uint8))],
+                         ids=["rows", "0-d", "columns"])
+def test_a_uint8_index_is_a_mask_with_torchs_deprecation_warning(index):
+    """torch reads a uint8 index as a bool mask (nonzero is True), warning that this is deprecated
+    (but not for a 0-d one); taken as integers it would pick other rows."""
+    got = {}
+    for m in (torch, kitty):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = m.arange(12.0).reshape(3, 4)[index(m)]
+        got[m] = (out.tolist(), [str(w.message).split(" (Triggered")[0].replace("kittygrad.", "torch.") for w in caught])
+    assert got[kitty] == got[torch]
