@@ -187,6 +187,15 @@ SAME_MESSAGE = [
     ("binary_cross_entropy with bool labels", lambda m: m.nn.functional.binary_cross_entropy(m.full((2,), 0.5), m.tensor([True, False]))),
     ("binary_cross_entropy with float64 labels", lambda m: m.nn.functional.binary_cross_entropy(m.full((2,), 0.5), m.ones(2, dtype=m.float64))),
     ("binary_cross_entropy of Long input", lambda m: m.nn.functional.binary_cross_entropy(m.tensor([0, 1]), m.ones(2))),
+    # a float index tensor, refused in each kernel's own words
+    ("gather with a float index", lambda m: m.ones(3, 4).gather(1, m.zeros(3, 1))),
+    ("scatter_add_ with a float index", lambda m: m.ones(3, 4).scatter_add_(1, m.zeros(3, 1), m.ones(3, 4))),
+    ("index_select with a float index", lambda m: m.ones(3, 4).index_select(0, m.zeros(2))),
+    ("index_add with a float index", lambda m: m.ones(3, 4).index_add(0, m.zeros(1), m.ones(1, 4))),
+    ("index_fill_ with a float index", lambda m: m.ones(3, 4).index_fill_(0, m.zeros(1), 1.0)),
+    ("index_copy with a float index", lambda m: m.ones(3, 4).index_copy(0, m.zeros(1), m.ones(1, 4))),
+    ("take with a float index", lambda m: m.ones(3, 4).take(m.zeros(1))),
+    ("take_along_dim with a float index", lambda m: m.take_along_dim(m.ones(3, 4), m.zeros(3, 1), 1)),
 ]
 
 

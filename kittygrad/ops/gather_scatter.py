@@ -26,10 +26,26 @@ from .shape import expand
 _I64 = B.NP_DTYPES["int64"]
 
 
+#: torch's refusal of an index tensor of a non-integer dtype, worded by each kernel ({} is the dtype)
+_INDEX_DTYPE_ERRORS = {
+    "gather": (KittyRuntimeError, "gather(): Expected dtype int32/int64 for index"),
+    "scatter": (KittyRuntimeError, "scatter(): Expected dtype int32/int64 for index"),
+    "index_select": (KittyRuntimeError, "index_select(): Expected dtype int32 or int64 for index"),
+    "index_add": (KittyRuntimeError, "index_add_(): Expected dtype int32/int64 for index but got: {}"),
+    "index_fill": (KittyIndexError, "index_fill_(): Expected dtype int64 for index."),
+    "index_copy": (KittyRuntimeError, "index_copy_(): Expected a long tensor for index, but got {}"),
+    "take": (KittyRuntimeError, "take(): Expected a long tensor for index, but got {}"),
+    "take_along_dim": (KittyRuntimeError, "torch.take_along_dim(): dtype of indices should be Long but got {}"),
+}
+
+
 def _index_arg(index, fname, kinds="iu"):
     idx = tensor_input(index, "index")
     if idx._data.dtype.kind not in kinds:
-        raise KittyRuntimeError(f"{fname}(): Expected dtype int64 for index")
+        # the in-place twins and scatter_add / scatter_reduce share their kernel's message
+        key = "scatter" if fname.startswith("scatter") else fname.rstrip("_")
+        err, text = _INDEX_DTYPE_ERRORS.get(key, (KittyRuntimeError, f"{fname}(): Expected dtype int64 for index"))
+        raise err(text.format(dtype_name(idx)))
     return idx._data
 
 
