@@ -141,6 +141,66 @@ SAME_MESSAGE = [
     ("repeat_interleave counts of another length", lambda m: m.repeat_interleave(m.ones(2), m.tensor([1, 2, 3]), dim=0)),
     ("repeat_interleave counts along dim -1", lambda m: m.ones(2, 3).repeat_interleave(m.tensor([1, 2]), dim=-1)),
     ("repeat_interleave counts, flattened", lambda m: m.ones(2, 3).repeat_interleave(m.tensor([1, 2]))),
+    # bmm and its kin name the operand that is not 3-D, and not its rank
+    ("bmm of a 2-d batch1", lambda m: m.bmm(m.ones(3, 4), m.ones(4, 5))),
+    ("bmm of a 2-d batch2", lambda m: m.ones(2, 3, 4).bmm(m.ones(4, 5))),
+    ("baddbmm of a 2-d batch1", lambda m: m.baddbmm(m.ones(3, 4, 4), m.ones(3, 4), m.ones(3, 4, 4))),
+    # matmul's size errors come from the kernel its dispatch picks (mm / mv of a folded batch, bmm)
+    ("batched matmul, batch dims that differ", lambda m: m.ones(2, 3, 4) @ m.ones(3, 4, 5)),
+    ("batched matmul, 4-d batch dims that differ", lambda m: m.ones(7, 2, 3, 4) @ m.ones(5, 4, 2)),
+    ("batched matmul, inner sizes", lambda m: m.ones(2, 3, 4) @ m.ones(2, 5, 6)),
+    ("batched matmul, inner sizes with broadcast batch", lambda m: m.ones(2, 1, 3, 4) @ m.ones(3, 5, 6)),
+    ("batch times a matrix, folded onto mm", lambda m: m.ones(2, 3, 4) @ m.ones(5, 6)),
+    ("batch times a vector, folded onto mv", lambda m: m.ones(2, 3, 4) @ m.ones(5)),
+    ("transposed batch times a matrix, not folded", lambda m: m.ones(2, 3, 4).transpose(0, 1) @ m.ones(5, 6)),
+    ("matrix times a batch", lambda m: m.ones(3, 4) @ m.ones(2, 5, 6)),
+    ("matrix requiring grad times a batch, folded", lambda m: m.ones(3, 4, requires_grad=True) @ m.ones(2, 6, 5).mT),
+    ("vector times a batch", lambda m: m.ones(5) @ m.ones(2, 3, 4)),
+    ("vector times a matrix", lambda m: m.ones(5) @ m.ones(3, 4)),
+    # expand checks the sizes from the last dim back, and prints the tensor's type for too few sizes
+    ("expand_as, two dims that differ", lambda m: m.ones(3, 2).expand_as(m.ones(4, 4))),
+    ("expand, two dims that differ", lambda m: m.ones(2, 3).expand(3, 4)),
+    ("expand to fewer dims", lambda m: m.ones(3, 2).expand(2)),
+    ("expand of longs to fewer dims", lambda m: m.ones(3, 2, dtype=m.int64).expand(2)),
+    ("expand of bools to fewer dims", lambda m: m.ones(3, 2, dtype=m.bool).expand(())),
+    ("expand, -1 in a new leading dim", lambda m: m.ones(3, 2).expand(-1, 3, 2)),
+    # view / reshape sizes are checked left to right, the first bad one named with its index
+    ("view with a negative size", lambda m: m.ones(4, 6).view(-2, 12)),
+    ("reshape with a negative size after -1", lambda m: m.ones(4, 6).reshape(-1, -2)),
+    ("view with a negative size before two -1", lambda m: m.ones(4, 6).view(-2, -1, -1)),
+    ("view with two -1 before a negative size", lambda m: m.ones(4, 6).view(-1, -1, -2)),
+    # masks that are not bool, in each kernel's words, and masks that do not fit (the mask is
+    # tensor a of the broadcast, except in masked_fill_, which expands it onto self)
+    ("masked_fill with a float mask", lambda m: m.ones(3).masked_fill(m.ones(3), 0)),
+    ("masked_fill_ with a uint8 mask", lambda m: m.ones(3).masked_fill_(m.ones(3, dtype=m.uint8), 0)),
+    ("masked_scatter with a long mask", lambda m: m.ones(3).masked_scatter(m.ones(3, dtype=m.int64), m.ones(3))),
+    ("masked_select with a float mask", lambda m: m.ones(3).masked_select(m.ones(3))),
+    ("masked_fill with a transposed mask", lambda m: m.ones(3, 4).masked_fill(m.ones(4, 3, dtype=m.bool), 0)),
+    ("masked_select with a mask that does not fit", lambda m: m.ones(3).masked_select(m.ones(2, 4, dtype=m.bool))),
+    ("masked_scatter with a mask that does not fit", lambda m: m.ones(3).masked_scatter(m.ones(2, 4, dtype=m.bool), m.ones(8))),
+    ("masked_fill_ with a wider mask", lambda m: m.ones(3).masked_fill_(m.ones(3, 3, dtype=m.bool), 0)),
+    ("masked_fill_ with a mask that does not fit", lambda m: m.ones(3).masked_fill_(m.ones(4, dtype=m.bool), 0)),
+    ("masked_scatter_ with a wider mask", lambda m: m.ones(3).masked_scatter_(m.ones(3, 3, dtype=m.bool), m.ones(9))),
+    ("masked_scatter_ with a mask that does not fit", lambda m: m.ones(3).masked_scatter_(m.ones(4, dtype=m.bool), m.ones(4))),
+    # broadcast_shapes grows one shape argument by argument and names the first that does not fit
+    ("broadcast_shapes of three", lambda m: m.broadcast_shapes((3, 1), (1, 4), (2,))),
+    ("broadcast_shapes of ints", lambda m: m.broadcast_shapes(3, 4)),
+    ("broadcast_shapes of a list and a Size", lambda m: m.broadcast_shapes([2, 1], m.Size([4, 3]))),
+    ("broadcast_shapes of a negative size", lambda m: m.broadcast_shapes((-1,))),
+    # binary_cross_entropy takes its target in the input's dtype only (Long 0/1 labels are refused)
+    ("BCELoss with Long labels", lambda m: m.nn.BCELoss()(m.full((4,), 0.5), m.tensor([0, 1, 1, 0]))),
+    ("binary_cross_entropy with bool labels", lambda m: m.nn.functional.binary_cross_entropy(m.full((2,), 0.5), m.tensor([True, False]))),
+    ("binary_cross_entropy with float64 labels", lambda m: m.nn.functional.binary_cross_entropy(m.full((2,), 0.5), m.ones(2, dtype=m.float64))),
+    ("binary_cross_entropy of Long input", lambda m: m.nn.functional.binary_cross_entropy(m.tensor([0, 1]), m.ones(2))),
+    # a float index tensor, refused in each kernel's own words
+    ("gather with a float index", lambda m: m.ones(3, 4).gather(1, m.zeros(3, 1))),
+    ("scatter_add_ with a float index", lambda m: m.ones(3, 4).scatter_add_(1, m.zeros(3, 1), m.ones(3, 4))),
+    ("index_select with a float index", lambda m: m.ones(3, 4).index_select(0, m.zeros(2))),
+    ("index_add with a float index", lambda m: m.ones(3, 4).index_add(0, m.zeros(1), m.ones(1, 4))),
+    ("index_fill_ with a float index", lambda m: m.ones(3, 4).index_fill_(0, m.zeros(1), 1.0)),
+    ("index_copy with a float index", lambda m: m.ones(3, 4).index_copy(0, m.zeros(1), m.ones(1, 4))),
+    ("take with a float index", lambda m: m.ones(3, 4).take(m.zeros(1))),
+    ("take_along_dim with a float index", lambda m: m.take_along_dim(m.ones(3, 4), m.zeros(3, 1), 1)),
 ]
 
 
@@ -362,3 +422,16 @@ def test_a_value_that_does_not_fit_its_index_is_refused_in_torchs_words(case):
         exec(case, {"m": m, "x": x, "y": y})
     ours, theirs = raised_as_torch(lambda: write(torch), lambda: write(kitty))
     assert ours == theirs.replace("torch.", "kittygrad.")
+@pytest.mark.parametrize("index", [lambda m: m.tensor([1, 0, 2], dtype=m.uint8), lambda m: m.tensor(1, dtype=m.uint8),
+                                   lambda m: (slice(None), m.tensor([1, 0, 0, 1], dtype=m.uint8))],
+                         ids=["rows", "0-d", "columns"])
+def test_a_uint8_index_is_a_mask_with_torchs_deprecation_warning(index):
+    """torch reads a uint8 index as a bool mask (nonzero is True), warning that this is deprecated
+    (but not for a 0-d one); taken as integers it would pick other rows."""
+    got = {}
+    for m in (torch, kitty):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = m.arange(12.0).reshape(3, 4)[index(m)]
+        got[m] = (out.tolist(), [str(w.message).split(" (Triggered")[0].replace("kittygrad.", "torch.") for w in caught])
+    assert got[kitty] == got[torch]

@@ -13,21 +13,40 @@ from ._prep import (
     broadcast_shape_of,
     cast,
     check_scalar,
+    cpp_type_name,
     dtype_name,
+    dtype_scalar_name,
     expand_to,
     normalize_dim,
     tensor_input,
 )
 from .joining import cat
 from ._prep import warn_once as _warn_once
+from .shape import expand
 
 _I64 = B.NP_DTYPES["int64"]
+
+
+#: torch's refusal of an index tensor of a non-integer dtype, worded by each kernel ({} is the dtype)
+_INDEX_DTYPE_ERRORS = {
+    "gather": (KittyRuntimeError, "gather(): Expected dtype int32/int64 for index"),
+    "scatter": (KittyRuntimeError, "scatter(): Expected dtype int32/int64 for index"),
+    "index_select": (KittyRuntimeError, "index_select(): Expected dtype int32 or int64 for index"),
+    "index_add": (KittyRuntimeError, "index_add_(): Expected dtype int32/int64 for index but got: {}"),
+    "index_fill": (KittyIndexError, "index_fill_(): Expected dtype int64 for index."),
+    "index_copy": (KittyRuntimeError, "index_copy_(): Expected a long tensor for index, but got {}"),
+    "take": (KittyRuntimeError, "take(): Expected a long tensor for index, but got {}"),
+    "take_along_dim": (KittyRuntimeError, "torch.take_along_dim(): dtype of indices should be Long but got {}"),
+}
 
 
 def _index_arg(index, fname, kinds="iu"):
     idx = tensor_input(index, "index")
     if idx._data.dtype.kind not in kinds:
-        raise KittyRuntimeError(f"{fname}(): Expected dtype int64 for index")
+        # the in-place twins and scatter_add / scatter_reduce share their kernel's message
+        key = "scatter" if fname.startswith("scatter") else fname.rstrip("_")
+        err, text = _INDEX_DTYPE_ERRORS.get(key, (KittyRuntimeError, f"{fname}(): Expected dtype int64 for index"))
+        raise err(text.format(dtype_name(idx)))
     return idx._data
 
 
@@ -647,8 +666,26 @@ def index_fill(input, dim: int, index, value):
 def _mask_arg(mask, fname):
     m = tensor_input(mask, "mask")
     if m._data.dtype.kind != "b":
-        raise KittyRuntimeError(f"{fname} only supports boolean masks, but got mask with dtype {m._data.dtype.name}")
+        # each torch kernel words this its own way: masked_fill_ names the C++ element type
+        # ('float'), masked_scatter_ the scalar type ('Float'), masked_select the tensor class
+        if fname == "masked_select":
+            raise KittyRuntimeError("masked_select: expected BoolTensor for mask")
+        name = cpp_type_name(m) if fname == "masked_fill_" else dtype_scalar_name(m._data.dtype)
+        raise KittyRuntimeError(f"{fname} only supports boolean masks, but got mask with dtype {name}")
     return m._data
+
+
+def _mask_shape(shape, m):
+    """The shape ``input`` and its mask broadcast to; torch puts the mask first, so a mismatch
+    names the mask's size as tensor a."""
+    return broadcast_shape_of(m.shape, shape)
+
+
+def _mask_inplace_shape(shape, m):
+    full = broadcast_shape_of(shape, m.shape)  # here torch names the tensor written to as tensor a
+    if full != shape:
+        raise KittyRuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape {list(full)}")
+    return shape
 
 
 def masked_fill(input, mask, value):
@@ -660,7 +697,7 @@ def masked_fill(input, mask, value):
     """
     x = tensor_input(input)
     m = _mask_arg(mask, "masked_fill_")
-    shape = broadcast_shape_of(x._data.shape, m.shape)
+    shape = _mask_shape(x._data.shape, m)
     x = expand_to(x, shape)
     return MaskedFill.apply(x, _fill_value(x, value, "masked_fill_"), B.xp.broadcast_to(m, shape))
 
@@ -677,7 +714,7 @@ def masked_scatter(input, mask, source):
     src = tensor_input(source, "source")
     if src._data.dtype != x._data.dtype:
         raise KittyRuntimeError(f"masked_scatter_: expected self and source to have same dtypes but got {dtype_name(x)} and {dtype_name(src)}")
-    shape = broadcast_shape_of(x._data.shape, m.shape)
+    shape = _mask_shape(x._data.shape, m)
     return MaskedScatter.apply(expand_to(x, shape), src, B.xp.broadcast_to(m, shape))
 
 
@@ -690,7 +727,7 @@ def masked_select(input, mask):
     """
     x = tensor_input(input)
     m = _mask_arg(mask, "masked_select")
-    shape = broadcast_shape_of(x._data.shape, m.shape)
+    shape = _mask_shape(x._data.shape, m)
     return MaskedSelect.apply(expand_to(x, shape), B.xp.broadcast_to(m, shape))
 
 
@@ -780,17 +817,14 @@ def _inplace(cls, self, *args, **params):
 
 def _masked_fill_(self, mask, value):
     m = _mask_arg(mask, "masked_fill_")
-    shape = self._data.shape
-    if broadcast_shape_of(shape, m.shape) != shape:
-        raise KittyRuntimeError(f"masked_fill_: mask of shape {list(m.shape)} does not broadcast to {list(shape)}")
+    shape = _mask_inplace_shape(self._data.shape, m)
     return _inplace(MaskedFill, self, _fill_value(self, value, "masked_fill_"), B.xp.broadcast_to(m, shape))
 
 
 def _masked_scatter_(self, mask, source):
     m = _mask_arg(mask, "masked_scatter_")
     shape = self._data.shape
-    if broadcast_shape_of(shape, m.shape) != shape:
-        raise KittyRuntimeError(f"masked_scatter_: mask of shape {list(m.shape)} does not broadcast to {list(shape)}")
+    expand(tensor_input(mask, "mask"), shape)  # torch expands the mask to self, with expand's errors
     src = tensor_input(source, "source")
     return _inplace(MaskedScatter, self, cast(src, self.dtype), B.xp.broadcast_to(m, shape))
 

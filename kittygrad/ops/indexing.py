@@ -40,6 +40,13 @@ def _convert_index(idx, Tensor):
                 raise KittyIndexError(
                     "tensors used as indices must be long, int, byte or bool tensors"
                 )
+            if arr.dtype == B.xp.uint8:
+                # torch still reads a uint8 index as a mask (nonzero = True), with a deprecation
+                # warning (none for a 0-d one); as integers it would pick other rows
+                if arr.ndim:
+                    warnings.warn(f"indexing with dtype {D.uint8} is now deprecated, please use a dtype {D.bool} "
+                                  "instead.", UserWarning, stacklevel=user_stacklevel())
+                arr = arr != 0
             if arr.ndim == 0 and arr.dtype.kind in "iu" and type(arr) is B.ndarray:
                 i = int(arr)  # (a 0-d index batched by vmap stays an array: its batching rule reads it)
             else:

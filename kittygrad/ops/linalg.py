@@ -2,6 +2,7 @@
 ``diag``, ``cross``, ``outer``."""
 from __future__ import annotations
 
+import math
 
 from .. import backend as B
 from ..autograd import function as F
@@ -190,16 +191,7 @@ def bmm(input, mat2):
     kittygrad.Size([4, 2, 5])
     """
     a, b = autocast_args("bmm", as_tensor_arg(input), as_tensor_arg(mat2, "mat2"))
-    if a._data.ndim != 3:
-        raise KittyRuntimeError(f"batch1 must be a 3D tensor, got {a._data.ndim}D")
-    if b._data.ndim != 3:
-        raise KittyRuntimeError(f"batch2 must be a 3D tensor, got {b._data.ndim}D")
-    sa, sb = a._data.shape, b._data.shape
-    if sa[0] != sb[0] or sa[2] != sb[1]:
-        raise KittyRuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: [{sa[0]}, {sa[2]}] but "
-            f"got: [{sb[0]}, {sb[1]}]."
-        )
+    _check_batches(a, b)
     _same_dtype(a, b, "bmm")
     return Bmm.apply(a, b)
 
@@ -235,16 +227,43 @@ def matmul(input, other):
     ka = a._data.shape[-1]
     kb = b._data.shape[-2] if nb > 1 else b._data.shape[0]
     if ka != kb:
-        sa = "x".join(map(str, a._data.shape[-2:]))
-        sb = "x".join(map(str, b._data.shape[-2:]))
-        raise KittyRuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa} and {sb})")
-    try:
-        B.broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2] if nb > 1 else ())
-    except ValueError:
-        raise KittyRuntimeError(
-            f"matmul: the batch dims of {list(a._data.shape)} and {list(b._data.shape)} are not broadcastable"
-        ) from None
+        raise _matmul_size_error(a, b)
+    # batch dims that do not broadcast get torch's elementwise message, naming the batch dim
+    broadcast_shape_of(a._data.shape[:-2], b._data.shape[:-2] if nb > 1 else ())
     return Matmul.apply(a, b)
+
+
+def _leading_dims_fold(x) -> bool:
+    """Whether ``x`` (3-D or more) views as one matrix of its rows without a copy."""
+    st, sh = x.strides, x.shape
+    return x.size == 0 or all(st[i] == st[i + 1] * sh[i + 1] for i in range(x.ndim - 2))
+
+
+def _matmul_size_error(a, b) -> KittyRuntimeError:
+    """The error torch's matmul gives for inner sizes that differ, which depends on the kernel its
+    dispatch picks: a vector times a matrix goes to mm as a 1-row matrix; a batched operand
+    against a vector or a matrix is folded into one tall matrix for mm / mv when that needs no
+    copy (or the smaller operand requires grad); everything else is broadcast and goes to bmm."""
+    x, y = a._data, b._data
+    na, nb = x.ndim, y.ndim
+    if na == 1 and nb == 2:
+        return KittyRuntimeError(f"mat1 and mat2 shapes cannot be multiplied (1x{x.shape[0]} and {y.shape[0]}x{y.shape[1]})")
+    big_first = na >= nb
+    big = x if big_first else _mT(y)
+    small, small_t = (b, y) if big_first else (a, x)
+    fold = small_t.ndim <= 2 and (small.requires_grad or (na != 2 and _leading_dims_fold(big)))
+    if fold:
+        rows, k = math.prod(big.shape[:-1]), big.shape[-1]
+        if small_t.ndim == 1:
+            return KittyRuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{k}), vec ({small_t.shape[0]})")
+        other = small_t.shape if big_first else small_t.shape[::-1]
+        return KittyRuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and {other[0]}x{other[1]})")
+    batch = broadcast_shape_of(x.shape[:-2], y.shape[:-2])
+    n = math.prod(batch)
+    m2 = y.shape[-2] if nb > 1 else y.shape[0]
+    return KittyRuntimeError(
+        f"Expected size for first two dimensions of batch2 tensor to be: [{n}, {x.shape[-1]}] but got: [{n}, {m2}]."
+    )
 
 
 def _mT(a):
@@ -616,10 +635,11 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
 
 
 def _check_batches(a, b):
+    """The operand checks of bmm / baddbmm / addbmm, with torch's messages (which name no rank)."""
     if a._data.ndim != 3:
-        raise KittyRuntimeError(f"batch1 must be a 3D tensor, got {a._data.ndim}D")
+        raise KittyRuntimeError("batch1 must be a 3D tensor")
     if b._data.ndim != 3:
-        raise KittyRuntimeError(f"batch2 must be a 3D tensor, got {b._data.ndim}D")
+        raise KittyRuntimeError("batch2 must be a 3D tensor")
     sa, sb = a._data.shape, b._data.shape
     if sa[0] != sb[0] or sa[2] != sb[1]:
         raise KittyRuntimeError(

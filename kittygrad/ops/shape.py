@@ -4,7 +4,7 @@ from __future__ import annotations
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd.function import Op
-from ..errors import KittyRuntimeError, KittyTypeError
+from ..errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from ..size import Size
 from ._prep import broadcast_shape_of, expand_to, index_int, normalize_dim, torch_named, varargs_sequence
 from .conversion import Expand
@@ -148,11 +148,15 @@ def _shape_arg(args) -> tuple:
 
 
 def _infer_shape(shape, numel: int, in_shape) -> tuple:
-    if shape.count(-1) > 1:
-        raise KittyRuntimeError("only one dimension can be inferred")
-    for n in shape:
-        if n < -1:
-            raise KittyRuntimeError(f"invalid shape dimension {n}")
+    # one left-to-right pass, as torch's: the first offending entry decides which error is raised
+    inferred = False
+    for i, n in enumerate(shape):
+        if n == -1:
+            if inferred:
+                raise KittyRuntimeError("only one dimension can be inferred")
+            inferred = True
+        elif n < 0:
+            raise KittyRuntimeError(f"invalid shape dimension {n} at index {i} of shape {list(shape)}")
     if -1 in shape:
         known = 1
         for n in shape:
@@ -343,14 +347,17 @@ def expand(input, *sizes):
     if len(sizes) < len(shape):
         raise KittyRuntimeError(_expand_rank_message(shape, input.dtype, sizes))
     lead = len(sizes) - len(shape)
-    target = []
-    for i, n in enumerate(sizes):
+    target = [0] * len(sizes)
+    # torch checks the sizes from the last dim back, so with several bad dims the error names the
+    # rightmost one (and a leading -1 only once the existing dims all fit)
+    for i in reversed(range(len(sizes))):
+        n = sizes[i]
         if i < lead:
             if n < 0:
                 raise KittyRuntimeError(
-                    f"expand: -1 is not allowed in a leading, non-existing dimension {i}"
+                    f"The expanded size of the tensor ({n}) isn't allowed in a leading, non-existing dimension {i}"
                 )
-            target.append(n)
+            target[i] = n
             continue
         cur = shape[i - lead]
         if n == -1:
@@ -360,7 +367,7 @@ def expand(input, *sizes):
                 f"The expanded size of the tensor ({n}) must match the existing size ({cur}) at "
                 f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(shape)}"
             )
-        target.append(n)
+        target[i] = n
     target = tuple(target)
     if target == shape:
         return _alias(input, "ExpandBackward0")
@@ -369,8 +376,11 @@ def expand(input, *sizes):
 
 def _expand_rank_message(shape, dtype, sizes) -> str:
     """torch's words when ``sizes`` has fewer dimensions than the tensor being expanded (``shape``)."""
+    # torch's C++ check prints the legacy class name ('torch.FloatTensor'), except for the dtypes
+    # its check names by backend type
+    kind = {"bool": "CPUBoolType", "bfloat16": "CPUBFloat16Type"}.get(dtype.name) or D.legacy_type_name(dtype)
     return (
-        f"expand({D.legacy_type_name(dtype)}{{{list(shape)}}}, size={list(sizes)}): the number of sizes provided "
+        f"expand({kind}{{{list(shape)}}}, size={list(sizes)}): the number of sizes provided "
         f"({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({len(shape)})"
     )
 
@@ -413,7 +423,24 @@ def broadcast_shapes(*shapes):
     >>> kitty.broadcast_shapes((2, 1), (3,))
     kittygrad.Size([2, 3])
     """
-    out = ()
-    for s in shapes:
-        out = broadcast_shape_of(out, tuple(s) if isinstance(s, (tuple, list)) else (s,))
-    return Size(out)
+    shapes = [s if isinstance(s, (tuple, list)) else (s,) for s in shapes if s is not None]
+    if not shapes:
+        return Size(())
+    # torch grows one common shape argument by argument, so its message names the first argument
+    # that does not fit and the shape built from the ones before it
+    common = [1] * max(len(s) for s in shapes)
+    for k, s in enumerate(shapes):
+        for i in range(-1, -1 - len(s), -1):
+            n = s[i]
+            if n == common[i]:
+                continue
+            if common[i] == 1:
+                if n < 0:
+                    raise KittyValueError("Attempting to broadcast a dimension with negative length!")
+                common[i] = n
+            elif n != 1:
+                raise KittyRuntimeError(
+                    f"Attempting to broadcast a dimension of length {n} at {i}! Mismatching argument at index "
+                    f"{k} had {s}; but expected shape should be broadcastable to {common}"
+                )
+    return Size(common)

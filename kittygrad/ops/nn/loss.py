@@ -588,8 +588,11 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
             f"Using a target size ({y.shape}) that is different to the input size ({x.shape}) is deprecated. "
             "Please ensure they have the same size."
         )
+    if y._data.dtype != x._data.dtype:
+        # torch's kernel takes the target in the input's dtype only: 0/1 labels left as Long (the
+        # usual slip with BCELoss) are refused, not cast
+        raise KittyRuntimeError(f"Found dtype {dtype_name(y)} but expected {dtype_name(x)}")
     x = _float(x, "binary_cross_entropy")
-    y = cast(y, x.dtype)
     # by the extremes (NaN fails too, as in torch): inside vmap they are those of every sample at once
     if x._data.size and not (x._data.min() >= 0 and x._data.max() <= 1):
         raise KittyRuntimeError("all elements of input should be between 0 and 1")
