@@ -521,14 +521,6 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods, metacl
 
     cuda, xpu, ipu, mtia = (accelerator_copy(kind) for kind in ("cuda", "xpu", "ipu", "mtia"))
 
-    def stride(self, dim: int | None = None):
-        """Strides in elements, as torch (NumPy's are in bytes)."""
-        strides = tuple(s // self._data.itemsize for s in self._data.strides)
-        if dim is None:
-            return strides
-
-        return strides[normalize_dim(dim, self._data.ndim)]
-
     def data_ptr(self) -> int:
         return self._data.__array_interface__["data"][0]
 
