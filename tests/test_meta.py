@@ -19,7 +19,10 @@ def test_reprs_devices_and_flags_match_torch():
         lib.manual_seed(0)
         layer = lib.nn.Linear(3, 2).to("meta")
         shown.append([repr(layer.weight), repr(layer.bias.detach()), str(layer.weight.device), layer.weight.is_meta,
-                      tuple(layer.weight.shape), repr(lib.ones(2, dtype=lib.float64).to(device="meta"))])
+                      tuple(layer.weight.shape), repr(lib.ones(2, dtype=lib.float64).to(device="meta")),
+                      # with no values to tell them apart, torch names int64 and bool too (BatchNorm's counter)
+                      repr(lib.nn.BatchNorm1d(2).to("meta").num_batches_tracked),
+                      repr(lib.zeros(0, dtype=lib.bool).to("meta"))])
     shown[1] = [s.replace("kittygrad.", "torch.") if isinstance(s, str) else s for s in shown[1]]
     assert shown[1] == shown[0]
 
