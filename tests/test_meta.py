@@ -49,3 +49,24 @@ def test_to_empty_gives_a_meta_module_cpu_memory_again():
     layer = kitty.nn.Linear(3, 2).to("meta").to_empty(device="cpu")
     assert not layer.weight.is_meta and layer.weight.device.type == "cpu"
     assert tuple(layer(kitty.ones(1, 3)).shape) == (1, 2)
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.nn.Linear(4, 2, device="meta"), lambda m: m.nn.Linear(4, 2, True, m.device("meta")),
+    lambda m: m.nn.BatchNorm1d(3, device="meta"), lambda m: m.nn.LSTM(3, 4, 2, device="meta"),
+    lambda m: m.nn.TransformerEncoderLayer(8, 2, 16, device="meta"),
+    lambda m: m.nn.Embedding(5, 2, padding_idx=1, device="meta"),
+], ids=["Linear", "Linear positional", "BatchNorm1d", "LSTM", "TransformerEncoderLayer", "Embedding"])
+def test_a_layer_built_on_meta_is_a_skeleton_and_draws_nothing(make):
+    # device="meta" was dropped: the layer came out on the CPU, its init's draws shifting later random numbers
+    shown = []
+    for lib in (torch, kitty):
+        lib.manual_seed(0)
+        layer = make(lib)
+        tensors = [*layer.parameters(), *layer.buffers()]
+        shown.append(([(tuple(t.shape), t.is_meta, str(t.dtype).split(".")[-1]) for t in tensors],
+                      repr(layer.state_dict()[next(iter(layer.state_dict()))]).replace("kittygrad.", "torch."),
+                      lib.rand(3).tolist()))
+    assert shown[1] == shown[0]
+    layer = make(kitty).to_empty(device="cpu")
+    assert not any(p.is_meta for p in layer.parameters())
