@@ -70,3 +70,18 @@ def test_a_layer_built_on_meta_is_a_skeleton_and_draws_nothing(make):
     assert shown[1] == shown[0]
     layer = make(kitty).to_empty(device="cpu")
     assert not any(p.is_meta for p in layer.parameters())
+
+
+def test_loading_values_into_a_meta_skeleton_without_assign_warns_and_keeps_it():
+    # copy_ into a meta tensor raised, so load_state_dict reported every entry as an error
+    messages, outcomes = [], []
+    for lib in (torch, kitty):
+        lib.manual_seed(0)
+        source = lib.nn.Sequential(lib.nn.Linear(3, 2), lib.nn.BatchNorm1d(2))
+        skeleton = lib.nn.Sequential(lib.nn.Linear(3, 2), lib.nn.BatchNorm1d(2)).to("meta")
+        with pytest.warns(UserWarning) as record:
+            result = skeleton.load_state_dict(source.state_dict())
+        messages.append([str(w.message) for w in record])
+        outcomes.append((repr(result), all(t.is_meta for t in skeleton.state_dict().values())))
+    assert messages[1] == messages[0] and len(messages[0]) == 7
+    assert outcomes[1] == outcomes[0]
