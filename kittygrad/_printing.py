@@ -161,8 +161,9 @@ def tensor_repr(t, prefix: str = "tensor(", indent: int | None = None) -> str:
     d = t.dtype
     default = d in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool)
     suffixes = []
-    if type(arr) is MetaArray:  # no values to show
-        suffixes += ["device='meta'", "size=" + str(tuple(arr.shape))] + ([] if default else ["dtype=" + repr(d)])
+    if type(arr) is MetaArray:  # no values to show, so (as torch) only the default float dtype goes unnamed
+        named = d is not dtypes.get_default_dtype()
+        suffixes += ["device='meta'", "size=" + str(tuple(arr.shape))] + (["dtype=" + repr(d)] if named else [])
         if t.requires_grad:
             suffixes.append("requires_grad=True")
         return _add_suffixes(prefix + "...", suffixes, indent)

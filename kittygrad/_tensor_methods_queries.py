@@ -193,6 +193,28 @@ class QueryMethods:
         return (a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
                 and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
 
+    def stride(self, dim: int | None = None):
+        """Strides in elements, as torch (NumPy's are in bytes).
+
+        NumPy gives a dim of size 1 that indexing (``x[None]``) or broadcasting (``expand``) added a
+        stride of 0; torch gives it the step of the dims inside it (size times stride of the next
+        dim, 1 for the last), as an ``unsqueeze`` would. The stride of a size-1 dim is never used to
+        step, so only what ``stride()`` reports changes (an existing size-1 dim that ``expand`` keeps
+        reads the same way, where torch keeps its old stride).
+
+        >>> import kittygrad as kitty
+        >>> kitty.zeros(3, 4)[:, None].stride(), kitty.arange(4).expand(1, -1).stride()
+        ((4, 4, 1), (4, 1))
+        """
+        data = self._data
+        strides = [s // data.itemsize for s in data.strides]
+        for i in reversed(range(data.ndim)):
+            if data.shape[i] == 1 and strides[i] == 0:
+                strides[i] = strides[i + 1] * data.shape[i + 1] if i + 1 < data.ndim else 1
+        if dim is None:
+            return tuple(strides)
+        return strides[normalize_dim(dim, data.ndim)]
+
     def dim_order(self, *, ambiguity_check=False) -> tuple:
         """The dims from outermost to innermost in memory (``(0, 1, ...)`` when contiguous).
 

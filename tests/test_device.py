@@ -392,6 +392,23 @@ def test_factories_refuse_a_gpu_device_with_the_one_error(name, dev):
     _no_gpu(excinfo, f"device '{dev[1] if isinstance(dev, tuple) else dev}'")
 
 
+@pytest.mark.parametrize("make", [
+    lambda m, d: m.nn.Linear(4, 2, device=d), lambda m, d: m.nn.Linear(4, 2, True, d),
+    lambda m, d: m.nn.Embedding(5, 3, device=d), lambda m, d: m.nn.LSTM(3, 4, device=d),
+    lambda m, d: m.nn.TransformerEncoderLayer(8, 2, 16, device=d),
+], ids=["Linear", "Linear positional", "Embedding", "LSTM", "TransformerEncoderLayer"])
+def test_layers_refuse_a_gpu_device_as_the_factories(make):
+    # the layers' device= was dropped, so a layer asked for on a GPU was built on the CPU
+    assert {p.device.type for p in make(kitty, "cpu").parameters()} == {"cpu"}
+    for dev in ("cuda", "cuda:1", "mps"):
+        with pytest.raises(Exception):  # noqa: B017 - torch: AssertionError / NotImplementedError
+            make(torch, dev)
+        with pytest.raises(RuntimeError) as excinfo:
+            make(kitty, dev)
+        _no_gpu(excinfo, f"device '{dev}'")
+    _same_outcome(lambda: make(kitty, "gpu"), lambda: make(torch, "gpu"))
+
+
 @pytest.mark.parametrize("name", FACTORIES)
 def test_factories_refuse_meta_and_bad_devices(name):
     with pytest.raises(KittyRuntimeError, match="does not support the meta device"):

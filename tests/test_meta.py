@@ -19,7 +19,10 @@ def test_reprs_devices_and_flags_match_torch():
         lib.manual_seed(0)
         layer = lib.nn.Linear(3, 2).to("meta")
         shown.append([repr(layer.weight), repr(layer.bias.detach()), str(layer.weight.device), layer.weight.is_meta,
-                      tuple(layer.weight.shape), repr(lib.ones(2, dtype=lib.float64).to(device="meta"))])
+                      tuple(layer.weight.shape), repr(lib.ones(2, dtype=lib.float64).to(device="meta")),
+                      # with no values to tell them apart, torch names int64 and bool too (BatchNorm's counter)
+                      repr(lib.nn.BatchNorm1d(2).to("meta").num_batches_tracked),
+                      repr(lib.zeros(0, dtype=lib.bool).to("meta"))])
     shown[1] = [s.replace("kittygrad.", "torch.") if isinstance(s, str) else s for s in shown[1]]
     assert shown[1] == shown[0]
 
@@ -46,3 +49,39 @@ def test_to_empty_gives_a_meta_module_cpu_memory_again():
     layer = kitty.nn.Linear(3, 2).to("meta").to_empty(device="cpu")
     assert not layer.weight.is_meta and layer.weight.device.type == "cpu"
     assert tuple(layer(kitty.ones(1, 3)).shape) == (1, 2)
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.nn.Linear(4, 2, device="meta"), lambda m: m.nn.Linear(4, 2, True, m.device("meta")),
+    lambda m: m.nn.BatchNorm1d(3, device="meta"), lambda m: m.nn.LSTM(3, 4, 2, device="meta"),
+    lambda m: m.nn.TransformerEncoderLayer(8, 2, 16, device="meta"),
+    lambda m: m.nn.Embedding(5, 2, padding_idx=1, device="meta"),
+], ids=["Linear", "Linear positional", "BatchNorm1d", "LSTM", "TransformerEncoderLayer", "Embedding"])
+def test_a_layer_built_on_meta_is_a_skeleton_and_draws_nothing(make):
+    # device="meta" was dropped: the layer came out on the CPU, its init's draws shifting later random numbers
+    shown = []
+    for lib in (torch, kitty):
+        lib.manual_seed(0)
+        layer = make(lib)
+        tensors = [*layer.parameters(), *layer.buffers()]
+        shown.append(([(tuple(t.shape), t.is_meta, str(t.dtype).split(".")[-1]) for t in tensors],
+                      repr(layer.state_dict()[next(iter(layer.state_dict()))]).replace("kittygrad.", "torch."),
+                      lib.rand(3).tolist()))
+    assert shown[1] == shown[0]
+    layer = make(kitty).to_empty(device="cpu")
+    assert not any(p.is_meta for p in layer.parameters())
+
+
+def test_loading_values_into_a_meta_skeleton_without_assign_warns_and_keeps_it():
+    # copy_ into a meta tensor raised, so load_state_dict reported every entry as an error
+    messages, outcomes = [], []
+    for lib in (torch, kitty):
+        lib.manual_seed(0)
+        source = lib.nn.Sequential(lib.nn.Linear(3, 2), lib.nn.BatchNorm1d(2))
+        skeleton = lib.nn.Sequential(lib.nn.Linear(3, 2), lib.nn.BatchNorm1d(2)).to("meta")
+        with pytest.warns(UserWarning) as record:
+            result = skeleton.load_state_dict(source.state_dict())
+        messages.append([str(w.message) for w in record])
+        outcomes.append((repr(result), all(t.is_meta for t in skeleton.state_dict().values())))
+    assert messages[1] == messages[0] and len(messages[0]) == 7
+    assert outcomes[1] == outcomes[0]

@@ -274,6 +274,24 @@ def test_torch_style_helpers():
     assert kitty.Tensor([1, 2]).dtype is kitty.float32 and kitty.Tensor(2, 3).shape == (2, 3)
 
 
+@pytest.mark.parametrize("make", [
+    lambda m: m.arange(12.).view(3, 4)[None],
+    lambda m: m.arange(12.).view(3, 4)[:, None],
+    lambda m: m.arange(12.).view(3, 4)[..., None],
+    lambda m: m.arange(12.).view(3, 4).t()[None],
+    lambda m: m.arange(4).expand(1, -1),  # BERT's position_ids buffer
+    lambda m: m.arange(4).expand(1, 1, 4),
+    lambda m: m.arange(4).expand(2, 1, 4),
+    lambda m: m.zeros(3, 1).expand(1, 3, 5),
+    lambda m: m.tensor(5.).expand(3).unsqueeze(0),
+    lambda m: m.broadcast_to(m.arange(4), (1, 4)),
+], ids=["None first", "None middle", "None last", "transposed", "expand(1, -1)", "expand 1 1", "expand 2 1",
+        "expand column", "stride-0 unsqueeze", "broadcast_to"])
+def test_added_size_one_dims_report_torchs_strides(make):
+    k, t = make(kitty), make(torch)
+    assert k.stride() == t.stride()
+
+
 def test_explicit_dtype_converts_python_data_directly():
     assert kitty.tensor([0.1], dtype=kitty.float64).item() == 0.1
     assert kitty.tensor(0.1, dtype=kitty.float64).item() == 0.1

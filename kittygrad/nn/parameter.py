@@ -6,6 +6,7 @@ from .. import dtypes as D
 from .._printing import tensor_repr
 from ..errors import KittyTypeError
 from .._display import TensorType
+from ..device import CPU
 from ..tensor import Tensor
 
 
@@ -128,6 +129,12 @@ class _UninitializedTensorMixin:
     @property
     def dtype(self):
         return self._lazy_dtype or D.get_default_dtype()
+
+    # Where it will live is known before its shape: ``next(model.parameters()).device``, the usual
+    # way to place a model's inputs, is asked before the first forward materializes it.
+    device = property(lambda self: CPU, doc="The CPU, where ``materialize`` puts the values.")
+    is_meta = property(lambda self: False)
+    is_cpu = property(lambda self: True)
 
     def is_floating_point(self) -> bool:
         return self.dtype.is_floating_point

@@ -537,7 +537,7 @@ def gelu(input, approximate: str = "none"):
     tensor([0.])
     """
     if approximate not in ("none", "tanh"):
-        raise KittyRuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
+        raise KittyRuntimeError("approximate argument must be either none or tanh.")
     return Gelu.apply(_float(input, "gelu"), approximate=approximate)
 
 

@@ -151,6 +151,18 @@ def test_lazy_linear_equals_seeded_linear():
     _close(lazy.bias, plain.bias)
 
 
+def test_a_lazy_modules_device_is_known_before_its_first_forward():
+    # ``next(model.parameters()).device`` places the inputs of the very forward that materializes
+    shown = []
+    for lib in (torch, kitty):
+        model = lib.nn.Sequential(lib.nn.LazyLinear(4), lib.nn.ReLU(), lib.nn.LazyBatchNorm1d())
+        tensors = [*model.parameters(), *model.buffers()]
+        shown.append([(str(t.device), t.is_meta, t.is_cpu, t.is_cuda) for t in tensors])
+        device = next(model.parameters()).device
+        assert tuple(model(lib.ones(3, 5, device=device)).shape) == (3, 4)
+    assert shown[1] == shown[0]
+
+
 def test_lazy_uninitialized_use_raises():
     m = nn.LazyLinear(3)
     assert isinstance(m.weight, nn.UninitializedParameter)

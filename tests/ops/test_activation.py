@@ -50,3 +50,18 @@ def test_logsigmoid_of_large_logits_is_positive_zero_as_torch():
         t = torch.nn.functional.logsigmoid(torch.tensor(values, dtype=getattr(torch, dtype))).numpy()
         np.testing.assert_allclose(k, t, rtol=1e-6)
         np.testing.assert_array_equal(np.signbit(k), np.signbit(t))
+
+
+def test_gelu_refuses_an_unknown_approximation_with_torchs_message():
+    import pytest
+    import torch
+
+    import kittygrad as kitty
+
+    with pytest.raises(RuntimeError) as t:
+        torch.nn.functional.gelu(torch.zeros(2), approximate="foo")
+    for call in (lambda: kitty.nn.functional.gelu(kitty.zeros(2), approximate="foo"),
+                 lambda: kitty.nn.GELU(approximate="foo")(kitty.zeros(2))):
+        with pytest.raises(RuntimeError) as k:
+            call()
+        assert str(k.value) == str(t.value)

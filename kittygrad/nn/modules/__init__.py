@@ -167,3 +167,7 @@ __all__ += [
     "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d",
     "LazyInstanceNorm2d", "LazyInstanceNorm3d",
 ]
+
+from ._device_argument import honour_device_everywhere  # noqa: E402 (after every layer is defined)
+
+honour_device_everywhere(Module)

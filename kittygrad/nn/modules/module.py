@@ -697,6 +697,11 @@ class Module(ModuleCasts):
                 f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, the shape "
                 f"in current model is {current.shape}."
             )
+        if current.is_meta and not value.is_meta and not assign:  # a skeleton has nowhere to copy to
+            warnings.warn(f"for {key}: copying from a non-meta parameter in the checkpoint to a meta parameter in the "
+                          "current model, which is a no-op. (Did you mean to pass `assign=True` to assign items in the "
+                          "state dictionary to their corresponding key in the module instead of copying them in place?)")
+            return None
         try:
             with no_grad():
                 if not assign:
