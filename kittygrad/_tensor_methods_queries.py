@@ -46,21 +46,6 @@ class QueryMethods:
         return _conj.imag(self)
 
     # ---- storage facts (every kittygrad tensor is a dense CPU array) --------------------------
-    def stride(self, dim: int | None = None):
-        """Strides in elements, as torch (NumPy's are in bytes)."""
-        data = self._data
-        if data.size == 0 and not any(data.strides):
-            # NumPy 2 lays a fresh empty array out with all-zero strides; torch gives an empty
-            # tensor the contiguous strides of its shape (a 0-long dim counting as 1)
-            strides, acc = [], 1
-            for n in reversed(data.shape):
-                strides.append(acc)
-                acc *= max(n, 1)
-            strides = tuple(reversed(strides))
-        else:
-            strides = tuple(s // data.itemsize for s in data.strides)
-        return strides if dim is None else strides[normalize_dim(dim, data.ndim)]
-
     def is_contiguous(self, memory_format: memory_format = contiguous_format) -> bool:
         return is_in_memory_format(self._data, memory_format)
 
@@ -207,6 +192,15 @@ class QueryMethods:
         ((4, 4, 1), (4, 1))
         """
         data = self._data
+        if data.size == 0 and not any(data.strides):
+            # NumPy 2 lays a fresh empty array out with all-zero strides; torch gives an empty
+            # tensor the contiguous strides of its shape (a 0-long dim counting as 1)
+            strides, acc = [], 1
+            for n in reversed(data.shape):
+                strides.append(acc)
+                acc *= max(n, 1)
+            strides = tuple(reversed(strides))
+            return strides if dim is None else strides[normalize_dim(dim, data.ndim)]
         strides = [s // data.itemsize for s in data.strides]
         for i in reversed(range(data.ndim)):
             if data.shape[i] == 1 and strides[i] == 0:
