@@ -11,6 +11,11 @@ True
 """
 from __future__ import annotations
 
+import contextlib
+import warnings
+from typing import Iterator
+
+from .. import _display
 from ..errors import KittyRuntimeError
 
 
@@ -127,3 +132,38 @@ def enable_cudnn_sdp(enabled: bool) -> None:
     >>> kitty.backends.cuda.enable_cudnn_sdp(True)
     """
     _set_sdp("cudnn", enabled)
+
+
+@contextlib.contextmanager
+def _sdp_flags(**enabled: bool) -> Iterator[None]:
+    """Set attention kernel flags for a block and put the earlier ones back after it: shared by
+    ``nn.attention.sdpa_kernel`` and the older ``sdp_kernel``, so both show in ``*_sdp_enabled()``."""
+    previous = dict(_sdp)
+    _sdp.update(enabled)
+    try:
+        yield
+    finally:
+        _sdp.update(previous)
+
+
+def sdp_kernel(enable_flash: bool = True, enable_math: bool = True, enable_mem_efficient: bool = True,
+               enable_cudnn: bool = True):
+    """Deprecated form of ``nn.attention.sdpa_kernel`` (PyTorch 2.0 code, e.g. nanoGPT's era, uses
+    it): warns, then sets the kernel flags for the block. kittygrad's one attention kernel ignores them.
+
+    >>> import kittygrad as kitty, warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     with kitty.backends.cuda.sdp_kernel(enable_flash=False):
+    ...         kitty.backends.cuda.flash_sdp_enabled(), kitty.backends.cuda.math_sdp_enabled()
+    (False, True)
+    >>> kitty.backends.cuda.flash_sdp_enabled()
+    True
+    """
+    pkg = _display.name
+    warnings.warn(
+        f"`{pkg}.backends.cuda.sdp_kernel()` is deprecated. In the future, this context manager will be removed. "
+        f"Please see `{pkg}.nn.attention.sdpa_kernel()` for the new context manager, with updated signature.",
+        FutureWarning, stacklevel=2,
+    )
+    return _sdp_flags(flash=enable_flash, math=enable_math, mem_efficient=enable_mem_efficient, cudnn=enable_cudnn)
