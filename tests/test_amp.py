@@ -282,6 +282,27 @@ def test_deprecated_cpu_alias_and_low_level_switches():
     assert kitty.amp.is_autocast_available("cpu") and not kitty.amp.is_autocast_available("cuda")
 
 
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.cpu.amp.autocast(),
+    lambda m: m.cpu.amp.GradScaler(),
+    lambda m: m.is_autocast_cpu_enabled(),
+    lambda m: m.get_autocast_cpu_dtype(),
+    lambda m: m.set_autocast_cpu_dtype(m.bfloat16),
+    lambda m: m.get_autocast_gpu_dtype(),
+])
+def test_deprecated_autocast_names_warn_torchs_text_under_the_runner(call, monkeypatch):
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")  # as kittygrad.run sets it
+    texts = []
+    for lib in (kitty, torch):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call(lib)
+        texts.append([(w.category, str(w.message).split(" (Triggered internally")[0]) for w in caught])
+    assert texts[0] == texts[1] and texts[0]
+
+
 def test_custom_fwd_bwd_as_torch():
     def make(lib):
         class Scale(lib.autograd.Function):

@@ -19,6 +19,7 @@ import functools
 import warnings
 from typing import Any, Callable
 
+from .. import _display
 from .. import dtypes as D
 from ..errors import KittyRuntimeError, KittyValueError
 from ..ops import _autocast as _S
@@ -242,10 +243,7 @@ def is_autocast_cpu_enabled() -> bool:
     ...     kitty.is_autocast_cpu_enabled()
     False
     """
-    warnings.warn(
-        "kittygrad.is_autocast_cpu_enabled() is deprecated. Please use kittygrad.is_autocast_enabled('cpu') instead.",
-        DeprecationWarning, stacklevel=2,
-    )
+    _deprecated("is_autocast_cpu_enabled()", "is_autocast_enabled('cpu')")
     return _S.is_enabled("cpu")
 
 
@@ -258,15 +256,15 @@ def get_autocast_cpu_dtype() -> D.dtype:
     ...     kitty.get_autocast_cpu_dtype()
     kittygrad.float16
     """
-    warnings.warn(
-        "kittygrad.get_autocast_cpu_dtype() is deprecated. Please use kittygrad.get_autocast_dtype('cpu') instead.",
-        DeprecationWarning, stacklevel=2,
-    )
+    _deprecated("get_autocast_cpu_dtype()", "get_autocast_dtype('cpu')")
     return get_autocast_dtype("cpu")
 
 
 def _deprecated(old: str, new: str) -> None:
-    warnings.warn(f"kittygrad.{old} is deprecated. Please use kittygrad.{new} instead.", DeprecationWarning,
+    """torch's DeprecationWarning for a legacy autocast switch, under the printed package name
+    (torch's text under ``kittygrad.run``)."""
+    pkg = _display.name
+    warnings.warn(f"{pkg}.{old} is deprecated. Please use {pkg}.{new} instead.", DeprecationWarning,
                   stacklevel=3)
 
 
