@@ -480,6 +480,21 @@ def test_cuda_backend_switches_match_torch(restore_backend_flags):
 
 
 
+
+def test_allow_tf32_is_the_float32_matmul_precision_as_torch(restore_backend_flags):
+    """nanoGPT sets ``backends.cuda.matmul.allow_tf32 = True``; other scripts set the precision and read either."""
+    seen = []
+    for lib in (kitty, torch):
+        runs = []
+        for precision in ("medium", "high", "highest"):
+            lib.set_float32_matmul_precision(precision)
+            runs.append(lib.backends.cuda.matmul.allow_tf32)
+        for flag in (True, False):
+            lib.backends.cuda.matmul.allow_tf32 = flag
+            runs.append(lib.get_float32_matmul_precision())
+        seen.append(runs)
+    assert seen[0] == seen[1] == [True, True, False, "high", "highest"]
+
 def test_sdp_kernel_switches_show_in_the_flags_as_torch(restore_backend_flags):
     """nanoGPT-era code wraps attention in ``backends.cuda.sdp_kernel(...)`` (deprecated); it and
     ``nn.attention.sdpa_kernel`` set the ``*_sdp_enabled()`` flags for the block, then restore them."""

@@ -15,25 +15,43 @@ import contextlib
 import warnings
 from typing import Iterator
 
-from .. import _display
+from .. import _display, _matmul_precision
 from ..errors import KittyRuntimeError
 
 
 class _MatmulFlags:
-    """``backends.cuda.matmul``: the cuBLAS matmul switches (only these names can be read or set)."""
+    """``backends.cuda.matmul``: the cuBLAS matmul switches (only these names can be read or set).
 
-    __slots__ = ("allow_tf32", "allow_fp16_reduced_precision_reduction", "allow_bf16_reduced_precision_reduction")
+    ``allow_tf32`` is the float32 matmul precision seen another way, as in torch: setting it sets
+    ``set_float32_matmul_precision("high")`` (or ``"highest"``), and it reads True for any precision but
+    ``"highest"``.
+
+    >>> import kittygrad as kitty
+    >>> kitty.set_float32_matmul_precision("medium"); kitty.backends.cuda.matmul.allow_tf32
+    True
+    >>> kitty.backends.cuda.matmul.allow_tf32 = False; kitty.get_float32_matmul_precision()
+    'highest'
+    """
+
+    __slots__ = ("allow_fp16_reduced_precision_reduction", "allow_bf16_reduced_precision_reduction")
 
     def __init__(self) -> None:
-        self.allow_tf32 = False
         self.allow_fp16_reduced_precision_reduction = True
         self.allow_bf16_reduced_precision_reduction = True
+
+    @property
+    def allow_tf32(self) -> bool:
+        return _matmul_precision.get_float32_matmul_precision() != "highest"
+
+    @allow_tf32.setter
+    def allow_tf32(self, value: bool) -> None:
+        _matmul_precision.set_float32_matmul_precision("high" if value else "highest")
 
     def __getattr__(self, name: str):
         raise AttributeError(f"Unknown attribute {name}")
 
     def __setattr__(self, name: str, value) -> None:
-        if name not in _MatmulFlags.__slots__:
+        if name != "allow_tf32" and name not in _MatmulFlags.__slots__:
             raise AttributeError(f"Unknown attribute {name}")
         object.__setattr__(self, name, value)
 
