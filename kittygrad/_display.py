@@ -26,3 +26,16 @@ class TensorType(type):
         elif module.startswith("kittygrad."):
             module = name + module[len("kittygrad"):]
         return f"<class '{module}.{cls.__qualname__}'>"
+
+
+class PublicType(type):
+    """The metaclass of the small classes torch exports at its top (``Size``, ``dtype``, ``device``,
+    ``finfo``, ...), for how they print: ``print(type(x.shape))`` shows ``<class 'torch.Size'>`` under
+    ``kittygrad.run``, as torch, not the module kittygrad defines the class in. Each class names
+    itself in ``_public_name`` (a private subclass, such as the complex dtypes', prints as its base);
+    a subclass in a user's module prints as Python prints any class."""
+
+    def __repr__(cls) -> str:
+        if not cls.__module__.startswith("kittygrad"):
+            return super().__repr__()
+        return f"<class '{name}.{cls._public_name}'>"

@@ -91,7 +91,7 @@ def _parse_string(text: str) -> tuple[str, int | None]:
     return kind, int(index)
 
 
-class device:
+class device(metaclass=_display.PublicType):
     """Where a tensor lives, as torch's ``torch.device``: a type (``'cpu'``, ``'cuda'``, ...) and an optional index.
 
     Forms: ``device("cpu")``, ``device("cpu:0")``, ``device("cpu", 0)``, ``device(other)``,
@@ -107,6 +107,7 @@ class device:
     """
 
     __slots__ = ("_type", "_index")
+    _public_name = "device"
 
     def __init__(self, *args, **kwargs) -> None:
         for key in kwargs:
@@ -286,7 +287,7 @@ def check_device_type(value) -> device:
 
 
 # ---- memory formats and layouts -------------------------------------------------------------
-class _NamedConstant:
+class _NamedConstant(metaclass=_display.PublicType):
     """A constant torch exposes as an instance (``kittygrad.channels_last``, ``kittygrad.strided``):
     printed with the package's name, pickled by that name, and never built by user code."""
 
@@ -318,6 +319,7 @@ class memory_format(_NamedConstant):
     """
 
     __slots__ = ()
+    _public_name = "memory_format"
 
 
 class layout(_NamedConstant):
@@ -330,6 +332,7 @@ class layout(_NamedConstant):
     """
 
     __slots__ = ()
+    _public_name = "layout"
 
 
 memory_format.__module__ = layout.__module__ = "kittygrad"

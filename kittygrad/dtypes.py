@@ -11,8 +11,15 @@ from .errors import KittyRuntimeError, KittyTypeError
 _CATEGORY_BOOL, _CATEGORY_INT, _CATEGORY_FLOAT = 0, 1, 2
 
 
-class dtype:  # noqa: N801 - torch's name
-    """A tensor element type, as ``torch.dtype`` (``kitty.float32``, ``kitty.int64``, ...)."""
+class dtype(metaclass=_display.PublicType):  # noqa: N801 - torch's name
+    """A tensor element type, as ``torch.dtype`` (``kitty.float32``, ``kitty.int64``, ...).
+
+    >>> import kittygrad as kitty
+    >>> type(kitty.float32)
+    <class 'kittygrad.dtype'>
+    """
+
+    _public_name = "dtype"
 
     __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_category")
 
@@ -199,7 +206,7 @@ def result_type(*operands) -> dtype:
 _FLOAT_LAYOUT = {"float16": (5, 10), "bfloat16": (8, 7), "float32": (8, 23), "float64": (11, 52)}
 
 
-class finfo:  # noqa: N801 - torch's name
+class finfo(metaclass=_display.PublicType):  # noqa: N801 - torch's name
     """Machine limits of a floating dtype, as ``torch.finfo`` (the default dtype when none is given).
 
     >>> import kittygrad as kitty
@@ -208,6 +215,8 @@ class finfo:  # noqa: N801 - torch's name
     >>> kitty.finfo().eps
     1.1920928955078125e-07
     """
+
+    _public_name = "finfo"
 
     __slots__ = ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype")
 
@@ -247,7 +256,7 @@ class finfo:  # noqa: N801 - torch's name
     __str__ = __repr__
 
 
-class iinfo:  # noqa: N801 - torch's name
+class iinfo(metaclass=_display.PublicType):  # noqa: N801 - torch's name
     """Machine limits of an integer dtype, as ``torch.iinfo``.
 
     >>> import kittygrad as kitty
@@ -256,6 +265,8 @@ class iinfo:  # noqa: N801 - torch's name
     >>> kitty.iinfo(kitty.int64).max
     9223372036854775807
     """
+
+    _public_name = "iinfo"
 
     __slots__ = ("bits", "max", "min", "dtype")
 

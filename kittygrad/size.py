@@ -4,12 +4,16 @@ from __future__ import annotations
 from . import _display
 
 
-class Size(tuple):
+class Size(tuple, metaclass=_display.PublicType):
     """A tensor's shape: a tuple that prints as ``kittygrad.Size([2, 3])``.
 
     >>> Size([2, 3]).numel()
     6
+    >>> Size
+    <class 'kittygrad.Size'>
     """
+
+    _public_name = "Size"
 
     def __repr__(self) -> str:
         return f"{_display.name}.Size({list(self)})"

@@ -282,6 +282,43 @@ def test_deprecated_cpu_alias_and_low_level_switches():
     assert kitty.amp.is_autocast_available("cpu") and not kitty.amp.is_autocast_available("cuda")
 
 
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.cpu.amp.autocast(),
+    lambda m: m.cpu.amp.GradScaler(),
+    lambda m: m.is_autocast_cpu_enabled(),
+    lambda m: m.get_autocast_cpu_dtype(),
+    lambda m: m.set_autocast_cpu_dtype(m.bfloat16),
+    lambda m: m.get_autocast_gpu_dtype(),
+])
+def test_deprecated_autocast_names_warn_torchs_text_under_the_runner(call, monkeypatch):
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")  # as kittygrad.run sets it
+    texts = []
+    for lib in (kitty, torch):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call(lib)
+        texts.append([(w.category, str(w.message).split(" (Triggered internally")[0]) for w in caught])
+    assert texts[0] == texts[1] and texts[0]
+
+
+def test_set_autocast_enabled_takes_torchs_older_one_argument_form():
+    try:
+        for lib in (kitty, torch):
+            lib.set_autocast_enabled(True)  # CUDA's switch, as is_autocast_enabled() without a device
+            assert (lib.is_autocast_enabled(), lib.is_autocast_enabled("cuda"), lib.is_autocast_enabled("cpu")) == \
+                (True, True, False)
+            lib.set_autocast_enabled(False)
+            assert lib.is_autocast_enabled() is False
+    finally:
+        kitty.set_autocast_enabled("cuda", False)
+        torch.set_autocast_enabled("cuda", False)
+    with pytest.raises(TypeError, match="argument 'enabled' \\(position 1\\) must be bool, not str"):
+        kitty.set_autocast_enabled("cpu")
+    with pytest.raises(TypeError, match="argument 'enabled' \\(position 1\\) must be bool, not str"):
+        torch.set_autocast_enabled("cpu")
+
 def test_custom_fwd_bwd_as_torch():
     def make(lib):
         class Scale(lib.autograd.Function):

@@ -496,6 +496,41 @@ def test_cuda_backend_switches_match_torch(restore_backend_flags):
             getattr(kitty.backends.cuda, f"enable_{kind}_sdp")(1)
 
 
+
+
+def test_allow_tf32_is_the_float32_matmul_precision_as_torch(restore_backend_flags):
+    """nanoGPT sets ``backends.cuda.matmul.allow_tf32 = True``; other scripts set the precision and read either."""
+    seen = []
+    for lib in (kitty, torch):
+        runs = []
+        for precision in ("medium", "high", "highest"):
+            lib.set_float32_matmul_precision(precision)
+            runs.append(lib.backends.cuda.matmul.allow_tf32)
+        for flag in (True, False):
+            lib.backends.cuda.matmul.allow_tf32 = flag
+            runs.append(lib.get_float32_matmul_precision())
+        seen.append(runs)
+    assert seen[0] == seen[1] == [True, True, False, "high", "highest"]
+
+def test_sdp_kernel_switches_show_in_the_flags_as_torch(restore_backend_flags):
+    """nanoGPT-era code wraps attention in ``backends.cuda.sdp_kernel(...)`` (deprecated); it and
+    ``nn.attention.sdpa_kernel`` set the ``*_sdp_enabled()`` flags for the block, then restore them."""
+    kinds = ("flash", "mem_efficient", "math", "cudnn")
+
+    def flags(lib):
+        return [getattr(lib.backends.cuda, f"{kind}_sdp_enabled")() for kind in kinds]
+
+    for lib in (kitty, torch):
+        with pytest.warns(FutureWarning, match=r"backends\.cuda\.sdp_kernel\(\)` is deprecated"):
+            ctx = lib.backends.cuda.sdp_kernel(enable_flash=True, enable_math=False, enable_mem_efficient=False)
+        with ctx:
+            inside = flags(lib)
+        with lib.nn.attention.sdpa_kernel([lib.nn.attention.SDPBackend.FLASH_ATTENTION, lib.nn.attention.SDPBackend.MATH]):
+            inside_new = flags(lib)
+        assert (inside, inside_new, flags(lib)) == ([True, False, False, True], [True, False, True, False], [True] * 4)
+    assert str(kitty.nn.attention.SDPBackend.MATH) == str(torch.nn.attention.SDPBackend.MATH) == "SDPBackend.MATH"
+    assert f"{kitty.nn.attention.SDPBackend.FLASH_ATTENTION}" == f"{torch.nn.attention.SDPBackend.FLASH_ATTENTION}"
+
 def test_mps_and_cpu_backends_match_torch():
     assert kitty.backends.mps.is_available() is torch.backends.mps.is_available() is False
     assert kitty.backends.mps.is_built() is torch.backends.mps.is_built() is False

@@ -368,6 +368,24 @@ def test_tensor_classes_print_as_torchs_under_the_runner(monkeypatch):
     assert got == want
 
 
+
+def test_shape_dtype_and_device_classes_print_as_torchs_under_the_runner(monkeypatch):
+    """Tutorials print ``type(x.shape)`` ("torch.Size is a tuple"), ``type(x.dtype)``, ``type(x.device)``."""
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")  # as kittygrad.run sets it
+
+    class MySize(kitty.Size):
+        pass
+
+    def classes(lib):
+        x = lib.zeros(2, 3)
+        return [repr(c) for c in (type(x.shape), type(x.shape[1:]), type(x.dtype), type(lib.complex64),
+                                  type(x.device), type(lib.finfo()), type(lib.iinfo(lib.int8)), type(x.layout),
+                                  type(lib.channels_last))]
+
+    assert classes(kitty) == classes(torch)
+    assert repr(MySize) == f"<class '{__name__}.{MySize.__qualname__}'>"
+
 @pytest.mark.parametrize("lib", [torch, kitty], ids=["torch", "kitty"])
 def test_deepcopy_of_parameter_drops_grad_but_plain_tensor_keeps_it(lib):
     p = lib.nn.Parameter(lib.ones(2))

@@ -19,8 +19,9 @@ import functools
 import warnings
 from typing import Any, Callable
 
+from .. import _display
 from .. import dtypes as D
-from ..errors import KittyRuntimeError, KittyValueError
+from ..errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from ..ops import _autocast as _S
 from ..tensor import Tensor
 
@@ -141,12 +142,23 @@ def get_autocast_dtype(device_type: str) -> D.dtype:
     return _S.get_dtype(_check_device_type(device_type))
 
 
-def set_autocast_enabled(device_type: str, enabled: bool) -> None:
+def set_autocast_enabled(device_type: str, enabled: bool | None = None) -> None:
     """Turn autocast on or off for ``device_type`` outside a ``with`` block (torch's low-level switch).
+
+    torch's older one-argument form, ``set_autocast_enabled(enabled)``, switches CUDA's, as
+    ``is_autocast_enabled()`` without a device reads CUDA's.
 
     >>> import kittygrad as kitty
     >>> kitty.set_autocast_enabled("cpu", False)
+    >>> kitty.set_autocast_enabled(False); kitty.is_autocast_enabled()
+    False
     """
+    if enabled is None:
+        if not isinstance(device_type, bool):
+            raise KittyTypeError(
+                f"set_autocast_enabled(): argument 'enabled' (position 1) must be bool, not {type(device_type).__name__}"
+            )
+        device_type, enabled = "cuda", device_type
     device_type = _check_device_type(device_type)
     _S.set_state(device_type, bool(enabled), _S._state.dtype.get(device_type))
 
@@ -242,10 +254,7 @@ def is_autocast_cpu_enabled() -> bool:
     ...     kitty.is_autocast_cpu_enabled()
     False
     """
-    warnings.warn(
-        "kittygrad.is_autocast_cpu_enabled() is deprecated. Please use kittygrad.is_autocast_enabled('cpu') instead.",
-        DeprecationWarning, stacklevel=2,
-    )
+    _deprecated("is_autocast_cpu_enabled()", "is_autocast_enabled('cpu')")
     return _S.is_enabled("cpu")
 
 
@@ -258,15 +267,15 @@ def get_autocast_cpu_dtype() -> D.dtype:
     ...     kitty.get_autocast_cpu_dtype()
     kittygrad.float16
     """
-    warnings.warn(
-        "kittygrad.get_autocast_cpu_dtype() is deprecated. Please use kittygrad.get_autocast_dtype('cpu') instead.",
-        DeprecationWarning, stacklevel=2,
-    )
+    _deprecated("get_autocast_cpu_dtype()", "get_autocast_dtype('cpu')")
     return get_autocast_dtype("cpu")
 
 
 def _deprecated(old: str, new: str) -> None:
-    warnings.warn(f"kittygrad.{old} is deprecated. Please use kittygrad.{new} instead.", DeprecationWarning,
+    """torch's DeprecationWarning for a legacy autocast switch, under the printed package name
+    (torch's text under ``kittygrad.run``)."""
+    pkg = _display.name
+    warnings.warn(f"{pkg}.{old} is deprecated. Please use {pkg}.{new} instead.", DeprecationWarning,
                   stacklevel=3)
 
 

@@ -18,6 +18,7 @@ import contextlib
 import enum
 from typing import Iterable, Iterator, Union
 
+from ...backends import cuda as _cuda
 from ...errors import KittyTypeError
 
 __all__ = ["SDPBackend", "sdpa_kernel", "WARN_FOR_UNFUSED_KERNELS"]
@@ -26,7 +27,10 @@ WARN_FOR_UNFUSED_KERNELS = False
 
 
 class SDPBackend(enum.IntEnum):
-    """The attention kernels torch knows (with torch's numbers); kittygrad computes every one as MATH."""
+    """The attention kernels torch knows (with torch's numbers); kittygrad computes every one as MATH.
+
+    Prints as torch's enum does (``SDPBackend.MATH``), not as the int an IntEnum prints in Python 3.11+.
+    """
 
     ERROR = -1
     MATH = 0
@@ -34,6 +38,12 @@ class SDPBackend(enum.IntEnum):
     EFFICIENT_ATTENTION = 2
     CUDNN_ATTENTION = 3
     OVERRIDEABLE = 4
+
+    def __str__(self) -> str:
+        return f"SDPBackend.{self.name}"
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
 
 
 _active: tuple = tuple(SDPBackend)[1:]
@@ -53,7 +63,12 @@ def sdpa_kernel(backends: Union[SDPBackend, Iterable[SDPBackend]], set_priority:
         if not isinstance(backend, SDPBackend):
             raise KittyTypeError(f"sdpa_kernel expects SDPBackend values, got {type(backend).__name__}: {backend!r}")
     previous, _active = _active, chosen
+    # torch turns each kernel's flag on or off (torch.backends.cuda.flash_sdp_enabled() and the others
+    # read them inside the block) and restores them after it
+    flags = {"flash": SDPBackend.FLASH_ATTENTION in chosen, "mem_efficient": SDPBackend.EFFICIENT_ATTENTION in chosen,
+             "math": SDPBackend.MATH in chosen, "cudnn": SDPBackend.CUDNN_ATTENTION in chosen}
     try:
-        yield
+        with _cuda._sdp_flags(**flags):
+            yield
     finally:
         _active = previous
