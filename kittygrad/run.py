@@ -170,12 +170,10 @@ def _name_errors_as_torch() -> None:
     decompositions._LinAlgError = LinAlgError
 
 
-#: classes whose torch twin lives in another module than the prefix swap names (torch keeps
-#: these at its top level, in one scheduler module, in its hooks utilities, in return_types)
-_TORCH_HOMES = {
-    "kittygrad.dtypes.dtype": "torch", "kittygrad.dtypes.finfo": "torch", "kittygrad.dtypes.iinfo": "torch",
-    "kittygrad.size.Size": "torch", "kittygrad.autograd.hooks.RemovableHandle": "torch.utils.hooks",
-}
+#: classes whose torch twin lives in another module than the prefix swap names (torch keeps its
+#: schedulers in one module and its return types in return_types; Size, dtype and the other
+#: classes torch exports at its top print themselves, through _display.PublicType)
+_TORCH_HOMES = {"kittygrad.autograd.hooks.RemovableHandle": "torch.utils.hooks"}
 _TORCH_PACKAGES = {"kittygrad.optim.lr_scheduler": "torch.optim.lr_scheduler",
                    "kittygrad.ops._return_types": "torch.return_types"}
 _renamed_modules: set[str] = set()
@@ -198,7 +196,7 @@ def _name_classes_as_torch() -> None:
     Every class kittygrad defines moves to its torch twin's module name, which the runner serves, so
     pickling one still finds it. Left as they are: the autograd nodes (their names are not
     torch's ``MulBackward0``), errors (already named as the built-ins torch raises), and classes
-    whose metaclass prints them itself (tensors, legacy tensor types). Runs as each torch module is
+    whose metaclass prints them itself (tensors, Size, dtype, device, legacy tensor types). Runs as each torch module is
     served, so a kittygrad module imported later is named too.
     """
     for module_name, module in list(sys.modules.items()):
