@@ -71,3 +71,59 @@ def test_index_reduce_refuses_a_negative_position_like_torch():
         warnings.simplefilter("ignore")  # (the beta notice, once a process)
         ours, theirs = raised_as_torch(call(torch), call(kitty))
     assert ours == theirs
+
+
+# 0-d tensors: torch takes self (and index_copy's source) as one slot along dim 0
+ZERO_D = {
+    "fill 0-d": lambda m: m.tensor(1.).index_fill(0, m.tensor([0]), 2.),
+    "fill 0-d, 0-d index, twice and from the end": lambda m: m.tensor(1.).index_fill(0, m.tensor([0, -1]), 2.),
+    "fill_ 0-d with a 0-d tensor": lambda m: m.tensor(1.).index_fill_(0, m.tensor(0), m.tensor(3.)),
+    "fill 0-d, a 1-d value": lambda m: m.index_fill(m.tensor(1.), 0, m.tensor([0]), m.tensor([3.])),
+    "fill 0-d past the end": lambda m: m.tensor(1.).index_fill(0, m.tensor([1]), 2.),
+    "copy 0-d source": lambda m: m.zeros(3).index_copy(0, m.tensor([1]), m.tensor(1.)),
+    "copy_ 0-d into 0-d": lambda m: m.tensor(5.).index_copy_(0, m.tensor(0), m.tensor(1.)),
+    "copy 1-d into 0-d": lambda m: m.tensor(5.).index_copy(0, m.tensor([0, 0]), m.tensor([1., 2.])),
+    "copy 0-d source, two indices": lambda m: m.zeros(3).index_copy(0, m.tensor([0, 1]), m.tensor(1)),
+    "copy 0-d source, no index": lambda m: m.tensor(5.).index_copy(0, m.tensor([], dtype=m.long), m.tensor(1.)),
+    "copy 0-d source into 2-d": lambda m: m.zeros(2, 3).index_copy(1, m.tensor([0]), m.tensor(1.)),
+    "copy 2-d into 0-d": lambda m: m.tensor(5.).index_copy(0, m.tensor([0]), m.tensor([[1.]])),
+    "copy, count and slices both off": lambda m: m.zeros(2, 3).index_copy(0, m.tensor([0]), m.ones(2, 4)),
+    "copy 1-d into 0-d, count off": lambda m: m.tensor(5.).index_copy(0, m.tensor([0]), m.ones(2)),
+    "copy 0-d past the end": lambda m: m.zeros(3).index_copy(0, m.tensor([5]), m.tensor(1.)),
+    "add 0-d": lambda m: m.tensor(5).index_add(0, m.tensor([0]), m.tensor(2), alpha=3),
+    "add_ 0-d, int32 index": lambda m: m.tensor(5.).index_add_(0, m.tensor([0], dtype=m.int32), m.tensor(1.)),
+    "add 0-d source, two indices": lambda m: m.tensor(5.).index_add(0, m.tensor([0, 0]), m.tensor(1.)),
+    "add 0-d source, no index": lambda m: m.zeros(3).index_add(0, m.tensor([], dtype=m.long), m.tensor(1.)),
+    "add 0-d source along dim 1": lambda m: m.zeros(2, 3).index_add(1, m.tensor([0, 1]), m.tensor(1.)),
+    "add 1-d into 0-d": lambda m: m.tensor(5.).index_add(0, m.tensor([0]), m.tensor([1.])),
+    "add 0-d past the end": lambda m: m.tensor(5.).index_add(0, m.tensor([1]), m.tensor(1.)),
+    "select 0-d, two indices": lambda m: m.tensor(5.).index_select(0, m.tensor([0, 0])),
+    "select 0-d, no index": lambda m: m.tensor(5.).index_select(0, m.tensor([], dtype=m.float32)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ZERO_D))
+def test_index_ops_on_0d_tensors_like_torch(case):
+    call = ZERO_D[case]
+    try:
+        expected = call(torch)
+    except Exception:
+        ours, theirs = raised_as_torch(lambda: call(torch), lambda: call(kitty))
+        assert ours == theirs
+        return
+    got = call(kitty)
+    assert (tuple(got.shape), got.tolist(), str(got.dtype).split(".")[1]) == (
+        tuple(expected.shape), expected.tolist(), str(expected.dtype).split(".")[1])
+
+
+@pytest.mark.parametrize("op", ["fill", "copy", "copy into 1-d", "add"])
+def test_index_ops_on_0d_tensors_differentiate_like_torch(op):
+    def grads(m):
+        x = (m.arange(3.) if op == "copy into 1-d" else m.tensor(2.)).requires_grad_()
+        s = m.tensor(3., requires_grad=True)
+        idx = m.tensor([1 if op == "copy into 1-d" else 0])
+        out = {"fill": lambda: x.index_fill(0, idx, s), "add": lambda: x.index_add(0, idx, s, alpha=2)}.get(
+            op, lambda: x.index_copy(0, idx, s))()
+        (out * m.arange(1., out.numel() + 1).reshape(out.shape)).sum().backward()
+        return out.tolist(), x.grad.tolist(), s.grad.tolist()
+    assert grads(kitty) == grads(torch)

@@ -280,37 +280,49 @@ class IndexSelect(Op):
         return add_at(gx, (slice(None),) * self.axis + (self.idx,), g), None
 
 
+def _rows(a):
+    """``a`` with at least one dim: torch's index_add/copy/fill take a 0-d tensor as one slot along dim 0."""
+    return a.reshape(1) if a.ndim == 0 else a
+
+
 class IndexAdd(Op):
-    saved_fields = ("alpha", "axis", "idx")
+    saved_fields = ("alpha", "axis", "idx", "src_shape")
 
     def forward(self, x, src, idx, axis=0, alpha=1):
-        self.idx, self.axis, self.alpha = idx, axis, alpha
-        out = x.copy()
+        self.idx, self.axis, self.alpha, self.src_shape = idx, axis, alpha, src.shape
+        out = _rows(x).copy()
         B.scatter_add(out, (slice(None),) * axis + (idx,), src if alpha == 1 else alpha * src)
-        return out
+        return out if x.ndim else out.reshape(())
 
     def backward(self, g):
-        gs = self.xp.take(g, self.idx, axis=self.axis) if self.needs_input_grad[1] else None
-        if gs is not None and self.alpha != 1:
-            gs = gs * self.alpha
+        gs = None
+        if self.needs_input_grad[1]:
+            gs = self.xp.take(_rows(g), self.idx, axis=self.axis)
+            if not self.src_shape:  # (a 0-d source: one index, one value)
+                gs = gs.reshape(())
+            if self.alpha != 1:
+                gs = gs * self.alpha
         return g, gs, None
 
 
 class IndexCopy(Op):
-    saved_fields = ("axis", "idx")
+    saved_fields = ("axis", "idx", "src_shape")
 
     def forward(self, x, src, idx, axis=0):
-        self.idx, self.axis = idx, axis
-        out = x.copy()
+        self.idx, self.axis, self.src_shape = idx, axis, src.shape
+        out = _rows(x).copy()
         out[(slice(None),) * axis + (idx,)] = src
-        return out
+        return out if x.ndim else out.reshape(())
 
     def backward(self, g):
         where = (slice(None),) * self.axis + (self.idx,)
-        gx = g.copy()
+        rows = _rows(g)
+        gx = rows.copy()
         gx[where] = 0
-        gs = g[where] if self.needs_input_grad[1] else None
-        return gx, gs, None
+        gs = rows[where] if self.needs_input_grad[1] else None
+        if gs is not None and not self.src_shape:
+            gs = gs.reshape(())
+        return (gx if g.ndim else gx.reshape(())), gs, None
 
 
 class IndexFill(Op):
@@ -321,15 +333,16 @@ class IndexFill(Op):
 
     def forward(self, x, value, idx, axis=0):
         self.where = (slice(None),) * axis + (idx,)
-        out = x.copy()
+        out = _rows(x).copy()
         out[self.where] = value
-        return out
+        return out if x.ndim else out.reshape(())
 
     def backward(self, g):
-        gx = g.copy()
+        rows = _rows(g)
+        gx = rows.copy()
         gx[self.where] = 0
-        gv = g[self.where].sum() if self.needs_input_grad[1] else None
-        return gx, gv, None
+        gv = rows[self.where].sum() if self.needs_input_grad[1] else None
+        return (gx if g.ndim else gx.reshape(())), gv, None
 
 
 class MaskedFill(Op):
@@ -519,6 +532,8 @@ def _index_vector(index, op, size, source=None, ndim=0):
                                 f"{name}(): Expected dtype int32/int64 for index but got: {dtype_name(t)}")
     if op == "copy" and source is not None:
         src_ndim = tensor_input(source, "source")._data.ndim
+        if not src_ndim and idx.size != 1:  # (a 0-d source fills one slot, of any self)
+            raise KittyIndexError(f"{name}(): When source is scalar, index should have one element (got {idx.size})")
         if src_ndim and ndim and src_ndim != ndim:
             raise KittyIndexError(
                 f"{name}(): When source and destination are not scalars, their dimensionality must match. Source "
@@ -560,6 +575,9 @@ def index_select(input, dim: int, index):
     x = tensor_input(input)
     axis = normalize_dim(dim, x._data.ndim)
     if x._data.ndim == 0:
+        n = tensor_input(index, "index")._data
+        if n.ndim <= 1 and n.size != 1:  # (torch counts before it looks at the index's dtype)
+            raise KittyRuntimeError(f"index_select(): Index to scalar can have only 1 value, got {n.size} value(s)")
         idx = _index_vector(index, "select", 1)
         return IndexSelect.apply(x.reshape(1), idx, axis=0).reshape(())
     return IndexSelect.apply(x, _index_vector(index, "select", x._data.shape[axis]), axis=axis)
@@ -575,22 +593,28 @@ def _index_source(x, axis, idx, source, op):
             f"{fname}(): self ({dtype_name(x)}) and source ({dtype_name(src)}) must have the same scalar type"
         )
     xs, ss = list(x._data.shape), list(src._data.shape)
-    if op == "add" and ss:
-        if axis >= len(ss):
+    if op == "add":
+        if axis and axis >= len(ss):
             raise KittyRuntimeError(f"{fname}(): Indexing dim {axis} is out of bounds of the source tensor with dim {len(ss)}")
-        if ss[axis] != idx.size:
+        if not ss and idx.size != 1:  # (torch asks a 0-d source for its size along dim 0)
+            raise KittyIndexError("Dimension specified as 0 but tensor has no dimensions")
+        if ss and ss[axis] != idx.size:
             raise KittyRuntimeError(f"{fname}(): Number of indices ({idx.size}) should be equal to source.size(dim): "
                                     f"({ss[axis]}), for dim: {axis}")
-    if op == "copy" and ss and xs:
-        if ss[axis] != idx.size:
-            raise KittyIndexError(f"{fname}(): Number of indices ({idx.size}) should be equal to source.size(dim) "
-                                  f"({ss[axis]})")
-        if ss[:axis] + ss[axis + 1:] != xs[:axis] + xs[axis + 1:]:  # (torch names dimension 0 for the source)
+    if op == "copy":
+        # the slices beside dim must agree (a 0-d tensor is one empty slice); then the index count
+        x_slice, s_slice = xs[:axis] + xs[axis + 1:], ss[:axis] + ss[axis + 1:]
+        if x_slice != s_slice:  # (torch names dimension 0 for the source)
             raise KittyRuntimeError(
                 f"{fname}(): Source/destination tensor must have same slice shapes. Destination slice shape: "
-                f"{' '.join(map(str, xs[:axis] + xs[axis + 1:]))} at dimension {axis} and source slice shape: "
-                f"{' '.join(map(str, ss[:axis] + ss[axis + 1:]))} at dimension 0."
+                f"{' '.join(map(str, x_slice))} at dimension {axis} and source slice shape: "
+                f"{' '.join(map(str, s_slice))} at dimension 0."
             )
+        if ss and ss[axis] != idx.size:
+            raise KittyIndexError(f"{fname}(): Number of indices ({idx.size}) should be equal to source.size(dim) "
+                                  f"({ss[axis]})")
+        _index_in_range(idx, op, xs[axis] if xs else 1, axis, len(xs))
+        return src
     expect = list(xs)
     if expect:
         expect[axis] = idx.size
@@ -660,7 +684,7 @@ def index_fill(input, dim: int, index, value):
     x = tensor_input(input)
     axis = normalize_dim(dim, x._data.ndim)
     idx = _fill_index(index, axis, x._data.shape[axis] if x._data.ndim else 1, x._data.ndim)
-    return IndexFill.apply(x, _fill_value(x, value, "index_fill"), idx, axis=axis)
+    return IndexFill.apply(x, _fill_value(x, value, "index_fill_"), idx, axis=axis)
 
 
 def _mask_arg(mask, fname):
