@@ -176,10 +176,11 @@ class ScatterReduce(Op):
                 out[where] = 1
             xp.multiply.at(out, where, vals)
         else:
-            fill = _lowest(x.dtype) if reduce == "amax" else _highest(x.dtype)
+            big = reduce in ("amax", "max")
+            fill = _lowest(x.dtype) if big else _highest(x.dtype)
             if not include_self:
                 out[where] = fill
-            (xp.maximum if reduce == "amax" else xp.minimum).at(out, where, vals)
+            (xp.maximum if big else xp.minimum).at(out, where, vals)
             # which values reached the result (masks taken now: an in-place change to the output
             # must not reach them, and they are piecewise constant, so double backward keeps them)
             self.hit_x, self.hit_v = x == out, vals == out[where]
@@ -190,6 +191,9 @@ class ScatterReduce(Op):
         x, where, part = self.x, self.where, self.part
         vals = self.src[self.region]
         need = self.needs_input_grad
+        if self.reduce in _FORWARD_ONLY:
+            raise KittyRuntimeError(
+                f"Expected 'reduce' to be one of 'sum', 'prod', 'mean', 'amax', 'amin' but got {self.reduce}.")
         if self.reduce == "sum":
             gx, gv = g * part, g[where]
         elif self.reduce == "mean":
@@ -460,8 +464,7 @@ def scatter(input, dim: int, index, src=None, *, value=None, reduce=None):
     tensor([0., 0., 5.])
     """
     src = value if src is None else src
-    if reduce not in (None, "add", "multiply"):
-        raise KittyRuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
+    _check_scatter_reduce(reduce)
     x, s, idx, axis = _scatter_prep(input, dim, index, src, "scatter")
     _warn_reduce_with_tensor_src(reduce, s)
     return Scatter.apply(x, s, idx, axis=axis, reduce=reduce)
@@ -471,6 +474,11 @@ _SCATTER_REDUCE_DEPRECATED = (
     "The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a future PyTorch "
     "release. Use torch.scatter_reduce instead for more reduction options."
 )
+
+
+def _check_scatter_reduce(reduce) -> None:
+    if reduce not in (None, "add", "multiply"):
+        raise KittyRuntimeError("reduce argument must be either add or multiply.")
 
 
 def _warn_reduce_with_tensor_src(reduce, src) -> None:
@@ -492,7 +500,9 @@ def scatter_add(input, dim: int, index, src):
     return ScatterAdd.apply(x, s, idx, axis=axis)
 
 
-_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+#: torch's forward also takes 'max' and 'min' (as amax and amin); its backward refuses them
+_FORWARD_ONLY = ("max", "min")
+_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin") + _FORWARD_ONLY
 
 
 def scatter_reduce(input, dim: int, index, src, reduce: str, *, include_self: bool = True):
@@ -855,6 +865,7 @@ def _masked_scatter_(self, mask, source):
 
 def _scatter_(self, dim, index, src=None, *, value=None, reduce=None):
     src = value if src is None else src
+    _check_scatter_reduce(reduce)
     x, s, idx, axis = _scatter_prep(self, dim, index, src, "scatter_")
     _warn_reduce_with_tensor_src(reduce, s)
     return _inplace(Scatter, self, s, idx, axis=axis, reduce=reduce)
