@@ -855,7 +855,7 @@ class TensorMethods:
         return _gs._masked_fill_(self, mask, value)
 
     def masked_scatter(self, mask, source):
-        return _gs.masked_scatter(self, mask, source)
+        return _gs._masked_scatter(self, mask, source, "masked_scatter", 1)
 
     def masked_scatter_(self, mask, source):
         return _gs._masked_scatter_(self, mask, source)

@@ -182,6 +182,18 @@ SAME_MESSAGE = [
     ("masked_fill_ with a mask that does not fit", lambda m: m.ones(3).masked_fill_(m.ones(4, dtype=m.bool), 0)),
     ("masked_scatter_ with a wider mask", lambda m: m.ones(3).masked_scatter_(m.ones(3, 3, dtype=m.bool), m.ones(9))),
     ("masked_scatter_ with a mask that does not fit", lambda m: m.ones(3).masked_scatter_(m.ones(4, dtype=m.bool), m.ones(4))),
+    # masked_scatter's source: too short, of another dtype (checked before the mask's dtype; in place,
+    # before its shape), or not a tensor (named with its position)
+    ("masked_scatter with a short source", lambda m: m.zeros(2, 3).masked_scatter(m.ones(2, 3, dtype=m.bool), m.ones(2, 2))),
+    ("masked_scatter_ with an empty source", lambda m: m.zeros(3).masked_scatter_(m.ones(3, dtype=m.bool), m.ones(0))),
+    ("masked_scatter with a long source", lambda m: m.zeros(3).masked_scatter(m.ones(3).float() > 0, m.ones(3, dtype=m.long))),
+    ("masked_scatter_ with a double source", lambda m: m.zeros(3).masked_scatter_(m.ones(3, dtype=m.bool), m.ones(3).double())),
+    ("masked_scatter, float mask and long source", lambda m: m.zeros(3).masked_scatter(m.ones(3), m.ones(3, dtype=m.long))),
+    ("masked_scatter_, wider mask and long source", lambda m: m.zeros(3).masked_scatter_(m.ones(2, 3) > 0, m.ones(3).long())),
+    ("masked_scatter, mask not fitting, long source", lambda m: m.zeros(3).masked_scatter(m.ones(4) > 0, m.ones(3).long())),
+    ("masked_scatter_ with a number source", lambda m: m.zeros(3).masked_scatter_(m.ones(3) > 0, 1.0)),
+    ("torch.masked_scatter with a number source", lambda m: m.masked_scatter(m.zeros(3), m.ones(3) > 0, 1.0)),
+    ("masked_scatter with a list mask", lambda m: m.zeros(3).masked_scatter([True, False, True], m.ones(3))),
     # broadcast_shapes grows one shape argument by argument and names the first that does not fit
     ("broadcast_shapes of three", lambda m: m.broadcast_shapes((3, 1), (1, 4), (2,))),
     ("broadcast_shapes of ints", lambda m: m.broadcast_shapes(3, 4)),
@@ -435,3 +447,17 @@ def test_a_uint8_index_is_a_mask_with_torchs_deprecation_warning(index):
             out = m.arange(12.0).reshape(3, 4)[index(m)]
         got[m] = (out.tolist(), [str(w.message).split(" (Triggered")[0].replace("kittygrad.", "torch.") for w in caught])
     assert got[kitty] == got[torch]
+
+
+@pytest.mark.parametrize("inplace", ["", "_"])
+def test_masked_scatter_warns_of_a_uint8_mask_before_refusing_it_like_torch(inplace):
+    def call(m):
+        return lambda: getattr(m.zeros(3), "masked_scatter" + inplace)(m.tensor([1, 0, 1], dtype=m.uint8), m.ones(3))
+    messages = []
+    for m in (torch, kitty):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with pytest.raises(RuntimeError, match="only supports boolean masks, but got mask with dtype Byte"):
+                call(m)()
+        messages.append([str(w.message).split(" (Triggered internally")[0].replace("kittygrad.", "torch.") for w in caught])
+    assert messages[0] == messages[1] and len(messages[0]) == 1

@@ -294,7 +294,7 @@ def masked_scatter_rule(level, cls, args, params):
         return NotImplemented
     flat = m.reshape((level.size, -1))
     if flat.shape[1] and int(flat.sum(1).max()) > src._data.size:
-        raise KittyRuntimeError("masked_scatter: expected source to have at least as many elements as ones in mask")
+        raise KittyRuntimeError(_gs.MASKED_SCATTER_SHORT)
     order = B.xp.maximum(B.xp.cumsum(flat, axis=1) - 1, 0)  # non-mask positions read element 0, unused
     source = _expanded(src, level).reshape((level.size, -1))
     picked = _gs.Gather.apply(source, order, axis=1).reshape((level.size,) + shape)

@@ -2,12 +2,14 @@
 ``index_add``, ``masked_*``, ``take``."""
 from __future__ import annotations
 
+import warnings
+
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
 from ..autograd.graph_array import add_at
-from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError
+from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError, user_stacklevel
 from ._prep import (
     along_index,
     broadcast_shape_of,
@@ -367,6 +369,9 @@ class MaskedFill(Op):
         return gx, gv, None
 
 
+MASKED_SCATTER_SHORT = "Number of elements of source < number of ones in mask"
+
+
 class MaskedScatter(Op):
     saved_fields = ("mask", "src_shape")
 
@@ -375,7 +380,7 @@ class MaskedScatter(Op):
         out = x.copy()
         n = int(mask.sum())
         if n > src.size:
-            raise KittyRuntimeError("masked_scatter: expected source to have at least as many elements as ones in mask")
+            raise KittyRuntimeError(MASKED_SCATTER_SHORT)
         out[mask] = src.reshape(-1)[:n]
         return out
 
@@ -700,6 +705,9 @@ def index_fill(input, dim: int, index, value):
 def _mask_arg(mask, fname):
     m = tensor_input(mask, "mask")
     if m._data.dtype.kind != "b":
+        if fname == "masked_scatter_" and m._data.dtype == B.xp.uint8:  # (warned, then refused all the same)
+            warnings.warn(f"masked_scatter_ received a mask with dtype {D.uint8}, this behavior is now deprecated,"
+                          f"please use a mask with dtype {D.bool} instead.", UserWarning, stacklevel=user_stacklevel())
         # each torch kernel words this its own way: masked_fill_ names the C++ element type
         # ('float'), masked_scatter_ the scalar type ('Float'), masked_select the tensor class
         if fname == "masked_select":
@@ -743,12 +751,32 @@ def masked_scatter(input, mask, source):
     >>> kitty.masked_scatter(kitty.zeros(3), kitty.tensor([True, False, True]), kitty.tensor([1., 2.]))
     tensor([1., 0., 2.])
     """
+    return _masked_scatter(input, mask, source, "masked_scatter", 2)
+
+
+def _masked_scatter_args(mask, source, fname, first):
+    """mask and source as tensors, or torch's TypeError naming the argument and its position
+    (``first``, the mask's: 1 for the Tensor methods, 2 for ``torch.masked_scatter``)."""
+    for what, arg, position in (("mask", mask, first), ("source", source, first + 1)):
+        if not isinstance(arg, (F.Tensor, B.xp.ndarray)):
+            raise KittyTypeError(
+                f"{fname}(): argument '{what}' (position {position}) must be Tensor, not {type(arg).__name__}")
+    return tensor_input(mask, "mask"), tensor_input(source, "source")
+
+
+def _same_dtype_source(x, src):
+    if src._data.dtype != x._data.dtype:  # (torch's message has no space after 'got')
+        raise KittyRuntimeError("masked_scatter: expected self and source to have same dtypes but "
+                                f"got{dtype_name(x)} and {dtype_name(src)}")
+
+
+def _masked_scatter(input, mask, source, fname, first):
+    """Out of place, torch checks the broadcast shape, then source's dtype, then the mask's."""
     x = tensor_input(input)
-    m = _mask_arg(mask, "masked_scatter_")
-    src = tensor_input(source, "source")
-    if src._data.dtype != x._data.dtype:
-        raise KittyRuntimeError(f"masked_scatter_: expected self and source to have same dtypes but got {dtype_name(x)} and {dtype_name(src)}")
-    shape = _mask_shape(x._data.shape, m)
+    mt, src = _masked_scatter_args(mask, source, fname, first)
+    shape = _mask_shape(x._data.shape, mt._data)
+    _same_dtype_source(x, src)
+    m = _mask_arg(mt, "masked_scatter_")
     return MaskedScatter.apply(expand_to(x, shape), src, B.xp.broadcast_to(m, shape))
 
 
@@ -856,11 +884,12 @@ def _masked_fill_(self, mask, value):
 
 
 def _masked_scatter_(self, mask, source):
-    m = _mask_arg(mask, "masked_scatter_")
+    mt, src = _masked_scatter_args(mask, source, "masked_scatter_", 1)
+    _same_dtype_source(self, src)  # (in place, torch checks the dtypes first)
     shape = self._data.shape
-    expand(tensor_input(mask, "mask"), shape)  # torch expands the mask to self, with expand's errors
-    src = tensor_input(source, "source")
-    return _inplace(MaskedScatter, self, cast(src, self.dtype), B.xp.broadcast_to(m, shape))
+    expand(mt, shape)  # torch expands the mask to self, with expand's errors
+    m = _mask_arg(mt, "masked_scatter_")
+    return _inplace(MaskedScatter, self, src, B.xp.broadcast_to(m, shape))
 
 
 def _scatter_(self, dim, index, src=None, *, value=None, reduce=None):
