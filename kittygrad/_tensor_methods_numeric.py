@@ -6,7 +6,7 @@ Kept apart from ``_tensor_methods.py`` (one file per kind of method, each under 
 """
 from __future__ import annotations
 
-from .errors import KittyRuntimeError
+from .errors import KittyNotImplementedError, KittyRuntimeError
 from .ops import calculus as _calc
 from .ops import distances as _dist
 from .ops import index_reduce as _ired
@@ -19,6 +19,7 @@ from .ops import sliding_windows as _win
 from .ops import splits as _splits
 from .ops import statistics as _stats
 from .ops import view_scatter as _vs
+from .ops._prep import dtype_name as _dtype_name
 from .ops.shape import _shape_arg
 
 
@@ -69,6 +70,8 @@ class NumericMethods:
         >>> kitty.tensor([-1., 0.3]).hardshrink()
         tensor([-1.,  0.])
         """
+        if not self.is_floating_point():  # (torch's kernel takes floats only)
+            raise KittyNotImplementedError(f'"hardshrink_cpu" not implemented for \'{_dtype_name(self)}\'')
         return self.masked_fill((self >= -lambd) & (self <= lambd), 0.0)
 
     # ---- differences, scans, statistics -------------------------------------------------------

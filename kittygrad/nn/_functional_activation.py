@@ -9,8 +9,9 @@ from __future__ import annotations
 from .. import backend as B
 from .. import creation as C
 from .. import dtypes as D
-from ..errors import KittyRuntimeError, KittyValueError
+from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueError
 from ..ops.activation import celu, elu, hardtanh, leaky_relu, selu
+from ..ops._prep import dtype_name
 from ..ops.nn.padding import pad
 from ..tensor import Tensor
 
@@ -51,7 +52,14 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     >>> kitty.nn.functional.hardshrink(kitty.tensor([-1., 0.3, 0.7]))
     tensor([-1.0000,  0.0000,  0.7000])
     """
+    _float_only(input, "hardshrink_cpu")
     return input.masked_fill((input >= -lambd) & (input <= lambd), 0.0)
+
+
+def _float_only(input, kernel: str) -> None:
+    """The shrink functions' kernels take floating-point tensors only (torch refuses integers)."""
+    if not B.is_float(input._data.dtype):
+        raise KittyNotImplementedError(f'"{kernel}" not implemented for \'{dtype_name(input)}\'')
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
@@ -61,6 +69,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     >>> kitty.nn.functional.softshrink(kitty.tensor([-1., 0.3, 0.75]))
     tensor([-0.5000,  0.0000,  0.2500])
     """
+    _float_only(input, "softshrink_check")  # (before the range of lambd, as torch)
     if lambd < 0:
         largest = float(B.finfo(input.dtype.np).max)
         kind = {"float16": "Half", "float32": "Float", "float64": "Double"}.get(input.dtype.np.name, input.dtype.np.name)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import backend as B
 from ..autograd import function as F
-from ..errors import KittyRuntimeError
+from ..errors import KittyNotImplementedError, KittyRuntimeError
 from . import _kernels as _k
 from ._prep import as_tensor_arg, dtype_name
 
@@ -19,10 +19,11 @@ def _needs(node) -> tuple:
     return getattr(node, "needs_input_grad", ())
 
 
-def _float(x, name: str):
+def _float(x, kernel: str):
+    """``x`` as a float tensor, or the NotImplementedError torch's ``kernel`` (its C++ name) raises."""
     x = as_tensor_arg(x)
     if not B.is_float(x._data.dtype):
-        raise KittyRuntimeError(f'"{name}" not implemented for \'{dtype_name(x)}\'')
+        raise KittyNotImplementedError(f'"{kernel}" not implemented for \'{dtype_name(x)}\'')
     return x
 
 

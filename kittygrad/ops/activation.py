@@ -12,7 +12,7 @@ from . import _erf32
 from . import _kernels as _k
 from . import comparison as _comparison
 from . import unary as _unary
-from ._fused import _float, _needs, _same_dtype, _sigmoid, _softplus
+from ._fused import _float, _needs, _sigmoid, _softplus
 from ._prep import as_tensor_arg, cast, dtype_name, masked_grad, normalize_dim, scaled_own, times_grad
 from .unary import _float_input
 
@@ -490,7 +490,7 @@ def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
     >>> kitty.nn.functional.leaky_relu(kitty.tensor([-1., 2.]), 0.1)
     tensor([-0.1000,  2.0000])
     """
-    return _activation(LeakyRelu, input, inplace, "leaky_relu", negative_slope=float(negative_slope))
+    return _activation(LeakyRelu, input, inplace, "leaky_relu_cpu", negative_slope=float(negative_slope))
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False):
@@ -500,7 +500,7 @@ def elu(input, alpha: float = 1.0, inplace: bool = False):
     >>> kitty.nn.functional.elu(kitty.tensor([0., 1.]))
     tensor([0., 1.])
     """
-    return _activation(Elu, input, inplace, "elu", alpha=float(alpha))
+    return _activation(Elu, input, inplace, "elu_cpu", alpha=float(alpha))
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -514,7 +514,7 @@ def selu(input, inplace: bool = False):
     >>> kitty.nn.functional.selu(kitty.tensor([0.]))
     tensor([0.])
     """
-    return _activation(Elu, input, inplace, "selu", alpha=_SELU_ALPHA, scale=_SELU_SCALE)
+    return _activation(Elu, input, inplace, "elu_cpu", alpha=_SELU_ALPHA, scale=_SELU_SCALE)
 
 
 def celu(input, alpha: float = 1.0, inplace: bool = False):
@@ -526,7 +526,7 @@ def celu(input, alpha: float = 1.0, inplace: bool = False):
     """
     if alpha == 0:
         raise KittyRuntimeError("ZeroDivisionError: alpha of celu must not be 0")
-    return _activation(Elu, input, inplace, "celu", alpha=float(alpha), input_scale=1.0 / alpha)
+    return _activation(Elu, input, inplace, "elu_cpu", alpha=float(alpha), input_scale=1.0 / alpha)
 
 
 def gelu(input, approximate: str = "none"):
@@ -538,7 +538,7 @@ def gelu(input, approximate: str = "none"):
     """
     if approximate not in ("none", "tanh"):
         raise KittyRuntimeError("approximate argument must be either none or tanh.")
-    return Gelu.apply(_float(input, "gelu"), approximate=approximate)
+    return Gelu.apply(_float(input, "GeluKernelImpl"), approximate=approximate)
 
 
 def silu(input, inplace: bool = False):
@@ -548,7 +548,7 @@ def silu(input, inplace: bool = False):
     >>> kitty.nn.functional.silu(kitty.tensor([0.]))
     tensor([0.])
     """
-    return _activation(Silu, input, inplace, "silu")
+    return _activation(Silu, input, inplace, "silu_cpu")
 
 
 def mish(input, inplace: bool = False):
@@ -558,7 +558,7 @@ def mish(input, inplace: bool = False):
     >>> kitty.nn.functional.mish(kitty.tensor([0.]))
     tensor([0.])
     """
-    return _activation(Mish, input, inplace, "mish")
+    return _activation(Mish, input, inplace, "mish_cpu")
 
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0):
@@ -568,7 +568,7 @@ def softplus(input, beta: float = 1.0, threshold: float = 20.0):
     >>> kitty.nn.functional.softplus(kitty.tensor([0.]))
     tensor([0.6931])
     """
-    return Softplus.apply(_float(input, "softplus"), beta=float(beta), threshold=float(threshold))
+    return Softplus.apply(_float(input, "softplus_cpu"), beta=float(beta), threshold=float(threshold))
 
 
 def softsign(input):
@@ -578,7 +578,13 @@ def softsign(input):
     >>> kitty.nn.functional.softsign(kitty.tensor([1.]))
     tensor([0.5000])
     """
-    return Softsign.apply(_float(input, "softsign"))
+    x = as_tensor_arg(input)
+    if not B.is_float(x._data.dtype):
+        # torch divides by 1 + |x|: integers come out in the default float dtype, bools fail at |x|
+        if x._data.dtype.kind == "b":
+            raise KittyNotImplementedError('"abs_cpu" not implemented for \'Bool\'')
+        x = cast(x, D.get_default_dtype())
+    return Softsign.apply(x)
 
 
 def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
@@ -590,7 +596,21 @@ def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool =
     """
     if min_val > max_val:
         raise KittyValueError("min_val cannot be greater than max_val")
-    return _activation(Hardtanh, input, inplace, "hardtanh", min_val=float(min_val), max_val=float(max_val))
+    return _hardtanh(input, min_val, max_val, inplace)
+
+
+def _hardtanh(input, lo, hi, inplace):
+    """hardtanh and relu6: torch clamps integer tensors too, at the bounds truncated to integers."""
+    x = as_tensor_arg(input)
+    if B.is_float(x._data.dtype):
+        lo, hi = float(lo), float(hi)
+    elif x._data.dtype.kind == "b":
+        raise KittyRuntimeError("Bool inputs not supported for hardtanh")
+    elif x._data.dtype.kind == "u" and lo < 0:
+        raise KittyRuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+    else:
+        lo, hi = int(lo), int(hi)
+    return apply_inplace(Hardtanh, x, min_val=lo, max_val=hi) if inplace else Hardtanh.apply(x, min_val=lo, max_val=hi)
 
 
 def relu6(input, inplace: bool = False):
@@ -600,7 +620,7 @@ def relu6(input, inplace: bool = False):
     >>> kitty.nn.functional.relu6(kitty.tensor([-1., 7.]))
     tensor([0., 6.])
     """
-    return _activation(Hardtanh, input, inplace, "relu6", min_val=0.0, max_val=6.0)
+    return _hardtanh(input, 0, 6, inplace)
 
 
 def hardswish(input, inplace: bool = False):
@@ -610,7 +630,7 @@ def hardswish(input, inplace: bool = False):
     >>> kitty.nn.functional.hardswish(kitty.tensor([3.]))
     tensor([3.])
     """
-    return _activation(Hardswish, input, inplace, "hardswish")
+    return _activation(Hardswish, input, inplace, "hardswish_cpu")
 
 
 def hardsigmoid(input, inplace: bool = False):
@@ -620,7 +640,7 @@ def hardsigmoid(input, inplace: bool = False):
     >>> kitty.nn.functional.hardsigmoid(kitty.tensor([0.]))
     tensor([0.5000])
     """
-    return _activation(Hardsigmoid, input, inplace, "hardsigmoid")
+    return _activation(Hardsigmoid, input, inplace, "hardsigmoid_cpu")
 
 
 def logsigmoid(input):
@@ -630,7 +650,7 @@ def logsigmoid(input):
     >>> kitty.nn.functional.logsigmoid(kitty.tensor([0.]))
     tensor([-0.6931])
     """
-    return LogSigmoid.apply(_float(input, "log_sigmoid"))
+    return LogSigmoid.apply(_float(input, "log_sigmoid_cpu"))
 
 
 def prelu(input, weight):
@@ -640,12 +660,13 @@ def prelu(input, weight):
     >>> kitty.nn.functional.prelu(kitty.tensor([-1., 1.]), kitty.tensor([0.25]))
     tensor([-0.2500,  1.0000])
     """
-    x, w = _float(input, "prelu"), as_tensor_arg(weight, "weight")
+    x, w = as_tensor_arg(input), as_tensor_arg(weight, "weight")
+    if w._data.dtype != x._data.dtype:  # (torch checks this before the kernel's dtype)
+        raise KittyRuntimeError(f"prelu: Type promoting not supported. Got {dtype_name(x)} and {dtype_name(w)}")
     channels = x._data.shape[1] if x._data.ndim >= 2 else (x._data.shape[0] if x._data.ndim == 1 else 1)
     if w._data.size not in (1, channels):
         raise KittyRuntimeError(
             f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
             f"{w._data.size} and channel size = {channels}."
         )
-    _same_dtype("prelu", x, w)
-    return Prelu.apply(x, w)
+    return Prelu.apply(_float(x, "prelu_cpu"), w)

@@ -5,7 +5,7 @@ from .. import backend as B
 from .. import dtypes as D
 from ..autograd.function import Op
 from ..errors import KittyRuntimeError, KittyTypeError
-from ._prep import accumulating, cast, dtype_name, normalize_dim, normalize_dims, tensor_input
+from ._prep import accumulating, cast, dtype_name, dtype_scalar_name, normalize_dim, normalize_dims, tensor_input
 from .decompositions import SVDVals
 from .reduction import _expand_back, amax, amin
 from .reduction import sum as _sum
@@ -74,13 +74,18 @@ class VectorNorm(Op):
 
 
 def _norm_input(x, dtype, fname):
+    """``x`` (in ``dtype``, if given) for a norm: torch refuses an integer input even with a float
+    ``dtype``, and a ``dtype`` that is not float. ``fname`` is the norm the call ends in."""
     x = tensor_input(x)
-    if dtype is not None:
-        x = cast(x, D.to_dtype(dtype))
     if not B.is_float(x._data.dtype):
         raise KittyRuntimeError(
             f"{fname}: Expected a floating point or complex tensor as input. Got {dtype_name(x)}"
         )
+    if dtype is not None:
+        dt = D.to_dtype(dtype)
+        if not B.is_float(dt.np):
+            raise KittyRuntimeError(f"{fname}: dtype should be floating point or complex, but got {dtype_scalar_name(dt.np)}")
+        x = cast(x, dt)
     return x
 
 
@@ -148,6 +153,14 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None
     raise KittyRuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
 
 
+def _linalg_norm_kind(A, ord, dim) -> str:
+    """The norm ``linalg.norm`` ends in (as routed below), which names its refusals."""
+    if ord is None:  # (torch flattens for the default 2-norm, over two dims too)
+        return "linalg.vector_norm"
+    n = len(dim) if isinstance(dim, (tuple, list)) else (1 if dim is not None else getattr(A, "ndim", 0))
+    return "linalg.matrix_norm" if isinstance(ord, str) or n == 2 else "linalg.vector_norm"
+
+
 def linalg_norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None):
     """``kitty.linalg.norm``: a vector norm (1-D, or an int ``dim``) or a matrix norm (2-D, or two dims).
 
@@ -155,7 +168,7 @@ def linalg_norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None):
     >>> kitty.linalg.norm(kitty.tensor([[3., 4.]]))
     tensor(5.)
     """
-    x = _norm_input(A, dtype, "linalg.norm")
+    x = _norm_input(A, dtype, _linalg_norm_kind(A, ord, dim))
     if dim is not None and not isinstance(dim, (tuple, list)):
         dim = (dim,)
     if ord is None:
@@ -180,7 +193,7 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None):
     >>> kitty.norm(kitty.tensor([3., 4.]))
     tensor(5.)
     """
-    x = _norm_input(input, dtype, "norm")
+    x = _norm_input(input, dtype, "linalg.matrix_norm" if p == "nuc" else "linalg.vector_norm")
     if isinstance(dim, int):
         dim = (dim,)
     if p == "fro":

@@ -164,6 +164,10 @@ class RNNBase(Module):
         if input.ndim not in (2, 3):
             noun = " tensor" if kind == "RNN" else ""
             raise ValueError(f"{kind}: Expected input to be 2D or 3D, got {input.ndim}D{noun} instead")
+        w = self._flat_weights[0] if self._flat_weights else None
+        if w is not None and input.dtype != w.dtype:  # (torch's module checks this before the sizes)
+            raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype ({w.dtype}). Convert input: "
+                             f"input.to({w.dtype}), or convert model: model.to({input.dtype})")
         batched = input.ndim == 3
         bdim = 0 if self.batch_first else 1
         if not batched:

@@ -461,7 +461,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     tensor(0.6931)
     """
     reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction))
-    x = _float(float32_args("cross_entropy", as_tensor_arg(input))[0], "cross_entropy")
+    x = float32_args("cross_entropy", as_tensor_arg(input))[0]
+    # torch's log_softmax kernel refuses integer logits, in its words for the class dim being last or not
+    x = _float(x, "log_softmax_lastdim_kernel_impl" if x._data.ndim <= 2 else "log_softmax_kernel_impl")
     t = as_tensor_arg(target, "target")
     if not 0.0 <= label_smoothing <= 1.0:
         raise KittyRuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
@@ -528,10 +530,11 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     tensor(2.)
     """
     reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction))
-    x = _float(float32_args("nll_loss", as_tensor_arg(input))[0], "nll_loss")
-    t = as_tensor_arg(target, "target")
+    x = float32_args("nll_loss", as_tensor_arg(input))[0]
     if x._data.ndim == 0:
         raise KittyValueError("Expected 1 or more dimensions (got 0)")
+    x = _float(x, "nll_loss_out_frame" if x._data.ndim <= 2 else "nll_loss2d_forward_out_frame")  # (torch's kernels)
+    t = as_tensor_arg(target, "target")
     rows, out_shape, unbatched = _class_rows(x, "nll_loss")
     w = _class_weight(weight, x, rows._data.shape[1])
     _check_targets(x, t, out_shape, unbatched)
@@ -660,7 +663,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     x, y = float32_args("binary_cross_entropy_with_logits", as_tensor_arg(input), as_tensor_arg(target, "target"))
     if x._data.shape != y._data.shape:
         raise KittyValueError(f"Target size ({y.shape}) must be the same as input size ({x.shape})")
-    x = _float(x, "binary_cross_entropy_with_logits")
+    x = _float(x, "log_sigmoid_cpu")
     if not B.is_float(y._data.dtype):  # torch computes in the target's dtype, and a float result cannot go there
         if y._data.dtype.kind == "b":
             raise KittyRuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the "

@@ -11,7 +11,7 @@ from ...autograd.grad_mode import no_grad
 from ...errors import KittyRuntimeError, KittyValueError
 from .. import _kernels as _k
 from .._fused import _assign, _const, _float, _same_dtype, xp
-from .._prep import as_tensor_arg, cast, normalize_dims
+from .._prep import as_tensor_arg, cast, dtype_name, normalize_dims
 from ..norms import VectorNorm
 
 # ---------------------------------------------------------------------------------------------
@@ -239,6 +239,16 @@ def _norm_params(name, x, weight, bias):
 _HALF = (xp.dtype(xp.float16), B.bfloat16)
 
 
+def _int_norm_input(input, weight, bias, kernel):
+    """layer_norm's and group_norm's input: an integer one is refused, first for parameters of
+    another dtype (as torch's CPU check for mixed dtypes), else by the kernel."""
+    x = as_tensor_arg(input)
+    if not B.is_float(x._data.dtype) and any(
+            p is not None and as_tensor_arg(p)._data.dtype != x._data.dtype for p in (weight, bias)):
+        raise KittyRuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    return _float(x, kernel)
+
+
 def _narrowed(out, dtype):
     """``out`` back in the input's 16-bit dtype after a float32 normalisation (see _norm_params)."""
     return out if dtype is None else cast(out, dtype)
@@ -320,7 +330,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     >>> kitty.nn.functional.instance_norm(kitty.randn(2, 3, 5)).shape
     kittygrad.Size([2, 3, 5])
     """
-    x, w, b, narrow = _norm_params("instance_norm", _float(input, "instance_norm"), weight, bias)
+    x, w, b, narrow = _norm_params("instance_norm", _float(input, "batch_norm"), weight, bias)
     shape = x._data.shape
     n, c = shape[:2]
     param_shape = (1, c) + (1,) * (len(shape) - 2)
@@ -364,7 +374,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     >>> kitty.nn.functional.layer_norm(kitty.tensor([[1., 3.]]), (2,))
     tensor([[-1.0000,  1.0000]])
     """
-    x, w, b, narrow = _norm_params("layer_norm", _float(input, "layer_norm"), weight, bias)
+    x, w, b, narrow = _norm_params("layer_norm", _int_norm_input(input, weight, bias, "LayerNormKernelImpl"), weight, bias)
     ns = _check_normalized_shape("layer_norm", x, normalized_shape)
     k = len(ns)
     nd = x._data.ndim
@@ -381,7 +391,7 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
     >>> kitty.nn.functional.group_norm(kitty.randn(2, 4, 3), 2).shape
     kittygrad.Size([2, 4, 3])
     """
-    x, w, b, narrow = _norm_params("group_norm", _float(input, "group_norm"), weight, bias)
+    x, w, b, narrow = _norm_params("group_norm", _int_norm_input(input, weight, bias, "GroupNormKernelImpl"), weight, bias)
     shape = x._data.shape
     if x._data.ndim < 2 or shape[1] % num_groups:
         raise KittyRuntimeError(
@@ -428,6 +438,9 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 
 def _vector_norm(x, p=2.0, dim=None, keepdim=False):
     """``linalg.vector_norm`` for the nn functions (``normalize``, distances): float input, p as a float."""
-    x = _float(x, "norm")
+    x = as_tensor_arg(x)
+    if not B.is_float(x._data.dtype):
+        raise KittyRuntimeError(
+            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {dtype_name(x)}")
     axes = normalize_dims(dim, x._data.ndim)
     return VectorNorm.apply(x, ord=float(p), axes=axes, keepdim=keepdim)

@@ -1,0 +1,80 @@
+"""nn functions on integer (and bool) tensors, as torch: most kernels refuse them with a
+NotImplementedError naming the C++ kernel; hardtanh/relu6 clamp them, softsign gives floats, the
+norms and RNN modules refuse them in their own words."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+import kittygrad as kitty
+from torch_errors import raised_as_torch  # (tests/ is on sys.path under pytest)
+
+
+def _x(m, dtype="int64"):
+    return m.tensor([1, -2, 3]).to(getattr(m, dtype)) if dtype != "uint8" else m.tensor([1, 0, 3], dtype=m.uint8)
+
+
+CALLS = {
+    "gelu": lambda m: m.nn.functional.gelu(_x(m)),
+    "GELU tanh, int32": lambda m: m.nn.GELU("tanh")(_x(m, "int32")),
+    "cross_entropy": lambda m: m.nn.functional.cross_entropy(_x(m).reshape(1, 3), m.tensor([0])),
+    "cross_entropy, 3-d": lambda m: m.nn.functional.cross_entropy(m.ones(2, 3, 4, dtype=m.long), m.zeros(2, 4, dtype=m.long)),
+    "nll_loss": lambda m: m.nn.functional.nll_loss(_x(m).reshape(1, 3), m.tensor([0])),
+    "nll_loss, 4-d": lambda m: m.nn.functional.nll_loss(m.ones(2, 3, 2, 2, dtype=m.long), m.zeros(2, 2, 2, dtype=m.long)),
+    "softplus": lambda m: m.nn.functional.softplus(_x(m)),
+    "silu_": lambda m: m.nn.functional.silu(_x(m), inplace=True),
+    "elu": lambda m: m.nn.functional.elu(_x(m, "int8")),
+    "selu": lambda m: m.nn.functional.selu(_x(m)),
+    "celu": lambda m: m.nn.functional.celu(_x(m)),
+    "mish": lambda m: m.nn.functional.mish(_x(m)),
+    "hardswish": lambda m: m.nn.functional.hardswish(_x(m)),
+    "hardsigmoid": lambda m: m.nn.functional.hardsigmoid(_x(m)),
+    "leaky_relu on bools": lambda m: m.nn.functional.leaky_relu(m.tensor([True])),
+    "logsigmoid": lambda m: m.nn.functional.logsigmoid(_x(m)),
+    "prelu": lambda m: m.nn.functional.prelu(_x(m), m.tensor([1])),
+    "PReLU (float weight)": lambda m: m.nn.PReLU()(_x(m)),
+    "prelu, float64 weight": lambda m: m.nn.functional.prelu(m.ones(3), m.ones(1, dtype=m.float64)),
+    "prelu, channels off": lambda m: m.nn.functional.prelu(m.ones(2, 3, dtype=m.long), m.ones(2, dtype=m.long)),
+    "layer_norm": lambda m: m.nn.functional.layer_norm(_x(m), (3,)),
+    "LayerNorm (float weight)": lambda m: m.nn.LayerNorm(3)(_x(m)),
+    "group_norm": lambda m: m.nn.functional.group_norm(_x(m).reshape(1, 3), 1),
+    "batch_norm": lambda m: m.nn.BatchNorm1d(3)(m.ones(2, 3, dtype=m.long)),
+    "instance_norm": lambda m: m.nn.functional.instance_norm(m.ones(1, 2, 3, dtype=m.long)),
+    "bce_with_logits": lambda m: m.nn.functional.binary_cross_entropy_with_logits(_x(m), m.tensor([1., 0., 1.])),
+    "binary_cross_entropy": lambda m: m.nn.functional.binary_cross_entropy(_x(m), _x(m)),
+    "Tensor.norm": lambda m: _x(m).norm(),
+    "torch.norm nuc": lambda m: m.norm(m.ones(2, 2, dtype=m.long), p="nuc"),
+    "linalg.norm": lambda m: m.linalg.norm(_x(m)),
+    "linalg.norm over two dims": lambda m: m.linalg.norm(m.ones(2, 2, dtype=m.long), dim=(0, 1)),
+    "linalg.norm ord 1, 2-d": lambda m: m.linalg.norm(m.ones(2, 2, dtype=m.long), ord=1),
+    "vector_norm, float dtype": lambda m: m.linalg.vector_norm(_x(m), dtype=m.float32),
+    "vector_norm, long dtype": lambda m: m.linalg.vector_norm(m.ones(3), dtype=m.int64),
+    "normalize": lambda m: m.nn.functional.normalize(_x(m).reshape(1, 3)),
+    "LSTM": lambda m: m.nn.LSTM(3, 4)(m.ones(2, 1, 3, dtype=m.long)),
+    "GRU, float64 input": lambda m: m.nn.GRU(3, 4)(m.ones(2, 1, 3, dtype=m.float64)),
+    "RNN, sizes off too": lambda m: m.nn.RNN(3, 4)(m.ones(2, 1, 5, dtype=m.long)),
+    "hardtanh": lambda m: m.nn.functional.hardtanh(_x(m)),
+    "hardtanh_, fractional bounds": lambda m: m.nn.functional.hardtanh(_x(m), -1.5, 2.5, inplace=True),
+    "Hardtanh int32": lambda m: m.nn.Hardtanh(-2, 2)(_x(m, "int32")),
+    "hardtanh uint8, negative bound": lambda m: m.nn.functional.hardtanh(_x(m, "uint8")),
+    "relu6 uint8": lambda m: m.nn.functional.relu6(_x(m, "uint8")),
+    "ReLU6 on bools": lambda m: m.nn.ReLU6()(m.tensor([True])),
+    "softsign": lambda m: m.nn.functional.softsign(_x(m)),
+    "softsign on bools": lambda m: m.nn.functional.softsign(m.tensor([True])),
+    "softshrink": lambda m: m.nn.functional.softshrink(_x(m), -1.0),
+    "hardshrink": lambda m: m.nn.functional.hardshrink(_x(m, "int32")),
+    "Tensor.hardshrink": lambda m: _x(m).hardshrink(),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CALLS))
+def test_nn_functions_on_integer_tensors_like_torch(case):
+    call = CALLS[case]
+    try:
+        expected = call(torch)
+    except Exception:
+        ours, theirs = raised_as_torch(lambda: call(torch), lambda: call(kitty))
+        assert ours.replace("kittygrad.", "torch.") == theirs
+        return
+    got = call(kitty)
+    assert (got.tolist(), str(got.dtype).split(".")[1]) == (expected.tolist(), str(expected.dtype).split(".")[1])
