@@ -139,6 +139,7 @@ subtract = sub
 # legacy typed tensors (isinstance checks the dtype), tensors over raw memory, bool questions, refusals
 from ._refused import NO_COMPLEX as _NO_COMPLEX  # noqa: E402
 from ._refused import refused as _refused  # noqa: E402
+from .storage import TypedStorage, UntypedStorage  # noqa: E402
 from .buffers import empty_permuted, empty_strided, from_dlpack, from_file, frombuffer, to_dlpack  # noqa: E402
 from .legacy import (  # noqa: E402
     BFloat16Tensor,

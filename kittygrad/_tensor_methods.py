@@ -364,82 +364,82 @@ class TensorMethods:
 
     # ---- in-place math ------------------------------------------------------------------------
     def sin_(self):
-        return _inplace(_unary.Sin, self)
+        return _special._inplace(self, _unary.Sin)
 
     def cos_(self):
-        return _inplace(_unary.Cos, self)
+        return _special._inplace(self, _unary.Cos)
 
     def tan_(self):
-        return _inplace(_unary.Tan, self)
+        return _special._inplace(self, _unary.Tan)
 
     def asin_(self):
-        return _inplace(_unary.Asin, self)
+        return _special._inplace(self, _unary.Asin)
 
     def acos_(self):
-        return _inplace(_unary.Acos, self)
+        return _special._inplace(self, _unary.Acos)
 
     def atan_(self):
-        return _inplace(_unary.Atan, self)
+        return _special._inplace(self, _unary.Atan)
 
     def sinh_(self):
-        return _inplace(_unary.Sinh, self)
+        return _special._inplace(self, _unary.Sinh)
 
     def cosh_(self):
-        return _inplace(_unary.Cosh, self)
+        return _special._inplace(self, _unary.Cosh)
 
     def asinh_(self):
-        return _inplace(_unary.Asinh, self)
+        return _special._inplace(self, _unary.Asinh)
 
     def acosh_(self):
-        return _inplace(_unary.Acosh, self)
+        return _special._inplace(self, _unary.Acosh)
 
     def atanh_(self):
-        return _inplace(_unary.Atanh, self)
+        return _special._inplace(self, _unary.Atanh)
 
     arcsin_, arccos_, arctan_ = asin_, acos_, atan_
     arcsinh_, arccosh_, arctanh_ = asinh_, acosh_, atanh_
 
     def exp_(self):
-        return _inplace(_unary.Exp, self)
+        return _special._inplace(self, _unary.Exp)
 
     def exp2_(self):
-        return _inplace(_unary.Exp2, self)
+        return _special._inplace(self, _unary.Exp2)
 
     def expm1_(self):
-        return _inplace(_unary.Expm1, self)
+        return _special._inplace(self, _unary.Expm1)
 
     def log_(self):
-        return _inplace(_unary.Log, self)
+        return _special._inplace(self, _unary.Log)
 
     def log2_(self):
-        return _inplace(_unary.Log2, self)
+        return _special._inplace(self, _unary.Log2)
 
     def log10_(self):
-        return _inplace(_unary.Log10, self)
+        return _special._inplace(self, _unary.Log10)
 
     def log1p_(self):
-        return _inplace(_unary.Log1p, self)
+        return _special._inplace(self, _unary.Log1p)
 
     def sqrt_(self):
-        return _inplace(_unary.Sqrt, self)
+        return _special._inplace(self, _unary.Sqrt)
 
     def rsqrt_(self):
-        return _inplace(_unary.Rsqrt, self)
+        return _special._inplace(self, _unary.Rsqrt)
 
     def square_(self):
         return _inplace(_unary.Square, self)
 
     def reciprocal_(self):
-        return _inplace(_unary.Reciprocal, self)
+        return _special._inplace(self, _unary.Reciprocal)
 
     def prelu(self, weight):
         return _act.prelu(self, weight)
 
     def sigmoid_(self):
-        return _inplace(_act.Sigmoid, self)
+        return _special._inplace(self, _act.Sigmoid)
 
     def tanh_(self):
-        return _inplace(_act.Tanh, self)
+        return _special._inplace(self, _act.Tanh)
 
     def relu_(self):
         return _inplace(_act.Relu, self)
@@ -477,16 +477,16 @@ class TensorMethods:
         return _inplace(_unary.Frac, self)
 
     def logit_(self, eps=None):
-        return _inplace(_unary.Logit, self, eps=eps)
+        return _special._inplace(self, _unary.Logit, eps=eps)
 
     def erf_(self):
-        return _inplace(_unary.Erf, self)
+        return _special._inplace(self, _unary.Erf)
 
     def erfc_(self):
-        return _inplace(_unary.Erfc, self)
+        return _special._inplace(self, _unary.Erfc)
 
     def erfinv_(self):
-        return _inplace(_unary.Erfinv, self)
+        return _special._inplace(self, _unary.Erfinv)
 
     def lgamma_(self):
         return _special._inplace(self, _special.Lgamma)

@@ -12,6 +12,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 from . import dtypes as D
+from . import storage as _storage
 from ._refused import NO_COMPLEX, refused
 from .device import contiguous_format, is_in_memory_format, laid_out, memory_format, preserve_format, strided
 from .errors import KittyRuntimeError, KittyTypeError
@@ -64,6 +65,22 @@ class QueryMethods:
     def contiguous(self, memory_format: memory_format = contiguous_format) -> Tensor:
         fmt = contiguous_format if memory_format is None else memory_format
         return self if is_in_memory_format(self._data, fmt) else self.clone(memory_format=fmt)
+
+    def untyped_storage(self):
+        """The bytes of the memory this tensor and its views share (see ``kittygrad.storage``).
+
+        >>> import kittygrad as kitty
+        >>> x = kitty.zeros(2, 3)
+        >>> x.t().untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
+        True
+        """
+        return _storage.untyped_storage_of(self._data)
+
+    def storage(self):
+        """That memory as elements of this tensor's dtype: a ``TypedStorage``, which torch deprecates
+        (and warns about, once) for ``untyped_storage()``."""
+        _storage._warn_typed(2)
+        return _storage.TypedStorage(wrap_storage=self.untyped_storage(), dtype=self.dtype, _internal=True)
 
     @property
     def nbytes(self) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from . import backend as B
 from . import dtypes as D
 from .errors import KittyTypeError
+from .storage import TypedStorage, UntypedStorage
 from .tensor import Tensor
 
 
@@ -86,13 +87,13 @@ def is_same_size(input, other) -> bool:
 
 
 def is_storage(obj) -> bool:
-    """False: kittygrad has no storage objects (a tensor's memory is a NumPy array).
+    """Whether ``obj`` is a storage (``t.storage()`` or ``t.untyped_storage()``), not a tensor.
 
     >>> import kittygrad as kitty
-    >>> kitty.is_storage(kitty.zeros(1))
-    False
+    >>> kitty.is_storage(kitty.zeros(1)), kitty.is_storage(kitty.zeros(1).untyped_storage())
+    (False, True)
     """
-    return False
+    return isinstance(obj, (TypedStorage, UntypedStorage))
 
 
 def is_distributed(input) -> bool:

@@ -317,6 +317,13 @@ def test_a_bound_or_fill_outside_an_integer_dtype_is_an_error_not_a_wrap(code):
     ("lib.arange(0, 2, 0.5, dtype=lib.int64)", "step must be nonzero"),
     ("lib.tensor([1]).add_(1.5)", "result type Float can't be cast to the desired output type Long"),
     ("lib.tensor([True]).add_(lib.tensor([1]))", "result type Long can't be cast to the desired output type Bool"),
+    # float-valued in-place math on an integer tensor (DLwPT's torch.cos_(a) exercise): refused,
+    # not computed in NumPy's float64 nor, for reciprocal_/rsqrt_, truncated back to integers
+    ("lib.cos_(lib.tensor([1, 2]))", "^result type Float can't be cast to the desired output type Long$"),
+    ("lib.tensor([1, 2]).reciprocal_()", "^result type Float can't be cast to the desired output type Long$"),
+    ("lib.tensor([4]).rsqrt_()", "^result type Float can't be cast to the desired output type Long$"),
+    ("lib.tensor([4], dtype=lib.uint8).sqrt_()", "^result type Float can't be cast to the desired output type Byte$"),
+    ("lib.tensor([1], dtype=lib.int32).sigmoid_()", "^result type Float can't be cast to the desired output type Int$"),
 ])
 def test_integer_errors_are_torch_s(code, pattern):
     for lib in (torch, kitty):

@@ -27,6 +27,7 @@ from ._prep import (
     cast,
     check_scalar,
     dtype_name,
+    dtype_scalar_name,
     expand_to,
 )
 
@@ -932,8 +933,15 @@ def legendre_polynomial_p(input, n):
 
 
 def _inplace(self, cls, **params):
+    """``self.op_()`` of an op with a floating result (``lgamma_``, and ``exp_``, ``sqrt_``, ``sigmoid_``
+    and the like): torch refuses it on an integer or bool tensor before computing, naming the
+    result type the op would have had (the default float dtype); the op's forward, given ``self``
+    unconverted, would compute in NumPy's promotion or keep the integer dtype."""
     if not B.is_float(self._data.dtype):
-        raise KittyRuntimeError(f"result type Float can't be cast to the desired output type {dtype_name(self)}")
+        raise KittyRuntimeError(
+            f"result type {dtype_scalar_name(D.get_default_dtype().np)} can't be cast to the desired output "
+            f"type {dtype_name(self)}"
+        )
     return apply_inplace(cls, self, **params)
 
 

@@ -424,3 +424,12 @@ def test_load_state_dict_takes_a_scalar_saved_as_a_one_element_vector():
         assert str(bn.load_state_dict(sd)) == "<All keys matched successfully>"
         results.append((bn.num_batches_tracked.shape, int(bn.num_batches_tracked)))
     assert results[0] == results[1] == (torch.Size([]), 7)
+
+
+def test_iteration_methods_are_generators_named_as_torch_names_them():
+    # tutorials print `model.parameters()`; the generator's repr names the method that made it
+    names = ("parameters", "named_parameters", "buffers", "named_buffers", "children", "named_children",
+             "modules", "named_modules")
+    for name in names:
+        made = [getattr(lib.nn.Linear(2, 2), name)() for lib in (torch, kitty)]
+        assert [g.__qualname__ for g in made] == [f"Module.{name}"] * 2

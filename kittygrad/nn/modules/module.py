@@ -358,6 +358,8 @@ class Module(ModuleCasts):
         raise RuntimeError(_UNREACHABLE.format("set_extra_state"))
 
     # ---- iteration ----------------------------------------------------------------------------
+    # Each public walk is a generator function of its own, as in torch: a tutorial that prints
+    # `model.parameters()` shows `<generator object Module.parameters at ...>`.
     def _registry_walk(self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool):
         """(dotted name, value) for the set entries of one registry, here or in the whole tree."""
         owners = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else ((prefix, self),)
@@ -378,7 +380,8 @@ class Module(ModuleCasts):
         >>> [tuple(p.shape) for p in kitty.nn.Linear(3, 2).parameters()]
         [(2, 3), (2,)]
         """
-        return (p for _, p in self._registry_walk("_parameters", "", recurse, True))
+        for _, p in self._registry_walk("_parameters", "", recurse, True):
+            yield p
 
     def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
         """``(dotted name, parameter)`` pairs.
@@ -387,7 +390,7 @@ class Module(ModuleCasts):
         >>> [n for n, _ in kitty.nn.Sequential(kitty.nn.Linear(3, 2)).named_parameters()]
         ['0.weight', '0.bias']
         """
-        return self._registry_walk("_parameters", prefix, recurse, remove_duplicate)
+        yield from self._registry_walk("_parameters", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         """The module's buffers (running statistics and the like).
@@ -396,7 +399,8 @@ class Module(ModuleCasts):
         >>> len(list(kitty.nn.BatchNorm1d(3).buffers()))
         3
         """
-        return (b for _, b in self._registry_walk("_buffers", "", recurse, True))
+        for _, b in self._registry_walk("_buffers", "", recurse, True):
+            yield b
 
     def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
         """``(dotted name, buffer)`` pairs.
@@ -405,7 +409,7 @@ class Module(ModuleCasts):
         >>> [n for n, _ in kitty.nn.BatchNorm1d(3).named_buffers()]
         ['running_mean', 'running_var', 'num_batches_tracked']
         """
-        return self._registry_walk("_buffers", prefix, recurse, remove_duplicate)
+        yield from self._registry_walk("_buffers", prefix, recurse, remove_duplicate)
 
     def children(self) -> Iterator[Module]:
         """The direct submodules (each once).
@@ -414,7 +418,8 @@ class Module(ModuleCasts):
         >>> [type(m).__name__ for m in kitty.nn.Sequential(kitty.nn.ReLU(), kitty.nn.Tanh()).children()]
         ['ReLU', 'Tanh']
         """
-        return (m for _, m in self.named_children())
+        for _, m in self.named_children():
+            yield m
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """``(name, module)`` for the direct submodules (each once)."""
@@ -426,7 +431,8 @@ class Module(ModuleCasts):
 
     def modules(self) -> Iterator[Module]:
         """This module and all below it, each once."""
-        return (m for _, m in self.named_modules())
+        for _, m in self.named_modules():
+            yield m
 
     def named_modules(self, memo: set | None = None, prefix: str = "", remove_duplicate: bool = True):
         """``(dotted name, module)`` for this module (name ``prefix``) and all below it, depth first.
