@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import kittygrad as kitty
+from torch_errors import raised_as_torch
 
 DTYPES = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"]
 
@@ -127,11 +128,68 @@ def test_negative_sizes_and_bad_data_raise_typed_errors():
         kitty.tensor([1 + 2j])
     with pytest.raises(TypeError):
         kitty.tensor(np.array([1 + 2j]))
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="too many dimensions 'str'"):
         kitty.tensor(["a"])
     with pytest.raises(ValueError):
         kitty.tensor([[1, 2], [3]])
 
+
+
+class _Column:
+    """A pandas-Series-like column: items looked up by label, NumPy scalars, an __array__."""
+
+    def __init__(self, values, labels=None):
+        self.values = np.asarray(values)
+        self.labels = list(range(len(self.values))) if labels is None else labels
+
+    def __len__(self):
+        return len(self.values)
+
+    def __getitem__(self, label):
+        return self.values[self.labels.index(label)]  # (ValueError for a missing label)
+
+    def __iter__(self):
+        return iter(self.values)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.values
+
+
+@pytest.mark.parametrize("data", [
+    lambda m: _Column(np.array([1.5, 2.5])),  # float64 items: a float64 tensor
+    lambda m: _Column(np.array([1, 2], dtype=np.int8)),
+    lambda m: _Column(np.array([1.5, 2], dtype=object)),  # Python floats: float32
+    lambda m: [_Column(np.array([1.5, 2.5])), [3, 4]],
+    lambda m: [range(2), range(2)],
+    lambda m: range(3),
+])
+def test_sequence_like_data_is_read_item_by_item(data):
+    k, t = kitty.tensor(data(kitty)), torch.tensor(data(torch))
+    assert name(k.dtype) == name(t.dtype) and k.tolist() == t.tolist()
+    assert name(kitty.as_tensor(data(kitty)).dtype) == name(torch.as_tensor(data(torch)).dtype)
+
+
+def test_pandas_series_keeps_its_dtype():
+    pd = pytest.importorskip("pandas")
+    for s in [pd.Series([1.5, None]), pd.Series([1, 2], dtype="int8"), pd.Series(pd.Categorical([1.5, 2.5])),
+              pd.Series([1, 2], dtype="Float64"), pd.Index([0.5, 1.0])]:
+        k, t = kitty.tensor(s), torch.tensor(s)
+        assert name(k.dtype) == name(t.dtype)
+        np.testing.assert_array_equal(k.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("data, dtype", [
+    ("['ab', 1]", None), ("[[1, 2], ['a', 3]]", None), ("[1, 'a']", "float32"), ("[1, 'a']", "int64"),
+    ("[1, None]", None), ("[[1, 2], [None, 3]]", None), ("[1, None]", "float32"), ("[1, None]", "bool"),
+    ("None", "float32"), ("{1, 2}", None), ("{1: 2}", None), ("(x for x in [1])", None), ("object()", "float32"),
+    ("_Column([1, 2], labels=[5, 6])", None), ("[1, _Column([1, 2], labels=[5, 6])]", None),
+    ("_Column(np.array(['a', 'b'], dtype=object))", None),
+])
+def test_data_that_is_no_number_raises_torchs_errors(data, dtype):
+    def make(lib):
+        return lambda: lib.tensor(eval(data), dtype=None if dtype is None else getattr(lib, dtype))
+    ours, theirs = raised_as_torch(make(torch), make(kitty))
+    assert ours == theirs
 
 def test_manual_seed_and_generator_reproduce():
     kitty.manual_seed(3)
