@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import kittygrad as kitty
+from kittygrad.ops import _prep
 from torch_errors import raised_as_torch
 
 DTYPES = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"]
@@ -95,6 +96,23 @@ def test_tensor_copies_but_from_numpy_shares():
     assert t[0].item() == 0 and s[0].item() == 5
     assert kitty.as_tensor(arr).numpy() is not None
 
+
+@pytest.mark.parametrize("share", ["from_numpy", "as_tensor", "asarray"])
+def test_a_read_only_view_is_shared_writably_with_torchs_warning(share):
+    """pandas hands out read-only views of its data (``df.values``): torch warns once and writes
+    through them; in-place ops must not read the tensor as an expanded one."""
+    _prep.WARNED_ONCE.discard("non_writable_numpy")
+    data = np.zeros((2, 3))
+    view = data[:, 1:]
+    view.flags.writeable = False
+    with pytest.warns(UserWarning, match="The given NumPy array is not writable"):
+        t = getattr(kitty, share)(view)
+    t += 1
+    t[0, 0] = 7
+    assert data.tolist() == [[0, 7, 1], [0, 1, 1]] and not view.flags.writeable
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (once a program, as torch)
+        getattr(kitty, share)(view)
 
 @pytest.mark.parametrize("fn", ["zeros", "ones", "empty", "rand", "randn"])
 def test_sizes_as_varargs_or_tuple(fn):
