@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from . import _display
 from . import backend as B
 from . import dtypes as D
 from .errors import KittyRuntimeError, KittyTypeError, KittyValueError
+from .ops._prep import warn_once
 
 
 def is_sequence_like(x) -> bool:
@@ -65,3 +67,28 @@ def not_a_number(x, np_dtype, first_in_shape: bool = False) -> Exception:
     if np_dtype.kind == "f":
         return KittyTypeError(f"must be real number, not {name}")
     return KittyTypeError(f"'{name}' object cannot be interpreted as an integer")
+
+
+def writable_array(arr):
+    """A NumPy array a tensor may share: ``arr`` itself, or, for a read-only one, a writable view of
+    the same memory, with torch's warning (once a program). pandas hands out read-only views of its
+    own data (``df.values``, ``series.to_numpy()``), and torch writes through them; a read-only
+    tensor here would read as an expanded view that refuses every in-place op. Memory that cannot
+    be written at all (a bytes buffer, an array its owner locked) stays read-only, and so does a
+    broadcast one (a step of 0: an expanded tensor's ``numpy()``), which in-place ops refuse as
+    they refuse an expanded tensor."""
+    if arr.flags.writeable or any(step == 0 and n > 1 for step, n in zip(arr.strides, arr.shape)):
+        return arr
+    library = "PyTorch" if _display.name == "torch" else "kittygrad"
+    warn_once("non_writable_numpy", (
+        f"The given NumPy array is not writable, and {library} does not support non-writable tensors. This means "
+        "writing to this tensor will result in undefined behavior. You may want to copy the array to protect its "
+        "data or make it writable before converting it to a tensor. This type of warning will be suppressed for "
+        "the rest of this program."
+    ))
+    view = arr.view()
+    try:
+        view.flags.writeable = True
+    except ValueError:
+        pass
+    return view

@@ -11,9 +11,9 @@ from . import dtypes as D
 from .device import check_device as _check_device  # the one device check (a GPU device raises)
 from .device import laid_out, preserve_format
 from .errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError, KittyValueError, user_stacklevel
-from .ops._prep import dtype_scalar_name, warn_once
+from .ops._prep import dtype_scalar_name
 from .ops.shape import _shape_arg, _sizes_or_keyword
-from ._tensor_data import is_sequence_like, not_a_number, sequence_items
+from ._tensor_data import is_sequence_like, not_a_number, sequence_items, writable_array
 from .autograd.inference_tensors import mark_created
 from .tensor import Tensor
 
@@ -272,7 +272,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
         return data if dtype is None or D.to_dtype(dtype) is data.dtype else data.to(D.to_dtype(dtype))
     target = D.to_dtype(dtype).np if dtype is not None else None
     if B.is_array(data):
-        data = _writable(data)
+        data = writable_array(data)
     # Python numbers take the target dtype with tensor()'s overflow checks; an array keeps its memory
     arr = _to_array(data, target if not B.is_array(data) else None)
     if dtype is not None:
@@ -292,32 +292,7 @@ def from_numpy(ndarray) -> Tensor:
     """
     if not B.is_array(ndarray):
         raise KittyTypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    return Tensor._wrap(_to_array(_writable(ndarray)))
-
-
-def _writable(arr):
-    """A NumPy array a tensor may share: ``arr`` itself, or, for a read-only one, a writable view of
-    the same memory, with torch's warning (once a program). pandas hands out read-only views of its
-    own data (``df.values``, ``series.to_numpy()``), and torch writes through them; a read-only
-    tensor here would read as an expanded view that refuses every in-place op. Memory that cannot
-    be written at all (a bytes buffer, an array its owner locked) stays read-only, and so does a
-    broadcast one (a step of 0: an expanded tensor's ``numpy()``), which in-place ops refuse as
-    they refuse an expanded tensor."""
-    if arr.flags.writeable or any(step == 0 and n > 1 for step, n in zip(arr.strides, arr.shape)):
-        return arr
-    library = "PyTorch" if _display.name == "torch" else "kittygrad"
-    warn_once("non_writable_numpy", (
-        f"The given NumPy array is not writable, and {library} does not support non-writable tensors. This means "
-        "writing to this tensor will result in undefined behavior. You may want to copy the array to protect its "
-        "data or make it writable before converting it to a tensor. This type of warning will be suppressed for "
-        "the rest of this program."
-    ))
-    view = arr.view()
-    try:
-        view.flags.writeable = True
-    except ValueError:
-        pass
-    return view
+    return Tensor._wrap(_to_array(writable_array(ndarray)))
 
 
 def _dtype_or_default(dtype, fallback=None):

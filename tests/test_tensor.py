@@ -114,6 +114,18 @@ def test_a_read_only_view_is_shared_writably_with_torchs_warning(share):
         warnings.simplefilter("error")  # (once a program, as torch)
         getattr(kitty, share)(view)
 
+@pytest.mark.parametrize("cls, np_dtype", [("Tensor", np.float32), ("FloatTensor", np.float32), ("Tensor", np.float64),
+                                           ("LongTensor", np.int64), ("DoubleTensor", np.float64), ("LongTensor", np.int8)])
+def test_legacy_constructors_share_an_array_of_their_dtype(cls, np_dtype):
+    """``torch.Tensor(arr)`` / ``torch.LongTensor(arr)`` alias an array of their own dtype, as as_tensor."""
+    shared = []
+    for lib in (torch, kitty):
+        arr = np.arange(3).astype(np_dtype)
+        t = getattr(lib, cls)(arr)
+        arr[0] = 9
+        shared.append((name(t.dtype), t[0].item()))
+    assert shared[0] == shared[1]
+
 @pytest.mark.parametrize("fn", ["zeros", "ones", "empty", "rand", "randn"])
 def test_sizes_as_varargs_or_tuple(fn):
     f = getattr(kitty, fn)
