@@ -13,6 +13,7 @@ from .device import laid_out, preserve_format
 from .errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError, KittyValueError, user_stacklevel
 from .ops._prep import dtype_scalar_name
 from .ops.shape import _shape_arg, _sizes_or_keyword
+from ._tensor_data import is_sequence_like, not_a_number, sequence_items, writable_array
 from .autograd.inference_tensors import mark_created
 from .tensor import Tensor
 
@@ -43,16 +44,22 @@ def _to_array(data, dtype=None):
                 "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
             )
         return data
+    if data is None and dtype is not None:
+        raise not_a_number(data, dtype)
     if data is None:
         raise KittyRuntimeError("Could not infer dtype of NoneType: tensor() needs a number, a sequence or an array")
     if isinstance(data, complex):
         raise KittyTypeError("complex numbers are not supported by kittygrad")
     if isinstance(data, (str, bytes)):
         raise KittyTypeError(f"new(): invalid data type '{type(data).__name__}'")
+    if not isinstance(data, (list, tuple, numbers.Number)) and not B.is_array_like_scalar(data):
+        if is_sequence_like(data):  # a range, a pandas Series, ...: read by position, as a list
+            return _to_array(sequence_items(data), dtype)
+        raise not_a_number(data, dtype)  # (a set, a generator, an object with only __array__)
     typed: list = []  # dtypes of NumPy scalars/arrays and Tensors inside the sequences
     given = data  # (as written: the unwrapped copy holds lists where the caller had tuples)
     if isinstance(data, (list, tuple)):
-        data = _unwrap_nested(data, typed, dtype)
+        data = _unwrap_nested(data, typed, dtype, first_in_shape=True)
     integer_target = dtype is not None and dtype.kind in "iu"
     try:
         if dtype is not None and not integer_target:  # the elements were checked above
@@ -126,9 +133,13 @@ def _python_number_kinds(seq, kinds: set) -> set:
     return kinds
 
 
-def _unwrap_nested(seq, typed: list, dtype=None):
+def _unwrap_nested(seq, typed: list, dtype=None, first_in_shape: bool = False):
+    """``seq`` with its tensors read as numbers and its sequence-like items as lists or arrays,
+    checking every item is a number. ``first_in_shape``: ``seq`` lies where torch reads the shape
+    (the first item at every depth), so its first item is read for the shape too."""
     out = []
-    for x in seq:
+    for i, x in enumerate(seq):
+        in_shape = first_in_shape and i == 0
         if isinstance(x, Tensor):
             # torch reads a tensor inside a sequence as a number: it must hold one element. Its
             # error is the one of converting it to the target's kind of number: an integer one
@@ -140,13 +151,20 @@ def _unwrap_nested(seq, typed: list, dtype=None):
             typed.append(x._data.dtype)
             out.append(x._data.item())
         elif isinstance(x, (list, tuple)):
-            out.append(_unwrap_nested(x, typed, dtype))
-        elif x is None or isinstance(x, (str, bytes, complex)) or not (
+            out.append(_unwrap_nested(x, typed, dtype, in_shape))
+        elif isinstance(x, complex):
+            raise KittyTypeError("complex numbers are not supported by kittygrad")
+        elif isinstance(x, (str, bytes)) or not (
             isinstance(x, numbers.Number) or B.is_array(x) or B.is_array_like_scalar(x)
         ):
-            if isinstance(x, complex):
-                raise KittyTypeError("complex numbers are not supported by kittygrad")
-            raise KittyTypeError(f"Could not infer dtype of {type(x).__name__}")
+            if isinstance(x, (str, bytes)) or not is_sequence_like(x):
+                raise not_a_number(x, dtype, in_shape)
+            items = sequence_items(x, in_shape)  # (a range, a pandas Series, ...)
+            if B.is_array(items):
+                typed.append(items.dtype)
+                out.append(items)
+            else:
+                out.append(_unwrap_nested(items, typed, dtype, in_shape))
         else:
             if B.is_array(x) or isinstance(x, B.xp.generic):
                 typed.append(x.dtype)
@@ -253,6 +271,8 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     if isinstance(data, Tensor):
         return data if dtype is None or D.to_dtype(dtype) is data.dtype else data.to(D.to_dtype(dtype))
     target = D.to_dtype(dtype).np if dtype is not None else None
+    if B.is_array(data):
+        data = writable_array(data)
     # Python numbers take the target dtype with tensor()'s overflow checks; an array keeps its memory
     arr = _to_array(data, target if not B.is_array(data) else None)
     if dtype is not None:
@@ -272,7 +292,7 @@ def from_numpy(ndarray) -> Tensor:
     """
     if not B.is_array(ndarray):
         raise KittyTypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    return Tensor._wrap(_to_array(ndarray))
+    return Tensor._wrap(_to_array(writable_array(ndarray)))
 
 
 def _dtype_or_default(dtype, fallback=None):

@@ -25,8 +25,8 @@ def _is_size(args) -> bool:
 
 def legacy_new(dtype: D.dtype, type_name: str, args, device=None) -> Tensor:
     """What ``torch.FloatTensor(*args)`` and ``t.new(*args)`` make: an empty 1-D tensor, an
-    uninitialised one of the given sizes (zeros here), a tensor of the data, or (for a tensor of
-    the same dtype) an alias of it."""
+    uninitialised one of the given sizes (zeros here), a tensor of the data, or (for a tensor or
+    a NumPy array of the same dtype) an alias of it."""
     check_device(device, type_name)
     if not args:
         return creation.empty(0, dtype=dtype)
@@ -39,6 +39,8 @@ def legacy_new(dtype: D.dtype, type_name: str, args, device=None) -> Tensor:
         return creation.zeros(*(tuple(args[0]) if isinstance(args[0], Size) else args), dtype=dtype)
     if len(args) > 1:
         raise KittyTypeError(f"{type_name}(): expected sizes (ints) or one sequence of data, got {args!r}")
+    if B.is_array(args[0]):  # a NumPy array of the dtype is shared, not copied (as as_tensor)
+        return creation.as_tensor(args[0], dtype=dtype)
     return creation.tensor(args[0], dtype=dtype)
 
 

@@ -8,6 +8,7 @@ import warnings
 from . import backend as B
 from . import dtypes as D
 from ._printing import tensor_repr
+from ._tensor_data import writable_array
 from ._tensor_methods import TensorMethods
 from ._tensor_methods_inplace import InplaceMethods
 from ._tensor_methods_numeric import NumericMethods
@@ -94,6 +95,8 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods, metacl
             src = args[0]
             if isinstance(src, Tensor):
                 arr = src._data.astype(D.get_default_dtype().np)
+            elif B.is_array(src):  # an array of the default dtype is shared, not copied, as torch
+                arr = writable_array(src).astype(D.get_default_dtype().np, copy=False)
             else:
                 arr = B.array(src, dtype=D.get_default_dtype().np)
         else:

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import kittygrad as kitty
+from kittygrad.ops import _prep
+from torch_errors import raised_as_torch
 
 DTYPES = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"]
 
@@ -95,6 +97,35 @@ def test_tensor_copies_but_from_numpy_shares():
     assert kitty.as_tensor(arr).numpy() is not None
 
 
+@pytest.mark.parametrize("share", ["from_numpy", "as_tensor", "asarray"])
+def test_a_read_only_view_is_shared_writably_with_torchs_warning(share):
+    """pandas hands out read-only views of its data (``df.values``): torch warns once and writes
+    through them; in-place ops must not read the tensor as an expanded one."""
+    _prep.WARNED_ONCE.discard("non_writable_numpy")
+    data = np.zeros((2, 3))
+    view = data[:, 1:]
+    view.flags.writeable = False
+    with pytest.warns(UserWarning, match="The given NumPy array is not writable"):
+        t = getattr(kitty, share)(view)
+    t += 1
+    t[0, 0] = 7
+    assert data.tolist() == [[0, 7, 1], [0, 1, 1]] and not view.flags.writeable
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (once a program, as torch)
+        getattr(kitty, share)(view)
+
+@pytest.mark.parametrize("cls, np_dtype", [("Tensor", np.float32), ("FloatTensor", np.float32), ("Tensor", np.float64),
+                                           ("LongTensor", np.int64), ("DoubleTensor", np.float64), ("LongTensor", np.int8)])
+def test_legacy_constructors_share_an_array_of_their_dtype(cls, np_dtype):
+    """``torch.Tensor(arr)`` / ``torch.LongTensor(arr)`` alias an array of their own dtype, as as_tensor."""
+    shared = []
+    for lib in (torch, kitty):
+        arr = np.arange(3).astype(np_dtype)
+        t = getattr(lib, cls)(arr)
+        arr[0] = 9
+        shared.append((name(t.dtype), t[0].item()))
+    assert shared[0] == shared[1]
+
 @pytest.mark.parametrize("fn", ["zeros", "ones", "empty", "rand", "randn"])
 def test_sizes_as_varargs_or_tuple(fn):
     f = getattr(kitty, fn)
@@ -127,11 +158,68 @@ def test_negative_sizes_and_bad_data_raise_typed_errors():
         kitty.tensor([1 + 2j])
     with pytest.raises(TypeError):
         kitty.tensor(np.array([1 + 2j]))
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="too many dimensions 'str'"):
         kitty.tensor(["a"])
     with pytest.raises(ValueError):
         kitty.tensor([[1, 2], [3]])
 
+
+
+class _Column:
+    """A pandas-Series-like column: items looked up by label, NumPy scalars, an __array__."""
+
+    def __init__(self, values, labels=None):
+        self.values = np.asarray(values)
+        self.labels = list(range(len(self.values))) if labels is None else labels
+
+    def __len__(self):
+        return len(self.values)
+
+    def __getitem__(self, label):
+        return self.values[self.labels.index(label)]  # (ValueError for a missing label)
+
+    def __iter__(self):
+        return iter(self.values)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.values
+
+
+@pytest.mark.parametrize("data", [
+    lambda m: _Column(np.array([1.5, 2.5])),  # float64 items: a float64 tensor
+    lambda m: _Column(np.array([1, 2], dtype=np.int8)),
+    lambda m: _Column(np.array([1.5, 2], dtype=object)),  # Python floats: float32
+    lambda m: [_Column(np.array([1.5, 2.5])), [3, 4]],
+    lambda m: [range(2), range(2)],
+    lambda m: range(3),
+])
+def test_sequence_like_data_is_read_item_by_item(data):
+    k, t = kitty.tensor(data(kitty)), torch.tensor(data(torch))
+    assert name(k.dtype) == name(t.dtype) and k.tolist() == t.tolist()
+    assert name(kitty.as_tensor(data(kitty)).dtype) == name(torch.as_tensor(data(torch)).dtype)
+
+
+def test_pandas_series_keeps_its_dtype():
+    pd = pytest.importorskip("pandas")
+    for s in [pd.Series([1.5, None]), pd.Series([1, 2], dtype="int8"), pd.Series(pd.Categorical([1.5, 2.5])),
+              pd.Series([1, 2], dtype="Float64"), pd.Index([0.5, 1.0])]:
+        k, t = kitty.tensor(s), torch.tensor(s)
+        assert name(k.dtype) == name(t.dtype)
+        np.testing.assert_array_equal(k.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("data, dtype", [
+    ("['ab', 1]", None), ("[[1, 2], ['a', 3]]", None), ("[1, 'a']", "float32"), ("[1, 'a']", "int64"),
+    ("[1, None]", None), ("[[1, 2], [None, 3]]", None), ("[1, None]", "float32"), ("[1, None]", "bool"),
+    ("None", "float32"), ("{1, 2}", None), ("{1: 2}", None), ("(x for x in [1])", None), ("object()", "float32"),
+    ("_Column([1, 2], labels=[5, 6])", None), ("[1, _Column([1, 2], labels=[5, 6])]", None),
+    ("_Column(np.array(['a', 'b'], dtype=object))", None),
+])
+def test_data_that_is_no_number_raises_torchs_errors(data, dtype):
+    def make(lib):
+        return lambda: lib.tensor(eval(data), dtype=None if dtype is None else getattr(lib, dtype))
+    ours, theirs = raised_as_torch(make(torch), make(kitty))
+    assert ours == theirs
 
 def test_manual_seed_and_generator_reproduce():
     kitty.manual_seed(3)
