@@ -456,6 +456,9 @@ def test_every_public_functional_name_of_torch_is_covered_or_listed():
     lambda m, x: m.cdist(x.repeat(6, 1), x),  # past 25 rows: torch's Euclidean distance by matmul
     lambda m, x: m.cdist(x.repeat(6, 1), x, compute_mode="donot_use_mm_for_euclid_dist"),
     lambda m, x: m.renorm(x, 2, 0, 1),
+    lambda m, x: m.nn.functional.pad(x, (1, 1), mode="reflect"),
+    lambda m, x: m.nn.functional.pad(x.unsqueeze(0), (1, 2, 1, 0), mode="replicate"),
+    lambda m, x: m.nn.functional.pad(x[None, None], (1, 1, 1, 1, 0, 0), mode="reflect"),
 ])
 def test_distance_and_renorm_nodes_carry_torchs_names(make):
     names = []
