@@ -476,3 +476,15 @@ def test_fold_gives_a_contiguous_image_like_torch(padding, blocks):
     theirs = TF.fold(torch.tensor(cols), (5, 5), 2, padding=padding)
     assert ours.stride() == theirs.stride() and ours.is_contiguous()
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("pad", [(1, 1, 1, 1), (1, 2, -1, 0), (0, 0, 0, 0)])
+def test_pad_keeps_a_channels_last_layout_and_never_aliases_like_torch(mode, pad):
+    results = []
+    for lib in (torch, kitty):
+        x = lib.zeros(2, 3, 4, 5).to(memory_format=lib.channels_last)
+        out = lib.nn.functional.pad(x, pad, mode=mode)
+        out += 1  # a fresh tensor: the input stays zero
+        results.append((out.stride(), float(x.abs().sum())))
+    assert results[1] == results[0]

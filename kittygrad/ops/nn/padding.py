@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ... import backend as B
 from ...autograd.function import Op
+from ...device import keep_channels_last
 from ...errors import KittyNotImplementedError, KittyRuntimeError
 from .._fused import xp
 from .._prep import as_tensor_arg
@@ -73,7 +74,7 @@ class Pad(Op):
                 idx = _pad_index(n, lo, hi, mode)
                 self.index.append((ax, idx))
                 out = xp.take(out, idx, axis=ax)
-        return out
+        return x.copy() if out is x else out  # (torch's result never shares the input's memory)
 
     def backward(self, g):
         if self.mode == "constant":
@@ -217,4 +218,6 @@ def pad(input, pad, mode: str = "constant", value=None):
                     f"The input size {n}, plus negative padding {lo} and {hi} resulted in a negative output size"
                 )
     val = 0 if value is None else value
-    return Pad.apply(x, pads=tuple(pairs), mode=mode, value=val, dims=k)
+    out = Pad.apply(x, pads=tuple(pairs), mode=mode, value=val, dims=k)
+    # torch's constant, reflect and replicate kernels keep a channels-last input's layout
+    return out if mode == "circular" else keep_channels_last(out, x)
