@@ -13,8 +13,9 @@ import warnings
 
 from .. import backend as B
 from .. import creation as C
-from ..errors import KittyIndexError, KittyRuntimeError, KittyValueError
+from ..errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyValueError
 from ..ops import joining as _joining
+from ..ops._prep import dtype_name
 from ..ops.comparison import where
 from ..ops.nn.padding import pad
 from ..tensor import Tensor
@@ -210,21 +211,21 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
         align_corners = False
     if not theta.dtype.is_floating_point:
         raise KittyValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
-    size = list(size)
+    given, size = size, list(size)  # messages show the size as the caller passed it
     if len(size) == 4:
         if theta.ndim != 3 or tuple(theta.shape[-2:]) != (2, 3):
             raise KittyValueError(
-                f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {size}. Got {theta.shape}."
+                f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {given}. Got {theta.shape}."
             )
     elif len(size) == 5:
         if theta.ndim != 3 or tuple(theta.shape[-2:]) != (3, 4):
             raise KittyValueError(
-                f"Expected a batch of 3D affine matrices of shape Nx3x4 for size {size}. Got {theta.shape}."
+                f"Expected a batch of 3D affine matrices of shape Nx3x4 for size {given}. Got {theta.shape}."
             )
     else:
         raise NotImplementedError(
             "affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, respectively. "
-            f"Got size {size}."
+            f"Got size {given}."
         )
     spatial = size[2:]
     if align_corners and min(spatial) == 1:
@@ -234,7 +235,7 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
             stacklevel=2,
         )
     elif min(size) <= 0:
-        raise KittyValueError(f"Expected non-zero, positive output size. Got {size}")
+        raise KittyValueError(f"Expected non-zero, positive output size. Got {given}")
     dt = theta.dtype.np
     axes = [_unit_range(n, align_corners, dt) for n in spatial]  # (D,) H, W
     mesh = xp.meshgrid(*axes, indexing="ij")
@@ -295,21 +296,62 @@ def _taps(coord: Tensor, size: int, mode: str, padding_mode: str, align_corners:
             position = start + offset
             if padding_mode != "zeros":  # each tap's integer position is padded, as torch does
                 position = _apply_padding(position, size, padding_mode, align_corners, volume)
-            taps.append((_as_index(position.numpy(), size), weight))
+            taps.append((_as_index(position, size), weight))
         return taps
     coord = _apply_padding(coord, size, padding_mode, align_corners, volume)
     if mode == "nearest":
-        return [(_as_index(xp.round(coord.detach().numpy()), size), None)]
+        return [(_as_index(coord, size, rounded=True), None)]
     low = coord.detach().floor()
     frac = coord - low
-    low = _as_index(low.numpy(), size, outside=-2)  # (low + 1 must stay outside too)
+    low = _as_index(low, size, outside=-2)  # (low + 1 must stay outside too)
     return [(low, 1 - frac), (low + 1, frac)]
 
 
-def _as_index(position, size: int, outside: int = -1):
-    """Integral float positions as int64; a NaN, infinite or far one becomes a position outside
-    ``[0, size)`` all the same (it reads 0), so the cast is defined and NumPy does not warn."""
+def _as_index(position: Tensor, size: int, outside: int = -1, rounded: bool = False):
+    """Integral float positions as int64 (``rounded``: the nearest integers); a NaN, infinite or far
+    one becomes a position outside ``[0, size)`` all the same (it reads 0), so the cast is defined
+    and NumPy does not warn. Read as float64 (exact for every float dtype) since NumPy's own
+    functions do not all take bfloat16 arrays."""
+    position = position.detach()._data.astype(xp.float64)
+    if rounded:
+        position = xp.round(position)
     return xp.nan_to_num(xp.clip(position, outside, size), nan=outside).astype(xp.int64)
+
+
+def _check_grid_sample(input: Tensor, grid: Tensor, mode: str) -> None:
+    """torch's checks in its order: the shapes both kinds of input share (batch, the grid's last
+    dim, non-empty spatial dims), then the rank of the 2-D or 3-D kernel, then the dtypes (the
+    kernels take floating inputs only, and a grid of the same dtype)."""
+    if input.shape[0] != grid.shape[0]:
+        raise KittyRuntimeError(
+            "grid_sampler(): expected grid and input to have same batch size, but got input with sizes "
+            f"{list(input.shape)} and grid with sizes {list(grid.shape)}"
+        )
+    if grid.shape[-1] != input.ndim - 2:
+        raise KittyRuntimeError(
+            f"grid_sampler(): expected grid to have size {input.ndim - 2} in last dimension, but got grid with "
+            f"sizes {list(grid.shape)}"
+        )
+    for d in range(2, input.ndim):
+        if input.shape[d] == 0:
+            raise KittyRuntimeError(
+                "grid_sampler(): expected input to have non-empty spatial dimensions, but input has sizes "
+                f"{list(input.shape)} with dimension {d} being empty"
+            )
+    # torch picks its 2-D kernel for 4-D input and its 3-D one for anything else
+    rank = 4 if input.ndim == 4 else 5
+    if input.ndim != rank or grid.ndim != rank:
+        raise KittyRuntimeError(
+            f"grid_sampler(): expected {rank}D input and grid with same number of dimensions, but got input with "
+            f"sizes {list(input.shape)} and grid with sizes {list(grid.shape)}"
+        )
+    if mode == "bicubic" and rank == 5:
+        raise KittyRuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    if not input.dtype.is_floating_point:
+        kernel = "grid_sampler_2d_cpu_kernel_impl" if rank == 4 else "grid_sampler3d_cpu"
+        raise KittyNotImplementedError(f"\"{kernel}\" not implemented for '{dtype_name(input)}'")
+    if grid.dtype != input.dtype:
+        raise KittyRuntimeError(f"expected scalar type {dtype_name(input)} but found {dtype_name(grid)}")
 
 
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
@@ -340,23 +382,12 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
             stacklevel=2,
         )
         align_corners = False
+    _check_grid_sample(input, grid, mode)
     nd = input.ndim - 2
-    if input.ndim not in (4, 5) or grid.ndim != input.ndim:
-        raise KittyRuntimeError(
-            f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, but got input with "
-            f"sizes {list(input.shape)} and grid with sizes {list(grid.shape)}"
-        )
-    if grid.shape[0] != input.shape[0] or grid.shape[-1] != nd:
-        raise KittyRuntimeError(
-            f"grid_sampler(): expected grid to have size {nd} in last dimension and the same batch size as input, "
-            f"but got grid with sizes {list(grid.shape)} and input with sizes {list(input.shape)}"
-        )
-    if mode == "bicubic" and nd != 2:
-        raise KittyRuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     n, channels = input.shape[0], input.shape[1]
     spatial = tuple(input.shape[2:])
     out_spatial = tuple(grid.shape[1:-1])
-    flat = input.reshape(n, channels, -1)
+    flat = input.reshape(n, channels, int(xp.prod(spatial)))  # (-1 is ambiguous when n or C is 0)
     # grid[..., 0] indexes the last spatial dim (x = width), grid[..., 1] the one before, ...
     per_dim = []
     for d in range(nd):
@@ -364,6 +395,7 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
         coord = _unnormalize(grid[..., nd - 1 - d], size, align_corners)
         per_dim.append(_taps(coord, size, mode, padding_mode, align_corners, nd == 3))
     strides = [int(xp.prod(spatial[d + 1 :])) for d in range(nd)]
+    points = int(xp.prod(out_spatial))
     link = None
     if mode == "nearest" and grid.requires_grad:
         # torch's nearest result stays attached to the grid with a zero gradient (the taps do
@@ -379,7 +411,7 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
             inside &= (position >= 0) & (position < spatial[d])
             index += xp.clip(position, 0, spatial[d] - 1) * strides[d]
             weight = w if weight is None else (weight * w if w is not None else weight)
-        index_t = C.tensor(index.reshape(n, 1, -1)).expand(n, channels, index[0].size)
+        index_t = C.tensor(index.reshape(n, 1, points)).expand(n, channels, points)
         values = flat.gather(2, index_t).reshape(n, channels, *out_spatial)
         scale = C.tensor(inside.astype(input.dtype.np)).unsqueeze(1)
         if link is not None:

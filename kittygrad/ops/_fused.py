@@ -95,10 +95,6 @@ def _softplus(x):
     return B.select(nonneg, x, zero) + xp.log1p(xp.exp(B.select(nonneg, -x, x)))
 
 
-class KittyNotImplemented(KittyRuntimeError, NotImplementedError):
-    pass
-
-
 def _const(arr, like):
     """A constant Tensor (no gradient) holding ``arr`` in ``like``'s dtype."""
     return F.Tensor._wrap(xp.asarray(arr, dtype=like._data.dtype))

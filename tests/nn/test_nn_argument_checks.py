@@ -241,6 +241,18 @@ def test_reflect_pad_error_names_the_dim_and_argument(shape, pad):
     same_outcome(lambda lib: lib.nn.functional.pad(lib.zeros(shape), pad, mode="reflect"))
 
 
+@pytest.mark.parametrize("shape, pad, mode", [
+    ((2, 3), (1, 1, 1, 1), "reflect"), ((2, 3, 4, 5), (1, 1), "replicate"), ((1, 2, 3, 4, 5, 6), (1, 1), "circular"),
+    ((2, 3), (), "reflect"), ((2, 3), (1, 1, 1), "wrap"),  # the mode is checked before the length
+    ((1, 0, 4), (1, 1), "reflect"), ((0, 3), (1, 1), "replicate"), ((0, 2, 3, 3), (1, 1, 1, 1), "reflect"),
+    ((1, 1, 3, 4), (-3, -1, -2, -1), "reflect"), ((1, 1, 3, 4), (-3, -1, -2, -1), "replicate"),
+    ((1, 3, 4), (-5, 1), "reflect"), ((1, 1, 2, 3, 4), (-4, 0, -3, 0, -2, 0), "replicate"),
+    ((1, 1, 3, 4), (1, 1, -2, -1), "reflect"),  # one padded dim emptied is allowed
+])
+def test_non_constant_pad_shapes_are_checked_as_torch(shape, pad, mode):
+    same_outcome(lambda lib: tuple(lib.nn.functional.pad(lib.zeros(shape), pad, mode=mode).shape))
+
+
 @pytest.mark.parametrize("nd", [1, 2, 3])
 def test_conv_transpose_output_padding_error_lists_the_values(nd):
     same_outcome(lambda lib: getattr(lib.nn, f"ConvTranspose{nd}d")(4, 4, 3, stride=2, output_padding=2)(

@@ -182,6 +182,31 @@ def test_grid_sample_volumes_match_torch(mode, padding_mode):
     compare("grid_sample", [VOL, grid], mode=mode, padding_mode=padding_mode, align_corners=False, dtype="float32")
 
 
+@pytest.mark.parametrize("shape, grid_shape", [((0, 2, 3, 3), (0, 2, 2, 2)), ((2, 0, 3, 3), (2, 2, 2, 2)),
+                                               ((0, 1, 3, 3, 3), (0, 2, 2, 2, 3)), ((2, 1, 3, 3), (2, 0, 3, 2))])
+def test_grid_sample_takes_empty_batches_channels_and_grids_like_torch(shape, grid_shape):
+    results = []
+    for lib in (torch, kitty):
+        x = lib.ones(shape, requires_grad=True)
+        g = lib.zeros(grid_shape, requires_grad=True)
+        out = lib.nn.functional.grid_sample(x, g, align_corners=False)
+        out.sum().backward()
+        results.append((tuple(out.shape), tuple(x.grad.shape), tuple(g.grad.shape), float(g.grad.abs().sum())))
+    assert results[1] == results[0]
+
+
+def test_grid_sample_runs_in_bfloat16_like_torch():
+    img, grid = randn(2, 1, 3, 3), np.clip(randn(2, 2, 2, 2), -1, 1)
+    outs = []
+    for lib in (torch, kitty):
+        x = lib.tensor(img).bfloat16().requires_grad_()
+        out = lib.nn.functional.grid_sample(x, lib.tensor(grid).bfloat16(), align_corners=False)
+        out.sum().backward()
+        outs.append((out.dtype, x.grad.dtype, out.float().detach().numpy()))
+    assert str(outs[1][:2]).replace("kittygrad", "torch") == str(outs[0][:2])
+    np.testing.assert_allclose(outs[1][2], outs[0][2], rtol=2e-2, atol=2e-2)
+
+
 @pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
 def test_grid_sample_nearest_keeps_the_grid_attached_with_zero_gradient_as_torch(padding_mode):
     """Nearest sampling does not move with the grid, yet torch's result depends on it: a grid that
@@ -348,6 +373,19 @@ def test_module_reprs_and_state_dicts_match_torch():
     lambda F, lib: F.affine_grid(lib.zeros(1, 2, 3), [1, 1, 2], align_corners=False),
     lambda F, lib: F.grid_sample(lib.zeros(1, 1, 2, 2), lib.zeros(1, 1, 1, 2), mode="area", align_corners=False),
     lambda F, lib: F.grid_sample(lib.zeros(1, 1, 2, 2, 2), lib.zeros(1, 1, 1, 1, 3), mode="bicubic", align_corners=False),
+    lambda F, lib: F.affine_grid(lib.zeros(1, 2, 3), (1, 1, 0, 4), align_corners=False),  # the size as passed
+    # grid_sample checks the batch, the grid's last dim, empty spatial dims, the rank, then dtypes
+    lambda F, lib: F.grid_sample(lib.zeros(2, 1, 4, 4), lib.zeros(3, 3, 3, 3), align_corners=False),
+    lambda F, lib: F.grid_sample(lib.zeros(2, 1, 4, 4), lib.zeros(2, 3, 3, 3).double(), align_corners=False),
+    lambda F, lib: F.grid_sample(lib.zeros(2, 1, 4), lib.zeros(2, 3, 3, 2), align_corners=False),
+    lambda F, lib: F.grid_sample(lib.zeros(2, 1, 0, 4), lib.zeros(2, 3, 3, 2).double(), align_corners=False),
+    lambda F, lib: F.grid_sample(lib.zeros(2, 1, 4, 4), lib.zeros(2, 3, 2), align_corners=False),
+    lambda F, lib: F.grid_sample(lib.zeros(2, 1, 4, 4, 4), lib.zeros(2, 3, 3, 3), align_corners=False),
+    lambda F, lib: F.grid_sample(lib.zeros(2, 1, 4), lib.zeros(2, 3, 1), align_corners=False),
+    lambda F, lib: F.grid_sample(lib.zeros(2, 1, 4, 4).long(), lib.zeros(2, 3, 3, 2), mode="nearest", align_corners=False),
+    lambda F, lib: F.grid_sample(lib.zeros(2, 1, 4, 4, 4).byte(), lib.zeros(2, 3, 3, 3, 3).byte(), align_corners=False),
+    lambda F, lib: F.grid_sample(lib.zeros(2, 1, 4, 4), lib.zeros(2, 3, 3, 2).double(), align_corners=False),
+    lambda F, lib: F.grid_sample(lib.zeros(2, 1, 4, 4).half(), lib.zeros(2, 3, 3, 2), align_corners=False),
     lambda F, lib: lib.nn.FractionalMaxPool2d(2, output_ratio=1.5),
     lambda F, lib: lib.nn.TripletMarginWithDistanceLoss(margin=-1),
     lambda F, lib: lib.nn.Softmax2d()(lib.zeros(2)),
@@ -418,6 +456,9 @@ def test_every_public_functional_name_of_torch_is_covered_or_listed():
     lambda m, x: m.cdist(x.repeat(6, 1), x),  # past 25 rows: torch's Euclidean distance by matmul
     lambda m, x: m.cdist(x.repeat(6, 1), x, compute_mode="donot_use_mm_for_euclid_dist"),
     lambda m, x: m.renorm(x, 2, 0, 1),
+    lambda m, x: m.nn.functional.pad(x, (1, 1), mode="reflect"),
+    lambda m, x: m.nn.functional.pad(x.unsqueeze(0), (1, 2, 1, 0), mode="replicate"),
+    lambda m, x: m.nn.functional.pad(x[None, None], (1, 1, 1, 1, 0, 0), mode="reflect"),
 ])
 def test_distance_and_renorm_nodes_carry_torchs_names(make):
     names = []
@@ -435,3 +476,15 @@ def test_fold_gives_a_contiguous_image_like_torch(padding, blocks):
     theirs = TF.fold(torch.tensor(cols), (5, 5), 2, padding=padding)
     assert ours.stride() == theirs.stride() and ours.is_contiguous()
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("pad", [(1, 1, 1, 1), (1, 2, -1, 0), (0, 0, 0, 0)])
+def test_pad_keeps_a_channels_last_layout_and_never_aliases_like_torch(mode, pad):
+    results = []
+    for lib in (torch, kitty):
+        x = lib.zeros(2, 3, 4, 5).to(memory_format=lib.channels_last)
+        out = lib.nn.functional.pad(x, pad, mode=mode)
+        out += 1  # a fresh tensor: the input stays zero
+        results.append((out.stride(), float(x.abs().sum())))
+    assert results[1] == results[0]

@@ -10,6 +10,7 @@ import torch
 
 import kittygrad as kitty
 import kittygrad.nn.functional as F
+from kittygrad.ops import _prep
 
 
 @pytest.mark.parametrize(
@@ -296,3 +297,21 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum(kwargs):
     F.max_pool2d(kx, **kwargs).sum().backward()
     torch.nn.functional.max_pool2d(tx, **kwargs).sum().backward()
     np.testing.assert_array_equal(kx.grad.numpy(), tx.grad.numpy())
+
+
+def test_conv_padding_strings_speak_as_torch(monkeypatch):
+    messages = []
+    for lib in (torch, kitty):
+        with pytest.raises(RuntimeError) as caught:
+            lib.nn.functional.conv2d(lib.ones(1, 2, 5, 5), lib.ones(1, 2, 3, 3), padding="SAME")
+        messages.append(str(caught.value))
+    assert messages[1] == messages[0]
+    # an even kernel pads one side more: torch warns once a process that it copies the input
+    monkeypatch.setattr(_prep, "WARNED_ONCE", set())
+    with pytest.warns(UserWarning, match="^Using padding='same' with even kernel lengths and odd dilation may "
+                                         "require a zero-padded copy of the input be created$"):
+        F.conv2d(kitty.ones(1, 2, 5, 5), kitty.ones(1, 2, 4, 3), padding="same")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        F.conv2d(kitty.ones(1, 2, 5, 5), kitty.ones(1, 2, 4, 3), padding="same")
+        F.conv1d(kitty.ones(1, 2, 5), kitty.ones(1, 2, 4), padding="same", dilation=2)  # even total: no copy

@@ -20,4 +20,8 @@ ROWS = [
     Row("pad_reflect_2d", lambda m, a: m.nn.functional.pad(a, (1, 1, 2, 0), mode="reflect"), shapes=fixed((2, 3, 4))),
     Row("pad_replicate", lambda m, a: m.nn.functional.pad(a, (2, 3, 1, 1), mode="replicate"), shapes=fixed((1, 2, 3, 2))),
     Row("pad_circular", lambda m, a: m.nn.functional.pad(a, (1, 2), mode="circular"), shapes=fixed((2, 2, 3))),
+    # negative pads crop: reflect and replicate read the padded range, circular wraps what is left
+    Row("pad_reflect_crop", lambda m, a: m.nn.functional.pad(a, (-1, 2, 1, -2), mode="reflect"), shapes=fixed((1, 2, 4, 5))),
+    Row("pad_replicate_crop", lambda m, a: m.nn.functional.pad(a, (3, -2), mode="replicate"), shapes=fixed((2, 3, 4))),
+    Row("pad_circular_crop", lambda m, a: m.nn.functional.pad(a, (-1, 2), mode="circular"), shapes=fixed((2, 2, 5))),
 ]

@@ -13,7 +13,7 @@ from .. import joining as _joining
 from .. import linalg as _linalg
 from .._fused import _needs, _ntuple, _same_dtype, xp
 from .._autocast import autocast_args
-from .._prep import as_tensor_arg, cpp_type_name, dtype_name
+from .._prep import as_tensor_arg, cpp_type_name, dtype_name, warn_once
 from ..nn.padding import _tpad, _tslice
 
 # ---------------------------------------------------------------------------------------------
@@ -269,6 +269,12 @@ def _conv_dtypes(name: str, x, w, b) -> None:
     _same_dtype(name, x, w, b)  # (a transposed convolution's bias)
 
 
+_SAME_ASYMMETRIC = (
+    "Using padding='same' with even kernel lengths and odd dilation may require a zero-padded copy of the input "
+    "be created"
+)
+
+
 def _conv(nd, name, input, weight, bias, stride, padding, dilation, groups):
     x, w, b, unbatched = _conv_prepare(name, nd, input, weight, bias, groups)
     stride = _ntuple(stride, nd, "stride")
@@ -285,8 +291,10 @@ def _conv(nd, name, input, weight, bias, stride, padding, dilation, groups):
                 total = d * (k - 1)
                 pads.append((total // 2, total - total // 2))
             pads = tuple(pads)
+            if any(lo != hi for lo, hi in pads):  # torch pads a copy of the input for the extra side
+                warn_once("conv_same_asymmetric", _SAME_ASYMMETRIC)
         else:
-            raise KittyRuntimeError(f"Invalid padding string: {padding!r} (expected 'valid' or 'same')")
+            raise KittyRuntimeError(f"Invalid padding string: {padding!r}")
     else:
         pads = tuple((p, p) for p in _ntuple(padding, nd, "padding"))
         if any(p < 0 for p, _ in pads):

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from ... import backend as B
 from ...autograd.function import Op
-from ...errors import KittyRuntimeError
-from .._fused import KittyNotImplemented, xp
+from ...device import keep_channels_last
+from ...errors import KittyNotImplementedError, KittyRuntimeError
+from .._fused import xp
 from .._prep import as_tensor_arg
 
 
@@ -57,8 +58,10 @@ class Pad(Op):
         # padding's gradients are slices of grad alone
         return (0,) if self.mode in ("reflect", "replicate") else ()
 
-    def forward(self, x, pads=(), mode="constant", value=0.0):
+    def forward(self, x, pads=(), mode="constant", value=0.0, dims=0):
         self.shape, self.pads, self.mode = x.shape, pads, mode
+        if mode in ("reflect", "replicate"):  # torch's node names the padded rank: ReflectionPad2DBackward0
+            self._name = f"{'Reflection' if mode == 'reflect' else 'Replication'}Pad{dims}DBackward"
         if mode == "constant":
             crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(pads, x.shape))
             grow = tuple((max(lo, 0), max(hi, 0)) for lo, hi in pads)
@@ -71,7 +74,7 @@ class Pad(Op):
                 idx = _pad_index(n, lo, hi, mode)
                 self.index.append((ax, idx))
                 out = xp.take(out, idx, axis=ax)
-        return out
+        return x.copy() if out is x else out  # (torch's result never shares the input's memory)
 
     def backward(self, g):
         if self.mode == "constant":
@@ -128,6 +131,55 @@ def _gather_back(g, ax, idx, n, pads, mode):
     return acc
 
 
+_NON_CONSTANT_SIZES = (
+    "Supported combinations for non-constant padding:\n"
+    "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+    "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+    "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+)
+
+
+def _check_non_constant(shape, pairs, k: int, mode: str) -> None:
+    """torch's checks of reflect, replicate and circular padding of the last ``k`` dims, in its
+    order. Negative pads crop, as in constant mode (reflect and replicate read the padded index
+    range, so (-1, 2) on [1..5] gives [2, 3, 4, 5, 4, 3])."""
+    nd = len(shape)
+    if not 1 <= k <= 3 or nd not in (k + 1, k + 2):  # the padded dims, with a channel dim or a batch too
+        raise KittyNotImplementedError(f"Padding size {2 * k} is not supported for {nd}D input tensor.\n"
+                                       + _NON_CONSTANT_SIZES)
+    if mode == "circular":
+        if any(lo > n or hi > n for (lo, hi), n in zip(pairs, shape)):
+            raise KittyRuntimeError("Padding value causes wrapping around more than once.")
+        return
+    if 0 in shape[nd - k - 1 if nd == k + 1 else 1:]:  # only a batch dim may be empty
+        raise KittyRuntimeError(
+            f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 batch size and other non-zero "
+            f"dimensions for input, but got: {list(shape)}"
+        )
+    # torch checks the padded dims from the last one (pad's own order) and names the first bad
+    # one by its dim and by the argument number of its pair in the padding list
+    for i in range(k):
+        dim = nd - 1 - i
+        (lo, hi), n = pairs[dim], shape[dim]
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise KittyRuntimeError(
+                f"Argument #{4 + 2 * i}: Padding size should be less than the corresponding input dimension, "
+                f"but got: padding ({lo}, {hi}) at dimension {dim} of input {list(shape)}"
+            )
+    sizes = shape[nd - k:]
+    out = [n + lo + hi for (lo, hi), n in zip(pairs[nd - k:], sizes)]
+    if all(o < 1 for o in out):  # (torch lets a crop empty some padded dims, not all of them)
+        names = "DHW"[3 - k:]
+        given = ", ".join(f"{c}: {n}" for c, n in zip(names, sizes))
+        if k == 3:  # torch's own punctuation, which differs by rank and mode
+            given = given.replace(",", "", 1)
+        elif k == 2 and mode == "replicate":
+            given += " "
+        raise KittyRuntimeError(
+            f"input ({given}) is too small. Calculated output {' '.join(f'{c}: {o}' for c, o in zip(names, out))}"
+        )
+
+
 def pad(input, pad, mode: str = "constant", value=None):
     """Pad the last dims: ``pad = (left_last, right_last, left_prev, right_prev, ...)``.
 
@@ -139,6 +191,8 @@ def pad(input, pad, mode: str = "constant", value=None):
     """
     x = as_tensor_arg(input)
     pad = tuple(int(p) for p in pad)
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise KittyNotImplementedError(f"Unrecognised padding mode {mode}")
     if len(pad) % 2:
         raise KittyRuntimeError("Padding length must be divisible by 2")
     k = len(pad) // 2
@@ -149,30 +203,14 @@ def pad(input, pad, mode: str = "constant", value=None):
             f"length {len(pad)} and input of dimension {nd}"
         )
     pairs = [(0, 0)] * (nd - k) + [(pad[2 * i], pad[2 * i + 1]) for i in range(k)][::-1]
-    if mode not in ("constant", "reflect", "replicate", "circular"):
-        raise KittyNotImplemented(f"Unrecognised padding mode {mode}")
     if mode != "constant":
         if value is not None and value != 0:
             raise KittyRuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
-        if k > 3 or nd < k + 1:
-            raise KittyNotImplemented(
-                "Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now"
-            )
-        # torch checks the padded dims from the last one (pad's own order) and names the first bad
-        # one by its dim and by the argument number of its pair in the padding list
-        for i in range(k):
-            dim = nd - 1 - i
-            (lo, hi), n = pairs[dim], x._data.shape[dim]
-            if mode == "reflect" and (lo >= n or hi >= n):
-                raise KittyRuntimeError(
-                    f"Argument #{4 + 2 * i}: Padding size should be less than the corresponding input dimension, "
-                    f"but got: padding ({lo}, {hi}) at dimension {dim} of input {list(x._data.shape)}"
-                )
-        for (lo, hi), n in zip(pairs, x._data.shape):
-            if mode == "circular" and (lo > n or hi > n):
-                raise KittyRuntimeError("Padding value causes wrapping around more than once.")
-            if lo < 0 or hi < 0:
-                raise KittyRuntimeError(f"negative padding is not supported in mode {mode}")
+        _check_non_constant(x._data.shape, pairs, k, mode)
+        if mode == "circular" and any(lo < 0 or hi < 0 for lo, hi in pairs):
+            # torch crops first and wraps what is left: (-1, 2) on [1..5] gives [2, 3, 4, 5, 2, 3]
+            x = _tpad(x, [(min(lo, 0), min(hi, 0)) for lo, hi in pairs])
+            pairs = [(max(lo, 0), max(hi, 0)) for lo, hi in pairs]
     else:
         for (lo, hi), n in zip(pairs, x._data.shape):
             if n + lo + hi < 0:
@@ -180,4 +218,6 @@ def pad(input, pad, mode: str = "constant", value=None):
                     f"The input size {n}, plus negative padding {lo} and {hi} resulted in a negative output size"
                 )
     val = 0 if value is None else value
-    return Pad.apply(x, pads=tuple(pairs), mode=mode, value=val)
+    out = Pad.apply(x, pads=tuple(pairs), mode=mode, value=val, dims=k)
+    # torch's constant, reflect and replicate kernels keep a channels-last input's layout
+    return out if mode == "circular" else keep_channels_last(out, x)
