@@ -435,3 +435,23 @@ def test_fold_gives_a_contiguous_image_like_torch(padding, blocks):
     theirs = TF.fold(torch.tensor(cols), (5, 5), 2, padding=padding)
     assert ours.stride() == theirs.stride() and ours.is_contiguous()
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+
+
+
+
+# (torch's warnings, read off torch 2.13 in fresh processes: it gives this one once a process)
+@pytest.mark.parametrize("kernel, dilation, warns", [(4, 1, True), (3, 1, False), (4, 2, False), (2, 3, True),
+                                                     ((3, 2), 1, True), ((3, 5), 1, False)])
+def test_same_padding_warns_once_of_uneven_padding_like_torch(kernel, dilation, warns, monkeypatch):
+    # torch warns when dilation * (kernel - 1) is odd on some dim: its padding is uneven there
+    monkeypatch.setattr(kitty.ops._prep, "WARNED_ONCE", set())
+    nd = 2 if isinstance(kernel, tuple) else 1
+    conv = KF.conv2d if nd == 2 else KF.conv1d
+    w = kitty.ones((2, 1) + (kernel if nd == 2 else (kernel,)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(2):
+            conv(kitty.ones((1, 1) + (7,) * nd), w, padding="same", dilation=dilation)
+    text = ("Using padding='same' with even kernel lengths and odd dilation may require a zero-padded copy of the "
+            "input be created")
+    assert [(w.category, str(w.message), w.filename) for w in caught] == [(UserWarning, text, __file__)] * warns

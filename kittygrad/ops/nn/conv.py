@@ -13,7 +13,7 @@ from .. import joining as _joining
 from .. import linalg as _linalg
 from .._fused import _needs, _ntuple, _same_dtype, xp
 from .._autocast import autocast_args
-from .._prep import as_tensor_arg, cpp_type_name, dtype_name
+from .._prep import as_tensor_arg, cpp_type_name, dtype_name, warn_once
 from ..nn.padding import _tpad, _tslice
 
 # ---------------------------------------------------------------------------------------------
@@ -269,6 +269,12 @@ def _conv_dtypes(name: str, x, w, b) -> None:
     _same_dtype(name, x, w, b)  # (a transposed convolution's bias)
 
 
+_SAME_PADDING_UNEVEN = (
+    "Using padding='same' with even kernel lengths and odd dilation may require a zero-padded copy of the "
+    "input be created"
+)
+
+
 def _conv(nd, name, input, weight, bias, stride, padding, dilation, groups):
     x, w, b, unbatched = _conv_prepare(name, nd, input, weight, bias, groups)
     stride = _ntuple(stride, nd, "stride")
@@ -285,6 +291,8 @@ def _conv(nd, name, input, weight, bias, stride, padding, dilation, groups):
                 total = d * (k - 1)
                 pads.append((total // 2, total - total // 2))
             pads = tuple(pads)
+            if any(lo != hi for lo, hi in pads):  # torch warns (once a process) of the copy uneven padding takes
+                warn_once("conv_same_padding", _SAME_PADDING_UNEVEN)
         else:
             raise KittyRuntimeError(f"Invalid padding string: {padding!r} (expected 'valid' or 'same')")
     else:
