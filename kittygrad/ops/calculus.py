@@ -58,24 +58,33 @@ def diff(input, n: int = 1, dim: int = -1, prepend=None, append=None):
     return out
 
 
+def _spacing_list(spacing):
+    """``spacing`` as a list when it is one (of numbers, or of coordinate tensors: torch's
+    signatures take one kind or the other, never a mix), else None (a number, or unspecified)."""
+    if spacing is None or isinstance(spacing, (int, float, F.Tensor)):
+        return None
+    spacing = list(spacing)
+    if any(isinstance(s, F.Tensor) for s in spacing):
+        for i, s in enumerate(spacing):
+            if not isinstance(s, F.Tensor):
+                raise KittyTypeError(f"expected Tensor as element {i} in argument 1, but got {type(s).__name__}")
+    return spacing
+
+
 def _spacings(input, spacing, dims):
     """One spacing per dim: a number, or a 1-D coordinates array (plain values, no gradient)."""
     if spacing is None:
         return [1.0] * len(dims)
-    if isinstance(spacing, (int, float)) or (isinstance(spacing, F.Tensor) and spacing._data.ndim == 0):
+    if not isinstance(spacing, list):
         return [float(spacing)] * len(dims)
-    spacing = list(spacing)
-    if len(spacing) == 1 and len(dims) > 1 and not isinstance(spacing[0], F.Tensor):
-        spacing = spacing * len(dims)
-    if len(spacing) != len(dims):
-        raise KittyRuntimeError(
-            f"torch.gradient expected spacing to be unspecified, a scalar or it's spacing and dim "
-            f"arguments to have the same length, but got a spacing argument of length {len(spacing)} "
-            f"and a dim argument of length {len(dims)}."
-        )
     out = []
     for s, d in zip(spacing, dims):
-        if isinstance(s, F.Tensor) and s._data.ndim == 1:
+        if isinstance(s, F.Tensor):
+            if s._data.ndim != 1:
+                raise KittyRuntimeError(
+                    "torch.gradient expected each element of spacing to have one dimension, but got an element "
+                    f"with {s._data.ndim} dimensions!"
+                )
             if s._data.shape[0] != input._data.shape[d]:
                 raise KittyRuntimeError(
                     f"torch.gradient expected each tensor to be on the same device and of the same "
@@ -138,15 +147,33 @@ def gradient(input, *, spacing=None, dim=None, edge_order: int = 1):
     (tensor([3., 4., 6., 7.]),)
     """
     input = as_tensor_arg(input)
-    if edge_order not in (1, 2):
-        raise KittyRuntimeError(f"torch.gradient only supports edge_order=1 and edge_order=2, but got {edge_order}.")
     nd = input._data.ndim
+    listed = _spacing_list(spacing)  # (torch checks, in this order: the list's length, edge_order, dims)
+    if listed is not None:
+        spacing = listed
+        if dim is None and len(spacing) != nd:
+            raise KittyRuntimeError(
+                "torch.gradient expected spacing to be unspecified, a scalar, or a list of length equal to "
+                f"'self.dim() = {nd}', since dim argument was not given, but got a list of length {len(spacing)}"
+            )
+        n_dims = 1 if isinstance(dim, int) else None if dim is None else len(dim)
+        if n_dims is not None and len(spacing) != n_dims:
+            raise KittyRuntimeError(
+                f"torch.gradient expected spacing to be unspecified, a scalar or it's spacing and dim "
+                f"arguments to have the same length, but got a spacing argument of length {len(spacing)} "
+                f"and a dim argument of length {n_dims}."
+            )
+    if edge_order not in (1, 2):
+        raise KittyRuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
     if dim is None:
         dims = list(range(nd))
     elif isinstance(dim, int):
         dims = [normalize_dim(dim, nd)]
     else:
         dims = [normalize_dim(d, nd) for d in dim]
+        for i, d in enumerate(dims):
+            if d in dims[:i]:
+                raise KittyRuntimeError(f"dim {d} appears multiple times in the list of dims")
     for d in dims:
         if input._data.shape[d] < edge_order + 1:
             raise KittyRuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")

@@ -8,7 +8,7 @@ from .. import backend as B
 from ..autograd.function import Op
 from ..errors import KittyRuntimeError
 from . import _return_types as RT
-from ._prep import KittyNotImplementedError, normalize_dim, tensor_input
+from ._prep import KittyNotImplementedError, normalize_dim, tensor_input, torch_named
 from .reduction import _int_dim, _no_bool, _nonempty_dim, _on_1d, _Selecting, _wrap
 
 
@@ -167,7 +167,8 @@ def median(input, dim=None, keepdim: bool = False):
         x = tensor_input(input)
         _no_bool(x, "median", KittyNotImplementedError, "\"median_cpu\" not implemented for 'Bool'")
         return MedianAll.apply(x)
-    return _kth(input, dim, keepdim, "median", RT.median, nan_mode="median")
+    # (torch records median along a dim as its overload 1, by its own node; kittygrad's is kthvalue's)
+    return torch_named(_kth(input, dim, keepdim, "median", RT.median, nan_mode="median"), "MedianBackward1")
 
 
 def nanmedian(input, dim=None, keepdim: bool = False):
@@ -180,8 +181,8 @@ def nanmedian(input, dim=None, keepdim: bool = False):
     if dim is None:
         x = tensor_input(input)
         _no_bool(x, "nanmedian", KittyNotImplementedError, "\"median_cpu\" not implemented for 'Bool'")
-        return MedianAll.apply(x, ignore_nan=True)
-    return _kth(input, dim, keepdim, "nanmedian", RT.nanmedian, nan_mode="nanmedian")
+        return torch_named(MedianAll.apply(x, ignore_nan=True), "NanmedianBackward0")
+    return torch_named(_kth(input, dim, keepdim, "nanmedian", RT.nanmedian, nan_mode="nanmedian"), "NanmedianBackward1")
 
 
 def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False):

@@ -7,7 +7,7 @@ from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
 from ..errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyTypeError
-from ._prep import as_tensor_arg, cast, dtype_name, normalize_dim
+from ._prep import as_tensor_arg, cast, dtype_name, normalize_dim, torch_named
 from ._return_types import _make, mode as mode_result
 from .gather_scatter import gather
 from .joining import stack
@@ -116,7 +116,7 @@ def _quantile(input, q, dim, keepdim, interpolation, name, ignore_nan):
         raise KittyRuntimeError(f"{name}() input tensor must be either float or double dtype")
     if interpolation not in _INTERPOLATIONS:
         raise KittyRuntimeError(
-            f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest. Got {interpolation}"
+            f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, but got {interpolation}"
         )
     scalar_q = not isinstance(q, F.Tensor)
     qs = B.xp.asarray([q] if scalar_q else q._data, dtype=B.xp.float64).reshape(-1)
@@ -176,9 +176,10 @@ def _quantile(input, q, dim, keepdim, interpolation, name, ignore_nan):
         outs = [o.reshape(()) for o in outs]
     elif dim is None and keepdim:
         outs = [o.reshape((1,) * input._data.ndim) for o in outs]
+    # torch's quantile ends on a squeeze of a list of dims, whatever the shapes: its node names it
     if scalar_q or q._data.ndim == 0:  # a 0-d q tensor adds no dimension either
-        return outs[0]
-    return stack(outs, 0)
+        return torch_named(outs[0], "SqueezeBackward4")
+    return torch_named(stack(outs, 0), "SqueezeBackward4")
 
 
 def quantile(input, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear"):
@@ -232,7 +233,7 @@ def mode(input, dim: int = -1, keepdim: bool = False):
     values = gather(x, d, _wrap(idx.copy()))
     if not keepdim or not nd:
         values, indices = values.squeeze(d), indices.squeeze(d)
-    return mode_result(values, indices)
+    return mode_result(torch_named(values, "ModeBackward0"), indices)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -488,3 +488,21 @@ def test_pad_keeps_a_channels_last_layout_and_never_aliases_like_torch(mode, pad
         out += 1  # a fresh tensor: the input stays zero
         results.append((out.stride(), float(x.abs().sum())))
     assert results[1] == results[0]
+
+
+# (torch's warnings, read off torch 2.13 in fresh processes: it gives this one once a process)
+@pytest.mark.parametrize("kernel, dilation, warns", [(4, 1, True), (3, 1, False), (4, 2, False), (2, 3, True),
+                                                     ((3, 2), 1, True), ((3, 5), 1, False)])
+def test_same_padding_warns_once_of_uneven_padding_like_torch(kernel, dilation, warns, monkeypatch):
+    # torch warns when dilation * (kernel - 1) is odd on some dim: its padding is uneven there
+    monkeypatch.setattr(kitty.ops._prep, "WARNED_ONCE", set())
+    nd = 2 if isinstance(kernel, tuple) else 1
+    conv = KF.conv2d if nd == 2 else KF.conv1d
+    w = kitty.ones((2, 1) + (kernel if nd == 2 else (kernel,)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(2):
+            conv(kitty.ones((1, 1) + (7,) * nd), w, padding="same", dilation=dilation)
+    text = ("Using padding='same' with even kernel lengths and odd dilation may require a zero-padded copy of the "
+            "input be created")
+    assert [(w.category, str(w.message), w.filename) for w in caught] == [(UserWarning, text, __file__)] * warns

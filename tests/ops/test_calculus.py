@@ -2,8 +2,13 @@
 ``cumulative_trapezoid``."""
 from __future__ import annotations
 
+import pytest
+import torch
+
+import kittygrad as kitty
 from _row_checks import test_finite_differences, test_integer_inputs, test_matches_torch  # noqa: F401
 from _row_helpers import Row, fixed
+from torch_errors import raised_as_torch
 
 
 def _coords(m, like):
@@ -28,3 +33,27 @@ ROWS = [
     Row("cumulative_trapezoid_x", lambda m, y, x: m.cumulative_trapezoid(y, x, dim=0), 2, shapes=fixed((4, 3), (4,))),
     Row("trapezoid_int", lambda m, a: m.trapezoid(a), inputs="int", shapes=fixed((3, 4))),
 ]
+
+
+@pytest.mark.parametrize("kw", [
+    dict(spacing=[1.0]),  # one number for two dims: torch does not repeat it
+    dict(spacing=(2.0,), dim=[0, 1]),
+    dict(spacing=[1.0, 2.0, 3.0], edge_order=3),  # (the length is checked first)
+    dict(dim=(0, 0), edge_order=3),
+    dict(edge_order=0),
+    dict(spacing=[1.0, 2.0], dim=(1, -1)),
+    dict(spacing=[1.0, "coords"]),  # a list of numbers and tensors: torch's parser refuses the mix
+    dict(spacing=["coords", 2.0], dim=(0, 1)),
+    dict(spacing=["matrix", "coords"]),
+    dict(spacing=["scalar", "scalar"]),
+    dict(spacing=["coords"], dim=[0, 1]),
+])
+def test_gradient_refuses_bad_spacing_and_dims_as_torch(kw):
+    def call(lib):
+        fill = {"coords": lib.arange(5.0), "matrix": lib.ones(4, 1), "scalar": lib.tensor(2.0)}
+        args = dict(kw)
+        if "spacing" in args:
+            args["spacing"] = [fill.get(s, s) if isinstance(s, str) else s for s in args["spacing"]]
+        return lambda: lib.gradient(lib.ones(4, 5), **args)
+    ours, theirs = raised_as_torch(call(torch), call(kitty))
+    assert ours == theirs

@@ -4,6 +4,10 @@ Each row runs the checks of ``_row_checks.py``: forward and gradients against to
 and float64, finite differences, and integer inputs where the row asks for them."""
 from __future__ import annotations
 
+import pytest
+import torch
+
+import kittygrad as kitty
 from _row_checks import test_finite_differences, test_integer_inputs, test_matches_torch  # noqa: F401
 from _row_helpers import Row, away_from_int, clamp_domain, distinct, fixed
 
@@ -43,3 +47,20 @@ ROWS = [
     Row("unique_consecutive_dim", lambda m, a: a.unique_consecutive(dim=0), inputs="int", shapes=fixed((5, 2)),
         also=("unique_consecutive_method",)),
 ]
+
+
+@pytest.mark.parametrize("make", [
+    lambda m, x: m.median(x, 1).values,
+    lambda m, x: x.median(0, keepdim=True)[0],
+    lambda m, x: m.median(x[0, 0], 0).values,
+    lambda m, x: m.nanmedian(x, 1).values,
+    lambda m, x: m.nanmedian(x),
+    lambda m, x: m.median(x),
+])
+def test_median_nodes_carry_torchs_names(make):
+    # printed as grad_fn=<...>: torch records median along a dim by a node of its own, not kthvalue's
+    names = []
+    for lib in (torch, kitty):
+        out = make(lib, lib.ones(3, 4).requires_grad_())
+        names.append(out.grad_fn.name() if lib is torch else out.grad_fn.torch_name())
+    assert names[1] == names[0]

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+import torch
+
+import kittygrad as kitty
 
 from _row_checks import test_finite_differences, test_integer_inputs, test_matches_torch  # noqa: F401
 from _row_helpers import Row, distinct, fixed
+from torch_errors import raised_as_torch
 
 
 def _with_nans(x):
@@ -57,3 +62,27 @@ ROWS += [
     Row("histogramdd_edges", lambda m, a, w: _flat(m.histogramdd(a, bins=2, range=[-1.0, 1.0, -1.0, 1.0], weight=w,
                                                                  density=True)), 2, shapes=fixed((5, 2), (5,)), grad=False),
 ]
+
+
+
+@pytest.mark.parametrize("make", [
+    lambda m, x: m.quantile(x, 0.5),
+    lambda m, x: m.quantile(x, 0.2, dim=1, keepdim=True),
+    lambda m, x: x.nanquantile(m.tensor([0.2, 0.5]), dim=0),
+    lambda m, x: m.nanquantile(x[0], m.tensor(0.5), interpolation="lower"),
+    lambda m, x: m.mode(x, 1).values,
+    lambda m, x: m.mode(x[0, 0]).values,
+])
+def test_quantile_and_mode_nodes_carry_torchs_names(make):
+    # printed as grad_fn=<...>: torch's quantile ends on a squeeze of a list of dims, mode has its node
+    names = []
+    for lib in (torch, kitty):
+        out = make(lib, lib.ones(3, 4).requires_grad_())
+        names.append(out.grad_fn.name() if lib is torch else out.grad_fn.torch_name())
+    assert names[1] == names[0]
+
+
+def test_quantile_names_the_interpolation_it_refuses_as_torch():
+    ours, theirs = raised_as_torch(lambda: torch.quantile(torch.ones(3), 0.5, interpolation="cubic"),
+                                   lambda: kitty.quantile(kitty.ones(3), 0.5, interpolation="cubic"))
+    assert ours == theirs
