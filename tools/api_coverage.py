@@ -55,8 +55,9 @@ LEFT_OUT = [
     (r"sparse|to_dense|coalesce|^indices$|^values$|crow_|col_indices|ccol|row_indices|sspaddmm|smm$|hspmm|"
      r"saddmm|^sspa|_nnz|dense_dim|sparse_dim|nested", "sparse and nested layouts"),
     (r"^jit$|script|trace|fx|^export|compile_|_dynamo|inductor|^compiler", "TorchScript, FX and the compiler stack"),
-    (r"^is_vulkan|^is_ort|^is_maia|^is_meta$|storage|untyped|^pin_memory$|is_pinned|share_memory|"
-     r"is_shared|data_ptr|^record_stream|^new_empty_strided|_stride$", "memory and storage plumbing"),
+    # (storage(), untyped_storage() and their two classes are kittygrad's: books inspect views with them)
+    (r"^is_vulkan|^is_ort|^is_maia|^is_meta$|^(?!Typed|Untyped)\w*Storage(Base)?$|^storage_type$|share_memory|"
+     r"is_shared|const_data_ptr|^record_stream|^new_empty_strided|_stride$", "memory and storage plumbing"),
     (r"^is_grad_enabled_|^Dispatch|^Library|^library$|^Tag$|^ops$|^classes$|^cpp|^ffi|^utils$|"
      r"_C$|^DisableTorchFunction|torch_function|^Symbol|^Sym[A-Z]|^sym_|^Generator$", "C++ and dispatcher plumbing"),
     (r"^named_|^refine_names|^rename|^align_to|^align_as|^names$|^unflatten_names", "named tensors (prototype)"),
