@@ -568,6 +568,7 @@ def _dist(name):
         "ParetoHeavy": (lambda m, s, a: L(m).Pareto(s, a), [pos(3), np.array([0.5, 1.5, 3.0])]),
         "ParetoLow": (lambda m, s, a: L(m).Pareto(s * 0.1, a), [pos(3), pos(3)]),
         "UniformHigh": (lambda m, a, w: L(m).Uniform(a + 3, a + w + 4), [unit(3) * 0.4, unit(3) * 0.5]),
+        "UniformUnit": (lambda m, a, b: L(m).Uniform(a, b), [np.array([0.0, 0.0, 0.3]), np.array([1.0, 0.6, 1.0])]),
     }[name]
 
 
@@ -592,7 +593,7 @@ KL_PAIRS = [
     ("ParetoHeavy", "Normal"), ("UniformHigh", "ParetoLow"), ("Uniform", "Pareto"),
     ("Beta", "Pareto"), ("Exponential", "Pareto"), ("Gamma", "Pareto"), ("Laplace", "Pareto"), ("Normal", "Pareto"),
     ("Pareto", "Beta"), ("Pareto", "Uniform"), ("Gumbel", "Beta"), ("Gumbel", "Exponential"), ("Gumbel", "Gamma"),
-    ("Gumbel", "Pareto"), ("Gumbel", "Uniform"),
+    ("Gumbel", "Pareto"), ("Gumbel", "Uniform"), ("UniformUnit", "Beta"), ("UniformUnit", "Gamma"),
 ]
 
 

@@ -20,6 +20,7 @@ from .. import linalg
 from ..autograd import grad
 from ..creation import full_like
 from ..nn import functional as F
+from ..ops.arithmetic import xlogy
 from ..ops.comparison import where
 from ..ops.joining import cat
 from ..ops.shape import broadcast_shapes
@@ -127,7 +128,9 @@ def _infinite_like(t):
 
 
 def _x_log_x(t):
-    return t * t.log()
+    # xlogy makes 0 log 0 = 0, the limit: a Uniform whose end sits on 0 or 1 (Uniform(0, 1) against
+    # Beta, Gamma, ...) would otherwise give 0 * -inf = nan.
+    return xlogy(t, t)
 
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
