@@ -510,6 +510,18 @@ def test_continuous_bernoulli_clamps_probs_as_torch():
         assert float(k.probs) == pytest.approx(float(t.probs), abs=1e-12)
 
 
+def test_continuous_bernoulli_clamps_probs_from_logits_as_torch():
+    # a large logit rounds the sigmoid to 1: unclamped, log(1 - lambda) = -inf made the entropy NaN
+    logits = np.array([0.0, 30.0, -30.0, 100.0], dtype=np.float32)
+    k = KD.ContinuousBernoulli(logits=kitty.tensor(logits))
+    t = TD.ContinuousBernoulli(logits=torch.tensor(logits))
+    np.testing.assert_allclose(_np(k.probs), t.probs.numpy(), rtol=1e-6)
+    for what in ("entropy", "mean", "variance"):
+        got = getattr(k, what)() if what == "entropy" else getattr(k, what)
+        want = getattr(t, what)() if what == "entropy" else getattr(t, what)
+        np.testing.assert_allclose(_np(got), want.numpy(), rtol=1e-5, atol=1e-7, err_msg=what)
+
+
 # ---- KL divergences
 
 

@@ -23,7 +23,7 @@ from ..ops.comparison import where
 from ..size import Size
 from ._probs_logits import BINARY_ARGS, ProbsOrLogits
 from .exp_family import ExponentialFamily
-from .utils import _finfo, broadcast_all, clamp_probs
+from .utils import _finfo, broadcast_all, clamp_probs, lazy_property, logits_to_probs
 
 __all__ = ["ContinuousBernoulli"]
 
@@ -54,6 +54,12 @@ class ContinuousBernoulli(ProbsOrLogits, ExponentialFamily):
 
     def expand(self, batch_shape, _instance=None):
         return self._expanded(ContinuousBernoulli, batch_shape, _instance, _lims=self._lims)
+
+    @lazy_property
+    def probs(self):
+        """lambda, from the logits: clamped as given probs are, since a large logit rounds the sigmoid
+        to exactly 0 or 1 and the normaliser's log(1 - lambda) would be infinite (NaN entropy)."""
+        return clamp_probs(logits_to_probs(self.logits, is_binary=True))
 
     # ---- the two regimes
 
