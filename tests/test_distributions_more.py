@@ -631,6 +631,13 @@ def test_kl_continuous_bernoulli_uniform():
     assert torch.isinf(t).all()
 
 
+def test_continuous_bernoulli_self_kl_and_uniform_entropy_are_exact_zeros():
+    # printed results ("0.0000", not "-0.0000"): torch's groupings give +0. exactly, as these must
+    p = KD.ContinuousBernoulli(kitty.tensor([0.5, 0.499, 0.2, 0.9, 0.01]))
+    assert _np(KD.kl_divergence(p, p)).tolist() == [0.0] * 5
+    assert math.copysign(1.0, float(p.entropy()[0])) == 1.0
+
+
 def test_kl_uniform_continuous_bernoulli_at_the_edges():
     # U(0, 1) lies inside q's support [0, 1]: its divergence is finite (E_U[log q] = mean of log q)
     p = KD.Uniform(kitty.tensor(0.0, dtype=kitty.float64), kitty.tensor(1.0, dtype=kitty.float64))

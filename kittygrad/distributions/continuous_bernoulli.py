@@ -136,7 +136,8 @@ class ContinuousBernoulli(ProbsOrLogits, ExponentialFamily):
     def entropy(self):
         mean = self.mean
         log_lam, log_rest = self.probs.log(), (-self.probs).log1p()
-        return -(self._log_constant() + mean * log_lam + (1 - mean) * log_rest)
+        # summed as torch does, so the uniform case (lambda = 1/2) gives +0., not the -0. of negating a sum
+        return mean * (log_rest - log_lam) - self._log_constant() - log_rest
 
     # ---- exponential-family view: theta = logit(lambda), A(theta) = log((e^theta - 1) / theta)
 

@@ -609,7 +609,10 @@ def _continuous_bernoulli_cross_entropy(q, mean):
 
 @register_kl(ContinuousBernoulli, ContinuousBernoulli)
 def _kl_continuous_bernoulli_continuous_bernoulli(p, q):
-    return -p.entropy() + _continuous_bernoulli_cross_entropy(q, p.mean)
+    # log density = log C + x * logit + log(1 - lambda); grouped per distribution so that p == q
+    # cancels term by term to exactly 0 (an entropy minus a cross-entropy leaves rounding noise)
+    log_rest_p, log_rest_q = (-p.probs).log1p(), (-q.probs).log1p()
+    return p.mean * (p.logits - q.logits) + (p._log_constant() + log_rest_p) - (q._log_constant() + log_rest_q)
 
 
 @register_kl(Beta, ContinuousBernoulli)
