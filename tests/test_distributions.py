@@ -708,6 +708,15 @@ def test_transforms_match_torch():
     assert cached.inv(cached(xk)) is xk
 
 
+def test_shape_changing_transforms_keep_the_shapes_type():
+    # torch slices the given shape: a tuple in, a tuple out (printed "(3, 7)", not "torch.Size([3, 7])")
+    for name, shape, back in [("StickBreakingTransform", (3, 6), (3, 6)), ("CorrCholeskyTransform", (3, 6), (3, 4, 4))]:
+        tt, kt = getattr(TD.transforms, name)(), getattr(KD.transforms, name)()
+        assert type(kt.forward_shape(shape)) is type(tt.forward_shape(shape)) is tuple
+        assert type(kt.inverse_shape(back)) is tuple and kt.inverse_shape(back) == tt.inverse_shape(back)
+        assert repr(kt.forward_shape(kitty.Size(shape))).replace("kittygrad", "torch") == repr(tt.forward_shape(torch.Size(shape)))
+
+
 def test_biject_to_and_transform_to_match_torch():
     x = RNG.standard_normal((2, 3))
     makers = [lambda C: C.real, lambda C: C.positive, lambda C: C.nonnegative, lambda C: C.greater_than(1.5),

@@ -690,7 +690,8 @@ class StickBreakingTransform(Transform, domain=constraints.real_vector, codomain
     def _resized_last(shape, change):
         if len(shape) < 1:
             raise KittyValueError("Too few dimensions on input")
-        return Size(tuple(shape[:-1]) + (shape[-1] + change,))
+        # built from the given shape's own slice: a tuple gives a tuple back, a Size a Size, as torch's
+        return shape[:-1] + (shape[-1] + change,)
 
     def forward_shape(self, shape):
         return self._resized_last(shape, +1)
@@ -792,7 +793,7 @@ class CorrCholeskyTransform(
         d = _lower_size(shape[-1])
         if d < 0:
             raise KittyValueError("Input is not a flattened lower-diagonal number")
-        return Size(tuple(shape[:-1]) + (d, d))
+        return shape[:-1] + (d, d)  # the given shape's type, as _resized_last
 
     def inverse_shape(self, shape):
         if len(shape) < 2:
@@ -800,7 +801,7 @@ class CorrCholeskyTransform(
         if shape[-2] != shape[-1]:
             raise KittyValueError("Input is not square")
         d = shape[-1]
-        return Size(tuple(shape[:-2]) + (d * (d - 1) // 2,))
+        return shape[:-2] + (d * (d - 1) // 2,)
 
 
 class CumulativeDistributionTransform(Transform, codomain=constraints.unit_interval, bijective=True, sign=+1):
