@@ -516,7 +516,7 @@ class TensorMethods:
         return _special._inplace_incomplete_gamma(self, _special.Igammac, other, "igammac_")
 
     def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
-        return _inplace(_unary.NanToNum, self, nan=nan, posinf=posinf, neginf=neginf)
+        return _inplace(_unary.NanToNum, self, **_unary.nan_to_num_params(self, nan, posinf, neginf))
 
     def clamp_min_(self, min):  # noqa: A002
         return self.clamp_(min=min)

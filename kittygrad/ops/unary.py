@@ -860,7 +860,17 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     tensor([0., 1.])
     """
     x = _tensor(input)
-    return NanToNum.apply(x, nan=nan, posinf=posinf, neginf=neginf)
+    return NanToNum.apply(x, **nan_to_num_params(x, nan, posinf, neginf))
+
+
+def nan_to_num_params(x, nan, posinf, neginf) -> dict:
+    """NanToNum's parameters for ``x``: a bfloat16 tensor's infinities default to bfloat16's
+    extremes (its forward sees the input widened to float32, whose extremes round to inf)."""
+    if x._data.dtype is B.bfloat16:
+        big = float(B.finfo(B.bfloat16).max)
+        posinf = big if posinf is None else posinf
+        neginf = -big if neginf is None else neginf
+    return {"nan": nan, "posinf": posinf, "neginf": neginf}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -59,3 +59,16 @@ def test_rounding_refuses_bool_and_integer_decimals_as_torch():
         assert outcome(kitty, call) == outcome(torch, call), n
     with pytest.raises(NotImplementedError):
         kitty.tensor([True]).floor_divide_(kitty.tensor([True]))
+
+
+def test_nan_to_num_of_bfloat16_defaults_to_its_extremes():
+    """The infinities become bfloat16's largest finite values, not float32's (which round to inf)."""
+    import torch
+
+    import kittygrad as kitty
+
+    values = [float("nan"), float("inf"), -float("inf"), 1.5]
+    t = torch.tensor(values, dtype=torch.bfloat16)
+    k = kitty.tensor(values, dtype=kitty.bfloat16)
+    assert k.nan_to_num().tolist() == t.nan_to_num().tolist()
+    assert k.clone().nan_to_num_(neginf=-2.0).tolist() == t.clone().nan_to_num_(neginf=-2.0).tolist()
