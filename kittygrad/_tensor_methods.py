@@ -5,6 +5,7 @@ Kept apart from ``tensor.py`` so op families grow without touching the core clas
 from __future__ import annotations
 
 from .autograd.function import apply_inplace as _inplace
+from .errors import KittyTypeError
 from .ops import activation as _act
 from .ops import arithmetic as _arith
 from .ops import comparison as _cmp
@@ -147,7 +148,7 @@ class TensorMethods:
 
     fix = trunc
 
-    def round(self, *, decimals=0):
+    def round(self, *, decimals=None):
         return _unary.round(self, decimals=decimals)
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
@@ -317,6 +318,8 @@ class TensorMethods:
     __rxor__ = __xor__
 
     def __invert__(self):
+        if self._data.dtype.kind not in "biu":  # (the operator's own message; bitwise_not's is another)
+            raise KittyTypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
         return _cmp.bitwise_not(self)
 
     def __lshift__(self, other):
@@ -470,7 +473,7 @@ class TensorMethods:
 
     fix_ = trunc_
 
-    def round_(self, *, decimals=0):
+    def round_(self, *, decimals=None):
         return _unary._inplace_rounding(self, _unary.Round, decimals=decimals)
 
     def frac_(self):
@@ -513,7 +516,7 @@ class TensorMethods:
         return _special._inplace_incomplete_gamma(self, _special.Igammac, other, "igammac_")
 
     def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
-        return _inplace(_unary.NanToNum, self, nan=nan, posinf=posinf, neginf=neginf)
+        return _inplace(_unary.NanToNum, self, **_unary.nan_to_num_params(self, nan, posinf, neginf))
 
     def clamp_min_(self, min):  # noqa: A002
         return self.clamp_(min=min)

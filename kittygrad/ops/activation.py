@@ -16,6 +16,8 @@ from ._fused import _float, _needs, _sigmoid, _softplus
 from ._prep import as_tensor_arg, cast, dtype_name, masked_grad, normalize_dim, scaled_own, times_grad
 from .unary import _float_input
 
+_HALF = B.xp.dtype("float16")
+
 
 class Softmax(Op):
     saved_fields = ("axis", "out")
@@ -24,6 +26,11 @@ class Softmax(Op):
     def forward(self, x, axis):
         xp = self.xp
         self.axis = axis
+        if x.dtype == _HALF:
+            # torch computes a float16 softmax in float32 and rounds the result once (bfloat16
+            # inputs arrive widened already): per-element float16 exps and sums drift a unit
+            self.out = self.forward(x.astype(xp.float32), axis).astype(_HALF)
+            return self.out
         with B.errstate(invalid="ignore"):  # a row all -inf (every key masked) is NaN in torch, quietly
             e = _k.by_materializing(xp.subtract, x, x.max(axis=axis, keepdims=True, initial=-xp.inf))  # initial: empty inputs
         if type(e) is B.ndarray and e.ndim > 0:  # a fresh array: exp and the scaling in place
@@ -49,13 +56,20 @@ class LogSoftmax(Op):
     saved_fields = ("axis", "out")
     saves_output = True
 
-    def forward(self, x, axis):
+    def forward(self, x, axis, low=None):
         xp = self.xp
         self.axis = axis
+        if x.dtype == _HALF:  # computed in float32 and rounded once, as softmax (bfloat16 arrives widened)
+            self.out = self.forward(x.astype(xp.float32), axis, low).astype(_HALF)
+            return self.out
         with B.errstate(invalid="ignore"):  # (a row all -inf: NaN, quietly, as softmax's)
             shifted = _k.by_materializing(xp.subtract, x, x.max(axis=axis, keepdims=True, initial=-xp.inf))  # initial: empty inputs
         e = xp.exp(shifted)
         log_total = xp.log(_k.sum_last(e) if axis == e.ndim - 1 else e.sum(axis=axis, keepdims=True))
+        if low is not None and axis == e.ndim - 1:
+            # torch's last-dim kernel for float16/bfloat16 keeps the row sums and their logs in the
+            # input's dtype: rounding both there prints the same last digit as torch
+            log_total = xp.log(_k.sum_last(e).astype(low).astype(xp.float32)).astype(low).astype(xp.float32)
         if type(shifted) is B.ndarray and shifted.ndim:
             shifted -= log_total  # a fresh array: the result in place
             self.out = shifted
@@ -69,8 +83,8 @@ class LogSoftmax(Op):
         if type(probs) is B.ndarray and probs.shape == g.shape and probs.dtype == g.dtype:
             # g - softmax * sum(g), in place on the one fresh array
             probs *= _k.sum_last(g) if self.axis == g.ndim - 1 else g.sum(axis=self.axis, keepdims=True)
-            return xp.subtract(g, probs, out=probs), None
-        return g - probs * g.sum(axis=self.axis, keepdims=True), None
+            return xp.subtract(g, probs, out=probs), None, None
+        return g - probs * g.sum(axis=self.axis, keepdims=True), None, None
 
 
 def _softmax_input(input, dim, dtype, name: str = "softmax"):
@@ -106,9 +120,10 @@ def log_softmax(input, dim=None, dtype=None):
     tensor([-0.6931, -0.6931])
     """
     x, axis = _softmax_input(input, dim, dtype, "log_softmax")
+    low = x._data.dtype if x._data.dtype.itemsize == 2 else None  # float16, bfloat16
     if x._data.ndim == 0:
-        return LogSoftmax.apply(x.reshape(1), 0).reshape(())
-    return LogSoftmax.apply(x, axis)
+        return LogSoftmax.apply(x.reshape(1), 0, low).reshape(())
+    return LogSoftmax.apply(x, axis, low)
 
 
 class Sigmoid(Op):

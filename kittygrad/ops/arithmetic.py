@@ -439,6 +439,13 @@ def _int_zero_division(b):
         raise KittyRuntimeError("ZeroDivisionError")
 
 
+def _refuse_bool(a, kernel: str):
+    """torch has no bool kernel for the rounded divisions and remainders (NumPy would answer in
+    int8, or divide True by False): its error, before any zero-division check."""
+    if a.dtype == bool:
+        raise KittyNotImplementedError(f"\"{kernel}_cpu\" not implemented for 'Bool'")
+
+
 class DivRounding(Op):
     """``div(a, b, rounding_mode='trunc'|'floor')``; the gradient is zero for both operands."""
 
@@ -447,6 +454,7 @@ class DivRounding(Op):
     def forward(self, a, b, mode):
         xp = self.xp
         if a.dtype.kind in "iub":
+            _refuse_bool(a, f"div_{mode}")
             _int_zero_division(b)
             q = xp.floor_divide(a, b)
             if mode == "trunc":  # floor rounds towards -inf; trunc wants towards 0 for mixed signs
@@ -509,6 +517,7 @@ class _IntegerPartRemainder(Op):
 
     def forward(self, a, b):
         self.a, self.b = a, b
+        _refuse_bool(a, self.kernel.__name__)
         if a.dtype.kind in "iu":
             _int_zero_division(b)
         with B.errstate(divide="ignore", invalid="ignore"):

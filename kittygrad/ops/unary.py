@@ -21,6 +21,8 @@ class Abs(Op):
     saved_inputs = (0,)
 
     def forward(self, x):
+        if x.dtype == bool:  # (NumPy's abs of bools is the identity; torch has no bool kernel)
+            raise KittyNotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
         self.x = x
         return self.xp.abs(x)
 
@@ -787,8 +789,19 @@ def sgn(input):
 def _rounding(cls, input):
     x = _tensor(input)
     if not B.is_float(x._data.dtype):
+        _refuse_exact(x, cls)
         return F.Tensor._wrap(x._data.copy())
     return cls.apply(x)
+
+
+def _refuse_exact(x, cls, decimals=None):
+    """torch rounds integer tensors to a copy of themselves but has no bool kernel for it, and
+    none for integers once ``decimals`` is given (even 0): its errors. ``decimals`` None: not given."""
+    name = cls.__name__.lower()
+    if decimals not in (None, 0):
+        raise KittyNotImplementedError(f'"{name}_cpu" not implemented for \'{_tname(x)}\'')
+    if decimals == 0 or x._data.dtype == bool:
+        raise KittyNotImplementedError(f'"{name}_vml_cpu" not implemented for \'{_tname(x)}\'')
 
 
 def floor(input):
@@ -824,8 +837,9 @@ def trunc(input):
 fix = trunc
 
 
-def round(input, *, decimals: int = 0):  # noqa: A001 - torch's name
-    """Round half to even, optionally to ``decimals`` places.
+def round(input, *, decimals: int | None = None):  # noqa: A001 - torch's name
+    """Round half to even, optionally to ``decimals`` places (None: not given, which integer
+    tensors tell apart from an explicit 0).
 
     >>> import kittygrad as kitty
     >>> kitty.round(kitty.tensor([0.5, 1.5, 1.2345]), decimals=0)
@@ -833,8 +847,9 @@ def round(input, *, decimals: int = 0):  # noqa: A001 - torch's name
     """
     x = _tensor(input)
     if not B.is_float(x._data.dtype):
+        _refuse_exact(x, Round, decimals)
         return F.Tensor._wrap(x._data.copy())
-    return Round.apply(x, decimals=decimals)
+    return Round.apply(x, decimals=decimals or 0)
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
@@ -845,7 +860,17 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     tensor([0., 1.])
     """
     x = _tensor(input)
-    return NanToNum.apply(x, nan=nan, posinf=posinf, neginf=neginf)
+    return NanToNum.apply(x, **nan_to_num_params(x, nan, posinf, neginf))
+
+
+def nan_to_num_params(x, nan, posinf, neginf) -> dict:
+    """NanToNum's parameters for ``x``: a bfloat16 tensor's infinities default to bfloat16's
+    extremes (its forward sees the input widened to float32, whose extremes round to inf)."""
+    if x._data.dtype is B.bfloat16:
+        big = float(B.finfo(B.bfloat16).max)
+        posinf = big if posinf is None else posinf
+        neginf = -big if neginf is None else neginf
+    return {"nan": nan, "posinf": posinf, "neginf": neginf}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -858,5 +883,9 @@ def _inplace_unary(self, cls, **params):
 
 def _inplace_rounding(self, cls, **params):
     if not B.is_float(self._data.dtype):
+        if cls is not Sign:  # (sign has a bool kernel)
+            _refuse_exact(self, cls, params.get("decimals"))
         return self
+    if cls is Round:
+        params["decimals"] = params["decimals"] or 0
     return apply_inplace(cls, self, **params)

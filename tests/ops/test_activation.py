@@ -65,3 +65,23 @@ def test_gelu_refuses_an_unknown_approximation_with_torchs_message():
         with pytest.raises(RuntimeError) as k:
             call()
         assert str(k.value) == str(t.value)
+
+
+def test_half_precision_softmax_rounds_as_torch():
+    """float16 softmax is computed in float32 and rounded once; the last-dim log_softmax of float16
+    and bfloat16 keeps its row sums and their logs in the input's dtype, as torch's kernel: bit for bit."""
+    import numpy as np
+    import torch
+
+    import kittygrad as kitty
+
+    torch.manual_seed(0)
+    x = torch.randn(16, 50) * 4
+    for dtype in ("float16", "bfloat16"):
+        t = x.to(getattr(torch, dtype))
+        k = kitty.tensor(x.numpy()).to(getattr(kitty, dtype))
+        for name in ("softmax", "log_softmax"):
+            got = getattr(kitty, name)(k, -1).float().numpy()
+            np.testing.assert_array_equal(got, getattr(torch, name)(t, -1).float().numpy(), err_msg=f"{name} {dtype}")
+        # another dim: log_softmax is float32 rounded once there
+        np.testing.assert_array_equal(kitty.log_softmax(k, 0).float().numpy(), torch.log_softmax(t, 0).float().numpy())
