@@ -301,10 +301,12 @@ def _dtype_or_default(dtype, fallback=None):
     return D.to_dtype(dtype)
 
 
-def _sizes(size):
+def _sizes(size, fn: str = ""):
     shape = _shape_arg(size)
     for n in shape:
         if n < 0:
+            if fn == "zeros":  # (torch's zeros checks its sizes itself, with its own words)
+                raise KittyRuntimeError("zeros: Dimension size must be non-negative.")
             raise KittyRuntimeError(
                 f"Trying to create tensor with negative dimension {n}: {list(shape)}"
             )
@@ -319,7 +321,15 @@ def zeros(*sizes, size=None, dtype=None, device=None, requires_grad: bool = Fals
     kittygrad.Size([2, 3])
     """
     _check_device(device)
-    shape = _sizes(_sizes_or_keyword(sizes, size, "size", "zeros"))
+    shape = _sizes(_sizes_or_keyword(sizes, size, "size", "zeros"), "zeros")
+    return _finish(B.xp.zeros(shape, _dtype_or_default(dtype).np), requires_grad)
+
+
+def _zeros_for(fn: str, sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``zeros`` for ``empty`` and ``new_zeros``/``new_empty``, which word a negative size as the
+    other factories do ("Trying to create tensor with negative dimension")."""
+    _check_device(device)
+    shape = _sizes(_sizes_or_keyword(sizes, size, "size", fn))
     return _finish(B.xp.zeros(shape, _dtype_or_default(dtype).np), requires_grad)
 
 
@@ -344,8 +354,7 @@ def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = Fals
     """
     if memory_format is preserve_format:
         raise KittyRuntimeError("unsupported memory format Preserve")
-    out = zeros(*_sizes_or_keyword(sizes, size, "size", "empty"), dtype=dtype, device=device,
-                requires_grad=requires_grad)
+    out = _zeros_for("empty", sizes, size, dtype=dtype, device=device, requires_grad=requires_grad)
     out._data = laid_out(out._data, memory_format)  # channels_last(_3d) asks for NHWC strides
     return out
 
@@ -427,6 +436,11 @@ def _num(x):
     return x.item() if isinstance(x, Tensor) or B.is_array_like_scalar(x) else x
 
 
+def _range_end(x) -> str:
+    """A bound as torch's range message prints it: a whole float without its ``.0``."""
+    return str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)
+
+
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is a float.
 
@@ -439,12 +453,14 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad:
     if end is None:
         start, end = 0, start
     if any(isinstance(v, float) and not math.isfinite(v) for v in (start, end, step)):
+        if isinstance(start, float) and not math.isfinite(start) or isinstance(end, float) and not math.isfinite(end):
+            raise KittyRuntimeError(f"unsupported range: {_range_end(start)} -> {_range_end(end)}")
         raise KittyRuntimeError(f"unsupported range: {start} -> {end} (step {step}): bounds must be finite")
     if step == 0:
         raise KittyRuntimeError("step must be nonzero")
     if (end - start) * step < 0:
         raise KittyRuntimeError(
-            f"upper bound and larger bound inconsistent with step sign (start={start}, end={end}, step={step})"
+            "upper bound and lower bound inconsistent with step sign"
         )
     if dtype is None:
         is_float = any(isinstance(v, float) for v in (start, end, step))

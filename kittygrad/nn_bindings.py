@@ -11,6 +11,7 @@ from .creation import ones_like as kitty_ones_like
 from .dtypes import bool as bool_dtype
 from .errors import KittyRuntimeError
 from .nn import functional as F
+from .nn._functional_dropout import _dropout_mask
 from .tensor import Tensor
 from .ops.nn.recurrent import gru, lstm, rnn_relu, rnn_tanh
 
@@ -465,7 +466,7 @@ def native_dropout(input, p: float, train: bool):
     """
     if not train:
         return input.clone(), kitty_ones_like(input, dtype=bool_dtype)
-    scaled = Tensor._wrap(F._dropout_mask(input.shape, p, input._data.dtype, like=input))
+    scaled = Tensor._wrap(_dropout_mask(input.shape, p, input._data.dtype, like=input))
     return input * scaled, scaled != 0  # a comparison: the mask carries no gradient
 
 

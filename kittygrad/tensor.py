@@ -541,8 +541,8 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods, metacl
         return _creation().tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
     def new_zeros(self, *sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        return _creation().zeros(*sizes, size=size, dtype=dtype or self.dtype, device=device,
-                                 requires_grad=requires_grad)
+        return _creation()._zeros_for("new_zeros", sizes, size, dtype=dtype or self.dtype, device=device,
+                                      requires_grad=requires_grad)
 
     def new_ones(self, *sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         return _creation().ones(*sizes, size=size, dtype=dtype or self.dtype, device=device,

@@ -151,7 +151,7 @@ def test_creation_functions_match_torch():
 
 def test_negative_sizes_and_bad_data_raise_typed_errors():
     with pytest.raises(RuntimeError, match="negative dimension"):
-        kitty.zeros(-1)
+        kitty.ones(-1)  # (torch.zeros words it its own way: tested below)
     with pytest.raises(RuntimeError, match="NoneType"):
         kitty.tensor(None)
     with pytest.raises(TypeError):
@@ -493,3 +493,13 @@ def test_empty_tensors_report_torchs_strides(make):
     # NumPy 2 gives a fresh empty array all-zero strides; torch gives the shape's contiguous ones
     ours, theirs = make(kitty), make(torch)
     assert ours.stride() == theirs.stride() and ours.stride(-1) == theirs.stride(-1)
+
+
+@pytest.mark.parametrize("code", [
+    "lib.arange(0, 10, -1)", "lib.arange(10, 0, 1)", "lib.arange(0., 10., -1.)", "lib.arange(0, float('inf'))",
+    "lib.arange(0.5, float('nan'))", "lib.zeros(-1)", "lib.zeros(2, -3)", "lib.zeros(size=(-1,))", "lib.ones(-1)",
+    "lib.empty(2, -1)", "lib.ones(2).new_zeros(-1)", "lib.ones(2).new_empty((-1,))", "lib.rand(-1)", "lib.full((-1,), 1.)",
+])
+def test_bad_ranges_and_sizes_are_worded_as_torch_words_them(code):
+    ours, theirs = raised_as_torch(lambda: eval(code, {"lib": torch}), lambda: eval(code, {"lib": kitty}))
+    assert ours == theirs

@@ -14,6 +14,7 @@ from ..ops.activation import celu, elu, hardtanh, leaky_relu, selu
 from ..ops._prep import dtype_name
 from ..ops.nn.padding import pad
 from ..tensor import Tensor
+from ._functional_dropout import _check_dropout_input, _dropout_zeros
 
 __all__ = ["threshold", "threshold_", "hardshrink", "softshrink", "rrelu", "rrelu_", "gumbel_softmax", "alpha_dropout",
            "feature_alpha_dropout", "local_response_norm", "elu_", "celu_", "selu_", "leaky_relu_", "hardtanh_"]
@@ -133,7 +134,8 @@ def _alpha_dropout(input: Tensor, p: float, training: bool, inplace: bool, featu
     if not training or p == 0 or input.numel() == 0:
         return input
     if p == 1:
-        return input.mul_(0.0) if inplace else input * 0.0
+        return _dropout_zeros(input, inplace)
+    _check_dropout_input(input, input.ndim if feature else None, alpha=True)
     shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2) if feature else tuple(input.shape)
     keep = C.empty(shape, dtype=input.dtype).bernoulli_(1 - p)
     a = 1.0 / ((_SELU_SATURATION**2 * p + 1) * (1 - p)) ** 0.5

@@ -77,6 +77,7 @@ from ._functional_activation import (
     threshold,
     threshold_,
 )
+from ._functional_dropout import dropout, dropout1d, dropout2d, dropout3d
 from ._functional_attention import _mask_to_additive, _masked_softmax, multi_head_attention_forward
 from ._functional_loss import (
     ctc_loss,
@@ -256,108 +257,6 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     a = input[lead + (slice(0, n // 2),)]
     b = input[lead + (slice(n // 2, n),)]
     return a * _act.sigmoid(b)
-
-
-# ---------------------------------------------------------------------------------------------
-# dropout
-
-
-def _dropout_mask(shape, p: float, dtype, like=None):
-    """The scaled keep-mask; ``like``, the input's tensor: its noise follows the input's memory
-    layout, as torch's (a batch_first attention output is transposed in memory, say)."""
-    if p == 1:
-        return B.xp.zeros(shape, dtype)
-    data = None if like is None else like._data
-    layout = B.like_layout(data) if type(data) is B.ndarray else None  # (a vmapped input: C order)
-    if layout is None:
-        return B.default_generator.dropout_mask(p, shape, dtype)  # torch's draws and rounding
-    return B.default_generator.dropout_mask(p, shape, dtype, like=layout)
-
-
-def _check_p(p: float) -> None:
-    if p < 0 or p > 1:
-        raise KittyValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-
-
-def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
-    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)`` (training only).
-
-    Randomness comes from ``kitty.manual_seed``'s generator.
-
-    >>> import kittygrad as kitty
-    >>> kitty.nn.functional.dropout(kitty.ones(3), 0.5, training=False)
-    tensor([1., 1., 1.])
-    """
-    _check_p(p)
-    if not training or p == 0:
-        return input
-    mask = Tensor._wrap(_dropout_mask(input.shape, p, input._data.dtype, like=input))
-    return input.mul_(mask) if inplace else input * mask
-
-
-def _feature_dropout(input, p, training, inplace, batched_ndim, name):
-    _check_p(p)
-    nd = input.ndim
-    if nd not in (batched_ndim - 1, batched_ndim):  # checked in eval mode too, as torch
-        spatial = batched_ndim - 2
-        why = (f"Note that {name} exists to provide channel-wise dropout on inputs with {spatial} spatial "
-               f"dimension{'s' if spatial > 1 else ''}, a channel dimension, and an optional batch dimension "
-               f"(i.e. {batched_ndim - 1}D or {batched_ndim}D inputs).")
-        if name == "dropout1d":
-            raise KittyRuntimeError(f"{name}: Expected {batched_ndim - 1}D or {batched_ndim}D input, but received a "
-                                    f"{nd}D input. {why}")
-        warnings.warn(f"{name}: Received a {nd}-D input to {name}, which is deprecated and will result in an error "
-                      f"in a future release. To retain the behavior and silence this warning, please use dropout "
-                      f"instead. {why}", stacklevel=3)
-    if not training or p == 0:
-        return input
-    lead = 1 if nd == batched_ndim - 1 else 2
-    shape = tuple(input.shape[:lead]) + (1,) * (nd - lead)
-    mask = Tensor._wrap(_dropout_mask(shape, p, input._data.dtype))
-    return input.mul_(mask) if inplace else input * mask
-
-
-def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
-    """Zero whole channels of ``(N, C, L)`` with probability ``p``.
-
-    >>> import kittygrad as kitty
-    >>> kitty.nn.functional.dropout1d(kitty.ones(1, 2, 3), training=False).shape
-    kittygrad.Size([1, 2, 3])
-    """
-    return _feature_dropout(input, p, training, inplace, 3, "dropout1d")
-
-
-def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
-    """Zero whole channels of ``(N, C, H, W)`` with probability ``p``.
-
-    >>> import kittygrad as kitty
-    >>> kitty.nn.functional.dropout2d(kitty.ones(1, 2, 2, 2), training=False).shape
-    kittygrad.Size([1, 2, 2, 2])
-    """
-    if input.ndim == 3:
-        warnings.warn(
-            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is "
-            "desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior will "
-            "change in a future release to interpret the input as one without a batch dimension, i.e. shape "
-            "(C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
-            stacklevel=2,
-        )
-        _check_p(p)
-        if not training or p == 0:
-            return input
-        mask = Tensor._wrap(_dropout_mask(tuple(input.shape[:2]) + (1,), p, input._data.dtype))
-        return input.mul_(mask) if inplace else input * mask
-    return _feature_dropout(input, p, training, inplace, 4, "dropout2d")
-
-
-def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
-    """Zero whole channels of ``(N, C, D, H, W)`` with probability ``p``.
-
-    >>> import kittygrad as kitty
-    >>> kitty.nn.functional.dropout3d(kitty.ones(1, 2, 1, 1, 1), training=False).shape
-    kittygrad.Size([1, 2, 1, 1, 1])
-    """
-    return _feature_dropout(input, p, training, inplace, 5, "dropout3d")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -506,3 +506,55 @@ def test_same_padding_warns_once_of_uneven_padding_like_torch(kernel, dilation, 
     text = ("Using padding='same' with even kernel lengths and odd dilation may require a zero-padded copy of the "
             "input be created")
     assert [(w.category, str(w.message), w.filename) for w in caught] == [(UserWarning, text, __file__)] * warns
+
+
+_DROPOUTS = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
+
+
+def _dropout_call(lib, fn, shape, dtype, p, training=True, inplace=False):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (the odd ranks' deprecation warnings are tested elsewhere)
+        lib.manual_seed(0)
+        x = lib.ones(shape, dtype=getattr(lib, dtype))
+        return getattr(lib.nn.functional, fn)(x, p, training, inplace)
+
+
+@pytest.mark.parametrize("fn", _DROPOUTS)
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool"])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_dropouts_of_an_integer_input_refuse_the_float_result_like_torch(fn, dtype, inplace):
+    # torch: a float mask cannot be cast back to an integer or bool input, once 0 < p < 1 in training
+    ours, theirs = raised_as_torch(lambda: _dropout_call(torch, fn, (2, 3, 2), dtype, 0.5, inplace=inplace),
+                                   lambda: _dropout_call(kitty, fn, (2, 3, 2), dtype, 0.5, inplace=inplace))
+    assert ours == theirs
+    # p == 1 zeroes in the input's dtype; eval, p == 0 and an empty input give it back as it is
+    for shape, p, training in [((2, 3, 2), 1.0, True), ((2, 3, 2), 0.5, False), ((2, 3, 2), 0.0, True),
+                               ((0, 3, 2), 0.5, True)]:
+        want = _dropout_call(torch, fn, shape, dtype, p, training, inplace)
+        got = _dropout_call(kitty, fn, shape, dtype, p, training, inplace)
+        assert str(got.dtype).split(".")[1] == str(want.dtype).split(".")[1] and got.shape == want.shape
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("fn, shape", [("dropout2d", (3,)), ("dropout2d", ()), ("dropout3d", ()),
+                                       ("feature_alpha_dropout", (3,))])
+def test_feature_dropouts_of_too_few_dims_raise_like_torch_in_training(fn, shape):
+    ours, theirs = raised_as_torch(lambda: _dropout_call(torch, fn, shape, "float32", 0.5),
+                                   lambda: _dropout_call(kitty, fn, shape, "float32", 0.5))
+    assert ours == theirs
+    for p, training in [(1.0, True), (0.5, False), (0.0, True)]:
+        want = _dropout_call(torch, fn, shape, "float32", p, training)
+        np.testing.assert_array_equal(_dropout_call(kitty, fn, shape, "float32", p, training).numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("shape", [(3,), (3, 2), (3, 2, 2), (3, 2, 2, 1, 1, 1)])
+def test_dropout3d_takes_a_not_5d_input_as_unbatched_like_torch(shape):
+    # torch adds a batch dim to anything but a 5D input: the channels are dim 0, one draw each
+    for seed in range(4):
+        outs = []
+        for lib in (torch, kitty):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                lib.manual_seed(seed)
+                outs.append(lib.nn.functional.dropout3d(lib.ones(shape), 0.5).numpy())
+        np.testing.assert_array_equal(outs[1], outs[0])
