@@ -196,11 +196,13 @@ class ScatterReduce(Op):
         if self.reduce in _FORWARD_ONLY:
             raise KittyRuntimeError(
                 f"Expected 'reduce' to be one of 'sum', 'prod', 'mean', 'amax', 'amin' but got {self.reduce}.")
+        # where include_self=False left x out, its gradient is a plain zero, as torch fills it
+        # (multiplying by the mask would give -0. under negative gradients)
         if self.reduce == "sum":
-            gx, gv = g * part, g[where]
+            gx, gv = xp.where(part, g, 0), g[where]
         elif self.reduce == "mean":
             gc = g / self.count
-            gx, gv = gc * part, gc[where]
+            gx, gv = xp.where(part, gc, 0), gc[where]
         elif self.reduce == "prod":
             # product of the other factors at each position: exact when factors are zero
             nz = xp.where(part & (x != 0), x, 1).astype(g.dtype)
@@ -212,14 +214,14 @@ class ScatterReduce(Op):
                 src_nz, src_zeros = nz[where], zeros[where]
                 theirs = xp.where(vals == 0, xp.where(src_zeros == 1, src_nz, 0),
                                   xp.where(src_zeros == 0, src_nz / xp.where(vals == 0, 1, vals), 0))
-            gx, gv = g * own * part, g[where] * theirs
+            gx, gv = xp.where(part, g * own, 0), g[where] * theirs
         else:
             # torch counts x's ties even where include_self=False left x out (x then gets none)
             hit_x, hit_v = self.hit_x, self.hit_v
             count = hit_x.astype(g.dtype)
             B.scatter_add(count, where, hit_v.astype(g.dtype))
             gc = g / xp.maximum(count, 1)
-            gx, gv = gc * (hit_x & part), gc[where] * hit_v
+            gx, gv = xp.where(part, gc * hit_x, 0), gc[where] * hit_v
         gs = None
         if need[1]:
             gs = xp.zeros_like(g, shape=self.src_shape)
