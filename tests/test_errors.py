@@ -141,6 +141,18 @@ SAME_MESSAGE = [
     ("repeat_interleave counts of another length", lambda m: m.repeat_interleave(m.ones(2), m.tensor([1, 2, 3]), dim=0)),
     ("repeat_interleave counts along dim -1", lambda m: m.ones(2, 3).repeat_interleave(m.tensor([1, 2]), dim=-1)),
     ("repeat_interleave counts, flattened", lambda m: m.ones(2, 3).repeat_interleave(m.tensor([1, 2]))),
+    # counts alone (batching graphs by their sizes): checked before numpy sees them; a number's own words
+    ("repeat_interleave of negative counts", lambda m: m.repeat_interleave(m.tensor([1, -1]))),
+    ("repeat_interleave of 2-d counts", lambda m: m.repeat_interleave(m.tensor([[1, 1]]))),
+    ("repeat_interleave of float counts", lambda m: m.repeat_interleave(m.tensor([1.0, 1.0]))),
+    ("repeat_interleave of a 0-d count", lambda m: m.repeat_interleave(m.tensor(2))),
+    ("repeat_interleave counts, output_size off", lambda m: m.repeat_interleave(m.tensor([1, 2]), output_size=2)),
+    ("repeat_interleave by a negative number", lambda m: m.tensor([1, 2]).repeat_interleave(-1)),
+    ("repeat_interleave by a negative 0-d tensor", lambda m: m.tensor([1, 2]).repeat_interleave(m.tensor(-1))),
+    ("repeat_interleave by a number, output_size off", lambda m: m.tensor([1, 2]).repeat_interleave(2, output_size=3)),
+    ("repeat_interleave by counts, output_size off", lambda m: m.tensor([1, 2]).repeat_interleave(m.tensor([2]), output_size=3)),
+    ("trapezoid with one x too many", lambda m: m.trapezoid(m.tensor([1., 2]), m.tensor([0., 1, 2]))),
+    ("trapz with x too short along dim", lambda m: m.trapz(m.ones(2, 3), m.tensor([0., 1]), dim=1)),
     # bmm and its kin name the operand that is not 3-D, and not its rank
     ("bmm of a 2-d batch1", lambda m: m.bmm(m.ones(3, 4), m.ones(4, 5))),
     ("bmm of a 2-d batch2", lambda m: m.ones(2, 3, 4).bmm(m.ones(4, 5))),

@@ -1,6 +1,6 @@
-"""index_select / index_add / index_copy / index_fill / index_reduce refuse what torch refuses, in
-torch's words and exception types: each kernel's own index rank and dtype rules, negative positions
-(taken from the end by index_fill only) and sources of the wrong shape or dtype."""
+"""index_select / index_add / index_copy / index_fill / index_reduce, and scatter's spellings, refuse
+what torch refuses, in torch's words and exception types: each kernel's own index rank and dtype rules,
+negative positions (taken from the end by index_fill only) and sources of the wrong shape or dtype."""
 from __future__ import annotations
 
 import warnings
@@ -127,3 +127,44 @@ def test_index_ops_on_0d_tensors_differentiate_like_torch(op):
         (out * m.arange(1., out.numel() + 1).reshape(out.shape)).sum().backward()
         return out.tolist(), x.grad.tolist(), s.grad.tolist()
     assert grads(kitty) == grads(torch)
+
+
+# scatter, scatter_add and scatter_reduce, each out of place and in place: one set of checks in torch
+SCATTERS = {
+    "scatter": lambda x, d, i, s: x.scatter(d, i, s), "scatter_": lambda x, d, i, s: x.scatter_(d, i, s),
+    "scatter_add": lambda x, d, i, s: x.scatter_add(d, i, s), "scatter_add_": lambda x, d, i, s: x.scatter_add_(d, i, s),
+    "scatter_reduce": lambda x, d, i, s: x.scatter_reduce(d, i, s, "sum"),
+    "scatter_reduce_": lambda x, d, i, s: x.scatter_reduce_(d, i, s, "amax", include_self=False),
+}
+SCATTER_CASES = {  # (self's shape, dim, index, src's shape or dtype)
+    "src of another dtype": ((3, 2), 0, [[1, 0]], "float64"),
+    "a 1-d index into 2-d self (a message not expanded over features)": ((3, 2), 0, [1, 0], (2, 2)),
+    "a 1-d src with a 2-d index": ((3, 2), 0, [[1, 0]], (2,)),
+    "a 3-d src": ((3, 2), 0, [[1, 0]], (2, 2, 2)),
+    "index wider than self": ((3, 2), 0, [[1, 0, 1]], (1, 3)),
+    "index larger than src": ((3, 2), 0, [[1, 0]], (1, 1)),
+    "index larger than src along dim": ((3, 2), 0, [[1], [0], [1]], (2, 1)),
+    "too wide and src too small in rank": ((3, 2), 0, [[1, 0, 1, 1]], (1,)),
+    "a 0-d src": ((3,), 0, [1, 2], ()),
+    "dim out of range before the dtypes": ((3, 2), 5, [[1, 0]], "float64"),
+}
+
+
+@pytest.mark.parametrize("op", sorted(SCATTERS))
+@pytest.mark.parametrize("case", sorted(SCATTER_CASES))
+def test_scatter_spellings_refuse_a_bad_index_or_src_like_torch(op, case):
+    shape, dim, idx, src = SCATTER_CASES[case]
+
+    def call(m):
+        s = m.ones(len(idx), len(idx[0]), dtype=m.float64) if src == "float64" else m.ones(src)
+        return lambda: SCATTERS[op](m.zeros(shape), dim, m.tensor(idx), s)
+    ours, theirs = raised_as_torch(call(torch), call(kitty))
+    assert ours == theirs
+
+
+def test_scatter_takes_a_0d_tensor_value_as_its_number_like_torch():
+    def call(m):
+        x = m.zeros(3, 2)
+        return x.scatter(0, m.tensor([[1, 0]]), value=m.tensor(2.0)).tolist(), x.scatter_(
+            1, m.tensor([[1], [0]]), value=m.tensor(3.0), reduce="add").tolist()
+    assert call(kitty) == call(torch)

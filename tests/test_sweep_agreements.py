@@ -634,3 +634,20 @@ def test_mode_over_an_empty_dim_is_torchs_index_error():
         with pytest.raises(IndexError, match="Expected reduction dim 1 to have non-zero size"):
             lib.mode(lib.zeros(3, 0))
         assert lib.mode(lib.zeros(0, 3)).values.shape == (0,)
+
+
+@pytest.mark.parametrize("inplace", [False, True])
+def test_index_reduce_is_named_as_torch_names_it(monkeypatch, inplace):
+    """index_reduce is recorded as a scatter_reduce over whole slices; under torch's naming its node
+    is torch's IndexReduceBackward0 (in place too), not ScatterReduceBackward0."""
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")
+    names = []
+    for m in LIBS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (the beta warning)
+            x = m.ones(3, 2, requires_grad=True) * 1
+            src, index = m.ones(2, 2, requires_grad=True), m.tensor([0, 2])
+            y = x.index_reduce_(0, index, src, "amax") if inplace else x.index_reduce(0, index, src, "mean")
+        names.append(y.grad_fn.name())
+    assert names[1] == names[0] == "IndexReduceBackward0"

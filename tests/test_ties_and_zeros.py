@@ -394,3 +394,20 @@ def test_second_derivative_of_smooth_functions_at_exactly_zero(name, dtype):
     (g, h), (tg, th) = results
     np.testing.assert_allclose(g, tg, rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(h, th, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "amax", "amin", "prod"])
+@pytest.mark.parametrize("include_self", [False, True])
+def test_scatter_reduce_left_out_self_gets_torchs_positive_zero(reduce, include_self):
+    """With include_self=False, the positions a scatter overwrites get a plain +0 gradient (torch
+    fills them), never the -0 of a negative gradient times the mask; the src gradient keeps torch's signs."""
+    grads = []
+    for lib in (kitty, torch):
+        x = lib.tensor([0.3, -1.2, 0.7, 2.0, -0.4], dtype=lib.float64, requires_grad=True)
+        v = lib.tensor([1.5, -0.6, 0.9, -2.2], dtype=lib.float64, requires_grad=True)
+        y = x.scatter_reduce(0, lib.tensor([0, 2, 2, 3]), v, reduce=reduce, include_self=include_self)
+        (y * -1.0).sum().backward()
+        grads.append((_np(x.grad), _np(v.grad)))
+    for ours, theirs in zip(grads[0], grads[1]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-7)
+        np.testing.assert_array_equal(np.signbit(ours), np.signbit(theirs))

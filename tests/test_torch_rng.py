@@ -316,6 +316,32 @@ def test_dropout_noise_follows_a_permuted_inputs_memory(seed, layout):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+def test_multinomial_without_replacement_past_the_positive_weights(seed):
+    """A random walk's neighbour draw asks for more samples than a row has neighbours: torch draws
+    no error, puts the positive-weight categories first (in its order) and the zero-weight ones
+    after (which of them, and in what order, is its topk's tie order: here index order), and the
+    stream goes on alike."""
+    seed_both(seed)
+    w = [[0.5, 0.5, 0.0, 0.3, 0.0, 0.0, 0.1], [0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0]]
+    t, k = torch.multinomial(torch.tensor(w), 5), kitty.multinomial(kitty.tensor(w), 5)
+    for r, positive in enumerate((4, 1)):
+        assert k[r, :positive].tolist() == t[r, :positive].tolist()
+        zeros = k[r, positive:].tolist()
+        assert zeros == sorted(zeros) and len(set(zeros)) == len(zeros) and all(w[r][i] == 0 for i in zeros)
+    assert_same_stream()
+
+
+@pytest.mark.parametrize("dtype", ["long", "int32", "bool"])
+def test_multinomial_names_an_integer_dtype_as_torch(dtype):
+    msgs = []
+    for m in (torch, kitty):
+        with pytest.raises(RuntimeError) as err:
+            m.multinomial(m.tensor([1, 2], dtype=getattr(m, dtype)), 1)
+        msgs.append(str(err.value))
+    assert msgs[1] == msgs[0]  # '... got: Long', torch's scalar type name
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("tdt,kdt", DTYPES)
 def test_multinomial(seed, tdt, kdt):
     seed_both(seed)

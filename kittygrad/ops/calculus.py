@@ -202,10 +202,7 @@ def _pieces(y, x, dx, dim, name):
     x = _fin(x)
     if x._data.ndim == 1:
         if x._data.shape[0] != n:
-            raise KittyRuntimeError(
-                f"{name}: There must be one `x` value for each sample point, but got {x._data.shape[0]} "
-                f"`x` values and {n} sample points."
-            )
+            raise KittyRuntimeError(f"{name}: There must be one `x` value for each sample point")
         shape = [1] * y._data.ndim
         shape[d] = n
         x = x.reshape(shape)

@@ -196,11 +196,13 @@ class ScatterReduce(Op):
         if self.reduce in _FORWARD_ONLY:
             raise KittyRuntimeError(
                 f"Expected 'reduce' to be one of 'sum', 'prod', 'mean', 'amax', 'amin' but got {self.reduce}.")
+        # where include_self=False left x out, its gradient is a plain zero, as torch fills it
+        # (multiplying by the mask would give -0. under negative gradients)
         if self.reduce == "sum":
-            gx, gv = g * part, g[where]
+            gx, gv = xp.where(part, g, 0), g[where]
         elif self.reduce == "mean":
             gc = g / self.count
-            gx, gv = gc * part, gc[where]
+            gx, gv = xp.where(part, gc, 0), gc[where]
         elif self.reduce == "prod":
             # product of the other factors at each position: exact when factors are zero
             nz = xp.where(part & (x != 0), x, 1).astype(g.dtype)
@@ -212,14 +214,14 @@ class ScatterReduce(Op):
                 src_nz, src_zeros = nz[where], zeros[where]
                 theirs = xp.where(vals == 0, xp.where(src_zeros == 1, src_nz, 0),
                                   xp.where(src_zeros == 0, src_nz / xp.where(vals == 0, 1, vals), 0))
-            gx, gv = g * own * part, g[where] * theirs
+            gx, gv = xp.where(part, g * own, 0), g[where] * theirs
         else:
             # torch counts x's ties even where include_self=False left x out (x then gets none)
             hit_x, hit_v = self.hit_x, self.hit_v
             count = hit_x.astype(g.dtype)
             B.scatter_add(count, where, hit_v.astype(g.dtype))
             gc = g / xp.maximum(count, 1)
-            gx, gv = gc * (hit_x & part), gc[where] * hit_v
+            gx, gv = xp.where(part, gc * hit_x, 0), gc[where] * hit_v
         gs = None
         if need[1]:
             gs = xp.zeros_like(g, shape=self.src_shape)
@@ -445,19 +447,60 @@ def gather(input, dim: int, index, *, sparse_grad: bool = False):
 def _scatter_src(x, src, fname):
     if isinstance(src, F.Tensor):
         if src._data.dtype != x._data.dtype:
-            raise KittyRuntimeError(
-                f"{fname}(): Expected self.dtype to be equal to src.dtype"
-            )
+            # every spelling (scatter_add, scatter_reduce_, ...) runs torch's one check, in its words
+            raise KittyRuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
         return src
     return x._data.dtype.type(check_scalar(src, fname))
 
 
+def _scatter_value(value):
+    """scatter's ``value=``: a number; torch takes a 0-d tensor there as its number (no gradient),
+    where a tensor passed as ``src`` is scattered as a tensor, with the src checks."""
+    return value.item() if isinstance(value, F.Tensor) and value._data.ndim == 0 else value
+
+
+def _nonempty(shape):
+    """``shape`` with a 0-d tensor counted as one element of one dim (as torch's scatter checks count it)."""
+    return tuple(shape) or (1,)
+
+
+def _check_scatter_index(x_shape, idx, axis, src_shape=None):
+    """torch's shape checks for scatter and its spellings, in its order and words: nothing for an
+    empty index; index's rank against self's; index's size beside ``axis`` against self's, then
+    (when self allows it) in every dim against src's; src's rank; only then a size that is too
+    large; then the positions against self's size along ``axis``."""
+    if idx.size == 0:
+        return
+    nd, xs, ix = len(_nonempty(x_shape)), _nonempty(x_shape), _nonempty(idx.shape)
+    if len(ix) != nd:
+        raise KittyRuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    wrong = any(d != axis and ix[d] > xs[d] for d in range(nd))
+    if src_shape is not None:
+        ss = _nonempty(src_shape)
+        for d in range(nd if not wrong else 0):
+            if d >= len(ss):  # (torch asks src for its size in each of index's dims)
+                raise KittyIndexError(
+                    f"Dimension out of range (expected to be in range of [{-len(ss)}, {len(ss) - 1}], but got {d})")
+            if ix[d] > ss[d]:
+                wrong = True
+                break
+        if len(ss) != nd:
+            raise KittyRuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    if wrong:
+        text = f"Expected index {list(idx.shape)} to be no larger than self {list(x_shape)} apart from dimension {axis}"
+        raise KittyRuntimeError(text + (f" and to be no larger size than src {list(src_shape)}" if src_shape is not None else ""))
+    n = xs[axis]
+    if idx.max() >= n or idx.min() < -n:
+        bad = int(idx.max()) if idx.max() >= n else int(idx.min())
+        raise KittyRuntimeError(f"index {bad} is out of bounds for dimension {axis} with size {n}")
+
+
 def _scatter_prep(input, dim, index, src, fname):
     x = tensor_input(input)
+    axis = normalize_dim(dim, x._data.ndim)  # (torch's dim check comes before the index's dtype)
     idx = _index_arg(index, fname)
-    axis = normalize_dim(dim, x._data.ndim)
     s = _scatter_src(x, src, fname)
-    _check_gather_index(x._data.shape, idx, axis, fname, s._data.shape if isinstance(s, F.Tensor) else None)
+    _check_scatter_index(x._data.shape, idx, axis, s._data.shape if isinstance(s, F.Tensor) else None)
     return x, s, idx, axis
 
 
@@ -468,7 +511,7 @@ def scatter(input, dim: int, index, src=None, *, value=None, reduce=None):
     >>> kitty.scatter(kitty.zeros(3), 0, kitty.tensor([2]), kitty.tensor([5.]))
     tensor([0., 0., 5.])
     """
-    src = value if src is None else src
+    src = _scatter_value(value) if src is None else src
     _check_scatter_reduce(reduce)
     x, s, idx, axis = _scatter_prep(input, dim, index, src, "scatter")
     _warn_reduce_with_tensor_src(reduce, s)
@@ -893,7 +936,7 @@ def _masked_scatter_(self, mask, source):
 
 
 def _scatter_(self, dim, index, src=None, *, value=None, reduce=None):
-    src = value if src is None else src
+    src = _scatter_value(value) if src is None else src
     _check_scatter_reduce(reduce)
     x, s, idx, axis = _scatter_prep(self, dim, index, src, "scatter_")
     _warn_reduce_with_tensor_src(reduce, s)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from ..errors import KittyIndexError, KittyRuntimeError
-from ._prep import as_tensor_arg, dtype_name, normalize_dim
+from ._prep import as_tensor_arg, dtype_name, normalize_dim, torch_named
 from .gather_scatter import _scatter_reduce_, scatter_reduce
 from ._prep import warn_once as _warn_once
 
 _REDUCES = ("prod", "mean", "amax", "amin")
+_TORCH_NAME = "IndexReduceBackward0"
 
 
 def _slice_index(input, dim, index, source):
@@ -52,7 +53,8 @@ def index_reduce(input, dim: int, index, source, reduce: str, *, include_self: b
     """
     _check_reduce(reduce, "index_reduce")
     input, d, full, source = _slice_index(input, dim, index, source)
-    return scatter_reduce(input, d, full, source, reduce, include_self=include_self)
+    # recorded as a scatter_reduce; torch's node for it is index_reduce's own
+    return torch_named(scatter_reduce(input, d, full, source, reduce, include_self=include_self), _TORCH_NAME)
 
 
 def index_reduce_(self, dim: int, index, source, reduce: str, *, include_self: bool = True):
@@ -64,5 +66,5 @@ def index_reduce_(self, dim: int, index, source, reduce: str, *, include_self: b
     """
     _check_reduce(reduce, "index_reduce")
     self, d, full, source = _slice_index(self, dim, index, source)
-    return _scatter_reduce_(self, d, full, source, reduce, include_self=include_self)
+    return torch_named(_scatter_reduce_(self, d, full, source, reduce, include_self=include_self), _TORCH_NAME)
 

@@ -6,8 +6,8 @@ from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op
 from ..autograd.graph_array import add_at
-from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError, KittyValueError
-from ._prep import cast, normalize_dim, tensor_input, torch_named, varargs_sequence
+from ..errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyTypeError, KittyValueError
+from ._prep import cast, dtype_name, normalize_dim, tensor_input, torch_named, varargs_sequence
 from .indexing import Select
 from .shape import Permute, _alias, _shape_arg, expand, reshape, transpose
 
@@ -607,6 +607,11 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     x = tensor_input(input)
     if repeats is None:  # repeat_interleave(repeats): indices repeated
         counts = x._data
+        if counts.ndim != 1:
+            raise KittyRuntimeError("repeat_interleave only accept 1D vector as repeat")
+        if counts.dtype.kind not in "iu":
+            raise KittyNotImplementedError(f"\"repeat_interleave_cpu\" not implemented for '{dtype_name(x)}'")
+        _check_counts(counts, output_size)
         return F.Tensor._wrap(B.xp.repeat(B.xp.arange(counts.shape[0]), counts).astype(counts.dtype))
     if dim is None:
         x = reshape(x, (-1,))
@@ -620,6 +625,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         if r.dtype.kind not in "iu":
             raise KittyRuntimeError("repeat_interleave: repeats has to be Long or Int tensor")
         if r.ndim == 0 or r.size == 1:
+            # one count for every element, with a tensor's checks (its words for a negative count)
+            _check_counts(B.xp.broadcast_to(r.reshape(()), (x._data.shape[axis],)), output_size)
             repeats = int(r.reshape(()))
         else:
             if r.ndim != 1:
@@ -629,12 +636,23 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
                     "repeats must have the same size as input along dim, but got "
                     f"repeats.size(0) = {r.shape[0]} and input.size({0 if dim is None else dim}) = {x._data.shape[axis]}"
                 )
-            if (r < 0).any():
-                raise KittyRuntimeError("repeats can not be negative")
+            _check_counts(r, output_size)
             return RepeatInterleave.apply(x, repeats=r, axis=axis)
-    if repeats < 0:
-        raise KittyRuntimeError("repeats can not be negative")
+    else:  # a number: torch's own checks for it
+        if repeats < 0:
+            raise KittyRuntimeError("Repeats must be non-negative")
+        total = int(repeats) * x._data.shape[axis]
+        if output_size is not None and output_size != total:
+            raise KittyRuntimeError(f"repeat_interleave: Invalid output_size, expected {total} but got {output_size}")
     return RepeatInterleave.apply(x, repeats=int(repeats), axis=axis)
+
+
+def _check_counts(counts, output_size) -> None:
+    """torch's checks of a tensor of repeat counts: none negative, and their sum the output_size given."""
+    if counts.size and (counts < 0).any():
+        raise KittyRuntimeError("repeats can not be negative")
+    if output_size is not None and output_size != int(counts.sum()):
+        raise KittyRuntimeError("allocated size does not match required size")
 
 
 class Flip(Op):

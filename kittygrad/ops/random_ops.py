@@ -240,7 +240,7 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
     if w.ndim not in (1, 2):
         raise KittyRuntimeError("prob_dist must be 1 or 2 dim")
     if w.dtype.kind != "f":
-        raise KittyRuntimeError(f"multinomial only supports floating-point dtypes for input, got: {x.dtype.name}")
+        raise KittyRuntimeError(f"multinomial only supports floating-point dtypes for input, got: {dtype_name(x)}")
     if num_samples <= 0:
         raise KittyRuntimeError("cannot sample n_sample <= 0 samples")
     n = w.shape[-1]
@@ -248,8 +248,9 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
         raise KittyRuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
     rows = w.reshape(-1, n)
     check_distribution(rows, num_samples, replacement)
-    if not replacement and ((rows > 0).sum(axis=1) < num_samples).any():
-        raise KittyRuntimeError("invalid multinomial distribution (with replacement=False, not enough non-negative category to sample)")
+    # without replacement, a row with fewer positive weights than samples is no error in torch: its
+    # zero-weight categories (key 0 / Exp(1) = 0) come after the others, here in index order (torch's
+    # order among them is its topk's, unspecified, as for ties elsewhere)
     res = _gen(generator).multinomial(rows, num_samples, replacement)  # torch's draws, row by row
     return F.Tensor._wrap(res.reshape(w.shape[:-1] + (num_samples,)))
 
