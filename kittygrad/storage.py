@@ -175,7 +175,7 @@ class TypedStorage:
     [0, 1, 2, 3, 4, 5]
     """
 
-    __slots__ = ("_untyped_storage", "_values", "dtype")
+    __slots__ = ("_untyped", "_values", "dtype")
 
     def __init__(self, *args, wrap_storage=None, dtype=None, device=None, _internal: bool = False) -> None:
         if not _internal:
@@ -184,7 +184,7 @@ class TypedStorage:
         if wrap_storage is None:
             size = int(args[0]) if args and isinstance(args[0], int) else 0
             wrap_storage = UntypedStorage(size * self.dtype.np.itemsize)
-        self._untyped_storage = wrap_storage
+        self._untyped = wrap_storage
         raw = wrap_storage._bytes
         usable = raw.shape[0] - raw.shape[0] % self.dtype.np.itemsize
         self._values = raw[:usable].view(self.dtype.np)
@@ -210,10 +210,10 @@ class TypedStorage:
         return int(self._values.nbytes)
 
     def data_ptr(self) -> int:
-        return self._untyped_storage.data_ptr()
+        return self._untyped.data_ptr()
 
     def untyped(self) -> UntypedStorage:
-        return self._untyped_storage
+        return self._untyped
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -245,10 +245,10 @@ class TypedStorage:
         return self
 
     def clone(self) -> TypedStorage:
-        return TypedStorage(wrap_storage=self._untyped_storage.clone(), dtype=self.dtype, _internal=True)
+        return TypedStorage(wrap_storage=self._untyped.clone(), dtype=self.dtype, _internal=True)
 
     def cpu(self) -> TypedStorage:
-        return TypedStorage(wrap_storage=self._untyped_storage, dtype=self.dtype, _internal=True)
+        return TypedStorage(wrap_storage=self._untyped, dtype=self.dtype, _internal=True)
 
     def type(self, dtype=None, non_blocking: bool = False) -> str:
         return D.legacy_type_name(self.dtype).removesuffix("Tensor") + "Storage"
