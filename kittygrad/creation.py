@@ -320,16 +320,14 @@ def zeros(*sizes, size=None, dtype=None, device=None, requires_grad: bool = Fals
     >>> kitty.zeros(2, 3).shape
     kittygrad.Size([2, 3])
     """
-    _check_device(device)
-    shape = _sizes(_sizes_or_keyword(sizes, size, "size", "zeros"), "zeros")
-    return _finish(B.xp.zeros(shape, _dtype_or_default(dtype).np), requires_grad)
+    return _zeros_for("zeros", sizes, size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def _zeros_for(fn: str, sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """``zeros`` for ``empty`` and ``new_zeros``/``new_empty``, which word a negative size as the
-    other factories do ("Trying to create tensor with negative dimension")."""
+    """Zeros for the factory ``fn`` (``zeros``, and ``empty``/``new_zeros``/``new_empty`` built on
+    it): its name in the size errors, where only ``zeros`` words a negative size its own way."""
     _check_device(device)
-    shape = _sizes(_sizes_or_keyword(sizes, size, "size", fn))
+    shape = _sizes(_sizes_or_keyword(sizes, size, "size", fn), fn)
     return _finish(B.xp.zeros(shape, _dtype_or_default(dtype).np), requires_grad)
 
 
