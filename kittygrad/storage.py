@@ -17,9 +17,9 @@ import warnings
 import weakref
 
 from . import _display
-from . import _runtime
 from . import backend as B
 from . import dtypes as D
+from ._runtime import first_warning
 from .device import CPU
 from .errors import KittyIndexError, KittyRuntimeError
 
@@ -28,7 +28,7 @@ __all__ = ["TypedStorage", "UntypedStorage"]
 #: id(root array) -> its UntypedStorage, so that asking twice gives the same object while one is
 #: alive, as torch does; the storage holds the array, so the id cannot be reused meanwhile
 _by_root: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-_warned = False
+_warned: set = set()
 
 _TYPED_DEPRECATION = (
     "TypedStorage is deprecated. It will be removed in the future and UntypedStorage will be the only "
@@ -39,9 +39,7 @@ _TYPED_DEPRECATION = (
 
 def _warn_typed(stacklevel: int) -> None:
     """torch's deprecation warning for TypedStorage: once per process (every time under warn_always)."""
-    global _warned
-    if not _warned or _runtime._warn_always:
-        _warned = True
+    if first_warning(_warned, "TypedStorage"):
         warnings.warn(_TYPED_DEPRECATION, UserWarning, stacklevel=stacklevel + 1)
 
 

@@ -46,7 +46,7 @@ def test_storage_inspection_matches_torch():
 
 
 def test_typed_storage_warns_as_torch_once(monkeypatch):
-    monkeypatch.setattr(kitty_storage, "_warned", False)
+    monkeypatch.setattr(kitty_storage, "_warned", set())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         x = kitty.zeros(2)

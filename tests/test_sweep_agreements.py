@@ -435,9 +435,9 @@ def test_a_failed_cholesky_names_the_batch_element_and_the_leading_minor(make):
 
 
 def test_cross_without_dim_and_torch_cholesky_warn_their_deprecation_once():
-    from kittygrad.ops import linalg as kitty_linalg
+    from kittygrad.ops import _prep
 
-    kitty_linalg._warned_once.clear()
+    _prep.WARNED_ONCE.clear()
     for call, text in ((lambda: kitty.cross(kitty.ones(2, 3), kitty.ones(2, 3)), "without specifying the dim"),
                        (lambda: kitty.cholesky(kitty.eye(2)), "torch.cholesky is deprecated")):
         with pytest.warns(UserWarning, match=text):
@@ -463,7 +463,7 @@ def test_the_older_linalg_spellings_warn_torchs_deprecation_texts_once():
     import subprocess
     import sys
 
-    from kittygrad.ops import linalg as kitty_linalg
+    from kittygrad.ops import _prep
 
     # torch warns once a process, so its texts come from a fresh one; its C++ source location is dropped
     script = ("import torch as lib, warnings\nA, b = lib.eye(2) * 2, lib.ones(2, 1)\n"
@@ -472,7 +472,7 @@ def test_the_older_linalg_spellings_warn_torchs_deprecation_texts_once():
               "    print(repr(str(w[-1].message).split(' (Triggered internally')[0]))\n" % (_OLD_LINALG_CALLS,))
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     expected = [eval(line) for line in out.splitlines()]
-    kitty_linalg._warned_once.clear()
+    _prep.WARNED_ONCE.clear()
     lib, A, b = kitty, kitty.eye(2) * 2, kitty.ones(2, 1)  # noqa: F841 (the calls' names)
     for (call, method), text in zip(_OLD_LINALG_CALLS, expected, strict=True):
         with warnings.catch_warnings(record=True) as caught:
@@ -495,7 +495,7 @@ def test_scatters_reduce_argument_and_index_reduce_warn_torchs_texts_once():
     import subprocess
     import sys
 
-    from kittygrad.ops import linalg as kitty_linalg
+    from kittygrad.ops import _prep
 
     # torch warns once a process, so its texts come from a fresh one; its C++ source location is dropped
     script = ("import torch as lib, warnings\ni = lib.tensor([0, 0])\n"
@@ -504,7 +504,7 @@ def test_scatters_reduce_argument_and_index_reduce_warn_torchs_texts_once():
               "    print(repr([str(x.message).split(' (Triggered internally')[0] for x in w]))\n" % (_ONCE_WARNING_CALLS,))
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     expected = [eval(line) for line in out.splitlines()]
-    kitty_linalg._warned_once.clear()
+    _prep.WARNED_ONCE.clear()
     lib, i = kitty, kitty.tensor([0, 0])  # noqa: F841 (the calls' names)
     for calls, texts in zip(_ONCE_WARNING_CALLS, expected, strict=True):
         with warnings.catch_warnings(record=True) as caught:

@@ -15,7 +15,8 @@ from . import _return_types as RT
 from ._prep import broadcast_shape_of, bundle, cast, dtype_name, expand_to, tensor_input
 from .arithmetic import add
 from .gather_scatter import take_along_dim
-from .linalg import _warn_once, tril, triu
+from ._prep import warn_once as _warn_once
+from .linalg import tril, triu
 
 # torch.return_types of the LU family (built with the shared factory, named as torch names them)
 _lu_factor_result = RT._make("linalg_lu_factor", ("LU", "pivots"))

@@ -11,7 +11,6 @@ from ..autograd.graph_array import GraphArray
 from ..errors import KittyRuntimeError, KittyTypeError
 from . import _kernels as _k
 from ._autocast import autocast_args
-from ._prep import WARNED_ONCE as _warned_once  # noqa: F401 (tests reset it here)
 from ._prep import warn_once as _warn_once
 from ._prep import as_tensor_arg, binary, broadcast_shape_of, cast, dtype_name, expand_to, mm_dtype_error, normalize_dim, tensor_input, torch_named, varargs_sequence
 from .arithmetic import add, mul

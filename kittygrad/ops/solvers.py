@@ -28,7 +28,7 @@ from .decompositions import (
     solve_triangular,
 )
 from .inverses import Inv, solve
-from .linalg import _warn_once
+from ._prep import warn_once as _warn_once
 
 _inv_ex_result = RT._make("linalg_inv_ex", ("inverse", "info"))
 _solve_ex_result = RT._make("linalg_solve_ex", ("result", "info"))
