@@ -29,14 +29,11 @@ from .shape import expand
 _I64 = B.NP_DTYPES["int64"]
 
 
-#: torch's refusal of an index tensor of a non-integer dtype, worded by each kernel ({} is the dtype)
+#: torch's refusal of an index tensor of a non-integer dtype, worded by each kernel ({} is the dtype);
+#: the index_* family's are _index_vector's, which checks their rank and dtype in torch's order
 _INDEX_DTYPE_ERRORS = {
     "gather": (KittyRuntimeError, "gather(): Expected dtype int32/int64 for index"),
     "scatter": (KittyRuntimeError, "scatter(): Expected dtype int32/int64 for index"),
-    "index_select": (KittyRuntimeError, "index_select(): Expected dtype int32 or int64 for index"),
-    "index_add": (KittyRuntimeError, "index_add_(): Expected dtype int32/int64 for index but got: {}"),
-    "index_fill": (KittyIndexError, "index_fill_(): Expected dtype int64 for index."),
-    "index_copy": (KittyRuntimeError, "index_copy_(): Expected a long tensor for index, but got {}"),
     "take": (KittyRuntimeError, "take(): Expected a long tensor for index, but got {}"),
     "take_along_dim": (KittyRuntimeError, "torch.take_along_dim(): dtype of indices should be Long but got {}"),
 }
@@ -62,7 +59,7 @@ def _src_region(idx_shape):
     return tuple(slice(0, n) for n in idx_shape)
 
 
-def _check_gather_index(x_shape, idx, axis, fname, src_shape=None):
+def _check_gather_index(x_shape, idx, axis, fname):
     nd = len(x_shape)
     if idx.ndim != nd and not (nd == 0 and idx.ndim <= 1) and idx.size:
         raise KittyRuntimeError("Index tensor must have the same number of dimensions as input tensor")
@@ -73,12 +70,13 @@ def _check_gather_index(x_shape, idx, axis, fname, src_shape=None):
                     f"Size does not match at dimension {d} expected index {list(idx.shape)} to be no larger than "
                     f"self {list(x_shape)} apart from dimension {axis}"
                 )
-            if src_shape is not None and len(src_shape) == nd and idx.shape[d] > src_shape[d]:
-                raise KittyRuntimeError(
-                    f"Expected index {list(idx.shape)} to be no larger than src {list(src_shape)} apart from dimension {axis}"
-                )
-    n = x_shape[axis] if nd else 1
-    if idx.size and (idx.max() >= n or idx.min() < -n):
+    if idx.size:
+        _check_positions(idx, x_shape[axis] if nd else 1, axis)
+
+
+def _check_positions(idx, n, axis) -> None:
+    """gather's and scatter's range check of a non-empty index along ``axis`` (of size ``n``)."""
+    if idx.max() >= n or idx.min() < -n:
         bad = int(idx.max()) if idx.max() >= n else int(idx.min())
         raise KittyRuntimeError(f"index {bad} is out of bounds for dimension {axis} with size {n}")
 
@@ -489,10 +487,7 @@ def _check_scatter_index(x_shape, idx, axis, src_shape=None):
     if wrong:
         text = f"Expected index {list(idx.shape)} to be no larger than self {list(x_shape)} apart from dimension {axis}"
         raise KittyRuntimeError(text + (f" and to be no larger size than src {list(src_shape)}" if src_shape is not None else ""))
-    n = xs[axis]
-    if idx.max() >= n or idx.min() < -n:
-        bad = int(idx.max()) if idx.max() >= n else int(idx.min())
-        raise KittyRuntimeError(f"index {bad} is out of bounds for dimension {axis} with size {n}")
+    _check_positions(idx, xs[axis], axis)
 
 
 def _scatter_prep(input, dim, index, src, fname):
