@@ -439,6 +439,7 @@ def test_tensors_of_several_elements_in_a_list(item, dtype):
 @pytest.mark.parametrize("case", [
     "x[1:3] = m.ones(2, 1)", "x[1:3] = m.ones(1, 2, 1)", "x[1:3] = m.ones(3)", "x[0] = m.ones(2, dtype=m.float64)",
     "x[[0, 1]] = m.ones(1, 3)", "y[y > 0] = m.ones(2)", "y[y == 0] = m.ones(2, 3)", "x[10] = m.ones(1, 1)",
+    "y[:] = m.ones(3, 2)",
 ])
 def test_a_value_that_does_not_fit_its_index_is_refused_in_torchs_words(case):
     def write(m):

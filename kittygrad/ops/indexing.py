@@ -11,7 +11,7 @@ from ..autograd.function import Op, apply_inplace
 from ..autograd.graph_array import add_at
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError, KittyValueError, user_stacklevel
 from ._prep import cast
-from .shape import _expand_rank_message
+from .shape import expanded_shape
 
 
 def _is_basic(idx) -> bool:
@@ -309,7 +309,7 @@ def setitem(x, idx, value) -> None:
     if isinstance(value, Tensor):
         value = _drop_leading_ones(value)
         if _is_basic(idx):  # a write through a view: torch's copy_ expands the value, in its words
-            _check_expands(value, _target(x, idx).shape)
+            expanded_shape(value._data.shape, value.dtype, _target(x, idx).shape)
         value = cast(value, x.dtype)
     elif isinstance(value, (int, float, bool)) or B.is_array_like_scalar(value):
         # a NumPy scalar counts as the number it holds; an int wraps into an unsigned dtype and is
@@ -344,19 +344,6 @@ def _drop_leading_ones(value):
     while k < len(shape) and shape[k] == 1:
         k += 1
     return value.reshape(shape[k:]) if k else value
-
-
-def _check_expands(value, target) -> None:
-    shape = value._data.shape
-    if len(shape) > len(target):
-        raise KittyRuntimeError(_expand_rank_message(shape, value.dtype, target))
-    lead = len(target) - len(shape)
-    for i, n in enumerate(shape):
-        if n != 1 and n != target[lead + i]:
-            raise KittyRuntimeError(
-                f"The expanded size of the tensor ({target[lead + i]}) must match the existing size ({n}) at "
-                f"non-singleton dimension {lead + i}.  Target sizes: {list(target)}.  Tensor sizes: {list(shape)}"
-            )
 
 
 def _basic_write_label(idx, shape, fills: bool) -> str:

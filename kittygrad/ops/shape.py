@@ -342,10 +342,22 @@ def expand(input, *sizes):
     >>> kitty.zeros(3, 1).expand(3, 4).shape
     kittygrad.Size([3, 4])
     """
-    sizes = _shape_arg(sizes)
     shape = input._data.shape
+    target = expanded_shape(shape, input.dtype, _shape_arg(sizes))
+    if target == shape:
+        return _alias(input, "ExpandBackward0")
+    return Expand.apply(input, target)
+
+
+def expanded_shape(shape, dtype, sizes) -> tuple:
+    """The shape that ``expand(*sizes)`` gives a tensor of ``shape`` and ``dtype`` (``-1`` keeps a
+    dim), or torch's error for sizes it cannot expand to; ``x[i] = value`` checks its value with it.
+
+    >>> expanded_shape((3, 1), None, (-1, 4))
+    (3, 4)
+    """
     if len(sizes) < len(shape):
-        raise KittyRuntimeError(_expand_rank_message(shape, input.dtype, sizes))
+        raise KittyRuntimeError(_expand_rank_message(shape, dtype, sizes))
     lead = len(sizes) - len(shape)
     target = [0] * len(sizes)
     # torch checks the sizes from the last dim back, so with several bad dims the error names the
@@ -368,10 +380,7 @@ def expand(input, *sizes):
                 f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(shape)}"
             )
         target[i] = n
-    target = tuple(target)
-    if target == shape:
-        return _alias(input, "ExpandBackward0")
-    return Expand.apply(input, target)
+    return tuple(target)
 
 
 def _expand_rank_message(shape, dtype, sizes) -> str:
