@@ -62,8 +62,9 @@ def test_every_op_class_has_a_row():
 # names that are public but not ops of their own (aliases are covered through `also`)
 # (check_distribution: multinomial's weight check, shared with WeightedRandomSampler; name_outputs: the
 # names torch prints for a fused recurrent node's outputs, shared with the packed-sequence path;
-# nan_to_num_params: nan_to_num's defaults for a dtype, shared with the in-place Tensor method)
-NOT_OPS = {"broadcast_shapes", "check_distribution", "name_outputs", "nan_to_num_params"}
+# nan_to_num_params: nan_to_num's defaults for a dtype, shared with the in-place Tensor method;
+# expanded_shape: expand's size check, shared with index assignment's value check)
+NOT_OPS = {"broadcast_shapes", "check_distribution", "expanded_shape", "name_outputs", "nan_to_num_params"}
 
 
 def _public_op_names():
