@@ -11,6 +11,11 @@ The file is a small container of its own (nothing is pickled)::
     data         the arrays' raw little-endian bytes, each starting at a multiple of 64
     32 bytes     SHA-256 of everything above
 
+Tensors that share memory (views of one tensor, a weight tied to two layers) are written once:
+the array that owns the memory, whole, and each tensor as its place in it (offset, shape and
+strides, checked to lie inside the array when loaded). They load sharing memory again, as
+torch's storages do.
+
 Loading checks the magic, the sizes and the checksum before it parses anything, then
 validates every node of the header against a fixed set of types (tensors, NumPy arrays of
 numeric dtypes, kittygrad dtypes and sizes, None, bool, int, float, str, bytes, and lists,
@@ -78,7 +83,8 @@ class _Encoder:
     def __init__(self) -> None:
         self.arrays: list = []  # contiguous little-endian arrays, in blob order
         self.records: list[dict] = []
-        self.memo: dict[int, int] = {}  # id(tensor or array) -> blob index
+        self.memo: dict[int, int] = {}  # id(array, or tensor stored as a copy) -> blob index
+        self.tensor_keys: dict[int, int] = {}  # id(tensor) -> its number in the file (its identity)
         self.keep: list = []  # keeps memoized objects alive while encoding
         self.offset = 0
         self.active: set[int] = set()  # containers on the current path (cycle detection)
@@ -101,6 +107,24 @@ class _Encoder:
         self.keep.append(obj)
         return index
 
+    def placed(self, t) -> dict:
+        """Where tensor ``t`` lies in the file: ``{"k": its number, "i": a blob}``, plus
+        ``"view": [offset, shape, strides]`` (in elements) where ``t`` is a view of the array that
+        owns its memory. That array is written once, whole, however many tensors view it, so
+        tensors that shared memory when saved share it when loaded (as torch's storages do); a
+        tensor a storage cannot describe (another dtype than its owner's) is written as a copy.
+        """
+        k = self.tensor_keys.setdefault(id(t), len(self.tensor_keys))
+        arr = t._data
+        found = PT.view_in_base(arr)
+        if found is None:
+            return {"k": k, "i": self.blob(t, arr)}
+        root, offset, strides = found
+        place = {"k": k, "i": self.blob(root, root)}
+        if arr is not root and (offset or arr.shape != root.shape or arr.strides != root.strides):
+            place["view"] = [offset, list(arr.shape), list(strides)]
+        return place
+
     def node(self, obj, path: str, depth: int = 0) -> dict:
         if depth > MAX_DEPTH:
             raise KittyValueError(f"kittygrad.save: the object is nested more than {MAX_DEPTH} levels deep (at {path})")
@@ -120,7 +144,7 @@ class _Encoder:
         if t is bytes:
             return {"t": "bytes", "v": base64.b64encode(obj).decode("ascii")}
         if isinstance(obj, Tensor):
-            node = {"t": "tensor", "i": self.blob(obj, obj._data), "requires_grad": bool(obj._requires_grad)}
+            node = {"t": "tensor", **self.placed(obj), "requires_grad": bool(obj._requires_grad)}
             if type(obj).__name__ == "Parameter" and type(obj).__module__.startswith("kittygrad"):
                 node["parameter"] = True
             return node
@@ -450,22 +474,41 @@ class _Decoder:
                 self.fail("malformed state_dict metadata")
             out._metadata = meta
             return out
-        if t == "tensor" and keys in ({"t", "i", "requires_grad"}, {"t", "i", "requires_grad", "parameter"}):
+        if t == "tensor" and {"t", "i", "requires_grad"} <= keys <= {"t", "i", "requires_grad", "parameter", "k", "view"}:
             i, rg = n["i"], n["requires_grad"]
             if type(rg) is not bool or n.get("parameter", True) is not True:
                 self.fail("malformed tensor node")
-            if type(i) is int and i in self.tensors:
-                return self.tensors[i]
+            # a tensor's number (files written before views were kept have none: one tensor per array)
+            key = n.get("k", i)
+            if type(key) is not int:
+                self.fail("malformed tensor node")
+            if key in self.tensors:
+                return self.tensors[key]
             arr = self.array(i)
+            if "view" in n:
+                arr = self._view(arr, n["view"])
             if rg and arr.dtype.kind != "f":
                 self.fail("a non-float tensor cannot require grad")
             t_ = _make_tensor(arr, rg, n.get("parameter", False))
-            self.tensors[i] = t_
+            self.tensors[key] = t_
             return t_
         if t in ("ndarray", "npscalar") and keys == {"t", "i"}:
             arr = self.array(n["i"])
             return arr[()] if t == "npscalar" and arr.ndim == 0 else arr
         self.fail(f"unknown or malformed node of type {t!r}")
+
+    def _view(self, arr, view):
+        """The view ``[offset, shape, strides]`` (in elements) of the loaded array ``arr``, every
+        element of it checked to lie inside ``arr`` before the view is made."""
+        if not (isinstance(view, list) and len(view) == 3 and type(view[0]) is int and view[0] >= 0
+                and all(isinstance(v, list) and len(v) <= 64 for v in view[1:]) and len(view[1]) == len(view[2])
+                and all(type(s) is int and s >= 0 for s in view[1] + view[2])):
+            self.fail("malformed tensor view")
+        offset, shape, strides = view[0], tuple(view[1]), tuple(view[2])
+        flat = arr.reshape(-1)  # (the array is contiguous: a view of it)
+        if not PT.view_fits(flat.shape[0], offset, shape, strides):
+            self.fail(f"a tensor view of size {list(shape)} at offset {offset} runs past its array")
+        return PT.strided_view(flat, offset, shape, strides)
 
     def key(self, n, depth: int):
         if isinstance(n, dict) and n.get("t") in ("none", "bool", "int", "float", "str", "bytes", "tuple"):

@@ -436,13 +436,11 @@ class _Builder:
     def tensor(self, ref: _TensorRef) -> Tensor:
         flat = self.arrays[ref.storage.key]
         size, stride, offset = ref.size, ref.stride, ref.offset
-        count = math.prod(size)
-        last = offset + sum((n - 1) * s for n, s in zip(size, stride)) if count else offset - 1
-        if last >= flat.shape[0] or offset > flat.shape[0]:
+        if not view_fits(flat.shape[0], offset, size, stride):
             self.fail(
                 f"a tensor of size {list(size)} at offset {offset} runs past its storage of {flat.shape[0]} elements"
             )
-        arr = _strided(flat, offset, size, stride)
+        arr = strided_view(flat, offset, size, stride)
         if ref.requires_grad and arr.dtype.kind != "f" and ref.storage.dtype != "bfloat16":
             self.fail("a non-float tensor cannot require grad")
         if ref.parameter:
@@ -453,8 +451,26 @@ class _Builder:
         return out
 
 
-def _strided(flat, offset: int, size: tuple, stride: tuple):
-    """A view of ``flat`` (a 1-D array) with torch's element strides; plain slices where possible."""
+def view_fits(length: int, offset: int, size: tuple, stride: tuple) -> bool:
+    """Whether every element of a view (element ``offset``, sizes, non-negative strides) lies
+    inside a storage of ``length`` elements: what a loader checks before it makes the view.
+
+    >>> view_fits(6, 1, (2, 2), (1, 2)), view_fits(6, 3, (2, 2), (1, 2))
+    (True, False)
+    """
+    if math.prod(size) == 0:
+        return offset <= length
+    return offset + sum((n - 1) * s for n, s in zip(size, stride)) < length
+
+
+def strided_view(flat, offset: int, size: tuple, stride: tuple):
+    """A view of ``flat`` (a 1-D array) with element strides, as a torch storage holds a tensor;
+    plain slices where possible. The caller has checked that every element lies inside ``flat``.
+
+    >>> import numpy as np
+    >>> strided_view(np.arange(6), 1, (2, 2), (1, 2)).tolist()
+    [[1, 3], [2, 4]]
+    """
     count = math.prod(size)
     expect, step = [], 1
     for n in reversed(size):
@@ -836,28 +852,40 @@ class _PickleWriter:
     def storage_of(self, arr) -> tuple[str, int, int, tuple]:
         """The storage holding ``arr`` (its base array when that keeps views as views, else a
         contiguous copy) and ``arr``'s element offset and strides in it."""
-        item = arr.itemsize
-        root = arr
-        while B.is_array(root.base):
-            root = root.base
-        usable = (
-            arr.dtype.isnative
-            and root.dtype == arr.dtype
-            and root.flags.c_contiguous
-            and all(s >= 0 and s % item == 0 for s in arr.strides)
-        )
-        offset = arr.__array_interface__["data"][0] - root.__array_interface__["data"][0] if usable else 0
-        if not usable or offset % item or offset < 0:
+        found = view_in_base(arr)
+        if found is None:
             root = arr.astype(arr.dtype.newbyteorder("="), order="C", copy=True)
-            offset = 0
-            strides = tuple(s // item for s in root.strides)
+            offset, strides = 0, tuple(s // arr.itemsize for s in root.strides)
         else:
-            strides = tuple(s // item for s in arr.strides)
+            root, offset, strides = found
         known = self.storages.get(id(root))
         if known is None:
             known = self.storages[id(root)] = (str(len(self.storages)), root.reshape(-1))
             self.keep.append(root)
-        return known[0], root.size, offset // item, strides
+        return known[0], root.size, offset, strides
+
+
+def view_in_base(arr):
+    """``(root, element offset, element strides)`` placing ``arr`` in the array that owns its memory,
+    as a storage holds a tensor; None where a storage cannot (another dtype or byte order than the
+    owner's, an owner not in C order, a negative or misaligned stride or offset).
+
+    >>> import numpy as np
+    >>> base = np.arange(6.0); root, offset, strides = view_in_base(base[1:].reshape(5, 1)[::2])
+    >>> root is base, offset, strides
+    (True, 1, (2, 1))
+    """
+    item = arr.itemsize
+    root = arr
+    while B.is_array(root.base):
+        root = root.base
+    if not (arr.dtype.isnative and root.dtype == arr.dtype and root.flags.c_contiguous
+            and all(s >= 0 and s % item == 0 for s in arr.strides)):
+        return None
+    offset = arr.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    if offset % item or offset < 0:
+        return None
+    return root, offset // item, tuple(s // item for s in arr.strides)
 
 
 def save_torch(obj: Any, f: IO[bytes], name: str = "archive") -> None:

@@ -141,6 +141,93 @@ def test_shared_tensor_is_stored_once():
     assert out["a"] is out["b"][0] is out["b"][1]
 
 
+def _shared_memory_sample(lib):
+    x = lib.arange(12.0).reshape(3, 4)
+    p = lib.nn.Parameter(lib.arange(6.0).reshape(2, 3))
+    return {
+        "x": x, "row": x[1], "col": x[:, 2], "t": x.t(), "det": x.detach(), "p": p, "p_again": p,
+        "p_slice": p.data[1:], "wide": lib.ones(3)[:, None].expand(3, 4), "empty": x[3:], "half": x.to(lib.bfloat16),
+        "as_ints": lib.arange(4, dtype=lib.float32).view(lib.int32),
+    }
+
+
+def _after_writes(lib, out):
+    """Writes through one loaded tensor, and what every loaded tensor then reads."""
+    out["x"][1, 2] = 100.0
+    with lib.no_grad():
+        out["p"][1, 0] = -1.0
+    return {k: (tuple(v.shape), v.stride(), v.tolist(), type(v).__name__, v.requires_grad) for k, v in out.items()}
+
+
+def test_views_load_sharing_memory_as_in_torch():
+    """Tensors that shared memory when saved share it when loaded (torch's storages do): a write
+    through one shows in the others, strides come back, and the owner is written only once."""
+    import torch
+
+    def round_trip(lib, obj):
+        buf = io.BytesIO()
+        lib.save(obj, buf)
+        buf.seek(0)
+        return lib.load(buf)
+
+    mine = round_trip(kitty, _shared_memory_sample(kitty))
+    theirs = round_trip(torch, _shared_memory_sample(torch))
+    assert _after_writes(kitty, mine) == _after_writes(torch, theirs)
+    assert mine["p"] is mine["p_again"] and mine["det"] is not mine["x"]
+    # the views add their places, not their values: the file holds the 1,000 floats once
+    whole, with_views = io.BytesIO(), io.BytesIO()
+    save({"x": kitty.zeros(1000)}, whole)
+    base = kitty.zeros(1000)
+    save({"x": base, "a": base[10:], "b": base[::2], "c": base.view(10, 100).t()}, with_views)
+    assert len(with_views.getvalue()) < len(whole.getvalue()) + 1000  # (copies would add 10,000 bytes)
+
+
+def _view_node(meta):
+    """The header node of the sample's saved view (see _view_sample_bytes)."""
+    return next(node for key, node in meta["root"]["v"] if key["v"] == "v")
+
+
+def _view_sample_bytes():
+    buf = io.BytesIO()
+    x = kitty.arange(6.0)
+    save({"x": x, "v": x[1:].reshape(5, 1)[::2]}, buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("view", [
+    [0, [7], [1]], [5, [2], [1]], [1, [3], [3]], [-1, [2], [1]], [0, [2], [-1]], [0, [2, 2], [1]],
+    [0, [2]], "x", [0, [2.0], [1]], [True, [2], [1]],
+])
+def test_tampered_views_are_rejected(view):
+    def edit(meta):
+        _view_node(meta)["view"] = view
+
+    with pytest.raises(SerializationError):
+        load(io.BytesIO(_reseal(_view_sample_bytes(), edit)))
+
+
+def test_view_sample_is_valid_and_its_number_is_checked():
+    out = load(io.BytesIO(_view_sample_bytes()))
+    assert out["v"].tolist() == [[1.0], [3.0], [5.0]]
+
+    def edit(meta):
+        _view_node(meta)["k"] = "0"
+
+    with pytest.raises(SerializationError):
+        load(io.BytesIO(_reseal(_view_sample_bytes(), edit)))
+
+
+def test_files_without_tensor_numbers_still_load():
+    """Files written before views were kept carry no tensor numbers: one tensor per array."""
+
+    def drop_numbers(meta):
+        for _, node in meta["root"]["v"]:
+            node.pop("k", None)
+
+    out = load(io.BytesIO(_reseal(_sample_bytes(), drop_numbers)))
+    assert out["w"].tolist() == [[1.0, 2.0], [3.0, 4.0]] and out["b"].tolist() == [True]
+
+
 def _train(opt_cls, params, steps, **kw):
     x = kitty.tensor(np.linspace(-1, 1, 12).reshape(4, 3))
     opt = opt_cls(params, **kw)
