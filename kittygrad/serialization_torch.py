@@ -854,7 +854,8 @@ class _PickleWriter:
         contiguous copy) and ``arr``'s element offset and strides in it."""
         found = view_in_base(arr)
         if found is None:
-            root = arr.astype(arr.dtype.newbyteorder("="), order="C", copy=True)
+            # (NumPy's array, not astype: a meta tensor's stand-in then says it has no data)
+            root = B.xp.array(arr, dtype=arr.dtype.newbyteorder("="), order="C", copy=True)
             offset, strides = 0, tuple(s // arr.itemsize for s in root.strides)
         else:
             root, offset, strides = found
@@ -868,13 +869,15 @@ class _PickleWriter:
 def view_in_base(arr):
     """``(root, element offset, element strides)`` placing ``arr`` in the array that owns its memory,
     as a storage holds a tensor; None where a storage cannot (another dtype or byte order than the
-    owner's, an owner not in C order, a negative or misaligned stride or offset).
+    owner's, an owner not in C order, a negative or misaligned stride or offset, no memory at all).
 
     >>> import numpy as np
     >>> base = np.arange(6.0); root, offset, strides = view_in_base(base[1:].reshape(5, 1)[::2])
     >>> root is base, offset, strides
     (True, 1, (2, 1))
     """
+    if not isinstance(arr, B.ndarray):  # (a meta tensor's stand-in: it has no memory to place)
+        return None
     item = arr.itemsize
     root = arr
     while B.is_array(root.base):

@@ -673,3 +673,12 @@ def test_state_dict_metadata_survives_save_and_load():
     bad = _reseal(buf.getvalue(), _set(["root", "v", 0, 1, "m"], {"t": "list", "v": []}))
     with pytest.raises(SerializationError):
         load(io.BytesIO(bad))
+
+
+@pytest.mark.parametrize("format", ["kittygrad", "torch"])
+def test_a_meta_tensor_is_refused_as_having_no_data(format):
+    from kittygrad.meta_array import MetaDataError
+
+    weight = kitty.nn.Linear(2, 3, device="meta").weight
+    with pytest.raises(MetaDataError, match="has no data"):
+        save({"w": weight}, io.BytesIO(), format=format)
