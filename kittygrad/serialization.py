@@ -416,7 +416,9 @@ class _Decoder:
         if nbytes != count * dt.itemsize or offset + nbytes > self.data_size:
             self.fail(f"array {i} does not fit its shape or the file")
         start = self.data_start + offset
-        arr = self.buf[start : start + nbytes].view(dt).reshape(shape)
+        # (through a memoryview: each array then owns its memory as a tensor owns its storage, so a
+        # loaded tensor's storage_offset and untyped_storage() are its own, not the file buffer's)
+        arr = B.xp.frombuffer(self.buf.data[start : start + nbytes], dtype=dt).reshape(shape)
         if not dt.isnative:
             arr = arr.astype(dt.newbyteorder("="))
         arr = B.canonical(arr)  # (bfloat16 is recognised by identity)

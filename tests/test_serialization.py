@@ -182,6 +182,17 @@ def test_views_load_sharing_memory_as_in_torch():
     assert len(with_views.getvalue()) < len(whole.getvalue()) + 1000  # (copies would add 10,000 bytes)
 
 
+def test_loaded_tensors_own_their_storage():
+    """Each loaded array owns its memory (not the file's buffer), so storage queries read as torch's."""
+    buf = io.BytesIO()
+    table = kitty.arange(24.0).reshape(4, 6)
+    save({"step": 7, "table": table, "column": table[:, 2], "bias": kitty.ones(3)}, buf)
+    buf.seek(0)
+    out = load(buf)
+    assert [out[k].storage_offset() for k in ("table", "column", "bias")] == [0, 2, 0]
+    assert [out[k].untyped_storage().nbytes() for k in ("table", "column", "bias")] == [96, 96, 12]
+
+
 def _view_node(meta):
     """The header node of the sample's saved view (see _view_sample_bytes)."""
     return next(node for key, node in meta["root"]["v"] if key["v"] == "v")
