@@ -64,6 +64,27 @@ CALLS = {
     "softshrink": lambda m: m.nn.functional.softshrink(_x(m), -1.0),
     "hardshrink": lambda m: m.nn.functional.hardshrink(_x(m, "int32")),
     "Tensor.hardshrink": lambda m: _x(m).hardshrink(),
+    # pooling: int64 averages (truncating), max pools take integers but not bool, except 1-d
+    # max pooling without indices (floats only)
+    "avg_pool1d, padded, long": lambda m: m.nn.functional.avg_pool1d(
+        m.tensor([[[1, 2, -3, -4, 5, 7, -7, 0]]]), 3, 1, 1, count_include_pad=False),
+    "avg_pool2d, divisor, long": lambda m: m.nn.functional.avg_pool2d(
+        m.tensor([[[1, 2, -3, -4], [5, 7, -7, 0]]]), 2, divisor_override=3),
+    "avg_pool3d long": lambda m: m.nn.functional.avg_pool3d(m.arange(-4, 4).reshape(1, 1, 2, 2, 2), 2),
+    "avg_pool1d int32": lambda m: m.nn.functional.avg_pool1d(m.ones(1, 2, 4, dtype=m.int32), 2),
+    "avg_pool3d bool": lambda m: m.nn.functional.avg_pool3d(m.ones(1, 1, 2, 2, 2, dtype=m.bool), 2),
+    "avg_pool3d float16": lambda m: m.nn.functional.avg_pool3d(m.ones(1, 1, 2, 2, 2, dtype=m.float16), 2),
+    "lp_pool1d long": lambda m: m.nn.functional.lp_pool1d(m.tensor([[[1, 3, 2, 0]]]), 2, 2),
+    "max_pool1d long": lambda m: m.nn.functional.max_pool1d(m.ones(1, 2, 4, dtype=m.long), 2),
+    "max_pool1d long, indices": lambda m: m.nn.functional.max_pool1d(m.tensor([[[1, 3, 2, 0]]]), 2, return_indices=True)[1],
+    "max_pool2d bool": lambda m: m.nn.functional.max_pool2d(m.ones(1, 2, 2, 2, dtype=m.bool), 2),
+    "max_pool3d bool": lambda m: m.nn.functional.max_pool3d(m.ones(1, 1, 2, 2, 2, dtype=m.bool), 2),
+    "adaptive_max_pool1d long": lambda m: m.nn.functional.adaptive_max_pool1d(m.ones(1, 2, 4, dtype=m.long), 2),
+    "adaptive_max_pool3d uint8": lambda m: m.nn.functional.adaptive_max_pool3d(m.ones(1, 1, 2, 2, 2, dtype=m.uint8), 1),
+    "adaptive_max_pool2d bfloat16": lambda m: m.nn.functional.adaptive_max_pool2d(m.arange(8.).reshape(1, 2, 2, 2).bfloat16(), 1),
+    "adaptive_avg_pool2d long, one output": lambda m: m.nn.functional.adaptive_avg_pool2d(m.ones(1, 1, 2, 2, dtype=m.long), 1),
+    "adaptive_avg_pool3d long, None": lambda m: m.nn.functional.adaptive_avg_pool3d(m.ones(1, 1, 1, 2, 2, dtype=m.long), (None, 1, 1)),
+    "adaptive_avg_pool3d long": lambda m: m.nn.functional.adaptive_avg_pool3d(m.ones(1, 1, 2, 2, 2, dtype=m.long), 2),
 }
 
 

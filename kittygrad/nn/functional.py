@@ -320,7 +320,13 @@ def _adaptive_avg(input: Tensor, output_size, nd: int, name: str) -> Tensor:
         raise KittyRuntimeError(f"{name}: output_size must be {nd}, got {len(sizes)} elements")
     if not B.is_float(x._data.dtype):
         # torch averages no integers here (the 1-d pool runs its 2-d kernel); the matrix product
-        # below would cast the weights to the integer dtype and give zeros
+        # below would cast the weights to the integer dtype and give zeros; an output of one
+        # element per plane is a mean over the spatial dims there, refused in mean's words
+        if all((x.shape[x.ndim - nd + i] if s is None else s) == 1 for i, s in enumerate(sizes)):
+            raise KittyRuntimeError(
+                "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
+                f"dtype. Got: {dtype_name(x)}"
+            )
         kernel = "adaptive_avg_pool3d_cpu" if nd == 3 else "adaptive_avg_pool2d"
         raise KittyNotImplementedError(f"\"{kernel}\" not implemented for '{dtype_name(x)}'")
     out = x
