@@ -53,6 +53,14 @@ CALLS = {
     "LSTM": lambda m: m.nn.LSTM(3, 4)(m.ones(2, 1, 3, dtype=m.long)),
     "GRU, float64 input": lambda m: m.nn.GRU(3, 4)(m.ones(2, 1, 3, dtype=m.float64)),
     "RNN, sizes off too": lambda m: m.nn.RNN(3, 4)(m.ones(2, 1, 5, dtype=m.long)),
+    # the cells run linear (addmm with a bias, mm without) on the input, then on the state
+    "RNNCell": lambda m: m.nn.RNNCell(3, 4)(m.ones(2, 3, dtype=m.long)),
+    "RNNCell relu, unbatched bool": lambda m: m.nn.RNNCell(3, 4, nonlinearity="relu")(m.ones(3, dtype=m.bool)),
+    "LSTMCell, no bias": lambda m: m.nn.LSTMCell(3, 4, bias=False)(m.ones(2, 3, dtype=m.int32)),
+    "GRUCell, long state": lambda m: m.nn.GRUCell(3, 4)(m.ones(2, 3), m.ones(2, 4, dtype=m.long)),
+    "RNNCell, float64 state": lambda m: m.nn.RNNCell(3, 4)(m.ones(2, 3), m.ones(2, 4, dtype=m.float64)),
+    "rnn_tanh_cell with biases": lambda m: m.rnn_tanh_cell(
+        m.ones(2, 3, dtype=m.long), m.ones(2, 4), m.ones(4, 3), m.ones(4, 4), m.ones(4), m.ones(4)),
     "hardtanh": lambda m: m.nn.functional.hardtanh(_x(m)),
     "hardtanh_, fractional bounds": lambda m: m.nn.functional.hardtanh(_x(m), -1.5, 2.5, inplace=True),
     "Hardtanh int32": lambda m: m.nn.Hardtanh(-2, 2)(_x(m, "int32")),
