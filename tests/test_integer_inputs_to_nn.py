@@ -61,6 +61,18 @@ CALLS = {
     "RNNCell, float64 state": lambda m: m.nn.RNNCell(3, 4)(m.ones(2, 3), m.ones(2, 4, dtype=m.float64)),
     "rnn_tanh_cell with biases": lambda m: m.rnn_tanh_cell(
         m.ones(2, 3, dtype=m.long), m.ones(2, 4), m.ones(4, 3), m.ones(4, 4), m.ones(4), m.ones(4)),
+    "glu": lambda m: m.nn.functional.glu(m.ones(2, 4, dtype=m.long)),
+    "GLU on bools": lambda m: m.nn.GLU()(m.ones(2, 4, dtype=m.bool)),
+    "glu, odd size": lambda m: m.nn.functional.glu(m.ones(2, 3, dtype=m.long)),
+    "kl_div, float target": lambda m: m.nn.functional.kl_div(_x(m), m.ones(3), reduction="sum"),
+    "KLDivLoss, int32 target": lambda m: m.nn.KLDivLoss(reduction="batchmean")(m.ones(3), m.ones(3, dtype=m.int32)),
+    "kl_div, sizes off": lambda m: m.nn.functional.kl_div(m.ones(3, dtype=m.long), m.ones(4), reduction="sum"),
+    "kl_div, float sizes off": lambda m: m.nn.functional.kl_div(m.ones(3), m.ones(4), reduction="sum"),
+    "cosine_similarity": lambda m: m.nn.functional.cosine_similarity(m.ones(2, 3, dtype=m.long), m.ones(2, 3, dtype=m.long)),
+    "cosine_similarity, sizes off": lambda m: m.nn.functional.cosine_similarity(
+        m.ones(2, 3, dtype=m.int32), m.ones(2, 4, dtype=m.long)),
+    "CosineSimilarity bool, uint8": lambda m: m.nn.CosineSimilarity()(m.ones(2, 3, dtype=m.bool), m.ones(2, 3, dtype=m.uint8)),
+    "cosine_similarity long, float": lambda m: m.nn.functional.cosine_similarity(m.ones(2, 3, dtype=m.long), m.ones(2, 3)),
     "hardtanh": lambda m: m.nn.functional.hardtanh(_x(m)),
     "hardtanh_, fractional bounds": lambda m: m.nn.functional.hardtanh(_x(m), -1.5, 2.5, inplace=True),
     "Hardtanh int32": lambda m: m.nn.Hardtanh(-2, 2)(_x(m, "int32")),

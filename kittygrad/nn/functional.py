@@ -21,7 +21,7 @@ from ..device import keep_channels_last
 from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueError
 from ..ops import activation as _act
 from ..ops import comparison as _cmp
-from ..ops._prep import as_tensor_arg, binary, cast, dtype_name, normalize_dim, torch_named
+from ..ops._prep import as_tensor_arg, binary, cast, dtype_name, dtype_scalar_name, normalize_dim, torch_named
 from ..ops.activation import (
     celu,
     elu,
@@ -253,6 +253,8 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     n = input.shape[d]
     if n % 2:
         raise KittyRuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
+    if not B.is_float(input._data.dtype):  # (torch's kernel gates floats only, after its size checks)
+        raise KittyNotImplementedError(f"\"glu_cpu\" not implemented for '{dtype_name(input)}'")
     lead = (slice(None),) * d
     a = input[lead + (slice(0, n // 2),)]
     b = input[lead + (slice(n // 2, n),)]
@@ -726,6 +728,11 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     >>> kitty.nn.functional.cosine_similarity(kitty.tensor([[1., 0.]]), kitty.tensor([[1., 1.]]))
     tensor([0.7071])
     """
+    common = D.result_type(x1, x2)
+    if not common.is_floating_point:  # torch checks the common dtype before any size
+        raise KittyRuntimeError(
+            f"expected common dtype to be floating point, yet common dtype is {dtype_scalar_name(common.np)}"
+        )
     a, b = binary(x1, x2, "cosine_similarity")
     n1 = _cmp.clamp(_vector_norm(a, 2, dim, keepdim=True), min=eps)
     n2 = _cmp.clamp(_vector_norm(b, 2, dim, keepdim=True), min=eps)
