@@ -232,6 +232,11 @@ SAME_MESSAGE = [
     ("addcmul_ on int64, nan value", lambda m: m.arange(3).addcmul_(m.arange(3), m.arange(3), value=math.nan)),
     ("addcdiv of integers", lambda m: m.addcdiv(m.ones(2), m.arange(2), m.arange(2))),
     ("addcdiv_ of integers", lambda m: m.arange(2).addcdiv_(m.arange(2), m.arange(2), value=0.5)),
+    # clamp_ names the dtype's C++ type for a number bound, its ScalarType for a tensor bound
+    ("clamp_ int64, float bounds", lambda m: m.arange(3).clamp_(0.5, 2.5)),
+    ("clamp_min_ uint8, float bound", lambda m: m.ones(3, dtype=m.uint8).clamp_min_(0.5)),
+    ("clip_ bool, int bounds", lambda m: m.tensor([True]).clip_(0, 1)),
+    ("clamp_ int64, 0-d float tensor bound", lambda m: m.arange(3).clamp_(max=m.tensor(0.5))),
 ]
 
 

@@ -409,6 +409,11 @@ def clamp_bounds(low, high) -> list:
     return bounds
 
 
+def clamp_inplace_bounds(self, low, high) -> list:
+    """clamp_'s bounds, each in self's dtype and shape (or None)."""
+    return [None if b is None else inplace_operand(self, b, "clamp_", False, True) for b in clamp_bounds(low, high)]
+
+
 def dtype_name(x) -> str:
     """torch's short scalar-type name of a tensor's dtype ('Float', 'Long', ...), for messages."""
     return dtype_scalar_name(x._data.dtype)
@@ -474,9 +479,12 @@ def bundle(*tensors, name: str):
     return outs
 
 
-def inplace_operand(self, other, name, float_result):
-    """Bring the other operand of an in-place op to self's dtype and shape (torch's rules)."""
-    if isinstance(other, F.Tensor) or B.is_array(other):
+def inplace_operand(self, other, name, float_result, cpp_scalar_cast=False):
+    """Bring the other operand of an in-place op to self's dtype and shape (torch's rules).
+    ``cpp_scalar_cast``: a number that self's dtype cannot take is refused naming that dtype's C++
+    type, as torch's ``clamp_`` does for a number bound (its check runs in the scalar's kernel)."""
+    is_tensor = isinstance(other, F.Tensor) or B.is_array(other)
+    if is_tensor:
         other = as_tensor_arg(other, "other")
         rt = D.result_type(self, other)
     else:
@@ -486,9 +494,10 @@ def inplace_operand(self, other, name, float_result):
         rt = D.get_default_dtype()
     if rt is not self.dtype and rt._category > self.dtype._category:
         # torch casts by category (bool < integer < float): any integer result fits an integer tensor
+        names = _CPP_NAMES if cpp_scalar_cast and not is_tensor else _SCALAR_NAMES
         raise KittyRuntimeError(
             f"result type {_SCALAR_NAMES[rt.np.name]} can't be cast to the desired output type "
-            f"{_SCALAR_NAMES[self._data.dtype.name]}"
+            f"{names[self._data.dtype.name]}"
         )
     if not isinstance(other, F.Tensor):
         return D.typed_scalar(other, self._data.dtype)
