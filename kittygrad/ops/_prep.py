@@ -247,6 +247,29 @@ def normalize_dims(dim, ndim: int):
     return (normalize_dim(dim, ndim),) if ndim else ()
 
 
+def nonempty_shape(shape):
+    """``shape`` with a 0-d tensor counted as one element of one dim (as torch's scatter checks count it)."""
+    return tuple(shape) or (1,)
+
+
+def as_one_dim(a):
+    """A 0-d array as one element of one dim (a view), as torch's scatter kernels count it; others as they are."""
+    return a.reshape(1) if not len(a.shape) else a
+
+
+def scatter_src_region(idx_shape):
+    """The part of ``src`` that scatter reads: index's extent in every dim."""
+    return tuple(slice(0, n) for n in idx_shape)
+
+
+def scatter_src_part(src, idx_shape):
+    """``src[scatter_src_region(idx_shape)]``, for an array ``src`` that a 0-d tensor may be (one
+    element of one dim there); an empty index reads nothing, whatever src's rank."""
+    if not all(idx_shape):
+        return src.reshape(-1)[:0].reshape(idx_shape)
+    return src.reshape(nonempty_shape(src.shape))[scatter_src_region(idx_shape)]
+
+
 def along_index(idx, axis: int) -> tuple:
     """An advanced index that addresses ``x[..., idx[...], ...]`` along ``axis`` elementwise (the
     index form of ``take_along_axis``), for scatter-adds with repeated indices."""
