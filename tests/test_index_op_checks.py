@@ -183,6 +183,7 @@ SCATTER_SHAPES = {  # (self, dim, index, src: a shape, or None for a number)
     "0-d self, 1-d index": ((), 0, [0, 0], (2,)),
     "0-d self, index out of range": ((), 0, 1, ()),
     "0-d index into 1-d self": ((2,), 0, 1, ()),
+    "negative index": ((3,), 0, [-1], (1,)),
 }
 
 

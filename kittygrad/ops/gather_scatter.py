@@ -74,12 +74,13 @@ def _check_gather_index(x_shape, idx, axis, fname):
                 f"Size does not match at dimension {d} expected index {list(idx.shape)} to be no larger than "
                 f"self {list(x_shape)} apart from dimension {axis}"
             )
-    _check_positions(idx, xs[axis], axis)
+    _check_positions(idx, xs[axis], axis, -xs[axis] if fname == "take_along_dim" else 0)
 
 
-def _check_positions(idx, n, axis) -> None:
-    """gather's and scatter's range check of a non-empty index along ``axis`` (of size ``n``)."""
-    if idx.max() >= n or idx.min() < -n:
+def _check_positions(idx, n, axis, low=0) -> None:
+    """gather's and scatter's range check of a non-empty index along ``axis`` (of size ``n``): their
+    kernels take no negative positions (``low``: ``-n`` for take_along_dim, which wraps them)."""
+    if idx.max() >= n or idx.min() < low:
         bad = int(idx.max()) if idx.max() >= n else int(idx.min())
         raise KittyRuntimeError(f"index {bad} is out of bounds for dimension {axis} with size {n}")
 
