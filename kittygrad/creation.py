@@ -11,7 +11,7 @@ from . import dtypes as D
 from .device import check_device as _check_device  # the one device check (a GPU device raises)
 from .device import laid_out, preserve_format
 from .errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError, KittyValueError, user_stacklevel
-from .ops._prep import dtype_scalar_name
+from .ops._prep import dtype_scalar_name, warn_once
 from .ops.shape import _shape_arg, _sizes_or_keyword
 from ._tensor_data import is_sequence_like, not_a_number, sequence_items, writable_array
 from .autograd.inference_tensors import mark_created
@@ -252,11 +252,11 @@ def _warn_slow_or_copying_data(data) -> None:
             f"sourceTensor.detach().clone().requires_grad_(True), rather than {_display.name}.tensor(sourceTensor).",
             UserWarning, stacklevel=level,
         )
-    else:
-        warnings.warn(
+    else:  # (torch gives this one once a process; the copy warning at every call)
+        warn_once(
+            "tensor_from_numpy_list",
             "Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider converting the "
             "list to a single numpy.ndarray with numpy.array() before converting to a tensor.",
-            UserWarning, stacklevel=level,
         )
 
 

@@ -338,8 +338,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0, 
 
 
 def _linear(x, w, b):
-    out = x.matmul(w.t())
-    return out if b is None else out + b
+    # torch's cells run linear (addmm with a bias): its dtype errors and its graph (AddmmBackward0)
+    return F.linear(x, w, b)
 
 
 def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):

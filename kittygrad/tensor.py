@@ -37,7 +37,7 @@ from .ops import linalg as _la
 from .ops import reduction as _red
 from .ops import shape as _shape
 from .ops import unary as _unary
-from .ops._prep import as_tensor_arg, broadcast_shape_of, cast, check_scalar, clamp_bounds, inplace_operand, normalize_dim, torch_named
+from .ops._prep import as_tensor_arg, broadcast_shape_of, cast, check_scalar, clamp_inplace_bounds, inplace_operand, normalize_dim, torch_named
 from .size import Size
 
 _ndarray = B.ndarray
@@ -925,8 +925,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods, metacl
         return self._inplace_binary(_arith.Pow, exponent, "pow_")
 
     def clamp_(self, min=None, max=None):  # noqa: A002
-        bounds = [None if b is None else inplace_operand(self, b, "clamp_", False) for b in clamp_bounds(min, max)]
-        return apply_inplace(_cmp.Clamp, self, *bounds)
+        return apply_inplace(_cmp.Clamp, self, *clamp_inplace_bounds(self, min, max))
 
     clip_ = clamp_
 

@@ -225,6 +225,18 @@ SAME_MESSAGE = [
     ("index_copy with a float index", lambda m: m.ones(3, 4).index_copy(0, m.zeros(1), m.ones(1, 4))),
     ("take with a float index", lambda m: m.ones(3, 4).take(m.zeros(1))),
     ("take_along_dim with a float index", lambda m: m.take_along_dim(m.ones(3, 4), m.zeros(3, 1), 1)),
+    # addcmul's value is converted to the result's dtype (checked), never promoting it
+    ("addcmul_ on bools", lambda m: m.tensor([True]).addcmul_(m.tensor([True]), m.tensor([True]), value=2)),
+    ("addcmul on uint8, value out of range", lambda m: m.addcmul(m.ones(2, dtype=m.uint8), m.ones(2, dtype=m.uint8),
+                                                               m.ones(2, dtype=m.uint8), value=-1.5)),
+    ("addcmul_ on int64, nan value", lambda m: m.arange(3).addcmul_(m.arange(3), m.arange(3), value=math.nan)),
+    ("addcdiv of integers", lambda m: m.addcdiv(m.ones(2), m.arange(2), m.arange(2))),
+    ("addcdiv_ of integers", lambda m: m.arange(2).addcdiv_(m.arange(2), m.arange(2), value=0.5)),
+    # clamp_ names the dtype's C++ type for a number bound, its ScalarType for a tensor bound
+    ("clamp_ int64, float bounds", lambda m: m.arange(3).clamp_(0.5, 2.5)),
+    ("clamp_min_ uint8, float bound", lambda m: m.ones(3, dtype=m.uint8).clamp_min_(0.5)),
+    ("clip_ bool, int bounds", lambda m: m.tensor([True]).clip_(0, 1)),
+    ("clamp_ int64, 0-d float tensor bound", lambda m: m.arange(3).clamp_(max=m.tensor(0.5))),
 ]
 
 
@@ -269,6 +281,11 @@ def test_what_the_alpha_and_weight_checks_let_through_matches_torch():
         lambda m: m.sub(m.arange(3), m.ones(3, dtype=m.int64), alpha=m.tensor(2)),
         lambda m: m.ones(3).addcmul_(m.arange(3.0), m.arange(3.0), value=m.tensor(-2.0)),
         lambda m: m.addcdiv(m.ones(3), m.arange(3.0), m.full((3,), 4.0), value=m.tensor(2.0, dtype=m.float64)),
+        # an integer addcmul truncates a float value (0.5 adds nothing), wraps a negative int for uint8
+        lambda m: m.arange(3).addcmul_(m.arange(3), m.arange(3), value=0.5),
+        lambda m: m.addcmul(m.arange(3), m.arange(3), m.arange(3), value=-1.7),
+        lambda m: m.addcmul(m.arange(3, dtype=m.uint8), m.arange(3, dtype=m.uint8), m.arange(3, dtype=m.uint8), value=-1),
+        lambda m: m.addcmul(m.tensor(3), m.tensor(2), m.tensor(2.0), value=0.5),
     ]
     for fn in cases:
         ours, theirs = fn(kitty), fn(torch)

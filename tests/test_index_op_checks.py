@@ -3,6 +3,7 @@ what torch refuses, in torch's words and exception types: each kernel's own inde
 negative positions (taken from the end by index_fill only) and sources of the wrong shape or dtype."""
 from __future__ import annotations
 
+import math
 import warnings
 
 import pytest
@@ -168,3 +169,68 @@ def test_scatter_takes_a_0d_tensor_value_as_its_number_like_torch():
         return x.scatter(0, m.tensor([[1, 0]]), value=m.tensor(2.0)).tolist(), x.scatter_(
             1, m.tensor([[1], [0]]), value=m.tensor(3.0), reduce="add").tolist()
     assert call(kitty) == call(torch)
+
+
+# an empty index of any rank and dtype writes nothing; a 0-d self, index or src counts as one
+# element of one dim (the kernels' view)
+SCATTER_SHAPES = {  # (self, dim, index, src: a shape, or None for a number)
+    "empty 1-d index into 2-d self": ((3, 4), 0, ((0,), "int64"), (3, 4)),
+    "empty 1-d index, 1-d src": ((3, 4), 1, ((0,), "int64"), (5,)),
+    "empty 3-d float index": ((3, 4), 0, ((0, 1, 1), "float32"), None),
+    "empty (0, 5) index, small src": ((3, 4), 0, ((0, 5), "int64"), (1, 1)),
+    "0-d self": ((), 0, 0, ()),
+    "0-d self, number": ((), -1, 0, None),
+    "0-d self, 1-d index": ((), 0, [0, 0], (2,)),
+    "0-d self, index out of range": ((), 0, 1, ()),
+    "0-d index into 1-d self": ((2,), 0, 1, ()),
+    "negative index": ((3,), 0, [-1], (1,)),
+}
+
+
+def _scatter_args(m, case):
+    shape, dim, idx, src = SCATTER_SHAPES[case]
+    index = m.zeros(idx[0], dtype=getattr(m, idx[1])) if isinstance(idx, tuple) else m.tensor(idx)
+    return m.arange(1., 1 + math.prod(shape)).reshape(shape), dim, index, (
+        2.5 if src is None else m.arange(5., 5 + math.prod(src)).reshape(src))
+
+
+@pytest.mark.parametrize("op", sorted(SCATTERS) + ["scatter_reduce prod", "scatter_reduce mean", "gather"])
+@pytest.mark.parametrize("case", sorted(SCATTER_SHAPES))
+def test_scatter_on_empty_and_0d_shapes_like_torch(op, case):
+    fn = {"scatter_reduce prod": lambda x, d, i, s: x.scatter_reduce(d, i, s, "prod"),
+          "scatter_reduce mean": lambda x, d, i, s: x.scatter_reduce(d, i, s, "mean", include_self=False),
+          "gather": lambda x, d, i, s: x.gather(d, i)}.get(op, SCATTERS.get(op))
+
+    def call(m):
+        x, dim, idx, src = _scatter_args(m, case)
+        if src.__class__ is float and op not in ("scatter", "scatter_", "gather"):
+            src = m.tensor(src)  # (the others take a tensor src only)
+        return fn(x, dim, idx, src)
+    try:
+        expected = call(torch)
+    except Exception:
+        ours, theirs = raised_as_torch(lambda: call(torch), lambda: call(kitty))
+        assert ours == theirs
+        return
+    got = call(kitty)
+    assert (tuple(got.shape), got.tolist()) == (tuple(expected.shape), expected.tolist())
+
+
+@pytest.mark.parametrize("op", ["scatter", "scatter_add", "scatter_reduce prod", "scatter_reduce amax",
+                                "scatter_reduce mean"])
+def test_scatter_into_a_0d_self_differentiates_like_torch(op):
+    def grads(m):
+        x, s = m.tensor(2., requires_grad=True), m.tensor(5., requires_grad=True)
+        reduce = op.split()[-1]
+        out = {"scatter": lambda: x.scatter(0, m.tensor(0), s), "scatter_add": lambda: x.scatter_add(0, m.tensor(0), s)}.get(
+            op, lambda: x.scatter_reduce(0, m.tensor(0), s, reduce, include_self=reduce != "amax"))()
+        (out * 3).backward()
+        return out.tolist(), x.grad.tolist(), s.grad.tolist()
+    assert grads(kitty) == grads(torch)
+
+
+def test_scatter_with_an_empty_index_of_another_rank_differentiates():
+    # torch's src gradient there is an empty tensor, which its engine refuses; kittygrad's is zeros
+    x, s = kitty.ones(3, 4, requires_grad=True), kitty.ones(3, 4, requires_grad=True)
+    x.scatter_add(0, kitty.zeros(0, dtype=kitty.long), s).sum().backward()
+    assert x.grad.tolist() == kitty.ones(3, 4).tolist() and s.grad.tolist() == kitty.zeros(3, 4).tolist()

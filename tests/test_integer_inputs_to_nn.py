@@ -53,6 +53,26 @@ CALLS = {
     "LSTM": lambda m: m.nn.LSTM(3, 4)(m.ones(2, 1, 3, dtype=m.long)),
     "GRU, float64 input": lambda m: m.nn.GRU(3, 4)(m.ones(2, 1, 3, dtype=m.float64)),
     "RNN, sizes off too": lambda m: m.nn.RNN(3, 4)(m.ones(2, 1, 5, dtype=m.long)),
+    # the cells run linear (addmm with a bias, mm without) on the input, then on the state
+    "RNNCell": lambda m: m.nn.RNNCell(3, 4)(m.ones(2, 3, dtype=m.long)),
+    "RNNCell relu, unbatched bool": lambda m: m.nn.RNNCell(3, 4, nonlinearity="relu")(m.ones(3, dtype=m.bool)),
+    "LSTMCell, no bias": lambda m: m.nn.LSTMCell(3, 4, bias=False)(m.ones(2, 3, dtype=m.int32)),
+    "GRUCell, long state": lambda m: m.nn.GRUCell(3, 4)(m.ones(2, 3), m.ones(2, 4, dtype=m.long)),
+    "RNNCell, float64 state": lambda m: m.nn.RNNCell(3, 4)(m.ones(2, 3), m.ones(2, 4, dtype=m.float64)),
+    "rnn_tanh_cell with biases": lambda m: m.rnn_tanh_cell(
+        m.ones(2, 3, dtype=m.long), m.ones(2, 4), m.ones(4, 3), m.ones(4, 4), m.ones(4), m.ones(4)),
+    "glu": lambda m: m.nn.functional.glu(m.ones(2, 4, dtype=m.long)),
+    "GLU on bools": lambda m: m.nn.GLU()(m.ones(2, 4, dtype=m.bool)),
+    "glu, odd size": lambda m: m.nn.functional.glu(m.ones(2, 3, dtype=m.long)),
+    "kl_div, float target": lambda m: m.nn.functional.kl_div(_x(m), m.ones(3), reduction="sum"),
+    "KLDivLoss, int32 target": lambda m: m.nn.KLDivLoss(reduction="batchmean")(m.ones(3), m.ones(3, dtype=m.int32)),
+    "kl_div, sizes off": lambda m: m.nn.functional.kl_div(m.ones(3, dtype=m.long), m.ones(4), reduction="sum"),
+    "kl_div, float sizes off": lambda m: m.nn.functional.kl_div(m.ones(3), m.ones(4), reduction="sum"),
+    "cosine_similarity": lambda m: m.nn.functional.cosine_similarity(m.ones(2, 3, dtype=m.long), m.ones(2, 3, dtype=m.long)),
+    "cosine_similarity, sizes off": lambda m: m.nn.functional.cosine_similarity(
+        m.ones(2, 3, dtype=m.int32), m.ones(2, 4, dtype=m.long)),
+    "CosineSimilarity bool, uint8": lambda m: m.nn.CosineSimilarity()(m.ones(2, 3, dtype=m.bool), m.ones(2, 3, dtype=m.uint8)),
+    "cosine_similarity long, float": lambda m: m.nn.functional.cosine_similarity(m.ones(2, 3, dtype=m.long), m.ones(2, 3)),
     "hardtanh": lambda m: m.nn.functional.hardtanh(_x(m)),
     "hardtanh_, fractional bounds": lambda m: m.nn.functional.hardtanh(_x(m), -1.5, 2.5, inplace=True),
     "Hardtanh int32": lambda m: m.nn.Hardtanh(-2, 2)(_x(m, "int32")),
@@ -64,6 +84,27 @@ CALLS = {
     "softshrink": lambda m: m.nn.functional.softshrink(_x(m), -1.0),
     "hardshrink": lambda m: m.nn.functional.hardshrink(_x(m, "int32")),
     "Tensor.hardshrink": lambda m: _x(m).hardshrink(),
+    # pooling: int64 averages (truncating), max pools take integers but not bool, except 1-d
+    # max pooling without indices (floats only)
+    "avg_pool1d, padded, long": lambda m: m.nn.functional.avg_pool1d(
+        m.tensor([[[1, 2, -3, -4, 5, 7, -7, 0]]]), 3, 1, 1, count_include_pad=False),
+    "avg_pool2d, divisor, long": lambda m: m.nn.functional.avg_pool2d(
+        m.tensor([[[1, 2, -3, -4], [5, 7, -7, 0]]]), 2, divisor_override=3),
+    "avg_pool3d long": lambda m: m.nn.functional.avg_pool3d(m.arange(-4, 4).reshape(1, 1, 2, 2, 2), 2),
+    "avg_pool1d int32": lambda m: m.nn.functional.avg_pool1d(m.ones(1, 2, 4, dtype=m.int32), 2),
+    "avg_pool3d bool": lambda m: m.nn.functional.avg_pool3d(m.ones(1, 1, 2, 2, 2, dtype=m.bool), 2),
+    "avg_pool3d float16": lambda m: m.nn.functional.avg_pool3d(m.ones(1, 1, 2, 2, 2, dtype=m.float16), 2),
+    "lp_pool1d long": lambda m: m.nn.functional.lp_pool1d(m.tensor([[[1, 3, 2, 0]]]), 2, 2),
+    "max_pool1d long": lambda m: m.nn.functional.max_pool1d(m.ones(1, 2, 4, dtype=m.long), 2),
+    "max_pool1d long, indices": lambda m: m.nn.functional.max_pool1d(m.tensor([[[1, 3, 2, 0]]]), 2, return_indices=True)[1],
+    "max_pool2d bool": lambda m: m.nn.functional.max_pool2d(m.ones(1, 2, 2, 2, dtype=m.bool), 2),
+    "max_pool3d bool": lambda m: m.nn.functional.max_pool3d(m.ones(1, 1, 2, 2, 2, dtype=m.bool), 2),
+    "adaptive_max_pool1d long": lambda m: m.nn.functional.adaptive_max_pool1d(m.ones(1, 2, 4, dtype=m.long), 2),
+    "adaptive_max_pool3d uint8": lambda m: m.nn.functional.adaptive_max_pool3d(m.ones(1, 1, 2, 2, 2, dtype=m.uint8), 1),
+    "adaptive_max_pool2d bfloat16": lambda m: m.nn.functional.adaptive_max_pool2d(m.arange(8.).reshape(1, 2, 2, 2).bfloat16(), 1),
+    "adaptive_avg_pool2d long, one output": lambda m: m.nn.functional.adaptive_avg_pool2d(m.ones(1, 1, 2, 2, dtype=m.long), 1),
+    "adaptive_avg_pool3d long, None": lambda m: m.nn.functional.adaptive_avg_pool3d(m.ones(1, 1, 1, 2, 2, dtype=m.long), (None, 1, 1)),
+    "adaptive_avg_pool3d long": lambda m: m.nn.functional.adaptive_avg_pool3d(m.ones(1, 1, 2, 2, 2, dtype=m.long), 2),
 }
 
 

@@ -390,8 +390,12 @@ def test_tensor_from_a_tensor_or_a_list_of_arrays_warns_as_torch():
     with pytest.warns(UserWarning, match=r"To copy construct from a tensor, it is recommended to use sourceTensor\.detach\(\)\.clone\(\)"):
         copy = kitty.tensor(kitty.ones(2, requires_grad=True))
     assert not copy.requires_grad and copy.tolist() == [1.0, 1.0]
+    _prep.WARNED_ONCE.discard("tensor_from_numpy_list")
     with pytest.warns(UserWarning, match="Creating a tensor from a list of numpy.ndarrays is extremely slow"):
         assert kitty.tensor([np.ones(2), np.zeros(2)]).shape == (2, 2)
+    with warnings.catch_warnings():  # (that one once a process, as torch)
+        warnings.simplefilter("error")
+        kitty.tensor([np.ones(2), np.zeros(2)])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         kitty.tensor([1.0, 2.0])

@@ -15,8 +15,9 @@ from .. import backend as B
 from .. import creation as C
 from .. import dtypes as D
 from ..device import keep_channels_last
-from ..errors import KittyRuntimeError, KittyValueError
+from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueError
 from ..ops import activation as _act
+from ..ops._prep import dtype_name
 from ..ops.nn.pooling import _avg_pool, _max_pool, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from ..tensor import Tensor
 
@@ -238,7 +239,7 @@ def _pick_first_max(x: Tensor, nd: int, candidates) -> tuple[Tensor, Tensor]:
     if cand.size == 0:  # an empty batch or output: nothing to choose
         index = C.zeros(*lead, *out_shape, dtype=D.int64)
         return C.zeros(*lead, *out_shape, dtype=x.dtype), index
-    planes = x.detach().numpy().reshape(cand.shape[0], -1)
+    planes = x._data.reshape(cand.shape[0], -1)  # (the array: .numpy() refuses bfloat16, as torch)
     values = xp.take_along_axis(planes[:, None, :], cand, axis=-1)
     chosen = xp.take_along_axis(cand, values.argmax(-1)[..., None], axis=-1)[..., 0]  # argmax: the first maximum
     index = C.tensor(chosen.reshape(*lead, -1).astype(xp.int64))
@@ -268,6 +269,10 @@ def _spatial_args(name: str, input: Tensor, nd: int) -> Tensor:
 
 def _adaptive_max(name: str, nd: int, input: Tensor, output_size, return_indices: bool):
     x = _spatial_args(name, input, nd)
+    if x._data.dtype.kind in "iub":
+        # torch's kernels take floats only (the 1-d pool runs the 2-d one)
+        kernel = "adaptive_max_pool3d_cpu" if nd == 3 else "adaptive_max_pool2d"
+        raise KittyNotImplementedError(f"\"{kernel}\" not implemented for '{dtype_name(x)}'")
     spatial = tuple(x.shape[-nd:])
     sizes = [spatial[d] if s is None else int(s) for d, s in enumerate(_tuple(output_size, nd))]
     if len(sizes) != nd:

@@ -21,7 +21,7 @@ from ..device import keep_channels_last
 from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueError
 from ..ops import activation as _act
 from ..ops import comparison as _cmp
-from ..ops._prep import as_tensor_arg, binary, cast, dtype_name, normalize_dim, torch_named
+from ..ops._prep import as_tensor_arg, binary, cast, dtype_name, dtype_scalar_name, normalize_dim, torch_named
 from ..ops.activation import (
     celu,
     elu,
@@ -253,6 +253,8 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     n = input.shape[d]
     if n % 2:
         raise KittyRuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
+    if not B.is_float(input._data.dtype):  # (torch's kernel gates floats only, after its size checks)
+        raise KittyNotImplementedError(f"\"glu_cpu\" not implemented for '{dtype_name(input)}'")
     lead = (slice(None),) * d
     a = input[lead + (slice(0, n // 2),)]
     b = input[lead + (slice(n // 2, n),)]
@@ -320,7 +322,13 @@ def _adaptive_avg(input: Tensor, output_size, nd: int, name: str) -> Tensor:
         raise KittyRuntimeError(f"{name}: output_size must be {nd}, got {len(sizes)} elements")
     if not B.is_float(x._data.dtype):
         # torch averages no integers here (the 1-d pool runs its 2-d kernel); the matrix product
-        # below would cast the weights to the integer dtype and give zeros
+        # below would cast the weights to the integer dtype and give zeros; an output of one
+        # element per plane is a mean over the spatial dims there, refused in mean's words
+        if all((x.shape[x.ndim - nd + i] if s is None else s) == 1 for i, s in enumerate(sizes)):
+            raise KittyRuntimeError(
+                "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
+                f"dtype. Got: {dtype_name(x)}"
+            )
         kernel = "adaptive_avg_pool3d_cpu" if nd == 3 else "adaptive_avg_pool2d"
         raise KittyNotImplementedError(f"\"{kernel}\" not implemented for '{dtype_name(x)}'")
     out = x
@@ -720,6 +728,11 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     >>> kitty.nn.functional.cosine_similarity(kitty.tensor([[1., 0.]]), kitty.tensor([[1., 1.]]))
     tensor([0.7071])
     """
+    common = D.result_type(x1, x2)
+    if not common.is_floating_point:  # torch checks the common dtype before any size
+        raise KittyRuntimeError(
+            f"expected common dtype to be floating point, yet common dtype is {dtype_scalar_name(common.np)}"
+        )
     a, b = binary(x1, x2, "cosine_similarity")
     n1 = _cmp.clamp(_vector_norm(a, 2, dim, keepdim=True), min=eps)
     n2 = _cmp.clamp(_vector_norm(b, 2, dim, keepdim=True), min=eps)

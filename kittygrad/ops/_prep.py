@@ -247,6 +247,29 @@ def normalize_dims(dim, ndim: int):
     return (normalize_dim(dim, ndim),) if ndim else ()
 
 
+def nonempty_shape(shape):
+    """``shape`` with a 0-d tensor counted as one element of one dim (as torch's scatter checks count it)."""
+    return tuple(shape) or (1,)
+
+
+def as_one_dim(a):
+    """A 0-d array as one element of one dim (a view), as torch's scatter kernels count it; others as they are."""
+    return a.reshape(1) if not len(a.shape) else a
+
+
+def scatter_src_region(idx_shape):
+    """The part of ``src`` that scatter reads: index's extent in every dim."""
+    return tuple(slice(0, n) for n in idx_shape)
+
+
+def scatter_src_part(src, idx_shape):
+    """``src[scatter_src_region(idx_shape)]``, for an array ``src`` that a 0-d tensor may be (one
+    element of one dim there); an empty index reads nothing, whatever src's rank."""
+    if not all(idx_shape):
+        return src.reshape(-1)[:0].reshape(idx_shape)
+    return src.reshape(nonempty_shape(src.shape))[scatter_src_region(idx_shape)]
+
+
 def along_index(idx, axis: int) -> tuple:
     """An advanced index that addresses ``x[..., idx[...], ...]`` along ``axis`` elementwise (the
     index form of ``take_along_axis``), for scatter-adds with repeated indices."""
@@ -409,6 +432,11 @@ def clamp_bounds(low, high) -> list:
     return bounds
 
 
+def clamp_inplace_bounds(self, low, high) -> list:
+    """clamp_'s bounds, each in self's dtype and shape (or None)."""
+    return [None if b is None else inplace_operand(self, b, "clamp_", False, True) for b in clamp_bounds(low, high)]
+
+
 def dtype_name(x) -> str:
     """torch's short scalar-type name of a tensor's dtype ('Float', 'Long', ...), for messages."""
     return dtype_scalar_name(x._data.dtype)
@@ -474,9 +502,12 @@ def bundle(*tensors, name: str):
     return outs
 
 
-def inplace_operand(self, other, name, float_result):
-    """Bring the other operand of an in-place op to self's dtype and shape (torch's rules)."""
-    if isinstance(other, F.Tensor) or B.is_array(other):
+def inplace_operand(self, other, name, float_result, cpp_scalar_cast=False):
+    """Bring the other operand of an in-place op to self's dtype and shape (torch's rules).
+    ``cpp_scalar_cast``: a number that self's dtype cannot take is refused naming that dtype's C++
+    type, as torch's ``clamp_`` does for a number bound (its check runs in the scalar's kernel)."""
+    is_tensor = isinstance(other, F.Tensor) or B.is_array(other)
+    if is_tensor:
         other = as_tensor_arg(other, "other")
         rt = D.result_type(self, other)
     else:
@@ -486,9 +517,10 @@ def inplace_operand(self, other, name, float_result):
         rt = D.get_default_dtype()
     if rt is not self.dtype and rt._category > self.dtype._category:
         # torch casts by category (bool < integer < float): any integer result fits an integer tensor
+        names = _CPP_NAMES if cpp_scalar_cast and not is_tensor else _SCALAR_NAMES
         raise KittyRuntimeError(
             f"result type {_SCALAR_NAMES[rt.np.name]} can't be cast to the desired output type "
-            f"{_SCALAR_NAMES[self._data.dtype.name]}"
+            f"{names[self._data.dtype.name]}"
         )
     if not isinstance(other, F.Tensor):
         return D.typed_scalar(other, self._data.dtype)

@@ -833,8 +833,36 @@ def addcmul(input, tensor1, tensor2, *, value=1):
     >>> kitty.addcmul(kitty.tensor([1.]), kitty.tensor([2.]), kitty.tensor([3.]), value=0.5)
     tensor([4.])
     """
-    _, _, (x, a, b) = _common("addcmul", _tensor(input), _tensor(tensor1, "tensor1"), _tensor(tensor2, "tensor2"))
-    return Addcmul.apply(x, a, b, value=scalar_argument(value, "addcmul", "value"))
+    rt, _, (x, a, b) = _common("addcmul", _tensor(input), _tensor(tensor1, "tensor1"), _tensor(tensor2, "tensor2"))
+    return Addcmul.apply(x, a, b, value=_addc_value(value, rt.np, "addcmul", "addcmul"))
+
+
+# torch's words (its ScalarType names, a double space included) for integer tensor1 and tensor2
+_ADDCDIV_INTEGERS = (
+    "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform a true "
+    "division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as (input + value * "
+    "torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) "
+    "for float inputs. The future addcdiv behavior is just the latter implementation: (input + value * tensor1 / "
+    "tensor2), for all dtypes."
+)
+
+
+def _addc_value(value, np_dtype, kernel: str, name: str):
+    """addcmul/addcdiv's ``value`` for a result of ``np_dtype``. torch converts it to the result's
+    dtype instead of promoting by it: an integer result truncates a float value (``value=0.5`` adds
+    nothing) and refuses one out of its range; a bool result has no kernel."""
+    v = scalar_argument(value, name, "value")
+    kind = np_dtype.kind
+    if kind not in "iub":  # (the float path: the number as it is)
+        return v
+    if kind == "b":
+        raise KittyNotImplementedError(f"\"{kernel}_cpu_out\" not implemented for 'Bool'")
+    if not isinstance(v, int):
+        info = B.xp.iinfo(np_dtype)
+        if not info.min <= v <= info.max:  # (nan and the infinities too)
+            raise KittyRuntimeError(f"value cannot be converted to type {np_dtype.name}_t without overflow")
+        v = int(v)
+    return D.fill_scalar(v, np_dtype)
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
@@ -846,12 +874,9 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     """
     t1, t2 = _tensor(tensor1, "tensor1"), _tensor(tensor2, "tensor2")
     if not B.is_float(t1._data.dtype) and not B.is_float(t2._data.dtype):
-        raise KittyRuntimeError(
-            "Integer division with addcdiv is no longer supported, and in a future release addcdiv will "
-            "perform a true division of tensor1 and tensor2. Use (input + value * tensor1 / tensor2)."
-        )
-    _, _, (x, a, b) = _common("addcdiv", _tensor(input), t1, t2)
-    return Addcdiv.apply(x, a, b, value=scalar_argument(value, "addcdiv", "value"))
+        raise KittyRuntimeError(_ADDCDIV_INTEGERS)
+    rt, _, (x, a, b) = _common("addcdiv", _tensor(input), t1, t2)
+    return Addcdiv.apply(x, a, b, value=_addc_value(value, rt.np, "addcdiv", "addcdiv"))
 
 
 def _inplace_operand(self, other, name, float_result=False):
@@ -888,6 +913,11 @@ def _inplace_lerp(self, end, weight):
 
 
 def _inplace_addc(self, cls, tensor1, tensor2, value):
+    kernel = "addcmul" if cls is Addcmul else "addcdiv"
+    if cls is Addcdiv:
+        t1, t2 = _tensor(tensor1, "tensor1"), _tensor(tensor2, "tensor2")
+        if not B.is_float(t1._data.dtype) and not B.is_float(t2._data.dtype):
+            raise KittyRuntimeError(_ADDCDIV_INTEGERS)
     t1 = _inplace_operand(self, tensor1, cls._name)
     t2 = _inplace_operand(self, tensor2, cls._name)
-    return apply_inplace(cls, self, t1, t2, value=scalar_argument(value, "addcmul_" if cls is Addcmul else "addcdiv_", "value"))
+    return apply_inplace(cls, self, t1, t2, value=_addc_value(value, self._data.dtype, kernel, kernel + "_"))

@@ -12,6 +12,7 @@ from ..autograd.graph_array import add_at
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError, user_stacklevel
 from ._prep import (
     along_index,
+    as_one_dim as _one_dim,
     broadcast_shape_of,
     cast,
     check_scalar,
@@ -19,7 +20,10 @@ from ._prep import (
     dtype_name,
     dtype_scalar_name,
     expand_to,
+    nonempty_shape as _nonempty,
     normalize_dim,
+    scatter_src_part as _src_part,
+    scatter_src_region as _src_region,
     tensor_input,
 )
 from .joining import cat
@@ -41,6 +45,9 @@ _INDEX_DTYPE_ERRORS = {
 
 def _index_arg(index, fname, kinds="iu"):
     idx = tensor_input(index, "index")
+    if not idx._data.size and fname.startswith(("gather", "scatter")):
+        # an empty index picks or writes nothing: torch's gather and scatter take it of any dtype
+        return idx._data.astype(_I64, copy=False)
     if idx._data.dtype.kind not in kinds:
         # the in-place twins and scatter_add / scatter_reduce share their kernel's message
         key = "scatter" if fname.startswith("scatter") else fname.rstrip("_")
@@ -54,29 +61,26 @@ def _region(shape, idx_shape, axis):
     return tuple(slice(None) if d == axis else slice(0, n) for d, n in enumerate(idx_shape)) if len(shape) else ()
 
 
-def _src_region(idx_shape):
-    """The part of ``src`` that scatter reads: index's extent in every dim."""
-    return tuple(slice(0, n) for n in idx_shape)
-
-
 def _check_gather_index(x_shape, idx, axis, fname):
-    nd = len(x_shape)
-    if idx.ndim != nd and not (nd == 0 and idx.ndim <= 1) and idx.size:
+    # nothing for an empty index; a 0-d self or index counts as one element of one dim
+    if not idx.size:
+        return
+    xs, ix = _nonempty(x_shape), _nonempty(idx.shape)
+    if len(ix) != len(xs):
         raise KittyRuntimeError("Index tensor must have the same number of dimensions as input tensor")
-    if idx.ndim == nd:
-        for d in range(nd):
-            if d != axis and idx.shape[d] > x_shape[d]:
-                raise KittyRuntimeError(
-                    f"Size does not match at dimension {d} expected index {list(idx.shape)} to be no larger than "
-                    f"self {list(x_shape)} apart from dimension {axis}"
-                )
-    if idx.size:
-        _check_positions(idx, x_shape[axis] if nd else 1, axis)
+    for d in range(len(xs)):
+        if d != axis and ix[d] > xs[d]:
+            raise KittyRuntimeError(
+                f"Size does not match at dimension {d} expected index {list(idx.shape)} to be no larger than "
+                f"self {list(x_shape)} apart from dimension {axis}"
+            )
+    _check_positions(idx, xs[axis], axis, -xs[axis] if fname == "take_along_dim" else 0)
 
 
-def _check_positions(idx, n, axis) -> None:
-    """gather's and scatter's range check of a non-empty index along ``axis`` (of size ``n``)."""
-    if idx.max() >= n or idx.min() < -n:
+def _check_positions(idx, n, axis, low=0) -> None:
+    """gather's and scatter's range check of a non-empty index along ``axis`` (of size ``n``): their
+    kernels take no negative positions (``low``: ``-n`` for take_along_dim, which wraps them)."""
+    if idx.max() >= n or idx.min() < low:
         bad = int(idx.max()) if idx.max() >= n else int(idx.min())
         raise KittyRuntimeError(f"index {bad} is out of bounds for dimension {axis} with size {n}")
 
@@ -86,10 +90,14 @@ class Gather(Op):
 
     def forward(self, x, idx, axis=0):
         self.in_shape, self.idx, self.axis = x.shape, idx, axis
+        if not idx.size:  # (torch takes an empty index of any rank: it picks nothing)
+            return self.xp.zeros(idx.shape, x.dtype)
         return self.xp.take_along_axis(x[_region(x.shape, idx.shape, axis)], idx, axis)
 
     def backward(self, g):
         gx = self.xp.zeros_like(g, shape=self.in_shape)  # a GraphArray when g is one
+        if not self.idx.size:
+            return gx, None
         region = _region(self.in_shape, self.idx.shape, self.axis)
         part = gx[region]
         added = add_at(part, along_index(self.idx, self.axis), g)
@@ -109,14 +117,17 @@ class Scatter(Op):
         self.idx, self.axis, self.reduce = idx, axis, reduce
         self.src_shape = xp.shape(src)
         out = x.copy()
+        if not idx.size:  # an empty index (of any rank: torch takes it) writes nothing
+            return out
         where = along_index(idx, axis)
-        part = src[_src_region(idx.shape)] if xp.ndim(src) else src
+        part = _src_part(src, idx.shape) if xp.ndim(src) else src
+        view = _one_dim(out)  # (a 0-d self, written through a view of one dim)
         if reduce == "add":
-            B.scatter_add(out, where, xp.broadcast_to(part, idx.shape))
+            B.scatter_add(view, where, xp.broadcast_to(part, idx.shape))
         elif reduce == "multiply":
-            xp.multiply.at(out, where, xp.broadcast_to(part, idx.shape))
+            xp.multiply.at(view, where, xp.broadcast_to(part, idx.shape))
         else:
-            out[where] = part
+            view[where] = part
         return out
 
     def backward(self, g):
@@ -126,13 +137,17 @@ class Scatter(Op):
         where = along_index(self.idx, self.axis)
         need = self.needs_input_grad
         gx = gs = None
+        g1, written = _one_dim(g), self.idx.size
         if need[0]:
-            gx = g.copy()
-            if self.reduce is None:
+            gx = g1.copy()
+            if self.reduce is None and written:
                 gx[where] = 0
+            gx = gx.reshape(g.shape) if gx.shape != g.shape else gx
         if need[1]:
-            gs = xp.zeros_like(g, shape=self.src_shape)
-            gs[_src_region(self.idx.shape)] = g[where]
+            gs = xp.zeros_like(g, shape=_nonempty(self.src_shape))
+            if written:
+                gs[_src_region(self.idx.shape)] = g1[where]
+            gs = gs.reshape(self.src_shape) if gs.shape != self.src_shape else gs
         return gx, gs, None
 
 
@@ -153,10 +168,13 @@ class ScatterReduce(Op):
 
     def forward(self, x, src, idx, axis=0, reduce="sum", include_self=True):
         xp = self.xp
+        # a 0-d self or src counts as one element of one dim, as torch's kernel counts it
+        shape, self.src_shape = x.shape, src.shape
+        x, src = _one_dim(x), _one_dim(src)
         where = along_index(idx, axis)
-        self.region = _src_region(idx.shape)
-        vals = src[self.region]
-        self.x, self.src, self.where, self.reduce, self.src_shape = x, src, where, reduce, src.shape
+        self.region = idx.shape  # (what src reads: see _src_part)
+        vals = _src_part(src, idx.shape)
+        self.x, self.src, self.where, self.reduce = x, src, where, reduce
         scattered = xp.zeros(x.shape, bool)
         scattered[where] = True
         self.part = xp.ones(x.shape, bool) if include_self else ~scattered  # where x takes part
@@ -184,13 +202,14 @@ class ScatterReduce(Op):
             # which values reached the result (masks taken now: an in-place change to the output
             # must not reach them, and they are piecewise constant, so double backward keeps them)
             self.hit_x, self.hit_v = x == out, vals == out[where]
-        return out
+        return out.reshape(shape) if out.shape != shape else out
 
     def backward(self, g):
         xp = self.xp
         x, where, part = self.x, self.where, self.part
-        vals = self.src[self.region]
+        vals = _src_part(self.src, self.region)
         need = self.needs_input_grad
+        shape, g = g.shape, _one_dim(g)
         if self.reduce in _FORWARD_ONLY:
             raise KittyRuntimeError(
                 f"Expected 'reduce' to be one of 'sum', 'prod', 'mean', 'amax', 'amin' but got {self.reduce}.")
@@ -222,8 +241,11 @@ class ScatterReduce(Op):
             gx, gv = xp.where(part, gc * hit_x, 0), gc[where] * hit_v
         gs = None
         if need[1]:
-            gs = xp.zeros_like(g, shape=self.src_shape)
-            gs[_src_region(vals.shape)] = gv
+            gs = xp.zeros_like(g, shape=_nonempty(self.src_shape))
+            if vals.size:
+                gs[_src_region(vals.shape)] = gv
+            gs = gs.reshape(self.src_shape) if gs.shape != self.src_shape else gs
+        gx = gx.reshape(shape) if need[0] and gx.shape != shape else gx
         return (gx if need[0] else None), gs, None
 
 
@@ -240,7 +262,7 @@ class ScatterReduceProd(ScatterReduce):
         xp = self.xp
         shape = x._data.shape
         n = x._data.size
-        pos = xp.arange(n).reshape(shape)[along_index(idx, axis)].reshape(-1)
+        pos = xp.arange(n).reshape(_nonempty(shape))[along_index(idx, axis)].reshape(-1)
         m = pos.size
         one = n + m  # the table entry that holds the constant 1
         counts = xp.bincount(pos, minlength=n)
@@ -253,7 +275,7 @@ class ScatterReduceProd(ScatterReduce):
         ranked = pos[order]
         rank = xp.arange(m) - (xp.cumsum(counts) - counts)[ranked]
         table[ranked, 1 + rank] = n + order
-        vals = src[_src_region(idx.shape)]
+        vals = src.reshape(_nonempty(tuple(src.shape)))[_src_region(idx.shape)] if idx.size else src.reshape(-1)[:0]
         flat = cat([x.reshape(-1), vals.reshape(-1), F.Tensor._wrap(B.xp.ones(1, dtype=x._data.dtype))])
         rows = flat[F.Tensor._wrap(table)]
         while rows.shape[1] > 1:
@@ -437,8 +459,8 @@ def gather(input, dim: int, index, *, sparse_grad: bool = False):
     idx = _index_arg(index, "gather")
     axis = normalize_dim(dim, x._data.ndim)
     _check_gather_index(x._data.shape, idx, axis, "gather")
-    if x._data.ndim == 0:
-        return Gather.apply(x.reshape(1), idx.reshape(1), axis=0).reshape(idx.shape)
+    if (x._data.ndim == 0 or idx.ndim == 0) and idx.size:
+        return Gather.apply(x.reshape(-1), idx.reshape(-1), axis=0).reshape(idx.shape)
     return Gather.apply(x, idx, axis=axis)
 
 
@@ -455,11 +477,6 @@ def _scatter_value(value):
     """scatter's ``value=``: a number; torch takes a 0-d tensor there as its number (no gradient),
     where a tensor passed as ``src`` is scattered as a tensor, with the src checks."""
     return value.item() if isinstance(value, F.Tensor) and value._data.ndim == 0 else value
-
-
-def _nonempty(shape):
-    """``shape`` with a 0-d tensor counted as one element of one dim (as torch's scatter checks count it)."""
-    return tuple(shape) or (1,)
 
 
 def _check_scatter_index(x_shape, idx, axis, src_shape=None):
@@ -496,6 +513,12 @@ def _scatter_prep(input, dim, index, src, fname):
     idx = _index_arg(index, fname)
     s = _scatter_src(x, src, fname)
     _check_scatter_index(x._data.shape, idx, axis, s._data.shape if isinstance(s, F.Tensor) else None)
+    # the kernels' view of the index: a 0-d one is one element of one dim, an empty one (of any
+    # rank: it writes nothing) takes self's rank
+    if not idx.size:
+        idx = idx.reshape((0,) * len(_nonempty(x._data.shape)))
+    elif not idx.ndim:
+        idx = idx.reshape(1)
     return x, s, idx, axis
 
 

@@ -25,6 +25,7 @@ from ...autograd.grad_mode import enable_grad, is_grad_enabled
 from ...errors import KittyIndexError, KittyRuntimeError
 from ...ops import joining as _joining
 from ...ops.nn import recurrent as _nnrec
+from ...ops.nn.linear import _check_linear_dtypes
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init
@@ -472,6 +473,12 @@ class RNNCellBase(Module):
                                         f"{self.hidden_size}")
             hs.append(h.unsqueeze(0))
         params = [self.weight_ih, self.weight_hh] + ([self.bias_ih, self.bias_hh] if self.bias else [])
+        # torch's cell runs linear(input, w_ih, b_ih), then linear(hx, w_hh, b_hh): an input or state
+        # of another dtype than the weights (an integer one, say) fails there, in its words
+        b_ih, b_hh = (self.bias_ih, self.bias_hh) if self.bias else (None, None)
+        _check_linear_dtypes(x, self.weight_ih, b_ih)
+        if hs[0] is not None:
+            _check_linear_dtypes(hs[0], self.weight_hh, b_hh)
         h0 = (hs[0], hs[1]) if self._mode == "LSTM" else hs[0]
         outs = _FN[self._mode](x, h0, params, self.bias, 1, 0.0, False, False, False)
         result = [s[0] if batched else s[0, 0] for s in outs[1:]]

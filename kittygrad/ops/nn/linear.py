@@ -74,13 +74,18 @@ def linear(input, weight, bias=None):
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{shape[-1] if shape else 1} and "
             f"{w._data.shape[1]}x{w._data.shape[0]})"
         )
+    _check_linear_dtypes(x, w, b)
+    return Linear.apply(x, w, b)
+
+
+def _check_linear_dtypes(x, w, b) -> None:
+    """Raise torch's error where ``linear(x, w, b)``'s dtypes differ: addmm's with a bias, mm's without."""
     if b is not None and b._data.dtype != w._data.dtype:  # (torch's addmm checks its bias first)
         raise KittyRuntimeError(f"self and mat2 must have the same dtype, but got {dtype_name(b)} and {dtype_name(w)}")
     if x._data.dtype != w._data.dtype:
         if b is None:
             raise mm_dtype_error(x, w)
         raise KittyRuntimeError(f"mat1 and mat2 must have the same dtype, but got {dtype_name(x)} and {dtype_name(w)}")
-    return Linear.apply(x, w, b)
 
 
 class Bilinear(Op):

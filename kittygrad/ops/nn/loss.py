@@ -762,7 +762,12 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
             "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
             stacklevel=2,
         )
-    x, t = _loss_pair("kl_div", input, target, check_size=False)
+    x, t = as_tensor_arg(input), as_tensor_arg(target, "target")
+    # torch refuses integers (either side) before it broadcasts, then broadcasts target first
+    if not (B.is_float(x._data.dtype) and B.is_float(t._data.dtype)):
+        raise KittyRuntimeError("kl_div: Integral inputs not supported.")
+    broadcast_shape_of(t._data.shape, x._data.shape)
+    x, t = _loss_pair("kl_div", x, t, check_size=False)
     # torch composes kl_div from pointwise ops and a reduction: its last node names it
     label = {**_REDUCTION_NODES, "batchmean": "DivBackward0"}.get(reduction, "MulBackward0" if log_target else "SubBackward0")
     return torch_named(KlDiv.apply(x, t, reduction=reduction, log_target=bool(log_target)), label)

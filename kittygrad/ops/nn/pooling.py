@@ -7,7 +7,7 @@ import math
 from ... import backend as B
 from ...autograd.function import Op
 from ...device import keep_channels_last
-from ...errors import KittyRuntimeError
+from ...errors import KittyNotImplementedError, KittyRuntimeError
 from .._fused import _ntuple, xp
 from .._prep import all_finite, as_tensor_arg, dtype_name
 from ..nn.conv import _crop, _pad_array
@@ -164,6 +164,11 @@ class AvgPoolNd(Op):
                 div = div * cnt.reshape((-1,) + (1,) * (nd - 1 - i))
         self.div = div
         self.args = (x.shape, xpad.shape, pads, kernel, stride, out_sz)
+        if out.dtype.kind == "i":
+            # int64 (the one integer dtype torch averages): its kernel divides the integer sums in
+            # C, truncating toward zero; floor division, one up where negative and inexact
+            q = out // div
+            return q + ((q < 0) & (q * div != out))
         return out / div
 
     def backward(self, g):
@@ -278,6 +283,12 @@ def _max_pool(nd, name, input, kernel_size, stride, padding, dilation, ceil_mode
     x, unbatched, kernel, stride, padding, dilation = _pool_args(
         nd, name, input, kernel_size, stride, padding, "max", dilation, ceil_mode, bool(return_indices)
     )
+    if x._data.dtype.kind in "iub":
+        # torch's 1-d kernel without indices takes floats only; the others take integers, not bool
+        if nd == 1 and not return_indices:
+            raise KittyNotImplementedError(f'"max_pool1d_impl" not implemented for \'{dtype_name(x)}\'')
+        if x._data.dtype.kind == "b":
+            raise KittyNotImplementedError(f'"max_pool{max(nd, 2)}d" not implemented for \'Bool\'')
     out = MaxPoolNd.apply(
         x, kernel=kernel, stride=stride, padding=padding, dilation=dilation, ceil_mode=bool(ceil_mode),
         return_indices=bool(return_indices),
@@ -311,8 +322,11 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def _avg_pool(nd, name, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
     x, unbatched, kernel, stride, padding, _ = _pool_args(nd, name, input, kernel_size, stride, padding, "avg",
                                                           ceil_mode=ceil_mode)
-    if not B.is_float(x._data.dtype):
-        raise KittyRuntimeError(f'"{name}" not implemented for \'{dtype_name(x)}\'')
+    dt = x._data.dtype
+    # torch's CPU kernels average int64 (the 1-d pool runs the 2-d one) and, in 3-d, no 16-bit floats
+    if dt.kind in "iub" and dt != xp.int64 or nd == 3 and dt.itemsize == 2:
+        kernel = "avg_pool3d_out_frame" if nd == 3 else "avg_pool2d"
+        raise KittyNotImplementedError(f'"{kernel}" not implemented for \'{dtype_name(x)}\'')
     if divisor_override is not None and divisor_override == 0:
         raise KittyRuntimeError("divisor must be not zero")
     out = AvgPoolNd.apply(
