@@ -22,11 +22,13 @@ def _all_op_classes():
                 seen.add(sub)
                 stack.append(sub)
     # private classes (``_Selecting``, ...) are shared bases, not ops of their own; nor are the
-    # subclasses saved-tensor hooks make of an op (autograd/graph.py), whatever ran before here
+    # subclasses saved-tensor hooks make of an op (autograd/graph.py), or bfloat16 inputs make of it
+    # (the widened backward, autograd/function.py), whatever ran before here
     return {
         c for c in seen
         if c.__module__.startswith("kittygrad.") and not c.__name__.startswith("_")
         and ("backward" in c.__dict__ or "forward" in c.__dict__) and not c.__dict__.get("_hooked", False)
+        and "_float32_backward" not in c.__dict__
     }
 
 
