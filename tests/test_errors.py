@@ -225,6 +225,10 @@ SAME_MESSAGE = [
     ("index_copy with a float index", lambda m: m.ones(3, 4).index_copy(0, m.zeros(1), m.ones(1, 4))),
     ("take with a float index", lambda m: m.ones(3, 4).take(m.zeros(1))),
     ("take_along_dim with a float index", lambda m: m.take_along_dim(m.ones(3, 4), m.zeros(3, 1), 1)),
+    # a list to join holding something else than tensors: the element is named by its position
+    ("cat of a list holding None", lambda m: m.cat([m.ones(1, 2), None])),
+    ("stack of a list holding a number", lambda m: m.stack([m.ones(2), m.ones(2), 3])),
+    ("vstack of a tuple holding a list", lambda m: m.vstack((m.ones(2), [1.0, 2.0]))),
 ]
 
 
