@@ -229,6 +229,11 @@ SAME_MESSAGE = [
     ("cat of a list holding None", lambda m: m.cat([m.ones(1, 2), None])),
     ("stack of a list holding a number", lambda m: m.stack([m.ones(2), m.ones(2), 3])),
     ("vstack of a tuple holding a list", lambda m: m.vstack((m.ones(2), [1.0, 2.0]))),
+    # x[i] = value takes numbers (NumPy scalars too) and tensors; the refusal names the tensor type
+    ("row of a float tensor set from a NumPy array", lambda m: m.zeros(2, 3).__setitem__(0, np.arange(3.0))),
+    ("long tensor set from a 0-d NumPy array", lambda m: m.zeros(3, dtype=m.long).__setitem__(0, np.array(2))),
+    ("row of a double tensor set from a list", lambda m: m.zeros(2, 2).double().__setitem__(1, [1.0, 2.0])),
+    ("masked write of a bool tensor from None", lambda m: m.zeros(2, dtype=m.bool).__setitem__(m.ones(2) > 0, None)),
 ]
 
 
