@@ -111,6 +111,20 @@ class QueryMethods:
         """False: see :meth:`pin_memory`."""
         return False
 
+    def share_memory_(self) -> Tensor:
+        """Mark this tensor shared and return it (A3C's shared model and optimizer state call it).
+
+        kittygrad's tensors live in one process's memory and reach other processes by value (see
+        :mod:`kittygrad.multiprocessing`), so nothing moves; the mark is what :meth:`is_shared`
+        then reports, as torch's does after this call.
+        """
+        self._shared = True
+        return self
+
+    def is_shared(self) -> bool:
+        """Whether :meth:`share_memory_` was called on this tensor (a copy is not shared)."""
+        return self._shared
+
     def _view_as_dtype(self, shape: tuple, dtype) -> Tensor:
         """``view(dtype)`` / ``view(dtype=...)``: see :meth:`_bits_as`."""
         if dtype is None:

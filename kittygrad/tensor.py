@@ -86,6 +86,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods, metacl
     _view_version = 0
     _multi_view = None  # the op (split, unbind, ...) that returned this view together with others
     _no_grad_view = False  # a view made under no_grad (or a view of one)
+    _shared = False  # share_memory_() was called (what is_shared() reports)
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     def __init__(self, *args, dtype=None, device=None, requires_grad: bool = False) -> None:
