@@ -234,6 +234,11 @@ SAME_MESSAGE = [
     ("long tensor set from a 0-d NumPy array", lambda m: m.zeros(3, dtype=m.long).__setitem__(0, np.array(2))),
     ("row of a double tensor set from a list", lambda m: m.zeros(2, 2).double().__setitem__(1, [1.0, 2.0])),
     ("masked write of a bool tensor from None", lambda m: m.zeros(2, dtype=m.bool).__setitem__(m.ones(2) > 0, None)),
+    # p.grad = g (A3C workers hand their gradients to the shared model so): type, then dtype, then size
+    ("grad of another size", lambda m: setattr(m.nn.Parameter(m.ones(2)), "grad", m.ones(3))),
+    ("grad of another dtype", lambda m: setattr(m.ones(2, requires_grad=True), "grad", m.ones(2).double())),
+    ("grad of another dtype and size", lambda m: setattr(m.ones(2, dtype=m.long), "grad", m.ones(1).half())),
+    ("grad that is a list", lambda m: setattr(m.ones(2), "grad", [1.0, 2.0])),
 ]
 
 
