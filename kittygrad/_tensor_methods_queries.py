@@ -19,12 +19,34 @@ from .errors import KittyRuntimeError, KittyTypeError
 from .ops import conjugation as _conj
 from .ops import conversion as _conv
 from .ops import shape as _shape
-from .ops._prep import dtype_name, dtype_scalar_name, normalize_dim
+from .ops._prep import cpp_type_name, dtype_name, dtype_scalar_name, normalize_dim
 from .ops import pointwise as _pw
 from .size import Size
 
 if TYPE_CHECKING:
     from .tensor import Tensor
+
+
+def check_assigned_grad(x, value, tensor_type) -> None:
+    """``x.grad = value``'s checks, in torch's order and words: a tensor (or None), then the
+    dtype (torch names the gradient's C++ element type and the tensor's grad_dtype), then the size."""
+    if value is None:
+        return
+    if not isinstance(value, tensor_type):
+        raise KittyTypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+    if value._data.dtype != x._data.dtype:
+        raise KittyRuntimeError(
+            f"attempting to assign a gradient with dtype '{cpp_type_name(value)}' to a tensor with grad_dtype "
+            f"'{dtype_name(x)}'. The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). "
+            "You can set the tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. Set "
+            "grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may break downstream "
+            "systems that assume they match."
+        )
+    if value._data.shape != x._data.shape:
+        raise KittyRuntimeError(
+            f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor of size "
+            f"'{list(x._data.shape)}'. Please ensure that the gradient and the tensor are the same size"
+        )
 
 
 class QueryMethods:
@@ -110,6 +132,20 @@ class QueryMethods:
     def is_pinned(self, device=None) -> bool:
         """False: see :meth:`pin_memory`."""
         return False
+
+    def share_memory_(self) -> Tensor:
+        """Mark this tensor shared and return it (A3C's shared model and optimizer state call it).
+
+        kittygrad's tensors live in one process's memory and reach other processes by value (see
+        :mod:`kittygrad.multiprocessing`), so nothing moves; the mark is what :meth:`is_shared`
+        then reports, as torch's does after this call.
+        """
+        self._shared = True
+        return self
+
+    def is_shared(self) -> bool:
+        """Whether :meth:`share_memory_` was called on this tensor (a copy is not shared)."""
+        return self._shared
 
     def _view_as_dtype(self, shape: tuple, dtype) -> Tensor:
         """``view(dtype)`` / ``view(dtype=...)``: see :meth:`_bits_as`."""

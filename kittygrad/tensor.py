@@ -12,7 +12,7 @@ from ._tensor_data import writable_array
 from ._tensor_methods import TensorMethods
 from ._tensor_methods_inplace import InplaceMethods
 from ._tensor_methods_numeric import NumericMethods
-from ._tensor_methods_queries import QueryMethods
+from ._tensor_methods_queries import QueryMethods, check_assigned_grad
 from .autograd import accumulation as _accumulation
 from .autograd import engine as _engine
 from .autograd import function as _function
@@ -86,6 +86,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods, metacl
     _view_version = 0
     _multi_view = None  # the op (split, unbind, ...) that returned this view together with others
     _no_grad_view = False  # a view made under no_grad (or a view of one)
+    _shared = False  # share_memory_() was called (what is_shared() reports)
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     def __init__(self, *args, dtype=None, device=None, requires_grad: bool = False) -> None:
@@ -205,18 +206,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods, metacl
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
-        if value is not None:
-            if not isinstance(value, Tensor):
-                raise KittyTypeError(f"assigned grad expected to be a Tensor or None but got {type(value).__name__}")
-            if value._data.shape != self._data.shape:
-                raise KittyRuntimeError(
-                    f"assigned grad has data of a different size: expected {list(self._data.shape)}, "
-                    f"got {list(value._data.shape)}"
-                )
-            if value._data.dtype != self._data.dtype:
-                raise KittyRuntimeError(
-                    f"assigned grad has data of a different type: expected {self.dtype.name}, got {value.dtype.name}"
-                )
+        check_assigned_grad(self, value, Tensor)
         self._grad = value
 
     @property

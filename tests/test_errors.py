@@ -237,6 +237,20 @@ SAME_MESSAGE = [
     ("clamp_min_ uint8, float bound", lambda m: m.ones(3, dtype=m.uint8).clamp_min_(0.5)),
     ("clip_ bool, int bounds", lambda m: m.tensor([True]).clip_(0, 1)),
     ("clamp_ int64, 0-d float tensor bound", lambda m: m.arange(3).clamp_(max=m.tensor(0.5))),
+    # a list to join holding something else than tensors: the element is named by its position
+    ("cat of a list holding None", lambda m: m.cat([m.ones(1, 2), None])),
+    ("stack of a list holding a number", lambda m: m.stack([m.ones(2), m.ones(2), 3])),
+    ("vstack of a tuple holding a list", lambda m: m.vstack((m.ones(2), [1.0, 2.0]))),
+    # x[i] = value takes numbers (NumPy scalars too) and tensors; the refusal names the tensor type
+    ("row of a float tensor set from a NumPy array", lambda m: m.zeros(2, 3).__setitem__(0, np.arange(3.0))),
+    ("long tensor set from a 0-d NumPy array", lambda m: m.zeros(3, dtype=m.long).__setitem__(0, np.array(2))),
+    ("row of a double tensor set from a list", lambda m: m.zeros(2, 2).double().__setitem__(1, [1.0, 2.0])),
+    ("masked write of a bool tensor from None", lambda m: m.zeros(2, dtype=m.bool).__setitem__(m.ones(2) > 0, None)),
+    # p.grad = g (A3C workers hand their gradients to the shared model so): type, then dtype, then size
+    ("grad of another size", lambda m: setattr(m.nn.Parameter(m.ones(2)), "grad", m.ones(3))),
+    ("grad of another dtype", lambda m: setattr(m.ones(2, requires_grad=True), "grad", m.ones(2).double())),
+    ("grad of another dtype and size", lambda m: setattr(m.ones(2, dtype=m.long), "grad", m.ones(1).half())),
+    ("grad that is a list", lambda m: setattr(m.ones(2), "grad", [1.0, 2.0])),
 ]
 
 

@@ -4,12 +4,15 @@ they run under pytest (the MPI way, for scripts, is tested in test_distributed.p
 
 from __future__ import annotations
 
+import copy
 import multiprocessing
 
 import pytest
+import torch
 import torch.multiprocessing as tmp
 
 import _spawn_targets as targets
+import kittygrad as kitty
 import kittygrad.multiprocessing as mp
 
 
@@ -55,3 +58,17 @@ def test_a_bad_route_or_count_is_refused(monkeypatch):
     monkeypatch.setenv("KITTYGRAD_SPAWN", "threads")
     with pytest.raises(ValueError, match="KITTYGRAD_SPAWN"):
         mp.spawn(targets.exit_three, nprocs=1)
+
+
+def test_share_memory_marks_tensors_and_a_modules_parameters_shared_as_torch():
+    # A3C's shared model (module.share_memory()) and SharedAdam's state (t.share_memory_());
+    # nothing moves in kittygrad, but the calls run and is_shared() answers as torch's
+    for m in (torch, kitty):
+        t = m.zeros(3)
+        assert t.is_shared() is False
+        assert t.share_memory_() is t and t.is_shared() is True
+        assert t.clone().is_shared() is False and copy.deepcopy(t).is_shared() is False
+        net = m.nn.Linear(2, 2)
+        net.weight.grad = m.ones(2, 2)
+        assert net.share_memory() is net
+        assert net.weight.is_shared() and net.bias.is_shared() and net.weight.grad.is_shared()

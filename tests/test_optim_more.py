@@ -153,3 +153,24 @@ def test_lbfgs_state_has_torchs_entries_and_two_loop_coefficients():
         if their is not None:
             assert isinstance(mine, kitty.Tensor) and mine.shape == their.shape
             np.testing.assert_allclose(mine.numpy(), their.numpy(), rtol=1e-10)
+
+
+def _after_a_plain_number_step(lib, name):
+    """One step, then ``state['step']`` set to a plain number by hand (A3C's SharedAdam does so),
+    then another: torch refuses the number (ASGD counts on from it without storing it back)."""
+    p = lib.nn.Parameter(lib.tensor([1.0, -2.0]))
+    opt = getattr(lib.optim, name)([p], lr=0.1)
+    p.grad = lib.tensor([0.5, 1.0])
+    opt.step()
+    opt.state[p]["step"] = 1
+    try:
+        opt.step()
+    except RuntimeError as e:
+        return "RuntimeError", str(e)
+    return p.detach().numpy().tolist(), opt.state[p]["step"]
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Rprop", "Adadelta",
+                                  "Adagrad", "ASGD", "Adafactor"])
+def test_a_step_count_kept_as_a_plain_number_is_treated_as_torch(name):
+    assert _after_a_plain_number_step(kitty, name) == _after_a_plain_number_step(torch, name)

@@ -304,8 +304,6 @@ def setitem(x, idx, value) -> None:
         if split is not None:  # written through the view the integers select, in torch's order
             setitem(Select.apply(x, split[0]), split[1], value)
             return
-    if B.is_array(value):
-        value = Tensor._wrap(value)
     if isinstance(value, Tensor):
         value = _drop_leading_ones(value)
         if _is_basic(idx):  # a write through a view: torch's copy_ expands the value, in its words
@@ -316,9 +314,10 @@ def setitem(x, idx, value) -> None:
         # checked against a signed one's range, as torch's fills
         value = D.fill_scalar(value.item() if B.is_array_like_scalar(value) else value, x._data.dtype)
     else:
-        raise KittyTypeError(
-            f"can't assign a {type(value).__name__} to a tensor; expected a number or a Tensor"
-        )
+        # torch takes numbers (NumPy scalars too) and tensors only: a NumPy array, even a 0-d one,
+        # is refused, so ``x[i] = torch.from_numpy(a)`` is the spelling that works in both
+        kind = "numpy.ndarray" if B.is_array(value) else type(value).__name__
+        raise KittyTypeError(f"can't assign a {kind} to a {D.legacy_type_name(x.dtype)}")
     if x._requires_grad:  # a bad index is reported before the leaf (or view of a leaf) rule, as torch
         _target(x, idx)
     apply_inplace(IndexPut, x, value, idx)

@@ -15,6 +15,11 @@ from .shape import Permute, _alias, _shape_arg, expand, reshape, transpose
 def _tensor_list(tensors, fname):
     if isinstance(tensors, F.Tensor) or not isinstance(tensors, (list, tuple)):
         raise KittyTypeError(f"{fname}(): argument 'tensors' (position 1) must be tuple of Tensors, not {type(tensors).__name__}")
+    for i, t in enumerate(tensors):
+        # torch names the offending element (``torch.cat([x, None])`` in a replay buffer's batch
+        # is the usual way to get here); arrays still pass, tensor_input wraps them.
+        if not (isinstance(t, F.Tensor) or B.is_array(t)):
+            raise KittyTypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
     return [tensor_input(t, "tensors") for t in tensors]
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import backend as B
+from ..errors import KittyRuntimeError
 from ..tensor import Tensor
 from .optimizer import Optimizer, step_counter
 
@@ -36,12 +37,24 @@ def zeros_for(param: Tensor) -> Tensor:
     return Tensor._wrap(B.xp.zeros_like(param._data))
 
 
-def tick(state: dict) -> float:
+#: torch's refusal of a step count kept as a plain number
+PLAIN_STEP_ERROR = "API has changed, `state_steps` argument must contain a list of singleton tensors"
+
+
+def tick(state: dict, plain_step_error: str | None = PLAIN_STEP_ERROR) -> float:
     """Advance ``state["step"]`` in place and return the new count as a float.
+
+    A count kept as a plain number (A3C's SharedAdam sets ``state['step'] = 0`` by hand, as torch
+    before 1.12 kept it) is refused with torch's ``plain_step_error``; where that is None (ASGD)
+    torch counts on from it without storing the count back, and so does this.
 
     >>> s = {"step": step_counter()}; tick(s), tick(s)
     (1.0, 2.0)
     """
+    if not isinstance(state["step"], Tensor):
+        if plain_step_error is None:
+            return float(state["step"]) + 1
+        raise KittyRuntimeError(plain_step_error)
     count = state["step"]._data
     count += 1
     return float(count)

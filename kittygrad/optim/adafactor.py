@@ -76,7 +76,7 @@ class Adafactor(PerParamOptimizer):
         return state
 
     def _step_param(self, data, grad, state, group) -> None:
-        t = tick(state)
+        t = tick(state, "`state_steps` argument must contain a list of singleton tensors")
         g = xp.negative(grad) if group["maximize"] else grad
         eps1, eps2 = group["eps"]
         if eps1 is None:

@@ -53,7 +53,7 @@ class ASGD(PerParamOptimizer):
                 "mu": step_counter(1.0), "ax": zeros_for(param)}
 
     def _step_param(self, data, grad, state, group) -> None:
-        t = tick(state)
+        t = tick(state, plain_step_error=None)
         g = K.grad_with_decay(grad, data, group["maximize"], group["weight_decay"])
         eta, mu = float(state["eta"]._data), float(state["mu"]._data)
         data *= 1 - group["lambd"] * eta

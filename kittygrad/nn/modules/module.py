@@ -506,7 +506,12 @@ class Module(ModuleCasts):
             grad.zero_()
 
     def share_memory(self) -> Module:
-        """A no-op: kittygrad's tensors live in one process's memory."""
+        """Mark every parameter, gradient and buffer shared (see Tensor.share_memory_: kittygrad's
+        tensors live in one process's memory, so nothing moves) and return the module."""
+        for t in [*self.parameters(), *self.buffers()]:
+            t.share_memory_()
+            if t.grad is not None:
+                t.grad.share_memory_()
         return self
 
     # ---- conversion ---------------------------------------------------------------------------
