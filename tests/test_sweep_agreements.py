@@ -213,6 +213,20 @@ def test_views_that_change_nothing_are_named_as_torch_names_them(monkeypatch):
     assert a.flatten(1) is a and b.flatten() is b  # nothing to merge: the tensor itself, as torch
 
 
+def test_accumulate_grad_is_named_and_printed_as_torch(monkeypatch):
+    # torch's C++ nodes: name() has the namespace, the repr and a tensor's printout the bare name
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")
+    seen = []
+    for lib in LIBS:
+        x = lib.ones(2, requires_grad=True)
+        acc = (x * 2).grad_fn.next_functions[0][0]
+        z = x.clone()
+        z[0] = 5
+        seen.append((acc.name(), repr(acc).split(" object")[0], z.grad_fn.name(), str(z)))
+    assert seen[1] == seen[0]
+
+
 @pytest.mark.parametrize("leaf", [True, False])
 @pytest.mark.parametrize("hook,pattern", [(lambda g: g.sum(), "changed the size of value"),
                                           (lambda g: g[:2], "changed the size of value"),
