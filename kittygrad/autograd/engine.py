@@ -46,6 +46,23 @@ _TORCH_NAMES = {
     "CrossBackward": "LinalgCrossBackward0",
     "CopySlices": "CopySlices",  # (torch's nodes without an overload number)
     "AccumulateGrad": "AccumulateGrad",
+    # torch.linalg's ops (and torch.inverse, det, ... which torch routes to them) record linalg_* nodes
+    "InvBackward": "LinalgInvExBackward0",
+    "DetBackward": "LinalgDetBackward0",
+    "SlogdetBackward": "LinalgSlogdetBackward0",
+    "CholeskyExBackward": "LinalgCholeskyExBackward0",
+    "EighBackward": "LinalgEighBackward0",
+    "EigvalshBackward": "LinalgEighBackward0",
+    "QRBackward": "LinalgQrBackward0",
+    "SVDBackward": "LinalgSvdBackward0",
+    "SVDValsBackward": "LinalgSvdBackward0",
+    "SolveBackward": "LinalgSolveExBackward0",
+    "LstsqBackward": "LinalgLstsqBackward0",
+    "PinvBackward": "LinalgPinvBackward0",
+    "MatrixExpBackward": "LinalgMatrixExpBackward0",
+    "LUFactorBackward": "LinalgLuFactorExBackward0",
+    "SolveTriangularBackward": "LinalgSolveTriangularBackward0",
+    "Log1pBackward": "Log1PBackward0",
 }
 #: torch's nodes written in C++ without a generated class: ``name()`` gives them their namespace
 #: (``torch::autograd::AccumulateGrad``), while their repr and a tensor's printout show the bare name
