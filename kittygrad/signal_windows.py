@@ -31,11 +31,39 @@ def _window(name, window_length, periodic, dtype, device, requires_grad, values)
         arr = B.xp.ones(window_length, dtype=dt.np)
     else:
         n = window_length if periodic else window_length - 1  # the denominator
-        arr = values(B.xp.arange(window_length, dtype=B.xp.float64), n).astype(dt.np)
+        # In the window's own dtype and in torch's order of terms: the ends then come out as torch's (an exact
+        # 0 for hann's and blackman's symmetric ends, where sin(pi)**2 or 0.42 - 0.5 + 0.08 leave ~1e-17 that
+        # print as 1.4998e-32 in the repr), and float32 windows round as torch's
+        arr = B.xp.asarray(values(B.xp.arange(window_length, dtype=dt.np), n), dtype=dt.np)
     t = Tensor._wrap(arr)
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def _raised_cosine(k, n, alpha, beta):
+    """hann's and hamming's ``alpha - beta cos(2 pi k / n)``, the cosine scaled first as torch's."""
+    return B.xp.cos(k * (2 * math.pi / n)) * -beta + alpha
+
+
+def _blackman(k, n):
+    """``0.08 cos(4x) - 0.5 cos(2x) + 0.42`` with ``x = pi k / n``, summed in that order as torch's."""
+    x = k * (math.pi / n)
+    return B.xp.cos(x * 4) * 0.08 - B.xp.cos(x * 2) * 0.5 + 0.42
+
+
+def _triangle(k, n):
+    """``2k / n`` rising to the middle, ``2 - 2k / n`` after it (torch's two halves, which round as its)."""
+    w = k * (2 / n)
+    rise = (k.shape[0] - 1) // 2 + 1
+    w[rise:] = 2 - w[rise:]
+    return w
+
+
+def _kaiser(k, n, beta):
+    """Kaiser's window in float64 (``k`` is): NumPy's float32 ``i0`` is off by an ulp even at 0, where torch's
+    window is exactly 1."""
+    return B.xp.i0(beta * B.xp.sqrt(B.xp.clip(1 - (2 * k / n - 1) ** 2, 0, None))) / B.xp.i0(beta)
 
 
 def hamming_window(window_length: int, periodic: bool = True, alpha: float = 0.54, beta: float = 0.46, *,
@@ -47,7 +75,7 @@ def hamming_window(window_length: int, periodic: bool = True, alpha: float = 0.5
     tensor([0.0800, 0.5400, 1.0000, 0.5400])
     """
     return _window("hamming_window", window_length, periodic, dtype, device, requires_grad,
-                   lambda k, n: alpha - beta * B.xp.cos(2 * math.pi * k / n))
+                   lambda k, n: _raised_cosine(k, n, alpha, beta))
 
 
 def hann_window(window_length: int, periodic: bool = True, *, dtype=None, layout=None, device=None,
@@ -59,7 +87,7 @@ def hann_window(window_length: int, periodic: bool = True, *, dtype=None, layout
     tensor([0.0000, 0.5000, 1.0000, 0.5000])
     """
     return _window("hann_window", window_length, periodic, dtype, device, requires_grad,
-                   lambda k, n: B.xp.sin(math.pi * k / n) ** 2)
+                   lambda k, n: _raised_cosine(k, n, 0.5, 0.5))
 
 
 def blackman_window(window_length: int, periodic: bool = True, *, dtype=None, layout=None, device=None,
@@ -71,7 +99,7 @@ def blackman_window(window_length: int, periodic: bool = True, *, dtype=None, la
     tensor(1.)
     """
     return _window("blackman_window", window_length, periodic, dtype, device, requires_grad,
-                   lambda k, n: 0.42 - 0.5 * B.xp.cos(2 * math.pi * k / n) + 0.08 * B.xp.cos(4 * math.pi * k / n))
+                   _blackman)
 
 
 def bartlett_window(window_length: int, periodic: bool = True, *, dtype=None, layout=None, device=None,
@@ -83,7 +111,7 @@ def bartlett_window(window_length: int, periodic: bool = True, *, dtype=None, la
     tensor([0.0000, 0.5000, 1.0000, 0.5000])
     """
     return _window("bartlett_window", window_length, periodic, dtype, device, requires_grad,
-                   lambda k, n: 1 - B.xp.abs(2 * k / n - 1))
+                   _triangle)
 
 
 def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0, *, dtype=None, layout=None,
@@ -95,5 +123,4 @@ def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0,
     tensor([1., 1., 1.])
     """
     return _window("kaiser_window", window_length, periodic, dtype, device, requires_grad,
-                   lambda k, n: B.xp.i0(beta * B.xp.sqrt(B.xp.clip(1 - (2 * k / n - 1) ** 2, 0, None)))
-                   / B.xp.i0(beta))
+                   lambda k, n: _kaiser(k.astype(B.xp.float64), n, beta))

@@ -179,6 +179,25 @@ def test_is_grads_batched_gives_torch_jacobians_and_hessians():
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
 
 
+@pytest.mark.parametrize("batch", [(), (4,)])
+def test_is_grads_batched_through_a_linear_layer_stays_batched(batch):
+    # the weight and bias gradients' kernels read .T and .sum of the batched gradient: vmap fell back
+    # to a loop and warned about kittygrad's internals ("grad_of_one_row: ops._kernels.rows_outer ...")
+    rng = np.random.default_rng(3)
+    x0, w0, b0 = rng.standard_normal(batch + (3,)), rng.standard_normal((2, 3)), rng.standard_normal(2)
+    results = []
+    for lib, _ in LIBS:
+        x, w, b = (lib.tensor(v, requires_grad=True) for v in (x0, w0, b0))
+        y = lib.nn.functional.linear(x, w, b)
+        basis = lib.eye(y.numel(), dtype=lib.float64).reshape((y.numel(),) + tuple(y.shape))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            grads = lib.autograd.grad(y, [x, w, b], basis, is_grads_batched=True)
+        results.append([g.numpy() for g in grads])
+    for theirs, ours in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
 def test_is_grads_batched_refuses_a_grad_output_without_its_batch_dimension():
     messages = []
     for lib in (kitty, torch):

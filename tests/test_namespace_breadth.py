@@ -485,6 +485,20 @@ def test_signal_windows(name):
     both(lambda m: m.kaiser_window(6, True, 5.0))
 
 
+@pytest.mark.parametrize("name", ["hann_window", "hamming_window", "blackman_window", "bartlett_window"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_signal_windows_print_as_torch(name, dtype):
+    # computed in float64 and in another order, the symmetric ends were 1.4998e-32 (hann) or -1.3878e-17
+    # (blackman) instead of torch's 0 and float32 -2.9802e-08, and the repr showed it
+    for n in (5, 8, 17):
+        for periodic in (True, False):
+            k = getattr(kitty, name)(n, periodic, dtype=getattr(kitty, dtype))
+            t = getattr(torch, name)(n, periodic, dtype=getattr(torch, dtype))
+            assert str(k).replace("kittygrad", "torch") == str(t)
+            np.testing.assert_allclose(k.numpy(), t.numpy(), rtol=0, atol=2e-7 if dtype == "float32" else 1e-15)
+            assert k.numpy()[[0, -1]].tolist() == t.numpy()[[0, -1]].tolist()
+
+
 def test_dlpack_shares_memory_both_ways():
     t = torch.arange(3.0)
     k = kitty.from_dlpack(t)

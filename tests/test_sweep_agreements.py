@@ -213,6 +213,49 @@ def test_views_that_change_nothing_are_named_as_torch_names_them(monkeypatch):
     assert a.flatten(1) is a and b.flatten() is b  # nothing to merge: the tensor itself, as torch
 
 
+_LINALG_NODES = [
+    "lib.linalg.inv(s)", "lib.inverse(s)", "lib.linalg.matrix_power(s, -1)", "lib.linalg.det(s)", "lib.det(s)",
+    "lib.linalg.slogdet(s)[1]", "lib.logdet(s)", "lib.linalg.cholesky(s)", "lib.linalg.cholesky_ex(s)[0]",
+    "lib.linalg.eigh(s)[0]", "lib.linalg.eigvalsh(s)", "lib.linalg.qr(s)[0]", "lib.linalg.svd(s)[0]",
+    "lib.linalg.svdvals(s)", "lib.linalg.solve(s, v)", "lib.linalg.solve(s, m)", "lib.linalg.solve(s, m.mT, left=False)",
+    "lib.linalg.lstsq(s, m).solution", "lib.linalg.pinv(s)", "lib.matrix_exp(s)", "lib.linalg.matrix_exp(s)",
+    "lib.linalg.lu_factor(s)[0]", "lib.linalg.solve_triangular(s, m, upper=True)",
+    "lib.linalg.lu_solve(*lib.linalg.lu_factor(s), m)", "lib.linalg.householder_product(s, v[:2])", "lib.kron(v, v)",
+    "lib.log1p(v.abs())", "lib.trapezoid(m)", "lib.trapezoid(m, dx=0.5)", "lib.trapezoid(m, lib.arange(2.0))",
+    "lib.cumulative_trapezoid(m, lib.arange(2.0))",
+]
+
+
+def test_linalg_and_calculus_nodes_are_named_as_torch_names_them(monkeypatch):
+    # a printed inverse read grad_fn=<InvBackward0>, torch's <LinalgInvExBackward0>
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")
+    a0 = np.random.default_rng(0).standard_normal((3, 3))
+    names = []
+    for lib in LIBS:
+        a = lib.tensor(a0, requires_grad=True)
+        s, v, m = a @ a.mT + lib.eye(3, dtype=lib.float64), a[0], a[:, :2]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            scope = {"lib": lib, "s": s, "v": v, "m": m}
+            names.append([eval(code, scope).grad_fn.name() for code in _LINALG_NODES])
+    assert dict(zip(_LINALG_NODES, names[1])) == dict(zip(_LINALG_NODES, names[0]))
+
+
+def test_accumulate_grad_is_named_and_printed_as_torch(monkeypatch):
+    # torch's C++ nodes: name() has the namespace, the repr and a tensor's printout the bare name
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")
+    seen = []
+    for lib in LIBS:
+        x = lib.ones(2, requires_grad=True)
+        acc = (x * 2).grad_fn.next_functions[0][0]
+        z = x.clone()
+        z[0] = 5
+        seen.append((acc.name(), repr(acc).split(" object")[0], z.grad_fn.name(), str(z)))
+    assert seen[1] == seen[0]
+
+
 @pytest.mark.parametrize("leaf", [True, False])
 @pytest.mark.parametrize("hook,pattern", [(lambda g: g.sum(), "changed the size of value"),
                                           (lambda g: g[:2], "changed the size of value"),

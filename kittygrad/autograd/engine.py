@@ -44,8 +44,29 @@ _TORCH_NAMES = {
     "CrossEntropyLossBackward": "NllLossBackward0",  # torch: log_softmax, then nll_loss
     "VectorNormBackward": "LinalgVectorNormBackward0",
     "CrossBackward": "LinalgCrossBackward0",
-    "CopySlices": "CopySlices",  # (torch's one node without an overload number)
+    "CopySlices": "CopySlices",  # (torch's nodes without an overload number)
+    "AccumulateGrad": "AccumulateGrad",
+    # torch.linalg's ops (and torch.inverse, det, ... which torch routes to them) record linalg_* nodes
+    "InvBackward": "LinalgInvExBackward0",
+    "DetBackward": "LinalgDetBackward0",
+    "SlogdetBackward": "LinalgSlogdetBackward0",
+    "CholeskyExBackward": "LinalgCholeskyExBackward0",
+    "EighBackward": "LinalgEighBackward0",
+    "EigvalshBackward": "LinalgEighBackward0",
+    "QRBackward": "LinalgQrBackward0",
+    "SVDBackward": "LinalgSvdBackward0",
+    "SVDValsBackward": "LinalgSvdBackward0",
+    "SolveBackward": "LinalgSolveExBackward0",
+    "LstsqBackward": "LinalgLstsqBackward0",
+    "PinvBackward": "LinalgPinvBackward0",
+    "MatrixExpBackward": "LinalgMatrixExpBackward0",
+    "LUFactorBackward": "LinalgLuFactorExBackward0",
+    "SolveTriangularBackward": "LinalgSolveTriangularBackward0",
+    "Log1pBackward": "Log1PBackward0",
 }
+#: torch's nodes written in C++ without a generated class: ``name()`` gives them their namespace
+#: (``torch::autograd::AccumulateGrad``), while their repr and a tensor's printout show the bare name
+_TORCH_NAMESPACED = frozenset({"AccumulateGrad", "CopySlices"})
 #: the output numbers of nodes whose inputs all come from first outputs, shared by every such node
 _ZERO_NRS = tuple((0,) * n for n in range(17))
 
@@ -153,6 +174,14 @@ class Node:
     def name(self) -> str:
         """The node's name: the seed's (``MulBackward``), or under ``python -m kittygrad.run``
         torch's, with its overload number (``MulBackward0``), so a script's printout matches."""
+        if _display.name != "torch":
+            return self._name
+        name = self.torch_name()
+        return "torch::autograd::" + name if name in _TORCH_NAMESPACED else name
+
+    def shown_name(self) -> str:
+        """The name the node's repr and its tensors' printouts show: ``name()``, without the
+        namespace torch's ``name()`` gives its C++ nodes (``<AccumulateGrad object at ...>``)."""
         return self._name if _display.name != "torch" else self.torch_name()
 
     def torch_name(self) -> str:
@@ -167,7 +196,7 @@ class Node:
         node's, or under torch's naming the ``torch_output_labels`` entry of a node that records
         what torch makes by several nodes (an RNN's output by its layer, its final states by a stack)."""
         labels = self.__dict__.get("torch_output_labels")
-        return self.name() if labels is None or _display.name != "torch" else labels[nr]
+        return self.shown_name() if labels is None or _display.name != "torch" else labels[nr]
 
     def _torch_recorded_name(self) -> str:
         """torch's name for what this node's class records (a subclass that records several of
@@ -202,7 +231,7 @@ class Node:
         return self.__dict__.setdefault("_metadata", {})
 
     def __repr__(self) -> str:
-        return f"<{self.name()} object at {hex(id(self))}>"
+        return f"<{self.shown_name()} object at {hex(id(self))}>"
 
     def __call__(self, *grads):
         return self.backward(*grads)

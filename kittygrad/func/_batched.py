@@ -150,6 +150,12 @@ class _Logical:
             shape = tuple(shape[0])
         return self.owner.reshape(shape)._data
 
+    @property
+    def T(self) -> _Logical:
+        """NumPy's ``.T`` (all dims reversed) of each sample: a kernel's ``a.T @ g`` (a linear
+        layer's weight gradient, which ``autograd.grad(is_grads_batched=True)`` batches) stays batched."""
+        return self.owner.permute(tuple(reversed(range(self.ndim))))._data
+
     def astype(self, dtype, copy: bool = True) -> _Logical:
         if B.xp.dtype(dtype) == self.dtype and not copy:
             return self
@@ -266,6 +272,9 @@ class _Logical:
 
     def all(self, axis=None, keepdims=False):
         return self._reduced(B.xp.all, axis, keepdims)
+
+    def sum(self, axis=None, keepdims=False):  # (a linear layer's bias gradient: its rows summed)
+        return self._reduced(B.xp.sum, axis, keepdims)
 
     def argmax(self, axis=None, keepdims=False):
         return self._reduced(B.xp.argmax, axis, keepdims)

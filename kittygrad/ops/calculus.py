@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import backend as B
 from ..autograd import function as F
 from ..errors import KittyRuntimeError, KittyTypeError
-from ._prep import as_tensor_arg, normalize_dim
+from ._prep import as_tensor_arg, normalize_dim, torch_named
 from .arithmetic import add, div, mul, sub
 from .comparison import logical_xor
 from .joining import cat, narrow
@@ -226,7 +226,8 @@ def trapezoid(y, x=None, *, dx=None, dim: int = -1):
     if areas is None:  # no samples along dim: zeros with no history, as torch gives
         shape = y._data.shape[:d] + y._data.shape[d + 1:]
         return F.Tensor._wrap(B.xp.zeros(shape, y._data.dtype))
-    return sum(areas, d)
+    # torch sums first and then scales by the spacing (mul) or halves (div, with sample points x)
+    return torch_named(sum(areas, d), "MulBackward1" if x is None else "DivBackward1")
 
 
 def trapz(y, x=None, *, dx=None, dim: int = -1):
@@ -251,5 +252,6 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim: int = -1):
     y, d, areas = _pieces(y, x, dx, dim, "cumulative_trapezoid")
     if areas is None:
         return y
-    return cumsum(areas, d)
+    out = cumsum(areas, d)
+    return out if x is None else torch_named(out, "DivBackward1")  # torch halves the running sums last
 

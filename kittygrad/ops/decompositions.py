@@ -12,7 +12,7 @@ from ..autograd.graph_array import GraphArray
 from ..dtypes import from_numpy_dtype
 from ..errors import KittygradError, KittyNotImplementedError, KittyRuntimeError
 from . import _return_types as RT
-from ._prep import broadcast_shape_of, bundle, cast, dtype_name, expand_to, tensor_input
+from ._prep import broadcast_shape_of, bundle, cast, dtype_name, expand_to, tensor_input, torch_named
 from .arithmetic import add
 from .gather_scatter import take_along_dim
 from ._prep import warn_once as _warn_once
@@ -514,8 +514,8 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False):
         )
     perm = _perm(p._data.astype(_backend.NP_DTYPES["int64"]) - 1, n)
     if not left:  # X A = B  <=>  A^T X^T = B^T
-        return _lu_solve_left(lu_t, perm, b.mT, not adjoint).mT
-    return _lu_solve_left(lu_t, perm, b, adjoint)
+        return torch_named(_lu_solve_left(lu_t, perm, b.mT, not adjoint).mT, "LinalgLuSolveBackward0")
+    return torch_named(_lu_solve_left(lu_t, perm, b, adjoint), "LinalgLuSolveBackward0")  # torch's one node
 
 
 def _lu_solve_left(lu_t, perm, b, adjoint):
@@ -771,7 +771,8 @@ def cholesky(A, *, upper: bool = False):
     tensor([[2., 0.],
             [0., 2.]])
     """
-    return Cholesky.apply(_square(A, "linalg.cholesky"), upper=upper)
+    # torch records linalg.cholesky as cholesky_ex's node (torch.cholesky keeps its own, CholeskyBackward0)
+    return torch_named(Cholesky.apply(_square(A, "linalg.cholesky"), upper=upper), "LinalgCholeskyExBackward0")
 
 
 _CHOLESKY_DEPRECATED = (

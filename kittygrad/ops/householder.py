@@ -8,7 +8,7 @@ from ..autograd import function as F
 from ..autograd.function import Op
 from ..errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError
 from . import _return_types as RT
-from ._prep import dtype_name, tensor_input
+from ._prep import dtype_name, tensor_input, torch_named
 from .decompositions import _mT
 from .linalg import tril
 
@@ -102,7 +102,7 @@ def householder_product(A, tau):
     v = _reflectors(a, k)
     for i in reversed(range(k)):  # H_1 (H_2 (... (H_k E)))
         q = _apply_reflector(q, v[..., :, i:i + 1], t[..., i], left=True)
-    return q
+    return torch_named(q, "LinalgHouseholderProductBackward0")  # torch's one node for the product
 
 
 def orgqr(input, tau):

@@ -7,7 +7,7 @@ from ..autograd import function as F
 from ..autograd.function import Op
 from ..errors import KittyRuntimeError, KittyTypeError
 from . import _return_types as RT
-from ._prep import broadcast_shape_of, dtype_name, expand_to, tensor_input
+from ._prep import broadcast_shape_of, dtype_name, expand_to, tensor_input, torch_named
 from .comparison import where
 from .decompositions import SVD, LinAlgError, _batch_prefix, _eps, _first_failure, _is_graph, _lu_np, _mT, _perm, _raw, _run, _square, _tri_solve_np
 from .linalg import matmul
@@ -413,7 +413,7 @@ def logdet(A):
     sign, logabs = Slogdet.apply(_square(A, "logdet"))
     # a negative determinant: the value is NaN and, as in torch, no gradient flows
     logabs = where(sign < 0, logabs.detach(), logabs)
-    return logabs + log(sign)
+    return torch_named(logabs + log(sign), "WhereBackward0")  # torch: where(sign < 0, nan, logabsdet)
 
 
 def solve(A, B, *, left: bool = True):
@@ -429,8 +429,8 @@ def solve(A, B, *, left: bool = True):
         raise KittyRuntimeError(
             f"linalg.solve: Expected A and B to have the same dtype, but found A of type {dtype_name(a)} and B of type {dtype_name(b)} instead"
         )
-    if not left:
-        return solve(a.mT, b.mT).mT
+    if not left:  # torch solves X A = B by its one linalg_solve_ex node, too
+        return torch_named(solve(a.mT, b.mT).mT, "LinalgSolveExBackward0")
     n = a._data.shape[-1]
     vector = b._data.ndim == 1 or (b._data.ndim == a._data.ndim - 1 and b._data.shape == a._data.shape[:-1])
     bm = b.unsqueeze(-1) if vector else b
@@ -443,7 +443,7 @@ def solve(A, B, *, left: bool = True):
     a = expand_to(a, batch + a._data.shape[-2:])
     bm = expand_to(bm, batch + bm._data.shape[-2:])
     x = Solve.apply(a, bm)
-    return x.squeeze(-1) if vector else x
+    return torch_named(x.squeeze(-1), "LinalgSolveExBackward0") if vector else x  # (torch solves vectors natively)
 
 
 def matrix_power(A, n: int):

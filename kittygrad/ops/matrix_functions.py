@@ -44,6 +44,9 @@ def _expm_np(a):
             r = xp.full(x.shape, xp.nan)
         for k in range(int(s.max()) if s.size else 0):
             r = xp.where((s > k)[..., None, None], r @ r, r)
+        # exp(0) is exactly I, as torch's Taylor step gives it; the solve's pivot reciprocals would leave
+        # 0.9999999999999999 on the diagonal, and the identity would print as 1.0000, not torch's 1.
+        r = xp.where((norm == 0)[..., None, None], eye, r)
     return r.astype(a.dtype)
 
 

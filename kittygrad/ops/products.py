@@ -7,7 +7,7 @@ import itertools
 from .. import backend as B
 from ..autograd import function as F
 from ..errors import KittyRuntimeError
-from ._prep import as_tensor_arg
+from ._prep import as_tensor_arg, torch_named
 from .linalg import tensordot
 
 
@@ -26,7 +26,7 @@ def kron(input, other):
     sa = [s for n in a._data.shape for s in (n, 1)]
     sb = [s for n in b._data.shape for s in (1, n)]
     out = a.reshape(sa) * b.reshape(sb)
-    return out.reshape([x * y for x, y in zip(a._data.shape, b._data.shape)])
+    return torch_named(out.reshape([x * y for x, y in zip(a._data.shape, b._data.shape)]), "UnsafeViewBackward0")
 
 
 def inner(input, other):

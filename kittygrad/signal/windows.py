@@ -26,7 +26,8 @@ def _make(name, M, sym, dtype, device, requires_grad, values) -> Tensor:
         raise KittyValueError(f"{name} requires non-negative window length, got M={M}")
     if dtype is not None and D.to_dtype(dtype) not in (D.float32, D.float64):
         raise KittyValueError(f"{name} expects float32 or float64 dtypes, got: {D.to_dtype(dtype)}")
-    return _window(name, M, not sym, dtype, device, requires_grad, values)
+    # these windows are computed in float64 and rounded once (_window hands over positions in the window's dtype)
+    return _window(name, M, not sym, dtype, device, requires_grad, lambda x, n: values(x.astype(B.xp.float64), n))
 
 
 def general_cosine(M: int, *, a: Sequence[float], sym: bool = True, dtype=None, layout=None, device=None,

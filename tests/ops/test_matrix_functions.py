@@ -43,3 +43,15 @@ def test_nilpotent_exact():
     """exp of a nilpotent matrix is a finite sum: exp([[0, 1], [0, 0]]) = [[1, 1], [0, 1]]."""
     out = kitty.linalg.matrix_exp(kitty.tensor([[0.0, 1.0], [0.0, 0.0]], dtype=kitty.float64)).numpy()
     np.testing.assert_allclose(out, [[1.0, 1.0], [0.0, 1.0]], atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_exp_of_zero_is_exactly_the_identity(dtype):
+    # the Padé solve left 0.9999999999999999 on float64's diagonal: the identity printed as 1.0000
+    a = np.zeros((2, 3, 3), dtype=dtype)
+    a[1] = np.eye(3)
+    k = kitty.linalg.matrix_exp(kitty.tensor(a))
+    t = torch.linalg.matrix_exp(torch.tensor(a))
+    assert k.numpy()[0].tolist() == np.eye(3).tolist()
+    assert str(k[0]).replace("kittygrad", "torch") == str(t[0])
+    np.testing.assert_allclose(k.numpy(), t.numpy(), rtol=1e-6)
