@@ -10,6 +10,8 @@ import os
 import sys
 import warnings
 
+from . import _display
+
 
 class KittygradError(Exception):
     """Base class of every error kittygrad raises on purpose."""
@@ -46,6 +48,19 @@ class KittyIndexError(KittygradError, IndexError):
 
 class KittyNotImplementedError(KittygradError, NotImplementedError):
     """An operation torch does not implement for these dtypes either."""
+
+
+def hinted(message: str, hint: str) -> str:
+    """``message`` (torch's words) with kittygrad's hint on a second line: what to do about it.
+    Under ``python -m kittygrad.run`` it is torch's message alone, as a script that prints the
+    error sees it under torch.
+
+    >>> hinted("grad can be implicitly created only for scalar outputs", "reduce it first")
+    'grad can be implicitly created only for scalar outputs\\n(reduce it first)'
+    """
+    if _display.name == "torch":
+        return message
+    return f"{message}\n({hint})"
 
 
 class BackwardGraphWarning(UserWarning):

@@ -27,7 +27,9 @@ from .autograd.hooks import RemovableHandle
 from .device import CPU, META, accelerator_copy, asks_for_meta, check_device, laid_out, parse_to, preserve_format
 from .device import suggest_memory_format
 from .meta_array import MetaArray
-from .errors import DETACH_VIEW_MESSAGE, KittyRuntimeError, KittyTypeError, KittyValueError, warn_scalar_of_grad
+from .errors import (
+    DETACH_VIEW_MESSAGE, KittyRuntimeError, KittyTypeError, KittyValueError, hinted, warn_scalar_of_grad,
+)
 from .ops import activation as _act
 from .ops import arithmetic as _arith
 from .ops import comparison as _cmp
@@ -254,10 +256,10 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods, metacl
                 )
             return self
         if requires_grad and not B.is_float(self._data.dtype):
-            raise KittyRuntimeError(
-                f"only Tensors of floating point dtype can require gradients\n(got {self.dtype.name}; "
-                "convert it first, e.g. x.float().requires_grad_())"
-            )
+            raise KittyRuntimeError(hinted(
+                "only Tensors of floating point dtype can require gradients",
+                f"got {self.dtype.name}; convert it first, e.g. x.float().requires_grad_()",
+            ))
         if requires_grad and self._inference and not _grad_state.inference:
             raise KittyRuntimeError(
                 "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed."

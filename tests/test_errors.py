@@ -505,3 +505,41 @@ def test_masked_scatter_warns_of_a_uint8_mask_before_refusing_it_like_torch(inpl
                 call(m)()
         messages.append([str(w.message).split(" (Triggered internally")[0].replace("kittygrad.", "torch.") for w in caught])
     assert messages[0] == messages[1] and len(messages[0]) == 1
+
+
+def _leaf_update(m):
+    w = m.ones(2, requires_grad=True)
+    w.add_(1)
+
+
+def _leaf_view_update(m):
+    w = m.ones(2, requires_grad=True)
+    w[0].add_(1)
+
+
+HINTED = [
+    ("backward of a vector", lambda m: (m.ones(2, requires_grad=True) * 2).backward()),
+    ("grad of an input that does not require grad",
+     lambda m: m.autograd.grad(m.ones(1, requires_grad=True).sum(), [m.ones(1, requires_grad=True), m.ones(1)])),
+    ("in-place update of a leaf", _leaf_update),
+    ("in-place update of a view of a leaf", _leaf_view_update),
+    ("requires_grad_ on an integer tensor", lambda m: m.ones(2, dtype=m.long).requires_grad_()),
+]
+
+
+@pytest.mark.parametrize("name,fn", HINTED, ids=[c[0] for c in HINTED])
+def test_hints_add_a_line_to_torchs_message_and_the_runner_drops_it(name, fn, monkeypatch):
+    """kittygrad's message is torch's plus a hint on the next line; under kittygrad.run (torch's
+    names shown) it is torch's alone, as a script that prints the error gets it under torch."""
+    from kittygrad import _display
+
+    with pytest.raises(Exception) as theirs:
+        fn(torch)
+    with pytest.raises(Exception) as mine:
+        fn(kitty)
+    first, _, hint = str(mine.value).partition("\n")
+    assert first == str(theirs.value) and hint.startswith("(")
+    monkeypatch.setattr(_display, "name", "torch")  # as kittygrad.run sets it
+    with pytest.raises(Exception) as mine:
+        fn(kitty)
+    assert str(mine.value) == str(theirs.value)

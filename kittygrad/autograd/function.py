@@ -15,7 +15,7 @@ import warnings
 
 from .. import _display
 from .. import backend as B
-from ..errors import KittyRuntimeError, KittyTypeError, user_stacklevel
+from ..errors import KittyRuntimeError, KittyTypeError, hinted, user_stacklevel
 from . import engine as _engine
 from .engine import _ZERO_NRS, Node, _edge, retarget_retained
 from .grad_mode import _state, no_grad
@@ -535,11 +535,10 @@ def apply_inplace(cls, self, *args, **params):
         if view is None:
             if self._grad_fn is None and self._requires_grad:
                 kind = "a view of a leaf Variable" if _through_a_new_view(cls, args) else "a leaf Variable"
-                raise KittyRuntimeError(
-                    f"{kind} that requires grad is being used in an in-place operation.\n"
-                    f"({_opname(cls)}_: wrap the update in `with kitty.no_grad():`, or "
-                    "work on a copy (x.clone()).)"
-                )
+                raise KittyRuntimeError(hinted(
+                    f"{kind} that requires grad is being used in an in-place operation.",
+                    f"{_opname(cls)}_: wrap the update in `with kitty.no_grad():`, or work on a copy (x.clone()).",
+                ))
         else:
             _check_view_inplace(self, cls, args, others_require)
     if not B.is_float(self._data.dtype):  # integer/bool tensors never require grad (torch)
@@ -616,10 +615,10 @@ def _check_view_inplace(self, cls, args, others_require) -> None:
     if not self_requires:
         return
     if base._grad_fn is None:
-        raise KittyRuntimeError(
-            "a view of a leaf Variable that requires grad is being used in an in-place operation.\n"
-            f"({_opname(cls)}_: wrap it in `with kitty.no_grad():` or work on a copy (x.clone()).)"
-        )
+        raise KittyRuntimeError(hinted(
+            "a view of a leaf Variable that requires grad is being used in an in-place operation.",
+            f"{_opname(cls)}_: wrap it in `with kitty.no_grad():` or work on a copy (x.clone()).",
+        ))
     if self._grad_fn is None and not self._requires_grad and not _through_a_new_view(cls, args):
         # The base started to require grad (an in-place op on it or on another view of it) after
         # this view was made, and nothing has used the view since. torch re-derives a view's

@@ -7,7 +7,7 @@ import functools
 
 from .. import _display
 from .. import backend as B
-from ..errors import KittyRuntimeError, KittyTypeError, KittyValueError
+from ..errors import KittyRuntimeError, KittyTypeError, KittyValueError, hinted
 from . import engine as _engine
 from . import semantics as _semantics
 from .accumulation import _accumulate_into
@@ -42,11 +42,11 @@ def _roots(tensors, grad_tensors, what, create_graph: bool = False):
             )
         if g is None:
             if t._data.size != 1:
-                raise KittyRuntimeError(
-                    f"grad can be implicitly created only for scalar outputs\n(the output has shape "
-                    f"{list(t._data.shape)}; pass a gradient of that shape, e.g. "
-                    "out.backward(kitty.ones_like(out)), or reduce it first with out.sum())"
-                )
+                raise KittyRuntimeError(hinted(
+                    "grad can be implicitly created only for scalar outputs",
+                    f"the output has shape {list(t._data.shape)}; pass a gradient of that shape, e.g. "
+                    "out.backward(kitty.ones_like(out)), or reduce it first with out.sum()",
+                ))
             g_arr = B.xp.ones(t._data.shape, t._data.dtype)
         else:
             if not isinstance(g, Tensor):
@@ -110,7 +110,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
         raise KittyRuntimeError("`inputs` argument to `grad()` cannot be empty.")
     for i, t in enumerate(inputs):
         if not t._requires_grad:
-            raise KittyRuntimeError(f"One of the differentiated Tensors does not require grad\n(input {i})")
+            raise KittyRuntimeError(hinted("One of the differentiated Tensors does not require grad", f"input {i}"))
     roots = _roots(outputs, grad_outputs, "grad", create_graph)
     capture = {}
     for i, t in enumerate(inputs):
