@@ -11,6 +11,7 @@ import warnings
 
 from . import backend as B
 from .autograd.grad_mode import _state
+from .autograd.refusals import check_inplace_allowed
 from .errors import KittyRuntimeError, KittyTypeError
 from .ops import index_reduce as _ired
 from .ops import inplace_twins as _twins
@@ -186,6 +187,7 @@ class InplaceMethods:
             new = flat.reshape(shape)
         self._data = new
         self._view = None  # its memory no longer follows a base's layout
+        check_inplace_allowed(self)  # (resized first, as torch)
         return self
 
     def resize_as_(self, the_template, memory_format=None):

@@ -385,7 +385,8 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods, metacl
         False
         """
         t = Tensor._wrap(self._data)
-        t._vc = self._vc
+        # shared, but for an inference tensor's (torch lets a write through its detach() count)
+        t._vc = self._vc if type(self._vc) is list else [self._vc[0]]
         return t
 
     def detach_(self) -> Tensor:

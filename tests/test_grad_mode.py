@@ -147,6 +147,41 @@ def test_requires_grad_on_an_inference_tensor_outside_inference_mode_is_refused_
         assert not lib.ones(2).requires_grad_().is_inference()
 
 
+INFERENCE_MISUSES = [
+    # written in place outside inference mode (also through a view, made there or outside)
+    "t.add_(1)", "t[0] = 1.0", "t.zero_()", "t.copy_(lib.zeros(2, 3))", "t.uniform_()", "t[0].fill_(1)",
+    "t.view(6).mul_(2)", "v.add_(1)", "t.transpose_(0, 1)", "t.masked_fill_(t > 0, 0.0)",
+    "lib.nn.init.normal_(t)", "t.resize_(6)",
+    # saved for a recorded backward: as an operand, and as an index, a mask or a target
+    "t * w", "t @ w.T", "lib.nn.Linear(3, 2)(t)", "lib.nn.functional.embedding(i, w)", "w[i]",
+    "w.gather(1, i[:, None])", "w.index_select(0, i)", "lib.nn.functional.cross_entropy(w, i)",
+    "w.masked_fill(t > 0, 0.0)", "lib.where(t > 0, w, 0.0)",
+    # allowed: not saved (add), no gradient recorded, or a clone (an ordinary tensor)
+    "t + w", "t * 2", "t.clone().add_(1)", "t.clone() * w", "lib.nn.functional.embedding(i, w.detach())",
+    "t.detach().add_(1)", "with lib.inference_mode():\n    t.add_(1)\n    t[0] = 5.0",
+    "assert t.view(6).is_inference() and t[0].is_inference() and not (t + 1).is_inference()",
+]
+
+
+@pytest.mark.parametrize("code", INFERENCE_MISUSES)
+def test_inference_tensor_used_outside_inference_mode_is_refused_as_in_torch(code):
+    import torch
+
+    got = []
+    for lib in (torch, kitty):
+        w = lib.ones(2, 3, requires_grad=True)
+        with lib.inference_mode():
+            t, i = lib.ones(2, 3) * 2, lib.tensor([1, 0])
+            v = t[1]
+        lib.manual_seed(0)
+        try:
+            exec(code, {"lib": lib, "t": t, "i": i, "w": w, "v": v})
+            got.append(("ok", t.tolist()))
+        except RuntimeError as e:  # (refused after the write, which stays: torch's order)
+            got.append((str(e), t.tolist()))
+    assert got[1] == got[0]
+
+
 @pytest.mark.parametrize("code", ["p.add_(1)", "p[0] = 5.0", "p[[0]] = 5.0", "p[0:2] = 1.0", "p[p > 1] = 0.0",
                                   "p[0].add_(1)", "p.unsqueeze_(0)", "torch_int()",
                                   "(p * 2).backward()", "lib.autograd.grad((p * 2).sum(), [p, q])"])

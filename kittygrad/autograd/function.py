@@ -19,6 +19,7 @@ from ..errors import KittyRuntimeError, KittyTypeError, hinted, user_stacklevel
 from . import engine as _engine
 from .engine import _ZERO_NRS, Node, _edge, retarget_retained
 from .grad_mode import _state, no_grad
+from .refusals import INFERENCE_SAVED_MESSAGE, view_rebase_error
 from .gradients import grad
 from .graph_array import GraphArray, unsupported
 
@@ -321,6 +322,8 @@ class Op(Node):
                             # in place later is fine, as in torch); backward may read its shape
                             node._shape_only = node._shape_only + (id(t._data),)
                             continue
+                        if t._inference:  # (recording, so outside inference mode)
+                            raise KittyRuntimeError(INFERENCE_SAVED_MESSAGE)
                         saved.append((t._vc, t._vc[0], t._data, i, False))
                 if cls.saves_output:
                     for nr, o in enumerate(outs if outs is not None else (result,)):
@@ -414,6 +417,8 @@ def _make_view(out, src, cls, rest, params) -> None:
     every view of one, must not be changed in place with grad on (``_check_view_inplace``).
     """
     out._vc = src._vc
+    if src._inference:  # a view of an inference tensor is one, wherever it is made (torch)
+        out._inference = True
     view = src._view
     if view is None:
         base = src
@@ -642,23 +647,6 @@ def _through_a_new_view(cls, args) -> bool:
         if i is None or isinstance(i, slice) or (isinstance(i, int) and not isinstance(i, bool)):
             return True
     return False
-
-
-def view_rebase_error(t, what: str) -> KittyRuntimeError:
-    """The error for an in-place change that torch forbids through (or beside) a view ``t`` made
-    under no_grad or returned by a multi-view function; ``what`` says what happened to it."""
-    if t._multi_view is not None:
-        return KittyRuntimeError(
-            f"Output of {t._multi_view} (or a view of one) is a view and {what}. This view comes from "
-            "a function that returns multiple views, whose outputs must not be modified inplace. "
-            "You should replace the inplace operation by an out-of-place one (e.g. out = "
-            "out.mul(2) instead of out.mul_(2))."
-        )
-    return KittyRuntimeError(
-        f"A view was created in no_grad mode and {what} with grad mode enabled. Whether that change "
-        "should be tracked is ambiguous, so it is refused: make both the view and the in-place "
-        "change inside the no_grad block (not tracked), or both outside it (tracked)."
-    )
 
 
 def _opname(cls) -> str:
@@ -972,6 +960,8 @@ class Function(metaclass=FunctionMeta):
                     meta.append(((), B.NP_DTYPES["float32"]))
             node._out_meta = tuple(meta)
             to_save = node.__dict__.pop("_to_save", ())
+            if any(t is not None and t._inference for t in to_save):
+                raise KittyRuntimeError(INFERENCE_SAVED_MESSAGE)
             node._saved = to_save
             node._saved_versions = [(t._vc, t._vc[0], t._data, -1, False) for t in to_save if t is not None]
         else:

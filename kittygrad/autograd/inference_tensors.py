@@ -5,9 +5,10 @@ torch; a view of an ordinary tensor stays ordinary, and so does an ordinary tens
 The marking is an observer of the op dispatch (``function.observers``) installed only while some
 thread is inside an inference region, so ordinary code pays nothing for it.
 
-kittygrad refuses, as torch, ``requires_grad_()`` on an inference tensor outside inference mode;
-torch also refuses to save an inference tensor for backward or to update one in place outside
-inference mode, which kittygrad allows.
+Outside inference mode kittygrad refuses, as torch, ``requires_grad_()`` on an inference tensor,
+saving one for backward (an op whose gradient reads it: ``w * t``, not ``w + t``) and updating one
+in place (``t.add_(1)``, ``t[0] = 1``, ``t.zero_()``; the write happens first, as in torch): views
+of an inference tensor are inference tensors too (its ``detach()`` may still be written, as torch's).
 
 >>> import kittygrad as kitty
 >>> with kitty.inference_mode():
@@ -22,6 +23,16 @@ import threading
 from . import function as _function
 from . import grad_mode as _grad_mode
 from .grad_mode import _state
+from .refusals import Unversioned
+
+
+def _unversioned(t) -> None:
+    """Make ``t`` an inference tensor: one with no version counter that in-place writes may bump
+    outside inference mode (``refusals.Unversioned``)."""
+    t._inference = True
+    if type(t._vc) is list:  # (a view of an inference tensor shares its counter already)
+        t._vc = Unversioned(t._vc)
+
 
 _regions = 0  # inference regions open, over all threads
 _regions_lock = threading.Lock()
@@ -33,7 +44,7 @@ def _mark_outputs(kind, name, node, inputs, outputs) -> None:
     for out in outputs:
         view = out._view
         if view is None or view[0]._inference:
-            out._inference = True
+            _unversioned(out)
 
 
 def _region(step: int) -> None:
@@ -51,7 +62,7 @@ def _region(step: int) -> None:
 def mark_created(tensor) -> None:
     """Mark a tensor a factory just made, when made inside an inference region."""
     if _state.inference:
-        tensor._inference = True
+        _unversioned(tensor)
 
 
 _grad_mode.region_hooks.append(_region)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
+from ..autograd.refusals import check_saved_index
 from ..autograd.function import Op, _write
 from ..autograd.grad_mode import _state, no_grad
 from ..errors import KittyRuntimeError, KittyTypeError
@@ -672,6 +673,9 @@ def where(condition, input=None, other=None):
             ops.append(rt.np.type(check_scalar(o, "where")))
     if not isinstance(ops[0], T) and ops[1]._data.shape != shape:
         ops[1] = expand_to(ops[1], shape)
+    for o in ops:
+        if isinstance(o, T):
+            check_saved_index(cond, o)
     c = cond._data if cond._data.shape == shape else B.xp.broadcast_to(cond._data, shape)
     return Where.apply(c, ops[0], ops[1])
 

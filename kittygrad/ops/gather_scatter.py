@@ -7,6 +7,7 @@ import warnings
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
+from ..autograd.refusals import check_saved_index
 from ..autograd.function import Op, apply_inplace
 from ..autograd.graph_array import add_at
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError, user_stacklevel
@@ -456,6 +457,7 @@ def gather(input, dim: int, index, *, sparse_grad: bool = False):
             [3.]])
     """
     x = tensor_input(input)
+    check_saved_index(index, x)
     idx = _index_arg(index, "gather")
     axis = normalize_dim(dim, x._data.ndim)
     _check_gather_index(x._data.shape, idx, axis, "gather")
@@ -649,6 +651,7 @@ def index_select(input, dim: int, index):
             [3, 4]])
     """
     x = tensor_input(input)
+    check_saved_index(index, x)
     axis = normalize_dim(dim, x._data.ndim)
     if x._data.ndim == 0:
         n = tensor_input(index, "index")._data
@@ -799,6 +802,7 @@ def masked_fill(input, mask, value):
     tensor([1., 0., 1.])
     """
     x = tensor_input(input)
+    check_saved_index(mask, x)
     m = _mask_arg(mask, "masked_fill_")
     shape = _mask_shape(x._data.shape, m)
     x = expand_to(x, shape)

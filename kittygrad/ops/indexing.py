@@ -7,6 +7,7 @@ import warnings
 from .. import backend as B
 from .. import dtypes as D
 from ..autograd import function as F
+from ..autograd.refusals import check_saved_index
 from ..autograd.function import Op, apply_inplace
 from ..autograd.graph_array import add_at
 from ..errors import KittyIndexError, KittyRuntimeError, KittyTypeError, KittyValueError, user_stacklevel
@@ -285,6 +286,8 @@ def getitem(x, idx):
         idx = _legacy_tuple(idx)
     if _is_basic(idx):
         return Select.apply(x, idx)
+    for i in idx if type(idx) is tuple else (idx,):
+        check_saved_index(i, x)
     idx = _convert_index(idx, Tensor)
     if _is_basic(idx):
         return Select.apply(x, idx)

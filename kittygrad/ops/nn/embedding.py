@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ...autograd.function import Op
 from ...autograd.graph_array import add_at
+from ...autograd.refusals import check_saved_index
 from ...errors import KittyIndexError, KittyRuntimeError, KittyValueError
 from .._fused import xp
 from .._prep import as_tensor_arg
@@ -53,6 +54,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
         )
     if w._data.ndim != 2:
         raise KittyRuntimeError("'weight' must be 2-D")
+    check_saved_index(idx, w)
     n = w._data.shape[0]
     arr = idx._data
     if max_norm is not None:  # the renorm picks the rows first, and so is the first to refuse

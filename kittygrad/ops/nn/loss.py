@@ -7,6 +7,7 @@ import warnings
 from ... import backend as B
 from ... import dtypes as D
 from ...autograd.function import Op
+from ...autograd.refusals import check_saved_index
 from ...errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyValueError
 from .. import _kernels as _k
 from .. import activation as _activation
@@ -465,6 +466,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     # torch's log_softmax kernel refuses integer logits, in its words for the class dim being last or not
     x = _float(x, "log_softmax_lastdim_kernel_impl" if x._data.ndim <= 2 else "log_softmax_kernel_impl")
     t = as_tensor_arg(target, "target")
+    check_saved_index(t, x)
     if not 0.0 <= label_smoothing <= 1.0:
         raise KittyRuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     # as torch: a target of the input's shape holds class probabilities, any other class indices
@@ -535,6 +537,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
         raise KittyValueError("Expected 1 or more dimensions (got 0)")
     x = _float(x, "nll_loss_out_frame" if x._data.ndim <= 2 else "nll_loss2d_forward_out_frame")  # (torch's kernels)
     t = as_tensor_arg(target, "target")
+    check_saved_index(t, x)
     rows, out_shape, unbatched = _class_rows(x, "nll_loss")
     w = _class_weight(weight, x, rows._data.shape[1])
     _check_targets(x, t, out_shape, unbatched)
