@@ -330,3 +330,29 @@ def test_grad_takes_its_leafs_layout_as_torch(case):
     ours, theirs = grads
     assert ours.stride() == theirs.stride(), case
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+# autograd.grad's layout: nothing is accumulated into a .grad, so what a backward formula lays out
+# is what the caller gets, and flattening it with .view(-1) (a WGAN-GP step) needs torch's layout:
+# a constant pad's gradient (a padded conv's, in double backward too) is a fresh crop
+_AUTOGRAD_GRAD_LAYOUT_CASES = {
+    "padded conv2d": ((2, 3, 6, 6), lambda m, x: m.nn.functional.conv2d(x, m.ones(4, 3, 3, 3), padding=1)),
+    "pad": ((2, 3, 4), lambda m, x: m.nn.functional.pad(x, (1, 2)) * 2),
+}
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("case", sorted(_AUTOGRAD_GRAD_LAYOUT_CASES))
+def test_autograd_grad_lays_out_as_torch(case, create_graph):
+    shape, fn = _AUTOGRAD_GRAD_LAYOUT_CASES[case]
+    values = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    grads = []
+    for lib in (kitty, torch):
+        lib.manual_seed(0)
+        w = lib.tensor(values, requires_grad=True)
+        (g,) = lib.autograd.grad(fn(lib, w).pow(2).sum(), w, create_graph=create_graph)
+        assert g.view(-1).shape == (values.size,)
+        grads.append(g)
+    ours, theirs = grads
+    assert ours.stride() == theirs.stride(), case
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-5, atol=1e-5)
