@@ -41,8 +41,14 @@ class Matmul(Op):
         need = self.needs_input_grad
         g = _k.blas_ready(g)
         if b.ndim == 2 and a.ndim >= 2:  # a stack times one matrix: one GEMM per direction
-            ga = _k.rows_matmul(g, xp.swapaxes(b, -1, -2)) if need[0] else None
-            gb = _k.rows_outer(a, g) if need[1] else None
+            ga = gb = None
+            if need[0]:
+                # (a column-major operand gets its gradient computed transposed, laid out as it is,
+                # as torch's mm does: see _column_major)
+                transposed = a.ndim == 2 and _column_major(a)
+                ga = (b @ g.T).T if transposed else _k.rows_matmul(g, xp.swapaxes(b, -1, -2))
+            if need[1]:
+                gb = _k.rows_outer(g, a).T if _column_major(b) else _k.rows_outer(a, g)
             return ga, gb
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
@@ -60,10 +66,23 @@ class Matmul(Op):
             # (reshaped only when the shape differs: a reshape is a view, which the engine would copy into .grad)
             ga = ga.reshape(a.shape) if ga.shape != a.shape else ga
         if need[1]:
-            gb = _k.transposed_matmul(a2, g2)
+            # (a vector times a column-major matrix is torch's mm of one row: see _column_major)
+            gb = (g2.T @ a2).T if b.ndim == 2 and _column_major(b) else _k.transposed_matmul(a2, g2)
             gb = B.sum_to_shape(gb, b2.shape) if gb.shape != b2.shape else gb
             gb = gb.reshape(b.shape) if gb.shape != b.shape else gb
         return ga, gb
+
+
+def _column_major(m) -> bool:
+    """Whether the matrix ``m`` is laid out column by column (``w.t()`` of a contiguous ``w``), the
+    test torch's mm backward makes: such an operand gets its gradient computed transposed, so that
+    the gradient comes out in the operand's own layout and the transpose's backward hands ``w`` a
+    contiguous one. ``torch.autograd.grad(loss, w)`` for ``x @ w.t()`` then takes ``.view(-1)``
+    (flattening a meta-learning step's gradients), which a transposed layout refuses."""
+    arr = m.t._data if type(m) is GraphArray else m
+    if arr.ndim != 2:
+        return False
+    return arr.strides[0] == arr.itemsize and arr.strides[1] == arr.shape[0] * arr.itemsize
 
 
 class Dot(Matmul):
