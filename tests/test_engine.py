@@ -334,8 +334,9 @@ def test_grad_takes_its_leafs_layout_as_torch(case):
 
 # autograd.grad's layout: nothing is accumulated into a .grad, so what a backward formula lays out
 # is what the caller gets, and flattening it with .view(-1) (a meta-learning or WGAN-GP step) needs
-# torch's layout: mm computes a column-major operand's gradient transposed, and a constant pad's
-# gradient (a padded conv's, in double backward too) is a fresh crop
+# torch's layout: mm computes a column-major operand's gradient transposed, a constant pad's
+# gradient (a padded conv's, in double backward too) is a fresh crop, and a convolution's weight
+# gradient is contiguous
 _AUTOGRAD_GRAD_LAYOUT_CASES = {
     "x @ w.t()": ((4, 3), lambda m, w: m.randn(5, 3) @ w.t()),
     "mm(x, w.T)": ((4, 3), lambda m, w: m.mm(m.randn(5, 3), w.T)),
@@ -344,6 +345,9 @@ _AUTOGRAD_GRAD_LAYOUT_CASES = {
     "w.t() @ y": ((3, 5), lambda m, w: w.t() @ m.randn(3, 4)),
     "padded conv2d": ((2, 3, 6, 6), lambda m, x: m.nn.functional.conv2d(x, m.ones(4, 3, 3, 3), padding=1)),
     "pad": ((2, 3, 4), lambda m, x: m.nn.functional.pad(x, (1, 2)) * 2),
+    "conv2d's weight": ((4, 3, 3, 3), lambda m, w: m.nn.functional.conv2d(m.randn(2, 3, 6, 6), w, padding=1)),
+    "conv1d's weight": ((4, 3, 3), lambda m, w: m.nn.functional.conv1d(m.randn(2, 3, 6), w, dilation=2)),
+    "conv_transpose2d's weight": ((3, 4, 3, 3), lambda m, w: m.nn.functional.conv_transpose2d(m.randn(2, 3, 5, 5), w, stride=2)),
 }
 
 
