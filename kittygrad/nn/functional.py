@@ -560,12 +560,16 @@ def _resize(x: Tensor, spatial, sizes, scales, matrix) -> Tensor:
 
 
 def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None) -> Tensor:
-    """Deprecated alias of :func:`interpolate`.
+    """Deprecated alias of :func:`interpolate` (warns, as torch).
 
+    >>> import warnings
     >>> import kittygrad as kitty
-    >>> kitty.nn.functional.upsample(kitty.ones(1, 1, 2), scale_factor=2).shape
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     kitty.nn.functional.upsample(kitty.ones(1, 1, 2), scale_factor=2).shape
     kittygrad.Size([1, 1, 4])
     """
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2)
     return interpolate(input, size=size, scale_factor=scale_factor, mode=mode, align_corners=align_corners)
 
 
