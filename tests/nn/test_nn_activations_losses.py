@@ -261,3 +261,13 @@ def test_soft_cross_entropy_takes_the_wider_dtype_of_its_target():
     assert (d1, g1) == (d2, g2) == ("float64", "float32")
     np.testing.assert_allclose(v2, v1, rtol=1e-6)
     np.testing.assert_allclose(gr2, gr1, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
+def test_broadcast_target_warning_points_at_the_caller(name):
+    for lib in (torch, kitty):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            getattr(lib.nn.functional, name)(lib.zeros(4, 1), lib.zeros(4))
+        assert [w.filename for w in caught] == [__file__], lib.__name__
+        assert "Using a target size" in str(caught[0].message)

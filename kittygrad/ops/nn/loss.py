@@ -7,7 +7,7 @@ import warnings
 from ... import backend as B
 from ... import dtypes as D
 from ...autograd.function import Op
-from ...errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyValueError
+from ...errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyValueError, user_stacklevel
 from .. import _kernels as _k
 from .. import activation as _activation
 from .. import comparison as _comparison
@@ -155,7 +155,7 @@ def _loss_pair(name, input, target, check_size=True):
         warnings.warn(
             f"Using a target size ({y.shape}) that is different to the input size ({x.shape}). This will "
             "likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
-            stacklevel=3,
+            stacklevel=user_stacklevel(),  # (the caller's line, as torch's: mse_loss reaches here through _pointwise)
         )
     if x._data.dtype != y._data.dtype:
         rt = D.promote_types(x.dtype, y.dtype)
