@@ -7,7 +7,7 @@ from ..autograd import function as F
 from ..autograd.function import Op
 from ..autograd.graph_array import add_at
 from ..errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyTypeError, KittyValueError
-from ._prep import cast, dtype_name, normalize_dim, tensor_input, torch_named, varargs_sequence
+from ._prep import cast, dtype_name, normalize_dim, tensor_input, torch_named, varargs_sequence, warn_once
 from .indexing import Select
 from .shape import Permute, _alias, _shape_arg, expand, reshape, transpose
 
@@ -769,8 +769,9 @@ def rot90(input, k: int = 1, dims=(0, 1)):
     return x.clone()
 
 
-def meshgrid(*tensors, indexing: str = "ij"):
+def meshgrid(*tensors, indexing: str | None = None):
     """Coordinate grids from 1-D tensors (``indexing='ij'`` or ``'xy'``), as expanded views.
+    Without ``indexing``, ``'ij'``, and torch's warning (once a process) that it will be required.
 
     >>> import kittygrad as kitty
     >>> a, b = kitty.meshgrid(kitty.arange(2), kitty.arange(3), indexing="ij")
@@ -779,6 +780,9 @@ def meshgrid(*tensors, indexing: str = "ij"):
     """
 
     ts = [tensor_input(t, "tensors") for t in varargs_sequence(tensors)]
+    if indexing is None:
+        warn_once("meshgrid", "torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument.")
+        indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise KittyValueError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
     for t in ts:
