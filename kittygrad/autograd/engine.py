@@ -45,6 +45,11 @@ _TORCH_NAMES = {
     "VectorNormBackward": "LinalgVectorNormBackward0",
     "CrossBackward": "LinalgCrossBackward0",
     "CopySlices": "CopySlices",  # (torch's one node without an overload number)
+    "Log1pBackward": "Log1PBackward0",
+    "PreluBackward": "PreluKernelBackward0",
+    "SoftsignBackward": "DivBackward0",  # torch: x / (1 + |x|)
+    "NanMeanBackward": "DivBackward0",  # torch: nansum / the count of non-NaNs
+    "NanSumBackward": "NansumBackward0",
 }
 #: the output numbers of nodes whose inputs all come from first outputs, shared by every such node
 _ZERO_NRS = tuple((0,) * n for n in range(17))

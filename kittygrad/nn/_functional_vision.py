@@ -126,7 +126,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
         pieces.append(x[:, :, top : top + stride[0] * (oh - 1) + 1 : stride[0],
                         left : left + stride[1] * (ow - 1) + 1 : stride[1]])
     cols = _joining.stack(pieces, 2).reshape(x.shape[0], -1, oh * ow)
-    return cols if batched else cols.squeeze(0)
+    return torch_named(cols if batched else cols.squeeze(0), "Im2ColBackward0")
 
 
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
@@ -172,7 +172,7 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     image = image.reshape(n, channels, hp, wp)
     if any(padding):  # (cropped to a fresh block: torch's col2im writes a contiguous image)
         image = image[:, :, padding[0] : padding[0] + out_hw[0], padding[1] : padding[1] + out_hw[1]].contiguous()
-    return image if batched else image.squeeze(0)
+    return torch_named(image if batched else image.squeeze(0), "Col2ImBackward0")
 
 
 # ---------------------------------------------------------------------------------------------

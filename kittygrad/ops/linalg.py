@@ -632,7 +632,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     (n, k), (k2, m) = a._data.shape, b._data.shape
     if k != k2:
         raise KittyRuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {k2}x{m})")
-    return _addmatmul(input, a, b, beta, alpha, (n, m))
+    return torch_named(_addmatmul(input, a, b, beta, alpha, (n, m)), "AddmmBackward0")
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
@@ -649,7 +649,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
         raise KittyRuntimeError(
             f"size mismatch, got input ({a._data.shape[0]}), mat ({a._data.shape[0]}x{a._data.shape[1]}), vec ({b._data.shape[0]})"
         )
-    return _addmatmul(input, a, b, beta, alpha, (a._data.shape[0],))
+    return torch_named(_addmatmul(input, a, b, beta, alpha, (a._data.shape[0],)), "AddmvBackward0")
 
 
 def _check_batches(a, b):
@@ -674,7 +674,8 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """
     input, a, b = autocast_args("baddbmm", input, tensor_input(batch1, "batch1"), tensor_input(batch2, "batch2"))
     _check_batches(a, b)
-    return _addmatmul(input, a, b, beta, alpha, (a._data.shape[0], a._data.shape[1], b._data.shape[2]))
+    out = _addmatmul(input, a, b, beta, alpha, (a._data.shape[0], a._data.shape[1], b._data.shape[2]))
+    return torch_named(out, "BaddbmmBackward0")
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
@@ -686,7 +687,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """
     input, a, b = autocast_args("addbmm", input, tensor_input(batch1, "batch1"), tensor_input(batch2, "batch2"))
     _check_batches(a, b)
-    return _addmatmul(input, a, b, beta, alpha, (a._data.shape[1], b._data.shape[2]), sum_batch=True)
+    out = _addmatmul(input, a, b, beta, alpha, (a._data.shape[1], b._data.shape[2]), sum_batch=True)
+    return torch_named(out, "AddbmmBackward0")
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
@@ -702,8 +704,10 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
     o = o if alpha == 1 else mul(o, alpha)
     inp = tensor_input(input)
     if beta == 0:  # a user scalar: torch documents that input is then ignored
-        return add(o, mul(inp, 0)) if inp._data.shape != o._data.shape else o
-    return add(o, inp if beta == 1 else mul(inp, beta))
+        out = add(o, mul(inp, 0)) if inp._data.shape != o._data.shape else o
+    else:
+        out = add(o, inp if beta == 1 else mul(inp, beta))
+    return torch_named(out, "AddrBackward0")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -725,7 +729,7 @@ def _tri(input, diagonal, upper):
     x = tensor_input(input)
     if x._data.ndim < 2:
         raise KittyRuntimeError(f"{'triu' if upper else 'tril'}: input tensor must have at least 2 dimensions")
-    return Tril.apply(x, k=diagonal, upper=upper)
+    return torch_named(Tril.apply(x, k=diagonal, upper=upper), "TriuBackward0" if upper else "TrilBackward0")
 
 
 def tril(input, diagonal: int = 0):
