@@ -57,7 +57,7 @@ from ..ops.nn.loss import (
 )
 from ..ops.nn.normalization import _vector_norm, batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from ..ops.nn.padding import pad
-from ..ops.nn.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, pool_label
+from ..ops.nn.pooling import _pool_label, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from ..ops.nn.resize import _nearest_along
 from ..tensor import Tensor
 from ._functional_activation import (
@@ -334,7 +334,7 @@ def _adaptive_avg(input: Tensor, output_size, nd: int, name: str) -> Tensor:
     out = keep_channels_last(out, x) if out is not x else x * 1
     # (torch takes the mean for an output of one element per plane)
     label = "MeanBackward1" if all(s == 1 for s in out.shape[-nd:]) else f"AdaptiveAvgPool{nd}DBackward0"
-    return torch_named(out, pool_label(nd, label))
+    return torch_named(out, _pool_label(nd, label))
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
