@@ -673,6 +673,12 @@ _NODE_NAME_CASES = {
     "bilinear with bias": lambda m, x, y: m.nn.functional.bilinear(x, y, m.ones(2, 6, 6), m.ones(2)),
     "unfold": lambda m, x, y: m.nn.functional.unfold(x.reshape(1, 1, 4, 6), 2),
     "fold": lambda m, x, y: m.nn.functional.fold(x.reshape(1, 4, 6), (3, 4), 2),
+    "reshape copying a transpose": lambda m, x, y: x.t().reshape(-1),
+    "reshape viewing a strided input": lambda m, x, y: x[:, ::2].reshape(-1),
+    "same-shape reshape of a transpose": lambda m, x, y: x.t().reshape(6, 4),
+    "flatten of a permute": lambda m, x, y: x.reshape(2, 2, 6).permute(2, 0, 1).flatten(1),
+    "unflatten of a transpose": lambda m, x, y: x.t().unflatten(1, (2, 2)),
+    "ravel of a transpose": lambda m, x, y: x.t().ravel(),
 }
 
 

@@ -485,7 +485,8 @@ def unflatten(input, dim: int, sizes):
     elif known != n:
         raise KittyRuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} ({n}) in the input tensor")
     shape = x._data.shape
-    return reshape(x, shape[:axis] + tuple(sizes) + shape[axis + 1 :])
+    # (torch's unflatten is a view, and its ravel views a contiguous copy: not reshape's alias node)
+    return torch_named(reshape(x, shape[:axis] + tuple(sizes) + shape[axis + 1 :]), "ViewBackward0")
 
 
 def ravel(input):
@@ -495,7 +496,7 @@ def ravel(input):
     >>> kitty.ravel(kitty.zeros(2, 3)).shape
     kittygrad.Size([6])
     """
-    return reshape(tensor_input(input), (-1,))
+    return torch_named(reshape(tensor_input(input), (-1,)), "ViewBackward0")
 
 
 class Repeat(Op):
