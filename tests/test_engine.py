@@ -330,3 +330,39 @@ def test_grad_takes_its_leafs_layout_as_torch(case):
     ours, theirs = grads
     assert ours.stride() == theirs.stride(), case
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+# autograd.grad's layout: nothing is accumulated into a .grad, so what a backward formula lays out
+# is what the caller gets, and flattening it with .view(-1) (a meta-learning or WGAN-GP step) needs
+# torch's layout: mm computes a column-major operand's gradient transposed, a constant pad's
+# gradient (a padded conv's, in double backward too) is a fresh crop, and a convolution's weight
+# gradient is contiguous
+_AUTOGRAD_GRAD_LAYOUT_CASES = {
+    "x @ w.t()": ((4, 3), lambda m, w: m.randn(5, 3) @ w.t()),
+    "mm(x, w.T)": ((4, 3), lambda m, w: m.mm(m.randn(5, 3), w.T)),
+    "stack @ w.t()": ((4, 3), lambda m, w: m.randn(2, 5, 3) @ w.t()),
+    "vector @ w.t()": ((4, 3), lambda m, w: m.randn(3) @ w.t()),
+    "w.t() @ y": ((3, 5), lambda m, w: w.t() @ m.randn(3, 4)),
+    "padded conv2d": ((2, 3, 6, 6), lambda m, x: m.nn.functional.conv2d(x, m.ones(4, 3, 3, 3), padding=1)),
+    "pad": ((2, 3, 4), lambda m, x: m.nn.functional.pad(x, (1, 2)) * 2),
+    "conv2d's weight": ((4, 3, 3, 3), lambda m, w: m.nn.functional.conv2d(m.randn(2, 3, 6, 6), w, padding=1)),
+    "conv1d's weight": ((4, 3, 3), lambda m, w: m.nn.functional.conv1d(m.randn(2, 3, 6), w, dilation=2)),
+    "conv_transpose2d's weight": ((3, 4, 3, 3), lambda m, w: m.nn.functional.conv_transpose2d(m.randn(2, 3, 5, 5), w, stride=2)),
+}
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("case", sorted(_AUTOGRAD_GRAD_LAYOUT_CASES))
+def test_autograd_grad_lays_out_as_torch(case, create_graph):
+    shape, fn = _AUTOGRAD_GRAD_LAYOUT_CASES[case]
+    values = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    grads = []
+    for lib in (kitty, torch):
+        lib.manual_seed(0)
+        w = lib.tensor(values, requires_grad=True)
+        (g,) = lib.autograd.grad(fn(lib, w).pow(2).sum(), w, create_graph=create_graph)
+        assert g.view(-1).shape == (values.size,)
+        grads.append(g)
+    ours, theirs = grads
+    assert ours.stride() == theirs.stride(), case
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-5, atol=1e-5)

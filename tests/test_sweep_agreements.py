@@ -694,3 +694,43 @@ def test_index_reduce_is_named_as_torch_names_it(monkeypatch, inplace):
             y = x.index_reduce_(0, index, src, "amax") if inplace else x.index_reduce(0, index, src, "mean")
         names.append(y.grad_fn.name())
     assert names[1] == names[0] == "IndexReduceBackward0"
+
+
+# ops kittygrad computes through another node than torch (or whose torch node has another name or
+# overload), named as torch names theirs, so a printed result shows torch's grad_fn
+_NODE_NAME_CASES = {
+    "log1p": lambda m, x, y: x.abs().log1p(), "triu": lambda m, x, y: x.triu(1), "tril": lambda m, x, y: m.tril(x),
+    "prod over a dim": lambda m, x, y: x.prod(1), "prod": lambda m, x, y: x.prod(),
+    "lerp, tensor weight": lambda m, x, y: m.lerp(x, y, m.full_like(y, 0.3)), "lerp": lambda m, x, y: x.lerp(y, 0.3),
+    "celu": lambda m, x, y: m.nn.functional.celu(x, 2.0), "softsign": lambda m, x, y: m.nn.functional.softsign(x),
+    "threshold": lambda m, x, y: m.nn.functional.threshold(x, 0.1, 0.0), "glu": lambda m, x, y: m.nn.functional.glu(x),
+    "hardshrink": lambda m, x, y: m.nn.functional.hardshrink(x), "softshrink": lambda m, x, y: m.nn.functional.softshrink(x),
+    "prelu": lambda m, x, y: m.nn.functional.prelu(x, m.tensor([0.2])), "nanmean": lambda m, x, y: x.nanmean(1),
+    "nansum": lambda m, x, y: x.nansum(), "addmm": lambda m, x, y: m.addmm(y[:, :4], x, y.T),
+    "addmv": lambda m, x, y: m.addmv(y[:, 0], x, y[0]), "addr": lambda m, x, y: m.addr(y, x[:, 0], y[0]),
+    "baddbmm": lambda m, x, y: m.baddbmm(y[None, :, :4], x[None], y.T[None]),
+    "addbmm": lambda m, x, y: m.addbmm(y[:, :4], x[None], y.T[None]),
+    "rms_norm": lambda m, x, y: m.nn.functional.rms_norm(x, (6,)),
+    "instance_norm": lambda m, x, y: m.nn.functional.instance_norm(x.reshape(2, 2, 6)),
+    "bilinear": lambda m, x, y: m.nn.functional.bilinear(x, y, m.ones(2, 6, 6)),
+    "bilinear with bias": lambda m, x, y: m.nn.functional.bilinear(x, y, m.ones(2, 6, 6), m.ones(2)),
+    "unfold": lambda m, x, y: m.nn.functional.unfold(x.reshape(1, 1, 4, 6), 2),
+    "fold": lambda m, x, y: m.nn.functional.fold(x.reshape(1, 4, 6), (3, 4), 2),
+    "reshape copying a transpose": lambda m, x, y: x.t().reshape(-1),
+    "reshape viewing a strided input": lambda m, x, y: x[:, ::2].reshape(-1),
+    "same-shape reshape of a transpose": lambda m, x, y: x.t().reshape(6, 4),
+    "flatten of a permute": lambda m, x, y: x.reshape(2, 2, 6).permute(2, 0, 1).flatten(1),
+    "unflatten of a transpose": lambda m, x, y: x.t().unflatten(1, (2, 2)),
+    "ravel of a transpose": lambda m, x, y: x.t().ravel(),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_NODE_NAME_CASES))
+def test_composite_and_overloaded_ops_name_torchs_node(case):
+    values = np.random.default_rng(0).standard_normal((2, 4, 6)).astype(np.float32)
+    names = []
+    for lib in LIBS:
+        x = lib.tensor(values[0], requires_grad=True)
+        out = _NODE_NAME_CASES[case](lib, x, lib.tensor(values[1]))
+        names.append(out.grad_fn.name() if lib is torch else out.grad_fn.torch_name())
+    assert names[1] == names[0]

@@ -49,7 +49,7 @@ def test_isinstance_is_true_for_every_tensor(lib):
 def test_empty_volatile_and_errors(lib):
     V = lib.autograd.Variable
     assert V().tolist() == [] and V().dtype == lib.float32
-    with pytest.warns(UserWarning, match="volatile was removed and now has no effect. Use `with"):
+    with pytest.warns(UserWarning, match=r"^volatile was removed and now has no effect. Use `with torch\.no_grad\(\):` instead\.$"):
         v = V(lib.ones(2), volatile=True)
     assert not v.requires_grad
     with warnings.catch_warnings():

@@ -63,6 +63,10 @@ _TORCH_NAMES = {
     "LUFactorBackward": "LinalgLuFactorExBackward0",
     "SolveTriangularBackward": "LinalgSolveTriangularBackward0",
     "Log1pBackward": "Log1PBackward0",
+    "PreluBackward": "PreluKernelBackward0",
+    "SoftsignBackward": "DivBackward0",  # torch: x / (1 + |x|)
+    "NanMeanBackward": "DivBackward0",  # torch: nansum / the count of non-NaNs
+    "NanSumBackward": "NansumBackward0",
 }
 #: torch's nodes written in C++ without a generated class: ``name()`` gives them their namespace
 #: (``torch::autograd::AccumulateGrad``), while their repr and a tensor's printout show the bare name

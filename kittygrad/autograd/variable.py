@@ -39,7 +39,7 @@ class Variable(metaclass=_VariableMeta):
             raise KittyTypeError(f"requires_grad must be a bool, got {type(requires_grad).__name__}")
         if volatile:
             warnings.warn(
-                "volatile was removed and now has no effect. Use `with kittygrad.no_grad():` instead.",
+                "volatile was removed and now has no effect. Use `with torch.no_grad():` instead.",  # (torch's words)
                 UserWarning,
                 stacklevel=2,
             )

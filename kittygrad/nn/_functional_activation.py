@@ -11,7 +11,7 @@ from .. import creation as C
 from .. import dtypes as D
 from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueError
 from ..ops.activation import celu, elu, hardtanh, leaky_relu, selu
-from ..ops._prep import dtype_name
+from ..ops._prep import dtype_name, torch_named
 from ..ops.nn.padding import pad
 from ..tensor import Tensor
 from ._functional_dropout import _check_dropout_input, _dropout_zeros
@@ -33,7 +33,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     below = input <= threshold
     if inplace:
         return input.masked_fill_(below, value)
-    return input.masked_fill(below, value)
+    return torch_named(input.masked_fill(below, value), "ThresholdBackward0")
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
@@ -54,7 +54,7 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     tensor([-1.0000,  0.0000,  0.7000])
     """
     _float_only(input, "hardshrink_cpu")
-    return input.masked_fill((input >= -lambd) & (input <= lambd), 0.0)
+    return torch_named(input.masked_fill((input >= -lambd) & (input <= lambd), 0.0), "HardshrinkBackward0")
 
 
 def _float_only(input, kernel: str) -> None:
@@ -76,7 +76,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
         kind = {"float16": "Half", "float32": "Float", "float64": "Double"}.get(input.dtype.np.name, input.dtype.np.name)
         raise KittyRuntimeError(f"lambda must be in range [0, {largest:g}] for input dtype {kind}, but found {lambd:g}")
     shrunk = input - input.sign() * lambd
-    return shrunk.masked_fill((input >= -lambd) & (input <= lambd), 0.0)
+    return torch_named(shrunk.masked_fill((input >= -lambd) & (input <= lambd), 0.0), "SoftshrinkBackward0")
 
 
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,

@@ -57,7 +57,7 @@ from ..ops.nn.loss import (
 )
 from ..ops.nn.normalization import _vector_norm, batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from ..ops.nn.padding import pad
-from ..ops.nn.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from ..ops.nn.pooling import _pool_label, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from ..ops.nn.resize import _nearest_along
 from ..tensor import Tensor
 from ._functional_activation import (
@@ -258,7 +258,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     lead = (slice(None),) * d
     a = input[lead + (slice(0, n // 2),)]
     b = input[lead + (slice(n // 2, n),)]
-    return a * _act.sigmoid(b)
+    return torch_named(a * _act.sigmoid(b), "GluBackward0")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -339,7 +339,10 @@ def _adaptive_avg(input: Tensor, output_size, nd: int, name: str) -> Tensor:
         if s == n_in:
             continue
         out = _along(out, axis, _adaptive_matrix(n_in, s))
-    return keep_channels_last(out, x) if out is not x else x * 1
+    out = keep_channels_last(out, x) if out is not x else x * 1
+    # (torch takes the mean for an output of one element per plane)
+    label = "MeanBackward1" if all(s == 1 for s in out.shape[-nd:]) else f"AdaptiveAvgPool{nd}DBackward0"
+    return torch_named(out, _pool_label(nd, label))
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
@@ -526,8 +529,9 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                                   "requires a 4-D tensor as input")
         if not B.is_float(x._data.dtype) and x._data.dtype != B.xp.uint8:
             raise KittyNotImplementedError(f"\"compute_index_ranges_weights\" not implemented for '{dtype_name(x)}'")
-        return _resize(x, spatial, sizes, scales,
-                       lambda n_in, n_out, s: antialias_matrix(n_in, n_out, mode, bool(align_corners), s))
+        out = _resize(x, spatial, sizes, scales,
+                      lambda n_in, n_out, s: antialias_matrix(n_in, n_out, mode, bool(align_corners), s))
+        return torch_named(out, _upsample_label(mode, nd, "Aa"))
     if mode in _LINEAR_MODES and mode != "bicubic" and nd in (1, 2, 3) and _LINEAR_MODES[mode] != nd:
         raise KittyNotImplementedError(f"Got {x.ndim}D input, but {mode} mode needs {_LINEAR_MODES[mode] + 2}D input")
     if (mode not in _PLAIN_MODES and mode not in _LINEAR_MODES) or nd not in (1, 2, 3) or (mode == "bicubic" and nd != 2):
@@ -552,9 +556,18 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         out = x
         for i, (n_in, n_out, s) in enumerate(zip(spatial, sizes, scales)):
             out = _nearest_along(out, 2 + i, _nearest_index(n_in, int(n_out), mode, s, x._data.dtype))
-        return keep_channels_last(out, x)
-    return _resize(x, spatial, sizes, scales,
-                   lambda n_in, n_out, s: _interp_matrix(n_in, n_out, mode, align, s, x._data.dtype))
+        return torch_named(keep_channels_last(out, x), _upsample_label(mode, nd))
+    out = _resize(x, spatial, sizes, scales,
+                  lambda n_in, n_out, s: _interp_matrix(n_in, n_out, mode, align, s, x._data.dtype))
+    return torch_named(out, _upsample_label(mode, nd))
+
+
+def _upsample_label(mode: str, nd: int, suffix: str = "") -> str:
+    """The node of torch's resize kernel for ``mode`` (``UpsampleBilinear2DBackward0``), which a
+    printed result names as its grad_fn; kittygrad resizes by gathers and matrix products."""
+    kind = {"nearest-exact": "NearestExact", "bilinear": "Bilinear", "bicubic": "Bicubic", "trilinear": "Trilinear",
+            "lanczos": "Lanczos"}.get(mode, mode.capitalize())
+    return f"Upsample{kind}{nd}D{suffix}Backward0"
 
 
 def _resize(x: Tensor, spatial, sizes, scales, matrix) -> Tensor:
@@ -568,12 +581,16 @@ def _resize(x: Tensor, spatial, sizes, scales, matrix) -> Tensor:
 
 
 def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None) -> Tensor:
-    """Deprecated alias of :func:`interpolate`.
+    """Deprecated alias of :func:`interpolate` (warns, as torch).
 
+    >>> import warnings
     >>> import kittygrad as kitty
-    >>> kitty.nn.functional.upsample(kitty.ones(1, 1, 2), scale_factor=2).shape
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     kitty.nn.functional.upsample(kitty.ones(1, 1, 2), scale_factor=2).shape
     kittygrad.Size([1, 1, 4])
     """
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2)
     return interpolate(input, size=size, scale_factor=scale_factor, mode=mode, align_corners=align_corners)
 
 

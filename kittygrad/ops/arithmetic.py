@@ -812,7 +812,8 @@ def lerp(input, end, weight):
     if isinstance(weight, T):
         shape = broadcast_shape_of(shape, weight._data.shape)
         weight = expand_to(weight, shape)
-    return Lerp.apply(expand_to(x, shape), expand_to(e, shape), weight)
+    out = Lerp.apply(expand_to(x, shape), expand_to(e, shape), weight)
+    return torch_named(out, "LerpBackward1") if isinstance(weight, T) else out  # (a tensor weight: torch's 2nd overload)
 
 
 # torch's C++ names of the scalar types, as its dtype-mismatch messages print them

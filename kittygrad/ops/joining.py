@@ -7,7 +7,7 @@ from ..autograd import function as F
 from ..autograd.function import Op
 from ..autograd.graph_array import add_at
 from ..errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyTypeError, KittyValueError
-from ._prep import cast, dtype_name, normalize_dim, tensor_input, torch_named, varargs_sequence
+from ._prep import cast, dtype_name, normalize_dim, tensor_input, torch_named, varargs_sequence, warn_once
 from .indexing import Select
 from .shape import Permute, _alias, _shape_arg, expand, reshape, transpose
 
@@ -490,7 +490,8 @@ def unflatten(input, dim: int, sizes):
     elif known != n:
         raise KittyRuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} ({n}) in the input tensor")
     shape = x._data.shape
-    return reshape(x, shape[:axis] + tuple(sizes) + shape[axis + 1 :])
+    # (torch's unflatten is a view, and its ravel views a contiguous copy: not reshape's alias node)
+    return torch_named(reshape(x, shape[:axis] + tuple(sizes) + shape[axis + 1 :]), "ViewBackward0")
 
 
 def ravel(input):
@@ -500,7 +501,7 @@ def ravel(input):
     >>> kitty.ravel(kitty.zeros(2, 3)).shape
     kittygrad.Size([6])
     """
-    return reshape(tensor_input(input), (-1,))
+    return torch_named(reshape(tensor_input(input), (-1,)), "ViewBackward0")
 
 
 class Repeat(Op):
@@ -774,8 +775,9 @@ def rot90(input, k: int = 1, dims=(0, 1)):
     return x.clone()
 
 
-def meshgrid(*tensors, indexing: str = "ij"):
+def meshgrid(*tensors, indexing: str | None = None):
     """Coordinate grids from 1-D tensors (``indexing='ij'`` or ``'xy'``), as expanded views.
+    Without ``indexing``, ``'ij'``, and torch's warning (once a process) that it will be required.
 
     >>> import kittygrad as kitty
     >>> a, b = kitty.meshgrid(kitty.arange(2), kitty.arange(3), indexing="ij")
@@ -784,6 +786,9 @@ def meshgrid(*tensors, indexing: str = "ij"):
     """
 
     ts = [tensor_input(t, "tensors") for t in varargs_sequence(tensors)]
+    if indexing is None:
+        warn_once("meshgrid", "torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument.")
+        indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise KittyValueError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
     for t in ts:

@@ -41,8 +41,14 @@ class Matmul(Op):
         need = self.needs_input_grad
         g = _k.blas_ready(g)
         if b.ndim == 2 and a.ndim >= 2:  # a stack times one matrix: one GEMM per direction
-            ga = _k.rows_matmul(g, xp.swapaxes(b, -1, -2)) if need[0] else None
-            gb = _k.rows_outer(a, g) if need[1] else None
+            ga = gb = None
+            if need[0]:
+                # (a column-major operand gets its gradient computed transposed, laid out as it is,
+                # as torch's mm does: see _column_major)
+                transposed = a.ndim == 2 and _column_major(a)
+                ga = (b @ g.T).T if transposed else _k.rows_matmul(g, xp.swapaxes(b, -1, -2))
+            if need[1]:
+                gb = _k.rows_outer(g, a).T if _column_major(b) else _k.rows_outer(a, g)
             return ga, gb
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
@@ -60,10 +66,23 @@ class Matmul(Op):
             # (reshaped only when the shape differs: a reshape is a view, which the engine would copy into .grad)
             ga = ga.reshape(a.shape) if ga.shape != a.shape else ga
         if need[1]:
-            gb = _k.transposed_matmul(a2, g2)
+            # (a vector times a column-major matrix is torch's mm of one row: see _column_major)
+            gb = (g2.T @ a2).T if b.ndim == 2 and _column_major(b) else _k.transposed_matmul(a2, g2)
             gb = B.sum_to_shape(gb, b2.shape) if gb.shape != b2.shape else gb
             gb = gb.reshape(b.shape) if gb.shape != b.shape else gb
         return ga, gb
+
+
+def _column_major(m) -> bool:
+    """Whether the matrix ``m`` is laid out column by column (``w.t()`` of a contiguous ``w``), the
+    test torch's mm backward makes: such an operand gets its gradient computed transposed, so that
+    the gradient comes out in the operand's own layout and the transpose's backward hands ``w`` a
+    contiguous one. ``torch.autograd.grad(loss, w)`` for ``x @ w.t()`` then takes ``.view(-1)``
+    (flattening a meta-learning step's gradients), which a transposed layout refuses."""
+    arr = m.t._data if type(m) is GraphArray else m
+    if arr.ndim != 2:
+        return False
+    return arr.strides[0] == arr.itemsize and arr.strides[1] == arr.shape[0] * arr.itemsize
 
 
 class Dot(Matmul):
@@ -613,7 +632,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     (n, k), (k2, m) = a._data.shape, b._data.shape
     if k != k2:
         raise KittyRuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {k2}x{m})")
-    return _addmatmul(input, a, b, beta, alpha, (n, m))
+    return torch_named(_addmatmul(input, a, b, beta, alpha, (n, m)), "AddmmBackward0")
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
@@ -630,7 +649,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
         raise KittyRuntimeError(
             f"size mismatch, got input ({a._data.shape[0]}), mat ({a._data.shape[0]}x{a._data.shape[1]}), vec ({b._data.shape[0]})"
         )
-    return _addmatmul(input, a, b, beta, alpha, (a._data.shape[0],))
+    return torch_named(_addmatmul(input, a, b, beta, alpha, (a._data.shape[0],)), "AddmvBackward0")
 
 
 def _check_batches(a, b):
@@ -655,7 +674,8 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """
     input, a, b = autocast_args("baddbmm", input, tensor_input(batch1, "batch1"), tensor_input(batch2, "batch2"))
     _check_batches(a, b)
-    return _addmatmul(input, a, b, beta, alpha, (a._data.shape[0], a._data.shape[1], b._data.shape[2]))
+    out = _addmatmul(input, a, b, beta, alpha, (a._data.shape[0], a._data.shape[1], b._data.shape[2]))
+    return torch_named(out, "BaddbmmBackward0")
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
@@ -667,7 +687,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """
     input, a, b = autocast_args("addbmm", input, tensor_input(batch1, "batch1"), tensor_input(batch2, "batch2"))
     _check_batches(a, b)
-    return _addmatmul(input, a, b, beta, alpha, (a._data.shape[1], b._data.shape[2]), sum_batch=True)
+    out = _addmatmul(input, a, b, beta, alpha, (a._data.shape[1], b._data.shape[2]), sum_batch=True)
+    return torch_named(out, "AddbmmBackward0")
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
@@ -683,8 +704,10 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
     o = o if alpha == 1 else mul(o, alpha)
     inp = tensor_input(input)
     if beta == 0:  # a user scalar: torch documents that input is then ignored
-        return add(o, mul(inp, 0)) if inp._data.shape != o._data.shape else o
-    return add(o, inp if beta == 1 else mul(inp, beta))
+        out = add(o, mul(inp, 0)) if inp._data.shape != o._data.shape else o
+    else:
+        out = add(o, inp if beta == 1 else mul(inp, beta))
+    return torch_named(out, "AddrBackward0")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -706,7 +729,7 @@ def _tri(input, diagonal, upper):
     x = tensor_input(input)
     if x._data.ndim < 2:
         raise KittyRuntimeError(f"{'triu' if upper else 'tril'}: input tensor must have at least 2 dimensions")
-    return Tril.apply(x, k=diagonal, upper=upper)
+    return torch_named(Tril.apply(x, k=diagonal, upper=upper), "TriuBackward0" if upper else "TrilBackward0")
 
 
 def tril(input, diagonal: int = 0):

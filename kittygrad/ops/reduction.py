@@ -16,7 +16,7 @@ from . import _kernels as _k
 from . import _return_types as RT
 from ._prep import (
     accumulating, along_index, bundle, cast, dtype_name, index_int, normalize_dim, normalize_dims, scaled_own,
-    tensor_input, times_grad,
+    tensor_input, times_grad, torch_named,
 )
 from .comparison import maximum, minimum
 from .joining import cat, flip
@@ -397,7 +397,8 @@ def prod(input, dim=None, keepdim: bool = False, *, dtype=None):
     if dim is None:
         return Prod.apply(x)
     axis = normalize_dim(_int_dim(dim, "prod"), x._data.ndim)
-    return Prod.apply(x, axis=axis if x._data.ndim else None, keepdim=keepdim)
+    # (torch's prod over a dim is its second overload)
+    return torch_named(Prod.apply(x, axis=axis if x._data.ndim else None, keepdim=keepdim), "ProdBackward1")
 
 
 def _max_min(input, dim, keepdim, other_fn, full_cls, dim_cls, rt_cls, fname):

@@ -66,8 +66,11 @@ class Reshape(Op):
         out = x.reshape(shape)
         if not out.size or B.may_share_memory(out, x):  # an empty reshape is a view in torch (#6c)
             self.is_view = True
+            if out.size and not x.flags.c_contiguous:  # (torch views a strided input by _reshape_alias)
+                self.torch_label = "ReshapeAliasBackward0"
         else:
             self._name = "CloneBackward"
+            self.torch_label = "UnsafeViewBackward0"  # (torch's copying reshape: _unsafe_view of a clone)
         return out
 
     def backward(self, g):
@@ -192,8 +195,9 @@ def reshape(input, *shape):
     kittygrad.Size([3, 2])
     """
     shape = _infer_shape(_shape_arg(shape), input._data.size, input._data.shape)
-    if shape == input._data.shape:
-        return _alias(input, "ViewBackward0")
+    if shape == input._data.shape:  # (a view of a strided input is torch's _reshape_alias, as in Reshape)
+        strided = input._data.size and not input._data.flags.c_contiguous
+        return _alias(input, "ReshapeAliasBackward0" if strided else "ViewBackward0")
     return Reshape.apply(input, shape)
 
 

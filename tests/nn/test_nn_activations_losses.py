@@ -218,3 +218,56 @@ def test_composite_losses_name_their_last_node_as_torch(monkeypatch, code, reduc
         out.sum().backward()  # the name survives backward releasing the node's saved values
         names.append(out.grad_fn.name())
     assert names[1] == names[0], code
+
+
+_CLASS_LOSS_CASES = [  # (input shape, soft targets, reduction, label_smoothing)
+    ((5, 4), False, "mean", 0.0), ((4,), False, "sum", 0.0), ((5, 4), False, "none", 0.1),
+    ((2, 4, 3, 3), False, "mean", 0.0), ((2, 4, 3, 3), False, "none", 0.0), ((2, 4, 3), False, "none", 0.0),
+    ((2, 4, 2, 2, 2), False, "sum", 0.0), ((2, 4, 3), False, "mean", 0.2),
+    ((5, 4), True, "mean", 0.0), ((5, 4), True, "none", 0.1), ((2, 4, 3, 3), True, "sum", 0.0), ((0, 4), True, "mean", 0.0),
+]
+
+
+@pytest.mark.parametrize("shape, soft, reduction, smoothing", _CLASS_LOSS_CASES)
+def test_class_losses_end_on_torchs_node(shape, soft, reduction, smoothing):
+    # a printed loss names its grad_fn: torch's composite smoothing and soft-target formulas end on
+    # an add, a negation or a division, and inputs of 3 or more dims take its 2-D kernel's node
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(np.float32)
+    if soft:
+        t = rng.random(shape).astype(np.float32)
+    else:
+        t = rng.integers(0, 4, (shape[0],) + shape[2:] if len(shape) > 1 else ()).astype(np.int64)
+    names = []
+    for lib in (torch, kitty):
+        xt = lib.tensor(x, requires_grad=True)
+        ce = lib.nn.functional.cross_entropy(xt, lib.tensor(t), reduction=reduction, label_smoothing=smoothing)
+        outs = [ce] if soft else [ce, lib.nn.functional.nll_loss(xt, lib.tensor(t), reduction=reduction)]
+        names.append([o.grad_fn.name() if lib is torch else o.grad_fn.torch_name() for o in outs])
+    assert names[0] == names[1]
+
+
+def test_soft_cross_entropy_takes_the_wider_dtype_of_its_target():
+    # float64 class probabilities (built with NumPy) make a float64 loss, as torch's product does
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    t = np.full((3, 4), 0.25)
+    results = []
+    for lib in (torch, kitty):
+        xt = lib.tensor(x, requires_grad=True)
+        loss = lib.nn.functional.cross_entropy(xt, lib.tensor(t), weight=lib.ones(4))
+        loss.backward()
+        results.append((str(loss.dtype).split(".")[-1], str(xt.grad.dtype).split(".")[-1], loss.item(), xt.grad.numpy()))
+    (d1, g1, v1, gr1), (d2, g2, v2, gr2) = results
+    assert (d1, g1) == (d2, g2) == ("float64", "float32")
+    np.testing.assert_allclose(v2, v1, rtol=1e-6)
+    np.testing.assert_allclose(gr2, gr1, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
+def test_broadcast_target_warning_points_at_the_caller(name):
+    for lib in (torch, kitty):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            getattr(lib.nn.functional, name)(lib.zeros(4, 1), lib.zeros(4))
+        assert [w.filename for w in caught] == [__file__], lib.__name__
+        assert "Using a target size" in str(caught[0].message)

@@ -49,7 +49,8 @@ def test_compile_refuses_mode_with_options_only(given):
 
 
 @pytest.mark.parametrize("name, kwargs", [("upsample_nearest", {"scale_factor": 2}),
-                                          ("upsample_bilinear", {"size": (3, 4)})])
+                                          ("upsample_bilinear", {"size": (3, 4)}),
+                                          ("upsample", {"scale_factor": 2})])
 def test_deprecated_upsample_warns_at_the_caller(name, kwargs):
     x = [[[[1.0, 2.0], [3.0, 4.0]]]]
     messages = []
@@ -59,7 +60,7 @@ def test_deprecated_upsample_warns_at_the_caller(name, kwargs):
             out = getattr(lib.nn.functional, name)(lib.tensor(x), **kwargs)
         assert [w.filename for w in caught] == [__file__]
         messages.append([str(w.message) for w in caught])
-        assert out.shape[-2:] == ((4, 4) if name == "upsample_nearest" else (3, 4))
+        assert out.shape[-2:] == ((3, 4) if name == "upsample_bilinear" else (4, 4))
     assert messages[0] == messages[1]
 
 

@@ -558,3 +558,43 @@ def test_dropout3d_takes_a_not_5d_input_as_unbatched_like_torch(shape):
                 lib.manual_seed(seed)
                 outs.append(lib.nn.functional.dropout3d(lib.ones(shape), 0.5).numpy())
         np.testing.assert_array_equal(outs[1], outs[0])
+
+
+# the node a pooled or resized result ends on, as a printed result names it (torch 2.13's names:
+# its kernels' nodes; its 1-d pools squeeze a 2-d kernel's result; a one-element adaptive average
+# is a mean); kittygrad computes these by other ops and names the last node as torch does
+_POOL_AND_RESIZE_NAMES = {
+    "max_pool1d": ((2, 3, 8), lambda F, x: F.max_pool1d(x, 2)),
+    "max_pool2d": ((2, 3, 8, 8), lambda F, x: F.max_pool2d(x, 2)),
+    "max_pool2d, unbatched, indices": ((3, 8, 8), lambda F, x: F.max_pool2d(x, 2, return_indices=True)[0]),
+    "max_pool3d": ((1, 2, 4, 4, 4), lambda F, x: F.max_pool3d(x, 2)),
+    "avg_pool1d": ((2, 3, 8), lambda F, x: F.avg_pool1d(x, 2)),
+    "avg_pool2d": ((2, 3, 8, 8), lambda F, x: F.avg_pool2d(x, 2)),
+    "avg_pool3d": ((1, 2, 4, 4, 4), lambda F, x: F.avg_pool3d(x, 2)),
+    "adaptive_avg_pool1d": ((2, 3, 8), lambda F, x: F.adaptive_avg_pool1d(x, 3)),
+    "adaptive_avg_pool2d to 1": ((2, 3, 8, 8), lambda F, x: F.adaptive_avg_pool2d(x, (1, 1))),
+    "adaptive_avg_pool2d to 3": ((2, 3, 8, 8), lambda F, x: F.adaptive_avg_pool2d(x, 3)),
+    "adaptive_avg_pool3d": ((1, 2, 4, 4, 4), lambda F, x: F.adaptive_avg_pool3d(x, 2)),
+    "adaptive_max_pool1d": ((2, 3, 8), lambda F, x: F.adaptive_max_pool1d(x, 2)),
+    "adaptive_max_pool2d": ((2, 3, 8, 8), lambda F, x: F.adaptive_max_pool2d(x, 1)),
+    "nearest 1d": ((2, 3, 8), lambda F, x: F.interpolate(x, scale_factor=2)),
+    "nearest 2d": ((2, 3, 8, 8), lambda F, x: F.interpolate(x, size=(5, 7))),
+    "nearest-exact 3d": ((1, 2, 4, 4, 4), lambda F, x: F.interpolate(x, scale_factor=2, mode="nearest-exact")),
+    "linear": ((2, 3, 8), lambda F, x: F.interpolate(x, scale_factor=2, mode="linear")),
+    "bilinear": ((2, 3, 8, 8), lambda F, x: F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True)),
+    "bicubic": ((2, 3, 8, 8), lambda F, x: F.interpolate(x, scale_factor=2, mode="bicubic")),
+    "trilinear": ((1, 2, 4, 4, 4), lambda F, x: F.interpolate(x, scale_factor=2, mode="trilinear")),
+    "antialiased bilinear": ((2, 3, 8, 8), lambda F, x: F.interpolate(x, size=(3, 3), mode="bilinear", antialias=True)),
+    "area": ((2, 3, 8, 8), lambda F, x: F.interpolate(x, size=(4, 4), mode="area")),
+    "pixel_shuffle": ((2, 8, 3, 3), lambda F, x: F.pixel_shuffle(x, 2)),
+    "pixel_unshuffle": ((2, 2, 4, 4), lambda F, x: F.pixel_unshuffle(x, 2)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_POOL_AND_RESIZE_NAMES))
+def test_pooled_and_resized_results_name_torchs_node(case):
+    shape, fn = _POOL_AND_RESIZE_NAMES[case]
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    theirs = fn(TF, torch.tensor(x, requires_grad=True)).grad_fn.name()
+    ours = fn(KF, kitty.tensor(x, requires_grad=True)).grad_fn.torch_name()
+    assert ours == theirs

@@ -74,3 +74,23 @@ def test_pieces_share_one_node_as_in_torch():
         u, v = x.unbind(1)
         assert a.grad_fn is b.grad_fn is c.grad_fn and u.grad_fn is v.grad_fn
         assert a._base is x and v._base is x
+
+
+def test_meshgrid_without_indexing_warns_once_and_takes_ij(monkeypatch):
+    # torch's words (read off torch 2.13, which gives them once a process); 'ij' is its default
+    import warnings
+
+    import torch
+
+    import kittygrad as kitty
+
+    monkeypatch.setattr(kitty.ops._prep, "WARNED_ONCE", set())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(2):
+            grids = kitty.meshgrid(kitty.arange(2), kitty.arange(3))
+        kitty.meshgrid(kitty.arange(2), kitty.arange(3), indexing="xy")
+    text = "torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument."
+    assert [(w.category, str(w.message), w.filename) for w in caught] == [(UserWarning, text, __file__)]
+    expected = torch.meshgrid(torch.arange(2), torch.arange(3), indexing="ij")
+    assert [g.tolist() for g in grids] == [g.tolist() for g in expected]

@@ -150,7 +150,9 @@ class ConvNd(Op):
             gpad = _col2im(self.wm.transpose(0, 2, 1) @ gm, pshape, wshape[2:], stride, dilation, groups, out_sz)
             gx = xp.ascontiguousarray(_crop(gpad, padding, xshape[2:]))
         if need[1]:
-            gw = _k.rows_dot_rows(gm, self.cols).reshape(wshape)
+            # (contiguous, as torch's: rows_dot_rows hands back a transposed product, and a weight
+            # gradient from autograd.grad must take .view(-1), as a MAML step's flattening does)
+            gw = xp.ascontiguousarray(_k.rows_dot_rows(gm, self.cols)).reshape(wshape)
         if need[2]:
             gb = g.sum(axis=(0,) + tuple(range(2, g.ndim)))
         return gx, gw, gb
@@ -226,7 +228,7 @@ class ConvTransposeNd(Op):
         if need[0]:
             gx = _from_cmat(self.wm @ cols, n, xshape[2:])
         if need[1]:
-            gw = _k.rows_dot_rows(self.xm, cols).reshape(wshape)
+            gw = xp.ascontiguousarray(_k.rows_dot_rows(self.xm, cols)).reshape(wshape)  # (as ConvNd's)
         if need[2]:
             gb = g.sum(axis=(0,) + tuple(range(2, g.ndim)))
         return gx, gw, gb

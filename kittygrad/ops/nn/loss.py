@@ -8,7 +8,7 @@ from ... import backend as B
 from ... import dtypes as D
 from ...autograd.function import Op
 from ...autograd.refusals import check_saved_index
-from ...errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyValueError
+from ...errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyValueError, user_stacklevel
 from .. import _kernels as _k
 from .. import activation as _activation
 from .. import comparison as _comparison
@@ -156,7 +156,7 @@ def _loss_pair(name, input, target, check_size=True):
         warnings.warn(
             f"Using a target size ({y.shape}) that is different to the input size ({x.shape}). This will "
             "likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
-            stacklevel=3,
+            stacklevel=user_stacklevel(),  # (the caller's line, as torch's: mse_loss reaches here through _pointwise)
         )
     if x._data.dtype != y._data.dtype:
         rt = D.promote_types(x.dtype, y.dtype)
@@ -482,14 +482,35 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     if soft:
         if ignore_index >= 0:
             raise KittyRuntimeError("ignore_index is not supported for floating point target")
-        t = cast(t, x.dtype)
-        trows, _, _ = _class_rows(t, "cross_entropy")
-        return SoftCrossEntropy.apply(rows, trows, weight=w, reduction=reduction, label_smoothing=float(label_smoothing), out_shape=out_shape)
+        # torch multiplies the log-probabilities by the target: the wider float dtype of the two is
+        # the loss's (float64 probabilities from NumPy make a float64 loss of float32 logits)
+        dtype = D.from_numpy_dtype(B.promote_types(x._data.dtype, t._data.dtype))
+        rows = cast(rows, dtype)
+        w = w.astype(dtype.np, copy=False) if w is not None else None
+        trows, _, _ = _class_rows(cast(t, dtype), "cross_entropy")
+        loss = SoftCrossEntropy.apply(rows, trows, weight=w, reduction=reduction, label_smoothing=float(label_smoothing), out_shape=out_shape)
+        return torch_named(loss, _class_loss_label(x, reduction, label_smoothing, soft=True))
     _check_targets(x, t, out_shape, unbatched)
-    return ClassNll.apply(
+    loss = ClassNll.apply(
         rows, target=t._data.reshape(-1).astype(xp.int64, copy=False), weight=w, ignore_index=ignore_index,
         reduction=reduction, label_smoothing=float(label_smoothing), logits=True, out_shape=out_shape,
     )
+    return torch_named(loss, _class_loss_label(x, reduction, label_smoothing))
+
+
+def _class_loss_label(x, reduction, label_smoothing=0.0, soft=False) -> str:
+    """The node torch's cross_entropy / nll_loss ends on, which a printed loss names as its grad_fn:
+    torch composes label smoothing (an add of two losses) and class-probability targets (a negated
+    sum, divided for the mean) from other ops, and runs class indices of inputs of 3 or more dims
+    through its 4-D kernel, reshaping an unreduced loss of another rank afterwards."""
+    if soft:
+        return "DivBackward1" if reduction == "mean" and x._data.size else "NegBackward0"
+    if label_smoothing:
+        return "AddBackward0"
+    nd = x._data.ndim
+    if nd <= 2:
+        return "NllLossBackward0"
+    return "ViewBackward0" if reduction == "none" and nd != 4 else "NllLoss2DBackward0"
 
 
 def _check_targets(x, t, out_shape, unbatched):
@@ -541,10 +562,11 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     rows, out_shape, unbatched = _class_rows(x, "nll_loss")
     w = _class_weight(weight, x, rows._data.shape[1])
     _check_targets(x, t, out_shape, unbatched)
-    return ClassNll.apply(
+    loss = ClassNll.apply(
         rows, target=t._data.reshape(-1).astype(xp.int64, copy=False), weight=w, ignore_index=ignore_index,
         reduction=reduction, logits=False, out_shape=out_shape,
     )
+    return torch_named(loss, _class_loss_label(x, reduction))
 
 
 class BinaryCrossEntropy(Op):

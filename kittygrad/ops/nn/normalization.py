@@ -11,7 +11,7 @@ from ...autograd.grad_mode import no_grad
 from ...errors import KittyRuntimeError, KittyValueError
 from .. import _kernels as _k
 from .._fused import _assign, _const, _float, _same_dtype, xp
-from .._prep import as_tensor_arg, cast, dtype_name, normalize_dims
+from .._prep import as_tensor_arg, cast, dtype_name, normalize_dims, torch_named
 from ..norms import VectorNorm
 
 # ---------------------------------------------------------------------------------------------
@@ -340,7 +340,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if not use_input_stats:
         missing = "Expected running_mean and running_var to be defined when use_input_stats is false"
         stats = _stored_stats(x, running_mean, running_var, (1, c, 1), missing)
-        return _narrowed(Norm.apply(x, w, b, stat_shape=stat_shape, axes=(2,), param_shape=param_shape, eps=eps, stats=stats), narrow)
+        out = Norm.apply(x, w, b, stat_shape=stat_shape, axes=(2,), param_shape=param_shape, eps=eps, stats=stats)
+        return torch_named(_narrowed(out, narrow), "ViewBackward0")
     sink = {}
     out = Norm.apply(x, w, b, stat_shape=stat_shape, axes=(2,), param_shape=param_shape, eps=eps, sink=sink)
     count = math.prod(shape[2:])
@@ -351,7 +352,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         v = running_var._data
         unbiased = sink["var"].reshape(n, c).mean(0) * (count / max(count - 1, 1))
         _assign(running_var, (1 - momentum) * v + momentum * unbiased.astype(v.dtype))
-    return _narrowed(out, narrow)
+    # (torch's instance norm is a batch norm of the (1, N * C, ...) view, viewed back)
+    return torch_named(_narrowed(out, narrow), "ViewBackward0")
 
 
 def _check_normalized_shape(name, x, normalized_shape):
@@ -425,10 +427,11 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     ns = _check_normalized_shape("rms_norm", x, normalized_shape)
     k = len(ns)
     nd = x._data.ndim
-    return _narrowed(Norm.apply(
+    out = _narrowed(Norm.apply(
         x, w, None, stat_shape=x._data.shape, axes=tuple(range(nd - k, nd)), param_shape=ns, center=False,
         eps=eps, name="RmsNormBackward",
     ), narrow)
+    return torch_named(out, "MulBackward0")  # (torch's CPU rms_norm is composite: it ends on a product)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -80,7 +80,9 @@ class Pad(Op):
         if self.mode == "constant":
             core = g[tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(self.grow))]
             if core.shape == self.shape:
-                return (core,)
+                # a copy, as torch's (a crop that pads negatively): the view of g would be strided, and a
+                # gradient from autograd.grad (WGAN-GP's through a padded conv) must take .view(n, -1)
+                return (core.copy(),)
             gx = xp.zeros_like(g, shape=self.shape)  # (zeros_like: a graph-building g stays one)
             gx[self.crop] = core
             return (gx,)
