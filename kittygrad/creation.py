@@ -11,8 +11,8 @@ from . import dtypes as D
 from .device import check_device as _check_device  # the one device check (a GPU device raises)
 from .device import laid_out, preserve_format
 from .errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError, KittyValueError, user_stacklevel
-from .ops._prep import dtype_scalar_name, warn_once
-from .ops.shape import _shape_arg, _sizes_or_keyword
+from .ops._prep import dtype_scalar_name, index_int, warn_once
+from ._factory_sizes import factory_size, no_overload
 from ._tensor_data import is_sequence_like, not_a_number, sequence_items, writable_array
 from .autograd.inference_tensors import mark_created
 from .tensor import Tensor
@@ -301,8 +301,7 @@ def _dtype_or_default(dtype, fallback=None):
     return D.to_dtype(dtype)
 
 
-def _sizes(size, fn: str = ""):
-    shape = _shape_arg(size)
+def _sizes(shape: tuple, fn: str = ""):
     for n in shape:
         if n < 0:
             if fn == "zeros":  # (torch's zeros checks its sizes itself, with its own words)
@@ -326,8 +325,8 @@ def zeros(*sizes, size=None, dtype=None, device=None, requires_grad: bool = Fals
 def _zeros_for(fn: str, sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Zeros for the factory ``fn`` (``zeros``, and ``empty``/``new_zeros``/``new_empty`` built on
     it): its name in the size errors, where only ``zeros`` words a negative size its own way."""
+    shape = _sizes(factory_size(fn, sizes, size), fn)  # (a bad size is named before a bad device, as torch)
     _check_device(device)
-    shape = _sizes(_sizes_or_keyword(sizes, size, "size", fn), fn)
     return _finish(B.xp.zeros(shape, _dtype_or_default(dtype).np), requires_grad)
 
 
@@ -338,8 +337,13 @@ def ones(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False
     >>> kitty.ones(2)
     tensor([1., 1.])
     """
+    return _ones_for("ones", sizes, size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def _ones_for(fn: str, sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Ones for ``ones`` and ``new_ones``, named ``fn`` in the size errors."""
+    shape = _sizes(factory_size(fn, sizes, size))
     _check_device(device)
-    shape = _sizes(_sizes_or_keyword(sizes, size, "size", "ones"))
     return _finish(B.xp.ones(shape, _dtype_or_default(dtype).np), requires_grad)
 
 
@@ -357,20 +361,36 @@ def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = Fals
     return out
 
 
-def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+#: stands for a required argument left out, so that the error can be torch's (which lists them all)
+_MISSING = object()
+
+
+def full(size=_MISSING, fill_value=_MISSING, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor filled with ``fill_value``; the dtype follows the value when not given, as torch.
 
     >>> import kittygrad as kitty
     >>> kitty.full((2,), 7)
     tensor([7, 7])
     """
+    return _full_for("full", size, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def _full_for(fn: str, size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``full`` and ``new_full``, named ``fn`` in the argument errors."""
+    # torch's order and words: without a size both are missing (a fill_value keyword or not),
+    # and a bad size is named before a missing fill_value
+    if size is _MISSING:
+        raise KittyTypeError(f'{fn}() missing 2 required positional argument: "size", "fill_value"')
+    shape = _sizes(factory_size(fn, (size,), varargs=False))
+    if fill_value is _MISSING:
+        raise KittyTypeError(f'{fn}() missing 1 required positional arguments: "fill_value"')
     _check_device(device)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     if dtype is None:
         dtype = D.scalar_dtype(fill_value)
     np_dtype = D.to_dtype(dtype).np
-    return _finish(B.xp.full(_sizes(size), D.fill_scalar(fill_value, np_dtype), dtype=np_dtype), requires_grad)
+    return _finish(B.xp.full(shape, D.fill_scalar(fill_value, np_dtype), dtype=np_dtype), requires_grad)
 
 
 def _like(input, dtype):
@@ -520,6 +540,26 @@ def _gen(generator):
     return generator if generator is not None else default_generator
 
 
+def _drawn_shape(fn: str, sizes, size, generator, dtype, device, requires_grad) -> tuple:
+    """The shape of a ``rand``/``randn`` call. torch has two overloads of each, with a generator
+    (required) and without, and words a bad size as that of the one without only where that is
+    the one overload the count of arguments fits; else as none matching."""
+
+    def generic():
+        given = {k: v for k, v in (("generator", generator), ("dtype", dtype), ("device", device)) if v is not None}
+        if requires_grad:
+            given["requires_grad"] = requires_grad
+        if size is not None:
+            given["size"] = size
+        varargs = bool(sizes) and index_int(sizes[0]) is not None  # all the ints are one size argument
+        count = (1 if varargs else len(sizes)) + len(given)
+        return no_overload(fn, sizes, given) if count != 1 or "generator" in given else None
+
+    if generator is not None and not isinstance(generator, B.Generator):
+        raise generic()
+    return _sizes(factory_size(fn, sizes, size, generic=generic))
+
+
 def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1), from ``manual_seed``'s generator or the one given: the same
     numbers as torch after the same seed.
@@ -528,10 +568,10 @@ def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_gr
     >>> _ = kitty.manual_seed(0); kitty.rand(3)  # torch.manual_seed(0); torch.rand(3)
     tensor([0.4963, 0.7682, 0.0885])
     """
+    shape = _drawn_shape("rand", sizes, size, generator, dtype, device, requires_grad)
     _check_device(device)
     dtype = _dtype_or_default(dtype)
     _float_only(dtype, "rand")
-    shape = _sizes(_sizes_or_keyword(sizes, size, "size", "rand"))
     return _finish(_gen(generator).uniform(0.0, 1.0, shape, dtype.np), requires_grad)
 
 
@@ -542,10 +582,10 @@ def randn(*sizes, size=None, generator=None, dtype=None, device=None, requires_g
     >>> _ = kitty.manual_seed(0); kitty.randn(3)  # torch.manual_seed(0); torch.randn(3)
     tensor([ 1.5410, -0.2934, -2.1788])
     """
+    shape = _drawn_shape("randn", sizes, size, generator, dtype, device, requires_grad)
     _check_device(device)
     dtype = _dtype_or_default(dtype)
     _float_only(dtype, "randn")
-    shape = _sizes(_sizes_or_keyword(sizes, size, "size", "randn"))
     return _finish(_gen(generator).normal(0.0, 1.0, shape, dtype.np), requires_grad)
 
 
@@ -559,6 +599,10 @@ def _float_only(dtype, name):
         raise KittyNotImplementedError(f'"{kernel}" not implemented for \'{dtype_scalar_name(dtype.np)}\'')
 
 
+#: the arguments before the size in torch's overloads of randint
+_RANDINT_LEADS = ("int high, ", "int low, int high, ")
+
+
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Integers in [low, high) (int64 by default), torch's numbers after the same seed.
 
@@ -567,18 +611,23 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     tensor([4, 9, 3])
     """
     _check_device(device)
+    position = 3  # where the size is, for its errors: after (low, high), after high alone, or 0: a keyword
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
             raise KittyTypeError("randint() missing required argument 'size'")
-        low, high, size = 0, low, high
-    elif high is None:
-        low, high = 0, low
+        low, high, size, position = 0, low, high, 2
+    elif high is None:  # randint(high, size=...)
+        low, high, position = 0, low, 0
     if isinstance(high, (tuple, list)):
-        low, high, size = 0, low, high
+        low, high, size, position = 0, low, high, 2
+    # with three arguments, torch's four overloads leave more than one to match: no single one is named
+    generic = (lambda: no_overload("randint", (low, high, size), {}, _RANDINT_LEADS)) if position == 3 else None
+    given = ((), size) if position == 0 else ((size,), None)
+    shape = _sizes(factory_size("randint", *given, varargs=False, position=position, generic=generic))
     if low >= high:
         raise KittyRuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dtype = D.to_dtype(dtype) if dtype is not None else D.int64
-    return _finish(_gen(generator).integers(low, high, _sizes(size), dtype.np), requires_grad)
+    return _finish(_gen(generator).integers(low, high, shape, dtype.np), requires_grad)
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -588,6 +637,10 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: 
     >>> _ = kitty.manual_seed(0); kitty.randperm(5)  # as torch.randperm(5)
     tensor([4, 0, 1, 3, 2])
     """
+    if type(n) is not int:
+        given, n = n, index_int(n)
+        if n is None:
+            raise KittyTypeError(f"randperm(): argument 'n' (position 1) must be int, not {type(given).__name__}")
     _check_device(device)
     if n < 0:
         raise KittyRuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")

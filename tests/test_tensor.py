@@ -507,3 +507,39 @@ def test_empty_tensors_report_torchs_strides(make):
 def test_bad_ranges_and_sizes_are_worded_as_torch_words_them(code):
     ours, theirs = raised_as_torch(lambda: eval(code, {"lib": torch}), lambda: eval(code, {"lib": kitty}))
     assert ours == theirs
+
+
+@pytest.mark.parametrize("code", [
+    # no size at all is refused (a 0-d tensor needs one: ``zeros(())``), keywords or not
+    "lib.zeros()", "lib.empty()", "lib.ones()", "lib.rand()", "lib.randn()", "lib.zeros(dtype=lib.float64)",
+    "lib.randn(dtype=lib.float64)", "lib.full(fill_value=1.0)", "lib.full((2,))", "lib.ones(2).new_zeros()",
+    "lib.ones(2).new_ones()", "lib.ones(2).new_empty()",
+    # a float, None or nested size: named by argument and position
+    "lib.zeros(2.5)", "lib.ones(2, 3.0)", "lib.randn(2.0)", "lib.zeros(None)", "lib.rand(None)", "lib.zeros(2, (3,))",
+    "lib.zeros((2,), 3)", "lib.ones(None, 2)", "lib.randn((2,), 3)", "lib.zeros([2.5])", "lib.zeros((2, 3.0))",
+    "lib.zeros(size=2.5)", "lib.zeros(size=[2.5])", "lib.zeros(size=(2, 3.0))", "lib.zeros(np.float64(3))",
+    "lib.zeros(lib.tensor(3.0))", "lib.zeros(True)", "lib.zeros(2, lib.tensor(3.))", "lib.zeros(range(3))",
+    "lib.full(2.5, 1.)", "lib.full(2, 1.)", "lib.full([2, 3.0], 1.)", "lib.full(2.5)", "lib.empty(2, 3.0)",
+    "lib.ones(2).new_zeros(2, 3.0)", "lib.ones(2).new_ones((2.5,))", "lib.ones(2).new_full(2.5, 1)",
+    "lib.randint(5, (2.5,))", "lib.randint(0, 5, (2, 3.0))", "lib.randint(0, 5, 2)", "lib.randint(5, size=(2.5,))",
+    "lib.rand(2, generator=1)", "lib.randperm(2.5)", "lib.zeros(2.5, device='cuda')",
+])
+def test_factory_sizes_are_refused_as_torch_refuses_them(code):
+    ours, theirs = raised_as_torch(lambda: eval(code, {"lib": torch, "np": np}), lambda: eval(code, {"lib": kitty, "np": np}))
+    assert ours.replace("kittygrad.", "torch.") == theirs
+
+
+@pytest.mark.parametrize("code", [
+    "lib.zeros(())", "lib.zeros([])", "lib.zeros(size=())", "lib.full((), 2.0)", "lib.empty(size=())",
+    "lib.zeros(2, True)", "lib.zeros(np.int64(3))", "lib.zeros(2, lib.tensor(3))", "lib.randint(5, ())",
+    "lib.ones(2).new_zeros(())", "lib.FloatTensor(lib.Size([]))",
+])
+def test_factory_sizes_torch_takes(code):
+    ours, theirs = eval(code, {"lib": kitty, "np": np}), eval(code, {"lib": torch, "np": np})
+    assert tuple(ours.shape) == tuple(theirs.shape) and name(ours.dtype) == name(theirs.dtype)
+
+
+def test_layers_with_empty_parameter_shapes_still_build():
+    # kittygrad's own modules make their parameters with one shape tuple, which may be ()
+    assert kitty.nn.LayerNorm(()).weight.shape == torch.nn.LayerNorm(()).weight.shape
+    assert kitty.nn.RMSNorm(()).weight.shape == torch.nn.RMSNorm(()).weight.shape

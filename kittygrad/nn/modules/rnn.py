@@ -135,7 +135,7 @@ class RNNBase(Module):
             for suffix in ("", "_reverse")[:ndir]:
                 for name, shape in _cell_parameters(f"_l{layer}{suffix}", _GATES[mode], in_size, hidden_size, bias, proj_size):
                     if shape is not None:  # a stack without bias has no bias names at all
-                        setattr(self, name, Parameter(C.empty(*shape, dtype=dtype)))
+                        setattr(self, name, Parameter(C.empty(shape, dtype=dtype)))
                         self._flat_weights_names.append(name)
         self.reset_parameters()
 
@@ -432,7 +432,7 @@ class RNNCellBase(Module):
         self.hidden_size = hidden_size
         self.bias = bias
         for name, shape in _cell_parameters("", num_chunks, input_size, hidden_size, bias):
-            self.register_parameter(name, None if shape is None else Parameter(C.empty(*shape, dtype=dtype)))
+            self.register_parameter(name, None if shape is None else Parameter(C.empty(shape, dtype=dtype)))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
