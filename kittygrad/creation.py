@@ -59,7 +59,7 @@ def _to_array(data, dtype=None):
     typed: list = []  # dtypes of NumPy scalars/arrays and Tensors inside the sequences
     given = data  # (as written: the unwrapped copy holds lists where the caller had tuples)
     if isinstance(data, (list, tuple)):
-        data = _unwrap_nested(data, typed, dtype, first_in_shape=True)
+        data = _unwrap_nested(data, typed, dtype, True, _shape_from_first_items(data))
     integer_target = dtype is not None and dtype.kind in "iu"
     try:
         if dtype is not None and not integer_target:  # the elements were checked above
@@ -133,25 +133,68 @@ def _python_number_kinds(seq, kinds: set) -> set:
     return kinds
 
 
-def _unwrap_nested(seq, typed: list, dtype=None, first_in_shape: bool = False):
+def _shape_from_first_items(data) -> list:
+    """The shape torch reads off nested sequences, before storing them: the lengths along the first
+    item at every depth, where a NumPy array gives its whole shape and a tensor ends it (a tensor
+    first is read as a number)."""
+    sizes = []
+    while isinstance(data, (list, tuple)) or (B.is_array(data) and data.ndim):
+        if B.is_array(data):
+            return sizes + list(data.shape)
+        sizes.append(len(data))
+        if not data:
+            break
+        data = data[0]
+    return sizes
+
+
+def _tensor_block(x: Tensor, sizes: list, depth: int, dtype):
+    """A tensor that lies where the shape wants a sequence (``[np.ones(2), torch.ones(2)]``: the
+    shape comes from the array, first): torch reads it as the sequence of its rows, so it must
+    have the sizes left there, down to one number at the end."""
+    shape = x._data.shape
+    for k, d in enumerate(range(depth, len(sizes))):
+        if k == len(shape):
+            raise KittyTypeError("not a sequence")
+        if shape[k] != sizes[d]:
+            raise KittyValueError(f"expected sequence of length {sizes[d]} at dim {d} (got {shape[k]})")
+    rows = len(sizes) - depth
+    if x._data.size and len(shape) > rows and math.prod(shape[rows:]) != 1:
+        raise _not_one_number(x, dtype)  # (its items at the last dim are tensors of several numbers)
+    return x._data.reshape(shape[:rows])
+
+
+def _not_one_number(x: Tensor, dtype):
+    # torch's error for a tensor of several numbers read as one: that of converting it to the
+    # target's kind of number, where an integer one (the dtype asked for, else the tensor's own)
+    # reads it as an index
+    if (dtype if dtype is not None else x._data.dtype).kind in "iub":
+        return KittyTypeError("only integer tensors of a single element can be converted to an index")
+    return KittyValueError("only one element tensors can be converted to Python scalars")
+
+
+def _unwrap_nested(seq, typed: list, dtype=None, first_in_shape: bool = False, sizes=(), depth: int = 1):
     """``seq`` with its tensors read as numbers and its sequence-like items as lists or arrays,
     checking every item is a number. ``first_in_shape``: ``seq`` lies where torch reads the shape
-    (the first item at every depth), so its first item is read for the shape too."""
+    (the first item at every depth), so its first item is read for the shape too. ``sizes``: that
+    shape, of the outermost sequence; ``depth``: the dim ``seq``'s items are at."""
     out = []
     for i, x in enumerate(seq):
         in_shape = first_in_shape and i == 0
         if isinstance(x, Tensor):
-            # torch reads a tensor inside a sequence as a number: it must hold one element. Its
-            # error is the one of converting it to the target's kind of number: an integer one
-            # (the dtype asked for, else the tensor's own) reads it as an index.
+            # torch reads a tensor inside a sequence as a number, which must hold one element;
+            # only where the shape read off the first items wants a sequence (not the first
+            # item: that ends the shape) is it a block of numbers instead
+            if depth < len(sizes) and not in_shape:
+                typed.append(x._data.dtype)
+                out.append(_tensor_block(x, sizes, depth, dtype))
+                continue
             if x._data.size != 1:
-                if (dtype if dtype is not None else x._data.dtype).kind in "iub":
-                    raise KittyTypeError("only integer tensors of a single element can be converted to an index")
-                raise KittyValueError("only one element tensors can be converted to Python scalars")
+                raise _not_one_number(x, dtype)
             typed.append(x._data.dtype)
             out.append(x._data.item())
         elif isinstance(x, (list, tuple)):
-            out.append(_unwrap_nested(x, typed, dtype, in_shape))
+            out.append(_unwrap_nested(x, typed, dtype, in_shape, sizes, depth + 1))
         elif isinstance(x, complex):
             raise KittyTypeError("complex numbers are not supported by kittygrad")
         elif isinstance(x, (str, bytes)) or not (
@@ -164,7 +207,7 @@ def _unwrap_nested(seq, typed: list, dtype=None, first_in_shape: bool = False):
                 typed.append(items.dtype)
                 out.append(items)
             else:
-                out.append(_unwrap_nested(items, typed, dtype, in_shape))
+                out.append(_unwrap_nested(items, typed, dtype, in_shape, sizes, depth + 1))
         else:
             if B.is_array(x) or isinstance(x, B.xp.generic):
                 typed.append(x.dtype)

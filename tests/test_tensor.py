@@ -404,6 +404,33 @@ def test_tensor_from_a_tensor_or_a_list_of_arrays_warns_as_torch():
         kitty.distributions.Normal(kitty.tensor(0.0), 1.0).sample()  # the library's own calls stay quiet
 
 
+@pytest.mark.parametrize("code", [
+    # the shape comes off the first items: an array first makes the tensors after it blocks of rows
+    "lib.tensor([np.ones(2), lib.ones(2)])", "lib.tensor([np.ones(2, dtype=np.float32), lib.ones(2, dtype=lib.float64)])",
+    "lib.tensor([np.ones(2, dtype=np.int8), lib.ones(2, dtype=lib.int32)])", "lib.tensor([np.arange(2), lib.ones(2)])",
+    "lib.tensor([[np.ones(2)], [lib.ones(2)]])", "lib.tensor([np.ones(1), lib.ones(1)])", "lib.tensor([[1., 2.], lib.ones(2)])",
+    "lib.tensor([np.ones((2, 2)), lib.ones(2, 2).t()])", "lib.tensor([np.ones(0), lib.ones(0)])",
+    "lib.tensor([np.ones(2), lib.ones(2, requires_grad=True)])", "lib.tensor([np.ones(2), lib.arange(2)], dtype=lib.int64)",
+    "lib.as_tensor([np.ones(2), lib.ones(2)])",
+    # ... which must fit it; a tensor first is read as one number
+    "lib.tensor([np.ones(2), lib.ones(3)])", "lib.tensor([np.ones((2, 2)), lib.ones(2)])", "lib.tensor([np.ones(2), lib.ones(2, 2)])",
+    "lib.tensor([np.ones(2), lib.ones(())])", "lib.tensor([np.ones((2, 2)), lib.ones(2, 3)])", "lib.tensor([lib.ones(2), np.ones(2)])",
+    "lib.tensor([lib.ones(2), [1, 2]])",
+])
+def test_tensors_after_an_array_in_a_list_are_read_as_torch_reads_them(code):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (the slow list-of-arrays warning)
+        try:
+            theirs = eval(code, {"lib": torch, "np": np})
+        except Exception:
+            ours, theirs = raised_as_torch(lambda: eval(code, {"lib": torch, "np": np}),
+                                           lambda: eval(code, {"lib": kitty, "np": np}))
+            assert ours == theirs
+            return
+        ours = eval(code, {"lib": kitty, "np": np})
+    assert name(ours.dtype) == name(theirs.dtype) and ours.tolist() == theirs.tolist()
+
+
 @pytest.mark.parametrize("expr", [
     "tensor([300], dtype=M.int8)", "tensor([[1, 2], [3, 400]], dtype=M.int8)", "tensor([-256], dtype=M.uint8)",
     "tensor([-255, 3], dtype=M.uint8)", "tensor([255.5], dtype=M.uint8)", "tensor([-1.0], dtype=M.uint8)",
