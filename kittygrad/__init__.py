@@ -301,3 +301,8 @@ _out.install(globals(), _out.TOP_LEVEL)
 from . import _numpy_aliases  # noqa: E402
 
 _numpy_aliases.install(globals(), Tensor)
+
+# torch's __name__ for aliases (concat, absolute, Tensor.clip, ...): last, over every wrapper above
+from . import _torch_names  # noqa: E402
+
+_torch_names.install(globals(), Tensor)

@@ -11,8 +11,8 @@ from . import dtypes as D
 from .device import check_device as _check_device  # the one device check (a GPU device raises)
 from .device import laid_out, preserve_format
 from .errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError, KittyValueError, user_stacklevel
-from .ops._prep import dtype_scalar_name, warn_once
-from .ops.shape import _shape_arg, _sizes_or_keyword
+from .ops._prep import dtype_scalar_name, index_int, warn_once
+from ._factory_sizes import factory_size, no_overload
 from ._tensor_data import is_sequence_like, not_a_number, sequence_items, writable_array
 from .autograd.inference_tensors import mark_created
 from .tensor import Tensor
@@ -59,7 +59,7 @@ def _to_array(data, dtype=None):
     typed: list = []  # dtypes of NumPy scalars/arrays and Tensors inside the sequences
     given = data  # (as written: the unwrapped copy holds lists where the caller had tuples)
     if isinstance(data, (list, tuple)):
-        data = _unwrap_nested(data, typed, dtype, first_in_shape=True)
+        data = _unwrap_nested(data, typed, dtype, True, _shape_from_first_items(data))
     integer_target = dtype is not None and dtype.kind in "iu"
     try:
         if dtype is not None and not integer_target:  # the elements were checked above
@@ -133,25 +133,68 @@ def _python_number_kinds(seq, kinds: set) -> set:
     return kinds
 
 
-def _unwrap_nested(seq, typed: list, dtype=None, first_in_shape: bool = False):
+def _shape_from_first_items(data) -> list:
+    """The shape torch reads off nested sequences, before storing them: the lengths along the first
+    item at every depth, where a NumPy array gives its whole shape and a tensor ends it (a tensor
+    first is read as a number)."""
+    sizes = []
+    while isinstance(data, (list, tuple)) or (B.is_array(data) and data.ndim):
+        if B.is_array(data):
+            return sizes + list(data.shape)
+        sizes.append(len(data))
+        if not data:
+            break
+        data = data[0]
+    return sizes
+
+
+def _tensor_block(x: Tensor, sizes: list, depth: int, dtype):
+    """A tensor that lies where the shape wants a sequence (``[np.ones(2), torch.ones(2)]``: the
+    shape comes from the array, first): torch reads it as the sequence of its rows, so it must
+    have the sizes left there, down to one number at the end."""
+    shape = x._data.shape
+    for k, d in enumerate(range(depth, len(sizes))):
+        if k == len(shape):
+            raise KittyTypeError("not a sequence")
+        if shape[k] != sizes[d]:
+            raise KittyValueError(f"expected sequence of length {sizes[d]} at dim {d} (got {shape[k]})")
+    rows = len(sizes) - depth
+    if x._data.size and len(shape) > rows and math.prod(shape[rows:]) != 1:
+        raise _not_one_number(x, dtype)  # (its items at the last dim are tensors of several numbers)
+    return x._data.reshape(shape[:rows])
+
+
+def _not_one_number(x: Tensor, dtype):
+    # torch's error for a tensor of several numbers read as one: that of converting it to the
+    # target's kind of number, where an integer one (the dtype asked for, else the tensor's own)
+    # reads it as an index
+    if (dtype if dtype is not None else x._data.dtype).kind in "iub":
+        return KittyTypeError("only integer tensors of a single element can be converted to an index")
+    return KittyValueError("only one element tensors can be converted to Python scalars")
+
+
+def _unwrap_nested(seq, typed: list, dtype=None, first_in_shape: bool = False, sizes=(), depth: int = 1):
     """``seq`` with its tensors read as numbers and its sequence-like items as lists or arrays,
     checking every item is a number. ``first_in_shape``: ``seq`` lies where torch reads the shape
-    (the first item at every depth), so its first item is read for the shape too."""
+    (the first item at every depth), so its first item is read for the shape too. ``sizes``: that
+    shape, of the outermost sequence; ``depth``: the dim ``seq``'s items are at."""
     out = []
     for i, x in enumerate(seq):
         in_shape = first_in_shape and i == 0
         if isinstance(x, Tensor):
-            # torch reads a tensor inside a sequence as a number: it must hold one element. Its
-            # error is the one of converting it to the target's kind of number: an integer one
-            # (the dtype asked for, else the tensor's own) reads it as an index.
+            # torch reads a tensor inside a sequence as a number, which must hold one element;
+            # only where the shape read off the first items wants a sequence (not the first
+            # item: that ends the shape) is it a block of numbers instead
+            if depth < len(sizes) and not in_shape:
+                typed.append(x._data.dtype)
+                out.append(_tensor_block(x, sizes, depth, dtype))
+                continue
             if x._data.size != 1:
-                if (dtype if dtype is not None else x._data.dtype).kind in "iub":
-                    raise KittyTypeError("only integer tensors of a single element can be converted to an index")
-                raise KittyValueError("only one element tensors can be converted to Python scalars")
+                raise _not_one_number(x, dtype)
             typed.append(x._data.dtype)
             out.append(x._data.item())
         elif isinstance(x, (list, tuple)):
-            out.append(_unwrap_nested(x, typed, dtype, in_shape))
+            out.append(_unwrap_nested(x, typed, dtype, in_shape, sizes, depth + 1))
         elif isinstance(x, complex):
             raise KittyTypeError("complex numbers are not supported by kittygrad")
         elif isinstance(x, (str, bytes)) or not (
@@ -164,7 +207,7 @@ def _unwrap_nested(seq, typed: list, dtype=None, first_in_shape: bool = False):
                 typed.append(items.dtype)
                 out.append(items)
             else:
-                out.append(_unwrap_nested(items, typed, dtype, in_shape))
+                out.append(_unwrap_nested(items, typed, dtype, in_shape, sizes, depth + 1))
         else:
             if B.is_array(x) or isinstance(x, B.xp.generic):
                 typed.append(x.dtype)
@@ -301,8 +344,7 @@ def _dtype_or_default(dtype, fallback=None):
     return D.to_dtype(dtype)
 
 
-def _sizes(size, fn: str = ""):
-    shape = _shape_arg(size)
+def _sizes(shape: tuple, fn: str = ""):
     for n in shape:
         if n < 0:
             if fn == "zeros":  # (torch's zeros checks its sizes itself, with its own words)
@@ -326,8 +368,8 @@ def zeros(*sizes, size=None, dtype=None, device=None, requires_grad: bool = Fals
 def _zeros_for(fn: str, sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Zeros for the factory ``fn`` (``zeros``, and ``empty``/``new_zeros``/``new_empty`` built on
     it): its name in the size errors, where only ``zeros`` words a negative size its own way."""
+    shape = _sizes(factory_size(fn, sizes, size), fn)  # (a bad size is named before a bad device, as torch)
     _check_device(device)
-    shape = _sizes(_sizes_or_keyword(sizes, size, "size", fn), fn)
     return _finish(B.xp.zeros(shape, _dtype_or_default(dtype).np), requires_grad)
 
 
@@ -338,8 +380,13 @@ def ones(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False
     >>> kitty.ones(2)
     tensor([1., 1.])
     """
+    return _ones_for("ones", sizes, size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def _ones_for(fn: str, sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Ones for ``ones`` and ``new_ones``, named ``fn`` in the size errors."""
+    shape = _sizes(factory_size(fn, sizes, size))
     _check_device(device)
-    shape = _sizes(_sizes_or_keyword(sizes, size, "size", "ones"))
     return _finish(B.xp.ones(shape, _dtype_or_default(dtype).np), requires_grad)
 
 
@@ -357,20 +404,36 @@ def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = Fals
     return out
 
 
-def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+#: stands for a required argument left out, so that the error can be torch's (which lists them all)
+_MISSING = object()
+
+
+def full(size=_MISSING, fill_value=_MISSING, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor filled with ``fill_value``; the dtype follows the value when not given, as torch.
 
     >>> import kittygrad as kitty
     >>> kitty.full((2,), 7)
     tensor([7, 7])
     """
+    return _full_for("full", size, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def _full_for(fn: str, size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``full`` and ``new_full``, named ``fn`` in the argument errors."""
+    # torch's order and words: without a size both are missing (a fill_value keyword or not),
+    # and a bad size is named before a missing fill_value
+    if size is _MISSING:
+        raise KittyTypeError(f'{fn}() missing 2 required positional argument: "size", "fill_value"')
+    shape = _sizes(factory_size(fn, (size,), varargs=False))
+    if fill_value is _MISSING:
+        raise KittyTypeError(f'{fn}() missing 1 required positional arguments: "fill_value"')
     _check_device(device)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     if dtype is None:
         dtype = D.scalar_dtype(fill_value)
     np_dtype = D.to_dtype(dtype).np
-    return _finish(B.xp.full(_sizes(size), D.fill_scalar(fill_value, np_dtype), dtype=np_dtype), requires_grad)
+    return _finish(B.xp.full(shape, D.fill_scalar(fill_value, np_dtype), dtype=np_dtype), requires_grad)
 
 
 def _like(input, dtype):
@@ -520,6 +583,26 @@ def _gen(generator):
     return generator if generator is not None else default_generator
 
 
+def _drawn_shape(fn: str, sizes, size, generator, dtype, device, requires_grad) -> tuple:
+    """The shape of a ``rand``/``randn`` call. torch has two overloads of each, with a generator
+    (required) and without, and words a bad size as that of the one without only where that is
+    the one overload the count of arguments fits; else as none matching."""
+
+    def generic():
+        given = {k: v for k, v in (("generator", generator), ("dtype", dtype), ("device", device)) if v is not None}
+        if requires_grad:
+            given["requires_grad"] = requires_grad
+        if size is not None:
+            given["size"] = size
+        varargs = bool(sizes) and index_int(sizes[0]) is not None  # all the ints are one size argument
+        count = (1 if varargs else len(sizes)) + len(given)
+        return no_overload(fn, sizes, given) if count != 1 or "generator" in given else None
+
+    if generator is not None and not isinstance(generator, B.Generator):
+        raise generic()
+    return _sizes(factory_size(fn, sizes, size, generic=generic))
+
+
 def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1), from ``manual_seed``'s generator or the one given: the same
     numbers as torch after the same seed.
@@ -528,10 +611,10 @@ def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_gr
     >>> _ = kitty.manual_seed(0); kitty.rand(3)  # torch.manual_seed(0); torch.rand(3)
     tensor([0.4963, 0.7682, 0.0885])
     """
+    shape = _drawn_shape("rand", sizes, size, generator, dtype, device, requires_grad)
     _check_device(device)
     dtype = _dtype_or_default(dtype)
     _float_only(dtype, "rand")
-    shape = _sizes(_sizes_or_keyword(sizes, size, "size", "rand"))
     return _finish(_gen(generator).uniform(0.0, 1.0, shape, dtype.np), requires_grad)
 
 
@@ -542,10 +625,10 @@ def randn(*sizes, size=None, generator=None, dtype=None, device=None, requires_g
     >>> _ = kitty.manual_seed(0); kitty.randn(3)  # torch.manual_seed(0); torch.randn(3)
     tensor([ 1.5410, -0.2934, -2.1788])
     """
+    shape = _drawn_shape("randn", sizes, size, generator, dtype, device, requires_grad)
     _check_device(device)
     dtype = _dtype_or_default(dtype)
     _float_only(dtype, "randn")
-    shape = _sizes(_sizes_or_keyword(sizes, size, "size", "randn"))
     return _finish(_gen(generator).normal(0.0, 1.0, shape, dtype.np), requires_grad)
 
 
@@ -559,6 +642,10 @@ def _float_only(dtype, name):
         raise KittyNotImplementedError(f'"{kernel}" not implemented for \'{dtype_scalar_name(dtype.np)}\'')
 
 
+#: the arguments before the size in torch's overloads of randint
+_RANDINT_LEADS = ("int high, ", "int low, int high, ")
+
+
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Integers in [low, high) (int64 by default), torch's numbers after the same seed.
 
@@ -567,18 +654,23 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     tensor([4, 9, 3])
     """
     _check_device(device)
+    position = 3  # where the size is, for its errors: after (low, high), after high alone, or 0: a keyword
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
             raise KittyTypeError("randint() missing required argument 'size'")
-        low, high, size = 0, low, high
-    elif high is None:
-        low, high = 0, low
+        low, high, size, position = 0, low, high, 2
+    elif high is None:  # randint(high, size=...)
+        low, high, position = 0, low, 0
     if isinstance(high, (tuple, list)):
-        low, high, size = 0, low, high
+        low, high, size, position = 0, low, high, 2
+    # with three arguments, torch's four overloads leave more than one to match: no single one is named
+    generic = (lambda: no_overload("randint", (low, high, size), {}, _RANDINT_LEADS)) if position == 3 else None
+    given = ((), size) if position == 0 else ((size,), None)
+    shape = _sizes(factory_size("randint", *given, varargs=False, position=position, generic=generic))
     if low >= high:
         raise KittyRuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dtype = D.to_dtype(dtype) if dtype is not None else D.int64
-    return _finish(_gen(generator).integers(low, high, _sizes(size), dtype.np), requires_grad)
+    return _finish(_gen(generator).integers(low, high, shape, dtype.np), requires_grad)
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -588,6 +680,10 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: 
     >>> _ = kitty.manual_seed(0); kitty.randperm(5)  # as torch.randperm(5)
     tensor([4, 0, 1, 3, 2])
     """
+    if type(n) is not int:
+        given, n = n, index_int(n)
+        if n is None:
+            raise KittyTypeError(f"randperm(): argument 'n' (position 1) must be int, not {type(given).__name__}")
     _check_device(device)
     if n < 0:
         raise KittyRuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")

@@ -185,7 +185,7 @@ def chain_matmul(*matrices: Tensor) -> Tensor:
 
 def _approximate_basis(A: Tensor, q: int, niter: int, M: Tensor | None) -> Tensor:
     """An orthonormal ``(m, q)`` basis of A's range (Halko et al. 2009, algorithm 4.4)."""
-    R = randn(*A.shape[:-2], A.shape[-1], q, dtype=A.dtype)
+    R = randn((*A.shape[:-2], A.shape[-1], q), dtype=A.dtype)
     X = A @ R if M is None else A @ R - M @ R
     Q = qr(X).Q
     At = A.mT

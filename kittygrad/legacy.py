@@ -36,7 +36,7 @@ def legacy_new(dtype: D.dtype, type_name: str, args, device=None) -> Tensor:
             raise KittyTypeError(f"expected {type_name} with dtype {dtype} (got a tensor of dtype {src.dtype})")
         return src.detach()
     if _is_size(args):
-        return creation.zeros(*(tuple(args[0]) if isinstance(args[0], Size) else args), dtype=dtype)
+        return creation.zeros(tuple(args[0]) if isinstance(args[0], Size) else args, dtype=dtype)  # () is 0-d
     if len(args) > 1:
         raise KittyTypeError(f"{type_name}(): expected sizes (ints) or one sequence of data, got {args!r}")
     if B.is_array(args[0]):  # a NumPy array of the dtype is shared, not copied (as as_tensor)

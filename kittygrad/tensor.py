@@ -538,14 +538,16 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods, metacl
                                       requires_grad=requires_grad)
 
     def new_ones(self, *sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        return _creation().ones(*sizes, size=size, dtype=dtype or self.dtype, device=device,
-                                requires_grad=requires_grad)
+        return _creation()._ones_for("new_ones", sizes, size, dtype=dtype or self.dtype, device=device,
+                                     requires_grad=requires_grad)
 
     def new_empty(self, *sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        return self.new_zeros(*sizes, size=size, dtype=dtype, device=device, requires_grad=requires_grad)
+        return _creation()._zeros_for("new_empty", sizes, size, dtype=dtype or self.dtype, device=device,
+                                      requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        return _creation().full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+        return _creation()._full_for("new_full", size, fill_value, dtype=dtype or self.dtype, device=device,
+                                     requires_grad=requires_grad)
 
     # ---- Python protocol ----------------------------------------------------------------------
     def __repr__(self) -> str:

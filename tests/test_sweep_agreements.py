@@ -223,6 +223,12 @@ _LINALG_NODES = [
     "lib.linalg.lu_solve(*lib.linalg.lu_factor(s), m)", "lib.linalg.householder_product(s, v[:2])", "lib.kron(v, v)",
     "lib.log1p(v.abs())", "lib.trapezoid(m)", "lib.trapezoid(m, dx=0.5)", "lib.trapezoid(m, lib.arange(2.0))",
     "lib.cumulative_trapezoid(m, lib.arange(2.0))",
+    # nodes torch records last in its compositions
+    "lib.linalg.cond(s)", "lib.linalg.cond(m)", "lib.linalg.cond(s, -2)", "lib.linalg.cond(s, 'fro')", "lib.linalg.cond(s, 1)",
+    "lib.linalg.cond(s, float('inf'))", "lib.linalg.cond(s, 'nuc')", "lib.linalg.multi_dot([s, s, s])",
+    "lib.linalg.multi_dot([v, s, v])", "lib.linalg.multi_dot([s, m])", "lib.linalg.vecdot(v, v)", "lib.linalg.vecdot(s, v)",
+    "lib.linalg.vecdot(m, m, dim=0)", "lib.vdot(v, v)", "v.vdot(v)", "lib.dot(v, v)", "lib.linalg.tensorinv(s, ind=1)",
+    "lib.linalg.tensorinv(s.reshape(3, 3, 1), ind=1)", "lib.linalg.ldl_factor(s)[0]", "lib.linalg.ldl_factor_ex(s)[0]",
 ]
 
 
@@ -253,6 +259,18 @@ def test_accumulate_grad_is_named_and_printed_as_torch(monkeypatch):
         z = x.clone()
         z[0] = 5
         seen.append((acc.name(), repr(acc).split(" object")[0], z.grad_fn.name(), str(z)))
+    assert seen[1] == seen[0]
+
+
+def test_not_implemented_node_is_named_and_printed_as_torch(monkeypatch):
+    # an op torch has no derivative for records its generic C++ node: namespaced only in name()
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")
+    seen = []
+    for lib in LIBS:
+        s = (lib.eye(2, dtype=lib.float64) * 2).requires_grad_()
+        ld = lib.linalg.ldl_factor(s).LD
+        seen.append((ld.grad_fn.name(), repr(ld.grad_fn).split(" object")[0], str(ld)))
     assert seen[1] == seen[0]
 
 

@@ -404,6 +404,33 @@ def test_tensor_from_a_tensor_or_a_list_of_arrays_warns_as_torch():
         kitty.distributions.Normal(kitty.tensor(0.0), 1.0).sample()  # the library's own calls stay quiet
 
 
+@pytest.mark.parametrize("code", [
+    # the shape comes off the first items: an array first makes the tensors after it blocks of rows
+    "lib.tensor([np.ones(2), lib.ones(2)])", "lib.tensor([np.ones(2, dtype=np.float32), lib.ones(2, dtype=lib.float64)])",
+    "lib.tensor([np.ones(2, dtype=np.int8), lib.ones(2, dtype=lib.int32)])", "lib.tensor([np.arange(2), lib.ones(2)])",
+    "lib.tensor([[np.ones(2)], [lib.ones(2)]])", "lib.tensor([np.ones(1), lib.ones(1)])", "lib.tensor([[1., 2.], lib.ones(2)])",
+    "lib.tensor([np.ones((2, 2)), lib.ones(2, 2).t()])", "lib.tensor([np.ones(0), lib.ones(0)])",
+    "lib.tensor([np.ones(2), lib.ones(2, requires_grad=True)])", "lib.tensor([np.ones(2), lib.arange(2)], dtype=lib.int64)",
+    "lib.as_tensor([np.ones(2), lib.ones(2)])",
+    # ... which must fit it; a tensor first is read as one number
+    "lib.tensor([np.ones(2), lib.ones(3)])", "lib.tensor([np.ones((2, 2)), lib.ones(2)])", "lib.tensor([np.ones(2), lib.ones(2, 2)])",
+    "lib.tensor([np.ones(2), lib.ones(())])", "lib.tensor([np.ones((2, 2)), lib.ones(2, 3)])", "lib.tensor([lib.ones(2), np.ones(2)])",
+    "lib.tensor([lib.ones(2), [1, 2]])",
+])
+def test_tensors_after_an_array_in_a_list_are_read_as_torch_reads_them(code):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (the slow list-of-arrays warning)
+        try:
+            theirs = eval(code, {"lib": torch, "np": np})
+        except Exception:
+            ours, theirs = raised_as_torch(lambda: eval(code, {"lib": torch, "np": np}),
+                                           lambda: eval(code, {"lib": kitty, "np": np}))
+            assert ours == theirs
+            return
+        ours = eval(code, {"lib": kitty, "np": np})
+    assert name(ours.dtype) == name(theirs.dtype) and ours.tolist() == theirs.tolist()
+
+
 @pytest.mark.parametrize("expr", [
     "tensor([300], dtype=M.int8)", "tensor([[1, 2], [3, 400]], dtype=M.int8)", "tensor([-256], dtype=M.uint8)",
     "tensor([-255, 3], dtype=M.uint8)", "tensor([255.5], dtype=M.uint8)", "tensor([-1.0], dtype=M.uint8)",
@@ -507,3 +534,39 @@ def test_empty_tensors_report_torchs_strides(make):
 def test_bad_ranges_and_sizes_are_worded_as_torch_words_them(code):
     ours, theirs = raised_as_torch(lambda: eval(code, {"lib": torch}), lambda: eval(code, {"lib": kitty}))
     assert ours == theirs
+
+
+@pytest.mark.parametrize("code", [
+    # no size at all is refused (a 0-d tensor needs one: ``zeros(())``), keywords or not
+    "lib.zeros()", "lib.empty()", "lib.ones()", "lib.rand()", "lib.randn()", "lib.zeros(dtype=lib.float64)",
+    "lib.randn(dtype=lib.float64)", "lib.full(fill_value=1.0)", "lib.full((2,))", "lib.ones(2).new_zeros()",
+    "lib.ones(2).new_ones()", "lib.ones(2).new_empty()",
+    # a float, None or nested size: named by argument and position
+    "lib.zeros(2.5)", "lib.ones(2, 3.0)", "lib.randn(2.0)", "lib.zeros(None)", "lib.rand(None)", "lib.zeros(2, (3,))",
+    "lib.zeros((2,), 3)", "lib.ones(None, 2)", "lib.randn((2,), 3)", "lib.zeros([2.5])", "lib.zeros((2, 3.0))",
+    "lib.zeros(size=2.5)", "lib.zeros(size=[2.5])", "lib.zeros(size=(2, 3.0))", "lib.zeros(np.float64(3))",
+    "lib.zeros(lib.tensor(3.0))", "lib.zeros(True)", "lib.zeros(2, lib.tensor(3.))", "lib.zeros(range(3))",
+    "lib.full(2.5, 1.)", "lib.full(2, 1.)", "lib.full([2, 3.0], 1.)", "lib.full(2.5)", "lib.empty(2, 3.0)",
+    "lib.ones(2).new_zeros(2, 3.0)", "lib.ones(2).new_ones((2.5,))", "lib.ones(2).new_full(2.5, 1)",
+    "lib.randint(5, (2.5,))", "lib.randint(0, 5, (2, 3.0))", "lib.randint(0, 5, 2)", "lib.randint(5, size=(2.5,))",
+    "lib.rand(2, generator=1)", "lib.randperm(2.5)", "lib.zeros(2.5, device='cuda')",
+])
+def test_factory_sizes_are_refused_as_torch_refuses_them(code):
+    ours, theirs = raised_as_torch(lambda: eval(code, {"lib": torch, "np": np}), lambda: eval(code, {"lib": kitty, "np": np}))
+    assert ours.replace("kittygrad.", "torch.") == theirs
+
+
+@pytest.mark.parametrize("code", [
+    "lib.zeros(())", "lib.zeros([])", "lib.zeros(size=())", "lib.full((), 2.0)", "lib.empty(size=())",
+    "lib.zeros(2, True)", "lib.zeros(np.int64(3))", "lib.zeros(2, lib.tensor(3))", "lib.randint(5, ())",
+    "lib.ones(2).new_zeros(())", "lib.FloatTensor(lib.Size([]))",
+])
+def test_factory_sizes_torch_takes(code):
+    ours, theirs = eval(code, {"lib": kitty, "np": np}), eval(code, {"lib": torch, "np": np})
+    assert tuple(ours.shape) == tuple(theirs.shape) and name(ours.dtype) == name(theirs.dtype)
+
+
+def test_layers_with_empty_parameter_shapes_still_build():
+    # kittygrad's own modules make their parameters with one shape tuple, which may be ()
+    assert kitty.nn.LayerNorm(()).weight.shape == torch.nn.LayerNorm(()).weight.shape
+    assert kitty.nn.RMSNorm(()).weight.shape == torch.nn.RMSNorm(()).weight.shape

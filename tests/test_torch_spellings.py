@@ -369,3 +369,23 @@ def test_a_non_finite_fill_of_an_integer_tensor_is_torch_s_error(code):
     for lib in (torch, kitty):
         with pytest.raises(RuntimeError, match="value cannot be converted to type int64_t without overflow"):
             eval(code, {"lib": lib})
+
+
+def _names_differing(ours, theirs, prefix: str) -> list:
+    """The public callables of ``ours`` whose ``__name__`` is not the one torch's of the same name has."""
+    out = []
+    for name in dir(theirs):
+        mine, torchs = getattr(ours, name, None), getattr(theirs, name, None)
+        if name.startswith("_") or not callable(torchs) or isinstance(torchs, type) or mine is None:
+            continue
+        if getattr(torchs, "__name__", None) == name and getattr(mine, "__name__", None) != name:
+            out.append(f"{prefix}{name}: {mine.__name__}")
+    return out
+
+
+def test_aliases_are_named_as_called_as_torch_names_them():
+    # torch.concat.__name__ is 'concat' (not 'cat'), torch.Tensor.absolute's 'absolute', ...
+    assert _names_differing(kitty, torch, "torch.") == []
+    assert _names_differing(kitty.Tensor, torch.Tensor, "Tensor.") == []
+    assert kitty.cat.__name__ == "cat" and kitty.Tensor.abs.__name__ == "abs"  # the originals keep theirs
+    assert kitty.concat([kitty.ones(1), kitty.ones(1)], axis=0).tolist() == [1.0, 1.0]  # (and still work)

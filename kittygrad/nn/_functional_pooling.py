@@ -188,7 +188,7 @@ def _max_unpool(nd: int, input: Tensor, indices: Tensor, kernel_size, stride, pa
         bad = int(idx.max()) if int(idx.max()) >= volume else int(idx.min())
         shown = sizes + [1] if nd == 1 else sizes
         raise KittyRuntimeError(f"Found an invalid max index: {bad} (output volumes are of size {'x'.join(map(str, shown))})")
-    out = C.zeros(*lead, volume, dtype=input.dtype).scatter(-1, idx, input.reshape(*lead, -1))
+    out = C.zeros((*lead, volume), dtype=input.dtype).scatter(-1, idx, input.reshape(*lead, -1))
     return out.reshape(*lead, *sizes)
 
 
@@ -237,8 +237,8 @@ def _pick_first_max(x: Tensor, nd: int, candidates) -> tuple[Tensor, Tensor]:
     out_shape = candidates.shape[1:-1]
     cand = candidates.reshape(candidates.shape[0], -1, candidates.shape[-1])
     if cand.size == 0:  # an empty batch or output: nothing to choose
-        index = C.zeros(*lead, *out_shape, dtype=D.int64)
-        return C.zeros(*lead, *out_shape, dtype=x.dtype), index
+        index = C.zeros((*lead, *out_shape), dtype=D.int64)
+        return C.zeros((*lead, *out_shape), dtype=x.dtype), index
     planes = x._data.reshape(cand.shape[0], -1)  # (the array: .numpy() refuses bfloat16, as torch)
     values = xp.take_along_axis(planes[:, None, :], cand, axis=-1)
     chosen = xp.take_along_axis(cand, values.argmax(-1)[..., None], axis=-1)[..., 0]  # argmax: the first maximum

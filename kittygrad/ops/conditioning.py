@@ -7,7 +7,7 @@ import math
 from .. import backend as B
 from ..autograd import function as F
 from ..errors import KittyRuntimeError, KittyTypeError
-from ._prep import broadcast_shape_of, dtype_name, tensor_input
+from ._prep import broadcast_shape_of, dtype_name, tensor_input, torch_named
 from ._refusals import Removed
 from .decompositions import _eps, svdvals
 from .eigen import _eigh_np
@@ -117,7 +117,8 @@ def linalg_cond(A, p=None):
             raise KittyRuntimeError(f"linalg.svd: Expected a floating point or complex tensor as input. Got {dtype_name(a)}")
         s = svdvals(a)
         top, bottom = s[..., 0], s[..., -1]
-        return bottom / top if p == -2 else top / bottom
+        # torch's last node: a squeeze of the ratio it takes with the extreme values kept as dims
+        return torch_named(bottom / top if p == -2 else top / bottom, "SqueezeBackward1")
     _check_square(a, p)
     if p == "nuc":
         s = svdvals(a)
@@ -125,7 +126,8 @@ def linalg_cond(A, p=None):
     inverse, info = inv_ex(a)
     singular = F.Tensor._wrap(info._data[..., None, None] > 0)
     inverse = masked_fill(inverse, singular, _INF)
-    return matrix_norm(a, p) * matrix_norm(inverse, p)
+    # torch's last node: the nan_to_num that turns a singular A's NaN into inf
+    return torch_named(matrix_norm(a, p) * matrix_norm(inverse, p), "NanToNumBackward0")
 
 
 #: ``torch.matrix_rank``: removed from torch, an error there too

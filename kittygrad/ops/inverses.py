@@ -429,10 +429,24 @@ def solve(A, B, *, left: bool = True):
         raise KittyRuntimeError(
             f"linalg.solve: Expected A and B to have the same dtype, but found A of type {dtype_name(a)} and B of type {dtype_name(b)} instead"
         )
-    if not left:  # torch solves X A = B by its one linalg_solve_ex node, too
-        return torch_named(solve(a.mT, b.mT).mT, "LinalgSolveExBackward0")
+    if b._data.ndim == 0:
+        raise KittyRuntimeError("linalg.solve: The input tensor B must have at least 2 dimensions.")
     n = a._data.shape[-1]
     vector = b._data.ndim == 1 or (b._data.ndim == a._data.ndim - 1 and b._data.shape == a._data.shape[:-1])
+    if not left:
+        # X A = B: B's rows have A's size. A vector B is a column there, which fits no A but a
+        # 1x1 one, and that torch refuses too (it is B / A)
+        if vector and n == 1:
+            raise KittyRuntimeError(
+                "linalg.solve: Vector broadcasting of the left hand side is not supported for left=False. "
+                "In this case linalg.solve is equivalent to B / A.squeeze(-1)"
+            )
+        rows, cols = (b._data.shape[-1], 1) if vector else b._data.shape[-2:]
+        if vector or cols != n:
+            raise KittyRuntimeError(
+                f"linalg.solve: Incompatible shapes of A and B for the equation XA = B ({n}x{n} and {rows}x{cols})"
+            )
+        return torch_named(solve(a.mT, b.mT).mT, "LinalgSolveExBackward0")  # (torch's one node, too)
     bm = b.unsqueeze(-1) if vector else b
     if bm._data.ndim < 2 or bm._data.shape[-2] != n:
         rows = bm._data.shape[-2] if bm._data.ndim >= 2 else bm._data.shape[-1]

@@ -10,7 +10,7 @@ from .. import backend as _backend  # for ldl_solve, whose argument is named B, 
 from ..autograd.function import Op
 from ..errors import KittyRuntimeError
 from . import _return_types as RT
-from ._prep import broadcast_shape_of, dtype_name, expand_to, tensor_input
+from ._prep import broadcast_shape_of, dtype_name, expand_to, tensor_input, torch_named
 from .decompositions import LinAlgError, _lapack
 
 _ldl_factor_result = RT._make("linalg_ldl_factor", ("LD", "pivots"))
@@ -141,6 +141,11 @@ class LdlFactor(Op):
         raise KittyRuntimeError("derivative for aten::linalg_ldl_factor_ex is not implemented")
 
 
+def _ldl_factor(a):
+    # torch records no derivative for the factorization: its node is the generic NotImplemented one
+    return torch_named(LdlFactor.apply(a), "NotImplemented")
+
+
 def _factor_input(A, fname):
     a = tensor_input(A, "A")
     if a._data.ndim < 2:
@@ -164,7 +169,7 @@ def ldl_factor_ex(A, *, hermitian: bool = False, check_errors: bool = False):
     tensor([-2, -2], dtype=kittygrad.int32)
     """
     a = _factor_input(A, "torch.linalg.ldl_factor_ex")
-    ld, piv, info = LdlFactor.apply(a)
+    ld, piv, info = _ldl_factor(a)
     if check_errors:
         _raise_singular(info._data, "torch.linalg.ldl_factor_ex")
     return _ldl_factor_ex_result(ld, piv, info)
@@ -191,7 +196,7 @@ def ldl_factor(A, *, hermitian: bool = False):
             [ 0.5000, -4.0000]])
     """
     a = _factor_input(A, "torch.linalg.ldl_factor_ex")
-    ld, piv, info = LdlFactor.apply(a)
+    ld, piv, info = _ldl_factor(a)
     _raise_singular(info._data, "torch.linalg.ldl_factor")
     return _ldl_factor_result(ld, piv)
 

@@ -158,7 +158,14 @@ def dot(input, other):
     return Dot.apply(a, b)
 
 
-vdot = dot
+def vdot(input, other):
+    """Inner product of two 1-D tensors (``dot``: kittygrad has no complex conjugate to take).
+
+    >>> import kittygrad as kitty
+    >>> kitty.vdot(kitty.tensor([1., 2.]), kitty.tensor([3., 4.]))
+    tensor(11.)
+    """
+    return torch_named(dot(input, other), "VdotBackward0")  # (torch records its own node)
 
 
 def mv(input, vec):
@@ -975,4 +982,4 @@ def multi_dot(tensors):
     out = ts[0]
     for t in ts[1:]:
         out = matmul(out, t)
-    return out
+    return torch_named(out, "ViewBackward0")  # torch multiplies 2-D forms, then views the result's shape

@@ -10,7 +10,7 @@ from ..autograd import function as F
 from ..autograd.function import Op
 from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyTypeError
 from . import _return_types as RT
-from ._prep import broadcast_shape_of, bundle, dtype_name, expand_to, tensor_input
+from ._prep import broadcast_shape_of, bundle, dtype_name, expand_to, tensor_input, torch_named
 from ._refusals import Removed
 from .decompositions import (
     LinAlgError,
@@ -334,7 +334,7 @@ def tensorinv(A, ind: int = 2):
             f"inv: The diagonal element {failure[1]} is zero, the inversion could not be completed because the "
             "input matrix is singular."
         )
-    return inverse.reshape(*(shape[ind:] + shape[:ind]))
+    return torch_named(inverse.reshape(*(shape[ind:] + shape[:ind])), "ReshapeAliasBackward0")  # (torch's node)
 
 
 def tensorsolve(A, B, dims=None):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import backend as B
 from ..autograd import function as F
 from ..errors import KittyRuntimeError
-from ._prep import dtype_name, tensor_input
+from ._prep import dtype_name, tensor_input, torch_named
 from .arithmetic import mul
 from .joining import cat, flip
 from .reduction import cumprod
@@ -27,7 +27,9 @@ def vecdot(x, y, *, dim: int = -1):
         )
     if not B.is_float(x._data.dtype):
         raise KittyRuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got {dtype_name(x)}")
-    return _sum(mul(x, y), dim)
+    out = _sum(mul(x, y), dim)
+    # torch computes two vectors' product by vdot, other shapes by a sum of products
+    return torch_named(out, "VdotBackward0") if x._data.ndim == 1 and y._data.ndim == 1 else out
 
 
 def _powers(x, n):

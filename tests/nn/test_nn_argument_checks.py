@@ -313,6 +313,29 @@ def test_bilinear_shape_checks_match_torch(shapes):
         lib.zeros(a), lib.zeros(b), lib.zeros(w), None if bias is None else lib.zeros(bias)).shape))
 
 
+@pytest.mark.parametrize("c_dtype", ["int64", "int32", "bool", "float16", "float64"])
+@pytest.mark.parametrize("batched", [True, False])
+def test_lstm_cell_promotes_a_cell_state_of_another_dtype_as_torch(c_dtype, batched):
+    # torch's cell adds c to its gate products by plain arithmetic: a long c gives float32 results,
+    # a float64 one float64, and the weights still get gradients
+    outs = []
+    for lib in (torch, kitty):
+        lib.manual_seed(0)
+        cell = lib.nn.LSTMCell(3, 4)
+        x, h = lib.randn(2, 3), lib.randn(2, 4)
+        c = lib.arange(8).reshape(2, 4).to(getattr(lib, c_dtype))
+        if not batched:
+            x, h, c = x[0], h[0], c[0]
+        h1, c1 = cell(x, (h, c))
+        (h1.sum() + c1.sum()).backward()
+        flat = [t.detach().double().reshape(-1).tolist() for t in (h1, c1, cell.weight_hh.grad)]
+        outs.append((str(h1.dtype).split(".")[-1], str(c1.dtype).split(".")[-1], tuple(h1.shape), *flat))
+    (th, tc, tshape, thv, tcv, tg), (kh, kc, kshape, khv, kcv, kg) = outs
+    assert (kh, kc, kshape) == (th, tc, tshape)
+    for ours, theirs in ((khv, thv), (kcv, tcv), (kg, tg)):
+        assert ours == pytest.approx(theirs, rel=1e-5, abs=1e-6)
+
+
 def test_rnn_cell_checks_nonlinearity_when_called():
     # torch builds the cell and refuses the nonlinearity (RuntimeError) at the first call
     same_outcome(lambda lib: lib.nn.RNNCell(3, 4, nonlinearity="sigmoid").nonlinearity)

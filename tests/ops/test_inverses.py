@@ -1,9 +1,14 @@
-"""Op-table rows of ``kittygrad/ops/inverses.py``.
+"""Op-table rows of ``kittygrad/ops/inverses.py``, and the shape errors of ``linalg.solve``.
 
 Each row runs the checks of ``_row_checks.py``: forward and gradients against torch in float32
 and float64, finite differences, and integer inputs where the row asks for them."""
 from __future__ import annotations
 
+import pytest
+import torch
+from torch_errors import raised_as_torch
+
+import kittygrad as kitty
 from _row_checks import test_finite_differences, test_integer_inputs, test_matches_torch  # noqa: F401
 from _row_helpers import Row, _spd, fixed, matrix_shapes, well_conditioned
 
@@ -41,3 +46,24 @@ ROWS = [
         domain=well_conditioned),
     Row("matrix_power_0", lambda m, a: m.linalg.matrix_power(a, 0), shapes=matrix_shapes("bnn")),
 ]
+
+
+@pytest.mark.parametrize("a, b, left", [
+    ((3, 3), (3,), False), ((3, 3), (3, 1), False), ((3, 3), (2, 2), False), ((3, 3), (4,), False),
+    ((2, 3, 3), (2, 3), False), ((2, 3, 3), (3,), False), ((3, 3, 3), (3, 3), False), ((1, 1), (1,), False),
+    ((2, 1, 1), (2,), False), ((3, 3), (), False), ((3, 3), (), True), ((3, 3), (4,), True),
+])
+def test_solve_shape_errors_as_torch(a, b, left):
+    # X A = B wants B's rows of A's size: a vector B (a column there) never fits
+    def call(m):
+        return lambda: m.linalg.solve(m.eye(a[-1]).expand(*a), m.ones(*b), left=left)
+
+    ours, theirs = raised_as_torch(call(torch), call(kitty))
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("a, b", [((3, 3), (1, 3)), ((2, 3, 3), (2, 1, 3)), ((4, 2, 3, 3), (2, 5, 3))])
+def test_solve_right_side_shapes_as_torch(a, b):
+    ours = kitty.linalg.solve(kitty.eye(a[-1]).expand(*a) * 2, kitty.ones(*b), left=False)
+    theirs = torch.linalg.solve(torch.eye(a[-1]).expand(*a) * 2, torch.ones(*b), left=False)
+    assert ours.shape == theirs.shape and ours.tolist() == theirs.tolist()

@@ -35,7 +35,7 @@ def empty_parameter(*shape: int, dtype=None) -> Parameter:
     >>> empty_parameter(2, 3).shape
     kittygrad.Size([2, 3])
     """
-    return Parameter(C.empty(*shape, dtype=dtype))
+    return Parameter(C.empty(shape, dtype=dtype))  # one tuple: () is a 0-d parameter
 
 
 def set_optional_bias(module, wanted: bool, size: int, dtype=None) -> None:

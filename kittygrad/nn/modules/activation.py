@@ -430,7 +430,7 @@ class MultiheadAttention(Module):
         # Every name exists (None when unused), as torch's attributes do.
         for name in _MHA_PARAMETERS:
             shape = shapes.get(name)
-            self.register_parameter(name, None if shape is None else Parameter(C.empty(*shape, dtype=dtype)))
+            self.register_parameter(name, None if shape is None else Parameter(C.empty(shape, dtype=dtype)))
         self.out_proj = NonDynamicallyQuantizableLinear(E, E, bias=bias, dtype=dtype)
         if add_bias_kv:  # registered after in_proj_bias, as torch's named_parameters() lists them
             self.bias_k = Parameter(C.empty(1, 1, E, dtype=dtype))

@@ -26,7 +26,7 @@ class _AffineNorm(_FunctionalModule):
     def _add_affine(self, shape: tuple, weight: bool, bias: bool | None, dtype) -> None:
         """``bias=None``: the layer has no ``bias`` at all (RMSNorm); there is no bias without a weight."""
         def slot(present: bool) -> Parameter | None:
-            return Parameter(C.empty(*shape, dtype=dtype)) if present else None
+            return Parameter(C.empty(tuple(shape), dtype=dtype)) if present else None
 
         self.register_parameter("weight", slot(weight))
         if bias is not None:

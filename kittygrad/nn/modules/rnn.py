@@ -135,7 +135,7 @@ class RNNBase(Module):
             for suffix in ("", "_reverse")[:ndir]:
                 for name, shape in _cell_parameters(f"_l{layer}{suffix}", _GATES[mode], in_size, hidden_size, bias, proj_size):
                     if shape is not None:  # a stack without bias has no bias names at all
-                        setattr(self, name, Parameter(C.empty(*shape, dtype=dtype)))
+                        setattr(self, name, Parameter(C.empty(shape, dtype=dtype)))
                         self._flat_weights_names.append(name)
         self.reset_parameters()
 
@@ -432,7 +432,7 @@ class RNNCellBase(Module):
         self.hidden_size = hidden_size
         self.bias = bias
         for name, shape in _cell_parameters("", num_chunks, input_size, hidden_size, bias):
-            self.register_parameter(name, None if shape is None else Parameter(C.empty(*shape, dtype=dtype)))
+            self.register_parameter(name, None if shape is None else Parameter(C.empty(shape, dtype=dtype)))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -479,10 +479,25 @@ class RNNCellBase(Module):
         _check_linear_dtypes(x, self.weight_ih, b_ih)
         if hs[0] is not None:
             _check_linear_dtypes(hs[0], self.weight_hh, b_hh)
+        if self._mode == "LSTM" and hs[1] is not None and hs[0] is not None and hs[1].dtype != self.weight_ih.dtype:
+            # torch's cell adds c to its gates' products by plain arithmetic, so a c of another dtype
+            # promotes (an integer c gives the weights' dtype, a float64 one float64), where the
+            # fused kernel wants a single dtype
+            h, c = _promoting_lstm_step(x[0], hs[0][0], hs[1][0], b_ih, b_hh, self)
+            return [h, c] if batched else [h.squeeze(0), c.squeeze(0)]
         h0 = (hs[0], hs[1]) if self._mode == "LSTM" else hs[0]
         outs = _FN[self._mode](x, h0, params, self.bias, 1, 0.0, False, False, False)
         result = [s[0] if batched else s[0, 0] for s in outs[1:]]
         return result
+
+
+def _promoting_lstm_step(x: Tensor, h: Tensor, c: Tensor, b_ih, b_hh, cell) -> tuple:
+    """One LSTM step composed as torch's cell composes it (its ``MulBackward0``/``AddBackward0``
+    results): the gates in the weights' dtype, the new c and h in that dtype promoted with c's."""
+    gates = F.linear(x, cell.weight_ih, b_ih) + F.linear(h, cell.weight_hh, b_hh)
+    i, f, g, o = gates.chunk(4, 1)
+    c1 = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    return o.sigmoid() * c1.tanh(), c1
 
 
 class RNNCell(RNNCellBase):

@@ -206,7 +206,7 @@ class _Orthogonal(Module):
         if self.orthogonal_map in (_OrthMaps.matrix_exp, _OrthMaps.cayley):
             X = X.tril()
             if n != k:
-                X = _joining.cat([X, C.zeros(*X.shape[:-1], n - k, dtype=X.dtype)], -1)
+                X = _joining.cat([X, C.zeros((*X.shape[:-1], n - k), dtype=X.dtype)], -1)
             A = X - X.transpose(-1, -2)
             if self.orthogonal_map is _OrthMaps.cayley:
                 eye = _eye_like(A, n)
@@ -251,7 +251,7 @@ class _Orthogonal(Module):
             if n == k:
                 Q = Q.clone() if _is_orthogonal(Q) else _make_orthogonal(Q)
             else:
-                N = C.randn(*Q.shape[:-2], n, n - k, dtype=Q.dtype)
+                N = C.randn((*Q.shape[:-2], n, n - k), dtype=Q.dtype)
                 Q = _make_orthogonal(_joining.cat([Q, N], -1))
             self.base = Q
             neg_eye = C.zeros_like(Q_init)
