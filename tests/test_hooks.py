@@ -393,3 +393,23 @@ def test_module_hook_handles_are_removable_handles(lib):
         for h in handles:
             h.remove()
     assert not lin._forward_hooks and not lin._forward_pre_hooks and not lin._backward_hooks
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("shape", [(3,), (4, 3), (2, 4, 3)])
+def test_a_linear_layers_leaf_hooks_fire_in_torchs_order(shape, bias):
+    # scripts print gradient norms from hooks on each parameter: torch's linear is addmm(bias,
+    # input, weight.t()), so the bias's hook fires before the weight's
+    orders = []
+    for lib in (kitty, torch):
+        order = []
+        lib.manual_seed(0)
+        lin = lib.nn.Linear(3, 2, bias=bias)
+        for name, p in lin.named_parameters():
+            p.register_hook(lambda g, name=name: order.append(name))
+        x = lib.randn(*shape, requires_grad=True)
+        x.register_hook(lambda g: order.append("input"))
+        with kitty.autograd.backward_semantics("torch"):
+            lin(x).sum().backward()
+        orders.append(order)
+    assert orders[0] == orders[1]

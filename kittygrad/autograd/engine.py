@@ -211,6 +211,12 @@ class Node:
         """Which of torch's overloads of the op this node records ("0" unless a subclass knows)."""
         return "0"
 
+    def torch_leaf_order(self) -> tuple | None:
+        """The input positions in the order torch's backward reaches those of them that are leaves
+        (their hooks fire in that order), where this op's torch graph makes it differ from input
+        order; None for input order."""
+        return None
+
     @property
     def next_edges(self) -> tuple:
         """``(node, output_nr)`` per forward input, or None for one that needs no gradient."""
@@ -711,10 +717,16 @@ def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mo
             ):
                 ready_stack.append(nxt)
         if len(ready_stack) - mark > 1:
-            # torch's order, as far as it shows: leaves first, in input order, then the other
-            # nodes, the later input's first (torch runs the most recently created node first)
+            # torch's order, as far as it shows: leaves first, in input order (or the order the
+            # node's class names), then the other nodes, the later input's first (torch runs the
+            # most recently created node first)
             fresh_ready = ready_stack[mark:]
-            ready_stack[mark:] = [n for n in fresh_ready if n._waits] + [n for n in reversed(fresh_ready) if not n._waits]
+            leaves = [n for n in reversed(fresh_ready) if not n._waits]
+            order = node.torch_leaf_order() if len(leaves) > 1 else None
+            if order is not None:
+                # (popped from the end: the leaf torch reaches first goes last)
+                leaves.sort(key=lambda n: order.index(node._next_nodes.index(n)), reverse=True)
+            ready_stack[mark:] = [n for n in fresh_ready if n._waits] + leaves
 
     # 4. Whatever did not run keeps its partial gradient (seed semantics) and we say why.
     if seed_mode and bufs:

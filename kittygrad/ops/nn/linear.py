@@ -39,6 +39,15 @@ class Linear(Op):
         self.torch_label = _TORCH_LINEAR[min(x.ndim, 3), b is not None]  # (only torch's name reads it)
         return _k.rows_affine(x, w, b)
 
+    def torch_leaf_order(self):
+        # torch's linear is addmm(bias, input, weight.t()), through views of the input but for a
+        # matrix: the bias's leaf is reached first, the weight's only after the t() node, and the
+        # input's between them for a matrix, after them through its views
+        label = self.__dict__.get("torch_label")
+        if label == "AddmmBackward0":
+            return (2, 0, 1)
+        return (2, 1, 0) if label == "ViewBackward0" else None
+
     def backward(self, g):
         need = self.needs_input_grad
         x, w = self.x, self.w
