@@ -413,3 +413,29 @@ def test_a_linear_layers_leaf_hooks_fire_in_torchs_order(shape, bias):
             lin(x).sum().backward()
         orders.append(order)
     assert orders[0] == orders[1]
+
+
+@pytest.mark.parametrize("mode, kwargs", [
+    ("LSTM", {"num_layers": 2, "bidirectional": True}), ("LSTM", {"dtype": "float64"}), ("LSTM", {"proj_size": 2}),
+    ("GRU", {"num_layers": 2, "bidirectional": True}), ("GRU", {"bias": False}), ("RNN", {"num_layers": 2}),
+    ("LSTMCell", {}), ("GRUCell", {}), ("RNNCell", {"bias": False}),
+])
+def test_a_recurrent_layers_leaf_hooks_fire_in_torchs_order(mode, kwargs):
+    # torch reaches the last layer's weights first, and within a layer in the order its graph of
+    # the layer hands them out (the fused float32 LSTM's differs from the step-by-step ops'; a
+    # cell's is two linears)
+    orders = []
+    for lib in (kitty, torch):
+        order = []
+        lib.manual_seed(0)
+        options = {**kwargs, "dtype": getattr(lib, kwargs.get("dtype", "float32"))}
+        if "Cell" not in mode:
+            options["batch_first"] = True
+        rnn = getattr(lib.nn, mode)(2, 3, **options)
+        for name, p in rnn.named_parameters():
+            p.register_hook(lambda g, name=name: order.append(name))
+        with kitty.autograd.backward_semantics("torch"):
+            out = rnn(lib.randn(1, 4, 2, dtype=options["dtype"]) if "Cell" not in mode else lib.randn(4, 2))
+            (out[0] if isinstance(out, tuple) else out).sum().backward()
+        orders.append(order)
+    assert orders[0] == orders[1]

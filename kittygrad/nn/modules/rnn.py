@@ -481,6 +481,12 @@ class RNNCellBase(Module):
             _check_linear_dtypes(hs[0], self.weight_hh, b_hh)
         h0 = (hs[0], hs[1]) if self._mode == "LSTM" else hs[0]
         outs = _FN[self._mode](x, h0, params, self.bias, 1, 0.0, False, False, False)
+        node = outs[1]._grad_fn
+        if node is not None:
+            # the order torch's backward reaches the weights (their hooks fire so): its cell is two
+            # linears, each reaching its bias before its weight; the input's first (a GRU's: last)
+            pair_ih, pair_hh = ((5, 3), (6, 4)) if self.bias else ((3,), (4,))
+            node._leaf_order = (*pair_hh, *pair_ih, 1, 2, 0) if self._mode == "GRU" else (*pair_ih, *pair_hh, 1, 2, 0)
         result = [s[0] if batched else s[0, 0] for s in outs[1:]]
         return result
 
