@@ -439,3 +439,27 @@ def test_a_recurrent_layers_leaf_hooks_fire_in_torchs_order(mode, kwargs):
             (out[0] if isinstance(out, tuple) else out).sum().backward()
         orders.append(order)
     assert orders[0] == orders[1]
+
+
+@pytest.mark.parametrize("make, inputs", [
+    (lambda lib: lib.nn.Bilinear(3, 3, 2), [(2, 3), (2, 3)]),
+    (lambda lib: lib.nn.InstanceNorm2d(3, affine=True), [(2, 3, 4, 4)]),
+    (lambda lib: lib.nn.InstanceNorm1d(3, affine=True, track_running_stats=True).eval(), [(2, 3, 5)]),
+])
+def test_bias_first_layers_leaf_hooks_fire_in_torchs_order(make, inputs):
+    # torch's bilinear adds its bias after the product, its instance norm repeats the bias after
+    # the weight: both reach the bias's leaf first
+    orders = []
+    for lib in (kitty, torch):
+        order = []
+        lib.manual_seed(0)
+        module = make(lib)
+        for name, p in module.named_parameters():
+            p.register_hook(lambda g, name=name: order.append(name))
+        xs = [lib.randn(*shape, requires_grad=True) for shape in inputs]
+        for i, x in enumerate(xs):
+            x.register_hook(lambda g, i=i: order.append(f"input{i}"))
+        with kitty.autograd.backward_semantics("torch"):
+            module(*xs).pow(2).sum().backward()
+        orders.append(order)
+    assert orders[0] == orders[1]

@@ -214,8 +214,9 @@ class Node:
     def torch_leaf_order(self) -> tuple | None:
         """The input positions in the order torch's backward reaches those of them that are leaves
         (their hooks fire in that order), where this op's torch graph makes it differ from input
-        order; None for input order."""
-        return None
+        order; None for input order. An op function that knows it for one call sets the node's
+        ``_leaf_order``; a class that knows it for all overrides this."""
+        return self.__dict__.get("_leaf_order")
 
     @property
     def next_edges(self) -> tuple:

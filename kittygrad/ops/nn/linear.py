@@ -114,6 +114,11 @@ class Bilinear(Op):
             out += b
         return out.reshape(lead + (w.shape[0],))
 
+    def torch_leaf_order(self):
+        # torch's bilinear adds the bias after its product (a node that takes the inputs and
+        # weight in its own order): the bias's leaf is reached first
+        return (3, 2, 1, 0)
+
     def composite(self, x1, x2, w, b):
         out = _linalg.einsum("...i,oij,...j->...o", x1, w, x2)
         return out + b if b is not None else out

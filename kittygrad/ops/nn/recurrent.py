@@ -134,9 +134,6 @@ class Rnn(Op):
             return inp, hn, cn
         return inp, hn
 
-    def torch_leaf_order(self):
-        return self._leaf_order
-
     def _run(self, xw, h, c, w_hh, b_hh, reverse, out):
         mode, H = self.mode, self.hidden
         T = xw.shape[0]
