@@ -78,7 +78,7 @@ def output_nrs(nrs: list) -> tuple:
     return tuple(nrs)
 #: anomaly mode (autograd/anomaly_mode.py sits above the engine and plugs its check in here: the
 #: engine reads one attribute per backward while the mode is off and imports nothing above it)
-_anomaly = SimpleNamespace(enabled=False, check_nan=True, check=None)
+_anomaly = SimpleNamespace(enabled=False, check_nan=True, check=None, warn_error=None)
 #: ``grad_fn._saved_<name>`` / ``_raw_saved_<name>``: autograd/graph.py plugs the lookup in here
 _saved_access = SimpleNamespace(get=None)
 
@@ -356,6 +356,8 @@ def _node_backward(node, grads, create_graph: bool, last_read: bool = False) -> 
     ``last_read``: the walk frees what the node saved once this returns (``Node._last_read``)."""
     for saved in node._saved_versions:
         if saved[0][0] != saved[1]:
+            if _anomaly.enabled:  # torch warns with the forward's traceback before it raises
+                _anomaly.warn_error(node)
             _check_versions(node)
     if last_read:
         # (a flag on the node, not a thread-local: reading and writing one around every backward
@@ -462,8 +464,10 @@ def _formal_dependence(node, input_grads):
 
 
 def _check_versions(node) -> None:
-    for vc, version, arr, *_ in node._saved_versions:
+    for vc, version, arr, nr, is_output in node._saved_versions:
         shape, dtype = arr.shape, arr.dtype
+        if vc[0] != version and _display.name == "torch":
+            raise KittyRuntimeError(_torch_version_message(node, vc, version, arr, nr, is_output))
         if vc[0] != version:
             raise KittyRuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
@@ -472,6 +476,44 @@ def _check_versions(node) -> None:
                 "Hint: do the in-place operation on a copy (x = x.clone()) or use its out-of-place "
                 "form (x = x.mul(2) instead of x.mul_(2))."
             )
+
+
+def _torch_version_message(node, vc, version, arr, nr: int, is_output: bool) -> str:
+    """torch's words for a saved value changed in place (under ``kittygrad.run``, where a script
+    prints them): its legacy type and shape, and the node whose output it is now (the one that
+    saved it for a saved output; else the tensor's current ``grad_fn``, usually the in-place op)."""
+    legacy = _LEGACY_NAMES.get(arr.dtype.name, "Tensor")
+    if is_output:
+        producer = node
+    else:
+        # the node keeps the input's array and version counter, not the Tensor: look for it
+        # among the counter's holders (on this error path only) to name its grad_fn now
+        holder = next((t for t in _gc.get_referrers(vc) if getattr(t, "_data", None) is arr and hasattr(t, "_grad_fn")), None)
+        producer = holder._grad_fn if holder is not None else None
+        nr = holder._output_nr if holder is not None else 0
+    which = ""
+    if producer is not None:
+        name = producer.torch_name()
+        which = f", which is output {nr} of {name[:-9] if name[-9:-1] == 'Backward' else name},"
+    hint = (
+        "Hint: the backtrace further above shows the operation that failed to compute its gradient. The "
+        "variable in question was changed in there or anywhere later. Good luck!" if _anomaly.enabled else
+        "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
+        "torch.autograd.set_detect_anomaly(True, check_nan=False)."
+    )
+    return (
+        "one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"[torch.{legacy} {list(arr.shape)}]{which} is at version "
+        f"{vc[0]}; expected version {version} instead. {hint}"
+    )
+
+
+#: torch's legacy tensor type names by NumPy dtype name, for its in-place version message
+_LEGACY_NAMES = {
+    "float16": "HalfTensor", "bfloat16": "BFloat16Tensor", "float32": "FloatTensor", "float64": "DoubleTensor",
+    "uint8": "ByteTensor", "int8": "CharTensor", "int16": "ShortTensor", "int32": "IntTensor", "int64": "LongTensor",
+    "bool": "BoolTensor",
+}
 
 
 def _add(a, b):
