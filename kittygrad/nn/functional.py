@@ -339,7 +339,13 @@ def _adaptive_avg(input: Tensor, output_size, nd: int, name: str) -> Tensor:
         if s == n_in:
             continue
         out = _along(out, axis, _adaptive_matrix(n_in, s))
-    return keep_channels_last(out, x) if out is not x else x * 1
+    out = keep_channels_last(out, x) if out is not x else x * 1
+    # the node torch records (a printed output shows it): a mean for one value per plane, and
+    # the 1-d pool is its 2-d one squeezed
+    if nd == 1:
+        return torch_named(out, "SqueezeBackward1")
+    single = all(n == 1 for n in out.shape[out.ndim - nd:])
+    return torch_named(out, "MeanBackward1" if single else f"AdaptiveAvgPool{nd}DBackward0")
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
@@ -552,9 +558,18 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         out = x
         for i, (n_in, n_out, s) in enumerate(zip(spatial, sizes, scales)):
             out = _nearest_along(out, 2 + i, _nearest_index(n_in, int(n_out), mode, s, x._data.dtype))
-        return keep_channels_last(out, x)
-    return _resize(x, spatial, sizes, scales,
-                   lambda n_in, n_out, s: _interp_matrix(n_in, n_out, mode, align, s, x._data.dtype))
+        return torch_named(keep_channels_last(out, x), f"{_UPSAMPLE_NAMES[mode]}{nd}DBackward0")
+    out = _resize(x, spatial, sizes, scales,
+                  lambda n_in, n_out, s: _interp_matrix(n_in, n_out, mode, align, s, x._data.dtype))
+    return torch_named(out, f"{_UPSAMPLE_NAMES[mode]}{nd}DBackward0")
+
+
+#: torch's upsample node per mode (``UpsampleBilinear2DBackward0``; the dims follow), which a
+#: printed output shows: kittygrad resizes by per-axis gathers or products instead
+_UPSAMPLE_NAMES = {
+    "nearest": "UpsampleNearest", "nearest-exact": "UpsampleNearestExact", "linear": "UpsampleLinear",
+    "bilinear": "UpsampleBilinear", "bicubic": "UpsampleBicubic", "trilinear": "UpsampleTrilinear",
+}
 
 
 def _resize(x: Tensor, spatial, sizes, scales, matrix) -> Tensor:

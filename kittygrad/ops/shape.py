@@ -68,6 +68,7 @@ class Reshape(Op):
             self.is_view = True
         else:
             self._name = "CloneBackward"
+            self.torch_label = "UnsafeViewBackward0"  # torch copies, then views the copy unsafely
         return out
 
     def backward(self, g):
