@@ -272,6 +272,12 @@ SHAPED_NODE_EXPRESSIONS = [
     "F.interpolate(x5, scale_factor=2, mode='trilinear')", "F.interpolate(x4, scale_factor=2, mode='nearest-exact')",
     "F.interpolate(x4, size=(3, 3), mode='area')", "x4.prod(1)", "x4.prod()", "x4.permute(0, 2, 3, 1).reshape(2, -1)",
     "F.cross_entropy(x4[:, :, 0, 0], lib.tensor([0, 1]), label_smoothing=0.1)",
+    "F.instance_norm(x4)", "F.rms_norm(x3, (6,))", "F.pixel_shuffle(x4[:, :1].expand(2, 4, 6, 6), 2)",
+    "F.pixel_unshuffle(x4, 2)", "F.unfold(x4, 2)", "F.fold(F.unfold(x4, 2), (6, 6), 2)", "F.celu(x3, 2.0)",
+    "F.glu(x3)", "F.softsign(x3)", "F.prelu(x4, lib.ones(3))", "F.threshold(x3, 0.1, 0.0)",
+    "F.bilinear(x3, x3, lib.ones(2, 6, 6), lib.ones(2))", "F.bilinear(x3[0], x3[0], lib.ones(2, 6, 6))",
+    "lib.baddbmm(x3[:, :, :3], x3, x3.transpose(1, 2))", "lib.nn.LSTMCell(6, 2)(x3[0])[0]", "lib.nn.LSTMCell(6, 2)(x3[0])[1]",
+    "lib.nn.GRUCell(6, 2)(x3[0])", "lib.nn.RNNCell(6, 2)(x3[0])", "lib.nn.RNNCell(6, 2, nonlinearity='relu')(x3[0, 0])",
 ]
 
 

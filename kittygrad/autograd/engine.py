@@ -63,6 +63,10 @@ _TORCH_NAMES = {
     "LUFactorBackward": "LinalgLuFactorExBackward0",
     "SolveTriangularBackward": "LinalgSolveTriangularBackward0",
     "Log1pBackward": "Log1PBackward0",
+    # torch's decompositions that end in another op (a printed output shows that op's node)
+    "RmsNormBackward": "MulBackward0",  # x * rsqrt(mean(x**2) + eps) [* weight]
+    "SoftsignBackward": "DivBackward0",  # x / (1 + |x|)
+    "PreluBackward": "PreluKernelBackward0",
 }
 #: torch's nodes written in C++ without a generated class: ``name()`` gives them their namespace
 #: (``torch::autograd::AccumulateGrad``), while their repr and a tensor's printout show the bare name

@@ -11,7 +11,7 @@ from .. import creation as C
 from .. import dtypes as D
 from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueError
 from ..ops.activation import celu, elu, hardtanh, leaky_relu, selu
-from ..ops._prep import dtype_name
+from ..ops._prep import dtype_name, torch_named
 from ..ops.nn.padding import pad
 from ..tensor import Tensor
 from ._functional_dropout import _check_dropout_input, _dropout_zeros
@@ -33,7 +33,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     below = input <= threshold
     if inplace:
         return input.masked_fill_(below, value)
-    return input.masked_fill(below, value)
+    return torch_named(input.masked_fill(below, value), "ThresholdBackward0")  # (torch's own node)
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:

@@ -15,7 +15,7 @@ from .. import backend as B
 from .. import creation as C
 from ..errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyValueError
 from ..ops import joining as _joining
-from ..ops._prep import dtype_name
+from ..ops._prep import dtype_name, torch_named
 from ..ops.comparison import where
 from ..ops.nn.padding import pad
 from ..tensor import Tensor
@@ -50,7 +50,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     n = len(lead)
     x = input.reshape(*lead, c // (r * r), r, r, h, w)
     perm = tuple(range(n)) + (n, n + 3, n + 1, n + 4, n + 2)
-    return x.permute(*perm).reshape(*lead, c // (r * r), h * r, w * r)
+    return torch_named(x.permute(*perm).reshape(*lead, c // (r * r), h * r, w * r), "PixelShuffleBackward0")
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
@@ -72,7 +72,7 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     n = len(lead)
     x = input.reshape(*lead, c, h // r, r, w // r, r)
     perm = tuple(range(n)) + (n, n + 2, n + 4, n + 1, n + 3)
-    return x.permute(*perm).reshape(*lead, c * r * r, h // r, w // r)
+    return torch_named(x.permute(*perm).reshape(*lead, c * r * r, h // r, w // r), "PixelUnshuffleBackward0")
 
 
 def _pair(value, name: str = "argument") -> tuple:
@@ -126,7 +126,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
         pieces.append(x[:, :, top : top + stride[0] * (oh - 1) + 1 : stride[0],
                         left : left + stride[1] * (ow - 1) + 1 : stride[1]])
     cols = _joining.stack(pieces, 2).reshape(x.shape[0], -1, oh * ow)
-    return cols if batched else cols.squeeze(0)
+    return torch_named(cols if batched else cols.squeeze(0), "Im2ColBackward0")  # (torch's one node)
 
 
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
@@ -172,7 +172,7 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     image = image.reshape(n, channels, hp, wp)
     if any(padding):  # (cropped to a fresh block: torch's col2im writes a contiguous image)
         image = image[:, :, padding[0] : padding[0] + out_hw[0], padding[1] : padding[1] + out_hw[1]].contiguous()
-    return image if batched else image.squeeze(0)
+    return torch_named(image if batched else image.squeeze(0), "Col2ImBackward0")  # (torch's one node)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from . import _kernels as _k
 from . import comparison as _comparison
 from . import unary as _unary
 from ._fused import _float, _needs, _sigmoid, _softplus
-from ._prep import as_tensor_arg, cast, dtype_name, masked_grad, normalize_dim, scaled_own, times_grad
+from ._prep import as_tensor_arg, cast, dtype_name, masked_grad, normalize_dim, scaled_own, times_grad, torch_named
 from .unary import _float_input
 
 _HALF = B.xp.dtype("float16")
@@ -541,7 +541,8 @@ def celu(input, alpha: float = 1.0, inplace: bool = False):
     """
     if alpha == 0:
         raise KittyRuntimeError("ZeroDivisionError: alpha of celu must not be 0")
-    return _activation(Elu, input, inplace, "elu_cpu", alpha=float(alpha), input_scale=1.0 / alpha)
+    out = _activation(Elu, input, inplace, "elu_cpu", alpha=float(alpha), input_scale=1.0 / alpha)
+    return out if inplace else torch_named(out, "CeluBackward0")  # (torch's own node, not elu's)
 
 
 def gelu(input, approximate: str = "none"):

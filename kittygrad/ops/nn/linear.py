@@ -105,6 +105,8 @@ class Bilinear(Op):
 
     def forward(self, x1, x2, w, b):
         xp = self.xp
+        # torch's bilinear is a product viewed back to the input's shape, plus the bias
+        self.torch_label = "AddBackward0" if b is not None else "ViewBackward0"  # (only torch's name reads it)
         lead = x1.shape[:-1]
         a = x1.reshape(-1, x1.shape[-1])
         c = x2.reshape(-1, x2.shape[-1])

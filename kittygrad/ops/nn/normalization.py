@@ -11,7 +11,7 @@ from ...autograd.grad_mode import no_grad
 from ...errors import KittyRuntimeError, KittyValueError
 from .. import _kernels as _k
 from .._fused import _assign, _const, _float, _same_dtype, xp
-from .._prep import as_tensor_arg, cast, dtype_name, normalize_dims
+from .._prep import as_tensor_arg, cast, dtype_name, normalize_dims, torch_named
 from ..norms import VectorNorm
 
 # ---------------------------------------------------------------------------------------------
@@ -326,10 +326,11 @@ def _stored_stats(x, running_mean, running_var, shape: tuple, missing: str) -> t
 def _bias_reached_first(out):
     """``out``, its node told the order torch's instance norm reaches its leaves: the input's
     first, then, as torch repeats the weight and then the bias per sample and reaches the later
-    repeat first, the bias's before the weight's."""
+    repeat first, the bias's before the weight's. torch's last node is the view of its batch
+    norm's output back to the input's shape (a printed output shows it)."""
     if out._grad_fn is not None:
         out._grad_fn._leaf_order = (0, 2, 1)
-    return out
+    return torch_named(out, "ViewBackward0")
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats: bool = True, momentum: float = 0.1, eps: float = 1e-5):
