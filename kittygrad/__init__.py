@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import math as _math
 
-from .version import __version__  # noqa: E402  (one place for the version: kittygrad.version)
+from .version import __version__ as _version_text  # noqa: E402  (one place for the version: kittygrad.version)
+from . import torch_version  # noqa: E402  (torch.torch_version)
+
+__version__ = torch_version.TorchVersion(_version_text)  # compares as a version, as torch.__version__
 from . import _allocator  # noqa: E402
 
 _allocator.tune_malloc()  # glibc's malloc set for arrays made and freed every step (see kittygrad._allocator)

@@ -34,6 +34,7 @@ from kittygrad.autograd import set_backward_semantics
 from kittygrad.autograd.engine import Node
 from kittygrad.linalg import LinAlgError
 from kittygrad.tensor import Tensor
+from kittygrad.torch_version import TorchVersion
 
 #: what ``torch.__version__`` reads under the runner: the PyTorch release whose API kittygrad matches
 TORCH_API_VERSION = "2.13.0+kittygrad"
@@ -132,9 +133,13 @@ class TorchFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             # scripts compare torch.__version__ to pick code paths: answer the torch whose API
             # kittygrad follows (kittygrad.__version__ stays kittygrad's own); torch.version too
             build = _served("torch.version", importlib.import_module("kittygrad.version"))
-            for served in (module, build):
-                object.__setattr__(served, "__version__", TORCH_API_VERSION)
+            object.__setattr__(build, "__version__", TORCH_API_VERSION)  # (a plain str there, as torch's)
             object.__setattr__(module, "version", build)
+            # torch.__version__ compares as a version ("2.13.0" >= "2.9", >= (2, 1)), as torch's
+            compared = _served("torch.torch_version", importlib.import_module("kittygrad.torch_version"))
+            for served in (module, compared):
+                object.__setattr__(served, "__version__", TorchVersion(TORCH_API_VERSION))
+            object.__setattr__(module, "torch_version", compared)
         return module
 
     def exec_module(self, module) -> None:

@@ -159,3 +159,17 @@ def test_without_anomaly_mode_nan_flows_silently():
         warnings.simplefilter("ignore")
         (kitty.sqrt(x) * 0).sum().backward()
     assert np.isnan(x.grad.numpy()).all()
+
+
+def test_a_changed_saved_value_warns_with_the_forward_traceback_before_raising():
+    # torch's anomaly mode names the node and where its forward ran, then raises
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with kitty.autograd.detect_anomaly():
+            a = kitty.randn(3, requires_grad=True)
+            b = a.sigmoid()
+            b.mul_(2)
+            with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+                b.sum().backward()
+    texts = [str(w.message) for w in caught]
+    assert any(t.startswith("Error detected in SigmoidBackward") and "b = a.sigmoid()" in t for t in texts), texts

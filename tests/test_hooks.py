@@ -393,3 +393,73 @@ def test_module_hook_handles_are_removable_handles(lib):
         for h in handles:
             h.remove()
     assert not lin._forward_hooks and not lin._forward_pre_hooks and not lin._backward_hooks
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("shape", [(3,), (4, 3), (2, 4, 3)])
+def test_a_linear_layers_leaf_hooks_fire_in_torchs_order(shape, bias):
+    # scripts print gradient norms from hooks on each parameter: torch's linear is addmm(bias,
+    # input, weight.t()), so the bias's hook fires before the weight's
+    orders = []
+    for lib in (kitty, torch):
+        order = []
+        lib.manual_seed(0)
+        lin = lib.nn.Linear(3, 2, bias=bias)
+        for name, p in lin.named_parameters():
+            p.register_hook(lambda g, name=name: order.append(name))
+        x = lib.randn(*shape, requires_grad=True)
+        x.register_hook(lambda g: order.append("input"))
+        with kitty.autograd.backward_semantics("torch"):
+            lin(x).sum().backward()
+        orders.append(order)
+    assert orders[0] == orders[1]
+
+
+@pytest.mark.parametrize("mode, kwargs", [
+    ("LSTM", {"num_layers": 2, "bidirectional": True}), ("LSTM", {"dtype": "float64"}), ("LSTM", {"proj_size": 2}),
+    ("GRU", {"num_layers": 2, "bidirectional": True}), ("GRU", {"bias": False}), ("RNN", {"num_layers": 2}),
+    ("LSTMCell", {}), ("GRUCell", {}), ("RNNCell", {"bias": False}),
+])
+def test_a_recurrent_layers_leaf_hooks_fire_in_torchs_order(mode, kwargs):
+    # torch reaches the last layer's weights first, and within a layer in the order its graph of
+    # the layer hands them out (the fused float32 LSTM's differs from the step-by-step ops'; a
+    # cell's is two linears)
+    orders = []
+    for lib in (kitty, torch):
+        order = []
+        lib.manual_seed(0)
+        options = {**kwargs, "dtype": getattr(lib, kwargs.get("dtype", "float32"))}
+        if "Cell" not in mode:
+            options["batch_first"] = True
+        rnn = getattr(lib.nn, mode)(2, 3, **options)
+        for name, p in rnn.named_parameters():
+            p.register_hook(lambda g, name=name: order.append(name))
+        with kitty.autograd.backward_semantics("torch"):
+            out = rnn(lib.randn(1, 4, 2, dtype=options["dtype"]) if "Cell" not in mode else lib.randn(4, 2))
+            (out[0] if isinstance(out, tuple) else out).sum().backward()
+        orders.append(order)
+    assert orders[0] == orders[1]
+
+
+@pytest.mark.parametrize("make, inputs", [
+    (lambda lib: lib.nn.Bilinear(3, 3, 2), [(2, 3), (2, 3)]),
+    (lambda lib: lib.nn.InstanceNorm2d(3, affine=True), [(2, 3, 4, 4)]),
+    (lambda lib: lib.nn.InstanceNorm1d(3, affine=True, track_running_stats=True).eval(), [(2, 3, 5)]),
+])
+def test_bias_first_layers_leaf_hooks_fire_in_torchs_order(make, inputs):
+    # torch's bilinear adds its bias after the product, its instance norm repeats the bias after
+    # the weight: both reach the bias's leaf first
+    orders = []
+    for lib in (kitty, torch):
+        order = []
+        lib.manual_seed(0)
+        module = make(lib)
+        for name, p in module.named_parameters():
+            p.register_hook(lambda g, name=name: order.append(name))
+        xs = [lib.randn(*shape, requires_grad=True) for shape in inputs]
+        for i, x in enumerate(xs):
+            x.register_hook(lambda g, i=i: order.append(f"input{i}"))
+        with kitty.autograd.backward_semantics("torch"):
+            module(*xs).pow(2).sum().backward()
+        orders.append(order)
+    assert orders[0] == orders[1]

@@ -261,6 +261,40 @@ def test_under_the_runner_backward_nodes_print_torch_s_names(code, monkeypatch):
     assert names[1] == node.name() and not names[1][-1].isdigit() or names[1] == "MaxBackward1"  # the seed's names
 
 
+SHAPED_NODE_EXPRESSIONS = [
+    "F.max_pool1d(x3, 2)", "F.max_pool2d(x4, 2)", "F.max_pool2d(x4[0], 2)", "F.max_pool3d(x5, 2)",
+    "F.max_pool2d(x4, 2, return_indices=True)[0]", "F.avg_pool1d(x3, 2)", "F.avg_pool2d(x4, 2)", "F.avg_pool3d(x5, 2)",
+    "F.adaptive_avg_pool1d(x3, 1)", "F.adaptive_avg_pool2d(x4, 1)", "F.adaptive_avg_pool2d(x4, 3)",
+    "F.adaptive_avg_pool3d(x5, 1)", "F.adaptive_avg_pool3d(x5, 2)", "F.adaptive_max_pool1d(x3, 1)",
+    "F.adaptive_max_pool2d(x4, 1)", "F.adaptive_max_pool3d(x5, 2)", "F.interpolate(x3, scale_factor=2)",
+    "F.interpolate(x4, scale_factor=2)", "F.interpolate(x5, scale_factor=2)", "F.interpolate(x3, scale_factor=2, mode='linear')",
+    "F.interpolate(x4, size=(5, 5), mode='bilinear')", "F.interpolate(x4, scale_factor=2, mode='bicubic')",
+    "F.interpolate(x5, scale_factor=2, mode='trilinear')", "F.interpolate(x4, scale_factor=2, mode='nearest-exact')",
+    "F.interpolate(x4, size=(3, 3), mode='area')", "x4.prod(1)", "x4.prod()", "x4.permute(0, 2, 3, 1).reshape(2, -1)",
+    "F.cross_entropy(x4[:, :, 0, 0], lib.tensor([0, 1]), label_smoothing=0.1)",
+    "F.instance_norm(x4)", "F.rms_norm(x3, (6,))", "F.pixel_shuffle(x4[:, :1].expand(2, 4, 6, 6), 2)",
+    "F.pixel_unshuffle(x4, 2)", "F.unfold(x4, 2)", "F.fold(F.unfold(x4, 2), (6, 6), 2)", "F.celu(x3, 2.0)",
+    "F.glu(x3)", "F.softsign(x3)", "F.prelu(x4, lib.ones(3))", "F.threshold(x3, 0.1, 0.0)",
+    "F.bilinear(x3, x3, lib.ones(2, 6, 6), lib.ones(2))", "F.bilinear(x3[0], x3[0], lib.ones(2, 6, 6))",
+    "lib.baddbmm(x3[:, :, :3], x3, x3.transpose(1, 2))", "lib.nn.LSTMCell(6, 2)(x3[0])[0]", "lib.nn.LSTMCell(6, 2)(x3[0])[1]",
+    "lib.nn.GRUCell(6, 2)(x3[0])", "lib.nn.RNNCell(6, 2)(x3[0])", "lib.nn.RNNCell(6, 2, nonlinearity='relu')(x3[0, 0])",
+]
+
+
+@pytest.mark.parametrize("code", SHAPED_NODE_EXPRESSIONS)
+def test_under_the_runner_pooling_resizing_and_reduction_nodes_print_torch_s_names(code, monkeypatch):
+    # a printed activation shows its node: torch names pools and resizes by their dims and mode
+    from kittygrad import _display
+
+    monkeypatch.setattr(_display, "name", "torch")
+    names = []
+    for lib in (torch, kitty):
+        lib.manual_seed(0)
+        xs = {f"x{n}": lib.randn(*(2, 3, 6, 6, 6)[:n], requires_grad=True) for n in (3, 4, 5)}
+        names.append(eval(code, {"lib": lib, "F": lib.nn.functional, **xs}).grad_fn.name())
+    assert names[1] == names[0]
+
+
 def test_a_custom_function_node_has_no_overload_number_under_the_runner(monkeypatch):
     from kittygrad import _display
 

@@ -261,3 +261,54 @@ def test_a_view_rederived_after_an_inplace_change_is_torchs_as_strided():
     theirs = [n.name() for n in cases(torch)]
     ours = [n.torch_name() for n in cases(kitty)]
     assert ours == theirs == ["AsStridedBackward0"] * 4
+
+
+def _changed_saved_sigmoid(lib):
+    a = lib.randn(3, requires_grad=True)
+    b = a.sigmoid()
+    b.mul_(2)  # sigmoid's own saved output
+    return b.sum(), None
+
+
+def _changed_saved_input(lib):
+    a = lib.randn(3, requires_grad=True)
+    e = a.exp()
+    e2 = e ** 2
+    e.add_(1)  # pow's saved input: its grad_fn is now the add's
+    return e2.sum(), e
+
+
+def _changed_saved_constant(lib):
+    w = lib.randn(3, 4)
+    out = lib.randn(2, 3, requires_grad=True).matmul(w)
+    w.add_(1)  # a saved leaf that needs no gradient: no "which is output" part
+    return out.sum(), w
+
+
+def _changed_saved_double_view(lib):
+    h = lib.randn(2, 2, dtype=lib.float64, requires_grad=True).tanh()
+    h[0, 0] = 0.0
+    return h.sum(), None
+
+
+def _changed_twice_used(lib):
+    y = lib.randn(3, requires_grad=True) * 1
+    z = y * y
+    y.relu_()
+    return z.sum(), y
+
+
+@pytest.mark.parametrize("make", [_changed_saved_sigmoid, _changed_saved_input, _changed_saved_constant,
+                                  _changed_saved_double_view, _changed_twice_used])
+def test_a_changed_saved_value_is_reported_in_torchs_words_under_the_runner(monkeypatch, make):
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")  # as kittygrad.run sets it
+    # (each maker returns the changed tensor too: while it lives its grad_fn names it, as the
+    # tensor a script changed in place and then calls backward beside does)
+    messages = []
+    for lib in (kitty, torch):
+        loss, _changed = make(lib)
+        with pytest.raises(RuntimeError) as err:
+            loss.backward()
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]

@@ -224,4 +224,5 @@ def check_backward_result(node, input_grads: Any) -> None:
             raise KittyRuntimeError(f"Function '{name}' returned nan values in its {i}th output.")
 
 
+_anomaly.warn_error = warn_backward_error  # the engine calls it when a saved value changed in place
 _anomaly.check = check_backward_result  # the engine calls it after each backward when the mode is on

@@ -67,6 +67,7 @@ _TORCH_NAMES = {
     "SoftsignBackward": "DivBackward0",  # torch: x / (1 + |x|)
     "NanMeanBackward": "DivBackward0",  # torch: nansum / the count of non-NaNs
     "NanSumBackward": "NansumBackward0",
+    "RmsNormBackward": "MulBackward0",  # x * rsqrt(mean(x**2) + eps) [* weight]
 }
 #: torch's nodes written in C++ without a generated class: ``name()`` gives them their namespace
 #: (``torch::autograd::AccumulateGrad``), while their repr and a tensor's printout show the bare name
@@ -82,7 +83,7 @@ def output_nrs(nrs: list) -> tuple:
     return tuple(nrs)
 #: anomaly mode (autograd/anomaly_mode.py sits above the engine and plugs its check in here: the
 #: engine reads one attribute per backward while the mode is off and imports nothing above it)
-_anomaly = SimpleNamespace(enabled=False, check_nan=True, check=None)
+_anomaly = SimpleNamespace(enabled=False, check_nan=True, check=None, warn_error=None)
 #: ``grad_fn._saved_<name>`` / ``_raw_saved_<name>``: autograd/graph.py plugs the lookup in here
 _saved_access = SimpleNamespace(get=None)
 
@@ -214,6 +215,13 @@ class Node:
     def _torch_overload(self) -> str:
         """Which of torch's overloads of the op this node records ("0" unless a subclass knows)."""
         return "0"
+
+    def torch_leaf_order(self) -> tuple | None:
+        """The input positions in the order torch's backward reaches those of them that are leaves
+        (their hooks fire in that order), where this op's torch graph makes it differ from input
+        order; None for input order. An op function that knows it for one call sets the node's
+        ``_leaf_order``; a class that knows it for all overrides this."""
+        return self.__dict__.get("_leaf_order")
 
     @property
     def next_edges(self) -> tuple:
@@ -353,6 +361,8 @@ def _node_backward(node, grads, create_graph: bool, last_read: bool = False) -> 
     ``last_read``: the walk frees what the node saved once this returns (``Node._last_read``)."""
     for saved in node._saved_versions:
         if saved[0][0] != saved[1]:
+            if _anomaly.enabled:  # torch warns with the forward's traceback before it raises
+                _anomaly.warn_error(node)
             _check_versions(node)
     if last_read:
         # (a flag on the node, not a thread-local: reading and writing one around every backward
@@ -459,8 +469,10 @@ def _formal_dependence(node, input_grads):
 
 
 def _check_versions(node) -> None:
-    for vc, version, arr, *_ in node._saved_versions:
+    for vc, version, arr, nr, is_output in node._saved_versions:
         shape, dtype = arr.shape, arr.dtype
+        if vc[0] != version and _display.name == "torch":
+            raise KittyRuntimeError(_torch_version_message(node, vc, version, arr, nr, is_output))
         if vc[0] != version:
             raise KittyRuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
@@ -469,6 +481,44 @@ def _check_versions(node) -> None:
                 "Hint: do the in-place operation on a copy (x = x.clone()) or use its out-of-place "
                 "form (x = x.mul(2) instead of x.mul_(2))."
             )
+
+
+def _torch_version_message(node, vc, version, arr, nr: int, is_output: bool) -> str:
+    """torch's words for a saved value changed in place (under ``kittygrad.run``, where a script
+    prints them): its legacy type and shape, and the node whose output it is now (the one that
+    saved it for a saved output; else the tensor's current ``grad_fn``, usually the in-place op)."""
+    legacy = _LEGACY_NAMES.get(arr.dtype.name, "Tensor")
+    if is_output:
+        producer = node
+    else:
+        # the node keeps the input's array and version counter, not the Tensor: look for it
+        # among the counter's holders (on this error path only) to name its grad_fn now
+        holder = next((t for t in _gc.get_referrers(vc) if getattr(t, "_data", None) is arr and hasattr(t, "_grad_fn")), None)
+        producer = holder._grad_fn if holder is not None else None
+        nr = holder._output_nr if holder is not None else 0
+    which = ""
+    if producer is not None:
+        name = producer.torch_name()
+        which = f", which is output {nr} of {name[:-9] if name[-9:-1] == 'Backward' else name},"
+    hint = (
+        "Hint: the backtrace further above shows the operation that failed to compute its gradient. The "
+        "variable in question was changed in there or anywhere later. Good luck!" if _anomaly.enabled else
+        "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
+        "torch.autograd.set_detect_anomaly(True, check_nan=False)."
+    )
+    return (
+        "one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"[torch.{legacy} {list(arr.shape)}]{which} is at version "
+        f"{vc[0]}; expected version {version} instead. {hint}"
+    )
+
+
+#: torch's legacy tensor type names by NumPy dtype name, for its in-place version message
+_LEGACY_NAMES = {
+    "float16": "HalfTensor", "bfloat16": "BFloat16Tensor", "float32": "FloatTensor", "float64": "DoubleTensor",
+    "uint8": "ByteTensor", "int8": "CharTensor", "int16": "ShortTensor", "int32": "IntTensor", "int64": "LongTensor",
+    "bool": "BoolTensor",
+}
 
 
 def _add(a, b):
@@ -715,10 +765,16 @@ def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mo
             ):
                 ready_stack.append(nxt)
         if len(ready_stack) - mark > 1:
-            # torch's order, as far as it shows: leaves first, in input order, then the other
-            # nodes, the later input's first (torch runs the most recently created node first)
+            # torch's order, as far as it shows: leaves first, in input order (or the order the
+            # node's class names), then the other nodes, the later input's first (torch runs the
+            # most recently created node first)
             fresh_ready = ready_stack[mark:]
-            ready_stack[mark:] = [n for n in fresh_ready if n._waits] + [n for n in reversed(fresh_ready) if not n._waits]
+            leaves = [n for n in reversed(fresh_ready) if not n._waits]
+            order = node.torch_leaf_order() if len(leaves) > 1 else None
+            if order is not None:
+                # (popped from the end: the leaf torch reaches first goes last)
+                leaves.sort(key=lambda n: order.index(node._next_nodes.index(n)), reverse=True)
+            ready_stack[mark:] = [n for n in fresh_ready if n._waits] + leaves
 
     # 4. Whatever did not run keeps its partial gradient (seed semantics) and we say why.
     if seed_mode and bufs:

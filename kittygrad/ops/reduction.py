@@ -59,6 +59,10 @@ class Prod(Op):
     saved_inputs = (0,)
     saves_output = True
 
+    def _torch_overload(self) -> str:
+        # torch: ProdBackward0 over every element, ProdBackward1 along a dim (unknown once freed: 0)
+        return "1" if getattr(self, "axis", None) is not None else "0"
+
     def forward(self, x, axis=None, keepdim=False):
         self.x, self.axis, self.keepdim = x, axis, keepdim
         # (NumPy's prod warns of an overflow from its own module, where kittygrad's filter of such

@@ -25,6 +25,7 @@ from ...autograd.grad_mode import enable_grad, is_grad_enabled
 from ...errors import KittyIndexError, KittyRuntimeError
 from ...ops import joining as _joining
 from ...ops.nn import recurrent as _nnrec
+from ...ops._prep import torch_named
 from ...ops.nn.linear import _check_linear_dtypes
 from ...tensor import Tensor
 from .. import functional as F
@@ -487,8 +488,22 @@ class RNNCellBase(Module):
             return [h, c] if batched else [h.squeeze(0), c.squeeze(0)]
         h0 = (hs[0], hs[1]) if self._mode == "LSTM" else hs[0]
         outs = _FN[self._mode](x, h0, params, self.bias, 1, 0.0, False, False, False)
+        node = outs[1]._grad_fn
+        if node is not None:
+            # the order torch's backward reaches the weights (their hooks fire so): its cell is two
+            # linears, each reaching its bias before its weight; the input's first (a GRU's: last)
+            pair_ih, pair_hh = ((5, 3), (6, 4)) if self.bias else ((3,), (4,))
+            node._leaf_order = (*pair_hh, *pair_ih, 1, 2, 0) if self._mode == "GRU" else (*pair_ih, *pair_hh, 1, 2, 0)
         result = [s[0] if batched else s[0, 0] for s in outs[1:]]
-        return result
+        # the nodes torch's cell ends in (a printed state shows them): h = o * tanh(c), c = f*c + i*g,
+        # a GRU's h = n + z * (h - n), an Elman cell's activation; squeezed for an unbatched input
+        labels = _CELL_NODES[self._mode] if batched else ("SqueezeBackward1",) * len(result)
+        return [torch_named(r, label) for r, label in zip(result, labels)]
+
+
+#: torch's last node of each state a cell returns, by mode
+_CELL_NODES = {"LSTM": ("MulBackward0", "AddBackward0"), "GRU": ("AddBackward0",), "RNN_TANH": ("TanhBackward0",),
+               "RNN_RELU": ("ReluBackward0",)}
 
 
 def _promoting_lstm_step(x: Tensor, h: Tensor, c: Tensor, b_ih, b_hh, cell) -> tuple:

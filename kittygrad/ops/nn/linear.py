@@ -39,6 +39,15 @@ class Linear(Op):
         self.torch_label = _TORCH_LINEAR[min(x.ndim, 3), b is not None]  # (only torch's name reads it)
         return _k.rows_affine(x, w, b)
 
+    def torch_leaf_order(self):
+        # torch's linear is addmm(bias, input, weight.t()), through views of the input but for a
+        # matrix: the bias's leaf is reached first, the weight's only after the t() node, and the
+        # input's between them for a matrix, after them through its views
+        label = self.__dict__.get("torch_label")
+        if label == "AddmmBackward0":
+            return (2, 0, 1)
+        return (2, 1, 0) if label == "ViewBackward0" else None
+
     def backward(self, g):
         need = self.needs_input_grad
         x, w = self.x, self.w
@@ -96,6 +105,8 @@ class Bilinear(Op):
 
     def forward(self, x1, x2, w, b):
         xp = self.xp
+        # torch's bilinear is a product viewed back to the input's shape, plus the bias
+        self.torch_label = "AddBackward0" if b is not None else "ViewBackward0"  # (only torch's name reads it)
         lead = x1.shape[:-1]
         a = x1.reshape(-1, x1.shape[-1])
         c = x2.reshape(-1, x2.shape[-1])
@@ -104,6 +115,11 @@ class Bilinear(Op):
         if b is not None:
             out += b
         return out.reshape(lead + (w.shape[0],))
+
+    def torch_leaf_order(self):
+        # torch's bilinear adds the bias after its product (a node that takes the inputs and
+        # weight in its own order): the bias's leaf is reached first
+        return (3, 2, 1, 0)
 
     def composite(self, x1, x2, w, b):
         out = _linalg.einsum("...i,oij,...j->...o", x1, w, x2)

@@ -323,6 +323,16 @@ def _stored_stats(x, running_mean, running_var, shape: tuple, missing: str) -> t
     return tuple(s._data.astype(x._data.dtype).reshape(shape) for s in stored)
 
 
+def _bias_reached_first(out):
+    """``out``, its node told the order torch's instance norm reaches its leaves: the input's
+    first, then, as torch repeats the weight and then the bias per sample and reaches the later
+    repeat first, the bias's before the weight's. torch's last node is the view of its batch
+    norm's output back to the input's shape (a printed output shows it)."""
+    if out._grad_fn is not None:
+        out._grad_fn._leaf_order = (0, 2, 1)
+    return torch_named(out, "ViewBackward0")
+
+
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats: bool = True, momentum: float = 0.1, eps: float = 1e-5):
     """Normalise each channel of each sample over its spatial dims.
 
@@ -340,10 +350,11 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if not use_input_stats:
         missing = "Expected running_mean and running_var to be defined when use_input_stats is false"
         stats = _stored_stats(x, running_mean, running_var, (1, c, 1), missing)
-        out = Norm.apply(x, w, b, stat_shape=stat_shape, axes=(2,), param_shape=param_shape, eps=eps, stats=stats)
+        out = _bias_reached_first(
+            Norm.apply(x, w, b, stat_shape=stat_shape, axes=(2,), param_shape=param_shape, eps=eps, stats=stats))
         return torch_named(_narrowed(out, narrow), "ViewBackward0")
     sink = {}
-    out = Norm.apply(x, w, b, stat_shape=stat_shape, axes=(2,), param_shape=param_shape, eps=eps, sink=sink)
+    out = _bias_reached_first(Norm.apply(x, w, b, stat_shape=stat_shape, axes=(2,), param_shape=param_shape, eps=eps, sink=sink))
     count = math.prod(shape[2:])
     if running_mean is not None:
         m = running_mean._data

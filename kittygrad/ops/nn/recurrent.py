@@ -43,6 +43,30 @@ def _started_from(states, first, reverse: bool):
     return prev
 
 
+def _torch_leaf_order(node, mode, blocks: int, per: int, has_biases: bool, proj: bool, float32: bool) -> tuple:
+    """The order torch's backward reaches an RNN's leaves (their hooks fire so): the last layer's
+    (and last direction's) weights first; within one, as torch's graph hands them out. Its
+    step-by-step ops: the projection, then the hidden bias and weight, then the input's. Its fused
+    float32 LSTM layer (which one node records): the weights, then the biases, the hidden one
+    first unless the states need a gradient; the first layer's bias beside its weight when the
+    input needs none. The states and the input last."""
+    if not (mode == "LSTM" and not proj and float32):
+        within = ((per - 1,) if proj else ()) + ((3, 1, 2, 0) if has_biases else (1, 0))
+        return (*[3 + k * per + i for k in reversed(range(blocks)) for i in within], 1, 2, 0)
+    edges = node._next_nodes  # (set before forward when a gradient will be needed)
+    states_grad = len(edges) > 2 and (edges[1] is not None or edges[2] is not None)
+    order = []
+    for k in reversed(range(blocks)):
+        if not has_biases:
+            within = (0, 1)
+        elif k == 0 and edges and edges[0] is None:
+            within = (0, 2, 1, 3)
+        else:
+            within = (0, 1, 2, 3) if states_grad else (0, 1, 3, 2)
+        order += [3 + k * per + i for i in within]
+    return (*order, 1, 2, 0)
+
+
 class Rnn(Op):
     """Elman RNN (tanh/relu), LSTM or GRU over a whole sequence, all layers and directions.
 
@@ -64,6 +88,7 @@ class Rnn(Op):
         self.mode, self.ndir, self.per, self.num_layers = mode, ndir, per, num_layers
         self.proj, self.biases = proj, has_biases
         self.weights = weights
+        self._leaf_order = _torch_leaf_order(self, mode, num_layers * ndir, per, has_biases, proj, x.dtype == xp.float32)
         T, n = x.shape[:2]
         # P: the width of h (the output features per direction); H: of the cell (P == H unless projected)
         P = weights[1].shape[1]
