@@ -425,6 +425,24 @@ def test_ctc_loss_argument_errors_match_torch(args, kw):
     assert ours == theirs
 
 
+
+@pytest.mark.parametrize("reduction, zero_infinity, lp_shape", [
+    ("none", False, (8, 2, 4)), ("none", True, (8, 2, 4)), ("none", True, (8, 4)), ("mean", True, (8, 2, 4)),
+])
+def test_ctc_loss_nodes_are_torchs_under_the_runner(reduction, zero_infinity, lp_shape, monkeypatch):
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")  # as kittygrad.run sets it
+    shown = []
+    for lib in (torch, kitty):
+        lp = lib.zeros(*lp_shape, requires_grad=True)
+        targets = lib.tensor([[1, 2], [3, 1]] if len(lp_shape) == 3 else [1, 2])
+        lengths = lib.tensor([8, 8][: len(lp_shape) - 1]), lib.tensor([2, 2][: len(lp_shape) - 1])
+        out = lib.nn.functional.ctc_loss(lp, targets, *lengths, reduction=reduction, zero_infinity=zero_infinity)
+        # the loss node under torch's where (zero_infinity), printed bare as a built-in node is
+        nodes = [out.grad_fn.name()] + [repr(n).split(" object")[0] for n, _ in out.grad_fn.next_functions if n]
+        shown.append(nodes)
+    assert shown[1] == shown[0]
+
 def test_deprecation_warnings_match_torch():
     for F, lib in ((TF, torch), (KF, kitty)):
         with pytest.warns(UserWarning, match="upsample_nearest` is deprecated"):
