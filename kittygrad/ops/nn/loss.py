@@ -452,6 +452,20 @@ def _class_weight(weight, x, c):
     return w._data.astype(x._data.dtype, copy=False)
 
 
+def _class_loss_node(ndim: int, reduction: str, smoothing: float = 0.0, soft: bool = False, empty: bool = False) -> str:
+    """The node torch's last op records for cross_entropy / nll_loss. torch composes probability
+    targets from ops (a negated sum, divided for "mean" unless empty) and label smoothing as the
+    sum of two losses; its class-index kernel takes 1-D/2-D inputs, and others go through its 2-D
+    one (3-D and 5-D+ folded into 4-D, a "none" result then viewed back to the input's shape)."""
+    if soft:
+        return "DivBackward1" if reduction == "mean" and not empty else "NegBackward0"
+    if smoothing:
+        return "AddBackward0"
+    if ndim <= 2:
+        return "NllLossBackward0"
+    return "ViewBackward0" if ndim != 4 and reduction == "none" else "NllLoss2DBackward0"
+
+
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None, reduction: str = "mean", label_smoothing: float = 0.0):
     """Cross-entropy of logits ``(N, C, ...)`` against class indices ``(N, ...)`` or class
     probabilities (same shape as the logits); log-softmax is fused in and stable.
@@ -482,12 +496,14 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
             raise KittyRuntimeError("ignore_index is not supported for floating point target")
         t = cast(t, x.dtype)
         trows, _, _ = _class_rows(t, "cross_entropy")
-        return SoftCrossEntropy.apply(rows, trows, weight=w, reduction=reduction, label_smoothing=float(label_smoothing), out_shape=out_shape)
+        out = SoftCrossEntropy.apply(rows, trows, weight=w, reduction=reduction, label_smoothing=float(label_smoothing), out_shape=out_shape)
+        return torch_named(out, _class_loss_node(x._data.ndim, reduction, soft=True, empty=x._data.size == 0))
     _check_targets(x, t, out_shape, unbatched)
-    return ClassNll.apply(
+    out = ClassNll.apply(
         rows, target=t._data.reshape(-1).astype(xp.int64, copy=False), weight=w, ignore_index=ignore_index,
         reduction=reduction, label_smoothing=float(label_smoothing), logits=True, out_shape=out_shape,
     )
+    return torch_named(out, _class_loss_node(x._data.ndim, reduction, label_smoothing))
 
 
 def _check_targets(x, t, out_shape, unbatched):
@@ -538,10 +554,11 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     rows, out_shape, unbatched = _class_rows(x, "nll_loss")
     w = _class_weight(weight, x, rows._data.shape[1])
     _check_targets(x, t, out_shape, unbatched)
-    return ClassNll.apply(
+    out = ClassNll.apply(
         rows, target=t._data.reshape(-1).astype(xp.int64, copy=False), weight=w, ignore_index=ignore_index,
         reduction=reduction, logits=False, out_shape=out_shape,
     )
+    return torch_named(out, _class_loss_node(x._data.ndim, reduction))
 
 
 class BinaryCrossEntropy(Op):
