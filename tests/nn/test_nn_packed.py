@@ -234,3 +234,22 @@ def test_rnn_outputs_print_torchs_grad_fn_names(monkeypatch, mode, kw):
         states = states if isinstance(states, tuple) else (states,)
         names.append([repr(t).split("grad_fn=")[1] for t in (out, *states)])
     assert names[1] == names[0]
+
+
+@pytest.mark.parametrize("cell", ["LSTMCell", "GRUCell", "RNNCell", "RNNCell-relu"])
+@pytest.mark.parametrize("batched", [True, False])
+def test_cell_outputs_print_torchs_grad_fn_names(monkeypatch, cell, batched):
+    """A cell's step prints the last op torch's cell makes it by (an LSTM's h ``MulBackward0`` and c
+    ``AddBackward0``, a GRU's ``AddBackward0``), an unbatched step ``SqueezeBackward1``."""
+    from kittygrad import _display
+
+    monkeypatch.setattr(_display, "name", "torch")  # as kittygrad.run sets it
+    name, _, nonlinearity = cell.partition("-")
+    kw = {"nonlinearity": nonlinearity} if nonlinearity else {}
+    x = randn(2, 3) if batched else randn(3)
+    names = []
+    for lib in (torch, kitty):
+        lib.manual_seed(0)
+        out = getattr(lib.nn, name)(3, 2, **kw)(lib.tensor(x, dtype=lib.float32))
+        names.append([repr(t).split("grad_fn=")[1] for t in (out if isinstance(out, tuple) else (out,))])
+    assert names[1] == names[0]

@@ -24,6 +24,7 @@ from ...autograd.gradients import grad as autograd_grad
 from ...autograd.grad_mode import enable_grad, is_grad_enabled
 from ...errors import KittyIndexError, KittyRuntimeError, KittyTypeError
 from ...ops import joining as _joining
+from ...ops._prep import torch_named
 from ...ops.nn import recurrent as _nnrec
 from ...ops.nn.linear import _check_linear_dtypes
 from ...tensor import Tensor
@@ -483,7 +484,15 @@ class RNNCellBase(Module):
         h0 = (hs[0], hs[1]) if self._mode == "LSTM" else hs[0]
         outs = _FN[self._mode](x, h0, params, self.bias, 1, 0.0, False, False, False)
         result = [s[0] if batched else s[0, 0] for s in outs[1:]]
-        return result
+        # named as torch's cell makes them: its last op (an LSTM's h = o * tanh(c), c = f * c + i * g;
+        # a GRU's h = n + z * (h - n)), and an unbatched step's squeeze of the batch dim
+        labels = _CELL_NODES[self._mode] if batched else ("SqueezeBackward1",) * len(result)
+        return [torch_named(r, label) for r, label in zip(result, labels)]
+
+
+#: the nodes torch records last in one step of each cell, per output
+_CELL_NODES = {"LSTM": ("MulBackward0", "AddBackward0"), "GRU": ("AddBackward0",),
+               "RNN_TANH": ("TanhBackward0",), "RNN_RELU": ("ReluBackward0",)}
 
 
 class RNNCell(RNNCellBase):
