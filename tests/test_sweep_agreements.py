@@ -242,6 +242,24 @@ def test_linalg_and_calculus_nodes_are_named_as_torch_names_them(monkeypatch):
     assert dict(zip(_LINALG_NODES, names[1])) == dict(zip(_LINALG_NODES, names[0]))
 
 
+
+_MATMUL_SHAPES = [((3,), (3, 2)), ((5, 2, 3), (3, 4)), ((5, 2, 3), (5, 3, 4)), ((2, 5, 2, 3), (3, 4)), ((5, 2, 3), (3,)),
+                  ((3,), (5, 3, 4)), ((2, 3), (5, 3, 4)), ((1, 3), (5, 3, 4)), ((2, 3), (5, 3, 1)), ((2, 3), (0, 3, 4)),
+                  ((2, 0), (5, 0, 4)), ((2, 1, 2, 3), (5, 3, 4))]
+
+
+@pytest.mark.parametrize("shapes", _MATMUL_SHAPES)
+def test_matmul_nodes_are_named_as_torch_names_them(monkeypatch, shapes):
+    # ``print(attn @ v)`` read grad_fn=<MatmulBackward0>, a node torch has not: its matmul ends in a
+    # view of the bmm / folded mm, or (a matrix requiring grad times a stack) a contiguous copy
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")
+    names = []
+    for lib in LIBS:
+        x, y = lib.ones(*shapes[0], requires_grad=True), lib.ones(*shapes[1], requires_grad=True)
+        names.append([(x @ y).grad_fn.name(), (x.detach() @ y).grad_fn.name(), (x @ y.detach()).grad_fn.name()])
+    assert names[1] == names[0]
+
 def test_accumulate_grad_is_named_and_printed_as_torch(monkeypatch):
     # torch's C++ nodes: name() has the namespace, the repr and a tensor's printout the bare name
     from kittygrad import _display

@@ -229,7 +229,21 @@ def matmul(input, other):
         raise _matmul_size_error(a, b)
     # batch dims that do not broadcast get torch's elementwise message, naming the batch dim
     broadcast_shape_of(a._data.shape[:-2], b._data.shape[:-2] if nb > 1 else ())
-    return Matmul.apply(a, b)
+    return torch_named(Matmul.apply(a, b), _matmul_node(a, b))
+
+
+def _matmul_node(a, b) -> str:
+    """The node torch's matmul records last where it is not one dot / mv / mm: a vector times a
+    matrix is a one-row mm squeezed back; a matrix that requires grad times a stack is folded into
+    one mm whose product is transposed back and made contiguous (a copy, unless a size of 1 or 0
+    leaves it contiguous); every other product ends in a view of the mm / mv / bmm result."""
+    x, y = a._data, b._data
+    if x.ndim == 1 and y.ndim == 2:
+        return "SqueezeBackward4"
+    if x.ndim == 2 and y.ndim >= 3 and a.requires_grad:
+        empty = math.prod(y.shape[:-2]) == 0
+        return "TransposeBackward0" if x.shape[0] <= 1 or y.shape[-1] <= 1 or empty else "CloneBackward0"
+    return "UnsafeViewBackward0"
 
 
 def _leading_dims_fold(x) -> bool:
