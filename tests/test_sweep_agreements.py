@@ -260,6 +260,30 @@ def test_matmul_nodes_are_named_as_torch_names_them(monkeypatch, shapes):
         names.append([(x @ y).grad_fn.name(), (x.detach() @ y).grad_fn.name(), (x @ y.detach()).grad_fn.name()])
     assert names[1] == names[0]
 
+
+_FUSED_NODES = [
+    "lib.addmm(m, m, m)", "lib.addmm(v, m, m, beta=0.5, alpha=2)", "m.addmm(m, m)", "lib.baddbmm(b, b, b)",
+    "lib.baddbmm(m, b, b, alpha=0.1)", "lib.addbmm(m, b, b)", "lib.addmv(v, m, v)", "lib.addr(m, v, v)",
+    "lib.addr(m, v, v, beta=0)", "lib.nn.functional.glu(b, 1)", "b.masked_fill(b > 0, lib.tensor(1.0))",
+    "b.masked_fill(b > 0, 1.0)", "b.detach().masked_fill(b > 0, v[0])", "b.repeat_interleave(2, dim=0)",
+    "v.repeat_interleave(2)", "b.repeat_interleave(lib.tensor([1, 2]), dim=0)", "v.repeat_interleave(lib.tensor(2))",
+    "b.repeat_interleave(lib.tensor([2]), dim=1)",
+]
+
+
+def test_fused_ops_are_named_as_torch_names_them(monkeypatch):
+    # ops kittygrad composes (glu as a * sigmoid(b)) or runs as one node for several torch ops
+    # (addmm / baddbmm / addmv / addbmm) print torch's node, with its overload (masked_fill's value)
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")
+    a0 = np.random.default_rng(0).standard_normal((2, 4, 4))
+    names = []
+    for lib in LIBS:
+        a = lib.tensor(a0, requires_grad=True)
+        scope = {"lib": lib, "m": a[0, :3, :3], "b": a[:, :3, :3], "v": a[0, 0, :3]}
+        names.append([eval(code, scope).grad_fn.name() for code in _FUSED_NODES])
+    assert dict(zip(_FUSED_NODES, names[1])) == dict(zip(_FUSED_NODES, names[0]))
+
 def test_accumulate_grad_is_named_and_printed_as_torch(monkeypatch):
     # torch's C++ nodes: name() has the namespace, the repr and a tensor's printout the bare name
     from kittygrad import _display

@@ -258,7 +258,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     lead = (slice(None),) * d
     a = input[lead + (slice(0, n // 2),)]
     b = input[lead + (slice(n // 2, n),)]
-    return a * _act.sigmoid(b)
+    return torch_named(a * _act.sigmoid(b), "GluBackward0")  # (torch's one node for it)
 
 
 # ---------------------------------------------------------------------------------------------

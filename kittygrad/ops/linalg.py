@@ -593,7 +593,8 @@ def _check_same_dtype(*ts):
             raise KittyRuntimeError(f"expected m1 and m2 to have the same dtype, but got: {ts[0].dtype.name} != {t.dtype.name}")
 
 
-def _addmatmul(input, a, b, beta, alpha, out_shape, sum_batch=False):
+def _addmatmul(input, a, b, beta, alpha, out_shape, label: str, sum_batch=False):
+    # (one node for the four ops, named as torch's node of each: AddmmBackward0, BaddbmmBackward0, ...)
     inp = tensor_input(input)
     _check_same_dtype(a, b)
     if inp._data.dtype != a._data.dtype:
@@ -608,7 +609,7 @@ def _addmatmul(input, a, b, beta, alpha, out_shape, sum_batch=False):
             f"({inp._data.shape[-1] if inp._data.shape else 0}) at non-singleton dimension. Target sizes: "
             f"{list(out_shape)}.  Tensor sizes: {list(inp._data.shape)}"
         )
-    return AddMatmul.apply(inp, a, b, beta=beta, alpha=alpha, sum_batch=sum_batch)
+    return torch_named(AddMatmul.apply(inp, a, b, beta=beta, alpha=alpha, sum_batch=sum_batch), label)
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
@@ -627,7 +628,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     (n, k), (k2, m) = a._data.shape, b._data.shape
     if k != k2:
         raise KittyRuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {k2}x{m})")
-    return _addmatmul(input, a, b, beta, alpha, (n, m))
+    return _addmatmul(input, a, b, beta, alpha, (n, m), "AddmmBackward0")
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
@@ -644,7 +645,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
         raise KittyRuntimeError(
             f"size mismatch, got input ({a._data.shape[0]}), mat ({a._data.shape[0]}x{a._data.shape[1]}), vec ({b._data.shape[0]})"
         )
-    return _addmatmul(input, a, b, beta, alpha, (a._data.shape[0],))
+    return _addmatmul(input, a, b, beta, alpha, (a._data.shape[0],), "AddmvBackward0")
 
 
 def _check_batches(a, b):
@@ -669,7 +670,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """
     input, a, b = autocast_args("baddbmm", input, tensor_input(batch1, "batch1"), tensor_input(batch2, "batch2"))
     _check_batches(a, b)
-    return _addmatmul(input, a, b, beta, alpha, (a._data.shape[0], a._data.shape[1], b._data.shape[2]))
+    return _addmatmul(input, a, b, beta, alpha, (a._data.shape[0], a._data.shape[1], b._data.shape[2]), "BaddbmmBackward0")
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
@@ -681,7 +682,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """
     input, a, b = autocast_args("addbmm", input, tensor_input(batch1, "batch1"), tensor_input(batch2, "batch2"))
     _check_batches(a, b)
-    return _addmatmul(input, a, b, beta, alpha, (a._data.shape[1], b._data.shape[2]), sum_batch=True)
+    return _addmatmul(input, a, b, beta, alpha, (a._data.shape[1], b._data.shape[2]), "AddbmmBackward0", sum_batch=True)
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
@@ -697,8 +698,10 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
     o = o if alpha == 1 else mul(o, alpha)
     inp = tensor_input(input)
     if beta == 0:  # a user scalar: torch documents that input is then ignored
-        return add(o, mul(inp, 0)) if inp._data.shape != o._data.shape else o
-    return add(o, inp if beta == 1 else mul(inp, beta))
+        out = add(o, mul(inp, 0)) if inp._data.shape != o._data.shape else o
+    else:
+        out = add(o, inp if beta == 1 else mul(inp, beta))
+    return torch_named(out, "AddrBackward0")  # (torch's one node for it)
 
 
 # ---------------------------------------------------------------------------------------------
