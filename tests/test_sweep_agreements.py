@@ -264,10 +264,11 @@ def test_matmul_nodes_are_named_as_torch_names_them(monkeypatch, shapes):
 _FUSED_NODES = [
     "lib.addmm(m, m, m)", "lib.addmm(v, m, m, beta=0.5, alpha=2)", "m.addmm(m, m)", "lib.baddbmm(b, b, b)",
     "lib.baddbmm(m, b, b, alpha=0.1)", "lib.addbmm(m, b, b)", "lib.addmv(v, m, v)", "lib.addr(m, v, v)",
-    "lib.addr(m, v, v, beta=0)", "lib.nn.functional.glu(b, 1)", "b.masked_fill(b > 0, lib.tensor(1.0))",
+    "lib.addr(m, v, v, beta=0)", "lib.nn.functional.glu(g, 1)", "b.masked_fill(b > 0, lib.tensor(1.0))",
     "b.masked_fill(b > 0, 1.0)", "b.detach().masked_fill(b > 0, v[0])", "b.repeat_interleave(2, dim=0)",
     "v.repeat_interleave(2)", "b.repeat_interleave(lib.tensor([1, 2]), dim=0)", "v.repeat_interleave(lib.tensor(2))",
-    "b.repeat_interleave(lib.tensor([2]), dim=1)",
+    "b.repeat_interleave(lib.tensor([2]), dim=1)", "lib.nn.functional.prelu(b, lib.tensor([0.25], dtype=lib.float64))",
+    "lib.nn.functional.prelu(v, lib.tensor([0.25], dtype=lib.float64))",
 ]
 
 
@@ -280,7 +281,7 @@ def test_fused_ops_are_named_as_torch_names_them(monkeypatch):
     names = []
     for lib in LIBS:
         a = lib.tensor(a0, requires_grad=True)
-        scope = {"lib": lib, "m": a[0, :3, :3], "b": a[:, :3, :3], "v": a[0, 0, :3]}
+        scope = {"lib": lib, "m": a[0, :3, :3], "b": a[:, :3, :3], "v": a[0, 0, :3], "g": a}
         names.append([eval(code, scope).grad_fn.name() for code in _FUSED_NODES])
     assert dict(zip(_FUSED_NODES, names[1])) == dict(zip(_FUSED_NODES, names[0]))
 

@@ -13,7 +13,7 @@ from . import _kernels as _k
 from . import comparison as _comparison
 from . import unary as _unary
 from ._fused import _float, _needs, _sigmoid, _softplus
-from ._prep import as_tensor_arg, cast, dtype_name, masked_grad, normalize_dim, scaled_own, times_grad
+from ._prep import as_tensor_arg, cast, dtype_name, masked_grad, normalize_dim, scaled_own, times_grad, torch_named
 from .unary import _float_input
 
 _HALF = B.xp.dtype("float16")
@@ -684,4 +684,4 @@ def prelu(input, weight):
             f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
             f"{w._data.size} and channel size = {channels}."
         )
-    return Prelu.apply(_float(x, "prelu_cpu"), w)
+    return torch_named(Prelu.apply(_float(x, "prelu_cpu"), w), "PreluKernelBackward0")  # (torch's prelu calls its _prelu_kernel)
