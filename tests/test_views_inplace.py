@@ -261,3 +261,23 @@ def test_a_view_rederived_after_an_inplace_change_is_torchs_as_strided():
     theirs = [n.name() for n in cases(torch)]
     ours = [n.torch_name() for n in cases(kitty)]
     assert ours == theirs == ["AsStridedBackward0"] * 4
+
+
+_VIEW_INPLACE = [((3,), lambda t: t.t_()), ((), lambda t: t.transpose_(0, 0)), ((3, 2), lambda t: t.squeeze_()),
+                 ((3,), lambda t: t.squeeze_(0)), ((3, 1), lambda t: t.squeeze_(1)), ((3, 2), lambda t: t.transpose_(0, 1)),
+                 ((3, 2), lambda t: t.unsqueeze_(0))]
+
+
+@pytest.mark.parametrize("shape, op", _VIEW_INPLACE)
+def test_in_place_view_ops_on_a_leaf_match_torch(shape, op):
+    """An in-place view op that changes nothing is still refused on a leaf that requires grad (and
+    counted); under no_grad the leaf keeps requiring grad (it stayed a leaf, not a tensor without grad)."""
+    seen = []
+    for lib in (torch, kitty):
+        leaf = lib.zeros(shape, requires_grad=True)
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+            op(leaf)
+        with lib.no_grad():
+            op(leaf)
+        seen.append((leaf.requires_grad, leaf.is_leaf, leaf.grad_fn, tuple(leaf.shape), leaf._version))
+    assert seen[1] == seen[0]
