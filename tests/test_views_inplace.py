@@ -281,3 +281,19 @@ def test_in_place_view_ops_on_a_leaf_match_torch(shape, op):
             op(leaf)
         seen.append((leaf.requires_grad, leaf.is_leaf, leaf.grad_fn, tuple(leaf.shape), leaf._version))
     assert seen[1] == seen[0]
+
+
+def test_stale_grad_fn_after_a_no_grad_view_op_fails_backward_as_torch(monkeypatch):
+    # under no_grad a non-leaf keeps its grad_fn though its shape changed: backward then finds the
+    # gradient's shape wrong, and names torch's node under the runner
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")
+    messages = []
+    for lib in (torch, kitty):
+        y = lib.ones(3, 2, requires_grad=True) * 2
+        with lib.no_grad():
+            y.transpose_(0, 1)
+        with pytest.raises(RuntimeError) as err:
+            y.sum().backward()
+        messages.append(str(err.value))
+    assert messages[1] == messages[0]

@@ -899,7 +899,7 @@ def _fix_shape(node, input_grads, g, shape):
     if tensor_inputs is not None:  # torch counts a custom Function's tensor arguments only
         index = sum(tensor_inputs[:index])
     raise KittyRuntimeError(
-        f"Function {node._name} returned an invalid gradient at index {index} - got {list(g.shape)} but "
+        f"Function {node.name()} returned an invalid gradient at index {index} - got {list(g.shape)} but "
         f"expected shape compatible with {list(shape)}"
     )
 
