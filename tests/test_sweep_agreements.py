@@ -285,6 +285,21 @@ def test_fused_ops_are_named_as_torch_names_them(monkeypatch):
         names.append([eval(code, scope).grad_fn.name() for code in _FUSED_NODES])
     assert dict(zip(_FUSED_NODES, names[1])) == dict(zip(_FUSED_NODES, names[0]))
 
+
+_EINSUMS = [("bhqd,bhkd->bhqk", [(2, 3, 4, 5), (2, 3, 6, 5)]), ("ij,jk->ki", [(3, 4), (4, 5)]), ("i,j->ij", [(3,), (4,)]),
+            ("bi,bi->b", [(2, 3), (2, 3)]), ("ij,ij->ij", [(3, 4), (3, 4)]), ("ij->ji", [(3, 4)]), ("ij->", [(3, 4)]),
+            ("ii->i", [(3, 3)]), ("ij->ij", [(3, 4)]), ("ij,k->k", [(3, 4), (5,)]), ("...ij,...jk->...ik", [(2, 3, 4), (2, 4, 5)]),
+            ("ij,jk->ik", [(3, 1), (1, 5)]), ("i,->i", [(3,), ()])]
+
+
+@pytest.mark.parametrize("equation, shapes", _EINSUMS)
+def test_einsum_nodes_are_named_as_torch_names_them(monkeypatch, equation, shapes):
+    # attention written with einsum printed grad_fn=<EinsumBackward0>, a node torch has not
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")
+    names = [lib.einsum(equation, *[lib.ones(s, requires_grad=True) for s in shapes]).grad_fn.name() for lib in LIBS]
+    assert names[1] == names[0]
+
 def test_accumulate_grad_is_named_and_printed_as_torch(monkeypatch):
     # torch's C++ nodes: name() has the namespace, the repr and a tensor's printout the bare name
     from kittygrad import _display

@@ -447,6 +447,10 @@ def einsum(equation, *operands):
         if t._data.dtype != ts[0]._data.dtype:
             raise KittyRuntimeError(f"expected scalar type {dtype_name(ts[0])} but found {dtype_name(t)}")
     inputs, out, ell = _parse_einsum(equation, [t._data.shape for t in ts])
+    # torch's last op: a sum (one operand) or a view of the bmm (several) where a letter is summed
+    # out, else a permute (one operand) or a broadcast product
+    summed = bool(set("".join(inputs)) - set(out))
+    label = ("SumBackward1" if summed else "PermuteBackward0") if len(ts) == 1 else ("ViewBackward0" if summed else "MulBackward0")
     sizes = _einsum_sizes(inputs, [t._data.shape for t in ts], ell)
     for i, (sub, t) in enumerate(zip(inputs, ts)):
         shape, target = t._data.shape, tuple(sizes[c] for c in sub)
@@ -462,7 +466,7 @@ def einsum(equation, *operands):
         kept = [d for d, c in enumerate(sub) if shape[d] == sizes[c]]
         ts[i] = t.reshape(tuple(shape[d] for d in kept))
         inputs[i] = "".join(sub[d] for d in kept)
-    return _saving_all(Einsum, len(ts)).apply(*ts, inputs=tuple(inputs), output=out)
+    return torch_named(_saving_all(Einsum, len(ts)).apply(*ts, inputs=tuple(inputs), output=out), label)
 
 
 _SAVING_ALL: dict = {}
