@@ -268,7 +268,8 @@ _FUSED_NODES = [
     "b.masked_fill(b > 0, 1.0)", "b.detach().masked_fill(b > 0, v[0])", "b.repeat_interleave(2, dim=0)",
     "v.repeat_interleave(2)", "b.repeat_interleave(lib.tensor([1, 2]), dim=0)", "v.repeat_interleave(lib.tensor(2))",
     "b.repeat_interleave(lib.tensor([2]), dim=1)", "lib.nn.functional.prelu(b, lib.tensor([0.25], dtype=lib.float64))",
-    "lib.nn.functional.prelu(v, lib.tensor([0.25], dtype=lib.float64))",
+    "lib.nn.functional.prelu(v, lib.tensor([0.25], dtype=lib.float64))", "lib.nn.functional.bilinear(b, b, g[:, :3, :3])",
+    "lib.nn.functional.bilinear(v, v, g[:, :3, :3], g[:, 0, 0])",
 ]
 
 

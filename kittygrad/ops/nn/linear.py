@@ -10,7 +10,7 @@ from .. import _kernels as _k
 from .. import linalg as _linalg
 from .._fused import _same_dtype
 from .._autocast import autocast_args
-from .._prep import as_tensor_arg, dtype_name, mm_dtype_error
+from .._prep import as_tensor_arg, dtype_name, mm_dtype_error, torch_named
 
 # ---------------------------------------------------------------------------------------------
 # linear maps
@@ -158,4 +158,5 @@ def bilinear(input1, input2, weight, bias=None):
     if len(sw) != 3:
         raise KittyRuntimeError("number of dimensions must match")
     _same_dtype("bilinear", x1, x2, w, b)
-    return Bilinear.apply(x1, x2, w, b)
+    # (torch's bilinear is a trilinear product viewed to the output shape, then the bias added)
+    return torch_named(Bilinear.apply(x1, x2, w, b), "ViewBackward0" if b is None else "AddBackward0")
