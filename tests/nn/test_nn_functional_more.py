@@ -576,3 +576,22 @@ def test_dropout3d_takes_a_not_5d_input_as_unbatched_like_torch(shape):
                 lib.manual_seed(seed)
                 outs.append(lib.nn.functional.dropout3d(lib.ones(shape), 0.5).numpy())
         np.testing.assert_array_equal(outs[1], outs[0])
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("batched", [True, False])
+def test_pool_nodes_are_torchs_under_the_runner(nd, batched, monkeypatch):
+    """A pooled tensor prints torch's node: its 1-d pools squeeze a 2-d pool's result, an adaptive
+    average down to one element is a mean, the rest are their kernel's node."""
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")  # as kittygrad.run sets it
+    shape = ((2,) if batched else ()) + (3,) + (6,) * nd
+    names = []
+    for lib, F in ((torch, TF), (kitty, KF)):
+        x = lib.ones(shape, requires_grad=True)
+        outs = [getattr(F, f"max_pool{nd}d")(x, 2), getattr(F, f"max_pool{nd}d")(x, 2, return_indices=True)[0],
+                getattr(F, f"avg_pool{nd}d")(x, 3, ceil_mode=True, padding=1), getattr(F, f"adaptive_max_pool{nd}d")(x, 2),
+                getattr(F, f"adaptive_avg_pool{nd}d")(x, 2), getattr(F, f"adaptive_avg_pool{nd}d")(x, 1),
+                getattr(F, f"adaptive_avg_pool{nd}d")(x, 6)]
+        names.append([o.grad_fn.name() for o in outs])
+    assert names[1] == names[0]
