@@ -574,9 +574,14 @@ def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
     """Deprecated alias of :func:`interpolate`.
 
     >>> import kittygrad as kitty
-    >>> kitty.nn.functional.upsample(kitty.ones(1, 1, 2), scale_factor=2).shape
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     kitty.nn.functional.upsample(kitty.ones(1, 1, 2), scale_factor=2).shape
     kittygrad.Size([1, 1, 4])
     """
+    # (torch warns here as for the upsample_* shorthands, pointing at the caller)
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2)
     return interpolate(input, size=size, scale_factor=scale_factor, mode=mode, align_corners=align_corners)
 
 

@@ -447,6 +447,8 @@ def test_deprecation_warnings_match_torch():
     for F, lib in ((TF, torch), (KF, kitty)):
         with pytest.warns(UserWarning, match="upsample_nearest` is deprecated"):
             F.upsample_nearest(lib.zeros(1, 1, 2, 2), scale_factor=2)
+        with pytest.warns(UserWarning, match="functional.upsample` is deprecated"):
+            F.upsample(lib.zeros(1, 1, 2), scale_factor=2)
         with pytest.warns(UserWarning, match="align_corners=False since 1.3.0"):
             F.affine_grid(lib.zeros(1, 2, 3), [1, 1, 2, 2])
 
