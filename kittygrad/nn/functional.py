@@ -529,8 +529,9 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                                   "requires a 4-D tensor as input")
         if not B.is_float(x._data.dtype) and x._data.dtype != B.xp.uint8:
             raise KittyNotImplementedError(f"\"compute_index_ranges_weights\" not implemented for '{dtype_name(x)}'")
-        return _resize(x, spatial, sizes, scales,
-                       lambda n_in, n_out, s: antialias_matrix(n_in, n_out, mode, bool(align_corners), s))
+        out = _resize(x, spatial, sizes, scales,
+                      lambda n_in, n_out, s: antialias_matrix(n_in, n_out, mode, bool(align_corners), s))
+        return torch_named(out, _RESIZE_NODES.get((mode, "aa"), "UpsampleBilinear2DAaBackward0"))
     if mode in _LINEAR_MODES and mode != "bicubic" and nd in (1, 2, 3) and _LINEAR_MODES[mode] != nd:
         raise KittyNotImplementedError(f"Got {x.ndim}D input, but {mode} mode needs {_LINEAR_MODES[mode] + 2}D input")
     if (mode not in _PLAIN_MODES and mode not in _LINEAR_MODES) or nd not in (1, 2, 3) or (mode == "bicubic" and nd != 2):
@@ -555,9 +556,17 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         out = x
         for i, (n_in, n_out, s) in enumerate(zip(spatial, sizes, scales)):
             out = _nearest_along(out, 2 + i, _nearest_index(n_in, int(n_out), mode, s, x._data.dtype))
-        return keep_channels_last(out, x)
-    return _resize(x, spatial, sizes, scales,
-                   lambda n_in, n_out, s: _interp_matrix(n_in, n_out, mode, align, s, x._data.dtype))
+        return torch_named(keep_channels_last(out, x), _RESIZE_NODES[mode].format(nd))
+    out = _resize(x, spatial, sizes, scales,
+                  lambda n_in, n_out, s: _interp_matrix(n_in, n_out, mode, align, s, x._data.dtype))
+    return torch_named(out, _RESIZE_NODES[mode])
+
+
+#: the node of torch's kernel for each resizing mode (its dims filled in), and the antialiased ones
+_RESIZE_NODES = {"nearest": "UpsampleNearest{}DBackward0", "nearest-exact": "UpsampleNearestExact{}DBackward0",
+                 "linear": "UpsampleLinear1DBackward0", "bilinear": "UpsampleBilinear2DBackward0",
+                 "bicubic": "UpsampleBicubic2DBackward0", "trilinear": "UpsampleTrilinear3DBackward0",
+                 ("bicubic", "aa"): "UpsampleBicubic2DAaBackward0"}
 
 
 def _resize(x: Tensor, spatial, sizes, scales, matrix) -> Tensor:

@@ -597,3 +597,18 @@ def test_pool_nodes_are_torchs_under_the_runner(nd, batched, monkeypatch):
                 getattr(F, f"adaptive_avg_pool{nd}d")(x, 6)]
         names.append([o.grad_fn.name() for o in outs])
     assert names[1] == names[0]
+
+
+@pytest.mark.parametrize("nd, mode", [(1, "nearest"), (1, "nearest-exact"), (1, "linear"), (1, "area"), (2, "nearest"),
+                                      (2, "bilinear"), (2, "bicubic"), (2, "area"), (3, "nearest-exact"), (3, "trilinear")])
+def test_interpolate_nodes_are_torchs_under_the_runner(nd, mode, monkeypatch):
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")  # as kittygrad.run sets it
+    names = []
+    for lib, F in ((torch, TF), (kitty, KF)):
+        x = lib.ones((1, 2) + (4,) * nd, requires_grad=True)
+        outs = [F.interpolate(x, scale_factor=2, mode=mode), F.interpolate(x, size=(3,) * nd, mode=mode)]
+        if nd == 2 and mode in ("bilinear", "bicubic"):
+            outs.append(F.interpolate(x, size=(2, 2), mode=mode, antialias=True))
+        names.append([o.grad_fn.name() for o in outs])
+    assert names[1] == names[0]
