@@ -18,7 +18,7 @@ from ..device import keep_channels_last
 from ..errors import KittyNotImplementedError, KittyRuntimeError, KittyValueError
 from ..ops import activation as _act
 from ..ops._prep import dtype_name, torch_named
-from ..ops.nn.pooling import _avg_pool, _max_pool, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, pool_node
+from ..ops.nn.pooling import _avg_pool, _max_pool, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, _pool_node
 from ..tensor import Tensor
 
 __all__ = [
@@ -287,7 +287,7 @@ def _adaptive_max(name: str, nd: int, input: Tensor, output_size, return_indices
         per_dim.append(xp.broadcast_to(pos.reshape(1, n_out, width), (planes, n_out, width)))
     out, index = _pick_first_max(x, nd, _combine(per_dim, spatial))
     out, index = keep_channels_last(out, x), keep_channels_last(index, x)  # (as torch's kernel)
-    out = torch_named(out, pool_node(nd, "AdaptiveMaxPool{}DBackward0"))
+    out = torch_named(out, _pool_node(nd, "AdaptiveMaxPool{}DBackward0"))
     return (out, index) if return_indices else out
 
 

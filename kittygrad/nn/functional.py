@@ -57,7 +57,7 @@ from ..ops.nn.loss import (
 )
 from ..ops.nn.normalization import _vector_norm, batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from ..ops.nn.padding import pad
-from ..ops.nn.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, pool_node
+from ..ops.nn.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, _pool_node
 from ..ops.nn.resize import _nearest_along
 from ..tensor import Tensor
 from ._functional_activation import (
@@ -342,7 +342,7 @@ def _adaptive_avg(input: Tensor, output_size, nd: int, name: str) -> Tensor:
     out = keep_channels_last(out, x) if out is not x else x * 1
     # torch's node: its kernel's, a mean where every output size is 1 (the 1-d pool squeezes the 2-d one)
     glob = all((x.shape[x.ndim - nd + i] if s is None else s) == 1 for i, s in enumerate(sizes))
-    return torch_named(out, pool_node(nd, "MeanBackward1" if glob else "AdaptiveAvgPool{}DBackward0"))
+    return torch_named(out, _pool_node(nd, "MeanBackward1" if glob else "AdaptiveAvgPool{}DBackward0"))
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:

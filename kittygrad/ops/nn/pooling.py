@@ -296,11 +296,11 @@ def _max_pool(nd, name, input, kernel_size, stride, padding, dilation, ceil_mode
     out = tuple(keep_channels_last(o, x) for o in out) if return_indices else keep_channels_last(out, x)
     if unbatched:
         out = tuple(o.squeeze(0) for o in out) if return_indices else out.squeeze(0)
-    label = pool_node(nd, "MaxPool{}DWithIndicesBackward0")
+    label = _pool_node(nd, "MaxPool{}DWithIndicesBackward0")
     return (torch_named(out[0], label), out[1]) if return_indices else torch_named(out, label)
 
 
-def pool_node(nd: int, name: str) -> str:
+def _pool_node(nd: int, name: str) -> str:
     """The node torch records last for a pool: its 1-d pools run the 2-d kernel on an unsqueezed
     input and squeeze the result; the others are one kernel (``name`` with their dims)."""
     return "SqueezeBackward1" if nd == 1 else name.format(nd)
@@ -341,7 +341,7 @@ def _avg_pool(nd, name, input, kernel_size, stride, padding, ceil_mode, count_in
         count_include_pad=bool(count_include_pad), divisor_override=divisor_override,
     )
     out = keep_channels_last(out, x)
-    return torch_named(out.squeeze(0) if unbatched else out, pool_node(nd, "AvgPool{}DBackward0"))
+    return torch_named(out.squeeze(0) if unbatched else out, _pool_node(nd, "AvgPool{}DBackward0"))
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True):
