@@ -269,7 +269,9 @@ _FUSED_NODES = [
     "v.repeat_interleave(2)", "b.repeat_interleave(lib.tensor([1, 2]), dim=0)", "v.repeat_interleave(lib.tensor(2))",
     "b.repeat_interleave(lib.tensor([2]), dim=1)", "lib.nn.functional.prelu(b, lib.tensor([0.25], dtype=lib.float64))",
     "lib.nn.functional.prelu(v, lib.tensor([0.25], dtype=lib.float64))", "lib.nn.functional.bilinear(b, b, g[:, :3, :3])",
-    "lib.nn.functional.bilinear(v, v, g[:, :3, :3], g[:, 0, 0])",
+    "lib.nn.functional.bilinear(v, v, g[:, :3, :3], g[:, 0, 0])", "lib.nn.functional.softsign(b)", "b.nanmean(1)",
+    "lib.nansum(b)", "lib.nn.functional.pixel_shuffle(g.reshape(1, 4, 2, 4), 2)",
+    "lib.nn.functional.pixel_unshuffle(g.reshape(1, 2, 4, 4), 2)",
 ]
 
 

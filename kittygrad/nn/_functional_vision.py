@@ -15,7 +15,7 @@ from .. import backend as B
 from .. import creation as C
 from ..errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyValueError
 from ..ops import joining as _joining
-from ..ops._prep import dtype_name
+from ..ops._prep import dtype_name, torch_named
 from ..ops.comparison import where
 from ..ops.nn.padding import pad
 from ..tensor import Tensor
@@ -50,7 +50,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     n = len(lead)
     x = input.reshape(*lead, c // (r * r), r, r, h, w)
     perm = tuple(range(n)) + (n, n + 3, n + 1, n + 4, n + 2)
-    return x.permute(*perm).reshape(*lead, c // (r * r), h * r, w * r)
+    return torch_named(x.permute(*perm).reshape(*lead, c // (r * r), h * r, w * r), "PixelShuffleBackward0")
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
@@ -72,7 +72,7 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     n = len(lead)
     x = input.reshape(*lead, c, h // r, r, w // r, r)
     perm = tuple(range(n)) + (n, n + 2, n + 4, n + 1, n + 3)
-    return x.permute(*perm).reshape(*lead, c * r * r, h // r, w // r)
+    return torch_named(x.permute(*perm).reshape(*lead, c * r * r, h // r, w // r), "PixelUnshuffleBackward0")
 
 
 def _pair(value, name: str = "argument") -> tuple:

@@ -599,7 +599,7 @@ def softsign(input):
         if x._data.dtype.kind == "b":
             raise KittyNotImplementedError('"abs_cpu" not implemented for \'Bool\'')
         x = cast(x, D.get_default_dtype())
-    return Softsign.apply(x)
+    return torch_named(Softsign.apply(x), "DivBackward0")  # (torch's softsign is x / (1 + |x|))
 
 
 def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):

@@ -16,7 +16,7 @@ from . import _kernels as _k
 from . import _return_types as RT
 from ._prep import (
     accumulating, along_index, bundle, cast, dtype_name, index_int, normalize_dim, normalize_dims, scaled_own,
-    tensor_input, times_grad,
+    tensor_input, times_grad, torch_named,
 )
 from .comparison import maximum, minimum
 from .joining import cat, flip
@@ -654,7 +654,7 @@ def nansum(input, dim=None, keepdim: bool = False, *, dtype=None):
     tensor(3.)
     """
     x = _reduction_input(tensor_input(input), dtype)
-    return NanSum.apply(x, axes=normalize_dims(dim, x._data.ndim), keepdim=keepdim)
+    return torch_named(NanSum.apply(x, axes=normalize_dims(dim, x._data.ndim), keepdim=keepdim), "NansumBackward0")
 
 
 def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None):
@@ -671,7 +671,8 @@ def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None):
         raise KittyRuntimeError(
             f"nanmean(): expected input to have floating point or complex dtype but got {dtype_name(x)}"
         )
-    return NanMean.apply(x, axes=normalize_dims(dim, x._data.ndim), keepdim=keepdim)
+    # (torch's nanmean is a nansum divided by the count of non-NaN elements)
+    return torch_named(NanMean.apply(x, axes=normalize_dims(dim, x._data.ndim), keepdim=keepdim), "DivBackward0")
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
