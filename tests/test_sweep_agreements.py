@@ -755,3 +755,15 @@ def test_index_reduce_is_named_as_torch_names_it(monkeypatch, inplace):
             y = x.index_reduce_(0, index, src, "amax") if inplace else x.index_reduce(0, index, src, "mean")
         names.append(y.grad_fn.name())
     assert names[1] == names[0] == "IndexReduceBackward0"
+
+
+def test_copy_into_a_tensor_is_named_and_printed_as_torch(monkeypatch):
+    # torch's copy_ node is hand-written: name() has the namespace, no overload number
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")
+    seen = []
+    for lib in LIBS:
+        x = lib.ones(2, requires_grad=True)
+        b = lib.zeros(2).copy_(x)
+        seen.append((b.grad_fn.name(), repr(b.grad_fn).split(" object")[0], str(b)))
+    assert seen[1] == seen[0]

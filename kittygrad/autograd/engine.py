@@ -66,7 +66,7 @@ _TORCH_NAMES = {
 }
 #: torch's nodes written in C++ without a generated class: ``name()`` gives them their namespace
 #: (``torch::autograd::AccumulateGrad``), while their repr and a tensor's printout show the bare name
-_TORCH_NAMESPACED = frozenset({"AccumulateGrad", "CopySlices"})
+_TORCH_NAMESPACED = frozenset({"AccumulateGrad", "CopySlices", "CopyBackwards"})
 #: the output numbers of nodes whose inputs all come from first outputs, shared by every such node
 _ZERO_NRS = tuple((0,) * n for n in range(17))
 
