@@ -248,6 +248,67 @@ def test_linalg_and_calculus_nodes_are_named_as_torch_names_them(monkeypatch):
     assert dict(zip(_LINALG_NODES, names[1])) == dict(zip(_LINALG_NODES, names[0]))
 
 
+
+_MATMUL_SHAPES = [((3,), (3, 2)), ((5, 2, 3), (3, 4)), ((5, 2, 3), (5, 3, 4)), ((2, 5, 2, 3), (3, 4)), ((5, 2, 3), (3,)),
+                  ((3,), (5, 3, 4)), ((2, 3), (5, 3, 4)), ((1, 3), (5, 3, 4)), ((2, 3), (5, 3, 1)), ((2, 3), (0, 3, 4)),
+                  ((2, 0), (5, 0, 4)), ((2, 1, 2, 3), (5, 3, 4))]
+
+
+@pytest.mark.parametrize("shapes", _MATMUL_SHAPES)
+def test_matmul_nodes_are_named_as_torch_names_them(monkeypatch, shapes):
+    # ``print(attn @ v)`` read grad_fn=<MatmulBackward0>, a node torch has not: its matmul ends in a
+    # view of the bmm / folded mm, or (a matrix requiring grad times a stack) a contiguous copy
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")
+    names = []
+    for lib in LIBS:
+        x, y = lib.ones(*shapes[0], requires_grad=True), lib.ones(*shapes[1], requires_grad=True)
+        names.append([(x @ y).grad_fn.name(), (x.detach() @ y).grad_fn.name(), (x @ y.detach()).grad_fn.name()])
+    assert names[1] == names[0]
+
+
+_FUSED_NODES = [
+    "lib.addmm(m, m, m)", "lib.addmm(v, m, m, beta=0.5, alpha=2)", "m.addmm(m, m)", "lib.baddbmm(b, b, b)",
+    "lib.baddbmm(m, b, b, alpha=0.1)", "lib.addbmm(m, b, b)", "lib.addmv(v, m, v)", "lib.addr(m, v, v)",
+    "lib.addr(m, v, v, beta=0)", "lib.nn.functional.glu(g, 1)", "b.masked_fill(b > 0, lib.tensor(1.0))",
+    "b.masked_fill(b > 0, 1.0)", "b.detach().masked_fill(b > 0, v[0])", "b.repeat_interleave(2, dim=0)",
+    "v.repeat_interleave(2)", "b.repeat_interleave(lib.tensor([1, 2]), dim=0)", "v.repeat_interleave(lib.tensor(2))",
+    "b.repeat_interleave(lib.tensor([2]), dim=1)", "lib.nn.functional.prelu(b, lib.tensor([0.25], dtype=lib.float64))",
+    "lib.nn.functional.prelu(v, lib.tensor([0.25], dtype=lib.float64))", "lib.nn.functional.bilinear(b, b, g[:, :3, :3])",
+    "lib.nn.functional.bilinear(v, v, g[:, :3, :3], g[:, 0, 0])", "lib.nn.functional.softsign(b)", "b.nanmean(1)",
+    "lib.nansum(b)", "lib.nn.functional.pixel_shuffle(g.reshape(1, 4, 2, 4), 2)",
+    "lib.nn.functional.pixel_unshuffle(g.reshape(1, 2, 4, 4), 2)",
+]
+
+
+def test_fused_ops_are_named_as_torch_names_them(monkeypatch):
+    # ops kittygrad composes (glu as a * sigmoid(b)) or runs as one node for several torch ops
+    # (addmm / baddbmm / addmv / addbmm) print torch's node, with its overload (masked_fill's value)
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")
+    a0 = np.random.default_rng(0).standard_normal((2, 4, 4))
+    names = []
+    for lib in LIBS:
+        a = lib.tensor(a0, requires_grad=True)
+        scope = {"lib": lib, "m": a[0, :3, :3], "b": a[:, :3, :3], "v": a[0, 0, :3], "g": a}
+        names.append([eval(code, scope).grad_fn.name() for code in _FUSED_NODES])
+    assert dict(zip(_FUSED_NODES, names[1])) == dict(zip(_FUSED_NODES, names[0]))
+
+
+_EINSUMS = [("bhqd,bhkd->bhqk", [(2, 3, 4, 5), (2, 3, 6, 5)]), ("ij,jk->ki", [(3, 4), (4, 5)]), ("i,j->ij", [(3,), (4,)]),
+            ("bi,bi->b", [(2, 3), (2, 3)]), ("ij,ij->ij", [(3, 4), (3, 4)]), ("ij->ji", [(3, 4)]), ("ij->", [(3, 4)]),
+            ("ii->i", [(3, 3)]), ("ij->ij", [(3, 4)]), ("ij,k->k", [(3, 4), (5,)]), ("...ij,...jk->...ik", [(2, 3, 4), (2, 4, 5)]),
+            ("ij,jk->ik", [(3, 1), (1, 5)]), ("i,->i", [(3,), ()])]
+
+
+@pytest.mark.parametrize("equation, shapes", _EINSUMS)
+def test_einsum_nodes_are_named_as_torch_names_them(monkeypatch, equation, shapes):
+    # attention written with einsum printed grad_fn=<EinsumBackward0>, a node torch has not
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")
+    names = [lib.einsum(equation, *[lib.ones(s, requires_grad=True) for s in shapes]).grad_fn.name() for lib in LIBS]
+    assert names[1] == names[0]
+
 def test_accumulate_grad_is_named_and_printed_as_torch(monkeypatch):
     # torch's C++ nodes: name() has the namespace, the repr and a tensor's printout the bare name
     from kittygrad import _display
@@ -752,3 +813,15 @@ def test_composite_and_overloaded_ops_name_torchs_node(case):
         out = _NODE_NAME_CASES[case](lib, x, lib.tensor(values[1]))
         names.append(out.grad_fn.name() if lib is torch else out.grad_fn.torch_name())
     assert names[1] == names[0]
+
+
+def test_copy_into_a_tensor_is_named_and_printed_as_torch(monkeypatch):
+    # torch's copy_ node is hand-written: name() has the namespace, no overload number
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")
+    seen = []
+    for lib in LIBS:
+        x = lib.ones(2, requires_grad=True)
+        b = lib.zeros(2).copy_(x)
+        seen.append((b.grad_fn.name(), repr(b.grad_fn).split(" object")[0], str(b)))
+    assert seen[1] == seen[0]

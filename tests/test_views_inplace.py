@@ -312,3 +312,39 @@ def test_a_changed_saved_value_is_reported_in_torchs_words_under_the_runner(monk
             loss.backward()
         messages.append(str(err.value))
     assert messages[0] == messages[1]
+
+
+_VIEW_INPLACE = [((3,), lambda t: t.t_()), ((), lambda t: t.transpose_(0, 0)), ((3, 2), lambda t: t.squeeze_()),
+                 ((3,), lambda t: t.squeeze_(0)), ((3, 1), lambda t: t.squeeze_(1)), ((3, 2), lambda t: t.transpose_(0, 1)),
+                 ((3, 2), lambda t: t.unsqueeze_(0))]
+
+
+@pytest.mark.parametrize("shape, op", _VIEW_INPLACE)
+def test_in_place_view_ops_on_a_leaf_match_torch(shape, op):
+    """An in-place view op that changes nothing is still refused on a leaf that requires grad (and
+    counted); under no_grad the leaf keeps requiring grad (it stayed a leaf, not a tensor without grad)."""
+    seen = []
+    for lib in (torch, kitty):
+        leaf = lib.zeros(shape, requires_grad=True)
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+            op(leaf)
+        with lib.no_grad():
+            op(leaf)
+        seen.append((leaf.requires_grad, leaf.is_leaf, leaf.grad_fn, tuple(leaf.shape), leaf._version))
+    assert seen[1] == seen[0]
+
+
+def test_stale_grad_fn_after_a_no_grad_view_op_fails_backward_as_torch(monkeypatch):
+    # under no_grad a non-leaf keeps its grad_fn though its shape changed: backward then finds the
+    # gradient's shape wrong, and names torch's node under the runner
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")
+    messages = []
+    for lib in (torch, kitty):
+        y = lib.ones(3, 2, requires_grad=True) * 2
+        with lib.no_grad():
+            y.transpose_(0, 1)
+        with pytest.raises(RuntimeError) as err:
+            y.sum().backward()
+        messages.append(str(err.value))
+    assert messages[1] == messages[0]

@@ -71,7 +71,7 @@ _TORCH_NAMES = {
 }
 #: torch's nodes written in C++ without a generated class: ``name()`` gives them their namespace
 #: (``torch::autograd::AccumulateGrad``), while their repr and a tensor's printout show the bare name
-_TORCH_NAMESPACED = frozenset({"AccumulateGrad", "CopySlices", "NotImplemented"})
+_TORCH_NAMESPACED = frozenset({"AccumulateGrad", "CopySlices", "CopyBackwards", "NotImplemented"})
 #: the output numbers of nodes whose inputs all come from first outputs, shared by every such node
 _ZERO_NRS = tuple((0,) * n for n in range(17))
 
@@ -959,7 +959,7 @@ def _fix_shape(node, input_grads, g, shape):
     if tensor_inputs is not None:  # torch counts a custom Function's tensor arguments only
         index = sum(tensor_inputs[:index])
     raise KittyRuntimeError(
-        f"Function {node._name} returned an invalid gradient at index {index} - got {list(g.shape)} but "
+        f"Function {node.name()} returned an invalid gradient at index {index} - got {list(g.shape)} but "
         f"expected shape compatible with {list(shape)}"
     )
 

@@ -742,7 +742,10 @@ class BackwardCFunction(FunctionCtx, Node):
 
     def __repr__(self) -> str:
         # torch's node of a custom Function is a Python class of its autograd.function module, so
-        # it prints with that module's path (a built-in op's node prints its bare name)
+        # it prints with that module's path (a built-in op's node prints its bare name, and so
+        # does a library op written as a Function that torch records as a built-in: its label)
+        if _display.name == "torch" and self.__dict__.get("torch_label") is not None:
+            return super().__repr__()
         return f"<{_display.name}.autograd.function.{self._name} object at {hex(id(self))}>"
 
     def backward(self, *grads):

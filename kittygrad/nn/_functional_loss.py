@@ -14,6 +14,7 @@ from .. import creation as C
 from ..autograd.function import Function
 from ..errors import KittyRuntimeError, KittyValueError
 from ..ops import activation as _act
+from ..ops.comparison import where as _where
 from ..ops._prep import dtype_name, torch_named
 from ..ops.nn.loss import _check_reduction, _legacy_reduction
 from ..tensor import Tensor
@@ -248,8 +249,6 @@ class _CtcLoss(Function):
                 losses[n] = -_logaddexp(*alpha[steps - 1, -2:]) if len(ext) > 1 else -alpha[steps - 1, -1]
             ctx.samples.append((ext, steps, alpha))
         ctx.lp, ctx.losses, ctx.zero_infinity = lp, losses, zero_infinity
-        if zero_infinity:
-            losses = xp.where(xp.isinf(losses), 0.0, losses)
         return C.tensor(losses.astype(log_probs.dtype.np))
 
     @staticmethod
@@ -357,10 +356,12 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
             row = flat[start : start + tgt_lens[n]]
             start += tgt_lens[n]
         per_sample.append(row.astype(xp.int64))
-    losses = _CtcLoss.apply(lp, per_sample, in_lens, tgt_lens, blank, zero_infinity)
+    losses = torch_named(_CtcLoss.apply(lp, per_sample, in_lens, tgt_lens, blank, zero_infinity), "CtcLossBackward0")
+    if zero_infinity:  # a where after the loss node, as torch records it (its backward skips those samples)
+        losses = _where(losses == math.inf, C.zeros((), dtype=losses.dtype), losses)
     if reduction == "mean":
         lengths = C.tensor([max(n, 1) for n in tgt_lens], dtype=losses.dtype)
         return (losses / lengths).mean()
     if reduction == "sum":
         return losses.sum()
-    return losses if batched else losses.reshape(())
+    return losses if batched else losses.squeeze(0)

@@ -486,6 +486,23 @@ def transposed_matmul(a, g):
     return blas_ready(a).swapaxes(-1, -2) @ g
 
 
+def column_major(m) -> bool:
+    """Whether the matrix ``m`` is laid out column by column (``w.t()`` of a contiguous ``w``), the
+    test torch's mm backward makes: such an operand gets its gradient computed transposed, so that
+    the gradient comes out in the operand's own layout and the transpose's backward hands ``w`` a
+    contiguous one. ``torch.autograd.grad(loss, w)`` for ``x @ w.t()`` then takes ``.view(-1)``
+    (flattening a meta-learning step's gradients), which a transposed layout refuses.
+
+    >>> import numpy as np
+    >>> column_major(np.ones((2, 3)).T), column_major(np.ones((2, 3)))
+    (True, False)
+    """
+    arr = m if type(m) is B.ndarray else m.t._data  # (a GraphArray in double backward: its tensor's array)
+    if arr.ndim != 2:
+        return False
+    return arr.strides[0] == arr.itemsize and arr.strides[1] == arr.shape[0] * arr.itemsize
+
+
 def blas_ready(m):
     """``m``, copied to contiguous memory if it has a zero stride (a gradient broadcast from a
     reduction): NumPy's matmul does not hand such an operand to BLAS but runs its own loop,

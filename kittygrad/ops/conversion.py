@@ -71,3 +71,6 @@ class Copy(Op):
 
     def backward(self, g):
         return None, B.sum_to_shape(g, self.src_shape)
+
+    def _torch_recorded_name(self) -> str:
+        return "CopyBackwards"  # (torch's hand-written node for copy_, with no overload number)

@@ -26,6 +26,7 @@ from ._prep import (
     scatter_src_part as _src_part,
     scatter_src_region as _src_region,
     tensor_input,
+    torch_named,
 )
 from .joining import cat
 from ._prep import warn_once as _warn_once
@@ -806,7 +807,9 @@ def masked_fill(input, mask, value):
     m = _mask_arg(mask, "masked_fill_")
     shape = _mask_shape(x._data.shape, m)
     x = expand_to(x, shape)
-    return MaskedFill.apply(x, _fill_value(x, value, "masked_fill_"), B.xp.broadcast_to(m, shape))
+    out = MaskedFill.apply(x, _fill_value(x, value, "masked_fill_"), B.xp.broadcast_to(m, shape))
+    # torch's overloads: MaskedFillBackward0 for a number, MaskedFillBackward1 for a tensor value
+    return torch_named(out, "MaskedFillBackward1") if isinstance(value, F.Tensor) else out
 
 
 def masked_scatter(input, mask, source):

@@ -92,11 +92,7 @@ def bitwise_right_shift_(self, other):
 # in-place view ops: self takes the view's shape (and grad_fn), still on the same memory
 
 
-def _inplace_view(self, cls, *args):
-    if F.vmap_inplace is not None:  # inside vmap: a batched self takes its new layout from the batching rule
-        done = F.vmap_inplace(cls, self, args, {})
-        if done is not NotImplemented:
-            return done
+def _check_inplace_view(self, cls, args) -> None:
     if _state.enabled:
         if self._view is None:
             if self._grad_fn is None and self._requires_grad:
@@ -106,6 +102,14 @@ def _inplace_view(self, cls, *args):
                 )
         else:
             _check_view_inplace(self, cls, args, False)
+
+
+def _inplace_view(self, cls, *args):
+    if F.vmap_inplace is not None:  # inside vmap: a batched self takes its new layout from the batching rule
+        done = F.vmap_inplace(cls, self, args, {})
+        if done is not NotImplemented:
+            return done
+    _check_inplace_view(self, cls, args)
     out = cls.apply(self, *args)
     self._data = out._data
     if F.dual_inplace is not None:  # forward AD: self becomes out, tangent included
@@ -114,7 +118,8 @@ def _inplace_view(self, cls, *args):
         self._view = out._view  # still a view of the same base, re-derived through this op
     elif self._retains_grad and out._grad_fn is not None:
         retarget_retained(self, out._grad_fn)
-    self._grad_fn, self._output_nr, self._requires_grad = out._grad_fn, out._output_nr, out._requires_grad
+    if _state.enabled:  # (under no_grad torch leaves the autograd side alone: a leaf still requires grad)
+        self._grad_fn, self._output_nr, self._requires_grad = out._grad_fn, out._output_nr, out._requires_grad
     self._vc[0] += 1
     self._view_version = self._vc[0]
     return self
@@ -130,7 +135,7 @@ def transpose_(self, dim0: int, dim1: int):
     nd = self._data.ndim
     d0, d1 = normalize_dim(dim0, max(nd, 1)), normalize_dim(dim1, max(nd, 1))
     if nd == 0:
-        return self
+        return _touch(self, Transpose, (d0, d1))
     return _inplace_view(self, Transpose, d0, d1)
 
 
@@ -144,7 +149,7 @@ def t_(self):
     nd = self._data.ndim
     if nd > 2:
         raise KittyRuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {nd}D")
-    return self if nd < 2 else _inplace_view(self, Transpose, 0, 1)
+    return _touch(self, Transpose, (0, 0)) if nd < 2 else _inplace_view(self, Transpose, 0, 1)
 
 
 def squeeze_(self, dim=None):
@@ -155,10 +160,13 @@ def squeeze_(self, dim=None):
     kittygrad.Size([3])
     """
     axes = _squeeze_axes(self._data.shape, dim)
-    return _inplace_view(self, Squeeze, axes) if axes else _touch(self)
+    return _inplace_view(self, Squeeze, axes) if axes else _touch(self, Squeeze, (axes,))
 
 
-def _touch(self):
+def _touch(self, cls, args):
+    """An in-place view op that changes nothing: torch still refuses it on a leaf (or a view of
+    one) that requires grad, and counts the call."""
+    _check_inplace_view(self, cls, args)
     self._vc[0] += 1  # torch counts the in-place call even when the shape stays
     self._view_version = self._vc[0]
     return self

@@ -633,7 +633,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         if r.ndim == 0 or r.size == 1:
             # one count for every element, with a tensor's checks (its words for a negative count)
             _check_counts(B.xp.broadcast_to(r.reshape(()), (x._data.shape[axis],)), output_size)
-            repeats = int(r.reshape(()))
+            count = int(r.reshape(()))
         else:
             if r.ndim != 1:
                 raise KittyRuntimeError("repeats must be 0-dim or 1-dim tensor")
@@ -643,14 +643,18 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
                     f"repeats.size(0) = {r.shape[0]} and input.size({0 if dim is None else dim}) = {x._data.shape[axis]}"
                 )
             _check_counts(r, output_size)
-            return RepeatInterleave.apply(x, repeats=r, axis=axis)
+            return torch_named(RepeatInterleave.apply(x, repeats=r, axis=axis), "IndexSelectBackward0")
     else:  # a number: torch's own checks for it
         if repeats < 0:
             raise KittyRuntimeError("Repeats must be non-negative")
         total = int(repeats) * x._data.shape[axis]
         if output_size is not None and output_size != total:
             raise KittyRuntimeError(f"repeat_interleave: Invalid output_size, expected {total} but got {output_size}")
-    return RepeatInterleave.apply(x, repeats=int(repeats), axis=axis)
+        count = int(repeats)
+    # torch picks the elements by index_select for counts in a tensor (even one), and views an
+    # expand for a number
+    label = "IndexSelectBackward0" if isinstance(repeats, F.Tensor) else "ViewBackward0"
+    return torch_named(RepeatInterleave.apply(x, repeats=count, axis=axis), label)
 
 
 def _check_counts(counts, output_size) -> None:

@@ -44,11 +44,11 @@ class Matmul(Op):
             ga = gb = None
             if need[0]:
                 # (a column-major operand gets its gradient computed transposed, laid out as it is,
-                # as torch's mm does: see _column_major)
-                transposed = a.ndim == 2 and _column_major(a)
+                # as torch's mm does: see _kernels.column_major)
+                transposed = a.ndim == 2 and _k.column_major(a)
                 ga = (b @ g.T).T if transposed else _k.rows_matmul(g, xp.swapaxes(b, -1, -2))
             if need[1]:
-                gb = _k.rows_outer(g, a).T if _column_major(b) else _k.rows_outer(a, g)
+                gb = _k.rows_outer(g, a).T if _k.column_major(b) else _k.rows_outer(a, g)
             return ga, gb
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
@@ -66,23 +66,11 @@ class Matmul(Op):
             # (reshaped only when the shape differs: a reshape is a view, which the engine would copy into .grad)
             ga = ga.reshape(a.shape) if ga.shape != a.shape else ga
         if need[1]:
-            # (a vector times a column-major matrix is torch's mm of one row: see _column_major)
-            gb = (g2.T @ a2).T if b.ndim == 2 and _column_major(b) else _k.transposed_matmul(a2, g2)
+            # (a vector times a column-major matrix is torch's mm of one row: see _kernels.column_major)
+            gb = (g2.T @ a2).T if b.ndim == 2 and _k.column_major(b) else _k.transposed_matmul(a2, g2)
             gb = B.sum_to_shape(gb, b2.shape) if gb.shape != b2.shape else gb
             gb = gb.reshape(b.shape) if gb.shape != b.shape else gb
         return ga, gb
-
-
-def _column_major(m) -> bool:
-    """Whether the matrix ``m`` is laid out column by column (``w.t()`` of a contiguous ``w``), the
-    test torch's mm backward makes: such an operand gets its gradient computed transposed, so that
-    the gradient comes out in the operand's own layout and the transpose's backward hands ``w`` a
-    contiguous one. ``torch.autograd.grad(loss, w)`` for ``x @ w.t()`` then takes ``.view(-1)``
-    (flattening a meta-learning step's gradients), which a transposed layout refuses."""
-    arr = m.t._data if type(m) is GraphArray else m
-    if arr.ndim != 2:
-        return False
-    return arr.strides[0] == arr.itemsize and arr.strides[1] == arr.shape[0] * arr.itemsize
 
 
 class Dot(Matmul):
@@ -255,7 +243,21 @@ def matmul(input, other):
         raise _matmul_size_error(a, b)
     # batch dims that do not broadcast get torch's elementwise message, naming the batch dim
     broadcast_shape_of(a._data.shape[:-2], b._data.shape[:-2] if nb > 1 else ())
-    return Matmul.apply(a, b)
+    return torch_named(Matmul.apply(a, b), _matmul_node(a, b))
+
+
+def _matmul_node(a, b) -> str:
+    """The node torch's matmul records last where it is not one dot / mv / mm: a vector times a
+    matrix is a one-row mm squeezed back; a matrix that requires grad times a stack is folded into
+    one mm whose product is transposed back and made contiguous (a copy, unless a size of 1 or 0
+    leaves it contiguous); every other product ends in a view of the mm / mv / bmm result."""
+    x, y = a._data, b._data
+    if x.ndim == 1 and y.ndim == 2:
+        return "SqueezeBackward4"
+    if x.ndim == 2 and y.ndim >= 3 and a.requires_grad:
+        empty = math.prod(y.shape[:-2]) == 0
+        return "TransposeBackward0" if x.shape[0] <= 1 or y.shape[-1] <= 1 or empty else "CloneBackward0"
+    return "UnsafeViewBackward0"
 
 
 def _leading_dims_fold(x) -> bool:
@@ -459,6 +461,10 @@ def einsum(equation, *operands):
         if t._data.dtype != ts[0]._data.dtype:
             raise KittyRuntimeError(f"expected scalar type {dtype_name(ts[0])} but found {dtype_name(t)}")
     inputs, out, ell = _parse_einsum(equation, [t._data.shape for t in ts])
+    # torch's last op: a sum (one operand) or a view of the bmm (several) where a letter is summed
+    # out, else a permute (one operand) or a broadcast product
+    summed = bool(set("".join(inputs)) - set(out))
+    label = ("SumBackward1" if summed else "PermuteBackward0") if len(ts) == 1 else ("ViewBackward0" if summed else "MulBackward0")
     sizes = _einsum_sizes(inputs, [t._data.shape for t in ts], ell)
     for i, (sub, t) in enumerate(zip(inputs, ts)):
         shape, target = t._data.shape, tuple(sizes[c] for c in sub)
@@ -474,7 +480,7 @@ def einsum(equation, *operands):
         kept = [d for d, c in enumerate(sub) if shape[d] == sizes[c]]
         ts[i] = t.reshape(tuple(shape[d] for d in kept))
         inputs[i] = "".join(sub[d] for d in kept)
-    return _saving_all(Einsum, len(ts)).apply(*ts, inputs=tuple(inputs), output=out)
+    return torch_named(_saving_all(Einsum, len(ts)).apply(*ts, inputs=tuple(inputs), output=out), label)
 
 
 _SAVING_ALL: dict = {}
@@ -605,7 +611,8 @@ def _check_same_dtype(*ts):
             raise KittyRuntimeError(f"expected m1 and m2 to have the same dtype, but got: {ts[0].dtype.name} != {t.dtype.name}")
 
 
-def _addmatmul(input, a, b, beta, alpha, out_shape, sum_batch=False):
+def _addmatmul(input, a, b, beta, alpha, out_shape, label: str, sum_batch=False):
+    # (one node for the four ops, named as torch's node of each: AddmmBackward0, BaddbmmBackward0, ...)
     inp = tensor_input(input)
     _check_same_dtype(a, b)
     if inp._data.dtype != a._data.dtype:
@@ -620,7 +627,7 @@ def _addmatmul(input, a, b, beta, alpha, out_shape, sum_batch=False):
             f"({inp._data.shape[-1] if inp._data.shape else 0}) at non-singleton dimension. Target sizes: "
             f"{list(out_shape)}.  Tensor sizes: {list(inp._data.shape)}"
         )
-    return AddMatmul.apply(inp, a, b, beta=beta, alpha=alpha, sum_batch=sum_batch)
+    return torch_named(AddMatmul.apply(inp, a, b, beta=beta, alpha=alpha, sum_batch=sum_batch), label)
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
@@ -639,7 +646,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     (n, k), (k2, m) = a._data.shape, b._data.shape
     if k != k2:
         raise KittyRuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {k2}x{m})")
-    return torch_named(_addmatmul(input, a, b, beta, alpha, (n, m)), "AddmmBackward0")
+    return _addmatmul(input, a, b, beta, alpha, (n, m), "AddmmBackward0")
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
@@ -656,7 +663,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
         raise KittyRuntimeError(
             f"size mismatch, got input ({a._data.shape[0]}), mat ({a._data.shape[0]}x{a._data.shape[1]}), vec ({b._data.shape[0]})"
         )
-    return torch_named(_addmatmul(input, a, b, beta, alpha, (a._data.shape[0],)), "AddmvBackward0")
+    return _addmatmul(input, a, b, beta, alpha, (a._data.shape[0],), "AddmvBackward0")
 
 
 def _check_batches(a, b):
@@ -681,8 +688,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """
     input, a, b = autocast_args("baddbmm", input, tensor_input(batch1, "batch1"), tensor_input(batch2, "batch2"))
     _check_batches(a, b)
-    out = _addmatmul(input, a, b, beta, alpha, (a._data.shape[0], a._data.shape[1], b._data.shape[2]))
-    return torch_named(out, "BaddbmmBackward0")
+    return _addmatmul(input, a, b, beta, alpha, (a._data.shape[0], a._data.shape[1], b._data.shape[2]), "BaddbmmBackward0")
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
@@ -694,8 +700,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """
     input, a, b = autocast_args("addbmm", input, tensor_input(batch1, "batch1"), tensor_input(batch2, "batch2"))
     _check_batches(a, b)
-    out = _addmatmul(input, a, b, beta, alpha, (a._data.shape[1], b._data.shape[2]), sum_batch=True)
-    return torch_named(out, "AddbmmBackward0")
+    return _addmatmul(input, a, b, beta, alpha, (a._data.shape[1], b._data.shape[2]), "AddbmmBackward0", sum_batch=True)
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
@@ -714,7 +719,7 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
         out = add(o, mul(inp, 0)) if inp._data.shape != o._data.shape else o
     else:
         out = add(o, inp if beta == 1 else mul(inp, beta))
-    return torch_named(out, "AddrBackward0")
+    return torch_named(out, "AddrBackward0")  # (torch's one node for it)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -659,7 +659,7 @@ def nansum(input, dim=None, keepdim: bool = False, *, dtype=None):
     tensor(3.)
     """
     x = _reduction_input(tensor_input(input), dtype)
-    return NanSum.apply(x, axes=normalize_dims(dim, x._data.ndim), keepdim=keepdim)
+    return torch_named(NanSum.apply(x, axes=normalize_dims(dim, x._data.ndim), keepdim=keepdim), "NansumBackward0")
 
 
 def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None):
@@ -676,7 +676,8 @@ def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None):
         raise KittyRuntimeError(
             f"nanmean(): expected input to have floating point or complex dtype but got {dtype_name(x)}"
         )
-    return NanMean.apply(x, axes=normalize_dims(dim, x._data.ndim), keepdim=keepdim)
+    # (torch's nanmean is a nansum divided by the count of non-NaN elements)
+    return torch_named(NanMean.apply(x, axes=normalize_dims(dim, x._data.ndim), keepdim=keepdim), "DivBackward0")
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):

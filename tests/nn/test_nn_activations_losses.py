@@ -196,6 +196,14 @@ LOSS_NODES = [
     "multilabel_margin_loss(x, m, reduction=r)", "soft_margin_loss(x, s, reduction=r)",
     "triplet_margin_with_distance_loss(x, p, p * 2, reduction=r, swap=True)",
     "margin_ranking_loss(x, p, s, reduction=r)", "clamp_min(x, p)", "clamp_max(x, p)", "clamp(x, min=p)",
+    # class losses: label smoothing and probability targets are composed; ranks other than 1-D/2-D
+    # go through torch's 2-D kernel (3-D and 5-D folded into 4-D and a 'none' result viewed back)
+    "cross_entropy(x, c, reduction=r, label_smoothing=0.1)", "cross_entropy(x, p, reduction=r)",
+    "cross_entropy(x[:0], p[:0], reduction=r)", "cross_entropy(x, p, reduction=r, label_smoothing=0.2, weight=w)",
+    "nll_loss(x.t().reshape(1, 4, 3), c.view(1, 3), reduction=r)",
+    "cross_entropy(x.t().reshape(1, 4, 3, 1), c.view(1, 3, 1), reduction=r)",
+    "cross_entropy(x.t().reshape(1, 4, 1, 3, 1), c.view(1, 1, 3, 1), reduction=r, weight=w)",
+    "cross_entropy(x[0], c[0], reduction=r)",
 ]
 
 

@@ -295,6 +295,11 @@ def _subclass(lib, name):
     lambda lib: lib.nn.LSTM(3, 4)(lib.zeros(5, 3), (lib.zeros(1, 1, 4), lib.zeros(1, 4))),
     lambda lib: lib.nn.LSTM(3, 4)(lib.zeros(5, 2, 2), (lib.zeros(2, 4), lib.zeros(2, 4))),  # ranks before sizes
     lambda lib: lib.nn.GRU(3, 4)(lib.zeros(5, 3), lib.zeros(1, 1, 4)),
+    # a lone state tensor where an LSTM takes (h0, c0): torch indexes it, its cell's kernel refuses it
+    lambda lib: lib.nn.LSTM(3, 4)(lib.zeros(5, 2, 3), lib.zeros(1, 2, 4)),
+    lambda lib: lib.nn.LSTM(3, 4)(lib.zeros(5, 2, 3), lib.zeros(3, 2, 4)),
+    lambda lib: lib.nn.LSTMCell(3, 4)(lib.zeros(2, 3), lib.zeros(2, 4)),
+    lambda lib: lib.nn.LSTMCell(3, 4)(lib.zeros(3), lib.zeros(3, 4)),  # (unbatched: its first two rows)
 ])
 def test_rnn_and_cell_state_checks_match_torch(call):
     same_outcome(call)

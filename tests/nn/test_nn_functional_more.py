@@ -425,10 +425,30 @@ def test_ctc_loss_argument_errors_match_torch(args, kw):
     assert ours == theirs
 
 
+
+@pytest.mark.parametrize("reduction, zero_infinity, lp_shape", [
+    ("none", False, (8, 2, 4)), ("none", True, (8, 2, 4)), ("none", True, (8, 4)), ("mean", True, (8, 2, 4)),
+])
+def test_ctc_loss_nodes_are_torchs_under_the_runner(reduction, zero_infinity, lp_shape, monkeypatch):
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")  # as kittygrad.run sets it
+    shown = []
+    for lib in (torch, kitty):
+        lp = lib.zeros(*lp_shape, requires_grad=True)
+        targets = lib.tensor([[1, 2], [3, 1]] if len(lp_shape) == 3 else [1, 2])
+        lengths = lib.tensor([8, 8][: len(lp_shape) - 1]), lib.tensor([2, 2][: len(lp_shape) - 1])
+        out = lib.nn.functional.ctc_loss(lp, targets, *lengths, reduction=reduction, zero_infinity=zero_infinity)
+        # the loss node under torch's where (zero_infinity), printed bare as a built-in node is
+        nodes = [out.grad_fn.name()] + [repr(n).split(" object")[0] for n, _ in out.grad_fn.next_functions if n]
+        shown.append(nodes)
+    assert shown[1] == shown[0]
+
 def test_deprecation_warnings_match_torch():
     for F, lib in ((TF, torch), (KF, kitty)):
         with pytest.warns(UserWarning, match="upsample_nearest` is deprecated"):
             F.upsample_nearest(lib.zeros(1, 1, 2, 2), scale_factor=2)
+        with pytest.warns(UserWarning, match="functional.upsample` is deprecated"):
+            F.upsample(lib.zeros(1, 1, 2), scale_factor=2)
         with pytest.warns(UserWarning, match="align_corners=False since 1.3.0"):
             F.affine_grid(lib.zeros(1, 2, 3), [1, 1, 2, 2])
 
@@ -598,3 +618,37 @@ def test_pooled_and_resized_results_name_torchs_node(case):
     theirs = fn(TF, torch.tensor(x, requires_grad=True)).grad_fn.name()
     ours = fn(KF, kitty.tensor(x, requires_grad=True)).grad_fn.torch_name()
     assert ours == theirs
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("batched", [True, False])
+def test_pool_nodes_are_torchs_under_the_runner(nd, batched, monkeypatch):
+    """A pooled tensor prints torch's node: its 1-d pools squeeze a 2-d pool's result, an adaptive
+    average down to one element is a mean, the rest are their kernel's node."""
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")  # as kittygrad.run sets it
+    shape = ((2,) if batched else ()) + (3,) + (6,) * nd
+    names = []
+    for lib, F in ((torch, TF), (kitty, KF)):
+        x = lib.ones(shape, requires_grad=True)
+        outs = [getattr(F, f"max_pool{nd}d")(x, 2), getattr(F, f"max_pool{nd}d")(x, 2, return_indices=True)[0],
+                getattr(F, f"avg_pool{nd}d")(x, 3, ceil_mode=True, padding=1), getattr(F, f"adaptive_max_pool{nd}d")(x, 2),
+                getattr(F, f"adaptive_avg_pool{nd}d")(x, 2), getattr(F, f"adaptive_avg_pool{nd}d")(x, 1),
+                getattr(F, f"adaptive_avg_pool{nd}d")(x, 6)]
+        names.append([o.grad_fn.name() for o in outs])
+    assert names[1] == names[0]
+
+
+@pytest.mark.parametrize("nd, mode", [(1, "nearest"), (1, "nearest-exact"), (1, "linear"), (1, "area"), (2, "nearest"),
+                                      (2, "bilinear"), (2, "bicubic"), (2, "area"), (3, "nearest-exact"), (3, "trilinear")])
+def test_interpolate_nodes_are_torchs_under_the_runner(nd, mode, monkeypatch):
+    from kittygrad import _display
+    monkeypatch.setattr(_display, "name", "torch")  # as kittygrad.run sets it
+    names = []
+    for lib, F in ((torch, TF), (kitty, KF)):
+        x = lib.ones((1, 2) + (4,) * nd, requires_grad=True)
+        outs = [F.interpolate(x, scale_factor=2, mode=mode), F.interpolate(x, size=(3,) * nd, mode=mode)]
+        if nd == 2 and mode in ("bilinear", "bicubic"):
+            outs.append(F.interpolate(x, size=(2, 2), mode=mode, antialias=True))
+        names.append([o.grad_fn.name() for o in outs])
+    assert names[1] == names[0]

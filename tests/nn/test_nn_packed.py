@@ -234,3 +234,44 @@ def test_rnn_outputs_print_torchs_grad_fn_names(monkeypatch, mode, kw):
         states = states if isinstance(states, tuple) else (states,)
         names.append([repr(t).split("grad_fn=")[1] for t in (out, *states)])
     assert names[1] == names[0]
+
+
+@pytest.mark.parametrize("cell", ["LSTMCell", "GRUCell", "RNNCell", "RNNCell-relu"])
+@pytest.mark.parametrize("batched", [True, False])
+def test_cell_outputs_print_torchs_grad_fn_names(monkeypatch, cell, batched):
+    """A cell's step prints the last op torch's cell makes it by (an LSTM's h ``MulBackward0`` and c
+    ``AddBackward0``, a GRU's ``AddBackward0``), an unbatched step ``SqueezeBackward1``."""
+    from kittygrad import _display
+
+    monkeypatch.setattr(_display, "name", "torch")  # as kittygrad.run sets it
+    name, _, nonlinearity = cell.partition("-")
+    kw = {"nonlinearity": nonlinearity} if nonlinearity else {}
+    x = randn(2, 3) if batched else randn(3)
+    names = []
+    for lib in (torch, kitty):
+        lib.manual_seed(0)
+        out = getattr(lib.nn, name)(3, 2, **kw)(lib.tensor(x, dtype=lib.float32))
+        names.append([repr(t).split("grad_fn=")[1] for t in (out if isinstance(out, tuple) else (out,))])
+    assert names[1] == names[0]
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+@pytest.mark.parametrize("lengths", [[4, 3, 1], [1, 4, 3]])
+def test_packing_utilities_print_torchs_grad_fn_names(monkeypatch, batch_first, lengths):
+    """``print(packed)`` shows the data's node: torch's packing op, its unpacking's buffer writes
+    (CopySlices), transpose or index_select back in order, and unpad's mask indexing."""
+    from kittygrad import _display
+
+    monkeypatch.setattr(_display, "name", "torch")  # as kittygrad.run sets it
+    x = randn(3, 4, 2)
+    names = []
+    for lib, R in ((torch, TR), (kitty, KR)):
+        t = lib.tensor(x, requires_grad=True) * 1
+        t = t if batch_first else t.transpose(0, 1)
+        packed = R.pack_padded_sequence(t, lengths, batch_first=batch_first, enforce_sorted=lengths[0] == 4)
+        padded, _ = R.pad_packed_sequence(packed, batch_first=batch_first, total_length=5)
+        outs = [packed.data, padded, R.pad_sequence([t[0], t[1, :2]], batch_first=batch_first)]
+        outs += R.unpack_sequence(packed) + R.unpad_sequence(t, lib.tensor(lengths), batch_first=batch_first)
+        # (torch's unpad_sequence transposes a time-first batch in place: the caller's tensor is left batch-first)
+        names.append([o.grad_fn.name() for o in outs] + [tuple(t.shape)])
+    assert names[1] == names[0]

@@ -22,8 +22,9 @@ from ...autograd import forward_ad
 from ...autograd.function import Function
 from ...autograd.gradients import grad as autograd_grad
 from ...autograd.grad_mode import enable_grad, is_grad_enabled
-from ...errors import KittyIndexError, KittyRuntimeError
+from ...errors import KittyIndexError, KittyRuntimeError, KittyTypeError
 from ...ops import joining as _joining
+from ...ops._prep import torch_named
 from ...ops.nn import recurrent as _nnrec
 from ...ops._prep import torch_named
 from ...ops.nn.linear import _check_linear_dtypes
@@ -393,7 +394,8 @@ class LSTM(RNNBase):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, proj_size, device, dtype)
 
     def forward(self, input: Tensor, hx=None):
-        h0, c0 = hx if hx is not None else (None, None)
+        # indexed as torch does (not unpacked): a lone state tensor passed for (h0, c0) fails as there
+        h0, c0 = (hx[0], hx[1]) if hx is not None else (None, None)
         output, (h, c) = self._run(input, [h0, c0])
         return output, (h, c)
 
@@ -552,7 +554,10 @@ class LSTMCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, 4, dtype=dtype)
 
     def forward(self, input: Tensor, hx=None):
-        h0, c0 = hx if hx is not None else (None, None)
+        if isinstance(hx, Tensor) and input.ndim == 2:  # torch's kernel takes a batch's states as a pair only
+            raise KittyTypeError("lstm_cell(): argument 'hx' (position 2) must be tuple of Tensors, not Tensor")
+        # indexed as torch does (not unpacked): a lone state tensor passed for (h0, c0) fails as there
+        h0, c0 = (hx[0], hx[1]) if hx is not None else (None, None)
         h, c = self._step(input, [h0, c0])
         return h, c
 

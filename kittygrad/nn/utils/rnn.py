@@ -16,6 +16,7 @@ from ... import creation as C
 from ... import dtypes as D
 from ...errors import KittyRuntimeError
 from ...ops import joining as _joining
+from ...ops._prep import torch_named
 from ...tensor import Tensor
 
 __all__ = ["PackedSequence", "pad_sequence", "pack_padded_sequence", "pad_packed_sequence", "pack_sequence",
@@ -199,7 +200,8 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
     n = x.shape[1]
     rows = [t * n + b for t, size in enumerate(sizes) for b in range(size)]
     data = x.reshape(x.shape[0] * n, *x.shape[2:]).index_select(0, _index(rows))
-    return PackedSequence(data, _index(sizes), sorted_indices, None)
+    # (the gathers here are torch's one packing op)
+    return PackedSequence(torch_named(data, "PackPaddedSequenceBackward0"), _index(sizes), sorted_indices, None)
 
 
 def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, padding_value: float = 0.0,
@@ -235,7 +237,10 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, pad
     lengths = [sum(1 for size in sizes if size > b) for b in order]
     if batch_first:
         padded = padded.transpose(0, 1)
-    return padded, _index(lengths)
+    # named as torch's last op: its unpacking writes the steps into a buffer (CopySlices), transposed
+    # for batch_first, then index_select puts an unsorted batch back in order
+    label = "IndexSelectBackward0" if unsorted_indices is not None else "TransposeBackward0" if batch_first else "CopySlices"
+    return torch_named(padded, label), _index(lengths)
 
 
 def pad_sequence(sequences: Tensor | Sequence[Tensor], batch_first: bool = False, padding_value: float = 0.0,
@@ -272,7 +277,8 @@ def pad_sequence(sequences: Tensor | Sequence[Tensor], batch_first: bool = False
             fill = C.full((short, *rest), padding_value, dtype=first.dtype)
             s = _joining.cat([s, fill] if padding_side == "right" else [fill, s], 0)
         padded.append(s)
-    return _joining.stack(padded, 0 if batch_first else 1)
+    # (torch copies the sequences into a filled buffer: CopySlices)
+    return torch_named(_joining.stack(padded, 0 if batch_first else 1), "CopySlices")
 
 
 def pack_sequence(sequences: Sequence[Tensor], enforce_sorted: bool = True) -> PackedSequence:
@@ -296,8 +302,11 @@ def unpad_sequence(padded_sequences: Tensor, lengths, batch_first: bool = False)
     >>> unpad_sequence(kitty.tensor([[1, 2], [3, 0]]), kitty.tensor([2, 1]), batch_first=True)
     [tensor([1, 2]), tensor([3])]
     """
-    batch = padded_sequences if batch_first else padded_sequences.transpose(0, 1)
-    return [seq[:n] for seq, n in zip(batch.unbind(0), _lengths_list(lengths))]
+    if not batch_first:  # in place, as torch's: the caller's tensor is left batch-first (a leaf refuses)
+        padded_sequences.transpose_(0, 1)
+    batch = padded_sequences
+    # (torch picks each sequence's steps by a mask: IndexBackward0)
+    return [torch_named(seq[:n], "IndexBackward0") for seq, n in zip(batch.unbind(0), _lengths_list(lengths))]
 
 
 def unpack_sequence(packed_sequences: PackedSequence) -> list[Tensor]:
