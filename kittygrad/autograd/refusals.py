@@ -46,7 +46,10 @@ def check_inplace_allowed(t) -> None:
 def check_saved_index(index, source) -> None:
     """Refuse, as torch, an inference-tensor index (mask, target) of an op on ``source`` whose
     gradient is recorded: torch saves the index for backward (kittygrad's ops get its array)."""
-    if getattr(index, "_inference", False) and _state.enabled and source.requires_grad:
+    # (a Tensor's class answers _inference; an index that is not a Tensor is never asked: inside
+    # vmap it may be a batched stand-in, which refuses every attribute it does not know)
+    if (_state.enabled and hasattr(type(index), "_inference") and index._inference
+            and source.requires_grad):
         raise KittyRuntimeError(INFERENCE_SAVED_MESSAGE)
 
 
