@@ -245,3 +245,14 @@ def test_set_grad_enabled_repr():
 
     assert repr(torch.set_grad_enabled(True)) == "torch.autograd.grad_mode.set_grad_enabled(mode=True)"
     assert repr(kitty.set_grad_enabled(True)) == f"{_display.name}.autograd.grad_mode.set_grad_enabled(mode=True)"
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.no_grad(), lambda m: m.enable_grad(), lambda m: m.inference_mode(), lambda m: m.inference_mode(False),
+    lambda m: m.set_grad_enabled(False), lambda m: m.set_grad_enabled(True),
+])
+def test_grad_mode_contexts_bind_none_as_torchs(make):
+    """``with torch.no_grad() as x`` binds None in torch (its __enter__ returns nothing)."""
+    for lib in (torch, kitty):
+        with make(lib) as bound:
+            assert bound is None

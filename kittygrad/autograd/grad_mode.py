@@ -59,10 +59,10 @@ class _GradModeContext:
     def _target(self) -> bool:
         return self._enabled
 
-    def __enter__(self):
+    def __enter__(self) -> None:
+        # (None, as torch's: `with torch.no_grad() as x` binds None)
         self._prev.append((_state.enabled, _state.inference))
         _state.enabled = self._target()
-        return self
 
     def __exit__(self, *exc) -> bool:
         _state.enabled, _state.inference = self._prev.pop()
@@ -154,11 +154,11 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801
     def __repr__(self) -> str:
         return f"{_display.name}.autograd.grad_mode.set_grad_enabled(mode={self._enabled})"
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         if self._applied:
             self._applied = False  # already applied by __init__
-            return self
-        return super().__enter__()
+            return
+        super().__enter__()
 
     def __call__(self, func):
         # used as a decorator: undo the immediate switch that __init__ made
@@ -193,7 +193,7 @@ class inference_mode(_GradModeContext):  # noqa: N801
     def _target(self) -> bool:
         return not self._mode and _state.enabled if not self._mode else False
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         self._prev.append((_state.enabled, _state.inference))
         if self._mode:
             _state.enabled = False
@@ -203,7 +203,6 @@ class inference_mode(_GradModeContext):  # noqa: N801
         else:  # torch's inference_mode(False): ordinary tensors again, with gradients recorded
             _state.enabled = True
             _state.inference = False
-        return self
 
     def __exit__(self, *exc) -> bool:
         super().__exit__(*exc)
