@@ -309,6 +309,7 @@ def test_einsum_nodes_are_named_as_torch_names_them(monkeypatch, equation, shape
     names = [lib.einsum(equation, *[lib.ones(s, requires_grad=True) for s in shapes]).grad_fn.name() for lib in LIBS]
     assert names[1] == names[0]
 
+
 def test_accumulate_grad_is_named_and_printed_as_torch(monkeypatch):
     # torch's C++ nodes: name() has the namespace, the repr and a tensor's printout the bare name
     from kittygrad import _display

@@ -63,7 +63,7 @@ _TORCH_NAMES = {
     "LUFactorBackward": "LinalgLuFactorExBackward0",
     "SolveTriangularBackward": "LinalgSolveTriangularBackward0",
     "Log1pBackward": "Log1PBackward0",
-    "PreluBackward": "PreluKernelBackward0",
+    "PreluBackward": "PreluKernelBackward0",  # torch's prelu calls its _prelu_kernel
     "SoftsignBackward": "DivBackward0",  # torch: x / (1 + |x|)
     "NanMeanBackward": "DivBackward0",  # torch: nansum / the count of non-NaNs
     "NanSumBackward": "NansumBackward0",

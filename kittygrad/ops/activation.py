@@ -600,7 +600,7 @@ def softsign(input):
         if x._data.dtype.kind == "b":
             raise KittyNotImplementedError('"abs_cpu" not implemented for \'Bool\'')
         x = cast(x, D.get_default_dtype())
-    return torch_named(Softsign.apply(x), "DivBackward0")  # (torch's softsign is x / (1 + |x|))
+    return Softsign.apply(x)
 
 
 def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
@@ -685,4 +685,4 @@ def prelu(input, weight):
             f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
             f"{w._data.size} and channel size = {channels}."
         )
-    return torch_named(Prelu.apply(_float(x, "prelu_cpu"), w), "PreluKernelBackward0")  # (torch's prelu calls its _prelu_kernel)
+    return Prelu.apply(_float(x, "prelu_cpu"), w)

@@ -659,7 +659,7 @@ def nansum(input, dim=None, keepdim: bool = False, *, dtype=None):
     tensor(3.)
     """
     x = _reduction_input(tensor_input(input), dtype)
-    return torch_named(NanSum.apply(x, axes=normalize_dims(dim, x._data.ndim), keepdim=keepdim), "NansumBackward0")
+    return NanSum.apply(x, axes=normalize_dims(dim, x._data.ndim), keepdim=keepdim)
 
 
 def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None):
@@ -677,7 +677,7 @@ def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None):
             f"nanmean(): expected input to have floating point or complex dtype but got {dtype_name(x)}"
         )
     # (torch's nanmean is a nansum divided by the count of non-NaN elements)
-    return torch_named(NanMean.apply(x, axes=normalize_dims(dim, x._data.ndim), keepdim=keepdim), "DivBackward0")
+    return NanMean.apply(x, axes=normalize_dims(dim, x._data.ndim), keepdim=keepdim)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):

@@ -443,6 +443,7 @@ def test_ctc_loss_nodes_are_torchs_under_the_runner(reduction, zero_infinity, lp
         shown.append(nodes)
     assert shown[1] == shown[0]
 
+
 def test_deprecation_warnings_match_torch():
     for F, lib in ((TF, torch), (KF, kitty)):
         with pytest.warns(UserWarning, match="upsample_nearest` is deprecated"):
