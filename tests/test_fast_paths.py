@@ -213,6 +213,59 @@ def test_cross_entropy_takes_the_general_path_when_a_target_may_be_ignored(ignor
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.parametrize("bad", [-1, -100, 11, 2**62, -(2**62)])
+@pytest.mark.parametrize("ignore_index", [-100, 3])
+def test_cross_entropy_range_check_in_one_reduction_refuses_as_torch(bad, ignore_index):
+    """The short path reads int64 targets as unsigned to test 0 <= t < C in one reduction: a
+    negative or too large target still gets torch's outcome (-100 is ignored, the rest refused)."""
+    target = np.array([0, 4, bad, 7, 10])
+    logits = np.linspace(-3, 3, 55, dtype=np.float32).reshape(5, 11)
+    outcomes = []
+    for lib in (kitty, torch):
+        x = lib.tensor(logits, requires_grad=True)
+        try:
+            loss = lib.nn.CrossEntropyLoss(ignore_index=ignore_index)(x, lib.tensor(target))
+            loss.backward()
+            outcomes.append((round(loss.item(), 5), np.round(x.grad.numpy(), 6).tolist()))
+        except Exception as e:  # noqa: BLE001 (the outcome compared is the error's type and text)
+            outcomes.append((type(e).__name__, str(e).splitlines()[0]))
+    if isinstance(outcomes[1][0], str):  # torch names IndexError a RuntimeError subclass: compare texts
+        assert outcomes[0][1] == outcomes[1][1], outcomes
+    else:
+        assert outcomes[0] == outcomes[1], outcomes
+
+
+@pytest.mark.parametrize("case", ["strided target", "float64", "parameter logits", "inference target"])
+def test_cross_entropy_entry_shortcut_agrees_with_the_general_path(case):
+    """Common calls (2-D float logits, 1-D int64 targets, no weight or smoothing) skip the argument
+    conversions; calls just outside it take them. Both give torch's loss, gradient and node name."""
+    rng = np.random.default_rng(5)
+    logits = rng.standard_normal((6, 4)).astype(np.float64 if case == "float64" else np.float32)
+    target = rng.integers(0, 4, 12 if case == "strided target" else 6)
+    results = []
+    for lib in (kitty, torch):
+        x = lib.nn.Parameter(lib.tensor(logits)) if case == "parameter logits" else lib.tensor(logits, requires_grad=True)
+        if case == "inference target":
+            with lib.inference_mode():
+                t = lib.tensor(target)
+            try:
+                lib.nn.functional.cross_entropy(x, t)
+            except RuntimeError as e:
+                results.append(str(e).splitlines()[0])
+            continue
+        t = lib.tensor(target)[::2] if case == "strided target" else lib.tensor(target)
+        loss = lib.nn.functional.cross_entropy(x, t, reduction="sum")
+        loss.backward()
+        results.append((loss.grad_fn.name() if lib is torch else loss.grad_fn.torch_name(), loss.item(), x.grad.numpy()))
+    if case == "inference target":
+        assert len(results) == 2 and results[0] == results[1]
+        return
+    (kn, kl, kg), (tn, tl, tg) = results
+    assert kn == tn
+    np.testing.assert_allclose(kl, tl, rtol=1e-6)
+    np.testing.assert_allclose(kg, tg, rtol=1e-5, atol=1e-7)
+
+
 def test_tensor_exponent_saves_its_result_as_torch():
     """A tensor exponent keeps the result for the gradients: changing the result in place is then
     an error at backward (torch's too, also for a constant exponent); with a number exponent it

@@ -97,6 +97,11 @@ class CrossEntropyLoss(_Loss, function=F.cross_entropy, settings=("weight", "ign
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        # (spelled out: a classifier's every step calls it, and the general _call builds a dict)
+        return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                               reduction=self.reduction, label_smoothing=self.label_smoothing)
+
 
 class NLLLoss(_Loss, function=F.nll_loss, settings=("weight", "ignore_index", "reduction")):
     """Negative log-likelihood of log-probabilities at class indices.

@@ -6,6 +6,7 @@ import warnings
 
 from ... import backend as B
 from ... import dtypes as D
+from ...autograd import function as F
 from ...autograd.function import Op
 from ...autograd.refusals import check_saved_index
 from ...errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyValueError, user_stacklevel
@@ -22,6 +23,8 @@ from ..activation import Softplus
 
 
 _REDUCTIONS = ("none", "mean", "sum")
+_INT64, _UINT64 = xp.dtype(xp.int64), xp.dtype(xp.uint64)
+_PLAIN_LOGITS = (xp.dtype(xp.float32), xp.dtype(xp.float64))
 
 
 def _check_reduction(reduction: str) -> str:
@@ -256,8 +259,14 @@ class ClassNll(Op):
     def forward(self, x, target=None, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0, logits=True, out_shape=None):
         m, c = x.shape
         if m and weight is None and not label_smoothing and logits:
-            lo, hi = int(target.min()), int(target.max())
-            if 0 <= lo and hi < c and not lo <= ignore_index <= hi:
+            if ignore_index < 0 and target.dtype is _INT64:
+                # every target in [0, c), so none ignored, in one reduction: read as unsigned, a
+                # negative target is huge
+                plain = int(target.view(_UINT64).max()) < c
+            else:
+                lo, hi = int(target.min()), int(target.max())
+                plain = 0 <= lo and hi < c and not lo <= ignore_index <= hi
+            if plain:
                 return self._plain_forward(x, target, reduction, out_shape)
         valid = target != ignore_index
         tc = xp.where(valid, target, 0)
@@ -461,6 +470,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     >>> kitty.nn.functional.cross_entropy(kitty.tensor([[0., 0.]]), kitty.tensor([1]))
     tensor(0.6931)
     """
+    if (weight is None and size_average is None and reduce is None and not label_smoothing
+            and (reduction == "mean" or reduction == "sum")):
+        plain = _plain_class_rows(input, target)
+        if plain is not None:
+            loss = ClassNll.apply(input, target=plain, weight=None, ignore_index=ignore_index, reduction=reduction,
+                                  label_smoothing=0.0, logits=True, out_shape=plain.shape)
+            return torch_named(loss, "NllLossBackward0")
     reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction))
     x = float32_args("cross_entropy", as_tensor_arg(input))[0]
     # torch's log_softmax kernel refuses integer logits, in its words for the class dim being last or not
@@ -496,6 +512,21 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
         reduction=reduction, label_smoothing=float(label_smoothing), logits=True, out_shape=out_shape,
     )
     return torch_named(loss, _class_loss_label(x, reduction, label_smoothing))
+
+
+def _plain_class_rows(input, target):
+    """The int64 targets of the common classifier call (float32/float64 logits ``(N, C)``, ``N`` long
+    int64 class indices, N > 0), which every check of the general path passes as they are; else
+    None. Such a call goes straight to its node: the general path's checks and conversions cost as
+    much Python as the loss's own arithmetic at a small batch."""
+    T = F.Tensor
+    if type(input) is not T or type(target) is not T:
+        return None
+    x, t = input._data, target._data
+    if (x.ndim != 2 or t.ndim != 1 or t.dtype is not _INT64 or x.dtype not in _PLAIN_LOGITS
+            or t.shape[0] != x.shape[0] or not t.shape[0] or target._inference):
+        return None
+    return t
 
 
 def _class_loss_label(x, reduction, label_smoothing=0.0, soft=False) -> str:
