@@ -13,6 +13,13 @@ on Chebyshev nodes, reweighted towards the minimax fit (Lawson's iteration):
   (absolute error, i.e. relative error of erfc). Above 4 erf is 1.0 in float32, so |x| is clamped
   there (P turns back up far beyond its interval; checked below).
 
+Two more serve the exact GELU's normal CDF, erf(x / sqrt 2), without tanh (``_CDF32_CORE``, ``_CDF32_TAIL``):
+
+- ``|x| < 2``: erf(x / sqrt 2) = x * C(x^2), C of degree 7 fitted to erf(x / sqrt 2) / x (relative error).
+- ``2 <= |x|``: erf(x / sqrt 2) = 1 - exp(-x^2 / 2) * T(1 / |x|), T of degree 7 fitted to
+  erfc(a / sqrt 2) * exp(a^2 / 2) on [2, 6] (relative error; erfc is below 0.046 there, so its
+  absolute error is a small part of an ulp of erf).
+
 The report evaluates the float32 formula (``ops._erf32.erf``) on a dense grid and prints its error in
 float32 ulps against float64 erf.
 """
@@ -52,6 +59,13 @@ def main() -> None:
                                 relative=False)
     print(f"_ERF32_CORE = {tuple(float(c) for c in core)}  # fit error {core_err:.2e} (relative)")
     print(f"_ERF32_TAIL = {tuple(float(c) for c in tail)}  # fit error {tail_err:.2e} (absolute)")
+    root_half = mpmath.sqrt(mpmath.mpf(0.5))
+    cdf_core, cdf_core_err = lawson_fit(lambda x: mpmath.erf(x * root_half) / x, 1e-8, 2.0, 7, lambda x: x * x,
+                                        relative=True)
+    cdf_tail, cdf_tail_err = lawson_fit(lambda a: mpmath.erfc(a * root_half) * mpmath.exp(a * a / 2), 2.0, 6.0, 7,
+                                        lambda a: 1.0 / a, relative=True)
+    print(f"_CDF32_CORE = {tuple(float(c) for c in cdf_core)}  # fit error {cdf_core_err:.2e} (relative)")
+    print(f"_CDF32_TAIL = {tuple(float(c) for c in cdf_tail)}  # fit error {cdf_tail_err:.2e} (relative)")
 
     grid = np.concatenate([np.linspace(0, 6, 6_000_001, dtype=np.float32),
                            (10.0 ** np.linspace(-44, 0, 100_001)).astype(np.float32)])
@@ -61,6 +75,13 @@ def main() -> None:
     err = np.abs(E.erf(grid).astype(np.float64) - exact) / ulp
     print(f"_erf32.erf float32: max {err.max():.2f} ulp at x={grid[err.argmax()]!r}, mean {err.mean():.3f}, "
           f"{(err > 1).mean():.2%} above 1 ulp")
+    xs = np.concatenate([np.linspace(-9, 9, 1_800_001, dtype=np.float32), (10.0 ** np.linspace(-44, 1, 100_001)).astype(np.float32)])
+    rounded = erf64((xs * np.float32(E._SQRT_HALF)).astype(np.float64))  # torch rounds x / sqrt(2) first
+    ref = 0.5 * (1 + rounded)
+    unit = np.spacing(np.maximum(np.abs(rounded), ref).astype(np.float32)).astype(np.float64)
+    cdf_err = np.abs(E.gelu_parts(xs)[0].astype(np.float64) - ref) / unit
+    print(f"_erf32.gelu_parts CDF against torch's formula with an exact erf: max {cdf_err.max():.2f} units "
+          f"(ulps of erf or of the CDF, the larger) at x={xs[cdf_err.argmax()]!r}, mean {cdf_err.mean():.3f}")
     far = np.float32(10.0) ** np.linspace(0.6, 38.5, 200_001).astype(np.float32)
     print("erf(x) == 1 for every sampled x in [4, 3.4e38]:", bool((E.erf(far[far >= 4]) == 1).all()))
 
