@@ -1,6 +1,6 @@
 """Accuracy of the erf family against exact values and torch: float64 erf/erfc/erfinv, the float32
-erf from two polynomials (``ops._erf32``) within three ulps, and the exact GELU's normal CDF made
-from them, chunk by chunk with the same bits whatever the chunk."""
+erf from two polynomials (``ops._erf32``) within three ulps, and the exact GELU's normal CDF from two
+polynomials of its own, chunk by chunk with the same bits whatever the chunk."""
 from __future__ import annotations
 
 import math
