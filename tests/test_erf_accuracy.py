@@ -121,3 +121,22 @@ def test_erf_float32_matches_torch():
     k = kitty.erf(kitty.tensor(xs))
     assert k.dtype is kitty.float32
     np.testing.assert_allclose(k.numpy(), torch.erf(torch.tensor(xs)).numpy(), atol=2e-7)
+
+
+def test_gelu_cdf_core_is_products_and_sums_alone():
+    """For |x| < 2 the GELU's CDF is only float32 products and sums (no tanh, no exp), so every CPU
+    and every SIMD width gives the same bits (NumPy's transcendental loops differ between AVX2 and
+    its baseline); this recomputes it by hand, by the same Horner steps."""
+    x = np.random.default_rng(2).uniform(-2, 2, 50_000).astype(np.float32)
+    x = x[np.abs(x) < 2]
+    v = x * x
+    erf_half = v * np.float32(E._CDF32_CORE[0])
+    for c in E._CDF32_CORE[1:-1]:
+        erf_half += np.float32(c)
+        erf_half *= v
+    erf_half += np.float32(E._CDF32_CORE[-1])
+    erf_half *= x
+    expected = (erf_half + np.float32(1.0)) * np.float32(0.5)
+    cdf, out = E.gelu_parts(x)
+    np.testing.assert_array_equal(cdf, expected)
+    np.testing.assert_array_equal(out, x * expected)
