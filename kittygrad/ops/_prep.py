@@ -366,7 +366,7 @@ def scaled_own(node, buf, factor):
 
 
 #: up to this many elements masked_grad selects with NumPy's where (one call), above it by bits
-_WHERE_MAX_SIZE = 1024
+_WHERE_MAX_SIZE = 512
 _ZERO_OF: dict = {}  # dtype -> a 0-d zero of it
 
 
@@ -375,14 +375,14 @@ def masked_grad(mask, g):
     gradient where the mask is off leaves 0 (``g * mask`` would give 0 * inf = nan there, and -0
     for a negative g).
 
-    An array ``g`` and a bool mask of its shape are selected by bits: the mask widened to an
-    integer of g's width, negated (True becomes all ones), ANDed with g's bits. Three passes, none
-    of which looks at g's values, so no finiteness check is needed; 0.56-0.96x the time of the
-    check and a product before it (float32 and float64, 100 to 1M elements, NumPy 2.4). One value
-    broadcast (a sum's gradient) takes two: the widened mask times that value's bits. Up to 1,024
-    elements ``where`` is one call against those three and the faster (float32: 1.8 against 3.3 us
-    at 32 elements, 3.0 against 4.3 at 1,024; 4.6 against 4.3 at 2,047). Other masks take the
-    product while g is finite, else ``where``.
+    An array ``g`` and a bool mask of its shape are selected by bits: g's bits, read as integers of
+    its width, times the mask (1 keeps them, 0 gives +0's bits). One pass that never looks at g's
+    values, so no finiteness check is needed: as fast as the unguarded product ``g * mask`` (14.1
+    against 13.8 us at (128, 256) float32 on an AMD EPYC; widening the mask, negating it and ANDing
+    it with the bits took 16.3). One value broadcast (a sum's gradient) takes two passes: the
+    widened mask times that value's bits. Up to 512 elements ``where`` is one call and the faster
+    (float32: 1.15 against 1.31 us at 32 elements; 2.22 against 1.77 at 1,024). Other masks take
+    the product while g is finite, else ``where``.
 
     >>> import numpy as np
     >>> masked_grad(np.array([True, False, False]), np.array([np.inf, np.inf, -2.0]))
@@ -397,13 +397,11 @@ def masked_grad(mask, g):
                     zero = _ZERO_OF[g.dtype] = B.xp.zeros((), g.dtype)
                     zero.flags.writeable = False
                 return B.xp.where(mask, g, zero)
-            bits = mask.view(B.xp.uint8).astype(ints)
-            if g.size and not any(g.strides):  # one value broadcast (a sum's gradient): 0 or 1 times its bits, one pass fewer
+            if g.size and not any(g.strides):  # one value broadcast (a sum's gradient): 0 or 1 times its bits
+                bits = mask.view(B.xp.uint8).astype(ints)
                 bits *= g.view(ints).item(0)
-            else:
-                B.xp.negative(bits, out=bits)
-                B.xp.bitwise_and(bits, g.view(ints), out=bits)
-            return bits.view(g.dtype)
+                return bits.view(g.dtype)
+            return B.xp.multiply(g.view(ints), mask, dtype=ints).view(g.dtype)
     if B.is_array(g) and all_finite(g):
         return g * mask
     return B.xp.where(mask, g, 0)
