@@ -124,3 +124,32 @@ def test_arithmetic_with_a_bias_and_softmax_match_torch_at_served_shapes():
         results.append([t.detach().numpy() for t in (y, x.grad, w.grad)])
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int8, np.int32, np.int64, np.uint8, np.uint64])
+@pytest.mark.parametrize("sides", ["arrays", "a and +0", "+0 and b", "a and -0", "row and array", "two numbers"])
+def test_select_blends_the_bits_np_where_picks(dtype, sides):
+    """backend.select, as wrapping integer arithmetic on the bit patterns (b + (a - b) * mask, or one
+    product beside a +0), gives np.where's values bit for bit: NaNs, infinities, signed zeros,
+    integer extremes, broadcast operands."""
+    from kittygrad.backend import select
+
+    rng = np.random.default_rng(7)
+    shape = (64, 80)  # (above select's np.where threshold)
+    mask = rng.random(shape) < 0.5
+    if np.dtype(dtype).kind == "f":
+        a = rng.standard_normal(shape).astype(dtype) * 100
+        b = rng.standard_normal(shape).astype(dtype) * 100
+        a.flat[:6] = [np.nan, np.inf, -np.inf, -0.0, 0.0, -np.nan]
+        b.flat[:6] = [-np.inf, np.nan, 0.0, np.inf, -0.0, 1.0]
+    else:
+        info = np.iinfo(dtype)
+        a = rng.integers(info.min, info.max, shape, dtype=dtype, endpoint=True)
+        b = rng.integers(info.min, info.max, shape, dtype=dtype, endpoint=True)
+        a.flat[:2], b.flat[:2] = [info.min, info.max], [info.max, info.min]
+    zero, negative_zero = np.zeros((), dtype), np.asarray(-0.0 if np.dtype(dtype).kind == "f" else 0, dtype)
+    x, y = {"arrays": (a, b), "a and +0": (a, zero), "+0 and b": (zero, b), "a and -0": (a, negative_zero),
+            "row and array": (a[:1], b), "two numbers": (a.flat[7], b.flat[9])}[sides]
+    got, expected = select(mask, x, y), np.where(mask, x, y)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    assert np.array_equal(got.view(np.uint8), expected.view(np.uint8))
