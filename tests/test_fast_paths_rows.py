@@ -1,7 +1,8 @@
 """Row passes made faster with the same bits: row-broadcast operands by tiles (``ops._kernels.by_rows``)
 at shapes that select the tiled path, leave rows outside a tile, or fall back to NumPy's own; layer
 norm's per-row scaling (into its scratch); exact GELU's density from the squares erf's core made; broadcast operands of
-add, subtract and multiply copied out before the product (``ops._kernels.by_materializing``)."""
+add, subtract and multiply copied out before the product (``ops._kernels.by_materializing``); sums
+along a run of axes followed by a short one through einsum (``ops._kernels.sum_run``)."""
 from __future__ import annotations
 
 import math
@@ -153,3 +154,80 @@ def test_select_blends_the_bits_np_where_picks(dtype, sides):
     got, expected = select(mask, x, y), np.where(mask, x, y)
     assert got.dtype == expected.dtype and got.shape == expected.shape
     assert np.array_equal(got.view(np.uint8), expected.view(np.uint8))
+
+
+@pytest.mark.parametrize("shape, axes", [((32, 80, 48), (1,)), ((1024, 16, 4), (1,)), ((200, 16), (0,)), ((4, 8, 6, 5), (1, 2)),
+                                         ((80, 3, 64), (0, 1)), ((5, 7, 255), (1,)), ((3, 9, 2), (0,)), ((2, 1, 3), (1,))])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sums_along_runs_of_axes_by_einsum_are_numpys_bits(shape, axes, dtype):
+    """``sum_run`` (adjacent axes followed by 2-255 elements, through einsum) gives exactly NumPy's
+    sum, special values included, and the kernels above it (sum_leading, sum_along) take it."""
+    x = np.random.default_rng(sum(shape)).standard_normal(shape).astype(dtype) * 100
+    x.reshape(-1)[[0, 4, -1]] = [np.nan, np.inf, -np.inf]
+    x.reshape(-1)[3] = -0.0
+    for keepdims in (True, False):
+        expected = np.add.reduce(x, axis=axes, keepdims=keepdims)
+        got = _kernels.sum_run(x, axes, keepdims)
+        assert got is not None and got.shape == expected.shape and got.dtype == expected.dtype
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(_kernels.sum_leading(x, axes, keepdims), expected)
+    if len(axes) == 1:
+        np.testing.assert_array_equal(_kernels.sum_along(x, axes[0]), np.add.reduce(x, axis=axes[0], keepdims=True))
+
+
+@pytest.mark.parametrize("case", ["last axis", "one element after", "256 after", "float16", "strided", "apart", "empty",
+                                  "ints", "no axes"])
+def test_sum_run_leaves_other_sums_to_numpy(case):
+    rng = np.random.default_rng(0)
+    x, axes = rng.standard_normal((6, 5, 4)).astype(np.float32), (1,)
+    if case == "last axis":
+        axes = (2,)
+    elif case == "one element after":
+        x = x[..., :1].copy()
+    elif case == "256 after":
+        x = rng.standard_normal((3, 4, 256)).astype(np.float32)
+    elif case == "float16":
+        x = x.astype(np.float16)
+    elif case == "strided":
+        x = x[:, :, ::2]
+    elif case == "apart":
+        x, axes = rng.standard_normal((3, 4, 5, 6)).astype(np.float32), (0, 2)
+    elif case == "empty":
+        x = np.zeros((6, 0, 4), np.float32)
+    elif case == "ints":
+        x = np.arange(120).reshape(6, 5, 4)
+    elif case == "no axes":
+        axes = ()
+    assert _kernels.sum_run(x, axes, True) is None
+    np.testing.assert_array_equal(_kernels.sum_leading(x, axes, True), np.add.reduce(x, axis=axes, keepdims=True))
+
+
+def test_blocked_leading_sums_take_einsums_block_sums_with_the_same_bits():
+    """Over many leading rows sum_leading sums blocks of 64 rows, then the blocks' sums: each
+    level's block sums (a middle axis, as einsum sums it) are NumPy's bits."""
+    x = np.random.default_rng(3).standard_normal((1000, 3, 10)).astype(np.float32) + 1000
+    part, rest = x.reshape(1000, -1), x.shape[1:]
+    while part.shape[0] > 64:  # the blocked sum, level by level, with NumPy's own block sums
+        whole = part.shape[0] - part.shape[0] % 64
+        blocks = np.add.reduce(part[:whole].reshape(whole // 64, 64, -1), axis=1)
+        if whole < part.shape[0]:
+            blocks = np.concatenate([blocks, np.add.reduce(part[whole:], axis=0, keepdims=True)])
+        part = blocks
+    np.testing.assert_array_equal(_kernels.sum_leading(x, (0,), False), np.add.reduce(part, axis=0).reshape(rest))
+
+
+@pytest.mark.parametrize("op", ["softmax", "log_softmax", "var", "mean", "sum"])
+def test_reductions_along_a_middle_dim_match_torch(op):
+    """The ops whose sums along a middle dim go through einsum (softmax's and log-softmax's row
+    sums, var's and mean's): values and gradients as torch's."""
+    rng = np.random.default_rng(5)
+    x, w = (rng.standard_normal((64, 10, 8)).astype(np.float32) for _ in range(2))
+    results = []
+    for lib in (kitty, torch):
+        t = lib.tensor(x, requires_grad=True)
+        out = getattr(lib, op)(t, 1)
+        (out * lib.tensor(w if op in ("softmax", "log_softmax") else w[:, 0])).sum().backward()
+        results.append((out.detach().numpy(), t.grad.numpy()))
+    (ko, kg), (to, tg) = results
+    np.testing.assert_allclose(ko, to, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(kg, tg, rtol=1e-5, atol=1e-6)

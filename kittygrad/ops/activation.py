@@ -49,7 +49,7 @@ class Softmax(Op):
                 out *= y
                 return out, None
             return y * out, None
-        return y * (g - (g * y).sum(axis=self.axis, keepdims=True)), None
+        return y * (g - _k.sum_along(g * y, self.axis)), None
 
 
 class LogSoftmax(Op):
@@ -65,7 +65,7 @@ class LogSoftmax(Op):
         with B.errstate(invalid="ignore"):  # (a row all -inf: NaN, quietly, as softmax's)
             shifted = _k.by_materializing(xp.subtract, x, x.max(axis=axis, keepdims=True, initial=-xp.inf))  # initial: empty inputs
         e = xp.exp(shifted)
-        log_total = xp.log(_k.sum_last(e) if axis == e.ndim - 1 else e.sum(axis=axis, keepdims=True))
+        log_total = xp.log(_k.sum_along(e, axis))
         if low is not None and axis == e.ndim - 1:
             # torch's last-dim kernel for float16/bfloat16 keeps the row sums and their logs in the
             # input's dtype: rounding both there prints the same last digit as torch
@@ -82,7 +82,7 @@ class LogSoftmax(Op):
         probs = xp.exp(self.out)
         if type(probs) is B.ndarray and probs.shape == g.shape and probs.dtype == g.dtype:
             # g - softmax * sum(g), in place on the one fresh array
-            probs *= _k.sum_last(g) if self.axis == g.ndim - 1 else g.sum(axis=self.axis, keepdims=True)
+            probs *= _k.sum_along(g, self.axis)
             return xp.subtract(g, probs, out=probs), None, None
         return g - probs * g.sum(axis=self.axis, keepdims=True), None, None
 
