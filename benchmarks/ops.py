@@ -259,8 +259,11 @@ def _limit_threads(n: int = 1) -> str:
         from threadpoolctl import threadpool_info, threadpool_limits
 
         threadpool_limits(n)
-        return ", ".join(f"{x.get('internal_api')} {x.get('version')} ({x.get('num_threads')} thread)"
-                         for x in threadpool_info())
+        # (the kernels a BLAS picked for this CPU: OpenBLAS 0.3.31 takes its AVX2 Haswell ones on an
+        # AMD Zen 5, CPU family 26, which it does not know, where its AVX-512 SkylakeX GEMM is 1.5-1.8x
+        # as fast; OPENBLAS_CORETYPE chooses them)
+        return ", ".join(f"{x.get('internal_api')} {x.get('version')} ({x.get('architecture', '?')} kernels, "
+                         f"{x.get('num_threads')} thread)" for x in threadpool_info())
     except ImportError:
         return "threadpoolctl not installed"
 
@@ -572,14 +575,21 @@ def run_table(args) -> tuple[dict, dict, dict]:
 
 
 def machine_facts() -> dict:
-    cpu = "unknown"
+    cpu, family = "unknown", {}
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+            key, _, value = line.partition(":")
+            key = key.strip()
+            if key == "model name" and cpu == "unknown":
+                cpu = value.strip()
+            elif key in ("cpu family", "model") and key not in family:
+                family[key] = value.strip()
+            elif not line.strip():
+                break  # (the first CPU's block is enough)
     except OSError:
         pass
+    if family:  # (a model name alone can hide the generation: "AMD EPYC" on a virtual machine)
+        cpu += f", CPU family {family.get('cpu family', '?')} model {family.get('model', '?')}"
     blas = "?"
     try:
         info = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
