@@ -27,7 +27,7 @@ from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set
 from .autograd.seed_function import Function  # the seed's style; torch's is kittygrad.autograd.Function
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
-from .backend import Generator
+from .backend_random import Generator
 from .blas_threads import get_num_threads, set_num_threads
 from .creation import (
     arange,

@@ -7,6 +7,7 @@ import warnings
 
 from . import _display
 from . import backend as B
+from .backend_random import default_generator, Generator, rng_plugins
 from . import dtypes as D
 from .device import check_device as _check_device  # the one device check (a GPU device raises)
 from .device import laid_out, preserve_format
@@ -17,7 +18,6 @@ from ._tensor_data import is_sequence_like, not_a_number, sequence_items, writab
 from .autograd.inference_tensors import mark_created
 from .tensor import Tensor
 
-default_generator = B.default_generator
 
 
 def _finish(arr, requires_grad: bool) -> Tensor:
@@ -598,7 +598,7 @@ def _drawn_shape(fn: str, sizes, size, generator, dtype, device, requires_grad) 
         count = (1 if varargs else len(sizes)) + len(given)
         return no_overload(fn, sizes, given) if count != 1 or "generator" in given else None
 
-    if generator is not None and not isinstance(generator, B.Generator):
+    if generator is not None and not isinstance(generator, Generator):
         raise generic()
     return _sizes(factory_size(fn, sizes, size, generic=generic))
 
@@ -747,7 +747,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
     return _relaid(randint(low, high, input.shape, dtype=dt, device=device), _drawn_layout(input, memory_format))
 
 
-def manual_seed(seed: int) -> B.Generator:
+def manual_seed(seed: int) -> Generator:
     """Seed the default generator so random tensors repeat.
 
     >>> import kittygrad as kitty
@@ -796,6 +796,6 @@ def set_rng_state(state) -> None:
 
 # The generator lives in the backend, below Tensor: plug in the wrapper of its states (uint8
 # tensors, as torch's) and kittygrad's typed errors.
-B.rng_plugins.update(
+rng_plugins.update(
     wrap_state=Tensor._wrap, RuntimeError=KittyRuntimeError, TypeError=KittyTypeError, ValueError=KittyValueError
 )

@@ -19,7 +19,7 @@ import warnings
 
 from . import backend as B
 from . import dtypes as D
-from .backend import Generator
+from .backend_random import Generator
 from .creation import arange, randint
 from .errors import KittyValueError
 from .tensor import Tensor

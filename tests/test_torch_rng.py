@@ -27,7 +27,7 @@ from torch.utils.data import TensorDataset as TData
 from torch.utils.data import random_split as t_split
 
 import kittygrad as kitty
-from kittygrad import backend as B
+from kittygrad import backend_random
 from kittygrad.utils.data import DataLoader as KLoader
 from kittygrad.utils.data import RandomSampler as KRandom
 from kittygrad.utils.data import SubsetRandomSampler as KSubset
@@ -257,7 +257,7 @@ def test_randperm_matches_a_plain_fisher_yates():
             perm = list(range(n))
             for i, j in enumerate(targets):
                 perm[i], perm[j] = perm[j], perm[i]
-            assert B._forward_fisher_yates(targets).tolist() == perm
+            assert backend_random._forward_fisher_yates(targets).tolist() == perm
 
 
 # ---------------------------------------------------------------------------------------------
@@ -670,7 +670,7 @@ def test_samplers(seed):
 def test_stamp_changes_with_every_change_of_the_stream():
     """vmap asks ``stamp()`` whether a run drew, instead of reading the whole state (~40 us):
     every way the stream changes must change it, a cached normal used up included."""
-    from kittygrad.backend import Generator
+    from kittygrad.backend_random import Generator
 
     g = Generator().manual_seed(3)
     s = g.stamp()
@@ -690,7 +690,7 @@ def test_stamp_changes_with_every_change_of_the_stream():
 
 
 def test_on_next_change_sees_the_state_before_the_change():
-    from kittygrad.backend import Generator
+    from kittygrad.backend_random import Generator
 
     g = Generator().manual_seed(5)
     seen = []

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import backend as B
+from ..backend_random import Generator
 from ..errors import KittyRuntimeError, KittyValueError
 from ..tensor import Tensor
 from . import forward_ad
@@ -290,7 +291,7 @@ def _full_jacobians(p: _Probe, eps, atol, rtol, nondet_tol, check_dtypes) -> Non
 
 def _projected_jacobians(p: _Probe, eps, atol, rtol, nondet_tol, check_dtypes) -> None:
     xp = B.xp
-    gen = B.Generator().manual_seed(_SEED)
+    gen = Generator().manual_seed(_SEED)
     us = [_unit_vector(gen, x._data) for x in p.wrt]
     vs = [_unit_vector(gen, out._data) for out in p.outs]
     ju = [p.directional(j, u, eps) for j, u in enumerate(us)]  # two calls of func per input
@@ -331,7 +332,7 @@ def _forward_mismatch(a: str, n: str, i: int, j: int) -> str:
 def _forward_jacobians(p: _Probe, eps, atol, rtol, fast_mode: bool) -> None:
     """Forward-mode AD against finite differences: every column of J, or ``J u`` in fast mode."""
     if fast_mode:
-        gen = B.Generator().manual_seed(_SEED)
+        gen = Generator().manual_seed(_SEED)
         for j, x in enumerate(p.wrt):
             u = _unit_vector(gen, x._data).reshape(x._data.shape)
             numerical = p.directional(j, u.reshape(-1), eps)
@@ -399,7 +400,7 @@ def _constant_outputs(p: _Probe, eps, fast_mode: bool) -> None:
     """Without differentiable outputs, the numerical derivatives must vanish."""
     for j, x in enumerate(p.wrt):
         if fast_mode:
-            slopes = p.directional(j, _unit_vector(B.Generator().manual_seed(_SEED), x._data), eps)
+            slopes = p.directional(j, _unit_vector(Generator().manual_seed(_SEED), x._data), eps)
         else:
             slopes = p.numerical(j, eps)
         if any(s is not None and s.size and B.xp.abs(s).max() > 0 for s in slopes):

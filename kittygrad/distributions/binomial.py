@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..errors import KittyNotImplementedError
 from .. import backend as B
+from ..backend_random import default_generator
 from ..ops import _scalar_samplers as scalar_samplers
 from ..size import Size
 from ..tensor import Tensor
@@ -63,7 +64,7 @@ class Binomial(ProbsOrLogits, Distribution):
         with _values_only():
             n = B.xp.broadcast_to(self.total_count._data, shape).astype(self._param._data.dtype)
             p = B.xp.broadcast_to(self.probs._data, shape)
-        return Tensor._wrap(scalar_samplers.binomial(B.default_generator, n, p))
+        return Tensor._wrap(scalar_samplers.binomial(default_generator, n, p))
 
     def log_prob(self, value):
         if self._validate_args:

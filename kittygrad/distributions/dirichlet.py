@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..errors import KittyValueError
-from .. import backend as B
+from ..backend_random import default_generator
 from ..autograd import Function, no_grad
 from ..dtypes import float64
 from ..nn import functional as F
@@ -44,7 +44,7 @@ def _dirichlet_grad(x, concentration, total):
 
 def _sample_dirichlet(concentration):
     """Dirichlet samples (normalised Gamma draws), without gradient (torch._sample_dirichlet)."""
-    return Tensor._wrap(scalar_samplers.dirichlet(B.default_generator, concentration.detach()._data))
+    return Tensor._wrap(scalar_samplers.dirichlet(default_generator, concentration.detach()._data))
 
 
 class _Dirichlet(Function):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import backend as B
+from ..backend_random import default_generator
 from ..autograd import Function, no_grad
 from ..dtypes import float64
 from ..ops import _scalar_samplers as scalar_samplers
@@ -51,7 +52,7 @@ class _StandardGamma(Function):
 
     @staticmethod
     def forward(ctx, concentration):
-        x = Tensor._wrap(scalar_samplers.standard_gamma(B.default_generator, concentration.detach()._data))
+        x = Tensor._wrap(scalar_samplers.standard_gamma(default_generator, concentration.detach()._data))
         ctx.save_for_backward(concentration, x)
         return x
 

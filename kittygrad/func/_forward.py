@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
-from .. import backend as B
+from ..backend_random import default_generator
 from ..autograd import forward_ad as fwAD
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
@@ -188,9 +188,9 @@ def jacfwd(
             leaves.extend(check_tensor(x) for x in flat)
             specs.append(spec)
         state = get_rng_state() if randomness == "same" else None
-        stamp = B.default_generator.stamp()  # (cheaper than reading the state: see RngBefore)
+        stamp = default_generator.stamp()  # (cheaper than reading the state: see RngBefore)
         done = _jacfwd_batched(func, args, kwargs, leaves, specs, nums, has_aux, single)
-        if randomness == "error" and B.default_generator.stamp() != stamp:
+        if randomness == "error" and default_generator.stamp() != stamp:
             raise _batched.random_in_error_mode()
         if done is not None:
             return done

@@ -21,6 +21,7 @@ import warnings
 from typing import Any, Callable
 
 from .. import backend as B
+from ..backend_random import default_generator
 from ..autograd import forward_ad
 from ..autograd import function as _function
 from ..autograd import gradients as _gradients
@@ -177,7 +178,7 @@ class RngBefore:
     runs draw nothing (then ``drew()`` is False and ``restore()`` does nothing)."""
 
     def __init__(self) -> None:
-        self.generator = B.default_generator
+        self.generator = default_generator
         self.stamp = self.generator.stamp()
         self.state = None
         self.generator.on_next_change(self._keep)
@@ -274,14 +275,14 @@ class _PerSampleDraws:
 
     def __enter__(self):
         self.hook, self._function = _function.dual_apply, _function
-        gen = B.default_generator
+        gen = default_generator
         for name, at in self._SHAPE_AT.items():
             setattr(gen, name, self._batched_sampler(getattr(gen, name), at))
         gen.bernoulli = self._batched_bernoulli(gen.bernoulli)
         return self
 
     def __exit__(self, *exc) -> None:
-        gen = B.default_generator
+        gen = default_generator
         for name in (*self._SHAPE_AT, "bernoulli"):
             gen.__dict__.pop(name, None)
 
@@ -336,7 +337,7 @@ class _SharedDraws:
         self.level, self.prev = level, None
 
     def __enter__(self):
-        gen = B.default_generator
+        gen = default_generator
         self.prev = gen.__dict__.get("bernoulli")
         sample = gen.bernoulli
 
@@ -351,7 +352,7 @@ class _SharedDraws:
         return self
 
     def __exit__(self, *exc) -> None:
-        gen = B.default_generator
+        gen = default_generator
         if self.prev is None:
             gen.__dict__.pop("bernoulli", None)
         else:
@@ -368,14 +369,14 @@ def _fell_back(call: tuple, leaves: list, dims: list, size: int, reason: str) ->
     if first_warning(_warned, key):
         warnings.warn(f"vmap fell back to a loop for {_name(func)}: {reason}", UserWarning, stacklevel=3)
     state = get_rng_state() if randomness == "same" else None
-    stamp = B.default_generator.stamp()
+    stamp = default_generator.stamp()
     results = []
     for i in range(size):
         if randomness == "same":
             set_rng_state(state)
         sample = [leaf.select(d, i) if d is not None else leaf for leaf, d in zip(leaves, dims)]
         results.append(func(*tree_unflatten(sample, spec), **kwargs))
-        if randomness == "error" and i == 0 and B.default_generator.stamp() != stamp:
+        if randomness == "error" and i == 0 and default_generator.stamp() != stamp:
             raise B_.random_in_error_mode()
     return _stacked(func, out_dims, results)
 

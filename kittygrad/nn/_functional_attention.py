@@ -11,6 +11,7 @@ import math
 import warnings
 
 from .. import backend as B
+from ..backend_random import default_generator
 from .. import creation as C
 from .. import dtypes as D
 from ..errors import KittyRuntimeError, KittyValueError
@@ -228,7 +229,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
     else:  # torch's fused path: such a query gets zeros
         weights = _masked_softmax(scores + attn_mask)
     if dropout_p > 0:
-        mask = B.xp.zeros(weights.shape, dt) if dropout_p == 1 else B.default_generator.dropout_mask(dropout_p, weights.shape, dt)
+        mask = B.xp.zeros(weights.shape, dt) if dropout_p == 1 else default_generator.dropout_mask(dropout_p, weights.shape, dt)
         weights = weights * Tensor._wrap(mask)
     returned = None
     if need_weights:  # one node gives both, so an ignored `_` holds back no gradient

@@ -8,6 +8,7 @@ from __future__ import annotations
 import warnings
 
 from .. import backend as B
+from ..backend_random import default_generator
 from .. import creation as C
 from ..errors import KittyRuntimeError, KittyValueError
 from ..ops._prep import dtype_name
@@ -43,8 +44,8 @@ def _dropout_mask(shape, p: float, dtype, like=None):
     data = None if like is None else like._data
     layout = B.like_layout(data) if type(data) is B.ndarray else None  # (a vmapped input: C order)
     if layout is None:
-        return B.default_generator.dropout_mask(p, shape, dtype)  # torch's draws and rounding
-    return B.default_generator.dropout_mask(p, shape, dtype, like=layout)
+        return default_generator.dropout_mask(p, shape, dtype)  # torch's draws and rounding
+    return default_generator.dropout_mask(p, shape, dtype, like=layout)
 
 
 def _check_p(p: float) -> None:

@@ -1,7 +1,7 @@
 """``kittygrad.nn.init``: in-place weight initialisation, as torch.nn.init.
 
 Every function fills its tensor without recording a graph and draws from
-``kittygrad.backend.default_generator`` (``kitty.manual_seed``) unless a ``generator`` is given.
+``kittygrad.backend_random.default_generator`` (``kitty.manual_seed``) unless a ``generator`` is given.
 
 >>> import kittygrad as kitty
 >>> w = kitty.nn.init.xavier_uniform_(kitty.empty(3, 4))
@@ -14,6 +14,7 @@ import math
 import warnings
 
 from .. import backend as B
+from ..backend_random import default_generator
 from ..ops.random_ops import _float_fill as _require_float
 from ..ops.random_ops import _check_normal_fill, _check_uniform_fill
 from ..tensor import Tensor
@@ -52,7 +53,7 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
 
 
 def _gen(generator):
-    return generator if generator is not None else B.default_generator
+    return generator if generator is not None else default_generator
 
 
 def _write(tensor: Tensor, arr) -> Tensor:
@@ -358,7 +359,7 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     normal_(tensor, 0.0, std, generator)
     values = tensor._data
     for col in range(cols):  # the permutations come from the default generator even when one is given, as in torch
-        values[B.default_generator.permutation(rows)[:zeros_per_column], col] = 0
+        values[default_generator.permutation(rows)[:zeros_per_column], col] = 0
     return tensor
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 
 from .. import backend as B
+from .. import backend_random
 
 #: elements up to which the samplers below draw torch's numbers (see the module's docstring)
 TORCH_STREAM_MAX = 4096
@@ -43,7 +44,7 @@ def gamma_sample(g, alpha: float, single: bool) -> float:
     """One Gamma(alpha, 1) sample as torch's CPU sampler draws it: Marsaglia and Tsang's rejection
     method (2000), with alpha below 1 boosted by one and the result scaled by ``U ** (1 / alpha)``.
 
-    >>> round(gamma_sample(B.Generator().manual_seed(0), 2.0, True), 4)  # torch.distributions.Gamma(2., 1.).sample()
+    >>> round(gamma_sample(backend_random.Generator().manual_seed(0), 2.0, True), 4)  # torch.distributions.Gamma(2., 1.).sample()
     4.5526
     """
     scale = 1.0
@@ -74,7 +75,7 @@ def standard_gamma(g, alpha):
     dt = alpha.dtype
     tiny = float(B.finfo(dt).tiny)
     if alpha.size > TORCH_STREAM_MAX:
-        draws = B.xp.asarray(B.standard_gamma(g, alpha)).astype(dt)
+        draws = B.xp.asarray(backend_random.standard_gamma(g, alpha)).astype(dt)
         return B.xp.maximum(draws, dt.type(tiny))
     single = dt != B.xp.float64
     values = [max(tiny, gamma_sample(g, a, single)) for a in alpha.reshape(-1).tolist()]
@@ -90,7 +91,7 @@ def dirichlet(g, alpha):
     dt = alpha.dtype
     tiny64 = float(B.finfo(B.xp.float64).tiny)
     if alpha.size > TORCH_STREAM_MAX:
-        gammas = B.xp.maximum(B.xp.asarray(B.standard_gamma(g, alpha.astype(B.xp.float64))), tiny64)
+        gammas = B.xp.maximum(B.xp.asarray(backend_random.standard_gamma(g, alpha.astype(B.xp.float64))), tiny64)
     else:
         flat = [max(tiny64, gamma_sample(g, a, False)) for a in alpha.reshape(-1).tolist()]
         gammas = B.xp.asarray(flat, dtype=B.xp.float64).reshape(alpha.shape)
@@ -157,7 +158,7 @@ def binomial_sample(g, count: float, prob: float, single: bool) -> float:
     """One Binomial(count, prob) sample as torch's CPU sampler draws it: inversion below a mean of
     10, BTRS from 10 up, each on the smaller of prob and 1 - prob.
 
-    >>> binomial_sample(B.Generator().manual_seed(0), 10.0, 0.3, True)  # torch.binomial after manual_seed(0)
+    >>> binomial_sample(backend_random.Generator().manual_seed(0), 10.0, 0.3, True)  # torch.binomial after manual_seed(0)
     6.0
     """
     if count <= 0.0 or prob <= 0.0:
@@ -180,7 +181,7 @@ def binomial(g, count, prob):
     count, prob = B.xp.broadcast_arrays(count, prob.astype(count.dtype, copy=False))
     dt = count.dtype
     if count.size > TORCH_STREAM_MAX:
-        return B.xp.asarray(B.binomial(g, count.astype("int64"), prob)).astype(dt)
+        return B.xp.asarray(backend_random.binomial(g, count.astype("int64"), prob)).astype(dt)
     single = dt != B.xp.float64
     pairs = zip(count.reshape(-1).tolist(), prob.reshape(-1).tolist())
     return B.xp.asarray([binomial_sample(g, n, p, single) for n, p in pairs], dtype=dt).reshape(count.shape)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from .. import backend as B
+from .. import backend_random
 from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
@@ -16,7 +17,7 @@ from .shape import _shape_arg
 
 
 def _gen(generator):
-    return generator if generator is not None else B.default_generator
+    return generator if generator is not None else backend_random.default_generator
 
 
 class Overwrite(Op):
@@ -127,7 +128,7 @@ def _poisson_sample(g, lam: float) -> int:
     them: Knuth's product of uniforms below a rate of 10, Hormann's transformed rejection (PTRS,
     1993) from 10 up. The same seed gives torch's numbers.
 
-    >>> _poisson_sample(B.Generator().manual_seed(11), 50.0)  # torch.poisson(torch.tensor([50.])) after manual_seed(11)
+    >>> _poisson_sample(backend_random.Generator().manual_seed(11), 50.0)  # torch.poisson(torch.tensor([50.])) after manual_seed(11)
     43
     """
     def uniform() -> float:
@@ -176,7 +177,7 @@ def poisson(input, generator=None):
         raise KittyRuntimeError("invalid Poisson rate, expected rate to be non-negative")
     g = _gen(generator)
     if x._data.size > _POISSON_TORCH_STREAM_MAX:
-        values = B.xp.asarray(B.poisson(g, x._data)).astype(x._data.dtype)
+        values = B.xp.asarray(backend_random.poisson(g, x._data)).astype(x._data.dtype)
     else:
         rates = x._data.reshape(-1).tolist()  # C order: torch samples element after element
         values = B.xp.asarray([_poisson_sample(g, float(lam)) for lam in rates], dtype=x._data.dtype)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ... import backend as B
+from ...backend_random import default_generator
 from ...autograd.function import Op
 from ...errors import KittyRuntimeError
 from .. import _kernels as _k
@@ -405,7 +406,7 @@ def _rnn_impl(mode, input, hx, cx, params, has_biases, num_layers, dropout, trai
             f"{mode.lower()}: expected {per * ndir * num_layers} parameter tensors, got {len(params)}"
         )
     _same_dtype(mode.lower(), x, hx, cx, *params)
-    gen = B.default_generator
+    gen = default_generator
 
     outs = _saving_all(Rnn, 3 + len(params)).apply(
         x, hx, cx, *params, mode=mode, num_layers=num_layers, bidirectional=bidirectional, has_biases=has_biases,

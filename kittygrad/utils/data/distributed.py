@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sized
 
-from ...backend import Generator
+from ...backend_random import Generator
 from ...creation import randperm
 from ...distributed import process_group
 from ...errors import KittyRuntimeError, KittyValueError

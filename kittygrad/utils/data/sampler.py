@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence, Sized
 from typing import Any, Generic, TypeVar
 
 from ... import backend as B
+from ...backend_random import default_generator, Generator
 from ...creation import as_tensor
 from ...errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from ...ops.random_ops import check_distribution
@@ -29,7 +30,7 @@ __all__ = [
 
 def _draw_seed(generator=None) -> int:
     """A 63-bit seed drawn from ``generator`` (default: the global generator)."""
-    gen = B.default_generator if generator is None else generator
+    gen = default_generator if generator is None else generator
     return int(gen.integers(0, 2**63, (), B.NP_DTYPES["int64"]))
 
 
@@ -97,7 +98,7 @@ class _Drawing(Sampler[int]):
         self._validate()
         rng = self.generator
         if rng is None:
-            rng = B.Generator().manual_seed(_draw_seed()) if self._own_stream else B.default_generator
+            rng = Generator().manual_seed(_draw_seed()) if self._own_stream else default_generator
         yield from self._draw(rng)
 
 
