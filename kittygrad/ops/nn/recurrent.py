@@ -18,19 +18,62 @@ from ..nn.padding import _tslice
 # recurrent layers: a whole (multi-layer, bidirectional) sequence in one node
 
 
-def _lstm_step(xw_t, h, c, w_hh, b_hh, gates_t, H: int):
-    """One LSTM time step: the gates (i, f, g, o) written into ``gates_t``, the new cell state ``c``,
-    its ``tanh`` and the output gate; the caller makes ``h`` from them (projected or not)."""
-    a = xw_t + h @ w_hh.T
+def _sigmoid_into(x, out) -> None:
+    """``_sigmoid(x)`` written into ``out`` (same shape, float32 or float64): the same four passes
+    and bits, with no new array (an LSTM step's gates). Where ``exp(-x)`` overflowed, the result is
+    1 / inf = 0 (never 0 otherwise): those few take SciPy's ``expit``, as ``_sigmoid`` does."""
+    e = xp.negative(x, out=out)
+    xp.exp(e, out=e)  # (the caller keeps NumPy quiet about the overflow)
+    e += 1
+    xp.reciprocal(e, out=e)
+    if not e.all():
+        lost = e == 0
+        e[lost] = B.special.expit(x[lost])
+
+
+def _lstm_step(xw_t, h, c, w_hh, b_hh, gates_t, H: int, pre, c_t, tc_t):
+    """One LSTM time step, written into the sequence's buffers: the pre-activations into ``pre``
+    (``xw_t + h w_hh^T``, plus ``b_hh``), the gates (i, f, g, o) into ``gates_t``, the new cell state
+    into ``c_t`` and its tanh into ``tc_t``; returns the output gate (a view of ``gates_t``).
+
+    A step is some fifteen NumPy calls on small arrays, so it writes where the values are kept
+    rather than into new arrays copied there after. Float16 states take ``_sigmoid``, which
+    computes them in float32 and rounds once, as torch."""
+    xp.matmul(h, w_hh.T, out=pre)
+    pre += xw_t
     if b_hh is not None:
-        a += b_hh
-    i_f = _sigmoid(a[:, : 2 * H])  # (the input and forget gates in one call: the same values)
-    i, f = i_f[:, :H], i_f[:, H:]
-    gg = xp.tanh(a[:, 2 * H : 3 * H])
-    o = _sigmoid(a[:, 3 * H :])
-    c = f * c + i * gg
-    gates_t[:, : 2 * H], gates_t[:, 2 * H : 3 * H], gates_t[:, 3 * H :] = i_f, gg, o
-    return c, xp.tanh(c), o
+        pre += b_hh
+    if gates_t.dtype.itemsize >= 4:
+        _sigmoid_into(pre, gates_t)  # (all four gates in one call: g's is then replaced by its tanh)
+    else:
+        gates_t[...] = _sigmoid(pre)
+    i, f, gg, o = gates_t[:, :H], gates_t[:, H : 2 * H], gates_t[:, 2 * H : 3 * H], gates_t[:, 3 * H :]
+    xp.tanh(pre[:, 2 * H : 3 * H], out=gg)
+    xp.multiply(f, c, out=c_t)
+    c_t += i * gg
+    xp.tanh(c_t, out=tc_t)
+    return o
+
+
+def _lstm_slopes(gates, tcs, cprevs, H: int):
+    """What backpropagation through an LSTM's steps multiplies by, for every step at once: the
+    slope from h to c, ``o (1 - tanh(c)^2)``; those from c to the i, f and g pre-activations,
+    ``g i (1 - i)``, ``c_prev f (1 - f)`` and ``i (1 - g^2)``, side by side (T, N, 3, H); and from
+    h to o's, ``tanh(c) o (1 - o)``. None depends on the gradient, so the step loop is left with
+    a few products on small arrays (each a NumPy call's fixed cost) and the GEMM."""
+    i, f, g, o = gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H : 3 * H], gates[..., 3 * H :]
+    to_c = tcs * tcs
+    xp.subtract(1, to_c, out=to_c)
+    to_c *= o
+    to_ifg = xp.empty(gates.shape[:2] + (3, H), gates.dtype)
+    xp.multiply(g * i, 1 - i, out=to_ifg[:, :, 0])
+    xp.multiply(cprevs * f, 1 - f, out=to_ifg[:, :, 1])
+    squares = g * g
+    xp.subtract(1, squares, out=squares)
+    xp.multiply(i, squares, out=to_ifg[:, :, 2])
+    to_o = tcs * o
+    to_o *= 1 - o
+    return to_c, to_ifg, to_o
 
 
 def _started_from(states, first, reverse: bool):
@@ -145,10 +188,11 @@ class Rnn(Op):
             gates = xp.empty(xw.shape, h.dtype)
             cs = xp.empty((T,) + h.shape, h.dtype)
             tcs = xp.empty((T,) + h.shape, h.dtype)
-            for t in order:
-                c, tc, o = _lstm_step(xw[t], h, c, w_hh, b_hh, gates[t], H)
-                h = o * tc
-                cs[t], tcs[t], hs[t] = c, tc, h
+            pre = xp.empty(xw.shape[1:], h.dtype)
+            with B.errstate(over="ignore"):
+                for t in order:
+                    o = _lstm_step(xw[t], h, c, w_hh, b_hh, gates[t], H, pre, cs[t], tcs[t])
+                    c, h = cs[t], xp.multiply(o, tcs[t], out=hs[t])
             cache.update(gates=gates, cs=cs, tcs=tcs, c_last=c)
         elif mode == "GRU":
             gates = xp.empty(xw.shape, h.dtype)  # r, z, n
@@ -188,10 +232,11 @@ class Rnn(Op):
         tcs = xp.empty((T,) + c.shape, c.dtype)
         cache = {"reverse": reverse, "h0": h, "c0": c}
         w_hr_t = w_hr.T
-        for t in order:
-            c, tc, o = _lstm_step(xw[t], h, c, w_hh, b_hh, gates[t], H)
-            h = (o * tc) @ w_hr_t
-            cs[t], tcs[t], hs[t] = c, tc, h
+        pre = xp.empty(xw.shape[1:], h.dtype)
+        with B.errstate(over="ignore"):
+            for t in order:
+                o = _lstm_step(xw[t], h, c, w_hh, b_hh, gates[t], H, pre, cs[t], tcs[t])
+                c, h = cs[t], xp.matmul(o * tcs[t], w_hr_t, out=hs[t])
         cache.update(gates=gates, cs=cs, tcs=tcs, c_last=c, hs=hs, h_last=h)
         out[...] = hs
         return cache
@@ -340,21 +385,19 @@ class Rnn(Op):
         hprev = self._hprev(cache)
         dh = dh.copy()
         if mode == "LSTM":
-            gates, cs, tcs = cache["gates"], cache["cs"], cache["tcs"]
+            gates = cache["gates"]
             dpre = xp.empty(gates.shape, hs.dtype)
             dc = dc.copy()
-            cprev_all = _started_from(cs, cache["c0"], rev)
+            to_c, to_ifg, to_o = _lstm_slopes(gates, cache["tcs"], _started_from(cache["cs"], cache["c0"], rev), H)
+            n = gates.shape[1]
+            forget = gates[..., H : 2 * H]
             for t in order:
-                dh = dh + gout[t]
-                i, f, gg, o = gates[t, :, :H], gates[t, :, H : 2 * H], gates[t, :, 2 * H : 3 * H], gates[t, :, 3 * H :]
-                tc = tcs[t]
-                cprev = cprev_all[t]
-                dc = dc + dh * o * (1 - tc * tc)
-                dpre[t, :, :H] = dc * gg * i * (1 - i)
-                dpre[t, :, H : 2 * H] = dc * cprev * f * (1 - f)
-                dpre[t, :, 2 * H : 3 * H] = dc * i * (1 - gg * gg)
-                dpre[t, :, 3 * H :] = dh * tc * o * (1 - o)
-                dc = dc * f
+                dh += gout[t]
+                dc += dh * to_c[t]
+                # (the i, f and g gates' gradients: dc times their slopes, in one product)
+                xp.multiply(dc[:, None, :], to_ifg[t], out=dpre[t].reshape(n, 4, H)[:, :3])
+                xp.multiply(dh, to_o[t], out=dpre[t, :, 3 * H :])
+                dc *= forget[t]
                 dh = dpre[t] @ w_hh
             return dpre, dpre, dh, dc
         if mode == "GRU":
