@@ -19,7 +19,6 @@ from .autograd.inference_tensors import mark_created
 from .tensor import Tensor
 
 
-
 def _finish(arr, requires_grad: bool) -> Tensor:
     t = Tensor._wrap(arr)
     mark_created(t)

@@ -57,17 +57,23 @@ def _ntuple(v, n: int, name: str = "argument") -> tuple:
 # same smooth branch.
 
 
-def _sigmoid(x):
+def _sigmoid(x, out=None):
     """The logistic sigmoid, stable for large |x|.
 
     On arrays ``1 / (1 + exp(-x))`` in three in-place passes (SciPy's float32 ``expit`` is ~5x
-    slower here); where ``exp(-x)`` overflows (x below about -88 in float32) ``expit`` recomputes
+    slower here), written into ``out`` if given (an array of x's shape and dtype: an LSTM step's
+    gates); where ``exp(-x)`` overflows (x below about -88 in float32) ``expit`` recomputes
     those few elements, so the tiny results keep their subnormal values instead of 0. On the
     graph-building arrays of a double backward, the same from ops, through exp(-|x|) <= 1."""
     if type(x) is B.ndarray:
         if x.dtype.itemsize < 4:  # half precision: computed in float32 and rounded once, as torch
-            return _sigmoid(x.astype(xp.float32)).astype(x.dtype)
-        e = xp.negative(x, out=xp.empty_like(x))  # (out=: a 0-d x gives an array, not a scalar)
+            rounded = _sigmoid(x.astype(xp.float32)).astype(x.dtype)
+            if out is None:
+                return rounded
+            out[...] = rounded
+            return out
+        # (out=: a 0-d x gives an array, not a scalar)
+        e = xp.negative(x, out=xp.empty_like(x) if out is None else out)
         with B.errstate(over="ignore"):
             xp.exp(e, out=e)
         overflowed = xp.isinf(e)

@@ -18,35 +18,18 @@ from ..nn.padding import _tslice
 # recurrent layers: a whole (multi-layer, bidirectional) sequence in one node
 
 
-def _sigmoid_into(x, out) -> None:
-    """``_sigmoid(x)`` written into ``out`` (same shape, float32 or float64): the same four passes
-    and bits, with no new array (an LSTM step's gates). Where ``exp(-x)`` overflowed, the result is
-    1 / inf = 0 (never 0 otherwise): those few take SciPy's ``expit``, as ``_sigmoid`` does."""
-    e = xp.negative(x, out=out)
-    xp.exp(e, out=e)  # (the caller keeps NumPy quiet about the overflow)
-    e += 1
-    xp.reciprocal(e, out=e)
-    if not e.all():
-        lost = e == 0
-        e[lost] = B.special.expit(x[lost])
-
-
 def _lstm_step(xw_t, h, c, w_hh, b_hh, gates_t, H: int, pre, c_t, tc_t):
     """One LSTM time step, written into the sequence's buffers: the pre-activations into ``pre``
     (``xw_t + h w_hh^T``, plus ``b_hh``), the gates (i, f, g, o) into ``gates_t``, the new cell state
     into ``c_t`` and its tanh into ``tc_t``; returns the output gate (a view of ``gates_t``).
 
     A step is some fifteen NumPy calls on small arrays, so it writes where the values are kept
-    rather than into new arrays copied there after. Float16 states take ``_sigmoid``, which
-    computes them in float32 and rounds once, as torch."""
+    rather than into new arrays copied there after."""
     xp.matmul(h, w_hh.T, out=pre)
     pre += xw_t
     if b_hh is not None:
         pre += b_hh
-    if gates_t.dtype.itemsize >= 4:
-        _sigmoid_into(pre, gates_t)  # (all four gates in one call: g's is then replaced by its tanh)
-    else:
-        gates_t[...] = _sigmoid(pre)
+    _sigmoid(pre, out=gates_t)  # (all four gates in one call: g's is then replaced by its tanh)
     i, f, gg, o = gates_t[:, :H], gates_t[:, H : 2 * H], gates_t[:, 2 * H : 3 * H], gates_t[:, 3 * H :]
     xp.tanh(pre[:, 2 * H : 3 * H], out=gg)
     xp.multiply(f, c, out=c_t)
@@ -189,10 +172,9 @@ class Rnn(Op):
             cs = xp.empty((T,) + h.shape, h.dtype)
             tcs = xp.empty((T,) + h.shape, h.dtype)
             pre = xp.empty(xw.shape[1:], h.dtype)
-            with B.errstate(over="ignore"):
-                for t in order:
-                    o = _lstm_step(xw[t], h, c, w_hh, b_hh, gates[t], H, pre, cs[t], tcs[t])
-                    c, h = cs[t], xp.multiply(o, tcs[t], out=hs[t])
+            for t in order:
+                o = _lstm_step(xw[t], h, c, w_hh, b_hh, gates[t], H, pre, cs[t], tcs[t])
+                c, h = cs[t], xp.multiply(o, tcs[t], out=hs[t])
             cache.update(gates=gates, cs=cs, tcs=tcs, c_last=c)
         elif mode == "GRU":
             gates = xp.empty(xw.shape, h.dtype)  # r, z, n
@@ -233,10 +215,9 @@ class Rnn(Op):
         cache = {"reverse": reverse, "h0": h, "c0": c}
         w_hr_t = w_hr.T
         pre = xp.empty(xw.shape[1:], h.dtype)
-        with B.errstate(over="ignore"):
-            for t in order:
-                o = _lstm_step(xw[t], h, c, w_hh, b_hh, gates[t], H, pre, cs[t], tcs[t])
-                c, h = cs[t], xp.matmul(o * tcs[t], w_hr_t, out=hs[t])
+        for t in order:
+            o = _lstm_step(xw[t], h, c, w_hh, b_hh, gates[t], H, pre, cs[t], tcs[t])
+            c, h = cs[t], xp.matmul(o * tcs[t], w_hr_t, out=hs[t])
         cache.update(gates=gates, cs=cs, tcs=tcs, c_last=c, hs=hs, h_last=h)
         out[...] = hs
         return cache
@@ -382,7 +363,6 @@ class Rnn(Op):
         T = hs.shape[0]
         rev = cache["reverse"]
         order = range(T) if rev else range(T - 1, -1, -1)  # the forward order, reversed
-        hprev = self._hprev(cache)
         dh = dh.copy()
         if mode == "LSTM":
             gates = cache["gates"]
@@ -402,6 +382,7 @@ class Rnn(Op):
             return dpre, dpre, dh, dc
         if mode == "GRU":
             gates, hn_ = cache["gates"], cache["hn"]
+            hprev = self._hprev(cache)  # (the states each step started from: only the GRU's formulas read them)
             dx = xp.empty(gates.shape, hs.dtype)
             dhh = xp.empty(gates.shape, hs.dtype)
             for t in order:
