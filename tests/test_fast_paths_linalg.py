@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import kittygrad as kitty
-from kittygrad.ops import _kernels
+from kittygrad.ops import _kernels, _gemm
 
 
 @pytest.mark.parametrize("equation, shape_a, shape_b", [
@@ -111,7 +111,7 @@ def test_einsum_routes_two_operands_and_matches_torch(equation, shapes, gemm, mo
     (a_sub, b_sub), out = equation.split("->")[0].split(","), equation.split("->")[1]
     gemms, matmul = [], np.matmul
     monkeypatch.setattr(_kernels.B.xp, "matmul", lambda *a, **k: gemms.append(1) or matmul(*a, **k))
-    got = _kernels.contract_pair(a_sub, arrays[0], b_sub, arrays[1], out)
+    got = _gemm.contract_pair(a_sub, arrays[0], b_sub, arrays[1], out)
     monkeypatch.undo()
     assert bool(gemms) == gemm
     np.testing.assert_allclose(got, np.einsum(equation, *arrays), rtol=1e-12, atol=1e-12)
@@ -121,3 +121,66 @@ def test_einsum_routes_two_operands_and_matches_torch(equation, shapes, gemm, mo
     torch.einsum(equation, *theirs).square().sum().backward()
     for o, t in zip(ours, theirs):
         np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def _bits(a) -> np.ndarray:
+    return np.ascontiguousarray(a).view(np.int32)
+
+
+@pytest.mark.parametrize("shape_a, shape_b", [
+    ((7, 1), (1, 5)), ((3, 6, 1), (3, 1, 4)), ((2, 1, 5, 1), (3, 1, 6)), ((1, 1), (1, 1)),
+])
+def test_outer_products_by_matmul_are_broadcast_products(shape_a, shape_b):
+    """A product whose summed dim has size 1 is computed as the broadcast product (NumPy's matmul
+    runs its own loop for it, several times slower): the same values as matmul's and torch's (each
+    entry one rounded product), laid out C-contiguous as matmul's result; a -0 product stays -0 as
+    in torch's mm (its bmm, its dot and NumPy's loop add it to +0)."""
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal(shape_a).astype(np.float32), rng.standard_normal(shape_b).astype(np.float32)
+    a.flat[0], b.flat[0] = 0.0, -1.0  # (a -0 product)
+    got = _gemm.matmul(a, b)
+    assert got.flags.c_contiguous and got.dtype == np.float32
+    np.testing.assert_array_equal(got, a @ b)
+    theirs = torch.matmul(torch.tensor(a), torch.tensor(b)).numpy()
+    mm = got.ndim == 2 and got.size > 1  # (torch takes a 1 x 1 product as a dot)
+    np.testing.assert_array_equal(_bits(got) if mm else _bits(got + 0), _bits(theirs))
+    assert _gemm.matmul(a.astype(np.int64), b.astype(np.int64)).dtype == np.int64
+
+
+@pytest.mark.parametrize("batch, in_features, out_features", [(1, 6, 4), (3, 1, 4), (3, 5, 1)])
+def test_linear_layers_with_a_size_one_dim_match_torchs_bits(batch, in_features, out_features):
+    """Batch 1 (the weight's gradient is an outer product), one input feature (the forward is one)
+    and one output feature (the input's gradient is one): that product bit for bit as torch's (each
+    entry one rounded product, -0 included), the others (sums, whose order BLAS builds pick) close."""
+    rng = np.random.default_rng(2)
+    x = np.maximum(rng.standard_normal((batch, in_features)), 0).astype(np.float32)  # (zeros: -0 products)
+    w = rng.standard_normal((out_features, in_features)).astype(np.float32)
+    g = rng.standard_normal((batch, out_features)).astype(np.float32)
+    outs = []
+    for lib in (kitty, torch):
+        xt, wt = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+        y = lib.nn.functional.linear(xt, wt)
+        y.backward(lib.tensor(g))
+        outs.append([t.detach().numpy() for t in (y, xt.grad, wt.grad)])
+    outer = 2 if batch == 1 else 0 if in_features == 1 else 1  # (y, x.grad, w.grad: which is the outer product)
+    for i, (ours, theirs) in enumerate(zip(*outs)):
+        if i == outer:
+            np.testing.assert_array_equal(_bits(ours), _bits(theirs))
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
+
+
+def test_rnn_cell_stepping_one_sample_matches_torch():
+    """A GRU cell stepping one sample: its weights' gradients are outer products of one row."""
+    rng = np.random.default_rng(3)
+    x, h = rng.standard_normal((1, 5)).astype(np.float32), rng.standard_normal((1, 4)).astype(np.float32)
+    grads = []
+    for lib in (kitty, torch):
+        lib.manual_seed(0)
+        cell = lib.nn.GRUCell(5, 4)
+        state = lib.tensor(h)
+        for _ in range(3):
+            state = cell(lib.tensor(x), state)
+        state.sum().backward()
+        grads.append([p.grad.numpy() for p in cell.parameters()])
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)

@@ -182,7 +182,7 @@ def test_is_grads_batched_gives_torch_jacobians_and_hessians():
 @pytest.mark.parametrize("batch", [(), (4,)])
 def test_is_grads_batched_through_a_linear_layer_stays_batched(batch):
     # the weight and bias gradients' kernels read .T and .sum of the batched gradient: vmap fell back
-    # to a loop and warned about kittygrad's internals ("grad_of_one_row: ops._kernels.rows_outer ...")
+    # to a loop and warned about kittygrad's internals ("grad_of_one_row: ops._gemm.rows_outer ...")
     rng = np.random.default_rng(3)
     x0, w0, b0 = rng.standard_normal(batch + (3,)), rng.standard_normal((2, 3)), rng.standard_normal(2)
     results = []

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import kittygrad as kitty
-from kittygrad.ops import _kernels
+from kittygrad.ops import _gemm
 
 PACKAGE = Path(kitty.__file__).resolve().parent
 
@@ -26,10 +26,10 @@ def test_linear_product_and_bias_equal_numpys_bit_for_bit(x_shape, n, dtype):
     w = rng.standard_normal((n, x_shape[-1])).astype(dtype)
     b = rng.standard_normal(n).astype(dtype)
     product = (x.reshape(-1, x_shape[-1]) @ w.T).reshape(x_shape[:-1] + (n,))
-    got = _kernels.rows_affine(x, w, b)
+    got = _gemm.rows_affine(x, w, b)
     np.testing.assert_array_equal(got, product + b)
     assert got.dtype == x.dtype and got.flags.c_contiguous
-    np.testing.assert_array_equal(_kernels.rows_affine(x, w, None), product)
+    np.testing.assert_array_equal(_gemm.rows_affine(x, w, None), product)
 
 
 def test_a_bias_of_another_dtype_is_added_as_numpy_adds_it():
@@ -38,7 +38,7 @@ def test_a_bias_of_another_dtype_is_added_as_numpy_adds_it():
     b = rng.standard_normal(256)  # float64: NumPy's in-place add casts it to the product's float32
     expected = x @ w.T
     expected += b
-    np.testing.assert_array_equal(_kernels.rows_affine(x, w, b), expected)
+    np.testing.assert_array_equal(_gemm.rows_affine(x, w, b), expected)
 
 
 def test_linear_layer_at_a_tiled_shape_matches_torch():

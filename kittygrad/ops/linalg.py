@@ -10,6 +10,7 @@ from ..autograd.function import Op
 from ..autograd.graph_array import GraphArray
 from ..errors import KittyRuntimeError, KittyTypeError
 from . import _kernels as _k
+from . import _gemm
 from ._autocast import autocast_args
 from ._prep import warn_once as _warn_once
 from ._prep import as_tensor_arg, binary, broadcast_shape_of, cast, dtype_name, expand_to, mm_dtype_error, normalize_dim, tensor_input, torch_named, varargs_sequence
@@ -29,26 +30,26 @@ class Matmul(Op):
     def forward(self, a, b):
         self.a, self.b = a, b
         if b.ndim == 2:
-            return _k.rows_matmul(a, b)
-        shared = _k.repeated_matrix(a, b)
+            return _gemm.rows_matmul(a, b)
+        shared = _gemm.repeated_matrix(a, b)
         if shared is not None:
-            return _k.rows_matmul(a, shared)
-        return a @ b
+            return _gemm.rows_matmul(a, shared)
+        return _gemm.matmul(a, b) if a.ndim >= 2 and b.ndim >= 2 else a @ b
 
     def backward(self, g):
         xp = self.xp
         a, b = self.a, self.b
         need = self.needs_input_grad
-        g = _k.blas_ready(g)
+        g = _gemm.blas_ready(g)
         if b.ndim == 2 and a.ndim >= 2:  # a stack times one matrix: one GEMM per direction
             ga = gb = None
             if need[0]:
                 # (a column-major operand gets its gradient computed transposed, laid out as it is,
-                # as torch's mm does: see _kernels.column_major)
-                transposed = a.ndim == 2 and _k.column_major(a)
-                ga = (b @ g.T).T if transposed else _k.rows_matmul(g, xp.swapaxes(b, -1, -2))
+                # as torch's mm does: see _gemm.column_major)
+                transposed = a.ndim == 2 and _gemm.column_major(a)
+                ga = _gemm.matmul(b, g.T).T if transposed else _gemm.rows_matmul(g, xp.swapaxes(b, -1, -2))
             if need[1]:
-                gb = _k.rows_outer(g, a).T if _k.column_major(b) else _k.rows_outer(a, g)
+                gb = _gemm.rows_outer(g, a).T if _gemm.column_major(b) else _gemm.rows_outer(a, g)
             return ga, gb
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
@@ -60,14 +61,14 @@ class Matmul(Op):
         ga = gb = None
         if need[0]:
             b2t = xp.swapaxes(b2, -1, -2)
-            shared = _k.repeated_matrix(g2, b2t)
-            ga = _k.rows_matmul(g2, shared) if shared is not None else g2 @ b2t
+            shared = _gemm.repeated_matrix(g2, b2t)
+            ga = _gemm.rows_matmul(g2, shared) if shared is not None else _gemm.matmul(g2, b2t)
             ga = B.sum_to_shape(ga, a2.shape) if ga.shape != a2.shape else ga
             # (reshaped only when the shape differs: a reshape is a view, which the engine would copy into .grad)
             ga = ga.reshape(a.shape) if ga.shape != a.shape else ga
         if need[1]:
-            # (a vector times a column-major matrix is torch's mm of one row: see _kernels.column_major)
-            gb = (g2.T @ a2).T if b.ndim == 2 and _k.column_major(b) else _k.transposed_matmul(a2, g2)
+            # (a vector times a column-major matrix is torch's mm of one row: see _gemm.column_major)
+            gb = _gemm.matmul(g2.T, a2).T if b.ndim == 2 and _gemm.column_major(b) else _gemm.transposed_matmul(a2, g2)
             gb = B.sum_to_shape(gb, b2.shape) if gb.shape != b2.shape else gb
             gb = gb.reshape(b.shape) if gb.shape != b.shape else gb
         return ga, gb
@@ -306,7 +307,7 @@ def _contract(xp, subs, arrays, out: str):
     operands as one batched GEMM (:func:`contract_pair`, its result made contiguous), anything
     else by ``xp.einsum``."""
     if len(arrays) == 2:
-        product = _k.contract_pair(subs[0], arrays[0], subs[1], arrays[1], out)
+        product = _gemm.contract_pair(subs[0], arrays[0], subs[1], arrays[1], out)
         if product is not None:
             return product if product.flags.c_contiguous else product.copy()  # (not ascontiguousarray: 0-d stays 0-d)
     return xp.einsum(",".join(subs) + "->" + out, *arrays, optimize=len(arrays) > 2)
@@ -324,7 +325,7 @@ class Einsum(Op):
 
     def backward(self, g):
         xp = self.xp
-        g = _k.blas_ready(g)  # (once for every operand's GEMM)
+        g = _gemm.blas_ready(g)  # (once for every operand's GEMM)
         grads = []
         for i, (sub, arr) in enumerate(zip(self.inputs, self.arrays)):
             if not self.needs_input_grad[i]:
@@ -566,7 +567,7 @@ class AddMatmul(Op):
     def forward(self, inp, a, b, beta=1, alpha=1, sum_batch=False):
         self.a, self.b, self.beta, self.alpha, self.sum_batch = a, b, beta, alpha, sum_batch
         self.inp_shape = inp.shape
-        prod = a @ b
+        prod = _gemm.matmul(a, b) if b.ndim >= 2 else a @ b
         if sum_batch:
             prod = prod.sum(axis=0)
         out = prod if alpha == 1 else alpha * prod  # user scalars: skipping a product by 1 is exact
@@ -586,7 +587,7 @@ class AddMatmul(Op):
         xp = self.xp
         need = self.needs_input_grad
         a, b = self.a, self.b
-        g = _k.blas_ready(g)  # (a gradient broadcast from a sum: NumPy's matmul would loop without BLAS)
+        g = _gemm.blas_ready(g)  # (a gradient broadcast from a sum: NumPy's matmul would loop without BLAS)
         gi = B.sum_to_shape(g * self.beta, self.inp_shape) if need[0] else None
         gp = g if self.alpha == 1 else g * self.alpha
         if self.sum_batch:
@@ -599,9 +600,9 @@ class AddMatmul(Op):
                 gb = a.T @ gp
         else:
             if need[1]:
-                ga = gp @ _mT(b)
+                ga = _gemm.matmul(gp, _mT(b))
             if need[2]:
-                gb = _mT(a) @ gp
+                gb = _gemm.matmul(_mT(a), gp)
         return gi, ga, gb
 
 

@@ -6,7 +6,7 @@ import functools
 
 from ... import backend as B
 from ...autograd.function import Op
-from .. import _kernels as _k
+from .. import _gemm
 from .. import activation as _act
 from .. import linalg as _linalg
 from .._fused import _const
@@ -125,7 +125,7 @@ class ScaledDotProductAttention(Op):
     def backward(self, g):
         xp = self.xp
         need = self.needs_input_grad
-        g = _k.blas_ready(g)
+        g = _gemm.blas_ready(g)
         probs_t = self.probs_t
         gq = gk = gv = None
         if need[2]:

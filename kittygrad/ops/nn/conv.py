@@ -8,7 +8,7 @@ from ... import backend as B
 from ...autograd.function import Op
 from ...device import keep_channels_last
 from ...errors import KittyRuntimeError
-from .. import _kernels as _k
+from .. import _gemm
 from .. import joining as _joining
 from .. import linalg as _linalg
 from .._fused import _needs, _ntuple, _same_dtype, xp
@@ -56,7 +56,7 @@ def _to_cmat(g, groups):
     slower at (32, 8, 28, 28) than one copy (28 us) and two GEMMs.
     """
     o = g.shape[1]
-    return _k.blas_ready(g.swapaxes(0, 1).reshape(groups, o // groups, -1))
+    return _gemm.blas_ready(g.swapaxes(0, 1).reshape(groups, o // groups, -1))
 
 
 def _from_cmat(m, n, out_sz):
@@ -152,7 +152,7 @@ class ConvNd(Op):
         if need[1]:
             # (contiguous, as torch's: rows_dot_rows hands back a transposed product, and a weight
             # gradient from autograd.grad must take .view(-1), as a MAML step's flattening does)
-            gw = xp.ascontiguousarray(_k.rows_dot_rows(gm, self.cols)).reshape(wshape)
+            gw = xp.ascontiguousarray(_gemm.rows_dot_rows(gm, self.cols)).reshape(wshape)
         if need[2]:
             gb = g.sum(axis=(0,) + tuple(range(2, g.ndim)))
         return gx, gw, gb
@@ -228,7 +228,7 @@ class ConvTransposeNd(Op):
         if need[0]:
             gx = _from_cmat(self.wm @ cols, n, xshape[2:])
         if need[1]:
-            gw = xp.ascontiguousarray(_k.rows_dot_rows(self.xm, cols)).reshape(wshape)  # (as ConvNd's)
+            gw = xp.ascontiguousarray(_gemm.rows_dot_rows(self.xm, cols)).reshape(wshape)  # (as ConvNd's)
         if need[2]:
             gb = g.sum(axis=(0,) + tuple(range(2, g.ndim)))
         return gx, gw, gb

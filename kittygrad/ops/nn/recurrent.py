@@ -6,6 +6,7 @@ from ...backend_random import default_generator
 from ...autograd.function import Op
 from ...errors import KittyRuntimeError
 from .. import _kernels as _k
+from .. import _gemm
 from .. import activation as _activation
 from .. import joining as _joining
 from .. import linalg as _linalg
@@ -314,8 +315,9 @@ class Rnn(Op):
                 hprev = self._hprev(cache)
                 flat_x = dx_pre.reshape(T * n, -1)
                 flat_h = dh_pre.reshape(T * n, -1)
-                grads_w[k * per] = flat_x.T @ inp.reshape(T * n, -1)
-                grads_w[k * per + 1] = flat_h.T @ hprev.reshape(T * n, -1)
+                # (one step of one sample, a cell's: outer products, see _gemm.matmul)
+                grads_w[k * per] = _gemm.matmul(flat_x.T, inp.reshape(T * n, -1))
+                grads_w[k * per + 1] = _gemm.matmul(flat_h.T, hprev.reshape(T * n, -1))
                 if self.biases:
                     grads_w[k * per + 2] = flat_x.sum(0)
                     grads_w[k * per + 3] = flat_h.sum(0)
