@@ -95,7 +95,12 @@ class Unsqueeze(Op):
 
     def forward(self, x, axis):
         self.axis = axis
-        return self.xp.expand_dims(x, axis)
+        # (a reshape that inserts the unit dims, always a view: NumPy's expand_dims took 1.9 us of
+        # Python to the reshape's 0.2, and recurrent cells unsqueeze every step's input and states)
+        shape = x.shape
+        for a in axis if type(axis) is tuple else (axis,):  # (sorted: each a position in the result)
+            shape = shape[:a] + (1,) + shape[a:]
+        return x.reshape(shape)
 
     def backward(self, g):
         return self.xp.squeeze(g, self.axis), None
