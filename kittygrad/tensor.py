@@ -17,13 +17,14 @@ from .autograd import accumulation as _accumulation
 from .autograd import engine as _engine
 from .autograd import function as _function
 from .autograd import tensor_hooks as _tensor_hooks
+from .autograd import walk as _walk
 from .autograd.engine import AccumulateGrad
-from .autograd.engine import run_backward as _run_backward
 from .autograd.function import apply_inplace
 from .autograd.grad_mode import _state as _grad_state
 from .autograd.grad_mode import enable_grad
 from .autograd.gradients import backward as _autograd_backward
 from .autograd.hooks import RemovableHandle
+from .autograd.walk import run_backward as _run_backward
 from .device import CPU, META, accelerator_copy, asks_for_meta, check_device, laid_out, parse_to, preserve_format
 from .device import suggest_memory_format
 from .meta_array import MetaArray
@@ -981,6 +982,7 @@ def _rebuild_tensor(arr, requires_grad):
 
 _function.Tensor = Tensor
 _engine.Tensor = Tensor
+_walk.Tensor = Tensor
 _accumulation.Tensor = Tensor
 #: (shape, dtype) -> a ones array of that one-element shape: the seed of ``loss.backward()``, copied
 _SEED_ONES: dict = {}

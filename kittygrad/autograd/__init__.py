@@ -4,7 +4,8 @@ from __future__ import annotations
 from .. import backend as B
 from ..errors import KittyRuntimeError, KittyTypeError
 from . import engine as _engine
-from .engine import AccumulateGrad, Node, run_backward
+from .engine import AccumulateGrad, Node
+from .walk import run_backward
 from .function import Function, FunctionCtx, InplaceFunction, NestedIOFunction, _edge, once_differentiable
 from .grad_mode import (
     enable_grad,

@@ -11,7 +11,8 @@ from ..errors import KittyRuntimeError, KittyTypeError, KittyValueError, hinted
 from . import engine as _engine
 from . import semantics as _semantics
 from .accumulation import _accumulate_into
-from .engine import _edge, run_backward
+from .engine import _edge
+from .walk import run_backward
 from .graph_array import GraphArray
 
 #: ``torch.func.vmap``, set when ``kittygrad.func`` is imported (it sits above autograd): batched
