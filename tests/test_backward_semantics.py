@@ -377,3 +377,57 @@ def test_retain_grad_after_the_inplace_change_does_not_warn():
         warnings.simplefilter("error")
         (b * b).sum().backward()
     assert b.grad.tolist() == [12.0, 24.0]
+
+
+# ---- torch's semantics by the locks ---------------------------------------------------------------
+
+
+def _shared_graphs_program(lib, retain: bool):
+    """Uses a plain backward meets under torch's semantics: a leaf used three times that already has
+    a gradient, an intermediate another live graph also used, a leaf that graph shares."""
+    a0, b0, c0 = _arrays(7, (3, 4), (4,), (3,))
+    a = lib.tensor(a0, requires_grad=True)
+    b = lib.tensor(b0, requires_grad=True)
+    c = lib.tensor(c0, requires_grad=True)
+    a.grad = lib.ones(3, 4)  # (accumulated: torch adds the walk's sum for a to it)
+    h = (a * b).tanh()
+    other = (h * c[:, None]).sum() + (b * b).sum()  # alive, never backpropagated
+    loss = (h * a).sum() + (a.exp() * c[:, None]).sum() + (h.sin() * b).mean()
+    loss.backward(retain_graph=retain)
+    return [t.grad.detach().numpy().copy() for t in (a, b, c)], other
+
+
+def test_torch_semantics_by_the_locks_gives_the_general_walks_gradients(monkeypatch):
+    """A plain backward under torch's semantics walks by the locks; uses that another live graph
+    recorded (a node or a leaf they share) leave the general walk to finish from what still waits.
+    The gradients are the general walk's (retain_graph takes it) bit for bit, and torch's."""
+    from kittygrad.autograd import walk
+
+    kitty.autograd.set_backward_semantics("torch")
+    general_roots = []
+    run_general = walk._run_general
+    monkeypatch.setattr(walk, "_run_general", lambda roots, *rest: general_roots.append(len(roots)) or run_general(roots, *rest))
+    locked, _ = _shared_graphs_program(kitty, retain=False)
+    assert general_roots and general_roots[0] >= 2  # (the finish: h's node and the leaves b and c wait)
+    by_count, _ = _shared_graphs_program(kitty, retain=True)
+    theirs, _ = _shared_graphs_program(torch, retain=False)
+    for ours, general, ref in zip(locked, by_count, theirs):
+        np.testing.assert_array_equal(ours, general)
+        np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=1e-6)
+
+
+def test_torch_semantics_plain_loop_never_counts_uses(monkeypatch):
+    """A training loop whose graphs die each step takes the locks' walk alone: no pass over the graph."""
+    from kittygrad.autograd import walk
+
+    kitty.autograd.set_backward_semantics("torch")
+    monkeypatch.setattr(walk, "_run_general", lambda *args: pytest.fail("the general walk ran"))
+    model = kitty.nn.Sequential(kitty.nn.Linear(4, 8), kitty.nn.ReLU(), kitty.nn.Linear(8, 2))
+    opt = kitty.optim.SGD(model.parameters(), lr=0.1)
+    x, y = kitty.randn(5, 4), kitty.tensor([0, 1, 1, 0, 1])
+    for _ in range(3):
+        opt.zero_grad()
+        loss = kitty.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+    assert all(p.grad is not None for p in model.parameters())

@@ -51,9 +51,13 @@ def _consumed_error(node) -> KittyRuntimeError:
 def _holds_saved(value) -> bool:
     """Whether a saved attribute holds what torch keeps as a SavedVariable (an array, a NumPy
     scalar standing for a wrapped number, a Tensor) rather than sizes, dims or Python scalars."""
-    if type(value) is _ndarray or isinstance(value, (_generic, Tensor)):
-        return True
-    return type(value) in (tuple, list) and any(_holds_saved(v) for v in value)
+    kind = type(value)
+    if kind is tuple or kind is list:
+        for v in value:  # (a loop, arrays tested first: any() over a generator cost twice as much)
+            if type(v) is _ndarray or _holds_saved(v):
+                return True
+        return False
+    return kind is _ndarray or isinstance(value, (_generic, Tensor))
 
 
 def _release_torch(node) -> None:
@@ -66,9 +70,13 @@ def _release_torch(node) -> None:
         node.release()
         return
     freed = False
-    for key in cls._released_fields:
+    for key, class_value in cls._release_plan:
         value = getattr(node, key, _MISSING)
-        if value is not getattr(cls, key, _MISSING) and _holds_saved(value):
+        if value is class_value:
+            continue
+        # (the engine's record of the saved arrays holds them when it holds anything: looking
+        # through its tuples and version counters one by one cost more than the rest of the walk)
+        if type(value) is _ndarray or (bool(value) if key == "_saved_versions" else _holds_saved(value)):
             delattr(node, key)
             freed = True
     if freed:
@@ -116,7 +124,8 @@ def _run_task(roots, retain_graph, capture, accumulate, create_graph, seed_mode)
 
 
 def _walk(roots, retain_graph, capture, accumulate, create_graph, seed_mode):
-    """Pick the walk: the locks-only one for a plain ``loss.backward()``, else the general one."""
+    """Pick the walk: a locks-driven one for a plain ``loss.backward()`` (the seed's or torch's
+    semantics), else the general one."""
     if create_graph:
         # the gradients are GraphArrays and every formula records ops: run in grad mode
         previous, _state.enabled = _state.enabled, True
@@ -124,8 +133,11 @@ def _walk(roots, retain_graph, capture, accumulate, create_graph, seed_mode):
             return _run_general(roots, retain_graph, capture, accumulate, True, seed_mode)
         finally:
             _state.enabled = previous
-    if seed_mode and len(roots) == 1 and not _retained_alive.data and not _anomaly.enabled:
-        return _run_seed(*roots[0])  # (retain_graph is False here: every node is freed once it ran)
+    if len(roots) == 1 and not _retained_alive.data and not _anomaly.enabled:
+        if seed_mode:
+            return _run_seed(*roots[0])  # (retain_graph is False here: every node is freed once it ran)
+        if not retain_graph and capture is None:  # torch's semantics for a plain loss.backward()
+            return _run_locked(*roots[0])
     return _run_general(roots, retain_graph, capture, accumulate, False, seed_mode)
 
 
@@ -271,21 +283,88 @@ def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mo
             ):
                 ready_stack.append(nxt)
         if len(ready_stack) - mark > 1:
-            # torch's order, as far as it shows: leaves first, in input order (or the order the
-            # node's class names), then the other nodes, the later input's first (torch runs the
-            # most recently created node first)
-            fresh_ready = ready_stack[mark:]
-            leaves = [n for n in reversed(fresh_ready) if not n._waits]
-            order = node.torch_leaf_order() if len(leaves) > 1 else None
-            if order is not None:
-                # (popped from the end: the leaf torch reaches first goes last)
-                leaves.sort(key=lambda n: order.index(node._next_nodes.index(n)), reverse=True)
-            ready_stack[mark:] = [n for n in fresh_ready if n._waits] + leaves
+            _torch_order(node, ready_stack, mark)
 
     # 4. Whatever did not run keeps its partial gradient (seed semantics) and we say why.
     if seed_mode and bufs:
         _hold_waiting(bufs)
     return captured
+
+
+def _torch_order(node, ready_stack: list, mark: int) -> None:
+    """Reorder the nodes ``node``'s backward made ready (``ready_stack[mark:]``, popped from the end)
+    as torch runs them, as far as it shows: leaves first, in input order (or the order the node's
+    class names), then the other nodes, the later input's first (torch runs the most recently
+    created node first)."""
+    fresh_ready = ready_stack[mark:]
+    leaves = [n for n in reversed(fresh_ready) if not n._waits]
+    order = node.torch_leaf_order() if len(leaves) > 1 else None
+    if order is not None:
+        # (popped from the end: the leaf torch reaches first goes last)
+        leaves.sort(key=lambda n: order.index(node._next_nodes.index(n)), reverse=True)
+    ready_stack[mark:] = [n for n in fresh_ready if n._waits] + leaves
+
+
+def _run_locked(root, root_nr, root_grad) -> None:
+    """torch's semantics for a plain backward (one root; no retain_graph, ``autograd.grad`` or
+    create_graph; no node alive that ran before), driven by the locks.
+
+    The general walk runs a node once every use of its outputs reachable from the root has
+    delivered, which it counts in a pass over the graph first. While every recorded use (what a
+    lock counts) is reachable, the lock reaching zero says the same, so this walk is the general
+    one without that pass, node for node in the same order. A recorded use that is not reachable
+    (an output or a leaf that another live graph used too) leaves its node waiting when the stack
+    runs dry; the general walk then finishes from the nodes still waiting, with the gradients they
+    hold: the uses it counts from there are exactly the deliveries still to come (a node that ran
+    here is never below one that waits).
+    """
+    slots = [None] * len(root._out_meta)
+    slots[root_nr] = root_grad
+    bufs = {root: slots}  # node -> its gradients so far, from the first delivery until it runs
+    ready_stack = [root]
+    while ready_stack:
+        node = ready_stack.pop()
+        grads = bufs.pop(node)
+        if node._consumed:
+            raise _consumed_error(node)
+        if grads[0] is None and (len(grads) == 1 or all(g is None for g in grads)):
+            input_grads = (None,) * len(node._next_nodes)
+        else:
+            if len(grads) > 1 and node._fills_missing:
+                grads = [
+                    g if g is not None else B.xp.zeros(shape, dtype) for g, (shape, dtype) in zip(grads, node._out_meta)
+                ]
+            if node._pre_hooks or node._retained is not None:
+                grads = _before_node(node, grads, True)
+            if not node._waits:  # a leaf's AccumulateGrad
+                node.backward(grads[0])
+                input_grads = ()
+            else:
+                input_grads = _node_backward(node, grads, False, True)
+        grads = None
+        node._executed = True
+        _release_torch(node)
+        mark = len(ready_stack)
+        for nxt, nr, g in zip(node._next_nodes, node._next_nrs, input_grads):
+            if nxt is None:
+                continue
+            nxt._lock -= 1
+            slots = bufs.get(nxt)
+            if slots is None:
+                slots = bufs[nxt] = [None] * len(nxt._out_meta)
+            if g is not None:
+                shape, dtype = nxt._out_meta[nr]
+                if g.shape != shape:
+                    g = _fix_shape(node, input_grads, g, shape)
+                if g.dtype != dtype:
+                    g = g.astype(dtype)
+                slots[nr] = g if slots[nr] is None else slots[nr] + g
+            if nxt._lock == 0:
+                ready_stack.append(nxt)
+        if len(ready_stack) - mark > 1:
+            _torch_order(node, ready_stack, mark)
+    if bufs:  # uses no walk from this root reaches: the general walk counts what is still to come
+        _run_general([(n, nr, g) for n, held in bufs.items() for nr, g in enumerate(held)], False, None, True, False, False)
 
 
 def _run_seed(root, root_nr, root_grad) -> None:
