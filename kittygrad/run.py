@@ -83,9 +83,17 @@ class TorchModule(types.ModuleType):
     def __getattr__(self, name: str):
         target = object.__getattribute__(self, "_target")
         try:
-            return getattr(target, name)
+            value = getattr(target, name)
         except AttributeError:
             pass
+        else:
+            # torch.optim / torch.nn / torch.distributions reached as attributes, before any
+            # ``import torch.optim``: serve the wrapped module, so its misses are recorded and
+            # its __name__ reads torch.optim (not kittygrad.optim)
+            if (isinstance(value, types.ModuleType) and not isinstance(value, TorchModule)
+                    and value.__name__ == f"{target.__name__}.{name}"):
+                return _served(f"{self.__name__}.{name}", value)
+            return value
         if name.startswith("__"):  # the import system probing (__path__, __file__, ...): no record
             raise AttributeError(name)
         submodule = f"{target.__name__}.{name}"

@@ -201,3 +201,16 @@ def test_under_the_runner_classes_print_torchs_module_paths(tmp_path):
     assert outs[1].returncode == 0, outs[1].stderr
     assert "<class 'torch.nn.modules.flatten.Flatten'>" in outs[0].stdout
     assert outs[1].stdout == outs[0].stdout
+
+
+def test_under_the_runner_submodules_reached_as_attributes_are_torchs(tmp_path):
+    """``torch.optim.SGD`` with no ``import torch.optim`` first: the submodule reads as torch's, and a
+    name it lacks is a miss the runner names (not an error about kittygrad.optim)."""
+    script = ("import torch\nprint(torch.optim.__name__, torch.nn.functional.__name__)\n"
+              "print(hasattr(torch.optim, 'NoSuchOptimizer'))\n")
+    (tmp_path / "attrs.py").write_text(script)
+    out = subprocess.run([sys.executable, "-m", "kittygrad.run", str(tmp_path / "attrs.py")], capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["torch.optim", "torch.nn.functional", "False"]
+    assert "torch.optim.NoSuchOptimizer  (attrs.py:3)" in out.stderr

@@ -653,3 +653,12 @@ def test_interpolate_nodes_are_torchs_under_the_runner(nd, mode, monkeypatch):
             outs.append(F.interpolate(x, size=(2, 2), mode=mode, antialias=True))
         names.append([o.grad_fn.name() for o in outs])
     assert names[1] == names[0]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
+def test_rms_norm_default_eps_is_its_compute_types(dtype):
+    """Without eps, torch's rms_norm adds the epsilon of the type it computes in: float32's for the
+    half types (float16's 9.8e-4 would swamp the mean square of small inputs: 0.30 where torch gives 1.0)."""
+    ours = kitty.nn.functional.rms_norm(kitty.full((2, 4), 0.01).to(getattr(kitty, dtype)), (4,))
+    theirs = torch.nn.functional.rms_norm(torch.full((2, 4), 0.01).to(getattr(torch, dtype)), (4,))
+    assert ours.float().tolist() == theirs.float().tolist()

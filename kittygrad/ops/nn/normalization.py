@@ -433,7 +433,10 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     """
     x = _float(input, "rms_norm")
     if eps is None:
-        eps = float(B.finfo(x._data.dtype).eps)  # (of the input's dtype, as torch)
+        # torch: the epsilon of the input's *opmath* type, float32 for float16 and bfloat16
+        # (std::numeric_limits<at::opmath_type<scalar_t>>::epsilon() in rms_norm_symint)
+        dt = x._data.dtype
+        eps = float(B.finfo(B.xp.float32 if dt.itemsize == 2 else dt).eps)
     x, w, _, narrow = _norm_params("rms_norm", x, weight, None)
     ns = _check_normalized_shape("rms_norm", x, normalized_shape)
     k = len(ns)
