@@ -145,6 +145,8 @@ def test_outer_products_by_matmul_are_broadcast_products(shape_a, shape_b):
     mm = got.ndim == 2 and got.size > 1  # (torch takes a 1 x 1 product as a dot)
     np.testing.assert_array_equal(_bits(got) if mm else _bits(got + 0), _bits(theirs))
     assert _gemm.matmul(a.astype(np.int64), b.astype(np.int64)).dtype == np.int64
+    with pytest.raises(ValueError):  # (shapes that do not multiply stay matmul's error, never broadcast)
+        _gemm.matmul(np.ones((3, 1)), np.ones((3, 4)))
 
 
 @pytest.mark.parametrize("batch, in_features, out_features", [(1, 6, 4), (3, 1, 4), (3, 5, 1)])

@@ -29,7 +29,8 @@ def matmul(a, b):
     array([[ 2., -2.],
            [ 3., -3.]])
     """
-    if a.shape[-1] == 1 and type(a) is B.ndarray and type(b) is B.ndarray and a.ndim >= 2 and b.ndim >= 2:
+    if (a.shape[-1] == 1 and type(a) is B.ndarray and type(b) is B.ndarray and a.ndim >= 2 and b.ndim >= 2
+            and b.shape[-2] == 1):  # (b's summed dim checked too: a mismatch is matmul's error, never a broadcast)
         return B.xp.multiply(a, b, order="C")  # (C order: the layout matmul's result has)
     return a @ b
 
