@@ -1,7 +1,7 @@
 """The profiler's recorder, ``record_function``, and torch's older API ``autograd.profiler.profile``.
 
 Events come from kittygrad's own dispatch: every differentiable op runs through ``Op.apply`` (a
-custom Function through ``Function.apply``) and every backward node through the engine's
+custom Function through ``Function.apply``) and every backward node through the walk's
 ``_node_backward``. While a profile runs, and only then, those three are swapped for timing
 wrappers; the moment it stops the originals are back, so code that is not profiled pays nothing
 (not even a flag check). An op's range is named as torch names it (``aten::mul``), a backward
@@ -29,6 +29,7 @@ import warnings
 
 from ..errors import KittyRuntimeError
 from . import engine as _engine
+from . import walk as _walk
 from .function import Function, Op
 from .profiler_util import EventList, FunctionEvent, FunctionEventAvg, write_chrome_trace
 
@@ -43,7 +44,7 @@ _clock = time.perf_counter_ns
 # the undisturbed dispatch, put back when a profile stops
 _OP_APPLY = Op.__dict__["apply"]
 _FUNCTION_APPLY = Function.__dict__["apply"]
-_NODE_BACKWARD = _engine._node_backward
+_NODE_BACKWARD = _walk._node_backward  # (the walk calls it, by its own name for it)
 _op_apply = _OP_APPLY.__func__
 _function_apply = _FUNCTION_APPLY.__func__
 
@@ -175,7 +176,7 @@ def _start(record_shapes: bool) -> _Run:
         run = _active = _Run(record_shapes)
         Op.apply = classmethod(_profiled_op_apply)
         Function.apply = classmethod(_profiled_function_apply)
-        _engine._node_backward = _profiled_node_backward
+        _walk._node_backward = _profiled_node_backward
     return run
 
 
@@ -187,7 +188,7 @@ def _stop(run: _Run) -> None:
             return
         Op.apply = _OP_APPLY
         Function.apply = _FUNCTION_APPLY
-        _engine._node_backward = _NODE_BACKWARD
+        _walk._node_backward = _NODE_BACKWARD
         _active = None
 
 
