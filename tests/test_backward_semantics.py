@@ -384,7 +384,8 @@ def test_retain_grad_after_the_inplace_change_does_not_warn():
 
 def _shared_graphs_program(lib, retain: bool):
     """Uses a plain backward meets under torch's semantics: a leaf used three times that already has
-    a gradient, an intermediate another live graph also used, a leaf that graph shares."""
+    a gradient, an intermediate another live graph also used, a leaf that graph shares, and the
+    values of a ``max`` kept before ``backward()`` (torch's transfer-learning tutorial keeps them)."""
     a0, b0, c0 = _arrays(7, (3, 4), (4,), (3,))
     a = lib.tensor(a0, requires_grad=True)
     b = lib.tensor(b0, requires_grad=True)
@@ -392,24 +393,34 @@ def _shared_graphs_program(lib, retain: bool):
     a.grad = lib.ones(3, 4)  # (accumulated: torch adds the walk's sum for a to it)
     h = (a * b).tanh()
     other = (h * c[:, None]).sum() + (b * b).sum()  # alive, never backpropagated
-    loss = (h * a).sum() + (a.exp() * c[:, None]).sum() + (h.sin() * b).mean()
+    out = h * a + a.exp() * c[:, None]
+    values, _ = lib.max(out, 1)  # (alive through the backward)
+    loss = out.sum() + (h.sin() * b).mean()
     loss.backward(retain_graph=retain)
-    return [t.grad.detach().numpy().copy() for t in (a, b, c)], other
+    return [t.grad.detach().numpy().copy() for t in (a, b, c)], (other, values, h, out, a, b, c)
+
+
+def _locks(*tensors) -> list:
+    return [t.grad_fn._lock if t.grad_fn is not None else t._accumulator()._lock for t in tensors]
 
 
 def test_torch_semantics_by_the_locks_gives_the_general_walks_gradients(monkeypatch):
-    """A plain backward under torch's semantics walks by the locks; uses that another live graph
-    recorded (a node or a leaf they share) leave the general walk to finish from what still waits.
-    The gradients are the general walk's (retain_graph takes it) bit for bit, and torch's."""
+    """A plain backward under torch's semantics walks by the locks. Uses that other live graphs
+    recorded (a node or a leaf they share, a kept max's values) leave nodes waiting when the stack
+    runs dry: the uses still to come are counted from those, the others set aside until the walk
+    ends. The gradients are the general walk's (retain_graph takes it) bit for bit, and torch's;
+    the locks end as the general walk leaves them."""
     from kittygrad.autograd import walk
 
     kitty.autograd.set_backward_semantics("torch")
-    general_roots = []
-    run_general = walk._run_general
-    monkeypatch.setattr(walk, "_run_general", lambda roots, *rest: general_roots.append(len(roots)) or run_general(roots, *rest))
-    locked, _ = _shared_graphs_program(kitty, retain=False)
-    assert general_roots and general_roots[0] >= 2  # (the finish: h's node and the leaves b and c wait)
-    by_count, _ = _shared_graphs_program(kitty, retain=True)
+    monkeypatch.setattr(walk, "_run_general", lambda *args: pytest.fail("the general walk ran"))
+    locked, kept = _shared_graphs_program(kitty, retain=False)
+    locks = _locks(*kept[2:])
+    assert locks == [1, 1, 0, 2, 1]  # (h used by other, out by max, b twice and c once by other)
+    monkeypatch.undo()
+    kitty.autograd.set_backward_semantics("torch")
+    by_count, kept = _shared_graphs_program(kitty, retain=True)
+    assert locks == _locks(*kept[2:])
     theirs, _ = _shared_graphs_program(torch, retain=False)
     for ours, general, ref in zip(locked, by_count, theirs):
         np.testing.assert_array_equal(ours, general)

@@ -313,15 +313,58 @@ def _run_locked(root, root_nr, root_grad) -> None:
     delivered, which it counts in a pass over the graph first. While every recorded use (what a
     lock counts) is reachable, the lock reaching zero says the same, so this walk is the general
     one without that pass, node for node in the same order. A recorded use that is not reachable
-    (an output or a leaf that another live graph used too) leaves its node waiting when the stack
-    runs dry; the general walk then finishes from the nodes still waiting, with the gradients they
-    hold: the uses it counts from there are exactly the deliveries still to come (a node that ran
-    here is never below one that waits).
+    (an output or a leaf that another live graph used too: the values of a ``topk`` taken before
+    ``backward()``) leaves its node waiting when the stack runs dry. Then the uses still to come
+    are counted from the nodes that wait (a node that ran here is never below one that waits), the
+    others are set aside from the locks for the rest of the walk, and given back after it: the
+    general walk's count, for the part of the graph left to walk.
     """
     slots = [None] * len(root._out_meta)
     slots[root_nr] = root_grad
     bufs = {root: slots}  # node -> its gradients so far, from the first delivery until it runs
     ready_stack = [root]
+    aside = None  # [(node, uses no walk from the root reaches)], once the stack ran dry
+    try:
+        while True:
+            _walk_locked(ready_stack, bufs)
+            if not bufs or aside is not None:
+                break
+            aside = _set_aside_unreachable(bufs)
+            ready_stack = [n for n in bufs if n._lock == 0]
+    finally:
+        for node, uses in aside or ():
+            node._lock += uses
+    if bufs:  # (never, while the locks count every recorded use: the general walk as a safeguard)
+        _run_general([(n, nr, g) for n, held in bufs.items() for nr, g in enumerate(held)], False, None, True, False, False)
+
+
+def _set_aside_unreachable(waiting: dict) -> list:
+    """Count the uses still to come for every node at or below the nodes ``waiting`` (the edges
+    from those nodes and from the nodes below them), bring each lock down to that count, and return
+    ``[(node, uses set aside)]`` for the locks that held more (uses by other live graphs)."""
+    counts = dict.fromkeys(waiting, 0)
+    stack = list(waiting)
+    while stack:
+        for nxt in stack.pop()._next_nodes:
+            if nxt is None:
+                continue
+            if nxt in counts:
+                counts[nxt] += 1
+            else:
+                counts[nxt] = 1
+                stack.append(nxt)
+    aside = []
+    for node, count in counts.items():
+        extra = node._lock - count
+        if extra:
+            node._lock = count
+            aside.append((node, extra))
+    return aside
+
+
+def _walk_locked(ready_stack: list, bufs: dict) -> None:
+    """The walk of :func:`_run_locked` until its stack runs dry: pop a node whose lock reached zero,
+    run it, hand its gradients to its inputs (their ``bufs`` slots), push those whose lock reaches zero."""
     while ready_stack:
         node = ready_stack.pop()
         grads = bufs.pop(node)
@@ -363,8 +406,6 @@ def _run_locked(root, root_nr, root_grad) -> None:
                 ready_stack.append(nxt)
         if len(ready_stack) - mark > 1:
             _torch_order(node, ready_stack, mark)
-    if bufs:  # uses no walk from this root reaches: the general walk counts what is still to come
-        _run_general([(n, nr, g) for n, held in bufs.items() for nr, g in enumerate(held)], False, None, True, False, False)
 
 
 def _run_seed(root, root_nr, root_grad) -> None:
