@@ -442,3 +442,23 @@ def test_torch_semantics_plain_loop_never_counts_uses(monkeypatch):
         loss.backward()
         opt.step()
     assert all(p.grad is not None for p in model.parameters())
+
+
+def test_torch_semantics_hands_a_leafs_first_gradient_over_without_a_copy(monkeypatch):
+    """As the seed's walk (and torch's AccumulateGrad): an array nothing else holds becomes the
+    leaf's .grad as it is; one that two leaves got (add's backward hands both its gradient) is
+    copied for each, so neither .grad writes into the other."""
+    from kittygrad import backend
+
+    kitty.autograd.set_backward_semantics("torch")
+    copies = []
+    grad_like = backend.grad_like
+    monkeypatch.setattr(backend, "grad_like", lambda g, like: copies.append(g.shape) or grad_like(g, like))
+    w = kitty.ones(3, requires_grad=True)
+    (w * kitty.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert copies == [] and w.grad.tolist() == [1.0, 2.0, 3.0]
+    a, b = kitty.ones(2, 3, requires_grad=True), kitty.ones(2, 3, requires_grad=True)
+    (a + b).exp().sum().backward()
+    assert len(copies) >= 1 and not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    a.grad.add_(1.0)
+    np.testing.assert_allclose(b.grad.numpy(), np.exp(2.0), rtol=1e-6)

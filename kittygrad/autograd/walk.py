@@ -392,20 +392,46 @@ def _walk_locked(ready_stack: list, bufs: dict) -> None:
             if nxt is None:
                 continue
             nxt._lock -= 1
-            slots = bufs.get(nxt)
-            if slots is None:
-                slots = bufs[nxt] = [None] * len(nxt._out_meta)
             if g is not None:
                 shape, dtype = nxt._out_meta[nr]
                 if g.shape != shape:
                     g = _fix_shape(node, input_grads, g, shape)
                 if g.dtype != dtype:
                     g = g.astype(dtype)
+                if (not nxt._waits and nxt._lock == 0 and type(g) is _ndarray and not nxt._pre_hooks
+                        and nxt not in bufs):
+                    # a plain leaf's one gradient in this walk, and its first: it becomes .grad
+                    # without a copy where nothing else holds it, as in the seed's walk (nothing
+                    # the leaf's hooks would see, so it need not wait for torch's leaf order)
+                    t = nxt._tensor_ref()
+                    if t is not None and t._grad is None and not t._hooks and not t._post_hooks:
+                        nxt._executed = True
+                        _first_grad(t, g)
+                        continue
+            slots = bufs.get(nxt)
+            if slots is None:
+                slots = bufs[nxt] = [None] * len(nxt._out_meta)
+            if g is not None:
                 slots[nr] = g if slots[nr] is None else slots[nr] + g
             if nxt._lock == 0:
                 ready_stack.append(nxt)
         if len(ready_stack) - mark > 1:
             _torch_order(node, ready_stack, mark)
+
+
+def _first_grad(t, g) -> None:
+    """``t.grad = g``, a plain leaf's first gradient, handed over by a walk's loop over a node's
+    input gradients. ``.grad`` owns its memory, laid out as its leaf (torch's contract): ``g`` itself
+    when nothing else references it (the loop's input_grads tuple, zip's item tuple and loop
+    variable, this call's argument and getrefcount's), it is no view (or a view of a buffer only it
+    holds) and has the leaf's dtype and layout; else a copy in the leaf's layout."""
+    data = t._data
+    ours = (_getrefcount(g) <= 5 and g.flags.writeable and g.dtype == data.dtype
+            and (g.base is None or B.sole_view(g)))
+    if ours and (g.strides == data.strides or (g.flags.c_contiguous and data.flags.c_contiguous)):
+        t._grad = Tensor._wrap(g)
+    else:
+        t._grad = Tensor._wrap(B.grad_like(g, data))
 
 
 def _run_seed(root, root_nr, root_grad) -> None:
@@ -482,18 +508,8 @@ def _run_seed(root, root_nr, root_grad) -> None:
                         slots = leaf_bufs.get(nxt)
                         leaf_bufs[nxt] = [g] if slots is None else [slots[0] + g]
                         continue
-                    current = t._grad
-                    if current is None:
-                        # .grad owns its memory, laid out as its leaf (torch's contract): an array
-                        # nothing else references (the input_grads tuple, zip's item tuple, the loop
-                        # variable, getrefcount's argument), no view or one of a buffer only it holds
-                        data = t._data
-                        ours = (_getrefcount(g) <= 4 and g.flags.writeable and g.dtype == data.dtype
-                                and (g.base is None or B.sole_view(g)))
-                        if ours and (g.strides == data.strides or (g.flags.c_contiguous and data.flags.c_contiguous)):
-                            t._grad = Tensor._wrap(g)
-                        else:
-                            t._grad = Tensor._wrap(B.grad_like(g, data))
+                    if t._grad is None:
+                        _first_grad(t, g)
                     else:
                         _accumulate_into(t, g)
                     continue
