@@ -71,27 +71,28 @@ def is_float(dt) -> bool:
     return dt.kind == "f" or dt is bfloat16
 
 
-def widen_bfloat16(arrays: list) -> list:
-    """``arrays`` with each bfloat16 array as float32 (exact: every bfloat16 value is a float32).
+def widen_half(arrays: list, half=bfloat16) -> list:
+    """``arrays`` with each array of the 16-bit float type ``half`` (bfloat16 or float16) as float32
+    (exact: every value of either is a float32).
 
-    >>> widen_bfloat16([np.ones(2, bfloat16), 3])[0].dtype
+    >>> widen_half([np.ones(2, bfloat16), 3])[0].dtype
     dtype('float32')
     """
-    return [a.astype(_FLOAT32) if type(a) is np.ndarray and a.dtype is bfloat16 else a for a in arrays]
+    return [a.astype(_FLOAT32) if type(a) is np.ndarray and a.dtype is half else a for a in arrays]
 
 
-def narrow_to_bfloat16(out):
-    """A forward's result computed on widened inputs, its float32 arrays rounded back to bfloat16.
+def narrow_to_half(out, half=bfloat16):
+    """A forward's result computed on widened inputs, its float32 arrays rounded back to ``half``.
 
     Integer and bool results (indices, masks) are left as they are; so is a tuple's non-array part.
 
-    >>> narrow_to_bfloat16((np.ones(2, np.float32), np.zeros(2, np.int64)))[0].dtype
+    >>> narrow_to_half((np.ones(2, np.float32), np.zeros(2, np.int64)))[0].dtype
     dtype(bfloat16)
     """
     if type(out) is tuple:
-        return tuple([narrow_to_bfloat16(o) for o in out])
+        return tuple([narrow_to_half(o, half) for o in out])
     if isinstance(out, (np.ndarray, np.generic)) and out.dtype == _FLOAT32:
-        return np.asarray(out).astype(bfloat16)
+        return np.asarray(out).astype(half)
     return out
 
 

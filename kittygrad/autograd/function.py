@@ -125,8 +125,12 @@ class Op(Node):
     composite = None
     #: True: forward and backward handle bfloat16 arrays themselves (casts; views always do).
     #: Every other op sees bfloat16 Tensor inputs widened to float32 and has its float32 results rounded
-    #: back to bfloat16, as torch computes bfloat16 ops (see ``backend.widen_bfloat16``).
+    #: back to bfloat16, as torch computes bfloat16 ops (see ``backend.widen_half``).
     bfloat16_kernel: bool = False
+    #: True: torch computes this op's float16 case in float32 and rounds the result once (its CPU
+    #: kernels' opmath type), where the op's NumPy steps would each round to float16: float16
+    #: inputs are then widened to float32 as bfloat16 ones are (see ``_forward_in_float32``)
+    float16_opmath: bool = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -214,7 +218,7 @@ class Op(Node):
             return dual_apply(cls, args, params)
         node = _new(cls)
         arrays = []
-        requires = bfloat16_in = False
+        requires = bfloat16_in = float16_in = False
         if _state.enabled:
             nodes = []  # the edges (see Node._next_nodes)
             numbered = False  # an edge to a later output of its node (rare: most nrs are 0)
@@ -224,6 +228,8 @@ class Op(Node):
                     arrays.append(d)
                     if d.dtype is _BF16:
                         bfloat16_in = True
+                    elif d.dtype is _F16:
+                        float16_in = True
                     if a._view is not None and a._view_version != a._vc[0]:
                         a._refresh_view()  # the base changed in place (and may require grad now)
                     if a._requires_grad:
@@ -260,10 +266,14 @@ class Op(Node):
                     arrays.append(d)
                     if d.dtype is _BF16:
                         bfloat16_in = True
+                    elif d.dtype is _F16:
+                        float16_in = True
                 else:
                     arrays.append(a)
         if bfloat16_in and cls._widens_bfloat16:
             out = _forward_in_float32(node, cls, arrays, params)
+        elif float16_in and cls.float16_opmath:
+            out = _forward_in_float32(node, cls, arrays, params, _F16)
         else:
             out = node.forward(*arrays, **params)
         if type(out) is tuple:
@@ -356,31 +366,33 @@ _new = object.__new__
 _META: dict = {}  # (shape, dtype) -> the shared ((shape, dtype),) of single-result nodes
 _ndarray = B.xp.ndarray
 _BF16 = B.bfloat16
-_FLOAT32_NODES: dict = {}  # Op class -> its subclass whose backward widens bfloat16 gradients
+_F16 = B.xp.dtype("float16")
+_FLOAT32_NODES: dict = {}  # (Op class, half type) -> its subclass whose backward widens that type's gradients
 
 
-def _forward_in_float32(node, cls, arrays, params):
-    """Run ``node``'s forward with its bfloat16 inputs widened to float32, rounding the float32
-    results back to bfloat16 (unless another float dtype came in too: then they stay as computed).
+def _forward_in_float32(node, cls, arrays, params, half=_BF16):
+    """Run ``node``'s forward with its ``half`` inputs (bfloat16, or float16 for ``float16_opmath``
+    ops) widened to float32, rounding the float32 results back to ``half`` (unless another float
+    dtype came in too: then they stay as computed).
 
-    The node becomes an instance of a subclass whose backward widens the bfloat16 gradients the
+    The node becomes an instance of a subclass whose backward widens the ``half`` gradients the
     engine hands it, so backward also computes in float32 (the engine rounds what it returns to
     each input's dtype).
     """
-    other_float = any(type(a) is _ndarray and a.dtype.kind == "f" for a in arrays)
-    sub = _FLOAT32_NODES.get(cls)
+    other_float = any(type(a) is _ndarray and a.dtype.kind == "f" and a.dtype is not half for a in arrays)
+    sub = _FLOAT32_NODES.get((cls, half))
     if sub is None:
-        sub = _FLOAT32_NODES[cls] = type(cls.__name__, (cls,), {
+        sub = _FLOAT32_NODES[cls, half] = type(cls.__name__, (cls,), {
             "_name": cls._name, "backward": _widened_backward, "_float32_backward": cls.backward,
-            "__module__": cls.__module__, "__qualname__": cls.__qualname__, "__slots__": (),
+            "_half": half, "__module__": cls.__module__, "__qualname__": cls.__qualname__, "__slots__": (),
         })
     node.__class__ = sub
-    out = node.forward(*B.widen_bfloat16(arrays), **params)
-    return out if other_float else B.narrow_to_bfloat16(out)
+    out = node.forward(*B.widen_half(arrays, half), **params)
+    return out if other_float else B.narrow_to_half(out, half)
 
 
 def _widened_backward(self, *grads):
-    return self._float32_backward(*B.widen_bfloat16(grads))
+    return self._float32_backward(*B.widen_half(grads, self._half))
 
 
 def _as_saved_array(node, value, arr=None):

@@ -237,6 +237,8 @@ class LeakyRelu(Op):
 class Elu(Op):
     """``scale * (x if x > 0 else alpha * (exp(input_scale * x) - 1))``: ELU, SELU and CELU."""
 
+    float16_opmath = True
+
     saved_fields = ("args", "neg", "x")
     saved_inputs = (0,)
 
@@ -258,6 +260,7 @@ class Elu(Op):
 
 
 class Gelu(Op):
+    float16_opmath = True
     # t: the tanh (approximate) or the derivative CDF + x * pdf (exact) at x, kept for backward: erf
     # is the costly part of GELU, and double backward differentiates the composite, not these
     saved_fields = ("approximate", "t", "x")
@@ -334,6 +337,7 @@ class Gelu(Op):
 
 
 class Silu(Op):
+    float16_opmath = True
     saved_fields = ("s", "x")
     saved_inputs = (0,)
 
@@ -358,6 +362,7 @@ class Silu(Op):
 
 
 class Mish(Op):
+    float16_opmath = True
     saved_fields = ("t", "x")
     saved_inputs = (0,)
 
@@ -375,6 +380,7 @@ class Mish(Op):
 
 
 class Softplus(Op):
+    float16_opmath = True
     saved_fields = ("beta", "threshold", "x")
     saved_inputs = (0,)
 
@@ -418,6 +424,7 @@ class Hardtanh(Op):
 
 
 class Hardswish(Op):
+    float16_opmath = True
     saved_fields = ("x",)
     saved_inputs = (0,)
 

@@ -32,6 +32,7 @@ class Linear(Op):
     saved_inputs = (0, 1)
     save_needed = {0: (1,), 1: (0,)}  # x is read only for w's gradient and w only for x's (torch saves so)
     _name = "AddmmBackward"
+    float16_opmath = True  # torch's float16 addmm adds the bias before its one rounding
     torch_saved = {"mat1": "x", "mat2": ("w", "T")}  # torch's addmm saves weight.t()
 
     def forward(self, x, w, b):
