@@ -330,6 +330,7 @@ def test_label_smoothing_over_many_classes_sums_the_class_weights_in_float32():
 
 _FLOAT16_OPMATH = {
     "linear": (lambda F, x, w, b: F.linear(x, w, b)),
+    "addmm": (lambda F, x, w, b: (torch if F is TF else kitty).addmm(b, x, w.t(), beta=0.5, alpha=2.0)),
     "gelu": (lambda F, x, w, b: F.gelu(x)),
     "gelu_tanh": (lambda F, x, w, b: F.gelu(x, approximate="tanh")),
     "silu": (lambda F, x, w, b: F.silu(x)),
@@ -348,7 +349,7 @@ def test_float16_ops_round_once_as_torchs(name):
     float64 result, none more than an ulp away, forward and backward."""
     rng = np.random.default_rng(5)
     x, w, b = (rng.standard_normal(s).astype(np.float16) for s in ((64, 32), (48, 32), (48,)))
-    g = rng.standard_normal((64, 48) if name == "linear" else (64, 32)).astype(np.float16)
+    g = rng.standard_normal((64, 48) if name in ("linear", "addmm") else (64, 32)).astype(np.float16)
     fn = _FLOAT16_OPMATH[name]
     k_in = [kitty.tensor(a, requires_grad=True) for a in (x, w, b)]
     out = fn(KF, *k_in)

@@ -562,6 +562,7 @@ class AddMatmul(Op):
 
     saved_fields = ("a", "alpha", "b", "beta", "inp_shape", "sum_batch")
     saved_inputs = (1, 2)
+    float16_opmath = True  # (torch adds the input before its one rounding)
     save_needed = {1: (2,), 2: (1,)}  # mat1 is read only for mat2's gradient, and the reverse
 
     def forward(self, inp, a, b, beta=1, alpha=1, sum_batch=False):
