@@ -318,6 +318,9 @@ def _check_alpha(a, b, alpha, name: str):
     """``alpha`` of add/sub as a Python number (a NumPy scalar counts as one: no float64 result),
     checked against the dtype of ``a + b`` as torch checks it: a float alpha needs a floating
     result, a bool alpha a bool one; for a bool result any alpha acts as a bool."""
+    if (type(alpha) is float and isinstance(a, F.Tensor) and isinstance(b, F.Tensor) and a._data.dtype.kind == "f"
+            and b._data.dtype.kind == "f"):
+        return alpha  # (a float alpha on two float tensors, a hand-written SGD step's: nothing to promote or refuse)
     alpha = scalar_argument(alpha, name, "alpha")
     operands = [x for x in (a, b) if isinstance(x, F.Tensor) or isinstance(x, (bool, int, float))]
     kind = D.result_type(*operands).np.kind
