@@ -140,7 +140,8 @@ class Sigmoid(Op):
 
     def backward(self, g):
         s = self.out
-        return (times_grad(times_grad(1 - s, s), g),)  # s (1 - s) g, in the one fresh array
+        # torch's sigmoid_backward rounds g (1 - s) first, then times s (in the one fresh array)
+        return (times_grad(times_grad(1 - s, g), s),)
 
 
 class Tanh(Op):
