@@ -366,3 +366,22 @@ def test_autograd_grad_lays_out_as_torch(case, create_graph):
     ours, theirs = grads
     assert ours.stride() == theirs.stride(), case
     np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("expr", [
+    "x.t()", "x.sum(0)", "x.mean(1, keepdim=True)", "x.reshape(5, 4)", "x[1:3]", "x.softmax(1)",
+    "x.clamp(0, 1)", "x * 2", "x / 3", "2 - x", "x + x", "x.transpose(0, 1)",
+    "x.unsqueeze(0)", "x.pow(2)", "x.max(1)[0]", "x.gather(1, torch.zeros(4, 1, dtype=torch.long))",
+])
+def test_next_functions_have_torchs_edges(expr):
+    """An edge per tensor input, as torch's nodes have (a dim, a size or a bound has none; a Python
+    number operand of arithmetic keeps its (None, 0), torch's wrapped number). Not yet: an argument
+    left None (``x.sum()``'s dims) keeps an edge, as does ``where``'s condition."""
+    import torch
+
+    shapes = []
+    for lib in (kitty, torch):
+        x = lib.ones(4, 5).requires_grad_()
+        out = eval(expr, {"x": x, "torch": lib})
+        shapes.append([(type(n).__name__ == "NoneType", nr) for n, nr in out.grad_fn.next_functions])
+    assert shapes[0] == shapes[1]

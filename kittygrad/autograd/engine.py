@@ -127,6 +127,10 @@ class Node:
     _saved_versions = ()  # (version counter, version at save, array, index, is output) per saved value
     _shape_only = ()  # ids of input arrays kept although no gradient computed reads their values
     _retained = None  # weakref to the tensor that called retain_grad()
+    _plain_args = 0  # bit i set: the forward's argument i was no tensor (no edge in next_functions)
+    #: True for ops whose torch overload takes a Python number as a (wrapped) tensor operand
+    #: (``x * 2``, ``x / 3``, ``torch.where(c, x, 0.)``): the number keeps its ``(None, 0)`` edge
+    scalar_edges = False
     _pre_hooks = None
     _post_hooks_node = None  # {handle id: fn(grad_inputs, grad_outputs)}, see Node.register_hook
     #: the attribute names this node's forward saves for backward, declared beside the forward;
@@ -228,7 +232,10 @@ class Node:
     @property
     def next_functions(self) -> tuple:
         """``((node, output_nr), ...)`` per input, as torch (``(None, 0)`` for inputs without grad)."""
-        return tuple(zip(self._next_nodes, self._next_nrs))
+        edges = tuple(zip(self._next_nodes, self._next_nrs))
+        plain = self._plain_args
+        # torch's nodes have an edge per tensor input only (an arg that was a dim or a scalar has none)
+        return edges if not plain else tuple([e for i, e in enumerate(edges) if not plain >> i & 1])
 
     @property
     def metadata(self) -> dict:

@@ -221,6 +221,7 @@ class Op(Node):
         requires = bfloat16_in = float16_in = False
         if _state.enabled:
             nodes = []  # the edges (see Node._next_nodes)
+            plain = 0  # bit i: argument i is no tensor (a dim, a scalar), with no edge in next_functions
             numbered = False  # an edge to a later output of its node (rare: most nrs are 0)
             for a in args:
                 if isinstance(a, Tensor):
@@ -248,6 +249,8 @@ class Op(Node):
                         requires = True
                 else:
                     arrays.append(a)
+                    if a is not None:
+                        plain |= 1 << len(nodes)
                 nodes.append(None)
             if requires:
                 # set before forward: if forward raises, the dying node releases these locks
@@ -256,6 +259,8 @@ class Op(Node):
                 # the flags backward sets, given their place now: adding a new attribute later
                 # would make CPython build a dict for each node (more for the cyclic GC to walk)
                 node._executed = node._consumed = node._last_read = False
+                if plain and not cls.scalar_edges:
+                    node._plain_args = plain
                 for n in nodes:
                     if n is not None:
                         n._lock += 1

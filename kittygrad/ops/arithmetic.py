@@ -14,6 +14,7 @@ from .unary import _tensor, _tname
 
 
 class Add(Op):
+    scalar_edges = True  # a Python number operand keeps its (None, 0) edge, as torch's wrapped number
     def forward(self, a, b):
         return _k.by_materializing(B.xp.add, a, b)
 
@@ -23,6 +24,7 @@ class Add(Op):
 
 class AddScaled(Op):
     """``a + alpha * b`` (the ``alpha`` of torch.add)."""
+    scalar_edges = True  # a Python number operand keeps its (None, 0) edge, as torch's wrapped number
 
     saved_fields = ("alpha",)
     _name = "AddBackward"
@@ -36,6 +38,7 @@ class AddScaled(Op):
 
 
 class Sub(Op):
+    scalar_edges = True  # a Python number operand keeps its (None, 0) edge, as torch's wrapped number
     saved_fields = ("alpha",)
 
     def forward(self, a, b, alpha=1):
@@ -62,6 +65,7 @@ class RSub(Op):
 
 
 class Mul(Op):
+    scalar_edges = True  # a Python number operand keeps its (None, 0) edge, as torch's wrapped number
     saved_fields = ("a", "b")
     torch_saved = {"self": "a", "other": "b"}  # grad_fn._saved_self / _saved_other, as torch
     saved_inputs = (0, 1)
@@ -106,6 +110,7 @@ def _unchanged(kept, like):
 
 
 class Div(Op):
+    scalar_edges = True  # a Python number operand keeps its (None, 0) edge, as torch's wrapped number
     # _result_kept: the quotient with its version (see _keep_result), set by ``div`` when the
     # divisor's gradient will be computed
     saved_fields = ("a", "b", "_result_kept")

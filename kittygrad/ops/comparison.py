@@ -576,6 +576,7 @@ class Fmin(Fmax):
 
 class Where(Op):
     """``where(cond, a, b)``; operands arrive expanded to one shape."""
+    scalar_edges = True  # a Python number operand keeps its (None, 0) edge, as torch's wrapped number
 
     saved_fields = ("cond",)
 
