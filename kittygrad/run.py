@@ -207,8 +207,8 @@ def _name_classes_as_torch() -> None:
     """Classes a script prints (``print(type(model.fc))``) read ``<class 'torch.nn.modules.linear.Linear'>``.
 
     Every class kittygrad defines moves to its torch twin's module name, which the runner serves, so
-    pickling one still finds it. Left as they are: the autograd nodes (their names are not
-    torch's ``MulBackward0``), errors (already named as the built-ins torch raises), and classes
+    pickling one still finds it. Left as they are: the autograd nodes (named per node as they
+    are read, see ``_type_nodes_as_torch``), errors (already named as the built-ins torch raises), and classes
     whose metaclass prints them itself (tensors, Size, dtype, device, legacy tensor types). Runs as each torch module is
     served, so a kittygrad module imported later is named too.
     """
@@ -220,6 +220,45 @@ def _name_classes_as_torch() -> None:
             if (isinstance(value, type) and type(value).__repr__ is type.__repr__
                     and value.__module__ == module_name and not issubclass(value, (Node, BaseException))):
                 value.__module__ = _torch_home(value)
+
+
+#: node classes whose instances' type already reads torch's name: the per-name subclasses made
+#: below, and classes named as torch names all their nodes (custom Functions' ``<Name>Backward``)
+_torch_typed: set = set()
+_torch_named_subclasses: dict = {}
+
+
+def _as_torch_typed(node):
+    """``node``, its class swapped (once) for a subclass named as torch names this node, so that
+    ``type(t.grad_fn).__name__`` reads ``AddBackward0``, ``TBackward0``, ``MseLossBackward0`` as
+    torchviz-style graph walks print it (kittygrad's classes are ``Add``, ``Transpose``,
+    ``PointwiseLoss``, and which torch node one records can depend on the call)."""
+    if node is None:
+        return None
+    cls = node.__class__
+    if cls in _torch_typed:
+        return node
+    name = node.shown_name()
+    if name == cls.__name__:  # a custom Function's node (``ScaleBackward``), AccumulateGrad
+        _torch_typed.add(cls)
+        return node
+    sub = _torch_named_subclasses.get((cls, name))
+    if sub is None:
+        sub = _torch_named_subclasses[cls, name] = type(name, (cls,), {
+            "_name": cls._name, "__module__": cls.__module__, "__qualname__": name, "__slots__": ()})
+        _torch_typed.add(sub)
+    node.__class__ = sub
+    return node
+
+
+def _type_nodes_as_torch() -> None:
+    """Nodes read through ``Tensor.grad_fn`` and ``Node.next_functions`` answer ``type()`` with torch's name."""
+    grad_fn = Tensor.grad_fn.fget
+    Tensor.grad_fn = property(lambda self: _as_torch_typed(grad_fn(self)), doc=Tensor.grad_fn.__doc__)
+    next_functions = Node.next_functions.fget
+    Node.next_functions = property(
+        lambda self: tuple([(_as_torch_typed(n), nr) for n, nr in next_functions(self)]),
+        doc=Node.next_functions.__doc__)
 
 
 def _report() -> None:
@@ -239,6 +278,7 @@ def install() -> None:
     _display.name = "torch"  # printed dtypes and shapes read torch.float32, torch.Size([...])
     _record_tensor_misses()
     _name_errors_as_torch()
+    _type_nodes_as_torch()
     atexit.register(_report)
 
 

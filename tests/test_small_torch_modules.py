@@ -214,3 +214,19 @@ def test_under_the_runner_submodules_reached_as_attributes_are_torchs(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["torch.optim", "torch.nn.functional", "False"]
     assert "torch.optim.NoSuchOptimizer  (attrs.py:3)" in out.stderr
+
+
+def test_under_the_runner_nodes_answer_type_with_torchs_names(tmp_path):
+    """torchviz-style graph walks label nodes by ``type(fn).__name__``: under the runner a node read
+    through ``grad_fn`` or ``next_functions`` is of a class named as torch names it."""
+    script = ("import torch\nw = torch.randn(3, 4, requires_grad=True)\n"
+              "y = (w.t() * 2).sum(0)\n"
+              "print(type(y.grad_fn).__name__, [type(n).__name__ for n, _ in y.grad_fn.next_functions])\n"
+              "print(type((w + 1).grad_fn).__name__, type(torch.nn.functional.mse_loss(w, w.detach()).grad_fn).__name__)\n"
+              "y.backward(torch.ones(3))\nprint(w.grad.sum().item())\n")
+    path = tmp_path / "types.py"
+    path.write_text(script)
+    outs = [subprocess.run(cmd + [str(path)], capture_output=True, text=True) for cmd in
+            ([sys.executable], [sys.executable, "-m", "kittygrad.run"])]
+    assert outs[1].returncode == 0, outs[1].stderr
+    assert outs[1].stdout == outs[0].stdout

@@ -134,7 +134,7 @@ class Scatter(Op):
 
     def backward(self, g):
         xp = self.xp
-        if self.reduce is not None and type(self) is Scatter:
+        if self.reduce is not None and not isinstance(self, ScatterAdd):  # (its node may be a subclass)
             raise KittyRuntimeError("derivative for aten::scatter is not implemented (scatter with reduce)")
         where = along_index(self.idx, self.axis)
         need = self.needs_input_grad
