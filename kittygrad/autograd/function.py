@@ -127,9 +127,8 @@ class Op(Node):
     #: Every other op sees bfloat16 Tensor inputs widened to float32 and has its float32 results rounded
     #: back to bfloat16, as torch computes bfloat16 ops (see ``backend.widen_half``).
     bfloat16_kernel: bool = False
-    #: True: torch computes this op's float16 case in float32 and rounds the result once (its CPU
-    #: kernels' opmath type), where the op's NumPy steps would each round to float16: float16
-    #: inputs are then widened to float32 as bfloat16 ones are (see ``_forward_in_float32``)
+    #: True: float16 inputs are widened to float32 as bfloat16 ones are, as torch's CPU kernels
+    #: compute float16 and round once (the NumPy steps would each round to float16)
     float16_opmath: bool = False
 
     def __init_subclass__(cls, **kwargs):
@@ -378,12 +377,8 @@ _FLOAT32_NODES: dict = {}  # (Op class, half type) -> its subclass whose backwar
 def _forward_in_float32(node, cls, arrays, params, half=_BF16):
     """Run ``node``'s forward with its ``half`` inputs (bfloat16, or float16 for ``float16_opmath``
     ops) widened to float32, rounding the float32 results back to ``half`` (unless another float
-    dtype came in too: then they stay as computed).
-
-    The node becomes an instance of a subclass whose backward widens the ``half`` gradients the
-    engine hands it, so backward also computes in float32 (the engine rounds what it returns to
-    each input's dtype).
-    """
+    dtype came in too: then they stay as computed). The node becomes an instance of a subclass
+    whose backward widens the ``half`` gradients too (the engine rounds what it returns)."""
     other_float = any(type(a) is _ndarray and a.dtype.kind == "f" and a.dtype is not half for a in arrays)
     sub = _FLOAT32_NODES.get((cls, half))
     if sub is None:
