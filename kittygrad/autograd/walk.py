@@ -362,28 +362,32 @@ def _set_aside_unreachable(waiting: dict) -> list:
     return aside
 
 
+def _run_node(node, grads: list) -> tuple:
+    """One node's turn in a walk by the locks (the seed's or torch's), its gradients all arrived:
+    refused once its saved values were freed; no gradient at all sends None to every input;
+    otherwise missing outputs' gradients become zeros where the node asks, pre-hooks and
+    ``retain_grad`` see them, and a leaf's accumulator takes its one (returns no input gradients)."""
+    if node._consumed:
+        raise _consumed_error(node)
+    if grads[0] is None and (len(grads) == 1 or all(g is None for g in grads)):
+        return (None,) * len(node._next_nodes)
+    if len(grads) > 1 and node._fills_missing:
+        grads = [g if g is not None else B.xp.zeros(shape, dtype) for g, (shape, dtype) in zip(grads, node._out_meta)]
+    if node._pre_hooks or node._retained is not None:
+        grads = _before_node(node, grads, True)
+    if not node._waits:  # a leaf's AccumulateGrad (the root itself, in the seed's walk)
+        node.backward(grads[0])
+        return ()
+    return _node_backward(node, grads, False, True)
+
+
 def _walk_locked(ready_stack: list, bufs: dict) -> None:
     """The walk of :func:`_run_locked` until its stack runs dry: pop a node whose lock reached zero,
     run it, hand its gradients to its inputs (their ``bufs`` slots), push those whose lock reaches zero."""
     while ready_stack:
         node = ready_stack.pop()
         grads = bufs.pop(node)
-        if node._consumed:
-            raise _consumed_error(node)
-        if grads[0] is None and (len(grads) == 1 or all(g is None for g in grads)):
-            input_grads = (None,) * len(node._next_nodes)
-        else:
-            if len(grads) > 1 and node._fills_missing:
-                grads = [
-                    g if g is not None else B.xp.zeros(shape, dtype) for g, (shape, dtype) in zip(grads, node._out_meta)
-                ]
-            if node._pre_hooks or node._retained is not None:
-                grads = _before_node(node, grads, True)
-            if not node._waits:  # a leaf's AccumulateGrad
-                node.backward(grads[0])
-                input_grads = ()
-            else:
-                input_grads = _node_backward(node, grads, False, True)
+        input_grads = _run_node(node, grads)
         grads = None
         node._executed = True
         _release_torch(node)
@@ -466,25 +470,7 @@ def _run_seed(root, root_nr, root_grad) -> None:
             if node._held is not None:
                 held, node._held = node._held, None
                 grads = [_add(a, b) for a, b in zip(grads, held)]
-            if node._consumed:
-                raise _consumed_error(node)
-            if grads[0] is None and (len(grads) == 1 or all(g is None for g in grads)):
-                input_grads = (None,) * len(node._next_nodes)
-            else:
-                if len(grads) > 1 and node._fills_missing:
-                    grads = [
-                        g if g is not None else B.xp.zeros(shape, dtype)
-                        for g, (shape, dtype) in zip(grads, node._out_meta)
-                    ]
-                if node._pre_hooks or node._retained is not None:
-                    grads = _before_node(node, grads, True)
-                if not node._waits:  # the root itself is a leaf
-                    t = node._tensor_ref()
-                    if t is not None:
-                        _accumulate_into(t, grads[0])
-                    input_grads = ()
-                else:
-                    input_grads = _node_backward(node, grads, False, True)
+            input_grads = _run_node(node, grads)
             grads = None
             node._executed = True
             node.release()
