@@ -21,6 +21,12 @@ def _same(a, b, atol=1e-6):
     np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=atol)
 
 
+def _under_torch_and_the_runner(script) -> list:
+    """The completed processes of the script ``script`` run under torch, then under ``kittygrad.run``."""
+    return [subprocess.run(cmd + [str(script)], capture_output=True, text=True) for cmd in
+            ([sys.executable], [sys.executable, "-m", "kittygrad.run"])]
+
+
 @pytest.mark.parametrize("n", [0, 1, 4, 5, 8])
 @pytest.mark.parametrize("d", [1.0, 0.25])
 def test_fft_frequencies(n, d):
@@ -158,8 +164,7 @@ def test_custom_convolutions_subclass_torch_s_base_with_its_arguments(tmp_path):
     )
     path = tmp_path / "stdconv.py"
     path.write_text(script)
-    outs = [subprocess.run(cmd + [str(path)], capture_output=True, text=True) for cmd in
-            ([sys.executable], [sys.executable, "-m", "kittygrad.run"])]
+    outs = _under_torch_and_the_runner(path)
     assert outs[1].returncode == 0, outs[1].stderr
     assert outs[1].stdout == outs[0].stdout
 
@@ -196,8 +201,7 @@ def test_under_the_runner_classes_print_torchs_module_paths(tmp_path):
     )
     path = tmp_path / "types.py"
     path.write_text(script)
-    outs = [subprocess.run(cmd + [str(path)], capture_output=True, text=True) for cmd in
-            ([sys.executable], [sys.executable, "-m", "kittygrad.run"])]
+    outs = _under_torch_and_the_runner(path)
     assert outs[1].returncode == 0, outs[1].stderr
     assert "<class 'torch.nn.modules.flatten.Flatten'>" in outs[0].stdout
     assert outs[1].stdout == outs[0].stdout
@@ -226,7 +230,6 @@ def test_under_the_runner_nodes_answer_type_with_torchs_names(tmp_path):
               "y.backward(torch.ones(3))\nprint(w.grad.sum().item())\n")
     path = tmp_path / "types.py"
     path.write_text(script)
-    outs = [subprocess.run(cmd + [str(path)], capture_output=True, text=True) for cmd in
-            ([sys.executable], [sys.executable, "-m", "kittygrad.run"])]
+    outs = _under_torch_and_the_runner(path)
     assert outs[1].returncode == 0, outs[1].stderr
     assert outs[1].stdout == outs[0].stdout
