@@ -236,7 +236,7 @@ class Op(Node):
                         requires = True
                         fn = a._grad_fn
                         if fn is None:  # a leaf: its gradient lands in its AccumulateGrad
-                            nodes.append(a._accumulator())
+                            nodes.append(a._accum or a._accumulator())
                         else:
                             nodes.append(fn)
                             if a._output_nr:

@@ -152,7 +152,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """
     if inplace:
         return apply_inplace(_act.Relu, input)
-    return _act.relu(input)
+    return _act.Relu.apply(input)
 
 
 def relu_(input: Tensor) -> Tensor:

@@ -401,7 +401,8 @@ def masked_grad(mask, g):
                 bits = mask.view(B.xp.uint8).astype(ints)
                 bits *= g.view(ints).item(0)
                 return bits.view(g.dtype)
-            return B.xp.multiply(g.view(ints), mask, dtype=ints).view(g.dtype)
+            # (the mask read as uint8: NumPy then multiplies without casting it in buffered chunks)
+            return B.xp.multiply(g.view(ints), mask.view(B.xp.uint8)).view(g.dtype)
     if B.is_array(g) and all_finite(g):
         return g * mask
     return B.xp.where(mask, g, 0)

@@ -167,8 +167,11 @@ class Relu(Op):
     graph_formal_inputs = (0,)  # torch: threshold_backward(grad, result, 0)
 
     def forward(self, x):
-        self.out = self.xp.asarray(_k.bounded(self.xp.maximum, x, 0).astype(x.dtype, copy=False))
-        return self.out
+        out = _k.bounded(self.xp.maximum, x, 0)
+        if type(out) is not B.ndarray or out.dtype != x.dtype:  # (a 0-d input gives a NumPy scalar)
+            out = self.xp.asarray(out.astype(x.dtype, copy=False))
+        self.out = out
+        return out
 
     def backward(self, g):
         # as torch: relu'(0) = 0, a NaN output passes the gradient (torch zeroes it only where

@@ -16,7 +16,8 @@ from typing import Any
 from .. import _display
 from .. import backend as B
 from .. import dtypes as D
-from ..autograd.grad_mode import enable_grad, no_grad
+from ..autograd.grad_mode import _state as _grad_state
+from ..autograd.grad_mode import enable_grad
 from ..autograd.hooks import RemovableHandle
 from ..errors import KittyRuntimeError, KittyTypeError, KittyValueError
 from ..tensor import Tensor
@@ -77,29 +78,35 @@ def _run_step(step: Callable) -> Callable:
 
     @functools.wraps(step)
     def stepped(self, *args, **kwargs):
-        if self.__dict__.get("_in_step"):  # a subclass's step calling super().step(): hooks ran already
+        own = self.__dict__
+        if own.get("_in_step"):  # a subclass's step calling super().step(): hooks ran already
             return step(self, *args, **kwargs)
-        if "_hook_tables" not in self.__dict__:
+        tables = own.get("_hook_tables")
+        if tables is None:
             # a wrapper that never called Optimizer.__init__ (Lookahead-style, sharing an inner
             # optimizer's groups): torch wraps step in __init__, so such a step runs bare there
             return step(self, *args, **kwargs)
         self._has_stepped = True
         args = (self, *args)  # torch's hooks see step's arguments with the optimizer first
-        for hook in (*_EVERY_OPTIMIZER["step_pre"].values(), *self._hook_tables["step_pre"].values()):
-            out = hook(self, args, kwargs)
-            if out is None:
-                continue
-            if not (isinstance(out, tuple) and len(out) == 2):
-                raise KittyRuntimeError(f"{hook} must return None or a tuple of (new_args, new_kwargs), but got {out}.")
-            args, kwargs = out
+        if _EVERY_OPTIMIZER["step_pre"] or tables["step_pre"]:
+            for hook in (*_EVERY_OPTIMIZER["step_pre"].values(), *tables["step_pre"].values()):
+                out = hook(self, args, kwargs)
+                if out is None:
+                    continue
+                if not (isinstance(out, tuple) and len(out) == 2):
+                    raise KittyRuntimeError(f"{hook} must return None or a tuple of (new_args, new_kwargs), but got {out}.")
+                args, kwargs = out
         self._in_step = True
+        # no_grad's switch, without its context object (a fifth of a plain SGD step's Python)
+        modes, _grad_state.enabled = (_grad_state.enabled, _grad_state.inference), False
         try:
-            with no_grad():
-                result = step(*args, **kwargs)
+            result = step(*args, **kwargs)
         finally:
+            _grad_state.enabled, _grad_state.inference = modes
             self._in_step = False
-        for hook in (*self._hook_tables["step_post"].values(), *_EVERY_OPTIMIZER["step_post"].values()):
-            hook(self, args, kwargs)
+        if tables["step_post"] or _EVERY_OPTIMIZER["step_post"]:
+            for hook in (*tables["step_post"].values(), *_EVERY_OPTIMIZER["step_post"].values()):
+                hook(self, args, kwargs)
         return result
 
     stepped._kitty_step = True  # type: ignore[attr-defined]

@@ -99,7 +99,9 @@ class CrossEntropyLoss(_Loss, function=F.cross_entropy, settings=("weight", "ign
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         # (spelled out: a classifier's every step calls it, and the general _call builds a dict)
-        return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
+        buffers = self._buffers  # (the registry read directly: Module.__getattr__ costs 0.4 us)
+        weight = buffers["weight"] if "weight" in buffers else self.weight
+        return F.cross_entropy(input, target, weight=weight, ignore_index=self.ignore_index,
                                reduction=self.reduction, label_smoothing=self.label_smoothing)
 
 

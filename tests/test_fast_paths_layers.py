@@ -1,0 +1,184 @@
+"""The layers' fast paths agree with their general paths and with torch: ``nn.Linear`` reading its
+registry, ``F.linear``'s common call, a linear layer's backward on a batch of rows, the bias's
+column sums, ReLU against a cached block of zeros, the masked gradient's bits, and the optimizer's
+step without its context object.
+
+Each test picks inputs that select the fast path and ones that must not, and compares values,
+gradients or errors with torch (or with the general path's bits).
+"""
+import numpy as np
+import pytest
+import torch
+
+import kittygrad as kitty
+from kittygrad.ops import _kernels
+from kittygrad.ops._prep import masked_grad
+from kittygrad.ops.nn.linear import _column_sums
+
+
+def test_linear_subclass_with_weight_property_is_read_through_the_attribute():
+    """A subclass that defines ``weight`` as a property (tied or computed weights) gets the
+    property's value, as torch's ``self.weight`` gives it, not the registered parameter's."""
+
+    def tied(lib):
+        class Tied(lib.nn.Linear):
+            @property
+            def weight(self):
+                return self.base * 2
+
+            @weight.setter
+            def weight(self, value):
+                self.base = value
+
+        lib.manual_seed(0)
+        layer = Tied(3, 2)
+        with lib.no_grad():
+            layer.base = lib.nn.Parameter(lib.ones(2, 3))
+            layer.bias.fill_(0.5)
+        return layer(lib.ones(1, 3)).tolist()
+
+    assert tied(kitty) == tied(torch) == [[6.5, 6.5]]
+
+
+def test_linear_reads_a_pruned_or_reassigned_parameter():
+    """Pruning takes the weight out of the registry (a plain attribute then): the layer uses it;
+    a parameter reassigned through the attribute is the one used."""
+    layer = kitty.nn.Linear(3, 2)
+    kitty.nn.utils.prune.l1_unstructured(layer, "weight", amount=1.0)
+    assert layer(kitty.ones(1, 3)).tolist() == [layer.bias.tolist()]
+    layer = kitty.nn.Linear(3, 2)
+    layer.weight = kitty.nn.Parameter(kitty.zeros(2, 3))
+    layer.bias = None
+    assert layer(kitty.ones(1, 3)).tolist() == [[0.0, 0.0]]
+
+
+@pytest.mark.parametrize("x_dtype, w_dtype, b_dtype", [
+    ("float32", "float64", "float64"), ("float64", "float32", "float32"), ("float32", "float32", "float64"),
+    ("float64", "float32", None), ("float32", "float64", None),
+])
+def test_linear_dtype_mismatches_raise_torchs_errors(x_dtype, w_dtype, b_dtype):
+    """The common call's fast path takes one dtype only; a mismatch reaches the general path's
+    check and torch's words."""
+    def run(lib):
+        x = lib.ones(2, 3, dtype=getattr(lib, x_dtype))
+        w = lib.ones(4, 3, dtype=getattr(lib, w_dtype))
+        b = lib.ones(4, dtype=getattr(lib, b_dtype)) if b_dtype else None
+        with pytest.raises(RuntimeError) as info:
+            lib.nn.functional.linear(x, w, b)
+        return str(info.value)
+
+    assert run(kitty) == run(torch)
+
+
+@pytest.mark.parametrize("x_shape, w_shape", [((2, 3), (4, 2)), ((3,), (4, 2)), ((), (4, 1)), ((2, 3), (4, 3, 1))])
+def test_linear_shape_errors_as_torch(x_shape, w_shape):
+    def run(lib):
+        with pytest.raises(RuntimeError) as info:
+            lib.nn.functional.linear(lib.ones(x_shape), lib.ones(w_shape))
+        return str(info.value)
+
+    assert run(kitty).split("(")[0] == run(torch).split("(")[0]
+
+
+@pytest.mark.parametrize("x_shape", [(5, 7), (1, 7), (2, 5, 7), (7,)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_backward_on_rows_and_stacks_matches_torch(x_shape, bias):
+    """A batch of rows takes the 2-D backward, stacks and single vectors the folded one: both give
+    torch's gradients."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    w = rng.standard_normal((3, 7)).astype(np.float32)
+    b = rng.standard_normal(3).astype(np.float32)
+    grads = []
+    for lib in (kitty, torch):
+        xs, ws = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+        bs = lib.tensor(b, requires_grad=True) if bias else None
+        out = lib.nn.functional.linear(xs, ws, bs)
+        (out * lib.tensor(np.arange(out.numel(), dtype=np.float32).reshape(tuple(out.shape)))).sum().backward()
+        grads.append([t.grad.numpy() for t in (xs, ws) + ((bs,) if bias else ())])
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(16, 8), (128, 10), (128, 128), (128, 129), (128, 256), (2048, 96), (700, 300)])
+def test_column_sums_have_the_same_bits_by_either_loop(shape):
+    """einsum's loop (rows up to 128) and NumPy's reduction (longer rows) add the rows in the same
+    order: a bias's gradient has the same bits whichever runs."""
+    g = np.random.default_rng(2).standard_normal(shape).astype(np.float32)
+    ours = _column_sums(g)
+    for other in (np.einsum("ij->j", g), g.sum(0)):
+        assert ours.dtype == other.dtype and np.array_equal(ours.view(np.int32), other.view(np.int32))
+    fortran = np.asfortranarray(g)  # (not C-contiguous: NumPy's own sum, as before)
+    assert np.array_equal(_column_sums(fortran), fortran.sum(0))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_through_the_cached_block_matches_numpy_at_every_shape(dtype):
+    """ReLU's maximum against a block of zeros seen in the input's shape, cached by shape: right
+    for each shape and dtype in turn, for NaN and -0, and for a view that is not contiguous."""
+    rng = np.random.default_rng(3)
+    for shape in [(128, 128), (128, 256), (64, 256), (128, 128), (16_384,), (2, 128, 64)]:
+        x = rng.standard_normal(shape).astype(dtype)
+        x.reshape(-1)[:3] = [np.nan, -0.0, 0.0]
+        ours = _kernels.bounded(np.maximum, x, 0)
+        np.testing.assert_array_equal(ours, np.maximum(x, 0))
+        assert ours.dtype == x.dtype and ours.shape == x.shape
+    strided = rng.standard_normal((256, 256)).astype(dtype)[:, ::2]
+    np.testing.assert_array_equal(_kernels.bounded(np.maximum, strided, 0), np.maximum(strided, 0))
+    clamped = rng.standard_normal((128, 128)).astype(dtype)
+    for bound in (0, 0.5, -1, 2.0):  # (another bound of the same shape: its own block)
+        np.testing.assert_array_equal(_kernels.bounded(np.minimum, clamped, bound), np.minimum(clamped, bound))
+
+
+def test_relu_module_gradients_match_torch_at_a_cached_shape():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((128, 130)).astype(np.float32)
+    x[0, :4] = [0.0, -0.0, np.inf, -np.inf]
+    results = []
+    for lib in (kitty, torch):
+        xs = lib.tensor(x, requires_grad=True)
+        for _ in range(2):  # (the second call finds the block's view cached)
+            xs.grad = None
+            out = lib.nn.ReLU()(xs)
+            (out * lib.tensor(x)).nan_to_num().sum().backward()
+        results.append((out.detach().numpy(), xs.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_masked_grad_keeps_the_bits_and_zeroes_inf_and_nan(dtype):
+    rng = np.random.default_rng(5)
+    g = rng.standard_normal((40, 30)).astype(dtype)
+    g.reshape(-1)[:4] = [np.inf, -np.inf, np.nan, -2.0]
+    mask = rng.random((40, 30)) > 0.5
+    mask.reshape(-1)[:4] = False
+    mask.reshape(-1)[4] = True
+    out = masked_grad(mask, g)
+    expected = np.where(mask, g, dtype(0))
+    assert out.dtype == g.dtype
+    assert np.array_equal(out.view(np.uint8), expected.view(np.uint8))  # +0 where masked, never -0 or nan
+
+
+def test_optimizer_step_restores_the_grad_mode_on_error_and_runs_hooks():
+    """The step's no_grad is a switch of the mode, restored when the step raises; hooks still run."""
+    w = kitty.tensor([1.0], requires_grad=True)
+    opt = kitty.optim.SGD([w], lr=0.1)
+    seen = []
+    opt.register_step_pre_hook(lambda o, args, kwargs: seen.append(("pre", kitty.is_grad_enabled())))
+    opt.register_step_post_hook(lambda o, args, kwargs: seen.append(("post", kitty.is_grad_enabled())))
+
+    def closure():
+        seen.append(("closure", kitty.is_grad_enabled()))
+        raise ValueError("from the closure")
+
+    with pytest.raises(ValueError):
+        opt.step(closure)
+    assert kitty.is_grad_enabled()
+    with kitty.inference_mode():
+        w.grad = kitty.tensor([1.0])
+        opt.step()
+        assert kitty.is_inference_mode_enabled() and not kitty.is_grad_enabled()
+    assert kitty.is_grad_enabled() and not kitty.is_inference_mode_enabled()
+    assert seen == [("pre", True), ("closure", True), ("pre", False), ("post", False)]
+    assert w.tolist() == pytest.approx([0.9])
