@@ -269,10 +269,8 @@ def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mo
                 continue
             if g is not None:
                 shape, dtype = nxt._out_meta[nr]
-                if g.shape != shape:
-                    g = _fix_shape(node, input_grads, g, shape)
-                if g.dtype != dtype:
-                    g = g.astype(dtype)
+                if g.shape != shape or g.dtype != dtype:  # (checked inline: once per edge of every walk)
+                    g = _conformed(node, input_grads, g, shape, dtype)
                 slots = bufs.get(nxt)
                 if slots is None:
                     slots = bufs[nxt] = [None] * len(nxt._out_meta)
@@ -398,10 +396,8 @@ def _walk_locked(ready_stack: list, bufs: dict) -> None:
             nxt._lock -= 1
             if g is not None:
                 shape, dtype = nxt._out_meta[nr]
-                if g.shape != shape:
-                    g = _fix_shape(node, input_grads, g, shape)
-                if g.dtype != dtype:
-                    g = g.astype(dtype)
+                if g.shape != shape or g.dtype != dtype:  # (checked inline: once per edge of every walk)
+                    g = _conformed(node, input_grads, g, shape, dtype)
                 if (not nxt._waits and nxt._lock == 0 and type(g) is _ndarray and not nxt._pre_hooks
                         and nxt not in bufs):
                     # a plain leaf's one gradient in this walk, and its first: it becomes .grad
@@ -480,10 +476,8 @@ def _run_seed(root, root_nr, root_grad) -> None:
                 nxt._lock -= 1
                 if g is not None:
                     shape, dtype = nxt._out_meta[nr]
-                    if g.shape != shape:
-                        g = _fix_shape(node, input_grads, g, shape)
-                    if g.dtype != dtype:
-                        g = g.astype(dtype)
+                    if g.shape != shape or g.dtype != dtype:  # (checked inline: once per edge of every walk)
+                        g = _conformed(node, input_grads, g, shape, dtype)
                 if not nxt._waits:  # a leaf
                     if g is None:
                         continue
@@ -573,6 +567,16 @@ def _hold_waiting(bufs) -> None:
             BackwardGraphWarning,
             stacklevel=user_stacklevel(),
         )
+
+
+def _conformed(node, input_grads, g, shape, dtype):
+    """A gradient delivered to an input's edge, brought to that input's shape (see :func:`_fix_shape`)
+    and dtype: what every walk does to a gradient whose shape or dtype is not the input's."""
+    if g.shape != shape:
+        g = _fix_shape(node, input_grads, g, shape)
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    return g
 
 
 def _fix_shape(node, input_grads, g, shape):
