@@ -182,7 +182,8 @@ def by_materializing(ufunc, a, b, out=None):
 
 def _broadcast_pair(a, b):
     """``(big, small, big comes first)`` where by_materializing serves ``a`` and ``b``, else None."""
-    if type(a) is B.ndarray and type(b) is B.ndarray and a.dtype == b.dtype and a.dtype in SIMD_FLOATS:
+    if (type(a) is B.ndarray and type(b) is B.ndarray and (a.size >= _MATERIALIZED_MIN or b.size >= _MATERIALIZED_MIN)
+            and a.dtype == b.dtype and a.dtype in SIMD_FLOATS):  # (the size first: a small pair is never served)
         if a.shape == b.shape:  # (as the ops get them: binary() stretches an operand to the result's shape)
             if a.flags.c_contiguous:
                 if not b.flags.c_contiguous and _stretched(b, a):

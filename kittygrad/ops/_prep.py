@@ -102,6 +102,36 @@ def expand_to(t, shape):
     return Expand.apply(t, tuple(shape))
 
 
+def operand_to(t, shape):
+    """``expand_to`` for an operand that only the op it is prepared for reads (``binary``'s).
+
+    An operand that records no node (it carries no gradient, or grad mode is off) is stretched as
+    a plain broadcast view that shares the tensor's version counter (so a saved operand changed in
+    place is still caught), without the view op's record: 4 of the 7 us a broadcast ``a + b``
+    took. One that requires grad keeps the seed's Expand node, as does a view whose base changed
+    in place (the record re-derives it), every forward-AD or vmap operand, and every operand while
+    a CompGraph or another observer watches the ops (the seed's picture shows the implicit
+    broadcast).
+
+    >>> import kittygrad as kitty
+    >>> operand_to(kitty.ones(3), (2, 3)).shape
+    kittygrad.Size([2, 3])
+    """
+    data = t._data
+    if data.shape == shape:
+        return t
+    if type(data) is B.ndarray and F.dual_apply is None and not F.observers and (
+            not F._state.enabled
+            or (not t._requires_grad
+                and (t._view is None or (t._view_version == t._vc[0] and not t._view[0]._requires_grad)))):
+        out = F.Tensor._wrap(B.broadcast_view(data, shape))
+        out._vc = t._vc
+        if t._inference:  # (an inference tensor stays one: saving it for backward is refused)
+            out._inference = True
+        return out
+    return Expand.apply(t, tuple(shape))
+
+
 def binary(a, b, opname: str, float_result: bool = False):
     """Bring two operands (Tensors or numbers) to one dtype and shape.
 
@@ -137,7 +167,7 @@ def binary(a, b, opname: str, float_result: bool = False):
         sa, sb = a._data.shape, b._data.shape
         if sa != sb:
             shape = broadcast_shape_of(sa, sb)
-            a, b = expand_to(a, shape), expand_to(b, shape)
+            a, b = operand_to(a, shape), operand_to(b, shape)
         return a, b
     if ta:
         return _with_scalar(a, b, float_result), _scalar_value(a, b, float_result)
