@@ -67,8 +67,8 @@ WHY.update({
     ),
     "maximum": (
         "torch's edge cases: an operand gets no gradient only where it compares below the other (ties split the "
-        "gradient, a NaN passes it to both), so backward compares both ways and counts, where the floor's one "
-        "mask ignores ties and NaN",
+        "gradient, a NaN passes it to both), so backward compares both ways and checks the two masks for ties with "
+        "one OR, where the floor's one mask ignores ties and NaN",
         "a single-pass compare that yields both masks (a compiled kernel, optional extra)",
     ),
     "logsumexp": (
