@@ -186,3 +186,45 @@ def test_rnn_cell_stepping_one_sample_matches_torch():
         grads.append([p.grad.numpy() for p in cell.parameters()])
     for ours, theirs in zip(*grads):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_matrix_product_fast_path_matches_torch():
+    """``a @ b`` of two matrices of one dtype goes straight to mm's node: values, gradients and the
+    node's name as torch's; every other pair (dtypes that differ, a mismatch, autocast) takes the
+    general path and its answers."""
+    rng = np.random.default_rng(3)
+    a0, b0 = rng.standard_normal((5, 3)).astype(np.float32), rng.standard_normal((3, 4)).astype(np.float32)
+    results = []
+    for lib in (kitty, torch):
+        a, b = lib.tensor(a0, requires_grad=True), lib.nn.Parameter(lib.tensor(b0))
+        out = a @ b
+        out.backward(lib.ones_like(out))
+        results.append((out.detach().numpy(), a.grad.numpy(), b.grad.numpy()))
+        assert out.grad_fn.name().startswith("MmBackward")
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
+    for lib in (kitty, torch):
+        with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x2\)"):
+            lib.ones(2, 3) @ lib.ones(4, 2)
+        assert (lib.ones(2, 3, dtype=lib.int64) @ lib.ones(3, 2, dtype=lib.int64)).dtype == lib.int64
+        with lib.autocast("cpu"):
+            assert (lib.ones(2, 3) @ lib.ones(3, 2)).dtype == lib.bfloat16
+    # kittygrad's own rule beside torch's refusal: two float dtypes meet at the wider one
+    assert (kitty.ones(2, 3) @ kitty.ones(3, 2, dtype=kitty.float64)).dtype == kitty.float64
+
+
+def test_matrix_transpose_fast_path_is_permutes_view():
+    """``x.T`` of a matrix goes straight to permute's node: a view of its base (a write through it
+    shows in the base), the gradient and the node's name as torch's; other ranks keep their warning."""
+    results = []
+    for lib in (kitty, torch):
+        x = lib.arange(6.0).reshape(2, 3).requires_grad_()
+        y = x.T
+        assert tuple(y.shape) == (3, 2) and y.grad_fn.name().startswith("PermuteBackward")
+        (y * lib.arange(6.0).reshape(3, 2)).sum().backward()
+        base = lib.zeros(2, 3)
+        base.T[0, 1] = 5.0
+        results.append((x.grad.tolist(), base.tolist()))
+        with pytest.warns(UserWarning, match="dimension other than 2"):
+            lib.zeros(2, 3, 4).T
+    assert results[0] == results[1]
