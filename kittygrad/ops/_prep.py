@@ -107,7 +107,7 @@ def operand_to(t, shape):
 
     An operand that records no node (it carries no gradient, or grad mode is off) is stretched as
     a plain broadcast view that shares the tensor's version counter (so a saved operand changed in
-    place is still caught), without the view op's record: 4 of the 7 us a broadcast ``a + b``
+    place is still caught), without the view op's record: 4 of the 8.5 us a broadcast ``a + b``
     took. One that requires grad keeps the seed's Expand node, as does a view whose base changed
     in place (the record re-derives it), every forward-AD or vmap operand, and every operand while
     a CompGraph or another observer watches the ops (the seed's picture shows the implicit
