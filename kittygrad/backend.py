@@ -161,9 +161,7 @@ def sum_to_shape(grad, shape):
     if plan is None:  # (the axes of a pair of shapes, found once: every step asks for the same ones)
         lead = len(have) - len(shape)
         axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and have[i + lead] != 1)
-        if len(_SUM_PLANS) >= 1024:
-            _SUM_PLANS.clear()
-        plan = _SUM_PLANS[key] = (axes, lead > 0)
+        plan = _kept(_SUM_PLANS, key, (axes, lead > 0))
     axes, lead = plan
     if axes:
         # (add.reduce is what ndarray.sum calls, without its Python wrapper; a GraphArray sums itself)
@@ -174,6 +172,15 @@ def sum_to_shape(grad, shape):
 
 
 _SUM_PLANS: dict = {}  # (gradient's shape, operand's shape) -> (axes summed, whether dims lead)
+
+
+def _kept(cache: dict, key, value):
+    """``cache[key] = value``, returned: the answers kept per pair of shapes, emptied first once they
+    number 1,024 (a program of ever new shapes must not grow them)."""
+    if len(cache) >= 1024:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 def broadcast_view(values, shape):
@@ -199,9 +206,7 @@ def broadcast_view(values, shape):
             strides = _stretched_strides(values.shape, values.strides, shape)
             if strides is None:
                 return np.broadcast_to(values, shape)  # (NumPy's error)
-            if len(_VIEW_STRIDES) >= 1024:  # (a program of ever new shapes must not grow it)
-                _VIEW_STRIDES.clear()
-            _VIEW_STRIDES[key] = strides
+            _kept(_VIEW_STRIDES, key, strides)
         view = np.ndarray(shape, values.dtype, values, 0, strides)
     else:
         return np.broadcast_to(values, shape)
@@ -323,10 +328,7 @@ def broadcast_shapes(*shapes):
         key = (tuple(shapes[0]), tuple(shapes[1]))
         shape = _BROADCAST_SHAPES.get(key)
         if shape is None:
-            shape = np.broadcast_shapes(*key)
-            if len(_BROADCAST_SHAPES) >= 1024:  # (a program of ever new shapes must not grow it)
-                _BROADCAST_SHAPES.clear()
-            _BROADCAST_SHAPES[key] = shape
+            shape = _kept(_BROADCAST_SHAPES, key, np.broadcast_shapes(*key))
         return shape
     return np.broadcast_shapes(*shapes)
 

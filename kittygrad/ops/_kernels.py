@@ -186,9 +186,9 @@ def _broadcast_pair(a, b):
             and a.dtype == b.dtype and a.dtype in SIMD_FLOATS):  # (the size first: a small pair is never served)
         if a.shape == b.shape:  # (as the ops get them: binary() stretches an operand to the result's shape)
             if a.flags.c_contiguous:
-                if not b.flags.c_contiguous and _stretched(b, a):
+                if not b.flags.c_contiguous and _stretched(b):
                     return a, b, True
-            elif b.flags.c_contiguous and _stretched(a, b):
+            elif b.flags.c_contiguous and _stretched(a):
                 return b, a, False
         elif a.size > b.size:
             if _stretches_to(b, a):
@@ -198,18 +198,18 @@ def _broadcast_pair(a, b):
     return None
 
 
-def _stretched(view, big) -> bool:
-    """Whether ``view``, of ``big``'s shape, stretches something along zero strides, but is not one value
-    everywhere (NumPy's scalar loop serves that: 12 us where the copy and the product take 26), and
-    ``big`` is worth the copy."""
+def _stretched(view) -> bool:
+    """Whether ``view`` stretches something along zero strides, but is not one value everywhere
+    (NumPy's scalar loop serves that: 12 us where the copy and the product take 26). (Whether the
+    pair is worth the copy, _broadcast_pair asks first.)"""
     strides = view.strides
-    return big.size >= _MATERIALIZED_MIN and 0 in strides and any(strides)
+    return 0 in strides and any(strides)
 
 
 def _stretches_to(small, big) -> bool:
     """Whether ``small``, of fewer elements and not a single one, broadcasts to the shape of ``big``, a
-    C-contiguous array worth the copy."""
-    if big.size < _MATERIALIZED_MIN or small.size == 1 or small.ndim > big.ndim or not big.flags.c_contiguous:
+    C-contiguous array (worth the copy: _broadcast_pair asks that first)."""
+    if small.size == 1 or small.ndim > big.ndim or not big.flags.c_contiguous:
         return False
     for s, t in zip(reversed(small.shape), reversed(big.shape)):
         if s != 1 and s != t:

@@ -129,7 +129,7 @@ def operand_to(t, shape):
         if t._inference:  # (an inference tensor stays one: saving it for backward is refused)
             out._inference = True
         return out
-    return Expand.apply(t, tuple(shape))
+    return expand_to(t, shape)
 
 
 def binary(a, b, opname: str, float_result: bool = False):

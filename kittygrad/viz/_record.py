@@ -274,11 +274,11 @@ def _codes():
         "function": F.Function.apply.__func__.__code__,
         "refresh": F.Tensor._refresh_view.__code__,
         "op_apply": F.Op.apply.__func__.__code__,
-        "implicit": {_prep.cast.__code__, _prep.expand_to.__code__, _prep.operand_to.__code__},
+        "implicit": {_prep.cast.__code__, _prep.expand_to.__code__},
     }
 
 
-#: callers of cast/expand_to/operand_to that the user asked for by name (so their node is not "implicit")
+#: callers of cast/expand_to that the user asked for by name (so their node is not "implicit")
 _EXPLICIT = {"to", "type", "type_as", "float", "double", "half", "int", "long", "bool", "broadcast_tensors",
              "broadcast_to", "expand", "expand_as"}
 
