@@ -596,7 +596,7 @@ class Cholesky(Op):
             L = self.xp.linalg.cholesky(a)
         except B.xp.linalg.LinAlgError:
             raise LinAlgError(_not_positive_definite(a, name)) from None
-        if self.xp.isnan(self.xp.diagonal(L, axis1=-2, axis2=-1)).any():  # LAPACK counts a NaN pivot as a failure
+        if self.xp.isnan(L.diagonal(0, -2, -1)).any():  # LAPACK counts a NaN pivot as a failure
             raise LinAlgError(_not_positive_definite(a, name))
         self.out = _mT(L).copy() if upper else L
         return self.out
