@@ -7,8 +7,9 @@ from .. import dtypes as D
 from ..autograd import function as F
 from ..autograd.function import Op, apply_inplace
 from ..errors import KittyRuntimeError, KittyTypeError
-from ._prep import (KittyNotImplementedError, all_finite, binary, broadcast_shape_of, cast, check_scalar, expand_to,
-                    inplace_operand, owns_saved, scalar_argument, times_grad, torch_named)
+from ._prep import (KittyNotImplementedError, all_finite, binary, broadcast_shape_of, cast, check_scalar,
+                    checked_scalar, expand_to, inplace_operand, owns_saved, scalar_argument, times_grad,
+                    torch_named)
 from . import _kernels as _k
 from .unary import _tensor, _tname
 
@@ -415,6 +416,9 @@ def _integer_power(xp, a, b):
     return xp.where(negative, small, out)
 
 
+_REAL_NUMBERS = frozenset([int, float])  # (a bool exponent takes binary()'s path)
+
+
 def pow(input, exponent):  # noqa: A001 - torch's name
     """``input ** exponent``.
 
@@ -422,7 +426,12 @@ def pow(input, exponent):  # noqa: A001 - torch's name
     >>> kitty.pow(kitty.tensor([2., 3.]), 2)
     tensor([4., 9.])
     """
-    a, b = binary(input, exponent, "pow")
+    if type(exponent) in _REAL_NUMBERS and isinstance(input, F.Tensor) and input._data.dtype.kind == "f":
+        # a float tensor to a number's power, the common call: the exponent as binary() gives
+        # it (a number of the tensor's dtype), without its checks (4.8 -> 2.9 us for x.pow(2))
+        a, b = input, checked_scalar(exponent, input._data.dtype)
+    else:
+        a, b = binary(input, exponent, "pow")
     if isinstance(b, F.Tensor):
         return PowOfTensor.apply(a, b)
     out = Pow.apply(a, b)
