@@ -228,3 +228,52 @@ def test_matrix_transpose_fast_path_is_permutes_view():
         with pytest.warns(UserWarning, match="dimension other than 2"):
             lib.zeros(2, 3, 4).T
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("shape, offset, dim1, dim2", [
+    ((3, 4), 0, 0, 1), ((3, 4), 2, 0, 1), ((4, 3), -2, 0, 1), ((2, 3, 4), 1, 2, 0), ((2, 3, 4), -1, -1, -3),
+    ((3, 3), 5, 0, 1), ((0, 3), 0, 0, 1),
+])
+def test_diagonal_is_numpys_view_opened_for_writes(shape, offset, dim1, dim2):
+    # backend.diagonal_view hands out NumPy's own diagonal with its write flag set: values,
+    # gradients, a write through the view into its base, and a read-only base staying read-only
+    rng = np.random.default_rng(0)
+    x0 = rng.standard_normal(shape).astype(np.float32)
+    outs = []
+    for m in (torch, kitty):
+        x = m.tensor(x0, requires_grad=True)
+        d = x.diagonal(offset, dim1, dim2)
+        (d * m.arange(d.shape[-1], dtype=m.float32)).sum().backward()
+        base = m.tensor(x0)
+        with m.no_grad():
+            base.diagonal(offset, dim1, dim2).fill_(7.0)
+        outs.append((d.detach().numpy(), x.grad.numpy(), base.numpy()))
+    for got, want in zip(outs[1], outs[0]):
+        np.testing.assert_array_equal(got, want)
+    stretched = np.broadcast_to(x0[:1], shape) if shape[0] else x0
+    assert not _backend_diagonal(stretched, offset, dim1, dim2).flags.writeable or not stretched.size
+
+
+def _backend_diagonal(arr, offset, dim1, dim2):
+    from kittygrad import backend
+    nd = arr.ndim
+    return backend.diagonal_view(arr, offset, dim1 % nd, dim2 % nd)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("exponent", [2, 3, 0.5, -1, 2.5, 0, 1])
+def test_power_of_a_number_fast_path_matches_torch(dtype, exponent):
+    # ops.arithmetic.pow takes a float tensor and a Python number (an int too) straight to its
+    # node. (torch's sign of (-0) ** -0.5 depends on its vectorised loop: -0 and -inf are left to
+    # the generic power's test in test_fast_paths.py for the exponents that are not whole)
+    whole = float(exponent).is_integer()
+    x0 = np.array([0.0, 1.5, -2.0, 3.0, np.inf, np.nan] + ([-0.0, -np.inf] if whole else []), dtype=dtype)
+    outs = []
+    for m in (torch, kitty):
+        x = m.tensor(x0, requires_grad=True)
+        y = x.pow(exponent)
+        y.backward(m.ones_like(y))
+        outs.append((y.detach().numpy(), x.grad.numpy(), str(y.dtype).split(".")[-1]))
+    np.testing.assert_array_equal(outs[1][0], outs[0][0])
+    np.testing.assert_allclose(outs[1][1], outs[0][1], rtol=2e-3 if dtype == "float16" else 1e-6, equal_nan=True)
+    assert outs[1][2] == outs[0][2]
