@@ -63,9 +63,22 @@ __all__ = [
 
 
 def _all_over_rightmost(mask, ndims: int):
-    """``mask`` reduced with ``all`` over its ``ndims`` rightmost dims."""
-    keep = tuple(mask.shape[: mask.dim() - ndims])
+    """``mask`` (a tensor or an array) reduced with ``all`` over its ``ndims`` rightmost dims."""
+    keep = tuple(mask.shape[: mask.ndim - ndims])
     return mask.reshape(keep + (-1,)).all(-1)
+
+
+def _plain_values(value):
+    """The array of a float tensor that the checks may read directly (validation's shortcut, see
+    ``Constraint._holds_everywhere``); None for anything else: a number, an integer or bfloat16
+    tensor (where comparing with a float bound promotes differently in NumPy), an empty tensor
+    (whose check may raise torch's reshape error), a tensor under vmap (whose data is a stand-in
+    for its batch)."""
+    if isinstance(value, Tensor):
+        data = value._data
+        if type(data) is B.ndarray and data.dtype.kind == "f" and data.size:
+            return data
+    return None
 
 
 class Constraint:
@@ -84,14 +97,22 @@ class Constraint:
     def check(self, value):
         raise NotImplementedError
 
+    def _holds_everywhere(self, value) -> bool:
+        """True when ``check(value)`` is surely true everywhere, found from the values alone,
+        without recording ops (MultivariateNormal's checks: 60 -> 8 us); False means "ask
+        ``check``", which decides and builds the error. Distributions validate through this."""
+        return False
+
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)}" for name in self._params)
         return f"{type(self).__name__[1:]}({shown})"  # the class name without its leading underscore
 
 
-def _declare(name, test, *, params=(), is_discrete=False, event_dim=0, doc=None):
+def _declare(name, test, *, params=(), is_discrete=False, event_dim=0, doc=None, on_arrays=False):
     """A Constraint subclass ``_<name>``: ``check(value)`` is ``test(value, *params)``, the
-    parameters being given (positionally, in this order) when it is instantiated."""
+    parameters being given (positionally, in this order) when it is instantiated. ``on_arrays``:
+    ``test`` gives the same answer on a float tensor's array, which validation then reads
+    directly where the parameters are Python numbers."""
 
     def __init__(self, *args):
         if len(args) != len(params):
@@ -102,6 +123,16 @@ def _declare(name, test, *, params=(), is_discrete=False, event_dim=0, doc=None)
     def check(self, value):
         return test(value, *(getattr(self, attr) for attr in params))
 
+    def _holds_everywhere(self, value) -> bool:
+        data = _plain_values(value)
+        if data is None or data.ndim < event_dim or type(self).check is not check:  # (a subclass's own check decides)
+            return False
+        args = tuple(getattr(self, attr) for attr in params)
+        for arg in args:
+            if type(arg) is not int and type(arg) is not float:  # (a tensor bound, a bool: check decides)
+                return False
+        return bool(test(data, *args).all())
+
     namespace = {
         "__init__": __init__,
         "check": check,
@@ -109,6 +140,7 @@ def _declare(name, test, *, params=(), is_discrete=False, event_dim=0, doc=None)
         "is_discrete": is_discrete,
         "event_dim": event_dim,
         "__doc__": doc or f"The {name} constraint.",
+        **({"_holds_everywhere": _holds_everywhere} if on_arrays else {}),
         "__module__": __name__,
     }
     return type(f"_{name}", (Constraint,), namespace)
@@ -215,6 +247,13 @@ class _IndependentConstraint(_Wrapper):
             raise _rank_error(self.event_dim, value)
         return _all_over_rightmost(inner, self._extra_dims)
 
+    def _holds_everywhere(self, value) -> bool:
+        # true everywhere over the batch exactly where the base is true over every element;
+        # a value of too few dims is left to check (its error)
+        data = _plain_values(value)
+        return (data is not None and data.ndim >= self.event_dim and type(self).check is _IndependentConstraint.check
+                and self.base_constraint._holds_everywhere(value))
+
     def __repr__(self) -> str:
         return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
 
@@ -265,13 +304,16 @@ _IntegerLessThan = _declare(
 _IntegerGreaterThan = _declare(
     "IntegerGreaterThan", lambda x, lo: _whole(x) & (x >= lo), params=("lower_bound",), is_discrete=True
 )
-_Real = _declare("Real", lambda x: x == x, doc="Every value but NaN (the only one unequal to itself).")
-_GreaterThan = _declare("GreaterThan", lambda x, lo: x > lo, params=("lower_bound",))
-_GreaterThanEq = _declare("GreaterThanEq", lambda x, lo: x >= lo, params=("lower_bound",))
-_LessThan = _declare("LessThan", lambda x, hi: x < hi, params=("upper_bound",))
-_Interval = _declare("Interval", lambda x, lo, hi: (x >= lo) & (x <= hi), params=("lower_bound", "upper_bound"))
+_Real = _declare("Real", lambda x: x == x, doc="Every value but NaN (the only one unequal to itself).", on_arrays=True)
+_GreaterThan = _declare("GreaterThan", lambda x, lo: x > lo, params=("lower_bound",), on_arrays=True)
+_GreaterThanEq = _declare("GreaterThanEq", lambda x, lo: x >= lo, params=("lower_bound",), on_arrays=True)
+_LessThan = _declare("LessThan", lambda x, hi: x < hi, params=("upper_bound",), on_arrays=True)
+_Interval = _declare(
+    "Interval", lambda x, lo, hi: (x >= lo) & (x <= hi), params=("lower_bound", "upper_bound"), on_arrays=True
+)
 _HalfOpenInterval = _declare(
-    "HalfOpenInterval", lambda x, lo, hi: (x >= lo) & (x < hi), params=("lower_bound", "upper_bound")
+    "HalfOpenInterval", lambda x, lo, hi: (x >= lo) & (x < hi), params=("lower_bound", "upper_bound"),
+    on_arrays=True,
 )
 
 
@@ -309,12 +351,17 @@ class _Multinomial(Constraint):
 # ---- matrix constraints
 
 
+# The matrix tests read their value as a tensor (check) or as its array (validation's shortcut):
+# both take these methods and operators alike.
+
+
 def _is_lower_triangular(m):
-    return _all_over_rightmost(m.tril() == m, 2)
+    lower = m.tril() if isinstance(m, Tensor) else B.xp.tril(m)
+    return _all_over_rightmost(lower == m, 2)
 
 
 def _is_lower_cholesky(m):
-    return _is_lower_triangular(m) & (m.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
+    return _is_lower_triangular(m) & (m.diagonal(0, -2, -1) > 0).all(-1)
 
 
 def _is_corr_cholesky(m):
@@ -325,19 +372,25 @@ def _is_corr_cholesky(m):
 
 
 def _is_square(m):
-    return full(tuple(m.shape[:-2]), m.shape[-2] == m.shape[-1], dtype=_bool)
+    square = m.shape[-2] == m.shape[-1]
+    if isinstance(m, Tensor):
+        return full(tuple(m.shape[:-2]), square, dtype=_bool)
+    return B.xp.full(m.shape[:-2], square)
 
 
 def _is_symmetric(m):
     ok = _is_square(m)
     if not bool(ok.all()):
         return ok  # a non-square matrix has no transpose to compare with
-    return ((m - m.mT).abs() <= 1e-6 + 1e-5 * m.mT.abs()).all(-1).all(-1)
+    flipped = m.swapaxes(-1, -2)
+    return (abs(m - flipped) <= 1e-6 + 1e-5 * abs(flipped)).all(-1).all(-1)
 
 
 def _eigenvalues(value):
     """The eigenvalues of a batch of symmetric matrices (values only: a check, not a computation)."""
-    return Tensor._wrap(B.xp.linalg.eigvalsh(value.detach()._data))
+    if isinstance(value, Tensor):
+        return Tensor._wrap(B.xp.linalg.eigvalsh(value.detach()._data))
+    return B.xp.linalg.eigvalsh(value)
 
 
 def _spectrum_check(accept):
@@ -352,9 +405,10 @@ def _spectrum_check(accept):
     return test
 
 
-_LowerTriangular = _declare("LowerTriangular", _is_lower_triangular, event_dim=2)
+_LowerTriangular = _declare("LowerTriangular", _is_lower_triangular, event_dim=2, on_arrays=True)
 _LowerCholesky = _declare(
-    "LowerCholesky", _is_lower_cholesky, event_dim=2, doc="Lower-triangular matrices with a positive diagonal."
+    "LowerCholesky", _is_lower_cholesky, event_dim=2, doc="Lower-triangular matrices with a positive diagonal.",
+    on_arrays=True,
 )
 _CorrCholesky = _declare(
     "CorrCholesky",
@@ -363,9 +417,11 @@ _CorrCholesky = _declare(
     doc="Lower Cholesky factors of correlation matrices: rows of unit norm.",
 )
 _Square = _declare("Square", _is_square, event_dim=2)
-_Symmetric = _declare("Symmetric", _is_symmetric, event_dim=2)
-_PositiveSemidefinite = _declare("PositiveSemidefinite", _spectrum_check(lambda ev: ev >= 0), event_dim=2)
-_PositiveDefinite = _declare("PositiveDefinite", _spectrum_check(lambda ev: ev > 0), event_dim=2)
+_Symmetric = _declare("Symmetric", _is_symmetric, event_dim=2, on_arrays=True)
+_PositiveSemidefinite = _declare(
+    "PositiveSemidefinite", _spectrum_check(lambda ev: ev >= 0), event_dim=2, on_arrays=True
+)
+_PositiveDefinite = _declare("PositiveDefinite", _spectrum_check(lambda ev: ev > 0), event_dim=2, on_arrays=True)
 
 
 # ---- constraints on pieces of a tensor

@@ -84,7 +84,7 @@ class Distribution:
                 continue
             with _values_only():
                 value = getattr(self, param)
-                valid = _all_true(constraint.check(value))
+                valid = constraint._holds_everywhere(value) or _all_true(constraint.check(value))
             if not valid:
                 raise KittyValueError(
                     f"Expected parameter {param} ({type(value).__name__} of shape {tuple(value.shape)}) "
@@ -201,7 +201,7 @@ class Distribution:
                 stacklevel=2,
             )
             return
-        if not _all_true(support.check(value)):
+        if not (support._holds_everywhere(value) or _all_true(support.check(value))):
             raise KittyValueError(
                 f"Expected value argument ({type(value).__name__} of shape {tuple(value.shape)}) "
                 f"to be within the support ({support!r}) of the distribution {self!r}, "
