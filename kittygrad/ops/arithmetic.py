@@ -428,7 +428,7 @@ def pow(input, exponent):  # noqa: A001 - torch's name
     """
     if type(exponent) in _REAL_NUMBERS and isinstance(input, F.Tensor) and input._data.dtype.kind == "f":
         # a float tensor to a number's power, the common call: the exponent as binary() gives
-        # it (a number of the tensor's dtype), without its checks (4.8 -> 2.9 us for x.pow(2))
+        # it (a number of the tensor's dtype), without its checks (4.8 -> 4.0 us for x.pow(2))
         a, b = input, checked_scalar(exponent, input._data.dtype)
     else:
         a, b = binary(input, exponent, "pow")
