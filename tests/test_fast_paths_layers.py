@@ -1,7 +1,7 @@
 """The layers' fast paths agree with their general paths and with torch: ``nn.Linear`` reading its
 registry, ``F.linear``'s common call, a linear layer's backward on a batch of rows, the bias's
-column sums, ReLU against a cached block of zeros, the masked gradient's bits, and the optimizer's
-step without its context object.
+column sums, ReLU against a cached block of zeros, the masked gradient's bits, the optimizer's
+step without its context object, and an embedding's weight gradient by bincount.
 
 Each test picks inputs that select the fast path and ones that must not, and compares values,
 gradients or errors with torch (or with the general path's bits).
@@ -182,3 +182,49 @@ def test_optimizer_step_restores_the_grad_mode_on_error_and_runs_hooks():
     assert kitty.is_grad_enabled() and not kitty.is_inference_mode_enabled()
     assert seen == [("pre", True), ("closure", True), ("pre", False), ("post", False)]
     assert w.tolist() == pytest.approx([0.9])
+
+
+@pytest.mark.parametrize("count, table, width", [(1, 3, 4), (64, 50, 16), (320, 50, 16), (256, 1000, 32),
+                                                 (100, 10000, 64), (2000, 100, 8), (7, 200, 3), (32, 500, 16)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_embedding_gradient_by_bincount_sums_each_row_in_float64(count, table, width, dtype):
+    # _kernels.rows_added_at serves small gradients into tables of at most 16 rows per row given:
+    # float64 gets np.add.at's bits, float32 the float64 sum rounded once; elsewhere it steps aside
+    rng = np.random.default_rng(count)
+    index = rng.integers(0, table, count)
+    index[: count // 2] = index[0]  # a row taken many times
+    rows = rng.standard_normal((count, width)).astype(dtype)
+    rows[0, 0] = -0.0
+    got = _kernels.rows_added_at(index, rows, table)
+    serves = 512 <= rows.size < 8192 and table <= 16 * count
+    assert (got is not None) == serves
+    if got is None:
+        return
+    exact = np.zeros((table, width))
+    np.add.at(exact, index, rows.astype(np.float64))
+    assert got.dtype == dtype and got.shape == (table, width)
+    np.testing.assert_array_equal(got, exact.astype(dtype))
+    assert np.array_equal(np.signbit(got), np.signbit(exact))  # (-0.0 added into a zero bin: +0.0)
+    if dtype == np.float64:
+        by_add_at = np.zeros((table, width))
+        np.add.at(by_add_at, index, rows)
+        assert np.array_equal(got, by_add_at) and np.array_equal(np.signbit(got), np.signbit(by_add_at))
+
+
+@pytest.mark.parametrize("options", [{}, {"padding_idx": 3}, {"scale_grad_by_freq": True}, {"max_norm": 1.0}])
+@pytest.mark.parametrize("index_dtype", ["int64", "int32"])
+def test_embedding_backward_matches_torch_with_repeated_indices(options, index_dtype):
+    rng = np.random.default_rng(7)
+    weight = rng.standard_normal((40, 16)).astype(np.float32)
+    ids = rng.integers(0, 40, (8, 12))
+    ids[:, :3] = 3
+    grad = rng.standard_normal((8, 12, 16)).astype(np.float32)
+    results = []
+    for m in (torch, kitty):
+        w = m.tensor(weight, requires_grad=True)
+        out = m.nn.functional.embedding(m.tensor(ids, dtype=getattr(m, index_dtype)), w, **options)
+        out.backward(m.tensor(grad))
+        results.append((out.detach().numpy(), w.grad.numpy()))
+    # (max_norm's renormalised rows may differ from torch's in the last bit: its scale's rounding)
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=0 if "max_norm" not in options else 1e-6)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-6, atol=1e-6)

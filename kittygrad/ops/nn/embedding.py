@@ -5,6 +5,7 @@ from ...autograd.function import Op
 from ...autograd.graph_array import add_at
 from ...autograd.refusals import check_saved_index
 from ...errors import KittyIndexError, KittyRuntimeError, KittyValueError
+from .. import _kernels as _k
 from .._fused import xp
 from .._prep import as_tensor_arg
 
@@ -29,7 +30,9 @@ class Embedding(Op):
         if self.scale:
             counts = xp.bincount(idx, minlength=self.wshape[0])
             g2 = g2 / counts[idx][:, None]
-        gw = add_at(xp.zeros_like(g2, shape=self.wshape), idx, g2)
+        gw = _k.rows_added_at(idx, g2, self.wshape[0])
+        if gw is None:
+            gw = add_at(xp.zeros_like(g2, shape=self.wshape), idx, g2)
         if self.padding_idx is not None:
             gw[self.padding_idx] = 0
         return (gw,)
