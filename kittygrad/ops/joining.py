@@ -62,7 +62,11 @@ class Stack(Op):
 
     def forward(self, *arrays, axis=0):
         self.axis = axis
-        return self.xp.stack(arrays, axis=axis)
+        # the arrays (one shape, one dtype: stack() checked and promoted them) given the new unit
+        # dim and concatenated, the copy NumPy's stack makes after 1.8 us of checks in Python (1.0)
+        shape = arrays[0].shape
+        unit = shape[:axis] + (1,) + shape[axis:]
+        return self.xp.concatenate([a.reshape(unit) for a in arrays], axis=axis)
 
     def backward(self, g):
         xp = self.xp
