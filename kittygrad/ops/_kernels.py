@@ -244,8 +244,8 @@ _EINSUM_ROW_MAX = 4096
 
 def _einsum_rows(a) -> bool:
     # (below 2048 elements einsum's own call costs more than the loop it saves)
-    return (type(a) is B.ndarray and a.dtype in SIMD_FLOATS and a.ndim and 0 < a.shape[-1] <= _EINSUM_ROW_MAX
-            and a.size >= 2048 and a.flags.c_contiguous)
+    return (type(a) is B.ndarray and a.size >= 2048 and a.dtype in SIMD_FLOATS and 0 < a.shape[-1] <= _EINSUM_ROW_MAX
+            and a.flags.c_contiguous)
 
 
 def _summed(a, keepdims: bool):

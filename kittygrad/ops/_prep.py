@@ -267,6 +267,8 @@ def normalize_dims(dim, ndim: int):
     """A dim argument (None, int, or sequence) as a sorted tuple of axes, or None for all."""
     if dim is None:
         return None
+    if type(dim) is int and -ndim <= dim < ndim:  # (one dim in range, the common call)
+        return (dim % ndim,)
     if isinstance(dim, (list, tuple)):
         if len(dim) == 0:
             return None
