@@ -939,3 +939,24 @@ def test_results_are_not_kept_past_saved_tensor_hooks():
     ((ta / tb).sum() + (ta**0.5).sum()).backward()
     np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-6)
     np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_subtraction_operator_fast_path_matches_torch(dtype):
+    # Tensor.__sub__ takes a float number, or a tensor of its own dtype and shape, straight to the node
+    a0, b0 = np.array([1.5, -2.0, np.inf, 0.0], dtype=dtype), np.array([0.5, -2.0, np.inf, -0.0], dtype=dtype)
+    outs = []
+    for m in (torch, kitty):
+        a, b = m.tensor(a0, requires_grad=True), m.tensor(b0, requires_grad=True)
+        y = (a - b) * 2 + (a - 0.25)
+        y.backward(m.ones_like(y))
+        outs.append((y.detach().numpy(), a.grad.numpy(), b.grad.numpy(), str(y.dtype).split(".")[-1]))
+    for got, want in zip(outs[1], outs[0]):
+        if isinstance(want, str):
+            assert got == want
+        else:
+            np.testing.assert_array_equal(got, want)
+    for m in (torch, kitty):  # the other operands still take sub()'s rules: bool refused, ints promoted
+        with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with two bool tensors"):
+            m.tensor([True]) - m.tensor([False])
+        assert (m.tensor([3]) - 0.5).dtype == m.float32
