@@ -188,24 +188,27 @@ def test_rnn_cell_stepping_one_sample_matches_torch():
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
 
 
-def test_matrix_product_fast_path_matches_torch():
-    """``a @ b`` of two matrices of one dtype goes straight to mm's node: values, gradients and the
-    node's name as torch's; every other pair (dtypes that differ, a mismatch, autocast) takes the
-    general path and its answers."""
+@pytest.mark.parametrize("b_shape, node", [((3, 4), "MmBackward"), ((3,), "MvBackward")])
+def test_matrix_product_fast_path_matches_torch(b_shape, node):
+    """``a @ b`` of a matrix and a matrix or vector of its dtype goes straight to mm's or mv's node:
+    values, gradients and the node's name as torch's; every other pair (dtypes that differ, a
+    mismatch, autocast) takes the general path and its answers."""
     rng = np.random.default_rng(3)
-    a0, b0 = rng.standard_normal((5, 3)).astype(np.float32), rng.standard_normal((3, 4)).astype(np.float32)
+    a0, b0 = rng.standard_normal((5, 3)).astype(np.float32), rng.standard_normal(b_shape).astype(np.float32)
     results = []
     for lib in (kitty, torch):
         a, b = lib.tensor(a0, requires_grad=True), lib.nn.Parameter(lib.tensor(b0))
         out = a @ b
         out.backward(lib.ones_like(out))
         results.append((out.detach().numpy(), a.grad.numpy(), b.grad.numpy()))
-        assert out.grad_fn.name().startswith("MmBackward")
+        assert out.grad_fn.name().startswith(node)
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
     for lib in (kitty, torch):
         with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x2\)"):
             lib.ones(2, 3) @ lib.ones(4, 2)
+        with pytest.raises(RuntimeError, match=r"size mismatch, got input \(2\), mat \(2x3\), vec \(4\)"):
+            lib.ones(2, 3) @ lib.ones(4)
         assert (lib.ones(2, 3, dtype=lib.int64) @ lib.ones(3, 2, dtype=lib.int64)).dtype == lib.int64
         with lib.autocast("cpu"):
             assert (lib.ones(2, 3) @ lib.ones(3, 2)).dtype == lib.bfloat16

@@ -225,9 +225,9 @@ def matmul(input, other):
     kittygrad.float64
     """
     if isinstance(input, F.Tensor) and isinstance(other, F.Tensor) and _autocast_state.cpu_dtype is None:
-        ad, bd = input._data, other._data  # two matrices of one dtype that fit: every check below passes
-        if ad.ndim == 2 and bd.ndim == 2 and ad.shape[1] == bd.shape[0] and ad.dtype == bd.dtype:
-            return Mm.apply(input, other)  # (what mm() returns for them, a microsecond sooner)
+        ad, bd = input._data, other._data  # a matrix and a matrix or vector of its dtype that fit: the checks pass
+        if ad.ndim == 2 and 0 < bd.ndim <= 2 and ad.shape[1] == bd.shape[0] and ad.dtype == bd.dtype:
+            return (Mm if bd.ndim == 2 else Mv).apply(input, other)  # (what mm() / mv() return, a microsecond sooner)
     a, b = autocast_args("matmul", as_tensor_arg(input), as_tensor_arg(other, "other"))
     na, nb = a._data.ndim, b._data.ndim
     if na == 0 or nb == 0:
