@@ -376,9 +376,14 @@ class QueryMethods:
     @property
     def mT(self) -> Tensor:  # noqa: N802
         """The last two dimensions swapped (a batch of matrices transposed)."""
-        if self._data.ndim < 2:
+        nd = self._data.ndim
+        if nd == 0:  # (torch: deprecated, and the tensor itself)
+            warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the identity in these cases.",
+                          UserWarning, stacklevel=2)
+            return self
+        if nd == 1:
             raise KittyRuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
-        return _shape.transpose(self, -2, -1)
+        return _shape.Transpose.apply(self, nd - 2, nd - 1)  # (transpose's node, its dims known to be in range)
 
     # ---- casts to dtypes kittygrad does not have ----------------------------------------------
     cfloat = refused("cfloat", NO_COMPLEX)

@@ -280,3 +280,22 @@ def test_power_of_a_number_fast_path_matches_torch(dtype, exponent):
     np.testing.assert_array_equal(outs[1][0], outs[0][0])
     np.testing.assert_allclose(outs[1][1], outs[0][1], rtol=2e-3 if dtype == "float16" else 1e-6, equal_nan=True)
     assert outs[1][2] == outs[0][2]
+
+
+def test_batch_transpose_goes_straight_to_transposes_node():
+    # Tensor.mT records transpose's node over the last two dims without parsing them
+    x0 = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    results = []
+    for lib in (torch, kitty):
+        x = lib.tensor(x0, requires_grad=True)
+        y = x.mT
+        (y * lib.arange(3, dtype=lib.float32)).sum().backward()
+        results.append((y.detach().numpy(), x.grad.numpy(), y.grad_fn.name().rstrip("0")))
+        with pytest.raises(RuntimeError, match="matrices or batches of matrices. Got 1-D tensor"):
+            lib.zeros(3).mT
+        scalar = lib.tensor(1.0, requires_grad=True)
+        with pytest.warns(UserWarning, match="Tensor.mT is deprecated on 0-D tensors"):
+            assert scalar.mT is scalar
+    np.testing.assert_array_equal(results[1][0], results[0][0])
+    np.testing.assert_array_equal(results[1][1], results[0][1])
+    assert results[1][2] == results[0][2] == "TransposeBackward"
