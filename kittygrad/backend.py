@@ -165,7 +165,10 @@ def sum_to_shape(grad, shape):
     axes, lead = plan
     if axes:
         # (add.reduce is what ndarray.sum calls, without its Python wrapper; a GraphArray sums itself)
-        grad = np.add.reduce(grad, axis=axes, keepdims=True) if type(grad) is np.ndarray else grad.sum(axis=axes, keepdims=True)
+        if type(grad) is np.ndarray:
+            grad = np.add.reduce(grad, axis=axes, keepdims=True)
+        else:
+            grad = grad.sum(axis=axes, keepdims=True)
     if lead:
         grad = grad.reshape(shape)
     return grad

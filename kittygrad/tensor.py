@@ -640,11 +640,11 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods, metacl
         return self.add_(other)
 
     def __sub__(self, other):
-        if self._data.dtype.kind == "f":  # (as __add__; bool operands take sub()'s refusals)
-            if type(other) is float:
-                return _arith.Sub.apply(self, self._data.dtype.type(other))
-            if type(other) is Tensor and other._data.dtype == self._data.dtype and other._data.shape == self._data.shape:
-                return _arith.Sub.apply(self, other)
+        if type(other) is float and self._data.dtype.kind == "f":
+            return _arith.Sub.apply(self, self._data.dtype.type(other))
+        if (type(other) is Tensor and other._data.dtype == self._data.dtype and other._data.shape == self._data.shape
+                and self._data.dtype.kind != "b"):  # (two bool tensors: sub()'s refusal)
+            return _arith.Sub.apply(self, other)
         return _arith.sub(self, other)
 
     def __rsub__(self, other):

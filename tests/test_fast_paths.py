@@ -943,7 +943,8 @@ def test_results_are_not_kept_past_saved_tensor_hooks():
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 def test_subtraction_operator_fast_path_matches_torch(dtype):
-    # Tensor.__sub__ takes a float number, or a tensor of its own dtype and shape, straight to the node
+    # Tensor.__sub__ takes a float number (with a float tensor), or a tensor of its own dtype and shape
+    # (not bool), straight to the node
     a0, b0 = np.array([1.5, -2.0, np.inf, 0.0], dtype=dtype), np.array([0.5, -2.0, np.inf, -0.0], dtype=dtype)
     outs = []
     for m in (torch, kitty):
@@ -960,3 +961,5 @@ def test_subtraction_operator_fast_path_matches_torch(dtype):
         with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with two bool tensors"):
             m.tensor([True]) - m.tensor([False])
         assert (m.tensor([3]) - 0.5).dtype == m.float32
+        difference = m.tensor([3, -2]) - m.tensor([5, 7])  # (two int64 tensors: the direct route too)
+        assert difference.dtype == m.int64 and difference.tolist() == [-2, -9]

@@ -249,11 +249,10 @@ class _IndependentConstraint(_Wrapper):
         return _all_over_rightmost(inner, self._extra_dims)
 
     def _holds_everywhere(self, value) -> bool:
-        # true everywhere over the batch exactly where the base is true over every element;
-        # a value of too few dims is left to check (its error)
-        data = _plain_values(value)
-        return (data is not None and data.ndim >= self.event_dim and type(self).check is _IndependentConstraint.check
-                and self.base_constraint._holds_everywhere(value))
+        # true everywhere over the batch exactly where the base is true over every element (the
+        # base reads the values, or steps aside); a value of too few dims is left to check (its error)
+        return (isinstance(value, Tensor) and value.dim() >= self.event_dim
+                and type(self).check is _IndependentConstraint.check and self.base_constraint._holds_everywhere(value))
 
     def __repr__(self) -> str:
         return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"

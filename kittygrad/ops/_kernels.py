@@ -835,9 +835,10 @@ def rows_added_at(index, rows, table_rows: int):
 
     It serves float32 and float64 ``rows`` of 512 to 8191 values into a table of at most 16 rows
     per row given: 1.5-4x faster than ``np.add.at`` there (9.2 -> 5.5 us at 64 rows of 16, 40 ->
-    13 us at 320, 16 -> 11 us at 64 rows of 32 into 1,000; AMD EPYC). Each bin is summed in float64 in the order given, by a scalar
-    loop: the same bits on every CPU, ``np.add.at``'s own for float64, and for float32 one rounding
-    of the float64 sum (at most ``np.add.at``'s error, often less).
+    13 us at 320, 16 -> 11 us at 64 rows of 32 into 1,000; AMD EPYC). Each bin is summed in
+    float64 in the order given, by a scalar loop: the same bits on every CPU, ``np.add.at``'s own
+    for float64, and for float32 one rounding of the float64 sum (at most ``np.add.at``'s error,
+    often less).
 
     >>> import numpy as np
     >>> rows_added_at(np.array([1, 1] * 256), np.ones((512, 2)), 2)
