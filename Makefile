@@ -36,7 +36,7 @@ test: $(STAMP) graphviz
 NUMERIC_TESTS ?= tests/ops tests/test_saved_fields.py tests/test_double_backward.py tests/test_ops_edge_cases.py \
 	tests/test_erf_accuracy.py tests/test_linalg_singular.py tests/test_ties_and_zeros.py tests/test_engine.py \
 	tests/test_views_inplace.py tests/test_higher_order.py tests/test_fast_paths.py tests/test_fast_paths_linalg.py \
-	tests/test_vmap_batching.py tests/test_vmap_rows.py
+	tests/test_vmap_batching.py tests/test_vmap_rows.py tests/test_random_fast_paths.py
 NUMPY1 := $(VENV)/numpy-1.26
 
 # ml_dtypes (bfloat16) is compiled against NumPy's C API: 0.6.0 is the newest whose wheels load
