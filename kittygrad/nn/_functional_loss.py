@@ -193,40 +193,74 @@ def _logaddexp(*arrays):
         return xp.where(xp.isfinite(top), xp.log(total) + safe, top)
 
 
-def _ctc_alpha(lp, ext, T: int, S: int):
-    """Forward variables (log space) of one sample: ``lp`` (T, C) log-probabilities, ``ext`` the
-    target with blanks interleaved (length S = 2 L + 1)."""
-    alpha = xp.full((T, S), -xp.inf)
-    if T == 0:
+def _shifted(rows, by: int):
+    """``rows`` (N, S) moved ``by`` places along S (right for by > 0), -inf filling the gap."""
+    out = xp.full(rows.shape, -xp.inf)
+    if by > 0:
+        out[:, by:] = rows[:, :-by]
+    else:
+        out[:, :by] = rows[:, -by:]
+    return out
+
+
+class _CtcLattice:
+    """The CTC lattice of a batch: each sample's target with blanks interleaved (``ext``, padded to
+    the longest with blanks, ``S`` positions in use), and the log-probability each position emits
+    at each step (``emit``, (T, N, S), -inf past a sample's positions). The forward and backward
+    variables run over the whole batch at once, one step at a time: the same operations per
+    element as a sample alone, so the same values, in T steps rather than N times T."""
+
+    def __init__(self, lp, targets, blank: int):
+        batch = lp.shape[1]
+        self.sizes = xp.array([2 * len(t) + 1 for t in targets], xp.int64)
+        width = int(self.sizes.max(initial=1))
+        self.ext = xp.full((batch, width), blank, xp.int64)
+        for n, target in enumerate(targets):
+            self.ext[n, 1 : 2 * len(target) : 2] = target
+        inside = xp.arange(width) < self.sizes[:, None]
+        self.emit = xp.where(inside, lp[:, xp.arange(batch)[:, None], self.ext], -xp.inf)
+        # a jump over the blank between two different labels: into s from s - 2 (skip_in), out of
+        # s to s + 2 (skip_out); never into the padding, whose positions hold blanks
+        ext = self.ext
+        self.skip_in = xp.zeros((batch, width), bool)
+        self.skip_in[:, 2:] = (ext[:, 2:] != ext[:, :-2]) & (ext[:, 2:] != blank)
+        self.skip_out = xp.zeros((batch, width), bool)
+        self.skip_out[:, :-2] = self.skip_in[:, 2:]
+
+    def alpha(self):
+        """Forward variables (log space), (T, N, S); a sample's rows past its input length are not used."""
+        emit = self.emit
+        alpha = xp.full(emit.shape, -xp.inf)
+        if len(emit) == 0:
+            return alpha
+        alpha[0, :, 0] = emit[0, :, 0]
+        if alpha.shape[2] > 1:
+            alpha[0, :, 1] = emit[0, :, 1]
+        for t in range(1, len(emit)):
+            prev = alpha[t - 1]
+            two = xp.where(self.skip_in, _shifted(prev, 2), -xp.inf)
+            alpha[t] = _logaddexp(prev, _shifted(prev, 1), two) + emit[t]
         return alpha
-    alpha[0, 0] = lp[0, ext[0]]
-    if S > 1:
-        alpha[0, 1] = lp[0, ext[1]]
-    skip = xp.zeros(S, bool)
-    skip[2:] = (ext[2:] != ext[:-2]) & (ext[2:] != ext[0])  # may jump over a blank from s - 2
-    for t in range(1, T):
-        prev = alpha[t - 1]
-        one = xp.concatenate([[-xp.inf], prev])[:S]
-        two = xp.where(skip, xp.concatenate([[-xp.inf, -xp.inf], prev])[:S], -xp.inf)
-        alpha[t] = _logaddexp(prev, one, two) + lp[t, ext]
-    return alpha
 
-
-def _ctc_beta(lp, ext, T: int, S: int):
-    beta = xp.full((T, S), -xp.inf)
-    if T == 0:
+    def beta(self, lengths):
+        """Backward variables (log space), (T, N, S), each sample's starting at its last step
+        ``lengths[n] - 1`` (-inf after it)."""
+        emit = self.emit
+        beta = xp.full(emit.shape, -xp.inf)
+        batch, width = emit.shape[1:]
+        rows = xp.arange(batch)
+        last = self.sizes - 1
+        start = xp.full((batch, width), -xp.inf)
+        start[rows, last] = emit[lengths - 1, rows, last]
+        pair = last >= 1
+        start[rows[pair], last[pair] - 1] = emit[lengths[pair] - 1, rows[pair], last[pair] - 1]
+        for t in range(len(emit) - 1, -1, -1):
+            if t + 1 < len(emit):
+                nxt = beta[t + 1]
+                two = xp.where(self.skip_out, _shifted(nxt, -2), -xp.inf)
+                beta[t] = _logaddexp(nxt, _shifted(nxt, -1), two) + emit[t]
+            beta[t] = xp.where((lengths - 1 == t)[:, None], start, xp.where((t < lengths - 1)[:, None], beta[t], -xp.inf))
         return beta
-    beta[T - 1, S - 1] = lp[T - 1, ext[S - 1]]
-    if S > 1:
-        beta[T - 1, S - 2] = lp[T - 1, ext[S - 2]]
-    skip = xp.zeros(S, bool)
-    skip[:-2] = (ext[:-2] != ext[2:]) & (ext[:-2] != ext[0])
-    for t in range(T - 2, -1, -1):
-        nxt = beta[t + 1]
-        one = xp.concatenate([nxt, [-xp.inf]])[1 : 1 + S]
-        two = xp.where(skip, xp.concatenate([nxt, [-xp.inf, -xp.inf]])[2 : 2 + S], -xp.inf)
-        beta[t] = _logaddexp(nxt, one, two) + lp[t, ext]
-    return beta
 
 
 class _CtcLoss(Function):
@@ -236,37 +270,42 @@ class _CtcLoss(Function):
     @staticmethod
     def forward(ctx, log_probs, targets, input_lengths, target_lengths, blank, zero_infinity):
         lp = log_probs.detach().numpy().astype(xp.float64)
-        losses = xp.zeros(lp.shape[1])
-        ctx.samples = []
-        for n, target in enumerate(targets):
-            ext = xp.full(2 * len(target) + 1, blank, xp.int64)  # the target with blanks interleaved
-            ext[1::2] = target
-            steps = input_lengths[n]
-            alpha = _ctc_alpha(lp[:steps, n], ext, steps, len(ext))
-            if steps == 0:
-                losses[n] = 0.0 if len(ext) == 1 else xp.inf
-            else:
-                losses[n] = -_logaddexp(*alpha[steps - 1, -2:]) if len(ext) > 1 else -alpha[steps - 1, -1]
-            ctx.samples.append((ext, steps, alpha))
+        lattice = _CtcLattice(lp, targets, blank)
+        lengths = xp.array(input_lengths, xp.int64)
+        with xp.errstate(invalid="ignore", over="ignore"):
+            alpha = lattice.alpha()
+        rows = xp.arange(lp.shape[1])
+        at = xp.maximum(lengths - 1, 0)
+        last = lattice.sizes - 1
+        end = alpha[at, rows, last]
+        before = alpha[at, rows, xp.maximum(last - 1, 0)]
+        losses = -xp.where(last >= 1, _logaddexp(before, end), end)
+        losses[lengths == 0] = xp.where(lattice.sizes[lengths == 0] == 1, 0.0, xp.inf)
+        ctx.lattice, ctx.alpha, ctx.lengths = lattice, alpha, lengths
         ctx.lp, ctx.losses, ctx.zero_infinity = lp, losses, zero_infinity
         return C.tensor(losses.astype(log_probs.dtype.np))
 
     @staticmethod
     def backward(ctx, grad):
-        lp, g = ctx.lp, grad.detach().numpy()
-        out = xp.zeros_like(lp)
-        for n, (ext, steps, alpha) in enumerate(ctx.samples):
-            nll = ctx.losses[n]
-            if steps == 0 or (ctx.zero_infinity and xp.isinf(nll)):
-                continue
-            beta = _ctc_beta(lp[:steps, n], ext, steps, len(ext))
-            # log of sum over the positions s labelled c of alpha * beta (which counts p[t, c] twice)
-            posterior = xp.full((steps, lp.shape[2]), -xp.inf)
-            for s, c in enumerate(ext):
-                posterior[:, c] = _logaddexp(posterior[:, c], alpha[:, s] + beta[:, s])
-            with xp.errstate(over="ignore", invalid="ignore"):
-                out[:steps, n] = (xp.exp(lp[:steps, n]) - xp.exp(posterior + nll - lp[:steps, n])) * g[n]
-        return C.tensor(out.astype(grad.dtype.np)), None, None, None, None, None
+        lp, g, lattice, lengths = ctx.lp, grad.detach().numpy(), ctx.lattice, ctx.lengths
+        steps, batch, classes = lp.shape
+        used = lengths > 0
+        if ctx.zero_infinity:
+            used &= ~xp.isinf(ctx.losses)
+        if not used.any():
+            return C.tensor(xp.zeros(lp.shape, grad.dtype.np)), None, None, None, None, None
+        with xp.errstate(invalid="ignore", over="ignore"):
+            both = ctx.alpha + lattice.beta(xp.maximum(lengths, 1))
+            # log of sum over the positions s labelled c of alpha * beta (which counts p[t, c] twice),
+            # position after position as each sample's own sum
+            posterior = xp.full(lp.shape, -xp.inf)
+            rows = xp.arange(batch)
+            for s in range(lattice.ext.shape[1]):
+                c = lattice.ext[:, s]
+                posterior[:, rows, c] = _logaddexp(posterior[:, rows, c], both[:, :, s])
+            out = (xp.exp(lp) - xp.exp(posterior + ctx.losses[:, None] - lp)) * g[:, None]
+        keep = (xp.arange(steps)[:, None] < lengths) & used
+        return C.tensor(xp.where(keep[:, :, None], out, 0.0).astype(grad.dtype.np)), None, None, None, None, None
 
 
 def _check_ctc_arguments(lp: Tensor, targets, in_lens: list, tgt_lens: list, blank: int) -> None:
