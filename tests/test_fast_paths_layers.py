@@ -228,3 +228,66 @@ def test_embedding_backward_matches_torch_with_repeated_indices(options, index_d
     # (max_norm's renormalised rows may differ from torch's in the last bit: its scale's rounding)
     np.testing.assert_allclose(results[1][0], results[0][0], rtol=0 if "max_norm" not in options else 1e-6)
     np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-6, atol=1e-6)
+
+
+GROUP_NORM_CASES = [  # (input shape, groups, affine, dtype)
+    ((4, 6, 5, 7), 3, True, "float32"),
+    ((2, 8, 64, 80), 4, True, "float32"),  # rows of 5120: past einsum's 4096, NumPy's sums
+    ((3, 4, 9), 1, True, "float64"),
+    ((2, 6, 3, 4, 5), 6, True, "float64"),  # a group per channel
+    ((5, 4, 11), 2, False, "float32"),
+]
+
+
+@pytest.mark.parametrize("shape, groups, affine, dtype", GROUP_NORM_CASES)
+@pytest.mark.parametrize("upstream", ["sum", "weighted", "transposed"])
+@pytest.mark.parametrize("need", ["all", "input_only", "params_only"])
+def test_group_norm_backward_by_row_sums_matches_torch(shape, groups, affine, dtype, upstream, need):
+    """The group-norm layout's backward (Norm._grouped_backward): every gradient against torch,
+    for a gradient from ``sum()`` (one value broadcast), a contiguous one and a strided one."""
+    rng = np.random.default_rng(len(shape) + groups)
+    x = rng.standard_normal(shape) * 3 + 1
+    c = shape[1]
+    w, b = rng.standard_normal(c), rng.standard_normal(c)
+    weights = rng.standard_normal(shape)
+    grads = []
+    for lib in (torch, kitty):
+        dt = getattr(lib, dtype)
+        xt = lib.tensor(x, dtype=dt, requires_grad=need != "params_only")
+        wt = lib.tensor(w, dtype=dt, requires_grad=need != "input_only") if affine else None
+        bt = lib.tensor(b, dtype=dt, requires_grad=need != "input_only") if affine else None
+        y = lib.nn.functional.group_norm(xt, groups, wt, bt)
+        if upstream == "sum":
+            loss = y.sum()
+        elif upstream == "weighted":
+            loss = (y * lib.tensor(weights, dtype=dt)).sum()
+        else:  # a gradient laid out along another axis
+            loss = (y.transpose(0, -1).contiguous() * lib.tensor(weights, dtype=dt).transpose(0, -1)).sum()
+        if not any(t is not None and t.requires_grad for t in (xt, wt, bt)):
+            return
+        loss.backward()
+        grads.append([None if t is None or t.grad is None else t.grad.numpy() for t in (xt, wt, bt)])
+    tol = {"rtol": 2e-4, "atol": 2e-4} if dtype == "float32" else {"rtol": 1e-9, "atol": 1e-9}
+    for t_grad, k_grad in zip(*grads):
+        assert (t_grad is None) == (k_grad is None)
+        if t_grad is not None:
+            np.testing.assert_allclose(k_grad, t_grad, **tol)
+
+
+def test_group_norm_backward_takes_the_row_sums_route(monkeypatch):
+    """The route is taken for the group-norm layout and stays out of layer and batch norm's."""
+    from kittygrad.ops.nn.normalization import Norm
+    taken = []
+    original = Norm._grouped_backward
+
+    def spy(self, g, need):
+        out = original(self, g, need)
+        taken.append(out is not None)
+        return out
+
+    monkeypatch.setattr(Norm, "_grouped_backward", spy)
+    x = kitty.randn(4, 6, 5, 7, requires_grad=True)
+    kitty.nn.GroupNorm(3, 6)(x).sum().backward()
+    kitty.nn.LayerNorm(7)(x).sum().backward()
+    kitty.nn.BatchNorm2d(6)(x).sum().backward()
+    assert taken == [True, False, False]
