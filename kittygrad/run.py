@@ -18,6 +18,7 @@ script that fails tells you what to add, and one that runs tells you what it ski
 from __future__ import annotations
 
 import atexit
+import gc
 import importlib
 import importlib.abc
 import importlib.util
@@ -290,6 +291,11 @@ def main(argv: list[str] | None = None) -> None:
         print("usage: python -m kittygrad.run script.py [args...] | -m module [args...]", file=sys.stderr)
         raise SystemExit(0 if argv else 2)
     install()
+    # Everything alive now is the interpreter's and kittygrad's (NumPy, SciPy, the modules and
+    # their tables, about 66,000 objects), none of the script's: freezing it keeps the cyclic GC's
+    # full collections, which a long autograd graph sets off every few thousand ops, to the
+    # script's own objects (30-40 ms each here, 3-7 ms after). New objects are collected as ever.
+    gc.freeze()
     if argv[0] == "-m" and len(argv) > 1:
         sys.argv = argv[1:]
         runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
