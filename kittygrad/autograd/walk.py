@@ -133,12 +133,28 @@ def _walk(roots, retain_graph, capture, accumulate, create_graph, seed_mode):
             return _run_general(roots, retain_graph, capture, accumulate, True, seed_mode)
         finally:
             _state.enabled = previous
-    if len(roots) == 1 and not _retained_alive.data and not _anomaly.enabled:
+    if len(roots) == 1 and not _anomaly.enabled and (
+            not _retained_alive.data or not (roots[0][0]._executed or _ran_with_uses_to_come())):
         if seed_mode:
             return _run_seed(*roots[0])  # (retain_graph is False here: every node is freed once it ran)
         if not retain_graph and capture is None:  # torch's semantics for a plain loss.backward()
             return _run_locked(*roots[0])
     return _run_general(roots, retain_graph, capture, accumulate, False, seed_mode)
+
+
+def _ran_with_uses_to_come() -> bool:
+    """Whether a node that ran in an earlier backward and is still alive (``_retained_alive``) has a
+    recorded use that has not delivered: one its walk could not reach (``retain_graph``, or a use set
+    aside), or one recorded since. Only then, or from a root that ran itself, can a new walk reach a
+    node that ran before, which the walks by the locks alone must not meet (its inputs' locks
+    already counted its run): any edge into such a node would be a use still to come. An old graph
+    merely kept alive (a training loop's last ``output``) has none, and the next backward keeps the
+    fast walk."""
+    for ref in _retained_alive.data:
+        node = ref()
+        if node is not None and node._lock:
+            return True
+    return False
 
 
 def _run_general(roots, retain_graph, capture, accumulate, create_graph, seed_mode):
