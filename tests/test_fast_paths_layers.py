@@ -291,3 +291,61 @@ def test_group_norm_backward_takes_the_row_sums_route(monkeypatch):
     kitty.nn.LayerNorm(7)(x).sum().backward()
     kitty.nn.BatchNorm2d(6)(x).sum().backward()
     assert taken == [True, False, False]
+
+
+CONV_GATHER_CASES = [  # (input shape, weight shape, padding, groups): output channels <= input channels, stride 1
+    ((2, 4, 9, 8), (4, 4, 3, 3), 1, 1),
+    ((2, 6, 10, 9), (3, 6, 5, 5), 2, 1),
+    ((2, 6, 7, 8), (6, 2, 3, 3), 0, 3),  # groups
+    ((3, 4, 11), (2, 4, 4), "same", 1),  # an even kernel: padding 1 before, 2 after
+    ((2, 4, 5, 6, 5), (4, 4, 3, 2, 3), 1, 1),  # conv3d
+    ((2, 8, 6, 7), (8, 8, 2, 4), "same", 1),
+]
+
+
+@pytest.mark.parametrize("x_shape, w_shape, padding, groups", CONV_GATHER_CASES)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_conv_input_gradient_by_gather_matches_torch(x_shape, w_shape, padding, groups, dtype, monkeypatch):
+    """Stride-1 convolutions with no more output than input channels take their input gradient
+    from one im2col of the padded output gradient and one GEMM (conv._input_grad_by_gather)."""
+    from kittygrad.ops.nn import conv
+    taken = []
+    original = conv._input_grad_by_gather
+
+    def spy(*args):
+        out = original(*args)
+        taken.append(out is not None)
+        return out
+
+    monkeypatch.setattr(conv, "_input_grad_by_gather", spy)
+    rng = np.random.default_rng(len(x_shape) * 10 + w_shape[-1])
+    x, w, b = rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
+    grads = []
+    for lib in (torch, kitty):
+        dt = getattr(lib, dtype)
+        xt, wt, bt = (lib.tensor(a, dtype=dt, requires_grad=True) for a in (x, w, b))
+        fn = getattr(lib.nn.functional, f"conv{len(x_shape) - 2}d")
+        out = fn(xt, wt, bt, padding=padding, groups=groups)
+        upstream = np.cos(np.arange(np.prod(tuple(out.shape)))).reshape(tuple(out.shape))
+        (out * lib.tensor(upstream, dtype=dt)).sum().backward()
+        grads.append([t.grad.numpy() for t in (xt, wt, bt)])
+    assert taken == [True]
+    tol = {"rtol": 1e-4, "atol": 1e-4} if dtype == "float32" else {"rtol": 1e-10, "atol": 1e-10}
+    for t_grad, k_grad in zip(*grads):
+        np.testing.assert_allclose(k_grad, t_grad, **tol)
+
+
+@pytest.mark.parametrize("x_shape, w_shape, kwargs", [
+    ((2, 3, 8, 8), (6, 3, 3, 3), {}),  # more output channels than input
+    ((2, 4, 9, 9), (4, 4, 3, 3), {"stride": 2}),
+    ((2, 4, 9, 9), (4, 4, 3, 3), {"dilation": 2}),
+    ((2, 4, 9, 9), (4, 4, 1, 1), {}),  # one offset: nothing to gather
+    ((2, 4, 6, 6), (4, 4, 3, 3), {"padding": 3}),  # padding as large as the kernel
+])
+def test_conv_input_gradient_keeps_col2im_elsewhere(x_shape, w_shape, kwargs):
+    from kittygrad.ops.nn.conv import _input_grad_by_gather
+    g = np.ones((1, 1, 1, 1))
+    padding = kwargs.get("padding", 0)
+    assert _input_grad_by_gather(
+        g, np.zeros(w_shape).reshape(1, w_shape[0], -1), x_shape, w_shape, (kwargs.get("stride", 1),) * 2,
+        ((padding, padding),) * 2, (kwargs.get("dilation", 1),) * 2, 1) is None
