@@ -82,11 +82,22 @@ def _box_muller_blocks(u, work):
     return out
 
 
+#: rows of 16 uniforms taken at a time: the float64 scratch of 4,096 rows (32,768 angles, 256 KiB an
+#: array) stays in the cache, where the arrays of millions of angles went to memory and back for
+#: each of the ~20 passes (randn of 5M elements: 42 -> 34 ms here)
+_BOX_MULLER_ROWS = 4096
+
+
 def _box_muller_f32(u, out) -> None:
     """Box-Muller in float32 over rows of 16 float32 uniforms ``u``, written into ``out`` (same
     shape): the radius from ``1 - u[:, :8]`` (its log taken in float64 and rounded), the angle
     ``2 pi * u[:, 8:]`` in float32, and that angle's cosine and sine rounded from float64 values
-    (:func:`_cos_sin_f32`), each multiplied by the radius in float32."""
+    (:func:`_cos_sin_f32`), each multiplied by the radius in float32; a block of rows at a time."""
+    for start in range(0, len(u), _BOX_MULLER_ROWS):
+        _box_muller_rows(u[start : start + _BOX_MULLER_ROWS], out[start : start + _BOX_MULLER_ROWS])
+
+
+def _box_muller_rows(u, out) -> None:
     one_minus = 1.0 - u[:, :8]  # exact: u has 24 bits
     log = np.log(one_minus.astype(np.float64)).astype(np.float32)
     log *= np.float32(-2.0)

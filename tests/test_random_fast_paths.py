@@ -60,7 +60,7 @@ MEAN_STD = [(0.0, 1.0), (-0.0, 1.0), (0.0, 2.5), (-0.0, 0.1), (1.5, 0.3), (0.0, 
 
 
 @pytest.mark.parametrize("seed", [0, 7])
-@pytest.mark.parametrize("n", [16, 17, 31, 48, 1000, 1001, 4101])
+@pytest.mark.parametrize("n", [16, 17, 31, 48, 1000, 1001, 4101, 200_003])  # (the last in blocks of rows)
 @pytest.mark.parametrize("mean,std", MEAN_STD)
 @pytest.mark.parametrize("dtype", [F32, np.float16])
 def test_float32_normals_are_the_float64_formulas_bits(seed, n, mean, std, dtype):
