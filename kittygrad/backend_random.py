@@ -82,10 +82,11 @@ def _box_muller_blocks(u, work):
     return out
 
 
-#: rows of 16 uniforms taken at a time: the float64 scratch of 4,096 rows (32,768 angles, 256 KiB an
-#: array) stays in the cache, where the arrays of millions of angles went to memory and back for
-#: each of the ~20 passes (randn of 5M elements: 42 -> 34 ms here)
-_BOX_MULLER_ROWS = 4096
+#: values drawn and finished at a time by the samplers of large tensors: their float64 scratch (a
+#: few arrays of 256-512 KiB) stays in the cache, where whole arrays of millions of values went to
+#: memory and back for each pass, and were faulted in fresh (randn of 5M elements: 42 -> 34 ms;
+#: nn.Linear(4096, 4096)'s uniform init: 1.8 s in a fresh process, its float64 arrays 128 MiB each)
+_BLOCK = 1 << 16
 
 
 def _box_muller_f32(u, out) -> None:
@@ -93,8 +94,8 @@ def _box_muller_f32(u, out) -> None:
     shape): the radius from ``1 - u[:, :8]`` (its log taken in float64 and rounded), the angle
     ``2 pi * u[:, 8:]`` in float32, and that angle's cosine and sine rounded from float64 values
     (:func:`_cos_sin_f32`), each multiplied by the radius in float32; a block of rows at a time."""
-    for start in range(0, len(u), _BOX_MULLER_ROWS):
-        _box_muller_rows(u[start : start + _BOX_MULLER_ROWS], out[start : start + _BOX_MULLER_ROWS])
+    for start in range(0, len(u), _BLOCK // 16):
+        _box_muller_rows(u[start : start + _BLOCK // 16], out[start : start + _BLOCK // 16])
 
 
 def _box_muller_rows(u, out) -> None:
@@ -375,49 +376,67 @@ class Generator:
 
     def uniform(self, low, high, size, dtype):
         """U(low, high) as torch's ``uniform_``: fma(u, high - low, low) in ``dtype``, and ``low``
-        where that rounds up to ``high`` (so values stay below ``high``)."""
+        where that rounds up to ``high`` (so values stay below ``high``). Drawn and finished
+        :data:`_BLOCK` values at a time (the same stream as one draw of all of them)."""
         dt = np.dtype(dtype)
         n = _count(size)
-        if dt == np.float64:
-            out = fma(self._units(n, dt), float(high) - float(low), float(low))
-        else:  # float32, and float16 computed in float32 then rounded
-            lo = np.float32(low)
-            span = np.float32(np.float32(high) - lo)
-            if lo == 0:
-                # fma(u, span, +-0): float32's own product (two float32 values rounded once), and
-                # adding the zero gives the fused sum's sign
-                out = self._units32(n)
-                if span == 1 and dt == np.float32:  # (torch.rand: every u is below 1 already)
-                    return out.reshape(size)
-                out *= span
-                out += lo
-            else:
-                out = _fma32(self._units(n, np.float32), float(span), float(lo))
+        work = np.float64 if dt == np.float64 else np.float32  # (float16 computed in float32, then rounded)
+        out = np.empty(n, work)
+        for start in range(0, n, _BLOCK):
+            out[start : start + _BLOCK] = self._uniform_values(min(_BLOCK, n - start), low, high, work)
+        if dt == np.float32 and np.float32(low) == 0 and np.float32(high) == 1:
+            return out.reshape(size)  # (torch.rand: every u is below 1 already)
         out = out.reshape(size).astype(dt, copy=False)
         return np.where(out == dt.type(high), dt.type(low), out) if n else out
 
+    def _uniform_values(self, m: int, low, high, work):
+        """``m`` values of :meth:`uniform` in the ``work`` dtype, before the check against ``high``."""
+        if work == np.float64:
+            return fma(self._units(m, np.float64), float(high) - float(low), float(low))
+        lo = np.float32(low)
+        span = np.float32(np.float32(high) - lo)
+        if lo != 0:
+            return _fma32(self._units(m, np.float32), float(span), float(lo))
+        # fma(u, span, +-0): float32's own product (two float32 values rounded once), and adding the
+        # zero gives the fused sum's sign (u >= +0: with a span of 1 neither step changes a bit)
+        units = self._units32(m)
+        if span != 1:
+            units *= span
+            units += lo
+        return units
+
     def normal(self, mean, std, size, dtype, contiguous: bool = True):
         """N(mean, std**2) as torch's ``normal_`` on a tensor of ``size`` (``contiguous=False``: a
-        strided one, which torch fills one element at a time; give values in memory order)."""
+        strided one, which torch fills one element at a time; give values in memory order). Blocks
+        of 16 are drawn and transformed :data:`_BLOCK` values at a time (the same stream as one
+        draw of all of them)."""
         dt = np.dtype(dtype)
         n = _count(size)
         if n < 16 or not contiguous:
             out = fma(self._normal_pairs(n), float(std), float(mean))
             return out.reshape(size).astype(dt, copy=False)
         whole = n - n % 16
-        if dt == np.float64:
-            z = np.empty(n, dtype=np.float64)
-            units = self._units(n, np.float64)  # torch fills every element with a uniform first
-            z[:whole] = _box_muller_blocks(units[:whole].reshape(-1, 16), np.float64).reshape(-1)
-            if whole < n:
-                z[n - 16 :] = _box_muller_blocks(self._units(16, np.float64).reshape(1, 16), np.float64).reshape(-1)
-            return fma(z, float(std), float(mean)).reshape(size)
-        z = np.empty(n, dtype=np.float32)
-        _box_muller_f32(self._units32(n)[:whole].reshape(-1, 16), z[:whole].reshape(-1, 16))
+        wide = dt == np.float64
+        z = np.empty(n, dtype=np.float64 if wide else np.float32)
+        rows = z[:whole].reshape(-1, 16)
+        for start in range(0, len(rows), _BLOCK // 16):
+            block = rows[start : start + _BLOCK // 16]
+            if wide:
+                block[...] = _box_muller_blocks(self._units(block.size, np.float64).reshape(-1, 16), np.float64)
+            else:
+                _box_muller_rows(self._units32(block.size).reshape(-1, 16), block)
         if whole < n:
-            tail = np.empty((1, 16), np.float32)
-            _box_muller_f32(self._units32(16).reshape(1, 16), tail)
-            z[n - 16 :] = tail.reshape(-1)
+            # torch fills every element with a uniform first: the last n % 16 go unused, and 16
+            # fresh ones make the last block, over the last 16 elements
+            self._draw32((n - whole) * (2 if wide else 1))
+            if wide:
+                z[n - 16 :] = _box_muller_blocks(self._units(16, np.float64).reshape(1, 16), np.float64).reshape(-1)
+            else:
+                _box_muller_rows(self._units32(16).reshape(1, 16), z[n - 16 :].reshape(1, 16))
+        if wide:
+            for start in range(0, n, _BLOCK):
+                z[start : start + _BLOCK] = fma(z[start : start + _BLOCK], float(std), float(mean))
+            return z.reshape(size)
         mean32, std32 = np.float32(mean), np.float32(std)
         if mean32 == 0:
             # fma(z, std, +-0): the product of two float32 values rounded once is float32's own
@@ -425,10 +444,10 @@ class Generator:
             if std32 != 1:
                 z *= std32
             z += mean32
-            out = z
         else:
-            out = _fma32(z, float(std32), float(mean32))
-        return out.reshape(size).astype(dt, copy=False)
+            for start in range(0, n, _BLOCK):
+                z[start : start + _BLOCK] = _fma32(z[start : start + _BLOCK], float(std32), float(mean32))
+        return z.reshape(size).astype(dt, copy=False)
 
     def _normal_pairs(self, n: int):
         """``n`` standard normals drawn one at a time (float64), using and refilling the cache."""

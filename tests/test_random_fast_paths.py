@@ -94,7 +94,7 @@ LOW_HIGH = [(0.0, 1.0), (-0.0, 1.0), (0.0, 3.0), (0.0, -2.0), (0.0, 1e-30), (0.0
 
 
 @pytest.mark.parametrize("seed", [0, 3])
-@pytest.mark.parametrize("n", [0, 1, 17, 1000])
+@pytest.mark.parametrize("n", [0, 1, 17, 1000, 200_003])  # (the last in blocks)
 @pytest.mark.parametrize("low,high", LOW_HIGH)
 @pytest.mark.parametrize("dtype", [F32, np.float16])
 def test_float32_uniforms_are_the_fused_formulas_bits(seed, n, low, high, dtype):
