@@ -510,9 +510,20 @@ class Generator:
         offsets = (self._draw32(n - 1) % (n - steps).astype(np.uint64)).astype(np.int64)
         return _forward_fisher_yates(steps + offsets)
 
+    def _below(self, n: int, bound, work) -> np.ndarray:
+        """``n`` booleans (1-D), a uniform of ``work`` below ``bound`` (a number, or an array of
+        ``n`` bounds), drawn :data:`_BLOCK` at a time: the float64 uniforms and their raw 64-bit
+        draws never exist all at once (a dropout mask of 3M elements made 72 MB of them)."""
+        out = np.empty(n, bool)
+        for start in range(0, n, _BLOCK):
+            stop = min(start + _BLOCK, n)
+            limit = bound if np.ndim(bound) == 0 else bound[start:stop]
+            np.less(self._units(stop - start, work), limit, out=out[start:stop])
+        return out
+
     def bernoulli_scalar(self, p: float, size):
         """Booleans, true with probability ``p`` (torch's ``bernoulli_(p)``: float64 uniforms)."""
-        return self._units(_count(size), np.float64).reshape(size) < p
+        return self._below(_count(size), p, np.float64).reshape(size)
 
     def bernoulli(self, probs, like=None):
         """Booleans, true with the probabilities ``probs`` (torch's ``bernoulli(p)``: uniforms of
@@ -526,7 +537,7 @@ class Generator:
         uniforms laid along the memory of ``like`` where given (torch draws its noise into
         ``empty_like(input)``, which keeps a transposed input's layout)."""
         dt = np.dtype(dtype)
-        keep = memory_order(self._units(_count(size), np.float64).reshape(size), like) < 1.0 - p
+        keep = memory_order(self._below(_count(size), 1.0 - p, np.float64).reshape(size), like)
         return keep.astype(dt) / dt.type(1.0 - p)
 
     def exponential(self, lambd: float, size):
