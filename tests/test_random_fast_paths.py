@@ -56,6 +56,17 @@ def _reference_normal(gen, n, mean, std, dtype):
     return _fma32(z, float(F32(std)), float(F32(mean))).astype(dtype)
 
 
+def _same_as_reference(seed, draw, reference):
+    """``draw(generator)`` against ``reference(generator)``, from two generators seeded alike: the
+    same dtype and bits, and the generators left at the same place."""
+    got_gen, want_gen = R.Generator().manual_seed(seed), R.Generator().manual_seed(seed)
+    with np.errstate(all="ignore"):
+        got, want = draw(got_gen), reference(want_gen)
+    assert got.dtype == want.dtype
+    assert np.array_equal(bits(got), bits(want))
+    assert np.array_equal(got_gen._bits.state["state"]["key"], want_gen._bits.state["state"]["key"])
+
+
 MEAN_STD = [(0.0, 1.0), (-0.0, 1.0), (0.0, 2.5), (-0.0, 0.1), (1.5, 0.3), (0.0, 0.0), (0.0, float("inf"))]
 
 
@@ -64,13 +75,8 @@ MEAN_STD = [(0.0, 1.0), (-0.0, 1.0), (0.0, 2.5), (-0.0, 0.1), (1.5, 0.3), (0.0, 
 @pytest.mark.parametrize("mean,std", MEAN_STD)
 @pytest.mark.parametrize("dtype", [F32, np.float16])
 def test_float32_normals_are_the_float64_formulas_bits(seed, n, mean, std, dtype):
-    got_gen, want_gen = R.Generator().manual_seed(seed), R.Generator().manual_seed(seed)
-    with np.errstate(all="ignore"):
-        got = got_gen.normal(mean, std, (n,), dtype)
-        want = _reference_normal(want_gen, n, mean, std, dtype)
-    assert got.dtype == want.dtype
-    assert np.array_equal(bits(got), bits(want))
-    assert np.array_equal(got_gen._bits.state["state"]["key"], want_gen._bits.state["state"]["key"])
+    _same_as_reference(seed, lambda gen: gen.normal(mean, std, (n,), dtype),
+                       lambda gen: _reference_normal(gen, n, mean, std, dtype))
 
 
 @pytest.mark.parametrize("mean", [0.0, -0.0, 0.25])
@@ -98,15 +104,12 @@ LOW_HIGH = [(0.0, 1.0), (-0.0, 1.0), (0.0, 3.0), (0.0, -2.0), (0.0, 1e-30), (0.0
 @pytest.mark.parametrize("low,high", LOW_HIGH)
 @pytest.mark.parametrize("dtype", [F32, np.float16])
 def test_float32_uniforms_are_the_fused_formulas_bits(seed, n, low, high, dtype):
-    got_gen, want_gen = R.Generator().manual_seed(seed), R.Generator().manual_seed(seed)
-    with np.errstate(all="ignore"):
-        got = got_gen.uniform(low, high, (n,), dtype)
+    def reference(gen):
         lo = F32(low)
-        want = _fma32(want_gen._units(n, F32), float(F32(F32(high) - lo)), float(lo)).astype(dtype)
-        want = np.where(want == dtype(high), dtype(low), want)
-    assert got.dtype == want.dtype == np.dtype(dtype)
-    assert np.array_equal(bits(got), bits(want))
-    assert np.array_equal(got_gen._bits.state["state"]["key"], want_gen._bits.state["state"]["key"])
+        want = _fma32(gen._units(n, F32), float(F32(F32(high) - lo)), float(lo)).astype(dtype)
+        return np.where(want == dtype(high), dtype(low), want)
+
+    _same_as_reference(seed, lambda gen: gen.uniform(low, high, (n,), dtype), reference)
 
 
 @pytest.mark.parametrize("low,high", [(0.0, -2.0), (-0.0, -2.0), (0.0, 1.0), (-0.0, 1.0), (0.0, 3.0)])
