@@ -70,35 +70,28 @@ def _error(kind: str, message: str) -> Exception:
     return rng_plugins[kind](message)
 
 
-def _box_muller_blocks(u, work):
-    """torch's Box-Muller over rows of 16 uniforms (``work`` float64, or float32 emulating its
-    vector kernel: see :func:`_box_muller_f32`); element i of a row pairs with i + 8."""
-    if work == np.float64:
-        radius = np.sqrt(-2.0 * np.log(1.0 - u[:, :8]))
-        theta = _TWO_PI * u[:, 8:]
-        return np.concatenate((radius * np.cos(theta), radius * np.sin(theta)), axis=1)
-    out = np.empty(u.shape, np.float32)
-    _box_muller_f32(u.astype(np.float32), out)
-    return out
+def _box_muller_f64(u):
+    """torch's Box-Muller over rows of 16 float64 uniforms: element i of a row pairs with i + 8
+    (radius from ``1 - u[i]``, angle from ``u[i + 8]``; the cosine goes to i, the sine to i + 8)."""
+    radius = np.sqrt(-2.0 * np.log(1.0 - u[:, :8]))
+    theta = _TWO_PI * u[:, 8:]
+    return np.concatenate((radius * np.cos(theta), radius * np.sin(theta)), axis=1)
 
 
 #: values drawn and finished at a time by the samplers of large tensors: their float64 scratch (a
 #: few arrays of 256-512 KiB) stays in the cache, where whole arrays of millions of values went to
-#: memory and back for each pass, and were faulted in fresh (randn of 5M elements: 42 -> 34 ms;
-#: nn.Linear(4096, 4096)'s uniform init: 1.8 s in a fresh process, its float64 arrays 128 MiB each)
+#: memory and back for each pass, and were faulted in fresh (randn of 5M elements: 144 -> 32 ms with
+#: the float32 transform below; nn.Linear(4096, 4096)'s uniform init: 1.9 -> 0.1 s in a fresh
+#: process, its float64 arrays 128 MiB each)
 _BLOCK = 1 << 16
 
 
 def _box_muller_f32(u, out) -> None:
-    """Box-Muller in float32 over rows of 16 float32 uniforms ``u``, written into ``out`` (same
-    shape): the radius from ``1 - u[:, :8]`` (its log taken in float64 and rounded), the angle
-    ``2 pi * u[:, 8:]`` in float32, and that angle's cosine and sine rounded from float64 values
-    (:func:`_cos_sin_f32`), each multiplied by the radius in float32; a block of rows at a time."""
-    for start in range(0, len(u), _BLOCK // 16):
-        _box_muller_rows(u[start : start + _BLOCK // 16], out[start : start + _BLOCK // 16])
-
-
-def _box_muller_rows(u, out) -> None:
+    """Box-Muller in the steps of torch's float32 vector kernel, over rows of 16 float32 uniforms
+    ``u``, written into ``out`` (same shape): the radius from ``1 - u[:, :8]`` (its log taken in
+    float64 and rounded), the angle ``2 pi * u[:, 8:]`` in float32, and that angle's cosine and sine
+    rounded from float64 values (:func:`_cos_sin_f32`), each multiplied by the radius in float32.
+    (torch's vectorised log, cos and sin may differ from those roundings by a few float32 ulps.)"""
     one_minus = 1.0 - u[:, :8]  # exact: u has 24 bits
     log = np.log(one_minus.astype(np.float64)).astype(np.float32)
     log *= np.float32(-2.0)
@@ -422,17 +415,17 @@ class Generator:
         for start in range(0, len(rows), _BLOCK // 16):
             block = rows[start : start + _BLOCK // 16]
             if wide:
-                block[...] = _box_muller_blocks(self._units(block.size, np.float64).reshape(-1, 16), np.float64)
+                block[...] = _box_muller_f64(self._units(block.size, np.float64).reshape(-1, 16))
             else:
-                _box_muller_rows(self._units32(block.size).reshape(-1, 16), block)
+                _box_muller_f32(self._units32(block.size).reshape(-1, 16), block)
         if whole < n:
             # torch fills every element with a uniform first: the last n % 16 go unused, and 16
             # fresh ones make the last block, over the last 16 elements
             self._draw32((n - whole) * (2 if wide else 1))
             if wide:
-                z[n - 16 :] = _box_muller_blocks(self._units(16, np.float64).reshape(1, 16), np.float64).reshape(-1)
+                z[n - 16 :] = _box_muller_f64(self._units(16, np.float64).reshape(1, 16)).reshape(-1)
             else:
-                _box_muller_rows(self._units32(16).reshape(1, 16), z[n - 16 :].reshape(1, 16))
+                _box_muller_f32(self._units32(16).reshape(1, 16), z[n - 16 :].reshape(1, 16))
         if wide:
             for start in range(0, n, _BLOCK):
                 z[start : start + _BLOCK] = fma(z[start : start + _BLOCK], float(std), float(mean))

