@@ -503,15 +503,14 @@ class Generator:
         offsets = (self._draw32(n - 1) % (n - steps).astype(np.uint64)).astype(np.int64)
         return _forward_fisher_yates(steps + offsets)
 
-    def _below(self, n: int, bound, work) -> np.ndarray:
-        """``n`` booleans (1-D), a uniform of ``work`` below ``bound`` (a number, or an array of
-        ``n`` bounds), drawn :data:`_BLOCK` at a time: the float64 uniforms and their raw 64-bit
-        draws never exist all at once (a dropout mask of 3M elements made 72 MB of them)."""
+    def _below(self, n: int, bound: float, work) -> np.ndarray:
+        """``n`` booleans (1-D), a uniform of ``work`` below ``bound``, drawn :data:`_BLOCK` at a
+        time: the float64 uniforms and their raw 64-bit draws never exist all at once (a dropout
+        mask of 3M elements made 72 MB of them)."""
         out = np.empty(n, bool)
         for start in range(0, n, _BLOCK):
             stop = min(start + _BLOCK, n)
-            limit = bound if np.ndim(bound) == 0 else bound[start:stop]
-            np.less(self._units(stop - start, work), limit, out=out[start:stop])
+            np.less(self._units(stop - start, work), bound, out=out[start:stop])
         return out
 
     def bernoulli_scalar(self, p: float, size):

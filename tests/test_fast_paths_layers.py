@@ -349,3 +349,15 @@ def test_conv_input_gradient_keeps_col2im_elsewhere(x_shape, w_shape, kwargs):
     assert _input_grad_by_gather(
         g, np.zeros(w_shape).reshape(1, w_shape[0], -1), x_shape, w_shape, (kwargs.get("stride", 1),) * 2,
         ((padding, padding),) * 2, (kwargs.get("dilation", 1),) * 2, 1) is None
+
+
+def test_conv_input_gradient_by_gather_with_a_frozen_weight():
+    """Only the input needs a gradient: the gather serves it without the gradient's matrix form."""
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((2, 6, 9, 8)), rng.standard_normal((4, 6, 3, 3))
+    grads = []
+    for lib in (torch, kitty):
+        xt = lib.tensor(x, requires_grad=True)
+        lib.nn.functional.conv2d(xt, lib.tensor(w), padding=1).sin().sum().backward()
+        grads.append(xt.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-10, atol=1e-10)

@@ -170,13 +170,14 @@ class ConvNd(Op):
     def backward(self, g):
         need = self.needs_input_grad
         xshape, pshape, wshape, stride, padding, dilation, groups, out_sz = self.args
-        gm = _to_cmat(g, groups)
         gx = gw = gb = None
         if need[0]:
             gx = _input_grad_by_gather(g, self.wm, xshape, wshape, stride, padding, dilation, groups)
-            if gx is None:
-                gpad = _col2im(self.wm.transpose(0, 2, 1) @ gm, pshape, wshape[2:], stride, dilation, groups, out_sz)
-                gx = xp.ascontiguousarray(_crop(gpad, padding, xshape[2:]))
+        # (the gradient as matrices: for the weight's gradient and col2im, not for the gather)
+        gm = _to_cmat(g, groups) if need[1] or (need[0] and gx is None) else None
+        if need[0] and gx is None:
+            gpad = _col2im(self.wm.transpose(0, 2, 1) @ gm, pshape, wshape[2:], stride, dilation, groups, out_sz)
+            gx = xp.ascontiguousarray(_crop(gpad, padding, xshape[2:]))
         if need[1]:
             # (contiguous, as torch's: rows_dot_rows hands back a transposed product, and a weight
             # gradient from autograd.grad must take .view(-1), as a MAML step's flattening does)

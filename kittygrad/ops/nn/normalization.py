@@ -218,11 +218,11 @@ class Norm(Op):
         gx = None
         if need[0]:
             w = wb.reshape(c) if wb is not None else xp.ones(c, g.dtype)
-            count = g.dtype.type(c // groups * size)
+            per_group = c // groups
+            count = g.dtype.type(per_group * size)
             proj = (p * w).reshape(n, groups, -1).sum(-1) / count  # mean(g * w * xhat) per group
             shift = (q * w).reshape(n, groups, -1).sum(-1) / count  # mean(g * w)
             rstd = self.rstd.reshape(n, groups)
-            per_group = c // groups
             scale = (rstd[:, :, None] * w.reshape(groups, per_group)).reshape(n, c, 1)
             gx = g3 * scale
             gx += x3 * xp.repeat(-rstd * proj, per_group, axis=1).reshape(n, c, 1)
