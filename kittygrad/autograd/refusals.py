@@ -7,7 +7,7 @@ an import of the other.
 """
 from __future__ import annotations
 
-from ..errors import KittyRuntimeError
+from ..errors import KittyRuntimeError, hinted
 from .grad_mode import _state
 
 
@@ -68,3 +68,48 @@ def view_rebase_error(t, what: str) -> KittyRuntimeError:
         "should be tracked is ambiguous, so it is refused: make both the view and the in-place "
         "change inside the no_grad block (not tracked), or both outside it (tracked)."
     )
+
+
+def _check_view_inplace(self, cls, args, others_require) -> None:
+    """Refuse, as torch does, an in-place op with grad on through the view ``self``."""
+    base = self._view[0]
+    self_requires = self._requires_grad or base._requires_grad
+    if not (self_requires or others_require):
+        return  # nothing is recorded: every view may be written
+    if self._multi_view is not None or self._no_grad_view:
+        raise view_rebase_error(self, f"is being modified in place ({_opname(cls)}_)")
+    if not self_requires:
+        return
+    if base._grad_fn is None:
+        raise KittyRuntimeError(hinted(
+            "a view of a leaf Variable that requires grad is being used in an in-place operation.",
+            f"{_opname(cls)}_: wrap it in `with kitty.no_grad():` or work on a copy (x.clone()).",
+        ))
+    if self._grad_fn is None and not self._requires_grad and not _through_a_new_view(cls, args):
+        # The base started to require grad (an in-place op on it or on another view of it) after
+        # this view was made, and nothing has used the view since. torch re-derives a view's
+        # grad_fn only when it is read, and decides "leaf" from the one not yet re-derived: it
+        # calls this view a leaf that requires grad. (Using the view once, even just reading
+        # .grad_fn, lifts that.) We follow, so that the same programs fail in both.
+        raise KittyRuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation.\n"
+            f"({_opname(cls)}_: this view was made before its base required grad and has not been used since. Use it "
+            "once (e.g. read its .grad_fn) or make the view again from the base."
+        )
+
+
+def _through_a_new_view(cls, args) -> bool:
+    """``x[idx] = value`` with an int, slice or None in ``idx`` writes through a fresh view of x
+    in torch (so x's grad_fn is re-derived first), not into x itself."""
+    if cls._name != "IndexPutBackward":
+        return False
+    idx = args[1]
+    for i in idx if type(idx) is tuple else (idx,):
+        if i is None or isinstance(i, slice) or (isinstance(i, int) and not isinstance(i, bool)):
+            return True
+    return False
+
+
+def _opname(cls) -> str:
+    name = cls._name
+    return (name[:-8] if name.endswith("Backward") else name).lower()

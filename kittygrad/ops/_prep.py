@@ -537,6 +537,9 @@ def inplace_operand(self, other, name, float_result, cpp_scalar_cast=False):
     """Bring the other operand of an in-place op to self's dtype and shape (torch's rules).
     ``cpp_scalar_cast``: a number that self's dtype cannot take is refused naming that dtype's C++
     type, as torch's ``clamp_`` does for a number bound (its check runs in the scalar's kernel)."""
+    if (type(other) is F.Tensor and other._data.dtype is self._data.dtype and other._data.shape == self._data.shape
+            and (not float_result or other._data.dtype.kind == "f")):
+        return other  # (a hand-written update's operand, p.grad: nothing to promote, refuse or stretch)
     is_tensor = isinstance(other, F.Tensor) or B.is_array(other)
     if is_tensor:
         other = as_tensor_arg(other, "other")

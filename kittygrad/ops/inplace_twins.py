@@ -6,7 +6,8 @@ from __future__ import annotations
 from .. import backend as B
 from ..autograd import function as F
 from ..autograd.engine import retarget_retained
-from ..autograd.function import Op, _check_view_inplace, apply_inplace
+from ..autograd.function import Op, apply_inplace
+from ..autograd.refusals import _check_view_inplace
 from ..autograd.grad_mode import _state
 from ..errors import KittyRuntimeError
 from ._prep import as_tensor_arg, broadcast_shape_of, check_scalar, dtype_name, expand_to, normalize_dim
