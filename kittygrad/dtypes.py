@@ -388,11 +388,15 @@ def fill_scalar(value, np_dtype):
     255
     """
     if np_dtype.kind in "iu":
+        info = B.xp.iinfo(np_dtype)
         if type(value) is _builtins.int:
-            info = B.xp.iinfo(np_dtype)
             fits = value <= info.max and (np_dtype.kind == "u" or value >= info.min)
+        elif isinstance(value, _builtins.float):
+            # (a float is compared as it is, exactly: 255.5 or -0.5 does not fit uint8, in torch)
+            fits = info.min <= value <= info.max  # (False for nan)
         else:
-            fits = not isinstance(value, _builtins.float) or _math.isfinite(value)
+            fits = True
         if not fits:
-            raise KittyRuntimeError(f"value cannot be converted to type {np_dtype.name}_t without overflow")
+            c_name = "int" if np_dtype.name == "int32" else f"{np_dtype.name}_t"  # (torch's words)
+            raise KittyRuntimeError(f"value cannot be converted to type {c_name} without overflow")
     return typed_scalar(value, np_dtype)

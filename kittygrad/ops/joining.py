@@ -7,7 +7,7 @@ from ..autograd import function as F
 from ..autograd.function import Op
 from ..autograd.graph_array import add_at
 from ..errors import KittyIndexError, KittyNotImplementedError, KittyRuntimeError, KittyTypeError, KittyValueError
-from ._prep import cast, dtype_name, normalize_dim, tensor_input, torch_named, varargs_sequence, warn_once
+from ._prep import cast, dtype_name, index_int, normalize_dim, tensor_input, torch_named, varargs_sequence, warn_once
 from .indexing import Select
 from .shape import Permute, _alias, _shape_arg, expand, reshape, transpose
 
@@ -39,9 +39,12 @@ class Cat(Op):
 
     def forward(self, *arrays, axis=0):
         self.axis = axis
-        self.skip = [a.ndim == 1 and a.shape[0] == 0 for a in arrays]
-        self.sizes = [a.shape[axis] if not s else 0 for a, s in zip(arrays, self.skip)]
-        parts = [a for a, s in zip(arrays, self.skip) if not s] or list(arrays)
+        self.skip = skip = [a.ndim == 1 and a.shape[0] == 0 for a in arrays]
+        if True not in skip:
+            self.sizes = [a.shape[axis] for a in arrays]
+            return self.xp.concatenate(arrays, axis=axis)
+        self.sizes = [a.shape[axis] if not s else 0 for a, s in zip(arrays, skip)]
+        parts = [a for a, s in zip(arrays, skip) if not s] or list(arrays)
         return self.xp.concatenate(parts, axis=axis)
 
     def backward(self, g):
@@ -83,6 +86,11 @@ def cat(tensors, dim: int = 0):
     ts = _tensor_list(tensors, "cat")
     if not ts:
         raise KittyValueError("torch.cat(): expected a non-empty list of Tensors")
+    if index_int(dim) is None:
+        raise KittyTypeError(f"cat(): argument 'dim' (position 2) must be int, not {type(dim).__name__}")
+    joined = _plain_cat(ts, dim)
+    if joined is not None:
+        return joined
     real = [t for t in ts if not (t._data.ndim == 1 and t._data.shape[0] == 0)]
     ref = real[0] if real else ts[0]
     nd = ref._data.ndim
@@ -106,6 +114,23 @@ def cat(tensors, dim: int = 0):
 
 
 concat = concatenate = cat
+
+
+def _plain_cat(ts, dim):
+    """``cat`` of tensors of one dtype and rank that agree off ``dim`` (an RNN step's input and
+    state, a batch's pieces): the general checks' outcome found in one pass, or None where they
+    must run (they name what is wrong, and promote, and skip empty 1-D tensors)."""
+    first = ts[0]._data
+    nd, dtype = first.ndim, first.dtype
+    if type(dim) is not int or not -nd <= dim < nd:
+        return None
+    axis = dim % nd
+    around = first.shape[:axis], first.shape[axis + 1:]
+    for t in ts:
+        a = t._data
+        if a.dtype is not dtype or a.ndim != nd or (a.shape[:axis], a.shape[axis + 1:]) != around:
+            return None
+    return Cat.apply(*ts, axis=axis)
 
 
 def stack(tensors, dim: int = 0):

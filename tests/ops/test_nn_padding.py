@@ -24,4 +24,9 @@ ROWS = [
     Row("pad_reflect_crop", lambda m, a: m.nn.functional.pad(a, (-1, 2, 1, -2), mode="reflect"), shapes=fixed((1, 2, 4, 5))),
     Row("pad_replicate_crop", lambda m, a: m.nn.functional.pad(a, (3, -2), mode="replicate"), shapes=fixed((2, 3, 4))),
     Row("pad_circular_crop", lambda m, a: m.nn.functional.pad(a, (-1, 2), mode="circular"), shapes=fixed((2, 2, 5))),
+    # one node for the batch (PadSequence): each sequence's gradient is its slice of the output's
+    Row("pad_sequence", lambda m, a, b, c: m.nn.utils.rnn.pad_sequence([a, b, c], padding_value=0.5), 3,
+        shapes=fixed((2, 3), (4, 3), (0, 3))),
+    Row("pad_sequence_batch_first_left", lambda m, a, b: m.nn.utils.rnn.pad_sequence(
+        [a, b], batch_first=True, padding_value=-1.0, padding_side="left"), 2, shapes=fixed((1, 2, 2), (3, 2, 2))),
 ]

@@ -17,6 +17,7 @@ from ... import dtypes as D
 from ...errors import KittyRuntimeError
 from ...ops import joining as _joining
 from ...ops._prep import torch_named
+from ...ops.nn.padding import PadSequence
 from ...tensor import Tensor
 
 __all__ = ["PackedSequence", "pad_sequence", "pack_padded_sequence", "pad_packed_sequence", "pack_sequence",
@@ -260,25 +261,24 @@ def pad_sequence(sequences: Tensor | Sequence[Tensor], batch_first: bool = False
     if not sequences:
         raise KittyRuntimeError("received an empty list of sequences")
     first = sequences[0]
-    longest = max(s.shape[0] for s in sequences)
-    rest = tuple(first.shape[1:])
-    padded = []
-    for s in sequences:
-        for dim, (want, got) in enumerate(zip(rest, s.shape[1:]), start=1):
-            if want != got:
-                raise KittyRuntimeError(
-                    f"The size of tensor a ({want}) must match the size of tensor b ({got}) at non-singleton "
-                    f"dimension {dim}"
-                )
-        if s.dtype != first.dtype:  # the output takes the first sequence's dtype, as torch's
-            s = s.to(first.dtype)
-        short = longest - s.shape[0]
-        if short:
-            fill = C.full((short, *rest), padding_value, dtype=first.dtype)
-            s = _joining.cat([s, fill] if padding_side == "right" else [fill, s], 0)
-        padded.append(s)
+    rest = first._data.shape[1:]
+    dtype = first.dtype
+    for i, s in enumerate(sequences):
+        if s._data.ndim == 0:
+            raise KittyRuntimeError(f"ArrayRef: invalid slice, N = 1; size = 0 (sequence {i} is 0-dimensional)")
+        if s._data.shape[1:] != rest:
+            for dim, (want, got) in enumerate(zip(rest, s._data.shape[1:]), start=1):
+                if want != got:
+                    raise KittyRuntimeError(
+                        f"The size of tensor a ({want}) must match the size of tensor b ({got}) at non-singleton "
+                        f"dimension {dim}"
+                    )
+        if s.dtype is not dtype:  # the output takes the first sequence's dtype, as torch's
+            sequences[i] = s.to(dtype)
+    fill = C.full((), padding_value, dtype=dtype)._data  # (full's rules for the value: an int dtype's range)
+    out = PadSequence.apply(*sequences, fill=fill, batch_first=batch_first, left=padding_side == "left")
     # (torch copies the sequences into a filled buffer: CopySlices)
-    return torch_named(_joining.stack(padded, 0 if batch_first else 1), "CopySlices")
+    return torch_named(out, "CopySlices")
 
 
 def pack_sequence(sequences: Sequence[Tensor], enforce_sorted: bool = True) -> PackedSequence:

@@ -258,7 +258,7 @@ class ClassNll(Op):
 
     def forward(self, x, target=None, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0, logits=True, out_shape=None):
         m, c = x.shape
-        if m and weight is None and not label_smoothing and logits:
+        if m and weight is None and not label_smoothing:
             if ignore_index < 0 and target.dtype is _INT64:
                 # every target in [0, c), so none ignored, in one reduction: read as unsigned, a
                 # negative target is huge
@@ -267,7 +267,9 @@ class ClassNll(Op):
                 lo, hi = int(target.min()), int(target.max())
                 plain = 0 <= lo and hi < c and not lo <= ignore_index <= hi
             if plain:
-                return self._plain_forward(x, target, reduction, out_shape)
+                if logits:
+                    return self._plain_forward(x, target, reduction, out_shape)
+                return self._plain_nll_forward(x, target, reduction, out_shape)
         valid = target != ignore_index
         tc = xp.where(valid, target, 0)
         if m and (tc.min() < 0 or tc.max() >= c):  # (ignored rows hold 0 in tc: look closer)
@@ -302,10 +304,10 @@ class ClassNll(Op):
             return loss.reshape(out_shape)
         acc = _accumulator(x.dtype)
         if reduction == "sum":
-            return xp.asarray(loss.sum(dtype=acc), dtype=x.dtype)
+            return xp.asarray(xp.add.reduce(loss, dtype=acc), dtype=x.dtype)
         self.denom = wt.sum(dtype=acc)  # (a 16-bit sum of the weights stops growing: 256 in bfloat16)
         with B.errstate(invalid="ignore", divide="ignore"):
-            return xp.asarray(loss.sum(dtype=acc) / self.denom, dtype=x.dtype)
+            return xp.asarray(xp.add.reduce(loss, dtype=acc) / self.denom, dtype=x.dtype)
 
     def _plain_forward(self, x, target, reduction, out_shape):
         """Cross-entropy without class weights or smoothing, every target in range and none
@@ -321,13 +323,27 @@ class ClassNll(Op):
         loss -= picked  # -((x - shift) - log ssum) at the target, as the general path
         self.e, self.ssum, self.tc, self.valid, self.wt, self.weight, self.shape = e, ssum, target, None, None, None, x.shape
         self.args = (reduction, 0.0, True, out_shape)
+        return self._plain_reduced(loss, x, reduction, out_shape)
+
+    def _plain_nll_forward(self, x, target, reduction, out_shape):
+        """NLL of log-probabilities under _plain_forward's conditions: the general formulas' values
+        (their weights and masks are ones, so each loss is the picked entry negated, exactly)."""
+        m = x.shape[0]
+        loss = -x[xp.arange(m), target]
+        self.e = self.ssum = None
+        self.tc, self.valid, self.wt, self.weight, self.shape = target, None, None, None, x.shape
+        self.args = (reduction, 0.0, False, out_shape)
+        return self._plain_reduced(loss, x, reduction, out_shape)
+
+    def _plain_reduced(self, loss, x, reduction, out_shape):
+        """The plain routes' per-row losses reduced as the general route reduces them."""
         if reduction == "none":
             return loss.reshape(out_shape)
         acc = _accumulator(x.dtype)
         if reduction == "sum":
-            return xp.asarray(loss.sum(dtype=acc), dtype=x.dtype)
-        self.denom = acc.type(m)
-        return xp.asarray(loss.sum(dtype=acc) / self.denom, dtype=x.dtype)
+            return xp.asarray(xp.add.reduce(loss, dtype=acc), dtype=x.dtype)
+        self.denom = acc.type(x.shape[0])
+        return xp.asarray(xp.add.reduce(loss, dtype=acc) / self.denom, dtype=x.dtype)
 
     def composite(self, x, target=None, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0, logits=True, out_shape=None):
         """The same loss from differentiable ops (double backward differentiates this)."""
@@ -360,6 +376,10 @@ class ClassNll(Op):
         else:
             with B.errstate(invalid="ignore", divide="ignore"):
                 scale = g / self.denom
+        if valid is None and not logits:  # _plain_nll_forward's case: -scale at each target
+            gx = xp.zeros(self.shape, g.dtype)
+            gx[xp.arange(m), tc] -= scale
+            return (gx,)
         if valid is None:  # _plain_forward's case: softmax * scale, less scale at the target
             gx = scaled_own(self, self.e, scale / self.ssum if scale.ndim == 0 else (scale / self.ssum[:, 0])[:, None])
             gx[xp.arange(m), tc] -= scale

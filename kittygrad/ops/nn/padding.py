@@ -223,3 +223,36 @@ def pad(input, pad, mode: str = "constant", value=None):
     out = Pad.apply(x, pads=tuple(pairs), mode=mode, value=val, dims=k)
     # torch's constant, reflect and replicate kernels keep a channels-last input's layout
     return out if mode == "circular" else keep_channels_last(out, x)
+
+
+class PadSequence(Op):
+    """Sequences ``(L_i, *)`` of one dtype written into one array filled with ``fill`` (a 0-d
+    array of that dtype): ``(B, max L, *)`` with ``batch_first``, else ``(max L, B, *)``; each
+    sequence at the start of its row, or at the end with ``left``. One node for the batch: a
+    sequence's gradient is its slice of the output's."""
+
+    saved_fields = ("batch_first", "left", "lengths", "longest")
+
+    def forward(self, *arrays, fill, batch_first=False, left=False):
+        lengths = [a.shape[0] for a in arrays]
+        longest = max(lengths)
+        rest = arrays[0].shape[1:]
+        batch = len(arrays)
+        shape = (batch, longest) + rest if batch_first else (longest, batch) + rest
+        out = xp.full(shape, fill, arrays[0].dtype)
+        for i, (a, n) in enumerate(zip(arrays, lengths)):
+            steps = slice(longest - n, longest) if left else slice(0, n)
+            if batch_first:
+                out[i, steps] = a
+            else:
+                out[steps, i] = a
+        self.lengths, self.longest, self.batch_first, self.left = lengths, longest, batch_first, left
+        return out
+
+    def backward(self, g):
+        longest, left, batch_first = self.longest, self.left, self.batch_first
+        grads = []
+        for i, n in enumerate(self.lengths):
+            steps = slice(longest - n, longest) if left else slice(0, n)
+            grads.append(g[i, steps] if batch_first else g[steps, i])
+        return tuple(grads)

@@ -1,0 +1,203 @@
+"""Short cuts for small ops that tutorial loops call thousands of times, each against the general
+route it skips (to the bit) and against torch: NLL of log-probabilities with every target in
+range, ``cat`` of tensors that agree, an in-place update that records nothing, and
+``pad_sequence`` as one node."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import kittygrad as kitty
+from kittygrad.autograd import function as function_module
+from kittygrad.autograd.grad_mode import _state
+from kittygrad.ops import joining
+from kittygrad.ops.nn import loss as loss_module
+
+
+def _nll_both_routes(logp: np.ndarray, target: np.ndarray, reduction: str, upstream: np.ndarray):
+    """(loss, grad) by the plain route and by the general one (a weight of ones selects it: the
+    same formulas, every weight 1)."""
+    results = []
+    for weight in (None, kitty.ones(logp.shape[1], dtype=kitty.tensor(logp).dtype)):
+        x = kitty.tensor(logp, requires_grad=True)
+        out = kitty.nn.functional.nll_loss(x, kitty.tensor(target), weight=weight, reduction=reduction)
+        out.backward(kitty.tensor(upstream.astype(logp.dtype)))
+        results.append((out.detach().numpy(), x.grad.numpy()))
+    return results
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_nll_plain_route_gives_the_general_route_s_bits(dtype, reduction):
+    rng = np.random.default_rng(3)
+    logp = rng.standard_normal((9, 5)).astype(dtype)
+    logp[2, 1], logp[4, 3], logp[6, 0] = np.inf, -np.inf, np.nan
+    target = rng.integers(0, 5, 9)
+    target[2], target[4] = 1, 3  # the inf and -inf are picked
+    upstream = rng.standard_normal(9 if reduction == "none" else ()).astype(np.float64)
+    (plain_loss, plain_grad), (general_loss, general_grad) = _nll_both_routes(logp, target, reduction, upstream)
+    assert plain_loss.dtype == general_loss.dtype and plain_grad.dtype == general_grad.dtype
+    np.testing.assert_array_equal(plain_loss, general_loss)
+    np.testing.assert_array_equal(plain_grad, general_grad)
+    ref = torch.tensor(logp.astype(np.float64), requires_grad=True)
+    expected = torch.nn.functional.nll_loss(ref, torch.tensor(target), reduction=reduction)
+    expected.backward(torch.tensor(upstream))
+    np.testing.assert_allclose(plain_grad.astype(np.float64), ref.grad.numpy(), rtol=2e-3, atol=1e-3)
+
+
+def test_nll_plain_route_is_taken_only_when_every_target_counts(monkeypatch):
+    taken = []
+    original = loss_module.ClassNll._plain_nll_forward
+    monkeypatch.setattr(loss_module.ClassNll, "_plain_nll_forward",
+                        lambda self, *a: taken.append(1) or original(self, *a))
+    logp = kitty.randn(4, 3).log_softmax(1)
+    kitty.nn.functional.nll_loss(logp, kitty.tensor([0, 2, 1, 2]))
+    assert taken == [1]
+    kitty.nn.functional.nll_loss(logp, kitty.tensor([0, 2, 1, 2]), ignore_index=2)  # a target ignored
+    kitty.nn.functional.nll_loss(logp, kitty.tensor([0, 2, 1, 2]), weight=kitty.ones(3))
+    for lib in (kitty, torch):
+        with pytest.raises((IndexError, RuntimeError), match="out of bounds"):
+            lib.nn.functional.nll_loss(lib.zeros(2, 3), lib.tensor([0, 3]))
+    assert taken == [1]
+
+
+@pytest.mark.parametrize("parts, dim", [
+    (((2, 3), (2, 1)), 1), (((2, 3), (4, 3)), 0), (((2, 3), (2, 3)), -1), (((2, 1, 3), (2, 4, 3), (2, 2, 3)), -2),
+    (((3,), (0,), (2,)), 0),
+])
+def test_cat_of_agreeing_tensors_takes_the_short_route_and_matches_torch(monkeypatch, parts, dim):
+    taken = []
+    original = joining._plain_cat
+    monkeypatch.setattr(joining, "_plain_cat", lambda ts, d: taken.append(original(ts, d)) or taken[-1])
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in parts]
+    ks = [kitty.tensor(a, requires_grad=True) for a in arrays]
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out_k, out_t = kitty.cat(ks, dim), torch.cat(ts, dim)
+    assert taken[-1] is not None
+    np.testing.assert_array_equal(out_k.detach().numpy(), out_t.detach().numpy())
+    g = rng.standard_normal(tuple(out_t.shape)).astype(np.float32)
+    out_k.backward(kitty.tensor(g))
+    out_t.backward(torch.tensor(g))
+    for k, t in zip(ks, ts):
+        np.testing.assert_array_equal(k.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.cat([m.zeros(2, 3), m.zeros(3, 3)], 1),  # sizes differ off dim
+    lambda m: m.cat([m.zeros(2, 3), m.zeros(2)], 0),  # ranks differ
+    lambda m: m.cat([m.zeros(2, 3), m.zeros(2, 3)], 2),  # dim out of range
+    lambda m: m.cat([m.zeros(2, 3), m.zeros(2, 3, dtype=m.float64)], 0),  # promotes
+    lambda m: m.cat([m.zeros(2, 3), m.zeros(0)], 0),  # an empty 1-D tensor is skipped
+    lambda m: m.cat([m.zeros(0), m.zeros(2, 3)], 0),
+    lambda m: m.cat([m.zeros(2, 3), m.zeros(2, 1, dtype=m.long)], True),  # a bool dim
+    lambda m: m.cat([m.zeros(2, 3), m.zeros(2, 3)], 1.0),
+    lambda m: m.cat([m.zeros(2, 3), m.zeros(2, 3)], m.tensor(1)),
+])
+def test_cat_cases_the_short_route_refuses_behave_as_torch(make):
+    results = []
+    for lib in (kitty, torch):
+        try:
+            out = make(lib)
+            results.append((str(out.dtype).split(".")[-1], tuple(out.shape)))
+        except (RuntimeError, IndexError, TypeError) as e:
+            results.append((type(e).__mro__[-3].__name__ if type(e).__module__ != "builtins" else type(e).__name__,
+                            str(e).split("\n")[0]))
+    assert results[0][1] == results[1][1]
+
+
+def test_inplace_update_without_recording_restores_grad_mode_when_it_fails():
+    x = kitty.zeros(3)
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        x.add_(kitty.ones(2, 3))
+    assert _state.enabled is True
+    p = kitty.zeros(3, requires_grad=True)
+    p.grad = kitty.ones(3)
+    p.data.add_(p.grad.data, alpha=-0.5)  # the tutorial's update, grad mode on
+    assert p.grad_fn is None and p.requires_grad and _state.enabled is True
+    np.testing.assert_array_equal(p.detach().numpy(), np.full(3, -0.5, np.float32))
+    with kitty.no_grad():
+        p.sub_(p.grad, alpha=0.5)
+    assert _state.enabled is True and p.grad_fn is None
+    np.testing.assert_array_equal(p.detach().numpy(), np.full(3, -1.0, np.float32))
+
+
+def test_inplace_update_without_recording_is_still_seen_by_observers():
+    seen = []
+    function_module.observers.append(lambda kind, name, *rest: seen.append((kind, name)))
+    try:
+        x = kitty.zeros(3)
+        x.mul_(kitty.ones(3))
+    finally:
+        function_module.observers.pop()
+    assert ("inplace", "mul_") in seen and ("op", "Mul") not in seen  # the out-of-place half stays hidden
+
+
+def test_inplace_division_of_integers_by_integers_is_still_refused():
+    for lib in (kitty, torch):
+        with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Long"):
+            lib.tensor([4, 6]).div_(lib.tensor([2, 3]))
+
+
+def test_forward_ad_sees_a_no_grad_inplace_update():
+    import kittygrad.autograd.forward_ad as fwAD
+
+    with fwAD.dual_level():
+        x = fwAD.make_dual(kitty.ones(3), kitty.full((3,), 2.0))
+        y = x * 1
+        with kitty.no_grad():
+            y.add_(kitty.ones(3), alpha=3.0)
+        np.testing.assert_array_equal(fwAD.unpack_dual(y).tangent.numpy(), np.full(3, 2.0, np.float32))
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_pad_sequence_is_one_node_with_torch_s_values_and_gradients(batch_first, side):
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal((n, 2)).astype(np.float32) for n in (3, 1, 4, 0)]
+    ks = [kitty.tensor(a, requires_grad=True) for a in arrays]
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out_k = kitty.nn.utils.rnn.pad_sequence(ks, batch_first=batch_first, padding_value=7.0, padding_side=side)
+    out_t = torch.nn.utils.rnn.pad_sequence(ts, batch_first=batch_first, padding_value=7.0, padding_side=side)
+    np.testing.assert_array_equal(out_k.detach().numpy(), out_t.detach().numpy())
+    assert out_k.is_contiguous() and out_k.stride() == out_t.stride()
+    assert {type(n[0]).__name__ for n in out_k.grad_fn.next_functions} == {"AccumulateGrad"}
+    g = rng.standard_normal(tuple(out_t.shape)).astype(np.float32)
+    out_k.backward(kitty.tensor(g))
+    out_t.backward(torch.tensor(g))
+    for k, t in zip(ks, ts):
+        np.testing.assert_array_equal(k.grad.numpy(), t.grad.numpy())
+
+
+def test_pad_sequence_refusals_and_fill_values_match_torch():
+    cases = [
+        lambda m: m.nn.utils.rnn.pad_sequence([m.ones(2, 3), m.ones(1, 4)]),
+        lambda m: m.nn.utils.rnn.pad_sequence([m.tensor(1.0), m.tensor(2.0)]),
+        lambda m: m.nn.utils.rnn.pad_sequence([m.ones(2, dtype=m.long), m.ones(1, dtype=m.long)], padding_value=1e30),
+        lambda m: m.nn.utils.rnn.pad_sequence([m.ones(2, dtype=m.long), m.ones(1, dtype=m.float64)], padding_value=2.7),
+        lambda m: m.nn.utils.rnn.pad_sequence([m.ones(2), m.ones(3, dtype=m.float64)], padding_value=2.7),
+    ]
+    for make in cases:
+        got = []
+        for lib in (kitty, torch):
+            try:
+                got.append(make(lib).tolist())
+            except RuntimeError as e:
+                got.append(str(e).split(" (")[0])
+        assert got[0] == got[1]
+
+
+@pytest.mark.parametrize("value, dtype", [
+    (3e9, "int32"), (2147483647.5, "int32"), (-1.0, "uint8"), (255.5, "uint8"), (-0.5, "uint8"), (9.3e18, "int64"),
+    (9.2e18, "int64"), (-129.0, "int8"), (float("nan"), "int16"), (float("inf"), "int32"), (2**40, "int32"),
+    (-1, "uint8"), (2.5, "int64"), (-2.5, "int8"), (300.0, "bool"),
+])
+def test_a_float_fill_outside_an_integer_dtype_is_refused_as_torch(value, dtype):
+    got = []
+    for lib in (kitty, torch):
+        try:
+            got.append(lib.full((2,), value, dtype=getattr(lib, dtype)).tolist())
+        except RuntimeError as e:
+            got.append(str(e))
+    assert got[0] == got[1]
