@@ -26,6 +26,10 @@ ROWS = [
     Row("nll_loss", lambda m, x: F(m).nll_loss(x, _int_tensor(m, [1, 0, 3]), weight=m.tensor([1.0, 2.0, 0.5, 1.5], dtype=x.dtype)),
         shapes=fixed((3, 4))),
     Row("nll_loss_none", lambda m, x: F(m).nll_loss(x, _int_tensor(m, [[1, 0], [2, -100]]), reduction="none"), shapes=fixed((2, 3, 2))),
+    # every target counted, no weight: the plain route (ClassNll._plain_nll_forward)
+    Row("nll_loss_plain", lambda m, x: F(m).nll_loss(x, _int_tensor(m, [1, 0, 3])), shapes=fixed((3, 4))),
+    Row("nll_loss_plain_sum", lambda m, x: F(m).nll_loss(x, _int_tensor(m, [[1, 0], [2, 2]]), reduction="sum"),
+        shapes=fixed((2, 3, 2))),
     Row("binary_cross_entropy", lambda m, x, t: F(m).binary_cross_entropy(x, t, weight=m.tensor([0.5, 2.0, 1.0], dtype=x.dtype)), 2,
         shapes=fixed((4, 3), (4, 3)), domain=_probs),
     Row("binary_cross_entropy_with_logits", lambda m, x, t, pw: F(m).binary_cross_entropy_with_logits(x, t.sigmoid(), pos_weight=pw), 3,
