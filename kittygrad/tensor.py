@@ -24,6 +24,7 @@ from .autograd.grad_mode import _state as _grad_state
 from .autograd.grad_mode import enable_grad
 from .autograd.gradients import backward as _autograd_backward
 from .autograd.hooks import RemovableHandle
+from .autograd.refusals import view_rebase_error
 from .autograd.walk import run_backward as _run_backward
 from .device import CPU, META, accelerator_copy, asks_for_meta, check_device, laid_out, parse_to, preserve_format
 from .device import suggest_memory_format
@@ -327,7 +328,7 @@ class Tensor(TensorMethods, InplaceMethods, NumericMethods, QueryMethods, metacl
         if base._requires_grad or self._grad_fn is not None:
             if self._multi_view is not None or self._no_grad_view:
                 # torch refuses these views once their memory changed in place with a graph around
-                raise _function.view_rebase_error(self, "its base or another view of its base has been modified inplace")
+                raise view_rebase_error(self, "its base or another view of its base has been modified inplace")
             if base._requires_grad:
                 with enable_grad(), _function._quiet():  # bookkeeping, not an op the user ran
                     fresh = replay(base)
