@@ -177,6 +177,7 @@ def test_pad_sequence_refusals_and_fill_values_match_torch():
         lambda m: m.nn.utils.rnn.pad_sequence([m.ones(2, dtype=m.long), m.ones(1, dtype=m.long)], padding_value=1e30),
         lambda m: m.nn.utils.rnn.pad_sequence([m.ones(2, dtype=m.long), m.ones(1, dtype=m.float64)], padding_value=2.7),
         lambda m: m.nn.utils.rnn.pad_sequence([m.ones(2), m.ones(3, dtype=m.float64)], padding_value=2.7),
+        lambda m: m.nn.utils.rnn.pad_sequence([m.ones(3, 2), m.arange(2.0)]),  # broadcast, as copy_
     ]
     for make in cases:
         got = []
@@ -201,3 +202,16 @@ def test_a_float_fill_outside_an_integer_dtype_is_refused_as_torch(value, dtype)
         except RuntimeError as e:
             got.append(str(e))
     assert got[0] == got[1]
+
+
+def test_pad_sequence_of_a_lower_rank_sequence_broadcasts_it_with_torch_s_gradient():
+    grads = []
+    for lib in (kitty, torch):
+        a = lib.ones(3, 2, requires_grad=True)
+        b = lib.arange(2.0).requires_grad_()
+        out = lib.nn.utils.rnn.pad_sequence([a, b], padding_value=-1.0)
+        (out * lib.arange(12.0).reshape(3, 2, 2)).sum().backward()
+        grads.append((out.tolist(), a.grad.tolist(), b.grad.tolist()))
+    assert grads[0] == grads[1]
+    with pytest.raises(RuntimeError):
+        kitty.nn.utils.rnn.pad_sequence([kitty.ones(3, 2), kitty.ones(2, 2, 5)])

@@ -273,6 +273,8 @@ def pad_sequence(sequences: Tensor | Sequence[Tensor], batch_first: bool = False
                         f"The size of tensor a ({want}) must match the size of tensor b ({got}) at non-singleton "
                         f"dimension {dim}"
                     )
+            # a sequence of another rank is broadcast into its place, as torch's copy_ does (or refused)
+            sequences[i] = s = s.expand(s._data.shape[0], *rest)
         if s.dtype is not dtype:  # the output takes the first sequence's dtype, as torch's
             sequences[i] = s.to(dtype)
     fill = C.full((), padding_value, dtype=dtype)._data  # (full's rules for the value: an int dtype's range)
