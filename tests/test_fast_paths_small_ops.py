@@ -215,3 +215,63 @@ def test_pad_sequence_of_a_lower_rank_sequence_broadcasts_it_with_torch_s_gradie
     assert grads[0] == grads[1]
     with pytest.raises(RuntimeError):
         kitty.nn.utils.rnn.pad_sequence([kitty.ones(3, 2), kitty.ones(2, 2, 5)])
+
+
+def _both(make):
+    """make(lib) under kittygrad and torch: its result (a list) or its error's first line."""
+    got = []
+    for lib in (kitty, torch):
+        try:
+            got.append(make(lib))
+        except (RuntimeError, IndexError) as e:
+            got.append(str(e).split("\n")[0].replace("torch.", "").replace("kittygrad.", ""))
+    return got
+
+
+def test_setitem_that_records_nothing_writes_in_place_with_torch_s_results_and_versions():
+    def fill(lib):
+        buf = lib.zeros(6, 4)
+        view = buf[1:]
+        for i in range(5):
+            view[i] = lib.arange(4.0) + i  # a row through a view: the base sees it, both count it
+        buf[0, 1:3] = 7.0
+        buf[lib.tensor([0, 2])] = lib.ones(4)
+        buf[buf > 6] = -1.0
+        return buf.tolist(), buf._version, view._version
+
+    got = _both(fill)
+    assert got[0] == got[1]
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.zeros(3).expand(2, 3).__setitem__((slice(None), 0), m.ones(2)),  # elements that share memory
+    lambda m: m.zeros(2, 3).__setitem__(5, 1.0),  # out of range
+    lambda m: m.zeros(2, 3).__setitem__((slice(None), 0), m.ones(3)),  # no broadcast
+    lambda m: m.zeros(2, 3).__setitem__(m.tensor([True, False, True]), 1.0),  # mask of the wrong size
+])
+def test_setitem_that_records_nothing_refuses_as_torch(make):
+    got = _both(make)
+    assert got[0] == got[1]
+
+
+def test_setitem_that_must_be_recorded_or_seen_still_is():
+    x = kitty.zeros(3)
+    x[0] = kitty.ones(()).requires_grad_()  # a value that requires grad: recorded
+    assert x.requires_grad and x.grad_fn is not None
+    w = kitty.ones(3, requires_grad=True)
+    saved = kitty.ones(3)
+    y = (saved * w).sum()  # mul saves `saved` for w's gradient
+    saved[0] = 5.0  # written in place, counted
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+    seen = []
+    function_module.observers.append(lambda kind, name, *rest: seen.append((kind, name)))
+    try:
+        kitty.zeros(3)[1] = 2.0
+    finally:
+        function_module.observers.pop()
+    assert seen == [("inplace", "indexput_")]
+    with kitty.inference_mode():
+        frozen = kitty.zeros(3)
+    with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside InferenceMode"):
+        frozen[0] = 1.0

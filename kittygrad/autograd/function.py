@@ -652,13 +652,33 @@ def _write(self, values, cls) -> None:
             f"output with shape {list(data.shape)} doesn't match the broadcast shape "
             f"{list(values.shape)} of the in-place {cls._name[:-8].lower()}_"
         )
+    writable(data)[...] = values
+    self._vc[0] += 1
+
+
+def writable(data):
+    """``data``, refused as torch refuses writing into a tensor whose elements share memory (an
+    ``expand``'s result)."""
     if not data.flags.writeable:
         raise KittyRuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers to a "
             "single memory location. Please clone() the tensor before performing the operation."
         )
-    data[...] = values
-    self._vc[0] += 1
+    return data
+
+
+def inplace_unseen(self, value) -> bool:
+    """Whether an in-place write of ``value`` (a Tensor or a number) into ``self`` would record
+    nothing and be seen by nobody (no gradient, no observer, no forward-AD level, no vmap): the
+    caller may then write ``self``'s array directly, as :func:`apply_inplace` would, without its
+    out-of-place copy of the whole tensor."""
+    if observers or dual_inplace is not None or vmap_inplace is not None or type(self._data) is not B.ndarray:
+        return False
+    if not _state.enabled:
+        return True
+    view = self._view
+    return not (self._requires_grad or (view is not None and view[0]._requires_grad)
+                or (isinstance(value, Tensor) and value.requires_grad))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -180,6 +180,23 @@ def by_materializing(ufunc, a, b, out=None):
     return _OPERATOR_OF[ufunc](a, b)  # (an operator: a GraphArray, in double backward, takes it too)
 
 
+def minus_max(x, axis: int):
+    """``x - x.max(axis, keepdims=True)`` for softmax and log-softmax (an empty slice's max is -inf),
+    NumPy's invalid-value warning hidden where a slice's max is infinite (a slice all -inf gives
+    NaN, quietly, as torch's). One slice with a finite max (a recurrent step's scores) cannot make
+    inf - inf, and skips ``errstate``: 0.7 of its 1.5 us.
+
+    >>> import numpy as np
+    >>> minus_max(np.array([[1.0, 3.0]]), 1)
+    array([[-2.,  0.]])
+    """
+    peak = x.max(axis=axis, keepdims=True, initial=-B.xp.inf)
+    if peak.size == 1 and -math.inf < peak.item() < math.inf:  # (False at NaN)
+        return by_materializing(B.xp.subtract, x, peak)
+    with B.errstate(invalid="ignore"):
+        return by_materializing(B.xp.subtract, x, peak)
+
+
 def _broadcast_pair(a, b):
     """``(big, small, big comes first)`` where by_materializing serves ``a`` and ``b``, else None."""
     if (type(a) is B.ndarray and type(b) is B.ndarray and (a.size >= _MATERIALIZED_MIN or b.size >= _MATERIALIZED_MIN)

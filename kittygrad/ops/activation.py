@@ -31,8 +31,7 @@ class Softmax(Op):
             # inputs arrive widened already): per-element float16 exps and sums drift a unit
             self.out = self.forward(x.astype(xp.float32), axis).astype(_HALF)
             return self.out
-        with B.errstate(invalid="ignore"):  # a row all -inf (every key masked) is NaN in torch, quietly
-            e = _k.by_materializing(xp.subtract, x, x.max(axis=axis, keepdims=True, initial=-xp.inf))  # initial: empty inputs
+        e = _k.minus_max(x, axis)  # (a row all -inf, every key masked, is NaN in torch, quietly)
         if type(e) is B.ndarray and e.ndim > 0:  # a fresh array: exp and the scaling in place
             _k.exp_normalized(e, axis)
             self.out = e
@@ -62,8 +61,7 @@ class LogSoftmax(Op):
         if x.dtype == _HALF:  # computed in float32 and rounded once, as softmax (bfloat16 arrives widened)
             self.out = self.forward(x.astype(xp.float32), axis, low).astype(_HALF)
             return self.out
-        with B.errstate(invalid="ignore"):  # (a row all -inf: NaN, quietly, as softmax's)
-            shifted = _k.by_materializing(xp.subtract, x, x.max(axis=axis, keepdims=True, initial=-xp.inf))  # initial: empty inputs
+        shifted = _k.minus_max(x, axis)  # (a row all -inf: NaN, quietly, as softmax's)
         e = xp.exp(shifted)
         log_total = xp.log(_k.sum_along(e, axis))
         if low is not None and axis == e.ndim - 1:
