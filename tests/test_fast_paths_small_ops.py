@@ -275,3 +275,32 @@ def test_setitem_that_must_be_recorded_or_seen_still_is():
         frozen = kitty.zeros(3)
     with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside InferenceMode"):
         frozen[0] = 1.0
+
+
+def test_a_view_made_without_a_node_behaves_as_torch_s_view():
+    def follow(lib):
+        base = lib.arange(12.0).reshape(3, 4)
+        row, cell = base[1], base[2, 3]  # made while nothing requires grad: no node
+        row[0] = -1.0  # written through: the base sees it, the versions count it
+        w = lib.full((3, 4), 2.0, requires_grad=True)
+        base.mul_(w)  # the base now requires grad: the views re-derive their grad_fn when used
+        (row * 3).sum().backward(retain_graph=True)
+        first = w.grad.tolist()
+        w.grad = None
+        cell.backward()
+        return base.tolist(), row.tolist(), cell.item(), row._version, first, w.grad.tolist(), row.is_leaf
+
+    got = _both(follow)
+    assert got[0] == got[1]
+
+
+def test_a_view_made_under_no_grad_without_a_node_is_refused_as_torch():
+    def refused(lib):
+        base = lib.zeros(3, requires_grad=True) * 1
+        with lib.no_grad():
+            v = base[1:]
+        v.add_(1.0)  # through a view made under no_grad, with grad on: torch refuses
+        return v.tolist()
+
+    got = _both(refused)  # (kittygrad words torch's reason its own way)
+    assert all(isinstance(g, str) and g.startswith("A view was created in no_grad mode and is being modified in") for g in got)

@@ -667,18 +667,34 @@ def writable(data):
     return data
 
 
-def inplace_unseen(self, value) -> bool:
-    """Whether an in-place write of ``value`` (a Tensor or a number) into ``self`` would record
-    nothing and be seen by nobody (no gradient, no observer, no forward-AD level, no vmap): the
-    caller may then write ``self``'s array directly, as :func:`apply_inplace` would, without its
-    out-of-place copy of the whole tensor."""
-    if observers or dual_inplace is not None or vmap_inplace is not None or type(self._data) is not B.ndarray:
+def unseen(src) -> bool:
+    """Whether an op on ``src`` alone would record nothing and be seen by nobody (no gradient, no
+    observer, no forward-AD level, no vmap): a caller may then compute it without a node, as
+    :func:`unrecorded_view` and :func:`inplace_unseen`'s callers do."""
+    if observers or dual_apply is not None or dual_inplace is not None or vmap_inplace is not None:
+        return False
+    if type(src._data) is not B.ndarray:
         return False
     if not _state.enabled:
         return True
-    view = self._view
-    return not (self._requires_grad or (view is not None and view[0]._requires_grad)
-                or (isinstance(value, Tensor) and value.requires_grad))
+    view = src._view
+    return not (src._requires_grad or (view is not None and view[0]._requires_grad))
+
+
+def inplace_unseen(self, value) -> bool:
+    """Whether an in-place write of ``value`` (a Tensor or a number) into ``self`` would record
+    nothing and be seen by nobody: the caller may then write ``self``'s array directly, as
+    :func:`apply_inplace` would, without its out-of-place copy of the whole tensor."""
+    return unseen(self) and not (_state.enabled and isinstance(value, Tensor) and value.requires_grad)
+
+
+def unrecorded_view(cls, src, array, rest: tuple, params=None):
+    """``array`` (the view op ``cls``'s result on ``src``'s array) as the Tensor ``cls.apply(src,
+    *rest, **params)`` gives where :func:`unseen` holds: a view of ``src``, sharing its version
+    counter and able to re-derive itself from the base, without the node nobody reads."""
+    out = Tensor._wrap(array)
+    _make_view(out, src, cls, rest, params or {})
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

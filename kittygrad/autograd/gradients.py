@@ -37,6 +37,8 @@ def _roots(tensors, grad_tensors, what, create_graph: bool = False):
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
         if not isinstance(t, Tensor):
             raise KittyTypeError(f"{what} expects Tensors, got {type(t).__name__}")
+        if t._view is not None and t._view_version != t._vc[0]:
+            t._refresh_view()  # (a view whose base changed in place, as its grad_fn would be read: torch's order)
         if not t._requires_grad:
             raise KittyRuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn"

@@ -191,19 +191,24 @@ class Select(Op):
 
     def forward(self, x, idx):
         self.in_shape, self.dtype, self.idx = x.shape, x.dtype, idx
-        items = idx if isinstance(idx, tuple) else (idx,)
-        if not any(i is Ellipsis for i in items):
-            # x[0] of a 1-d array is a NumPy scalar (a copy); x[0, ...] is the 0-d view we need
-            items = items + (Ellipsis,)
-        try:
-            return x[items]
-        except IndexError as e:
-            raise _numpy_index_error(e, x.shape, idx) from None
+        return _basic_view(x, idx)
 
     def backward(self, g):
         gx = B.xp.zeros_like(g, self.dtype, shape=self.in_shape)  # a GraphArray when g is one
         gx[self.idx] = g
         return gx, None
+
+
+def _basic_view(x, idx):
+    """``x[idx]`` for a basic index (ints, slices, None, ``...``): always a view of the array."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    if not any(i is Ellipsis for i in items):
+        # x[0] of a 1-d array is a NumPy scalar (a copy); x[0, ...] is the 0-d view we need
+        items = items + (Ellipsis,)
+    try:
+        return x[items]
+    except IndexError as e:
+        raise _numpy_index_error(e, x.shape, idx) from None
 
 
 class Index(Op):
@@ -277,6 +282,8 @@ def getitem(x, idx):
     if type(idx) is list:
         idx = _legacy_tuple(idx)
     if _is_basic(idx):
+        if F.unseen(x):  # (a data loader's x[i], a loop's row: the view without a node, 0.6 us of 1.9)
+            return F.unrecorded_view(Select, x, _basic_view(x._data, idx), (idx,))
         return Select.apply(x, idx)
     for i in idx if type(idx) is tuple else (idx,):
         check_saved_index(i, x)
