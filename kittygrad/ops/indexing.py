@@ -201,10 +201,13 @@ class Select(Op):
 
 def _basic_view(x, idx):
     """``x[idx]`` for a basic index (ints, slices, None, ``...``): always a view of the array."""
-    items = idx if isinstance(idx, tuple) else (idx,)
-    if not any(i is Ellipsis for i in items):
-        # x[0] of a 1-d array is a NumPy scalar (a copy); x[0, ...] is the 0-d view we need
-        items = items + (Ellipsis,)
+    if type(idx) is int:  # (the commonest index)
+        items = (idx, Ellipsis)
+    else:
+        items = idx if isinstance(idx, tuple) else (idx,)
+        if not any(i is Ellipsis for i in items):
+            # x[0] of a 1-d array is a NumPy scalar (a copy); x[0, ...] is the 0-d view we need
+            items = items + (Ellipsis,)
     try:
         return x[items]
     except IndexError as e:
@@ -281,7 +284,7 @@ def getitem(x, idx):
     Tensor = F.Tensor  # set by kittygrad.tensor, which sits above the ops
     if type(idx) is list:
         idx = _legacy_tuple(idx)
-    if _is_basic(idx):
+    if type(idx) is int or _is_basic(idx):
         if F.unseen(x):  # (a data loader's x[i], a loop's row: the view without a node, 0.6 us of 1.9)
             return F.unrecorded_view(Select, x, _basic_view(x._data, idx), (idx,))
         return Select.apply(x, idx)
