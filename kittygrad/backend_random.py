@@ -107,6 +107,12 @@ _ANGLES = np.arange(int(_TWO_PI * _ANGLE_STEPS) + 2, dtype=np.float64) / _ANGLE_
 _COS_AT, _SIN_AT = np.cos(_ANGLES), np.sin(_ANGLES)
 
 
+#: up to this many angles, cos and sin are NumPy's float64 functions rounded (the values the table
+#: gives), in 4 calls instead of the table's 20 (128 angles: 3.6 against 9.0 us; even at 512, 10.5
+#: against 11.9; 1024: 19.5 against 13.4): randn(4, 8) 21.5 -> 15.0 us
+_SMALL_ANGLES = 512
+
+
 def _cos_sin_f32(theta):
     """cos and sin of the float32 angles ``theta`` (in [0, 2 pi]) rounded to float32, for the
     normals of a float32 tensor: the same values as rounding NumPy's float64 ``cos`` and ``sin``
@@ -122,6 +128,9 @@ def _cos_sin_f32(theta):
     >>> c.tolist(), s.tolist()
     ([1.0, -4.371138828673793e-08], [0.0, 1.0])
     """
+    if theta.size <= _SMALL_ANGLES:  # (a few angles: NumPy's float64 functions themselves, in fewer calls)
+        wide = theta.astype(np.float64)
+        return np.cos(wide).astype(np.float32), np.sin(wide).astype(np.float32)
     scaled = theta * np.float32(_ANGLE_STEPS)  # exact: a power of two
     k = scaled.astype(np.intp)  # (angles are >= 0: truncation is the floor)
     r = scaled - k  # float64, exact

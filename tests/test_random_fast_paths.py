@@ -38,6 +38,18 @@ def test_cos_sin_over_every_angle_a_float32_uniform_gives():
     assert differing <= 16
 
 
+@pytest.mark.parametrize("n", [1, 8, 512, 513])
+def test_few_angles_take_numpy_s_functions_with_the_table_s_values(n, monkeypatch):
+    """Up to ``_SMALL_ANGLES`` angles, cos and sin are NumPy's float64 functions rounded: the values
+    the table gives them (up to the last-bit allowance of the test above)."""
+    theta = F32(R._TWO_PI) * np.random.default_rng(n).random(n).astype(F32)
+    small = R._cos_sin_f32(theta)
+    monkeypatch.setattr(R, "_SMALL_ANGLES", -1)
+    table = R._cos_sin_f32(theta)
+    for got, want in zip(small, table):
+        assert np.abs(bits(got).astype(np.int64) - bits(want).astype(np.int64)).max() <= 1
+
+
 def _reference_blocks(units):
     """Box-Muller on rows of 16 float32 uniforms (given as float64) with NumPy's float64 cos/sin."""
     rows = units.reshape(-1, 16)
