@@ -304,3 +304,35 @@ def test_a_view_made_under_no_grad_without_a_node_is_refused_as_torch():
 
     got = _both(refused)  # (kittygrad words torch's reason its own way)
     assert all(isinstance(g, str) and g.startswith("A view was created in no_grad mode and is being modified in") for g in got)
+
+
+def test_zero_fill_and_copy_that_record_nothing_write_in_place_as_torch():
+    def run(lib):
+        g = lib.arange(12.0).reshape(3, 4)
+        g[1].zero_()  # through a view: the base sees it, both count it
+        g[2].fill_(lib.tensor(2.5))
+        ints = lib.zeros(2, 3, dtype=lib.int32)
+        ints.copy_(lib.tensor([1.7, -2.7, 3.2]))  # broadcast and cast (truncated toward zero)
+        half = lib.zeros(3, dtype=lib.bfloat16).fill_(1.0 / 3.0)
+        same = lib.zeros(2, 2).copy_(lib.ones(2))
+        return (g.tolist(), g._version, ints.tolist(), ints._version, half.float().tolist(), same.tolist(),
+                lib.zeros(2).fill_(True).tolist())
+
+    got = _both(run)
+    assert got[0] == got[1]
+
+
+def test_zero_that_records_nothing_still_counts_for_saved_tensors_and_observers():
+    w = kitty.ones(3, requires_grad=True)
+    saved = kitty.ones(3)
+    y = (saved * w).sum()
+    saved.zero_()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+    seen = []
+    function_module.observers.append(lambda kind, name, *rest: seen.append((kind, name)))
+    try:
+        kitty.ones(3).zero_()
+    finally:
+        function_module.observers.pop()
+    assert seen == [("inplace", "fill_")]

@@ -123,6 +123,10 @@ class Op(Node):
     #: kittygrad ops. A fused op (conv, norms, losses) that has one gets double backward by
     #: differentiating it (the forward is recomputed only when create_graph=True).
     composite = None
+    #: optional ``write_in_place(data, *arrays, **params)``: an in-place op's values written straight
+    #: into self's array ``data`` (the other arguments as arrays), where nothing records or watches
+    #: the op (:func:`apply_inplace` otherwise computes them out of place and copies them in)
+    write_in_place = None
     #: True: forward and backward handle bfloat16 arrays themselves (casts; views always do).
     #: Every other op sees bfloat16 Tensor inputs widened to float32 and has its float32 results rounded
     #: back to bfloat16, as torch computes bfloat16 ops (see ``backend.widen_half``).
@@ -564,6 +568,10 @@ def apply_inplace(cls, self, *args, **params):
         if observers or dual_inplace is not None:
             with no_grad(), _quiet():
                 out = cls.apply(self, *args, **params)
+        elif cls.write_in_place is not None and type(self._data) is B.ndarray:
+            cls.write_in_place(writable(self._data), *[a._data if isinstance(a, Tensor) else a for a in args], **params)
+            self._vc[0] += 1
+            return self
         else:  # (nothing to hide from: grad mode off by hand, a context manager's cost saved)
             _state.enabled = False
             try:

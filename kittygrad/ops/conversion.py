@@ -54,6 +54,10 @@ class Fill(Op):
         self.value_shape = getattr(value, "shape", ())
         return B.xp.full(x.shape, value, dtype=x.dtype)
 
+    @staticmethod
+    def write_in_place(data, value) -> None:  # (zero_ of a gradient buffer: one pass, no array made)
+        data[...] = value
+
     def backward(self, g):
         return B.xp.zeros_like(g), g.sum() if not self.value_shape else B.sum_to_shape(g, self.value_shape)
 
@@ -68,6 +72,13 @@ class Copy(Op):
     def forward(self, x, src):
         self.src_shape = src.shape
         return B.xp.broadcast_to(src, x.shape).astype(x.dtype)
+
+    @staticmethod
+    def write_in_place(data, src) -> None:
+        if src.dtype == data.dtype and not B.may_share_memory(data, src):
+            data[...] = src  # (the cast would copy nothing: one pass)
+        else:
+            data[...] = src.astype(data.dtype)  # (a copy first: src may overlap data)
 
     def backward(self, g):
         return None, B.sum_to_shape(g, self.src_shape)
