@@ -123,9 +123,8 @@ class Op(Node):
     #: kittygrad ops. A fused op (conv, norms, losses) that has one gets double backward by
     #: differentiating it (the forward is recomputed only when create_graph=True).
     composite = None
-    #: optional ``write_in_place(data, *arrays, **params)``: an in-place op's values written straight
-    #: into self's array ``data`` (the other arguments as arrays), where nothing records or watches
-    #: the op (:func:`apply_inplace` otherwise computes them out of place and copies them in)
+    #: optional ``write_in_place(data, *arrays, **params)``: the in-place op written straight into
+    #: self's array where nothing records or watches it (else computed out of place and copied in)
     write_in_place = None
     #: True: forward and backward handle bfloat16 arrays themselves (casts; views always do).
     #: Every other op sees bfloat16 Tensor inputs widened to float32 and has its float32 results rounded
@@ -665,8 +664,7 @@ def _write(self, values, cls) -> None:
 
 
 def writable(data):
-    """``data``, refused as torch refuses writing into a tensor whose elements share memory (an
-    ``expand``'s result)."""
+    """``data``, unless its elements share memory (an ``expand``'s result): torch refuses that."""
     if not data.flags.writeable:
         raise KittyRuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers to a "
@@ -676,9 +674,8 @@ def writable(data):
 
 
 def unseen(src) -> bool:
-    """Whether an op on ``src`` alone would record nothing and be seen by nobody (no gradient, no
-    observer, no forward-AD level, no vmap): a caller may then compute it without a node, as
-    :func:`unrecorded_view` and :func:`inplace_unseen`'s callers do."""
+    """Whether an op on ``src`` alone would record nothing and be seen by nobody (no gradient,
+    observer, forward-AD level or vmap): then it may run without a node (:func:`unrecorded_view`)."""
     if observers or dual_apply is not None or dual_inplace is not None or vmap_inplace is not None:
         return False
     if type(src._data) is not B.ndarray:
@@ -690,9 +687,8 @@ def unseen(src) -> bool:
 
 
 def inplace_unseen(self, value) -> bool:
-    """Whether an in-place write of ``value`` (a Tensor or a number) into ``self`` would record
-    nothing and be seen by nobody: the caller may then write ``self``'s array directly, as
-    :func:`apply_inplace` would, without its out-of-place copy of the whole tensor."""
+    """Whether writing ``value`` (a Tensor or a number) into ``self`` in place would record nothing
+    and be seen by nobody: then ``self``'s array may be written directly."""
     return unseen(self) and not (_state.enabled and isinstance(value, Tensor) and value.requires_grad)
 
 
