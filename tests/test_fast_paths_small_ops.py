@@ -336,3 +336,42 @@ def test_zero_that_records_nothing_still_counts_for_saved_tensors_and_observers(
     finally:
         function_module.observers.pop()
     assert seen == [("inplace", "fill_")]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int64", "bfloat16"])
+def test_inplace_arithmetic_written_in_place_gives_the_out_of_place_bits(dtype):
+    rng = np.random.default_rng(5)
+    a0 = (rng.standard_normal((3, 4)) * 7).astype(np.float64)
+    b0 = (rng.standard_normal(4) * 3).astype(np.float64)
+    dt = getattr(kitty, dtype)
+    cases = [
+        (lambda x, y: x.add_(y), lambda x, y: x + y),
+        (lambda x, y: x.sub_(y), lambda x, y: x - y),
+        (lambda x, y: x.mul_(y), lambda x, y: x * y),
+        (lambda x, y: x.add_(y, alpha=3), lambda x, y: x + 3 * y),
+        (lambda x, y: x.sub_(y, alpha=2), lambda x, y: x - 2 * y),
+        (lambda x, y: x.add_(2), lambda x, y: x + 2),
+        (lambda x, y: x.mul_(x), lambda x, y: x * x),  # the operand is self
+    ]
+    for inplace, outplace in cases:
+        x, y = kitty.tensor(a0).to(dt), kitty.tensor(b0).to(dt)
+        want = outplace(x, y)
+        version = x._version
+        got = inplace(x, y)
+        assert got is x and x._version == version + 1
+        np.testing.assert_array_equal(x.float().numpy(), want.float().numpy())
+        if dtype != "bfloat16":
+            tx = torch.tensor(a0).to(getattr(torch, dtype))
+            ty = torch.tensor(b0).to(getattr(torch, dtype))
+            np.testing.assert_allclose(x.numpy().astype(np.float64), inplace(tx, ty).numpy().astype(np.float64),
+                                       rtol=1e-3 if dtype == "float16" else 1e-6)
+
+
+def test_inplace_arithmetic_with_a_promoting_operand_takes_the_general_route():
+    x = kitty.ones(3, dtype=kitty.float32)
+    x.add_(kitty.tensor([0.1, 0.2, 0.3], dtype=kitty.float64))  # computed in float64, then rounded (torch)
+    t = torch.ones(3, dtype=torch.float32)
+    t.add_(torch.tensor([0.1, 0.2, 0.3], dtype=torch.float64))
+    np.testing.assert_array_equal(x.numpy(), t.numpy())
+    with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
+        kitty.ones(3, dtype=kitty.int64).mul_(kitty.tensor([0.5, 0.5, 0.5]))

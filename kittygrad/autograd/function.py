@@ -124,7 +124,7 @@ class Op(Node):
     #: differentiating it (the forward is recomputed only when create_graph=True).
     composite = None
     #: optional ``write_in_place(data, *arrays, **params)``: the in-place op written straight into
-    #: self's array where nothing records or watches it (else computed out of place and copied in)
+    #: self's array where nothing records or watches it, or NotImplemented (then computed out of place)
     write_in_place = None
     #: True: forward and backward handle bfloat16 arrays themselves (casts; views always do).
     #: Every other op sees bfloat16 Tensor inputs widened to float32 and has its float32 results rounded
@@ -567,9 +567,9 @@ def apply_inplace(cls, self, *args, **params):
         if observers or dual_inplace is not None:
             with no_grad(), _quiet():
                 out = cls.apply(self, *args, **params)
-        elif cls.write_in_place is not None and type(self._data) is B.ndarray:
-            cls.write_in_place(writable(self._data), *[a._data if isinstance(a, Tensor) else a for a in args], **params)
-            self._vc[0] += 1
+        elif (cls.write_in_place is not None and type(self._data) is B.ndarray and cls.write_in_place(
+                writable(self._data), *[a._data if isinstance(a, Tensor) else a for a in args], **params) is None):
+            self._vc[0] += 1  # (written: NotImplemented would mean the op declined these operands)
             return self
         else:  # (nothing to hide from: grad mode off by hand, a context manager's cost saved)
             _state.enabled = False

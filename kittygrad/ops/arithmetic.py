@@ -14,8 +14,29 @@ from . import _kernels as _k
 from .unary import _tensor, _tname
 
 
+def _ufunc_in_place(ufunc):
+    """``write_in_place`` (see Op) for an op that computes ``ufunc(a, alpha * b)`` (alpha 1: ``ufunc(a,
+    b)``): the same ufunc with self's array as its output, so the same roundings; an operand of
+    another dtype (promotion decides the result's) and bfloat16 (computed in float32 out of place)
+    are declined.
+
+    >>> import numpy as np
+    >>> a = np.ones(2); _ufunc_in_place(np.add).__func__(a, np.ones(2), alpha=2.0); a
+    array([3., 3.])
+    """
+    def write(data, b, alpha=1):
+        if getattr(b, "dtype", None) != data.dtype or data.dtype == B.bfloat16:
+            return NotImplemented
+        ufunc(data, b if alpha == 1 else alpha * b, out=data)
+        return None
+
+    return staticmethod(write)
+
+
 class Add(Op):
     scalar_edges = True  # a Python number operand keeps its (None, 0) edge, as torch's wrapped number
+    write_in_place = _ufunc_in_place(B.xp.add)  # (a hand-written update, p += lr * g: one pass)
+
     def forward(self, a, b):
         return _k.by_materializing(B.xp.add, a, b)
 
@@ -29,6 +50,7 @@ class AddScaled(Op):
 
     saved_fields = ("alpha",)
     _name = "AddBackward"
+    write_in_place = _ufunc_in_place(B.xp.add)
 
     def forward(self, a, b, alpha=1):
         self.alpha = alpha
@@ -41,6 +63,7 @@ class AddScaled(Op):
 class Sub(Op):
     scalar_edges = True  # a Python number operand keeps its (None, 0) edge, as torch's wrapped number
     saved_fields = ("alpha",)
+    write_in_place = _ufunc_in_place(B.xp.subtract)
 
     def forward(self, a, b, alpha=1):
         self.alpha = alpha
@@ -71,6 +94,7 @@ class Mul(Op):
     torch_saved = {"self": "a", "other": "b"}  # grad_fn._saved_self / _saved_other, as torch
     saved_inputs = (0, 1)
     save_needed = {0: (1,), 1: (0,)}  # a is read only for b's gradient, and b only for a's
+    write_in_place = _ufunc_in_place(B.xp.multiply)
 
     def forward(self, a, b):
         nodes = self._next_nodes  # (set before forward when a gradient will be needed)
