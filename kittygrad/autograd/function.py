@@ -686,12 +686,6 @@ def unseen(src) -> bool:
     return not (src._requires_grad or (view is not None and view[0]._requires_grad))
 
 
-def inplace_unseen(self, value) -> bool:
-    """Whether writing ``value`` (a Tensor or a number) into ``self`` in place would record nothing
-    and be seen by nobody: then ``self``'s array may be written directly."""
-    return unseen(self) and not (_state.enabled and isinstance(value, Tensor) and value.requires_grad)
-
-
 def unrecorded_view(cls, src, array, rest: tuple, params=None):
     """``array`` (the view op ``cls``'s result on ``src``'s array) as the Tensor ``cls.apply(src,
     *rest, **params)`` gives where :func:`unseen` holds: a view of ``src``, sharing its version

@@ -249,6 +249,12 @@ class IndexPut(Op):
         _put(out, idx, value)
         return out
 
+    @staticmethod
+    def write_in_place(data, value, idx) -> None:
+        # (unrecorded, x[idx] = v writes where it stands: out of place, then copied back, the whole
+        # tensor went by twice, which made filling a (5000, 256) buffer row by row quadratic)
+        _put(data, idx, value)
+
     def backward(self, g):
         gx = B.xp.copy(g)  # a copy, and an array even when g is a NumPy scalar (0-d output)
         gx[self.idx] = 0
@@ -325,12 +331,6 @@ def setitem(x, idx, value) -> None:
         raise KittyTypeError(f"can't assign a {kind} to a {D.legacy_type_name(x.dtype)}")
     if x._requires_grad:  # a bad index is reported before the leaf (or view of a leaf) rule, as torch
         _target(x, idx)
-    if F.inplace_unseen(x, value):
-        # written where it stands: the recorded route copies the whole tensor twice (out of place,
-        # then back), which made filling a (5000, 256) buffer row by row quadratic (309 us a row)
-        _put(F.writable(x._data), idx, value._data if isinstance(value, Tensor) else value)
-        x._vc[0] += 1
-        return
     apply_inplace(IndexPut, x, value, idx)
     node = x._grad_fn
     if type(node) is IndexPut and _is_basic(idx):  # (x no view: a view's write is the base's CopySlices)
